@@ -11,7 +11,8 @@ members and labels; issues; webhooks). What the sync relies on, from Linear's do
 - each change of an issue (by the API or by :meth:`LinearSandbox.edit`, a person in Linear's app) makes
   a webhook delivery for each of the team's webhooks, signed as Linear signs
   (``Linear-Signature``: hex HMAC-SHA256 of the body; ``Linear-Delivery``; ``webhookTimestamp`` in ms),
-  kept in :attr:`LinearSandbox.outbox` for the test to deliver (late, twice, out of order);
+  kept in :attr:`LinearSandbox.outbox` for the test to deliver (late, twice, out of order); its ``data``
+  holds the issue's fields and an update's ``updatedFrom`` the changed fields' previous values;
 - ``rate_limit(n)``: the next ``n`` requests get HTTP 429 with ``Retry-After``.
 
 A document that does not validate is answered with its errors and counted in ``schema_errors``."""
@@ -88,8 +89,9 @@ class LinearSandbox:
     def edit(self, issue_id: str, **fields: Any) -> None:
         """Change an issue as a person would (``title``, ``stateType``, ``priority``, ``archived``...)."""
         with self.lock:
+            before = dict(self.issues[issue_id])
             self._apply(self.issues[issue_id], fields)
-            self._deliver("update", self.issues[issue_id])
+            self._deliver("update", self.issues[issue_id], before)
 
     def add_issue(self, title: str, **fields: Any) -> str:
         """An issue a person creates in Linear's app: its id."""
@@ -235,9 +237,10 @@ class LinearSandbox:
 
     def _update(self, issue_id: str, data: dict[str, Any]) -> dict[str, Any]:
         issue = self._issue(issue_id)
+        before = dict(issue)
         self._apply(issue, data)
         self.writes_by_api += 1
-        self._deliver("update", issue)
+        self._deliver("update", issue, before)
         return {"success": True, "issue": self._view(issue)}
 
     def _archive(self, issue_id: str, archived: bool) -> dict[str, Any]:
@@ -281,7 +284,12 @@ class LinearSandbox:
         labels = [lab for lab in LABELS if lab["id"] in issue["labelIds"]]
         return {**issue, "state": state, "assignee": assignee, "labels": {"nodes": labels}}
 
-    def _deliver(self, action: str, issue: dict[str, Any]) -> None:
+    def _deliver(self, action: str, issue: dict[str, Any], before: dict[str, Any] | None = None) -> None:
+        """A delivery per webhook of the issue's team: the issue's fields as Linear's IssueWebhookPayload
+        names them, and for an update ``updatedFrom``, the previous values of the fields it changed."""
+        data = {k: issue[k] for k in ("id", "teamId", "updatedAt", "title", "description", "assigneeId")}
+        changed = {k: v for k, v in (before or {}).items() if k in _WATCHED and v != issue.get(k)}
+        extra = {"updatedFrom": changed | {"updatedAt": (before or {}).get("updatedAt")}} if before else {}
         for hook in self.webhooks.values():
             if hook.get("teamId") not in (None, issue["teamId"]):
                 continue
@@ -289,7 +297,8 @@ class LinearSandbox:
                 {
                     "action": action,
                     "type": "Issue",
-                    "data": {"id": issue["id"], "teamId": issue["teamId"], "updatedAt": issue["updatedAt"]},
+                    "data": data,
+                    **extra,
                     "url": f"https://linear.app/issue/{issue['id']}",
                     "organizationId": "org-sandbox",
                     "webhookId": hook["id"],
@@ -303,6 +312,9 @@ class LinearSandbox:
                 "Content-Type": "application/json",
             }
             self.outbox.append((hook["url"], headers, body))
+
+
+_WATCHED = ("title", "description", "priority", "dueDate", "stateId", "assigneeId", "labelIds")
 
 
 def make_app(sandbox: LinearSandbox) -> Any:

@@ -17,6 +17,10 @@ statuses and tasks). What the sync relies on, from Motion's REST API reference (
   The window here is a rolling minute per key (the docs give a rate, not the window's shape); the 429
   carries no Retry-After (none is documented), so a client waits the minute. ``rate_limit(n)`` refuses
   the next ``n`` requests the same way;
+- comments: ``GET /comments?taskId=&cursor=`` as ``{comments, meta}`` and ``POST /comments``
+  (``taskId`` and ``content`` required; Markdown in, HTML out; Motion chooses the id), each comment
+  ``{id, taskId, content, createdAt, creator}`` (the reference's "Comments": "Get Comments", "Create
+  Comment");
 - a request outside this documented set (another path, method, query or body field) is answered 400 and
   kept in :attr:`MotionSandbox.undocumented`: the test of our adapter asserts it stays empty."""
 
@@ -72,6 +76,8 @@ DOCUMENTED: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {
     ("PATCH", "/tasks/{id}"): (frozenset(), frozenset(_TASK_FIELDS - {"workspaceId"})),
     ("DELETE", "/tasks/{id}"): (frozenset(), frozenset()),
     ("DELETE", "/tasks/{id}/assignee"): (frozenset(), frozenset()),
+    ("GET", "/comments"): (frozenset({"taskId", "cursor"}), frozenset()),
+    ("POST", "/comments"): (frozenset(), frozenset({"taskId", "content"})),
 }
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2}))?")
 
@@ -112,6 +118,7 @@ class MotionSandbox:
             },
         }
         self.tasks: dict[str, dict[str, Any]] = {}
+        self.comments: list[dict[str, Any]] = []
         self.undocumented: list[str] = []
         self.windows: dict[str, deque[float]] = {}
         self.requests = 0
@@ -172,6 +179,8 @@ class MotionSandbox:
         user, workspace_id = account
         if method == "GET" and shape in ("/users/me", "/workspaces", "/users", "/statuses", "/tasks"):
             return 200, self._list(shape, query, user, workspace_id)
+        if shape == "/comments":
+            return self._comments(method, query, body, user, workspace_id)
         if shape == "/tasks":
             if body.get("workspaceId") != workspace_id:
                 raise Refusal(400, "workspaceId: not a workspace of this key")
@@ -235,6 +244,38 @@ class MotionSandbox:
             return 204, None
         self.writes_by_api += 1
         return (200, self._view(task)) if method == "PATCH" else (204, None)
+
+    def _comments(
+        self,
+        method: str,
+        query: dict[str, str],
+        body: dict[str, Any],
+        user: dict[str, Any],
+        workspace_id: str,
+    ) -> tuple[int, Any]:
+        """A task's comments (a GET, oldest first), or a new one (a POST: Markdown in, HTML out)."""
+        task_id = str((query if method == "GET" else body).get("taskId") or "")
+        task = self.tasks.get(task_id)
+        if task is None or task["workspace_id"] != workspace_id:
+            raise Refusal(
+                400 if not task_id else 404, "taskId: no such task" if task_id else "taskId is required"
+            )
+        if method == "GET":
+            return 200, self._page(
+                [dict(c) for c in self.comments if c["taskId"] == task_id], query, "comments"
+            )
+        if not str(body.get("content") or "").strip():
+            raise Refusal(400, "content is required")
+        made = {
+            "id": f"cm_{uuid.uuid4().hex[:20]}",
+            "taskId": task_id,
+            "content": to_html(str(body["content"])),
+            "createdAt": _now(),
+            "creator": {k: user[k] for k in ("id", "name", "email")},
+        }
+        self.comments.append(made)
+        self.writes_by_api += 1
+        return 201, dict(made)
 
     def _workspace(self, workspace_id: str) -> dict[str, Any]:
         return {**self.workspaces[workspace_id], "statuses": [dict(s) for s in STATUSES], "labels": []}

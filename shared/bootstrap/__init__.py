@@ -107,11 +107,15 @@ class Container(MemoryParts):
     def _issue_writes(self) -> IssueWrites:
         """The runs' writes to connected trackers (decision 0116), built once."""
         from shared.sync.services.issue_writes import IssueWrites
+        from shared.sync.services.task_writes import TaskWrites
 
-        return self._once(
-            "issue_writes",
-            lambda: IssueWrites(self.secrets, self.sync_store, self.linear, self.gitlab_store, self.gitlab),
-        )
+        def built() -> IssueWrites:
+            motion = TaskWrites(self.secrets, self.motion_store, self.motion)
+            return IssueWrites(
+                self.secrets, self.sync_store, self.linear, self.gitlab_store, self.gitlab, motion=motion
+            )
+
+        return self._once("issue_writes", built)
 
     def _build_deploy_engine(self) -> Deps:
         from shared.code.services.code_access import CodeAccess

@@ -12,6 +12,7 @@ from shared.bootstrap.runs import RunsParts
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
     from shared.sync.domain.connection import Tool
+    from shared.sync.domain.tracker_signals import TrackerSignal
     from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, MotionApi, MotionStore, SyncStore
     from shared.sync.services.connect import GitLabLinking, Linking
     from shared.sync.services.intake import GitLabIntake, Intake, LinearIntake
@@ -45,7 +46,14 @@ class SyncParts(RunsParts):
         """What a tool's webhook intake uses: its ``store``, our webhook secret and the deliveries seen."""
         from shared.sync.services.intake import Intake
 
-        return Intake(store, self.secrets, self.webhook_events, self.queue, self.settings.webhook_event_ttl_s)
+        ttl = self.settings.webhook_event_ttl_s
+        return Intake(
+            store, self.secrets, self.webhook_events, self.queue, ttl, triggers=self._tracker_triggers()
+        )
+
+    def _tracker_triggers(self) -> Callable[[str, TrackerSignal], object] | None:
+        """What starts the runs a tracker's event asks for: none here (the agents' parts give it)."""
+        return None
 
     def mirroring(self) -> Mirroring:
         """What the sync task uses: Notion through the tenant's current token."""

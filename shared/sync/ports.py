@@ -17,6 +17,7 @@ from shared.sync.domain.connection import (
 )
 from shared.sync.domain.fields import TaskFields
 from shared.sync.domain.motion import MotionKey
+from shared.sync.domain.writes import Output, Place
 
 C = TypeVar("C", bound=ToolConnection)
 
@@ -195,6 +196,14 @@ class MotionApi(Protocol):
 
     def unassign(self, key: MotionKey, task_id: str) -> None: ...
 
+    def comments(self, key: MotionKey, task_id: str) -> list[dict[str, Any]]:
+        """The task's comments (all pages): ``{id, taskId, content, createdAt, creator}`` each."""
+        ...
+
+    def create_comment(self, key: MotionKey, task_id: str, content: str) -> dict[str, Any]:
+        """A new comment on the task (``content``: Markdown); Motion chooses its id."""
+        ...
+
 
 class Tracker(Protocol):
     """One tenant's tool as the mirror sees it (Linear's team, GitLab's project), its key bound."""
@@ -232,4 +241,29 @@ class Tracker(Protocol):
 
     def page_of(self, issue: dict[str, Any]) -> str | None:
         """The page the issue was made for, when the issue says so (GitLab's marker)."""
+        ...
+
+
+class TaskWriting(Protocol):
+    """A run's writes to the connected Motion workspace (``shared.sync.services.task_writes``, decision
+    0130): each refuses another workspace before any request, a ModelFixableError."""
+
+    def create(self, at: Place, title: str, body: str, key: str) -> Output:
+        """The task made for the step ``key``."""
+        ...
+
+    def find_created(self, at: Place, key: str, since: datetime) -> Output | None:
+        """The task an earlier try for ``key`` made since ``since``, or None."""
+        ...
+
+    def update(self, at: Place, task_id: str, changes: dict[str, str]) -> Output:
+        """``changes`` (title, status group) set on the task."""
+        ...
+
+    def comment(self, at: Place, task_id: str, body: str, key: str) -> Output:
+        """A comment on the task, made for the step ``key``."""
+        ...
+
+    def find_comment(self, at: Place, task_id: str, key: str) -> Output | None:
+        """The comment an earlier try for ``key`` made on the task, or None."""
         ...

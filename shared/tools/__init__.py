@@ -55,6 +55,9 @@ TOOL_MODULES: dict[str, str] = {
     "create_issue": "trackers",
     "comment_on_issue": "trackers",
     "update_issue": "trackers",
+    "create_task": "trackers",
+    "update_task": "trackers",
+    "comment_on_task": "trackers",
 }
 
 

@@ -1,12 +1,12 @@
 """Writes to a connected tracker (Linear's team, GitLab's project): create an issue, comment on one
-(decision 0116). Each is an external effect the owner approves first (shared.engine.agent.authority),
+(decision 0116); Motion's workspace: create, update or comment on a task (decision 0130). Each is an external effect the owner approves first (shared.engine.agent.authority),
 made once per step key by :class:`shared.sync.services.issue_writes.IssueWrites`, which refuses a tool
 the workspace has not connected or a target other than the connected one."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -18,30 +18,34 @@ if TYPE_CHECKING:
     from shared.sync.services.issue_writes import IssueWrites
 
 Target = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+ItemId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]  # an issue's or a task's id
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+StatusGroup = Literal["backlog", "unstarted", "started", "completed", "canceled"]
 
 
 class CreateIssueArgs(Args):
     tool: Literal["linear", "gitlab"]
     target: Target  # Linear: the connected team's id; GitLab: the connected project's id or path
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    title: Title
     body: str = Field("", max_length=20_000)  # Markdown
 
 
 class UpdateIssueArgs(Args):
     tool: Literal["linear", "gitlab"]
     target: Target
-    issue_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)] | None = (
-        None
-    )
-    status: Literal["backlog", "unstarted", "started", "completed", "canceled"] | None = None
+    issue_id: ItemId
+    title: Title | None = None
+    status: StatusGroup | None = None
 
 
 class CommentArgs(Args):
     tool: Literal["linear", "gitlab"]
     target: Target
-    issue_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+    issue_id: ItemId
+    body: Text
 
 
 def _writes(ctx: ToolContext) -> IssueWrites:
@@ -78,6 +82,68 @@ def _comment(ctx: ToolContext, a: CommentArgs) -> Output:
 def _find_comment(ctx: ToolContext, a: CommentArgs) -> Output | None:
     return _writes(ctx).find_comment(Place(ctx.tenant_id, a.tool, a.target), a.issue_id, ctx.key)
 
+
+class CreateTaskArgs(Args):
+    tool: Literal["motion"]
+    target: Target  # the connected Motion workspace's id
+    title: Title
+    body: str = Field("", max_length=20_000)  # Markdown
+
+
+class UpdateTaskArgs(Args):
+    tool: Literal["motion"]
+    target: Target
+    task_id: ItemId
+    title: Title | None = None
+    status: StatusGroup | None = None
+
+
+class CommentOnTaskArgs(Args):
+    tool: Literal["motion"]
+    target: Target
+    task_id: ItemId
+    body: Text
+
+
+def _create_task(ctx: ToolContext, a: CreateTaskArgs) -> Output:
+    return _writes(ctx).motion.create(Place(ctx.tenant_id, a.tool, a.target), a.title, a.body, ctx.key)
+
+
+def _find_task(ctx: ToolContext, a: CreateTaskArgs) -> Output | None:
+    return _writes(ctx).motion.find_created(Place(ctx.tenant_id, a.tool, a.target), ctx.key, _since(ctx))
+
+
+def _update_task(ctx: ToolContext, a: UpdateTaskArgs) -> Output:
+    changes = {k: v for k, v in (("title", a.title), ("status", a.status)) if v is not None}
+    if not changes:
+        raise ModelFixableError("update_task: give a title or a status to set")
+    return _writes(ctx).motion.update(Place(ctx.tenant_id, a.tool, a.target), a.task_id, changes)
+
+
+def _comment_task(ctx: ToolContext, a: CommentOnTaskArgs) -> Output:
+    return _writes(ctx).motion.comment(Place(ctx.tenant_id, a.tool, a.target), a.task_id, a.body, ctx.key)
+
+
+def _find_task_comment(ctx: ToolContext, a: CommentOnTaskArgs) -> Output | None:
+    return _writes(ctx).motion.find_comment(Place(ctx.tenant_id, a.tool, a.target), a.task_id, ctx.key)
+
+
+# Motion's tools: what the model reads of each, and what they all declare (decision 0130).
+_MOTION_CREATE = (
+    "Create a task in the workspace's connected Motion workspace (tool: motion; target: its id; asks the owner "
+    "first). Output: tool, target, task_id, title."
+)
+_MOTION_UPDATE = (
+    "Set a Motion task's title or status group (backlog, unstarted, started, completed, canceled) in the "
+    "connected Motion workspace (asks the owner first). Output: tool, target, task_id, title."
+)
+_MOTION_COMMENT = (
+    "Comment on a task of the connected Motion workspace (asks the owner first). Output: tool, target, "
+    "task_id, comment_id."
+)
+_ON_TASK = ("tool", "target", "task_id")
+_TASK: dict[str, Any] = {"uses_trackers": True, "uses_notion": False}
+_TASKS: dict[str, Any] = {**_TASK, "targets": ("tool", "target")}
 
 # Each declared with ``Tool(...)`` itself: tests/unit/tools/test_tool_declarations.py reads the declarations.
 TOOLS = [
@@ -116,5 +182,33 @@ TOOLS = [
         uses_trackers=True,
         targets=("tool", "target", "issue_id"),
         uses_notion=False,
+    ),
+    Tool(
+        "create_task",
+        SideEffect.EXTERNAL,
+        CreateTaskArgs,
+        _MOTION_CREATE,
+        _create_task,
+        find=_find_task,
+        **_TASKS,
+    ),
+    Tool(
+        "update_task",
+        SideEffect.EXTERNAL,
+        UpdateTaskArgs,
+        _MOTION_UPDATE,
+        _update_task,
+        targets=_ON_TASK,
+        **_TASK,
+    ),
+    Tool(
+        "comment_on_task",
+        SideEffect.EXTERNAL,
+        CommentOnTaskArgs,
+        _MOTION_COMMENT,
+        _comment_task,
+        targets=_ON_TASK,
+        find=_find_task_comment,
+        **_TASK,
     ),
 ]

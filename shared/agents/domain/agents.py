@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
 from shared.agents.domain.feedback import Proposal, Rating
+from shared.agents.domain.tracker_rules import MAX_TRACKER_RULES, TrackerRule
 from shared.platform.domain.schema import JSON_INTEGER, Record
 from shared.workspace.domain.daily import HOUR
 from shared.workspace.domain.settings import NOTION_ID, plain_notion_id
@@ -100,8 +101,9 @@ def routine_run_id(agent_id: str, index: int, slot: datetime) -> str:
     return f"routine-{agent_id}-{index}-{slot:%Y%m%d%H}"
 
 
-# A tracker's team or project an agent may write to: ``linear:<team id>``, ``gitlab:<project id or path>``.
-TrackerTarget = Annotated[str, Field(pattern=r"^(linear|gitlab):[A-Za-z0-9_.\-/]{1,200}$")]
+# A tracker's team, project or workspace an agent may write to: ``linear:<team id>``, ``gitlab:<project id or
+# path>``, ``motion:<workspace id>``.
+TrackerTarget = Annotated[str, Field(pattern=r"^(linear|gitlab|motion):[A-Za-z0-9_.\-/]{1,200}$")]
 
 
 class Reach(Record):
@@ -167,6 +169,8 @@ class Agent(Record):
     # People's ratings of its runs and the instruction edits proposed from them (domain/feedback.py).
     ratings: tuple[Rating, ...] = Field((), exclude_if=lambda v: not v)
     proposals: tuple[Proposal, ...] = Field((), exclude_if=lambda v: not v)
+    # Linear and GitLab events that start it (decision 0129); left out when none, as before them.
+    tracker_triggers: tuple[TrackerRule, ...] = Field((), exclude_if=lambda v: not v)
 
     @property
     def is_default(self) -> bool:
@@ -393,3 +397,4 @@ class AgentInput(Record):
     reports_to: ReportsTo | None = None
     review: Review | None = None
     paused: Annotated[bool, Field(strict=True)] | None = None
+    tracker_triggers: Annotated[list[TrackerRule], Field(max_length=MAX_TRACKER_RULES)] | None = None

@@ -19,8 +19,11 @@ WORKSPACE_READS = frozenset({"read_page", "query_data_source", "search_pages", "
 # steer as a page can): each ends every production approval given before it.
 # `read_requirements` reads its own trigger page's section only, edited by people: no reach to check.
 UNTRUSTED_READS = WORKSPACE_READS | {"read_repository", "read_requirements"}
-# Writes to another system's issues (Linear, GitLab): each asks the owner first, as code writes do.
-TRACKER_WRITES = frozenset({"create_issue", "comment_on_issue", "update_issue"})
+# Writes to another system's issues or tasks (Linear, GitLab, Motion): each asks the owner first, as code
+# writes do.
+TRACKER_WRITES = frozenset(
+    {"create_issue", "comment_on_issue", "update_issue", "create_task", "update_task", "comment_on_task"}
+)
 
 
 def is_production(tool: str, args: dict[str, Any]) -> bool:

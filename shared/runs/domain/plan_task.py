@@ -49,6 +49,17 @@ def next_start(
 _Id = Annotated[str, Field(max_length=100)]  # an id or type of Notion's a trigger names
 
 
+class TrackerItem(TaskBody):
+    """The Linear or GitLab issue or comment whose event started a run (decision 0129): the tracker's
+    words, untrusted, given to the model as data in the trigger."""
+
+    tool: Annotated[str, Field(max_length=20)]
+    target: Annotated[str, Field(max_length=200)]  # the team or project
+    item: Annotated[str, Field(max_length=200)]  # the issue, as a person reads it
+    title: Annotated[str, Field(max_length=200)] = ""
+    text: Annotated[str, Field(max_length=4000)] = ""
+
+
 class Trigger(TaskBody):
     """What started a run: a Notion event (a signal: the page is fetched fresh), an API call, the
     daily schedule, or a person by hand."""
@@ -75,6 +86,8 @@ class Trigger(TaskBody):
     )
     rule: Annotated[str, Field(max_length=300)] = Field("", exclude_if=lambda v: not v)
     slot: Annotated[str, Field(max_length=100)] = Field("", exclude_if=lambda v: not v)
+    # A tracker's event: the issue or comment (left out for every other trigger, as before it).
+    tracker: TrackerItem | None = Field(None, exclude_if=lambda v: v is None)
 
     @field_validator("changed_before")
     @classmethod

@@ -118,3 +118,11 @@ class MotionRest:
 
     def unassign(self, key: MotionKey, task_id: str) -> None:
         self._send(key, "DELETE", f"/tasks/{task_id}/assignee", "task's assignee")
+
+    def comments(self, key: MotionKey, task_id: str) -> list[dict[str, Any]]:
+        return self._pages(key, "/comments", "comments", "comments", {"taskId": task_id})
+
+    def create_comment(self, key: MotionKey, task_id: str, content: str) -> dict[str, Any]:
+        return dict(
+            self._json(key, "POST", "/comments", "comment", json={"taskId": task_id, "content": content})
+        )

@@ -1,9 +1,9 @@
 """The tools' webhook intake on the api (decision 0094): Linear's at ``POST /sync/linear/webhook/<t>``,
 GitLab's at ``POST /sync/gitlab/webhook/<t>`` (decision 0106). Each checks before storing anything and never
-calls the tool or Notion. It answers: no connection 404, a bad signature (Linear) or token (GitLab) 401, a
-malformed body or (Linear) one stamped outside the 60 s window 400, a repeated delivery id 409. An issue
-event of the connected team or project is one mirror task per issue and 5 s window; the task reads the issue
-afresh, so late, doubled or reordered deliveries change nothing."""
+calls the tool or Notion: no connection 404, a bad signature or token 401, a malformed or (Linear) stale body
+400, a repeated delivery id 409. An issue event of the connected team or project is one mirror task per issue
+and 5 s window, read afresh, so late or reordered deliveries change nothing. An event an agent's tracker rule
+meets starts its run (decision 0129)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from shared.sync.domain.linear_events import (
     timestamp_problem,
 )
 from shared.sync.domain.sync_task import SyncTask, issue_task_name
+from shared.sync.domain.tracker_signals import TrackerSignal, gitlab_signal, linear_signal
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
@@ -40,6 +41,8 @@ class Intake[S](NamedTuple):
     queue: TaskQueue
     event_ttl_s: float
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Starts the runs an event's signal asks for (agents' tracker rules, decision 0129); None: none.
+    triggers: Callable[[str, TrackerSignal], object] | None = None
 
 
 type LinearIntake = Intake[SyncStore]  # what Linear's intake uses
@@ -73,19 +76,58 @@ def ingest_linear(
     problem = timestamp_problem(event.at_ms, now)
     if problem:
         raise InvalidInput(f"webhookTimestamp: {problem}; the delivery was dropped")
-    if event.type != "Issue" or (event.team_id and event.team_id != connection.team_id):
+    mirrored = event.type == "Issue" and (not event.team_id or event.team_id == connection.team_id)
+    signal = _ours(linear_signal(body), (connection.team_id,), intake)
+    if not mirrored and signal is None:
         return {"result": "ignored", "detail": f"{event.type} of another team or kind"}
-    task = SyncTask(tenant_id=tenant_id, kind="issue", issue_id=event.entity_id)
+    task = SyncTask(tenant_id=tenant_id, kind="issue", issue_id=event.entity_id) if mirrored else None
+    name = issue_task_name(tenant_id, event.entity_id, now) if mirrored else None
+    repeated = f"this delivery was received already ({DELIVERY_HEADER} repeated): dropped"
+    delivery = Delivery(f"linear-{event.delivery}", f"linear.{event.type}", event.action, repeated)
+    return _queued(tenant_id, delivery, (task, name), signal, intake)
+
+
+class Delivery(NamedTuple):
+    """A checked delivery as the ledger keeps it, what it answers, and the 409's words for a repeat."""
+
+    event_id: str
+    event_type: str
+    detail: str
+    repeated: str
+
+
+def _ours[S](
+    signal: TrackerSignal | None, connected: tuple[str, ...], intake: Intake[S]
+) -> TrackerSignal | None:
+    """``signal`` if it may start runs: rules are set and its team or project id is the connected one.
+    It is then named by the connection's names only (a body's project path never widens a reach)."""
+    if signal is None or intake.triggers is None or signal.targets[:1] != connected[:1]:
+        return None
+    return signal._replace(targets=connected)
+
+
+def _queued[S](
+    tenant_id: str,
+    delivery: Delivery,
+    mirror: tuple[SyncTask | None, tuple[str, float] | None],
+    signal: TrackerSignal | None,
+    intake: Intake[S],
+) -> dict[str, str]:
+    """Record the delivery (409 for one queued already), queue its mirror task and start its runs."""
+    now = intake.now()
+    task, named = mirror
     expires = now + timedelta(seconds=intake.event_ttl_s)
-    record = intake.events.record(
-        tenant_id, f"linear-{event.delivery}", "linear.Issue", now, expires, task=task.model_dump(mode="json")
-    )
+    body = task.model_dump(mode="json") if task is not None else None
+    event_id = delivery.event_id
+    record = intake.events.record(tenant_id, event_id, delivery.event_type, now, expires, task=body)
     if not record.created and record.enqueued:
-        raise Conflict(f"this delivery was received already ({DELIVERY_HEADER} repeated): dropped")
-    name, delay = issue_task_name(tenant_id, event.entity_id, now)
-    intake.queue.enqueue(Queue.PLAN, task, name, delay_s=delay)
-    intake.events.mark_enqueued(tenant_id, f"linear-{event.delivery}")
-    return {"result": "enqueued", "detail": event.action}
+        raise Conflict(delivery.repeated)
+    if task is not None and named is not None:
+        intake.queue.enqueue(Queue.PLAN, task, named[0], delay_s=named[1])
+    if signal is not None and intake.triggers is not None:
+        intake.triggers(tenant_id, signal)
+    intake.events.mark_enqueued(tenant_id, event_id)
+    return {"result": "enqueued", "detail": delivery.detail}
 
 
 type GitLabIntake = Intake[GitLabStore]  # what GitLab's intake uses
@@ -102,18 +144,19 @@ def ingest_gitlab(
     event = gitlab_events.parse(body, gitlab_events.delivery_id(headers))
     if isinstance(event, str):
         raise InvalidInput(event)
-    if event.kind not in gitlab_events.ISSUE_KINDS or event.project_id != connection.project_id:
+    mirrored = event.kind in gitlab_events.ISSUE_KINDS and event.project_id == connection.project_id
+    connected = (str(connection.project_id), connection.project_path)
+    signal = _ours(gitlab_signal(body), tuple(c for c in connected if c), intake)
+    if not mirrored and signal is None:
         return {"result": "ignored", "detail": f"{event.kind} of another project or kind"}
     now = intake.now()
-    task = SyncTask(tenant_id=tenant_id, kind="issue", issue_id=str(event.iid), tool="gitlab")
-    expires = now + timedelta(seconds=intake.event_ttl_s)
-    event_id = f"gitlab-{event.delivery}"
-    record = intake.events.record(
-        tenant_id, event_id, "gitlab.issue", now, expires, task=task.model_dump(mode="json")
+    task = (
+        SyncTask(tenant_id=tenant_id, kind="issue", issue_id=str(event.iid), tool="gitlab")
+        if mirrored
+        else None
     )
-    if not record.created and record.enqueued:
-        raise Conflict("this delivery was received already (its event id repeated): dropped")
-    name, delay = issue_task_name(tenant_id, str(event.iid), now, "gitlab")
-    intake.queue.enqueue(Queue.PLAN, task, name, delay_s=delay)
-    intake.events.mark_enqueued(tenant_id, event_id)
-    return {"result": "enqueued", "detail": event.action or event.kind}
+    name = issue_task_name(tenant_id, str(event.iid), now, "gitlab") if mirrored else None
+    kind = "issue" if mirrored else event.kind
+    repeated = "this delivery was received already (its event id repeated): dropped"
+    delivery = Delivery(f"gitlab-{event.delivery}", f"gitlab.{kind}", event.action or event.kind, repeated)
+    return _queued(tenant_id, delivery, (task, name), signal, intake)

@@ -6,35 +6,23 @@ is the key's too."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from shared.platform.errors import ModelFixableError
 from shared.sync.domain import gitlab_mapping
 from shared.sync.domain.connection import key_secret
 from shared.sync.domain.fields import TaskFields, issue_id_for
+from shared.sync.domain.writes import Output, Place, marker_of, unconnected
 from shared.sync.services.trackers import GitLabTracker, LinearTracker
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore
-    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore
-
-WriteTool = Literal["linear", "gitlab"]
-Output = dict[str, Any]
+    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, SyncStore, TaskWriting
 
 
-class Place(NamedTuple):
-    """Where a write lands: the tenant's tool and its target (Linear's team id, GitLab's project id or path)."""
-
-    tenant_id: str
-    tool: WriteTool
-    target: str
-
-
-def marker_of(key: str) -> str:
-    """The 32 hex characters standing for ``key`` where the sync puts a page's id."""
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+# Where a write lands and what it answers live in the domain (shared.sync.domain.writes); named here too.
+__all__ = ["IssueWrites", "Output", "Place", "marker_of"]
 
 
 class IssueWrites:
@@ -47,14 +35,24 @@ class IssueWrites:
         linear: LinearApi,
         gitlab_store: GitLabStore,
         gitlab: GitLabApi,
+        *,
+        motion: TaskWriting | None = None,
     ) -> None:
         self._secrets, self._linear_store, self._linear = secrets, linear_store, linear
         self._gitlab_store, self._gitlab = gitlab_store, gitlab
+        self._motion = motion
+
+    @property
+    def motion(self) -> TaskWriting:
+        """The writes to Motion's connected workspace (decision 0130)."""
+        if self._motion is None:
+            raise ModelFixableError(unconnected("motion"))
+        return self._motion
 
     def _linear_tracker(self, tenant_id: str, target: str) -> tuple[LinearTracker, str]:
         c = self._linear_store.connection(tenant_id)
         if c is None:
-            raise ModelFixableError(_unconnected("linear"))
+            raise ModelFixableError(unconnected("linear"))
         if target not in (c.team_id,):
             raise ModelFixableError(_elsewhere("linear", target, f"team {c.team_id} ({c.team_name})"))
         key = self._secrets.get(key_secret(tenant_id, "linear"))
@@ -63,7 +61,7 @@ class IssueWrites:
     def _gitlab_tracker(self, tenant_id: str, target: str) -> tuple[GitLabTracker, str, Any]:
         c = self._gitlab_store.connection(tenant_id)
         if c is None:
-            raise ModelFixableError(_unconnected("gitlab"))
+            raise ModelFixableError(unconnected("gitlab"))
         if target not in (str(c.project_id), c.project_path):
             raise ModelFixableError(
                 _elsewhere("gitlab", target, f"project {c.project_id} ({c.project_path})")
@@ -154,10 +152,6 @@ def _issue(at: Place, issue: dict[str, Any], id_key: str) -> Output:
         "issue_id": str(issue[id_key]),
         "title": str(issue.get("title") or ""),
     }
-
-
-def _unconnected(tool: str) -> str:
-    return f"{tool} is not connected to this workspace: the owner connects it on the Integrations screen"
 
 
 def _elsewhere(tool: str, target: str, connected: str) -> str:

@@ -57,13 +57,13 @@ REACH: dict[str, frozenset[str]] = {
     # "Run now" on a routine (POST /agents/<id>/run-now on api) queues its run's plan task.
     "functions/routes/agents_api/routines.py:run_now": frozenset({"api"}),
     # The Linear sync (docs/sync.md): connect and disconnect on api (its key and webhook secret
-    # written, read and deleted), the signed intake on api, the mirror's tasks on plan.
+    # written, read and deleted), the mirror's tasks on plan.
     "shared/sync/services/connect.py:connect_linear": frozenset({"api"}),
     "shared/sync/services/connect.py:_unhook": frozenset({"api"}),
-    "shared/sync/services/intake.py:ingest_linear": frozenset({"api"}),
     # A run's tracker writes (decision 0116): the tool's key read by its step, on execute-step.
     "shared/sync/services/issue_writes.py:IssueWrites._linear_tracker": frozenset({"execute_step"}),
     "shared/sync/services/issue_writes.py:IssueWrites._gitlab_tracker": frozenset({"execute_step"}),
+    "shared/sync/services/task_writes.py:TaskWrites._tracker": frozenset({"execute_step"}),
     "shared/sync/services/mirror.py:run_sync_task": frozenset({"plan"}),
     "shared/sync/services/mirror.py:_run": frozenset({"plan"}),
     # The GitLab sync, the same way (decision 0106): connect and disconnect on api, its token-checked
@@ -71,8 +71,11 @@ REACH: dict[str, frozenset[str]] = {
     "shared/sync/services/connect.py:connect_gitlab": frozenset({"api"}),
     "shared/sync/services/connect.py:forget": frozenset({"api"}),
     "shared/sync/services/connect.py:_unhook_gitlab": frozenset({"api"}),
-    "shared/sync/services/intake.py:ingest_gitlab": frozenset({"api"}),
     "shared/sync/services/intake.py:_hooked": frozenset({"api"}),  # the webhook secret of either intake
+    # Either intake's delivery recorded and its tasks queued, and the runs agents' tracker rules start
+    # (decision 0129), on api.
+    "shared/sync/services/intake.py:_queued": frozenset({"api"}),
+    "shared/agents/services/tracker_triggers.py:start_runs": frozenset({"api"}),
     "shared/sync/services/mirror.py:run_gitlab_task": frozenset({"plan"}),
     # The Motion sync (decision 0110): connect and disconnect on api, the mirror's polling scans on plan.
     "shared/sync/services/motion.py:connect_motion": frozenset({"api"}),

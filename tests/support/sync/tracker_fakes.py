@@ -1,14 +1,22 @@
 """The sync's fakes (tests/support/sync/sync_fakes.py) that also hold issues and comments, for the tracker
 write tools' tests (decision 0116): Linear refuses a second create of one id as Linear does; GitLab
-numbers its issues and lists them since a time; both count every write."""
+numbers its issues and lists them since a time; both count every write. Motion's writes go to its
+sandbox in process (decision 0130)."""
 
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
+from local.motion_sandbox.app import KEY as MOTION_KEY
+from local.motion_sandbox.app import STATUSES, WORKSPACE_ID, MotionSandbox, make_app
 from shared.platform.errors import NotFound, PermanentError
-from shared.sync.domain.connection import GitLabConnection, LinearConnection
+from shared.sync.adapters.motion import MotionRest, pacers
+from shared.sync.domain.connection import GitLabConnection, LinearConnection, MotionConnection
 from shared.sync.services.issue_writes import IssueWrites
+from shared.sync.services.task_writes import TaskWrites
 from tests.fakes import FakeSecrets
+from tests.support.sync.motion_stack import SkipClock
 from tests.support.sync.sync_fakes import (
     GITLAB_PROJECT,
     GITLAB_TOKEN,
@@ -121,7 +129,7 @@ class IssueGitLab(FakeGitLab):
 
 
 def tracker_writes(
-    *, linear: bool = True, gitlab: bool = True
+    *, linear: bool = True, gitlab: bool = True, motion: TaskWrites | None = None
 ) -> tuple[IssueWrites, IssueLinear, IssueGitLab]:
     """Tenant t1's writes with Linear's team and GitLab's project connected (each unless told not)."""
     secrets = FakeSecrets({"sync-token-linear-t1": KEY, "sync-token-gitlab-t1": GITLAB_TOKEN})
@@ -144,5 +152,22 @@ def tracker_writes(
         )
         lab_store.connections["t1"] = lab  # type: ignore[assignment]  # the fake store holds any tool's connection
     api_linear, api_gitlab = IssueLinear(), IssueGitLab()
-    writes = IssueWrites(secrets, lin_store, api_linear, lab_store, api_gitlab)  # type: ignore[arg-type]  # the fake store, any tool's
+    writes = IssueWrites(secrets, lin_store, api_linear, lab_store, api_gitlab, motion=motion)  # type: ignore[arg-type]  # the fake store, any tool's
     return writes, api_linear, api_gitlab
+
+
+def motion_writes(*, connected: bool = True) -> tuple[TaskWrites, MotionSandbox]:
+    """Tenant t1's Motion writes: our adapter, paced as in production on a clock that skips its waits, over
+    the Motion sandbox in process (WSGI), the team workspace connected unless told not."""
+    sandbox, clock = MotionSandbox(), SkipClock()
+    client = httpx.Client(transport=httpx.WSGITransport(app=make_app(sandbox)), base_url="http://motion.test")
+    api = MotionRest(10.0, "http://motion.test/v1", paced=pacers(clock, clock.skip), client=client)
+    store = FakeSyncStore()
+    if connected:
+        connection = MotionConnection(
+            data_source_id="ds", connected_at=AT, workspace_id=WORKSPACE_ID, workspace_name="Demo team",
+            team=True, user_id="u-ada", statuses=tuple(STATUSES),
+        )  # fmt: skip
+        store.connections["t1"] = connection  # type: ignore[assignment]  # the fake store holds any tool's connection
+    secrets = FakeSecrets({"sync-token-motion-t1": MOTION_KEY})
+    return TaskWrites(secrets, store, api), sandbox  # type: ignore[arg-type]  # the fake store, any tool's

@@ -3,6 +3,7 @@
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, Empty, ErrorText, Loading, Status, money, useAction, useLoad, when } from "../ui";
+import { TrackerReach } from "./tracker_reach";
 
 type Agent = S["AgentView"];
 type Schedule = NonNullable<Agent["schedules"]>[number];
@@ -255,6 +256,12 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
           ))}
         </select>
       </label>
+      <TrackerReach
+        chosen={agent.reach?.trackers ?? []}
+        save={(trackers) => void patch({ reach: { ...agent.reach, trackers } })}
+        disabled={busy || !!may}
+        title={may}
+      />
       <h3>Schedules</h3>
       {schedules.length === 0 && <p>No schedule.</p>}
       <ul>

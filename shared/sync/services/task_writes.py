@@ -1,0 +1,100 @@
+"""A run's writes to the connected Motion workspace (decision 0130): create a task, set its title or status
+group, comment on it, each once per step key. Motion chooses its ids, so a create's description and a
+comment end with the key's reference line; a retry finds it among what the key's user made since the run
+began. Requests go through the sync's paced adapter, under Motion's limit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from shared.platform.errors import ModelFixableError
+from shared.sync.domain import motion
+from shared.sync.domain.connection import key_secret
+from shared.sync.domain.fields import TaskFields
+from shared.sync.domain.writes import Output, Place, marker_of, unconnected
+from shared.sync.services.trackers import CLOCK_SLACK, MotionTracker
+
+if TYPE_CHECKING:
+    from shared.platform.ports import SecretStore
+    from shared.sync.domain.connection import MotionConnection
+    from shared.sync.ports import MotionApi, MotionStore
+
+
+def reference(key: str) -> str:
+    """The line a task's description or a comment made for ``key`` ends with (Motion keeps no hidden text)."""
+    return f"notion-agent ref {marker_of(key)[:16]}"
+
+
+def _holds(text: str, key: str) -> bool:
+    return motion.text_of(text).rstrip().endswith(reference(key))
+
+
+class TaskWrites:
+    """The writes, through the tenant's stored key and connection (no secret in any output or error)."""
+
+    def __init__(self, secrets: SecretStore, store: MotionStore, api: MotionApi) -> None:
+        self._secrets, self._store, self._api = secrets, store, api
+
+    def _tracker(self, at: Place) -> tuple[MotionTracker, motion.MotionKey, MotionConnection]:
+        c = self._store.connection(at.tenant_id)
+        if c is None:
+            raise ModelFixableError(unconnected("motion"))
+        if at.target != c.workspace_id:
+            raise ModelFixableError(
+                f"motion: target {at.target!r} is not the connected one; use workspace {c.workspace_id} "
+                f"({c.workspace_name})"
+            )
+        key = motion.MotionKey(self._secrets.get(key_secret(at.tenant_id, "motion")), c.team)
+        return MotionTracker(self._api, key, c), key, c
+
+    def create(self, at: Place, title: str, body: str, key: str) -> Output:
+        """The task made for ``key`` in the connected workspace ``at``."""
+        tracker, _, _ = self._tracker(at)
+        text = f"{body.strip()}\n\n{reference(key)}".lstrip()
+        return _task(at, tracker.create("", TaskFields(title=title, description=text), None))
+
+    def find_created(self, at: Place, key: str, since: datetime) -> Output | None:
+        """The task an earlier try for ``key`` made: by the key's user since ``since``, ending with its line."""
+        tracker, _, c = self._tracker(at)
+        for task in tracker.listed():
+            mine = motion.made_for(task, str(task.get("name") or ""), c.user_id, since - CLOCK_SLACK)
+            if mine and _holds(str(task.get("description") or ""), key):
+                return _task(at, task)
+        return None
+
+    def update(self, at: Place, task_id: str, changes: dict[str, str]) -> Output:
+        """Set ``changes`` (``title``, ``status``: a status group) on ``task_id``: values, so a retry is no
+        second effect."""
+        tracker, _, _ = self._tracker(at)
+        found = tracker.read(task_id)
+        if found is None:
+            raise ModelFixableError(f"motion: no task {task_id!r} in workspace {at.target}")
+        return _task(at, tracker.write(task_id, changes, "") or found)
+
+    def comment(self, at: Place, task_id: str, body: str, key: str) -> Output:
+        """A comment on ``task_id``, made once for ``key``."""
+        _, secret, _ = self._tracker(at)
+        made = self._api.create_comment(secret, task_id, f"{body.strip()}\n\n{reference(key)}")
+        return _comment(at, task_id, made)
+
+    def find_comment(self, at: Place, task_id: str, key: str) -> Output | None:
+        """The comment an earlier try for ``key`` made on ``task_id``, or None."""
+        _, secret, _ = self._tracker(at)
+        for found in self._api.comments(secret, task_id):
+            if _holds(str(found.get("content") or ""), key):
+                return _comment(at, task_id, found)
+        return None
+
+
+def _task(at: Place, task: dict[str, Any]) -> Output:
+    return {
+        "tool": "motion",
+        "target": at.target,
+        "task_id": str(task["id"]),
+        "title": str(task.get("name") or ""),
+    }
+
+
+def _comment(at: Place, task_id: str, comment: dict[str, Any]) -> Output:
+    return {"tool": "motion", "target": at.target, "task_id": task_id, "comment_id": str(comment["id"])}
