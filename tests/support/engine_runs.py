@@ -1,13 +1,14 @@
 """Shared by several test modules: helpers first written for ``tests/unit/engine/test_engine.py``."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
-from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus
+from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus, ToolIntent
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunState
 from shared.runs.domain.step_task import StepTask
@@ -30,6 +31,20 @@ def started(
     trigger = Trigger(kind="api", page_id=page)
     start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do it", trigger=trigger), deps)
     return deps
+
+
+def step_intent(
+    deps: Deps, tool: str, args: dict[str, Any], lease_s: float = 60, key: str = "r1:1:1"
+) -> ToolIntent:
+    """Step 1's intent for run r1, next in its log, leased ``lease_s`` seconds from the clock's now:
+    what an instance records before its call. The caller adds it to the log, alone or with more."""
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None
+    now = deps.clock()
+    lease_until = now + timedelta(seconds=lease_s)
+    return ToolIntent(
+        seq=run.state.last_seq + 1, at=now, step=1, tool=tool, args=args, key=key, lease_until=lease_until
+    )
 
 
 def queue(deps: Deps) -> FakeQueue:

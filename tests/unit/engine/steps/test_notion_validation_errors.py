@@ -6,7 +6,6 @@ notification on. A refusal while reconciling an earlier attempt still fails the 
 written)."""
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from shared.engine.planning.start import start_run
@@ -19,6 +18,7 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine_runs import step_intent
 from tests.support.notifications import Live, live, task
 from tests.support.notion_validation import SELECT, refused
 from tests.support.notion_write_args import planned
@@ -102,17 +102,9 @@ def test_a_refusal_while_reconciling_an_earlier_attempt_still_fails_the_run() ->
     run = deps.store.get_run("t1", "r1")
     assert run is not None
     state, now = run.state, deps.clock()
-    intent = ToolIntent(
-        seq=2,
-        at=now,
-        step=1,
-        tool="append_blocks",
-        args=args,
-        key="r1:1:1",
-        lease_until=now + timedelta(seconds=30),
-    )
+    intent = step_intent(deps, "append_blocks", args, lease_s=30)
     lost = ErrorRecorded(
-        seq=3, at=now, step=1, error=ErrorKind.TRANSIENT, message="Notion did not answer in time"
+        seq=intent.seq + 1, at=now, step=1, error=ErrorKind.TRANSIENT, message="Notion did not answer in time"
     )
     assert deps.store.append("t1", "r1", state, [intent, lost]) is not None
     notion.fail["list_children"] = [refused(*MISSING)]
