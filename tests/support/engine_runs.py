@@ -66,10 +66,15 @@ def drive(deps: Deps, limit: int = 100) -> list[NotifyTask]:
     return notes
 
 
-def status(deps: Deps) -> RunStatus:
-    run = deps.store.get_run("t1", "r1")
+def state(deps: Deps, run_id: str = "r1") -> RunState:
+    """The state of tenant t1's run ``run_id``, which must exist."""
+    run = deps.store.get_run("t1", run_id)
     assert run is not None
-    return run.state.status
+    return run.state
+
+
+def status(deps: Deps) -> RunStatus:
+    return state(deps).status
 
 
 def forged_run(

@@ -28,6 +28,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.engine_runs import state
 from tests.support.tenants import a_tenant
 
 OWNER, MEMBER, BOT = "user-owner", "user-member", "bot-1"
@@ -64,12 +65,6 @@ def _with(tenant: Tenant | None, *, data_source_ids: list[str], **fields: Any) -
     assert tenant is not None
     settings = tenant.settings.model_copy(update={"data_source_ids": data_source_ids})
     return tenant.model_copy(update=fields | {"settings": settings})
-
-
-def state(deps: Deps, run_id: str = "r1") -> RunState:
-    run = deps.store.get_run("t1", run_id)
-    assert run is not None
-    return run.state
 
 
 def drive(deps: Deps, run_id: str = "r1") -> None:
