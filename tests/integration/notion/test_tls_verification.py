@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from local.http_answer import send_answer
 from shared.notion.adapters.notion import build_client
 from shared.platform.adapters import tls
 from shared.platform.adapters.rest import RestClient
@@ -76,11 +77,7 @@ def _certificates(tmp: Path) -> tuple[Path, Path, Path]:
 class _Answer(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         body = b'{"object": "user", "id": "u", "type": "bot"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_answer(self, 200, body, [("Content-Type", "application/json")])
 
     def log_message(self, format: str, *args: object) -> None:
         pass
