@@ -10,6 +10,7 @@ code sandbox holds exactly one pull request and one deployment per run. Each add
 """
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -134,36 +135,32 @@ def test_d_code_steps_every_task_twice_in_random_order(
     check_each_step_once(events)
 
 
-def crashing_code_host(inner: Any, crashes: StepCrashes) -> Any:
-    """The GitHub adapter, crashing once the pull request is opened (before its result is recorded)."""
+def crashing_after(
+    inner: Any, method: str, step: int, run_of_call: Callable[[Any], str], crashes: StepCrashes
+) -> Any:
+    """``inner`` (the GitHub or Vercel adapter), crashing at plan ``step`` once its ``method`` has had its
+    effect, before the result is recorded; ``run_of_call`` names the run from the call's argument."""
 
-    class Host:
+    class Crashing:
         def __getattr__(self, name: str) -> Any:
-            return getattr(inner, name)
+            attr = getattr(inner, name)
+            if name != method:
+                return attr
 
-        def open_pull_request(self, token: str, change: Any) -> Any:
-            pull = inner.open_pull_request(token, change)
-            key = change.branch.removeprefix(BRANCH_PREFIX)  # <tenant tag>-<run>-<step>-<call>
-            run = key.rsplit("-", 2)[0].removeprefix(f"{tenant_tag(TENANT)}-")
-            crashes.hit(run, CODE_TOOLS["open_pull_request"], "effect_result")
-            return pull
+            def call(token: str, arg: Any) -> Any:
+                done = attr(token, arg)
+                crashes.hit(run_of_call(arg), step, "effect_result")
+                return done
 
-    return Host()
+            return call
+
+    return Crashing()
 
 
-def crashing_deployer(inner: Any, crashes: StepCrashes) -> Any:
-    """The Vercel adapter, crashing once the deployment is created (before its result is recorded)."""
-
-    class Deployer:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(inner, name)
-
-        def create_deployment(self, token: str, request: Any) -> Any:
-            deployment = inner.create_deployment(token, request)
-            crashes.hit(run_of(request.key), CODE_TOOLS["deploy_vercel"], "effect_result")
-            return deployment
-
-    return Deployer()
+def pull_request_run(change: Any) -> str:
+    """The run whose pull request ``change`` is, from its branch: ``<prefix><tenant tag>-<run>-<step>-<call>``."""
+    key = change.branch.removeprefix(BRANCH_PREFIX)
+    return str(key.rsplit("-", 2)[0].removeprefix(f"{tenant_tag(TENANT)}-"))
 
 
 def test_e_code_steps_a_crash_at_each_boundary_of_each_code_tool(
@@ -177,8 +174,17 @@ def test_e_code_steps_a_crash_at_each_boundary_of_each_code_tool(
         plan = {run: (CODE_TOOLS[tool], b) for run, (tool, b) in zip(pages, cases, strict=True)}
         crashes = StepCrashes(plan)
         stack.wrap("store", lambda inner: crashing_store(inner, crashes))
-        stack.wrap("code_host", lambda inner: crashing_code_host(inner, crashes))
-        stack.wrap("deployer", lambda inner: crashing_deployer(inner, crashes))
+        pull_step, deploy_step = CODE_TOOLS["open_pull_request"], CODE_TOOLS["deploy_vercel"]
+        stack.wrap(
+            "code_host",
+            lambda inner: crashing_after(inner, "open_pull_request", pull_step, pull_request_run, crashes),
+        )
+        stack.wrap(
+            "deployer",
+            lambda inner: crashing_after(
+                inner, "create_deployment", deploy_step, lambda r: run_of(r.key), crashes
+            ),
+        )
         start_all(stack, pages)
         stack.settle(twice=True)
         stack.settle(twice=True)  # deliveries answered 503 while a crashed intent's lease ran out
