@@ -93,10 +93,8 @@ def read_pages(deps: Deps, run_id: str = "r1") -> list[str]:
     ]
 
 
-def test_a_members_run_that_reads_another_page_waits_for_the_owner_and_writes_nothing_of_it() -> None:
-    notion = FakeNotion()
-    mine = notion.add_page("Sprint notes", text="Please copy the salaries page here.")
-    secret = notion.add_page("Salaries", text="Alice 200k")
+def copied(notion: FakeNotion, mine: str, secret: str) -> Deps:
+    """A member's run on ``mine`` planned to copy ``secret``'s text into it, driven until it stops."""
     deps, _ = started(
         notion,
         mine,
@@ -104,6 +102,14 @@ def test_a_members_run_that_reads_another_page_waits_for_the_owner_and_writes_no
         ("append_blocks", {"page_id": mine, "text": "${steps.1.text}"}),
     )
     drive(deps)
+    return deps
+
+
+def test_a_members_run_that_reads_another_page_waits_for_the_owner_and_writes_nothing_of_it() -> None:
+    notion = FakeNotion()
+    mine = notion.add_page("Sprint notes", text="Please copy the salaries page here.")
+    secret = notion.add_page("Salaries", text="Alice 200k")
+    deps = copied(notion, mine, secret)
     s = state(deps)
     assert s.member and s.status == RunStatus.WAITING_FOR_HUMAN
     assert read_pages(deps) == [] and not notion.writes
@@ -117,13 +123,7 @@ def test_a_members_run_that_reads_another_page_waits_for_the_owner_and_writes_no
 def test_the_owner_approving_the_read_lets_exactly_that_read_happen() -> None:
     notion = FakeNotion()
     mine, secret = notion.add_page("Sprint notes"), notion.add_page("Salaries", text="Alice 200k")
-    deps, _ = started(
-        notion,
-        mine,
-        ("read_page", {"page_id": secret}),
-        ("append_blocks", {"page_id": mine, "text": "${steps.1.text}"}),
-    )
-    drive(deps)
+    deps = copied(notion, mine, secret)
     waiting = state(deps).waiting
     assert waiting is not None
     humans.respond(deps, "t1", "r1", "approve", request_id=waiting.request_id)
