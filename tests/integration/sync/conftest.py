@@ -18,12 +18,6 @@ from tests.support.sync_stack import IDS, SyncStack, sync_stack, sync_tasks
 __all__ = ["IDS", "KEY", "TEAM_ID", "GitLabStack", "MotionStack", "SyncStack", "sync_tasks"]
 
 
-@pytest.fixture(scope="module")
-def notion_server() -> Iterator[SandboxServer]:
-    with SandboxServer() as running:
-        yield running
-
-
 @pytest.fixture
 def stack(firestore_emulator: Any, notion_server: SandboxServer, tmp_path: Path) -> Iterator[SyncStack]:
     with sync_stack(firestore_emulator.client(), notion_server.url, tmp_path) as built:
