@@ -112,7 +112,6 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
         timeout_s: float = 300.0) -> dict[str, Any]:  # fmt: skip
     """``runs`` concurrent runs against ``sandbox`` limited to ``rate`` requests a second over
     ``window_s``, on the Firestore emulator at ``db_host``; the figures of the RESULT line and more."""
-    import json
 
     from google.cloud import firestore
 
@@ -122,8 +121,7 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
     from local.processes import free_port
     from local.tasks_emulator import TasksEmulator
     from shared import bootstrap
-    from shared.platform.config import PlatformSecret, Settings
-    from tests.integration.notion_stack import CALLBACK, FRONTEND, REGION, Stack
+    from tests.integration.notion_stack import CALLBACK, REGION, Stack, stack_settings
     from tests.support.run_rows import make_home, scripted_run
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
@@ -135,26 +133,13 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
         admin = Admin(sandbox.url)
         admin.post("/reset")
         admin.post("/oauth", {"redirect_uris": [CALLBACK]})
-        secrets = Path(tmp) / "secrets.json"
-        secrets.write_text(
-            json.dumps(
-                {
-                    PlatformSecret.SESSION_SIGNING_KEY.value: "session-key-for-bench-0123456789",
-                    PlatformSecret.NOTION_CLIENT_ID.value: "sandbox-client-id",
-                    PlatformSecret.NOTION_CLIENT_SECRET.value: "sandbox-client-secret",
-                }
-            )
-        )
-        settings = Settings(
+        settings = stack_settings(
+            db_host,
+            tasks,
+            sandbox.url,
+            Path(tmp),
+            "session-key-for-bench-0123456789",
             gcp_project=PROJECT,
-            region=REGION,
-            firestore_emulator_host=db_host,
-            tasks_emulator_host=tasks.grpc_address,
-            secrets_backend="local",
-            local_secrets_file=str(secrets),
-            notion_api_base_url=sandbox.url,
-            oauth_callback_url=CALLBACK,
-            frontend_url=FRONTEND,
             outbox_dir=str(Path(tmp) / "outbox"),
             notifier_backend="live",
             notion_rate_per_s=rate,
