@@ -25,11 +25,10 @@ from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.notion_write import UpdatePropertiesArgs, find_update
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.support.engine_runs import step_intent
-from tests.support.notion_write_args import planned
+from tests.support.notion_write_args import DONE, planned, planned_update
 from tests.support.unchecked import unchecked
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
-DONE = {"Status": {"status": {"name": "Done"}}}
 
 
 def refusal(tool: str, args: dict[str, Any]) -> str:
@@ -125,14 +124,7 @@ def test_a_retried_update_whose_intent_holds_a_plain_value_is_repaired_not_crash
     (Notion would have refused them: nothing was written) and the repair is written once."""
     notion = FakeNotion()
     page = notion.add_page("P", Status="Doing")
-    fix = {"args_json": json.dumps({"page_id": page, "properties": DONE})}
-    deps = planned(
-        notion,
-        page,
-        ("update_properties", {"page_id": page, "properties": DONE}),
-        ("finish", {"summary": "ok"}),
-        fixes=[fix],
-    )
+    deps = planned_update(notion, page, DONE)
     run = deps.store.get_run("t1", "r1")
     assert run is not None
     state, now = run.state, deps.clock()

@@ -21,12 +21,11 @@ from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.support.engine_runs import step_intent
 from tests.support.notifications import Live, live, task
 from tests.support.notion_validation import SELECT, refused
-from tests.support.notion_write_args import planned
+from tests.support.notion_write_args import DONE, planned, planned_update
 from tests.support.trigger_gates import comment, runs, setup
 
 __all__ = ["live"]  # the fixture, imported for its tests here
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
-DONE = {"Status": {"status": {"name": "Done"}}}
 
 
 MISSING = (404, "object_not_found", "Could not find page with ID: p-404.")
@@ -52,14 +51,7 @@ def test_a_write_notion_refuses_is_repaired_with_notions_message_and_written_onc
     notion = FakeNotion()
     page = notion.add_page("P", Status="Doing")
     wrong = {"Status": {"select": {"name": "Done"}}}
-    fix = {"args_json": json.dumps({"page_id": page, "properties": DONE})}
-    deps = planned(
-        notion,
-        page,
-        ("update_properties", {"page_id": page, "properties": wrong}),
-        ("finish", {"summary": "ok"}),
-        fixes=[fix],
-    )
+    deps = planned_update(notion, page, wrong)
     notion.fail["update_page_properties"] = [refused(*SELECT)]
     assert not run_step(STEP, deps).acted
     intent, error = events(deps)[-2:]
