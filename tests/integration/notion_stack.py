@@ -193,8 +193,22 @@ def hold_queues(emulator: TasksEmulator, project: str = PROJECT) -> None:
         emulator.hold(name)
 
 
+def reset_sandbox(url: str) -> Admin:
+    """The admin API of the Notion sandbox at ``url``, its workspaces reset and its OAuth client
+    redirecting to the stack's CALLBACK."""
+    admin = Admin(url)
+    admin.post("/reset")
+    admin.post("/oauth", {"redirect_uris": [CALLBACK]})
+    return admin
+
+
 def stack_settings(
-    db_host: str, tasks: TasksEmulator, sandbox_url: str, folder: Path, session_key: str, **more: Any
+    db_host: str,
+    tasks: TasksEmulator,
+    sandbox_url: str,
+    folder: Path,
+    session_key: str = "session-key-for-tests-0123456789",
+    **more: Any,
 ) -> Settings:
     """The settings of a stack over the emulators at ``db_host`` and ``tasks`` and the Notion sandbox at
     ``sandbox_url``; its local secrets file, in ``folder``, holds ``session_key`` and the sandbox's OAuth
@@ -262,7 +276,6 @@ def stack(
         running_tasks,
         running_sandbox.url,
         tmp_path,
-        "session-key-for-tests-0123456789",
         webhook_max_body_bytes=64 * 1024,
         # the operator opened verification for the subscription the tests create (docs/deploy.md)
         webhook_verification_until=(datetime.now(UTC) + timedelta(hours=1)).isoformat(),

@@ -117,11 +117,10 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
 
     from functions._http import app
     from local.notion_sandbox import seed_ids
-    from local.notion_sandbox.testing import Admin
     from local.processes import free_port
     from local.tasks_emulator import TasksEmulator
     from shared import bootstrap
-    from tests.integration.notion_stack import CALLBACK, REGION, Stack, stack_settings
+    from tests.integration.notion_stack import REGION, Stack, reset_sandbox, stack_settings
     from tests.support.run_rows import make_home, scripted_run
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
@@ -130,17 +129,15 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
     ports = {"execute_step": free_port(), "notify": free_port()}
     with TasksEmulator(port=0, admin_port=None) as tasks, tempfile.TemporaryDirectory() as tmp:
         _queues(tasks, REGION)
-        admin = Admin(sandbox.url)
-        admin.post("/reset")
-        admin.post("/oauth", {"redirect_uris": [CALLBACK]})
+        admin = reset_sandbox(sandbox.url)
+        outbox = str(Path(tmp) / "outbox")
         settings = stack_settings(
             db_host,
             tasks,
             sandbox.url,
             Path(tmp),
-            "session-key-for-bench-0123456789",
             gcp_project=PROJECT,
-            outbox_dir=str(Path(tmp) / "outbox"),
+            outbox_dir=outbox,
             notifier_backend="live",
             notion_rate_per_s=rate,
             execute_step_url=f"http://127.0.0.1:{ports['execute_step']}",

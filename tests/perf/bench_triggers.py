@@ -67,14 +67,13 @@ def run(db_host: str, sandbox: SandboxServer, edits: int = 200, seed: int = 36) 
     from google.cloud import firestore
 
     from functions._http import app
-    from local.notion_sandbox.testing import Admin
     from local.tasks_emulator import TasksEmulator
     from shared import bootstrap
     from shared.platform.config import PlatformSecret
     from tests.integration.notion_stack import (
-        CALLBACK,
         Stack,
         hold_queues,
+        reset_sandbox,
         serve,
         signed_post,
         stack_settings,
@@ -86,18 +85,17 @@ def run(db_host: str, sandbox: SandboxServer, edits: int = 200, seed: int = 36) 
     token = "secret_bench_triggers_verification"
     with TasksEmulator(port=0, admin_port=None) as tasks, tempfile.TemporaryDirectory() as tmp:
         hold_queues(tasks, project)
-        admin = Admin(sandbox.url)
-        admin.post("/reset")
-        admin.post("/oauth", {"redirect_uris": [CALLBACK]})
+        admin = reset_sandbox(sandbox.url)
+        webhook_token = {PlatformSecret.NOTION_WEBHOOK_TOKEN.value: token}
+        outbox = str(Path(tmp) / "outbox")
         settings = stack_settings(
             db_host,
             tasks,
             sandbox.url,
             Path(tmp),
-            "session-key-for-bench-0123456789",
-            secrets={PlatformSecret.NOTION_WEBHOOK_TOKEN.value: token},
+            secrets=webhook_token,
             gcp_project=project,
-            outbox_dir=str(Path(tmp) / "outbox"),
+            outbox_dir=outbox,
         )
         container = bootstrap.Container(settings)
         db = firestore.Client(project=project)
