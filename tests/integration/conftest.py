@@ -1,5 +1,5 @@
-"""Fixtures of the in-process Notion stack (tests/integration/notion_stack.py), of the Notion sandbox
-alone (``notion_server``, started once per module), and of the code sandbox (GitHub, Vercel, Slack:
+"""Fixtures of the in-process Notion stack (tests/integration/notion_stack.py; its Notion sandbox alone
+is ``running_sandbox``, started once per module) and of the code sandbox (GitHub, Vercel, Slack:
 ``sandbox``, started once per module, and its ``admin``, reset for each test; modules with a sandbox of
 their own override both)."""
 
@@ -8,16 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from local.code_sandbox.testing import Admin, RunningSandbox, running_code_sandbox
-from local.notion_sandbox import SandboxServer
 from tests.integration.notion_stack import running_sandbox, running_tasks, stack
 
 __all__ = ["admin", "running_sandbox", "running_tasks", "sandbox", "stack"]
-
-
-@pytest.fixture(scope="module")
-def notion_server() -> Iterator[SandboxServer]:
-    with SandboxServer() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

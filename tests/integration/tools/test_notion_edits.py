@@ -27,9 +27,9 @@ IDS = seed_ids("demo")
 
 
 @pytest.fixture(scope="module")
-def notion(notion_server: SandboxServer) -> NotionForTenant:
+def notion(running_sandbox: SandboxServer) -> NotionForTenant:
     options = ClientOptions(
-        base_url=notion_server.url, timeout_ms=10_000, notion_version=NOTION_VERSION, retry=False
+        base_url=running_sandbox.url, timeout_ms=10_000, notion_version=NOTION_VERSION, retry=False
     )
     api = NotionApi(Client(options=options, client=httpx.Client()), rate_per_s=1000, burst=1000)
     return NotionForTenant(api, lambda operation: operation(TOKEN))
@@ -50,8 +50,8 @@ def texts(notion: NotionForTenant, page_id: str) -> list[str]:
     return [nt.block_text(b) or b["type"] for b in notion.list_children(page_id)]
 
 
-def as_person(notion_server: SandboxServer, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    answer: dict[str, Any] = Admin(notion_server.url).post(
+def as_person(running_sandbox: SandboxServer, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer: dict[str, Any] = Admin(running_sandbox.url).post(
         "/workspaces/demo/act", {"method": method, "path": path, "body": body, "user_id": IDS["teammate"]}
     )
     assert answer["status"] == 200, answer
@@ -227,12 +227,12 @@ def test_add_file_appends_the_file_once_even_when_retried(notion: NotionForTenan
 
 
 def test_a_person_s_block_is_changed_by_people_and_the_tool_tells_them_apart(
-    notion_server: SandboxServer, notion: NotionForTenant
+    running_sandbox: SandboxServer, notion: NotionForTenant
 ) -> None:
     """What the authority rules read: a block a person wrote carries the person as its author."""
     page = new_page(notion, "Shared", "agent's line")
     made = as_person(
-        notion_server,
+        running_sandbox,
         "PATCH",
         f"/v1/blocks/{page}/children",
         {
