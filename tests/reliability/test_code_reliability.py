@@ -11,6 +11,7 @@ code sandbox holds exactly one pull request and one deployment per run. Each add
 
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +118,18 @@ def check_each_step_once(events: dict[str, list[Any]]) -> None:
         assert sorted(steps) == [1, 2, 3, 4, 5], (run, steps)
 
 
+def code_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AbstractContextManager[Stack]:
+    """The engine stack with the code tools, planned by :class:`CodePlanModel`, each plan task tried
+    up to DUPLICATES_ATTEMPTS times."""
+    return engine_stack(
+        tmp_path, monkeypatch, model=CodePlanModel(), code=True, plan_attempts=DUPLICATES_ATTEMPTS
+    )
+
+
 def test_d_code_steps_every_task_twice_in_random_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    with engine_stack(
-        tmp_path, monkeypatch, model=CodePlanModel(), code=True, plan_attempts=DUPLICATES_ATTEMPTS
-    ) as stack:
+    with code_stack(tmp_path, monkeypatch) as stack:
         pages = {f"code-{i}": stack.new_idea(f"Code {i}") for i in range(scale(6, 40))}
         start_all(stack, pages)
         stack.settle(twice=True)
@@ -166,9 +173,7 @@ def pull_request_run(change: Any) -> str:
 def test_e_code_steps_a_crash_at_each_boundary_of_each_code_tool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    with engine_stack(
-        tmp_path, monkeypatch, model=CodePlanModel(), code=True, plan_attempts=DUPLICATES_ATTEMPTS
-    ) as stack:
+    with code_stack(tmp_path, monkeypatch) as stack:
         cases = [(tool, b) for tool in CODE_TOOLS for b in BOUNDARIES]
         pages = {f"code-crash-{i}": stack.new_idea(f"Code crash {i}") for i in range(len(cases))}
         plan = {run: (CODE_TOOLS[tool], b) for run, (tool, b) in zip(pages, cases, strict=True)}
