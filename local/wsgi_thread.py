@@ -3,7 +3,10 @@ code services', Linear's, GitLab's, Motion's) is served by in tests and the loca
 
 from __future__ import annotations
 
+import socketserver
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
@@ -51,3 +54,17 @@ class ThreadedServer:
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+@contextmanager
+def serving[S: socketserver.BaseServer](server: S) -> Iterator[S]:
+    """``server`` (any socketserver, e.g. a ThreadingHTTPServer) served from a daemon thread for the
+    ``with`` block, then shut down, closed and its thread joined."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

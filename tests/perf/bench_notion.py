@@ -28,16 +28,14 @@ import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from local.notion_sandbox import SandboxServer
+from local.wsgi_thread import ThreadedServer
 from tests.perf.emulator import firestore_emulator
 
 GOAL_RATIO = 0.9
@@ -56,22 +54,6 @@ def plan(page_id: str, other_page: str, source_id: str, i: int) -> list[Any]:
         PlannedStep(tool="append_blocks", args={"page_id": page_id, "text": f"Run {i} is done."}),
         PlannedStep(tool="finish", args={"summary": f"Run {i} read and wrote its page."}),
     ]
-
-
-@contextmanager
-def _serving(app: Any, port: int) -> Iterator[None]:
-    from werkzeug.serving import make_server
-
-    from local.notion_sandbox.testing import QuietHandler
-
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _queues(tasks: Any, region: str) -> None:
@@ -146,8 +128,8 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
         container = bootstrap.Container(settings)
         db = firestore.Client(project=PROJECT)
         with (
-            _serving(app("execute_step", container), ports["execute_step"]),
-            _serving(app("notify", container), ports["notify"]),
+            ThreadedServer(app("execute_step", container), "execute-step", ports["execute_step"]),
+            ThreadedServer(app("notify", container), "notify", ports["notify"]),
         ):
             stack = Stack(settings, sandbox, admin, tasks, container, "http://127.0.0.1:9", db)
             tenant_id = stack.connect()["tenant_id"]
