@@ -15,6 +15,7 @@ Run alone: ``python -m local.claude_vertex`` prints its URL (NA_MODEL_CLAUDE_BAS
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from local.http_answer import send_answer
 from shared.platform.adapters.claude_vertex_model import VERTEX_VERSION as VERSION  # in the body
 from shared.platform.adapters.offline_model import answer_for
 
@@ -215,14 +217,8 @@ def _handler(standin: ClaudeVertexStandIn) -> type[BaseHTTPRequestHandler]:
                 kind = "text/event-stream"
             else:
                 data, kind = json.dumps(answer).encode(), "application/json"
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):  # the caller timed out and went
-                pass
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the caller timed out and went
+                send_answer(self, status, data, [("Content-Type", kind)])
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from local.gateway import HOP_BY_HOP, MAX_BODY, send_answer
+from local.gateway import HOP_BY_HOP, MAX_BODY
+from local.http_answer import send_answer
 from local.tasks_emulator import verify_id_token
 
 SIGNATURE_REMOVED = "SIGNATURE_REMOVED_BY_GOOGLE"

@@ -12,10 +12,11 @@ import argparse
 import http.client
 import mimetypes
 import sys
-from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from local.http_answer import send_answer
 
 # As terraform/console.tf's backend bucket sends them (HSTS left out: this origin is plain http).
 CONSOLE_HEADERS = {
@@ -66,19 +67,6 @@ class Routes:
             if candidate.is_relative_to((self.dist / "assets").resolve()) and candidate.is_file():
                 return candidate, ASSET_CACHE
         return None
-
-
-def send_answer(
-    handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: Iterable[tuple[str, str]]
-) -> None:
-    """Answer with ``status``, ``headers`` and ``body`` (no body to HEAD, 204 or 304)."""
-    handler.send_response(status)
-    for name, value in headers:
-        handler.send_header(name, value)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    if handler.command != "HEAD" and status not in (204, 304):
-        handler.wfile.write(body)
 
 
 def handler_for(routes: Routes) -> type[BaseHTTPRequestHandler]:

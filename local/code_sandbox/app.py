@@ -4,18 +4,17 @@ relay beside it."""
 from __future__ import annotations
 
 import ssl
-import threading
-from types import TracebackType
+from typing import Self
 
-from flask import Flask, Response, request
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from flask import Flask, request
 
 from local.code_sandbox.admin import register_admin
 from local.code_sandbox.sandbox import CodeSandbox
 from local.code_sandbox.smtp_relay import SmtpRelay
+from local.wsgi_thread import ThreadedServer
 
-HOST = "127.0.0.1"
 METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+PREFIXES = {"github": "/github", "vercel": "/vercel", "slack": "/slack/api", "discord": "/discord/api/v10"}
 
 
 def make_app(sandbox: CodeSandbox | None = None) -> Flask:
@@ -25,32 +24,19 @@ def make_app(sandbox: CodeSandbox | None = None) -> Flask:
     app = Flask("code_sandbox")
     app.config["SANDBOX"] = state
 
-    @app.route("/github/<path:path>", methods=METHODS)
-    def github(path: str) -> Response:
-        return state.serve("github", path, request)
-
-    @app.route("/vercel/<path:path>", methods=METHODS)
-    def vercel(path: str) -> Response:
-        return state.serve("vercel", path, request)
-
-    @app.route("/slack/api/<path:path>", methods=METHODS)
-    def slack(path: str) -> Response:
-        return state.serve("slack", path, request)
-
-    @app.route("/discord/api/v10/<path:path>", methods=METHODS)
-    def discord(path: str) -> Response:
-        return state.serve("discord", path, request)
+    for service, prefix in PREFIXES.items():
+        app.add_url_rule(
+            f"{prefix}/<path:path>",
+            service,
+            lambda path, service=service: state.serve(service, path, request),
+            methods=METHODS,
+        )
 
     register_admin(app, state)
     return app
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """The request log lives in the sandbox (GET /_sandbox/requests), not on stderr."""
-
-
-class CodeSandboxServer:
+class CodeSandboxServer(ThreadedServer):
     """Serves a sandbox on 127.0.0.1:`port` (0 picks a free port) from a background thread, and its SMTP
     relay on 127.0.0.1:`smtp_port` (the same). Both ports are bound here; both stop together.
 
@@ -68,48 +54,27 @@ class CodeSandboxServer:
         smtp_implicit_tls: bool = False,
     ) -> None:
         self.sandbox = sandbox or CodeSandbox()
-        handler = _QuietHandler if quiet else WSGIRequestHandler
-        self._server: BaseWSGIServer = make_server(
-            HOST, port, make_app(self.sandbox), threaded=True, request_handler=handler
-        )
+        super().__init__(make_app(self.sandbox), "code-sandbox", port, quiet)
         try:
             self.smtp = SmtpRelay(self.sandbox, smtp_port, smtp_tls_context, smtp_implicit_tls)
         except BaseException:
             self._server.server_close()
             raise
         self.sandbox.smtp_port = self.smtp.port
-        self._thread = threading.Thread(target=self._serve, name="code-sandbox", daemon=True)
 
     @property
     def smtp_port(self) -> int:
         return self.smtp.port
 
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self._server.server_port}"
-
-    def _serve(self) -> None:
-        self._server.serve_forever(poll_interval=0.05)  # a short poll makes stop() prompt
-
-    def start(self) -> CodeSandboxServer:
+    def start(self) -> Self:
         try:
             self.smtp.start()
         except BaseException:
             self._server.server_close()
             self.smtp.stop()
             raise
-        self._thread.start()
-        return self
+        return super().start()
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().stop()
         self.smtp.stop()
-
-    def __enter__(self) -> CodeSandboxServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from local.code_sandbox.app import CodeSandboxServer
+from local.code_sandbox.app import PREFIXES, CodeSandboxServer
 from local.sandbox_admin import AdminClient
 
 
@@ -166,19 +166,19 @@ class RunningSandbox(NamedTuple):
 
     @property
     def github_url(self) -> str:
-        return self.url + "/github"
+        return self.url + PREFIXES["github"]
 
     @property
     def vercel_url(self) -> str:
-        return self.url + "/vercel"
+        return self.url + PREFIXES["vercel"]
 
     @property
     def slack_url(self) -> str:
-        return self.url + "/slack/api"
+        return self.url + PREFIXES["slack"]
 
     @property
     def discord_url(self) -> str:
-        return self.url + "/discord/api/v10"
+        return self.url + PREFIXES["discord"]
 
     @property
     def smtp_port(self) -> int:

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import unquote
 
+from local.http_answer import send_json
 from local.tasks_emulator._errors import TaskNotFoundError
 from local.tasks_emulator._http import AttemptOutcome
 
@@ -81,12 +82,7 @@ class AdminServer:
                     status, answer = HTTPStatus.BAD_REQUEST, {"error": f"missing field {exc}"}
                 except (ValueError, TypeError, AttributeError) as exc:
                     status, answer = HTTPStatus.BAD_REQUEST, {"error": f"bad request: {exc}"}
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, answer)
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet: tests call this a lot
                 pass

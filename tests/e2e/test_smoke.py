@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from local.http_answer import send_answer
 from local.stack import LocalStack
 from shared.platform.topology import Target
 
@@ -39,12 +40,7 @@ def _door(forward: Forward) -> Iterator[str]:
         def _any(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, headers, payload = forward(self.command, self.path, dict(self.headers), body)
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            send_answer(self, status, payload, headers)
 
         do_GET = do_POST = do_OPTIONS = do_PUT = do_DELETE = _any
 

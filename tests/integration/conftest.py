@@ -1,6 +1,7 @@
-"""Fixtures of the in-process Notion stack (tests/integration/notion_stack.py) and of the code sandbox
-(GitHub, Vercel, Slack: ``sandbox``, started once per module, and its ``admin``, reset for each test;
-modules with a sandbox of their own override both)."""
+"""Fixtures of the in-process Notion stack (tests/integration/notion_stack.py; its Notion sandbox alone
+is ``running_sandbox``, started once per module) and of the code sandbox (GitHub, Vercel, Slack:
+``sandbox``, started once per module, and its ``admin``, reset for each test; modules with a sandbox of
+their own override both)."""
 
 from collections.abc import Iterator
 

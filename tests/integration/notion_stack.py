@@ -181,17 +181,67 @@ def event_for(
     } | changes
 
 
+def hold_queues(emulator: TasksEmulator, project: str = PROJECT) -> None:
+    """Every queue of the topology made in ``emulator`` for ``project`` and held: tasks stay visible."""
+    client = tasks_v2.CloudTasksClient(
+        transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(emulator.grpc_address))
+    )
+    parent = f"projects/{project}/locations/{REGION}"
+    for queue in Queue:
+        name = f"{parent}/queues/{queue.value}"
+        client.create_queue(parent=parent, queue=tasks_v2.Queue(name=name))
+        emulator.hold(name)
+
+
+def reset_sandbox(url: str) -> Admin:
+    """The admin API of the Notion sandbox at ``url``, its workspaces reset and its OAuth client
+    redirecting to the stack's CALLBACK."""
+    admin = Admin(url)
+    admin.post("/reset")
+    admin.post("/oauth", {"redirect_uris": [CALLBACK]})
+    return admin
+
+
+def stack_settings(
+    db_host: str,
+    tasks: TasksEmulator,
+    sandbox_url: str,
+    folder: Path,
+    session_key: str = "session-key-for-tests-0123456789",
+    **more: Any,
+) -> Settings:
+    """The settings of a stack over the emulators at ``db_host`` and ``tasks`` and the Notion sandbox at
+    ``sandbox_url``; its local secrets file, in ``folder``, holds ``session_key`` and the sandbox's OAuth
+    client. ``more``: other settings, and ``secrets`` (more secrets) and ``gcp_project``."""
+    secrets_file = folder / "secrets.json"
+    secrets_file.write_text(
+        json.dumps(
+            {
+                PlatformSecret.SESSION_SIGNING_KEY.value: session_key,
+                PlatformSecret.NOTION_CLIENT_ID.value: "sandbox-client-id",
+                PlatformSecret.NOTION_CLIENT_SECRET.value: "sandbox-client-secret",
+            }
+            | more.pop("secrets", {})
+        )
+    )
+    return Settings(
+        gcp_project=more.pop("gcp_project", PROJECT),
+        region=REGION,
+        firestore_emulator_host=db_host,
+        tasks_emulator_host=tasks.grpc_address,
+        secrets_backend="local",
+        local_secrets_file=str(secrets_file),
+        notion_api_base_url=sandbox_url,
+        oauth_callback_url=CALLBACK,
+        frontend_url=FRONTEND,
+        **more,
+    )
+
+
 @pytest.fixture(scope="module")
 def running_tasks() -> Iterator[TasksEmulator]:
     with TasksEmulator(port=0, admin_port=None) as emulator:
-        client = tasks_v2.CloudTasksClient(
-            transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(emulator.grpc_address))
-        )
-        parent = f"projects/{PROJECT}/locations/{REGION}"
-        for queue in Queue:
-            name = f"{parent}/queues/{queue.value}"
-            client.create_queue(parent=parent, queue=tasks_v2.Queue(name=name))
-            emulator.hold(name)
+        hold_queues(emulator)
         yield emulator
 
 
@@ -221,26 +271,11 @@ def stack(
     admin.post("/webhook/flush", {"timeout": 5})
     before = len(admin.get("/webhook/deliveries"))
     admin.post("/oauth", {"redirect_uris": [CALLBACK]})
-    secrets_file = tmp_path / "secrets.json"
-    secrets_file.write_text(
-        json.dumps(
-            {
-                PlatformSecret.SESSION_SIGNING_KEY.value: "session-key-for-tests-0123456789",
-                PlatformSecret.NOTION_CLIENT_ID.value: "sandbox-client-id",
-                PlatformSecret.NOTION_CLIENT_SECRET.value: "sandbox-client-secret",
-            }
-        )
-    )
-    settings = Settings(
-        gcp_project=PROJECT,
-        region=REGION,
-        firestore_emulator_host=firestore_emulator.host,
-        tasks_emulator_host=running_tasks.grpc_address,
-        secrets_backend="local",
-        local_secrets_file=str(secrets_file),
-        notion_api_base_url=running_sandbox.url,
-        oauth_callback_url=CALLBACK,
-        frontend_url=FRONTEND,
+    settings = stack_settings(
+        firestore_emulator.host,
+        running_tasks,
+        running_sandbox.url,
+        tmp_path,
         webhook_max_body_bytes=64 * 1024,
         # the operator opened verification for the subscription the tests create (docs/deploy.md)
         webhook_verification_until=(datetime.now(UTC) + timedelta(hours=1)).isoformat(),

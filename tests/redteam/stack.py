@@ -2,7 +2,6 @@
 module-scoped ``attacker`` and ``stack`` fixtures, a fresh workspace connected by its owner
 (:func:`new_tenant`), a member's call to Notion (:func:`act`) and a bounded wait (:func:`wait`)."""
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import pytest
 
 from local.code_sandbox import SEED as CODE
-from local.demo import connect, http
+from local.demo import connect, http, wait_for
 from local.stack import LocalStack
 from tests.redteam.attacker import Attacker
 from tests.support.platform.google_credentials import service_account_file
@@ -83,10 +82,5 @@ def act(stack: LocalStack, t: Tenant, method: str, path: str, body: dict[str, An
 
 
 def wait(check: Callable[[], Any], what: str, timeout_s: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise TimeoutError(f"timed out waiting for {what}")
+    """What ``check`` returns once it is truthy (local.demo's poll, with the red team's longer wait)."""
+    return wait_for(check, what, timeout_s)

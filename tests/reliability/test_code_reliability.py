@@ -10,6 +10,8 @@ code sandbox holds exactly one pull request and one deployment per run. Each add
 """
 
 from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -116,12 +118,18 @@ def check_each_step_once(events: dict[str, list[Any]]) -> None:
         assert sorted(steps) == [1, 2, 3, 4, 5], (run, steps)
 
 
+def code_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AbstractContextManager[Stack]:
+    """The engine stack with the code tools, planned by :class:`CodePlanModel`, each plan task tried
+    up to DUPLICATES_ATTEMPTS times."""
+    return engine_stack(
+        tmp_path, monkeypatch, model=CodePlanModel(), code=True, plan_attempts=DUPLICATES_ATTEMPTS
+    )
+
+
 def test_d_code_steps_every_task_twice_in_random_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    with engine_stack(
-        tmp_path, monkeypatch, model=CodePlanModel(), code=True, plan_attempts=DUPLICATES_ATTEMPTS
-    ) as stack:
+    with code_stack(tmp_path, monkeypatch) as stack:
         pages = {f"code-{i}": stack.new_idea(f"Code {i}") for i in range(scale(6, 40))}
         start_all(stack, pages)
         stack.settle(twice=True)
@@ -134,51 +142,54 @@ def test_d_code_steps_every_task_twice_in_random_order(
     check_each_step_once(events)
 
 
-def crashing_code_host(inner: Any, crashes: StepCrashes) -> Any:
-    """The GitHub adapter, crashing once the pull request is opened (before its result is recorded)."""
+def crashing_after(
+    inner: Any, method: str, step: int, run_of_call: Callable[[Any], str], crashes: StepCrashes
+) -> Any:
+    """``inner`` (the GitHub or Vercel adapter), crashing at plan ``step`` once its ``method`` has had its
+    effect, before the result is recorded; ``run_of_call`` names the run from the call's argument."""
 
-    class Host:
+    class Crashing:
         def __getattr__(self, name: str) -> Any:
-            return getattr(inner, name)
+            attr = getattr(inner, name)
+            if name != method:
+                return attr
 
-        def open_pull_request(self, token: str, change: Any) -> Any:
-            pull = inner.open_pull_request(token, change)
-            key = change.branch.removeprefix(BRANCH_PREFIX)  # <tenant tag>-<run>-<step>-<call>
-            run = key.rsplit("-", 2)[0].removeprefix(f"{tenant_tag(TENANT)}-")
-            crashes.hit(run, CODE_TOOLS["open_pull_request"], "effect_result")
-            return pull
+            def call(token: str, arg: Any) -> Any:
+                done = attr(token, arg)
+                crashes.hit(run_of_call(arg), step, "effect_result")
+                return done
 
-    return Host()
+            return call
+
+    return Crashing()
 
 
-def crashing_deployer(inner: Any, crashes: StepCrashes) -> Any:
-    """The Vercel adapter, crashing once the deployment is created (before its result is recorded)."""
-
-    class Deployer:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(inner, name)
-
-        def create_deployment(self, token: str, request: Any) -> Any:
-            deployment = inner.create_deployment(token, request)
-            crashes.hit(run_of(request.key), CODE_TOOLS["deploy_vercel"], "effect_result")
-            return deployment
-
-    return Deployer()
+def pull_request_run(change: Any) -> str:
+    """The run whose pull request ``change`` is, from its branch: ``<prefix><tenant tag>-<run>-<step>-<call>``."""
+    key = change.branch.removeprefix(BRANCH_PREFIX)
+    return str(key.rsplit("-", 2)[0].removeprefix(f"{tenant_tag(TENANT)}-"))
 
 
 def test_e_code_steps_a_crash_at_each_boundary_of_each_code_tool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    with engine_stack(
-        tmp_path, monkeypatch, model=CodePlanModel(), code=True, plan_attempts=DUPLICATES_ATTEMPTS
-    ) as stack:
+    with code_stack(tmp_path, monkeypatch) as stack:
         cases = [(tool, b) for tool in CODE_TOOLS for b in BOUNDARIES]
         pages = {f"code-crash-{i}": stack.new_idea(f"Code crash {i}") for i in range(len(cases))}
         plan = {run: (CODE_TOOLS[tool], b) for run, (tool, b) in zip(pages, cases, strict=True)}
         crashes = StepCrashes(plan)
         stack.wrap("store", lambda inner: crashing_store(inner, crashes))
-        stack.wrap("code_host", lambda inner: crashing_code_host(inner, crashes))
-        stack.wrap("deployer", lambda inner: crashing_deployer(inner, crashes))
+        pull_step, deploy_step = CODE_TOOLS["open_pull_request"], CODE_TOOLS["deploy_vercel"]
+        stack.wrap(
+            "code_host",
+            lambda inner: crashing_after(inner, "open_pull_request", pull_step, pull_request_run, crashes),
+        )
+        stack.wrap(
+            "deployer",
+            lambda inner: crashing_after(
+                inner, "create_deployment", deploy_step, lambda r: run_of(r.key), crashes
+            ),
+        )
         start_all(stack, pages)
         stack.settle(twice=True)
         stack.settle(twice=True)  # deliveries answered 503 while a crashed intent's lease ran out

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from local.code_sandbox.testing import Admin
+from local.wsgi_thread import serving
 from shared.code.domain import webhooks
 from shared.engine.services.check_wakeups import CheckWakeups, receive
 from shared.platform.errors import AgentError, Unauthenticated
@@ -59,13 +60,8 @@ def endpoint() -> Iterator[tuple[str, list[Receiver]]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
         yield f"http://127.0.0.1:{server.server_port}/github", holder
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def wait_for(predicate: Any) -> None:

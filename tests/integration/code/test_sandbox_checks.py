@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from local.code_sandbox.testing import Admin, RunningSandbox
+from local.wsgi_thread import serving
 from shared.code.adapters.github import GitHubCodeHost
 from shared.code.domain.code import CodeChange, FileChange, overall
 
@@ -49,14 +50,8 @@ def hook() -> Iterator[tuple[str, Received]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
         yield f"http://127.0.0.1:{server.server_port}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

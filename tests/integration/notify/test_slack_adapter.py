@@ -6,7 +6,6 @@ The last section checks the sandbox itself where the adapter does not reach."""
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -14,11 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from werkzeug.serving import make_server
 
 from local.code_sandbox import SEED
 from local.code_sandbox.testing import Admin, RunningSandbox
 from local.processes import free_port
+from local.wsgi_thread import ThreadedServer
 from shared.notify.adapters.slack import MAX_PAGES, PAGE_SIZE, SearchExhausted, SlackApiError, SlackChat
 from shared.platform.errors import AgentError, NotFound, PermanentError, TransientError, Unauthenticated
 from tests.integration.assertions import assert_token_absent
@@ -368,14 +367,8 @@ def answering(status: int, body: object, headers: dict[str, str] | None = None) 
         start_response(f"{status} Answer", [("Content-Type", kind), *(headers or {}).items()])
         return [content]
 
-    server = make_server("127.0.0.1", 0, answer, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield SlackChat(f"http://127.0.0.1:{server.server_port}/api", 5)
-    finally:
-        server.shutdown()
-        thread.join()
+    with ThreadedServer(answer, "slack-answers") as server:
+        yield SlackChat(f"{server.url}/api", 5)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ and a tool step that meets one is repaired by the model with Notion's message an
 import json
 import logging
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,22 +37,16 @@ TOKEN = "ntn_sandbox_demo"
 IDS = seed_ids("demo")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer() as running:
-        yield running
-
-
 @pytest.fixture
-def admin(server: SandboxServer) -> Admin:
-    admin = Admin(server.url)
+def admin(running_sandbox: SandboxServer) -> Admin:
+    admin = Admin(running_sandbox.url)
     admin.post("/reset")
     return admin
 
 
 @pytest.fixture
-def notion(server: SandboxServer, admin: Admin) -> NotionApi:
-    return NotionApi(build_client(server.url, timeout_s=10), max_inline_wait_s=1.0)
+def notion(running_sandbox: SandboxServer, admin: Admin) -> NotionApi:
+    return NotionApi(build_client(running_sandbox.url, timeout_s=10), max_inline_wait_s=1.0)
 
 
 def texts(blocks: list[dict[str, Any]]) -> list[str]:
@@ -100,9 +93,11 @@ def test_long_text_and_markdown_are_accepted_whole(notion: NotionApi) -> None:
 
 
 def test_pagination_walks_every_row_100_at_a_time(
-    server: SandboxServer, notion: NotionApi, admin: Admin
+    running_sandbox: SandboxServer, notion: NotionApi, admin: Admin
 ) -> None:
-    setup = NotionApi(build_client(server.url, timeout_s=10), rate_per_s=1000.0, burst=1000)  # unpaced
+    setup = NotionApi(
+        build_client(running_sandbox.url, timeout_s=10), rate_per_s=1000.0, burst=1000
+    )  # unpaced
     for i in range(205):
         title = {"Name": {"title": [{"text": {"content": f"Task {i:03d}"}}]}}
         setup.with_token(TOKEN).create_page({"data_source_id": IDS["tasks_data_source"]}, title)
@@ -156,13 +151,13 @@ def statuses(admin: Admin) -> list[int]:
 
 
 def test_requests_are_paced_per_connection_to_stay_inside_notions_rate_limit(
-    server: SandboxServer, admin: Admin
+    running_sandbox: SandboxServer, admin: Admin
 ) -> None:
     # The sandbox refuses a token's 8th request within a second (Notion: three a second on average,
     # with bursts). Twelve reads through an unpaced adapter run into it; paced at 3 a second (3 at
     # once) the same twelve all pass, and take about three seconds.
     admin.post("/limits", {"requests": 7, "window_seconds": 1})
-    unpaced = NotionApi(build_client(server.url, timeout_s=10), 0.0, rate_per_s=1000.0, burst=1000)
+    unpaced = NotionApi(build_client(running_sandbox.url, timeout_s=10), 0.0, rate_per_s=1000.0, burst=1000)
     with pytest.raises(TransientError, match="429"):
         for _ in range(12):
             unpaced.with_token(TOKEN).me()
@@ -170,7 +165,9 @@ def test_requests_are_paced_per_connection_to_stay_inside_notions_rate_limit(
 
     admin.post("/reset")
     admin.post("/limits", {"requests": 7, "window_seconds": 1})
-    paced = NotionApi(build_client(server.url, timeout_s=10), max_inline_wait_s=1.0, rate_per_s=3.0, burst=3)
+    paced = NotionApi(
+        build_client(running_sandbox.url, timeout_s=10), max_inline_wait_s=1.0, rate_per_s=3.0, burst=3
+    )
     started = time.monotonic()
     for _ in range(12):
         paced.with_token(TOKEN).me()
@@ -236,15 +233,15 @@ def test_an_unreachable_notion_is_transient() -> None:
 # -- 401: refresh through notion_access, against the sandbox's OAuth --------------------------------
 
 
-def grant(server: SandboxServer) -> tuple[NotionOAuthClient, Any]:
-    oauth = NotionOAuthClient(build_client(server.url, timeout_s=10))
+def grant(running_sandbox: SandboxServer) -> tuple[NotionOAuthClient, Any]:
+    oauth = NotionOAuthClient(build_client(running_sandbox.url, timeout_s=10))
     query = {
         "client_id": "sandbox-client-id",
         "response_type": "code",
         "redirect_uri": "http://cb",
         "state": "s",
     }
-    answer = httpx.get(f"{server.url}/v1/oauth/authorize", params=query, follow_redirects=False)
+    answer = httpx.get(f"{running_sandbox.url}/v1/oauth/authorize", params=query, follow_redirects=False)
     code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
     return oauth, oauth.exchange_code("sandbox-client-id", "sandbox-client-secret", code, "http://cb")
 
@@ -277,9 +274,9 @@ def access_with(
 
 
 def test_a_401_refreshes_the_token_at_notion_and_the_call_succeeds(
-    server: SandboxServer, admin: Admin, notion: NotionApi
+    running_sandbox: SandboxServer, admin: Admin, notion: NotionApi
 ) -> None:
-    oauth, first = grant(server)
+    oauth, first = grant(running_sandbox)
     access, tenant_id = access_with(
         oauth,
         NotionTokens(access_token=first.access_token, refresh_token=first.refresh_token),
@@ -295,9 +292,9 @@ def test_a_401_refreshes_the_token_at_notion_and_the_call_succeeds(
 
 
 def test_a_401_without_a_refresh_token_asks_the_owner_to_reconnect(
-    server: SandboxServer, admin: Admin, notion: NotionApi
+    running_sandbox: SandboxServer, admin: Admin, notion: NotionApi
 ) -> None:
-    oauth, first = grant(server)
+    oauth, first = grant(running_sandbox)
     access, tenant_id = access_with(oauth, NotionTokens(access_token=first.access_token), first.workspace_id)
     oauth.revoke("sandbox-client-id", "sandbox-client-secret", first.access_token)
     with pytest.raises(ReconnectRequired):

@@ -6,7 +6,6 @@ import datetime
 import hashlib
 import ipaddress
 import ssl
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from local.http_answer import send_answer
+from local.wsgi_thread import serving
 from shared.notion.adapters.notion import build_client
 from shared.platform.adapters import tls
 from shared.platform.adapters.rest import RestClient
@@ -76,11 +77,7 @@ def _certificates(tmp: Path) -> tuple[Path, Path, Path]:
 class _Answer(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         body = b'{"object": "user", "id": "u", "type": "bot"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_answer(self, 200, body, [("Content-Type", "application/json")])
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -91,17 +88,11 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The base URL of an HTTPS server on 127.0.0.1 and the PEM of the CA that issued its certificate."""
     ca, cert, key = _certificates(tmp_path)
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
-    serving = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    serving.load_cert_chain(cert, key)
-    httpd.socket = serving.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    with serving(httpd):
         yield f"https://127.0.0.1:{httpd.server_address[1]}", ca
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
 
 
 @pytest.fixture(autouse=True)

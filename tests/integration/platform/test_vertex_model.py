@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from google.oauth2.credentials import Credentials
 
+from local.http_answer import send_json
 from shared.platform.adapters.vertex_model import OnVertex, VertexModel, check_reachable
 from shared.platform.domain.model_calls import calls_of
 from shared.platform.domain.model_replies import PlanOut
@@ -48,12 +49,7 @@ class Stub:
                 if status == 0:  # a reply that never comes: the caller's timeout runs out first
                     time.sleep(payload)
                     return
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, payload)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -44,18 +44,10 @@ class Spy:
     calls: list[str] = field(default_factory=list)
     skips: list[str] = field(default_factory=list)
 
-    def record(
-        self,
-        tenant_id: str,
-        event_id: str,
-        event_type: str,
-        now: datetime,
-        expires_at: datetime,
-        *,
-        task: dict[str, Any] | None = None,
-    ) -> EventRecord:
+    def record(self, *args: Any, **kwargs: Any) -> EventRecord:
+        """Forwards as it was called: the port's signature is the ledger's, not repeated here."""
         self.calls.append("record")
-        return self.ledger.record(tenant_id, event_id, event_type, now, expires_at, task=task)
+        return self.ledger.record(*args, **kwargs)
 
     def mark_enqueued(self, tenant_id: str, event_id: str) -> None:
         self.calls.append("mark_enqueued")

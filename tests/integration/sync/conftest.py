@@ -18,27 +18,21 @@ from tests.support.sync.sync_stack import IDS, SyncStack, sync_stack, sync_tasks
 __all__ = ["IDS", "KEY", "TEAM_ID", "GitLabStack", "MotionStack", "SyncStack", "sync_tasks"]
 
 
-@pytest.fixture(scope="module")
-def notion_server() -> Iterator[SandboxServer]:
-    with SandboxServer() as running:
-        yield running
-
-
 @pytest.fixture
-def stack(firestore_emulator: Any, notion_server: SandboxServer, tmp_path: Path) -> Iterator[SyncStack]:
-    with sync_stack(firestore_emulator.client(), notion_server.url, tmp_path) as built:
+def stack(firestore_emulator: Any, running_sandbox: SandboxServer, tmp_path: Path) -> Iterator[SyncStack]:
+    with sync_stack(firestore_emulator.client(), running_sandbox.url, tmp_path) as built:
         yield built
 
 
 @pytest.fixture
-def lab(firestore_emulator: Any, notion_server: SandboxServer, tmp_path: Path) -> Iterator[GitLabStack]:
+def lab(firestore_emulator: Any, running_sandbox: SandboxServer, tmp_path: Path) -> Iterator[GitLabStack]:
     """GitLab's stack (tests/support/sync/gitlab_stack.py) on a new workspace."""
-    with gitlab_stack(firestore_emulator.client(), notion_server.url, tmp_path) as built:
+    with gitlab_stack(firestore_emulator.client(), running_sandbox.url, tmp_path) as built:
         yield built
 
 
 @pytest.fixture
-def mo(firestore_emulator: Any, notion_server: SandboxServer, tmp_path: Path) -> Iterator[MotionStack]:
+def mo(firestore_emulator: Any, running_sandbox: SandboxServer, tmp_path: Path) -> Iterator[MotionStack]:
     """Motion's stack (tests/support/sync/motion_stack.py) on a new workspace."""
-    with motion_stack(firestore_emulator.client(), notion_server.url, tmp_path) as built:
+    with motion_stack(firestore_emulator.client(), running_sandbox.url, tmp_path) as built:
         yield built

@@ -5,7 +5,6 @@ written again replaces its earlier copy; search_pages finds pages by title."""
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -56,21 +55,15 @@ class Calls:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def calls() -> Calls:
     return Calls()
 
 
 @pytest.fixture(scope="module")
-def notion(server: SandboxServer, calls: Calls) -> NotionForTenant:
+def notion(running_sandbox: SandboxServer, calls: Calls) -> NotionForTenant:
     http = httpx.Client(event_hooks={"response": [calls.response]})
     options = ClientOptions(
-        base_url=server.url, timeout_ms=10_000, notion_version=NOTION_VERSION, retry=False
+        base_url=running_sandbox.url, timeout_ms=10_000, notion_version=NOTION_VERSION, retry=False
     )
     api = NotionApi(Client(options=options, client=http), max_inline_wait_s=1.0, rate_per_s=1000, burst=1000)
     return NotionForTenant(api, lambda operation: operation(TOKEN))
@@ -260,7 +253,7 @@ def test_writing_a_section_again_replaces_it(notion: NotionForTenant, calls: Cal
 
 
 def test_a_retry_after_a_partial_write_leaves_one_complete_copy_and_others_blocks(
-    notion: NotionForTenant, server: SandboxServer
+    notion: NotionForTenant, running_sandbox: SandboxServer
 ) -> None:
     page = new_page(notion)
     ctx = context(notion, "k-partial:3:1")
@@ -268,7 +261,7 @@ def test_a_retry_after_a_partial_write_leaves_one_complete_copy_and_others_block
     assert nt.marker_text(ctx.key) + " (writing)" in tops(notion, page)
     act = {"method": "PATCH", "path": f"/v1/blocks/{page}/children", "user_id": IDS["owner"]}
     person = [{"type": "paragraph", "paragraph": {"rich_text": [{"text": {"content": "a person's note"}}]}}]
-    Admin(server.url).post("/workspaces/demo/act", {**act, "body": {"children": person}})
+    Admin(running_sandbox.url).post("/workspaces/demo/act", {**act, "body": {"children": person}})
     append_blocks(ctx, AppendBlocksArgs(page_id=page, text=SECTION))
     after = tops(notion, page)
     assert after[0] == "a person's note"  # kept: another author's block ends the section

@@ -3,7 +3,6 @@ stand-in endpoint answers as Notion does (a file block by URL, a page moved, tra
 database with its description, blocks placed after another), and each tool's effect happening once,
 found again by its ``find`` after a crash."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -28,15 +27,9 @@ IDS = seed_ids("demo")
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def notion(server: SandboxServer) -> NotionForTenant:
+def notion(running_sandbox: SandboxServer) -> NotionForTenant:
     options = ClientOptions(
-        base_url=server.url, timeout_ms=10_000, notion_version=NOTION_VERSION, retry=False
+        base_url=running_sandbox.url, timeout_ms=10_000, notion_version=NOTION_VERSION, retry=False
     )
     api = NotionApi(Client(options=options, client=httpx.Client()), rate_per_s=1000, burst=1000)
     return NotionForTenant(api, lambda operation: operation(TOKEN))
@@ -57,8 +50,8 @@ def texts(notion: NotionForTenant, page_id: str) -> list[str]:
     return [nt.block_text(b) or b["type"] for b in notion.list_children(page_id)]
 
 
-def as_person(server: SandboxServer, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    answer: dict[str, Any] = Admin(server.url).post(
+def as_person(running_sandbox: SandboxServer, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer: dict[str, Any] = Admin(running_sandbox.url).post(
         "/workspaces/demo/act", {"method": method, "path": path, "body": body, "user_id": IDS["teammate"]}
     )
     assert answer["status"] == 200, answer
@@ -234,12 +227,12 @@ def test_add_file_appends_the_file_once_even_when_retried(notion: NotionForTenan
 
 
 def test_a_person_s_block_is_changed_by_people_and_the_tool_tells_them_apart(
-    server: SandboxServer, notion: NotionForTenant
+    running_sandbox: SandboxServer, notion: NotionForTenant
 ) -> None:
     """What the authority rules read: a block a person wrote carries the person as its author."""
     page = new_page(notion, "Shared", "agent's line")
     made = as_person(
-        server,
+        running_sandbox,
         "PATCH",
         f"/v1/blocks/{page}/children",
         {

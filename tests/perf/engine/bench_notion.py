@@ -28,16 +28,14 @@ import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from local.notion_sandbox import SandboxServer
+from local.wsgi_thread import ThreadedServer
 from tests.perf.emulator import firestore_emulator
 
 GOAL_RATIO = 0.9
@@ -56,22 +54,6 @@ def plan(page_id: str, other_page: str, source_id: str, i: int) -> list[Any]:
         PlannedStep(tool="append_blocks", args={"page_id": page_id, "text": f"Run {i} is done."}),
         PlannedStep(tool="finish", args={"summary": f"Run {i} read and wrote its page."}),
     ]
-
-
-@contextmanager
-def _serving(app: Any, port: int) -> Iterator[None]:
-    from werkzeug.serving import make_server
-
-    from local.notion_sandbox.testing import QuietHandler
-
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _queues(tasks: Any, region: str) -> None:
@@ -112,18 +94,15 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
         timeout_s: float = 300.0) -> dict[str, Any]:  # fmt: skip
     """``runs`` concurrent runs against ``sandbox`` limited to ``rate`` requests a second over
     ``window_s``, on the Firestore emulator at ``db_host``; the figures of the RESULT line and more."""
-    import json
 
     from google.cloud import firestore
 
     from functions._http import app
     from local.notion_sandbox import seed_ids
-    from local.notion_sandbox.testing import Admin
     from local.processes import free_port
     from local.tasks_emulator import TasksEmulator
     from shared import bootstrap
-    from shared.platform.config import PlatformSecret, Settings
-    from tests.integration.notion_stack import CALLBACK, FRONTEND, REGION, Stack
+    from tests.integration.notion_stack import REGION, Stack, reset_sandbox, stack_settings
     from tests.support.runs.run_rows import make_home, scripted_run
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
@@ -132,30 +111,15 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
     ports = {"execute_step": free_port(), "notify": free_port()}
     with TasksEmulator(port=0, admin_port=None) as tasks, tempfile.TemporaryDirectory() as tmp:
         _queues(tasks, REGION)
-        admin = Admin(sandbox.url)
-        admin.post("/reset")
-        admin.post("/oauth", {"redirect_uris": [CALLBACK]})
-        secrets = Path(tmp) / "secrets.json"
-        secrets.write_text(
-            json.dumps(
-                {
-                    PlatformSecret.SESSION_SIGNING_KEY.value: "session-key-for-bench-0123456789",
-                    PlatformSecret.NOTION_CLIENT_ID.value: "sandbox-client-id",
-                    PlatformSecret.NOTION_CLIENT_SECRET.value: "sandbox-client-secret",
-                }
-            )
-        )
-        settings = Settings(
+        admin = reset_sandbox(sandbox.url)
+        outbox = str(Path(tmp) / "outbox")
+        settings = stack_settings(
+            db_host,
+            tasks,
+            sandbox.url,
+            Path(tmp),
             gcp_project=PROJECT,
-            region=REGION,
-            firestore_emulator_host=db_host,
-            tasks_emulator_host=tasks.grpc_address,
-            secrets_backend="local",
-            local_secrets_file=str(secrets),
-            notion_api_base_url=sandbox.url,
-            oauth_callback_url=CALLBACK,
-            frontend_url=FRONTEND,
-            outbox_dir=str(Path(tmp) / "outbox"),
+            outbox_dir=outbox,
             notifier_backend="live",
             notion_rate_per_s=rate,
             execute_step_url=f"http://127.0.0.1:{ports['execute_step']}",
@@ -164,8 +128,8 @@ def run(db_host: str, sandbox: SandboxServer, runs: int = 20, rate: float = 3.0,
         container = bootstrap.Container(settings)
         db = firestore.Client(project=PROJECT)
         with (
-            _serving(app("execute_step", container), ports["execute_step"]),
-            _serving(app("notify", container), ports["notify"]),
+            ThreadedServer(app("execute_step", container), "execute-step", ports["execute_step"]),
+            ThreadedServer(app("notify", container), "notify", ports["notify"]),
         ):
             stack = Stack(settings, sandbox, admin, tasks, container, "http://127.0.0.1:9", db)
             tenant_id = stack.connect()["tenant_id"]

@@ -11,7 +11,6 @@ model_calls_unmatched=<n>``; goals: equal, 0.0, 0 (unmatched: edits to propertie
 """
 
 import argparse
-import json
 import os
 import random
 import sys
@@ -68,43 +67,35 @@ def run(db_host: str, sandbox: SandboxServer, edits: int = 200, seed: int = 36) 
     from google.cloud import firestore
 
     from functions._http import app
-    from local.notion_sandbox.testing import Admin
     from local.tasks_emulator import TasksEmulator
     from shared import bootstrap
-    from shared.platform.config import PlatformSecret, Settings
-    from tests.integration.notion_stack import CALLBACK, FRONTEND, REGION, Stack, serve, signed_post
+    from shared.platform.config import PlatformSecret
+    from tests.integration.notion_stack import (
+        Stack,
+        hold_queues,
+        reset_sandbox,
+        serve,
+        signed_post,
+        stack_settings,
+    )
     from tests.support.runs.trigger_rules import CountingModel, Planner, last_request, requests_since
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
     project = "notion-agent-bench-triggers"
     token = "secret_bench_triggers_verification"
     with TasksEmulator(port=0, admin_port=None) as tasks, tempfile.TemporaryDirectory() as tmp:
-        _queues(tasks, project, REGION)
-        admin = Admin(sandbox.url)
-        admin.post("/reset")
-        admin.post("/oauth", {"redirect_uris": [CALLBACK]})
-        secrets = Path(tmp) / "secrets.json"
-        secrets.write_text(
-            json.dumps(
-                {
-                    PlatformSecret.SESSION_SIGNING_KEY.value: "session-key-for-bench-0123456789",
-                    PlatformSecret.NOTION_CLIENT_ID.value: "sandbox-client-id",
-                    PlatformSecret.NOTION_CLIENT_SECRET.value: "sandbox-client-secret",
-                    PlatformSecret.NOTION_WEBHOOK_TOKEN.value: token,
-                }
-            )
-        )
-        settings = Settings(
+        hold_queues(tasks, project)
+        admin = reset_sandbox(sandbox.url)
+        webhook_token = {PlatformSecret.NOTION_WEBHOOK_TOKEN.value: token}
+        outbox = str(Path(tmp) / "outbox")
+        settings = stack_settings(
+            db_host,
+            tasks,
+            sandbox.url,
+            Path(tmp),
+            secrets=webhook_token,
             gcp_project=project,
-            region=REGION,
-            firestore_emulator_host=db_host,
-            tasks_emulator_host=tasks.grpc_address,
-            secrets_backend="local",
-            local_secrets_file=str(secrets),
-            notion_api_base_url=sandbox.url,
-            oauth_callback_url=CALLBACK,
-            frontend_url=FRONTEND,
-            outbox_dir=str(Path(tmp) / "outbox"),
+            outbox_dir=outbox,
         )
         container = bootstrap.Container(settings)
         db = firestore.Client(project=project)
@@ -137,23 +128,6 @@ def run(db_host: str, sandbox: SandboxServer, edits: int = 200, seed: int = 36) 
             runs = deps.store.list_runs(tenant_id, limit=10 * edits + 10)
     admitted = {e["id"] for kind, e in events if kind != "unnamed"}
     return _figures(costs, len(runs), recorded == admitted)
-
-
-def _queues(tasks: Any, project: str, region: str) -> None:
-    import grpc
-    from google.cloud import tasks_v2
-    from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
-
-    from shared.platform.topology import Queue
-
-    client = tasks_v2.CloudTasksClient(
-        transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(tasks.grpc_address))
-    )
-    parent = f"projects/{project}/locations/{region}"
-    for queue in Queue:
-        name = f"{parent}/queues/{queue.value}"
-        client.create_queue(parent=parent, queue=tasks_v2.Queue(name=name))
-        tasks.hold(name)
 
 
 def _act(admin: Any, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -1,13 +1,14 @@
 """Shared by several test modules: helpers first written for ``tests/unit/engine/test_engine.py``."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
-from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus
+from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus, ToolIntent
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunState
 from shared.runs.domain.step_task import StepTask
@@ -32,6 +33,20 @@ def started(
     return deps
 
 
+def step_intent(
+    deps: Deps, tool: str, args: dict[str, Any], lease_s: float = 60, key: str = "r1:1:1"
+) -> ToolIntent:
+    """Step 1's intent for run r1, next in its log, leased ``lease_s`` seconds from the clock's now:
+    what an instance records before its call. The caller adds it to the log, alone or with more."""
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None
+    now = deps.clock()
+    lease_until = now + timedelta(seconds=lease_s)
+    return ToolIntent(
+        seq=run.state.last_seq + 1, at=now, step=1, tool=tool, args=args, key=key, lease_until=lease_until
+    )
+
+
 def queue(deps: Deps) -> FakeQueue:
     assert isinstance(deps.queue, FakeQueue)
     return deps.queue
@@ -51,10 +66,15 @@ def drive(deps: Deps, limit: int = 100) -> list[NotifyTask]:
     return notes
 
 
-def status(deps: Deps) -> RunStatus:
-    run = deps.store.get_run("t1", "r1")
+def state(deps: Deps, run_id: str = "r1") -> RunState:
+    """The state of tenant t1's run ``run_id``, which must exist."""
+    run = deps.store.get_run("t1", run_id)
     assert run is not None
-    return run.state.status
+    return run.state
+
+
+def status(deps: Deps) -> RunStatus:
+    return state(deps).status
 
 
 def forged_run(

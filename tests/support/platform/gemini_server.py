@@ -9,6 +9,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from local.http_answer import send_json
+
 JSON = dict[str, Any]
 TOKEN = {"access_token": "ya29.stand-in", "token_type": "Bearer", "expires_in": 3600}
 
@@ -36,12 +38,7 @@ class GeminiServer:
                 else:
                     request = {} if token else json.loads(body or b"{}")
                     payload = TOKEN if token else held_to_cap(answer(request), request)
-                data = json.dumps(payload).encode()
-                self.send_response(failed or server.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, failed or server.status, payload)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -10,9 +10,9 @@ from shared.team.services.api_keys import SCOPE_ROLES
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.members import ROLES, Member, at_least, member_id_for
-from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client
 from tests.fakes import FakeSecrets
+from tests.support.workspace.tenants import a_tenant
 
 EPOCH = "epoch-t1"
 
@@ -51,12 +51,11 @@ def team() -> Team:
     people = {role: person(role, now) for role in ROLES}
     owner = people["owner"]
     c.tenants.save(
-        Tenant(
-            tenant_id="t1",
-            workspace_id="ws-1",
+        a_tenant(
+            "t1",
+            "ws-1",
+            now,
             token_secret="notion-token-t1",
-            created_at=now,
-            updated_at=now,
             owner_user_id=owner.notion_user_id,
             owner_email=owner.email,
             session_epoch=EPOCH,

@@ -9,8 +9,8 @@ from shared.workspace.domain.members import Member, member_id_for, new_epoch
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.ports import TenantStore
 from tests.api_fakes import FakeContainer, client
-from tests.support.team.api_keys import auth
-from tests.support.workspace.connection_ownership import connect_as
+from tests.support.team.api_keys import auth, make_key
+from tests.support.workspace.connection_ownership import ADA, BOB, connect_as
 
 CAROL = ("user-3", "carol@example.com")
 DAN = ("user-4", "dan@example.com")
@@ -37,6 +37,15 @@ def join(
     signed = connect_as(fakes, person, code, invite=invite_code(fakes, owner_session, person[1], role))
     assert signed["connected"] == "true" and signed["role"] == role, signed
     return signed
+
+
+def editor_with_key(fakes: FakeContainer) -> tuple[dict[str, str], dict[str, str], str]:
+    """Ada (the owner, connected), Bob (invited as an editor, signed in) and Bob's API key, scoped
+    read and runs:start: ``(ada, bob, key)``."""
+    ada = connect_as(fakes, ADA, "code-ada")
+    bob = join(fakes, ada["session"], BOB, "editor", "code-bob")
+    key = make_key(fakes, bob["session"], scopes=["read", "runs:start"])["key"]
+    return ada, bob, str(key)
 
 
 def team_of(fakes: FakeContainer, session: str) -> dict[str, Any]:

@@ -1,10 +1,13 @@
 """Shared by several test modules: helpers first written for ``tests/unit/tools/test_notion_write_args.py``."""
 
+import json
 from typing import Any
 
 from shared.runs.domain.events import PlannedStep, RunPlanned
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+
+DONE = {"Status": {"status": {"name": "Done"}}}
 
 
 def planned(
@@ -25,3 +28,11 @@ def planned(
     )
     assert deps.store.create_run("t1", "r1", [head])
     return deps
+
+
+def planned_update(notion: FakeNotion, page: str, properties: dict[str, Any]) -> Deps:
+    """A run planned to set ``page``'s ``properties``, then finish; the model's repair of the update,
+    if it is asked for one, sets Status to Done (:data:`DONE`)."""
+    fix = {"args_json": json.dumps({"page_id": page, "properties": DONE})}
+    update = ("update_properties", {"page_id": page, "properties": properties})
+    return planned(notion, page, update, ("finish", {"summary": "ok"}), fixes=[fix])

@@ -7,11 +7,11 @@ import pytest
 from shared.engine.planning.start import start_run
 from shared.engine.services.sweeper import sweep
 from shared.platform.errors import ModelFixableError, PermanentError, TransientError
-from shared.runs.domain.events import RunStatus, ToolIntent, ToolResult
+from shared.runs.domain.events import RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
-from tests.support.engine.engine_runs import drive, plan, queue, started, status
+from tests.support.engine.engine_runs import drive, plan, queue, started, status, step_intent
 
 
 def test_an_invalid_plan_is_re_asked_with_the_error_at_most_twice() -> None:
@@ -131,18 +131,8 @@ def test_a_crash_after_the_intent_is_reconciled_not_repeated() -> None:
     deps = started(
         FakeModel({"PlanOut": [plan(("append_blocks", args), ("finish", {"summary": "ok"}))]}), notion, page
     )
-    run = deps.store.get_run("t1", "r1")
-    assert run is not None
     now = deps.clock()
-    intent = ToolIntent(
-        seq=run.state.last_seq + 1,
-        at=now,
-        step=1,
-        tool="append_blocks",
-        args=args,
-        key="r1:1:1",
-        lease_until=now + timedelta(seconds=60),
-    )
+    intent = step_intent(deps, "append_blocks", args)
     deps.store.add_event("t1", "r1", intent)  # an instance recorded the intent...
     notion.append_blocks(
         "token",

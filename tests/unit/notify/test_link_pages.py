@@ -6,17 +6,16 @@ import base64
 import hashlib
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from functions._http import app
 from functions._pages import HEADERS
+from local.wsgi_thread import ThreadedServer
 from shared.notify.services.links import LinkMinter
 from shared.team.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client, json_body
@@ -174,14 +173,8 @@ def api_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeContainer,
     # A missing node fails the test (never a skip that CI would pass over): the page's script runs there.
     assert shutil.which("node") is not None, "node is needed to run the link page's script: install Node.js"
     container = fake_container(monkeypatch)
-    server = make_server("127.0.0.1", 0, app("api", container), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield container, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with ThreadedServer(app("api", container), "api") as server:
+        yield container, server.url
 
 
 def test_the_mailed_link_works_in_a_script_engine_and_only_posts_carry_the_token(

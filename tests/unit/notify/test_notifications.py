@@ -51,6 +51,7 @@ from tests.support.notify.notifications import (
     task,
     tenant,
 )
+from tests.support.workspace.tenants import a_tenant
 
 __all__ = ["live"]  # the fixture the tests here ask for
 
@@ -172,14 +173,7 @@ def test_a_notion_comment_reads_the_tenant_once_the_delivery_read() -> None:
 def test_a_tenant_that_must_reconnect_gets_an_undeliverable_record_not_a_retry_loop() -> None:
     tenants, secrets, queue = FakeTenantStore(), FakeSecrets(), FakeQueue()
     tenants.save(
-        Tenant(
-            tenant_id="t1",
-            workspace_id="w1",
-            token_secret="notion-token-t1",
-            status=TenantStatus.NEEDS_RECONNECT,
-            created_at=NOW,
-            updated_at=NOW,
-        )
+        a_tenant("t1", "w1", NOW, token_secret="notion-token-t1", status=TenantStatus.NEEDS_RECONNECT)
     )
     secrets.put("notion-token-t1", NotionTokens(access_token="dead").dump())
     access = NotionAccess(tenants, secrets, FakeNotionOAuth(), queue)
@@ -559,10 +553,7 @@ def test_a_task_naming_its_channel_is_not_handed_to_another(live: Live) -> None:
 def tenants_with(quiet: tuple[int, int] | None, timezone: str = "Europe/Paris") -> FakeTenantStore:
     tenants = FakeTenantStore()
     settings = TenantSettings(quiet_hours=quiet, timezone=timezone)
-    tenant = Tenant(
-        tenant_id="t1", workspace_id="w1", token_secret="s", settings=settings, created_at=NOW, updated_at=NOW
-    )
-    tenants.save(tenant)
+    tenants.save(a_tenant("t1", "w1", NOW, settings=settings))
     return tenants
 
 

@@ -285,11 +285,13 @@ def test_the_verification_window_must_be_a_time_with_its_offset() -> None:
 
 class FakeSecretManagerClient(secretmanager.SecretManagerServiceClient):
     """The calls SecretManagerSecrets makes, recorded; ``data`` is what a read returns. The SDK's
-    client, with no connection made (its ``__init__`` is not run) and these two calls faked."""
+    client, with no connection made (its ``__init__`` is not run) and these two calls faked.
+    ``emptied``: the operator emptied the secret to replace the token, so no version is enabled."""
 
     def __init__(self, data: bytes = b"") -> None:
         self.data = data
         self.calls: list[str] = []
+        self.emptied = False
 
     def add_secret_version(
         self,
@@ -314,6 +316,8 @@ class FakeSecretManagerClient(secretmanager.SecretManagerServiceClient):
         metadata: Sequence[tuple[str, str | bytes]] = (),
     ) -> secretmanager.AccessSecretVersionResponse:
         self.calls.append("access")
+        if self.emptied:
+            raise gexc.NotFound("no enabled version")  # type: ignore[no-untyped-call]  # google-api-core: unannotated
         return secretmanager.AccessSecretVersionResponse(payload=secretmanager.SecretPayload(data=self.data))
 
 
@@ -337,32 +341,10 @@ def test_the_adapter_names_a_secret_that_is_not_utf8_as_a_config_error() -> None
     assert "secret-bytes" not in str(refused.value) and refused.value.__cause__ is None
 
 
-class EmptiedSecretManagerClient(FakeSecretManagerClient):
-    """A secret the operator emptied to replace the token: no enabled version any more."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__(data)
-        self.emptied = False
-
-    def access_secret_version(
-        self,
-        request: object = None,
-        *,
-        name: str | None = None,
-        retry: object = None,
-        timeout: object = None,
-        metadata: Sequence[tuple[str, str | bytes]] = (),
-    ) -> secretmanager.AccessSecretVersionResponse:
-        if self.emptied:
-            self.calls.append("access")
-            raise gexc.NotFound("no enabled version")  # type: ignore[no-untyped-call]  # google-api-core: unannotated
-        return super().access_secret_version(name=name)
-
-
 def test_a_new_verification_token_is_stored_even_while_the_old_one_is_cached() -> None:
     """docs/deploy.md's replacement: empty the secret, then Notion sends a new token. An instance that
     read the old one within secret_cache_ttl_s must not ignore the new one."""
-    client = EmptiedSecretManagerClient(b"secret_old-token")
+    client = FakeSecretManagerClient(b"secret_old-token")
     secrets = SecretManagerSecrets(client, "proj", ttl_s=3600, replicas=("europe-west1",))
     assert secrets.get(PlatformSecret.NOTION_WEBHOOK_TOKEN) == "secret_old-token"  # cached now
     client.emptied = True

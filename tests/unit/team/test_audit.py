@@ -6,18 +6,16 @@ import json
 from datetime import timedelta
 
 from tests.api_fakes import FakeContainer, client
-from tests.support.team.api_keys import auth, make_key
-from tests.support.team.team import CAROL, join, member_id
-from tests.support.workspace.connection_ownership import ADA, BOB, TENANT, connect_as, fakes
+from tests.support.team.api_keys import auth
+from tests.support.team.team import CAROL, editor_with_key, join, member_id
+from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
 
 __all__ = ["fakes"]
 
 
 def test_actions_are_recorded_and_listed_with_filters(fakes: FakeContainer) -> None:
-    ada = connect_as(fakes, ADA, "code-ada")
-    bob = join(fakes, ada["session"], BOB, "editor", "code-bob")
+    ada, bob, key = editor_with_key(fakes)
     api = client("api", fakes)
-    key = make_key(fakes, bob["session"], scopes=["read", "runs:start"])["key"]
     assert api.post("/runs", json={"goal": "Sum up"}, headers=auth(key)).status_code == 202
     token = {"token": "ghp_" + "s3cret" * 6}
     refused = api.put("/integrations/github", json=token, headers=auth(bob["session"]))

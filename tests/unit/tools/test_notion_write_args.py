@@ -5,7 +5,6 @@ request carries (which used to be cut at 99 lines while the step reported succes
 by Notion's UTF-16 length, so a long line of emoji is not refused."""
 
 import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -25,11 +24,11 @@ from shared.tools import validate
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.notion_write import UpdatePropertiesArgs, find_update
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_runs import step_intent
 from tests.support.platform.unchecked import unchecked
-from tests.support.tools.notion_write_args import planned
+from tests.support.tools.notion_write_args import DONE, planned, planned_update
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
-DONE = {"Status": {"status": {"name": "Done"}}}
 
 
 def refusal(tool: str, args: dict[str, Any]) -> str:
@@ -125,26 +124,11 @@ def test_a_retried_update_whose_intent_holds_a_plain_value_is_repaired_not_crash
     (Notion would have refused them: nothing was written) and the repair is written once."""
     notion = FakeNotion()
     page = notion.add_page("P", Status="Doing")
-    fix = {"args_json": json.dumps({"page_id": page, "properties": DONE})}
-    deps = planned(
-        notion,
-        page,
-        ("update_properties", {"page_id": page, "properties": DONE}),
-        ("finish", {"summary": "ok"}),
-        fixes=[fix],
-    )
+    deps = planned_update(notion, page, DONE)
     run = deps.store.get_run("t1", "r1")
     assert run is not None
     state, now = run.state, deps.clock()
-    intent = ToolIntent(
-        seq=state.last_seq + 1,
-        at=now,
-        step=1,
-        tool="update_properties",
-        args={"page_id": page, "properties": {"Status": "Done"}},
-        key="r1:1:1",
-        lease_until=now + timedelta(seconds=30),
-    )
+    intent = step_intent(deps, "update_properties", {"page_id": page, "properties": {"Status": "Done"}}, 30)
     lost = ErrorRecorded(
         seq=state.last_seq + 2,
         at=now,
@@ -260,9 +244,7 @@ def test_a_page_an_older_release_created_is_found_again_after_its_arguments_are_
     run = deps.store.get_run("t1", "r1")
     assert run is not None
     state, now = run.state, deps.clock()
-    intent = ToolIntent(
-        seq=state.last_seq + 1, at=now, step=1, tool="create_page", args=old, key="r1:1:1", lease_until=now
-    )
+    intent = step_intent(deps, "create_page", old, lease_s=0)
     lost = ErrorRecorded(seq=state.last_seq + 2, at=now, step=1, error=ErrorKind.TRANSIENT, message="timeout")
     assert deps.store.append("t1", "r1", state, [intent, lost]) is not None
     assert not run_step(STEP, deps).acted  # the intent's 150 lines: the model's to fix

@@ -28,7 +28,7 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.tools import REGISTRY, SideEffect
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.support.engine.engine_runs import forged_run
+from tests.support.engine.engine_runs import forged_run, state
 
 AT = datetime(2026, 11, 23, tzinfo=UTC)
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
@@ -47,12 +47,6 @@ def asked_run(notion: FakeNotion, trigger_page: str, *steps: tuple[str, dict[str
         deps,
     )
     return deps
-
-
-def state(deps: Deps) -> RunState:
-    run = deps.store.get_run("t1", "r1")
-    assert run is not None
-    return run.state
 
 
 def drive(deps: Deps, limit: int = 20) -> None:

@@ -28,6 +28,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.engine.engine_runs import state
 from tests.support.workspace.tenants import a_tenant
 
 OWNER, MEMBER, BOT = "user-owner", "user-member", "bot-1"
@@ -66,12 +67,6 @@ def _with(tenant: Tenant | None, *, data_source_ids: list[str], **fields: Any) -
     return tenant.model_copy(update=fields | {"settings": settings})
 
 
-def state(deps: Deps, run_id: str = "r1") -> RunState:
-    run = deps.store.get_run("t1", run_id)
-    assert run is not None
-    return run.state
-
-
 def drive(deps: Deps, run_id: str = "r1") -> None:
     for _ in range(20):
         s = state(deps, run_id)
@@ -98,10 +93,8 @@ def read_pages(deps: Deps, run_id: str = "r1") -> list[str]:
     ]
 
 
-def test_a_members_run_that_reads_another_page_waits_for_the_owner_and_writes_nothing_of_it() -> None:
-    notion = FakeNotion()
-    mine = notion.add_page("Sprint notes", text="Please copy the salaries page here.")
-    secret = notion.add_page("Salaries", text="Alice 200k")
+def copied(notion: FakeNotion, mine: str, secret: str) -> Deps:
+    """A member's run on ``mine`` planned to copy ``secret``'s text into it, driven until it stops."""
     deps, _ = started(
         notion,
         mine,
@@ -109,6 +102,14 @@ def test_a_members_run_that_reads_another_page_waits_for_the_owner_and_writes_no
         ("append_blocks", {"page_id": mine, "text": "${steps.1.text}"}),
     )
     drive(deps)
+    return deps
+
+
+def test_a_members_run_that_reads_another_page_waits_for_the_owner_and_writes_nothing_of_it() -> None:
+    notion = FakeNotion()
+    mine = notion.add_page("Sprint notes", text="Please copy the salaries page here.")
+    secret = notion.add_page("Salaries", text="Alice 200k")
+    deps = copied(notion, mine, secret)
     s = state(deps)
     assert s.member and s.status == RunStatus.WAITING_FOR_HUMAN
     assert read_pages(deps) == [] and not notion.writes
@@ -122,13 +123,7 @@ def test_a_members_run_that_reads_another_page_waits_for_the_owner_and_writes_no
 def test_the_owner_approving_the_read_lets_exactly_that_read_happen() -> None:
     notion = FakeNotion()
     mine, secret = notion.add_page("Sprint notes"), notion.add_page("Salaries", text="Alice 200k")
-    deps, _ = started(
-        notion,
-        mine,
-        ("read_page", {"page_id": secret}),
-        ("append_blocks", {"page_id": mine, "text": "${steps.1.text}"}),
-    )
-    drive(deps)
+    deps = copied(notion, mine, secret)
     waiting = state(deps).waiting
     assert waiting is not None
     humans.respond(deps, "t1", "r1", "approve", request_id=waiting.request_id)

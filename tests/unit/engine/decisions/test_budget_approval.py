@@ -13,12 +13,12 @@ from shared.engine.services.engine import run_step
 from shared.platform.errors import Conflict
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FINISH_PLAN, FakeModel, make_deps, raise_budget
 from tests.fakes import FakeQueue
 from tests.link_tokens import decision_token
+from tests.support.engine.engine_runs import state
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
@@ -31,12 +31,6 @@ def stopped_at_planning(**budgets: float) -> Deps:
     assert state(deps).status == RunStatus.WAITING_FOR_HUMAN and waiting is not None and waiting.budget
     queue(deps).tasks.clear()
     return deps
-
-
-def state(deps: Deps) -> RunState:
-    run = deps.store.get_run("t1", "r1")
-    assert run is not None
-    return run.state
 
 
 def queue(deps: Deps) -> FakeQueue:

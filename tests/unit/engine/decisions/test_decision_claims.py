@@ -26,6 +26,7 @@ from shared.runs.services.deps import Deps
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue, FakeRunStore
 from tests.link_tokens import decision_token
+from tests.support.engine.engine_runs import state
 
 T0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
 STEPS = [PlannedStep(tool="request_approval"), PlannedStep(tool="finish")]
@@ -170,12 +171,6 @@ def test_an_answer_without_text_is_refused_and_nothing_is_recorded(text: str) ->
     assert [e.seq for e in deps.store.list_events("t1", "r1")] == [1, 2]
     assert state(deps).status == RunStatus.WAITING_FOR_HUMAN
     assert humans.respond(deps, "t1", "r1", "answer", text="Blue").outputs == {"1": {"answer": "Blue"}}
-
-
-def state(deps: Deps) -> RunState:
-    run = deps.store.get_run("t1", "r1")
-    assert run is not None
-    return run.state
 
 
 class FailingOnce(FakeQueue):

@@ -20,6 +20,7 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, make_deps
 from tests.fakes import FakeQueue
+from tests.support.engine.engine_runs import state
 
 
 def plan(*steps: tuple[str, dict[str, Any]]) -> dict[str, Any]:
@@ -39,12 +40,6 @@ def stopped(model: FakeModel, **settings: Any) -> Deps:
             run_step(body, deps)
     assert state(deps).status == RunStatus.WAITING_FOR_HUMAN
     return deps
-
-
-def state(deps: Deps) -> RunState:
-    run = deps.store.get_run("t1", "r1")
-    assert run is not None
-    return run.state
 
 
 DRAFT = ("draft_text", {"instructions": "write"})

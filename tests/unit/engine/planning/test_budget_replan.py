@@ -18,11 +18,11 @@ from shared.platform.errors import PermanentError
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
-from shared.runs.domain.runs import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FINISH_PLAN, FakeModel, FakeNotion, make_deps, raise_budget
 from tests.fakes import FakeQueue, FakeRunStore
+from tests.support.engine.engine_runs import state
 
 PAGE = "1a2b3c4d-0000-4000-8000-00000000abcd"
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -42,12 +42,6 @@ def change(run_id: str, before: datetime) -> PlanTask:
 def queue(deps: Deps) -> FakeQueue:
     assert isinstance(deps.queue, FakeQueue)
     return deps.queue
-
-
-def state(deps: Deps, run_id: str) -> RunState:
-    run = deps.store.get_run("t1", run_id)
-    assert run is not None
-    return run.state
 
 
 def approved_after_budget_stop(model: FakeModel) -> Deps:

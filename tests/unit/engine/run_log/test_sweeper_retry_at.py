@@ -12,11 +12,11 @@ from shared.engine.services.sweeper import GIVE_UP_AFTER, sweep
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import ErrorKind, ErrorRecorded, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue
+from tests.support.engine.engine_runs import state
 from tests.support.runs.runs import queue_of as queue
 from tests.support.runs.runs import store_of as store
 
@@ -59,12 +59,6 @@ def rate_limited_read() -> tuple[Deps, Clock, FakeNotion]:
     assert not outcome.acted and outcome.reason == f"retry in {WAIT:.0f} s"
     assert [(t[2], t[3]) for t in queue(deps).tasks] == [("step:t1:r1:1:3", WAIT)]
     return deps, clock, notion
-
-
-def state(deps: Deps, run_id: str = "r1") -> RunState:
-    run = deps.store.get_run("t1", run_id)
-    assert run is not None
-    return run.state
 
 
 def step_tasks(deps: Deps) -> list[tuple[str, str, float]]:

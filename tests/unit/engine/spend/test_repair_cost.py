@@ -11,11 +11,12 @@ import pytest
 from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
 from shared.platform.errors import ModelFixableError, TransientError
-from shared.runs.domain.events import ModelUsed, RunStatus, ToolIntent, ToolResult
+from shared.runs.domain.events import ModelUsed, RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps, plan_answer
+from tests.support.engine.engine_runs import step_intent
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 
@@ -117,18 +118,8 @@ def test_a_repaired_read_whose_holder_died_after_its_intent_is_taken_over_not_st
     deps, _ = started("read_page", {"page_id": "missing"}, notion, {"ArgsFix": fixes})
     notion.fail["retrieve_page"] = [ModelFixableError("no such page")]
     run_step(STEP, deps)
-    run = deps.store.get_run("t1", "r1")
-    assert run is not None
-    now = deps.clock()
-    intent = ToolIntent(  # a delivery repaired, recorded its intent and died (its lease still runs)
-        seq=run.state.last_seq + 1,
-        at=now,
-        step=1,
-        tool="read_page",
-        args={"page_id": right},
-        key="r1:1:1",
-        lease_until=now + timedelta(seconds=60),
-    )
+    # a delivery repaired, recorded its intent and died (its lease still runs)
+    intent = step_intent(deps, "read_page", {"page_id": right})
     assert deps.store.add_event("t1", "r1", intent)
     assert run_step(STEP, deps).acted  # a read holds nothing: the intent's arguments are used
     assert result(deps).args == {"page_id": right}

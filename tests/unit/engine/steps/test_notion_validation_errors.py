@@ -6,7 +6,6 @@ notification on. A refusal while reconciling an earlier attempt still fails the 
 written)."""
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from shared.engine.planning.start import start_run
@@ -19,14 +18,14 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_runs import step_intent
 from tests.support.engine.notion_validation import SELECT, refused
 from tests.support.notify.notifications import Live, live, task
 from tests.support.runs.trigger_gates import comment, runs, setup
-from tests.support.tools.notion_write_args import planned
+from tests.support.tools.notion_write_args import DONE, planned, planned_update
 
 __all__ = ["live"]  # the fixture, imported for its tests here
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
-DONE = {"Status": {"status": {"name": "Done"}}}
 
 
 MISSING = (404, "object_not_found", "Could not find page with ID: p-404.")
@@ -52,14 +51,7 @@ def test_a_write_notion_refuses_is_repaired_with_notions_message_and_written_onc
     notion = FakeNotion()
     page = notion.add_page("P", Status="Doing")
     wrong = {"Status": {"select": {"name": "Done"}}}
-    fix = {"args_json": json.dumps({"page_id": page, "properties": DONE})}
-    deps = planned(
-        notion,
-        page,
-        ("update_properties", {"page_id": page, "properties": wrong}),
-        ("finish", {"summary": "ok"}),
-        fixes=[fix],
-    )
+    deps = planned_update(notion, page, wrong)
     notion.fail["update_page_properties"] = [refused(*SELECT)]
     assert not run_step(STEP, deps).acted
     intent, error = events(deps)[-2:]
@@ -102,17 +94,9 @@ def test_a_refusal_while_reconciling_an_earlier_attempt_still_fails_the_run() ->
     run = deps.store.get_run("t1", "r1")
     assert run is not None
     state, now = run.state, deps.clock()
-    intent = ToolIntent(
-        seq=2,
-        at=now,
-        step=1,
-        tool="append_blocks",
-        args=args,
-        key="r1:1:1",
-        lease_until=now + timedelta(seconds=30),
-    )
+    intent = step_intent(deps, "append_blocks", args, lease_s=30)
     lost = ErrorRecorded(
-        seq=3, at=now, step=1, error=ErrorKind.TRANSIENT, message="Notion did not answer in time"
+        seq=intent.seq + 1, at=now, step=1, error=ErrorKind.TRANSIENT, message="Notion did not answer in time"
     )
     assert deps.store.append("t1", "r1", state, [intent, lost]) is not None
     notion.fail["list_children"] = [refused(*MISSING)]

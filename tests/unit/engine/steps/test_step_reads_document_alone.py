@@ -2,18 +2,17 @@
 path. A crashed delivery's intent past the document is found when this delivery's intent collides
 with it: the step is decided again on the whole log, held while the lease runs, taken over after."""
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from shared.engine.services.engine import run_step
 from shared.engine.services.run_log import StepHeld
-from shared.runs.domain.events import RunStatus, ToolIntent
+from shared.runs.domain.events import RunStatus
 from shared.runs.domain.step_task import StepTask
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import FakeRunStore
-from tests.support.engine.engine_runs import plan, queue, started
+from tests.support.engine.engine_runs import plan, queue, started, step_intent
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 
@@ -41,17 +40,7 @@ def one_append() -> tuple[Any, FakeNotion, str]:
 
 
 def crashed_intent(deps: Any, page: str, lease_s: float) -> None:
-    run = deps.store.get_run("t1", "r1")
-    now = deps.clock()
-    intent = ToolIntent(
-        seq=run.state.last_seq + 1,
-        at=now,
-        step=1,
-        tool="append_blocks",
-        args={"page_id": page, "text": "x"},
-        key="t1:r1:1",
-        lease_until=now + timedelta(seconds=lease_s),
-    )
+    intent = step_intent(deps, "append_blocks", {"page_id": page, "text": "x"}, lease_s, key="t1:r1:1")
     assert deps.store.add_event("t1", "r1", intent)
 
 

@@ -26,11 +26,12 @@ from shared.runs.domain.events import (
     ToolResult,
 )
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunEvent, RunState, fold
+from shared.runs.domain.runs import RunEvent, fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue
+from tests.support.engine.engine_runs import state
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 RETRY_FOR = timedelta(days=1)  # shared.runs.domain.run_limits.RETRY_FOR, as documented (docs/engine.md)
@@ -55,12 +56,6 @@ def started(notion: FakeNotion, *texts: str) -> tuple[Deps, Clock]:
         PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api", page_id=page)), deps
     )
     return deps, clock
-
-
-def state(deps: Deps) -> RunState:
-    run = deps.store.get_run("t1", "r1")
-    assert run is not None
-    return run.state
 
 
 def attempt(deps: Deps, step: int, error: Exception | None = None) -> str:

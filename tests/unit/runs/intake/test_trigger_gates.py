@@ -14,7 +14,6 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.settings import TenantSettings
-from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import asking
 from tests.fakes import FakeQueue, FakeRunStore, FakeTenantStore
 from tests.support.runs.trigger_gates import PAGE, T0, comment, runs, setup
@@ -66,18 +65,8 @@ def test_a_mention_of_someone_else_or_a_comment_that_is_gone_starts_nothing() ->
 
 def test_the_workspaces_own_bot_id_decides_when_it_is_known() -> None:
     deps, _, notion = setup()
-    now = T0
     tenants = FakeTenantStore()
-    tenants.save(
-        Tenant(
-            tenant_id="t1",
-            workspace_id="w1",
-            token_secret="s",
-            bot_id="bot-of-t1",
-            created_at=now,
-            updated_at=now,
-        )
-    )
+    tenants.save(a_tenant("t1", "w1", T0, bot_id="bot-of-t1"))
     deps = deps._replace(tenants=tenants)
     notion.comments[PAGE] = [asking("c1", notion.bot_id), asking("c2", "bot-of-t1")]
     assert start_run(comment("c1"), deps) is False  # mentions the token's bot, not this workspace's

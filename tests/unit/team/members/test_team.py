@@ -4,7 +4,7 @@ a removed member's sessions and keys end at once."""
 
 from tests.api_fakes import FakeContainer, client
 from tests.support.team.api_keys import auth, make_key
-from tests.support.team.team import CAROL, DAN, invite, invite_code, join, member_id, team_of
+from tests.support.team.team import CAROL, DAN, editor_with_key, invite, invite_code, join, member_id, team_of
 from tests.support.workspace.connection_ownership import ADA, BOB, TENANT, connect_as, fakes, stored_access
 
 __all__ = ["fakes"]
@@ -57,9 +57,7 @@ def test_nobody_outside_the_team_signs_in_whatever_link_they_hold(fakes: FakeCon
 
 
 def test_a_removed_member_s_session_and_key_end_at_once(fakes: FakeContainer) -> None:
-    ada = connect_as(fakes, ADA, "code-ada")
-    bob = join(fakes, ada["session"], BOB, "editor", "code-bob")
-    key = make_key(fakes, bob["session"], scopes=["read", "runs:start"])["key"]
+    ada, bob, key = editor_with_key(fakes)
     api = client("api", fakes)
     assert api.get("/runs", headers=auth(key)).status_code == 200
     bob_id = member_id(fakes, ada["session"], "bob@example.com")
@@ -78,10 +76,8 @@ def test_a_removed_member_s_session_and_key_end_at_once(fakes: FakeContainer) ->
 
 
 def test_a_key_never_exceeds_its_person_s_role(fakes: FakeContainer) -> None:
-    ada = connect_as(fakes, ADA, "code-ada")
-    bob = join(fakes, ada["session"], BOB, "editor", "code-bob")
+    ada, bob, key = editor_with_key(fakes)
     api = client("api", fakes)
-    key = make_key(fakes, bob["session"], scopes=["read", "runs:start"])["key"]
     assert api.post("/runs", json={"goal": "Sum up"}, headers=auth(key)).status_code == 202
     bob_id = member_id(fakes, ada["session"], "bob@example.com")
     lowered = api.patch(f"/team/members/{bob_id}", json={"role": "viewer"}, headers=auth(ada["session"]))

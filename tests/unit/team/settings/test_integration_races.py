@@ -107,21 +107,23 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     return container
 
 
-def _once_on_call(
-    monkeypatch: pytest.MonkeyPatch, store: object, name: str, nth: int, then: Callable[[], object]
-) -> None:
-    """Runs ``then`` right after the ``nth`` call (from 1) of ``store.name`` returns, once."""
-    original, calls = getattr(store, name), [0]
+def _once_on_call[T](
+    monkeypatch: pytest.MonkeyPatch, store: object, name: str, nth: int, then: Callable[[], T]
+) -> list[T]:
+    """Runs ``then`` right after the ``nth`` call (from 1) of ``store.name`` returns, once; the list
+    it returns holds what ``then`` returned, once it has run."""
+    original, calls, done = getattr(store, name), [0], list[T]()
 
     def tapped(*args: Any) -> Any:
         result = original(*args)
         calls[0] += 1
         if calls[0] == nth:
             monkeypatch.setattr(store, name, original)
-            then()
+            done.append(then())
         return result
 
     monkeypatch.setattr(store, name, tapped)
+    return done
 
 
 def test_a_delete_between_a_puts_first_write_and_its_listing_leaves_it_connected_with_its_token(
@@ -129,13 +131,8 @@ def test_a_delete_between_a_puts_first_write_and_its_listing_leaves_it_connected
 ) -> None:
     """The reported race (before: listed as connected, the token deleted): the DELETE came first."""
     auth, api = connect(fakes), client("api", fakes)
-    deleted: list[TestResponse] = []
-    _once_on_call(
-        monkeypatch,
-        fakes.secrets,
-        "put",
-        1,
-        lambda: deleted.append(api.delete("/integrations/github", headers=auth)),
+    deleted = _once_on_call(
+        monkeypatch, fakes.secrets, "put", 1, lambda: api.delete("/integrations/github", headers=auth)
     )
     answer = api.put("/integrations/github", headers=auth, json={"token": A})
     assert deleted[0].status_code == 200 and answer.status_code == 200
@@ -150,13 +147,8 @@ def test_a_delete_between_a_puts_token_and_its_check_wins_and_the_put_asks_for_i
     """The DELETE lands once the PUT has listed the integration and written its token again, before
     the PUT's last look at the tenant: the PUT deletes its token and asks for it again."""
     auth, api = connect(fakes), client("api", fakes)
-    deleted: list[TestResponse] = []
-    _once_on_call(
-        monkeypatch,
-        fakes.secrets,
-        "put",
-        2,  # the write after the listing
-        lambda: deleted.append(api.delete("/integrations/github", headers=auth)),
+    deleted = _once_on_call(  # on the put's 2nd write, the one after the listing
+        monkeypatch, fakes.secrets, "put", 2, lambda: api.delete("/integrations/github", headers=auth)
     )
     answer = api.put("/integrations/github", headers=auth, json={"token": A})
     assert deleted[0].json == {"integration": "github", "connected": False}
@@ -173,13 +165,12 @@ def test_a_put_landing_between_a_deletes_unlisting_and_its_secret_delete_loses_t
 ) -> None:
     """The PUT was answered first (connected), so the DELETE that ends after it has the last word."""
     auth, api = connect(fakes), client("api", fakes)
-    answers: list[TestResponse] = []
-    _once_on_call(
+    answers = _once_on_call(  # on the DELETE's unlisting
         monkeypatch,
         fakes.tenants,
         "update",
-        1,  # the DELETE's unlisting
-        lambda: answers.append(api.put("/integrations/github", headers=auth, json={"token": A})),
+        1,
+        lambda: api.put("/integrations/github", headers=auth, json={"token": A}),
     )
     assert api.delete("/integrations/github", headers=auth).status_code == 200
     assert answers[0].status_code == 200
