@@ -49,8 +49,10 @@ def test_the_tree_the_conventions_and_the_files_asked_for_within_the_budget(
     }
     assert out["contents"]["src/app.py"] == FILES["src/app.py"]
     big = out["contents"]["src/big.py"]  # 24,000 characters: cut to FILE_CHARS, marked so
-    assert big.startswith("x = 1\n") and big.endswith("[... cut: the file goes on]")
-    assert len(big) < repository.FILE_CHARS + 40
+    assert big.startswith("x = 1\n") and big.endswith(
+        "[... cut after line 2500 of 4000: read the rest with ranges]"
+    )
+    assert len(big) < repository.FILE_CHARS + 80
     assert out["missing"] == ["nope.py"] and out["left_out"] == []
 
 
