@@ -261,7 +261,7 @@ def check_reach(steps: list[PlannedStep], repositories: Sequence[str]) -> None:
     of the owner's ``repositories``: the plan is corrected before it runs. The code tools still refuse
     one when they run (a reference resolves then, and the owner's list may have changed)."""
     named = [
-        f"step {n} ({s.tool}) names {repo!r}"
+        f"step {n} ({s.tool}): repository {repo!r} is not one the owner allowed"
         for n, s in enumerate(steps, start=1)
         if isinstance(repo := s.args.get("repository"), str)
         and not REFERENCE.search(repo)
@@ -269,9 +269,7 @@ def check_reach(steps: list[PlannedStep], repositories: Sequence[str]) -> None:
     ]
     if named:
         allowed = ", ".join(repositories) or "none"
-        raise ModelFixableError(
-            f"{'; '.join(named)}: a run may touch only the repositories the owner allowed ({allowed})"
-        )
+        raise ModelFixableError(f"{'; '.join(named)}; a run may touch only these: {allowed}")
 
 
 def validate_phase(

@@ -94,7 +94,7 @@ def _plan(repository: str) -> dict[str, object]:
 
 def test_a_plan_naming_a_repository_the_owner_did_not_allow_is_corrected_before_it_runs() -> None:
     with pytest.raises(
-        ModelFixableError, match=r"step 1 \(read_repository\) names 'evil/repo': .*\(acme/site\)"
+        ModelFixableError, match=r"step 1 \(read_repository\): repository 'evil/repo' is not one the owner allowed; .*: acme/site"
     ):
         validate_plan(PlanOut.model_validate(_plan("evil/repo")), 10, repositories=["acme/site"])
     referenced = PlannedStep(tool="read_repository", args={"repository": "${steps.1.text}"})
@@ -117,4 +117,4 @@ def test_the_planner_is_told_the_owners_repositories_and_asked_again_for_another
     assert run is not None
     assert [s.args["repository"] for s in run.state.steps if s.tool == "read_repository"] == ["acme/site"]
     errors = [e.message for e in deps.store.list_events("t1", "r1") if isinstance(e, ErrorRecorded)]
-    assert any("names 'evil/repo'" in m for m in errors)
+    assert any("'evil/repo' is not one the owner allowed" in m for m in errors)
