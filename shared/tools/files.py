@@ -1,7 +1,8 @@
-"""The files of a code change as the model gives them, and as code makes them before any push: an
-existing file of the repository is patched by search/replace hunks applied to its current content, a
-new file is given whole, and an existing file is replaced whole only when the model says so
-(``rewrite``). Each change to an existing file says why; the description lists them and the tests."""
+"""The files of a code change as the model gives them, and as code makes them before any push.
+
+An existing file is patched by search/replace hunks applied to its current content. A new file is
+given whole; an existing one is replaced whole only with ``rewrite``. Each change to an existing file
+says why; the description lists them and the test command."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any

@@ -82,10 +82,10 @@ def _within(texts: dict[str, str | None], budget: int, each: int) -> tuple[dict[
 
 
 def read_repository(ctx: ToolContext, args: ReadRepositoryArgs) -> Output:
-    """The repository at ``ref``: its head, its files (path and size, the first ``TREE_FILES``), its
-    conventions files' text (``CONVENTIONS_CHARS`` in all), its test command (the policy's, else the
-    conventions'), the ``paths`` asked for (``CONTENTS_CHARS`` in all, ``FILE_CHARS`` each) and the
-    ``ranges`` (``CHUNK_LINES`` each); what did not fit is named in ``left_out`` and ``truncated``."""
+    """The repository at ``ref``: its head and files (path and size, the first ``TREE_FILES``). Its
+    conventions files' text (``CONVENTIONS_CHARS`` in all) and test command (the policy's, else the
+    conventions'). The ``paths`` asked for (``CONTENTS_CHARS`` in all, ``FILE_CHARS`` each) and the
+    ``ranges`` (``CHUNK_LINES`` each). What did not fit is named in ``left_out`` and ``truncated``."""
     _allowed_repository(ctx, args.repository)
     code = _code(ctx)
     token = code.token(ctx.tenant_id, Integration.GITHUB)
