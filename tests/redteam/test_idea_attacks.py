@@ -11,7 +11,7 @@ import pytest
 from local.code_sandbox.testing import Admin
 from shared.engine.planning.start import start_run
 from shared.notion.services.notion_access import NotionForTenant
-from shared.runs.domain.events import ErrorRecorded, RunStatus, ToolIntent
+from shared.runs.domain.events import ErrorRecorded, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.tools.base import idempotency_key
 from shared.workspace.domain.integrations import Integration, code_token_secret
@@ -190,7 +190,7 @@ def test_a_hostile_agents_md_cannot_send_the_change_to_another_repository(
     read = [
         e.output
         for e in pair.step.store.list_events("t1", "r1")
-        if getattr(e, "tool", "") == "read_repository"
+        if isinstance(e, ToolResult) and e.tool == "read_repository"
     ]
     assert read and read[0]["conventions"]["AGENTS.md"] == HOSTILE_AGENTS  # read, as data
     assert pair.state().status != RunStatus.COMPLETED

@@ -94,7 +94,8 @@ def _plan(repository: str) -> dict[str, object]:
 
 def test_a_plan_naming_a_repository_the_owner_did_not_allow_is_corrected_before_it_runs() -> None:
     with pytest.raises(
-        ModelFixableError, match=r"step 1 \(read_repository\): repository 'evil/repo' is not one the owner allowed; .*: acme/site"
+        ModelFixableError,
+        match=r"step 1 \(read_repository\): repository 'evil/repo' is not one the owner allowed; .*: acme/site",
     ):
         validate_plan(PlanOut.model_validate(_plan("evil/repo")), 10, repositories=["acme/site"])
     referenced = PlannedStep(tool="read_repository", args={"repository": "${steps.1.text}"})

@@ -26,12 +26,12 @@ from shared.tools import validate
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.code import (
     DeployArgs,
-    FileArgs,
     OpenPullRequestArgs,
     branch_for,
     deploy_vercel,
     open_pull_request,
 )
+from shared.tools.files import FileArgs
 from shared.tools.flow import SendNotificationArgs, send_notification
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
