@@ -20,6 +20,7 @@ from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus, ToolRe
 from shared.runs.domain.runs import fold
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.code import OpenPullRequestArgs, open_pull_request
+from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
 from tests.support.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
@@ -93,6 +94,7 @@ FIX = {
 }
 OPEN = ("open_pull_request", {"repository": "acme/app", "title": "Fix f77", "files": [FIX], "draft": True})
 AWAIT = ("await_checks", {"repository": "acme/app", "branch": "${steps.2.branch}"})
+AWAIT_FIRST = ("await_checks", {"repository": "acme/app", "branch": "${steps.1.branch}"})
 
 
 def start(pair: Pair, *planned: tuple[str, dict[str, Any]]) -> None:
@@ -168,3 +170,28 @@ def test_a_change_that_is_no_patch_of_the_file_read_is_refused_and_nothing_is_pu
     with pytest.raises(ModelFixableError, match=reason):
         open_pull_request(ctx, args)
     assert list(admin.repo("acme/app")["branches"]) == ["main"] and admin.repo("acme/app")["pulls"] == []
+
+
+def test_the_policys_test_command_names_what_failing_checks_ran_for_the_fix(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    _seed(admin)
+    admin.set_checks("acme/app", [{"name": "tests", "command": CHECK, "timeout_s": 30}])
+    policy = CodePolicy(test_command="make test-app")  # the owner's word over the repository's files
+    allowed = TenantSettings(github_repositories=["acme/app"], code_policies={"acme/app": policy})
+    pair = Pair(sandbox[0], FakeModel(), allowed=allowed)
+    note = {"path": "NOTES.md", "content": "A note, not the fix\n"}
+    pull = {"repository": "acme/app", "title": "A note", "files": [note], "draft": True}
+    start(pair, ("open_pull_request", pull), AWAIT_FIRST, ("finish", {"summary": "ok"}))
+    for _ in range(60):
+        pair.drive(limit=1)
+        if pair.state().status.terminal or not pair.queue.tasks:
+            break
+        admin.checks_done("acme/app")
+    events = pair.step.store.list_events(pair.tenant, "r1")
+    [awaited] = [e.output for e in events if isinstance(e, ToolResult) and e.tool == "await_checks"]
+    assert awaited["state"] == "failure" and "test_f77" in awaited["failing"][0]["output"]
+    assert awaited["test_command"] == {"command": "make test-app", "from": "the repository's policy"}
+    [pr] = admin.repo("acme/app")["pulls"]
+    assert "Tests: `make test-app` (from the repository's policy)" in pr["body"]
+    assert "- `NOTES.md` (new)" in pr["body"]
