@@ -1,4 +1,4 @@
-"""Reading the repository before changing it (issue 68, point 2, in part), against the code sandbox:
+"""Reading the repository before changing it (issue 68, point 2), against the code sandbox:
 its files with their sizes, its conventions files (AGENTS.md, CONTRIBUTING.md) and the files asked
 for, within a budget that names what it left out; only an allowed repository."""
 
@@ -72,3 +72,28 @@ def test_what_does_not_fit_the_budget_is_named_not_read(
     args = repository.ReadRepositoryArgs(repository="acme/app", paths=["src/big.py", "src/app.py"])
     out = repository.read_repository(_context(sandbox[0]), args)
     assert out["contents"] == {"src/app.py": FILES["src/app.py"]} and out["left_out"] == ["src/big.py"]
+
+
+def test_what_is_cut_or_not_listed_is_said_plainly(
+    sandbox: tuple[str, Admin], admin: Admin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin.post("/github/repos", {"full_name": "acme/app", "default_branch": "main", "files": FILES})
+    admin.grant_github(GITHUB_TOKEN, ["acme/site", "acme/app"])
+    monkeypatch.setattr(repository, "TREE_FILES", 2)
+    monkeypatch.setattr(repository, "CONTENTS_CHARS", 100)
+    ranges = [
+        {"path": "src/big.py", "start_line": 10, "end_line": 12},
+        {"path": "src/big.py", "start_line": 1, "end_line": 400},
+    ]
+    args = repository.ReadRepositoryArgs.model_validate({"repository": "acme/app", "ranges": ranges})
+    out = repository.read_repository(_context(sandbox[0]), args)
+    assert len(out["files"]) == 2 and out["files_not_listed"] == 3
+    assert out["chunks"] == [
+        {"path": "src/big.py", "start_line": 10, "end_line": 12, "total_lines": 4000, "text": "x = 1\n" * 3}
+    ]
+    assert out["left_out"] == ["src/big.py:1-400"]  # 2,400 characters: past the budget left
+    assert out["truncated"] == [
+        "3 more files are not listed (the first 2 are)",
+        "left out to stay within the budget: src/big.py:1-400",
+    ]
+    assert out["test_command"] == {"command": "make check", "from": "AGENTS.md"}
