@@ -25,6 +25,12 @@ FILES = {
 }
 
 
+def _seed(admin: Admin) -> None:
+    """acme/app holding FILES, which the test token may read as well as acme/site."""
+    admin.post("/github/repos", {"full_name": "acme/app", "default_branch": "main", "files": FILES})
+    admin.grant_github(GITHUB_TOKEN, ["acme/site", "acme/app"])
+
+
 def _context(url: str) -> ToolContext:
     allowed = TenantSettings(github_repositories=["acme/app"])
     pair = Pair(url, FakeModel(), allowed=allowed)
@@ -36,8 +42,7 @@ def _context(url: str) -> ToolContext:
 def test_the_tree_the_conventions_and_the_files_asked_for_within_the_budget(
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:
-    admin.post("/github/repos", {"full_name": "acme/app", "default_branch": "main", "files": FILES})
-    admin.grant_github(GITHUB_TOKEN, ["acme/site", "acme/app"])
+    _seed(admin)
     ctx = _context(sandbox[0])
     args = repository.ReadRepositoryArgs(repository="acme/app", paths=["src/app.py", "src/big.py", "nope.py"])
     out = repository.read_repository(ctx, args)
@@ -66,8 +71,7 @@ def test_a_repository_the_owner_did_not_allow_is_not_read(sandbox: tuple[str, Ad
 def test_what_does_not_fit_the_budget_is_named_not_read(
     sandbox: tuple[str, Admin], admin: Admin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    admin.post("/github/repos", {"full_name": "acme/app", "default_branch": "main", "files": FILES})
-    admin.grant_github(GITHUB_TOKEN, ["acme/site", "acme/app"])
+    _seed(admin)
     monkeypatch.setattr(repository, "CONTENTS_CHARS", 100)
     args = repository.ReadRepositoryArgs(repository="acme/app", paths=["src/big.py", "src/app.py"])
     out = repository.read_repository(_context(sandbox[0]), args)
@@ -77,8 +81,7 @@ def test_what_does_not_fit_the_budget_is_named_not_read(
 def test_what_is_cut_or_not_listed_is_said_plainly(
     sandbox: tuple[str, Admin], admin: Admin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    admin.post("/github/repos", {"full_name": "acme/app", "default_branch": "main", "files": FILES})
-    admin.grant_github(GITHUB_TOKEN, ["acme/site", "acme/app"])
+    _seed(admin)
     monkeypatch.setattr(repository, "TREE_FILES", 2)
     monkeypatch.setattr(repository, "CONTENTS_CHARS", 100)
     ranges = [
