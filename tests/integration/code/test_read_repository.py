@@ -100,3 +100,14 @@ def test_what_is_cut_or_not_listed_is_said_plainly(
         "left out to stay within the budget: src/big.py:1-400",
     ]
     assert out["test_command"] == {"command": "make check", "from": "AGENTS.md"}
+
+
+def test_a_tree_github_truncated_is_said_so(sandbox: tuple[str, Admin], admin: Admin) -> None:
+    body = {"full_name": "acme/app", "default_branch": "main", "files": FILES, "tree_limit": 3}
+    admin.post("/github/repos", body)
+    admin.grant_github(GITHUB_TOKEN, ["acme/site", "acme/app"])
+    out = repository.read_repository(
+        _context(sandbox[0]), repository.ReadRepositoryArgs(repository="acme/app")
+    )
+    assert len(out["files"]) < len(FILES) and out["files_not_listed"] == 1
+    assert out["truncated"] == ["GitHub truncated the tree: some files are missing from it"]
