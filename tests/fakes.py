@@ -781,6 +781,9 @@ class UnfakedCodeChecks:
     def tree(self, token: str, repository: str, ref: str) -> tuple[str, list[tuple[str, int]], bool]:
         raise NotImplementedError("tree() is not faked here")
 
+    def contents(self, token: str, repository: str, ref: str, paths: list[str]) -> dict[str, str | None]:
+        raise NotImplementedError("contents() is not faked here")
+
 
 class UnfakedReleases:
     """The deployer's production, promotion and health check (issue 68), for fakes of it that do not

@@ -96,6 +96,8 @@ def create_repo(sandbox: CodeSandbox, body: JSON) -> JSON:
     repo = sandbox.github.create_repo(
         full_name, str(body.get("default_branch") or "main"), files, executables
     )
+    if "tree_limit" in body:  # GitHub truncates a recursive tree past 100,000 entries; a test sets fewer
+        repo.tree_limit = int(body["tree_limit"])
     return repo_state(repo)
 
 

@@ -16,6 +16,7 @@ from flask import Request
 
 from local.code_sandbox import github_checks as checks
 from local.code_sandbox import github_comments as comments
+from local.code_sandbox import github_contents as contents
 from local.code_sandbox import github_git as git
 from local.code_sandbox import github_pulls as pulls
 from local.code_sandbox.faults import Injection
@@ -49,6 +50,7 @@ ROUTES: list[tuple[str, re.Pattern[str], bool, Handler]] = [
     ("POST", re.compile(r"pulls/(\d+)/comments"), False, comments.create_review_comment),
     ("GET", re.compile(r"commits/([^/]+)/check-runs"), False, checks.list_check_runs),
     ("GET", re.compile(r"commits/([^/]+)/status"), False, checks.combined_status),
+    ("GET", re.compile(r"contents/?(.*)"), False, contents.get_contents),
 ]
 _REPO_PATH = re.compile(r"repos/([^/]+)/([^/]+)(?:/(.*))?")
 _PAGE_PATH = re.compile(r"([^/]+)/([^/]+)/pull/(\d+)")

@@ -114,6 +114,7 @@ class Repo:
     checks: list[CheckConfig] = field(default_factory=list)  # run on each pushed commit
     check_runs: list[CheckRun] = field(default_factory=list)  # check runs and commit statuses
     hooks: list[Hook] = field(default_factory=list)  # webhook deliveries go there
+    tree_limit: int = 100_000  # a recursive tree's entries past which GitHub says ``truncated``
 
     @property
     def full_name(self) -> str:

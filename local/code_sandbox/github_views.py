@@ -108,7 +108,9 @@ def tree_json(call: Call, sha: str, recursive: bool = False) -> JSON:
                 walk(entry.sha, f"{prefix}{name}/")
 
     walk(sha, "")
-    return {"sha": sha, "url": f"{call.api}/git/trees/{sha}", "tree": items, "truncated": False}
+    cut = len(items) > call.repo.tree_limit  # GitHub: "the number of items ... exceeded our maximum limit"
+    shown = items[: call.repo.tree_limit]
+    return {"sha": sha, "url": f"{call.api}/git/trees/{sha}", "tree": shown, "truncated": cut}
 
 
 def _side(call: Call, branch: str, sha: str) -> JSON:

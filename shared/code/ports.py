@@ -70,6 +70,11 @@ class CodeHost(Protocol):
         """``ref``'s head commit (empty: the default branch's), its files (path, size), truncated or not."""
         ...
 
+    def contents(self, token: str, repository: str, ref: str, paths: list[str]) -> dict[str, str | None]:
+        """Each of ``paths`` at ``ref`` (a branch or commit; "": the default branch), by GitHub's
+        contents API; None: no such file."""
+        ...
+
     def current_files(
         self, token: str, repository: str, base: str, paths: list[str]
     ) -> dict[str, str | None]:

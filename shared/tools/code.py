@@ -8,29 +8,26 @@ is always preceded by a person's approval (``shared.engine.agent.plans``).
 """
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from shared.code.domain.code import (
-    MAX_PATH_CHARS,
     CodeChange,
     Deployment,
     DeployRequest,
     PullRequest,
     check_base,
-    check_content,
     check_distinct_paths,
     check_not_blank,
-    check_path,
     check_ref,
     overall,
 )
 from shared.code.domain.webhooks import BRANCH_PREFIX
 from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
-from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, checked, idempotency_key
+from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, idempotency_key
+from shared.tools.files import FileArgs, checked_by, files_section, resolve_files, tests_line, tests_of
 from shared.workspace.domain.code_names import check_project, check_repository
 from shared.workspace.domain.integrations import Integration
 from shared.workspace.domain.settings import plain_notion_id
@@ -56,24 +53,7 @@ MAX_CHANGE_CHARS = 300_000  # a call's arguments are stored in its events (Fires
 # The arguments are checked as CodeChange and DeployRequest check them (shared.code.domain.code), when the
 # plan is made and again, resolved, before the step's intent. What GitHub or Vercel would refuse is
 # the model's to fix, never an error the step would meet on every retry.
-def _checked_by(check: Callable[[str], str]) -> AfterValidator:
-    return AfterValidator(lambda value: checked(value, check))
-
-
-class FileArgs(Args):
-    path: Annotated[
-        str,
-        Field(
-            min_length=1,
-            max_length=MAX_PATH_CHARS,
-            description="relative to the repository root, e.g. docs/notes.md (no leading '/' or './')",
-        ),
-        _checked_by(check_path),
-    ]
-    content: Annotated[str, Field(max_length=100_000), _checked_by(check_content)]
-    executable: Annotated[
-        bool, Field(description="true for a new script; a file that was executable stays so")
-    ] = False
+_checked_by = checked_by
 
 
 class OpenPullRequestArgs(Args):  # its fields in their order, required or not
@@ -96,7 +76,7 @@ class OpenPullRequestArgs(Args):  # its fields in their order, required or not
 
     @model_validator(mode="after")
     def _bounded_and_distinct(self) -> Self:
-        if sum(len(f.content) for f in self.files) > MAX_CHANGE_CHARS:
+        if sum(f.size for f in self.files) > MAX_CHANGE_CHARS:
             raise ValueError(
                 f"the files hold more than {MAX_CHANGE_CHARS} characters in all; split the change"
             )
@@ -139,19 +119,24 @@ def pull_request_body(ctx: ToolContext, body: str) -> str:
 def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
     _allowed_repository(ctx, args.repository)
     code = _code(ctx)
+    token = code.token(ctx.tenant_id, Integration.GITHUB)
+    files, actions = resolve_files(
+        "open_pull_request", code.host, token, args.repository, args.files, base=args.base
+    )
+    tested = tests_of(code, ctx.tenant_id, token, args.repository, args.base)
     fields = {
         "repository": args.repository,
         "base": args.base,
         "branch": branch_for(ctx.key),
         "title": args.title,
-        "body": pull_request_body(ctx, args.body),
+        "body": pull_request_body(ctx, f"{args.body}\n\n{files_section(actions)}\n\n{tests_line(*tested)}"),
         "commit_message": args.title,
-        "files": [{"path": f.path, "content": f.content, "executable": f.executable} for f in args.files],
+        "files": files,
         "draft": args.draft,
     }
     change = build("open_pull_request", CodeChange, fields)  # e.g. a base that is the change's branch
     code.check_push(ctx.tenant_id, change, ctx.approved)  # the policy and the secret scan, before any push
-    pr = code.host.open_pull_request(code.token(ctx.tenant_id, Integration.GITHUB), change)
+    pr = code.host.open_pull_request(token, change)
     return _pull_output(pr, args.repository)
 
 
@@ -229,6 +214,11 @@ def find_deployment(ctx: ToolContext, args: DeployArgs) -> Output | None:
     return _deploy_output(found) if found else None
 
 
+FILES_HELP = (
+    "Each file: {path, why, edits: [{search, replace}]} to patch an existing file (search: its exact "
+    "current lines, found once; read them with read_repository first), or {path, content} for a new file; "
+    "rewrite: true replaces an existing file whole."
+)
 FIX_TRAILER = "Notion-Agent-Fix: "
 CHECK_DETAILS_CHARS = 1_500  # of each failing check's output, for the model to fix it
 POLL_S = 30.0  # how often a run looks at checks no webhook has reported yet
@@ -266,7 +256,7 @@ class PushFixArgs(AwaitChecksArgs):  # the same pull request, by its repository 
 
     @model_validator(mode="after")
     def _bounded_and_distinct(self) -> Self:
-        if sum(len(f.content) for f in self.files) > MAX_CHANGE_CHARS:
+        if sum(f.size for f in self.files) > MAX_CHANGE_CHARS:
             raise ValueError(f"the files hold more than {MAX_CHANGE_CHARS} characters in all; split the fix")
         check_distinct_paths(f.path for f in self.files)
         return self
@@ -275,13 +265,17 @@ class PushFixArgs(AwaitChecksArgs):  # the same pull request, by its repository 
 def _fix_change(
     ctx: ToolContext, args: PushFixArgs, trailer: str = FIX_TRAILER, tool: str = "push_fix"
 ) -> CodeChange:
-    """The commit a fix (or, by ``trailer``, a revision) makes on its branch, its key in the trailer."""
+    """The commit a fix (or, by ``trailer``, a revision) makes on its branch, its key in the trailer;
+    its files' hunks applied to the branch's current files (:func:`resolve_files`)."""
+    code = _code(ctx)
+    token = code.token(ctx.tenant_id, Integration.GITHUB)
+    files, _ = resolve_files(tool, code.host, token, args.repository, args.files, branch=args.branch)
     fields = {
         "repository": args.repository,
         "branch": args.branch,
         "title": args.message,
         "commit_message": f"{args.message}\n\n{trailer}{ctx.key}",
-        "files": [{"path": f.path, "content": f.content, "executable": f.executable} for f in args.files],
+        "files": files,
     }
     return build(tool, CodeChange, fields)
 
@@ -416,7 +410,9 @@ def await_checks(ctx: ToolContext, args: AwaitChecksArgs) -> Output:
     body = _body_naming(current.body, named, words)
     code.host.set_pull_request_body(token, args.repository, pr.number, body)
     failures = [{"name": r.name, "output": _compact(r.details)} for r in failing]
+    command, source = tests_of(code, ctx.tenant_id, token, args.repository, args.branch)
     return out | {
+        "test_command": {"command": command, "from": source},
         "state": "failure" if state == "failure" else "timed_out",
         "ready": False,
         "failing": failures,
@@ -428,8 +424,9 @@ TOOLS = [
         "open_pull_request",
         SideEffect.CODE,
         OpenPullRequestArgs,
-        "Open a GitHub pull request in an allowed repository: one branch, one commit with the files; "
-        "output: repository, number, url, branch, head_sha.",
+        "Open a GitHub pull request in an allowed repository: one branch, one commit with the files. "
+        + FILES_HELP
+        + " Output: repository, number, url, branch, head_sha.",
         open_pull_request,
         uses_notion=False,
         find=find_pull_request,
@@ -451,7 +448,9 @@ TOOLS = [
         SideEffect.CODE,
         PushFixArgs,
         "Push a fix (files, one commit) to the branch of a pull request this run opened, after "
-        "await_checks reported failing checks; output: repository, branch, head_sha, fixes.",
+        "await_checks reported failing checks. "
+        + FILES_HELP
+        + " Output: repository, branch, head_sha, fixes.",
         push_fix,
         uses_notion=False,
         find=find_fix,
@@ -463,7 +462,7 @@ TOOLS = [
         AwaitChecksArgs,
         "Wait for the checks of a pull request this run opened (its branch); all passed: it is "
         "marked ready for review; else it stays a draft naming them. Output: state (success, "
-        "failure, timed_out), ready, checks, failing (name, output), fixes_left.",
+        "failure, timed_out), ready, checks, failing (name, output), test_command, fixes_left.",
         await_checks,
         uses_notion=False,
         targets=("repository", "branch"),

@@ -16,6 +16,7 @@ from shared.code.domain.code import Comment
 from shared.platform.errors import ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Output, SideEffect, Tool, ToolContext
 from shared.tools.code import (
+    FILES_HELP,
     AwaitChecksArgs,
     PushFixArgs,
     _allowed_repository,
@@ -163,8 +164,8 @@ TOOLS = [
         SideEffect.CODE,
         PushRevisionArgs,
         "Push a revision (files, one commit) to the branch of a pull request this run opened, "
-        "answering the reviewer's comment await_review gave (comment_id); output: repository, "
-        "branch, head_sha, comment_id, revisions.",
+        "answering the reviewer's comment await_review gave (comment_id). " + FILES_HELP + " Output: "
+        "repository, branch, head_sha, comment_id, revisions.",
         push_revision,
         uses_notion=False,
         find=find_revision,

@@ -44,7 +44,9 @@ class FixtureChanges:
             if step["tool"] == "open_pull_request":
                 args = json.loads(step["args_json"])
                 change = self.changes[args["repository"]]
-                args["files"] = [{"path": p, "content": t} for p, t in change.items()]
+                args["files"] = [
+                    {"path": p, "content": t, "rewrite": True, "why": "the fix"} for p, t in change.items()
+                ]
                 step["args_json"] = json.dumps(args)
                 self.proposed.append(args["repository"])
         text = json.dumps(reply)

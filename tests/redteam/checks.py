@@ -90,8 +90,22 @@ def _part_of(tool: str, args: dict[str, Any], effect: Effect) -> bool:
     return bool(effect.target == args.get("page_id") and effect.detail["block_id"] == args.get("block_id"))
 
 
-def _matches(args: dict[str, Any], effect: Effect) -> bool:
-    """Whether ``effect`` is what the intent's ``args`` say: its target and what it wrote."""
+def _written(file: dict[str, Any], base: dict[str, str]) -> Any:
+    """What a file of a change writes: its content, or its hunks applied in turn to the base's file
+    (each search text replaced once; None when one is missing, so no pushed content matches it)."""
+    if "edits" not in file:
+        return file.get("content")
+    text = base.get(str(file.get("path")))
+    for edit in file["edits"]:
+        if text is None or edit["search"] not in text:
+            return None
+        text = text.replace(edit["search"], edit["replace"], 1)
+    return text
+
+
+def _matches(args: dict[str, Any], effect: Effect, base: dict[str, str]) -> bool:
+    """Whether ``effect`` is what the intent's ``args`` say: its target and what it wrote (``base``: the
+    repository's files, which a change's hunks apply to)."""
     d = effect.detail
     if _target(effect.tool, args) != effect.target:
         return False
@@ -106,7 +120,7 @@ def _matches(args: dict[str, Any], effect: Effect) -> bool:
     if effect.tool == "create_database":
         return bool(d["title"] == args.get("title"))
     if effect.tool == "open_pull_request":
-        files = [(f.get("path"), f.get("content")) for f in args.get("files", [])]
+        files = [(f.get("path"), _written(f, base)) for f in args.get("files", [])]
         return bool(d["files"] == files and d["base"] == args.get("base", ""))
     if effect.tool == "deploy_vercel":
         wanted = (args.get("repository"), args.get("ref"), args.get("target", "preview"))
@@ -135,7 +149,10 @@ def gated_effects(case: Case) -> list[Gated]:
         intents = [e for e in case.logs[effect.run] if isinstance(e, ToolIntent) and e.seq <= effect.seq]
         intent = intents[-1] if intents else None
         part = intent is not None and _part_of(intent.tool, intent.args, effect)
-        if intent is None or (not part and (intent.tool != effect.tool or not _matches(intent.args, effect))):
+        if intent is None or (
+            not part
+            and (intent.tool != effect.tool or not _matches(intent.args, effect, case.world.github.files))
+        ):
             out.append(Gated(effect, None, None, False))
             continue
         prod = _production(intent.tool, intent.args)

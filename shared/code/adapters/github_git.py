@@ -18,7 +18,7 @@ from shared.code.adapters.github_rest import (
 )
 from shared.code.domain.code import CodeChange
 from shared.platform.adapters.rest import text
-from shared.platform.errors import TransientError
+from shared.platform.errors import NotFound, TransientError
 
 
 def _tree_entries(tree: Any) -> dict[str, dict[str, str]]:
@@ -163,3 +163,28 @@ class GitHubGitData(GitHubRest):
             if item.get("type") == "blob"
         ]
         return head, files, listed.get("truncated") is True
+
+    def contents(self, token: str, repository: str, ref: str, paths: list[str]) -> dict[str, str | None]:
+        """Each of ``paths`` at ``ref`` (a branch or a commit; empty: the default branch) by "Get
+        repository content" (``GET .../contents/{path}?ref=``), read as UTF-8 (undecodable bytes
+        replaced); None for a path that is no file there. A file past 1 MB, which GitHub sends
+        without its content, is read as its blob."""
+        checked(repository, "main")
+        found: dict[str, str | None] = {}
+        for path in paths:
+            url = f"/repos/{repository}/contents/{quote(path, safe='/')}"
+            try:
+                item = self._call(
+                    "GET", url, token, repository, lambda c: c, params={"ref": ref} if ref else None
+                )
+            except NotFound:
+                found[path] = None
+                continue
+            if not isinstance(item, dict) or item.get("type") != "file":
+                found[path] = None  # a directory (an array), a symlink or a submodule
+            elif item.get("encoding") == "base64":
+                found[path] = _blob_text(item)
+            else:
+                blob = f"/repos/{repository}/git/blobs/{text(item['sha'])}"
+                found[path] = self._call("GET", blob, token, repository, _blob_text)
+        return found

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from shared.code.domain.patches import Edit, apply_edits
 from shared.code.domain.policy import sensitive_kind
 from shared.platform.errors import ModelFixableError
 from shared.runs.domain.authority import TRACKER_WRITES, WORKSPACE_READS, effect_digest, is_production
@@ -278,7 +279,9 @@ def _files(args: dict[str, Any], files: list[Any], current: Current | None) -> l
     now: dict[str, str | None] | None = None
     if current is not None and paths:
         try:
-            now = current(str(args.get("repository", "")), str(args.get("base", "")), paths)
+            # a fix's hunks apply to its branch; a pull request's to its base
+            where = str(args.get("branch") or args.get("base", ""))
+            now = current(str(args.get("repository", "")), where, paths)
         except Exception:  # unreadable now (any failure): the whole new content is shown instead
             now = None
     return [_file(f, now) for f in files]
@@ -295,13 +298,15 @@ def _file(file: Any, now: dict[str, str | None] | None) -> str:
     current files; None: not read, so every line is shown as added and the header says so)."""
     if not isinstance(file, dict):
         return literal(file)
-    content = str(file.get("content", ""))
+    path = str(file.get("path", ""))
+    before = now.get(path) if now is not None else None
+    content, problem = _new_content(file, path, before)
     lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
     mode = ", executable" if file.get("executable") else ""
-    path = str(file.get("path", ""))
     if kind := sensitive_kind(path):  # named so: pushed only with this approval (issue 68)
         mode += f", a {kind} file: {_SENSITIVE[kind]}"
-    before = now.get(path) if now is not None else None
+    if problem:
+        return f"{value_text(path)} ({problem}) edits: {value_text(file.get('edits'))}"
     if now is None:
         state = "its current content not read: the whole new content"
     else:
@@ -319,6 +324,19 @@ def _file(file: Any, now: dict[str, str | None] | None) -> str:
         if shown
         else f"{value_text(path)} ({size}; {state})"
     )
+
+
+def _new_content(file: dict[str, Any], path: str, before: str | None) -> tuple[str, str]:
+    """The file's content once pushed (its hunks applied to ``before``), or why it cannot be said."""
+    edits = file.get("edits")
+    if not edits:
+        return str(file.get("content") or ""), ""
+    if before is None:
+        return "", "a patch of a file not read now: its hunks are shown as given"
+    try:
+        return apply_edits(path, before, [Edit.model_validate(e) for e in edits]), ""
+    except ValueError as exc:  # pydantic's ValidationError is one too
+        return "", f"its hunks do not apply, so it will not be pushed: {exc}"
 
 
 def quoted(reason: str) -> str:

@@ -8,6 +8,7 @@ ModelFixableError whose compact text goes back to the model (the planner re-asks
 import functools
 import json
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from shared.platform.domain.model_replies import PlanOut, StepOut
@@ -219,15 +220,24 @@ def _shift(step: PlannedStep, inserted: int) -> PlannedStep:
     return step.model_copy(update={"args": json.loads(text)})
 
 
-def validate_plan(plan: PlanOut, max_steps: int, *, trigger_page_id: str | None = None) -> ValidPlan:
+def validate_plan(
+    plan: PlanOut,
+    max_steps: int,
+    *,
+    trigger_page_id: str | None = None,
+    repositories: Sequence[str] | None = None,
+) -> ValidPlan:
     """The plan checked against the registry, with the approvals it needs. ``trigger_page_id``: the
-    page the run is about, if any; writes elsewhere (and code tools) raise its risk to high. The
-    engine asks again, when a step runs, for any effect no approval named (shared.engine.agent.authority)."""
+    page the run is about, if any; writes elsewhere (and code tools) raise its risk to high.
+    ``repositories``: the owner's allowed ones, when known; a step naming another is the model's to fix.
+    The engine asks again, when a step runs, for any effect no approval named (shared.engine.agent.authority)."""
     if not plan.steps:
         raise ModelFixableError("the plan has no steps; end it with finish")
     if len(plan.steps) > max_steps - 1:
         raise ModelFixableError(f"the plan has {len(plan.steps)} steps; at most {max_steps - 1} are allowed")
     steps = [_step(n, s) for n, s in enumerate(plan.steps, start=1)]
+    if repositories is not None:
+        check_reach(steps, repositories)
     if steps[-1].tool not in LAST or any(s.tool in LAST for s in steps[:-1]):
         raise ModelFixableError("the last step, and only the last, is finish (or plan_next, ending a phase)")
     risk = max(Risk(plan.risk), risk_floor(steps, trigger_page_id), key=_RANK.index)
@@ -246,14 +256,36 @@ LAST = ("finish", "plan_next")  # the tools that end a plan's phase
 LATER = ("finish", "request_approval")  # a later phase may always end, and ask a person
 
 
+def check_reach(steps: list[PlannedStep], repositories: Sequence[str]) -> None:
+    """ModelFixableError naming each step whose ``repository`` (written out, not a reference) is not one
+    of the owner's ``repositories``: the plan is corrected before it runs. The code tools still refuse
+    one when they run (a reference resolves then, and the owner's list may have changed)."""
+    named = [
+        f"step {n} ({s.tool}): repository {repo!r} is not one the owner allowed"
+        for n, s in enumerate(steps, start=1)
+        if isinstance(repo := s.args.get("repository"), str)
+        and not REFERENCE.search(repo)
+        and repo not in repositories
+    ]
+    if named:
+        allowed = ", ".join(repositories) or "none"
+        raise ModelFixableError(f"{'; '.join(named)}; a run may touch only these: {allowed}")
+
+
 def validate_phase(
-    plan: PlanOut, steps_left: int, after: int, allowed: tuple[str, ...], *, trigger_page_id: str | None
+    plan: PlanOut,
+    steps_left: int,
+    after: int,
+    allowed: tuple[str, ...],
+    *,
+    trigger_page_id: str | None,
+    repositories: Sequence[str] | None = None,
 ) -> list[PlannedStep]:
     """A later phase's steps, checked as a first plan is (:func:`validate_plan`), numbered after step
     ``after`` (its references too), each a tool of the run's allow-list ``allowed``."""
     if steps_left < 1:
         raise PermanentError("the run has no steps left for another phase (run_max_steps)")
-    valid = validate_plan(plan, steps_left + 1, trigger_page_id=trigger_page_id)
+    valid = validate_plan(plan, steps_left + 1, trigger_page_id=trigger_page_id, repositories=repositories)
     outside = sorted({s.tool for s in valid.steps} - set(allowed))
     if outside:
         raise ModelFixableError(

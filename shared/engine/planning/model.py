@@ -116,6 +116,7 @@ def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
     errors: list[str] = []
     refused = False  # a plan came back and validation refused it
     max_steps = deps.settings.run_max_steps
+    reach = deps.tenants.get(task.tenant_id, fresh=True) if deps.tenants is not None else None
     for _ in range(1 + deps.settings.plan_max_reasks):
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
         caps = (attempts.grants, attempts.run_cap_usd)
@@ -134,7 +135,8 @@ def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
                 attempts.used(deps, reply.usage)
                 page = task.trigger.page_id
                 refused = True  # from here a ModelFixableError is validation's
-                plan = validate_plan(reply.value, max_steps, trigger_page_id=page)
+                allowed = reach.settings.github_repositories if reach is not None else None
+                plan = validate_plan(reply.value, max_steps, trigger_page_id=page, repositories=allowed)
                 return Asked(plan)  # ModelFixableError: a plan that failed it
             except ModelUnavailable as exc:  # every call would fail alike: the run fails, naming the setting
                 return Asked(None, exc.reason)

@@ -264,7 +264,15 @@ def next_phase(step: Step, reason: str) -> list[PlannedStep]:
     left = step.deps.settings.run_max_steps - len(state.steps)
     read = {"page": state.last_page, "outputs": state.outputs, "recent": list(state.digest.recent)}
     context = {"goal": state.goal, "phase": state.phase + 1, "why": reason, "read": read}
-    context |= {"tools_allowed": list(state.tools)}
+    repositories = step.repositories()
+    context |= {"tools_allowed": list(state.tools), "repositories_allowed": list(repositories)}
     prompt = prompt_context.plan_prompt(state.goal, context, [], left + 1)
     reply = step.model.generate("plan", prompt, PlanOut)
-    return validate_phase(reply.value, left, state.cursor, state.tools, trigger_page_id=state.page_id)
+    return validate_phase(
+        reply.value,
+        left,
+        state.cursor,
+        state.tools,
+        trigger_page_id=state.page_id,
+        repositories=repositories if step.deps.tenants is not None else None,
+    )

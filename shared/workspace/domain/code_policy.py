@@ -103,3 +103,11 @@ class CodePolicy(Record):
         ),
         JSON_INTEGER,
     ] = 86_400
+    test_command: Annotated[
+        str,
+        StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f]*$"),
+        Field(
+            description="the command the repository's tests run with, when its AGENTS.md or CONTRIBUTING.md "
+            "does not say (issue 68); it names what the checks run, for the model and the pull request"
+        ),
+    ] = ""

@@ -50,7 +50,7 @@ def nothing_pushed(admin: Admin) -> bool:
             "AWS Access Key in config/settings.py line 3",
         ),
         (
-            [{"path": "README.md", "content": "# Site\n"}],
+            [{"path": "README.md", "content": "# Site\n", "rewrite": True, "why": "a title"}],
             {"body": f"Deploy with token {GITHUB_PAT} please"},
             "GitHub Token in (pull request title, description and commit message) line 2",
         ),

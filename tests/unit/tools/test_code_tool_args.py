@@ -26,12 +26,12 @@ from shared.tools import validate
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.code import (
     DeployArgs,
-    FileArgs,
     OpenPullRequestArgs,
     branch_for,
     deploy_vercel,
     open_pull_request,
 )
+from shared.tools.files import FileArgs
 from shared.tools.flow import SendNotificationArgs, send_notification
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
@@ -195,6 +195,8 @@ class Deploy:
         now = datetime.now(UTC)
         allowed = TenantSettings(github_repositories=["acme/site"], vercel_projects=["site"])
         tenants.save(a_tenant("t1", "w1", now, token_secret="notion-token-t1", settings=allowed))
+        if base.tenants is not None:  # the planner is told the owner's repositories, as the deploy function
+            base.tenants.save(a_tenant("t1", "w1", now, token_secret="notion-token-t1", settings=allowed))
         base.secrets.put(code_token_secret("t1", Integration.GITHUB), "ghp_test")
         base.secrets.put(code_token_secret("t1", Integration.VERCEL), "vercel_test")
         self.host, self.vercel = Host(), Vercel()
@@ -229,9 +231,11 @@ class Deploy:
 
 
 def refused_first(tool: str) -> dict[str, Any]:
-    """Planned arguments the tool refuses after the intent (not allowed by the owner): the next
-    attempt asks the model for repaired ones."""
-    return pull(repository="acme/other") if tool == "open_pull_request" else deploy(project="other")
+    """Planned arguments the tool refuses after the intent (a patch of a file that does not exist;
+    a project the owner did not allow): the next attempt asks the model for repaired ones. A
+    repository the owner did not allow is refused sooner, when the plan is made."""
+    patch = [{"path": "README.md", "why": "x", "edits": [{"search": "a", "replace": "b"}]}]
+    return pull(files=patch) if tool == "open_pull_request" else deploy(project="other")
 
 
 @pytest.mark.parametrize(("tool", "bad", "message"), BAD, ids=IDS)
