@@ -23,7 +23,7 @@ from shared.tools.code import OpenPullRequestArgs, open_pull_request
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
-from tests.support.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
+from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
 

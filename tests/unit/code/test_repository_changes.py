@@ -17,7 +17,7 @@ from shared.runs.domain.events import ErrorRecorded, PlannedStep
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel, make_deps
-from tests.support.tenants import a_tenant
+from tests.support.workspace.tenants import a_tenant
 
 BIG = "".join(f"line {n}\n" for n in range(1, 5001))  # a large file: 5,000 lines
 
