@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from shared.code.domain.code import DEPLOY_FAILED, Deployment, PullRequest, overall
+from shared.code.domain.policy import outside_auto_merge
 from shared.platform.domain.schema import matched
 from shared.platform.errors import ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, idempotency_key
@@ -171,6 +172,32 @@ def merge_facts(ctx: ToolContext, args: MergeArgs) -> str:
     )
 
 
+def auto_merge(ctx: ToolContext, args: MergeArgs) -> str | None:
+    """Why this merge may happen without asking (decision 0123), else None and the owner is asked.
+    All must hold, read by code from the owner's settings and GitHub, never from the model: the
+    repository's policy turns ``auto_merge`` on; the pull request is this run's, open, at ``sha``, not a
+    draft; every check reported passed (at least one); each file it changes lies in the allowed paths
+    and is no workflow or dependency file; the preview is READY from ``sha`` (:func:`merge_facts`)."""
+    code = _code(ctx)
+    if not code.policy(ctx.tenant_id, args.repository).auto_merge:
+        return None
+    token, pr = _pull(code, ctx, args)
+    if pr.state == "merged" and pr.head_sha == args.sha:  # merged by this step before a crash: found
+        return f"auto-merge: pull request #{pr.number} was merged at {args.sha} already"
+    facts = merge_facts(ctx, args)  # open at sha, no check failing, preview READY (or a retry)
+    results = code.host.checks(token, args.repository, args.sha)
+    if pr.draft or overall(results) != "success":
+        return None
+    files = code.host.pull_request_files(token, args.repository, pr.number)
+    problems = outside_auto_merge(code.policy(ctx.tenant_id, args.repository), [f.path for f in files])
+    if not files or problems:
+        return None
+    return (
+        f"auto-merge: the policy of {args.repository} lets a change that passes every check inside its "
+        f"allowed paths merge without asking; files: {', '.join(f.path for f in files)}. {facts}"
+    )
+
+
 def _smoke(code: "CodeAccess", preview: Deployment, paths: list[str]) -> str:
     """The smoke check of a ready preview: each path looked at once; what it answered, said in the
     request. A path failing fails the step: the owner is never asked to merge a broken preview."""
@@ -316,6 +343,7 @@ TOOLS = [
         find=find_merge,
         targets=("repository", "branch"),
         before_asking=merge_facts,
+        unasked=auto_merge,
     ),
     Tool(
         "check_production",

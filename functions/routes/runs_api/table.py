@@ -9,6 +9,7 @@ from functions.routes.runs_api import (
     DECISIONS,
     RETRY,
     approvals,
+    code_view,
     inbox,
     run_actions,
     runs,
@@ -58,6 +59,13 @@ RUNS_ROUTES: list[Route] = [
         "A run, its timeline and what it wrote (ETag: a 304 when unchanged)",
         {200: "models.runs.RunTimeline", 304: ""},
         headers="models.runs.RunHeaders",
+        role="viewer",
+    ),
+    _runs(
+        "GET /runs/<run_id>/code",
+        code_view.get_code,
+        "A code run's change file by file, its checks, deployments, merge and their approvals",
+        {200: "shared.runs.domain.code_view.CodeView"},
         role="viewer",
     ),
     _runs(
