@@ -67,7 +67,6 @@ TEAM_ROUTES: list[Route] = [
         {200: "models.team_api.settings.RepositoryPolicy"},
         body="shared.workspace.domain.code_policy.CodePolicy",
         refusals=(404, 409),
-        session_only=False,
         role="owner",
     ),
     _integrations(
