@@ -10,7 +10,7 @@ nothing twice. Why: docs/decisions/0107."""
 import re
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 from pydantic import Field
 
@@ -320,6 +320,63 @@ def check_production(ctx: ToolContext, args: CheckProductionArgs) -> Output:
     return out | {"healthy": False, "rolled_back_to": previous.id}
 
 
+class _Rollback(NamedTuple):
+    found: Deployment
+    previous: Deployment | None
+    current: Deployment | None
+    token: str
+    team: str | None
+
+
+def _rollback(ctx: ToolContext, args: AwaitDeploymentArgs) -> _Rollback:
+    """The production deployment named (READY), the one before it and what production serves now."""
+    code = _code(ctx)
+    found = ready(code, ctx.tenant_id, args.project, args.deployment_id)
+    if found.target != "production":
+        raise ModelFixableError(
+            f"roll_back_production: {found.id} is a {found.target} deployment, not production"
+        )
+    team = code.allowed(ctx.tenant_id).vercel_team_id
+    token = code.token(ctx.tenant_id, Integration.VERCEL)
+    previous = code.deployer.previous_production(token, args.project, found.created_ms, team)
+    return _Rollback(found, previous, code.deployer.production(token, args.project, team), token, team)
+
+
+def roll_back_production(ctx: ToolContext, args: AwaitDeploymentArgs) -> Output:
+    """Promotes back the production deployment that preceded ``deployment_id``, once the owner
+    approved this very rollback (the console's action). Production serving that previous one already:
+    found, nothing done again. Serving neither: refused, nothing done."""
+    seen = _rollback(ctx, args)
+    if seen.previous is None:
+        raise PermanentError(
+            f"no production deployment of {args.project} precedes {seen.found.id}: nothing rolled back"
+        )
+    if (found := find_rollback(ctx, args, seen)) is not None:
+        return found
+    if seen.current is None or seen.current.id != seen.found.id:
+        serving = seen.current.id if seen.current else "nothing"
+        raise PermanentError(
+            f"production of {args.project} serves {serving}, not {seen.found.id}: nothing rolled back"
+        )
+    _code(ctx).deployer.promote(seen.token, args.project, seen.previous.id, seen.team)
+    return {"project": args.project, "deployment_id": seen.found.id, "rolled_back_to": seen.previous.id}
+
+
+def find_rollback(
+    ctx: ToolContext, args: AwaitDeploymentArgs, seen: _Rollback | None = None
+) -> Output | None:
+    """The rollback already made (after a crash): production serves the deployment before this one."""
+    seen = seen or _rollback(ctx, args)
+    if seen.previous is None or seen.current is None or seen.current.id != seen.previous.id:
+        return None
+    return {
+        "project": args.project,
+        "deployment_id": seen.found.id,
+        "rolled_back_to": seen.previous.id,
+        "found": True,
+    }
+
+
 TOOLS = [
     Tool(
         "await_deployment",
@@ -344,6 +401,17 @@ TOOLS = [
         targets=("repository", "branch"),
         before_asking=merge_facts,
         unasked=auto_merge,
+    ),
+    Tool(
+        "roll_back_production",
+        SideEffect.CODE,
+        AwaitDeploymentArgs,
+        "Roll production back to the deployment before a production deployment (the owner approves "
+        "it; the console's roll back action plans it). Output: rolled_back_to.",
+        roll_back_production,
+        uses_notion=False,
+        find=find_rollback,
+        targets=("project", "deployment_id"),
     ),
     Tool(
         "check_production",

@@ -105,6 +105,27 @@ def test_at_a_phones_width_the_code_view_fits_the_screen(
     phone.screen("run-code-phone", "Ten as a word")
 
 
+def test_a_roll_back_pressed_twice_asks_the_owner_in_one_run(setup: Setup, code_run: str) -> None:
+    """The action makes one run whose one effect waits for the owner's approval (tests/integration/code
+    test_release: it is done once); pressed again, the same run, nothing more asked."""
+    c = setup.tab()
+    c.open(f"/#/runs/{code_run}")
+    c.press("button", "Roll production back")
+    said = c.page.get_by_role("status").filter(has_text="production goes back from dpl_prod2")
+    expect(said).to_contain_text("Asked:")
+    link = said.get_by_role("link", name="its run")
+    first = link.get_attribute("href")
+    c.press("button", "Roll production back")
+    expect(said).to_contain_text("Already asked:")
+    assert link.get_attribute("href") == first and first
+    run_id = first.removeprefix("#/runs/")
+    assert setup.api("GET", f"/runs/{run_id}")["goal"].startswith(
+        "Roll production of site back from dpl_prod2"
+    )
+    rollbacks = [r for r in setup.api("GET", "/runs")["runs"] if r["run_id"].startswith("rollback-")]
+    assert [r["run_id"] for r in rollbacks] == [run_id]
+
+
 def _policy(setup: Setup) -> dict[str, Any]:
     listed = setup.api("GET", "/repositories/policies")["repositories"]
     return next(r["policy"] for r in listed if r["repository"] == "acme/site")

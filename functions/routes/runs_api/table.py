@@ -69,6 +69,15 @@ RUNS_ROUTES: list[Route] = [
         role="viewer",
     ),
     _runs(
+        "POST /runs/<run_id>/rollback",
+        code_view.rollback,
+        "Roll a code run's production back: a run whose one effect the owner approves, made once",
+        {202: "models.runs.RollbackAsked"},
+        refusals=(409,),
+        scope="runs:start",
+        role="editor",
+    ),
+    _runs(
         "GET /runs/<run_id>/related",
         runs.related,
         "The runs that handed a run its work and the runs it started (children, hand-offs)",

@@ -2,9 +2,9 @@
 // runs of unchanged lines folded behind a button), its checks with their output, its preview and
 // production deployments, its merge and the approvals each asked. GET /runs/{run_id}/code.
 import { useState } from "preact/hooks";
-import { type S, get, url } from "../api";
+import { type S, get, roleRefusal, send, url } from "../api";
 import { highlight } from "../highlight";
-import { ErrorText, useLoad } from "../ui";
+import { ErrorText, useAction, useLoad } from "../ui";
 
 const CONTEXT = 3; // unchanged lines shown around a change
 type Line = S["DiffLine"];
@@ -111,6 +111,33 @@ function Merge({ view }: { view: S["CodeView"] }) {
   );
 }
 
+/** Roll production back: one run, made once however often this is pressed, whose one effect the
+ * owner approves in it (POST /runs/{run_id}/rollback). */
+function RollBack({ runId }: { runId: string }) {
+  const [asked, setAsked] = useState<S["RollbackAsked"] | null>(null);
+  const [busy, error, act] = useAction();
+  const may = roleRefusal("editor", "roll production back");
+  const press = () =>
+    act(async () => {
+      setAsked(await send<S["RollbackAsked"]>("POST", url("/runs/{run_id}/rollback", { run_id: runId })));
+    });
+  return (
+    <div class="rollback">
+      <button type="button" class="danger" disabled={busy || !!may} title={may} onClick={press}>
+        Roll production back
+      </button>
+      {may && <p class="hint">{may}</p>}
+      {asked && (
+        <p role="status">
+          {asked.made ? "Asked" : "Already asked"}: production goes back from {asked.deployment_id} once the owner approves it in{" "}
+          <a href={`#/runs/${encodeURIComponent(asked.run_id)}`}>its run</a>.
+        </p>
+      )}
+      <ErrorText error={error} />
+    </div>
+  );
+}
+
 /** The run's code view; nothing at all for a run that touched no repository. */
 export function CodeSection({ runId, round }: { runId: string; round: string }) {
   const view = useLoad(() => get<S["CodeView"]>(url("/runs/{run_id}/code", { run_id: runId })), `${runId} ${round}`);
@@ -150,6 +177,7 @@ export function CodeSection({ runId, round }: { runId: string; round: string }) 
       <h3>Deployments</h3>
       <Deployments view={data} />
       <Merge view={data} />
+      {data.deployments.some((d) => d.target === "production") && <RollBack runId={runId} />}
       <h3>Approvals</h3>
       {data.approvals.length === 0 ? (
         <p class="state empty">Nothing was asked.</p>
