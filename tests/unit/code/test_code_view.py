@@ -1,12 +1,16 @@
 """A code run's view from its log (issue 68, point 8): each file the run wrote diffed against the
 base its request kept (every line, the kept ones for the console to fold), its language, the last
-checks with a failing one's output, each deployment's last state, the merge and the approvals."""
+checks with a failing one's output, each deployment's last state, the merge and the approvals; and
+the api's answers, the roll back's refusals and its one run."""
 
 from datetime import UTC, datetime
 from typing import Any
 
 from shared.runs.domain.code_view import code_view, diff_lines, language
 from shared.runs.domain.events import HumanRequested, HumanResponded, RunEvent, ToolResult
+from tests.api_fakes import FakeContainer, client
+from tests.support.code_run_log import code_run_log
+from tests.support.settings_api import connect
 
 AT = datetime(2026, 11, 27, tzinfo=UTC)
 BASE = "".join(f"line {n}\n" for n in range(1, 21))
@@ -132,3 +136,23 @@ def test_the_language_comes_from_the_extension() -> None:
         "yaml",
         "",
     ]
+
+
+def test_the_api_answers_the_view_and_refuses_a_roll_back_with_nothing_to_roll_back() -> None:
+    fakes = FakeContainer()
+    auth, api = connect(fakes), client("api", fakes)
+    released = code_run_log()
+    assert fakes.store.create_run("t1", "r1", released)
+    assert fakes.store.create_run("t1", "r2", released[:4])  # pushed, never deployed to production
+    view = api.get("/runs/r1/code", headers=auth)
+    assert view.status_code == 200 and view.json is not None
+    assert view.json["production"]["rolled_back_to"] == "dpl_prod1"
+    refused = api.post("/runs/r2/rollback", headers=auth)
+    assert refused.status_code == 409 and "no production deployment" in refused.json["reason"]
+    assert api.post("/runs/nope/rollback", headers=auth).status_code == 404
+    first, again = (api.post("/runs/r1/rollback", headers=auth) for _ in range(2))
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert first.json["run_id"] == again.json["run_id"] and (first.json["made"], again.json["made"]) == (
+        True,
+        False,
+    )
