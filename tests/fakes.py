@@ -8,7 +8,15 @@ from typing import Any
 
 from shared.agents.domain.agents import Agent
 from shared.agents.ports import AgentStore
-from shared.code.domain.code import CheckResult, CodeChange, Comment, Deployment, DeployRequest, PullRequest
+from shared.code.domain.code import (
+    ChangedFile,
+    CheckResult,
+    CodeChange,
+    Comment,
+    Deployment,
+    DeployRequest,
+    PullRequest,
+)
 from shared.code.ports import CodeHost, Deployer
 from shared.notify.domain.notifications import (
     Claimed,
@@ -783,6 +791,9 @@ class UnfakedCodeChecks:
 
     def contents(self, token: str, repository: str, ref: str, paths: list[str]) -> dict[str, str | None]:
         raise NotImplementedError("contents() is not faked here")
+
+    def pull_request_files(self, token: str, repository: str, number: int) -> list[ChangedFile]:
+        raise NotImplementedError("pull_request_files() is not faked here")
 
 
 class UnfakedReleases:

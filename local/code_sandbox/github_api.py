@@ -44,6 +44,7 @@ ROUTES: list[tuple[str, re.Pattern[str], bool, Handler]] = [
     ("GET", re.compile(r"pulls/(\d+)"), False, pulls.get_pull),
     ("PATCH", re.compile(r"pulls/(\d+)"), True, pulls.update_pull),
     ("PUT", re.compile(r"pulls/(\d+)/merge"), True, pulls.merge_pull),
+    ("GET", re.compile(r"pulls/(\d+)/files"), False, pulls.list_files),
     ("GET", re.compile(r"issues/(\d+)/comments"), False, comments.list_issue_comments),
     ("POST", re.compile(r"issues/(\d+)/comments"), False, comments.create_issue_comment),
     ("GET", re.compile(r"pulls/(\d+)/comments"), False, comments.list_review_comments),

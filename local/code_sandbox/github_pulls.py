@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from local.code_sandbox.github_state import GitHubState, Pull, gh_error, invalid, not_found
 from local.code_sandbox.github_views import JSON, Call, pull_json, repo_json
 from local.code_sandbox.gitstore import Person, now
@@ -136,6 +138,36 @@ def page(call: Call) -> str:
     lines = [f"#{pull.number} {pull.title} ({state})", f"{pull.head} -> {pull.base} at {head}", ""]
     lines += [f"  {p}" for p in changed] + ["", pull.body]
     return "\n".join(lines) + "\n"
+
+
+def _patch(before: str, after: str) -> str:
+    """The hunks of a unified diff, as GitHub's ``patch`` field holds them (no file header lines)."""
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=3)
+    return "\n".join(line for line in lines if not line.startswith(("--- ", "+++ ")))
+
+
+def list_files(call: Call) -> tuple[list[JSON], int]:
+    """``GET .../pulls/{n}/files`` ("List pull requests files"): each file the head changes against
+    the base the pull request started from (the merge base), with its status, counts and patch,
+    paged as GitHub pages it (``per_page`` up to 100)."""
+    pull = _pull(call, int(call.params[0]))
+    try:
+        per_page = min(100, max(1, int(call.args.get("per_page", 30))))
+        page_no = max(1, int(call.args.get("page", 1)))
+    except ValueError:
+        raise gh_error(422, "Invalid request: per_page and page must be integers") from None
+    before = call.repo.files(pull.base_sha)
+    after = call.repo.files(call.repo.branch_head(pull.head) or pull.head_sha)
+    out: list[JSON] = []
+    for path in sorted(p for p in after.keys() | before.keys() if before.get(p) != after.get(p)):
+        old, new = before.get(path), after.get(path)
+        status = "added" if old is None else "removed" if new is None else "modified"
+        patch = _patch(old or "", new or "")
+        added = sum(1 for x in patch.splitlines() if x.startswith("+"))
+        removed = sum(1 for x in patch.splitlines() if x.startswith("-"))
+        item = {"sha": "0" * 40, "filename": path, "status": status, "additions": added}
+        out.append(item | {"deletions": removed, "changes": added + removed, "patch": patch})
+    return out[(page_no - 1) * per_page : page_no * per_page], 200
 
 
 def merge_pull(call: Call) -> tuple[JSON, int]:

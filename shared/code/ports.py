@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from shared.code.domain.code import (
+        ChangedFile,
         CheckResult,
         CodeChange,
         Comment,
@@ -80,6 +81,11 @@ class CodeHost(Protocol):
     ) -> dict[str, str | None]:
         """Each of ``paths`` as it is now at the head of ``base`` ("": the default branch); None: no such
         file. What an approval of a pull request diffs against."""
+        ...
+
+    def pull_request_files(self, token: str, repository: str, number: int) -> list[ChangedFile]:
+        """The files pull request ``number`` changes against its base (read only): what an
+        auto-merge checks against the repository's policy."""
         ...
 
 

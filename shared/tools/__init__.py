@@ -38,6 +38,7 @@ TOOL_MODULES: dict[str, str] = {
     "await_deployment": "release",
     "merge_pull_request": "release",
     "check_production": "release",
+    "roll_back_production": "release",
     "await_review": "revision",
     "push_revision": "revision",
     "read_repository": "repository",

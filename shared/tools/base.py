@@ -160,6 +160,9 @@ class Tool(NamedTuple):
     # request after the effect (a merge: its preview READY at its URL). It may raise: a TransientError
     # retries later (the owner is asked only once it holds), another error fails or repairs the step.
     before_asking: Callable[[ToolContext, Any], str] | None = None
+    # Read when a gated effect was not approved: code's reason to do it without asking, because the
+    # owner's policy allows it (an auto-merge, issue 68), else None and the owner is asked.
+    unasked: Callable[[ToolContext, Any], str | None] | None = None
     uses_repositories: bool = False  # the engine gives ``ToolContext.repositories`` to these tools only
     uses_trackers: bool = False  # the engine gives ``ToolContext.trackers`` to these tools only
 

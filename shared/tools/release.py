@@ -10,11 +10,12 @@ nothing twice. Why: docs/decisions/0107."""
 import re
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 from pydantic import Field
 
 from shared.code.domain.code import DEPLOY_FAILED, Deployment, PullRequest, overall
+from shared.code.domain.policy import outside_auto_merge
 from shared.platform.domain.schema import matched
 from shared.platform.errors import ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, idempotency_key
@@ -171,6 +172,32 @@ def merge_facts(ctx: ToolContext, args: MergeArgs) -> str:
     )
 
 
+def auto_merge(ctx: ToolContext, args: MergeArgs) -> str | None:
+    """Why this merge may happen without asking (decision 0123), else None and the owner is asked.
+    All must hold, read by code from the owner's settings and GitHub, never from the model: the
+    repository's policy turns ``auto_merge`` on; the pull request is this run's, open, at ``sha``, not a
+    draft; every check reported passed (at least one); each file it changes lies in the allowed paths
+    and is no workflow or dependency file; the preview is READY from ``sha`` (:func:`merge_facts`)."""
+    code = _code(ctx)
+    if not code.policy(ctx.tenant_id, args.repository).auto_merge:
+        return None
+    token, pr = _pull(code, ctx, args)
+    if pr.state == "merged" and pr.head_sha == args.sha:  # merged by this step before a crash: found
+        return f"auto-merge: pull request #{pr.number} was merged at {args.sha} already"
+    facts = merge_facts(ctx, args)  # open at sha, no check failing, preview READY (or a retry)
+    results = code.host.checks(token, args.repository, args.sha)
+    if pr.draft or overall(results) != "success":
+        return None
+    files = code.host.pull_request_files(token, args.repository, pr.number)
+    problems = outside_auto_merge(code.policy(ctx.tenant_id, args.repository), [f.path for f in files])
+    if not files or problems:
+        return None
+    return (
+        f"auto-merge: the policy of {args.repository} lets a change that passes every check inside its "
+        f"allowed paths merge without asking; files: {', '.join(f.path for f in files)}. {facts}"
+    )
+
+
 def _smoke(code: "CodeAccess", preview: Deployment, paths: list[str]) -> str:
     """The smoke check of a ready preview: each path looked at once; what it answered, said in the
     request. A path failing fails the step: the owner is never asked to merge a broken preview."""
@@ -293,6 +320,63 @@ def check_production(ctx: ToolContext, args: CheckProductionArgs) -> Output:
     return out | {"healthy": False, "rolled_back_to": previous.id}
 
 
+class _Rollback(NamedTuple):
+    found: Deployment
+    previous: Deployment | None
+    current: Deployment | None
+    token: str
+    team: str | None
+
+
+def _rollback(ctx: ToolContext, args: AwaitDeploymentArgs) -> _Rollback:
+    """The production deployment named (READY), the one before it and what production serves now."""
+    code = _code(ctx)
+    found = ready(code, ctx.tenant_id, args.project, args.deployment_id)
+    if found.target != "production":
+        raise ModelFixableError(
+            f"roll_back_production: {found.id} is a {found.target} deployment, not production"
+        )
+    team = code.allowed(ctx.tenant_id).vercel_team_id
+    token = code.token(ctx.tenant_id, Integration.VERCEL)
+    previous = code.deployer.previous_production(token, args.project, found.created_ms, team)
+    return _Rollback(found, previous, code.deployer.production(token, args.project, team), token, team)
+
+
+def roll_back_production(ctx: ToolContext, args: AwaitDeploymentArgs) -> Output:
+    """Promotes back the production deployment that preceded ``deployment_id``, once the owner
+    approved this very rollback (the console's action). Production serving that previous one already:
+    found, nothing done again. Serving neither: refused, nothing done."""
+    seen = _rollback(ctx, args)
+    if seen.previous is None:
+        raise PermanentError(
+            f"no production deployment of {args.project} precedes {seen.found.id}: nothing rolled back"
+        )
+    if (found := find_rollback(ctx, args, seen)) is not None:
+        return found
+    if seen.current is None or seen.current.id != seen.found.id:
+        serving = seen.current.id if seen.current else "nothing"
+        raise PermanentError(
+            f"production of {args.project} serves {serving}, not {seen.found.id}: nothing rolled back"
+        )
+    _code(ctx).deployer.promote(seen.token, args.project, seen.previous.id, seen.team)
+    return {"project": args.project, "deployment_id": seen.found.id, "rolled_back_to": seen.previous.id}
+
+
+def find_rollback(
+    ctx: ToolContext, args: AwaitDeploymentArgs, seen: _Rollback | None = None
+) -> Output | None:
+    """The rollback already made (after a crash): production serves the deployment before this one."""
+    seen = seen or _rollback(ctx, args)
+    if seen.previous is None or seen.current is None or seen.current.id != seen.previous.id:
+        return None
+    return {
+        "project": args.project,
+        "deployment_id": seen.found.id,
+        "rolled_back_to": seen.previous.id,
+        "found": True,
+    }
+
+
 TOOLS = [
     Tool(
         "await_deployment",
@@ -316,6 +400,18 @@ TOOLS = [
         find=find_merge,
         targets=("repository", "branch"),
         before_asking=merge_facts,
+        unasked=auto_merge,
+    ),
+    Tool(
+        "roll_back_production",
+        SideEffect.CODE,
+        AwaitDeploymentArgs,
+        "Roll production back to the deployment before a production deployment (the owner approves "
+        "it; the console's roll back action plans it). Output: rolled_back_to.",
+        roll_back_production,
+        uses_notion=False,
+        find=find_rollback,
+        targets=("project", "deployment_id"),
     ),
     Tool(
         "check_production",

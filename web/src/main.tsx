@@ -11,6 +11,7 @@ import { IntegrationsScreen } from "./screens/integrations";
 import { KeysScreen } from "./screens/keys";
 import { NotificationsScreen } from "./screens/notifications";
 import { OnboardingScreen } from "./screens/onboarding";
+import { RepositoriesScreen } from "./screens/repositories";
 import { RunScreen } from "./screens/run";
 import { RunsScreen } from "./screens/runs";
 import { SettingsScreen } from "./screens/settings";
@@ -29,6 +30,7 @@ const NAV: [string, string][] = [
   ["#/integrations", "Integrations"],
   ["#/keys", "API keys"],
   ["#/settings", "Settings"],
+  ["#/repositories", "Repositories"],
   ["#/team", "Team"],
   ["#/audit", "Audit"],
 ];
@@ -165,6 +167,8 @@ function Screen({ hash, session, ended }: { hash: string; session: S["SessionVie
       return <SettingsScreen session={session} disconnected={ended} />;
     case "audit":
       return <AuditScreen session={session} />;
+    case "repositories":
+      return <RepositoriesScreen />;
     case "team":
       return <TeamScreen session={session} />;
     case "onboarding":

@@ -219,3 +219,11 @@ class BulkDone(Schema):
 
     action: Literal["cancel", "retry"]
     results: list[BulkResult]
+
+
+class RollbackAsked(Schema):
+    """The run that rolls production back, waiting for the owner's approval of its one effect."""
+
+    run_id: str
+    deployment_id: str = Field(description="the production deployment it rolls back from")
+    made: bool = Field(description="false: an earlier request made this run already, nothing new was asked")

@@ -3,6 +3,7 @@
 from functions._http import Reply, json_object
 from functions.routes import Call
 from shared.memory.services.workspace_index import index_the_choice
+from shared.platform.errors import Forbidden
 from shared.team.services.tenant_settings import change_settings, read_settings
 
 
@@ -12,6 +13,8 @@ def get_settings(call: Call) -> Reply:
 
 def patch_settings(call: Call) -> Reply:
     changes = json_object(call.request, "the body must be a JSON object of the settings to change")
+    if "code_policies" in changes and call.role != "owner":  # auto-merge among them: the owner's alone
+        raise Forbidden("only the workspace's owner sets repositories' policies (code_policies)")
     container = call.container
     schemas = container.data_source_schemas(call.tenant_id)
     shown = change_settings(call.tenant_id, changes, container.tenants, container.queue, schemas=schemas)

@@ -7,6 +7,7 @@ from functions.routes.rows import Tag, mailed_link, route
 from functions.routes.team_api import (
     api_keys,
     audit,
+    code_policies,
     email_confirmations,
     integrations,
     session,
@@ -50,6 +51,23 @@ TEAM_ROUTES: list[Route] = [
         body="models.team_api.settings.SettingsChange",
         refusals=(409, 429, 503),
         role="admin",
+    ),
+    _settings(
+        "GET /repositories/policies",
+        code_policies.list_policies,
+        "Each allowed repository with its policy (allowed paths, largest file, auto-merge)",
+        {200: "models.team_api.settings.RepositoryPolicies"},
+        session_only=False,
+        role="viewer",
+    ),
+    _settings(
+        "PUT /repositories/<owner>/<name>/policy",
+        code_policies.put_policy,
+        "Set a repository's policy, auto-merge included (the owner only)",
+        {200: "models.team_api.settings.RepositoryPolicy"},
+        body="shared.workspace.domain.code_policy.CodePolicy",
+        refusals=(404, 409),
+        role="owner",
     ),
     _integrations(
         "GET /integrations",

@@ -21,6 +21,8 @@ from shared.code.adapters.github_rest import (
 from shared.code.domain.code import (
     COMMENT_CHARS,
     DETAILS_CHARS,
+    PATCH_CHARS,
+    ChangedFile,
     CheckResult,
     CheckState,
     CodeChange,
@@ -114,6 +116,23 @@ _READY = (
     "mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id}) "
     "{ pullRequest { isDraft } } }"
 )
+
+
+def _changed(reply: Any) -> list[ChangedFile]:
+    """A page of "List pull requests files": each file's name, status, counts and patch (clipped)."""
+    return [
+        ChangedFile(
+            path=text(item["filename"]),
+            status=text(item["status"]),
+            additions=int(item.get("additions") or 0),
+            deletions=int(item.get("deletions") or 0),
+            patch=str(item.get("patch") or "")[:PATCH_CHARS],
+        )
+        for item in array(reply)
+    ]
+
+
+FILES_PAGES = 30  # GitHub lists at most 3,000 files of a pull request, 100 a page
 
 
 def _graphql_ok(reply: Any) -> bool:
@@ -248,6 +267,20 @@ class GitHubCodeHost(GitHubGitData):
                     f"pull request #{number} of {repository}: its head is no longer {sha[:7]}; nothing merged",
                 ) from None
             raise
+
+    def pull_request_files(self, token: str, repository: str, number: int) -> list[ChangedFile]:
+        """Every file pull request ``number`` changes ("List pull requests files", 100 a page, read
+        until a page is short; GitHub lists 3,000 at most)."""
+        checked(repository, "main")
+        path = f"/repos/{repository}/pulls/{int(number)}/files"
+        found: list[ChangedFile] = []
+        for page in range(1, FILES_PAGES + 1):
+            params = {"per_page": 100, "page": page}
+            batch = self._call("GET", path, token, repository, _changed, params=params)
+            found += batch
+            if len(batch) < 100:
+                break
+        return found
 
     def comments(self, token: str, repository: str, number: int, since: str) -> list[Comment]:
         """The comments on pull request ``number`` made at or after ``since`` (ISO 8601): those of

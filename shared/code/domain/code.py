@@ -208,6 +208,21 @@ def overall(results: list[CheckResult]) -> CheckState:
     return "pending" if not results or "pending" in states else "success"
 
 
+PATCH_CHARS = 20_000  # of a changed file's patch, as the console shows it
+
+
+class ChangedFile(Record):
+    """A file a pull request changes, as GitHub's "List pull requests files" says: its path, ``added``,
+    ``modified``, ``removed`` or ``renamed``, its counts of lines, and its unified diff hunks (``patch``,
+    at most ``PATCH_CHARS``; empty for a binary file or one too large for GitHub to diff)."""
+
+    path: str
+    status: str
+    additions: int = 0
+    deletions: int = 0
+    patch: str = ""
+
+
 COMMENT_CHARS = 8_000  # of a comment's body, for the model to revise by
 
 

@@ -85,6 +85,12 @@ def policy_problems(policy: CodePolicy, files: Iterable[FileChange], approved: b
     return problems
 
 
+def outside_auto_merge(policy: CodePolicy, paths: Iterable[str]) -> list[str]:
+    """The paths that keep a change from merging without asking (decision 0123): each outside the
+    allowed paths, or a workflow or dependency file (those always need an approval naming them)."""
+    return [p for p in paths if not path_allowed(policy, p) or sensitive_kind(p) is not None]
+
+
 class SecretFinding(NamedTuple):
     """A secret the scan found: its kind (the scanner's name for it) and where. Never its value."""
 

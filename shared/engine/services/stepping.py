@@ -35,7 +35,7 @@ from shared.workspace.domain.integrations import Integration
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
 
-from shared.engine.services.step_state import NeedsApproval, Stale, Step, step_key
+from shared.engine.services.step_state import NeedsApproval, Stale, Step, kept_base, once, step_key
 
 RECORD_BYTES = 900_000  # an event or the run document, as UTF-8 JSON: Firestore's limit is 1 MiB
 ROOM_BYTES = 100_000  # what a step's result may add to the run document (a read's output: 50 KB)
@@ -285,6 +285,13 @@ def current(step: Step) -> authority.Current | None:
     return read
 
 
+def _unasked(step: Step, tool: Tool, args: dict[str, Any]) -> str | None:
+    """Code's reason to do a gated, unapproved effect without asking (``Tool.unasked``), else None."""
+    if tool.unasked is None:
+        return None
+    return tool.unasked(step.context(tool, args), validate(tool.name, args))
+
+
 def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     """The effect of the current step, once; returns the state it builds on and the result events."""
     _check_room(step.state)
@@ -295,7 +302,8 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     if state.review and tool.effect in REVIEWED:  # issue 55: before it is done or asked for
         review(step, tool.name, args)
     digest = authority.gated(state, tool, args, blocks(step) if tool.name in authority.BLOCK_EDITS else None)
-    if digest is not None and digest not in state.approved:
+    unasked = _unasked(step, tool, args) if digest is not None and digest not in state.approved else None
+    if digest is not None and digest not in state.approved and unasked is None:
         rationale = state.current_step().rationale
         texts = block_texts(step) if tool.name in authority.BLOCK_EDITS else None
         facts = (
@@ -303,10 +311,11 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
             if tool.before_asking
             else ""
         )
+        read = once(current(step))
         prompt = authority.effect_request(
-            tool.name, args, rationale, titles(step), current(step), texts=texts, facts=facts
+            tool.name, args, rationale, titles(step), read, texts=texts, facts=facts
         )
-        raise NeedsApproval(prompt, digest, args)
+        raise NeedsApproval(prompt, digest, args, kept_base(read, args))
     reconciled = False
     if tool.needs_intent or repaired:  # repaired: paid for, kept for a retry (see the module's doc)
         state, prior, args = _claim_intent(step, tool, args)  # an expired intent taken over brings its own
@@ -318,6 +327,8 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         output = found if found is not None else tool.run(step.context(tool, args), typed)
     else:
         output = tool.run(step.context(tool, args), tool.args.model_validate(args))
+    if unasked is not None:  # in the run's log: why nobody was asked
+        output["without_asking"] = unasked
     seqs, at = RunLog.after(state), step.deps.clock()
     events: list[RunEvent] = step.model.events(seqs, step.deps)
     phase = output.pop("steps") if tool.name == "plan_next" else None  # a run_replanned's, below

@@ -205,6 +205,9 @@ class HumanRequested(_Event):
     effects: tuple[str, ...] = Field((), exclude_if=_absent)
     # An effect's request: the step's resolved arguments, which run as they are once approved.
     call: dict[str, Any] | None = Field(None, exclude_if=_absent)
+    # A pull request's request: each file's content at the base its diff was taken against (None: a
+    # new file), what the console's code view diffs; absent when not read or too large to keep.
+    before: dict[str, str | None] | None = Field(None, exclude_if=_absent)
 
     @model_validator(mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.platform.errors import Conflict, InvalidInput, NotFound
 from shared.platform.topology import Queue
+from shared.runs.domain.code_view import code_view
 from shared.runs.domain.events import RunEvent, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.run_search import search_terms
@@ -357,3 +358,11 @@ def wrote(log: list[RunEvent]) -> list[dict[str, str]]:
             what += f" “{title[:120]}”"
         found.append({"tool": event.tool, "url": url, "what": what})
     return found
+
+
+def code_of(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) -> dict[str, Any]:
+    """The run's code view (:func:`shared.runs.domain.code_view.code_view`), as JSON; a run this
+    workspace's owner cannot see is not found (:func:`owned_run`)."""
+    run = owned_run(tenant_id, run_id, store, tenants)
+    tools = {n: s.tool for n, s in enumerate(run.state.steps, start=1)}
+    return code_view(store.list_events(tenant_id, run_id), tools).model_dump(mode="json")

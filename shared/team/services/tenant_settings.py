@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.notify.services import email_confirmation
 from shared.platform.errors import Conflict, InvalidInput, NotFound, PermanentError
+from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.settings_input import SettingsInput, check_budget_order
 from shared.workspace.domain.tenants import Tenant, TenantStatus
@@ -175,3 +176,41 @@ def change_settings(
     if asks and mailing is not None:
         email_confirmation.ask(tenant, mailing, now)
     return _shown(tenant)
+
+
+def code_policies(tenant_id: str, tenants: TenantStore) -> list[dict[str, Any]]:
+    """Each repository the owner allowed with its policy as set (the defaults where none was)."""
+    tenant = tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound("this workspace is not connected")
+    settings = tenant.settings
+    return [
+        {
+            "repository": repo,
+            "policy": (settings.code_policies.get(repo) or CodePolicy()).model_dump(mode="json"),
+        }
+        for repo in settings.github_repositories
+    ]
+
+
+def set_code_policy(
+    tenant_id: str, repository: str, policy: CodePolicy, tenants: TenantStore
+) -> dict[str, Any]:
+    """``repository``'s policy becomes ``policy``, in one read-and-write of the workspace (another
+    repository's policy, changed meanwhile, is kept). A repository the owner did not allow: NotFound."""
+
+    def change(tenant: Tenant | None) -> Tenant:
+        if tenant is None:
+            raise NotFound("this workspace is not connected")
+        if tenant.status == TenantStatus.REVOKED:
+            raise Conflict("this workspace was disconnected: connect it again to change its settings")
+        if repository not in tenant.settings.github_repositories:
+            raise NotFound(
+                f"{repository} is not one of this workspace's repositories (settings: github_repositories)"
+            )
+        policies = tenant.settings.code_policies | {repository: policy}
+        settings = tenant.settings.model_copy(update={"code_policies": policies})
+        return tenant.model_copy(update={"settings": settings, "updated_at": datetime.now(UTC)})
+
+    tenants.update(tenant_id, change)
+    return {"repository": repository, "policy": policy.model_dump(mode="json")}

@@ -79,5 +79,6 @@ DEPLOY_TOOLS = frozenset(
         "await_review",
         "push_revision",
         "read_repository",
+        "roll_back_production",
     }
 )

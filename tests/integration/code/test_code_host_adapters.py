@@ -594,3 +594,22 @@ def test_find_deployment_checks_meta_itself_and_follows_pagination() -> None:
     )
     assert [u.params.get(f"meta-{META_KEY}") for u in seen] == ["k1", "k1"]
     assert seen[0].params["projectId"] == "site" and seen[0].path == "/v6/deployments"
+
+
+def test_the_files_of_a_pull_request_are_listed_with_their_status_and_patch(
+    github: GitHubCodeHost, admin: Admin, token: str
+) -> None:
+    files = {"README.md": "# app\none\ntwo\n", "old.txt": "gone\n"}
+    admin.post("/github/repos", {"full_name": "acme/app", "default_branch": "main", "files": files})
+    admin.grant_github(token, [REPO, "acme/app"])
+    edits = [
+        FileChange(path="README.md", content="# app\none\n2\n"),
+        FileChange(path="src/new.py", content="x = 1\n"),
+    ]
+    pull = github.open_pull_request(token, change(repository="acme/app", files=edits))
+    found = {f.path: f for f in github.pull_request_files(token, "acme/app", pull.number)}
+    assert sorted(found) == ["README.md", "src/new.py"]  # old.txt unchanged: not listed
+    readme, new = found["README.md"], found["src/new.py"]
+    assert (readme.status, readme.additions, readme.deletions) == ("modified", 1, 1)
+    assert readme.patch.startswith("@@ ") and "-two" in readme.patch and "+2" in readme.patch
+    assert (new.status, new.additions, new.deletions, new.patch) == ("added", 1, 0, "@@ -0,0 +1 @@\n+x = 1")

@@ -11,8 +11,12 @@ import pytest
 
 from local.code_sandbox.testing import Admin
 from shared.code.adapters.vercel import VercelDeployer
+from shared.engine.planning import rollback
 from shared.engine.services import humans
+from shared.engine.services.engine import run_step
+from shared.platform.topology import Queue
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus, ToolResult
+from shared.runs.domain.step_task import StepTask
 from shared.tools import release
 from shared.tools.base import ToolContext, idempotency_key
 from tests.engine_fakes import FakeModel
@@ -157,3 +161,49 @@ def test_a_merge_whose_holder_died_after_merging_is_found_not_merged_again(
     assert pair.state().status == RunStatus.COMPLETED, pair.state().last_error
     assert pair.reconciled_once(3)
     assert len(admin.commits("acme/site", "main")) == 2  # the initial commit and one squash
+
+
+def test_a_roll_back_from_the_console_is_asked_once_and_done_once(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    """The owner presses Roll back twice on a released run: one rollback run, one request, one
+    promotion of the deployment before; its task delivered again does nothing more."""
+    admin.builds(reads_to_ready=1)
+    before = seed_production(sandbox[0])
+    pair = Pair(sandbox[0], FakeModel())
+    clock = start(pair, RELEASE)
+    drive(pair, clock)
+    shipped = results(pair, "deploy_vercel")[1]["id"]
+    assert production(sandbox[0]) == shipped
+    log = pair.step.store.list_events("t1", "r1")
+    first = rollback.ask_rollback(pair.step, "t1", "r1", log)
+    again = rollback.ask_rollback(pair.step, "t1", "r1", log)  # a second click, or a retried request
+    assert (first["made"], again["made"], again["run_id"]) == (True, False, first["run_id"])
+    run_id, sent = first["run_id"], len(admin.requests())
+    tasks: list[tuple[Queue, StepTask]] = []
+
+    def state() -> Any:
+        run = pair.step.store.get_run("t1", run_id)
+        assert run is not None
+        return run.state
+
+    for _ in range(20):
+        if state().waiting is not None:
+            humans.respond(pair.step, "t1", run_id, "approve", request_id=state().waiting.request_id)
+        if not pair.queue.tasks:
+            break
+        q, body, _, _ = pair.queue.take()
+        if isinstance(body, StepTask):  # notify's tasks (the request's mail) left aside
+            tasks.append((q, body))
+            run_step(body, pair.deploy if q == Queue.DEPLOY else pair.step)
+    events = pair.step.store.list_events("t1", run_id)
+    assert state().status == RunStatus.COMPLETED, state().last_error
+    assert len([e for e in events if isinstance(e, HumanRequested)]) == 1  # the owner, asked once
+    [done] = [e.output for e in events if isinstance(e, ToolResult) and e.tool == "roll_back_production"]
+    assert done["rolled_back_to"] == before == production(sandbox[0])
+    deploy_task = next(body for q, body in tasks if q == Queue.DEPLOY)
+    run_step(deploy_task, pair.deploy)  # the step's task delivered again
+    rollback.ask_rollback(pair.step, "t1", "r1", log)  # and a third click, after it ended
+    promotions = [r for r in admin.requests(sent) if "/promote/" in r["path"]]
+    assert len(promotions) == 1
+    assert not [q for q, *_ in pair.queue.tasks if q in (Queue.EXECUTE_STEP, Queue.DEPLOY)]

@@ -3,6 +3,7 @@ steps (a pull request, its preview, the merge, production, its health check), a 
 moves past a scheduled retry, and a driver that records what the owner was asked."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -138,3 +139,17 @@ def seed_production(url: str) -> str:
     states = [vercel.get_deployment(VERCEL_TOKEN, made.id).state for _ in range(5)]
     assert states[-1] == "READY", states
     return made.id
+
+
+def drive_checked(pair: Pair, clock: Clock, checks_done: Callable[[], Any], limit: int = 120) -> Driven:
+    """As :func:`drive`, approving every request, one task at a time, letting the sandbox's checks
+    finish (``checks_done``) after each: what the owner was asked, in order."""
+    driven = Driven()
+    for _ in range(limit):
+        one = drive(pair, clock, limit=1)
+        driven.asked += [a for a in one.asked if a not in driven.asked]
+        driven.waits += one.waits
+        if pair.state().status.terminal or not pair.queue.tasks:
+            return driven
+        checks_done()
+    return driven

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.code.domain.code import CodeChange, FileChange
-from shared.code.domain.policy import policy_problems, sensitive_kind
+from shared.code.domain.policy import outside_auto_merge, policy_problems, sensitive_kind
 from shared.code.services import secret_scan
 from shared.code.services.code_access import CodeAccess, SecretBlocked
 from shared.platform.errors import ModelFixableError
@@ -152,3 +152,18 @@ def test_a_bad_policy_is_a_400_naming_the_field_and_nothing_is_stored(
     assert answer.status_code == 400 and answer.json is not None
     assert [f["field"] for f in answer.json["fields"]] == [field]
     assert fakes.tenants.get("t1") == before
+
+
+def test_auto_merge_is_kept_from_files_outside_the_allowed_paths_and_from_workflow_or_dependency_files() -> (
+    None
+):
+    policy = CodePolicy(allowed_paths=["src/*", ".github/*", "package.json"], auto_merge=True)
+    paths = [
+        "src/app.py",
+        "docs/x.md",
+        ".github/workflows/ci.yml",
+        "package.json",
+        "src/requirements-dev.txt",
+    ]
+    assert outside_auto_merge(policy, paths) == paths[1:]
+    assert outside_auto_merge(policy, ["src/a.py", "src/b/c.ts"]) == []

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
 import { took } from "./runs";
 import { Confirm, DECISION_MADE, ErrorText, Loading, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
+import { CodeSection } from "./code";
 
 type Timeline = S["RunTimeline"];
 type Event = Timeline["events"][number];
@@ -632,6 +633,7 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
       <Controls run={run} refresh={refresh} session={session} />
       {ENDED.has(run.status) && !controlRefusal(session) && <Rate run={run} />}
       <StartedBy run={run} />
+      <CodeSection runId={runId} round={String(run.events.length)} />
       <h2>Steps</h2>
       {run.step_rows.length === 0 ? (
         <p class="state empty">No step has begun.</p>

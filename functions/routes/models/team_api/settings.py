@@ -3,6 +3,7 @@
 from pydantic import ConfigDict, Field
 
 from shared.platform.domain.schema import Schema
+from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.settings_input import SettingsInput
 from shared.workspace.domain.tenants import TenantStatus
@@ -26,3 +27,14 @@ class SettingsView(Schema):
     notification_email_confirmed: bool | None = Field(
         description="Whether notification_email gets mail; null without one"
     )
+
+
+class RepositoryPolicy(Schema):
+    """One repository the owner allowed, with its policy (the defaults where none was set)."""
+
+    repository: str
+    policy: CodePolicy
+
+
+class RepositoryPolicies(Schema):
+    repositories: list[RepositoryPolicy]

@@ -166,6 +166,8 @@ ENTRY_POINTS = {
     "shared/engine/services/humans.py": {"respond", "control", "retry"},
     # A GitHub delivery names its run by branch or key: the ids come in there, to a queue, never a log.
     "shared/engine/services/check_wakeups.py": {"_wake_step"},
+    # The console's roll back names a code run: its ids come in there and make another run, once.
+    "shared/engine/planning/rollback.py": {"ask_rollback"},
 }
 # What binds the three: the run (``deps.RunRef``), its log, and the log's own ``of``.
 BINDERS = {"RunRef", "RunLog", "cls"}

@@ -1,0 +1,155 @@
+"""A code run's view from its log (issue 68, point 8): each file the run wrote diffed against the
+base its request kept (every line, the kept ones for the console to fold), its language, the last
+checks with a failing one's output, each deployment's last state, the merge and the approvals; and
+the api's answers, the roll back's refusals and its one run."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.runs.domain.code_view import code_view, diff_lines, language
+from shared.runs.domain.events import HumanRequested, HumanResponded, RunEvent, ToolResult
+from tests.api_fakes import FakeContainer, client
+from tests.support.code.code_run_log import code_run_log
+from tests.support.team.settings_api import connect
+
+AT = datetime(2026, 11, 27, tzinfo=UTC)
+BASE = "".join(f"line {n}\n" for n in range(1, 21))
+FILES = [
+    {"path": "src/app.py", "content": BASE.replace("line 10\n", "line ten\n")},
+    {"path": "src/new.ts", "content": "export const x = 1;\n"},
+]
+TOOLS = {
+    1: "open_pull_request",
+    2: "await_checks",
+    3: "deploy_vercel",
+    4: "await_deployment",
+    5: "merge_pull_request",
+}
+
+
+def result(seq: int, step: int, args: dict[str, Any], output: dict[str, Any]) -> ToolResult:
+    return ToolResult(seq=seq, at=AT, step=step, tool=TOOLS[step], args=args, output=output)
+
+
+def log() -> list[RunEvent]:
+    pull = {"repository": "acme/site", "number": 7, "url": "https://github.com/acme/site/pull/7"}
+    return [
+        HumanRequested(
+            seq=1,
+            at=AT,
+            request_id="effect-1-1",
+            step=1,
+            purpose="approval",
+            prompt="Approve the pull request?",
+            effects=("d1",),
+            call={"repository": "acme/site", "files": FILES},
+            before={"src/app.py": BASE, "src/new.ts": None},
+        ),
+        HumanResponded(seq=2, at=AT, request_id="effect-1-1", decision="approve", by="Ada"),
+        result(
+            3,
+            1,
+            {"repository": "acme/site", "files": FILES},
+            pull | {"branch": "agent/x", "head_sha": "a" * 40},
+        ),
+        result(
+            4,
+            2,
+            {},
+            {
+                "state": "failure",
+                "checks": [{"name": "tests", "state": "failure"}, {"name": "lint", "state": "success"}],
+                "failing": [{"name": "tests", "output": "FAILED test_x - assert 1 == 2"}],
+            },
+        ),
+        result(
+            5, 3, {}, {"id": "dpl_1", "url": "https://p.vercel.app", "state": "QUEUED", "target": "preview"}
+        ),
+        result(
+            6, 4, {}, {"id": "dpl_1", "url": "https://p.vercel.app", "state": "READY", "target": "preview"}
+        ),
+        HumanRequested(
+            seq=7,
+            at=AT,
+            request_id="effect-5-7",
+            step=5,
+            purpose="approval",
+            prompt="Merge #7?",
+            effects=("d2",),
+            call={"repository": "acme/site"},
+        ),
+    ]
+
+
+def test_a_modified_file_is_diffed_against_its_kept_base_line_by_line() -> None:
+    lines, added, removed = diff_lines(BASE, FILES[0]["content"])
+    assert (added, removed, len(lines)) == (1, 1, 21)
+    changed = [(x.op, x.old, x.new, x.text) for x in lines if x.op != " "]
+    assert changed == [("-", 10, None, "line 10"), ("+", None, 10, "line ten")]
+    assert all(x.old is not None and x.new is not None for x in lines if x.op == " ")
+
+
+def test_the_view_holds_the_change_checks_deployments_and_approvals() -> None:
+    view = code_view(log(), TOOLS)
+    assert view.repository == "acme/site"
+    assert view.pull_request is not None and view.pull_request["number"] == 7
+    app, new = view.files
+    assert (app.path, app.status, app.language, app.base_known, app.additions, app.deletions) == (
+        "src/app.py",
+        "modified",
+        "python",
+        True,
+        1,
+        1,
+    )
+    assert (new.status, new.language, new.additions, [x.op for x in new.lines]) == (
+        "added",
+        "typescript",
+        1,
+        ["+"],
+    )
+    assert [(c.name, c.state, c.output) for c in view.checks] == [
+        ("tests", "failure", "FAILED test_x - assert 1 == 2"),
+        ("lint", "success", ""),
+    ]
+    assert [(d.step, d.target, d.state, d.url) for d in view.deployments] == [
+        (3, "preview", "READY", "https://p.vercel.app")
+    ]
+    assert [(a.step, a.tool, a.decision, a.by) for a in view.approvals] == [
+        (1, "open_pull_request", "approve", "Ada"),
+        (5, "merge_pull_request", "", ""),  # waiting for the owner
+    ]
+    assert view.merge is None and view.production is None
+
+
+def test_a_file_whose_base_was_not_kept_shows_every_line_added() -> None:
+    events = [e for e in log() if not isinstance(e, HumanRequested)]
+    app = code_view(events, TOOLS).files[0]
+    assert (app.base_known, app.status, app.additions, app.deletions) == (False, "added", 20, 0)
+
+
+def test_the_language_comes_from_the_extension() -> None:
+    assert [language(p) for p in ("a/b.py", "x.TSX", "Makefile", "c.yml", "d.unknown")] == [
+        "python",
+        "typescript",
+        "",
+        "yaml",
+        "",
+    ]
+
+
+def test_the_api_answers_the_view_and_refuses_a_roll_back_with_nothing_to_roll_back() -> None:
+    fakes = FakeContainer()
+    auth, api = connect(fakes), client("api", fakes)
+    released = code_run_log()
+    assert fakes.store.create_run("t1", "r1", released)
+    assert fakes.store.create_run("t1", "r2", released[:4])  # pushed, never deployed to production
+    view = api.get("/runs/r1/code", headers=auth)
+    assert view.status_code == 200 and view.json is not None
+    assert view.json["production"]["rolled_back_to"] == "dpl_prod1"
+    refused = api.post("/runs/r2/rollback", headers=auth)
+    assert refused.status_code == 409 and refused.json is not None
+    assert "no production deployment" in refused.json["reason"]
+    assert api.post("/runs/nope/rollback", headers=auth).status_code == 404
+    first, again = (api.post("/runs/r1/rollback", headers=auth).get_json() for _ in range(2))
+    assert first["run_id"] == again["run_id"] and (first["made"], again["made"]) == (True, False)
