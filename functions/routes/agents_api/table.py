@@ -3,7 +3,7 @@ changing, pausing and deleting an agent, accepting its instructions' edits, rati
 an instructions edit proposed from the ratings, and an agent's runs."""
 
 from functions.routes import Doc, Route
-from functions.routes.agents_api import agents, feedback, routines
+from functions.routes.agents_api import agents, dry_run, feedback, routines
 from functions.routes.rows import route
 
 _AGENT = "models.agents.AgentView"
@@ -127,6 +127,19 @@ AGENTS_ROUTES: list[Route] = [
             refusals=(409,),
         ),
         scope="runs:start",
+        role="editor",
+    ),
+    route(
+        "POST /agents/<agent_id>/dry-run",
+        dry_run.try_on_page,
+        Doc(
+            "Try an agent on a page: the plan it would make and the approvals it would need, no effect",
+            "agents",
+            {200: "models.agents.DryRun"},
+            body="agents_api.dry_run.DryRunBody",
+            refusals=(404, 409, 502, 503),
+        ),
+        session_only=True,
         role="editor",
     ),
     route(
