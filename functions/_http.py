@@ -219,9 +219,10 @@ def _answer(
                 log.error("%s: %s", exc.code, exc.reason)
             body: dict[str, Any] = {"error": exc.code, "reason": exc.reason}
             if isinstance(exc, InvalidInput) and exc.fields:
-                said = [*exc.problems, *[""] * len(exc.fields)]
+                said = [*exc.problems, *[""] * len(exc.fields)][: len(exc.fields)]
                 body["fields"] = [
-                    {"field": f} | ({"problem": w} if w else {}) for f, w in zip(exc.fields, said)
+                    {"field": f} | ({"problem": w} if w else {})
+                    for f, w in zip(exc.fields, said, strict=True)
                 ]
             wait = exc.retry_after_s
             return reply(body, exc.http_status, {"Retry-After": str(math.ceil(wait))} if wait else None)
