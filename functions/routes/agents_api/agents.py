@@ -144,6 +144,15 @@ def accept(call: Call) -> Reply:
     ), 200
 
 
+def list_tools(call: Call) -> Reply:
+    """``GET /tools``: every tool an agent may be given, with what it does (the builder's list)."""
+    shown = [
+        {"name": t.name, "effect": t.effect.value, "description": t.description.split(". ")[0].rstrip(".")}
+        for t in REGISTRY.values()
+    ]
+    return {"tools": shown, "always": list(agents.ALWAYS_ALLOWED)}, 200
+
+
 def agent_runs(call: Call) -> Reply:
     query = AgentRunsQuery.model_validate(call.request.args.to_dict())
     agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents)

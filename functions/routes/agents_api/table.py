@@ -1,6 +1,7 @@
 """The agents' rows of the api's route table (:data:`functions.routes.table.ROUTES`): making, reading,
-changing, pausing and deleting an agent, accepting its instructions' edits, rating a run and deciding
-an instructions edit proposed from the ratings, and an agent's runs."""
+changing, pausing and deleting an agent, the tools it may be given, trying it on a page, accepting its
+instructions' edits, rating a run and deciding an instructions edit proposed from the ratings, and an
+agent's runs."""
 
 from functions.routes import Doc, Route
 from functions.routes.agents_api import agents, dry_run, feedback, routines
@@ -128,6 +129,16 @@ AGENTS_ROUTES: list[Route] = [
         ),
         scope="runs:start",
         role="editor",
+    ),
+    route(
+        "GET /tools",
+        agents.list_tools,
+        Doc(
+            "The tools an agent may be given, each with what it does",
+            "agents",
+            {200: "models.agents.ToolList"},
+        ),
+        role="viewer",
     ),
     route(
         "POST /agents/<agent_id>/dry-run",

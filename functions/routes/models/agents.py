@@ -96,3 +96,16 @@ class DryRun(Schema):
     problem: str | None = Field(description="Why no plan came (the model's plan failed the checks)")
     cost_usd: float = Field(description="What the dry run's model calls cost (counted in the spend)")
     effects: int = Field(description="What it changed: always 0")
+
+
+class ToolView(Schema):
+    """A tool an agent may be given, as the builder lists it."""
+
+    name: str
+    effect: str = Field(description="read, notion_write, external, human or code")
+    description: str = Field(description="What it does, its first sentence")
+
+
+class ToolList(Schema):
+    tools: list[ToolView]
+    always: list[str] = Field(description="The tools every agent has, whatever its list")

@@ -115,3 +115,13 @@ def test_a_viewer_may_not_try_an_agent_and_a_bad_page_is_refused() -> None:
     assert viewer.status_code == 403
     bad = api.post("/agents/triage/dry-run", json={"page_id": "x"}, headers=_as(t, "editor"))
     assert bad.status_code == 400 and [f["field"] for f in json_body(bad)["fields"]] == ["page_id"]
+
+
+def test_the_tools_an_agent_may_be_given_are_listed_with_what_they_do() -> None:
+    t = _made()
+    listed = json_body(client("api", t.container).get("/tools", headers=_as(t, "viewer")))
+    named = {tool["name"]: tool for tool in listed["tools"]}
+    assert named["read_page"]["effect"] == "read" and named["read_page"]["description"].startswith(
+        "Read a page"
+    )
+    assert named["add_comment"]["effect"] == "notion_write" and "finish" in listed["always"]
