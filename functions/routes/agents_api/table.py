@@ -1,7 +1,6 @@
 """The agents' rows of the api's route table (:data:`functions.routes.table.ROUTES`): making, reading,
-changing, pausing and deleting an agent, the tools it may be given, trying it on a page, accepting its
-instructions' edits, rating a run and deciding an instructions edit proposed from the ratings, and an
-agent's runs."""
+changing, pausing and deleting an agent, and its runs. Also the tools it may be given, trying it on a
+page, accepting its instructions' edits, rating a run and deciding an edit proposed from ratings."""
 
 from functions.routes import Doc, Route
 from functions.routes.agents_api import agents, dry_run, feedback, routines
