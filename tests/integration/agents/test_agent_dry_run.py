@@ -91,3 +91,19 @@ def test_bad_dry_runs_are_refused_in_words(stack: Stack) -> None:
     assert _j(api.post("/agents/default/pause", headers=auth))["paused"] is True
     paused = api.post("/agents/default/dry-run", json={"page_id": DEMO["idea_newsletter"]}, headers=auth)
     assert paused.status_code == 409 and "paused" in _j(paused)["reason"]
+
+
+def test_a_dry_run_is_held_to_the_workspaces_budget(stack: Stack) -> None:
+    api, auth, tenant_id = _setup(stack)
+    deps = stack.container.engine()._replace(model=FakeModel(cost_usd=0.004))
+
+    def spent(tenant: Any) -> Any:
+        tight = {"max_cost_per_run_usd": 0.000001, "max_cost_per_day_usd": 0.000001}
+        return tenant.model_copy(update={"settings": tenant.settings.model_copy(update=tight)})
+
+    stack.container.tenants.update(tenant_id, spent)
+    agent = stack.container.agents.get(tenant_id, "default")
+    assert agent is not None
+    with pytest.raises(Conflict, match="the dry run stopped"):
+        dry_run(deps, tenant_id, agent, DEMO["idea_newsletter"], person="", owner=True)
+    assert _j(api.get("/runs", headers=auth))["runs"] == []
