@@ -219,7 +219,11 @@ def _answer(
                 log.error("%s: %s", exc.code, exc.reason)
             body: dict[str, Any] = {"error": exc.code, "reason": exc.reason}
             if isinstance(exc, InvalidInput) and exc.fields:
-                body["fields"] = [{"field": f} for f in exc.fields]
+                said = [*exc.problems, *[""] * len(exc.fields)][: len(exc.fields)]
+                body["fields"] = [
+                    {"field": f} | ({"problem": w} if w else {})
+                    for f, w in zip(exc.fields, said, strict=True)
+                ]
             wait = exc.retry_after_s
             return reply(body, exc.http_status, {"Retry-After": str(math.ceil(wait))} if wait else None)
         except Exception:  # anything else is a bug: 500 with an id, the traceback in the log only

@@ -30,9 +30,12 @@ class InvalidInput(AgentError):
     http_status = 400
     code = "invalid_input"
 
-    def __init__(self, reason: str, fields: list[str] | None = None) -> None:
+    def __init__(
+        self, reason: str, fields: list[str] | None = None, problems: list[str] | None = None
+    ) -> None:
         super().__init__(reason)
         self.fields = fields or []
+        self.problems = problems or []  # each field's problem in words, when known (same order)
 
 
 class Unauthenticated(AgentError):

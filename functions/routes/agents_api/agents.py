@@ -4,13 +4,13 @@ instructions, accept an instructions version, and list an agent's runs (``shared
 import re
 from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationError
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
 from shared.agents.domain.agents import AGENT_ID, AgentInput, Name, ToolName
 from shared.agents.services import agents
-from shared.platform.domain.schema import Schema
+from shared.platform.domain.schema import Schema, problems
 from shared.platform.errors import InvalidInput, NotFound
 from shared.runs.services import runs
 from shared.tools import REGISTRY
@@ -71,8 +71,16 @@ def list_agents(call: Call) -> Reply:
     return agents.list_view(call.tenant_id, call.container.agents), 200
 
 
+def parsed[T: AgentInput](call: Call, model: type[T]) -> T:
+    """The body as ``model``; a 400 in the builder's words otherwise (``agents.refused_in_words``)."""
+    try:
+        return parse_json(call.request, model)
+    except ValidationError as exc:
+        raise agents.refused_in_words(problems(exc)) from None
+
+
 def create(call: Call) -> Reply:
-    body = parse_json(call.request, NewAgent)
+    body = parsed(call, NewAgent)
     c = call.container
     tenant = call.tenants.get(call.tenant_id, fresh=True)
     home = tenant is not None and tenant.home is not None and bool(tenant.home.parent_page_id)
@@ -93,7 +101,7 @@ def get_agent(call: Call) -> Reply:
 
 
 def edit(call: Call) -> Reply:
-    body = parse_json(call.request, AgentChange)
+    body = parsed(call, AgentChange)
     if not body.model_fields_set:
         raise InvalidInput("send at least one field to change")
     c = call.container
@@ -134,6 +142,15 @@ def accept(call: Call) -> Reply:
         agents=c.agents,
         notion=c.tenant_notion(call.tenant_id),
     ), 200
+
+
+def list_tools(call: Call) -> Reply:
+    """``GET /tools``: every tool an agent may be given, with what it does (the builder's list)."""
+    shown = [
+        {"name": t.name, "effect": t.effect.value, "description": t.description.split(". ")[0].rstrip(".")}
+        for t in REGISTRY.values()
+    ]
+    return {"tools": shown, "always": list(agents.ALWAYS_ALLOWED)}, 200
 
 
 def agent_runs(call: Call) -> Reply:

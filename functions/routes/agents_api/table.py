@@ -1,9 +1,9 @@
 """The agents' rows of the api's route table (:data:`functions.routes.table.ROUTES`): making, reading,
-changing, pausing and deleting an agent, accepting its instructions' edits, rating a run and deciding
-an instructions edit proposed from the ratings, and an agent's runs."""
+changing, pausing and deleting an agent, and its runs. Also the tools it may be given, trying it on a
+page, accepting its instructions' edits, rating a run and deciding an edit proposed from ratings."""
 
 from functions.routes import Doc, Route
-from functions.routes.agents_api import agents, feedback, routines
+from functions.routes.agents_api import agents, dry_run, feedback, routines
 from functions.routes.rows import route
 
 _AGENT = "models.agents.AgentView"
@@ -127,6 +127,29 @@ AGENTS_ROUTES: list[Route] = [
             refusals=(409,),
         ),
         scope="runs:start",
+        role="editor",
+    ),
+    route(
+        "GET /tools",
+        agents.list_tools,
+        Doc(
+            "The tools an agent may be given, each with what it does",
+            "agents",
+            {200: "models.agents.ToolList"},
+        ),
+        role="viewer",
+    ),
+    route(
+        "POST /agents/<agent_id>/dry-run",
+        dry_run.try_on_page,
+        Doc(
+            "Try an agent on a page: the plan it would make and the approvals it would need, no effect",
+            "agents",
+            {200: "models.agents.DryRun"},
+            body="agents_api.dry_run.DryRunBody",
+            refusals=(404, 409, 502, 503),
+        ),
+        session_only=True,
         role="editor",
     ),
     route(

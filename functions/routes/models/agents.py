@@ -62,3 +62,50 @@ class Routines(Schema):
     timezone: str
     paused: bool
     routines: list[RoutineView]
+
+
+class DryApproval(Schema):
+    """The approval a step would wait for, and the least role that gives it."""
+
+    role: str = Field(description="The least role that approves it (the owner chooses who approves what)")
+    why: str
+
+
+class DryStep(Schema):
+    """One step of a dry run's plan: what it would do. Nothing was done."""
+
+    step: int
+    tool: str
+    does: str = Field(description="The step as an approval would show it: the tool and its arguments")
+    why: str = Field(description="The model's reason for it")
+    effect: str = Field(description="read, notion_write, external, human or code")
+    refused: str | None = Field(description="Why it lies beyond the agent's reach (refused when it runs)")
+    approval: DryApproval | None
+
+
+class DryRun(Schema):
+    """What the agent would plan for the page now, and the approvals it would need: nothing done."""
+
+    agent_id: str
+    page_id: str | None
+    page_title: str
+    goal: str
+    risk: str | None
+    steps: list[DryStep]
+    approvals: list[DryStep] = Field(description="The steps that would wait for a person")
+    problem: str | None = Field(description="Why no plan came (the model's plan failed the checks)")
+    cost_usd: float = Field(description="What the dry run's model calls cost (counted in the spend)")
+    effects: int = Field(description="What it changed: always 0")
+
+
+class ToolView(Schema):
+    """A tool an agent may be given, as the builder lists it."""
+
+    name: str
+    effect: str = Field(description="read, notion_write, external, human or code")
+    description: str = Field(description="What it does, its first sentence")
+
+
+class ToolList(Schema):
+    tools: list[ToolView]
+    always: list[str] = Field(description="The tools every agent has, whatever its list")

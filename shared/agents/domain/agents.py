@@ -398,3 +398,74 @@ class AgentInput(Record):
     review: Review | None = None
     paused: Annotated[bool, Field(strict=True)] | None = None
     tracker_triggers: Annotated[list[TrackerRule], Field(max_length=MAX_TRACKER_RULES)] | None = None
+
+
+# -- a change refused, in a person's words (issue 66: raw field paths in errors) ------------------
+
+# The builder's fields as its screen names them, by their place in the body.
+FIELD_WORDS = {
+    "name": "name",
+    "instructions": "instructions",
+    "triggers": "trigger rules",
+    "schedules": "schedules",
+    "reach": "reach",
+    "reach.read": "reach, what it may read",
+    "reach.change": "reach, what it may change",
+    "reach.trackers": "reach, the trackers it may write to",
+    "tracker_triggers": "tracker trigger rules",
+    "tools": "tools",
+    "model_tier": "model tier",
+    "max_cost_per_run_usd": "budget per run (USD)",
+    "reports_to": "where it reports",
+    "review": "reviewer",
+    "paused": "paused",
+}
+_RULE_KINDS = {"page_created", "mentioned", "property_changed", "assigned_to_agent"}
+_SCHEDULE_KINDS = {"daily", "weekdays", "weekly", "monthly"}
+# pydantic's words for a pattern, as a person reads them.
+PLAIN_PROBLEMS = (
+    (NOTION_ID, "is not a Notion id: 32 letters and digits, as at the end of its link"),
+    (r"^[a-z_]{1,60}$", "is not a tool's name"),
+    (
+        r"^(linear|gitlab|motion):",
+        "is not a tracker: linear:<team id>, gitlab:<project> or motion:<workspace>",
+    ),
+    (r"^(linear|gitlab):", "is not a tracker's team or project: linear:<team id> or gitlab:<project>"),
+)
+
+
+def field_words(field: str) -> str:
+    """A field of an agent's body, by its dotted place, as the builder names it: ``reach.read.0`` is
+    "reach, what it may read, item 1"; ``triggers.<id>.0.property_changed.to`` "trigger rules of data
+    source <id>, rule 1, value"; an unknown field as sent."""
+    parts = field.split(".")
+    head = ".".join(parts[:2]) if ".".join(parts[:2]) in FIELD_WORDS else parts[0]
+    if head not in FIELD_WORDS:
+        return field
+    words = [FIELD_WORDS[head]]
+    rest = parts[len(head.split(".")) :]
+    if head == "triggers" and rest:
+        words = [f"trigger rules of data source {rest[0]}"]
+        rest = rest[1:]
+    item = {"triggers": "rule", "schedules": "schedule", "tools": "tool"}.get(head, "item")
+    if head in ("schedules", "tools") and rest and rest[0].isdigit():
+        words = []  # "schedule 2", not "schedules, schedule 2"
+    for part in rest:
+        if part.isdigit():
+            words.append(f"{item} {int(part) + 1}")
+        elif part not in _RULE_KINDS | _SCHEDULE_KINDS:
+            words.append(
+                {"to": "value", "day_of_month": "day of the month"}.get(part, part.replace("_", " "))
+            )
+    return ", ".join(words)
+
+
+def plain_problem(problem: str) -> str:
+    """pydantic's ``problem`` in a person's words where it quotes a pattern; else as it is."""
+    if problem.startswith("String should match pattern"):
+        for pattern, words in PLAIN_PROBLEMS:
+            if pattern in problem:
+                return words
+    if problem == "Extra inputs are not permitted":
+        return "is not something an agent has"
+    return problem

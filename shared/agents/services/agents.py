@@ -24,7 +24,9 @@ from shared.agents.domain.agents import (
     Usable,
     agent_id_for,
     default_agent,
+    field_words,
     named_in,
+    plain_problem,
     schedule_of,
     schedules_of,
     usable_version,
@@ -108,9 +110,19 @@ def _problems(body: AgentInput, agent_id: str | None) -> list[tuple[str, str]]:
 def _refuse(problems: list[tuple[str, str]], clashes: list[tuple[str, str]]) -> None:
     """A 400 naming every problem; else a 409 for a clash with the workspace's agents."""
     if problems:
-        raise InvalidInput("; ".join(f"{f}: {why}" for f, why in problems), [f for f, _ in problems])
+        raise refused_in_words(problems)
     if clashes:
         raise Conflict("; ".join(f"{f}: {why}" for f, why in clashes))
+
+
+def refused_in_words(problems: list[tuple[str, str]]) -> InvalidInput:
+    """A 400 naming each field as the builder does (:func:`field_words`), its problem in plain words;
+    the fields' dotted places kept for scripts."""
+    said = [plain_problem(why) for _, why in problems]
+    reason = "invalid field(s): " + "; ".join(
+        f"{field_words(f)}: {why}" for (f, _), why in zip(problems, said, strict=True)
+    )
+    return InvalidInput(reason, [f for f, _ in problems], said)
 
 
 def _triggers(body: AgentInput, notion: TenantNotion | None) -> dict[str, list[Rule]] | None:

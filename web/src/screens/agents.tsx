@@ -4,6 +4,7 @@ import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, Empty, ErrorText, Loading, Status, money, useAction, useLoad, when } from "../ui";
 import { TrackerReach } from "./tracker_reach";
+import { Builder, TryIt, startsWords } from "./agent_builder";
 
 type Agent = S["AgentView"];
 type Schedule = NonNullable<Agent["schedules"]>[number];
@@ -99,6 +100,7 @@ export function AgentsScreen() {
           Its instructions (written into its page in Notion)
           <textarea value={instructions} onInput={(e) => setInstructions(e.currentTarget.value)} maxLength={8000} />
         </label>
+        <p class="hint">A new agent has no trigger rule: it starts only when named in a comment, until you choose what starts it.</p>
         <button type="submit" class="primary" disabled={busy || !!may} title={may}>
           Make the agent
         </button>
@@ -118,11 +120,7 @@ export function AgentsScreen() {
               {(agent.reports_to ?? "runs_row").replace("_", " ")}; tools: {agent.tools?.length ? agent.tools.join(", ") : "all"}.
             </p>
             <p>
-              Starts {agent.schedules?.length ? agent.schedules.map(scheduleWords).join("; ") : "on no schedule"}
-              {agent.default
-                ? ", and on the trigger rules of Settings"
-                : `, and on the trigger rules of ${Object.keys(agent.triggers ?? {}).length} data sources`}
-              .
+              {startsWords(agent)} Schedules: {agent.schedules?.length ? agent.schedules.map(scheduleWords).join("; ") : "none"}.
             </p>
             <button
               type="button"
@@ -262,6 +260,8 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
         disabled={busy || !!may}
         title={may}
       />
+      <Builder agent={agent} patch={patch} busy={busy} />
+      <TryIt agent={agent} />
       <h3>Schedules</h3>
       {schedules.length === 0 && <p>No schedule.</p>}
       <ul>

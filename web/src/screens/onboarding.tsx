@@ -109,7 +109,7 @@ function Picker({ chosen, toggle, seen, home }: { chosen: Set<string>; toggle: (
   );
 }
 
-interface RuleDraft {
+export interface RuleDraft {
   page_created: boolean;
   mentioned: boolean;
   property_changed: boolean;
@@ -121,7 +121,7 @@ interface RuleDraft {
 }
 
 // A database chosen for what the agent knows starts nothing until a rule is ticked (issue 66).
-const NO_RULES: RuleDraft = {
+export const NO_RULES: RuleDraft = {
   page_created: false,
   mentioned: false,
   property_changed: false,
@@ -132,7 +132,7 @@ const NO_RULES: RuleDraft = {
   to_bool: false,
 };
 
-function rulesOf(draft: RuleDraft): Rule[] {
+export function rulesOf(draft: RuleDraft): Rule[] {
   const rules: Rule[] = [];
   if (draft.page_created) rules.push({ kind: "page_created" });
   if (draft.mentioned) rules.push({ kind: "mentioned" });
@@ -146,7 +146,7 @@ function rulesOf(draft: RuleDraft): Rule[] {
   return rules;
 }
 
-function draftOfRules(rules: Rule[]): RuleDraft {
+export function draftOfRules(rules: Rule[]): RuleDraft {
   const draft: RuleDraft = { ...NO_RULES, page_created: false, mentioned: false };
   for (const rule of rules) {
     if (rule.kind === "page_created") draft.page_created = true;
@@ -161,7 +161,7 @@ const NAME_IT = "Name the property whose change starts work, or untick “A prop
 const NAME_ASSIGNEE = "Name the people or checkbox property, or untick “A page is assigned to the agent”.";
 
 /** What a source's rules cannot be saved as (a rule ticked without its property), by field key. */
-function checkRules(source: string, draft: RuleDraft): Problems {
+export function checkRules(source: string, draft: RuleDraft): Problems {
   const problems: Problems = {};
   if (draft.property_changed && !draft.property.trim()) problems[`rule-${source}-property`] = NAME_IT;
   if (draft.assigned_to_agent && !draft.assignee.trim()) problems[`rule-${source}-assignee`] = NAME_ASSIGNEE;
@@ -213,7 +213,7 @@ function ToField({ property, draft, field }: { property: Property | null; draft:
 
 /** One source's trigger rules; properties and values picked from its schema (typed only when the
  * schema cannot be read). */
-function Rules({ id, title, draft, set, problems }: { id: string; title: string; draft: RuleDraft; set: (draft: RuleDraft) => void; problems: Problems }) {
+export function Rules({ id, title, draft, set, problems }: { id: string; title: string; draft: RuleDraft; set: (draft: RuleDraft) => void; problems: Problems }) {
   const schema = useLoad(() => get<S["PropertyList"]>(url("/notion/data-sources/{data_source_id}/properties", { data_source_id: id })), id);
   const known = schema.data?.properties ?? null;
   const latest = useRef(draft);

@@ -1,0 +1,179 @@
+"""A dry run (issue 66, point 3): what an agent would plan for a page, through the planning path a real
+run takes (its prompt, model port, budgets and plan checks), with no effect. Notion, the queue and the
+run store are handed over read-only (spend counters aside), so no model answer can write, start or queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, NoReturn
+from uuid import uuid4
+
+from shared.engine.agent import authority
+from shared.engine.planning.model import Attempts, plan_events
+from shared.engine.planning.request import Planning
+from shared.engine.services.run_log import Seqs
+from shared.platform.domain.model_calls import ModelUsage
+from shared.platform.errors import Conflict, NotFound, PermanentError
+from shared.runs.domain.authority import PRODUCTION
+from shared.runs.domain.events import HumanRequested, ModelUsed, RunEvent, RunFinished, RunPlanned
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.domain.runs import RunState, fold
+from shared.tools import REGISTRY, SideEffect
+from shared.workspace.domain.members import Approvers, decision_classes
+
+if TYPE_CHECKING:
+    from shared.agents.domain.agents import Agent
+    from shared.runs.services.deps import Deps
+
+type JSON = dict[str, Any]
+log = logging.getLogger(__name__)
+NO_EFFECT = "a dry run changes nothing"
+# What planning may call of each port: reads, and the spend counters a paid model call reserves on.
+NOTION_READS = frozenset(
+    {"me", "search", "retrieve_page", "retrieve_data_source", "query_data_source", "retrieve_database"}
+    | {"list_children", "retrieve_markdown", "retrieve_block", "list_comments", "get_comment"}
+    | {"search_visible"}
+)
+STORE_READS = frozenset(
+    {"get_run", "list_events", "get_event", "list_runs", "children", "held", "count_running", "row_page"}
+    | {"spend", "spend_days", "day_spend", "stalled", "count_ended", "ended_children"}
+)
+SPEND_WRITES = frozenset({"record_usage", "reserve_spend", "hold_budgets", "settle_hold", "settle_spend"})
+AGENT_READS = frozenset({"list_for", "get"})
+
+
+def _refused(name: str) -> NoReturn:
+    raise PermanentError(f"{name}: {NO_EFFECT}")
+
+
+class ReadOnly:
+    """A port of which only ``allowed`` may be called; any other call raises PermanentError, so a
+    planning path that tried to write, queue or start anything fails instead of doing it."""
+
+    def __init__(self, inner: Any, allowed: frozenset[str]) -> None:
+        self._inner, self._allowed = inner, allowed
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._allowed:
+            return getattr(self._inner, name)
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return lambda *_a, **_k: _refused(name)
+
+
+def dry_deps(deps: Deps) -> Deps:
+    """``deps`` with Notion, the run store, the queue and the agents' store read-only (spend aside)."""
+    store, agents = deps.store, deps.agents_source
+    notion_for = deps.notion_for
+
+    def notion(tenant_id: str) -> Any:
+        if notion_for is None:
+            raise RuntimeError("this function was built without Notion access")
+        return ReadOnly(notion_for(tenant_id), NOTION_READS)
+
+    return deps._replace(
+        store=ReadOnly(store, STORE_READS | SPEND_WRITES),
+        queue=ReadOnly(deps.queue, frozenset()),
+        notion_for=notion,
+        agents_source=(lambda: ReadOnly(agents(), AGENT_READS)) if agents is not None else None,
+        code=None,
+        trackers=None,
+    )
+
+
+def dry_run(deps: Deps, tenant_id: str, agent: Agent, page_id: str, *, person: str, owner: bool) -> JSON:
+    """The plan ``agent`` would make for ``page_id`` were it started there now by ``person`` (the
+    owner's run reads the workspace; another person's reads within the page's reach), each step with
+    what it does and whose approval it needs. Its model calls are paid and counted as a plan's. 409
+    when a budget stops it or the agent may not plan now; 404 for a page that cannot be read."""
+    if agent.paused:
+        raise Conflict(f"agent {agent.name!r} is paused: resume it to try it on a page")
+    trigger = Trigger(kind="api", page_id=page_id, by_owner=owner, people=[person] if person else [])
+    task = PlanTask(
+        tenant_id=tenant_id, run_id=f"dry-{uuid4().hex}", trigger=trigger, agent_id=agent.agent_id
+    )
+    attempts = Attempts()
+    dry = dry_deps(deps)
+    try:
+        events = plan_events(Planning(task, dry), Seqs(), attempts=attempts)
+    finally:
+        cost = _count(deps, tenant_id, attempts.events)
+    return _answer(dry, tenant_id, agent, events, cost)
+
+
+def _count(deps: Deps, tenant_id: str, events: list[RunEvent]) -> float:
+    """Each paid call of the dry run in the workspace's spend ledger (where an Ask's go): its cost."""
+    cost = 0.0
+    for e in events:
+        if isinstance(e, ModelUsed):
+            used = ModelUsage(e.model, e.input_tokens, e.output_tokens, e.cost_usd, e.fallback)
+            deps.store.record_usage(tenant_id, f"dry-{uuid4().hex}", e.at, "dry_run", used)
+            cost += e.cost_usd
+    return round(cost, 6)
+
+
+def _answer(deps: Deps, tenant_id: str, agent: Agent, events: list[RunEvent], cost: float) -> JSON:
+    head = events[0]
+    assert isinstance(head, RunPlanned)
+    stopped = next((e for e in events if isinstance(e, HumanRequested) and e.budget), None)
+    if stopped is not None:
+        raise Conflict(f"the dry run stopped: {stopped.prompt.split('. Approve')[0]}")
+    ended = next((e for e in events if isinstance(e, RunFinished)), None)
+    if ended is not None and "could not be read" in ended.summary:
+        raise NotFound(ended.summary)
+    tenants = deps.tenants
+    tenant = tenants.get(tenant_id) if tenants is not None else None
+    approvers = tenant.approvers if tenant is not None else Approvers()
+    state = fold([head])
+    steps = [_step(state, n, approvers) for n in range(1, len(state.steps) + 1)]
+    return {
+        "agent_id": agent.agent_id,
+        "page_id": head.page_id,
+        "page_title": head.page_title,
+        "goal": head.goal,
+        "risk": head.risk if state.steps else None,
+        "steps": steps,
+        "approvals": [s for s in steps if s["approval"] is not None],
+        "problem": ended.summary if ended is not None else None,
+        "cost_usd": cost,
+        "effects": 0,
+    }
+
+
+def _step(state: RunState, n: int, approvers: Approvers) -> JSON:
+    """Step ``n`` (from 1) as the dry run shows it: what it does, and the approval it would need."""
+    planned = state.steps[n - 1]
+    tool = REGISTRY[planned.tool]
+    shown: JSON = {
+        "step": n,
+        "tool": planned.tool,
+        "does": authority.describe(planned.tool, planned.args),
+        "why": planned.rationale,
+        "effect": tool.effect.value,
+        "refused": authority.outside_reach(state, planned.tool, planned.args),
+        "approval": None,
+    }
+    if tool.effect == SideEffect.HUMAN and planned.tool == "request_approval":
+        digests = tuple(d for _, _, d in authority.covered(state, n))
+        role = approvers.needed(decision_classes("approval", digests, False, PRODUCTION))
+        covers = [k for k, _, _ in authority.covered(state, n)]
+        said = f"a person approves the plan{f' and steps {covers}' if covers else ''} before it goes on"
+        shown["approval"] = {"role": role, "why": said}
+    elif tool.effect == SideEffect.HUMAN:
+        shown["approval"] = {"role": approvers.needed(("question",)), "why": "a person answers a question"}
+    elif shown["refused"] is None and (digest := authority.gated(state, tool, planned.args)) is not None:
+        role = approvers.needed(decision_classes("approval", (digest,), False, PRODUCTION))
+        asks = [k for k in _asks_before(state, n) if digest in [d for _, _, d in authority.covered(state, k)]]
+        said = (
+            f"its effect lands beyond the run's own pages: asked for in step {asks[0]}'s approval"
+            if asks
+            else "its effect lands beyond the run's own pages: it waits for approval when it runs"
+        )
+        shown["approval"] = {"role": role, "why": said}
+    return shown
+
+
+def _asks_before(state: RunState, n: int) -> list[int]:
+    """The steps before ``n`` that ask a person to approve the plan."""
+    return [k for k in range(1, n) if state.steps[k - 1].tool == "request_approval"]
