@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from shared.agents.domain.agents import DEFAULT_AGENT_ID, tier_purpose
 from shared.engine.agent import authority
+from shared.engine.services import pattern_room
 from shared.engine.services.followups import restart
 from shared.engine.services.run_log import RunLog, Seqs
 from shared.platform.errors import ModelFixableError, UnusableReply
@@ -84,7 +85,7 @@ class Recorder:
         """One model call of ``purpose`` (the model: the agent's tier may choose the other one unless
         not ``tiered``), budget-checked first; ``kind``: what it is for, its thinking budget (the
         purpose's unless said)."""
-        from shared.platform.domain.model_calls import calls_of  # a model call's: not every step's
+        from shared.platform.domain.model_calls import calls_of, family_first  # a model call's only
         from shared.platform.services.model_routing import call_bound
 
         spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
@@ -99,7 +100,7 @@ class Recorder:
                 raise OverBudget(call.problem)
             model: Model = self.deps.need_model()
             try:
-                with calls_of(called):
+                with calls_of(called), family_first(self.state.family):
                     reply = model.generate(chosen, prompt, schema)
             except UnusableReply as exc:  # a useless answer is paid for all the same
                 self._paid(purpose, exc.usage, call)
@@ -202,6 +203,7 @@ class Step(NamedTuple):
             map_window=self.deps.settings.fan_out_max_running if tool.name == "map_rows" else None,
             repositories=self.repositories() if tool.uses_repositories else None,
             trackers=self.deps.trackers() if tool.uses_trackers and self.deps.trackers else None,
+            patterns=pattern_room.room(self, tool.name) if tool.name in pattern_room.TOOLS else None,
         )
 
     def repositories(self) -> tuple[str, ...]:
