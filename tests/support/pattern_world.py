@@ -77,8 +77,9 @@ def world(
     pattern: tuple[str, dict[str, Any]], *, agents: tuple[str, ...] = ("a", "judge", "lead"), **planned: Any
 ) -> tuple[Deps, Speaker, Speaker]:
     """Run r1 of agent ``a``: ``pattern`` at step 1, ``settle`` at step 2, then finish; its step 1
-    enqueued. ``planned``: more of its ``run_planned``; ``words``: the speakers' (``two_families``)."""
-    words = planned.pop("words", {})
+    enqueued. ``planned``: more of its ``run_planned``; ``words``: the speakers' (``two_families``);
+    ``store``: a run store to use instead of the fake."""
+    words, store = planned.pop("words", {}), planned.pop("store", None)
     notion = FakeNotion()
     trigger = notion.add_page("Question", {"type": "page_id", "page_id": "home"})
     deps = forged_run(notion, trigger, pattern, ("settle", {"pattern_step": 1}), agent_id="a", **planned)
@@ -90,6 +91,9 @@ def world(
             "t1",
             Agent(agent_id=agent_id, name=agent_id.title(), created_at=now, updated_at=now, accepted=told),
         )
+    if store is not None:  # the run moved to ``store`` (the Firestore emulator's), as it was planned
+        assert store.create_run("t1", "r1", deps.store.list_events("t1", "r1"))
+        deps = deps._replace(store=store)
     model, gemini, claude = two_families(**words)
     queue(deps).enqueue(Queue.EXECUTE_STEP, StepTask(tenant_id="t1", run_id="r1", step=1), "step:t1:r1:1:1")
     return deps._replace(model=model, agents_source=lambda: book, clock=Clock()), gemini, claude

@@ -203,8 +203,13 @@ def result(spec: dict[str, Any], parent: str, step: int, ended: dict[str, Any]) 
     every = [answers(spec, parent, step, s, ended) for s in range(n_stages)]
     cost = round(sum(float(m.get("cost_usd") or 0.0) for m in ended.values()), 9)
     out: dict[str, Any] = {"kind": spec["kind"], "children_cost_usd": cost}
+    # Each stage a map of its answers: Firestore holds no array directly in an array.
     shown = [
-        [{"who": a.who, "run_id": a.run_id, "status": a.status, "answer": a.text} for a in s] for s in every
+        {
+            "stage": n + 1,
+            "answers": [{"who": a.who, "run_id": a.run_id, "status": a.status, "answer": a.text} for a in s],
+        }
+        for n, s in enumerate(every)
     ]
     owner = spec["kind"] == "debate" and spec["judge"] == OWNER
     last = every[-1] if owner else every[-2]
@@ -219,7 +224,7 @@ def result(spec: dict[str, Any], parent: str, step: int, ended: dict[str, Any]) 
         if final.status != "completed":
             missing.append(final.who)
         key = "sections" if spec["kind"] == "panel" else "rounds"
-        out |= {key: shown[0] if spec["kind"] == "panel" else shown[:-1]}
+        out |= {key: shown[0]["answers"] if spec["kind"] == "panel" else shown[:-1]}
         by = spec.get("lead" if spec["kind"] == "panel" else "judge") or spec["agent"]
         out |= {"settled_by": by, "verdict": final.text if final.status == "completed" else ""}
     return out | {"missing": missing}

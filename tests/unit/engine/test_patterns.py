@@ -37,13 +37,15 @@ def test_a_debate_of_the_two_families_over_two_rounds_is_settled_by_the_judge() 
     drive(deps)
     out = settled(deps)
     rounds = out["rounds"]
-    assert [[a["answer"].split(";")[0] for a in r] for r in rounds] == [
+    assert [[a["answer"].split(";")[0] for a in r["answers"]] for r in rounds] == [
         ["gemini as member", "claude as member"],
         ["gemini as member", "claude as member"],
     ]  # each participant's calls went to its own family
-    assert rounds[0][0]["answer"].endswith("quoted: none")  # the first round sees no one
+    assert rounds[0]["answers"][0]["answer"].endswith("quoted: none")  # the first round sees no one
     # the second round saw round one's answers, fenced as untrusted: both participants'
-    assert rounds[1][1]["answer"].endswith("quoted: participant 1 (gemini), participant 2 (claude)")
+    assert rounds[1]["answers"][1]["answer"].endswith(
+        "quoted: participant 1 (gemini), participant 2 (claude)"
+    )
     assert out["settled_by"] == "judge" and out["verdict"].startswith("gemini as judge")
     assert "participant 1 (gemini), participant 2 (claude)" in out["verdict"] and out["missing"] == []
     assert out["children_cost_usd"] == 0.002 * 5  # four answers and the verdict, one call each
@@ -94,7 +96,7 @@ def test_a_failed_participant_is_named_missing_and_the_judge_works_with_what_cam
     )
     drive(deps)
     out = settled(deps)
-    assert [a["status"] for a in out["rounds"][0]] == ["completed", "failed"]
+    assert [a["status"] for a in out["rounds"][0]["answers"]] == ["completed", "failed"]
     assert out["missing"] == ["participant 2 (claude)"]
     assert out["verdict"].endswith("quoted: participant 1 (gemini)")  # only what came
 
@@ -106,7 +108,7 @@ def test_a_stuck_participant_is_cancelled_at_the_deadline_and_the_debate_goes_on
     )
     drive(deps)
     out = settled(deps)
-    assert [a["status"] for a in out["rounds"][0]] == ["completed", "cancelled"]
+    assert [a["status"] for a in out["rounds"][0]["answers"]] == ["completed", "cancelled"]
     assert out["missing"] == ["participant 2 (claude)"] and out["verdict"].startswith("gemini as judge")
     stuck = deps.store.get_run("t1", fo.child_id("r1", 1, 1))
     assert stuck is not None and stuck.state.status == RunStatus.CANCELLED
