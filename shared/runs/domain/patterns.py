@@ -138,7 +138,7 @@ def goal(spec: dict[str, Any], stage: int, position: int, before: list[Answer]) 
         topic = spec["members"][position].get("topic") or "your specialty"
         task = f"You are specialist {position + 1} of a panel. Write only the section on: {topic}. Finish with it as your summary."
     elif stage == 0:
-        task = "You are a participant of a debate. Answer it; finish with your answer as your summary."
+        task = f"You are participant {position + 1} of a debate. Answer it; finish with your answer as your summary."
     elif not final:
         task = (
             f"Round {stage + 1} of a debate: you are participant {position + 1}. The answers of round "
