@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from shared.agents.domain.agents import Agent, InstructionsVersion
 from shared.platform.domain.model_calls import ModelReply, ModelUsage
 from shared.platform.ports import Model
-from shared.platform.services.model_routing import Family, RoutedModel
+from shared.platform.services.model_routing import Family, FamilyName, RoutedModel
 from shared.platform.topology import Queue
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
@@ -66,7 +66,7 @@ def two_families(**words: Any) -> tuple[RoutedModel, Speaker, Speaker]:
     ``fail_on`` and ``stall_on`` (``gemini_fail_on=("x",)``)."""
     gemini = Speaker("gemini", words.get("gemini_fail_on", ()), words.get("gemini_stall_on", ()))
     claude = Speaker("claude", words.get("claude_fail_on", ()), words.get("claude_stall_on", ()))
-    families = {
+    families: dict[FamilyName, Family] = {
         "gemini": Family("gemini", lambda: gemini, {}),
         "claude": Family("claude", lambda: claude, {}),
     }

@@ -4,20 +4,19 @@ a stuck child. Why: docs/decisions/0127-debate-and-panel-are-staged-children.md.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shared.platform.errors import Conflict, ModelFixableError, NotFound
-from shared.tools.base import Patterns
-
-if TYPE_CHECKING:
-    from shared.engine.services.step_state import Step
+from shared.runs.domain.runs import RunState
+from shared.runs.services.deps import RunRef
+from shared.tools.base import Lineage, Patterns
 
 TOOLS = frozenset({"debate", "panel", "settle"})
 
 
-def room(step: Step, tool: str) -> Patterns:
-    """The ``Patterns`` of ``step``'s run for ``tool`` (a lineage for ``debate`` and ``panel`` only)."""
-    deps, state, tenant_id, run_id = step.deps, step.state, step.tenant_id, step.run_id
+def room(run: RunRef, state: RunState, lineage: Lineage | None) -> Patterns:
+    """The ``Patterns`` of ``run`` at ``state`` (``lineage``: a start's, for ``debate`` and ``panel``)."""
+    deps, tenant_id, run_id = run
 
     def spec(at: int) -> dict[str, Any]:
         found = state.outputs.get(str(at), {})
@@ -42,7 +41,7 @@ def room(step: Step, tool: str) -> Patterns:
     s = deps.settings
     cap = state.run_budget_usd
     return Patterns(
-        lineage=step.lineage() if tool in ("debate", "panel") else None,
+        lineage=lineage,
         now=deps.clock(),
         spec=spec,
         ended=ended,

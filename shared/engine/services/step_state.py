@@ -20,7 +20,7 @@ from shared.runs.domain.runs import RunState
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
 from shared.tools import TOOL_MODULES, Tool, ToolContext, idempotency_key
-from shared.tools.base import Children, Lineage, Phase
+from shared.tools.base import Children, Lineage, Patterns, Phase
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -203,7 +203,7 @@ class Step(NamedTuple):
             map_window=self.deps.settings.fan_out_max_running if tool.name == "map_rows" else None,
             repositories=self.repositories() if tool.uses_repositories else None,
             trackers=self.deps.trackers() if tool.uses_trackers and self.deps.trackers else None,
-            patterns=pattern_room.room(self, tool.name) if tool.name in pattern_room.TOOLS else None,
+            patterns=self._patterns(tool.name) if tool.name in pattern_room.TOOLS else None,
         )
 
     def repositories(self) -> tuple[str, ...]:
@@ -233,6 +233,10 @@ class Step(NamedTuple):
             lambda: store.ended_children(tenant_id, run_id, map_step),
             self.deps.settings.fan_in_wait_s,
         )
+
+    def _patterns(self, tool: str) -> Patterns:
+        lineage = self.lineage() if tool in ("debate", "panel") else None
+        return pattern_room.room(RunRef(self.deps, self.tenant_id, self.run_id), self.state, lineage)
 
     def lineage(self) -> Lineage:
         s = self.state

@@ -71,15 +71,8 @@ def pattern_plan(page: dict[str, Any], goal: str) -> dict[str, Any] | None:
         )
     else:
         return None
-    steps = [
-        start,
-        _step("settle", "wait for the verdict", pattern_step=1),
-        _step(
-            "append_blocks",
-            "write the verdict",
-            page_id=pid,
-            text="Settled by ${steps.2.settled_by}: ${steps.2.verdict}",
-        ),
-        _step("finish", "done", summary="Settled: ${steps.2.verdict}"),
-    ]
+    verdict = "Settled by ${steps.2.settled_by}: ${steps.2.verdict}"
+    settle = _step("settle", "wait for the verdict", pattern_step=1)
+    write = _step("append_blocks", "write the verdict", page_id=pid, text=verdict)
+    steps = [start, settle, write, _step("finish", "done", summary="Settled: ${steps.2.verdict}")]
     return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}

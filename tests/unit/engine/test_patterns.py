@@ -12,6 +12,7 @@ from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.runs import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
+from tests.fakes import FakeRunStore
 from tests.support.engine_runs import queue
 from tests.support.fanout_world import drive
 from tests.support.pattern_world import world
@@ -82,7 +83,9 @@ def test_a_child_delivered_twice_is_one_child_and_the_fan_in_counts_once() -> No
     drive(deps, after=twice)
     out = settled(deps)
     assert len(out["rounds"]) == 1 and out["settled_by"] == "a"  # no judge named: the run's own agent
-    children = [r for (_, r), run in deps.store.runs.items() if run.state.parent_run_id == "r1"]
+    store = deps.store
+    assert isinstance(store, FakeRunStore)
+    children = [r for (_, r), run in store.runs.items() if run.state.parent_run_id == "r1"]
     assert sorted(children) == sorted(fo.child_id("r1", 1, i) for i in range(3))
     assert len(doubled) >= 3
     run_step(StepTask(tenant_id="t1", run_id="r1", step=2, woken=True), deps)  # a late wake: nothing twice
