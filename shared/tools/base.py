@@ -104,9 +104,10 @@ class Lineage(NamedTuple):
 
 
 class Patterns(NamedTuple):
-    """What ``debate``, ``panel`` and ``settle`` need of their run (issue 69 point 6): its lineage
-    (a start's), the time, a pattern step's output, its ended children's markers by run id, how to
-    cancel a stuck child (True: cancelled or ended; False: never made; None: busy now), the bounds."""
+    """What ``debate``, ``panel`` and ``settle`` need of their run (issue 69 point 6). That is its
+    lineage (a start's), the time, a pattern step's output, and its ended children's markers by run
+    id. Then how to cancel a stuck child (True: cancelled or ended; False: never made; None: busy
+    now), and the bounds."""
 
     lineage: Lineage | None
     now: datetime

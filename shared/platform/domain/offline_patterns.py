@@ -1,6 +1,6 @@
-"""The offline model's debates and panels (issue 69 point 6): an agent told to "hold a debate" or
-"hold a panel" plans one, then settles it and writes the verdict on its page; a child of one (its
-goal names its role) answers at once, saying whose fenced answers it was shown."""
+"""The offline model's debates and panels (issue 69 point 6). An agent told to "hold a debate" or
+"hold a panel" plans one, settles it and writes the verdict on its page. A child of one (its goal
+names its role) answers at once, saying whose fenced answers it was shown."""
 
 import re
 from typing import Any
@@ -39,9 +39,9 @@ def child_plan(goal: str) -> dict[str, Any] | None:
 
 
 def pattern_plan(page: dict[str, Any], goal: str) -> dict[str, Any] | None:
-    """A debate ("hold a debate between agents a and b" or between the two model families, "over N
-    rounds", "judged by <agent>" or the owner) or a panel ("hold a panel" with topics "on \"…\"",
-    "merged by <agent>"), settled, its verdict written on the page; None for any other goal."""
+    """A debate or a panel, settled, its verdict written on the page; None for any other goal. A
+    debate: "hold a debate between agents a and b" (else the two model families), "over N rounds",
+    "judged by <agent>". A panel: "hold a panel", topics "on \"…\"", "merged by <agent>"."""
     pid = str(page.get("id") or "")
     by = _BY.search(goal)
     about = f"{page.get('title') or 'this page'}"[:600]
