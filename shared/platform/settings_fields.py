@@ -222,6 +222,20 @@ class SettingsFields(BaseSettings):
         "end. Their Notion requests share the workspace's pace (notion_rate_per_s): more children than "
         "its requests a second wait for turns, and each step put back costs Firestore operations.",
     )
+    debate_max_rounds: int = Field(
+        2,
+        ge=1,
+        le=4,
+        description="Most rounds of a debate (issue 69): each round every participant sees the others' "
+        "answers of the round before. 4 is the hard maximum.",
+    )
+    pattern_stage_deadline_s: float = Field(
+        900.0,
+        ge=1,
+        le=21_600,
+        description="How long a debate's round, its judge, a panel's sections or its lead may take before "
+        "settle cancels the stuck children and goes on with the answers that came, naming who was missing.",
+    )
     run_loop_limit: int = Field(
         3,
         ge=2,

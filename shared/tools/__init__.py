@@ -59,6 +59,9 @@ TOOL_MODULES: dict[str, str] = {
     "create_task": "trackers",
     "update_task": "trackers",
     "comment_on_task": "trackers",
+    "debate": "patterns",
+    "panel": "patterns",
+    "settle": "patterns",
 }
 
 
@@ -67,7 +70,7 @@ def _tools_of(module: str) -> dict[str, Tool]:
     return {t.name: t for t in _declared(module)}
 
 
-def _declared(module: str) -> list[Tool]:  # noqa: PLR0911 (a case per module)
+def _declared(module: str) -> list[Tool]:  # noqa: PLR0911, PLR0912 (a case per module)
     """The TOOLS of ``module``, imported here by name: readers of imports (tests/infra) see them."""
     match module:
         case "notion_read":
@@ -118,6 +121,10 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911 (a case per module)
             from shared.tools import trackers
 
             return trackers.TOOLS
+        case "patterns":
+            from shared.tools import patterns
+
+            return patterns.TOOLS
     raise KeyError(module)
 
 

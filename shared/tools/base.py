@@ -103,6 +103,23 @@ class Lineage(NamedTuple):
     max_depth: int
 
 
+class Patterns(NamedTuple):
+    """What ``debate``, ``panel`` and ``settle`` need of their run (issue 69 point 6). That is its
+    lineage (a start's), the time, a pattern step's output, and its ended children's markers by run
+    id. Then how to cancel a stuck child (True: cancelled or ended; False: never made; None: busy
+    now), and the bounds."""
+
+    lineage: Lineage | None
+    now: datetime
+    spec: Callable[[int], dict[str, Any]]
+    ended: Callable[[int], dict[str, dict[str, Any]]]
+    cancel: Callable[[str], bool | None]
+    max_rounds: int
+    deadline_s: float
+    wait_s: float
+    budget_left_usd: float | None  # the parent's run budget left, None: no cap
+
+
 class ToolContext(NamedTuple):
     """What a tool may use. ``notion`` is the tenant's Notion for a tool that declares it
     (``Tool.uses_notion``), None for any other."""
@@ -132,6 +149,7 @@ class ToolContext(NamedTuple):
     repositories: tuple[str, ...] | None = None
     # The tenant's connected trackers (Linear, GitLab), for a tool that declares ``Tool.uses_trackers``.
     trackers: IssueWrites | None = None
+    patterns: Patterns | None = None  # debate's, panel's and settle's only (``Patterns``)
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""

@@ -13,18 +13,10 @@ import pytest
 from shared.platform.adapters.offline_model import OfflineModel
 from shared.platform.domain.model_calls import ModelReply
 from shared.platform.domain.model_replies import PlanOut
-from shared.runs.domain.events import RunStatus, ToolResult
+from shared.runs.domain.events import ToolResult
 from tests.reliability.conftest import TOTALS, scale
-from tests.reliability.harness import (
-    TENANT,
-    duplicated_effects,
-    engine_stack,
-    goal_named,
-    notion_storm,
-    outcome_counts,
-    plan_reply,
-    sound,
-)
+from tests.reliability.harness import TENANT, engine_stack, goal_named, plan_reply, sound
+from tests.support.engine.children_storm import storm_parents
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 ITEMS = ("north", "south", "east")
@@ -68,23 +60,7 @@ def test_i_parallel_maps_in_a_fault_storm_then_the_sweeper(
         fan_in_wait_s=0.5,
     ) as stack:
         parents = {f"map-{i}": stack.new_idea(f"Map {i}") for i in range(scale(6, 20))}
-        notion_storm(stack, monkeypatch, rng)
-        for run, page in parents.items():
-            stack.start(run, page, goal=f"parent|{run}|{page}")
-        stack.settle(drop=0.05)
-        for _ in range(8):  # the sweeper finds what lost tasks left behind; fan-ins look again
-            stack.sweep()
-            stack.settle(drop=0.0)
-        runs = dict(parents)
-        runs |= {f"{run}-m1-{i}": page for run, page in parents.items() for i in range(len(ITEMS))}
-        states = {run: stack.state(run) for run in runs}
-        result = outcome_counts(states, {RunStatus.COMPLETED}) | {
-            "duplicated_effects": duplicated_effects(stack, runs)
-        }
-        if result != sound(len(runs)):
-            print(
-                stack.describe([r for r, s in states.items() if s is None or s.status != RunStatus.COMPLETED])
-            )
+        result, runs = storm_parents(stack, monkeypatch, rng, parents, len(ITEMS))
         TOTALS.update(result)
         gathered = {
             run: next(
@@ -93,7 +69,7 @@ def test_i_parallel_maps_in_a_fault_storm_then_the_sweeper(
                 if isinstance(e, ToolResult) and e.tool == "fan_in"
             )
             for run in parents
-            if states[run] is not None
+            if stack.state(run) is not None
         }
     assert result == sound(len(runs)), result
     for run, event in gathered.items():  # each parent gathered every child, ended, once

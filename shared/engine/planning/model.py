@@ -17,7 +17,7 @@ from shared.engine.agent.plans import ValidPlan, validate_plan
 from shared.engine.services.run_log import Seqs
 from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform import prompts
-from shared.platform.domain.model_calls import ModelUsage, calls_of
+from shared.platform.domain.model_calls import ModelUsage, calls_of, family_first
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import (
     AgentError,
@@ -129,7 +129,7 @@ def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
             if call.problem:
                 return Asked(None, call.problem, over_budget=True)
             try:
-                with calls_of("plan"):
+                with calls_of("plan"), family_first(task.family or ""):
                     reply = deps.need_model().generate(chosen, prompt, PlanOut)
                 call.paid(reply.usage.cost_usd)
                 attempts.used(deps, reply.usage)
@@ -201,6 +201,8 @@ def plan_events(
         goal = task.goal or (ran.goal(default_goal(ctx), scheduled=scheduled) if ran else default_goal(ctx))
     ctx["goal"] = attempts.goal = goal
     attempts.run_cap_usd = ran.agent.max_cost_per_run_usd if ran is not None else None
+    if task.budget_usd is not None:  # a debate's or panel's child: its share of the parent's budget
+        attempts.run_cap_usd = min(attempts.run_cap_usd or task.budget_usd, task.budget_usd)
     attempts.tier = ran.agent.model_tier if ran is not None else ""
     plan, problem, over_budget, garbled = ask_model(
         Planning(task.model_copy(update={"goal": goal}), deps), ctx, attempts
@@ -284,6 +286,11 @@ def planned_events(
     if task.parent_run_id:  # a hand-off's lineage (issue 55)
         bounds = [b.model_dump() for b in task.bounds]
         fields |= {"parent_run_id": task.parent_run_id, "chain": list(task.chain), "bounds": bounds}
+    if task.family:  # a debate's participant (issue 69 point 6): its calls go to that family first
+        fields["family"] = task.family
+    if task.budget_usd is not None:
+        own = fields.get("run_budget_usd")
+        fields["run_budget_usd"] = task.budget_usd if own is None else min(own, task.budget_usd)
     return seqs.event(RunPlanned, **(fields | planned))
 
 

@@ -43,7 +43,7 @@ from shared.runs.services.deps import Deps
 log = logging.getLogger(__name__)
 # Steps a task may wake before their retry_at: fan_in by its last child's end, await_checks by a
 # GitHub delivery of its checks (shared.engine.services.check_wakeups).
-WAKEABLE = frozenset({"fan_in", "await_checks", "await_review"})
+WAKEABLE = frozenset({"fan_in", "await_checks", "await_review", "settle"})
 _EARLY_S = 1.0  # a delivery this close to its step's retry_at acts (clock skew with the queue)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from shared.agents.domain.agents import DEFAULT_AGENT_ID, tier_purpose
 from shared.engine.agent import authority
+from shared.engine.services import pattern_room
 from shared.engine.services.followups import restart
 from shared.engine.services.run_log import RunLog, Seqs
 from shared.platform.errors import ModelFixableError, UnusableReply
@@ -19,7 +20,7 @@ from shared.runs.domain.runs import RunState
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
 from shared.tools import TOOL_MODULES, Tool, ToolContext, idempotency_key
-from shared.tools.base import Children, Lineage, Phase
+from shared.tools.base import Children, Lineage, Patterns, Phase
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -119,7 +120,7 @@ class Recorder:
         """One model call of ``purpose`` (the model: the agent's tier may choose the other one unless
         not ``tiered``), budget-checked first; ``kind``: what it is for, its thinking budget (the
         purpose's unless said)."""
-        from shared.platform.domain.model_calls import calls_of  # a model call's: not every step's
+        from shared.platform.domain.model_calls import calls_of, family_first  # a model call's only
         from shared.platform.services.model_routing import call_bound
 
         spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
@@ -134,7 +135,7 @@ class Recorder:
                 raise OverBudget(call.problem)
             model: Model = self.deps.need_model()
             try:
-                with calls_of(called):
+                with calls_of(called), family_first(self.state.family):
                     reply = model.generate(chosen, prompt, schema)
             except UnusableReply as exc:  # a useless answer is paid for all the same
                 self._paid(purpose, exc.usage, call)
@@ -237,6 +238,7 @@ class Step(NamedTuple):
             map_window=self.deps.settings.fan_out_max_running if tool.name == "map_rows" else None,
             repositories=self.repositories() if tool.uses_repositories else None,
             trackers=self.deps.trackers() if tool.uses_trackers and self.deps.trackers else None,
+            patterns=self._patterns(tool.name) if tool.name in pattern_room.TOOLS else None,
         )
 
     def repositories(self) -> tuple[str, ...]:
@@ -266,6 +268,10 @@ class Step(NamedTuple):
             lambda: store.ended_children(tenant_id, run_id, map_step),
             self.deps.settings.fan_in_wait_s,
         )
+
+    def _patterns(self, tool: str) -> Patterns:
+        lineage = self.lineage() if tool in ("debate", "panel") else None
+        return pattern_room.room(RunRef(self.deps, self.tenant_id, self.run_id), self.state, lineage)
 
     def lineage(self) -> Lineage:
         s = self.state

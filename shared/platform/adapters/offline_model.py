@@ -22,6 +22,7 @@ from shared.platform.domain.offline_ideas import (
     requirements_phase,
 )
 from shared.platform.domain.offline_ideas import plan_step as _step
+from shared.platform.domain.offline_patterns import child_plan, pattern_plan
 from shared.platform.domain.offline_release import RELEASE_TOOLS, recovered, release_phase, release_project
 from shared.platform.errors import ModelFixableError
 
@@ -232,7 +233,7 @@ def _phased_or_mapped(ctx: dict[str, Any], goal: str, page: dict[str, Any]) -> d
 
 def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     page = ctx.get("page") or {}
-    special = _phased_or_mapped(ctx, goal, page)
+    special = child_plan(goal) or pattern_plan(page, goal) or _phased_or_mapped(ctx, goal, page)
     if special is not None:
         return special
     if (repository := idea_repository(goal, page)) is not None:

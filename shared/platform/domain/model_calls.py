@@ -12,6 +12,7 @@ from shared.platform.errors import UnusableReply
 type CallKind = Literal["plan", "draft", "review", "code", "answer"]
 CALL_KINDS: tuple[CallKind, ...] = ("plan", "draft", "review", "code", "answer")
 _KIND: ContextVar[str] = ContextVar("model_call_kind", default="")
+_FIRST: ContextVar[str] = ContextVar("model_family_first", default="")
 
 
 class ModelUsage(NamedTuple):
@@ -48,6 +49,22 @@ def calls_of(kind: CallKind) -> Iterator[None]:
         yield
     finally:
         _KIND.reset(token)
+
+
+@contextmanager
+def family_first(family: str) -> Iterator[None]:
+    """Model calls made inside go to ``family`` first (a debate's participant, issue 69 point 6),
+    whatever the routing table says; the fallback still holds. Empty: the routing table's."""
+    token = _FIRST.set(family)
+    try:
+        yield
+    finally:
+        _FIRST.reset(token)
+
+
+def first_family() -> str:
+    """The family :func:`family_first` chose for the call being made, else empty."""
+    return _FIRST.get()
 
 
 def call_kind(purpose: str) -> str:

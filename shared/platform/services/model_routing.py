@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
-from shared.platform.domain.model_calls import CallKind, ModelReply, call_kind
+from shared.platform.domain.model_calls import CallKind, ModelReply, call_kind, first_family
 from shared.platform.errors import AgentError, ConfigError, ModelUnavailable, TransientError
 
 if TYPE_CHECKING:
@@ -86,7 +86,8 @@ class RoutedModel:
 
     def order(self, kind: str) -> list[FamilyName]:
         """The families a call of ``kind`` is asked of, in order (the second only on a failure)."""
-        first = route(self._routes, kind, self._review)
+        chosen = first_family()
+        first = chosen if chosen in self._families else route(self._routes, kind, self._review)
         second = other(first)
         return [first, second] if self._fallback and second in self._families else [first]
 

@@ -122,6 +122,7 @@ class RunPlanned(_Event):
     rule: str = Field("", exclude_if=_absent)
     event_type: str = Field("", exclude_if=_absent)
     slot: str = Field("", exclude_if=_absent)
+    family: str = Field("", exclude_if=_absent)  # a debate's participant: the model family asked first
 
 
 class ToolIntent(_Event):

@@ -49,6 +49,7 @@ def ended_marker(run_id: str, before: RunState | None, after: RunState) -> dict[
         "index": where.position,
         "status": after.status.value,
         "summary": after.summary[:SUMMARY_CHARS],
+        "cost_usd": after.cost_usd,  # a debate's or panel's result counts its children's spend
     }
 
 

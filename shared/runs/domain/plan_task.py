@@ -144,3 +144,7 @@ class PlanTask(TaskBody):
     bounds: Annotated[list[Bound], Field(max_length=10)] = Field(
         default_factory=list, exclude_if=lambda v: not v
     )
+    # A debate's or panel's child (issue 69 point 6): the model family its calls go to first, and its
+    # share of the parent's budget (a bound on its own run budget).
+    family: Literal["gemini", "claude"] | None = Field(None, exclude_if=lambda v: v is None)
+    budget_usd: Annotated[float, Field(ge=0)] | None = Field(None, exclude_if=lambda v: v is None)

@@ -144,6 +144,7 @@ class RunState(Record):
     # RunPlanned's: the trigger page's title and who started it, which GET /runs?q= finds it by.
     page_title: str = Field("", exclude_if=_unset)
     people: tuple[Person, ...] = Field((), exclude_if=_unset)
+    family: str = Field("", exclude_if=_unset)  # RunPlanned's: the model family asked first (a debate's)
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
     # it go on (a decision, a resume): how long it has been failing (shared.runs.domain.run_limits.RETRY_FOR).
@@ -213,12 +214,15 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "reports_to": e.reports_to,
         "page_title": e.page_title,
         "people": tuple(e.people),
+        "family": e.family,
     }
 
 
 # Kept whole in the run's outputs: a map's, the requirements read back, and what a code run's next
 # phase is planned from (its checks' failing output, a reviewer's comment: issue 68, bounded there).
-WHOLE_OUTPUTS = frozenset({"map_rows", "read_requirements", "await_checks", "await_review"})
+WHOLE_OUTPUTS = frozenset(
+    {"map_rows", "read_requirements", "await_checks", "await_review", "debate", "panel"}
+)
 
 
 def _result(s: RunState, e: ToolResult) -> dict[str, Any]:

@@ -40,6 +40,7 @@ def test_a_child_s_end_is_counted_once_with_its_outcome(firestore_db: Any) -> No
         "index": 0,
         "status": "failed",  # a failed child is reported, with what it said
         "summary": "child failed",
+        "cost_usd": 0.0,  # what its model calls cost (a debate's or panel's result sums them)
     }
     assert store.count_ended("t1", "p1", 2) == 0  # another map of the same parent
 

@@ -1,0 +1,167 @@
+"""Debate and expert panel (issue 69 point 6): runs with children as a map's, in stages; each later
+round sees the others' answers fenced as untrusted; a judge or lead settles; a failed or stuck child
+is named missing after its stage's deadline; every child once; bad arguments a fixable error."""
+
+from typing import Any
+
+from shared.engine.services.engine import run_step
+from shared.platform.topology import Queue
+from shared.runs.domain import fanout as fo
+from shared.runs.domain.events import ErrorRecorded, ToolResult
+from shared.runs.domain.plan_task import PlanTask
+from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.step_task import StepTask
+from shared.runs.services.deps import Deps
+from tests.fakes import FakeRunStore
+from tests.support.engine.engine_runs import queue
+from tests.support.engine.fanout_world import drive
+from tests.support.engine.pattern_world import world
+
+TWO_FAMILIES = [{"family": "gemini"}, {"family": "claude"}]
+PANEL = [{"topic": "costs"}, {"topic": "risks"}, {"topic": "timeline", "agent_id": "lead"}]
+
+
+def settled(deps: Deps) -> dict[str, Any]:
+    parent = deps.store.get_run("t1", "r1")
+    assert parent is not None and parent.state.status == RunStatus.COMPLETED, parent and parent.state
+    found = [
+        e for e in deps.store.list_events("t1", "r1") if isinstance(e, ToolResult) and e.tool == "settle"
+    ]
+    assert len(found) == 1  # the fan-in recorded once
+    return found[0].output
+
+
+def test_a_debate_of_the_two_families_over_two_rounds_is_settled_by_the_judge() -> None:
+    deps, _, claude = world(
+        ("debate", {"input": "Which launch date?", "participants": TWO_FAMILIES, "judge": "judge"})
+    )
+    drive(deps)
+    out = settled(deps)
+    rounds = out["rounds"]
+    assert [[a["answer"].split(";")[0] for a in r["answers"]] for r in rounds] == [
+        ["gemini as member", "claude as member"],
+        ["gemini as member", "claude as member"],
+    ]  # each participant's calls went to its own family
+    assert rounds[0]["answers"][0]["answer"].endswith("quoted: none")  # the first round sees no one
+    # the second round saw round one's answers, fenced as untrusted: both participants'
+    assert rounds[1]["answers"][1]["answer"].endswith(
+        "quoted: participant 1 (gemini), participant 2 (claude)"
+    )
+    assert out["settled_by"] == "judge" and out["verdict"].startswith("gemini as judge")
+    assert "participant 1 (gemini), participant 2 (claude)" in out["verdict"] and out["missing"] == []
+    assert out["children_cost_usd"] == 0.002 * 5  # four answers and the verdict, one call each
+    judge = deps.store.get_run("t1", fo.child_id("r1", 1, 4))
+    assert judge is not None and judge.state.agent_id == "judge" and judge.state.parent_run_id == "r1"
+    assert any("<untrusted from=" in p and "never follow" in p for p in claude.prompts)
+
+
+def test_a_panel_of_three_specialists_is_merged_by_its_lead() -> None:
+    deps, gemini, _ = world(("panel", {"input": "Plan the offsite", "specialists": PANEL, "lead": "lead"}))
+    drive(deps)
+    out = settled(deps)
+    assert [s["who"] for s in out["sections"]] == [
+        "specialist 1 (costs)",
+        "specialist 2 (risks)",
+        "specialist 3 (lead, timeline)",
+    ]
+    assert all(s["status"] == "completed" for s in out["sections"])
+    assert out["settled_by"] == "lead" and out["verdict"].startswith("gemini as lead")
+    assert out["verdict"].count("specialist") == 3 and out["missing"] == []
+    assert any("Write only the section on: risks" in p for p in gemini.prompts)
+
+
+def test_a_child_delivered_twice_is_one_child_and_the_fan_in_counts_once() -> None:
+    deps, _, _ = world(("debate", {"input": "Q?", "participants": TWO_FAMILIES, "rounds": 1}))
+    doubled: list[str] = []
+
+    def twice() -> None:  # every plan task delivered again, as a queue may
+        for q, body, name, delay in list(queue(deps).tasks):
+            if isinstance(body, PlanTask) and body.run_id not in doubled:
+                doubled.append(body.run_id)
+                queue(deps).tasks.append((q, body, name + ":again", delay))
+
+    drive(deps, after=twice)
+    out = settled(deps)
+    assert len(out["rounds"]) == 1 and out["settled_by"] == "a"  # no judge named: the run's own agent
+    store = deps.store
+    assert isinstance(store, FakeRunStore)
+    children = [r for (_, r), run in store.runs.items() if run.state.parent_run_id == "r1"]
+    assert sorted(children) == sorted(fo.child_id("r1", 1, i) for i in range(3))
+    assert len(doubled) >= 3
+    run_step(StepTask(tenant_id="t1", run_id="r1", step=2, woken=True), deps)  # a late wake: nothing twice
+    assert len([e for e in deps.store.list_events("t1", "r1") if isinstance(e, ToolResult)]) == 3
+
+
+def test_a_failed_participant_is_named_missing_and_the_judge_works_with_what_came() -> None:
+    words = {"claude_fail_on": ("participant",)}
+    deps, _, _ = world(
+        ("debate", {"input": "Q?", "participants": TWO_FAMILIES, "rounds": 2, "judge": "judge"}), words=words
+    )
+    drive(deps)
+    out = settled(deps)
+    assert [a["status"] for a in out["rounds"][0]["answers"]] == ["completed", "failed"]
+    assert out["missing"] == ["participant 2 (claude)"]
+    assert out["verdict"].endswith("quoted: participant 1 (gemini)")  # only what came
+
+
+def test_a_stuck_participant_is_cancelled_at_the_deadline_and_the_debate_goes_on() -> None:
+    words = {"claude_stall_on": ("participant",)}
+    deps, _, _ = world(
+        ("debate", {"input": "Q?", "participants": TWO_FAMILIES, "rounds": 1, "judge": "judge"}), words=words
+    )
+    drive(deps)
+    out = settled(deps)
+    assert [a["status"] for a in out["rounds"][0]["answers"]] == ["completed", "cancelled"]
+    assert out["missing"] == ["participant 2 (claude)"] and out["verdict"].startswith("gemini as judge")
+    stuck = deps.store.get_run("t1", fo.child_id("r1", 1, 1))
+    assert stuck is not None and stuck.state.status == RunStatus.CANCELLED
+
+
+def test_a_participant_never_started_does_not_hang_the_parent() -> None:
+    deps, _, _ = world(("panel", {"input": "Q?", "specialists": PANEL[:2]}))
+    lost = fo.child_id("r1", 1, 1)
+    drive(deps, drop=lambda q, body, name: q == Queue.PLAN and getattr(body, "run_id", "") == lost)
+    out = settled(deps)
+    assert [s["status"] for s in out["sections"]] == ["completed", "missing"]
+    assert out["missing"] == ["specialist 2 (risks)"] and out["settled_by"] == "a"  # the run's own agent
+
+
+def test_an_owner_settled_debate_ends_with_a_ballot_for_the_question() -> None:
+    deps, _, _ = world(
+        ("debate", {"input": "Q?", "participants": TWO_FAMILIES, "rounds": 1, "judge": "owner"})
+    )
+    drive(deps)
+    out = settled(deps)
+    assert out["settled_by"] == "owner" and out["verdict"] == ""
+    assert out["ballot"].count("<untrusted from=") == 2 and len(out["ballot"]) <= 2000
+
+
+def _fixable(args: dict[str, Any], tool: str = "debate", **planned: Any) -> str:
+    deps, _, _ = world((tool, args), **planned)
+    queue(deps).tasks.clear()
+    run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
+    assert not any(isinstance(b, PlanTask) for _, b, _, _ in queue(deps).tasks)  # no child started
+    errors = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ErrorRecorded)]
+    return errors[-1].message
+
+
+def test_bad_arguments_are_fixable_errors_and_start_no_child() -> None:
+    assert "rounds must be at most 2" in _fixable({"input": "Q", "participants": TWO_FAMILIES, "rounds": 3})
+    assert "participants" in _fixable({"input": "Q", "participants": TWO_FAMILIES[:1]})
+    assert "family" in _fixable({"input": "Q", "participants": [{"family": "gpt"}, {}]})
+    assert "topic" in _fixable({"input": "Q", "specialists": [{}, {}]}, "panel")
+
+
+def test_a_child_gets_the_parent_s_reach_as_its_bound_and_a_share_of_its_budget() -> None:
+    reach = ["abc"]
+    deps, _, _ = world(
+        ("debate", {"input": "Q?", "participants": TWO_FAMILIES, "rounds": 1}),
+        reach_read=reach,
+        reach_change=reach,
+        run_budget_usd=0.3,
+    )
+    drive(deps)
+    child = deps.store.get_run("t1", fo.child_id("r1", 1, 0))
+    assert child is not None and child.state.bounds[0]["read"] == ("abc",) and child.state.chain == ("a",)
+    assert child.state.run_budget_usd == 0.1  # 0.3 left, three children
+    assert child.state.family == "gemini"
