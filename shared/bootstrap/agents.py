@@ -24,7 +24,7 @@ class AgentsParts(SyncParts):
         return FirestoreAgents(self._firestore())
 
     def _tracker_triggers(self) -> Callable[[str, TrackerSignal], object] | None:
-        """The agents' tracker rules: each event's runs queued on plan (decision 0129)."""
+        """The agents' tracker rules: each event's runs queued on plan (decision 0121)."""
         from shared.agents.services.tracker_triggers import start_runs
 
         return lambda tenant_id, signal: start_runs(tenant_id, signal, self.agents, self.queue)

@@ -246,7 +246,7 @@ class Tracker(Protocol):
 
 class TaskWriting(Protocol):
     """A run's writes to the connected Motion workspace (``shared.sync.services.task_writes``, decision
-    0130): each refuses another workspace before any request, a ModelFixableError."""
+    0122): each refuses another workspace before any request, a ModelFixableError."""
 
     def create(self, at: Place, title: str, body: str, key: str) -> Output:
         """The task made for the step ``key``."""

@@ -173,11 +173,11 @@ def merge_facts(ctx: ToolContext, args: MergeArgs) -> str:
 
 
 def auto_merge(ctx: ToolContext, args: MergeArgs) -> str | None:
-    """Why this merge may happen without asking (decision 0123), else None and the owner is asked.
-    All must hold, read by code from the owner's settings and GitHub, never from the model: the
-    repository's policy turns ``auto_merge`` on; the pull request is this run's, open, at ``sha``, not a
-    draft; every check reported passed (at least one); each file it changes lies in the allowed paths
-    and is no workflow or dependency file; the preview is READY from ``sha`` (:func:`merge_facts`)."""
+    """Why this merge may happen without asking (decision 0117), else None and the owner is asked.
+    Code reads each condition from the owner's settings and GitHub, never from the model. The
+    repository's policy turns ``auto_merge`` on. The pull request is this run's, open, at ``sha``, not
+    a draft. Every check reported passed (at least one). Each file it changes lies in the allowed paths
+    and is no workflow or dependency file. The preview is READY from ``sha`` (:func:`merge_facts`)."""
     code = _code(ctx)
     if not code.policy(ctx.tenant_id, args.repository).auto_merge:
         return None

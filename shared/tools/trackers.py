@@ -1,5 +1,5 @@
 """Writes to a connected tracker (Linear's team, GitLab's project): create an issue, comment on one
-(decision 0116); Motion's workspace: create, update or comment on a task (decision 0130). Each is an external effect the owner approves first (shared.engine.agent.authority),
+(decision 0116); Motion's workspace: create, update or comment on a task (decision 0122). Each is an external effect the owner approves first (shared.engine.agent.authority),
 made once per step key by :class:`shared.sync.services.issue_writes.IssueWrites`, which refuses a tool
 the workspace has not connected or a target other than the connected one."""
 
@@ -128,7 +128,7 @@ def _find_task_comment(ctx: ToolContext, a: CommentOnTaskArgs) -> Output | None:
     return _writes(ctx).motion.find_comment(Place(ctx.tenant_id, a.tool, a.target), a.task_id, ctx.key)
 
 
-# Motion's tools: what the model reads of each, and what they all declare (decision 0130).
+# Motion's tools: what the model reads of each, and what they all declare (decision 0122).
 _MOTION_CREATE = (
     "Create a task in the workspace's connected Motion workspace (tool: motion; target: its id; asks the owner "
     "first). Output: tool, target, task_id, title."

@@ -1,4 +1,4 @@
-// Syntax highlighting of a diff's lines, dependency-free (docs/decisions/0124): each line split into
+// Syntax highlighting of a diff's lines, dependency-free (docs/decisions/0118): each line split into
 // comments, strings, numbers and the language's keywords by one regular expression per language. A
 // line is highlighted alone, so a string or comment spanning lines shows plain past its first line.
 import type { JSX } from "preact";

@@ -169,7 +169,7 @@ class Agent(Record):
     # People's ratings of its runs and the instruction edits proposed from them (domain/feedback.py).
     ratings: tuple[Rating, ...] = Field((), exclude_if=lambda v: not v)
     proposals: tuple[Proposal, ...] = Field((), exclude_if=lambda v: not v)
-    # Linear and GitLab events that start it (decision 0129); left out when none, as before them.
+    # Linear and GitLab events that start it (decision 0121); left out when none, as before them.
     tracker_triggers: tuple[TrackerRule, ...] = Field((), exclude_if=lambda v: not v)
 
     @property

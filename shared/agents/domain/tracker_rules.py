@@ -1,4 +1,4 @@
-"""Trigger rules on Linear and GitLab events (decision 0129): an issue assigned to the agent's tracker
+"""Trigger rules on Linear and GitLab events (decision 0121): an issue assigned to the agent's tracker
 user, or an issue or comment newly mentioning it, in a team or project the rule names and the agent's
 reach holds. Pure: which agent's rule an event meets, and the run it names (one per event and agent)."""
 

@@ -1,4 +1,4 @@
-"""Start the runs a Linear or GitLab event asks for (decision 0129): one plan task per unpaused agent
+"""Start the runs a Linear or GitLab event asks for (decision 0121): one plan task per unpaused agent
 whose tracker rule the event meets within its reach. Each is named from the event, so a redelivered or
 reordered delivery starts no second run. The tracker's text goes in the trigger, as data."""
 

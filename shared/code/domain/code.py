@@ -212,9 +212,9 @@ PATCH_CHARS = 20_000  # of a changed file's patch, as the console shows it
 
 
 class ChangedFile(Record):
-    """A file a pull request changes, as GitHub's "List pull requests files" says: its path, ``added``,
-    ``modified``, ``removed`` or ``renamed``, its counts of lines, and its unified diff hunks (``patch``,
-    at most ``PATCH_CHARS``; empty for a binary file or one too large for GitHub to diff)."""
+    """A file a pull request changes, as GitHub's "List pull requests files" says. Its path, its status
+    (``added``, ``modified``, ``removed`` or ``renamed``) and its counts of lines. Its unified diff hunks
+    are ``patch``: at most ``PATCH_CHARS``, empty for a binary file or one too large for GitHub to diff."""
 
     path: str
     status: str

@@ -86,7 +86,7 @@ def policy_problems(policy: CodePolicy, files: Iterable[FileChange], approved: b
 
 
 def outside_auto_merge(policy: CodePolicy, paths: Iterable[str]) -> list[str]:
-    """The paths that keep a change from merging without asking (decision 0123): each outside the
+    """The paths that keep a change from merging without asking (decision 0117): each outside the
     allowed paths, or a workflow or dependency file (those always need an approval naming them)."""
     return [p for p in paths if not path_allowed(policy, p) or sensitive_kind(p) is not None]
 

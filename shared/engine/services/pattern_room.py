@@ -1,6 +1,6 @@
 """What a debate's or panel's steps may use of their run (``tools.base.Patterns``, issue 69 point 6):
 its lineage, the time, a pattern step's output, its children's end markers, and the owner's cancel of
-a stuck child. Why: docs/decisions/0127-debate-and-panel-are-staged-children.md."""
+a stuck child. Why: docs/decisions/0120-debate-and-panel-are-staged-children.md."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Its change file by file (a line diff of each file the run wrote against its base as its approval read
 it), its checks with their compact output, its preview and production deployments, its merge and the
-approvals of each. Pure: the caller gives the events. Why: docs/decisions/0124.
+approvals of each. Pure: the caller gives the events. Why: docs/decisions/0118.
 """
 
 import difflib

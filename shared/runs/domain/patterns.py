@@ -2,7 +2,7 @@
 A debate's rounds, then its judge; a panel's specialists, then its lead. Each child is named from the
 pattern's step and its index (``fanout.child_id``), so a repeat starts it once and its end leaves the
 map's marker. Pure: stages, each child's task and goal (others' answers fenced as untrusted), what a
-look does next, and the result. Why: docs/decisions/0127-debate-and-panel-are-staged-children.md.
+look does next, and the result. Why: docs/decisions/0120-debate-and-panel-are-staged-children.md.
 """
 
 from datetime import datetime, timedelta

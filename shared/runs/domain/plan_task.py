@@ -50,7 +50,7 @@ _Id = Annotated[str, Field(max_length=100)]  # an id or type of Notion's a trigg
 
 
 class TrackerItem(TaskBody):
-    """The Linear or GitLab issue or comment whose event started a run (decision 0129): the tracker's
+    """The Linear or GitLab issue or comment whose event started a run (decision 0121): the tracker's
     words, untrusted, given to the model as data in the trigger."""
 
     tool: Annotated[str, Field(max_length=20)]

@@ -1,7 +1,7 @@
 """What a verified Linear or GitLab delivery may start: an issue newly assigned to someone, or text newly
 written that may mention someone (an issue's description, a comment). Pure: read from the body alone.
 A signal's ``key`` names the event, the same in every delivery of it, so a redelivered or reordered
-delivery names the same run (decision 0129). Its texts are the tracker's: untrusted."""
+delivery names the same run (decision 0121). Its texts are the tracker's: untrusted."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What a run's write to a connected tracker names (decisions 0116, 0130): where it lands, what it answers,
+"""What a run's write to a connected tracker names (decisions 0116, 0122): where it lands, what it answers,
 the marker standing for its step key, and the refusal for a tool not connected. Pure."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ GitLab's at ``POST /sync/gitlab/webhook/<t>`` (decision 0106). Each checks befor
 calls the tool or Notion: no connection 404, a bad signature or token 401, a malformed or (Linear) stale body
 400, a repeated delivery id 409. An issue event of the connected team or project is one mirror task per issue
 and 5 s window, read afresh, so late or reordered deliveries change nothing. An event an agent's tracker rule
-meets starts its run (decision 0129)."""
+meets starts its run (decision 0121)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Intake[S](NamedTuple):
     queue: TaskQueue
     event_ttl_s: float
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
-    # Starts the runs an event's signal asks for (agents' tracker rules, decision 0129); None: none.
+    # Starts the runs an event's signal asks for (agents' tracker rules, decision 0121); None: none.
     triggers: Callable[[str, TrackerSignal], object] | None = None
 
 

@@ -44,7 +44,7 @@ class IssueWrites:
 
     @property
     def motion(self) -> TaskWriting:
-        """The writes to Motion's connected workspace (decision 0130)."""
+        """The writes to Motion's connected workspace (decision 0122)."""
         if self._motion is None:
             raise ModelFixableError(unconnected("motion"))
         return self._motion

@@ -1,4 +1,4 @@
-"""A run's writes to the connected Motion workspace (decision 0130): create a task, set its title or status
+"""A run's writes to the connected Motion workspace (decision 0122): create a task, set its title or status
 group, comment on it, each once per step key. Motion chooses its ids, so a create's description and a
 comment end with the key's reference line; a retry finds it among what the key's user made since the run
 began. Requests go through the sync's paced adapter, under Motion's limit."""

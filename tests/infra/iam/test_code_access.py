@@ -73,7 +73,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/sync/services/connect.py:_unhook_gitlab": frozenset({"api"}),
     "shared/sync/services/intake.py:_hooked": frozenset({"api"}),  # the webhook secret of either intake
     # Either intake's delivery recorded and its tasks queued, and the runs agents' tracker rules start
-    # (decision 0129), on api.
+    # (decision 0121), on api.
     "shared/sync/services/intake.py:_queued": frozenset({"api"}),
     "shared/agents/services/tracker_triggers.py:start_runs": frozenset({"api"}),
     "shared/sync/services/mirror.py:run_gitlab_task": frozenset({"plan"}),

@@ -1,4 +1,4 @@
-"""Auto-merge (issue 68, point 4; decision 0123) through the engine against the code sandbox: with the
+"""Auto-merge (issue 68, point 4; decision 0117) through the engine against the code sandbox: with the
 repository's policy turning it on, a change whose every check passed inside the allowed paths merges
 without asking, said in the run's log; with it off, or with a dependency file in the change, or no
 check reported, the owner is asked as before."""

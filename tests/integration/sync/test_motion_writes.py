@@ -1,4 +1,4 @@
-"""The runs' Motion writes (decision 0130) against the Motion sandbox (its documented shapes, its rate limit
+"""The runs' Motion writes (decision 0122) against the Motion sandbox (its documented shapes, its rate limit
 counted) and the Firestore emulator: a task created once after its step is retried (the retry finds it by
 the key's reference line), its title and status set, a comment made once and found; only the connected
 workspace takes a write; every request documented and paced under Motion's limit."""

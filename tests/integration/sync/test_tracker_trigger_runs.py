@@ -1,4 +1,4 @@
-"""Agents' tracker rules (decision 0129) on the Linear sandbox's own signed deliveries, through the intake
+"""Agents' tracker rules (decision 0121) on the Linear sandbox's own signed deliveries, through the intake
 with the Firestore emulator's delivery ledger: an issue assigned to the agent's Linear user starts one run,
 whether its deliveries come twice, under new delivery ids, or out of order; other changes start none."""
 

@@ -1,5 +1,5 @@
 """Linear and GitLab deliveries signed or tokened as their intake checks them, to an intake whose events
-start agents' runs (decision 0129): the trigger rules' unit and red team tests."""
+start agents' runs (decision 0121): the trigger rules' unit and red team tests."""
 
 import json
 from datetime import UTC, datetime

@@ -1,7 +1,7 @@
 """The sync's fakes (tests/support/sync/sync_fakes.py) that also hold issues and comments, for the tracker
 write tools' tests (decision 0116): Linear refuses a second create of one id as Linear does; GitLab
 numbers its issues and lists them since a time; both count every write. Motion's writes go to its
-sandbox in process (decision 0130)."""
+sandbox in process (decision 0122)."""
 
 from datetime import UTC, datetime
 from typing import Any

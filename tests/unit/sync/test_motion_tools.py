@@ -1,4 +1,4 @@
-"""Motion's task tools in a run (decision 0130): create_task, update_task and comment_on_task are external
+"""Motion's task tools in a run (decision 0122): create_task, update_task and comment_on_task are external
 effects the owner approves first, made once per step key against the Motion sandbox (in process, our
 paced adapter); a workspace other than the connected one, or beyond the agent's reach, is refused."""
 

@@ -1,4 +1,4 @@
-"""Agents' trigger rules on Linear and GitLab events (decision 0129): an issue assigned to the agent's
+"""Agents' trigger rules on Linear and GitLab events (decision 0121): an issue assigned to the agent's
 tracker user, or text newly mentioning it, starts one run per event and agent through the verified
 intake; a redelivered or reordered delivery starts none more; another team, project or reach none."""
 

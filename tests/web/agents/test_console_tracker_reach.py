@@ -1,4 +1,4 @@
-"""The agent's reach in the connected trackers, chosen in a real browser (decisions 0116, 0129, 0130): the
+"""The agent's reach in the connected trackers, chosen in a real browser (decisions 0116, 0121, 0122): the
 agent's screen offers the connected Linear team and Motion workspace, ticking one stores it in the agent's
 reach, unticking takes it out; at 390 px the same choices fit the screen and are reached by keyboard."""
 

@@ -1,4 +1,4 @@
-// An agent's reach in the connected trackers (decisions 0116, 0129, 0130): which Linear team, GitLab
+// An agent's reach in the connected trackers (decisions 0116, 0121, 0122): which Linear team, GitLab
 // project and Motion workspace its runs may write to and its tracker rules may start from. Only the
 // connected ones are offered; none chosen means the connected ones, each write approved by the owner.
 import { type S, get, url } from "../api";
