@@ -36,8 +36,8 @@ from shared.platform.domain.tasks import TaskBody
 from shared.platform.errors import NotFound, PermanentError, TransientError, Unauthenticated
 from shared.platform.ports import DeadLetterStore, PaceCounters, SecretStore, TaskQueue
 from shared.platform.topology import Queue
+from shared.runs.domain.children.fanout import ended_marker
 from shared.runs.domain.events import ModelUsed
-from shared.runs.domain.fanout import ended_marker
 from shared.runs.domain.plan_task import PlanTask, next_start
 from shared.runs.domain.run_limits import Hold, Refused
 from shared.runs.domain.run_rows import KeptRow

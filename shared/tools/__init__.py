@@ -86,23 +86,23 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911, PLR0912 (a case per 
 
             return notion_edit.TOOLS
         case "code":
-            from shared.tools import code
+            from shared.tools.coding import code
 
             return code.TOOLS
         case "release":
-            from shared.tools import release
+            from shared.tools.coding import release
 
             return release.TOOLS
         case "repository":
-            from shared.tools import repository
+            from shared.tools.coding import repository
 
             return repository.TOOLS
         case "revision":
-            from shared.tools import revision
+            from shared.tools.coding import revision
 
             return revision.TOOLS
         case "requirements":
-            from shared.tools import requirements
+            from shared.tools.coding import requirements
 
             return requirements.TOOLS
         case "flow":

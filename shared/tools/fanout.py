@@ -11,7 +11,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from shared.platform.errors import ModelFixableError, TransientError
 from shared.platform.topology import Queue
-from shared.runs.domain import fanout as fo
+from shared.runs.domain.children import fanout as fo
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, problems
 
 MAX_CHILDREN = 200  # rows (or items) one map starts

@@ -10,7 +10,7 @@ from pydantic import Field, ValidationError
 
 from shared.platform.errors import ModelFixableError, TransientError
 from shared.platform.topology import Queue
-from shared.runs.domain import patterns as pt
+from shared.runs.domain.children import patterns as pt
 from shared.tools.base import Args, Output, Patterns, SideEffect, Tool, ToolContext, problems
 
 Input = Annotated[str, Field(min_length=1, max_length=2000)]

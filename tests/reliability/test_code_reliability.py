@@ -20,7 +20,7 @@ import pytest
 from shared.code.domain.webhooks import BRANCH_PREFIX
 from shared.runs.domain.events import RunStatus, ToolResult
 from shared.tools.base import idempotency_key
-from shared.tools.code import branch_for
+from shared.tools.coding.code import branch_for
 from shared.workspace.domain.tenants import tenant_tag
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (

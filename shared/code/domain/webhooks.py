@@ -12,7 +12,9 @@ import json
 import re
 from typing import Any, NamedTuple
 
-BRANCH_PREFIX = "notion-agent/"  # a run's pull request branch: BRANCH_PREFIX + its key (shared.tools.code)
+BRANCH_PREFIX = (
+    "notion-agent/"  # a run's pull request branch: BRANCH_PREFIX + its key (shared.tools.coding.code)
+)
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 DELIVERY_HEADER = "X-GitHub-Delivery"
 EVENT_HEADER = "X-GitHub-Event"

@@ -12,8 +12,8 @@ from shared.engine.agent.authority import literal
 from shared.engine.services import page_notes
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
-from shared.runs.domain import fanout as fo
 from shared.runs.domain import page_notes as dpn
+from shared.runs.domain.children import fanout as fo
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.rows_task import RowTask
 from shared.runs.domain.run_rows import row_interval_s

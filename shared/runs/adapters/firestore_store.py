@@ -19,8 +19,8 @@ from shared.platform.adapters.firestore_docs import TRANSIENT, take_lease
 from shared.platform.errors import NotFound, TransientError
 from shared.runs.adapters.firestore_run_docs import kept_change, remembered_change, run_doc, run_of
 from shared.runs.adapters.firestore_spend import FirestoreSpend
+from shared.runs.domain.children.fanout import ended_marker
 from shared.runs.domain.events import ModelUsed, event_of
-from shared.runs.domain.fanout import ended_marker
 from shared.runs.domain.plan_task import PlanTask, next_start
 from shared.runs.domain.run_rows import KeptRow
 from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus, fold

@@ -20,7 +20,7 @@ class Note(NamedTuple):
     text: str
 
 
-_MAP_CHILD = re.compile(r"-m\d+-\d+$")  # shared.runs.domain.fanout.child_id's
+_MAP_CHILD = re.compile(r"-m\d+-\d+$")  # shared.runs.domain.children.fanout.child_id's
 
 
 def map_child(run_id: str, state: RunState) -> bool:

@@ -17,8 +17,8 @@ from shared.engine.services.engine import run_step
 from shared.platform.topology import Queue
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus, ToolResult
 from shared.runs.domain.step_task import StepTask
-from shared.tools import release
 from shared.tools.base import ToolContext, idempotency_key
+from shared.tools.coding import release
 from tests.engine_fakes import FakeModel
 from tests.support.code.release_steps import FINISH, RELEASE, drive, drive_until_asked, seed_production, start
 from tests.support.engine.deploy_steps import GITHUB_TOKEN, VERCEL_TOKEN, Pair, admin, sandbox

@@ -19,7 +19,7 @@ from shared.platform.errors import ModelFixableError
 from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.runs.domain.runs import fold
 from shared.tools.base import ToolContext, idempotency_key
-from shared.tools.code import OpenPullRequestArgs, open_pull_request
+from shared.tools.coding.code import OpenPullRequestArgs, open_pull_request
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel

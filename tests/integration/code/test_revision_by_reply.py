@@ -19,9 +19,9 @@ from shared.code.domain import webhooks
 from shared.engine.services.check_wakeups import CheckWakeups, receive
 from shared.platform.errors import ModelFixableError
 from shared.runs.domain.events import RunStatus, ToolResult
-from shared.tools import revision
 from shared.tools.base import ToolContext, idempotency_key
-from shared.tools.code import branch_for
+from shared.tools.coding import revision
+from shared.tools.coding.code import branch_for
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel

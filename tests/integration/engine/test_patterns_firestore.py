@@ -9,7 +9,7 @@ import pytest
 
 from shared.platform.topology import Queue
 from shared.runs.adapters.firestore_store import FirestoreRunStore
-from shared.runs.domain import fanout as fo
+from shared.runs.domain.children import fanout as fo
 from shared.runs.domain.events import ToolResult
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.runs import RunStatus

@@ -9,7 +9,7 @@ import pytest
 
 from shared.code.domain.webhooks import checks_done, run_of, signature_ok, webhook_secret
 from shared.tools.base import idempotency_key
-from shared.tools.code import branch_for
+from shared.tools.coding.code import branch_for
 from shared.workspace.domain.tenants import tenant_tag
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from shared.engine.services.engine import run_step
 from shared.platform.topology import Queue
-from shared.runs.domain import fanout as fo
+from shared.runs.domain.children import fanout as fo
 from shared.runs.domain.events import ErrorRecorded, ToolResult
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.runs import RunStatus

@@ -1,4 +1,4 @@
-"""``write_requirements`` and ``read_requirements`` on a page (shared.tools.requirements): written once
+"""``write_requirements`` and ``read_requirements`` on a page (shared.tools.coding.requirements): written once
 however often retried, read back as the owner edited them, never leaving the owner's repositories,
 and the pull request's description linking the page."""
 
@@ -9,8 +9,8 @@ import pytest
 from shared.code.domain.webhooks import _REF
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.tools.base import ToolContext, idempotency_key
-from shared.tools.code import pull_request_body
-from shared.tools.requirements import (
+from shared.tools.coding.code import pull_request_body
+from shared.tools.coding.requirements import (
     ReadRequirementsArgs,
     WriteRequirementsArgs,
     find_requirements,

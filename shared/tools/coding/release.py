@@ -19,7 +19,7 @@ from shared.code.domain.policy import outside_auto_merge
 from shared.platform.domain.schema import matched
 from shared.platform.errors import ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, idempotency_key
-from shared.tools.code import AwaitChecksArgs, _allowed_repository, _checked_by, _code, _own_branch
+from shared.tools.coding.code import AwaitChecksArgs, _allowed_repository, _checked_by, _code, _own_branch
 from shared.workspace.domain.code_names import check_project
 from shared.workspace.domain.integrations import Integration
 

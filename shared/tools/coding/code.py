@@ -27,7 +27,7 @@ from shared.code.domain.code import (
 from shared.code.domain.webhooks import BRANCH_PREFIX
 from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, idempotency_key
-from shared.tools.files import FileArgs, checked_by, files_section, resolve_files, tests_line, tests_of
+from shared.tools.coding.files import FileArgs, checked_by, files_section, resolve_files, tests_line, tests_of
 from shared.workspace.domain.code_names import check_project, check_repository
 from shared.workspace.domain.integrations import Integration
 from shared.workspace.domain.settings import plain_notion_id

@@ -15,7 +15,7 @@ from pydantic import Field
 from shared.code.domain.code import Comment
 from shared.platform.errors import ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Output, SideEffect, Tool, ToolContext
-from shared.tools.code import (
+from shared.tools.coding.code import (
     FILES_HELP,
     AwaitChecksArgs,
     PushFixArgs,

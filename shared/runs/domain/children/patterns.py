@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.runs.domain import fanout as fo
+from shared.runs.domain.children import fanout as fo
 from shared.runs.domain.plan_task import PlanTask, Trigger
 
 Family = Literal["gemini", "claude"]
