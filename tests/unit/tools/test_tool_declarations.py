@@ -97,11 +97,12 @@ def test_the_registry_names_every_tool_of_every_tool_module_and_no_other() -> No
     from shared.tools import TOOL_MODULES
 
     declared: dict[str, str] = {}
-    for info in pkgutil.iter_modules(tools.__path__):
-        module = importlib.import_module(f"{tools.__name__}.{info.name}")
+    # every module below shared.tools, its subpackages' too (the code tools are in shared.tools.coding)
+    for info in pkgutil.walk_packages(tools.__path__, prefix=f"{tools.__name__}."):
+        module = importlib.import_module(info.name)
         for tool in getattr(module, "TOOLS", []):
             assert tool.name not in declared, f"{tool.name} is declared twice"
-            declared[tool.name] = info.name
+            declared[tool.name] = info.name.rsplit(".", 1)[1]
     assert declared == TOOL_MODULES
     assert [REGISTRY[name].name for name in REGISTRY] == list(TOOL_MODULES)
     assert "delete_workspace" not in REGISTRY and REGISTRY.get("delete_workspace") is None
