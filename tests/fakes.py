@@ -41,7 +41,7 @@ from shared.runs.domain.events import ModelUsed
 from shared.runs.domain.plan_task import PlanTask, next_start
 from shared.runs.domain.run_limits import Hold, Refused
 from shared.runs.domain.run_rows import KeptRow
-from shared.runs.domain.run_search import search_terms
+from shared.runs.domain.run_search import RunFilter
 from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.runs.ports import RunStore
 from shared.team.domain.api_keys import ApiKey
@@ -143,31 +143,9 @@ class FakeRunStore(RunStore):
         log[event.seq] = event
         return True
 
-    def list_runs(
-        self,
-        tenant_id: str,
-        limit: int = 50,
-        since: datetime | None = None,
-        *,
-        status: str | None = None,
-        trigger: str | None = None,
-        agent: str | None = None,
-        term: str | None = None,
-        until: datetime | None = None,
-        after: tuple[datetime, str] | None = None,
-    ) -> list[Run]:
-        mine = [
-            r
-            for (t, _), r in self.runs.items()
-            if t == tenant_id
-            and (not since or r.created_at >= since)
-            and (status is None or r.state.status.value == status)
-            and (trigger is None or r.state.trigger == trigger)
-            and (agent is None or r.state.agent_id == agent)
-            and (term is None or term in search_terms(r.state))
-            and (until is None or r.created_at < until)
-            and (after is None or (r.created_at, r.run_id) < after)
-        ]
+    def list_runs(self, tenant_id: str, limit: int = 50, where: RunFilter | None = None) -> list[Run]:
+        w = where or RunFilter()
+        mine = [r for (t, _), r in self.runs.items() if t == tenant_id and w.matches(r)]
         return sorted(mine, key=lambda r: (r.created_at, r.run_id), reverse=True)[:limit]
 
     def children(self, tenant_id: str, run_id: str, limit: int = 50) -> tuple[list[Run], int]:
