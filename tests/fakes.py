@@ -50,7 +50,7 @@ from shared.team.ports import ApiKeyStore, AuditLog
 from shared.workspace.domain.connecting.notion_grant import NotionGrant
 from shared.workspace.domain.day_plans import Kept
 from shared.workspace.domain.skipped_edits import SkippedEdit
-from shared.workspace.domain.tenants import EventRecord, Tenant, TenantStatus
+from shared.workspace.domain.tenants import EventRecord, EventSeen, Tenant, TenantStatus
 from shared.workspace.ports import InviteStore, OAuthStateStore, TenantStore, WebhookEventLedger
 
 
@@ -658,16 +658,8 @@ class FakeWebhookEvents(WebhookEventLedger):
     tasks: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)  # kept per record
     skips: dict[tuple[str, str], SkippedEdit] = field(default_factory=dict)  # (tenant, slot) -> edit
 
-    def record(
-        self,
-        tenant_id: str,
-        event_id: str,
-        event_type: str,
-        now: datetime,
-        expires_at: datetime,
-        *,
-        task: dict[str, Any] | None = None,
-    ) -> EventRecord:
+    def record(self, tenant_id: str, event_id: str, seen: EventSeen) -> EventRecord:
+        event_type, now, expires_at, task = seen
         key = (tenant_id, event_id)
         expires = self.expiry.get(key)
         if expires is not None and expires <= now:  # past its expires_at: gone, swept or not

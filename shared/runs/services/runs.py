@@ -22,7 +22,7 @@ from shared.runs.domain.runs import Run
 from shared.runs.services import run_view
 from shared.team.services.sessions import require_connected
 from shared.workspace.domain.skipped_edits import KEEP
-from shared.workspace.domain.tenants import TenantStatus
+from shared.workspace.domain.tenants import EventSeen, TenantStatus
 
 if TYPE_CHECKING:
     from shared.platform.ports import TaskQueue
@@ -64,7 +64,9 @@ def request_run(
         fingerprint = hashlib.sha256(asked).hexdigest()[:16]
         now = now or datetime.now(UTC)
         kind = f"api.run_requested:{fingerprint}"
-        record = requests.record(tenant_id, f"request-{request_id}", kind, now, now + REQUEST_MEMORY)
+        record = requests.record(
+            tenant_id, f"request-{request_id}", EventSeen(kind, now, now + REQUEST_MEMORY)
+        )
         if record.event_type != kind:
             raise Conflict(
                 f"request_id {request_id} was already used for a different goal or page: "
