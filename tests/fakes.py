@@ -41,7 +41,7 @@ from shared.runs.domain.events import ModelUsed
 from shared.runs.domain.plan_task import PlanTask, next_start
 from shared.runs.domain.run_limits import Hold, Refused
 from shared.runs.domain.run_rows import KeptRow
-from shared.runs.domain.run_search import search_terms
+from shared.runs.domain.run_search import RunFilter
 from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 from shared.runs.ports import RunStore
 from shared.team.domain.api_keys import ApiKey
@@ -50,7 +50,7 @@ from shared.team.ports import ApiKeyStore, AuditLog
 from shared.workspace.domain.connecting.notion_grant import NotionGrant
 from shared.workspace.domain.day_plans import Kept
 from shared.workspace.domain.skipped_edits import SkippedEdit
-from shared.workspace.domain.tenants import EventRecord, Tenant, TenantStatus
+from shared.workspace.domain.tenants import EventRecord, EventSeen, Tenant, TenantStatus
 from shared.workspace.ports import InviteStore, OAuthStateStore, TenantStore, WebhookEventLedger
 
 
@@ -143,31 +143,9 @@ class FakeRunStore(RunStore):
         log[event.seq] = event
         return True
 
-    def list_runs(
-        self,
-        tenant_id: str,
-        limit: int = 50,
-        since: datetime | None = None,
-        *,
-        status: str | None = None,
-        trigger: str | None = None,
-        agent: str | None = None,
-        term: str | None = None,
-        until: datetime | None = None,
-        after: tuple[datetime, str] | None = None,
-    ) -> list[Run]:
-        mine = [
-            r
-            for (t, _), r in self.runs.items()
-            if t == tenant_id
-            and (not since or r.created_at >= since)
-            and (status is None or r.state.status.value == status)
-            and (trigger is None or r.state.trigger == trigger)
-            and (agent is None or r.state.agent_id == agent)
-            and (term is None or term in search_terms(r.state))
-            and (until is None or r.created_at < until)
-            and (after is None or (r.created_at, r.run_id) < after)
-        ]
+    def list_runs(self, tenant_id: str, limit: int = 50, where: RunFilter | None = None) -> list[Run]:
+        w = where or RunFilter()
+        mine = [r for (t, _), r in self.runs.items() if t == tenant_id and w.matches(r)]
         return sorted(mine, key=lambda r: (r.created_at, r.run_id), reverse=True)[:limit]
 
     def children(self, tenant_id: str, run_id: str, limit: int = 50) -> tuple[list[Run], int]:
@@ -680,16 +658,8 @@ class FakeWebhookEvents(WebhookEventLedger):
     tasks: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)  # kept per record
     skips: dict[tuple[str, str], SkippedEdit] = field(default_factory=dict)  # (tenant, slot) -> edit
 
-    def record(
-        self,
-        tenant_id: str,
-        event_id: str,
-        event_type: str,
-        now: datetime,
-        expires_at: datetime,
-        *,
-        task: dict[str, Any] | None = None,
-    ) -> EventRecord:
+    def record(self, tenant_id: str, event_id: str, seen: EventSeen) -> EventRecord:
+        event_type, now, expires_at, task = seen
         key = (tenant_id, event_id)
         expires = self.expiry.get(key)
         if expires is not None and expires <= now:  # past its expires_at: gone, swept or not

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from shared.runs.domain.plan_task import PlanTask
     from shared.runs.domain.run_limits import Hold, Refused
     from shared.runs.domain.run_rows import KeptRow
+    from shared.runs.domain.run_search import RunFilter
     from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus
 
 
@@ -55,23 +56,9 @@ class RunStore(Protocol):
         """The ended children's markers (run_id, index, status, summary), in no particular order."""
         ...
 
-    def list_runs(
-        self,
-        tenant_id: str,
-        limit: int = 50,
-        since: datetime | None = None,
-        *,
-        status: str | None = None,
-        trigger: str | None = None,
-        agent: str | None = None,
-        term: str | None = None,
-        until: datetime | None = None,
-        after: tuple[datetime, str] | None = None,
-    ) -> list[Run]:
-        """The tenant's runs, newest first (created_at, then run_id, descending); with ``since``, only
-        those created at or after it (before ``until``). With ``status``/``trigger``/``agent``, or ``term``
-        (one of its ``search_terms``), only those; with ``after``
-        (a run's (created_at, run_id)), only those listed after it."""
+    def list_runs(self, tenant_id: str, limit: int = 50, where: RunFilter | None = None) -> list[Run]:
+        """The tenant's runs that pass ``where`` (all of them without it), newest first (created_at,
+        then run_id, descending: a total order, so a page after ``where.after`` starts exactly there)."""
         ...
 
     def children(self, tenant_id: str, run_id: str, limit: int = 50) -> tuple[list[Run], int]:

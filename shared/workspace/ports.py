@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from shared.workspace.domain.day_plans import Kept
     from shared.workspace.domain.skipped_edits import SkippedEdit
-    from shared.workspace.domain.tenants import EventRecord, Tenant
+    from shared.workspace.domain.tenants import EventRecord, EventSeen, Tenant
 
 
 class TenantStore(Protocol):
@@ -127,17 +127,8 @@ class WebhookEventLedger(Protocol):
     """``tenants/{t}/events/{event_id}``: de-duplication of webhook events and of API requests that
     carry a ``request_id`` (expire by TTL)."""
 
-    def record(
-        self,
-        tenant_id: str,
-        event_id: str,
-        event_type: str,
-        now: datetime,
-        expires_at: datetime,
-        *,
-        task: dict[str, Any] | None = None,
-    ) -> EventRecord:
-        """Create the record, keeping ``task`` (the task this delivery would make); if it exists
+    def record(self, tenant_id: str, event_id: str, seen: EventSeen) -> EventRecord:
+        """Create the record, keeping ``seen.task`` (the task this delivery would make); if it exists
         already, report when it was first seen, with what type and task, and whether it is marked
         ``enqueued``. One create, and a read only for a repeat."""
         ...

@@ -309,21 +309,19 @@ def plan_reply(goal: str, steps: list[tuple[str, dict[str, Any]]], reply: ModelR
 
 
 class ScriptedPlanModel(OfflineModel, ABC):
-    """The offline model, except that a goal ``<kind>|<run>|<page>`` is planned as :meth:`steps` says
-    (each suite's runs name in their goal what they are to do)."""
+    """The offline model, except that a goal naming ``<kind>|<run>|<page>`` (:func:`goal_named`) is
+    planned as :meth:`steps` says (each suite's runs name in their goal what they are to do)."""
 
     @abstractmethod
-    def steps(self, kind: str, run: str, page: str) -> list[tuple[str, dict[str, Any]]]:
-        """The plan's steps, as (tool, arguments)."""
+    def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
+        """The plan's steps, as (tool, arguments), for the whole ``goal`` that named the three."""
 
     def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
         reply = super().generate(purpose, prompt, schema)
         if schema is not PlanOut:
             return reply
-        goal = reply.value.goal
-        kind, run, page = goal.split("|")
-        steps = [{"tool": t, "args_json": json.dumps(a)} for t, a in self.steps(kind, run, page)]
-        return ModelReply(PlanOut.model_validate({"goal": goal, "steps": steps}), reply.usage)
+        goal, kind, run, page = goal_named(prompt, reply)
+        return plan_reply(goal, self.steps(kind, run, page, goal), reply)
 
 
 class Crash(Exception):

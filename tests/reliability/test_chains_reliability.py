@@ -17,11 +17,8 @@ from shared.agents.domain.agents import Agent, InstructionsVersion, routine_run_
 from shared.agents.domain.schedule_task import ScheduleTask
 from shared.agents.services.agents import agents_of
 from shared.agents.services.daily_schedule import plan_due_tenants
-from shared.platform.adapters.offline_model import OfflineModel
-from shared.platform.domain.model_calls import ModelReply
-from shared.platform.domain.model_replies import PlanOut
 from shared.platform.topology import Queue
-from shared.runs.domain.events import RunPlanned, RunStatus
+from shared.runs.domain.events import RunPlanned
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.step_task import StepTask
 from shared.workspace.domain.triggers import Schedule
@@ -29,15 +26,13 @@ from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (
     TENANT,
     Crash,
+    ScriptedPlanModel,
     Stack,
-    duplicated_effects,
     engine_stack,
-    goal_named,
     notion_storm,
-    outcome_counts,
-    plan_reply,
     sound,
 )
+from tests.support.engine.children_storm import tally
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 HANDS = ("relay", "closer")  # the agents a chain hands on to, in order
@@ -45,7 +40,7 @@ T9 = datetime(2026, 1, 9, 9, tzinfo=UTC)  # the first routine's slot (the tenant
 H = timedelta(hours=1)
 
 
-class ChainModel(OfflineModel):
+class ChainModel(ScriptedPlanModel):
     """Plans a goal ``<kind>|<run>|<page>``: a line on the page, then (for ``start`` and ``relay``) a
     hand-off of its output to the next agent, then finish. A routine's goal is its instructions,
     ``routine|<agent>|<page>``: a line on that page and finish. ``crash_routines`` of the routines'
@@ -55,11 +50,7 @@ class ChainModel(OfflineModel):
         super().__init__()
         self.crashes, self.lock = crash_routines, threading.Lock()
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
-        reply = super().generate(purpose, prompt, schema)
-        if schema is not PlanOut:
-            return reply
-        goal, kind, run, page = goal_named(prompt, reply)
+    def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
         steps: list[tuple[str, dict[str, Any]]] = [
             ("append_blocks", {"page_id": page, "text": f"{run} {kind}"})
         ]
@@ -72,7 +63,7 @@ class ChainModel(OfflineModel):
             to = HANDS[0] if kind == "start" else HANDS[1]
             steps.append(("hand_off", {"agent_id": to, "input": f"{to}|{run}-h2|{page}"}))
         steps.append(("finish", {"summary": f"{run} {kind} done"}))
-        return plan_reply(goal, steps, reply)
+        return steps
 
 
 def _agent(agent_id: str, text: str, *schedules: Schedule) -> Agent:
@@ -104,17 +95,6 @@ def _weather(stack: Stack) -> None:
         stack.settle(drop=0.0)
 
 
-def _tally(stack: Stack, runs: dict[str, str]) -> dict[str, int]:
-    states = {run: stack.state(run) for run in runs}
-    result = outcome_counts(states, {RunStatus.COMPLETED}) | {
-        "duplicated_effects": duplicated_effects(stack, runs)
-    }
-    if result != sound(len(runs)):
-        print(stack.describe([r for r, s in states.items() if s is None or s.status != RunStatus.COMPLETED]))
-    TOTALS.update(result)
-    return result
-
-
 def _lines(stack: Stack, page: str) -> list[str]:
     state = stack.notion_state()
     return [line["text"] for p in state["pages"] if p["id"] == page for line in p["content"]]
@@ -133,7 +113,8 @@ def test_j_hand_off_chains_in_a_fault_storm_then_the_sweeper(
             stack.start(run, page, goal=f"start|{run}|{page}")
         _weather(stack)
         runs = {f"{run}{tail}": page for run, page in starts.items() for tail in ("", "-h2", "-h2-h2")}
-        result = _tally(stack, runs)
+        result = tally(stack, runs)
+        TOTALS.update(result)
         lineage = {run: _lineage(stack, run) for run in runs}
         lines = {run: _lines(stack, page) for run, page in starts.items()}
     assert result == sound(len(runs)), result
@@ -190,7 +171,8 @@ def test_k_routines_fire_once_a_slot_under_overlapping_sweeps_a_late_scheduler_a
         expected = sorted(
             routine_run_id("weekly", i, (T9 + i * H).replace(tzinfo=None)) for i in range(len(hours))
         )
-        result = _tally(stack, dict.fromkeys(expected, page))
+        result = tally(stack, dict.fromkeys(expected, page))
+        TOTALS.update(result)
         plans = {
             run: sum(
                 isinstance(e, RunPlanned) and bool(e.steps) for e in stack.deps.store.list_events(TENANT, run)

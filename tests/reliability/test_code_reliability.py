@@ -47,7 +47,7 @@ TITLE = "Change from "  # + the run id: how a pull request is traced to its run,
 class CodePlanModel(ScriptedPlanModel):
     """Plans ``read_page → open_pull_request → deploy_vercel → finish`` for a goal ``code|<run>|<page>``."""
 
-    def steps(self, kind: str, run: str, page: str) -> list[tuple[str, dict[str, Any]]]:
+    def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
         pull = {
             "repository": REPOSITORY,
             "title": TITLE + run,

@@ -85,7 +85,7 @@ WRITE_STEP = 2  # the write tool's step in OneToolModel's plan: where every cras
 class OneToolModel(ScriptedPlanModel):
     """Plans ``read_page → <tool named in the goal> → finish``."""
 
-    def steps(self, kind: str, run: str, page: str) -> list[tuple[str, dict[str, Any]]]:
+    def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
         args = json.loads(json.dumps(WRITE_ARGS[kind]).replace("{page}", page).replace("{run}", run))
         return [("read_page", {"page_id": page}), (kind, args), ("finish", {"summary": "done"})]
 

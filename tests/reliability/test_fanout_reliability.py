@@ -10,40 +10,27 @@ from typing import Any
 
 import pytest
 
-from shared.platform.adapters.offline_model import OfflineModel
-from shared.platform.domain.model_calls import ModelReply
-from shared.platform.domain.model_replies import PlanOut
-from shared.runs.domain.events import ToolResult
 from tests.reliability.conftest import TOTALS, scale
-from tests.reliability.harness import TENANT, engine_stack, goal_named, plan_reply, sound
-from tests.support.engine.children_storm import storm_parents
+from tests.reliability.harness import TENANT, ScriptedPlanModel, sound
+from tests.support.engine.children_storm import storm_parents, storm_stack, tool_results
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 ITEMS = ("north", "south", "east")
 
 
-class FanoutModel(OfflineModel):
+class FanoutModel(ScriptedPlanModel):
     """Plans a goal ``parent|<run>|<page>`` as a map over :data:`ITEMS`, a fan-in and finish; a
     child's (``child|<run>|<page>`` then its item) as a line on its page and finish."""
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
-        reply = super().generate(purpose, prompt, schema)
-        if schema is not PlanOut:
-            return reply
-        goal, kind, run, page = goal_named(prompt, reply)
+    def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
         if kind == "parent":
-            steps: list[tuple[str, dict[str, Any]]] = [
+            return [
                 ("map_rows", {"items": list(ITEMS), "input": f"child|{run}|{page}"}),
                 ("fan_in", {"map_step": 1}),
                 ("finish", {"summary": "gathered"}),
             ]
-        else:
-            item = goal.rsplit("Item: ", 1)[-1]
-            steps = [
-                ("append_blocks", {"page_id": page, "text": f"{run} {item}"}),
-                ("finish", {"summary": item}),
-            ]
-        return plan_reply(goal, steps, reply)
+        item = goal.rsplit("Item: ", 1)[-1]
+        return [("append_blocks", {"page_id": page, "text": f"{run} {item}"}), ("finish", {"summary": item})]
 
 
 def test_i_parallel_maps_in_a_fault_storm_then_the_sweeper(
@@ -51,26 +38,13 @@ def test_i_parallel_maps_in_a_fault_storm_then_the_sweeper(
 ) -> None:
 
     rng = random.Random(23)
-    with engine_stack(
-        tmp_path,
-        monkeypatch,
-        model=FanoutModel(),
-        sweep_stall_s=0.0,
-        notion_max_inline_wait_s=1.0,
-        fan_in_wait_s=0.5,
-    ) as stack:
+    with storm_stack(tmp_path, monkeypatch, FanoutModel()) as stack:
         parents = {f"map-{i}": stack.new_idea(f"Map {i}") for i in range(scale(6, 20))}
         result, runs = storm_parents(stack, monkeypatch, rng, parents, len(ITEMS))
         TOTALS.update(result)
         gathered = {
-            run: next(
-                e
-                for e in stack.deps.store.list_events(TENANT, run)
-                if isinstance(e, ToolResult) and e.tool == "fan_in"
-            )
-            for run in parents
-            if stack.state(run) is not None
+            run: tool_results(stack, TENANT, run, "fan_in") for run in parents if stack.state(run) is not None
         }
     assert result == sound(len(runs)), result
-    for run, event in gathered.items():  # each parent gathered every child, ended, once
-        assert event.output["completed"] == len(ITEMS) and event.output["failed"] == 0, run
+    for run, found in gathered.items():  # each parent gathered every child, ended, once
+        assert found and found[0].output["completed"] == len(ITEMS) and found[0].output["failed"] == 0, run

@@ -9,63 +9,40 @@ from typing import Any
 
 import pytest
 
-from shared.platform.adapters.offline_model import OfflineModel
-from shared.platform.domain.model_calls import ModelReply
-from shared.platform.domain.model_replies import PlanOut
-from shared.runs.domain.events import ToolResult
 from tests.reliability.conftest import TOTALS, scale
-from tests.reliability.harness import TENANT, engine_stack, goal_named, plan_reply, sound
-from tests.support.engine.children_storm import storm_parents
+from tests.reliability.harness import TENANT, ScriptedPlanModel, sound
+from tests.support.engine.children_storm import storm_parents, storm_stack, tool_results
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 CHILDREN = 5  # two participants, two rounds, then the judge
 
 
-class DebateModel(OfflineModel):
+class DebateModel(ScriptedPlanModel):
     """A goal ``parent|<run>|<page>``: a debate whose input is ``child|<run>|<page>``, settled, then
     finish. A child's (that input, then its role): a line on the page, then finish."""
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
-        reply = super().generate(purpose, prompt, schema)
-        if schema is not PlanOut:
-            return reply
-        goal, kind, run, page = goal_named(prompt, reply)
-        steps: list[tuple[str, dict[str, Any]]] = [
+    def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
+        if kind != "parent":
+            return [
+                ("append_blocks", {"page_id": page, "text": f"said in {run}"}),
+                ("finish", {"summary": "said"}),
+            ]
+        return [
             ("debate", {"input": f"child|{run}|{page}", "participants": [{}, {}], "rounds": 2}),
             ("settle", {"pattern_step": 1}),
             ("finish", {"summary": "settled"}),
         ]
-        if kind != "parent":
-            steps = [
-                ("append_blocks", {"page_id": page, "text": f"said in {run}"}),
-                ("finish", {"summary": "said"}),
-            ]
-        return plan_reply(goal, steps, reply)
 
 
 def test_debates_in_a_fault_storm_then_the_sweeper(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
     rng = random.Random(29)
-    with engine_stack(
-        tmp_path,
-        monkeypatch,
-        model=DebateModel(),
-        sweep_stall_s=0.0,
-        notion_max_inline_wait_s=1.0,
-        fan_in_wait_s=0.5,
-    ) as stack:
+    with storm_stack(tmp_path, monkeypatch, DebateModel()) as stack:
         parents = {f"debate-{i}": stack.new_idea(f"Debate {i}") for i in range(scale(4, 12))}
         result, runs = storm_parents(stack, monkeypatch, rng, parents, CHILDREN, sweeps=10)
         TOTALS.update(result)
-        settled = {
-            run: [
-                e
-                for e in stack.deps.store.list_events(TENANT, run)
-                if isinstance(e, ToolResult) and e.tool == "settle"
-            ]
-            for run in parents
-        }
+        settled = {run: tool_results(stack, TENANT, run, "settle") for run in parents}
     assert result == sound(len(runs)), result
     for run, found in settled.items():  # each parent settled once, with every answer and the verdict
         assert len(found) == 1, run

@@ -9,6 +9,7 @@ from shared.agents.domain.daily_digest import MAX_LISTED, digest_id, digest_subj
 from shared.agents.domain.digest_task import DigestTask
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
+from shared.runs.domain.run_search import RunFilter
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.tenants import TenantStatus
@@ -28,7 +29,7 @@ def send_digest(task: DigestTask, deps: Deps) -> bool:
         )
         return False
     now = deps.clock()
-    runs = deps.store.list_runs(task.tenant_id, RECENT_RUNS, since=now - timedelta(days=7))
+    runs = deps.store.list_runs(task.tenant_id, RECENT_RUNS, RunFilter(since=now - timedelta(days=7)))
     ended = [r for r in runs if r.state.status.terminal and r.updated_at >= now - timedelta(days=1)]
     held = deps.store.held(task.tenant_id)
     waiting = [r for r in (deps.store.get_run(task.tenant_id, i) for i in held[:MAX_LISTED]) if r is not None]

@@ -14,6 +14,7 @@ from shared.agents.services import agents
 from shared.agents.services.agents import RunAgent
 from shared.notion.services import notion_text as nt
 from shared.runs.domain.events import Person
+from shared.runs.domain.run_search import RunFilter
 from shared.workspace.domain.settings import plain_notion_id
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def earlier_context(p: Planning, page_id: str) -> tuple[dict[str, Any], bool]:
     if not page_id:
         return {}, False
     term = plain_notion_id(page_id).lower()
-    found = p.deps.store.list_runs(p.task.tenant_id, EARLIER_RUNS + 1, term=term)
+    found = p.deps.store.list_runs(p.task.tenant_id, EARLIER_RUNS + 1, RunFilter(term=term))
     runs = [
         r
         for r in found

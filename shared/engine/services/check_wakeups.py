@@ -17,7 +17,7 @@ from shared.platform.errors import InvalidInput, Unauthenticated
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.step_task import StepTask
-from shared.workspace.domain.tenants import tenant_tag
+from shared.workspace.domain.tenants import EventSeen, tenant_tag
 
 if TYPE_CHECKING:
     from shared.platform.ports import TaskQueue
@@ -49,7 +49,7 @@ def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: b
         comment = webhooks.comment_made(event, body)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    record = deps.ledger.record(tenant_id, f"github-{guid}", f"github:{event}", now, now + KEEP)
+    record = deps.ledger.record(tenant_id, f"github-{guid}", EventSeen(f"github:{event}", now, now + KEEP))
     if not record.created:
         return "duplicate"
     if comment is not None and not comment.bot:

@@ -23,6 +23,7 @@ from shared.runs.domain.children.fanout import ended_marker
 from shared.runs.domain.events import ModelUsed, event_of
 from shared.runs.domain.plan_task import PlanTask, next_start
 from shared.runs.domain.run_rows import KeptRow
+from shared.runs.domain.run_search import RunFilter
 from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus, fold
 
 if TYPE_CHECKING:
@@ -139,38 +140,27 @@ class FirestoreRunStore(FirestoreSpend):
         self._add_events(batch, tenant_id, run_id, [event])
         return self._commit(batch)
 
-    def list_runs(
-        self,
-        tenant_id: str,
-        limit: int = 50,
-        since: datetime | None = None,
-        *,
-        status: str | None = None,
-        trigger: str | None = None,
-        agent: str | None = None,
-        term: str | None = None,
-        until: datetime | None = None,
-        after: tuple[datetime, str] | None = None,
-    ) -> list[Run]:
+    def list_runs(self, tenant_id: str, limit: int = 50, where: RunFilter | None = None) -> list[Run]:
         """Equalities on status, trigger and agent, array_contains on search_terms, a range on created_at, ordered by created_at and run_id
         (a total order, so a page starts exactly after the last one): terraform/firestore.tf's
         runs_by_* indexes serve each combination."""
+        w = where or RunFilter()
         query: Any = self._tenant(tenant_id).collection("runs")
         filters = (
-            ("status", "==", status),
-            ("trigger", "==", trigger),
-            ("agent", "==", agent),
-            ("search_terms", "array_contains", term),
-            ("created_at", ">=", since),
-            ("created_at", "<", until),
+            ("status", "==", w.status),
+            ("trigger", "==", w.trigger),
+            ("agent", "==", w.agent),
+            ("search_terms", "array_contains", w.term or None),
+            ("created_at", ">=", w.since),
+            ("created_at", "<", w.until),
         )
         for field, op, value in filters:
             if value is not None:
                 query = query.where(filter=FieldFilter(field, op, value))
         query = query.order_by("created_at", direction="DESCENDING")
         query = query.order_by("run_id", direction="DESCENDING")
-        if after is not None:
-            query = query.start_after({"created_at": after[0], "run_id": after[1]})
+        if w.after is not None:
+            query = query.start_after({"created_at": w.after[0], "run_id": w.after[1]})
         return [run_of(s) for s in query.limit(limit).stream()]
 
     def children(self, tenant_id: str, run_id: str, limit: int = 50) -> tuple[list[Run], int]:

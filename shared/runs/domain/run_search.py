@@ -7,8 +7,10 @@ word; further words filter that page. Only whole words match; runs stored before
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
 
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.runs import Run, RunState
 
 MAX_TERMS = 64  # words kept per run: a run document stays small and its index entries few
 MAX_QUERY_WORDS = 5
@@ -35,3 +37,32 @@ def search_terms(state: RunState) -> list[str]:
     starter = words(f"{state.page_id or ''} {state.page_title} {people}")[:MAX_STARTER_TERMS]
     own = words(f"{state.goal} {state.agent_name}")[: MAX_TERMS - len(starter)]
     return list(dict.fromkeys([*own, *starter]))
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Which of a tenant's runs ``RunStore.list_runs`` returns; a field left None (or empty) does not filter.
+
+    ``since``/``until`` bound created_at (from, before); ``term`` is one of the run's ``search_terms``;
+    ``after`` (a run's (created_at, run_id)) starts the page just after that run."""
+
+    status: str | None = None
+    trigger: str | None = None
+    agent: str | None = None
+    term: str = ""  # no run has an empty word, so "" is no filter
+    since: datetime | None = None
+    until: datetime | None = None
+    after: tuple[datetime, str] | None = None
+
+    def matches(self, run: Run) -> bool:
+        """Whether ``run`` passes every filter set (what a store's query returns, before order and limit)."""
+        state = run.state
+        return (
+            (self.status is None or state.status.value == self.status)
+            and (self.trigger is None or state.trigger == self.trigger)
+            and (self.agent is None or state.agent_id == self.agent)
+            and (not self.term or self.term in search_terms(state))
+            and (self.since is None or run.created_at >= self.since)
+            and (self.until is None or run.created_at < self.until)
+            and (self.after is None or (run.created_at, run.run_id) < self.after)
+        )

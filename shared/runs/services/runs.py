@@ -17,12 +17,12 @@ from shared.platform.topology import Queue
 from shared.runs.domain.code_view import code_view
 from shared.runs.domain.events import RunEvent, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
-from shared.runs.domain.run_search import search_terms
+from shared.runs.domain.run_search import RunFilter, search_terms
 from shared.runs.domain.runs import Run
 from shared.runs.services import run_view
 from shared.team.services.sessions import require_connected
 from shared.workspace.domain.skipped_edits import KEEP
-from shared.workspace.domain.tenants import TenantStatus
+from shared.workspace.domain.tenants import EventSeen, TenantStatus
 
 if TYPE_CHECKING:
     from shared.platform.ports import TaskQueue
@@ -64,7 +64,9 @@ def request_run(
         fingerprint = hashlib.sha256(asked).hexdigest()[:16]
         now = now or datetime.now(UTC)
         kind = f"api.run_requested:{fingerprint}"
-        record = requests.record(tenant_id, f"request-{request_id}", kind, now, now + REQUEST_MEMORY)
+        record = requests.record(
+            tenant_id, f"request-{request_id}", EventSeen(kind, now, now + REQUEST_MEMORY)
+        )
         if record.event_type != kind:
             raise Conflict(
                 f"request_id {request_id} was already used for a different goal or page: "
@@ -173,18 +175,11 @@ def list_runs(
     after = decode_cursor(cursor) if cursor else None
     owner = owner_since(tenant_id, tenants)
     start = max((t for t in (owner, since) if t is not None), default=None)
-    term = words[0] if words else None
-    found = store.list_runs(
-        tenant_id,
-        limit + 1,
-        start,
-        status=status,
-        trigger=trigger,
-        agent=agent,
-        term=term,
-        until=until,
-        after=after,
+    term = words[0] if words else ""
+    where = RunFilter(
+        status=status, trigger=trigger, agent=agent, term=term, since=start, until=until, after=after
     )
+    found = store.list_runs(tenant_id, limit + 1, where)
     page = found[:limit]
     more = len(found) > limit
     shown = [r for r in page if set(words) <= set(search_terms(r.state))]

@@ -27,6 +27,7 @@ from shared.runs.domain.run_limits import (
     over_budget,
     over_tenant_budget,
 )
+from shared.runs.domain.run_search import RunFilter
 from shared.runs.domain.runs import Run
 from shared.runs.services.deps import Deps, RunRef
 
@@ -400,7 +401,7 @@ def _runs_of_note(deps: Deps, tenant_id: str, now: datetime, first_day: str) -> 
     first = datetime.strptime(first_day, "%Y-%m-%d").replace(tzinfo=UTC)
     owner = tenant.owner_since if tenant is not None else None
     since = max(min(month_start, first), owner) if owner is not None else min(month_start, first)
-    recent = deps.store.list_runs(tenant_id, RECENT_RUNS, since)
+    recent = deps.store.list_runs(tenant_id, RECENT_RUNS, RunFilter(since=since))
     started = Counter(r.created_at.strftime("%Y-%m-%d") for r in recent)
     failed = Counter(r.created_at.strftime("%Y-%m-%d") for r in recent if r.state.status == RunStatus.FAILED)
     this_month = (r for r in recent if r.created_at >= month_start and r.state.cost_usd > 0)
@@ -408,7 +409,7 @@ def _runs_of_note(deps: Deps, tenant_id: str, now: datetime, first_day: str) -> 
     held = [
         r
         for status in (RunStatus.PAUSED, RunStatus.WAITING_FOR_HUMAN)
-        for r in deps.store.list_runs(tenant_id, HELD_RUNS, owner, status=status.value)
+        for r in deps.store.list_runs(tenant_id, HELD_RUNS, RunFilter(status=status.value, since=owner))
     ]
     return {
         "started": started,

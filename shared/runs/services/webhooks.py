@@ -40,7 +40,7 @@ from shared.runs.domain.notion_events import (
 )
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.rows_task import AnswerTask, DecideTask
-from shared.workspace.domain.tenants import Tenant, TenantStatus
+from shared.workspace.domain.tenants import EventSeen, Tenant, TenantStatus
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
@@ -213,7 +213,9 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         rule=admission.rule,
         bot_id=tenant.bot_id,
     )
-    record = intake.events.record(tenant.tenant_id, event.id, event.type, now, expires, task=first.stored())
+    record = intake.events.record(
+        tenant.tenant_id, event.id, EventSeen(event.type, now, expires, task=first.stored())
+    )
     # A repeat enqueues the task its first delivery made (kept in the record), whatever it says now
     request = first if record.created else PlanRequest.restored(record.task)
     if request is None:  # a record from before records kept their task: named from the event again

@@ -24,6 +24,7 @@ from shared.sync.domain.linear_events import (
 )
 from shared.sync.domain.sync_task import SyncTask, issue_task_name
 from shared.sync.domain.tracker_signals import TrackerSignal, gitlab_signal, linear_signal
+from shared.workspace.domain.tenants import EventSeen
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
@@ -119,7 +120,9 @@ def _queued[S](
     expires = now + timedelta(seconds=intake.event_ttl_s)
     body = task.model_dump(mode="json") if task is not None else None
     event_id = delivery.event_id
-    record = intake.events.record(tenant_id, event_id, delivery.event_type, now, expires, task=body)
+    record = intake.events.record(
+        tenant_id, event_id, EventSeen(delivery.event_type, now, expires, task=body)
+    )
     if not record.created and record.enqueued:
         raise Conflict(delivery.repeated)
     if task is not None and named is not None:

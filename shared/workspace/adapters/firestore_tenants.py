@@ -23,7 +23,7 @@ from google.cloud.firestore_v1.field_path import FieldPath
 from shared.platform.adapters.firestore_docs import plain_times, take_lease, transient
 from shared.platform.errors import TransientError
 from shared.workspace.domain.skipped_edits import SkippedEdit
-from shared.workspace.domain.tenants import EventRecord, Tenant, TenantStatus, tenant_id_for
+from shared.workspace.domain.tenants import EventRecord, EventSeen, Tenant, TenantStatus, tenant_id_for
 
 if TYPE_CHECKING:  # the day plan's module loads with plan's day-plan task, not every tenant read
     from shared.workspace.domain.day_plans import Kept
@@ -327,19 +327,11 @@ class FirestoreWebhookEvents:
     def __init__(self, client: firestore.Client) -> None:
         self._db = client
 
-    def record(
-        self,
-        tenant_id: str,
-        event_id: str,
-        event_type: str,
-        now: datetime,
-        expires_at: datetime,
-        *,
-        task: dict[str, Any] | None = None,
-    ) -> EventRecord:
+    def record(self, tenant_id: str, event_id: str, seen: EventSeen) -> EventRecord:
         """A record past its ``expires_at`` counts as gone, though the TTL sweep (which may take a
         day) has not deleted it yet. It is replaced, conditioned on its last update: of two callers
         replacing it at once, one creates the record and the other finds it."""
+        event_type, now, expires_at, task = seen
         ref = self._ref(tenant_id, event_id)
         # ``enqueued`` written false, not left out: a replaced record must not keep the old one's mark.
         doc = {"event_type": event_type, "first_seen": now, "expires_at": expires_at, "enqueued": False}

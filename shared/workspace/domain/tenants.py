@@ -88,6 +88,16 @@ class EventRecord(NamedTuple):
     task: dict[str, Any] | None = None  # the task the first delivery made (PlanRequest.stored)
 
 
+class EventSeen(NamedTuple):
+    """A delivery (or API request) as the ledger records it: its type, when it was seen, until when
+    its record is kept, and the task it would make (``WebhookEventLedger.record``)."""
+
+    event_type: str
+    now: datetime
+    expires_at: datetime
+    task: dict[str, Any] | None = None
+
+
 class Tenant(Record):
     """``tenants/{tenant_id}``. Holds the *name* of the token secret, never a token. A field a newer
     version stored is ignored by an older one."""

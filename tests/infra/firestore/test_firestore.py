@@ -364,11 +364,12 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
         FirestoreWebhookEvents,
     )
     from shared.workspace.domain.day_plans import Kept
+    from shared.workspace.domain.tenants import EventSeen
 
     writes: dict[str, dict[str, Any]] = {}
     now = datetime(2026, 1, 1, tzinfo=UTC)
     client: Any = _Ref(writes)
-    FirestoreWebhookEvents(client).record("t1", "ev1", "page.created", now, now)
+    FirestoreWebhookEvents(client).record("t1", "ev1", EventSeen("page.created", now, now))
     assert FirestoreOAuthStates(client).use("k1", now)
     assert FirestoreTenantStore(client).ask_recipient("h1", "20260101", "t1", 3, now)
     key = ApiKey(key_id="k1", tenant_id="t1", name="CI", secret_sha256="0" * 64, created_at=now, epoch="e")

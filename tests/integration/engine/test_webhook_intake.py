@@ -23,6 +23,7 @@ from shared.platform.config import PlatformSecret
 from shared.platform.topology import Queue
 from shared.runs.domain.notion_events import SIGNATURE_HEADER
 from shared.runs.domain.plan_task import READ_LAG, PlanTask
+from shared.workspace.domain.tenants import EventSeen
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack, event_for, signed_post
 from tests.support.engine.webhook_intake import STATUS_EDITS, connected, flush, schema
 
@@ -301,7 +302,9 @@ def test_an_event_recorded_by_an_instance_that_died_before_enqueueing_is_recover
     tenant_id, ws = connected(stack)
     event = event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"])
     now = datetime.now(UTC)
-    stack.container.webhook_events.record(tenant_id, event["id"], event["type"], now, now + timedelta(days=7))
+    stack.container.webhook_events.record(
+        tenant_id, event["id"], EventSeen(event["type"], now, now + timedelta(days=7))
+    )
     answer = signed_post(stack.webhook_url, event)  # Notion's retry of the delivery that got no answer
     assert answer.status_code == 200 and answer.json()["result"] == "duplicate"
     assert [t.trigger.event_id for t in stack.plan_tasks()] == [event["id"]]

@@ -21,6 +21,7 @@ from shared.runs.domain.events import (
     ToolResult,
 )
 from shared.runs.domain.plan_task import READ_LAG, PlanTask, Trigger
+from shared.runs.domain.run_search import RunFilter
 from shared.runs.domain.runs import PlannedStep, RunStatus, fold
 
 pytestmark = pytest.mark.integration
@@ -401,8 +402,8 @@ def test_runs_are_listed_newest_first_and_from_a_time_on(firestore_db: Any) -> N
     store.create_run("t-since", "r-new", [planned()])
     store.create_run("t-other", "r-x", [planned()])
     assert [r.run_id for r in store.list_runs("t-since")] == ["r-new", "r-old"]
-    assert [r.run_id for r in store.list_runs("t-since", since=since)] == ["r-new"]
-    assert store.list_runs("t-since", since=datetime.now(UTC) + timedelta(seconds=1)) == []
+    assert [r.run_id for r in store.list_runs("t-since", where=RunFilter(since=since))] == ["r-new"]
+    assert store.list_runs("t-since", where=RunFilter(since=datetime.now(UTC) + timedelta(seconds=1))) == []
 
 
 def test_pages_of_runs_by_status_and_trigger_miss_and_repeat_none(firestore_db: Any) -> None:
@@ -425,7 +426,7 @@ def test_pages_of_runs_by_status_and_trigger_miss_and_repeat_none(firestore_db: 
     def every(**filters: Any) -> list[str]:
         found, after = [], None
         while True:
-            page = store.list_runs("t-pages", 4, since, after=after, **filters)
+            page = store.list_runs("t-pages", 4, RunFilter(since=since, after=after, **filters))
             found += [r.run_id for r in page]
             if len(page) < 4:
                 return found
@@ -468,16 +469,23 @@ def test_runs_are_found_by_a_word_of_their_goal_within_a_range_with_each_filter(
         store.create_run("t-search", f"r{i}", [head])
     listed = store.list_runs("t-search", 100)
     weekly = [r.run_id for r in listed if "weekly" in r.state.goal.lower()]
-    assert [r.run_id for r in store.list_runs("t-search", 100, term="weekly")] == weekly and len(weekly) == 6
-    api = [r.run_id for r in store.list_runs("t-search", 100, term="weekly", trigger="api")]
+    assert [r.run_id for r in store.list_runs("t-search", 100, RunFilter(term="weekly"))] == weekly and len(
+        weekly
+    ) == 6
+    api = [r.run_id for r in store.list_runs("t-search", 100, RunFilter(term="weekly", trigger="api"))]
     trigger = {r.run_id: r.state.trigger for r in listed}
     assert api == [r for r in weekly if trigger[r] == "api"]
-    assert store.list_runs("t-search", 100, term="weekly", status="running", agent="writer") == []
-    assert store.list_runs("t-search", 100, term="invoice") == []
+    assert store.list_runs("t-search", 100, RunFilter(term="weekly", status="running", agent="writer")) == []
+    assert store.list_runs("t-search", 100, RunFilter(term="invoice")) == []
     newest = listed[0].created_at
-    assert all(r.created_at < newest for r in store.list_runs("t-search", 100, term="weekly", until=newest))
+    assert all(
+        r.created_at < newest
+        for r in store.list_runs("t-search", 100, RunFilter(term="weekly", until=newest))
+    )
     after = (listed[1].created_at, listed[1].run_id)
-    rest = store.list_runs("t-search", 100, listed[-1].created_at, term="weekly", after=after)
+    rest = store.list_runs(
+        "t-search", 100, RunFilter(term="weekly", since=listed[-1].created_at, after=after)
+    )
     assert [r.run_id for r in rest] == [r for r in weekly if (r not in {listed[0].run_id, listed[1].run_id})]
 
 
@@ -494,5 +502,5 @@ def test_a_runs_children_are_found_by_their_parent_oldest_first_and_counted(fire
     assert store.children("t-kin", "p-m2-0") == ([], 0)
     titled = planned().model_copy(update={"page_title": "Q3 Roadmap", "people": [Person(name="Ana Lima")]})
     store.create_run("t-kin", "titled", [titled])
-    assert [r.run_id for r in store.list_runs("t-kin", 10, term="roadmap")] == ["titled"]
-    assert [r.run_id for r in store.list_runs("t-kin", 10, term="lima")] == ["titled"]
+    assert [r.run_id for r in store.list_runs("t-kin", 10, RunFilter(term="roadmap"))] == ["titled"]
+    assert [r.run_id for r in store.list_runs("t-kin", 10, RunFilter(term="lima"))] == ["titled"]

@@ -15,7 +15,7 @@ from shared.workspace.adapters.firestore_tenants import (
 )
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.members import InvitesSent
-from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_id_for
+from shared.workspace.domain.tenants import EventSeen, Tenant, TenantStatus, tenant_id_for
 from shared.workspace.domain.triggers import PageCreated, Schedule
 from tests.support.workspace.firestore_tenants import NOW, at_once, tenant
 from tests.support.workspace.skipped_edits import skipped
@@ -104,13 +104,15 @@ def test_an_oauth_state_is_used_once_even_by_concurrent_callers(firestore_db: An
 def test_an_event_is_recorded_once_and_a_repeat_reports_when_it_was_first_seen(firestore_db: Any) -> None:
     events = FirestoreWebhookEvents(firestore_db)
     later = NOW + timedelta(minutes=3)
-    first = events.record("t1", "evt-1", "page.created", NOW, NOW + timedelta(days=7))
-    again = events.record("t1", "evt-1", "page.created", later, later + timedelta(days=7))
+    first = events.record("t1", "evt-1", EventSeen("page.created", NOW, NOW + timedelta(days=7)))
+    again = events.record("t1", "evt-1", EventSeen("page.created", later, later + timedelta(days=7)))
     assert first.created and not again.created and again.first_seen == NOW
     assert first.event_type == again.event_type == "page.created"
-    other = events.record("t1", "evt-1", "api.run_requested:abc", later, later)
+    other = events.record("t1", "evt-1", EventSeen("api.run_requested:abc", later, later))
     assert not other.created and other.event_type == "page.created"  # what the first record was made with
-    assert events.record("t2", "evt-1", "page.created", later, later).created  # another tenant's space
+    assert events.record(
+        "t2", "evt-1", EventSeen("page.created", later, later)
+    ).created  # another tenant's space
     doc = firestore_db.collection("tenants").document("t1").collection("events").document("evt-1").get()
     assert doc.to_dict()["expires_at"] == NOW + timedelta(days=7)
 
@@ -139,7 +141,9 @@ def test_active_tenants_are_read_in_bounded_pages_in_id_order(firestore_db: Any)
         store.save(t)
     store.save(tenant("ws-revoked", status=TenantStatus.REVOKED))
     store.save(tenant("ws-reconnect", status=TenantStatus.NEEDS_RECONNECT))
-    FirestoreWebhookEvents(firestore_db).record(active[0].tenant_id, "evt-1", "page.created", NOW, NOW)
+    FirestoreWebhookEvents(firestore_db).record(
+        active[0].tenant_id, "evt-1", EventSeen("page.created", NOW, NOW)
+    )
     pages, after = [], None
     while page := store.active_page(after, 2):
         pages.append(page)
@@ -186,19 +190,21 @@ def test_a_record_past_its_expiry_is_gone_before_the_ttl_sweep_deletes_it(firest
     replacing an expired record at once exactly one creates the new one."""
     events = FirestoreWebhookEvents(firestore_db)
     expiry = NOW + timedelta(days=7)
-    events.record("t1", "request-r1", "api.run_requested:a", NOW, expiry)
+    events.record("t1", "request-r1", EventSeen("api.run_requested:a", NOW, expiry))
     assert not events.record(
-        "t1", "request-r1", "api.run_requested:b", expiry - timedelta(seconds=1), expiry
+        "t1", "request-r1", EventSeen("api.run_requested:b", expiry - timedelta(seconds=1), expiry)
     ).created
     later = expiry + timedelta(hours=1)  # expired, not yet swept
     results = at_once(
         lambda: (
-            events.record("t1", "request-r1", "api.run_requested:b", later, later + timedelta(days=7)).created
+            events.record(
+                "t1", "request-r1", EventSeen("api.run_requested:b", later, later + timedelta(days=7))
+            ).created
         ),
         4,
     )
     assert sorted(results) == [False, False, False, True]
-    again = events.record("t1", "request-r1", "api.run_requested:c", later, later)
+    again = events.record("t1", "request-r1", EventSeen("api.run_requested:c", later, later))
     assert not again.created and again.event_type == "api.run_requested:b" and again.first_seen == later
 
 

@@ -2,10 +2,33 @@
 the storm's parallel-map and debate cases share it (tests/reliability)."""
 
 import random
+from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
-from shared.runs.domain.events import RunStatus
-from tests.reliability.harness import Stack, duplicated_effects, notion_storm, outcome_counts, sound
+from shared.runs.domain.events import RunStatus, ToolResult
+from tests.reliability.harness import (
+    Stack,
+    duplicated_effects,
+    engine_stack,
+    notion_storm,
+    outcome_counts,
+    sound,
+)
+
+
+def storm_stack(tmp_path: Path, monkeypatch: Any, model: Any) -> AbstractContextManager[Stack]:
+    """The engine stack the storms run on: no stall before the sweeper acts, short inline waits on
+    Notion and a short fan-in wait, so lost tasks and slow children show within a test's time."""
+    return engine_stack(
+        tmp_path, monkeypatch, model=model, sweep_stall_s=0.0, notion_max_inline_wait_s=1.0, fan_in_wait_s=0.5
+    )
+
+
+def tool_results(stack: Stack, tenant_id: str, run: str, tool: str) -> list[ToolResult]:
+    """The results ``tool`` recorded in ``run``'s log, in order (a parent's fan-in or settle)."""
+    events = stack.deps.store.list_events(tenant_id, run)
+    return [e for e in events if isinstance(e, ToolResult) and e.tool == tool]
 
 
 def storm_parents(
@@ -27,10 +50,16 @@ def storm_parents(
         stack.sweep()
         stack.settle(drop=0.0)
     runs = dict(parents) | {f"{run}-m1-{i}": page for run, page in parents.items() for i in range(children)}
+    return tally(stack, runs), runs
+
+
+def tally(stack: Stack, runs: dict[str, str]) -> dict[str, int]:
+    """The outcome counts of ``runs`` (run -> page) with their duplicated effects; when they are not
+    sound, the runs that did not complete are described on stdout (pytest shows it on a failure)."""
     states = {run: stack.state(run) for run in runs}
     result = outcome_counts(states, {RunStatus.COMPLETED}) | {
         "duplicated_effects": duplicated_effects(stack, runs)
     }
     if result != sound(len(runs)):
         print(stack.describe([r for r, s in states.items() if s is None or s.status != RunStatus.COMPLETED]))
-    return result, runs
+    return result

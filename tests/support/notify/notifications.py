@@ -1,7 +1,7 @@
 """Shared by several test modules: helpers first written for ``tests/unit/notify/test_notifications.py``."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 from unittest.mock import patch
@@ -105,6 +105,17 @@ class Live:
 
         with patch.object(self.records, "finish", crash), pytest.raises(Crash):
             self.deliver(note)
+
+    def dies_at(self, failures: dict[str, Any], call: str, note: NotifyTask) -> None:
+        """A delivery whose instance dies at the fake's ``call`` (``failures``: that fake's ``fail``),
+        after the record was made and before the channel answered."""
+        failures[call] = [Crash("instance died after recording")]
+        with pytest.raises(Crash):
+            self.deliver(note)
+
+    def wait_out_lease(self) -> None:
+        """The clock past the lease a crashed delivery left: a retry may take the record."""
+        self.clock.now += timedelta(seconds=LEASE_S + 1)
 
     def comments(self) -> list[str]:
         return [c["rich_text"][0]["plain_text"] for c in self.notion.comments.get(self.page, [])]

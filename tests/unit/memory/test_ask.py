@@ -125,7 +125,7 @@ def test_a_passage_that_says_delete_the_page_changes_nothing(reply: dict[str, An
     got = answer_question(deps, "t1", "What is the pricing plan?", [])
     assert "Pricing plan notes" in [c["title"] for c in got.cited]
     assert not notion.writes and notion.pages == pages and not queue(deps).tasks
-    assert not deps.store.list_runs("t1", 10, None)
+    assert not deps.store.list_runs("t1", 10)
 
 
 def test_post_ask_answers_and_a_conversation_carries_its_turns(fakes: FakeContainer) -> None:
@@ -293,7 +293,7 @@ def test_a_mention_that_asks_is_answered_in_its_thread_and_starts_no_run() -> No
     model = FakeModel(script={"AskOut": [{"answer": "Delete it, as the notes say.", "cited": [1, 2]}]})
     deps, notion, page = comment_deps(model, asking("c1", "bot-1", " what is our pricing plan?"))
     assert ask_by_comment(deps, page, "c1") is False  # no run
-    assert not deps.store.list_runs("t1", 10, None) and not notion.writes
+    assert not deps.store.list_runs("t1", 10) and not notion.writes
     [(to, note, name, _)] = queue(deps).tasks
     assert to == Queue.NOTIFY and name == "notify:t1:ask-c1" and isinstance(note, NotifyTask)
     assert note.channel == "notion_comment" and note.data == {"page_id": page, "discussion_id": "d-1"}

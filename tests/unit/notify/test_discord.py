@@ -16,7 +16,7 @@ from shared.notify.domain.notifications import (
 )
 from shared.platform.errors import NothingSent, PermanentError, TransientError, Unauthenticated
 from shared.workspace.domain.integrations import Integration, chat_token_secret, discord_webhook, token_secret
-from tests.support.notify.notifications import LEASE_S, Crash, Live, live, task
+from tests.support.notify.notifications import LEASE_S, Live, live, task
 
 __all__ = ["live"]
 
@@ -99,10 +99,8 @@ def test_an_attempt_that_may_have_posted_ends_undeliverable_and_posts_nothing_mo
 def test_a_crash_before_posting_is_not_retried_either(live: Live) -> None:
     """At most once: a retry cannot tell whether the post happened, so it does not post."""
     live.connect_discord(notification_channels=["discord"])
-    live.webhooks.fail["post"] = [Crash("instance died after recording")]
-    with pytest.raises(Crash):
-        live.deliver(task(None))
-    live.clock.now += timedelta(seconds=LEASE_S + 1)
+    live.dies_at(live.webhooks.fail, "post", task(None))
+    live.wait_out_lease()
     assert live.deliver(task(None)) is False
     assert live.discord_messages() == [] and live.record().status == NotificationStatus.UNDELIVERABLE
 

@@ -88,12 +88,10 @@ def test_a_crash_after_the_comment_reconciles_by_the_marker_and_sends_nothing_mo
 
 
 def test_a_crash_before_the_comment_reconciles_and_sends_once(live: Live) -> None:
-    live.notion.fail["add_comment"] = [Crash("instance died after recording")]
-    with pytest.raises(Crash):
-        live.deliver(task(live.page))
+    live.dies_at(live.notion.fail, "add_comment", task(live.page))
     assert live.comments() == [] and live.record().status == NotificationStatus.SENDING
 
-    live.clock.now += timedelta(seconds=LEASE_S + 1)
+    live.wait_out_lease()
     assert live.deliver(task(live.page)) is True
     assert len(live.comments()) == 1 and live.record().status == NotificationStatus.SENT
 
@@ -318,10 +316,8 @@ def test_a_crash_after_the_slack_message_reconciles_by_the_marker_and_posts_noth
 
 def test_a_crash_before_the_slack_message_posts_it_once_on_the_retry(live: Live) -> None:
     live.connect_slack(notification_channels=["slack"])
-    live.chat.fail["post_message"] = [Crash("instance died after recording")]
-    with pytest.raises(Crash):
-        live.deliver(task(None))
-    live.clock.now += timedelta(seconds=LEASE_S + 1)
+    live.dies_at(live.chat.fail, "post_message", task(None))
+    live.wait_out_lease()
     assert live.deliver(task(None)) is True
     assert len(live.messages()) == 1
 
