@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from local.stack import PROJECT, LocalStack
-from tests.support.code.code_run_log import FAILING_OUTPUT, PREVIEW_URL, code_run_log
+from tests.support.code.code_run_log import FAILING_OUTPUT, PREVIEW_URL, code_run_log, waiting_merge_log
 from tests.web.browser import Figures
 from tests.web.workspace import LIVE_MS, Setup
 
@@ -124,6 +124,23 @@ def test_a_roll_back_pressed_twice_asks_the_owner_in_one_run(setup: Setup, code_
     )
     rollbacks = [r for r in setup.api("GET", "/runs")["runs"] if r["run_id"].startswith("rollback-")]
     assert [r["run_id"] for r in rollbacks] == [run_id]
+
+
+def test_the_owner_approves_the_pending_merge_in_the_code_view(setup: Setup) -> None:
+    """The merge's approval decided in place, through the decision route the inbox uses."""
+    tenant_id = setup.api("GET", "/session")["tenant_id"]
+    run_id = f"code-{uuid.uuid4().hex[:12]}"
+    assert _store(setup.stack).create_run(tenant_id, run_id, waiting_merge_log())
+    [pending] = [a for a in setup.api("GET", f"/runs/{run_id}/code")["approvals"] if not a["decision"]]
+    assert pending["tool"] == "merge_pull_request"
+    c = setup.tab()
+    c.open(f"/#/runs/{run_id}")
+    merge = c.page.locator("ul.approvals > li").filter(has_text="merge_pull_request")
+    expect(merge).to_contain_text("waiting for the owner", timeout=LIVE_MS)
+    c.press("button", "Approve the merge")
+    expect(merge.get_by_role("status")).to_have_text("Merge approved.")
+    decided = {a["request_id"]: a for a in setup.api("GET", f"/runs/{run_id}/code")["approvals"]}
+    assert decided[pending["request_id"]]["decision"] == "approve"
 
 
 def _policy(setup: Setup) -> dict[str, Any]:
