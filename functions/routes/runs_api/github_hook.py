@@ -11,7 +11,6 @@ from shared.engine.services.check_wakeups import receive
 from shared.platform.domain.tasks import is_run_id
 from shared.platform.errors import Conflict, NotFound
 
-
 _HEADERS = (webhooks.SIGNATURE_HEADER, webhooks.DELIVERY_HEADER, webhooks.EVENT_HEADER)
 
 
