@@ -8,6 +8,7 @@ from shared.bootstrap.base import Built
 from shared.bootstrap.code import CodeParts
 
 if TYPE_CHECKING:
+    from shared.engine.services.check_wakeups import CheckWakeups
     from shared.runs.ports import RunStore
     from shared.runs.services.deps import Deps
     from shared.workspace.ports import TenantStore
@@ -25,6 +26,16 @@ class RunsParts(CodeParts):
 
         spend = self._once("spend_cache", SpendCache)
         return Deps(self.store, self.queue, self.secrets, self.settings, spend, tenants=tenants, **more)
+
+    def check_wakeups(self) -> CheckWakeups:
+        """What GitHub's webhook route uses: each workspace's secret derived from the session signing
+        key's current version (decision 0096), the deliveries seen, the run store and the queue."""
+        from shared.engine.services.check_wakeups import CheckWakeups
+        from shared.platform.config import PlatformSecret
+        from shared.platform.domain.signed_tokens import ring
+
+        current, keys = ring(self.secrets.get(PlatformSecret.SESSION_SIGNING_KEY))
+        return CheckWakeups(self.store, self.webhook_events, self.queue, keys[current])
 
     def _build_store(self) -> RunStore:
         from shared.runs.adapters.firestore_store import FirestoreRunStore

@@ -227,3 +227,18 @@ class RollbackAsked(Schema):
     run_id: str
     deployment_id: str = Field(description="the production deployment it rolls back from")
     made: bool = Field(description="false: an earlier request made this run already, nothing new was asked")
+
+
+class GitHubDelivery(Schema):
+    """What GitHub's webhook route answers a signed delivery: the runs it woke, or nothing to do."""
+
+    result: Literal["woken", "ignored"]
+    detail: str = Field(description="woken: the run ids; ignored: another event, or no run waits on it")
+
+
+class GitHubWebhook(Schema):
+    """What the owner sets at GitHub: where to deliver, the workspace's own secret, and the events."""
+
+    url: str
+    secret: str = Field(description="this workspace's alone; changes when the session signing key rotates")
+    events: list[str]

@@ -10,6 +10,7 @@ from functions.routes.runs_api import (
     RETRY,
     approvals,
     code_view,
+    github_hook,
     inbox,
     run_actions,
     runs,
@@ -120,5 +121,21 @@ RUNS_ROUTES: list[Route] = [
         "Model spend against the budgets",
         {200: "models.usage.Usage"},
         role="viewer",
+    ),
+    # GitHub's deliveries: each signed with the workspace's own secret (decision 0123)
+    Tag("runs", public=True)(
+        "POST /github/webhook/<tenant_id>",
+        github_hook.post_webhook,
+        "GitHub's signed deliveries (X-Hub-Signature-256, X-GitHub-Delivery): a run's checks or review",
+        {200: "models.runs.GitHubDelivery"},
+        refusals=(401, 404, 409, 413),
+    ),
+    _runs(
+        "GET /github/webhook",
+        github_hook.get_webhook,
+        "What to give GitHub for this workspace's webhook: its Payload URL, secret and events (the owner)",
+        {200: "models.runs.GitHubWebhook"},
+        session_only=True,
+        role="owner",
     ),
 ]

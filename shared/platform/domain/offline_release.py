@@ -26,7 +26,6 @@ RELEASE_TOOLS = (
     "check_production",
     "finish",
 )
-SMOKE_PATHS = ["/"]
 
 
 def recovered(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -238,7 +237,6 @@ def _ship(goal: str, repository: str, branch: str, sha: str, project: str) -> di
             sha=sha,
             preview_project=project,
             preview_deployment="${steps.1.id}",
-            smoke_paths=SMOKE_PATHS,
         ),
         plan_step(
             "deploy_vercel",

@@ -115,10 +115,6 @@ class MergeArgs(AwaitChecksArgs):  # the pull request by its repository and bran
     preview_deployment: Annotated[
         str, Field(max_length=100, description="the preview deployment's id (deploy_vercel); empty: none")
     ] = ""
-    smoke_paths: Annotated[
-        list[Annotated[str, _checked_by(_check_path)]],
-        Field(max_length=5, description="paths the ready preview must answer before asking, e.g. ['/']"),
-    ] = Field(default_factory=list)
 
 
 def _pull(code: "CodeAccess", ctx: ToolContext, args: MergeArgs) -> tuple[str, PullRequest]:
@@ -138,7 +134,7 @@ def _pull(code: "CodeAccess", ctx: ToolContext, args: MergeArgs) -> tuple[str, P
 def merge_facts(ctx: ToolContext, args: MergeArgs) -> str:
     """What code checked and says in the merge's request, read before asking: the pull request is this
     run's, open, its head is ``sha``; its checks (none failing); its preview READY, built from ``sha``,
-    with its URL. The preview still building: a scheduled retry (the owner is asked once it is ready);
+    with its URL and its smoke check on the repository policy's ``smoke_paths``. The preview still building: a scheduled retry (the owner is asked once it is ready);
     errored: the step fails. A workspace with Vercel projects must name the preview."""
     code = _code(ctx)
     token, pr = _pull(code, ctx, args)
@@ -166,9 +162,10 @@ def merge_facts(ctx: ToolContext, args: MergeArgs) -> str:
         raise ModelFixableError(
             f"merge_pull_request: the preview {found.id} was built from {found.sha}, not the head {args.sha}"
         )
+    smoke = _smoke(code, found, code.policy(ctx.tenant_id, args.repository).smoke_paths)  # the owner's paths
     return (
         f"Code checked: pull request #{pr.number} ({pr.url}) is open at {args.sha}; checks: {checks}; its preview "
-        f"{found.id} is READY at {found.url}{_smoke(code, found, args.smoke_paths)}."
+        f"{found.id} is READY at {found.url}{smoke}."
     )
 
 

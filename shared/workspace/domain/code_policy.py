@@ -6,6 +6,7 @@ with ``PATCH /settings``; a repository without one gets the defaults here. Apart
 settings, and only the deploy function checks changes.
 """
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -31,6 +32,27 @@ Pattern = Annotated[
     StringConstraints(min_length=1, max_length=200),
     AfterValidator(check_pattern),
     Field(json_schema_extra={"pattern": PATTERN}),
+]
+
+
+MAX_SMOKE_PATHS = 10
+_SMOKE_PATH = re.compile(r"/[A-Za-z0-9._~/-]{0,199}")  # no '//', '?', '@' or scheme: a path on the site
+
+
+def check_smoke_path(value: str) -> str:
+    """A path of the site the preview's smoke check fetches, such as ``/`` or ``/api/health``."""
+    if not _SMOKE_PATH.fullmatch(value) or "//" in value or "/../" in f"{value}/":
+        raise ValueError(
+            f"smoke path {value!r} must be a path on the site starting with '/', such as /api/health "
+            "(letters, digits, . _ ~ - and /; at most 200 characters)"
+        )
+    return value
+
+
+SmokePath = Annotated[
+    str,
+    AfterValidator(check_smoke_path),
+    Field(json_schema_extra={"pattern": r"^/[A-Za-z0-9._~/-]{0,199}$"}),
 ]
 
 
@@ -111,3 +133,11 @@ class CodePolicy(Record):
             "does not say (issue 68); it names what the checks run, for the model and the pull request"
         ),
     ] = ""
+    smoke_paths: Annotated[
+        list[SmokePath],
+        Field(
+            max_length=MAX_SMOKE_PATHS,
+            description="the paths of the ready preview its smoke check fetches before the merge is "
+            f"asked for (at most {MAX_SMOKE_PATHS}); each must answer 2xx or 3xx; empty: no smoke check",
+        ),
+    ] = Field(default_factory=lambda: ["/"])

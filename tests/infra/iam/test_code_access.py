@@ -54,6 +54,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/memory/services/workspace_index.py:index_the_choice": frozenset({"api"}),
     # GitHub's check deliveries wake a waiting run: no function receives them yet (decision 0096).
     "shared/engine/services/check_wakeups.py:_wake_step": frozenset(),
+    "shared/bootstrap/runs.py:RunsParts.check_wakeups": frozenset({"api"}),  # GitHub's webhook route
     # "Run now" on a routine (POST /agents/<id>/run-now on api) queues its run's plan task.
     "functions/routes/agents_api/routines.py:run_now": frozenset({"api"}),
     # The Linear sync (docs/sync.md): connect and disconnect on api (its key and webhook secret

@@ -11,16 +11,20 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 
+from functions._http import app
 from local.code_sandbox.testing import Admin
-from local.wsgi_thread import serving
+from local.wsgi_thread import ThreadedServer, serving
 from shared.code.domain import webhooks
 from shared.engine.services.check_wakeups import CheckWakeups, receive
+from shared.platform.config import PlatformSecret
 from shared.platform.errors import AgentError, Unauthenticated
 from shared.runs.domain.events import RunStatus, ToolResult
+from tests.api_fakes import FakeContainer
 from tests.engine_fakes import FakeModel
-from tests.fakes import FakeWebhookEvents
+from tests.fakes import FakeSecrets, FakeWebhookEvents
 from tests.support.code.code_checks import AWAIT, OPEN, start, steps
 from tests.support.engine.deploy_steps import Pair, admin, sandbox
 
@@ -122,3 +126,35 @@ def webhooks_signature(secret: str, body: bytes) -> str:
     import hmac
 
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_the_sandbox_delivers_to_the_api_route_which_wakes_the_run_once(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    """The deployed path: GitHub's stand-in signs and POSTs to ``/github/webhook/t1`` of the api."""
+    pair, ledger = Pair(sandbox[0], FakeModel({})), FakeWebhookEvents()
+    secrets = FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: KEY})
+    container = FakeContainer(store=pair.step.store, queue=pair.queue, webhook_events=ledger, secrets=secrets)
+    with ThreadedServer(app("api", container), "api") as api:
+        admin.set_checks("acme/site", [{"name": "tests", "command": PASSES_LATER}])
+        admin.add_hook("acme/site", f"{api.url}/github/webhook/t1", webhooks.webhook_secret(KEY, "t1"))
+        start(pair, steps(OPEN, AWAIT, ("finish", {"summary": "ready"})))
+        pair.drive()
+        assert pair.state().retry_at is not None and pair.queue.tasks == []  # waiting, no instance held
+        wait_for(lambda: any(d["answers"] for d in admin.deliveries()))
+        [delivery] = admin.deliveries()
+        assert delivery["answers"] == [200] and len(pair.queue.tasks) == 1  # the route woke the run
+        pair.drive()
+        assert pair.state().status == RunStatus.COMPLETED, pair.state().last_error
+        admin.redeliver(delivery["guid"])  # a replay: refused, nothing queued
+        wait_for(lambda: len(admin.deliveries()[0]["answers"]) == 2)
+        assert admin.deliveries()[0]["answers"][1] == 409 and pair.queue.tasks == []
+        # t1's signed delivery sent to another workspace's path: that workspace's secret refuses it
+        body = json.dumps(delivery["payload"]).encode()
+        headers = {
+            webhooks.SIGNATURE_HEADER: webhooks_signature(webhooks.webhook_secret(KEY, "t1"), body),
+            webhooks.DELIVERY_HEADER: "crossed-1",
+            webhooks.EVENT_HEADER: "check_run",
+        }
+        crossed = httpx.post(f"{api.url}/github/webhook/t2", content=body, headers=headers)
+        assert crossed.status_code == 401 and ("t2", "github-crossed-1") not in ledger.records

@@ -93,3 +93,11 @@ def code_run_log(at: datetime | None = None) -> list[RunEvent]:
         ),
         RunFinished(seq=next(seq), at=at, status=RunStatus.COMPLETED, summary="Shipped, then rolled back"),
     ]
+
+
+def waiting_merge_log(at: datetime | None = None) -> list[RunEvent]:
+    """The same run stopped at its merge's request, the owner not yet asked to decide: up to step 5's
+    ``HumanRequested``, nothing after it."""
+    events = code_run_log(at)
+    asked = next(i for i, e in enumerate(events) if isinstance(e, HumanRequested) and e.step == 5)
+    return events[: asked + 1]

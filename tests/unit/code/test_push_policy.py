@@ -127,7 +127,7 @@ def test_the_owner_sets_a_repositorys_policy_with_patch_settings() -> None:
     assert tenant is not None and tenant.settings.code_policies["acme/site"] == CodePolicy(**policy)
     shown = api.get("/settings", headers=auth).json
     defaults = {"fix_attempts": 3, "checks_wait_s": 1800, "reviewers": [], "review_wait_s": 86_400}
-    defaults |= {"test_command": ""}
+    defaults |= {"test_command": "", "smoke_paths": ["/"]}
     assert shown is not None and shown["settings"]["code_policies"]["acme/site"] == policy | defaults
 
 

@@ -66,3 +66,26 @@ def test_a_repository_not_allowed_is_a_404_and_a_bad_policy_a_400_naming_its_fie
     assert bad.status_code == 400
     assert [f["field"] for f in bad.json["fields"]] == ["auto_merge"]
     assert policies(api, owner)["acme/site"]["auto_merge"] is False
+
+
+def test_smoke_paths_default_to_the_root_and_a_bad_one_is_a_400_saying_why(fakes: FakeContainer) -> None:
+    api, owner, _admin, viewer = team(fakes)
+    assert {tuple(p["smoke_paths"]) for p in policies(api, viewer).values()} == {("/",)}  # the default
+    good = {"smoke_paths": ["/", "/api/health"], "test_command": "make test"}
+    saved = api.put("/repositories/acme/site/policy", json=good, headers=owner)
+    assert saved.status_code == 200 and saved.json["policy"]["smoke_paths"] == ["/", "/api/health"]
+    assert policies(api, viewer)["acme/site"]["test_command"] == "make test"
+    for paths in (
+        ["api/health"],
+        ["https://evil.example/"],
+        ["//evil.example"],
+        ["/a/../b"],
+        ["/" + "a" * 200],
+    ):
+        bad = api.put("/repositories/acme/site/policy", json={"smoke_paths": paths}, headers=owner)
+        assert bad.status_code == 400, paths
+        assert bad.json["fields"][0]["field"].startswith("smoke_paths"), bad.json
+        assert "starting with '/'" in str(bad.json), bad.json
+    many = api.put("/repositories/acme/site/policy", json={"smoke_paths": ["/"] * 11}, headers=owner)
+    assert many.status_code == 400 and many.json["fields"][0]["field"] == "smoke_paths"
+    assert policies(api, owner)["acme/site"]["smoke_paths"] == ["/", "/api/health"]  # nothing stored

@@ -4,7 +4,7 @@ The code run's log is the one the pipeline writes (tests/support/code/code_run_l
 tests under tests/integration/code write it for real), put into the stack's Firestore: its change
 diffed and highlighted with unchanged lines folded, its failing check's output, its preview and
 production states, its approvals; the same at a phone's width. The owner saves a policy with
-auto-merge; an admin sees the form disabled and the api refuses her."""
+auto-merge, the tests' command and smoke paths; an admin sees the form disabled and the api refuses her."""
 
 import os
 import uuid
@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from local.stack import PROJECT, LocalStack
-from tests.support.code.code_run_log import FAILING_OUTPUT, PREVIEW_URL, code_run_log
+from tests.support.code.code_run_log import FAILING_OUTPUT, PREVIEW_URL, code_run_log, waiting_merge_log
 from tests.web.browser import Figures
 from tests.web.workspace import LIVE_MS, Setup
 
@@ -126,6 +126,23 @@ def test_a_roll_back_pressed_twice_asks_the_owner_in_one_run(setup: Setup, code_
     assert [r["run_id"] for r in rollbacks] == [run_id]
 
 
+def test_the_owner_approves_the_pending_merge_in_the_code_view(setup: Setup) -> None:
+    """The merge's approval decided in place, through the decision route the inbox uses."""
+    tenant_id = setup.api("GET", "/session")["tenant_id"]
+    run_id = f"code-{uuid.uuid4().hex[:12]}"
+    assert _store(setup.stack).create_run(tenant_id, run_id, waiting_merge_log())
+    [pending] = [a for a in setup.api("GET", f"/runs/{run_id}/code")["approvals"] if not a["decision"]]
+    assert pending["tool"] == "merge_pull_request"
+    c = setup.tab()
+    c.open(f"/#/runs/{run_id}")
+    merge = c.page.locator("ul.approvals > li").filter(has_text="merge_pull_request")
+    expect(merge).to_contain_text("waiting for the owner", timeout=LIVE_MS)
+    c.press("button", "Approve the merge")
+    expect(merge.get_by_role("status")).to_have_text("Merge approved.")
+    decided = {a["request_id"]: a for a in setup.api("GET", f"/runs/{run_id}/code")["approvals"]}
+    assert decided[pending["request_id"]]["decision"] == "approve"
+
+
 def _policy(setup: Setup) -> dict[str, Any]:
     listed = setup.api("GET", "/repositories/policies")["repositories"]
     return next(r["policy"] for r in listed if r["repository"] == "acme/site")
@@ -139,6 +156,12 @@ def test_the_owner_saves_a_repositorys_policy_with_auto_merge(setup: Setup) -> N
     expect(c.page.get_by_role("heading", name="acme/site")).to_be_visible(timeout=LIVE_MS)
     c.fill("Paths a run may write, one pattern a line (* also crosses /)", "src/*\ntests/*")
     c.fill("Largest file, in bytes", "50000")
+    tests = c.page.get_by_label("The tests' command", exact=False)
+    expect(tests).to_have_value("")  # the api kept it; the screen shows it
+    c.fill("The tests' command, when the repository's AGENTS.md or CONTRIBUTING.md does not say", "make test")
+    smoke = "Smoke paths: what the ready preview must answer before the merge is asked for, one path a line starting with /"
+    expect(c.page.get_by_label(smoke)).to_have_value("/")  # the default
+    c.fill(smoke, "/\n/api/health")
     c.tick("Auto-merge: a change that passes every check inside the allowed paths may merge without asking")
     c.press("button", "Save the policy of acme/site")
     expect(c.page.get_by_role("status").filter(has_text="Saved: auto-merge is on.")).to_be_visible()
@@ -148,6 +171,11 @@ def test_the_owner_saves_a_repositorys_policy_with_auto_merge(setup: Setup) -> N
         50000,
         True,
     )
+    assert (saved["test_command"], saved["smoke_paths"]) == ("make test", ["/", "/api/health"])
+    c.fill(smoke, "api/health")  # not a path on the site: refused with the reason, nothing stored
+    c.press("button", "Save the policy of acme/site")
+    expect(c.page.get_by_text("starting with '/'", exact=False).first).to_be_visible()
+    assert _policy(setup)["smoke_paths"] == ["/", "/api/health"]
     c.screen("repositories", "Repositories")
 
 

@@ -138,6 +138,33 @@ function RollBack({ runId }: { runId: string }) {
   );
 }
 
+/** The merge's pending approval decided in place, by the owner only, through the route the inbox
+ * uses (POST /runs/{run_id}/approve or /reject with the request's id). */
+function Decide({ runId, approval }: { runId: string; approval: S["ApprovalView"] }) {
+  const [done, setDone] = useState("");
+  const [busy, error, act] = useAction();
+  const may = roleRefusal("owner", "decide a merge");
+  const decide = (decision: "approve" | "reject") =>
+    act(async () => {
+      const path = url(`/runs/{run_id}/${decision}`, { run_id: runId });
+      await send<S["RunMoved"]>("POST", path, { request_id: approval.request_id, text: "" });
+      setDone(decision === "approve" ? "Merge approved." : "Merge rejected.");
+    });
+  if (done) return <p role="status">{done}</p>;
+  return (
+    <div class="decide">
+      <button type="button" class="primary" disabled={busy || !!may} title={may} onClick={() => decide("approve")}>
+        Approve the merge
+      </button>{" "}
+      <button type="button" class="danger" disabled={busy || !!may} title={may} onClick={() => decide("reject")}>
+        Reject the merge
+      </button>
+      {may && <p class="hint">{may}</p>}
+      <ErrorText error={error} />
+    </div>
+  );
+}
+
 /** The run's code view; nothing at all for a run that touched no repository. */
 export function CodeSection({ runId, round }: { runId: string; round: string }) {
   const view = useLoad(() => get<S["CodeView"]>(url("/runs/{run_id}/code", { run_id: runId })), `${runId} ${round}`);
@@ -186,6 +213,7 @@ export function CodeSection({ runId, round }: { runId: string; round: string }) 
           {data.approvals.map((a) => (
             <li key={a.request_id}>
               Step {a.step}, {a.tool}: {a.decision ? `${a.decision}d${a.by ? ` by ${a.by}` : ""}` : "waiting for the owner"}
+              {!a.decision && a.tool === "merge_pull_request" && <Decide runId={runId} approval={a} />}
               <details>
                 <summary>What was asked</summary>
                 <p class="text">{a.prompt}</p>

@@ -1,5 +1,5 @@
 // Repository policies (issue 68, point 4): per repository the owner allowed, the paths a run may
-// write, the largest file, and auto-merge, off by default. Every member reads them; only the owner
+// write, the largest file, the tests' command, the preview's smoke paths and auto-merge, off by default. Every member reads them; only the owner
 // saves (PUT /repositories/{owner}/{name}/policy, which the api refuses to anyone else).
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
@@ -12,6 +12,8 @@ function PolicyForm({ repository, policy }: { repository: string; policy: Policy
   const [paths, setPaths] = useState((policy.allowed_paths ?? ["*"]).join("\n"));
   const [largest, setLargest] = useState(String(policy.max_file_bytes ?? 200000));
   const [auto, setAuto] = useState(policy.auto_merge === true);
+  const [tests, setTests] = useState(policy.test_command ?? "");
+  const [smoke, setSmoke] = useState((policy.smoke_paths ?? ["/"]).join("\n"));
   const [saved, setSaved] = useState("");
   const [busy, error, act] = useAction();
   const may = roleRefusal("owner", "change a repository's policy");
@@ -26,6 +28,8 @@ function PolicyForm({ repository, policy }: { repository: string; policy: Policy
         allowed_paths: paths.split("\n").map((p) => p.trim()).filter(Boolean),
         max_file_bytes: Number(largest),
         auto_merge: auto,
+        test_command: tests.trim(),
+        smoke_paths: smoke.split("\n").map((p) => p.trim()).filter(Boolean),
       };
       const answer = await send<S["RepositoryPolicy"]>("PUT", url("/repositories/{owner}/{name}/policy", { owner, name }), body);
       setSaved(answer.policy.auto_merge ? "Saved: auto-merge is on." : "Saved: every merge asks the owner.");
@@ -38,6 +42,10 @@ function PolicyForm({ repository, policy }: { repository: string; policy: Policy
       <textarea id={`${id}-paths`} rows={4} value={paths} disabled={!!may} onInput={(e) => setPaths(e.currentTarget.value)} />
       <label for={`${id}-largest`}>Largest file, in bytes</label>
       <input id={`${id}-largest`} type="number" min={1} value={largest} disabled={!!may} onInput={(e) => setLargest(e.currentTarget.value)} />
+      <label for={`${id}-tests`}>The tests' command, when the repository's AGENTS.md or CONTRIBUTING.md does not say</label>
+      <input id={`${id}-tests`} type="text" maxLength={200} placeholder="make test" value={tests} disabled={!!may} onInput={(e) => setTests(e.currentTarget.value)} />
+      <label for={`${id}-smoke`}>Smoke paths: what the ready preview must answer before the merge is asked for, one path a line starting with /</label>
+      <textarea id={`${id}-smoke`} rows={3} value={smoke} disabled={!!may} onInput={(e) => setSmoke(e.currentTarget.value)} />
       <p class="hint">Workflow files (.github/workflows) and dependency files (manifests, lock files) are pushed only after an approval that names them.</p>
       <label class="check">
         <input type="checkbox" checked={auto} disabled={!!may} onChange={(e) => setAuto(e.currentTarget.checked)} />

@@ -1,0 +1,68 @@
+"""GitHub's webhook route on the api (issue 68, point 3): a delivery signed with the workspace's own
+secret is taken once; a forged signature (another workspace's secret too), a replayed delivery id, a
+malformed body, a missing id and a path naming no workspace are refused with a reason, nothing recorded."""
+
+import hashlib
+import hmac
+import json
+
+from shared.code.domain import webhooks
+from tests.api_fakes import FakeContainer, client
+from tests.support.team.role_team import team
+
+KEY = "k" * 32  # the fakes' session signing key
+CHECK = {
+    "action": "completed",
+    "repository": {"full_name": "acme/site"},
+    "check_run": {"head_sha": "a" * 40, "check_suite": {"head_branch": "main"}, "pull_requests": []},
+}
+
+
+def signed(secret: str, body: bytes, guid: str, event: str = "check_run") -> dict[str, str]:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    # lower-case names, as a proxy may pass them
+    return {"x-hub-signature-256": f"sha256={digest}", "x-github-delivery": guid, "x-github-event": event}
+
+
+def test_a_signed_delivery_is_taken_once_and_a_replay_is_refused() -> None:
+    fakes = FakeContainer()
+    api, body = client("api", fakes), json.dumps(CHECK).encode()
+    headers = signed(webhooks.webhook_secret(KEY, "t1"), body, "g-1")
+    first = api.post("/github/webhook/t1", data=body, headers=headers)
+    assert first.status_code == 200 and first.get_json() == {"result": "ignored", "detail": "ignored"}
+    assert ("t1", "github-g-1") in fakes.webhook_events.records
+    again = api.post("/github/webhook/t1", data=body, headers=headers)
+    assert again.status_code == 409 and "X-GitHub-Delivery" in again.get_json()["reason"]
+
+
+def test_forged_malformed_and_misaddressed_deliveries_are_refused_with_nothing_recorded() -> None:
+    fakes = FakeContainer()
+    api, body = client("api", fakes), json.dumps(CHECK).encode()
+    own, other = webhooks.webhook_secret(KEY, "t1"), webhooks.webhook_secret(KEY, "t2")
+    forged = api.post("/github/webhook/t1", data=body, headers=signed("guessed", body, "g-2"))
+    assert forged.status_code == 401 and "X-Hub-Signature-256" in forged.get_json()["reason"]
+    # another workspace's secret does not reach this one's runs
+    crossed = api.post("/github/webhook/t1", data=body, headers=signed(other, body, "g-3"))
+    assert crossed.status_code == 401
+    tampered = api.post("/github/webhook/t1", data=body + b" ", headers=signed(own, body, "g-4"))
+    assert tampered.status_code == 401
+    bad = b'{"action": "completed"}'
+    malformed = api.post("/github/webhook/t1", data=bad, headers=signed(own, bad, "g-5"))
+    assert malformed.status_code == 400 and "check_run" in malformed.get_json()["reason"]
+    no_id = api.post("/github/webhook/t1", data=body, headers=signed(own, body, ""))
+    assert no_id.status_code == 400 and "X-GitHub-Delivery" in no_id.get_json()["reason"]
+    nowhere = api.post("/github/webhook/not a workspace!", data=body, headers=signed(own, body, "g-6"))
+    assert nowhere.status_code == 404
+    assert not fakes.webhook_events.records
+
+
+def test_the_owner_alone_reads_what_to_give_github() -> None:
+    people = team()
+    api = client("api", people.container)
+    shown = api.get("/github/webhook", headers={"Authorization": f"Bearer {people.sessions['owner']}"})
+    assert shown.status_code == 200, shown.get_data(as_text=True)
+    assert shown.get_json()["url"].endswith("/github/webhook/t1")
+    assert shown.get_json()["secret"] == webhooks.webhook_secret(KEY, "t1")
+    for role in ("admin", "editor", "viewer"):
+        refused = api.get("/github/webhook", headers={"Authorization": f"Bearer {people.sessions[role]}"})
+        assert refused.status_code == 403
