@@ -6,6 +6,7 @@ import { AgentsScreen } from "./screens/agents";
 import { AskScreen } from "./screens/ask";
 import { AuditScreen } from "./screens/audit";
 import { ConnectScreen } from "./screens/connect";
+import { DailyPlanScreen } from "./screens/daily_plan";
 import { InboxScreen } from "./screens/inbox";
 import { IntegrationsScreen } from "./screens/integrations";
 import { KeysScreen } from "./screens/keys";
@@ -23,6 +24,7 @@ import "./style.css";
 const NAV: [string, string][] = [
   ["#/runs", "Runs"],
   ["#/inbox", "Inbox"],
+  ["#/daily-plan", "Daily plan"],
   ["#/agents", "Agents"],
   ["#/ask", "Ask"],
   ["#/usage", "Usage"],
@@ -151,6 +153,8 @@ function Screen({ hash, session, ended }: { hash: string; session: S["SessionVie
       return parts[1] ? <RunScreen runId={decodeURIComponent(parts[1])} session={session} /> : <RunsScreen params={params} />;
     case "inbox":
       return <InboxScreen />;
+    case "daily-plan":
+      return <DailyPlanScreen day={params.get("date") ?? ""} />;
     case "agents":
       return <AgentsScreen />;
     case "ask":

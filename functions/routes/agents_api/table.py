@@ -3,7 +3,7 @@ changing, pausing and deleting an agent, and its runs. Also the tools it may be 
 page, accepting its instructions' edits, rating a run and deciding an edit proposed from ratings."""
 
 from functions.routes import Doc, Route
-from functions.routes.agents_api import agents, dry_run, feedback, routines
+from functions.routes.agents_api import agents, daily_plan, dry_run, feedback, routines
 from functions.routes.rows import route
 
 _AGENT = "models.agents.AgentView"
@@ -128,6 +128,18 @@ AGENTS_ROUTES: list[Route] = [
         ),
         scope="runs:start",
         role="editor",
+    ),
+    route(
+        "GET /daily-plan",
+        daily_plan.daily_plan,
+        Doc(
+            "What a day's plan says: its sections, the runs waiting for a decision, its page",
+            "agents",
+            {200: "models.agents.DailyPlan"},
+            query="agents_api.daily_plan.DailyPlanQuery",
+            refusals=(404,),
+        ),
+        role="viewer",
     ),
     route(
         "GET /tools",

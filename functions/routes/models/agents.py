@@ -109,3 +109,32 @@ class ToolView(Schema):
 class ToolList(Schema):
     tools: list[ToolView]
     always: list[str] = Field(description="The tools every agent has, whatever its list")
+
+
+class DailyPlanItem(Schema):
+    """One line of a section: a task (its page's link) or a run waiting for a decision (its id)."""
+
+    text: str
+    url: str | None = Field(description="The task's page in Notion; null: none")
+    run_id: str | None = Field(description="The run waiting for a decision; null: not a run")
+
+
+class DailyPlanSection(Schema):
+    heading: str
+    items: list[DailyPlanItem] = Field(description="Empty: the page says Nothing")
+
+
+class WaitingRun(Schema):
+    run_id: str
+    title: str
+
+
+class DailyPlan(Schema):
+    """What a day's plan page says, from what was kept when it was written."""
+
+    date: str = Field(description="The day, YYYY-MM-DD")
+    today: str = Field(description="Today in the workspace's time zone, YYYY-MM-DD")
+    timezone: str
+    url: str | None = Field(description="The plan's page in Daily plans; null: not known")
+    sections: list[DailyPlanSection]
+    waiting: list[WaitingRun] = Field(description="The runs waiting for a decision that the plan lists")

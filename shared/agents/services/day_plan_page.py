@@ -47,47 +47,49 @@ def write_day_plan(task: DayPlanTask, deps: Deps) -> Outcome:
     tasks, failed = _read(notion, sources, task.day)
     yesterday = deps.need_tenants().kept_day_plan(task.tenant_id, _day(task.day - timedelta(days=1)))
     planned = day_plan.plan(tasks, task.day, yesterday.task_ids if yesterday else ())
-    text = day_plan.markdown(planned, task.day) + _decisions(deps, task.tenant_id) + day_plan.unread(failed)
+    waiting, decisions = _decisions(deps, task.tenant_id)
+    text = day_plan.markdown(planned, task.day) + decisions + day_plan.unread(failed)
     home = tenant.home.daily_plans if tenant.home is not None else None
     if home is None:
         return _notify(deps, tenant, task.day, text)
     now = deps.clock()
     claimed = deps.need_tenants().claim_day_plan(task.tenant_id, _day(task.day), now, now + day_plan.LEASE)
     try:
-        page_id, outcome = _write(notion, home, claimed.page_id, task.day, text)
+        page_id, url, outcome = _write(notion, home, claimed.page_id, task.day, text)
     except PermanentError as exc:  # the Daily plans database deleted, or no longer shared
         log.warning("daily plan: Daily plans could not be written: %s", exc.reason)
         return _notify(deps, tenant, task.day, text)
-    kept = day_plans.Kept(page_id, tuple(planned.task_ids()))
+    kept = day_plans.Kept(page_id, tuple(planned.task_ids()), text, url, waiting)
     deps.need_tenants().keep_day_plan(task.tenant_id, _day(task.day), kept, now + day_plans.KEPT)
     return outcome
 
 
-def _decisions(deps: Deps, tenant_id: str) -> str:
-    """The section of the runs waiting for a decision: the held runs (one query), at most
-    ``day_plan.LISTED`` of them read, those paused left out."""
+def _decisions(deps: Deps, tenant_id: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """The runs waiting for a decision listed (run id, title) and their section: the held runs (one
+    query), at most ``day_plan.LISTED`` of them read, those paused left out."""
     held = deps.store.held(tenant_id)
     read = [deps.store.get_run(tenant_id, i) for i in held[: day_plan.LISTED]]
     waiting = [r for r in read if r is not None and r.state.status == RunStatus.WAITING_FOR_HUMAN]
-    return day_plan.decisions([r.state.title for r in waiting], len(waiting) + len(held) - len(read))
+    listed = tuple((r.run_id, r.state.title) for r in waiting[: day_plan.LISTED])
+    return listed, day_plan.decisions([r.state.title for r in waiting], len(waiting) + len(held) - len(read))
 
 
 def _write(
     notion: TenantNotion, home: HomeDatabase, page_id: str, day: date, text: str
-) -> tuple[str, Outcome]:
-    """Replace the day's page's title and section, or create it; its id and what was done."""
+) -> tuple[str, str, Outcome]:
+    """Replace the day's page's title and section, or create it; its id, its URL and what was done."""
     page = _page(notion, home, page_id, day)
     key = day_plan.plan_key(day)
     appends = nt.section(key, text)
     if page is None:
         parent = {"type": "data_source_id", "data_source_id": home.data_source_id}
         made = nt.create_with_section(notion, parent, day_plan.page_properties(day), appends)
-        return str(made["id"]), "created"
+        return str(made["id"]), str(made.get("url") or ""), "created"
     found = str(page["id"])
     notion.update_page_properties(found, day_plan.page_properties(day))
     nt.clear_section(notion, found, key)
     nt.write_section(notion, found, appends)
-    return found, "replaced"
+    return found, str(page.get("url") or ""), "replaced"
 
 
 def _day(day: date) -> str:

@@ -251,6 +251,9 @@ class FirestoreTenantStore:
         doc = {
             "page_id": kept.page_id,
             "task_ids": list(kept.task_ids),
+            "text": kept.text,
+            "url": kept.url,
+            "waiting": [{"run_id": r, "title": t} for r, t in kept.waiting],
             "lease_until": None,
             "expires_at": expires_at,
         }
@@ -267,7 +270,14 @@ def _kept(doc: dict[str, Any]) -> "Kept":
     from shared.workspace.domain.day_plans import Kept
 
     ids = doc.get("task_ids") or []
-    return Kept(str(doc.get("page_id") or ""), tuple(str(i) for i in ids if isinstance(i, str)))
+    waiting = [w for w in doc.get("waiting") or [] if isinstance(w, dict)]
+    return Kept(
+        str(doc.get("page_id") or ""),
+        tuple(str(i) for i in ids if isinstance(i, str)),
+        str(doc.get("text") or ""),
+        str(doc.get("url") or ""),
+        tuple((str(w.get("run_id") or ""), str(w.get("title") or "")) for w in waiting),
+    )
 
 
 class FirestoreOAuthStates:

@@ -230,3 +230,21 @@ def test_settings_refuse_a_plan_source_that_is_not_chosen(stack: Stack) -> None:
     assert ws.patch({"data_source_ids": [DEMO["tasks_data_source"]]}).status_code == 200
     shown = json_body(stack.client("api").get("/settings", headers=ws.auth))["settings"]
     assert shown["daily_plan_sources"] == []
+
+
+def test_the_console_reads_the_day_s_plan_as_written_without_reading_notion(stack: Stack) -> None:
+    """Issue 66, C13: ``GET /daily-plan`` answers the page's sections and link from what was kept."""
+    ws = Workspace(stack)
+    assert ws.plan() == "created"
+    (page,) = ws.pages()
+    stack.admin.delete("/requests")
+    answer = stack.client("api").get("/daily-plan?date=2026-01-07", headers=ws.auth)
+    assert answer.status_code == 200, json_body(answer)
+    shown = json_body(answer)
+    assert [r for r in stack.admin.get("/requests") if r["path"].startswith("/v1/")] == []
+    assert (
+        shown["url"] and shown["url"].startswith("https://") and page["id"].replace("-", "") in shown["url"]
+    )
+    said = {s["heading"]: [i["text"].split(" (")[0] for i in s["items"]] for s in shown["sections"]}
+    assert said == {k: v for k, v in _sections(page).items() if k in said} and len(said) == 6
+    assert said["Waiting for a decision"] == [] and shown["waiting"] == []
