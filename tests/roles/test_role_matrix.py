@@ -44,6 +44,7 @@ ARGS = {
     "data_source_id": "0" * 32,
     "proposal_id": "0" * 12,
     "tenant_id": "t1",
+    "owner": "acme",  # a repository's owner: acme/github
 }
 
 

@@ -143,6 +143,9 @@ REACH: dict[str, frozenset[str]] = {
     "shared/tools/flow.py:send_notification": frozenset({"execute_step"}),
     "shared/tools/flow.py:hand_off": frozenset({"execute_step"}),
     "shared/tools/fanout.py:map_rows": frozenset({"execute_step"}),
+    # a debate's or panel's children are started (and stuck ones cancelled) by its steps (decision 0120)
+    "shared/tools/patterns.py:_start": frozenset({"execute_step"}),
+    "shared/tools/patterns.py:settle": frozenset({"execute_step"}),
     # Daily planning (POST /schedule on plan): continuations and one plan task per due tenant.
     "shared/agents/services/daily_schedule.py:plan_due_tenants": frozenset({"plan"}),
     # a reconcile past its time slice queues its next part on the plan queue
