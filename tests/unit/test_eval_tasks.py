@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from local.eval_agents import CHECKS, HarnessError, load_tasks, main, model_id
+from local.eval_code import load_code_tasks
 
 
 def test_at_least_25_tasks_each_described_and_checked_by_a_known_checker() -> None:
@@ -21,25 +22,37 @@ def test_at_least_25_tasks_each_described_and_checked_by_a_known_checker() -> No
 
 
 @pytest.mark.parametrize(
-    ("text", "reason"),
+    ("name", "text", "reason"),
     [
-        ("[[tasks]]\nname = 'x'\n", "description"),
+        ("eval_tasks.toml", "[[tasks]]\nname = 'x'\n", "description"),
         (
+            "eval_tasks.toml",
             "[[tasks]]\nname = 'x'\ndescription = 'd'\nstart = {kind = 'poke'}\nexpect = [{kind = 'block'}]\n",
             "start.kind",
         ),
         (
+            "eval_tasks.toml",
             "[[tasks]]\nname = 'x'\ndescription = 'd'\nstart = {kind = 'schedule'}\nexpect = [{kind = 'vibes'}]\n",
             "unknown",
         ),
-        ("[[tasks\n", "eval_tasks.toml"),
+        ("eval_tasks.toml", "[[tasks\n", "eval_tasks.toml"),
+        # the code tasks' file (local/eval_code.toml), read by its own loader
+        ("eval_code.toml", "test = ['python']\nagents_md = 'x'\n", "instructions naming"),
+        (
+            "eval_code.toml",
+            "test = ['python']\nagents_md = 'x'\ninstructions = 'in {repository}'\n"
+            "[[tasks]]\nname = 'x'\ndescription = 'd'\nrepository = 'a/b'\n"
+            "idea = {title = 't'}\nfiles = {'a.py' = ''}\nsolution = {'a.py' = ''}\n",
+            "a file under tests/",
+        ),
+        ("eval_code.toml", "[[tasks\n", "eval_code.toml"),
     ],
 )
-def test_a_malformed_tasks_file_is_a_harness_error(tmp_path: Path, text: str, reason: str) -> None:
-    path = tmp_path / "eval_tasks.toml"
+def test_a_malformed_tasks_file_is_a_harness_error(tmp_path: Path, name: str, text: str, reason: str) -> None:
+    path = tmp_path / name
     path.write_text(text)
     with pytest.raises(HarnessError, match=reason):
-        load_tasks(path)
+        (load_code_tasks if name == "eval_code.toml" else load_tasks)(path)
 
 
 def test_the_model_is_named_as_the_settings_pick_it() -> None:

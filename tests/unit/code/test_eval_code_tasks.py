@@ -131,23 +131,3 @@ def test_a_task_whose_tests_already_pass_is_a_harness_error() -> None:
     solved = type(task)(**{**task.__dict__, "files": task.files | task.solution})
     with pytest.raises(HarnessError, match="pass before any change"):
         seed(None, solved, "ghp_unused")  # type: ignore[arg-type]  # refused before the sandbox is called
-
-
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("test = ['python']\nagents_md = 'x'\n", "instructions naming"),
-        (
-            "test = ['python']\nagents_md = 'x'\ninstructions = 'in {repository}'\n"
-            "[[tasks]]\nname = 'x'\ndescription = 'd'\nrepository = 'a/b'\n"
-            "idea = {title = 't'}\nfiles = {'a.py' = ''}\nsolution = {'a.py' = ''}\n",
-            "a file under tests/",
-        ),
-        ("[[tasks\n", "eval_code.toml"),
-    ],
-)
-def test_a_malformed_code_tasks_file_is_a_harness_error(tmp_path: Path, text: str, reason: str) -> None:
-    path = tmp_path / "eval_code.toml"
-    path.write_text(text)
-    with pytest.raises(HarnessError, match=reason):
-        load_code_tasks(path)
