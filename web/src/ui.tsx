@@ -85,6 +85,30 @@ export function useLoad<T>(load: () => Promise<T>, key: string = ""): Loaded<T> 
   return { data, error, loading, reload };
 }
 
+/** Loads at once and again `everyMs` after each answer while shown, starting over when `key` changes.
+ * Each page goes to `take`, each failure to `fail`; nothing arrives once the screen is left. */
+export function usePoll<T>(load: () => Promise<T>, take: (page: T) => void, fail: (reason: unknown) => void, everyMs: number, key: string): void {
+  useEffect(() => {
+    let live = true;
+    let timer = 0;
+    const refresh = async () => {
+      try {
+        const page = await load();
+        if (!live) return;
+        take(page);
+      } catch (reason) {
+        if (live) fail(reason);
+      }
+      if (live) timer = window.setTimeout(refresh, everyMs);
+    };
+    void refresh();
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [key]);
+}
+
 /** Runs an action (a button's); its error stays shown until the next attempt. */
 export function useAction(): [boolean, unknown, (act: () => Promise<void>) => Promise<void>] {
   const [busy, setBusy] = useState(false);

@@ -1,9 +1,9 @@
 // The approvals inbox (issue 66, point 4): every run waiting for a decision the signed-in person may
 // make within their role (GET /inbox), each with the whole request, decided in place one by one or
 // several at once.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
-import { DECISION_MADE, Empty, ErrorText, Loading, messageOf, useAction, when } from "../ui";
+import { DECISION_MADE, Empty, ErrorText, Loading, messageOf, useAction, usePoll, when } from "../ui";
 
 type Item = S["Inbox"]["runs"][number];
 type Choice = "approve" | "reject" | "answer";
@@ -101,27 +101,17 @@ export function InboxScreen() {
   const [round, setRound] = useState(0);
   const [busy, bulkError, act] = useAction();
 
-  useEffect(() => {
-    let live = true;
-    let timer = 0;
-    const refresh = async () => {
-      try {
-        const page = await get<S["Inbox"]>(url("/inbox"));
-        if (!live) return;
-        setInbox(page);
-        setError(null);
-        setChosen((old) => old.filter((id) => page.runs.some((r) => r.run_id === id)));
-      } catch (reason) {
-        if (live) setError(reason);
-      }
-      if (live) timer = window.setTimeout(refresh, REFRESH_MS);
-    };
-    void refresh();
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-    };
-  }, [round]);
+  usePoll(
+    () => get<S["Inbox"]>(url("/inbox")),
+    (page) => {
+      setInbox(page);
+      setError(null);
+      setChosen((old) => old.filter((id) => page.runs.some((r) => r.run_id === id)));
+    },
+    setError,
+    REFRESH_MS,
+    String(round),
+  );
 
   const decided = (words: string[]) => {
     setSaid(words);

@@ -1,7 +1,7 @@
 // Runs: searched by words, filtered by status, trigger, agent and time, cursor-paged, each with its cost; new runs show up live.
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
-import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, when } from "../ui";
+import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, usePoll, when } from "../ui";
 
 type Run = S["RunList"]["runs"][number];
 const TRIGGERS: Record<string, string> = {
@@ -128,31 +128,24 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
   const since = days ? new Date(Date.now() - Number(days) * DAY_MS).toISOString() : "";
   const query = { status, trigger, agent, q, since };
 
+  const filters = JSON.stringify([status, trigger, agent, days, q]);
   useEffect(() => {
-    let live = true;
-    let timer = 0;
     setRuns(null);
     setNext(null);
     setError(null);
-    // The first page again every few seconds, so a run a page change started appears by itself.
-    const refresh = async () => {
-      try {
-        const page = await get<S["RunList"]>(url("/runs", {}, query));
-        if (!live) return;
-        setRuns((shown) => merge(page.runs, shown));
-        setNext((old) => old ?? page.next_cursor ?? null);
-        setError(null);
-      } catch (reason) {
-        if (live) setError(reason);
-      }
-      if (live) timer = window.setTimeout(refresh, REFRESH_MS);
-    };
-    void refresh();
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-    };
-  }, [status, trigger, agent, days, q]);
+  }, [filters]);
+  // The first page again every few seconds, so a run a page change started appears by itself.
+  usePoll(
+    () => get<S["RunList"]>(url("/runs", {}, query)),
+    (page) => {
+      setRuns((shown) => merge(page.runs, shown));
+      setNext((old) => old ?? page.next_cursor ?? null);
+      setError(null);
+    },
+    setError,
+    REFRESH_MS,
+    filters,
+  );
 
   const filter = (name: Filter, value: string) => {
     const next = new URLSearchParams({ status, trigger, agent, days, q, [name]: value });
