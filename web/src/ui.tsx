@@ -273,3 +273,18 @@ export function Confirm({ label, question, yes, act, disabled = false, title, de
 
 /** Fired on window when a decision was made (the inbox, a run's page): the nav's count is asked again. */
 export const DECISION_MADE = "na:decided";
+
+/** A table's header row: one column header (scope "col") for each of `names`, in order. */
+export function Columns({ names }: { names: ComponentChildren[] }) {
+  return (
+    <thead>
+      <tr>
+        {names.map((name, n) => (
+          <th scope="col" key={n}>
+            {name}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

@@ -1,6 +1,6 @@
 // Notifications: what the agent told the owner, where it went, and what could not be delivered.
 import { type S, get, url } from "../api";
-import { Empty, ErrorText, Loading, useLoad, when } from "../ui";
+import { Columns, Empty, ErrorText, Loading, useLoad, when } from "../ui";
 
 const CHANNELS: Record<string, string> = {
   notion_comment: "A Notion comment",
@@ -24,14 +24,7 @@ export function NotificationsScreen() {
       {items.length > 0 && (
         <table class="stack">
           <caption class="visually-hidden">Notifications, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Subject</th>
-              <th scope="col">Sent by</th>
-              <th scope="col">Status</th>
-              <th scope="col">When</th>
-            </tr>
-          </thead>
+          <Columns names={["Subject", "Sent by", "Status", "When"]} />
           <tbody>
             {items.map((n) => (
               <tr key={n.notification_id}>

@@ -1,7 +1,7 @@
 // Runs: searched by words, filtered by status, trigger, agent and time, cursor-paged, each with its cost; new runs show up live.
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
-import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, usePoll, when } from "../ui";
+import { Columns, Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, usePoll, when } from "../ui";
 
 type Run = S["RunList"]["runs"][number];
 const TRIGGERS: Record<string, string> = {
@@ -240,24 +240,22 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
       {runs !== null && runs.length > 0 && (
         <table class="stack">
           <caption class="visually-hidden">Runs, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">
-                <input
-                  type="checkbox"
-                  aria-label="Choose all shown runs"
-                  checked={runs.length > 0 && runs.every((r) => chosen.includes(r.run_id))}
-                  onChange={(e) => setChosen(e.currentTarget.checked ? runs.map((r) => r.run_id) : [])}
-                />
-              </th>
-              <th scope="col">Goal</th>
-              <th scope="col">Status</th>
-              <th scope="col">Started by</th>
-              <th scope="col">Took</th>
-              <th scope="col">Cost</th>
-              <th scope="col">Started</th>
-            </tr>
-          </thead>
+          <Columns
+            names={[
+              <input
+                type="checkbox"
+                aria-label="Choose all shown runs"
+                checked={runs.length > 0 && runs.every((r) => chosen.includes(r.run_id))}
+                onChange={(e) => setChosen(e.currentTarget.checked ? runs.map((r) => r.run_id) : [])}
+              />,
+              "Goal",
+              "Status",
+              "Started by",
+              "Took",
+              "Cost",
+              "Started",
+            ]}
+          />
           <tbody>
             {runs.map((run) => (
               <tr key={run.run_id}>
