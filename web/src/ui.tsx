@@ -288,3 +288,28 @@ export function Columns({ names }: { names: ComponentChildren[] }) {
     </thead>
   );
 }
+
+/** A labelled choice among `options` (value, words); `blank` words a first, empty choice. */
+export function Choice<T extends string | undefined>({ label, value, options, set, blank, disabled = false, title }: {
+  label: string;
+  value: T;
+  options: [T, string][];
+  set: (value: T) => void;
+  blank?: string;
+  disabled?: boolean;
+  title?: string;
+}) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => set(e.currentTarget.value as T)} disabled={disabled} title={title}>
+        {blank !== undefined && <option value="">{blank}</option>}
+        {options.map(([v, words]) => (
+          <option key={v} value={v}>
+            {words}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -1,7 +1,7 @@
 // Runs: searched by words, filtered by status, trigger, agent and time, cursor-paged, each with its cost; new runs show up live.
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
-import { Columns, Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, usePoll, when } from "../ui";
+import { Choice, Columns, Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, usePoll, when } from "../ui";
 
 type Run = S["RunList"]["runs"][number];
 const TRIGGERS: Record<string, string> = {
@@ -180,52 +180,22 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
         <button type="submit">Search</button>
       </form>
       <div class="filters">
-        <label>
-          Status
-          <select value={status} onChange={(e) => filter("status", e.currentTarget.value)}>
-            <option value="">Any</option>
-            {Object.entries(STATUS_WORDS)
-              .filter(([value]) => value !== "planning")
-              .map(([value, words]) => (
-                <option value={value} key={value}>
-                  {words}
-                </option>
-              ))}
-          </select>
-        </label>
-        <label>
-          Started by
-          <select value={trigger} onChange={(e) => filter("trigger", e.currentTarget.value)}>
-            <option value="">Anything</option>
-            {Object.entries(TRIGGERS).map(([value, words]) => (
-              <option value={value} key={value}>
-                {words}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Agent
-          <select value={agent} onChange={(e) => filter("agent", e.currentTarget.value)}>
-            <option value="">Any</option>
-            {(agents.data?.agents ?? []).map((a) => (
-              <option value={a.agent_id} key={a.agent_id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Started within
-          <select value={days} onChange={(e) => filter("days", e.currentTarget.value)}>
-            <option value="">Any time</option>
-            {Object.entries(WITHIN).map(([value, words]) => (
-              <option value={value} key={value}>
-                {words}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="Status"
+          value={status}
+          options={Object.entries(STATUS_WORDS).filter(([value]) => value !== "planning")}
+          set={(v) => filter("status", v)}
+          blank="Any"
+        />
+        <Choice label="Started by" value={trigger} options={Object.entries(TRIGGERS)} set={(v) => filter("trigger", v)} blank="Anything" />
+        <Choice
+          label="Agent"
+          value={agent}
+          options={(agents.data?.agents ?? []).map((a): [string, string] => [a.agent_id, a.name])}
+          set={(v) => filter("agent", v)}
+          blank="Any"
+        />
+        <Choice label="Started within" value={days} options={Object.entries(WITHIN)} set={(v) => filter("days", v)} blank="Any time" />
       </div>
       <Skipped />
       <ErrorText error={error} />
