@@ -31,6 +31,47 @@ async function decideOne(run: Item, decision: Choice, text: string): Promise<str
   }
 }
 
+/** The reply to a run's request: a note (to a question, the answer) and its buttons, Answer or
+ * Approve, then Reject. `refused` (why this person may not decide) disables them and is said below. */
+export function Reply({ question, text, setText, busy, refused = "", decide }: {
+  question: boolean;
+  text: string;
+  setText: (text: string) => void;
+  busy: boolean;
+  refused?: string;
+  decide: (decision: Choice) => void;
+}) {
+  const off = busy || !!refused;
+  const why = refused ? "decide-refused" : undefined;
+  return (
+    <>
+      <label>
+        {question ? "Your answer" : "A note (optional)"}
+        <textarea value={text} onInput={(e) => setText(e.currentTarget.value)} maxLength={2000} rows={2} />
+      </label>
+      <div class="actions">
+        {question ? (
+          <button type="button" class="primary" disabled={off || !text.trim()} aria-describedby={why} onClick={() => decide("answer")}>
+            Answer
+          </button>
+        ) : (
+          <button type="button" class="primary" disabled={off} aria-describedby={why} onClick={() => decide("approve")}>
+            Approve
+          </button>
+        )}
+        <button type="button" disabled={off} aria-describedby={why} onClick={() => decide("reject")}>
+          Reject
+        </button>
+      </div>
+      {refused && (
+        <p class="hint" id="decide-refused">
+          {refused}
+        </p>
+      )}
+    </>
+  );
+}
+
 function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean; choose: (on: boolean) => void; decided: (words: string) => void }) {
   const waiting = run.waiting;
   const [text, setText] = useState("");
@@ -70,24 +111,7 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
           </ul>
         </>
       )}
-      <label>
-        {question ? "Your answer" : "A note (optional)"}
-        <textarea value={text} onInput={(e) => setText(e.currentTarget.value)} maxLength={2000} rows={2} />
-      </label>
-      <div class="actions">
-        {question ? (
-          <button type="button" class="primary" disabled={busy || !text.trim()} onClick={() => decide("answer")}>
-            Answer
-          </button>
-        ) : (
-          <button type="button" class="primary" disabled={busy} onClick={() => decide("approve")}>
-            Approve
-          </button>
-        )}
-        <button type="button" disabled={busy} onClick={() => decide("reject")}>
-          Reject
-        </button>
-      </div>
+      <Reply question={question} text={text} setText={setText} busy={busy} decide={decide} />
       <ErrorText error={error} />
     </li>
   );
