@@ -85,6 +85,16 @@ export function useLoad<T>(load: () => Promise<T>, key: string = ""): Loaded<T> 
   return { data, error, loading, reload };
 }
 
+/** What a screen shows of a load before its data: the error, else "Loading `what`…" while none came. */
+export function LoadState<T>({ of, what }: { of: Loaded<T>; what: string }) {
+  return (
+    <>
+      <ErrorText error={of.error} />
+      {of.loading && !of.data && <Loading what={what} />}
+    </>
+  );
+}
+
 /** Loads at once and again `everyMs` after each answer while shown, starting over when `key` changes.
  * Each page goes to `take`, each failure to `fail`; nothing arrives once the screen is left. */
 export function usePoll<T>(load: () => Promise<T>, take: (page: T) => void, fail: (reason: unknown) => void, everyMs: number, key: string): void {

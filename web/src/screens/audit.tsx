@@ -2,7 +2,7 @@
 // or the owner's; anyone else sees why it is not shown.
 import { useState } from "preact/hooks";
 import { type S, get, url } from "../api";
-import { Columns, Empty, ErrorText, Loading, useLoad, when } from "../ui";
+import { Columns, Empty, LoadState, useLoad, when } from "../ui";
 
 const SURFACES = ["", "console", "api", "key", "notion", "link", "oauth"];
 
@@ -47,8 +47,7 @@ export function AuditScreen({ session }: { session: S["SessionView"] }) {
           Export as JSON lines
         </a>
       </form>
-      <ErrorText error={page.error} />
-      {page.loading && !page.data && <Loading what="the audit log" />}
+      <LoadState of={page} what="the audit log" />
       {page.data && entries.length === 0 && <Empty>Nothing recorded matches.</Empty>}
       {entries.length > 0 && (
         <table class="stack">

@@ -1,6 +1,6 @@
 // Notifications: what the agent told the owner, where it went, and what could not be delivered.
 import { type S, get, url } from "../api";
-import { Columns, Empty, ErrorText, Loading, useLoad, when } from "../ui";
+import { Columns, Empty, LoadState, useLoad, when } from "../ui";
 
 const CHANNELS: Record<string, string> = {
   notion_comment: "A Notion comment",
@@ -18,8 +18,7 @@ export function NotificationsScreen() {
       <p>
         Where they go, and in which order, is in <a href="#/settings">settings</a>.
       </p>
-      <ErrorText error={list.error} />
-      {list.loading && !list.data && <Loading what="notifications" />}
+      <LoadState of={list} what="notifications" />
       {list.data && items.length === 0 && <Empty>No notifications yet.</Empty>}
       {items.length > 0 && (
         <table class="stack">

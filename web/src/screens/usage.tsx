@@ -1,7 +1,7 @@
 // Usage: spend, and runs started and failed, per day for 30 days, the month against its budget, the
 // costliest runs, and what is paused and why. Charts are SVG with their figures also as text.
 import { type S, get, url } from "../api";
-import { Empty, ErrorText, Loading, Status, money, useLoad } from "../ui";
+import { Empty, LoadState, Status, money, useLoad } from "../ui";
 
 const AXIS = 52; // the chart's left margin, for the dollar axis; the dates go below the bars
 
@@ -114,8 +114,7 @@ export function UsageScreen() {
   return (
     <section>
       <h1>Usage</h1>
-      <ErrorText error={usage.error} />
-      {usage.loading && !data && <Loading what="usage" />}
+      <LoadState of={usage} what="usage" />
       {data && (
         <>
           <Meter label={`Today (${data.day.date})`} spent={data.day.spent_usd} budget={data.day.budget_usd} />
