@@ -323,3 +323,17 @@ export function Choice<T extends string | undefined>({ label, value, options, se
     </label>
   );
 }
+
+/** "N chosen", then a button for each of `actions` (words, act), off while `busy` or none is chosen. */
+export function ChosenButtons({ count, busy, actions }: { count: number; busy: boolean; actions: [string, () => void][] }) {
+  return (
+    <>
+      <span>{count} chosen</span>
+      {actions.map(([words, act]) => (
+        <button type="button" key={words} disabled={busy || count === 0} onClick={act}>
+          {words}
+        </button>
+      ))}
+    </>
+  );
+}

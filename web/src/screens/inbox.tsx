@@ -3,7 +3,7 @@
 // several at once.
 import { useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
-import { DECISION_MADE, Empty, ErrorText, Loading, messageOf, useAction, usePoll, when } from "../ui";
+import { ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, messageOf, useAction, usePoll, when } from "../ui";
 
 type Item = S["Inbox"]["runs"][number];
 type Choice = "approve" | "reject" | "answer";
@@ -178,13 +178,14 @@ export function InboxScreen() {
             <input type="checkbox" checked={all} onChange={(e) => setChosen(e.currentTarget.checked ? approvals.map((r) => r.run_id) : [])} />
             Select all
           </label>
-          <span>{chosen.length} chosen</span>
-          <button type="button" disabled={busy || chosen.length === 0} onClick={() => bulk("approve")}>
-            Approve chosen
-          </button>
-          <button type="button" disabled={busy || chosen.length === 0} onClick={() => bulk("reject")}>
-            Reject chosen
-          </button>
+          <ChosenButtons
+            count={chosen.length}
+            busy={busy}
+            actions={[
+              ["Approve chosen", () => void bulk("approve")],
+              ["Reject chosen", () => void bulk("reject")],
+            ]}
+          />
           <ErrorText error={bulkError} />
         </div>
       )}

@@ -1,7 +1,7 @@
 // Runs: searched by words, filtered by status, trigger, agent and time, cursor-paged, each with its cost; new runs show up live.
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
-import { Choice, Columns, Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, usePoll, when } from "../ui";
+import { ChosenButtons, Choice, Columns, Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, usePoll, when } from "../ui";
 
 type Run = S["RunList"]["runs"][number];
 const TRIGGERS: Record<string, string> = {
@@ -88,13 +88,14 @@ function BulkActions({ chosen, clear }: { chosen: string[]; clear: () => void })
     });
   return (
     <div class="actions bulk" role="group" aria-label="Chosen runs">
-      <span>{chosen.length} chosen</span>
-      <button type="button" disabled={busy || chosen.length === 0} onClick={() => apply("retry")}>
-        Retry chosen
-      </button>
-      <button type="button" disabled={busy || chosen.length === 0} onClick={() => apply("cancel")}>
-        Cancel chosen
-      </button>
+      <ChosenButtons
+        count={chosen.length}
+        busy={busy}
+        actions={[
+          ["Retry chosen", () => void apply("retry")],
+          ["Cancel chosen", () => void apply("cancel")],
+        ]}
+      />
       <ErrorText error={error} />
       {done && (
         <ul class="bulk-results" role="status">
