@@ -1,4 +1,5 @@
-// Pieces every screen uses: loading, error and empty states, a data hook, money and time in words.
+// Pieces every screen uses: loading, error and empty states, data and polling hooks, table headers,
+// labelled choices, the chosen-items buttons, money and time in words.
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api";
