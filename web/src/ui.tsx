@@ -1,4 +1,5 @@
-// Pieces every screen uses: loading, error and empty states, a data hook, money and time in words.
+// Pieces every screen uses: loading, error and empty states, data and polling hooks, table headers,
+// labelled choices, the chosen-items buttons, money and time in words.
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api";
@@ -83,6 +84,40 @@ export function useLoad<T>(load: () => Promise<T>, key: string = ""): Loaded<T> 
   }, [key, round]);
   const reload = useCallback(() => setRound((n) => n + 1), []);
   return { data, error, loading, reload };
+}
+
+/** What a screen shows of a load before its data: the error, else "Loading `what`…" while none came. */
+export function LoadState<T>({ of, what }: { of: Loaded<T>; what: string }) {
+  return (
+    <>
+      <ErrorText error={of.error} />
+      {of.loading && !of.data && <Loading what={what} />}
+    </>
+  );
+}
+
+/** Loads at once and again `everyMs` after each answer while shown, starting over when `key` changes.
+ * Each page goes to `take`, each failure to `fail`; nothing arrives once the screen is left. */
+export function usePoll<T>(load: () => Promise<T>, take: (page: T) => void, fail: (reason: unknown) => void, everyMs: number, key: string): void {
+  useEffect(() => {
+    let live = true;
+    let timer = 0;
+    const refresh = async () => {
+      try {
+        const page = await load();
+        if (!live) return;
+        take(page);
+      } catch (reason) {
+        if (live) fail(reason);
+      }
+      if (live) timer = window.setTimeout(refresh, everyMs);
+    };
+    void refresh();
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [key]);
 }
 
 /** Runs an action (a button's); its error stays shown until the next attempt. */
@@ -249,3 +284,57 @@ export function Confirm({ label, question, yes, act, disabled = false, title, de
 
 /** Fired on window when a decision was made (the inbox, a run's page): the nav's count is asked again. */
 export const DECISION_MADE = "na:decided";
+
+/** A table's header row: one column header (scope "col") for each of `names`, in order. */
+export function Columns({ names }: { names: ComponentChildren[] }) {
+  return (
+    <thead>
+      <tr>
+        {names.map((name, n) => (
+          <th scope="col" key={n}>
+            {name}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** A labelled choice among `options` (value, words); `blank` words a first, empty choice. */
+export function Choice<T extends string | undefined>({ label, value, options, set, blank, disabled = false, title }: {
+  label: string;
+  value: T;
+  options: [T, string][];
+  set: (value: T) => void;
+  blank?: string;
+  disabled?: boolean;
+  title?: string;
+}) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => set(e.currentTarget.value as T)} disabled={disabled} title={title}>
+        {blank !== undefined && <option value="">{blank}</option>}
+        {options.map(([v, words]) => (
+          <option key={v} value={v}>
+            {words}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** "N chosen", then a button for each of `actions` (words, act), off while `busy` or none is chosen. */
+export function ChosenButtons({ count, busy, actions }: { count: number; busy: boolean; actions: [string, () => void][] }) {
+  return (
+    <>
+      <span>{count} chosen</span>
+      {actions.map(([words, act]) => (
+        <button type="button" key={words} disabled={busy || count === 0} onClick={act}>
+          {words}
+        </button>
+      ))}
+    </>
+  );
+}

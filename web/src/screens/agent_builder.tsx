@@ -3,7 +3,7 @@
 // and the approvals it would need, with no effect (POST /agents/{id}/dry-run).
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
-import { ErrorText, type Problems, money, plainId, useAction, useLoad } from "../ui";
+import { Choice, ErrorText, type Problems, money, plainId, useAction, useLoad } from "../ui";
 import { NO_RULES, type RuleDraft, Rules, checkRules, draftOfRules, rulesOf } from "./onboarding";
 
 type Agent = S["AgentView"];
@@ -101,17 +101,13 @@ export function Builder({ agent, patch, busy }: { agent: Agent; patch: (body: ob
         ))}
       </ul>
       <form onSubmit={saveRules}>
-        <label>
-          Database whose edits start it
-          <select value={source} onChange={(e) => pickSource(e.currentTarget.value)}>
-            <option value="">Choose a database…</option>
-            {(sources.data?.results ?? []).map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.title || "Untitled"}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="Database whose edits start it"
+          value={source}
+          options={(sources.data?.results ?? []).map((s): [string, string] => [s.id, s.title || "Untitled"])}
+          set={pickSource}
+          blank="Choose a database…"
+        />
         {source && <Rules id={source} title={titled(known, source)} draft={draft} set={setDraft} problems={problems} />}
         <button type="submit" disabled={busy || !!may || !source} title={may}>
           Save the trigger rules
@@ -163,34 +159,18 @@ export function Builder({ agent, patch, busy }: { agent: Agent; patch: (body: ob
       </form>
       <h3>Reviewer</h3>
       <p class="hint">Before each write or effect, a reviewer checks it against the instructions; each review is one more model call.</p>
-      <Pick label="Reviewer" value={review} options={REVIEWS} set={setReview} />
+      <Choice label="Reviewer" value={review} options={REVIEWS} set={setReview} />
       <button type="button" disabled={busy || !!may} title={may} onClick={() => void patch({ review })}>
         Save the reviewer
       </button>
       <h3>Where it reports</h3>
       <p class="hint">Where it says what it did when a run ends.</p>
-      <Pick label="Reports to" value={reports} options={REPORTS} set={setReports} />
+      <Choice label="Reports to" value={reports} options={REPORTS} set={setReports} />
       <button type="button" disabled={busy || !!may} title={may} onClick={() => void patch({ reports_to: reports })}>
         Save where it reports
       </button>
       <ErrorText error={sources.error || tools.error} />
     </div>
-  );
-}
-
-/** A labelled choice among `options` (value, words), saved by its own button. */
-function Pick<T extends string>({ label, value, options, set }: { label: string; value: T; options: [T, string][]; set: (v: T) => void }) {
-  return (
-    <label>
-      {label}
-      <select value={value} onChange={(e) => set(e.currentTarget.value as T)}>
-        {options.map(([v, words]) => (
-          <option key={v} value={v}>
-            {words}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }
 

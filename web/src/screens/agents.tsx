@@ -2,7 +2,7 @@
 // someone else changed them), schedules, model tier, pause and delete, and its runs.
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
-import { Confirm, Empty, ErrorText, Loading, Status, money, useAction, useLoad, when } from "../ui";
+import { Choice, Confirm, Empty, ErrorText, Loading, Status, money, useAction, useLoad, when } from "../ui";
 import { TrackerReach } from "./tracker_reach";
 import { Builder, TryIt, startsWords } from "./agent_builder";
 
@@ -244,16 +244,7 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
         ))}
       {may && <p class="hint">{may}</p>}
       <h3>Model</h3>
-      <label>
-        Model tier
-        <select value={agent.model_tier} onChange={(e) => patch({ model_tier: e.currentTarget.value })} disabled={busy || !!may} title={may}>
-          {TIERS.map(([tier, words]) => (
-            <option key={tier} value={tier}>
-              {words}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Choice label="Model tier" value={agent.model_tier} options={TIERS} set={(tier) => patch({ model_tier: tier })} disabled={busy || !!may} title={may} />
       <TrackerReach
         chosen={agent.reach?.trackers ?? []}
         save={(trackers) => void patch({ reach: { ...agent.reach, trackers } })}

@@ -2,7 +2,7 @@
 // or the owner's; anyone else sees why it is not shown.
 import { useState } from "preact/hooks";
 import { type S, get, url } from "../api";
-import { Empty, ErrorText, Loading, useLoad, when } from "../ui";
+import { Columns, Empty, LoadState, useLoad, when } from "../ui";
 
 const SURFACES = ["", "console", "api", "key", "notion", "link", "oauth"];
 
@@ -47,21 +47,12 @@ export function AuditScreen({ session }: { session: S["SessionView"] }) {
           Export as JSON lines
         </a>
       </form>
-      <ErrorText error={page.error} />
-      {page.loading && !page.data && <Loading what="the audit log" />}
+      <LoadState of={page} what="the audit log" />
       {page.data && entries.length === 0 && <Empty>Nothing recorded matches.</Empty>}
       {entries.length > 0 && (
         <table class="stack">
           <caption>Newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">From</th>
-              <th scope="col">Outcome</th>
-            </tr>
-          </thead>
+          <Columns names={["When", "Who", "What", "From", "Outcome"]} />
           <tbody>
             {entries.map((e) => (
               <tr key={e.entry_id}>

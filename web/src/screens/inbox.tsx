@@ -1,9 +1,9 @@
 // The approvals inbox (issue 66, point 4): every run waiting for a decision the signed-in person may
 // make within their role (GET /inbox), each with the whole request, decided in place one by one or
 // several at once.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
-import { DECISION_MADE, Empty, ErrorText, Loading, messageOf, useAction, when } from "../ui";
+import { ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, messageOf, useAction, usePoll, when } from "../ui";
 
 type Item = S["Inbox"]["runs"][number];
 type Choice = "approve" | "reject" | "answer";
@@ -29,6 +29,47 @@ async function decideOne(run: Item, decision: Choice, text: string): Promise<str
     if (reason instanceof ApiError && reason.status === 409) return `already decided or moved on (${reason.message})`;
     return messageOf(reason);
   }
+}
+
+/** The reply to a run's request: a note (to a question, the answer) and its buttons, Answer or
+ * Approve, then Reject. `refused` (why this person may not decide) disables them and is said below. */
+export function Reply({ question, text, setText, busy, refused = "", decide }: {
+  question: boolean;
+  text: string;
+  setText: (text: string) => void;
+  busy: boolean;
+  refused?: string;
+  decide: (decision: Choice) => void;
+}) {
+  const off = busy || !!refused;
+  const why = refused ? "decide-refused" : undefined;
+  return (
+    <>
+      <label>
+        {question ? "Your answer" : "A note (optional)"}
+        <textarea value={text} onInput={(e) => setText(e.currentTarget.value)} maxLength={2000} rows={2} />
+      </label>
+      <div class="actions">
+        {question ? (
+          <button type="button" class="primary" disabled={off || !text.trim()} aria-describedby={why} onClick={() => decide("answer")}>
+            Answer
+          </button>
+        ) : (
+          <button type="button" class="primary" disabled={off} aria-describedby={why} onClick={() => decide("approve")}>
+            Approve
+          </button>
+        )}
+        <button type="button" disabled={off} aria-describedby={why} onClick={() => decide("reject")}>
+          Reject
+        </button>
+      </div>
+      {refused && (
+        <p class="hint" id="decide-refused">
+          {refused}
+        </p>
+      )}
+    </>
+  );
 }
 
 function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean; choose: (on: boolean) => void; decided: (words: string) => void }) {
@@ -70,24 +111,7 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
           </ul>
         </>
       )}
-      <label>
-        {question ? "Your answer" : "A note (optional)"}
-        <textarea value={text} onInput={(e) => setText(e.currentTarget.value)} maxLength={2000} rows={2} />
-      </label>
-      <div class="actions">
-        {question ? (
-          <button type="button" class="primary" disabled={busy || !text.trim()} onClick={() => decide("answer")}>
-            Answer
-          </button>
-        ) : (
-          <button type="button" class="primary" disabled={busy} onClick={() => decide("approve")}>
-            Approve
-          </button>
-        )}
-        <button type="button" disabled={busy} onClick={() => decide("reject")}>
-          Reject
-        </button>
-      </div>
+      <Reply question={question} text={text} setText={setText} busy={busy} decide={decide} />
       <ErrorText error={error} />
     </li>
   );
@@ -101,27 +125,17 @@ export function InboxScreen() {
   const [round, setRound] = useState(0);
   const [busy, bulkError, act] = useAction();
 
-  useEffect(() => {
-    let live = true;
-    let timer = 0;
-    const refresh = async () => {
-      try {
-        const page = await get<S["Inbox"]>(url("/inbox"));
-        if (!live) return;
-        setInbox(page);
-        setError(null);
-        setChosen((old) => old.filter((id) => page.runs.some((r) => r.run_id === id)));
-      } catch (reason) {
-        if (live) setError(reason);
-      }
-      if (live) timer = window.setTimeout(refresh, REFRESH_MS);
-    };
-    void refresh();
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-    };
-  }, [round]);
+  usePoll(
+    () => get<S["Inbox"]>(url("/inbox")),
+    (page) => {
+      setInbox(page);
+      setError(null);
+      setChosen((old) => old.filter((id) => page.runs.some((r) => r.run_id === id)));
+    },
+    setError,
+    REFRESH_MS,
+    String(round),
+  );
 
   const decided = (words: string[]) => {
     setSaid(words);
@@ -164,13 +178,14 @@ export function InboxScreen() {
             <input type="checkbox" checked={all} onChange={(e) => setChosen(e.currentTarget.checked ? approvals.map((r) => r.run_id) : [])} />
             Select all
           </label>
-          <span>{chosen.length} chosen</span>
-          <button type="button" disabled={busy || chosen.length === 0} onClick={() => bulk("approve")}>
-            Approve chosen
-          </button>
-          <button type="button" disabled={busy || chosen.length === 0} onClick={() => bulk("reject")}>
-            Reject chosen
-          </button>
+          <ChosenButtons
+            count={chosen.length}
+            busy={busy}
+            actions={[
+              ["Approve chosen", () => void bulk("approve")],
+              ["Reject chosen", () => void bulk("reject")],
+            ]}
+          />
           <ErrorText error={bulkError} />
         </div>
       )}

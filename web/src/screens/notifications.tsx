@@ -1,6 +1,6 @@
 // Notifications: what the agent told the owner, where it went, and what could not be delivered.
 import { type S, get, url } from "../api";
-import { Empty, ErrorText, Loading, useLoad, when } from "../ui";
+import { Columns, Empty, LoadState, useLoad, when } from "../ui";
 
 const CHANNELS: Record<string, string> = {
   notion_comment: "A Notion comment",
@@ -18,20 +18,12 @@ export function NotificationsScreen() {
       <p>
         Where they go, and in which order, is in <a href="#/settings">settings</a>.
       </p>
-      <ErrorText error={list.error} />
-      {list.loading && !list.data && <Loading what="notifications" />}
+      <LoadState of={list} what="notifications" />
       {list.data && items.length === 0 && <Empty>No notifications yet.</Empty>}
       {items.length > 0 && (
         <table class="stack">
           <caption class="visually-hidden">Notifications, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Subject</th>
-              <th scope="col">Sent by</th>
-              <th scope="col">Status</th>
-              <th scope="col">When</th>
-            </tr>
-          </thead>
+          <Columns names={["Subject", "Sent by", "Status", "When"]} />
           <tbody>
             {items.map((n) => (
               <tr key={n.notification_id}>

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, roleRefusal, send, url } from "../api";
 import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
-import { Empty, ErrorText, Invalid, Loading, type Problems, Refused, focusFirstInvalid, invalid, plainId, useAction, useLoad } from "../ui";
+import { Choice, Empty, ErrorText, Invalid, Loading, type Problems, Refused, focusFirstInvalid, invalid, plainId, useAction, useLoad } from "../ui";
 import { StartRun } from "./runs";
 
 type Item = S["PickerItem"];
@@ -187,17 +187,16 @@ type Property = S["PropertyChoice"];
 /** The value a property_changed rule waits for: the property's options, ticked or not, or text. */
 function ToField({ property, draft, field }: { property: Property | null; draft: RuleDraft; field: <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => void }) {
   const choose = (values: [string, string][], bool: boolean) => (
-    <label>
-      Changed to (optional)
-      <select value={draft.to} onChange={(e) => { field("to_bool", bool); field("to", e.currentTarget.value); }}>
-        <option value="">Any value</option>
-        {values.map(([value, words]) => (
-          <option key={value} value={value}>
-            {words}
-          </option>
-        ))}
-      </select>
-    </label>
+    <Choice
+      label="Changed to (optional)"
+      value={draft.to}
+      options={values}
+      set={(to) => {
+        field("to_bool", bool);
+        field("to", to);
+      }}
+      blank="Any value"
+    />
   );
   const options = property?.options ?? [];
   if (options.length > 0) return choose(options.map((o): [string, string] => [o, o]), false);

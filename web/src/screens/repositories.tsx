@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { problemsOf } from "../settings_form";
-import { Empty, ErrorText, Loading, Refused, useAction, useLoad } from "../ui";
+import { Empty, LoadState, Refused, useAction, useLoad } from "../ui";
 
 type Policy = S["CodePolicy"];
 
@@ -68,8 +68,7 @@ export function RepositoriesScreen() {
   return (
     <section>
       <h1>Repositories</h1>
-      <ErrorText error={view.error} />
-      {view.loading && !view.data && <Loading what="the repositories' policies" />}
+      <LoadState of={view} what="the repositories' policies" />
       {view.data && shown.length === 0 && <Empty>No repository is allowed yet: add one in the GitHub integration's settings.</Empty>}
       {shown.map((r) => (
         <PolicyForm key={r.repository} repository={r.repository} policy={r.policy} />

@@ -6,6 +6,7 @@ import { ApiError, type S, request, send, url } from "../api";
 import { took } from "./runs";
 import { Confirm, DECISION_MADE, ErrorText, Loading, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 import { CodeSection } from "./code";
+import { Reply } from "./inbox";
 
 type Timeline = S["RunTimeline"];
 type Event = Timeline["events"][number];
@@ -211,29 +212,7 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
           ))}
         </ul>
       )}
-      <label>
-        {question ? "Your answer" : "A note (optional)"}
-        <textarea value={text} onInput={(e) => setText(e.currentTarget.value)} maxLength={2000} rows={2} />
-      </label>
-      <div class="actions">
-        {question ? (
-          <button type="button" class="primary" disabled={busy || !!refused || !text.trim()} aria-describedby={refused ? "decide-refused" : undefined} onClick={() => decide("answer")}>
-            Answer
-          </button>
-        ) : (
-          <button type="button" class="primary" disabled={busy || !!refused} aria-describedby={refused ? "decide-refused" : undefined} onClick={() => decide("approve")}>
-            Approve
-          </button>
-        )}
-        <button type="button" disabled={busy || !!refused} aria-describedby={refused ? "decide-refused" : undefined} onClick={() => decide("reject")}>
-          Reject
-        </button>
-      </div>
-      {refused && (
-        <p class="hint" id="decide-refused">
-          {refused}
-        </p>
-      )}
+      <Reply question={question} text={text} setText={setText} busy={busy} refused={refused} decide={decide} />
       <ErrorText error={error} />
     </section>
   );

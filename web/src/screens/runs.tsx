@@ -1,7 +1,7 @@
 // Runs: searched by words, filtered by status, trigger, agent and time, cursor-paged, each with its cost; new runs show up live.
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
-import { Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, when } from "../ui";
+import { ChosenButtons, Choice, Columns, Empty, ErrorText, Loading, STATUS_WORDS, Status, go, money, rememberStarted, useAction, useLoad, usePoll, when } from "../ui";
 
 type Run = S["RunList"]["runs"][number];
 const TRIGGERS: Record<string, string> = {
@@ -88,13 +88,14 @@ function BulkActions({ chosen, clear }: { chosen: string[]; clear: () => void })
     });
   return (
     <div class="actions bulk" role="group" aria-label="Chosen runs">
-      <span>{chosen.length} chosen</span>
-      <button type="button" disabled={busy || chosen.length === 0} onClick={() => apply("retry")}>
-        Retry chosen
-      </button>
-      <button type="button" disabled={busy || chosen.length === 0} onClick={() => apply("cancel")}>
-        Cancel chosen
-      </button>
+      <ChosenButtons
+        count={chosen.length}
+        busy={busy}
+        actions={[
+          ["Retry chosen", () => void apply("retry")],
+          ["Cancel chosen", () => void apply("cancel")],
+        ]}
+      />
       <ErrorText error={error} />
       {done && (
         <ul class="bulk-results" role="status">
@@ -128,31 +129,24 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
   const since = days ? new Date(Date.now() - Number(days) * DAY_MS).toISOString() : "";
   const query = { status, trigger, agent, q, since };
 
+  const filters = JSON.stringify([status, trigger, agent, days, q]);
   useEffect(() => {
-    let live = true;
-    let timer = 0;
     setRuns(null);
     setNext(null);
     setError(null);
-    // The first page again every few seconds, so a run a page change started appears by itself.
-    const refresh = async () => {
-      try {
-        const page = await get<S["RunList"]>(url("/runs", {}, query));
-        if (!live) return;
-        setRuns((shown) => merge(page.runs, shown));
-        setNext((old) => old ?? page.next_cursor ?? null);
-        setError(null);
-      } catch (reason) {
-        if (live) setError(reason);
-      }
-      if (live) timer = window.setTimeout(refresh, REFRESH_MS);
-    };
-    void refresh();
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-    };
-  }, [status, trigger, agent, days, q]);
+  }, [filters]);
+  // The first page again every few seconds, so a run a page change started appears by itself.
+  usePoll(
+    () => get<S["RunList"]>(url("/runs", {}, query)),
+    (page) => {
+      setRuns((shown) => merge(page.runs, shown));
+      setNext((old) => old ?? page.next_cursor ?? null);
+      setError(null);
+    },
+    setError,
+    REFRESH_MS,
+    filters,
+  );
 
   const filter = (name: Filter, value: string) => {
     const next = new URLSearchParams({ status, trigger, agent, days, q, [name]: value });
@@ -187,52 +181,22 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
         <button type="submit">Search</button>
       </form>
       <div class="filters">
-        <label>
-          Status
-          <select value={status} onChange={(e) => filter("status", e.currentTarget.value)}>
-            <option value="">Any</option>
-            {Object.entries(STATUS_WORDS)
-              .filter(([value]) => value !== "planning")
-              .map(([value, words]) => (
-                <option value={value} key={value}>
-                  {words}
-                </option>
-              ))}
-          </select>
-        </label>
-        <label>
-          Started by
-          <select value={trigger} onChange={(e) => filter("trigger", e.currentTarget.value)}>
-            <option value="">Anything</option>
-            {Object.entries(TRIGGERS).map(([value, words]) => (
-              <option value={value} key={value}>
-                {words}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Agent
-          <select value={agent} onChange={(e) => filter("agent", e.currentTarget.value)}>
-            <option value="">Any</option>
-            {(agents.data?.agents ?? []).map((a) => (
-              <option value={a.agent_id} key={a.agent_id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Started within
-          <select value={days} onChange={(e) => filter("days", e.currentTarget.value)}>
-            <option value="">Any time</option>
-            {Object.entries(WITHIN).map(([value, words]) => (
-              <option value={value} key={value}>
-                {words}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="Status"
+          value={status}
+          options={Object.entries(STATUS_WORDS).filter(([value]) => value !== "planning")}
+          set={(v) => filter("status", v)}
+          blank="Any"
+        />
+        <Choice label="Started by" value={trigger} options={Object.entries(TRIGGERS)} set={(v) => filter("trigger", v)} blank="Anything" />
+        <Choice
+          label="Agent"
+          value={agent}
+          options={(agents.data?.agents ?? []).map((a): [string, string] => [a.agent_id, a.name])}
+          set={(v) => filter("agent", v)}
+          blank="Any"
+        />
+        <Choice label="Started within" value={days} options={Object.entries(WITHIN)} set={(v) => filter("days", v)} blank="Any time" />
       </div>
       <Skipped />
       <ErrorText error={error} />
@@ -247,24 +211,22 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
       {runs !== null && runs.length > 0 && (
         <table class="stack">
           <caption class="visually-hidden">Runs, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">
-                <input
-                  type="checkbox"
-                  aria-label="Choose all shown runs"
-                  checked={runs.length > 0 && runs.every((r) => chosen.includes(r.run_id))}
-                  onChange={(e) => setChosen(e.currentTarget.checked ? runs.map((r) => r.run_id) : [])}
-                />
-              </th>
-              <th scope="col">Goal</th>
-              <th scope="col">Status</th>
-              <th scope="col">Started by</th>
-              <th scope="col">Took</th>
-              <th scope="col">Cost</th>
-              <th scope="col">Started</th>
-            </tr>
-          </thead>
+          <Columns
+            names={[
+              <input
+                type="checkbox"
+                aria-label="Choose all shown runs"
+                checked={runs.length > 0 && runs.every((r) => chosen.includes(r.run_id))}
+                onChange={(e) => setChosen(e.currentTarget.checked ? runs.map((r) => r.run_id) : [])}
+              />,
+              "Goal",
+              "Status",
+              "Started by",
+              "Took",
+              "Cost",
+              "Started",
+            ]}
+          />
           <tbody>
             {runs.map((run) => (
               <tr key={run.run_id}>

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
-import { ErrorText, Loading, type Problems, Refused, focusFirstInvalid, plainId, useAction, useLoad } from "../ui";
+import { ErrorText, LoadState, type Problems, Refused, focusFirstInvalid, plainId, useAction, useLoad } from "../ui";
 
 function Disconnect({ workspace, disconnected }: { workspace: string; disconnected: (words: string) => void }) {
   const [sure, setSure] = useState(false);
@@ -89,8 +89,7 @@ export function SettingsScreen({ session, disconnected }: { session: S["SessionV
   return (
     <section>
       <h1>Settings</h1>
-      <ErrorText error={view.error} />
-      {view.loading && !data && <Loading what="settings" />}
+      <LoadState of={view} what="settings" />
       {data && (
         <p>
           {startsWork(data.settings, sources.data?.results ?? null)}{" "}

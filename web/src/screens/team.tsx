@@ -2,7 +2,7 @@
 // signed-in person may not take is shown disabled with the reason, never hidden.
 import { useState } from "preact/hooks";
 import { type S, get, send, url } from "../api";
-import { Confirm, ErrorText, Loading, useAction, useLoad, when } from "../ui";
+import { Columns, Confirm, ErrorText, Loading, useAction, useLoad, when } from "../ui";
 
 type Role = S["TeamMember"]["role"];
 type Granted = S["NewInvite"]["role"];
@@ -95,14 +95,7 @@ export function TeamScreen({ session }: { session: S["SessionView"] }) {
       {team.data && (
         <table class="team">
           <caption>Members</caption>
-          <thead>
-            <tr>
-              <th scope="col">Person</th>
-              <th scope="col">Role</th>
-              <th scope="col">Since</th>
-              <th scope="col">Remove</th>
-            </tr>
-          </thead>
+          <Columns names={["Person", "Role", "Since", "Remove"]} />
           <tbody>
             {team.data.members.map((member) => {
               const why = manageRefusal(me, member.role);

@@ -1,9 +1,32 @@
 // Usage: spend, and runs started and failed, per day for 30 days, the month against its budget, the
 // costliest runs, and what is paused and why. Charts are SVG with their figures also as text.
 import { type S, get, url } from "../api";
-import { Empty, ErrorText, Loading, Status, money, useLoad } from "../ui";
+import { Empty, LoadState, Status, money, useLoad } from "../ui";
 
 const AXIS = 52; // the chart's left margin, for the dollar axis; the dates go below the bars
+
+/** A day chart's axes (hidden from screen readers, the caption says it all): `ticks` (value, words)
+ * up the left, and the first, middle and last dates (month-day) below the bars. */
+function Axes({ days, width, height, y, ticks }: { days: S["Usage"]["days"]; width: number; height: number; y: (v: number) => number; ticks: [number, string][] }) {
+  const bar = (width - AXIS) / Math.max(days.length, 1);
+  const dated = [0, Math.floor((days.length - 1) / 2), days.length - 1].filter((i, n, all) => i >= 0 && all.indexOf(i) === n);
+  return (
+    <g class="axis" aria-hidden="true">
+      <line x1={AXIS - 2} x2={AXIS - 2} y1={0} y2={height} />
+      <line x1={AXIS - 2} x2={width} y1={height} y2={height} />
+      {ticks.map(([value, words]) => (
+        <text key={value} x={AXIS - 6} y={Math.max(y(value) + 4, 10)} text-anchor="end">
+          {words}
+        </text>
+      ))}
+      {dated.map((i) => (
+        <text key={i} x={AXIS + i * bar + bar / 2} y={height + 18} text-anchor={i === 0 ? "start" : i === days.length - 1 ? "end" : "middle"}>
+          {days[i]?.date.slice(5)}
+        </text>
+      ))}
+    </g>
+  );
+}
 
 function DayChart({ days }: { days: S["Usage"]["days"] }) {
   const width = 600;
@@ -13,24 +36,10 @@ function DayChart({ days }: { days: S["Usage"]["days"] }) {
   const y = (usd: number) => height - (usd / top) * (height - 10);
   const budget = days.at(-1)?.budget_usd ?? 0;
   const over = days.filter((d) => d.spend_usd > d.budget_usd).length;
-  const dated = [0, Math.floor((days.length - 1) / 2), days.length - 1].filter((i, n, all) => i >= 0 && all.indexOf(i) === n);
   return (
     <figure>
       <svg viewBox={`0 0 ${width} ${height + 24}`} role="img" aria-labelledby="days-caption">
-        <g class="axis" aria-hidden="true">
-          <line x1={AXIS - 2} x2={AXIS - 2} y1={0} y2={height} />
-          <line x1={AXIS - 2} x2={width} y1={height} y2={height} />
-          {[0, top / 2, top].map((usd) => (
-            <text key={usd} x={AXIS - 6} y={Math.max(y(usd) + 4, 10)} text-anchor="end">
-              {money(usd)}
-            </text>
-          ))}
-          {dated.map((i) => (
-            <text key={i} x={AXIS + i * bar + bar / 2} y={height + 18} text-anchor={i === 0 ? "start" : i === days.length - 1 ? "end" : "middle"}>
-              {days[i]?.date.slice(5)}
-            </text>
-          ))}
-        </g>
+        <Axes days={days} width={width} height={height} y={y} ticks={[0, top / 2, top].map((usd): [number, string] => [usd, money(usd)])} />
         {days.map((d, i) => (
           <rect
             key={d.date}
@@ -67,24 +76,10 @@ function RunsChart({ days }: { days: S["Usage"]["days"] }) {
   const y = (n: number) => height - (n / top) * (height - 10);
   const runs = days.reduce((sum, d) => sum + (d.runs ?? 0), 0);
   const failed = days.reduce((sum, d) => sum + (d.failed ?? 0), 0);
-  const dated = [0, Math.floor((days.length - 1) / 2), days.length - 1].filter((i, n, all) => i >= 0 && all.indexOf(i) === n);
   return (
     <figure>
       <svg viewBox={`0 0 ${width} ${height + 24}`} role="img" aria-labelledby="runs-caption">
-        <g class="axis" aria-hidden="true">
-          <line x1={AXIS - 2} x2={AXIS - 2} y1={0} y2={height} />
-          <line x1={AXIS - 2} x2={width} y1={height} y2={height} />
-          {[...new Set([0, Math.round(top / 2), top])].map((n) => (
-            <text key={n} x={AXIS - 6} y={Math.max(y(n) + 4, 10)} text-anchor="end">
-              {n}
-            </text>
-          ))}
-          {dated.map((i) => (
-            <text key={i} x={AXIS + i * bar + bar / 2} y={height + 18} text-anchor={i === 0 ? "start" : i === days.length - 1 ? "end" : "middle"}>
-              {days[i]?.date.slice(5)}
-            </text>
-          ))}
-        </g>
+        <Axes days={days} width={width} height={height} y={y} ticks={[...new Set([0, Math.round(top / 2), top])].map((n): [number, string] => [n, String(n)])} />
         {days.map((d, i) => (
           <g key={d.date}>
             <rect class="bar" x={AXIS + i * bar + 1} y={y(d.runs ?? 0)} width={Math.max(bar - 2, 1)} height={height - y(d.runs ?? 0)}>
@@ -119,8 +114,7 @@ export function UsageScreen() {
   return (
     <section>
       <h1>Usage</h1>
-      <ErrorText error={usage.error} />
-      {usage.loading && !data && <Loading what="usage" />}
+      <LoadState of={usage} what="usage" />
       {data && (
         <>
           <Meter label={`Today (${data.day.date})`} spent={data.day.spent_usd} budget={data.day.budget_usd} />
