@@ -31,18 +31,30 @@ def result(seq: int, step: int, args: dict[str, Any], output: dict[str, Any]) ->
     return ToolResult(seq=seq, at=AT, step=step, tool=TOOLS[step], args=args, output=output)
 
 
+def asked(seq: int, step: int, prompt: str, effect: str, call: dict[str, Any], **more: Any) -> HumanRequested:
+    """Step ``step``'s approval request, recorded as event ``seq``."""
+    return HumanRequested(
+        seq=seq,
+        at=AT,
+        request_id=f"effect-{step}-{seq}",
+        step=step,
+        purpose="approval",
+        prompt=prompt,
+        effects=(effect,),
+        call=call,
+        **more,
+    )
+
+
 def log() -> list[RunEvent]:
     pull = {"repository": "acme/site", "number": 7, "url": "https://github.com/acme/site/pull/7"}
     return [
-        HumanRequested(
-            seq=1,
-            at=AT,
-            request_id="effect-1-1",
-            step=1,
-            purpose="approval",
-            prompt="Approve the pull request?",
-            effects=("d1",),
-            call={"repository": "acme/site", "files": FILES},
+        asked(
+            1,
+            1,
+            "Approve the pull request?",
+            "d1",
+            {"repository": "acme/site", "files": FILES},
             before={"src/app.py": BASE, "src/new.ts": None},
         ),
         HumanResponded(seq=2, at=AT, request_id="effect-1-1", decision="approve", by="Ada"),
@@ -68,16 +80,7 @@ def log() -> list[RunEvent]:
         result(
             6, 4, {}, {"id": "dpl_1", "url": "https://p.vercel.app", "state": "READY", "target": "preview"}
         ),
-        HumanRequested(
-            seq=7,
-            at=AT,
-            request_id="effect-5-7",
-            step=5,
-            purpose="approval",
-            prompt="Merge #7?",
-            effects=("d2",),
-            call={"repository": "acme/site"},
-        ),
+        asked(7, 5, "Merge #7?", "d2", {"repository": "acme/site"}),
     ]
 
 

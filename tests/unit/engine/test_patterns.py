@@ -92,25 +92,25 @@ def test_a_child_delivered_twice_is_one_child_and_the_fan_in_counts_once() -> No
     assert len([e for e in deps.store.list_events("t1", "r1") if isinstance(e, ToolResult)]) == 3
 
 
-def test_a_failed_participant_is_named_missing_and_the_judge_works_with_what_came() -> None:
-    words = {"claude_fail_on": ("participant",)}
+def _debated_with(fault: str, rounds: int) -> tuple[Any, dict[str, Any]]:
+    """(deps, the settled result) of a two-family debate whose Claude participant meets ``fault``."""
     deps, _, _ = world(
-        ("debate", {"input": "Q?", "participants": TWO_FAMILIES, "rounds": 2, "judge": "judge"}), words=words
+        ("debate", {"input": "Q?", "participants": TWO_FAMILIES, "rounds": rounds, "judge": "judge"}),
+        words={fault: ("participant",)},
     )
     drive(deps)
-    out = settled(deps)
+    return deps, settled(deps)
+
+
+def test_a_failed_participant_is_named_missing_and_the_judge_works_with_what_came() -> None:
+    _, out = _debated_with("claude_fail_on", rounds=2)
     assert [a["status"] for a in out["rounds"][0]["answers"]] == ["completed", "failed"]
     assert out["missing"] == ["participant 2 (claude)"]
     assert out["verdict"].endswith("quoted: participant 1 (gemini)")  # only what came
 
 
 def test_a_stuck_participant_is_cancelled_at_the_deadline_and_the_debate_goes_on() -> None:
-    words = {"claude_stall_on": ("participant",)}
-    deps, _, _ = world(
-        ("debate", {"input": "Q?", "participants": TWO_FAMILIES, "rounds": 1, "judge": "judge"}), words=words
-    )
-    drive(deps)
-    out = settled(deps)
+    deps, out = _debated_with("claude_stall_on", rounds=1)
     assert [a["status"] for a in out["rounds"][0]["answers"]] == ["completed", "cancelled"]
     assert out["missing"] == ["participant 2 (claude)"] and out["verdict"].startswith("gemini as judge")
     stuck = deps.store.get_run("t1", fo.child_id("r1", 1, 1))
