@@ -85,38 +85,15 @@ QUERIES: dict[tuple[str, str], Query] = {
         "combination of the equalities. With search_terms array_contains ? (GET /runs?q=): the "
         "runs_search resource's indexes, which `make check-indexes` holds against the queries sent",
         (
-            _ordered("runs", "COLLECTION", ("created_at", "DESCENDING"), ("run_id", "DESCENDING")),
-            _ordered(
-                "runs",
-                "COLLECTION",
-                ("status", "ASCENDING"),
-                ("created_at", "DESCENDING"),
-                ("run_id", "DESCENDING"),
-            ),
-            _ordered(
-                "runs",
-                "COLLECTION",
-                ("trigger", "ASCENDING"),
-                ("created_at", "DESCENDING"),
-                ("run_id", "DESCENDING"),
-            ),
-            _ordered(
-                "runs",
-                "COLLECTION",
-                ("status", "ASCENDING"),
-                ("trigger", "ASCENDING"),
-                ("created_at", "DESCENDING"),
-                ("run_id", "DESCENDING"),
-            ),
-            *(
+            *(  # each combination of the equalities, the agent's last
                 _ordered(
                     "runs",
                     "COLLECTION",
-                    *((name, "ASCENDING") for name in equalities),
-                    ("agent", "ASCENDING"),
+                    *((name, "ASCENDING") for name in (*equalities, *agent)),
                     ("created_at", "DESCENDING"),
                     ("run_id", "DESCENDING"),
                 )
+                for agent in ((), ("agent",))
                 for equalities in ((), ("status",), ("trigger",), ("status", "trigger"))
             ),
         ),
