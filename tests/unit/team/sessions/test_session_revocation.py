@@ -43,6 +43,12 @@ def stored(epoch: str, status: TenantStatus = TenantStatus.ACTIVE) -> FakeTenant
     return store
 
 
+def _ada_signed_in(fakes: FakeContainer) -> tuple[dict[str, str], dict[str, str]]:
+    """Ada connected (her first code) and the headers her session signs requests with."""
+    ada = connect_as(fakes, ADA, "code-1")
+    return ada, {"Authorization": f"Bearer {ada['session']}"}
+
+
 def test_a_session_acts_only_for_the_epoch_it_names() -> None:
     secrets = FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: KEY})
     session = f"Bearer {start_session('t1', secrets, epoch='e1')}"
@@ -75,8 +81,7 @@ def test_every_session_of_a_disconnected_workspace_ends_at_once(fakes: FakeConta
 def test_a_disconnect_landing_while_a_reconnect_completes_leaves_the_workspace_disconnected(
     fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ada = connect_as(fakes, ADA, "code-1")
-    auth = {"Authorization": f"Bearer {ada['session']}"}
+    ada, auth = _ada_signed_in(fakes)
     put = fakes.secrets.put
     disconnects: list[int] = []
 
@@ -100,8 +105,7 @@ def test_a_disconnect_landing_while_a_reconnect_completes_leaves_the_workspace_d
 def test_a_disconnect_that_fails_half_way_can_be_retried_with_the_same_session(
     fakes: FakeContainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ada = connect_as(fakes, ADA, "code-1")
-    auth = {"Authorization": f"Bearer {ada['session']}"}
+    ada, auth = _ada_signed_in(fakes)
     revoke = fakes.notion_oauth.revoke
 
     def unreachable(client_id: str, client_secret: str, token: str) -> None:
@@ -155,8 +159,7 @@ def test_of_two_connects_racing_the_refused_one_deletes_only_its_own_token(
     """After a disconnect, Ada and Bob connect at once and Bob's lands first: Ada's is refused, and
     what she stored and revokes is hers alone (found by review: her token overwrote Bob's under the
     one secret name, and her refusal revoked it, leaving Bob's workspace with a dead token)."""
-    ada = connect_as(fakes, ADA, "code-1")
-    auth = {"Authorization": f"Bearer {ada['session']}"}
+    _, auth = _ada_signed_in(fakes)
     assert client("api", fakes).delete("/connection", headers=auth).status_code == 200
     assert isinstance(fakes.secrets, FakeSecrets)
     put = fakes.secrets.put
