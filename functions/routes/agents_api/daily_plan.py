@@ -20,13 +20,15 @@ class DailyPlanQuery(Schema):
     model_config = ConfigDict(extra="forbid")
 
     date: str | None = Field(
-        None, description="The day as YYYY-MM-DD; left out: today in the workspace's time zone"
+        None,
+        description="The day as YYYY-MM-DD; left out: today in the workspace's time zone",
     )
 
 
 def _day(raw: str | None, today: date) -> date:
-    """The day asked for; a 400 in words for anything but a real YYYY-MM-DD."""
-    if raw is None:
+    """The day asked for (none, or ``?date=`` left empty: today); a 400 in words for anything but a
+    real YYYY-MM-DD."""
+    if not raw:
         return today
     try:
         if len(raw) != 10:

@@ -1,6 +1,7 @@
-"""GitHub's webhook on the api (issue 68, point 3; decision 0123): ``POST /github/webhook/<tenant_id>``,
-public, each delivery signed with that workspace's own secret, handed to
-:func:`shared.engine.services.check_wakeups.receive`, which wakes the run waiting on its checks or review; and, for the owner, what to give GitHub."""
+"""GitHub's webhook on the api (issue 68, point 3; decision 0123): ``POST /github/webhook/<tenant_id>``.
+It is public, each delivery signed with that workspace's own secret. A delivery goes to
+:func:`shared.engine.services.check_wakeups.receive`, which wakes the run waiting on its checks or
+review. For the owner: what to give GitHub."""
 
 from datetime import UTC, datetime
 
@@ -15,9 +16,9 @@ _HEADERS = (webhooks.SIGNATURE_HEADER, webhooks.DELIVERY_HEADER, webhooks.EVENT_
 
 
 def post_webhook(call: Call) -> Reply:
-    """200 ``{"result": "woken" | "ignored", "detail"}``; 401 for a forged signature, 400 for a body that
-    is not the event it says or no delivery id, 409 for a delivery id seen already (nothing recorded for
-    any), 404 when the path names no workspace, 413 past the body limit."""
+    """200 ``{"result": "woken" | "ignored", "detail"}``. Refusals record nothing: 401 for a forged
+    signature, 400 for a body that is not the event it says or no delivery id, 409 for a delivery id
+    seen already. 404 when the path names no workspace, 413 past the body limit."""
     tenant_id = call.args["tenant_id"]
     if not is_run_id(tenant_id):  # the same id form as a tenant's
         raise NotFound("no GitHub webhook for this workspace")

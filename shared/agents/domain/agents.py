@@ -50,9 +50,13 @@ def _named(value: str) -> str:
     return trimmed
 
 
-# The contract's pattern (\S: at least one character that is not a space) says what the validator holds.
+# The contract's pattern says what the validator holds: at least one character str.strip() keeps. Its
+# class is spelt out: ECMAScript's \S (which a contract's reader may use) keeps \x1c-\x1f and \x85.
+NOT_ONLY_SPACES = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 Name = Annotated[
-    str, Field(min_length=1, max_length=80, json_schema_extra={"pattern": r"\S"}), AfterValidator(_named)
+    str,
+    Field(min_length=1, max_length=80, json_schema_extra={"pattern": NOT_ONLY_SPACES}),
+    AfterValidator(_named),
 ]
 ToolName = Annotated[str, Field(pattern=r"^[a-z_]{1,60}$")]
 

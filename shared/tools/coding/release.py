@@ -132,10 +132,11 @@ def _pull(code: "CodeAccess", ctx: ToolContext, args: MergeArgs) -> tuple[str, P
 
 
 def merge_facts(ctx: ToolContext, args: MergeArgs) -> str:
-    """What code checked and says in the merge's request, read before asking: the pull request is this
-    run's, open, its head is ``sha``; its checks (none failing); its preview READY, built from ``sha``,
-    with its URL and its smoke check on the repository policy's ``smoke_paths``. The preview still building: a scheduled retry (the owner is asked once it is ready);
-    errored: the step fails. A workspace with Vercel projects must name the preview."""
+    """What code checked and says in the merge's request, read before asking. The pull request is this
+    run's, open, its head is ``sha``; its checks (none failing). Its preview is READY, built from
+    ``sha``, with its URL and its smoke check on the repository policy's ``smoke_paths``. The preview
+    still building: a scheduled retry (the owner is asked once it is ready); errored: the step fails.
+    A workspace with Vercel projects must name the preview."""
     code = _code(ctx)
     token, pr = _pull(code, ctx, args)
     if pr.state != "open":

@@ -43,6 +43,8 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     # a routine's number among the agent's own schedules: the workspace's state
     "POST /agents/{agent_id}/run-now": (("routine", "has no routine"),),
+    # a day of the calendar, which the contract's plain string cannot state
+    "GET /daily-plan": (("date", "is not a day"),),
     # a reason is required with "bad" only: a rule between two fields
     "POST /runs/{run_id}/rating": (("reason", "say why the run was not right"),),
     "POST /agents": TRIGGERS,
@@ -54,6 +56,8 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("daily_plan_sources", "which is neither among data_source_ids nor the home's Tasks"),
         ("triggers.", "which is not among data_source_ids"),
         ("trigger_page_ids", "which is not among page_ids"),
+        # a smoke path's shape (a path on the site, no "//" or ".."), which its plain string cannot state
+        ("code_policies.", "must be a path on the site"),
         # one item in two spellings (an id's hyphens and case, a name's case); uniqueItems says the rest
         *(
             (f, "more than once")

@@ -8,8 +8,9 @@ look does next, and the result. Why: docs/decisions/0120-debate-and-panel-are-st
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from shared.platform.domain.schema import Schema
 from shared.runs.domain.children import fanout as fo
 from shared.runs.domain.plan_task import PlanTask, Trigger
 
@@ -21,7 +22,7 @@ GOAL_CHARS = 2000  # PlanTask.goal's bound
 OWNER = "owner"
 
 
-class Member(BaseModel):
+class Member(Schema):
     """A participant of a debate or a specialist of a panel: an agent (default: the run's own), a
     model family its calls go to first (default: the routing table's), and a panel's section topic."""
 
