@@ -142,6 +142,8 @@ def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
 
 def find_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output | None:
     code = _code(ctx)
+    if args.repository not in code.allowed(ctx.tenant_id).github_repositories:
+        return None  # never opened there: open_pull_request refuses it for the model to fix, unread
     token = code.token(ctx.tenant_id, Integration.GITHUB)
     pr = code.host.find_pull_request(token, args.repository, branch_for(ctx.key))
     return _pull_output(pr, args.repository) if pr else None

@@ -39,10 +39,10 @@ def test_a_dot_slash_path_is_repaired_and_the_pull_request_holds_the_file_at_the
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:
     other = (PULL[0], PULL[1] | {"repository": "acme/other"})  # refused by the tool: a repair follows
-    readme = {"path": "./README.md", "content": "Launch\n"}
+    readme = {"path": "./LAUNCH.md", "content": "Launch\n"}  # a new file (README.md exists: a patch)
     fixes: list[Answer] = [
         {"args_json": json.dumps(PULL[1] | {"files": [readme]})},
-        {"args_json": json.dumps(PULL[1] | {"files": [readme | {"path": "README.md"}]})},
+        {"args_json": json.dumps(PULL[1] | {"files": [readme | {"path": "LAUNCH.md"}]})},
     ]
     model = FakeModel({"PlanOut": [plan(DRAFT, other, FINISH)], "ArgsFix": fixes})
     pair = Pair(sandbox[0], model)
@@ -51,12 +51,12 @@ def test_a_dot_slash_path_is_repaired_and_the_pull_request_holds_the_file_at_the
 
     state = pair.state()
     assert state.status == RunStatus.COMPLETED, state.last_error
-    assert any("file path './README.md' may not contain '..' or '.' components" in m for m in errors(pair))
-    assert any("./README.md" in prompt for name, prompt in model.prompts if name == "ArgsFix")
+    assert any("file path './LAUNCH.md' may not contain '..' or '.' components" in m for m in errors(pair))
+    assert any("./LAUNCH.md" in prompt for name, prompt in model.prompts if name == "ArgsFix")
     [pull] = admin.repo("acme/site")["pulls"]
     assert pull["head"] == branch_for(idempotency_key("t1", "r1", 2))
     files = admin.files("acme/site", pull["head"])
-    assert files["README.md"] == "Launch\n" and not any(p.startswith(("/", "./")) for p in files)
+    assert files["LAUNCH.md"] == "Launch\n" and not any(p.startswith(("/", "./")) for p in files)
     assert created(admin, "github", "/pulls") == 1  # the repaired change's only
 
 
