@@ -13,7 +13,9 @@ def test_the_totals_are_what_the_result_line_says() -> None:
     line = " ".join(f"{k}={TOTALS[k]}" for k in ("attacks", *COUNTS))
     print(f"\nEXERCISED {put}\nRESULT {line}")
     assert TOTALS["attacks"] >= ATTACKS
-    assert EXERCISED["requests_naming_effects"] >= ATTACKS // 2, put
+    # Since decision 0119 a whole-file rewrite or another repository is refused before any request,
+    # so fewer attacks reach one (2,464 of 5,357 in the run that showed it): at least two in five.
+    assert EXERCISED["requests_naming_effects"] >= ATTACKS * 2 // 5, put
     assert EXERCISED["member_cases"] >= ATTACKS // 5, put
     assert EXERCISED["searches"] >= ATTACKS // 50, put  # search_pages ran, held to the deputy rule
     assert EXERCISED["team_cases"] >= 30, put  # an editor, a viewer and a removed member tried

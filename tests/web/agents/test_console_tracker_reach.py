@@ -37,7 +37,8 @@ def test_the_agent_s_trackers_are_chosen_among_the_connected_ones(setup: Setup, 
     page = m.page
     expect(page.get_by_role("checkbox", name=LINEAR)).to_be_visible(timeout=LIVE_MS)
     expect(page.get_by_role("checkbox", name=MOTION)).not_to_be_checked()
-    assert page.get_by_role("checkbox", name="GitLab", exact=False).count() == 0  # GitLab is not connected
+    reach = page.get_by_role("group", name="Trackers it may touch")  # the builder's tools name GitLab too
+    assert reach.get_by_role("checkbox", name="GitLab", exact=False).count() == 0  # GitLab is not connected
     expect(page.get_by_role("status").filter(has_text="None chosen")).to_be_visible()
     m.tick(LINEAR)
     expect(page.get_by_role("status").filter(has_text="Only these")).to_be_visible(timeout=LIVE_MS)
