@@ -96,11 +96,11 @@ locals {
     NA_RUN_LOOP_LIMIT             = "3"
     NA_RUN_MAX_CONSECUTIVE_ERRORS = "3"
     NA_PLAN_MAX_REASKS            = "2"
-    NA_RUN_MAX_REPLANS            = "3"  # phases a run may plan after its first (docs/engine.md)
-    NA_HANDOFF_MAX_DEPTH          = "3"  # hand-offs in a chain of agents' runs
-    NA_FAN_IN_WAIT_S              = "30" # a fan_in's wait before it looks at its children again
-    NA_FAN_OUT_MAX_RUNNING        = "3"  # children of one map running at once (Notion: 3/s)
-    NA_DEBATE_MAX_ROUNDS          = "2"  # rounds of a debate (docs/engine.md, multi-agent patterns)
+    NA_RUN_MAX_REPLANS            = "3"   # phases a run may plan after its first (docs/engine.md)
+    NA_HANDOFF_MAX_DEPTH          = "3"   # hand-offs in a chain of agents' runs
+    NA_FAN_IN_WAIT_S              = "30"  # a fan_in's wait before it looks at its children again
+    NA_FAN_OUT_MAX_RUNNING        = "3"   # children of one map running at once (Notion: 3/s)
+    NA_DEBATE_MAX_ROUNDS          = "2"   # rounds of a debate (docs/engine.md, multi-agent patterns)
     NA_PATTERN_STAGE_DEADLINE_S   = "900" # a debate's or panel's stage before its stuck children are cancelled
     # The plan queue's max_attempts (tasks.tf; tests/infra/terraform/test_task_retries.py holds them equal):
     # its last attempt records a planning that still fails.
