@@ -16,4 +16,5 @@ def admin_connects(people: Team, tool: Tool, body: dict[str, Any], key: str) -> 
     status, answer = call(people, "admin", "PUT", f"/sync/{tool}", json=body)
     assert status == 200 and answer["connected"] and key not in json.dumps(answer)
     assert people.container.secrets.get(key_secret("t1", tool)) == key
-    return answer
+    shown: dict[str, Any] = answer
+    return shown

@@ -2,10 +2,11 @@
 class of the port's adapter module (``_MODULES``), on the instance's one Firestore client."""
 
 import importlib
+from typing import cast
 
 import pytest
 
-from shared.bootstrap import _MODULES, Container
+from shared.bootstrap import _MODULES, Container, Port
 from shared.bootstrap.base import Built
 from shared.platform.config import Settings
 
@@ -28,7 +29,7 @@ def test_a_firestore_port_is_its_adapter_on_the_one_client(
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:9")
     container = Container(Settings(firestore_emulator_host="127.0.0.1:9", gcp_project="p"))
     adapter = getattr(container, port)
-    expected = getattr(importlib.import_module(_MODULES[port]), FIRESTORE_PORTS[port])
+    expected = getattr(importlib.import_module(_MODULES[cast(Port, port)]), FIRESTORE_PORTS[port])
     assert type(adapter) is expected
     assert getattr(container, port) is adapter  # built once per instance
     assert container._firestore() in vars(adapter).values() or any(
