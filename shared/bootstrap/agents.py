@@ -16,12 +16,7 @@ if TYPE_CHECKING:
 class AgentsParts(SyncParts):
     """The agents' store. Built once per instance."""
 
-    agents: Built[AgentStore] = Built()
-
-    def _build_agents(self) -> AgentStore:
-        from shared.agents.adapters.firestore_agents import FirestoreAgents
-
-        return FirestoreAgents(self._firestore())
+    agents: Built[AgentStore] = Built("FirestoreAgents")
 
     def _tracker_triggers(self) -> Callable[[str, TrackerSignal], object] | None:
         """The agents' tracker rules: each event's runs queued on plan (decision 0121)."""

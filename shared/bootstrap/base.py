@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 if TYPE_CHECKING:
@@ -155,10 +156,19 @@ class Base:
                 self._built[key] = build()
             return cast(T, self._built[key])
 
+    def _firestore(self) -> Any:
+        """One Firestore client per instance (the platform's part builds it)."""
+        raise NotImplementedError
+
 
 class Built[T]:
-    """A port's adapter as an attribute of a container: built on first use by the container's
-    ``_build_<name>`` method, once per instance (or given to the container by a test)."""
+    """A port's adapter as an attribute of a container: built on first use, once per instance (or
+    given to the container by a test). ``firestore`` names a Firestore adapter class of the port's
+    module (:data:`_MODULES`), built on the instance's one client; without it, the container's
+    ``_build_<name>`` method builds the adapter."""
+
+    def __init__(self, firestore: str = "") -> None:
+        self.firestore = firestore
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -172,5 +182,10 @@ class Built[T]:
     def __get__(self, container: Base | None, owner: type) -> T | Built[T]:
         if container is None:
             return self
-        build: Any = getattr(container, f"_build_{self.name}")
-        return cast(T, container._once(self.name, build))
+        return cast(T, container._once(self.name, partial(self._build, container)))
+
+    def _build(self, container: Base) -> object:
+        if not self.firestore:
+            return getattr(container, f"_build_{self.name}")()
+        adapter = getattr(importlib.import_module(_MODULES[cast(Port, self.name)]), self.firestore)
+        return adapter(container._firestore())

@@ -16,13 +16,8 @@ class MemoryParts(AgentsParts):
     """Memory's adapters. Built once per instance."""
 
     embedder: Built[Embedder] = Built()
-    passages: Built[PassageStore] = Built()
+    passages: Built[PassageStore] = Built("FirestorePassages")
     reranker: Built[Reranker | None] = Built()
-
-    def _build_passages(self) -> PassageStore:
-        from shared.memory.adapters.firestore_passages import FirestorePassages
-
-        return FirestorePassages(self._firestore())
 
     def _build_embedder(self) -> Embedder:
         s = self.settings

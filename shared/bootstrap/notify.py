@@ -17,7 +17,7 @@ class NotifyParts(NotionParts):
     """Notify's adapters. Built once per instance."""
 
     notifier: Built[Notifier] = Built()
-    notifications: Built[NotificationLog] = Built()
+    notifications: Built[NotificationLog] = Built("FirestoreNotificationLog")
     chat: Built[Chat] = Built()
     webhooks: Built[ChatWebhooks] = Built()
 
@@ -50,11 +50,6 @@ class NotifyParts(NotionParts):
         from shared.notify.adapters.discord import DiscordWebhookClient
 
         return DiscordWebhookClient(self.settings.discord_api_base_url, self.settings.slack_timeout_s)
-
-    def _build_notifications(self) -> NotificationLog:
-        from shared.notify.adapters.firestore_notifications import FirestoreNotificationLog
-
-        return FirestoreNotificationLog(self._firestore())
 
     def _build_notifier(self) -> Notifier:
         from shared.notify.services.links import LinkMinter

@@ -27,8 +27,8 @@ class PlatformParts(Base):
 
     queue: Built[TaskQueue] = Built()
     secrets: Built[SecretStore] = Built()
-    paces: Built[PaceCounters] = Built()
-    dead_letters: Built[DeadLetterStore] = Built()
+    paces: Built[PaceCounters] = Built("FirestorePaces")
+    dead_letters: Built[DeadLetterStore] = Built("FirestoreDeadLetters")
     model: Built[Model] = Built()
 
     @property
@@ -63,16 +63,6 @@ class PlatformParts(Base):
             )
 
         return self._once("firestore", build)
-
-    def _build_paces(self) -> PaceCounters:
-        from shared.platform.adapters.firestore_paces import FirestorePaces
-
-        return FirestorePaces(self._firestore())
-
-    def _build_dead_letters(self) -> DeadLetterStore:
-        from shared.platform.adapters.firestore_dead_letters import FirestoreDeadLetters
-
-        return FirestoreDeadLetters(self._firestore())
 
     def _build_queue(self) -> TaskQueue:
         from google.cloud import tasks_v2

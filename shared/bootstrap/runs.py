@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 class RunsParts(CodeParts):
     """The run store, and the engine bundle's common part (Deps). Built once per instance."""
 
-    store: Built[RunStore] = Built()
+    store: Built[RunStore] = Built("FirestoreRunStore")
 
     def _deps(self, tenants: TenantStore, **more: Any) -> Deps:
         """An engine bundle of this instance's adapters, its one spend cache, ``tenants`` and ``more``."""
@@ -36,8 +36,3 @@ class RunsParts(CodeParts):
 
         current, keys = ring(self.secrets.get(PlatformSecret.SESSION_SIGNING_KEY))
         return CheckWakeups(self.store, self.webhook_events, self.queue, keys[current])
-
-    def _build_store(self) -> RunStore:
-        from shared.runs.adapters.firestore_store import FirestoreRunStore
-
-        return FirestoreRunStore(self._firestore())

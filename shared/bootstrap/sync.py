@@ -24,11 +24,11 @@ class SyncParts(RunsParts):
     """Sync's adapters and bundles. Built once per instance."""
 
     linear: Built[LinearApi] = Built()
-    sync_store: Built[SyncStore] = Built()
+    sync_store: Built[SyncStore] = Built("FirestoreSync")
     gitlab: Built[GitLabApi] = Built()
-    gitlab_store: Built[GitLabStore] = Built()
+    gitlab_store: Built[GitLabStore] = Built("FirestoreGitLabSync")
     motion: Built[MotionApi] = Built()
-    motion_store: Built[MotionStore] = Built()
+    motion_store: Built[MotionStore] = Built("FirestoreMotionSync")
 
     def linking(self) -> Linking:
         """What connecting and disconnecting Linear uses."""
@@ -117,27 +117,12 @@ class SyncParts(RunsParts):
 
         return LinearGraphQL(self.settings.linear_api_base_url, self.settings.code_timeout_s)
 
-    def _build_sync_store(self) -> SyncStore:
-        from shared.sync.adapters.firestore_sync import FirestoreSync
-
-        return FirestoreSync(self._firestore())
-
     def _build_gitlab(self) -> GitLabApi:
         from shared.sync.adapters.gitlab import GitLabRest
 
         return GitLabRest(self.settings.code_timeout_s)
 
-    def _build_gitlab_store(self) -> GitLabStore:
-        from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
-
-        return FirestoreGitLabSync(self._firestore())
-
     def _build_motion(self) -> MotionApi:
         from shared.sync.adapters.motion import MotionRest
 
         return MotionRest(self.settings.code_timeout_s, self.settings.motion_api_base_url)
-
-    def _build_motion_store(self) -> MotionStore:
-        from shared.sync.adapters.firestore_sync import FirestoreMotionSync
-
-        return FirestoreMotionSync(self._firestore())

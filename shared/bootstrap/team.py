@@ -14,15 +14,5 @@ if TYPE_CHECKING:
 class TeamParts(WorkspaceParts):
     """The team's adapters. Built once per instance."""
 
-    audit: Built[AuditLog] = Built()
-    api_keys: Built[ApiKeyStore] = Built()
-
-    def _build_audit(self) -> AuditLog:
-        from shared.team.adapters.firestore_audit import FirestoreAudit
-
-        return FirestoreAudit(self._firestore())
-
-    def _build_api_keys(self) -> ApiKeyStore:
-        from shared.team.adapters.firestore_api_keys import FirestoreApiKeys
-
-        return FirestoreApiKeys(self._firestore())
+    audit: Built[AuditLog] = Built("FirestoreAudit")
+    api_keys: Built[ApiKeyStore] = Built("FirestoreApiKeys")

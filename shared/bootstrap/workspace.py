@@ -22,10 +22,10 @@ class WorkspaceParts(PlatformParts):
     """The workspace's adapters. Built once per instance."""
 
     tenants: Built[TenantStore] = Built()
-    oauth_states: Built[OAuthStateStore] = Built()
-    invites: Built[InviteStore] = Built()
-    webhook_events: Built[WebhookEventLedger] = Built()
-    erasures: Built[ErasureStore] = Built()
+    oauth_states: Built[OAuthStateStore] = Built("FirestoreOAuthStates")
+    invites: Built[InviteStore] = Built("FirestoreInvites")
+    webhook_events: Built[WebhookEventLedger] = Built("FirestoreWebhookEvents")
+    erasures: Built[ErasureStore] = Built("FirestoreErasure")
 
     def request_tenants(self) -> TenantStore:
         """A new tenant store for one request: each tenant read once, however often it is asked for."""
@@ -43,23 +43,3 @@ class WorkspaceParts(PlatformParts):
         from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
 
         return FirestoreTenantStore(self._firestore(), self.settings.tenant_routing_cache_s)
-
-    def _build_oauth_states(self) -> OAuthStateStore:
-        from shared.workspace.adapters.firestore_tenants import FirestoreOAuthStates
-
-        return FirestoreOAuthStates(self._firestore())
-
-    def _build_invites(self) -> InviteStore:
-        from shared.workspace.adapters.firestore_tenants import FirestoreInvites
-
-        return FirestoreInvites(self._firestore())
-
-    def _build_webhook_events(self) -> WebhookEventLedger:
-        from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
-
-        return FirestoreWebhookEvents(self._firestore())
-
-    def _build_erasures(self) -> ErasureStore:
-        from shared.workspace.adapters.firestore_erasure import FirestoreErasure
-
-        return FirestoreErasure(self._firestore())

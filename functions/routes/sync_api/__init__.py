@@ -1,14 +1,14 @@
-"""The api's routes of the sync capability (shared.sync): Linear's, GitLab's and Motion's connections, their user
-mappings, their sync logs, and their webhook intakes (public: each Linear delivery is signed, each
-GitLab delivery carries our secret token). The table (functions.routes.table) lists them where
-:data:`SYNC_ROUTES` stands."""
+"""The api's routes of the sync capability (shared.sync): Linear's, GitLab's and Motion's connections,
+their user mappings and sync logs (:mod:`.tools`, one row a tool), and the public webhooks of
+Linear (each delivery signed) and GitLab (each carrying our secret token); Motion's changes are polled.
+Each key is checked with its tool, kept in Secret Manager and never echoed. The table
+(functions.routes.table) lists them where :data:`SYNC_ROUTES` stands."""
 
 from typing import Any
 
 from functions.routes import Handler, Route
 from functions.routes.rows import Tag
-from functions.routes.sync_api import gitlab, linear, motion
-from functions.routes.sync_api.tools import ToolRoutes
+from functions.routes.sync_api.tools import GITLAB, LINEAR, MOTION, ToolRoutes, gitlab_webhook, linear_webhook
 
 _sync = Tag("sync", session_only=True)
 _M = "sync_api.models."  # the models' module, for the contract
@@ -70,9 +70,9 @@ def _tool(routes: ToolRoutes[Any], name: str, key: str, log: str) -> list[Route]
 
 
 SYNC_ROUTES: list[Route] = [
-    *_tool(linear.LINEAR, "Linear", "LinearKey", "SyncLog"),
-    *_tool(gitlab.GITLAB, "GitLab", "GitLabToken", "GitLabSyncLog"),
-    *_tool(motion.MOTION, "Motion", "MotionKey", "MotionSyncLog"),
+    *_tool(LINEAR, "Linear", "LinearKey", "SyncLog"),
+    *_tool(GITLAB, "GitLab", "GitLabToken", "GitLabSyncLog"),
+    *_tool(MOTION, "Motion", "MotionKey", "MotionSyncLog"),
     *(
         _hook(
             f"POST /sync/{tool}/webhook/<tenant_id>",
@@ -80,10 +80,11 @@ SYNC_ROUTES: list[Route] = [
             _WORDS[f"{tool} hook"],
             {200: _M + answer},
             refusals=_SIGNED,
+            operation=f"{tool}_post_webhook",
         )
         for tool, handler, answer in (
-            ("linear", linear.post_webhook, "LinearDelivery"),
-            ("gitlab", gitlab.post_webhook, "GitLabDelivery"),
+            ("linear", linear_webhook, "LinearDelivery"),
+            ("gitlab", gitlab_webhook, "GitLabDelivery"),
         )
     ),
 ]

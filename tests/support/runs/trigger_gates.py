@@ -41,15 +41,32 @@ def setup(**settings: Any) -> tuple[Deps, FakeModel, CountingNotion]:
     return deps, model, notion
 
 
-def comment(comment_id: str, run_id: str | None = None) -> PlanTask:
+def webhook_task(
+    run_id: str,
+    event_type: str = "page.content_updated",
+    *,
+    event_id: str = "",
+    page: str = PAGE,
+    comment_id: str | None = None,
+    before: datetime | None = None,
+) -> PlanTask:
+    """Tenant t1's plan task of a Notion webhook event (``event_id``, by default ev-<run_id>) on ``page``;
+    ``before``: the event's page changed before then (the run's ``changed_before``)."""
     trigger = Trigger(
         kind="webhook",
-        event_id=f"ev-{comment_id}",
-        event_type="comment.created",
-        page_id=PAGE,
+        event_id=event_id or f"ev-{run_id}",
+        event_type=event_type,
+        page_id=page,
         comment_id=comment_id,
+        changed_before=before,
     )
-    return PlanTask(tenant_id="t1", run_id=run_id or f"wh-ev-{comment_id}", trigger=trigger)
+    return PlanTask(tenant_id="t1", run_id=run_id, trigger=trigger)
+
+
+def comment(comment_id: str, run_id: str | None = None) -> PlanTask:
+    """The plan task of a comment's event on PAGE."""
+    run = run_id or f"wh-ev-{comment_id}"
+    return webhook_task(run, "comment.created", event_id=f"ev-{comment_id}", comment_id=comment_id)
 
 
 def runs(deps: Deps) -> list[str]:

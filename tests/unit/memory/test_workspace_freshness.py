@@ -2,9 +2,6 @@
 (any author's, a deletion's too), the task brings the page up to date, daily planning queues the
 day's reconcile, and a disconnect deletes the workspace's index."""
 
-import hashlib
-import hmac
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +20,7 @@ from tests.support.agents.daily_planning import deps_with, queued, tenant
 from tests.support.memory.memory import FakePassages, WordCountEmbedder
 from tests.support.notion.connection_services import connect
 from tests.support.notion.connection_services import deps as connecting
+from tests.support.runs.notion_events import signed_event
 from tests.support.workspace.tenants import a_tenant
 
 TOKEN = "secret_verification"
@@ -43,17 +41,8 @@ def intake(queue: FakeQueue, index: bool = True) -> Intake:
 def signed(
     event_id: str, page: str, kind: str, at: datetime, parent: dict[str, Any] | None = None
 ) -> tuple[bytes, str]:
-    event = {
-        "id": event_id,
-        "type": kind,
-        "timestamp": at.isoformat(),
-        "workspace_id": "ws1",
-        "authors": [{"id": "person-1", "type": "person"}],
-        "entity": {"id": page, "type": "page"},
-        "data": {"parent": parent} if parent else {},
-    }
-    body = json.dumps(event).encode()
-    return body, "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+    page_entity = {"id": page, "type": "page"}
+    return signed_event(TOKEN, event_id, kind, at, page_entity, {"parent": parent} if parent else {})
 
 
 def index_tasks(queue: FakeQueue) -> list[tuple[str, IndexTask, float]]:

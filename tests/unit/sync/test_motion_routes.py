@@ -11,6 +11,7 @@ from shared.platform.errors import NotFound
 from shared.sync.domain.connection import key_secret
 from shared.sync.domain.sync_task import SyncTask
 from tests.support.sync.sync_fakes import MOTION_KEY, MOTION_WORKSPACE
+from tests.support.sync.tool_connect import admin_connects
 from tests.support.team.role_team import call, team
 
 SOURCE = "0" * 32
@@ -19,12 +20,8 @@ BODY = {"api_key": MOTION_KEY, "workspace_id": MOTION_WORKSPACE["id"], "data_sou
 
 def test_an_owner_or_admin_connects_motion_and_an_editor_or_viewer_may_not() -> None:
     people = team()
-    for role in ("viewer", "editor"):
-        assert call(people, role, "PUT", "/sync/motion", json=BODY)[0] == 403
-    status, answer = call(people, "admin", "PUT", "/sync/motion", json=BODY)
-    assert status == 200 and answer["connected"] and MOTION_KEY not in json.dumps(answer)
+    answer = admin_connects(people, "motion", BODY, MOTION_KEY)
     assert answer["workspace"] == {"id": "ws-1", "name": "Demo", "team": False}
-    assert people.container.secrets.get(key_secret("t1", "motion")) == MOTION_KEY
     [task] = [t for _, t, _, _ in people.container.queue.tasks if isinstance(t, SyncTask)]
     assert (task.tool, task.kind) == ("motion", "scan")
     status, shown = call(people, "viewer", "GET", "/sync/motion")

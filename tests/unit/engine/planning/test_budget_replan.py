@@ -17,26 +17,20 @@ from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform.errors import PermanentError
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
+from shared.runs.domain.plan_task import PlanTask, page_key
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FINISH_PLAN, FakeModel, FakeNotion, make_deps, raise_budget
 from tests.fakes import FakeQueue, FakeRunStore
 from tests.support.engine.engine_runs import state
+from tests.support.runs.trigger_gates import webhook_task
 
 PAGE = "1a2b3c4d-0000-4000-8000-00000000abcd"
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 
 def change(run_id: str, before: datetime) -> PlanTask:
-    trigger = Trigger(
-        kind="webhook",
-        event_id=f"ev-{run_id}",
-        event_type="page.content_updated",
-        page_id=PAGE,
-        changed_before=before,
-    )
-    return PlanTask(tenant_id="t1", run_id=run_id, trigger=trigger)
+    return webhook_task(run_id, before=before)
 
 
 def queue(deps: Deps) -> FakeQueue:

@@ -20,6 +20,7 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps
 from tests.fakes import FakeQueue, FakeRunStore
+from tests.support.runs.trigger_gates import webhook_task
 
 PAGE = "1a2b3c4d-0000-4000-8000-00000000abcd"
 OTHER = "9f9f9f9f-0000-4000-8000-000000000001"
@@ -32,14 +33,7 @@ def change(
     event_type: str = "page.content_updated",
     before: datetime | None = None,
 ) -> PlanTask:
-    trigger = Trigger(
-        kind="webhook",
-        event_id=f"ev-{run_id}",
-        event_type=event_type,
-        page_id=page,
-        changed_before=before,
-    )
-    return PlanTask(tenant_id="t1", run_id=run_id, trigger=trigger)
+    return webhook_task(run_id, event_type, page=page, before=before)
 
 
 class Clock:

@@ -3,12 +3,8 @@ however late that comes within the de-duplication record's TTL; a repeat of an e
 exists touches the queue no more. Through ``ingest_webhook`` and the ``notion-webhook`` entry point,
 with the repo's fakes."""
 
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -22,6 +18,7 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client, fakes
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.runs.notion_events import signed_event
 from tests.support.workspace.tenants import a_tenant
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
@@ -60,19 +57,11 @@ def intake(queue: FlakyQueue) -> Intake:
 
 
 def signed(event_id: str, changed: datetime, kind: str = "page.content_updated") -> tuple[bytes, str]:
-    event: dict[str, Any] = {
-        "id": event_id,
-        "type": kind,
-        "timestamp": changed.isoformat(),
-        "workspace_id": "ws1",
-        "authors": [{"id": "person-1", "type": "person"}],
-        "entity": {"id": PAGE, "type": "page"},
-        "data": {},
-    }
     if kind == "comment.created":
-        event |= {"entity": {"id": "comment-1", "type": "comment"}, "data": {"page_id": PAGE}}
-    body = json.dumps(event).encode()
-    return body, "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+        return signed_event(
+            TOKEN, event_id, kind, changed, {"id": "comment-1", "type": "comment"}, {"page_id": PAGE}
+        )
+    return signed_event(TOKEN, event_id, kind, changed, {"id": PAGE, "type": "page"}, {})
 
 
 @pytest.mark.parametrize("later", [timedelta(minutes=31), timedelta(hours=5), timedelta(days=2, hours=23)])
