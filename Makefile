@@ -77,8 +77,9 @@ PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf --ignore=tests/w
 # output kept in REDTEAM_LOG and shown after. Both fail the target; stopped, it stops the red team.
 # --dist loadfile: a module's tests stay on one worker, so its module-scoped fixtures (a whole local
 # stack for an e2e module, a code sandbox) start once, not once per worker (decision 0100); the
-# modules in collection order, the long ones first (tests/conftest.py, decision 0105).
-PYTEST_WORKERS ?= 2
+# modules in collection order, the long ones first (tests/conftest.py, decision 0105). Three workers
+# on two cores: a test process waits on emulators, stacks and sandboxes a third of its time (0129).
+PYTEST_WORKERS ?= 3
 PYTEST_DIST ?= loadfile
 REDTEAM_LOG := build/redteam.log
 pytest: $(VENV)/.synced check-java
@@ -94,11 +95,11 @@ pytest: $(VENV)/.synced check-java
 
 # The checks of make test, run by tools/test_stages.py (decisions 0091, 0105): the installs overlapped,
 # then pytest and check-indexes in one lane and the others one at a time in a second lane beside it,
-# in TEST_CHECKS' order (web-check, the longest, as soon as the console is built, so that the short
-# ones fill the end), each stage timed: the end is a table of each stage's wall and CPU seconds and
+# in TEST_CHECKS' order (web-check, the longest, first, as soon as the console is built, so that the
+# short ones fill the end; decision 0129), each stage timed: the end is a table of each stage's wall and CPU seconds and
 # the total. `make test TEST_LANES=1`: the same checks one after another, still timed. A new check
 # goes in TEST_CHECKS. `make test-lanes` is the same as make test (its name before decision 0105).
-TEST_CHECKS := lint typecheck web-check check-roles infra-tests pytest check-indexes
+TEST_CHECKS := web-check lint typecheck check-roles infra-tests pytest check-indexes
 TEST_LANES ?= 2
 .PHONY: test-lanes
 test test-lanes: check-python

@@ -72,6 +72,20 @@ class Figures:
     screens: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
 
+    def add(self, other: dict[str, Any]) -> None:
+        """Add what another process measured (``dataclasses.asdict`` of its figures, from a
+        pytest-xdist worker): counts sum, a figure measured once is taken, lists join."""
+        for name, value in other.items():
+            mine = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                mine.extend(value)
+            elif isinstance(value, int | float) and not isinstance(value, bool) and mine is not None:
+                setattr(self, name, mine + value if name != "stateful" else min(mine, value))
+            else:
+                setattr(self, name, value)
+
 
 class Console:
     """One browser tab on the console: keyboard-only actions, and each screen checked and shot."""

@@ -10,6 +10,8 @@ not measured at all."""
 import os
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -19,6 +21,7 @@ from tests.web.browser import FAST_NOTION, Figures, launch
 from tests.web.workspace import Setup, set_up
 
 FIGURES = Figures()
+DISTRIBUTING = False  # the controller of pytest-xdist's workers: it runs no test itself
 BUNDLE_LIMIT_KB = 150.0
 
 
@@ -60,10 +63,25 @@ class Stacks:
 SHARED: Counter[str] = Counter()  # the collected modules on a shared stack, by mode
 
 
-@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``make web-check`` runs the suite on two pytest-xdist workers (``--dist loadgroup``): each
+    module is one group (its flows share its workspace), but a test that names its own group, and
+    those groups go first, so that the two longest tests (schemathesis') start side by side."""
+    named = set[str]()
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        else:
+            named.add(item.nodeid)
+    items.sort(key=lambda item: item.nodeid not in named)
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
+def pytest_collection_finish(session: pytest.Session) -> None:
     """Count the modules on the shared stacks: those whose ``stack`` is this file's (it needs their
     ``workspace``), not one of their own (test_schemathesis.py)."""
+    items = session.items
     modules = {
         item.module
         for item in items
@@ -126,9 +144,18 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    global DISTRIBUTING  # noqa: PLW0603  # a fact of the session, set once before any test
+    worker = hasattr(config, "workerinput")
+    DISTRIBUTING = not worker and bool(getattr(config.option, "numprocesses", None))
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Each test of a test_console_* module (and of test_sandbox_screen) is a flow: passed at its call,
-    failed at any phase."""
+    failed at any phase; counted where it ran (a worker's count reaches the controller with its
+    other figures: :func:`pytest_testnodedown`)."""
+    if DISTRIBUTING:
+        return
     if (
         not report.nodeid.split("::")[0]
         .rsplit("/", 1)[-1]
@@ -185,7 +212,17 @@ def result_line() -> str:
     )
 
 
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """A pytest-xdist worker's figures, added to the controller's (which ran no test)."""
+    if figures := getattr(node, "workeroutput", {}).get("web_figures"):
+        FIGURES.add(figures)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a worker: the controller judges the figures of all
+        workeroutput["web_figures"] = asdict(FIGURES)
+        return
     if problems() and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

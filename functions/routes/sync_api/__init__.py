@@ -1,5 +1,5 @@
 """The api's routes of the sync capability (shared.sync): Linear's, GitLab's and Motion's connections,
-their user mappings and sync logs (:mod:`.tools`, one row a tool), and the public webhooks of
+their user mappings and sync logs (:mod:`.tools`, one row a tool). Also the public webhooks of
 Linear (each delivery signed) and GitLab (each carrying our secret token); Motion's changes are polled.
 Each key is checked with its tool, kept in Secret Manager and never echoed. The table
 (functions.routes.table) lists them where :data:`SYNC_ROUTES` stands."""

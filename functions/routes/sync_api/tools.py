@@ -1,6 +1,6 @@
 """The routes every synced tool has (docs/api.md), one set parameterised by the tool (:class:`ToolRoutes`):
-its status, connect and disconnect, the user mapping and the sync log; and the handling of a tool's
-public webhook (:func:`delivery`); then the tools, one row each, and their webhooks."""
+its status, connect and disconnect, the user mapping and the sync log. Then the handling of a tool's
+public webhook (:func:`delivery`), and the tools, one row each, with their webhooks."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -1,13 +1,9 @@
 """schemathesis against the live local api: every operation of the contract it serves
-(``GET /openapi.json``), generated requests with an API key and with a session (cookie, Origin, CSRF
-token) of each role: a member as viewer, editor, then admin, and the owner. No 5xx, every answer as
-the contract says (a role's refusal is its documented 403). Prints a ``RESULT`` line.
-
-The workspace is connected through the sandbox's OAuth and seeded (a finished run, one waiting for a
-decision with its mailed links and one for each engine's credential, a confirmation link, the agent's
-home); then every queue is held, so generated ``POST /runs`` only queue work. Each credential's
-stateful phase must decide its waiting run through the contract's links. ``DELETE /connection`` ends every credential and ``DELETE
-/session`` every session: they run last, in that order (a disconnect needs a session).
+(``GET /openapi.json``), as an API key and as sessions (cookie, Origin, CSRF token) of each role. No
+5xx, every answer as the contract says (a role's refusal is its documented 403). Two tests, each on a
+stack of its own so that ``make web-check`` runs them side by side: schemathesis' engine (coverage and
+stateful phases, which must decide a waiting run through the contract's links), and the generated
+requests of each role (``DELETE /connection`` and ``DELETE /session`` last). Each prints a RESULT line.
 """
 
 import copy
@@ -110,7 +106,7 @@ class Seeded(NamedTuple):
         }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def stack() -> Iterator[LocalStack]:
     with LocalStack(extra_env=FAST_NOTION) as running:
         yield running
@@ -209,21 +205,33 @@ class Tally:
         self.excused = 0  # failures :func:`excused` lets pass
         self.gaps: Counter[tuple[str, str]] = Counter()  # failures of GAPS met
         self.auth_probed: set[tuple[str, str]] = set()  # (operation, credential) ignored_auth probed
+        self.raised = ""  # the last case whose sending raised (a refused connection, a timeout)
 
-    def new(self, case: Any, credential: str) -> bool:
-        """Whether ``case`` differs from every case sent so far for its operation and ``credential``."""
-        sent = self.cases.setdefault((case.operation.label, credential), set())
+    def _seen(self, case: Any, credential: str) -> str:
         sent_headers = {**(case.headers or {}), **self.headers[credential]}  # ours win, as sent
         headers = {name.lower(): value for name, value in sent_headers.items()}
-        seen = json.dumps(
+        return json.dumps(
             [case.formatted_path, case.query, headers, _body(case)], default=str, sort_keys=True
         )
-        if seen in sent:
+
+    def new(self, case: Any, credential: str) -> bool:
+        """Whether ``case`` differs from every case sent so far for its operation and ``credential``;
+        the case whose sending raised is new again, as hypothesis runs it once more to report it."""
+        sent = self.cases.setdefault((case.operation.label, credential), set())
+        seen = self._seen(case, credential)
+        if seen in sent and seen != self.raised:
             return False
         sent.add(seen)
         return True
 
     def send(self, case: Any, credential: str) -> None:
+        try:
+            self._send(case, credential)
+        except BaseException:
+            self.raised = self._seen(case, credential)
+            raise
+
+    def _send(self, case: Any, credential: str) -> None:
         label, headers = case.operation.label, self.headers[credential]
         response = case.call(session=self.http, headers=headers)
         self.modes[case.meta.generation.mode.value if case.meta else "known"] += 1
@@ -406,36 +414,45 @@ def engine(
 
 
 def report(
-    tally: Tally,
+    tally: Tally | None,
     engines: dict[str, Engine],
     operations: list[Any],
     elapsed: float,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Each operation's distinct cases and statuses, and the steps links reached (shown with a
-    failure); the totals and the RESULT line go to the terminal in any case."""
-    for (label, who), cases in sorted(tally.cases.items()):
+    """One part's figures (the generated requests of ``tally``, or the ``engines``' passes): each
+    operation's distinct cases and statuses and the steps links reached (shown with a failure); the
+    totals and the part's RESULT line go to the terminal in any case."""
+    for (label, who), cases in sorted(tally.cases.items() if tally else ()):
         print(f"  {len(cases):3} {label} ({who}): {sorted(tally.answered[(label, who)])}")
     for who, found in engines.items():
         print(f"  linked steps ({who}): {dict(sorted(found.linked.items()))}")
-    total = sum(len(c) for c in tally.cases.values())
-    failures = len(tally.failures) + sum(len(found.failures) for found in engines.values())
+    failures = (len(tally.failures) if tally else 0) + sum(len(f.failures) for f in engines.values())
+    excused = (tally.excused if tally else 0) + sum(found.excused for found in engines.values())
+    met = sum((found.gaps for found in engines.values()), tally.gaps if tally else Counter())
     linked = {who: found.linked.total() for who, found in engines.items()}
-    engine_cases = {who: (found.cases, f"{found.seconds:.0f} s") for who, found in engines.items()}
-    excused = tally.excused + sum(found.excused for found in engines.values())
     with capsys.disabled():
-        print(f"\nschemathesis: {tally.statuses.total()} requests in {elapsed:.0f} s, {dict(tally.modes)}")
-        print(f"  statuses {dict(sorted(tally.statuses.items()))}")
-        print(f"  engine (coverage, stateful) cases {engine_cases}, linked steps {linked}")
+        if tally:
+            total = sum(len(c) for c in tally.cases.values())
+            print(
+                f"\nschemathesis: {tally.statuses.total()} requests in {elapsed:.0f} s, {dict(tally.modes)}"
+            )
+            print(f"  statuses {dict(sorted(tally.statuses.items()))}")
+        else:
+            cases = {who: (found.cases, f"{found.seconds:.0f} s") for who, found in engines.items()}
+            print(f"\nschemathesis' engine (coverage, stateful) cases {cases}, linked steps {linked}")
         print(f"  excused: {excused} (a 400 for a rule no schema states: decision 0076)")
-        met = sum((found.gaps for found in engines.values()), tally.gaps)
         print(f"  known gaps NOT fixed: {sum(met.values())} failures of {len(met)} (GAPS)")
         for (title, label), n in sorted(met.items()):
             print(f"    {n:3} {label}: {title}: {GAPS[(title, label)]}")
-        print(
-            f"RESULT schemathesis_operations={len(operations)} cases={total} failures={failures} "
-            f"checks={len(CHECKS)} linked_steps={sum(linked.values())} linked_decisions={decided(*engines.values())}"
-        )
+        if tally:
+            print(f"RESULT schemathesis_operations={len(operations)} cases={total} failures={failures}")
+        else:
+            print(
+                f"RESULT schemathesis_engine_cases={sum(f.cases for f in engines.values())} "
+                f"failures={failures} checks={len(CHECKS)} linked_steps={sum(linked.values())} "
+                f"linked_decisions={decided(*engines.values())}"
+            )
 
 
 def decided(*engines: Engine) -> int:
@@ -449,20 +466,24 @@ def decided(*engines: Engine) -> int:
     )
 
 
-def test_every_operation_answers_as_the_contract_says_as_each_role(
+def _counted(figures: Figures, failures: list[str], met: Counter[tuple[str, str]]) -> None:
+    """Add one part's failures and known gaps met to the suite's figures (the parts may run in two
+    processes: tests/web/conftest.py sums what each measured)."""
+    figures.schemathesis_failures = (figures.schemathesis_failures or 0) + len(failures)
+    figures.schemathesis_gaps = (figures.schemathesis_gaps or 0) + sum(met.values())
+
+
+@pytest.mark.xdist_group("schemathesis-engine")
+def test_schemathesis_engine_checks_and_links_as_the_key_and_the_owner(
     stack: LocalStack, capsys: pytest.CaptureFixture[str], figures: Figures
 ) -> None:
+    """schemathesis' own engine as the key and as the owner's session, each with a run of its own
+    waiting for a decision: a decision pass (the stateful phase over the runs' operations), then every
+    check it ships, its coverage phase and its stateful phase (the contract's links)."""
     started = time.monotonic()
     seeded = seed(stack)
     api, document = stack.url_of_api(), served_contract(stack)
-    contract = loaded(document, api)
-    operations = sorted(
-        (op.ok() for op in contract.get_all_operations()),
-        key=lambda op: LAST.index(op.label) + 1 if op.label in LAST else 0,
-    )
-    # schemathesis' own engine first, as the key and as the owner's session, each with a run of its
-    # own waiting for a decision: a decision pass (the stateful phase over the runs' operations), then
-    # every check it ships, its coverage phase and its stateful phase (the contract's links).
+    operations = list(loaded(document, api).get_all_operations())
     key = {"Authorization": f"Bearer {seeded.key}"}
     engines: dict[str, Engine] = {}
     credentials = dict(zip(ENGINE_CREDENTIALS, (key, seeded.browser), strict=True))
@@ -471,8 +492,43 @@ def test_every_operation_answers_as_the_contract_says_as_each_role(
         engines[f"{who} deciding"] = engine(loaded(document, api), headers, who, waiting, deciding=True)
     for who, headers in credentials.items():
         engines[who] = engine(loaded(document, api), headers, who, seeded.waiting[who])
-    seeded = with_member(stack, seeded)
+    report(None, engines, operations, time.monotonic() - started, capsys)
+    failures = [f for found in engines.values() for f in found.failures]
+    shipped = {*SHIPPED.get_all_names(), max_response_time.__name__}
+    ran = [engines[who].checks for who in ENGINE_CREDENTIALS]  # the decision passes: runs' checks
+    unrun = sorted(shipped - set[str].intersection(*ran))
+    met = sum((found.gaps for found in engines.values()), Counter[tuple[str, str]]())
+    _counted(figures, failures, met)
+    figures.schemathesis_checks = ",".join(unrun) or "all"
+    figures.stateful = int(all(found.linked.total() > 0 for found in engines.values()))
+    assert failures == [], "\n".join(failures)
+    assert set(met) <= set(GAPS), f"failures of no known gap: {sorted(set(met) - set(GAPS))}"
+    assert {c.__name__ for c in CHECKS} <= shipped and unrun == [], f"checks that never ran: {unrun}"
+    assert figures.stateful == 1, {who: found.linked for who, found in engines.items()}
+    # Point 8 of issue 58: links reach decisions with runs in the right state, as each credential.
+    undecided = {
+        who: found.linked for who, found in engines.items() if "deciding" in who and not decided(found)
+    }
+    assert undecided == {}, f"no decision through a link on a waiting run: {undecided}"
+
+
+@pytest.mark.xdist_group("schemathesis-roles")
+def test_every_operation_answers_as_the_contract_says_as_each_role(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str], figures: Figures
+) -> None:
+    """Generated requests of every operation, within its schema and beside it, as the key, without
+    credentials, as a member in each role and as the owner, and each known request (real ids and
+    tokens): ``DELETE /connection`` and ``DELETE /session`` last."""
+    started = time.monotonic()
+    seeded = with_member(stack, seed(stack))
     assert seeded.member is not None
+    api, document = stack.url_of_api(), served_contract(stack)
+    contract = loaded(document, api)
+    operations = sorted(
+        (op.ok() for op in contract.get_all_operations()),
+        key=lambda op: LAST.index(op.label) + 1 if op.label in LAST else 0,
+    )
+    key = {"Authorization": f"Bearer {seeded.key}"}
     members = {role: seeded.member for role in MEMBER_ROLES}
     tally = Tally({"key": key, "public": {}, **members, "owner": seeded.browser})
     known, wanted = seeded.known(), dict[tuple[str, str], int]()
@@ -494,29 +550,12 @@ def test_every_operation_answers_as_the_contract_says_as_each_role(
             fuzz(operation, tally, credential, cases)
             inputs = has_inputs(operation, tally.headers[credential])
             wanted[(operation.label, credential)] = cases if inputs else 1
-    report(tally, engines, operations, time.monotonic() - started, capsys)
-    failures = tally.failures + [f for found in engines.values() for f in found.failures]
-    shipped = {*SHIPPED.get_all_names(), max_response_time.__name__}
-    ran = [engines[who].checks for who in ENGINE_CREDENTIALS]  # the decision passes: runs' checks
-    unrun = sorted(shipped - set[str].intersection(*ran))
-    figures.schemathesis_failures = len(failures)
-    figures.schemathesis_checks = ",".join(unrun) or "all"
-    figures.stateful = int(all(found.linked.total() > 0 for found in engines.values()))
-    met = sum((found.gaps for found in engines.values()), tally.gaps)
-    figures.schemathesis_gaps = sum(met.values())
-    assert failures == [], "\n".join(failures)
-    assert set(met) == set(GAPS), f"a gap no longer met leaves GAPS: {sorted(set(GAPS) - set(met))}"
-    assert {c.__name__ for c in CHECKS} <= shipped and unrun == [], f"checks that never ran: {unrun}"
-    assert figures.stateful == 1, {who: found.linked for who, found in engines.items()}
-    # Point 8 of issue 58: links reach decisions with runs in the right state, as each credential.
-    undecided = {
-        who: found.linked for who, found in engines.items() if "deciding" in who and not decided(found)
-    }
-    assert undecided == {}, f"no decision through a link on a waiting run: {undecided}"
+    report(tally, {}, operations, time.monotonic() - started, capsys)
+    _counted(figures, tally.failures, tally.gaps)
+    assert tally.failures == [], "\n".join(tally.failures)
+    assert set(tally.gaps) <= set(GAPS), f"failures of no known gap: {sorted(set(tally.gaps) - set(GAPS))}"
     assert {op.label for op in operations} == {label for label, _ in tally.cases}  # every one ran
     short = {k: len(tally.cases[k]) for k, n in wanted.items() if len(tally.cases.get(k, ())) < n}
     assert short == {}, (
         f"fewer distinct cases than wanted (or the one of an operation without inputs): {short}"
     )
-    refused = {who for (_, who), got in tally.answered.items() if 403 in got}
-    assert set(MEMBER_ROLES) <= refused  # each member role met the routes beyond it

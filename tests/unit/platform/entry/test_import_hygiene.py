@@ -250,6 +250,16 @@ def test_the_check_catches_network_access_at_import(tmp_path: Path) -> None:
         _child("target", "anything", fake, tmp_path)
 
 
+def test_the_check_catches_a_model_validator_built_at_import(tmp_path: Path) -> None:
+    """A cold path defines our models but builds none of their validators (decision 0055: each is
+    built on first use, ``shared.platform.domain.schema.Schema``); the check sees one that is."""
+    build = "from shared.runs.domain.step_task import StepTask\nStepTask(tenant_id='t', run_id='r', step=1)"
+    fake = _fake_main(tmp_path, build)
+    (fake / "shared").symlink_to(ROOT / "shared", target_is_directory=True)
+    report = _child("target", "anything", fake, tmp_path)
+    assert "shared.runs.domain.step_task.StepTask" in report["schemas_built"]
+
+
 def test_the_check_catches_a_client_built_at_import(tmp_path: Path) -> None:
     fake = _fake_main(tmp_path, "import grpc\nglobals()['channel'] = grpc.insecure_channel('127.0.0.1:9')")
     report = _child("target", "anything", fake, tmp_path)
