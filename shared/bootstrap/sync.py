@@ -10,7 +10,9 @@ from shared.bootstrap.base import Built
 from shared.bootstrap.runs import RunsParts
 
 if TYPE_CHECKING:
+    from shared.code.ports import CodeHost
     from shared.notion.ports import TenantNotion
+    from shared.platform.ports import SecretStore
     from shared.sync.domain.connection import Tool
     from shared.sync.domain.tracker_signals import TrackerSignal
     from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, MotionApi, MotionStore, SyncStore
@@ -102,6 +104,10 @@ class SyncParts(RunsParts):
         """What GitLab's sync task uses."""
         return self._mirror(self.gitlab_store, self.gitlab)
 
+    def gitlab_code_hosts(self) -> Callable[[str], tuple[CodeHost, str]]:
+        """The code pipeline's GitLab of each workspace (:func:`gitlab_code_hosts`)."""
+        return gitlab_code_hosts(self.secrets, self.gitlab_store, self.gitlab)
+
     def motion_linking(self) -> MotionLinking:
         """What connecting and disconnecting Motion uses."""
         from shared.sync.services.motion import MotionLinking
@@ -141,3 +147,27 @@ class SyncParts(RunsParts):
         from shared.sync.adapters.firestore_sync import FirestoreMotionSync
 
         return FirestoreMotionSync(self._firestore())
+
+
+def gitlab_code_hosts(
+    secrets: SecretStore, store: GitLabStore, api: GitLabApi
+) -> Callable[[str], tuple[CodeHost, str]]:
+    """Tenant id → its GitLab connection as the code pipeline's host, and its token, both read fresh at
+    each code step (decision 0126); a PermanentError when GitLab is not connected."""
+    from shared.platform.errors import NotFound, PermanentError
+    from shared.sync.adapters.gitlab_forge import GitLabCodeHost
+    from shared.sync.domain.connection import key_secret
+
+    def bound(tenant_id: str) -> tuple[CodeHost, str]:
+        connection = store.connection(tenant_id)
+        try:
+            token = secrets.get(key_secret(tenant_id, "gitlab"), fresh=True) if connection else ""
+        except NotFound:
+            token = ""
+        if connection is None or not token:
+            raise PermanentError(
+                "GitLab is not connected for this workspace: connect it (PUT /sync/gitlab) first"
+            )
+        return GitLabCodeHost(api, connection.base_url), token
+
+    return bound
