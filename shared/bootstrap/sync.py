@@ -97,8 +97,13 @@ class SyncParts(RunsParts):
         )
 
     def gitlab_intake(self) -> GitLabIntake:
-        """What GitLab's webhook intake uses."""
-        return self._intake(self.gitlab_store)
+        """What GitLab's webhook intake uses; its Pipeline Hooks wake the code runs (decision 0126)."""
+        from shared.engine.services.check_wakeups import wake_checks
+
+        wakeups = self.check_wakeups
+        return self._intake(self.gitlab_store)._replace(
+            pipelines=lambda tenant, repository, branch: wake_checks(wakeups(), tenant, repository, branch)
+        )
 
     def gitlab_mirroring(self) -> GitLabMirroring:
         """What GitLab's sync task uses."""

@@ -202,6 +202,7 @@ class GitLabRest:
             "url": url,
             "token": secret,
             "issues_events": True,
+            "pipeline_events": True,  # wakes a code run waiting on its merge request's pipeline (0126)
             "push_events": False,
             "enable_ssl_verification": True,
         }

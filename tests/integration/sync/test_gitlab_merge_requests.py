@@ -1,16 +1,25 @@
 """GitLab merge requests in the code pipeline (issue 69, point 4; decision 0126), through the engine
 against the GitLab sandbox and the Firestore emulator: a draft merge request, a failing pipeline
 whose job is named, the fix, ready once the pipeline passes, the owner's approval, one squash merge;
-a task retried after its holder died finds the merge request instead of making a second one."""
+a task retried after its holder died finds the merge request instead of making a second one; a Pipeline
+Hook delivery wakes the waiting run once, a forged or repeated one refused (polling stays the fallback)."""
 
+import sys
 from typing import Any
 
 import pytest
 
 from shared.code.domain.code import CodeChange, FileChange
+from shared.engine.services.check_wakeups import CheckWakeups, wake_checks
+from shared.platform.errors import Conflict, Unauthenticated
 from shared.runs.domain.events import RunStatus, ToolResult
+from shared.runs.domain.step_task import StepTask
+from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
+from shared.sync.domain.connection import hook_secret
+from shared.sync.services.intake import Intake, ingest_gitlab
 from shared.tools.coding.code import branch_for
-from tests.support.code.release_steps import drive_checked, start
+from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
+from tests.support.code.release_steps import drive, drive_checked, start
 from tests.support.sync.gitlab_code import (
     AWAIT,
     FINISH,
@@ -85,3 +94,47 @@ def bound_integration() -> Any:
     from shared.workspace.domain.integrations import Integration
 
     return Integration.GITHUB  # the code host's integration: bound to GitLab, its token is GitLab's
+
+
+SLOW_CHECK = [
+    sys.executable,
+    "-c",
+    "import sys, time; time.sleep(1.5); sys.exit(open('VERSION').read() != '1\\n')",
+]
+
+
+def test_a_pipeline_delivery_wakes_the_waiting_run_once_and_a_forgery_or_repeat_is_refused(
+    firestore_emulator: Any,
+) -> None:
+    db = firestore_emulator.client()
+    with gitlab_code_pair(db) as (pair, lab):
+        pair.step.secrets.put(hook_secret(pair.tenant, "gitlab"), "hook-secret-1")
+        hook = {"id": 1, "url": "https://api.test/hook", "token": "hook-secret-1", "uuid": "h1"}
+        lab.hooks[1] = hook | {"issues_events": False, "pipeline_events": True}
+        lab.code.jobs_config = [{"name": "tests", "command": SLOW_CHECK, "timeout_s": 20}]
+        clock = start(pair, [OPEN, AWAIT, FINISH], tools=TOOLS)
+        while (state := pair.state()).cursor != 2 or state.retry_at is None:  # await_checks: a scheduled look
+            drive(pair, clock, limit=1)
+        lab.code.pipelines_done()
+        [(_, headers, body)] = [d for d in lab.outbox if d[1]["X-Gitlab-Event"] == "Pipeline Hook"]
+        wakeups = CheckWakeups(pair.step.store, FirestoreWebhookEvents(db), pair.queue, "k")
+        intake = Intake(
+            FirestoreGitLabSync(db),
+            pair.step.secrets,
+            FirestoreWebhookEvents(db),
+            pair.queue,
+            3600.0,
+            pipelines=lambda t, repository, branch: wake_checks(wakeups, t, repository, branch),
+        )
+        forged = headers | {"X-Gitlab-Token": "guessed"}
+        with pytest.raises(Unauthenticated):
+            ingest_gitlab(pair.tenant, body, forged, intake)
+        assert ingest_gitlab(pair.tenant, body, headers, intake)["result"] == "woken"
+        with pytest.raises(Conflict):
+            ingest_gitlab(pair.tenant, body, headers, intake)  # the same X-Gitlab-Event-UUID again
+        woken = [t for _, t, _, _ in pair.queue.tasks if isinstance(t, StepTask) and t.woken]
+        assert [(t.run_id, t.step) for t in woken] == [("r1", 2)]  # one woken look, before its schedule
+        drive_checked(pair, clock, lab.code.pipelines_done)
+        assert pair.state().status == RunStatus.COMPLETED, pair.state().last_error
+        [mr] = lab.code.merge_requests.values()
+        assert mr["title"] == "Bump"  # the pipeline passed: ready
