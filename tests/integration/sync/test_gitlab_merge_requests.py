@@ -16,7 +16,7 @@ from shared.runs.domain.events import RunStatus, ToolResult
 from shared.runs.domain.step_task import StepTask
 from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
 from shared.sync.domain.connection import hook_secret
-from shared.sync.services.intake import Intake, ingest_gitlab
+from shared.sync.services.intake import GitLabIntake, Intake, ingest_gitlab
 from shared.tools.coding.code import branch_for
 from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
 from tests.support.code.release_steps import drive, drive_checked, start
@@ -118,7 +118,7 @@ def test_a_pipeline_delivery_wakes_the_waiting_run_once_and_a_forgery_or_repeat_
         lab.code.pipelines_done()
         [(_, headers, body)] = [d for d in lab.outbox if d[1]["X-Gitlab-Event"] == "Pipeline Hook"]
         wakeups = CheckWakeups(pair.step.store, FirestoreWebhookEvents(db), pair.queue, "k")
-        intake = Intake(
+        intake: GitLabIntake = Intake(
             FirestoreGitLabSync(db),
             pair.step.secrets,
             FirestoreWebhookEvents(db),
