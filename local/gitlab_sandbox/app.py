@@ -30,8 +30,9 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote, urlencode
 
 from werkzeug.wrappers import Request, Response
@@ -67,6 +68,10 @@ def _not_found(what: str) -> Refusal:
 class GitLabSandbox:
     """The instance's state, and the counters a test reads."""
 
+    # The project's repository, merge requests and pipelines: local.gitlab_sandbox.code's GitLabCode,
+    # set by the package (that module imports this one).
+    code_factory: ClassVar[Callable[[GitLabSandbox], Any]]
+
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.tokens = {TOKEN: (USERS[0], 40), DEVELOPER_TOKEN: (USERS[1], 30)}  # user, access level
@@ -79,9 +84,7 @@ class GitLabSandbox:
         self.writes_by_api = 0
         self._limited = 0
         self._next_id = 1
-        from local.gitlab_sandbox.code import GitLabCode  # its repository (it imports this module)
-
-        self.code = GitLabCode(self)
+        self.code: Any = GitLabSandbox.code_factory(self)
 
     def rate_limit(self, n: int) -> None:
         self._limited = n
