@@ -14,17 +14,8 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from shared.code.domain.code import (
-    COMMENT_CHARS,
-    DETAILS_CHARS,
-    PATCH_CHARS,
-    ChangedFile,
-    CheckResult,
-    CheckState,
-    CodeChange,
-    Comment,
-    PullRequest,
-)
+from shared.code.domain import code as domain
+from shared.code.domain.code import ChangedFile, CheckResult, CodeChange, Comment, PullRequest
 from shared.platform.errors import InvalidInput, NotFound, PermanentError
 from shared.sync.adapters.gitlab import json_of
 
@@ -36,17 +27,8 @@ DRAFT = "Draft: "
 _DRAFT_PREFIX = re.compile(r"^\s*(?:\[draft\]|\(draft\)|draft:|draft\s+-|wip:)\s*", re.IGNORECASE)
 # A job's status (its Jobs API): still to come, passed, or failed. ``manual``: a job nobody started,
 # which a pipeline does not wait for.
-_PENDING = frozenset(
-    {
-        "created",
-        "waiting_for_resource",
-        "preparing",
-        "pending",
-        "running",
-        "scheduled",
-        "waiting_for_callback",
-    }
-)
+_STARTING = frozenset({"created", "preparing", "pending", "running"})
+_PENDING = _STARTING | {"waiting_for_resource", "scheduled", "waiting_for_callback"}
 _PASSED = frozenset({"success", "skipped", "manual"})
 _SHA = re.compile(r"[0-9a-f]{40}")
 
@@ -74,7 +56,7 @@ def merge_request(data: Any) -> PullRequest:
     )
 
 
-def job_state(job: dict[str, Any]) -> CheckState:
+def job_state(job: dict[str, Any]) -> domain.CheckState:
     """A job's state: pending until it ended; a failure allowed to fail passes, as GitLab's pipeline
     counts it."""
     status = str(job.get("status") or "")
@@ -110,7 +92,7 @@ def changed_file(diff: dict[str, Any]) -> ChangedFile:
         status=status,
         additions=sum(1 for line in lines if line.startswith("+") and not line.startswith("+++")),
         deletions=sum(1 for line in lines if line.startswith("-") and not line.startswith("---")),
-        patch=patch[:PATCH_CHARS],
+        patch=patch[: domain.PATCH_CHARS],
     )
 
 
@@ -253,7 +235,7 @@ class GitLabCodeHost:
 
     def _trace(self, token: str, project: str, job_id: int) -> str:
         response = self._rest.request(self._base, token, "GET", f"{project}/jobs/{job_id}/trace", "job log")
-        return str(response.text)[-DETAILS_CHARS:]
+        return str(response.text)[-domain.DETAILS_CHARS :]
 
     def get_pull_request(self, token: str, repository: str, number: int) -> PullRequest:
         path = f"{self._project(repository)}/merge_requests/{int(number)}"
@@ -310,7 +292,7 @@ class GitLabCodeHost:
                 kind="issue",
                 author=str((n.get("author") or {}).get("username") or ""),
                 bot=(n.get("author") or {}).get("bot") is True,
-                body=str(n.get("body") or "")[:COMMENT_CHARS],
+                body=str(n.get("body") or "")[: domain.COMMENT_CHARS],
                 created_at=str(n["created_at"]),
             )
             for n in notes
