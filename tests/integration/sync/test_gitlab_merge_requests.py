@@ -138,3 +138,19 @@ def test_a_pipeline_delivery_wakes_the_waiting_run_once_and_a_forgery_or_repeat_
         assert pair.state().status == RunStatus.COMPLETED, pair.state().last_error
         [mr] = lab.code.merge_requests.values()
         assert mr["title"] == "Bump"  # the pipeline passed: ready
+
+
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example key id: the shape of a real one
+
+
+def test_a_secret_stops_the_push_to_gitlab_before_any_write(firestore_emulator: Any) -> None:
+    leaked = [{"path": "config.py", "content": f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n'}]
+    with gitlab_code_pair(firestore_emulator.client()) as (pair, lab):
+        clock = start(pair, [(OPEN[0], OPEN[1] | {"files": leaked}), FINISH], tools=TOOLS)
+        drive_checked(pair, clock, lab.code.pipelines_done)  # the owner approves: the scan stops it anyway
+        state = pair.state()
+        assert state.status == RunStatus.FAILED
+        assert "the secret scan stopped the push to demo/tasks, nothing was pushed" in state.summary
+        assert "AWS Access Key in config.py line 1" in state.summary and AWS_KEY not in state.summary
+        assert list(lab.code.branches) == ["main"] and lab.code.merge_requests == {}
+        assert lab.writes_by_api == 0
