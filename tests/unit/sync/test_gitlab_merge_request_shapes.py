@@ -14,6 +14,7 @@ from shared.platform.adapters.pacing import Pacer
 from shared.platform.errors import PermanentError
 from shared.sync.adapters.gitlab import GitLabRest
 from shared.sync.adapters.gitlab_forge import GitLabCodeHost, job_state, merge_request, ready_title
+from shared.sync.domain.gitlab_pipelines import PipelineEnded, pipeline_ended
 
 BASE = "https://gitlab.test"
 PROJECT = "/api/v4/projects/demo%2Ftasks"
@@ -199,3 +200,19 @@ def test_the_states_of_a_merge_request() -> None:
     )
     assert (merged.state, merged.merge_sha) == ("merged", "f" * 40)
     assert job_state({"status": "canceled"}) == "failure" and job_state({"status": "pending"}) == "pending"
+
+
+def test_a_pipeline_delivery_is_read_only_for_its_project_branch_sha_and_ended_status() -> None:
+    def body(status: Any = "failed", sha: Any = SHA, project: Any = 4242) -> bytes:
+        attributes = {"status": status, "ref": "agent/b", "sha": sha}
+        return json.dumps(
+            {"object_kind": "pipeline", "object_attributes": attributes, "project": {"id": project}}
+        ).encode()
+
+    assert pipeline_ended(body()) == PipelineEnded(4242, "agent/b", SHA, "failed")
+    assert pipeline_ended(body("running")) is None  # still running: nothing to wake
+    assert (
+        pipeline_ended(body(sha="HEAD")) == "object_attributes.ref and sha: the pipeline's branch and commit"
+    )
+    assert pipeline_ended(body(project=True)) == "project.id: the project's id"
+    assert pipeline_ended(b"[]") == "object_attributes and project: a Pipeline Hook's body"
