@@ -78,10 +78,11 @@ locals {
 
   # The Linear sync's secrets of a tenant (docs/sync.md): its API key, sync-token-linear-<tenant>, and
   # its webhook's signing secret, sync-hook-linear-<tenant>. api writes and deletes them (connect,
-  # disconnect) and reads them (the signed intake, disconnect); plan reads them (the mirror's tasks).
+  # disconnect) and reads them (the signed intake, disconnect); plan reads them (the mirror's tasks);
+  # deploy reads GitLab's token for the code pipeline's merge requests (decision 0126).
   sync_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/sync-\")"
   sync_token_writers   = ["api"]
-  sync_token_readers   = ["api", "plan"]
+  sync_token_readers   = ["api", "plan", "deploy"]
 }
 
 resource "google_secret_manager_secret" "platform" {

@@ -136,17 +136,23 @@ def pushed(state: GitHubState, repo: Repo, sha: str, branch: str = "") -> None:
         threading.Thread(target=_run_check, args=args, daemon=True, name=f"check-{run.id}").start()
 
 
+def write_checkout(checkout: str, files: dict[str, str]) -> dict[str, str]:
+    """``files`` written under the directory ``checkout``; the environment a check's command runs
+    with there (PATH, and HOME the checkout). Also the GitLab sandbox's pipeline jobs'."""
+    for path, text in files.items():
+        target = Path(checkout, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": checkout}
+
+
 def _run_check(
     state: GitHubState, repo: Repo, run: CheckRun, config: CheckConfig, files: dict[str, str]
 ) -> None:
     with state.lock:
         run.status, run.started_at = "in_progress", now()
     with tempfile.TemporaryDirectory(prefix="sandbox-check-") as checkout:
-        for path, text in files.items():
-            target = Path(checkout, path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": checkout}
+        env = write_checkout(checkout, files)
         try:
             done = subprocess.run(
                 config.command,

@@ -21,7 +21,8 @@ webhooks). What the sync relies on, from GitLab's REST API documentation:
   ``X-Gitlab-Token`` (the hook's token), ``X-Gitlab-Event-UUID``, ``X-Gitlab-Webhook-UUID``,
   ``Idempotency-Key`` and a body with ``object_kind: issue``, ``project``, ``object_attributes``
   (``iid``, ``action`` open/close/reopen/update), kept in :attr:`GitLabSandbox.outbox`;
-- ``rate_limit(n)``: the next ``n`` requests get HTTP 429 with ``Retry-After`` and ``RateLimit-*``."""
+- ``rate_limit(n)``: the next ``n`` requests get HTTP 429 with ``Retry-After`` and ``RateLimit-*``;
+- the project's repository, merge requests and pipelines: :mod:`local.gitlab_sandbox.code`."""
 
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote, urlencode
 
 from werkzeug.wrappers import Request, Response
@@ -66,6 +68,10 @@ def _not_found(what: str) -> Refusal:
 class GitLabSandbox:
     """The instance's state, and the counters a test reads."""
 
+    # The project's repository, merge requests and pipelines: local.gitlab_sandbox.code's GitLabCode,
+    # set by the package (that module imports this one).
+    code_factory: ClassVar[Callable[[GitLabSandbox], Any]]
+
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.tokens = {TOKEN: (USERS[0], 40), DEVELOPER_TOKEN: (USERS[1], 30)}  # user, access level
@@ -78,6 +84,7 @@ class GitLabSandbox:
         self.writes_by_api = 0
         self._limited = 0
         self._next_id = 1
+        self.code: Any = GitLabSandbox.code_factory(self)
 
     def rate_limit(self, n: int) -> None:
         self._limited = n
@@ -148,17 +155,18 @@ class GitLabSandbox:
             raise _not_found("Project")
         rest = parts[2:]
         if not rest and method == "GET":
-            return 200, {"id": PROJECT_ID, "path_with_namespace": PROJECT_PATH, "name": "Tasks"}, {}
+            project = {"id": PROJECT_ID, "path_with_namespace": PROJECT_PATH, "name": "Tasks"}
+            return 200, {**project, "default_branch": "main"}, {}
         if rest == ["members", "all"] and method == "GET":
             members = [{**_user(u), "access_level": 30, "state": "active"} for u in USERS]
             return _page(members, query)
-        if rest[:1] == ["issues"]:
-            return self._issues(method, rest[1:], query, body, user)
-        if rest[:1] == ["hooks"]:
-            if level < 40:
-                raise Refusal(403, {"message": "403 Forbidden"})
-            return self._hooks(method, rest[1:], body)
-        raise Refusal(404, {"error": "404 Not Found"})
+        if rest[:1] != ["hooks"]:  # the issues; the repository, merge requests, pipelines and jobs (or 404)
+            issues = rest[:1] == ["issues"]
+            answer = self._issues(method, rest[1:], query, body, user) if issues else None
+            return answer or self.code.answer(method, rest, query, body, user)
+        if level < 40:  # the project's webhooks
+            raise Refusal(403, {"message": "403 Forbidden"})
+        return self._hooks(method, rest[1:], body)
 
     def _issues(
         self, method: str, rest: list[str], query: dict[str, str], body: dict[str, Any], user: dict[str, Any]
@@ -218,6 +226,7 @@ class GitLabSandbox:
                 "url": body["url"],
                 "token": str(body.get("token") or ""),
                 "issues_events": bool(body.get("issues_events", False)),
+                "pipeline_events": bool(body.get("pipeline_events", False)),
                 "uuid": str(uuid.uuid4()),
             }
             shown = {k: v for k, v in self.hooks[hook_id].items() if k not in ("token", "uuid")}
@@ -397,6 +406,8 @@ def make_app(sandbox: GitLabSandbox) -> Any:
             request.headers,
             body if isinstance(body, dict) else {},
         )
+        if isinstance(reply, str):  # a job's log: plain text
+            return Response(reply, status, headers=headers, mimetype="text/plain")
         payload = "" if reply is None else json.dumps(reply)
         return Response(payload, status, headers=headers, mimetype="application/json")
 

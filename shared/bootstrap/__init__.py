@@ -121,7 +121,9 @@ class Container(MemoryParts):
         from shared.code.services.code_access import CodeAccess
 
         tenants = self._cached_tenants()
-        code = CodeAccess(self.code_host, self.deployer, self.secrets, tenants)
+        code = CodeAccess(
+            self.code_host, self.deployer, self.secrets, tenants, gitlab=self.gitlab_code_hosts()
+        )
         return self._deps(tenants, model_source=lambda: self.model, code=code)
 
 

@@ -10,7 +10,9 @@ from shared.bootstrap.base import Built
 from shared.bootstrap.runs import RunsParts
 
 if TYPE_CHECKING:
+    from shared.code.ports import CodeHost
     from shared.notion.ports import TenantNotion
+    from shared.platform.ports import SecretStore
     from shared.sync.domain.connection import Tool
     from shared.sync.domain.tracker_signals import TrackerSignal
     from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, MotionApi, MotionStore, SyncStore
@@ -95,12 +97,21 @@ class SyncParts(RunsParts):
         )
 
     def gitlab_intake(self) -> GitLabIntake:
-        """What GitLab's webhook intake uses."""
-        return self._intake(self.gitlab_store)
+        """What GitLab's webhook intake uses; its Pipeline Hooks wake the code runs (decision 0126)."""
+        from shared.engine.services.check_wakeups import wake_checks
+
+        wakeups = self.check_wakeups
+        return self._intake(self.gitlab_store)._replace(
+            pipelines=lambda tenant, repository, branch: wake_checks(wakeups(), tenant, repository, branch)
+        )
 
     def gitlab_mirroring(self) -> GitLabMirroring:
         """What GitLab's sync task uses."""
         return self._mirror(self.gitlab_store, self.gitlab)
+
+    def gitlab_code_hosts(self) -> Callable[[str], tuple[CodeHost, str]]:
+        """The code pipeline's GitLab of each workspace (:func:`gitlab_code_hosts`)."""
+        return gitlab_code_hosts(self.secrets, self.gitlab_store, self.gitlab)
 
     def motion_linking(self) -> MotionLinking:
         """What connecting and disconnecting Motion uses."""
@@ -126,3 +137,27 @@ class SyncParts(RunsParts):
         from shared.sync.adapters.motion import MotionRest
 
         return MotionRest(self.settings.code_timeout_s, self.settings.motion_api_base_url)
+
+
+def gitlab_code_hosts(
+    secrets: SecretStore, store: GitLabStore, api: GitLabApi
+) -> Callable[[str], tuple[CodeHost, str]]:
+    """Tenant id → its GitLab connection as the code pipeline's host, and its token, both read fresh at
+    each code step (decision 0126); a PermanentError when GitLab is not connected."""
+    from shared.platform.errors import NotFound, PermanentError
+    from shared.sync.adapters.gitlab_forge import GitLabCodeHost
+    from shared.sync.domain.connection import key_secret
+
+    def bound(tenant_id: str) -> tuple[CodeHost, str]:
+        connection = store.connection(tenant_id)
+        try:
+            token = secrets.get(key_secret(tenant_id, "gitlab"), fresh=True) if connection else ""
+        except NotFound:
+            token = ""
+        if connection is None or not token:
+            raise PermanentError(
+                "GitLab is not connected for this workspace: connect it (PUT /sync/gitlab) first"
+            )
+        return GitLabCodeHost(api, connection.base_url), token
+
+    return bound

@@ -1,4 +1,4 @@
-"""Code's ports: the code host (GitHub), the deployer (Vercel) and the deploy function's access.
+"""Code's ports: the code host (GitHub, or GitLab's merge requests), the deployer (Vercel), the access.
 
 For type checking only (``if TYPE_CHECKING:`` wherever a port is named), as every port is
 (tests/unit/platform/entry/test_import_hygiene.py); the values a port exchanges live in the capabilities'
@@ -134,6 +134,10 @@ class CodeAccess(Protocol):
     def deployer(self) -> Deployer: ...
 
     def token(self, tenant_id: str, integration: Integration) -> str: ...
+
+    def on(self, tenant_id: str, repository: str) -> CodeAccess:
+        """The access for ``repository``: its forge's host and token (GitHub, or GitLab: decision 0126)."""
+        ...
 
     def allowed(self, tenant_id: str) -> TenantSettings: ...
 

@@ -114,6 +114,16 @@ class GitLabApi(Protocol):
         """``{id, username, name}`` of the token's user; Unauthenticated for a token GitLab refuses."""
         ...
 
+    def request(self, base: str, token: str, method: str, path: str, name: str, **kw: Any) -> Any:
+        """One paced request of ``path`` under ``/api/v4`` (an httpx response); refusals raised."""
+        ...
+
+    def pages(
+        self, base: str, token: str, path: str, name: str, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Every item of a list, page by page."""
+        ...
+
     def project(self, base: str, token: str, project: str | int) -> dict[str, Any]:
         """``{id, path_with_namespace, name}``; NotFound for a project the token cannot see."""
         ...

@@ -5,6 +5,7 @@ also holds the checks of a change before it is pushed: the repository's policy a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from shared.code.domain.policy import policy_problems, secrets_message
@@ -26,11 +27,28 @@ class CodeAccess(NamedTuple):
     deployer: Deployer
     secrets: SecretStore
     tenants: TenantStore
+    # A workspace's GitLab code host and its token, read when asked (decision 0126); None: no GitLab.
+    gitlab: Callable[[str], tuple[CodeHost, str]] | None = None
+    forge_token: str = ""  # bound to a GitLab project by on(): its token stands for GitHub's
+
+    def on(self, tenant_id: str, repository: str) -> CodeAccess:
+        """The access for ``repository``: itself for a GitHub one; for one whose policy names GitLab
+        (``CodePolicy.forge``), the same access whose host is the workspace's GitLab and whose code
+        host token is the GitLab connection's."""
+        if self.policy(tenant_id, repository).forge != "gitlab":
+            return self
+        if self.gitlab is None:
+            raise PermanentError("GitLab is not available to the code tools of this deployment")
+        host, token = self.gitlab(tenant_id)
+        return self._replace(host=host, forge_token=token)
 
     def token(self, tenant_id: str, integration: Integration) -> str:
         """The token as stored now, never the instance's cached copy: a token the owner replaced
         (the old one revoked) or deleted (``DELETE /integrations``) is not used again. Code tools
-        are a few calls a day, so the read is cheap."""
+        are a few calls a day, so the read is cheap. Bound to a GitLab project (:meth:`on`), the code
+        host's token is GitLab's."""
+        if self.forge_token and integration == Integration.GITHUB:
+            return self.forge_token
         try:
             return self.secrets.get(code_token_secret(tenant_id, integration), fresh=True)
         except NotFound:

@@ -68,6 +68,13 @@ def _wake(
     return run_id if run_id and _wake_step(deps, tenant_id, run_id, "await_checks", done.repository) else None
 
 
+def wake_checks(deps: CheckWakeups, tenant_id: str, repository: str, branch: str) -> list[str]:
+    """The run waiting on ``branch``'s checks in ``repository`` woken (its id), if one waits: what a
+    GitLab pipeline delivery does once the intake checked it (decision 0126)."""
+    run_id = webhooks.run_of(branch, tenant_tag(tenant_id))
+    return [run_id] if run_id and _wake_step(deps, tenant_id, run_id, "await_checks", repository) else []
+
+
 def _wake_step(deps: CheckWakeups, tenant_id: str, run_id: str, tool: str, repository: str) -> bool:
     """Enqueue the woken step of run ``run_id`` if its current step is ``tool`` waiting (a scheduled
     retry) on ``repository``; named per look (``...:woken:<what>``), so a repeat is refused."""

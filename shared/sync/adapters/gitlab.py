@@ -113,6 +113,17 @@ class GitLabRest:
 
         return paged(page, "1")
 
+    def request(self, base: str, token: str, method: str, path: str, name: str, **kw: Any) -> httpx.Response:
+        """One paced request of ``path`` (under ``/api/v4``), a refusal raised as :func:`checked` says:
+        what the code host's merge requests use (``shared.sync.adapters.gitlab_forge``)."""
+        return self._send(base, token, method, path, name, **kw)
+
+    def pages(
+        self, base: str, token: str, path: str, name: str, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Every item of a list (at most :data:`MAX_PAGES` pages), for the code host's merge requests."""
+        return self._pages(base, token, path, name, params)
+
     def addresses(self, host: str) -> list[str]:
         """The addresses ``host`` resolves to (none when it does not)."""
         try:
@@ -191,6 +202,7 @@ class GitLabRest:
             "url": url,
             "token": secret,
             "issues_events": True,
+            "pipeline_events": True,  # wakes a code run waiting on its merge request's pipeline (0126)
             "push_events": False,
             "enable_ssl_verification": True,
         }

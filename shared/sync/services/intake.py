@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from shared.platform.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shared.platform.topology import Queue
 from shared.sync.domain import gitlab_events
-from shared.sync.domain.connection import TOOL_NAMES, Tool, ToolConnection, hook_secret
+from shared.sync.domain.connection import TOOL_NAMES, GitLabConnection, Tool, ToolConnection, hook_secret
+from shared.sync.domain.gitlab_pipelines import pipeline_ended
 from shared.sync.domain.linear_events import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -44,6 +45,9 @@ class Intake[S](NamedTuple):
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Starts the runs an event's signal asks for (agents' tracker rules, decision 0121); None: none.
     triggers: Callable[[str, TrackerSignal], object] | None = None
+    # Wakes the code run whose await_checks waits on (tenant, project path, branch): GitLab's Pipeline
+    # Hook (decision 0126); its woken runs' ids. None: pipelines are ignored (polled).
+    pipelines: Callable[[str, str, str], list[str]] | None = None
 
 
 type LinearIntake = Intake[SyncStore]  # what Linear's intake uses
@@ -147,6 +151,8 @@ def ingest_gitlab(
     event = gitlab_events.parse(body, gitlab_events.delivery_id(headers))
     if isinstance(event, str):
         raise InvalidInput(event)
+    if event.kind == "pipeline" and intake.pipelines is not None:
+        return _pipeline(tenant_id, body, event.delivery, connection, intake)
     mirrored = event.kind in gitlab_events.ISSUE_KINDS and event.project_id == connection.project_id
     connected = (str(connection.project_id), connection.project_path)
     signal = _ours(gitlab_signal(body), tuple(c for c in connected if c), intake)
@@ -163,3 +169,25 @@ def ingest_gitlab(
     repeated = "this delivery was received already (its event id repeated): dropped"
     delivery = Delivery(f"gitlab-{event.delivery}", f"gitlab.{kind}", event.action or event.kind, repeated)
     return _queued(tenant_id, delivery, (task, name), signal, intake)
+
+
+def _pipeline(
+    tenant_id: str, body: bytes, delivery: str, connection: GitLabConnection, intake: GitLabIntake
+) -> dict[str, str]:
+    """A Pipeline Hook (decision 0126): an ended pipeline of the connected project wakes the code run
+    waiting on its branch, once per ``X-Gitlab-Event-UUID`` (409 for a repeat); the rest is ignored.
+    The woken step reads the pipeline itself: nothing of the body is trusted beyond its branch."""
+    ended = pipeline_ended(body)
+    if isinstance(ended, str):
+        raise InvalidInput(ended)
+    if ended is None or ended.project_id != connection.project_id or not connection.project_path:
+        return {"result": "ignored", "detail": "a pipeline still running, or of another project"}
+    now = intake.now()
+    expires = now + timedelta(seconds=intake.event_ttl_s)
+    event_id = f"gitlab-{delivery}"
+    record = intake.events.record(tenant_id, event_id, EventSeen("gitlab.pipeline", now, expires))
+    if not record.created and record.enqueued:
+        raise Conflict("this delivery was received already (its event id repeated): dropped")
+    woken = intake.pipelines(tenant_id, connection.project_path, ended.ref) if intake.pipelines else []
+    intake.events.mark_enqueued(tenant_id, event_id)
+    return {"result": "woken" if woken else "ignored", "detail": f"pipeline {ended.status}"}

@@ -1,4 +1,4 @@
-"""Tools that change code outside Notion: a GitHub pull request, a Vercel deployment.
+"""Tools that change code outside Notion: a GitHub pull request (a GitLab merge request), a Vercel deploy.
 
 They run in the ``deploy`` function (the only one holding the tenant's GitHub and Vercel tokens),
 after an intent is recorded. After a crash they are found again by the call's key: the pull request
@@ -36,10 +36,11 @@ if TYPE_CHECKING:
     from shared.code.ports import CodeAccess
 
 
-def _code(ctx: ToolContext) -> "CodeAccess":
+def _code(ctx: ToolContext, repository: str = "") -> "CodeAccess":
+    """The code access; for ``repository``, bound to its forge (GitHub, or GitLab: decision 0126)."""
     if ctx.code is None:
         raise ConfigError("code tools run in the deploy function only")
-    return ctx.code
+    return ctx.code.on(ctx.tenant_id, repository) if repository else ctx.code
 
 
 def branch_for(key: str) -> str:
@@ -118,7 +119,7 @@ def pull_request_body(ctx: ToolContext, body: str) -> str:
 
 def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
     _allowed_repository(ctx, args.repository)
-    code = _code(ctx)
+    code = _code(ctx, args.repository)
     token = code.token(ctx.tenant_id, Integration.GITHUB)
     files, actions = resolve_files(
         "open_pull_request", code.host, token, args.repository, args.files, base=args.base
@@ -141,7 +142,7 @@ def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
 
 
 def find_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output | None:
-    code = _code(ctx)
+    code = _code(ctx, args.repository)
     if args.repository not in code.allowed(ctx.tenant_id).github_repositories:
         return None  # never opened there: open_pull_request refuses it for the model to fix, unread
     token = code.token(ctx.tenant_id, Integration.GITHUB)
@@ -269,7 +270,7 @@ def _fix_change(
 ) -> CodeChange:
     """The commit a fix (or, by ``trailer``, a revision) makes on its branch, its key in the trailer;
     its files' hunks applied to the branch's current files (:func:`resolve_files`)."""
-    code = _code(ctx)
+    code = _code(ctx, args.repository)
     token = code.token(ctx.tenant_id, Integration.GITHUB)
     files, _ = resolve_files(tool, code.host, token, args.repository, args.files, branch=args.branch)
     fields = {
@@ -312,7 +313,7 @@ def push_fix(ctx: ToolContext, args: PushFixArgs) -> Output:
     fixes a branch (past them: the run fails, the pull request stays a draft)."""
     _own_branch(ctx, "push_fix", args.branch)
     _allowed_repository(ctx, args.repository)
-    code = _code(ctx)
+    code = _code(ctx, args.repository)
     change = _fix_change(ctx, args)
     code.check_push(ctx.tenant_id, change, ctx.approved)
     token = code.token(ctx.tenant_id, Integration.GITHUB)
@@ -334,7 +335,7 @@ def push_fix(ctx: ToolContext, args: PushFixArgs) -> Output:
 
 def find_fix(ctx: ToolContext, args: PushFixArgs) -> Output | None:
     """The fix already pushed under this call's key, if any (its commit's trailer)."""
-    code = _code(ctx)
+    code = _code(ctx, args.repository)
     token = code.token(ctx.tenant_id, Integration.GITHUB)
     limit = code.policy(ctx.tenant_id, args.repository).fix_attempts
     done = _fixes(code, token, args.repository, args.branch, limit)
@@ -370,7 +371,7 @@ def await_checks(ctx: ToolContext, args: AwaitChecksArgs) -> Output:
     gives each failing check's compact output, for a fix (push_fix) while ``fixes_left``."""
     _own_branch(ctx, "await_checks", args.branch)
     _allowed_repository(ctx, args.repository)
-    code = _code(ctx)
+    code = _code(ctx, args.repository)
     token = code.token(ctx.tenant_id, Integration.GITHUB)
     policy = code.policy(ctx.tenant_id, args.repository)
     pr = code.host.find_pull_request(token, args.repository, args.branch)

@@ -137,7 +137,7 @@ def merge_facts(ctx: ToolContext, args: MergeArgs) -> str:
     ``sha``, with its URL and its smoke check on the repository policy's ``smoke_paths``. The preview
     still building: a scheduled retry (the owner is asked once it is ready); errored: the step fails.
     A workspace with Vercel projects must name the preview."""
-    code = _code(ctx)
+    code = _code(ctx, args.repository)
     token, pr = _pull(code, ctx, args)
     if pr.state != "open":
         raise ModelFixableError(f"merge_pull_request: pull request #{pr.number} is {pr.state}, not open")
@@ -176,7 +176,7 @@ def auto_merge(ctx: ToolContext, args: MergeArgs) -> str | None:
     repository's policy turns ``auto_merge`` on. The pull request is this run's, open, at ``sha``, not
     a draft. Every check reported passed (at least one). Each file it changes lies in the allowed paths
     and is no workflow or dependency file. The preview is READY from ``sha`` (:func:`merge_facts`)."""
-    code = _code(ctx)
+    code = _code(ctx, args.repository)
     if not code.policy(ctx.tenant_id, args.repository).auto_merge:
         return None
     token, pr = _pull(code, ctx, args)
@@ -225,7 +225,7 @@ def merge_pull_request(ctx: ToolContext, args: MergeArgs) -> Output:
     """Squash-merges the approved head ``sha`` of a pull request this run opened, once. Merged already at
     that head, it is found. If its head moved since the approval, nothing is merged (GitHub refuses another
     sha too) and the model must name the new head, which asks the owner again."""
-    code = _code(ctx)
+    code = _code(ctx, args.repository)
     token, pr = _pull(code, ctx, args)
     if pr.state == "merged":
         if pr.head_sha != args.sha:
@@ -248,7 +248,7 @@ def merge_pull_request(ctx: ToolContext, args: MergeArgs) -> Output:
 
 def find_merge(ctx: ToolContext, args: MergeArgs) -> Output | None:
     """The merge already made (after a crash): the pull request merged at the approved head."""
-    code = _code(ctx)
+    code = _code(ctx, args.repository)
     token = code.token(ctx.tenant_id, Integration.GITHUB)
     pr = code.host.find_pull_request(token, args.repository, args.branch)
     if pr is None or pr.state != "merged" or pr.head_sha != args.sha:

@@ -87,7 +87,7 @@ def read_repository(ctx: ToolContext, args: ReadRepositoryArgs) -> Output:
     conventions'). The ``paths`` asked for (``CONTENTS_CHARS`` in all, ``FILE_CHARS`` each) and the
     ``ranges`` (``CHUNK_LINES`` each). What did not fit is named in ``left_out`` and ``truncated``."""
     _allowed_repository(ctx, args.repository)
-    code = _code(ctx)
+    code = _code(ctx, args.repository)
     token = code.token(ctx.tenant_id, Integration.GITHUB)
     head, files, truncated = code.host.tree(token, args.repository, args.ref)
     present = {path for path, _ in files}

@@ -7,7 +7,7 @@ settings, and only the deploy function checks changes.
 """
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -141,3 +141,10 @@ class CodePolicy(Record):
             f"asked for (at most {MAX_SMOKE_PATHS}); each must answer 2xx or 3xx; empty: no smoke check",
         ),
     ] = Field(default_factory=lambda: ["/"])
+    forge: Annotated[
+        Literal["github", "gitlab"],
+        Field(
+            description="where the repository lives: github (a pull request), or gitlab (a merge request in "
+            "the project of that path on the GitLab connection's instance, with its token); decision 0126",
+        ),
+    ] = Field("github", exclude_if=lambda v: v == "github")

@@ -1,0 +1,156 @@
+"""GitLab merge requests in the code pipeline (issue 69, point 4; decision 0126), through the engine
+against the GitLab sandbox and the Firestore emulator: a draft merge request, a failing pipeline
+whose job is named, the fix, ready once the pipeline passes, the owner's approval, one squash merge;
+a task retried after its holder died finds the merge request instead of making a second one; a Pipeline
+Hook delivery wakes the waiting run once, a forged or repeated one refused (polling stays the fallback)."""
+
+import sys
+from typing import Any
+
+import pytest
+
+from shared.code.domain.code import CodeChange, FileChange
+from shared.engine.services.check_wakeups import CheckWakeups, wake_checks
+from shared.platform.errors import Conflict, Unauthenticated
+from shared.runs.domain.events import RunStatus, ToolResult
+from shared.runs.domain.step_task import StepTask
+from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
+from shared.sync.domain.connection import hook_secret
+from shared.sync.services.intake import GitLabIntake, Intake, ingest_gitlab
+from shared.tools.coding.code import branch_for
+from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
+from tests.support.code.release_steps import drive, drive_checked, start
+from tests.support.sync.gitlab_code import (
+    AWAIT,
+    FINISH,
+    FIX,
+    MERGE,
+    OPEN,
+    PROJECT,
+    TOOLS,
+    gitlab_code_pair,
+    run_branch,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def results(pair: Any, tool: str) -> list[dict[str, Any]]:
+    events = pair.step.store.list_events(pair.tenant, "r1")
+    return [e.output for e in events if isinstance(e, ToolResult) and e.tool == tool]
+
+
+def test_a_draft_merge_request_fails_its_pipeline_is_fixed_made_ready_and_merged_once(
+    firestore_emulator: Any,
+) -> None:
+    with gitlab_code_pair(firestore_emulator.client()) as (pair, lab):
+        clock = start(pair, [OPEN, AWAIT, FIX, AWAIT, MERGE, FINISH], tools=TOOLS)
+        driven = drive_checked(pair, clock, lab.code.pipelines_done)
+        state = pair.state()
+        assert state.status == RunStatus.COMPLETED, state.last_error
+
+        failed, passed = results(pair, "await_checks")
+        assert (failed["state"], failed["ready"]) == ("failure", False)
+        assert failed["failing"][0]["name"] == "tests" and "VERSION is 1" in failed["failing"][0]["output"]
+        assert (passed["state"], passed["ready"]) == ("success", True)
+
+        [mr] = lab.code.merge_requests.values()  # one branch, one merge request
+        assert mr["source_branch"] == run_branch(pair) and mr["title"] == "Bump"  # "Draft: " removed
+        assert "Checks failing (failed): tests." in mr["description"]  # the draft named the failing job
+        assert mr["state"] == "merged" and lab.code.merges == 1
+        [merged] = results(pair, "merge_pull_request")
+        assert merged["merge_sha"] == mr["squash_commit_sha"] == lab.code.branches["main"]
+        assert lab.code.files("main")["VERSION"] == "2\n"
+        assert len(lab.code.pipelines) == 2  # the change's commit and its fix's
+        assert [step for step, _ in driven.asked] == [1, 3, 5]  # each write approved by the owner
+
+
+def test_a_task_retried_after_its_holder_died_finds_the_merge_request(firestore_emulator: Any) -> None:
+    with gitlab_code_pair(firestore_emulator.client()) as (pair, lab):
+        clock = start(pair, [OPEN, FINISH], tools=TOOLS)
+        code = pair.abandoned_intent(1, "open_pull_request")  # its holder died after opening it
+        bound = code.on(pair.tenant, PROJECT)
+        change = CodeChange(
+            repository=PROJECT,
+            branch=branch_for("r1:1:1"),
+            title="Bump",
+            commit_message="Bump",
+            files=[FileChange(path="VERSION", content="1\n")],
+            draft=True,
+        )
+        token = bound.token(pair.tenant, bound_integration())
+        bound.host.open_pull_request(token, change)  # the lost effect
+        again = bound.host.open_pull_request(token, change)  # the adapter's own repeat adds nothing
+        drive_checked(pair, clock, lab.code.pipelines_done)
+        assert pair.state().status == RunStatus.COMPLETED, pair.state().last_error
+        assert pair.reconciled_once(1)
+        [mr] = lab.code.merge_requests.values()
+        assert again.number == mr["iid"] and mr["title"] == "Draft: Bump"
+        history = lab.code._resolve(mr["source_branch"])
+        assert lab.code.commits[history]["parent"] == lab.code.branches["main"]  # one commit on the branch
+
+
+def bound_integration() -> Any:
+    from shared.workspace.domain.integrations import Integration
+
+    return Integration.GITHUB  # the code host's integration: bound to GitLab, its token is GitLab's
+
+
+SLOW_CHECK = [
+    sys.executable,
+    "-c",
+    "import sys, time; time.sleep(1.5); sys.exit(open('VERSION').read() != '1\\n')",
+]
+
+
+def test_a_pipeline_delivery_wakes_the_waiting_run_once_and_a_forgery_or_repeat_is_refused(
+    firestore_emulator: Any,
+) -> None:
+    db = firestore_emulator.client()
+    with gitlab_code_pair(db) as (pair, lab):
+        pair.step.secrets.put(hook_secret(pair.tenant, "gitlab"), "hook-secret-1")
+        hook = {"id": 1, "url": "https://api.test/hook", "token": "hook-secret-1", "uuid": "h1"}
+        lab.hooks[1] = hook | {"issues_events": False, "pipeline_events": True}
+        lab.code.jobs_config = [{"name": "tests", "command": SLOW_CHECK, "timeout_s": 20}]
+        clock = start(pair, [OPEN, AWAIT, FINISH], tools=TOOLS)
+        while (state := pair.state()).cursor != 2 or state.retry_at is None:  # await_checks: a scheduled look
+            drive(pair, clock, limit=1)
+        lab.code.pipelines_done()
+        [(_, headers, body)] = [d for d in lab.outbox if d[1]["X-Gitlab-Event"] == "Pipeline Hook"]
+        wakeups = CheckWakeups(pair.step.store, FirestoreWebhookEvents(db), pair.queue, "k")
+        intake: GitLabIntake = Intake(
+            FirestoreGitLabSync(db),
+            pair.step.secrets,
+            FirestoreWebhookEvents(db),
+            pair.queue,
+            3600.0,
+            pipelines=lambda t, repository, branch: wake_checks(wakeups, t, repository, branch),
+        )
+        forged = headers | {"X-Gitlab-Token": "guessed"}
+        with pytest.raises(Unauthenticated):
+            ingest_gitlab(pair.tenant, body, forged, intake)
+        assert ingest_gitlab(pair.tenant, body, headers, intake)["result"] == "woken"
+        with pytest.raises(Conflict):
+            ingest_gitlab(pair.tenant, body, headers, intake)  # the same X-Gitlab-Event-UUID again
+        woken = [t for _, t, _, _ in pair.queue.tasks if isinstance(t, StepTask) and t.woken]
+        assert [(t.run_id, t.step) for t in woken] == [("r1", 2)]  # one woken look, before its schedule
+        drive_checked(pair, clock, lab.code.pipelines_done)
+        assert pair.state().status == RunStatus.COMPLETED, pair.state().last_error
+        [mr] = lab.code.merge_requests.values()
+        assert mr["title"] == "Bump"  # the pipeline passed: ready
+
+
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example key id: the shape of a real one
+
+
+def test_a_secret_stops_the_push_to_gitlab_before_any_write(firestore_emulator: Any) -> None:
+    leaked = [{"path": "config.py", "content": f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n'}]
+    with gitlab_code_pair(firestore_emulator.client()) as (pair, lab):
+        clock = start(pair, [(OPEN[0], OPEN[1] | {"files": leaked}), FINISH], tools=TOOLS)
+        drive_checked(pair, clock, lab.code.pipelines_done)  # the owner approves: the scan stops it anyway
+        state = pair.state()
+        assert state.status == RunStatus.FAILED
+        assert "the secret scan stopped the push to demo/tasks, nothing was pushed" in state.summary
+        assert "AWS Access Key in config.py line 1" in state.summary and AWS_KEY not in state.summary
+        assert list(lab.code.branches) == ["main"] and lab.code.merge_requests == {}
+        assert lab.writes_by_api == 0
