@@ -423,8 +423,9 @@ def report(
     """One part's figures (the generated requests of ``tally``, or the ``engines``' passes): each
     operation's distinct cases and statuses and the steps links reached (shown with a failure); the
     totals and the part's RESULT line go to the terminal in any case."""
-    for (label, who), cases in sorted(tally.cases.items() if tally else ()):
-        print(f"  {len(cases):3} {label} ({who}): {sorted(tally.answered[(label, who)])}")
+    answered = tally.answered if tally else {}
+    for (label, who), sent in sorted(tally.cases.items()) if tally else ():
+        print(f"  {len(sent):3} {label} ({who}): {sorted(answered[(label, who)])}")
     for who, found in engines.items():
         print(f"  linked steps ({who}): {dict(sorted(found.linked.items()))}")
     failures = (len(tally.failures) if tally else 0) + sum(len(f.failures) for f in engines.values())
@@ -439,8 +440,8 @@ def report(
             )
             print(f"  statuses {dict(sorted(tally.statuses.items()))}")
         else:
-            cases = {who: (found.cases, f"{found.seconds:.0f} s") for who, found in engines.items()}
-            print(f"\nschemathesis' engine (coverage, stateful) cases {cases}, linked steps {linked}")
+            ran = {who: (found.cases, f"{found.seconds:.0f} s") for who, found in engines.items()}
+            print(f"\nschemathesis' engine (coverage, stateful) cases {ran}, linked steps {linked}")
         print(f"  excused: {excused} (a 400 for a rule no schema states: decision 0076)")
         print(f"  known gaps NOT fixed: {sum(met.values())} failures of {len(met)} (GAPS)")
         for (title, label), n in sorted(met.items()):
