@@ -39,7 +39,7 @@ export function answered(purpose: string): boolean {
 /** The reply to a run's request: a note (to a question, the answer) and its buttons, Answer or
  * Approve, then Reject. `refused` (why this person may not decide) disables them and is said below.
  * `options`: a debate's answers (decision 0128); picking one makes it the verdict, editable. */
-export function Reply({ question, text, setText, busy, refused = "", decide, options = [] }: {
+export function Reply({ question, text, setText, busy, refused = "", decide, options = [], group = "verdict" }: {
   question: boolean;
   text: string;
   setText: (text: string) => void;
@@ -47,6 +47,7 @@ export function Reply({ question, text, setText, busy, refused = "", decide, opt
   refused?: string;
   decide: (decision: Choice) => void;
   options?: string[];
+  group?: string;
 }) {
   const off = busy || !!refused;
   const why = refused ? "decide-refused" : undefined;
@@ -57,7 +58,7 @@ export function Reply({ question, text, setText, busy, refused = "", decide, opt
           <legend>Pick the answer that settles it, or write your own verdict</legend>
           {options.map((option) => (
             <label key={option}>
-              <input type="radio" name="verdict" checked={text === option} disabled={off} onChange={() => setText(option)} />
+              <input type="radio" name={group} checked={text === option} disabled={off} onChange={() => setText(option)} />
               {option}
             </label>
           ))}
@@ -129,7 +130,7 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
           </ul>
         </>
       )}
-      <Reply question={question} text={text} setText={setText} busy={busy} decide={decide} options={waiting.options ?? []} />
+      <Reply question={question} text={text} setText={setText} busy={busy} decide={decide} options={waiting.options ?? []} group={`verdict-${run.run_id}`} />
       <ErrorText error={error} />
     </li>
   );
