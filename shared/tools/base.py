@@ -117,7 +117,7 @@ class Patterns(NamedTuple):
     max_rounds: int
     deadline_s: float
     wait_s: float
-    budget_left_usd: float | None  # the parent's run budget left, None: no cap
+    budget_left_usd: float | None  # the family's budget left (spend.family_left), None: no cap
 
 
 class ToolContext(NamedTuple):
@@ -150,6 +150,8 @@ class ToolContext(NamedTuple):
     # The tenant's connected trackers (Linear, GitLab), for a tool that declares ``Tool.uses_trackers``.
     trackers: IssueWrites | None = None
     patterns: Patterns | None = None  # debate's, panel's and settle's only (``Patterns``)
+    # map_rows' only: what its children may spend together (spend.family_left), shared out among them.
+    budget_left_usd: float | None = None
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""

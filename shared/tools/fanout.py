@@ -58,6 +58,8 @@ def map_rows(ctx: ToolContext, args: MapRowsArgs) -> Output:
     else:
         spec |= {"items": (args.items or [])[: args.limit], "page": ctx.page_id}
     count = len(spec.get("pages") or spec.get("items") or [])
+    if ctx.budget_left_usd is not None and count:  # the family within this run's budget (decision 0128)
+        spec["share_usd"] = round(ctx.budget_left_usd / count, 9)
     try:  # every child's task checked now, before any starts: a later start cannot fail on it
         tasks = [fo.child_task(ctx.tenant_id, ctx.run_id, ctx.step, i, spec) for i in range(count)]
     except ValidationError as exc:
@@ -90,7 +92,9 @@ def fan_in(ctx: ToolContext, args: FanInArgs) -> Output:
     found = {m.get("run_id"): m for m in children.read()}
     results = [outcome(run_id, found.get(run_id)) for run_id in children.made]
     failed = [r for r in results if r["status"] != "completed"]
-    return {"results": results, "completed": len(results) - len(failed), "failed": len(failed)}
+    cost = fo.children_cost(found[r] for r in children.made if r in found)
+    out = {"results": results, "completed": len(results) - len(failed), "failed": len(failed)}
+    return out | {"children_cost_usd": cost}
 
 
 TOOLS = [

@@ -99,7 +99,8 @@ class SettleArgs(Args):
 
 def settle(ctx: ToolContext, args: SettleArgs) -> Output:
     """The pattern's result once its last stage ended (the judge's verdict or the lead's merge, every
-    answer, who was missing, the children's cost); until then a transient wait as ``fan_in``'s. A look
+    answer, who was missing, the children's cost); an owner's debate then waits for the owner's
+    verdict, the engine's request (decision 0128). Until then a transient wait as ``fan_in``'s. A look
     starts the stage due (by name: once). Past a stage's deadline its stuck children are cancelled
     and the next stage works with what came."""
     room, step = _room(ctx), args.pattern_step
@@ -148,7 +149,8 @@ TOOLS = [
         SideEffect.READ,
         SettleArgs,
         "Wait for the debate or panel at pattern_step and return its result: verdict (the judge's or the "
-        "lead's), rounds or sections, missing, settled_by; for an owner's debate a ballot to ask them.",
+        "lead's), rounds or sections, missing, settled_by; an owner's debate then waits for the owner's "
+        "verdict (verdict, settled_by, settled_at).",
         settle,
         uses_notion=False,
     ),

@@ -43,6 +43,11 @@ class RunSummary(Schema):
     risk: Risk
     prompt_version: str
     cost_usd: float
+    children_cost_usd: float = Field(
+        0.0,
+        description="Its children's model cost (a map's, a debate's, a panel's, each with its own), "
+        "counted as they are gathered; its run budget caps this with cost_usd",
+    )
     summary: str = Field(description="How it ended; empty until then")
     waiting: Waiting | None = Field(description="The request it waits for (waiting_for_human)")
     agent_id: str | None = Field(description="The agent that ran it; null for a run from before agents")

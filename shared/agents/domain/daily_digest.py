@@ -59,4 +59,6 @@ def _question(run: Run) -> str:
     if run.state.status == RunStatus.PAUSED:
         return "paused"
     waiting = run.state.waiting
+    if waiting is not None and waiting.purpose == "verdict":
+        return "a debate to settle"
     return "a question" if waiting is not None and waiting.purpose == "question" else "an approval"

@@ -37,6 +37,7 @@ from shared.workspace.domain.members import Approvers, Member, at_least, decisio
 from shared.workspace.domain.tenants import TenantStatus
 
 Decision = Literal["approve", "reject", "answer"]
+ANSWERED = ("question", "verdict")  # the requests a person answers (in words), never approves
 
 
 def _read(runlog: RunLog) -> Logged:
@@ -109,6 +110,7 @@ def respond(
             _send_followups(runlog, state)
         elif _matches_recorded_decision(runlog, request_id, decision):
             runlog.followup(state)
+        _refuse_settled(runlog, request_id)
         if state.status == RunStatus.WAITING_FOR_HUMAN and waiting is not None:
             raise Conflict(
                 f"run {run_id} no longer waits for request {request_id}: it now asks {waiting.request_id}"
@@ -116,10 +118,12 @@ def respond(
             )
         raise Conflict(f"run {run_id} is not waiting for this decision (it is {state.status.value})")
     # A decision of the wrong kind is well formed; the request waiting is what refuses it (409).
-    if decision == "answer" and waiting.purpose != "question":
+    if decision == "answer" and waiting.purpose not in ANSWERED:
         raise Conflict(f"request {waiting.request_id} needs approve or reject, not an answer")
-    if decision == "approve" and waiting.purpose == "question":
-        raise Conflict(f"request {waiting.request_id} is a question: answer it, or reject it to end the run")
+    if decision == "approve" and waiting.purpose in ANSWERED:
+        raise Conflict(
+            f"request {waiting.request_id} is a {waiting.purpose}: answer it, or reject it to end the run"
+        )
     if decision == "answer" and not text.strip():
         raise InvalidInput("an answer needs a non-blank text", ["text"])
     if decision == "approve" and via == "key" and waiting.effects:
@@ -161,6 +165,20 @@ def respond(
     return new
 
 
+def _refuse_settled(runlog: RunLog, request_id: str | None) -> None:
+    """A debate's verdict decided before (decision 0128): a Conflict saying by whom and when. Read
+    only when a decision is refused."""
+    if request_id is None or not request_id.startswith("verdict-"):
+        return
+    for e in runlog.events():
+        if isinstance(e, HumanResponded) and e.request_id == request_id:
+            how = "settled" if e.decision == "answer" else "rejected"
+            raise Conflict(
+                f"this debate was already {how} by {e.by or 'someone'} at {e.at.isoformat(timespec='seconds')}"
+                ": it is settled once"
+            )
+
+
 def needed_role(deps: Deps, tenant_id: str, waiting: Waiting) -> str:
     """The least role that approves or answers ``waiting``: the tenant's approvers, for its classes."""
     tenant = deps.need_tenants().get(tenant_id)
@@ -168,7 +186,10 @@ def needed_role(deps: Deps, tenant_id: str, waiting: Waiting) -> str:
 
 
 def role_for(approvers: Approvers, waiting: Waiting) -> str:
-    """The least role that approves or answers ``waiting`` under ``approvers`` (the owner's choice)."""
+    """The least role that approves or answers ``waiting`` under ``approvers`` (the owner's choice); a
+    debate's verdict, the owner (its judge)."""
+    if waiting.purpose == "verdict":
+        return "owner"
     return approvers.needed(decision_classes(waiting.purpose, waiting.effects, waiting.budget, PRODUCTION))
 
 

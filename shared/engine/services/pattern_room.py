@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.platform.errors import Conflict, ModelFixableError, NotFound
 from shared.runs.domain.runs import RunState
+from shared.runs.services import spend
 from shared.runs.services.deps import RunRef
 from shared.tools.base import Lineage, Patterns
 
@@ -39,7 +40,6 @@ def room(run: RunRef, state: RunState, lineage: Lineage | None) -> Patterns:
         return True
 
     s = deps.settings
-    cap = state.run_budget_usd
     return Patterns(
         lineage=lineage,
         now=deps.clock(),
@@ -49,5 +49,5 @@ def room(run: RunRef, state: RunState, lineage: Lineage | None) -> Patterns:
         max_rounds=s.debate_max_rounds,
         deadline_s=s.pattern_stage_deadline_s,
         wait_s=s.fan_in_wait_s,
-        budget_left_usd=None if cap is None else cap - state.cost_usd,
+        budget_left_usd=spend.family_left(deps, tenant_id, state),
     )

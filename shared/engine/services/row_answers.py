@@ -54,7 +54,7 @@ def _answer(task: AnswerTask, deps: Deps) -> str:
         notion.add_comment(task.page_id, ONLY_THE_OWNER)
         log.warning("a comment on a Runs row by someone whose role may not answer it answered nothing")
         return "refused: not the owner nor a member whose role may answer it"
-    if waiting.purpose != "question":
+    if waiting.purpose not in humans.ANSWERED:
         notion.add_comment(task.page_id, USE_DECISION)
         return "decides nothing: the request needs Approve or Reject"
     try:

@@ -123,7 +123,8 @@ class Recorder:
         from shared.platform.domain.model_calls import calls_of, family_first  # a model call's only
         from shared.platform.services.model_routing import call_bound
 
-        spent = self.state.cost_usd + sum(u.cost_usd for _, u in self.usage)
+        own = self.state.cost_usd + self.state.children_cost_usd  # its family's (decision 0128)
+        spent = own + sum(u.cost_usd for _, u in self.usage)
         grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
         called = kind or _kind(purpose, self.state)
         chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
@@ -239,6 +240,9 @@ class Step(NamedTuple):
             repositories=self.repositories() if tool.uses_repositories else None,
             trackers=self.deps.trackers() if tool.uses_trackers and self.deps.trackers else None,
             patterns=self._patterns(tool.name) if tool.name in pattern_room.TOOLS else None,
+            budget_left_usd=spend.family_left(self.deps, self.tenant_id, self.state)
+            if tool.name == "map_rows"
+            else None,
         )
 
     def repositories(self) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from shared.agents.domain.agents import reviewer_purpose
 from shared.engine.agent import authority
 from shared.engine.services.run_log import Collided, RunLog, StepHeld
 from shared.platform.errors import AgentError, ModelFixableError, PermanentError
+from shared.runs.domain.children import patterns
 from shared.runs.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -377,6 +378,10 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
                 effects=effects,
             )
         )
+    if tool.name == "settle" and (asked := patterns.verdict_request(output)) is not None:
+        # An owner's debate: its settlement is the owner's own decision (decision 0128).
+        request_id = f"verdict-{state.cursor}"
+        events.append(seqs.event(HumanRequested, at=at, request_id=request_id, step=state.cursor, **asked))
     _check_size(tool, state, events)
     return state, events
 

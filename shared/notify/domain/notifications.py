@@ -204,9 +204,10 @@ def markers(task: NotifyTask) -> tuple[str, str]:
 
 def decision_request(task: NotifyTask) -> tuple[str, str] | None:
     """(run id, request id) of the decision ``task`` asks for (an approval, a plan, a limit: any
-    request but a question, which is answered in the app); None when it asks none."""
+    request but a question or a debate's verdict, answered in the app); None when it asks none."""
     run_id, request_id, purpose = (task.data.get(k) for k in ("run_id", "request_id", "purpose"))
-    if not all(isinstance(v, str) and v for v in (run_id, request_id, purpose)) or purpose == "question":
+    answered = purpose in ("question", "verdict")
+    if not all(isinstance(v, str) and v for v in (run_id, request_id, purpose)) or answered:
         return None
     return str(run_id), str(request_id)
 

@@ -186,6 +186,7 @@ def with_budget(data: Any) -> Any:
 
 
 _Prompt = Annotated[str, Field(max_length=2000)]
+OPTION_CHARS = 500  # one answer a verdict's owner may pick (HumanRequested.options)
 # A request's text: an effect shown whole (shared.engine.agent.authority), within a notification's text.
 REQUEST_CHARS = 20_000
 _Request = Annotated[str, Field(max_length=REQUEST_CHARS)]
@@ -198,9 +199,14 @@ class HumanRequested(_Event):
     kind: Literal["human_requested"] = "human_requested"
     request_id: str
     step: _StepOrPlanning
-    purpose: Literal["approval", "question", "limit"]
+    purpose: Literal["approval", "question", "limit", "verdict"]
     prompt: _Request
     budget: bool = False
+    # A debate the owner settles (purpose "verdict", decision 0128): the answers they may pick one of,
+    # each "who: answer" clipped; their answer (one of these, or their own words) is the verdict.
+    options: tuple[Annotated[str, Field(max_length=OPTION_CHARS)], ...] = Field(
+        (), max_length=8, exclude_if=_absent
+    )
     # The effects an approval lets happen (shared.runs.domain.authority.effect_digest); only the owner may
     # approve a request that names any (a session or the emailed link, never an API key).
     effects: tuple[str, ...] = Field((), exclude_if=_absent)

@@ -78,6 +78,8 @@ class Waiting(Record):
     budget: bool = False
     effects: tuple[str, ...] = ()  # what approving it lets happen (HumanRequested.effects)
     call: dict[str, Any] | None = None  # HumanRequested.call
+    # HumanRequested.options: a verdict's answers to pick from (absent when none, as stored before)
+    options: tuple[str, ...] = Field((), exclude_if=lambda v: not v)
 
     @model_validator(mode="before")
     @classmethod
@@ -153,6 +155,9 @@ class RunState(Record):
     repeat_count: int = 0
     budget_grants: int = 0
     cost_usd: float = 0.0
+    # Its children's (a map's, a debate's, a panel's) model cost, each family's whole, added as its
+    # fan_in or settle reads their ends (decision 0128): with cost_usd, what its budget caps.
+    children_cost_usd: float = Field(0.0, exclude_if=lambda v: not v)
     tokens: int = 0
     outputs: dict[str, dict[str, Any]] = Field(default_factory=dict)
     keep_outputs: tuple[int, ...] = ()
@@ -242,6 +247,9 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
         changes["outputs"] = s.outputs | {str(e.step): kept}
     if e.tool == "read_page":
         changes["last_page"] = _page(e.output)
+    children = e.output.get("children_cost_usd") if e.tool in ("fan_in", "settle") else None
+    if isinstance(children, int | float) and children > 0:
+        changes["children_cost_usd"] = round(s.children_cost_usd + children, 9)
     changes["approved"] = authority.spent(s.approved, e.tool, e.args)
     if e.tool in authority.UNTRUSTED_READS:
         changes["approved"] = authority.after_read(changes["approved"])
@@ -313,7 +321,11 @@ def _responded(s: RunState, e: HumanResponded) -> dict[str, Any]:
         changes["approved"] = (*s.approved, *s.waiting.effects)
         if s.waiting.call is not None:
             changes["granted"] = s.granted | {str(s.waiting.step): s.waiting.call}
-    if s.waiting is not None and e.decision == "answer":
+    if s.waiting is not None and e.decision == "answer" and s.waiting.purpose == "verdict":
+        step = str(s.waiting.step)  # the settle step's result, settled: by whom, when (decision 0128)
+        settled = {"verdict": e.text, "settled_by": e.by or "owner", "settled_at": e.at.isoformat()}
+        changes["outputs"] = s.outputs | {step: s.outputs.get(step, {}) | settled}
+    elif s.waiting is not None and e.decision == "answer":
         changes["outputs"] = s.outputs | {str(s.waiting.step): {"answer": e.text}}
     return changes
 

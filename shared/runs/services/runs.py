@@ -132,6 +132,7 @@ def _summary(run: Run) -> dict[str, Any]:
         "risk": s.risk.value,
         "prompt_version": s.prompt_version,
         "cost_usd": s.cost_usd,
+        "children_cost_usd": s.children_cost_usd,
         "summary": s.summary,
         "waiting": s.waiting.model_dump() if s.waiting else None,
         "agent_id": s.agent_id or None,

@@ -28,7 +28,7 @@ from shared.runs.domain.run_limits import (
     over_tenant_budget,
 )
 from shared.runs.domain.run_search import RunFilter
-from shared.runs.domain.runs import Run
+from shared.runs.domain.runs import Run, RunState
 from shared.runs.services.deps import Deps, RunRef
 
 if TYPE_CHECKING:
@@ -89,6 +89,16 @@ def budget_problem(
     if over_budget(spend, capped(_budget(deps, tenant_id)), grants) is None:
         return None
     return over_budget(spend, capped(_budget(deps, tenant_id, fresh=True)), grants)
+
+
+def family_left(deps: Deps, tenant_id: str, state: RunState) -> float:
+    """What a run's children may still spend together: its run budget (its agent's when lower than
+    the workspace's; one more per approved budget stop) less its own and its children's cost. Each
+    child started gets a share as its run budget (decision 0128)."""
+    cap = _budget(deps, tenant_id).run_usd
+    if state.run_budget_usd is not None:
+        cap = min(cap, state.run_budget_usd)
+    return max(0.0, cap * (1 + state.budget_grants) - state.cost_usd - state.children_cost_usd)
 
 
 _CENTS_EPSILON = 1e-9  # as the counter's own check (FirestoreSpend.reserve_spend)

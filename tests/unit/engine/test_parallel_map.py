@@ -17,6 +17,7 @@ from shared.runs.domain.runs import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.settings import plain_notion_id
+from tests.engine_fakes import raise_budget
 from tests.support.engine.engine_runs import queue
 from tests.support.engine.fanout_world import SOURCE, Clock, drive, in_flight, world
 
@@ -199,3 +200,19 @@ def test_a_map_sends_one_start_and_one_end_message_its_children_none() -> None:
     assert parent is not None and parent.state.status == RunStatus.COMPLETED
     about = sorted({getattr(b, "run_id", "") for b in sent})
     assert about == ["r1"], about
+
+
+def test_the_children_s_cost_is_the_parent_s_and_each_has_a_share_of_its_budget() -> None:
+    deps, _ = world(3)
+    raise_budget(deps, max_cost_per_run_usd=0.4)  # no agent's cap: the workspace's run budget
+    drive(deps)
+    parent = deps.store.get_run("t1", "r1")
+    assert parent is not None and parent.state.status == RunStatus.COMPLETED
+    events = deps.store.list_events("t1", "r1")
+    gathered = next(e for e in events if isinstance(e, ToolResult) and e.tool == "fan_in")
+    children = [deps.store.get_run("t1", r["run_id"]) for r in gathered.output["results"]]
+    costs = [c.state.cost_usd for c in children if c is not None]
+    assert len(costs) == 4 and sum(costs) > 0
+    assert gathered.output["children_cost_usd"] == pytest.approx(sum(costs))
+    assert parent.state.children_cost_usd == pytest.approx(sum(costs))  # the run's record: its family
+    assert {c.state.run_budget_usd for c in children if c is not None} == {0.1}  # 0.4 left, four rows

@@ -4,14 +4,21 @@ is named missing after its stage's deadline; every child once; bad arguments a f
 
 from typing import Any
 
+import pytest
+
+from shared.engine.planning.start import start_run
+from shared.engine.services import humans
 from shared.engine.services.engine import run_step
+from shared.platform.errors import Conflict
 from shared.platform.topology import Queue
 from shared.runs.domain.children import fanout as fo
-from shared.runs.domain.events import ErrorRecorded, ToolResult
+from shared.runs.domain.events import ErrorRecorded, HumanResponded, ModelUsed, ToolResult
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.runs import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
+from shared.workspace.domain.members import Approvers, Member
+from tests.engine_fakes import raise_budget
 from tests.fakes import FakeRunStore
 from tests.support.engine.engine_runs import queue
 from tests.support.engine.fanout_world import drive
@@ -126,14 +133,39 @@ def test_a_participant_never_started_does_not_hang_the_parent() -> None:
     assert out["missing"] == ["specialist 2 (risks)"] and out["settled_by"] == "a"  # the run's own agent
 
 
-def test_an_owner_settled_debate_ends_with_a_ballot_for_the_question() -> None:
+def test_an_owner_settled_debate_waits_for_the_owner_s_verdict_settled_once() -> None:
     deps, _, _ = world(
         ("debate", {"input": "Q?", "participants": TWO_FAMILIES, "rounds": 1, "judge": "owner"})
     )
     drive(deps)
-    out = settled(deps)
+    parent = deps.store.get_run("t1", "r1")
+    assert parent is not None and parent.state.status == RunStatus.WAITING_FOR_HUMAN
+    waiting = parent.state.waiting
+    assert waiting is not None and (waiting.purpose, waiting.request_id, waiting.step) == (
+        "verdict",
+        "verdict-2",
+        2,
+    )
+    assert waiting.prompt.count("<untrusted from=") == 2 and len(waiting.prompt) <= 2000  # the ballot
+    assert [o.split(":")[0] for o in waiting.options] == ["participant 1 (gemini)", "participant 2 (claude)"]
+    assert humans.role_for(Approvers(), waiting) == "owner"  # no approvers' rule lets another settle it
+    with pytest.raises(Conflict, match="verdict: answer it"):
+        humans.respond(deps, "t1", "r1", "approve", request_id="verdict-2")
+    ada = Member(member_id="m-ada", notion_user_id="u1", name="Ada", role="owner", added_at=deps.clock())
+    humans.respond(deps, "t1", "r1", "answer", text=waiting.options[1], request_id="verdict-2", by=ada)
+    drive(deps)
+    out = settled(deps)  # the settle step's result as recorded, before the owner's decision
     assert out["settled_by"] == "owner" and out["verdict"] == ""
-    assert out["ballot"].count("<untrusted from=") == 2 and len(out["ballot"]) <= 2000
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None
+    got = run.state.outputs["2"]
+    assert got["verdict"] == waiting.options[1] and got["settled_by"] == "Ada"
+    assert got["settled_at"] == deps.clock().isoformat()
+    decided = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, HumanResponded)]
+    assert [(e.request_id, e.by, e.by_member) for e in decided] == [("verdict-2", "Ada", "m-ada")]
+    with pytest.raises(Conflict, match=r"already settled by Ada at .*: it is settled once"):
+        humans.respond(deps, "t1", "r1", "answer", text="no, the first", request_id="verdict-2", by=ada)
+    assert len([e for e in deps.store.list_events("t1", "r1") if isinstance(e, HumanResponded)]) == 1
 
 
 def _fixable(args: dict[str, Any], tool: str = "debate", **planned: Any) -> str:
@@ -165,3 +197,31 @@ def test_a_child_gets_the_parent_s_reach_as_its_bound_and_a_share_of_its_budget(
     assert child is not None and child.state.bounds[0]["read"] == ("abc",) and child.state.chain == ("a",)
     assert child.state.run_budget_usd == 0.1  # 0.3 left, three children
     assert child.state.family == "gemini"
+
+
+def test_the_family_s_cost_is_the_parent_s_and_its_budget_caps_the_family() -> None:
+    deps, _, _ = world(
+        ("debate", {"input": "Q?", "participants": TWO_FAMILIES, "rounds": 1, "judge": "judge"})
+    )
+    raise_budget(deps, max_cost_per_run_usd=0.03)  # no agent's cap: the workspace's, 0.01 a child
+    drive(deps)
+    parent = deps.store.get_run("t1", "r1")
+    assert parent is not None and parent.state.status == RunStatus.COMPLETED
+    assert parent.state.children_cost_usd == 0.002 * 3 and settled(deps)["children_cost_usd"] == 0.006
+    judge = deps.store.get_run("t1", fo.child_id("r1", 1, 2))
+    assert judge is not None and judge.state.run_budget_usd == 0.01
+
+
+def test_a_child_past_its_share_of_the_parent_s_budget_is_refused_before_its_model_call() -> None:
+    deps, gemini, claude = world(
+        ("debate", {"input": "Q?", "participants": TWO_FAMILIES, "rounds": 1, "judge": "judge"})
+    )
+    raise_budget(deps, max_cost_per_run_usd=0.015)  # 0.005 a child: less than a call's reserve (0.01)
+    queue(deps).tasks.clear()
+    run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)  # the debate: its first round
+    for task in [b for _, b, _, _ in queue(deps).tasks if isinstance(b, PlanTask)]:
+        start_run(task, deps)
+        child = deps.store.get_run("t1", task.run_id)
+        assert child is not None and child.state.waiting is not None and child.state.waiting.budget
+        assert not [e for e in deps.store.list_events("t1", task.run_id) if isinstance(e, ModelUsed)]
+    assert gemini.prompts == [] and claude.prompts == []  # no model call was made

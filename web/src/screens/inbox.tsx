@@ -31,22 +31,41 @@ async function decideOne(run: Item, decision: Choice, text: string): Promise<str
   }
 }
 
+/** Whether a request is answered in words (a question, a debate's verdict) rather than approved. */
+export function answered(purpose: string): boolean {
+  return purpose === "question" || purpose === "verdict";
+}
+
 /** The reply to a run's request: a note (to a question, the answer) and its buttons, Answer or
- * Approve, then Reject. `refused` (why this person may not decide) disables them and is said below. */
-export function Reply({ question, text, setText, busy, refused = "", decide }: {
+ * Approve, then Reject. `refused` (why this person may not decide) disables them and is said below.
+ * `options`: a debate's answers (decision 0128); picking one makes it the verdict, editable. */
+export function Reply({ question, text, setText, busy, refused = "", decide, options = [], group = "verdict" }: {
   question: boolean;
   text: string;
   setText: (text: string) => void;
   busy: boolean;
   refused?: string;
   decide: (decision: Choice) => void;
+  options?: string[];
+  group?: string;
 }) {
   const off = busy || !!refused;
   const why = refused ? "decide-refused" : undefined;
   return (
     <>
+      {options.length > 0 && (
+        <fieldset class="options">
+          <legend>Pick the answer that settles it, or write your own verdict</legend>
+          {options.map((option) => (
+            <label key={option}>
+              <input type="radio" name={group} checked={text === option} disabled={off} onChange={() => setText(option)} />
+              {option}
+            </label>
+          ))}
+        </fieldset>
+      )}
       <label>
-        {question ? "Your answer" : "A note (optional)"}
+        {options.length > 0 ? "Your verdict" : question ? "Your answer" : "A note (optional)"}
         <textarea value={text} onInput={(e) => setText(e.currentTarget.value)} maxLength={2000} rows={2} />
       </label>
       <div class="actions">
@@ -77,7 +96,7 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
   const [text, setText] = useState("");
   const [busy, error, act] = useAction();
   if (!waiting) return null;
-  const question = waiting.purpose === "question";
+  const question = answered(waiting.purpose);
   const title = run.title || run.goal;
   const id = `ask-${run.run_id}`;
   const decide = (decision: Choice) =>
@@ -96,7 +115,7 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
         </h2>
       </div>
       <p class="hint">
-        {question ? "Asks a question" : "Asks for approval"}
+        {waiting.purpose === "verdict" ? "Asks you to settle a debate" : question ? "Asks a question" : "Asks for approval"}
         {run.agent_name ? ` · agent ${run.agent_name}` : ""} · waiting since {when(run.updated_at)} · decided by{" "}
         {NEEDS[run.needs] ?? run.needs}
       </p>
@@ -111,7 +130,7 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
           </ul>
         </>
       )}
-      <Reply question={question} text={text} setText={setText} busy={busy} decide={decide} />
+      <Reply question={question} text={text} setText={setText} busy={busy} decide={decide} options={waiting.options ?? []} group={`verdict-${run.run_id}`} />
       <ErrorText error={error} />
     </li>
   );
@@ -143,7 +162,7 @@ export function InboxScreen() {
     setRound((n) => n + 1);
   };
   const runs = inbox?.runs ?? [];
-  const approvals = runs.filter((r) => r.waiting?.purpose !== "question");
+  const approvals = runs.filter((r) => r.waiting && !answered(r.waiting.purpose));
   const all = approvals.length > 0 && approvals.every((r) => chosen.includes(r.run_id));
   const choose = (runId: string, on: boolean) =>
     setChosen((old) => (on ? [...old.filter((id) => id !== runId), runId] : old.filter((id) => id !== runId)));

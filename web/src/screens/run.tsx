@@ -6,7 +6,7 @@ import { ApiError, type S, request, send, url } from "../api";
 import { took } from "./runs";
 import { Confirm, DECISION_MADE, ErrorText, Loading, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 import { CodeSection } from "./code";
-import { Reply } from "./inbox";
+import { Reply, answered } from "./inbox";
 
 type Timeline = S["RunTimeline"];
 type Event = Timeline["events"][number];
@@ -200,10 +200,11 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
       window.dispatchEvent(new Event(DECISION_MADE)); // the nav's count of waiting decisions, asked again
       document.getElementById("run-status")?.focus();
     });
-  const question = waiting.purpose === "question";
+  const question = answered(waiting.purpose);
+  const heading = waiting.purpose === "verdict" ? "Settle this debate" : question ? "The run asks you" : "The run needs your approval";
   return (
     <section class="decision" aria-labelledby="decision-title">
-      <h2 id="decision-title">{question ? "The run asks you" : "The run needs your approval"}</h2>
+      <h2 id="decision-title">{heading}</h2>
       <p class="prompt">{waiting.prompt}</p>
       {(waiting.effects ?? []).length > 0 && (
         <ul>
@@ -212,7 +213,7 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
           ))}
         </ul>
       )}
-      <Reply question={question} text={text} setText={setText} busy={busy} refused={refused} decide={decide} />
+      <Reply question={question} text={text} setText={setText} busy={busy} refused={refused} decide={decide} options={waiting.options ?? []} />
       <ErrorText error={error} />
     </section>
   );
@@ -597,7 +598,8 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
         </details>
       )}
       <p class="meta" aria-live="polite" id="run-status" tabIndex={-1}>
-        <Status status={run.status} /> · step {Math.min(run.cursor, run.steps)} of {run.steps} · {money(run.cost_usd)} ·
+        <Status status={run.status} /> · step {Math.min(run.cursor, run.steps)} of {run.steps} · {money(run.cost_usd)}
+        {run.children_cost_usd ? ` + ${money(run.children_cost_usd)} its children` : ""} ·
         started {when(run.created_at)}
       </p>
       {run.summary && <p class="summary">{run.summary}</p>}

@@ -5,6 +5,7 @@ docs/decisions/0073-a-fan-in-counts-ended-children.md.
 """
 
 import re
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from shared.runs.domain.plan_task import PlanTask, Trigger
@@ -49,8 +50,14 @@ def ended_marker(run_id: str, before: RunState | None, after: RunState) -> dict[
         "index": where.position,
         "status": after.status.value,
         "summary": after.summary[:SUMMARY_CHARS],
-        "cost_usd": after.cost_usd,  # a debate's or panel's result counts its children's spend
+        # Its family's spend (its own children's too): its parent's fan_in or settle counts it.
+        "cost_usd": round(after.cost_usd + after.children_cost_usd, 9),
     }
+
+
+def children_cost(markers: Iterable[dict[str, Any]]) -> float:
+    """What the children whose ends left ``markers`` cost, each with its own children (its family)."""
+    return round(sum(float(m.get("cost_usd") or 0.0) for m in markers), 9)
 
 
 def child_task(tenant_id: str, parent_run_id: str, step: int, index: int, spec: dict[str, Any]) -> PlanTask:
@@ -71,6 +78,7 @@ def child_task(tenant_id: str, parent_run_id: str, step: int, index: int, spec: 
             "chain": list(spec.get("chain") or []),
             "bounds": list(spec.get("bounds") or []),
         }
+        | ({} if spec.get("share_usd") is None else {"budget_usd": spec["share_usd"]})
     )
 
 

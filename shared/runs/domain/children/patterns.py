@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field
 
 from shared.platform.domain.schema import Schema
 from shared.runs.domain.children import fanout as fo
+from shared.runs.domain.events import OPTION_CHARS
 from shared.runs.domain.plan_task import PlanTask, Trigger
 
 Family = Literal["gemini", "claude"]
@@ -197,12 +198,24 @@ def child_task(
     return PlanTask.model_validate(fields)
 
 
+def verdict_request(output: dict[str, Any]) -> dict[str, Any] | None:
+    """The owner's decision a settled debate asks for (``HumanRequested``'s fields: a verdict, its
+    ballot, the answers to pick from), or None: a judge's or a lead's result, or one already settled."""
+    if output.get("settled_by") != OWNER or output.get("verdict") or "ballot" not in output:
+        return None
+    return {
+        "purpose": "verdict",
+        "prompt": str(output["ballot"]),
+        "options": tuple(output.get("options", ())),
+    }
+
+
 def result(spec: dict[str, Any], parent: str, step: int, ended: dict[str, Any]) -> dict[str, Any]:
     """The pattern's outcome once every stage ended: each stage's answers, the judge's verdict or
     the lead's merge, who was missing, and what the children's models cost."""
     n_stages = stages(spec)
     every = [answers(spec, parent, step, s, ended) for s in range(n_stages)]
-    cost = round(sum(float(m.get("cost_usd") or 0.0) for m in ended.values()), 9)
+    cost = fo.children_cost(ended.values())
     out: dict[str, Any] = {"kind": spec["kind"], "children_cost_usd": cost}
     # Each stage a map of its answers: Firestore holds no array directly in an array.
     shown = [
@@ -220,6 +233,7 @@ def result(spec: dict[str, Any], parent: str, step: int, ended: dict[str, Any]) 
         came = [a for a in last if a.status == "completed"]
         ballot = "\n".join(fence(a, 1800 // max(1, len(came)) - 60) for a in came)
         out["ballot"] = f"Settle this debate: {spec['input'][:150]}\n{ballot}"[:2000]
+        out["options"] = [f"{a.who}: {a.text}"[:OPTION_CHARS] for a in came]
     else:
         final = every[-1][0]
         if final.status != "completed":
