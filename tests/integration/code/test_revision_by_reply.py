@@ -4,27 +4,20 @@ policy names comments on it; comments by others, by a bot or by the workspace's 
 passed over; the revision is pushed on the same branch, scanned and held to the policy like a fix,
 once; a signed comment delivery wakes the waiting run, a bot's wakes nothing."""
 
-import hashlib
-import hmac
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from local.code_sandbox.testing import Admin
 from shared.code.adapters.github import GitHubCodeHost
 from shared.code.domain import revisions, webhooks
 from shared.engine.planning.start import start_run
-from shared.engine.services import humans
-from shared.engine.services.engine import run_step
 from shared.engine.services.check_wakeups import CheckWakeups, receive
 from shared.platform.errors import ModelFixableError
 from shared.platform.topology import Queue
-from shared.runs.domain.plan_task import PlanTask
-from shared.runs.domain.step_task import StepTask
 from shared.runs.domain.events import RunStatus, ToolResult
+from shared.runs.domain.plan_task import PlanTask
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.coding import revision
 from shared.tools.coding.code import branch_for
@@ -33,6 +26,7 @@ from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel, plan_answer
 from tests.fakes import FakeWebhookEvents
 from tests.support.code.release_steps import OPEN, Step, drive, start
+from tests.support.code.revision_steps import KEY, comment, drive_revision, signed
 from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
@@ -55,25 +49,11 @@ REVISE: Step = (
 POLICY = CodePolicy(
     reviewers=["alice", "sandbox-user"]
 )  # the agent's own account listed too: still passed over
-KEY = "platform-signing-key-for-tests"
 
 
 def _pair(url: str, model: FakeModel | None = None) -> Pair:
     allowed = TenantSettings(github_repositories=["acme/site"], code_policies={"acme/site": POLICY})
     return Pair(url, model or FakeModel(), allowed=allowed)
-
-
-def comment(
-    admin: Admin, url: str, login: str, body: str, number: int = 1, path: str = "", permission: str = "read"
-) -> None:
-    """``login`` comments on the pull request (on its conversation, or on ``path`` of its diff)."""
-    token = f"ghp_{login.replace('[bot]', '_bot')}"
-    admin.grant_github(token, ["acme/site"], permission, login=login)
-    where = "pulls" if path else "issues"
-    sent = {"body": body} | ({"path": path, "line": 1} if path else {})
-    headers = {"Authorization": f"Bearer {token}", "X-GitHub-Api-Version": "2022-11-28"}
-    answer = httpx.post(f"{url}/github/repos/acme/site/{where}/{number}/comments", json=sent, headers=headers)
-    assert answer.status_code == 201, answer.text
 
 
 def results(pair: Pair, tool: str) -> list[dict[str, Any]]:
@@ -153,18 +133,6 @@ def test_a_revision_for_a_comment_by_someone_else_is_refused_and_a_repeat_pushes
     assert len(admin.commits("acme/site", BRANCH)) == 3  # the initial commit, the change, one revision
 
 
-def _signed(delivery: dict[str, Any]) -> tuple[dict[str, str], bytes]:
-    body = json.dumps(delivery["payload"]).encode()
-    secret = webhooks.webhook_secret(KEY, "t1")
-    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    headers = {
-        "X-Hub-Signature-256": signature,
-        "X-GitHub-Delivery": delivery["guid"],
-        "X-GitHub-Event": delivery["event"],
-    }
-    return headers, body
-
-
 def test_a_signed_comment_delivery_wakes_the_waiting_run_and_a_bots_wakes_nothing(
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:
@@ -185,9 +153,9 @@ def test_a_signed_comment_delivery_wakes_the_waiting_run_and_a_bots_wakes_nothin
     ]
     deps = CheckWakeups(pair.step.store, FakeWebhookEvents(), pair.queue, KEY)
     now = datetime.now(UTC)
-    answers = [receive(deps, "t1", *_signed(d), now) for d in deliveries]
+    answers = [receive(deps, "t1", *signed(d), now) for d in deliveries]
     assert answers == ["ignored", "woken: r1", "woken: r1"]
-    assert receive(deps, "t1", *_signed(deliveries[1]), now) == "duplicate"
+    assert receive(deps, "t1", *signed(deliveries[1]), now) == "duplicate"
     woken = [name for _, _, name, _ in pair.queue.tasks if name.endswith(":woken:review")]
     assert len(woken) == 1  # one per look: the second delivery's task has the same name
 
@@ -196,28 +164,6 @@ def _revision_run(pair: Pair, run_id: str) -> Any:
     run = pair.step.store.get_run("t1", run_id)
     assert run is not None
     return run.state
-
-
-def _drive_revision(pair: Pair, run_id: str, limit: int = 40) -> list[int]:
-    """Deliver the queued tasks (plans through the real planner), approving what the revision run
-    asks as the owner does: the steps it asked for."""
-    asked: list[int] = []
-    for _ in range(limit):
-        run = pair.step.store.get_run("t1", run_id)
-        waiting = run.state.waiting if run is not None else None
-        if waiting is not None and waiting.purpose == "approval":
-            asked.append(waiting.step)
-            humans.respond(pair.step, "t1", run_id, "approve", request_id=waiting.request_id)
-        if not pair.queue.tasks:
-            break
-        q, body, _, _ = pair.queue.take()
-        if q == Queue.PLAN:
-            assert isinstance(body, PlanTask)
-            start_run(body, pair.step)
-        elif q in (Queue.EXECUTE_STEP, Queue.DEPLOY):
-            assert isinstance(body, StepTask)
-            run_step(body, pair.deploy if q == Queue.DEPLOY else pair.step)
-    return asked
 
 
 def test_a_writers_comment_on_a_completed_runs_pull_request_revises_it_once_on_the_same_branch(
@@ -239,7 +185,7 @@ def test_a_writers_comment_on_a_completed_runs_pull_request_revises_it_once_on_t
     made = [d for d in admin.deliveries() if d["event"] in webhooks.COMMENT_EVENTS]
     deps = CheckWakeups(pair.step.store, FakeWebhookEvents(), pair.queue, KEY)
     now = datetime.now(UTC)
-    answers = [receive(deps, "t1", *_signed(d), now) for d in made]
+    answers = [receive(deps, "t1", *signed(d), now) for d in made]
     [alices] = [
         c.id
         for c in GitHubCodeHost(url + "/github", 5.0).comments(GITHUB_TOKEN, "acme/site", 1, "")
@@ -247,9 +193,9 @@ def test_a_writers_comment_on_a_completed_runs_pull_request_revises_it_once_on_t
     ]
     run_id = revisions.revision_run_id("r1", f"gh-r{alices}")
     assert answers == ["ignored", "ignored", f"revising: {run_id}"]  # the others say and start nothing
-    assert receive(deps, "t1", *_signed(made[2]), now) == "duplicate"  # the same delivery again
+    assert receive(deps, "t1", *signed(made[2]), now) == "duplicate"  # the same delivery again
     again = dict(made[2], guid="another-delivery-of-the-same-comment")
-    assert receive(deps, "t1", *_signed(again), now) == f"revising: {run_id}"
+    assert receive(deps, "t1", *signed(again), now) == f"revising: {run_id}"
     plans = [b for q, b, _, _ in pair.queue.tasks if q == Queue.PLAN]
     assert len(plans) == 1 and isinstance(plans[0], PlanTask) and plans[0].parent_run_id == "r1"
     assert "VERSION should say 3" in plans[0].goal and "untrusted" in plans[0].goal
@@ -259,7 +205,7 @@ def test_a_writers_comment_on_a_completed_runs_pull_request_revises_it_once_on_t
     pair.step.model.script["PlanOut"] = [
         plan_answer(("push_revision", args), ("finish", {"summary": "revised"}))
     ]
-    asked = _drive_revision(pair, run_id)
+    asked = drive_revision(pair, run_id)
     state = _revision_run(pair, run_id)
     assert state.status == RunStatus.COMPLETED, state.last_error
     assert asked == [1]  # the revision's push waited for the owner's approval
