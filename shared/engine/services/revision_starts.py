@@ -27,17 +27,22 @@ log = logging.getLogger(__name__)
 SCANNED = 50  # the newest completed runs looked at for a pull request's number (no branch given)
 
 
-def pull_of(run: Run, repository: str, number: int | None = None) -> dict[str, Any] | None:
-    """The pull request ``run`` opened in ``repository`` (the stored output of its
-    ``open_pull_request``), the one numbered ``number`` if given; None if it opened none."""
+def pull_of(run: Run, repository: str | None, number: int | None = None) -> dict[str, Any] | None:
+    """The pull request ``run`` opened in ``repository`` (any, if None): the stored output of its
+    ``open_pull_request``, the one numbered ``number`` if given; None if it opened none."""
     state = run.state
     for index, step in enumerate(state.steps, start=1):
         out = state.outputs.get(str(index))
         if step.tool != "open_pull_request" or not isinstance(out, dict):
             continue
-        if out.get("repository") == repository and (number is None or out.get("number") == number):
+        if repository in (None, out.get("repository")) and number in (None, out.get("number")):
             return out
     return None
+
+
+def pull_of_any(run: Run) -> dict[str, Any] | None:
+    """The first pull request ``run`` opened, in any repository; None if it opened none."""
+    return pull_of(run, None)
 
 
 def original_run(
@@ -59,14 +64,21 @@ def original_run(
     return None
 
 
-def revision_task(original: Run, run_id: str, goal: str, rule: str, people: list[str]) -> PlanTask:
+def revision_task(
+    original: Run, run_id: str, goal: str, rule: str, people: list[str], *, member: bool = True
+) -> PlanTask:
     """The plan task of revision run ``run_id``: the original's agent, a child of it, bounded by every
-    reach that bounds it and its own; started as its starter started it (a member's stays one)."""
+    reach that bounds it and its own. A member's run (reads within reach) unless the owner asked
+    (``member`` False) for an original that was not one."""
     state = original.state
     own = {"read": list(state.reach_read), "change": list(state.reach_change)}
     bounds = [dict(b) for b in state.bounds] + [own]
     trigger = Trigger(
-        kind="api", page_id=state.page_id, by_owner=not state.member, people=people[:10], rule=rule[:300]
+        kind="api",
+        page_id=state.page_id,
+        by_owner=not (state.member or member),
+        people=people[:10],
+        rule=rule[:300],
     )
     return PlanTask(
         tenant_id=original.tenant_id,
