@@ -2,54 +2,20 @@
 7; decision 0127): a writer naming the agent on a completed run's pull request starts one run, named
 from the comment, with the original's agent and reach; anyone else, or a comment not naming it, none."""
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from shared.code.domain import revisions
+from shared.engine.planning.revision_replies import may_start_runs
 from shared.engine.services import revision_starts
-from shared.runs.domain.events import PlannedStep
 from shared.runs.domain.plan_task import PlanTask
-from shared.runs.domain.runs import Run, RunState, RunStatus
-from shared.tools.base import idempotency_key
-from shared.tools.coding.code import branch_for
+from shared.runs.domain.runs import RunStatus
+from shared.workspace.domain.members import Member
+from shared.workspace.domain.tenants import Tenant
 from tests.fakes import FakeQueue, FakeRunStore
-
-BRANCH = branch_for(idempotency_key("t1", "r1", 1))
-
-
-def delivery(
-    event: str,
-    *,
-    association: str = "COLLABORATOR",
-    body: str = "Notion Agent: say 3",
-    login: str = "alice",
-    action: str = "created",
-    on_pull: bool = True,
-) -> bytes:
-    """A delivery of ``event`` shaped as GitHub documents it (the fields read here)."""
-    user = {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"}
-    said = {
-        "id": 77,
-        "user": user,
-        "body": body,
-        "author_association": association,
-        "html_url": "https://github.com/acme/site/pull/1#c77",
-    }
-    payload: dict[str, Any] = {"action": action, "repository": {"full_name": "acme/site"}, "sender": user}
-    pull = {"number": 1, "head": {"ref": BRANCH}, "body": ""}
-    if event == "issue_comment":
-        payload |= {
-            "comment": said,
-            "issue": {"number": 1} | ({"pull_request": {"url": "u"}} if on_pull else {}),
-        }
-    elif event == "pull_request_review":
-        payload |= {"review": said, "pull_request": pull}
-    else:
-        payload |= {"comment": said, "pull_request": pull}
-    return json.dumps(payload).encode()
+from tests.support.code.revision_payloads import BRANCH, completed, delivery
 
 
 def ask(event: str = "pull_request_review_comment", **kw: Any) -> revisions.ReviewAsk:
@@ -130,28 +96,6 @@ def test_the_goal_quotes_the_comment_as_untrusted_and_links_back() -> None:
     assert len(revisions.revision_goal(r, "x" * 5000, "r1")) <= 2000
 
 
-def completed(store: FakeRunStore, run_id: str = "r1", status: RunStatus = RunStatus.COMPLETED) -> None:
-    """A code run that opened pull request #1 on ``BRANCH`` and ended, with an agent and a reach."""
-    now = datetime.now(UTC)
-    state = RunState(
-        status=status,
-        steps=(PlannedStep(tool="open_pull_request"), PlannedStep(tool="finish")),
-        outputs={
-            "1": {"repository": "acme/site", "number": 1, "branch": BRANCH, "url": "u", "head_sha": "s"}
-        },
-        agent_id="builder",
-        agent_name="Builder",
-        reach_read=("p1",),
-        reach_change=("p2",),
-        chain=("planner",),
-        bounds=({"read": ("p0",), "change": ()},),
-        page_id="page1",
-    )
-    store.runs[("t1", run_id)] = Run(
-        tenant_id="t1", run_id=run_id, state=state, created_at=now, updated_at=now
-    )
-
-
 def test_a_writers_comment_on_a_completed_runs_pull_request_queues_one_revision_within_its_reach() -> None:
     store, queue = FakeRunStore(), FakeQueue()
     completed(store)
@@ -192,3 +136,26 @@ def test_a_run_still_running_or_an_unknown_pull_request_starts_nothing() -> None
     assert revision_starts.from_github(store, queue, "t1", ask("issue_comment")) == "ignored"
     assert revision_starts.from_github(FakeRunStore(), queue, "t1", ask()) == "ignored"
     assert queue.tasks == []
+
+
+def test_in_notion_the_owner_and_members_from_editor_up_may_start_a_revision() -> None:
+    now = datetime.now(UTC)
+    people = tuple(
+        Member(member_id=f"m{n}", notion_user_id=f"user-{role}", role=role, added_at=now)
+        for n, role in enumerate(("viewer", "editor", "admin"))
+    )
+    tenant = Tenant(
+        tenant_id="t1",
+        workspace_id="w",
+        token_secret="s",
+        created_at=now,
+        updated_at=now,
+        owner_user_id="Owner-1",
+        members=people,
+    )
+    allowed = [
+        u
+        for u in ("owner1", "USER-editor", "user-admin", "user-viewer", "stranger", "")
+        if may_start_runs(tenant, u)
+    ]
+    assert allowed == ["owner1", "USER-editor", "user-admin"]
