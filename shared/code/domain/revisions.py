@@ -19,8 +19,8 @@ MAX_QUOTED = 1500  # characters of the comment the goal quotes
 
 
 class ReviewAsk(NamedTuple):
-    """A comment on pull request ``number`` of ``repository``: its branch when the delivery says it,
-    ``comment`` (``c<id>`` a conversation comment, ``r<id>`` a line's, ``v<id>`` a review), its
+    """A comment on pull request ``number`` of ``repository``, and its branch when the delivery says it.
+    ``comment``: ``c<id>`` a conversation comment, ``r<id>`` a line's, ``v<id>`` a review. Then its
     author, their association with the repository, whether a bot made it, its text and page."""
 
     repository: str

@@ -58,9 +58,9 @@ def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: b
     if (
         comment is not None
         and not comment.bot
-        and (woken := _commented(deps, tenant_id, comment)) != "ignored"
+        and (answer := _commented(deps, tenant_id, comment)) != "ignored"
     ):
-        return woken
+        return answer
     if ask is not None:  # no run waits on it: a writer's comment on a completed run's pull request
         return revision_starts.from_github(deps.runs, deps.queue, tenant_id, ask)
     if done is None:
