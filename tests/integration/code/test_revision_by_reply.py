@@ -17,12 +17,14 @@ from shared.engine.services.check_wakeups import CheckWakeups, receive
 from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.errors import ModelFixableError
 from shared.platform.topology import Queue
+from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import RunStatus, ToolResult
 from shared.runs.domain.notion_events import NotionEvent, plan_task
 from shared.runs.domain.plan_task import PlanTask
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.coding import revision
 from shared.tools.coding.code import branch_for
+from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.members import Member
 from shared.workspace.domain.settings import TenantSettings
@@ -170,14 +172,17 @@ def _revision_run(pair: Pair, run_id: str) -> Any:
 
 
 def test_a_writers_comment_on_a_completed_runs_pull_request_revises_it_once_on_the_same_branch(
-    sandbox: tuple[str, Admin], admin: Admin
+    sandbox: tuple[str, Admin], admin: Admin, firestore_db: Any
 ) -> None:
+    """Against the Firestore emulator: the run store and the deliveries' ledger."""
     url = sandbox[0]
     revise = (
         "push_revision",
         {"repository": "acme/site", "branch": BRANCH, "comment_id": 0, "message": "Say 3", "files": []},
     )
     pair = _pair(url, FakeModel())
+    store = FirestoreRunStore(firestore_db)
+    pair.step, pair.deploy = pair.step._replace(store=store), pair.deploy._replace(store=store)
     clock = start(pair, [OPEN, ("finish", {"summary": "opened"})], TOOLS)
     drive(pair, clock)
     assert pair.state().status == RunStatus.COMPLETED
@@ -186,7 +191,7 @@ def test_a_writers_comment_on_a_completed_runs_pull_request_revises_it_once_on_t
     comment(admin, url, "bob", "VERSION should say 4", permission="write")  # a writer, not naming it
     comment(admin, url, "alice", "Notion Agent, VERSION should say 3", path="VERSION", permission="write")
     made = [d for d in admin.deliveries() if d["event"] in webhooks.COMMENT_EVENTS]
-    deps = CheckWakeups(pair.step.store, FakeWebhookEvents(), pair.queue, KEY)
+    deps = CheckWakeups(store, FirestoreWebhookEvents(firestore_db), pair.queue, KEY)
     now = datetime.now(UTC)
     answers = [receive(deps, "t1", *signed(d), now) for d in made]
     [alices] = [
@@ -218,6 +223,10 @@ def test_a_writers_comment_on_a_completed_runs_pull_request_revises_it_once_on_t
     commits = admin.commits("acme/site", BRANCH)
     assert len(commits) == 3  # the initial commit, the change, one revision: on the same branch
     assert revision.REVISION_TRAILER in commits[0]["message"]
+    # A conversation comment names no branch: its run is found by the stored number (a Firestore query).
+    comment(admin, url, "alice", "@notion-agent and the README too", permission="write")
+    [later] = [d for d in admin.deliveries() if d["event"] == "issue_comment"][-1:]
+    assert receive(deps, "t1", *signed(later), now).startswith("revising: rv-r1-g")
 
 
 PAGE = "0f0e0d0c-0b0a-4909-8807-060504030201"  # the idea page the code run started from
