@@ -99,7 +99,10 @@ def queue_revision(queue: TaskQueue, task: PlanTask) -> bool:
 
 def from_github(runs: RunStore, queue: TaskQueue, tenant_id: str, ask: revisions.ReviewAsk) -> str:
     """``revising: <run>`` when ``ask`` starts (or, repeated, names) a revision run; else ``ignored``,
-    with the reason logged and nothing said on GitHub."""
+    with the reason logged and nothing said on GitHub. A bot's or a non-writer's comment reads nothing."""
+    if ask.bot or ask.association.upper() not in revisions.WRITERS:
+        log.info("github comment %s starts no revision: %s", ask.comment, revisions.refusal(ask))
+        return "ignored"
     found = original_run(runs, tenant_id, ask)
     if found is None:
         return "ignored"

@@ -29,7 +29,7 @@ from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.members import Member
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel, FakeNotion, plan_answer
-from tests.fakes import FakeWebhookEvents
+from tests.fakes import FakeRunStore, FakeWebhookEvents
 from tests.support.code.release_steps import OPEN, Step, drive, start
 from tests.support.code.revision_steps import KEY, comment, drive_revision, signed
 from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
@@ -200,6 +200,7 @@ def test_a_writers_comment_on_a_completed_runs_pull_request_revises_it_once_on_t
         if c.author == "alice"
     ]
     run_id = revisions.revision_run_id("r1", f"gh-r{alices}")
+    assert run_id is not None
     assert answers == ["ignored", "ignored", f"revising: {run_id}"]  # the others say and start nothing
     assert receive(deps, "t1", *signed(made[2]), now) == "duplicate"  # the same delivery again
     again = dict(made[2], guid="another-delivery-of-the-same-comment")
@@ -258,6 +259,7 @@ def _on_a_page(url: str) -> tuple[Pair, FakeNotion]:
     clock = start(pair, [OPEN, ("finish", {"summary": "opened"})], TOOLS)
     run = pair.step.store.get_run("t1", "r1")
     assert run is not None
+    assert isinstance(pair.step.store, FakeRunStore)
     pair.step.store.runs[("t1", "r1")] = run.model_copy(
         update={"state": run.state.model_copy(update={"page_id": PAGE})}
     )
@@ -301,8 +303,9 @@ def test_a_reply_in_notion_to_the_runs_comment_revises_its_pull_request_once(
     asked = _reply(notion, "c-reply", EDITOR, "Please make VERSION say 3")
     assert start_run(asked, pair.step) is False and start_run(asked, pair.step) is False  # delivered twice
     run_id = revisions.revision_run_id("r1", "notion-creply")
-    plans = [b for q, b, _, _ in pair.queue.tasks if q == Queue.PLAN]
-    assert [p.run_id for p in plans if isinstance(p, PlanTask)] == [run_id]
+    assert run_id is not None
+    plans = [b for q, b, _, _ in pair.queue.tasks if q == Queue.PLAN and isinstance(b, PlanTask)]
+    assert [p.run_id for p in plans] == [run_id]
     assert "Please make VERSION say 3" in plans[0].goal and "untrusted" in plans[0].goal
     assert isinstance(pair.step.model, FakeModel)
     push = dict(REVISE[1], branch=BRANCH, comment_id=1)

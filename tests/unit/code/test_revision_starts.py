@@ -11,7 +11,8 @@ from shared.code.domain import revisions
 from shared.engine.planning.revision_replies import may_start_runs
 from shared.engine.services import revision_starts
 from shared.runs.domain.plan_task import PlanTask
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.run_search import RunFilter
+from shared.runs.domain.runs import Run, RunStatus
 from shared.workspace.domain.members import Member
 from shared.workspace.domain.tenants import Tenant
 from tests.fakes import FakeQueue, FakeRunStore
@@ -159,3 +160,30 @@ def test_in_notion_the_owner_and_members_from_editor_up_may_start_a_revision() -
         if may_start_runs(tenant, u)
     ]
     assert allowed == ["owner1", "USER-editor", "user-admin"]
+
+
+class CountedStore(FakeRunStore):
+    """A run store that counts the reads of runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get_run(self, tenant_id: str, run_id: str) -> Run | None:
+        self.reads += 1
+        return super().get_run(tenant_id, run_id)
+
+    def list_runs(self, tenant_id: str, limit: int = 50, where: RunFilter | None = None) -> list[Run]:
+        self.reads += 1
+        return super().list_runs(tenant_id, limit, where)
+
+
+def test_a_strangers_comment_reads_no_run_at_all() -> None:
+    store, queue = CountedStore(), FakeQueue()
+    completed(store)
+    for kw in ({"association": "NONE"}, {"login": "alice[bot]"}):
+        assert revision_starts.from_github(store, queue, "t1", ask("issue_comment", **kw)) == "ignored"
+        assert revision_starts.from_github(store, queue, "t1", ask(**kw)) == "ignored"
+    assert store.reads == 0 and queue.tasks == []
+    assert revision_starts.from_github(store, queue, "t1", ask()).startswith("revising")
+    assert store.reads == 1  # a writer's: the run its branch names, read once
