@@ -7,6 +7,7 @@ import hmac
 import json
 
 from shared.code.domain import webhooks
+from shared.runs.domain.plan_task import PlanTask
 from tests.api_fakes import FakeContainer, client
 from tests.support.code.revision_payloads import BRANCH, completed, delivery
 from tests.support.team.role_team import team
@@ -87,4 +88,5 @@ def test_a_writers_review_naming_the_agent_on_a_finished_runs_pull_request_start
     assert [a.status_code for a in answers] == [200, 409, 200]
     assert answers[0].get_json()["result"] == "revising" == answers[2].get_json()["result"]
     [(_, task, _, _)] = fakes.queue.tasks
+    assert isinstance(task, PlanTask)
     assert task.run_id == answers[0].get_json()["detail"].removeprefix("revising: ") and BRANCH in task.goal
