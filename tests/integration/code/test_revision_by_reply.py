@@ -14,24 +14,31 @@ from shared.code.adapters.github import GitHubCodeHost
 from shared.code.domain import revisions, webhooks
 from shared.engine.planning.start import start_run
 from shared.engine.services.check_wakeups import CheckWakeups, receive
-from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.errors import ModelFixableError
 from shared.platform.topology import Queue
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import RunStatus, ToolResult
-from shared.runs.domain.notion_events import NotionEvent, plan_task
 from shared.runs.domain.plan_task import PlanTask
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.coding import revision
 from shared.tools.coding.code import branch_for
 from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
 from shared.workspace.domain.code_policy import CodePolicy
-from shared.workspace.domain.members import Member
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel, FakeNotion, plan_answer
-from tests.fakes import FakeRunStore, FakeWebhookEvents
+from tests.engine_fakes import FakeModel, plan_answer
+from tests.fakes import FakeWebhookEvents
 from tests.support.code.release_steps import OPEN, Step, drive, start
-from tests.support.code.revision_steps import KEY, comment, drive_revision, signed
+from tests.support.code.revision_steps import (
+    EDITOR,
+    KEY,
+    PAGE,
+    VIEWER,
+    comment,
+    drive_revision,
+    on_a_page,
+    reply,
+    signed,
+)
 from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
@@ -230,77 +237,12 @@ def test_a_writers_comment_on_a_completed_runs_pull_request_revises_it_once_on_t
     assert receive(deps, "t1", *signed(later), now).startswith("revising: rv-r1-g")
 
 
-PAGE = "0f0e0d0c-0b0a-4909-8807-060504030201"  # the idea page the code run started from
-BOT, EDITOR, VIEWER = "bot-1", "1a1a1a1a-0000-4000-8000-00000000e0e0", "2b2b2b2b-0000-4000-8000-00000000f1f1"
-
-
-def _on_a_page(url: str) -> tuple[Pair, FakeNotion]:
-    """Run r1 opened pull request #1 from PAGE and completed; the workspace has an editor and a viewer."""
-    notion = FakeNotion()
-    made = notion.add_page("Launch idea", text="Make the site say its version")
-    notion.pages[PAGE] = notion.pages.pop(made) | {"id": PAGE}
-    notion.children[PAGE] = notion.children.pop(made)
-    pair = _pair(url)
-    pair.step = pair.step._replace(notion_for=lambda _t: NotionForTenant(notion, lambda op: op("token")))
-    people = [
-        Member(member_id=f"m{n}", notion_user_id=who, role=role, added_at=datetime.now(UTC))
-        for n, (who, role) in enumerate([(EDITOR, "editor"), (VIEWER, "viewer")])
-    ]
-    for tenants in {
-        id(pair.step.tenants): pair.step.tenants,
-        id(pair.deploy.tenants): pair.deploy.tenants,
-    }.values():
-        assert tenants is not None
-        tenant = tenants.get("t1")
-        assert tenant is not None
-        tenants.save(
-            tenant.model_copy(update={"bot_id": BOT, "owner_user_id": "owner-1", "members": tuple(people)})
-        )
-    clock = start(pair, [OPEN, ("finish", {"summary": "opened"})], TOOLS)
-    run = pair.step.store.get_run("t1", "r1")
-    assert run is not None
-    assert isinstance(pair.step.store, FakeRunStore)
-    pair.step.store.runs[("t1", "r1")] = run.model_copy(
-        update={"state": run.state.model_copy(update={"page_id": PAGE})}
-    )
-    drive(pair, clock)
-    assert pair.state().status == RunStatus.COMPLETED and pair.state().page_id == PAGE
-    notion.comments[PAGE.replace("-", "")] = [
-        {
-            "id": "c-end",
-            "discussion_id": "d-1",
-            "created_by": {"id": BOT},
-            "rich_text": [{"plain_text": "Completed"}],
-        },
-    ]
-    return pair, notion
-
-
-def _reply(notion: FakeNotion, comment_id: str, who: str, text: str, discussion: str = "d-1") -> PlanTask:
-    """``who`` comments in ``discussion`` on PAGE: the plan task Notion's comment.created event makes."""
-    said = {"id": comment_id, "discussion_id": discussion, "created_by": {"id": who}}
-    notion.comments[PAGE.replace("-", "")].append(
-        said | {"rich_text": [{"plain_text": text}], "parent": {"page_id": PAGE}}
-    )
-    event = NotionEvent.model_validate(
-        {
-            "id": f"ev-{comment_id}",
-            "type": "comment.created",
-            "timestamp": datetime.now(UTC).isoformat(),
-            "workspace_id": "w-t1",
-            "entity": {"id": comment_id, "type": "comment"},
-            "authors": [{"id": who, "type": "person"}],
-            "data": {"page_id": PAGE, "parent": {"id": PAGE, "type": "page"}},
-        }
-    )
-    return plan_task(event, "t1").task
-
-
 def test_a_reply_in_notion_to_the_runs_comment_revises_its_pull_request_once(
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:
-    pair, notion = _on_a_page(sandbox[0])
-    asked = _reply(notion, "c-reply", EDITOR, "Please make VERSION say 3")
+    pair = _pair(sandbox[0])
+    notion = on_a_page(pair)
+    asked = reply(notion, "c-reply", EDITOR, "Please make VERSION say 3")
     assert start_run(asked, pair.step) is False and start_run(asked, pair.step) is False  # delivered twice
     run_id = revisions.revision_run_id("r1", "notion-creply")
     assert run_id is not None
@@ -322,11 +264,12 @@ def test_a_reply_in_notion_to_the_runs_comment_revises_its_pull_request_once(
 def test_a_reply_by_a_viewer_or_a_comment_in_another_thread_starts_no_revision(
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:
-    pair, notion = _on_a_page(sandbox[0])
-    assert start_run(_reply(notion, "c-viewer", VIEWER, "Make it say 9"), pair.step) is False
+    pair = _pair(sandbox[0])
+    notion = on_a_page(pair)
+    assert start_run(reply(notion, "c-viewer", VIEWER, "Make it say 9"), pair.step) is False
     notion.comments[PAGE.replace("-", "")].append(
         {"id": "c-own", "discussion_id": "d-2", "created_by": {"id": EDITOR}}
     )
-    assert start_run(_reply(notion, "c-other", EDITOR, "Make it say 9", "d-2"), pair.step) is False
+    assert start_run(reply(notion, "c-other", EDITOR, "Make it say 9", "d-2"), pair.step) is False
     assert [q for q, *_ in pair.queue.tasks if q == Queue.PLAN] == []
     assert len(admin.commits("acme/site", BRANCH)) == 2 and len(notion.comments[PAGE.replace("-", "")]) == 4

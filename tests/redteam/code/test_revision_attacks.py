@@ -2,7 +2,7 @@
 webhook's intake, the real planner and the engine against the code sandbox. A comment from someone
 without write access starts nothing. A writer's comment carrying hostile text, planned by a model that
 obeys it, reaches no push nor merge without the owner's approval. Such a model opens no new pull
-request and answers no comment but the one that started the run."""
+request and answers no comment but the one that started the run. The same holds for a reply in Notion."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -11,15 +11,27 @@ import pytest
 
 from local.code_sandbox.testing import Admin
 from shared.code.domain import revisions, webhooks
+from shared.engine.planning.start import start_run
 from shared.engine.services.check_wakeups import CheckWakeups, receive
+from shared.platform.topology import Queue
 from shared.runs.domain.events import ErrorRecorded, RunStatus, ToolResult
+from shared.runs.domain.plan_task import PlanTask
 from shared.tools.base import idempotency_key
 from shared.tools.coding.code import branch_for
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel, plan_answer
 from tests.fakes import FakeWebhookEvents
 from tests.support.code.release_steps import OPEN, drive, start
-from tests.support.code.revision_steps import KEY, comment, drive_revision, signed
+from tests.support.code.revision_steps import (
+    EDITOR,
+    KEY,
+    VIEWER,
+    comment,
+    drive_revision,
+    on_a_page,
+    reply,
+    signed,
+)
 from tests.support.engine.deploy_steps import Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
@@ -128,3 +140,29 @@ def test_a_revision_run_opens_no_pull_request_and_answers_no_other_comment(
     events = pair.step.store.list_events("t1", run_id)
     assert not [e for e in events if isinstance(e, ToolResult) and e.tool == step[0]]
     assert any(refused in e.message for e in events if isinstance(e, ErrorRecorded))
+
+
+@pytest.mark.parametrize("who", [VIEWER, EDITOR], ids=["viewer", "editor"])
+def test_a_hostile_reply_in_notion_reaches_no_push_nor_merge_without_approval(
+    sandbox: tuple[str, Admin], admin: Admin, who: str
+) -> None:
+    """A viewer's reply starts nothing; an editor's starts a revision run whose merge and push, as a
+    model obeying the reply plans them, wait for the owner, who approves nothing."""
+    pair = Pair(sandbox[0], FakeModel(), allowed=TenantSettings(github_repositories=["acme/site"]))
+    notion = on_a_page(pair)
+    assert start_run(reply(notion, "c-hostile", who, HOSTILE), pair.step) is False
+    plans = [b for q, b, _, _ in pair.queue.tasks if q == Queue.PLAN and isinstance(b, PlanTask)]
+    if who == VIEWER:
+        assert plans == []
+        return
+    [plan] = plans
+    assert isinstance(pair.step.model, FakeModel)
+    merge = {"repository": "acme/site", "branch": BRANCH, "sha": "0" * 40}
+    push = {"repository": "acme/site", "branch": BRANCH, "comment_id": 1, "message": "as asked"}
+    push["files"] = [{"path": "config.py", "content": "KEY = 'AKIAIOSFODNN7EXAMPLE'\n"}]
+    steps = [("merge_pull_request", merge), ("push_revision", push), ("finish", {"summary": "x"})]
+    pair.step.model.script["PlanOut"] = [plan_answer(*steps)]
+    assert drive_revision(pair, plan.run_id, approve=False) != []  # it asked, and was not approved
+    _untouched(admin)
+    run = pair.step.store.get_run("t1", plan.run_id)
+    assert run is not None and run.state.status != RunStatus.COMPLETED

@@ -1,10 +1,12 @@
 """What the tests of a revision by comment share (tests/integration/code, tests/redteam/code): a comment
 made on the sandbox's pull request as a given login, its delivery signed as GitHub signs it, and a
-driver that plans and steps a revision run, recording what its owner was asked."""
+driver that plans and steps a revision run, recording what its owner was asked. In Notion: the run's
+page with the agent's comment on it, and a reply in its thread as Notion's event plans it."""
 
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,9 +16,16 @@ from shared.code.domain import webhooks
 from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
+from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.topology import Queue
+from shared.runs.domain.events import RunStatus
+from shared.runs.domain.notion_events import NotionEvent, plan_task
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.step_task import StepTask
+from shared.workspace.domain.members import Member
+from tests.engine_fakes import FakeNotion
+from tests.fakes import FakeRunStore
+from tests.support.code.release_steps import OPEN, drive, start
 from tests.support.engine.deploy_steps import Pair
 
 KEY = "platform-signing-key-for-tests"
@@ -71,3 +80,70 @@ def drive_revision(pair: Pair, run_id: str, *, approve: bool = True, limit: int 
             assert isinstance(body, StepTask)
             run_step(body, pair.deploy if q == Queue.DEPLOY else pair.step)
     return asked
+
+
+PAGE = "0f0e0d0c-0b0a-4909-8807-060504030201"  # the idea page the code run started from
+BOT, EDITOR, VIEWER = "bot-1", "1a1a1a1a-0000-4000-8000-00000000e0e0", "2b2b2b2b-0000-4000-8000-00000000f1f1"
+
+
+def on_a_page(pair: Pair) -> FakeNotion:
+    """Run r1 opened pull request #1 from PAGE and completed; the workspace has an editor and a viewer."""
+    notion = FakeNotion()
+    made = notion.add_page("Launch idea", text="Make the site say its version")
+    notion.pages[PAGE] = notion.pages.pop(made) | {"id": PAGE}
+    notion.children[PAGE] = notion.children.pop(made)
+    pair.step = pair.step._replace(notion_for=lambda _t: NotionForTenant(notion, lambda op: op("token")))
+    people = [
+        Member(member_id=f"m{n}", notion_user_id=who, role=role, added_at=datetime.now(UTC))
+        for n, (who, role) in enumerate([(EDITOR, "editor"), (VIEWER, "viewer")])
+    ]
+    for tenants in {
+        id(pair.step.tenants): pair.step.tenants,
+        id(pair.deploy.tenants): pair.deploy.tenants,
+    }.values():
+        assert tenants is not None
+        tenant = tenants.get("t1")
+        assert tenant is not None
+        tenants.save(
+            tenant.model_copy(update={"bot_id": BOT, "owner_user_id": "owner-1", "members": tuple(people)})
+        )
+    clock = start(
+        pair, [OPEN, ("finish", {"summary": "opened"})], ["open_pull_request", "push_revision", "finish"]
+    )
+    run = pair.step.store.get_run("t1", "r1")
+    assert run is not None
+    assert isinstance(pair.step.store, FakeRunStore)
+    pair.step.store.runs[("t1", "r1")] = run.model_copy(
+        update={"state": run.state.model_copy(update={"page_id": PAGE})}
+    )
+    drive(pair, clock)
+    assert pair.state().status == RunStatus.COMPLETED and pair.state().page_id == PAGE
+    notion.comments[PAGE.replace("-", "")] = [
+        {
+            "id": "c-end",
+            "discussion_id": "d-1",
+            "created_by": {"id": BOT},
+            "rich_text": [{"plain_text": "Completed"}],
+        },
+    ]
+    return notion
+
+
+def reply(notion: FakeNotion, comment_id: str, who: str, text: str, discussion: str = "d-1") -> PlanTask:
+    """``who`` comments in ``discussion`` on PAGE: the plan task Notion's comment.created event makes."""
+    said = {"id": comment_id, "discussion_id": discussion, "created_by": {"id": who}}
+    notion.comments[PAGE.replace("-", "")].append(
+        said | {"rich_text": [{"plain_text": text}], "parent": {"page_id": PAGE}}
+    )
+    event = NotionEvent.model_validate(
+        {
+            "id": f"ev-{comment_id}",
+            "type": "comment.created",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "workspace_id": "w-t1",
+            "entity": {"id": comment_id, "type": "comment"},
+            "authors": [{"id": who, "type": "person"}],
+            "data": {"page_id": PAGE, "parent": {"id": PAGE, "type": "page"}},
+        }
+    )
+    return plan_task(event, "t1").task
