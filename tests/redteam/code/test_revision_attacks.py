@@ -21,17 +21,8 @@ from shared.tools.coding.code import branch_for
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel, plan_answer
 from tests.fakes import FakeWebhookEvents
+from tests.support.code import revision_steps as rv
 from tests.support.code.release_steps import OPEN, drive, start
-from tests.support.code.revision_steps import (
-    EDITOR,
-    KEY,
-    VIEWER,
-    comment,
-    drive_revision,
-    on_a_page,
-    reply,
-    signed,
-)
 from tests.support.engine.deploy_steps import Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
@@ -52,13 +43,13 @@ def _completed(url: str, admin: Admin) -> tuple[Pair, CheckWakeups]:
     drive(pair, start(pair, [OPEN, ("finish", {"summary": "opened"})], TOOLS))
     assert pair.state().status == RunStatus.COMPLETED
     admin.add_hook("acme/site", "http://127.0.0.1:9/unreachable", "unused")
-    return pair, CheckWakeups(pair.step.store, FakeWebhookEvents(), pair.queue, KEY)
+    return pair, CheckWakeups(pair.step.store, FakeWebhookEvents(), pair.queue, rv.KEY)
 
 
 def _delivered(admin: Admin, deps: CheckWakeups) -> list[str]:
     now = datetime.now(UTC)
     made = [d for d in admin.deliveries() if d["event"] in webhooks.COMMENT_EVENTS]
-    return [receive(deps, "t1", *signed(d), now) for d in made]
+    return [receive(deps, "t1", *rv.signed(d), now) for d in made]
 
 
 def _untouched(admin: Admin) -> None:
@@ -71,8 +62,8 @@ def test_a_comment_without_write_access_starts_nothing_whatever_it_says(
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:
     pair, deps = _completed(sandbox[0], admin)
-    comment(admin, sandbox[0], "mallory", HOSTILE)  # read access: GitHub says NONE
-    comment(admin, sandbox[0], "alice[bot]", HOSTILE, permission="write")  # a bot, even with write
+    rv.comment(admin, sandbox[0], "mallory", HOSTILE)  # read access: GitHub says NONE
+    rv.comment(admin, sandbox[0], "alice[bot]", HOSTILE, permission="write")  # a bot, even with write
     assert _delivered(admin, deps) == ["ignored", "ignored"]
     assert [q for q, *_ in pair.queue.tasks] == []  # no run, nothing said on GitHub
     _untouched(admin)
@@ -80,7 +71,7 @@ def test_a_comment_without_write_access_starts_nothing_whatever_it_says(
 
 def _hostile_revision(url: str, admin: Admin, steps: list[tuple[str, dict[str, Any]]]) -> tuple[Pair, str]:
     pair, deps = _completed(url, admin)
-    comment(admin, url, "alice", HOSTILE, permission="write")  # a writer, quoting an attacker
+    rv.comment(admin, url, "alice", HOSTILE, permission="write")  # a writer, quoting an attacker
     [started] = _delivered(admin, deps)
     run_id = started.removeprefix("revising: ")
     assert revisions.revised_run(run_id) == "r1"
@@ -98,14 +89,14 @@ def test_a_hostile_writers_comment_reaches_no_push_nor_merge_without_approval(
         "branch": BRANCH,
         "comment_id": 1,
         "message": "as asked",
-        "files": [{"path": "config.py", "content": "KEY = 'AKIAIOSFODNN7EXAMPLE'\n"}],
+        "files": [{"path": "config.py", "content": "rv.KEY = 'AKIAIOSFODNN7EXAMPLE'\n"}],
     }
     pair, run_id = _hostile_revision(
         sandbox[0],
         admin,
         [("merge_pull_request", merge), ("push_revision", push), ("finish", {"summary": "x"})],
     )
-    asked = drive_revision(pair, run_id, approve=False)  # the owner approves nothing
+    asked = rv.drive_revision(pair, run_id, approve=False)  # the owner approves nothing
     run = pair.step.store.get_run("t1", run_id)
     assert run is not None
     assert asked in ([], [1], [2])  # at most a request, never an effect
@@ -134,7 +125,7 @@ def test_a_revision_run_opens_no_pull_request_and_answers_no_other_comment(
     sandbox: tuple[str, Admin], admin: Admin, step: tuple[str, dict[str, Any]], refused: str
 ) -> None:
     pair, run_id = _hostile_revision(sandbox[0], admin, [step, ("finish", {"summary": "x"})])
-    drive_revision(pair, run_id)  # even with every request approved
+    rv.drive_revision(pair, run_id)  # even with every request approved
     assert len(admin.repo("acme/site")["pulls"]) == 1
     _untouched(admin)
     events = pair.step.store.list_events("t1", run_id)
@@ -142,27 +133,27 @@ def test_a_revision_run_opens_no_pull_request_and_answers_no_other_comment(
     assert any(refused in e.message for e in events if isinstance(e, ErrorRecorded))
 
 
-@pytest.mark.parametrize("who", [VIEWER, EDITOR], ids=["viewer", "editor"])
+@pytest.mark.parametrize("who", [rv.VIEWER, rv.EDITOR], ids=["viewer", "editor"])
 def test_a_hostile_reply_in_notion_reaches_no_push_nor_merge_without_approval(
     sandbox: tuple[str, Admin], admin: Admin, who: str
 ) -> None:
     """A viewer's reply starts nothing; an editor's starts a revision run whose merge and push, as a
     model obeying the reply plans them, wait for the owner, who approves nothing."""
     pair = Pair(sandbox[0], FakeModel(), allowed=TenantSettings(github_repositories=["acme/site"]))
-    notion = on_a_page(pair)
-    assert start_run(reply(notion, "c-hostile", who, HOSTILE), pair.step) is False
+    notion = rv.on_a_page(pair)
+    assert start_run(rv.reply(notion, "c-hostile", who, HOSTILE), pair.step) is False
     plans = [b for q, b, _, _ in pair.queue.tasks if q == Queue.PLAN and isinstance(b, PlanTask)]
-    if who == VIEWER:
+    if who == rv.VIEWER:
         assert plans == []
         return
     [plan] = plans
     assert isinstance(pair.step.model, FakeModel)
     merge = {"repository": "acme/site", "branch": BRANCH, "sha": "0" * 40}
     push = {"repository": "acme/site", "branch": BRANCH, "comment_id": 1, "message": "as asked"}
-    push["files"] = [{"path": "config.py", "content": "KEY = 'AKIAIOSFODNN7EXAMPLE'\n"}]
+    push["files"] = [{"path": "config.py", "content": "rv.KEY = 'AKIAIOSFODNN7EXAMPLE'\n"}]
     steps = [("merge_pull_request", merge), ("push_revision", push), ("finish", {"summary": "x"})]
     pair.step.model.script["PlanOut"] = [plan_answer(*steps)]
-    assert drive_revision(pair, plan.run_id, approve=False) != []  # it asked, and was not approved
+    assert rv.drive_revision(pair, plan.run_id, approve=False) != []  # it asked, and was not approved
     _untouched(admin)
     run = pair.step.store.get_run("t1", plan.run_id)
     assert run is not None and run.state.status != RunStatus.COMPLETED
