@@ -2,7 +2,8 @@
 "Create an issue comment"; /rest/pulls/comments "List review comments on a pull request", "Create a
 review comment for a pull request"), and the ``issue_comment`` and ``pull_request_review_comment``
 webhook deliveries a created comment makes (action ``created``, the comment's ``user`` with its
-``type``: ``Bot`` for an app's account). Commenting needs read access only, as on GitHub."""
+``type``: ``Bot`` for an app's account, and its ``author_association``: OWNER for the repository's
+owner, COLLABORATOR for a token with write access, else NONE). Commenting needs read access only."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class PullComment:
     created_at: datetime
     path: str = ""
     line: int | None = None
+    association: str = "NONE"  # GitHub's author_association: OWNER, COLLABORATOR or NONE here
 
 
 def _user(login: str) -> JSON:
@@ -45,7 +47,7 @@ def comment_json(call: Call, pull: Pull, comment: PullComment) -> JSON:
         "body": comment.body,
         "created_at": comment.created_at.strftime(STAMP),
         "updated_at": comment.created_at.strftime(STAMP),
-        "author_association": "CONTRIBUTOR",
+        "author_association": comment.association,
     }
     if comment.kind == "issue":
         return common | {
@@ -104,11 +106,19 @@ def _create(call: Call, kind: str) -> tuple[JSON, int]:
         now(),
         path,
         line if isinstance(line, int) else None,
+        _association(call),
     )
     _comments(pull).append(comment)
     answer = comment_json(call, pull, comment)
     _deliver(call, pull, kind, answer)
     return answer, 201
+
+
+def _association(call: Call) -> str:
+    """How the commenter is associated with the repository: its owner, a collaborator (write), or none."""
+    if call.grant.login.lower() == call.repo.full_name.split("/")[0].lower():
+        return "OWNER"
+    return "COLLABORATOR" if call.grant.permission == "write" else "NONE"
 
 
 def create_issue_comment(call: Call) -> tuple[JSON, int]:

@@ -16,7 +16,7 @@ _HEADERS = (webhooks.SIGNATURE_HEADER, webhooks.DELIVERY_HEADER, webhooks.EVENT_
 
 
 def post_webhook(call: Call) -> Reply:
-    """200 ``{"result": "woken" | "ignored", "detail"}``. Refusals record nothing: 401 for a forged
+    """200 ``{"result": "woken" | "revising" | "ignored", "detail"}``. Refusals record nothing: 401 for a forged
     signature, 400 for a body that is not the event it says or no delivery id, 409 for a delivery id
     seen already. 404 when the path names no workspace, 413 past the body limit."""
     tenant_id = call.args["tenant_id"]
@@ -38,5 +38,5 @@ def get_webhook(call: Call) -> Reply:
     return {
         "url": f"{base}/github/webhook/{call.tenant_id}",
         "secret": webhooks.webhook_secret(secret, call.tenant_id),
-        "events": ["check_run", "status", *webhooks.COMMENT_EVENTS],
+        "events": ["check_run", "status", *webhooks.COMMENT_EVENTS, "pull_request_review"],
     }, 200

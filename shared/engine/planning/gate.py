@@ -9,6 +9,7 @@ import logging
 from shared.agents.services import agents
 from shared.engine.planning.context import by_others, data_sources_of
 from shared.engine.planning.request import Planning
+from shared.engine.planning.revision_replies import revision_by_reply
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notion.services import notion_text as nt
 from shared.notion.services.notion_access import ReconnectRequired
@@ -134,6 +135,8 @@ def why_comment_starts_nothing(p: Planning) -> str:
         return exc.reason
     except PermanentError as exc:
         return f"the comment could not be read: {exc.reason}"
+    if revision_by_reply(p, comment, bot_id):  # decision 0127: a reply in a code run's thread
+        return "a reply to a code run's comment: its revision run is queued if its author may start runs"
     if not mentions_bot(comment, bot_id):
         return "the comment does not mention the agent"
     return mention_opted_out(p, tenant.settings if tenant is not None else None)

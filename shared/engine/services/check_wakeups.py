@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from shared.code.domain import webhooks
+from shared.code.domain import revisions, webhooks
+from shared.engine.services import revision_starts
 from shared.platform.errors import InvalidInput, Unauthenticated
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
@@ -35,7 +36,8 @@ class CheckWakeups(NamedTuple):
 
 
 def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: bytes, now: datetime) -> str:
-    """``woken: <runs>``, ``duplicate``, or ``ignored`` (another event, or no run waits on it).
+    """``woken: <runs>``, ``revising: <run>`` (:mod:`revision_starts`), ``duplicate``, or ``ignored``
+    (another event, or no run waits on it).
     Unauthenticated (401) for a bad or missing signature; InvalidInput (400) for a body that is not
     the event it says; nothing is recorded for either."""
     secret = webhooks.webhook_secret(deps.key, tenant_id)
@@ -47,13 +49,20 @@ def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: b
     try:
         done = webhooks.checks_done(event, body)
         comment = webhooks.comment_made(event, body)
+        ask = revisions.review_ask(event, body)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     record = deps.ledger.record(tenant_id, f"github-{guid}", EventSeen(f"github:{event}", now, now + KEEP))
     if not record.created:
         return "duplicate"
-    if comment is not None and not comment.bot:
-        return _commented(deps, tenant_id, comment)
+    if (
+        comment is not None
+        and not comment.bot
+        and (answer := _commented(deps, tenant_id, comment)) != "ignored"
+    ):
+        return answer
+    if ask is not None:  # no run waits on it: a writer's comment on a completed run's pull request
+        return revision_starts.from_github(deps.runs, deps.queue, tenant_id, ask)
     if done is None:
         return "ignored"
     woken = [run for branch in done.branches if (run := _wake(deps, tenant_id, branch, done, guid))]

@@ -225,8 +225,9 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
 
 # Kept whole in the run's outputs: a map's, the requirements read back, and what a code run's next
 # phase is planned from (its checks' failing output, a reviewer's comment: issue 68, bounded there).
+# A pull request opened: its number and branch, which a revision by comment finds its run by (0127).
 WHOLE_OUTPUTS = frozenset(
-    {"map_rows", "read_requirements", "await_checks", "await_review", "debate", "panel"}
+    {"map_rows", "read_requirements", "await_checks", "await_review", "debate", "panel", "open_pull_request"}
 )
 
 

@@ -24,6 +24,7 @@ from shared.code.domain.code import (
     check_ref,
     overall,
 )
+from shared.code.domain.revisions import revised_run
 from shared.code.domain.webhooks import BRANCH_PREFIX
 from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, idempotency_key
@@ -118,6 +119,8 @@ def pull_request_body(ctx: ToolContext, body: str) -> str:
 
 
 def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
+    if revised_run(ctx.run_id):  # decision 0127: a revision goes on its pull request's branch
+        raise ModelFixableError("open_pull_request: a revision run opens no pull request; use push_revision")
     _allowed_repository(ctx, args.repository)
     code = _code(ctx, args.repository)
     token = code.token(ctx.tenant_id, Integration.GITHUB)
@@ -232,9 +235,11 @@ _FAILING_MARK = "\n\n---\nChecks failing"
 
 
 def _own_branch(ctx: ToolContext, tool: str, branch: str) -> None:
-    """``branch`` is one this run opened (``branch_for`` of one of its keys), else ModelFixableError."""
-    own = re.escape(branch_for(idempotency_key(ctx.tenant_id, ctx.run_id, 0, 0))[: -len("0-0")])
-    if not re.fullmatch(own + r"\d+-\d+", branch):
+    """``branch`` is one this run opened (``branch_for`` of one of its keys), or, in a revision run
+    (decision 0127), one the run it revises opened; else ModelFixableError."""
+    runs = [ctx.run_id, *filter(None, [revised_run(ctx.run_id)])]
+    owned = [re.escape(branch_for(idempotency_key(ctx.tenant_id, r, 0, 0))[: -len("0-0")]) for r in runs]
+    if not any(re.fullmatch(own + r"\d+-\d+", branch) for own in owned):
         raise ModelFixableError(
             f"{tool}: branch {branch!r} is not one this run opened; use its pull request's branch"
         )

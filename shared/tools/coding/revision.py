@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from shared.code.domain.code import Comment
+from shared.code.domain.revisions import from_comment, revised_run
 from shared.platform.errors import ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Output, SideEffect, Tool, ToolContext
 from shared.tools.coding.code import (
@@ -91,6 +92,17 @@ class PushRevisionArgs(PushFixArgs):  # the same pull request and files as a fix
     ]
 
 
+def _answers(code: "CodeAccess", token: str, ctx: ToolContext, args: PushRevisionArgs, number: int) -> bool:
+    """Whether ``comment_id`` is one this run may answer. In a revision run (decision 0127): the
+    comment that started it (any for one a Notion reply started, checked then); else a listed reviewer's."""
+    if revised_run(ctx.run_id):
+        own = ctx.run_id.rsplit("-", 1)[-1].startswith("n")
+        return own or any(from_comment(ctx.run_id, f"{k}{args.comment_id}") for k in "crv")
+    policy = code.policy(ctx.tenant_id, args.repository)
+    comments = _reviewers(code, token, policy, code.host.comments(token, args.repository, number, ""))
+    return any(c.id == args.comment_id for c in comments)
+
+
 def _revisions(code: "CodeAccess", token: str, args: PushRevisionArgs) -> list[str]:
     """The keys of the revisions pushed on the branch (their commits' trailers), newest first."""
     return _fixes(
@@ -123,12 +135,11 @@ def push_revision(ctx: ToolContext, args: PushRevisionArgs) -> Output:
     pr = _open_pull(code, token, ctx, "push_revision", args)
     change = _fix_change(ctx, args, REVISION_TRAILER, "push_revision")
     code.check_push(ctx.tenant_id, change, ctx.approved)
-    policy = code.policy(ctx.tenant_id, args.repository)
-    comments = _reviewers(code, token, policy, code.host.comments(token, args.repository, pr.number, ""))
-    if not any(c.id == args.comment_id for c in comments):
+    if not _answers(code, token, ctx, args, pr.number):
         raise ModelFixableError(
             f"push_revision: comment {args.comment_id} is not a comment on #{pr.number} by a reviewer the "
-            "repository's policy names; revise only for one await_review gave"
+            "repository's policy names, nor the one this revision run answers; revise only for one "
+            "await_review gave"
         )
     done = _revisions(code, token, args)
     if ctx.key not in done and len(done) >= MAX_REVISIONS:

@@ -7,7 +7,9 @@ import hmac
 import json
 
 from shared.code.domain import webhooks
+from shared.runs.domain.plan_task import PlanTask
 from tests.api_fakes import FakeContainer, client
+from tests.support.code.revision_payloads import BRANCH, completed, delivery
 from tests.support.team.role_team import team
 
 KEY = "k" * 32  # the fakes' session signing key
@@ -66,3 +68,25 @@ def test_the_owner_alone_reads_what_to_give_github() -> None:
     for role in ("admin", "editor", "viewer"):
         refused = api.get("/github/webhook", headers={"Authorization": f"Bearer {people.sessions[role]}"})
         assert refused.status_code == 403
+
+
+def test_a_writers_review_naming_the_agent_on_a_finished_runs_pull_request_starts_one_revision() -> None:
+    """Issue 68, point 7 (decision 0127), through the route: one plan task however often it comes."""
+    fakes = FakeContainer()
+    completed(fakes.store)
+    api, own = client("api", fakes), webhooks.webhook_secret(KEY, "t1")
+    stranger = delivery("pull_request_review", association="NONE", action="submitted")
+    ignored = api.post(
+        "/github/webhook/t1", data=stranger, headers=signed(own, stranger, "g-1", "pull_request_review")
+    )
+    assert ignored.get_json()["result"] == "ignored" and fakes.queue.tasks == []
+    body = delivery("pull_request_review", action="submitted")
+    answers = [
+        api.post("/github/webhook/t1", data=body, headers=signed(own, body, guid, "pull_request_review"))
+        for guid in ("g-2", "g-2", "g-3")
+    ]
+    assert [a.status_code for a in answers] == [200, 409, 200]
+    assert answers[0].get_json()["result"] == "revising" == answers[2].get_json()["result"]
+    [(_, task, _, _)] = fakes.queue.tasks
+    assert isinstance(task, PlanTask)
+    assert task.run_id == answers[0].get_json()["detail"].removeprefix("revising: ") and BRANCH in task.goal
