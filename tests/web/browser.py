@@ -71,6 +71,7 @@ class Figures:
     phone_overflow: int | None = None  # elements wider than a 390 px screen, over every screen measured
     screens: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # a part's own report, printed at the session's end
 
     def add(self, other: dict[str, Any]) -> None:
         """Add what another process measured (``dataclasses.asdict`` of its figures, from a

@@ -228,6 +228,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in FIGURES.lines:
+        terminalreporter.write_line(line)
     terminalreporter.write_line(f"screens: {', '.join(FIGURES.screens) or 'none'} (build/screenshots/)")
     for problem in problems():
         terminalreporter.write_line(f"FAILED goal: {problem}")

@@ -418,11 +418,11 @@ def report(
     engines: dict[str, Engine],
     operations: list[Any],
     elapsed: float,
-    capsys: pytest.CaptureFixture[str],
+    figures: Figures,
 ) -> None:
     """One part's figures (the generated requests of ``tally``, or the ``engines``' passes): each
     operation's distinct cases and statuses and the steps links reached (shown with a failure); the
-    totals and the part's RESULT line go to the terminal in any case."""
+    totals and the part's RESULT line go to ``figures``, which the session prints at its end."""
     answered = tally.answered if tally else {}
     for (label, who), sent in sorted(tally.cases.items()) if tally else ():
         print(f"  {len(sent):3} {label} ({who}): {sorted(answered[(label, who)])}")
@@ -432,28 +432,29 @@ def report(
     excused = (tally.excused if tally else 0) + sum(found.excused for found in engines.values())
     met = sum((found.gaps for found in engines.values()), tally.gaps if tally else Counter())
     linked = {who: found.linked.total() for who, found in engines.items()}
-    with capsys.disabled():
-        if tally:
-            total = sum(len(c) for c in tally.cases.values())
-            print(
-                f"\nschemathesis: {tally.statuses.total()} requests in {elapsed:.0f} s, {dict(tally.modes)}"
-            )
-            print(f"  statuses {dict(sorted(tally.statuses.items()))}")
-        else:
-            ran = {who: (found.cases, f"{found.seconds:.0f} s") for who, found in engines.items()}
-            print(f"\nschemathesis' engine (coverage, stateful) cases {ran}, linked steps {linked}")
-        print(f"  excused: {excused} (a 400 for a rule no schema states: decision 0076)")
-        print(f"  known gaps NOT fixed: {sum(met.values())} failures of {len(met)} (GAPS)")
-        for (title, label), n in sorted(met.items()):
-            print(f"    {n:3} {label}: {title}: {GAPS[(title, label)]}")
-        if tally:
-            print(f"RESULT schemathesis_operations={len(operations)} cases={total} failures={failures}")
-        else:
-            print(
-                f"RESULT schemathesis_engine_cases={sum(f.cases for f in engines.values())} "
-                f"failures={failures} checks={len(CHECKS)} linked_steps={sum(linked.values())} "
-                f"linked_decisions={decided(*engines.values())}"
-            )
+    lines: list[str] = []
+    if tally:
+        total = sum(len(c) for c in tally.cases.values())
+        lines.append(
+            f"schemathesis: {tally.statuses.total()} requests in {elapsed:.0f} s, {dict(tally.modes)}"
+        )
+        lines.append(f"  statuses {dict(sorted(tally.statuses.items()))}")
+    else:
+        ran = {who: (found.cases, f"{found.seconds:.0f} s") for who, found in engines.items()}
+        lines.append(f"schemathesis' engine (coverage, stateful) cases {ran}, linked steps {linked}")
+    lines.append(f"  excused: {excused} (a 400 for a rule no schema states: decision 0076)")
+    lines.append(f"  known gaps NOT fixed: {sum(met.values())} failures of {len(met)} (GAPS)")
+    for (title, label), n in sorted(met.items()):
+        lines.append(f"    {n:3} {label}: {title}: {GAPS[(title, label)]}")
+    if tally:
+        lines.append(f"RESULT schemathesis_operations={len(operations)} cases={total} failures={failures}")
+    else:
+        lines.append(
+            f"RESULT schemathesis_engine_cases={sum(f.cases for f in engines.values())} "
+            f"failures={failures} checks={len(CHECKS)} linked_steps={sum(linked.values())} "
+            f"linked_decisions={decided(*engines.values())}"
+        )
+    figures.lines += lines
 
 
 def decided(*engines: Engine) -> int:
@@ -476,7 +477,7 @@ def _counted(figures: Figures, failures: list[str], met: Counter[tuple[str, str]
 
 @pytest.mark.xdist_group("schemathesis-engine")
 def test_schemathesis_engine_checks_and_links_as_the_key_and_the_owner(
-    stack: LocalStack, capsys: pytest.CaptureFixture[str], figures: Figures
+    stack: LocalStack, figures: Figures
 ) -> None:
     """schemathesis' own engine as the key and as the owner's session, each with a run of its own
     waiting for a decision: a decision pass (the stateful phase over the runs' operations), then every
@@ -493,7 +494,7 @@ def test_schemathesis_engine_checks_and_links_as_the_key_and_the_owner(
         engines[f"{who} deciding"] = engine(loaded(document, api), headers, who, waiting, deciding=True)
     for who, headers in credentials.items():
         engines[who] = engine(loaded(document, api), headers, who, seeded.waiting[who])
-    report(None, engines, operations, time.monotonic() - started, capsys)
+    report(None, engines, operations, time.monotonic() - started, figures)
     failures = [f for found in engines.values() for f in found.failures]
     shipped = {*SHIPPED.get_all_names(), max_response_time.__name__}
     ran = [engines[who].checks for who in ENGINE_CREDENTIALS]  # the decision passes: runs' checks
@@ -515,7 +516,7 @@ def test_schemathesis_engine_checks_and_links_as_the_key_and_the_owner(
 
 @pytest.mark.xdist_group("schemathesis-roles")
 def test_every_operation_answers_as_the_contract_says_as_each_role(
-    stack: LocalStack, capsys: pytest.CaptureFixture[str], figures: Figures
+    stack: LocalStack, figures: Figures
 ) -> None:
     """Generated requests of every operation, within its schema and beside it, as the key, without
     credentials, as a member in each role and as the owner, and each known request (real ids and
@@ -551,7 +552,7 @@ def test_every_operation_answers_as_the_contract_says_as_each_role(
             fuzz(operation, tally, credential, cases)
             inputs = has_inputs(operation, tally.headers[credential])
             wanted[(operation.label, credential)] = cases if inputs else 1
-    report(tally, {}, operations, time.monotonic() - started, capsys)
+    report(tally, {}, operations, time.monotonic() - started, figures)
     _counted(figures, tally.failures, tally.gaps)
     assert tally.failures == [], "\n".join(tally.failures)
     assert set(tally.gaps) <= set(GAPS), f"failures of no known gap: {sorted(set(tally.gaps) - set(GAPS))}"
