@@ -48,6 +48,7 @@ class Message:
     micros: int
     text: str
     user: User
+    metadata: dict[str, Any] | None = None  # chat.postMessage's ``metadata``: event_type, event_payload
 
     @property
     def ts(self) -> str:
@@ -104,8 +105,10 @@ class SlackState:
             raise slack_error(grant.refused)
         return grant
 
-    def post(self, channel: Channel, user: User, text: str) -> Message:
-        message = Message(self._next_micros(), text, user)
+    def post(
+        self, channel: Channel, user: User, text: str, metadata: dict[str, Any] | None = None
+    ) -> Message:
+        message = Message(self._next_micros(), text, user, metadata)
         channel.messages.append(message)
         return message
 

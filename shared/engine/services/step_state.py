@@ -239,6 +239,7 @@ class Step(NamedTuple):
             repositories=self.repositories() if tool.uses_repositories else None,
             trackers=self.deps.trackers() if tool.uses_trackers and self.deps.trackers else None,
             patterns=self._patterns(tool.name) if tool.name in pattern_room.TOOLS else None,
+            console=self.deps.settings.frontend_url,
         )
 
     def repositories(self) -> tuple[str, ...]:

@@ -153,7 +153,7 @@ def test_create_retrieve_and_update_pages(server: SandboxServer, admin: Admin) -
     assert state["writes"] == {"pages.create": 2, "pages.update": 1}
     stored = next(p for p in state["pages"] if p["id"] == child["id"])
     assert stored["content"] == [
-        {"id": stored["content"][0]["id"], "type": "paragraph", "text": "hi", "depth": 0}
+        {"id": stored["content"][0]["id"], "type": "paragraph", "text": "hi", "depth": 0, "links": []}
     ]
 
 
