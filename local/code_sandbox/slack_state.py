@@ -112,7 +112,9 @@ class SlackState:
         channel.messages.append(message)
         return message
 
-    def post_earlier(self, channel: Channel, user: User, text: str, micros: int) -> Message:
+    def post_earlier(
+        self, channel: Channel, user: User, text: str, micros: int, metadata: dict[str, Any] | None = None
+    ) -> Message:
         """A message stamped ``micros`` (before now: as if posted then), kept in ts order; the next
         free microsecond if another message has that ts."""
         taken = {m.micros for c in self.channels.values() for m in c.messages}
@@ -120,7 +122,7 @@ class SlackState:
             raise ValueError("a message can be stamped only with a time already past")
         while micros in taken:
             micros += 1
-        message = Message(micros, text, user)
+        message = Message(micros, text, user, metadata)
         channel.messages.insert(bisect.bisect(channel.messages, micros, key=lambda m: m.micros), message)
         return message
 
