@@ -85,7 +85,8 @@ class WithToken:
 def answered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rich text request ``items`` as Notion answers them: each with its ``plain_text`` and ``href``."""
     return [
-        i | {"plain_text": i["text"]["content"], "href": (i["text"].get("link") or {}).get("url")} for i in items
+        i | {"plain_text": i["text"]["content"], "href": (i["text"].get("link") or {}).get("url")}
+        for i in items
     ]
 
 

@@ -69,7 +69,9 @@ def signature_key(live: Live, index: int = 0) -> str | None:
     return key_of_url(live.notion.comments[live.page][index]["rich_text"][-1]["href"])
 
 
-def test_a_notification_becomes_one_comment_ending_with_its_signature_and_is_recorded_sent(live: Live) -> None:
+def test_a_notification_becomes_one_comment_ending_with_its_signature_and_is_recorded_sent(
+    live: Live,
+) -> None:
     note = task(live.page)
     assert live.deliver(note) is True
     [comment] = live.comments()
