@@ -214,7 +214,7 @@ def signature_link(task: NotifyTask) -> str:
     """The link of the comment's signature: the run's page in the console (``data.console``, given
     by the delivery) holding the notification's key."""
     console = task.data.get("console")
-    return marker_url(console if isinstance(console, str) else "", ref_key(task), task.run_id)
+    return marker_url(console if isinstance(console, str) else "", ref_key(task), task.run_id or "")
 
 
 def decision_request(task: NotifyTask) -> tuple[str, str] | None:

@@ -63,8 +63,8 @@ def deliver_notification(
         return Delivery(False, until)
     sent = task
     if console:  # where a comment's signature links (the run's page), and a decision is made
-        decides = task.run_id and decision_request(task) is not None
-        run_page = {"console_url": console_run_url(console, task.run_id)} if decides else {}
+        decides = decision_request(task) is not None
+        run_page = {"console_url": console_run_url(console, task.run_id)} if task.run_id and decides else {}
         sent = task.model_copy(update={"data": task.data | {"console": console} | run_page})
     try:
         delivered = notifier.deliver(sent, tenant)
