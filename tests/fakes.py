@@ -28,7 +28,7 @@ from shared.notify.domain.notifications import (
     Outcome,
 )
 from shared.notify.domain.notify_task import NotifyTask
-from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationLog, Notifier
+from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationLog, Notifier, SlackMarkers
 from shared.notion.ports import NotionOAuth
 from shared.platform.domain.dead_letters import DeadLetter
 from shared.platform.domain.model_calls import ModelUsage
@@ -834,14 +834,7 @@ class FakeCodeAccounts(UnfakedCodeChecks, UnfakedReleases, CodeHost, Deployer, C
         raise self._not_faked("post_message")
 
     def find_message(
-        self,
-        token: str,
-        channel: str,
-        marker: str | tuple[str, ...],
-        oldest: datetime,
-        latest: datetime,
-        *,
-        metadata: dict[str, Any] | None = None,
+        self, token: str, channel: str, marker: SlackMarkers, oldest: datetime, latest: datetime
     ) -> str | None:
         raise self._not_faked("find_message")
 
@@ -885,21 +878,16 @@ class FakeChat(Chat):
         return ts
 
     def find_message(
-        self,
-        token: str,
-        channel: str,
-        marker: str | tuple[str, ...],
-        oldest: datetime,
-        latest: datetime,
-        *,
-        metadata: dict[str, Any] | None = None,
+        self, token: str, channel: str, marker: SlackMarkers, oldest: datetime, latest: datetime
     ) -> str | None:
         self._check("find_message", token)
         after, before = oldest.timestamp(), latest.timestamp()
+        markers = marker if isinstance(marker, tuple) else (marker,)
+        texts = tuple(m for m in markers if isinstance(m, str))
         found = [
             ts
             for ts, text in self.messages.get(channel, [])
-            if (metadata and self.metadata.get(ts) == metadata) or text.rstrip().endswith(marker)
+            if self.metadata.get(ts) in markers or (texts and text.rstrip().endswith(texts))
         ]
         return next((ts for ts in found if after <= float(ts) <= before), None)
 

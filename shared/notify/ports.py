@@ -88,6 +88,9 @@ class NotificationLog(Protocol):
         ...
 
 
+type SlackMarkers = str | dict[str, Any] | tuple[str | dict[str, Any], ...]
+
+
 class Chat(Protocol):
     """Slack's Web API with a workspace's bot token (``xoxb-...``); the caller passes the token.
 
@@ -110,18 +113,11 @@ class Chat(Protocol):
         ...
 
     def find_message(
-        self,
-        token: str,
-        channel: str,
-        marker: str | tuple[str, ...],
-        oldest: datetime,
-        latest: datetime,
-        *,
-        metadata: dict[str, Any] | None = None,
+        self, token: str, channel: str, marker: SlackMarkers, oldest: datetime, latest: datetime
     ) -> str | None:
-        """The ``ts`` of a message in ``channel`` posted between ``oldest`` and ``latest`` whose
-        metadata is ``metadata``, or whose text ends with ``marker`` (or one of several: messages
-        posted before decision 0124), or None when there is none. Read through
+        """The ``ts`` of a message in ``channel`` posted between ``oldest`` and ``latest`` that carries
+        ``marker`` (or one of several): a dict is metadata it carries, a string a text it ends with (a
+        message posted before decision 0124); None when there is none. Read through
         ``conversations.history`` for a bounded number of pages: a window holding more messages than
         those is a PermanentError (whether the message is there cannot be told), never None."""
         ...

@@ -39,6 +39,7 @@ REFUSED_TOKEN = frozenset(
 SLACK_FAILURES = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 JSON = dict[str, Any]
+type Markers = str | JSON | tuple[str | JSON, ...]  # texts a message ends with, metadata it carries
 _log = logging.getLogger(__name__)
 # The SDK's own logger: at DEBUG it would log each message's text, and it logs each failure that
 # this adapter turns into a project error (which its caller logs). Only what is worse is let through.
@@ -149,11 +150,11 @@ def _check_scopes(granted: set[str]) -> None:
         )
 
 
-def _same(found: object, wanted: JSON | None) -> bool:
-    """Whether a message's metadata is ``wanted`` (its type and payload; Slack may add nothing else)."""
-    if not wanted or not isinstance(found, dict):
+def _carries(found: object, wanted: list[JSON]) -> bool:
+    """Whether a message's metadata is one of ``wanted`` (its type and payload)."""
+    if not isinstance(found, dict):
         return False
-    return all(found.get(k) == wanted.get(k) for k in ("event_type", "event_payload"))
+    return any(all(found.get(k) == w.get(k) for k in ("event_type", "event_payload")) for w in wanted)
 
 
 class SlackChat:
@@ -234,21 +235,16 @@ class SlackChat:
         return str(body["ts"])
 
     def find_message(
-        self,
-        token: str,
-        channel: str,
-        marker: str | tuple[str, ...],
-        oldest: datetime,
-        latest: datetime,
-        *,
-        metadata: JSON | None = None,
+        self, token: str, channel: str, marker: Markers, oldest: datetime, latest: datetime
     ) -> str | None:
         """The ``ts`` of the newest message in ``channel`` from ``oldest`` to ``latest`` (both
-        timezone-aware, both included) whose metadata equals ``metadata`` (read with
-        ``include_all_metadata``), or whose text, trailing whitespace aside, ends with ``marker`` (or
-        one of several). None if the window has none; SearchExhausted if it holds more than
+        timezone-aware, both included) carrying ``marker`` (or one of several): a dict is metadata
+        it carries (read with ``include_all_metadata``), a string a text it ends with, trailing
+        whitespace aside. None if the window has none; SearchExhausted if it holds more than
         ``MAX_PAGES`` pages and none of them has it."""
-        markers = (marker,) if isinstance(marker, str) else marker
+        markers = marker if isinstance(marker, tuple) else (marker,)
+        texts = tuple(m for m in markers if isinstance(m, str))
+        metadata = [m for m in markers if isinstance(m, dict)]
         if oldest.tzinfo is None or latest.tzinfo is None or not markers or not all(markers):
             raise ValueError("find_message needs a marker and a timezone-aware oldest and latest")
         subject = f"conversations.history of channel {channel}"
@@ -264,9 +260,8 @@ class SlackChat:
             read = partial(WebClient.conversations_history, **args)  # this page's arguments, bound now
             page, _ = self._call(read, token, subject, channel)
             for message in page.get("messages") or []:
-                if _same(message.get("metadata"), metadata) or str(
-                    message.get("text") or ""
-                ).rstrip().endswith(markers):
+                text = str(message.get("text") or "").rstrip()
+                if _carries(message.get("metadata"), metadata) or (texts and text.endswith(texts)):
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:

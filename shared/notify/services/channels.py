@@ -99,9 +99,9 @@ class SlackMessages:
     ) -> str | None:
         # The channel an earlier attempt posted to, though the owner may have chosen another since
         # (a record from before ``where`` was recorded: the current one).
-        channel, marker = where or self.destination(tenant), dn.markers(task)
-        token, ref = self._token(tenant), dn.slack_metadata(task)
-        return self._chat.find_message(token, channel, marker, since, until, metadata=ref)
+        markers = (dn.slack_metadata(task), *dn.markers(task))  # its metadata, or an earlier text
+        channel = where or self.destination(tenant)
+        return self._chat.find_message(self._token(tenant), channel, markers, since, until)
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
         channel, text = tenant.settings.slack_channel_id or "", dn.slack_text(task)

@@ -155,8 +155,9 @@ def test_a_post_is_found_again_by_its_metadata_which_its_text_does_not_show(
     mine = {"event_type": "notion_agent_notification", "event_payload": {"ref": f"t/{secrets.token_hex(4)}"}}
     other = {"event_type": "notion_agent_notification", "event_payload": {"ref": "t/someone-else"}}
     ts = slack.post_message(token, AGENT, "Run completed", mine)
-    assert slack.find_message(token, AGENT, "[never]", *this_minute(), metadata=other) is None
-    assert slack.find_message(token, AGENT, "[never]", *this_minute(), metadata=mine) == ts
+    assert slack.find_message(token, AGENT, ("[never]", other), *this_minute()) is None
+    assert slack.find_message(token, AGENT, ("[never]", mine), *this_minute()) == ts
+    assert slack.find_message(token, AGENT, mine, *this_minute()) == ts
     post = admin.requests()[0]
     assert post["body_keys"] == ["channel", "metadata", "text", "unfurl_links", "unfurl_media"]
     [stored] = [m for m in admin.slack_messages(AGENT) if m["ts"] == ts]
