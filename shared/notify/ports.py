@@ -116,8 +116,8 @@ class Chat(Protocol):
         self, token: str, channel: str, marker: SlackMarkers, oldest: datetime, latest: datetime
     ) -> str | None:
         """The ``ts`` of a message in ``channel`` posted between ``oldest`` and ``latest`` that carries
-        ``marker`` (or one of several): a dict is metadata it carries, a string a text it ends with (a
-        message posted before decision 0124); None when there is none. Read through
+        ``marker`` (or one of several), or None when there is none. A dict is metadata it carries; a
+        string, a text it ends with (a message posted before decision 0124). Read through
         ``conversations.history`` for a bounded number of pages: a window holding more messages than
         those is a PermanentError (whether the message is there cannot be told), never None."""
         ...

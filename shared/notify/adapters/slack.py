@@ -238,10 +238,10 @@ class SlackChat:
         self, token: str, channel: str, marker: Markers, oldest: datetime, latest: datetime
     ) -> str | None:
         """The ``ts`` of the newest message in ``channel`` from ``oldest`` to ``latest`` (both
-        timezone-aware, both included) carrying ``marker`` (or one of several): a dict is metadata
-        it carries (read with ``include_all_metadata``), a string a text it ends with, trailing
-        whitespace aside. None if the window has none; SearchExhausted if it holds more than
-        ``MAX_PAGES`` pages and none of them has it."""
+        timezone-aware, both included) carrying ``marker`` (or one of several). A dict is metadata it
+        carries (read with ``include_all_metadata``); a string, a text it ends with, trailing whitespace
+        aside. None if the window has none; SearchExhausted if it holds more than ``MAX_PAGES`` pages
+        and none of them has it."""
         markers = marker if isinstance(marker, tuple) else (marker,)
         texts = tuple(m for m in markers if isinstance(m, str))
         metadata = [m for m in markers if isinstance(m, dict)]
