@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from shared.engine.services.engine import StepOutcome, run_step
 from shared.engine.services.humans import respond
+from shared.notion.domain.markdown import comment_rich_text
 from shared.notion.domain.notion_markdown import blocks_to_markdown
 from shared.notion.ports import NotionClient, TenantNotion
 from shared.notion.services.notion_access import NotionForTenant
@@ -79,6 +80,14 @@ class WithToken:
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         return partial(getattr(self._fake, name), self._token)
+
+
+def answered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rich text request ``items`` as Notion answers them: each with its ``plain_text`` and ``href``."""
+    return [
+        i | {"plain_text": i["text"]["content"], "href": (i["text"].get("link") or {}).get("url")}
+        for i in items
+    ]
 
 
 @dataclass
@@ -250,7 +259,7 @@ class FakeNotion(NotionClient):
         made = f"c-{next(self.ids)}"
         comment = {
             "id": made,
-            "rich_text": [{"plain_text": text}],
+            "rich_text": answered(comment_rich_text(text)),
             "discussion_id": discussion_id or f"d-{made}",
             "created_by": {"id": self.bot_id, "object": "user"},
         }

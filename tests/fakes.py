@@ -28,7 +28,7 @@ from shared.notify.domain.notifications import (
     Outcome,
 )
 from shared.notify.domain.notify_task import NotifyTask
-from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationLog, Notifier
+from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationLog, Notifier, SlackMarkers
 from shared.notion.ports import NotionOAuth
 from shared.platform.domain.dead_letters import DeadLetter
 from shared.platform.domain.model_calls import ModelUsage
@@ -828,21 +828,25 @@ class FakeCodeAccounts(UnfakedCodeChecks, UnfakedReleases, CodeHost, Deployer, C
     def get_deployment(self, token: str, deployment_id: str, team_id: str | None = None) -> Deployment:
         raise self._not_faked("get_deployment")
 
-    def post_message(self, token: str, channel: str, text: str) -> str:
+    def post_message(
+        self, token: str, channel: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> str:
         raise self._not_faked("post_message")
 
     def find_message(
-        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime, latest: datetime
+        self, token: str, channel: str, marker: SlackMarkers, oldest: datetime, latest: datetime
     ) -> str | None:
         raise self._not_faked("find_message")
 
 
 @dataclass
 class FakeChat(Chat):
-    """Slack (the Chat port): channels of (ts, text) messages; ``fail`` queues an exception per method."""
+    """Slack (the Chat port): channels of (ts, text) messages and each one's metadata by its ts;
+    ``fail`` queues an exception per method."""
 
     token: str = "xoxb-fake"
     messages: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail: dict[str, list[Exception]] = field(default_factory=dict)
     # The time a message is posted at (its ts, as Slack's clock gives it); unset: 2026-01-05 08:00 UTC
     # plus a second per message, the unit tests' morning.
@@ -858,7 +862,9 @@ class FakeChat(Chat):
         self._check("account", token)
         return "notion-agent in Acme"
 
-    def post_message(self, token: str, channel: str, text: str) -> str:
+    def post_message(
+        self, token: str, channel: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> str:
         self._check("post_message", token)
         sent = self.messages.setdefault(channel, [])
         if self.clock is None:
@@ -867,14 +873,22 @@ class FakeChat(Chat):
             micros = round(self.clock().timestamp() * 1_000_000) + len(sent)  # distinct, like Slack's
             ts = f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
         sent.append((ts, text))
+        if metadata:
+            self.metadata[ts] = metadata
         return ts
 
     def find_message(
-        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime, latest: datetime
+        self, token: str, channel: str, marker: SlackMarkers, oldest: datetime, latest: datetime
     ) -> str | None:
         self._check("find_message", token)
         after, before = oldest.timestamp(), latest.timestamp()
-        found = [ts for ts, text in self.messages.get(channel, []) if text.rstrip().endswith(marker)]
+        markers = marker if isinstance(marker, tuple) else (marker,)
+        texts = tuple(m for m in markers if isinstance(m, str))
+        found = [
+            ts
+            for ts, text in self.messages.get(channel, [])
+            if self.metadata.get(ts) in markers or (texts and text.rstrip().endswith(texts))
+        ]
         return next((ts for ts in found if after <= float(ts) <= before), None)
 
 

@@ -228,18 +228,21 @@ def slack_messages(sandbox: CodeSandbox, channel_id: str) -> list[JSON]:
 def post_slack_messages(sandbox: CodeSandbox, body: JSON) -> JSON:
     """``texts`` posted in order to ``channel`` by ``user`` (default alice, a person), whatever the
     channel's state: history for tests to search. ``at`` (seconds since the epoch, in the past) stamps
-    them from that time on, a microsecond apart, as if they had been posted then."""
-    texts, at = body.get("texts"), body.get("at")
+    them from that time on, a microsecond apart, as if they had been posted then. ``metadata`` (an
+    object, as chat.postMessage takes it) is each one's."""
+    texts, at, metadata = body.get("texts"), body.get("at"), body.get("metadata")
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
         raise AdminError("give channel, texts (a list of strings), maybe user (a name) and at (a time)")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise AdminError("metadata is an object: event_type and event_payload")
     if at is not None and (not isinstance(at, int | float) or isinstance(at, bool) or at > time.time()):
         raise AdminError("at is a time in the past, in seconds since the epoch")
     channel = _slack_channel(sandbox, str(body.get("channel") or ""))
     user = _slack_user(sandbox, str(body.get("user") or "alice"))
     if at is None:
-        return {"ts": [sandbox.slack.post(channel, user, text).ts for text in texts]}
+        return {"ts": [sandbox.slack.post(channel, user, text, metadata).ts for text in texts]}
     start = round(at * 1_000_000)
-    posted = [sandbox.slack.post_earlier(channel, user, t, start + i) for i, t in enumerate(texts)]
+    posted = [sandbox.slack.post_earlier(channel, user, t, start + i, metadata) for i, t in enumerate(texts)]
     return {"ts": [m.ts for m in posted]}
 
 

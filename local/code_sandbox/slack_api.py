@@ -1,5 +1,5 @@
 """/slack/api/<method>: Slack's Web API methods ``auth.test``, ``chat.postMessage`` and
-``conversations.history``.
+``conversations.history`` (a message's ``metadata`` kept, and shown with ``include_all_metadata``).
 
 As on Slack, every answer is HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": <code>}``,
 except an unknown method (404 ``unknown_method``) and injected faults (a 429 ``ratelimited`` always
@@ -32,12 +32,35 @@ DEFAULT_RETRY_AFTER = 30
 Method = Callable[[SlackState, Token, JSON], JSON]
 
 
-def message_json(state: SlackState, message: Message) -> JSON:
-    """A message as chat.postMessage and conversations.history show it."""
+def message_json(state: SlackState, message: Message, *, metadata: bool = True) -> JSON:
+    """A message as chat.postMessage and conversations.history show it; its metadata only when asked
+    (conversations.history's ``include_all_metadata``)."""
     item: JSON = {"type": "message", "ts": message.ts, "text": message.text, "user": message.user.id}
     if message.user.bot_id:
         item |= {"bot_id": message.user.bot_id, "app_id": "A0SANDBOX01"}
+    if metadata and message.metadata is not None:
+        item["metadata"] = message.metadata
     return item | {"team": state.team_id}
+
+
+def _metadata(value: Any) -> JSON | None:
+    """chat.postMessage's ``metadata``: an object (a JSON body) or its JSON text (a form), with a
+    string ``event_type`` and an object ``event_payload``; Slack refuses anything else."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise slack_error("invalid_metadata_format") from None
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("event_type"), str)
+        or not value["event_type"]
+        or not isinstance(value.get("event_payload"), dict)
+    ):
+        raise slack_error("invalid_metadata_schema")
+    return {"event_type": value["event_type"], "event_payload": value["event_payload"]}
 
 
 def _require(token: Token, scope: str) -> None:
@@ -74,7 +97,7 @@ def post_message(state: SlackState, token: Token, args: JSON) -> JSON:
         raise slack_error("no_text")
     if len(text) > MAX_TEXT:
         raise slack_error("msg_too_long")
-    message = state.post(channel, token.user, text)
+    message = state.post(channel, token.user, text, _metadata(args.get("metadata")))
     return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message_json(state, message)}
 
 
@@ -129,6 +152,7 @@ def history(state: SlackState, token: Token, args: JSON) -> JSON:
     channel = _history_channel(state, token, str(args.get("channel") or ""))
     oldest, latest, below = _micros(args, "oldest"), _micros(args, "latest"), _cursor(args.get("cursor"))
     inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+    with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
     limit = _limit(args, state.history_max_limit)
 
     def wanted(m: Message) -> bool:
@@ -140,7 +164,7 @@ def history(state: SlackState, token: Token, args: JSON) -> JSON:
     page, rest = chosen[:limit], chosen[limit:]
     answer: JSON = {
         "ok": True,
-        "messages": [message_json(state, m) for m in page],
+        "messages": [message_json(state, m, metadata=with_metadata) for m in page],
         "has_more": bool(rest),
         "pin_count": 0,
         "channel_actions_ts": None,

@@ -48,6 +48,7 @@ class Message:
     micros: int
     text: str
     user: User
+    metadata: dict[str, Any] | None = None  # chat.postMessage's ``metadata``: event_type, event_payload
 
     @property
     def ts(self) -> str:
@@ -104,12 +105,16 @@ class SlackState:
             raise slack_error(grant.refused)
         return grant
 
-    def post(self, channel: Channel, user: User, text: str) -> Message:
-        message = Message(self._next_micros(), text, user)
+    def post(
+        self, channel: Channel, user: User, text: str, metadata: dict[str, Any] | None = None
+    ) -> Message:
+        message = Message(self._next_micros(), text, user, metadata)
         channel.messages.append(message)
         return message
 
-    def post_earlier(self, channel: Channel, user: User, text: str, micros: int) -> Message:
+    def post_earlier(
+        self, channel: Channel, user: User, text: str, micros: int, metadata: dict[str, Any] | None = None
+    ) -> Message:
         """A message stamped ``micros`` (before now: as if posted then), kept in ts order; the next
         free microsecond if another message has that ts."""
         taken = {m.micros for c in self.channels.values() for m in c.messages}
@@ -117,7 +122,7 @@ class SlackState:
             raise ValueError("a message can be stamped only with a time already past")
         while micros in taken:
             micros += 1
-        message = Message(micros, text, user)
+        message = Message(micros, text, user, metadata)
         channel.messages.insert(bisect.bisect(channel.messages, micros, key=lambda m: m.micros), message)
         return message
 

@@ -51,13 +51,20 @@ class Admin(AdminClient):
         return result
 
     def slack_post(
-        self, channel: str, *texts: str, user: str = "alice", at: datetime | None = None
+        self,
+        channel: str,
+        *texts: str,
+        user: str = "alice",
+        at: datetime | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> list[str]:
         """Post ``texts`` in order as ``user`` (a person by default), stamped from ``at`` on (a time
-        past) if given; their ``ts``."""
+        past) if given, each with ``metadata`` if given; their ``ts``."""
         body: dict[str, Any] = {"channel": channel, "texts": list(texts), "user": user}
         if at is not None:
             body["at"] = at.timestamp()
+        if metadata is not None:
+            body["metadata"] = metadata
         result: list[str] = self.post("/slack/messages", body)["ts"]
         return result
 

@@ -8,6 +8,7 @@ from local.notion_sandbox.errors import validation_error
 from local.notion_sandbox.model import JSON
 
 MAX_TEXT_CONTENT = 2000
+MAX_URL = 2000  # Notion's request limits: any URL
 MAX_ARRAY = 100
 ANNOTATION_DEFAULTS: JSON = {
     "bold": False,
@@ -49,6 +50,10 @@ def _item(item: Any, path: str, names: dict[str, str]) -> JSON:
         _check_length(f"{path}.text.content", text["content"], MAX_TEXT_CONTENT)
         link = text.get("link")
         href = link.get("url") if isinstance(link, dict) else None
+        if link is not None and (not isinstance(href, str) or not href.strip()):
+            raise validation_error(f"body failed validation: {path}.text.link.url should be a string.")
+        if href is not None:
+            _check_length(f"{path}.text.link.url", href, MAX_URL)
         return {
             "type": "text",
             "text": {"content": text["content"], "link": {"url": href} if href else None},

@@ -1,4 +1,5 @@
-"""A readable dump of one workspace for tests: pages with plain values and content, comments, writes."""
+"""A readable dump of one workspace for tests: pages with plain values and content (each line's text and
+links), comments, writes."""
 
 from __future__ import annotations
 
@@ -24,13 +25,19 @@ def plain_value(value: JSON) -> Any:
     return raw
 
 
+def links(items: list[JSON]) -> list[str]:
+    """The links of rich text ``items`` (their ``href``s), in order: what a reader may click."""
+    return [str(i["href"]) for i in items if i.get("href")]
+
+
 def block_lines(ws: Workspace, parent_id: str, depth: int = 0) -> list[JSON]:
     lines: list[JSON] = []
     for child_id in ws.children.get(parent_id, []):
         block = ws.blocks[child_id]
         kind = block["type"]
-        text = plain(block[kind].get("rich_text", [])) if isinstance(block[kind], dict) else ""
-        lines.append({"id": child_id, "type": kind, "text": text, "depth": depth})
+        items = block[kind].get("rich_text", []) if isinstance(block[kind], dict) else []
+        line = {"id": child_id, "type": kind, "text": plain(items), "depth": depth, "links": links(items)}
+        lines.append(line)
         lines += block_lines(ws, child_id, depth + 1)
     return lines
 
@@ -52,6 +59,7 @@ def workspace_state(ws: Workspace) -> JSON:
             "id": c["id"],
             "parent": c["parent"],
             "text": plain(c["rich_text"]),
+            "links": links(c["rich_text"]),
             "created_by": c["created_by"]["id"],
         }
         for c in ws.comments.values()

@@ -7,7 +7,7 @@ domains and are imported here for type checking too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -88,6 +88,9 @@ class NotificationLog(Protocol):
         ...
 
 
+type SlackMarkers = str | dict[str, Any] | tuple[str | dict[str, Any], ...]
+
+
 class Chat(Protocol):
     """Slack's Web API with a workspace's bot token (``xoxb-...``); the caller passes the token.
 
@@ -102,15 +105,19 @@ class Chat(Protocol):
         """Who ``token`` is (``auth.test``: "<bot user> in <team>"); checked when it is stored."""
         ...
 
-    def post_message(self, token: str, channel: str, text: str) -> str:
-        """Post ``text`` to the channel id ``channel`` (``chat.postMessage``); the message's ``ts``."""
+    def post_message(
+        self, token: str, channel: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> str:
+        """Post ``text`` to the channel id ``channel`` (``chat.postMessage``), with ``metadata``
+        (``event_type`` and ``event_payload``, which no person reads) if given; the message's ``ts``."""
         ...
 
     def find_message(
-        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime, latest: datetime
+        self, token: str, channel: str, marker: SlackMarkers, oldest: datetime, latest: datetime
     ) -> str | None:
-        """The ``ts`` of a message in ``channel`` posted between ``oldest`` and ``latest`` whose text
-        ends with ``marker`` (or one of several), or None when there is none. Read through
+        """The ``ts`` of a message in ``channel`` posted between ``oldest`` and ``latest`` that carries
+        ``marker`` (or one of several), or None when there is none. A dict is metadata it carries; a
+        string, a text it ends with (a message posted before decision 0124). Read through
         ``conversations.history`` for a bounded number of pages: a window holding more messages than
         those is a PermanentError (whether the message is there cannot be told), never None."""
         ...

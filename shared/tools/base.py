@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
+from shared.notify.domain.provenance import marker_url
 from shared.platform.domain.schema import Record
 from shared.platform.domain.schema import problems as problems_of
 from shared.platform.errors import ModelFixableError
@@ -152,6 +153,12 @@ class ToolContext(NamedTuple):
     patterns: Patterns | None = None  # debate's, panel's and settle's only (``Patterns``)
     # map_rows' only: what its children may spend together (spend.family_left), shared out among them.
     budget_left_usd: float | None = None
+    console: str = ""  # the console's URL (settings: frontend_url), where a signature's link goes
+
+    def signature(self) -> str:
+        """The link of this call's signature: the run's page in the console, holding the call's key
+        (decision 0124)."""
+        return marker_url(self.console, self.key, self.run_id)
 
     def need_notion(self) -> TenantNotion:
         """The tenant's Notion; a RuntimeError for a tool that did not declare ``uses_notion``."""

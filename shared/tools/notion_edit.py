@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
+from shared.notify.domain.provenance import mark_of, signature_items
 from shared.notion.domain.markdown import inline_rich_text
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import ModelFixableError
@@ -271,8 +272,8 @@ class CreateDatabaseArgs(Args):
 
 
 def create_database(ctx: ToolContext, args: CreateDatabaseArgs) -> Output:
-    """The database under the page, its description the call's marker (how it is found again)."""
-    marker = nt.rich(nt.marker_text(ctx.key))
+    """The database under the page, its description the call's signature (how it is found again)."""
+    marker = signature_items(ctx.signature())
     database = ctx.need_notion().create_database(args.parent_page_id, args.title, args.properties, marker)
     return _database(database)
 
@@ -292,7 +293,7 @@ def find_database(ctx: ToolContext, args: CreateDatabaseArgs) -> Output | None:
         if block.get("type") != "child_database":
             continue
         database = notion.retrieve_database(str(block["id"]))
-        if nt.plain(database.get("description")) == nt.marker_text(ctx.key):
+        if (found := mark_of(database.get("description"))) is not None and found.key == ctx.key:
             return _database(database)
     return None
 
@@ -314,16 +315,15 @@ def add_file(ctx: ToolContext, args: AddFileArgs) -> Output:
     }
     nt.clear_section(notion, args.page_id, ctx.key)
     made = notion.append_blocks(
-        args.page_id, [nt.marker_block(ctx.key), {"type": args.kind, args.kind: body}]
+        args.page_id, [nt.marker_block(ctx.signature()), {"type": args.kind, args.kind: body}]
     )
     return {"page_id": args.page_id, "block_id": str(made[-1]["id"])}
 
 
 def find_file(ctx: ToolContext, args: AddFileArgs) -> Output | None:
-    wanted = nt.marker_text(ctx.key)
     blocks = iter(ctx.need_notion().list_children(args.page_id))
     for block in blocks:
-        if nt.block_text(block) == wanted:
+        if nt.is_marker(block, ctx.key, writing=False):
             after = next(blocks, None)
             if after is not None and after.get("type") == args.kind:
                 return {"page_id": args.page_id, "block_id": str(after["id"])}

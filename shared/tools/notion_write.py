@@ -13,6 +13,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
+from shared.notify.domain.provenance import signature_line, signed
 from shared.notion.domain.markdown import Append
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import ModelFixableError, PermanentError
@@ -63,8 +64,8 @@ def notion_write[A: Args](
 
 
 def _has_marker(ctx: ToolContext, block_id: str, *, writing: bool = False) -> bool:
-    wanted = nt.block_text(nt.marker_block(ctx.key, writing=writing))
-    return any(nt.block_text(b) == wanted for b in ctx.need_notion().list_children(block_id))
+    children = ctx.need_notion().list_children(block_id)
+    return any(nt.is_marker(b, ctx.key, writing=writing) for b in children)
 
 
 def _fits_one_call(text: str) -> str:
@@ -83,7 +84,7 @@ def _section(ctx: ToolContext, text: str) -> list[Append]:
     any request (the arguments are checked before the intent, so only unchecked ones get here)."""
     if problem := nt.too_many_requests(text):
         raise ModelFixableError(problem)
-    return nt.section(ctx.key, text)
+    return nt.section(ctx.signature(), text)
 
 
 class CreatePageArgs(Args):
@@ -247,7 +248,7 @@ def append_blocks(ctx: ToolContext, args: AppendBlocksArgs) -> Output:
 def find_append(ctx: ToolContext, args: AppendBlocksArgs) -> Output | None:
     found = _has_marker(ctx, args.page_id)
     return (
-        {"page_id": args.page_id, "blocks": len(nt.section(ctx.key, args.text)[0].children)}
+        {"page_id": args.page_id, "blocks": len(nt.section(ctx.signature(), args.text)[0].children)}
         if found
         else None
     )
@@ -259,14 +260,16 @@ class AddCommentArgs(Args):
 
 
 def add_comment(ctx: ToolContext, args: AddCommentArgs) -> Output:
-    comment = ctx.need_notion().add_comment(args.page_id, f"{args.text}\n{nt.marker_text(ctx.key)}")
+    text = f"{args.text}\n{signature_line(ctx.signature())}"
+    comment = ctx.need_notion().add_comment(args.page_id, text)
     return {"page_id": args.page_id, "comment_id": comment.get("id", "")}
 
 
 def find_comment(ctx: ToolContext, args: AddCommentArgs) -> Output | None:
-    wanted = nt.marker_text(ctx.key)
+    """The comment an earlier attempt made: its signature's link holds the key (or, made before
+    decision 0124, its visible last line)."""
     for comment in ctx.need_notion().list_comments(args.page_id):
-        if nt.plain(comment.get("rich_text")).endswith(wanted):
+        if signed(comment.get("rich_text"), [ctx.key]):
             return {"page_id": args.page_id, "comment_id": comment.get("id", "")}
     return None
 

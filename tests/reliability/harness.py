@@ -39,6 +39,7 @@ from local.notion_sandbox.testing import Admin
 from local.processes import free_port
 from local.tasks_emulator import TasksEmulator
 from shared import bootstrap
+from shared.notify.domain.provenance import key_of_url
 from shared.platform.adapters.offline_model import OfflineModel
 from shared.platform.config import PlatformSecret, Settings
 from shared.platform.domain.model_calls import ModelReply
@@ -61,7 +62,7 @@ TENANT = "rel-tenant"
 TOKEN = "ntn_sandbox_demo"
 GITHUB_TOKEN, VERCEL_TOKEN = "ghp_rel_tenant", "vercel_rel_tenant"
 REPOSITORY, VERCEL_PROJECT = "acme/site", "site"  # the code sandbox's seed
-MARKER = re.compile(r"Notion Agent · ref (\S+)")
+MARKER = re.compile(r"Notion Agent · ref (\S+)")  # the visible marker before decision 0124
 BOUNDARIES = ("before_intent", "intent_effect", "effect_result", "result_enqueue")
 DUPLICATES_ATTEMPTS = 100  # the emulator's default max_attempts (see engine_stack)
 TASKS_ACCOUNT = "na-tasks-invoker@notion-agent-local.iam.gserviceaccount.com"
@@ -273,13 +274,18 @@ class NotionView(Protocol):
     def requests(self) -> list[dict[str, Any]]: ...
 
 
+def signature_keys(line: dict[str, Any]) -> list[str]:
+    """The write keys a sandbox state line (a block's or a comment's) carries: in its signature's
+    link (decision 0124) or in the visible marker before it."""
+    linked = [k for url in line.get("links", []) if (k := key_of_url(url)) is not None]
+    return linked + MARKER.findall(line["text"])
+
+
 def duplicated_effects(stack: NotionView, pages: dict[str, str]) -> int:
     """Markers seen more than once, plus property updates of a run's page beyond one."""
     state = stack.notion_state()
-    texts = [line["text"] for p in state["pages"] for line in p["content"]] + [
-        c["text"] for c in state["comments"]
-    ]
-    keys = Counter(m for t in texts for m in MARKER.findall(t))
+    lines = [line for p in state["pages"] for line in p["content"]] + state["comments"]
+    keys = Counter(key for line in lines for key in signature_keys(line))
     patches = Counter(
         r["path"].rsplit("/", 1)[1]
         for r in stack.requests()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from shared.agents.domain import day_plan
 from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.domain.provenance import marker_url
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import PermanentError
 from shared.platform.topology import Queue
@@ -55,7 +56,8 @@ def write_day_plan(task: DayPlanTask, deps: Deps) -> Outcome:
     now = deps.clock()
     claimed = deps.need_tenants().claim_day_plan(task.tenant_id, _day(task.day), now, now + day_plan.LEASE)
     try:
-        page_id, url, outcome = _write(notion, home, claimed.page_id, task.day, text)
+        link = marker_url(deps.settings.frontend_url, day_plan.plan_key(task.day))
+        page_id, url, outcome = _write(notion, home, claimed.page_id, task.day, text, link=link)
     except PermanentError as exc:  # the Daily plans database deleted, or no longer shared
         log.warning("daily plan: Daily plans could not be written: %s", exc.reason)
         return _notify(deps, tenant, task.day, text)
@@ -75,12 +77,13 @@ def _decisions(deps: Deps, tenant_id: str) -> tuple[tuple[tuple[str, str], ...],
 
 
 def _write(
-    notion: TenantNotion, home: HomeDatabase, page_id: str, day: date, text: str
+    notion: TenantNotion, home: HomeDatabase, page_id: str, day: date, text: str, *, link: str
 ) -> tuple[str, str, Outcome]:
-    """Replace the day's page's title and section, or create it; its id, its URL and what was done."""
+    """Replace the day's page's title and section (signed with ``link``), or create it; its id, its
+    URL and what was done."""
     page = _page(notion, home, page_id, day)
     key = day_plan.plan_key(day)
-    appends = nt.section(key, text)
+    appends = nt.section(link, text)
     if page is None:
         parent = {"type": "data_source_id", "data_source_id": home.data_source_id}
         made = nt.create_with_section(notion, parent, day_plan.page_properties(day), appends)

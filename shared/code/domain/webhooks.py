@@ -69,7 +69,7 @@ def checks_done(event: str, body: bytes) -> ChecksDone | None:
 
 class CommentMade(NamedTuple):
     """A comment was made on pull request ``number`` of ``repository``: its branch when the delivery
-    says it (a review comment), the run keys its description names (``ref <key>``), its author."""
+    says it (a review comment), the run keys its description names (:func:`body_marker`), its author."""
 
     repository: str
     number: int
@@ -79,7 +79,16 @@ class CommentMade(NamedTuple):
     bot: bool
 
 
-_REF = re.compile(r"Notion Agent · ref ([A-Za-z0-9._:-]{1,128})")
+# A description's key: an HTML comment, which GitHub's Markdown does not show (decision 0124), or the
+# visible line bodies carried before it (a pull request opened then is still found).
+_REF = re.compile(r"(?:<!-- notion-agent ref |Notion Agent · ref )([A-Za-z0-9._:-]{1,128})")
+
+
+def body_marker(key: str) -> str:
+    """The line a pull request's description carries its run's ``key`` in, unseen by its readers."""
+    return f"<!-- notion-agent ref {key} -->"
+
+
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
 
 

@@ -243,6 +243,7 @@ class Step(NamedTuple):
             budget_left_usd=spend.family_left(self.deps, self.tenant_id, self.state)
             if tool.name == "map_rows"
             else None,
+            console=self.deps.settings.frontend_url,
         )
 
     def repositories(self) -> tuple[str, ...]:

@@ -193,6 +193,7 @@ def thread_turns(comments: list[dict[str, Any]], comment_id: str, bot_id: str) -
     """The earlier turns of a comment thread (its comments before ``comment_id``, oldest first): a
     person's comment then the bot's reply; the latest ``TURNS`` (:func:`bounded`)."""
     from shared.agents.domain.agents import comment_words
+    from shared.notify.domain.provenance import unsigned
 
     turns: list[Turn] = []
     for c in comments:
@@ -200,6 +201,7 @@ def thread_turns(comments: list[dict[str, Any]], comment_id: str, bot_id: str) -
             break
         words = " ".join(comment_words(c).split())
         if str((c.get("created_by") or {}).get("id", "")) == bot_id:
+            words = unsigned(words)  # the answer, never the signature's key
             if turns and not turns[-1].answer:
                 turns[-1] = turns[-1]._replace(answer=words)
         elif words:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.memory.domain.passages import IndexedPage, StoredPassage, passage_id, split
+from shared.notify.domain.provenance import without_signatures
 from shared.notion.services.page_read import WHOLE, ReadBudget, read_loaded
 from shared.platform.errors import BudgetSpent, PermanentError
 from shared.workspace.domain.settings import plain_notion_id
@@ -80,7 +81,8 @@ def index_page(
     if known is not None and known.last_edited_time == edited and known.model == embedder.model and edited:
         return Indexed(kept=len(known.digests))
     read = read_loaded(notion, page, budget)
-    passages = list({p.digest: p for p in split(embedder.model, read.title, read.markdown)}.values())
+    text = without_signatures(read.markdown)  # the agent's signature lines: no key is indexed or quoted
+    passages = list({p.digest: p for p in split(embedder.model, read.title, text)}.values())
     had = set(known.digests if known is not None else [])
     new = [p for p in passages if p.digest not in had]
     embedded = embedder.embed([p.embedded_text for p in new], "document") if new else None

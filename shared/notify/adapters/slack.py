@@ -1,8 +1,8 @@
 """Slack's Web API through ``slack_sdk``'s WebClient (decision 0053): a workspace's bot token per call.
 
 ``post_message`` is ``chat.postMessage`` (previews off). Slack has no idempotency key, so a caller
-that may repeat a post first looks for it with ``find_message`` (the channel's history between two
-times, at most ``MAX_PAGES`` pages; a fuller window is :class:`SearchExhausted`, never None). Every
+that may repeat a post first looks for it with ``find_message`` (its metadata in the channel's history
+between two times, at most ``MAX_PAGES`` pages; a fuller window is :class:`SearchExhausted`). Every
 ``ok: false`` becomes the project's kinds (:func:`convert`). The SDK retries nothing (a repeated post
 would be a second message) and logs nothing of ours. No token in messages.
 """
@@ -39,6 +39,7 @@ REFUSED_TOKEN = frozenset(
 SLACK_FAILURES = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 JSON = dict[str, Any]
+type Markers = str | JSON | tuple[str | JSON, ...]  # texts a message ends with, metadata it carries
 _log = logging.getLogger(__name__)
 # The SDK's own logger: at DEBUG it would log each message's text, and it logs each failure that
 # this adapter turns into a project error (which its caller logs). Only what is worse is let through.
@@ -149,6 +150,13 @@ def _check_scopes(granted: set[str]) -> None:
         )
 
 
+def _carries(found: object, wanted: list[JSON]) -> bool:
+    """Whether a message's metadata is one of ``wanted`` (its type and payload)."""
+    if not isinstance(found, dict):
+        return False
+    return any(all(found.get(k) == w.get(k) for k in ("event_type", "event_payload")) for w in wanted)
+
+
 class SlackChat:
     """The ``Chat`` port. Every method takes the workspace's token; nothing about a tenant is kept."""
 
@@ -213,10 +221,13 @@ class SlackChat:
         user, team = body.get("user") or body.get("user_id"), body.get("team") or body.get("team_id")
         return f"{user} in {team}"
 
-    def post_message(self, token: str, channel: str, text: str) -> str:
-        """Post ``text`` to the channel id ``channel`` (a JSON body); the message's ``ts``."""
+    def post_message(self, token: str, channel: str, text: str, metadata: JSON | None = None) -> str:
+        """Post ``text`` to the channel id ``channel`` (a JSON body), with ``metadata`` if given; the
+        message's ``ts``."""
         body, _ = self._call(
-            lambda c: c.chat_postMessage(channel=channel, text=text, unfurl_links=False, unfurl_media=False),
+            lambda c: c.chat_postMessage(
+                channel=channel, text=text, unfurl_links=False, unfurl_media=False, metadata=metadata
+            ),
             token,
             f"chat.postMessage to channel {channel}",
             channel,
@@ -224,13 +235,16 @@ class SlackChat:
         return str(body["ts"])
 
     def find_message(
-        self, token: str, channel: str, marker: str | tuple[str, ...], oldest: datetime, latest: datetime
+        self, token: str, channel: str, marker: Markers, oldest: datetime, latest: datetime
     ) -> str | None:
         """The ``ts`` of the newest message in ``channel`` from ``oldest`` to ``latest`` (both
-        timezone-aware, both included) whose text, trailing whitespace aside, ends with ``marker`` (or
-        one of several). None if the window has none; SearchExhausted if it holds more than
-        ``MAX_PAGES`` pages and none of them has it."""
-        markers = (marker,) if isinstance(marker, str) else marker
+        timezone-aware, both included) carrying ``marker`` (or one of several). A dict is metadata it
+        carries (read with ``include_all_metadata``); a string, a text it ends with, trailing whitespace
+        aside. None if the window has none; SearchExhausted if it holds more than ``MAX_PAGES`` pages
+        and none of them has it."""
+        markers = marker if isinstance(marker, tuple) else (marker,)
+        texts = tuple(m for m in markers if isinstance(m, str))
+        metadata = [m for m in markers if isinstance(m, dict)]
         if oldest.tzinfo is None or latest.tzinfo is None or not markers or not all(markers):
             raise ValueError("find_message needs a marker and a timezone-aware oldest and latest")
         subject = f"conversations.history of channel {channel}"
@@ -240,12 +254,14 @@ class SlackChat:
             "latest": _epoch(latest),
             "inclusive": True,
             "limit": PAGE_SIZE,
+            "include_all_metadata": True,
         }
         for _ in range(MAX_PAGES):
             read = partial(WebClient.conversations_history, **args)  # this page's arguments, bound now
             page, _ = self._call(read, token, subject, channel)
             for message in page.get("messages") or []:
-                if str(message.get("text") or "").rstrip().endswith(markers):
+                text = str(message.get("text") or "").rstrip()
+                if _carries(message.get("metadata"), metadata) or (texts and text.endswith(texts)):
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:

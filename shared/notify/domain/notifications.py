@@ -1,8 +1,8 @@
 """Notifications as records, Notion comments, Slack messages and emails, and quiet hours. Pure.
 
 A notification is recorded (``tenants/{t}/notifications/{id}``) as ``sending``, with its channel,
-before it is sent, then marked ``sent`` or ``undeliverable`` with the reason. Its comment or Slack
-message ends with a marker (``marker_text``), so a retry can look for it first. A decision's signed
+before it is sent, then marked ``sent`` or ``undeliverable`` with the reason. Its comment's signature
+link or Slack message's metadata holds its key (``ref_key``), so a retry can look for it first. A decision's signed
 links (:class:`Links`) go only in the email to the owner's recipient, never in a comment, a Slack
 message or the record. Why: docs/notifications.md, "At most once" and "Decision links are minted".
 """
@@ -17,6 +17,7 @@ from urllib.parse import quote
 from pydantic import ConfigDict
 
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.domain.provenance import OLD_PREFIX, marker_url, signature_line
 from shared.platform.domain.schema import Record
 from shared.workspace.domain.members import INVITE_KIND
 from shared.workspace.domain.tenants import CONFIRMATION_KIND, tenant_tag
@@ -188,18 +189,32 @@ def new_record(
     )
 
 
-def marker_text(tenant_id: str, notification_id: str) -> str:
-    """The last line of a notification's comment, message or email. It names the tenant as well as the
-    notification: two workspaces may post to one Slack channel, and their notification ids can be the
-    same (a run id is unique only within its tenant)."""
-    return f"Notion Agent · ref {tenant_tag(tenant_id)}/{notification_id}"
+def ref_key(task: NotifyTask) -> str:
+    """The notification's key, in its comment's signature link or its Slack message's metadata. It
+    names the tenant as well as the notification: two workspaces may post to one Slack channel, and
+    their notification ids can be the same (a run id is unique only within its tenant)."""
+    return f"{tenant_tag(task.tenant_id)}/{task.notification_id}"
 
 
 def markers(task: NotifyTask) -> tuple[str, str]:
-    """What an earlier attempt's comment or message may end with: ``marker_text``, or the marker
-    without the tenant that notifications sent before it carry (one sent just before a release and
-    retried just after it is found, not sent twice)."""
-    return marker_text(task.tenant_id, task.notification_id), f"Notion Agent · ref {task.notification_id}"
+    """The visible last lines an attempt made before decision 0124 ended with: with the tenant, or
+    without it (older still). One sent just before a release and retried just after it is found."""
+    return OLD_PREFIX + ref_key(task), OLD_PREFIX + task.notification_id
+
+
+SLACK_EVENT = "notion_agent_notification"  # the Slack message metadata's event_type
+
+
+def slack_metadata(task: NotifyTask) -> dict[str, Any]:
+    """The Slack message's metadata (``chat.postMessage``): the key, which no person reads."""
+    return {"event_type": SLACK_EVENT, "event_payload": {"ref": ref_key(task)}}
+
+
+def signature_link(task: NotifyTask) -> str:
+    """The link of the comment's signature: the run's page in the console (``data.console``, given
+    by the delivery) holding the notification's key."""
+    console = task.data.get("console")
+    return marker_url(console if isinstance(console, str) else "", ref_key(task), task.run_id or "")
 
 
 def decision_request(task: NotifyTask) -> tuple[str, str] | None:
@@ -252,13 +267,13 @@ def verbatim(text: str) -> str:
 
 
 def comment_text(task: NotifyTask) -> str:
-    """The comment: subject, text (never a decision's links), and the marker as its last line. A
+    """The comment: subject, text (never a decision's links), and the signature as its last line. A
     comment is read as Markdown (shared.notion.domain.markdown): a decision's subject and request go in
     :func:`verbatim`, so the owner reads them exactly as code wrote them."""
     if decision_request(task) is not None:
         task = task.model_copy(update={"subject": verbatim(task.subject), "text": verbatim(task.text)})
     body = f"{task.subject}\n\n{decision_text(task)}".rstrip()
-    return f"{body}\n{marker_text(task.tenant_id, task.notification_id)}"
+    return f"{body}\n{signature_line(signature_link(task))}"
 
 
 def one_line(text: str) -> str:
@@ -291,20 +306,18 @@ def discord_text(task: NotifyTask) -> str:
 
 
 def slack_text(task: NotifyTask) -> str:
-    """The Slack message: the subject in bold on one line (Slack's bold does not span lines), the text,
-    and the marker as its last line. ``&``, ``<`` and ``>`` are escaped as Slack requires; Slack links
-    the URLs. At most ``SLACK_MAX_CHARS``: a longer text is cut
-    (and ends with "…"), so Slack neither refuses it nor truncates the marker away."""
+    """The Slack message: the subject in bold on one line (Slack's bold does not span lines) and the
+    text; its key goes in the metadata (:func:`slack_metadata`), nothing internal in what is read.
+    ``&``, ``<`` and ``>`` are escaped as Slack requires; Slack links the URLs. At most
+    ``SLACK_MAX_CHARS``: a longer text is cut (and ends with "…"), so Slack does not refuse it."""
     escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
     subject = one_line(task.subject).translate(escape)
     head = f"*{subject}*\n\n" if subject else ""
     text = decision_text(task).translate(escape).rstrip()
-    marker = marker_text(task.tenant_id, task.notification_id)
-    room = SLACK_MAX_CHARS - len(head) - len(marker) - 2  # the line break before the marker, and "…"
+    room = SLACK_MAX_CHARS - len(head) - 1  # and "…"
     if len(text) > room:
         text = _PARTIAL_ENTITY.sub("", text[:room]) + "…"  # no escape cut in half
-    body = f"{head}{text}".rstrip()
-    return f"{body}\n{marker}"
+    return f"{head}{text}".rstrip() or "(no text)"
 
 
 def email_text(task: NotifyTask, links: Links = NO_LINKS) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from shared.notify.domain import notifications as dn
 from shared.notify.domain.notifications import Mail
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.domain.provenance import signed
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import NotFound, PermanentError, TransientError, Unauthenticated
 from shared.workspace.domain.integrations import Integration, chat_token_secret
@@ -56,10 +57,9 @@ class NotionComments:
     def find(
         self, task: NotifyTask, tenant: Tenant, since: datetime, until: datetime, where: str
     ) -> str | None:
-        page_id, marker = dn.page_of(task) or "", dn.markers(task)  # every comment of the page
-
-        for comment in self._notion_for(tenant).list_comments(page_id):
-            if dn.plain(comment.get("rich_text")).rstrip().endswith(marker):
+        page_id, key, old = dn.page_of(task) or "", dn.ref_key(task), dn.markers(task)
+        for comment in self._notion_for(tenant).list_comments(page_id):  # every comment of the page
+            if signed(comment.get("rich_text"), [key], old):
                 return str(comment.get("id", ""))
         return None
 
@@ -99,12 +99,13 @@ class SlackMessages:
     ) -> str | None:
         # The channel an earlier attempt posted to, though the owner may have chosen another since
         # (a record from before ``where`` was recorded: the current one).
-        channel, marker = where or self.destination(tenant), dn.markers(task)
-        return self._chat.find_message(self._token(tenant), channel, marker, since, until)
+        markers = (dn.slack_metadata(task), *dn.markers(task))  # its metadata, or an earlier text
+        channel = where or self.destination(tenant)
+        return self._chat.find_message(self._token(tenant), channel, markers, since, until)
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
-        channel = tenant.settings.slack_channel_id or ""
-        return self._chat.post_message(self._token(tenant), channel, dn.slack_text(task))
+        channel, text = tenant.settings.slack_channel_id or "", dn.slack_text(task)
+        return self._chat.post_message(self._token(tenant), channel, text, dn.slack_metadata(task))
 
 
 class DiscordMessages:

@@ -62,10 +62,10 @@ def deliver_notification(
         log.info("notification %s deferred to %s (quiet hours)", task.notification_id, until.isoformat())
         return Delivery(False, until)
     sent = task
-    if console and task.run_id and decision_request(task) is not None:
-        sent = task.model_copy(
-            update={"data": task.data | {"console_url": console_run_url(console, task.run_id)}}
-        )
+    if console:  # where a comment's signature links (the run's page), and a decision is made
+        decides = decision_request(task) is not None
+        run_page = {"console_url": console_run_url(console, task.run_id)} if task.run_id and decides else {}
+        sent = task.model_copy(update={"data": task.data | {"console": console} | run_page})
     try:
         delivered = notifier.deliver(sent, tenant)
     except NothingSent as exc:  # not sent for the connection's pace (or a limit): again at its turn

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.tree import SyntaxTreeNode
 
+from shared.notify.domain import provenance
 from shared.notion.domain.blocks import (
     MAX_BLOCKS_PER_APPEND,
     MAX_RICH_TEXT_ITEMS,
@@ -28,7 +29,6 @@ from shared.notion.domain.blocks import (
 
 MAX_NESTING = 2  # levels of children one request may carry below its top-level blocks
 MAX_URL = 2000
-MARKER_PREFIX = "Notion Agent · ref "  # a run's or notification's provenance line (notion_text.marker_text)
 
 
 @cache
@@ -108,12 +108,14 @@ def inline_rich_text(markdown: str) -> list[dict[str, Any]]:
 
 
 def comment_rich_text(text: str) -> list[dict[str, Any]]:
-    """A comment's rich text: ``text`` as inline Markdown, except a last line that is a provenance
-    marker (``MARKER_PREFIX``...), kept verbatim so the comment is found again by it; at most 100 items."""
+    """A comment's rich text: ``text`` as inline Markdown, except a last line that is the agent's
+    signature (``provenance.signature_line``), always kept whole so the comment is found again by its
+    link; at most 100 items."""
     body, _, last = text.rpartition("\n")
-    if not last.startswith(MARKER_PREFIX):
+    url = provenance.url_of_line(last)
+    if url is None:
         return inline_rich_text(text)[:MAX_RICH_TEXT_ITEMS]
-    marker = rich_text(("\n" if body else "") + last)
+    marker = (rich_text("\n") if body else []) + provenance.signature_items(url)
     return inline_rich_text(body)[: MAX_RICH_TEXT_ITEMS - len(marker)] + marker
 
 

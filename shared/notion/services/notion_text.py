@@ -1,53 +1,61 @@
 """Plain text in and out of Notion objects, a run's writes (sections), and the marker that finds them.
 
-Notion has no hidden fields, so a write carries a small visible provenance line,
-``Notion Agent · ref <tenant tag>-<run:step:call>`` (gray, italic): the first block of a written
-section, the last line of a comment. A section needing several requests starts with the marker
-followed by `` (writing)``, completed when the last request is done. Text goes through
-:mod:`shared.notion.domain.markdown` only. Rules: docs/engine.md, "Writes".
+A write is signed "Notion Agent" (gray, italic), its key in the signature's link
+(:mod:`shared.notify.domain.provenance`, decision 0124): the first block of a written section, the last
+line of a comment. A section needing several requests is signed with `` (writing)``, completed when the
+last request is done. Text goes through :mod:`shared.notion.domain.markdown` only. Rules: docs/engine.md.
 """
 
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from shared.notion.domain.blocks import Span, rich_text, text_blocks
-from shared.notion.domain.markdown import MARKER_PREFIX, Append, markdown_to_blocks, plan_appends
+from shared.notify.domain import provenance
+from shared.notify.domain.provenance import Mark, marker_url
+from shared.notion.domain.blocks import rich_text
+from shared.notion.domain.markdown import Append, markdown_to_blocks, plan_appends
 
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
 
 MAX_REQUESTS = 10  # append requests one write may take (each at most 100 blocks)
-_WRITING = " (writing)"
-
-
-def marker_text(key: str) -> str:
-    return f"{MARKER_PREFIX}{key}"
 
 
 def plain(items: Iterable[dict[str, Any]] | None) -> str:
     return "".join(str(i.get("plain_text") or i.get("text", {}).get("content", "")) for i in items or [])
 
 
-def marker_block(key: str, *, writing: bool = False) -> dict[str, Any]:
-    text = marker_text(key) + (_WRITING if writing else "")
-    [block] = text_blocks("paragraph", [Span(text, italic=True)], color="gray")
-    return block
+def marker_block(link: str, *, writing: bool = False) -> dict[str, Any]:
+    """The signature paragraph whose link is ``link`` (:func:`marker_url`, which holds the key)."""
+    items = provenance.signature_items(link, writing=writing)
+    return {"object": "block", "type": "paragraph", "paragraph": {"rich_text": items, "color": "gray"}}
 
 
-def section(key: str, markdown: str) -> list[Append]:
-    """The requests writing ``markdown`` as a section led by ``key``'s marker, in order; the marker
-    says `` (writing)`` when they are several, until :func:`write_section` completes it."""
-    appends = plan_appends([marker_block(key), *markdown_to_blocks(markdown)])
+def mark(block: dict[str, Any]) -> Mark | None:
+    """The signature ``block`` is (its key, whether unfinished), new form or old; None for another."""
+    body = block.get(block.get("type", ""), {})
+    return provenance.mark_of(body.get("rich_text")) if isinstance(body, dict) else None
+
+
+def is_marker(block: dict[str, Any], key: str, *, writing: bool | None = None) -> bool:
+    """Whether ``block`` is ``key``'s signature (unfinished or not when ``writing`` is given)."""
+    found = mark(block)
+    return found is not None and found.key == key and writing in (None, found.writing)
+
+
+def section(link: str, markdown: str) -> list[Append]:
+    """The requests writing ``markdown`` as a section led by the signature linking to ``link``, in
+    order; it says `` (writing)`` when they are several, until :func:`write_section` completes it."""
+    appends = plan_appends([marker_block(link), *markdown_to_blocks(markdown)])
     if len(appends) > 1:
         first = appends[0]
-        appends[0] = first._replace(children=[marker_block(key, writing=True), *first.children[1:]])
+        appends[0] = first._replace(children=[marker_block(link, writing=True), *first.children[1:]])
     return appends
 
 
 def too_many_requests(text: str) -> str:
     """Why ``text`` does not fit one write (``MAX_REQUESTS`` requests with its marker), or ""."""
-    count = len(section("x", text))
+    count = len(section(marker_url("", "x"), text))
     if count <= MAX_REQUESTS:
         return ""
     return (
@@ -74,7 +82,7 @@ def write_section(
         for handle, path in append.handles:
             ids[handle] = _block_id(notion, made, path)
     if marker:
-        done = marker_block(_key_of(appends))
+        done = marker_block(_link_of(appends))
         notion.update_block(marker, {"paragraph": done["paragraph"]})
     return written
 
@@ -91,8 +99,8 @@ def create_with_section(
     return page
 
 
-def _key_of(appends: list[Append]) -> str:
-    return block_text(appends[0].children[0]).removeprefix(MARKER_PREFIX).removesuffix(_WRITING)
+def _link_of(appends: list[Append]) -> str:
+    return str(appends[0].children[0]["paragraph"]["rich_text"][0]["text"]["link"]["url"])
 
 
 def _block_id(notion: "TenantNotion", made: list[dict[str, Any]], path: tuple[int, ...]) -> str:
@@ -106,18 +114,14 @@ def _block_id(notion: "TenantNotion", made: list[dict[str, Any]], path: tuple[in
 def clear_section(notion: "TenantNotion", parent: str, key: str) -> int:
     """Delete ``key``'s section under ``parent``, complete or not: its marker and the blocks after it
     the same author wrote, up to the next marker or anyone else's block. Returns the blocks deleted."""
-    mine = {marker_text(key), marker_text(key) + _WRITING}
     doomed: list[str] = []
     children: Iterator[dict[str, Any]] = notion.list_children(parent)
     for block in children:
-        if block_text(block) in mine:
+        if is_marker(block, key):
             author = (block.get("created_by") or {}).get("id")
             doomed.append(str(block["id"]))
             for after in children:
-                if (
-                    block_text(after).startswith(MARKER_PREFIX)
-                    or (after.get("created_by") or {}).get("id") != author
-                ):
+                if mark(after) is not None or (after.get("created_by") or {}).get("id") != author:
                     break
                 doomed.append(str(after["id"]))
             break

@@ -25,7 +25,7 @@ from shared.code.domain.code import (
     overall,
 )
 from shared.code.domain.revisions import revised_run
-from shared.code.domain.webhooks import BRANCH_PREFIX
+from shared.code.domain.webhooks import BRANCH_PREFIX, body_marker
 from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, idempotency_key
 from shared.tools.coding.files import FileArgs, checked_by, files_section, resolve_files, tests_line, tests_of
@@ -113,9 +113,9 @@ def page_link(page_id: str) -> str:
 
 def pull_request_body(ctx: ToolContext, body: str) -> str:
     """The description: the model's ``body``, then (written by code) the link of the page the run
-    started from, then the ref line that finds the run again (decision 0108)."""
+    started from, then the signature and the hidden key that finds the run again (decisions 0108, 0124)."""
     page = f"From the Notion page {page_link(ctx.page_id)}\n" if ctx.page_id else ""
-    return f"{body}\n\n{page}Opened by Notion Agent · ref {ctx.key}".strip()
+    return f"{body}\n\n{page}Opened by Notion Agent\n{body_marker(ctx.key)}".strip()
 
 
 def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:

@@ -18,7 +18,7 @@ from shared.code.domain.requirements import (
     within,
 )
 from shared.notion.domain.blocks import text_blocks
-from shared.notion.domain.markdown import MARKER_PREFIX, plan_appends
+from shared.notion.domain.markdown import plan_appends
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, idempotency_key
@@ -76,15 +76,16 @@ def write_requirements(ctx: ToolContext, args: WriteRequirementsArgs) -> Output:
     page_id = _trigger_page(ctx, "write_requirements", args.page_id)
     req = _requirements(ctx, args)
     notion = ctx.need_notion()
-    [append] = plan_appends([nt.marker_block(ctx.key), *_blocks(req)])  # well within one request
+    [append] = plan_appends([nt.marker_block(ctx.signature()), *_blocks(req)])  # well within one request
     nt.clear_section(notion, page_id, ctx.key)
     nt.write_section(notion, page_id, [append])
     return {"page_id": page_id, "repository": req.repository, "criteria": len(req.acceptance_criteria)}
 
 
 def find_requirements(ctx: ToolContext, args: WriteRequirementsArgs) -> Output | None:
-    wanted = nt.marker_text(ctx.key)
-    if not any(nt.block_text(b) == wanted for b in ctx.need_notion().list_children(args.page_id)):
+    if not any(
+        nt.is_marker(b, ctx.key, writing=False) for b in ctx.need_notion().list_children(args.page_id)
+    ):
         return None
     req = _requirements(ctx, args)
     return {"page_id": args.page_id, "repository": req.repository, "criteria": len(req.acceptance_criteria)}
@@ -97,18 +98,18 @@ class ReadRequirementsArgs(Args):
 def section_lines(blocks: list[dict[str, Any]], run_prefix: str) -> list[tuple[str, str]]:
     """The (type, text) lines after the last completed marker of a write of this run (its keys start
     with ``run_prefix``), up to the next marker: what anyone, the owner included, left in it."""
+    marks = [nt.mark(b) for b in blocks]
     markers = [
         i
-        for i, b in enumerate(blocks)
-        if nt.block_text(b).startswith(nt.marker_text(run_prefix))
-        and not nt.block_text(b).endswith(" (writing)")  # an attempt that did not finish
+        for i, m in enumerate(marks)
+        if m is not None and m.key.startswith(run_prefix) and not m.writing  # not an unfinished attempt
     ]
     if not markers:
         return []
     lines: list[tuple[str, str]] = []
-    for block in blocks[markers[-1] + 1 :]:
+    for block, found in zip(blocks[markers[-1] + 1 :], marks[markers[-1] + 1 :], strict=True):
         text = nt.block_text(block)
-        if text.startswith(MARKER_PREFIX):
+        if found is not None:
             break
         lines.append((str(block.get("type", "")), text))
     return lines

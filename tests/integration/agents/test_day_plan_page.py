@@ -15,6 +15,7 @@ from local.notion_sandbox import seed_ids
 from shared.agents.domain import day_plan
 from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.agents.services.day_plan_page import write_day_plan
+from shared.notify.domain.provenance import key_of_url
 from shared.platform.errors import TransientError
 from shared.team.services.sessions import start_session
 from shared.workspace.domain import day_plans
@@ -173,7 +174,7 @@ def test_a_second_run_of_the_day_replaces_the_page(stack: Stack) -> None:
     assert sections["Due or overdue"] == ["Write the weekly report", "Send the invoices"]
     headings = [b["text"] for b in page["content"] if b["type"].startswith("heading")]
     assert len(headings) == len(set(headings)) == 6  # one copy of each section, "Waiting for a decision" too
-    markers = [b for b in page["content"] if b["text"].startswith("Notion Agent · ref day-plan-20260107")]
+    markers = [b for b in page["content"] if [key_of_url(u) for u in b["links"]] == ["day-plan-20260107"]]
     assert len(markers) == 1
 
 

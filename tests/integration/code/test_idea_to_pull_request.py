@@ -6,6 +6,7 @@ approves; the pull request opened in the code sandbox is made from the edited re
 the page. Firestore and Cloud Tasks emulators, the Notion and code sandboxes, the real adapters."""
 
 import base64
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from shared.code.adapters.vercel import VercelDeployer
 from shared.code.services.code_access import CodeAccess
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
+from shared.notify.domain.provenance import key_of_url
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.step_task import StepTask
@@ -180,3 +182,18 @@ def test_a_ready_idea_gets_requirements_the_owner_edits_then_a_pull_request_link
     assert "- Overdue tasks come first" in pull["body"]
     assert f"From the Notion page https://www.notion.so/{plain_notion_id(idea)}" in pull["body"]
     assert [t for _, _, t in _blocks(stack, idea)].count("Requirements") == 1  # written once
+    _no_internal_id_is_read(stack, pull["body"])
+
+
+def _no_internal_id_is_read(stack: Stack, pull_body: str) -> None:
+    """Issue 66: what a person reads of the run (every block and comment of the workspace, the pull
+    request as GitHub renders it) holds no ``ref <id>``; the key is in the signature's link or an
+    HTML comment, where the lookups still find it."""
+    state = stack.admin.get("/workspaces/demo/state")
+    lines = [line for p in state["pages"] for line in p["content"]] + state["comments"]
+    rendered = re.sub(r"<!--.*?-->", "", pull_body, flags=re.DOTALL)
+    read = [line["text"] for line in lines] + [rendered]
+    assert [t for t in read if re.search(r"\bref [A-Za-z0-9]", t)] == []
+    signed = [line for line in lines if line["text"] == "Notion Agent" and line["links"]]
+    assert signed and all(key_of_url(u) for line in signed for u in line["links"])
+    assert "Opened by Notion Agent" in rendered and "<!-- notion-agent ref " in pull_body

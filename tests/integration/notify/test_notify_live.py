@@ -22,15 +22,18 @@ from shared.notify.domain.notifications import (
     Outcome,
     comment_text,
     email_text,
-    marker_text,
+    markers,
     new_record,
     plain,
+    slack_metadata,
     slack_text,
 )
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.domain.provenance import key_of_url, marker_url
 from shared.platform.config import PlatformSecret
 from shared.platform.topology import Queue
 from shared.workspace.domain.integrations import chat_token_secret
+from shared.workspace.domain.tenants import tenant_tag
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 
@@ -61,10 +64,28 @@ def deliver_twice(stack: Stack, task: NotifyTask) -> tuple[bool, bool]:
     return json_body(first)["delivered"], json_body(second)["delivered"]
 
 
+def ref(tenant_id: str, notification_id: str) -> str:
+    """The notification's key (``notifications.ref_key``)."""
+    return f"{tenant_tag(tenant_id)}/{notification_id}"
+
+
 def comments_with(stack: Stack, tenant_id: str, notification_id: str) -> list[dict[str, Any]]:
+    """The page's comments signed with the notification's key: in the signature's link (as Notion
+    answers it: ``href``), or in the visible last line of a comment made before decision 0124."""
     token = stack.notion_tokens(tenant_id).access_token
     comments = stack.container.notion.with_token(token).list_comments(PAGE)
-    return [c for c in comments if plain(c["rich_text"]).endswith(marker_text(tenant_id, notification_id))]
+    key, old = ref(tenant_id, notification_id), markers_of(tenant_id, notification_id)
+    return [
+        c
+        for c in comments
+        if any(key_of_url(i.get("href")) == key for i in c["rich_text"])
+        or plain(c["rich_text"]).endswith(old)
+    ]
+
+
+def markers_of(tenant_id: str, notification_id: str) -> tuple[str, str]:
+    """The visible markers a message or comment ended with before decision 0124."""
+    return markers(NotifyTask(notification_id=notification_id, tenant_id=tenant_id, subject="s", text="t"))
 
 
 def record(stack: Stack, tenant_id: str, notification_id: str) -> dict[str, Any]:
@@ -87,7 +108,9 @@ def test_two_deliveries_of_the_same_task_leave_one_comment_on_the_page(live: tup
 
     [comment] = comments_with(stack, tenant_id, "r1-completed")
     assert all(len(item["plain_text"]) <= 2000 for item in comment["rich_text"])
-    assert plain(comment["rich_text"]) == comment_text(task)
+    assert plain(comment["rich_text"]) == f"{task.subject}\n\n{task.text}\nNotion Agent"  # no id shown
+    run_page = marker_url(stack.settings.frontend_url, ref(tenant_id, "r1-completed"), "r1")
+    assert comment["rich_text"][-1]["href"] == run_page  # the signature opens the run in the console
     stored = record(stack, tenant_id, "r1-completed")
     assert stored["status"] == "sent" and stored["comment_id"] == comment["id"]
 
@@ -97,23 +120,30 @@ def test_two_deliveries_of_the_same_task_leave_one_comment_on_the_page(live: tup
     ]
 
 
+@pytest.mark.parametrize("release", ["this", "before-0124"])
 def test_a_stale_sending_record_is_reconciled_by_the_comment_already_on_the_page(
-    live: tuple[Stack, str, str],
+    live: tuple[Stack, str, str], release: str
 ) -> None:
+    """The instance died after commenting, before recording it; the retry finds the comment, signed
+    as now or (made by the release before decision 0124, retried after it) by its visible last line."""
     stack, tenant_id, _ = live
-    task = NotifyTask(notification_id="r2-failed", tenant_id=tenant_id, subject="Run failed", text="Sorry.")
+    nid = f"r2-{release}"
+    task = NotifyTask(notification_id=nid, tenant_id=tenant_id, subject="Run failed", text="Sorry.")
     task = task.model_copy(update={"data": {"page_id": PAGE}})
     past = datetime.now(UTC) - timedelta(minutes=10)
     log = stack.container.notifications
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="notion_comment")
     assert log.claim(tenant_id, stale, past).claim is DeliveryClaim.NEW
     token = stack.notion_tokens(tenant_id).access_token
-    stack.container.notion.with_token(token).add_comment(PAGE, comment_text(task))  # then the instance died
+    made = (
+        comment_text(task) if release == "this" else f"Run failed\n\nSorry.\n{markers_of(tenant_id, nid)[0]}"
+    )
+    stack.container.notion.with_token(token).add_comment(PAGE, made)  # then the instance died
 
     answer = stack.client("notify").post("/", json=task.model_dump(mode="json"))
     assert answer.status_code == 200 and json_body(answer)["delivered"] is False
-    assert len(comments_with(stack, tenant_id, "r2-failed")) == 1
-    stored = record(stack, tenant_id, "r2-failed")
+    assert len(comments_with(stack, tenant_id, nid)) == 1
+    stored = record(stack, tenant_id, nid)
     assert stored["status"] == "sent" and stored["attempts"] == 2
 
 
@@ -147,9 +177,16 @@ class SlackCase(NamedTuple):
     admin: Admin
 
     def messages(self, notification_id: str) -> list[dict[str, Any]]:
-        marker = marker_text(self.tenant_id, notification_id)
+        """The channel's messages carrying the notification's key: in their metadata, or (posted
+        before decision 0124) at the end of their text."""
+        key, old = ref(self.tenant_id, notification_id), markers_of(self.tenant_id, notification_id)
         found = self.admin.slack_messages(SEED["slack_channel"])
-        return [m for m in found if str(m["text"]).rstrip().endswith(marker)]
+        return [
+            m
+            for m in found
+            if ((m.get("metadata") or {}).get("event_payload") or {}).get("ref") == key
+            or str(m["text"]).rstrip().endswith(old)
+        ]
 
 
 @pytest.fixture
@@ -180,6 +217,7 @@ def test_slack_gets_one_message_for_two_deliveries_and_the_record_names_it(slack
     assert deliver_twice(slack.stack, task) == (True, False)
     [message] = slack.messages(task.notification_id)
     assert message["text"] == slack_text(task) and "&lt;the launch&gt; &amp; ship" in message["text"]
+    assert message["metadata"] == slack_metadata(task) and "ref" not in message["text"]
     stored = record(slack.stack, slack.tenant_id, task.notification_id)
     assert (stored["status"], stored["channel"], stored["message_ts"]) == ("sent", "slack", message["ts"])
 
@@ -192,13 +230,38 @@ def test_a_stale_sending_record_is_reconciled_by_the_message_already_in_the_chan
     log = slack.stack.container.notifications
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="slack")
     assert log.claim(slack.tenant_id, stale, past).claim is DeliveryClaim.NEW
-    slack.stack.container.chat.post_message(SEED["slack_token"], SEED["slack_channel"], slack_text(task))
+    chat, text = slack.stack.container.chat, slack_text(task)
+    chat.post_message(SEED["slack_token"], SEED["slack_channel"], text, slack_metadata(task))
 
     answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
     assert answer.status_code == 200 and json_body(answer)["delivered"] is False
     assert len(slack.messages("r3-completed")) == 1
     stored = record(slack.stack, slack.tenant_id, "r3-completed")
     assert stored["status"] == "sent" and stored["attempts"] == 2 and stored["message_ts"]
+
+
+@pytest.mark.parametrize("form", [0, 1], ids=["with-tenant", "without-tenant"])
+def test_a_message_posted_before_0124_with_its_key_in_its_text_is_found_not_posted_again(
+    slack: SlackCase, form: int
+) -> None:
+    """A delivery claimed the task, posted it with the visible marker of the release before and
+    died; the release changed, and the retry finds that message by its text (no metadata on it)."""
+    task = NotifyTask(
+        notification_id=f"r6-{form}", tenant_id=slack.tenant_id, subject="Run completed", text="Ok."
+    )
+    past = datetime.now(UTC) - timedelta(seconds=61)
+    stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="slack")
+    assert slack.stack.container.notifications.claim(slack.tenant_id, stale, past).claim is DeliveryClaim.NEW
+    old = f"{slack_text(task)}\n{markers_of(slack.tenant_id, task.notification_id)[form]}"
+    slack.admin.slack_post(SEED["slack_channel"], old, user=SEED["slack_bot"], at=past + timedelta(seconds=1))
+
+    answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
+    assert answer.status_code == 200 and json_body(answer)["delivered"] is False
+    [found] = slack.messages(task.notification_id)
+    assert (
+        "metadata" not in found
+        and record(slack.stack, slack.tenant_id, task.notification_id)["status"] == "sent"
+    )
 
 
 def crashed_half_an_hour_ago(slack: SlackCase, task: NotifyTask, chatter: int, at_once: bool) -> None:
@@ -209,7 +272,10 @@ def crashed_half_an_hour_ago(slack: SlackCase, task: NotifyTask, chatter: int, a
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="slack")
     assert log.claim(slack.tenant_id, stale, past).claim is DeliveryClaim.NEW
     posted = past + timedelta(seconds=10)
-    slack.admin.slack_post(SEED["slack_channel"], slack_text(task), user=SEED["slack_bot"], at=posted)
+    sent = slack_text(task)
+    slack.admin.slack_post(
+        SEED["slack_channel"], sent, user=SEED["slack_bot"], at=posted, metadata=slack_metadata(task)
+    )
     texts = [f"chatter {i}" for i in range(chatter)]
     slack.admin.slack_post(SEED["slack_channel"], *texts, at=posted if at_once else None)
 

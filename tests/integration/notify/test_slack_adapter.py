@@ -134,10 +134,34 @@ def test_the_adapter_sends_what_slack_expects(slack: SlackChat, admin: Admin, to
     assert post["body_keys"] == ["channel", "text", "unfurl_links", "unfurl_media"]
     assert (history["method"], history["path"], history["status"]) == ("POST", "/conversations.history", 200)
     assert history["auth_scheme"] == "Bearer" and history["query"] == {}
-    assert history["body_keys"] == ["channel", "inclusive", "latest", "limit", "oldest"]
+    assert history["body_keys"] == [
+        "channel",
+        "include_all_metadata",
+        "inclusive",
+        "latest",
+        "limit",
+        "oldest",
+    ]
     [stored] = [m for m in admin.slack_messages(AGENT) if m["text"].endswith(mark)]
     assert stored["text"] == f"héllo <world> {mark}"
     assert token not in json.dumps(admin.requests())
+
+
+def test_a_post_is_found_again_by_its_metadata_which_its_text_does_not_show(
+    slack: SlackChat, admin: Admin, token: str
+) -> None:
+    """Decision 0124: the key rides in ``metadata`` (chat.postMessage), read back with
+    ``include_all_metadata`` (conversations.history); another key's metadata is not a match."""
+    mine = {"event_type": "notion_agent_notification", "event_payload": {"ref": f"t/{secrets.token_hex(4)}"}}
+    other = {"event_type": "notion_agent_notification", "event_payload": {"ref": "t/someone-else"}}
+    ts = slack.post_message(token, AGENT, "Run completed", mine)
+    assert slack.find_message(token, AGENT, ("[never]", other), *this_minute()) is None
+    assert slack.find_message(token, AGENT, ("[never]", mine), *this_minute()) == ts
+    assert slack.find_message(token, AGENT, mine, *this_minute()) == ts
+    post = admin.requests()[0]
+    assert post["body_keys"] == ["channel", "metadata", "text", "unfurl_links", "unfurl_media"]
+    [stored] = [m for m in admin.slack_messages(AGENT) if m["ts"] == ts]
+    assert stored["text"] == "Run completed" and stored["metadata"] == mine
 
 
 def test_the_history_window_is_sent_to_the_microsecond(
@@ -428,6 +452,28 @@ def call(sandbox: RunningSandbox, method: str, token: str | None = None, **kw: A
     """A raw POST to a Slack method, the token (if any) as a bearer token."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.post(f"{sandbox.slack_url}/{method}", headers=headers | kw.pop("headers", {}), **kw)
+
+
+def test_the_sandbox_keeps_a_messages_metadata_and_shows_it_only_when_asked(
+    sandbox: RunningSandbox, token: str
+) -> None:
+    """As Slack documents: ``metadata`` is an object (a JSON body) or its JSON text (a form) with an
+    ``event_type`` and an ``event_payload``; conversations.history returns it with
+    ``include_all_metadata`` only; anything else is refused."""
+    meta = {"event_type": "notion_agent_notification", "event_payload": {"ref": "t/n1"}}
+    posted = call(sandbox, "chat.postMessage", token, json={"channel": AGENT, "text": "m", "metadata": meta})
+    assert posted.json()["message"]["metadata"] == meta
+    form = {"token": token, "channel": AGENT, "text": "f", "metadata": json.dumps(meta)}
+    assert call(sandbox, "chat.postMessage", data=form).json()["message"]["metadata"] == meta
+    bad = [{"event_type": "x"}, {"event_payload": {}}, "not json", ["x"]]
+    for metadata in bad:
+        body = {"channel": AGENT, "text": "x", "metadata": metadata}
+        assert call(sandbox, "chat.postMessage", token, json=body).json()["ok"] is False
+    plain = call(sandbox, "conversations.history", token, data={"channel": AGENT}).json()["messages"]
+    assert all("metadata" not in m for m in plain)
+    asked = {"channel": AGENT, "include_all_metadata": "true"}
+    shown = call(sandbox, "conversations.history", token, data=asked).json()["messages"]
+    assert [m["metadata"] for m in shown[:2]] == [meta, meta] and shown[0]["text"] == "f"
 
 
 def test_the_sandbox_answers_as_slack_does(sandbox: RunningSandbox, admin: Admin, token: str) -> None:

@@ -153,7 +153,7 @@ def test_create_retrieve_and_update_pages(server: SandboxServer, admin: Admin) -
     assert state["writes"] == {"pages.create": 2, "pages.update": 1}
     stored = next(p for p in state["pages"] if p["id"] == child["id"])
     assert stored["content"] == [
-        {"id": stored["content"][0]["id"], "type": "paragraph", "text": "hi", "depth": 0}
+        {"id": stored["content"][0]["id"], "type": "paragraph", "text": "hi", "depth": 0, "links": []}
     ]
 
 
@@ -712,3 +712,41 @@ def test_children_page_size_is_at_most_100(server: SandboxServer) -> None:
             break
         cursor = reply["next_cursor"]
     assert seen == [str(i) for i in range(25)]
+
+
+def test_a_link_in_rich_text_is_kept_and_answered_as_notion_documents(server: SandboxServer) -> None:
+    """Notion's rich text reference: a text item's ``text.link.url`` comes back as sent and as the
+    item's ``href``, in a block, a comment and the page's Markdown (decision 0124 keeps a write's key
+    there). A link without a url, or one longer than a URL may be, is refused."""
+    client = sdk(server)
+    url = "https://console.example/?ref=abc-r1%3A2%3A1#/runs/r1"
+    item = {
+        "type": "text",
+        "text": {"content": "Notion Agent", "link": {"url": url}},
+        "annotations": {"italic": True},
+    }
+    page = DEMO["task_report"]
+    [block] = sync_reply(
+        client.blocks.children.append(block_id=page, children=[{"paragraph": {"rich_text": [item]}}])
+    )["results"]
+    [answered] = block["paragraph"]["rich_text"]
+    assert answered["text"] == {"content": "Notion Agent", "link": {"url": url}}
+    assert (answered["href"], answered["plain_text"], answered["annotations"]["italic"]) == (
+        url,
+        "Notion Agent",
+        True,
+    )
+    read = sync_reply(client.blocks.retrieve(block_id=block["id"]))["paragraph"]["rich_text"][0]
+    assert read["href"] == url
+    sync_reply(
+        client.comments.create(parent={"page_id": page}, rich_text=[{"text": {"content": "Done.\n"}}, item])
+    )
+    comment = sync_reply(client.comments.list(block_id=page))["results"][-1]
+    assert [i["href"] for i in comment["rich_text"]] == [None, url]
+    markdown = HTTP.get(f"{server.url}/v1/pages/{page}/markdown", headers=HEADERS).json()["markdown"]
+    assert f"[*Notion Agent*]({url})" in markdown
+    for link in ({}, {"url": ""}, {"url": "https://x.example/" + "a" * 2000}):
+        bad = {"type": "text", "text": {"content": "x", "link": link}}
+        with pytest.raises(APIResponseError) as refused:
+            client.blocks.children.append(block_id=page, children=[{"paragraph": {"rich_text": [bad]}}])
+        assert refused.value.code == APIErrorCode.ValidationError

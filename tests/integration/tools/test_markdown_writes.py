@@ -17,6 +17,7 @@ from notion_client.client import ClientOptions
 from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.contract import validate
 from local.notion_sandbox.testing import Admin
+from shared.notify.domain.provenance import Mark, key_of_url
 from shared.notion.adapters.notion import NOTION_VERSION, NotionApi
 from shared.notion.domain.markdown import MAX_NESTING, markdown_to_blocks
 from shared.notion.services import notion_text as nt
@@ -223,7 +224,7 @@ def test_random_markdown_is_written_within_the_contract_and_found_again(
     conforming(calls)
     back = read_back(notion, page)
     conforming(calls)
-    assert back[0] == nt.marker_text("k-prop:1:1")  # completed, first
+    assert back[0] == "Notion Agent" and signatures(notion, page) == [Mark("k-prop:1:1")]  # completed, first
     assert in_order(said, "\n".join(back)), (markdown, back)
     assert out["blocks"] == len(markdown_to_blocks(markdown)) + 1  # the top-level blocks and the marker
 
@@ -239,6 +240,11 @@ def tops(notion: NotionForTenant, page: str) -> list[str]:
     return [text_of(b) for b in notion.list_children(page)]
 
 
+def signatures(notion: NotionForTenant, page: str) -> list[Mark]:
+    """The signatures among the page's top-level blocks, as read back: the key is in the link."""
+    return [m for b in notion.list_children(page) if (m := nt.mark(b)) is not None]
+
+
 def test_writing_a_section_again_replaces_it(notion: NotionForTenant, calls: Calls) -> None:
     page = new_page(notion)
     ctx = context(notion, "k-again:2:1")
@@ -247,7 +253,8 @@ def test_writing_a_section_again_replaces_it(notion: NotionForTenant, calls: Cal
     first = tops(notion, page)
     append_blocks(ctx, args)
     assert tops(notion, page) == first
-    assert first.count(nt.marker_text("k-again:2:1")) == 1 and first.count("step 149") == 1
+    assert first.count("Notion Agent") == 1 and first.count("step 149") == 1
+    assert signatures(notion, page) == [Mark("k-again:2:1")]
     assert "four" in read_back(notion, page)
     conforming(calls)
 
@@ -257,39 +264,44 @@ def test_a_retry_after_a_partial_write_leaves_one_complete_copy_and_others_block
 ) -> None:
     page = new_page(notion)
     ctx = context(notion, "k-partial:3:1")
-    notion.append_blocks(page, nt.section(ctx.key, SECTION)[0].children)  # the first request, then a crash
-    assert nt.marker_text(ctx.key) + " (writing)" in tops(notion, page)
+    notion.append_blocks(page, nt.section(ctx.signature(), SECTION)[0].children)  # the first request, a crash
+    assert "Notion Agent (writing)" in tops(notion, page)
+    assert signatures(notion, page) == [Mark(ctx.key, writing=True)]
     act = {"method": "PATCH", "path": f"/v1/blocks/{page}/children", "user_id": IDS["owner"]}
     person = [{"type": "paragraph", "paragraph": {"rich_text": [{"text": {"content": "a person's note"}}]}}]
     Admin(running_sandbox.url).post("/workspaces/demo/act", {**act, "body": {"children": person}})
     append_blocks(ctx, AppendBlocksArgs(page_id=page, text=SECTION))
     after = tops(notion, page)
     assert after[0] == "a person's note"  # kept: another author's block ends the section
-    assert after[1] == nt.marker_text(ctx.key) and after.count("step 0") == 1 and after[-1] == "step 149"
+    assert after[1] == "Notion Agent" and after.count("step 0") == 1 and after[-1] == "step 149"
+    assert signatures(notion, page) == [Mark(ctx.key)]
     assert not any(t.endswith("(writing)") for t in after)
 
 
 def test_a_page_left_half_written_is_completed_not_created_twice(notion: NotionForTenant) -> None:
     ctx = context(notion, "k-page:4:1")
     args = CreatePageArgs(title="Half written", parent_page_id=IDS["home_page"], content=SECTION)
-    first = nt.section(ctx.key, SECTION)[0].children
+    first = nt.section(ctx.signature(), SECTION)[0].children
     half = notion.create_page(
         {"page_id": IDS["home_page"]}, {"title": {"title": nt.rich("Half written")}}, first
     )
     out = create_page(ctx, args)
     assert out["page_id"] == half["id"]
     text = tops(notion, half["id"])
-    assert text[0] == nt.marker_text(ctx.key) and text.count("step 149") == 1
+    assert text[0] == "Notion Agent" and text.count("step 149") == 1
+    assert signatures(notion, half["id"]) == [Mark(ctx.key)]
     found = [p for p in notion.search("Half written") if nt.title_of(p) == "Half written"]
     assert len(found) == 1
 
 
-def test_a_comment_carries_inline_markdown_and_its_marker(notion: NotionForTenant, calls: Calls) -> None:
+def test_a_comment_carries_inline_markdown_and_its_signature(notion: NotionForTenant, calls: Calls) -> None:
     page = new_page(notion)
-    add_comment(context(notion, "k-comment:5:1"), AddCommentArgs(page_id=page, text="**Done**, see `x`"))
+    ctx = context(notion, "k-comment:5:1")
+    add_comment(ctx, AddCommentArgs(page_id=page, text="**Done**, see `x`"))
     [comment] = notion.list_comments(page)
     items = comment["rich_text"]
-    assert nt.plain(items) == "Done, see x\n" + nt.marker_text("k-comment:5:1")
+    assert nt.plain(items) == "Done, see x\nNotion Agent"  # no id a person reads
+    assert items[-1]["href"] == ctx.signature() and key_of_url(items[-1]["href"]) == "k-comment:5:1"
     assert items[0]["annotations"]["bold"] and items[2]["annotations"]["code"]
     conforming(calls)
 

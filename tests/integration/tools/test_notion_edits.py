@@ -13,6 +13,7 @@ from notion_client.client import ClientOptions
 from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.contract import validate
 from local.notion_sandbox.testing import Admin
+from shared.notify.domain.provenance import Mark, marker_url
 from shared.notion.adapters.notion import NOTION_VERSION, NotionApi, NotionRequestRefused
 from shared.notion.services import notion_text as nt
 from shared.notion.services.notion_access import NotionForTenant
@@ -40,7 +41,7 @@ def context(notion: NotionForTenant, key: str = "t-r1:1:1") -> ToolContext:
 
 
 def new_page(notion: NotionForTenant, title: str = "Scratch", *lines: str) -> str:
-    blocks = [nt.marker_block("x")] if not lines else []
+    blocks = [nt.marker_block(marker_url("", "x"))] if not lines else []
     blocks += [{"type": "paragraph", "paragraph": {"rich_text": nt.rich(line)}} for line in lines]
     page = notion.create_page({"page_id": IDS["home_page"]}, {"title": {"title": nt.rich(title)}}, blocks)
     return str(page["id"])
@@ -222,7 +223,8 @@ def test_add_file_appends_the_file_once_even_when_retried(notion: NotionForTenan
     ne.add_file(context(notion), args)
     found = ne.find_file(context(notion), args)
     ne.add_file(context(notion), args)  # a retry: the earlier copy is replaced, not doubled
-    assert texts(notion, page) == ["text", nt.marker_text("t-r1:1:1"), "pdf"]
+    assert texts(notion, page) == ["text", "Notion Agent", "pdf"]
+    assert [nt.mark(b) for b in notion.list_children(page)] == [None, Mark("t-r1:1:1"), None]
     assert found is not None
 
 

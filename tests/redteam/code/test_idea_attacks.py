@@ -10,6 +10,8 @@ import pytest
 
 from local.code_sandbox.testing import Admin
 from shared.engine.planning.start import start_run
+from shared.notify.domain.provenance import Mark
+from shared.notion.services import notion_text as nt
 from shared.notion.services.notion_access import NotionForTenant
 from shared.runs.domain.events import ErrorRecorded, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
@@ -120,7 +122,8 @@ def test_page_text_in_a_field_and_a_rewritten_repository_cannot_redirect_the_pus
              for b in notion.children[page]]  # fmt: skip
     # The page's words stayed one line of the goal: no heading of theirs, one repository, the allowed one.
     key = idempotency_key("t1", "r1", 1)
-    section = texts[texts.index(f"Notion Agent · ref {key}") :]
+    marks = [nt.mark(b) for b in notion.children[page]]
+    section = texts[marks.index(Mark(key)) :]
     assert section.count("Repository") == 1 and section[-1] == "acme/site"
     pair.drive()  # the owner approves: read back, the phase after asks for acme/evil and is refused
     assert pair.state().status != RunStatus.COMPLETED

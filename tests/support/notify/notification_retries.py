@@ -112,8 +112,10 @@ class LostReplyChat(FakeChat):
 
     lose: bool = True
 
-    def post_message(self, token: str, channel: str, text: str) -> str:
-        ts = super().post_message(token, channel, text)
+    def post_message(
+        self, token: str, channel: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> str:
+        ts = super().post_message(token, channel, text, metadata)
         if self.lose:
             self.lose = False
             raise TransientError("Slack did not answer in time (chat.postMessage)")

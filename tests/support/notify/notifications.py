@@ -8,6 +8,7 @@ from unittest.mock import patch
 
 import pytest
 
+from shared.notify.domain.notifications import plain
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.ports import NotificationChannel
 from shared.notify.services.channels import (
@@ -118,7 +119,7 @@ class Live:
         self.clock.now += timedelta(seconds=LEASE_S + 1)
 
     def comments(self) -> list[str]:
-        return [c["rich_text"][0]["plain_text"] for c in self.notion.comments.get(self.page, [])]
+        return [plain(c["rich_text"]) for c in self.notion.comments.get(self.page, [])]
 
     def messages(self) -> list[str]:
         return [text for _, text in self.chat.messages.get(SLACK_CHANNEL, [])]

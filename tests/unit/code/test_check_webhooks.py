@@ -4,13 +4,23 @@ events that say a check is done, and the run a branch belongs to."""
 import hashlib
 import hmac
 import json
+import re
 
 import pytest
 
-from shared.code.domain.webhooks import checks_done, run_of, signature_ok, webhook_secret
-from shared.tools.base import idempotency_key
-from shared.tools.coding.code import branch_for
+from shared.code.domain.webhooks import (
+    checks_done,
+    comment_made,
+    run_of,
+    run_of_ref,
+    signature_ok,
+    webhook_secret,
+)
+from shared.tools.base import ToolContext, idempotency_key
+from shared.tools.coding.code import branch_for, pull_request_body
 from shared.workspace.domain.tenants import tenant_tag
+from tests.engine_fakes import FakeModel
+from tests.fakes import FakeQueue
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -59,3 +69,28 @@ def test_completed_check_runs_and_settled_statuses_are_what_counts() -> None:
     assert checks_done("push", b"{}") is None
     with pytest.raises(ValueError, match="without its fields"):
         checks_done("check_run", b'{"action": "completed"}')
+
+
+def _pr_comment(body: str) -> bytes:
+    """An ``issue_comment`` delivery on a pull request whose description is ``body``."""
+    issue = {"number": 7, "pull_request": {"url": "u"}, "body": body}
+    payload = {"action": "created", "repository": {"full_name": "acme/site"}, "issue": issue}
+    return json.dumps(payload | {"comment": {"user": {"login": "alice", "type": "User"}}}).encode()
+
+
+def test_a_pull_requests_key_is_hidden_in_its_description_and_found_new_form_and_old() -> None:
+    """Decision 0124: the description's key is an HTML comment GitHub does not show; a pull request
+    opened before it (``Opened by Notion Agent · ref <key>``) is still found."""
+    key = idempotency_key("t1", "r1", 2)
+    ctx = ToolContext(
+        "t1", "r1", 2, key, None, FakeModel(), FakeQueue(), prompt=lambda text: text, page_id="p1"
+    )
+    body = pull_request_body(ctx, "Adds the pricing page.")
+    shown = re.sub(r"<!--.*?-->", "", body)  # what GitHub's Markdown renders
+    assert shown.rstrip().endswith("Opened by Notion Agent") and key not in shown and "ref" not in shown
+    for description in (body, f"Adds the pricing page.\n\nOpened by Notion Agent · ref {key}"):
+        made = comment_made("issue_comment", _pr_comment(description))
+        assert made is not None and made.refs == (key,)
+        assert run_of_ref(made.refs[0], tenant_tag("t1")) == "r1"
+    unsigned = comment_made("issue_comment", _pr_comment("Opened by Notion Agent"))
+    assert unsigned is not None and unsigned.refs == ()

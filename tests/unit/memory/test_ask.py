@@ -21,7 +21,9 @@ from shared.memory.services.ask import (
 )
 from shared.memory.services.workspace_index import index_page
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.domain.provenance import marker_url, signature_line
 from shared.notify.services.channels import NotionComments
+from shared.notion.domain.markdown import comment_rich_text
 from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.domain.model_calls import ModelUsage
 from shared.platform.errors import BudgetSpent, InvalidInput, UnusableReply
@@ -30,7 +32,7 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.members import member_id_for
 from tests.api_fakes import FakeContainer, client
-from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps, raise_budget
+from tests.engine_fakes import FakeModel, FakeNotion, answered, asking, make_deps, raise_budget
 from tests.support.engine.engine_runs import queue
 from tests.support.memory.ask_reach import CHOSEN, EVERY, WITHIN, citing_model, index_pages, prompt_titles
 from tests.support.memory.memory import FakePassages, WordCountEmbedder
@@ -302,8 +304,19 @@ def test_a_mention_that_asks_is_answered_in_its_thread_and_starts_no_run() -> No
     assert prompt["question"] == "what is our pricing plan?" and prompt["earlier_turns"] == []
 
 
-def test_a_follow_up_in_the_thread_carries_the_earlier_turns() -> None:
-    answer = {"id": "c2", "rich_text": [{"plain_text": "Three tiers."}], "created_by": {"id": "bot-1"}}
+@pytest.mark.parametrize(
+    "signature",
+    [
+        [],
+        answered(comment_rich_text("\n" + signature_line(marker_url("https://c.example", "ab/n1", "r1")))),
+        [{"plain_text": "\nNotion Agent · ref ab/n1"}],  # a reply from before decision 0124
+    ],
+    ids=["unsigned", "signed", "signed-before-0124"],
+)
+def test_a_follow_up_in_the_thread_carries_the_earlier_turns(signature: list[dict[str, Any]]) -> None:
+    """The agent's earlier reply is the answer turn, without its signature (no key in a prompt)."""
+    words = [{"plain_text": "Three tiers."}, *signature]
+    answer = {"id": "c2", "rich_text": words, "created_by": {"id": "bot-1"}}
     model = FakeModel(script={"AskOut": [{"answer": "Starter is the cheapest.", "cited": [1]}]})
     deps, _, page = comment_deps(
         model,

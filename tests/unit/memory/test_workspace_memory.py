@@ -8,6 +8,8 @@ from typing import Any
 from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
 from shared.memory.services.workspace_index import index_page
+from shared.notify.domain.provenance import marker_url
+from shared.notion.services import notion_text as nt
 from shared.runs.domain.events import ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunStatus
@@ -116,3 +118,21 @@ def test_with_the_index_off_the_planner_searches_nothing() -> None:
         member=False,
     )
     assert '"workspace"' not in model.prompts[0][1]
+
+
+def test_the_agents_signature_is_never_indexed_so_never_quoted() -> None:
+    """Issue 66: a page the agent wrote in holds its signature lines (the key in a link, or the
+    visible marker of a release before decision 0124); the index keeps the text, never a key."""
+    notion = FakeNotion()
+    page = notion.add_page("Launch notes", text="The launch is on Friday.")
+    link = marker_url("https://console.example", "a1b2c3d4e5-r1:2:1", "r1")
+    old = {
+        "type": "paragraph",
+        "paragraph": {"rich_text": [{"plain_text": "Notion Agent · ref a1b2c3d4e5-r1:1:1"}]},
+    }
+    notion.children[page] = [nt.marker_block(link), old, *notion.children[page]]
+    store = FakePassages()
+    assert index_page("t1", page, notion.with_token("t"), WordCountEmbedder(), store).embedded >= 1
+    texts = [p.text for p in store.passages["t1"].values()]
+    assert any("launch is on Friday" in t for t in texts)
+    assert not [t for t in texts if "ref" in t or "a1b2c3d4e5" in t or "Notion Agent" in t]

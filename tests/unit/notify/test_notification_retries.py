@@ -18,7 +18,7 @@ import pytest
 from shared.notify.adapters.slack import convert
 from shared.notify.adapters.smtp import SmtpMailer
 from shared.notify.domain import notifications
-from shared.notify.domain.notifications import Mail, NotificationStatus, marker_text, slack_text
+from shared.notify.domain.notifications import Mail, NotificationStatus, markers, slack_text
 from shared.notify.services.channels import SlackMessages
 from shared.notify.services.delivery import ChannelDelivery
 from shared.notion.adapters.notion import NotionApiError
@@ -116,14 +116,14 @@ def test_a_subject_header_is_bounded_and_any_control_character_becomes_a_space(r
         assert body is not None and body.get_content() == "text\nkept\n"
 
 
-def test_a_slack_message_keeps_its_subject_bold_on_one_line_and_its_marker_within_slacks_limit() -> None:
+def test_a_slack_message_keeps_its_subject_bold_on_one_line_within_slacks_limit_and_no_key() -> None:
     task = note(f"Your decision is needed: {GOAL}")
     assert slack_text(task).startswith(f"*Your decision is needed: {ONE_LINE_GOAL}*\n\nAll done.")
 
     huge = note("Run completed!", text="&<" * 5_000)  # 10,000 characters, 45,000 escaped
     text = slack_text(huge)
     assert len(text) <= 40_000
-    assert text.endswith(f"…\n{marker_text('t1', 'n1')}")
+    assert text.endswith("&amp;&lt;…") and "ref" not in text  # the key is in the metadata alone
     assert not re.search(r"&[a-z]*…", text)  # no escape cut in half
 
 
@@ -183,13 +183,19 @@ def test_two_workspaces_posting_to_one_slack_channel_never_take_each_others_mess
     assert sent.status == NotificationStatus.SENT and sent.message_ts == chat.messages[SLACK_CHANNEL][1][0]
 
 
-def test_a_message_an_earlier_release_marked_without_the_tenant_is_found_not_sent_again(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("form", [0, 1], ids=["visible-with-tenant", "visible-without-tenant"])
+def test_a_message_an_earlier_release_marked_in_its_text_is_found_not_sent_again(
+    monkeypatch: pytest.MonkeyPatch, form: int
 ) -> None:
+    """Before decision 0124 the key was the message's visible last line (and, earlier still, it did
+    not name the tenant); such a message, its answer lost across the release, is found by its text."""
     w = world(chat=LostReplyChat())
-    legacy = f"Notion Agent · ref {note().notification_id}"  # the marker before it named the tenant
+    legacy = markers(note())[form]
+    assert legacy.startswith("Notion Agent · ref ")
     with monkeypatch.context() as m:
-        m.setattr(notifications, "marker_text", lambda tenant_id, notification_id: legacy)
+        earlier = notifications.slack_text
+        m.setattr(notifications, "slack_text", lambda task: f"{earlier(task)}\n{legacy}")
+        m.setattr(notifications, "slack_metadata", lambda task: None)
         with pytest.raises(TransientError):
             w.notifier.deliver(note(), tenant("slack"))  # posted by the earlier release; the answer lost
     w.clock.now += timedelta(minutes=1)

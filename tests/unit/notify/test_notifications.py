@@ -11,11 +11,13 @@ import pytest
 from shared.notify.domain.notifications import (
     DECIDE_IN_APP,
     NotificationStatus,
-    marker_text,
     plain,
     quiet_until,
+    ref_key,
+    slack_metadata,
 )
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.domain.provenance import key_of_url
 from shared.notify.services.links import DECISION_PURPOSE
 from shared.notify.services.notifications import deliver_notification
 from shared.notion.adapters.notion import NotionApiError
@@ -42,6 +44,7 @@ from tests.fakes import (
 from tests.support.notify.notifications import (
     LEASE_S,
     NOW,
+    SLACK_CHANNEL,
     Access,
     Clock,
     Crash,
@@ -61,11 +64,20 @@ APPROVE = "https://api.example/links/signed-approve-token"
 NO_EMAIL = "email: no address: set notification_email (Notion gave no owner email)"
 
 
-def test_a_notification_becomes_one_comment_ending_with_its_marker_and_is_recorded_sent(live: Live) -> None:
-    assert live.deliver(task(live.page)) is True
+def signature_key(live: Live, index: int = 0) -> str | None:
+    """The key in the link of the last rich text item of the page's ``index``-th comment."""
+    return key_of_url(live.notion.comments[live.page][index]["rich_text"][-1]["href"])
+
+
+def test_a_notification_becomes_one_comment_ending_with_its_signature_and_is_recorded_sent(
+    live: Live,
+) -> None:
+    note = task(live.page)
+    assert live.deliver(note) is True
     [comment] = live.comments()
     assert comment.startswith("Run completed: plan the launch\n\nAll done.")
-    assert comment.splitlines()[-1] == marker_text("t1", "n1") == f"Notion Agent · ref {tenant_tag('t1')}/n1"
+    assert comment.splitlines()[-1] == "Notion Agent" and "ref" not in comment  # no id a person reads
+    assert signature_key(live) == ref_key(note) == f"{tenant_tag('t1')}/n1"
     record = live.record()
     assert record.status == NotificationStatus.SENT and record.comment_id and record.page_id == live.page
 
@@ -198,9 +210,9 @@ def test_a_tenant_whose_notion_token_was_refused_between_two_checks_is_undeliver
     assert not notion.comments.get(page)
 
 
-def test_a_long_text_keeps_its_marker_as_the_last_line(live: Live) -> None:
+def test_a_long_text_keeps_its_signature_as_the_last_line(live: Live) -> None:
     live.deliver(task(live.page, text="é" * 19_000))
-    assert live.comments()[0].endswith("\n" + marker_text("t1", "n1"))
+    assert live.comments()[0].endswith("\nNotion Agent") and signature_key(live) == f"{tenant_tag('t1')}/n1"
 
 
 REJECT = "https://api.example/links/signed-reject-token"
@@ -257,12 +269,15 @@ def test_a_question_gets_no_links_and_no_decide_in_app_line(live: Live) -> None:
 # -- Slack ---------------------------------------------------------------------------------------
 
 
-def test_with_slack_first_a_notification_is_one_slack_message_ending_with_its_marker(live: Live) -> None:
+def test_with_slack_first_a_notification_is_one_slack_message_its_key_in_the_metadata(live: Live) -> None:
     live.connect_slack(notification_channels=["slack", "notion_comment"])
     note = task(live.page, subject="Run <done> & dusted", text=f"Approve: {APPROVE}")
     assert live.deliver(note) is True
     [message] = live.messages()
-    assert message == f"*Run &lt;done&gt; &amp; dusted*\n\nApprove: {APPROVE}\n{marker_text('t1', 'n1')}"
+    assert message == f"*Run &lt;done&gt; &amp; dusted*\n\nApprove: {APPROVE}"  # nothing internal
+    [(ts, _)] = live.chat.messages[SLACK_CHANNEL]
+    assert live.chat.metadata[ts] == slack_metadata(note)
+    assert slack_metadata(note)["event_payload"] == {"ref": f"{tenant_tag('t1')}/n1"}
     record = live.record()
     assert record.status == NotificationStatus.SENT and record.channel == "slack"
     assert record.message_ts and not record.comment_id and live.comments() == []

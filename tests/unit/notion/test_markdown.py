@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from local.notion_sandbox.contract import load_contract
+from shared.notify.domain.provenance import marker_url, signature_line
 from shared.notion.domain.blocks import MAX_TEXT, utf16_len
 from shared.notion.domain.markdown import (
     CODE_LANGUAGES,
@@ -134,11 +135,15 @@ def test_rich_text_items_stay_within_2000_units_and_100_per_block() -> None:
     assert content(items) == long
 
 
-def test_a_comment_keeps_its_marker_line_verbatim() -> None:
-    items = comment_rich_text("**Done**: see _notes_\nNotion Agent · ref ab-r_1_:2:1")
-    assert content(items).endswith("\nNotion Agent · ref ab-r_1_:2:1")
+def test_a_comment_keeps_its_signature_line_whole_its_key_in_the_link() -> None:
+    url = marker_url("https://console.example", "ab-r_1_:2:1", "r_1_")
+    items = comment_rich_text(f"**Done**: see _notes_\n{signature_line(url)}")
+    assert content(items).endswith("\nNotion Agent") and "ref" not in content(items)
+    assert items[-1]["text"]["link"] == {"url": url} and items[-1]["annotations"] == {"italic": True}
     assert items[0]["annotations"] == {"bold": True}
     assert len(comment_rich_text("*a* " * 400)) <= 100
+    crowded = comment_rich_text("*a* " * 400 + "\n" + signature_line(url))  # the body cut, never the link
+    assert len(crowded) == 100 and crowded[-1]["text"]["link"] == {"url": url}
     assert content(inline_rich_text("a\nb")) == "a\nb"
 
 

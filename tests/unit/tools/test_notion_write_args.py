@@ -11,7 +11,8 @@ import pytest
 
 from shared.engine.agent.plans import catalogue, validate_plan
 from shared.engine.services.engine import run_step
-from shared.notion.domain.blocks import utf16_len
+from shared.notify.domain.provenance import Mark
+from shared.notion.domain.blocks import Span, text_blocks, utf16_len
 from shared.notion.domain.markdown import markdown_to_blocks
 from shared.notion.services import notion_text as nt
 from shared.platform.domain.model_replies import PlanOut
@@ -158,7 +159,8 @@ def test_an_append_sends_every_block_within_notions_limits_after_its_marker() ->
     assert run_step(STEP, deps).acted
     written = notion.children[page]
     assert len(written) == 100 and notion.writes["append_blocks"] == 1  # one request: atomic
-    assert nt.block_text(written[0]) == nt.marker_text(idempotency_key("t1", "r1", 1))
+    assert nt.block_text(written[0]) == "Notion Agent"  # the key is in its link, not its text
+    assert nt.mark(written[0]) == Mark(idempotency_key("t1", "r1", 1))
     assert nt.block_text(written[-1]) == "item 97"
     for block in written:
         assert all(utf16_len(i["text"]["content"]) <= 2000 for i in block[block["type"]]["rich_text"])
@@ -175,7 +177,7 @@ def test_a_long_append_takes_several_requests_and_completes_its_marker_last() ->
     written = notion.children[page]
     assert [nt.block_text(b) for b in written[1:]] == [f"item {i}" for i in range(250)]
     assert notion.writes["append_blocks"] == 3 and notion.writes["update_block"] == 1
-    assert nt.block_text(written[0]) == nt.marker_text(idempotency_key("t1", "r1", 1))
+    assert nt.mark(written[0]) == Mark(idempotency_key("t1", "r1", 1), writing=False)  # completed
 
 
 TOO_LONG = "\n".join(f"- line {i}" for i in range(1200))  # 1,201 blocks with the marker: 13 requests
@@ -227,7 +229,8 @@ def test_a_page_an_older_release_created_is_found_again_after_its_arguments_are_
     notion = FakeNotion()
     parent = notion.add_page("Parent")
     long_text = TOO_LONG
-    made = [nt.marker_block("r1:1:1"), *markdown_to_blocks(long_text)[:99]]
+    [visible] = text_blocks("paragraph", [Span("Notion Agent · ref r1:1:1", italic=True)], color="gray")
+    made = [visible, *markdown_to_blocks(long_text)[:99]]  # its marker in the text, before decision 0124
     notion.create_page(
         "token", {"page_id": parent}, {"title": {"title": [{"text": {"content": "Notes"}}]}}, made
     )
