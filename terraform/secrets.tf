@@ -35,6 +35,15 @@ locals {
       readers        = ["oauth_callback", "api", "notify"]
       version_adders = []
     }
+    "linear-oauth-client-secret" = {
+      # The sync's Linear OAuth app (var.sync_oauth): api exchanges codes and revokes; plan refreshes.
+      readers        = ["api", "plan"]
+      version_adders = []
+    }
+    "gitlab-oauth-client-secret" = {
+      readers        = ["api", "plan"]
+      version_adders = []
+    }
     "smtp-password" = {
       # The mail relay's password (var.smtp): notify sends email notifications. Read only when
       # var.smtp.host is set; without email it stays empty (no version, nothing billed).

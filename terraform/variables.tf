@@ -479,3 +479,18 @@ variable "log_metric_wait" {
     error_message = "log_metric_wait must be a number of seconds, e.g. \"600s\"."
   }
 }
+
+variable "sync_oauth" {
+  description = <<-EOT
+    The sync's OAuth apps (docs/sync.md): Linear's client id, whether Linear writes as the app
+    (actor=app), and GitLab's client id at its instance (gitlab.com or a self-managed https URL).
+    An empty client id: that tool connects with an API key or access token only.
+  EOT
+  type = object({
+    linear_client_id = optional(string, "")
+    linear_actor_app = optional(bool, false)
+    gitlab_client_id = optional(string, "")
+    gitlab_base_url  = optional(string, "https://gitlab.com")
+  })
+  default = {}
+}

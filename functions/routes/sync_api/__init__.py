@@ -6,8 +6,8 @@ GitLab delivery carries our secret token). The table (functions.routes.table) li
 from typing import Any
 
 from functions.routes import Handler, Route
-from functions.routes.rows import Tag
-from functions.routes.sync_api import gitlab, linear, motion
+from functions.routes.rows import MOVED, Tag
+from functions.routes.sync_api import gitlab, linear, motion, oauth
 from functions.routes.sync_api.tools import ToolRoutes
 
 _sync = Tag("sync", session_only=True)
@@ -31,6 +31,10 @@ _WORDS = {
     "motion disconnect": "Disconnect Motion: our secret and record deleted",
     "motion log": "Motion's sync log: fields changed on both sides and which side's value was kept",
     "gitlab hook": "GitLab's webhook deliveries (X-Gitlab-Token, Idempotency-Key or X-Gitlab-Event-UUID)",
+    "linear oauth": "Connect Linear with the deployment's OAuth app: Linear's authorize URL (a signed state, PKCE)",
+    "linear callback": "Linear's OAuth redirect: the code exchanged, Linear connected, the browser sent to the console",
+    "gitlab oauth": "Connect GitLab with the deployment's OAuth app: GitLab's authorize URL (a signed state, PKCE)",
+    "gitlab callback": "GitLab's OAuth redirect: the code exchanged, GitLab connected, the browser sent to the console",
 }
 
 
@@ -84,6 +88,33 @@ SYNC_ROUTES: list[Route] = [
         for tool, handler, answer in (
             ("linear", linear.post_webhook, "LinearDelivery"),
             ("gitlab", gitlab.post_webhook, "GitLabDelivery"),
+        )
+    ),
+    *(
+        route
+        for tool, name, start, back in (
+            ("linear", "Linear", oauth.post_linear, oauth.get_linear_callback),
+            ("gitlab", "GitLab", oauth.post_gitlab, oauth.get_gitlab_callback),
+        )
+        for route in (
+            _sync(
+                f"POST /sync/{tool}/oauth",
+                start,
+                _WORDS[f"{tool} oauth"],
+                {200: _M + "OAuthStart"},
+                operation=f"{tool}_oauth_start",
+                **_ADMIN,
+                **_body(f"{name}OAuthStart", 409),
+            ),
+            _sync(
+                f"GET /sync/{tool}/oauth/callback",
+                back,
+                _WORDS[f"{tool} callback"],
+                MOVED,
+                operation=f"{tool}_oauth_callback",
+                role="admin",
+                refusals=(503,),
+            ),
         )
     ),
 ]
