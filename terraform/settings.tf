@@ -83,7 +83,7 @@ locals {
     # client secrets are the platform secrets linear-oauth-client-secret and gitlab-oauth-client-secret.
     NA_LINEAR_OAUTH_CLIENT_ID = var.sync_oauth.linear_client_id
     NA_LINEAR_OAUTH_URL       = "https://linear.app"
-    NA_LINEAR_OAUTH_ACTOR_APP = tostring(var.sync_oauth.linear_actor_app)
+    NA_LINEAR_OAUTH_ACTOR     = var.sync_oauth.linear_actor
     NA_GITLAB_OAUTH_CLIENT_ID = var.sync_oauth.gitlab_client_id
     NA_GITLAB_OAUTH_BASE_URL  = var.sync_oauth.gitlab_base_url
 

@@ -61,7 +61,12 @@ class SyncParts(RunsParts):
 
         s = self.settings
         apps = apps_of(
-            (s.linear_oauth_client_id, s.linear_oauth_url, s.linear_api_base_url, s.linear_oauth_actor_app),
+            (
+                s.linear_oauth_client_id,
+                s.linear_oauth_url,
+                s.linear_api_base_url,
+                s.linear_oauth_actor == "app",
+            ),
             (s.gitlab_oauth_client_id, s.gitlab_oauth_base_url),
         )
         base = s.api_url.rstrip("/")

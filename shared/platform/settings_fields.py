@@ -215,8 +215,9 @@ class SettingsFields(DeploymentFields):
     linear_oauth_url: str = Field(
         "https://linear.app", description="Where Linear's OAuth authorize page is (/oauth/authorize)."
     )
-    linear_oauth_actor_app: bool = Field(
-        False, description="Ask Linear for actor=app: the OAuth app, not the person, authors our writes."
+    linear_oauth_actor: Literal["user", "app"] = Field(
+        "user",
+        description="Linear's OAuth actor: app makes the OAuth app, not the person, author our writes.",
     )
     gitlab_oauth_client_id: str = Field(
         "",

@@ -38,10 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _CODE = re.compile(r"[!-~]{1,500}")
-_CLIENT_SECRETS: dict[Tool, PlatformSecret] = {
-    "linear": PlatformSecret.LINEAR_CLIENT_SECRET,
-    "gitlab": PlatformSecret.GITLAB_CLIENT_SECRET,
-}
 _FAILED = (
     errors.Unauthenticated,
     errors.PermanentError,
@@ -71,6 +67,14 @@ class OAuthConnecting(NamedTuple):
     frontend_url: str
     link: Callable[[str, str, dict[str, Any]], dict[str, Any]]  # tenant, credential, params
     params: Callable[[dict[str, Any]], dict[str, Any]]  # a start's body → its checked params
+
+
+def _client_secret(secrets: SecretStore, tool: Tool) -> str:
+    """The tool's OAuth app's client secret (a platform secret; ConfigError when the operator has
+    not added it)."""
+    if tool == "linear":
+        return secrets.get(PlatformSecret.LINEAR_CLIENT_SECRET)
+    return secrets.get(PlatformSecret.GITLAB_CLIENT_SECRET)
 
 
 def _app(tool: Tool, parts: OAuthParts) -> OAuthApp:
@@ -120,7 +124,7 @@ def complete_oauth(
     if error:
         reason = re.sub(r"[^a-z_]", "", error.lower())[:64] or "unknown_error"
         return frontend_redirect(deps.frontend_url, {"sync": tool, "connected": "false", "error": reason})
-    secret = parts.secrets.get(_CLIENT_SECRETS[tool])
+    secret = parts._client_secret(secrets, tool)
     try:
         answer = parts.oauth.exchange(app, secret, code, parts.callback_url(tool), verifier(key, nonce))
     except errors.Unauthenticated:
@@ -158,7 +162,7 @@ def current_key(tenant_id: str, tool: Tool, secrets: SecretStore, parts: OAuthPa
     app = parts.apps[tool]
     try:
         answer = parts.oauth.refresh(
-            app, secrets.get(_CLIENT_SECRETS[tool]), grant.refresh_token, parts.callback_url(tool)
+            app, _client_secret(secrets, tool), grant.refresh_token, parts.callback_url(tool)
         )
     except errors.Unauthenticated:
         latest = Grant.load(secrets.get(oauth_secret(tenant_id, tool), fresh=True))
@@ -197,7 +201,7 @@ def revoke_grant(tenant_id: str, tool: Tool, secrets: SecretStore, parts: OAuthP
 def _revoke(app: OAuthApp, parts: OAuthParts, token: str) -> bool:
     """Revoke ``token`` at the tool, best effort: whether the tool confirmed it."""
     try:
-        parts.oauth.revoke(app, parts.secrets.get(_CLIENT_SECRETS[app.tool]), token)
+        parts.oauth.revoke(app, _client_secret(parts.secrets, app.tool), token)
     except _FAILED as exc:
         log.warning("sync: %s did not revoke the OAuth token (%s)", app.tool, exc.reason)
         return False
