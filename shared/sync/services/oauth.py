@@ -124,7 +124,7 @@ def complete_oauth(
     if error:
         reason = re.sub(r"[^a-z_]", "", error.lower())[:64] or "unknown_error"
         return frontend_redirect(deps.frontend_url, {"sync": tool, "connected": "false", "error": reason})
-    secret = parts._client_secret(secrets, tool)
+    secret = _client_secret(parts.secrets, tool)
     try:
         answer = parts.oauth.exchange(app, secret, code, parts.callback_url(tool), verifier(key, nonce))
     except errors.Unauthenticated:
