@@ -101,7 +101,7 @@ def _connecting(parts: OAuthParts, link: Any = None) -> tuple[OAuthConnecting, l
 def _state(deps: OAuthConnecting) -> str:
     """The state of a new GitLab connect's authorize URL."""
     url = begin_oauth(T, M, "gitlab", {"project": "a/b"}, deps)["authorize_url"]
-    return parse_qs(urlsplit(url).query)["state"][0]
+    return str(parse_qs(urlsplit(url).query)["state"][0])
 
 
 def test_state_is_bound_to_tenant_person_and_tool_and_expires() -> None:
