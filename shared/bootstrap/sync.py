@@ -13,15 +13,8 @@ if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
     from shared.sync.domain.connection import Tool
     from shared.sync.domain.tracker_signals import TrackerSignal
-    from shared.sync.ports import (
-        GitLabApi,
-        GitLabStore,
-        LinearApi,
-        MotionApi,
-        MotionStore,
-        SyncOAuth,
-        SyncStore,
-    )
+    from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, MotionApi, MotionStore, SyncStore
+    from shared.sync.ports import SyncOAuth as OAuthEndpoints
     from shared.sync.services.connect import GitLabLinking, Linking
     from shared.sync.services.intake import GitLabIntake, Intake, LinearIntake
     from shared.sync.services.mirror import GitLabMirroring, Mirror, Mirroring, MotionMirroring
@@ -38,7 +31,7 @@ class SyncParts(RunsParts):
     gitlab_store: Built[GitLabStore] = Built()
     motion: Built[MotionApi] = Built()
     motion_store: Built[MotionStore] = Built()
-    sync_oauth: Built[SyncOAuth] = Built()
+    sync_oauth: Built[OAuthEndpoints] = Built()
 
     def linking(self) -> Linking:
         """What connecting and disconnecting Linear uses."""
@@ -175,7 +168,7 @@ class SyncParts(RunsParts):
         """What Motion's sync task (its scan polls Motion) uses."""
         return self._mirror(self.motion_store, self.motion)
 
-    def _build_sync_oauth(self) -> SyncOAuth:
+    def _build_sync_oauth(self) -> OAuthEndpoints:
         from shared.sync.adapters.oauth_http import OAuthHttp
 
         return OAuthHttp(self.settings.code_timeout_s)

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 KEY_FORM = re.compile(r"[\x21-\x7e]{8,200}")
 _ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 _SOURCE = re.compile(r"[0-9a-fA-F-]{32,36}")
-_FIELDS = {"api_key", "team_id", "data_source_id"}
 
 
 class Linking(NamedTuple):
@@ -57,8 +56,9 @@ class Linking(NamedTuple):
 def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[str, Any]:
     """Check ``body`` (``api_key``, ``team_id``, optional ``data_source_id``) with Linear, then store
     and hook it as the module says: ``{tool, connected, account, team, data_source_id}``."""
+    only_fields(body, ("api_key", "team_id", "data_source_id"))
     key = body.get("api_key")
-    params = linear_params({k: v for k, v in body.items() if k != "api_key"}, _FIELDS)
+    params = linear_params({k: v for k, v in body.items() if k != "api_key"})
     if not isinstance(key, str) or not KEY_FORM.fullmatch(key):
         raise errors.InvalidInput(
             "api_key: a Linear API key is 8 to 200 printable characters, no spaces", ["api_key"]
@@ -67,13 +67,18 @@ def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[
     return link_linear(tenant_id, key, params, deps)
 
 
-def linear_params(body: dict[str, Any], fields: set[str] = _FIELDS - {"api_key"}) -> dict[str, Any]:
-    """``team_id`` and ``data_source_id`` (or None) of a Linear connect's body, checked (400s)."""
-    unknown = set(body) - fields
+def only_fields(body: dict[str, Any], fields: tuple[str, ...]) -> None:
+    """A 400 naming the fields of ``body`` that are none of ``fields`` (said in their order)."""
+    unknown = set(body) - set(fields)
     if unknown:
         raise errors.InvalidInput(
-            f"unknown fields {sorted(unknown)}; send {', '.join(sorted(fields))}", sorted(unknown)
+            f"unknown fields {sorted(unknown)}; send {', '.join(fields)}", sorted(unknown)
         )
+
+
+def linear_params(body: dict[str, Any]) -> dict[str, Any]:
+    """``team_id`` and ``data_source_id`` (or None) of a Linear connect's body, checked (400s)."""
+    only_fields(body, ("team_id", "data_source_id"))
     team_id, source = body.get("team_id"), body.get("data_source_id")
     if not isinstance(team_id, str) or not _ID.fullmatch(team_id):
         raise errors.InvalidInput("team_id: the Linear team's id (a UUID)", ["team_id"])
@@ -270,7 +275,6 @@ def _unhook(deps: Linking, tenant_id: str, webhook_id: str) -> bool:
     return True
 
 
-_GITLAB_FIELDS = {"access_token", "project", "base_url", "data_source_id"}
 _PROJECT_PATH = re.compile(r"[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}")
 
 
@@ -291,12 +295,7 @@ class GitLabLinking(NamedTuple):
 
 def _gitlab_body(body: dict[str, Any], deps: GitLabLinking) -> tuple[str, str | int, str]:
     """``(access_token, project, base_url)`` of a connect's body, checked (a 400 naming the field)."""
-    unknown = set(body) - _GITLAB_FIELDS
-    if unknown:
-        raise errors.InvalidInput(
-            f"unknown fields {sorted(unknown)}; send access_token, project, base_url, data_source_id",
-            sorted(unknown),
-        )
+    only_fields(body, ("access_token", "project", "base_url", "data_source_id"))
     token, project = body.get("access_token"), body.get("project")
     if not isinstance(token, str) or not KEY_FORM.fullmatch(token):
         raise errors.InvalidInput(
@@ -339,11 +338,7 @@ def connect_gitlab(tenant_id: str, body: dict[str, Any], deps: GitLabLinking) ->
 
 def gitlab_params(body: dict[str, Any]) -> dict[str, Any]:
     """``project`` (its id or path) and ``data_source_id`` (or None) of an OAuth connect's body (400s)."""
-    unknown = set(body) - {"project", "data_source_id"}
-    if unknown:
-        raise errors.InvalidInput(
-            f"unknown fields {sorted(unknown)}; send project, data_source_id", sorted(unknown)
-        )
+    only_fields(body, ("project", "data_source_id"))
     project = _project_ref(body.get("project"))
     source = body.get("data_source_id")
     checked_source(source)

@@ -14,21 +14,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.platform import errors
 from shared.platform.config import PlatformSecret
+from shared.sync.domain import oauth as grants
 from shared.sync.domain.connection import TOOL_NAMES, Tool, key_secret
-from shared.sync.domain.oauth import (
-    STATE_TTL_S,
-    Grant,
-    OAuthApp,
-    authorize_url,
-    challenge,
-    checked_state,
-    credential,
-    grant_of,
-    needs_refresh,
-    new_state,
-    oauth_secret,
-    verifier,
-)
+from shared.sync.domain.oauth import Grant, OAuthApp
 from shared.workspace.domain.connecting.connection import frontend_redirect, nonce_key
 
 if TYPE_CHECKING:
@@ -97,9 +85,11 @@ def begin_oauth(
     app = _app(tool, parts)
     params = deps.params(body)
     key = parts.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
-    nonce, state = new_state(key, parts.now(), (tenant_id, member_id, tool), params)
-    url = authorize_url(app, parts.callback_url(tool), state, challenge(verifier(key, nonce)))
-    return {"tool": tool, "authorize_url": url, "expires_in_s": int(STATE_TTL_S)}
+    nonce, state = grants.new_state(key, parts.now(), (tenant_id, member_id, tool), params)
+    url = grants.authorize_url(
+        app, parts.callback_url(tool), state, grants.challenge(grants.verifier(key, nonce))
+    )
+    return {"tool": tool, "authorize_url": url, "expires_in_s": int(grants.STATE_TTL_S)}
 
 
 def complete_oauth(
@@ -114,11 +104,11 @@ def complete_oauth(
     parts = deps.parts
     app, now = _app(tool, parts), parts.now()
     key = parts.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
-    nonce, params = checked_state(args.get("state", ""), key, now, (tenant_id, member_id, tool))
+    nonce, params = grants.checked_state(args.get("state", ""), key, now, (tenant_id, member_id, tool))
     error, code = args.get("error", ""), args.get("code", "")
     if not error and not _CODE.fullmatch(code):
         raise errors.InvalidInput("the redirect lacks a code of 1 to 500 visible ASCII characters", ["code"])
-    kept_until = datetime.fromtimestamp(now, UTC) + timedelta(seconds=STATE_TTL_S)
+    kept_until = datetime.fromtimestamp(now, UTC) + timedelta(seconds=grants.STATE_TTL_S)
     if not deps.states.use(nonce_key(nonce), kept_until):
         raise errors.InvalidInput("this connect link was already used: start the connection again", ["state"])
     if error:
@@ -126,19 +116,21 @@ def complete_oauth(
         return frontend_redirect(deps.frontend_url, {"sync": tool, "connected": "false", "error": reason})
     secret = _client_secret(parts.secrets, tool)
     try:
-        answer = parts.oauth.exchange(app, secret, code, parts.callback_url(tool), verifier(key, nonce))
+        answer = parts.oauth.exchange(
+            app, secret, code, parts.callback_url(tool), grants.verifier(key, nonce)
+        )
     except errors.Unauthenticated:
         raise errors.InvalidInput(
             f"{TOOL_NAMES[tool]} refused the authorization code (already used, expired, or not for this app): "
             "nothing was stored; start the connection again",
             ["code"],
         ) from None
-    token, grant = grant_of(answer, now)
-    parts.secrets.put(oauth_secret(tenant_id, tool), grant.dump())
+    token, grant = grants.grant_of(answer, now)
+    parts.secrets.put(grants.oauth_secret(tenant_id, tool), grant.dump())
     try:
-        deps.link(tenant_id, credential(tool, token), params)
+        deps.link(tenant_id, grants.credential(tool, token), params)
     except Exception:
-        parts.secrets.delete(oauth_secret(tenant_id, tool))
+        parts.secrets.delete(grants.oauth_secret(tenant_id, tool))
         _revoke(app, parts, token)
         raise
     log.info("sync: %s connected with OAuth", tool)
@@ -153,11 +145,11 @@ def current_key(tenant_id: str, tool: Tool, secrets: SecretStore, parts: OAuthPa
     if parts is None or tool not in parts.apps:
         return stored
     try:
-        grant = Grant.load(secrets.get(oauth_secret(tenant_id, tool)))
+        grant = Grant.load(secrets.get(grants.oauth_secret(tenant_id, tool)))
     except errors.NotFound:
         return stored
     now = parts.now()
-    if not needs_refresh(grant, now):
+    if not grants.needs_refresh(grant, now):
         return stored
     app = parts.apps[tool]
     try:
@@ -165,18 +157,18 @@ def current_key(tenant_id: str, tool: Tool, secrets: SecretStore, parts: OAuthPa
             app, _client_secret(secrets, tool), grant.refresh_token, parts.callback_url(tool)
         )
     except errors.Unauthenticated:
-        latest = Grant.load(secrets.get(oauth_secret(tenant_id, tool), fresh=True))
+        latest = Grant.load(secrets.get(grants.oauth_secret(tenant_id, tool), fresh=True))
         if latest.refresh_token != grant.refresh_token:  # another instance refreshed it first
             return secrets.get(key_secret(tenant_id, tool), fresh=True)
         raise errors.Unauthenticated(
             f"{TOOL_NAMES[tool]} refused to renew the OAuth access: reconnect {TOOL_NAMES[tool]}"
         ) from None
-    token, renewed = grant_of(answer, now)
+    token, renewed = grants.grant_of(answer, now)
     if not renewed.refresh_token:  # a tool that does not rotate it: the one we hold stays good
         renewed = renewed.model_copy(update={"refresh_token": grant.refresh_token})
-    key = credential(tool, token)
+    key = grants.credential(tool, token)
     secrets.put(key_secret(tenant_id, tool), key)
-    secrets.put(oauth_secret(tenant_id, tool), renewed.dump())
+    secrets.put(grants.oauth_secret(tenant_id, tool), renewed.dump())
     return key
 
 
@@ -184,7 +176,7 @@ def revoke_grant(tenant_id: str, tool: Tool, secrets: SecretStore, parts: OAuthP
     """Revoke the tenant's OAuth token at the tool and delete our grant: None when it connected with a
     key, True when revoked, False when the tool did not confirm it (our copy is deleted all the same)."""
     try:
-        secrets.get(oauth_secret(tenant_id, tool))
+        secrets.get(grants.oauth_secret(tenant_id, tool))
     except errors.NotFound:
         return None
     revoked = False
@@ -194,7 +186,7 @@ def revoke_grant(tenant_id: str, tool: Tool, secrets: SecretStore, parts: OAuthP
         except errors.NotFound:
             token = ""
         revoked = bool(token) and _revoke(parts.apps[tool], parts, token)
-    secrets.delete(oauth_secret(tenant_id, tool))
+    secrets.delete(grants.oauth_secret(tenant_id, tool))
     return revoked
 
 
