@@ -113,7 +113,8 @@ SYNC_ROUTES: list[Route] = [
                 MOVED,
                 operation=f"{tool}_oauth_callback",
                 role="admin",
-                refusals=(503,),
+                query=_M + "OAuthCallbackQuery",
+                refusals=(400, 503),
             ),
         )
     ),

@@ -204,3 +204,11 @@ class OAuthStart(Schema):
     tool: Literal["linear", "gitlab"]
     authorize_url: str
     expires_in_s: int
+
+
+class OAuthCallbackQuery(Schema):
+    """What the tool's redirect brings: our state, and its code or its error (the person declined)."""
+
+    state: str = Field(max_length=4000, description="The signed state POST /sync/<tool>/oauth issued")
+    code: str | None = Field(None, max_length=500, description="The authorization code")
+    error: str | None = Field(None, max_length=200, description="The tool's error, e.g. access_denied")
