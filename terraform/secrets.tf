@@ -35,6 +35,16 @@ locals {
       readers        = ["oauth_callback", "api", "notify"]
       version_adders = []
     }
+    "linear-oauth-client-secret" = {
+      # The sync's Linear OAuth app (var.sync_oauth): api exchanges codes and revokes; plan (the
+      # mirror), execute-step (a run's tracker writes) and api refresh a token about to expire.
+      readers        = ["api", "plan", "execute_step"]
+      version_adders = []
+    }
+    "gitlab-oauth-client-secret" = {
+      readers        = ["api", "plan", "execute_step"]
+      version_adders = []
+    }
     "smtp-password" = {
       # The mail relay's password (var.smtp): notify sends email notifications. Read only when
       # var.smtp.host is set; without email it stays empty (no version, nothing billed).
@@ -81,8 +91,10 @@ locals {
   # disconnect) and reads them (the signed intake, disconnect); plan reads them (the mirror's tasks);
   # deploy reads GitLab's token for the code pipeline's merge requests (decision 0126).
   sync_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/sync-\")"
-  sync_token_writers   = ["api"]
-  sync_token_readers   = ["api", "plan", "deploy"]
+  # An OAuth token (decision 0125) is refreshed where it is used: plan and execute-step rewrite it too.
+  sync_token_writers  = ["api", "plan", "execute_step"]
+  sync_token_readers  = ["api", "plan", "execute_step", "deploy"] # execute-step: a run's tracker writes
+  sync_token_deleters = ["api"]                                   # connect's failures, disconnect
 }
 
 resource "google_secret_manager_secret" "platform" {
@@ -304,7 +316,7 @@ resource "google_project_iam_member" "sync_token_readers" {
 }
 
 resource "google_project_iam_member" "sync_token_revoker" {
-  for_each = toset(local.sync_token_writers)
+  for_each = toset(local.sync_token_deleters)
 
   project = var.project_id
   role    = google_project_iam_custom_role.notion_token_revoker.name

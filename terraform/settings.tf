@@ -79,6 +79,14 @@ locals {
     NA_SMTP_SENDER    = var.smtp.sender
     NA_SMTP_TIMEOUT_S = "15" # one SMTP step; far inside notify's timeout
 
+    # The sync's OAuth apps (var.sync_oauth; a client id empty: that tool connects with a key only). Their
+    # client secrets are the platform secrets linear-oauth-client-secret and gitlab-oauth-client-secret.
+    NA_LINEAR_OAUTH_CLIENT_ID = var.sync_oauth.linear_client_id
+    NA_LINEAR_OAUTH_URL       = "https://linear.app"
+    NA_LINEAR_OAUTH_ACTOR     = var.sync_oauth.linear_actor
+    NA_GITLAB_OAUTH_CLIENT_ID = var.sync_oauth.gitlab_client_id
+    NA_GITLAB_OAUTH_BASE_URL  = var.sync_oauth.gitlab_base_url
+
     # Vertex AI: Google's endpoint. Explicit, so a loopback stub from a test can never reach production.
     NA_MODEL_BASE_URL = ""
     # USD per million (input, output) tokens. A model missing here is priced at 0 and so never trips a

@@ -479,3 +479,28 @@ variable "log_metric_wait" {
     error_message = "log_metric_wait must be a number of seconds, e.g. \"600s\"."
   }
 }
+
+variable "sync_oauth" {
+  description = <<-EOT
+    The sync's OAuth apps (docs/sync.md): Linear's client id and actor (user, or app: Linear shows
+    our writes as the app's), and GitLab's client id at its instance (gitlab.com or a self-managed
+    https URL).
+    An empty client id: that tool connects with an API key or access token only.
+  EOT
+  type = object({
+    linear_client_id = optional(string, "")
+    linear_actor     = optional(string, "user") # user | app (actor=app: the app authors our writes)
+    gitlab_client_id = optional(string, "")
+    gitlab_base_url  = optional(string, "https://gitlab.com")
+  })
+  default = { linear_client_id = "", linear_actor = "user", gitlab_client_id = "", gitlab_base_url = "https://gitlab.com" }
+
+  validation {
+    condition     = contains(["user", "app"], var.sync_oauth.linear_actor)
+    error_message = "sync_oauth.linear_actor must be user or app."
+  }
+  validation {
+    condition     = startswith(var.sync_oauth.gitlab_base_url, "https://")
+    error_message = "sync_oauth.gitlab_base_url must be an https:// URL."
+  }
+}

@@ -22,7 +22,9 @@ webhooks). What the sync relies on, from GitLab's REST API documentation:
   ``Idempotency-Key`` and a body with ``object_kind: issue``, ``project``, ``object_attributes``
   (``iid``, ``action`` open/close/reopen/update), kept in :attr:`GitLabSandbox.outbox`;
 - ``rate_limit(n)``: the next ``n`` requests get HTTP 429 with ``Retry-After`` and ``RateLimit-*``;
-- the project's repository, merge requests and pipelines: :mod:`local.gitlab_sandbox.code`."""
+- the project's repository, merge requests and pipelines: :mod:`local.gitlab_sandbox.code`;
+- OAuth 2 (:mod:`local.oauth_provider`): ``/oauth/authorize``, ``/oauth/token`` (PKCE, refresh tokens
+  that rotate, access tokens of 2 hours), ``/oauth/revoke``."""
 
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from urllib.parse import unquote, urlencode
 
 from werkzeug.wrappers import Request, Response
 
+from local.oauth_provider import OAuthProvider
 from local.wsgi_thread import ThreadedServer
 
 TOKEN = "glpat-sandbox-maintainer-0001"
@@ -85,6 +88,10 @@ class GitLabSandbox:
         self._limited = 0
         self._next_id = 1
         self.code: Any = GitLabSandbox.code_factory(self)
+        # OAuth: a token it issues acts as the first user, a Maintainer; it expires after 2 hours
+        self.oauth = OAuthProvider(
+            lambda t: self.tokens.__setitem__(t, (USERS[0], 40)), lambda t: self.tokens.pop(t, None), 7200.0
+        )
 
     def rate_limit(self, n: int) -> None:
         self._limited = n
@@ -390,6 +397,9 @@ def _raw_path(request: Request) -> str:
 def make_app(sandbox: GitLabSandbox) -> Any:
     @Request.application
     def app(request: Request) -> Response:
+        oauth = sandbox.oauth.answer(request)
+        if oauth is not None:
+            return oauth
         if not request.path.startswith("/api/v4/"):
             return Response(json.dumps({"error": "404 Not Found"}), 404, mimetype="application/json")
         if request.mimetype == "application/json":

@@ -13,7 +13,9 @@ members and labels; issues; webhooks). What the sync relies on, from Linear's do
   (``Linear-Signature``: hex HMAC-SHA256 of the body; ``Linear-Delivery``; ``webhookTimestamp`` in ms),
   kept in :attr:`LinearSandbox.outbox` for the test to deliver (late, twice, out of order); its ``data``
   holds the issue's fields and an update's ``updatedFrom`` the changed fields' previous values;
-- ``rate_limit(n)``: the next ``n`` requests get HTTP 429 with ``Retry-After``.
+- ``rate_limit(n)``: the next ``n`` requests get HTTP 429 with ``Retry-After``;
+- OAuth 2 (:mod:`local.oauth_provider`): ``/oauth/authorize``, ``/oauth/token``, ``/oauth/revoke``; its
+  tokens go as ``Authorization: Bearer <token>``, expire after 24 hours and refresh (rotating).
 
 A document that does not validate is answered with its errors and counted in ``schema_errors``."""
 
@@ -30,6 +32,7 @@ from graphql import GraphQLSyntaxError, graphql_sync, parse, validate
 from werkzeug.wrappers import Request, Response
 
 from local.linear_sandbox.schema import SCHEMA
+from local.oauth_provider import OAuthProvider
 from local.wsgi_thread import ThreadedServer
 from shared.sync.domain.linear_events import sign
 
@@ -81,6 +84,12 @@ class LinearSandbox:
         self.creates = 0
         self.writes_by_api = 0
         self._limited = 0
+        # OAuth: a token it issues (sent as ``Bearer <token>``) acts as the first member; 24 hours
+        self.oauth = OAuthProvider(
+            lambda t: self.keys.__setitem__(f"Bearer {t}", MEMBERS[0]),
+            lambda t: self.keys.pop(f"Bearer {t}", None),
+            86399.0,
+        )
 
     def rate_limit(self, n: int) -> None:
         self._limited = n
@@ -320,6 +329,9 @@ _WATCHED = ("title", "description", "priority", "dueDate", "stateId", "assigneeI
 def make_app(sandbox: LinearSandbox) -> Any:
     @Request.application
     def app(request: Request) -> Response:
+        oauth = sandbox.oauth.answer(request)
+        if oauth is not None:
+            return oauth
         if request.path.rstrip("/") != "/graphql" or request.method != "POST":
             return Response(
                 json.dumps({"errors": [{"message": "not found"}]}), 404, mimetype="application/json"

@@ -112,7 +112,13 @@ class Container(MemoryParts):
         def built() -> IssueWrites:
             motion = TaskWrites(self.secrets, self.motion_store, self.motion)
             return IssueWrites(
-                self.secrets, self.sync_store, self.linear, self.gitlab_store, self.gitlab, motion=motion
+                self.secrets,
+                self.sync_store,
+                self.linear,
+                self.gitlab_store,
+                self.gitlab,
+                motion=motion,
+                oauth=self.oauth_parts(),
             )
 
         return self._once("issue_writes", built)

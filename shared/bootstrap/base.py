@@ -46,6 +46,7 @@ Port = Literal[
     "gitlab_store",
     "motion",
     "motion_store",
+    "sync_oauth",
 ]
 
 # The production adapter module of each port: what a deployed function imports at cold start.
@@ -82,6 +83,7 @@ _MODULES: dict[Port, str] = {
     "gitlab_store": "shared.sync.adapters.firestore_sync",
     "motion": "shared.sync.adapters.motion",
     "motion_store": "shared.sync.adapters.firestore_sync",
+    "sync_oauth": "shared.sync.adapters.oauth_http",
 }
 
 
@@ -123,6 +125,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "gitlab_store": ("google.cloud.firestore",),
     "motion": ("httpx",),  # Motion's REST API, on httpx
     "motion_store": ("google.cloud.firestore",),
+    "sync_oauth": ("httpx",),  # Linear's and GitLab's OAuth token endpoints, on httpx
 }
 
 

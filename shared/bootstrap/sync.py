@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from shared.sync.domain.connection import Tool
     from shared.sync.domain.tracker_signals import TrackerSignal
     from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, MotionApi, MotionStore, SyncStore
+    from shared.sync.ports import SyncOAuth as OAuthEndpoints
     from shared.sync.services.connect import GitLabLinking, Linking
     from shared.sync.services.intake import GitLabIntake, Intake, LinearIntake
     from shared.sync.services.mirror import GitLabMirroring, Mirror, Mirroring, MotionMirroring
     from shared.sync.services.motion import MotionLinking
+    from shared.sync.services.oauth import OAuthConnecting, OAuthParts
 
 
 class SyncParts(RunsParts):
@@ -31,13 +33,64 @@ class SyncParts(RunsParts):
     gitlab_store: Built[GitLabStore] = Built("FirestoreGitLabSync")
     motion: Built[MotionApi] = Built()
     motion_store: Built[MotionStore] = Built("FirestoreMotionSync")
+    sync_oauth: Built[OAuthEndpoints] = Built()
 
     def linking(self) -> Linking:
         """What connecting and disconnecting Linear uses."""
         from shared.sync.services.connect import Linking
 
         return Linking(
-            self.tenants, self.secrets, self.sync_store, self.linear, self.queue, self._hook_url("linear")
+            self.tenants,
+            self.secrets,
+            self.sync_store,
+            self.linear,
+            self.queue,
+            self._hook_url("linear"),
+            oauth=self.oauth_parts(),
+        )
+
+    def oauth_parts(self) -> OAuthParts:
+        """The sync's OAuth apps as the settings configure them, and their token endpoints' client."""
+        from shared.sync.domain.oauth import apps_of
+        from shared.sync.services.oauth import OAuthParts
+
+        s = self.settings
+        apps = apps_of(
+            (
+                s.linear_oauth_client_id,
+                s.linear_oauth_url,
+                s.linear_api_base_url,
+                s.linear_oauth_actor == "app",
+            ),
+            (s.gitlab_oauth_client_id, s.gitlab_oauth_base_url),
+        )
+        base = s.api_url.rstrip("/")
+        return OAuthParts(
+            self.secrets, self.sync_oauth, apps, lambda tool: f"{base}/sync/{tool}/oauth/callback"
+        )
+
+    def oauth_connecting(self, tool: Tool) -> OAuthConnecting:
+        """What connecting ``tool`` with its OAuth app uses: its key's connect, given the token."""
+        from shared.sync.services import connect
+        from shared.sync.services.oauth import OAuthConnecting
+
+        parts, states, frontend = self.oauth_parts(), self.oauth_states, self.settings.frontend_url
+        if tool == "linear":
+            linear = self.linking()
+            return OAuthConnecting(
+                parts,
+                states,
+                frontend,
+                lambda t, key, p: connect.link_linear(t, key, p, linear),
+                connect.linear_params,
+            )
+        gitlab, base = self.gitlab_linking(), self.settings.gitlab_oauth_base_url.rstrip("/")
+        return OAuthConnecting(
+            parts,
+            states,
+            frontend,
+            lambda t, key, p: connect.link_gitlab(t, key, (p["project"], base, p["data_source_id"]), gitlab),
+            connect.gitlab_params,
         )
 
     def linear_intake(self) -> LinearIntake:
@@ -65,7 +118,9 @@ class SyncParts(RunsParts):
         """What a tool's sync task uses: its ``store`` and ``api``, and Notion through the tenant's current token."""
         from shared.sync.services.mirror import Mirror
 
-        return Mirror(store, api, self.secrets, self.queue, notion_for=self._sync_notion())
+        return Mirror(
+            store, api, self.secrets, self.queue, notion_for=self._sync_notion(), oauth=self.oauth_parts()
+        )
 
     def _hook_url(self, tool: Tool) -> Callable[[str], str]:
         """Tenant id → our intake's public URL for ``tool``'s webhook (``POST /sync/<tool>/webhook/<t>``)."""
@@ -94,6 +149,7 @@ class SyncParts(RunsParts):
             self.queue,
             self._hook_url("gitlab"),
             allow_local=self.settings.profile == "local",
+            oauth=self.oauth_parts(),
         )
 
     def gitlab_intake(self) -> GitLabIntake:
@@ -122,6 +178,11 @@ class SyncParts(RunsParts):
     def motion_mirroring(self) -> MotionMirroring:
         """What Motion's sync task (its scan polls Motion) uses."""
         return self._mirror(self.motion_store, self.motion)
+
+    def _build_sync_oauth(self) -> OAuthEndpoints:
+        from shared.sync.adapters.oauth_http import OAuthHttp
+
+        return OAuthHttp(self.settings.code_timeout_s)
 
     def _build_linear(self) -> LinearApi:
         from shared.sync.adapters.linear import LinearGraphQL

@@ -37,6 +37,8 @@ class PlatformSecret(StrEnum):
     NOTION_WEBHOOK_TOKEN = "notion-webhook-verification-token"
     SESSION_SIGNING_KEY = "session-signing-key"
     SMTP_PASSWORD = "smtp-password"  # the mail relay's, for email notifications (notify)
+    LINEAR_CLIENT_SECRET = "linear-oauth-client-secret"  # the sync's Linear OAuth app (api, plan)
+    GITLAB_CLIENT_SECRET = "gitlab-oauth-client-secret"  # the sync's GitLab OAuth app (api, plan)
 
 
 class Settings(SettingsFields):

@@ -207,6 +207,27 @@ class SettingsFields(DeploymentFields):
     motion_api_base_url: str = Field(
         "https://api.usemotion.com/v1", description="Base URL of Motion's REST API (the sync, docs/sync.md)."
     )
+    linear_oauth_client_id: str = Field(
+        "",
+        description="Client id of the deployment's Linear OAuth app (its secret: the platform secret "
+        "linear-oauth-client-secret); empty: Linear connects with an API key only.",
+    )
+    linear_oauth_url: str = Field(
+        "https://linear.app", description="Where Linear's OAuth authorize page is (/oauth/authorize)."
+    )
+    linear_oauth_actor: Literal["user", "app"] = Field(
+        "user",
+        description="Linear's OAuth actor: app makes the OAuth app, not the person, author our writes.",
+    )
+    gitlab_oauth_client_id: str = Field(
+        "",
+        description="Client id of the deployment's GitLab OAuth app (its secret: the platform secret "
+        "gitlab-oauth-client-secret); empty: GitLab connects with an access token only.",
+    )
+    gitlab_oauth_base_url: str = Field(
+        "https://gitlab.com",
+        description="The GitLab instance (gitlab.com or a self-managed one) where that OAuth app is registered.",
+    )
     smtp_host: str = Field(
         "",
         description="The SMTP relay of email notifications (SendGrid, Mailgun, Amazon SES, Google "

@@ -17,6 +17,7 @@ from shared.sync.domain.connection import (
 )
 from shared.sync.domain.fields import TaskFields
 from shared.sync.domain.motion import MotionKey
+from shared.sync.domain.oauth import OAuthApp
 from shared.sync.domain.writes import Output, Place
 
 C = TypeVar("C", bound=ToolConnection)
@@ -276,4 +277,22 @@ class TaskWriting(Protocol):
 
     def find_comment(self, at: Place, task_id: str, key: str) -> Output | None:
         """The comment an earlier try for ``key`` made on the task, or None."""
+        ...
+
+
+class SyncOAuth(Protocol):
+    """The token and revoke endpoints of a tool's OAuth app (``shared.sync.adapters.oauth_http``)."""
+
+    def exchange(
+        self, app: OAuthApp, secret: str, code: str, redirect_uri: str, code_verifier: str
+    ) -> dict[str, Any]:
+        """The token endpoint's answer for an authorization code; Unauthenticated if refused."""
+        ...
+
+    def refresh(self, app: OAuthApp, secret: str, refresh_token: str, redirect_uri: str) -> dict[str, Any]:
+        """The token endpoint's answer for a refresh token; Unauthenticated if refused."""
+        ...
+
+    def revoke(self, app: OAuthApp, secret: str, token: str) -> None:
+        """Revoke the access token at the tool."""
         ...

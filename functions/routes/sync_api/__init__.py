@@ -7,7 +7,8 @@ Each key is checked with its tool, kept in Secret Manager and never echoed. The 
 from typing import Any
 
 from functions.routes import Handler, Route
-from functions.routes.rows import Tag
+from functions.routes.rows import MOVED, Tag
+from functions.routes.sync_api import oauth
 from functions.routes.sync_api.tools import GITLAB, LINEAR, MOTION, ToolRoutes, gitlab_webhook, linear_webhook
 
 _sync = Tag("sync", session_only=True)
@@ -31,6 +32,10 @@ _WORDS = {
     "motion disconnect": "Disconnect Motion: our secret and record deleted",
     "motion log": "Motion's sync log: fields changed on both sides and which side's value was kept",
     "gitlab hook": "GitLab's webhook deliveries (X-Gitlab-Token, Idempotency-Key or X-Gitlab-Event-UUID)",
+    "linear oauth": "Connect Linear with the deployment's OAuth app: Linear's authorize URL (a signed state, PKCE)",
+    "linear callback": "Linear's OAuth redirect: the code exchanged, Linear connected, the browser sent to the console",
+    "gitlab oauth": "Connect GitLab with the deployment's OAuth app: GitLab's authorize URL (a signed state, PKCE)",
+    "gitlab callback": "GitLab's OAuth redirect: the code exchanged, GitLab connected, the browser sent to the console",
 }
 
 
@@ -85,6 +90,34 @@ SYNC_ROUTES: list[Route] = [
         for tool, handler, answer in (
             ("linear", linear_webhook, "LinearDelivery"),
             ("gitlab", gitlab_webhook, "GitLabDelivery"),
+        )
+    ),
+    *(
+        route
+        for tool, name, start, back in (
+            ("linear", "Linear", oauth.post_linear, oauth.get_linear_callback),
+            ("gitlab", "GitLab", oauth.post_gitlab, oauth.get_gitlab_callback),
+        )
+        for route in (
+            _sync(
+                f"POST /sync/{tool}/oauth",
+                start,
+                _WORDS[f"{tool} oauth"],
+                {200: _M + "OAuthStart"},
+                operation=f"{tool}_oauth_start",
+                **_ADMIN,
+                **_body(f"{name}OAuthStart", 409),
+            ),
+            _sync(
+                f"GET /sync/{tool}/oauth/callback",
+                back,
+                _WORDS[f"{tool} callback"],
+                MOVED,
+                operation=f"{tool}_oauth_callback",
+                role="admin",
+                query=_M + "OAuthCallbackQuery",
+                refusals=(400, 503),
+            ),
         )
     ),
 ]

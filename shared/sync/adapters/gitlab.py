@@ -1,9 +1,10 @@
-"""GitLab's REST API (v4) of gitlab.com or a self-managed instance, a personal (or project) access token in
-``PRIVATE-TOKEN``. Requests are paced per instance and token at 5 a second after a burst of 10 (300 a
-minute). That is within gitlab.com's 2,000 authenticated requests a minute per user and the default
-issue-creation limit of 300 a minute an instance may set. A refusal for the rate (HTTP 429) closes the token
-for its Retry-After and is a NothingSent. Lists are read page by page (``X-Next-Page``). No error carries
-the token or a reply's body."""
+"""GitLab's REST API (v4) of gitlab.com or a self-managed instance, a personal (or project) access token or
+an OAuth token in ``Authorization: Bearer`` (GitLab takes either there). Requests are paced per instance
+and token at 5 a second after a burst of 10 (300 a minute). That is within gitlab.com's 2,000
+authenticated requests a minute per user and the default issue-creation limit of 300 a minute an
+instance may set. A refusal for the rate (HTTP 429) closes the token for its Retry-After and is a
+NothingSent. Lists are read page by page (``X-Next-Page``). No error carries the token or a reply's
+body."""
 
 from __future__ import annotations
 
@@ -87,7 +88,9 @@ class GitLabRest:
     def _send(self, base: str, token: str, method: str, path: str, name: str, **kw: Any) -> httpx.Response:
         pace_key = hashlib.sha256(f"{base}\n{token}".encode()).hexdigest()[:16]  # never the token
         self._pacer.acquire(pace_key)
-        response = self._rest.send(method, f"{base}/api/v4{path}", {"PRIVATE-TOKEN": token}, name, **kw)
+        response = self._rest.send(
+            method, f"{base}/api/v4{path}", {"Authorization": f"Bearer {token}"}, name, **kw
+        )
         return checked(response, ("GitLab", "access token", "its role or scope"), name, self._pacer, pace_key)
 
     def _json(self, base: str, token: str, method: str, path: str, name: str, **kw: Any) -> Any:

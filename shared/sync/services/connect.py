@@ -27,6 +27,7 @@ from shared.sync.domain.connection import (
 )
 from shared.sync.domain.instance_url import GITLAB_COM, normalise, public_problem
 from shared.sync.domain.sync_task import SyncTask, scan_task_name
+from shared.sync.services.oauth import OAuthParts, current_key, revoke_grant
 from shared.team.services.sessions import require_connected
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 KEY_FORM = re.compile(r"[\x21-\x7e]{8,200}")
 _ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 _SOURCE = re.compile(r"[0-9a-fA-F-]{32,36}")
-_FIELDS = {"api_key", "team_id", "data_source_id"}
 
 
 class Linking(NamedTuple):
@@ -50,24 +50,47 @@ class Linking(NamedTuple):
     queue: TaskQueue
     webhook_url: Callable[[str], str]  # tenant id → our intake's public URL for it
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    oauth: OAuthParts | None = None  # the deployment's OAuth apps (refresh, revoke)
 
 
 def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[str, Any]:
     """Check ``body`` (``api_key``, ``team_id``, optional ``data_source_id``) with Linear, then store
     and hook it as the module says: ``{tool, connected, account, team, data_source_id}``."""
-    unknown = set(body) - _FIELDS
-    if unknown:
-        raise errors.InvalidInput(
-            f"unknown fields {sorted(unknown)}; send api_key, team_id, data_source_id", sorted(unknown)
-        )
-    key, team_id, source = body.get("api_key"), body.get("team_id"), body.get("data_source_id")
+    only_fields(body, ("api_key", "team_id", "data_source_id"))
+    key = body.get("api_key")
+    params = linear_params({k: v for k, v in body.items() if k != "api_key"})
     if not isinstance(key, str) or not KEY_FORM.fullmatch(key):
         raise errors.InvalidInput(
             "api_key: a Linear API key is 8 to 200 printable characters, no spaces", ["api_key"]
         )
+    revoke_grant(tenant_id, "linear", deps.secrets, deps.oauth)  # a key replaces an OAuth grant
+    return link_linear(tenant_id, key, params, deps)
+
+
+def only_fields(body: dict[str, Any], fields: tuple[str, ...]) -> None:
+    """A 400 naming the fields of ``body`` that are none of ``fields`` (said in their order)."""
+    unknown = set(body) - set(fields)
+    if unknown:
+        raise errors.InvalidInput(
+            f"unknown fields {sorted(unknown)}; send {', '.join(fields)}", sorted(unknown)
+        )
+
+
+def linear_params(body: dict[str, Any]) -> dict[str, Any]:
+    """``team_id`` and ``data_source_id`` (or None) of a Linear connect's body, checked (400s)."""
+    only_fields(body, ("team_id", "data_source_id"))
+    team_id, source = body.get("team_id"), body.get("data_source_id")
     if not isinstance(team_id, str) or not _ID.fullmatch(team_id):
         raise errors.InvalidInput("team_id: the Linear team's id (a UUID)", ["team_id"])
-    source = data_source(tenant_id, source, deps.tenants)
+    checked_source(source)
+    return {"team_id": team_id, "data_source_id": source}
+
+
+def link_linear(tenant_id: str, key: str, params: dict[str, Any], deps: Linking) -> dict[str, Any]:
+    """Check the credential ``key`` (an API key, or ``Bearer`` and an OAuth token) and the team of
+    ``params`` with Linear, then store and hook it as the module says."""
+    team_id = params["team_id"]
+    source = data_source(tenant_id, params.get("data_source_id"), deps.tenants)
     with refusals(
         Credential("Linear", "api_key", "key", "revoked or mistyped?"),
         ("team_id", "this key sees no Linear team of that id"),
@@ -139,12 +162,17 @@ def refusals(credential: Credential, missing: tuple[str, str] | None = None) -> 
         ) from None
 
 
-def data_source(tenant_id: str, source: object, tenants: TenantStore) -> str:
-    """The Notion data source to keep in step: ``source`` if given (checked), else the home's Tasks."""
+def checked_source(source: object) -> None:
+    """A 400 for a ``data_source_id`` that is given and is no Notion data source's id."""
     if source is not None and (not isinstance(source, str) or not _SOURCE.fullmatch(source)):
         raise errors.InvalidInput(
             "data_source_id: a Notion data source's id (32 hex digits)", ["data_source_id"]
         )
+
+
+def data_source(tenant_id: str, source: object, tenants: TenantStore) -> str:
+    """The Notion data source to keep in step: ``source`` if given (checked), else the home's Tasks."""
+    checked_source(source)
     tenant = require_connected(tenant_id, tenants)
     if source is None:
         tasks = tenant.home.tasks if tenant.home is not None else None
@@ -161,7 +189,21 @@ def disconnect_linear(tenant_id: str, deps: Linking) -> dict[str, Any]:
     connection = deps.store.connection(tenant_id)
     deleted = connection is not None and bool(connection.webhook_id)
     deleted = deleted and connection is not None and _unhook(deps, tenant_id, connection.webhook_id)
-    return forget(tenant_id, "linear", deps.store, deps.secrets, deleted)
+    revoked = revoke_grant(tenant_id, "linear", deps.secrets, deps.oauth)
+    return said_revoked(forget(tenant_id, "linear", deps.store, deps.secrets, deleted), "linear", revoked)
+
+
+def said_revoked(answer: dict[str, Any], tool: Tool, revoked: bool | None) -> dict[str, Any]:
+    """A disconnect's answer with whether the OAuth token was revoked at the tool (a key's: as is)."""
+    if revoked is None:
+        return answer
+    answer = answer | {"token_revoked": revoked}
+    if not revoked:
+        answer["note"] = (
+            f"{TOOL_NAMES[tool]} did not confirm revoking our access; our copy is deleted all the same. "
+            f"Remove this app under {TOOL_NAMES[tool]}'s authorized applications to be sure."
+        )
+    return answer
 
 
 def forget(
@@ -227,13 +269,12 @@ def shown(tool: Tool, connection: ToolConnection | None, where: dict[str, Any]) 
 def _unhook(deps: Linking, tenant_id: str, webhook_id: str) -> bool:
     """Delete our webhook at Linear with the stored key; False when that cannot be done now."""
     try:
-        deps.linear.delete_webhook(deps.secrets.get(key_secret(tenant_id)), webhook_id)
+        deps.linear.delete_webhook(current_key(tenant_id, "linear", deps.secrets, deps.oauth), webhook_id)
     except (errors.NotFound, errors.Unauthenticated, errors.PermanentError, errors.TransientError):
         return False
     return True
 
 
-_GITLAB_FIELDS = {"access_token", "project", "base_url", "data_source_id"}
 _PROJECT_PATH = re.compile(r"[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}")
 
 
@@ -249,22 +290,31 @@ class GitLabLinking(NamedTuple):
     webhook_url: Callable[[str], str]  # tenant id → our intake's public URL for it
     allow_local: bool = False
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    oauth: OAuthParts | None = None  # the deployment's OAuth apps (refresh, revoke)
 
 
 def _gitlab_body(body: dict[str, Any], deps: GitLabLinking) -> tuple[str, str | int, str]:
     """``(access_token, project, base_url)`` of a connect's body, checked (a 400 naming the field)."""
-    unknown = set(body) - _GITLAB_FIELDS
-    if unknown:
-        raise errors.InvalidInput(
-            f"unknown fields {sorted(unknown)}; send access_token, project, base_url, data_source_id",
-            sorted(unknown),
-        )
+    only_fields(body, ("access_token", "project", "base_url", "data_source_id"))
     token, project = body.get("access_token"), body.get("project")
     if not isinstance(token, str) or not KEY_FORM.fullmatch(token):
         raise errors.InvalidInput(
             "access_token: a GitLab access token is 8 to 200 printable characters, no spaces",
             ["access_token"],
         )
+    project = _project_ref(project)
+    checked = normalise(body.get("base_url", GITLAB_COM), deps.allow_local)
+    if isinstance(checked, str):
+        raise errors.InvalidInput(checked, ["base_url"])
+    base, host = checked
+    problem = public_problem(deps.gitlab.addresses(host), deps.allow_local)
+    if problem:
+        raise errors.InvalidInput(problem, ["base_url"])
+    return token, project, base
+
+
+def _project_ref(project: object) -> str | int:
+    """A GitLab project's id (a number) or path, checked (a 400 naming ``project``)."""
     if isinstance(project, str) and project.isdigit() and len(project) <= 15:
         project = int(project)
     if isinstance(project, float) and project.is_integer():  # JSON's 7.0 is the integer 7
@@ -274,14 +324,7 @@ def _gitlab_body(body: dict[str, Any], deps: GitLabLinking) -> tuple[str, str | 
         raise errors.InvalidInput(
             "project: the GitLab project's id (a number) or its path, e.g. group/project", ["project"]
         )
-    checked = normalise(body.get("base_url", GITLAB_COM), deps.allow_local)
-    if isinstance(checked, str):
-        raise errors.InvalidInput(checked, ["base_url"])
-    base, host = checked
-    problem = public_problem(deps.gitlab.addresses(host), deps.allow_local)
-    if problem:
-        raise errors.InvalidInput(problem, ["base_url"])
-    return token, project if isinstance(project, int) else str(project), base
+    return project if isinstance(project, int) else str(project)
 
 
 def connect_gitlab(tenant_id: str, body: dict[str, Any], deps: GitLabLinking) -> dict[str, Any]:
@@ -289,7 +332,26 @@ def connect_gitlab(tenant_id: str, body: dict[str, Any], deps: GitLabLinking) ->
     ``data_source_id``) with GitLab, then store and hook it as the module says:
     ``{tool, connected, account, base_url, project, data_source_id}``."""
     token, project_ref, base = _gitlab_body(body, deps)
-    source = data_source(tenant_id, body.get("data_source_id"), deps.tenants)
+    revoke_grant(tenant_id, "gitlab", deps.secrets, deps.oauth)  # a token replaces an OAuth grant
+    return link_gitlab(tenant_id, token, (project_ref, base, body.get("data_source_id")), deps)
+
+
+def gitlab_params(body: dict[str, Any]) -> dict[str, Any]:
+    """``project`` (its id or path) and ``data_source_id`` (or None) of an OAuth connect's body (400s)."""
+    only_fields(body, ("project", "data_source_id"))
+    project = _project_ref(body.get("project"))
+    source = body.get("data_source_id")
+    checked_source(source)
+    return {"project": project, "data_source_id": source}
+
+
+def link_gitlab(
+    tenant_id: str, token: str, where: tuple[str | int, str, object], deps: GitLabLinking
+) -> dict[str, Any]:
+    """Check ``token`` and the project of ``where`` (project, base URL, data source) with GitLab,
+    then store and hook it as the module says."""
+    project_ref, base, wanted = where
+    source = data_source(tenant_id, wanted, deps.tenants)
     try:
         with refusals(
             Credential("GitLab", "access_token", "token", "revoked, expired or mistyped?"),
@@ -357,7 +419,8 @@ def disconnect_gitlab(tenant_id: str, deps: GitLabLinking) -> dict[str, Any]:
     connection = deps.store.connection(tenant_id)
     deleted = connection is not None and bool(connection.webhook_id)
     deleted = deleted and connection is not None and _unhook_gitlab(deps, tenant_id, connection)
-    return forget(tenant_id, "gitlab", deps.store, deps.secrets, deleted)
+    revoked = revoke_grant(tenant_id, "gitlab", deps.secrets, deps.oauth)
+    return said_revoked(forget(tenant_id, "gitlab", deps.store, deps.secrets, deleted), "gitlab", revoked)
 
 
 def gitlab_status(tenant_id: str, store: GitLabStore) -> dict[str, Any]:
@@ -370,7 +433,7 @@ def gitlab_status(tenant_id: str, store: GitLabStore) -> dict[str, Any]:
 def _unhook_gitlab(deps: GitLabLinking, tenant_id: str, connection: GitLabConnection) -> bool:
     """Delete our webhook at GitLab with the stored token; False when that cannot be done now."""
     try:
-        token = deps.secrets.get(key_secret(tenant_id, "gitlab"))
+        token = current_key(tenant_id, "gitlab", deps.secrets, deps.oauth)
         deps.gitlab.delete_hook(connection.base_url, token, connection.project_id, connection.webhook_id)
     except (errors.NotFound, errors.Unauthenticated, errors.PermanentError, errors.TransientError):
         return False

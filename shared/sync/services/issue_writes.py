@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from shared.platform.errors import ModelFixableError
 from shared.sync.domain import gitlab_mapping
-from shared.sync.domain.connection import key_secret
 from shared.sync.domain.fields import TaskFields, issue_id_for
 from shared.sync.domain.writes import Output, Place, marker_of, unconnected
+from shared.sync.services.oauth import OAuthParts, current_key
 from shared.sync.services.trackers import GitLabTracker, LinearTracker
 
 if TYPE_CHECKING:
@@ -37,8 +37,10 @@ class IssueWrites:
         gitlab: GitLabApi,
         *,
         motion: TaskWriting | None = None,
+        oauth: OAuthParts | None = None,
     ) -> None:
         self._secrets, self._linear_store, self._linear = secrets, linear_store, linear
+        self._oauth = oauth  # refreshes an OAuth token about to expire before use
         self._gitlab_store, self._gitlab = gitlab_store, gitlab
         self._motion = motion
 
@@ -55,7 +57,7 @@ class IssueWrites:
             raise ModelFixableError(unconnected("linear"))
         if target not in (c.team_id,):
             raise ModelFixableError(_elsewhere("linear", target, f"team {c.team_id} ({c.team_name})"))
-        key = self._secrets.get(key_secret(tenant_id, "linear"))
+        key = current_key(tenant_id, "linear", self._secrets, self._oauth)
         return LinearTracker(self._linear, key, self._linear.team(key, c.team_id), tenant_id, c), key
 
     def _gitlab_tracker(self, tenant_id: str, target: str) -> tuple[GitLabTracker, str, Any]:
@@ -66,7 +68,7 @@ class IssueWrites:
             raise ModelFixableError(
                 _elsewhere("gitlab", target, f"project {c.project_id} ({c.project_path})")
             )
-        token = self._secrets.get(key_secret(tenant_id, "gitlab"))
+        token = current_key(tenant_id, "gitlab", self._secrets, self._oauth)
         return GitLabTracker(self._gitlab, token, c), token, c
 
     def create(self, at: Place, title: str, body: str, key: str) -> Output:

@@ -21,6 +21,7 @@ from shared.sync.domain.mapping import NotionSchema
 from shared.sync.domain.merge import Held, merge
 from shared.sync.domain.motion import MotionKey, updated_since
 from shared.sync.domain.sync_task import SCAN_INTERVAL_S, SyncTask, scan_task_name
+from shared.sync.services.oauth import OAuthParts, current_key
 from shared.sync.services.trackers import GitLabTracker, LinearTracker, MotionTracker
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class Mirror[S, A](NamedTuple):
     queue: TaskQueue
     notion_for: Callable[[str], TenantNotion]
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    oauth: OAuthParts | None = None  # refreshes an OAuth token about to expire before use
 
 
 type Mirroring = Mirror[SyncStore, LinearApi]  # what Linear's sync task uses
@@ -74,7 +76,7 @@ def run_sync_task(task: SyncTask, m: Mirroring) -> dict[str, Any]:
     connection = m.store.connection(task.tenant_id)
     if connection is None:
         return {"result": "disconnected"}
-    key = m.secrets.get(key_secret(task.tenant_id))
+    key = current_key(task.tenant_id, "linear", m.secrets, m.oauth)
     tracker = LinearTracker(m.api, key, m.api.team(key, connection.team_id), task.tenant_id, connection)
     pair = _pair(task, connection, tracker, m.store, m)
     try:
@@ -90,7 +92,7 @@ def run_gitlab_task(task: SyncTask, m: GitLabMirroring) -> dict[str, Any]:
     connection = m.store.connection(task.tenant_id)
     if connection is None:
         return {"result": "disconnected"}
-    token = m.secrets.get(key_secret(task.tenant_id, "gitlab"))
+    token = current_key(task.tenant_id, "gitlab", m.secrets, m.oauth)
     members = connection.members
     if task.kind == "scan":
         members = m.api.members(connection.base_url, token, connection.project_id)

@@ -14,14 +14,22 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from shared.platform import errors
 from shared.sync.domain.connection import MotionConnection, key_secret
 from shared.sync.domain.motion import MotionKey
-from shared.sync.services.connect import KEY_FORM, Credential, data_source, forget, refusals, shown, start
+from shared.sync.services.connect import (
+    KEY_FORM,
+    Credential,
+    data_source,
+    forget,
+    only_fields,
+    refusals,
+    shown,
+    start,
+)
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
     from shared.sync.ports import MotionApi, MotionStore
     from shared.workspace.ports import TenantStore
 
-_FIELDS = {"api_key", "workspace_id", "data_source_id"}
 _WORKSPACE = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
@@ -38,11 +46,7 @@ class MotionLinking(NamedTuple):
 
 def _checked(body: dict[str, Any]) -> tuple[str, str]:
     """``(api_key, workspace_id)`` of a connect's body, checked (a 400 naming the field)."""
-    unknown = set(body) - _FIELDS
-    if unknown:
-        raise errors.InvalidInput(
-            f"unknown fields {sorted(unknown)}; send api_key, workspace_id, data_source_id", sorted(unknown)
-        )
+    only_fields(body, ("api_key", "workspace_id", "data_source_id"))
     key, workspace_id = body.get("api_key"), body.get("workspace_id")
     if not isinstance(key, str) or not KEY_FORM.fullmatch(key):
         raise errors.InvalidInput(

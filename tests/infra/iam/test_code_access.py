@@ -61,11 +61,7 @@ REACH: dict[str, frozenset[str]] = {
     "functions/routes/agents_api/routines.py:run_now": frozenset({"api"}),
     # The Linear sync (docs/sync.md): connect and disconnect on api (its key and webhook secret
     # written, read and deleted), the mirror's tasks on plan.
-    "shared/sync/services/connect.py:connect_linear": frozenset({"api"}),
-    "shared/sync/services/connect.py:_unhook": frozenset({"api"}),
     # A run's tracker writes (decision 0116): the tool's key read by its step, on execute-step.
-    "shared/sync/services/issue_writes.py:IssueWrites._linear_tracker": frozenset({"execute_step"}),
-    "shared/sync/services/issue_writes.py:IssueWrites._gitlab_tracker": frozenset({"execute_step"}),
     "shared/sync/services/task_writes.py:TaskWrites._tracker": frozenset({"execute_step"}),
     # GitLab merge requests in the code pipeline (decision 0126): the GitLab token read by the code steps.
     "shared/bootstrap/sync.py:gitlab_code_hosts.bound": frozenset({"deploy"}),
@@ -73,19 +69,25 @@ REACH: dict[str, frozenset[str]] = {
     "shared/sync/services/mirror.py:_run": frozenset({"plan"}),
     # The GitLab sync, the same way (decision 0106): connect and disconnect on api, its token-checked
     # intake on api, the mirror's tasks on plan.
-    "shared/sync/services/connect.py:connect_gitlab": frozenset({"api"}),
     "shared/sync/services/connect.py:forget": frozenset({"api"}),
-    "shared/sync/services/connect.py:_unhook_gitlab": frozenset({"api"}),
     "shared/sync/services/intake.py:_hooked": frozenset({"api"}),  # the webhook secret of either intake
     # Either intake's delivery recorded and its tasks queued, and the runs agents' tracker rules start
     # (decision 0121), on api.
     "shared/sync/services/intake.py:_queued": frozenset({"api"}),
     "shared/agents/services/tracker_triggers.py:start_runs": frozenset({"api"}),
-    "shared/sync/services/mirror.py:run_gitlab_task": frozenset({"plan"}),
     # The Motion sync (decision 0110): connect and disconnect on api, the mirror's polling scans on plan.
     "shared/sync/services/motion.py:connect_motion": frozenset({"api"}),
     "shared/sync/services/connect.py:start": frozenset({"api"}),  # a connect's first scan queued
     "shared/sync/services/mirror.py:run_motion_task": frozenset({"plan"}),
+    # OAuth for Linear and GitLab (decision 0125): connect, callback, revoke on api; a token about to
+    # expire refreshed (the client secret read, the token and grant rewritten) wherever it is used.
+    "shared/sync/services/oauth.py:begin_oauth": frozenset({"api"}),
+    "shared/sync/services/oauth.py:complete_oauth": frozenset({"api"}),
+    "shared/sync/services/oauth.py:revoke_grant": frozenset({"api"}),
+    "shared/sync/services/oauth.py:_client_secret": frozenset({"api", "plan", "execute_step"}),
+    "shared/sync/services/oauth.py:current_key": frozenset({"api", "plan", "execute_step"}),
+    "shared/sync/services/connect.py:link_linear": frozenset({"api"}),
+    "shared/sync/services/connect.py:link_gitlab": frozenset({"api"}),
     "shared/memory/services/ask.py:answer_comment": frozenset(
         {"plan"}
     ),  # an Ask by comment: its reply queued

@@ -71,14 +71,16 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         ({"deploy"}, "/secrets/code-token-"),
         # Slack bot tokens: notify alone reads them.
         ({"notify"}, "/secrets/chat-token-"),
-        # The Linear sync's key and webhook secret: api (intake, disconnect) and plan (the mirror).
-        ({"api", "plan"}, "/secrets/sync-"),
+        # The Linear sync's key and webhook secret: api (intake, disconnect) and plan (the mirror);
+        # execute-step: a run's tracker writes (and an OAuth token's refresh, decision 0125).
+        ({"api", "plan", "execute_step"}, "/secrets/sync-"),
     ],
     # A refreshed token is a new version of the tenant's secret (NotionAccess._refresh).
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.
     "custom:notion_token_rotator": [
         ({"plan", "execute_step", "notify"}, "/secrets/notion-token-"),
-        ({"api"}, "/secrets/sync-"),  # the sync's secrets, written on connect and reconnect
+        # the sync's secrets, written on connect and reconnect, and an OAuth token's refresh (0125)
+        ({"api", "plan", "execute_step"}, "/secrets/sync-"),
     ],
     "custom:notion_token_writer": [({"oauth_callback"}, "/secrets/notion-token-")],
     "custom:notion_token_revoker": [

@@ -46,6 +46,7 @@ class SyncStack:
     notion: Any
     admin: Admin
     clock: list[datetime]
+    url: str = ""  # the Linear sandbox's base URL (its API and its OAuth endpoints)
 
 
 def sync_tasks(queue: FakeQueue) -> list[SyncTask]:
@@ -106,4 +107,5 @@ def sync_stack(
             notion,
             admin,
             clock,
+            server.url,
         )

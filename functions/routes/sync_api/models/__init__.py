@@ -49,6 +49,11 @@ def _disconnected(name: str, tool: Tool, doc: str) -> type[Schema]:
         tool=(Literal[tool], ...),
         connected=(Literal[False], ...),
         webhook_deleted=(bool, ...),
+        token_revoked=(
+            bool | None,
+            Field(None, description="Connected with OAuth: the tool revoked our token"),
+        ),
+        note=(str | None, Field(None, description="What to do when the tool did not confirm the revocation")),
     )
 
 
@@ -172,3 +177,38 @@ MotionDisconnected = _disconnected(
     "Motion", "motion", "Our secret and record are deleted (Motion keeps no webhook of ours)."
 )
 MotionSyncLogEntry, MotionSyncLog = _log("Motion", "motion", "The Motion task's id")
+
+
+class LinearOAuthStart(_Body):
+    """What connecting Linear with its OAuth app takes: the team, the data source (no key)."""
+
+    team_id: str = Field(
+        min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$", description="The Linear team to keep in step"
+    )
+    data_source_id: DataSourceId = None
+
+
+class GitLabOAuthStart(_Body):
+    """What connecting GitLab with the deployment's OAuth app (at its instance) takes (no token)."""
+
+    project: (
+        Annotated[int, Field(gt=0, lt=2**53)]
+        | Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}$")]
+    ) = Field(description="The GitLab project to keep in step: its id, or its path (group/project)")
+    data_source_id: DataSourceId = None
+
+
+class OAuthStart(Schema):
+    """Where to send the person: the tool's authorize page, with our signed state (10 minutes)."""
+
+    tool: Literal["linear", "gitlab"]
+    authorize_url: str
+    expires_in_s: int
+
+
+class OAuthCallbackQuery(Schema):
+    """What the tool's redirect brings: our state, and its code or its error (the person declined)."""
+
+    state: str = Field(max_length=4000, description="The signed state POST /sync/<tool>/oauth issued")
+    code: str | None = Field(None, max_length=500, description="The authorization code")
+    error: str | None = Field(None, max_length=200, description="The tool's error, e.g. access_denied")

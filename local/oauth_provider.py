@@ -1,0 +1,157 @@
+"""An OAuth 2 authorization server for the Linear and GitLab sandboxes, from their documentation (and
+RFC 6749, 7009, 7636): ``GET /oauth/authorize`` redirects back with a code and the state (a person's
+consent assumed; ``deny`` answers ``error=access_denied``); ``POST /oauth/token`` (form) exchanges a
+code once (PKCE S256 checked when a challenge was sent) or a refresh token, which rotates; an access
+token expires after ``access_ttl_s`` of :attr:`clock`; ``POST /oauth/revoke`` ends a token and its
+pair. A refusal is 400/401 ``{"error", "error_description"}``."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Request, Response
+
+CLIENT_ID = "sandbox-oauth-client"
+CLIENT_SECRET = "sandbox-oauth-secret"
+CODE_TTL_S = 600.0
+
+
+class OAuthProvider:
+    """The provider's state. ``grant``/``drop``: make an access token usable at the sandbox's API, or
+    not. ``clock``: the provider's time (a test moves it with :meth:`advance`)."""
+
+    def __init__(
+        self, grant: Callable[[str], object], drop: Callable[[str], object], access_ttl_s: float
+    ) -> None:
+        self.lock = threading.RLock()
+        self._grant, self._drop, self.access_ttl_s = grant, drop, access_ttl_s
+        self.clock = 1_000_000.0
+        self.deny = False  # the person declines at the authorize page
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.access: dict[str, tuple[float, str]] = {}  # access token → (expires at, its refresh token)
+        self.refresh: dict[str, str] = {}  # refresh token → its access token
+        self.exchanges = self.refreshes = self.revocations = 0
+
+    def advance(self, seconds: float) -> None:
+        """Move time on; access tokens past their expiry stop working at the API."""
+        with self.lock:
+            self.clock += seconds
+            for token, (expires, _) in list(self.access.items()):
+                if expires <= self.clock:
+                    self._drop(token)
+
+    def live(self, token: str) -> bool:
+        with self.lock:
+            return token in self.access and self.access[token][0] > self.clock
+
+    def authorize(self, args: dict[str, str]) -> Response:
+        if (
+            args.get("client_id") != CLIENT_ID
+            or args.get("response_type") != "code"
+            or not args.get("redirect_uri")
+        ):
+            return _refuse(
+                400, "invalid_request", "unknown client_id, or no redirect_uri or response_type=code"
+            )
+        method = args.get("code_challenge_method", "")
+        if args.get("code_challenge") and method != "S256":
+            return _refuse(400, "invalid_request", "code_challenge_method must be S256")
+        back = {"state": args["state"]} if "state" in args else {}
+        if self.deny:
+            back = {"error": "access_denied", **back}
+        else:
+            code = secrets.token_urlsafe(24)
+            with self.lock:
+                self.codes[code] = {
+                    "redirect_uri": args["redirect_uri"],
+                    "challenge": args.get("code_challenge", ""),
+                    "expires": self.clock + CODE_TTL_S,
+                    "used": False,
+                }
+            back = {"code": code, **back}
+        return Response(status=302, headers={"Location": f"{args['redirect_uri']}?{urlencode(back)}"})
+
+    def token(self, form: dict[str, str], basic: tuple[str, str] | None) -> Response:
+        client = basic or (form.get("client_id", ""), form.get("client_secret", ""))
+        if client != (CLIENT_ID, CLIENT_SECRET):
+            return _refuse(401, "invalid_client", "client authentication failed")
+        with self.lock:
+            if form.get("grant_type") == "authorization_code":
+                return self._exchange(form)
+            if form.get("grant_type") == "refresh_token":
+                old = self.refresh.pop(form.get("refresh_token", ""), None)
+                if old is None:
+                    return _refuse(400, "invalid_grant", "the refresh token is invalid, revoked or used")
+                self.access.pop(old, None)
+                self._drop(old)
+                self.refreshes += 1
+                return self._issue()
+            return _refuse(
+                400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token"
+            )
+
+    def _exchange(self, form: dict[str, str]) -> Response:
+        code = self.codes.get(form.get("code", ""))
+        if code is None or code["used"] or code["expires"] <= self.clock:
+            return _refuse(400, "invalid_grant", "the authorization code is invalid, expired or used")
+        code["used"] = True
+        if form.get("redirect_uri") != code["redirect_uri"]:
+            return _refuse(400, "invalid_grant", "redirect_uri does not match the authorization request")
+        if code["challenge"]:
+            digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()
+            if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != code["challenge"]:
+                return _refuse(400, "invalid_grant", "the code_verifier does not match the code_challenge")
+        self.exchanges += 1
+        return self._issue()
+
+    def _issue(self) -> Response:
+        access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        self.access[access] = (self.clock + self.access_ttl_s, refresh)
+        self.refresh[refresh] = access
+        self._grant(access)
+        body = {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": int(self.access_ttl_s),
+            "refresh_token": refresh,
+            "scope": "read write",
+            "created_at": int(self.clock),
+        }
+        return Response(json.dumps(body), 200, mimetype="application/json")
+
+    def revoke(self, form: dict[str, str], bearer: str) -> Response:
+        token = form.get("token") or bearer
+        with self.lock:
+            access = self.refresh.pop(token, token)  # a refresh token ends its access token too
+            _, pair = self.access.pop(access, (0.0, ""))
+            self.refresh.pop(pair, None)
+            self._drop(access)
+            self.revocations += 1
+        return Response("{}", 200, mimetype="application/json")
+
+    def answer(self, request: Request) -> Response | None:
+        """The answer to an ``/oauth/...`` request, or None for any other path."""
+        path = request.path.rstrip("/")
+        if path == "/oauth/authorize" and request.method == "GET":
+            return self.authorize(dict(request.args))
+        if path == "/oauth/token" and request.method == "POST":
+            auth = request.authorization
+            basic = (auth.username or "", auth.password or "") if auth and auth.type == "basic" else None
+            return self.token(dict(request.form), basic)
+        if path == "/oauth/revoke" and request.method == "POST":
+            bearer = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+            return self.revoke(dict(request.form), bearer)
+        return None
+
+
+def _refuse(status: int, error: str, description: str) -> Response:
+    return Response(
+        json.dumps({"error": error, "error_description": description}), status, mimetype="application/json"
+    )
