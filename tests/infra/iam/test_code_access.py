@@ -65,7 +65,6 @@ REACH: dict[str, frozenset[str]] = {
     "shared/sync/services/task_writes.py:TaskWrites._tracker": frozenset({"execute_step"}),
     # GitLab merge requests in the code pipeline (decision 0126): the GitLab token read by the code steps.
     "shared/bootstrap/sync.py:gitlab_code_hosts.bound": frozenset({"deploy"}),
-    "shared/sync/services/mirror.py:run_sync_task": frozenset({"plan"}),
     "shared/sync/services/mirror.py:_run": frozenset({"plan"}),
     # The GitLab sync, the same way (decision 0106): connect and disconnect on api, its token-checked
     # intake on api, the mirror's tasks on plan.

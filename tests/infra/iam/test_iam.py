@@ -72,8 +72,9 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         # Slack bot tokens: notify alone reads them.
         ({"notify"}, "/secrets/chat-token-"),
         # The Linear sync's key and webhook secret: api (intake, disconnect) and plan (the mirror);
-        # execute-step: a run's tracker writes (and an OAuth token's refresh, decision 0125).
-        ({"api", "plan", "execute_step"}, "/secrets/sync-"),
+        # execute-step: a run's tracker writes (and an OAuth token's refresh, decision 0125); deploy:
+        # GitLab's token for the code pipeline's merge requests (decision 0126).
+        ({"api", "plan", "execute_step", "deploy"}, "/secrets/sync-"),
     ],
     # A refreshed token is a new version of the tenant's secret (NotionAccess._refresh).
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.

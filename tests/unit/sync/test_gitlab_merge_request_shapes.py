@@ -51,7 +51,7 @@ class Lab:
         path = request.url.raw_path.decode().split("?", 1)[0]
         body = json.loads(request.content) if request.content else None
         self.sent.append((request.method, path, dict(request.url.params), body))
-        self.tokens.add(request.headers.get("PRIVATE-TOKEN", ""))
+        self.tokens.add(request.headers.get("Authorization", "").removeprefix("Bearer "))
         answer = self.routes.get((request.method, path), 404)
         answer = answer() if callable(answer) else answer
         if isinstance(answer, int):
@@ -98,7 +98,7 @@ def test_a_change_is_one_commit_with_actions_from_the_base_then_a_draft_merge_re
     }
     files = [p for m, p, q, _ in lab.sent if "/files/" in p]
     assert files == [f"{PROJECT}/repository/files/src%2FVERSION"]  # the path URL-encoded, as GitLab asks
-    assert lab.tokens == {"glpat-x"}  # every request carries the token in PRIVATE-TOKEN
+    assert lab.tokens == {"glpat-x"}  # every request carries the token (Authorization: Bearer, decision 0125)
 
 
 def test_a_repeat_after_a_crash_finds_the_branch_holding_the_files_and_its_merge_request() -> None:
