@@ -14,13 +14,16 @@ from dataclasses import asdict
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from local.stack import LocalStack
 from tests.web.browser import FAST_NOTION, Figures, launch
 from tests.web.workspace import Setup, set_up
 
 FIGURES = Figures()
+# An assertion waits as long as an action may (browser.py: 15 s): make test runs this suite's two
+# workers beside pytest's, so a screen takes longer to come than on an idle machine (decision 0129).
+expect.set_options(timeout=15_000)
 DISTRIBUTING = False  # the controller of pytest-xdist's workers: it runs no test itself
 BUNDLE_LIMIT_KB = 150.0
 

@@ -34,7 +34,12 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     # a self-managed instance's address: a URL's whole grammar (no user, query or fragment, not the
     # API's path), a host that resolves to public addresses only and a GitLab that answers there; the
     # schema states its https prefix, DNS and the network the rest. Every such refusal names base_url.
-    "PUT /sync/gitlab": (("base_url", "base_url: "),),
+    # And a token GitLab refused, or a project it does not show that token (only GitLab knows either).
+    "PUT /sync/gitlab": (
+        ("base_url", "base_url: "),
+        ("access_token", "revoked, expired or mistyped"),
+        ("project", "sees no GitLab project of that id or path"),
+    ),
     # a key Motion refused, or a workspace it does not show that key (only Motion knows either)
     "PUT /sync/motion": (
         ("api_key", "Motion refused this key"),
