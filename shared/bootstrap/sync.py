@@ -166,8 +166,13 @@ class SyncParts(RunsParts):
         return self._mirror(self.gitlab_store, self.gitlab)
 
     def gitlab_code_hosts(self) -> Callable[[str], tuple[CodeHost, str]]:
-        """The code pipeline's GitLab of each workspace (:func:`gitlab_code_hosts`)."""
-        return gitlab_code_hosts(self.secrets, self.gitlab_store, self.gitlab)
+        """The code pipeline's GitLab of each workspace (:func:`gitlab_code_hosts`), its ports built at
+        the first code step on GitLab, not with the bundle that holds it."""
+
+        def lazily(tenant_id: str) -> tuple[CodeHost, str]:
+            return gitlab_code_hosts(self.secrets, self.gitlab_store, self.gitlab)(tenant_id)
+
+        return lazily
 
     def motion_linking(self) -> MotionLinking:
         """What connecting and disconnecting Motion uses."""

@@ -1,5 +1,5 @@
-"""Linear's and GitLab's OAuth connect routes (docs/api.md): ``POST /sync/<tool>/oauth`` answers the
-tool's authorize URL, and ``GET /sync/<tool>/oauth/callback`` (the redirect URI registered with the
+"""Linear's and GitLab's OAuth connect routes (docs/api.md). ``POST /sync/<tool>/oauth`` answers the
+tool's authorize URL. ``GET /sync/<tool>/oauth/callback`` (the redirect URI registered with the
 tool's app) takes the person back, connects, and sends the browser to the console."""
 
 from flask import Response

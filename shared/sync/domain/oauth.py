@@ -1,6 +1,6 @@
 """OAuth 2 for Linear and GitLab, pure: each tool's OAuth app, the signed state bound to the tenant, the
-person and the tool, the PKCE verifier derived from the state's nonce, and the grant kept beside the
-access token (its refresh token and expiry) in Secret Manager. Decision record 0125."""
+person and the tool, and the PKCE verifier derived from the state's nonce. Also the grant kept beside
+the access token (its refresh token and expiry) in Secret Manager. Decision record 0125."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Connecting Linear or GitLab with the deployment's OAuth 2 app, keeping its token fresh, and revoking
 it on disconnect. :func:`begin_oauth` hands out the authorize URL (a signed state bound to the tenant,
-the person and the tool; PKCE's challenge); :func:`complete_oauth` takes the redirect, exchanges the
-code and connects as a key would; :func:`current_key` refreshes a token about to expire before use."""
+the person and the tool; PKCE's challenge). :func:`complete_oauth` takes the redirect, exchanges the
+code and connects as a key would. :func:`current_key` refreshes a token about to expire before use."""
 
 from __future__ import annotations
 
