@@ -240,9 +240,6 @@ class Step(NamedTuple):
             repositories=self.repositories() if tool.uses_repositories else None,
             trackers=self.deps.trackers() if tool.uses_trackers and self.deps.trackers else None,
             patterns=self._patterns(tool.name) if tool.name in pattern_room.TOOLS else None,
-            budget_left_usd=spend.family_left(self.deps, self.tenant_id, self.state)
-            if tool.name == "map_rows"
-            else None,
             console=self.deps.settings.frontend_url,
         )
 
