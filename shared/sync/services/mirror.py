@@ -2,7 +2,7 @@
 task) and its Notion page in step. Each task reads both sides afresh, merges them (:mod:`shared.sync.domain.merge`),
 writes each side only what differs there, reads it back and remembers it. What differs between the tools
 is their :class:`~shared.sync.ports.Tracker` (:mod:`shared.sync.services.trackers`). Creation is idempotent
-both ways: a page's issue is found again on a retry (its id derived from the page, or its marker); an
+both ways. A page's issue is found again on a retry (its id derived from the page, or its marker). An
 issue's page is claimed, then made with its ``Sync ID``, which a retry or a scan finds before its link.
 A scan task every minute finds the pages edited since the last one (and Motion's tasks: it has no
 webhooks) and queues the next (docs/sync.md)."""
