@@ -67,6 +67,7 @@ class _Pair(NamedTuple):
     notion: TenantNotion
     schema: NotionSchema
     people: dict[str, str]  # the user mapping, learned as pages are read (saved at the task's end)
+    merged: set[str]  # the items this task brought in step from their pages: its poll skips them
 
 
 def run_sync_task(task: SyncTask, m: Mirroring) -> dict[str, Any]:
@@ -117,7 +118,8 @@ def run_motion_task(task: SyncTask, m: MotionMirroring) -> dict[str, Any]:
     pair = _pair(task, connection, tracker, m.store, m)
 
     def poll(since: datetime) -> int:
-        return sum(_issue(pair, str(t["id"])) for t in tracker.listed() if updated_since(t, since))
+        listed = [str(t["id"]) for t in tracker.listed() if updated_since(t, since)]
+        return sum(_issue(pair, task_id) for task_id in listed if task_id not in pair.merged)
 
     try:
         return _run(pair, task, poll)
@@ -144,6 +146,7 @@ def _pair(
         notion,
         NotionSchema(notion.retrieve_data_source(connection.data_source_id)),
         dict(connection.people),
+        set(),
     )
 
 
@@ -264,6 +267,7 @@ def _create_unplanned(p: _Pair, page: dict[str, Any], page_id: str) -> int:
 
 
 def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any] | None) -> int:
+    p.merged.add(link.issue_id)
     if issue is None:
         return 0
     notion, tool = _notion_fields(p, page), p.tracker.fields(issue)
