@@ -87,6 +87,7 @@ def seed_demo(ws: Workspace) -> None:
         "Due": property_config(ids["tasks_data_source"], "Due", "date"),
         "Assignee": property_config(ids["tasks_data_source"], "Assignee", "people"),
         "For agent": property_config(ids["tasks_data_source"], "For agent", "checkbox"),
+        "Sync ID": property_config(ids["tasks_data_source"], "Sync ID", "rich_text"),
     }
     ideas_schema = {
         "Name": property_config(ids["ideas_data_source"], "Name", "title"),

@@ -1,8 +1,9 @@
 """The sync in the storm (issue 69), on the Firestore emulator, the Notion sandbox and each tool's
 sandbox over HTTP: Linear's and GitLab's webhook deliveries and every mirror task (Motion's polling
-scans too) delivered twice, shuffled, and killed mid-task after an adapter call returned (each create
-at least once between its request and its link). After the next scheduled scan both sides agree, with no
-issue or page made twice and no edit lost. The scenario: tests/support/sync/storm_scenario.py."""
+scans too) delivered twice, shuffled, and killed mid-task after an adapter call returned (each create,
+the tool's item's and the Notion page's, at least once between its request and its link). After the
+next scheduled scan both sides agree, with no issue or page made twice and no edit lost. The
+scenario: tests/support/sync/storm_scenario.py."""
 
 import random
 from collections.abc import Iterator
@@ -61,7 +62,7 @@ def test_linear_mirror_and_webhooks_in_the_storm(
             lambda: {i: v["title"] for i, v in s.linear.issues.items() if not v.get("archivedAt")},
             lambda item, new: s.linear.edit(item, title=new),
             s.linear.add_issue,
-            {"create_issue"},
+            {"create_issue", "create_page"},
         )
     assert result == sound(result["runs"]), result
 
@@ -79,7 +80,7 @@ def test_gitlab_mirror_and_webhooks_in_the_storm(
             lambda: {str(i): v["title"] for i, v in s.gitlab.issues.items()},
             lambda item, new: s.gitlab.edit(int(item), title=new),
             s.gitlab.add_issue,
-            {"create_issue"},
+            {"create_issue", "create_page"},
         )
     assert result == sound(result["runs"]), result
 
@@ -97,6 +98,6 @@ def test_motion_mirror_and_polling_in_the_storm(
             lambda: {i: v["name"] for i, v in s.motion.tasks.items()},
             lambda item, new: s.motion.edit(item, name=new),
             s.motion.add_task,
-            {"create_task"},
+            {"create_task", "create_page"},
         )
     assert result == sound(result["runs"]), result

@@ -14,6 +14,7 @@ from shared.sync.domain.fields import (
     notion_priority,
 )
 
+SYNC_KEY = "Sync ID"  # the Tasks property naming the tool's item a page was made for (docs/sync.md)
 _LINEAR_TYPES = {"triage": "backlog"}  # Linear's triage state type counts as backlog
 _GROUP_OF_TYPE = {
     "backlog": "To-do",
@@ -89,6 +90,7 @@ class NotionSchema:
         self.has_due = (props.get("Due") or {}).get("type") == "date"
         self.has_assignee = (props.get("Assignee") or {}).get("type") == "people"
         self.has_labels = (props.get("Labels") or {}).get("type") == "multi_select"
+        self.has_sync_key = (props.get(SYNC_KEY) or {}).get("type") == "rich_text"
 
     def from_page(
         self, page: dict[str, Any], markdown: str, people_map: dict[str, str] | None = None
@@ -117,6 +119,17 @@ class NotionSchema:
             labels=labels(names),
             archived=bool(page.get("in_trash") or page.get("archived")),
         )
+
+    def sync_key(self, page: dict[str, Any]) -> str:
+        """The item the page was made for (``tool:id``, :func:`sync_key_of`), or "" if none."""
+        text = ((page.get("properties") or {}).get(SYNC_KEY) or {}).get("rich_text") or []
+        return "".join(t.get("plain_text", "") for t in text) if self.has_sync_key else ""
+
+    def sync_key_property(self, key: str) -> dict[str, Any]:
+        """The properties that mark a page made for the item ``key`` ({} without the property)."""
+        if not self.has_sync_key:
+            return {}
+        return {SYNC_KEY: {"rich_text": [{"type": "text", "text": {"content": key}}]}}
 
     def people_of(self, page: dict[str, Any]) -> dict[str, str]:
         """The page's assignees as email → Notion user id (the user mapping learns them)."""
@@ -147,3 +160,8 @@ class NotionSchema:
         if "labels" in changes and self.has_labels:
             out["Labels"] = {"multi_select": [{"name": n} for n in changes["labels"]]}
         return out
+
+
+def sync_key_of(tool: str, item_id: str) -> str:
+    """What a page made for ``tool``'s item ``item_id`` holds in :data:`SYNC_KEY`."""
+    return f"{tool}:{item_id}"

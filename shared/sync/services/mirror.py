@@ -1,11 +1,11 @@
 """Mirroring: the sync task (``POST /sync`` on plan) brings a tool's issue (Linear's, GitLab's, Motion's
 task) and its Notion page in step. Each task reads both sides afresh, merges them (:mod:`shared.sync.domain.merge`),
-writes each side only what differs there, reads it back and remembers it. What differs between the
-tools is their :class:`~shared.sync.ports.Tracker` (:mod:`shared.sync.services.trackers`); the rest
-is one code for all. Creation is idempotent both ways: a page's issue is found again on a retry (its
-id derived from the page, or its marker), and an issue's page is claimed before it is made. A scan
-task every minute finds the pages edited since the last one (and Motion's tasks: it has no webhooks) and
-queues the next (docs/sync.md)."""
+writes each side only what differs there, reads it back and remembers it. What differs between the tools
+is their :class:`~shared.sync.ports.Tracker` (:mod:`shared.sync.services.trackers`). Creation is idempotent
+both ways. A page's issue is found again on a retry (its id derived from the page, or its marker). An
+issue's page is claimed, then made with its ``Sync ID``, which a retry or a scan finds before its link.
+A scan task every minute finds the pages edited since the last one (and Motion's tasks: it has no
+webhooks) and queues the next (docs/sync.md)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from shared.notion.domain.markdown import markdown_to_blocks
 from shared.platform.topology import Queue
 from shared.sync.domain.connection import LogEntry, SyncLink, ToolConnection, key_secret
 from shared.sync.domain.fields import TaskFields, hashes
-from shared.sync.domain.mapping import NotionSchema
+from shared.sync.domain.mapping import SYNC_KEY, NotionSchema, sync_key_of
 from shared.sync.domain.merge import Held, merge
 from shared.sync.domain.motion import MotionKey, updated_since
 from shared.sync.domain.sync_task import SCAN_INTERVAL_S, SyncTask, scan_task_name
@@ -69,6 +69,7 @@ class _Pair(NamedTuple):
     notion: TenantNotion
     schema: NotionSchema
     people: dict[str, str]  # the user mapping, learned as pages are read (saved at the task's end)
+    merged: set[str]  # the items this task brought in step from their pages: its poll skips them
 
 
 def run_sync_task(task: SyncTask, m: Mirroring) -> dict[str, Any]:
@@ -119,7 +120,8 @@ def run_motion_task(task: SyncTask, m: MotionMirroring) -> dict[str, Any]:
     pair = _pair(task, connection, tracker, m.store, m)
 
     def poll(since: datetime) -> int:
-        return sum(_issue(pair, str(t["id"])) for t in tracker.listed() if updated_since(t, since))
+        listed = [str(t["id"]) for t in tracker.listed() if updated_since(t, since)]
+        return sum(_issue(pair, task_id) for task_id in listed if task_id not in pair.merged)
 
     try:
         return _run(pair, task, poll)
@@ -146,6 +148,7 @@ def _pair(
         notion,
         NotionSchema(notion.retrieve_data_source(connection.data_source_id)),
         dict(connection.people),
+        set(),
     )
 
 
@@ -212,6 +215,14 @@ def _page(p: _Pair, page: dict[str, Any]) -> int:
     if link is None:
         if p.schema.from_page(page, "").archived:
             return 0
+        keyed = _keyed_issue(p, page_id, page)
+        if keyed is not None:  # the page an issue's task made, its link not saved yet (a crash, or still on)
+            issue = p.tracker.read(keyed)
+            if issue is None:
+                return 0
+            link = SyncLink(page_id=page_id, issue_id=keyed)
+            p.store.save_link(p.tenant_id, link)
+            return _merge(p, link, page, issue)
         planned = p.tracker.planned_id(page_id)
         if planned is None:  # the tool chooses the issue's id: found again by its marker on a retry
             return _create_unplanned(p, page, page_id)
@@ -231,6 +242,16 @@ def _page(p: _Pair, page: dict[str, Any]) -> int:
     return _merge(p, link, page, issue)
 
 
+def _keyed_issue(p: _Pair, page_id: str, page: dict[str, Any]) -> str | None:
+    """The tool's item the page was made for (its :data:`SYNC_KEY`), unless another page is linked to
+    it (a person's copy of a mirrored page carries the key of an item that is not its own)."""
+    tool, _, item_id = p.schema.sync_key(page).partition(":")
+    if tool != p.tracker.tool or not item_id:
+        return None
+    linked = p.store.link_of_issue(p.tenant_id, item_id)
+    return item_id if linked is None or linked.page_id == page_id else None
+
+
 def _create_unplanned(p: _Pair, page: dict[str, Any], page_id: str) -> int:
     """The issue of a page, made by a tool that chooses its id: the claim first (an earlier try's
     time, if any), then the issue, then the link. After a retry the page's fields are merged in."""
@@ -248,6 +269,7 @@ def _create_unplanned(p: _Pair, page: dict[str, Any], page_id: str) -> int:
 
 
 def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any] | None) -> int:
+    p.merged.add(link.issue_id)
     if issue is None:
         return 0
     notion, tool = _notion_fields(p, page), p.tracker.fields(issue)
@@ -321,21 +343,40 @@ def _write_notion(p: _Pair, page_id: str, changes: dict[str, Any]) -> dict[str, 
 
 
 def _page_for_issue(p: _Pair, issue: dict[str, Any]) -> dict[str, Any]:
-    """The page of an issue made in the tool: the one a crashed earlier try made (same title, made
-    after its claim), or a new one."""
-    fields = p.tracker.fields(issue)
-    claimed = p.store.claim_issue(p.tenant_id, p.tracker.issue_id(issue), p.now())
+    """The page of an issue made in the tool: the one a crashed earlier try made (after the claim), or a
+    new one holding the issue's :data:`SYNC_KEY`, by which a retry or a scan finds it before its link."""
+    fields, item_id = p.tracker.fields(issue), p.tracker.issue_id(issue)
+    key = sync_key_of(p.tracker.tool, item_id)
+    claimed = p.store.claim_issue(p.tenant_id, item_id, p.now())
     if claimed is not None:  # an earlier try claimed it: did it make the page?
-        title = {"property": p.schema.title, "title": {"equals": fields.title}}
-        for page in p.notion.query_data_source(p.connection.data_source_id, filter=title):
-            if _time(page.get("created_time")) >= claimed - timedelta(seconds=1):
-                return page
-    properties = p.schema.properties(fields.model_dump(), p.people)
+        made = _keyed_page(p, key, item_id) if p.schema.has_sync_key else _titled_page(p, fields, claimed)
+        if made is not None:
+            return made
+    properties = p.schema.properties(fields.model_dump(), p.people) | p.schema.sync_key_property(key)
     return p.notion.create_page(
         {"type": "data_source_id", "data_source_id": p.connection.data_source_id},
         properties,
         markdown_to_blocks(fields.description)[:100] or None,
     )
+
+
+def _keyed_page(p: _Pair, key: str, item_id: str) -> dict[str, Any] | None:
+    """The page holding ``key`` not linked to another item, or None."""
+    keyed = {"property": SYNC_KEY, "rich_text": {"equals": key}}
+    for page in p.notion.query_data_source(p.connection.data_source_id, filter=keyed):
+        link = p.store.link(p.tenant_id, page["id"].replace("-", ""))
+        if link is None or link.issue_id == item_id:
+            return page
+    return None
+
+
+def _titled_page(p: _Pair, fields: TaskFields, claimed: datetime) -> dict[str, Any] | None:
+    """Without the :data:`SYNC_KEY` property: the page of the issue's title made since the claim."""
+    title = {"property": p.schema.title, "title": {"equals": fields.title}}
+    for page in p.notion.query_data_source(p.connection.data_source_id, filter=title):
+        if _time(page.get("created_time")) >= claimed - timedelta(seconds=1):
+            return page
+    return None
 
 
 def _time(value: Any) -> datetime:

@@ -64,6 +64,7 @@ SCHEMAS: dict[HomeKind, tuple[str, JSON]] = {
             "Priority": _select(*PRIORITIES, colors=("red", "yellow", "gray")),
             "Due": {"date": {}},
             "Project": {"select": {"options": []}},
+            "Sync ID": {"rich_text": {}},  # the item a synced tool's page was made for (docs/sync.md)
         },
     ),
 }

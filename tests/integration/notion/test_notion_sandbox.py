@@ -99,6 +99,7 @@ def test_seeded_workspace_has_tasks_and_ideas(server: SandboxServer) -> None:
         "Due": "date",
         "Assignee": "people",
         "For agent": "checkbox",
+        "Sync ID": "rich_text",
     }
     ideas = sync_reply(client.data_sources.retrieve(data_source_id=DEMO["ideas_data_source"]))
     assert {p["type"] for p in ideas["properties"].values()} == {"title", "status"}

@@ -1,8 +1,9 @@
 """Linear's intake and the two-way mirror against the Linear sandbox (every request executed against
 Linear's published schema), the Notion sandbox and the Firestore emulator: forgeries, replays and stale
 deliveries refused with a 4xx and nothing queued; pages become issues once (a retried create finds its
-issue), issues become pages once; a change goes across once and never echoes back; a field changed on
-both sides goes to the later edit and is logged; Linear's 429 leaves nothing half done."""
+issue), issues become pages once (a scan links a page made before its link was saved); a change goes
+across once and never echoes back; a field changed on both sides goes to the later edit and is logged;
+Linear's 429 leaves nothing half done."""
 
 import json
 from datetime import timedelta
@@ -18,6 +19,7 @@ from shared.sync.services.connect import connect_linear, set_people
 from shared.sync.services.intake import ingest_linear
 from shared.sync.services.mirror import run_sync_task
 from tests.integration.sync.conftest import IDS, KEY, TEAM_ID, SyncStack, sync_tasks
+from tests.support.sync.sync_storm import Killed, Killer
 
 pytestmark = pytest.mark.integration
 
@@ -187,6 +189,28 @@ def test_an_issue_made_in_linear_becomes_one_page(stack: SyncStack) -> None:
     same = [p for p in stack.notion.query_data_source(source) if title(p) == "Made in Linear"]
     assert len(same) == 1
     assert delivery  # the delivery that started it was Linear's own, signed
+
+
+def test_a_page_made_for_an_issue_is_linked_by_a_scan_before_its_link_is_saved(stack: SyncStack) -> None:
+    connect(stack)
+    issue_id = stack.linear.add_issue("Made in Linear", stateType="started")
+    stack.linear.outbox.clear()
+    killer = Killer()
+    dying_notion = killer.wrap(stack.notion)
+    killer.arm(None, at_create=True)  # the instance dies right after Notion made the page
+    task = SyncTask(tenant_id=stack.tenant_id, kind="issue", issue_id=issue_id)
+    with pytest.raises(Killed):
+        run_sync_task(task, stack.mirroring._replace(notion_for=lambda _t: dying_notion))
+    assert stack.store.link_of_issue(stack.tenant_id, issue_id) is None
+    scan(stack)  # a scan finds the page without its link: its Sync ID names the issue
+    run_sync_task(task, stack.mirroring)  # the task's retry
+    link = stack.store.link_of_issue(stack.tenant_id, issue_id)
+    same = [
+        p for p in stack.notion.query_data_source(IDS["tasks_data_source"]) if title(p) == "Made in Linear"
+    ]
+    assert link is not None and [p["id"].replace("-", "") for p in same] == [link.page_id]
+    assert [i["title"] for i in stack.linear.issues.values()].count("Made in Linear") == 1
+    assert same[0]["properties"]["Sync ID"]["rich_text"][0]["plain_text"] == f"linear:{issue_id}"
 
 
 def test_linears_429_leaves_nothing_half_done(stack: SyncStack) -> None:

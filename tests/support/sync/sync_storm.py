@@ -1,7 +1,7 @@
 """The reliability storm's sync deliveries: each task delivered twice and in a shuffled order, its first
 delivery and a third of the others killed mid-task (the instance dies after an adapter call returned:
 its effect done, its answer lost) and delivered again as the queue retries, within a retry budget. A
-first delivery that creates an item dies right after the create's request, before its link is saved."""
+first delivery that creates an item (or a page) dies right after the create's request, before its link."""
 
 import random
 import threading
@@ -16,9 +16,9 @@ class Killed(Exception):
     """The instance dies here (kill -9 after an effect: HTTP 500, the queue delivers the task again)."""
 
 
-# The wrapped adapters' calls that make a tool's item (Linear's and GitLab's issues, Motion's tasks): a
-# first delivery dies right after one, before the mirror records the item's link.
-CREATES = frozenset({"create_issue", "create_task"})
+# The wrapped adapters' calls that make a tool's item (Linear's and GitLab's issues, Motion's tasks) or
+# the Notion page of one: a first delivery dies right after one, before the mirror records its link.
+CREATES = frozenset({"create_issue", "create_task", "create_page"})
 
 
 class Killer:
