@@ -159,7 +159,7 @@ AGENTS_ROUTES: list[Route] = [
             "agents",
             {200: "models.agents.DryRun"},
             body="agents_api.dry_run.DryRunBody",
-            refusals=(404, 409, 502, 503),
+            refusals=(400, 404, 409, 502, 503),
         ),
         session_only=True,
         role="editor",

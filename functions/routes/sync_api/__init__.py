@@ -116,7 +116,7 @@ SYNC_ROUTES: list[Route] = [
                 operation=f"{tool}_oauth_callback",
                 role="admin",
                 query=_M + "OAuthCallbackQuery",
-                refusals=(400, 503),
+                refusals=(400, 409, 503),
             ),
         )
     ),

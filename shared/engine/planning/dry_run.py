@@ -14,7 +14,7 @@ from shared.engine.planning.model import Attempts, plan_events
 from shared.engine.planning.request import Planning
 from shared.engine.services.run_log import Seqs
 from shared.platform.domain.model_calls import ModelUsage
-from shared.platform.errors import Conflict, NotFound, PermanentError
+from shared.platform.errors import Conflict, InvalidInput, PermanentError
 from shared.runs.domain.authority import PRODUCTION
 from shared.runs.domain.events import HumanRequested, ModelUsed, RunEvent, RunFinished, RunPlanned
 from shared.runs.domain.plan_task import PlanTask, Trigger
@@ -86,7 +86,7 @@ def dry_run(deps: Deps, tenant_id: str, agent: Agent, page_id: str, *, person: s
     """The plan ``agent`` would make for ``page_id`` were it started there now by ``person`` (the
     owner's run reads the workspace; another person's reads within the page's reach), each step with
     what it does and whose approval it needs. Its model calls are paid and counted as a plan's. 409
-    when a budget stops it or the agent may not plan now; 404 for a page that cannot be read."""
+    when a budget stops it or the agent may not plan now; 400 (``page_id``) for a page that cannot be read."""
     if agent.paused:
         raise Conflict(f"agent {agent.name!r} is paused: resume it to try it on a page")
     trigger = Trigger(kind="api", page_id=page_id, by_owner=owner, people=[person] if person else [])
@@ -121,7 +121,8 @@ def _answer(deps: Deps, tenant_id: str, agent: Agent, events: list[RunEvent], co
         raise Conflict(f"the dry run stopped: {stopped.prompt.split('. Approve')[0]}")
     ended = next((e for e in events if isinstance(e, RunFinished)), None)
     if ended is not None and "could not be read" in ended.summary:
-        raise NotFound(ended.summary)
+        # the page named is the input at fault (a 404 would say the agent is missing)
+        raise InvalidInput(ended.summary, ["page_id"], [ended.summary])
     tenants = deps.tenants
     tenant = tenants.get(tenant_id) if tenants is not None else None
     approvers = tenant.approvers if tenant is not None else Approvers()

@@ -87,7 +87,8 @@ def test_bad_dry_runs_are_refused_in_words(stack: Stack) -> None:
     gone = api.post("/agents/nobody/dry-run", json={"page_id": DEMO["idea_newsletter"]}, headers=auth)
     assert gone.status_code == 404
     missing = api.post("/agents/default/dry-run", json={"page_id": "0" * 32}, headers=auth)
-    assert missing.status_code == 404 and "could not be read" in _j(missing)["reason"]
+    assert missing.status_code == 400 and "could not be read" in _j(missing)["reason"]
+    assert [f["field"] for f in _j(missing)["fields"]] == ["page_id"]
     assert _j(api.post("/agents/default/pause", headers=auth))["paused"] is True
     paused = api.post("/agents/default/dry-run", json={"page_id": DEMO["idea_newsletter"]}, headers=auth)
     assert paused.status_code == 409 and "paused" in _j(paused)["reason"]

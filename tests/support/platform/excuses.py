@@ -46,6 +46,8 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("api_key", "cannot be used with this key"),
         ("workspace_id", "sees no Motion workspace of that id"),
     ),
+    # a page Notion does not show the workspace (a dry run's): only Notion knows
+    "POST /agents/{agent_id}/dry-run": (("page_id", "could not be read"),),
     # a routine's number among the agent's own schedules: the workspace's state
     "POST /agents/{agent_id}/run-now": (("routine", "has no routine"),),
     # a day of the calendar, which the contract's plain string cannot state
