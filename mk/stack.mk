@@ -7,5 +7,6 @@ demo: check-python $(VENV)/.synced
 demo-code: check-python $(VENV)/.synced
 	$(PY) -m local.demo_code
 
-stack: $(VENV)/.synced web
+# The stack installs the browser its screens (the console, the Notion sandbox's) are tried in (issue 66).
+stack: $(VENV)/.synced web chromium
 	$(PY) -m local.stack
