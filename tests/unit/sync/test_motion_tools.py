@@ -1,7 +1,9 @@
 """Motion's task tools in a run (decision 0122): create_task, update_task and comment_on_task are external
 effects the owner approves first, made once per step key against the Motion sandbox (in process, our
-paced adapter); a workspace other than the connected one, or beyond the agent's reach, is refused."""
+paced adapter), signed without a visible id (decision 0130); a workspace other than the connected one, or
+beyond the agent's reach, is refused."""
 
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from shared.runs.domain.authority import TRACKER_WRITES, effect_digest
 from shared.runs.domain.events import ErrorRecorded, HumanRequested
 from shared.runs.domain.runs import RunState, RunStatus
 from shared.runs.services.deps import Deps
+from shared.sync.domain.motion import text_of
 from shared.tools import REGISTRY
 from shared.tools.base import SideEffect
 from tests.engine_fakes import FakeNotion
@@ -74,6 +77,11 @@ def test_a_task_is_made_updated_and_commented_once_each_only_after_the_owner_app
     assert _approve_all(later).status == RunStatus.COMPLETED
     assert sandbox.tasks[task_id]["status"]["name"] == "Completed" and len(sandbox.comments) == 1
     assert sandbox.creates == 1 and sandbox.undocumented == []
+    task, [comment] = sandbox.tasks[task_id], sandbox.comments
+    shown = [task["name"], text_of(task["description"]), text_of(comment["content"])]
+    assert shown == ["Ship", "Notes\n\nNotion Agent", "Done.\n\nNotion Agent"]  # what a person reads
+    assert not any(re.search(r"ref\b|[0-9a-f]{10}|r1:", text) for text in shown)  # no key, no hash
+    assert all("?ref=" in str(x) for x in (task["description"], comment["content"]))  # in the link only
 
 
 def _same(sandbox: Any) -> Any:
