@@ -9,17 +9,22 @@ from typing import Any
 import pytest
 
 from local.motion_sandbox.app import PERSONAL_WORKSPACE_ID, WORKSPACE_ID
+from shared.bootstrap import Container
 from shared.engine.services import humans
+from shared.platform.config import Settings
 from shared.runs.domain.authority import TRACKER_WRITES, effect_digest
 from shared.runs.domain.events import ErrorRecorded, HumanRequested
 from shared.runs.domain.runs import RunState, RunStatus
 from shared.runs.services.deps import Deps
 from shared.sync.domain.motion import text_of
+from shared.sync.domain.writes import Place
 from shared.tools import REGISTRY
-from shared.tools.base import SideEffect
+from shared.tools.base import SideEffect, idempotency_key
 from tests.engine_fakes import FakeNotion
+from tests.fakes import FakeQueue, FakeRunStore, FakeTenantStore
 from tests.support.engine.engine_runs import forged_run, run_until_held
-from tests.support.sync.tracker_fakes import motion_writes, tracker_writes
+from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
+from tests.support.sync.tracker_fakes import motion_parts, motion_writes, tracker_writes
 
 TASK = ("create_task", {"tool": "motion", "target": WORKSPACE_ID, "title": "Ship", "body": "Notes"})
 
@@ -110,3 +115,17 @@ def test_a_task_beyond_the_agent_s_reach_is_refused_without_asking() -> None:
     assert sandbox.requests == 0
     within, _ = _run(TASK, reach_trackers=[f"motion:{WORKSPACE_ID}"])
     assert run_until_held(within).waiting is not None  # within its reach: the owner is asked
+
+
+def test_the_engine_s_motion_writes_link_to_the_console_the_settings_name() -> None:
+    secrets, store, api, sandbox = motion_parts()
+    ports = {"store": FakeRunStore(), "queue": FakeQueue(), "secrets": secrets, "tenants": FakeTenantStore()}
+    trackers = {"motion_store": store, "motion": api, "sync_store": FakeSyncStore(), "linear": FakeLinear()}
+    others = {"gitlab_store": FakeSyncStore(), "gitlab": FakeGitLab()}
+    container = Container(Settings(frontend_url="https://console.example"), **ports, **trackers, **others)
+    trackers_of = container.engine(with_model=False).trackers
+    assert trackers_of is not None
+    at, key = Place("t1", "motion", WORKSPACE_ID), idempotency_key("t1", "r7", 2)
+    made = trackers_of().motion.create(at, "Ship", "Notes", key)
+    description = sandbox.tasks[made["task_id"]]["description"]
+    assert '<a href="https://console.example/?ref=' in description and "#/runs/r7" in description
