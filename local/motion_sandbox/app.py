@@ -9,8 +9,8 @@ statuses and tasks). What the sync relies on, from Motion's REST API reference (
 - tasks: ``GET /tasks?workspaceId=&cursor=`` (resolved ones only with ``includeAllStatuses=true``),
   ``GET``/``PATCH``/``DELETE /tasks/{id}``, ``POST /tasks`` (``name`` and ``workspaceId`` required;
   Motion chooses the id: a second create is a second task), ``DELETE /tasks/{id}/assignee``. The
-  description is taken as Markdown and answered as HTML; ``priority`` is ASAP, HIGH, MEDIUM or LOW;
-  ``status`` a name of the workspace's; ``dueDate`` ISO 8601; ``labels`` names;
+  description is taken as Markdown and answered as HTML (a link as ``<a href>``); ``priority`` is ASAP,
+  HIGH, MEDIUM or LOW; ``status`` a name of the workspace's; ``dueDate`` ISO 8601; ``labels`` names;
 - the rate limit: 12 requests a minute for an individual account, 120 for a team's, as Motion publishes
   them (its API settings page; restated by client libraries, e.g. the RF-D/motion-mcp server's
   MOTION_RATE_LIMIT_PER_MINUTE: "12 for individual accounts, 120 for team accounts"). Past it: HTTP 429.
@@ -92,10 +92,24 @@ class Refusal(Exception):
         self.status, self.message = status, message
 
 
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^()\s]+)\)")
+
+
+def _line(text: str) -> str:
+    """One line as HTML: a Markdown link ``[text](url)`` becomes ``<a href>``, the rest is escaped."""
+    parts, at = [], 0
+    for found in _LINK.finditer(text):
+        label, url = html.escape(found.group(1)), html.escape(found.group(2), quote=True)
+        parts += [html.escape(text[at : found.start()]), f'<a href="{url}">{label}</a>']
+        at = found.end()
+    return "".join(parts) + html.escape(text[at:])
+
+
 def to_html(markdown: str) -> str:
-    """Motion's answer for a Markdown description: a paragraph per block, line breaks kept."""
+    """Motion's answer for a Markdown description or comment: a paragraph per block, line breaks kept,
+    links as ``<a href>`` (what our signature relies on); any other Markdown is kept as escaped text."""
     blocks = [b for b in re.split(r"\n\s*\n", markdown.strip()) if b.strip()]
-    return "".join(f"<p>{'<br>'.join(html.escape(x) for x in b.split(chr(10)))}</p>" for b in blocks)
+    return "".join(f"<p>{'<br>'.join(_line(x) for x in b.split(chr(10)))}</p>" for b in blocks)
 
 
 class MotionSandbox:

@@ -110,7 +110,8 @@ class Container(MemoryParts):
         from shared.sync.services.task_writes import TaskWrites
 
         def built() -> IssueWrites:
-            motion = TaskWrites(self.secrets, self.motion_store, self.motion)
+            console = self.settings.frontend_url  # where a task's signature links (decision 0130)
+            motion = TaskWrites(self.secrets, self.motion_store, self.motion, console)
             return IssueWrites(
                 self.secrets,
                 self.sync_store,

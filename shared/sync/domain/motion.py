@@ -2,7 +2,8 @@
 (:func:`view`, for the merge), the fields back as the tasks API's body, and the key with its account's
 rate limit. The table is in docs/sync.md: name, description (Markdown sent, HTML read back as text), status
 by its flags, assignee by the workspace users' emails, due date, priority, labels by name. Motion has no
-archive: a page put in the trash resolves its task (decision 0110)."""
+archive: a page put in the trash resolves its task (decision 0110). A run's description or comment ends
+with its signature, whose link holds the write's key (:func:`signature`, decision 0130)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.notify.domain.provenance import SIGNATURE, key_of_url, marker_url
 from shared.sync.domain.fields import TaskFields, labels
+from shared.sync.domain.writes import marker_of
 
 # Motion's documented limits (docs/sync.md#motion): 12 requests a minute for an individual account,
 # 120 for a team's (shared.sync.adapters.motion paces under them).
@@ -24,6 +27,9 @@ _RESOLVED = ("completed", "canceled")
 _BLOCK_END = re.compile(r"(?i)</(p|div|h[1-6]|pre|blockquote|ul|ol)>")
 _LINE_END = re.compile(r"(?i)</li>|<br\s*/?>")
 _TAG = re.compile(r"<[^>]*>")
+_HREF = re.compile(r"""(?i)<a\s[^>]*?href\s*=\s*["']([^"']*)["']""")
+_LINK = re.compile(r"\[[^\]\n]*\]\(([^()\s]+)\)")
+OLD_REF = "notion-agent ref "  # a run's write ended with this and 16 hex characters before decision 0130
 
 
 @dataclass(frozen=True)
@@ -150,3 +156,26 @@ def made_for(task: dict[str, Any], title: str, user_id: str, since: datetime) ->
         and bool(task.get("createdTime"))
         and updated_since(created, since)
     )
+
+
+def old_reference(key: str) -> str:
+    """The visible line a run's description or comment made for ``key`` ended with before decision 0130."""
+    return f"{OLD_REF}{marker_of(key)[:16]}"
+
+
+def signature(console: str, key: str, run_id: str = "") -> str:
+    """The Markdown line a run's description or comment for ``key`` ends with: "Notion Agent", linking to
+    the run's page in the console at ``console``; the key rides in the link, never in the text."""
+    return f"[{SIGNATURE}]({marker_url(console, key, run_id)})"
+
+
+def signed(text: str, key: str) -> bool:
+    """Whether ``text`` (a description or comment as Motion answers it: HTML, or Markdown) ends with the
+    signature of ``key``, in its link, or with the visible line written before decision 0130."""
+    shown = text_of(text).rstrip()
+    if shown.endswith(old_reference(key)):
+        return True
+    links = [html.unescape(u) for u in _HREF.findall(text) or _LINK.findall(text)]
+    if not links or key_of_url(links[-1]) != key:
+        return False
+    return shown.endswith(SIGNATURE) or shown.endswith(f"[{SIGNATURE}]({links[-1]})")

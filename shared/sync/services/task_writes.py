@@ -1,19 +1,21 @@
 """A run's writes to the connected Motion workspace (decision 0122): create a task, set its title or status
 group, comment on it, each once per step key. Motion chooses its ids, so a create's description and a
-comment end with the key's reference line; a retry finds it among what the key's user made since the run
-began. Requests go through the sync's paced adapter, under Motion's limit."""
+comment end with the agent's signature, whose link holds the key (decision 0130); a retry finds it among
+what the key's user made since the run began. Requests go through the sync's paced adapter."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from shared.code.domain.webhooks import run_of_ref
 from shared.platform.errors import ModelFixableError
 from shared.sync.domain import motion
 from shared.sync.domain.connection import key_secret
 from shared.sync.domain.fields import TaskFields
-from shared.sync.domain.writes import Output, Place, marker_of, unconnected
+from shared.sync.domain.writes import Output, Place, unconnected
 from shared.sync.services.trackers import CLOCK_SLACK, MotionTracker
+from shared.workspace.domain.tenants import tenant_tag
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore
@@ -21,20 +23,17 @@ if TYPE_CHECKING:
     from shared.sync.ports import MotionApi, MotionStore
 
 
-def reference(key: str) -> str:
-    """The line a task's description or a comment made for ``key`` ends with (Motion keeps no hidden text)."""
-    return f"notion-agent ref {marker_of(key)[:16]}"
-
-
-def _holds(text: str, key: str) -> bool:
-    return motion.text_of(text).rstrip().endswith(reference(key))
-
-
 class TaskWrites:
     """The writes, through the tenant's stored key and connection (no secret in any output or error)."""
 
-    def __init__(self, secrets: SecretStore, store: MotionStore, api: MotionApi) -> None:
+    def __init__(self, secrets: SecretStore, store: MotionStore, api: MotionApi, console: str = "") -> None:
         self._secrets, self._store, self._api = secrets, store, api
+        self._console = console  # the console's URL (settings: frontend_url), where a signature links
+
+    def signed(self, at: Place, body: str, key: str) -> str:
+        """``body`` ending with the signature of ``key``: a link to its run's page in the console."""
+        run_id = run_of_ref(key, tenant_tag(at.tenant_id)) or ""
+        return f"{body.strip()}\n\n{motion.signature(self._console, key, run_id)}".lstrip()
 
     def _tracker(self, at: Place) -> tuple[MotionTracker, motion.MotionKey, MotionConnection]:
         c = self._store.connection(at.tenant_id)
@@ -51,15 +50,16 @@ class TaskWrites:
     def create(self, at: Place, title: str, body: str, key: str) -> Output:
         """The task made for ``key`` in the connected workspace ``at``."""
         tracker, _, _ = self._tracker(at)
-        text = f"{body.strip()}\n\n{reference(key)}".lstrip()
+        text = self.signed(at, body, key)
         return _task(at, tracker.create("", TaskFields(title=title, description=text), None))
 
     def find_created(self, at: Place, key: str, since: datetime) -> Output | None:
-        """The task an earlier try for ``key`` made: by the key's user since ``since``, ending with its line."""
+        """The task an earlier try for ``key`` made: by the key's user since ``since``, signed for ``key``
+        (either form: :func:`shared.sync.domain.motion.signed`)."""
         tracker, _, c = self._tracker(at)
         for task in tracker.listed():
             mine = motion.made_for(task, str(task.get("name") or ""), c.user_id, since - CLOCK_SLACK)
-            if mine and _holds(str(task.get("description") or ""), key):
+            if mine and motion.signed(str(task.get("description") or ""), key):
                 return _task(at, task)
         return None
 
@@ -75,14 +75,14 @@ class TaskWrites:
     def comment(self, at: Place, task_id: str, body: str, key: str) -> Output:
         """A comment on ``task_id``, made once for ``key``."""
         _, secret, _ = self._tracker(at)
-        made = self._api.create_comment(secret, task_id, f"{body.strip()}\n\n{reference(key)}")
+        made = self._api.create_comment(secret, task_id, self.signed(at, body, key))
         return _comment(at, task_id, made)
 
     def find_comment(self, at: Place, task_id: str, key: str) -> Output | None:
         """The comment an earlier try for ``key`` made on ``task_id``, or None."""
         _, secret, _ = self._tracker(at)
         for found in self._api.comments(secret, task_id):
-            if _holds(str(found.get("content") or ""), key):
+            if motion.signed(str(found.get("content") or ""), key):
                 return _comment(at, task_id, found)
         return None
 

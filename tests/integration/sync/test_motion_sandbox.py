@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 from local.motion_sandbox import MotionSandbox, MotionServer
-from local.motion_sandbox.app import INDIVIDUAL_KEY, KEY, PAGE_SIZE, PERSONAL_WORKSPACE_ID, WORKSPACE_ID
+from local.motion_sandbox.app import (
+    INDIVIDUAL_KEY,
+    KEY,
+    PAGE_SIZE,
+    PERSONAL_WORKSPACE_ID,
+    WORKSPACE_ID,
+    to_html,
+)
 from shared.platform.errors import NothingSent, PermanentError, Unauthenticated
 from shared.sync.adapters.motion import MotionRest
 from shared.sync.domain.motion import MotionKey
@@ -63,6 +70,22 @@ def test_tasks_motion_chooses_ids_markdown_in_html_out_and_resolved_only_when_as
         assert api(server, "PATCH", f"/tasks/{task_id}", json=refused).status_code == 400
     assert api(server, "DELETE", f"/tasks/{task_id}").status_code == 204
     assert api(server, "GET", f"/tasks/{task_id}").status_code == 404
+
+
+def test_a_markdown_link_is_answered_as_motion_s_html_does(server: MotionServer) -> None:
+    assert (
+        to_html("See [the plan](https://x.example/?a=1&b=2) now\n\n<b>[x](javascript:alert(1))")
+        == '<p>See <a href="https://x.example/?a=1&amp;b=2">the plan</a> now</p>'
+        "<p>&lt;b&gt;[x](javascript:alert(1))</p>"
+    )  # only an http(s) link becomes one; every other character is escaped
+    assert to_html("one\ntwo\n\n**three**") == "<p>one<br>two</p><p>**three**</p>"
+    task_id = server.sandbox.add_task("Plan")
+    said = {"taskId": task_id, "content": "Done.\n\n[Notion Agent](http://127.0.0.1:3000/?ref=k#/runs/r1)"}
+    made = api(server, "POST", "/comments", json=said).json()  # a comment's Markdown alike
+    assert (
+        made["content"]
+        == '<p>Done.</p><p><a href="http://127.0.0.1:3000/?ref=k#/runs/r1">Notion Agent</a></p>'
+    )
 
 
 def test_cursor_pages(server: MotionServer) -> None:

@@ -156,9 +156,10 @@ def tracker_writes(
     return writes, api_linear, api_gitlab
 
 
-def motion_writes(*, connected: bool = True) -> tuple[TaskWrites, MotionSandbox]:
-    """Tenant t1's Motion writes: our adapter, paced as in production on a clock that skips its waits, over
-    the Motion sandbox in process (WSGI), the team workspace connected unless told not."""
+def motion_parts(*, connected: bool = True) -> tuple[FakeSecrets, FakeSyncStore, MotionRest, MotionSandbox]:
+    """Tenant t1's Motion: its key, its connection's store, our adapter, paced as in production on a clock
+    that skips its waits, over the Motion sandbox in process (WSGI), the team workspace connected unless
+    told not."""
     sandbox, clock = MotionSandbox(), SkipClock()
     client = httpx.Client(transport=httpx.WSGITransport(app=make_app(sandbox)), base_url="http://motion.test")
     api = MotionRest(10.0, "http://motion.test/v1", paced=pacers(clock, clock.skip), client=client)
@@ -169,5 +170,10 @@ def motion_writes(*, connected: bool = True) -> tuple[TaskWrites, MotionSandbox]
             team=True, user_id="u-ada", statuses=tuple(STATUSES),
         )  # fmt: skip
         store.connections["t1"] = connection  # type: ignore[assignment]  # the fake store holds any tool's connection
-    secrets = FakeSecrets({"sync-token-motion-t1": MOTION_KEY})
+    return FakeSecrets({"sync-token-motion-t1": MOTION_KEY}), store, api, sandbox
+
+
+def motion_writes(*, connected: bool = True) -> tuple[TaskWrites, MotionSandbox]:
+    """Tenant t1's Motion writes over :func:`motion_parts`."""
+    secrets, store, api, sandbox = motion_parts(connected=connected)
     return TaskWrites(secrets, store, api), sandbox  # type: ignore[arg-type]  # the fake store, any tool's

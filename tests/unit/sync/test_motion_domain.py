@@ -1,15 +1,21 @@
 """Motion's pure parts (shared.sync.domain.motion): a task's fields both ways (title, description, status
 by its flags, assignee by the workspace users' emails, due date, priority, labels), what Motion can hold,
-the key's rate by account kind, the poll's window and the retried create's match."""
+the key's rate by account kind, the poll's window and the retried create's match, a run's signature and
+its lookup in either form (decision 0130)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
+from local.motion_sandbox.app import to_html
 from shared.sync.domain.fields import TaskFields
 from shared.sync.domain.merge import Held, merge
 from shared.sync.domain.motion import (
     MotionKey,
     from_task,
     made_for,
+    old_reference,
+    signature,
+    signed,
     status_for,
     status_group,
     task_body,
@@ -151,3 +157,26 @@ def test_the_poll_window_and_the_retried_creates_match() -> None:
     assert not made_for(TASK, "Another title", "u-ada", early)
     assert not made_for(TASK, "Write the report", "u-ada", since)  # made before the claim
     assert made_for({**TASK, "name": "Untitled"}, "", "u-ada", early)  # an untitled page's task
+
+
+KEY = "0a1b2c3d4e-r1:2:1"  # a step's key: tenant tag, run, step, call
+
+
+def test_a_run_s_signature_shows_no_id_and_its_link_holds_the_key() -> None:
+    line = signature("https://console.example", KEY, "r1")
+    assert line == "[Notion Agent](https://console.example/?ref=0a1b2c3d4e-r1%3A2%3A1#/runs/r1)"
+    shown = text_of(to_html(f"Done.\n\n{line}"))
+    assert shown == "Done.\n\nNotion Agent" and not re.search(r"ref\b|[0-9a-f]{10}", shown)
+
+
+def test_a_write_is_found_by_its_signature_in_either_form_and_no_other() -> None:
+    line = signature("http://127.0.0.1:3000", KEY, "r1")
+    forms = (to_html(f"Notes\n\n{line}"), f"Notes\n\n{line}", f"<p>Notes</p><p>{old_reference(KEY)}</p>")
+    for text in (*forms, f"<p>Notes</p><p>{line}</p>"):
+        # HTML as Motion answers, Markdown as sent, the old visible line, a link Motion kept as text
+        assert signed(text, KEY), text
+        assert not signed(text, "0a1b2c3d4e-r1:3:1")  # another step's key
+    assert old_reference(KEY).startswith("notion-agent ref ") and KEY not in old_reference(KEY)
+    assert not signed(to_html(f"{line}\n\nA person wrote on after it."), KEY)  # not the last line
+    assert not signed(to_html("[Notion Agent](https://console.example/#/runs/r1)"), KEY)  # no key in it
+    assert not signed("<p>Notes</p>", KEY) and not signed("", KEY)

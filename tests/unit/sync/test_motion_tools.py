@@ -1,22 +1,30 @@
 """Motion's task tools in a run (decision 0122): create_task, update_task and comment_on_task are external
 effects the owner approves first, made once per step key against the Motion sandbox (in process, our
-paced adapter); a workspace other than the connected one, or beyond the agent's reach, is refused."""
+paced adapter), signed without a visible id (decision 0130); a workspace other than the connected one, or
+beyond the agent's reach, is refused."""
 
+import re
 from typing import Any
 
 import pytest
 
 from local.motion_sandbox.app import PERSONAL_WORKSPACE_ID, WORKSPACE_ID
+from shared.bootstrap import Container
 from shared.engine.services import humans
+from shared.platform.config import Settings
 from shared.runs.domain.authority import TRACKER_WRITES, effect_digest
 from shared.runs.domain.events import ErrorRecorded, HumanRequested
 from shared.runs.domain.runs import RunState, RunStatus
 from shared.runs.services.deps import Deps
+from shared.sync.domain.motion import text_of
+from shared.sync.domain.writes import Place
 from shared.tools import REGISTRY
-from shared.tools.base import SideEffect
+from shared.tools.base import SideEffect, idempotency_key
 from tests.engine_fakes import FakeNotion
+from tests.fakes import FakeQueue, FakeRunStore, FakeTenantStore
 from tests.support.engine.engine_runs import forged_run, run_until_held
-from tests.support.sync.tracker_fakes import motion_writes, tracker_writes
+from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
+from tests.support.sync.tracker_fakes import motion_parts, motion_writes, tracker_writes
 
 TASK = ("create_task", {"tool": "motion", "target": WORKSPACE_ID, "title": "Ship", "body": "Notes"})
 
@@ -74,6 +82,11 @@ def test_a_task_is_made_updated_and_commented_once_each_only_after_the_owner_app
     assert _approve_all(later).status == RunStatus.COMPLETED
     assert sandbox.tasks[task_id]["status"]["name"] == "Completed" and len(sandbox.comments) == 1
     assert sandbox.creates == 1 and sandbox.undocumented == []
+    task, [comment] = sandbox.tasks[task_id], sandbox.comments
+    shown = [task["name"], text_of(task["description"]), text_of(comment["content"])]
+    assert shown == ["Ship", "Notes\n\nNotion Agent", "Done.\n\nNotion Agent"]  # what a person reads
+    assert not any(re.search(r"ref\b|[0-9a-f]{10}|r1:", text) for text in shown)  # no key, no hash
+    assert all("?ref=" in str(x) for x in (task["description"], comment["content"]))  # in the link only
 
 
 def _same(sandbox: Any) -> Any:
@@ -102,3 +115,17 @@ def test_a_task_beyond_the_agent_s_reach_is_refused_without_asking() -> None:
     assert sandbox.requests == 0
     within, _ = _run(TASK, reach_trackers=[f"motion:{WORKSPACE_ID}"])
     assert run_until_held(within).waiting is not None  # within its reach: the owner is asked
+
+
+def test_the_engine_s_motion_writes_link_to_the_console_the_settings_name() -> None:
+    secrets, store, api, sandbox = motion_parts()
+    ports = {"store": FakeRunStore(), "queue": FakeQueue(), "secrets": secrets, "tenants": FakeTenantStore()}
+    trackers = {"motion_store": store, "motion": api, "sync_store": FakeSyncStore(), "linear": FakeLinear()}
+    others = {"gitlab_store": FakeSyncStore(), "gitlab": FakeGitLab()}
+    container = Container(Settings(frontend_url="https://console.example"), **ports, **trackers, **others)
+    trackers_of = container.engine(with_model=False).trackers
+    assert trackers_of is not None
+    at, key = Place("t1", "motion", WORKSPACE_ID), idempotency_key("t1", "r7", 2)
+    made = trackers_of().motion.create(at, "Ship", "Notes", key)
+    description = sandbox.tasks[made["task_id"]]["description"]
+    assert '<a href="https://console.example/?ref=' in description and "#/runs/r7" in description

@@ -1,6 +1,6 @@
 """The runs' tracker writes (decision 0116) over the sync's fakes: a create or comment happens once per
 step key and an earlier try's is found again; an unconnected tool or another target is refused, model-
-fixably, with nothing written and no secret in the words."""
+fixably, with nothing written and no secret in the words; no id shows in what a person reads."""
 
 import re
 from datetime import UTC, datetime
@@ -52,6 +52,23 @@ def test_a_comment_lands_once_and_is_found_again(tool: Literal["linear", "gitlab
     made = writes.comment(Place("t1", tool, target), issue, "Done on staging.", key)
     assert writes.find_comment(Place("t1", tool, target), issue, key) == made
     assert linear.writes + gitlab.writes == 2  # the issue and the comment, once each
+
+
+def test_no_id_shows_in_a_linear_or_gitlab_issue_or_comment_a_run_wrote() -> None:
+    writes, linear, gitlab = tracker_writes()
+    for tool, target in (("linear", "team-1"), ("gitlab", "77")):
+        at = Place("t1", tool, target)  # type: ignore[arg-type]  # the two tools of this test
+        issue = writes.create(at, "Ship it", "Body", STEP_KEY)["issue_id"]
+        writes.comment(at, issue, "Done.", idempotency_key("t1", "r1", 4))
+    written = [i["description"] for i in linear.issues.values()] + [
+        c["body"] for c in linear.comments.values()
+    ]
+    assert written == ["Body", "Done."]  # Linear: the ids derive from the key, the text carries none
+    notes = [n["body"] for n in gitlab.notes_of[1]]
+    for text in [gitlab.issues[0]["description"], *notes]:
+        assert marker_of(STEP_KEY) in text or marker_of(idempotency_key("t1", "r1", 4)) in text
+        shown = re.sub(r"<!--.*?-->", "", text, flags=re.S)  # GitLab's Markdown shows no HTML comment
+        assert shown.strip() in ("Body", "Done.") and "ref" not in shown
 
 
 @pytest.mark.parametrize(
