@@ -157,6 +157,9 @@ class DeployRequest(Record):
     target: Literal["preview", "production"]
     key: Annotated[str, AfterValidator(check_key)]
     team_id: str | None = None  # the Vercel team owning the project; None: the token's own account
+    # The GitLab project's numeric id when ``repository`` is on GitLab (Vercel's gitSource ``gitlab``,
+    # decision 0133); None: a GitHub repository. Left out while None (stored as before).
+    gitlab_project_id: int | None = Field(None, gt=0, exclude_if=lambda v: v is None)
 
 
 class Deployment(Record):

@@ -17,7 +17,7 @@ from shared.workspace.domain.settings import TenantSettings
 
 if TYPE_CHECKING:
     from shared.code.domain.code import CodeChange
-    from shared.code.ports import CodeHost, Deployer
+    from shared.code.ports import CodeHost, Deployer, GitLabHost
     from shared.platform.ports import SecretStore
     from shared.workspace.ports import TenantStore
 
@@ -28,7 +28,7 @@ class CodeAccess(NamedTuple):
     secrets: SecretStore
     tenants: TenantStore
     # A workspace's GitLab code host and its token, read when asked (decision 0126); None: no GitLab.
-    gitlab: Callable[[str], tuple[CodeHost, str]] | None = None
+    gitlab: Callable[[str], tuple[GitLabHost, str]] | None = None
     forge_token: str = ""  # bound to a GitLab project by on(): its token stands for GitHub's
 
     def on(self, tenant_id: str, repository: str) -> CodeAccess:
@@ -37,10 +37,21 @@ class CodeAccess(NamedTuple):
         host token is the GitLab connection's."""
         if self.policy(tenant_id, repository).forge != "gitlab":
             return self
+        host, token = self._gitlab(tenant_id)
+        return self._replace(host=host, forge_token=token)
+
+    def _gitlab(self, tenant_id: str) -> tuple[GitLabHost, str]:
         if self.gitlab is None:
             raise PermanentError("GitLab is not available to the code tools of this deployment")
-        host, token = self.gitlab(tenant_id)
-        return self._replace(host=host, forge_token=token)
+        return self.gitlab(tenant_id)
+
+    def gitlab_project_id(self, tenant_id: str, repository: str) -> int | None:
+        """The numeric id of ``repository``'s GitLab project, read from the workspace's GitLab when its
+        policy names GitLab (what Vercel's ``gitlab`` gitSource takes, decision 0133); else None."""
+        if self.policy(tenant_id, repository).forge != "gitlab":
+            return None
+        host, token = self._gitlab(tenant_id)
+        return host.project_id(token, repository)
 
     def token(self, tenant_id: str, integration: Integration) -> str:
         """The token as stored now, never the instance's cached copy: a token the owner replaced

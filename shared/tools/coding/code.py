@@ -186,6 +186,8 @@ def _deploy_output(deployment: Deployment) -> Output:
 
 
 def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
+    """A Vercel deployment of ``args.ref`` of an allowed repository to an allowed project: from GitHub,
+    or from the GitLab project its policy names (decision 0133). Production only once approved."""
     code = _code(ctx)
     settings = code.allowed(ctx.tenant_id)
     allowed = settings.vercel_projects
@@ -205,8 +207,10 @@ def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
         "key": ctx.key,
         "team_id": settings.vercel_team_id,
     }
-    request = build("deploy_vercel", DeployRequest, fields)
+    build("deploy_vercel", DeployRequest, fields)
     _allowed_repository(ctx, args.repository)  # Vercel builds what it is given: only an allowed source
+    gitlab = code.gitlab_project_id(ctx.tenant_id, args.repository)  # a GitLab project: by its id
+    request = build("deploy_vercel", DeployRequest, fields | {"gitlab_project_id": gitlab})
     deployment = code.deployer.create_deployment(code.token(ctx.tenant_id, Integration.VERCEL), request)
     return _deploy_output(deployment)
 

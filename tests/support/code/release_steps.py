@@ -129,11 +129,19 @@ def drive_until_asked(pair: Pair, clock: Clock, step: int) -> Any:
     return waiting
 
 
-def seed_production(url: str) -> str:
-    """A production deployment of main, ready and serving production: what a rollback goes back to."""
+def seed_production(
+    url: str, project: str = "site", repository: str = "acme/site", gitlab_project_id: int | None = None
+) -> str:
+    """A production deployment of main, ready and serving production: what a rollback goes back to
+    (of a GitLab project when ``gitlab_project_id`` is given)."""
     vercel = VercelDeployer(url + "/vercel", 5.0)
     request = DeployRequest(
-        project="site", repository="acme/site", ref="main", target="production", key="seed-1"
+        project=project,
+        repository=repository,
+        ref="main",
+        target="production",
+        key="seed-1",
+        gitlab_project_id=gitlab_project_id,
     )
     made = vercel.create_deployment(VERCEL_TOKEN, request)
     states = [vercel.get_deployment(VERCEL_TOKEN, made.id).state for _ in range(5)]
