@@ -2,7 +2,8 @@
 API documents them: a commit with actions refuses a create of an existing file and an update of a missing
 one; a second open merge request for a branch is a 409; a merge at a head that moved is a 409, a merged
 one a 405; a pushed commit's pipeline really runs its job, whose log is plain text; an ended pipeline
-is a Pipeline Hook delivery with the hook's token and an event id."""
+is a Pipeline Hook delivery with the hook's token and an event id; a person's comment on a merge request
+is a note the code host reads."""
 
 import base64
 import json
@@ -13,7 +14,9 @@ import httpx
 import pytest
 
 from local.gitlab_sandbox import GitLabServer
-from local.gitlab_sandbox.app import TOKEN
+from local.gitlab_sandbox.app import PROJECT_ID, TOKEN
+from shared.sync.adapters.gitlab import GitLabRest
+from shared.sync.adapters.gitlab_forge import GitLabCodeHost
 
 pytestmark = pytest.mark.integration
 PROJECT = "/api/v4/projects/demo%2Ftasks"
@@ -102,3 +105,20 @@ def test_commits_merge_requests_pipelines_and_their_deliveries(
     assert merged["state"] == "merged" and merged["squash_commit_sha"] == sandbox.code.branches["main"]
     assert http.put(f"{PROJECT}/merge_requests/{iid}/merge", json={"sha": fixed}).status_code == 405
     assert sandbox.code.files("main") == {"README.md": "x\n", "a/V": "2"} and sandbox.code.merges == 1
+
+
+def test_a_merge_request_comment_is_a_note_the_code_host_reads(
+    lab: tuple[httpx.Client, GitLabServer],
+) -> None:
+    http, server = lab
+    commit(http, "b", "create", "1", start="main")
+    iid = http.post(
+        f"{PROJECT}/merge_requests", json={"source_branch": "b", "target_branch": "main", "title": "V"}
+    ).json()["iid"]
+    assert http.post(f"{PROJECT}/merge_requests/{iid}/notes", json={"body": " "}).status_code == 400
+    made = http.post(f"{PROJECT}/merge_requests/{iid}/notes", json={"body": "please rename it"})
+    assert made.status_code == 201 and made.json()["author"]["username"] == "ada"
+    host = GitLabCodeHost(GitLabRest(5.0), server.url)
+    [comment] = host.comments(TOKEN, "demo/tasks", iid, "2000-01-01T00:00:00Z")
+    assert (comment.author, comment.body, comment.bot) == ("ada", "please rename it", False)
+    assert host.project_id(TOKEN, "demo/tasks") == PROJECT_ID  # what Vercel's gitlab gitSource names
