@@ -31,7 +31,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from local.code_sandbox.github_checks import write_checkout
-from local.gitlab_sandbox.app import PROJECT_ID, PROJECT_PATH, Refusal, _not_found, _now, _page, _user
+from local.gitlab_sandbox.app import PROJECT_ID, Refusal, _not_found, _now, _page, _user
 
 if TYPE_CHECKING:
     from local.gitlab_sandbox.app import GitLabSandbox
@@ -368,7 +368,7 @@ class GitLabCode:
             "project_id": PROJECT_ID,
             "draft": draft,
             "work_in_progress": draft,
-            "web_url": f"https://gitlab.example/{PROJECT_PATH}/-/merge_requests/{mr['iid']}",
+            "web_url": f"https://gitlab.example/{self.sandbox.project_path}/-/merge_requests/{mr['iid']}",
         }
 
     # --- pipelines ---------------------------------------------------------------------------------
@@ -471,7 +471,7 @@ class GitLabCode:
             {
                 "object_kind": "pipeline",
                 "object_attributes": {**self._pipeline_json(pipeline), "detailed_status": pipeline["status"]},
-                "project": {"id": PROJECT_ID, "path_with_namespace": PROJECT_PATH},
+                "project": {"id": PROJECT_ID, "path_with_namespace": self.sandbox.project_path},
                 "builds": [
                     {k: j[k] for k in ("id", "name", "stage", "status", "allow_failure")} for j in jobs
                 ],

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from shared.code.domain.policy import policy_problems, secrets_message
 from shared.code.services import secret_scan
 from shared.platform.errors import ModelFixableError, NotFound, PermanentError
+from shared.workspace.domain.code_names import nested
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
@@ -35,10 +36,19 @@ class CodeAccess(NamedTuple):
         """The access for ``repository``: itself for a GitHub one; for one whose policy names GitLab
         (``CodePolicy.forge``), the same access whose host is the workspace's GitLab and whose code
         host token is the GitLab connection's."""
-        if self.policy(tenant_id, repository).forge != "gitlab":
+        if self._forge(tenant_id, repository) != "gitlab":
             return self
         host, token = self._gitlab(tenant_id)
         return self._replace(host=host, forge_token=token)
+
+    def _forge(self, tenant_id: str, repository: str) -> str:
+        """The forge ``repository``'s policy names; a path in nested groups is GitLab's only."""
+        forge = self.policy(tenant_id, repository).forge
+        if forge != "gitlab" and nested(repository):
+            raise PermanentError(
+                f"{repository} is a GitLab project in nested groups: its policy must name forge gitlab"
+            )
+        return forge
 
     def _gitlab(self, tenant_id: str) -> tuple[GitLabHost, str]:
         if self.gitlab is None:
@@ -48,7 +58,7 @@ class CodeAccess(NamedTuple):
     def gitlab_project_id(self, tenant_id: str, repository: str) -> int | None:
         """The numeric id of ``repository``'s GitLab project, read from the workspace's GitLab when its
         policy names GitLab (what Vercel's ``gitlab`` gitSource takes, decision 0133); else None."""
-        if self.policy(tenant_id, repository).forge != "gitlab":
+        if self._forge(tenant_id, repository) != "gitlab":
             return None
         host, token = self._gitlab(tenant_id)
         return host.project_id(token, repository)

@@ -29,7 +29,7 @@ from shared.code.domain.webhooks import BRANCH_PREFIX, body_marker
 from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, idempotency_key
 from shared.tools.coding.files import FileArgs, checked_by, files_section, resolve_files, tests_line, tests_of
-from shared.workspace.domain.code_names import check_project, check_repository
+from shared.workspace.domain.code_names import check_code_repository, check_project
 from shared.workspace.domain.integrations import Integration
 from shared.workspace.domain.settings import plain_notion_id
 
@@ -62,7 +62,7 @@ class OpenPullRequestArgs(Args):  # its fields in their order, required or not
     repository: Annotated[
         str,
         Field(min_length=3, max_length=201, description="owner/name, one the owner allowed"),
-        _checked_by(check_repository),
+        _checked_by(check_code_repository),
     ]
     title: Annotated[str, Field(min_length=1, max_length=256), _checked_by(check_not_blank)]
     body: Annotated[str, Field(max_length=59_000)] = ""  # + the ref line, within GitHub's 60,000
@@ -166,7 +166,7 @@ class DeployArgs(Args):
             max_length=201,
             description="owner/name of the project's repository (an allowed one)",
         ),
-        _checked_by(check_repository),
+        _checked_by(check_code_repository),
     ]
     ref: Annotated[
         str,
@@ -253,7 +253,7 @@ class AwaitChecksArgs(Args):
     repository: Annotated[
         str,
         Field(min_length=3, max_length=201, description="owner/name of the pull request's repository"),
-        _checked_by(check_repository),
+        _checked_by(check_code_repository),
     ]
     branch: Annotated[
         str,

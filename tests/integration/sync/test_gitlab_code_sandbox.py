@@ -3,7 +3,7 @@ API documents them: a commit with actions refuses a create of an existing file a
 one; a second open merge request for a branch is a 409; a merge at a head that moved is a 409, a merged
 one a 405; a pushed commit's pipeline really runs its job, whose log is plain text; an ended pipeline
 is a Pipeline Hook delivery with the hook's token and an event id; a person's comment on a merge request
-is a note the code host reads."""
+is a note the code host reads; a project in nested groups is reached by its URL-encoded path."""
 
 import base64
 import json
@@ -15,6 +15,7 @@ import pytest
 
 from local.gitlab_sandbox import GitLabServer
 from local.gitlab_sandbox.app import PROJECT_ID, TOKEN
+from shared.code.domain.code import CodeChange, FileChange
 from shared.sync.adapters.gitlab import GitLabRest
 from shared.sync.adapters.gitlab_forge import GitLabCodeHost
 
@@ -122,3 +123,31 @@ def test_a_merge_request_comment_is_a_note_the_code_host_reads(
     [comment] = host.comments(TOKEN, "demo/tasks", iid, "2000-01-01T00:00:00Z")
     assert (comment.author, comment.body, comment.bot) == ("ada", "please rename it", False)
     assert host.project_id(TOKEN, "demo/tasks") == PROJECT_ID  # what Vercel's gitlab gitSource names
+
+
+def test_a_project_in_nested_groups_is_reached_by_its_encoded_path(
+    lab: tuple[httpx.Client, GitLabServer],
+) -> None:
+    """GitLab's REST paths take a project's full path URL-encoded as its id (group%2Fsub%2Fname): the
+    code host encodes it in every call, from the merge request to the squash merge."""
+    http, server = lab
+    nested = "demo/web/tasks"
+    server.sandbox.project_path = nested
+    server.sandbox.code.jobs_config = []
+    assert http.get("/api/v4/projects/demo/web/tasks").status_code == 404  # unencoded: no such path
+    host = GitLabCodeHost(GitLabRest(5.0), server.url)
+    assert host.project_id(TOKEN, nested) == PROJECT_ID
+    files = [FileChange(path="VERSION", content="2\n")]
+    change = CodeChange(
+        repository=nested, branch="bump", title="Bump", commit_message="Bump", files=files, draft=True
+    )
+    made = host.open_pull_request(TOKEN, change)
+    assert made.url.endswith(f"{nested}/-/merge_requests/{made.number}")
+    server.sandbox.code.pipelines_done()
+    assert host.mark_ready(TOKEN, nested, made.number).draft is False
+    assert host.find_pull_request(TOKEN, nested, "bump") is not None
+    merged = host.merge(TOKEN, nested, made.number, made.head_sha, "Bump")
+    assert (
+        merged == server.sandbox.code.branches["main"]
+        and server.sandbox.code.files("main")["VERSION"] == "2\n"
+    )
