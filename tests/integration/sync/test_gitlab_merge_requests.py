@@ -25,7 +25,14 @@ from shared.sync.services.intake import GitLabIntake, Intake, ingest_gitlab
 from shared.tools.coding import release
 from shared.tools.coding.code import branch_for
 from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
-from tests.support.code.release_steps import drive, drive_checked, seed_production, start
+from tests.support.code.release_steps import (
+    drive,
+    drive_checked,
+    resolved_args,
+    retry_context,
+    seed_production,
+    start,
+)
 from tests.support.engine.deploy_steps import VERCEL_TOKEN, admin, sandbox
 from tests.support.sync.gitlab_code import (
     AWAIT,
@@ -209,4 +216,13 @@ def test_a_gitlab_run_asks_once_its_preview_is_ready_merges_once_and_rolls_back_
         assert (health["healthy"], health["status"], health["rolled_back_to"]) == (False, 500, before)
         current = _vercel(sandbox[0]).production(VERCEL_TOKEN, VERCEL_PROJECT)
         assert current is not None and current.id == before
+        assert len([r for r in admin.requests() if "/promote/" in r["path"]]) == 1
+
+        # The merge and the health check retried, as a task whose answer was lost: found, not done again.
+        merge_args = release.MergeArgs.model_validate(resolved_args(pair, 6))
+        again = release.merge_pull_request(retry_context(pair, 6), merge_args)
+        assert (again["merge_sha"], again["found"], lab.code.merges) == (merged["merge_sha"], True, 1)
+        health_args = release.CheckProductionArgs.model_validate(resolved_args(pair, 9))
+        repeat = release.check_production(retry_context(pair, 9), health_args)
+        assert (repeat["rolled_back_to"], repeat["found"]) == (before, True)
         assert len([r for r in admin.requests() if "/promote/" in r["path"]]) == 1
