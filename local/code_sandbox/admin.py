@@ -16,6 +16,7 @@ from local.code_sandbox.sandbox import SEED, CodeSandbox
 from local.code_sandbox.slack_api import message_json
 from local.code_sandbox.slack_state import REFUSALS, Channel, Token, User
 from local.code_sandbox.vercel_api import deployment_json
+from local.code_sandbox.vercel_state import GitLabLink
 from local.code_sandbox.web import ApiError, json_body, json_response
 
 JSON = dict[str, Any]
@@ -186,8 +187,21 @@ def create_project(sandbox: CodeSandbox, body: JSON) -> JSON:
     team_id = body.get("team_id")
     if team_id is not None and not (isinstance(team_id, str) and team_id.startswith("team_")):
         raise AdminError("team_id, when given, is a Vercel team id (team_...)")
-    project = sandbox.vercel.create_project(name, repository, str(body.get("account") or "acme"), team_id)
+    link = _gitlab_link(body.get("gitlab"))
+    account = str(body.get("account") or "acme")
+    project = sandbox.vercel.create_project(name, repository, account, team_id, gitlab=link)
     return {"id": project.id, "name": project.name, "repository": project.repository, "team_id": team_id}
+
+
+def _gitlab_link(value: Any) -> GitLabLink | None:
+    """A project linked to GitLab: ``{project_id, api_url, token}`` (None: linked to GitHub)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("project_id"), int):
+        raise AdminError("gitlab, when given, is {project_id (a number), api_url, token}")
+    return GitLabLink(
+        int(value["project_id"]), str(value.get("api_url") or ""), str(value.get("token") or "")
+    )
 
 
 def set_builds(sandbox: CodeSandbox, body: JSON) -> JSON:

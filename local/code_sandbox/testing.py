@@ -41,9 +41,13 @@ class Admin(AdminClient):
     def grant_vercel(self, token: str, projects: list[str]) -> Any:
         return self.post("/vercel/tokens", {"token": token, "projects": projects})
 
-    def vercel_project(self, name: str, repository: str, team_id: str | None = None) -> Any:
-        """A new Vercel project linked to ``repository``; owned by the team ``team_id`` if given."""
-        return self.post("/vercel/projects", {"name": name, "repository": repository, "team_id": team_id})
+    def vercel_project(
+        self, name: str, repository: str, team_id: str | None = None, gitlab: dict[str, Any] | None = None
+    ) -> Any:
+        """A new Vercel project linked to ``repository``; owned by the team ``team_id`` if given; on
+        GitLab when ``gitlab`` says its ``project_id``, ``api_url`` (``.../api/v4``) and ``token``."""
+        body = {"name": name, "repository": repository, "team_id": team_id}
+        return self.post("/vercel/projects", body | ({"gitlab": gitlab} if gitlab else {}))
 
     def slack_messages(self, channel: str) -> list[dict[str, Any]]:
         """The channel's messages, oldest first (``ts``, ``text``, ``user``, ``user_name``, ``bot_id``)."""

@@ -1,5 +1,6 @@
 """/vercel/...: Vercel's deployments API (create v13, get v13, list v6) for git deployments, a
 project (get v9, its ``targets.production``), promotion (v10 promote) and the deployments' sites.
+A git deployment's ``gitSource`` is GitHub's (``org``, ``repo``) or GitLab's (``projectId``), with ``ref``.
 
 A missing or unknown token is Vercel's 403 ``forbidden`` "Not authorized" (``invalidToken: true`` for
 an unknown one); a project or deployment the token cannot see is 404 ``not_found``.
@@ -12,11 +13,20 @@ import string
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 from flask import Request
 
 from local.code_sandbox.faults import Injection
-from local.code_sandbox.vercel_state import Deployment, VercelState, random_id, vercel_error
+from local.code_sandbox.vercel_state import (
+    Deployment,
+    GitLabLink,
+    Project,
+    VercelState,
+    random_id,
+    vercel_error,
+)
 from local.code_sandbox.web import ApiError, bearer_token, json_body
 
 JSON = dict[str, Any]
@@ -54,7 +64,7 @@ def deployment_json(d: Deployment) -> JSON:
         "aliasAssigned": d.ready_at if ready else None,
         "creator": {"uid": "sandbox-user", "username": d.creator},
         "inspectorUrl": f"https://vercel.com/{d.project.account}/{d.project.name}/{d.id.removeprefix('dpl_')}",
-        "gitSource": {"type": "github", **d.git},
+        "gitSource": dict(d.git),
     }
 
 
@@ -72,22 +82,73 @@ def list_item_json(d: Deployment) -> JSON:
     }
 
 
-def _git(body: JSON, repository: str, resolve: ResolveRef) -> dict[str, str]:
+def _git(body: JSON, project: Project, resolve: ResolveRef) -> JSON:
+    """The deployment's git source from ``gitSource``, its ``sha`` the commit ``ref`` names now: GitHub's
+    ``org`` and ``repo``, or GitLab's ``projectId``, each as the project is linked (else 400)."""
     source = body.get("gitSource")
     if body.get("files") is not None or not isinstance(source, dict):
         raise vercel_error(400, "bad_request", "The sandbox deploys from a gitSource only (no files).")
+    if source.get("type") == "gitlab":
+        return _gitlab_source(source, project)
     org, repo, ref = source.get("org"), source.get("repo"), source.get("ref")
     if source.get("type") != "github" or not all(isinstance(v, str) and v for v in (org, repo, ref)):
         raise vercel_error(
             400, "bad_request", "Invalid request: `gitSource` needs type github, org, repo, ref."
         )
-    if f"{org}/{repo}".lower() != repository.lower():
+    if project.gitlab is not None or f"{org}/{repo}".lower() != project.repository.lower():
         message = "The provided GitHub repository does not match the project's connected Git repository."
         raise vercel_error(400, "incorrect_git_source_info", message)
-    sha = source.get("sha") or resolve(repository, str(ref))
+    sha = source.get("sha") or resolve(project.repository, str(ref))
     if not sha:
         raise vercel_error(400, "incorrect_git_source_info", _MISSING_REF)
-    return {"org": str(org), "repo": str(repo), "ref": str(ref), "sha": str(sha)}
+    return {"type": "github", "org": str(org), "repo": str(repo), "ref": str(ref), "sha": str(sha)}
+
+
+def _gitlab_source(source: JSON, project: Project) -> JSON:
+    """GitLab's ``{type: "gitlab", projectId, ref, sha?}``: ``projectId`` (a number, or its digits)
+    must be the linked project's; ``ref`` is read from that GitLab."""
+    project_id, ref = source.get("projectId"), source.get("ref")
+    digits = str(project_id) if isinstance(project_id, int | str) and not isinstance(project_id, bool) else ""
+    if not digits.isdigit() or not isinstance(ref, str) or not ref:
+        raise vercel_error(
+            400, "bad_request", "Invalid request: `gitSource` needs type gitlab, projectId, ref."
+        )
+    if project.gitlab is None or int(digits) != project.gitlab.project_id:
+        message = "The provided GitLab project does not match the project's connected Git repository."
+        raise vercel_error(400, "incorrect_git_source_info", message)
+    sha = source.get("sha") or _gitlab_commit(project.gitlab, ref)
+    if not sha:
+        raise vercel_error(400, "incorrect_git_source_info", _MISSING_REF.replace("GitHub", "GitLab"))
+    return {"type": "gitlab", "projectId": int(digits), "ref": ref, "sha": str(sha)}
+
+
+def _gitlab_commit(link: GitLabLink, ref: str) -> str | None:
+    """The commit ``ref`` names in the linked GitLab project (``GET .../repository/commits/:ref``)."""
+    url = f"{link.api_url.rstrip('/')}/projects/{link.project_id}/repository/commits/{quote(ref, safe='')}"
+    try:
+        answer = httpx.get(url, headers={"PRIVATE-TOKEN": link.token}, timeout=5.0)
+    except httpx.HTTPError:
+        raise vercel_error(500, "internal_server_error", "GitLab could not be reached.") from None
+    return str(answer.json()["id"]) if answer.status_code == 200 else None
+
+
+def _git_meta(git: JSON, project: Project) -> dict[str, str]:
+    """What Vercel adds to a git deployment's ``meta``: the provider's names for its source."""
+    if git["type"] == "gitlab":
+        return {
+            "gitlabProjectId": str(git["projectId"]),
+            "gitlabProjectPath": project.repository,
+            "gitlabCommitRef": git["ref"],
+            "gitlabCommitSha": git["sha"],
+            "gitlabDeployment": "1",
+        }
+    return {
+        "githubOrg": git["org"],
+        "githubRepo": git["repo"],
+        "githubCommitRef": git["ref"],
+        "githubCommitSha": git["sha"],
+        "githubDeployment": "1",
+    }
 
 
 def create(state: VercelState, token: str, team: str | None, body: JSON, resolve: ResolveRef) -> JSON:
@@ -103,9 +164,8 @@ def create(state: VercelState, token: str, team: str | None, body: JSON, resolve
     meta = body.get("meta") or {}
     if not isinstance(meta, dict) or not all(isinstance(v, str) and len(v) <= 256 for v in meta.values()):
         raise vercel_error(400, "bad_request", "Invalid request: `meta` values must be strings.")
-    git = _git(body, project.repository, resolve)
-    git_meta = {"githubOrg": git["org"], "githubRepo": git["repo"], "githubCommitRef": git["ref"]}
-    git_meta |= {"githubCommitSha": git["sha"], "githubDeployment": "1"}
+    git = _git(body, project, resolve)
+    git_meta = _git_meta(git, project)
     slug = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(9))
     deployment = Deployment(
         id=random_id("dpl_"),

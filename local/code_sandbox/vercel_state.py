@@ -1,4 +1,6 @@
-"""Vercel's side of the sandbox: projects linked to a GitHub repository, tokens, deployments.
+"""Vercel's side of the sandbox: projects linked to a GitHub repository or a GitLab project, tokens,
+deployments. A GitLab project's refs are read from its GitLab (the GitLab sandbox) as Vercel's
+GitLab integration reads them.
 
 A deployment is QUEUED when created and moves on each time it is read by id (``GET
 /v13/deployments/{id}``): BUILDING after the first read, then READY (or ERROR, with Vercel's
@@ -42,14 +44,25 @@ def random_id(prefix: str, length: int = 28) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
+@dataclass(frozen=True)
+class GitLabLink:
+    """A project's GitLab repository: its numeric id, and the API (``.../api/v4``) and token through
+    which the sandbox reads its refs."""
+
+    project_id: int
+    api_url: str
+    token: str
+
+
 @dataclass
 class Project:
     id: str
     name: str
     account: str
-    repository: str  # owner/name on GitHub
+    repository: str  # owner/name on GitHub, or the GitLab project's path
     team_id: str | None = None  # None: a personal project
     production: str | None = None  # the id of the deployment its production domains point at
+    gitlab: GitLabLink | None = None  # None: linked to GitHub
 
     @property
     def production_host(self) -> str:
@@ -70,7 +83,7 @@ class Deployment:
     url: str
     target: str | None  # None: preview
     meta: dict[str, str]
-    git: dict[str, str]
+    git: dict[str, Any]  # its gitSource as Vercel answers it
     created: int  # ms since the epoch, unique
     creator: str
     ready_after: int
@@ -112,10 +125,15 @@ class VercelState:
         return self._last_ms
 
     def create_project(
-        self, name: str, repository: str, account: str = "acme", team_id: str | None = None
+        self,
+        name: str,
+        repository: str,
+        account: str = "acme",
+        team_id: str | None = None,
+        gitlab: GitLabLink | None = None,
     ) -> Project:
         digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
-        project = Project(f"prj_{digest[:28]}", name, account, repository, team_id)
+        project = Project(f"prj_{digest[:28]}", name, account, repository, team_id, gitlab=gitlab)
         self.projects[project.id] = project
         return project
 

@@ -78,6 +78,7 @@ class GitLabSandbox:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.tokens = {TOKEN: (USERS[0], 40), DEVELOPER_TOKEN: (USERS[1], 30)}  # user, access level
+        self.project_path = PROJECT_PATH  # may be set to a path in nested groups (group/sub/name)
         self.issues: dict[int, dict[str, Any]] = {}  # iid → issue
         self.hooks: dict[int, dict[str, Any]] = {}
         self.notes: dict[int, list[dict[str, Any]]] = {}  # iid → its notes, oldest first
@@ -158,11 +159,11 @@ class GitLabSandbox:
             if found is None:
                 raise _not_found("User")
             return 200, {**_user(found), "public_email": found["public_email"]}, {}
-        if parts[0] != "projects" or len(parts) < 2 or parts[1] not in (str(PROJECT_ID), PROJECT_PATH):
+        if parts[0] != "projects" or len(parts) < 2 or parts[1] not in (str(PROJECT_ID), self.project_path):
             raise _not_found("Project")
         rest = parts[2:]
         if not rest and method == "GET":
-            project = {"id": PROJECT_ID, "path_with_namespace": PROJECT_PATH, "name": "Tasks"}
+            project = {"id": PROJECT_ID, "path_with_namespace": self.project_path, "name": "Tasks"}
             return 200, {**project, "default_branch": "main"}, {}
         if rest == ["members", "all"] and method == "GET":
             members = [{**_user(u), "access_level": 30, "state": "active"} for u in USERS]
@@ -303,7 +304,7 @@ class GitLabSandbox:
             "assignees": assignees,
             "assignee": assignees[0] if assignees else None,
             "author": _user(author),
-            "web_url": f"https://gitlab.example/{PROJECT_PATH}/-/issues/{issue['iid']}",
+            "web_url": f"https://gitlab.example/{self.project_path}/-/issues/{issue['iid']}",
         }
 
     def _deliver(self, action: str, issue: dict[str, Any]) -> None:
@@ -317,7 +318,7 @@ class GitLabSandbox:
                     "object_kind": "issue",
                     "event_type": "issue",
                     "user": _user(USERS[0]),
-                    "project": {"id": PROJECT_ID, "path_with_namespace": PROJECT_PATH},
+                    "project": {"id": PROJECT_ID, "path_with_namespace": self.project_path},
                     "object_attributes": {
                         **{k: view[k] for k in ("id", "iid", "title", "state", "updated_at", "due_date")},
                         "project_id": PROJECT_ID,

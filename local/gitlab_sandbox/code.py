@@ -12,7 +12,7 @@ its webhook events (Pipeline events):
 - merge requests: list (``source_branch``, ``state``), create (201; 409 when one is open for the
   branch), get, ``PUT`` (``title``, ``description``; ``draft`` from a ``Draft:`` title), ``PUT .../merge``
   (``sha``: 409 when the head moved; 405 when not open; ``squash``: one squash commit on the target),
-  ``GET .../diffs``, ``GET .../notes``;
+  ``GET .../diffs``, ``GET``/``POST .../notes`` (a person's comments);
 - pipelines: each commit pushed to a branch runs the configured jobs (a command each, in a temporary
   checkout, with a time limit) as one pipeline; ``GET .../pipelines?sha=``, ``.../pipelines/:id/jobs``,
   ``.../jobs/:id/trace`` (plain text); each status change of a pipeline to success or failed is a
@@ -31,7 +31,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from local.code_sandbox.github_checks import write_checkout
-from local.gitlab_sandbox.app import PROJECT_ID, PROJECT_PATH, Refusal, _not_found, _now, _page, _user
+from local.gitlab_sandbox.app import PROJECT_ID, Refusal, _not_found, _now, _page, _user
 
 if TYPE_CHECKING:
     from local.gitlab_sandbox.app import GitLabSandbox
@@ -53,6 +53,7 @@ class GitLabCode:
         self.commits: dict[str, dict[str, Any]] = {}
         self.branches: dict[str, str] = {}
         self.merge_requests: dict[int, dict[str, Any]] = {}
+        self.mr_notes: dict[int, list[dict[str, Any]]] = {}  # by merge request iid, oldest first
         self.pipelines: list[dict[str, Any]] = []
         self.jobs: list[dict[str, Any]] = []
         self.jobs_config: list[dict[str, Any]] = []  # {name, command, timeout_s}
@@ -67,6 +68,7 @@ class GitLabCode:
             self.commits.clear()
             self.branches.clear()
             self.merge_requests.clear()
+            self.mr_notes.clear()
             self.pipelines.clear()
             self.jobs.clear()
             self.merges = 0
@@ -256,9 +258,28 @@ class GitLabCode:
             return self._merge(mr, body)
         if rest[1:] == ["diffs"] and method == "GET":
             return _page(self._diffs(mr), query)
-        if rest[1:] != ["notes"] or method != "GET":
+        if rest[1:] != ["notes"] or method not in ("GET", "POST"):
             raise Refusal(405, {"error": "405 Method Not Allowed"})
-        return _page([], query)  # no note: nobody comments in the sandbox
+        return self._notes(mr, method, query, body, user)
+
+    def _notes(
+        self,
+        mr: dict[str, Any],
+        method: str,
+        query: dict[str, str],
+        body: dict[str, Any],
+        user: dict[str, Any],
+    ) -> Reply:
+        """A merge request's notes (paginated), or a person's new comment (``body``; 201 with the note)."""
+        if method == "GET":
+            return _page(list(self.mr_notes.get(mr["iid"], [])), query)
+        if not str(body.get("body") or "").strip():
+            raise Refusal(400, {"error": "body is missing"})
+        notes = self.mr_notes.setdefault(mr["iid"], [])
+        note = {"id": 5000 + len(notes), "body": str(body["body"]), "author": _user(user)}
+        notes.append(note | {"created_at": _now(), "system": False, "noteable_type": "MergeRequest"})
+        self.sandbox.writes_by_api += 1
+        return 201, dict(notes[-1]), {}
 
     def _list(self, query: dict[str, str]) -> Reply:
         found = [
@@ -347,7 +368,7 @@ class GitLabCode:
             "project_id": PROJECT_ID,
             "draft": draft,
             "work_in_progress": draft,
-            "web_url": f"https://gitlab.example/{PROJECT_PATH}/-/merge_requests/{mr['iid']}",
+            "web_url": f"https://gitlab.example/{self.sandbox.project_path}/-/merge_requests/{mr['iid']}",
         }
 
     # --- pipelines ---------------------------------------------------------------------------------
@@ -450,7 +471,7 @@ class GitLabCode:
             {
                 "object_kind": "pipeline",
                 "object_attributes": {**self._pipeline_json(pipeline), "detailed_status": pipeline["status"]},
-                "project": {"id": PROJECT_ID, "path_with_namespace": PROJECT_PATH},
+                "project": {"id": PROJECT_ID, "path_with_namespace": self.sandbox.project_path},
                 "builds": [
                     {k: j[k] for k in ("id", "name", "stage", "status", "allow_failure")} for j in jobs
                 ],

@@ -10,7 +10,7 @@ from shared.bootstrap.base import Built
 from shared.bootstrap.runs import RunsParts
 
 if TYPE_CHECKING:
-    from shared.code.ports import CodeHost
+    from shared.code.ports import GitLabHost
     from shared.notion.ports import TenantNotion
     from shared.platform.ports import SecretStore
     from shared.sync.domain.connection import Tool
@@ -165,11 +165,11 @@ class SyncParts(RunsParts):
         """What GitLab's sync task uses."""
         return self._mirror(self.gitlab_store, self.gitlab)
 
-    def gitlab_code_hosts(self) -> Callable[[str], tuple[CodeHost, str]]:
+    def gitlab_code_hosts(self) -> Callable[[str], tuple[GitLabHost, str]]:
         """The code pipeline's GitLab of each workspace (:func:`gitlab_code_hosts`), its ports built at
         the first code step on GitLab, not with the bundle that holds it."""
 
-        def lazily(tenant_id: str) -> tuple[CodeHost, str]:
+        def lazily(tenant_id: str) -> tuple[GitLabHost, str]:
             return gitlab_code_hosts(self.secrets, self.gitlab_store, self.gitlab)(tenant_id)
 
         return lazily
@@ -207,14 +207,14 @@ class SyncParts(RunsParts):
 
 def gitlab_code_hosts(
     secrets: SecretStore, store: GitLabStore, api: GitLabApi
-) -> Callable[[str], tuple[CodeHost, str]]:
+) -> Callable[[str], tuple[GitLabHost, str]]:
     """Tenant id → its GitLab connection as the code pipeline's host, and its token, both read fresh at
     each code step (decision 0126); a PermanentError when GitLab is not connected."""
     from shared.platform.errors import NotFound, PermanentError
     from shared.sync.adapters.gitlab_forge import GitLabCodeHost
     from shared.sync.domain.connection import key_secret
 
-    def bound(tenant_id: str) -> tuple[CodeHost, str]:
+    def bound(tenant_id: str) -> tuple[GitLabHost, str]:
         connection = store.connection(tenant_id)
         try:
             token = secrets.get(key_secret(tenant_id, "gitlab"), fresh=True) if connection else ""

@@ -89,6 +89,14 @@ class CodeHost(Protocol):
         ...
 
 
+class GitLabHost(CodeHost, Protocol):
+    """GitLab's merge requests as the code host, and what Vercel's ``gitlab`` gitSource names."""
+
+    def project_id(self, token: str, repository: str) -> int:
+        """The numeric id of the project at path ``repository`` (``GET /projects/:id``)."""
+        ...
+
+
 class Deployer(Protocol):
     """Vercel: deployments of a project from a Git ref, found again by our idempotency key."""
 
@@ -140,6 +148,11 @@ class CodeAccess(Protocol):
         ...
 
     def allowed(self, tenant_id: str) -> TenantSettings: ...
+
+    def gitlab_project_id(self, tenant_id: str, repository: str) -> int | None:
+        """The numeric id of ``repository``'s GitLab project when its policy names GitLab (Vercel
+        deploys it by that id: decision 0133); None for a GitHub repository."""
+        ...
 
     def policy(self, tenant_id: str, repository: str) -> CodePolicy:
         """The repository's policy as its owner set it, else the defaults."""

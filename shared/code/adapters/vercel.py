@@ -1,6 +1,6 @@
 """Vercel's REST API on httpx: git deployments of a project, found again by our idempotency key.
 
-A deployment is created (``POST /v13/deployments``) from a GitHub ``gitSource`` with our key in its ``meta``
+A deployment is created (``POST /v13/deployments``) from a GitHub or GitLab ``gitSource`` with our key in its ``meta``
 (``notionAgentKey``); ``find_deployment`` lists the project's deployments by that key, checks each ``meta``,
 and follows ``pagination.next``. Creating is not idempotent: callers look first and record their intent.
 Production is ``targets.production`` of ``GET /v9/projects/{idOrName}``; a ``promote``
@@ -130,7 +130,7 @@ def _said(data: Any, created_ms: int) -> dict[str, Any]:
     return {
         "project": str(data.get("name") or ""),
         "created_ms": created_ms,
-        "sha": str(meta.get("githubCommitSha") or ""),
+        "sha": str(meta.get("githubCommitSha") or meta.get("gitlabCommitSha") or ""),
         "key": str(meta.get(META_KEY) or ""),
         "error": str(data.get("errorMessage") or data.get("errorCode") or "")[:500],
     }
@@ -152,6 +152,15 @@ def _found(key: str, page: Any) -> tuple[Deployment | None, int | None]:
             return _listed(item), None
     after = (page.get("pagination") or {}).get("next")
     return None, int(after) if items and after else None
+
+
+def git_source(request: DeployRequest) -> JSON:
+    """The ``gitSource`` Vercel builds ``request`` from: ``github`` with org and repo, or ``gitlab``
+    with the project's numeric id (decision 0133)."""
+    if request.gitlab_project_id is not None:
+        return {"type": "gitlab", "projectId": request.gitlab_project_id, "ref": request.ref}
+    org, repo = request.repository.split("/", 1)
+    return {"type": "github", "org": org, "repo": repo, "ref": request.ref}
 
 
 class VercelDeployer:
@@ -215,11 +224,12 @@ class VercelDeployer:
             params["until"] = after
 
     def create_deployment(self, token: str, request: DeployRequest) -> Deployment:
-        org, repo = request.repository.split("/", 1)
+        """A deployment of ``request.ref``: from GitHub's ``org`` and ``repo``, or, for a GitLab project,
+        from its numeric ``projectId`` (the gitSource types of Vercel's "Create a new deployment")."""
         body: JSON = {
             "name": request.project,
             "project": request.project,
-            "gitSource": {"type": "github", "org": org, "repo": repo, "ref": request.ref},
+            "gitSource": git_source(request),
             "meta": {META_KEY: request.key},
         }
         if request.target == "production":

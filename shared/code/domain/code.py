@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from shared.platform.domain.schema import Record, matched
-from shared.workspace.domain.code_names import check_project, check_repository
+from shared.workspace.domain.code_names import check_code_repository, check_project
 
 MAX_PATH_CHARS = 300
 MAX_FILE_BYTES = 1_000_000  # utf-8 encoded
@@ -110,7 +110,7 @@ class CodeChange(Record):  # its fields in their order, required or not
     ``base`` empty means the repository's default branch.
     """
 
-    repository: Annotated[str, AfterValidator(check_repository)]
+    repository: Annotated[str, AfterValidator(check_code_repository)]
     base: Annotated[str, AfterValidator(check_base)] = ""
     branch: Annotated[str, AfterValidator(check_ref_name)]
     title: Annotated[str, Field(max_length=256), AfterValidator(check_not_blank)]
@@ -152,11 +152,14 @@ class DeployRequest(Record):
     ``run-1:4:1``), stored in the deployment's metadata so that a repeat finds the same deployment."""
 
     project: Annotated[str, AfterValidator(check_project)]
-    repository: Annotated[str, AfterValidator(check_repository)]
+    repository: Annotated[str, AfterValidator(check_code_repository)]
     ref: Annotated[str, AfterValidator(check_ref)]
     target: Literal["preview", "production"]
     key: Annotated[str, AfterValidator(check_key)]
     team_id: str | None = None  # the Vercel team owning the project; None: the token's own account
+    # The GitLab project's numeric id when ``repository`` is on GitLab (Vercel's gitSource ``gitlab``,
+    # decision 0133); None: a GitHub repository. Left out while None (stored as before).
+    gitlab_project_id: int | None = Field(None, gt=0, exclude_if=lambda v: v is None)
 
 
 class Deployment(Record):

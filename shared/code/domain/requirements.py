@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from shared.platform.domain.schema import Record
-from shared.workspace.domain.code_names import check_repository
+from shared.workspace.domain.code_names import check_code_repository
 
 HEADING = "Requirements"  # the section's heading_2, right after the write's marker
 GOAL, CRITERIA, OUT_OF_SCOPE, REPOSITORY = "Goal", "Acceptance criteria", "Out of scope", "Repository"
@@ -42,7 +42,7 @@ class Requirements(Record):
     goal: Annotated[str, Field(min_length=1, max_length=GOAL_CHARS), AfterValidator(_one_line)]
     acceptance_criteria: Annotated[list[Line], Field(min_length=1, max_length=MAX_ITEMS)]
     out_of_scope: Annotated[list[Line], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
-    repository: Annotated[str, Field(min_length=3, max_length=201), AfterValidator(check_repository)]
+    repository: Annotated[str, Field(min_length=3, max_length=201), AfterValidator(check_code_repository)]
 
     def brief(self) -> str:
         """The requirements as Markdown, for the model's drafting and the pull request's description."""

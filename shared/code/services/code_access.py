@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, NamedTuple
 from shared.code.domain.policy import policy_problems, secrets_message
 from shared.code.services import secret_scan
 from shared.platform.errors import ModelFixableError, NotFound, PermanentError
+from shared.workspace.domain.code_names import nested
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 
 if TYPE_CHECKING:
     from shared.code.domain.code import CodeChange
-    from shared.code.ports import CodeHost, Deployer
+    from shared.code.ports import CodeHost, Deployer, GitLabHost
     from shared.platform.ports import SecretStore
     from shared.workspace.ports import TenantStore
 
@@ -28,19 +29,39 @@ class CodeAccess(NamedTuple):
     secrets: SecretStore
     tenants: TenantStore
     # A workspace's GitLab code host and its token, read when asked (decision 0126); None: no GitLab.
-    gitlab: Callable[[str], tuple[CodeHost, str]] | None = None
+    gitlab: Callable[[str], tuple[GitLabHost, str]] | None = None
     forge_token: str = ""  # bound to a GitLab project by on(): its token stands for GitHub's
 
     def on(self, tenant_id: str, repository: str) -> CodeAccess:
         """The access for ``repository``: itself for a GitHub one; for one whose policy names GitLab
         (``CodePolicy.forge``), the same access whose host is the workspace's GitLab and whose code
         host token is the GitLab connection's."""
-        if self.policy(tenant_id, repository).forge != "gitlab":
+        if self._forge(tenant_id, repository) != "gitlab":
             return self
+        host, token = self._gitlab(tenant_id)
+        return self._replace(host=host, forge_token=token)
+
+    def _forge(self, tenant_id: str, repository: str) -> str:
+        """The forge ``repository``'s policy names; a path in nested groups is GitLab's only."""
+        forge = self.policy(tenant_id, repository).forge
+        if forge != "gitlab" and nested(repository):
+            raise PermanentError(
+                f"{repository} is a GitLab project in nested groups: its policy must name forge gitlab"
+            )
+        return forge
+
+    def _gitlab(self, tenant_id: str) -> tuple[GitLabHost, str]:
         if self.gitlab is None:
             raise PermanentError("GitLab is not available to the code tools of this deployment")
-        host, token = self.gitlab(tenant_id)
-        return self._replace(host=host, forge_token=token)
+        return self.gitlab(tenant_id)
+
+    def gitlab_project_id(self, tenant_id: str, repository: str) -> int | None:
+        """The numeric id of ``repository``'s GitLab project, read from the workspace's GitLab when its
+        policy names GitLab (what Vercel's ``gitlab`` gitSource takes, decision 0133); else None."""
+        if self._forge(tenant_id, repository) != "gitlab":
+            return None
+        host, token = self._gitlab(tenant_id)
+        return host.project_id(token, repository)
 
     def token(self, tenant_id: str, integration: Integration) -> str:
         """The token as stored now, never the instance's cached copy: a token the owner replaced

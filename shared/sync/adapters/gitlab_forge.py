@@ -126,6 +126,10 @@ class GitLabCodeHost:
         mine.sort(key=lambda p: (p.state == "open", p.number), reverse=True)
         return mine[0] if mine else None
 
+    def project_id(self, token: str, repository: str) -> int:
+        """The numeric id of the project at path ``repository`` (``GET /projects/:id``)."""
+        return int(self._json(token, "GET", self._project(repository), "project")["id"])
+
     def _default_branch(self, token: str, repository: str) -> str:
         return str(self._json(token, "GET", self._project(repository), "project")["default_branch"])
 

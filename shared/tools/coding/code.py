@@ -29,7 +29,7 @@ from shared.code.domain.webhooks import BRANCH_PREFIX, body_marker
 from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, idempotency_key
 from shared.tools.coding.files import FileArgs, checked_by, files_section, resolve_files, tests_line, tests_of
-from shared.workspace.domain.code_names import check_project, check_repository
+from shared.workspace.domain.code_names import check_code_repository, check_project
 from shared.workspace.domain.integrations import Integration
 from shared.workspace.domain.settings import plain_notion_id
 
@@ -62,7 +62,7 @@ class OpenPullRequestArgs(Args):  # its fields in their order, required or not
     repository: Annotated[
         str,
         Field(min_length=3, max_length=201, description="owner/name, one the owner allowed"),
-        _checked_by(check_repository),
+        _checked_by(check_code_repository),
     ]
     title: Annotated[str, Field(min_length=1, max_length=256), _checked_by(check_not_blank)]
     body: Annotated[str, Field(max_length=59_000)] = ""  # + the ref line, within GitHub's 60,000
@@ -166,7 +166,7 @@ class DeployArgs(Args):
             max_length=201,
             description="owner/name of the project's repository (an allowed one)",
         ),
-        _checked_by(check_repository),
+        _checked_by(check_code_repository),
     ]
     ref: Annotated[
         str,
@@ -186,6 +186,8 @@ def _deploy_output(deployment: Deployment) -> Output:
 
 
 def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
+    """A Vercel deployment of ``args.ref`` of an allowed repository to an allowed project: from GitHub,
+    or from the GitLab project its policy names (decision 0133). Production only once approved."""
     code = _code(ctx)
     settings = code.allowed(ctx.tenant_id)
     allowed = settings.vercel_projects
@@ -205,8 +207,10 @@ def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
         "key": ctx.key,
         "team_id": settings.vercel_team_id,
     }
-    request = build("deploy_vercel", DeployRequest, fields)
+    build("deploy_vercel", DeployRequest, fields)
     _allowed_repository(ctx, args.repository)  # Vercel builds what it is given: only an allowed source
+    gitlab = code.gitlab_project_id(ctx.tenant_id, args.repository)  # a GitLab project: by its id
+    request = build("deploy_vercel", DeployRequest, fields | {"gitlab_project_id": gitlab})
     deployment = code.deployer.create_deployment(code.token(ctx.tenant_id, Integration.VERCEL), request)
     return _deploy_output(deployment)
 
@@ -249,7 +253,7 @@ class AwaitChecksArgs(Args):
     repository: Annotated[
         str,
         Field(min_length=3, max_length=201, description="owner/name of the pull request's repository"),
-        _checked_by(check_repository),
+        _checked_by(check_code_repository),
     ]
     branch: Annotated[
         str,

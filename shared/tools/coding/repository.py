@@ -12,7 +12,7 @@ from shared.code.domain.code import check_base, check_path
 from shared.code.domain.conventions import CONVENTIONS, find_test_command
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
 from shared.tools.coding.code import _allowed_repository, _checked_by, _code
-from shared.workspace.domain.code_names import check_repository
+from shared.workspace.domain.code_names import check_code_repository
 from shared.workspace.domain.integrations import Integration
 
 TREE_FILES = 300  # paths listed at most (the rest counted)
@@ -34,7 +34,7 @@ class ReadRepositoryArgs(Args):
     repository: Annotated[
         str,
         Field(min_length=3, max_length=201, description="owner/name, one the owner allowed"),
-        _checked_by(check_repository),
+        _checked_by(check_code_repository),
     ]
     ref: Annotated[
         str, Field(max_length=255, description="a branch; empty: the default branch"), _checked_by(check_base)

@@ -20,7 +20,7 @@ from shared.workspace.domain.triggers import Rule
 # may send (check_repository: an owner has no '_' and does not start with '-' or '.'; a name is not
 # '.' or '..'). A repository stored before that check still loads; a run naming it is refused by the
 # tool's own check, and the owner replaces it with PATCH /settings.
-REPOSITORY = r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$"
+REPOSITORY = r"^[A-Za-z0-9_.-]{1,100}(?:/[A-Za-z0-9_.-]{1,100}){1,21}$"  # a GitLab project: nested groups too
 PROJECT = r"^[A-Za-z0-9_.-]{1,100}$"
 VERCEL_TEAM = r"^team_[A-Za-z0-9]{1,64}$"
 SLACK_CHANNEL = r"^[CG][A-Z0-9]{8,20}$"  # public (C) or private (G, older) channel ids
@@ -157,7 +157,11 @@ class TenantSettings(Record):
     max_cost_per_month_usd: Annotated[float, Field(ge=0)] = 50.0
     github_repositories: Annotated[
         list[Repository],
-        Field(max_length=50, description="owner/name of repositories runs may open pull requests in"),
+        Field(
+            max_length=50,
+            description="owner/name of repositories runs may open pull requests in (a GitLab "
+            "project in nested groups: group/subgroup/name)",
+        ),
     ] = Field(default_factory=list)
     vercel_projects: Annotated[
         list[Project], Field(max_length=50, description="Vercel projects runs may deploy")

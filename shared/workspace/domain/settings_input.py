@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from shared.platform.domain.schema import JSON_INTEGER
 from shared.platform.errors import InvalidInput
-from shared.workspace.domain.code_names import PROJECT, REPOSITORY, check_project, check_repository
+from shared.workspace.domain.code_names import CODE_REPOSITORY, PROJECT, check_code_repository, check_project
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.daily import zone_of
 from shared.workspace.domain.settings import EMAIL, MAX_BUDGET_USD, NOTION_ID, TenantSettings, plain_notion_id
@@ -96,8 +96,8 @@ QuietHours = Annotated[
 UsableRepository = Annotated[
     str,
     StringConstraints(max_length=201),
-    AfterValidator(check_repository),
-    Field(json_schema_extra={"pattern": REPOSITORY}),
+    AfterValidator(check_code_repository),
+    Field(json_schema_extra={"pattern": CODE_REPOSITORY}),
 ]
 UsableProject = Annotated[
     str,
@@ -179,7 +179,8 @@ class SettingsInput(TenantSettings):
     github_repositories: Annotated[list[UsableRepository], _once(str.lower, "repository"), UNIQUE] = Field(
         default_factory=list,
         max_length=50,
-        description="owner/name of repositories runs may open pull requests in, each once",
+        description="owner/name of repositories runs may open pull requests in, each once (a GitLab "
+        "project in nested groups: group/subgroup/name)",
     )
     vercel_projects: Annotated[list[UsableProject], _once(str.lower, "project"), UNIQUE] = Field(
         default_factory=list, max_length=50, description="Vercel projects runs may deploy, each once"

@@ -2,11 +2,14 @@
 Vercel's deployment states as its "Get a deployment" reference lists them (QUEUED, BUILDING, then
 READY, ERROR with its reason, or CANCELED), production domains assigned to a ready production
 deployment and moved by promotion, the deployments' sites answering a health check; GitHub's
-squash merge of one head sha only."""
+squash merge of one head sha only; a project linked to GitLab deployed from Vercel's ``gitlab``
+gitSource (its ``projectId``), the ref read from the GitLab sandbox (decision 0133)."""
 
 import pytest
 
 from local.code_sandbox.testing import Admin
+from local.gitlab_sandbox import GitLabServer
+from local.gitlab_sandbox.app import PROJECT_ID, TOKEN
 from shared.code.adapters.github import GitHubApiError, GitHubCodeHost
 from shared.code.adapters.vercel import VercelApiError, VercelDeployer
 from shared.code.domain.code import CodeChange, DeployRequest, FileChange
@@ -109,3 +112,40 @@ def test_a_squash_merge_takes_the_named_head_only_and_once(sandbox: tuple[str, A
     assert admin.files("acme/site", "main")["VERSION"] == "2\n"
     found = github.get_pull_request(GITHUB_TOKEN, "acme/site", pr.number)
     assert (found.state, found.merge_sha) == ("merged", merged)
+
+
+def test_a_project_linked_to_gitlab_deploys_the_gitlab_source_it_names_only(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    admin.builds(reads_to_ready=1)
+    vercel = _vercel(sandbox[0])
+    with GitLabServer() as server:
+        main = server.sandbox.code.seed({"README.md": "demo\n"})
+        link = {"project_id": PROJECT_ID, "api_url": server.url + "/api/v4", "token": TOKEN}
+        admin.vercel_project("tasks", "demo/tasks", gitlab=link)
+        admin.grant_vercel(VERCEL_TOKEN, ["site", "tasks"])
+
+        def deploy(ref: str, project_id: int | None = PROJECT_ID, project: str = "tasks") -> str:
+            request = DeployRequest(
+                project=project,
+                repository="demo/tasks",
+                ref=ref,
+                target="preview",
+                key="k-gl",
+                gitlab_project_id=project_id,
+            )
+            return vercel.create_deployment(VERCEL_TOKEN, request).id
+
+        made = vercel.get_deployment(VERCEL_TOKEN, deploy("main"))
+        assert (made.state, made.sha, made.key) == ("READY", main, "k-gl")
+        [listed] = [d for d in admin.deployments() if d["id"] == made.id]
+        assert listed["gitSource"] == {"type": "gitlab", "projectId": PROJECT_ID, "ref": "main", "sha": main}
+        assert listed["meta"]["gitlabProjectPath"] == "demo/tasks"
+        with pytest.raises(VercelApiError, match="does not contain the requested branch"):
+            deploy("no-such-branch")
+        with pytest.raises(VercelApiError, match="GitLab project does not match"):
+            deploy("main", project_id=PROJECT_ID + 1)
+        with pytest.raises(VercelApiError, match="GitHub repository does not match"):
+            deploy("main", project_id=None)  # a GitHub source for a project on GitLab
+        with pytest.raises(VercelApiError, match="GitLab project does not match"):
+            deploy("main", project="site")  # a GitLab source for a project on GitHub

@@ -2,13 +2,18 @@
 against the GitLab sandbox and the Firestore emulator: a draft merge request, a failing pipeline
 whose job is named, the fix, ready once the pipeline passes, the owner's approval, one squash merge;
 a task retried after its holder died finds the merge request instead of making a second one; a Pipeline
-Hook delivery wakes the waiting run once, a forged or repeated one refused (polling stays the fallback)."""
+Hook delivery wakes the waiting run once, a forged or repeated one refused (polling stays the fallback);
+a Vercel preview of the branch READY and smoke-checked before the merge is asked, then production and
+its rollback (decision 0133, against the code sandbox's Vercel too)."""
 
 import sys
 from typing import Any
 
 import pytest
 
+from local.code_sandbox.testing import Admin
+from local.gitlab_sandbox.app import PROJECT_ID
+from shared.code.adapters.vercel import VercelDeployer
 from shared.code.domain.code import CodeChange, FileChange
 from shared.engine.services.check_wakeups import CheckWakeups, wake_checks
 from shared.platform.errors import Conflict, Unauthenticated
@@ -17,9 +22,18 @@ from shared.runs.domain.step_task import StepTask
 from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
 from shared.sync.domain.connection import hook_secret
 from shared.sync.services.intake import GitLabIntake, Intake, ingest_gitlab
+from shared.tools.coding import release
 from shared.tools.coding.code import branch_for
 from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
-from tests.support.code.release_steps import drive, drive_checked, start
+from tests.support.code.release_steps import (
+    drive,
+    drive_checked,
+    resolved_args,
+    retry_context,
+    seed_production,
+    start,
+)
+from tests.support.engine.deploy_steps import VERCEL_TOKEN, admin, sandbox
 from tests.support.sync.gitlab_code import (
     AWAIT,
     FINISH,
@@ -27,12 +41,17 @@ from tests.support.sync.gitlab_code import (
     MERGE,
     OPEN,
     PROJECT,
+    RELEASE,
+    RELEASE_TOOLS,
     TOOLS,
+    VERCEL_PROJECT,
     gitlab_code_pair,
     run_branch,
+    until_asked,
 )
 
 pytestmark = pytest.mark.integration
+__all__ = ["admin", "sandbox"]  # the code sandbox (Vercel) the release tests ask for
 
 
 def results(pair: Any, tool: str) -> list[dict[str, Any]]:
@@ -154,3 +173,56 @@ def test_a_secret_stops_the_push_to_gitlab_before_any_write(firestore_emulator: 
         assert "AWS Access Key in config.py line 1" in state.summary and AWS_KEY not in state.summary
         assert list(lab.code.branches) == ["main"] and lab.code.merge_requests == {}
         assert lab.writes_by_api == 0
+
+
+def _vercel(url: str) -> VercelDeployer:
+    return VercelDeployer(url + "/vercel", 5.0)
+
+
+def test_a_gitlab_run_asks_once_its_preview_is_ready_merges_once_and_rolls_back_production(
+    firestore_emulator: Any, sandbox: tuple[str, Admin], admin: Admin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(release, "HEALTH_PAUSE_S", 0.0)
+    with gitlab_code_pair(firestore_emulator.client(), vercel=sandbox) as (pair, lab):
+        before = seed_production(sandbox[0], VERCEL_PROJECT, PROJECT, PROJECT_ID)
+        admin.builds(reads_to_ready=3)  # QUEUED, then BUILDING twice: the merge's ask waits for READY
+        clock = start(pair, RELEASE, tools=RELEASE_TOOLS)
+        asked = until_asked(pair, clock, lab, 6)  # the merge
+        [preview] = results(pair, "deploy_vercel")
+        [built] = [d for d in admin.deployments() if d["id"] == preview["id"]]
+        assert built["readyState"] == "READY" and built["reads"] >= 3  # read until READY, then asked
+        assert built["gitSource"] == {
+            "type": "gitlab",
+            "projectId": PROJECT_ID,
+            "ref": run_branch(pair),
+            "sha": lab.code.branches[run_branch(pair)],
+        }
+        assert built["meta"]["gitlabCommitSha"] == lab.code.branches[run_branch(pair)]
+        assert f"its preview {preview['id']} is READY at {preview['url']}" in asked.prompt
+        assert "smoke check: / answered 200" in asked.prompt and "tests success" in asked.prompt
+        assert lab.code.merges == 0  # nothing merged before the owner answers
+
+        admin.builds(reads_to_ready=1, healthy=False)  # what production gets next answers 500
+        drive_checked(pair, clock, lab.code.pipelines_done)
+        state = pair.state()
+        assert state.status == RunStatus.COMPLETED, state.last_error
+        [mr] = lab.code.merge_requests.values()
+        [merged] = results(pair, "merge_pull_request")
+        assert mr["state"] == "merged" and lab.code.merges == 1
+        shipped = results(pair, "deploy_vercel")[1]
+        [made] = [d for d in admin.deployments() if d["id"] == shipped["id"]]
+        assert made["target"] == "production" and made["gitSource"]["sha"] == merged["merge_sha"]
+        [health] = results(pair, "check_production")
+        assert (health["healthy"], health["status"], health["rolled_back_to"]) == (False, 500, before)
+        current = _vercel(sandbox[0]).production(VERCEL_TOKEN, VERCEL_PROJECT)
+        assert current is not None and current.id == before
+        assert len([r for r in admin.requests() if "/promote/" in r["path"]]) == 1
+
+        # The merge and the health check retried, as a task whose answer was lost: found, not done again.
+        merge_args = release.MergeArgs.model_validate(resolved_args(pair, 6))
+        again = release.merge_pull_request(retry_context(pair, 6), merge_args)
+        assert (again["merge_sha"], again["found"], lab.code.merges) == (merged["merge_sha"], True, 1)
+        health_args = release.CheckProductionArgs.model_validate(resolved_args(pair, 9))
+        repeat = release.check_production(retry_context(pair, 9), health_args)
+        assert (repeat["rolled_back_to"], repeat["found"]) == (before, True)
+        assert len([r for r in admin.requests() if "/promote/" in r["path"]]) == 1

@@ -14,9 +14,10 @@ from shared.engine.services import followups, humans
 from shared.engine.services.engine import run_step
 from shared.engine.services.run_log import RunLog
 from shared.platform.topology import Queue
-from shared.runs.domain.events import PlannedStep, RunPlanned
+from shared.runs.domain.events import PlannedStep, RunPlanned, ToolResult
 from shared.runs.domain.runs import fold
 from shared.runs.domain.step_task import StepTask
+from shared.tools.base import ToolContext, idempotency_key
 from tests.support.engine.deploy_steps import VERCEL_TOKEN, Pair
 
 TOOLS = [
@@ -129,11 +130,19 @@ def drive_until_asked(pair: Pair, clock: Clock, step: int) -> Any:
     return waiting
 
 
-def seed_production(url: str) -> str:
-    """A production deployment of main, ready and serving production: what a rollback goes back to."""
+def seed_production(
+    url: str, project: str = "site", repository: str = "acme/site", gitlab_project_id: int | None = None
+) -> str:
+    """A production deployment of main, ready and serving production: what a rollback goes back to
+    (of a GitLab project when ``gitlab_project_id`` is given)."""
     vercel = VercelDeployer(url + "/vercel", 5.0)
     request = DeployRequest(
-        project="site", repository="acme/site", ref="main", target="production", key="seed-1"
+        project=project,
+        repository=repository,
+        ref="main",
+        target="production",
+        key="seed-1",
+        gitlab_project_id=gitlab_project_id,
     )
     made = vercel.create_deployment(VERCEL_TOKEN, request)
     states = [vercel.get_deployment(VERCEL_TOKEN, made.id).state for _ in range(5)]
@@ -153,3 +162,17 @@ def drive_checked(pair: Pair, clock: Clock, checks_done: Callable[[], Any], limi
             return driven
         checks_done()
     return driven
+
+
+def retry_context(pair: Pair, step: int) -> ToolContext:
+    """What the deploy function gives ``step``'s tool, as a retry of that step would be given it."""
+    model = pair.step.model
+    assert model is not None and pair.deploy.code is not None
+    key = idempotency_key(pair.tenant, "r1", step)
+    return ToolContext(pair.tenant, "r1", step, key, None, model, pair.queue, str, code=pair.deploy.code)
+
+
+def resolved_args(pair: Pair, step: int) -> dict[str, Any]:
+    """The arguments ``step`` ran with, resolved (its result's)."""
+    events = pair.step.store.list_events(pair.tenant, "r1")
+    return next(e.args for e in events if isinstance(e, ToolResult) and e.step == step)

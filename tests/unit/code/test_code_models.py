@@ -86,7 +86,7 @@ def test_a_change_needs_one_to_a_hundred_files_each_path_once() -> None:
     "repository",
     [
         "acme",
-        "acme/site/extra",
+        "acme/site/..",  # three parts name a GitLab project in nested groups, never with ".."
         "/site",
         "acme/",
         "-acme/site",

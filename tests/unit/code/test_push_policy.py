@@ -10,7 +10,7 @@ from shared.code.domain.code import CodeChange, FileChange
 from shared.code.domain.policy import outside_auto_merge, policy_problems, sensitive_kind
 from shared.code.services import secret_scan
 from shared.code.services.code_access import CodeAccess, SecretBlocked
-from shared.platform.errors import ModelFixableError
+from shared.platform.errors import ModelFixableError, PermanentError
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
@@ -92,10 +92,10 @@ def test_ordinary_code_and_a_lock_files_hashes_are_not_secrets() -> None:
     assert secret_scan.scan({"src/add.py": code, "package-lock.json": lock}, "Add add()\n\nA helper") == []
 
 
-def access(policy: CodePolicy | None = None) -> CodeAccess:
+def access(policy: CodePolicy | None = None, repository: str = "acme/site") -> CodeAccess:
     tenants = FakeTenantStore()
-    policies = {"acme/site": policy} if policy else {}
-    settings = TenantSettings(github_repositories=["acme/site"], code_policies=policies)
+    policies = {repository: policy} if policy else {}
+    settings = TenantSettings(github_repositories=[repository], code_policies=policies)
     now = datetime.now(UTC)
     tenant = Tenant(tenant_id="t1", workspace_id="w1", token_secret="s", created_at=now, updated_at=now)
     tenants.save(tenant.model_copy(update={"settings": settings}))
@@ -167,3 +167,14 @@ def test_auto_merge_is_kept_from_files_outside_the_allowed_paths_and_from_workfl
     ]
     assert outside_auto_merge(policy, paths) == paths[1:]
     assert outside_auto_merge(policy, ["src/a.py", "src/b/c.ts"]) == []
+
+
+def test_a_project_in_nested_groups_is_gitlab_s_only() -> None:
+    """A path like group/sub/name names no GitHub repository: bound to a forge, it must be GitLab's."""
+    nested = "group/sub/site"
+    code = access(repository=nested)
+    with pytest.raises(PermanentError, match="its policy must name forge gitlab"):
+        code.on("t1", nested)
+    with pytest.raises(PermanentError, match="its policy must name forge gitlab"):
+        code.gitlab_project_id("t1", nested)
+    assert code.on("t1", "acme/site") is code and code.gitlab_project_id("t1", "acme/site") is None

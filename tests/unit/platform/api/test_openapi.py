@@ -23,7 +23,7 @@ from functions.routes.table import ROUTES
 from functions.routes.team_api.api_keys import NewApiKey
 from functions.routes.team_api.team import NewInvite
 from shared.team.services import team as team_service
-from shared.workspace.domain.code_names import check_project, check_repository
+from shared.workspace.domain.code_names import check_code_repository, check_project
 from tests.api_fakes import FakeContainer, client
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -257,7 +257,7 @@ def _text(value: Any) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("field", "check"), [("github_repositories", check_repository), ("vercel_projects", check_project)]
+    ("field", "check"), [("github_repositories", check_code_repository), ("vercel_projects", check_project)]
 )
 def test_a_repository_or_project_the_settings_contract_takes_is_one_the_check_takes(
     field: str, check: Callable[[str], str]

@@ -1,6 +1,6 @@
-"""PATCH /settings allows exactly the GitHub repositories and Vercel projects the code tools accept (one
-check, shared.workspace.domain.code_names): one a run would always refuse is a 400 naming the field, and nothing is
-stored. A repository stored before that check still loads, and does not block other changes."""
+"""PATCH /settings allows exactly the GitHub repositories (and GitLab projects in nested groups) and Vercel
+projects the code tools accept (one check, shared.workspace.domain.code_names): one a run would always
+refuse is a 400 naming the field, and nothing is stored. A repository stored before that check still loads, and does not block other changes."""
 
 from typing import Any
 
@@ -23,11 +23,23 @@ REFUSED_REPOSITORIES = [
     "-acme/site",
     ".github/x",
     "a" * 40 + "/site",  # owners have at most 39 characters
-    "acme/site/extra",
     "acme",
     "ac me/site",
+    "group/../site",  # nested groups (GitLab): no part "." or ".."
+    "group//site",
+    "group/sub/",
+    "g/" + "/".join(["sub"] * 21) + "/site",  # GitLab nests 20 subgroups at most
 ]
-ACCEPTED_REPOSITORIES = ["acme/site", "Acme-Corp/site.v2", "a/.github", "octo/_private", "a1/x"]
+ACCEPTED_REPOSITORIES = [
+    "acme/site",
+    "Acme-Corp/site.v2",
+    "a/.github",
+    "octo/_private",
+    "a1/x",
+    "acme/site/extra",  # a GitLab project in nested groups (decision 0133)
+    "my_group/sub.team/web-app",
+    "g/" + "/".join(["sub"] * 20) + "/site",
+]
 REFUSED_PROJECTS = ["my site", "site/x", "", "x" * 101, "site\n"]
 ACCEPTED_PROJECTS = ["site", "my-site.v2", "prj_abc123"]
 
