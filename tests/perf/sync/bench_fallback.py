@@ -67,7 +67,8 @@ class FallbackFigures:
 def schedule(runs: int, seed: int) -> list[tuple[str, str]]:
     """Each run's failure as (where, how): every pair once in each batch of pairs, in the seed's order."""
     pairs = [(where, how) for where in WHERE for how in FAILURES]
-    rng, out = random.Random(seed), []
+    rng = random.Random(seed)
+    out: list[tuple[str, str]] = []
     while len(out) < runs:
         batch = list(pairs)
         rng.shuffle(batch)

@@ -90,16 +90,13 @@ def fallback_deps(
 ) -> Deps:
     """The engine's deps: the vertex backend over both stand-ins, priced by :data:`PRICES` (unless
     ``settings`` say otherwise), the run store on ``db`` (the Firestore emulator's client)."""
-    deps = make_deps(
-        notion=notion or FakeNotion(),
-        **{
-            "model_backend": "vertex",
-            "gcp_project": "notion-agent-local",
-            "model_base_url": gemini.url,
-            "model_claude_base_url": claude.url,
-            "model_prices": PRICES,
-            "model_call_reserve_usd": 0.5,
-        }
-        | settings,
-    )
+    vertex: dict[str, Any] = {
+        "model_backend": "vertex",
+        "gcp_project": "notion-agent-local",
+        "model_base_url": gemini.url,
+        "model_claude_base_url": claude.url,
+        "model_prices": PRICES,
+        "model_call_reserve_usd": 0.5,
+    }
+    deps = make_deps(notion=notion or FakeNotion(), **(vertex | settings))
     return deps._replace(store=FirestoreRunStore(db), model=PlatformParts(deps.settings).model)
