@@ -4,17 +4,14 @@ builds (both real SDKs against their stand-ins) and the run store on the Firesto
 task is delivered twice, shuffled, killed once per run at a planned boundary, and late again at the end:
 each run completes through the fallback with one draft, one model switch and one write."""
 
-import json
 import random
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
 from local.claude_vertex import ClaudeVertexStandIn
-from shared.bootstrap.platform import PlatformParts
 from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
 from shared.engine.services.run_log import StepHeld
@@ -22,48 +19,29 @@ from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import ModelUsed, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
-from tests.engine_fakes import FakeNotion, make_deps
+from tests.engine_fakes import FakeNotion
 from tests.fakes import FakeQueue
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import Crash, StepCrashes, crashing_store, outcome_counts, sound
-from tests.support.platform.gemini_server import JSON, GeminiServer
-from tests.support.platform.google_credentials import service_account_file
+from tests.support.engine.fallback_runs import Plans, fallback_deps, model_stand_ins, plan_of
+from tests.support.platform.gemini_server import GeminiServer
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
-PRICES = {
-    "gemini-3.5-flash-lite": (0.30, 2.50),
-    "gemini-3.5-flash": (1.50, 9.00),
-    "claude-haiku-4-5": (1.00, 5.00),
-    "claude-sonnet-4-6": (3.00, 15.00),
-}
 # Where a run is killed (harness.crashing_store): the draft (no intent: a model call) after its result;
 # the write before its intent, between its intent and effect, after its result.
 KILLS = ((1, "result_enqueue"), (2, "before_intent"), (2, "intent_effect"), (2, "result_enqueue"))
-
-
-def plan(page: str) -> JSON:
-    """Gemini's plan: a draft, appended to ``page``, then finish."""
-    steps = [
-        {"tool": "draft_text", "args_json": json.dumps({"instructions": "Write a short launch note"})},
-        {"tool": "append_blocks", "args_json": json.dumps({"page_id": page, "text": "${steps.1.text}"})},
-        {"tool": "finish", "args_json": json.dumps({"summary": "noted"})},
-    ]
-    text = json.dumps({"goal": "a note", "risk": "low", "on_reject": "end", "steps": steps})
-    usage = {"promptTokenCount": 1000, "candidatesTokenCount": 100, "totalTokenCount": 1100}
-    candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
-    return {"candidates": [candidate], "usageMetadata": usage}
+# Gemini's plan: a draft, appended to the trigger page, then finish.
+PLAN = plan_of(
+    ("draft_text", {"instructions": "Write a short launch note"}),
+    ("append_blocks", {"page_id": "page-0", "text": "${steps.1.text}"}),
+    ("finish", {"summary": "noted"}),
+)
 
 
 @pytest.fixture
-def stand_ins(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[GeminiServer, ClaudeVertexStandIn]]:
-    gemini, claude = GeminiServer(lambda _request: plan("page-0")), ClaudeVertexStandIn()
-    key = service_account_file(tmp_path / "sa.json", f"{gemini.url}/token")
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
-    yield gemini, claude
-    gemini.stop()
-    claude.stop()
+def stand_ins() -> Iterator[tuple[GeminiServer, ClaudeVertexStandIn]]:
+    with model_stand_ins(Plans(PLAN)) as pair:
+        yield pair
 
 
 def deliver(tasks: list[StepTask], deps: Any, rng: random.Random) -> int:
@@ -93,20 +71,11 @@ def test_runs_whose_gemini_fails_mid_run_complete_on_claude_once_in_the_storm(
     rng, notion = random.Random(125), FakeNotion()
     page = notion.add_page("Launch")
     assert page == "page-0"
-    deps = make_deps(
-        notion=notion,
-        model_backend="vertex",
-        gcp_project="notion-agent-local",
-        model_base_url=gemini.url,
-        model_claude_base_url=claude.url,
-        model_prices=PRICES,
-        model_call_reserve_usd=0.5,
-        step_lease_s=0.5,
-    )
+    deps = fallback_deps(firestore_db, gemini, claude, notion, step_lease_s=0.5)
     runs = [f"fallback-{i}" for i in range(scale(4, 10))]
     crashes = StepCrashes({run: KILLS[i % len(KILLS)] for i, run in enumerate(runs)})
-    store = FirestoreRunStore(firestore_db)
-    deps = deps._replace(store=crashing_store(store, crashes), model=PlatformParts(deps.settings).model)
+    store = cast(FirestoreRunStore, deps.store)
+    deps = deps._replace(store=crashing_store(store, crashes))
     for run in runs:  # planned on Gemini
         trigger = Trigger(kind="webhook", page_id=page)
         start_run(PlanTask(tenant_id="t1", run_id=run, goal="a note", trigger=trigger), deps)

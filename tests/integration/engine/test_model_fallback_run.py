@@ -4,80 +4,33 @@ against the Gemini stand-in and Anthropic's AnthropicVertex against the Claude-o
 authenticated as in production by Application Default Credentials (a service account whose token
 endpoint is the Gemini stand-in's), the run's log on the Firestore emulator."""
 
-import json
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.claude_vertex import ClaudeVertexStandIn
-from shared.bootstrap.platform import PlatformParts
 from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
-from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import ModelUsed, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeNotion, make_deps
-from tests.support.platform.gemini_server import JSON, GeminiServer
-from tests.support.platform.google_credentials import service_account_file
+from tests.support.engine.fallback_runs import Plans, fallback_deps, model_stand_ins
+from tests.support.platform.gemini_server import GeminiServer
 
 pytestmark = pytest.mark.integration
-GEMINI = {"gemini-3.5-flash-lite": (0.30, 2.50), "gemini-3.5-flash": (1.50, 9.00)}
-CLAUDE = {"claude-haiku-4-5": (1.00, 5.00), "claude-sonnet-4-6": (3.00, 15.00)}
-STEPS = [
-    {"tool": "draft_text", "args_json": json.dumps({"instructions": "Write a short note on the launch"})},
-    {"tool": "finish", "args_json": json.dumps({"summary": "${steps.1.text}"})},
-]
-
-
-class Plans:
-    """Gemini's answer: the plan (a draft, then finish), after ``delays``' next wait if any."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    def __call__(self, request: JSON) -> JSON:
-        if self.delays:
-            time.sleep(self.delays.pop(0))
-        return gemini_answer()
-
-
-def gemini_answer() -> JSON:
-    text = json.dumps({"goal": "a note", "risk": "low", "on_reject": "end", "steps": STEPS})
-    candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
-    usage = {"promptTokenCount": 1000, "candidatesTokenCount": 100, "totalTokenCount": 1100}
-    return {"candidates": [candidate], "usageMetadata": usage}
 
 
 @pytest.fixture
-def stand_ins(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[GeminiServer, Plans, ClaudeVertexStandIn]]:
+def stand_ins() -> Iterator[tuple[GeminiServer, Plans, ClaudeVertexStandIn]]:
     plans = Plans()
-    gemini, claude = GeminiServer(plans), ClaudeVertexStandIn()
-    key = service_account_file(tmp_path / "sa.json", f"{gemini.url}/token")
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
-    yield gemini, plans, claude
-    gemini.stop()
-    claude.stop()
+    with model_stand_ins(plans) as (gemini, claude):
+        yield gemini, plans, claude
 
 
 def started(db: Any, gemini: GeminiServer, claude: ClaudeVertexStandIn, **settings: Any) -> Deps:
-    deps = make_deps(
-        notion=FakeNotion(),
-        model_backend="vertex",
-        gcp_project="notion-agent-local",
-        model_base_url=gemini.url,
-        model_claude_base_url=claude.url,
-        model_prices=GEMINI | CLAUDE,
-        model_call_reserve_usd=0.5,
-        **settings,
-    )
-    deps = deps._replace(store=FirestoreRunStore(db), model=PlatformParts(deps.settings).model)
+    deps = fallback_deps(db, gemini, claude, **settings)
     start_run(PlanTask(tenant_id="t1", run_id="r1", goal="a note", trigger=Trigger(kind="api")), deps)
     return deps
 

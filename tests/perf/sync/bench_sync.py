@@ -14,8 +14,9 @@ document):
 ``lost`` counts edits no side holds at the end that no later edit of the field replaced and no sync
 log entry settled; ``mirror_p95_s`` is the 95th percentile from an edit to its value on the other
 side, held under the coalescing window plus twice a round's tasks at the floor: one sync task's
-median time, measured in the same run. Model fallback runs are not
-measured here (no model is involved in the sync), so that part of issue 69's line is left out.
+median time, measured in the same run. Then the model-fallback part (bench_fallback.py), and issue
+69's one line over every tool and that part: ``RESULT converged lost duplicates echo_writes
+schema_errors mirror_p95_s fallback_runs_completed fallback_runs_failed``; any goal missed exits 1.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import argparse
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -48,6 +50,7 @@ from shared.sync.services.intake import ingest_gitlab, ingest_linear
 from shared.sync.services.mirror import run_gitlab_task, run_motion_task, run_sync_task
 from shared.sync.services.motion import connect_motion
 from tests.perf.emulator import firestore_emulator
+from tests.perf.sync.bench_fallback import FallbackFigures, bench_fallback
 from tests.support.sync.gitlab_stack import GitLabStack, gitlab_stack
 from tests.support.sync.motion_stack import MotionStack, motion_stack
 from tests.support.sync.sync_stack import IDS, SyncStack, sync_stack
@@ -315,24 +318,34 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=3, help="edits per side per round")
     parser.add_argument("--seed", type=int, default=69)
     parser.add_argument("--tool", choices=("linear", "gitlab", "motion", "both", "all"), default="all")
+    parser.add_argument("--fallback-runs", type=int, default=12, help="agent runs of the fallback part")
     args = parser.parse_args()
+    results: list[tuple[dict[str, float], list[str]]] = []
     with firestore_emulator() as host, SandboxServer() as notion_server, tempfile.TemporaryDirectory() as tmp:
         os.environ["FIRESTORE_EMULATOR_HOST"] = host
         db = firestore.Client(project="notion-agent-bench")
         clock = lambda: datetime.now(UTC)  # noqa: E731 (a one-line clock)
         if args.tool in ("linear", "both", "all"):
             with sync_stack(db, notion_server.url, Path(tmp), now=clock) as stack:
-                bench_tool(stack, Linear(stack), args)
+                results.append(bench_tool(stack, Linear(stack), args))
         if args.tool in ("gitlab", "both", "all"):
             with gitlab_stack(db, notion_server.url, Path(tmp), now=clock) as lab:
-                bench_tool(lab, GitLab(lab), args)
+                results.append(bench_tool(lab, GitLab(lab), args))
         if args.tool in ("motion", "all"):
             with motion_stack(db, notion_server.url, Path(tmp), now=clock) as mo:
-                bench_tool(mo, Motion(mo), args)
+                results.append(bench_tool(mo, Motion(mo), args))
+        fallback = bench_fallback(db, args.fallback_runs, args.seed)
+    total = summary([figures for figures, _ in results], fallback)
+    print(f"RESULT {line(total)}")
+    misses = [m for _, missed in results for m in missed] + fallback.misses
+    misses += missed(total)
+    for miss in misses:
+        print(f"MISSED {miss}", file=sys.stderr)
+    sys.exit(1 if misses else 0)
 
 
-def bench_tool(stack: Stack, tool: Tool, args: argparse.Namespace) -> None:
-    """One tool's rounds, its RESULT line printed and asserted."""
+def bench_tool(stack: Stack, tool: Tool, args: argparse.Namespace) -> tuple[dict[str, float], list[str]]:
+    """One tool's rounds, its RESULT line printed; its figures and the goals they missed."""
     rng = random.Random(args.seed)
     tool.connect()
     stack.queue.tasks.clear()
@@ -395,15 +408,46 @@ def bench_tool(stack: Stack, tool: Tool, args: argparse.Namespace) -> None:
         f"tool={tool.name} edits={len(bench.edits)} answered_429={bench.ratelimited} floor_task_s={floor:.3f} "
         f"p95_bound_s={bound:.1f} conflicts_logged={len(logged)} over_limit={over_limit}"
     )
-    print(
-        f"RESULT tool={tool.name} converged={int(converged)} lost={lost} duplicates={duplicates} "
-        f"echo_writes={echo_writes} schema_errors={tool.schema_errors()} mirror_p95_s={p95:.1f}"
-    )
-    assert converged and lost == 0 and duplicates == 0 and echo_writes == 0, (
-        f"the {tool.name} sync did not hold"
-    )
-    assert tool.schema_errors() == 0 and bench.ratelimited > 0 and over_limit == 0
-    assert p95 <= bound, f"mirror_p95_s {p95:.1f} over {bound:.1f} (the window and a round's tasks, twice)"
+    figures = {
+        "converged": int(converged),
+        "lost": lost,
+        "duplicates": duplicates,
+        "echo_writes": echo_writes,
+        "schema_errors": tool.schema_errors(),
+        "mirror_p95_s": p95,
+    }
+    print(f"RESULT tool={tool.name} {line(figures)}")
+    misses = [f"{tool.name}: {k}={v}" for k, v in figures.items() if k != "mirror_p95_s" and v != GOALS[k]]
+    if bench.ratelimited == 0 or over_limit:
+        misses.append(f"{tool.name}: answered_429={bench.ratelimited} over_limit={over_limit}")
+    if p95 > bound:
+        misses.append(
+            f"{tool.name}: mirror_p95_s {p95:.1f} over {bound:.1f} (the window and a round's tasks, twice)"
+        )
+    return figures, misses
+
+
+GOALS = {"converged": 1, "lost": 0, "duplicates": 0, "echo_writes": 0, "schema_errors": 0}
+
+
+def line(figures: dict[str, float]) -> str:
+    """``figures`` as a RESULT line's ``name=value`` pairs (seconds to one decimal)."""
+    return " ".join(f"{k}={v:.1f}" if k.endswith("_s") else f"{k}={int(v)}" for k, v in figures.items())
+
+
+def summary(parts: list[dict[str, float]], fallback: FallbackFigures) -> dict[str, float]:
+    """Issue 69's one line over every tool's figures and the fallback part: converged only if each
+    converged, the counts summed, the slowest tool's p95."""
+    total: dict[str, float] = {k: sum(p[k] for p in parts) for k in GOALS}
+    total["converged"] = int(all(p["converged"] == 1 for p in parts))
+    total["mirror_p95_s"] = max((p["mirror_p95_s"] for p in parts), default=0.0)
+    return total | {"fallback_runs_completed": fallback.completed, "fallback_runs_failed": fallback.failed}
+
+
+def missed(total: dict[str, float]) -> list[str]:
+    """The summary's figures off their goals (``mirror_p95_s`` and the runs completed are held per part)."""
+    goals = GOALS | {"fallback_runs_failed": 0}
+    return [f"{k}={v}" for k, v in total.items() if v != goals.get(k, v)]
 
 
 if __name__ == "__main__":
