@@ -212,6 +212,13 @@ class NotionApi:
         result: JSON = self._call(fn, read=True, data_source_id=data_source_id, auth=self._token)
         return result
 
+    def update_data_source(self, data_source_id: str, properties: JSON) -> JSON:
+        fn = self._client.data_sources.update
+        result: JSON = self._call(
+            fn, read=False, data_source_id=data_source_id, auth=self._token, properties=properties
+        )
+        return result
+
     def query_data_source(
         self, data_source_id: str, filter: JSON | None = None, sorts: list[JSON] | None = None
     ) -> Iterator[JSON]:
