@@ -212,13 +212,6 @@ class NotionApi:
         result: JSON = self._call(fn, read=True, data_source_id=data_source_id, auth=self._token)
         return result
 
-    def update_data_source(self, data_source_id: str, properties: JSON) -> JSON:
-        fn = self._client.data_sources.update
-        result: JSON = self._call(
-            fn, read=False, data_source_id=data_source_id, auth=self._token, properties=properties
-        )
-        return result
-
     def query_data_source(
         self, data_source_id: str, filter: JSON | None = None, sorts: list[JSON] | None = None
     ) -> Iterator[JSON]:
@@ -321,6 +314,13 @@ class NotionApi:
             **extra,
         )
         return result
+
+    def update_data_source(self, data_source_id: str, properties: JSON) -> JSON:
+        """``PATCH /v1/data_sources/{id}`` with ``properties`` alone (not retried inline: a write)."""
+        changes = {"data_source_id": data_source_id, "properties": properties}
+        return cast(
+            JSON, self._call(self._client.data_sources.update, read=False, auth=self._token, **changes)
+        )
 
 
 class NotionOAuthClient:

@@ -234,7 +234,7 @@ def test_linears_429_leaves_nothing_half_done(stack: SyncStack) -> None:
 
 def chosen_tasks(stack: SyncStack) -> str:
     """A Tasks data source the owner made without a Sync ID column, connected: its id."""
-    properties = {"Name": {"title": {}}, "Status": {"status": {}}}
+    properties: dict[str, Any] = {"Name": {"title": {}}, "Status": {"status": {}}}
     database = stack.notion.create_database(IDS["home_page"], "Chosen tasks", properties)
     source = str(database["data_sources"][0]["id"]).replace("-", "")
     connect_linear(
