@@ -65,6 +65,11 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("PATCH", re.compile(r"pages/([^/]+)"), lambda c: pages.update_page(c.ws, c.actor, c.params[0], c.body)),
     ("GET", re.compile(r"data_sources/([^/]+)"), _read(lambda c: catalog.get_data_source(c.ws, c.params[0]))),
     (
+        "PATCH",
+        re.compile(r"data_sources/([^/]+)"),
+        lambda c: databases.update_data_source(c.ws, c.actor, c.params[0], c.body),
+    ),
+    (
         "POST",
         re.compile(r"data_sources/([^/]+)/query"),
         _read(lambda c: catalog.query_data_source(c.ws, c.params[0], c.body)),

@@ -60,6 +60,11 @@ class TenantNotion(Protocol):
 
     def retrieve_data_source(self, data_source_id: str) -> dict[str, Any]: ...
 
+    def update_data_source(self, data_source_id: str, properties: dict[str, Any]) -> dict[str, Any]:
+        """``PATCH /v1/data_sources/{id}`` with ``properties`` (a configuration adds or changes a
+        property, ``null`` removes it, ``{"name": ...}`` renames it): the data source as updated."""
+        ...
+
     def query_data_source(
         self,
         data_source_id: str,

@@ -344,3 +344,54 @@ def test_a_persons_change_in_a_created_database_names_the_property_and_the_perso
     assert events[0]["data"]["updated_properties"] == [source["properties"]["Decision"]["id"]]
     assert events[0]["authors"] == [{"id": DEMO["teammate"], "type": "person"}]
     assert events[0]["data"]["parent"]["data_source_id"] == source_id
+
+
+def test_a_data_source_update_adds_renames_and_removes_a_property(server: SandboxServer) -> None:
+    """``PATCH /v1/data_sources/{id}`` as Notion documents it ("Update data source properties"): a
+    configuration adds a property (each row holds it empty), a repeat keeps it, ``name`` renames it,
+    ``null`` removes it. The SDK's UpdateDataSourceResponse is GetDataSourceResponse's union."""
+    create = {
+        "parent": {"type": "page_id", "page_id": DEMO["home_page"]},
+        "title": [{"type": "text", "text": {"content": "Chosen tasks"}}],
+        "initial_data_source": {"properties": {"Task": {"title": {}}, "Status": {"status": {}}}},
+    }
+    _, database = call(server, "POST", "/v1/databases", create)
+    source_id = database["data_sources"][0]["id"]
+    row = {
+        "parent": {"data_source_id": source_id},
+        "properties": {"Task": {"title": [{"text": {"content": "a"}}]}},
+    }
+    _, page = call(server, "POST", "/v1/pages", row)
+    path = f"/v1/data_sources/{source_id}"
+    status, updated = call(server, "PATCH", path, {"properties": {"Sync ID": {"rich_text": {}}}})
+    assert status == 200, updated
+    conforms("GET /v1/data_sources/{data_source_id}", updated)
+    column = updated["properties"]["Sync ID"]
+    assert column["type"] == "rich_text" and column["name"] == "Sync ID"
+    _, again = call(server, "PATCH", path, {"properties": {"Sync ID": {"rich_text": {}}}})
+    assert again["properties"]["Sync ID"]["id"] == column["id"] and len(again["properties"]) == 3
+    _, read = call(server, "GET", f"/v1/pages/{page['id']}")
+    conforms("GET /v1/pages/{page_id}", read)
+    assert read["properties"]["Sync ID"] == {"id": column["id"], "type": "rich_text", "rich_text": []}
+    key = {"Sync ID": {"rich_text": [{"text": {"content": "linear:1"}}]}}
+    call(server, "PATCH", f"/v1/pages/{page['id']}", {"properties": key})
+    wanted = {"filter": {"property": "Sync ID", "rich_text": {"equals": "linear:1"}}}
+    _, found = call(server, "POST", f"{path}/query", wanted)
+    assert [p["id"] for p in found["results"]] == [page["id"]]
+    _, renamed = call(server, "PATCH", path, {"properties": {column["id"]: {"name": "Key"}}})
+    assert "Sync ID" not in renamed["properties"] and renamed["properties"]["Key"]["id"] == column["id"]
+    _, read = call(server, "GET", f"/v1/pages/{page['id']}")
+    assert read["properties"]["Key"]["rich_text"][0]["plain_text"] == "linear:1"
+    _, removed = call(server, "PATCH", path, {"properties": {"Key": None}})
+    _, read = call(server, "GET", f"/v1/pages/{page['id']}")
+    assert "Key" not in removed["properties"] and "Key" not in read["properties"]
+    refusals: list[dict[str, Any]] = [
+        {"properties": {"Task": None}},  # the title property stays
+        {"properties": {"Nothing": {"name": "Else"}}},  # no such property, no type to add it with
+        {"properties": {"Status": {"select": {}}}},  # a type change: not modelled
+        {"parent": {"type": "database_id", "database_id": database["id"]}},  # a move: not modelled
+    ]
+    for refused in refusals:
+        status, error = call(server, "PATCH", path, refused)
+        assert status == 400, (refused, error)
+        conforms("error", error)

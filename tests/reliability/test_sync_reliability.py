@@ -2,8 +2,9 @@
 sandbox over HTTP: Linear's and GitLab's webhook deliveries and every mirror task (Motion's polling
 scans too) delivered twice, shuffled, and killed mid-task after an adapter call returned (each create,
 the tool's item's and the Notion page's, at least once between its request and its link). After the
-next scheduled scan both sides agree, with no issue or page made twice and no edit lost. The
-scenario: tests/support/sync/storm_scenario.py."""
+next scheduled scan both sides agree, with no issue or page made twice and no edit lost. Motion's
+storm starts on Tasks without a Sync ID column, which the sync adds (decision 0132). The scenario:
+tests/support/sync/storm_scenario.py."""
 
 import random
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from local.linear_sandbox.app import KEY, TEAM_ID
 from local.motion_sandbox.app import KEY as MOTION_KEY
 from local.motion_sandbox.app import WORKSPACE_ID
 from local.notion_sandbox import SandboxServer
+from shared.sync.domain.mapping import SYNC_KEY
 from shared.sync.services.connect import connect_gitlab, connect_linear, set_people
 from shared.sync.services.intake import ingest_gitlab, ingest_linear
 from shared.sync.services.mirror import run_gitlab_task, run_motion_task, run_sync_task
@@ -24,8 +26,8 @@ from shared.sync.services.motion import connect_motion
 from tests.reliability.conftest import TOTALS
 from tests.support.sync.gitlab_stack import gitlab_stack
 from tests.support.sync.motion_stack import motion_stack
-from tests.support.sync.storm_scenario import PEOPLE, Scenario, stormed_tool
-from tests.support.sync.sync_stack import sync_stack
+from tests.support.sync.storm_scenario import PEOPLE, Scenario, stormed_tool, without_its_sync_id
+from tests.support.sync.sync_stack import IDS, sync_stack
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -89,6 +91,7 @@ def test_motion_mirror_and_polling_in_the_storm(
     firestore_db: Any, notion_sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     with motion_stack(firestore_db, notion_sandbox.url, tmp_path) as s:
+        without_its_sync_id(s)  # Motion's storm runs on Tasks lacking the column: the sync adds it
         connect_motion(s.tenant_id, {"api_key": MOTION_KEY, "workspace_id": WORKSPACE_ID}, s.linking)
         set_people(s.tenant_id, {"people": PEOPLE}, s.store, "motion")
         s.queue.tasks.clear()
@@ -101,3 +104,6 @@ def test_motion_mirror_and_polling_in_the_storm(
             {"create_task", "create_page"},
         )
     assert result == sound(result["runs"]), result
+    assert (
+        s.notion.retrieve_data_source(IDS["tasks_data_source"])["properties"][SYNC_KEY]["type"] == "rich_text"
+    )

@@ -315,6 +315,13 @@ class NotionApi:
         )
         return result
 
+    def update_data_source(self, data_source_id: str, properties: JSON) -> JSON:
+        """``PATCH /v1/data_sources/{id}`` with ``properties`` alone (not retried inline: a write)."""
+        changes = {"data_source_id": data_source_id, "properties": properties}
+        return cast(
+            JSON, self._call(self._client.data_sources.update, read=False, auth=self._token, **changes)
+        )
+
 
 class NotionOAuthClient:
     """The ``NotionOAuth`` port: token exchange, refresh and revoke with the client's Basic auth."""

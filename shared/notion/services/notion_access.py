@@ -262,6 +262,11 @@ class NotionForTenant:
     def retrieve_data_source(self, data_source_id: str) -> JSON:
         return self._run(lambda token: self._notion.with_token(token).retrieve_data_source(data_source_id))
 
+    def update_data_source(self, data_source_id: str, properties: JSON) -> JSON:
+        return self._run(
+            lambda token: self._notion.with_token(token).update_data_source(data_source_id, properties)
+        )
+
     def query_data_source(
         self, data_source_id: str, filter: JSON | None = None, sorts: list[JSON] | None = None
     ) -> Iterator[JSON]:

@@ -41,6 +41,12 @@ class ToolConnection(Record):
     # from pages whose Assignee Notion gives with an email). The tool's side maps by its members'
     # emails. An assignee with no mapping on the other side is left unset there.
     people: dict[str, str] = Field(default_factory=dict)
+    # Why the data source has no ``Sync ID`` column ("" when it has one): in the tool's status
+    # (shared/sync/services/sync_column.py).
+    sync_id_note: str = ""
+    sync_id_added_at: datetime | None = (
+        None  # when a sync task added that column (None: it had it, or has none)
+    )
 
 
 class LinearConnection(ToolConnection):

@@ -15,6 +15,9 @@ from shared.sync.domain.fields import (
 )
 
 SYNC_KEY = "Sync ID"  # the Tasks property naming the tool's item a page was made for (docs/sync.md)
+SYNC_KEY_COLUMN: dict[str, Any] = {
+    SYNC_KEY: {"rich_text": {}}
+}  # its configuration, as a data source update adds it
 _LINEAR_TYPES = {"triage": "backlog"}  # Linear's triage state type counts as backlog
 _GROUP_OF_TYPE = {
     "backlog": "To-do",
@@ -90,7 +93,8 @@ class NotionSchema:
         self.has_due = (props.get("Due") or {}).get("type") == "date"
         self.has_assignee = (props.get("Assignee") or {}).get("type") == "people"
         self.has_labels = (props.get("Labels") or {}).get("type") == "multi_select"
-        self.has_sync_key = (props.get(SYNC_KEY) or {}).get("type") == "rich_text"
+        self.sync_key_type = str((props.get(SYNC_KEY) or {}).get("type") or "")  # "" when there is none
+        self.has_sync_key = self.sync_key_type == "rich_text"
 
     def from_page(
         self, page: dict[str, Any], markdown: str, people_map: dict[str, str] | None = None

@@ -253,7 +253,7 @@ def linear_status(tenant_id: str, store: SyncStore) -> dict[str, Any]:
 
 def shown(tool: Tool, connection: ToolConnection | None, where: dict[str, Any]) -> dict[str, Any]:
     """A tool's status: not connected, or the account, ``where`` (its team, project or workspace), the
-    data source and when (never a secret)."""
+    data source, when, and why that has no ``Sync ID`` column if so (never a secret)."""
     if connection is None:
         return {"tool": tool, "connected": False}
     return {
@@ -263,6 +263,7 @@ def shown(tool: Tool, connection: ToolConnection | None, where: dict[str, Any]) 
         **where,
         "data_source_id": connection.data_source_id,
         "connected_at": connection.connected_at,
+        "sync_id_note": connection.sync_id_note or None,  # why the data source has no Sync ID column
     }
 
 

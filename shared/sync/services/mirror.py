@@ -22,6 +22,7 @@ from shared.sync.domain.merge import Held, merge
 from shared.sync.domain.motion import MotionKey, updated_since
 from shared.sync.domain.sync_task import SCAN_INTERVAL_S, SyncTask, scan_task_name
 from shared.sync.services.oauth import OAuthParts, current_key
+from shared.sync.services.sync_column import with_sync_key
 from shared.sync.services.trackers import GitLabTracker, LinearTracker, MotionTracker
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def run_sync_task(task: SyncTask, m: Mirroring) -> dict[str, Any]:
         return _run(pair, task)
     finally:
         if pair.people != connection.people:
-            m.store.save_connection(task.tenant_id, connection.model_copy(update={"people": pair.people}))
+            m.store.save_connection(task.tenant_id, connection.model_copy(update=_kept(pair)))
 
 
 def run_gitlab_task(task: SyncTask, m: GitLabMirroring) -> dict[str, Any]:
@@ -103,7 +104,7 @@ def run_gitlab_task(task: SyncTask, m: GitLabMirroring) -> dict[str, Any]:
         return _run(pair, task)
     finally:
         if pair.people != connection.people or members != connection.members:
-            m.store.save_connection(task.tenant_id, current.model_copy(update={"people": pair.people}))
+            m.store.save_connection(task.tenant_id, current.model_copy(update=_kept(pair)))
 
 
 def run_motion_task(task: SyncTask, m: MotionMirroring) -> dict[str, Any]:
@@ -127,7 +128,13 @@ def run_motion_task(task: SyncTask, m: MotionMirroring) -> dict[str, Any]:
         return _run(pair, task, poll)
     finally:
         if pair.people != connection.people:
-            m.store.save_connection(task.tenant_id, connection.model_copy(update={"people": pair.people}))
+            m.store.save_connection(task.tenant_id, connection.model_copy(update=_kept(pair)))
+
+
+def _kept(pair: _Pair) -> dict[str, Any]:
+    """What a task learned to keep in its connection: the user mapping, and the Sync ID column's state."""
+    c = pair.connection
+    return {"people": pair.people, "sync_id_note": c.sync_id_note, "sync_id_added_at": c.sync_id_added_at}
 
 
 def _pair(
@@ -138,6 +145,14 @@ def _pair(
     m: Mirroring | GitLabMirroring | MotionMirroring,
 ) -> _Pair:
     notion = m.notion_for(task.tenant_id)
+    schema = NotionSchema(notion.retrieve_data_source(connection.data_source_id))
+    if task.kind == "scan" or not connection.sync_id_note:  # a refusal is tried again once a scan
+        had = schema.has_sync_key
+        schema, note = with_sync_key(notion, connection.data_source_id, schema)
+        added = {"sync_id_added_at": m.now()} if schema.has_sync_key and not had else {}
+        if note != connection.sync_id_note or added:
+            connection = connection.model_copy(update={"sync_id_note": note} | added)
+            store.save_connection(task.tenant_id, connection)
     return _Pair(
         task.tenant_id,
         connection,
@@ -146,7 +161,7 @@ def _pair(
         m.queue,
         m.now,
         notion,
-        NotionSchema(notion.retrieve_data_source(connection.data_source_id)),
+        schema,
         dict(connection.people),
         set(),
     )
@@ -349,7 +364,9 @@ def _page_for_issue(p: _Pair, issue: dict[str, Any]) -> dict[str, Any]:
     key = sync_key_of(p.tracker.tool, item_id)
     claimed = p.store.claim_issue(p.tenant_id, item_id, p.now())
     if claimed is not None:  # an earlier try claimed it: did it make the page?
-        made = _keyed_page(p, key, item_id) if p.schema.has_sync_key else _titled_page(p, fields, claimed)
+        made = _keyed_page(p, key, item_id) if p.schema.has_sync_key else None
+        if made is None and _keyless_then(p, claimed):
+            made = _titled_page(p, fields, claimed)
         if made is not None:
             return made
     properties = p.schema.properties(fields.model_dump(), p.people) | p.schema.sync_key_property(key)
@@ -370,11 +387,18 @@ def _keyed_page(p: _Pair, key: str, item_id: str) -> dict[str, Any] | None:
     return None
 
 
+def _keyless_then(p: _Pair, claimed: datetime) -> bool:
+    """Whether the data source lacked its :data:`SYNC_KEY` when the item was claimed: it has none, or a
+    sync task added it since (an earlier try's page holds no key). Otherwise no title is looked up."""
+    added = p.connection.sync_id_added_at
+    return not p.schema.has_sync_key or (added is not None and claimed < added)
+
+
 def _titled_page(p: _Pair, fields: TaskFields, claimed: datetime) -> dict[str, Any] | None:
-    """Without the :data:`SYNC_KEY` property: the page of the issue's title made since the claim."""
+    """The page of the issue's title made since the claim holding no :data:`SYNC_KEY` (decision 0132)."""
     title = {"property": p.schema.title, "title": {"equals": fields.title}}
     for page in p.notion.query_data_source(p.connection.data_source_id, filter=title):
-        if _time(page.get("created_time")) >= claimed - timedelta(seconds=1):
+        if _time(page.get("created_time")) >= claimed - timedelta(seconds=1) and not p.schema.sync_key(page):
             return page
     return None
 

@@ -1,7 +1,8 @@
 """Linear's intake and the two-way mirror against the Linear sandbox (every request executed against
 Linear's published schema), the Notion sandbox and the Firestore emulator: forgeries, replays and stale
 deliveries refused with a 4xx and nothing queued; pages become issues once (a retried create finds its
-issue), issues become pages once (a scan links a page made before its link was saved); a change goes
+issue), issues become pages once (a scan links a page made before its link was saved, on a data source the
+sync gave its Sync ID column, or says why it could not); a change goes
 across once and never echoes back; a field changed on both sides goes to the later edit and is logged;
 Linear's 429 leaves nothing half done."""
 
@@ -14,8 +15,9 @@ import pytest
 from shared.platform.errors import Conflict, InvalidInput, NotFound, NothingSent, Unauthenticated
 from shared.sync.domain.fields import issue_id_for
 from shared.sync.domain.linear_events import sign
+from shared.sync.domain.mapping import SYNC_KEY
 from shared.sync.domain.sync_task import SyncTask
-from shared.sync.services.connect import connect_linear, set_people
+from shared.sync.services.connect import connect_linear, linear_status, set_people
 from shared.sync.services.intake import ingest_linear
 from shared.sync.services.mirror import run_sync_task
 from tests.integration.sync.conftest import IDS, KEY, TEAM_ID, SyncStack, sync_tasks
@@ -191,16 +193,22 @@ def test_an_issue_made_in_linear_becomes_one_page(stack: SyncStack) -> None:
     assert delivery  # the delivery that started it was Linear's own, signed
 
 
-def test_a_page_made_for_an_issue_is_linked_by_a_scan_before_its_link_is_saved(stack: SyncStack) -> None:
-    connect(stack)
-    issue_id = stack.linear.add_issue("Made in Linear", stateType="started")
+def killed_after_the_page(stack: SyncStack, issue_id: str) -> SyncTask:
+    """The issue's task, its first try killed right after Notion made the issue's page: the task."""
     stack.linear.outbox.clear()
     killer = Killer()
     dying_notion = killer.wrap(stack.notion)
-    killer.arm(None, at_create=True)  # the instance dies right after Notion made the page
+    killer.arm(None, at_create=True)
     task = SyncTask(tenant_id=stack.tenant_id, kind="issue", issue_id=issue_id)
     with pytest.raises(Killed):
         run_sync_task(task, stack.mirroring._replace(notion_for=lambda _t: dying_notion))
+    return task
+
+
+def test_a_page_made_for_an_issue_is_linked_by_a_scan_before_its_link_is_saved(stack: SyncStack) -> None:
+    connect(stack)
+    issue_id = stack.linear.add_issue("Made in Linear", stateType="started")
+    task = killed_after_the_page(stack, issue_id)
     assert stack.store.link_of_issue(stack.tenant_id, issue_id) is None
     scan(stack)  # a scan finds the page without its link: its Sync ID names the issue
     run_sync_task(task, stack.mirroring)  # the task's retry
@@ -222,3 +230,76 @@ def test_linears_429_leaves_nothing_half_done(stack: SyncStack) -> None:
     scan(stack)  # the queue's retry
     titles = [i["title"] for i in stack.linear.issues.values()]
     assert len(titles) == len(set(titles)) and stack.linear.creates >= made
+
+
+def chosen_tasks(stack: SyncStack) -> str:
+    """A Tasks data source the owner made without a Sync ID column, connected: its id."""
+    properties: dict[str, Any] = {"Name": {"title": {}}, "Status": {"status": {}}}
+    database = stack.notion.create_database(IDS["home_page"], "Chosen tasks", properties)
+    source = str(database["data_sources"][0]["id"]).replace("-", "")
+    connect_linear(
+        stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID, "data_source_id": source}, stack.linking
+    )
+    stack.queue.tasks.clear()
+    assert SYNC_KEY not in stack.notion.retrieve_data_source(source)["properties"]
+    return source
+
+
+def column_updates(stack: SyncStack) -> int:
+    return sum(r["method"] == "PATCH" and "/data_sources/" in r["path"] for r in stack.admin.get("/requests"))
+
+
+def test_a_chosen_data_source_gets_its_sync_id_column_and_a_crashed_create_makes_nothing_twice(
+    stack: SyncStack,
+) -> None:
+    source = chosen_tasks(stack)
+    issue_id = stack.linear.add_issue("Made for the chosen tasks")
+    task = killed_after_the_page(stack, issue_id)
+    scan(stack)  # the page is seen before its link: its Sync ID names the issue, no second issue
+    scan(stack)  # the column there: not asked for again
+    run_sync_task(task, stack.mirroring)
+    link = stack.store.link_of_issue(stack.tenant_id, issue_id)
+    same = [p for p in stack.notion.query_data_source(source) if title(p) == "Made for the chosen tasks"]
+    assert link is not None and [p["id"].replace("-", "") for p in same] == [link.page_id]
+    assert [i["title"] for i in stack.linear.issues.values()].count("Made for the chosen tasks") == 1
+    column = stack.notion.retrieve_data_source(source)["properties"][SYNC_KEY]
+    assert column["type"] == "rich_text" and column_updates(stack) == 1  # once, by the first task
+    connection = stack.store.connection(stack.tenant_id)
+    assert connection is not None and connection.sync_id_added_at is not None
+    assert linear_status(stack.tenant_id, stack.store)["sync_id_note"] is None
+
+
+class Refusing:
+    """The Notion adapter whose data source update Notion (the sandbox) refuses with a 403 once."""
+
+    def __init__(self, stack: SyncStack) -> None:
+        self.notion, self.admin = stack.notion, stack.admin
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.notion, name)
+
+    def update_data_source(self, data_source_id: str, properties: dict[str, Any]) -> dict[str, Any]:
+        self.admin.post("/faults", {"status": 403, "count": 1})  # the integration may not update it
+        answer: dict[str, Any] = self.notion.update_data_source(data_source_id, properties)
+        return answer
+
+
+def test_a_refused_column_is_said_in_the_status_and_the_window_kept_until_a_scan_adds_it(
+    stack: SyncStack,
+) -> None:
+    source = chosen_tasks(stack)
+    refused = stack.mirroring._replace(notion_for=lambda _t: Refusing(stack))
+    run_sync_task(SyncTask(tenant_id=stack.tenant_id, kind="scan", since=stack.clock[0]), refused)
+    note = linear_status(stack.tenant_id, stack.store)["sync_id_note"]
+    assert note.startswith(
+        "No 'Sync ID' column: Notion refused adding the 'Sync ID' column (Notion answered 403"
+    )
+    assert "capability to update content" in note and column_updates(stack) == 1
+    issue_id = stack.linear.add_issue("Made while refused")
+    run_sync_task(SyncTask(tenant_id=stack.tenant_id, kind="issue", issue_id=issue_id), refused)
+    assert column_updates(stack) == 1  # an issue task leaves a refusal to the next scan
+    link = stack.store.link_of_issue(stack.tenant_id, issue_id)
+    assert link is not None and SYNC_KEY not in stack.notion.retrieve_page(link.page_id)["properties"]
+    scan(stack)  # granted since: the scan adds the column and the note goes
+    assert stack.notion.retrieve_data_source(source)["properties"][SYNC_KEY]["type"] == "rich_text"
+    assert linear_status(stack.tenant_id, stack.store)["sync_id_note"] is None

@@ -2,7 +2,7 @@
 reports issues or pages made twice when a create's idempotency lookup is switched off: GitLab's create
 (``GitLabTracker.made`` finds nothing, as if the issue an earlier try made were not there), or the
 scan's look-up of a page's Sync ID (a page made for a Motion task, seen before its link, gets a second
-task)."""
+task), or the Sync ID column a data source lacks never added (decision 0132)."""
 
 import random
 from typing import Any
@@ -19,7 +19,7 @@ from shared.sync.services.motion import connect_motion
 from shared.sync.services.trackers import GitLabTracker
 from tests.support.sync.gitlab_stack import GitLabStack
 from tests.support.sync.motion_stack import MotionStack
-from tests.support.sync.storm_scenario import PEOPLE, Scenario, mirrored_duplicates
+from tests.support.sync.storm_scenario import PEOPLE, Scenario, mirrored_duplicates, without_its_sync_id
 
 pytestmark = pytest.mark.integration
 
@@ -40,18 +40,31 @@ def test_the_storm_finds_duplicates_when_gitlab_s_create_is_not_idempotent(
     assert mirrored_duplicates(sc, items) > 0
 
 
-def test_the_storm_finds_duplicates_when_a_page_s_sync_id_is_not_looked_up(
-    mo: MotionStack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    s: Any = mo
+def motion_storm_duplicates(s: Any) -> int:
+    """Motion's pages and tasks made twice after a storm in which a task made in Motion is mirrored,
+    the first try of its page's task killed right after the page was made (the seam already set)."""
     connect_motion(s.tenant_id, {"api_key": MOTION_KEY, "workspace_id": WORKSPACE_ID}, s.linking)
     set_people(s.tenant_id, {"people": PEOPLE}, s.store, "motion")
     s.queue.tasks.clear()
-    monkeypatch.setattr("shared.sync.services.mirror._keyed_issue", lambda *_args: None)  # the seam
     sc = Scenario(s, "motion", run_motion_task, None, None, random.Random(71))
     run_motion_task(sc.scan(), s.mirroring)  # the first mirror, calm
     s.motion.add_task("made in motion during the storm")
     sc.stormed([sc.scan()])  # the poll makes its page, the first try killed right after
     assert sc.killer.create_kills["create_page"] > 0
-    items = {i: v["name"] for i, v in s.motion.tasks.items()}
-    assert mirrored_duplicates(sc, items) > 0
+    return mirrored_duplicates(sc, {i: v["name"] for i, v in s.motion.tasks.items()})
+
+
+def test_the_storm_finds_duplicates_when_a_page_s_sync_id_is_not_looked_up(
+    mo: MotionStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("shared.sync.services.mirror._keyed_issue", lambda *_args: None)  # the seam
+    assert motion_storm_duplicates(mo) > 0
+
+
+def test_the_storm_finds_duplicates_when_a_data_source_s_sync_id_column_is_not_added(
+    mo: MotionStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_its_sync_id(mo)  # as the reliability storm's Motion run starts
+    seam = "shared.sync.services.mirror.with_sync_key"
+    monkeypatch.setattr(seam, lambda _notion, _source, schema: (schema, ""))  # the column never added
+    assert motion_storm_duplicates(mo) > 0

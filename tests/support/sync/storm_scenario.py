@@ -9,6 +9,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from shared.sync.domain.mapping import SYNC_KEY
 from shared.sync.domain.sync_task import SyncTask
 from tests.support.sync.sync_stack import IDS, sync_tasks
 from tests.support.sync.sync_storm import Killer, storm
@@ -76,6 +77,12 @@ class Scenario:
             self.s.queue.names.clear()
             if self.run(self.scan(), self.s.mirroring)["writes"] == 0 and not self.outbox:
                 return
+
+
+def without_its_sync_id(s: Any) -> None:
+    """The stack's Tasks data source without its Sync ID column (a data source the owner chose)."""
+    s.notion.update_data_source(IDS["tasks_data_source"], {SYNC_KEY: None})
+    assert SYNC_KEY not in s.notion.retrieve_data_source(IDS["tasks_data_source"])["properties"]
 
 
 def duplicates(page_titles: Counter[str], item_titles: Counter[str]) -> int:

@@ -111,6 +111,9 @@ class HomeNotion(TenantNotion):
     def update_page_properties(self, page_id: str, properties: JSON) -> JSON:
         raise NotImplementedError
 
+    def update_data_source(self, data_source_id: str, properties: JSON) -> JSON:
+        raise NotImplementedError
+
     def query_data_source(
         self, data_source_id: str, filter: JSON | None = None, sorts: list[JSON] | None = None
     ) -> Iterator[JSON]:

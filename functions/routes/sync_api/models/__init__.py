@@ -38,6 +38,10 @@ def _status(name: str, tool: Tool, **where: Any) -> type[Schema]:
         **where,
         data_source_id=(str | None, None),
         connected_at=(datetime | None, None),
+        sync_id_note=(
+            str | None,
+            Field(None, description="Why the data source has no Sync ID column (none: it has one)"),
+        ),
     )
 
 
