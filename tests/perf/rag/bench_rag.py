@@ -38,7 +38,7 @@ from tests.perf.rag.rag_scale import Share
 K = 10
 TENANTS = ("bench-a", "bench-b")
 PROSE_TENANT = "bench-p"
-SHARES = (0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)  # the fusion's vector share tried on the tuning set
+SHARES = (0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0)  # the fusion's vector share tried on the tuning set
 GATES = (0.6, 0.8, 2.0)  # and its exact-match gate (2: none)
 PAGE_SHARES = (0.0, 0.1, 0.2, 0.3)  # and the share of a page's second-best passage (decision 0136)
 PROJECT = "bench-rag"
