@@ -18,10 +18,12 @@ KEYWORD_WEIGHT = 0.8
 BM25_K1, BM25_B = 1.2, 0.75
 
 
-# The vector leg's share of the convex fusion, chosen on the tuning questions (decision 0098).
-VECTOR_SHARE = 0.8
+# The vector leg's share of the convex fusion, chosen on the tuning questions (decisions 0098, 0136).
+VECTOR_SHARE = 0.95
 # A keyword strength from which a passage counts as an exact match of the query's rare words.
 EXACT_MATCH = 0.8
+# The share of a page's best other passage added to each of its passages (0: a page is its best).
+PAGE_SHARE = 0.0
 
 
 def idf(df: int, total: int) -> float:
@@ -115,3 +117,26 @@ def convex(
         for k in vector.keys() | keyword.keys()
     }
     return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def with_page_evidence(
+    fused: Sequence[tuple[str, float]], page_of: dict[str, str], share: float = PAGE_SHARE
+) -> list[tuple[str, float]]:
+    """``fused`` (passage ids and scores, best first) with each score raised by ``share`` x the best
+    score of another passage of its page (``page_of``: passage id → page) among them. So a page ranks
+    by its best passage plus a share of its second best. Best first, ties by id; unchanged at 0."""
+    if share <= 0:
+        return list(fused)
+    tops: dict[str, list[tuple[str, float]]] = {}
+    for pid, score in sorted(fused, key=lambda pair: (-pair[1], pair[0])):
+        top = tops.setdefault(page_of[pid], [])
+        if len(top) < 2:
+            top.append((pid, score))
+
+    def other(pid: str) -> float:
+        top = tops[page_of[pid]]
+        rest = [score for p, score in top if p != pid]
+        return rest[0] if rest else 0.0
+
+    raised = {pid: score + share * other(pid) for pid, score in fused}
+    return sorted(raised.items(), key=lambda pair: (-pair[1], pair[0]))

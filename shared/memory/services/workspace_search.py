@@ -13,7 +13,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.memory.domain.passages import passage_words, words
-from shared.memory.domain.retrieval import EXACT_MATCH, VECTOR_SHARE, bm25, convex, keyword_strength
+from shared.memory.domain.retrieval import (
+    EXACT_MATCH,
+    PAGE_SHARE,
+    VECTOR_SHARE,
+    bm25,
+    convex,
+    keyword_strength,
+    with_page_evidence,
+)
 from shared.platform.domain.embeddings import cosine
 from shared.platform.errors import BudgetSpent, ConfigError, TransientError
 
@@ -61,12 +69,14 @@ def search(
     rerank_budget_s: float = RERANK_BUDGET_S,
     share: float = VECTOR_SHARE,
     gate: float = EXACT_MATCH,
+    page_share: float = PAGE_SHARE,
 ) -> Searched:
     """The ``limit`` passages of the tenant's index that best answer ``query``, within ``scopes``
     (data source ids and ``page:<id>``) when given: vector and keyword candidates fused by score, the
     first ``RERANK_CANDIDATES`` reordered by ``reranker`` when it answers within ``rerank_budget_s``.
     ``share``: the vector leg's share of the fusion (1 with ``gate`` above 1: the vector leg alone; 0:
-    the keyword leg's); ``gate``: the keyword strength of an exact match (decision 0098)."""
+    the keyword leg's); ``gate``: the keyword strength of an exact match (decision 0098). ``page_share``:
+    the share of a page's best other candidate added to each of its passages (decision 0136)."""
     if not query.strip() or (scopes is not None and not scopes):
         return Searched([], 0.0)
     embedded = embedder.embed([" ".join(query.split())], "query")
@@ -84,6 +94,7 @@ def search(
     candidates = {p.passage_id for p in vector_hits} | strength.keys()  # BM25's first ones only
     similarity = {pid: cosine(query_vector, by_id[pid].vector) for pid in candidates}
     fused = convex(similarity, strength, share, gate)
+    fused = with_page_evidence(fused, {pid: by_id[pid].page_id for pid in candidates}, page_share)
     cost, reranked, spent = embedded.cost_usd, False, 0.0
     if reranker is not None and len(fused) > 1:
         head = fused[:RERANK_CANDIDATES]

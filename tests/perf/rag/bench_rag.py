@@ -17,43 +17,55 @@ import random
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from shared.memory.adapters.firestore_passages import FirestorePassages
 from shared.memory.adapters.local_embedder import LocalEmbedder, WordLlamaEmbedder
 from shared.memory.adapters.local_reranker import LocalReranker
 from shared.memory.domain.passages import words
-from shared.memory.domain.retrieval import EXACT_MATCH, VECTOR_SHARE
+from shared.memory.domain.retrieval import EXACT_MATCH, PAGE_SHARE, VECTOR_SHARE
 from shared.memory.services.workspace_index import index_page, scope_of
 from shared.memory.services.workspace_search import search
 from shared.platform.domain.embeddings import Embedded, Task, cosine
 from shared.workspace.domain.settings import plain_notion_id
 from tests.engine_fakes import FakeNotion
 from tests.perf.rag import rag_freshness, rag_prose, rag_quality, rag_scale
+from tests.perf.rag.rag_cache import VectorCache
 from tests.perf.rag.rag_collection import HELD_OUT, QUESTIONS, Doc, documents, questions
 from tests.perf.rag.rag_scale import Share
 
 K = 10
 TENANTS = ("bench-a", "bench-b")
 PROSE_TENANT = "bench-p"
-SHARES = (0.4, 0.5, 0.6, 0.7, 0.8)  # the fusion's vector share tried on the tuning set
+SHARES = (0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0)  # the fusion's vector share tried on the tuning set
 GATES = (0.6, 0.8, 2.0)  # and its exact-match gate (2: none)
+PAGE_SHARES = (0.0, 0.1, 0.2, 0.3)  # and the share of a page's second-best passage (decision 0136)
 PROJECT = "bench-rag"
+CACHE: list[Path] = []  # --embedding-cache: a folder keeping the model's vectors across runs
 
 
 class Counting(LocalEmbedder):
     """The local model, counting the passages it embeds; a text it embedded before (the second
-    tenant's copy of a page) gets the vector computed then, counted all the same."""
+    tenant's copy of a page, or one in ``CACHE`` from an earlier run) gets the vector computed then,
+    counted all the same."""
 
     def __init__(self) -> None:
         self.documents = 0
         self._seen: dict[str, list[float]] = {}
+        self._cache = VectorCache(CACHE[0], self.model) if CACHE else None
 
     def embed(self, texts: list[str], task: Task) -> Embedded:
         self.documents += len(texts) if task == "document" else 0
         new = [t for t in dict.fromkeys(texts) if t not in self._seen]
+        if self._cache is not None:
+            self._seen |= {t: v for t in new if (v := self._cache.get(t)) is not None}
+            new = [t for t in new if t not in self._seen]
         if new:
-            self._seen |= dict(zip(new, super().embed(new, task).vectors, strict=True))
+            made = dict(zip(new, super().embed(new, task).vectors, strict=True))
+            self._seen |= made
+            if self._cache is not None:
+                self._cache.put(made)
         return Embedded(self.model, [self._seen[t] for t in texts], sum(len(t.split()) for t in texts), 0.0)
 
 
@@ -216,17 +228,21 @@ def wordllama(store: FirestorePassages, docs: Sequence[Doc], judged: Any, tenant
     }
 
 
-def tune(
-    store: FirestorePassages, model: Any, ws: Workspace, tuning: Any
-) -> dict[tuple[float, float], dict[str, Any]]:
-    """The fusion's vector share and gate tried on the tuning questions (decision 0098 chose them)."""
-    return {
-        (share, gate): rag_quality.measure(
-            rag_quality.index_ranker(store, model, TENANTS[0], ws.doc_of, share=share, gate=gate), tuning
+type Cell = tuple[float, float, float]  # vector share, gate, page share
+CHOSEN: Cell = (VECTOR_SHARE, EXACT_MATCH, PAGE_SHARE)
+
+
+def tune(store: FirestorePassages, model: Any, ws: Workspace, tuning: Any) -> dict[Cell, dict[str, Any]]:
+    """The fusion's vector share, gate and page share tried on the tuning questions (decisions 0098,
+    0136 chose them)."""
+    grid = {}
+    for cell in ((s, g, p) for s in SHARES for g in GATES for p in PAGE_SHARES):
+        ranker = rag_quality.index_ranker(
+            store, model, TENANTS[0], ws.doc_of, share=cell[0], gate=cell[1], page_share=cell[2]
         )
-        for share in SHARES
-        for gate in GATES
-    }
+        grid[cell] = rag_quality.measure(ranker, tuning)
+        log(f"tuning {cell}: " + " ".join(f"{m} {v[0]:.3f}" for m, v in grid[cell].items()))
+    return grid
 
 
 def run(
@@ -276,9 +292,7 @@ def run(
         {}
         if not quality
         else {
-            (VECTOR_SHARE, EXACT_MATCH): rag_quality.measure(
-                rag_quality.index_ranker(store, model, TENANTS[0], a.doc_of), tuning
-            )
+            CHOSEN: rag_quality.measure(rag_quality.index_ranker(store, model, TENANTS[0], a.doc_of), tuning)
         }
     )
     if quality and tuning_grid and tuning:
@@ -319,11 +333,13 @@ def quality_goals(f: dict[str, Any]) -> dict[str, bool]:
     at least each of its legs (MRR)."""
     met = {}
     for name, c in f.get("collections", {}).items():
-        r, p = c["reranked"], c["plain"]
-        met[f"{name}: reranked above the plain transformer (recall@5 and MRR, held out)"] = (
+        r, p = c.get("reranked", c["fused"]), c["plain"]
+        ranking = "reranked" if "reranked" in c else "fused (--no-rerank)"
+        met[f"{name}: {ranking} above the plain transformer (recall@5 and MRR, held out)"] = (
             r["recall_at_5"][0] > p["recall_at_5"][0] and r["mrr"][0] > p["mrr"][0]
         )
-        met[f"{name}: every question reranked"] = c["reranked_all"]
+        if "reranked" in c:
+            met[f"{name}: every question reranked"] = c["reranked_all"]
         met[f"{name}: the fusion at least each leg alone (MRR, held out)"] = c["fused"]["mrr"][0] >= max(
             c["vector"]["mrr"][0], c["keyword"]["mrr"][0]
         )
@@ -386,22 +402,23 @@ def result_line(f: dict[str, Any]) -> str:
 
 def print_quality(f: dict[str, Any]) -> None:
     """The tuning set's figures (the fusion chosen on it), then each collection's table."""
-    for (share, gate), figures in sorted(f["tuning"].items()):
-        chosen = " (chosen)" if (share, gate) == (VECTOR_SHARE, EXACT_MATCH) else ""
+    for (share, gate, page), figures in sorted(f["tuning"].items()):
+        chosen = " (chosen)" if (share, gate, page) == CHOSEN else ""
         cells = "  ".join(f"{m} {v[0]:.3f}" for m, v in figures.items())
-        print(f"tuning set, fusion's vector share {share:g}, gate {gate:g}{chosen}: {cells}")
+        print(
+            f"tuning set, fusion's vector share {share:g}, gate {gate:g}, page share {page:g}{chosen}: {cells}"
+        )
     for name, c in f["collections"].items():
         print("\n".join(rag_quality.table(name, c)))
-        print(
-            f"  indexing: {c['indexing_s']:.0f} s all-MiniLM-L6-v2, {c['wordllama_indexing_s']:.0f} s WordLlama "
-            f"({c['documents']} pages)"
-        )
+        wl = f", {c['wordllama_indexing_s']:.0f} s WordLlama" if "wordllama_indexing_s" in c else ""
+        print(f"  indexing: {c['indexing_s']:.0f} s all-MiniLM-L6-v2{wl} ({c['documents']} pages)")
 
 
-def part(store: Any, name: str) -> dict[str, Any]:
+def part(store: Any, name: str, rerank: bool = True) -> dict[str, Any]:
     """One part of the quality figures alone (``--part``): a collection's (``stdlib``, ``licences``) or
-    the tuning grid (``tuning``), in one tenant's index held by ``store``."""
-    model, reranker = Counting(), LocalReranker()
+    the tuning grid (``tuning``), in one tenant's index held by ``store``; without ``rerank``, neither
+    the local reranker's figures nor WordLlama's (the slow ones)."""
+    model, reranker = Counting(), LocalReranker() if rerank else None
     if name == "licences":
         docs, judged = rag_prose.documents(), questions(rag_prose.QUESTIONS)
     else:
@@ -412,7 +429,8 @@ def part(store: Any, name: str) -> dict[str, Any]:
     if name == "tuning":
         return {"tuning": tune(store, model, ws, judged), "collections": {}}
     figures = rag_quality.collection(store, model, TENANTS[0], ws.doc_of, docs, judged, reranker)
-    figures |= wordllama(store, docs, judged, "bench-w") | {"indexing_s": seconds, "documents": len(docs)}
+    figures |= wordllama(store, docs, judged, "bench-w") if rerank else {}
+    figures |= {"indexing_s": seconds, "documents": len(docs)}
     return {"tuning": {}, "collections": {name: figures}}
 
 
@@ -452,6 +470,9 @@ def main() -> int:
         action="store_true",
         help="with --part: the tests' in-memory passage store instead of the emulator (same search code)",
     )
+    parser.add_argument(
+        "--no-rerank", action="store_true", help="with --part: no reranked nor WordLlama figures (quicker)"
+    )
     parser.add_argument("--edits", type=int, default=20, help="edits timed for freshness")
     parser.add_argument(
         "--window",
@@ -465,18 +486,26 @@ def main() -> int:
     parser.add_argument(
         "--scale-rate", type=float, default=share.rate_per_s, help="the share, requests/s (the product's)"
     )
+    parser.add_argument(
+        "--embedding-cache",
+        type=Path,
+        help="a folder keeping all-MiniLM-L6-v2's vectors across runs (the bench's only; e.g. under /tmp)",
+    )
     args = parser.parse_args()
+    CACHE[:] = [args.embedding_cache] if args.embedding_cache else []
     if not 0 < args.scale_small < args.scale_pages:
         parser.error("--scale-small must be between 0 and --scale-pages")
     logging.disable(logging.WARNING)
     if args.part and args.in_memory:
         from tests.support.memory.memory import FakePassages
 
-        return _quality_only(part(FakePassages(), args.part))
+        return _quality_only(part(FakePassages(), args.part, not args.no_rerank))
     with firestore_emulator() as host:
         os.environ["FIRESTORE_EMULATOR_HOST"] = host
         if args.part:
-            return _quality_only(part(FirestorePassages(firestore.Client(project=PROJECT)), args.part))
+            return _quality_only(
+                part(FirestorePassages(firestore.Client(project=PROJECT)), args.part, not args.no_rerank)
+            )
         figures = run(
             firestore.Client(project=PROJECT), queries=args.queries, edits=args.edits, tuning_grid=args.tune
         )

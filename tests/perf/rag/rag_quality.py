@@ -73,16 +73,18 @@ def index_ranker(
     *,
     share: float | None = None,
     gate: float | None = None,
+    page_share: float | None = None,
     reranker: LocalReranker | None = None,
     timings: list[float] | None = None,
 ) -> Ranker:
-    """The product's search in ``tenant``'s index, pages in order of their best passage; ``share`` the
-    vector leg's (None: the product's), ``timings`` collects each search's seconds."""
+    """The product's search in ``tenant``'s index, pages in order of their best passage; ``share``, ``gate``
+    and ``page_share`` the fusion's (None: the product's), ``timings`` collects each search's seconds."""
 
     def rank(question: str) -> list[str]:
         began = time.perf_counter()
         kw: dict[str, Any] = {"share": share} if share is not None else {}
         kw |= {"gate": gate} if gate is not None else {}
+        kw |= {"page_share": page_share} if page_share is not None else {}
         found = search(
             tenant,
             question,
@@ -130,10 +132,10 @@ def collection(
     doc_of: dict[str, str],
     docs: Sequence[Any],
     judged: Judged,
-    reranker: LocalReranker,
+    reranker: LocalReranker | None,
 ) -> dict[str, Any]:
     """Every ranking's figures on ``judged`` over ``tenant``'s index of ``docs``; latencies of the
-    product's search with and without ``reranker``."""
+    product's search with and without ``reranker`` (None: no reranked figures)."""
     fused_s: list[float] = []
     reranked_s: list[float] = []
     vector = index_ranker(store, model, tenant, doc_of, share=1.0, gate=2.0)
@@ -155,9 +157,10 @@ def collection(
         "keyword": measure(keyword, judged),
         "rrf": measure(rrf_ranker(vector, keyword), judged),
         "fused": measure(index_ranker(store, model, tenant, doc_of, timings=fused_s), judged),
-        "reranked": measure(reranked, judged),
         "plain": measure(plain_ranker([d.doc_id for d in docs], [d.text for d in docs], model), judged),
     }
+    if reranker is not None:
+        figures["reranked"] = measure(reranked, judged)
     return figures | {
         "reranked_all": bool(rerank_calls) and all(rerank_calls),
         "search_p50_s": percentile(fused_s, 0.5),
@@ -173,8 +176,9 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def line(name: str, figures: dict[str, Any]) -> str:
-    """The collection's RESULT line (means; intervals are printed above it)."""
-    r, p, legs = figures["reranked"], figures["plain"], figures
+    """The collection's RESULT line (means; intervals are printed above it): the reranked ranking's,
+    or the fused one's when nothing was reranked (``--no-rerank``; then ``reranked=0``)."""
+    r, p, legs = figures.get("reranked", figures["fused"]), figures["plain"], figures
     return (
         f"RESULT collection={name} questions={figures['questions']} "
         f"recall_at_5={r['recall_at_5'][0]:.3f} mrr={r['mrr'][0]:.3f} ndcg_at_10={r['ndcg_at_10'][0]:.3f} "

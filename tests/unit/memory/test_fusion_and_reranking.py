@@ -6,7 +6,15 @@ answer within the time budget is skipped (the fused order stands, nobody waits).
 import time
 
 from shared.memory.adapters.local_reranker import LocalReranker, windows
-from shared.memory.domain.retrieval import EXACT_MATCH, bm25, convex, idf, keyword_strength, minmax
+from shared.memory.domain.retrieval import (
+    EXACT_MATCH,
+    bm25,
+    convex,
+    idf,
+    keyword_strength,
+    minmax,
+    with_page_evidence,
+)
 from shared.memory.services.workspace_index import index_page
 from shared.memory.services.workspace_search import RERANK_CANDIDATES, search
 from shared.platform.domain.embeddings import Reranked
@@ -46,6 +54,17 @@ def test_an_exact_code_only_the_keyword_leg_finds_ranks_first() -> None:
 def test_minmax_scales_to_the_unit_interval() -> None:
     assert minmax({"a": 2.0, "b": 1.0, "c": 1.5}) == {"a": 1.0, "b": 0.0, "c": 0.5}
     assert minmax({"a": 0.3}) == {"a": 1.0} and minmax({}) == {}
+
+
+def test_a_page_ranks_by_its_best_passage_plus_a_share_of_its_second_best() -> None:
+    fused = [("a1", 0.90), ("b1", 0.88), ("b2", 0.80), ("a2", 0.10), ("c1", 0.50)]
+    page_of = {"a1": "A", "a2": "A", "b1": "B", "b2": "B", "c1": "C"}
+    raised = dict(with_page_evidence(fused, page_of, 0.2))
+    assert raised["a1"] == 0.90 + 0.2 * 0.10 and raised["b1"] == 0.88 + 0.2 * 0.80
+    assert raised["b2"] == 0.80 + 0.2 * 0.88 and raised["c1"] == 0.50  # a lone passage: its own score
+    order = [pid for pid, _ in with_page_evidence(fused, page_of, 0.2)]
+    assert order[0] == "b1"  # two good passages outrank one slightly better and one poor
+    assert with_page_evidence(fused, page_of, 0.0) == fused  # at 0 a page is its best passage
 
 
 def _indexed(pages: dict[str, str]) -> tuple[FakePassages, WordCountEmbedder, dict[str, str]]:
