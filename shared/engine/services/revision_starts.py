@@ -97,9 +97,9 @@ def revision_task(
 
 
 def held_back(engine: Deps, original: Run) -> str:
-    """Why a revision of ``original`` starts nothing now, as any start of a Notion event: its agent
-    is paused or deleted (``agents.paused``), or the workspace's day or month budget, or the
-    deployment's cap, is spent (``spend.tenant_over_budget``); "" when it may start."""
+    """Why a revision of ``original`` starts nothing now, as for a Notion event's start. Its agent is
+    paused or deleted (``agents.paused``). Or the workspace's day or month budget, or the deployment's
+    cap, is spent (``spend.tenant_over_budget``). "" when it may start."""
     store = engine.agents()
     paused = agents.paused(original.tenant_id, original.state.agent_id or None, store) if store else ""
     spent = None if paused else spend.tenant_over_budget(engine, original.tenant_id)
