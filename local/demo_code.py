@@ -1,14 +1,15 @@
 """``make demo-code``: one idea from the Notion sandbox's Ideas to production, on the local stack (the
 functions over HTTP, the emulators, the Notion and code sandboxes, the offline model). Requirements
-on the idea page, a draft pull request whose first checks fail and are fixed, a review comment and
-its revision, a ready preview and its smoke check, the merge, production, a failing health check and
-its rollback; a second idea holding a key-like string is stopped by the secret scan. It prints each
-step in plain words, then a RESULT line whose figures are counted from the sandboxes' state.
+on the idea page, a draft pull request whose first checks fail and are fixed, a ready preview and
+its smoke check, the merge, production, a failing health check and its rollback; a key-like string
+stopped by the secret scan. Then a finished run's pull request revised from a signed review comment
+(decision 0127). It prints each step, then a RESULT line counted from the sandboxes' state.
 """
 
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from local.code_sandbox.sandbox import SEED
@@ -17,13 +18,16 @@ from local.demo import Demo, connect, http
 from local.stack import LocalStack, stop_on_signals
 from shared.code.adapters.vercel import VercelDeployer
 from shared.code.domain.code import DeployRequest
+from shared.code.domain.revisions import revision_run_id
 from shared.platform.domain.offline_release import HEALTH_PATH
 
 JSON = dict[str, Any]
 READY = "Ready for agent"
 REPOSITORY, PROJECT = SEED["repository"], SEED["project"]
-REVIEWER = "rosa"  # a GitHub login the repository's policy lists as a reviewer (decision 0108)
-REVIEW = '@notion-agent please add the line "Overdue tasks are shown in red" to the note'
+REVIEWER = "rosa"  # a GitHub login with write access to the repository (decision 0127)
+NOTE = "a note on overdue tasks"  # the owner's own request for a pull request, revised once it ended
+NOTE_PATH = "notes/a-note-on-overdue-tasks.md"  # the file the offline model names from it
+ASKED = "Overdue tasks are shown in red"  # the line the reviewer asks for, after one they quote
 FAKE_KEY = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example key id: the shape of a real one
 INSTRUCTIONS = (
     f"When an idea is ready for you, turn it into requirements for a pull request in {REPOSITORY}, "
@@ -40,6 +44,11 @@ sys.exit(1 if bad else 0)
 """
 # Settings the demo's stack runs with: a run of this pipeline plans five phases after its first.
 EXTRA_ENV = {"NA_RUN_MAX_REPLANS": "6"}
+
+
+def review(after: str) -> str:
+    """The reviewer's comment: a line to add after a line of the note they quote, naming the agent."""
+    return f'@notion-agent please add the line "{ASKED}" after the line "{after}" in {NOTE_PATH}'
 
 
 class CodeDemo(Demo):
@@ -70,7 +79,7 @@ def set_up(demo: CodeDemo) -> tuple[str, str]:
     its production; the agent whose instructions say to ship ideas. Its id and the Ideas source's."""
     demo.auth = connect(demo.stack)
     ideas = demo.ids["ideas_data_source"]
-    policy = {"reviewers": [REVIEWER], "fix_attempts": 2}
+    policy = {"reviewers": [REVIEWER], "fix_attempts": 2, "review_wait_s": 60}  # the least wait
     settings = {
         "data_source_ids": [ideas],
         "github_repositories": [REPOSITORY],
@@ -80,9 +89,7 @@ def set_up(demo: CodeDemo) -> tuple[str, str]:
     demo.api("PATCH", "/settings", settings | {"triggers": {ideas: [{"kind": "mentioned"}]}})
     for name, token in (("github", SEED["github_token"]), ("vercel", SEED["vercel_token"])):
         demo.api("PUT", f"/integrations/{name}", {"token": token})
-    demo.say(
-        f"The owner connects Notion, GitHub and Vercel, allows {REPOSITORY} and {PROJECT}, and lists {REVIEWER!r} as a reviewer"
-    )
+    demo.say(f"The owner connects Notion, GitHub and Vercel, allows {REPOSITORY} and {PROJECT}")
     rule = [{"kind": "property_changed", "property": "Status", "to": READY}]
     made = demo.api(
         "POST", "/agents", {"name": "Idea to code", "instructions": INSTRUCTIONS, "triggers": {ideas: rule}}
@@ -136,17 +143,17 @@ def start_ideas(demo: CodeDemo, ideas: str) -> str:
     return str(export)
 
 
-def drive(demo: CodeDemo, agent_id: str, timeout_s: float = 300.0) -> list[JSON]:
-    """Until every run of the agent ended: the owner answers each request in the console (and the
-    sandbox is told to break the next build before production's), the reviewer comments once the
-    fix is pushed. The runs as they ended."""
+def drive(
+    demo: CodeDemo, listed: Callable[[], list[str]], ended: int, timeout_s: float = 300.0
+) -> list[JSON]:
+    """Until ``ended`` runs (at least) of those ``listed`` names all ended: the owner answers each
+    request in the console (and the sandbox is told to break the next build before production's).
+    The runs as they ended."""
     answered: set[tuple[str, str]] = set()
-    commented = False
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        runs = demo.api("GET", f"/runs?agent={agent_id}")["runs"]
-        for listed in runs:
-            run = demo.api("GET", f"/runs/{listed['run_id']}")
+        runs = [run for run_id in listed() if (run := _found(demo, run_id)) is not None]
+        for run in runs:
             waiting = run.get("waiting") or {}
             if run["status"] == "waiting_for_human" and waiting.get("purpose") != "approval":
                 raise RuntimeError(f"run {run['run_id']} stopped: {waiting.get('prompt')}")
@@ -156,12 +163,19 @@ def drive(demo: CodeDemo, agent_id: str, timeout_s: float = 300.0) -> list[JSON]
             ):
                 answer(demo, run, waiting)
                 answered.add((run["run_id"], waiting["request_id"]))
-        if not commented:
-            commented = review_when_fixed(demo)
-        if len(runs) >= 2 and all(r["status"] in ("completed", "failed", "cancelled") for r in runs):
-            return [demo.api("GET", f"/runs/{r['run_id']}") for r in runs]
+        if len(runs) >= ended and all(r["status"] in ("completed", "failed", "cancelled") for r in runs):
+            return runs
         time.sleep(0.1)
     raise TimeoutError("the runs did not end in time (see the stack's logs)")
+
+
+def _found(demo: CodeDemo, run_id: str) -> JSON | None:
+    """The run as ``GET /runs/<id>`` shows it; None while its plan task has not created it yet."""
+    status, run, _ = http("GET", f"{demo.stack.url_of_api()}/runs/{run_id}", None, demo.auth)
+    if status == 404:
+        return None
+    assert status == 200, f"GET /runs/{run_id} answered {status}: {run}"
+    return dict(run)
 
 
 def answer(demo: CodeDemo, run: JSON, waiting: JSON) -> None:
@@ -176,33 +190,78 @@ def answer(demo: CodeDemo, run: JSON, waiting: JSON) -> None:
     demo.say("The owner approves in the console")
 
 
-def _pull(demo: CodeDemo) -> JSON | None:
-    pulls = demo.code.repo(REPOSITORY)["pulls"]
-    return pulls[0] if pulls else None
+def open_note(demo: CodeDemo) -> JSON:
+    """The owner asks for a pull request of a note through the api; approved, the run ends with it open."""
+    started = demo.api("POST", "/runs", {"goal": f"Open a pull request in {REPOSITORY}: {NOTE}"})
+    demo.say(f"The owner asks the agent for a pull request in {REPOSITORY}: {NOTE}")
+    [ended] = drive(demo, lambda: [started["run_id"]], 1)
+    demo.say(f"Run {ended['run_id']} ended {ended['status']}: {ended.get('summary')}")
+    return ended
 
 
-def review_when_fixed(demo: CodeDemo) -> bool:
-    """Once a fix is pushed on the pull request's branch, the reviewer comments on it (GitHub's
-    "Create an issue comment", with the reviewer's own token). Whether it commented."""
-    pull = _pull(demo)
-    if pull is None:
-        return False
-    commits = demo.code.commits(REPOSITORY, pull["head"])
-    if not any("Notion-Agent-Fix:" in c["message"] for c in commits):
-        return False
+def review_after_it_ended(demo: CodeDemo, original: JSON) -> JSON:
+    """GitHub's webhook of the repository is pointed at the api (the owner's ``GET /github/webhook``:
+    the sandbox signs each delivery with its secret). The reviewer, who has write access, comments on
+    a line of the ended run's pull request; its signed delivery starts the revision run, approved
+    and driven to its end. That run as it ended."""
+    hook = demo.api("GET", "/github/webhook")
+    tenant = str(hook["url"]).rsplit("/", 1)[-1]
+    demo.code.add_hook(REPOSITORY, f"{demo.stack.url_of_api()}/github/webhook/{tenant}", hook["secret"])
+    demo.say("The owner gives the repository's webhook (its URL and secret) to GitHub")
+    [pull] = [p for p in demo.code.repo(REPOSITORY)["pulls"] if not p["merged"]]
     token = f"ghp_sandbox_{REVIEWER}"
-    demo.code.grant_github(token, [REPOSITORY], "read", login=REVIEWER)
-    demo.gh("POST", f"issues/{pull['number']}/comments", token, {"body": REVIEW})
-    demo.say(f"{REVIEWER!r} comments on pull request #{pull['number']}: {REVIEW}")
-    return True
+    demo.code.grant_github(token, [REPOSITORY], "write", login=REVIEWER)
+    lines = demo.code.files(REPOSITORY, pull["head"])[NOTE_PATH].splitlines()
+    said_body = review(lines[-1])
+    comment = {"body": said_body, "path": NOTE_PATH, "line": len(lines)}
+    said = demo.gh("POST", f"pulls/{pull['number']}/comments", token, comment)
+    demo.say(
+        f"{REVIEWER!r} comments on the last line of pull request #{pull['number']}, after its run ended: {said_body}"
+    )
+    run_id = revision_run_id(original["run_id"], f"gh-r{said['id']}")
+    assert run_id is not None
+    deadline = time.monotonic() + 60
+    while _found(demo, run_id) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no revision run {run_id}: see the api's log for the delivery")
+        time.sleep(0.2)  # the sandbox delivers from a thread; the route queues its plan task
+    [revised] = drive(demo, lambda: [run_id], 1)
+    demo.say(f"The signed delivery started revision run {run_id}; it ended {revised['status']}")
+    return revised
 
 
-def counted(demo: CodeDemo, runs: list[JSON], seeded: str) -> JSON:
+def revised_on_its_branch(demo: CodeDemo, revision: JSON, original: JSON) -> int:
+    """1 when the revision run, a child of ``original``, pushed its commit on the branch of the pull
+    request ``original`` opened (its head, with the revision trailer), and no pull request was added."""
+    opened = [
+        e["output"]
+        for e in original.get("events", [])
+        if e["kind"] == "tool_result" and e.get("tool") == "open_pull_request"
+    ]
+    pushed = [
+        e["output"]
+        for e in revision.get("events", [])
+        if e["kind"] == "tool_result" and e.get("tool") == "push_revision"
+    ]
+    if len(opened) != 1 or len(pushed) != 1 or revision.get("parent_run_id") != original["run_id"]:
+        return 0
+    branch = opened[0]["branch"]
+    heads = {c["sha"]: c["message"] for c in demo.code.commits(REPOSITORY, branch)}
+    pulls = [p for p in demo.code.repo(REPOSITORY)["pulls"] if p["head"] == branch]
+    return int(
+        pushed[0]["branch"] == branch
+        and "Notion-Agent-Revision:" in heads.get(pushed[0]["head_sha"], "")
+        and len(pulls) == 1
+        and pulls[0]["head_sha"] == pushed[0]["head_sha"]
+    )
+
+
+def counted(demo: CodeDemo, runs: list[JSON], seeded: str, revised: int) -> JSON:
     """The RESULT's figures, counted from the sandboxes' state (and, for the time of the ask, the run's
     log): pull requests, commits and their check runs, comments, deployments and promotions."""
     repo = demo.code.repo(REPOSITORY)
     runs_of = {c["head_sha"]: c["conclusion"] for c in demo.code.check_runs(REPOSITORY)}
-    fixed = revised = 0
+    fixed = 0
     for pull in repo["pulls"]:
         history = demo.code.commits(REPOSITORY, pull["head"]) if pull["head"] in repo["branches"] else []
         for commit in history:
@@ -213,8 +272,6 @@ def counted(demo: CodeDemo, runs: list[JSON], seeded: str) -> JSON:
                 and runs_of.get(commit["sha"]) == "success"
             ):
                 fixed += 1
-            if "Notion-Agent-Revision:" in commit["message"]:
-                revised += 1
     ready = sum(1 for p in repo["pulls"] if not p["draft"] and runs_of.get(p["head_sha"]) == "success")
     merged = sum(1 for p in repo["pulls"] if p["merged"])
     secret_runs = [r for r in runs if "the secret scan stopped the push" in str(r.get("summary") or "")]
@@ -262,11 +319,15 @@ def run_demo_code(stack: LocalStack) -> JSON:
     seeded = demo.vercel.production(SEED["vercel_token"], PROJECT)
     assert seeded is not None
     start_ideas(demo, ideas)
-    runs = drive(demo, agent_id)
+    runs = drive(demo, lambda: [r["run_id"] for r in demo.api("GET", f"/runs?agent={agent_id}")["runs"]], 2)
     for run in sorted(runs, key=lambda r: r["run_id"]):
         tell_run(demo, run)
-    result = counted(demo, runs, seeded.id)
-    return {"result": result, "runs": runs, "steps": demo.steps}
+    note = open_note(demo)
+    revision = review_after_it_ended(demo, note)
+    tell_run(demo, revision)
+    revised = revised_on_its_branch(demo, revision, note)
+    result = counted(demo, runs, seeded.id, revised)
+    return {"result": result, "runs": runs, "steps": demo.steps, "note": note, "revision": revision}
 
 
 def tell_run(demo: CodeDemo, run: JSON) -> None:

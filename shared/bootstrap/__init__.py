@@ -17,6 +17,7 @@ from shared.platform import logs
 from shared.platform.config import get_settings
 
 if TYPE_CHECKING:
+    from shared.engine.services.check_wakeups import CheckWakeups
     from shared.notion.services.connect import Connecting
     from shared.notion.services.notion_access import NotionAccess
     from shared.runs.services.deps import Deps
@@ -43,6 +44,11 @@ class Container(MemoryParts):
         """The engine's dependencies for the deploy function: GitHub and Vercel, no Notion (its steps
         never touch a workspace, so it holds no Notion token)."""
         return self._once("deploy_engine", self._build_deploy_engine)
+
+    def check_wakeups(self) -> CheckWakeups:
+        """GitHub's webhook route's bundle (``RunsParts.check_wakeups``), with the engine's deps (no
+        model) that check a revision's agent and budgets before it is queued (decision 0131)."""
+        return super().check_wakeups()._replace(engine=lambda: self.engine(with_model=False))
 
     def intake(self) -> Intake:
         """What webhook intake uses, with the settings as they are now."""

@@ -2,7 +2,8 @@
 A comment whose thread began with the agent's own comment on a page is such a reply. That page must
 have a completed run that opened a pull request. It queues one revision run on that run's branch
 (``revision_starts``), if its author may start runs (the owner, or a member who is at least an
-editor); no mention needed. Anyone else's reply starts nothing and says nothing."""
+editor); no mention needed. Anyone else's reply, or any while the run's agent is paused or a budget
+is spent (decision 0131), starts nothing and says nothing."""
 
 from __future__ import annotations
 
@@ -85,8 +86,10 @@ def revision_by_reply(p: Planning, reply: dict[str, Any], bot_id: str) -> bool:
         return False
     author = str((reply.get("created_by") or {}).get("id") or "")
     run_id = revisions.revision_run_id(original.run_id, f"notion-{plain_notion_id(str(reply['id']))}")
-    if not may_start_runs(tenant, author) or run_id is None:
-        log.info("a reply to run %s's comment starts nothing: not someone who starts runs", original.run_id)
+    why = "not someone who starts runs" if not may_start_runs(tenant, author) or run_id is None else ""
+    why = why or revision_starts.held_back(p.deps, original)
+    if why or run_id is None:
+        log.info("a reply to run %s's comment starts nothing: %s", original.run_id, why)
         return True
     pull = revision_starts.pull_of_any(original) or {}
     text = "".join(str(t.get("plain_text") or "") for t in reply.get("rich_text") or [])

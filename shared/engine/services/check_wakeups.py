@@ -9,6 +9,7 @@ deliveries add nothing. Nothing here acts on GitHub: the woken step reads the ch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -23,6 +24,7 @@ from shared.workspace.domain.tenants import EventSeen, tenant_tag
 if TYPE_CHECKING:
     from shared.platform.ports import TaskQueue
     from shared.runs.ports import RunStore
+    from shared.runs.services.deps import Deps
     from shared.workspace.ports import WebhookEventLedger
 
 KEEP = timedelta(days=3)  # GitHub may redeliver for three days
@@ -33,6 +35,8 @@ class CheckWakeups(NamedTuple):
     ledger: WebhookEventLedger
     queue: TaskQueue
     key: str  # the platform's signing key: each workspace's webhook secret is derived from it
+    # The engine's deps, built on first use: a revision's agent and budgets are checked (decision 0131).
+    engine: Callable[[], Deps] | None = None
 
 
 def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: bytes, now: datetime) -> str:
@@ -62,7 +66,8 @@ def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: b
     ):
         return answer
     if ask is not None:  # no run waits on it: a writer's comment on a completed run's pull request
-        return revision_starts.from_github(deps.runs, deps.queue, tenant_id, ask)
+        engine = deps.engine() if deps.engine is not None else None
+        return revision_starts.from_github(deps.runs, deps.queue, tenant_id, ask, engine)
     if done is None:
         return "ignored"
     woken = [run for branch in done.branches if (run := _wake(deps, tenant_id, branch, done, guid))]

@@ -2,7 +2,8 @@
 agent on a pull request a completed run opened, or a reply in Notion to that run's comment, queues ONE
 revision run. It works on the original run's branch, with its agent and reach (a child of it, bounded
 by its reach). The run's id follows from the original run and the comment; its plan task is named from
-it, so a repeated delivery queues nothing more. Every push in it still waits for the owner's approval.
+it, so a repeated delivery queues nothing more. A paused agent or a spent budget starts none (decision
+0131). Every push in it still waits for the owner's approval.
 """
 
 from __future__ import annotations
@@ -10,17 +11,20 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from shared.agents.services import agents
 from shared.code.domain import revisions, webhooks
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import Bound, PlanTask, Trigger
 from shared.runs.domain.run_search import RunFilter
+from shared.runs.services import spend
 from shared.workspace.domain.tenants import tenant_tag
 
 if TYPE_CHECKING:
     from shared.platform.ports import TaskQueue
     from shared.runs.domain.runs import Run
     from shared.runs.ports import RunStore
+    from shared.runs.services.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +96,27 @@ def revision_task(
     )
 
 
+def held_back(engine: Deps, original: Run) -> str:
+    """Why a revision of ``original`` starts nothing now, as for a Notion event's start. Its agent is
+    paused or deleted (``agents.paused``). Or the workspace's day or month budget, or the deployment's
+    cap, is spent (``spend.tenant_over_budget``). "" when it may start."""
+    store = engine.agents()
+    paused = agents.paused(original.tenant_id, original.state.agent_id or None, store) if store else ""
+    spent = None if paused else spend.tenant_over_budget(engine, original.tenant_id)
+    return paused or (spent.reason if spent is not None else "")
+
+
 def queue_revision(queue: TaskQueue, task: PlanTask) -> bool:
     """Queue ``task`` by its run's name: False when a repeat found it queued already."""
     return queue.enqueue(Queue.PLAN, task, f"plan:{task.tenant_id}:{task.run_id}")
 
 
-def from_github(runs: RunStore, queue: TaskQueue, tenant_id: str, ask: revisions.ReviewAsk) -> str:
+def from_github(
+    runs: RunStore, queue: TaskQueue, tenant_id: str, ask: revisions.ReviewAsk, engine: Deps | None = None
+) -> str:
     """``revising: <run>`` when ``ask`` starts (or, repeated, names) a revision run; else ``ignored``,
-    with the reason logged and nothing said on GitHub. A bot's or a non-writer's comment reads nothing."""
+    with the reason logged and nothing said on GitHub. A bot's or a non-writer's comment reads nothing.
+    With ``engine`` (the webhook route's), a paused agent or a spent budget starts none (:func:`held_back`)."""
     if ask.bot or ask.association.upper() not in revisions.WRITERS:
         log.info("github comment %s starts no revision: %s", ask.comment, revisions.refusal(ask))
         return "ignored"
@@ -110,8 +127,11 @@ def from_github(runs: RunStore, queue: TaskQueue, tenant_id: str, ask: revisions
     names = (original.state.agent_name,) if original.state.agent_name else ()
     why = revisions.refusal(ask, names)
     run_id = revisions.revision_run_id(original.run_id, f"gh-{ask.comment}")
+    why = why or ("run id too long" if run_id is None else "")
+    if not why and engine is not None:
+        why = held_back(engine, original)
     if why or run_id is None:
-        log.info("github comment %s starts no revision: %s", ask.comment, why or "run id too long")
+        log.info("github comment %s starts no revision: %s", ask.comment, why)
         return "ignored"
     where = f"{ask.repository}#{ask.number} ({ask.url or 'a review comment'})"
     revision = revisions.Revision(

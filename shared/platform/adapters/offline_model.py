@@ -23,7 +23,13 @@ from shared.platform.domain.offline_ideas import (
 )
 from shared.platform.domain.offline_ideas import plan_step as _step
 from shared.platform.domain.offline_patterns import child_plan, pattern_plan
-from shared.platform.domain.offline_release import RELEASE_TOOLS, recovered, release_phase, release_project
+from shared.platform.domain.offline_release import (
+    RELEASE_TOOLS,
+    recovered,
+    release_phase,
+    release_project,
+    revision_plan,
+)
 from shared.platform.errors import ModelFixableError
 
 NAME = "offline"
@@ -233,7 +239,12 @@ def _phased_or_mapped(ctx: dict[str, Any], goal: str, page: dict[str, Any]) -> d
 
 def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     page = ctx.get("page") or {}
-    special = child_plan(goal) or pattern_plan(page, goal) or _phased_or_mapped(ctx, goal, page)
+    special = (
+        revision_plan(goal)
+        or child_plan(goal)
+        or pattern_plan(page, goal)
+        or _phased_or_mapped(ctx, goal, page)
+    )
     if special is not None:
         return special
     if (repository := idea_repository(goal, page)) is not None:

@@ -13,6 +13,14 @@ from shared.platform.domain.offline_ideas import plan_step
 _SHIP = re.compile(r"ship it to production on the vercel project ([A-Za-z0-9_.-]+)", re.IGNORECASE)
 _MISSING = re.compile(r'^(\S+): missing the line "([^"\n]{1,200})"$', re.MULTILINE)
 _ADD = re.compile(r'\badd the line "([^"\n]{1,200})"', re.IGNORECASE)
+_REVISE = re.compile(
+    r"Revise pull request #(\d+) of ([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+) on its branch (\S+) as the comment "
+    r"below asks: push one revision there \(push_revision, comment_id (\d+);"
+)
+_ADD_AFTER = re.compile(
+    r'\badd the line "([^"\n]{1,200})" after the line "([^"\n]{1,200})" in ([A-Za-z0-9_./-]{1,200}\.md)\b',
+    re.IGNORECASE,
+)
 HEALTH_PATH = "/api/health"
 # What a shipping run's later phases use, named in its first plan (a later phase may use no other).
 RELEASE_TOOLS = (
@@ -257,5 +265,34 @@ def _ship(goal: str, repository: str, branch: str, sha: str, project: str) -> di
         plan_step(
             "finish", "done", summary="Merged ${steps.2.url} and shipped it: healthy ${steps.5.healthy}"
         ),
+    ]
+    return _plan(goal, steps)
+
+
+def revision_plan(goal: str) -> dict[str, Any] | None:
+    """A revision run's plan (decision 0127) when its quoted comment asks to add a line after a line
+    it quotes in a file: that patch pushed on the branch (``push_revision``; code finds the quoted
+    line once, or refuses). None: not a revision run. Any other comment ends the run, for a person."""
+    head = _REVISE.search(goal)
+    if head is None:
+        return None
+    number, repository, branch, comment_id = head.groups()
+    asked = _ADD_AFTER.search(goal.split("\n<<<\n", 1)[-1])
+    if asked is None:
+        return _ending(goal, "The comment asks for something I cannot do offline; a person should answer it")
+    line, after, path = asked.groups()
+    edit = {"search": after, "replace": f"{after}\n{line}"}
+    change = {"path": path, "why": "the reviewer asked for this line", "edits": [edit]}
+    steps = [
+        plan_step(
+            "push_revision",
+            "answer the comment on its branch",
+            repository=repository,
+            branch=branch,
+            comment_id=int(comment_id),
+            message="Revise as the review asks",
+            files=[change],
+        ),
+        plan_step("finish", "done", summary=f"Revised #{number} on {branch}: ${{steps.1.head_sha}}"),
     ]
     return _plan(goal, steps)

@@ -2,7 +2,8 @@
 waits on its pull request (a scheduled retry, no instance held) until a reviewer the repository's
 policy names comments on it; comments by others, by a bot or by the workspace's own account are
 passed over; the revision is pushed on the same branch, scanned and held to the policy like a fix,
-once; a signed comment delivery wakes the waiting run, a bot's wakes nothing."""
+once; a signed comment delivery wakes the waiting run, a bot's wakes nothing. A reply in the Notion
+sandbox starts one revision run however often Notion delivers it; none while its agent is paused."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -10,24 +11,31 @@ from typing import Any
 import pytest
 
 from local.code_sandbox.testing import Admin
+from local.notion_sandbox import SandboxServer, seed_ids
+from local.notion_sandbox.testing import Admin as NotionAdmin
+from local.notion_sandbox.testing import WebhookReceiver
 from shared.code.adapters.github import GitHubCodeHost
 from shared.code.domain import revisions, webhooks
 from shared.engine.planning.start import start_run
 from shared.engine.services.check_wakeups import CheckWakeups, receive
+from shared.notion.adapters.notion import NotionApi, build_client
+from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.errors import ModelFixableError
 from shared.platform.topology import Queue
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import RunStatus, ToolResult
+from shared.runs.domain.notion_events import NotionEvent, plan_task
 from shared.runs.domain.plan_task import PlanTask
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.coding import revision
 from shared.tools.coding.code import branch_for
 from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
 from shared.workspace.domain.code_policy import CodePolicy
-from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel, plan_answer
-from tests.fakes import FakeWebhookEvents
+from shared.workspace.domain.settings import TenantSettings, plain_notion_id
+from tests.engine_fakes import FakeModel, plan_answer, raise_budget
+from tests.fakes import FakeAgents, FakeWebhookEvents
 from tests.support.code.release_steps import OPEN, Step, drive, start
+from tests.support.code.revision_payloads import builder
 from tests.support.code.revision_steps import (
     EDITOR,
     KEY,
@@ -36,6 +44,7 @@ from tests.support.code.revision_steps import (
     comment,
     drive_revision,
     on_a_page,
+    opened_from,
     reply,
     signed,
 )
@@ -43,7 +52,7 @@ from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["admin", "sandbox"]  # fixtures the tests here ask for
+__all__ = ["admin", "sandbox"]  # fixtures the tests here ask for (and ``running_sandbox``: Notion's)
 
 TOOLS = ["open_pull_request", "await_review", "push_revision", "finish"]
 BRANCH = branch_for(idempotency_key("t1", "r1", 1))
@@ -273,3 +282,67 @@ def test_a_reply_by_a_viewer_or_a_comment_in_another_thread_starts_no_revision(
     assert start_run(reply(notion, "c-other", EDITOR, "Make it say 9", "d-2"), pair.step) is False
     assert [q for q, *_ in pair.queue.tasks if q == Queue.PLAN] == []
     assert len(admin.commits("acme/site", BRANCH)) == 2 and len(notion.comments[PAGE.replace("-", "")]) == 4
+
+
+def test_a_reply_while_the_runs_agent_is_paused_or_the_budget_is_spent_starts_no_revision(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    """Decision 0131: the agent's pause and the workspace's budgets hold a reply back as any start."""
+    pair = _pair(sandbox[0])
+    notion = on_a_page(pair)
+    agents = FakeAgents()
+    agents.create("t1", builder(paused=True).model_copy(update={"agent_id": "default"}))
+    pair.step = pair.step._replace(agents_source=lambda: agents)
+    asked = reply(notion, "c-reply", EDITOR, "Please make VERSION say 3")
+    assert start_run(asked, pair.step) is False and pair.queue.tasks == []  # paused: nothing
+    agents.agents[("t1", "default")] = agents.agents[("t1", "default")].model_copy(update={"paused": False})
+    raise_budget(pair.step, max_cost_per_day_usd=0.0)
+    assert start_run(asked, pair.step) is False  # the day's budget spent: the owner is told, once
+    assert [q for q, *_ in pair.queue.tasks] == [Queue.NOTIFY]
+    raise_budget(pair.step, max_cost_per_day_usd=5.0)
+    assert start_run(asked, pair.step) is False  # resumed, budget raised: now it is queued
+    assert [q for q, *_ in pair.queue.tasks] == [Queue.NOTIFY, Queue.PLAN]
+
+
+def test_a_reply_in_the_notion_sandbox_starts_one_revision_however_often_it_is_delivered(
+    sandbox: tuple[str, Admin], admin: Admin, running_sandbox: SandboxServer
+) -> None:
+    """Over real HTTP: the agent's comment and an editor's reply in its thread, Notion's
+    ``comment.created`` delivered three times (the sandbox's duplicates), then all again later."""
+    ids, url = seed_ids("demo"), running_sandbox.url
+    notion_admin = NotionAdmin(url)
+    notion_admin.post("/reset")
+    api = NotionApi(build_client(url, timeout_s=10), rate_per_s=100.0, burst=100)  # pacing: not tested here
+    pair = _pair(sandbox[0])
+    pair.step = pair.step._replace(
+        notion_for=lambda _t: NotionForTenant(api, lambda op: op("ntn_sandbox_demo"))
+    )
+    page = ids["idea_dashboard"]
+    opened_from(pair, page, ids["bot"], ids["owner"], [(ids["editor"], "editor")])
+    switches = {"aggregation_delay": 0.0, "delay": 0.0, "reorder": False, "tamper_next": 0}
+    with WebhookReceiver() as hook:
+        notion_admin.post("/webhook", {"url": hook.url, "verification_token": "unused"})
+        notion_admin.post("/webhook/switches", switches | {"duplicates": 2, "emit_bot_events": False})
+        started = api.with_token("ntn_sandbox_demo").add_comment(page, "Completed: pull request #1")
+        said = {
+            "discussion_id": started["discussion_id"],
+            "rich_text": [{"text": {"content": "Make it say 3"}}],
+        }
+        call = {"method": "POST", "path": "comments", "body": said, "user_id": ids["editor"]}
+        made = notion_admin.post("/workspaces/demo/act", call)["response"]
+        assert notion_admin.post("/webhook/flush", {"timeout": 10, "force": True})["flushed"]
+        events = [r.json() for r in hook.wait_for(3) if r.json()["entity"]["id"] == made["id"]]
+    assert len(events) == 3 and {e["type"] for e in events} == {"comment.created"}
+    tasks = [plan_task(NotionEvent.model_validate(e), "t1").task for e in events]
+    assert [start_run(t, pair.step) for t in tasks] == [False] * 3
+    run_id = revisions.revision_run_id("r1", f"notion-{plain_notion_id(made['id'])}")
+    assert run_id is not None
+    plans = [b for q, b, _, _ in pair.queue.tasks if q == Queue.PLAN and isinstance(b, PlanTask)]
+    assert [p.run_id for p in plans] == [run_id] and "Make it say 3" in plans[0].goal
+    assert isinstance(pair.step.model, FakeModel)
+    pair.step.model.script["PlanOut"] = [plan_answer(("finish", {"summary": "nothing to change"}))]
+    assert drive_revision(pair, run_id) == []
+    assert [start_run(t, pair.step) for t in tasks] == [False] * 3  # delivered again, once it ran
+    assert [p for q, p, *_ in pair.queue.tasks if q == Queue.PLAN] == []
+    children, count = pair.step.store.children("t1", "r1")
+    assert count == 1 and children[0].run_id == run_id

@@ -1,10 +1,11 @@
 """What the unit tests of a revision by comment share (tests/unit/code): a GitHub delivery of a comment
-shaped as GitHub documents it, and a completed code run that opened pull request #1."""
+shaped as GitHub documents it, a completed code run that opened pull request #1, and its agent."""
 
 import json
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.agents.domain.agents import Agent
 from shared.runs.domain.events import PlannedStep
 from shared.runs.domain.runs import Run, RunState, RunStatus
 from shared.tools.base import idempotency_key
@@ -66,3 +67,9 @@ def completed(store: FakeRunStore, run_id: str = "r1", status: RunStatus = RunSt
     store.runs[("t1", run_id)] = Run(
         tenant_id="t1", run_id=run_id, state=state, created_at=now, updated_at=now
     )
+
+
+def builder(paused: bool = False) -> Agent:
+    """The agent of the run :func:`completed` makes, paused or not."""
+    now = datetime.now(UTC)
+    return Agent(agent_id="builder", name="Builder", created_at=now, updated_at=now, paused=paused)

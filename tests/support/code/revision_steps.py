@@ -93,31 +93,7 @@ def on_a_page(pair: Pair) -> FakeNotion:
     notion.pages[PAGE] = notion.pages.pop(made) | {"id": PAGE}
     notion.children[PAGE] = notion.children.pop(made)
     pair.step = pair.step._replace(notion_for=lambda _t: NotionForTenant(notion, lambda op: op("token")))
-    people = [
-        Member(member_id=f"m{n}", notion_user_id=who, role=role, added_at=datetime.now(UTC))
-        for n, (who, role) in enumerate([(EDITOR, "editor"), (VIEWER, "viewer")])
-    ]
-    for tenants in {
-        id(pair.step.tenants): pair.step.tenants,
-        id(pair.deploy.tenants): pair.deploy.tenants,
-    }.values():
-        assert tenants is not None
-        tenant = tenants.get("t1")
-        assert tenant is not None
-        tenants.save(
-            tenant.model_copy(update={"bot_id": BOT, "owner_user_id": "owner-1", "members": tuple(people)})
-        )
-    clock = start(
-        pair, [OPEN, ("finish", {"summary": "opened"})], ["open_pull_request", "push_revision", "finish"]
-    )
-    run = pair.step.store.get_run("t1", "r1")
-    assert run is not None
-    assert isinstance(pair.step.store, FakeRunStore)
-    pair.step.store.runs[("t1", "r1")] = run.model_copy(
-        update={"state": run.state.model_copy(update={"page_id": PAGE})}
-    )
-    drive(pair, clock)
-    assert pair.state().status == RunStatus.COMPLETED and pair.state().page_id == PAGE
+    opened_from(pair, PAGE, BOT, "owner-1", [(EDITOR, "editor"), (VIEWER, "viewer")])
     notion.comments[PAGE.replace("-", "")] = [
         {
             "id": "c-end",
@@ -127,6 +103,36 @@ def on_a_page(pair: Pair) -> FakeNotion:
         },
     ]
     return notion
+
+
+def opened_from(pair: Pair, page: str, bot: str, owner: str, people: list[tuple[str, str]]) -> None:
+    """Run r1 opened pull request #1 from ``page`` and completed. The workspace's bot, owner and
+    members (Notion user id, role) are as given."""
+    members = [
+        Member(member_id=f"m{n}", notion_user_id=who, role=role, added_at=datetime.now(UTC))
+        for n, (who, role) in enumerate(people)
+    ]
+    for tenants in {
+        id(pair.step.tenants): pair.step.tenants,
+        id(pair.deploy.tenants): pair.deploy.tenants,
+    }.values():
+        assert tenants is not None
+        tenant = tenants.get("t1")
+        assert tenant is not None
+        tenants.save(
+            tenant.model_copy(update={"bot_id": bot, "owner_user_id": owner, "members": tuple(members)})
+        )
+    clock = start(
+        pair, [OPEN, ("finish", {"summary": "opened"})], ["open_pull_request", "push_revision", "finish"]
+    )
+    run = pair.step.store.get_run("t1", "r1")
+    assert run is not None
+    assert isinstance(pair.step.store, FakeRunStore)
+    pair.step.store.runs[("t1", "r1")] = run.model_copy(
+        update={"state": run.state.model_copy(update={"page_id": page})}
+    )
+    drive(pair, clock)
+    assert pair.state().status == RunStatus.COMPLETED and pair.state().page_id == page
 
 
 def reply(notion: FakeNotion, comment_id: str, who: str, text: str, discussion: str = "d-1") -> PlanTask:

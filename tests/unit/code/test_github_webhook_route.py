@@ -7,9 +7,10 @@ import hmac
 import json
 
 from shared.code.domain import webhooks
+from shared.platform.config import Settings
 from shared.runs.domain.plan_task import PlanTask
 from tests.api_fakes import FakeContainer, client
-from tests.support.code.revision_payloads import BRANCH, completed, delivery
+from tests.support.code.revision_payloads import BRANCH, builder, completed, delivery
 from tests.support.team.role_team import team
 
 KEY = "k" * 32  # the fakes' session signing key
@@ -74,6 +75,7 @@ def test_a_writers_review_naming_the_agent_on_a_finished_runs_pull_request_start
     """Issue 68, point 7 (decision 0127), through the route: one plan task however often it comes."""
     fakes = FakeContainer()
     completed(fakes.store)
+    fakes.agents.create("t1", builder())
     api, own = client("api", fakes), webhooks.webhook_secret(KEY, "t1")
     stranger = delivery("pull_request_review", association="NONE", action="submitted")
     ignored = api.post(
@@ -90,3 +92,22 @@ def test_a_writers_review_naming_the_agent_on_a_finished_runs_pull_request_start
     [(_, task, _, _)] = fakes.queue.tasks
     assert isinstance(task, PlanTask)
     assert task.run_id == answers[0].get_json()["detail"].removeprefix("revising: ") and BRANCH in task.goal
+
+
+def test_while_the_runs_agent_is_paused_or_gone_or_the_budget_is_spent_a_review_starts_nothing() -> None:
+    """Decision 0131: the route checks what any start checks (the agent, the workspace's budgets)."""
+    body = delivery("pull_request_review", action="submitted")
+    paused, gone, spent = (
+        FakeContainer(),
+        FakeContainer(),
+        FakeContainer(Settings(default_day_budget_usd=0.0)),
+    )
+    paused.agents.create("t1", builder(paused=True))
+    spent.agents.create("t1", builder())
+    for n, fakes in enumerate((paused, gone, spent)):
+        completed(fakes.store)
+        api, own = client("api", fakes), webhooks.webhook_secret(KEY, "t1")
+        answer = api.post(
+            "/github/webhook/t1", data=body, headers=signed(own, body, f"g-{n}", "pull_request_review")
+        )
+        assert answer.get_json() == {"result": "ignored", "detail": "ignored"} and fakes.queue.tasks == []

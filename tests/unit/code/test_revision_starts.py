@@ -15,8 +15,9 @@ from shared.runs.domain.run_search import RunFilter
 from shared.runs.domain.runs import Run, RunStatus
 from shared.workspace.domain.members import Member
 from shared.workspace.domain.tenants import Tenant
-from tests.fakes import FakeQueue, FakeRunStore
-from tests.support.code.revision_payloads import BRANCH, completed, delivery
+from tests.engine_fakes import make_deps, raise_budget
+from tests.fakes import FakeAgents, FakeQueue, FakeRunStore
+from tests.support.code.revision_payloads import BRANCH, builder, completed, delivery
 
 
 def ask(event: str = "pull_request_review_comment", **kw: Any) -> revisions.ReviewAsk:
@@ -187,3 +188,40 @@ def test_a_strangers_comment_reads_no_run_at_all() -> None:
     assert store.reads == 0 and queue.tasks == []
     assert revision_starts.from_github(store, queue, "t1", ask()).startswith("revising")
     assert store.reads == 1  # a writer's: the run its branch names, read once
+
+
+def _engine(paused: bool = False) -> Any:
+    """The engine's deps as the webhook route has them: the run's agent ``builder`` (paused or not)."""
+    store = FakeAgents()
+    store.create("t1", builder(paused))
+    return make_deps()._replace(agents_source=lambda: store)
+
+
+@pytest.mark.parametrize(
+    ("paused", "budgets", "why"),
+    [
+        (True, {}, "the agent 'Builder' is paused"),
+        (False, {"max_cost_per_day_usd": 0.0}, "daily budget"),
+        (False, {"max_cost_per_month_usd": 0.0}, "monthly budget"),
+    ],
+    ids=["paused", "day-spent", "month-spent"],
+)
+def test_a_paused_agent_or_a_spent_budget_starts_no_revision_and_says_why(
+    paused: bool, budgets: dict[str, float], why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store, queue, engine = FakeRunStore(), FakeQueue(), _engine(paused)
+    raise_budget(engine, "t1", **budgets)
+    completed(store)
+    assert why in revision_starts.held_back(engine, store.runs[("t1", "r1")])
+    with caplog.at_level("INFO"):
+        assert revision_starts.from_github(store, queue, "t1", ask(), engine) == "ignored"
+    assert queue.tasks == [] and why in caplog.text
+
+
+def test_with_the_agent_running_and_budget_left_the_revision_is_queued() -> None:
+    store, queue, engine = FakeRunStore(), FakeQueue(), _engine()
+    raise_budget(engine, max_cost_per_day_usd=5.0, max_cost_per_month_usd=50.0)
+    completed(store)
+    assert revision_starts.held_back(engine, store.runs[("t1", "r1")]) == ""
+    assert revision_starts.from_github(store, queue, "t1", ask(), engine).startswith("revising: ")
+    assert len(queue.tasks) == 1

@@ -106,3 +106,22 @@ def test_a_context_cut_at_the_prompts_size_is_read_as_far_as_it_is_whole() -> No
         "draft_text",
         "open_pull_request",
     ]
+
+
+def test_a_revision_run_patches_the_file_after_the_line_its_comment_quotes_on_its_branch() -> None:
+    """Decision 0127's revision run, offline: its goal as ``revision_goal`` writes it."""
+    from shared.code.domain import revisions
+
+    r = revisions.Revision("acme/site", 2, "notion-agent/y-1", "rosa", 91, "acme/site#2")
+    asked = (
+        '@notion-agent please add the line "Red for overdue" after the line "- Goal: a toggle" in notes/d.md'
+    )
+    plan = plan_for({}, revisions.revision_goal(r, asked, "r9"))
+    assert _tools(plan) == ["push_revision", "finish"]
+    push = json.loads(plan["steps"][0]["args_json"])
+    assert (push["repository"], push["branch"], push["comment_id"]) == ("acme/site", "notion-agent/y-1", 91)
+    [change] = push["files"]
+    assert change["path"] == "notes/d.md"
+    assert change["edits"] == [{"search": "- Goal: a toggle", "replace": "- Goal: a toggle\nRed for overdue"}]
+    other = plan_for({}, revisions.revision_goal(r, "@notion-agent rename it all", "r9"))
+    assert _tools(other) == ["finish"]
