@@ -30,16 +30,17 @@ from shared.memory.services.workspace_search import search
 from shared.platform.domain.embeddings import Embedded, Task, cosine
 from shared.workspace.domain.settings import plain_notion_id
 from tests.engine_fakes import FakeNotion
-from tests.perf.rag import rag_freshness, rag_prose, rag_quality, rag_scale
+from tests.perf.rag import rag_faq, rag_freshness, rag_prose, rag_quality, rag_scale, rag_tuning
 from tests.perf.rag.rag_cache import VectorCache
 from tests.perf.rag.rag_collection import HELD_OUT, QUESTIONS, Doc, documents, questions
 from tests.perf.rag.rag_scale import Share
+from tests.perf.rag.rag_tuning import Cell
 
 K = 10
 TENANTS = ("bench-a", "bench-b")
 PROSE_TENANT = "bench-p"
 SHARES = (0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0)  # the fusion's vector share tried on the tuning set
-GATES = (0.6, 0.8, 2.0)  # and its exact-match gate (2: none)
+GATES = (0.6, 0.8, 0.9, 2.0)  # and its exact-match gate (2: none; 0.9 added by decision 0138)
 PAGE_SHARES = (0.0, 0.1, 0.2, 0.3)  # and the share of a page's second-best passage (decision 0136)
 PROJECT = "bench-rag"
 CACHE: list[Path] = []  # --embedding-cache: a folder keeping the model's vectors across runs
@@ -228,21 +229,42 @@ def wordllama(store: FirestorePassages, docs: Sequence[Doc], judged: Any, tenant
     }
 
 
-type Cell = tuple[float, float, float]  # vector share, gate, page share
 CHOSEN: Cell = (VECTOR_SHARE, EXACT_MATCH, PAGE_SHARE)
 
 
-def tune(store: FirestorePassages, model: Any, ws: Workspace, tuning: Any) -> dict[Cell, dict[str, Any]]:
-    """The fusion's vector share, gate and page share tried on the tuning questions (decisions 0098,
-    0136 chose them)."""
+def tune(
+    store: FirestorePassages,
+    model: Any,
+    ws: Workspace,
+    tuning: Any,
+    tenant: str = TENANTS[0],
+    page_shares: Sequence[float] = PAGE_SHARES,
+) -> dict[Cell, dict[str, Any]]:
+    """The fusion's vector share, gate and page share tried on the tuning questions in ``tenant``'s
+    index (decisions 0098, 0136 and 0138 chose them)."""
     grid = {}
-    for cell in ((s, g, p) for s in SHARES for g in GATES for p in PAGE_SHARES):
+    for cell in ((s, g, p) for s in SHARES for g in GATES for p in page_shares):
         ranker = rag_quality.index_ranker(
-            store, model, TENANTS[0], ws.doc_of, share=cell[0], gate=cell[1], page_share=cell[2]
+            store, model, tenant, ws.doc_of, share=cell[0], gate=cell[1], page_share=cell[2]
         )
         grid[cell] = rag_quality.measure(ranker, tuning)
-        log(f"tuning {cell}: " + " ".join(f"{m} {v[0]:.3f}" for m, v in grid[cell].items()))
+        log(f"tuning {tenant} {cell}: " + " ".join(f"{m} {v[0]:.3f}" for m, v in grid[cell].items()))
     return grid
+
+
+def tune_union(store: FirestorePassages, model: Any) -> dict[str, Any]:
+    """Decision 0138's grid (page share 0) on the stdlib's tuning questions and the Debian FAQ's, each
+    collection in its own tenant; the per-set grids, and the gated cell of highest union MRR."""
+    per_set = {}
+    for name, tenant, docs, judged in (
+        ("stdlib", TENANTS[0], documents(), questions(QUESTIONS)),
+        ("faq", PROSE_TENANT, rag_faq.documents(), questions(rag_faq.QUESTIONS)),
+    ):
+        ws = workspace(docs, tenant)
+        seconds = index_all(store, model, {tenant: ws})
+        log(f"{name}: indexed {len(docs)} pages in {seconds:.0f} s")
+        per_set[name] = tune(store, model, ws, judged, tenant, (0.0,))
+    return {"per_set": per_set, "chosen": rag_tuning.choose(rag_tuning.union(per_set))}
 
 
 def run(
@@ -415,10 +437,13 @@ def print_quality(f: dict[str, Any]) -> None:
 
 
 def part(store: Any, name: str, rerank: bool = True) -> dict[str, Any]:
-    """One part of the quality figures alone (``--part``): a collection's (``stdlib``, ``licences``) or
-    the tuning grid (``tuning``), in one tenant's index held by ``store``; without ``rerank``, neither
-    the local reranker's figures nor WordLlama's (the slow ones)."""
+    """One part of the quality figures alone (``--part``): a collection's (``stdlib``, ``licences``),
+    the tuning grid (``tuning``) or decision 0138's on two tuning sets (``union``), in one tenant's
+    index held by ``store``; without ``rerank``, neither the local reranker's figures nor WordLlama's
+    (the slow ones)."""
     model, reranker = Counting(), LocalReranker() if rerank else None
+    if name == "union":
+        return {"tuning": {}, "collections": {}, "union": tune_union(store, model)}
     if name == "licences":
         docs, judged = rag_prose.documents(), questions(rag_prose.QUESTIONS)
     else:
@@ -438,6 +463,8 @@ def _quality_only(f: dict[str, Any]) -> int:
     """Print the quality part (``--quality-only``, for tuning and the decision records); exit 1 on a
     missed quality goal."""
     print_quality(f)
+    if "union" in f:
+        print("\n".join(rag_tuning.lines(f["union"]["per_set"], f["union"]["chosen"])))
     met = quality_goals(f)
     for goal, ok in met.items():
         print(f"{'met' if ok else 'NOT met'}: {goal}")
@@ -462,7 +489,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--part",
-        choices=("stdlib", "licences", "tuning"),
+        choices=("stdlib", "licences", "tuning", "union"),
         help="one part of the quality figures alone, in its own process (implies --quality-only)",
     )
     parser.add_argument(
