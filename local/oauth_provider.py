@@ -1,9 +1,9 @@
 """An OAuth 2 authorization server for the Linear and GitLab sandboxes, from their documentation (and
-RFC 6749, 7009, 7636): ``GET /oauth/authorize`` redirects back with a code and the state (a person's
-consent assumed; ``deny`` answers ``error=access_denied``); ``POST /oauth/token`` (form) exchanges a
-code once (PKCE S256 checked when a challenge was sent) or a refresh token, which rotates; an access
-token expires after ``access_ttl_s`` of :attr:`clock`; ``POST /oauth/revoke`` ends a token and its
-pair. A refusal is 400/401 ``{"error", "error_description"}``."""
+RFC 6749, 7009, 7636). ``GET /oauth/authorize`` shows the consent page, as the tools do: its Approve
+button posts back and redirects with a code and the state; Deny (or ``deny``) with access_denied.
+``POST /oauth/token`` (form) exchanges a code once (PKCE S256 checked when a challenge was sent) or a
+refresh token, which rotates; an access token expires after ``access_ttl_s`` of :attr:`clock`.
+``POST /oauth/revoke`` ends a token and its pair. A refusal is 400/401 ``{"error", "error_description"}``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import json
 import secrets
 import threading
 from collections.abc import Callable
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
@@ -51,7 +52,8 @@ class OAuthProvider:
         with self.lock:
             return token in self.access and self.access[token][0] > self.clock
 
-    def authorize(self, args: dict[str, str]) -> Response:
+    def authorize(self, args: dict[str, str], decision: str = "") -> Response:
+        """The consent page (``decision`` empty: a GET), else the redirect back its button makes."""
         if (
             args.get("client_id") != CLIENT_ID
             or args.get("response_type") != "code"
@@ -63,8 +65,10 @@ class OAuthProvider:
         method = args.get("code_challenge_method", "")
         if args.get("code_challenge") and method != "S256":
             return _refuse(400, "invalid_request", "code_challenge_method must be S256")
+        if not decision:
+            return _consent(args)
         back = {"state": args["state"]} if "state" in args else {}
-        if self.deny:
+        if self.deny or decision != "approve":
             back = {"error": "access_denied", **back}
         else:
             code = secrets.token_urlsafe(24)
@@ -141,6 +145,9 @@ class OAuthProvider:
         path = request.path.rstrip("/")
         if path == "/oauth/authorize" and request.method == "GET":
             return self.authorize(dict(request.args))
+        if path == "/oauth/authorize" and request.method == "POST":
+            form = dict(request.form)
+            return self.authorize(form, form.pop("decision", "") or "deny")
         if path == "/oauth/token" and request.method == "POST":
             auth = request.authorization
             basic = (auth.username or "", auth.password or "") if auth and auth.type == "basic" else None
@@ -155,3 +162,23 @@ def _refuse(status: int, error: str, description: str) -> Response:
     return Response(
         json.dumps({"error": error, "error_description": description}), status, mimetype="application/json"
     )
+
+
+_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Authorize {app}</title></head>
+<body><main><h1>Authorize {app}</h1><p>{app} asks for {scope} access to your account.</p>
+<form method="post" action="/oauth/authorize">{fields}
+<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="deny">Deny</button></form></main></body></html>"""
+
+
+def _consent(args: dict[str, str]) -> Response:
+    """The page a person sees at the tool (as Linear's and GitLab's do): what the app asks for, and
+    Approve or Deny, which post the request's parameters back to ``/oauth/authorize``."""
+    fields = "".join(
+        f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+        for k, v in args.items()
+        if k != "decision"
+    )
+    page = _PAGE.format(app="Notion Agent", scope=escape(args.get("scope", "read")), fields=fields)
+    return Response(page, 200, mimetype="text/html", headers={"Cache-Control": "no-store"})

@@ -24,6 +24,8 @@ from typing import Any
 
 from local.code_sandbox.sandbox import SEED
 from local.firestore_emulator import emulator_argv
+from local.oauth_provider import CLIENT_ID as OAUTH_CLIENT_ID
+from local.oauth_provider import CLIENT_SECRET as OAUTH_CLIENT_SECRET
 from local.processes import ProcessGroup, free_port, http_answers
 from shared.platform.config import PlatformSecret
 from shared.platform.topology import QUEUE_TARGETS, Queue, Target
@@ -106,6 +108,9 @@ class LocalStack:
         from local.motion_sandbox import MotionServer
 
         self.motion = MotionServer()  # Motion's REST API and its rate limits, from this process too
+        from local.gitlab_sandbox import GitLabServer
+
+        self.gitlab = GitLabServer()  # GitLab's REST API and its OAuth app, from this process too
         self._linear_up = False
         self.smtp_port = free_port()  # the code sandbox's mail relay
         self.gateway_port = free_port()  # one origin: the console, /api, /oauth/callback (local.gateway)
@@ -117,6 +122,9 @@ class LocalStack:
             PlatformSecret.NOTION_CLIENT_ID.value: "local-client-" + secrets.token_hex(4),
             PlatformSecret.NOTION_CLIENT_SECRET.value: "secret_" + secrets.token_urlsafe(24),
             PlatformSecret.SMTP_PASSWORD.value: SEED["smtp_password"],
+            # The sandboxes' OAuth app (local/oauth_provider.py): "Connect with Linear/GitLab" works here.
+            PlatformSecret.LINEAR_CLIENT_SECRET.value: OAUTH_CLIENT_SECRET,
+            PlatformSecret.GITLAB_CLIENT_SECRET.value: OAUTH_CLIENT_SECRET,
         }
 
     def url(self, target: Target) -> str:
@@ -176,6 +184,10 @@ class LocalStack:
             "NA_DISCORD_API_BASE_URL": self.code_sandbox_url + "/discord/api/v10",
             "NA_LINEAR_API_BASE_URL": self.linear.url,  # the Linear sandbox, in this process
             "NA_MOTION_API_BASE_URL": self.motion.api_url,  # the Motion sandbox, in this process
+            "NA_LINEAR_OAUTH_CLIENT_ID": OAUTH_CLIENT_ID,  # its consent page at the Linear sandbox
+            "NA_LINEAR_OAUTH_URL": self.linear.url,
+            "NA_GITLAB_OAUTH_CLIENT_ID": OAUTH_CLIENT_ID,  # the GitLab sandbox: its instance, in this process
+            "NA_GITLAB_OAUTH_BASE_URL": self.gitlab.url,
             # The code sandbox's mail relay: loopback, so plain text is allowed (never in production).
             "NA_SMTP_HOST": "127.0.0.1",
             "NA_SMTP_PORT": str(self.smtp_port),
@@ -235,8 +247,9 @@ class LocalStack:
         if not self._linear_up:
             self.linear.__enter__()
             self.motion.__enter__()
+            self.gitlab.__enter__()
             self._linear_up = True
-            self.progress("  up: the Linear and Motion sandboxes (in this process)")
+            self.progress("  up: the Linear, Motion and GitLab sandboxes (in this process)")
         for target in Target:
             self._start_function(target)
         self._start_cloud_run_front()
@@ -387,6 +400,7 @@ class LocalStack:
         if self._linear_up:
             self.linear.__exit__(None, None, None)
             self.motion.__exit__(None, None, None)
+            self.gitlab.__exit__(None, None, None)
             self._linear_up = False
         if not self._owns_workdir:
             return

@@ -50,6 +50,19 @@ const ELSEWHERE: Record<string, string> = {
   disconnected: "The workspace was disconnected in another tab; its sessions ended. Connect again to go on.",
 };
 
+const TOOL_NAMES: Record<string, string> = { linear: "Linear", gitlab: "GitLab" };
+
+/** What Linear's or GitLab's connect came back with (decision 0125's callback), in words; "" if none. */
+function syncOutcome(outcome: URLSearchParams | null): string {
+  const tool = TOOL_NAMES[outcome?.get("sync") ?? ""];
+  if (!tool) return "";
+  if (outcome?.get("connected") === "true") return `${tool} is connected: its tasks are kept in step with your Tasks.`;
+  const error = outcome?.get("error") ?? "";
+  return error === "access_denied"
+    ? `You declined at ${tool}: nothing was connected.`
+    : `${tool} was not connected (${error || "no reason given"}): nothing was stored. Try again.`;
+}
+
 function takeReturn(): string {
   try {
     const hash = sessionStorage.getItem(RETURN_KEY) ?? "";
@@ -197,7 +210,7 @@ function App() {
         useCsrfToken(view.csrf_token, view.role);
         setSession(view);
         setState("signed-in");
-        const back = outcome?.get("connected") === "true" ? takeReturn() : "";
+        const back = outcome?.get("connected") === "true" || outcome?.get("sync") ? takeReturn() : "";
         if (back) window.location.hash = back;
         else if (outcome?.get("onboarding")) window.location.hash = "#/onboarding";
       })
@@ -232,7 +245,7 @@ function App() {
     };
   }, []);
   const waiting = useWaiting(state === "signed-in");
-  const [roleNotice, setRoleNotice] = useState("");
+  const [roleNotice, setRoleNotice] = useState(() => syncOutcome(outcome));
   useRoleWatch(state === "signed-in" ? session : null, (now, was) => {
     useCsrfToken(now.csrf_token, now.role);
     setSession(now);

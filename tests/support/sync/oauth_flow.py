@@ -42,7 +42,10 @@ def connecting(
 
 
 def authorize(url: str) -> dict[str, str]:
-    """The browser at the tool's authorize page (consent given): the query it is sent back with."""
-    answer = httpx.get(url, follow_redirects=False, timeout=10.0)
+    """The browser at the tool's authorize page, Approve pressed: the query it is sent back with."""
+    page = httpx.get(url, follow_redirects=False, timeout=10.0)
+    assert page.status_code == 200 and 'value="approve"' in page.text, page.text
+    form = dict(parse_qsl(urlsplit(url).query)) | {"decision": "approve"}
+    answer = httpx.post(url.split("?", 1)[0], data=form, follow_redirects=False, timeout=10.0)
     assert answer.status_code == 302, answer.text
     return dict(parse_qsl(urlsplit(answer.headers["Location"]).query))

@@ -1,8 +1,9 @@
 // Integrations: GitHub, Vercel, Slack and Discord, connected by a token that is never shown again;
-// Linear and GitLab also with the deployment's OAuth app (the tool's own page, then back here).
+// Linear and GitLab also with the deployment's OAuth app (the tool's own page, then back here), each
+// shown connected or not, and disconnected once confirmed.
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
-import { ErrorText, Loading, useAction, useLoad } from "../ui";
+import { Confirm, ErrorText, Loading, keepReturn, useAction, useLoad } from "../ui";
 
 const WHAT: Record<S["Integration"], [string, string]> = {
   github: ["GitHub", "A token that may open pull requests in the repositories you list in settings."],
@@ -61,6 +62,18 @@ const TRACKERS: Record<Tracker, [string, string, string]> = {
   linear: ["Linear", "team_id", "Linear team id"],
   gitlab: ["GitLab", "project", "GitLab project (group/project)"],
 };
+const TRACKER_PATHS = {
+  linear: ["/sync/linear", "/sync/linear/oauth"],
+  gitlab: ["/sync/gitlab", "/sync/gitlab/oauth"],
+} as const;
+type TrackerStatus = S["LinearStatus"] | S["GitLabStatus"];
+
+/** Where a connected tracker keeps tasks in step: its team, or its project on its instance. */
+function where(status: TrackerStatus): string {
+  if ("team" in status && status.team) return `the team ${status.team.name}`;
+  if ("project" in status && status.project) return `the project ${status.project.path} at ${status.base_url ?? "GitLab"}`;
+  return "its workspace";
+}
 
 /** "Connect with Linear/GitLab": the api's authorize URL, then the tool's consent page (decision 0125). */
 function WithOAuth({ tool }: { tool: Tracker }) {
@@ -71,8 +84,8 @@ function WithOAuth({ tool }: { tool: Tracker }) {
   const start = (event: Event) => {
     event.preventDefault();
     void act(async () => {
-      const path = tool === "linear" ? "/sync/linear/oauth" : "/sync/gitlab/oauth";
-      const answer = await send<S["OAuthStart"]>("POST", url(path), { [field]: where });
+      const answer = await send<S["OAuthStart"]>("POST", url(TRACKER_PATHS[tool][1]), { [field]: where });
+      keepReturn("#/integrations"); // back here once the tool sends the browser to the console
       window.location.assign(answer.authorize_url);
     });
   };
@@ -90,6 +103,52 @@ function WithOAuth({ tool }: { tool: Tracker }) {
   );
 }
 
+/** Linear or GitLab: connected (where, and Disconnect once confirmed) or the OAuth connect. */
+function TrackerCard({ tool }: { tool: Tracker }) {
+  const [title] = TRACKERS[tool];
+  const status = useLoad(() => get<TrackerStatus>(url(TRACKER_PATHS[tool][0])));
+  const [busy, error, act] = useAction();
+  const [note, setNote] = useState("");
+  const may = roleRefusal("admin", `disconnect ${title}`);
+  const connected = status.data?.connected === true;
+  const disconnect = () =>
+    act(async () => {
+      const gone = await send<S["LinearDisconnected"] | S["GitLabDisconnected"]>("DELETE", url(TRACKER_PATHS[tool][0]));
+      const said = gone.token_revoked ? `${title} revoked our access; it is disconnected.` : `${title} is disconnected.`;
+      setNote(gone.note ?? said);
+      status.reload();
+    });
+  return (
+    <section class="card" aria-labelledby={`${tool}-title`}>
+      <h2 id={`${tool}-title`}>
+        {title} <span class={connected ? "status status-completed" : "status"}>{connected ? "Connected" : "Not connected"}</span>
+      </h2>
+      <ErrorText error={status.error} />
+      {status.loading && !status.data && <Loading what={`${title}'s connection`} />}
+      {status.data && connected && (
+        <>
+          <p>
+            Tasks are kept in step with {where(status.data)}
+            {status.data.account ? `, as ${status.data.account}` : ""}.
+          </p>
+          {may && <p class="hint">{may}</p>}
+          <Confirm
+            label={`Disconnect ${title}`}
+            question={`Disconnect ${title}? Its tasks stop being kept in step and its access is revoked.`}
+            yes={`Yes, disconnect ${title}`}
+            act={() => void disconnect()}
+            disabled={busy || !!may}
+            title={may}
+          />
+        </>
+      )}
+      {status.data && !connected && <WithOAuth tool={tool} />}
+      {note && <p role="status">{note}</p>}
+      <ErrorText error={error} />
+    </section>
+  );
+}
+
 export function IntegrationsScreen() {
   const list = useLoad(() => get<S["IntegrationList"]>(url("/integrations")));
   const states = list.data?.integrations;
@@ -102,13 +161,13 @@ export function IntegrationsScreen() {
         (Object.keys(WHAT) as S["Integration"][]).map((name) => (
           <One key={name} name={name} connected={states[name].connected} changed={list.reload} />
         ))}
-      <section class="card" aria-labelledby="trackers-title">
-        <h2 id="trackers-title">Linear and GitLab</h2>
-        <p>Sign in at the tool and allow access; its tasks are then kept in step with your Tasks. A key works too (the api's PUT /sync/linear or /sync/gitlab).</p>
-        {(Object.keys(TRACKERS) as Tracker[]).map((tool) => (
-          <WithOAuth key={tool} tool={tool} />
-        ))}
-      </section>
+      <p>
+        Linear and GitLab: sign in at the tool and allow access; its tasks are then kept in step with your Tasks. A key works too (the api's PUT /sync/linear or
+        /sync/gitlab).
+      </p>
+      {(Object.keys(TRACKERS) as Tracker[]).map((tool) => (
+        <TrackerCard key={tool} tool={tool} />
+      ))}
     </section>
   );
 }

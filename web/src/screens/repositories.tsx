@@ -1,12 +1,37 @@
-// Repository policies (issue 68, point 4): per repository the owner allowed, the paths a run may
-// write, the largest file, the tests' command, the preview's smoke paths and auto-merge, off by default. Every member reads them; only the owner
-// saves (PUT /repositories/{owner}/{name}/policy, which the api refuses to anyone else).
+// Repository policies (issue 68, point 4): per repository the owner allowed, its forge (GitHub, or a
+// GitLab project: decision 0126), the paths a run may write, the largest file, the tests' command, the
+// preview's smoke paths and auto-merge, off by default. Every member reads them; only the owner saves
+// (PUT /repositories/{owner}/{name}/policy, which the api refuses to anyone else), its refusals said
+// beside the field they name.
 import { useEffect, useState } from "preact/hooks";
-import { type S, get, roleRefusal, send, url } from "../api";
-import { problemsOf } from "../settings_form";
-import { Empty, LoadState, Refused, useAction, useLoad } from "../ui";
+import { ApiError, type S, get, roleRefusal, send, url } from "../api";
+import { Empty, Invalid, LoadState, type Problems, Refused, invalid, useAction, useLoad } from "../ui";
 
 type Policy = S["CodePolicy"];
+type Forge = NonNullable<Policy["forge"]>;
+
+// The form's fields by the api's (the first part of a dotted field), and what to say when the api's
+// own words are a schema's ("should match pattern").
+const FIELDS: Record<string, [string, string]> = {
+  forge: ["forge", "Choose GitHub or GitLab."],
+  allowed_paths: ["paths", "Give 1 to 50 patterns, one a line, relative to the repository's root (no leading /, no ..), such as src/*."],
+  max_file_bytes: ["largest", "Give a whole number of bytes from 1 to 1000000."],
+  test_command: ["tests", "Give one line of at most 200 characters, such as make test."],
+  smoke_paths: ["smoke", "Give at most 10 paths, one a line, each starting with / (letters, digits, . _ ~ - and /), such as /api/health."],
+};
+
+/** The api's refusal of a policy by the form's field (prefixed with the form's `id`), in words. */
+function policyProblems(error: unknown, id: string): Problems {
+  const problems: Problems = {};
+  if (!(error instanceof ApiError)) return problems;
+  for (const { field, problem } of error.fields) {
+    const [key, words] = FIELDS[field.split(".")[0] ?? ""] ?? [];
+    if (!key || problems[`${id}-${key}`]) continue;
+    const own = problem.replace(/^Value error, /, "");
+    problems[`${id}-${key}`] = own && !/should|pattern|Input/.test(own) ? own : (words ?? own);
+  }
+  return problems;
+}
 
 function PolicyForm({ repository, policy }: { repository: string; policy: Policy }) {
   const [paths, setPaths] = useState((policy.allowed_paths ?? ["*"]).join("\n"));
@@ -14,10 +39,12 @@ function PolicyForm({ repository, policy }: { repository: string; policy: Policy
   const [auto, setAuto] = useState(policy.auto_merge === true);
   const [tests, setTests] = useState(policy.test_command ?? "");
   const [smoke, setSmoke] = useState((policy.smoke_paths ?? ["/"]).join("\n"));
+  const [forge, setForge] = useState<Forge>(policy.forge ?? "github");
   const [saved, setSaved] = useState("");
   const [busy, error, act] = useAction();
   const may = roleRefusal("owner", "change a repository's policy");
   const id = repository.replace(/[^A-Za-z0-9]/g, "-");
+  const problems = policyProblems(error, id);
   const [owner = "", name = ""] = repository.split("/");
   const save = (event: Event) => {
     event.preventDefault();
@@ -30,22 +57,39 @@ function PolicyForm({ repository, policy }: { repository: string; policy: Policy
         auto_merge: auto,
         test_command: tests.trim(),
         smoke_paths: smoke.split("\n").map((p) => p.trim()).filter(Boolean),
+        forge,
       };
       const answer = await send<S["RepositoryPolicy"]>("PUT", url("/repositories/{owner}/{name}/policy", { owner, name }), body);
-      setSaved(answer.policy.auto_merge ? "Saved: auto-merge is on." : "Saved: every merge asks the owner.");
+      const host = answer.policy.forge === "gitlab" ? " for GitLab" : "";
+      setSaved(`Saved${host}: ${answer.policy.auto_merge ? "auto-merge is on." : "every merge asks the owner."}`);
     });
   };
   return (
     <form class="card policy" aria-labelledby={`${id}-title`} onSubmit={save}>
       <h2 id={`${id}-title`}>{repository}</h2>
+      <label for={`${id}-forge`}>Where {repository} lives</label>
+      <select id={`${id}-forge`} value={forge} disabled={!!may} onChange={(e) => setForge(e.currentTarget.value as Forge)} {...invalid(problems, `${id}-forge`)}>
+        <option value="github">GitHub</option>
+        <option value="gitlab">GitLab</option>
+      </select>
+      <Invalid problems={problems} name={`${id}-forge`} />
+      <p class="hint">
+        {forge === "gitlab"
+          ? `GitLab: a run opens a merge request in the GitLab project ${repository} (its project path) on the instance of your GitLab connection, with its access (connect GitLab on the Integrations screen).`
+          : `GitHub: a run opens a pull request in ${repository} with the GitHub token of the Integrations screen.`}
+      </p>
       <label for={`${id}-paths`}>Paths a run may write, one pattern a line (* also crosses /)</label>
-      <textarea id={`${id}-paths`} rows={4} value={paths} disabled={!!may} onInput={(e) => setPaths(e.currentTarget.value)} />
+      <textarea id={`${id}-paths`} rows={4} value={paths} disabled={!!may} onInput={(e) => setPaths(e.currentTarget.value)} {...invalid(problems, `${id}-paths`)} />
+      <Invalid problems={problems} name={`${id}-paths`} />
       <label for={`${id}-largest`}>Largest file, in bytes</label>
-      <input id={`${id}-largest`} type="number" min={1} value={largest} disabled={!!may} onInput={(e) => setLargest(e.currentTarget.value)} />
+      <input id={`${id}-largest`} type="number" min={1} value={largest} disabled={!!may} onInput={(e) => setLargest(e.currentTarget.value)} {...invalid(problems, `${id}-largest`)} />
+      <Invalid problems={problems} name={`${id}-largest`} />
       <label for={`${id}-tests`}>The tests' command, when the repository's AGENTS.md or CONTRIBUTING.md does not say</label>
-      <input id={`${id}-tests`} type="text" maxLength={200} placeholder="make test" value={tests} disabled={!!may} onInput={(e) => setTests(e.currentTarget.value)} />
+      <input id={`${id}-tests`} type="text" maxLength={200} placeholder="make test" value={tests} disabled={!!may} onInput={(e) => setTests(e.currentTarget.value)} {...invalid(problems, `${id}-tests`)} />
+      <Invalid problems={problems} name={`${id}-tests`} />
       <label for={`${id}-smoke`}>Smoke paths: what the ready preview must answer before the merge is asked for, one path a line starting with /</label>
-      <textarea id={`${id}-smoke`} rows={3} value={smoke} disabled={!!may} onInput={(e) => setSmoke(e.currentTarget.value)} />
+      <textarea id={`${id}-smoke`} rows={3} value={smoke} disabled={!!may} onInput={(e) => setSmoke(e.currentTarget.value)} {...invalid(problems, `${id}-smoke`)} />
+      <Invalid problems={problems} name={`${id}-smoke`} />
       <p class="hint">Workflow files (.github/workflows) and dependency files (manifests, lock files) are pushed only after an approval that names them.</p>
       <label class="check">
         <input type="checkbox" checked={auto} disabled={!!may} onChange={(e) => setAuto(e.currentTarget.checked)} />
@@ -56,7 +100,7 @@ function PolicyForm({ repository, policy }: { repository: string; policy: Policy
         {busy ? "Saving…" : `Save the policy of ${repository}`}
       </button>
       {saved && <p role="status">{saved}</p>}
-      <Refused problems={problemsOf(error)} error={error} />
+      <Refused problems={problems} error={error} />
     </form>
   );
 }

@@ -1,6 +1,7 @@
 """The OAuth stand-in of the Linear and GitLab sandboxes (local/oauth_provider.py) against what their
-documentation and RFC 6749, 7009 and 7636 say: the redirect with code and state, a code exchanged once
-with its PKCE verifier, access tokens that expire, refresh tokens that rotate, and revocation."""
+documentation and RFC 6749, 7009 and 7636 say: the consent page, the redirect with code and state, a
+code exchanged once with its PKCE verifier, access tokens that expire, refresh tokens that rotate, and
+revocation."""
 
 import base64
 import hashlib
@@ -20,9 +21,15 @@ CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest())
 BACK = "https://agent.example/api/sync/gitlab/oauth/callback"
 
 
-def _code(client: Client, **extra: str) -> dict[str, list[str]]:
+def _code(client: Client, decision: str = "approve", **extra: str) -> dict[str, list[str]]:
+    """The consent page for the request, and where its ``decision`` button sends the browser back."""
     query = {"client_id": CLIENT_ID, "redirect_uri": BACK, "response_type": "code", "state": "st", **extra}
-    answer = client.get("/oauth/authorize", query_string=query)
+    page = client.get("/oauth/authorize", query_string=query)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert 'value="approve">Approve</button>' in html and 'value="deny">Deny</button>' in html
+    assert all(f'name="{k}" value="{v}"' in html for k, v in query.items())  # posted back with the button
+    answer = client.post("/oauth/authorize", data={**query, "decision": decision})
     assert answer.status_code == 302
     location = urlsplit(answer.headers["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == BACK
@@ -84,6 +91,9 @@ def test_linear_stand_in_bearer_tokens_and_a_declined_consent() -> None:
     assert (
         client.post("/graphql", json=query, headers={"Authorization": f"Bearer {token}"}).status_code == 400
     )
+    issued = len(sandbox.oauth.codes)
+    assert _code(client, decision="deny") == {"error": ["access_denied"], "state": ["st"]}
+    assert len(sandbox.oauth.codes) == issued  # a denial issues no code
     sandbox.oauth.deny = True
     assert _code(client) == {"error": ["access_denied"], "state": ["st"]}
     assert client.get("/oauth/authorize", query_string={"client_id": "other"}).status_code == 400
