@@ -18,9 +18,9 @@ KEYWORD_WEIGHT = 0.8
 BM25_K1, BM25_B = 1.2, 0.75
 
 
-# The vector leg's share of the convex fusion, chosen on the tuning questions (decisions 0098, 0136, 0138).
+# The vector leg's share of the convex fusion, chosen on the tuning questions (decisions 0098, 0134, 0135).
 VECTOR_SHARE = 0.7
-# A keyword strength from which a passage counts as an exact match of the query's rare words (0138).
+# A keyword strength from which a passage counts as an exact match of the query's rare words (0135).
 EXACT_MATCH = 0.9
 # The share of a page's best other passage added to each of its passages (0: a page is its best).
 PAGE_SHARE = 0.0

@@ -76,7 +76,7 @@ def search(
     first ``RERANK_CANDIDATES`` reordered by ``reranker`` when it answers within ``rerank_budget_s``.
     ``share``: the vector leg's share of the fusion (1 with ``gate`` above 1: the vector leg alone; 0:
     the keyword leg's); ``gate``: the keyword strength of an exact match (decision 0098). ``page_share``:
-    the share of a page's best other candidate added to each of its passages (decision 0136)."""
+    the share of a page's best other candidate added to each of its passages (decision 0134)."""
     if not query.strip() or (scopes is not None and not scopes):
         return Searched([], 0.0)
     embedded = embedder.embed([" ".join(query.split())], "query")

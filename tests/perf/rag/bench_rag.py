@@ -40,8 +40,8 @@ K = 10
 TENANTS = ("bench-a", "bench-b")
 PROSE_TENANT = "bench-p"
 SHARES = (0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0)  # the fusion's vector share tried on the tuning set
-GATES = (0.6, 0.8, 0.9, 2.0)  # and its exact-match gate (2: none; 0.9 added by decision 0138)
-PAGE_SHARES = (0.0, 0.1, 0.2, 0.3)  # and the share of a page's second-best passage (decision 0136)
+GATES = (0.6, 0.8, 0.9, 2.0)  # and its exact-match gate (2: none; 0.9 added by decision 0135)
+PAGE_SHARES = (0.0, 0.1, 0.2, 0.3)  # and the share of a page's second-best passage (decision 0134)
 PROJECT = "bench-rag"
 CACHE: list[Path] = []  # --embedding-cache: a folder keeping the model's vectors across runs
 
@@ -241,7 +241,7 @@ def tune(
     page_shares: Sequence[float] = PAGE_SHARES,
 ) -> dict[Cell, dict[str, Any]]:
     """The fusion's vector share, gate and page share tried on the tuning questions in ``tenant``'s
-    index (decisions 0098, 0136 and 0138 chose them)."""
+    index (decisions 0098, 0134 and 0135 chose them)."""
     grid = {}
     for cell in ((s, g, p) for s in SHARES for g in GATES for p in page_shares):
         ranker = rag_quality.index_ranker(
@@ -253,7 +253,7 @@ def tune(
 
 
 def tune_union(store: FirestorePassages, model: Any) -> dict[str, Any]:
-    """Decision 0138's grid (page share 0) on the stdlib's tuning questions and the Debian FAQ's, each
+    """Decision 0135's grid (page share 0) on the stdlib's tuning questions and the Debian FAQ's, each
     collection in its own tenant; the per-set grids, and the gated cell of highest union MRR."""
     per_set = {}
     for name, tenant, docs, judged in (
@@ -438,7 +438,7 @@ def print_quality(f: dict[str, Any]) -> None:
 
 def part(store: Any, name: str, rerank: bool = True) -> dict[str, Any]:
     """One part of the quality figures alone (``--part``): a collection's (``stdlib``, ``licences``),
-    the tuning grid (``tuning``) or decision 0138's on two tuning sets (``union``), in one tenant's
+    the tuning grid (``tuning``) or decision 0135's on two tuning sets (``union``), in one tenant's
     index held by ``store``; without ``rerank``, neither the local reranker's figures nor WordLlama's
     (the slow ones)."""
     model, reranker = Counting(), LocalReranker() if rerank else None

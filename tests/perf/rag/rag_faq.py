@@ -1,4 +1,4 @@
-"""``make bench-rag``'s prose TUNING collection (decision 0138): the Debian FAQ (package ``debian-faq``
+"""``make bench-rag``'s prose TUNING collection (decision 0135): the Debian FAQ (package ``debian-faq``
 11.1, its text copied verbatim with its permission notice, ``debian-faq.copyright``), one page per
 numbered section (its subsections folded in), and ``rag_faq_questions.json``: plain-language questions
 with judged sections, committed before anything ran on it. The fusion is tuned on it with the stdlib's.

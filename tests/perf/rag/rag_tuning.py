@@ -1,4 +1,4 @@
-"""The fusion's grid on the union of two tuning sets (decision 0138): the stdlib's code-documentation
+"""The fusion's grid on the union of two tuning sets (decision 0135): the stdlib's code-documentation
 questions (rag_collection.py) and the Debian FAQ's prose ones (rag_faq.py), each in its own tenant's
 index. A cell's union figure is the mean of the two collections' means (each collection weighted
 equally, decided before any figure); the choice is the gated cell of highest union MRR.

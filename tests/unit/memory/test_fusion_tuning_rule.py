@@ -1,4 +1,4 @@
-"""Decision 0138's choice rule for the fusion (tests/perf/rag/rag_tuning.py): each tuning collection
+"""Decision 0135's choice rule for the fusion (tests/perf/rag/rag_tuning.py): each tuning collection
 weighs equally, whatever its number of questions, and only a cell that keeps the exact-match gate
 can be chosen."""
 
