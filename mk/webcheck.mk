@@ -14,9 +14,11 @@ chromium:
 	  --no-install-recommends chromium >/dev/null; }
 	@test -x "$(CHROMIUM)" || { echo "no Chromium at $(CHROMIUM) after installing Debian's chromium" >&2; exit 1; }
 
-# WEB_WORKERS=2 would run pytest-xdist workers (tests/web/conftest.py hands their figures to the one
-# RESULT line), but the module groups it sets reach xdist too late and a module's flows were split
-# across workers (decision 0129): one process until that holds.
-WEB_WORKERS ?= 0
+# Two pytest-xdist workers (WEB_WORKERS=0: one process), each module on one worker (--dist loadfile: its
+# flows share its workspace) in the order tests/web/conftest.py sets (schemathesis' two modules, the
+# longest, first: one on each worker); the controller sums the workers' figures into the one RESULT
+# line and checks that every flow and both schemathesis parts reported (decision 0135).
+WEB_WORKERS ?= 2
 web-check: $(VENV)/.synced check-java chromium web
-	NA_WEB_CHECK=1 NA_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest -q -p no:cacheprovider -n $(WEB_WORKERS) --dist loadgroup tests/web
+	NA_WEB_CHECK=1 NA_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest -q -p no:cacheprovider -n $(WEB_WORKERS) \
+	  --dist loadfile --no-loadscope-reorder tests/web

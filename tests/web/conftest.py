@@ -64,26 +64,27 @@ class Stacks:
 
 
 SHARED: Counter[str] = Counter()  # the collected modules on a shared stack, by mode
+COLLECTED: Counter[str] = Counter()  # the collected tests by kind (:func:`_kind`): flows, schemathesis'
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """``make web-check`` runs the suite on two pytest-xdist workers (``--dist loadgroup``): each
-    module is one group (its flows share its workspace), but a test that names its own group, and
-    those groups go first, so that the two longest tests (schemathesis') start side by side."""
-    named = set[str]()
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-        else:
-            named.add(item.nodeid)
-    items.sort(key=lambda item: item.nodeid not in named)
+    """``make web-check`` runs the suite on two pytest-xdist workers (``--dist loadfile
+    --no-loadscope-reorder``): a module's tests stay on one worker (its flows share its workspace),
+    and the modules come in this order, those on a stack of their own first (schemathesis' two, the
+    longest), so that each worker starts with one of them and the flows fill in around them."""
+    items.sort(key=lambda item: not _own_stack(item))
+
+
+def _own_stack(item: pytest.Item) -> bool:
+    """A test on a local stack of its own: it takes a ``stack`` but no ``workspace`` on the shared ones."""
+    names = getattr(item, "fixturenames", ())
+    return "stack" in names and "workspace" not in names
 
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Count the modules on the shared stacks: those whose ``stack`` is this file's (it needs their
-    ``workspace``), not one of their own (test_schemathesis.py)."""
+    ``workspace``), not one of their own (the test_schemathesis_* modules'), and the tests by kind."""
     items = session.items
     modules = {
         item.module
@@ -92,6 +93,27 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     }
     SHARED.clear()
     SHARED.update(_notify(module) for module in modules)
+    _collected([item.nodeid for item in items])
+
+
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """The controller's count of the tests, which it does not collect itself: a worker's collection
+    (every worker collects the same)."""
+    _collected(ids)
+
+
+def _collected(nodeids: list[str]) -> None:
+    COLLECTED.clear()
+    COLLECTED.update(_kind(nodeid) for nodeid in nodeids)
+
+
+def _kind(nodeid: str) -> str:
+    """A test's kind: "flow" in a test_console_* module (and test_sandbox_screen), "schemathesis" in a
+    test_schemathesis* module (a part that reports its RESULT line), else "other"."""
+    module = nodeid.split("::", maxsplit=1)[0].rsplit("/", 1)[-1]
+    if module.startswith(("test_console_", "test_sandbox_screen")):
+        return "flow"
+    return "schemathesis" if module.startswith("test_schemathesis") else "other"
 
 
 @pytest.fixture(scope="session")
@@ -157,13 +179,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Each test of a test_console_* module (and of test_sandbox_screen) is a flow: passed at its call,
     failed at any phase; counted where it ran (a worker's count reaches the controller with its
     other figures: :func:`pytest_testnodedown`)."""
-    if DISTRIBUTING:
-        return
-    if (
-        not report.nodeid.split("::")[0]
-        .rsplit("/", 1)[-1]
-        .startswith(("test_console_", "test_sandbox_screen"))
-    ):
+    if DISTRIBUTING or _kind(report.nodeid) != "flow":
         return
     if report.when == "call" and report.passed:
         FIGURES.flows_passed += 1
@@ -176,6 +192,11 @@ def problems() -> list[str]:
     found = []
     if FIGURES.flows_failed:
         found.append(f"{FIGURES.flows_failed} flow(s) failed")
+    elif FIGURES.flows_passed != COLLECTED["flow"]:  # a worker's figures lost, or a flow skipped
+        found.append(f"flows_passed={FIGURES.flows_passed} of the {COLLECTED['flow']} flows collected")
+    parts = sum(line.startswith("RESULT schemathesis") for line in FIGURES.lines)
+    if parts != COLLECTED["schemathesis"]:
+        found.append(f"schemathesis: {parts} of its {COLLECTED['schemathesis']} parts reported")
     if FIGURES.axe_serious:
         found.append("axe: " + "; ".join(FIGURES.violations))
     if FIGURES.schemathesis_failures:

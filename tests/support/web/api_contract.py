@@ -1,22 +1,17 @@
-"""schemathesis against the live local api: every operation of the contract it serves
-(``GET /openapi.json``), as an API key and as sessions (cookie, Origin, CSRF token) of each role. No
-5xx, every answer as the contract says (a role's refusal is its documented 403). Two tests, each on a
-stack of its own so that ``make web-check`` runs them side by side: schemathesis' engine (coverage and
-stateful phases, which must decide a waiting run through the contract's links), and the generated
-requests of each role (``DELETE /connection`` and ``DELETE /session`` last). Each prints a RESULT line.
-"""
+"""What the two schemathesis tests of ``make web-check`` share (tests/web/api): the seeded workspace
+(runs, keys, links, a member), the generated requests' tally, schemathesis' own engine, and each part's
+report handed to the session's end (tests/web/conftest.py sums the figures of both, whichever worker
+ran them). The tests are two modules so that ``--dist loadfile`` puts them on two workers."""
 
 import copy
 import json
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import hypothesis
-import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase
@@ -35,9 +30,8 @@ from local.stack import LocalStack
 from shared.platform.topology import Queue
 from shared.workspace.domain.connecting.connection import session_cookie
 from tests.support.platform.excuses import excused
-from tests.web.browser import FAST_NOTION, Figures
+from tests.web.browser import Figures
 
-pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[3]
 CASES = 50  # generated per operation and credential: hypothesis' max_examples
 MEMBER_CASES = 10  # per operation as each member role: most answers are one 403, the owner's pass is full
@@ -104,12 +98,6 @@ class Seeded(NamedTuple):
             "POST /email-confirmations/confirm": [{"body": {"token": self.confirmation}}],
             "PATCH /settings": [{"body": {"planning_hour": 9, "quiet_hours": [22, 7]}}],
         }
-
-
-@pytest.fixture
-def stack() -> Iterator[LocalStack]:
-    with LocalStack(extra_env=FAST_NOTION) as running:
-        yield running
 
 
 def _outbox_token(stack: LocalStack, link: str) -> str:
@@ -468,96 +456,8 @@ def decided(*engines: Engine) -> int:
     )
 
 
-def _counted(figures: Figures, failures: list[str], met: Counter[tuple[str, str]]) -> None:
+def counted(figures: Figures, failures: list[str], met: Counter[tuple[str, str]]) -> None:
     """Add one part's failures and known gaps met to the suite's figures (the parts may run in two
     processes: tests/web/conftest.py sums what each measured)."""
     figures.schemathesis_failures = (figures.schemathesis_failures or 0) + len(failures)
     figures.schemathesis_gaps = (figures.schemathesis_gaps or 0) + sum(met.values())
-
-
-@pytest.mark.xdist_group("schemathesis-engine")
-def test_schemathesis_engine_checks_and_links_as_the_key_and_the_owner(
-    stack: LocalStack, figures: Figures
-) -> None:
-    """schemathesis' own engine as the key and as the owner's session, each with a run of its own
-    waiting for a decision: a decision pass (the stateful phase over the runs' operations), then every
-    check it ships, its coverage phase and its stateful phase (the contract's links)."""
-    started = time.monotonic()
-    seeded = seed(stack)
-    api, document = stack.url_of_api(), served_contract(stack)
-    operations = list(loaded(document, api).get_all_operations())
-    key = {"Authorization": f"Bearer {seeded.key}"}
-    engines: dict[str, Engine] = {}
-    credentials = dict(zip(ENGINE_CREDENTIALS, (key, seeded.browser), strict=True))
-    for who, headers in credentials.items():
-        waiting = seeded.waiting[who]
-        engines[f"{who} deciding"] = engine(loaded(document, api), headers, who, waiting, deciding=True)
-    for who, headers in credentials.items():
-        engines[who] = engine(loaded(document, api), headers, who, seeded.waiting[who])
-    report(None, engines, operations, time.monotonic() - started, figures)
-    failures = [f for found in engines.values() for f in found.failures]
-    shipped = {*SHIPPED.get_all_names(), max_response_time.__name__}
-    ran = [engines[who].checks for who in ENGINE_CREDENTIALS]  # the decision passes: runs' checks
-    unrun = sorted(shipped - set[str].intersection(*ran))
-    met = sum((found.gaps for found in engines.values()), Counter[tuple[str, str]]())
-    _counted(figures, failures, met)
-    figures.schemathesis_checks = ",".join(unrun) or "all"
-    figures.stateful = int(all(found.linked.total() > 0 for found in engines.values()))
-    assert failures == [], "\n".join(failures)
-    assert set(met) <= set(GAPS), f"failures of no known gap: {sorted(set(met) - set(GAPS))}"
-    assert {c.__name__ for c in CHECKS} <= shipped and unrun == [], f"checks that never ran: {unrun}"
-    assert figures.stateful == 1, {who: found.linked for who, found in engines.items()}
-    # Point 8 of issue 58: links reach decisions with runs in the right state, as each credential.
-    undecided = {
-        who: found.linked for who, found in engines.items() if "deciding" in who and not decided(found)
-    }
-    assert undecided == {}, f"no decision through a link on a waiting run: {undecided}"
-
-
-@pytest.mark.xdist_group("schemathesis-roles")
-def test_every_operation_answers_as_the_contract_says_as_each_role(
-    stack: LocalStack, figures: Figures
-) -> None:
-    """Generated requests of every operation, within its schema and beside it, as the key, without
-    credentials, as a member in each role and as the owner, and each known request (real ids and
-    tokens): ``DELETE /connection`` and ``DELETE /session`` last."""
-    started = time.monotonic()
-    seeded = with_member(stack, seed(stack))
-    assert seeded.member is not None
-    api, document = stack.url_of_api(), served_contract(stack)
-    contract = loaded(document, api)
-    operations = sorted(
-        (op.ok() for op in contract.get_all_operations()),
-        key=lambda op: LAST.index(op.label) + 1 if op.label in LAST else 0,
-    )
-    key = {"Authorization": f"Bearer {seeded.key}"}
-    members = {role: seeded.member for role in MEMBER_ROLES}
-    tally = Tally({"key": key, "public": {}, **members, "owner": seeded.browser})
-    known, wanted = seeded.known(), dict[tuple[str, str], int]()
-    # The key's first, the owner's last: her DELETE /connection ends every credential. The member's
-    # DELETE /session (hers alone) waits for her last role.
-    for credential in tally.headers:
-        if credential in MEMBER_ROLES:
-            give_role(stack, seeded, credential)
-        cases = MEMBER_CASES if credential in MEMBER_ROLES else CASES
-        for operation in operations:
-            if (operation.definition.raw["security"] == []) != (credential == "public"):
-                continue
-            if credential in MEMBER_ROLES[:-1] and operation.label == "DELETE /session":
-                continue
-            for overrides in known.get(operation.label, []):
-                case = operation.Case(media_type="application/json", **overrides)
-                assert tally.new(case, credential)
-                tally.send(case, credential)
-            fuzz(operation, tally, credential, cases)
-            inputs = has_inputs(operation, tally.headers[credential])
-            wanted[(operation.label, credential)] = cases if inputs else 1
-    report(tally, {}, operations, time.monotonic() - started, figures)
-    _counted(figures, tally.failures, tally.gaps)
-    assert tally.failures == [], "\n".join(tally.failures)
-    assert set(tally.gaps) <= set(GAPS), f"failures of no known gap: {sorted(set(tally.gaps) - set(GAPS))}"
-    assert {op.label for op in operations} == {label for label, _ in tally.cases}  # every one ran
-    short = {k: len(tally.cases[k]) for k, n in wanted.items() if len(tally.cases.get(k, ())) < n}
-    assert short == {}, (
-        f"fewer distinct cases than wanted (or the one of an operation without inputs): {short}"
-    )

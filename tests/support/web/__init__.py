@@ -1,0 +1,1 @@
+"""Test helpers of the web suite (tests/web): what its schemathesis modules share."""
