@@ -17,7 +17,7 @@ chromium:
 # Two pytest-xdist workers (WEB_WORKERS=0: one process), each module on one worker (--dist loadfile: its
 # flows share its workspace) in the order tests/web/conftest.py sets (schemathesis' two modules, the
 # longest, first: one on each worker); the controller sums the workers' figures into the one RESULT
-# line and checks that every flow and both schemathesis parts reported (decision 0135).
+# line and checks that every flow and both schemathesis parts reported (decision 0136).
 WEB_WORKERS ?= 2
 web-check: $(VENV)/.synced check-java chromium web
 	NA_WEB_CHECK=1 NA_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest -q -p no:cacheprovider -n $(WEB_WORKERS) \
