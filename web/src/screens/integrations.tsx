@@ -4,6 +4,7 @@
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, ErrorText, Loading, keepReturn, useAction, useLoad } from "../ui";
+import { SyncLog } from "./sync_log";
 
 const WHAT: Record<S["Integration"], [string, string]> = {
   github: ["GitHub", "A token that may open pull requests in the repositories you list in settings."],
@@ -168,6 +169,7 @@ export function IntegrationsScreen() {
       {(Object.keys(TRACKERS) as Tracker[]).map((tool) => (
         <TrackerCard key={tool} tool={tool} />
       ))}
+      <SyncLog />
     </section>
   );
 }
