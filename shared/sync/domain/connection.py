@@ -12,6 +12,8 @@ from pydantic import ConfigDict, Field
 
 from shared.platform.domain.schema import Record
 
+TITLE_CHARS = 200  # of an item's title kept in its sync log entry, so the console names what was settled
+
 Tool = Literal["linear", "gitlab", "motion"]
 # Each tool's name as people write it (in what a refusal says).
 TOOL_NAMES: dict[Tool, str] = {"linear": "Linear", "gitlab": "GitLab", "motion": "Motion"}
@@ -106,3 +108,4 @@ class LogEntry(Record):
     winner: str  # notion | the tool's name
     notion_at: datetime
     linear_at: datetime  # the tool's side's edit time (Linear's, or GitLab's in GitLab's log)
+    title: str = Field("", max_length=TITLE_CHARS)  # the item's title once settled ("" before it was kept)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.notion.domain.markdown import markdown_to_blocks
 from shared.platform.topology import Queue
-from shared.sync.domain.connection import LogEntry, SyncLink, ToolConnection, key_secret
+from shared.sync.domain.connection import TITLE_CHARS, LogEntry, SyncLink, ToolConnection, key_secret
 from shared.sync.domain.fields import TaskFields, hashes
 from shared.sync.domain.mapping import SYNC_KEY, NotionSchema, sync_key_of
 from shared.sync.domain.merge import Held, merge
@@ -326,6 +326,7 @@ def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any]
                 winner=d.winner,
                 notion_at=d.notion_at,
                 linear_at=d.linear_at,
+                title=(seen_notion.title or seen_tool.title)[:TITLE_CHARS],
             ),
         )
     return writes

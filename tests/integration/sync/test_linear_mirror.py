@@ -154,7 +154,9 @@ def test_a_change_in_linear_reaches_notion_once(stack: SyncStack) -> None:
     assert scan(stack)["writes"] == 0 and stack.linear.writes_by_api == writes  # no echo back to Linear
 
 
-def test_a_field_changed_on_both_sides_goes_to_the_later_edit_and_is_logged(stack: SyncStack) -> None:
+def test_a_field_changed_on_both_sides_goes_to_the_later_edit_and_is_logged_with_its_title(
+    stack: SyncStack,
+) -> None:
     connect(stack)
     scan(stack)
     deliver_all(stack)
@@ -171,6 +173,7 @@ def test_a_field_changed_on_both_sides_goes_to_the_later_edit_and_is_logged(stac
     )
     [entry] = stack.store.read_log(stack.tenant_id, stack.clock[0] - timedelta(days=1))
     assert (entry.field, entry.winner, entry.issue_id) == ("title", "linear", issue_id)
+    assert entry.title == "Linear's"  # what the console names the settled item by
 
 
 def test_an_issue_made_in_linear_becomes_one_page(stack: SyncStack) -> None:

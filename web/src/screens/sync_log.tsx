@@ -30,14 +30,15 @@ async function load(days: string): Promise<Row[]> {
 
 const clock = (iso: string): string => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
-/** 'Priority of Linear issue ENG-1: changed in Notion and in Linear; Linear's (later, 10:42) kept'. */
+/** 'Priority of “Fix login”: changed in Notion and in Linear; Linear's (later, 10:42) kept'. */
 function said({ tool, entry, toolAt }: Row): string {
   const title = TITLES[tool];
   const field = FIELD[entry.field] ?? entry.field.charAt(0).toUpperCase() + entry.field.slice(1);
   const [kept, other] = entry.winner === "notion" ? [entry.notion_at, toolAt] : [toolAt, entry.notion_at];
   const order = Date.parse(kept) > Date.parse(other) ? "later, " : Date.parse(kept) < Date.parse(other) ? "earlier, " : "";
   const side = entry.winner === "notion" ? "Notion" : title;
-  return `${field} of ${title} ${ITEM[tool]} ${entry.issue_id}: changed in Notion and in ${title}; ${side}'s (${order}${clock(kept)}) kept`;
+  const item = entry.title ? `“${entry.title}”` : `${title} ${ITEM[tool]} ${entry.issue_id}`; // no title: logged before titles were kept
+  return `${field} of ${item}: changed in Notion and in ${title}; ${side}'s (${order}${clock(kept)}) kept`;
 }
 
 export function SyncLog() {

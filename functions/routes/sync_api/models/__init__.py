@@ -74,6 +74,12 @@ def _log(name: str, tool: Tool, issue: str | None = None) -> tuple[type[Schema],
         winner=(Literal["notion", tool], ...),
         notion_at=(datetime, ...),
         **{f"{tool}_at": (datetime, ...)},
+        title=(
+            str,
+            Field(
+                "", description="The item's title once settled; empty in entries made before titles were kept"
+            ),
+        ),
     )
     return entry, _made(f"{name}SyncLog", None, entries=(list[entry], ...))  # type: ignore[valid-type]  # made here
 
