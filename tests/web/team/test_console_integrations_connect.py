@@ -1,9 +1,8 @@
-"""Connect with Linear and GitLab in a real browser (issue 69, point 1; decision 0125), and a
+"""Connect Linear, GitLab and Motion in a real browser (issue 69, point 1; decision 0125), and a
 repository's forge on the Repositories screen (decision 0126).
 
-The owner presses Connect on the Integrations screen, approves at the sandbox's consent page
-(local/oauth_provider.py), comes back through the api's callback to the console and sees the tool
-connected; Disconnect asks first, then revokes. Linear at a desktop's width, GitLab at 390 px."""
+The owner connects at the tool's consent page (local/oauth_provider.py) or with a key the sandboxes
+accept; a refused key is said beside its field, nothing stored; Disconnect asks first."""
 
 from typing import Any
 
@@ -11,7 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from local.gitlab_sandbox.app import PROJECT_PATH
+from local.gitlab_sandbox.app import TOKEN as GITLAB_TOKEN
+from local.linear_sandbox.app import KEY as LINEAR_KEY
 from local.linear_sandbox.app import TEAM_ID
+from local.motion_sandbox.app import KEY as MOTION_KEY
+from local.motion_sandbox.app import WORKSPACE_ID
 from local.oauth_provider import OAuthProvider
 from tests.web.browser import Console, Figures
 from tests.web.workspace import LIVE_MS, Setup
@@ -35,20 +38,20 @@ def _connect(c: Console, home: str, tool: str, field: tuple[str, str], decision:
     assert c.page.url.startswith(c.origin), c.page.url  # back at the console, its fragment taken
 
 
-def _disconnect(c: Console, provider: OAuthProvider, tool: str) -> None:
-    """Disconnect ``tool``: the first press asks, "Keep it" keeps it, the second press revokes."""
-    revoked = provider.revocations
+def _disconnect(c: Console, provider: OAuthProvider | None, tool: str) -> None:
+    """Disconnect ``tool``: the first press asks, "Keep it" keeps it, the second press disconnects
+    (and, connected through ``provider``'s OAuth app, revokes)."""
+    revoked = provider.revocations if provider else 0
     c.press("button", f"Disconnect {tool}")
     c.press("button", "Keep it")
     expect(c.page.get_by_role("heading", name=f"{tool} Connected")).to_be_visible()
     c.press("button", f"Disconnect {tool}")
     expect(c.page.get_by_role("group", name=f"Disconnect {tool}?", exact=False)).to_be_visible()
     c.press("button", f"Yes, disconnect {tool}")
-    expect(c.page.get_by_role("status").filter(has_text=f"{tool} revoked our access")).to_be_visible(
-        timeout=LIVE_MS
-    )
+    said = f"{tool} revoked our access" if provider else f"{tool} is disconnected."
+    expect(c.page.get_by_role("status").filter(has_text=said)).to_be_visible(timeout=LIVE_MS)
     expect(c.page.get_by_role("heading", name=f"{tool} Not connected")).to_be_visible()
-    assert provider.revocations == revoked + 1
+    assert provider is None or provider.revocations == revoked + 1
 
 
 def _status(setup: Setup, tool: str) -> dict[str, Any]:
@@ -91,6 +94,89 @@ def test_at_390_px_gitlab_declined_then_connected_and_disconnected(setup: Setup,
     assert wide == []
     c.screen("integrations-gitlab-phone", "Integrations")
     _disconnect(c, provider, "GitLab")
+    assert _status(setup, "gitlab")["connected"] is False
+
+
+def _open_keys(c: Console, tool: str) -> None:
+    """Open "Use a key instead" on ``tool``'s card by keyboard."""
+    summary = c.page.locator(f"section[aria-labelledby='{tool.lower()}-title'] summary")
+    summary.focus()
+    c.page.keyboard.press("Enter")
+    expect(c.page.get_by_role("button", name=f"Connect {tool} with the key")).to_be_visible()
+
+
+def _by_key(c: Console, tool: str, key: tuple[str, str], fields: list[tuple[str, str]]) -> None:
+    """Type ``key`` (its label, the key) and ``fields`` in ``tool``'s key form, then Connect."""
+    c.page.get_by_label(key[0]).fill(key[1])  # a password field: no textbox role to reach it by
+    for label, text in fields:
+        c.fill(label, text)
+    c.press("button", f"Connect {tool} with the key")
+
+
+def _connected(c: Console, setup: Setup, tool: str, where: str) -> dict[str, Any]:
+    """``tool`` shown connected, keeping tasks in step with ``where``; the api's status of it."""
+    expect(c.page.get_by_role("heading", name=f"{tool} Connected")).to_be_visible(timeout=LIVE_MS)
+    expect(c.page.get_by_text(f"Tasks are kept in step with {where}", exact=False)).to_be_visible()
+    status = _status(setup, tool.lower())
+    assert status["connected"] is True, status
+    return status
+
+
+def test_the_owner_connects_linear_and_motion_by_key_and_reads_a_refused_key(setup: Setup) -> None:
+    c = setup.tab()
+    c.open("/#/integrations")
+    expect(c.page.get_by_role("heading", name="Motion Not connected")).to_be_visible(timeout=LIVE_MS)
+    _open_keys(c, "Linear")
+    _by_key(c, "Linear", ("Linear API key", LINEAR_KEY), [("Linear team's id", TEAM_ID)])
+    expect(c.page.get_by_role("status").filter(has_text="Linear is connected with the key.")).to_be_visible(
+        timeout=LIVE_MS
+    )
+    assert _connected(c, setup, "Linear", "the team")["team"]["id"] == TEAM_ID
+    wrong = "motion-key-nobody-has-0000"
+    _by_key(c, "Motion", ("Motion API key", wrong), [("Motion workspace's id", WORKSPACE_ID)])
+    key = c.page.get_by_label("Motion API key")
+    expect(key).to_have_attribute("aria-invalid", "true", timeout=LIVE_MS)
+    said = c.page.locator(f"#{(key.get_attribute('aria-describedby') or '').split()[0]}")
+    expect(said).to_have_text("Motion refused this key (deleted or mistyped?); nothing was stored")
+    expect(c.page.get_by_role("alert")).to_contain_text("one field needs a change")
+    expect(key).to_have_value("")  # the key is not kept in the page, the workspace's id is
+    expect(c.page.get_by_label("Motion workspace's id")).to_have_value(WORKSPACE_ID)
+    assert wrong not in c.page.content() and _status(setup, "motion")["connected"] is False
+    _by_key(c, "Motion", ("Motion API key", MOTION_KEY), [])
+    motion = _connected(c, setup, "Motion", "the workspace Demo team")
+    assert motion["workspace"]["id"] == WORKSPACE_ID, motion
+    assert MOTION_KEY not in c.page.content() and LINEAR_KEY not in c.page.content()
+    c.screen("integrations-keys", "Integrations")
+    _disconnect(c, None, "Motion")
+    _disconnect(c, None, "Linear")
+    assert _status(setup, "motion")["connected"] is False and _status(setup, "linear")["connected"] is False
+    m = setup.teammate_tab("editor")  # an editor reads, only an admin or the owner connects
+    m.open("/#/integrations")
+    expect(m.page.get_by_label("Motion API key")).to_be_disabled(timeout=LIVE_MS)
+    expect(m.page.get_by_text("may not connect or disconnect Motion", exact=False).first).to_be_visible()
+
+
+def test_at_390_px_gitlab_connected_by_token_at_its_own_address(setup: Setup, figures: Figures) -> None:
+    c = setup.tab(setup.context(width=PHONE))
+    c.open("/#/integrations")
+    expect(c.page.get_by_role("heading", name="GitLab Not connected")).to_be_visible(timeout=LIVE_MS)
+    _open_keys(c, "GitLab")
+    base = setup.stack.gitlab.url
+    fields = [("GitLab project's path", PROJECT_PATH), ("GitLab's address (self-managed only)", base)]
+    c.page.get_by_label("GitLab personal access token").fill(GITLAB_TOKEN)
+    for label, text in fields:
+        c.fill(label, text)
+    wide = c.overflowing()
+    c.screen("integrations-gitlab-token-phone", "Integrations")
+    c.press("button", "Connect GitLab with the key")
+    status = _connected(c, setup, "GitLab", f"the project {PROJECT_PATH} at {base}")
+    assert status["base_url"] == base and status["project"]["path"] == PROJECT_PATH, status
+    assert GITLAB_TOKEN not in c.page.content()
+    wide += c.overflowing()
+    figures.phone_overflow = (figures.phone_overflow or 0) + len(wide)
+    assert wide == []
+    c.screen("integrations-gitlab-keyed-phone", "Integrations")
+    _disconnect(c, None, "GitLab")
     assert _status(setup, "gitlab")["connected"] is False
 
 

@@ -1,10 +1,11 @@
 // Integrations: GitHub, Vercel, Slack and Discord, connected by a token that is never shown again;
-// Linear and GitLab also with the deployment's OAuth app (the tool's own page, then back here), each
-// shown connected or not, and disconnected once confirmed.
+// Linear and GitLab with the deployment's OAuth app (the tool's own page, then back here) or a key,
+// Motion with a key (tool_keys.tsx), each shown connected or not, and disconnected once confirmed.
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, ErrorText, Loading, keepReturn, useAction, useLoad } from "../ui";
 import { SyncLog } from "./sync_log";
+import { KeyForm, type Tool } from "./tool_keys";
 
 const WHAT: Record<S["Integration"], [string, string]> = {
   github: ["GitHub", "A token that may open pull requests in the repositories you list in settings."],
@@ -63,16 +64,19 @@ const TRACKERS: Record<Tracker, [string, string, string]> = {
   linear: ["Linear", "team_id", "Linear team id"],
   gitlab: ["GitLab", "project", "GitLab project (group/project)"],
 };
+const TITLES: Record<Tool, string> = { linear: "Linear", gitlab: "GitLab", motion: "Motion" };
 const TRACKER_PATHS = {
   linear: ["/sync/linear", "/sync/linear/oauth"],
   gitlab: ["/sync/gitlab", "/sync/gitlab/oauth"],
+  motion: ["/sync/motion"],
 } as const;
-type TrackerStatus = S["LinearStatus"] | S["GitLabStatus"];
+type TrackerStatus = S["LinearStatus"] | S["GitLabStatus"] | S["MotionStatus"];
 
 /** Where a connected tracker keeps tasks in step: its team, or its project on its instance. */
 function where(status: TrackerStatus): string {
   if ("team" in status && status.team) return `the team ${status.team.name}`;
   if ("project" in status && status.project) return `the project ${status.project.path} at ${status.base_url ?? "GitLab"}`;
+  if ("workspace" in status && status.workspace) return `the workspace ${status.workspace.name}`;
   return "its workspace";
 }
 
@@ -104,17 +108,22 @@ function WithOAuth({ tool }: { tool: Tracker }) {
   );
 }
 
-/** Linear or GitLab: connected (where, and Disconnect once confirmed) or the OAuth connect. */
-function TrackerCard({ tool }: { tool: Tracker }) {
-  const [title] = TRACKERS[tool];
+/** Linear, GitLab or Motion: connected (where, and Disconnect once confirmed), else the OAuth connect
+ * (Linear, GitLab) and the key's form (behind "Use a key instead" where OAuth is offered). */
+function TrackerCard({ tool }: { tool: Tool }) {
+  const title = TITLES[tool];
   const status = useLoad(() => get<TrackerStatus>(url(TRACKER_PATHS[tool][0])));
   const [busy, error, act] = useAction();
   const [note, setNote] = useState("");
-  const may = roleRefusal("admin", `disconnect ${title}`);
+  const may = roleRefusal("admin", `connect or disconnect ${title}`);
   const connected = status.data?.connected === true;
+  const keyed = () => {
+    setNote(`${title} is connected with the key.`);
+    status.reload();
+  };
   const disconnect = () =>
     act(async () => {
-      const gone = await send<S["LinearDisconnected"] | S["GitLabDisconnected"]>("DELETE", url(TRACKER_PATHS[tool][0]));
+      const gone = await send<S["LinearDisconnected"] | S["GitLabDisconnected"] | S["MotionDisconnected"]>("DELETE", url(TRACKER_PATHS[tool][0]));
       const said = gone.token_revoked ? `${title} revoked our access; it is disconnected.` : `${title} is disconnected.`;
       setNote(gone.note ?? said);
       status.reload();
@@ -126,16 +135,16 @@ function TrackerCard({ tool }: { tool: Tracker }) {
       </h2>
       <ErrorText error={status.error} />
       {status.loading && !status.data && <Loading what={`${title}'s connection`} />}
+      {may && <p class="hint">{may}</p>}
       {status.data && connected && (
         <>
           <p>
             Tasks are kept in step with {where(status.data)}
             {status.data.account ? `, as ${status.data.account}` : ""}.
           </p>
-          {may && <p class="hint">{may}</p>}
           <Confirm
             label={`Disconnect ${title}`}
-            question={`Disconnect ${title}? Its tasks stop being kept in step and its access is revoked.`}
+            question={`Disconnect ${title}? Its tasks stop being kept in step and ${tool === "motion" ? "our copy of its key is deleted" : "its access is revoked"}.`}
             yes={`Yes, disconnect ${title}`}
             act={() => void disconnect()}
             disabled={busy || !!may}
@@ -143,7 +152,16 @@ function TrackerCard({ tool }: { tool: Tracker }) {
           />
         </>
       )}
-      {status.data && !connected && <WithOAuth tool={tool} />}
+      {status.data && !connected && tool === "motion" && <KeyForm tool={tool} title={title} done={keyed} />}
+      {status.data && !connected && tool !== "motion" && (
+        <>
+          <WithOAuth tool={tool} />
+          <details>
+            <summary>Use a key instead</summary>
+            <KeyForm tool={tool} title={title} done={keyed} />
+          </details>
+        </>
+      )}
       {note && <p role="status">{note}</p>}
       <ErrorText error={error} />
     </section>
@@ -163,10 +181,9 @@ export function IntegrationsScreen() {
           <One key={name} name={name} connected={states[name].connected} changed={list.reload} />
         ))}
       <p>
-        Linear and GitLab: sign in at the tool and allow access; its tasks are then kept in step with your Tasks. A key works too (the api's PUT /sync/linear or
-        /sync/gitlab).
+        Linear and GitLab: sign in at the tool and allow access, or use a key; Motion: paste its API key. Their tasks are then kept in step with your Tasks.
       </p>
-      {(Object.keys(TRACKERS) as Tracker[]).map((tool) => (
+      {(Object.keys(TITLES) as Tool[]).map((tool) => (
         <TrackerCard key={tool} tool={tool} />
       ))}
       <SyncLog />
