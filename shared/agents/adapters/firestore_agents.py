@@ -65,8 +65,10 @@ class FirestoreAgents:
                 changed = change(stored)
                 if changed == stored:
                     return stored
+                doc = _doc(changed)  # a field left out (none left: rules, ratings) is deleted, not kept
+                doc |= {k: firestore.DELETE_FIELD for k in snap.to_dict() or {} if k not in doc}
                 try:
-                    ref.update(_doc(changed), option=self._db.write_option(last_update_time=snap.update_time))
+                    ref.update(doc, option=self._db.write_option(last_update_time=snap.update_time))
                 except (gexc.FailedPrecondition, gexc.Conflict):
                     continue
                 except gexc.NotFound:

@@ -9,6 +9,7 @@ import pytest
 
 from shared.agents.adapters.firestore_agents import FirestoreAgents
 from shared.agents.domain.agents import DEFAULT_AGENT_ID, Agent
+from shared.agents.domain.tracker_rules import TrackerRule
 from shared.agents.services.agents import agents_of
 from shared.workspace.domain.triggers import PageCreated, Schedule
 
@@ -60,3 +61,14 @@ def test_a_workspace_without_agents_gets_the_default_once(firestore_db: Any) -> 
     assert len(list(firestore_db.collection("tenants").document("t1").collection("agents").stream())) == 1
     store.create("t1", _agent("b", "B"))
     assert [a.agent_id for a in agents_of("t1", store)] == [DEFAULT_AGENT_ID, "b"]
+
+
+def test_an_update_that_empties_a_field_deletes_it(firestore_db: Any) -> None:
+    """The last tracker rule removed and the reviewer set back to off stay so (their fields, left out of
+    the stored JSON when empty, were kept as they were)."""
+    store = FirestoreAgents(firestore_db)
+    rule = TrackerRule(on="assigned", target="linear:eng", user="ada")
+    store.create("t1", _agent("a", "A").model_copy(update={"tracker_triggers": (rule,), "review": "other"}))
+    store.update("t1", "a", lambda a: a.model_copy(update={"tracker_triggers": (), "review": "off"}))
+    stored = store.get("t1", "a")
+    assert stored is not None and (stored.tracker_triggers, stored.review) == ((), "off")

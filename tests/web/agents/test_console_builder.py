@@ -2,13 +2,15 @@
 against the whole local stack: an admin sets a new agent's trigger rules, reach, tools, budget,
 reviewer and where it reports, and sees them saved; "Try it on this page" shows the plan's steps and
 the approvals it would need, and starts no run; at 390 px a new agent says it starts only when named,
-and the builder and a dry run fit the screen."""
+and the builder and a dry run fit the screen; a Linear rule is added, refused and removed in words."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from local.linear_sandbox.app import KEY as LINEAR_KEY
+from local.linear_sandbox.app import TEAM_ID
 from tests.web.workspace import LIVE_MS, Setup, within
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +30,8 @@ def test_the_builder_sets_triggers_reach_tools_budget_reviewer_and_reports(setup
     m.press("button", "Open Triage")
     page = m.page
     expect(page.get_by_text("starts only when named", exact=False).first).to_be_visible(timeout=LIVE_MS)
+    databases = page.get_by_role("combobox", name="Database whose edits start it")
+    expect(databases.locator("option", has_text="Ideas")).to_have_count(1, timeout=LIVE_MS)  # loaded
     m.choose("Database whose edits start it", "Ideas")
     created = page.get_by_role("checkbox", name=re.compile("A page is created"))
     expect(created).not_to_be_checked()  # none pre-checked
@@ -112,3 +116,40 @@ def test_at_390px_a_new_agent_says_it_starts_only_when_named_and_fits(setup: Set
     wide = phone.overflowing()
     setup.figures.phone_overflow = (setup.figures.phone_overflow or 0) + len(wide)
     assert wide == []
+
+
+def test_a_tracker_rule_is_added_in_words_and_a_refused_one_is_named(setup: Setup) -> None:
+    """Linear connected (the stack's sandbox): the builder adds a rule that the api then holds, names a
+    refused user beside its field, and at 390 px the rules fit and axe finds nothing serious."""
+    setup.api("PUT", "/sync/linear", {"api_key": LINEAR_KEY, "team_id": TEAM_ID})
+    agent_id = _agent(setup, "Intake")
+    m = setup.tab()
+    m.open("/#/agents")
+    m.press("button", "Open Intake")
+    page = m.page
+    event = page.get_by_role("combobox", name="Tracker event that starts it")
+    expect(event).to_have_value("", timeout=LIVE_MS)  # nothing chosen until chosen
+    expect(page.get_by_text("each run costs one", exact=False)).to_be_visible()
+    m.choose("Tracker event that starts it", "An issue is assigned to the user")
+    m.choose("Tracker team or project", "Linear team Engineering")
+    m.fill("Tracker user name", "ada lovelace")
+    m.press("button", "Add this tracker rule")
+    expect(page.get_by_text("is not a tracker user name: letters, digits")).to_be_visible(timeout=LIVE_MS)
+    assert not setup.api("GET", f"/agents/{agent_id}").get("tracker_triggers")
+    m.fill("Tracker user name", "@ada")
+    m.press("button", "Add this tracker rule")
+    words = "An issue in Linear team Engineering assigned to @ada starts it"
+    expect(page.get_by_text(words)).to_be_visible(timeout=LIVE_MS)
+    held = setup.api("GET", f"/agents/{agent_id}")["tracker_triggers"]
+    assert held == [{"on": "assigned", "target": f"linear:{TEAM_ID}", "user": "ada"}]
+    phone = setup.tab(setup.context(width=PHONE))
+    phone.open("/#/agents")
+    phone.press("button", "Open Intake")
+    expect(phone.page.get_by_text(words)).to_be_visible(timeout=LIVE_MS)
+    serious = setup.figures.axe_serious
+    phone.screen("agent-tracker-rules-phone", "Agents")
+    assert setup.figures.axe_serious == serious, setup.figures.violations
+    assert phone.overflowing() == []
+    phone.press("button", f"Remove the tracker rule: {words}")
+    expect(phone.page.get_by_text(words)).to_have_count(0, timeout=LIVE_MS)
+    assert not setup.api("GET", f"/agents/{agent_id}").get("tracker_triggers")

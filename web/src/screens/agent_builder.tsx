@@ -2,12 +2,23 @@
 // where it reports, each explained in one sentence, and "Try it on this page": the plan it would make
 // and the approvals it would need, with no effect (POST /agents/{id}/dry-run).
 import { useState } from "preact/hooks";
-import { type S, get, roleRefusal, send, url } from "../api";
-import { Choice, ErrorText, type Problems, money, plainId, useAction, useLoad } from "../ui";
+import { ApiError, type S, get, roleRefusal, send, url } from "../api";
+import { Choice, ErrorText, Invalid, type Problems, invalid, money, plainId, useAction, useLoad } from "../ui";
 import { NO_RULES, type RuleDraft, Rules, checkRules, draftOfRules, rulesOf } from "./onboarding";
+import { connected } from "./tracker_reach";
 
 type Agent = S["AgentView"];
 type Item = S["PickerItem"];
+type TrackerRule = S["TrackerRule"];
+const ONS: [TrackerRule["on"], string][] = [
+  ["assigned", "An issue is assigned to the user"],
+  ["mentioned", "An issue or comment mentions the user"],
+];
+// The api's pattern refusals of a tracker rule's fields, in words (its 400 quotes the pattern).
+const PATTERN_WORDS: Record<string, string> = {
+  user: "is not a tracker user name: letters, digits, dots, dashes and underscores, no spaces",
+  target: "is not a connected Linear team or GitLab project",
+};
 const REVIEWS: [S["Review"], string][] = [
   ["off", "No reviewer"],
   ["same", "The same model reviews"],
@@ -113,6 +124,7 @@ export function Builder({ agent, patch, busy }: { agent: Agent; patch: (body: ob
           Save the trigger rules
         </button>
       </form>
+      <TrackerRules agent={agent} may={may} />
       <h3>What it may read and change</h3>
       <p class="hint">
         Its reach: it reads and changes only what you tick here, besides the page that started it and the pages it creates; nothing
@@ -171,6 +183,96 @@ export function Builder({ agent, patch, busy }: { agent: Agent; patch: (body: ob
       </button>
       <ErrorText error={sources.error || tools.error} />
     </div>
+  );
+}
+
+/** A tracker rule in words: "An issue in Linear team Eng assigned to @ada starts it". */
+function ruleWords(rule: TrackerRule, targets: [string, string][]): string {
+  const where = targets.find(([name]) => name === rule.target)?.[1] ?? `${rule.target} (not connected)`;
+  return rule.on === "assigned"
+    ? `An issue in ${where} assigned to @${rule.user} starts it`
+    : `An issue or comment in ${where} mentioning @${rule.user} starts it`;
+}
+
+/** "Linear or GitLab events": the agent's tracker rules among the connected trackers; each change is a
+ * PATCH of the whole list, and a refusal is shown beside the field it names. */
+function TrackerRules({ agent, may }: { agent: Agent; may: string }) {
+  const found = useLoad(connected);
+  const targets = (found.data ?? []).flatMap((c): [string, string][] => {
+    const name = c.names[0] ?? "";
+    return name.startsWith("linear:") || name.startsWith("gitlab:") ? [[name, c.label]] : [];
+  });
+  const [rules, setRules] = useState<TrackerRule[]>(agent.tracker_triggers ?? []);
+  const [on, setOn] = useState<TrackerRule["on"] | "">("");
+  const [target, setTarget] = useState("");
+  const [user, setUser] = useState("");
+  const [problems, setProblems] = useState<Problems>({});
+  const [busy, error, act] = useAction();
+  const save = (next: TrackerRule[]) =>
+    act(async () => {
+      setProblems({});
+      try {
+        const body = { tracker_triggers: next };
+        const saved = await send<Agent>("PATCH", url("/agents/{agent_id}", { agent_id: agent.agent_id }), body);
+        setRules(saved.tracker_triggers ?? next);
+        setUser("");
+      } catch (reason) {
+        const beside: Problems = {};
+        for (const f of reason instanceof ApiError ? reason.fields : []) {
+          const key = f.field.split(".").pop() ?? "";
+          const words = f.problem.startsWith("String should match pattern") ? PATTERN_WORDS[key] : f.problem;
+          if (key in PATTERN_WORDS || key === "on") beside[`tracker-${key}`] = words ?? f.problem;
+        }
+        setProblems(beside);
+        if (!Object.keys(beside).length) throw reason;
+      }
+    });
+  const add = (event: Event) => {
+    event.preventDefault();
+    if (on && target) void save([...rules, { on, target, user: user.trim().replace(/^@/, "") }]);
+  };
+  return (
+    <section aria-labelledby="tracker-rules">
+      <h4 id="tracker-rules">Linear or GitLab events</h4>
+      <p class="hint">
+        A tracker rule starts a run of {agent.name} for each matching event in a connected Linear team or GitLab project, and each
+        run costs one; none is set until you add it.
+      </p>
+      {found.data && targets.length === 0 && <p class="hint">No Linear or GitLab is connected: see Integrations.</p>}
+      <ul>
+        {rules.map((rule, i) => (
+          <li key={`${rule.on}-${rule.target}-${rule.user}`}>
+            {ruleWords(rule, targets)}.{" "}
+            <button
+              type="button"
+              disabled={busy || !!may}
+              title={may}
+              aria-label={`Remove the tracker rule: ${ruleWords(rule, targets)}`}
+              onClick={() => void save(rules.filter((_, j) => j !== i))}
+            >
+              Remove
+            </button>
+          </li>
+        ))}
+      </ul>
+      {targets.length > 0 && (
+        <form onSubmit={add}>
+          <Choice label="Tracker event that starts it" value={on} options={ONS} set={setOn} blank="Choose an event…" disabled={!!may} title={may} />
+          <Invalid problems={problems} name="tracker-on" />
+          <Choice label="Tracker team or project" value={target} options={targets} set={setTarget} blank="Choose a team or project…" disabled={!!may} title={may} />
+          <Invalid problems={problems} name="tracker-target" />
+          <label>
+            Tracker user name (the agent's user there)
+            <input value={user} onInput={(e) => setUser(e.currentTarget.value)} maxLength={101} required disabled={!!may} {...invalid(problems, "tracker-user")} />
+          </label>
+          <Invalid problems={problems} name="tracker-user" />
+          <button type="submit" disabled={busy || !!may || !on || !target} title={may}>
+            Add this tracker rule
+          </button>
+        </form>
+      )}
+      <ErrorText error={error || found.error} />
+    </section>
   );
 }
 

@@ -4,9 +4,10 @@
 import { type S, get, url } from "../api";
 import { ErrorText, useLoad } from "../ui";
 
-type Choice = { label: string; names: string[] }; // a GitLab project is named by its id and its path
+export type Choice = { label: string; names: string[] }; // a GitLab project is named by its id and its path
 
-async function connected(): Promise<Choice[]> {
+/** The connected Linear team, GitLab project and Motion workspace, each with the names a reach or a rule uses. */
+export async function connected(): Promise<Choice[]> {
   const [linear, gitlab, motion] = await Promise.all([
     get<S["LinearStatus"]>(url("/sync/linear")),
     get<S["GitLabStatus"]>(url("/sync/gitlab")),
