@@ -3,13 +3,14 @@
 keep, as JSON lines) and ``PUT /audit/retention`` ``{"days"}`` (how long entries are kept)."""
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from flask import Response
 from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.platform.domain.schema import Instant, Schema
+from shared.platform.domain.schema import JSON_INTEGER, Instant, Schema
 from shared.platform.errors import InvalidInput, NotFound
 from shared.team.domain.audit import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, Surface
 from shared.team.services import audit
@@ -34,7 +35,11 @@ class AuditQuery(Schema):
 class Retention(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    days: int = Field(ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS, description="Days an entry is kept")
+    days: Annotated[
+        int,
+        Field(ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS, description="Days an entry is kept"),
+        JSON_INTEGER,
+    ]  # true is no number of days (schemathesis found it taken as 1)
 
 
 def _query(call: Call) -> AuditQuery:

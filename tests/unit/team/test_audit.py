@@ -66,6 +66,9 @@ def test_a_viewer_may_not_read_the_log_and_the_owner_sets_its_retention(fakes: F
     assert api.get("/audit", headers=auth(carol["session"])).status_code == 403
     assert api.get("/audit/export", headers=auth(carol["session"])).status_code == 403
     assert api.put("/audit/retention", json={"days": 0}, headers=auth(ada["session"])).status_code == 400
+    for not_days in (True, "30", 30.5):  # never taken as a number of days (true was taken as 1)
+        refused = api.put("/audit/retention", json={"days": not_days}, headers=auth(ada["session"]))
+        assert refused.status_code == 400, (not_days, refused.get_data(as_text=True))
     kept = api.put("/audit/retention", json={"days": 30}, headers=auth(ada["session"]))
     assert kept.status_code == 200 and kept.json == {"days": 30}
     (entry,) = [
