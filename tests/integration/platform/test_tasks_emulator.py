@@ -386,8 +386,10 @@ def test_rate_limits_bound_concurrency_and_dispatch_rate(
 
     two_per_second = new_queue(client, rate_limits=tasks_v2.RateLimits(max_dispatches_per_second=2))
     assert client.get_queue(name=two_per_second).rate_limits.max_burst_size == 2
+    due = datetime.now(UTC) + timedelta(seconds=2)  # all four due at once, however slow the creates
     for _ in range(4):
-        client.create_task(parent=two_per_second, task=http_task(two_per_second, receiver.url("/paced")))
+        task = http_task(two_per_second, receiver.url("/paced"), schedule_time=due)
+        client.create_task(parent=two_per_second, task=task)
     got = receiver.wait_for("/paced", 4)
     assert got[-1].at - got[0].at >= 0.9  # a burst of 2, then one every 0.5 s
 
