@@ -15,18 +15,22 @@ interleave and a failure's output is never only in a file.
 
 Any stage failing fails the pipeline (exit 1); a stage whose prerequisite failed is not run and is
 listed as skipped. The end is a table: each stage's wall seconds and CPU seconds (its process and
-every descendant it waited for, from wait4's rusage), then the total wall time. Interrupted, it
-stops every running stage's process group. Standard library only: it runs before any venv exists.
+every descendant it waited for, from wait4's rusage), then the total wall time, then what each
+pytest stage spent them on: its slowest test files, from the ``--durations`` list every pytest of a
+stage prints (``PYTEST_ADDOPTS``). Interrupted, it stops every running stage's process group.
+Standard library only: it runs before any venv exists.
 """
 
 import argparse
 import contextlib
 import os
+import re
 import resource
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -57,6 +61,11 @@ MAKE_ARGS: dict[str, tuple[str, ...]] = {"web-check": ("WEB_PREBUILT=1",)}
 
 
 STOP_GRACE_S = 60.0
+# Each pytest of a stage lists its DURATIONS slowest test phases (setup, call, teardown); the end of
+# the run sums them by test file, SLOWEST_FILES of them per stage.
+DURATIONS = 15
+SLOWEST_FILES = 3
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s +(?:setup|call|teardown) +([^\s:]+)::", re.M)
 
 
 @dataclass
@@ -74,6 +83,7 @@ class Stage:
     # and wait4 would then miss it.
     process: subprocess.Popen[bytes] | None = None
     log: Path = field(default_factory=Path)
+    slowest: list[tuple[str, float]] = field(default_factory=list)  # (test file, seconds), from its log
 
 
 def plan(checks: list[str], lanes: int = 2) -> list[Stage]:
@@ -112,11 +122,26 @@ def start(stage: Stage, make: str, root: Path) -> None:
         stage.process = subprocess.Popen(
             [make, "--no-print-directory", stage.target, *MAKE_ARGS.get(stage.name, ())],
             cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, env=stage_env(os.environ),
         )  # fmt: skip
     stage.pid = stage.process.pid
     stage.status, stage.started = "running", time.monotonic()
     print(f"=== {stage.name}: started (make {stage.target})", flush=True)
+
+
+def stage_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """A stage's environment: this one, each pytest in it asked for its slowest test phases."""
+    addopts = f"{environ.get('PYTEST_ADDOPTS', '')} --durations={DURATIONS}".strip()
+    return {**environ, "PYTEST_ADDOPTS": addopts}
+
+
+def slowest_files(log: str, n: int = SLOWEST_FILES) -> list[tuple[str, float]]:
+    """The ``n`` test files whose phases in the ``--durations`` lists of ``log`` sum the most seconds
+    (a module's fixtures count in its first test's setup), most first."""
+    seconds: dict[str, float] = {}
+    for spent, path in _DURATION.findall(log):
+        seconds[path] = seconds.get(path, 0.0) + float(spent)
+    return sorted(seconds.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
 def finish(stage: Stage, status: int, usage: resource.struct_rusage, root: Path) -> None:
@@ -127,7 +152,9 @@ def finish(stage: Stage, status: int, usage: resource.struct_rusage, root: Path)
         stage.process.returncode = code  # reaped here, by wait4
     stage.status = "passed" if code == 0 else "failed"
     sys.stdout.write(f"=== {stage.name}: {stage.status} in {stage.wall:.0f} s (exit {code}); its output:\n")
-    sys.stdout.write(stage.log.read_text(errors="replace"))
+    output = stage.log.read_text(errors="replace")
+    stage.slowest = slowest_files(output)
+    sys.stdout.write(output)
     sys.stdout.write(f"=== end of {stage.name} ({stage.log.relative_to(root)})\n")
     sys.stdout.flush()
 
@@ -150,6 +177,11 @@ def table(stages: list[Stage], total: float) -> str:
         lines.append(f"{s.name:<16} {s.status:<8} {s.wall:>7.0f} {s.cpu:>7.0f}")
     cpu = sum(s.cpu for s in stages)
     lines.append(f"{'total':<16} {'':<8} {total:>7.0f} {cpu:>7.0f}")
+    timed = [s for s in stages if s.slowest]
+    if timed:
+        lines.append(f"slowest test files of each stage (its pytests' {DURATIONS} slowest phases, summed):")
+    for s in timed:
+        lines.append(f"{s.name:<16} " + ", ".join(f"{path} {spent:.0f} s" for path, spent in s.slowest))
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 prerequisites, a failure's output shown and its dependents skipped, the table of times."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -123,3 +124,49 @@ def test_stopped_it_stops_every_running_stage(tmp_path: Path) -> None:
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
         os.kill(shell, 0)
+
+
+DURATIONS_LOG = """\
+============================= slowest 15 durations =============================
+40.12s setup    tests/e2e/test_smoke.py::test_the_stack_answers
+12.50s call     tests/integration/engine/test_bench_engine_runs.py::test_bench
+9.00s call     tests/e2e/test_smoke.py::test_a_run_ends
+0.40s teardown tests/unit/test_docs.py::test_links
+--- tests/redteam (REDTEAM=full), run alongside: build/redteam.log
+============================= slowest 15 durations =============================
+30.00s call     tests/redteam/engine/test_injection.py::test_page_text[case-1]
+"""
+
+
+def test_the_slowest_files_sum_each_file_s_phases_over_every_list_in_a_log() -> None:
+    assert test_stages.slowest_files(DURATIONS_LOG) == [
+        ("tests/e2e/test_smoke.py", 49.12),
+        ("tests/redteam/engine/test_injection.py", 30.0),
+        ("tests/integration/engine/test_bench_engine_runs.py", 12.5),
+    ]
+    assert test_stages.slowest_files("3 passed in 0.1s\n") == []
+
+
+def test_each_stage_s_pytest_lists_its_slowest_phases_and_the_table_names_the_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real pytest run as a stage: the stage's environment asks it for its durations, and the end of
+    the run names its slowest file first."""
+    (tmp_path / "test_slow.py").write_text("import time\n\ndef test_slow():\n    time.sleep(1.0)\n")
+    (tmp_path / "test_quick.py").write_text("import time\n\ndef test_quick():\n    time.sleep(0.1)\n")
+    pytest_rule = (
+        f"\npytest:\n\t@{sys.executable} -m pytest -q -p no:cacheprovider test_slow.py test_quick.py\n"
+    )
+    (tmp_path / "Makefile").write_text("%:\n\t@echo $@\n" + pytest_rule)
+    make = shutil.which("make")
+    assert make
+    stages = test_stages.plan(["lint", "pytest"])
+    assert test_stages.run(stages, make, tmp_path) == 0
+    [ran] = [s for s in stages if s.name == "pytest"]
+    assert [path for path, _ in ran.slowest] == ["test_slow.py", "test_quick.py"]
+    assert ran.slowest[0][1] >= 1.0
+    out = capsys.readouterr().out
+    table = out.split("make test: wall and CPU seconds", 1)[1]
+    assert "slowest test files of each stage" in table
+    assert re.search(r"\npytest +test_slow\.py \d+ s, test_quick\.py \d+ s\n", table)
+    assert test_stages.stage_env({"PYTEST_ADDOPTS": "-x"})["PYTEST_ADDOPTS"] == "-x --durations=15"
