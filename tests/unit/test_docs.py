@@ -315,3 +315,44 @@ def test_the_diagram_tool_draws_the_imports_it_finds(tmp_path: Path, monkeypatch
         '  b["b"]',
         '  c["c"]',
     ]
+
+
+_STEP = re.compile(r"^\d+\. `([\w/]+\.py)`: (`[\w.]+`(?: → `[\w.]+`)*)", re.M)
+
+
+def defined_in(module: Path) -> set[str]:
+    """The functions and classes a module defines at its top level, and ``Class.method`` of each method."""
+    import ast
+
+    names = set()
+    for node in ast.parse(module.read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        if isinstance(node, ast.ClassDef):
+            names |= {f"{node.name}.{m.name}" for m in node.body if isinstance(m, ast.FunctionDef)}
+    return names
+
+
+def newcomer_steps(text: str) -> list[tuple[str, list[str]]]:
+    """(module, the functions named in order) of each numbered step of the newcomer's paths."""
+    section = text.split("## A newcomer's paths through the code", 1)[1].split("\n## ", 1)[0]
+    return [(path, re.findall(r"`([\w.]+)`", chain)) for path, chain in _STEP.findall(section)]
+
+
+def test_the_newcomer_paths_name_functions_the_code_defines() -> None:
+    steps = newcomer_steps(_text(ROOT / "functions" / "README.md"))
+    assert len(steps) >= 15, "both paths, step by step"
+    for path, names in steps:
+        assert (ROOT / path).exists(), f"functions/README.md names {path}: no such module"
+        missing = [n for n in names if n not in defined_in(ROOT / path)]
+        assert not missing, f"functions/README.md: {path} defines no {missing}"
+    for capability in ("runs", "engine", "code"):
+        assert "functions/README.md#a-newcomers-paths-through-the-code" in _text(
+            ROOT / "shared" / capability / "README.md"
+        ), f"shared/{capability}/README.md points to the newcomer's paths"
+
+
+def test_the_path_check_finds_a_function_that_moved(tmp_path: Path) -> None:
+    text = "## A newcomer's paths through the code\n1. `functions/plan.py`: `plan` → `start_run`: calls\n"
+    [(path, names)] = newcomer_steps(text)
+    assert [n for n in names if n not in defined_in(ROOT / path)] == ["start_run"]
