@@ -1,8 +1,8 @@
 # Issue 64: one package per capability (decision 0080). `make check-layout` prints the layout's figures
 # (tools/check_layout.py: RESULT largest_folder_modules=... capability_readmes=...); the limits report
 # (decision 0144): it fails for a module or folder past its limit that does not say why, more
-# duplicate pairs than today's, or a broken contract. `make test-<capability>` runs one capability's unit and integration
-# tests (tests/unit/<capability>, tests/integration/<capability>) for a quick loop.
+# duplicate pairs than today's, or a broken contract. `make test-<capability>` runs one capability's
+# unit and integration tests (tests/unit/<capability>, tests/integration/<capability>) for a quick loop.
 # After merging a branch written at the old paths: `$(PY) tools/relayout.py` (see its docstring).
 
 CAPABILITIES := platform workspace notify team notion code runs tools agents memory engine sync

@@ -192,11 +192,13 @@ def port_spellings(root: Path = ROOT) -> dict[str, int]:
                         spelled(item.target.id, f"{path.name}: {node.name}.{item.target.id}")
                     elif isinstance(item, ast.FunctionDef) and item.name.startswith("_build_"):
                         spelled(item.name.removeprefix("_build_"), f"{path.name}: {item.name}")
+    # A port is a name the root declares as one: a Literal's member, a Built attribute or a key of a
+    # PORTS table; a root that has none of those (a new form) has every name it spells counted.
     declared = {
         name
         for name, where in places.items()
-        if any(": Literal" in w or "." in w.split(": ")[1] for w in where)
-    }
+        if any(": Literal" in w or "." in w.split(": ")[1] or w.split(": ")[1] == "PORTS" for w in where)
+    } or set(places)
     return {name: len(where) for name, where in places.items() if name in declared}
 
 

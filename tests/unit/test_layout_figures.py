@@ -69,6 +69,20 @@ def test_a_port_is_counted_in_each_place_of_the_root_that_spells_it(tmp_path: Pa
     assert port_spellings(tmp_path) == {"chat": 5, "store": 3}
 
 
+def test_a_root_declaring_each_port_once_counts_one_place(tmp_path: Path) -> None:
+    """A root of one declaration per port (its adapter, libraries and builder in one row)."""
+    _write(
+        tmp_path,
+        {
+            "shared/bootstrap/ports.py": (
+                'PORTS = {"chat": Declared("slack", ("slack_sdk",)), "store": Declared("runs", ())}\n'
+                'NOT_PORTS = {"timeout": 1}\n'
+            ),
+        },
+    )
+    assert port_spellings(tmp_path) == {"chat": 1, "store": 1}
+
+
 def test_the_capabilities_with_a_readme_are_counted_and_the_others_named(tmp_path: Path) -> None:
     _write(
         tmp_path,
