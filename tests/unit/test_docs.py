@@ -276,6 +276,24 @@ def test_the_decision_index_has_a_row_for_every_record_with_its_title_and_a_stat
     assert [r.number for r in rows] == sorted(r.number for r in rows), "rows in number order"
 
 
+def test_a_record_that_says_it_replaces_another_is_in_that_record_s_status() -> None:
+    """A record's own words ("Supersedes 0058's counting", "Changes the goal of 0060", a title's
+    "(superseded by 0055)") and the index agree."""
+    status = {row.number: row.status for row in decision_index()}
+    for path in DECISIONS:
+        number, lines = path.name[:4], _text(path).splitlines()
+        for later in re.findall(r"\(superseded by (\d{4})\)", lines[0]):
+            assert later in status[number] and status[number].startswith("superseded"), (
+                f"{path.name}: its title says superseded by {later}; its index status: {status[number]}"
+            )
+        for line in lines[1:4]:
+            if re.match(r"(Supersedes|Changes|Amends) ", line):
+                for earlier in re.findall(r"\b(\d{4})\b", line):
+                    assert number in status.get(earlier, ""), (
+                        f"{path.name} says '{line}'; the index's status of {earlier}: {status.get(earlier)}"
+                    )
+
+
 def test_the_capability_diagram_is_the_import_graph() -> None:
     from tools.capability_graph import arrows, block_of, drawn
 
