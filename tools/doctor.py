@@ -36,8 +36,8 @@ ENQUEUE_CAUSES = {
 }
 MODEL_CAUSES = {
     "ModelUnavailable": "the model named in the settings is not available in model_location",
-    "Unauthenticated": "plan's account lacks Vertex AI access (roles/aiplatform.user, docs/iam.md)",
-    "Forbidden": "plan's account lacks Vertex AI access (roles/aiplatform.user, docs/iam.md)",
+    "Unauthenticated": "plan's account lacks Vertex AI access (model_caller, docs/iam.md)",
+    "Forbidden": "plan's account lacks Vertex AI access (model_caller, docs/iam.md)",
     "TransientError": "Vertex AI answered 429 or 5xx (quota): run make doctor again",
     "UnusableReply": "the model answered off the schema: the model's name, or its version, changed",
 }

@@ -105,6 +105,10 @@ def test_only_the_approved_apply_trigger_applies_and_only_a_stored_plan() -> Non
     assert apply["git_file_source"][0]["path"] == "cloudbuild-apply.yaml"
     assert apply["service_account"] == '${google_service_account.platform["deployer"].id}'
     assert "approval_config" not in triggers["deploy"], "the deploy build only plans: nothing to approve"
+    # The push-to-main build runs npm ci, uv and make test: never as the account that deploys.
+    assert triggers["deploy"]["service_account"] == '${google_service_account.platform["release_build"].id}'
+    deployer = '${google_service_account.platform["deployer"].id}'
+    assert [name for name, t in triggers.items() if t["service_account"] == deployer] == ["apply"]
     assert triggers["deploy"]["substitutions"]["_STORE_PLAN"] == "true"
     assert triggers["deploy"]["github"][0]["push"][0]["branch"] == "^main$"
     assert triggers["checks"]["substitutions"]["_STORE_PLAN"] == "false"
@@ -339,6 +343,7 @@ def _stored_plan(tmp_path: Path, lock: bool = True) -> Path:
         ["sha256sum", "deployment.tar.gz"], cwd=store, capture_output=True, text=True, check=True
     )
     (store / "deployment.sha256").write_text(digest.stdout)
+    (store / "tfplan.txt").write_text("Plan: 1 to add")  # what the approver read
     return store
 
 
@@ -358,24 +363,47 @@ def test_the_apply_build_applies_exactly_the_stored_plan(apply_build: dict[str, 
     assert fetched.returncode == 0, fetched.stderr
     assert _calls(work) == [
         "gcloud storage cp gs://team-tfstate/notion-agent/plans/b-1/deployment.tar.gz "
-        "gs://team-tfstate/notion-agent/plans/b-1/deployment.sha256 ."
+        "gs://team-tfstate/notion-agent/plans/b-1/deployment.sha256 "
+        "gs://team-tfstate/notion-agent/plans/b-1/tfplan.txt ."
     ]
     assert (work / "deployment" / "terraform" / "main.tf").exists()
     assert (work / "deployment" / "build" / "function-source.zip").exists()  # ../build from terraform/
     assert (work / "deployment" / "web" / "dist" / "index.html").exists()
     (work / "calls").unlink()
-    terraform = '[ "$1 $2 $3" = "output -raw console_bucket" ] && echo acme-notion-agent-console; true'
-    applied = _run_step(
-        _step(apply_build, "apply"), work, {"_STATE_BUCKET": "team-tfstate"}, {"terraform": terraform}
-    )
+    applied = _apply(apply_build, work, shown="Plan: 1 to add")
     assert applied.returncode == 0, applied.stderr
-    init, apply, output = _calls(work)
+    init, show, apply, output = _calls(work)
     assert "-lockfile=readonly" in init and "bucket=team-tfstate" in init
+    assert show == f"terraform show -no-color {work}/deployment/tfplan"
     assert apply == f"terraform apply -input=false {work}/deployment/tfplan"
     # The console's bucket, as the apply left it, for the upload that comes next.
     assert output == "terraform output -raw console_bucket"
     assert (work / "console-bucket").read_text().strip() == "acme-notion-agent-console"
     assert [s["id"] for s in apply_build["steps"]] == ["fetch-plan", "apply", "console"]
+
+
+def _apply(apply_build: dict[str, Any], work: Path, shown: str) -> subprocess.CompletedProcess[str]:
+    """The apply step after fetch-plan, with a fake terraform whose `show` of the plan prints ``shown``."""
+    terraform = (
+        '[ "$1 $2 $3" = "output -raw console_bucket" ] && echo acme-notion-agent-console\n'
+        f'[ "$1" = show ] && printf %s "{shown}"\ntrue'
+    )
+    return _run_step(
+        _step(apply_build, "apply"), work, {"_STATE_BUCKET": "team-tfstate"}, {"terraform": terraform}
+    )
+
+
+def test_a_plan_that_is_not_the_text_the_approver_read_is_not_applied(
+    apply_build: dict[str, Any], tmp_path: Path
+) -> None:
+    """The build that stored the plan ran third-party code: its tfplan.txt could hide what the plan
+    does. The apply build renders the plan itself and applies only when it is that text."""
+    work, fetched = _fetch(apply_build, tmp_path, _stored_plan(tmp_path))
+    assert fetched.returncode == 0, fetched.stderr
+    (work / "calls").unlink()
+    applied = _apply(apply_build, work, shown="Plan: 1 to add, 1 to destroy")
+    assert applied.returncode == 1 and "not the one tfplan.txt shows" in applied.stderr
+    assert not any(call.startswith("terraform apply") for call in _calls(work))
 
 
 def test_a_tampered_plan_is_not_applied(apply_build: dict[str, Any], tmp_path: Path) -> None:
