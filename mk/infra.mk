@@ -30,3 +30,21 @@ infra-tests: check-infra
 # What check-infra installs first: make test's install stage (tools/test_stages.py).
 .PHONY: infra-setup
 infra-setup: $(PROVIDER_SCHEMAS)
+
+# The way back from a bad release (docs/deploy.md, "Rolling back a release"): every function's traffic
+# to its previous revision, kept by the next apply until `make release-traffic`. DRY_RUN=1 changes nothing.
+.PHONY: rollback-release release-traffic
+rollback-release: $(VENV)/.synced
+	@test -n "$(PROJECT)" -a -n "$(REGION)" || { echo "usage: make rollback-release PROJECT=<project> REGION=<region> [DRY_RUN=1]" >&2; exit 2; }
+	$(PY) -m tools.release_traffic rollback --project="$(PROJECT)" --region="$(REGION)" $(if $(DRY_RUN),--dry-run)
+
+release-traffic: $(VENV)/.synced
+	@test -n "$(PROJECT)" -a -n "$(REGION)" || { echo "usage: make release-traffic PROJECT=<project> REGION=<region> [DRY_RUN=1]" >&2; exit 2; }
+	$(PY) -m tools.release_traffic release --project="$(PROJECT)" --region="$(REGION)" $(if $(DRY_RUN),--dry-run)
+
+# After a Firestore restore (docs/deploy.md, "Backups and restore"): import blocks for the indexes the
+# restore brought back, in terraform/restore_imports.tf, so the apply imports them instead of a 409.
+.PHONY: restore-indexes
+restore-indexes: $(VENV)/.synced
+	@test -n "$(PROJECT)" -a -n "$(DATABASE)" || { echo "usage: make restore-indexes PROJECT=<project> DATABASE=<restored database>" >&2; exit 2; }
+	$(PY) -m tools.restore_indexes --project="$(PROJECT)" --database="$(DATABASE)" $(if $(OUT),--out "$(OUT)")

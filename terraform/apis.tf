@@ -1,21 +1,22 @@
 locals {
   apis = [
-    "aiplatform.googleapis.com",       # Gemini on Vertex AI (plan, execute-step)
+    "aiplatform.googleapis.com",       # Gemini and Claude on Vertex AI, embeddings (iam.tf's model_caller)
     "artifactregistry.googleapis.com", # function images
     "cloudbuild.googleapis.com",       # function builds and the CI/CD pipeline
     "cloudfunctions.googleapis.com",   # Cloud Run functions (2nd gen)
     "cloudresourcemanager.googleapis.com",
-    "cloudscheduler.googleapis.com", # daily planning fan-out, stalled-run sweeper
-    "cloudtasks.googleapis.com",     # every function-to-function call
-    "compute.googleapis.com",        # the public load balancer (loadbalancer.tf)
-    "firestore.googleapis.com",      # all state
-    "iam.googleapis.com",            # service accounts, custom roles
-    "iamcredentials.googleapis.com", # OIDC tokens minted for tasks and jobs
-    "logging.googleapis.com",        # log-based metrics
-    "monitoring.googleapis.com",     # alert policies
-    "run.googleapis.com",            # the services behind the functions
-    "secretmanager.googleapis.com",  # platform secrets and per-tenant Notion tokens
-    "storage.googleapis.com",        # source archive bucket
+    "cloudscheduler.googleapis.com",  # daily planning fan-out, stalled-run sweeper
+    "cloudtasks.googleapis.com",      # every function-to-function call
+    "compute.googleapis.com",         # the public load balancer (loadbalancer.tf)
+    "discoveryengine.googleapis.com", # the ranking API search reranks with (NA_SEARCH_RERANK, iam.tf's ranker)
+    "firestore.googleapis.com",       # all state
+    "iam.googleapis.com",             # service accounts, custom roles
+    "iamcredentials.googleapis.com",  # OIDC tokens minted for tasks and jobs
+    "logging.googleapis.com",         # log-based metrics
+    "monitoring.googleapis.com",      # alert policies
+    "run.googleapis.com",             # the services behind the functions
+    "secretmanager.googleapis.com",   # platform secrets and per-tenant Notion tokens
+    "storage.googleapis.com",         # source archive bucket
   ]
 }
 

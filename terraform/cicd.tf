@@ -3,11 +3,13 @@
 #
 # - checks: every pull request to main runs validate, lint, tests, package and a read-only plan as
 #   the `ci` account, which can read but not change the project. Nothing is stored.
-# - deploy: a push to main runs the same pipeline as the `deployer` account with _STORE_PLAN=true:
-#   the plan and what it was made from are stored under the state bucket (cloudbuild.yaml).
+# - deploy: a push to main runs the same pipeline as the `release_build` account with _STORE_PLAN=true:
+#   the plan and what it was made from are stored under the state bucket (cloudbuild.yaml). It runs
+#   third-party code (npm ci, uv, make test), so its account reads no data and changes nothing.
 # - apply: run by hand with _PLAN_BUILD=<a deploy build's id>; approval_required holds it until a
 #   person with roles/cloudbuild.builds.approver, having read that plan, approves it. It applies
 #   exactly that plan (cloudbuild-apply.yaml), so nothing reaches the project without that decision.
+#   It is the only trigger that runs as `deployer`, and it runs no install and no test.
 # - eval: run by hand; make eval-agents against the deployment's models on Vertex AI, as `eval`
 #   (cloudbuild-eval.yaml, docs/deploy.md "Measuring the agents"). It changes nothing in the project.
 locals {
@@ -54,7 +56,7 @@ resource "google_cloudbuild_trigger" "deploy" {
   description     = "main: validate, lint, tests, package, terraform plan, the plan stored for notion-agent-apply."
   location        = var.region
   filename        = "cloudbuild.yaml"
-  service_account = google_service_account.platform["deployer"].id
+  service_account = google_service_account.platform["release_build"].id
 
   github {
     owner = var.github_owner

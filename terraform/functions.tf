@@ -145,6 +145,15 @@ resource "google_cloudfunctions2_function" "function" {
     environment_variables            = merge(local.settings_env, local.runtime_env[each.key])
   }
 
+  # A rollback is kept until a person releases it (make rollback-release, docs/deploy.md "Rolling back
+  # a release", decision 0140). Cloud Functions reads this back as false while an older revision
+  # serves the traffic; ignored, an update sends that value, so a new revision is deployed without
+  # traffic instead of taking it all back. `make release-traffic` sends the traffic to the latest
+  # revision, the value reads true again, and releases take their traffic as before.
+  lifecycle {
+    ignore_changes = [service_config[0].all_traffic_on_latest_revision]
+  }
+
   depends_on = [google_project_service.enabled, time_sleep.iam_propagation]
 }
 

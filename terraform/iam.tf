@@ -8,43 +8,54 @@ locals {
     tasks_invoker = "Identity in the OIDC token Cloud Tasks sends to plan, execute-step, deploy and notify."
     scheduler     = "Identity in the OIDC token Cloud Scheduler sends to plan (/schedule) and execute-step (/sweep)."
     builder       = "Builds the function images from the source archive (Cloud Build, on behalf of Cloud Functions)."
-    deployer      = "Runs the Cloud Build pipeline on main: terraform apply of this configuration."
+    deployer      = "Applies an approved stored plan (notion-agent-apply): the only account that may change the project."
     ci            = "Runs the Cloud Build checks on pull requests: tests and a read-only terraform plan."
+    release_build = "Runs the Cloud Build pipeline on pushes to main: installs, tests, package, a plan stored for approval; reads no data."
     eval          = "Runs make eval-agents by hand (cloudbuild-eval.yaml): a local stack in the build calls Vertex AI."
   }
 
   # Project-level roles, which have no narrower resource to be granted on. Firestore IAM stops at the
   # database: every function whose entry point preloads a Firestore port (bootstrap.preload: store,
   # tenants, oauth_states, webhook_events, notifications, api_keys) reads and writes tenant data. Vertex AI model calls are
-  # authorised on the project only: just the functions that call the model (Deps.need_model).
-  # tests/infra/iam/test_code_access.py derives both lists from the code.
+  # authorised on the project only: just the functions that call the model (Deps.need_model), with
+  # model_caller (one permission, aiplatform.endpoints.predict), and the ranking API's one permission
+  # (ranker) for the function whose search reranks (search_workspace's steps, on execute-step).
+  # tests/infra/iam/test_code_access.py derives these lists from the code.
   project_roles = {
     oauth_callback = ["roles/datastore.user"]
     notion_webhook = ["roles/datastore.user"]
-    plan           = ["roles/datastore.user", "roles/aiplatform.user"]
-    execute_step   = ["roles/datastore.user", "roles/aiplatform.user"]
+    plan           = ["roles/datastore.user", google_project_iam_custom_role.model_caller.name]
+    execute_step = [
+      "roles/datastore.user",
+      google_project_iam_custom_role.model_caller.name,
+      google_project_iam_custom_role.ranker.name,
+    ]
     # api answers POST /ask with one model call (shared/memory/services/ask.py).
-    api = ["roles/datastore.user", "roles/aiplatform.user"]
+    api = ["roles/datastore.user", google_project_iam_custom_role.model_caller.name]
     # notify records each delivery (notifications) and reads the tenant's quiet hours and token
     # (tenants); it calls no model.
     notify = ["roles/datastore.user"]
     # deploy moves runs on (their GitHub/Vercel steps) and repairs a step's arguments with the model.
-    deploy = ["roles/datastore.user", "roles/aiplatform.user"]
+    deploy = ["roles/datastore.user", google_project_iam_custom_role.model_caller.name]
     # What Google's custom build service account example grants (docs/iam.md): build logs, the image
     # push, and the source archive, which 2nd-gen builds fetch from Google's managed
     # gcf-v2-sources-<number>-<region> bucket (a copy of ours), so a grant on our bucket is not enough.
     builder = ["roles/logging.logWriter", "roles/artifactregistry.writer", "roles/storage.objectAdmin"]
-    # terraform apply manages every resource type in this configuration, in this project only.
+    # terraform apply of an approved plan (notion-agent-apply only) manages every resource type in this
+    # configuration, in this project only, and reads no tenant data: Firestore's and Secret Manager's
+    # configuration through custom roles without documents or secret values, queues without tasks.
+    # docs/iam.md ("The deployer") says why it keeps each role; tests/infra/iam/test_build_accounts.py
+    # fails when it regains one that reads data.
     # resourcemanager.projectIamAdmin is granted separately, limited by a condition to the roles here.
     deployer = [
       "roles/artifactregistry.admin",
       "roles/cloudbuild.builds.editor",
       "roles/cloudfunctions.admin",
       "roles/cloudscheduler.admin",
-      "roles/cloudtasks.admin",
+      "roles/cloudtasks.queueAdmin",     # queues and their IAM; no task (payloads) read or made
       "roles/compute.loadBalancerAdmin", # the public load balancer: address, NEGs, backends, URL maps, proxies, certificate, TLS policy
       "roles/compute.securityAdmin",     # the optional Cloud Armor policy (var.cloud_armor)
-      "roles/datastore.owner",
+      google_project_iam_custom_role.deployer_firestore.name,
       "roles/iam.roleAdmin",
       "roles/iam.serviceAccountAdmin",
       "roles/iam.serviceAccountUser",
@@ -52,16 +63,20 @@ locals {
       "roles/logging.logWriter",
       "roles/monitoring.editor",
       "roles/run.admin",
-      "roles/secretmanager.admin",
+      google_project_iam_custom_role.deployer_secrets.name,
       "roles/serviceusage.serviceUsageAdmin",
       "roles/storage.admin",
     ]
     # Build logs. The plan's reads are the custom role ci_plan_reader below (no basic or viewer role:
     # the PR trigger runs the pull request's own cloudbuild.yaml as this account).
     ci = ["roles/logging.logWriter"]
+    # The push-to-main build (notion-agent-deploy) runs third-party code (npm ci, uv, make test) as
+    # this account: build logs and the same configuration reader as ci, no data; its plan is stored
+    # through a grant on the state bucket's plans/ folder only (release_build_stores_plans).
+    release_build = ["roles/logging.logWriter", google_project_iam_custom_role.ci_plan_reader.name]
     # make eval-agents against Vertex AI (cloudbuild-eval.yaml): model calls and build logs; the
     # workspace is the Notion sandbox inside the build, so no tenant data, secret or document.
-    eval = ["roles/aiplatform.user", "roles/logging.logWriter"]
+    eval = [google_project_iam_custom_role.model_caller.name, "roles/logging.logWriter"]
   }
 
   project_role_bindings = {
@@ -92,7 +107,6 @@ locals {
     google_project_iam_custom_role.notion_token_rotator.name,
     google_project_iam_custom_role.notion_token_revoker.name,
     google_project_iam_custom_role.code_token_keeper.name,
-    google_project_iam_custom_role.ci_plan_reader.name,
   ]
   grantable_roles = distinct(concat(
     flatten(values(local.project_roles)),
@@ -201,6 +215,84 @@ resource "google_project_iam_custom_role" "ci_plan_reader" {
   depends_on = [google_project_service.enabled]
 }
 
+# Vertex AI model calls: Gemini's generateContent, Claude's rawPredict and the embeddings' predict on
+# publisher models are all authorised by this one permission ("Make prompt requests", Vertex AI's
+# generative AI access control); aiplatform.user would add datasets, endpoints, jobs and more.
+resource "google_project_iam_custom_role" "model_caller" {
+  role_id     = "notionAgentModelCaller"
+  title       = "Notion Agent model caller"
+  description = "Prompt requests to Vertex AI's models (Gemini, Claude, embeddings); nothing else of Vertex AI."
+  permissions = ["aiplatform.endpoints.predict"]
+
+  depends_on = [google_project_service.enabled]
+}
+
+# Vertex AI's ranking API (Discovery Engine's rankingConfigs.rank), which search's reranker calls
+# (shared/memory/adapters/vertex_reranker.py): that one permission, no Discovery Engine data store.
+resource "google_project_iam_custom_role" "ranker" {
+  role_id     = "notionAgentRanker"
+  title       = "Notion Agent ranker"
+  description = "Rank search passages with the ranking API (default_ranking_config); nothing else."
+  permissions = ["discoveryengine.rankingConfigs.rank"]
+
+  depends_on = [google_project_service.enabled]
+}
+
+# What terraform apply does to Firestore: the database, its indexes and fields (TTL), the backup
+# schedule, and the long-running operations it waits on. Never a document (datastore.entities.*),
+# an export or an import: datastore.owner held them all.
+resource "google_project_iam_custom_role" "deployer_firestore" {
+  role_id     = "notionAgentDeployerFirestore"
+  title       = "Notion Agent deployer: Firestore configuration"
+  description = "Create and change the Firestore database, indexes, fields and backup schedule; no document."
+  permissions = [
+    "datastore.backupSchedules.create",
+    "datastore.backupSchedules.delete",
+    "datastore.backupSchedules.get",
+    "datastore.backupSchedules.list",
+    "datastore.backupSchedules.update",
+    "datastore.databases.create",
+    "datastore.databases.delete",
+    "datastore.databases.get",
+    "datastore.databases.getMetadata",
+    "datastore.databases.list",
+    "datastore.databases.update",
+    "datastore.indexes.create",
+    "datastore.indexes.delete",
+    "datastore.indexes.get",
+    "datastore.indexes.list",
+    "datastore.indexes.update",
+    "datastore.locations.get",
+    "datastore.locations.list",
+    "datastore.operations.get",
+    "datastore.operations.list",
+  ]
+
+  depends_on = [google_project_service.enabled]
+}
+
+# What terraform apply does to Secret Manager: the platform secrets' containers and their grants
+# (secrets.tf creates no version). Never a secret's value (secretmanager.versions.access) nor a
+# version: secretmanager.admin held both, for every tenant's token.
+resource "google_project_iam_custom_role" "deployer_secrets" {
+  role_id     = "notionAgentDeployerSecrets"
+  title       = "Notion Agent deployer: secret containers"
+  description = "Create, change and grant the platform secrets' containers; never a secret's value or version."
+  permissions = [
+    "secretmanager.locations.get",
+    "secretmanager.locations.list",
+    "secretmanager.secrets.create",
+    "secretmanager.secrets.delete",
+    "secretmanager.secrets.get",
+    "secretmanager.secrets.getIamPolicy",
+    "secretmanager.secrets.list",
+    "secretmanager.secrets.setIamPolicy",
+    "secretmanager.secrets.update",
+  ]
+
+  depends_on = [google_project_service.enabled]
+}
+
 resource "google_project_iam_member" "ci_plan_reader" {
   project = var.project_id
   role    = google_project_iam_custom_role.ci_plan_reader.name
@@ -225,6 +317,35 @@ resource "google_storage_bucket_iam_member" "ci_state" {
   bucket = var.state_bucket
   role   = "roles/storage.objectViewer"
   member = "serviceAccount:${google_service_account.platform["ci"].email}"
+}
+
+# The push-to-main build reads what ci reads (the state, the team's tfvars, the source archive's
+# metadata) and plans with -lock=false, as ci does: it never holds the state lock.
+resource "google_storage_bucket_iam_member" "release_build_state" {
+  bucket = var.state_bucket
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.platform["release_build"].email}"
+}
+
+resource "google_storage_bucket_iam_member" "release_build_reads_source" {
+  bucket = google_storage_bucket.source.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.platform["release_build"].email}"
+}
+
+# ... and stores its plan under notion-agent/plans/ only (the state bucket has uniform bucket-level
+# access, docs/deploy.md, so the condition holds). objectCreator cannot replace an object: a plan
+# once stored stays as the approver read it; the state and the tfvars are out of its reach.
+resource "google_storage_bucket_iam_member" "release_build_stores_plans" {
+  bucket = var.state_bucket
+  role   = "roles/storage.objectCreator"
+  member = "serviceAccount:${google_service_account.platform["release_build"].email}"
+
+  condition {
+    title       = "plans-folder-only"
+    description = "The push-to-main build writes its stored plan, nothing else of the state bucket."
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${var.state_bucket}/objects/notion-agent/plans/\")"
+  }
 }
 
 # The console's files: the deploy pipeline uploads web/dist after an approved apply

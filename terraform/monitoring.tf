@@ -14,6 +14,12 @@
 # every secret it has read), and the webhook verification token lives only in Secret Manager.
 #   the scheduled doctor found a hop  fields.event = "doctor_hop_failed" (shared/platform/services/doctor.py;
 #   that did not answer               fields.hop: a queue or "model", fields.reason)
+#   search's reranker was skipped      fields.event = "rerank_failed" (shared/memory/adapters/vertex_reranker.py;
+#                                        fields.reason: an HTTP status, timeout, or the error's class)
+#   a model call went to the other     fields.event = "model_fallback" (shared/platform/services/model_routing.py;
+#   family                               fields.from, fields.to, fields.error)
+#   the deployment's daily model cap   fields.event = "spend_cap_reached" (shared/runs/services/spend.py)
+#   refused a call
 # Webhook rejections are read from Cloud Run's request logs (4xx answers of notion-webhook), so
 # they need nothing from the code; the uptime check's own GET (405 by design) is not one of them.
 # Refused task calls are read there too (task_request_refused): Cloud Run's IAM front refuses a
@@ -57,8 +63,20 @@ locals {
       filter      = "resource.type=\"cloud_run_revision\" AND log_id(\"run.googleapis.com/requests\") AND resource.labels.service_name=(${join(" OR ", [for name in local.task_services : "\"${name}\""])}) AND (httpRequest.status=401 OR httpRequest.status=403)"
     }
     doctor_hop_failed = {
-      description = "Hops of the scheduled doctor's check (a queue's task, or plan's model call) that failed or were not answered in time."
+      description = "Hops of the scheduled doctor's check (a queue's task, or plan's model calls, one per model family) that failed or were not answered in time."
       filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"doctor_hop_failed\""
+    }
+    rerank_failed = {
+      description = "Search's calls to the ranking API (discoveryengine) that failed or timed out: the fused order stood, unreranked."
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"rerank_failed\""
+    }
+    model_fallback = {
+      description = "Model calls the routed family could not answer, answered by the other family (Gemini to Claude or back)."
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"model_fallback\""
+    }
+    spend_cap_reached = {
+      description = "Model calls refused because the deployment's daily model spend cap (NA_SPEND_CAP_DAY_USD, all workspaces) was reached."
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.fields.event=\"spend_cap_reached\""
     }
   }
 
@@ -115,7 +133,25 @@ locals {
       display_name = "Notion Agent: scheduled doctor found a failed hop"
       window       = "3600s"
       threshold    = 0 # any: a queue that does not deliver, or a model that does not answer, stops runs
-      runbook      = "The scheduled doctor (Cloud Scheduler job doctor, every 15 minutes) sent one task through each queue and plan made one model call; a hop failed or was not answered by the next round. The log entry names the hop (jsonPayload.fields.hop) and the reason. Run `make doctor URL=... PROJECT=...` for the full report and the likely cause (docs/monitoring.md, make doctor)."
+      runbook      = "The scheduled doctor (Cloud Scheduler job doctor, every 15 minutes) sent one task through each queue and plan made one model call to each model family (Gemini, and Claude, the fallback); a hop failed or was not answered by the next round. The log entry names the hop (jsonPayload.fields.hop: a queue, model or model_claude) and the reason. A failed model_claude means the fallback would fail during a Gemini outage: Claude not enabled in Model Garden, or no quota (docs/deploy.md, First deploy). Run `make doctor URL=... PROJECT=...` for the full report and the likely cause (docs/monitoring.md, make doctor)."
+    }
+    rerank_failed = {
+      display_name = "Notion Agent: reranking failing"
+      window       = "3600s"
+      threshold    = var.alert_thresholds.rerank_failures_per_hour
+      runbook      = "Search's reranker (Vertex AI's ranking API, NA_SEARCH_RERANK) failed or timed out; searches kept their fused order, so answers got worse, not slower. jsonPayload.fields.reason gives the cause: 403, execute-step's account lacks the ranker role or discoveryengine.googleapis.com is off (terraform/apis.tf, iam.tf; apply); 429, the ranking API's quota; timeout, raise rerank_budget_s or ignore a burst. Turn reranking off (search_rerank) if it cannot be fixed soon."
+    }
+    model_fallback = {
+      display_name = "Notion Agent: model fallback rate"
+      window       = "3600s"
+      threshold    = var.alert_thresholds.model_fallbacks_per_hour
+      runbook      = "More calls than usual went to the other model family (jsonPayload.fields.from, .to, .error): the routed family (usually Gemini) is failing, retired or out of quota. Each switch is priced at the answering model's rates, and if the fallback family fails too, runs fail. Check Vertex AI's status and quotas for the from-model, model_unavailable alerts (a retired model), and the scheduled doctor's model and model_claude hops."
+    }
+    spend_cap_reached = {
+      display_name = "Notion Agent: deployment model spend cap reached"
+      window       = "3600s"
+      threshold    = 0 # any: every workspace's model calls stop until the next UTC day
+      runbook      = "The deployment's daily model spend, all workspaces together, reached its cap (NA_SPEND_CAP_DAY_USD, jsonPayload.fields.day): every tenant's model calls are refused until 00:00 UTC, whatever each tenant's own budget says. The cap is ceil(expected_tenants x model_usd_per_tenant_day x spend_cap_headroom) unless spend_cap_day_usd sets it (terraform/variables.tf). If the deployment now serves more workspaces than expected_tenants, raise it and apply; if not, look for a runaway: the dashboard's model spend by tenant, budget exceeded alerts, a looping run. Raising spend_cap_day_usd for the day is the fast way back."
     }
   }
 }

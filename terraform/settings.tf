@@ -136,8 +136,9 @@ locals {
     NA_SPEND_CACHE_TTL_S        = "60"
     # The deployment's daily model spend over every workspace, checked before each call; each call
     # reserves 10 cents of it first, and of the run's, day's and month's budgets (decision 0084):
-    # above one drafting call with its thinking budget at today's prices (about 8 cents).
-    NA_SPEND_CAP_DAY_USD      = tostring(var.spend_cap_day_usd)
+    # above one drafting call with its thinking budget at today's prices (about 8 cents). The cap is
+    # derived from the expected tenants (variables.tf, local.spend_cap_day_usd) unless set.
+    NA_SPEND_CAP_DAY_USD      = tostring(local.spend_cap_day_usd)
     NA_MODEL_CALL_RESERVE_USD = "0.10"
 
     # Who may connect a new workspace (docs/decisions/0051-who-may-connect.md).

@@ -202,15 +202,63 @@ variable "default_budgets_usd" {
   }
 }
 
-variable "spend_cap_day_usd" {
+# The deployment-wide model cap, derived from the cost model (tools/cost_model.py) for the tenants
+# the deployment expects, unless spend_cap_day_usd sets it:
+#   spend_cap_day_usd = ceil(expected_tenants x model_usd_per_tenant_day x spend_cap_headroom)
+# The default, 100 x $0.41 x 3 = $123 a day. A fixed $100 stopped every tenant's calls at about 300
+# tenants (issue 77): raise expected_tenants as the deployment grows (docs/deploy.md, "Models").
+variable "expected_tenants" {
   type        = number
-  description = "Most the deployment spends on models in a UTC day, all workspaces together (NA_SPEND_CAP_DAY_USD): a model call that would go past it is refused, in code, before it is made; 0 stops every model call. Beside the project's billing alert (budget.tf), which never stops anything."
+  description = "Workspaces the deployment expects to serve; the daily model cap grows with it (spend_cap_day_usd's formula)."
   default     = 100
 
   validation {
-    condition     = var.spend_cap_day_usd >= 0 && var.spend_cap_day_usd <= 1000000
-    error_message = "spend_cap_day_usd must be from 0 to 1000000 (USD per day, all workspaces)."
+    condition     = var.expected_tenants >= 1 && var.expected_tenants <= 100000 && floor(var.expected_tenants) == var.expected_tenants
+    error_message = "expected_tenants must be a whole number from 1 to 100000."
   }
+}
+
+variable "model_usd_per_tenant_day" {
+  type        = number
+  description = "Model spend of one tenant in a day, in USD: tools/cost_model.py's figure for the dearer model family (Claude, the fallback, $0.40), rounded up to the cent; a test holds it to the cost model."
+  default     = 0.41
+
+  validation {
+    condition     = var.model_usd_per_tenant_day > 0 && var.model_usd_per_tenant_day <= 10
+    error_message = "model_usd_per_tenant_day must be more than 0 and at most 10 (USD per tenant-day)."
+  }
+}
+
+variable "spend_cap_headroom" {
+  type        = number
+  description = "How many times the expected day's model spend the cap allows (busy days, heavy tenants, retries)."
+  default     = 3
+
+  validation {
+    condition     = var.spend_cap_headroom >= 1 && var.spend_cap_headroom <= 20
+    error_message = "spend_cap_headroom must be from 1 to 20."
+  }
+  validation {
+    condition     = ceil(var.expected_tenants * var.model_usd_per_tenant_day * var.spend_cap_headroom) <= 1000000
+    error_message = "expected_tenants x model_usd_per_tenant_day x spend_cap_headroom must be at most 1000000 (USD per day)."
+  }
+}
+
+variable "spend_cap_day_usd" {
+  type        = number
+  description = "Most the deployment spends on models in a UTC day, all workspaces together (NA_SPEND_CAP_DAY_USD): a model call that would go past it is refused, in code, before it is made; 0 stops every model call. Unset (null): derived, ceil(expected_tenants x model_usd_per_tenant_day x spend_cap_headroom). Beside the project's billing alert (budget.tf), which never stops anything."
+  default     = null
+  nullable    = true
+
+  validation {
+    condition     = coalesce(var.spend_cap_day_usd, 0) >= 0 && coalesce(var.spend_cap_day_usd, 0) <= 1000000
+    error_message = "spend_cap_day_usd must be from 0 to 1000000 (USD per day, all workspaces), or unset to derive it."
+  }
+}
+
+locals {
+  # Here, beside its variables, so that tests/infra evaluates it with variables.tf alone.
+  spend_cap_day_usd = var.spend_cap_day_usd != null ? var.spend_cap_day_usd : ceil(var.expected_tenants * var.model_usd_per_tenant_day * var.spend_cap_headroom)
 }
 
 variable "signup_policy" {
@@ -401,6 +449,8 @@ variable "alert_thresholds" {
     budget_exceeded_per_hour  = number
     task_delay_p99_ms         = number
     http_5xx_share            = optional(number, 0.05) # of a function's requests over 5 minutes
+    rerank_failures_per_hour  = optional(number, 10)   # ranking API calls failed or timed out
+    model_fallbacks_per_hour  = optional(number, 20)   # calls answered by the other model family
   })
   description = "Thresholds of the alert policies in monitoring.tf."
   default = {
@@ -409,6 +459,8 @@ variable "alert_thresholds" {
     budget_exceeded_per_hour  = 1
     task_delay_p99_ms         = 600000
     http_5xx_share            = 0.05
+    rerank_failures_per_hour  = 10
+    model_fallbacks_per_hour  = 20
   }
 }
 

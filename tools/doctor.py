@@ -1,6 +1,7 @@
-"""``make doctor URL=…``: one real task through each queue and one model call on a deployment (or the
-local stack), and what each hop did: what was sent, which function answered, how long it took, the
-failure and its likely cause (docs/monitoring.md, "make doctor").
+"""``make doctor URL=…``: one real task through each queue and one model call per model family (Gemini,
+and Claude when the deployment uses it) on a deployment (or the local stack), and what each hop did:
+what was sent, which function answered, how long it took, the failure and its likely cause
+(docs/monitoring.md, "make doctor").
 
 It asks the deployment's api (``POST <URL>/api/doctor``) to start a check, then reads it
 (``GET <URL>/api/doctor/<check_id>``) until every hop is answered or ``--wait`` seconds passed. Both
@@ -36,10 +37,12 @@ ENQUEUE_CAUSES = {
 }
 MODEL_CAUSES = {
     "ModelUnavailable": "the model named in the settings is not available in model_location",
-    "Unauthenticated": "plan's account lacks Vertex AI access (roles/aiplatform.user, docs/iam.md)",
-    "Forbidden": "plan's account lacks Vertex AI access (roles/aiplatform.user, docs/iam.md)",
+    "Unauthenticated": "plan's account lacks Vertex AI access (model_caller, docs/iam.md)",
+    "Forbidden": "plan's account lacks Vertex AI access (model_caller, docs/iam.md)",
     "TransientError": "Vertex AI answered 429 or 5xx (quota): run make doctor again",
     "UnusableReply": "the model answered off the schema: the model's name, or its version, changed",
+    "NotAnswered": "only the other family answered: enable this family's models in Vertex AI's Model "
+    "Garden and ask for their quota in model_location (docs/deploy.md, First deploy)",
 }
 ANSWER_CAUSES = {
     401: "the operator's token was refused: the key read is not this deployment's session-signing-key "
@@ -89,20 +92,24 @@ def hop_lines(check: dict[str, Any], final: bool) -> tuple[list[str], int, int]:
                 f"{f' ({where})' if where else ''} after {entry.get('latency_ms', '?')} ms{retried}"
             )
     plan_hop = (check["queues"].get(Queue.PLAN.value) or {}).get("hop")
-    model = (plan_hop or {}).get("model")
-    if model is None:
+    if (plan_hop or {}).get("model") is None:
         failed += final
         lines.append(f"{'FAIL' if final else 'WAIT'} model        no call: plan did not answer its task")
-    elif model["ok"]:
-        ok += 1
-        lines.append(
-            f"OK   model        {model['model']} answered plan in {model['ms']} ms, "
-            f"{model['tokens']} tokens, ${model['cost_usd']:.6f}"
-        )
-    else:
-        failed += 1
-        cause = _cause(model["error"], MODEL_CAUSES)
-        lines.append(f"FAIL model        {model['error']} after {model['ms']} ms; likely cause: {cause}")
+    # Gemini's call, then Claude's (the fallback) when the deployment uses it (docs/monitoring.md).
+    for key in ("model", "model_claude"):
+        model = (plan_hop or {}).get(key)
+        if model is None:
+            continue
+        if model["ok"]:
+            ok += 1
+            lines.append(
+                f"OK   {key:<12} {model['model']} answered plan in {model['ms']} ms, "
+                f"{model['tokens']} tokens, ${model['cost_usd']:.6f}"
+            )
+        else:
+            failed += 1
+            cause = _cause(model["error"], MODEL_CAUSES)
+            lines.append(f"FAIL {key:<12} {model['error']} after {model['ms']} ms; likely cause: {cause}")
     return lines, ok, failed
 
 

@@ -26,13 +26,16 @@ def doctor_round(request: Request, c: Container) -> Reply | None:
 
 
 def doctor_hop(request: Request, c: Container, target: Target, with_model: bool = False) -> Reply | None:
-    """The answer to a doctor task on ``target`` (plan makes the check's model call:
-    ``with_model``); None when the request is not one."""
+    """The answer to a doctor task on ``target`` (plan makes the check's model calls, one to each
+    family the deployment uses: ``with_model``); None when the request is not one."""
     if request.path.rstrip("/") != ROUTE:
         return None
     from shared.platform.domain.doctor_task import DoctorTask
-    from shared.platform.services.doctor import answer_hop
+    from shared.platform.services.doctor import answer_hop, families_of
 
     task = parse_task(request, DoctorTask, "doctor", c.dead_letters)
     model = c.model if with_model else None
-    return answer_hop(task, target.value, retry_count(request) + 1, c.doctor_checks, model), 200
+    families = families_of(c.settings)
+    return answer_hop(
+        task, target.value, retry_count(request) + 1, c.doctor_checks, model, families=families
+    ), 200

@@ -46,12 +46,13 @@ def test_make_doctor_reports_each_queue_s_function_and_the_model(stack: LocalSta
     result = doctor(*make, secrets=stack.secrets_file)
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
-    assert out.splitlines()[-1].startswith("RESULT hops=5 ok=5 failed=0 "), out
+    assert out.splitlines()[-1].startswith("RESULT hops=6 ok=6 failed=0 "), out
     for queue in Queue:
         function = queue.value.replace("-", "_")
         line = next(line for line in out.splitlines() if line.startswith(f"OK   {queue.value} "))
         assert "sent doctor:" in line and f"answered by {function} after " in line, line
     assert "OK   model        offline answered plan in " in out
+    assert "OK   model_claude offline answered plan in " in out  # the fallback's family, asked too
     assert signing_key(stack) not in out + result.stderr
     assert "Doctor " not in out + result.stderr  # nor the operator's token
 
@@ -66,7 +67,7 @@ def test_a_queue_that_does_not_deliver_is_a_failed_hop_with_its_likely_cause(sta
         urllib.request.urlopen(urllib.request.Request(admin + ":release", method="POST"), timeout=10).close()
     out = result.stdout
     assert result.returncode == 1, out + result.stderr
-    assert out.splitlines()[-1].startswith("RESULT hops=5 ok=4 failed=1 "), out
+    assert out.splitlines()[-1].startswith("RESULT hops=6 ok=5 failed=1 "), out
     failed = next(line for line in out.splitlines() if line.startswith("FAIL notify "))
     assert "not answered: the queue did not deliver it, or notify refused it" in failed
     assert "gcloud tasks queues describe notify" in failed

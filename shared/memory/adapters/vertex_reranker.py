@@ -2,7 +2,9 @@
 ``rankingConfigs/default_ranking_config:rank`` with ``semantic-ranker-default@latest`` (a
 cross-encoder), asked for record ids and scores only. Priced per request (Google bills per 1,000
 queries of up to 100 records) and counted with the query's embedding. The request's timeout is the
-search's rerank budget: a slow or failed call answers None and the fused order stands.
+search's rerank budget: a slow or failed call answers None and the fused order stands, each such call
+logged as a ``rerank_failed`` event (fields.reason), which a log-based metric counts and alerts on
+(terraform/monitoring.tf): a 403 or a disabled API would otherwise only cost quality, unseen.
 """
 
 from __future__ import annotations
@@ -70,18 +72,33 @@ class VertexReranker:
             headers = {"Authorization": f"Bearer {self._token()}"}
             reply = self._http().post(self._url, json=body, headers=headers, timeout=budget_s)
         except httpx.TimeoutException:
-            log.warning("reranking skipped: the ranking API did not answer within %.1f s", budget_s)
+            log.warning(
+                "reranking skipped: the ranking API did not answer within %.1f s",
+                budget_s,
+                extra={"fields": {"event": "rerank_failed", "reason": "timeout"}},
+            )
             return None
         except Exception as exc:
-            log.warning("reranking skipped: %s", exc.__class__.__name__)
+            log.warning(
+                "reranking skipped: %s",
+                exc.__class__.__name__,
+                extra={"fields": {"event": "rerank_failed", "reason": exc.__class__.__name__}},
+            )
             return None
         if reply.status_code != 200:
-            log.warning("reranking skipped: the ranking API answered %s", reply.status_code)
+            log.warning(
+                "reranking skipped: the ranking API answered %s",
+                reply.status_code,
+                extra={"fields": {"event": "rerank_failed", "reason": str(reply.status_code)}},
+            )
             return None
         try:
             got = {int(r["id"]): float(r.get("score", 0.0)) for r in reply.json().get("records", [])}
         except (ValueError, TypeError, KeyError, AttributeError):
-            log.warning("reranking skipped: the ranking API's answer could not be read")
+            log.warning(
+                "reranking skipped: the ranking API's answer could not be read",
+                extra={"fields": {"event": "rerank_failed", "reason": "unreadable"}},
+            )
             return None
         # a record the API left out (none should be, topN is all) ranks after every scored one
         scores = [got.get(i, -1.0) for i in range(len(records))] + [-1.0] * (len(passages) - len(records))

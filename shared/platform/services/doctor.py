@@ -1,8 +1,9 @@
-"""``make doctor``: one real task through each queue and one model call on a deployment, each hop
-recorded for the operator's tool (tools/doctor.py; docs/monitoring.md, decision 0050).
+"""``make doctor``: one real task through each queue and one model call to each model family on a
+deployment, each hop recorded for the operator's tool (tools/doctor.py; docs/monitoring.md, decision 0050).
 
 Each task function checks its caller as for any task and records its hop; plan also makes one model
-call. On a schedule, :func:`scheduled_round` logs ``doctor_hop_failed`` per failed hop of the last
+call to each family the deployment uses (Gemini, and Claude, the fallback: a call that only the other
+family answered is a failure of the family asked, so a fallback nobody can use shows before an outage). On a schedule, :func:`scheduled_round` logs ``doctor_hop_failed`` per failed hop of the last
 check, then starts the next and logs ``doctor_round``. No tenant is touched, no run started.
 Only a "doctor" token signed with the session-signing key opens the routes; records keep no client message.
 """
@@ -23,6 +24,7 @@ from shared.platform.errors import AgentError, Unauthenticated
 from shared.platform.topology import Queue
 
 if TYPE_CHECKING:
+    from shared.platform.config import Settings
     from shared.platform.ports import DoctorChecks, Model, SecretStore, TaskQueue
 
 PURPOSE = "doctor"
@@ -40,6 +42,8 @@ MODEL_PROMPT = (
     "This is a health check of the deployment. Draft the single word OK as the text, nothing else.\n"
     '```json\n{"goal": "health check", "instructions": "- OK"}\n```'
 )
+# The hop's record of each family's call: Gemini's keeps the name it always had.
+FAMILY_KEYS = {"gemini": "model", "claude": "model_claude"}
 
 
 def operator_token(secrets: SecretStore, ttl_s: float = TOKEN_TTL_S) -> str:
@@ -98,16 +102,55 @@ def start_check(
     return view(check_id, {"started_at": started, "sent": sent, "hops": {}})
 
 
+def families_of(settings: Settings) -> tuple[str, ...]:
+    """The model families a deployment may call, which the doctor checks: Gemini, and Claude when
+    it is the fallback (``NA_MODEL_FALLBACK``, the default), a route or the other reviewer."""
+    s = settings
+    claude = s.model_fallback or s.model_review_family == "other" or "claude" in s.model_routes.values()
+    return tuple(FAMILY_KEYS) if claude else ("gemini",)
+
+
+def _model_call(model: Model, family: str) -> dict[str, Any]:
+    """One call to ``family`` first (the routing table set aside): ok only when that family answered,
+    not the other one through the fallback."""
+    from shared.platform.domain.model_calls import family_first
+    from shared.platform.domain.model_replies import Draft
+
+    clock = time.monotonic()
+    try:
+        with family_first(family):
+            reply = model.generate("plan", MODEL_PROMPT, Draft)
+        usage = reply.usage
+        other = next(name for name in FAMILY_KEYS if name != family)
+        if usage.fallback or usage.model.startswith(other):
+            why = usage.fallback or f"{family} is not configured"
+            result: dict[str, Any] = {"ok": False, "error": f"NotAnswered: {why}"[:300], "model": usage.model}
+        else:
+            result = {
+                "ok": True,
+                "model": usage.model,
+                "tokens": usage.input_tokens + usage.output_tokens,
+                "cost_usd": usage.cost_usd,
+            }
+    except Exception as exc:  # recorded for the operator: the hop itself was answered
+        result = {"ok": False, "error": _error(exc)}
+    result["ms"] = round((time.monotonic() - clock) * 1000)
+    return result
+
+
 def answer_hop(
     task: DoctorTask,
     function: str,
     attempt: int,
     checks: DoctorChecks,
     model: Model | None = None,
+    *,
+    families: tuple[str, ...] = tuple(FAMILY_KEYS),
 ) -> dict[str, Any]:
     """Record that ``function`` answered ``task`` at its ``attempt`` (1 the first), with one model
-    call when ``model`` is given; the hop as recorded (its times as ISO strings). A model's failure
-    is recorded, not raised: the task is answered either way, so the queue does not retry it."""
+    call to each of ``families`` when ``model`` is given (``model``, ``model_claude``); the hop as
+    recorded (its times as ISO strings). A model's failure is recorded, not raised: the task is
+    answered either way, so the queue does not retry it."""
     hop: dict[str, Any] = {
         "function": function,
         "service": os.environ.get("K_SERVICE", ""),  # Cloud Run's names of what answered
@@ -116,28 +159,16 @@ def answer_hop(
         "received_at": datetime.now(UTC),
     }
     if model is not None:
-        clock = time.monotonic()
-        try:
-            from shared.platform.domain.model_replies import Draft
-
-            reply = model.generate("plan", MODEL_PROMPT, Draft)
-            usage = reply.usage
-            hop["model"] = {
-                "ok": True,
-                "model": usage.model,
-                "tokens": usage.input_tokens + usage.output_tokens,
-                "cost_usd": usage.cost_usd,
-            }
-        except Exception as exc:  # recorded for the operator: the hop itself was answered
-            hop["model"] = {"ok": False, "error": _error(exc)}
-        hop["model"]["ms"] = round((time.monotonic() - clock) * 1000)
+        for family in families:
+            hop[FAMILY_KEYS[family]] = _model_call(model, family)
     hop["recorded"] = checks.record_hop(task.check_id, task.queue, hop)
     return _plain(hop)
 
 
 def failed_hops(doc: dict[str, Any]) -> list[tuple[str, str]]:
     """(hop, reason) for each hop of a stored check that failed or was not answered: each queue by
-    its name, then plan's model call as ``model``. [] when every hop answered."""
+    its name, then plan's model calls as ``model`` (Gemini) and ``model_claude``. [] when every hop
+    answered."""
     failures: list[tuple[str, str]] = []
     sent, hops = doc.get("sent") or {}, doc.get("hops") or {}
     for q in Queue:
@@ -148,11 +179,13 @@ def failed_hops(doc: dict[str, Any]) -> list[tuple[str, str]]:
             failures.append(
                 (q.value, f"not answered: the queue did not deliver it, or {q.value} refused it (401/403)")
             )
-    model = (hops.get(Queue.PLAN.value) or {}).get("model")
-    if model is None:
+    plan_hop = hops.get(Queue.PLAN.value) or {}
+    if plan_hop.get("model") is None:
         failures.append(("model", "no call: plan did not answer its task"))
-    elif not model.get("ok"):
-        failures.append(("model", str(model.get("error", "failed"))))
+    for key in FAMILY_KEYS.values():
+        call = plan_hop.get(key)
+        if call is not None and not call.get("ok"):
+            failures.append((key, str(call.get("error", "failed"))))
     return failures
 
 

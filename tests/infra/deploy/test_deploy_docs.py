@@ -171,6 +171,11 @@ EXCLUDED = {
     r"terraform -chdir=terraform ": _TERRAFORM,
     r"dist=web/dist bucket=\"gs://\$\(terraform -chdir=terraform output": _TERRAFORM,
     r"git add terraform/\.terraform\.lock\.hcl && git commit ": "commits the lock file made with the registry",
+    r"make (rollback-release|release-traffic) PROJECT=\$PROJECT REGION=\$REGION\b": _GOOGLE
+    + " (tests/infra/deploy/test_rollback.py runs both targets with gcloud faked)",
+    r"make restore-indexes PROJECT=\$PROJECT DATABASE=\S+": _GOOGLE
+    + " (tests/infra/firestore/test_restore_imports.py runs it with gcloud faked)",
+    r"rm terraform/restore_imports\.tf$": "removes the import blocks a real restore wrote",
 }
 
 

@@ -141,6 +141,9 @@ REACH: dict[str, frozenset[str]] = {
     # A page change dropped for a gone connection lets go of its page, planning a change remembered.
     "shared/engine/planning/start.py:_release_page": frozenset({"plan"}),
     "shared/engine/planning/gate.py:over_budget_to_start": frozenset({"plan"}),
+    # A run's search_workspace step reranks with the ranking API (decision 0098): execute-step only
+    # (deploy runs GitHub/Vercel steps alone).
+    "shared/memory/services/workspace_search.py:searcher.run": frozenset({"execute_step"}),
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
     "shared/engine/planning/model.py:ask_model": frozenset({"plan"}),
     # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.
@@ -214,6 +217,8 @@ def _capabilities(call: ast.Call, every_queue: frozenset[str] = frozenset()) -> 
             yield f"tenant_token:{op}"
     elif func.attr == "need_model":
         yield "model"
+    elif func.attr == "reranker":  # deps.reranker(): search's reranker, Vertex AI's ranking API
+        yield "rank"
 
 
 def call_sites() -> dict[str, set[str]]:
@@ -279,6 +284,10 @@ def import_closure(entry: Path) -> set[str]:
                 if name.split(".")[0] in ("shared", "functions") and (found := _module_file(name)):
                     todo.append(found)
     return seen
+
+
+MODEL_CALLER = "${google_project_iam_custom_role.model_caller.name}"  # aiplatform.endpoints.predict
+RANKER = "${google_project_iam_custom_role.ranker.name}"  # discoveryengine.rankingConfigs.rank
 
 
 def code_grants() -> dict[str, set[str]]:
@@ -347,8 +356,10 @@ def terraform_grants(tf: Terraform) -> dict[str, set[str]]:
     for fn in _holders(tf, "chat_token_readers"):
         grants[fn].add("chat_token:read")
     for fn, roles in tf.locals["project_roles"].items():
-        if fn in FUNCTIONS and "roles/aiplatform.user" in roles:
+        if fn in FUNCTIONS and MODEL_CALLER in roles:
             grants[fn].add("model")
+        if fn in FUNCTIONS and RANKER in roles:
+            grants[fn].add("rank")
         if fn in FUNCTIONS and "roles/datastore.user" in roles:
             grants[fn].add("firestore")
     return grants

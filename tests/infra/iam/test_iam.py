@@ -21,14 +21,11 @@ FORBIDDEN = {"roles/owner", "roles/editor"}
 # Project-level roles, and who may hold them. Each has no narrower resource to be granted on.
 ALLOWLIST: dict[str, set[str]] = {
     "roles/datastore.user": FUNCTIONS,  # Firestore IAM stops at the database
-    "roles/aiplatform.user": {
-        "plan",
-        "execute_step",
-        "deploy",
-        "api",
-        "eval",
-    },  # the model callers (deploy: argument repair; api: POST /ask; eval: make eval-agents' build)
-    "roles/logging.logWriter": {"builder", "deployer", "ci", "eval"},  # build logs
+    # The model callers (deploy: argument repair; api: POST /ask; eval: make eval-agents' build), with
+    # aiplatform.endpoints.predict only (roles/aiplatform.user held datasets, endpoints, jobs...).
+    "custom:model_caller": {"plan", "execute_step", "deploy", "api", "eval"},
+    "custom:ranker": {"execute_step"},  # search_workspace's reranker: the ranking API's one permission
+    "roles/logging.logWriter": {"builder", "deployer", "ci", "release_build", "eval"},  # build logs
     # Google's custom build service account example (docs/iam.md): the image push, and the source
     # that 2nd-gen builds fetch from Google's managed gcf-v2-sources-* bucket in this project.
     "roles/artifactregistry.writer": {"builder"},
@@ -43,23 +40,23 @@ ALLOWLIST: dict[str, set[str]] = {
             "roles/cloudbuild.builds.editor",
             "roles/cloudfunctions.admin",
             "roles/cloudscheduler.admin",
-            "roles/cloudtasks.admin",
+            "roles/cloudtasks.queueAdmin",
             "roles/compute.loadBalancerAdmin",  # the public load balancer (loadbalancer.tf)
             "roles/compute.securityAdmin",  # its optional Cloud Armor policy
-            "roles/datastore.owner",
+            "custom:deployer_firestore",
             "roles/iam.roleAdmin",
             "roles/iam.serviceAccountAdmin",
             "roles/iam.serviceAccountUser",
             "roles/logging.configWriter",
             "roles/monitoring.editor",
             "roles/run.admin",
-            "roles/secretmanager.admin",
+            "custom:deployer_secrets",
             "roles/serviceusage.serviceUsageAdmin",
             "roles/storage.admin",
         )
     },
     # terraform plan on pull requests: read configuration and IAM, no secret values, no documents.
-    "custom:ci_plan_reader": {"ci"},
+    "custom:ci_plan_reader": {"ci", "release_build"},
 }
 # Project-level roles allowed only with an IAM condition: who may hold each, and what the condition
 # must then contain (one of these pairs).
@@ -98,6 +95,19 @@ RESOURCE_GRANTS: dict[tuple[str, str], tuple[str, str]] = {
     ("google_storage_bucket_iam_member", "ci_reads_source"): ("roles/storage.objectViewer", "ci"),
     ("google_storage_bucket_iam_member", "deployer_state"): ("roles/storage.objectAdmin", "deployer"),
     ("google_storage_bucket_iam_member", "ci_state"): ("roles/storage.objectViewer", "ci"),
+    # The push-to-main build: what ci reads, and its stored plan (a condition: plans/ only).
+    ("google_storage_bucket_iam_member", "release_build_state"): (
+        "roles/storage.objectViewer",
+        "release_build",
+    ),
+    ("google_storage_bucket_iam_member", "release_build_reads_source"): (
+        "roles/storage.objectViewer",
+        "release_build",
+    ),
+    ("google_storage_bucket_iam_member", "release_build_stores_plans"): (
+        "roles/storage.objectCreator",
+        "release_build",
+    ),
     # The console's upload after an approved apply (cloudbuild-apply.yaml): objects of that bucket only.
     ("google_storage_bucket_iam_member", "deployer_publishes_console"): (
         "roles/storage.objectUser",
@@ -220,7 +230,8 @@ def test_project_level_roles_are_allowlisted(tf: Terraform) -> None:
 
 def test_project_grants_are_seen_by_the_check(tf: Terraform) -> None:
     grants = {(account, role) for _, account, role, _ in project_grants(tf)}
-    assert ("plan", "roles/aiplatform.user") in grants
+    assert ("plan", "custom:model_caller") in grants
+    assert ("execute_step", "custom:ranker") in grants
     assert ("oauth_callback", "custom:notion_token_writer") in grants
     assert ("oauth_callback", "custom:notion_token_revoker") in grants
     assert ("plan", "custom:notion_token_rotator") in grants
@@ -318,12 +329,12 @@ GRANTABLE_ROLES = (
 def grantable(tf: Terraform) -> set[str]:
     """The roles in the condition of the deployer's projectIamAdmin, in project_grants' spelling."""
     assert tf.locals["grantable_roles"] == GRANTABLE_ROLES, "grantable_roles changed shape: update this test"
-    roles = {role for roles in tf.locals["project_roles"].values() for role in roles}
-    roles |= set(tf.locals["grantable_predefined_roles"])
-    for role in tf.locals["grantable_custom_roles"]:
+    listed = [role for roles in tf.locals["project_roles"].values() for role in roles]
+    roles = set(tf.locals["grantable_predefined_roles"])
+    for role in [*listed, *tf.locals["grantable_custom_roles"]]:
         custom = re.fullmatch(r"\$\{google_project_iam_custom_role\.(\w+)\.name\}", role)
-        assert custom, role
-        roles.add(f"custom:{custom.group(1)}")
+        assert custom or role.startswith("roles/"), role
+        roles.add(f"custom:{custom.group(1)}" if custom else role)
     return roles
 
 
@@ -375,8 +386,9 @@ def test_the_ci_account_reads_configuration_and_no_data(tf: Terraform) -> None:
     permissions = tf.resources["google_project_iam_custom_role"]["ci_plan_reader"]["permissions"]
     assert [p for p in permissions if p.startswith(DATA_PERMISSIONS)] == []
     assert all(p.endswith((".get", ".getIamPolicy", ".list", ".getMetadata", ".use")) for p in permissions)
-    ci_roles = {role for _, account, role, _ in project_grants(tf) if account == "ci"}
-    assert ci_roles == {"custom:ci_plan_reader", "roles/logging.logWriter"}
+    for account in ("ci", "release_build"):
+        roles = {role for _, a, role, _ in project_grants(tf) if a == account}
+        assert roles == {"custom:ci_plan_reader", "roles/logging.logWriter"}, account
 
 
 def test_the_ci_role_can_refresh_every_resource_type(tf: Terraform) -> None:
@@ -545,3 +557,12 @@ def test_alerts_on_log_metrics_wait_for_the_metrics(tf: Terraform) -> None:
     for name, policy in tf.resources["google_monitoring_alert_policy"].items():
         if "logging.googleapis.com/user/" in str(policy["conditions"]):
             assert "${time_sleep.log_metrics}" in policy.get("depends_on", []), name
+
+
+def test_model_calls_and_reranking_hold_one_permission_each(tf: Terraform) -> None:
+    """Issue 77: roles/aiplatform.user was broader than the calls; the ranking API was never enabled."""
+    custom = tf.resources["google_project_iam_custom_role"]
+    assert custom["model_caller"]["permissions"] == ["aiplatform.endpoints.predict"]
+    assert custom["ranker"]["permissions"] == ["discoveryengine.rankingConfigs.rank"]
+    assert {"aiplatform.googleapis.com", "discoveryengine.googleapis.com"} <= set(tf.locals["apis"])
+    assert not [g for g in project_grants(tf) if g[2].startswith("roles/aiplatform.")]

@@ -114,3 +114,17 @@ def test_claudes_prices_are_the_settings_and_price_a_month_on_the_fallback() -> 
     )
     assert claude == pytest.approx(model_tokens_usd(100, "gemini", t=bare, p=cheap))
     assert claude > 0
+
+
+def test_the_deployment_caps_tenant_cost_is_the_cost_models(tf: Terraform) -> None:
+    """terraform/variables.tf's model_usd_per_tenant_day, the cap formula's per-tenant figure: one
+    tenant's day of model calls, every call answered by the dearer family (the fallback may answer
+    all of them during an outage), rounded up to the cent. A change of the cost model fails here."""
+    import math
+
+    from tools.cost_model import model_tokens_usd
+
+    per_day = max(model_tokens_usd(1, family) / DAYS for family in ("gemini", "claude"))
+    assert tf.variables["model_usd_per_tenant_day"]["default"] == math.ceil(per_day * 100) / 100
+    # The old fixed cap, $100 a day, stopped every tenant's calls at this many tenants (issue 77).
+    assert 290 < 100 / model_tokens_usd(1, "gemini") * DAYS < 310

@@ -71,3 +71,18 @@ def test_the_contract_note_does_not_call_a_logged_event_missing() -> None:
     header = (TERRAFORM_DIR / "monitoring.tf").read_text().split("locals {", 1)[0]
     if not AWAITING_CODE:
         assert not re.search(r"logs neither|stay at zero|until the code adds", header)
+
+
+def test_the_ranking_fallback_and_cap_are_counted_and_alerted(tf: Terraform) -> None:
+    """Issue 77: reranking failed as a warning nobody counted, the fallback's rate had no alert, and
+    the only spend alert's runbook spoke of one tenant."""
+    metrics, alerts = tf.locals["log_metrics"], tf.locals["log_alerts"]
+    for event in ("rerank_failed", "model_fallback", "spend_cap_reached"):
+        assert f'jsonPayload.fields.event=\\"{event}\\"' in metrics[event]["filter"].replace('"', '\\"')
+        assert event in logged_events(), f"no code logs {event}"
+    assert alerts["rerank_failed"]["threshold"] == "${var.alert_thresholds.rerank_failures_per_hour}"
+    assert alerts["model_fallback"]["threshold"] == "${var.alert_thresholds.model_fallbacks_per_hour}"
+    assert alerts["spend_cap_reached"]["threshold"] == 0
+    cap = alerts["spend_cap_reached"]["runbook"]
+    assert "deployment" in cap and "expected_tenants" in cap and "all workspaces" in cap
+    assert "model_claude" in alerts["doctor_hop_failed"]["runbook"]

@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, get_args, get_origin
 
@@ -22,6 +23,8 @@ import pytest
 
 from shared.platform.config import Settings, bounds, documented, env_name
 from shared.platform.errors import ConfigError
+from tests.support.platform.infra_drift import SPEND_CAP
+from tests.support.platform.infra_drift import spend_cap as derived_spend_cap
 from tools.infra_drift import HCL_OPTIONS, TERRAFORM_DIR
 
 # The variables without a default: what every terraform.tfvars must set.
@@ -87,6 +90,15 @@ def _variable(values: dict[str, Any], name: str) -> Any:
     return value
 
 
+def spend_cap(values: dict[str, Any]) -> Decimal:
+    """local.spend_cap_day_usd for these tfvars (tests/support/platform/infra_drift.py)."""
+    return derived_spend_cap(lambda name: _variable(values, name))
+
+
+# Settings fed by a local of variables.tf: the value Terraform computes, from the variables.
+FED_BY_LOCALS = {SPEND_CAP: lambda values: str(spend_cap(values))}
+
+
 def config_problems(**values: Any) -> str:
     """What shared.platform.config refuses in the environment settings.tf makes of these variables ("" when
     it takes it). What Terraform computes (function URLs, the tasks service account) stands in as an
@@ -94,6 +106,9 @@ def config_problems(**values: Any) -> str:
     env: dict[str, str] = {}
     for name, raw in SETTINGS_ENV.items():
         match = FED.fullmatch(raw)
+        if raw in FED_BY_LOCALS:
+            env[name] = FED_BY_LOCALS[raw](values)
+            continue
         if match is None:
             env[name] = raw if "${" not in raw else COMPUTED
             continue
@@ -421,3 +436,66 @@ def test_firestore_location_has_no_default(variables: Variables) -> None:
     )
     assert plan.retcode != 0
     assert any("firestore_location" in json.dumps(line) for line in plan.value or [])
+
+
+class Evaluated(Variables):
+    """variables.tf applied with one output (no provider, no resource): what Terraform computes."""
+
+    def __init__(self, directory: Path, expression: str) -> None:
+        (directory / "probe.tf").write_text(f'output "probe" {{\n  value = {expression}\n}}\n')
+        super().__init__(directory)
+
+    def value(self, **values: Any) -> Any:
+        var_file = self._directory / "case.tfvars.json"
+        var_file.write_text(json.dumps(REQUIRED | values))
+        applied = self._terraform.apply(var_files=[str(var_file)], input=False, lock=False, check=False)
+        assert applied.retcode == 0, applied.error
+        output = self._terraform.output("probe", json=True, check=True)
+        return output.value
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},  # the defaults: 100 tenants x $0.41 x 3
+        {"expected_tenants": 2000},
+        {"expected_tenants": 7, "model_usd_per_tenant_day": 0.33, "spend_cap_headroom": 1.5},
+        {"expected_tenants": 2000, "spend_cap_day_usd": 50},  # set: the formula is not used
+        {"spend_cap_day_usd": 0},  # 0 stops every model call, as before
+    ],
+)
+def test_the_deployment_cap_is_the_documented_formula_as_terraform_computes_it(
+    tmp_path: Path, values: dict[str, Any]
+) -> None:
+    """Issue 77: a fixed $100 a day stopped every tenant at about 300 tenants. The cap now follows the
+    tenants the deployment expects, and the settings see the value Terraform computes."""
+    computed = Evaluated(tmp_path, "local.spend_cap_day_usd").value(**values)
+    assert Decimal(str(computed)) == spend_cap(values)
+    assert config_problems(**values) == ""
+
+
+def test_the_default_cap_covers_the_expected_tenants_and_grows_with_them() -> None:
+    assert spend_cap({}) == 123
+    assert spend_cap({"expected_tenants": 1000}) == 1230  # where $100 stopped every call at ~300
+    assert SETTINGS_ENV["NA_SPEND_CAP_DAY_USD"] in FED_BY_LOCALS
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"expected_tenants": 0}, "expected_tenants must be a whole number"),
+        ({"expected_tenants": 10.5}, "expected_tenants must be a whole number"),
+        ({"model_usd_per_tenant_day": 0}, "model_usd_per_tenant_day must be more than 0"),
+        ({"spend_cap_headroom": 0.5}, "spend_cap_headroom must be from 1 to 20"),
+        (
+            {"expected_tenants": 100000, "model_usd_per_tenant_day": 10, "spend_cap_headroom": 2},
+            "must be at most 1000000",
+        ),
+        ({"spend_cap_day_usd": -1}, "spend_cap_day_usd must be from 0 to 1000000"),
+    ],
+)
+def test_a_cap_the_functions_would_refuse_is_refused_at_plan(
+    variables: Variables, values: dict[str, Any], message: str
+) -> None:
+    errors = variables.errors(**values)
+    assert len(errors) == 1 and message in errors[0], errors

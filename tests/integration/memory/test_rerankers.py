@@ -83,9 +83,30 @@ def test_a_slow_ranking_api_is_skipped_within_the_budget(stub: RankStub) -> None
     assert time.monotonic() - began < 1.5
 
 
-def test_a_refusing_ranking_api_is_skipped_not_raised(stub: RankStub) -> None:
+def _failures(caplog: pytest.LogCaptureFixture) -> list[Any]:
+    return [
+        getattr(r, "fields", {}).get("reason")
+        for r in caplog.records
+        if getattr(r, "fields", {}).get("event") == "rerank_failed"
+    ]
+
+
+def test_a_refusing_ranking_api_is_skipped_not_raised(
+    stub: RankStub, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Skipped, and counted: the rerank_failed event the alert "reranking failing" counts (issue 77)."""
     stub.status = 403
     assert reranker(stub).rerank("engineers", PASSAGES, 5.0) is None
+    assert _failures(caplog) == ["403"]
+
+
+def test_every_skipped_call_is_counted_and_an_answered_one_is_not(
+    stub: RankStub, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert reranker(stub).rerank("engineers", PASSAGES, 5.0) is not None
+    stub.delay_s = 2.0
+    assert reranker(stub).rerank("engineers", PASSAGES, 0.3) is None
+    assert _failures(caplog) == ["timeout"]
 
 
 def test_the_real_endpoint_is_refused_outside_production() -> None:

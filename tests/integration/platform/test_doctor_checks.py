@@ -183,3 +183,67 @@ def test_plan_answers_the_round_to_cloud_scheduler_only(firestore_db: Any) -> No
     started = checks.get(answer.json["started"])
     assert started is not None and started["judge_after"] > started["started_at"]
     assert sorted(task[0] for task in container.queue.tasks) == sorted(Queue)
+
+
+class _Family:
+    """One model family's adapter: answers as ``name``, or raises ``error``."""
+
+    def __init__(self, name: str, error: Exception | None = None) -> None:
+        self.name, self.error, self.calls = name, error, 0
+
+    def generate(self, purpose: str, prompt: str, schema: Any) -> Any:
+        from shared.platform.domain.model_calls import ModelReply, ModelUsage
+
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        return ModelReply(schema(text="OK"), ModelUsage(self.name, 40, 2, 0.0001))
+
+
+def _routed(gemini: _Family, claude: _Family | None) -> Any:
+    from shared.platform.services.model_routing import Family, RoutedModel
+
+    families = {"gemini": Family("gemini", lambda: gemini, {"plan": gemini.name})}
+    if claude is not None:
+        families["claude"] = Family("claude", lambda: claude, {"plan": claude.name})
+    return RoutedModel(families, {}, fallback=True)  # type: ignore[arg-type]
+
+
+def test_the_doctor_calls_both_model_families_and_a_fallback_is_a_failure(firestore_db: Any) -> None:
+    """Issue 77: the health check called Gemini only, so a Claude that was never enabled in Model
+    Garden showed only during a Gemini outage. Each family is asked first in turn; an answer that
+    only the other family gave (the fallback) fails the family asked."""
+    from shared.platform.errors import ModelUnavailable
+
+    checks = FirestoreDoctorChecks(firestore_db)
+    task = DoctorTask(check_id=doctor.start_check(FakeQueue(), checks)["check_id"], queue="plan")
+    gemini, claude = _Family("gemini-3.5-flash-lite"), _Family("claude-haiku-4-5")
+    hop = doctor.answer_hop(task, "plan", 1, checks, _routed(gemini, claude))
+    assert hop["model"]["ok"] and hop["model"]["model"] == "gemini-3.5-flash-lite"
+    assert hop["model_claude"]["ok"] and hop["model_claude"]["model"] == "claude-haiku-4-5"
+    assert gemini.calls == claude.calls == 1
+    not_enabled = _Family("claude-haiku-4-5", ModelUnavailable("claude-haiku-4-5 is not enabled (404)"))
+    hop = doctor.answer_hop(task, "plan", 1, checks, _routed(_Family("gemini-3.5-flash-lite"), not_enabled))
+    assert hop["model"]["ok"] and not hop["model_claude"]["ok"]
+    assert hop["model_claude"]["error"].startswith("NotAnswered: claude-haiku-4-5 was not available")
+    assert hop["model_claude"]["model"] == "gemini-3.5-flash-lite"  # who answered instead
+    stored = checks.get(task.check_id)
+    assert stored is not None
+    # the other queues' tasks were never answered here; plan's Gemini call passed, its Claude call did not
+    assert {hop for hop, _ in doctor.failed_hops(stored)} == {
+        "execute-step",
+        "deploy",
+        "notify",
+        "model_claude",
+    }
+    missing = doctor.answer_hop(task, "plan", 1, checks, _routed(_Family("gemini-3.5-flash-lite"), None))
+    assert missing["model_claude"]["error"] == "NotAnswered: claude is not configured"
+
+
+def test_the_doctor_checks_the_families_the_deployment_uses() -> None:
+    assert doctor.families_of(Settings()) == ("gemini", "claude")  # the fallback is on by default
+    assert doctor.families_of(Settings(model_fallback=False)) == ("gemini",)
+    assert doctor.families_of(Settings(model_fallback=False, model_routes={"draft": "claude"})) == (
+        "gemini",
+        "claude",
+    )
