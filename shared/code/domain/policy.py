@@ -107,9 +107,9 @@ class SecretFinding(NamedTuple):
 
 
 def secrets_message(repository: str, findings: list[SecretFinding], before_asking: bool = False) -> str:
-    """What the owner is told when the scan stops a change, before the owner was asked to approve it
-    or before its push: each finding's kind and place (a file, a file's path, the title, the
-    description, the commit message, and a line), no value."""
+    """What the owner is told when the scan stops a change, before she is asked or before its push.
+    It names each finding's kind and place (a file, a path, the title, the description, the commit
+    message; a line), never its value."""
     shown = "; ".join(str(f) for f in findings[:20])
     more = f" (and {len(findings) - 20} more)" if len(findings) > 20 else ""
     when = " before anyone was asked to approve it" if before_asking else ""

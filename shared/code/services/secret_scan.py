@@ -1,29 +1,9 @@
-"""The secret scan of a change, before the owner is asked to approve it and again before any push
-(issue 68, point 4; issue 77, point 2): Yelp's ``detect-secrets`` with decoding passes around it
-(decisions 0095 and 0138 say why).
-
-What is scanned, each a *place* a finding names: every file's content, every file's path, the pull
-(or merge) request's title and description, and the commit message. Each place is read three ways:
-
-- as written, by every plugin of the release and its default filters, but the allowlist comment
-  (``pragma: allowlist secret``), which the model could write itself: each file at its own relative
-  path in a private temporary directory (the filters read the file name: a lock file's hashes are
-  not secrets); the texts as text files. Paths are not read this way (a hashed asset name is not a
-  secret): only by the key-shape plugins below.
-- joined: a secret split across lines or string literals (``"AKIA" + "…"``, implicit concatenation,
-  a wrapped line) is put back together, then read by the key-shape plugins (AWS, GitHub, GitLab,
-  Slack, Stripe, OpenAI, private keys, JWTs, …: a known prefix and form, so a joined line of
-  ordinary code does not look like one). This reading ignores the file name's filters.
-- decoded: each base64 (standard or URL-safe) or hex token, alone, in the joined text, or wrapped
-  over lines, decoded when it is printable text (twice: base64 of hex), then read by the key-shape
-  plugins. Entropy and keyword plugins are not used on joined or decoded text: any long token
-  decodes to something.
-
-In process, no network. The scanner keeps its settings in module globals, so scans take turns (a
-lock). A finding comes back as its kind (the scanner's name, with ``(base64)`` or ``(hex)`` for an
-encoded one) and place and line, never the value; a file whose path holds a secret is named by its
-number, not its path. The scanner is imported with this module, not in the first scan: that would
-lengthen a step's first code call, inside its intent's lease."""
+"""The secret scan of a change (issue 77, point 2; decisions 0095 and 0138): Yelp's ``detect-secrets``,
+in process, with passes around it. Each place (a file's content, a file's path, the title, the
+description, the commit message) is read as written, by every plugin and the default filters but the
+allowlist comment. It is then joined (literals split across lines put back) and decoded (base64, hex),
+and read by the plugins that know a key by its form. A finding is its kind, place and line, never the value; a file
+whose path holds one is named by its number. The scanner's settings are globals: scans take turns."""
 
 from __future__ import annotations
 

@@ -183,6 +183,25 @@ def test_a_planted_secret_is_never_shown_nor_sent_in_a_gitlab_merge_request(
         _told_kind_and_place(case, told)
 
 
+def test_a_later_phase_holding_a_secret_fails_the_run_unasked(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    """A phase planned from what the run read (an idea's requirements naming a key, as the demo's second
+    idea does) is refused when it is planned: no repair of plan_next takes the key out, so the run fails
+    saying where, and nobody is asked about the change."""
+    case = next(c for c in CORPUS if c.name.startswith("title-base64-"))
+    read = ("read_repository", {"repository": REPO})
+    first = _plan(read, ("plan_next", {"reason": "from what was read", "tools": ["open_pull_request"]}))
+    phase = _plan(_pull(title=case.text), FINISH)
+    pair = Pair(sandbox[0], FakeModel({"PlanOut": [first, *[phase] * 5]}))
+    _start(pair)
+    pair.drive(limit=60)
+    state = pair.state()
+    assert state.status == RunStatus.FAILED
+    _told_kind_and_place(case, _told(pair))
+    assert not [p for p in _asked(pair) if _holds(p, case)] and admin.repo(REPO)["pulls"] == []
+
+
 def test_the_corpus_plants_at_least_60_secrets_in_every_place_and_form() -> None:
     places = {c.place for c in CORPUS}
     assert len(CORPUS) >= 60 and len({c.name for c in CORPUS}) == len(CORPUS)
