@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 import re
 import tempfile
 import threading
 from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -72,6 +75,8 @@ _TOKEN_LINE = re.compile(r"\s*[\"'`]?([A-Za-z0-9+/_=-]{8,})[\"'`]?\s*[,+\\]?\s*"
 _MIN_DECODED = 8
 _DEPTH = 2  # base64 of hex, hex of base64
 _lock = threading.Lock()
+_SCANNED = 64  # changes whose findings a process keeps
+_scanned: OrderedDict[str, tuple[SecretFinding, ...]] = OrderedDict()
 
 
 class _Derived(NamedTuple):
@@ -91,15 +96,29 @@ class _Derived(NamedTuple):
 def scan(files: Mapping[str, str], texts: Mapping[str, str] | None = None) -> list[SecretFinding]:
     """The secrets in ``files`` (relative path → content), in their paths, and in ``texts`` (a place's
     name → its text: ``policy.TITLE``, ``BODY``, ``COMMIT``), sorted by place and line. Paths
-    are the change's checked ones (``shared.code.domain.code.check_path``)."""
+    are the change's checked ones (``shared.code.domain.code.check_path``). The same change is scanned
+    once per process: its arguments are checked several times a step (the findings hold no value)."""
     texts = {k: v for k, v in (texts or {}).items() if v}
+    key = hashlib.sha256(json.dumps([list(files.items()), sorted(texts.items())]).encode()).hexdigest()
+    with _lock:
+        if key in _scanned:
+            _scanned.move_to_end(key)
+            return list(_scanned[key])
+        found = _scan(files, texts)
+        _scanned[key] = tuple(found)
+        while len(_scanned) > _SCANNED:
+            _scanned.popitem(last=False)
+    return found
+
+
+def _scan(files: Mapping[str, str], texts: Mapping[str, str]) -> list[SecretFinding]:
     paths = list(files)
-    with _lock, tempfile.TemporaryDirectory(prefix="scan-") as root:
+    with tempfile.TemporaryDirectory(prefix="scan-") as root:
         path_hits = set(_shaped(root, [d for n, p in enumerate(paths, 1) for d in _path_views(f"#{n}", p)]))
         hidden = {int(f.path[1:]) for f in path_hits}
         names = {p: (f"file {n} of the change" if n in hidden else p) for n, p in enumerate(paths, 1)}
         found = {SecretFinding(f.kind, f"the path of file {f.path[1:]} of the change", 0) for f in path_hits}
-        places = {names[p]: c for p, c in files.items()} | texts
+        places = {names[p]: c for p, c in files.items()} | dict(texts)
         found |= set(_as_written(root, files, names, texts))
         derived = [d for place, text in places.items() for d in _derivations(place, text)]
         found |= set(_shaped(root, derived))
