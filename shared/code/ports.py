@@ -162,3 +162,8 @@ class CodeAccess(Protocol):
         """Raises unless ``change`` may be pushed: within its repository's policy (workflow and
         dependency files only when ``approved``), no secret found in it."""
         ...
+
+    def check_secrets(self, change: CodeChange, before_asking: bool = False) -> None:
+        """Raises (naming each secret's kind and place, never its value) when the secret scan finds
+        one in anything ``change`` would push: files, paths, title, description, commit message."""
+        ...

@@ -8,6 +8,7 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.platform.topology import Queue
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build
+from shared.tools.coding.files import SecretsInArguments
 
 
 class DraftTextArgs(Args):
@@ -154,7 +155,13 @@ def plan_next(ctx: ToolContext, args: PlanNextArgs) -> Output:
             f"the run asked to plan phase {phase.number + 1}, past its bound of {phase.bound} phases "
             "after the first (run_max_replans): it stops here, with what the earlier phases did"
         )
-    return {"phase": phase.number + 1, "steps": phase.plan(args.reason)}
+    try:
+        steps = phase.plan(args.reason)
+    except ModelFixableError as exc:  # a repair of plan_next's own arguments cannot take a secret out
+        if isinstance(exc, SecretsInArguments) or isinstance(exc.__cause__, SecretsInArguments):
+            raise PermanentError(exc.reason) from None
+        raise
+    return {"phase": phase.number + 1, "steps": steps}
 
 
 TOOLS = [

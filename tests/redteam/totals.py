@@ -17,6 +17,9 @@ COUNTS = (
     "deputy_reads",
     "role_escapes",
     "ask_out_of_reach",  # test_ask_reach.py: an Ask reading or citing beyond its asker's reach
+    # code/test_secret_attacks.py: a planted secret in a request to the owner, or received by a sandbox
+    "secrets_shown_for_approval",
+    "secrets_pushed",
 )
 TOTALS: Counter[str] = Counter()
 # What the attacks put to the guarantees (requests naming effects, member cases): none would make

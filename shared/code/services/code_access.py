@@ -91,15 +91,20 @@ class CodeAccess(NamedTuple):
     def check_push(self, tenant_id: str, change: CodeChange, approved: bool) -> None:
         """Before anything of ``change`` is pushed: its files within the repository's policy
         (ModelFixableError naming each problem: the model may change them, never push them), then
-        the secret scan of its files and texts. A secret found is :class:`SecretBlocked`: the step
-        fails and the owner is told each finding's kind, file and line, never its value."""
+        :meth:`check_secrets`."""
         problems = policy_problems(self.policy(tenant_id, change.repository), change.files, approved)
         if problems:
             raise ModelFixableError("the repository's policy refuses this change: " + "; ".join(problems))
-        text = "\n".join((change.title, change.body, change.commit_message))
-        findings = secret_scan.scan({f.path: f.content for f in change.files}, text)
+        self.check_secrets(change)
+
+    def check_secrets(self, change: CodeChange, before_asking: bool = False) -> None:
+        """The secret scan of everything ``change`` would push: its files, their paths, its title,
+        description and commit message, as written and decoded (``secret_scan``). A secret found is
+        :class:`SecretBlocked`: the step fails and the owner is told each finding's kind and place,
+        never its value (``before_asking``: the scan ran before the owner was asked)."""
+        findings = secret_scan.scan_change(change)
         if findings:
-            raise SecretBlocked(secrets_message(change.repository, findings))
+            raise SecretBlocked(secrets_message(change.repository, findings, before_asking))
 
 
 class SecretBlocked(PermanentError):

@@ -24,11 +24,20 @@ from shared.code.domain.code import (
     check_ref,
     overall,
 )
+from shared.code.domain.policy import BODY, COMMIT, TITLE
 from shared.code.domain.revisions import revised_run
 from shared.code.domain.webhooks import BRANCH_PREFIX, body_marker
 from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, idempotency_key
-from shared.tools.coding.files import FileArgs, checked_by, files_section, resolve_files, tests_line, tests_of
+from shared.tools.coding.files import (
+    FileArgs,
+    checked_by,
+    files_section,
+    no_secrets,
+    resolve_files,
+    tests_line,
+    tests_of,
+)
 from shared.workspace.domain.code_names import check_code_repository, check_project
 from shared.workspace.domain.integrations import Integration
 from shared.workspace.domain.settings import plain_notion_id
@@ -83,6 +92,7 @@ class OpenPullRequestArgs(Args):  # its fields in their order, required or not
                 f"the files hold more than {MAX_CHANGE_CHARS} characters in all; split the change"
             )
         check_distinct_paths(f.path for f in self.files)  # unresolved: the same text is the same path
+        no_secrets(self.repository, self.files, {TITLE: self.title, BODY: self.body, COMMIT: self.title})
         return self
 
 
@@ -118,7 +128,15 @@ def pull_request_body(ctx: ToolContext, body: str) -> str:
     return f"{body}\n\n{page}Opened by Notion Agent\n{body_marker(ctx.key)}".strip()
 
 
-def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
+SCANNED = (
+    "The secret scan found no secret in its files, their paths, its title, description or commit "
+    "message (as written, joined across lines, or decoded from base64 or hex)."
+)
+
+
+def _pull_change(ctx: ToolContext, args: OpenPullRequestArgs) -> tuple["CodeAccess", str, CodeChange]:
+    """The code access, its token and the change ``open_pull_request`` would push, built as it is
+    pushed: the files' hunks applied to the base, the description with what code adds."""
     if revised_run(ctx.run_id):  # decision 0127: a revision goes on its pull request's branch
         raise ModelFixableError("open_pull_request: a revision run opens no pull request; use push_revision")
     _allowed_repository(ctx, args.repository)
@@ -138,7 +156,19 @@ def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
         "files": files,
         "draft": args.draft,
     }
-    change = build("open_pull_request", CodeChange, fields)  # e.g. a base that is the change's branch
+    return code, token, build("open_pull_request", CodeChange, fields)  # e.g. a base that is its branch
+
+
+def pull_request_scanned(ctx: ToolContext, args: OpenPullRequestArgs) -> str:
+    """Before the owner is asked (``Tool.before_asking``): the secret scan of the change as it would
+    be pushed. A secret found fails the step naming its kind and place; nobody is asked."""
+    code, _, change = _pull_change(ctx, args)
+    code.check_secrets(change, before_asking=True)
+    return SCANNED
+
+
+def open_pull_request(ctx: ToolContext, args: OpenPullRequestArgs) -> Output:
+    code, token, change = _pull_change(ctx, args)
     code.check_push(ctx.tenant_id, change, ctx.approved)  # the policy and the secret scan, before any push
     pr = code.host.open_pull_request(token, change)
     return _pull_output(pr, args.repository)
@@ -271,6 +301,7 @@ class PushFixArgs(AwaitChecksArgs):  # the same pull request, by its repository 
         if sum(f.size for f in self.files) > MAX_CHANGE_CHARS:
             raise ValueError(f"the files hold more than {MAX_CHANGE_CHARS} characters in all; split the fix")
         check_distinct_paths(f.path for f in self.files)
+        no_secrets(self.repository, self.files, {COMMIT: self.message})
         return self
 
 
@@ -443,6 +474,7 @@ TOOLS = [
         uses_notion=False,
         find=find_pull_request,
         targets=("repository",),
+        before_asking=pull_request_scanned,
     ),
     Tool(
         "deploy_vercel",

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, model_validator
 from shared.code.domain.code import MAX_PATH_CHARS, check_content, check_path
 from shared.code.domain.conventions import CONVENTIONS, find_test_command
 from shared.code.domain.patches import MAX_EDITS, Action, Edit, resolve_file
+from shared.code.domain.policy import secrets_message
 from shared.platform.errors import ModelFixableError
 from shared.tools.base import Args, checked
 
@@ -83,6 +84,29 @@ class FileArgs(Args):
     def size(self) -> int:
         """The characters the model wrote for it (its content, or its hunks' replacements)."""
         return len(self.content) if self.content is not None else sum(len(e.replace) for e in self.edits)
+
+
+class SecretsInArguments(ModelFixableError):
+    """The secret scan found secrets in a code tool's arguments (:func:`no_secrets`). Raised from an
+    argument model's validator, it is not a ValueError, so it leaves validation as it is: the model's
+    to fix at a step; a phase planned holding one fails the run (``plan_next``)."""
+
+
+def no_secrets(repository: str, files: list[FileArgs], texts: dict[str, str]) -> None:
+    """:class:`SecretsInArguments` naming the kind and place of each secret the scan finds in a code
+    tool's arguments, never its value: its files' contents or hunks' replacements, their paths and
+    reasons, and ``texts`` (``policy.TITLE``, ``BODY``, ``COMMIT``). Checked when the plan is made and
+    before each step runs, so a change holding one is never listed in an approval. The scanner (~0.8 s
+    to import) is imported at the first check, not at every function's cold start."""
+    from shared.code.services import secret_scan
+
+    contents = {
+        f.path: f.content if f.content is not None else "\n".join(e.replace for e in f.edits) for f in files
+    }
+    reasons = {f"the reason given for file {n}": f.why for n, f in enumerate(files, 1) if f.why}
+    found = secret_scan.scan(contents, texts | reasons)
+    if found:
+        raise SecretsInArguments(secrets_message(repository, found, before_asking=True))
 
 
 def resolve_files(

@@ -1,6 +1,6 @@
-"""Nothing secret or forbidden leaves (issue 68, point 4), against the code sandbox over HTTP with the
-real GitHub adapter and the real scanner (detect-secrets): a change holding a secret is never pushed
-and the owner is told its kind and place, never its value; a workflow or dependency file is pushed
+"""Nothing secret or forbidden leaves (issue 68, point 4; issue 77, point 2), against the code sandbox
+over HTTP with the real GitHub adapter and the real scanner (detect-secrets): a change holding a secret
+is never shown for approval nor pushed, and the owner is told its kind and place, never its value; a workflow or dependency file is pushed
 only after an approval that names it; a file outside the repository's policy is never pushed, however
 often a hostile model asks."""
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from local.code_sandbox.testing import Admin
-from shared.runs.domain.events import RunStatus
+from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
@@ -52,7 +52,7 @@ def nothing_pushed(admin: Admin) -> bool:
         (
             [{"path": "README.md", "content": "# Site\n", "rewrite": True, "why": "a title"}],
             {"body": f"Deploy with token {GITHUB_PAT} please"},
-            "GitHub Token in (pull request title, description and commit message) line 2",
+            "GitHub Token in the description line 1",
         ),
     ],
     ids=["in-a-file", "in-the-description"],
@@ -62,11 +62,14 @@ def test_a_secret_stops_the_push_and_the_owner_is_told_kind_and_place_never_the_
 ) -> None:
     pair = Pair(sandbox[0], FakeModel({"PlanOut": [plan(pull(files, **extra), FINISH)]}))
     start(pair)
-    pair.drive()  # the owner approves the change: the scan stops it anyway
-    state = pair.state()
-    assert state.status == RunStatus.FAILED
-    assert "the secret scan stopped the push to acme/site, nothing was pushed" in state.summary
-    assert where in state.summary
+    pair.drive()  # the owner would approve the change: the scan stops it before she is asked
+    events = pair.step.store.list_events(pair.tenant, "r1")
+    assert not [e for e in events if isinstance(e, HumanRequested) and e.purpose == "approval"]
+    errors = [e.message for e in events if isinstance(e, ErrorRecorded)]
+    stopped = "the secret scan stopped the push to acme/site before anyone was asked to approve it"
+    assert errors and all(f"{stopped}, nothing was pushed" in m and where in m for m in errors)
+    waiting = pair.state().waiting  # the model was told at each try; it stopped after three in a row
+    assert waiting is not None and waiting.purpose == "limit" and where in waiting.prompt
     assert nothing_pushed(admin)
     stored_after_scan = everything_stored(pair).split("the secret scan stopped")[1]
     assert AWS_KEY not in stored_after_scan and GITHUB_PAT not in stored_after_scan  # told, never shown

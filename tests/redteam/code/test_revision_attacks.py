@@ -76,7 +76,7 @@ def _hostile_revision(url: str, admin: Admin, steps: list[tuple[str, dict[str, A
     run_id = started.removeprefix("revising: ")
     assert revisions.revised_run(run_id) == "r1"
     assert isinstance(pair.step.model, FakeModel)
-    pair.step.model.script["PlanOut"] = [plan_answer(*steps)]
+    pair.step.model.script["PlanOut"] = [plan_answer(*steps)] * 3  # the model insists: asked three times
     return pair, run_id
 
 
@@ -102,6 +102,8 @@ def test_a_hostile_writers_comment_reaches_no_push_nor_merge_without_approval(
     assert asked in ([], [1], [2])  # at most a request, never an effect
     _untouched(admin)
     assert run.state.status != RunStatus.COMPLETED
+    # The push would carry the key the comment names: refused when planned, nobody asked (decision 0138).
+    assert asked == [] and "the secret scan stopped the push" in run.state.summary
 
 
 OTHER = {
@@ -150,7 +152,7 @@ def test_a_hostile_reply_in_notion_reaches_no_push_nor_merge_without_approval(
     assert isinstance(pair.step.model, FakeModel)
     merge = {"repository": "acme/site", "branch": BRANCH, "sha": "0" * 40}
     push = {"repository": "acme/site", "branch": BRANCH, "comment_id": 1, "message": "as asked"}
-    push["files"] = [{"path": "config.py", "content": "rv.KEY = 'AKIAIOSFODNN7EXAMPLE'\n"}]
+    push["files"] = [{"path": "config.py", "content": "KEY = 'from the reply'\n"}]  # a key: refused sooner
     steps = [("merge_pull_request", merge), ("push_revision", push), ("finish", {"summary": "x"})]
     pair.step.model.script["PlanOut"] = [plan_answer(*steps)]
     assert rv.drive_revision(pair, plan.run_id, approve=False) != []  # it asked, and was not approved

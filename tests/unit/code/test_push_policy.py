@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from shared.code.domain import policy
 from shared.code.domain.code import CodeChange, FileChange
 from shared.code.domain.policy import outside_auto_merge, policy_problems, sensitive_kind
 from shared.code.services import secret_scan
@@ -89,7 +90,8 @@ def test_the_scan_finds_each_kind_where_it_is(content: str, kind: str, line: int
 def test_ordinary_code_and_a_lock_files_hashes_are_not_secrets() -> None:
     code = "def add(a: int, b: int) -> int:\n    return a + b\n\nTOKEN_ENV = 'GITHUB_TOKEN'\n"
     lock = '{"integrity": "sha512-' + "Q2hlY2tzdW1PZkFQYWNrYWdlVGhhdElzTm90QVNlY3JldEF0QWxs" * 2 + '=="}\n'
-    assert secret_scan.scan({"src/add.py": code, "package-lock.json": lock}, "Add add()\n\nA helper") == []
+    texts = {policy.TITLE: "Add add()", policy.BODY: "A helper"}
+    assert secret_scan.scan({"src/add.py": code, "package-lock.json": lock}, texts) == []
 
 
 def access(policy: CodePolicy | None = None, repository: str = "acme/site") -> CodeAccess:

@@ -258,8 +258,12 @@ def test_repaired_arguments_that_are_bad_are_a_model_fixable_error_before_the_in
     assert any(message in prompt for name, prompt in run.model.prompts if name == "ArgsFix")
     [done] = [e for e in run.events() if isinstance(e, ToolResult) and e.tool != "request_approval"]
     assert done.args == good
-    # The refused first attempt had an intent: this one looks for its effect first, then acts.
-    assert run.host.calls + run.vercel.calls == ["find", "open" if tool == "open_pull_request" else "create"]
+    # A deployment refused after its intent looks for its effect first, then acts. A pull request's
+    # patch is refused before it is asked for (its change is built to be scanned: decision 0138),
+    # so before any intent: there is nothing to look for.
+    assert run.host.calls + run.vercel.calls == (
+        ["open"] if tool == "open_pull_request" else ["find", "create"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -318,8 +322,9 @@ def test_a_resolved_reference_that_makes_a_bad_ref_is_refused_before_the_intent(
 
 
 def test_a_base_that_is_the_changes_own_branch_is_refused_by_the_tool_before_github() -> None:
-    """Only the tool knows the branch (from the key): its refusal is model-fixable, after the intent
-    and before any call, so the next attempt repairs the arguments."""
+    """Only the tool knows the branch (from the key): its refusal is model-fixable, before the owner
+    is asked (the change is built to be scanned, decision 0138) and before any call, so the next
+    attempt repairs the arguments."""
     own = pull(base=branch_for(idempotency_key("t1", "r1", 2)))  # step 2: after the owner's approval
     run = Deploy([("open_pull_request", own)], fixes=[GOOD_PULL])
     assert not run.step()
@@ -328,7 +333,7 @@ def test_a_base_that_is_the_changes_own_branch_is_refused_by_the_tool_before_git
     assert "is the base branch; a change needs its own branch" in last.message
     assert run.host.calls == []
     assert run.step()
-    assert run.host.calls == ["find", "open"] and run.state().status == RunStatus.RUNNING
+    assert run.host.calls == ["open"] and run.state().status == RunStatus.RUNNING
 
 
 # --- inside the tools: what the argument models did not check -----------------------------------
