@@ -3,7 +3,8 @@ RFC 6749, 7009, 7636). ``GET /oauth/authorize`` shows the consent page, as the t
 button posts back and redirects with a code and the state; Deny (or ``deny``) with access_denied.
 ``POST /oauth/token`` (form) exchanges a code once (PKCE S256 checked when a challenge was sent) or a
 refresh token, which rotates; an access token expires after ``access_ttl_s`` of :attr:`clock`.
-``POST /oauth/revoke`` ends a token and its pair. A refusal is 400/401 ``{"error", "error_description"}``."""
+``POST /oauth/revoke`` ends a token and its pair, for the token's own bearer (Linear) or the client
+(GitLab, RFC 7009). A refusal is 400/401 ``{"error", "error_description"}``."""
 
 from __future__ import annotations
 
@@ -130,9 +131,17 @@ class OAuthProvider:
         }
         return Response(json.dumps(body), 200, mimetype="application/json")
 
-    def revoke(self, form: dict[str, str], bearer: str) -> Response:
+    def revoke(self, form: dict[str, str], bearer: str, basic: tuple[str, str] | None = None) -> Response:
+        """Revoke a token and its pair, as the tools document it: Linear takes the access token as
+        its own ``Authorization: Bearer`` (or ``token`` with it); GitLab, as RFC 7009 asks of a
+        confidential client, takes ``token`` with the client's credentials (form or Basic). Anything
+        else is a 401 ``invalid_client`` revoking nothing. A token the server does not know (already
+        revoked) is a 200, as RFC 7009 section 2.2 says."""
+        client = basic or (form.get("client_id", ""), form.get("client_secret", ""))
         token = form.get("token") or bearer
         with self.lock:
+            if client != (CLIENT_ID, CLIENT_SECRET) and not (bearer and self.live(bearer)):
+                return _refuse(401, "invalid_client", "client authentication failed")
             access = self.refresh.pop(token, token)  # a refresh token ends its access token too
             _, pair = self.access.pop(access, (0.0, ""))
             self.refresh.pop(pair, None)
@@ -153,8 +162,11 @@ class OAuthProvider:
             basic = (auth.username or "", auth.password or "") if auth and auth.type == "basic" else None
             return self.token(dict(request.form), basic)
         if path == "/oauth/revoke" and request.method == "POST":
-            bearer = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
-            return self.revoke(dict(request.form), bearer)
+            header = request.headers.get("Authorization") or ""
+            bearer = header.removeprefix("Bearer ") if header.startswith("Bearer ") else ""
+            auth = request.authorization
+            basic = (auth.username or "", auth.password or "") if auth and auth.type == "basic" else None
+            return self.revoke(dict(request.form), bearer, basic)
         return None
 
 

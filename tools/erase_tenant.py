@@ -15,7 +15,7 @@ import os
 import sys
 
 from shared.bootstrap import Container
-from shared.notion.services.erasure import Erasing, erase_workspace
+from shared.notion.services.erasure import erase_workspace
 from shared.platform.config import Settings
 from shared.platform.domain.ids import id_problem
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.project and os.environ.get("NA_PROFILE") != "local":
         parser.error("which project? make erase-tenant TENANT=<tenant id> PROJECT=<project id>")
     c = Container(settings(args.project, args.database))
-    done = erase_workspace(args.tenant, "operator", Erasing(c.erasures, c.connecting(), c.stop_held_runs()))
+    done = erase_workspace(args.tenant, "operator", c.erasing())
     print(f"RESULT erased=1 documents_deleted={done['documents_deleted']}")
     return 0
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from local.code_sandbox import github_payloads as payloads
 from local.code_sandbox.github_state import CheckConfig, CheckRun, Delivery, GitHubState, Repo, invalid
 from local.code_sandbox.gitstore import now
 
@@ -182,13 +183,14 @@ def _run_check(
 
 
 def _deliveries(repo: Repo, run: CheckRun) -> list[Delivery]:
-    repository = {"id": repo.id, "full_name": repo.full_name, "name": repo.name}
-    sender = {"login": "sandbox-ci[bot]", "type": "Bot"}
+    """The run's delivery to each hook, whole as GitHub's schema says (local/code_sandbox/github_payloads.py)."""
+    repository = payloads.repository(repo)
+    sender = payloads.user("sandbox-ci[bot]", 900, "Bot")
     if run.kind == "check_run":
         event = "check_run"
         payload: dict[str, Any] = {
             "action": "completed",
-            "check_run": check_run_json(repo, run),
+            "check_run": payloads.check_run(repo, check_run_json(repo, run)),
             "repository": repository,
             "sender": sender,
         }
@@ -199,10 +201,12 @@ def _deliveries(repo: Repo, run: CheckRun) -> list[Delivery]:
             for n, s in repo.refs.items()
             if s == run.head_sha and n.startswith("heads/")
         ]
-        branches = [{"name": b, "commit": {"sha": run.head_sha}} for b in heads]
+        branches = [payloads.branch(repo, b, run.head_sha) for b in heads]
+        status = status_json(run)
         payload = {"sha": run.head_sha, "name": repo.full_name, "repository": repository, "sender": sender}
-        payload["branches"] = branches
-        payload |= {k: v for k, v in status_json(run).items() if k != "created_at"}
+        payload |= {"branches": branches, "commit": payloads.commit(repo, run.head_sha)}
+        payload |= status | {"created_at": status["created_at"] or payloads.EPOCH}
+        payload["updated_at"] = status["updated_at"] or payload["created_at"]
     body = json.dumps(payload).encode()
     return [Delivery(str(uuid.uuid4()), event, body, h.url, h.secret) for h in repo.hooks]
 

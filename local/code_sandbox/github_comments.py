@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from local.code_sandbox import github_payloads as payloads
 from local.code_sandbox.github_checks import send
 from local.code_sandbox.github_state import Delivery, Pull, Repo, invalid, not_found
 from local.code_sandbox.github_views import JSON, Call, pull_json, user_json
@@ -132,16 +133,16 @@ def create_review_comment(call: Call) -> tuple[JSON, int]:
 def _deliver(call: Call, pull: Pull, kind: str, comment: JSON) -> None:
     """The comment's delivery to each of the repository's hooks, sent from a thread (after the lock)."""
     repo: Repo = call.repo
-    repository = {"id": repo.id, "full_name": repo.full_name, "name": repo.name}
-    payload: dict[str, Any] = {"action": "created", "comment": comment, "repository": repository}
-    payload["sender"] = comment["user"]
+    rest = pull_json(call, pull)
+    payload: dict[str, Any] = {"action": "created", "repository": payloads.repository(repo)}
+    payload["sender"] = payloads.of_user(comment["user"])
     if kind == "issue":
         event = "issue_comment"
-        issue = {"number": pull.number, "title": pull.title, "body": pull.body, "state": pull.state}
-        payload["issue"] = issue | {"pull_request": {"url": f"{call.api}/pulls/{pull.number}"}}
+        payload |= {"comment": payloads.issue_comment(comment), "issue": payloads.issue(repo, rest)}
     else:
         event = "pull_request_review_comment"
-        payload["pull_request"] = pull_json(call, pull)
+        payload["comment"] = payloads.review_comment(repo, comment, rest)
+        payload["pull_request"] = payloads.pull_request(repo, rest)
     body = json.dumps(payload).encode()
     deliveries = [Delivery(str(uuid.uuid4()), event, body, h.url, h.secret) for h in repo.hooks]
     call.state.deliveries.extend(deliveries)

@@ -294,9 +294,10 @@ class LinearSandbox:
         return {**issue, "state": state, "assignee": assignee, "labels": {"nodes": labels}}
 
     def _deliver(self, action: str, issue: dict[str, Any], before: dict[str, Any] | None = None) -> None:
-        """A delivery per webhook of the issue's team: the issue's fields as Linear's IssueWebhookPayload
-        names them, and for an update ``updatedFrom``, the previous values of the fields it changed."""
-        data = {k: issue[k] for k in ("id", "teamId", "updatedAt", "title", "description", "assigneeId")}
+        """A delivery per webhook of the issue's team: the issue as Linear's IssueWebhookPayload gives it
+        (every field its schema says is always there: tests/unit/sync/test_linear_delivery_schema.py), and
+        for an update ``updatedFrom``, the previous values of the fields it changed."""
+        data = _payload(issue, list(self.issues).index(issue["id"]) + 1)
         changed = {k: v for k, v in (before or {}).items() if k in _WATCHED and v != issue.get(k)}
         extra = {"updatedFrom": changed | {"updatedAt": (before or {}).get("updatedAt")}} if before else {}
         for hook in self.webhooks.values():
@@ -308,7 +309,8 @@ class LinearSandbox:
                     "type": "Issue",
                     "data": data,
                     **extra,
-                    "url": f"https://linear.app/issue/{issue['id']}",
+                    "url": data["url"],
+                    "createdAt": issue["updatedAt"],  # when the change was made
                     "organizationId": "org-sandbox",
                     "webhookId": hook["id"],
                     "webhookTimestamp": int(time.time() * 1000),
@@ -324,6 +326,42 @@ class LinearSandbox:
 
 
 _WATCHED = ("title", "description", "priority", "dueDate", "stateId", "assigneeId", "labelIds")
+_PRIORITIES = ("No priority", "Urgent", "High", "Medium", "Low")
+_KEPT = (
+    "id",
+    "teamId",
+    "createdAt",
+    "updatedAt",
+    "title",
+    "description",
+    "assigneeId",
+    "stateId",
+    "labelIds",
+)
+
+
+def _payload(issue: dict[str, Any], number: int) -> dict[str, Any]:
+    """Issue ``issue``, the team's ``number``-th, as a delivery's ``data`` (IssueWebhookPayload)."""
+    identifier = f"ENG-{number}"
+    state = next(s for s in STATES if s["id"] == issue["stateId"])
+    labels = [label | {"color": "#5e6ad2"} for label in LABELS if label["id"] in issue["labelIds"]]
+    priority = int(issue.get("priority") or 0)
+    return {k: issue[k] for k in _KEPT} | {
+        "identifier": identifier,
+        "number": number,
+        "priority": priority,
+        "priorityLabel": _PRIORITIES[priority] if 0 <= priority < len(_PRIORITIES) else "No priority",
+        "prioritySortOrder": float(priority),
+        "sortOrder": float(number),
+        "dueDate": issue.get("dueDate"),
+        "previousIdentifiers": [],
+        "reactionData": {},
+        "releases": [],
+        "subscriberIds": [],
+        "labels": labels,
+        "state": state | {"color": "#bec2c8"},
+        "url": f"https://linear.app/sandbox/issue/{identifier}",
+    }
 
 
 def make_app(sandbox: LinearSandbox) -> Any:

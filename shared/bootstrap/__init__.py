@@ -19,6 +19,7 @@ from shared.platform.config import get_settings
 if TYPE_CHECKING:
     from shared.engine.services.check_wakeups import CheckWakeups
     from shared.notion.services.connect import Connecting
+    from shared.notion.services.erasure import Erasing
     from shared.notion.services.notion_access import NotionAccess
     from shared.runs.services.deps import Deps
     from shared.runs.services.webhooks import Intake
@@ -80,6 +81,13 @@ class Container(MemoryParts):
             invites,
             forget_index=lambda tenant_id: self.passages.delete_all(tenant_id),  # noqa: PLW0108 (built when used)
         )
+
+    def erasing(self) -> Erasing:
+        """What erasing a workspace uses (the owner's ``POST /workspace/erase``, ``make erase-tenant``):
+        the erasures' records, the connect flow's parts, the held runs' cancelling, the tools' disconnects."""
+        from shared.notion.services.erasure import Erasing
+
+        return Erasing(self.erasures, self.connecting(), self.stop_held_runs(), self.forget_tools())
 
     def stop_held_runs(self) -> Callable[[str, str], int]:
         """``(tenant_id, reason)`` → how many held runs were cancelled (``humans.cancel_held``), as

@@ -28,11 +28,8 @@ class RunsParts(CodeParts):
         return Deps(self.store, self.queue, self.secrets, self.settings, spend, tenants=tenants, **more)
 
     def check_wakeups(self) -> CheckWakeups:
-        """What GitHub's webhook route uses: each workspace's secret derived from the session signing
-        key's current version (decision 0096), the deliveries seen, the run store and the queue."""
+        """What GitHub's webhook route uses: the run store, the deliveries seen, the queue and the
+        secrets holding each workspace's webhook secret (decision 0139)."""
         from shared.engine.services.check_wakeups import CheckWakeups
-        from shared.platform.config import PlatformSecret
-        from shared.platform.domain.signed_tokens import ring
 
-        current, keys = ring(self.secrets.get(PlatformSecret.SESSION_SIGNING_KEY))
-        return CheckWakeups(self.store, self.webhook_events, self.queue, keys[current])
+        return CheckWakeups(self.store, self.webhook_events, self.queue, self.secrets)

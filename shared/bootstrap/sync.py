@@ -4,7 +4,7 @@ use cases take."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared.bootstrap.base import Built
 from shared.bootstrap.runs import RunsParts
@@ -34,6 +34,32 @@ class SyncParts(RunsParts):
     motion: Built[MotionApi] = Built()
     motion_store: Built[MotionStore] = Built("FirestoreMotionSync")
     sync_oauth: Built[OAuthEndpoints] = Built()
+
+    def forget_tools(self) -> Callable[[str], list[dict[str, Any]]]:
+        """``tenant_id`` → each synced tool disconnected for an erasure (Linear, GitLab, Motion: our
+        webhooks deleted at the tool, OAuth grants revoked there, secrets and records deleted), and
+        what each that was connected said."""
+        from shared.sync.services.connect import disconnect_gitlab, disconnect_linear
+        from shared.sync.services.motion import disconnect_motion
+
+        def forget(tenant_id: str) -> list[dict[str, Any]]:
+            connected = {
+                tool: store.connection(tenant_id) is not None
+                for tool, store in (
+                    ("linear", self.sync_store),
+                    ("gitlab", self.gitlab_store),
+                    ("motion", self.motion_store),
+                )
+            }
+            # Each always: an interrupted attempt may have left its secrets behind its record.
+            said = [
+                disconnect_linear(tenant_id, self.linking()),
+                disconnect_gitlab(tenant_id, self.gitlab_linking()),
+                disconnect_motion(tenant_id, self.motion_linking()),
+            ]
+            return [answer for answer in said if connected[answer["tool"]]]
+
+        return forget
 
     def linking(self) -> Linking:
         """What connecting and disconnecting Linear uses."""

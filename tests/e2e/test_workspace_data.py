@@ -1,6 +1,8 @@
 """A workspace's data as a whole, on one local stack with two workspaces seeded through the product's
 own paths (local/seeding.py): the restore drill brings every document back byte for byte (issue 65,
-point 4), and a workspace erased on request leaves nothing of it in any collection (point 5)."""
+point 4), and a workspace erased on request leaves nothing of it in any collection (point 5), no
+secret of any tool, no OAuth grant alive at Linear or GitLab, no webhook of ours there, and no route
+that takes a delivery for it afterwards (issue 77, point 3)."""
 
 import json
 import math
@@ -18,6 +20,7 @@ from local.restore_drill import KINDS, drill, firestore_client, mismatches
 from local.seeding import Seeded, in_process, seed_workspace
 from local.stack import LocalStack
 from shared.platform.domain.dead_letters import dead_letter
+from tests.support.workspace.every_tool import connect_every_tool, deliver_to_every_route, secrets_of
 from tools import erase_tenant
 
 pytestmark = pytest.mark.e2e
@@ -61,6 +64,18 @@ def _of(found: dict[str, bytes], markers: tuple[str, ...]) -> dict[str, bytes]:
     }
 
 
+def _settled(db: object, markers: tuple[str, ...]) -> dict[str, bytes]:
+    """The workspace's documents once two looks 3 s apart find the same (the tools' scans are tasks)."""
+    seen = _of(documents(db), markers)
+    for _ in range(20):
+        time.sleep(3)
+        now = _of(documents(db), markers)
+        if now == seen:
+            return now
+        seen = now
+    raise AssertionError("the workspace's documents kept changing for a minute")
+
+
 def _markers(seeded: Seeded) -> tuple[str, ...]:
     return (seeded.tenant_id, seeded.workspace_id, f"owner@{seeded.key}.example")
 
@@ -89,8 +104,16 @@ def test_an_erased_workspace_leaves_nothing_of_it_in_any_collection(
         "dead_letters",
     } <= collections, collections
     assert len(mine) > 20 and len(theirs) > 20 and not set(mine) & set(theirs)
+    hooks = connect_every_tool(stack, acme)
+    mine = _settled(db, _markers(acme))  # with the tools' records, once their first scans wrote
     secrets_before = json.loads(stack.secrets_file.read_text())
-    assert any(acme.tenant_id in name for name in secrets_before)
+    held = secrets_of(stack, acme.tenant_id)
+    # Every tool's: Notion's token, GitHub's, Vercel's, Slack's and Discord's, Linear's and GitLab's
+    # OAuth grants and webhook secrets, Motion's key, GitHub's webhook secret.
+    assert len(held) >= 13, held
+    linear, gitlab = stack.linear.sandbox, stack.gitlab.sandbox
+    grants = [o.access.copy() for o in (linear.oauth, gitlab.oauth)]
+    assert all(grants) and linear.webhooks and gitlab.hooks
 
     # Not confirmed (another name): refused with its reason, nothing erased.
     status, answer, _ = http("POST", f"{api}/workspace/erase", {"confirm": "Globex"}, acme.auth)
@@ -99,8 +122,19 @@ def test_an_erased_workspace_leaves_nothing_of_it_in_any_collection(
     added = [path.split("/")[-2] for path in set(refused) - set(mine)]
     assert all(refused[p] == data for p, data in mine.items()) and added == ["audit"]  # the try, audited
 
-    status, answer, _ = http("POST", f"{api}/workspace/erase", {"confirm": "Acme"}, acme.auth)
-    assert status == 200 and answer["erased"] is True and answer["documents_deleted"] >= len(mine) - 5
+    status, answer, _ = http("POST", f"{api}/workspace/erase", {"confirm": " Acme  "}, acme.auth)
+    assert status == 200 and answer["erased"] is True
+    said = {tool["tool"]: tool for tool in answer.get("tools", [])}
+    # (the tools' records go with their disconnects, before the count)
+    assert answer["documents_deleted"] >= len(mine) - 5 - len(said)
+    # Revoked at the tools: no token of its grants works there, and none of our webhooks is left.
+    live = [
+        token
+        for o, kept in zip((linear.oauth, gitlab.oauth), grants, strict=True)
+        for token in kept
+        if o.live(token)
+    ]
+    hooks_left = [*linear.webhooks, *gitlab.hooks]
     # Its sessions act on nothing now (a session of a tenant without a document names no member):
     # neither a run nor a key is made, and nothing of it is written again (the rerun below finds 0).
     assert http("GET", f"{api}/session", None, acme.auth)[0] in (401, 404)
@@ -113,13 +147,32 @@ def test_an_erased_workspace_leaves_nothing_of_it_in_any_collection(
     assert erase_tenant.main(["--tenant", acme.tenant_id]) == 0
     assert "RESULT erased=1 documents_deleted=0" in capsys.readouterr().out
 
+    # Every webhook route, each delivery signed as before the erasure: refused, nothing recorded.
+    answers = deliver_to_every_route(stack, acme, hooks)
+    accepted = {
+        route: (status, result)
+        for route, (status, result) in answers.items()
+        if status < 400 and result != "dropped"  # Notion's single route acknowledges what it drops
+    }
+    secrets_left = secrets_of(stack, acme.tenant_id)
     after = documents(db)
     left = _of(after, _markers(acme))
     changed = sorted(
         p for p in theirs.keys() | _of(after, _markers(globex)).keys() if theirs.get(p) != after.get(p)
     )
     with capsys.disabled():
-        print(f"\nRESULT erased_tenant_documents={len(left)} other_tenants_changed={len(changed)}")
+        print(
+            f"\nRESULT erased_tenant_documents={len(left)} other_tenants_changed={len(changed)} "
+            f"secrets_left={len(secrets_left)} deliveries_after_erasure_accepted={len(accepted)}"
+        )
+    assert not secrets_left, secrets_left
+    assert not accepted, answers
+    assert not live and not hooks_left, (live, hooks_left)
+    assert said["linear"]["token_revoked"] is True and said["gitlab"]["token_revoked"] is True, said
+    assert said["linear"]["webhook_deleted"] and said["gitlab"]["webhook_deleted"] and "motion" in said
+    assert all(status in (400, 401, 404) for route, (status, _) in answers.items() if route != "notion"), (
+        answers
+    )
     assert not left, sorted(left)
     assert not changed, changed
     record = db.document(f"erasures/{acme.tenant_id}").get().to_dict()

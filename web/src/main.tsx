@@ -7,6 +7,7 @@ import { AskScreen } from "./screens/ask";
 import { AuditScreen } from "./screens/audit";
 import { ConnectScreen } from "./screens/connect";
 import { DailyPlanScreen } from "./screens/daily_plan";
+import { type Erasure, ErasedScreen } from "./screens/erased";
 import { InboxScreen } from "./screens/inbox";
 import { IntegrationsScreen } from "./screens/integrations";
 import { KeysScreen } from "./screens/keys";
@@ -48,6 +49,7 @@ function takeOutcome(): URLSearchParams | null {
 const ELSEWHERE: Record<string, string> = {
   "signed-out": "You signed out in another tab. Connect again to go on.",
   disconnected: "The workspace was disconnected in another tab; its sessions ended. Connect again to go on.",
+  erased: "The workspace was erased in another tab: everything the agent kept of it is deleted. Connect a workspace to start again.",
 };
 
 const TOOL_NAMES: Record<string, string> = { linear: "Linear", gitlab: "GitLab" };
@@ -157,7 +159,17 @@ function useHash(): string {
   return hash;
 }
 
-function Screen({ hash, session, ended }: { hash: string; session: S["SessionView"]; ended: (words: string) => void }) {
+function Screen({
+  hash,
+  session,
+  ended,
+  erased,
+}: {
+  hash: string;
+  session: S["SessionView"];
+  ended: (words: string) => void;
+  erased: (erasure: Erasure) => void;
+}) {
   const [path, query = ""] = hash.slice(1).split("?");
   const parts = (path ?? "").split("/").filter(Boolean);
   const params = new URLSearchParams(query);
@@ -181,7 +193,7 @@ function Screen({ hash, session, ended }: { hash: string; session: S["SessionVie
     case "keys":
       return <KeysScreen />;
     case "settings":
-      return <SettingsScreen session={session} disconnected={ended} />;
+      return <SettingsScreen session={session} disconnected={ended} erased={erased} />;
     case "audit":
       return <AuditScreen session={session} />;
     case "repositories":
@@ -201,6 +213,7 @@ function App() {
   const [state, setState] = useState<"loading" | "signed-in" | "signed-out" | "error">("loading");
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState("");
+  const [erasure, setErasure] = useState<Erasure | null>(null);
   const hash = useHash();
 
   useEffect(() => {
@@ -224,7 +237,7 @@ function App() {
       });
   }, []);
 
-  const ended = (words = "", why: "" | "signed-out" | "disconnected" = "") => {
+  const ended = (words = "", why: "" | "signed-out" | "disconnected" | "erased" = "") => {
     useCsrfToken("");
     setSession(null);
     setNotice(words);
@@ -267,6 +280,7 @@ function App() {
       </main>
     );
   }
+  if (erasure) return <ErasedScreen erasure={erasure} done={() => setErasure(null)} />;
   if (state === "signed-out" || !session) return <ConnectScreen outcome={outcome} notice={notice} />;
   return (
     <>
@@ -305,7 +319,16 @@ function App() {
             {roleNotice}
           </p>
         )}
-        <Screen hash={hash} session={session} ended={(words) => ended(words, "disconnected")} />
+        <Screen
+          hash={hash}
+          session={session}
+          ended={(words) => ended(words, "disconnected")}
+          erased={(done) => {
+            setErasure(done);
+            window.location.hash = "";
+            ended("", "erased");
+          }}
+        />
       </main>
     </>
   );

@@ -228,7 +228,7 @@ export function startedHere(runId: string): boolean {
 // request would find the session gone anyway: SESSION_ENDED in api.ts).
 export const TABS = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel("na-session");
 
-export function tellTabs(what: "signed-out" | "disconnected"): void {
+export function tellTabs(what: "signed-out" | "disconnected" | "erased"): void {
   TABS?.postMessage(what);
 }
 

@@ -32,10 +32,24 @@ class Disconnected(Schema):
     runs_cancelled: int = Field(description="Runs that waited for a person or were paused")
 
 
+class ToolErased(Schema):
+    """A synced tool disconnected by an erasure: our webhook deleted there, and the OAuth grant
+    revoked there (null: connected with a key the owner pasted, deleted here, to revoke at the tool)."""
+
+    tool: Literal["linear", "gitlab", "motion"]
+    connected: Literal[False]
+    webhook_deleted: bool
+    token_revoked: bool | None = None
+    note: str | None = None
+
+
 class Erased(Schema):
     """The workspace is erased: every document, token and index of it deleted, its sessions and API
     keys ended; only the record that it was erased is kept (docs/security.md, "Retention and erasure")."""
 
     erased: Literal[True]
     tenant_id: str
+    tools: list[ToolErased] = Field(
+        default_factory=list, description="Each synced tool disconnected by this attempt, and what it said"
+    )
     documents_deleted: int = Field(description="Documents deleted by this attempt (0 when repeated)")

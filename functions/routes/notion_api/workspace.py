@@ -4,7 +4,7 @@ from pydantic import ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
-from shared.notion.services.erasure import Erasing, erase_workspace, require_confirmation
+from shared.notion.services.erasure import erase_workspace, require_confirmation
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import NotFound
 
@@ -14,7 +14,11 @@ class EraseWorkspace(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    confirm: str = Field(min_length=1, max_length=500, description="The workspace's name, typed exactly")
+    confirm: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The workspace's name, letter for letter and case for case (spaces around it do not count)",
+    )
 
 
 def erase(call: Call) -> Reply:
@@ -23,6 +27,4 @@ def erase(call: Call) -> Reply:
     if tenant is None:
         raise NotFound("no workspace is connected for this session")
     require_confirmation(tenant, body.confirm)
-    c = call.container
-    deps = Erasing(c.erasures, c.connecting(), c.stop_held_runs())
-    return erase_workspace(call.tenant_id, "owner", deps), 200
+    return erase_workspace(call.tenant_id, "owner", call.container.erasing()), 200

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from functions._http import Reply, json_object, read_body
+from functions._http import Reply, json_object
 from functions.routes import Call, Handler
+from functions.routes.deliveries import checked_delivery
 from shared.bootstrap import Container
-from shared.platform.domain.tasks import is_run_id
-from shared.platform.errors import InvalidInput, NotFound
+from shared.platform.errors import InvalidInput
 from shared.sync.domain.connection import Tool
 from shared.sync.ports import ToolStore
 from shared.sync.services.connect import (
@@ -112,12 +112,9 @@ def delivery[I](
     ingest: Callable[[str, bytes, dict[str, str], I], dict[str, str]],
     intake: Callable[[Container], I],
 ) -> Reply:
-    """A tool's webhook delivery for the path's tenant, read within the body limit and given to
-    ``ingest`` with the tool's ``intake``; a 404 naming the tool (``name``) when the path names no tenant."""
-    tenant_id = call.args["tenant_id"]
-    if not is_run_id(tenant_id):  # the same id form as a tenant's
-        raise NotFound(f"no {name} connection for this workspace")
-    body = read_body(call.request, call.container.settings.webhook_max_body_bytes)
+    """A tool's webhook delivery for the path's tenant, through the webhooks' shared entry
+    (:func:`functions.routes.deliveries.checked_delivery`), given to ``ingest`` with the tool's ``intake``."""
+    tenant_id, body = checked_delivery(call, name)
     return ingest(tenant_id, body, dict(call.request.headers), intake(call.container)), 200
 
 

@@ -71,7 +71,7 @@ def review_ask(event: str, body: bytes) -> ReviewAsk | None:
             str(said.get("body") or ""),
             str(said.get("html_url") or ""),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ValueError(f"a {event} delivery without its fields: {exc}") from None
 
 

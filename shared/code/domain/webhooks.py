@@ -2,7 +2,7 @@
 the run a check's branch belongs to. Pure: no I/O.
 
 A delivery is trusted only when ``X-Hub-Signature-256`` is ``sha256=`` and the HMAC-SHA256 of the raw
-body keyed by the workspace's webhook secret (docs.github.com, "Validating webhook deliveries"),
+body keyed by the workspace's webhook secret (drawn for it, decision 0139; docs.github.com, "Validating webhook deliveries"),
 compared in constant time. Its ``X-GitHub-Delivery`` GUID (kept by a redelivery) de-duplicates it.
 """
 
@@ -18,12 +18,6 @@ BRANCH_PREFIX = (
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 DELIVERY_HEADER = "X-GitHub-Delivery"
 EVENT_HEADER = "X-GitHub-Event"
-
-
-def webhook_secret(key: str, tenant_id: str) -> str:
-    """The secret a workspace's GitHub webhook is configured with: derived from the platform's
-    signing ``key`` for this workspace only (one workspace's secret says nothing of another's)."""
-    return hmac.new(key.encode(), f"github-webhook:{tenant_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
@@ -62,7 +56,7 @@ def checks_done(event: str, body: bytes) -> ChecksDone | None:
                 return None
             branches = [str(b["name"]) for b in payload.get("branches") or [] if isinstance(b, dict)]
             return ChecksDone(repository, str(payload["sha"]), tuple(branches))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ValueError(f"a {event} delivery without its fields: {exc}") from None
     return None
 
@@ -115,7 +109,7 @@ def comment_made(event: str, body: bytes) -> CommentMade | None:
         refs = tuple(_REF.findall(str(pull.get("body") or "")))
         branch = str(pull["head"]["ref"])
         return CommentMade(repository, int(pull["number"]), (branch,), refs, str(user["login"]), bot)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ValueError(f"a {event} delivery without its fields: {exc}") from None
 
 

@@ -3,38 +3,43 @@
 scheduled look. An ``issue_comment`` or ``pull_request_review_comment`` on a run's pull request wakes its
 ``await_review``; a bot's comment wakes nothing, and the woken step judges by the repository's policy whose
 comment counts. Polling (the scheduled retry) stays the fallback. Each delivery's signature over the raw
-body is checked with the workspace's webhook secret. It is recorded once by its ``X-GitHub-Delivery`` GUID
+body is checked with the workspace's webhook secret, drawn at random for it and kept in Secret Manager
+(decision 0139): a signing key rotation leaves it as it is, an erasure deletes it. It is recorded once by its ``X-GitHub-Delivery`` GUID
 and turned into at most one woken step task per run, named from the run's log: duplicates and reordered
 deliveries add nothing. Nothing here acts on GitHub: the woken step reads the checks."""
 
 from __future__ import annotations
 
+import re
+import secrets as random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from shared.code.domain import revisions, webhooks
 from shared.engine.services import revision_starts
-from shared.platform.errors import InvalidInput, Unauthenticated
+from shared.platform.errors import InvalidInput, NotFound, Unauthenticated
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.step_task import StepTask
+from shared.workspace.domain.integrations import github_hook_secret
 from shared.workspace.domain.tenants import EventSeen, tenant_tag
 
 if TYPE_CHECKING:
-    from shared.platform.ports import TaskQueue
+    from shared.platform.ports import SecretStore, TaskQueue
     from shared.runs.ports import RunStore
     from shared.runs.services.deps import Deps
     from shared.workspace.ports import WebhookEventLedger
 
 KEEP = timedelta(days=3)  # GitHub may redeliver for three days
+_GUID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")  # a GUID; it names a document (decision 0004)
 
 
 class CheckWakeups(NamedTuple):
     runs: RunStore
     ledger: WebhookEventLedger
     queue: TaskQueue
-    key: str  # the platform's signing key: each workspace's webhook secret is derived from it
+    secrets: SecretStore  # each workspace's webhook secret (github_hook_secret)
     # The engine's deps, built on first use: a revision's agent and budgets are checked (decision 0131).
     engine: Callable[[], Deps] | None = None
 
@@ -43,13 +48,21 @@ def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: b
     """``woken: <runs>``, ``revising: <run>`` (:mod:`revision_starts`), ``duplicate``, or ``ignored``
     (another event, or no run waits on it).
     Unauthenticated (401) for a bad or missing signature; InvalidInput (400) for a body that is not
-    the event it says; nothing is recorded for either."""
-    secret = webhooks.webhook_secret(deps.key, tenant_id)
+    the event it says or no delivery id; NotFound (404) when the workspace has no webhook secret (never
+    asked for, or erased); nothing is recorded for any."""
+    try:
+        secret = deps.secrets.get(github_hook_secret(tenant_id))
+    except NotFound:
+        raise NotFound(
+            "no GitHub webhook for this workspace: its owner sets it up from GET /github/webhook"
+        ) from None
     if not webhooks.signature_ok(secret, body, headers.get(webhooks.SIGNATURE_HEADER)):
         raise Unauthenticated("the delivery's X-Hub-Signature-256 does not match its body")
     guid, event = headers.get(webhooks.DELIVERY_HEADER, ""), headers.get(webhooks.EVENT_HEADER, "")
-    if not guid or len(guid) > 100:
-        raise InvalidInput("a GitHub delivery carries its X-GitHub-Delivery id")
+    if not _GUID.fullmatch(guid):
+        raise InvalidInput(
+            "a GitHub delivery carries its X-GitHub-Delivery id (1 to 100 letters, digits, '-')"
+        )
     try:
         done = webhooks.checks_done(event, body)
         comment = webhooks.comment_made(event, body)
@@ -72,6 +85,18 @@ def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: b
         return "ignored"
     woken = [run for branch in done.branches if (run := _wake(deps, tenant_id, branch, done, guid))]
     return f"woken: {', '.join(woken)}" if woken else "ignored"
+
+
+def webhook_secret(secrets: SecretStore, tenant_id: str) -> str:
+    """The workspace's GitHub webhook secret, drawn at random (256 bits) and kept the first time it is
+    asked for; the same one after."""
+    name = github_hook_secret(tenant_id)
+    try:
+        return secrets.get(name, fresh=True)
+    except NotFound:
+        drawn = random.token_hex(32)
+        secrets.put(name, drawn)
+        return drawn
 
 
 def _wake(

@@ -2,9 +2,14 @@
 to confirm) or by the operator (``make erase-tenant``, tools/erase_tenant.py).
 
 Each step is repeatable, so an attempt cut short is finished by the next. In order: the ask is
-recorded (``erasures/{t}``, ``erasing``); the workspace is disconnected (tokens revoked, held runs
-cancelled, sessions ended); every token secret of it is deleted; every document of it is deleted
-(shared/workspace/adapters/firestore_erasure.py); the record becomes ``erased``.
+recorded (``erasures/{t}``, ``erasing``); every synced tool is disconnected (Linear, GitLab, Motion: our
+webhooks deleted at the tool, OAuth tokens revoked there, their keys, tokens and webhook secrets
+deleted); the workspace is disconnected (Notion's token revoked, held runs cancelled, sessions ended);
+every other secret of it is deleted (GitHub, Vercel, Slack and Discord tokens, GitHub's webhook secret),
+so a later delivery for it finds no secret and is refused; every document of it is deleted
+(shared/workspace/adapters/firestore_erasure.py); the record becomes ``erased``. A key the owner pasted
+(not an OAuth grant of ours) is deleted here and stays valid at its tool: the owner revokes it there
+(decision 0139).
 What is kept, and for how long: docs/security.md, "Retention and erasure"."""
 
 from __future__ import annotations
@@ -13,11 +18,11 @@ import logging
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from shared.notion.services.disconnect import disconnect
 from shared.platform.errors import InvalidInput, NotFound
-from shared.workspace.domain.integrations import Integration, token_secret
+from shared.workspace.domain.integrations import Integration, github_hook_secret, token_secret
 
 if TYPE_CHECKING:
     from shared.notion.services.connect import Connecting
@@ -34,16 +39,28 @@ class Erasing(NamedTuple):
     stop_held: Callable[
         [str, str], int
     ]  # shared.engine.services.humans.cancel_held, as a disconnect needs it
+    # Disconnects each synced tool of the tenant (shared.sync's disconnects, wired by the composition
+    # root): what each said ({tool, webhook_deleted, token_revoked?}).
+    tools: Callable[[str], list[dict[str, Any]]] = lambda tenant_id: []
+
+
+def _name(text: str) -> str:
+    """A name as a person reads it: spaces around it, and runs of spaces inside it, do not count."""
+    return " ".join(text.split())
 
 
 def confirmation_problem(tenant: Tenant | None, typed: str) -> str:
     """Why ``typed`` does not confirm erasing ``tenant`` ("" when it does): the workspace's name as
-    Notion gives it (its id when it has none), exactly."""
+    Notion gives it (its id when it has none), letter for letter and case for case; spaces around it
+    or doubled inside it, in what is typed or in the name itself, do not count (issue 77)."""
     if tenant is None:
         return ""
-    expected = tenant.workspace_name or tenant.workspace_id
-    if typed.strip() != expected:
-        return f"confirm: type the workspace's name, {expected!r}, exactly, to erase it and all its data"
+    expected = _name(tenant.workspace_name) or tenant.workspace_id
+    if _name(typed) != expected:
+        return (
+            f"confirm: type the workspace's name, {expected!r}, to erase it and all its data "
+            "(letter for letter and case for case; spaces around it do not count)"
+        )
     return ""
 
 
@@ -54,6 +71,7 @@ def erase_workspace(
     after. Raises what the disconnect's Notion revoke raises when Notion cannot be reached (nothing
     is lost: the next attempt goes on)."""
     deps.erasures.begin(tenant_id, by, now())
+    tools = deps.tools(tenant_id)  # while the tools' keys still work: webhooks deleted, grants revoked
     tenant = deps.connecting.tenants.get(tenant_id, fresh=True)
     cancelled: object = 0
     if tenant is not None:
@@ -62,6 +80,7 @@ def erase_workspace(
     secrets = deps.connecting.secrets
     for integration in Integration:
         secrets.delete(token_secret(tenant_id, integration))
+    secrets.delete(github_hook_secret(tenant_id))  # a later delivery finds no secret: refused
     if tenant is not None and tenant.token_secret:
         secrets.delete(tenant.token_secret)
     deleted = deps.erasures.erase_documents(tenant_id)
@@ -72,7 +91,7 @@ def erase_workspace(
         cancelled,
         extra={"fields": {"event": "workspace_erased", "tenant": tenant_id, "by": by}},
     )
-    return {"erased": True, "tenant_id": tenant_id, "documents_deleted": deleted}
+    return {"erased": True, "tenant_id": tenant_id, "documents_deleted": deleted, "tools": tools}
 
 
 def require_confirmation(tenant: Tenant | None, typed: str) -> None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.platform.config import WEBHOOK_EVENT_MAX_AGE_S, PlatformSecret
+from shared.platform.domain.deliveries import body_problem
 from shared.platform.domain.tasks import is_run_id
 from shared.platform.errors import InvalidInput, NotFound, Unauthenticated
 from shared.platform.logs import add_labels
@@ -126,7 +127,7 @@ def ingest_webhook(
 ) -> Outcome:
     """What one delivery comes to. Checks in order: the verification handshake (unsigned; a token not
     1-500 visible ASCII characters is a 400; stored only if none is) → the signature over the raw body
-    (401) → a JSON object with a type (400). Unknown types are acknowledged. Then the event's shape,
+    (401) → a JSON object of finite numbers, not nested past the webhooks' limit, with a type (400). Unknown types are acknowledged. Then the event's shape,
     ids and timestamp (400, :func:`~shared.runs.domain.notion_events.timestamp_problem`) → its age (200,
     dropped, ``too_old``) → routing by workspace (unknown, revoked or needing reconnect: 200, dropped)
     → the tenant's filters (200, ignored) → de-duplication and enqueue."""
@@ -139,6 +140,8 @@ def ingest_webhook(
         log.warning("webhook: an event arrived before Notion's verification token was stored")
     if token is None or not signature_valid(token, body, signature):
         raise Unauthenticated("missing or wrong X-Notion-Signature")
+    if problem := body_problem(body):  # the rule of every webhook (Infinity, 1e400, deep nesting)
+        raise InvalidInput(problem)
     if not isinstance(payload, dict):
         raise InvalidInput("the body must be a JSON object")
     kind = payload.get("type")

@@ -1,7 +1,9 @@
 """Linear's webhook deliveries, checked as Linear's SDK checks them (``@linear/sdk``'s webhook client).
 ``Linear-Signature`` is the hex HMAC-SHA256 of the raw body under the webhook's signing secret. The
-body's ``webhookTimestamp`` (ms since the epoch) must be within 60 s of our clock. ``Linear-Delivery``
-names the delivery: a second one of the same name is a replay."""
+body's ``webhookTimestamp`` (ms since the epoch) must be within 60 s of our clock. A delivery is named by
+the digest of its signed body (``webhookId``, ``webhookTimestamp``, the entity and the change, every byte
+covered by the signature): the ``Linear-Delivery`` header is not signed, so a captured body replayed
+under a new header is still the same delivery (issue 77)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ SIGNATURE_HEADER = "Linear-Signature"
 DELIVERY_HEADER = "Linear-Delivery"
 WINDOW_S = 60.0  # Linear's documented window, as its SDK applies it
 _HEX = re.compile(r"[0-9a-f]{64}")
-_DELIVERY = re.compile(r"[0-9A-Za-z-]{8,64}")
 _ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 ACTIONS = ("create", "update", "remove")
 
@@ -24,7 +25,7 @@ ACTIONS = ("create", "update", "remove")
 class LinearEvent(NamedTuple):
     """One delivery's facts we act on (the rest of its body is not kept)."""
 
-    delivery: str
+    delivery: str  # the digest of the signed body (hex, 40): what names its record
     action: str  # create | update | remove
     type: str  # Issue, Comment, ...
     entity_id: str
@@ -53,10 +54,14 @@ def json_object(body: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def parse(body: bytes, delivery: str | None) -> LinearEvent | str:
-    """The event of a (signed) body, or why it is malformed (a person's sentence)."""
-    if not delivery or not _DELIVERY.fullmatch(delivery):
-        return f"the {DELIVERY_HEADER} header is missing or not a delivery id"
+def delivery_of(body: bytes) -> str:
+    """The name of the delivery whose signed body is ``body``: its SHA-256, 40 hex digits."""
+    return hashlib.sha256(body).hexdigest()[:40]
+
+
+def parse(body: bytes) -> LinearEvent | str:
+    """The event of a (signed) body, named by :func:`delivery_of`, or why it is malformed (a person's
+    sentence)."""
     data = json_object(body)
     if data is None:
         return "the body is not a JSON object"
@@ -79,7 +84,7 @@ def parse(body: bytes, delivery: str | None) -> LinearEvent | str:
     for bad, reason in problems:
         if bad:
             return reason
-    return LinearEvent(delivery, str(action), str(kind), str(entity_id), str(team_id), int(ts or 0))
+    return LinearEvent(delivery_of(body), str(action), str(kind), str(entity_id), str(team_id), int(ts or 0))
 
 
 def timestamp_problem(at_ms: int, now: datetime, window_s: float = WINDOW_S) -> str:

@@ -1,7 +1,7 @@
 """The tools' webhook intake on the api (decision 0094): Linear's at ``POST /sync/linear/webhook/<t>``,
 GitLab's at ``POST /sync/gitlab/webhook/<t>`` (decision 0106). Each checks before storing anything and never
 calls the tool or Notion: no connection 404, a bad signature or token 401, a malformed or (Linear) stale body
-400, a repeated delivery id 409. An issue event of the connected team or project is one mirror task per issue
+400, a repeated delivery 409 (Linear's named by its signed body, GitLab's by its id header). An issue event of the connected team or project is one mirror task per issue
 and 5 s window, read afresh, so late or reordered deliveries change nothing. An event an agent's tracker rule
 meets starts its run (decision 0121)."""
 
@@ -17,7 +17,6 @@ from shared.sync.domain import gitlab_events
 from shared.sync.domain.connection import TOOL_NAMES, GitLabConnection, Tool, ToolConnection, hook_secret
 from shared.sync.domain.gitlab_pipelines import pipeline_ended
 from shared.sync.domain.linear_events import (
-    DELIVERY_HEADER,
     SIGNATURE_HEADER,
     parse,
     signature_valid,
@@ -74,7 +73,7 @@ def ingest_linear(
     connection, secret = _hooked(tenant_id, intake.store, intake.secrets, "linear")
     if not signature_valid(secret, body, headers.get(SIGNATURE_HEADER)):
         raise Unauthenticated(f"the {SIGNATURE_HEADER} header does not sign this body")
-    event = parse(body, headers.get(DELIVERY_HEADER))
+    event = parse(body)
     if isinstance(event, str):
         raise InvalidInput(event)
     now = intake.now()
@@ -87,7 +86,7 @@ def ingest_linear(
         return {"result": "ignored", "detail": f"{event.type} of another team or kind"}
     task = SyncTask(tenant_id=tenant_id, kind="issue", issue_id=event.entity_id) if mirrored else None
     name = issue_task_name(tenant_id, event.entity_id, now) if mirrored else None
-    repeated = f"this delivery was received already ({DELIVERY_HEADER} repeated): dropped"
+    repeated = "this delivery was received already (the same signed body): dropped"
     delivery = Delivery(f"linear-{event.delivery}", f"linear.{event.type}", event.action, repeated)
     return _queued(tenant_id, delivery, (task, name), signal, intake)
 

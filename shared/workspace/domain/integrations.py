@@ -39,6 +39,16 @@ def chat_token_secret(tenant_id: str, integration: Integration = Integration.SLA
     return f"{CHAT_PREFIX}{integration.value}-{tenant_id}"
 
 
+# GitHub's webhook secret of a tenant, drawn at random when the owner first asks for it (GET
+# /github/webhook; decision 0139): under the sync's prefix, which api reads, writes and deletes
+# (terraform/secrets.tf), so a key rotation never changes it and an erasure deletes it.
+GITHUB_HOOK_PREFIX = "sync-hook-github-"
+
+
+def github_hook_secret(tenant_id: str) -> str:
+    return f"{GITHUB_HOOK_PREFIX}{tenant_id}"
+
+
 def token_secret(tenant_id: str, integration: Integration) -> str:
     """The secret holding ``integration``'s token for the tenant (api stores and deletes them all)."""
     if integration.chat:

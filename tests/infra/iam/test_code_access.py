@@ -54,9 +54,11 @@ REACH: dict[str, frozenset[str]] = {
     "shared/memory/services/workspace_index.py:index_the_choice": frozenset({"api"}),
     # GitHub's check deliveries wake a waiting run: no function receives them yet (decision 0096).
     "shared/engine/services/check_wakeups.py:_wake_step": frozenset(),
+    # GitHub's webhook secret of a workspace (decision 0139): drawn and read by api's routes.
+    "shared/engine/services/check_wakeups.py:receive": frozenset({"api"}),
+    "shared/engine/services/check_wakeups.py:webhook_secret": frozenset({"api"}),
     # A comment on a finished run's pull request (api: GitHub's route) or a reply in Notion (plan): 0127.
     "shared/engine/services/revision_starts.py:queue_revision": frozenset({"api", "plan"}),
-    "shared/bootstrap/runs.py:RunsParts.check_wakeups": frozenset({"api"}),  # GitHub's webhook route
     # "Run now" on a routine (POST /agents/<id>/run-now on api) queues its run's plan task.
     "functions/routes/agents_api/routines.py:run_now": frozenset({"api"}),
     # The Linear sync (docs/sync.md): connect and disconnect on api (its key and webhook secret

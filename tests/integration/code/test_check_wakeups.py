@@ -24,8 +24,9 @@ from shared.platform.errors import AgentError, Unauthenticated
 from shared.runs.domain.events import RunStatus, ToolResult
 from tests.api_fakes import FakeContainer
 from tests.engine_fakes import FakeModel
-from tests.fakes import FakeSecrets, FakeWebhookEvents
+from tests.fakes import FakeWebhookEvents
 from tests.support.code.code_checks import AWAIT, OPEN, start, steps
+from tests.support.code.revision_steps import HOOK_SECRET, hook_secrets
 from tests.support.engine.deploy_steps import Pair, admin, sandbox
 
 pytestmark = pytest.mark.integration
@@ -81,11 +82,11 @@ def test_a_delivery_wakes_the_waiting_run_once_and_a_forged_one_is_refused(
 ) -> None:
     url, holder = endpoint
     admin.set_checks("acme/site", [{"name": "tests", "command": PASSES_LATER}])
-    admin.add_hook("acme/site", url, webhooks.webhook_secret(KEY, "t1"))
+    admin.add_hook("acme/site", url, HOOK_SECRET)
     plan = steps(OPEN, AWAIT, ("finish", {"summary": "ready"}))
     pair = Pair(sandbox[0], FakeModel({}))
     ledger = FakeWebhookEvents()
-    receiver = Receiver(CheckWakeups(pair.step.store, ledger, pair.queue, KEY))
+    receiver = Receiver(CheckWakeups(pair.step.store, ledger, pair.queue, hook_secrets()))
     holder.append(receiver)
     start(pair, plan)
     pair.drive()  # the pull request, then its checks still running: a retry scheduled, no task left
@@ -133,11 +134,12 @@ def test_the_sandbox_delivers_to_the_api_route_which_wakes_the_run_once(
 ) -> None:
     """The deployed path: GitHub's stand-in signs and POSTs to ``/github/webhook/t1`` of the api."""
     pair, ledger = Pair(sandbox[0], FakeModel({})), FakeWebhookEvents()
-    secrets = FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: KEY})
+    secrets = hook_secrets()
+    secrets.put(PlatformSecret.SESSION_SIGNING_KEY, KEY)
     container = FakeContainer(store=pair.step.store, queue=pair.queue, webhook_events=ledger, secrets=secrets)
     with ThreadedServer(app("api", container), "api") as api:
         admin.set_checks("acme/site", [{"name": "tests", "command": PASSES_LATER}])
-        admin.add_hook("acme/site", f"{api.url}/github/webhook/t1", webhooks.webhook_secret(KEY, "t1"))
+        admin.add_hook("acme/site", f"{api.url}/github/webhook/t1", HOOK_SECRET)
         start(pair, steps(OPEN, AWAIT, ("finish", {"summary": "ready"})))
         pair.drive()
         assert pair.state().retry_at is not None and pair.queue.tasks == []  # waiting, no instance held
@@ -152,7 +154,7 @@ def test_the_sandbox_delivers_to_the_api_route_which_wakes_the_run_once(
         # t1's signed delivery sent to another workspace's path: that workspace's secret refuses it
         body = json.dumps(delivery["payload"]).encode()
         headers = {
-            webhooks.SIGNATURE_HEADER: webhooks_signature(webhooks.webhook_secret(KEY, "t1"), body),
+            webhooks.SIGNATURE_HEADER: webhooks_signature(HOOK_SECRET, body),
             webhooks.DELIVERY_HEADER: "crossed-1",
             webhooks.EVENT_HEADER: "check_run",
         }

@@ -38,11 +38,11 @@ from tests.support.code.release_steps import OPEN, Step, drive, start
 from tests.support.code.revision_payloads import builder
 from tests.support.code.revision_steps import (
     EDITOR,
-    KEY,
     PAGE,
     VIEWER,
     comment,
     drive_revision,
+    hook_secrets,
     on_a_page,
     opened_from,
     reply,
@@ -172,7 +172,7 @@ def test_a_signed_comment_delivery_wakes_the_waiting_run_and_a_bots_wakes_nothin
         "issue_comment",
         "pull_request_review_comment",
     ]
-    deps = CheckWakeups(pair.step.store, FakeWebhookEvents(), pair.queue, KEY)
+    deps = CheckWakeups(pair.step.store, FakeWebhookEvents(), pair.queue, hook_secrets())
     now = datetime.now(UTC)
     answers = [receive(deps, "t1", *signed(d), now) for d in deliveries]
     assert answers == ["ignored", "woken: r1", "woken: r1"]
@@ -207,7 +207,7 @@ def test_a_writers_comment_on_a_completed_runs_pull_request_revises_it_once_on_t
     comment(admin, url, "bob", "VERSION should say 4", permission="write")  # a writer, not naming it
     comment(admin, url, "alice", "Notion Agent, VERSION should say 3", path="VERSION", permission="write")
     made = [d for d in admin.deliveries() if d["event"] in webhooks.COMMENT_EVENTS]
-    deps = CheckWakeups(store, FirestoreWebhookEvents(firestore_db), pair.queue, KEY)
+    deps = CheckWakeups(store, FirestoreWebhookEvents(firestore_db), pair.queue, hook_secrets())
     now = datetime.now(UTC)
     answers = [receive(deps, "t1", *signed(d), now) for d in made]
     [alices] = [

@@ -136,7 +136,7 @@ def test_a_pipeline_delivery_wakes_the_waiting_run_once_and_a_forgery_or_repeat_
             drive(pair, clock, limit=1)
         lab.code.pipelines_done()
         [(_, headers, body)] = [d for d in lab.outbox if d[1]["X-Gitlab-Event"] == "Pipeline Hook"]
-        wakeups = CheckWakeups(pair.step.store, FirestoreWebhookEvents(db), pair.queue, "k")
+        wakeups = CheckWakeups(pair.step.store, FirestoreWebhookEvents(db), pair.queue, pair.step.secrets)
         intake: GitLabIntake = Intake(
             FirestoreGitLabSync(db),
             pair.step.secrets,

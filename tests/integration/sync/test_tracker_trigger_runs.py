@@ -40,6 +40,7 @@ def test_an_assignment_starts_one_run_however_its_deliveries_come(stack: SyncSta
     for _, headers, body in deliveries:  # each again: a replay of its delivery id
         with pytest.raises(Conflict):
             ingest_linear(stack.tenant_id, body, headers, intake)
-    for n, (_, headers, body) in enumerate(deliveries):  # Linear's retry under new delivery ids
-        ingest_linear(stack.tenant_id, body, {**headers, "Linear-Delivery": f"retry-{n:08}"}, intake)
+    for n, (_, headers, body) in enumerate(deliveries):  # the same signed body under a new, unsigned id
+        with pytest.raises(Conflict):
+            ingest_linear(stack.tenant_id, body, {**headers, "Linear-Delivery": f"retry-{n:08}"}, intake)
     assert [t for _, t, _, _ in stack.queue.tasks if isinstance(t, PlanTask)] == runs

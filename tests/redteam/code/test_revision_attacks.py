@@ -43,7 +43,7 @@ def _completed(url: str, admin: Admin) -> tuple[Pair, CheckWakeups]:
     drive(pair, start(pair, [OPEN, ("finish", {"summary": "opened"})], TOOLS))
     assert pair.state().status == RunStatus.COMPLETED
     admin.add_hook("acme/site", "http://127.0.0.1:9/unreachable", "unused")
-    return pair, CheckWakeups(pair.step.store, FakeWebhookEvents(), pair.queue, rv.KEY)
+    return pair, CheckWakeups(pair.step.store, FakeWebhookEvents(), pair.queue, rv.hook_secrets())
 
 
 def _delivered(admin: Admin, deps: CheckWakeups) -> list[str]:

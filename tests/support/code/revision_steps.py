@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 
 from local.code_sandbox.testing import Admin
-from shared.code.domain import webhooks
 from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
@@ -22,13 +21,19 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.notion_events import NotionEvent, plan_task
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.step_task import StepTask
+from shared.workspace.domain.integrations import github_hook_secret
 from shared.workspace.domain.members import Member
 from tests.engine_fakes import FakeNotion
-from tests.fakes import FakeRunStore
+from tests.fakes import FakeRunStore, FakeSecrets
 from tests.support.code.release_steps import OPEN, drive, start
 from tests.support.engine.deploy_steps import Pair
 
-KEY = "platform-signing-key-for-tests"
+HOOK_SECRET = "t1-github-webhook-secret-for-tests"  # workspace t1's, as GET /github/webhook draws one
+
+
+def hook_secrets() -> FakeSecrets:
+    """Secrets holding the GitHub webhook secrets of workspaces t1 (:data:`HOOK_SECRET`) and t2."""
+    return FakeSecrets({github_hook_secret("t1"): HOOK_SECRET, github_hook_secret("t2"): "t2-" + HOOK_SECRET})
 
 
 def comment(
@@ -47,8 +52,7 @@ def comment(
 def signed(delivery: dict[str, Any]) -> tuple[dict[str, str], bytes]:
     """A recorded delivery's headers and body, signed with workspace t1's webhook secret."""
     body = json.dumps(delivery["payload"]).encode()
-    secret = webhooks.webhook_secret(KEY, "t1")
-    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    signature = "sha256=" + hmac.new(HOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
     headers = {
         "X-Hub-Signature-256": signature,
         "X-GitHub-Delivery": delivery["guid"],

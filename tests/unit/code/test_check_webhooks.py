@@ -14,7 +14,6 @@ from shared.code.domain.webhooks import (
     run_of,
     run_of_ref,
     signature_ok,
-    webhook_secret,
 )
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.coding.code import branch_for, pull_request_body
@@ -35,11 +34,6 @@ def test_only_the_signature_of_these_very_bytes_with_this_secret_passes() -> Non
     assert not signature_ok("s", body, None)
     assert not signature_ok("s", body, sign("s", body).replace("sha256=", "sha1="))
     assert not signature_ok("s", body, "sha256=é")
-
-
-def test_each_workspace_has_its_own_secret() -> None:
-    assert webhook_secret("k", "t1") != webhook_secret("k", "t2")
-    assert webhook_secret("k", "t1") == webhook_secret("k", "t1")
 
 
 def test_a_branch_names_its_run_only_for_its_own_workspace() -> None:

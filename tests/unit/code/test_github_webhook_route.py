@@ -1,19 +1,19 @@
-"""GitHub's webhook route on the api (issue 68, point 3): a delivery signed with the workspace's own
-secret is taken once; a forged signature (another workspace's secret too), a replayed delivery id, a
+"""GitHub's webhook route on the api (issue 68, point 3; issue 77): a delivery signed with the workspace's
+own secret (drawn for it and kept, decision 0139) is taken once; a forged signature (another workspace's secret too), a replayed delivery id, a
 malformed body, a missing id and a path naming no workspace are refused with a reason, nothing recorded."""
 
 import hashlib
 import hmac
 import json
 
-from shared.code.domain import webhooks
-from shared.platform.config import Settings
+from shared.engine.services.check_wakeups import webhook_secret
+from shared.platform.config import PlatformSecret, Settings
 from shared.runs.domain.plan_task import PlanTask
 from tests.api_fakes import FakeContainer, client
 from tests.support.code.revision_payloads import BRANCH, builder, completed, delivery
 from tests.support.team.role_team import team
+from tools import signing_keys
 
-KEY = "k" * 32  # the fakes' session signing key
 CHECK = {
     "action": "completed",
     "repository": {"full_name": "acme/site"},
@@ -30,7 +30,7 @@ def signed(secret: str, body: bytes, guid: str, event: str = "check_run") -> dic
 def test_a_signed_delivery_is_taken_once_and_a_replay_is_refused() -> None:
     fakes = FakeContainer()
     api, body = client("api", fakes), json.dumps(CHECK).encode()
-    headers = signed(webhooks.webhook_secret(KEY, "t1"), body, "g-1")
+    headers = signed(webhook_secret(fakes.secrets, "t1"), body, "g-1")
     first = api.post("/github/webhook/t1", data=body, headers=headers)
     assert first.status_code == 200 and first.get_json() == {"result": "ignored", "detail": "ignored"}
     assert ("t1", "github-g-1") in fakes.webhook_events.records
@@ -41,7 +41,7 @@ def test_a_signed_delivery_is_taken_once_and_a_replay_is_refused() -> None:
 def test_forged_malformed_and_misaddressed_deliveries_are_refused_with_nothing_recorded() -> None:
     fakes = FakeContainer()
     api, body = client("api", fakes), json.dumps(CHECK).encode()
-    own, other = webhooks.webhook_secret(KEY, "t1"), webhooks.webhook_secret(KEY, "t2")
+    own, other = webhook_secret(fakes.secrets, "t1"), webhook_secret(fakes.secrets, "t2")
     forged = api.post("/github/webhook/t1", data=body, headers=signed("guessed", body, "g-2"))
     assert forged.status_code == 401 and "X-Hub-Signature-256" in forged.get_json()["reason"]
     # another workspace's secret does not reach this one's runs
@@ -65,7 +65,8 @@ def test_the_owner_alone_reads_what_to_give_github() -> None:
     shown = api.get("/github/webhook", headers={"Authorization": f"Bearer {people.sessions['owner']}"})
     assert shown.status_code == 200, shown.get_data(as_text=True)
     assert shown.get_json()["url"].endswith("/github/webhook/t1")
-    assert shown.get_json()["secret"] == webhooks.webhook_secret(KEY, "t1")
+    assert shown.get_json()["secret"] == webhook_secret(people.container.secrets, "t1")
+    assert len(shown.get_json()["secret"]) == 64  # drawn: 256 bits, hex
     for role in ("admin", "editor", "viewer"):
         refused = api.get("/github/webhook", headers={"Authorization": f"Bearer {people.sessions[role]}"})
         assert refused.status_code == 403
@@ -76,7 +77,7 @@ def test_a_writers_review_naming_the_agent_on_a_finished_runs_pull_request_start
     fakes = FakeContainer()
     completed(fakes.store)
     fakes.agents.create("t1", builder())
-    api, own = client("api", fakes), webhooks.webhook_secret(KEY, "t1")
+    api, own = client("api", fakes), webhook_secret(fakes.secrets, "t1")
     stranger = delivery("pull_request_review", association="NONE", action="submitted")
     ignored = api.post(
         "/github/webhook/t1", data=stranger, headers=signed(own, stranger, "g-1", "pull_request_review")
@@ -106,8 +107,36 @@ def test_while_the_runs_agent_is_paused_or_gone_or_the_budget_is_spent_a_review_
     spent.agents.create("t1", builder())
     for n, fakes in enumerate((paused, gone, spent)):
         completed(fakes.store)
-        api, own = client("api", fakes), webhooks.webhook_secret(KEY, "t1")
+        api, own = client("api", fakes), webhook_secret(fakes.secrets, "t1")
         answer = api.post(
             "/github/webhook/t1", data=body, headers=signed(own, body, f"g-{n}", "pull_request_review")
         )
         assert answer.get_json() == {"result": "ignored", "detail": "ignored"} and fakes.queue.tasks == []
+
+
+def test_a_signing_key_rotation_leaves_every_workspaces_webhook_secret_as_it_is() -> None:
+    """Issue 77 (decision 0010's rotation, decision 0139): the secret is drawn once per workspace and
+    kept, so staging and promoting a new signing key changes no workspace's secret at GitHub, and a
+    delivery signed with it is still taken; another workspace draws its own."""
+    people = team()
+    api, c = client("api", people.container), people.container
+    owner = {"Authorization": f"Bearer {people.sessions['owner']}"}
+    first = api.get("/github/webhook", headers=owner).get_json()["secret"]
+    assert first != webhook_secret(c.secrets, "t2")
+    seen = [first]
+    for rotate in (signing_keys.stage, signing_keys.promote):
+        key = c.secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
+        c.secrets.put(PlatformSecret.SESSION_SIGNING_KEY, rotate(key))
+        seen.append(api.get("/github/webhook", headers=owner).get_json()["secret"])
+    assert seen == [first] * 3
+    body = json.dumps(CHECK).encode()
+    taken = api.post("/github/webhook/t1", data=body, headers=signed(first, body, "g-rotated"))
+    assert taken.status_code == 200, taken.get_json()
+
+
+def test_a_workspace_without_a_webhook_secret_is_a_404_and_nothing_is_recorded() -> None:
+    """Never set up, or erased (its secret deleted): no delivery is taken, whatever it is signed with."""
+    fakes = FakeContainer()
+    body = json.dumps(CHECK).encode()
+    answer = client("api", fakes).post("/github/webhook/t1", data=body, headers=signed("guess", body, "g-1"))
+    assert answer.status_code == 404 and not fakes.webhook_events.records

@@ -25,6 +25,18 @@ def test_only_the_workspace_s_name_confirms() -> None:
     assert "'ws-9'" in confirmation_problem(_tenant(""), "Acme")  # no name: its id
 
 
+def test_spaces_around_the_name_do_not_count_in_what_is_typed_nor_in_the_name() -> None:
+    """Issue 77: a name Notion gives with spaces around it (or doubled inside) is confirmed by typing
+    it as a person reads it; the reason says so. Letters and case still count."""
+    spaced = _tenant("  Acme   Labs ")
+    for typed in ("Acme Labs", " Acme Labs  ", "  Acme   Labs ", "Acme  Labs"):
+        assert confirmation_problem(spaced, typed) == "", typed
+    for typed in ("AcmeLabs", "acme labs", "Acme Lab"):
+        assert "'Acme Labs'" in confirmation_problem(spaced, typed), typed
+    assert "spaces around it do not count" in confirmation_problem(spaced, "x")
+    assert "'ws-9'" in confirmation_problem(_tenant("   "), "x")  # a name of spaces only: its id
+
+
 def test_a_wrong_or_missing_confirmation_is_refused_and_nothing_is_erased() -> None:
     status, body, c = _erase({"confirm": "Globex"})
     assert status == 400 and body["fields"] == [{"field": "confirm"}], body

@@ -1,12 +1,20 @@
 """Linear's deliveries checked as Linear's SDK checks them: the hex HMAC-SHA256 of the raw body, the
-``webhookTimestamp`` within 60 s either way, a delivery id; malformed bodies named in a sentence."""
+``webhookTimestamp`` within 60 s either way, the delivery named by its signed body (issue 77: the
+``Linear-Delivery`` header is not signed); malformed bodies named in a sentence."""
 
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.sync.domain.linear_events import LinearEvent, parse, sign, signature_valid, timestamp_problem
+from shared.sync.domain.linear_events import (
+    LinearEvent,
+    delivery_of,
+    parse,
+    sign,
+    signature_valid,
+    timestamp_problem,
+)
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SECRET = "s" * 64
@@ -40,25 +48,31 @@ def test_the_window_is_sixty_seconds_either_way() -> None:
 
 
 def test_a_well_formed_delivery_parses() -> None:
-    event = parse(body(), "d-12345678")
+    event = parse(body())
     assert event == LinearEvent(
-        "d-12345678", "update", "Issue", "iss-1", "team-1", int(NOW.timestamp() * 1000)
+        delivery_of(body()), "update", "Issue", "iss-1", "team-1", int(NOW.timestamp() * 1000)
     )
 
 
+def test_the_delivery_is_named_by_every_signed_byte() -> None:
+    """The same body is the same delivery; any change the signature covers is another one."""
+    named = {delivery_of(body()), delivery_of(body(webhookTimestamp=1)), delivery_of(body(action="remove"))}
+    assert len(named) == 3 and delivery_of(body()) == delivery_of(body())
+    assert delivery_of(body(webhookId="hook-1")) != delivery_of(body(webhookId="hook-2"))
+
+
 @pytest.mark.parametrize(
-    ("raw", "delivery", "reason"),
+    ("raw", "reason"),
     [
-        (body(), None, "Linear-Delivery"),
-        (b"[1]", "d-12345678", "JSON object"),
-        (b"{", "d-12345678", "JSON object"),
-        (body(action="explode"), "d-12345678", "action"),
-        (body(webhookTimestamp="soon"), "d-12345678", "webhookTimestamp"),
-        (body(webhookTimestamp=True), "d-12345678", "webhookTimestamp"),
-        (body(data={"teamId": "t"}), "d-12345678", "data.id"),
-        (body(type="Is sue"), "d-12345678", "type"),
+        (b"[1]", "JSON object"),
+        (b"{", "JSON object"),
+        (body(action="explode"), "action"),
+        (body(webhookTimestamp="soon"), "webhookTimestamp"),
+        (body(webhookTimestamp=True), "webhookTimestamp"),
+        (body(data={"teamId": "t"}), "data.id"),
+        (body(type="Is sue"), "type"),
     ],
 )
-def test_a_malformed_delivery_says_what_is_wrong(raw: bytes, delivery: str | None, reason: str) -> None:
-    problem = parse(raw, delivery)
+def test_a_malformed_delivery_says_what_is_wrong(raw: bytes, reason: str) -> None:
+    problem = parse(raw)
     assert isinstance(problem, str) and reason in problem

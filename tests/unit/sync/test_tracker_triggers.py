@@ -43,11 +43,12 @@ def test_a_redelivered_or_reordered_event_starts_no_second_run() -> None:
     world.deliver(second)  # reordered: the comment comes first
     world.deliver(first)
     assert len(world.runs()) == 2
-    with pytest.raises(Conflict):  # the same delivery again: dropped by the ledger
-        world.deliver(first, delivery="delivery-0002")
+    with pytest.raises(Conflict):  # the same signed body again, whatever its unsigned id: dropped
+        world.deliver(first, delivery="delivery-0099")
     ids = {r.run_id for r in world.runs()}
-    world.deliver(first)  # Linear's retry under a new delivery id: the same run, queued no more
-    world.deliver(second)
+    restamped = {"webhookTimestamp": first["webhookTimestamp"] + 1000}
+    world.deliver(first | restamped)  # Linear's retry, stamped anew: the same run, queued no more
+    world.deliver(second | restamped)
     assert len(world.runs()) == 2
     later = World(agent([ASSIGNED, MENTIONED]))  # even once the queue has forgotten the names
     later.deliver(first)

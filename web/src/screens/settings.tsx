@@ -1,7 +1,9 @@
-// Settings: the owner's choices (what starts work is onboarding's), and disconnecting the workspace.
+// Settings: the owner's choices (what starts work is onboarding's), disconnecting the workspace, and
+// erasing it (the workspace's name typed to confirm; what was erased and what remains: ./erased.tsx).
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
+import type { Erasure } from "./erased";
 import { ErrorText, LoadState, type Problems, Refused, focusFirstInvalid, plainId, useAction, useLoad } from "../ui";
 
 function Disconnect({ workspace, disconnected }: { workspace: string; disconnected: (words: string) => void }) {
@@ -37,6 +39,50 @@ function Disconnect({ workspace, disconnected }: { workspace: string; disconnect
   );
 }
 
+/** A name as a person reads it: spaces around it, or doubled inside it, do not count (as the api compares). */
+const spoken = (text: string) => text.split(/\s+/).filter(Boolean).join(" ");
+
+function Erase({ workspace, erased }: { workspace: string; erased: (erasure: Erasure) => void }) {
+  const [typed, setTyped] = useState("");
+  const [busy, error, act] = useAction();
+  const may = roleRefusal("owner", "erase the workspace");
+  const name = spoken(workspace);
+  // Without a name (Notion gave none) the api compares with the workspace's id and says so if it differs.
+  const confirmed = name ? spoken(typed) === name : typed.trim() !== "";
+  const erase = () =>
+    act(async () => {
+      const result = await send<S["Erased"]>("POST", url("/workspace/erase"), { confirm: typed });
+      erased({ ...result, workspace: name || "The workspace" });
+    });
+  return (
+    <section class="card danger" aria-labelledby="erase-title">
+      <h2 id="erase-title">Erase {workspace} and all its data</h2>
+      <p>
+        Erasing deletes everything the agent keeps of this workspace: runs, agents, settings, team, keys, the audit log and
+        the index; it revokes the agent's access at Notion, Linear and GitLab, deletes every token and key you gave it and
+        refuses every webhook delivery for it from then on. Your pages in Notion stay. It cannot be undone.
+      </p>
+      {may && <p class="hint">{may}</p>}
+      <label for="erase-confirm">
+        Type the workspace's name{name ? <>, <strong>{name}</strong>,</> : ""} to confirm
+      </label>
+      <input
+        id="erase-confirm"
+        type="text"
+        autocomplete="off"
+        spellcheck={false}
+        value={typed}
+        disabled={!!may || busy}
+        onInput={(e) => setTyped(e.currentTarget.value)}
+      />
+      <button type="button" class="danger" disabled={!confirmed || busy || !!may} title={may} onClick={erase}>
+        {busy ? "Erasing…" : "Erase the workspace"}
+      </button>
+      <ErrorText error={error} />
+    </section>
+  );
+}
+
 /** What the agent knows, by the databases' titles (ids only while their titles load or if unshared);
  * what of it starts work is chosen apart, in the onboarding. */
 function startsWork(settings: S["TenantSettings"], known: S["PickerItem"][] | null): string {
@@ -47,7 +93,15 @@ function startsWork(settings: S["TenantSettings"], known: S["PickerItem"][] | nu
   return named.length || pages ? `What the agent knows: ${named.join(", ") || "no database"}${also}.` : "The agent knows nothing of the workspace yet.";
 }
 
-export function SettingsScreen({ session, disconnected }: { session: S["SessionView"]; disconnected: (words: string) => void }) {
+export function SettingsScreen({
+  session,
+  disconnected,
+  erased,
+}: {
+  session: S["SessionView"];
+  disconnected: (words: string) => void;
+  erased: (erasure: Erasure) => void;
+}) {
   const view = useLoad(() => get<S["SettingsView"]>(url("/settings")));
   const sources = useLoad(() => get<S["PickerPage"]>(url("/notion/pages", {}, { kind: "data_source", page_size: "100" })));
   const [draft, setDraft] = useState<Draft | null>(null);
@@ -116,6 +170,7 @@ export function SettingsScreen({ session, disconnected }: { session: S["SessionV
         </form>
       )}
       <Disconnect workspace={session.workspace_name} disconnected={disconnected} />
+      <Erase workspace={session.workspace_name} erased={erased} />
     </section>
   );
 }

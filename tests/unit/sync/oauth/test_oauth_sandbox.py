@@ -97,3 +97,52 @@ def test_linear_stand_in_bearer_tokens_and_a_declined_consent() -> None:
     sandbox.oauth.deny = True
     assert _code(client) == {"error": ["access_denied"], "state": ["st"]}
     assert client.get("/oauth/authorize", query_string={"client_id": "other"}).status_code == 400
+
+
+def _grant(client: Client) -> dict[str, Any]:
+    code = _code(client, code_challenge=CHALLENGE, code_challenge_method="S256")["code"][0]
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": BACK,
+        "code_verifier": VERIFIER,
+    }
+    answer = _token(client, **exchange)
+    assert answer.status_code == 200
+    return dict(answer.json)
+
+
+def test_revocation_is_taken_only_as_the_tools_document_it() -> None:
+    """Issue 77: an erasure revokes our grants. Linear takes the access token as its own bearer;
+    GitLab (RFC 7009) takes it with the client's credentials, in the form or as Basic. Anyone else's
+    request revokes nothing (401 invalid_client); an unknown or already revoked token is a 200."""
+    gitlab, linear = GitLabSandbox(), LinearSandbox()
+    for sandbox, client, api in (
+        (gitlab, Client(gitlab_app(gitlab)), "/api/v4/user"),
+        (linear, Client(linear_app(linear)), ""),
+    ):
+        grant = _grant(client)
+        access, refresh = grant["access_token"], grant["refresh_token"]
+        for refused in (
+            client.post("/oauth/revoke", data={"token": access}),  # no credentials
+            client.post(
+                "/oauth/revoke", data={"token": access, "client_id": CLIENT_ID, "client_secret": "x"}
+            ),
+            client.post("/oauth/revoke", data={"token": access}, headers={"Authorization": "Bearer guessed"}),
+        ):
+            assert refused.status_code == 401 and (refused.json or {})["error"] == "invalid_client"
+        assert sandbox.oauth.live(access) and sandbox.oauth.revocations == 0
+        basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        gone = client.post(
+            "/oauth/revoke", data={"token": refresh}, headers={"Authorization": f"Basic {basic}"}
+        )
+        assert gone.status_code == 200 and not sandbox.oauth.live(access)  # the refresh token ends its pair
+        again = client.post(
+            "/oauth/revoke", data={"token": access, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+        )
+        assert again.status_code == 200  # already revoked: RFC 7009's 200
+        if api:
+            assert client.get(api, headers={"Authorization": f"Bearer {access}"}).status_code == 401
+        own = _grant(client)["access_token"]  # Linear's documented form: the token as its own bearer
+        by_bearer = client.post("/oauth/revoke", headers={"Authorization": f"Bearer {own}"})
+        assert by_bearer.status_code == 200 and not sandbox.oauth.live(own)
