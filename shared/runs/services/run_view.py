@@ -141,6 +141,19 @@ def _by_parent(run_id: str, parent_run_id: str) -> str:
     return f"{how} its parent run {parent_run_id}"[:200]
 
 
+def started_words(trigger: str, run_id: str, parent_run_id: str, rule: str, people: int) -> str:
+    """What started a run, in words (issue 78 M12): a revision by what asked for it (a review comment
+    on GitHub, a reply in Notion: its rule), another child by its parent, a routine's Run now (a
+    ``schedule`` trigger a person asked for) by that person, else by its trigger's kind."""
+    if parent_run_id and rule:
+        return f"a revision asked by {rule}"[:200]
+    if parent_run_id:
+        return _by_parent(run_id, parent_run_id)
+    if trigger == "schedule" and people:
+        return "a person, by hand (a routine's Run now)"
+    return _BY.get(trigger, trigger)
+
+
 def started_by(log: list[RunEvent], run_id: str = "") -> dict[str, Any] | None:
     """Who or what started the run, as its plan records it; None for a log without a plan. A child
     (``parent_run_id``) was started by its parent run, whatever its trigger's kind."""
@@ -150,7 +163,7 @@ def started_by(log: list[RunEvent], run_id: str = "") -> dict[str, Any] | None:
     parent = planned.parent_run_id
     return {
         "trigger": planned.trigger,
-        "what": _by_parent(run_id, parent) if parent else _BY.get(planned.trigger, planned.trigger),
+        "what": started_words(planned.trigger, run_id, parent, planned.rule, len(planned.people)),
         "member": planned.member,
         "page_id": planned.page_id,
         "page_title": planned.page_title or None,
