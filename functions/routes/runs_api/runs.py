@@ -192,7 +192,11 @@ def get_run(call: Call) -> Reply:
             "characters",
             ["If-None-Match"],
         )
-    body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.store, call.tenants, asked)
+    tenant = call.tenants.get(call.tenant_id)
+    sees = tenant is None or tenant.owner_reach(call.role)  # no tenant: owned_run answers 404
+    body, etag = runs.timeline(
+        call.tenant_id, run_id_of(call), c.store, call.tenants, asked, owner_reach=sees
+    )
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if body is None:
         return Response(status=304, headers=headers)

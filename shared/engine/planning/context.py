@@ -72,9 +72,9 @@ def reach_context(
     p: Planning, ctx: dict[str, Any], *, member: bool, reaches: list[tuple[str, ...]]
 ) -> dict[str, Any]:
     """``ctx`` with what planning adds beyond the trigger (issue 77): a few related rows and the index's
-    passages, each held to the run's reach (a member's: its trigger's data source, if the owner chose
-    it, and its page) and to every one of ``reaches`` (its agent's, and each run's that handed it the
-    work; an empty one bounds nothing). Nothing beyond them reaches the prompt."""
+    passages. Each is held to the run's reach (a member's: its trigger's chosen data source and its
+    page). Each is held to every one of ``reaches`` too: its agent's, and each of its chain's (an
+    empty one bounds nothing). Nothing beyond them reaches the prompt."""
     source_id = (ctx.get("data_source") or {}).get("id")
     sources = data_sources_of(p, source_id) if member else None
     related = related_rows(p, p.notion(), sources, reaches)
@@ -248,8 +248,8 @@ def workspace_context(
     p: Planning, ctx: dict[str, Any], sources: list[str] | None, reaches: Sequence[tuple[str, ...]] = ()
 ) -> dict[str, Any]:
     """The index's passages most relevant to the trigger, each with a number to cite (none when
-    nothing is indexed); a member's run gets those within its reach only (issue 56), and every run
-    those within each of ``reaches`` (its agent's, its chain's: issue 77)."""
+    nothing is indexed). A member's run gets those within its reach only (issue 56); every run, those
+    within each of ``reaches`` (its agent's, its chain's: issue 77)."""
     from shared.memory.services.workspace_search import context_passages
 
     page = ctx.get("page") or {}

@@ -84,11 +84,12 @@ def dry_deps(deps: Deps) -> Deps:
 
 
 def dry_run(deps: Deps, tenant_id: str, agent: Agent, page_id: str, *, person: str, owner: bool) -> JSON:
-    """The plan ``agent`` would make for ``page_id`` were it started there now by ``person`` (``owner``:
-    with the owner's reach, ``Tenant.owner_reach``; another person's run reads within its reach, and its
-    page must lie within it: else 403, with the page's title and text unread, issue 77), each step with
-    what it does and whose approval it needs. Its model calls are paid and counted as a plan's. 409
-    when a budget stops it or the agent may not plan now; 400 (``page_id``) for a page that cannot be read."""
+    """The plan ``agent`` would make for ``page_id`` were it started there now by ``person``, each step
+    with what it does and whose approval it needs. ``owner``: with the owner's reach
+    (``Tenant.owner_reach``). Another person's run reads within its reach, and its page must lie
+    within it: else 403, the page's title and text unread (issue 77). Its model calls are paid and
+    counted as a plan's. 409 when a budget stops it or the agent may not plan now; 400 (``page_id``)
+    for a page that cannot be read."""
     if agent.paused:
         raise Conflict(f"agent {agent.name!r} is paused: resume it to try it on a page")
     tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None

@@ -1,7 +1,7 @@
 """Which passages of the workspace index a run may be given (issue 77): every reach that holds it at
 once. A member's run has its own (its trigger's data source and its pages), its agent has one, and so
-has each run that handed it the work (``Bound``); a passage reaches a prompt or a search's answer only
-within all of them."""
+has each run that handed it the work (``Bound``). A passage reaches a prompt or a search's answer
+only within all of them."""
 
 from collections.abc import Iterable
 
@@ -26,11 +26,10 @@ def narrowed(
     scopes: list[str] | None, reaches: Iterable[Iterable[str]], own: Iterable[str] = ()
 ) -> list[str] | None:
     """``scopes`` (None: the whole index) narrowed to each of ``reaches`` that lists anything (an empty
-    reach bounds nothing, as an agent's does); ``own``, the run's own pages (its trigger page, the pages
-    it created), are within every reach, as ``shared.engine.agent.authority.outside_reach`` has it.
+    reach bounds nothing, as an agent's does). ``own``, the run's own pages (its trigger page, those
+    it created), are within every reach, as in ``shared.engine.agent.authority.outside_reach``.
     None only when nothing bounds it; an empty list: nothing may be searched. A reach naming a parent
-    page does not admit its child pages here: the index does not know a page's parent, so the
-    narrower answer stands."""
+    page does not admit its child pages here: the index does not know a page's parent."""
     held = None if scopes is None else set(scopes)
     pages = {f"page:{plain_notion_id(p)}" for p in own if p}
     for reach in reaches:

@@ -49,8 +49,8 @@ def request_run(
     now: datetime | None = None,
     person: str = "",
 ) -> dict[str, Any]:
-    """Queue the planning of a run a person asked for; ``person``: the Notion user id of who asked
-    (recorded in its plan as who started it), ``by_owner``: whether their run has the owner's reach
+    """Queue the planning of a run a person asked for. ``person``: the Notion user id of who asked
+    (recorded in its plan as who started it). ``by_owner``: whether their run has the owner's reach
     (``Tenant.owner_reach``; else it is a member's, issue 77). The workspace must be usable (planning
     drops the run of one that is not, so it is refused here, with nothing queued).
 
@@ -91,8 +91,8 @@ def run_again(
     person: str = "",
 ) -> dict[str, Any]:
     """Queue a new run with the goal and the page of one of the owner's runs, started by ``person`` (a
-    Notion user id) by hand (trigger ``manual``), with the narrower of the reach of the run it repeats
-    and its starter's (``by_owner``: ``Tenant.owner_reach``). A member's run again reads only within
+    Notion user id) by hand (trigger ``manual``). It has the narrower of the reach of the run it
+    repeats and its starter's (``by_owner``: ``Tenant.owner_reach``). A member's run again reads only within
     its trigger's reach (``Trigger.member``). With a ``request_id``, a retry names the same new run
     (nothing more is queued: planning creates a run once)."""
     run = owned_run(tenant_id, run_id, store, tenants)
@@ -246,12 +246,21 @@ def etag_of(run: Run) -> str:
 
 
 def timeline(
-    tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore, if_none_match: str = ""
+    tenant_id: str,
+    run_id: str,
+    store: RunStore,
+    tenants: TenantStore,
+    if_none_match: str = "",
+    *,
+    owner_reach: bool = True,
 ) -> tuple[dict[str, Any] | None, str]:
     """The run, its events and what it wrote (:func:`owned_run`), with its ETag; None for the body
-    when ``if_none_match`` names that ETag: then the events are not read at all."""
+    when ``if_none_match`` names that ETag: then the events are not read at all. A person without the
+    owner's reach (``owner_reach`` False, ``Tenant.owner_reach``) sees a run that had it without what it
+    read or wrote (:func:`run_view.within_viewer`), under an ETag of its own."""
     run = owned_run(tenant_id, run_id, store, tenants)
-    tag = etag_of(run)
+    hide = not owner_reach and not run.state.member
+    tag = etag_of(run)[:-1] + '-h"' if hide else etag_of(run)
     if tag in {t.strip() for t in if_none_match.split(",")}:
         return None, tag
     log = store.list_events(tenant_id, run_id)
@@ -262,7 +271,8 @@ def timeline(
         "remaining": run_view.remaining(run, log) if run.state.status not in ENDED else [],
         "started_by": run_view.started_by(log, run_id),
     }
-    return _summary(run) | shown, tag
+    body = _summary(run) | shown
+    return (run_view.within_viewer(body) if hide else body), tag
 
 
 MAX_CHILDREN_SHOWN = 50  # of a run's children, the first, oldest first (a map may start 200)
