@@ -17,6 +17,7 @@ COUNTS = (
     "deputy_reads",
     "role_escapes",
     "ask_out_of_reach",  # test_ask_reach.py: an Ask reading or citing beyond its asker's reach
+    "starter_escapes",  # test_starter_attacks.py: a run beyond its starter's (or its agent's) reach
 )
 TOTALS: Counter[str] = Counter()
 # What the attacks put to the guarantees (requests naming effects, member cases): none would make
