@@ -15,7 +15,7 @@ const REFRESH_MS = 3000;
 /** Who or what started a run, in words: the api's (a person's Run now, a revision's comment), else its trigger's kind. */
 function startedBy(run: Run): string {
   const said = run.started ?? "";
-  return said ? said[0].toUpperCase() + said.slice(1) : (TRIGGERS[run.trigger ?? ""] ?? "—");
+  return said ? said.charAt(0).toUpperCase() + said.slice(1) : (TRIGGERS[run.trigger ?? ""] ?? "—");
 }
 const WITHIN: Record<string, string> = { "1": "The last day", "7": "The last 7 days", "30": "The last 30 days" };
 const DAY_MS = 24 * 3600 * 1000;
