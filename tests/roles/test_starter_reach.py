@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tests.support.team.role_team import role_rows
 from tests.support.team.starters import PRIVATE_TEXT, PRIVATE_TITLE, Workspace
 
 SECURITY = Path(__file__).parents[2] / "docs" / "security.md"
@@ -22,12 +23,7 @@ _ROW = re.compile(
 
 def starter_table(text: str) -> dict[str, dict[str, str]]:
     """docs/security.md's "Whose reach a run has": role -> beyond_reach approver -> the reach."""
-    rows: dict[str, dict[str, str]] = {}
-    for line in text.splitlines():
-        if match := _ROW.match(line.strip()):
-            role, *cells = match.groups()
-            rows[role] = dict(zip(BEYOND_REACH, cells, strict=True))
-    return rows
+    return role_rows(text, _ROW, BEYOND_REACH)
 
 
 def _refused_for_role(status: int, body: Any) -> bool:

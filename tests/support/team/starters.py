@@ -10,14 +10,11 @@ from shared.engine.services import run_log
 from shared.platform.topology import Queue
 from shared.runs.domain.events import PlannedStep, RunPlanned, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask
-from shared.workspace.domain.members import Approvers
-from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import Schedule
 from tests.api_fakes import client
 from tests.engine_fakes import FakeNotion
-from tests.support.memory.ask_reach import CHOSEN, PEOPLE, TASKS
-from tests.support.team.role_team import Team, team
-from tests.support.team.team import put_settings
+from tests.support.memory.ask_reach import PEOPLE, TASKS
+from tests.support.team.role_team import Team, approving_team
 
 PRIVATE_TITLE = "Salaries of the board"
 PRIVATE_TEXT = "Grace's salary is 91,000 euros"
@@ -38,19 +35,11 @@ class Workspace:
     agent with a routine, and an owner's run that read the private page and wrote it."""
 
     def __init__(self, beyond_reach: str) -> None:
-        self.people: Team = team()
+        self.people: Team = approving_team(beyond_reach)
         c = self.container = self.people.container
         c.settings = c.settings.model_copy(
             update={"api_person_per_min": 6000, "api_burst": 500}
-        )  # many quick tries
-        put_settings(c.tenants, "t1", CHOSEN)
-        choice = Approvers.model_validate({"beyond_reach": beyond_reach})
-
-        def choose(tenant: Tenant | None) -> Tenant:
-            assert tenant is not None
-            return tenant.model_copy(update={"approvers": choice})
-
-        c.tenants.update("t1", choose)
+        )  # many tries
         self.private = notion_page(c.notion, PRIVATE_TITLE, PEOPLE, PRIVATE_TEXT, 0xA1)
         self.row = notion_page(c.notion, "Roadmap", TASKS, "Ship in May.", 0xB2)
         now = datetime.now(UTC)
