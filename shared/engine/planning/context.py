@@ -257,7 +257,7 @@ def workspace_context(
         str(x) for x in (ctx["goal"], page.get("title"), (ctx.get("comment") or {}).get("text")) if x
     )
     pages = [str(page["id"])] if page.get("id") else []
-    own = [f"page:{plain_notion_id(p)}" for p in pages]
+    own = [f"page:{plain_notion_id(x)}" for x in pages]
     scopes = None if sources is None else [plain_notion_id(s) for s in sources] + own
     scopes = narrowed(scopes, reaches, pages)
     found = context_passages(p.deps, p.task.tenant_id, query, scopes)
