@@ -8,8 +8,16 @@ from tests.redteam.totals import ATTACKS, COUNTS, EXERCISED, TOTALS
 
 def test_the_totals_are_what_the_result_line_says() -> None:
     """Every count printed is asserted: enough attacks, and zero of each finding."""
-    exercised = ("requests_naming_effects", "member_cases", "searches", "team_cases", "ask_cases")
-    put = " ".join(f"{k}={EXERCISED[k]}" for k in (*exercised, "planted_secrets"))
+    exercised = (
+        "requests_naming_effects",
+        "member_cases",
+        "searches",
+        "team_cases",
+        "ask_cases",
+        "starter_cases",
+        "planted_secrets",
+    )
+    put = " ".join(f"{k}={EXERCISED[k]}" for k in exercised)
     line = " ".join(f"{k}={TOTALS[k]}" for k in ("attacks", *COUNTS))
     print(f"\nEXERCISED {put}\nRESULT {line}")
     assert TOTALS["attacks"] >= ATTACKS
@@ -21,6 +29,8 @@ def test_the_totals_are_what_the_result_line_says() -> None:
     assert EXERCISED["team_cases"] >= 30, put  # an editor, a viewer and a removed member tried
     assert EXERCISED["ask_cases"] >= 60, put  # members asked beyond their reach, in others' conversations
     assert EXERCISED["planted_secrets"] >= 60, put  # code/secret_corpus.py, driven to approval and push
+    # runs, dry runs and children started beyond their starter's or agent's reach (issue 77)
+    assert EXERCISED["starter_cases"] >= 90, put
     assert all(TOTALS[k] == 0 for k in COUNTS), line
 
 

@@ -20,6 +20,7 @@ COUNTS = (
     # code/test_secret_attacks.py: a planted secret in a request to the owner, or received by a sandbox
     "secrets_shown_for_approval",
     "secrets_pushed",
+    "starter_escapes",  # test_starter_attacks.py: a run beyond its starter's (or its agent's) reach
 )
 TOTALS: Counter[str] = Counter()
 # What the attacks put to the guarantees (requests naming effects, member cases): none would make

@@ -13,11 +13,9 @@ from typing import Any, NamedTuple
 
 from functions import openapi
 from functions.routes.table import ROUTES
-from shared.workspace.domain.members import Approvers, at_least
-from shared.workspace.domain.tenants import Tenant
+from shared.workspace.domain.members import at_least
 from tests.api_fakes import client
 from tests.support.memory.ask_reach import (
-    CHOSEN,
     EVERY,
     WITHIN,
     citing_model,
@@ -25,8 +23,7 @@ from tests.support.memory.ask_reach import (
     prompt_context,
     prompt_titles,
 )
-from tests.support.team.role_team import Team, team
-from tests.support.team.team import put_settings
+from tests.support.team.role_team import Team, approving_team, role_rows, team
 
 SECURITY = Path(__file__).parents[2] / "docs" / "security.md"
 _ROW = re.compile(r"^\| `([A-Z]+) (/\S*)` \| (yes|no) \| (yes|no) \| (yes|no) \| (yes|no) \|$")
@@ -167,27 +164,14 @@ ASKED = {"all": EVERY, "chosen": WITHIN}
 
 
 def ask_table(text: str) -> dict[str, dict[str, str]]:
-    rows: dict[str, dict[str, str]] = {}
-    for line in text.splitlines():
-        if match := _ASK_ROW.match(line.strip()):
-            role, *cells = match.groups()
-            rows[role] = dict(zip(BEYOND_REACH, cells, strict=True))
-    return rows
+    return role_rows(text, _ASK_ROW, BEYOND_REACH)
 
 
 def ask_team(beyond_reach: str) -> Team:
     """:func:`team`, whose owner chose the Tasks data source and lets ``beyond_reach`` approve reads
     beyond a run's reach, with the pricing pages of ``tests.support.memory.ask_reach`` in its index."""
-    people = team()
+    people = approving_team(beyond_reach)
     c = people.container
-    put_settings(c.tenants, "t1", CHOSEN)
-    choice = Approvers.model_validate({"beyond_reach": beyond_reach})
-
-    def choose(tenant: Tenant | None) -> Tenant:
-        assert tenant is not None
-        return tenant.model_copy(update={"approvers": choice})
-
-    c.tenants.update("t1", choose)
     index_pages("t1", c.notion, c.embedder, c.passages)
     c.model = citing_model(200)
     return people

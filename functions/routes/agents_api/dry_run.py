@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field
 from functions._http import Reply, parse_json
 from functions.routes import Call
 from functions.routes.agents_api.agents import _agent_id
+from functions.routes.runs_api.runs import starter_reach
 from shared.agents.services import agents
 from shared.engine.planning.dry_run import dry_run
 from shared.platform.domain.schema import Schema
@@ -22,6 +23,6 @@ class DryRunBody(Schema):
 def try_on_page(call: Call) -> Reply:
     body = parse_json(call.request, DryRunBody)
     agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents)
+    owner = starter_reach(call, body.page_id)  # 403 for a page beyond a member's reach, unread
     deps = call.container.engine()
-    owner = call.role == "owner"
     return dry_run(deps, call.tenant_id, agent, body.page_id, person=call.person, owner=owner), 200

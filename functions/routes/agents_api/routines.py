@@ -75,7 +75,9 @@ def run_now(call: Call) -> Reply:
     digest = hashlib.sha256(f"{agent.agent_id}:{index}:{body.request_id}".encode()).hexdigest()[:16]
     run_id = f"now-{digest}"
     person = call.person
-    trigger = Trigger(kind="schedule", slot=words[:100], people=[person] if person else [])
+    tenant = call.tenants.get(call.tenant_id)
+    by_owner = tenant is not None and tenant.owner_reach(call.role)  # issue 77: its starter's reach
+    trigger = Trigger(kind="schedule", by_owner=by_owner, slot=words[:100], people=[person] if person else [])
     task = PlanTask(tenant_id=call.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent.agent_id)
     call.container.queue.enqueue(Queue.PLAN, task, f"plan:{call.tenant_id}:{run_id}")
     return {"run_id": run_id, "status": "planning"}, 202

@@ -34,6 +34,11 @@ class RunSummary(Schema):
     run_id: str
     status: RunStatus
     trigger: TriggerKind | None = Field(description="How it started; null for a run before this was kept")
+    started: str | None = Field(
+        None,
+        description="Who or what started it, in words (a person's Run now, a revision's review comment); "
+        "null for a run before this was kept",
+    )
     goal: str
     title: str = Field(
         description="Its short name: an agent's run \"<agent>: <page title>\", else its goal's first line"

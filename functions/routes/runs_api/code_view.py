@@ -18,4 +18,7 @@ def rollback(call: Call) -> Reply:
     run_id = run_id_of(call)
     deps = call.container.engine(with_model=False)
     owned_run(call.tenant_id, run_id, deps.store, deps.need_tenants())
-    return ask_rollback(deps, call.tenant_id, run_id, deps.store.list_events(call.tenant_id, run_id)), 202
+    tenant = call.tenants.get(call.tenant_id)
+    by_owner = tenant is not None and tenant.owner_reach(call.role)
+    log = deps.store.list_events(call.tenant_id, run_id)
+    return ask_rollback(deps, call.tenant_id, run_id, log, by_owner=by_owner, person=call.person), 202

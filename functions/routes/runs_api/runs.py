@@ -11,7 +11,7 @@ from functions._http import Reply, parse_json, reply
 from functions.routes import Call
 from shared.platform.domain.schema import Instant, Schema, some_text
 from shared.platform.domain.tasks import is_run_id
-from shared.platform.errors import InvalidInput, NotFound
+from shared.platform.errors import Forbidden, InvalidInput, NotFound
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.run_search import MAX_QUERY_WORDS, words
 from shared.runs.services import runs
@@ -38,9 +38,30 @@ def run_id_of(call: Call) -> str:
     return run_id
 
 
+def starter_reach(call: Call, page_id: str | None) -> bool:
+    """Whether the caller's run reads with the owner's reach (``Tenant.owner_reach``: the owner, or a
+    role that approves reads beyond a run's reach; a key acts with its maker's role). Anyone else's is a
+    member's, and its page must lie within their reach: else 403, saying nothing of the page but its
+    id (issue 77, decision 0137). The workspace must be usable first (409), as for any run."""
+    from shared.engine.planning.context import beyond_starter, starter_reaches
+
+    runs.check_usable(call.tenant_id, call.tenants)
+    tenant = call.tenants.get(call.tenant_id)
+    if tenant is None:  # check_usable found it: gone since, as if never connected
+        raise NotFound("this workspace is not connected")
+    if tenant.owner_reach(call.role):
+        return True
+    if page_id:
+        notion = call.container.engine(with_model=False).need_notion(call.tenant_id)
+        if not starter_reaches(notion, tenant, page_id):
+            raise Forbidden(beyond_starter(page_id))
+    return False
+
+
 def start(call: Call) -> Reply:
     body = parse_json(call.request, NewRun)
     c = call.container
+    by_owner = starter_reach(call, body.page_id)
     return runs.request_run(
         call.tenant_id,
         body.goal,
@@ -49,6 +70,7 @@ def start(call: Call) -> Reply:
         tenants=call.tenants,
         requests=c.webhook_events,
         queue=c.queue,
+        by_owner=by_owner,
         person=call.person,
     ), 202
 
@@ -170,7 +192,11 @@ def get_run(call: Call) -> Reply:
             "characters",
             ["If-None-Match"],
         )
-    body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.store, call.tenants, asked)
+    tenant = call.tenants.get(call.tenant_id)
+    sees = tenant is None or tenant.owner_reach(call.role)  # no tenant: owned_run answers 404
+    body, etag = runs.timeline(
+        call.tenant_id, run_id_of(call), c.store, call.tenants, asked, owner_reach=sees
+    )
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if body is None:
         return Response(status=304, headers=headers)
@@ -187,13 +213,18 @@ def again(call: Call) -> Reply:
     """A new run with this run's goal and page, started by hand (202, as ``POST /runs``)."""
     body = parse_json(call.request, Again) if call.request.get_data() else Again()
     c = call.container
+    run_id = run_id_of(call)
+    repeated = runs.owned_run(call.tenant_id, run_id, c.store, call.tenants)
+    # A member's run repeated reads within the reach it had; another's is held to its new starter's.
+    by_owner = starter_reach(call, None if repeated.state.member else repeated.state.page_id)
     started = runs.run_again(
         call.tenant_id,
-        run_id_of(call),
+        run_id,
         body.request_id,
         store=c.store,
         tenants=call.tenants,
         queue=c.queue,
+        by_owner=by_owner,
         person=call.person,
     )
     return started, 202

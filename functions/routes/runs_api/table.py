@@ -27,7 +27,7 @@ RUNS_ROUTES: list[Route] = [
         "Start a run",
         _STARTED,
         body="runs_api.runs.NewRun",
-        refusals=(409,),
+        refusals=(409, 502, 503),  # a member's page is read to hold it to their reach
         scope="runs:start",
         role="editor",
     ),
@@ -92,7 +92,7 @@ RUNS_ROUTES: list[Route] = [
         _STARTED,
         body="runs_api.runs.Again",
         body_required=False,
-        refusals=(409,),
+        refusals=(409, 502, 503),
         scope="runs:start",
         role="editor",
     ),

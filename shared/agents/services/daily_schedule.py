@@ -176,7 +176,8 @@ def _routines_due(deps: Deps, tenant: Tenant, ticks: list[datetime]) -> list[tup
                 if slot is None:
                     continue
                 run_id = routine_run_id(agent_id, index, slot)
-                trigger = Trigger(kind="schedule", slot=slot_words(schedule, slot, zone))
+                # the routine the owner (or an admin) set: the owner's reach, bounded by its agent's
+                trigger = Trigger(kind="schedule", by_owner=True, slot=slot_words(schedule, slot, zone))
                 due[run_id] = PlanTask(
                     tenant_id=tenant.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent_id
                 )

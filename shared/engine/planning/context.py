@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,9 @@ from shared.agents.domain.agents import comment_words
 from shared.agents.services import agents
 from shared.agents.services.agents import RunAgent
 from shared.notion.services import notion_text as nt
+from shared.platform.errors import PermanentError
 from shared.runs.domain.events import Person
+from shared.runs.domain.reach import narrowed
 from shared.runs.domain.run_search import RunFilter
 from shared.workspace.domain.settings import plain_notion_id
 
@@ -38,6 +41,8 @@ def notion_context(p: Planning, *, member: bool = False) -> tuple[dict[str, Any]
     source_id = task.trigger.data_source_id
     if task.trigger.page_id:
         page = notion.retrieve_page(task.trigger.page_id)
+        if task.trigger.member and task.trigger.kind in STARTED_BY_A_PERSON and not _starter_reaches(p, page):
+            raise BeyondStarter(beyond_starter(task.trigger.page_id))  # before its text is read
         blocks = list(islice(notion.list_children(page["id"]), 50))
         text = "\n".join(nt.block_text(b) for b in blocks)
         props = nt.plain_properties(page)
@@ -59,10 +64,74 @@ def notion_context(p: Planning, *, member: bool = False) -> tuple[dict[str, Any]
         comment = notion.get_comment(task.trigger.comment_id)
         ctx["comment"] = {"id": comment.get("id"), "text": nt.clip(nt.plain(comment.get("rich_text")), 2000)}
         member = member or by_others(p, [comment])
-    ctx["related"] = related_rows(p, notion, data_sources_of(p, source_id) if member else None)
-    ctx |= workspace_context(p, ctx, data_sources_of(p, source_id) if member else None)
     earlier, others_rated = earlier_context(p, str((ctx.get("page") or {}).get("id") or ""))
     return ctx | earlier, member or others_rated
+
+
+def reach_context(
+    p: Planning, ctx: dict[str, Any], *, member: bool, reaches: list[tuple[str, ...]]
+) -> dict[str, Any]:
+    """``ctx`` with what planning adds beyond the trigger (issue 77): a few related rows and the index's
+    passages. Each is held to the run's reach (a member's: its trigger's chosen data source and its
+    page). Each is held to every one of ``reaches`` too: its agent's, and each of its chain's (an
+    empty one bounds nothing). Nothing beyond them reaches the prompt."""
+    source_id = (ctx.get("data_source") or {}).get("id")
+    sources = data_sources_of(p, source_id) if member else None
+    related = related_rows(p, p.notion(), sources, reaches)
+    return ctx | {"related": related} | workspace_context(p, ctx, sources, reaches)
+
+
+# The kinds of trigger a person or a run names the page of (``POST /runs``, a dry run, Run now, a
+# hand-off, a map's child, a revision): unlike a Notion event's, the page is not one Notion showed the
+# starter. (A run planned again, ``manual``, keeps the reach of the plan it follows.)
+STARTED_BY_A_PERSON = frozenset({"api", "schedule"})
+
+
+class BeyondStarter(PermanentError):
+    """A member's run names a page beyond its starter's reach (issue 77): planned no further, with the
+    page's title and text unread."""
+
+    http_status = 403
+    code = "forbidden"
+
+
+def beyond_starter(page_id: str) -> str:
+    """Why a run of a person without the owner's reach may not start from ``page_id``: the page's id
+    only, never its title (the starter may not know it)."""
+    return (
+        f"page {page_id} is not within what a run you start may read without an approval: a row of a "
+        "data source the owner chose for members' runs (Settings), or a page of the run that handed it "
+        "the work. Ask the owner, or whoever approves reads beyond a run's reach, to start it"
+    )
+
+
+def starter_reaches(notion: TenantNotion, tenant: Tenant, page_id: str) -> bool:
+    """Whether a person without the owner's reach may start a run (or a dry run) on ``page_id``: the
+    page is a row of a data source the owner chose for members' runs (``Tenant.member_sources``). A page
+    Notion will not show us counts as beyond it, saying nothing more of it."""
+    try:
+        page = notion.retrieve_page(page_id)
+    except PermanentError:
+        return False
+    return _in_member_source(page, tenant)
+
+
+def _in_member_source(page: dict[str, Any], tenant: Tenant | None) -> bool:
+    source = (page.get("parent") or {}).get("data_source_id")
+    return bool(source) and tenant is not None and plain_notion_id(str(source)) in tenant.member_sources()
+
+
+def _starter_reaches(p: Planning, page: dict[str, Any]) -> bool:
+    """:func:`starter_reaches` for a planned run's page, read already: also the page, or a page created
+    by, the run that handed it the work (a hand-off's, a map child's, a revision's parent)."""
+    if _in_member_source(page, p.tenant()):
+        return True
+    parent_id = p.task.parent_run_id
+    parent = p.deps.store.get_run(p.task.tenant_id, parent_id) if parent_id else None
+    if parent is None:
+        return False
+    own = {plain_notion_id(x) for x in (parent.state.page_id, *parent.state.created_pages) if x}
+    return plain_notion_id(str(page.get("id") or "")) in own
 
 
 REACH_NOTE = (
@@ -175,17 +244,22 @@ def bounded_memory(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-def workspace_context(p: Planning, ctx: dict[str, Any], sources: list[str] | None) -> dict[str, Any]:
+def workspace_context(
+    p: Planning, ctx: dict[str, Any], sources: list[str] | None, reaches: Sequence[tuple[str, ...]] = ()
+) -> dict[str, Any]:
     """The index's passages most relevant to the trigger, each with a number to cite (none when
-    nothing is indexed); a member's run gets those within its reach only (issue 56)."""
+    nothing is indexed). A member's run gets those within its reach only (issue 56); every run, those
+    within each of ``reaches`` (its agent's, its chain's: issue 77)."""
     from shared.memory.services.workspace_search import context_passages
 
     page = ctx.get("page") or {}
     query = " ".join(
         str(x) for x in (ctx["goal"], page.get("title"), (ctx.get("comment") or {}).get("text")) if x
     )
-    own = [f"page:{plain_notion_id(str(page['id']))}"] if page.get("id") else []
+    pages = [str(page["id"])] if page.get("id") else []
+    own = [f"page:{plain_notion_id(x)}" for x in pages]
     scopes = None if sources is None else [plain_notion_id(s) for s in sources] + own
+    scopes = narrowed(scopes, reaches, pages)
     found = context_passages(p.deps, p.task.tenant_id, query, scopes)
     return {"workspace": found} if found else {}
 
@@ -213,11 +287,20 @@ def property_view(prop: dict[str, Any]) -> dict[str, Any]:
     return {"type": kind} | ({"options": [o.get("name") for o in options]} if options else {})
 
 
-def related_rows(p: Planning, notion: TenantNotion, sources: list[str] | None) -> list[dict[str, Any]]:
-    """A few pages of the first chosen data source, or of ``sources`` (a member's run) when given."""
+def related_rows(
+    p: Planning, notion: TenantNotion, sources: list[str] | None, reaches: Sequence[tuple[str, ...]] = ()
+) -> list[dict[str, Any]]:
+    """A few pages of the first chosen data source, or of ``sources`` (a member's run) when given: the
+    first of them within every one of ``reaches`` that lists anything (none such: no rows)."""
     tenant = p.tenant()
     chosen = tenant.settings.data_source_ids if tenant is not None else []
-    source = (sources if sources is not None else chosen)[:1]
+    bounding = [{plain_notion_id(i) for i in r} for r in reaches if r]
+    within = [
+        s
+        for s in (sources if sources is not None else chosen)
+        if all(plain_notion_id(s) in b for b in bounding)
+    ]
+    source = within[:1]
     if not source:
         return []
     pages = islice(notion.query_data_source(source[0]), 10)

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import uuid4
 
 from shared.engine.agent import authority
+from shared.engine.planning.context import beyond_starter, starter_reaches
 from shared.engine.planning.model import Attempts, plan_events
 from shared.engine.planning.request import Planning
 from shared.engine.services.run_log import Seqs
 from shared.platform.domain.model_calls import ModelUsage
-from shared.platform.errors import Conflict, InvalidInput, PermanentError
+from shared.platform.errors import Conflict, Forbidden, InvalidInput, PermanentError
 from shared.runs.domain.authority import PRODUCTION
 from shared.runs.domain.events import HumanRequested, ModelUsed, RunEvent, RunFinished, RunPlanned
 from shared.runs.domain.plan_task import PlanTask, Trigger
@@ -83,12 +84,17 @@ def dry_deps(deps: Deps) -> Deps:
 
 
 def dry_run(deps: Deps, tenant_id: str, agent: Agent, page_id: str, *, person: str, owner: bool) -> JSON:
-    """The plan ``agent`` would make for ``page_id`` were it started there now by ``person`` (the
-    owner's run reads the workspace; another person's reads within the page's reach), each step with
-    what it does and whose approval it needs. Its model calls are paid and counted as a plan's. 409
-    when a budget stops it or the agent may not plan now; 400 (``page_id``) for a page that cannot be read."""
+    """The plan ``agent`` would make for ``page_id`` were it started there now by ``person``, each step
+    with what it does and whose approval it needs. ``owner``: with the owner's reach
+    (``Tenant.owner_reach``). Another person's run reads within its reach, and its page must lie
+    within it: else 403, the page's title and text unread (issue 77). Its model calls are paid and
+    counted as a plan's. 409 when a budget stops it or the agent may not plan now; 400 (``page_id``)
+    for a page that cannot be read."""
     if agent.paused:
         raise Conflict(f"agent {agent.name!r} is paused: resume it to try it on a page")
+    tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
+    if not owner and (tenant is None or not starter_reaches(deps.need_notion(tenant_id), tenant, page_id)):
+        raise Forbidden(beyond_starter(page_id))
     trigger = Trigger(kind="api", page_id=page_id, by_owner=owner, people=[person] if person else [])
     task = PlanTask(
         tenant_id=tenant_id, run_id=f"dry-{uuid4().hex}", trigger=trigger, agent_id=agent.agent_id

@@ -39,6 +39,7 @@ from shared.runs.domain.events import (
     RunStatus,
 )
 from shared.runs.domain.plan_task import PlanTask
+from shared.runs.domain.reach import read_reach
 from shared.runs.services import alerts, spend
 from shared.runs.services.deps import Deps, RunRef
 
@@ -46,10 +47,12 @@ if TYPE_CHECKING:
     from shared.workspace.domain.tenants import Tenant
 
 from shared.engine.planning.context import (
+    BeyondStarter,
     data_sources_of,
     default_goal,
     notion_context,
     people_of,
+    reach_context,
     run_agent,
 )
 from shared.engine.planning.request import Planning
@@ -177,9 +180,16 @@ def plan_events(
         head = planned_events(
             task, attempts.head, deps.clock(), goal=goal, trigger=kind, member=member, tenant=p.tenant()
         )
-        reason = f"the workspace could not be read: {exc.reason}"[:2000]
+        said = (
+            exc.reason if isinstance(exc, BeyondStarter) else f"the workspace could not be read: {exc.reason}"
+        )
+        reason = said[:2000]
         return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=reason)]
     ran = run_agent(p, ctx)  # issue 55: the agent and its instructions
+    reaches = [read_reach(b.read, b.change) for b in task.bounds]
+    if ran is not None:
+        reaches.append(read_reach(ran.agent.reach.read, ran.agent.reach.change))
+    ctx = reach_context(p, ctx, member=member, reaches=reaches)  # issue 77: held to every reach
     tenant, title = p.tenant(), str((ctx.get("page") or {}).get("title") or "")
     if ran is not None and ran.version is None and ran.why:
         goal = task.goal or default_goal(ctx)

@@ -26,10 +26,13 @@ def production_of(log: list[RunEvent]) -> tuple[str, str] | None:
     return made[-1] if made and all(made[-1]) else None
 
 
-def ask_rollback(deps: Deps, tenant_id: str, run_id: str, log: list[RunEvent]) -> dict[str, Any]:
+def ask_rollback(
+    deps: Deps, tenant_id: str, run_id: str, log: list[RunEvent], *, by_owner: bool, person: str = ""
+) -> dict[str, Any]:
     """The run that rolls ``run_id``'s production deployment back: made once (its id follows from the
     deployment), its step queued by name (a repeat adds nothing). Conflict for a run that made no
-    production deployment."""
+    production deployment. ``person`` asked for it (``by_owner``: with the owner's reach), as its plan
+    records; its one step asks for the production approval whoever asked."""
     found = production_of(log)
     if found is None:
         raise Conflict("this run made no production deployment: there is nothing to roll back")
@@ -43,7 +46,8 @@ def ask_rollback(deps: Deps, tenant_id: str, run_id: str, log: list[RunEvent]) -
         ),
     ]
     plan = ValidPlan(goal=goal, risk=Risk.HIGH, on_reject="end", steps=steps, tools=[s.tool for s in steps])
-    task = PlanTask(tenant_id=tenant_id, run_id=rollback_id, goal=goal, trigger=Trigger(kind="manual"))
+    trigger = Trigger(kind="manual", by_owner=by_owner, people=[person] if person else [])
+    task = PlanTask(tenant_id=tenant_id, run_id=rollback_id, goal=goal, trigger=trigger)
     head = planned_events(task, Seqs(), deps.clock(), goal=goal, plan=plan)
     runlog = RunLog(deps, tenant_id, rollback_id)
     made = deps.store.get_run(tenant_id, rollback_id) is None and runlog.create([head])

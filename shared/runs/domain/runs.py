@@ -146,6 +146,7 @@ class RunState(Record):
     # RunPlanned's: the trigger page's title and who started it, which GET /runs?q= finds it by.
     page_title: str = Field("", exclude_if=_unset)
     people: tuple[Person, ...] = Field((), exclude_if=_unset)
+    rule: str = Field("", exclude_if=_unset)  # RunPlanned's: the trigger rule it met, or what asked
     family: str = Field("", exclude_if=_unset)  # RunPlanned's: the model family asked first (a debate's)
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
@@ -219,6 +220,7 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "reports_to": e.reports_to,
         "page_title": e.page_title,
         "people": tuple(e.people),
+        "rule": e.rule,
         "family": e.family,
     }
 

@@ -126,6 +126,44 @@ def remaining(run: Run, log: list[RunEvent]) -> list[dict[str, Any]]:
     ]
 
 
+HIDDEN = "(hidden: this run read with the owner's reach, beyond yours)"
+# What a run's events and rows may hold of what it read or wrote: workspace text, the model's words.
+_CONTENT = frozenset(
+    {"args", "output", "call", "rationale", "summary", "text", "answer", "message", "reason"}
+)
+
+
+def within_viewer(body: dict[str, Any]) -> dict[str, Any]:
+    """A run's timeline (``runs.timeline``) as a person without the owner's reach sees a run that had it
+    (issue 77). Every argument, result, rationale, summary and error message says :data:`HIDDEN` (the
+    plan's steps' too); what it wrote keeps its links and tools. Ids, tools, states, times and costs
+    stay, and so does a waiting request's prompt, which its deciders must read."""
+    hidden = {k: _hide(v) if k in ("events", "step_rows", "remaining") else v for k, v in body.items()}
+    hidden["summary"] = HIDDEN if body.get("summary") else ""
+    hidden["wrote"] = [{"tool": w["tool"], "url": w["url"], "what": w["tool"]} for w in body.get("wrote", [])]
+    return hidden
+
+
+def _hide(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_hide(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    return {k: _blank(v) if k in _CONTENT else _hide(v) for k, v in value.items()}
+
+
+def _blank(value: Any) -> Any:
+    """``value`` hidden, of the same JSON type (the contract's schema still holds): text and an
+    object say :data:`HIDDEN`, a list is empty; nothing, a number or a flag stays."""
+    if isinstance(value, str):
+        return HIDDEN if value else value
+    if isinstance(value, dict):
+        return {"hidden": HIDDEN} if value else value
+    if isinstance(value, list):
+        return []
+    return value
+
+
 _BY = {
     "webhook": "an edit in Notion",
     "api": "a call to the api",
@@ -141,6 +179,19 @@ def _by_parent(run_id: str, parent_run_id: str) -> str:
     return f"{how} its parent run {parent_run_id}"[:200]
 
 
+def started_words(trigger: str, run_id: str, parent_run_id: str, rule: str, people: int) -> str:
+    """What started a run, in words (issue 78 M12). A revision: what asked for it (its rule: a review
+    comment on GitHub, a reply in Notion). Another child: its parent. A routine's Run now (a
+    ``schedule`` trigger a person asked for): that person. Else its trigger's kind."""
+    if parent_run_id and rule:
+        return f"a revision asked by {rule}"[:200]
+    if parent_run_id:
+        return _by_parent(run_id, parent_run_id)
+    if trigger == "schedule" and people:
+        return "a person, by hand (a routine's Run now)"
+    return _BY.get(trigger, trigger)
+
+
 def started_by(log: list[RunEvent], run_id: str = "") -> dict[str, Any] | None:
     """Who or what started the run, as its plan records it; None for a log without a plan. A child
     (``parent_run_id``) was started by its parent run, whatever its trigger's kind."""
@@ -150,7 +201,7 @@ def started_by(log: list[RunEvent], run_id: str = "") -> dict[str, Any] | None:
     parent = planned.parent_run_id
     return {
         "trigger": planned.trigger,
-        "what": _by_parent(run_id, parent) if parent else _BY.get(planned.trigger, planned.trigger),
+        "what": started_words(planned.trigger, run_id, parent, planned.rule, len(planned.people)),
         "member": planned.member,
         "page_id": planned.page_id,
         "page_title": planned.page_title or None,

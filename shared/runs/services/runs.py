@@ -45,17 +45,19 @@ def request_run(
     tenants: TenantStore,
     requests: WebhookEventLedger,
     queue: TaskQueue,
+    by_owner: bool,
     now: datetime | None = None,
     person: str = "",
 ) -> dict[str, Any]:
-    """Queue the planning of a run the owner asked for; ``person``: the Notion user id of who asked
-    (recorded in its plan as who started it). The workspace must be usable (planning drops
-    the run of one that is not, so it is refused here, with nothing queued).
+    """Queue the planning of a run a person asked for. ``person``: the Notion user id of who asked
+    (recorded in its plan as who started it). ``by_owner``: whether their run has the owner's reach
+    (``Tenant.owner_reach``; else it is a member's, issue 77). The workspace must be usable (planning
+    drops the run of one that is not, so it is refused here, with nothing queued).
 
     With a ``request_id`` the run is named from it and from what was asked, so a retry of the request
     queues nothing new. The id is recorded first, so reusing it for a different request is refused
     instead of being answered with the first request's run."""
-    _check_usable(tenant_id, tenants)
+    check_usable(tenant_id, tenants)
     if request_id is None:
         run_id = f"api-{uuid.uuid4().hex[:16]}"
     else:
@@ -73,7 +75,7 @@ def request_run(
                 "use a new request_id for a new request"
             )
         run_id = f"api-{request_id}-{fingerprint}"
-    trigger = Trigger(kind="api", page_id=page_id, people=[person] if person else [])
+    trigger = Trigger(kind="api", page_id=page_id, by_owner=by_owner, people=[person] if person else [])
     return _queue(tenant_id, run_id, goal, trigger, queue)
 
 
@@ -85,22 +87,26 @@ def run_again(
     store: RunStore,
     tenants: TenantStore,
     queue: TaskQueue,
+    by_owner: bool,
     person: str = "",
 ) -> dict[str, Any]:
     """Queue a new run with the goal and the page of one of the owner's runs, started by ``person`` (a
-    Notion user id) by hand (trigger ``manual``), with the reach of the run it repeats. A member's run again reads only
-    within its trigger's reach (``Trigger.member``). With a ``request_id``, a retry names the same new
-    run (nothing more is queued: planning creates a run once)."""
+    Notion user id) by hand (trigger ``manual``). It has the narrower of the reach of the run it
+    repeats and its starter's (``by_owner``: ``Tenant.owner_reach``). A member's run again reads only within
+    its trigger's reach (``Trigger.member``). With a ``request_id``, a retry names the same new run
+    (nothing more is queued: planning creates a run once)."""
     run = owned_run(tenant_id, run_id, store, tenants)
-    _check_usable(tenant_id, tenants)
+    check_usable(tenant_id, tenants)
     suffix = request_id or uuid.uuid4().hex[:12]
     digest = hashlib.sha256(f"{run_id}:{suffix}".encode()).hexdigest()[:16]
     people = [person] if person else []
-    trigger = Trigger(kind="manual", page_id=run.state.page_id, by_owner=not run.state.member, people=people)
+    owner = by_owner and not run.state.member
+    trigger = Trigger(kind="manual", page_id=run.state.page_id, by_owner=owner, people=people)
     return _queue(tenant_id, f"again-{digest}", run.state.goal, trigger, queue)
 
 
-def _check_usable(tenant_id: str, tenants: TenantStore) -> None:
+def check_usable(tenant_id: str, tenants: TenantStore) -> None:
+    """Refused (409 or 401) unless the workspace may start runs now: connected, and Notion takes its token."""
     tenant = require_connected(tenant_id, tenants)
     if tenant.status == TenantStatus.NEEDS_RECONNECT:
         raise Conflict("Notion refused this workspace's access: connect it again to start runs")
@@ -125,6 +131,9 @@ def _summary(run: Run) -> dict[str, Any]:
         "run_id": run.run_id,
         "status": s.status.value,
         "trigger": s.trigger or None,
+        "started": run_view.started_words(s.trigger, run.run_id, s.parent_run_id, s.rule, len(s.people))
+        if s.trigger
+        else None,
         "goal": s.goal,
         "title": s.title,
         "cursor": s.cursor,
@@ -237,12 +246,21 @@ def etag_of(run: Run) -> str:
 
 
 def timeline(
-    tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore, if_none_match: str = ""
+    tenant_id: str,
+    run_id: str,
+    store: RunStore,
+    tenants: TenantStore,
+    if_none_match: str = "",
+    *,
+    owner_reach: bool = True,
 ) -> tuple[dict[str, Any] | None, str]:
     """The run, its events and what it wrote (:func:`owned_run`), with its ETag; None for the body
-    when ``if_none_match`` names that ETag: then the events are not read at all."""
+    when ``if_none_match`` names that ETag: then the events are not read at all. A person without the
+    owner's reach (``owner_reach`` False, ``Tenant.owner_reach``) sees a run that had it without what it
+    read or wrote (:func:`run_view.within_viewer`), under an ETag of its own."""
     run = owned_run(tenant_id, run_id, store, tenants)
-    tag = etag_of(run)
+    hide = not owner_reach and not run.state.member
+    tag = etag_of(run)[:-1] + '-h"' if hide else etag_of(run)
     if tag in {t.strip() for t in if_none_match.split(",")}:
         return None, tag
     log = store.list_events(tenant_id, run_id)
@@ -253,7 +271,8 @@ def timeline(
         "remaining": run_view.remaining(run, log) if run.state.status not in ENDED else [],
         "started_by": run_view.started_by(log, run_id),
     }
-    return _summary(run) | shown, tag
+    body = _summary(run) | shown
+    return (run_view.within_viewer(body) if hide else body), tag
 
 
 MAX_CHILDREN_SHOWN = 50  # of a run's children, the first, oldest first (a map may start 200)

@@ -212,6 +212,14 @@ class Tenant(Record):
         starts")."""
         return {plain_notion_id(d) for d in self.settings.data_source_ids}
 
+    def owner_reach(self, role: str) -> bool:
+        """Whether a run a person of ``role`` starts reads with the owner's reach (issue 77, decision
+        0137): the owner, and a role that approves a read beyond a run's reach itself
+        (:meth:`Approvers.reads_everything`, as for the Ask). Anyone else's run is a member's: it reads
+        unasked only within its reach (docs/security.md, "Runs a member starts"). ``role`` "" (no
+        person known): a member's."""
+        return bool(role) and self.approvers.reads_everything(role)
+
     def ask_scopes(self, member: Member) -> list[str] | None:
         """The index scopes ``member``'s Ask searches: what a run of theirs reads without an approval.
         None (the whole index) for the owner and a role that approves a read beyond a run's reach

@@ -184,8 +184,10 @@ def test_a_roll_back_from_the_console_is_asked_once_and_done_once(
     shipped = results(pair, "deploy_vercel")[1]["id"]
     assert production(sandbox[0]) == shipped
     log = pair.step.store.list_events("t1", "r1")
-    first = rollback.ask_rollback(pair.step, "t1", "r1", log)
-    again = rollback.ask_rollback(pair.step, "t1", "r1", log)  # a second click, or a retried request
+    first = rollback.ask_rollback(pair.step, "t1", "r1", log, by_owner=True)
+    again = rollback.ask_rollback(
+        pair.step, "t1", "r1", log, by_owner=True
+    )  # a second click, or a retried request
     assert (first["made"], again["made"], again["run_id"]) == (True, False, first["run_id"])
     run_id, sent = first["run_id"], len(admin.requests())
     tasks: list[tuple[Queue, StepTask]] = []
@@ -211,7 +213,7 @@ def test_a_roll_back_from_the_console_is_asked_once_and_done_once(
     assert done["rolled_back_to"] == before == production(sandbox[0])
     deploy_task = next(body for q, body in tasks if q == Queue.DEPLOY)
     run_step(deploy_task, pair.deploy)  # the step's task delivered again
-    rollback.ask_rollback(pair.step, "t1", "r1", log)  # and a third click, after it ended
+    rollback.ask_rollback(pair.step, "t1", "r1", log, by_owner=True)  # and a third click, after it ended
     promotions = [r for r in admin.requests(sent) if "/promote/" in r["path"]]
     assert len(promotions) == 1
     assert not [q for q, *_ in pair.queue.tasks if q in (Queue.EXECUTE_STEP, Queue.DEPLOY)]

@@ -18,6 +18,7 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from tests.engine_fakes import FakeModel, plan_answer
 from tests.integration.notion_stack import Stack, running_sandbox, running_tasks, stack
 from tests.support.agents.dry_runs import firestore_docs, notion_writes
+from tests.support.team.team import put_settings
 
 __all__ = ["running_sandbox", "running_tasks", "stack"]
 pytestmark = pytest.mark.redteam
@@ -51,6 +52,8 @@ def _queued(stack: Stack) -> int:
 def test_a_hostile_page_and_model_get_a_plan_shown_and_no_effect(stack: Stack) -> None:
     tenant_id = stack.connect()["tenant_id"]
     page = DEMO["idea_newsletter"]
+    # the owner chose Ideas: the page is within a member's reach, so her dry run plans it (decision 0137)
+    put_settings(stack.container.tenants, tenant_id, {"data_source_ids": [DEMO["ideas_data_source"]]})
     said = {"children": [{"paragraph": {"rich_text": [{"text": {"content": ORDERS}}]}}]}
     act = {
         "method": "PATCH",

@@ -1,6 +1,7 @@
 """Shared by several test modules: a workspace whose team holds one person of each role, on the api
 over fakes, each with a session and an API key."""
 
+import re
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -80,3 +81,34 @@ def call(people: Team, role: str, method: str, path: str, **kw: Any) -> tuple[in
         path, method=method, headers={"Authorization": f"Bearer {people.sessions[role]}"}, **kw
     )
     return answer.status_code, answer.get_json(silent=True)
+
+
+def approving_team(beyond_reach: str) -> Team:
+    """:func:`team` whose owner chose the Tasks data source of ``tests.support.memory.ask_reach`` and lets
+    ``beyond_reach`` approve reads beyond a run's reach (``PUT /team/approvers``)."""
+    from shared.workspace.domain.members import Approvers
+    from shared.workspace.domain.tenants import Tenant
+    from tests.support.memory.ask_reach import CHOSEN
+    from tests.support.team.team import put_settings
+
+    people = team()
+    put_settings(people.container.tenants, "t1", CHOSEN)
+    choice = Approvers.model_validate({"beyond_reach": beyond_reach})
+
+    def choose(tenant: Tenant | None) -> Tenant:
+        assert tenant is not None
+        return tenant.model_copy(update={"approvers": choice})
+
+    people.container.tenants.update("t1", choose)
+    return people
+
+
+def role_rows(text: str, row: re.Pattern[str], columns: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """A table of docs/security.md by role: each line ``row`` matches (the role, then a cell per
+    column) as role -> column -> cell."""
+    rows: dict[str, dict[str, str]] = {}
+    for line in text.splitlines():
+        if match := row.match(line.strip()):
+            role, *cells = match.groups()
+            rows[role] = dict(zip(columns, cells, strict=True))
+    return rows

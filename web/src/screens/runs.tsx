@@ -11,6 +11,12 @@ const TRIGGERS: Record<string, string> = {
   manual: "Run again",
 };
 const REFRESH_MS = 3000;
+
+/** Who or what started a run, in words: the api's (a person's Run now, a revision's comment), else its trigger's kind. */
+function startedBy(run: Run): string {
+  const said = run.started ?? "";
+  return said ? said.charAt(0).toUpperCase() + said.slice(1) : (TRIGGERS[run.trigger ?? ""] ?? "—");
+}
 const WITHIN: Record<string, string> = { "1": "The last day", "7": "The last 7 days", "30": "The last 30 days" };
 const DAY_MS = 24 * 3600 * 1000;
 type Filter = "status" | "trigger" | "agent" | "days" | "q";
@@ -244,7 +250,7 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
                 <td data-label="Status">
                   <Status status={run.status} />
                 </td>
-                <td data-label="Started by">{TRIGGERS[run.trigger ?? ""] ?? "—"}</td>
+                <td data-label="Started by">{startedBy(run)}</td>
                 <td data-label="Took">{took(run.duration_ms)}</td>
                 <td data-label="Cost">{money(run.cost_usd)}</td>
                 <td data-label="Started">{when(run.created_at)}</td>

@@ -125,7 +125,13 @@ def test_run_again_keeps_the_reach_of_the_run_it_repeats() -> None:
         asked = HumanRequested(seq=2, at=at, request_id="q", step=1, purpose="approval", prompt="Go on?")
         assert run_log.RunLog(deps, "t1", run_id).create([planned, asked])
         again = runs.run_again(
-            "t1", run_id, "once", store=deps.store, tenants=deps.need_tenants(), queue=deps.queue
+            "t1",
+            run_id,
+            "once",
+            store=deps.store,
+            tenants=deps.need_tenants(),
+            queue=deps.queue,
+            by_owner=True,
         )
         task = _planned(deps, str(again["run_id"]))
         assert task.trigger.member is member

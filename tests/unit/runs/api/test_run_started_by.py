@@ -198,3 +198,66 @@ def test_the_run_document_keeps_runs_before_these_fields_as_they_were() -> None:
     assert "page_title" not in old.model_dump() and "people" not in old.model_dump()
     run = Run(tenant_id="t1", run_id="r", state=old, created_at=NOW, updated_at=NOW)
     assert search_terms(run.state) == []
+
+
+def test_run_now_is_started_by_the_person_who_pressed_it_not_the_schedule(fakes: FakeContainer) -> None:
+    """Issue 78 M12: the runs list and the run say a person started a routine's Run now, and who."""
+    from shared.agents.domain.agents import Agent
+
+    routine = Agent(
+        agent_id="digest",
+        name="Digest",
+        created_at=NOW,
+        updated_at=NOW,
+        schedules=(Schedule(every="daily", hour=9),),
+    )
+    assert fakes.agents.create("t1", routine)
+    tenant_now = fakes.tenants.get("t1")
+    assert tenant_now is not None
+    ana = tenant_now.member("m-ana")
+    token = start_session("t1", fakes.secrets, epoch=tenant_now.session_epoch, member=ana)
+    api = client("api", fakes)
+    fakes.model.script["PlanOut"] = [PLAN]
+    answer = api.post(
+        "/agents/digest/run-now", json={"routine": 0, "request_id": "press-1"}, headers=auth(token)
+    )
+    assert answer.status_code == 202 and answer.json is not None
+    pump(fakes)
+    listed = api.get("/runs", headers=auth(token)).json
+    assert listed is not None
+    [run] = [r for r in listed["runs"] if r["run_id"] == answer.json["run_id"]]
+    assert run["trigger"] == "schedule" and run["started"] == "a person, by hand (a routine's Run now)"
+    shown = api.get(f"/runs/{run['run_id']}", headers=auth(token)).json
+    assert shown is not None and shown["started_by"]["what"] == run["started"]
+    assert [p["name"] for p in shown["started_by"]["people"]] == ["Ana Lima"]
+    assert shown["started_by"]["member"] is True  # an editor's: a member's run (issue 77)
+
+
+def test_a_revision_by_a_github_review_comment_says_so_not_the_api(fakes: FakeContainer) -> None:
+    """Issue 78 M12: a revision's run names the review comment that asked for it."""
+    from shared.engine.services import revision_starts
+    from shared.runs.domain.events import PlannedStep
+
+    head = RunPlanned(
+        seq=1,
+        at=NOW,
+        goal="Ship it",
+        trigger="webhook",
+        steps=[PlannedStep(tool="finish", args={"summary": "x"})],
+        page_id=PAGE,
+    )
+    fakes.store.create_run("t1", "r-original", [head])
+    original = fakes.store.get_run("t1", "r-original")
+    assert original is not None
+    rule = "a review comment by alice on acme/app#3"
+    task = revision_starts.revision_task(original, "r-original-gh-1", "Revise", rule, [])
+    fakes.model.script["PlanOut"] = [PLAN]
+    revision_starts.queue_revision(fakes.queue, task)
+    pump(fakes)
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
+    listed = api.get("/runs", headers=auth(token)).json
+    assert listed is not None
+    [run] = [r for r in listed["runs"] if r["run_id"] == "r-original-gh-1"]
+    assert run["trigger"] == "api" and run["started"] == f"a revision asked by {rule}"
+    shown = api.get("/runs/r-original-gh-1", headers=auth(token)).json
+    assert shown is not None and shown["started_by"]["what"] == run["started"]
