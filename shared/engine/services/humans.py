@@ -92,8 +92,8 @@ def respond(
     by: Member | None = None,
 ) -> RunState:
     """Record ``decision`` on the request the run waits for (``request_id``, if named). A request
-    that lets a change beyond the run's own pages happen (``Waiting.effects``) is never approved by
-    an API key (Forbidden). Approving or answering needs the ``role`` the tenant's approvers name for
+    only a person decides (a change beyond the run's own pages, a debate's verdict, a limit's
+    "continue?") is never approved or answered by an API key (Forbidden, :func:`_person_only`). Approving or answering needs the ``role`` the tenant's approvers name for
     the request's classes (:func:`check_role`); anyone may reject. ``by``: who decides, recorded
     on the decision by name (else email) and member id, so the timeline says who it was."""
     runlog = RunLog(deps, tenant_id, run_id)
@@ -126,11 +126,8 @@ def respond(
         )
     if decision == "answer" and not text.strip():
         raise InvalidInput("an answer needs a non-blank text", ["text"])
-    if decision == "approve" and via == "key" and waiting.effects:
-        raise Forbidden(
-            "only the workspace's owner approves a change beyond the run's own pages: sign in to "
-            "the console, or use the emailed link; an API key may reject it"
-        )
+    if decision != "reject" and via == "key":
+        _person_only(waiting)
     if decision != "reject":
         check_role(deps, tenant_id, waiting, role)
     if decision == "approve" and waiting.budget:
@@ -163,6 +160,24 @@ def respond(
     new = _record(runlog, state, events)
     _replan_rejected(deps, tenant_id, new, text)
     return new
+
+
+def _person_only(waiting: Waiting) -> None:
+    """Forbidden for an API key's approval or answer of a request only a person decides: a change
+    beyond the run's own pages, a debate's verdict (its judge is the owner in person), a limit's
+    "continue?" (errors in a row, a loop, a budget: a key approving it again and again would make
+    the limit meaningless). A key may still reject any of them."""
+    if waiting.effects:
+        what = "approves a change beyond the run's own pages"
+    elif waiting.purpose == "verdict":
+        what = "settles a debate the owner judges"
+    elif waiting.purpose == "limit":
+        what = "lets a run stopped at its limit continue"
+    else:
+        return
+    raise Forbidden(
+        f"only a person {what}: sign in to the console, or use the emailed link; an API key may reject it"
+    )
 
 
 def _refuse_settled(runlog: RunLog, request_id: str | None) -> None:
