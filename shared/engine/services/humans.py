@@ -15,7 +15,6 @@ from shared.notify.services import links
 from shared.platform.config import PlatformSecret
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.runs.domain.authority import PRODUCTION
 from shared.runs.domain.events import (
     HumanResponded,
     RunCancelled,
@@ -28,12 +27,12 @@ from shared.runs.domain.events import (
     ToolIntent,
 )
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState, Waiting
+from shared.runs.domain.runs import RunState, Waiting, role_needed
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
 from shared.team.domain.audit import Surface
 from shared.team.services import audit
-from shared.workspace.domain.members import Approvers, Member, at_least, decision_classes
+from shared.workspace.domain.members import Approvers, Member, at_least
 from shared.workspace.domain.tenants import TenantStatus
 
 Decision = Literal["approve", "reject", "answer"]
@@ -202,10 +201,8 @@ def needed_role(deps: Deps, tenant_id: str, waiting: Waiting) -> str:
 
 def role_for(approvers: Approvers, waiting: Waiting) -> str:
     """The least role that approves or answers ``waiting`` under ``approvers`` (the owner's choice); a
-    debate's verdict, the owner (its judge)."""
-    if waiting.purpose == "verdict":
-        return "owner"
-    return approvers.needed(decision_classes(waiting.purpose, waiting.effects, waiting.budget, PRODUCTION))
+    debate's verdict, the owner (its judge): :func:`shared.runs.domain.runs.role_needed`."""
+    return role_needed(approvers, waiting)
 
 
 def check_role(deps: Deps, tenant_id: str, waiting: Waiting, role: str) -> None:

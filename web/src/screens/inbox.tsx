@@ -3,7 +3,7 @@
 // several at once.
 import { useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
-import { ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, messageOf, useAction, usePoll, when } from "../ui";
+import { ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, Prompt, messageOf, useAction, usePoll, when } from "../ui";
 
 type Item = S["Inbox"]["runs"][number];
 type Choice = "approve" | "reject" | "answer";
@@ -39,12 +39,13 @@ export function answered(purpose: string): boolean {
 /** The reply to a run's request: a note (to a question, the answer) and its buttons, Answer or
  * Approve, then Reject. `refused` (why this person may not decide) disables them and is said below.
  * `options`: a debate's answers (decision 0128); picking one makes it the verdict, editable. */
-export function Reply({ question, text, setText, busy, refused = "", decide, options = [], group = "verdict" }: {
+export function Reply({ question, text, setText, busy, refused = "", mayReject = false, decide, options = [], group = "verdict" }: {
   question: boolean;
   text: string;
   setText: (text: string) => void;
   busy: boolean;
   refused?: string;
+  mayReject?: boolean; // refused approving or answering only: Reject stays enabled
   decide: (decision: Choice) => void;
   options?: string[];
   group?: string;
@@ -78,7 +79,7 @@ export function Reply({ question, text, setText, busy, refused = "", decide, opt
             Approve
           </button>
         )}
-        <button type="button" disabled={off} aria-describedby={why} onClick={() => decide("reject")}>
+        <button type="button" disabled={busy || (!!refused && !mayReject)} aria-describedby={why} onClick={() => decide("reject")}>
           Reject
         </button>
       </div>
@@ -119,7 +120,7 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
         {run.agent_name ? ` · agent ${run.agent_name}` : ""} · waiting since {when(run.updated_at)} · decided by{" "}
         {NEEDS[run.needs] ?? run.needs}
       </p>
-      <p class="prompt">{waiting.prompt}</p>
+      <Prompt text={waiting.prompt} />
       {(waiting.effects ?? []).length > 0 && (
         <>
           <p>Approving lets this happen beyond the run's own pages:</p>
