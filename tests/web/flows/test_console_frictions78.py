@@ -3,7 +3,8 @@ an owner's debate started as the console says, its ballot quoting each answer un
 its radio buttons beside them (M4); Approve disabled, with the reason, for a role the owner's
 approvers do not let decide (L12); Repositories' empty state pointing to the screen that lists them
 (L9); an editor's Settings naming what the agent knows by count, never "…" (L11); the onboarding
-saying what is ticked (L1) and, on a first setup, offering the browser's time zone (L15)."""
+saying what is ticked (L1) and, on a first setup, offering the browser's time zone (L15); focus kept
+after a keyboard decision in the Inbox (L6); the Team table fitting 390 px (L5, its table)."""
 
 import re
 from typing import Any
@@ -126,6 +127,35 @@ def test_approve_is_disabled_with_the_reason_for_a_role_the_approvers_leave_out(
         expect(owner.page.get_by_text("may not decide this request")).to_have_count(0)
     finally:
         setup.api("PUT", "/team/approvers", defaults)
+
+
+def test_after_approving_by_keyboard_focus_stays_on_what_was_done(
+    setup: Setup, grace: Console, waiting: str
+) -> None:
+    """L6: after approving by keyboard in the Inbox, the card left the page and focus fell to
+    <body>; it now lands on the notice saying what was done."""
+    c = setup.tab()
+    c.open("/#/inbox")
+    card = c.page.locator("li.request").filter(has=c.page.locator(f'a[href="#/runs/{waiting}"]'))
+    approve = card.get_by_role("button", name="Approve")
+    expect(approve).to_be_enabled(timeout=LIVE_MS)
+    approve.focus()
+    c.page.keyboard.press("Enter")
+    notice = c.page.locator("ul.notice")
+    expect(notice).to_contain_text("approved", timeout=LIVE_MS)
+    expect(notice).to_be_focused()
+    assert c.page.evaluate("document.activeElement !== document.body")
+
+
+def test_at_390_px_the_team_table_fits(setup: Setup, grace: Console) -> None:
+    """L5: at 390 px the Team table reached 12 px past the screen; it now stacks, each cell named."""
+    c = setup.tab(setup.context(width=390))
+    c.open("/#/team")
+    rows = c.page.locator("table.team tbody tr")
+    expect(rows).to_have_count(2, timeout=LIVE_MS)  # the owner and Grace
+    assert [e for e in c.overflowing() if "team" in e or "td" in e or "select" in e] == [], c.overflowing()
+    table = c.page.locator("table.team").bounding_box()
+    assert table is not None and table["x"] + table["width"] <= 390, table
 
 
 def test_repositories_empty_state_points_to_the_screen_that_lists_them(setup: Setup) -> None:

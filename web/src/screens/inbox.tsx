@@ -1,7 +1,7 @@
 // The approvals inbox (issue 66, point 4): every run waiting for a decision the signed-in person may
 // make within their role (GET /inbox), each with the whole request, decided in place one by one or
 // several at once.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
 import { ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, Prompt, messageOf, useAction, usePoll, when } from "../ui";
 
@@ -144,6 +144,12 @@ export function InboxScreen() {
   const [chosen, setChosen] = useState<string[]>([]);
   const [round, setRound] = useState(0);
   const [busy, bulkError, act] = useAction();
+  // After a decision the card decided leaves the page: focus goes to what was done, not to <body>
+  // (issue 78, L6), so a keyboard user goes on from there.
+  const notice = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    if (said.length) notice.current?.focus();
+  }, [said]);
 
   usePoll(
     () => get<S["Inbox"]>(url("/inbox")),
@@ -183,7 +189,7 @@ export function InboxScreen() {
       <h1>Inbox</h1>
       <p>The runs waiting for a decision you may make, within your role: approve, reject or answer each here.</p>
       {said.length > 0 && (
-        <ul class="notice" role="status">
+        <ul class="notice" role="status" tabIndex={-1} ref={notice}>
           {said.map((words, n) => (
             <li key={`${n}-${words}`}>{words}</li>
           ))}
