@@ -4,7 +4,8 @@ Each record is one JSON line on stdout: ``severity``, ``message``, ``time`` (RFC
 UTC), the request's ``trace``, ``spanId`` and ``trace_sampled``, and ``labels`` (tenant, run, the
 framework's execution_id), and a record's ``fields`` under ``fields`` (``jsonPayload.fields.<key>``
 for a log metric). Every secret value this instance has read (:func:`register_secret`) is masked in
-every line, as are bearer tokens, Notion-style tokens and API keys (``na_...``).
+every line, as are bearer tokens, API keys (``na_...``) and the token shapes of Notion, GitHub,
+GitLab, Linear and Slack, and the value named as an API key (``X-API-Key: ...``, Motion's).
 """
 
 import contextvars
@@ -35,8 +36,19 @@ _labels: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
 )
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
+# The token shapes masked whatever registered them: a bearer token; Notion's (secret_, ntn_); ours
+# (na_); GitHub's classic (ghp_, gho_, ghu_, ghs_, ghr_) and fine-grained (github_pat_); GitLab's
+# (glpat-, and its OAuth, deploy, runner, trigger, feed and other gl*- forms); Linear's (lin_api_,
+# lin_oauth_); Slack's (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxe-, xapp-). Motion's keys have no shape of
+# their own: the value beside an API-key name (``X-API-Key: ...``, ``"api_key": "..."``) is masked.
+_PREFIXES = (
+    r"secret_|ntn_|na_|gh[pousr]_|github_pat_|lin_(?:api|oauth)_|xox[abeprs]-|xapp-"
+    r"|gl(?:pat|oas|dt|rt|ptt|ft|imt|agent|soat|cbt|ffct|sst|wt)-"
+)
 _PATTERNS = re.compile(
-    r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\b(secret_|ntn_|ghp_|xox[bp]-|na_)[A-Za-z0-9_-]{8,}"
+    r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"
+    rf"|\b({_PREFIXES})[A-Za-z0-9_-]{{8,}}"
+    r"|(\b(?:x-)?api[-_]?key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._~+/=-]{8,}"
 )
 REDACTED = "[REDACTED]"
 ERROR_EVENT_TYPE = "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent"
@@ -54,7 +66,7 @@ def redact(text: str) -> str:
         known = sorted(_secrets, key=len, reverse=True)
     for value in known:
         text = text.replace(value, REDACTED)
-    return _PATTERNS.sub(lambda m: (m.group(1) or "") + REDACTED, text)
+    return _PATTERNS.sub(lambda m: (m.group(1) or m.group(3) or "") + REDACTED, text)
 
 
 _CLOUD_TRACE = re.compile(r"^([0-9a-fA-F]+)(?:/(\d+))?(?:;o=([01]))?$")

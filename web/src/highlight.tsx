@@ -6,6 +6,7 @@ import type { JSX } from "preact";
 interface Grammar {
   comment: string; // the pattern of a comment to the line's end (or a whole block on one line)
   keywords: string[];
+  prose?: boolean; // text a person writes (Markdown): its quotes and apostrophes are words, never strings
 }
 
 const C_LIKE = String.raw`\/\/.*|\/\*.*?\*\/`;
@@ -33,11 +34,13 @@ const GRAMMARS: Record<string, Grammar> = {
   json: { comment: "(?!)", keywords: ["true", "false", "null"] },
   css: { comment: String.raw`\/\*.*?\*\/`, keywords: ["important", "inherit", "initial", "none", "auto"] },
   html: { comment: "<!--.*?-->", keywords: [] },
-  markdown: { comment: "(?!)", keywords: [] },
+  markdown: { comment: "(?!)", keywords: [], prose: true },
 };
 GRAMMARS.javascript = { ...(GRAMMARS.typescript as Grammar) };
 
-const STRING = String.raw`"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|` + "`(?:[^`\\\\]|\\\\.)*`?";
+// A single quote opens a string only where a word does not go on through it (it's, don't, O'Brien are
+// apostrophes) and closes on its line (issue 78, L2); a double quote or backtick may run past the line.
+const STRING = String.raw`"(?:[^"\\]|\\.)*"?|(?<![\p{L}\p{N}_])(?:[rbfuRBFU]{1,2})?'(?:[^'\\\n]|\\.)*'(?![\p{L}\p{N}_])|` + "`(?:[^`\\\\]|\\\\.)*`?";
 const NUMBER = String.raw`\b\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?\b`;
 const PATTERNS = new Map<string, RegExp>();
 
@@ -47,7 +50,7 @@ function pattern(language: string): RegExp | null {
   let found = PATTERNS.get(language);
   if (!found) {
     const words = grammar.keywords.length ? `\\b(?:${grammar.keywords.join("|")})\\b` : "(?!)";
-    found = new RegExp(`(${grammar.comment})|(${STRING})|(${NUMBER})|(${words})`, "g");
+    found = new RegExp(`(${grammar.comment})|(${grammar.prose ? "(?!)" : STRING})|(${NUMBER})|(${words})`, "gu");
     PATTERNS.set(language, found);
   }
   return found;

@@ -41,6 +41,23 @@ const ZONES: string[] = (() => {
   }
 })();
 
+/** The browser's time zone when it is one the list offers, else "". */
+export function browserZone(): string {
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return zone && ZONES.includes(zone) ? zone : "";
+  } catch {
+    return "";
+  }
+}
+
+/** A first setup's draft in the browser's time zone rather than the workspace's default, UTC (issue
+ * 78, L15); a workspace already set up keeps the zone it has. */
+export function withBrowserZone(draft: Draft, first: boolean): Draft {
+  const zone = browserZone();
+  return first && draft.timezone === "UTC" && zone ? { ...draft, timezone: zone } : draft;
+}
+
 export function draftOf(settings: Settings): Draft {
   const quiet = settings.quiet_hours ?? null;
   return {

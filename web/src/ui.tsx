@@ -21,6 +21,31 @@ export function ErrorText({ error }: { error: unknown }) {
   );
 }
 
+// An answer of another agent quoted in a request (a debate's ballot): fenced for the models that read
+// it (shared/runs/domain/children/patterns.py, fence), shown to a person as a quote under its author.
+const FENCED = /<untrusted from="([^"\n]{1,200})">\n?([\s\S]*?)\n?<\/untrusted>/g;
+
+/** A request's words: its text, and each fenced answer as a quote naming who wrote it (never the
+ * raw `<untrusted …>` tags, issue 78 M4). All of it untrusted: rendered as text, never as markup. */
+export function Prompt({ text }: { text: string }) {
+  const parts: ComponentChildren[] = [];
+  let last = 0;
+  for (const m of text.matchAll(FENCED)) {
+    const before = text.slice(last, m.index).trim();
+    if (before) parts.push(<p class="prompt" key={`t${last}`}>{before}</p>);
+    parts.push(
+      <figure class="quoted" key={`q${m.index}`}>
+        <figcaption>{m[1]} answered:</figcaption>
+        <blockquote class="prompt">{m[2]}</blockquote>
+      </figure>,
+    );
+    last = (m.index ?? 0) + m[0].length;
+  }
+  const rest = text.slice(last).trim();
+  if (rest || parts.length === 0) parts.push(<p class="prompt" key={`t${last}`}>{rest}</p>);
+  return <>{parts}</>;
+}
+
 export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="state empty">{children}</p>;
 }

@@ -144,10 +144,22 @@ def accept(call: Call) -> Reply:
     ), 200
 
 
+# A sentence ends at a full stop before a space, not at an abbreviation's ("e.g. {...}" goes on).
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bcf)\.(?:\s|$)")
+
+
+def first_sentence(text: str) -> str:
+    """``text``'s first sentence without its full stop: it ends at the first full stop before a space
+    or the end that is not an abbreviation's (e.g., i.e., etc., vs., cf.)."""
+    end = _SENTENCE_END.search(text)
+    return (text[: end.start()] if end else text).strip()
+
+
 def list_tools(call: Call) -> Reply:
-    """``GET /tools``: every tool an agent may be given, with what it does (the builder's list)."""
+    """``GET /tools``: every tool an agent may be given, with what it does (the builder's list): its
+    description's first sentence, whole."""
     shown = [
-        {"name": t.name, "effect": t.effect.value, "description": t.description.split(". ")[0].rstrip(".")}
+        {"name": t.name, "effect": t.effect.value, "description": first_sentence(t.description)}
         for t in REGISTRY.values()
     ]
     return {"tools": shown, "always": list(agents.ALWAYS_ALLOWED)}, 200

@@ -182,6 +182,10 @@ class RunTimeline(RunSummary):
     step_rows: list[StepRow] = Field(description="Each step it reached, in plan order")
     remaining: list[PlannedAhead] = Field(description="The plan's steps not yet done; empty once it ended")
     started_by: StartedBy | None = Field(description="Null for a run whose plan is not recorded")
+    needs: Literal["editor", "admin", "owner"] | None = Field(
+        description="The least role that approves or answers the request it waits for (the owner's "
+        "approvers choose); null when it waits for none"
+    )
 
 
 class Kin(Schema):

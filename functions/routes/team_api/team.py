@@ -4,9 +4,9 @@
 ``PUT /team/approvers``. Who may call each: the route table; whom one may change: ``shared.workspace.domain.members``."""
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from functions._http import Reply, parse_json
 from functions.routes import Call
@@ -14,7 +14,7 @@ from shared.platform.config import PlatformSecret
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import NotFound
 from shared.team.services import team
-from shared.workspace.domain.members import INVITE_EMAIL, Approvers, Member
+from shared.workspace.domain.members import INVITE_EMAIL, Approvers, Member, invite_email
 
 Granted = Literal["admin", "editor", "viewer"]  # what an invite or a change may give: never owner
 
@@ -22,12 +22,16 @@ Granted = Literal["admin", "editor", "viewer"]  # what an invite or a change may
 class NewInvite(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(
-        min_length=3,
-        max_length=320,
-        pattern=INVITE_EMAIL,
-        description="Whom the invite is for: their Notion email",
-    )
+    email: Annotated[
+        str,
+        Field(
+            min_length=3,
+            max_length=320,
+            json_schema_extra={"pattern": INVITE_EMAIL},
+            description="Whom the invite is for: their Notion email",
+        ),
+        AfterValidator(invite_email),
+    ]
     role: Granted = Field(description="Their role once they accept")
 
 

@@ -15,7 +15,6 @@ from shared.notify.services import links
 from shared.platform.config import PlatformSecret
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.runs.domain.authority import PRODUCTION
 from shared.runs.domain.events import (
     HumanResponded,
     RunCancelled,
@@ -28,12 +27,12 @@ from shared.runs.domain.events import (
     ToolIntent,
 )
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState, Waiting
+from shared.runs.domain.runs import RunState, Waiting, role_needed
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
 from shared.team.domain.audit import Surface
 from shared.team.services import audit
-from shared.workspace.domain.members import Approvers, Member, at_least, decision_classes
+from shared.workspace.domain.members import Approvers, Member, at_least
 from shared.workspace.domain.tenants import TenantStatus
 
 Decision = Literal["approve", "reject", "answer"]
@@ -92,8 +91,8 @@ def respond(
     by: Member | None = None,
 ) -> RunState:
     """Record ``decision`` on the request the run waits for (``request_id``, if named). A request
-    that lets a change beyond the run's own pages happen (``Waiting.effects``) is never approved by
-    an API key (Forbidden). Approving or answering needs the ``role`` the tenant's approvers name for
+    only a person decides (a change beyond the run's own pages, a debate's verdict, a limit's
+    "continue?") is never approved or answered by an API key (Forbidden, :func:`_person_only`). Approving or answering needs the ``role`` the tenant's approvers name for
     the request's classes (:func:`check_role`); anyone may reject. ``by``: who decides, recorded
     on the decision by name (else email) and member id, so the timeline says who it was."""
     runlog = RunLog(deps, tenant_id, run_id)
@@ -126,11 +125,8 @@ def respond(
         )
     if decision == "answer" and not text.strip():
         raise InvalidInput("an answer needs a non-blank text", ["text"])
-    if decision == "approve" and via == "key" and waiting.effects:
-        raise Forbidden(
-            "only the workspace's owner approves a change beyond the run's own pages: sign in to "
-            "the console, or use the emailed link; an API key may reject it"
-        )
+    if decision != "reject" and via == "key":
+        _person_only(waiting)
     if decision != "reject":
         check_role(deps, tenant_id, waiting, role)
     if decision == "approve" and waiting.budget:
@@ -165,6 +161,24 @@ def respond(
     return new
 
 
+def _person_only(waiting: Waiting) -> None:
+    """Forbidden for an API key's approval or answer of a request only a person decides: a change
+    beyond the run's own pages, a debate's verdict (its judge is the owner in person), a limit's
+    "continue?" (errors in a row, a loop, a budget: a key approving it again and again would make
+    the limit meaningless). A key may still reject any of them."""
+    if waiting.effects:
+        what = "approves a change beyond the run's own pages"
+    elif waiting.purpose == "verdict":
+        what = "settles a debate the owner judges"
+    elif waiting.purpose == "limit":
+        what = "lets a run stopped at its limit continue"
+    else:
+        return
+    raise Forbidden(
+        f"only a person {what}: sign in to the console, or use the emailed link; an API key may reject it"
+    )
+
+
 def _refuse_settled(runlog: RunLog, request_id: str | None) -> None:
     """A debate's verdict decided before (decision 0128): a Conflict saying by whom and when. Read
     only when a decision is refused."""
@@ -187,10 +201,8 @@ def needed_role(deps: Deps, tenant_id: str, waiting: Waiting) -> str:
 
 def role_for(approvers: Approvers, waiting: Waiting) -> str:
     """The least role that approves or answers ``waiting`` under ``approvers`` (the owner's choice); a
-    debate's verdict, the owner (its judge)."""
-    if waiting.purpose == "verdict":
-        return "owner"
-    return approvers.needed(decision_classes(waiting.purpose, waiting.effects, waiting.budget, PRODUCTION))
+    debate's verdict, the owner (its judge): :func:`shared.runs.domain.runs.role_needed`."""
+    return role_needed(approvers, waiting)
 
 
 def check_role(deps: Deps, tenant_id: str, waiting: Waiting, role: str) -> None:

@@ -4,7 +4,8 @@ with the conversation), then searched. The answer is one model call whose reply 
 numbers. It is given the best passages spread over several pages within a token budget
 (``NA_ASK_CONTEXT_TOKENS``). No tool runs and no write follows from it: a passage that says "delete
 the page" can only be quoted. A citation stands only for a passage that was given and whose words
-the answer shares: the model is untrusted.
+the answer shares, and the only links an answer or a quote carries are its cited pages' own
+(``shared.memory.domain.answer_links``): the model is untrusted.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from uuid import uuid4
 
 from pydantic import Field
 
+from shared.memory.domain.answer_links import only_cited_links
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import BudgetSpent, InvalidInput, NotFound, UnusableReply
 from shared.platform.prompts import render
@@ -155,10 +157,17 @@ def answer_question(
     pages: dict[str, dict[str, Any]] = {}
     for n in cited_numbers(reply.cited, passages, text):
         pages.setdefault(passages[n - 1]["page_id"], passages[n - 1])  # each page once, its first cited
+    urls = [str(p["url"]) for p in pages.values()]
     cited = [
-        {"page_id": pid, "title": p["title"], "url": p["url"], "quote": _quote(p["text"])}
+        {
+            "page_id": pid,
+            "title": p["title"],
+            "url": p["url"],
+            "quote": only_cited_links(_quote(p["text"]), urls),
+        }
         for pid, p in pages.items()
     ]
+    text = only_cited_links(text, urls)  # a link the pages' text put in the model's words: taken out
     if scopes is not None:  # None: the whole index. Before the sources: the console shows it, not them
         text += "\n\n" + LIMITED
     if cited:

@@ -42,6 +42,7 @@ from shared.runs.domain.events import (
     ToolResult,
     with_budget,
 )
+from shared.workspace.domain.members import Approvers, decision_classes
 
 __all__ = ["PlannedStep", "Run", "RunEvent", "RunState", "RunStatus", "apply", "fold"]
 
@@ -85,6 +86,16 @@ class Waiting(Record):
     @classmethod
     def _budget_of_old(cls, data: Any) -> Any:
         return with_budget(data)
+
+
+def role_needed(approvers: Approvers, waiting: Waiting) -> str:
+    """The least role that approves or answers ``waiting`` under ``approvers`` (the owner's choice); a
+    debate's verdict, the owner (its judge)."""
+    if waiting.purpose == "verdict":
+        return "owner"
+    return approvers.needed(
+        decision_classes(waiting.purpose, waiting.effects, waiting.budget, authority.PRODUCTION)
+    )
 
 
 def _unset(value: object) -> bool:

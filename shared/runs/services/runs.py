@@ -18,9 +18,10 @@ from shared.runs.domain.code_view import code_view
 from shared.runs.domain.events import RunEvent, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.run_search import RunFilter, search_terms
-from shared.runs.domain.runs import Run
+from shared.runs.domain.runs import Run, role_needed
 from shared.runs.services import run_view
 from shared.team.services.sessions import require_connected
+from shared.workspace.domain.members import Approvers
 from shared.workspace.domain.skipped_edits import KEEP
 from shared.workspace.domain.tenants import EventSeen, TenantStatus
 
@@ -264,7 +265,11 @@ def timeline(
     if tag in {t.strip() for t in if_none_match.split(",")}:
         return None, tag
     log = store.list_events(tenant_id, run_id)
+    waiting = run.state.waiting
+    tenant = tenants.get(tenant_id) if waiting is not None else None
     shown = {
+        # Who may decide what it waits for (the console disables Approve for anyone else, issue 78 L12)
+        "needs": role_needed(tenant.approvers if tenant else Approvers(), waiting) if waiting else None,
         "events": [run_view.shown_event(e) for e in log],
         "wrote": wrote(log),
         "step_rows": run_view.steps(log),

@@ -4,7 +4,6 @@ Every change is one tenant update, conditioned on the tenant as read (``TenantSt
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +14,10 @@ from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound, 
 from shared.platform.topology import Queue
 from shared.workspace.domain import members
 from shared.workspace.domain.members import (
-    INVITE_EMAIL,
     Approvers,
     Member,
     MemberInvite,
+    invite_email,
     may_grant,
     may_manage,
 )
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
     from shared.platform.ports import TaskQueue
     from shared.team.ports import ApiKeyStore
     from shared.workspace.ports import TenantStore
-
-_EMAIL = re.compile(INVITE_EMAIL)
 
 
 def _view(member: Member) -> dict[str, Any]:
@@ -79,9 +76,10 @@ def invite(
     with Notion under that email (``connect``). ``key``: the session signing key. Inviting an address
     with an open invite renews that invite (its id and link, the role and expiry now given) and
     mails it again."""
-    email = email.strip()
-    if not _EMAIL.fullmatch(email):
-        raise InvalidInput("email: an address such as ada@example.com", ["email"])
+    try:
+        email = invite_email(email.strip())
+    except ValueError as bad:
+        raise InvalidInput(f"email {bad}", ["email"]) from None
     if not may_grant(actor.role, role):
         raise Forbidden(f"your role ({actor.role}) may not invite a person as {role}")
     day, address = now.strftime("%Y-%m-%d"), address_hash(email)

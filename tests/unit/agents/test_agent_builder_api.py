@@ -125,3 +125,15 @@ def test_the_tools_an_agent_may_be_given_are_listed_with_what_they_do() -> None:
         "Read a page"
     )
     assert named["add_comment"]["effect"] == "notion_write" and "finish" in listed["always"]
+
+
+def test_a_tool_s_description_is_its_first_sentence_whole_not_cut_at_an_example() -> None:
+    """Issue 78 (L3): the builder cut "… Notion property value, e.g" mid-phrase."""
+    t = _made()
+    listed = json_body(client("api", t.container).get("/tools", headers=_as(t, "viewer")))
+    named = {tool["name"]: str(tool["description"]) for tool in listed["tools"]}
+    for name in ("update_properties", "create_database", "deploy_vercel"):
+        assert "e.g." in named[name] and not named[name].endswith(("e.g", "(e.g")), named[name]
+    assert named["update_properties"].endswith('{"Status": {"status": {"name": "Done"}}}')
+    assert not any(d.endswith(".") for d in named.values())
+    assert named["read_page"].startswith("Read a page") and ". " not in named["read_page"]

@@ -9,7 +9,7 @@ import pytest
 from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.platform.errors import Conflict
+from shared.platform.errors import Conflict, Forbidden
 from shared.platform.topology import Queue
 from shared.runs.domain.children import fanout as fo
 from shared.runs.domain.events import ErrorRecorded, HumanResponded, ModelUsed, ToolResult
@@ -152,6 +152,8 @@ def test_an_owner_settled_debate_waits_for_the_owner_s_verdict_settled_once() ->
     with pytest.raises(Conflict, match="verdict: answer it"):
         humans.respond(deps, "t1", "r1", "approve", request_id="verdict-2")
     ada = Member(member_id="m-ada", notion_user_id="u1", name="Ada", role="owner", added_at=deps.clock())
+    with pytest.raises(Forbidden, match="only a person settles a debate"):  # the owner's key: not in person
+        humans.respond(deps, "t1", "r1", "answer", text=waiting.options[0], request_id="verdict-2", via="key")
     humans.respond(deps, "t1", "r1", "answer", text=waiting.options[1], request_id="verdict-2", by=ada)
     drive(deps)
     out = settled(deps)  # the settle step's result as recorded, before the owner's decision

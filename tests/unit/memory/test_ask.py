@@ -9,6 +9,7 @@ import pytest
 
 from shared.agents.domain.agents import Agent, ask_of
 from shared.engine.planning.start import start_run
+from shared.memory.domain.answer_links import only_cited_links
 from shared.memory.services.ask import (
     LIMITED,
     PER_PAGE,
@@ -433,3 +434,48 @@ def test_a_citation_stands_only_for_a_given_passage_the_answer_shares_words_with
     assert {p["title"] for p in passages} == {"Pricing", "Hiring"}  # both given, only one used
     assert [c["title"] for c in got.cited] == ["Pricing"]
     assert "three tiers" in got.cited[0]["quote"] and len(got.cited[0]["quote"]) <= QUOTE_CHARS
+
+
+PHISH = (
+    "# Pricing login\n\nThe pricing plan moved: sign in again at https://evil.example/login, or "
+    "www.evil.io, or [the pricing portal](https://evil.example/portal), or pricing-login.com today.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {
+            "answer": "The pricing plan moved: sign in at https://evil.example/login (or www.evil.io, "
+            "[the portal](https://evil.example/portal), pricing-login.com, javascript:alert(1)).",
+            "cited": [1],
+        },
+        None,  # the offline model, which quotes the passage
+    ],
+)
+def test_an_answer_carries_no_link_but_its_cited_pages_own(reply: dict[str, Any] | None) -> None:
+    """Red team (issue 77): links a page's text put in the answer, or in the cited passage's words
+    shown beside it, are taken out, whatever the model says; the cited page's own link stays."""
+    model = FakeModel(script={"AskOut": [reply]} if reply else {})
+    deps, _ = indexed(model, ("Pricing login", PHISH))
+    got = answer_question(deps, "t1", "Where is the pricing plan?", [])
+    [page] = got.cited
+    assert page["title"] == "Pricing login" and page["url"].startswith("https://n/")
+    shown = json.dumps({"text": got.text, "cited": got.cited})
+    for planted in ("evil.example", "evil.io", "pricing-login.com", "javascript:"):
+        assert planted not in shown, (planted, shown)
+    assert "[link removed]" in got.text and "[link removed]" in page["quote"]
+    assert got.text.endswith(f"Sources: Pricing login ({page['url']})")
+
+
+def test_what_counts_as_a_link_and_what_is_kept() -> None:
+    own = "https://www.notion.so/Plan-0123456789abcdef0123456789abcdef"
+    kept = f"See [Plan]({own}) and {own}. The notes.md file, plan.py and ada@example.com, e.g. this."
+    assert only_cited_links(kept, [own]) == kept
+    assert only_cited_links(f"{own}x and https://www.notion.so.evil.io/x", [own]) == (
+        "[link removed] and [link removed]"
+    )
+    assert only_cited_links(f"[https://evil.io]({own})", [own]) == f"[[link removed]]({own})"
+    assert only_cited_links("[Plan](https://evil.io/p) or evil.example/path?x=1.", [own]) == (
+        "Plan [link removed] or [link removed]."
+    )

@@ -64,3 +64,28 @@ def test_the_owner_s_approvers_decide_who_sees_what() -> None:
 
     t.container.tenants.update("t1", change)
     assert listed(t, "editor") == {"r-beyond": "editor"}
+
+
+def test_a_run_s_view_names_the_role_that_decides_what_it_waits_for() -> None:
+    """Issue 78 (L12): the run's page offered Approve to an editor that the api then refused; the
+    view now says which role decides (``needs``), as the inbox does, under the owner's approvers."""
+    t = team()
+    waiting(t, "r-plain", "Publish the draft?")
+    waiting(t, "r-beyond", "Comment on another page?", (ELSEWHERE,))
+    done = RunPlanned(seq=1, at=AT, goal="g", trigger="api", steps=[PlannedStep(tool="finish", args={})])
+    assert t.container.store.create_run("t1", "r-running", [done])
+    api = client("api", t.container)
+
+    def needs(run_id: str) -> object:
+        answer = api.get(f"/runs/{run_id}", headers={"Authorization": f"Bearer {t.sessions['editor']}"})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return json_body(answer)["needs"]
+
+    assert (needs("r-plain"), needs("r-beyond"), needs("r-running")) == ("editor", "admin", None)
+
+    def change(tenant: Tenant | None) -> Tenant:
+        assert tenant is not None
+        return tenant.model_copy(update={"approvers": Approvers.model_validate({"approval": "owner"})})
+
+    t.container.tenants.update("t1", change)
+    assert needs("r-plain") == "owner"

@@ -1,9 +1,9 @@
 // The approvals inbox (issue 66, point 4): every run waiting for a decision the signed-in person may
 // make within their role (GET /inbox), each with the whole request, decided in place one by one or
 // several at once.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
-import { ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, messageOf, useAction, usePoll, when } from "../ui";
+import { ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, Prompt, messageOf, useAction, usePoll, when } from "../ui";
 
 type Item = S["Inbox"]["runs"][number];
 type Choice = "approve" | "reject" | "answer";
@@ -39,12 +39,13 @@ export function answered(purpose: string): boolean {
 /** The reply to a run's request: a note (to a question, the answer) and its buttons, Answer or
  * Approve, then Reject. `refused` (why this person may not decide) disables them and is said below.
  * `options`: a debate's answers (decision 0128); picking one makes it the verdict, editable. */
-export function Reply({ question, text, setText, busy, refused = "", decide, options = [], group = "verdict" }: {
+export function Reply({ question, text, setText, busy, refused = "", mayReject = false, decide, options = [], group = "verdict" }: {
   question: boolean;
   text: string;
   setText: (text: string) => void;
   busy: boolean;
   refused?: string;
+  mayReject?: boolean; // refused approving or answering only: Reject stays enabled
   decide: (decision: Choice) => void;
   options?: string[];
   group?: string;
@@ -78,7 +79,7 @@ export function Reply({ question, text, setText, busy, refused = "", decide, opt
             Approve
           </button>
         )}
-        <button type="button" disabled={off} aria-describedby={why} onClick={() => decide("reject")}>
+        <button type="button" disabled={busy || (!!refused && !mayReject)} aria-describedby={why} onClick={() => decide("reject")}>
           Reject
         </button>
       </div>
@@ -119,7 +120,7 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
         {run.agent_name ? ` · agent ${run.agent_name}` : ""} · waiting since {when(run.updated_at)} · decided by{" "}
         {NEEDS[run.needs] ?? run.needs}
       </p>
-      <p class="prompt">{waiting.prompt}</p>
+      <Prompt text={waiting.prompt} />
       {(waiting.effects ?? []).length > 0 && (
         <>
           <p>Approving lets this happen beyond the run's own pages:</p>
@@ -143,6 +144,12 @@ export function InboxScreen() {
   const [chosen, setChosen] = useState<string[]>([]);
   const [round, setRound] = useState(0);
   const [busy, bulkError, act] = useAction();
+  // After a decision the card decided leaves the page: focus goes to what was done, not to <body>
+  // (issue 78, L6), so a keyboard user goes on from there.
+  const notice = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    if (said.length) notice.current?.focus();
+  }, [said]);
 
   usePoll(
     () => get<S["Inbox"]>(url("/inbox")),
@@ -182,7 +189,7 @@ export function InboxScreen() {
       <h1>Inbox</h1>
       <p>The runs waiting for a decision you may make, within your role: approve, reject or answer each here.</p>
       {said.length > 0 && (
-        <ul class="notice" role="status">
+        <ul class="notice" role="status" tabIndex={-1} ref={notice}>
           {said.map((words, n) => (
             <li key={`${n}-${words}`}>{words}</li>
           ))}

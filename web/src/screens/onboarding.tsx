@@ -4,7 +4,7 @@
 // of the settings; a first run is suggested at the end.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, roleRefusal, send, url } from "../api";
-import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf } from "../settings_form";
+import { type Draft, SettingsFields, changeOf, checkDraft, draftOf, problemsOf, withBrowserZone } from "../settings_form";
 import { Choice, Empty, ErrorText, Invalid, Loading, type Problems, Refused, focusFirstInvalid, invalid, plainId, useAction, useLoad } from "../ui";
 import { StartRun } from "./runs";
 
@@ -298,7 +298,8 @@ export function OnboardingScreen() {
     // Stored before pages were chosen apart (null): every chosen page starts work, as it did.
     setWatched(new Set(settings.trigger_page_ids ?? settings.page_ids ?? []));
     setRules(Object.fromEntries(Object.entries(view.effective_triggers).map(([id, list]) => [id, draftOfRules(list)])));
-    setDraft(draftOf(settings));
+    const first = (settings.data_source_ids ?? []).length + (settings.page_ids ?? []).length === 0;
+    setDraft(withBrowserZone(draftOf(settings), first));
   }, [current.data]);
   useEffect(() => {
     if (home.data?.parent_page_id) setHomePage((page) => page || (home.data?.parent_page_id ?? ""));
@@ -373,7 +374,11 @@ export function OnboardingScreen() {
           <Picker chosen={new Set(chosen.keys())} toggle={toggle} seen={seen} home={homeSources} />
           {chosen.size > 0 && <p>Chosen: {[...chosen.keys()].map(titleOf).join(", ")}.</p>}
           <h2>2. What starts work</h2>
-          <p>Nothing is ticked: each rule you tick starts a run (which may ask for approval and costs model calls) for every change it matches.</p>
+          <p id="starts-work">
+            {sources.some((s) => rulesOf(rules[s.id] ?? NO_RULES).length > 0) || chosenPages.some((p) => watched.has(p.id))
+              ? "Each rule ticked below starts a run (which may ask for approval and costs model calls) for every change it matches: untick one to stop it."
+              : "Nothing is ticked: each rule you tick starts a run (which may ask for approval and costs model calls) for every change it matches."}
+          </p>
           {chosenPages.length > 0 && (
             <fieldset>
               <legend>Pages whose edits start work</legend>

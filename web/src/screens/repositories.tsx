@@ -113,7 +113,12 @@ export function RepositoriesScreen() {
     <section>
       <h1>Repositories</h1>
       <LoadState of={view} what="the repositories' policies" />
-      {view.data && shown.length === 0 && <Empty>No repository is allowed yet: add one in the GitHub integration's settings.</Empty>}
+      {view.data && shown.length === 0 && (
+        <Empty>
+          No repository is allowed yet: list one under <a href="#/settings">Settings</a>, “GitHub repositories runs may open pull requests in” (owner/name), with a
+          GitHub token under <a href="#/integrations">Integrations</a>.
+        </Empty>
+      )}
       {shown.map((r) => (
         <PolicyForm key={r.repository} repository={r.repository} policy={r.policy} />
       ))}

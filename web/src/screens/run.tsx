@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
 import { took } from "./runs";
-import { Confirm, DECISION_MADE, ErrorText, Loading, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
+import { Confirm, DECISION_MADE, ErrorText, Loading, Prompt, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 import { CodeSection } from "./code";
 import { Reply, answered } from "./inbox";
 
@@ -171,16 +171,22 @@ function Outage({ run }: { run: Timeline }) {
   );
 }
 
-/** Why this person may not decide, or "" if they may: a viewer sees the buttons disabled with it. */
-export function decideRefusal(session: Session): string {
-  return session?.role === "viewer"
-    ? "Your role (viewer) may see this run but not decide it: an editor, an admin or the owner decides."
-    : "";
+const RANKS = ["viewer", "editor", "admin", "owner"];
+const NEEDED: Record<string, string> = { editor: "an editor, an admin or the owner", admin: "an admin or the owner", owner: "the owner" };
+
+/** Why this person may not decide, or "" if they may: a viewer, or anyone below the role the request
+ * needs (`needs`, the owner's approvers' choice), sees the buttons disabled with it (issue 78, L12). */
+export function decideRefusal(session: Session, needs: string | null = null): string {
+  const role = session?.role ?? "";
+  if (role === "viewer") return "Your role (viewer) may see this run but not decide it: an editor, an admin or the owner decides.";
+  if (needs && role && RANKS.indexOf(role) < RANKS.indexOf(needs))
+    return `Your role (${role}) may not decide this request: ${NEEDED[needs] ?? needs} decides it (the owner's choice of approvers). You may still reject it.`;
+  return "";
 }
 
 function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () => void; lost: (words: string) => void; session: Session }) {
   const waiting = run.waiting;
-  const refused = decideRefusal(session);
+  const refused = decideRefusal(session, run.needs ?? null);
   const [text, setText] = useState("");
   const [busy, error, act] = useAction();
   if (!waiting || run.status !== "waiting_for_human") return null;
@@ -205,7 +211,7 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
   return (
     <section class="decision" aria-labelledby="decision-title">
       <h2 id="decision-title">{heading}</h2>
-      <p class="prompt">{waiting.prompt}</p>
+      <Prompt text={waiting.prompt} />
       {(waiting.effects ?? []).length > 0 && (
         <ul>
           {(waiting.effects ?? []).map((effect) => (
@@ -213,7 +219,7 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
           ))}
         </ul>
       )}
-      <Reply question={question} text={text} setText={setText} busy={busy} refused={refused} decide={decide} options={waiting.options ?? []} />
+      <Reply question={question} text={text} setText={setText} busy={busy} refused={refused} mayReject={!!refused && session?.role !== "viewer"} decide={decide} options={waiting.options ?? []} />
       <ErrorText error={error} />
     </section>
   );
@@ -381,12 +387,12 @@ function StepItem({ step }: { step: Step }) {
         {step.attempts} attempt{step.attempts === 1 ? "" : "s"}
       </p>
       {step.rationale && <p class="rationale">{step.rationale}</p>}
-      <details open>
+      <details>
         <summary>Arguments</summary>
         <Value value={step.args} />
       </details>
       {step.output && (
-        <details open>
+        <details>
           <summary>Result</summary>
           <Value value={step.output} />
         </details>

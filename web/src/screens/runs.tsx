@@ -172,6 +172,11 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
       <h1>Runs</h1>
       <Unfinished />
       <StartRun label="New run's goal" button="Start" />
+      <p class="hint" id="patterns-hint">
+        To weigh a question, mention the agent in a comment on its page in Notion: “hold a debate, judged by owner” (two model families answer over two rounds,
+        then you pick the verdict in the Inbox) or “hold a panel on "costs", on "risks"” (a section per topic, merged by the agent). The docs say more:
+        docs/engine.md, “Multi-agent patterns”.
+      </p>
       <form
         class="inline"
         role="search"

@@ -85,12 +85,20 @@ function Erase({ workspace, erased }: { workspace: string; erased: (erasure: Era
 
 /** What the agent knows, by the databases' titles (ids only while their titles load or if unshared);
  * what of it starts work is chosen apart, in the onboarding. */
-function startsWork(settings: S["TenantSettings"], known: S["PickerItem"][] | null): string {
-  const titles = new Map((known ?? []).map((item) => [plainId(item.id), item.title || "Untitled"]));
-  const named = (settings.data_source_ids ?? []).map((id) => titles.get(plainId(id)) ?? (known ? "a database no longer shared" : "…"));
+function startsWork(settings: S["TenantSettings"], known: S["PickerItem"][] | null, unnamed: boolean): string {
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  const sources = settings.data_source_ids ?? [];
   const pages = settings.page_ids?.length ?? 0;
-  const also = pages ? ` and ${pages} page${pages === 1 ? "" : "s"}` : "";
-  return named.length || pages ? `What the agent knows: ${named.join(", ") || "no database"}${also}.` : "The agent knows nothing of the workspace yet.";
+  if (!sources.length && !pages) return "The agent knows nothing of the workspace yet.";
+  if (unnamed) {
+    // Their titles are not this person's to list (an editor's, a viewer's): how many, never "…" (issue 78, L11).
+    const parts = [sources.length ? plural(sources.length, "database") : "", pages ? plural(pages, "page") : ""].filter(Boolean);
+    return `What the agent knows: ${parts.join(" and ")} the owner or an admin chose.`;
+  }
+  const titles = new Map((known ?? []).map((item) => [plainId(item.id), item.title || "Untitled"]));
+  const named = sources.map((id) => titles.get(plainId(id)) ?? (known ? "a database no longer shared" : "…"));
+  const also = pages ? ` and ${plural(pages, "page")}` : "";
+  return `What the agent knows: ${named.join(", ") || "no database"}${also}.`;
 }
 
 export function SettingsScreen({
@@ -146,7 +154,7 @@ export function SettingsScreen({
       <LoadState of={view} what="settings" />
       {data && (
         <p>
-          {startsWork(data.settings, sources.data?.results ?? null)}{" "}
+          {startsWork(data.settings, sources.data?.results ?? null, !!sources.error)}{" "}
           <a href="#/onboarding">Change what it knows, what starts work and the agent's home</a>.
           {data.status !== "active" && <strong> The workspace needs to be connected again ({data.status}).</strong>}
         </p>

@@ -93,7 +93,7 @@ export function TeamScreen({ session }: { session: S["SessionView"] }) {
         </div>
       )}
       {team.data && (
-        <table class="team">
+        <table class="team stack">
           <caption>Members</caption>
           <Columns names={["Person", "Role", "Since", "Remove"]} />
           <tbody>
@@ -101,8 +101,8 @@ export function TeamScreen({ session }: { session: S["SessionView"] }) {
               const why = manageRefusal(me, member.role);
               return (
                 <tr key={member.member_id}>
-                  <td>{member.email || member.member_id}</td>
-                  <td>
+                  <td data-label="Person">{member.email || member.member_id}</td>
+                  <td data-label="Role">
                     <select
                       aria-label={`Role of ${member.email}`}
                       value={member.role}
@@ -117,8 +117,8 @@ export function TeamScreen({ session }: { session: S["SessionView"] }) {
                       ))}
                     </select>
                   </td>
-                  <td>{when(member.added_at)}</td>
-                  <td>
+                  <td data-label="Since">{when(member.added_at)}</td>
+                  <td data-label="Remove">
                     <Confirm
                       label="Remove"
                       question={`Remove ${member.name || member.email} from the team? Their sessions end at once; inviting them again is the only way back.`}

@@ -150,7 +150,7 @@ def test_no_api_key_approves_a_change_beyond_the_runs_own_pages() -> None:
     drive(deps)
     waiting = state(deps).waiting
     assert waiting is not None
-    with pytest.raises(Forbidden, match="only the workspace's owner approves"):
+    with pytest.raises(Forbidden, match="only a person approves a change beyond"):
         humans.respond(deps, "t1", "r1", "approve", request_id=waiting.request_id, via="key")
     assert state(deps).status == RunStatus.WAITING_FOR_HUMAN and not notion.writes
     humans.respond(deps, "t1", "r1", "reject", request_id=waiting.request_id, via="key")  # a key may stop it

@@ -11,7 +11,7 @@ import pytest
 from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.platform.errors import ModelFixableError
+from shared.platform.errors import Forbidden, ModelFixableError
 from shared.runs.domain.events import HumanRequested, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.run_limits import Budget, Spend, over_budget
@@ -101,3 +101,21 @@ def test_requests_stored_before_the_field_say_from_their_prompt_whether_they_are
         "prompt": "The run spent $1. OK?",
     }
     assert _stored(Waiting(**approval)).waiting == Waiting(**approval, budget=False)
+
+
+@pytest.mark.parametrize("stop", [errors_in_a_row, a_loop])
+def test_an_api_key_never_lets_a_run_stopped_at_its_limit_continue(stop: Callable[[], Deps]) -> None:
+    """ "3 errors in a row, continue?" needs a person (issue 77): a key approving it again and again
+    would undo the limit. A key may still end the run; a person's session continues it."""
+    deps = stop()
+    waiting = state(deps).waiting
+    assert waiting is not None and waiting.purpose == "limit"
+    with pytest.raises(Forbidden, match="only a person lets a run stopped at its limit continue"):
+        humans.respond(deps, "t1", "r1", "approve", request_id=waiting.request_id, via="key")
+    assert state(deps).status == RunStatus.WAITING_FOR_HUMAN and state(deps).waiting == waiting
+    assert humans.respond(deps, "t1", "r1", "approve", via="session").status != RunStatus.WAITING_FOR_HUMAN
+
+
+def test_an_api_key_may_end_a_run_stopped_at_its_limit() -> None:
+    deps = errors_in_a_row()
+    assert humans.respond(deps, "t1", "r1", "reject", via="key").status == RunStatus.CANCELLED
