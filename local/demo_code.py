@@ -164,7 +164,9 @@ def drive(
             ):
                 answer(demo, run, waiting)
                 answered.add((run["run_id"], waiting["request_id"]))
-        if len(runs) >= ended and all(r["status"] in ("completed", "failed", "cancelled") for r in runs):
+        if len(runs) >= ended and all(
+            r["status"] in ("completed", "failed", "cancelled", "rolled_back") for r in runs
+        ):
             return runs
         time.sleep(0.1)
     raise TimeoutError("the runs did not end in time (see the stack's logs)")

@@ -126,7 +126,7 @@ def _tell_the_end(run: RunRef, state: RunState) -> None:
         notification_id=f"{run_id}-{state.status.value}",
         tenant_id=tenant_id,
         run_id=run_id,
-        subject=f"Run {state.status.value}: {state.title}"[:300],
+        subject=f"Run {state.status.value.replace('_', ' ')}: {state.title}"[:300],
         text=state.summary[:20_000],
         run_started_at=state.started_at,
     )
