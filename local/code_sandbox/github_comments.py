@@ -138,7 +138,10 @@ def _deliver(call: Call, pull: Pull, kind: str, comment: JSON) -> None:
     if kind == "issue":
         event = "issue_comment"
         issue = {"number": pull.number, "title": pull.title, "body": pull.body, "state": pull.state}
-        payload["issue"] = issue | {"pull_request": {"url": f"{call.api}/pulls/{pull.number}"}}
+        merged = pull.merged_at.strftime("%Y-%m-%dT%H:%M:%SZ") if pull.merged_at else None
+        payload["issue"] = issue | {
+            "pull_request": {"url": f"{call.api}/pulls/{pull.number}", "merged_at": merged}
+        }
     else:
         event = "pull_request_review_comment"
         payload["pull_request"] = pull_json(call, pull)

@@ -5,6 +5,7 @@ passed over; the revision is pushed on the same branch, scanned and held to the 
 once; a signed comment delivery wakes the waiting run, a bot's wakes nothing. A reply in the Notion
 sandbox starts one revision run however often Notion delivers it; none while its agent is paused."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -369,3 +370,29 @@ def test_with_no_reviewer_listed_the_wait_ends_at_once_saying_so(
     assert "lists no reviewer" in review["note"] and "Repositories screen" in review["note"]
     waits = [e for e in pair.step.store.list_events("t1", "r1") if isinstance(e, ErrorRecorded)]
     assert waits == []  # not one scheduled look: nothing was waited for
+
+
+def test_the_sandboxs_comment_deliveries_say_when_the_pull_request_is_merged(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    """What issue 78 M3's refusal relies on, as GitHub documents it: a pull request comment's delivery
+    carries its merge (``pull_request.merged_at``; an ``issue_comment``'s ``issue.pull_request.merged_at``)."""
+    url = sandbox[0]
+    pair = _pair(url)
+    drive(pair, start(pair, [OPEN], TOOLS))
+    admin.add_hook("acme/site", "http://127.0.0.1:9/unreachable", "unused")
+    comment(admin, url, "alice", "Notion Agent: before the merge")
+    [pull] = admin.repo("acme/site")["pulls"]
+    GitHubCodeHost(url + "/github", 5.0).merge(GITHUB_TOKEN, "acme/site", 1, pull["head_sha"], "Merge")
+    comment(admin, url, "alice", "Notion Agent: after the merge")
+    comment(admin, url, "alice", "Notion Agent: on a line, after", path="VERSION")
+    asks = [
+        revisions.review_ask(d["event"], json.dumps(d["payload"]).encode())
+        for d in admin.deliveries()
+        if d["event"] in webhooks.COMMENT_EVENTS
+    ]
+    assert [(a.state, a.body) for a in asks if a is not None] == [
+        ("open", "Notion Agent: before the merge"),
+        ("merged", "Notion Agent: after the merge"),
+        ("merged", "Notion Agent: on a line, after"),
+    ]
