@@ -43,7 +43,7 @@ MODEL_SETTINGS = (
     "NA_MODEL_CLAUDE_PLAN",
     "NA_MODEL_CLAUDE_DRAFT",
 )
-ENDED = {"completed", "failed", "cancelled"}
+ENDED = {"completed", "failed", "cancelled", "rolled_back"}
 JSON = dict[str, Any]
 
 

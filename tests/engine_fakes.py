@@ -20,7 +20,7 @@ from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.adapters.offline_model import OfflineModel
 from shared.platform.config import PlatformSecret, Settings
 from shared.platform.domain.model_calls import ModelReply, ModelUsage
-from shared.platform.errors import PermanentError, UnusableReply
+from shared.platform.errors import NotFound, PermanentError, UnusableReply
 from shared.platform.ports import Model
 from shared.runs.domain.authority import effect_digest, is_production
 from shared.runs.domain.events import HumanRequested, HumanResponded
@@ -266,6 +266,15 @@ class FakeNotion(NotionClient):
         self.comments.setdefault(page_id, []).append(comment)
         self.writes["add_comment"] += 1
         return comment
+
+    def update_comment(self, token: str, comment_id: str, text: str) -> dict[str, Any]:
+        self._maybe_fail("update_comment")
+        for comment in (c for listed in self.comments.values() for c in listed):
+            if comment["id"] == comment_id and comment["created_by"]["id"] == self.bot_id:
+                comment["rich_text"] = answered(comment_rich_text(text))
+                self.writes["update_comment"] += 1
+                return comment
+        raise NotFound(f"no comment {comment_id} of this connection")
 
     def search_visible(
         self, token: str, query: str, start_cursor: str | None, page_size: int, kind: str | None = None

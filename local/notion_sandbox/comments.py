@@ -64,6 +64,18 @@ def create_comment(ws: Workspace, actor: Actor, body: JSON) -> tuple[JSON, list[
     return comment, [Change("comment.created", {"id": comment_id, "type": "comment"}, data, actor)]
 
 
+def update_comment(ws: Workspace, actor: Actor, comment_id: str, body: JSON) -> tuple[JSON, list[Change]]:
+    """``PATCH /v1/comments/{id}``: its text replaced. As Notion documents it, a connection updates
+    only the comments it created; any other answers 404 (object_not_found)."""
+    comment = ws.comments.get(normalize_id(comment_id))
+    if comment is None or comment["created_by"].get("id") != actor.partial_user().get("id"):
+        raise not_found(comment_id, "comment")
+    comment["rich_text"] = rich_text(body.get("rich_text"), "body.rich_text", user_names(ws))
+    comment["last_edited_time"] = now_iso()
+    ws.writes["comments.update"] += 1
+    return comment, []  # Notion's comment.updated is not sent: the agent subscribes to none
+
+
 def _target(ws: Workspace, body: JSON) -> tuple[JSON, str | None]:
     if body.get("discussion_id"):
         discussion = str(body["discussion_id"])

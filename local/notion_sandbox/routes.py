@@ -113,6 +113,11 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ),
     ("GET", re.compile(r"comments/([^/]+)"), _read(lambda c: comments.get_comment(c.ws, c.params[0]))),
     ("POST", re.compile(r"comments"), lambda c: comments.create_comment(c.ws, c.actor, c.body)),
+    (
+        "PATCH",
+        re.compile(r"comments/([^/]+)"),
+        lambda c: comments.update_comment(c.ws, c.actor, c.params[0], c.body),
+    ),
 ]
 
 

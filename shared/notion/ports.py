@@ -116,6 +116,10 @@ class TenantNotion(Protocol):
         """A comment on ``page_id``; with ``discussion_id``, a reply in that comment thread."""
         ...
 
+    def update_comment(self, comment_id: str, text: str) -> dict[str, Any]:
+        """The text of a comment this connection made replaced (NotFound for anyone else's)."""
+        ...
+
     def search_visible(
         self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
     ) -> dict[str, Any]:

@@ -23,7 +23,10 @@ class SettingsFields(DeploymentFields):
         ge=0,
         le=10,
         description="Phases a run may plan after its first, each from what it read (plan_next); one "
-        "more stops the run, saying so. Each phase's model call counts against the run's budget.",
+        "more stops the run, saying so. A code run's bound is one phase per code pipeline stage its "
+        "tools name (the pull request, the review, the revision, the release) plus its repositories' "
+        "fix_attempts, when that is more (decision 0142). Each phase's model call counts against the "
+        "run's budget.",
     )
     handoff_max_depth: int = Field(
         3,

@@ -87,7 +87,7 @@ class Phase(NamedTuple):
     """What ``plan_next`` needs of its run: its phases, and the engine's planner of the next one."""
 
     number: int  # the phase ending now (1: the first plan's)
-    bound: int  # phases a run may plan after its first (settings.run_max_replans)
+    bound: int  # phases a run may plan after its first (run_limits.replan_bound)
     # The reason → the next phase's steps, asked of the model with what the run read and checked
     # against its allow-list and steps left (shared.engine.services.step_state.next_phase).
     plan: Callable[[str], list[dict[str, Any]]]

@@ -153,7 +153,8 @@ def plan_next(ctx: ToolContext, args: PlanNextArgs) -> Output:
     if phase.number > phase.bound:
         raise PermanentError(
             f"the run asked to plan phase {phase.number + 1}, past its bound of {phase.bound} phases "
-            "after the first (run_max_replans): it stops here, with what the earlier phases did"
+            "after the first (run_max_replans, or one per stage of the code pipeline its tools name): "
+            "it stops here, with what the earlier phases did"
         )
     try:
         steps = phase.plan(args.reason)

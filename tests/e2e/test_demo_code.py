@@ -46,7 +46,9 @@ def test_the_result_line_counts_every_stage(demo: dict[str, Any]) -> None:
 
 
 def test_the_idea_run_went_through_each_stage_in_order(demo: dict[str, Any]) -> None:
-    [shipped] = [r for r in demo["runs"] if r["status"] == "completed"]
+    """On the stack's defaults (no NA_RUN_MAX_REPLANS: issue 78 H1), ending as its own outcome (H2)."""
+    [shipped] = [r for r in demo["runs"] if r["status"] == "rolled_back"]
+    assert shipped["summary"].startswith("Rolled back: production of ")
     tools = [e["tool"] for e in shipped["events"] if e["kind"] == "tool_result"]
     order = ["write_requirements", "open_pull_request", "push_fix", "await_review"]
     order += ["merge_pull_request", "check_production"]
@@ -60,7 +62,7 @@ def test_the_idea_run_went_through_each_stage_in_order(demo: dict[str, Any]) -> 
 def test_the_merge_was_asked_with_the_ready_preview_and_its_smoke_check(demo: dict[str, Any]) -> None:
     asked = [s for s in demo["steps"] if "merge_pull_request(" in s]
     assert asked, demo["steps"]
-    [shipped] = [r for r in demo["runs"] if r["status"] == "completed"]
+    [shipped] = [r for r in demo["runs"] if r["status"] == "rolled_back"]
     prompts = [e["prompt"] for e in shipped["events"] if e["kind"] == "human_requested"]
     [merge] = [p for p in prompts if "is READY at" in p]
     assert "smoke check: / answered 200" in merge

@@ -180,6 +180,7 @@ export const STATUS_WORDS: Record<string, string> = {
   completed: "Completed",
   failed: "Failed",
   cancelled: "Cancelled",
+  rolled_back: "Rolled back",
 };
 
 export function Status({ status }: { status: string }) {

@@ -21,6 +21,7 @@ _AFTER = {
     "completed": "The run has completed.",
     "failed": "The run has ended.",
     "cancelled": "The run has ended.",
+    "rolled_back": "The run has ended.",
 }
 
 

@@ -28,7 +28,9 @@ def digest_text(
     """Markdown: what ended (its status and cost), what waits for a person (``waiting``, the first
     of ``waiting_total``), and the spend against the budgets (``spend.usage``)."""
     lines = ["## Ended in the last day"]
-    lines += _listed(ended, len(ended), lambda r: f"{r.state.status.value}, ${r.state.cost_usd:.2f}")
+    lines += _listed(
+        ended, len(ended), lambda r: f"{r.state.status.value.replace('_', ' ')}, ${r.state.cost_usd:.2f}"
+    )
     lines += ["", "## Waiting for you"]
     lines += _listed(waiting, waiting_total, _question)
     day, month = usage["day"], usage["month"]

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from shared.runs.ports import RunStore
 
 type JSON = dict[str, Any]
-ENDED = frozenset({"completed", "failed", "cancelled"})
+ENDED = frozenset({"completed", "failed", "cancelled", "rolled_back"})
 
 
 def rate_run(

@@ -21,7 +21,8 @@ MAX_QUOTED = 1500  # characters of the comment the goal quotes
 class ReviewAsk(NamedTuple):
     """A comment on pull request ``number`` of ``repository``, and its branch when the delivery says it.
     ``comment``: ``c<id>`` a conversation comment, ``r<id>`` a line's, ``v<id>`` a review. Then its
-    author, their association with the repository, whether a bot made it, its text and page."""
+    author, their association with the repository, whether a bot made it, its text and page, and the
+    pull request's state as the signed delivery says it: open, closed or merged."""
 
     repository: str
     number: int
@@ -32,6 +33,14 @@ class ReviewAsk(NamedTuple):
     bot: bool
     body: str
     url: str
+    state: str = "open"
+
+
+def _state(pull: dict[str, Any], merged_at: Any) -> str:
+    """A pull request's state from a delivery: merged (its ``merged_at``), closed, or open."""
+    if merged_at or pull.get("merged"):
+        return "merged"
+    return "closed" if pull.get("state") == "closed" else "open"
 
 
 def review_ask(event: str, body: bytes) -> ReviewAsk | None:
@@ -56,9 +65,10 @@ def review_ask(event: str, body: bytes) -> ReviewAsk | None:
             pull, branch = payload["issue"], ""
             if not pull.get("pull_request"):
                 return None  # a comment on an issue, not a pull request
+            merged_at = pull["pull_request"].get("merged_at")  # GitHub says it of an issue's pull request
         else:
             pull = payload["pull_request"]
-            branch = str(pull["head"]["ref"])
+            branch, merged_at = str(pull["head"]["ref"]), pull.get("merged_at")
         user = said["user"]
         return ReviewAsk(
             repository,
@@ -70,6 +80,7 @@ def review_ask(event: str, body: bytes) -> ReviewAsk | None:
             user.get("type") == "Bot",
             str(said.get("body") or ""),
             str(said.get("html_url") or ""),
+            _state(pull, merged_at),
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ValueError(f"a {event} delivery without its fields: {exc}") from None
@@ -84,14 +95,26 @@ def names_agent(text: str, names: tuple[str, ...] = ()) -> bool:
 
 
 def refusal(ask: ReviewAsk, names: tuple[str, ...] = ()) -> str | None:
-    """Why ``ask`` starts no revision (logged, never said on GitHub), or None when it does."""
+    """Why ``ask`` starts no revision (logged, never said on GitHub; a closed or merged pull request's
+    in the delivery's answer too), or None when it does."""
     if ask.bot:
         return "a bot's comment"
     if ask.association.upper() not in WRITERS:
         return f"its author has no write access to {ask.repository} ({ask.association})"
     if not names_agent(ask.body, names):
         return "the comment does not name the agent"
-    return None
+    return closed(ask)
+
+
+def closed(ask: ReviewAsk) -> str | None:
+    """Why a comment naming the agent on a pull request no longer open starts nothing (issue 78, M3:
+    it started a revision that asked for approval, then failed for want of an open pull request)."""
+    if ask.state == "open":
+        return None
+    return (
+        f"pull request #{ask.number} of {ask.repository} is {ask.state}: a revision needs an open pull "
+        "request, so none was started; ask for the change in a new idea or pull request"
+    )
 
 
 def revision_run_id(original_run_id: str, source: str) -> str | None:

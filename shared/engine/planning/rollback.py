@@ -31,12 +31,26 @@ def ask_rollback(
 ) -> dict[str, Any]:
     """The run that rolls ``run_id``'s production deployment back: made once (its id follows from the
     deployment), its step queued by name (a repeat adds nothing). Conflict for a run that made no
-    production deployment. ``person`` asked for it (``by_owner``: with the owner's reach), as its plan
-    records; its one step asks for the production approval whoever asked."""
+    production deployment, or whose health check rolled it back already. ``person`` asked for it
+    (``by_owner``: with the owner's reach), as its plan records; its one step asks for the production
+    approval whoever asked."""
     found = production_of(log)
     if found is None:
         raise Conflict("this run made no production deployment: there is nothing to roll back")
     project, deployment_id = found
+    back = [
+        str(e.output["rolled_back_to"])
+        for e in log
+        if isinstance(e, ToolResult)
+        and e.tool == "check_production"
+        and e.output.get("deployment_id") == deployment_id
+        and e.output.get("rolled_back_to")
+    ]
+    if back:  # issue 78, H2: never offered for a deployment already rolled back
+        raise Conflict(
+            f"production of {project} was rolled back from {deployment_id} to {back[-1]} already, when it "
+            "failed its health check: there is nothing to roll back"
+        )
     rollback_id = "rollback-" + hashlib.sha256(f"{run_id}:{deployment_id}".encode()).hexdigest()[:16]
     goal = f"Roll production of {project} back from {deployment_id} (asked from run {run_id})"
     steps = [

@@ -14,6 +14,7 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
 from shared.runs.domain import page_notes as dpn
 from shared.runs.domain.children import fanout as fo
+from shared.runs.domain.events import HumanRequested
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.rows_task import RowTask
 from shared.runs.domain.run_rows import row_interval_s
@@ -126,7 +127,7 @@ def _tell_the_end(run: RunRef, state: RunState) -> None:
         notification_id=f"{run_id}-{state.status.value}",
         tenant_id=tenant_id,
         run_id=run_id,
-        subject=f"Run {state.status.value}: {state.title}"[:300],
+        subject=f"Run {state.status.value.replace('_', ' ')}: {state.title}"[:300],
         text=state.summary[:20_000],
         run_started_at=state.started_at,
     )
@@ -151,6 +152,19 @@ def _quoted_goal(goal: str) -> str:
     return quoted if len(quoted) <= 270 else literal(goal[:40])  # escapes take up to 6 characters
 
 
+def _earlier_request(run: RunRef, request_id: str) -> str:
+    """The request the run asked just before ``request_id`` (its log read once), "" for its first:
+    a follow-up delivered late names the same one."""
+    deps, tenant_id, run_id = run
+    before = ""
+    for event in deps.store.list_events(tenant_id, run_id):
+        if isinstance(event, HumanRequested):
+            if event.request_id == request_id:
+                return before
+            before = event.request_id
+    return before
+
+
 def _ask(run: RunRef, state: RunState) -> None:
     deps, tenant_id, run_id = run
     assert state.waiting is not None
@@ -158,6 +172,9 @@ def _ask(run: RunRef, state: RunState) -> None:
     data: dict[str, object] = {"run_id": run_id, "request_id": request_id, "purpose": state.waiting.purpose}
     if state.page_id:
         data["page_id"] = state.page_id
+        earlier = _earlier_request(run, request_id)
+        if earlier:  # on its page, one comment per run's decisions, updated (issue 78, M8)
+            data["replaces"] = f"{run_id}-{earlier}"
     # Nothing more: notify mints a decision's links as it sends, into the mail alone (shared.notify.services.links)
     note = NotifyTask(
         notification_id=f"{run_id}-{request_id}",

@@ -120,6 +120,9 @@ def from_github(
     if ask.bot or ask.association.upper() not in revisions.WRITERS:
         log.info("github comment %s starts no revision: %s", ask.comment, revisions.refusal(ask))
         return "ignored"
+    if (gone := revisions.closed(ask)) is not None and revisions.names_agent(ask.body):
+        log.info("github comment %s starts no revision: %s", ask.comment, gone)
+        return f"ignored: {gone}"  # the delivery's answer says why (issue 78, M3)
     found = original_run(runs, tenant_id, ask)
     if found is None:
         return "ignored"
@@ -132,7 +135,7 @@ def from_github(
         why = held_back(engine, original)
     if why or run_id is None:
         log.info("github comment %s starts no revision: %s", ask.comment, why)
-        return "ignored"
+        return f"ignored: {why}" if why and why == revisions.closed(ask) else "ignored"
     where = f"{ask.repository}#{ask.number} ({ask.url or 'a review comment'})"
     revision = revisions.Revision(
         ask.repository, ask.number, str(pull.get("branch")), ask.author, int(ask.comment[1:]), where

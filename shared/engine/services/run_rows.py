@@ -22,9 +22,10 @@ from shared.platform.errors import (
 )
 from shared.platform.topology import Queue
 from shared.runs.domain import run_rows
+from shared.runs.domain.events import HumanResponded, RunStatus
 from shared.runs.domain.notion_events import plain_id
 from shared.runs.domain.rows_task import DecideTask, RowTask
-from shared.runs.domain.runs import Waiting
+from shared.runs.domain.runs import RunState, Waiting
 from shared.runs.services import runs
 from shared.runs.services.deps import Deps, RunRef
 from shared.runs.services.run_row_index import note_row
@@ -78,6 +79,7 @@ def _write_row(
     state = logged.state
     page = (state.page_id or "").replace("-", "")
     url = f"https://www.notion.so/{page}" if page else ""
+    kept = deps.store.row_page(task.tenant_id, task.run_id)
     props = run_rows.properties(
         task.run_id,
         state,
@@ -86,9 +88,9 @@ def _write_row(
         decision=task.decision,
         set_back=set_back,
         agent_columns=home.runs.agent_columns,
+        decided=_decided(deps, task, state, kept),
     )
     outcome: Literal["created", "updated", "skipped"] = "updated"
-    kept = deps.store.row_page(task.tenant_id, task.run_id)
     row = _kept_row(deps, task, kept, props)
     if row is None:
         gone = kept.page_id if kept is not None else None
@@ -103,6 +105,19 @@ def _write_row(
     if task.note:
         page_notes.send_start(run, state, str(row.get("url") or ""))
     return outcome
+
+
+def _decided(
+    deps: Deps, task: RowTask, state: RunState, kept: run_rows.KeptRow | None
+) -> Literal["approve", "reject", "answer", ""] | None:
+    """The last decision made on the run, when its row still names a request it no longer waits for
+    (decided in the console, by a link, or the run ended): its log read then only. None otherwise."""
+    if state.status == RunStatus.WAITING_FOR_HUMAN or not run_rows.shows_request(kept):
+        return None
+    answers = [
+        e for e in deps.store.list_events(task.tenant_id, task.run_id) if isinstance(e, HumanResponded)
+    ]
+    return answers[-1].decision if answers else ""
 
 
 def _kept_row(

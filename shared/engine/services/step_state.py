@@ -16,11 +16,13 @@ from shared.engine.services.followups import restart
 from shared.engine.services.run_log import RunLog, Seqs
 from shared.platform.errors import ModelFixableError, UnusableReply
 from shared.runs.domain.events import HumanRequested, ModelUsed, PlannedStep, ReviewRecorded, RunEvent
+from shared.runs.domain.run_limits import replan_bound
 from shared.runs.domain.runs import RunState
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
 from shared.tools import TOOL_MODULES, Tool, ToolContext, idempotency_key
 from shared.tools.base import Children, Lineage, Patterns, Phase
+from shared.workspace.domain.code_policy import CodePolicy
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -283,10 +285,21 @@ class Step(NamedTuple):
         return Lineage(chain, bounds, s.member, self.deps.settings.handoff_max_depth)
 
     def phase(self) -> Phase:
-        bound = self.deps.settings.run_max_replans
+        bound = replan_bound(self.deps.settings.run_max_replans, self.state.tools, self._fix_attempts())
         return Phase(
             self.state.phase, bound, lambda reason: [s.model_dump() for s in next_phase(self, reason)]
         )
+
+    def _fix_attempts(self) -> int:
+        """The most fixes any repository the owner allowed lets a run push (its policy's, or the
+        default's): what a code run's bound of phases counts its fixes by."""
+        tenants = self.deps.tenants
+        tenant = tenants.get(self.tenant_id, fresh=True) if tenants is not None else None
+        if tenant is None:
+            return 0
+        allowed = tenant.settings
+        policies = [allowed.code_policies.get(r) or CodePolicy() for r in allowed.github_repositories]
+        return max((p.fix_attempts for p in policies), default=0)
 
     def _search(self) -> Callable[[str, int], list[dict[str, Any]]]:
         from shared.memory.services.workspace_search import searcher

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.agents.domain.agents import reviewer_purpose
 from shared.engine.agent import authority
-from shared.engine.services.run_log import Collided, RunLog, StepHeld
+from shared.engine.services.run_log import Collided, RunLog, Seqs, StepHeld
 from shared.platform.errors import AgentError, ModelFixableError, PermanentError
 from shared.runs.domain.children import patterns
 from shared.runs.domain.events import (
@@ -29,7 +29,7 @@ from shared.runs.domain.events import (
     ToolIntent,
     ToolResult,
 )
-from shared.runs.domain.runs import RunState, apply, fold
+from shared.runs.domain.runs import RunState, apply, fold, rolled_back_summary
 from shared.tools import REGISTRY, SideEffect, Tool, resolve, validate
 from shared.workspace.domain.integrations import Integration
 
@@ -360,9 +360,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
             )
         )
     if tool.name == "finish":
-        events.append(
-            seqs.event(RunFinished, at=at, status=RunStatus.COMPLETED, summary=str(output["summary"]))
-        )
+        events.append(_finished(state, seqs, at, str(output["summary"])))
     if tool.effect == SideEffect.HUMAN:
         prompt, effects = str(output["prompt"])[:2000], tuple[str, ...]()
         if tool.name == "request_approval":  # written by code: what approving it lets happen
@@ -384,6 +382,17 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         events.append(seqs.event(HumanRequested, at=at, request_id=request_id, step=state.cursor, **asked))
     _check_size(tool, state, events)
     return state, events
+
+
+def _finished(state: RunState, seqs: Seqs, at: datetime, summary: str) -> RunEvent:
+    """The run's end at its ``finish``: completed with its summary, or, when its production failed its
+    health check and was rolled back, that outcome in code's words (issue 78, H2; decision 0142)."""
+    rolled = state.rolled_back
+    if rolled:
+        return seqs.event(
+            RunFinished, at=at, status=RunStatus.ROLLED_BACK, summary=rolled_back_summary(rolled)
+        )
+    return seqs.event(RunFinished, at=at, status=RunStatus.COMPLETED, summary=summary)
 
 
 def _check_room(state: RunState) -> None:

@@ -66,10 +66,29 @@ class NotionComments:
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
         page_id, text = dn.page_of(task) or "", dn.comment_text(task)
         thread = task.data.get("discussion_id")  # an Ask's answer: a reply in the question's thread
-        comment = self._notion_for(tenant).add_comment(
-            page_id, text, thread if isinstance(thread, str) else ""
-        )
+        notion = self._notion_for(tenant)
+        folded = self._fold(task, tenant, page_id, text)
+        if folded:
+            return folded
+        comment = notion.add_comment(page_id, text, thread if isinstance(thread, str) else "")
         return str(comment.get("id", ""))
+
+    def _fold(self, task: NotifyTask, tenant: Tenant, page_id: str, text: str) -> str:
+        """A run's next decision on its page: the comment of its previous one (``data["replaces"]``,
+        that notification's id) updated to say this one, so a run asks on its page in one comment
+        (issue 78, M8). Its id; "" when there is none to update (then a comment is added)."""
+        replaces = task.data.get("replaces")
+        if not isinstance(replaces, str) or not replaces:
+            return ""
+        earlier = task.model_copy(update={"notification_id": replaces})
+        notion = self._notion_for(tenant)
+        for comment in notion.list_comments(page_id):
+            if signed(comment.get("rich_text"), [dn.ref_key(earlier)], dn.markers(earlier)):
+                try:
+                    return str(notion.update_comment(str(comment.get("id", "")), text).get("id", ""))
+                except NotFound:  # not this connection's, or gone meanwhile: a new comment
+                    return ""
+        return ""
 
 
 class SlackMessages:

@@ -287,6 +287,12 @@ class NotionApi:
         result: JSON = self._call(fn, read=False, auth=self._token, rich_text=items, **where)
         return result
 
+    def update_comment(self, comment_id: str, text: str) -> JSON:
+        fn = self._client.comments.update
+        items = comment_rich_text(text)
+        result: JSON = self._call(fn, read=False, auth=self._token, comment_id=comment_id, rich_text=items)
+        return result
+
     def search_visible(
         self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
     ) -> JSON:

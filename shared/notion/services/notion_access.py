@@ -314,6 +314,9 @@ class NotionForTenant:
         thread = (discussion_id,) if discussion_id else ()  # a reply in a thread: an Ask's answer
         return self._run(lambda token: self._notion.with_token(token).add_comment(page_id, text, *thread))
 
+    def update_comment(self, comment_id: str, text: str) -> JSON:
+        return self._run(lambda token: self._notion.with_token(token).update_comment(comment_id, text))
+
     def search_visible(
         self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
     ) -> JSON:

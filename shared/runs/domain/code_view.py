@@ -79,7 +79,11 @@ class DeploymentView(Schema):
     target: str = Field(description="preview or production")
     id: str
     url: str
-    state: str = Field(description="Vercel's readyState as the run last saw it")
+    state: str = Field(
+        description="Vercel's readyState as the run last saw it: READY once its merge found the preview "
+        "ready or its health check production serving; ROLLED_BACK: production failed its health check "
+        "and was promoted back from it (issue 78, H2)"
+    )
 
 
 class ApprovalView(Schema):
@@ -150,6 +154,22 @@ def _files(results: list[ToolResult], bases: dict[str, str | None]) -> list[File
     return views
 
 
+def _latest_states(deployments: dict[str, "DeploymentView"], results: list[ToolResult]) -> None:
+    """Each deployment's state as the run last knew it, not as its first look saw it: a preview its
+    merge checked is READY (code refuses a merge before), production its health check reached is
+    READY, or ROLLED_BACK when that check promoted the one before back."""
+    for e in results:
+        if e.tool == "merge_pull_request" and e.output.get("merged"):
+            seen, state = e.args.get("preview_deployment"), "READY"
+        elif e.tool == "check_production":
+            seen = e.output.get("deployment_id") or e.args.get("deployment_id")
+            state = "ROLLED_BACK" if e.output.get("rolled_back_to") else "READY"
+        else:
+            continue
+        if str(seen or "") in deployments:
+            deployments[str(seen)] = deployments[str(seen)].model_copy(update={"state": state})
+
+
 def code_view(log: Sequence[RunEvent], tools: dict[int, str]) -> CodeView:
     """The code view of a run from its events (see the module's doc); ``tools``: each planned step's
     tool (a request waiting has no result yet to name it)."""
@@ -192,6 +212,7 @@ def code_view(log: Sequence[RunEvent], tools: dict[int, str]) -> CodeView:
             )
     merged = next((e.output for e in results if e.tool == "merge_pull_request"), None)
     health = next((e.output for e in reversed(results) if e.tool == "check_production"), None)
+    _latest_states(deployments, results)
     approvals = []
     for request in asked:
         answer, tool = answers.get(request.request_id), tools.get(int(request.step), "")

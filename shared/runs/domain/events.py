@@ -24,10 +24,13 @@ class RunStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # It ended, having shipped to production a deployment that failed its health check and was rolled
+    # back (check_production): its own outcome, never "completed" (issue 78, H2; decision 0142).
+    ROLLED_BACK = "rolled_back"
 
     @property
     def terminal(self) -> bool:
-        return self in {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
+        return self in {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.ROLLED_BACK}
 
     @property
     def held(self) -> bool:

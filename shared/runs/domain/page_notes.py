@@ -9,7 +9,12 @@ from shared.runs.domain.runs import RunState, RunStatus
 from shared.workspace.domain.settings import TenantSettings
 
 SUBJECT_MAX = 300
-ENDED = {RunStatus.COMPLETED: "Done", RunStatus.FAILED: "Failed", RunStatus.CANCELLED: "Cancelled"}
+ENDED = {
+    RunStatus.COMPLETED: "Done",
+    RunStatus.FAILED: "Failed",
+    RunStatus.CANCELLED: "Cancelled",
+    RunStatus.ROLLED_BACK: "Rolled back",
+}
 
 
 class Note(NamedTuple):

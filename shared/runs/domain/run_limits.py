@@ -141,3 +141,19 @@ class Refused(NamedTuple):
         period = "daily" if self.budget == "day" else "monthly"
         spent = f"the workspace spent ${self.counted_usd:.4f} of its ${self.cap_usd:.2f} {period} budget"
         return spent + then
+
+
+# The code pipeline's stages that each end a phase (the run plans what follows from what they found):
+# the pull request opened from the requirements, the wait for a review, the revision answering it,
+# and the release. Each fix a failing check gets (push_fix) is one more, as many as the policy allows.
+PIPELINE_STAGES = ("open_pull_request", "await_review", "push_revision", "deploy_vercel")
+
+
+def replan_bound(max_replans: int, tools: tuple[str, ...], fix_attempts: int) -> int:
+    """Phases a run may plan after its first: the settings' ``run_max_replans``, or, for a run whose
+    allow-list names the code pipeline's stages, one phase per stage it names and one per fix its
+    repositories' policy allows (``fix_attempts``), when that is more. Still a bound: a plan that
+    loops stops past it, however it names its tools (decision 0142)."""
+    stages = sum(1 for tool in PIPELINE_STAGES if tool in tools)
+    fixes = fix_attempts if "push_fix" in tools else 0
+    return max(max_replans, stages + fixes)

@@ -20,6 +20,7 @@ STATUS = {
     RunStatus.COMPLETED: "Completed",
     RunStatus.FAILED: "Failed",
     RunStatus.CANCELLED: "Cancelled",
+    RunStatus.ROLLED_BACK: "Rolled back",
 }
 _REQUEST_SEP = " · "  # "<request id> · <prompt>": the request a decision answers, first
 ROW_EVERY_S = 10.0  # a running run's row is written at most this often (its steps coalesce)
@@ -55,12 +56,16 @@ def properties(
     decision: bool = False,
     set_back: bool = False,
     agent_columns: bool = False,
+    decided: Literal["approve", "reject", "answer", ""] | None = None,
 ) -> JSON:
     """The row's properties for ``state``: goal, status, current step, cost. With ``decision`` (the
     run just began to wait) also Decision, Waiting, and Request: the request's id, then its text.
     Otherwise Decision is left as it is: an owner's choice is never overwritten. With ``set_back``
     (someone else changed what binds a decision) Request too, as the run asks now (empty when it
-    waits for nothing), and Decision back to Waiting while it waits."""
+    waits for nothing), and Decision back to Waiting while it waits. With ``decided`` (not None: the
+    row still shows a request the run no longer waits for, answered elsewhere, as in the console)
+    Decision says what was decided (empty for an answer, or a run that ended undecided) and Request
+    is emptied: a row never reads "Waiting" for a decision already made (issue 78, H5)."""
     steps = len(state.steps)
     current = ""
     if steps and state.status == RunStatus.RUNNING:
@@ -81,6 +86,10 @@ def properties(
         props["Decision"] = {"select": {"name": "Waiting"}}
         # whole: a request (up to 20,000 characters) as 2,000-character items, never clipped
         props["Request"] = {"rich_text": rich_text(f"{waiting.request_id}{_REQUEST_SEP}{waiting.prompt}")}
+    elif decided is not None and waiting is None:
+        chosen = {"approve": "Approve", "reject": "Reject"}.get(decided)
+        props["Decision"] = {"select": {"name": chosen} if chosen else None}
+        props["Request"] = _text("")
     elif set_back:
         props["Request"] = _text("")
     if trigger_url.startswith("https://"):
@@ -140,6 +149,11 @@ class KeptRow(NamedTuple):
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def shows_request(kept: KeptRow | None) -> bool:
+    """Whether the row, as the agent last wrote it, names a request (its Request is not empty)."""
+    return kept is not None and kept.written.get("Request", _digest("")) != _digest("")
 
 
 def written(props: JSON, *, new_row: bool) -> dict[str, str]:

@@ -175,6 +175,9 @@ class RunState(Record):
     keep_outputs: tuple[int, ...] = ()
     last_page: dict[str, Any] = Field(default_factory=dict)  # the latest read_page, clipped (context)
     digest: memory.Digest = Field(default_factory=memory.Digest)
+    # The last health check of production it made, when it failed and production was rolled back
+    # (check_production's project, deployment_id, status, rolled_back_to): the run ends rolled back.
+    rolled_back: dict[str, Any] | None = Field(None, exclude_if=_unset)
 
     def current_step(self) -> PlannedStep:
         return self.steps[self.cursor - 1]
@@ -199,6 +202,18 @@ def run_title(goal: str, agent_id: str, agent_name: str, page_title: str) -> str
     agent = " ".join(agent_name.split()) if agent_id and agent_id != "default" else ""
     title = f"{agent}: {what}" if agent and what else agent or what
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
+
+
+def rolled_back_summary(rolled: dict[str, Any]) -> str:
+    """How a run whose production failed its health check ends, in code's words (the model's summary
+    is not trusted to say it): what failed, what answered, what production serves again."""
+    status = rolled.get("status")
+    answered = f"it answered {status}" if status else "it did not answer"
+    return (
+        f"Rolled back: production of {rolled.get('project', 'the project')} failed its health check on "
+        f"{rolled.get('deployment_id', 'the new deployment')} ({answered}) and serves "
+        f"{rolled.get('rolled_back_to')} again. The change is merged but not live."
+    )
 
 
 def _planned(e: RunPlanned) -> dict[str, Any]:
@@ -267,6 +282,10 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
     changes["approved"] = authority.spent(s.approved, e.tool, e.args)
     if e.tool in authority.UNTRUSTED_READS:
         changes["approved"] = authority.after_read(changes["approved"])
+    if e.tool == "check_production":  # the last health check decides how a shipping run ends
+        back = e.output.get("rolled_back_to")
+        fields = ("project", "deployment_id", "status", "rolled_back_to")
+        changes["rolled_back"] = {k: e.output[k] for k in fields if k in e.output} if back else None
     if e.tool == "create_page" and isinstance(e.output.get("page_id"), str):
         changes["created_pages"] = (*s.created_pages, e.output["page_id"])
     return changes

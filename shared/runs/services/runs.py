@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 # request: the same id with another goal or page within this time is refused (409). After it, such a
 # request is a different run anyway (its id carries the request's fingerprint), so nothing is lost.
 REQUEST_MEMORY = timedelta(days=7)
-ENDED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
+ENDED = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.ROLLED_BACK}
 
 
 def request_run(

@@ -38,6 +38,14 @@ REVIEW_POLL_S = 60.0  # how often a run looks for a comment no delivery has repo
 MAX_REVISIONS = 10  # revisions a branch may get (each one approved by the owner)
 
 
+def no_reviewers(repository: str) -> str:
+    """What a run says when it waits for no review: nobody is listed to give one."""
+    return (
+        f"No review awaited: {repository}'s policy lists no reviewer, so no comment on the pull request "
+        "asks for a revision. List reviewers and the wait on the console's Repositories screen."
+    )
+
+
 def _open_pull(
     code: "CodeAccess", token: str, ctx: ToolContext, tool: str, args: AwaitChecksArgs
 ) -> "PullRequest":
@@ -63,7 +71,8 @@ def _reviewers(
 def await_review(ctx: ToolContext, args: AwaitChecksArgs) -> Output:
     """Waits, durably, for a reviewer's comment on the pull request made since its branch's last push:
     the first one (its id, kind, author, body, file). None by the policy's ``review_wait_s`` after the
-    push: ``state`` ``none``, the run goes on without one."""
+    push: ``state`` ``none``, the run goes on without one. A repository whose policy lists no reviewer
+    waits for nobody: ``state`` ``none`` at once, its ``note`` saying so (issue 78, H3)."""
     code = _code(ctx)
     token = code.token(ctx.tenant_id, Integration.GITHUB)
     pr = _open_pull(code, token, ctx, "await_review", args)
@@ -73,6 +82,8 @@ def await_review(ctx: ToolContext, args: AwaitChecksArgs) -> Output:
     comments = code.host.comments(token, args.repository, pr.number, since)
     wanted = _reviewers(code, token, policy, comments)
     out: Output = {"repository": args.repository, "number": pr.number, "head_sha": pr.head_sha}
+    if not policy.reviewers:
+        return out | {"state": "none", "ignored": len(comments), "note": no_reviewers(args.repository)}
     if wanted:
         first = wanted[0]
         said = {"comment_id": first.id, "kind": first.kind, "author": first.author, "body": first.body}

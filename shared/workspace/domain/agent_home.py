@@ -17,7 +17,7 @@ KINDS: tuple[HomeKind, ...] = ("runs", "daily_plans", "tasks")
 
 # The owner's decision on a run waiting for them (the Runs database's Decision property).
 DECISIONS = ("Waiting", "Approve", "Reject")
-RUN_STATUSES = ("Running", "Waiting for you", "Paused", "Completed", "Failed", "Cancelled")
+RUN_STATUSES = ("Running", "Waiting for you", "Paused", "Completed", "Failed", "Cancelled", "Rolled back")
 PRIORITIES = ("High", "Medium", "Low")
 
 
@@ -35,7 +35,9 @@ SCHEMAS: dict[HomeKind, tuple[str, JSON]] = {
         {
             "Goal": {"title": {}},
             "Run id": {"rich_text": {}},
-            "Status": _select(*RUN_STATUSES, colors=("blue", "yellow", "gray", "green", "red", "default")),
+            "Status": _select(
+                *RUN_STATUSES, colors=("blue", "yellow", "gray", "green", "red", "default", "orange")
+            ),
             "Current step": {"rich_text": {}},
             "Trigger page": {"url": {}},
             "Started": {"date": {}},

@@ -14,6 +14,7 @@ from shared.code.adapters.vercel import VercelDeployer
 from shared.engine.planning import rollback
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
+from shared.platform.errors import Conflict
 from shared.platform.topology import Queue
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus, ToolResult
 from shared.runs.domain.step_task import StepTask
@@ -108,12 +109,21 @@ def test_a_failing_health_check_rolls_production_back_to_the_deployment_before(
     pair = Pair(sandbox[0], FakeModel(), allowed=NO_SMOKE)  # the preview is broken too
     drive(pair, start(pair, RELEASE))
     state = pair.state()
-    assert state.status == RunStatus.COMPLETED, state.last_error
     [health] = results(pair, "check_production")
     assert (health["healthy"], health["status"], health["rolled_back_to"]) == (False, 500, before)
     assert production(sandbox[0]) == before
     promotions = [r for r in admin.requests() if "/promote/" in r["path"]]
     assert len(promotions) == 1
+    # Issue 78 H2: its own outcome, in code's words, whatever the plan's finish said ("released").
+    assert state.status == RunStatus.ROLLED_BACK, state.last_error
+    shipped = results(pair, "deploy_vercel")[1]["id"]
+    assert state.summary == (
+        f"Rolled back: production of site failed its health check on {shipped} (it answered 500) and "
+        f"serves {before} again. The change is merged but not live."
+    )
+    log = pair.step.store.list_events("t1", "r1")
+    with pytest.raises(Conflict, match=f"rolled back from {shipped} to {before} already"):
+        rollback.ask_rollback(pair.step, "t1", "r1", log)  # nothing left to roll back: not offered
 
 
 def _context(pair: Pair, step: int) -> ToolContext:

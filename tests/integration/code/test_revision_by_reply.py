@@ -5,6 +5,7 @@ passed over; the revision is pushed on the same branch, scanned and held to the 
 once; a signed comment delivery wakes the waiting run, a bot's wakes nothing. A reply in the Notion
 sandbox starts one revision run however often Notion delivers it; none while its agent is paused."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.errors import ModelFixableError
 from shared.platform.topology import Queue
 from shared.runs.adapters.firestore_store import FirestoreRunStore
-from shared.runs.domain.events import RunStatus, ToolResult
+from shared.runs.domain.events import ErrorRecorded, RunStatus, ToolResult
 from shared.runs.domain.notion_events import NotionEvent, plan_task
 from shared.runs.domain.plan_task import PlanTask
 from shared.tools.base import ToolContext, idempotency_key
@@ -346,3 +347,52 @@ def test_a_reply_in_the_notion_sandbox_starts_one_revision_however_often_it_is_d
     assert [p for q, p, *_ in pair.queue.tasks if q == Queue.PLAN] == []
     children, count = pair.step.store.children("t1", "r1")
     assert count == 1 and children[0].run_id == run_id
+
+
+def test_with_no_reviewer_listed_the_wait_ends_at_once_saying_so(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    """Issue 78 H3: a repository whose policy lists nobody waited a day (review_wait_s) for a comment
+    it would pass over anyway, unsaid. It now goes on at once, its result saying why and where to
+    list reviewers; a comment made meanwhile is counted as passed over."""
+    url = sandbox[0]
+    allowed = TenantSettings(github_repositories=["acme/site"], code_policies={"acme/site": CodePolicy()})
+    pair = Pair(url, FakeModel(), allowed=allowed)
+    clock = start(pair, [OPEN, AWAIT, ("finish", {"summary": "done"})], TOOLS)
+    drive(pair, clock, limit=3)  # opened, approved
+    comment(admin, url, "alice", "please say 3")
+    drive(pair, clock)
+    state = pair.state()
+    assert state.status == RunStatus.COMPLETED, state.last_error
+    [review] = results(pair, "await_review")
+    assert (review["state"], review["ignored"]) == ("none", 1)
+    assert review["note"] == revision.no_reviewers("acme/site")
+    assert "lists no reviewer" in review["note"] and "Repositories screen" in review["note"]
+    waits = [e for e in pair.step.store.list_events("t1", "r1") if isinstance(e, ErrorRecorded)]
+    assert waits == []  # not one scheduled look: nothing was waited for
+
+
+def test_the_sandboxs_comment_deliveries_say_when_the_pull_request_is_merged(
+    sandbox: tuple[str, Admin], admin: Admin
+) -> None:
+    """What issue 78 M3's refusal relies on, as GitHub documents it: a pull request comment's delivery
+    carries its merge (``pull_request.merged_at``; an ``issue_comment``'s ``issue.pull_request.merged_at``)."""
+    url = sandbox[0]
+    pair = _pair(url)
+    drive(pair, start(pair, [OPEN], TOOLS))
+    admin.add_hook("acme/site", "http://127.0.0.1:9/unreachable", "unused")
+    comment(admin, url, "alice", "Notion Agent: before the merge")
+    [pull] = admin.repo("acme/site")["pulls"]
+    GitHubCodeHost(url + "/github", 5.0).merge(GITHUB_TOKEN, "acme/site", 1, pull["head_sha"], "Merge")
+    comment(admin, url, "alice", "Notion Agent: after the merge")
+    comment(admin, url, "alice", "Notion Agent: on a line, after", path="VERSION")
+    asks = [
+        revisions.review_ask(d["event"], json.dumps(d["payload"]).encode())
+        for d in admin.deliveries()
+        if d["event"] in webhooks.COMMENT_EVENTS
+    ]
+    assert [(a.state, a.body) for a in asks if a is not None] == [
+        ("open", "Notion Agent: before the merge"),
+        ("merged", "Notion Agent: after the merge"),
+        ("merged", "Notion Agent: on a line, after"),
+    ]

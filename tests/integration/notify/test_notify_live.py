@@ -583,3 +583,31 @@ def test_discord_connected_through_api_gets_one_message_for_two_deliveries(
             message["id"],
         )
         assert hook_token not in str(stored) and hook_token not in connected.get_data(as_text=True)
+
+
+def test_a_runs_next_decision_updates_its_comment_on_the_page(live: tuple[Stack, str, str]) -> None:
+    """Issue 78 M8: one shipping run left 9 "Your decision is needed" comments on its idea's page. A
+    run's next decision (``data["replaces"]``: the one before) updates that comment: one per run."""
+    stack, tenant_id, _ = live
+
+    def asked(request: str, prompt: str, replaces: str = "") -> NotifyTask:
+        data = {"page_id": PAGE, "run_id": "r8", "request_id": request, "purpose": "approval"}
+        return NotifyTask(
+            notification_id=f"r8-{request}",
+            tenant_id=tenant_id,
+            run_id="r8",
+            subject="Your decision is needed: ship the dashboard",
+            text=prompt,
+            data=data | ({"replaces": replaces} if replaces else {}),
+        )
+
+    before = len(stack.admin.get("/workspaces/demo/state")["comments"])
+    assert deliver_twice(stack, asked("e1", "Open the pull request?")) == (True, False)
+    [first] = comments_with(stack, tenant_id, "r8-e1")
+    assert deliver_twice(stack, asked("e2", "Merge pull request #1?", "r8-e1")) == (True, False)
+    assert comments_with(stack, tenant_id, "r8-e1") == []
+    [second] = comments_with(stack, tenant_id, "r8-e2")
+    assert second["id"] == first["id"] and "Merge pull request #1?" in plain(second["rich_text"])
+    assert "Open the pull request?" not in plain(second["rich_text"])
+    assert len(stack.admin.get("/workspaces/demo/state")["comments"]) == before + 1
+    assert record(stack, tenant_id, "r8-e2")["comment_id"] == first["id"]

@@ -293,6 +293,37 @@ def test_comments_and_search(server: SandboxServer) -> None:
     assert {r["id"] for r in sources["results"]} == {DEMO["tasks_data_source"], DEMO["ideas_data_source"]}
 
 
+def test_a_connection_updates_only_the_comments_it_made(server: SandboxServer, admin: Admin) -> None:
+    """``PATCH /v1/comments/{id}`` as Notion documents it: the text replaced, for a comment this
+    connection created; a person's comment answers 404 (what issue 78 M8's folding relies on)."""
+    client = sdk(server)
+    made = sync_reply(
+        client.comments.create(
+            parent={"page_id": DEMO["task_report"]}, rich_text=[{"text": {"content": "1"}}]
+        )
+    )
+    changed = sync_reply(
+        client.comments.update(comment_id=made["id"], rich_text=[{"text": {"content": "2"}}])
+    )
+    assert (changed["id"], changed["rich_text"][0]["plain_text"]) == (made["id"], "2")
+    listed = sync_reply(client.comments.list(block_id=DEMO["task_report"]))["results"]
+    assert [c["rich_text"][0]["plain_text"] for c in listed if c["id"] == made["id"]] == ["2"]
+    theirs = admin.post(
+        "/workspaces/demo/act",
+        {
+            "method": "POST",
+            "path": "/v1/comments",
+            "body": {
+                "parent": {"page_id": DEMO["task_report"]},
+                "rich_text": [{"text": {"content": "mine"}}],
+            },
+        },
+    )["response"]
+    with pytest.raises(APIResponseError) as refused:
+        client.comments.update(comment_id=theirs["id"], rich_text=[{"text": {"content": "x"}}])
+    assert refused.value.code == APIErrorCode.ObjectNotFound
+
+
 # -- rate limits and failures ----------------------------------------------------------------------
 
 

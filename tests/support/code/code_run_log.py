@@ -25,7 +25,16 @@ PLAN = [
     ("await_checks", {"repository": "acme/site", "branch": "agent/t-r-1-1"}),
     ("deploy_vercel", {"project": "site", "repository": "acme/site", "ref": "agent/t-r-1-1"}),
     ("await_deployment", {"project": "site", "deployment_id": "dpl_preview1"}),
-    ("merge_pull_request", {"repository": "acme/site", "branch": "agent/t-r-1-1", "sha": "a" * 40}),
+    (
+        "merge_pull_request",
+        {
+            "repository": "acme/site",
+            "branch": "agent/t-r-1-1",
+            "sha": "a" * 40,
+            "preview_project": "site",
+            "preview_deployment": "dpl_preview1",
+        },
+    ),
     (
         "deploy_vercel",
         {"project": "site", "repository": "acme/site", "ref": "b" * 40, "target": "production"},
@@ -36,8 +45,14 @@ FAILING_OUTPUT = "FAILED tests/test_app.py::test_f10 - assert 'ten' == 10"
 PREVIEW_URL = "https://site-preview1.vercel.app"
 
 
-def code_run_log(at: datetime | None = None) -> list[RunEvent]:
-    """The log, each event at ``at`` (now by default)."""
+ROLLED_BACK = (
+    "Rolled back: production of site failed its health check on dpl_prod2 (it answered 500) and serves "
+    "dpl_prod1 again. The change is merged but not live."
+)
+
+
+def code_run_log(at: datetime | None = None, *, healthy: bool = False) -> list[RunEvent]:
+    """The log, each event at ``at`` (now by default); production rolled back unless ``healthy``."""
     at = at or datetime.now(UTC)
     seq = iter(range(1, 100))
     plan = [PlannedStep(tool=t, args=a) for t, a in PLAN]
@@ -64,6 +79,11 @@ def code_run_log(at: datetime | None = None) -> list[RunEvent]:
             HumanResponded(seq=next(seq), at=at, request_id=request_id, decision="approve", by="Ada"),
         ]
 
+    health: dict[str, Any] = {"healthy": True, "status": 200}
+    status, summary = RunStatus.COMPLETED, "Shipped"
+    if not healthy:
+        health = {"healthy": False, "status": 500, "rolled_back_to": "dpl_prod1"}
+        status, summary = RunStatus.ROLLED_BACK, ROLLED_BACK
     pull = {"repository": "acme/site", "number": 12, "url": "https://github.com/acme/site/pull/12"}
     return [
         RunPlanned(
@@ -88,10 +108,8 @@ def code_run_log(at: datetime | None = None) -> list[RunEvent]:
         result(
             6, {"id": "dpl_prod2", "url": "https://site.example", "state": "READY", "target": "production"}
         ),
-        result(
-            7, {"healthy": False, "status": 500, "rolled_back_to": "dpl_prod1", "url": "https://site.example"}
-        ),
-        RunFinished(seq=next(seq), at=at, status=RunStatus.COMPLETED, summary="Shipped, then rolled back"),
+        result(7, {"deployment_id": "dpl_prod2", "project": "site", "url": "https://site.example"} | health),
+        RunFinished(seq=next(seq), at=at, status=status, summary=summary),
     ]
 
 

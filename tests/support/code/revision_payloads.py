@@ -23,6 +23,8 @@ def delivery(
     login: str = "alice",
     action: str = "created",
     on_pull: bool = True,
+    merged: bool = False,
+    state: str = "open",
 ) -> bytes:
     """A delivery of ``event`` shaped as GitHub documents it (the fields read here)."""
     user = {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"}
@@ -34,11 +36,14 @@ def delivery(
         "html_url": "https://github.com/acme/site/pull/1#c77",
     }
     payload: dict[str, Any] = {"action": action, "repository": {"full_name": "acme/site"}, "sender": user}
-    pull = {"number": 1, "head": {"ref": BRANCH}, "body": ""}
+    merged_at = "2026-11-27T10:00:00Z" if merged else None
+    shut = "closed" if merged else state
+    pull = {"number": 1, "head": {"ref": BRANCH}, "body": "", "state": shut, "merged_at": merged_at}
     if event == "issue_comment":
         payload |= {
             "comment": said,
-            "issue": {"number": 1} | ({"pull_request": {"url": "u"}} if on_pull else {}),
+            "issue": {"number": 1, "state": shut}
+            | ({"pull_request": {"url": "u", "merged_at": merged_at}} if on_pull else {}),
         }
     elif event == "pull_request_review":
         payload |= {"review": said, "pull_request": pull}

@@ -144,15 +144,36 @@ def test_the_language_comes_from_the_extension() -> None:
 def test_the_api_answers_the_view_and_refuses_a_roll_back_with_nothing_to_roll_back() -> None:
     fakes = FakeContainer()
     auth, api = connect(fakes), client("api", fakes)
-    released = code_run_log()
+    released = code_run_log(healthy=True)
     assert fakes.store.create_run("t1", "r1", released)
     assert fakes.store.create_run("t1", "r2", released[:4])  # pushed, never deployed to production
+    assert fakes.store.create_run("t1", "r3", code_run_log())  # its health check rolled it back
     view = api.get("/runs/r1/code", headers=auth)
     assert view.status_code == 200 and view.json is not None
-    assert view.json["production"]["rolled_back_to"] == "dpl_prod1"
+    assert view.json["production"]["healthy"] is True
+    back = api.get("/runs/r3/code", headers=auth).get_json()
+    states = [(d["target"], d["state"]) for d in back["deployments"]]
+    assert states == [("preview", "READY"), ("production", "ROLLED_BACK")]  # issue 78 H2: never stale
+    assert api.get("/runs/r3", headers=auth).get_json()["status"] == "rolled_back"
+    refused_back = api.post("/runs/r3/rollback", headers=auth)
+    assert refused_back.status_code == 409 and refused_back.json is not None
+    assert "rolled back from dpl_prod2 to dpl_prod1 already" in refused_back.json["reason"]
     refused = api.post("/runs/r2/rollback", headers=auth)
     assert refused.status_code == 409 and refused.json is not None
     assert "no production deployment" in refused.json["reason"]
     assert api.post("/runs/nope/rollback", headers=auth).status_code == 404
     first, again = (api.post("/runs/r1/rollback", headers=auth).get_json() for _ in range(2))
     assert first["run_id"] == again["run_id"] and (first["made"], again["made"]) == (True, False)
+
+
+def test_a_deployment_shows_its_last_known_state_not_its_first() -> None:
+    """Issue 78 H2: a preview only created (QUEUED) and then merged on, which the merge requires READY,
+    showed QUEUED; production rolled back by its health check showed READY."""
+    log = [e for e in code_run_log() if not (isinstance(e, ToolResult) and e.step == 4)]  # no await
+    view = code_view(log, {})
+    assert [(d.id, d.state) for d in view.deployments] == [
+        ("dpl_preview1", "READY"),
+        ("dpl_prod2", "ROLLED_BACK"),
+    ]
+    healthy = code_view(code_run_log(healthy=True), {})
+    assert [d.state for d in healthy.deployments] == ["READY", "READY"]

@@ -225,3 +225,26 @@ def test_with_the_agent_running_and_budget_left_the_revision_is_queued() -> None
     assert revision_starts.held_back(engine, store.runs[("t1", "r1")]) == ""
     assert revision_starts.from_github(store, queue, "t1", ask(), engine).startswith("revising: ")
     assert len(queue.tasks) == 1
+
+
+@pytest.mark.parametrize("event", ["issue_comment", "pull_request_review_comment", "pull_request_review"])
+def test_a_comment_on_a_merged_pull_request_starts_nothing_and_the_answer_says_why(event: str) -> None:
+    """Issue 78 M3: a writer's comment naming the agent on a pull request its run had merged started a
+    revision that asked for approval, then failed three times ("no open pull request")."""
+    store, queue = FakeRunStore(), FakeQueue()
+    completed(store)
+    action = "submitted" if event == "pull_request_review" else "created"
+    merged = ask(event, action=action, merged=True)
+    assert merged.state == "merged"
+    answer = revision_starts.from_github(store, queue, "t1", merged, make_deps())
+    assert answer == (
+        "ignored: pull request #1 of acme/site is merged: a revision needs an open pull request, so none "
+        "was started; ask for the change in a new idea or pull request"
+    )
+    assert queue.tasks == []
+    closed = ask(event, action=action, state="closed")
+    assert "is closed: a revision needs an open pull request" in str(revisions.refusal(closed))
+    opened = ask(event, action=action)
+    assert opened.state == "open" and revision_starts.from_github(store, queue, "t1", opened).startswith(
+        "revising: "
+    )

@@ -15,7 +15,13 @@ import pytest
 from playwright.sync_api import expect
 
 from local.stack import PROJECT, LocalStack
-from tests.support.code.code_run_log import FAILING_OUTPUT, PREVIEW_URL, code_run_log, waiting_merge_log
+from tests.support.code.code_run_log import (
+    FAILING_OUTPUT,
+    PREVIEW_URL,
+    ROLLED_BACK,
+    code_run_log,
+    waiting_merge_log,
+)
 from tests.web.browser import Figures
 from tests.web.workspace import LIVE_MS, Setup
 
@@ -38,6 +44,15 @@ def code_run(setup: Setup) -> str:
     tenant_id = setup.api("GET", "/session")["tenant_id"]
     run_id = f"code-{uuid.uuid4().hex[:12]}"
     assert _store(setup.stack).create_run(tenant_id, run_id, code_run_log())
+    return run_id
+
+
+@pytest.fixture(scope="module")
+def healthy_run(setup: Setup) -> str:
+    """A released code run whose production passed its health check: its id."""
+    tenant_id = setup.api("GET", "/session")["tenant_id"]
+    run_id = f"code-{uuid.uuid4().hex[:12]}"
+    assert _store(setup.stack).create_run(tenant_id, run_id, code_run_log(healthy=True))
     return run_id
 
 
@@ -82,11 +97,15 @@ def test_a_code_runs_checks_deployments_and_approvals_show(setup: Setup, code_ru
     expect(deployments).to_have_count(2)
     expect(deployments.nth(0)).to_contain_text("Preview: READY")
     expect(deployments.nth(0).get_by_role("link", name=PREVIEW_URL)).to_have_attribute("href", PREVIEW_URL)
-    expect(deployments.nth(1)).to_contain_text("Production: READY")
+    # Issue 78 H2: the run's own outcome, the deployment's last state, nothing left to roll back.
+    expect(page.locator("span.status-rolled_back").first).to_have_text("Rolled back")
+    expect(page.get_by_text(ROLLED_BACK).first).to_be_visible()
+    expect(deployments.nth(1)).to_contain_text("Production: ROLLED BACK (failed its health check)")
     expect(section.locator("p.merge")).to_contain_text("Merged as bbbbbbbbbbbb.")
     expect(section.locator("p.health")).to_contain_text(
         "failed its health check (it answered 500); rolled back to dpl_prod1."
     )
+    expect(page.get_by_role("button", name="Roll production back")).to_have_count(0)
     approvals = section.locator("ul.approvals > li")
     expect(approvals).to_have_count(4)
     expect(approvals.nth(2)).to_contain_text("Step 5, merge_pull_request: approved by Ada")
@@ -105,11 +124,11 @@ def test_at_a_phones_width_the_code_view_fits_the_screen(
     phone.screen("run-code-phone", "Ten as a word")
 
 
-def test_a_roll_back_pressed_twice_asks_the_owner_in_one_run(setup: Setup, code_run: str) -> None:
+def test_a_roll_back_pressed_twice_asks_the_owner_in_one_run(setup: Setup, healthy_run: str) -> None:
     """The action makes one run whose one effect waits for the owner's approval (tests/integration/code
     test_release: it is done once); pressed again, the same run, nothing more asked."""
     c = setup.tab()
-    c.open(f"/#/runs/{code_run}")
+    c.open(f"/#/runs/{healthy_run}")
     c.press("button", "Roll production back")
     said = c.page.get_by_role("status").filter(has_text="production goes back from dpl_prod2")
     expect(said).to_contain_text("Asked:")
@@ -197,3 +216,38 @@ def test_an_admin_may_not_change_a_repositorys_policy(setup: Setup) -> None:
     status, body = m.api("PATCH", "/settings", {"code_policies": {"acme/site": {"auto_merge": True}}})
     assert status == 403 and "owner" in body["reason"], body
     assert _policy(setup) == before
+
+
+REVIEWERS = (
+    "Reviewers: the GitHub logins whose comments on a run's pull request ask it for a revision, one a line"
+)
+WAIT = "Wait for a reviewer's comment, in minutes after the last push"
+
+
+def test_the_owner_lists_reviewers_and_the_review_wait_on_the_repositories_screen(setup: Setup) -> None:
+    """Issue 78 H3: the wait for a code review and who may ask for a revision were set only through the
+    api; with nobody listed a run waited a day, unsaid. The form says what happens, and sets both."""
+    setup.api("PATCH", "/settings", {"github_repositories": ["acme/site"]})
+    setup.api("PUT", "/repositories/acme/site/policy", _policy(setup) | {"reviewers": []})
+    c = setup.tab()
+    c.open("/#/repositories")
+    expect(c.page.get_by_role("heading", name="acme/site")).to_be_visible(timeout=LIVE_MS)
+    reviewers = c.page.get_by_label(REVIEWERS)
+    expect(reviewers).to_have_value("")
+    expect(reviewers).to_have_accessible_description(
+        "Nobody is listed: a run waits for no review and says so in its timeline."
+    )
+    expect(c.page.get_by_label(WAIT)).to_have_value("1440")  # the default day, in minutes
+    c.fill(REVIEWERS, "rosa\n@ada-l")
+    c.fill(WAIT, "5")
+    expect(reviewers).to_have_accessible_description(
+        "A run waits for their comment after its checks pass, then revises or ships."
+    )
+    c.press("button", "Save the policy of acme/site")
+    expect(c.page.get_by_role("status").filter(has_text="Saved:")).to_be_visible()
+    saved = _policy(setup)
+    assert (saved["reviewers"], saved["review_wait_s"]) == (["rosa", "ada-l"], 300)
+    c.fill(REVIEWERS, "rosa\nnot a login")  # refused with the reason, nothing stored
+    c.press("button", "Save the policy of acme/site")
+    expect(c.page.get_by_text("Give at most 50 GitHub logins", exact=False)).to_be_visible()
+    assert _policy(setup)["reviewers"] == ["rosa", "ada-l"]

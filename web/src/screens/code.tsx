@@ -79,7 +79,8 @@ function Deployments({ view }: { view: S["CodeView"] }) {
     <ul class="deployments">
       {view.deployments.map((d) => (
         <li key={d.id}>
-          <strong>{d.target === "production" ? "Production" : "Preview"}</strong>: <span class={`deploy-state ${d.state.toLowerCase()}`}>{d.state}</span>{" "}
+          <strong>{d.target === "production" ? "Production" : "Preview"}</strong>:{" "}
+          <span class={`deploy-state ${d.state.toLowerCase()}`}>{d.state === "ROLLED_BACK" ? "ROLLED BACK (failed its health check)" : d.state}</span>{" "}
           {d.url && (
             <a href={d.url} target="_blank" rel="noopener noreferrer">
               {d.url}
@@ -204,7 +205,7 @@ export function CodeSection({ runId, round }: { runId: string; round: string }) 
       <h3>Deployments</h3>
       <Deployments view={data} />
       <Merge view={data} />
-      {data.deployments.some((d) => d.target === "production") && <RollBack runId={runId} />}
+      {data.deployments.some((d) => d.target === "production" && d.state !== "ROLLED_BACK") && <RollBack runId={runId} />}
       <h3>Approvals</h3>
       {data.approvals.length === 0 ? (
         <p class="state empty">Nothing was asked.</p>

@@ -1,6 +1,7 @@
 // Repository policies (issue 68, point 4): per repository the owner allowed, its forge (GitHub, or a
 // GitLab project: decision 0126), the paths a run may write, the largest file, the tests' command, the
-// preview's smoke paths and auto-merge, off by default. Every member reads them; only the owner saves
+// preview's smoke paths, the reviewers whose comments ask a run for a revision and how long it waits
+// for one (issue 78, H3: nobody listed, it waits for no one and says so), and auto-merge, off by default. Every member reads them; only the owner saves
 // (PUT /repositories/{owner}/{name}/policy, which the api refuses to anyone else), its refusals said
 // beside the field they name.
 import { useEffect, useState } from "preact/hooks";
@@ -17,6 +18,8 @@ const FIELDS: Record<string, [string, string]> = {
   allowed_paths: ["paths", "Give 1 to 50 patterns, one a line, relative to the repository's root (no leading /, no ..), such as src/*."],
   max_file_bytes: ["largest", "Give a whole number of bytes from 1 to 1000000."],
   test_command: ["tests", "Give one line of at most 200 characters, such as make test."],
+  reviewers: ["reviewers", "Give at most 50 GitHub logins, one a line: letters, digits and -, such as rosa."],
+  review_wait_s: ["wait", "Give a whole number of minutes from 1 to 10080 (a week)."],
   smoke_paths: ["smoke", "Give at most 10 paths, one a line, each starting with / (letters, digits, . _ ~ - and /), such as /api/health."],
 };
 
@@ -40,6 +43,8 @@ function PolicyForm({ repository, policy }: { repository: string; policy: Policy
   const [tests, setTests] = useState(policy.test_command ?? "");
   const [smoke, setSmoke] = useState((policy.smoke_paths ?? ["/"]).join("\n"));
   const [forge, setForge] = useState<Forge>(policy.forge ?? "github");
+  const [reviewers, setReviewers] = useState((policy.reviewers ?? []).join("\n"));
+  const [wait, setWait] = useState(String(Math.round((policy.review_wait_s ?? 86400) / 60)));
   const [saved, setSaved] = useState("");
   const [busy, error, act] = useAction();
   const may = roleRefusal("owner", "change a repository's policy");
@@ -57,6 +62,8 @@ function PolicyForm({ repository, policy }: { repository: string; policy: Policy
         auto_merge: auto,
         test_command: tests.trim(),
         smoke_paths: smoke.split("\n").map((p) => p.trim()).filter(Boolean),
+        reviewers: reviewers.split("\n").map((r) => r.trim().replace(/^@/, "")).filter(Boolean),
+        review_wait_s: Math.round(Number(wait) * 60),
         forge,
       };
       const answer = await send<S["RepositoryPolicy"]>("PUT", url("/repositories/{owner}/{name}/policy", { owner, name }), body);
@@ -90,6 +97,17 @@ function PolicyForm({ repository, policy }: { repository: string; policy: Policy
       <label for={`${id}-smoke`}>Smoke paths: what the ready preview must answer before the merge is asked for, one path a line starting with /</label>
       <textarea id={`${id}-smoke`} rows={3} value={smoke} disabled={!!may} onInput={(e) => setSmoke(e.currentTarget.value)} {...invalid(problems, `${id}-smoke`)} />
       <Invalid problems={problems} name={`${id}-smoke`} />
+      <label for={`${id}-reviewers`}>Reviewers: the GitHub logins whose comments on a run's pull request ask it for a revision, one a line</label>
+      <textarea id={`${id}-reviewers`} rows={2} value={reviewers} disabled={!!may} onInput={(e) => setReviewers(e.currentTarget.value)} aria-describedby={`${id}-reviewers-hint`} {...invalid(problems, `${id}-reviewers`)} />
+      <Invalid problems={problems} name={`${id}-reviewers`} />
+      <p class="hint" id={`${id}-reviewers-hint`}>
+        {reviewers.trim()
+          ? "A run waits for their comment after its checks pass, then revises or ships."
+          : "Nobody is listed: a run waits for no review and says so in its timeline."}
+      </p>
+      <label for={`${id}-wait`}>Wait for a reviewer's comment, in minutes after the last push</label>
+      <input id={`${id}-wait`} type="number" min={1} max={10080} value={wait} disabled={!!may} onInput={(e) => setWait(e.currentTarget.value)} {...invalid(problems, `${id}-wait`)} />
+      <Invalid problems={problems} name={`${id}-wait`} />
       <p class="hint">Workflow files (.github/workflows) and dependency files (manifests, lock files) are pushed only after an approval that names them.</p>
       <label class="check">
         <input type="checkbox" checked={auto} disabled={!!may} onChange={(e) => setAuto(e.currentTarget.checked)} />

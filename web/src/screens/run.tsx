@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
 import { took } from "./runs";
-import { Confirm, DECISION_MADE, ErrorText, Loading, Prompt, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
+import { Confirm, DECISION_MADE, ErrorText, Loading, Prompt, STATUS_WORDS, Status, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 import { CodeSection } from "./code";
 import { Reply, answered } from "./inbox";
 
@@ -14,7 +14,7 @@ type Step = Timeline["step_rows"][number];
 const FOLLOW_MS = 2000;
 const PLANNING_MS = 60_000; // a run this tab started and the api does not know after this: none
 const LINK_GRACE_MS = 8_000; // any other link: a run started a moment ago elsewhere may still be planned
-const ENDED = new Set(["completed", "failed", "cancelled"]);
+const ENDED = new Set(["completed", "failed", "cancelled", "rolled_back"]);
 
 const DECIDED = { approve: "approved", reject: "rejected", answer: "answered" } as const;
 
@@ -66,7 +66,7 @@ function describe(event: Event, me: string): string {
     case "run_cancelled":
       return `Cancelled${event.reason ? `: ${event.reason}` : ""}`;
     case "run_finished":
-      return `Finished (${event.status}): ${event.summary}`;
+      return `Finished (${(STATUS_WORDS[event.status] ?? event.status).toLowerCase()}): ${event.summary}`;
     default:
       return "An event this console does not know yet";
   }

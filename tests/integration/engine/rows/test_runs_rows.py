@@ -126,3 +126,25 @@ def test_a_member_decides_in_notion_as_their_role_allows(stack: Stack) -> None:
     (entry,) = [e for e in recorded if e.target == {"run_id": "run-rows-roles"}]
     assert (entry.surface, entry.action, entry.role) == ("notion", "approve", "editor")
     assert entry.actor == member_id_for(DEMO["teammate"])
+
+
+def test_a_decision_made_in_the_console_leaves_no_waiting_row(stack: Stack) -> None:
+    """Issue 78 H5: decided in the console, the row kept "Decision: Waiting" and the request's text
+    for good (an owner's choice is never overwritten, so nothing was). Once the run no longer waits
+    for the request its row names, the row says what was decided, its request emptied."""
+    from shared.engine.services import humans
+
+    tenant_id, _ = connected(stack)
+    runs_source = make_home(stack, tenant_id)
+    _waiting_run(stack, tenant_id, "run-rows-console")
+    assert run_tasks(stack, RowTask) == [{"row": "created"}]
+    page = row(stack, runs_source, "run-rows-console")
+    assert select(page, "Decision") == "Waiting"
+    deps = stack.container.engine()
+    humans.respond(deps, tenant_id, "run-rows-console", "approve", request_id="approval-1", via="session")
+    done = run_tasks(stack, RowTask)
+    assert {"row": "updated"} in done
+    page = row(stack, runs_source, "run-rows-console")
+    assert select(page, "Decision") == "Approve"
+    assert page["properties"]["Request"]["rich_text"] == []
+    assert select(page, "Status") != "Waiting for you"

@@ -22,6 +22,7 @@ from shared.runs.domain.events import (
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunStatus, fold
 from shared.runs.services.deps import Deps
+from shared.workspace.domain.code_policy import CodePolicy
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget
 from tests.support.engine.engine_runs import run_until_held
 
@@ -92,10 +93,62 @@ def test_a_replan_past_the_bound_stops_the_run_saying_why() -> None:
     done = run_until_held(deps)
     assert done.status == RunStatus.FAILED
     assert (
-        "asked to plan phase 3, past its bound of 1 phases after the first (run_max_replans)" in done.summary
+        "asked to plan phase 3, past its bound of 1 phases after the first (run_max_replans" in done.summary
     )
     assert done.phase == 2 and len([e for e in events(deps) if isinstance(e, RunReplanned)]) == 1
     assert len([p for p in model.prompts if p[0] == "PlanOut"]) == 2  # the first plan and phase 2 only
+
+
+# What a shipping run's first plan names for its later phases (offline_release.RELEASE_TOOLS).
+PIPELINE = ["push_fix", "await_checks", "await_review", "push_revision", "deploy_vercel", "finish"]
+
+
+def _allow_site(deps: Deps, fix_attempts: int) -> None:
+    """The owner allows acme/site with a policy of ``fix_attempts`` fixes (PATCH /settings)."""
+    policy = CodePolicy(fix_attempts=fix_attempts)
+    allowed = {"github_repositories": ["acme/site"], "code_policies": {"acme/site": policy}}
+
+    def change(tenant: Any) -> Any:
+        return tenant.model_copy(update={"settings": tenant.settings.model_copy(update=allowed)})
+
+    deps.need_tenants().update("t1", change)
+
+
+def test_a_code_run_on_the_default_bound_plans_each_stage_of_its_pipeline_and_no_more() -> None:
+    """Issue 78 H1: with the default run_max_replans (3) a code pipeline of a pull request, one fix, a
+    review, a revision and the release (5 phases after the first) could not finish. Its bound is now
+    one phase per stage its allow-list names, plus the policy's fixes: still a bound, a loop stops."""
+    notion = FakeNotion()
+    page = notion.add_page("Idea", text="ship it")
+    again = plan(
+        ("read_page", {"page_id": page}),
+        ("plan_next", {"reason": "the next stage", "tools": ["open_pull_request", "draft_text", *PIPELINE]}),
+    )
+    model = FakeModel({"PlanOut": [again] * 12})
+    deps = make_deps(model=model, notion=notion)
+    assert deps.settings.run_max_replans == 3  # the default, unchanged
+    _allow_site(deps, fix_attempts=1)
+    start_run(
+        PlanTask(tenant_id="t1", run_id="r1", goal=GOAL, trigger=Trigger(kind="api", page_id=page)), deps
+    )
+    done = run_until_held(deps)
+    assert done.status == RunStatus.FAILED
+    assert (
+        done.phase == 6
+    )  # the first, then 5: the pull request, one fix, the review, the revision, the release
+    assert "asked to plan phase 7, past its bound of 5 phases after the first" in done.summary
+    assert len([e for e in events(deps) if isinstance(e, RunReplanned)]) == 5
+
+
+def test_a_run_naming_no_code_stage_keeps_the_settings_bound() -> None:
+    notion = FakeNotion()
+    page = notion.add_page("Loop", text="again")
+    again = plan(("read_page", {"page_id": page}), ("plan_next", {"reason": "more", "tools": ["read_page"]}))
+    deps = phased_run(notion, page, FakeModel({"PlanOut": [again] * 8}))
+    _allow_site(deps, fix_attempts=3)
+    done = run_until_held(deps)
+    assert done.status == RunStatus.FAILED and done.phase == 4
+    assert "past its bound of 3 phases" in done.summary
 
 
 def test_no_replan_at_all_when_the_bound_is_zero() -> None:
