@@ -83,3 +83,28 @@ def test_a_mention_in_a_source_whose_rules_leave_it_out_starts_nothing() -> None
     notion.calls.clear()
     assert start_run(comment("c1"), deps) is True
     assert notion.calls.count("retrieve_page") == 1  # planning's own read only
+
+
+def test_an_agent_named_in_a_comment_starts_where_the_rules_leave_mentions_out() -> None:
+    """Issue 78, H6: an agent's card says it starts when named in a comment; on a page of a chosen data
+    source whose rules leave out mentions it starts too. A bare mention there still starts nothing."""
+    from datetime import UTC, datetime
+
+    from shared.agents.domain.agents import Agent
+    from tests.fakes import FakeAgents
+
+    deps, _, notion = setup()
+    now = datetime(2026, 11, 21, 9, tzinfo=UTC)
+    store = FakeAgents()
+    store.create("t1", Agent(agent_id="default", name="Notion Agent", created_at=now, updated_at=now))
+    store.create("t1", Agent(agent_id="triage", name="Triage", created_at=now, updated_at=now))
+    deps = deps._replace(agents_source=lambda: store)
+    notion.pages[PAGE]["parent"] = {"type": "data_source_id", "data_source_id": DS}
+    choose(deps, [{"kind": "page_created"}])  # this source's rules leave mentions out
+    notion.comments[PAGE] = [
+        asking("c1", notion.bot_id, " please help"),
+        asking("c2", notion.bot_id, " Triage, sort these"),
+    ]
+    assert start_run(comment("c1"), deps) is False
+    assert start_run(comment("c2"), deps) is True
+    assert runs(deps) == [comment("c2").run_id]
