@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, ErrorText, Loading, keepReturn, useAction, useLoad } from "../ui";
 import { SyncLog } from "./sync_log";
-import { KeyForm, type Tool } from "./tool_keys";
+import { CopyChoice, KeyForm, type Tool } from "./tool_keys";
 
 const WHAT: Record<S["Integration"], [string, string]> = {
   github: ["GitHub", "A token that may open pull requests in the repositories you list in settings."],
@@ -83,13 +83,14 @@ function where(status: TrackerStatus): string {
 /** "Connect with Linear/GitLab": the api's authorize URL, then the tool's consent page (decision 0125). */
 function WithOAuth({ tool }: { tool: Tracker }) {
   const [where, setWhere] = useState("");
+  const [copy, setCopy] = useState(false);
   const [busy, error, act] = useAction();
   const [title, field, label] = TRACKERS[tool];
   const may = roleRefusal("admin", `connect ${title}`);
   const start = (event: Event) => {
     event.preventDefault();
     void act(async () => {
-      const answer = await send<S["OAuthStart"]>("POST", url(TRACKER_PATHS[tool][1]), { [field]: where });
+      const answer = await send<S["OAuthStart"]>("POST", url(TRACKER_PATHS[tool][1]), { [field]: where, copy_other_tools: copy });
       keepReturn("#/integrations"); // back here once the tool sends the browser to the console
       window.location.assign(answer.authorize_url);
     });
@@ -100,6 +101,7 @@ function WithOAuth({ tool }: { tool: Tracker }) {
         {label}
         <input value={where} onInput={(e) => setWhere(e.currentTarget.value)} required disabled={!!may} />
       </label>
+      <CopyChoice tool={tool} title={title} on={copy} set={setCopy} disabled={!!may} />
       <button type="submit" disabled={busy || !!may} title={may}>
         Connect with {title}
       </button>
@@ -141,6 +143,11 @@ function TrackerCard({ tool }: { tool: Tool }) {
           <p>
             Tasks are kept in step with {where(status.data)}
             {status.data.account ? `, as ${status.data.account}` : ""}.
+          </p>
+          <p>
+            {status.data.copy_other_tools
+              ? `Tasks made in the other connected trackers are copied to ${title} too.`
+              : `Tasks made in the other connected trackers are not copied to ${title}: only those made in Notion or in ${title}.`}
           </p>
           <Confirm
             label={`Disconnect ${title}`}
