@@ -144,6 +144,7 @@ def _page(items: Items, said: str) -> Response:
     tool = escape(items.tool)
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{tool} sandbox</title>
+<link rel="icon" href="data:,">
 <style>body{{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}}
 li{{margin:.5rem 0}}input{{max-width:100%}}</style></head>
 <body><main><h1>{tool} sandbox</h1>

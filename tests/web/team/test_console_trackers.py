@@ -11,7 +11,7 @@ import time
 import pytest
 from playwright.sync_api import Locator, expect
 
-from local.stack import trackers
+from local.stack import by_hand, trackers
 from tests.web.browser import Console
 from tests.web.workspace import LIVE_MS, Setup
 
@@ -126,16 +126,43 @@ def test_back_from_linear_s_consent_page_the_integrations_screen_logs_no_error(s
     c = setup.tab()
     refused: list[str] = []
     c.page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    c.page.on("console", lambda m: refused.append(f"{m.text} at {m.location}") if m.type == "error" else None)
     c.open("/#/integrations")
     expect(c.page.get_by_role("heading", name="Linear Not connected")).to_be_visible(timeout=LIVE_MS)
+    expect(c.page.get_by_role("heading", name="Kept in step")).to_be_visible()
     c.fill("Linear team id", str(trackers(setup.stack)["linear"]["team_id"]))
     c.press("button", "Connect with Linear")
     expect(c.page.get_by_role("heading", name="Authorize Notion Agent")).to_be_visible(timeout=LIVE_MS)
+    asked = len(c.requests)
     c.press("button", "Approve")
     expect(c.page.get_by_role("heading", name="Linear Connected")).to_be_visible(timeout=LIVE_MS)
     expect(c.page.get_by_role("heading", name="Kept in step")).to_be_visible()
     c.page.wait_for_timeout(3_000)  # what the screen loads after its first paint
-    assert refused == [] and c.console_errors == [], (refused, c.console_errors)
+    assert refused == [], refused  # the 404: the consent page's favicon, at the sandbox
+    # The 429: the screen, the OAuth start and return, and the screen again asked more of the api
+    # within seconds than a person's burst (NA_API_BURST, 20 a window by default; this suite's stack
+    # allows more), each tracker's status twice (its card's and the sync log's): now once.
+    api = [u.split("/api", 1)[1] for u in c.requests[asked:] if "/api/" in u]
+    assert all(api.count(f"/sync/{tool}") == 1 for tool in ("linear", "gitlab", "motion")), api
     c.press("button", "Disconnect Linear")
     c.press("button", "Yes, disconnect Linear")
     expect(c.page.get_by_role("heading", name="Linear Not connected")).to_be_visible(timeout=LIVE_MS)
+
+
+def test_github_and_vercel_cards_name_the_account_their_token_acts_as(setup: Setup) -> None:
+    """L8: once connected, each card says whom its token acts as, as the service said."""
+    tokens = by_hand(setup.stack)["integration_tokens"]
+    c = setup.tab()
+    c.open("/#/integrations")
+    for name, title in (("github", "GitHub"), ("vercel", "Vercel")):
+        expect(c.page.get_by_role("heading", name=f"{title} Not connected")).to_be_visible(timeout=LIVE_MS)
+        c.page.get_by_label(f"{title} token").fill(tokens[name])
+        c.press("button", f"Connect {title}")
+        expect(c.page.get_by_role("heading", name=f"{title} Connected")).to_be_visible(timeout=LIVE_MS)
+        account = setup.api("GET", "/integrations")["integrations"][name]["account"]
+        assert account, name
+        card = c.page.locator(f"section[aria-labelledby='{name}-title']")
+        expect(card).to_contain_text(f"Its token acts as {account}.")
+    c.screen("integrations-accounts", "Integrations")
+    for name in ("github", "vercel"):
+        setup.api("DELETE", f"/integrations/{name}")

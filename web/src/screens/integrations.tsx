@@ -3,7 +3,7 @@
 // Motion with a key (tool_keys.tsx), each shown connected or not, and disconnected once confirmed.
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
-import { Confirm, ErrorText, Loading, keepReturn, useAction, useLoad } from "../ui";
+import { Confirm, ErrorText, type Loaded, Loading, keepReturn, useAction, useLoad } from "../ui";
 import { SyncLog } from "./sync_log";
 import { CopyChoice, KeyForm, type Tool } from "./tool_keys";
 
@@ -14,7 +14,7 @@ const WHAT: Record<S["Integration"], [string, string]> = {
   discord: ["Discord", "An incoming webhook's URL; notifications go to its channel."],
 };
 
-function One({ name, connected, changed }: { name: S["Integration"]; connected: boolean; changed: () => void }) {
+function One({ name, connected, account, changed }: { name: S["Integration"]; connected: boolean; account?: string | null; changed: () => void }) {
   const [token, setToken] = useState("");
   const [busy, error, act] = useAction();
   const [title, help] = WHAT[name];
@@ -38,6 +38,11 @@ function One({ name, connected, changed }: { name: S["Integration"]; connected: 
         {title} <span class={connected ? "status status-completed" : "status"}>{connected ? "Connected" : "Not connected"}</span>
       </h2>
       <p>{help}</p>
+      {connected && account && (
+        <p>
+          Its token acts as <strong>{account}</strong>.
+        </p>
+      )}
       {may && <p class="hint">{may}</p>}
       {connected ? (
         <button type="button" onClick={disconnect} disabled={busy || !!may} title={may}>
@@ -112,9 +117,8 @@ function WithOAuth({ tool }: { tool: Tracker }) {
 
 /** Linear, GitLab or Motion: connected (where, and Disconnect once confirmed), else the OAuth connect
  * (Linear, GitLab) and the key's form (behind "Use a key instead" where OAuth is offered). */
-function TrackerCard({ tool }: { tool: Tool }) {
+function TrackerCard({ tool, status }: { tool: Tool; status: Loaded<TrackerStatus> }) {
   const title = TITLES[tool];
-  const status = useLoad(() => get<TrackerStatus>(url(TRACKER_PATHS[tool][0])));
   const [busy, error, act] = useAction();
   const [note, setNote] = useState("");
   const may = roleRefusal("admin", `connect or disconnect ${title}`);
@@ -175,9 +179,21 @@ function TrackerCard({ tool }: { tool: Tool }) {
   );
 }
 
+/** Each tracker's status, asked once for its card and the sync log (issue 78, L16: the screen asked
+ * each twice, and with the OAuth return went past a person's burst of requests, a 429). */
+function useTrackerStatuses(): Record<Tool, Loaded<TrackerStatus>> {
+  return {
+    linear: useLoad(() => get<TrackerStatus>(url(TRACKER_PATHS.linear[0]))),
+    gitlab: useLoad(() => get<TrackerStatus>(url(TRACKER_PATHS.gitlab[0]))),
+    motion: useLoad(() => get<TrackerStatus>(url(TRACKER_PATHS.motion[0]))),
+  };
+}
+
 export function IntegrationsScreen() {
   const list = useLoad(() => get<S["IntegrationList"]>(url("/integrations")));
   const states = list.data?.integrations;
+  const trackers = useTrackerStatuses();
+  const connected = (Object.keys(TITLES) as Tool[]).filter((tool) => trackers[tool].data?.connected === true);
   return (
     <section>
       <h1>Integrations</h1>
@@ -185,15 +201,15 @@ export function IntegrationsScreen() {
       {list.loading && !states && <Loading what="integrations" />}
       {states &&
         (Object.keys(WHAT) as S["Integration"][]).map((name) => (
-          <One key={name} name={name} connected={states[name].connected} changed={list.reload} />
+          <One key={name} name={name} connected={states[name].connected} account={states[name].account} changed={list.reload} />
         ))}
       <p>
         Linear and GitLab: sign in at the tool and allow access, or use a key; Motion: paste its API key. Their tasks are then kept in step with your Tasks.
       </p>
       {(Object.keys(TITLES) as Tool[]).map((tool) => (
-        <TrackerCard key={tool} tool={tool} />
+        <TrackerCard key={tool} tool={tool} status={trackers[tool]} />
       ))}
-      <SyncLog />
+      <SyncLog connected={connected} />
     </section>
   );
 }
