@@ -17,7 +17,7 @@ from shared.notion.services import notion_text as nt
 from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform.errors import PermanentError
 from shared.platform.topology import Queue
-from shared.runs.domain.notion_events import mentions_bot
+from shared.runs.domain.notion_events import mentions_bot, skipped
 from shared.runs.services import spend
 from shared.workspace.domain.settings import TenantSettings, plain_notion_id
 from shared.workspace.domain.triggers import mentions_start, page_matches
@@ -174,7 +174,21 @@ def mention_opted_out(p: Planning, settings: TenantSettings | None) -> str:
         return f"the comment's page could not be read: {exc.reason}"
     source = str((page.get("parent") or {}).get("data_source_id") or "")
     if source and plain_notion_id(source) in without:
-        return "the trigger rules of the page's data source leave out mentions"
+        why = "the trigger rules of the page's data source leave out mentions"
+        ledger = p.deps.skipped_edits() if p.deps.skipped_edits is not None else None
+        if ledger is not None:  # listed in the console's "Edits the rules skipped"
+            people = [plain_notion_id(x) for x in task.trigger.people]
+            rule = f"{why} (name one of your agents in the comment, or tick “A comment mentions the agent”)"
+            made = skipped(
+                plain_notion_id(task.trigger.page_id),
+                plain_notion_id(source),
+                "comment.created",
+                rule,
+                people=people,
+                now=p.deps.clock(),
+            )
+            ledger.skip(task.tenant_id, made)
+        return why
     return ""
 
 

@@ -108,3 +108,28 @@ def test_an_agent_named_in_a_comment_starts_where_the_rules_leave_mentions_out()
     assert start_run(comment("c1"), deps) is False
     assert start_run(comment("c2"), deps) is True
     assert runs(deps) == [comment("c2").run_id]
+
+
+def test_a_mention_the_rules_leave_out_is_listed_with_the_skipped_edits() -> None:
+    """Issue 78, H6: a bare mention a database's rules leave out is listed in "Edits the rules skipped",
+    saying why and what would start work; a mention that starts a run is not."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.fakes import FakeWebhookEvents
+
+    deps, _, notion = setup()
+    ledger = FakeWebhookEvents()
+    deps = deps._replace(skipped_edits=lambda: ledger)
+    notion.comments[PAGE] = [asking("c1", notion.bot_id, " please help")]
+    notion.pages[PAGE]["parent"] = {"type": "data_source_id", "data_source_id": DS}
+    choose(deps, [{"kind": "page_created"}])
+    assert start_run(comment("c1"), deps) is False
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    [kept] = ledger.skipped("t1", since)
+    assert kept.page_id == PAGE.replace("-", "") and kept.event_type == "comment.created"
+    assert kept.data_source_id == DS.replace("-", "")
+    assert "leave out mentions" in kept.rule and "name one of your agents" in kept.rule
+    assert kept.expires_at - kept.at == timedelta(days=7)
+    choose(deps, [{"kind": "mentioned"}])
+    assert start_run(comment("c1"), deps) is True
+    assert len(ledger.skipped("t1", since)) == 1  # nothing more kept for a mention that started a run
