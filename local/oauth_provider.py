@@ -177,7 +177,8 @@ def _refuse(status: int, error: str, description: str) -> Response:
 
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Authorize {app}</title></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Authorize {app}</title>
+<link rel="icon" href="data:,"></head>
 <body><main><h1>Authorize {app}</h1><p>{app} asks for {scope} access to your account.</p>
 <form method="post" action="/oauth/authorize">{fields}
 <button type="submit" name="decision" value="approve">Approve</button>

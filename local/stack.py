@@ -24,11 +24,13 @@ from typing import Any
 
 from local.code_sandbox.sandbox import SEED
 from local.firestore_emulator import emulator_argv
+from local.hook_courier import HookCourier
 from local.oauth_provider import CLIENT_ID as OAUTH_CLIENT_ID
 from local.oauth_provider import CLIENT_SECRET as OAUTH_CLIENT_SECRET
 from local.processes import ProcessGroup, free_port, http_answers
 from shared.platform.config import PlatformSecret
 from shared.platform.topology import QUEUE_TARGETS, Queue, Target
+from shared.sync.domain.connection import TOOL_NAMES, Tool
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "notion-agent-local"
@@ -112,6 +114,7 @@ class LocalStack:
 
         self.gitlab = GitLabServer()  # GitLab's REST API and its OAuth app, from this process too
         self._linear_up = False
+        self.courier = HookCourier([])  # started with the sandboxes: local.hook_courier
         self.smtp_port = free_port()  # the code sandbox's mail relay
         self.gateway_port = free_port()  # one origin: the console, /api, /oauth/callback (local.gateway)
         self.tasks_grpc = ""
@@ -249,6 +252,12 @@ class LocalStack:
             self.motion.__enter__()
             self.gitlab.__enter__()
             self._linear_up = True
+            self.courier = HookCourier(
+                [
+                    ("linear", self.linear.sandbox.outbox, self.linear.sandbox.lock),
+                    ("gitlab", self.gitlab.sandbox.outbox, self.gitlab.sandbox.lock),
+                ]
+            ).start()  # their webhooks delivered to the api as Linear and GitLab deliver them
             self.progress("  up: the Linear, Motion and GitLab sandboxes (in this process)")
         for target in Target:
             self._start_function(target)
@@ -398,6 +407,7 @@ class LocalStack:
         logs were kept."""
         self.group.stop_all()
         if self._linear_up:
+            self.courier.stop()
             self.linear.__exit__(None, None, None)
             self.motion.__exit__(None, None, None)
             self.gitlab.__exit__(None, None, None)
@@ -444,7 +454,50 @@ def by_hand(stack: LocalStack) -> dict[str, Any]:
             "slack_channel_id": SEED["slack_channel"],
             "discord": discord_webhook_url(),
         },
+        "trackers": trackers(stack),
     }
+
+
+def trackers(stack: LocalStack) -> dict[Tool, dict[str, str]]:
+    """The Linear, GitLab and Motion sandboxes: each one's screen (a person's edits there reach Notion),
+    its address and what to paste under "Use a key instead" on the console's Integrations screen (or
+    press "Connect with Linear/GitLab": their consent pages answer here)."""
+    from local.gitlab_sandbox.app import PROJECT_PATH
+    from local.gitlab_sandbox.app import TOKEN as GITLAB_TOKEN
+    from local.linear_sandbox.app import KEY as LINEAR_KEY
+    from local.linear_sandbox.app import TEAM_ID
+    from local.motion_sandbox.app import KEY as MOTION_KEY
+    from local.motion_sandbox.app import WORKSPACE_ID
+
+    return {
+        "linear": {
+            "screen": stack.linear.url + "/_sandbox/screen",
+            "graphql": stack.linear.url + "/graphql",
+            "api_key": LINEAR_KEY,
+            "team_id": TEAM_ID,
+        },
+        "gitlab": {
+            "screen": stack.gitlab.url + "/_sandbox/screen",
+            "address": stack.gitlab.url,
+            "access_token": GITLAB_TOKEN,
+            "project": PROJECT_PATH,
+        },
+        "motion": {
+            "screen": stack.motion.url + "/_sandbox/screen",
+            "api": stack.motion.api_url,
+            "api_key": MOTION_KEY,
+            "workspace_id": WORKSPACE_ID,
+        },
+    }
+
+
+def tracker_lines(stack: LocalStack) -> list[str]:
+    """What ``make stack`` says of each tracker's sandbox: its screen, then what to paste."""
+    lines = []
+    for tool, where in trackers(stack).items():
+        pasted = ", ".join(f"{k} {v}" for k, v in where.items() if k != "screen")
+        lines.append(f"{TOOL_NAMES[tool]}, by hand: its screen {where['screen']} ({pasted}).")
+    return lines
 
 
 def chosen_by_person(environ: Mapping[str, str]) -> dict[str, str]:
@@ -485,6 +538,8 @@ def main() -> None:
         say(
             f"Notion, by hand: open {stack.sandbox_screen_url} in a browser (edit, comment, trash as any of 4 people)."
         )
+        for line in tracker_lines(stack):
+            say(line)
         from local.scheduler import JOBS, LocalScheduler
 
         scheduler = LocalScheduler(stack.url, SCHEDULER_SERVICE_ACCOUNT).start()

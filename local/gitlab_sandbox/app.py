@@ -22,6 +22,8 @@ webhooks). What the sync relies on, from GitLab's REST API documentation:
   ``Idempotency-Key`` and a body with ``object_kind: issue``, ``project``, ``object_attributes``
   (``iid``, ``action`` open/close/reopen/update), kept in :attr:`GitLabSandbox.outbox`;
 - ``rate_limit(n)``: the next ``n`` requests get HTTP 429 with ``Retry-After`` and ``RateLimit-*``;
+- a person's screen and documented calls (``/_sandbox/screen``, ``/_sandbox/items``:
+  :mod:`local.tracker_screen`), whose changes make deliveries as :meth:`GitLabSandbox.edit`'s do;
 - the project's repository, merge requests and pipelines: :mod:`local.gitlab_sandbox.code`;
 - OAuth 2 (:mod:`local.oauth_provider`): ``/oauth/authorize``, ``/oauth/token`` (PKCE, refresh tokens
   that rotate, access tokens of 2 hours), ``/oauth/revoke``."""
@@ -39,7 +41,9 @@ from urllib.parse import unquote, urlencode
 
 from werkzeug.wrappers import Request, Response
 
+from local import tracker_screen
 from local.oauth_provider import OAuthProvider
+from local.tracker_screen import Items
 from local.wsgi_thread import ThreadedServer
 
 TOKEN = "glpat-sandbox-maintainer-0001"
@@ -118,6 +122,34 @@ class GitLabSandbox:
         """The issue as the API shows it (assignees, author resolved)."""
         with self.lock:
             return self._view(self.issues[iid])
+
+    def items(self) -> Items:
+        """The issues as a person sees them on the sandbox's screen (local.tracker_screen)."""
+
+        def listed() -> list[dict[str, str]]:
+            with self.lock:
+                return [
+                    {"id": str(i["iid"]), "title": i["title"], "status": i["state"]}
+                    for i in self.issues.values()
+                ]
+
+        def edit(iid: str, title: str | None, status: str | None) -> None:
+            fields = {"title": title} if title is not None else {}
+            self.edit(int(iid), **fields, **({"state": status} if status else {}))
+
+        def delivery() -> str:
+            with self.lock:
+                hooks = sum(1 for h in self.hooks.values() if h["issues_events"])
+            return f"Each change is sent to the project's issue webhooks ({hooks} now) with their token."
+
+        return Items(
+            "GitLab",
+            ("opened", "closed"),
+            listed,
+            lambda title, status: str(self.add_issue(title, **({"state": status} if status else {}))),
+            edit,
+            delivery,
+        )
 
     # --- the REST side -----------------------------------------------------------------------------
     def answer(
@@ -396,11 +428,13 @@ def _raw_path(request: Request) -> str:
 
 
 def make_app(sandbox: GitLabSandbox) -> Any:
+    items = sandbox.items()
+
     @Request.application
     def app(request: Request) -> Response:
-        oauth = sandbox.oauth.answer(request)
-        if oauth is not None:
-            return oauth
+        for side in (sandbox.oauth.answer(request), tracker_screen.answer(request, items)):
+            if side is not None:
+                return side
         if not request.path.startswith("/api/v4/"):
             return Response(json.dumps({"error": "404 Not Found"}), 404, mimetype="application/json")
         if request.mimetype == "application/json":

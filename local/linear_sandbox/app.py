@@ -13,6 +13,9 @@ members and labels; issues; webhooks). What the sync relies on, from Linear's do
   (``Linear-Signature``: hex HMAC-SHA256 of the body; ``Linear-Delivery``; ``webhookTimestamp`` in ms),
   kept in :attr:`LinearSandbox.outbox` for the test to deliver (late, twice, out of order); its ``data``
   holds the issue's fields and an update's ``updatedFrom`` the changed fields' previous values;
+- ``issues(first, after, includeArchived)``: the issues in the order they were made, paged by cursor;
+- a person's screen and documented calls (``/_sandbox/screen``, ``/_sandbox/items``:
+  :mod:`local.tracker_screen`), whose changes make deliveries as :meth:`LinearSandbox.edit`'s do;
 - ``rate_limit(n)``: the next ``n`` requests get HTTP 429 with ``Retry-After``;
 - OAuth 2 (:mod:`local.oauth_provider`): ``/oauth/authorize``, ``/oauth/token``, ``/oauth/revoke``; its
   tokens go as ``Authorization: Bearer <token>``, expire after 24 hours and refresh (rotating).
@@ -31,8 +34,10 @@ from typing import Any
 from graphql import GraphQLSyntaxError, graphql_sync, parse, validate
 from werkzeug.wrappers import Request, Response
 
+from local import tracker_screen
 from local.linear_sandbox.schema import SCHEMA
 from local.oauth_provider import OAuthProvider
+from local.tracker_screen import Items
 from local.wsgi_thread import ThreadedServer
 from shared.sync.domain.linear_events import sign
 
@@ -168,6 +173,7 @@ class LinearSandbox:
             "viewer": lambda info: viewer,
             "team": lambda info, id: self._team(id),
             "issue": lambda info, id: self._view(self._issue(id)),
+            "issues": lambda info, **kw: self._list(kw),
             "issueCreate": lambda info, input: self._create(input),
             "issueUpdate": lambda info, id, input: self._update(id, input),
             "issueArchive": lambda info, id, **kw: self._archive(id, True),
@@ -177,6 +183,54 @@ class LinearSandbox:
             "webhookCreate": lambda info, input: self._hook(input),
             "webhookDelete": lambda info, id: self._unhook(id),
         }
+
+    def _list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """``issues``: the workspace's issues in the order they were made, archived ones only with
+        ``includeArchived``; ``first`` (50 unless said) after the ``after`` cursor (an issue's id)."""
+        shown = [i for i in self.issues.values() if args.get("includeArchived") or not i["archivedAt"]]
+        ids = [i["id"] for i in shown]
+        start = ids.index(args["after"]) + 1 if args.get("after") in ids else 0
+        first = max(int(args.get("first") or 50), 0)
+        chunk = shown[start : start + first]
+        nodes = [self._view(i) for i in chunk]
+        info = {
+            "hasNextPage": start + first < len(shown),
+            "hasPreviousPage": start > 0,
+            "startCursor": chunk[0]["id"] if chunk else None,
+            "endCursor": chunk[-1]["id"] if chunk else None,
+        }
+        return {"nodes": nodes, "edges": [{"node": n, "cursor": n["id"]} for n in nodes], "pageInfo": info}
+
+    def items(self) -> Items:
+        """The issues as a person sees them on the sandbox's screen (local.tracker_screen)."""
+
+        def listed() -> list[dict[str, str]]:
+            with self.lock:
+                return [
+                    {"id": i["id"], "title": i["title"], "status": self._view(i)["state"]["name"]}
+                    for i in self.issues.values()
+                    if not i["archivedAt"]
+                ]
+
+        def state(name: str | None) -> dict[str, Any]:
+            return {"stateType": next(s["type"] for s in STATES if s["name"] == name)} if name else {}
+
+        def edit(issue_id: str, title: str | None, status: str | None) -> None:
+            self.edit(issue_id, **({"title": title} if title is not None else {}), **state(status))
+
+        def delivery() -> str:
+            with self.lock:
+                hooks = len(self.webhooks)
+            return f"Each change is signed and sent to the team's webhooks ({hooks} now)."
+
+        return Items(
+            "Linear",
+            tuple(s["name"] for s in STATES),
+            listed,
+            lambda title, status: self.add_issue(title, **state(status)),
+            edit,
+            delivery,
+        )
 
     def _team(self, team_id: str) -> dict[str, Any]:
         if team_id != TEAM_ID:
@@ -365,11 +419,13 @@ def _payload(issue: dict[str, Any], number: int) -> dict[str, Any]:
 
 
 def make_app(sandbox: LinearSandbox) -> Any:
+    items = sandbox.items()
+
     @Request.application
     def app(request: Request) -> Response:
-        oauth = sandbox.oauth.answer(request)
-        if oauth is not None:
-            return oauth
+        for side in (sandbox.oauth.answer(request), tracker_screen.answer(request, items)):
+            if side is not None:
+                return side
         if request.path.rstrip("/") != "/graphql" or request.method != "POST":
             return Response(
                 json.dumps({"errors": [{"message": "not found"}]}), 404, mimetype="application/json"

@@ -21,6 +21,8 @@ statuses and tasks). What the sync relies on, from Motion's REST API reference (
   (``taskId`` and ``content`` required; Markdown in, HTML out; Motion chooses the id), each comment
   ``{id, taskId, content, createdAt, creator}`` (the reference's "Comments": "Get Comments", "Create
   Comment");
+- a person's screen and documented calls over the team workspace's tasks (``/_sandbox/screen``,
+  ``/_sandbox/items``: :mod:`local.tracker_screen`), outside ``/v1`` and its rate limit;
 - a request outside this documented set (another path, method, query or body field) is answered 400 and
   kept in :attr:`MotionSandbox.undocumented`: the test of our adapter asserts it stays empty."""
 
@@ -40,6 +42,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from local import tracker_screen
+from local.tracker_screen import Items
 from local.wsgi_thread import ThreadedServer
 
 KEY = "motion-sandbox-team-key-0001"  # a team account's key: 120 requests a minute
@@ -154,6 +158,30 @@ class MotionSandbox:
         """Change a task as a person would (the API's fields: ``name``, ``status``, ``priority``...)."""
         with self.lock:
             self._apply(self.tasks[task_id], fields)
+
+    def items(self) -> Items:
+        """The team workspace's tasks as a person sees them on the sandbox's screen (local.tracker_screen)."""
+
+        def listed() -> list[dict[str, str]]:
+            with self.lock:
+                return [
+                    {"id": t["id"], "title": t["name"], "status": t["status"]["name"]}
+                    for t in self.tasks.values()
+                    if t["workspace_id"] == WORKSPACE_ID
+                ]
+
+        def edit(task_id: str, title: str | None, status: str | None) -> None:
+            fields = {"name": title} if title is not None else {}
+            self.edit(task_id, **fields, **({"status": status} if status else {}))
+
+        return Items(
+            "Motion",
+            tuple(str(s["name"]) for s in STATUSES),
+            listed,
+            lambda title, status: self.add_task(title, **({"status": status} if status else {})),
+            edit,
+            lambda: "Motion sends no webhooks: Notion Agent lists the workspace's tasks every minute.",
+        )
 
     # --- the REST side -----------------------------------------------------------------------------
     def answer(
@@ -386,8 +414,13 @@ def _people_and_status(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_app(sandbox: MotionSandbox) -> Any:
+    items = sandbox.items()
+
     @Request.application
     def app(request: Request) -> Response:
+        screen = tracker_screen.answer(request, items)
+        if screen is not None:
+            return screen
         if not request.path.startswith("/v1/"):
             return Response(json.dumps({"message": "Not Found"}), 404, mimetype="application/json")
         body: Any = {}

@@ -29,6 +29,7 @@ DONE = {
     "comment": "Commented. Notion sends comment.created.",
     "trash": "Moved to the trash. Notion sends page.deleted.",
     "restore": "Restored. Notion sends page.undeleted.",
+    "created": "Made. Notion sends page.created (and data_source.content_updated for a row).",
     "sign-in": "The next Notion sign-in (Connect Notion, or an invite link in the console) is this person.",
 }
 INPUTS = {"title": "text", "rich_text": "text", "url": "text", "email": "text", "phone_number": "text"}
@@ -105,7 +106,7 @@ def workspace_view(ws: Workspace, person: str, note: str = "") -> str:
         else:
             pages.append(entry)
     sources = [
-        {"name": plain(ds["title"]) or "Untitled", "rows": rows[ds_id]}
+        {"id": ds_id, "name": plain(ds["title"]) or "Untitled", "rows": rows[ds_id]}
         for ds_id, ds in ws.data_sources.items()
         if not ds.get("in_trash")
     ]
@@ -163,7 +164,7 @@ def page_view(ws: Workspace, page: JSON, person: str, note: str = "", error: str
     return render(
         "page", heading=title_of(page) or "Untitled", ws=ws, people=_people(ws), person=person,
         home=f"/screen/{quote(ws.key)}/?{urlencode({'as': person})}", note=note, error=error,
-        act=f"/screen/{quote(ws.key)}/pages/{quote(page['id'])}", where=where,
+        act=f"/screen/{quote(ws.key)}/pages/{quote(page['id'])}", where=where, page_id=page["id"],
         edited_by=names.get(page["last_edited_by"]["id"], "someone"), trashed=page["in_trash"],
         fields=_fields(ws, page), blocks=blocks, comments=comments,
         bot={"id": ws.bot["id"], "name": ws.bot.get("name") or "the agent"},
@@ -249,6 +250,40 @@ def change(ws: Workspace, page: JSON, action: str, form: Any, block_id: str = ""
     raise ScreenError("There is no such change.", 404)
 
 
+def new_page(ws: Workspace, parent: JSON, form: Any) -> tuple[str, str, JSON]:
+    """The /v1 call that makes a page titled as the form says: a row of a data source
+    (``{"data_source_id"}``, its title property) or a page inside a page (``{"page_id"}``)."""
+    title = str(form.get("title", "")).strip()
+    if not title:
+        raise ScreenError("Give the new page a title.")
+    if "data_source_id" in parent:
+        source = ws.data_sources[parent["data_source_id"]]
+        name = next(
+            (n for n, c in source["properties"].items() if c.get("type") == "title" or "title" in c), "Name"
+        )
+        properties = {name: {"title": rich(title)}}
+        return "POST", "pages", {"parent": {"type": "data_source_id", **parent}, "properties": properties}
+    body = {"parent": {"type": "page_id", **parent}, "properties": {"title": {"title": rich(title)}}}
+    return "POST", "pages", body
+
+
+def _create(sandbox: Sandbox, ws: Workspace, person: str, form: Any) -> tuple[str, str]:
+    """Make the page the form asks for (``data_source_id``: a row; ``page_id``: a page inside it) as
+    ``person``, through /v1 so Notion's events go out: its id, and the person."""
+    source, inside = str(form.get("data_source_id", "")), str(form.get("page_id", ""))
+    if source:
+        found(ws.data_sources.get(source), "There is no such database in this workspace.")
+        parent = {"data_source_id": source}
+    else:
+        parent = {"page_id": found(ws.pages.get(inside), "There is no such page in this workspace.")["id"]}
+    method, path, body = new_page(ws, parent, form)
+    try:
+        made_page = sandbox.call(ws, ws.person(person), method, path, body=body, args={})
+    except NotionError as error:
+        raise ScreenError(error.message, error.status) from None
+    return str(made_page["id"]), person
+
+
 def _after(path: str, person: str, done: str) -> Response:
     """The 303 to ``path`` after a change, acting as ``person``, saying what was ``done``."""
     where = f"{path}?{urlencode({'as': person, 'done': done})}"
@@ -331,6 +366,15 @@ def register_screen(app: Flask, sandbox: Sandbox) -> None:
         except ScreenError as error:
             return refused(error)
         return _after(f"/screen/{quote(ref)}/", person, "sign-in")
+
+    @app.post("/screen/<ref>/new")  # a new row of a data source or page inside a page: then its screen
+    def create(ref: str) -> Response:
+        try:
+            with sandbox.lock:
+                page_id, person = _create(sandbox, *acting(ref), request.form)
+        except ScreenError as error:
+            return refused(error)
+        return _after(f"/screen/{quote(ref)}/pages/{quote(page_id)}", person, "created")
 
     @app.post("/screen/<ref>/pages/<page_id>/<action>")
     @app.post("/screen/<ref>/pages/<page_id>/<action>/<block_id>")

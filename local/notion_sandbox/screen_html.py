@@ -54,6 +54,10 @@ WORKSPACE = """{% extends "base" %}{% block body %}
 <li><a href="{{ row.href }}">{{ row.title }}</a>
 <span class="muted">{% for name, value in row.props %}· {{ name }}: {{ value }} {% endfor %}</span></li>
 {% endfor %}</ul>{% else %}<p class="muted">No rows.</p>{% endif %}
+<form method="post" action="/screen/{{ ws.key }}/new" class="field"><input type="hidden" name="as" value="{{ person }}">
+<input type="hidden" name="data_source_id" value="{{ source.id }}">
+<label for="new-row-{{ loop.index }}">New row in {{ source.name }}</label>
+<input id="new-row-{{ loop.index }}" name="title" required> <button type="submit">Add a row to {{ source.name }}</button></form>
 {% endfor %}
 <h2>Sign in to the console</h2>
 <form method="post" action="/screen/{{ ws.key }}/sign-in"><input type="hidden" name="as" value="{{ person }}">
@@ -86,6 +90,10 @@ PAGE = """{% extends "base" %}{% block body %}
 {% else %}<p>{{ f.name }}: {{ f.value }} <span class="muted">(not editable here)</span></p>{% endif %}
 </div>{% endfor %}
 {% if not trashed %}<button type="submit">Save properties</button>{% endif %}</form>
+{% if not trashed %}<form method="post" action="/screen/{{ ws.key }}/new" class="field"><input type="hidden" name="as" value="{{ person }}">
+<input type="hidden" name="page_id" value="{{ page_id }}">
+<label for="new-page">New page inside</label>
+<input id="new-page" name="title" required> <button type="submit">Add a page inside</button></form>{% endif %}
 <h2>Content</h2>
 {% for b in blocks %}<form method="post" action="{{ act }}/blocks/{{ b.id }}" class="field">
 <input type="hidden" name="as" value="{{ person }}">

@@ -25,6 +25,7 @@ class RunsParts(CodeParts):
         from shared.runs.services.spend_cache import SpendCache
 
         spend = self._once("spend_cache", SpendCache)
+        more.setdefault("skipped_edits", lambda: self.webhook_events)
         return Deps(self.store, self.queue, self.secrets, self.settings, spend, tenants=tenants, **more)
 
     def check_wakeups(self) -> CheckWakeups:

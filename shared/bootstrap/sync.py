@@ -115,7 +115,9 @@ class SyncParts(RunsParts):
             parts,
             states,
             frontend,
-            lambda t, key, p: connect.link_gitlab(t, key, (p["project"], base, p["data_source_id"]), gitlab),
+            lambda t, key, p: connect.link_gitlab(
+                t, key, (p["project"], base, p["data_source_id"], p[connect.COPY]), gitlab
+            ),
             connect.gitlab_params,
         )
 

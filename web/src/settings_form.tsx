@@ -220,6 +220,9 @@ export function SettingsFields({ draft, set, problems = {} }: { draft: Draft; se
           />
           Start work when a comment mentions the agent
         </label>
+        <small class="hint">
+          On a chosen database's page, a mention starts work only where that database's rules tick “A comment mentions the agent” (Onboarding); a comment that names one of your agents starts it on any page.
+        </small>
       </fieldset>
       <fieldset>
         <legend>Notifications go to the first of these that can carry them</legend>

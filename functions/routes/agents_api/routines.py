@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 from functions._http import Reply, parse_json
 from functions.routes import Call
 from functions.routes.agents_api.agents import _agent_id
-from shared.agents.domain.agents import next_slot, slot_words
+from shared.agents.domain.agents import RUN_NOW, next_slot, slot_words
 from shared.agents.services import agents
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import Conflict, InvalidInput, NotFound
@@ -71,7 +71,7 @@ def run_now(call: Call) -> Reply:
         raise Conflict(f"agent {agent.agent_id} is paused: resume it to run its routines")
     _, zone = _zone(call)
     now = datetime.now(UTC).astimezone(zone).replace(tzinfo=None, minute=0, second=0, microsecond=0)
-    words = "run now by hand: " + slot_words(agent.schedules[index], now, zone)
+    words = RUN_NOW + slot_words(agent.schedules[index], now, zone)
     digest = hashlib.sha256(f"{agent.agent_id}:{index}:{body.request_id}".encode()).hexdigest()[:16]
     run_id = f"now-{digest}"
     person = call.person

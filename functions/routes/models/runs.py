@@ -101,6 +101,7 @@ class SkippedEditView(Schema):
     rule: str = Field(description="The rule's reason for starting nothing")
     people: list[str] = Field(description="Notion user ids of the people who made the edit")
     at: datetime
+    title: str = Field("", description="The page's title as Notion gives it now (empty: it cannot be read)")
 
 
 class SkippedEdits(Schema):

@@ -9,9 +9,10 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from functions._http import Reply, parse_json, reply
 from functions.routes import Call
+from shared.notion.services import notion_text as nt
 from shared.platform.domain.schema import Instant, Schema, some_text
 from shared.platform.domain.tasks import is_run_id
-from shared.platform.errors import Forbidden, InvalidInput, NotFound
+from shared.platform.errors import AgentError, Forbidden, InvalidInput, NotFound
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.run_search import MAX_QUERY_WORDS, words
 from shared.runs.services import runs
@@ -172,8 +173,17 @@ def skipped(call: Call) -> Reply:
     """The edits the trigger rules skipped in the last week, each with the rule's reason."""
     query = SkippedQuery.model_validate(call.request.args.to_dict())
     now = datetime.now(UTC)
+    notion = call.container.tenant_notion(call.tenant_id)
+
+    def title_of(page_id: str) -> str:
+        """The page's title now, or "" when Notion does not give it (trashed, unshared, down)."""
+        try:
+            return nt.title_of(notion.retrieve_page(page_id))
+        except AgentError:
+            return ""
+
     return runs.skipped_edits(
-        call.tenant_id, call.container.webhook_events, call.tenants, now, query.limit
+        call.tenant_id, call.container.webhook_events, call.tenants, now, query.limit, title_of=title_of
     ), 200
 
 

@@ -87,6 +87,18 @@ def next_slot(schedule: Schedule, now: datetime, zone: tzinfo) -> datetime | Non
     return None
 
 
+RUN_NOW = "run now by hand: "  # how a Run now run's trigger slot begins (functions/routes/agents_api)
+
+
+def routine_started(slot: str) -> str:
+    """What started a routine's run, as its goal and title say: the schedule's time, or Run now (its
+    ``slot`` begins with :data:`RUN_NOW`, then the schedule as :func:`slot_words` says it)."""
+    if not slot.startswith(RUN_NOW):
+        return "the routine's scheduled time came"
+    schedule = slot.removeprefix(RUN_NOW).split(", the slot of", 1)[0].strip()
+    return f"its routine, run now by hand ({schedule})" if schedule else "its routine, run now by hand"
+
+
 def slot_words(schedule: Schedule, slot: datetime, zone: tzinfo) -> str:
     """A routine's schedule and the slot it started in, as the run's StartedBy shows them."""
     days = ", ".join(d.capitalize() for d in schedule.days)

@@ -27,6 +27,7 @@ from shared.agents.domain.agents import (
     field_words,
     named_in,
     plain_problem,
+    routine_started,
     schedule_of,
     schedules_of,
     usable_version,
@@ -403,14 +404,14 @@ class RunAgent(NamedTuple):
     def text(self) -> str:
         return self.version.text if self.version is not None else ""
 
-    def goal(self, fallback: str, *, scheduled: bool = False) -> str:
+    def goal(self, fallback: str, *, scheduled: bool = False, slot: str = "") -> str:
         """The goal the model plans for: the instructions, then what started this run (``fallback``,
-        or its schedule); the fallback alone for an agent without its own instructions (the default
-        agent's, as before agents)."""
+        or its routine: its schedule's time, or Run now, by its trigger's ``slot``); the fallback alone
+        for an agent without its own instructions (the default agent's, as before agents)."""
         text = self.text.strip()
         if not text or text == DEFAULT_INSTRUCTIONS:
             return fallback
-        started = "the routine's scheduled time came" if scheduled else fallback
+        started = routine_started(slot) if scheduled else fallback
         tools = f"\nUse only these tools: {', '.join(self.agent.tools)}." if self.agent.tools else ""
         return f"{nt.clip(text, MAX_INSTRUCTIONS)}\n\nThis run: {started}{tools}"
 

@@ -5,7 +5,9 @@ budget lets start a run is told apart here, with the reason logged, before any m
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from shared.agents.domain.agents import comment_words, named_in
 from shared.agents.services import agents
 from shared.engine.planning.context import by_others, data_sources_of
 from shared.engine.planning.request import Planning
@@ -15,7 +17,7 @@ from shared.notion.services import notion_text as nt
 from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform.errors import PermanentError
 from shared.platform.topology import Queue
-from shared.runs.domain.notion_events import mentions_bot
+from shared.runs.domain.notion_events import mentions_bot, skipped
 from shared.runs.services import spend
 from shared.workspace.domain.settings import TenantSettings, plain_notion_id
 from shared.workspace.domain.triggers import mentions_start, page_matches
@@ -139,7 +141,20 @@ def why_comment_starts_nothing(p: Planning) -> str:
         return "a reply to a code run's comment: its revision run is queued if its author may start runs"
     if not mentions_bot(comment, bot_id):
         return "the comment does not mention the agent"
+    if names_an_agent(p, comment):  # issue 78, H6: as its card says, wherever the page is
+        return ""
     return mention_opted_out(p, tenant.settings if tenant is not None else None)
+
+
+def names_an_agent(p: Planning, comment: dict[str, Any]) -> bool:
+    """Whether the comment's own words name one of the workspace's agents other than the default one:
+    that agent starts whatever the page's data source's rules say of mentions (its card says it starts
+    when named). The agents are listed only when the comment mentions the agent."""
+    store, tenant = p.deps.agents(), p.tenant()
+    if store is None or tenant is None or p.task.agent_id:
+        return False
+    others = [a for a in agents.agents_of(tenant.tenant_id, store) if not a.is_default]
+    return bool(others) and named_in(others, comment_words(comment)) is not None
 
 
 def mention_opted_out(p: Planning, settings: TenantSettings | None) -> str:
@@ -159,7 +174,21 @@ def mention_opted_out(p: Planning, settings: TenantSettings | None) -> str:
         return f"the comment's page could not be read: {exc.reason}"
     source = str((page.get("parent") or {}).get("data_source_id") or "")
     if source and plain_notion_id(source) in without:
-        return "the trigger rules of the page's data source leave out mentions"
+        why = "the trigger rules of the page's data source leave out mentions"
+        ledger = p.deps.skipped_edits() if p.deps.skipped_edits is not None else None
+        if ledger is not None:  # listed in the console's "Edits the rules skipped"
+            people = [plain_notion_id(x) for x in task.trigger.people]
+            rule = f"{why} (name one of your agents in the comment, or tick “A comment mentions the agent”)"
+            made = skipped(
+                plain_notion_id(task.trigger.page_id),
+                plain_notion_id(source),
+                "comment.created",
+                rule,
+                people=people,
+                now=p.deps.clock(),
+            )
+            ledger.skip(task.tenant_id, made)
+        return why
     return ""
 
 

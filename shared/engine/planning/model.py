@@ -208,7 +208,10 @@ def plan_events(
     if task.goal and ran is not None and task.parent_run_id:  # a child does its agent's job on its input
         goal = ran.goal(task.goal)
     else:
-        goal = task.goal or (ran.goal(default_goal(ctx), scheduled=scheduled) if ran else default_goal(ctx))
+        slot = task.trigger.slot or ""
+        goal = task.goal or (
+            ran.goal(default_goal(ctx), scheduled=scheduled, slot=slot) if ran else default_goal(ctx)
+        )
     ctx["goal"] = attempts.goal = goal
     attempts.run_cap_usd = ran.agent.max_cost_per_run_usd if ran is not None else None
     if task.budget_usd is not None:  # a debate's or panel's child: its share of the parent's budget

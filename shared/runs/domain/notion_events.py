@@ -389,16 +389,24 @@ def mentions_bot(comment: dict[str, Any], bot_id: str) -> bool:
 def skipped_edit(event: NotionEvent, rule: str, now: datetime) -> SkippedEdit:
     """The record of ``event``, which ``rule`` (the verdict's reason) did not let start a run."""
     parent = event.data.parent
-    page = plain_id(event.entity.id)
     source = plain_id(parent.data_source_id) if parent and parent.data_source_id else ""
+    people = [p for a in event.authors if a.type == "person" and (p := plain_id(a.id))]
+    return skipped(plain_id(event.entity.id), source, event.type, rule, people=people, now=now)
+
+
+def skipped(
+    page: str, source: str, event_type: str, rule: str, *, people: list[str], now: datetime
+) -> SkippedEdit:
+    """The record of a change of ``page`` (of data source ``source``) that ``rule`` let start nothing:
+    in its page's and rule's slot, kept a week."""
     digest = hashlib.sha256(f"{page}|{rule}".encode()).digest()
     return SkippedEdit(
         slot=f"s{int.from_bytes(digest[:4]) % SLOTS:03d}",
         page_id=page,
         data_source_id=source,
-        event_type=event.type,
+        event_type=event_type,
         rule=rule[:300],
-        people=[p for a in event.authors if a.type == "person" and (p := plain_id(a.id))][:MAX_AUTHORS],
+        people=people[:MAX_AUTHORS],
         at=now,
         expires_at=now + KEEP,
     )

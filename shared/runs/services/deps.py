@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from shared.runs.ports import RunStore
     from shared.runs.services.spend_cache import SpendCache
     from shared.team.ports import AuditLog
-    from shared.workspace.ports import TenantStore
+    from shared.workspace.ports import TenantStore, WebhookEventLedger
 
 
 def utcnow() -> datetime:
@@ -45,6 +45,9 @@ class Deps(NamedTuple):
     audit_source: Callable[[], AuditLog] | None = None  # the audit log, built on first use (bootstrap)
     # The tenant's tracker writes (shared.sync.services.issue_writes.IssueWrites), built on first use.
     trackers: Callable[[], Any] | None = None
+    # Where the edits the trigger rules skipped are kept (the console's "Edits the rules skipped"):
+    # planning keeps a mention a database's rules leave out there too (issue 78, H6).
+    skipped_edits: Callable[[], WebhookEventLedger] | None = None
 
     def limits(self) -> Limits:
         s = self.settings

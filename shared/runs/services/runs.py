@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -198,14 +199,30 @@ def list_runs(
 
 
 def skipped_edits(
-    tenant_id: str, events: WebhookEventLedger, tenants: TenantStore, now: datetime, limit: int = 50
+    tenant_id: str,
+    events: WebhookEventLedger,
+    tenants: TenantStore,
+    now: datetime,
+    limit: int = 50,
+    *,
+    title_of: Callable[[str], str] = lambda _page: "",
 ) -> dict[str, Any]:
     """The edits trigger rules skipped in the last week (``shared.workspace.domain.skipped_edits``), newest
-    first; none from before the current owner connected, as with runs."""
+    first; none from before the current owner connected, as with runs. Each names its page's ``title``
+    as ``title_of`` reads it now (once per page; "" when it cannot be read: trashed, no longer shared)."""
     owner = owner_since(tenant_id, tenants)
     since = max(now - KEEP, owner) if owner is not None else now - KEEP
     kept = events.skipped(tenant_id, since, limit)
-    return {"edits": [e.model_dump(mode="json", exclude={"slot", "expires_at"}) for e in kept]}
+    titles: dict[str, str] = {}
+    for edit in kept:
+        if edit.page_id not in titles:
+            titles[edit.page_id] = title_of(edit.page_id)
+    return {
+        "edits": [
+            e.model_dump(mode="json", exclude={"slot", "expires_at"}) | {"title": titles[e.page_id]}
+            for e in kept
+        ]
+    }
 
 
 def encode_cursor(run: Run) -> str:

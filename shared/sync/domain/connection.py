@@ -49,6 +49,9 @@ class ToolConnection(Record):
     sync_id_added_at: datetime | None = (
         None  # when a sync task added that column (None: it had it, or has none)
     )
+    # Whether a page made for another tool's item (its Sync ID names that tool) is copied to this tool
+    # too: off unless the owner chose it when connecting (issue 78, M11).
+    copy_other_tools: bool = False
 
 
 class LinearConnection(ToolConnection):

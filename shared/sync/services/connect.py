@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 KEY_FORM = re.compile(r"[\x21-\x7e]{8,200}")
 _ID = re.compile(r"[0-9A-Za-z-]{1,64}")
+COPY = "copy_other_tools"  # a connect's choice: tasks made in the other trackers copied to this one too
 _SOURCE = re.compile(r"[0-9a-fA-F-]{32,36}")
 
 
@@ -56,7 +57,7 @@ class Linking(NamedTuple):
 def connect_linear(tenant_id: str, body: dict[str, Any], deps: Linking) -> dict[str, Any]:
     """Check ``body`` (``api_key``, ``team_id``, optional ``data_source_id``) with Linear, then store
     and hook it as the module says: ``{tool, connected, account, team, data_source_id}``."""
-    only_fields(body, ("api_key", "team_id", "data_source_id"))
+    only_fields(body, ("api_key", "team_id", "data_source_id", COPY))
     key = body.get("api_key")
     params = linear_params({k: v for k, v in body.items() if k != "api_key"})
     if not isinstance(key, str) or not KEY_FORM.fullmatch(key):
@@ -78,12 +79,23 @@ def only_fields(body: dict[str, Any], fields: tuple[str, ...]) -> None:
 
 def linear_params(body: dict[str, Any]) -> dict[str, Any]:
     """``team_id`` and ``data_source_id`` (or None) of a Linear connect's body, checked (400s)."""
-    only_fields(body, ("team_id", "data_source_id"))
+    only_fields(body, ("team_id", "data_source_id", COPY))
     team_id, source = body.get("team_id"), body.get("data_source_id")
     if not isinstance(team_id, str) or not _ID.fullmatch(team_id):
         raise errors.InvalidInput("team_id: the Linear team's id (a UUID)", ["team_id"])
     checked_source(source)
-    return {"team_id": team_id, "data_source_id": source}
+    return {"team_id": team_id, "data_source_id": source, COPY: copies(body)}
+
+
+def copies(body: dict[str, Any]) -> bool:
+    """A connect's choice to copy the other trackers' tasks to this tool too (off unless sent true)."""
+    chosen = body.get(COPY, False)
+    if not isinstance(chosen, bool):
+        raise errors.InvalidInput(
+            f"{COPY}: true to copy tasks made in another connected tracker to this one too, else false",
+            [COPY],
+        )
+    return chosen
 
 
 def link_linear(tenant_id: str, key: str, params: dict[str, Any], deps: Linking) -> dict[str, Any]:
@@ -116,6 +128,7 @@ def link_linear(tenant_id: str, key: str, params: dict[str, Any], deps: Linking)
         webhook_id=webhook_id,
         account=str(who.get("name") or ""),
         connected_at=deps.now(),
+        copy_other_tools=bool(params.get(COPY)),
     )
     deps.store.save_connection(tenant_id, connection)
     now = deps.now()
@@ -128,6 +141,7 @@ def link_linear(tenant_id: str, key: str, params: dict[str, Any], deps: Linking)
         "account": connection.account,
         "team": {"id": team["id"], "name": team["name"]},
         "data_source_id": connection.data_source_id,
+        COPY: connection.copy_other_tools,
     }
 
 
@@ -264,6 +278,7 @@ def shown(tool: Tool, connection: ToolConnection | None, where: dict[str, Any]) 
         "data_source_id": connection.data_source_id,
         "connected_at": connection.connected_at,
         "sync_id_note": connection.sync_id_note or None,  # why the data source has no Sync ID column
+        COPY: connection.copy_other_tools,
     }
 
 
@@ -296,7 +311,7 @@ class GitLabLinking(NamedTuple):
 
 def _gitlab_body(body: dict[str, Any], deps: GitLabLinking) -> tuple[str, str | int, str]:
     """``(access_token, project, base_url)`` of a connect's body, checked (a 400 naming the field)."""
-    only_fields(body, ("access_token", "project", "base_url", "data_source_id"))
+    only_fields(body, ("access_token", "project", "base_url", "data_source_id", COPY))
     token, project = body.get("access_token"), body.get("project")
     if not isinstance(token, str) or not KEY_FORM.fullmatch(token):
         raise errors.InvalidInput(
@@ -334,24 +349,25 @@ def connect_gitlab(tenant_id: str, body: dict[str, Any], deps: GitLabLinking) ->
     ``{tool, connected, account, base_url, project, data_source_id}``."""
     token, project_ref, base = _gitlab_body(body, deps)
     revoke_grant(tenant_id, "gitlab", deps.secrets, deps.oauth)  # a token replaces an OAuth grant
-    return link_gitlab(tenant_id, token, (project_ref, base, body.get("data_source_id")), deps)
+    where = (project_ref, base, body.get("data_source_id"), copies(body))
+    return link_gitlab(tenant_id, token, where, deps)
 
 
 def gitlab_params(body: dict[str, Any]) -> dict[str, Any]:
     """``project`` (its id or path) and ``data_source_id`` (or None) of an OAuth connect's body (400s)."""
-    only_fields(body, ("project", "data_source_id"))
+    only_fields(body, ("project", "data_source_id", COPY))
     project = _project_ref(body.get("project"))
     source = body.get("data_source_id")
     checked_source(source)
-    return {"project": project, "data_source_id": source}
+    return {"project": project, "data_source_id": source, COPY: copies(body)}
 
 
 def link_gitlab(
-    tenant_id: str, token: str, where: tuple[str | int, str, object], deps: GitLabLinking
+    tenant_id: str, token: str, where: tuple[str | int, str, object, bool], deps: GitLabLinking
 ) -> dict[str, Any]:
-    """Check ``token`` and the project of ``where`` (project, base URL, data source) with GitLab,
-    then store and hook it as the module says."""
-    project_ref, base, wanted = where
+    """Check ``token`` and the project of ``where`` (project, base URL, data source, whether other
+    trackers' tasks are copied to it) with GitLab, then store and hook it as the module says."""
+    project_ref, base, wanted, copy = where
     source = data_source(tenant_id, wanted, deps.tenants)
     try:
         with refusals(
@@ -397,6 +413,7 @@ def link_gitlab(
         webhook_id=hook_id,
         account=str(who.get("username") or who.get("name") or ""),
         connected_at=deps.now(),
+        copy_other_tools=copy,
     )
     start(tenant_id, "gitlab", connection, deps.store, (deps.queue, deps.now()))
     return gitlab_status(tenant_id, deps.store)

@@ -228,7 +228,7 @@ def _page(p: _Pair, page: dict[str, Any]) -> int:
     page_id = page["id"].replace("-", "")
     link = p.store.link(p.tenant_id, page_id)
     if link is None:
-        if p.schema.from_page(page, "").archived:
+        if p.schema.from_page(page, "").archived or _another_tools(p, page):
             return 0
         keyed = _keyed_issue(p, page_id, page)
         if keyed is not None:  # the page an issue's task made, its link not saved yet (a crash, or still on)
@@ -255,6 +255,14 @@ def _page(p: _Pair, page: dict[str, Any]) -> int:
         )
         return 1
     return _merge(p, link, page, issue)
+
+
+def _another_tools(p: _Pair, page: dict[str, Any]) -> bool:
+    """Whether the page was made for another tool's item (its :data:`SYNC_KEY` names that tool) and this
+    connection does not copy such items (``copy_other_tools``, off unless the owner chose it): a task
+    made in GitLab is not made again in Linear and Motion unasked."""
+    tool = p.schema.sync_key(page).partition(":")[0]
+    return bool(tool) and tool != p.tracker.tool and not p.connection.copy_other_tools
 
 
 def _keyed_issue(p: _Pair, page_id: str, page: dict[str, Any]) -> str | None:

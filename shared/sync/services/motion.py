@@ -15,8 +15,10 @@ from shared.platform import errors
 from shared.sync.domain.connection import MotionConnection, key_secret
 from shared.sync.domain.motion import MotionKey
 from shared.sync.services.connect import (
+    COPY,
     KEY_FORM,
     Credential,
+    copies,
     data_source,
     forget,
     only_fields,
@@ -46,7 +48,7 @@ class MotionLinking(NamedTuple):
 
 def _checked(body: dict[str, Any]) -> tuple[str, str]:
     """``(api_key, workspace_id)`` of a connect's body, checked (a 400 naming the field)."""
-    only_fields(body, ("api_key", "workspace_id", "data_source_id"))
+    only_fields(body, ("api_key", "workspace_id", "data_source_id", COPY))
     key, workspace_id = body.get("api_key"), body.get("workspace_id")
     if not isinstance(key, str) or not KEY_FORM.fullmatch(key):
         raise errors.InvalidInput(
@@ -87,6 +89,7 @@ def connect_motion(tenant_id: str, body: dict[str, Any], deps: MotionLinking) ->
         data_source_id=source.replace("-", ""),
         account=str(who.get("name") or ""),
         connected_at=deps.now(),
+        copy_other_tools=copies(body),
     )
     start(tenant_id, "motion", connection, deps.store, (deps.queue, deps.now()))
     return motion_status(tenant_id, deps.store)

@@ -49,7 +49,14 @@ def list_integrations(tenant_id: str, tenants: TenantStore) -> dict[str, Any]:
     tenant = tenants.get(tenant_id)
     if tenant is None:
         raise NotFound("this workspace is not connected")
-    return {"integrations": {i.value: {"connected": i in tenant.integrations} for i in Integration}}
+    accounts = tenant.integration_accounts
+    return {
+        "integrations": {
+            i.value: {"connected": i in tenant.integrations}
+            | ({"account": accounts[i.value]} if i in tenant.integrations and accounts.get(i.value) else {})
+            for i in Integration
+        }
+    }
 
 
 def connect_integration(
@@ -89,7 +96,7 @@ def connect_integration(
     # token_secret() at each call: tests/infra/iam/test_code_access reads the grants off the calls.
     secrets.put(token_secret(tenant_id, integration), token)  # failing, it stores and lists nothing
     try:
-        tenants.update(tenant_id, functools.partial(_listing, integration))
+        tenants.update(tenant_id, functools.partial(_listing, integration, login))
     except Conflict:
         secrets.delete(token_secret(tenant_id, integration))  # the disconnect deleted it, or will
         raise
@@ -119,13 +126,15 @@ def disconnect_integration(
     raise TransientError(f"{integration.label} was connected and disconnected too often at once; try again")
 
 
-def _listing(integration: Integration, tenant: Tenant | None) -> Tenant:
+def _listing(integration: Integration, login: str, tenant: Tenant | None) -> Tenant:
     if tenant is None or tenant.status == TenantStatus.REVOKED:  # disconnected during the check
         raise Conflict("this workspace was disconnected meanwhile: connect it again first")
-    if integration in tenant.integrations:
+    accounts = {**tenant.integration_accounts, integration.value: login[:200]}
+    if integration in tenant.integrations and accounts == tenant.integration_accounts:
         return tenant
     connected = tuple(sorted({*tenant.integrations, integration}))
-    return tenant.model_copy(update={"integrations": connected, "updated_at": datetime.now(UTC)})
+    update = {"integrations": connected, "integration_accounts": accounts, "updated_at": datetime.now(UTC)}
+    return tenant.model_copy(update=update)
 
 
 def _unlisting(integration: Integration, tenant: Tenant | None) -> Tenant:
@@ -134,7 +143,9 @@ def _unlisting(integration: Integration, tenant: Tenant | None) -> Tenant:
     if integration not in tenant.integrations:
         return tenant
     left = tuple(i for i in tenant.integrations if i != integration)
-    return tenant.model_copy(update={"integrations": left, "updated_at": datetime.now(UTC)})
+    accounts = {k: v for k, v in tenant.integration_accounts.items() if k != integration.value}
+    update = {"integrations": left, "integration_accounts": accounts, "updated_at": datetime.now(UTC)}
+    return tenant.model_copy(update=update)
 
 
 def _lists(tenant: Tenant | None, integration: Integration) -> bool:

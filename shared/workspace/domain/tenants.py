@@ -117,6 +117,9 @@ class Tenant(Record):
     status: TenantStatus = TenantStatus.ACTIVE
     settings: TenantSettings = Field(default_factory=TenantSettings)
     integrations: tuple[Integration, ...] = ()  # connected integrations (their tokens: Secret Manager)
+    # Whom each connected integration's token acts as, as its service said at connect (GitHub's login,
+    # Vercel's username...): the console names it (issue 78, L8). Absent for one connected before.
+    integration_accounts: dict[str, str] = Field(default_factory=dict, exclude_if=lambda v: not v)
     # While in the future, one instance is refreshing the Notion token (the others wait for its result:
     # Notion's refresh tokens are single use). See shared.notion.services.notion_access.
     token_refresh_until: datetime | None = None

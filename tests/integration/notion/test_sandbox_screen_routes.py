@@ -176,3 +176,30 @@ def test_the_screen_chooses_who_notions_consent_signs_in_next(server: SandboxSer
         json={"grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1/cb"},
     ).json()
     assert token["owner"]["user"]["id"] == IDS["editor"]  # Alan, the editor, signs in
+
+
+def test_a_row_and_a_page_made_on_the_screen_send_page_created_as_their_maker(
+    server: SandboxServer, receiver: WebhookReceiver
+) -> None:
+    """Issue 78, L13: the screen makes a row of a database and a page inside a page, as a person."""
+    editor = IDS["editor"]
+    overview = httpx.get(f"{server.url}/screen/demo/", params={"as": editor}).text
+    assert "New row in Ideas" in overview and "Add a row to Ideas" in overview
+    row = httpx.post(
+        f"{server.url}/screen/demo/new",
+        data={"as": editor, "data_source_id": IDS["ideas_data_source"], "title": "A row made by hand"},
+    )
+    assert row.status_code == 303, row.text[-300:]
+    shown = httpx.get(server.url + row.headers["Location"]).text
+    assert "<h1>A row made by hand</h1>" in shown and "Notion sends page.created" in shown
+    page = httpx.post(
+        f"{server.url}/screen/demo/new", data={"as": editor, "page_id": IDS["home_page"], "title": "Notes"}
+    )
+    assert page.status_code == 303, page.text[-300:]
+    refused = httpx.post(f"{server.url}/screen/demo/new", data={"as": editor, "page_id": IDS["home_page"]})
+    assert refused.status_code == 400 and "Give the new page a title." in refused.text
+    events = delivered(server, receiver, 2)
+    made = [(e["type"], e["authors"][0]["id"]) for e in events if e["type"] == "page.created"]
+    assert made == [("page.created", editor), ("page.created", editor)]
+    listed = httpx.get(f"{server.url}/screen/demo/", params={"as": editor}).text
+    assert ">A row made by hand</a>" in listed and ">Notes</a>" in listed

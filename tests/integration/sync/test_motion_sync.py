@@ -212,3 +212,35 @@ def test_motions_429_leaves_nothing_half_done(mo: MotionStack) -> None:
     names = [t["name"] for t in mo.motion.tasks.values()]
     assert names and len(names) == len(set(names))
     assert [t.kind for t in sync_tasks(mo.queue)] == ["scan"]
+
+
+def _made_for_linear(mo: MotionStack, name: str) -> None:
+    """A Tasks page the Linear sync made for an issue of Linear's (its Sync ID names it)."""
+    mo.notion.create_page(
+        {"type": "data_source_id", "data_source_id": IDS["tasks_data_source"]},
+        {
+            "Name": {"title": [{"text": {"content": name}}]},
+            "Sync ID": {"rich_text": [{"text": {"content": "linear:0f7c6a1e-0000-4000-8000-000000000078"}}]},
+        },
+    )
+
+
+def test_another_tracker_s_task_is_copied_here_only_when_the_owner_chose_it(mo: MotionStack) -> None:
+    """Issue 78, M11: a task made in Linear reaches Notion, not every other connected tracker, unasked."""
+    assert connect(mo)["copy_other_tools"] is False  # said in the status: off unless chosen
+    scan(mo)  # the data source gets its Sync ID column
+    _made_for_linear(mo, "Made in Linear")
+    scan(mo)
+    names = [t["name"] for t in mo.motion.tasks.values()]
+    assert "Made in Linear" not in names and names  # the pages made in Notion are copied, as before
+    with pytest.raises(InvalidInput, match="copy_other_tools"):
+        connect_motion(
+            mo.tenant_id,
+            {"api_key": KEY, "workspace_id": WORKSPACE_ID, "copy_other_tools": "yes"},
+            mo.linking,
+        )
+    chosen = {"api_key": KEY, "workspace_id": WORKSPACE_ID, "copy_other_tools": True}
+    assert connect_motion(mo.tenant_id, chosen, mo.linking)["copy_other_tools"] is True
+    assert motion_status(mo.tenant_id, mo.store)["copy_other_tools"] is True
+    scan(mo)
+    assert [t["name"] for t in mo.motion.tasks.values()] == [*names, "Made in Linear"]

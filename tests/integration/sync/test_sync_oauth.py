@@ -43,7 +43,9 @@ def _gitlab(lab: GitLabStack, firestore_emulator: Any, clock: _Clock) -> Any:
     deps = connecting(
         parts,
         firestore_emulator.client(),
-        lambda t, key, p: connect.link_gitlab(t, key, (p["project"], lab.url, p["data_source_id"]), linking),
+        lambda t, key, p: connect.link_gitlab(
+            t, key, (p["project"], lab.url, p["data_source_id"], p[connect.COPY]), linking
+        ),
         connect.gitlab_params,
     )
     return parts, linking, deps

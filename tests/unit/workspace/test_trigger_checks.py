@@ -83,3 +83,53 @@ def test_a_mention_in_a_source_whose_rules_leave_it_out_starts_nothing() -> None
     notion.calls.clear()
     assert start_run(comment("c1"), deps) is True
     assert notion.calls.count("retrieve_page") == 1  # planning's own read only
+
+
+def test_an_agent_named_in_a_comment_starts_where_the_rules_leave_mentions_out() -> None:
+    """Issue 78, H6: an agent's card says it starts when named in a comment; on a page of a chosen data
+    source whose rules leave out mentions it starts too. A bare mention there still starts nothing."""
+    from datetime import UTC, datetime
+
+    from shared.agents.domain.agents import Agent
+    from tests.fakes import FakeAgents
+
+    deps, _, notion = setup()
+    now = datetime(2026, 11, 21, 9, tzinfo=UTC)
+    store = FakeAgents()
+    store.create("t1", Agent(agent_id="default", name="Notion Agent", created_at=now, updated_at=now))
+    store.create("t1", Agent(agent_id="triage", name="Triage", created_at=now, updated_at=now))
+    deps = deps._replace(agents_source=lambda: store)
+    notion.pages[PAGE]["parent"] = {"type": "data_source_id", "data_source_id": DS}
+    choose(deps, [{"kind": "page_created"}])  # this source's rules leave mentions out
+    notion.comments[PAGE] = [
+        asking("c1", notion.bot_id, " please help"),
+        asking("c2", notion.bot_id, " Triage, sort these"),
+    ]
+    assert start_run(comment("c1"), deps) is False
+    assert start_run(comment("c2"), deps) is True
+    assert runs(deps) == [comment("c2").run_id]
+
+
+def test_a_mention_the_rules_leave_out_is_listed_with_the_skipped_edits() -> None:
+    """Issue 78, H6: a bare mention a database's rules leave out is listed in "Edits the rules skipped",
+    saying why and what would start work; a mention that starts a run is not."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.fakes import FakeWebhookEvents
+
+    deps, _, notion = setup()
+    ledger = FakeWebhookEvents()
+    deps = deps._replace(skipped_edits=lambda: ledger)
+    notion.comments[PAGE] = [asking("c1", notion.bot_id, " please help")]
+    notion.pages[PAGE]["parent"] = {"type": "data_source_id", "data_source_id": DS}
+    choose(deps, [{"kind": "page_created"}])
+    assert start_run(comment("c1"), deps) is False
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    [kept] = ledger.skipped("t1", since)
+    assert kept.page_id == PAGE.replace("-", "") and kept.event_type == "comment.created"
+    assert kept.data_source_id == DS.replace("-", "")
+    assert "leave out mentions" in kept.rule and "name one of your agents" in kept.rule
+    assert kept.expires_at - kept.at == timedelta(days=7)
+    choose(deps, [{"kind": "mentioned"}])
+    assert start_run(comment("c1"), deps) is True
+    assert len(ledger.skipped("t1", since)) == 1  # nothing more kept for a mention that started a run

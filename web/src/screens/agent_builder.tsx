@@ -32,7 +32,8 @@ const REPORTS: [S["ReportsTo"], string][] = [
 
 /** What starts the agent, in words: its rules, or that it starts only when named. */
 export function startsWords(agent: Agent): string {
-  if (agent.default) return "It starts on the trigger rules of Settings, and when a comment mentions it.";
+  if (agent.default)
+    return "It starts on the trigger rules of Settings, and when a comment mentions it: on a chosen database's page, only where that database's rules tick “A comment mentions the agent”.";
   const sources = Object.keys(agent.triggers ?? {}).length;
   if (!sources)
     return `No trigger rule: ${agent.name} starts only when named, in a comment that mentions Notion Agent and says “${agent.name}”, or on its schedules.`;

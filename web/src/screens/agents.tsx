@@ -1,6 +1,6 @@
 // Agents: the workspace's agents, each with its instructions (edited in Notion, accepted here when
 // someone else changed them), schedules, model tier, pause and delete, and its runs.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Choice, Confirm, Empty, ErrorText, Loading, Status, money, useAction, useLoad, when } from "../ui";
 import { TrackerReach } from "./tracker_reach";
@@ -36,7 +36,7 @@ function newRequestId(): string {
 /** "Run now": the routine's run started at once (POST /agents/{id}/run-now). The request's id is kept
  * until the run started, so a double click or a retried request starts one run (the api names the run
  * from it); the next press after that starts another. */
-function RunNow({ agentId, index, words, paused, started }: { agentId: string; index: number; words: string; paused: boolean; started: () => void }) {
+function RunNow({ agentId, index, words, paused, started }: { agentId: string; index: number; words: string; paused: boolean; started: (runId: string) => void }) {
   const [requestId, setRequestId] = useState(newRequestId);
   const [run, setRun] = useState("");
   const [busy, error, act] = useAction();
@@ -49,7 +49,7 @@ function RunNow({ agentId, index, words, paused, started }: { agentId: string; i
       });
       setRun(answer.run_id);
       setRequestId(newRequestId());
-      started();
+      started(answer.run_id);
     });
   return (
     <>
@@ -140,6 +140,16 @@ export function AgentsScreen() {
 function AgentDetail({ agentId, changed }: { agentId: string; changed: () => void }) {
   const shown = useLoad(() => get<Agent>(url("/agents/{agent_id}", { agent_id: agentId })), agentId);
   const runs = useLoad(() => get<S["RunList"]>(url("/agents/{agent_id}/runs", { agent_id: agentId })), agentId);
+  // Issue 78, L10: a run Run now started is listed once planned; until then the list is asked again.
+  const [awaited, setAwaited] = useState({ run: "", tries: 0 });
+  useEffect(() => {
+    if (!awaited.run || awaited.tries >= 30 || runs.data?.runs.some((r) => r.run_id === awaited.run)) return;
+    const timer = window.setTimeout(() => {
+      setAwaited((now) => ({ ...now, tries: now.tries + 1 }));
+      runs.reload();
+    }, 2000);
+    return () => window.clearTimeout(timer);
+  }, [awaited, runs.data]);
   const routines = useLoad(() => get<S["Routines"]>(url("/agents/{agent_id}/routines", { agent_id: agentId })), agentId);
   const [busy, error, act] = useAction();
   const may = roleRefusal("admin", "change, pause or delete an agent");
@@ -260,7 +270,10 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
           <li key={`${s.every}-${s.hour}-${i}`}>
             {scheduleWords(s)}
             <NextRun routine={routines.data?.routines.find((r) => r.index === i)} paused={!!agent?.paused} />{" "}
-            <RunNow agentId={agentId} index={i} words={scheduleWords(s)} paused={!!agent?.paused} started={() => runs.reload()} />{" "}
+            <RunNow agentId={agentId} index={i} words={scheduleWords(s)} paused={!!agent?.paused} started={(run) => {
+                setAwaited({ run, tries: 0 });
+                runs.reload();
+              }} />{" "}
             <button
               type="button"
               disabled={busy || !!may} title={may}

@@ -3,9 +3,9 @@
 // Motion with a key (tool_keys.tsx), each shown connected or not, and disconnected once confirmed.
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
-import { Confirm, ErrorText, Loading, keepReturn, useAction, useLoad } from "../ui";
+import { Confirm, ErrorText, type Loaded, Loading, keepReturn, useAction, useLoad } from "../ui";
 import { SyncLog } from "./sync_log";
-import { KeyForm, type Tool } from "./tool_keys";
+import { CopyChoice, KeyForm, type Tool } from "./tool_keys";
 
 const WHAT: Record<S["Integration"], [string, string]> = {
   github: ["GitHub", "A token that may open pull requests in the repositories you list in settings."],
@@ -14,7 +14,7 @@ const WHAT: Record<S["Integration"], [string, string]> = {
   discord: ["Discord", "An incoming webhook's URL; notifications go to its channel."],
 };
 
-function One({ name, connected, changed }: { name: S["Integration"]; connected: boolean; changed: () => void }) {
+function One({ name, connected, account, changed }: { name: S["Integration"]; connected: boolean; account?: string | null; changed: () => void }) {
   const [token, setToken] = useState("");
   const [busy, error, act] = useAction();
   const [title, help] = WHAT[name];
@@ -38,6 +38,11 @@ function One({ name, connected, changed }: { name: S["Integration"]; connected: 
         {title} <span class={connected ? "status status-completed" : "status"}>{connected ? "Connected" : "Not connected"}</span>
       </h2>
       <p>{help}</p>
+      {connected && account && (
+        <p>
+          Its token acts as <strong>{account}</strong>.
+        </p>
+      )}
       {may && <p class="hint">{may}</p>}
       {connected ? (
         <button type="button" onClick={disconnect} disabled={busy || !!may} title={may}>
@@ -83,13 +88,14 @@ function where(status: TrackerStatus): string {
 /** "Connect with Linear/GitLab": the api's authorize URL, then the tool's consent page (decision 0125). */
 function WithOAuth({ tool }: { tool: Tracker }) {
   const [where, setWhere] = useState("");
+  const [copy, setCopy] = useState(false);
   const [busy, error, act] = useAction();
   const [title, field, label] = TRACKERS[tool];
   const may = roleRefusal("admin", `connect ${title}`);
   const start = (event: Event) => {
     event.preventDefault();
     void act(async () => {
-      const answer = await send<S["OAuthStart"]>("POST", url(TRACKER_PATHS[tool][1]), { [field]: where });
+      const answer = await send<S["OAuthStart"]>("POST", url(TRACKER_PATHS[tool][1]), { [field]: where, copy_other_tools: copy });
       keepReturn("#/integrations"); // back here once the tool sends the browser to the console
       window.location.assign(answer.authorize_url);
     });
@@ -100,6 +106,7 @@ function WithOAuth({ tool }: { tool: Tracker }) {
         {label}
         <input value={where} onInput={(e) => setWhere(e.currentTarget.value)} required disabled={!!may} />
       </label>
+      <CopyChoice tool={tool} title={title} on={copy} set={setCopy} disabled={!!may} />
       <button type="submit" disabled={busy || !!may} title={may}>
         Connect with {title}
       </button>
@@ -110,9 +117,8 @@ function WithOAuth({ tool }: { tool: Tracker }) {
 
 /** Linear, GitLab or Motion: connected (where, and Disconnect once confirmed), else the OAuth connect
  * (Linear, GitLab) and the key's form (behind "Use a key instead" where OAuth is offered). */
-function TrackerCard({ tool }: { tool: Tool }) {
+function TrackerCard({ tool, status }: { tool: Tool; status: Loaded<TrackerStatus> }) {
   const title = TITLES[tool];
-  const status = useLoad(() => get<TrackerStatus>(url(TRACKER_PATHS[tool][0])));
   const [busy, error, act] = useAction();
   const [note, setNote] = useState("");
   const may = roleRefusal("admin", `connect or disconnect ${title}`);
@@ -142,6 +148,11 @@ function TrackerCard({ tool }: { tool: Tool }) {
             Tasks are kept in step with {where(status.data)}
             {status.data.account ? `, as ${status.data.account}` : ""}.
           </p>
+          <p>
+            {status.data.copy_other_tools
+              ? `Tasks made in the other connected trackers are copied to ${title} too.`
+              : `Tasks made in the other connected trackers are not copied to ${title}: only those made in Notion or in ${title}.`}
+          </p>
           <Confirm
             label={`Disconnect ${title}`}
             question={`Disconnect ${title}? Its tasks stop being kept in step and ${tool === "motion" ? "our copy of its key is deleted" : "its access is revoked"}.`}
@@ -168,9 +179,21 @@ function TrackerCard({ tool }: { tool: Tool }) {
   );
 }
 
+/** Each tracker's status, asked once for its card and the sync log (issue 78, L16: the screen asked
+ * each twice, and with the OAuth return went past a person's burst of requests, a 429). */
+function useTrackerStatuses(): Record<Tool, Loaded<TrackerStatus>> {
+  return {
+    linear: useLoad(() => get<TrackerStatus>(url(TRACKER_PATHS.linear[0]))),
+    gitlab: useLoad(() => get<TrackerStatus>(url(TRACKER_PATHS.gitlab[0]))),
+    motion: useLoad(() => get<TrackerStatus>(url(TRACKER_PATHS.motion[0]))),
+  };
+}
+
 export function IntegrationsScreen() {
   const list = useLoad(() => get<S["IntegrationList"]>(url("/integrations")));
   const states = list.data?.integrations;
+  const trackers = useTrackerStatuses();
+  const connected = (Object.keys(TITLES) as Tool[]).filter((tool) => trackers[tool].data?.connected === true);
   return (
     <section>
       <h1>Integrations</h1>
@@ -178,15 +201,15 @@ export function IntegrationsScreen() {
       {list.loading && !states && <Loading what="integrations" />}
       {states &&
         (Object.keys(WHAT) as S["Integration"][]).map((name) => (
-          <One key={name} name={name} connected={states[name].connected} changed={list.reload} />
+          <One key={name} name={name} connected={states[name].connected} account={states[name].account} changed={list.reload} />
         ))}
       <p>
         Linear and GitLab: sign in at the tool and allow access, or use a key; Motion: paste its API key. Their tasks are then kept in step with your Tasks.
       </p>
       {(Object.keys(TITLES) as Tool[]).map((tool) => (
-        <TrackerCard key={tool} tool={tool} />
+        <TrackerCard key={tool} tool={tool} status={trackers[tool]} />
       ))}
-      <SyncLog />
+      <SyncLog connected={connected} />
     </section>
   );
 }

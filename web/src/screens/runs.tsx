@@ -73,7 +73,7 @@ function Skipped() {
       <ul>
         {edits.map((e) => (
           <li key={`${e.page_id}-${e.rule}`}>
-            {when(e.at)}: page {e.page_id} ({e.event_type}) — {e.rule}
+            {when(e.at)}: {e.title ? `“${e.title}”` : "a page the agent can no longer read"} ({e.event_type}) — {e.rule}
           </li>
         ))}
       </ul>

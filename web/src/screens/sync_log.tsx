@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { type S, get, url } from "../api";
 import { Columns, Empty, LoadState, useLoad, when } from "../ui";
 
-type Tool = "linear" | "gitlab" | "motion";
+export type Tool = "linear" | "gitlab" | "motion";
 const TITLES: Record<Tool, string> = { linear: "Linear", gitlab: "GitLab", motion: "Motion" };
 const PATHS = {
   linear: ["/sync/linear", "/sync/linear/log"],
@@ -16,15 +16,13 @@ const FIELD: Record<string, string> = { due: "Due date", archived: "Archival" };
 type Entry = S["SyncLogEntry"] | S["GitLabSyncLogEntry"] | S["MotionSyncLogEntry"];
 interface Row { tool: Tool; entry: Entry; toolAt: string }
 
-/** The connected tools' log entries since `days` ago, newest first. */
-async function load(days: string): Promise<Row[]> {
+/** The `connected` tools' log entries since `days` ago, newest first (their status is the cards'). */
+async function load(days: string, connected: Tool[]): Promise<Row[]> {
   const one = async (tool: Tool): Promise<Row[]> => {
-    const status = await get<{ connected: boolean }>(url(PATHS[tool][0]));
-    if (!status.connected) return [];
     const log = await get<{ entries: Entry[] }>(url(PATHS[tool][1], {}, { days }));
     return log.entries.map((entry) => ({ tool, entry, toolAt: (entry as unknown as Record<string, string>)[`${tool}_at`] ?? entry.at }));
   };
-  const rows = (await Promise.all((Object.keys(PATHS) as Tool[]).map(one))).flat();
+  const rows = (await Promise.all(connected.map(one))).flat();
   return rows.sort((a, b) => Date.parse(b.entry.at) - Date.parse(a.entry.at));
 }
 
@@ -41,9 +39,9 @@ function said({ tool, entry, toolAt }: Row): string {
   return `${field} of ${item}: changed in Notion and in ${title}; ${side}'s (${order}${clock(kept)}) kept`;
 }
 
-export function SyncLog() {
+export function SyncLog({ connected }: { connected: Tool[] }) {
   const [days, setDays] = useState("7");
-  const rows = useLoad(() => load(days), days);
+  const rows = useLoad(() => load(days, connected), `${days}:${connected.join(",")}`);
   const span = days === "1" ? "day" : `${days} days`;
   return (
     <section class="card" aria-labelledby="sync-log-title">

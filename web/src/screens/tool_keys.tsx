@@ -42,9 +42,23 @@ function keyProblems(error: unknown, tool: Tool): Problems {
   return problems;
 }
 
+const OTHERS: Record<Tool, string> = { linear: "GitLab or Motion", gitlab: "Linear or Motion", motion: "Linear or GitLab" };
+
+/** The choice a connect makes (issue 78, M11): tasks made in the other trackers copied to this one
+ * too. Off unless ticked: a task made in one tracker reaches Notion, not every other tracker. */
+export function CopyChoice({ tool, title, on, set, disabled }: { tool: Tool; title: string; on: boolean; set: (on: boolean) => void; disabled: boolean }) {
+  return (
+    <label class="check">
+      <input type="checkbox" checked={on} onChange={(e) => set(e.currentTarget.checked)} disabled={disabled} />
+      Also copy tasks made in {OTHERS[tool]} to {title} (otherwise only tasks made in Notion or in {title} are kept in step here)
+    </label>
+  );
+}
+
 /** The form that connects `tool` with a key; `done` is told once the api accepted it. */
 export function KeyForm({ tool, title, done }: { tool: Tool; title: string; done: () => void }) {
   const [values, setValues] = useState<Record<string, string>>({});
+  const [copy, setCopy] = useState(false);
   const [busy, error, act] = useAction();
   const may = roleRefusal("admin", `connect ${title}`);
   const problems = keyProblems(error, tool);
@@ -53,7 +67,7 @@ export function KeyForm({ tool, title, done }: { tool: Tool; title: string; done
     const body = Object.fromEntries(FIELDS[tool].map(([name]) => [name, (values[name] ?? "").trim()]).filter(([, v]) => v));
     setValues(Object.fromEntries(FIELDS[tool].filter(([, , , secret]) => !secret).map(([name]) => [name, values[name] ?? ""])));
     void act(async () => {
-      await send("PUT", url(PATHS[tool]), body);
+      await send("PUT", url(PATHS[tool]), { ...body, copy_other_tools: copy });
       done();
     });
   };
@@ -89,6 +103,7 @@ export function KeyForm({ tool, title, done }: { tool: Tool; title: string; done
           </div>
         );
       })}
+      <CopyChoice tool={tool} title={title} on={copy} set={setCopy} disabled={!!may} />
       <button type="submit" disabled={busy || !!may} title={may}>
         Connect {title} with the key
       </button>

@@ -25,6 +25,9 @@ class IntegrationToken(Schema):
 
 class IntegrationState(Schema):
     connected: bool
+    account: str | None = Field(
+        None, description="Whom the token acts as, as the service said at connect (absent: not kept)"
+    )
 
 
 class Integrations(Schema):

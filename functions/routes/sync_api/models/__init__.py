@@ -26,6 +26,12 @@ def _made(name: str, doc: str | None, /, **fields: Any) -> type[Schema]:
     return create_model(name, __base__=Schema, __module__=__name__, __doc__=doc, **fields)
 
 
+COPY_SAID = (
+    "Whether tasks made in another connected tracker are copied to this one too (false unless chosen: "
+    "a task made in one tracker reaches Notion, not the others)"
+)
+
+
 def _status(name: str, tool: Tool, **where: Any) -> type[Schema]:
     """``<name>Status``: a tool's status as :func:`shared.sync.services.connect.shown` makes it,
     ``where`` (its team, project or workspace) between the account and the data source."""
@@ -42,6 +48,7 @@ def _status(name: str, tool: Tool, **where: Any) -> type[Schema]:
             str | None,
             Field(None, description="Why the data source has no Sync ID column (none: it has one)"),
         ),
+        copy_other_tools=(bool, Field(False, description=COPY_SAID)),
     )
 
 
@@ -96,6 +103,7 @@ class LinearKey(_Body):
     )
     api_key: ApiKey
     data_source_id: DataSourceId = None
+    copy_other_tools: bool = Field(False, description=COPY_SAID)
 
 
 class LinearTeam(Schema):
@@ -145,6 +153,7 @@ class GitLabToken(_Body):
         description="gitlab.com or a self-managed instance's https address (a public host)",
     )
     data_source_id: DataSourceId = None
+    copy_other_tools: bool = Field(False, description=COPY_SAID)
 
 
 class GitLabProject(Schema):
@@ -174,6 +183,7 @@ class MotionKey(_Body):
         pattern=r"^[0-9A-Za-z_-]{1,64}$", description="The Motion workspace to keep in step: its id"
     )
     data_source_id: DataSourceId = None
+    copy_other_tools: bool = Field(False, description=COPY_SAID)
 
 
 class MotionWorkspace(Schema):
@@ -196,6 +206,7 @@ class LinearOAuthStart(_Body):
         min_length=1, max_length=64, pattern=r"^[0-9A-Za-z-]+$", description="The Linear team to keep in step"
     )
     data_source_id: DataSourceId = None
+    copy_other_tools: bool = Field(False, description=COPY_SAID)
 
 
 class GitLabOAuthStart(_Body):
@@ -206,6 +217,7 @@ class GitLabOAuthStart(_Body):
         | Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){1,20}$")]
     ) = Field(description="The GitLab project to keep in step: its id, or its path (group/project)")
     data_source_id: DataSourceId = None
+    copy_other_tools: bool = Field(False, description=COPY_SAID)
 
 
 class OAuthStart(Schema):

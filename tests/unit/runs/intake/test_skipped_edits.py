@@ -117,9 +117,44 @@ def test_the_route_lists_the_last_week_newest_first(fakes: FakeContainer) -> Non
     body: Any = answer.json
     assert answer.status_code == 200, body
     assert [e["rule"] for e in body["edits"]] == ["rule 0", "rule 1"]
-    assert set(body["edits"][0]) == {"page_id", "data_source_id", "event_type", "rule", "people", "at"}
+    assert set(body["edits"][0]) == {
+        "page_id",
+        "data_source_id",
+        "event_type",
+        "rule",
+        "people",
+        "at",
+        "title",
+    }
+    assert body["edits"][0]["title"] == ""  # a page Notion does not give: no title, no failure
     assert api.get("/skipped-edits?limit=0", headers=auth(token)).status_code == 400
     assert api.get("/skipped-edits?since=x", headers=auth(token)).status_code == 400
+
+
+def test_each_edit_names_its_page_by_its_title_read_once(fakes: FakeContainer) -> None:
+    """Issue 78, L4: the console names a skipped edit's page by its title, not its raw id."""
+    for n in range(2):  # two edits of one page: its title read once
+        fakes.webhook_events.skip("t1", skipped_edit(event_of(f"e{n}"), f"rule {n}", datetime.now(UTC)))
+    title = {
+        "Name": {"type": "title", "title": [{"plain_text": "Dashboard", "text": {"content": "Dashboard"}}]}
+    }
+    page = {"id": PAGE, "parent": {}, "properties": title, "url": "https://n/p"}
+    fakes.notion.pages[PAGE] = fakes.notion.pages[PAGE.replace("-", "")] = page  # either form of its id
+    fakes.secrets.put(
+        "s", '{"access_token": "secret_t1"}'
+    )  # t1's token secret (tests/support/runs/api_runs.py)
+    reads: list[str] = []
+    retrieve = fakes.notion.retrieve_page
+
+    def counted(token: str, page_id: str) -> dict[str, Any]:
+        reads.append(page_id)
+        return retrieve(token, page_id)
+
+    fakes.notion.retrieve_page = counted  # type: ignore[method-assign]
+    api, token = client("api", fakes), start_session("t1", fakes.secrets)
+    body: Any = api.get("/skipped-edits", headers=auth(token)).json
+    assert [e["title"] for e in body["edits"]] == ["Dashboard", "Dashboard"], body
+    assert len(reads) == 1
 
 
 def event_of(event_id: str) -> NotionEvent:

@@ -39,7 +39,7 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
     listed = api.get("/integrations", headers=auth).json
     assert listed == {
         "integrations": {
-            "github": {"connected": True},
+            "github": {"connected": True, "account": "octo"},  # issue 78, L8: whom the token acts as
             "vercel": {"connected": False},
             "slack": {"connected": False},
             "discord": {"connected": False},
@@ -51,6 +51,7 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
     gone = api.delete("/integrations/github", headers=auth)
     assert gone.status_code == 200 and gone.json == {"integration": "github", "connected": False}
     assert code_token_secret("t1", Integration.GITHUB) not in fakes.secrets.values
+    assert api.get("/integrations", headers=auth).json["integrations"]["github"] == {"connected": False}
     assert api.delete("/integrations/github", headers=auth).status_code == 200  # repeatable
 
 

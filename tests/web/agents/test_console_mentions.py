@@ -1,0 +1,46 @@
+"""Issue 78, H6: what the console says of mentions and what a mention does agree. The Ideas database's
+rules here watch Status only (no "A comment mentions the agent"): Settings and the default agent's card
+say a mention there starts nothing, and an agent named in a comment on an Idea's page starts, as its
+card says, from the Notion sandbox's screen."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.browser import Console
+from tests.web.workspace import LIVE_MS, Setup, within
+
+pytestmark = pytest.mark.e2e
+IDEA = "Automate the newsletter"  # a row of Ideas, whose rules leave mentions out
+RULE_WORDS = "only where that database's rules tick “A comment mentions the agent”"
+
+
+def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_there(setup: Setup) -> None:
+    agent_id = str(setup.api("POST", "/agents", {"name": "Triage"})["agent_id"])
+    c = setup.tab()
+    c.open("/#/settings")
+    expect(c.page.get_by_text(RULE_WORDS, exact=False).first).to_be_visible(timeout=LIVE_MS)
+    c.open("/#/agents")
+    expect(c.page.get_by_text("starts only when named", exact=False).first).to_be_visible(timeout=LIVE_MS)
+    expect(c.page.get_by_text(RULE_WORDS, exact=False).first).to_be_visible()
+    c.screen("agents-mentions-said", "Agents")
+
+    before = {r["run_id"] for r in setup.api("GET", "/runs")["runs"]}
+    s = Console(setup.context(signed_in=False).new_page(), setup.stack.sandbox_url, setup.figures)
+    s.open(f"/screen/{setup.workspace}/")
+    s.press("link", IDEA, exact=True)
+    expect(s.page.get_by_role("heading", level=1, name=IDEA)).to_be_visible()
+    s.choose("Mention", "Notion Agent (the agent)")
+    s.fill("Comment", "Triage, sort this idea into the week's plan")
+    s.press("button", "Comment")
+    expect(s.page.get_by_role("status")).to_contain_text("comment.created")
+
+    def started() -> dict[str, str] | None:
+        runs = setup.api("GET", "/runs")["runs"]
+        return next((r for r in runs if r["run_id"] not in before), None)
+
+    run = within(started, "the run naming Triage starts")
+    assert run.get("agent_id") == agent_id, run
+    c.open(f"/#/runs/{run['run_id']}")
+    expect(c.page.get_by_role("heading", level=1)).to_contain_text(re.compile("Triage"), timeout=LIVE_MS)
