@@ -51,7 +51,8 @@ def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: b
     the event it says or no delivery id; NotFound (404) when the workspace has no webhook secret (never
     asked for, or erased); nothing is recorded for any."""
     try:
-        secret = deps.secrets.get(github_hook_secret(tenant_id))
+        # Fresh: an instance's cache must not keep taking deliveries of a workspace erased meanwhile.
+        secret = deps.secrets.get(github_hook_secret(tenant_id), fresh=True)
     except NotFound:
         raise NotFound(
             "no GitHub webhook for this workspace: its owner sets it up from GET /github/webhook"
