@@ -172,7 +172,8 @@ def test_an_instance_that_read_the_secret_before_an_erasure_takes_nothing_after_
     FakeSecrets.delete(secrets, github_hook_secret("t1"))  # the erasure, on another instance
     with pytest.raises(NotFound):
         receive(deps, "t1", _headers(secret, body, "g-2"), body, now)
-    assert list(deps.ledger.records) == [("t1", "github-g-1")]  # type: ignore[attr-defined]
+    assert isinstance(deps.ledger, FakeWebhookEvents)
+    assert list(deps.ledger.records) == [("t1", "github-g-1")]
 
 
 def _headers(secret: str, body: bytes, guid: str) -> dict[str, str]:
