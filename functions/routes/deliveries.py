@@ -1,8 +1,8 @@
-"""The one entry of the api's public webhook routes (GitHub's, Linear's, GitLab's): the path must name a
-workspace id, the body must be within the limit and a JSON object a route can read, and the delivery
-id headers must be ids (:mod:`shared.platform.domain.deliveries`). Each route then checks its secret
-(404 when the workspace has none: never set up, or erased), signature and fields. A refusal here
-records nothing: 404 for a path that names no workspace, 413 past the limit, 400 with the reason."""
+"""The one entry of the api's public webhook routes (GitHub's, Linear's, GitLab's). The path must name a
+workspace id, the body be within the limit and a JSON object a route can read, the delivery id headers
+be ids (:mod:`shared.platform.domain.deliveries`). Each route then checks its secret (404 when the
+workspace has none: never set up, or erased), signature and fields. A refusal here records nothing:
+404 for a path naming no workspace, 413 past the limit, 400 with the reason."""
 
 from functions._http import read_body
 from functions.routes import Call

@@ -1,5 +1,5 @@
 """The GitHub stand-in's webhook payloads whole, as GitHub's published schemas require them
-(``@octokit/webhooks-schemas``; checked in tests/integration/code/test_sandbox_webhook_schemas.py): the
+(``@octokit/webhooks-schemas``; checked in tests/contract/test_github_webhooks_contract.py): the
 repository, the sender and every object a ``check_run``, ``status``, ``issue_comment`` or
 ``pull_request_review_comment`` delivery carries, with each field GitHub always sends (URLs on
 GitHub's own hosts, as a delivery gives them; counts, settings and optional parts at their empty

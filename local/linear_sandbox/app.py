@@ -349,7 +349,7 @@ class LinearSandbox:
 
     def _deliver(self, action: str, issue: dict[str, Any], before: dict[str, Any] | None = None) -> None:
         """A delivery per webhook of the issue's team: the issue as Linear's IssueWebhookPayload gives it
-        (every field its schema says is always there: tests/unit/sync/test_linear_delivery_schema.py), and
+        (every field its schema says is always there: tests/contract/test_linear_webhooks_contract.py), and
         for an update ``updatedFrom``, the previous values of the fields it changed."""
         data = _payload(issue, list(self.issues).index(issue["id"]) + 1)
         changed = {k: v for k, v in (before or {}).items() if k in _WATCHED and v != issue.get(k)}

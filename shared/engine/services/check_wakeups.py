@@ -3,10 +3,9 @@
 scheduled look. An ``issue_comment`` or ``pull_request_review_comment`` on a run's pull request wakes its
 ``await_review``; a bot's comment wakes nothing, and the woken step judges by the repository's policy whose
 comment counts. Polling (the scheduled retry) stays the fallback. Each delivery's signature over the raw
-body is checked with the workspace's webhook secret, drawn at random for it and kept in Secret Manager
-(decision 0139): a signing key rotation leaves it as it is, an erasure deletes it. It is recorded once by its ``X-GitHub-Delivery`` GUID
-and turned into at most one woken step task per run, named from the run's log: duplicates and reordered
-deliveries add nothing. Nothing here acts on GitHub: the woken step reads the checks."""
+body is checked with the workspace's own secret, drawn and kept (decision 0139). It is recorded once by
+its ``X-GitHub-Delivery`` GUID and turned into at most one woken step task per run, named from the run's
+log: duplicates and reordered deliveries add nothing. Nothing here acts on GitHub."""
 
 from __future__ import annotations
 
@@ -46,12 +45,12 @@ class CheckWakeups(NamedTuple):
 
 def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: bytes, now: datetime) -> str:
     """``woken: <runs>``, ``revising: <run>`` (:mod:`revision_starts`), ``duplicate``, or ``ignored``
-    (another event, or no run waits on it).
-    Unauthenticated (401) for a bad or missing signature; InvalidInput (400) for a body that is not
-    the event it says or no delivery id; NotFound (404) when the workspace has no webhook secret (never
-    asked for, or erased); nothing is recorded for any."""
+    (another event, or no run waits on it). Nothing is recorded for a refusal: Unauthenticated (401)
+    for a bad or missing signature, InvalidInput (400) for a body that is not the event it says or no
+    delivery id. NotFound (404) when the workspace has no webhook secret: never asked for, or erased."""
     try:
-        secret = deps.secrets.get(github_hook_secret(tenant_id))
+        # Fresh: an instance's cache must not keep taking deliveries of a workspace erased meanwhile.
+        secret = deps.secrets.get(github_hook_secret(tenant_id), fresh=True)
     except NotFound:
         raise NotFound(
             "no GitHub webhook for this workspace: its owner sets it up from GET /github/webhook"

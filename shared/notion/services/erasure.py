@@ -1,16 +1,10 @@
-"""Erasing a workspace on request: by its owner (``POST /workspace/erase``, the workspace's name typed
-to confirm) or by the operator (``make erase-tenant``, tools/erase_tenant.py).
-
-Each step is repeatable, so an attempt cut short is finished by the next. In order: the ask is
-recorded (``erasures/{t}``, ``erasing``); every synced tool is disconnected (Linear, GitLab, Motion: our
-webhooks deleted at the tool, OAuth tokens revoked there, their keys, tokens and webhook secrets
-deleted); the workspace is disconnected (Notion's token revoked, held runs cancelled, sessions ended);
-every other secret of it is deleted (GitHub, Vercel, Slack and Discord tokens, GitHub's webhook secret),
-so a later delivery for it finds no secret and is refused; every document of it is deleted
-(shared/workspace/adapters/firestore_erasure.py); the record becomes ``erased``. A key the owner pasted
-(not an OAuth grant of ours) is deleted here and stays valid at its tool: the owner revokes it there
-(decision 0139).
-What is kept, and for how long: docs/security.md, "Retention and erasure"."""
+"""Erasing a workspace on request: by its owner (``POST /workspace/erase``, its name typed to confirm) or
+by the operator (``make erase-tenant``). Each step is repeatable: an attempt cut short is finished by the
+next. The ask is recorded (``erasures/{t}``). Linear, GitLab and Motion are disconnected: webhooks deleted
+there, OAuth grants revoked there, secrets deleted. The workspace is disconnected (Notion's token revoked,
+held runs cancelled, sessions ended). Every other secret of it goes, so a later delivery is refused. Its
+documents are deleted (shared/workspace/adapters/firestore_erasure.py); the record becomes ``erased``.
+A key the owner pasted stays valid at its tool (decision 0139). What is kept: docs/security.md."""
 
 from __future__ import annotations
 
@@ -50,9 +44,9 @@ def _name(text: str) -> str:
 
 
 def confirmation_problem(tenant: Tenant | None, typed: str) -> str:
-    """Why ``typed`` does not confirm erasing ``tenant`` ("" when it does): the workspace's name as
-    Notion gives it (its id when it has none), letter for letter and case for case; spaces around it
-    or doubled inside it, in what is typed or in the name itself, do not count (issue 77)."""
+    """Why ``typed`` does not confirm erasing ``tenant`` ("" when it does). It must be the workspace's
+    name as Notion gives it (its id when it has none), letter for letter and case for case. Spaces
+    around it or doubled inside it, typed or in the name itself, do not count (issue 77)."""
     if tenant is None:
         return ""
     expected = _name(tenant.workspace_name) or tenant.workspace_id

@@ -1,9 +1,9 @@
 """What every webhook delivery must be before any route reads it (issue 77, point 7): a JSON object of
 finite numbers nested at most :data:`MAX_DEPTH` deep, and delivery ids that are ids. Pure: no I/O.
 
-The tools' own parsers then read their fields; this rule keeps out what would make them fail in ways
-a field check does not see (``Infinity``, ``1e400``, 50,000 nested arrays) and ids that would name
-another Firestore path (``abc/def``, decision 0004)."""
+The tools' own parsers then read their fields. This rule keeps out what a field check does not see
+(``Infinity``, ``1e400``, 50,000 nested arrays) and ids that would name another Firestore path
+(``abc/def``, decision 0004)."""
 
 import json
 import math

@@ -127,8 +127,9 @@ def ingest_webhook(
 ) -> Outcome:
     """What one delivery comes to. Checks in order: the verification handshake (unsigned; a token not
     1-500 visible ASCII characters is a 400; stored only if none is) → the signature over the raw body
-    (401) → a JSON object of finite numbers, not nested past the webhooks' limit, with a type (400). Unknown types are acknowledged. Then the event's shape,
-    ids and timestamp (400, :func:`~shared.runs.domain.notion_events.timestamp_problem`) → its age (200,
+    (401) → a JSON object with a type (400). The body also holds to every webhook's rule
+    (:mod:`shared.platform.domain.deliveries`, 400). Unknown types are acknowledged. Then the event's
+    shape, ids and timestamp (400, :func:`~shared.runs.domain.notion_events.timestamp_problem`) → its age (200,
     dropped, ``too_old``) → routing by workspace (unknown, revoked or needing reconnect: 200, dropped)
     → the tenant's filters (200, ignored) → de-duplication and enqueue."""
     payload = _json(body)

@@ -1,9 +1,8 @@
 """Linear's webhook deliveries, checked as Linear's SDK checks them (``@linear/sdk``'s webhook client).
 ``Linear-Signature`` is the hex HMAC-SHA256 of the raw body under the webhook's signing secret. The
 body's ``webhookTimestamp`` (ms since the epoch) must be within 60 s of our clock. A delivery is named by
-the digest of its signed body (``webhookId``, ``webhookTimestamp``, the entity and the change, every byte
-covered by the signature): the ``Linear-Delivery`` header is not signed, so a captured body replayed
-under a new header is still the same delivery (issue 77)."""
+the digest of its signed body, which holds ``webhookId``, ``webhookTimestamp``, the entity and the change.
+The ``Linear-Delivery`` header is not signed: a body replayed under a new one is the same delivery."""
 
 from __future__ import annotations
 

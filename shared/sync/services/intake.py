@@ -1,9 +1,10 @@
 """The tools' webhook intake on the api (decision 0094): Linear's at ``POST /sync/linear/webhook/<t>``,
 GitLab's at ``POST /sync/gitlab/webhook/<t>`` (decision 0106). Each checks before storing anything and never
-calls the tool or Notion: no connection 404, a bad signature or token 401, a malformed or (Linear) stale body
-400, a repeated delivery 409 (Linear's named by its signed body, GitLab's by its id header). An issue event of the connected team or project is one mirror task per issue
-and 5 s window, read afresh, so late or reordered deliveries change nothing. An event an agent's tracker rule
-meets starts its run (decision 0121)."""
+calls the tool or Notion. No connection is a 404, a bad signature or token 401, a malformed or (Linear)
+stale body 400, a repeated delivery 409 (Linear's named by its signed body, GitLab's by its id header).
+An issue event of the connected team or project is one mirror task per issue and 5 s window, read afresh,
+so late or reordered deliveries change nothing. An event an agent's tracker rule meets starts its run
+(decision 0121)."""
 
 from __future__ import annotations
 

@@ -39,9 +39,8 @@ def chat_token_secret(tenant_id: str, integration: Integration = Integration.SLA
     return f"{CHAT_PREFIX}{integration.value}-{tenant_id}"
 
 
-# GitHub's webhook secret of a tenant, drawn at random when the owner first asks for it (GET
-# /github/webhook; decision 0139): under the sync's prefix, which api reads, writes and deletes
-# (terraform/secrets.tf), so a key rotation never changes it and an erasure deletes it.
+# GitHub's webhook secret of a tenant, drawn when the owner first asks for it (decision 0139). It is
+# under the sync's prefix, which api reads, writes and deletes (terraform/secrets.tf).
 GITHUB_HOOK_PREFIX = "sync-hook-github-"
 
 

@@ -5,11 +5,17 @@ malformed body, a missing id and a path naming no workspace are refused with a r
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime
 
-from shared.engine.services.check_wakeups import webhook_secret
+import pytest
+
+from shared.engine.services.check_wakeups import CheckWakeups, receive, webhook_secret
 from shared.platform.config import PlatformSecret, Settings
+from shared.platform.errors import NotFound
 from shared.runs.domain.plan_task import PlanTask
+from shared.workspace.domain.integrations import github_hook_secret
 from tests.api_fakes import FakeContainer, client
+from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeWebhookEvents
 from tests.support.code.revision_payloads import BRANCH, builder, completed, delivery
 from tests.support.team.role_team import team
 from tools import signing_keys
@@ -140,3 +146,40 @@ def test_a_workspace_without_a_webhook_secret_is_a_404_and_nothing_is_recorded()
     body = json.dumps(CHECK).encode()
     answer = client("api", fakes).post("/github/webhook/t1", data=body, headers=signed("guess", body, "g-1"))
     assert answer.status_code == 404 and not fakes.webhook_events.records
+
+
+class _CachingSecrets(FakeSecrets):
+    """Secrets as an instance reads them: a value read once is served from its cache unless ``fresh``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cache: dict[str, str] = {}
+
+    def get(self, name: str, fresh: bool = False) -> str:
+        if not fresh and name in self.cache:
+            return self.cache[name]
+        self.cache[name] = super().get(name)
+        return self.cache[name]
+
+
+def test_an_instance_that_read_the_secret_before_an_erasure_takes_nothing_after_it() -> None:
+    """Another instance deleted the secret (the workspace erased): this one's cache does not count."""
+    secrets = _CachingSecrets()
+    deps = CheckWakeups(FakeRunStore(), FakeWebhookEvents(), FakeQueue(), secrets)
+    secret, body = webhook_secret(secrets, "t1"), json.dumps(CHECK).encode()
+    now = datetime.now(UTC)
+    assert receive(deps, "t1", _headers(secret, body, "g-1"), body, now) == "ignored"
+    FakeSecrets.delete(secrets, github_hook_secret("t1"))  # the erasure, on another instance
+    with pytest.raises(NotFound):
+        receive(deps, "t1", _headers(secret, body, "g-2"), body, now)
+    assert isinstance(deps.ledger, FakeWebhookEvents)
+    assert list(deps.ledger.records) == [("t1", "github-g-1")]
+
+
+def _headers(secret: str, body: bytes, guid: str) -> dict[str, str]:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return {
+        "X-Hub-Signature-256": f"sha256={digest}",
+        "X-GitHub-Delivery": guid,
+        "X-GitHub-Event": "check_run",
+    }

@@ -10,19 +10,23 @@ import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
+from shared.platform.config import PlatformSecret
 from shared.platform.domain.deliveries import MAX_DEPTH, body_problem
 from shared.platform.errors import InvalidInput
-from shared.runs.services.webhooks import ingest_webhook
+from shared.runs.services.webhooks import Intake, ingest_webhook
 from shared.sync.domain.connection import GitLabConnection, LinearConnection, hook_secret
 from shared.workspace.domain.integrations import github_hook_secret
 from tests.api_fakes import FakeContainer, client
+from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.workspace.tenants import a_tenant
 
 GITHUB, LINEAR, GITLAB = "github-secret", "linear-secret", "gitlab-secret"
 NOW = datetime.now(UTC)
-CHECK = {
+CHECK: dict[str, Any] = {
     "action": "completed",
     "repository": {"full_name": "acme/site"},
     "check_run": {"head_sha": "a" * 40, "check_suite": {"head_branch": "main"}, "pull_requests": []},
@@ -52,7 +56,7 @@ SHAPES: dict[str, dict[str, bytes]] = {
     "github": {
         "check_run is a list": json.dumps(CHECK | {"check_run": []}).encode(),
         "check_suite is a string": json.dumps(
-            CHECK | {"check_run": {**CHECK["check_run"], "check_suite": "main"}}  # type: ignore[dict-item]
+            CHECK | {"check_run": {**CHECK["check_run"], "check_suite": "main"}}
         ).encode(),
         "a branch that is 1e400": json.dumps(CHECK).replace('"main"', "1e400").encode(),
     },
@@ -179,13 +183,28 @@ def test_the_rule_takes_deep_but_reasonable_bodies_and_finite_numbers() -> None:
 @pytest.mark.parametrize("flaw", FLAWS)
 def test_notions_route_holds_the_same_rule(flaw: str) -> None:
     """notion-webhook (its own function): a signed event with a flaw is a 400, nothing recorded."""
-    from tests.unit.runs.test_input_edges import NOW as AT
-    from tests.unit.runs.test_input_edges import TOKEN, intake, signed, untouched
-
-    good, _ = signed("2026-01-05T09:00:00Z")
-    body = FLAWS[flaw](good)
-    i = intake()
-    signature = "sha256=" + hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+    tenants = FakeTenantStore()
+    tenants.save(a_tenant("t1", "ws1", NOW))
+    token = "secret_verification"
+    intake = Intake(
+        tenants,
+        FakeWebhookEvents(),
+        FakeQueue(),
+        FakeSecrets({PlatformSecret.NOTION_WEBHOOK_TOKEN: token}),
+        3600.0,
+    )
+    event = {
+        "id": "evt-1",
+        "type": "page.content_updated",
+        "timestamp": NOW.isoformat().replace("+00:00", "Z"),
+        "workspace_id": "ws1",
+        "authors": [{"id": "person-1", "type": "person"}],
+        "entity": {"id": "3b4c5d6e-0000-4000-8000-000000000002", "type": "page"},
+        "data": {},
+    }
+    body = FLAWS[flaw](json.dumps(event).encode())
+    signature = "sha256=" + hmac.new(token.encode(), body, hashlib.sha256).hexdigest()
     with pytest.raises(InvalidInput):
-        ingest_webhook(body, signature, i, now=AT)
-    assert untouched(i)
+        ingest_webhook(body, signature, intake, now=NOW)
+    assert isinstance(intake.events, FakeWebhookEvents) and isinstance(intake.queue, FakeQueue)
+    assert not intake.events.records and not intake.queue.tasks

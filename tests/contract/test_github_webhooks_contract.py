@@ -4,7 +4,7 @@ completed check run, a commit status, a comment on a pull request's conversation
 its diff each validate as the event and action they are sent as. Validated with ``jsonschema_rs``
 (draft 7), already in the venv (schemathesis'). GitLab publishes no schema of its webhooks (its docs
 give examples only); Linear's payload types are in its GraphQL schema (local/linear_sandbox's copy),
-checked in tests/unit/sync/test_linear_delivery_schema.py."""
+checked in tests/contract/test_linear_webhooks_contract.py."""
 
 import json
 import subprocess
@@ -25,7 +25,7 @@ from tests.support.engine.deploy_steps import admin, sandbox
 __all__ = ["admin", "sandbox"]
 pytestmark = pytest.mark.integration
 
-TOOLING = Path(__file__).resolve().parents[2] / "provider_schemas"
+TOOLING = Path(__file__).resolve().parents[1] / "provider_schemas"
 SCHEMA = TOOLING / "node_modules" / "@octokit" / "webhooks-schemas" / "schema.json"
 TOKEN = "ghp_test_sandbox_schemas"
 
