@@ -154,8 +154,8 @@ def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
     listed = http("GET", api + "/integrations", headers=auth)[1]
     assert listed == {
         "integrations": {
-            "github": {"connected": True},
-            "vercel": {"connected": True},
+            "github": {"connected": True, "account": "sandbox-user"},
+            "vercel": {"connected": True, "account": "sandbox-user"},
             "slack": {"connected": False},
             "discord": {"connected": False},
         }

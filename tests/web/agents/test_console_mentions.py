@@ -44,3 +44,25 @@ def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_
     assert run.get("agent_id") == agent_id, run
     c.open(f"/#/runs/{run['run_id']}")
     expect(c.page.get_by_role("heading", level=1)).to_contain_text(re.compile("Triage"), timeout=LIVE_MS)
+
+
+def test_a_bare_mention_the_rules_leave_out_is_listed_with_the_skipped_edits(setup: Setup) -> None:
+    s = Console(setup.context(signed_in=False).new_page(), setup.stack.sandbox_url, setup.figures)
+    s.open(f"/screen/{setup.workspace}/")
+    s.press("link", IDEA, exact=True)
+    s.choose("Mention", "Notion Agent (the agent)")
+    s.fill("Comment", "please look at this")
+    s.press("button", "Comment")
+    expect(s.page.get_by_role("status")).to_contain_text("comment.created")
+
+    def kept() -> dict[str, str] | None:
+        edits = setup.api("GET", "/skipped-edits")["edits"]
+        return next((e for e in edits if e["event_type"] == "comment.created"), None)
+
+    assert "leave out mentions" in within(kept, "the skipped mention to be kept")["rule"]
+    c = setup.tab()
+    c.open("/#/runs")
+    listed = c.page.locator("details.skipped")
+    expect(listed.locator("summary")).to_contain_text("Edits the rules skipped this week", timeout=LIVE_MS)
+    listed.locator("summary").click()
+    expect(listed.locator("li", has_text=f"“{IDEA}”")).to_contain_text("leave out mentions")

@@ -138,7 +138,7 @@ def test_a_delete_between_a_puts_first_write_and_its_listing_leaves_it_connected
     assert deleted[0].status_code == 200 and answer.status_code == 200
     assert fakes.secrets.values[SECRET] == A
     listed = api.get("/integrations", headers=auth).json
-    assert listed is not None and listed["integrations"]["github"] == {"connected": True}
+    assert listed is not None and listed["integrations"]["github"] == {"connected": True, "account": "octo"}
 
 
 def test_a_delete_between_a_puts_token_and_its_check_wins_and_the_put_asks_for_it_again(

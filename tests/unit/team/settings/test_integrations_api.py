@@ -4,6 +4,7 @@ document), listed as connected, forgotten on DELETE and on a workspace's disconn
 stores nothing."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -51,7 +52,8 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
     gone = api.delete("/integrations/github", headers=auth)
     assert gone.status_code == 200 and gone.json == {"integration": "github", "connected": False}
     assert code_token_secret("t1", Integration.GITHUB) not in fakes.secrets.values
-    assert api.get("/integrations", headers=auth).json["integrations"]["github"] == {"connected": False}
+    after: Any = api.get("/integrations", headers=auth).json
+    assert after["integrations"]["github"] == {"connected": False}
     assert api.delete("/integrations/github", headers=auth).status_code == 200  # repeatable
 
 
