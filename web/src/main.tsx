@@ -5,7 +5,7 @@ import { ApiError, ENDED_WORDS, type S, SESSION_ENDED, get, request, send, url, 
 import { AgentsScreen } from "./screens/agents";
 import { AskScreen } from "./screens/ask";
 import { AuditScreen } from "./screens/audit";
-import { ConnectScreen } from "./screens/connect";
+import { ConnectScreen, forgetInvite } from "./screens/connect";
 import { DailyPlanScreen } from "./screens/daily_plan";
 import { type Erasure, ErasedScreen } from "./screens/erased";
 import { InboxScreen } from "./screens/inbox";
@@ -223,6 +223,7 @@ function App() {
         useCsrfToken(view.csrf_token, view.role);
         setSession(view);
         setState("signed-in");
+        if (outcome?.get("connected") === "true") forgetInvite(); // signed in with it: spent
         const back = outcome?.get("connected") === "true" || outcome?.get("sync") ? takeReturn() : "";
         if (back) window.location.hash = back;
         else if (outcome?.get("onboarding")) window.location.hash = "#/onboarding";

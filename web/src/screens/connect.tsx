@@ -1,5 +1,6 @@
 // Connect: the Notion OAuth flow. GET /connect sets the nonce cookie and names Notion's consent page;
 // oauth-callback brings the browser back with the outcome in the fragment and the session in a cookie.
+import { useState } from "preact/hooks";
 import { type S, request, url } from "../api";
 import { ErrorText, keepReturn, useAction } from "../ui";
 
@@ -17,13 +18,49 @@ const REFUSALS: Record<string, string> = {
 // An invite link is the console's address with #invite=<code>: the code stays in the browser (a
 // fragment is never sent) until GET /connect carries it in a header, never in a URL or a log.
 const INVITE_HEADER = "X-Invite-Code";
+// The invite a link brought, kept in this browser until it is used or its week is over (issue 78, M7:
+// an invitation was forgotten when its page was closed before Connect). Only this browser's script
+// reads it; it is sent only as the header above.
+const KEPT_INVITE = "na-invite";
+const INVITE_DAYS_MS = 7 * 24 * 3600 * 1000;
+
+/** The invite to connect with: the link's, kept from now on, else one kept from an earlier visit. */
+function inviteOf(outcome: URLSearchParams | null): string {
+  const brought = outcome?.get("invite") ?? "";
+  try {
+    if (brought) {
+      localStorage.setItem(KEPT_INVITE, JSON.stringify({ code: brought, at: Date.now() }));
+      return brought;
+    }
+    const kept = JSON.parse(localStorage.getItem(KEPT_INVITE) ?? "null") as { code?: unknown; at?: unknown } | null;
+    if (kept && typeof kept.code === "string" && typeof kept.at === "number" && Date.now() - kept.at < INVITE_DAYS_MS) return kept.code;
+    localStorage.removeItem(KEPT_INVITE);
+  } catch {
+    // storage off (a private window's rules): the link's own invite still works
+  }
+  return brought;
+}
+
+/** The kept invite is spent (signed in with it) or refused for good: forget it. */
+export function forgetInvite(): void {
+  try {
+    localStorage.removeItem(KEPT_INVITE);
+  } catch {
+    // storage off: nothing was kept
+  }
+}
 
 export function ConnectScreen({ outcome, notice = "" }: { outcome: URLSearchParams | null; notice?: string }) {
   const [busy, error, run] = useAction();
   const refused = outcome?.get("connected") === "false";
   const code = outcome?.get("error") ?? "";
   const reason = outcome?.get("reason") ?? REFUSALS[code] ?? (code ? `Notion said: ${code}.` : "");
-  const invite = outcome?.get("invite") ?? "";
+  const [invite] = useState(() => {
+    if (code !== "invite_not_valid" && code !== "invite_used_up") return inviteOf(outcome);
+    forgetInvite(); // refused for good: never sent again
+    return "";
+  });
+  const kept = !!invite && !outcome?.get("invite");
   const connect = () =>
     run(async () => {
       keepReturn(window.location.hash);
@@ -43,7 +80,12 @@ export function ConnectScreen({ outcome, notice = "" }: { outcome: URLSearchPara
           {notice}
         </p>
       )}
-      {invite && <p>You were invited: connecting uses your invitation.</p>}
+      {invite && (
+        <p>
+          You were invited: connecting uses your invitation{kept ? " (kept from the invite link you opened earlier in this browser)" : ""}. Sign in to
+          Notion with the email the invitation was sent to.
+        </p>
+      )}
       {refused && (
         <p class="error" role="alert">
           {reason}
