@@ -18,6 +18,7 @@ from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform.errors import PermanentError
 from shared.platform.topology import Queue
 from shared.runs.domain.notion_events import mentions_bot, skipped
+from shared.runs.domain.reach import narrowed, read_reach
 from shared.runs.services import spend
 from shared.workspace.domain.settings import TenantSettings, plain_notion_id
 from shared.workspace.domain.triggers import mentions_start, page_matches
@@ -51,7 +52,8 @@ def starts_nothing(p: Planning) -> bool:
 def answered_as_ask(p: Planning) -> bool:
     """A mention that asks a question and names no agent (``agents.ask_of``) is an Ask: answered by a
     reply in its thread (shared/memory/services/ask.py) and no run, so nothing else can follow. A member's
-    question searches within its reach: the page's data source and the page. Needs the index on."""
+    question searches within its reach: the page's data source and the page. Every question searches
+    within the default agent's reach, which answers it. Needs the index on."""
     task, deps = p
     tenant = p.tenant()
     if not task.trigger.comment_id or task.agent_id or tenant is None or deps.memory is None:
@@ -76,6 +78,9 @@ def answered_as_ask(p: Planning) -> bool:
             source = None
         own = f"page:{plain_notion_id(page_id)}"
         scopes = [plain_notion_id(s) for s in data_sources_of(p, str(source) if source else None)] + [own]
+    default = next((a for a in store.list_for(tenant.tenant_id) if a.is_default), None) if store else None
+    if default is not None:  # the default agent answers: held to its reach too (issue 77)
+        scopes = narrowed(scopes, [read_reach(default.reach.read, default.reach.change)], [page_id])
     answered = answer_comment(deps, task.tenant_id, comment, question, page_id=page_id, scopes=scopes)
     if answered:
         log.info("a comment's question answered (Ask), no run", extra={"fields": {"run": task.run_id}})

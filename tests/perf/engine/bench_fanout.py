@@ -274,8 +274,18 @@ def stack(db_host: str, sandbox: Any, rows: int, rate: float, threads: int, runn
     notion = NotionApi(build_client(sandbox.url, 20.0), 1.0, rate, settings.notion_burst)
     tenants = CachedTenants(FirestoreTenantStore(client))
     now = datetime.now(UTC)
+    # its owner and bot known, as a connected workspace's are: the owner's map hands its rows on as the
+    # owner's (a run reading as a member's maps only rows of a data source the owner chose: decision 0137)
+    known = {"owner_user_id": demo["owner"], "bot_id": demo["bot"]}
     tenants.save(
-        Tenant(tenant_id=TENANT, workspace_id="w-bench", token_secret="s", created_at=now, updated_at=now)
+        Tenant(
+            tenant_id=TENANT,
+            workspace_id="w-bench",
+            token_secret="s",
+            created_at=now,
+            updated_at=now,
+            **known,
+        )
     )
     deps = Deps(
         store=FirestoreRunStore(client),

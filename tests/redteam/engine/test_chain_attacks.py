@@ -15,6 +15,7 @@ from tests.engine_fakes import FakeNotion
 from tests.redteam.totals import TOTALS
 from tests.support.agents.chains import agents, child_plans, handed, run_child
 from tests.support.engine.engine_runs import forged_run, run_until_held
+from tests.support.team.team import put_settings
 
 pytestmark = pytest.mark.redteam
 SOURCE, OUTSIDE = "ds-team", "ds-hr"
@@ -76,6 +77,9 @@ def test_a_child_never_reads_or_changes_more_than_the_run_that_started_it(
     deps, tasks = _children(kind, notion, trigger, member=member)
     assert all(t.bounds and t.bounds[0].read == [plain_notion_id(SOURCE)] for t in tasks)
     assert all(t.trigger.by_owner is not member for t in tasks)  # a member's run hands off as hers
+    if member:  # the owner chose the team's data source: its rows are within a member's reach, so
+        # her children plan there and reach further at their steps (else planning refuses their page)
+        put_settings(deps.need_tenants(), "t1", {"data_source_ids": [SOURCE]})
     before = dict(notion.writes)
     for task in tasks:
         child = child_plans(deps, agents("a", "b", "c"), _reaches(salaries)[attack])  # b, c: unbounded

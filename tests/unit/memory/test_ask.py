@@ -347,6 +347,28 @@ def test_a_members_question_searches_only_within_its_reach() -> None:
     assert given == {"Pricing"}  # the page's own passages: "Pricing plan notes" is out of reach
 
 
+def test_an_owners_question_searches_only_within_the_default_agents_reach() -> None:
+    """Issue 77: the default agent answers an Ask by comment, so a reach the owner gave it holds the
+    passages too, for the owner's own question."""
+    from shared.agents.domain.agents import Reach
+    from shared.agents.services.agents import agent_of
+    from tests.fakes import FakeAgents
+
+    model = FakeModel(script={"AskOut": [{"answer": "Three tiers.", "cited": [1]}]})
+    deps, _, page = comment_deps(model, asking("c1", "bot-1", " what is our pricing plan?"))
+    store = FakeAgents()
+    deps = deps._replace(agents_source=lambda: store)
+    agent_of("t1", "default", store)  # made on first read
+    store.update(
+        "t1",
+        "default",
+        lambda a: a.model_copy(update={"reach": Reach.model_construct(read=[page], change=[])}),
+    )  # the fake's page ids are not of Notion's shape
+    assert ask_by_comment(deps, page, "c1") is False
+    given = {p["title"] for p in context(model.prompts[0][1])["passages"]}
+    assert given == {"Pricing"}  # "Pricing plan notes" lies beyond the agent's reach
+
+
 def test_the_answer_is_posted_as_a_reply_in_the_questions_thread() -> None:
     notion = FakeNotion()
     page = notion.add_page("Pricing", text=PRICING)

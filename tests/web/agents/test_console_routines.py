@@ -35,6 +35,11 @@ def test_a_routine_shows_its_next_run_and_run_now_starts_one_run(setup: Setup) -
     time.sleep(3)  # a second run, had the double click started one, would be planned by now
     assert len(setup.api("GET", "/runs?trigger=schedule")["runs"]) == len(started) == 1
     m.screen("agents-routine", "Agents")
+    # issue 78 M12: the Runs list says a person started it, not the daily schedule
+    m.open("/#/runs")
+    row = page.get_by_role("row").filter(has_text=re.compile("routine|Notion Agent"))
+    expect(row.first).to_contain_text("A person, by hand (a routine's Run now)", timeout=LIVE_MS)
+    expect(row.first).not_to_contain_text("The daily schedule")
 
 
 def test_the_stack_s_scheduler_fires_a_routine_due_this_hour(setup: Setup) -> None:
