@@ -183,6 +183,16 @@ export const STATUS_WORDS: Record<string, string> = {
   rolled_back: "Rolled back",
 };
 
+/** What approving a request's effects lets happen, in words: never their digests (issue 78, M1: a
+ * person read bare hashes such as "prod:381f3b…"). A production effect's digest starts "prod:". */
+export function effectsInWords(effects: readonly string[]): string {
+  const n = effects.length;
+  const production = effects.filter((e) => e.startsWith("prod:")).length;
+  const what = n === 1 ? "the change described above" : `the ${n} changes described above`;
+  const where = production === 0 ? "" : production === n ? (n === 1 ? ", to production" : ", all to production") : `, ${production} of them to production`;
+  return `Approving lets ${what} happen beyond the run's own pages${where}.`;
+}
+
 export function Status({ status }: { status: string }) {
   return <span class={`status status-${status}`}>{STATUS_WORDS[status] ?? status}</span>;
 }

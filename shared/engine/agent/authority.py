@@ -381,19 +381,36 @@ def effect_request(
     return f"{head} {reason}" if fits else head
 
 
+# Code effects whose approval shows the files' diffs against their current content, read when their
+# step runs (in deploy): never granted ahead by a plan's approval, which could show only the new text.
+PUSHES = ("open_pull_request", "push_fix", "push_revision")
+
+
+def asks_at_its_step(step: PlannedStep) -> bool:
+    """Whether a code effect is asked for when its step runs, whatever a plan's approval before it
+    says: a push (its diff read then), one code checks before asking (a merge), or one whose
+    arguments refer to a step not yet run. A plan's approval of it alone would be a second decision on
+    the same change (issue 78, M2)."""
+    tool = REGISTRY.get(step.tool)
+    if tool is None or tool.effect != SideEffect.CODE:
+        return False
+    later = REFERENCE.search(json.dumps(step.args, default=str)) is not None
+    return step.tool in PUSHES or tool.before_asking is not None or later
+
+
 def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:
     """What approving the plan's request_approval at ``step`` lets happen, each with its digest: the
     later steps, up to the next request to a person, whose effect can be gated and whose arguments
-    hold no reference and that lie within reach. A reference resolves when its step runs, and is asked for then. A pull request
-    is asked for when its step runs too: there, in deploy, its files' current content is read for
-    the diffs the owner approves (execute-step holds no GitHub token). So is a step whose tool checks
+    hold no reference and that lie within reach. A reference resolves when its step runs, and is asked for then. A push (a
+    pull request, a fix, a revision) is asked for when its step runs too: there, in deploy, its files'
+    current content is read for the diffs the owner approves (execute-step holds no GitHub token). So is a step whose tool checks
     something before asking (``Tool.before_asking``: a merge, once its preview is ready)."""
     out: list[tuple[int, PlannedStep, str]] = []
     for n, planned in enumerate(state.steps[step:], start=step + 1):
         tool = REGISTRY.get(planned.tool)
         if tool is None or tool.effect == SideEffect.HUMAN:
             break
-        if REFERENCE.search(json.dumps(planned.args)) or planned.tool == "open_pull_request":
+        if REFERENCE.search(json.dumps(planned.args)) or planned.tool in PUSHES:
             continue
         if tool.before_asking is not None:  # asked when its step runs, once code checked what it says
             continue

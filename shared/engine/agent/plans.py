@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from shared.engine.agent.authority import asks_at_its_step
 from shared.platform.domain.model_replies import PlanOut, StepOut
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import ModelFixableError, PermanentError
@@ -108,7 +109,9 @@ def risk_floor(steps: list[PlannedStep], trigger_page_id: str | None) -> Risk:
 
 def _guard_risk(steps: list[PlannedStep], risk: Risk, trigger_page_id: str | None) -> list[PlannedStep]:
     """A high-risk plan asks a person before its first write, whether or not the model said so. Only
-    a request_approval counts (an ask_question is not a decision on the changes). The approval lists
+    a request_approval counts (an ask_question is not a decision on the changes). None is inserted when
+    every risky step is a code effect asked for at its own step anyway (``asks_at_its_step``): it
+    would be a second decision on the same change (issue 78, M2). The approval lists
     the changes that follow it: the one inserted here, and the model's own (whose words alone may
     come from the page the run read)."""
     if risk != Risk.HIGH:
@@ -123,6 +126,8 @@ def _guard_risk(steps: list[PlannedStep], risk: Risk, trigger_page_id: str | Non
             listed = _changes(str(step.args.get("summary", "")), steps, i + 1, set(risky))
             return [*steps[:i], step.model_copy(update={"args": {"summary": listed}}), *steps[i + 1 :]]
         if REGISTRY[step.tool].needs_intent:
+            if risky and all(asks_at_its_step(steps[n - 1]) for n in risky):
+                return steps  # each asked for at its own step, its diff shown: one decision a change
             later = [_shift(s, i + 1) for s in steps[i:]]
             planned = [*steps[:i], step, *later]  # as numbered once the approval is in (at i + 1)
             shifted = {n + 1 if n > i else n for n in risky}

@@ -22,7 +22,7 @@ from shared.platform.errors import (
 )
 from shared.platform.topology import Queue
 from shared.runs.domain import run_rows
-from shared.runs.domain.events import HumanResponded, RunStatus
+from shared.runs.domain.events import HumanResponded
 from shared.runs.domain.notion_events import plain_id
 from shared.runs.domain.rows_task import DecideTask, RowTask
 from shared.runs.domain.runs import RunState, Waiting
@@ -111,8 +111,9 @@ def _decided(
     deps: Deps, task: RowTask, state: RunState, kept: run_rows.KeptRow | None
 ) -> Literal["approve", "reject", "answer", ""] | None:
     """The last decision made on the run, when its row still names a request it no longer waits for
-    (decided in the console, by a link, or the run ended): its log read then only. None otherwise."""
-    if state.status == RunStatus.WAITING_FOR_HUMAN or not run_rows.shows_request(kept):
+    (decided in the console, by a link, or the run ended): its log read then only. None otherwise,
+    and while it still holds a request (waiting, or paused while waiting)."""
+    if state.waiting is not None or not run_rows.shows_request(kept):
         return None
     answers = [
         e for e in deps.store.list_events(task.tenant_id, task.run_id) if isinstance(e, HumanResponded)

@@ -155,7 +155,12 @@ def test_a_hostile_reply_in_notion_reaches_no_push_nor_merge_without_approval(
     push["files"] = [{"path": "config.py", "content": "KEY = 'from the reply'\n"}]  # a key: refused sooner
     steps = [("merge_pull_request", merge), ("push_revision", push), ("finish", {"summary": "x"})]
     pair.step.model.script["PlanOut"] = [plan_answer(*steps)]
-    assert rv.drive_revision(pair, plan.run_id, approve=False) != []  # it asked, and was not approved
+    # Nothing approved: the merge is refused by code before it is asked for (a head it did not push),
+    # the push waits behind it. Since issue 78 M2 no plan approval is inserted before them: each is
+    # asked for at its own step.
+    rv.drive_revision(pair, plan.run_id, approve=False)
+    done = [e for e in pair.step.store.list_events("t1", plan.run_id) if isinstance(e, ToolResult)]
+    assert not [e for e in done if e.tool in ("merge_pull_request", "push_revision")]
     _untouched(admin)
     run = pair.step.store.get_run("t1", plan.run_id)
     assert run is not None and run.state.status != RunStatus.COMPLETED

@@ -115,7 +115,10 @@ def code_run_log(at: datetime | None = None, *, healthy: bool = False) -> list[R
 
 def waiting_merge_log(at: datetime | None = None) -> list[RunEvent]:
     """The same run stopped at its merge's request, the owner not yet asked to decide: up to step 5's
-    ``HumanRequested``, nothing after it."""
+    ``HumanRequested``, nothing after it. Its effect's digest is a production one (``prod:``), as a
+    merge's is."""
     events = code_run_log(at)
     asked = next(i for i, e in enumerate(events) if isinstance(e, HumanRequested) and e.step == 5)
-    return events[: asked + 1]
+    merge = events[asked]
+    assert isinstance(merge, HumanRequested)
+    return [*events[:asked], merge.model_copy(update={"effects": ("prod:" + "3" * 40,)})]

@@ -325,7 +325,7 @@ def test_a_base_that_is_the_changes_own_branch_is_refused_by_the_tool_before_git
     """Only the tool knows the branch (from the key): its refusal is model-fixable, before the owner
     is asked (the change is built to be scanned, decision 0138) and before any call, so the next
     attempt repairs the arguments."""
-    own = pull(base=branch_for(idempotency_key("t1", "r1", 2)))  # step 2: after the owner's approval
+    own = pull(base=branch_for(idempotency_key("t1", "r1", 1)))  # step 1: asked at its own step (M2)
     run = Deploy([("open_pull_request", own)], fixes=[GOOD_PULL])
     assert not run.step()
     last = run.events()[-1]

@@ -154,6 +154,10 @@ def test_the_owner_approves_the_pending_merge_in_the_code_view(setup: Setup) -> 
     assert pending["tool"] == "merge_pull_request"
     c = setup.tab()
     c.open(f"/#/runs/{run_id}")
+    # Issue 78 M1: what approving lets happen is said in words, never as its digest
+    said = "Approving lets the change described above happen beyond the run's own pages, to production."
+    expect(c.page.locator("section.decision p.effects")).to_have_text(said, timeout=LIVE_MS)
+    expect(c.page.locator("section.decision")).not_to_contain_text("prod:")
     merge = c.page.locator("ul.approvals > li").filter(has_text="merge_pull_request")
     expect(merge).to_contain_text("waiting for the owner", timeout=LIVE_MS)
     c.press("button", "Approve the merge")

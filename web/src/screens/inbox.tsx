@@ -3,7 +3,7 @@
 // several at once.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
-import { ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, Prompt, messageOf, useAction, usePoll, when } from "../ui";
+import { ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, Prompt, effectsInWords, messageOf, useAction, usePoll, when } from "../ui";
 
 type Item = S["Inbox"]["runs"][number];
 type Choice = "approve" | "reject" | "answer";
@@ -122,14 +122,7 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
       </p>
       <Prompt text={waiting.prompt} />
       {(waiting.effects ?? []).length > 0 && (
-        <>
-          <p>Approving lets this happen beyond the run's own pages:</p>
-          <ul>
-            {(waiting.effects ?? []).map((effect) => (
-              <li key={effect}>{effect}</li>
-            ))}
-          </ul>
-        </>
+        <p class="effects">{effectsInWords(waiting.effects ?? [])}</p>
       )}
       <Reply question={question} text={text} setText={setText} busy={busy} decide={decide} options={waiting.options ?? []} group={`verdict-${run.run_id}`} />
       <ErrorText error={error} />

@@ -148,3 +148,18 @@ def test_a_decision_made_in_the_console_leaves_no_waiting_row(stack: Stack) -> N
     assert select(page, "Decision") == "Approve"
     assert page["properties"]["Request"]["rich_text"] == []
     assert select(page, "Status") != "Waiting for you"
+
+
+def test_a_run_paused_while_it_waits_keeps_its_request_on_its_row(stack: Stack) -> None:
+    """Paused while waiting, the run still holds its request: its row is not read as decided."""
+    from shared.engine.services import humans
+
+    tenant_id, _ = connected(stack)
+    runs_source = make_home(stack, tenant_id)
+    _waiting_run(stack, tenant_id, "run-rows-paused")
+    assert run_tasks(stack, RowTask) == [{"row": "created"}]
+    humans.control(stack.container.engine(), tenant_id, "run-rows-paused", "pause")
+    assert {"row": "updated"} in run_tasks(stack, RowTask)
+    page = row(stack, runs_source, "run-rows-paused")
+    assert (select(page, "Status"), select(page, "Decision")) == ("Paused", "Waiting")
+    assert page["properties"]["Request"]["rich_text"] != []

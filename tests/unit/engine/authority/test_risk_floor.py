@@ -78,17 +78,35 @@ def test_a_run_without_a_trigger_page_asks_before_writing_to_any_page() -> None:
 
 
 def test_code_tools_always_ask_first_even_a_preview() -> None:
-    pull = {
-        "repository": "acme/site",
-        "title": "CI",
-        "files": [{"path": ".github/workflows/x.yml", "content": "on: push"}],
-    }
     preview = {"project": "site", "repository": "acme/site", "ref": "main"}
-    for tool, args in (("open_pull_request", pull), ("deploy_vercel", preview)):
-        valid = validate_plan(plan((tool, args)), 10, trigger_page_id=TRIGGER)
-        assert tools(valid) == ["request_approval", tool, "finish"] and valid.risk == Risk.HIGH
-        assert "1. request_approval" not in valid.steps[0].args["summary"]
-        assert f"2. {tool}(" in valid.steps[0].args["summary"]
+    valid = validate_plan(plan(("deploy_vercel", preview)), 10, trigger_page_id=TRIGGER)
+    assert tools(valid) == ["request_approval", "deploy_vercel", "finish"] and valid.risk == Risk.HIGH
+    assert "1. request_approval" not in valid.steps[0].args["summary"]
+    assert "2. deploy_vercel(" in valid.steps[0].args["summary"]
+
+
+def test_a_push_or_a_merge_is_one_decision_asked_at_its_own_step() -> None:
+    """Issue 78 M2: "Approve the next changes?" before a pull request, then "Allow this change beyond
+    the run's own pages?" at it, were two decisions on one change, the first granting nothing (a push
+    is asked for at its step, where its diff is read). A code effect asked at its own step gets no
+    approval inserted before it; it is still high risk and still asked for (tests/integration/code)."""
+    files = [{"path": ".github/workflows/x.yml", "content": "on: push"}]
+    pull = {"repository": "acme/site", "title": "CI", "files": files}
+    fix = {"repository": "acme/site", "branch": "b", "message": "m", "files": files}
+    merge = {"repository": "acme/site", "branch": "b", "sha": "a" * 40}
+    for steps in (
+        [("open_pull_request", pull)],
+        [("push_fix", fix)],
+        [("merge_pull_request", merge)],
+    ):
+        valid = validate_plan(plan(*steps), 10, trigger_page_id=TRIGGER)
+        assert tools(valid) == [*(t for t, _ in steps), "finish"] and valid.risk == Risk.HIGH
+    preview = {"project": "site", "repository": "acme/site", "ref": "b"}
+    mixed = validate_plan(
+        plan(("open_pull_request", pull), ("deploy_vercel", preview)), 10, trigger_page_id=TRIGGER
+    )
+    assert tools(mixed) == ["request_approval", "open_pull_request", "deploy_vercel", "finish"]
+    assert "3. deploy_vercel(" in mixed.steps[0].args["summary"]  # the preview it covers
 
 
 def test_plans_that_only_touch_the_trigger_page_and_the_pages_they_create_are_unchanged() -> None:

@@ -125,3 +125,58 @@ def test_a_revision_run_patches_the_file_after_the_line_its_comment_quotes_on_it
     assert change["edits"] == [{"search": "- Goal: a toggle", "replace": "- Goal: a toggle\nRed for overdue"}]
     other = plan_for({}, revisions.revision_goal(r, "@notion-agent rename it all", "r9"))
     assert _tools(other) == ["finish"]
+
+
+def _decisions(steps: list[Any]) -> list[str]:
+    """What a phase asks the owner, as the engine asks it: each request_approval, each code effect
+    asked for at its own step, and any other code effect no approval before it in the phase covers."""
+    from shared.engine.agent.authority import asks_at_its_step
+    from shared.tools import REGISTRY, SideEffect
+
+    asked: list[str] = []
+    for n, step in enumerate(steps):
+        code = REGISTRY[step.tool].effect == SideEffect.CODE
+        before = any(s.tool == "request_approval" for s in steps[:n])
+        if step.tool == "request_approval" or (code and (asks_at_its_step(step) or not before)):
+            asked.append(
+                step.tool
+                if step.tool != "deploy_vercel"
+                else f"deploy_vercel {step.args.get('target', 'preview')}"
+            )
+    return asked
+
+
+def test_an_idea_reaches_production_in_six_decisions() -> None:
+    """Issue 78 M2, as docs/deploy.md states it: an idea whose first checks fail once and that no
+    reviewer comments on takes six decisions: the requirements, the pull request, the fix, the preview,
+    the merge, production. Each phase as the offline model plans it and the engine checks it; before,
+    a seventh ("Approve the next changes?") came before the pull request, which is asked for anyway."""
+    from shared.engine.agent.plans import validate_phase, validate_plan
+    from shared.platform.domain.model_replies import PlanOut
+    from shared.platform.domain.offline_ideas import idea_plan
+    from shared.platform.domain.offline_release import RELEASE_TOOLS
+
+    page = {"id": "p1", "title": "Dark mode", "text": "A toggle"}
+    first = validate_plan(
+        PlanOut.model_validate(idea_plan(page, GOAL, "acme/site", RELEASE_TOOLS)), 50, trigger_page_id="p1"
+    )
+    none = {"state": "none", "ignored": 0, "number": 1}
+    later: list[dict[int, dict[str, Any]]] = [
+        {3: REQ},
+        {3: REQ, 5: DRAFT, 7: BRANCH, 8: FAILED},
+        {3: REQ, 5: DRAFT, 7: BRANCH, 8: FAILED, 12: PASSED},
+        {3: REQ, 5: DRAFT, 7: BRANCH, 8: FAILED, 12: PASSED, 14: none},
+    ]
+    asked, done = _decisions(list(first.steps)), len(first.steps)
+    for outputs in later:
+        plan = PlanOut.model_validate(_phase(outputs))
+        steps = validate_phase(plan, 50 - done, done, tuple(first.tools), trigger_page_id="p1")
+        asked, done = asked + _decisions(steps), done + len(steps)
+    assert asked == [
+        "request_approval",  # the requirements, edited on the page
+        "open_pull_request",
+        "push_fix",
+        "request_approval",  # the preview, listed in the release phase's approval
+        "merge_pull_request",
+        "deploy_vercel production",
+    ]
