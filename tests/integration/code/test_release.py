@@ -123,7 +123,9 @@ def test_a_failing_health_check_rolls_production_back_to_the_deployment_before(
     )
     log = pair.step.store.list_events("t1", "r1")
     with pytest.raises(Conflict, match=f"rolled back from {shipped} to {before} already"):
-        rollback.ask_rollback(pair.step, "t1", "r1", log)  # nothing left to roll back: not offered
+        rollback.ask_rollback(
+            pair.step, "t1", "r1", log, by_owner=True
+        )  # nothing left to roll back: not offered
 
 
 def _context(pair: Pair, step: int) -> ToolContext:

@@ -146,6 +146,9 @@ class HomeNotion(TenantNotion):
     def add_comment(self, page_id: str, text: str, discussion_id: str = "") -> JSON:
         raise NotImplementedError
 
+    def update_comment(self, comment_id: str, text: str) -> JSON:
+        raise NotImplementedError
+
 
 @pytest.fixture
 def tenants() -> FakeTenantStore:
