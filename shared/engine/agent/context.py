@@ -48,8 +48,8 @@ def _largest(value: Any, spare_kept: bool, kept: bool = False) -> tuple[int, Any
 
 def bounded(value: dict[str, Any], limit: int = CONTEXT_CHARS) -> str:
     """``value`` as indented JSON of at most ``limit`` characters where it can be, still valid JSON
-    of the same shape: the largest part is cut first (a long string halved, ending "…"; a list's
-    last item left out), the goal, the trigger, ids and titles only when nothing else is left to
+    of the same shape. The largest part is cut first (a long string halved, ending "…"; a list's
+    last item left out); the goal, the trigger, ids and titles only when nothing else is left to
     cut. So a page with a long text and a long history keeps what the call is about, instead of
     becoming one cut string that names no goal and no page (issue 78, M5)."""
     value = json.loads(_dumps(value))
