@@ -489,7 +489,12 @@ class OfflineModel:
         if answer is None:
             raise ModelFixableError(f"the offline model cannot answer {schema.__name__}")
         value = schema.model_validate(answer)
+        return ModelReply(value, self.usage(purpose, prompt, value))
+
+    def usage(self, purpose: str, prompt: str, value: BaseModel) -> ModelUsage:
+        """What answering ``prompt`` with ``value`` is counted as (test doubles that script their
+        own plans are counted the same)."""
         tokens_in, tokens_out = len(prompt) // 4, len(value.model_dump_json()) // 4
         tokens_out += thoughts(len(prompt), self._thinking.get(call_kind(purpose), 0))
         cost = (tokens_in * self._price[0] + tokens_out * self._price[1]) / 1e6
-        return ModelReply(value, ModelUsage(NAME, tokens_in, tokens_out, cost))
+        return ModelUsage(NAME, tokens_in, tokens_out, cost)
