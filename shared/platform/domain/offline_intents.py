@@ -157,7 +157,7 @@ INTENTS: tuple[Intent, ...] = (
         "summarise",
         "reads the page and writes a short summary of it on the page",
         ("summarise this page", "sum up the page", "make a summary", "give me the gist", "tl;dr"),
-        r"\b(?:summari[sz]e|summary|sum (?:it |this |this page |the page )?up|recap|tl;?dr|gist|key points"
+        r"\b(?:summari[sz]e|summary|sum (?:it |this |this page |the page )?up|recap (?:it|this|the page)|tl;?dr|gist|key points"
         r"|in a nutshell|boil (?:it|this) down)\b",
         "page",
     ),

@@ -104,6 +104,10 @@ def test_paraphrases_are_read_as_the_plain_request(goal: str, tools: list[str]) 
     assert _tools(goal, CONTEXTS["page"]) == tools
 
 
+def test_a_draft_named_like_a_summary_is_still_a_plan_to_approve() -> None:
+    assert "request_approval" in _tools("Draft the recap", CONTEXTS["page"])
+
+
 def test_a_request_on_a_page_it_does_not_understand_says_so_and_what_it_understands() -> None:
     with pytest.raises(NotUnderstood) as raised:
         plan_for(CONTEXTS["page"], "Answer the comment on the page 'Launch': translate it into Klingon")
