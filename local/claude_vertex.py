@@ -26,6 +26,7 @@ from typing import Any
 from local.http_answer import send_answer
 from shared.platform.adapters.claude_vertex_model import VERTEX_VERSION as VERSION  # in the body
 from shared.platform.adapters.offline_model import answer_for
+from shared.platform.errors import NotUnderstood
 
 ACCESS_TOKEN = "ya29.stand-in"  # what the local clients send: not a secret, and nothing else is one
 _STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED"}
@@ -108,7 +109,10 @@ class ClaudeVertexStandIn:
         tool = str(choice.get("name") or "") if choice.get("type") == "tool" else ""
         with self._lock:
             queued = self.answers.pop(0) if self.answers else None
-        given = queued if queued is not None else (answer_for(tool, prompt) if tool else None)
+        try:
+            given = queued if queued is not None else (answer_for(tool, prompt) if tool else None)
+        except NotUnderstood as exc:  # a model that understood nothing says so, in words
+            given = exc.reason
         if tool and given is not None and not isinstance(given, str):
             content: list[JSON] = [{"type": "tool_use", "id": "toolu_standin", "name": tool, "input": given}]
             stop = "tool_use"

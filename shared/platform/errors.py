@@ -114,6 +114,13 @@ class ModelUnavailable(PermanentError):
     code = "model_unavailable"
 
 
+class NotUnderstood(PermanentError):
+    """The local (offline) model understood nothing it can do in the goal: asking again reads it the
+    same way, so the run ends at once with ``reason``, which says so and lists what it understands."""
+
+    code = "model_not_understood"
+
+
 class ModelFixableError(AgentError):
     """The model's output was unusable; the compacted reason goes back into its context."""
 

@@ -323,11 +323,13 @@ class ScriptedPlanModel(OfflineModel, ABC):
         """The plan's steps, as (tool, arguments), for the whole ``goal`` that named the three."""
 
     def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
-        reply = super().generate(purpose, prompt, schema)
         if schema is not PlanOut:
-            return reply
-        goal, kind, run, page = goal_named(prompt, reply)
-        return plan_reply(goal, self.steps(kind, run, page, goal), reply)
+            return super().generate(purpose, prompt, schema)
+        # Not the offline model's own plan: it would not understand the suite's goals (issue 78).
+        blank = PlanOut(goal="", steps=[])
+        asked = ModelReply(blank, self.usage(purpose, prompt, blank))
+        goal, kind, run, page = goal_named(prompt, asked)
+        return plan_reply(goal, self.steps(kind, run, page, goal), asked)
 
 
 class Crash(Exception):

@@ -18,9 +18,58 @@ PLAN_WINDOW = (3, 5)  # steps shown before and after the cursor
 CONTEXT_CHARS = 6000
 
 
+SHORTEST_CUT = 120  # a string is never cut below this many characters; lists lose items instead
+KEPT = frozenset({"goal", "trigger", "id", "title", "phase"})  # what the call is about: cut last
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=1, default=str)
+
+
+def _largest(value: Any, spare_kept: bool, kept: bool = False) -> tuple[int, Any, Any] | None:
+    """The largest part of ``value`` that can still be cut: (its size as JSON, its container, its key
+    or index); a string of :data:`SHORTEST_CUT` characters or fewer cannot. With ``spare_kept``,
+    parts under a key of :data:`KEPT` are left alone."""
+    best: tuple[int, Any, Any] | None = None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        keep = kept or key in KEPT
+        candidates = [_largest(child, spare_kept, keep)] if isinstance(child, dict | list) else []
+        cuttable = (isinstance(child, str) and len(child) > SHORTEST_CUT + 1) or (
+            isinstance(child, list) and child
+        )
+        if cuttable and not (keep and spare_kept):
+            candidates.append((len(_dumps(child)), value, key))
+        for candidate in filter(None, candidates):
+            if best is None or candidate[0] > best[0]:
+                best = candidate
+    return best
+
+
+def bounded(value: dict[str, Any], limit: int = CONTEXT_CHARS) -> str:
+    """``value`` as indented JSON of at most ``limit`` characters where it can be, still valid JSON
+    of the same shape. The largest part is cut first (a long string halved, ending "…"; a list's
+    last item left out); the goal, the trigger, ids and titles only when nothing else is left to
+    cut. So a page with a long text and a long history keeps what the call is about, instead of
+    becoming one cut string that names no goal and no page (issue 78, M5)."""
+    value = json.loads(_dumps(value))
+    text = _dumps(value)
+    while len(text) > limit:
+        found = _largest(value, spare_kept=True) or _largest(value, spare_kept=False)
+        if found is None:
+            break
+        _, holder, key = found
+        part = holder[key]
+        if isinstance(part, str):
+            holder[key] = part[: max(SHORTEST_CUT, len(part) // 2)] + "…"
+        else:
+            part.pop()
+        text = _dumps(value)
+    return text
+
+
 def _json(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, indent=1, default=str)
-    return text if len(text) <= CONTEXT_CHARS else json.dumps({"truncated": text[:CONTEXT_CHARS]})
+    return bounded(value) if isinstance(value, dict) else _dumps(value)
 
 
 def _errors(messages: list[str]) -> str:

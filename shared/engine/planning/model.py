@@ -23,6 +23,7 @@ from shared.platform.errors import (
     AgentError,
     ModelFixableError,
     ModelUnavailable,
+    NotUnderstood,
     PermanentError,
     TransientError,
     UnusableReply,
@@ -110,6 +111,7 @@ class Asked(NamedTuple):
     # Every call of this attempt answered off the plan's schema (no plan to refuse at all): a glitch
     # of the model's, not a plan it chose, so the plan queue's next attempt asks again.
     garbled: bool = False
+    said: bool = False  # ``problem`` is the model's own words to the person (issue 78 point 5)
 
 
 def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
@@ -143,6 +145,8 @@ def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
                 return Asked(plan)  # ModelFixableError: a plan that failed it
             except ModelUnavailable as exc:  # every call would fail alike: the run fails, naming the setting
                 return Asked(None, exc.reason)
+            except NotUnderstood as exc:  # the local model's: said as it is, with what it understands
+                return Asked(None, exc.reason, said=True)
             except ModelFixableError as exc:
                 if isinstance(exc, UnusableReply):  # answered off the schema: paid all the same
                     call.paid(exc.usage.cost_usd)
@@ -217,7 +221,7 @@ def plan_events(
     if task.budget_usd is not None:  # a debate's or panel's child: its share of the parent's budget
         attempts.run_cap_usd = min(attempts.run_cap_usd or task.budget_usd, task.budget_usd)
     attempts.tier = ran.agent.model_tier if ran is not None else ""
-    plan, problem, over_budget, garbled = ask_model(
+    plan, problem, over_budget, garbled, said = ask_model(
         Planning(task.model_copy(update={"goal": goal}), deps), ctx, attempts
     )
     if garbled:  # the queue's next attempt asks again; its last attempt ends the run, failed
@@ -253,7 +257,7 @@ def plan_events(
             budget=True,
         )
         return [head, *attempts.events, ask]
-    reason = f"the model could not produce a valid plan: {problem}"
+    reason = problem if said else f"the model could not produce a valid plan: {problem}"
     end = seqs.event(RunFinished, at=at, status=RunStatus.FAILED, summary=reason[:2000])
     return [head, *attempts.events, end]
 

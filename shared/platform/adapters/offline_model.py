@@ -22,6 +22,7 @@ from shared.platform.domain.offline_ideas import (
     requirements_phase,
 )
 from shared.platform.domain.offline_ideas import plan_step as _step
+from shared.platform.domain.offline_intents import Where, intent_of, not_understood, plain
 from shared.platform.domain.offline_patterns import child_plan, pattern_plan
 from shared.platform.domain.offline_release import (
     RELEASE_TOOLS,
@@ -30,7 +31,7 @@ from shared.platform.domain.offline_release import (
     release_project,
     revision_plan,
 )
-from shared.platform.errors import ModelFixableError
+from shared.platform.errors import ModelFixableError, NotUnderstood
 
 NAME = "offline"
 
@@ -199,10 +200,11 @@ def told_plan(ctx: dict[str, Any], goal: str) -> dict[str, Any] | None:
     for words in dict.fromkeys(_APPEND.findall(goal)) if pid else []:
         steps.append(_step("append_blocks", "write it on the page", page_id=pid, text=words))
     props = (ctx.get("data_source") or {}).get("properties") or {}
-    for name, value in dict.fromkeys(_SET.findall(goal)) if pid else []:
-        kind = (props.get(name.strip()) or {}).get("type")
+    for said, value in dict.fromkeys(_SET.findall(goal)) if pid else []:
+        name = next((n for n in props if n.lower() == said.strip().lower()), said.strip())  # any case
+        kind = (props.get(name) or {}).get("type")
         if kind in ("status", "select"):
-            change = {name.strip(): {kind: {"name": value}}}
+            change = {name: {kind: {"name": value}}}
             steps.append(_step("update_properties", "set the property", page_id=pid, properties=change))
     if not steps:
         return None
@@ -238,6 +240,16 @@ def _phased_or_mapped(ctx: dict[str, Any], goal: str, page: dict[str, Any]) -> d
 
 
 def plan_for(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
+    """The plan for ``goal`` in ``ctx``, read in its plain form (the paraphrases of
+    ``offline_intents``), with the goal as given; :class:`NotUnderstood` when it asks for nothing the
+    offline model understands, saying what it does."""
+    answer = _plan_plain(ctx, plain(goal))
+    if answer.get("goal") == plain(goal):
+        answer["goal"] = goal
+    return answer
+
+
+def _plan_plain(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     page = ctx.get("page") or {}
     special = (
         revision_plan(goal)
@@ -262,19 +274,21 @@ def _other_plan(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     source_id = (ctx.get("data_source") or {}).get("id")
     if (ctx.get("trigger") or {}).get("kind") == "schedule" and source_id and not page.get("id"):
         return daily_plan(source_id, goal)
+    where: Where = "page" if page.get("id") else "no page"
+    intent = intent_of(goal, where)
+    if intent is None or intent.name not in ("note", "summarise", "plan the page"):
+        raise NotUnderstood(not_understood(goal, where, intent))
     if not page.get("id"):
+        about = " ".join(goal.split())
         steps = [
-            _step("draft_text", "summarise", instructions=f"Write a short note about: {goal}"),
-            _step(
-                "send_notification",
-                "tell the owner",
-                subject=goal[:200] or "Notion Agent",
-                text="${steps.1.text}",
-            ),
-            _step("finish", "done", summary=f"Sent a note about: {goal}"),
+            _step("draft_text", "summarise", instructions=f"Write a short note about: {about}"),
+            _step("send_notification", "tell the owner", subject=about[:200], text="${steps.1.text}"),
+            _step("finish", "done", summary=f"Sent a note about: {about}"[:2000]),
         ]
         return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}
     title, pid = page.get("title") or "Untitled", page["id"]
+    if intent.name == "summarise":
+        return summary_plan(pid, title, goal)
     steps = [
         _step("read_page", "read the page as it is now", page_id=pid),
         _step("draft_text", "draft a plan", instructions=f"Draft a short, concrete plan for '{title}'."),
@@ -297,6 +311,20 @@ def _other_plan(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
         steps.append(_step("update_properties", "move the idea on", page_id=pid, properties=status))
     steps.append(_step("finish", "done", summary=f"Planned '{title}': ${{steps.3.url}}"))
     return {"goal": goal or f"Plan the idea '{title}'", "risk": "medium", "on_reject": "end", "steps": steps}
+
+
+SUMMARISE = "Summarise in a few short lines"  # how a summary's draft is asked (draft_for reads it)
+
+
+def summary_plan(pid: str, title: str, goal: str) -> dict[str, Any]:
+    """Read the page, draft a short summary of what it says, write it on the page."""
+    steps = [
+        _step("read_page", "read the page as it is now", page_id=pid),
+        _step("draft_text", "summarise it", instructions=f"{SUMMARISE} '{title}':\n${{steps.1.text}}"),
+        _step("append_blocks", "write the summary on the page", page_id=pid, text="Summary: ${steps.2.text}"),
+        _step("finish", "done", summary=f"Summarised '{title}' on the page"[:2000]),
+    ]
+    return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}
 
 
 def ask_for(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -382,8 +410,14 @@ def standalone_for(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def draft_for(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A draft: a summary's first lines (:data:`SUMMARISE`), else a plan from the goal and page."""
     goal, task = str(ctx.get("goal") or ""), str(ctx.get("instructions") or "")
     page = ctx.get("page") or {}
+    if task.startswith(SUMMARISE):
+        head, _, text = task.partition("\n")
+        said = [" ".join(s.lstrip("#-*> ").split()) for s in text.splitlines()]
+        lines = [s[:300] for s in said if s][:3] or ["The page is empty."]
+        return {"title": head[len(SUMMARISE) :].strip(" ':")[:200], "text": "\n".join(lines)}
     subject = page.get("title") or goal or "the goal"
     lines = [f"# Plan for {subject}", f"- Goal: {goal or task}"]
     notes = [s.strip() for s in str(page.get("text") or "").splitlines() if s.strip()][:5]
@@ -455,7 +489,12 @@ class OfflineModel:
         if answer is None:
             raise ModelFixableError(f"the offline model cannot answer {schema.__name__}")
         value = schema.model_validate(answer)
+        return ModelReply(value, self.usage(purpose, prompt, value))
+
+    def usage(self, purpose: str, prompt: str, value: BaseModel) -> ModelUsage:
+        """What answering ``prompt`` with ``value`` is counted as (test doubles that script their
+        own plans are counted the same)."""
         tokens_in, tokens_out = len(prompt) // 4, len(value.model_dump_json()) // 4
         tokens_out += thoughts(len(prompt), self._thinking.get(call_kind(purpose), 0))
         cost = (tokens_in * self._price[0] + tokens_out * self._price[1]) / 1e6
-        return ModelReply(value, ModelUsage(NAME, tokens_in, tokens_out, cost))
+        return ModelUsage(NAME, tokens_in, tokens_out, cost)

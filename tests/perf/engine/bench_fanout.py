@@ -121,9 +121,8 @@ def _model(source: str) -> Any:
 
     class Model(OfflineModel):
         def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
-            reply = super().generate(purpose, prompt, schema)
-            if schema is not PlanOut:
-                return reply
+            if schema is not PlanOut:  # a plan is this bench's own: the offline model's reads no "parent N"
+                return super().generate(purpose, prompt, schema)
             context = extract_context(prompt)
             goal = str(context.get("goal") or "")
             if goal.startswith("parent "):
@@ -134,7 +133,8 @@ def _model(source: str) -> Any:
                 page = str((context.get("trigger") or {}).get("page_id") or context.get("page_id") or "")
                 steps = [("append_blocks", {"page_id": page, "text": "noted"}), ("finish", {"summary": "ok"})]
             calls = [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]
-            return ModelReply(PlanOut.model_validate({"goal": goal, "steps": calls}), reply.usage)
+            plan = PlanOut.model_validate({"goal": goal, "steps": calls})
+            return ModelReply(plan, self.usage(purpose, prompt, plan))
 
     return Model()
 

@@ -602,7 +602,7 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
         {run.children_cost_usd ? ` + ${money(run.children_cost_usd)} its children` : ""} ·
         started {when(run.created_at)}
       </p>
-      {run.summary && <p class="summary">{run.summary}</p>}
+      {run.summary && <Summary text={run.summary} />}
       <Outage run={run} />
       <ErrorText error={error} />
       {notice && (
@@ -663,5 +663,23 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
         ))}
       </ol>
     </section>
+  );
+}
+
+/** A run's summary; its lines that start "- " as a list (what the local model understands when it
+ * did not understand a request, issue 78). */
+function Summary({ text }: { text: string }) {
+  const lines = text.split("\n");
+  const items = lines.filter((line) => line.startsWith("- ")).map((line) => line.slice(2));
+  if (!items.length) return <p class="summary">{text}</p>;
+  return (
+    <div class="summary">
+      <p>{lines.filter((line) => !line.startsWith("- ")).join(" ")}</p>
+      <ul>
+        {items.map((item) => (
+          <li key={item}>{item}</li>
+        ))}
+      </ul>
+    </div>
   );
 }
