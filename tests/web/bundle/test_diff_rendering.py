@@ -8,9 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
-
-from tests.web.browser import launch
+from playwright.sync_api import Browser
 
 WEB = Path(__file__).resolve().parents[3] / "web"
 # Each case: a line, its language, and the tokens the highlighter must make of it (class, text).
@@ -67,7 +65,8 @@ def test_apostrophes_are_words_and_markdown_has_no_strings(tmp_path: Path) -> No
 
 
 @pytest.mark.e2e
-def test_a_line_number_from_10_up_stays_on_one_line_of_the_gutter() -> None:
+def test_a_line_number_from_10_up_stays_on_one_line_of_the_gutter(browser: Browser) -> None:
+    """On the session's browser (tests/web/conftest.py): a second sync Playwright in one process fails."""
     css = next((WEB / "dist" / "assets").glob("*.css")).read_text()
     row = (
         '<tr class="add"><td class="num">{n}</td><td class="num">{n}</td><td class="op">+</td>'
@@ -75,15 +74,13 @@ def test_a_line_number_from_10_up_stays_on_one_line_of_the_gutter() -> None:
     )
     rows = "".join(row.format(n=n) for n in (9, 10, 1234))
     html = f'<style>{css}</style><div class="diff-scroll"><table class="diff"><tbody>{rows}</tbody></table></div>'
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 800})
-            page.set_content(html)
-            heights = page.evaluate(
-                "() => [...document.querySelectorAll('td.num')].map(td => { const r = document.createRange();"
-                " r.selectNodeContents(td); return r.getClientRects().length; })"
-            )
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    try:
+        page.set_content(html)
+        heights = page.evaluate(
+            "() => [...document.querySelectorAll('td.num')].map(td => { const r = document.createRange();"
+            " r.selectNodeContents(td); return r.getClientRects().length; })"
+        )
+    finally:
+        page.close()
     assert heights == [1] * 6, heights  # each number one line box: never wrapped digit by digit

@@ -115,7 +115,7 @@ def test_a_page_change_starts_a_run_that_appears_and_moves_live(visit: Visit) ->
     visit.act("PATCH", f"pages/{visit.ids['idea_newsletter']}", ready)
     row = c.page.locator("tbody tr").first
     expect(row).to_be_visible(timeout=LIVE_S)  # no reload: the list refreshes itself
-    expect(row).to_contain_text("A change in Notion")
+    expect(row).to_contain_text("An edit in Notion")
     c.screen("runs", "Runs")
     link = row.get_by_role("link")
     goal = link.inner_text()

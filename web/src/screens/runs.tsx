@@ -5,7 +5,7 @@ import { ChosenButtons, Choice, Columns, Empty, ErrorText, Loading, STATUS_WORDS
 
 type Run = S["RunList"]["runs"][number];
 const TRIGGERS: Record<string, string> = {
-  webhook: "A change in Notion",
+  webhook: "An edit in Notion",
   api: "The api",
   schedule: "The daily schedule",
   manual: "Run again",
