@@ -3,9 +3,8 @@
 Each record is one JSON line on stdout: ``severity``, ``message``, ``time`` (RFC 3339, microseconds,
 UTC), the request's ``trace``, ``spanId`` and ``trace_sampled``, and ``labels`` (tenant, run, the
 framework's execution_id), and a record's ``fields`` under ``fields`` (``jsonPayload.fields.<key>``
-for a log metric). Every secret value this instance has read (:func:`register_secret`) is masked in
-every line, as are bearer tokens, API keys (``na_...``) and the token shapes of Notion, GitHub,
-GitLab, Linear and Slack, and the value named as an API key (``X-API-Key: ...``, Motion's).
+for a log metric). Every secret value this instance has read (:func:`register_secret`), bearer
+tokens, our keys and the token shapes of Notion, GitHub, GitLab, Linear and Slack are masked.
 """
 
 import contextvars
@@ -36,10 +35,10 @@ _labels: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
 )
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
-# The token shapes masked whatever registered them: a bearer token; Notion's (secret_, ntn_); ours
-# (na_); GitHub's classic (ghp_, gho_, ghu_, ghs_, ghr_) and fine-grained (github_pat_); GitLab's
-# (glpat-, and its OAuth, deploy, runner, trigger, feed and other gl*- forms); Linear's (lin_api_,
-# lin_oauth_); Slack's (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxe-, xapp-). Motion's keys have no shape of
+# The token shapes masked whatever registered them. A bearer token; Notion's (secret_, ntn_); ours
+# (na_). GitHub's classic (ghp_, gho_, ghu_, ghs_, ghr_) and fine-grained (github_pat_). GitLab's
+# (glpat-, and its OAuth, deploy, runner, trigger, feed and other gl*- forms). Linear's (lin_api_,
+# lin_oauth_). Slack's (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxe-, xapp-). Motion's keys have no shape of
 # their own: the value beside an API-key name (``X-API-Key: ...``, ``"api_key": "..."``) is masked.
 _PREFIXES = (
     r"secret_|ntn_|na_|gh[pousr]_|github_pat_|lin_(?:api|oauth)_|xox[abeprs]-|xapp-"

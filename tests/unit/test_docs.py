@@ -2,6 +2,7 @@
 parts (settings table, api routes, cost figures) in step with the code."""
 
 import re
+import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
@@ -15,10 +16,11 @@ DECISIONS = sorted((ROOT / "docs" / "decisions").glob("[0-9]*.md"))
 README_MAX_LINES = 150
 # The README of the repository, of each capability (shared/<capability>/, functions/) and of docs/ folders
 READMES = sorted(
-    p
-    for p in ROOT.glob("**/README.md")
-    if not {"node_modules", ".venv", "build"} & set(p.relative_to(ROOT).parts)
-)
+    ROOT / name
+    for name in subprocess.run(
+        ["git", "ls-files", "README.md", "*/README.md"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+)  # the repository's own: never an installed package's (.venv-infra, web/node_modules)
 # [text](target): the target up to a space, a closing parenthesis or a title
 _LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _DOC_PATH = re.compile(r"(?<![\w./-])docs/[\w./-]+\.md")

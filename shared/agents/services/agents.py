@@ -406,7 +406,7 @@ class RunAgent(NamedTuple):
 
     def goal(self, fallback: str, *, scheduled: bool = False, slot: str = "") -> str:
         """The goal the model plans for: the instructions, then what started this run (``fallback``,
-        or its routine: its schedule's time, or Run now, by its trigger's ``slot``); the fallback alone
+        or its routine: its schedule's time, or Run now, by its trigger's ``slot``). The fallback alone
         for an agent without its own instructions (the default agent's, as before agents)."""
         text = self.text.strip()
         if not text or text == DEFAULT_INSTRUCTIONS:

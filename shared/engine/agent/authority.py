@@ -387,8 +387,7 @@ PUSHES = ("open_pull_request", "push_fix", "push_revision")
 
 
 def asks_at_its_step(step: PlannedStep) -> bool:
-    """Whether a code effect is asked for when its step runs, whatever a plan's approval before it
-    says: a push (its diff read then), one code checks before asking (a merge), or one whose
+    """Whether a code effect is asked for when its step runs, whatever a plan's approval before it says. So is a push (its diff read then), one code checks before asking (a merge), or one whose
     arguments refer to a step not yet run. A plan's approval of it alone would be a second decision on
     the same change (issue 78, M2)."""
     tool = REGISTRY.get(step.tool)

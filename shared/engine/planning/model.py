@@ -221,7 +221,7 @@ def plan_events(
     if task.budget_usd is not None:  # a debate's or panel's child: its share of the parent's budget
         attempts.run_cap_usd = min(attempts.run_cap_usd or task.budget_usd, task.budget_usd)
     attempts.tier = ran.agent.model_tier if ran is not None else ""
-    plan, problem, over_budget, garbled, said = ask_model(
+    plan, problem, over_budget, garbled, model_said = ask_model(
         Planning(task.model_copy(update={"goal": goal}), deps), ctx, attempts
     )
     if garbled:  # the queue's next attempt asks again; its last attempt ends the run, failed
@@ -257,7 +257,7 @@ def plan_events(
             budget=True,
         )
         return [head, *attempts.events, ask]
-    reason = problem if said else f"the model could not produce a valid plan: {problem}"
+    reason = problem if model_said else f"the model could not produce a valid plan: {problem}"
     end = seqs.event(RunFinished, at=at, status=RunStatus.FAILED, summary=reason[:2000])
     return [head, *attempts.events, end]
 

@@ -163,7 +163,7 @@ def respond(
 
 def _person_only(waiting: Waiting) -> None:
     """Forbidden for an API key's approval or answer of a request only a person decides: a change
-    beyond the run's own pages, a debate's verdict (its judge is the owner in person), a limit's
+    beyond the run's own pages, a debate's verdict (its judge is the owner in person). So is a limit's
     "continue?" (errors in a row, a loop, a budget: a key approving it again and again would make
     the limit meaningless). A key may still reject any of them."""
     if waiting.effects:

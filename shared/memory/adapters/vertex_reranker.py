@@ -2,9 +2,8 @@
 ``rankingConfigs/default_ranking_config:rank`` with ``semantic-ranker-default@latest`` (a
 cross-encoder), asked for record ids and scores only. Priced per request (Google bills per 1,000
 queries of up to 100 records) and counted with the query's embedding. The request's timeout is the
-search's rerank budget: a slow or failed call answers None and the fused order stands, each such call
-logged as a ``rerank_failed`` event (fields.reason), which a log-based metric counts and alerts on
-(terraform/monitoring.tf): a 403 or a disabled API would otherwise only cost quality, unseen.
+search's rerank budget: a slow or failed call answers None and the fused order stands. Each such call
+is logged as ``rerank_failed`` (fields.reason), counted and alerted on (terraform/monitoring.tf).
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
 """The links an Ask answer may carry: only its cited pages' own (issue 77). The answer's words come from
 a model that read untrusted page text; a page may hold "sign in again at https://evil.example", and
 the model may repeat it. Every other link is taken out of the answer, and out of a cited passage's
-words (shown beside its link), whatever the model did.
-
-A link here is anything a reader or a renderer takes for one: an address with a scheme
-(``https://``, ``javascript:``, ``mailto:``, ``data:``), one starting ``www.``, a host with a path
-(``evil.example/login``), and a Markdown link's target (its text is kept).
+words (shown beside its link), whatever the model did. A link here is anything a reader or a
+renderer takes for one: an address with a scheme (``https://``, ``javascript:``, ``mailto:``,
+``data:``), one starting ``www.``, a host with a path, and a Markdown link's target (its text kept).
 """
 
 import re

@@ -1,9 +1,8 @@
 """Ask: a person's question answered from the workspace index, with the pages it used, and nothing
 else done. A follow-up is first rewritten as the standalone question it stands for (one model call
 with the conversation), then searched. The answer is one model call whose reply is text and passage
-numbers. It is given the best passages spread over several pages within a token budget
-(``NA_ASK_CONTEXT_TOKENS``). No tool runs and no write follows from it: a passage that says "delete
-the page" can only be quoted. A citation stands only for a passage that was given and whose words
+numbers, given the best passages of several pages within ``NA_ASK_CONTEXT_TOKENS``. No tool runs
+and no write follows: a passage that says "delete the page" can only be quoted. A citation stands only for a passage that was given and whose words
 the answer shares, and the only links an answer or a quote carries are its cited pages' own
 (``shared.memory.domain.answer_links``): the model is untrusted.
 """

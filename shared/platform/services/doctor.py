@@ -1,11 +1,10 @@
 """``make doctor``: one real task through each queue and one model call to each model family on a
-deployment, each hop recorded for the operator's tool (tools/doctor.py; docs/monitoring.md, decision 0050).
-
-Each task function checks its caller as for any task and records its hop; plan also makes one model
-call to each family the deployment uses (Gemini, and Claude, the fallback: a call that only the other
-family answered is a failure of the family asked, so a fallback nobody can use shows before an outage). On a schedule, :func:`scheduled_round` logs ``doctor_hop_failed`` per failed hop of the last
-check, then starts the next and logs ``doctor_round``. No tenant is touched, no run started.
-Only a "doctor" token signed with the session-signing key opens the routes; records keep no client message.
+deployment, each hop recorded for the operator's tool (tools/doctor.py; docs/monitoring.md, 0050).
+Each task function checks its caller and records its hop. Plan also calls each model family in use
+(Gemini, and Claude, the fallback): a call only the other family answered fails the family asked.
+On a schedule, :func:`scheduled_round` logs ``doctor_hop_failed`` per failed hop of the last check,
+then starts the next and logs ``doctor_round``. No tenant is touched, no run started. Only a
+"doctor" token signed with the session-signing key opens the routes; records keep no client message.
 """
 
 from __future__ import annotations

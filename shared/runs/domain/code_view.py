@@ -155,7 +155,7 @@ def _files(results: list[ToolResult], bases: dict[str, str | None]) -> list[File
 
 
 def _latest_states(deployments: dict[str, "DeploymentView"], results: list[ToolResult]) -> None:
-    """Each deployment's state as the run last knew it, not as its first look saw it: a preview its
+    """Each deployment's state as the run last knew it, not as its first look saw it. A preview its
     merge checked is READY (code refuses a merge before), production its health check reached is
     READY, or ROLLED_BACK when that check promoted the one before back."""
     for e in results:

@@ -150,7 +150,7 @@ PIPELINE_STAGES = ("open_pull_request", "await_review", "push_revision", "deploy
 
 
 def replan_bound(max_replans: int, tools: tuple[str, ...], fix_attempts: int) -> int:
-    """Phases a run may plan after its first: the settings' ``run_max_replans``, or, for a run whose
+    """Phases a run may plan after its first: the settings' ``run_max_replans``. For a run whose
     allow-list names the code pipeline's stages, one phase per stage it names and one per fix its
     repositories' policy allows (``fix_attempts``), when that is more. Still a bound: a plan that
     loops stops past it, however it names its tools (decision 0142)."""

@@ -62,10 +62,10 @@ def properties(
     run just began to wait) also Decision, Waiting, and Request: the request's id, then its text.
     Otherwise Decision is left as it is: an owner's choice is never overwritten. With ``set_back``
     (someone else changed what binds a decision) Request too, as the run asks now (empty when it
-    waits for nothing), and Decision back to Waiting while it waits. With ``decided`` (not None: the
-    row still shows a request the run no longer waits for, answered elsewhere, as in the console)
+    waits for nothing), and Decision back to Waiting while it waits. With ``decided`` (not None, the
+    row showing a request the run no longer waits for, answered elsewhere)
     Decision says what was decided (empty for an answer, or a run that ended undecided) and Request
-    is emptied: a row never reads "Waiting" for a decision already made (issue 78, H5)."""
+    is emptied. A row never reads "Waiting" for a decision already made (issue 78, H5)."""
     steps = len(state.steps)
     current = ""
     if steps and state.status == RunStatus.RUNNING:

@@ -259,7 +259,7 @@ def _page(p: _Pair, page: dict[str, Any]) -> int:
 
 def _another_tools(p: _Pair, page: dict[str, Any]) -> bool:
     """Whether the page was made for another tool's item (its :data:`SYNC_KEY` names that tool) and this
-    connection does not copy such items (``copy_other_tools``, off unless the owner chose it): a task
+    connection does not copy such items (``copy_other_tools``, off unless the owner chose it). A task
     made in GitLab is not made again in Linear and Motion unasked."""
     tool = p.schema.sync_key(page).partition(":")[0]
     return bool(tool) and tool != p.tracker.tool and not p.connection.copy_other_tools

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.platform.infra_iam import build_triggers
 from tools.infra_drift import Terraform
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -138,7 +139,7 @@ def test_own_service_account_and_logging(build: dict[str, Any], apply_build: dic
 
 
 def test_only_the_approved_apply_trigger_applies_and_only_a_stored_plan() -> None:
-    triggers = _triggers()
+    triggers = build_triggers()
     apply = triggers["apply"]
     assert apply["approval_config"][0]["approval_required"] is True
     assert apply["git_file_source"][0]["path"] == "cloudbuild-apply.yaml"
@@ -158,17 +159,6 @@ def test_only_the_approved_apply_trigger_applies_and_only_a_stored_plan() -> Non
 
 
 TEAM_TFVARS = "/workspace/team.tfvars"
-
-
-def _triggers() -> dict[str, Any]:
-    import hcl2
-
-    from tools.infra_drift import HCL_OPTIONS
-
-    doc = hcl2.loads((ROOT / "terraform" / "cicd.tf").read_text(), serialization_options=HCL_OPTIONS)
-    return {
-        name: body for block in doc["resource"] for name, body in block["google_cloudbuild_trigger"].items()
-    }
 
 
 def _plan_commands(build: dict[str, Any]) -> list[str]:
@@ -237,10 +227,10 @@ def test_the_triggers_set_exactly_the_substitutions_the_build_uses(build: dict[s
         used = set(re.findall(r"\$\{(_[A-Z_]+)\}", path.read_text()))
         assert used == set(load_yaml(path)["substitutions"]), path.name
         for name in names:
-            trigger = _triggers()[name]
+            trigger = build_triggers()[name]
             assert set(trigger["substitutions"]) == used, name
             assert trigger["substitutions"]["_STATE_BUCKET"] == "${var.state_bucket}"
-    assert _triggers()["deploy"]["substitutions"]["_DEPLOY_PROJECT"] == "${var.project_id}"
+    assert build_triggers()["deploy"]["substitutions"]["_DEPLOY_PROJECT"] == "${var.project_id}"
 
 
 def _run_step(
@@ -573,7 +563,7 @@ def test_the_eval_build_runs_make_eval_agents_against_vertex_in_its_own_project(
     used = set(re.findall(r"\$\{(_[A-Z_]+)\}", path.read_text()))
     assert used == set(eval_build["substitutions"])
     assert eval_build["serviceAccount"].endswith("/na-eval@${PROJECT_ID}.iam.gserviceaccount.com")
-    trigger = _triggers()["eval"]
+    trigger = build_triggers()["eval"]
     assert trigger["service_account"] == '${google_service_account.platform["eval"].id}'
     assert trigger["git_file_source"][0]["path"] == "cloudbuild-eval.yaml"
     assert set(trigger["substitutions"]) == used and "approval_config" not in trigger

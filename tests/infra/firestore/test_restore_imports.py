@@ -91,12 +91,12 @@ def test_every_restored_index_is_imported_to_the_resource_that_declares_it(
     assert len(set(imports.values())) == len(imports), "one restored index for each resource"
     # Every address names a resource instance terraform/ declares: its for_each key, or no key.
     for to in imports:
-        name, key = re.fullmatch(r'google_firestore_index\.(\w+)(?:\["(\w+)"\])?', to).groups()  # type: ignore[union-attr]
+        name, key = re.fullmatch(r'google_firestore_index\.(\w+)(?:\["(\w+)"\])?', to).groups()  # type: ignore[union-attr]  # the test asserts it matched
         body = tf.resources["google_firestore_index"][name]
         if key is None:
             assert "for_each" not in body, to
         else:
-            local = re.fullmatch(r"\$\{local\.(\w+)\}", body["for_each"]).group(1)  # type: ignore[union-attr]
+            local = re.fullmatch(r"\$\{local\.(\w+)\}", body["for_each"]).group(1)  # type: ignore[union-attr]  # the test asserts it matched
             assert key in tf.locals[local], to
     assert (
         result.stdout.splitlines()[-1]

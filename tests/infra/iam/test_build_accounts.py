@@ -8,8 +8,13 @@ import json
 import re
 from pathlib import Path
 
-from tests.infra.deploy.test_cloudbuild import CLOUDBUILD_APPLY, _triggers
-from tests.infra.iam.test_iam import DATA_PERMISSIONS, project_grants, resource_grants
+from tests.support.platform.infra_iam import (
+    CLOUDBUILD_APPLY,
+    DATA_PERMISSIONS,
+    build_triggers,
+    project_grants,
+    resource_grants,
+)
 from tools.infra_drift import Terraform
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -152,7 +157,7 @@ def test_the_deployer_regaining_a_data_role_is_caught(tf: Terraform) -> None:
 
 
 def test_only_the_approved_apply_build_runs_as_the_deployer() -> None:
-    triggers = _triggers()
+    triggers = build_triggers()
     deployer = '${google_service_account.platform["deployer"].id}'
     as_deployer = {name: t for name, t in triggers.items() if t["service_account"] == deployer}
     assert list(as_deployer) == ["apply"]

@@ -12,7 +12,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from tests.support.platform.infra_iam import PUBLIC_FUNCTIONS
+from tests.support.platform.infra_iam import (
+    DATA_PERMISSIONS,
+    PUBLIC_FUNCTIONS,
+    project_grants,
+    resource_grants,
+)
 from tools.infra_drift import Terraform, for_each_function_keys, function_ingress
 
 FUNCTIONS = {"oauth_callback", "notion_webhook", "plan", "execute_step", "deploy", "notify", "api"}
@@ -145,47 +150,6 @@ PUBLIC: dict[tuple[str, str], tuple[str, str]] = {
     ("google_storage_bucket_iam_member", "console_public"): ("roles/storage.legacyObjectReader", "allUsers"),
 }
 OUTSIDE_PRINCIPALS = ("allUsers", "allAuthenticatedUsers", "domain:", "user:", "group:", "principalSet:")
-
-_ACCOUNT = re.compile(r'google_service_account\.\w+\["?([\w.]+)"?\]')
-
-
-def _expand_for_each(body: dict[str, Any], tf: Terraform) -> list[dict[str, str]]:
-    """Each instance's each.key/each.value.* for the for_each forms used with project IAM."""
-    for_each = body.get("for_each")
-    if for_each is None:
-        return [{}]
-    if for_each == "${local.project_role_bindings}":
-        return [
-            {"each.value.account": account, "each.value.role": role}
-            for account, roles in tf.locals["project_roles"].items()
-            for role in roles
-        ]
-    match = re.fullmatch(r"\$\{toset\(local\.(\w+)\)\}", str(for_each))
-    if match:
-        return [{"each.key": key} for key in tf.locals[match.group(1)]]
-    raise AssertionError(f"unsupported for_each on a project IAM resource: {for_each}")
-
-
-def project_grants(tf: Terraform) -> Iterator[tuple[str, str, str, str]]:
-    """(resource, account, role, condition expression) for every project-level grant."""
-    for name, body in tf.resources.get("google_project_iam_member", {}).items():
-        condition = str((body.get("condition") or [{}])[0].get("expression", ""))
-        for _ in range(3):  # interpolate string locals, e.g. local.tenant_token_prefix
-            condition = re.sub(r"\$\{local\.(\w+)\}", lambda m: str(tf.locals[m.group(1)]), condition)
-        for instance in _expand_for_each(body, tf):
-            role = str(body["role"])
-            if role == "${each.value.role}":
-                role = instance["each.value.role"]
-            custom = re.fullmatch(r"\$\{google_project_iam_custom_role\.(\w+)\.name\}", role)
-            role = f"custom:{custom.group(1)}" if custom else role
-            member = str(body["member"])
-            if "local.account_emails[each.value.account]" in member:
-                account = instance["each.value.account"]
-            else:
-                found = _ACCOUNT.search(member)
-                assert found, f"google_project_iam_member.{name}: member {member} is not one of our accounts"
-                account = instance["each.key"] if found.group(1) == "each.key" else found.group(1)
-            yield name, account, role, condition
 
 
 def violations(tf: Terraform) -> list[str]:
@@ -369,19 +333,6 @@ def test_a_binding_with_an_ungrantable_custom_role_is_caught(tf: Terraform) -> N
     ]
 
 
-# Permissions that read tenant data (or the values a plan never needs): never for the CI account,
-# which runs a pull request's own cloudbuild.yaml.
-DATA_PERMISSIONS = (
-    "datastore.entities.",
-    "logging.logEntries.",
-    "logging.views.access",
-    "secretmanager.versions.access",
-    "cloudtasks.tasks.",
-    "storage.objects.",
-    "aiplatform.",
-)
-
-
 def test_the_ci_account_reads_configuration_and_no_data(tf: Terraform) -> None:
     permissions = tf.resources["google_project_iam_custom_role"]["ci_plan_reader"]["permissions"]
     assert [p for p in permissions if p.startswith(DATA_PERMISSIONS)] == []
@@ -467,21 +418,6 @@ def test_the_deployer_writes_the_consoles_objects_and_nothing_else_of_it(tf: Ter
     ]
     # No project-level role was added for it: the allowlist above holds every project role.
     assert not [g for g in project_grants(tf) if g[2] == CONSOLE_UPLOAD_ROLE]
-
-
-def resource_grants(tf: Terraform) -> dict[tuple[str, str], tuple[str, str]]:
-    """Every *_iam_member on a single resource as (type, name) -> (role, who), as the tables spell it."""
-    found = {}
-    for rtype, named in tf.resources.items():
-        if not rtype.endswith("_iam_member") or rtype == "google_project_iam_member":
-            continue
-        for name, body in named.items():
-            member = str(body["member"])
-            account = _ACCOUNT.search(member)
-            inner = re.search(r"\[(each\.[\w.]+)\]", member)
-            who = (inner.group(1) if inner else account.group(1)) if account else member
-            found[(rtype, name)] = (str(body["role"]), who)
-    return found
 
 
 def test_every_resource_grant_is_in_the_reviewed_table(tf: Terraform) -> None:

@@ -206,7 +206,7 @@ def _routed(gemini: _Family, claude: _Family | None) -> Any:
     families = {"gemini": Family("gemini", lambda: gemini, {"plan": gemini.name})}
     if claude is not None:
         families["claude"] = Family("claude", lambda: claude, {"plan": claude.name})
-    return RoutedModel(families, {}, fallback=True)  # type: ignore[arg-type]
+    return RoutedModel(families, {}, fallback=True)  # type: ignore[arg-type]  # fake families
 
 
 def test_the_doctor_calls_both_model_families_and_a_fallback_is_a_failure(firestore_db: Any) -> None:

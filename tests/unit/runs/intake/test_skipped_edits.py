@@ -150,7 +150,7 @@ def test_each_edit_names_its_page_by_its_title_read_once(fakes: FakeContainer) -
         reads.append(page_id)
         return retrieve(token, page_id)
 
-    fakes.notion.retrieve_page = counted  # type: ignore[method-assign]
+    fakes.notion.retrieve_page = counted  # type: ignore[method-assign]  # counting the reads
     api, token = client("api", fakes), start_session("t1", fakes.secrets)
     body: Any = api.get("/skipped-edits", headers=auth(token)).json
     assert [e["title"] for e in body["edits"]] == ["Dashboard", "Dashboard"], body

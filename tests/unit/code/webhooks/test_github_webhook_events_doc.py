@@ -9,7 +9,7 @@ from functions.routes.runs_api.github_hook import EVENTS
 from shared.code.domain.revisions import REVISION_EVENTS
 from shared.code.domain.webhooks import COMMENT_EVENTS
 
-DEPLOY_MD = (Path(__file__).resolve().parents[3] / "docs" / "deploy.md").read_text()
+DEPLOY_MD = (Path(__file__).resolve().parents[4] / "docs" / "deploy.md").read_text()
 # GitHub's names of its webhook events in a repository's settings ("Let me select individual events")
 SHOWN = {
     "Check runs": "check_run",
