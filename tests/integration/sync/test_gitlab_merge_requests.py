@@ -17,7 +17,7 @@ from shared.code.adapters.vercel import VercelDeployer
 from shared.code.domain.code import CodeChange, FileChange
 from shared.engine.services.check_wakeups import CheckWakeups, wake_checks
 from shared.platform.errors import Conflict, Unauthenticated
-from shared.runs.domain.events import RunStatus, ToolResult
+from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus, ToolResult
 from shared.runs.domain.step_task import StepTask
 from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
 from shared.sync.domain.connection import hook_secret
@@ -166,11 +166,20 @@ def test_a_secret_stops_the_push_to_gitlab_before_any_write(firestore_emulator: 
     leaked = [{"path": "config.py", "content": f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n'}]
     with gitlab_code_pair(firestore_emulator.client()) as (pair, lab):
         clock = start(pair, [(OPEN[0], OPEN[1] | {"files": leaked}), FINISH], tools=TOOLS)
-        drive_checked(pair, clock, lab.code.pipelines_done)  # the owner approves: the scan stops it anyway
-        state = pair.state()
-        assert state.status == RunStatus.FAILED
-        assert "the secret scan stopped the push to demo/tasks, nothing was pushed" in state.summary
-        assert "AWS Access Key in config.py line 1" in state.summary and AWS_KEY not in state.summary
+        drive_checked(pair, clock, lab.code.pipelines_done)  # the owner would approve: never asked (0138)
+        events = pair.step.store.list_events(pair.tenant, "r1")
+        asked = [e for e in events if isinstance(e, HumanRequested)]
+        assert asked and not [e for e in asked if e.purpose == "approval"]  # the change is never listed
+        assert all(AWS_KEY not in e.prompt for e in asked)  # told kind and place, never the value
+        errors = [e.message for e in events if isinstance(e, ErrorRecorded)]
+        stopped = "the secret scan stopped the push to demo/tasks before anyone was asked to approve it"
+        assert errors and all(f"{stopped}, nothing was pushed" in m for m in errors)
+        assert all("AWS Access Key in config.py line 1" in m and AWS_KEY not in m for m in errors)
+        state = pair.state()  # the model was told at each try; three refusals in a row ask the owner
+        assert state.status == RunStatus.WAITING_FOR_HUMAN and state.waiting is not None
+        assert (
+            state.waiting.purpose == "limit" and "AWS Access Key in config.py line 1" in state.waiting.prompt
+        )
         assert list(lab.code.branches) == ["main"] and lab.code.merge_requests == {}
         assert lab.writes_by_api == 0
 
