@@ -1,8 +1,8 @@
 """Reliability of the code steps: runs planned ``read_page → open_pull_request → deploy_vercel (a
 preview of the pull request's branch) → finish``, whose GitHub and Vercel steps run on the deploy
 function against the code sandbox, on the same engine stack as test_engine_reliability. A code tool
-makes a plan high-risk whatever the model says, so validation inserts a request_approval at step 2
-(the harness approves it from the outbox) and the code tools run as steps 3 and 4.
+push is asked at its own step (decision 0142: no plan-level approval is inserted when every risky step
+is a code effect; the harness approves each from the outbox), so the code tools run as steps 2 and 3.
 
 (d) every task (plan, execute-step, deploy, notify) delivered twice, concurrently, in random order;
 (e) the same, with a crash at each boundary of each code tool. Afterwards every run completed and the
@@ -40,7 +40,7 @@ from tests.reliability.harness import (
 )
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
-CODE_TOOLS = {"open_pull_request": 3, "deploy_vercel": 4}  # each code tool's step, after the approval
+CODE_TOOLS = {"open_pull_request": 2, "deploy_vercel": 3}  # each code tool's step (0142: no plan approval)
 TITLE = "Change from "  # + the run id: how a pull request is traced to its run, whatever its branch
 
 
@@ -115,7 +115,7 @@ def check_previews(pages: dict[str, str], heads: dict[str, str], refs: dict[str,
 def check_each_step_once(events: dict[str, list[Any]]) -> None:
     for run, log in events.items():
         steps = [e.step for e in log if isinstance(e, ToolResult)]
-        assert sorted(steps) == [1, 2, 3, 4, 5], (run, steps)
+        assert sorted(steps) == [1, 2, 3, 4], (run, steps)  # no inserted approval step (0142)
 
 
 def code_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AbstractContextManager[Stack]:
