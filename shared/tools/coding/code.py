@@ -3,8 +3,8 @@
 They run in the ``deploy`` function (the only one holding the tenant's GitHub and Vercel tokens),
 after an intent is recorded. After a crash they are found again by the call's key: the pull request
 by its branch (named from the key), the deployment by the key stored in its metadata. Only the
-repositories and projects the owner listed in the settings can be touched; a production deployment
-is always preceded by a person's approval (``shared.engine.agent.plans``).
+repositories and projects the owner listed can be touched; production always waits for a person's
+approval. Past the limit: one job, the code tools' calls and their crash recovery.
 """
 
 import re
