@@ -195,7 +195,11 @@ def earlier_context(p: Planning, page_id: str) -> tuple[dict[str, Any], bool]:
                 ratings.setdefault(rating.run_id, []).append(
                     {"verdict": rating.verdict, "reason": rating.reason}
                 )
-                others = others or (bool(rating.reason) and rating.by != owner)
+                rater = tenant.member(rating.by) if tenant is not None and rating.by != owner else None
+                reach = rating.by == owner or (
+                    rater is not None and tenant is not None and tenant.owner_reach(rater.role)
+                )
+                others = others or (bool(rating.reason) and not reach)
     summaries = [run_memory(r, ratings.get(r.run_id, [])) for r in runs]
     return {"earlier_runs": {"note": EARLIER_NOTE, "runs": bounded_memory(summaries)}}, others
 
@@ -265,7 +269,8 @@ def workspace_context(
 
 
 def by_others(p: Planning, objects: list[dict[str, Any]]) -> bool:
-    """Whether someone other than the workspace's owner or the agent's bot created or last edited any
+    """Whether someone without the owner's reach (the owner, or a role that approves reads beyond a
+    run's reach: ``Tenant.owner_reach``, decision 0147) or the agent's bot created or last edited any
     of ``objects`` (a page, its blocks, a comment: Notion's ``created_by``, ``last_edited_by``). Its
     text may then be a member's instructions, so the run reads only within its trigger's reach. An
     object naming no one counts as no one's; a workspace whose owner is unknown, as everyone's."""
@@ -278,7 +283,9 @@ def by_others(p: Planning, objects: list[dict[str, Any]]) -> bool:
         for who in (o.get("created_by"), o.get("last_edited_by"))
         if isinstance(who, dict) and who.get("id")
     }
-    return bool(authors - {owner, bot}) if owner else bool(authors)
+    if tenant is None or not owner:
+        return bool(authors)
+    return any(not tenant.owner_reach(tenant.role_of_authors([a])) for a in authors - {bot})
 
 
 def property_view(prop: dict[str, Any]) -> dict[str, Any]:
