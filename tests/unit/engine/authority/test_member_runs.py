@@ -278,9 +278,7 @@ def team_tenant(beyond_reach: str = "admin") -> Tenant:
         Member(member_id=f"m-{role}", notion_user_id=user, role=role, added_at=at)
         for user, role in ((ADMIN, "admin"), (EDITOR, "editor"))
     ]
-    return tenant().model_copy(
-        update={"members": members, "approvers": Approvers(beyond_reach=beyond_reach)}  # type: ignore[arg-type]
-    )
+    return tenant().model_copy(update={"members": members, "approvers": Approvers(beyond_reach=beyond_reach)})
 
 
 @pytest.mark.parametrize(
