@@ -1,14 +1,17 @@
 """Who a run's starter is, by role (issue 77, decision 0137): every way a person starts a run through the
 api (``POST /runs`` with and without a page, run again, Run now, a dry run), as every role by session
 and by key, under each choice of who approves reads beyond a run's reach, gives the run the reach the
-table "Whose reach a run has" of docs/security.md says; a page beyond a member's reach is refused with
-its title unsaid; and a run's view shows a person without the owner's reach nothing an owner's run
-read. Prints ``RESULT starter_cases=<n> view_cases=<m> violations=0`` and asserts it."""
+table "Whose reach a run has" of docs/security.md says. A member's run on a page beyond their reach
+waits, the page unread, for the approval of someone with that reach, which they may not give (a dry
+run on it is refused, its title unsaid: decision 0147); and a run's view shows a person without the
+owner's reach nothing an owner's run read. Prints ``RESULT starter_cases=<n> view_cases=<m>
+wait_cases=<k> violations=0`` and asserts it."""
 
 import re
 from pathlib import Path
 from typing import Any
 
+from shared.engine.planning.start import start_run
 from tests.support.team.role_team import role_rows
 from tests.support.team.starters import PRIVATE_TEXT, PRIVATE_TITLE, Workspace
 
@@ -69,9 +72,12 @@ def starts(w: Workspace, role: str, kind: str, want: str) -> list[str]:
             if not _refused_for_role(status, answer):
                 wrong.append(case + ", not refused for the role")
             continue
-        if page == "private" and not owner:
+        if page == "private" and not owner and "dry-run" in path:
             if not _refused_for_reach(status, answer):
                 wrong.append(case + ", not refused for the page's reach (or its title said)")
+            continue
+        if page == "private" and not owner:
+            wrong += _waits_unread(w, role, kind, case, status, answer)
             continue
         if "dry-run" in path:
             if _refused_for_reach(status, answer) or _refused_for_role(status, answer):
@@ -86,6 +92,35 @@ def starts(w: Workspace, role: str, kind: str, want: str) -> list[str]:
                 f"{case}: its run is {'a member' if trigger.member else 'the owner'}'s, the table says {want}"
             )
     return wrong
+
+
+WAITS: list[str] = []  # each member's run on the private page that was checked as it waits
+
+
+def _waits_unread(w: Workspace, role: str, kind: str, case: str, status: int, answer: Any) -> list[str]:
+    """A member's run on the private page: queued (202), then planned it waits, the page unread, for
+    an approval its starter may not give; the role that may is named (decision 0147)."""
+    WAITS.append(case)
+    if status != 202 or "waits" not in answer:
+        return [case + ", not queued to wait for an approval"]
+    run_id = answer["run_id"]
+    start_run(w.queued(run_id), w.container.engine())
+    status, run = w.call(role, kind, "GET", f"/runs/{run_id}")
+    waiting = (run or {}).get("waiting") or {}
+    if (
+        run is None
+        or run.get("status") != "waiting_for_human"
+        or not waiting.get("request_id", "").startswith("reach-")
+    ):
+        return [f"{case}: planned, it does not wait for the page's approval: {run}"]
+    if PRIVATE_TITLE in str(run) or PRIVATE_TEXT in str(run) or run.get("needs") != w.beyond_reach:
+        return [f"{case}: its wait says the page's title or text, or names no role that may decide: {run}"]
+    decided, said = w.call(
+        role, kind, "POST", f"/runs/{run_id}/approve", {"request_id": waiting["request_id"]}
+    )
+    if decided != 403:
+        return [f"{case}: its starter approved their own escalation: {decided} {said}"]
+    return []
 
 
 def views(w: Workspace, role: str, kind: str, want: str) -> list[str]:
@@ -116,8 +151,14 @@ def test_every_start_path_gives_its_run_its_starters_reach_as_the_table_says() -
                 violations += starts(w, role, kind, want)
                 view_cases += 1  # everyone reads runs; a viewer as a member's reach
                 violations += views(w, role, kind, "owner's" if want == "owner's" else "member's")
-    print(f"\nRESULT starter_cases={start_cases} view_cases={view_cases} violations={len(violations)}")
+    waits = len(WAITS)  # each: its wait, its words and its starter's refused approval
+    print(
+        f"\nRESULT starter_cases={start_cases} view_cases={view_cases} wait_cases={waits} "
+        f"violations={len(violations)}"
+    )
     assert not violations, "\n".join(violations)
+    members = sum(1 for b in BEYOND_REACH for r in COLUMNS if rules[r][b] == "member's")
+    assert waits == members * 2 * 2  # by session and key: POST /runs and Run again on the private page
     assert (
         start_cases == len(BEYOND_REACH) * len(COLUMNS) * 11
         and view_cases == len(BEYOND_REACH) * len(COLUMNS) * 2

@@ -170,7 +170,7 @@ def _ask(run: RunRef, state: RunState) -> None:
     assert state.waiting is not None
     request_id = state.waiting.request_id
     data: dict[str, object] = {"run_id": run_id, "request_id": request_id, "purpose": state.waiting.purpose}
-    if state.page_id:
+    if state.page_id and not state.page_beyond:  # a page beyond its starter's reach gets no comment
         data["page_id"] = state.page_id
         earlier = _earlier_request(run, request_id)
         if earlier:  # on its page, one comment per run's decisions, updated (issue 78, M8)

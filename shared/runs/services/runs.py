@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.platform.errors import Conflict, InvalidInput, NotFound
 from shared.platform.topology import Queue
+from shared.runs.domain.authority import page_digest
 from shared.runs.domain.code_view import code_view
 from shared.runs.domain.events import RunEvent, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
@@ -91,11 +92,13 @@ def run_again(
     queue: TaskQueue,
     by_owner: bool,
     person: str = "",
+    beyond: bool = False,
 ) -> dict[str, Any]:
     """Queue a new run with the goal and the page of one of the owner's runs, started by ``person`` (a
     Notion user id) by hand (trigger ``manual``). It has the narrower of the reach of the run it
     repeats and its starter's (``by_owner``: ``Tenant.owner_reach``). A member's run again reads only within
-    its trigger's reach (``Trigger.member``). With a ``request_id``, a retry names the same new run
+    its trigger's reach (``Trigger.member``); ``beyond``: its page lies beyond it, so planning waits for
+    an approval before reading it (decision 0147). With a ``request_id``, a retry names the same new run
     (nothing more is queued: planning creates a run once)."""
     run = owned_run(tenant_id, run_id, store, tenants)
     check_usable(tenant_id, tenants)
@@ -103,8 +106,16 @@ def run_again(
     digest = hashlib.sha256(f"{run_id}:{suffix}".encode()).hexdigest()[:16]
     people = [person] if person else []
     owner = by_owner and not run.state.member
-    trigger = Trigger(kind="manual", page_id=run.state.page_id, by_owner=owner, people=people)
+    trigger = Trigger(
+        kind="manual", page_id=run.state.page_id, by_owner=owner, people=people, beyond=beyond and not owner
+    )
     return _queue(tenant_id, f"again-{digest}", run.state.goal, trigger, queue)
+
+
+def page_let_in(run: Run) -> bool:
+    """Whether ``run``'s page lay beyond its starter's reach (decision 0147): it waits or waited for an
+    approval to start from it, granted or not. Repeated, such a page is held to the new starter's reach."""
+    return run.state.page_beyond or page_digest(run.state.page_id) in run.state.approved
 
 
 def check_usable(tenant_id: str, tenants: TenantStore) -> None:

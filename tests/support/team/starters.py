@@ -36,6 +36,7 @@ class Workspace:
 
     def __init__(self, beyond_reach: str) -> None:
         self.people: Team = approving_team(beyond_reach)
+        self.beyond_reach = beyond_reach
         c = self.container = self.people.container
         c.settings = c.settings.model_copy(
             update={"api_person_per_min": 6000, "api_burst": 500}
