@@ -15,6 +15,7 @@ from shared.notify.services import links
 from shared.platform.config import PlatformSecret
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.runs.domain.authority import page_digest
 from shared.runs.domain.events import (
     HumanResponded,
     RunCancelled,
@@ -295,11 +296,16 @@ def _replan_rejected(deps: Deps, tenant_id: str, state: RunState, text: str) -> 
 
 def _replan(deps: Deps, tenant_id: str, new_id: str, state: RunState, text: str) -> None:
     goal = f"{state.goal} (a previous plan was rejected: {text[:300] or 'no reason given'})"
+    # A page let in by an approval was let in for that run: the new one waits for its own (0147).
+    beyond = state.member and page_digest(state.page_id) in state.approved
+    people = [p.notion_user_id for p in state.people if p.notion_user_id][:10] if beyond else []
     task = PlanTask(
         tenant_id=tenant_id,
         run_id=new_id,
         goal=goal[:2000],
-        trigger=Trigger(kind="manual", page_id=state.page_id, by_owner=not state.member),
+        trigger=Trigger(
+            kind="manual", page_id=state.page_id, by_owner=not state.member, beyond=beyond, people=people
+        ),
     )
     from shared.platform.topology import Queue
 

@@ -174,3 +174,18 @@ def test_a_members_hand_off_may_start_on_its_parents_page_and_no_other() -> None
     status, why = _ended(deps, "parent-h2")
     assert status == RunStatus.FAILED and f"page {other} is not within" in why
     assert len(model.prompts) == 1
+
+
+def test_a_rejected_plans_replan_of_a_page_let_in_waits_for_its_own_approval() -> None:
+    deps, _, model, private, _ = _world()
+    _waiting(deps, private)
+    humans.respond(deps, "t1", "r1", "approve", role="admin", by=ADMIN)
+    _plan_queued(deps)
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None and page_digest(private) in run.state.approved
+    humans._replan(deps, "t1", "r1-re9", run.state, "not like this")
+    _plan_queued(deps)
+    again = deps.store.get_run("t1", "r1-re9")
+    assert again is not None and again.state.status == RunStatus.WAITING_FOR_HUMAN and again.state.page_beyond
+    assert again.state.waiting is not None and "Eve (editor) started it" in again.state.waiting.prompt
+    assert len(model.prompts) == 1  # the first run's plan only
