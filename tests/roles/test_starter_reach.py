@@ -52,7 +52,8 @@ def starts(w: Workspace, role: str, kind: str, want: str) -> list[str]:
         ("POST /runs on a private page", "POST", "/runs", {"goal": "Tidy", "page_id": w.private}, "private"),
         ("POST /runs on a chosen row", "POST", "/runs", {"goal": "Tidy", "page_id": w.row}, "row"),
         ("POST /runs without a page", "POST", "/runs", {"goal": "Tidy"}, ""),
-        ("Run again of the owner's run", "POST", f"/runs/{w.owners_run}/again", {}, "private"),
+        ("Run again of the owner's run", "POST", f"/runs/{w.owners_run}/again", {}, "owners"),
+        ("Run again of a member's run let in", "POST", f"/runs/{w.members_run}/again", {}, "let in"),
         ("Run now", "POST", "/agents/digest/run-now", {"routine": 0, "request_id": f"{role}-{kind}"}, ""),
     ]
     if kind == "session":  # a dry run takes no key
@@ -76,8 +77,16 @@ def starts(w: Workspace, role: str, kind: str, want: str) -> list[str]:
             if not _refused_for_reach(status, answer):
                 wrong.append(case + ", not refused for the page's reach (or its title said)")
             continue
-        if page == "private" and not owner:
+        if page in ("private", "let in") and not owner:
             wrong += _waits_unread(w, role, kind, case, status, answer)
+            continue
+        if page == "owners" and not owner:  # its goal and page are hidden from them (decision 0147)
+            if (
+                status != 403
+                or "read with the owner's reach" not in str(answer)
+                or PRIVATE_TITLE in str(answer)
+            ):
+                wrong.append(case + ", not refused as a run beyond their reach")
             continue
         if "dry-run" in path:
             if _refused_for_reach(status, answer) or _refused_for_role(status, answer):
@@ -87,6 +96,10 @@ def starts(w: Workspace, role: str, kind: str, want: str) -> list[str]:
             wrong.append(case)
             continue
         trigger = w.queued(answer["run_id"]).trigger
+        if page == "let in":  # a member's run repeated keeps its narrower reach, the page let in
+            if not trigger.member or trigger.beyond:
+                wrong.append(f"{case}: its run is not a member's that reads the page let in")
+            continue
         if trigger.member == owner:
             wrong.append(
                 f"{case}: its run is {'a member' if trigger.member else 'the owner'}'s, the table says {want}"
@@ -123,18 +136,40 @@ def _waits_unread(w: Workspace, role: str, kind: str, case: str, status: int, an
     return []
 
 
+HIDDEN_SAID = "hidden: this run read with the owner's reach, beyond yours"
+
+
 def views(w: Workspace, role: str, kind: str, want: str) -> list[str]:
-    """The owner's run that read and wrote the private text, as ``role`` sees it: the text shows only
-    to a person with the owner's reach."""
-    status, answer = w.call(role, kind, "GET", f"/runs/{w.owners_run}")
-    if status != 200:
-        return [f"GET /runs/{{id}} as {role} by {kind}: {status}"]
-    shows = PRIVATE_TEXT in str(answer)
-    if shows != (want == "owner's"):
-        return [
-            f"GET /runs/{{id}} as {role} by {kind}: the private text {'shown' if shows else 'hidden'} ({want})"
-        ]
-    return []
+    """The owner's run that read and wrote the private text (its goal names the private page), and its
+    hand-off waiting on a request quoting the text, as ``role`` sees them in each view: the text and
+    the title show only to a person with the owner's reach; anyone else is told they are hidden."""
+    wrong: list[str] = []
+    sees = want == "owner's"
+    for name, path in VIEWS.items():
+        status, answer = w.call(role, kind, "GET", path.format(run=w.owners_run))
+        said = str(answer)
+        shows = PRIVATE_TEXT in said or PRIVATE_TITLE in said
+        if path.endswith("/code"):
+            ok = status == 200 if sees else status == 403 and "read with the owner's reach" in said
+        elif "q=" in path:
+            ok = status == 200 and (w.owners_run in said) == sees and (sees or not shows)
+        else:
+            ok = status == 200 and shows == sees and (sees or HIDDEN_SAID in said)
+        if not ok:
+            wrong.append(
+                f"{name} as {role} by {kind}: {status}, the private words {'shown' if shows else 'hidden'} ({want}): {said[:300]}"
+            )
+    return wrong
+
+
+# Each view of a run a person may ask for, of the owner's run ({run}).
+VIEWS = {
+    "GET /runs/{id}": "/runs/{run}",
+    "GET /runs": "/runs",
+    "GET /runs?q=": "/runs?q=Salaries",
+    "GET /runs/{id}/related": "/runs/{run}/related",
+    "GET /runs/{id}/code": "/runs/{run}/code",
+}
 
 
 def test_every_start_path_gives_its_run_its_starters_reach_as_the_table_says() -> None:
@@ -147,9 +182,9 @@ def test_every_start_path_gives_its_run_its_starters_reach_as_the_table_says() -
         for role in COLUMNS:
             for kind in ("session", "key"):
                 want = rules[role][beyond_reach]
-                start_cases += 6 if kind == "session" else 5
+                start_cases += 7 if kind == "session" else 6
                 violations += starts(w, role, kind, want)
-                view_cases += 1  # everyone reads runs; a viewer as a member's reach
+                view_cases += len(VIEWS)  # everyone reads runs; a viewer as a member's reach
                 violations += views(w, role, kind, "owner's" if want == "owner's" else "member's")
     waits = len(WAITS)  # each: its wait, its words and its starter's refused approval
     print(
@@ -159,7 +194,6 @@ def test_every_start_path_gives_its_run_its_starters_reach_as_the_table_says() -
     assert not violations, "\n".join(violations)
     members = sum(1 for b in BEYOND_REACH for r in COLUMNS if rules[r][b] == "member's")
     assert waits == members * 2 * 2  # by session and key: POST /runs and Run again on the private page
-    assert (
-        start_cases == len(BEYOND_REACH) * len(COLUMNS) * 11
-        and view_cases == len(BEYOND_REACH) * len(COLUMNS) * 2
-    )
+    assert start_cases == len(BEYOND_REACH) * len(COLUMNS) * 13 and view_cases == len(BEYOND_REACH) * len(
+        COLUMNS
+    ) * 2 * len(VIEWS)

@@ -12,7 +12,7 @@ from functions.routes import Call
 from shared.notion.services import notion_text as nt
 from shared.platform.domain.schema import Instant, Schema, some_text
 from shared.platform.domain.tasks import is_run_id
-from shared.platform.errors import AgentError, InvalidInput, NotFound
+from shared.platform.errors import AgentError, Forbidden, InvalidInput, NotFound
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.run_search import MAX_QUERY_WORDS, words
 from shared.runs.services import runs
@@ -170,6 +170,7 @@ def list_all(call: Call) -> Reply:
         since=query.since,
         until=query.until,
         cursor=query.cursor,
+        viewer=runs.Viewer.of(call.tenants, call.tenant_id, call.role),
     )
     return page, 200
 
@@ -215,11 +216,8 @@ def get_run(call: Call) -> Reply:
             "characters",
             ["If-None-Match"],
         )
-    tenant = call.tenants.get(call.tenant_id)
-    sees = tenant is None or tenant.owner_reach(call.role)  # no tenant: owned_run answers 404
-    body, etag = runs.timeline(
-        call.tenant_id, run_id_of(call), c.store, call.tenants, asked, owner_reach=sees
-    )
+    viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)  # no tenant: owned_run answers 404
+    body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.store, call.tenants, asked, viewer=viewer)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if body is None:
         return Response(status=304, headers=headers)
@@ -229,7 +227,8 @@ def get_run(call: Call) -> Reply:
 def related(call: Call) -> Reply:
     """The run's lineage both ways, read afresh (no ETag: its children move while it stands still)."""
     c = call.container
-    return runs.related(call.tenant_id, run_id_of(call), c.store, call.tenants), 200
+    viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)
+    return runs.related(call.tenant_id, run_id_of(call), c.store, call.tenants, viewer), 200
 
 
 def again(call: Call) -> Reply:
@@ -238,6 +237,13 @@ def again(call: Call) -> Reply:
     c = call.container
     run_id = run_id_of(call)
     repeated = runs.owned_run(call.tenant_id, run_id, c.store, call.tenants)
+    viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)
+    if viewer is not None and viewer.hides(repeated):  # its goal and page are not theirs to read
+        raise Forbidden(
+            f"run {run_id} read with the owner's reach, beyond yours: its goal and page are hidden from "
+            "you, so you may not run it again; ask the owner, or whoever approves reads beyond a run's "
+            "reach (decision 0147)"
+        )
     # A member's run repeated reads within the reach it had, unless its page was let in by an approval
     # (decision 0147); another's is held to its new starter's.
     kept = repeated.state.member and not runs.page_let_in(repeated)
