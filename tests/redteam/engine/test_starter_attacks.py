@@ -2,7 +2,8 @@
 the api whose hostile plans (the model obeying a page) read, search and write the owner's private
 page, or name that page as their run's own (it waits, unread, for an approval they may not give:
 decision 0147); dry runs name that page; and children of a run bounded to Ideas are planned where
-Tasks rows and passages are one query away. Nobody with the owner's reach approves anything. Each case that lets the private text (or
+Tasks rows and passages are one query away; and each of them reads every view of the owner's run and
+searches its words. Nobody with the owner's reach approves anything. Each case that lets the private text (or
 a Tasks row) reach a prompt, a Notion write, a read's result or the starter's view of the run, or
 that lets a beyond-reach read or write happen, is a ``starter_escapes`` (totals.py); every case
 counts in ``starter_cases``. In-process: the api and the engine over fakes, the index's own code."""
@@ -178,6 +179,39 @@ def _on_the_private_page(
     if PRIVATE_TITLE in str(view) or PRIVATE_TEXT in str(view):
         wrong.append(f"{case}: the starter's view of the waiting run says the page")
     return wrong + [f"{case}: {why}" for why in _leaks(w, deps, model, run_id)]
+
+
+# What a curious member asks of the owner's run and its waiting hand-off (decision 0147): each view,
+# and searches probing its goal's words.
+PROBES = [
+    "/runs",
+    "/runs?q=Salaries",
+    "/runs?q=board",
+    "/runs?q=Salaries%20board",
+    "/runs?status=waiting_for_human",
+    "/inbox",
+    "/runs/{run}",
+    "/runs/{child}",
+    "/runs/{run}/related",
+    "/runs/{child}/related",
+    "/runs/{run}/code",
+]
+
+
+@pytest.mark.parametrize(("role", "kind", "beyond_reach"), STARTERS)
+def test_every_view_of_the_owners_run_keeps_its_words_from_someone_without_its_reach(
+    role: str, kind: str, beyond_reach: str, found: list[str]
+) -> None:
+    w = Workspace(beyond_reach)
+    for probe in PROBES:
+        EXERCISED["starter_cases"] += 1
+        path = probe.format(run=w.owners_run, child=w.owners_child)
+        status, answer = w.call(role, kind, "GET", path)
+        said = str(answer)
+        if PRIVATE_TITLE in said or PRIVATE_TEXT in said or "Salaries" in said:
+            found.append(f"{role} by {kind}: GET {path} ({status}) said the owner's private words")
+        if "q=" in path and w.owners_run in said:
+            found.append(f"{role} by {kind}: GET {path} found the owner's run by its hidden words")
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])
