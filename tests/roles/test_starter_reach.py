@@ -1,14 +1,17 @@
 """Who a run's starter is, by role (issue 77, decision 0137): every way a person starts a run through the
 api (``POST /runs`` with and without a page, run again, Run now, a dry run), as every role by session
 and by key, under each choice of who approves reads beyond a run's reach, gives the run the reach the
-table "Whose reach a run has" of docs/security.md says; a page beyond a member's reach is refused with
-its title unsaid; and a run's view shows a person without the owner's reach nothing an owner's run
-read. Prints ``RESULT starter_cases=<n> view_cases=<m> violations=0`` and asserts it."""
+table "Whose reach a run has" of docs/security.md says. A member's run on a page beyond their reach
+waits, the page unread, for the approval of someone with that reach, which they may not give (a dry
+run on it is refused, its title unsaid: decision 0147); and a run's view shows a person without the
+owner's reach nothing an owner's run read. Prints ``RESULT starter_cases=<n> view_cases=<m>
+wait_cases=<k> violations=0`` and asserts it."""
 
 import re
 from pathlib import Path
 from typing import Any
 
+from shared.engine.planning.start import start_run
 from tests.support.team.role_team import role_rows
 from tests.support.team.starters import PRIVATE_TEXT, PRIVATE_TITLE, Workspace
 
@@ -49,7 +52,8 @@ def starts(w: Workspace, role: str, kind: str, want: str) -> list[str]:
         ("POST /runs on a private page", "POST", "/runs", {"goal": "Tidy", "page_id": w.private}, "private"),
         ("POST /runs on a chosen row", "POST", "/runs", {"goal": "Tidy", "page_id": w.row}, "row"),
         ("POST /runs without a page", "POST", "/runs", {"goal": "Tidy"}, ""),
-        ("Run again of the owner's run", "POST", f"/runs/{w.owners_run}/again", {}, "private"),
+        ("Run again of the owner's run", "POST", f"/runs/{w.owners_run}/again", {}, "owners"),
+        ("Run again of a member's run let in", "POST", f"/runs/{w.members_run}/again", {}, "let in"),
         ("Run now", "POST", "/agents/digest/run-now", {"routine": 0, "request_id": f"{role}-{kind}"}, ""),
     ]
     if kind == "session":  # a dry run takes no key
@@ -69,9 +73,20 @@ def starts(w: Workspace, role: str, kind: str, want: str) -> list[str]:
             if not _refused_for_role(status, answer):
                 wrong.append(case + ", not refused for the role")
             continue
-        if page == "private" and not owner:
+        if page == "private" and not owner and "dry-run" in path:
             if not _refused_for_reach(status, answer):
                 wrong.append(case + ", not refused for the page's reach (or its title said)")
+            continue
+        if page in ("private", "let in") and not owner:
+            wrong += _waits_unread(w, role, kind, case, status, answer)
+            continue
+        if page == "owners" and not owner:  # its goal and page are hidden from them (decision 0147)
+            if (
+                status != 403
+                or "read with the owner's reach" not in str(answer)
+                or PRIVATE_TITLE in str(answer)
+            ):
+                wrong.append(case + ", not refused as a run beyond their reach")
             continue
         if "dry-run" in path:
             if _refused_for_reach(status, answer) or _refused_for_role(status, answer):
@@ -81,6 +96,10 @@ def starts(w: Workspace, role: str, kind: str, want: str) -> list[str]:
             wrong.append(case)
             continue
         trigger = w.queued(answer["run_id"]).trigger
+        if page == "let in":  # a member's run repeated keeps its narrower reach, the page let in
+            if not trigger.member or trigger.beyond:
+                wrong.append(f"{case}: its run is not a member's that reads the page let in")
+            continue
         if trigger.member == owner:
             wrong.append(
                 f"{case}: its run is {'a member' if trigger.member else 'the owner'}'s, the table says {want}"
@@ -88,18 +107,69 @@ def starts(w: Workspace, role: str, kind: str, want: str) -> list[str]:
     return wrong
 
 
-def views(w: Workspace, role: str, kind: str, want: str) -> list[str]:
-    """The owner's run that read and wrote the private text, as ``role`` sees it: the text shows only
-    to a person with the owner's reach."""
-    status, answer = w.call(role, kind, "GET", f"/runs/{w.owners_run}")
-    if status != 200:
-        return [f"GET /runs/{{id}} as {role} by {kind}: {status}"]
-    shows = PRIVATE_TEXT in str(answer)
-    if shows != (want == "owner's"):
-        return [
-            f"GET /runs/{{id}} as {role} by {kind}: the private text {'shown' if shows else 'hidden'} ({want})"
-        ]
+WAITS: list[str] = []  # each member's run on the private page that was checked as it waits
+
+
+def _waits_unread(w: Workspace, role: str, kind: str, case: str, status: int, answer: Any) -> list[str]:
+    """A member's run on the private page: queued (202), then planned it waits, the page unread, for
+    an approval its starter may not give; the role that may is named (decision 0147)."""
+    WAITS.append(case)
+    if status != 202 or "waits" not in answer:
+        return [case + ", not queued to wait for an approval"]
+    run_id = answer["run_id"]
+    start_run(w.queued(run_id), w.container.engine())
+    status, run = w.call(role, kind, "GET", f"/runs/{run_id}")
+    waiting = (run or {}).get("waiting") or {}
+    if (
+        run is None
+        or run.get("status") != "waiting_for_human"
+        or not waiting.get("request_id", "").startswith("reach-")
+    ):
+        return [f"{case}: planned, it does not wait for the page's approval: {run}"]
+    if PRIVATE_TITLE in str(run) or PRIVATE_TEXT in str(run) or run.get("needs") != w.beyond_reach:
+        return [f"{case}: its wait says the page's title or text, or names no role that may decide: {run}"]
+    decided, said = w.call(
+        role, kind, "POST", f"/runs/{run_id}/approve", {"request_id": waiting["request_id"]}
+    )
+    if decided != 403:
+        return [f"{case}: its starter approved their own escalation: {decided} {said}"]
     return []
+
+
+HIDDEN_SAID = "hidden: this run read with the owner's reach, beyond yours"
+
+
+def views(w: Workspace, role: str, kind: str, want: str) -> list[str]:
+    """The owner's run that read and wrote the private text (its goal names the private page), and its
+    hand-off waiting on a request quoting the text, as ``role`` sees them in each view: the text and
+    the title show only to a person with the owner's reach; anyone else is told they are hidden."""
+    wrong: list[str] = []
+    sees = want == "owner's"
+    for name, path in VIEWS.items():
+        status, answer = w.call(role, kind, "GET", path.format(run=w.owners_run))
+        said = str(answer)
+        shows = PRIVATE_TEXT in said or PRIVATE_TITLE in said
+        if path.endswith("/code"):
+            ok = status == 200 if sees else status == 403 and "read with the owner's reach" in said
+        elif "q=" in path:
+            ok = status == 200 and (w.owners_run in said) == sees and (sees or not shows)
+        else:
+            ok = status == 200 and shows == sees and (sees or HIDDEN_SAID in said)
+        if not ok:
+            wrong.append(
+                f"{name} as {role} by {kind}: {status}, the private words {'shown' if shows else 'hidden'} ({want}): {said[:300]}"
+            )
+    return wrong
+
+
+# Each view of a run a person may ask for, of the owner's run ({run}).
+VIEWS = {
+    "GET /runs/{id}": "/runs/{run}",
+    "GET /runs": "/runs",
+    "GET /runs?q=": "/runs?q=Salaries",
+    "GET /runs/{id}/related": "/runs/{run}/related",
+    "GET /runs/{id}/code": "/runs/{run}/code",
+}
 
 
 def test_every_start_path_gives_its_run_its_starters_reach_as_the_table_says() -> None:
@@ -112,13 +182,18 @@ def test_every_start_path_gives_its_run_its_starters_reach_as_the_table_says() -
         for role in COLUMNS:
             for kind in ("session", "key"):
                 want = rules[role][beyond_reach]
-                start_cases += 6 if kind == "session" else 5
+                start_cases += 7 if kind == "session" else 6
                 violations += starts(w, role, kind, want)
-                view_cases += 1  # everyone reads runs; a viewer as a member's reach
+                view_cases += len(VIEWS)  # everyone reads runs; a viewer as a member's reach
                 violations += views(w, role, kind, "owner's" if want == "owner's" else "member's")
-    print(f"\nRESULT starter_cases={start_cases} view_cases={view_cases} violations={len(violations)}")
-    assert not violations, "\n".join(violations)
-    assert (
-        start_cases == len(BEYOND_REACH) * len(COLUMNS) * 11
-        and view_cases == len(BEYOND_REACH) * len(COLUMNS) * 2
+    waits = len(WAITS)  # each: its wait, its words and its starter's refused approval
+    print(
+        f"\nRESULT starter_cases={start_cases} view_cases={view_cases} wait_cases={waits} "
+        f"violations={len(violations)}"
     )
+    assert not violations, "\n".join(violations)
+    members = sum(1 for b in BEYOND_REACH for r in COLUMNS if rules[r][b] == "member's")
+    assert waits == members * 2 * 2  # by session and key: POST /runs and Run again on the private page
+    assert start_cases == len(BEYOND_REACH) * len(COLUMNS) * 13 and view_cases == len(BEYOND_REACH) * len(
+        COLUMNS
+    ) * 2 * len(VIEWS)

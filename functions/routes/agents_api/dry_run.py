@@ -9,8 +9,10 @@ from functions.routes import Call
 from functions.routes.agents_api.agents import _agent_id
 from functions.routes.runs_api.runs import starter_reach
 from shared.agents.services import agents
+from shared.engine.planning.context import beyond_starter
 from shared.engine.planning.dry_run import dry_run
 from shared.platform.domain.schema import Schema
+from shared.platform.errors import Forbidden
 from shared.workspace.domain.settings import NOTION_ID
 
 
@@ -23,6 +25,8 @@ class DryRunBody(Schema):
 def try_on_page(call: Call) -> Reply:
     body = parse_json(call.request, DryRunBody)
     agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents)
-    owner = starter_reach(call, body.page_id)  # 403 for a page beyond a member's reach, unread
+    owner, beyond = starter_reach(call, body.page_id)
+    if beyond:  # a dry run waits for nobody (decision 0147): 403, the page unread
+        raise Forbidden(beyond_starter(body.page_id))
     deps = call.container.engine()
     return dry_run(deps, call.tenant_id, agent, body.page_id, person=call.person, owner=owner), 200

@@ -16,6 +16,11 @@ class RunStarted(Schema):
 
     run_id: str
     status: Literal["planning"]
+    waits: str | None = Field(
+        None,
+        description="Its page lies beyond the starter's reach: what the run waits for, in words (it "
+        "reads the page only once someone who may read it approves; absent otherwise)",
+    )
 
 
 class RunHeaders(Schema):

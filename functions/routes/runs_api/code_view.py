@@ -6,11 +6,12 @@ from functions._http import Reply
 from functions.routes import Call
 from functions.routes.runs_api.runs import run_id_of
 from shared.engine.planning.rollback import ask_rollback
-from shared.runs.services.runs import code_of, owned_run
+from shared.runs.services.runs import Viewer, code_of, owned_run
 
 
 def get_code(call: Call) -> Reply:
-    return code_of(call.tenant_id, run_id_of(call), call.container.store, call.tenants), 200
+    viewer = Viewer.of(call.tenants, call.tenant_id, call.role)
+    return code_of(call.tenant_id, run_id_of(call), call.container.store, call.tenants, viewer), 200
 
 
 def rollback(call: Call) -> Reply:

@@ -32,8 +32,14 @@ def inbox(call: Call) -> Reply:
     """``GET /inbox``: the runs waiting for a decision the caller may make, and whether more runs wait
     than were read (``more``: the Runs screen, filtered by "waiting", lists them all)."""
     c = call.container
+    viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)  # the words of runs beyond them hidden
     page = runs.list_runs(
-        call.tenant_id, c.store, call.tenants, limit=INBOX_READ, status=RunStatus.WAITING_FOR_HUMAN.value
+        call.tenant_id,
+        c.store,
+        call.tenants,
+        limit=INBOX_READ,
+        status=RunStatus.WAITING_FOR_HUMAN.value,
+        viewer=viewer,
     )
     tenant = call.tenants.get(call.tenant_id)
     approvers = tenant.approvers if tenant is not None else Approvers()

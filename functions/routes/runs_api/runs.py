@@ -39,30 +39,30 @@ def run_id_of(call: Call) -> str:
     return run_id
 
 
-def starter_reach(call: Call, page_id: str | None) -> bool:
+def starter_reach(call: Call, page_id: str | None) -> tuple[bool, bool]:
     """Whether the caller's run reads with the owner's reach (``Tenant.owner_reach``: the owner, or a
     role that approves reads beyond a run's reach; a key acts with its maker's role). Anyone else's is a
-    member's, and its page must lie within their reach: else 403, saying nothing of the page but its
-    id (issue 77, decision 0137). The workspace must be usable first (409), as for any run."""
-    from shared.engine.planning.context import beyond_starter, starter_reaches
+    member's; then also whether ``page_id`` lies beyond their reach (decision 0147): their run waits,
+    the page unread, for the approval of someone with that reach (issue 77). The workspace must be
+    usable first (409), as for any run."""
+    from shared.engine.planning.context import starter_reaches
 
     runs.check_usable(call.tenant_id, call.tenants)
     tenant = call.tenants.get(call.tenant_id)
     if tenant is None:  # check_usable found it: gone since, as if never connected
         raise NotFound("this workspace is not connected")
     if tenant.owner_reach(call.role):
-        return True
+        return True, False
     if page_id:
         notion = call.container.engine(with_model=False).need_notion(call.tenant_id)
-        if not starter_reaches(notion, tenant, page_id):
-            raise Forbidden(beyond_starter(page_id))
-    return False
+        return False, not starter_reaches(notion, tenant, page_id)
+    return False, False
 
 
 def start(call: Call) -> Reply:
     body = parse_json(call.request, NewRun)
     c = call.container
-    by_owner = starter_reach(call, body.page_id)
+    by_owner, beyond = starter_reach(call, body.page_id)
     return runs.request_run(
         call.tenant_id,
         body.goal,
@@ -73,7 +73,20 @@ def start(call: Call) -> Reply:
         queue=c.queue,
         by_owner=by_owner,
         person=call.person,
-    ), 202
+    ) | waits(beyond, body.page_id), 202
+
+
+def waits(beyond: bool, page_id: str | None) -> dict[str, str]:
+    """What a run started on a page beyond its starter's reach waits for, in words (decision 0147)."""
+    if not beyond:
+        return {}
+    from shared.engine.planning.context import beyond_starter
+
+    return {
+        "waits": f"{beyond_starter(page_id or '').split(': a row')[0]}: the run waits, the page unread, "
+        "for the approval of someone who may read it (the owner, or whoever approves reads beyond a "
+        "run's reach); if they reject it, the run ends"
+    }
 
 
 type TriggerKind = Literal["webhook", "api", "schedule", "manual"]
@@ -157,6 +170,7 @@ def list_all(call: Call) -> Reply:
         since=query.since,
         until=query.until,
         cursor=query.cursor,
+        viewer=runs.Viewer.of(call.tenants, call.tenant_id, call.role),
     )
     return page, 200
 
@@ -202,11 +216,8 @@ def get_run(call: Call) -> Reply:
             "characters",
             ["If-None-Match"],
         )
-    tenant = call.tenants.get(call.tenant_id)
-    sees = tenant is None or tenant.owner_reach(call.role)  # no tenant: owned_run answers 404
-    body, etag = runs.timeline(
-        call.tenant_id, run_id_of(call), c.store, call.tenants, asked, owner_reach=sees
-    )
+    viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)  # no tenant: owned_run answers 404
+    body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.store, call.tenants, asked, viewer=viewer)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if body is None:
         return Response(status=304, headers=headers)
@@ -216,7 +227,8 @@ def get_run(call: Call) -> Reply:
 def related(call: Call) -> Reply:
     """The run's lineage both ways, read afresh (no ETag: its children move while it stands still)."""
     c = call.container
-    return runs.related(call.tenant_id, run_id_of(call), c.store, call.tenants), 200
+    viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)
+    return runs.related(call.tenant_id, run_id_of(call), c.store, call.tenants, viewer), 200
 
 
 def again(call: Call) -> Reply:
@@ -225,8 +237,17 @@ def again(call: Call) -> Reply:
     c = call.container
     run_id = run_id_of(call)
     repeated = runs.owned_run(call.tenant_id, run_id, c.store, call.tenants)
-    # A member's run repeated reads within the reach it had; another's is held to its new starter's.
-    by_owner = starter_reach(call, None if repeated.state.member else repeated.state.page_id)
+    viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)
+    if viewer is not None and viewer.hides(repeated):  # its goal and page are not theirs to read
+        raise Forbidden(
+            f"run {run_id} read with the owner's reach, beyond yours: its goal and page are hidden from "
+            "you, so you may not run it again; ask the owner, or whoever approves reads beyond a run's "
+            "reach (decision 0147)"
+        )
+    # A member's run repeated reads within the reach it had, unless its page was let in by an approval
+    # (decision 0147); another's is held to its new starter's.
+    kept = repeated.state.member and not runs.page_let_in(repeated)
+    by_owner, beyond = starter_reach(call, None if kept else repeated.state.page_id)
     started = runs.run_again(
         call.tenant_id,
         run_id,
@@ -236,5 +257,6 @@ def again(call: Call) -> Reply:
         queue=c.queue,
         by_owner=by_owner,
         person=call.person,
+        beyond=beyond,
     )
-    return started, 202
+    return started | waits(beyond, repeated.state.page_id), 202

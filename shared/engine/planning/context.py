@@ -15,6 +15,7 @@ from shared.agents.services import agents
 from shared.agents.services.agents import RunAgent
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import PermanentError
+from shared.runs.domain.authority import page_digest
 from shared.runs.domain.events import Person
 from shared.runs.domain.reach import narrowed
 from shared.runs.domain.run_search import RunFilter
@@ -29,20 +30,30 @@ from shared.engine.planning.request import Planning
 log = logging.getLogger(__name__)
 
 
-def notion_context(p: Planning, *, member: bool = False) -> tuple[dict[str, Any], bool]:
+def notion_context(
+    p: Planning, *, member: bool = False, kind: str = "", approved: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], bool]:
     """The page that triggered the run, its data source's schema and a few related tasks. For a
     member's run the tasks come only from the trigger's own data source, if the owner chose it. Also
     whether the run reads as a member's: ``member``, or its page or comment holds text someone other
-    than the owner (or the agent) wrote (:func:`by_others`), whoever started it."""
+    than the owner (or the agent) wrote (:func:`by_others`), whoever started it.
+
+    A member's run whose page a person or a run named (``kind``, the run's own trigger: by default
+    the task's) and that lies beyond its starter's reach raises :class:`BeyondStarter` before the
+    page's title or text is read, unless ``approved`` (the run's approvals) holds :func:`page_digest`
+    of it (issue 77, decision 0147)."""
     task = p.task
+    kind = kind or task.trigger.kind
     notion = p.notion()
     ctx: dict[str, Any] = {"goal": task.goal, "trigger": task.trigger.model_dump(exclude_none=True)}
     ctx |= code_reach(p.tenant())
     source_id = task.trigger.data_source_id
     if task.trigger.page_id:
         page = notion.retrieve_page(task.trigger.page_id)
-        if task.trigger.member and task.trigger.kind in STARTED_BY_A_PERSON and not _starter_reaches(p, page):
-            raise BeyondStarter(beyond_starter(task.trigger.page_id))  # before its text is read
+        named = kind in STARTED_BY_A_PERSON or task.trigger.beyond
+        let_in = page_digest(task.trigger.page_id) in approved
+        if task.trigger.member and named and not let_in and not _starter_reaches(p, page):
+            raise BeyondStarter(task.trigger.page_id)  # before its title or text is read
         blocks = list(islice(notion.list_children(page["id"]), 50))
         text = "\n".join(nt.block_text(b) for b in blocks)
         props = nt.plain_properties(page)
@@ -87,12 +98,56 @@ def reach_context(
 STARTED_BY_A_PERSON = frozenset({"api", "schedule"})
 
 
+REACH_REQUEST = "reach-"  # the request id's start of a run's page beyond its starter's reach
+
+
 class BeyondStarter(PermanentError):
     """A member's run names a page beyond its starter's reach (issue 77): planned no further, with the
-    page's title and text unread."""
+    page's title and text unread. A run a person started waits for an approval of ``page_id``
+    (:func:`reach_request`); a dry run is refused, a hand-off's or map child's ends."""
 
     http_status = 403
     code = "forbidden"
+
+    def __init__(self, page_id: str) -> None:
+        super().__init__(beyond_starter(page_id))
+        self.page_id = page_id
+
+
+def reach_request(page_id: str, people: Sequence[Person], tenant: Tenant | None, goal: str) -> str:
+    """The request a run waits on whose page lies beyond its starter's reach: the page by its id only
+    (its title unread), who started it and with which role, what approving lets happen, and who may
+    decide (the role that approves reads beyond a run's reach: never the starter, nor an API key)."""
+    from shared.engine.agent.authority import literal
+    from shared.workspace.domain.members import BEYOND_REACH_READ, Approvers
+
+    named = [
+        f"{person.name or person.email or person.notion_user_id}"
+        + (
+            f" ({m.role})"
+            if tenant is not None and (m := tenant.member_of_notion_user(person.notion_user_id))
+            else ""
+        )
+        for person in people
+    ]
+    who = ", ".join(named) or "a person without the owner's reach"
+    needed = (tenant.approvers if tenant is not None else Approvers()).needed(BEYOND_REACH_READ)
+    deciders = (
+        "the owner"
+        if needed == "owner"
+        else f"an {needed} or the owner"
+        if needed == "admin"
+        else f"an {needed} or above"
+    )
+    return (
+        f"Allow this run to start from page {page_id}? {who} started it, and the page lies beyond what a "
+        "run they start may read without an approval (a row of a data source the owner chose for "
+        "members' runs). Nothing of the page has been read. Approving lets the run read it (its title, "
+        "properties and text) to plan, and work on it as the page it started from; any other read or "
+        f"change beyond its reach is asked for separately. Who may decide: {deciders} (whoever approves "
+        "reads beyond a run's reach), not the person who started it, nor an API key; rejecting ends the "
+        f"run. The goal they gave (not checked): {literal(' '.join(goal.split())[:300])}"
+    )
 
 
 def beyond_starter(page_id: str) -> str:
@@ -195,7 +250,11 @@ def earlier_context(p: Planning, page_id: str) -> tuple[dict[str, Any], bool]:
                 ratings.setdefault(rating.run_id, []).append(
                     {"verdict": rating.verdict, "reason": rating.reason}
                 )
-                others = others or (bool(rating.reason) and rating.by != owner)
+                rater = tenant.member(rating.by) if tenant is not None and rating.by != owner else None
+                reach = rating.by == owner or (
+                    rater is not None and tenant is not None and tenant.owner_reach(rater.role)
+                )
+                others = others or (bool(rating.reason) and not reach)
     summaries = [run_memory(r, ratings.get(r.run_id, [])) for r in runs]
     return {"earlier_runs": {"note": EARLIER_NOTE, "runs": bounded_memory(summaries)}}, others
 
@@ -265,7 +324,8 @@ def workspace_context(
 
 
 def by_others(p: Planning, objects: list[dict[str, Any]]) -> bool:
-    """Whether someone other than the workspace's owner or the agent's bot created or last edited any
+    """Whether someone without the owner's reach (the owner, or a role that approves reads beyond a
+    run's reach: ``Tenant.owner_reach``, decision 0147) or the agent's bot created or last edited any
     of ``objects`` (a page, its blocks, a comment: Notion's ``created_by``, ``last_edited_by``). Its
     text may then be a member's instructions, so the run reads only within its trigger's reach. An
     object naming no one counts as no one's; a workspace whose owner is unknown, as everyone's."""
@@ -278,7 +338,9 @@ def by_others(p: Planning, objects: list[dict[str, Any]]) -> bool:
         for who in (o.get("created_by"), o.get("last_edited_by"))
         if isinstance(who, dict) and who.get("id")
     }
-    return bool(authors - {owner, bot}) if owner else bool(authors)
+    if tenant is None or not owner:
+        return bool(authors)
+    return any(not tenant.owner_reach(tenant.role_of_authors([a])) for a in authors - {bot})
 
 
 def property_view(prop: dict[str, Any]) -> dict[str, Any]:

@@ -122,6 +122,8 @@ def _count(deps: Deps, tenant_id: str, events: list[RunEvent]) -> float:
 def _answer(deps: Deps, tenant_id: str, agent: Agent, events: list[RunEvent], cost: float) -> JSON:
     head = events[0]
     assert isinstance(head, RunPlanned)
+    if head.page_beyond:  # a dry run waits for nobody: its page must lie within its starter's reach
+        raise Forbidden(beyond_starter(head.page_id or ""))
     stopped = next((e for e in events if isinstance(e, HumanRequested) and e.budget), None)
     if stopped is not None:
         raise Conflict(f"the dry run stopped: {stopped.prompt.split('. Approve')[0]}")

@@ -29,6 +29,7 @@ from shared.platform.errors import (
     UnusableReply,
 )
 from shared.platform.services.model_routing import call_bound
+from shared.runs.domain.authority import page_digest
 from shared.runs.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -48,12 +49,14 @@ if TYPE_CHECKING:
     from shared.workspace.domain.tenants import Tenant
 
 from shared.engine.planning.context import (
+    REACH_REQUEST,
     BeyondStarter,
     data_sources_of,
     default_goal,
     notion_context,
     people_of,
     reach_context,
+    reach_request,
     run_agent,
 )
 from shared.engine.planning.request import Planning
@@ -163,32 +166,29 @@ def plan_events(
     trigger: str = "",
     member: bool = False,
     attempts: Attempts | None = None,
+    approved: tuple[str, ...] = (),
 ) -> list[RunEvent]:
     """The events that plan the run, at the next seqs of ``seqs``. ``trigger``: the kind the plan
     records, when not the task's (a run planned again stays what it is, see :func:`replan_events`).
     ``member``: a run planned again that a member started. ``attempts`` receives the model calls as
     they are paid for (after the plan's head): what an error leaves. Answers all off the plan's
     schema raise TransientError: the plan queue asks again at its next attempt (decision 0050); a
-    plan the model chose and validation refused, re-asked to the end, is a failed run."""
+    plan the model chose and validation refused, re-asked to the end, is a failed run.
+
+    A member's run a person started on a page beyond their reach waits, the page unread, for an
+    approval of someone with that reach (:func:`wait_for_reach`); ``approved``, the run's approvals,
+    lets it be read once one holds its page's (issue 77, decision 0147)."""
     task, deps = p
     attempts = attempts if attempts is not None else Attempts()
     attempts.head, attempts.seqs = seqs.split(), seqs  # the head goes first, built last
     kind = trigger or task.trigger.kind
     member = member or task.trigger.member
     try:
-        ctx, member = notion_context(p, member=member)
+        ctx, member = notion_context(p, member=member, kind=kind, approved=approved)
     except ReconnectRequired:
         raise  # no run at all: the connection is gone (start_run drops the trigger)
-    except PermanentError as exc:  # the page is gone or closed to us: a run that failed, said why
-        goal = task.goal or "Help with a page that could not be read"
-        head = planned_events(
-            task, attempts.head, deps.clock(), goal=goal, trigger=kind, member=member, tenant=p.tenant()
-        )
-        said = (
-            exc.reason if isinstance(exc, BeyondStarter) else f"the workspace could not be read: {exc.reason}"
-        )
-        reason = said[:2000]
-        return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=reason)]
+    except PermanentError as exc:  # the page is gone, closed to us, or beyond its starter's reach
+        return unread(p, attempts.head, seqs, exc, kind=kind, member=member)
     ran = run_agent(p, ctx)  # issue 55: the agent and its instructions
     reaches = [read_reach(b.read, b.change) for b in task.bounds]
     if ran is not None:
@@ -262,6 +262,47 @@ def plan_events(
     return [head, *attempts.events, end]
 
 
+def unread(
+    p: Planning, head_seqs: Seqs, seqs: Seqs, exc: PermanentError, *, kind: str, member: bool
+) -> list[RunEvent]:
+    """A run whose trigger could not be read: it waits for an approval of its page beyond its
+    starter's reach when a person named it (:func:`wait_for_reach`), else it failed, saying why."""
+    task, deps = p
+    if isinstance(exc, BeyondStarter) and not task.parent_run_id:
+        return wait_for_reach(p, head_seqs, seqs, kind, exc.page_id)
+    beyond = isinstance(exc, BeyondStarter)  # a hand-off's or map child's: its parent named the page
+    goal = task.goal or ("Work on a page" if beyond else "Help with a page that could not be read")
+    head = planned_events(
+        task, head_seqs, deps.clock(), goal=goal, trigger=kind, member=member or beyond, tenant=p.tenant()
+    )
+    reason = exc.reason if beyond else f"the workspace could not be read: {exc.reason}"
+    return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=reason[:2000])]
+
+
+def wait_for_reach(p: Planning, head_seqs: Seqs, seqs: Seqs, kind: str, page_id: str) -> list[RunEvent]:
+    """A run a member started on ``page_id``, beyond their reach, as it waits (issue 77, decision 0147):
+    its head (no steps, the page's title unread, no note on it: ``page_beyond``) and a request that
+    approving names the page's start (:func:`page_digest`): a change beyond the run's own pages in
+    kind, so only a person of the role that approves reads beyond a run's reach decides it, never an
+    API key. Approved, the run is planned with the page read; rejected, it ends saying so."""
+    task, deps = p
+    tenant = p.tenant()
+    goal = task.goal or "Work on a page beyond the reach of the person who started it"
+    head = planned_events(
+        task, head_seqs, deps.clock(), goal=goal, trigger=kind, member=True, tenant=tenant, page_beyond=True
+    )
+    ask = seqs.event(
+        HumanRequested,
+        request_id=f"{REACH_REQUEST}{seqs.upcoming}",
+        at=head.at,
+        step=0,
+        purpose="approval",
+        prompt=reach_request(page_id, head.people, tenant, goal),
+        effects=(page_digest(page_id),),
+    )
+    return [head, ask]
+
+
 def planned_events(
     task: PlanTask,
     seqs: Seqs,
@@ -275,6 +316,7 @@ def planned_events(
     ran: RunAgent | None = None,
     tenant: Tenant | None = None,
     page_title: str = "",
+    page_beyond: bool = False,
 ) -> RunPlanned:
     """The run's plan, at the next seq of ``seqs``: the one place a ``run_planned`` is built. Without
     ``plan``, a run with no steps (planning failed, stopped for a budget, or never got to ask).
@@ -297,6 +339,7 @@ def planned_events(
         "rule": task.trigger.rule,
         "event_type": task.trigger.event_type or "",
         "slot": task.trigger.slot,
+        "page_beyond": page_beyond,
     }
     if ran is not None:
         fields |= ran.recorded()

@@ -55,7 +55,9 @@ def replan_events(p: Planning, state: RunState, attempts: Attempts) -> list[RunE
         return [RunLog.after(state).event(RunCancelled, at=deps.clock(), reason=gone)]
     try:
         seqs = RunLog.after(state)
-        return plan_events(p, seqs, trigger=state.trigger, member=state.member, attempts=attempts)
+        return plan_events(
+            p, seqs, trigger=state.trigger, member=state.member, attempts=attempts, approved=state.approved
+        )
     except (TransientError, ConfigError):
         raise
     except ReconnectRequired as exc:

@@ -50,7 +50,9 @@ def enqueue_followup(run: RunRef, state: RunState, *, tag: str = "", delay_s: fl
     if state.status == RunStatus.RUNNING and not state.steps:
         # Approved by a person: planned at once, never held back; the plan still records the run's
         # own trigger (``planning``), so a page's change run releases its page.
-        trigger = Trigger(kind="manual", page_id=state.page_id, by_owner=not state.member)
+        # Who started it stays said (a page let in by an approval names its starter again: 0147).
+        people = [p.notion_user_id for p in state.people if p.notion_user_id][:10]
+        trigger = Trigger(kind="manual", page_id=state.page_id, by_owner=not state.member, people=people)
         task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=state.goal[:2000], trigger=trigger)
         deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}:{state.last_seq}{tag}")
     elif state.status == RunStatus.RUNNING:
@@ -170,7 +172,7 @@ def _ask(run: RunRef, state: RunState) -> None:
     assert state.waiting is not None
     request_id = state.waiting.request_id
     data: dict[str, object] = {"run_id": run_id, "request_id": request_id, "purpose": state.waiting.purpose}
-    if state.page_id:
+    if state.page_id and not state.page_beyond:  # a page beyond its starter's reach gets no comment
         data["page_id"] = state.page_id
         earlier = _earlier_request(run, request_id)
         if earlier:  # on its page, one comment per run's decisions, updated (issue 78, M8)

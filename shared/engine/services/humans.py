@@ -15,6 +15,7 @@ from shared.notify.services import links
 from shared.platform.config import PlatformSecret
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.runs.domain.authority import page_digest
 from shared.runs.domain.events import (
     HumanResponded,
     RunCancelled,
@@ -129,6 +130,7 @@ def respond(
         _person_only(waiting)
     if decision != "reject":
         check_role(deps, tenant_id, waiting, role)
+        _not_its_starter(state, waiting, role, by)
     if decision == "approve" and waiting.budget:
         _check_tenant_budget(deps, tenant_id)
     seqs, at = RunLog.after(state), deps.clock()
@@ -146,7 +148,7 @@ def respond(
     ]
     replanned = None
     if decision == "reject":
-        reason = f"rejected by the owner{': ' + text[:300] if text else ''}"
+        reason = _rejected(state, by, text)
         if state.on_reject == "replan" and waiting.purpose == "approval":
             replanned = f"{run_id[:100]}-re{state.last_seq}"
             reason += f"; replanned as run {replanned}"
@@ -161,12 +163,40 @@ def respond(
     return new
 
 
+def _rejected(state: RunState, by: Member | None, text: str) -> str:
+    """A rejected run's end, in words; one whose page lay beyond its starter's reach says so (issue 77)."""
+    said = f": {text[:300]}" if text else ""
+    if not state.page_beyond:
+        return f"rejected by the owner{said}"
+    who = (by.name or by.email) if by is not None else "a person"
+    return (
+        f"not started: {who} did not let it read page {state.page_id}, which lies beyond the reach of "
+        f"the person who started it{said}"
+    )
+
+
+def _not_its_starter(state: RunState, waiting: Waiting, role: str, by: Member | None) -> None:
+    """Forbidden for the person who started a run to approve its start from a page beyond their reach
+    (decision 0147): an escalation is someone else's to approve, whatever their role became since. The
+    owner's own approval stands (their reach is the whole workspace)."""
+    if not state.page_beyond or not waiting.request_id.startswith("reach-") or role == "owner" or by is None:
+        return
+    starters = {p.notion_user_id.replace("-", "").lower() for p in state.people}
+    if by.notion_user_id.replace("-", "").lower() in starters:
+        raise Forbidden(
+            "you started this run: reading a page beyond your reach needs someone else's approval (the "
+            "owner, or whoever approves reads beyond a run's reach); you may reject it"
+        )
+
+
 def _person_only(waiting: Waiting) -> None:
     """Forbidden for an API key's approval or answer of a request only a person decides: a change
     beyond the run's own pages, a debate's verdict (its judge is the owner in person). So is a limit's
     "continue?" (errors in a row, a loop, a budget: a key approving it again and again would make
     the limit meaningless). A key may still reject any of them."""
-    if waiting.effects:
+    if waiting.request_id.startswith("reach-") and waiting.effects:
+        what = "lets a run read a page beyond the reach of the person who started it"
+    elif waiting.effects:
         what = "approves a change beyond the run's own pages"
     elif waiting.purpose == "verdict":
         what = "settles a debate the owner judges"
@@ -266,11 +296,16 @@ def _replan_rejected(deps: Deps, tenant_id: str, state: RunState, text: str) -> 
 
 def _replan(deps: Deps, tenant_id: str, new_id: str, state: RunState, text: str) -> None:
     goal = f"{state.goal} (a previous plan was rejected: {text[:300] or 'no reason given'})"
+    # A page let in by an approval was let in for that run: the new one waits for its own (0147).
+    beyond = state.member and page_digest(state.page_id) in state.approved
+    people = [p.notion_user_id for p in state.people if p.notion_user_id][:10] if beyond else []
     task = PlanTask(
         tenant_id=tenant_id,
         run_id=new_id,
         goal=goal[:2000],
-        trigger=Trigger(kind="manual", page_id=state.page_id, by_owner=not state.member),
+        trigger=Trigger(
+            kind="manual", page_id=state.page_id, by_owner=not state.member, beyond=beyond, people=people
+        ),
     )
     from shared.platform.topology import Queue
 

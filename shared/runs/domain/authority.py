@@ -39,6 +39,13 @@ def effect_digest(tool: str, args: dict[str, Any], *, production: bool = False) 
     return (PRODUCTION if production else "") + hashlib.sha256(body.encode()).hexdigest()[:40]
 
 
+def page_digest(page_id: str | None) -> str:
+    """What approving a run's start from ``page_id`` beyond its starter's reach grants (decision 0147),
+    by name: an effect of no tool (no step spends it), so it holds for each planning of the run."""
+    plain = (page_id or "").replace("-", "").lower()
+    return effect_digest("start_from_page", {"page_id": plain})
+
+
 def after_read(approved: tuple[str, ...]) -> tuple[str, ...]:
     """The approvals that still hold once the run read workspace content: all but production's."""
     return tuple(d for d in approved if not d.startswith(PRODUCTION))

@@ -126,6 +126,9 @@ class RunPlanned(_Event):
     event_type: str = Field("", exclude_if=_absent)
     slot: str = Field("", exclude_if=_absent)
     family: str = Field("", exclude_if=_absent)  # a debate's participant: the model family asked first
+    # Its page lies beyond its starter's reach and is unread: the run waits for someone with that reach
+    # to approve it (issue 77, decision 0147), and leaves no note on the page meanwhile.
+    page_beyond: bool = Field(False, exclude_if=_absent)
 
 
 class ToolIntent(_Event):

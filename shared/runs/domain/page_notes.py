@@ -36,8 +36,11 @@ def map_child(run_id: str, state: RunState) -> bool:
 
 
 def on_the_page(settings: TenantSettings | None, state: RunState) -> bool:
-    """Whether the run leaves notes on its trigger page: it has one and the owner did not choose none."""
-    return bool(state.page_id) and (settings is None or settings.trigger_page_notes != "none")
+    """Whether the run leaves notes on its trigger page: it has one, the owner did not choose none, and
+    the page is the run's (not one beyond its starter's reach that nobody let it start from yet)."""
+    if not state.page_id or state.page_beyond:
+        return False
+    return settings is None or settings.trigger_page_notes != "none"
 
 
 def every_step(settings: TenantSettings | None, state: RunState) -> bool:

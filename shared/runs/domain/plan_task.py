@@ -88,6 +88,9 @@ class Trigger(TaskBody):
     slot: Annotated[str, Field(max_length=100)] = Field("", exclude_if=lambda v: not v)
     # A tracker's event: the issue or comment (left out for every other trigger, as before it).
     tracker: TrackerItem | None = Field(None, exclude_if=lambda v: v is None)
+    # A person named its page (Run again) and the api found it beyond their reach: planning waits for
+    # an approval before reading it, as for an ``api`` trigger's (decision 0147). Left out when False.
+    beyond: bool = Field(False, exclude_if=lambda v: not v)
 
     @field_validator("changed_before")
     @classmethod

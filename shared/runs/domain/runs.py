@@ -159,6 +159,8 @@ class RunState(Record):
     people: tuple[Person, ...] = Field((), exclude_if=_unset)
     rule: str = Field("", exclude_if=_unset)  # RunPlanned's: the trigger rule it met, or what asked
     family: str = Field("", exclude_if=_unset)  # RunPlanned's: the model family asked first (a debate's)
+    # RunPlanned's: its page unread, beyond its starter's reach (left out when False)
+    page_beyond: bool = Field(False, exclude_if=lambda v: not v)
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
     # it go on (a decision, a resume): how long it has been failing (shared.runs.domain.run_limits.RETRY_FOR).
@@ -248,6 +250,7 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "people": tuple(e.people),
         "rule": e.rule,
         "family": e.family,
+        "page_beyond": e.page_beyond,
     }
 
 

@@ -127,29 +127,68 @@ def remaining(run: Run, log: list[RunEvent]) -> list[dict[str, Any]]:
 
 
 HIDDEN = "(hidden: this run read with the owner's reach, beyond yours)"
-# What a run's events and rows may hold of what it read or wrote: workspace text, the model's words.
+# What a run's events and rows may hold of what it read or wrote: workspace text, the model's words,
+# a person's goal and the title of the page it started from (decision 0147).
 _CONTENT = frozenset(
-    {"args", "output", "call", "rationale", "summary", "text", "answer", "message", "reason"}
+    {
+        "args",
+        "output",
+        "call",
+        "rationale",
+        "summary",
+        "text",
+        "answer",
+        "message",
+        "reason",
+        "goal",
+        "page_title",
+        "title",
+        "before",
+    }
 )
+_REQUEST = frozenset({"prompt", "options"})  # a request's words: read by those who may decide it
 
 
-def within_viewer(body: dict[str, Any]) -> dict[str, Any]:
+def within_viewer(body: dict[str, Any], *, decides: bool = False) -> dict[str, Any]:
     """A run's timeline (``runs.timeline``) as a person without the owner's reach sees a run that had it
-    (issue 77). Every argument, result, rationale, summary and error message says :data:`HIDDEN` (the
-    plan's steps' too); what it wrote keeps its links and tools. Ids, tools, states, times and costs
-    stay, and so does a waiting request's prompt, which its deciders must read."""
-    hidden = {k: _hide(v) if k in ("events", "step_rows", "remaining") else v for k, v in body.items()}
+    (issue 77). Every argument, result, rationale, summary, goal, title and error message says
+    :data:`HIDDEN` (the plan's steps' too); what it wrote keeps its links and tools. Ids, tools,
+    states, times and costs stay; a request's prompt stays only for a person who may decide it
+    (``decides``, decision 0147)."""
+    content = _CONTENT if decides else _CONTENT | _REQUEST
+    hidden = {
+        k: _hide(v, content) if k in ("events", "step_rows", "remaining") else v for k, v in body.items()
+    }
     hidden["summary"] = HIDDEN if body.get("summary") else ""
     hidden["wrote"] = [{"tool": w["tool"], "url": w["url"], "what": w["tool"]} for w in body.get("wrote", [])]
     return hidden
 
 
-def _hide(value: Any) -> Any:
+def summary_within_viewer(summary: dict[str, Any], *, decides: bool) -> dict[str, Any]:
+    """A run's summary (a row of ``GET /runs``, the head of its timeline, a related run) as a person
+    without the owner's reach sees a run that had it (issue 77, decision 0147): its title, goal, summary
+    and its page's title say :data:`HIDDEN`, and so does a waiting request's prompt unless the person
+    may decide it (``decides``: the role the owner lets decide it reads it). Ids, states, times,
+    costs and who started it stay."""
+    shown = dict(summary)
+    for key in ("goal", "title", "summary"):
+        if shown.get(key):
+            shown[key] = HIDDEN
+    waiting = shown.get("waiting")
+    if isinstance(waiting, dict) and not decides:
+        shown["waiting"] = waiting | {"prompt": HIDDEN, "options": []}
+    started = shown.get("started_by")
+    if isinstance(started, dict) and started.get("page_title"):
+        shown["started_by"] = started | {"page_title": HIDDEN}
+    return shown
+
+
+def _hide(value: Any, content: frozenset[str]) -> Any:
     if isinstance(value, list):
-        return [_hide(v) for v in value]
+        return [_hide(v, content) for v in value]
     if not isinstance(value, dict):
         return value
-    return {k: _blank(v) if k in _CONTENT else _hide(v) for k, v in value.items()}
+    return {k: _blank(v) if k in content else _hide(v, content) for k, v in value.items()}
 
 
 def _blank(value: Any) -> Any:

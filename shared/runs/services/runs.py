@@ -13,8 +13,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from shared.platform.errors import Conflict, InvalidInput, NotFound
+from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.platform.topology import Queue
+from shared.runs.domain.authority import page_digest
 from shared.runs.domain.code_view import code_view
 from shared.runs.domain.events import RunEvent, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
@@ -22,7 +23,7 @@ from shared.runs.domain.run_search import RunFilter, search_terms
 from shared.runs.domain.runs import Run, role_needed
 from shared.runs.services import run_view
 from shared.team.services.sessions import require_connected
-from shared.workspace.domain.members import Approvers
+from shared.workspace.domain.members import Approvers, at_least
 from shared.workspace.domain.skipped_edits import KEEP
 from shared.workspace.domain.tenants import EventSeen, TenantStatus
 
@@ -91,11 +92,13 @@ def run_again(
     queue: TaskQueue,
     by_owner: bool,
     person: str = "",
+    beyond: bool = False,
 ) -> dict[str, Any]:
     """Queue a new run with the goal and the page of one of the owner's runs, started by ``person`` (a
     Notion user id) by hand (trigger ``manual``). It has the narrower of the reach of the run it
     repeats and its starter's (``by_owner``: ``Tenant.owner_reach``). A member's run again reads only within
-    its trigger's reach (``Trigger.member``). With a ``request_id``, a retry names the same new run
+    its trigger's reach (``Trigger.member``); ``beyond``: its page lies beyond it, so planning waits for
+    an approval before reading it (decision 0147). With a ``request_id``, a retry names the same new run
     (nothing more is queued: planning creates a run once)."""
     run = owned_run(tenant_id, run_id, store, tenants)
     check_usable(tenant_id, tenants)
@@ -103,8 +106,16 @@ def run_again(
     digest = hashlib.sha256(f"{run_id}:{suffix}".encode()).hexdigest()[:16]
     people = [person] if person else []
     owner = by_owner and not run.state.member
-    trigger = Trigger(kind="manual", page_id=run.state.page_id, by_owner=owner, people=people)
+    trigger = Trigger(
+        kind="manual", page_id=run.state.page_id, by_owner=owner, people=people, beyond=beyond and not owner
+    )
     return _queue(tenant_id, f"again-{digest}", run.state.goal, trigger, queue)
+
+
+def page_let_in(run: Run) -> bool:
+    """Whether ``run``'s page lay beyond its starter's reach (decision 0147): it waits or waited for an
+    approval to start from it, granted or not. Repeated, such a page is held to the new starter's reach."""
+    return run.state.page_beyond or page_digest(run.state.page_id) in run.state.approved
 
 
 def check_usable(tenant_id: str, tenants: TenantStore) -> None:
@@ -178,9 +189,12 @@ def list_runs(
     since: datetime | None = None,
     until: datetime | None = None,
     cursor: str | None = None,
+    viewer: Viewer | None = None,
 ) -> dict[str, Any]:
     """One page of the current owner's runs, newest first (not an earlier owner's:
-    ``Tenant.owner_since``), with the cursor of the next page (None: this is the last).
+    ``Tenant.owner_since``), with the cursor of the next page (None: this is the last). ``viewer``:
+    who asks, when not someone with the owner's reach; they see a run that had it as
+    :meth:`Viewer.summary` says, and a search of words never finds one (its words are hidden).
 
     Firestore asks for the first of ``words``; the others filter the page it read, so a page of a
     search of several words may hold fewer than ``limit`` runs while ``next_cursor`` still names more."""
@@ -195,7 +209,42 @@ def list_runs(
     page = found[:limit]
     more = len(found) > limit
     shown = [r for r in page if set(words) <= set(search_terms(r.state))]
-    return {"runs": [_summary(r) for r in shown], "next_cursor": encode_cursor(page[-1]) if more else None}
+    if viewer is not None and words:  # its goal's words are not theirs to search for
+        shown = [r for r in shown if not viewer.hides(r)]
+    rows = [viewer.summary(r, _summary(r)) if viewer is not None else _summary(r) for r in shown]
+    return {"runs": rows, "next_cursor": encode_cursor(page[-1]) if more else None}
+
+
+class Viewer:
+    """A person without the owner's reach (``Tenant.owner_reach`` false for their role), reading runs
+    (issue 77, decision 0147): a run that had the owner's reach shows them its ids, states, times and
+    costs, its words hidden, saying so (:func:`run_view.summary_within_viewer`)."""
+
+    def __init__(self, role: str, approvers: Approvers) -> None:
+        self.role, self.approvers = role, approvers
+
+    @classmethod
+    def of(cls, tenants: TenantStore, tenant_id: str, role: str) -> Viewer | None:
+        """The viewer of ``role``; None for a role with the owner's reach (they see every run whole)."""
+        tenant = tenants.get(tenant_id)
+        if tenant is None or tenant.owner_reach(role):
+            return None
+        return cls(role, tenant.approvers)
+
+    def hides(self, run: Run) -> bool:
+        """Whether ``run`` had the owner's reach, so its words are hidden from this viewer."""
+        return not run.state.member
+
+    def decides(self, run: Run) -> bool:
+        """Whether this viewer's role may decide what ``run`` waits for (then they read its prompt)."""
+        waiting = run.state.waiting
+        return waiting is not None and at_least(self.role, role_needed(self.approvers, waiting))
+
+    def summary(self, run: Run, summary: dict[str, Any]) -> dict[str, Any]:
+        """``summary`` of ``run`` as this viewer sees it."""
+        if not self.hides(run):
+            return summary
+        return run_view.summary_within_viewer(summary, decides=self.decides(run))
 
 
 def skipped_edits(
@@ -270,15 +319,16 @@ def timeline(
     tenants: TenantStore,
     if_none_match: str = "",
     *,
-    owner_reach: bool = True,
+    viewer: Viewer | None = None,
 ) -> tuple[dict[str, Any] | None, str]:
     """The run, its events and what it wrote (:func:`owned_run`), with its ETag; None for the body
     when ``if_none_match`` names that ETag: then the events are not read at all. A person without the
-    owner's reach (``owner_reach`` False, ``Tenant.owner_reach``) sees a run that had it without what it
-    read or wrote (:func:`run_view.within_viewer`), under an ETag of its own."""
+    owner's reach (``viewer``) sees a run that had it without what it read or wrote, its words hidden
+    (:func:`run_view.within_viewer`, :meth:`Viewer.summary`), under an ETag of its own."""
     run = owned_run(tenant_id, run_id, store, tenants)
-    hide = not owner_reach and not run.state.member
-    tag = etag_of(run)[:-1] + '-h"' if hide else etag_of(run)
+    hide = viewer is not None and viewer.hides(run)
+    decides = viewer is not None and viewer.decides(run)
+    tag = etag_of(run)[:-1] + ('-hd"' if decides else '-h"') if hide else etag_of(run)
     if tag in {t.strip() for t in if_none_match.split(",")}:
         return None, tag
     log = store.list_events(tenant_id, run_id)
@@ -294,17 +344,22 @@ def timeline(
         "started_by": run_view.started_by(log, run_id),
     }
     body = _summary(run) | shown
-    return (run_view.within_viewer(body) if hide else body), tag
+    if viewer is None or not hide:
+        return body, tag
+    return run_view.within_viewer(viewer.summary(run, body), decides=decides), tag
 
 
 MAX_CHILDREN_SHOWN = 50  # of a run's children, the first, oldest first (a map may start 200)
 MAX_ANCESTORS = 10  # a hand-off chain is bounded lower (handoff_max_depth); this bounds the reads
 
 
-def related(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) -> dict[str, Any]:
+def related(
+    tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore, viewer: Viewer | None = None
+) -> dict[str, Any]:
     """A run's lineage both ways: the runs that handed it its work, nearest first, and the runs it
     started (a map's children, its hand-offs) with their status, the first :data:`MAX_CHILDREN_SHOWN`
-    and how many. Read afresh each time: a child moves on while its parent's log stands still."""
+    and how many. Read afresh each time: a child moves on while its parent's log stands still. A
+    ``viewer`` without the owner's reach sees a related run that had it with its words hidden."""
     run = owned_run(tenant_id, run_id, store, tenants)
     since = owner_since(tenant_id, tenants)
     ancestors: list[dict[str, Any]] = []
@@ -314,16 +369,20 @@ def related(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) 
         above = store.get_run(tenant_id, parent)
         if above is None or (since is not None and above.created_at < since):
             break  # gone, or an earlier owner's: not this owner's to read
-        ancestors.append(_kin(above))
+        ancestors.append(_seen(viewer, above, _kin(above)))
         parent = above.state.parent_run_id
     children, total = store.children(tenant_id, run_id, MAX_CHILDREN_SHOWN)
     return {
         "run_id": run_id,
         "chain": list(run.state.chain),
         "ancestors": ancestors,
-        "children": [_kin(c, parent=run_id) for c in children],
+        "children": [_seen(viewer, c, _kin(c, parent=run_id)) for c in children],
         "children_total": total,
     }
+
+
+def _seen(viewer: Viewer | None, run: Run, shown: dict[str, Any]) -> dict[str, Any]:
+    return viewer.summary(run, shown) if viewer is not None else shown
 
 
 _CHILD = re.compile(r"-(?:m(?P<map>\d+)-\d+|h(?P<hand>\d+))$")
@@ -397,9 +456,14 @@ def wrote(log: list[RunEvent]) -> list[dict[str, str]]:
     return found
 
 
-def code_of(tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore) -> dict[str, Any]:
+def code_of(
+    tenant_id: str, run_id: str, store: RunStore, tenants: TenantStore, viewer: Viewer | None = None
+) -> dict[str, Any]:
     """The run's code view (:func:`shared.runs.domain.code_view.code_view`), as JSON; a run this
-    workspace's owner cannot see is not found (:func:`owned_run`)."""
+    workspace's owner cannot see is not found (:func:`owned_run`). A ``viewer`` without the owner's
+    reach is refused (403, saying why) the code of a run that had it: its files are what it read."""
     run = owned_run(tenant_id, run_id, store, tenants)
+    if viewer is not None and viewer.hides(run):
+        raise Forbidden(f"{run_view.HIDDEN[1:-1]}: its code is not shown to you")
     tools = {n: s.tool for n, s in enumerate(run.state.steps, start=1)}
     return code_view(store.list_events(tenant_id, run_id), tools).model_dump(mode="json")

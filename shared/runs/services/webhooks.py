@@ -38,6 +38,7 @@ from shared.runs.domain.notion_events import (
     skipped_edit,
     timestamp_problem,
     too_old,
+    with_owner_reach,
 )
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.rows_task import AnswerTask, DecideTask
@@ -205,7 +206,7 @@ def _route(event: NotionEvent, intake: Intake, now: datetime) -> Outcome:
         )
         return Outcome("ignored", admission.reason)
     expires = now + timedelta(seconds=intake.event_ttl_s)
-    owner = by_owner(event, tenant)
+    owner = with_owner_reach(event, tenant)
     first = plan_task(
         event,
         tenant.tenant_id,

@@ -1,7 +1,9 @@
 """A run's authority is its starter's (issue 77): people without the owner's reach start runs through
 the api whose hostile plans (the model obeying a page) read, search and write the owner's private
-page; dry runs name that page; and children of a run bounded to Ideas are planned where Tasks rows
-and passages are one query away. Nobody approves anything. Each case that lets the private text (or
+page, or name that page as their run's own (it waits, unread, for an approval they may not give:
+decision 0147); dry runs name that page; and children of a run bounded to Ideas are planned where
+Tasks rows and passages are one query away; and each of them reads every view of the owner's run and
+searches its words. Nobody with the owner's reach approves anything. Each case that lets the private text (or
 a Tasks row) reach a prompt, a Notion write, a read's result or the starter's view of the run, or
 that lets a beyond-reach read or write happen, is a ``starter_escapes`` (totals.py); every case
 counts in ``starter_cases``. In-process: the api and the engine over fakes, the index's own code."""
@@ -121,12 +123,10 @@ def test_a_hostile_run_started_by_someone_without_the_owners_reach_gets_nothing_
     )
     may_start = role != "viewer"
     for n, (name, steps) in enumerate(hostile_plans(w).items()):
-        EXERCISED["starter_cases"] += 2
+        EXERCISED["starter_cases"] += 3
         case = f"{role} by {kind}, {name}"
-        # on the private page itself: refused before any read, its title unsaid
-        status, body = w.call(role, kind, "POST", "/runs", {"goal": name, "page_id": w.private})
-        if status != 403 or PRIVATE_TITLE in str(body):
-            found.append(f"{case}: started on the private page ({status})")
+        # on the private page itself: it waits, unread, for an approval its starter may not give
+        found += _on_the_private_page(w, role, kind, name, steps, n)
         # on a row within their reach, the model obeying the orders
         status, body = w.call(
             role, kind, "POST", "/runs", {"goal": name, "page_id": w.row, "request_id": f"r{n}"}
@@ -144,6 +144,74 @@ def test_a_hostile_run_started_by_someone_without_the_owners_reach_gets_nothing_
         status, view = w.call(role, kind, "GET", f"/runs/{body['run_id']}")
         if status != 200 or PRIVATE_TEXT in str(view):
             found.append(f"{case}: the starter's view shows the private text ({status})")
+
+
+def _on_the_private_page(
+    w: Workspace, role: str, kind: str, name: str, steps: list[tuple[str, dict[str, Any]]], n: int
+) -> list[str]:
+    """A run started on the private page itself (decision 0147): a viewer's is refused; anyone else's
+    waits, its title and text unread and unsaid, and its starter's own approval of it is refused. Then
+    the hostile plan a model would make of the page gets nothing of it either."""
+    case = f"{role} by {kind}, {name}, on the private page"
+    status, body = w.call(
+        role, kind, "POST", "/runs", {"goal": name, "page_id": w.private, "request_id": f"p{n}"}
+    )
+    if role == "viewer":
+        return [] if status == 403 else [f"{case}: a viewer started a run ({status})"]
+    if status != 202 or PRIVATE_TITLE in str(body):
+        return [f"{case}: not queued to wait, or its title said ({status} {body})"]
+    model = FakeModel(script={"PlanOut": [plan_answer(*steps, ("finish", {"summary": "done"}))] * 3})
+    deps = w.container.engine()._replace(model=model)
+    run_id = body["run_id"]
+    start_run(w.queued(run_id), deps)
+    wrong: list[str] = []
+    _, view = w.call(role, kind, "GET", f"/runs/{run_id}")
+    waiting = (view or {}).get("waiting") or {}
+    decided, _ = w.call(
+        role, kind, "POST", f"/runs/{run_id}/approve", {"request_id": waiting.get("request_id", "")}
+    )
+    if decided < 400:
+        wrong.append(f"{case}: its starter approved their own escalation ({decided})")
+    _drive(deps, run_id)
+    run = deps.store.get_run("t1", run_id)
+    if run is None or run.state.status != RunStatus.WAITING_FOR_HUMAN or run.state.steps:
+        wrong.append(f"{case}: it did not wait, unplanned, for the page's approval")
+    if PRIVATE_TITLE in str(view) or PRIVATE_TEXT in str(view):
+        wrong.append(f"{case}: the starter's view of the waiting run says the page")
+    return wrong + [f"{case}: {why}" for why in _leaks(w, deps, model, run_id)]
+
+
+# What a curious member asks of the owner's run and its waiting hand-off (decision 0147): each view,
+# and searches probing its goal's words.
+PROBES = [
+    "/runs",
+    "/runs?q=Salaries",
+    "/runs?q=board",
+    "/runs?q=Salaries%20board",
+    "/runs?status=waiting_for_human",
+    "/inbox",
+    "/runs/{run}",
+    "/runs/{child}",
+    "/runs/{run}/related",
+    "/runs/{child}/related",
+    "/runs/{run}/code",
+]
+
+
+@pytest.mark.parametrize(("role", "kind", "beyond_reach"), STARTERS)
+def test_every_view_of_the_owners_run_keeps_its_words_from_someone_without_its_reach(
+    role: str, kind: str, beyond_reach: str, found: list[str]
+) -> None:
+    w = Workspace(beyond_reach)
+    for probe in PROBES:
+        EXERCISED["starter_cases"] += 1
+        path = probe.format(run=w.owners_run, child=w.owners_child)
+        status, answer = w.call(role, kind, "GET", path)
+        said = str(answer)
+        if PRIVATE_TITLE in said or PRIVATE_TEXT in said or "Salaries" in said:
+            found.append(f"{role} by {kind}: GET {path} ({status}) said the owner's private words")
+        if "q=" in path and w.owners_run in said:
+            found.append(f"{role} by {kind}: GET {path} found the owner's run by its hidden words")
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])

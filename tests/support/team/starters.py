@@ -8,7 +8,8 @@ from typing import Any
 from shared.agents.domain.agents import Agent
 from shared.engine.services import run_log
 from shared.platform.topology import Queue
-from shared.runs.domain.events import PlannedStep, RunPlanned, ToolIntent, ToolResult
+from shared.runs.domain.authority import page_digest
+from shared.runs.domain.events import HumanRequested, PlannedStep, RunPlanned, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask
 from shared.workspace.domain.triggers import Schedule
 from tests.api_fakes import client
@@ -36,6 +37,7 @@ class Workspace:
 
     def __init__(self, beyond_reach: str) -> None:
         self.people: Team = approving_team(beyond_reach)
+        self.beyond_reach = beyond_reach
         c = self.container = self.people.container
         c.settings = c.settings.model_copy(
             update={"api_person_per_min": 6000, "api_burst": 500}
@@ -56,7 +58,8 @@ class Workspace:
             PlannedStep(tool="read_page", args={"page_id": self.private}),
             PlannedStep(tool="append_blocks", args={"page_id": self.private, "text": PRIVATE_TEXT}),
         ]
-        planned = RunPlanned(seq=1, at=now, goal="Tidy", trigger="api", steps=steps, page_id=self.private)
+        goal = f"Tidy {PRIVATE_TITLE}"  # the owner's words: shown to those with the owner's reach only
+        planned = RunPlanned(seq=1, at=now, goal=goal, trigger="api", steps=steps, page_id=self.private)
         read = ToolResult(
             seq=2, at=now, step=1, tool="read_page", args=steps[0].args, output={"text": PRIVATE_TEXT}
         )
@@ -64,9 +67,51 @@ class Workspace:
         intent = ToolIntent(
             seq=3, at=now, step=2, tool="append_blocks", key="k", lease_until=lease, args=steps[1].args
         )
-        assert run_log.RunLog(c.engine(with_model=False), "t1", self.owners_run).create(
-            [planned, read, intent]
+        deps = c.engine(with_model=False)
+        assert run_log.RunLog(deps, "t1", self.owners_run).create([planned, read, intent])
+        # its hand-off, waiting on a request that quotes the private text
+        self.owners_child = f"{self.owners_run}-h2"
+        child = RunPlanned(
+            seq=1,
+            at=now,
+            goal=goal,
+            trigger="api",
+            steps=steps,
+            page_id=self.private,
+            parent_run_id=self.owners_run,
         )
+        ask = HumanRequested(
+            seq=2,
+            at=now,
+            request_id="r-2",
+            step=2,
+            purpose="approval",
+            prompt=f"Allow this change beyond the run's own pages? It will write {PRIVATE_TEXT}",
+            effects=("d" * 40,),
+        )
+        assert run_log.RunLog(deps, "t1", self.owners_child).create([child, ask])
+        # a member's run whose page lies beyond their reach, waiting for its approval (decision 0147)
+        self.members_run = "api-members-wait"
+        head = RunPlanned(
+            seq=1,
+            at=now,
+            goal="Tidy",
+            trigger="api",
+            steps=[],
+            page_id=self.private,
+            member=True,
+            page_beyond=True,
+        )
+        wait = HumanRequested(
+            seq=2,
+            at=now,
+            request_id="reach-2",
+            step=0,
+            purpose="approval",
+            prompt="Allow this run to start from page ...?",
+            effects=(page_digest(self.private),),
+        )
+        assert run_log.RunLog(deps, "t1", self.members_run).create([head, wait])
 
     def call(self, role: str, kind: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         token = (self.people.sessions if kind == "session" else self.people.keys)[role]

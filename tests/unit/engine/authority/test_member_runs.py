@@ -12,18 +12,21 @@ from typing import Any
 import pytest
 
 from shared.engine.agent import authority
+from shared.engine.planning.context import by_others
+from shared.engine.planning.request import Planning
 from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import Forbidden
 from shared.runs.domain.events import ToolResult
-from shared.runs.domain.notion_events import NotionEvent, by_owner, plan_task
+from shared.runs.domain.notion_events import NotionEvent, by_owner, plan_task, with_owner_reach
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunState, RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.runs.services.webhooks import Intake, ingest_webhook
+from shared.workspace.domain.members import Approvers, Member
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
@@ -264,6 +267,53 @@ def test_an_event_is_the_owners_only_when_every_author_is(
     assert by_owner(event(*authors), tenant(owner)) is expected
 
 
+ADMIN, EDITOR = "user-admin", "user-editor"
+
+
+def team_tenant(beyond_reach: str = "admin") -> Tenant:
+    """:func:`tenant` with an admin and an editor, whose owner lets ``beyond_reach`` approve reads
+    beyond a run's reach."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    members = [
+        Member(member_id=f"m-{role}", notion_user_id=user, role=role, added_at=at)
+        for user, role in ((ADMIN, "admin"), (EDITOR, "editor"))
+    ]
+    return tenant().model_copy(update={"members": members, "approvers": Approvers(beyond_reach=beyond_reach)})
+
+
+@pytest.mark.parametrize(
+    ("authors", "beyond_reach", "expected"),
+    [
+        ((OWNER,), "admin", True),
+        ((ADMIN,), "admin", True),  # issue 77: an admin's edit counted as a member's
+        ((ADMIN, BOT), "admin", True),
+        ((ADMIN,), "owner", False),  # the owner keeps reach approvals: an admin's run is a member's
+        ((EDITOR,), "admin", False),
+        ((EDITOR,), "editor", True),
+        ((OWNER, EDITOR), "admin", False),  # the least of the authors' roles
+        ((ADMIN, MEMBER), "admin", False),  # someone outside the team took part
+        ((), "admin", False),
+    ],
+)
+def test_an_events_run_has_the_reach_of_its_authors_roles(
+    authors: tuple[str, ...], beyond_reach: str, expected: bool
+) -> None:
+    assert with_owner_reach(event(*authors), team_tenant(beyond_reach)) is expected
+    assert not by_owner(event(ADMIN), team_tenant())  # a Runs row's decision still needs the owner
+
+
+def test_an_admins_page_text_is_no_members_but_an_editors_is() -> None:
+    notion = FakeNotion()
+    deps = make_deps(notion=notion)
+    deps.need_tenants().save(team_tenant())
+    page = {"created_by": {"id": OWNER}, "last_edited_by": {"id": ADMIN}}
+    p = Planning(PlanTask(tenant_id="t1", run_id="r1", trigger=Trigger(kind="api")), deps)
+    assert not by_others(p, [page])
+    assert by_others(p, [page | {"last_edited_by": {"id": EDITOR}}])
+    deps.need_tenants().save(team_tenant("owner"))
+    assert by_others(p, [page])
+
+
 def test_the_owners_and_a_members_changes_in_one_window_start_different_runs() -> None:
     mine = plan_task(event(OWNER), "t1", 60.0, owner=True)
     theirs = plan_task(event(MEMBER, at="2026-11-23T10:00:02Z"), "t1", 60.0, owner=False)
@@ -280,12 +330,14 @@ def test_a_trigger_from_before_the_field_is_a_members_if_it_came_from_notion() -
     assert Trigger(kind="manual", by_owner=False).member
 
 
-@pytest.mark.parametrize(("author", "member"), [(OWNER, False), (MEMBER, True)])
+@pytest.mark.parametrize(
+    ("author", "member"), [(OWNER, False), (MEMBER, True), (ADMIN, False), (EDITOR, True)]
+)
 def test_the_webhook_names_who_started_the_run_in_its_plan_task(author: str, member: bool) -> None:
     page, token, now = "3b4c5d6e-0000-4000-8000-000000000002", "verification", datetime.now(UTC)
     tenants = FakeTenantStore()
     tenants.save(
-        tenant().model_copy(update={"workspace_id": "ws1", "settings": TenantSettings(page_ids=[page])})
+        team_tenant().model_copy(update={"workspace_id": "ws1", "settings": TenantSettings(page_ids=[page])})
     )
     queue = FakeQueue()
     secrets = FakeSecrets({PlatformSecret.NOTION_WEBHOOK_TOKEN: token})
