@@ -3,7 +3,7 @@
 // several at once.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
-import { ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, Prompt, effectsInWords, messageOf, useAction, usePoll, when } from "../ui";
+import { AskedPage, ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, Prompt, effectsInWords, messageOf, useAction, usePoll, when } from "../ui";
 
 type Item = S["Inbox"]["runs"][number];
 type Choice = "approve" | "reject" | "answer";
@@ -121,6 +121,7 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
         {NEEDS[run.needs] ?? run.needs}
       </p>
       <Prompt text={waiting.prompt} />
+      <AskedPage href={waiting.page_url} />
       {(waiting.effects ?? []).length > 0 && (
         <p class="effects">{effectsInWords(waiting.effects ?? [])}</p>
       )}
