@@ -1,5 +1,6 @@
 """/v1/...: the version header (``versions``: checked, the body and the answer as that version has
-them), bearer token, injected faults and rate budget, then the route table."""
+them), bearer token, injected faults and rate budget, then the route table. Each object's ``url`` in an
+answer is where the sandbox's screen shows it (``pages.screen_url``), as Notion's is its web page."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask import Flask, Response, request
 
 from local.notion_sandbox import versions
 from local.notion_sandbox.errors import NotionError
+from local.notion_sandbox.pages import with_screen_urls
 from local.notion_sandbox.sandbox import Sandbox
 from local.notion_sandbox.web import error_response, json_body, json_response
 
@@ -31,7 +33,8 @@ def register_api(app: Flask, sandbox: Sandbox) -> None:
             versions.check_request(version, request.method, path, body)
             args = {k: v for k, v in request.args.items()}
             result = sandbox.call(ws, ws.bot_actor, request.method, path, body=body, args=args)
-            response = json_response({**versions.shape(version, result), "request_id": str(uuid.uuid4())})
+            shaped = with_screen_urls(versions.shape(version, result), request.host_url, ws.key)
+            response = json_response({**shaped, "request_id": str(uuid.uuid4())})
         except NotionError as error:
             response = error_response(error)
         except (KeyError, TypeError, ValueError, AttributeError, StopIteration) as exc:

@@ -22,6 +22,27 @@ def page_url(page_id: str, title: str) -> str:
     return f"https://www.notion.so/{slug + '-' if slug else ''}{compact(page_id)}"
 
 
+def screen_url(base: str, key: str, obj: JSON) -> str:
+    """Where ``obj`` (a page, a database or a data source) opens on the sandbox's screen at ``base``:
+    a page at its own screen, a database or data source in its workspace's overview, which lists its
+    rows. What ``/v1`` answers as ``url``, as Notion answers its own web address (issue 78, M9)."""
+    home = f"{base.rstrip('/')}/screen/{key}/"
+    return f"{home}pages/{compact(str(obj['id']))}" if obj.get("object") == "page" else home
+
+
+def with_screen_urls(payload: Any, base: str, key: str) -> Any:
+    """``payload`` (an answer of ``/v1``) with each page's, database's and data source's ``url`` its
+    :func:`screen_url`: a copy, the stored objects untouched."""
+    if isinstance(payload, list):
+        return [with_screen_urls(item, base, key) for item in payload]
+    if not isinstance(payload, dict):
+        return payload
+    out = {k: with_screen_urls(v, base, key) for k, v in payload.items()}
+    if out.get("object") in ("page", "database", "data_source") and "url" in out and "id" in out:
+        out["url"] = screen_url(base, key, out)
+    return out
+
+
 def get_page(ws: Workspace, page_id: str) -> JSON:
     page = ws.pages.get(normalize_id(page_id))
     if page is None:

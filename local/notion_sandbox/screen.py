@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from flask import Flask, Response, redirect, request
 
 from local.notion_sandbox.errors import NotionError
+from local.notion_sandbox.ids import normalize_id
 from local.notion_sandbox.model import JSON, Workspace
 from local.notion_sandbox.pages import title_of
 from local.notion_sandbox.richtext import MAX_TEXT_CONTENT, plain
@@ -312,7 +313,7 @@ def register_screen(app: Flask, sandbox: Sandbox) -> None:
         return found(sandbox.find_workspace(ref), f"There is no workspace {ref!r} in the sandbox.")
 
     def page_of(ws: Workspace, page_id: str) -> JSON:
-        return found(ws.pages.get(page_id), "There is no such page in this workspace.")
+        return found(ws.pages.get(normalize_id(page_id)), "There is no such page in this workspace.")
 
     def refused(error: ScreenError) -> Response:
         body = render("workspaces", heading="Not done", error=str(error), workspaces=[])

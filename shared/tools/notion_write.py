@@ -209,13 +209,14 @@ class UpdatePropertiesArgs(Args):
 
 def update_properties(ctx: ToolContext, args: UpdatePropertiesArgs) -> Output:
     page = ctx.need_notion().update_page_properties(args.page_id, args.properties)
-    return {"page_id": page["id"], "properties": sorted(args.properties)}
+    return {"page_id": page["id"], "properties": sorted(args.properties), "url": page.get("url", "")}
 
 
 def find_update(ctx: ToolContext, args: UpdatePropertiesArgs) -> Output | None:
-    current = ctx.need_notion().retrieve_page(args.page_id).get("properties", {})
+    page = ctx.need_notion().retrieve_page(args.page_id)
+    current = page.get("properties", {})
     if all(_holds(current.get(name), wanted) for name, wanted in args.properties.items()):
-        return {"page_id": args.page_id, "properties": sorted(args.properties)}
+        return {"page_id": args.page_id, "properties": sorted(args.properties), "url": page.get("url", "")}
     return None
 
 

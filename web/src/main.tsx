@@ -215,6 +215,10 @@ function App() {
   const [notice, setNotice] = useState("");
   const [erasure, setErasure] = useState<Erasure | null>(null);
   const hash = useHash();
+  // At phone width the nav is one "Menu" button that opens it (issue 78, L5: it took four lines);
+  // choosing a screen closes it. At a wider screen the button is hidden and the nav always shown.
+  const [menu, setMenu] = useState(false);
+  useEffect(() => setMenu(false), [hash]);
 
   useEffect(() => {
     request<S["SessionView"]>("GET", url("/session"), undefined, {}, true)
@@ -288,9 +292,12 @@ function App() {
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>
         Skip to content
       </a>
-      <header>
+      <header class={menu ? "menu-open" : undefined}>
         <span class="brand">Notion Agent · {session.workspace_name}</span>
-        <nav aria-label="Console">
+        <button type="button" class="menu" aria-expanded={menu} aria-controls="console-nav" onClick={() => setMenu((open) => !open)}>
+          Menu{waiting > 0 ? ` · ${waiting >= WAITING_PAGE ? `${WAITING_PAGE}+` : waiting} waiting` : ""}
+        </button>
+        <nav aria-label="Console" id="console-nav">
           <ul>
             {NAV.map(([href, label]) => (
               <li key={href}>

@@ -46,6 +46,29 @@ export function Prompt({ text }: { text: string }) {
   return <>{parts}</>;
 }
 
+/** A link only to a web address: a page's url is Notion's, and what a page holds is untrusted. */
+export function safeUrl(href: string): string {
+  try {
+    const parsed = new URL(href);
+    return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : "";
+  } catch {
+    return "";
+  }
+}
+
+/** The page a request speaks of (its `page_url`, as Notion gave it: issue 78, M9), to open. */
+export function AskedPage({ href }: { href?: string | null }) {
+  const safe = safeUrl(href ?? "");
+  if (!safe) return null;
+  return (
+    <p class="asked-page">
+      <a href={safe} target="_blank" rel="noopener noreferrer">
+        Open the page it speaks of
+      </a>
+    </p>
+  );
+}
+
 export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="state empty">{children}</p>;
 }

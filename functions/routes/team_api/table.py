@@ -156,6 +156,18 @@ TEAM_ROUTES: list[Route] = [
         role="admin",
     ),
     route(
+        "GET /invite",
+        team.get_invitation,
+        Doc(
+            "What an invite link is for: the workspace and the role (its code in a header)",
+            "team",
+            {200: "models.team_api.team.Invitation"},
+            headers="models.team_api.team.InvitationHeaders",
+            refusals=(404,),
+        ),
+        public=True,
+    ),
+    route(
         "DELETE /team/invites/<invite_id>",
         team.delete_invite,
         Doc("Withdraw an invite", "team", {200: "models.team_api.team.WithdrawnInvite"}, refusals=(404,)),

@@ -1,7 +1,7 @@
 """The team: ``GET /team`` (members, open invites, who approves what), ``POST /team/invites``
 ``{"email", "role"}`` (its link in that answer and a mail to that address only), ``DELETE /team/invites/<invite_id>``,
 ``PATCH /team/members/<member_id>`` ``{"role"}``, ``DELETE /team/members/<member_id>`` and
-``PUT /team/approvers``. Who may call each: the route table; whom one may change: ``shared.workspace.domain.members``."""
+``PUT /team/approvers``; ``GET /invite`` (public) what an invite link is for. Who may call each: the route table; whom one may change: ``shared.workspace.domain.members``."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -14,7 +14,14 @@ from shared.platform.config import PlatformSecret
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import NotFound
 from shared.team.services import team
-from shared.workspace.domain.members import INVITE_EMAIL, Approvers, Member, invite_email
+from shared.workspace.domain.connecting.signup import INVITE_HEADER
+from shared.workspace.domain.members import (
+    INVITE_EMAIL,
+    INVITE_WORKSPACE_HEADER,
+    Approvers,
+    Member,
+    invite_email,
+)
 
 Granted = Literal["admin", "editor", "viewer"]  # what an invite or a change may give: never owner
 
@@ -69,6 +76,18 @@ def post_invite(call: Call) -> Reply:
         frontend=c.settings.frontend_url,
     )
     return made, 201
+
+
+def get_invitation(call: Call) -> Reply:
+    """``GET /invite``: what the invite link held in ``X-Invite-Code`` and ``X-Invite-Workspace`` is
+    for (public: an invitee has no session yet; nothing without the code it was issued)."""
+    headers = call.request.headers
+    return team.invitation(
+        call.container.tenants,
+        headers.get(INVITE_WORKSPACE_HEADER, "").strip()[:200],
+        headers.get(INVITE_HEADER, "").strip(),
+        datetime.now(UTC),
+    ), 200
 
 
 def delete_invite(call: Call) -> Reply:

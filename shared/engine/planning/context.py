@@ -60,6 +60,7 @@ def notion_context(
         ctx["page"] = {
             "id": page["id"],
             "title": nt.title_of(page),
+            "url": str(page.get("url") or "")[:500],  # Notion's own address of it (issue 78, M9)
             "properties": props,
             "text": nt.clip(text, 3000),
         }

@@ -194,7 +194,7 @@ def plan_events(
     if ran is not None:
         reaches.append(read_reach(ran.agent.reach.read, ran.agent.reach.change))
     ctx = reach_context(p, ctx, member=member, reaches=reaches)  # issue 77: held to every reach
-    tenant, title = p.tenant(), str((ctx.get("page") or {}).get("title") or "")
+    tenant, (title, page_url) = p.tenant(), _page_said(ctx)
     if ran is not None and ran.version is None and ran.why:
         goal = task.goal or default_goal(ctx)
         head = planned_events(
@@ -206,6 +206,7 @@ def plan_events(
             ran=ran,
             tenant=tenant,
             page_title=title,
+            page_url=page_url,
         )
         return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=ran.why[:2000])]
     scheduled = task.trigger.kind == "schedule" and task.agent_id is not None
@@ -242,6 +243,7 @@ def plan_events(
         ran=ran,
         tenant=tenant,
         page_title=title,
+        page_url=page_url,
     )
     if plan is not None:
         return [head, *attempts.events]
@@ -303,6 +305,12 @@ def wait_for_reach(p: Planning, head_seqs: Seqs, seqs: Seqs, kind: str, page_id:
     return [head, ask]
 
 
+def _page_said(ctx: dict[str, Any]) -> tuple[str, str]:
+    """The trigger page's title and url (as Notion gave it) in the plan's context; "" for none."""
+    page = ctx.get("page") or {}
+    return str(page.get("title") or ""), str(page.get("url") or "")
+
+
 def planned_events(
     task: PlanTask,
     seqs: Seqs,
@@ -317,11 +325,13 @@ def planned_events(
     tenant: Tenant | None = None,
     page_title: str = "",
     page_beyond: bool = False,
+    page_url: str = "",
 ) -> RunPlanned:
     """The run's plan, at the next seq of ``seqs``: the one place a ``run_planned`` is built. Without
     ``plan``, a run with no steps (planning failed, stopped for a budget, or never got to ask).
     ``trigger`` and ``member`` default to the task's; ``goal`` is the plan's own when it has one.
-    Who started it: the trigger's people, named from ``tenant``'s team, and ``page_title`` as read."""
+    Who started it: the trigger's people, named from ``tenant``'s team, and ``page_title`` as read;
+    ``page_url``: the page's address as Notion gave it."""
     planned: dict[str, Any] = {}
     if plan is not None:
         planned = {"goal": plan.goal or goal, "steps": plan.steps, "tools": plan.tools, "risk": plan.risk}
@@ -335,6 +345,7 @@ def planned_events(
         "page_id": task.trigger.page_id,
         "member": task.trigger.member if member is None else member,
         "page_title": page_title[:300],
+        "page_url": page_url[:500],
         "people": people_of(task.trigger.people, tenant),
         "rule": task.trigger.rule,
         "event_type": task.trigger.event_type or "",

@@ -24,6 +24,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain import run_rows
 from shared.runs.domain.events import HumanResponded
 from shared.runs.domain.notion_events import plain_id
+from shared.runs.domain.page_links import known_urls, page_link
 from shared.runs.domain.rows_task import DecideTask, RowTask
 from shared.runs.domain.runs import RunState, Waiting
 from shared.runs.services import runs
@@ -77,8 +78,7 @@ def _write_row(
     if tenant is None or home is None or home.runs is None or logged is None:
         return "skipped"
     state = logged.state
-    page = (state.page_id or "").replace("-", "")
-    url = f"https://www.notion.so/{page}" if page else ""
+    url = page_link(state.page_id, known_urls([(state.page_id, state.page_url)]))
     kept = deps.store.row_page(task.tenant_id, task.run_id)
     props = run_rows.properties(
         task.run_id,

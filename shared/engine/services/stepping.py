@@ -29,6 +29,7 @@ from shared.runs.domain.events import (
     ToolIntent,
     ToolResult,
 )
+from shared.runs.domain.page_links import known_urls, page_link
 from shared.runs.domain.runs import RunState, apply, fold, rolled_back_summary
 from shared.tools import REGISTRY, SideEffect, Tool, resolve, validate
 from shared.workspace.domain.integrations import Integration
@@ -362,9 +363,12 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     if tool.name == "finish":
         events.append(_finished(state, seqs, at, str(output["summary"])))
     if tool.effect == SideEffect.HUMAN:
-        prompt, effects = str(output["prompt"])[:2000], tuple[str, ...]()
+        prompt, effects, about = str(output["prompt"])[:2000], tuple[str, ...](), ""
         if tool.name == "request_approval":  # written by code: what approving it lets happen
-            prompt, effects = authority.approval_prompt(state, state.cursor, prompt, titles(step))
+            (prompt, effects), about = (
+                authority.approval_prompt(state, state.cursor, prompt, titles(step)),
+                page_written(state),
+            )
         events.append(
             seqs.event(
                 HumanRequested,
@@ -374,6 +378,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
                 purpose=output["purpose"],
                 prompt=prompt,
                 effects=effects,
+                page_url=about,
             )
         )
     if tool.name == "settle" and (asked := patterns.verdict_request(output)) is not None:
@@ -382,6 +387,22 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         events.append(seqs.event(HumanRequested, at=at, request_id=request_id, step=state.cursor, **asked))
     _check_size(tool, state, events)
     return state, events
+
+
+def page_written(state: RunState) -> str:
+    """The page the run's steps wrote on since it last asked a person (the latest of them), linked
+    as Notion gave its url (the trigger page's, kept at planning), else by its id; "" when none: what
+    a ``request_approval`` after them speaks of (issue 78, M9: the requirements' approval did not
+    link the page they are on)."""
+    known = known_urls([(state.page_id, state.page_url)])
+    for planned in reversed(state.steps[: state.cursor - 1]):
+        tool = REGISTRY.get(planned.tool)
+        if tool is None or tool.effect == SideEffect.HUMAN:
+            break
+        link = page_link(planned.args.get("page_id"), known) if tool.effect == SideEffect.NOTION_WRITE else ""
+        if link:
+            return link[:500]
+    return ""
 
 
 def _finished(state: RunState, seqs: Seqs, at: datetime, summary: str) -> RunEvent:

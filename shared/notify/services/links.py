@@ -82,7 +82,7 @@ class LinkMinter:
         if task.data.get("kind") == members.INVITE_KIND and isinstance(invite_id, str) and invite_id:
             key = self._secrets.get(PlatformSecret.SESSION_SIGNING_KEY)
             code = members.invite_code(key, tenant.tenant_id, invite_id)
-            return Links(invite=members.invite_link(self._frontend_url, code))
+            return Links(invite=members.invite_link(self._frontend_url, code, tenant.tenant_id))
         request = decision_request(task)
         address = task.data.get("to")
         confirmation = task.data.get("kind") == CONFIRMATION_KIND and isinstance(address, str) and address

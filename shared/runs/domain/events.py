@@ -121,6 +121,8 @@ class RunPlanned(_Event):
     # Who or what started it (the console's StartedBy, GET /runs?q=): the trigger page's title as read,
     # the people, the trigger rule in words, the Notion event's type, a schedule's slot.
     page_title: str = Field("", exclude_if=_absent)
+    # Its address as Notion gave it (the page object's ``url``): where links to it go (issue 78, M9).
+    page_url: str = Field("", exclude_if=_absent)
     people: list[Person] = Field(default_factory=list, exclude_if=_absent)
     rule: str = Field("", exclude_if=_absent)
     event_type: str = Field("", exclude_if=_absent)
@@ -221,6 +223,9 @@ class HumanRequested(_Event):
     # A pull request's request: each file's content at the base its diff was taken against (None: a
     # new file), what the console's code view diffs; absent when not read or too large to keep.
     before: dict[str, str | None] | None = Field(None, exclude_if=_absent)
+    # The page the request speaks of (the one its run wrote on since it last asked, e.g. the
+    # requirements' page), as Notion gave its url: the console links it (issue 78, M9).
+    page_url: Annotated[str, Field(max_length=500)] = Field("", exclude_if=_absent)
 
     @model_validator(mode="before")
     @classmethod

@@ -5,6 +5,7 @@ end. Each note has a fixed notification id, so notify posts it at most once. Pur
 import re
 from typing import NamedTuple
 
+from shared.runs.domain.page_links import web_url
 from shared.runs.domain.runs import RunState, RunStatus
 from shared.workspace.domain.settings import TenantSettings
 
@@ -51,8 +52,9 @@ def every_step(settings: TenantSettings | None, state: RunState) -> bool:
 
 
 def start(run_id: str, state: RunState, row_url: str) -> Note:
-    """The note when work starts: the run's title, and the run's Runs row when it is known (``row_url``)."""
-    where = f"Progress: {row_url}" if row_url.startswith("https://") else "Progress: in Notion Agent's Runs."
+    """The note when work starts: the run's title, and the run's Runs row when it is known (``row_url``,
+    its url as Notion gave it: on the local stack, the sandbox's screen, over http)."""
+    where = f"Progress: {row_url}" if web_url(row_url) else "Progress: in Notion Agent's Runs."
     return Note(f"{run_id}-started", f"Started: {state.title or run_id}"[:SUBJECT_MAX], where)
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal, NamedTuple
 
 from shared.notion.domain.blocks import rich_text
 from shared.runs.domain.events import RunStatus
+from shared.runs.domain.page_links import web_url
 from shared.runs.domain.runs import RunState
 
 JSON = dict[str, Any]
@@ -92,7 +93,7 @@ def properties(
         props["Request"] = _text("")
     elif set_back:
         props["Request"] = _text("")
-    if trigger_url.startswith("https://"):
+    if web_url(trigger_url):  # as Notion gave it: the sandbox's screen on the local stack, over http
         props["Trigger page"] = {"url": trigger_url}
     if agent_columns:  # a Runs database made since agents (HomeDatabase.agent_columns)
         props["Agent"] = _text(state.agent_name)

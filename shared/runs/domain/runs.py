@@ -81,6 +81,8 @@ class Waiting(Record):
     call: dict[str, Any] | None = None  # HumanRequested.call
     # HumanRequested.options: a verdict's answers to pick from (absent when none, as stored before)
     options: tuple[str, ...] = Field((), exclude_if=lambda v: not v)
+    # HumanRequested.page_url: the page the request speaks of, to open ("" when none)
+    page_url: str = Field("", exclude_if=lambda v: not v)
 
     @model_validator(mode="before")
     @classmethod
@@ -156,6 +158,7 @@ class RunState(Record):
     reports_to: str = Field("", exclude_if=_unset)  # RunPlanned's: where it reports (empty: as before)
     # RunPlanned's: the trigger page's title and who started it, which GET /runs?q= finds it by.
     page_title: str = Field("", exclude_if=_unset)
+    page_url: str = Field("", exclude_if=_unset)  # RunPlanned's: the trigger page's url as Notion gave it
     people: tuple[Person, ...] = Field((), exclude_if=_unset)
     rule: str = Field("", exclude_if=_unset)  # RunPlanned's: the trigger rule it met, or what asked
     family: str = Field("", exclude_if=_unset)  # RunPlanned's: the model family asked first (a debate's)
@@ -247,6 +250,7 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "bounds": tuple({k: tuple(v) for k, v in b.items()} for b in e.bounds),
         "reports_to": e.reports_to,
         "page_title": e.page_title,
+        "page_url": e.page_url,
         "people": tuple(e.people),
         "rule": e.rule,
         "family": e.family,

@@ -17,7 +17,8 @@ from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.platform.topology import Queue
 from shared.runs.domain.authority import page_digest
 from shared.runs.domain.code_view import code_view
-from shared.runs.domain.events import RunEvent, RunStatus, ToolIntent, ToolResult
+from shared.runs.domain.events import RunEvent, RunPlanned, RunStatus, ToolIntent, ToolResult
+from shared.runs.domain.page_links import known_urls, page_link, web_url
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.run_search import RunFilter, search_terms
 from shared.runs.domain.runs import Run, role_needed
@@ -425,24 +426,24 @@ _WROTE = {
 }
 
 
-def _notion_url(page_id: object) -> str:
-    """A Notion page's address from its id ("" for none): notion.so opens a page by its plain id."""
-    plain = str(page_id or "").replace("-", "").lower()
-    return f"https://www.notion.so/{plain}" if re.fullmatch(r"[0-9a-f]{32}", plain) else ""
-
-
 def wrote(log: list[RunEvent]) -> list[dict[str, str]]:
     """What the run's effects did, in order: each step that had an intent (a write to Notion, a pull
     request, a deployment) and names an http(s) URL or a Notion page. Each says what it did in words
-    (a comment, the properties it changed); a step's link is named once per tool."""
+    (a comment, the properties it changed); a step's link is named once per tool. A page's link is
+    the url Notion gave it wherever the run saw it (its trigger page, a page it read or wrote), else
+    Notion's address by its id (issue 78, M9)."""
     effects = {e.step for e in log if isinstance(e, ToolIntent)}
+    known = known_urls(
+        [(e.page_id, e.page_url) for e in log if isinstance(e, RunPlanned)]
+        + [(e.output.get("page_id"), e.output.get("url")) for e in log if isinstance(e, ToolResult)]
+    )
     found: list[dict[str, str]] = []
     for event in log:
         if not isinstance(event, ToolResult) or event.step not in effects:
             continue
-        url = event.output.get("url")
-        if not (isinstance(url, str) and url.startswith(("https://", "http://"))):
-            url = _notion_url(event.output.get("page_id") or event.args.get("page_id"))
+        url = web_url(event.output.get("url"))
+        if not url:
+            url = page_link(event.output.get("page_id") or event.args.get("page_id"), known)
         if not url or any((item["tool"], item["url"]) == (event.tool, url) for item in found):
             continue
         what = _WROTE.get(event.tool, event.tool)

@@ -4,6 +4,7 @@ Every change is one tenant update, conditioned on the tenant as read (``TenantSt
 
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from shared.notify.services import email_confirmation
 from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from shared.platform.topology import Queue
 from shared.workspace.domain import members
+from shared.workspace.domain.connecting.signup import INVITE_HEADER
 from shared.workspace.domain.members import (
     Approvers,
     Member,
@@ -21,7 +23,7 @@ from shared.workspace.domain.members import (
     may_grant,
     may_manage,
 )
-from shared.workspace.domain.tenants import Tenant, address_hash, same_address
+from shared.workspace.domain.tenants import Tenant, TenantStatus, address_hash, same_address
 
 if TYPE_CHECKING:
     from shared.platform.ports import TaskQueue
@@ -121,7 +123,7 @@ def invite(
         "email": email,
         "role": role,
         "expires_at": this.expires_at.isoformat(),
-        "link": members.invite_link(frontend, code),
+        "link": members.invite_link(frontend, code, tenant_id),
     }
 
 
@@ -152,6 +154,37 @@ def _mail_invite(tenant: Tenant, actor: Member, made: MemberInvite, queue: TaskQ
         data={"kind": members.INVITE_KIND, "to": made.email, "invite_id": made.invite_id},
     )
     queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant.tenant_id}:{note.notification_id}")
+
+
+NO_SUCH_INVITATION = (
+    "no open invitation matches this link: it may have been withdrawn, used or expired; ask whoever "
+    "invited you for a new one"
+)
+
+
+def invitation(tenants: TenantStore, tenant_id: str, code: str, now: datetime) -> dict[str, Any]:
+    """What an invite link is for, told only to whoever holds its code (issue 78, M7: an invitee was
+    told to connect "your Notion workspace", neither it nor their role named): the workspace's name,
+    the role it gives and when it expires. A code of the wrong shape is a 400; an unknown workspace,
+    a code it did not issue, or one withdrawn, used or expired are one and the same 404, so nothing
+    is learnt of a workspace without a code it issued. Reads only."""
+    if not members.is_member_invite(code):
+        raise InvalidInput(
+            "this is not a valid invite code: check that the whole invite link was opened", [INVITE_HEADER]
+        )
+    tenant = tenants.get(tenant_id) if tenant_id else None
+    if tenant is None or tenant.status == TenantStatus.REVOKED:
+        raise NotFound(NO_SUCH_INVITATION)
+    key = members.invite_key(code)
+    open_ = (i for i in tenant.member_invites if i.expires_at > now)
+    found = next((i for i in open_ if hmac.compare_digest(i.key.encode(), key.encode())), None)
+    if found is None:
+        raise NotFound(NO_SUCH_INVITATION)
+    return {
+        "workspace_name": tenant.workspace_name,
+        "role": found.role,
+        "expires_at": found.expires_at.isoformat(),
+    }
 
 
 def withdraw_invite(tenant_id: str, invite_id: str, tenants: TenantStore, now: datetime) -> dict[str, Any]:

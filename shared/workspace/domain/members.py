@@ -12,6 +12,7 @@ import re
 import secrets
 from datetime import datetime
 from typing import Literal
+from urllib.parse import quote
 
 from pydantic import ConfigDict, Field
 
@@ -138,9 +139,14 @@ def invite_code(key: str, tenant_id: str, invite_id: str) -> str:
     return INVITE_PREFIX + base64.urlsafe_b64encode(mac.digest()).decode()[:32]
 
 
-def invite_link(frontend: str, code: str) -> str:
-    """The console's link that admits the invite's person: the code in the fragment, never sent."""
-    return f"{frontend.split('#', 1)[0]}#invite={code}"
+INVITE_WORKSPACE_HEADER = "X-Invite-Workspace"  # how the console names an invite link's workspace
+
+
+def invite_link(frontend: str, code: str, tenant_id: str = "") -> str:
+    """The console's link that admits the invite's person: the code in the fragment, never sent, and
+    the workspace it is for, by which the console asks what it is for (``GET /invite``, issue 78 M7)."""
+    workspace = f"&workspace={quote(tenant_id, safe='')}" if tenant_id else ""
+    return f"{frontend.split('#', 1)[0]}#invite={code}{workspace}"
 
 
 def is_member_invite(code: str) -> bool:

@@ -153,6 +153,8 @@ def test_a_ready_idea_gets_requirements_the_owner_edits_then_a_pull_request_link
         "plan_next",
     ]
     assert state.waiting is not None and state.waiting.step == 2  # asked once, after the write
+    # Issue 78, M9: the request links the page the requirements are on, as Notion gave its url
+    assert state.waiting.page_url == f"{stack.sandbox.url}/screen/demo/pages/{plain_notion_id(idea)}"
     assert stack.pending(Queue.EXECUTE_STEP) == [] and stack.pending(Queue.DEPLOY) == []  # nothing held
     texts = [t for _, _, t in _blocks(stack, idea)]
     assert texts.count("Requirements") == 1 and "acme/site" in texts

@@ -203,3 +203,34 @@ def test_a_row_and_a_page_made_on_the_screen_send_page_created_as_their_maker(
     assert made == [("page.created", editor), ("page.created", editor)]
     listed = httpx.get(f"{server.url}/screen/demo/", params={"as": editor}).text
     assert ">A row made by hand</a>" in listed and ">Notes</a>" in listed
+
+
+def test_a_page_s_url_is_where_the_screen_shows_it(server: SandboxServer) -> None:
+    """Issue 78, M9: the sandbox answered Notion's own web address (www.notion.so), which cannot open
+    on the local stack. Each ``url`` it answers is its screen's, as Notion's is its web page: a page's
+    opens that page, a data source's the overview listing its rows; search answers the same."""
+    notion = NotionApi(build_client(server.url, timeout_s=10)).with_token("ntn_sandbox_demo")
+    page = notion.retrieve_page(IDEA)
+    assert page["url"] == f"{server.url}/screen/demo/pages/{IDEA.replace('-', '')}"
+    shown = httpx.get(page["url"], timeout=10)
+    assert shown.status_code == 200
+    title = page["properties"]["Name"]["title"][0]["plain_text"]
+    assert title in shown.text
+    source = notion.retrieve_data_source(IDS["ideas_data_source"])
+    assert source["url"] == f"{server.url}/screen/demo/"
+    assert httpx.get(source["url"], timeout=10).status_code == 200
+    found = list(notion.search(title))
+    assert any(r["url"] == page["url"] for r in found), found
+    again = notion.retrieve_page(IDEA)  # the stored page is untouched: answered the same way again
+    assert again["url"] == page["url"]
+
+
+def test_a_web_address_in_a_comment_is_a_link_and_the_rest_stays_text(server: SandboxServer) -> None:
+    """Issue 78, M9: a run's start note ("Progress: <its Runs row>") showed as text that could not be
+    followed. The screen links each web address in a comment; everything else stays escaped text."""
+    row = f"{server.url}/screen/demo/pages/{IDEA.replace('-', '')}"
+    said = post(server, IDEA, "comment", text=f'Progress: {row}. <b>"bold"</b>', **{"as": IDS["owner"]})
+    assert said.status_code in (200, 302, 303)
+    shown = httpx.get(f"{server.url}/screen/demo/pages/{IDEA}", timeout=10).text
+    assert f'Progress: <a href="{row}">{row}</a>. &lt;b&gt;' in shown
+    assert "<b>" not in shown

@@ -7,11 +7,14 @@ into a few row writes, at the row's kept page id (no query after the first)."""
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 from local.notion_sandbox import seed_ids
 from shared import bootstrap
+from shared.engine.planning.start import start_run
 from shared.notify.domain.notify_task import NotifyTask
+from shared.runs.domain.events import RunPlanned
 from shared.runs.domain.run_rows import ROW_EVERY_S
 from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
@@ -71,12 +74,21 @@ def _row_requests(stack: Stack, runs_source: str) -> dict[str, int]:
 def test_by_default_a_start_note_linking_the_row_and_the_result_and_nothing_per_step(live: Stack) -> None:
     stack = live
     tenant_id, _ = connected(stack)
-    make_home(stack, tenant_id)
+    runs = make_home(stack, tenant_id)
     _run(stack, tenant_id, "notes-default", reads=3)
     notes = _comments(stack)
     assert len(notes) == 2, notes
     start, end = notes
-    assert start.startswith("Started: Work on notes-default") and "Progress: https://www.notion.so/" in start
+    assert start.startswith("Started: Work on notes-default")
+    # Issue 78, M9: the link is the row's url as Notion (here the sandbox) gave it, and it opens
+    (row,) = [
+        p
+        for p in stack.admin.get("/workspaces/demo/state")["pages"]
+        if p["parent"].get("data_source_id") == runs
+    ]
+    link = f"{stack.sandbox.url}/screen/demo/pages/{row['id'].replace('-', '')}"
+    assert f"Progress: {link}" in start, start
+    assert "notes-default" in httpx.get(link, timeout=10).text
     assert end.startswith("Done: Work on notes-default") and "notes-default read the report." in end
     assert not any("Run completed" in n or "Step " in n for n in notes)
 
@@ -146,3 +158,34 @@ def test_a_run_s_many_steps_coalesce_into_a_few_row_writes(live: Stack) -> None:
     assert len(steps) == 16 and len(rows) == len(between) + 2
     assert counts == {"queries": 1, "creates": 1, "updates": len(between) + 1}, counts
     assert 1 <= len(between) <= 2 + took // ROW_EVERY_S, (len(between), took)  # buckets touched
+
+
+def test_the_trigger_page_and_what_it_wrote_link_where_notion_said_the_page_opens(live: Stack) -> None:
+    """Issue 78, M9: the Runs row's trigger page and "What it wrote" linked www.notion.so/<id>, which
+    cannot open on the local stack. The run keeps the url Notion gave its page when it was planned
+    (here the sandbox's screen), and its row and the api link that."""
+    stack = live
+    tenant_id, _ = connected(stack)
+    runs = make_home(stack, tenant_id)
+    auth = {"Authorization": f"Bearer {session(stack, tenant_id)}"}
+    made = stack.client("api").post(
+        "/runs", json={"goal": "Could you sum up the page?", "page_id": PAGE}, headers=auth
+    )
+    assert made.status_code in (200, 201, 202), json_body(made)
+    run_id = json_body(made)["run_id"]
+    deps = stack.container.engine()
+    assert [start_run(t, deps) for t in stack.plan_tasks()] == [True]
+    drive(stack)
+    link = f"{stack.sandbox.url}/screen/demo/pages/{PAGE.replace('-', '')}"
+    (planned,) = [e for e in deps.store.list_events(tenant_id, run_id) if isinstance(e, RunPlanned)]
+    assert planned.page_url == link
+    assert httpx.get(link, timeout=10).status_code == 200
+    (row,) = [
+        p
+        for p in stack.admin.get("/workspaces/demo/state")["pages"]
+        if p["parent"].get("data_source_id") == runs
+    ]
+    trigger = stack.admin.post("/workspaces/demo/act", {"method": "GET", "path": f"/v1/pages/{row['id']}"})
+    assert trigger["response"]["properties"]["Trigger page"]["url"] == link
+    view = json_body(stack.client("api").get(f"/runs/{run_id}", headers=auth))
+    assert view["wrote"] and {w["url"] for w in view["wrote"]} == {link}, view["wrote"]

@@ -41,7 +41,7 @@ class Team:
         email = "grace@demo.example"  # the sandbox's teammate's Notion email (seed.person_user)
         status, made = self.call("POST", "/team/invites", self.owner, {"email": email, "role": role})
         assert status == 201, made
-        return str(made["link"]).rsplit("#invite=", 1)[1]
+        return str(made["link"]).rsplit("#invite=", 1)[1].split("&", 1)[0]
 
     def sign_in(self, invite: str = "") -> tuple[dict[str, str], dict[str, str]]:
         """Grace signs in through Notion (with ``invite``): the fragment's outcome, and the browser's

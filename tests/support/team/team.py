@@ -24,10 +24,10 @@ def invite(fakes: FakeContainer, session: str, email: str, role: str) -> TestRes
 
 
 def invite_code(fakes: FakeContainer, session: str, email: str, role: str) -> str:
-    """The code of a new invite's link (``…#invite=<code>``)."""
+    """The code of a new invite's link (``…#invite=<code>&workspace=<tenant>``)."""
     made = invite(fakes, session, email, role)
     assert made.status_code == 201 and made.json is not None, made.get_data(as_text=True)
-    return str(made.json["link"]).rsplit("#invite=", 1)[1]
+    return str(made.json["link"]).rsplit("#invite=", 1)[1].split("&", 1)[0]
 
 
 def join(

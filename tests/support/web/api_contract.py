@@ -172,7 +172,7 @@ def with_member(stack: LocalStack, seeded: Seeded) -> Seeded:
     link = call("POST", "/team/invites", {"email": "grace@demo.example", "role": "viewer"}, 201)["link"]
     stack.sandbox_admin("POST", "/oauth", {"user_id": user_id})
     try:
-        session = connect(stack, invite=str(link).rsplit("=", 1)[1])
+        session = connect(stack, invite=str(link).split("#invite=", 1)[1].split("&", 1)[0])
     finally:
         stack.sandbox_admin("POST", "/oauth", {"user_id": None})
     team = call("GET", "/team")["members"]

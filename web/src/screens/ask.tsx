@@ -3,7 +3,7 @@
 // carries its latest turns. The api searches only within the asker's reach; the screen says so.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, roleRefusal, send, url } from "../api";
-import { Empty, messageOf } from "../ui";
+import { Empty, messageOf, safeUrl } from "../ui";
 
 const QUESTION_CHARS = 2000; // shared/services/ask.py's QUESTION_CHARS: the api refuses more
 const SOURCES = "\n\nSources: "; // how the api's answer lists its sources after the text
@@ -19,15 +19,6 @@ function words(answer: S["AskAnswer"]): string {
   return answer.cited.length && at >= 0 ? answer.answer.slice(0, at) : answer.answer;
 }
 
-/** A link only to a web address: a page's url is Notion's, and what a page holds is untrusted. */
-function safeUrl(href: string): string {
-  try {
-    const parsed = new URL(href);
-    return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : "";
-  } catch {
-    return "";
-  }
-}
 
 export function AskScreen() {
   const refusal = roleRefusal("editor", "ask the workspace");

@@ -3,11 +3,32 @@
 // several at once.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
-import { ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, Prompt, effectsInWords, messageOf, useAction, usePoll, when } from "../ui";
+import { AskedPage, ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, Prompt, STATUS_WORDS, effectsInWords, messageOf, useAction, usePoll, when } from "../ui";
 
 type Item = S["Inbox"]["runs"][number];
 type Choice = "approve" | "reject" | "answer";
 const REFRESH_MS = 5000;
+// After a decision the run goes on; until it asks again or ends (at most MOVING_FOR_MS), the inbox
+// asks every MOVING_MS and says where it is, so it never reads "Nothing waits" while the run it
+// decided is about to ask the next thing (issue 78, L7: that lasted until a reload).
+const MOVING_MS = 1000;
+const MOVING_FOR_MS = 60_000;
+const MOVING_READ = 5; // the decided runs followed at once (a bulk decision's first few)
+/** A run decided here, followed until it settles: going on, asking again (its card below) or ended. */
+type Moving = { runId: string; title: string; done: string; status: string; since: number };
+type Timeline = S["RunTimeline"];
+
+/** Where a decided run is now, in words. */
+function movingWords(m: Moving): string {
+  if (m.status === "waiting_for_human") return `${m.title}: ${m.done}; it asks you again, below.`;
+  if (m.status === "running" || m.status === "planning") return `${m.title}: ${m.done}; it goes on (${STATUS_WORDS[m.status]}): what it asks next shows here.`;
+  return `${m.title}: ${m.done}; it is now ${(STATUS_WORDS[m.status] ?? m.status).toLowerCase()}.`;
+}
+
+/** Whether a decided run may still ask again soon: going on, and decided within MOVING_FOR_MS. */
+function stillMoving(m: Moving, now: number): boolean {
+  return (m.status === "running" || m.status === "planning") && now - m.since < MOVING_FOR_MS;
+}
 const NEEDS: Record<string, string> = {
   editor: "an editor or above",
   admin: "an admin or the owner",
@@ -15,19 +36,20 @@ const NEEDS: Record<string, string> = {
 };
 const DONE: Record<Choice, string> = { approve: "Approved", reject: "Rejected", answer: "Answered" };
 
-/** One decision on one run's request (POST /runs/{id}/{decision}); "" when done, else why not. */
-async function decideOne(run: Item, decision: Choice, text: string): Promise<string> {
+/** One decision on one run's request (POST /runs/{id}/{decision}): the run's status once it is
+ * recorded, or why it was not done. */
+async function decideOne(run: Item, decision: Choice, text: string): Promise<{ refused: string; status: string }> {
   const waiting = run.waiting;
-  if (!waiting) return "it no longer waits";
+  if (!waiting) return { refused: "it no longer waits", status: "" };
   try {
-    await send<S["RunMoved"]>("POST", url(`/runs/{run_id}/${decision}`, { run_id: run.run_id }), {
+    const moved = await send<S["RunMoved"]>("POST", url(`/runs/{run_id}/${decision}`, { run_id: run.run_id }), {
       request_id: waiting.request_id,
       text,
     });
-    return "";
+    return { refused: "", status: moved?.status ?? "running" };
   } catch (reason) {
-    if (reason instanceof ApiError && reason.status === 409) return `already decided or moved on (${reason.message})`;
-    return messageOf(reason);
+    if (reason instanceof ApiError && reason.status === 409) return { refused: `already decided or moved on (${reason.message})`, status: "" };
+    return { refused: messageOf(reason), status: "" };
   }
 }
 
@@ -92,7 +114,12 @@ export function Reply({ question, text, setText, busy, refused = "", mayReject =
   );
 }
 
-function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean; choose: (on: boolean) => void; decided: (words: string) => void }) {
+function Request({ run, chosen, choose, decided }: {
+  run: Item;
+  chosen: boolean;
+  choose: (on: boolean) => void;
+  decided: (words: string, moved?: Moving) => void;
+}) {
   const waiting = run.waiting;
   const [text, setText] = useState("");
   const [busy, error, act] = useAction();
@@ -102,8 +129,10 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
   const id = `ask-${run.run_id}`;
   const decide = (decision: Choice) =>
     act(async () => {
-      const refused = await decideOne(run, decision, text);
-      decided(refused ? `${title}: not done: ${refused}.` : `${title}: ${DONE[decision].toLowerCase()}.`);
+      const { refused, status } = await decideOne(run, decision, text);
+      const done = DONE[decision].toLowerCase();
+      if (refused) decided(`${title}: not done: ${refused}.`);
+      else decided(`${title}: ${done}.`, { runId: run.run_id, title, done, status, since: Date.now() });
     });
   return (
     <li class="card request" aria-labelledby={id}>
@@ -121,6 +150,7 @@ function Request({ run, chosen, choose, decided }: { run: Item; chosen: boolean;
         {NEEDS[run.needs] ?? run.needs}
       </p>
       <Prompt text={waiting.prompt} />
+      <AskedPage href={waiting.page_url} />
       {(waiting.effects ?? []).length > 0 && (
         <p class="effects">{effectsInWords(waiting.effects ?? [])}</p>
       )}
@@ -136,6 +166,7 @@ export function InboxScreen() {
   const [said, setSaid] = useState<string[]>([]);
   const [chosen, setChosen] = useState<string[]>([]);
   const [round, setRound] = useState(0);
+  const [moving, setMoving] = useState<Moving[]>([]);
   const [busy, bulkError, act] = useAction();
   // After a decision the card decided leaves the page: focus goes to what was done, not to <body>
   // (issue 78, L6), so a keyboard user goes on from there.
@@ -144,20 +175,40 @@ export function InboxScreen() {
     if (said.length) notice.current?.focus();
   }, [said]);
 
+  const followed = moving.filter((m) => stillMoving(m, Date.now()));
   usePoll(
-    () => get<S["Inbox"]>(url("/inbox")),
-    (page) => {
+    async () => {
+      const page = await get<S["Inbox"]>(url("/inbox"));
+      const now = await Promise.all(
+        followed.map((m) =>
+          get<Timeline>(url("/runs/{run_id}", { run_id: m.runId }))
+            .then((run) => ({ runId: m.runId, status: String(run.status) }))
+            .catch(() => ({ runId: m.runId, status: m.status })),
+        ),
+      );
+      return { page, now };
+    },
+    ({ page, now }) => {
       setInbox(page);
       setError(null);
       setChosen((old) => old.filter((id) => page.runs.some((r) => r.run_id === id)));
+      const asking = new Set(page.runs.map((r) => r.run_id));
+      setMoving((old) =>
+        old.map((m) => {
+          const seen = now.find((n) => n.runId === m.runId);
+          const status = asking.has(m.runId) ? "waiting_for_human" : seen?.status ?? m.status;
+          return status === m.status ? m : { ...m, status };
+        }),
+      );
     },
     setError,
-    REFRESH_MS,
-    String(round),
+    followed.length ? MOVING_MS : REFRESH_MS,
+    `${round}:${followed.map((m) => m.runId).join(",")}`,
   );
 
-  const decided = (words: string[]) => {
+  const decided = (words: string[], moved: Moving[] = []) => {
     setSaid(words);
+    setMoving(moved.slice(0, MOVING_READ));
     window.dispatchEvent(new Event(DECISION_MADE));
     setRound((n) => n + 1);
   };
@@ -169,12 +220,16 @@ export function InboxScreen() {
   const bulk = (decision: "approve" | "reject") =>
     act(async () => {
       const words: string[] = [];
+      const moved: Moving[] = [];
       for (const run of approvals.filter((r) => chosen.includes(r.run_id))) {
-        const refused = await decideOne(run, decision, "");
-        words.push(`${run.title || run.goal}: ${refused ? `not done: ${refused}` : DONE[decision].toLowerCase()}.`);
+        const { refused, status } = await decideOne(run, decision, "");
+        const title = run.title || run.goal;
+        const done = DONE[decision].toLowerCase();
+        words.push(`${title}: ${refused ? `not done: ${refused}` : done}.`);
+        if (!refused) moved.push({ runId: run.run_id, title, done, status, since: Date.now() });
       }
       setChosen([]);
-      decided(words);
+      decided(words, moved);
     });
 
   return (
@@ -188,9 +243,20 @@ export function InboxScreen() {
           ))}
         </ul>
       )}
+      {moving.length > 0 && (
+        <ul class="moving" aria-live="polite">
+          {moving.map((m) => (
+            <li key={m.runId}>
+              <a href={`#/runs/${encodeURIComponent(m.runId)}`}>{movingWords(m)}</a>
+            </li>
+          ))}
+        </ul>
+      )}
       <ErrorText error={error} />
       {inbox === null && !error && <Loading what="the decisions waiting for you" />}
-      {inbox !== null && runs.length === 0 && <Empty>Nothing waits for your decision.</Empty>}
+      {inbox !== null && runs.length === 0 && (
+        <Empty>{followed.length ? "Nothing else waits for your decision now." : "Nothing waits for your decision."}</Empty>
+      )}
       {approvals.length > 1 && (
         <div class="actions bulk" role="group" aria-label="Chosen requests">
           <label>
@@ -216,7 +282,7 @@ export function InboxScreen() {
               run={run}
               chosen={chosen.includes(run.run_id)}
               choose={(on) => choose(run.run_id, on)}
-              decided={(words) => decided([words])}
+              decided={(words, moved) => decided([words], moved ? [moved] : [])}
             />
           ))}
         </ul>

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
 import { took } from "./runs";
-import { Confirm, DECISION_MADE, ErrorText, Loading, Prompt, STATUS_WORDS, Status, effectsInWords, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
+import { AskedPage, Confirm, DECISION_MADE, ErrorText, Loading, Prompt, STATUS_WORDS, Status, effectsInWords, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 import { CodeSection } from "./code";
 import { Reply, answered } from "./inbox";
 
@@ -212,6 +212,7 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
     <section class="decision" aria-labelledby="decision-title">
       <h2 id="decision-title">{heading}</h2>
       <Prompt text={waiting.prompt} />
+      <AskedPage href={waiting.page_url} />
       {(waiting.effects ?? []).length > 0 && <p class="effects">{effectsInWords(waiting.effects ?? [])}</p>}
       <Reply question={question} text={text} setText={setText} busy={busy} refused={refused} mayReject={!!refused && session?.role !== "viewer"} decide={decide} options={waiting.options ?? []} />
       <ErrorText error={error} />

@@ -41,6 +41,27 @@ class MadeInvite(OpenInvite):
     )
 
 
+class InvitationHeaders(Schema):
+    invite_code: str = Field(
+        alias="X-Invite-Code",
+        description="The invite link's code (its fragment's invite): in a header, never in a URL or a log",
+    )
+    workspace: str = Field(
+        "",
+        alias="X-Invite-Workspace",
+        max_length=200,
+        description="The invite link's workspace (its fragment's workspace)",
+    )
+
+
+class Invitation(Schema):
+    """What an invite link is for, told to its holder only: the workspace, the role, when it expires."""
+
+    workspace_name: str
+    role: Granted
+    expires_at: datetime
+
+
 class WithdrawnInvite(Schema):
     invite_id: str
     withdrawn: Literal[True]

@@ -125,6 +125,38 @@ def test_what_it_wrote_lists_comments_and_property_changes_too() -> None:
     ]
 
 
+def test_what_it_wrote_links_each_page_where_notion_said_it_opens() -> None:
+    """Issue 78, M9: "What it wrote" linked www.notion.so/<id>, which cannot open on the local stack.
+    A page's link is the url Notion gave it wherever the run saw it: the trigger page's (kept when the
+    run was planned) for a comment on it, a page read's for a change to it; else Notion's by id."""
+    trigger, other, unseen = "1" * 32, "2" * 32, "3" * 32
+    screen = "http://127.0.0.1:9/screen/demo/pages/"
+    planned = log()[0].model_copy(update={"page_id": trigger, "page_url": screen + trigger})
+    effects: list[tuple[str, dict[str, object], dict[str, object]]] = [
+        ("add_comment", {"page_id": trigger, "text": "hi"}, {"page_id": trigger, "comment_id": "c1"}),
+        ("append_blocks", {"page_id": other}, {"page_id": other}),
+        ("add_comment", {"page_id": unseen, "text": "hi"}, {"page_id": unseen, "comment_id": "c2"}),
+    ]
+    events: list[RunEvent] = [
+        planned,
+        ToolResult(
+            seq=2, at=at(0.5), step=1, tool="read_page", output={"page_id": other, "url": screen + other}
+        ),
+    ]
+    for step, (tool, args, output) in enumerate(effects, start=2):
+        events.append(
+            ToolIntent(seq=2 * step, at=at(step), step=step, tool=tool, key=f"k:{step}", lease_until=LEASE)
+        )
+        events.append(
+            ToolResult(seq=2 * step + 1, at=at(step), step=step, tool=tool, args=args, output=output)
+        )
+    assert [w["url"] for w in wrote(events)] == [
+        screen + trigger,
+        screen + other,
+        f"https://www.notion.so/{unseen}",
+    ]
+
+
 def test_a_child_was_started_by_its_parent_run_not_the_api() -> None:
     """Issue 66: map and hand-off children said they were "started by the api"."""
     child = log()[0].model_copy(update={"trigger": "api", "parent_run_id": "r1"})

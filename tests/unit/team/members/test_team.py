@@ -188,3 +188,42 @@ def test_a_member_id_of_any_text_names_nobody(fakes: FakeContainer) -> None:
     for odd in ("m_é", "m_" + "x" * 24, "%F0%9F%98%80"):
         answer = api.delete(f"/team/members/{odd}", headers=auth(ada["session"]))
         assert answer.status_code in (400, 404), (odd, answer.status_code)
+
+
+def test_an_invite_link_s_holder_is_told_the_workspace_and_role_and_nobody_else_anything(
+    fakes: FakeContainer,
+) -> None:
+    """Issue 78, M7: an invitee read "Connect your Notion workspace", neither it nor their role named.
+    The link names its workspace; ``GET /invite`` with its code says the workspace's name and the
+    role. Without the code the workspace issued (another's, a withdrawn one, another workspace) the
+    answer is the same 404, so a non-invitee learns nothing; a code of the wrong shape is a 400."""
+    ada = connect_as(fakes, ADA, "code-ada")
+    made = invite(fakes, ada["session"], "bob@example.com", "editor")
+    assert made.status_code == 201 and made.json is not None
+    fragment = str(made.json["link"]).split("#", 1)[1]
+    link = dict(part.split("=", 1) for part in fragment.split("&"))
+    assert link["workspace"] == TENANT
+    api = client("api", fakes)
+
+    def asked(code: str, workspace: str) -> tuple[int, dict[str, object]]:
+        answer = api.get("/invite", headers={"X-Invite-Code": code, "X-Invite-Workspace": workspace})
+        return answer.status_code, dict(answer.json or {})
+
+    status, told = asked(link["invite"], link["workspace"])
+    assert status == 200, told
+    workspace_name = fakes.tenants.get(TENANT).workspace_name  # type: ignore[union-attr]
+    assert told["workspace_name"] == workspace_name and told["role"] == "editor"
+    other = invite_code(fakes, ada["session"], "carol@example.com", "viewer")
+    assert asked(other, TENANT)[1]["role"] == "viewer"  # each link its own role
+    unknown = "namem_" + "A" * 32
+    refusals = [asked(unknown, TENANT), asked(link["invite"], "another-workspace"), asked(link["invite"], "")]
+    assert {s for s, _ in refusals} == {404}
+    assert len({str(body["reason"]) for _, body in refusals}) == 1  # one answer: nothing told apart
+    assert workspace_name not in str(refusals)
+    bad, body = asked("not-a-code", TENANT)
+    assert bad == 400 and "not a valid invite code" in str(body["reason"])
+    invite_id = next(
+        i["invite_id"] for i in team_of(fakes, ada["session"])["invites"] if i["role"] == "editor"
+    )
+    assert api.delete(f"/team/invites/{invite_id}", headers=auth(ada["session"])).status_code == 200
+    assert asked(link["invite"], TENANT)[0] == 404  # withdrawn: tells nothing any more
