@@ -6,6 +6,7 @@ agent" (Onboarding), which the owner ticks there; the comment is written on the 
 screen; the owner picks an answer on the Inbox's ballot; the run ends with that verdict."""
 
 import re
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -73,7 +74,7 @@ def test_an_owner_starts_a_debate_from_a_comment_and_settles_it_in_the_inbox(set
         timeout=LIVE_MS
     )
 
-    def settled() -> dict[str, str] | None:
+    def settled() -> dict[str, Any] | None:
         run = setup.api("GET", f"/runs/{run_id}")
         assert run["status"] not in ("failed", "cancelled"), run["summary"]
         return run if run["status"] == "completed" else None
