@@ -1,6 +1,7 @@
 # The console in a real browser (tests/web): `make web-check` builds web/dist, starts the local stack,
 # runs the browser flows (Debian's Chromium driven by Playwright), axe-core on every screen and
-# schemathesis against the live api, and ends with its RESULT line (flows, axe, schemathesis, bundle).
+# schemathesis against the live api, and ends with its RESULT line (flows, axe, schemathesis, bundle,
+# person flows: at least 4 whole flagship flows, none failed).
 # Screenshots of each screen go to build/screenshots/. Part of `make test`.
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

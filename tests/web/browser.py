@@ -69,6 +69,8 @@ class Figures:
     stateful: int | None = None  # 1: schemathesis' stateful phase ran and reached operations by links
     bundle_gzip_kb: float | None = None
     phone_overflow: int | None = None  # elements wider than a 390 px screen, over every screen measured
+    person_flows: int = 0  # flows marked person_flow that passed (tests/web/conftest.py)
+    person_flows_failed: int = 0
     screens: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # a part's own report, printed at the session's end

@@ -3,9 +3,11 @@ stack, axe-core on every screen, schemathesis against the live api, the bundle's
 
 Each test of a ``test_console_*`` module is one flow. The session ends with
 ``RESULT flows_passed=<n> flows_failed=0 axe_serious=0 schemathesis_failures=0 schemathesis_checks=all
-stateful=1 phone_overflow=0 bundle_gzip_kb=<kb>``
+stateful=1 phone_overflow=0 bundle_gzip_kb=<kb> person_flows=<n> person_flows_failed=0``
 and fails if any figure misses its goal, or, under ``NA_WEB_CHECK=1`` (make web-check), if one was
-not measured at all."""
+not measured at all. A person flow (``@pytest.mark.person_flow``, issue 78 point 2) is a flagship
+flow done whole as a person does it, on the shared stack's defaults, following only what the docs
+and the screens say: the web check needs at least :data:`PERSON_FLOWS_MIN` of them, none failed."""
 
 import os
 from collections import Counter
@@ -26,6 +28,8 @@ FIGURES = Figures()
 expect.set_options(timeout=15_000)
 DISTRIBUTING = False  # the controller of pytest-xdist's workers: it runs no test itself
 BUNDLE_LIMIT_KB = 150.0
+PERSON_FLOWS_MIN = 4  # issue 78 point 2: idea to production and back, trackers, a mention, a debate
+PERSON = "person_flow"
 
 
 @pytest.fixture(scope="session")
@@ -171,6 +175,9 @@ def browser() -> Iterator[Browser]:
 
 def pytest_configure(config: pytest.Config) -> None:
     global DISTRIBUTING  # noqa: PLW0603  # a fact of the session, set once before any test
+    config.addinivalue_line(
+        "markers", f"{PERSON}: a flagship flow done whole as a person does it (the RESULT's person_flows)"
+    )
     worker = hasattr(config, "workerinput")
     DISTRIBUTING = not worker and bool(getattr(config.option, "numprocesses", None))
 
@@ -181,10 +188,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     other figures: :func:`pytest_testnodedown`)."""
     if DISTRIBUTING or _kind(report.nodeid) != "flow":
         return
+    person = PERSON in report.keywords
     if report.when == "call" and report.passed:
         FIGURES.flows_passed += 1
+        FIGURES.person_flows += person
     elif report.failed:
         FIGURES.flows_failed += 1
+        FIGURES.person_flows_failed += person
 
 
 def problems() -> list[str]:
@@ -207,6 +217,10 @@ def problems() -> list[str]:
         found.append("schemathesis' stateful phase reached no operation through a link")
     if FIGURES.phone_overflow:
         found.append(f"{FIGURES.phone_overflow} element(s) wider than a 390 px screen")
+    if FIGURES.person_flows_failed:
+        found.append(f"{FIGURES.person_flows_failed} person flow(s) failed")
+    if os.environ.get("NA_WEB_CHECK") == "1" and FIGURES.person_flows < PERSON_FLOWS_MIN:
+        found.append(f"person_flows={FIGURES.person_flows}, fewer than {PERSON_FLOWS_MIN} ran whole")
     if FIGURES.bundle_gzip_kb is not None and FIGURES.bundle_gzip_kb > BUNDLE_LIMIT_KB:
         found.append(f"the bundle is {FIGURES.bundle_gzip_kb} KB gzipped, over {BUNDLE_LIMIT_KB}")
     if os.environ.get("NA_WEB_CHECK") == "1":
@@ -232,7 +246,8 @@ def result_line() -> str:
         f"axe_serious={FIGURES.axe_serious} schemathesis_failures={shown(FIGURES.schemathesis_failures)} "
         f"schemathesis_gaps={shown(FIGURES.schemathesis_gaps)} "
         f"schemathesis_checks={shown(FIGURES.schemathesis_checks)} stateful={shown(FIGURES.stateful)} "
-        f"phone_overflow={shown(FIGURES.phone_overflow)} bundle_gzip_kb={shown(FIGURES.bundle_gzip_kb)}"
+        f"phone_overflow={shown(FIGURES.phone_overflow)} bundle_gzip_kb={shown(FIGURES.bundle_gzip_kb)} "
+        f"person_flows={FIGURES.person_flows} person_flows_failed={FIGURES.person_flows_failed}"
     )
 
 

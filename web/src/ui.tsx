@@ -206,6 +206,18 @@ export const STATUS_WORDS: Record<string, string> = {
   rolled_back: "Rolled back",
 };
 
+/** Who may decide a request, by the least role the server's rule needs (`needs`, from the owner's
+ * approvers): "an admin or the owner". */
+export const DECIDERS: Record<string, string> = { editor: "an editor, an admin or the owner", admin: "an admin or the owner", owner: "the owner" };
+
+/** The role that decides a request, said on its card before anyone clicks (issue 78, point 3): "The
+ * owner decides." A debate's verdict is the owner's; anyone at least an editor may reject. */
+export function DecidedBy({ needs }: { needs: string | null | undefined }) {
+  if (!needs) return null;
+  const who = DECIDERS[needs] ?? needs;
+  return <p class="hint decides">{`${who.charAt(0).toUpperCase()}${who.slice(1)} decides.`}</p>;
+}
+
 /** What approving a request's effects lets happen, in words: never their digests (issue 78, M1: a
  * person read bare hashes such as "prod:381f3b…"). A production effect's digest starts "prod:". */
 export function effectsInWords(effects: readonly string[]): string {

@@ -387,14 +387,18 @@ PUSHES = ("open_pull_request", "push_fix", "push_revision")
 
 
 def asks_at_its_step(step: PlannedStep) -> bool:
-    """Whether a code effect is asked for when its step runs, whatever a plan's approval before it says. So is a push (its diff read then), one code checks before asking (a merge), or one whose
-    arguments refer to a step not yet run. A plan's approval of it alone would be a second decision on
-    the same change (issue 78, M2)."""
+    """Whether a code effect is asked for (or let run) when its step runs, with no plan's approval
+    needed before it. So is a push (its diff read then), one code checks before asking (a merge), one
+    whose arguments refer to a step not yet run, and a preview: code lets it run unasked when it builds
+    the run's own pull request's branch, and asks for it at its step otherwise (``Tool.unasked``;
+    decision 0148). A plan's approval inserted for it would be a second decision on the same change, or
+    one on a change nobody needs to decide (issue 78, M2). A plan's own approval before it lists it."""
     tool = REGISTRY.get(step.tool)
     if tool is None or tool.effect != SideEffect.CODE:
         return False
     later = REFERENCE.search(json.dumps(step.args, default=str)) is not None
-    return step.tool in PUSHES or tool.before_asking is not None or later
+    preview = tool.unasked is not None and not is_production(step.tool, step.args)
+    return step.tool in PUSHES or tool.before_asking is not None or later or preview
 
 
 def covered(state: RunState, step: int) -> list[tuple[int, PlannedStep, str]]:

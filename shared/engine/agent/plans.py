@@ -15,6 +15,7 @@ from shared.engine.agent.authority import asks_at_its_step
 from shared.platform.domain.model_replies import PlanOut, StepOut
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import ModelFixableError, PermanentError
+from shared.runs.domain.authority import is_production
 from shared.runs.domain.events import PlannedStep, Risk
 from shared.runs.domain.plan_task import page_key
 from shared.tools import REGISTRY, SideEffect, validate
@@ -204,11 +205,17 @@ def _changes(head: str, planned: list[PlannedStep], after: int, risky: set[int])
 
 def _guard_production(steps: list[PlannedStep]) -> list[PlannedStep]:
     """A production deployment runs only after a person approved: if no approval comes before one,
-    one is inserted right before it, whatever the model planned."""
+    one is inserted right before it, whatever the model planned. None is, for one asked for at its
+    own step anyway (``asks_at_its_step``: its commit is an earlier step's output), in code's words
+    ("to production"): it would be a second decision on the same deployment (issue 78, M2)."""
     for i, step in enumerate(steps):
         if step.tool == "request_approval":
             return steps
-        if step.tool == "deploy_vercel" and step.args.get("target", "preview") != "preview":
+        if (
+            is_production(step.tool, step.args)
+            and step.tool == "deploy_vercel"
+            and not asks_at_its_step(step)
+        ):
             project = str(step.args.get("project", ""))[:100]
             ask = PlannedStep(
                 tool="request_approval",

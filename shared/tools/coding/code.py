@@ -245,6 +245,23 @@ def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
     return _deploy_output(deployment)
 
 
+def preview_unasked(ctx: ToolContext, args: DeployArgs) -> str | None:
+    """Why a preview deployment runs without asking (docs/deploy.md: previews do not wait; decision
+    0148), else None and the owner is asked: it builds the branch of a pull request this run opened (or,
+    in a revision run, the run it revises opened), whose every commit the owner approved at its step,
+    its diff shown. Production, and a preview of any other branch or commit, are asked for."""
+    if args.target != "preview":
+        return None
+    try:
+        _own_branch(ctx, "deploy_vercel", args.ref)
+    except ModelFixableError:
+        return None
+    return (
+        f"a preview of {args.ref}, the branch of this run's pull request, whose changes you approved "
+        "at their own steps: previews do not wait"
+    )
+
+
 def find_deployment(ctx: ToolContext, args: DeployArgs) -> Output | None:
     code = _code(ctx)
     team_id = code.allowed(ctx.tenant_id).vercel_team_id
@@ -486,6 +503,7 @@ TOOLS = [
         uses_notion=False,
         find=find_deployment,
         targets=("project", "repository", "target"),
+        unasked=preview_unasked,
     ),
     Tool(
         "push_fix",

@@ -55,14 +55,14 @@ def test_a_change_passing_every_check_inside_the_allowed_paths_merges_without_as
         sandbox[0], admin, settings(auto_merge=True, allowed_paths=["VERSION", "src/*"])
     )
     assert pair.state().status == RunStatus.COMPLETED, pair.state().last_error
-    assert asked == [1, 2]  # the pull request and its preview; never the merge
+    assert asked == [1]  # the pull request; never its preview (decision 0148) nor the merge
     assert merged["merged"] is True
     said = merged["without_asking"]
     assert said.startswith("auto-merge: the policy of acme/site") and "files: VERSION" in said
     assert "is READY at" in said and "tests success" in said
     assert [p["merged"] for p in admin.repo("acme/site")["pulls"]] == [True]
     view = code_of("t1", "r1", pair.step.store, pair.step.tenants)  # what the console's code view shows
-    assert view["merge"]["without_asking"] == said and [a["step"] for a in view["approvals"]] == [1, 2]
+    assert view["merge"]["without_asking"] == said and [a["step"] for a in view["approvals"]] == [1]
     [version] = view["files"]
     assert (version["path"], version["status"], version["base_known"]) == ("VERSION", "added", True)
     assert [(x["op"], x["text"]) for x in version["lines"]] == [("+", "2")]  # a new file at the base
@@ -77,7 +77,7 @@ def test_with_auto_merge_off_by_default_the_owner_is_asked_to_merge(
     admin.set_checks("acme/site", PASSING)
     _, asked, [merged] = release(sandbox[0], admin, settings())
     assert CodePolicy().auto_merge is False
-    assert asked == [1, 2, 3] and "without_asking" not in merged
+    assert asked == [1, 3] and "without_asking" not in merged
 
 
 def test_a_dependency_file_in_the_change_is_merged_only_once_the_owner_approves(
@@ -86,11 +86,11 @@ def test_a_dependency_file_in_the_change_is_merged_only_once_the_owner_approves(
     admin.set_checks("acme/site", PASSING)
     files = [{"path": "VERSION", "content": "2\n"}, {"path": "package.json", "content": "{}\n"}]
     _, asked, [merged] = release(sandbox[0], admin, settings(auto_merge=True), files)
-    assert asked == [1, 2, 3] and "without_asking" not in merged
+    assert asked == [1, 3] and "without_asking" not in merged
 
 
 def test_a_change_with_no_passing_check_is_never_merged_without_asking(
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:
     _, asked, [merged] = release(sandbox[0], admin, settings(auto_merge=True))  # no check configured
-    assert asked == [1, 2, 3] and "without_asking" not in merged
+    assert asked == [1, 3] and "without_asking" not in merged

@@ -96,7 +96,8 @@ def test_an_errored_preview_fails_the_run_with_its_reason_and_asks_nothing(
     assert state.status == RunStatus.FAILED
     assert 'ended ERROR (Command "npm run build" exited with 1)' in state.summary
     assert "nothing was asked, merged or promoted" in state.summary
-    assert [n for n, _ in driven.asked] == [1, 2]  # the pull request and the preview, never the merge
+    # the pull request; never its preview (the run's own branch: decision 0148), nor the merge
+    assert [n for n, _ in driven.asked] == [1]
     [pr] = admin.repo("acme/site")["pulls"]
     assert (pr["state"], pr["merged"]) == ("open", False)
 

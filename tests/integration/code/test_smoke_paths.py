@@ -49,7 +49,7 @@ def test_a_preview_failing_its_smoke_check_fails_the_run_and_asks_nothing(
     state = pair.state()
     assert state.status == RunStatus.FAILED
     assert "fails its smoke check (/ answered 500; /api/health answered 500)" in state.summary
-    assert [n for n, _ in driven.asked] == [1, 2]  # the pull request and the preview, never the merge
+    assert [n for n, _ in driven.asked] == [1]  # the pull request; its preview is not asked (0148)
     assert admin.repo("acme/site")["pulls"][0]["merged"] is False
 
 

@@ -58,10 +58,13 @@ def test_a_pull_request_and_a_preview_run_on_deploy_once_and_the_run_completes(
         (Queue.EXECUTE_STEP, 1),
         (Queue.DEPLOY, 2),  # asks the owner first (a code step), then runs once approved
         (Queue.DEPLOY, 2),
-        (Queue.DEPLOY, 3),
-        (Queue.DEPLOY, 3),
+        (Queue.DEPLOY, 3),  # a preview of the pull request's branch: not asked (decision 0148)
         (Queue.EXECUTE_STEP, 4),
     ]
+    [preview] = [
+        e.output for e in pair.step.store.list_events("t1", "r1") if isinstance(e, ToolResult) and e.step == 3
+    ]
+    assert "the branch of this run's pull request" in preview["without_asking"]
     branch = branch_for(idempotency_key("t1", "r1", 2))
     pulls = admin.repo("acme/site")["pulls"]
     assert [(p["head"], p["base"]) for p in pulls] == [(branch, "main")]

@@ -3,7 +3,7 @@ step (never granted by a plan's approval, which lists steps before their preview
 production, and its arguments name a full commit sha; a health path stays a path on the site."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -72,3 +72,33 @@ def test_the_request_for_a_merge_carries_what_code_checked_after_the_effect() ->
     prompt = authority.effect_request("merge_pull_request", MERGE, "ship it", facts=facts)
     assert prompt.startswith("Allow this change to production? It will: merge_pull_request(")
     assert prompt.index(facts) < prompt.index("The agent's own words")
+
+
+def test_a_preview_runs_unasked_only_of_a_branch_the_run_opened() -> None:
+    """Decision 0148 (docs/deploy.md: previews do not wait): a preview of the run's own pull request's
+    branch, or in a revision run of the branch the run it revises opened, runs without asking; a
+    preview of any other branch or commit, one of another run's branch, and production are asked."""
+    from shared.code.domain.revisions import revision_run_id
+    from shared.tools.base import ToolContext, idempotency_key
+    from shared.tools.coding.code import branch_for
+
+    tool = REGISTRY["deploy_vercel"]
+    assert tool.unasked is not None
+
+    def unasked(run_id: str, ref: str, target: str = "preview") -> str | None:
+        ctx = ToolContext("t1", run_id, 3, "", None, cast(Any, None), cast(Any, None), str)
+        args = tool.args.model_validate(
+            {"project": "site", "repository": "acme/site", "ref": ref, "target": target}
+        )
+        return tool.unasked(ctx, args)  # type: ignore[misc]
+
+    own = branch_for(idempotency_key("t1", "r1", 2))
+    said = unasked("r1", own)
+    assert said is not None and said.startswith(f"a preview of {own}, the branch of this run's pull request")
+    revision = revision_run_id("r1", "gh-7")
+    assert revision is not None and unasked(revision, own) is not None  # the run it revises opened it
+    for run_id, ref in (("r1", "main"), ("r1", SHA), ("r2", own), ("r1", own + "x")):
+        assert unasked(run_id, ref) is None, (run_id, ref)
+    assert unasked("r1", own, "production") is None
+    other = branch_for(idempotency_key("t2", "r1", 2))  # another workspace's run of the same id
+    assert unasked("r1", other) is None

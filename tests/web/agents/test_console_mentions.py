@@ -16,6 +16,7 @@ IDEA = "Automate the newsletter"  # a row of Ideas, whose rules leave mentions o
 RULE_WORDS = "only where that database's rules tick “A comment mentions the agent”"
 
 
+@pytest.mark.person_flow  # issue 78 point 2
 def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_there(setup: Setup) -> None:
     agent_id = str(setup.api("POST", "/agents", {"name": "Triage"})["agent_id"])
     c = setup.tab()

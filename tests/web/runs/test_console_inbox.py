@@ -36,7 +36,7 @@ def test_the_inbox_lists_what_waits_decides_in_place_and_the_badge_follows(setup
     expect(cards).to_have_count(2, timeout=LIVE_MS)
     for prompt in asked.values():
         expect(page.locator("ul.requests")).to_contain_text(prompt.strip()[:60])
-    expect(cards.first).to_contain_text("decided by an editor or above")
+    expect(cards.first).to_contain_text("An editor, an admin or the owner decides.")  # before any click
     owner.screen("inbox", "Inbox")
 
     launch = next(iter(asked))

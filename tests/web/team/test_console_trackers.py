@@ -71,6 +71,7 @@ def _tool_edit(tab: Console, screen: str, title: str, new_title: str) -> None:
     expect(tab.page.get_by_role("status")).to_contain_text(f"Saved “{new_title}”")
 
 
+@pytest.mark.person_flow  # issue 78 point 2
 def test_linear_gitlab_and_motion_edits_reach_notion_and_notion_s_reach_them(setup: Setup) -> None:
     printed: dict[str, dict[str, str]] = {
         str(k): v for k, v in trackers(setup.stack).items()

@@ -3,7 +3,7 @@
 // several at once.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
-import { AskedPage, ChosenButtons, DECISION_MADE, Empty, ErrorText, Loading, Prompt, STATUS_WORDS, effectsInWords, messageOf, useAction, usePoll, when } from "../ui";
+import { AskedPage, ChosenButtons, DECISION_MADE, DecidedBy, Empty, ErrorText, Loading, Prompt, STATUS_WORDS, effectsInWords, messageOf, useAction, usePoll, when } from "../ui";
 
 type Item = S["Inbox"]["runs"][number];
 type Choice = "approve" | "reject" | "answer";
@@ -29,11 +29,6 @@ function movingWords(m: Moving): string {
 function stillMoving(m: Moving, now: number): boolean {
   return (m.status === "running" || m.status === "planning") && now - m.since < MOVING_FOR_MS;
 }
-const NEEDS: Record<string, string> = {
-  editor: "an editor or above",
-  admin: "an admin or the owner",
-  owner: "the owner",
-};
 const DONE: Record<Choice, string> = { approve: "Approved", reject: "Rejected", answer: "Answered" };
 
 /** One decision on one run's request (POST /runs/{id}/{decision}): the run's status once it is
@@ -146,14 +141,14 @@ function Request({ run, chosen, choose, decided }: {
       </div>
       <p class="hint">
         {waiting.purpose === "verdict" ? "Asks you to settle a debate" : question ? "Asks a question" : "Asks for approval"}
-        {run.agent_name ? ` · agent ${run.agent_name}` : ""} · waiting since {when(run.updated_at)} · decided by{" "}
-        {NEEDS[run.needs] ?? run.needs}
+        {run.agent_name ? ` · agent ${run.agent_name}` : ""} · waiting since {when(run.updated_at)}
       </p>
       <Prompt text={waiting.prompt} />
       <AskedPage href={waiting.page_url} />
       {(waiting.effects ?? []).length > 0 && (
         <p class="effects">{effectsInWords(waiting.effects ?? [])}</p>
       )}
+      <DecidedBy needs={run.needs} />
       <Reply question={question} text={text} setText={setText} busy={busy} decide={decide} options={waiting.options ?? []} group={`verdict-${run.run_id}`} />
       <ErrorText error={error} />
     </li>

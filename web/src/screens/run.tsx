@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
 import { took } from "./runs";
-import { AskedPage, Confirm, DECISION_MADE, ErrorText, Loading, Prompt, STATUS_WORDS, Status, effectsInWords, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
+import { AskedPage, Confirm, DECISION_MADE, DecidedBy, DECIDERS, ErrorText, Loading, Prompt, STATUS_WORDS, Status, effectsInWords, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 import { CodeSection } from "./code";
 import { Reply, answered } from "./inbox";
 
@@ -172,7 +172,6 @@ function Outage({ run }: { run: Timeline }) {
 }
 
 const RANKS = ["viewer", "editor", "admin", "owner"];
-const NEEDED: Record<string, string> = { editor: "an editor, an admin or the owner", admin: "an admin or the owner", owner: "the owner" };
 
 /** Why this person may not decide, or "" if they may: a viewer, or anyone below the role the request
  * needs (`needs`, the owner's approvers' choice), sees the buttons disabled with it (issue 78, L12). */
@@ -180,7 +179,7 @@ export function decideRefusal(session: Session, needs: string | null = null): st
   const role = session?.role ?? "";
   if (role === "viewer") return "Your role (viewer) may see this run but not decide it: an editor, an admin or the owner decides.";
   if (needs && role && RANKS.indexOf(role) < RANKS.indexOf(needs))
-    return `Your role (${role}) may not decide this request: ${NEEDED[needs] ?? needs} decides it (the owner's choice of approvers). You may still reject it.`;
+    return `Your role (${role}) may not decide this request: ${DECIDERS[needs] ?? needs} decides it (the owner's choice of approvers). You may still reject it.`;
   return "";
 }
 
@@ -214,6 +213,7 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
       <Prompt text={waiting.prompt} />
       <AskedPage href={waiting.page_url} />
       {(waiting.effects ?? []).length > 0 && <p class="effects">{effectsInWords(waiting.effects ?? [])}</p>}
+      <DecidedBy needs={run.needs} />
       <Reply question={question} text={text} setText={setText} busy={busy} refused={refused} mayReject={!!refused && session?.role !== "viewer"} decide={decide} options={waiting.options ?? []} />
       <ErrorText error={error} />
     </section>

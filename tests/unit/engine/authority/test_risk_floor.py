@@ -77,12 +77,20 @@ def test_a_run_without_a_trigger_page_asks_before_writing_to_any_page() -> None:
     assert tools(valid) == ["request_approval", "add_comment", "finish"]
 
 
-def test_code_tools_always_ask_first_even_a_preview() -> None:
+def test_a_preview_is_decided_at_its_step_and_a_plan_listing_it_still_lists_it() -> None:
+    """Decision 0148: a preview is high risk, but no approval is inserted for it: code decides at its
+    step (unasked for the run's own pull request's branch, else asked then, tests/integration/code).
+    A plan's own approval before it still lists it, and is still asked."""
     preview = {"project": "site", "repository": "acme/site", "ref": "main"}
     valid = validate_plan(plan(("deploy_vercel", preview)), 10, trigger_page_id=TRIGGER)
-    assert tools(valid) == ["request_approval", "deploy_vercel", "finish"] and valid.risk == Risk.HIGH
-    assert "1. request_approval" not in valid.steps[0].args["summary"]
+    assert tools(valid) == ["deploy_vercel", "finish"] and valid.risk == Risk.HIGH
+    asked = plan(("request_approval", {"summary": "Preview?"}), ("deploy_vercel", preview))
+    valid = validate_plan(asked, 10, trigger_page_id=TRIGGER)
+    assert tools(valid) == ["request_approval", "deploy_vercel", "finish"]
     assert "2. deploy_vercel(" in valid.steps[0].args["summary"]
+    production = preview | {"target": "production"}
+    valid = validate_plan(plan(("deploy_vercel", production)), 10, trigger_page_id=TRIGGER)
+    assert tools(valid) == ["request_approval", "deploy_vercel", "finish"]  # production: asked first
 
 
 def test_a_push_or_a_merge_is_one_decision_asked_at_its_own_step() -> None:
@@ -101,12 +109,12 @@ def test_a_push_or_a_merge_is_one_decision_asked_at_its_own_step() -> None:
     ):
         valid = validate_plan(plan(*steps), 10, trigger_page_id=TRIGGER)
         assert tools(valid) == [*(t for t, _ in steps), "finish"] and valid.risk == Risk.HIGH
-    preview = {"project": "site", "repository": "acme/site", "ref": "b"}
+    production = {"project": "site", "repository": "acme/site", "ref": "main", "target": "production"}
     mixed = validate_plan(
-        plan(("open_pull_request", pull), ("deploy_vercel", preview)), 10, trigger_page_id=TRIGGER
+        plan(("open_pull_request", pull), ("deploy_vercel", production)), 10, trigger_page_id=TRIGGER
     )
     assert tools(mixed) == ["request_approval", "open_pull_request", "deploy_vercel", "finish"]
-    assert "3. deploy_vercel(" in mixed.steps[0].args["summary"]  # the preview it covers
+    assert "3. deploy_vercel(" in mixed.steps[0].args["summary"]  # the deployment it covers
 
 
 def test_plans_that_only_touch_the_trigger_page_and_the_pages_they_create_are_unchanged() -> None:
