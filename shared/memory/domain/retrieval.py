@@ -2,7 +2,9 @@
 uses (decision 0098). That fusion is a convex combination of the vector leg's min-max normalised cosine
 and the keyword leg's *strength*: BM25 over the query's ideal BM25 (how much of the query's rare-word
 information a passage holds). So a keyword leg that matched only common words adds almost nothing,
-and a passage holding the query's rare name or code gets nearly the keyword leg's whole weight.
+and a passage holding the query's rare name or code gets nearly the keyword leg's whole weight. A
+passage that matches the query's rare words exactly (``exact_matches``) keeps its vector part whole; a
+query of common words has no exact match, and a tie goes to the higher cosine (decision 0152).
 Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009), the fusion before it, is kept for
 ``make bench-rag``'s comparison.
 """
@@ -10,6 +12,7 @@ Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009), the fusion b
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 
 RRF_K = 5  # the paper's 60 flattens the top ranks; 5 measured better (docs/memory.md, "Search")
 # BM25's ranking counts a little less than the vector ranking's, yet a passage only BM25 finds first
@@ -20,8 +23,12 @@ BM25_K1, BM25_B = 1.2, 0.75
 
 # The vector leg's share of the convex fusion, chosen on the tuning questions (decisions 0098, 0134, 0135).
 VECTOR_SHARE = 0.7
-# A keyword strength from which a passage counts as an exact match of the query's rare words (0135).
+# The share of the query's information (idf) from which a passage holding all of its rare words counts
+# as an exact match of them (decision 0135; measured on what the passage holds since 0152).
 EXACT_MATCH = 0.9
+# A word is rare when its idf is at least this share of a word held by one passage's (decision 0152):
+# held by at most about 30 of 600 passages, 120 of 10,000.
+RARE_IDF = 0.5
 # The share of a page's best other passage added to each of its passages (0: a page is its best).
 PAGE_SHARE = 0.0
 
@@ -99,24 +106,49 @@ def minmax(scores: dict[str, float]) -> dict[str, float]:
     return {k: (v - low) / span if span > 0 else 1.0 for k, v in scores.items()}
 
 
+def exact_matches(
+    query: Sequence[str], docs: dict[str, list[str]], total: int, gate: float = EXACT_MATCH
+) -> set[str]:
+    """The ids of ``docs`` (a keyword query's candidates for ``query``, id → its words) that match the
+    query's rare words exactly: each holds every rare word of the query and at least ``gate`` of its
+    information (Σ idf of the query's distinct words it holds over Σ idf of them all), whatever its
+    length. A word is rare when its idf is at least ``RARE_IDF`` of a word held by one passage's; a
+    word no candidate holds is rare too (so nothing matches it). None when the query has no rare word:
+    passages holding only common words are not exact matches, however many of them they hold."""
+    wanted = set(query)
+    df: Counter[str] = Counter()
+    for doc_words in docs.values():
+        df.update(wanted & set(doc_words))
+    total = max(total, len(docs), 1)
+    weight = {w: idf(df[w], total) for w in wanted}
+    rare = {w for w in wanted if weight[w] >= RARE_IDF * idf(1, total)}
+    everything = sum(weight.values())
+    if not rare or everything <= 0:
+        return set()
+    return {
+        doc_id
+        for doc_id, doc_words in docs.items()
+        if rare <= (held := wanted & set(doc_words)) and sum(weight[w] for w in held) >= gate * everything
+    }
+
+
 def convex(
     vector: dict[str, float],
     keyword: dict[str, float],
     share: float = VECTOR_SHARE,
-    gate: float = EXACT_MATCH,
+    exact: AbstractSet[str] = frozenset(),
 ) -> list[tuple[str, float]]:
     """Score-aware fusion: ``share`` x min-max(``vector``) + (1 - ``share``) x ``keyword`` (strengths in
     [0, 1], from ``keyword_strength``), over every id either holds (a missing one counts 0). A passage
-    whose keyword strength reaches ``gate`` (it holds nearly all of the query's rare-word information:
-    an exact name or code) has its vector part counted whole, so the vector leg cannot veto it. Best
-    first, ties by id."""
+    of ``exact`` (an exact match of the query's rare words, from ``exact_matches``: a name or code) has
+    its vector part counted whole, so the vector leg cannot veto it. Best first; a tie goes to the
+    higher cosine (``vector``), then the id."""
     cos = minmax(vector)
     fused = {
-        k: share * (1.0 if keyword.get(k, 0.0) >= gate else cos.get(k, 0.0))
-        + (1 - share) * keyword.get(k, 0.0)
+        k: share * (1.0 if k in exact else cos.get(k, 0.0)) + (1 - share) * keyword.get(k, 0.0)
         for k in vector.keys() | keyword.keys()
     }
-    return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
+    return sorted(fused.items(), key=lambda pair: (-pair[1], -vector.get(pair[0], -2.0), pair[0]))
 
 
 def with_page_evidence(

@@ -19,6 +19,7 @@ from shared.memory.domain.retrieval import (
     VECTOR_SHARE,
     bm25,
     convex,
+    exact_matches,
     keyword_strength,
     with_page_evidence,
 )
@@ -75,7 +76,8 @@ def search(
     (data source ids and ``page:<id>``) when given: vector and keyword candidates fused by score, the
     first ``RERANK_CANDIDATES`` reordered by ``reranker`` when it answers within ``rerank_budget_s``.
     ``share``: the vector leg's share of the fusion (1 with ``gate`` above 1: the vector leg alone; 0:
-    the keyword leg's); ``gate``: the keyword strength of an exact match (decision 0098). ``page_share``:
+    the keyword leg's); ``gate``: the share of the query's information a passage holding its rare words holds to be an
+    exact match (decisions 0098, 0152; above 1: none). ``page_share``:
     the share of a page's best other candidate added to each of its passages (decision 0134)."""
     if not query.strip() or (scopes is not None and not scopes):
         return Searched([], 0.0)
@@ -93,7 +95,8 @@ def search(
     strength = keyword_strength(query_words, ranked[:VECTOR_CANDIDATES], keyword_docs, total)
     candidates = {p.passage_id for p in vector_hits} | strength.keys()  # BM25's first ones only
     similarity = {pid: cosine(query_vector, by_id[pid].vector) for pid in candidates}
-    fused = convex(similarity, strength, share, gate)
+    exact = exact_matches(query_words, keyword_docs, total, gate) & candidates
+    fused = convex(similarity, strength, share, exact)
     fused = with_page_evidence(fused, {pid: by_id[pid].page_id for pid in candidates}, page_share)
     cost, reranked, spent = embedded.cost_usd, False, 0.0
     if reranker is not None and len(fused) > 1:

@@ -10,6 +10,7 @@ from shared.memory.domain.retrieval import (
     EXACT_MATCH,
     bm25,
     convex,
+    exact_matches,
     idf,
     keyword_strength,
     minmax,
@@ -45,10 +46,28 @@ def test_an_exact_code_only_the_keyword_leg_finds_ranks_first() -> None:
     vector = {f"p{i}": 0.5 - i * 0.01 for i in range(30)}  # the vector leg's 30: the page is last
     vector["coded"] = 0.1
     keyword = {"coded": 0.95, "p3": 0.3, "p9": 0.4}
-    order = [doc for doc, _ in convex(vector, keyword)]
+    order = [doc for doc, _ in convex(vector, keyword, exact={"coded"})]
     assert order.index("coded") == 0
-    # below the gate the vector leg's judgement counts: the same strength without it is not first
-    assert [doc for doc, _ in convex(vector, keyword, gate=2.0)].index("coded") > 3
+    # not an exact match, the vector leg's judgement counts: the same strength is not first
+    assert [doc for doc, _ in convex(vector, keyword)].index("coded") > 3
+
+
+def test_an_exact_match_holds_the_querys_rare_words_and_a_query_of_common_words_has_none() -> None:
+    docs = {f"d{i}": ["team", "meeting", "notes", f"topic{i}"] for i in range(20)}
+    docs["code"] = ["error", "zx4471q", "sync", "team"] + [f"filler{i}" for i in range(40)]  # long
+    docs["half"] = ["error", "sync"]
+    assert exact_matches(["zx4471q", "team", "meeting"], docs, 22) == {"code"}  # length does not count
+    assert exact_matches(["zx4471q", "error", "sync"], docs, 22) == {"code"}  # not "half": no zx4471q
+    assert exact_matches(["team", "meeting", "notes"], docs, 22) == set()  # all common: no gate
+    assert exact_matches(["zx4471q", "team"], docs, 22, gate=2.0) == set()  # the gate off
+    assert exact_matches(["absent9", "team"], docs, 22) == set()  # a rare word nobody holds
+
+
+def test_a_tie_goes_to_the_higher_cosine_not_the_passage_id() -> None:
+    vector = {"a": 0.30, "b": 0.50, "c": 0.90, "d": 0.70}
+    keyword = dict.fromkeys(vector, 1.0)
+    assert [doc for doc, _ in convex(vector, keyword, exact=set(vector))] == ["c", "d", "b", "a"]
+    assert [doc for doc, _ in convex({"a": 0.2, "b": 0.2}, {"a": 0.5, "b": 0.5})] == ["a", "b"]
 
 
 def test_minmax_scales_to_the_unit_interval() -> None:
@@ -85,6 +104,26 @@ def test_search_puts_the_page_holding_an_exact_code_first() -> None:
     store, model, ids = _indexed(PAGES)
     found = search("t1", "what does ZX4471Q mean for the team meeting", model, store, limit=5).results
     assert found[0].page_id.replace("-", "") == ids["Sync errors"].replace("-", "")
+
+
+def test_a_question_of_common_words_puts_the_vector_legs_first_page_first() -> None:
+    # the tie: every page holds every word of the question, so each passage reached the
+    # keyword leg's maximum and the exact-match gate, and the tie went to the passage id (a hash)
+    filler = {f"Plan {i}": f"# Plan\n\nThe hiring plan: price, tier and Berlin {i}.\n" for i in range(8)}
+    store, model, ids = _indexed(filler | {"Plan 8": "# Plan\n\nThe hiring plan, hiring first.\n"})
+    assert max(ids.values(), key=lambda pid: pid.replace("-", "")) == ids["Plan 8"]  # last by id
+    found = search("t1", "hiring plan", model, store, limit=5).results
+    assert found[0].page_id == ids["Plan 8"].replace("-", "")
+
+
+def test_a_long_passage_holding_the_querys_rare_code_ranks_first() -> None:
+    # the bench's "edit 19 not found": the code's passage was long, so its BM25 fell below the
+    # gate's strength, and pages holding other codes (nearer by cosine) came before it
+    pages = {f"Code {i}": f"# Code\n\nzephyrcode{i} is set.\n" for i in range(12)}
+    long_text = "# Plan\n\n" + " ".join(f"The hiring plan {i} in Berlin at a price." for i in range(30))
+    store, model, ids = _indexed(pages | {"Long": long_text + "\n\nzephyrcode19\n"})
+    found = search("t1", "zephyrcode19", model, store, limit=3).results
+    assert found[0].page_id == ids["Long"].replace("-", "") and "zephyrcode19" in found[0].text
 
 
 class Reverse:
