@@ -8,11 +8,10 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from functions._http import app
-from shared.agents.ports import AgentStore
-from shared.bootstrap import PORTS, Container
+from shared.bootstrap import Container
 from shared.code.ports import CodeHost, Deployer
 from shared.notify.ports import Chat, NotificationLog, Notifier
-from shared.notion.ports import NotionClient, NotionOAuth
+from shared.notion.ports import NotionOAuth
 from shared.platform.config import PlatformSecret, Settings
 from shared.platform.ports import DeadLetterStore, Model, PaceCounters, SecretStore, TaskQueue
 from shared.runs.ports import RunStore
@@ -78,171 +77,158 @@ def _fake_ports() -> dict[str, Any]:
 
 class FakeContainer(Container):
     """The composition root over fakes: every port of every entry point (``ports`` replace some).
-    A port may be swapped before the first request (``fakes.tenants = other``)."""
+    A port may be swapped before the first request (``fakes.tenants = other``); ``notion`` and
+    ``agents`` name the container's parts, so their fakes are ``fake_notion`` and ``fake_agents``."""
 
     def __init__(self, settings: Settings | None = None, **ports: Any) -> None:
         super().__init__(settings or Settings(), **(_fake_ports() | ports))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in PORTS:
-            self._built[name] = value
-        else:
-            super().__setattr__(name, value)
 
     # Typed as the fakes it starts with, so a test reads a fake's records (``fakes.queue.tasks``) and
     # mypy checks them; a port swapped in (``fakes.tenants = other``) is read back as the object the
     # test itself holds.
     @property
     def store(self) -> FakeRunStore:
-        return cast(FakeRunStore, self._built["store"])
+        return cast(FakeRunStore, self.instance.built["store"])
 
     @store.setter
     def store(self, value: RunStore) -> None:
-        self._built["store"] = value
+        self.instance.built["store"] = value
 
     @property
     def queue(self) -> FakeQueue:
-        return cast(FakeQueue, self._built["queue"])
+        return cast(FakeQueue, self.instance.built["queue"])
 
     @queue.setter
     def queue(self, value: TaskQueue) -> None:
-        self._built["queue"] = value
+        self.instance.built["queue"] = value
 
     @property
     def secrets(self) -> FakeSecrets:
-        return cast(FakeSecrets, self._built["secrets"])
+        return cast(FakeSecrets, self.instance.built["secrets"])
 
     @secrets.setter
     def secrets(self, value: SecretStore) -> None:
-        self._built["secrets"] = value
+        self.instance.built["secrets"] = value
 
     @property
     def notifier(self) -> FakeNotifier:
-        return cast(FakeNotifier, self._built["notifier"])
+        return cast(FakeNotifier, self.instance.built["notifier"])
 
     @notifier.setter
     def notifier(self, value: Notifier) -> None:
-        self._built["notifier"] = value
+        self.instance.built["notifier"] = value
 
     @property
     def notifications(self) -> FakeNotificationLog:
-        return cast(FakeNotificationLog, self._built["notifications"])
+        return cast(FakeNotificationLog, self.instance.built["notifications"])
 
     @notifications.setter
     def notifications(self, value: NotificationLog) -> None:
-        self._built["notifications"] = value
+        self.instance.built["notifications"] = value
 
     @property
     def tenants(self) -> FakeTenantStore:
-        return cast(FakeTenantStore, self._built["tenants"])
+        return cast(FakeTenantStore, self.instance.built["tenants"])
 
     @tenants.setter
     def tenants(self, value: TenantStore) -> None:
-        self._built["tenants"] = value
+        self.instance.built["tenants"] = value
 
     @property
     def paces(self) -> FakePaces:
-        return cast(FakePaces, self._built["paces"])
+        return cast(FakePaces, self.instance.built["paces"])
 
     @paces.setter
     def paces(self, value: PaceCounters) -> None:
-        self._built["paces"] = value
+        self.instance.built["paces"] = value
 
     @property
     def oauth_states(self) -> FakeOAuthStates:
-        return cast(FakeOAuthStates, self._built["oauth_states"])
+        return cast(FakeOAuthStates, self.instance.built["oauth_states"])
 
     @oauth_states.setter
     def oauth_states(self, value: OAuthStateStore) -> None:
-        self._built["oauth_states"] = value
+        self.instance.built["oauth_states"] = value
 
     @property
     def webhook_events(self) -> FakeWebhookEvents:
-        return cast(FakeWebhookEvents, self._built["webhook_events"])
+        return cast(FakeWebhookEvents, self.instance.built["webhook_events"])
 
     @webhook_events.setter
     def webhook_events(self, value: WebhookEventLedger) -> None:
-        self._built["webhook_events"] = value
+        self.instance.built["webhook_events"] = value
 
     @property
     def dead_letters(self) -> FakeDeadLetters:
-        return cast(FakeDeadLetters, self._built["dead_letters"])
+        return cast(FakeDeadLetters, self.instance.built["dead_letters"])
 
     @dead_letters.setter
     def dead_letters(self, value: DeadLetterStore) -> None:
-        self._built["dead_letters"] = value
+        self.instance.built["dead_letters"] = value
 
     @property
     def api_keys(self) -> FakeApiKeys:
-        return cast(FakeApiKeys, self._built["api_keys"])
+        return cast(FakeApiKeys, self.instance.built["api_keys"])
 
     @api_keys.setter
     def api_keys(self, value: ApiKeyStore) -> None:
-        self._built["api_keys"] = value
+        self.instance.built["api_keys"] = value
 
     @property
-    def agents(self) -> FakeAgents:
-        return cast(FakeAgents, self._built["agents"])
-
-    @agents.setter
-    def agents(self, value: AgentStore) -> None:
-        self._built["agents"] = value
+    def fake_agents(self) -> FakeAgents:
+        return cast(FakeAgents, self.instance.built["agents"])
 
     @property
     def audit(self) -> FakeAudit:
-        return cast(FakeAudit, self._built["audit"])
+        return cast(FakeAudit, self.instance.built["audit"])
 
     @audit.setter
     def audit(self, value: AuditLog) -> None:
-        self._built["audit"] = value
+        self.instance.built["audit"] = value
 
     @property
-    def notion(self) -> FakeNotion:
-        return cast(FakeNotion, self._built["notion"])
-
-    @notion.setter
-    def notion(self, value: NotionClient) -> None:
-        self._built["notion"] = value
+    def fake_notion(self) -> FakeNotion:
+        return cast(FakeNotion, self.instance.built["notion"])
 
     @property
     def notion_oauth(self) -> FakeNotionOAuth:
-        return cast(FakeNotionOAuth, self._built["notion_oauth"])
+        return cast(FakeNotionOAuth, self.instance.built["notion_oauth"])
 
     @notion_oauth.setter
     def notion_oauth(self, value: NotionOAuth) -> None:
-        self._built["notion_oauth"] = value
+        self.instance.built["notion_oauth"] = value
 
     @property
     def model(self) -> FakeModel:
-        return cast(FakeModel, self._built["model"])
+        return cast(FakeModel, self.instance.built["model"])
 
     @model.setter
     def model(self, value: Model) -> None:
-        self._built["model"] = value
+        self.instance.built["model"] = value
 
     @property
     def code_host(self) -> FakeCodeAccounts:
-        return cast(FakeCodeAccounts, self._built["code_host"])
+        return cast(FakeCodeAccounts, self.instance.built["code_host"])
 
     @code_host.setter
     def code_host(self, value: CodeHost) -> None:
-        self._built["code_host"] = value
+        self.instance.built["code_host"] = value
 
     @property
     def deployer(self) -> FakeCodeAccounts:
-        return cast(FakeCodeAccounts, self._built["deployer"])
+        return cast(FakeCodeAccounts, self.instance.built["deployer"])
 
     @deployer.setter
     def deployer(self, value: Deployer) -> None:
-        self._built["deployer"] = value
+        self.instance.built["deployer"] = value
 
     @property
     def chat(self) -> FakeCodeAccounts:
-        return cast(FakeCodeAccounts, self._built["chat"])
+        return cast(FakeCodeAccounts, self.instance.built["chat"])
 
     @chat.setter
     def chat(self, value: Chat) -> None:
-        self._built["chat"] = value
+        self.instance.built["chat"] = value
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ class DryRunBody(Schema):
 
 def try_on_page(call: Call) -> Reply:
     body = parse_json(call.request, DryRunBody)
-    agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents)
+    agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents.agents)
     owner = starter_reach(call, body.page_id)  # 403 for a page beyond a member's reach, unread
     deps = call.container.engine()
     return dry_run(deps, call.tenant_id, agent, body.page_id, person=call.person, owner=owner), 200

@@ -10,7 +10,7 @@ from shared.runs.services.runs import code_of, owned_run
 
 
 def get_code(call: Call) -> Reply:
-    return code_of(call.tenant_id, run_id_of(call), call.container.store, call.tenants), 200
+    return code_of(call.tenant_id, run_id_of(call), call.container.runs.store, call.tenants), 200
 
 
 def rollback(call: Call) -> Reply:

@@ -33,7 +33,7 @@ def inbox(call: Call) -> Reply:
     than were read (``more``: the Runs screen, filtered by "waiting", lists them all)."""
     c = call.container
     page = runs.list_runs(
-        call.tenant_id, c.store, call.tenants, limit=INBOX_READ, status=RunStatus.WAITING_FOR_HUMAN.value
+        call.tenant_id, c.runs.store, call.tenants, limit=INBOX_READ, status=RunStatus.WAITING_FOR_HUMAN.value
     )
     tenant = call.tenants.get(call.tenant_id)
     approvers = tenant.approvers if tenant is not None else Approvers()
