@@ -79,27 +79,17 @@ def delete_invite(call: Call) -> Reply:
 
 def patch_member(call: Call) -> Reply:
     body = parse_json(call.request, RoleChange)
-    c = call.container
+    tenants = call.container.workspace.tenants
     changed = team.change_role(
-        call.tenant_id,
-        _actor(call),
-        call.args["member_id"],
-        body.role,
-        c.workspace.tenants,
-        now=datetime.now(UTC),
+        call.tenant_id, _actor(call), call.args["member_id"], body.role, tenants, now=datetime.now(UTC)
     )
     return changed, 200
 
 
 def delete_member(call: Call) -> Reply:
-    c = call.container
+    tenants, keys = call.container.workspace.tenants, call.container.team.api_keys
     removed = team.remove(
-        call.tenant_id,
-        _actor(call),
-        call.args["member_id"],
-        c.workspace.tenants,
-        c.team.api_keys,
-        now=datetime.now(UTC),
+        call.tenant_id, _actor(call), call.args["member_id"], tenants, keys, now=datetime.now(UTC)
     )
     return removed, 200
 
