@@ -84,7 +84,7 @@ def api(request: Request) -> Response:
             return reply(
                 {"error": "method_not_allowed", "reason": reason}, 405, {"Allow": ", ".join(allowed)}
             )
-        tenants = c.request_tenants()  # the tenant authentication reads is not read again
+        tenants = c.workspace.request_tenants()  # the tenant authentication reads is not read again
         principal = sessions.Principal("") if route.public else _principal(request, route, method, c, tenants)
         call = Call(
             request, args, principal.tenant_id, c, "session", tenants, principal.member, principal.key_id
@@ -129,7 +129,7 @@ def _record(call: Call, route: Route, method: str, principal: sessions.Principal
     now = datetime.now(UTC)
     tenant = call.tenants.get(call.tenant_id)
     audit.record(
-        call.container.audit,
+        call.container.team.audit,
         tenant,
         principal.member,
         surface,
@@ -165,9 +165,9 @@ def _principal(
     frontend_url = c.settings.frontend_url
     principal = sessions.principal_of(
         request.headers.get("Authorization", ""),
-        c.secrets,
+        c.platform.secrets,
         tenants,
-        c.api_keys,
+        c.team.api_keys,
         session_only=route.session_only,
         cookie=request.cookies.get(session_cookie(frontend_url).name, ""),
     )
@@ -178,5 +178,5 @@ def _principal(
     if principal.scopes is not None and route.scope not in principal.scopes:
         raise Forbidden(f"this API key lacks the scope {route.scope!r}: make a key that has it")
     if principal.member is not None:  # each person's and key's pace: 429 with Retry-After beyond it
-        c.api_limits.admit(f"{principal.tenant_id}:{principal.member.member_id}", principal.key_id)
+        c.platform.api_limits.admit(f"{principal.tenant_id}:{principal.member.member_id}", principal.key_id)
     return principal

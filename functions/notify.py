@@ -37,7 +37,9 @@ def notify(request: Request) -> Response:
         if (hop := admit(request, c, Target.NOTIFY)) is not None:
             return hop
         task = take(request, NotifyTask, Queue.NOTIFY, c)
-        outcome = deliver_notification(task, c.notifier, c.tenants, c.queue, console=c.settings.frontend_url)
+        outcome = deliver_notification(
+            task, c.notify.notifier, c.workspace.tenants, c.platform.queue, console=c.settings.frontend_url
+        )
         body: dict[str, object] = {"notification_id": task.notification_id, "delivered": outcome.delivered}
         if outcome.deferred_until is not None:
             body["deferred_until"] = outcome.deferred_until.isoformat()

@@ -36,9 +36,9 @@ def oauth_callback(request: Request) -> Response:
         if outcome.session:
             cookie = session_cookie(c.settings.frontend_url)
             set_session_cookie(response, cookie, outcome.session, SESSION_TTL_S)
-            tenant = c.tenants.get(outcome.tenant_id)
+            tenant = c.workspace.tenants.get(outcome.tenant_id)
             member = tenant.member(outcome.member_id) if tenant is not None else None
-            audit.record(c.audit, tenant, member, "oauth", outcome.action, now=datetime.now(UTC))
+            audit.record(c.team.audit, tenant, member, "oauth", outcome.action, now=datetime.now(UTC))
         return response
 
     return handle(request, ("GET",), call)

@@ -44,13 +44,13 @@ def plan(request: Request) -> Response:
             return _index(request, c, deps)
         if request.path.rstrip("/") == ScheduleTask.ROUTE:
             schedule = (
-                parse_task(request, ScheduleTask, "schedule", c.dead_letters)
+                parse_task(request, ScheduleTask, "schedule", c.platform.dead_letters)
                 if request.get_data()
                 else ScheduleTask()
             )
             return plan_due_tenants(schedule, deps).as_json(), 200
         task = take(request, PlanTask, Queue.PLAN, c)
-        task_taken(task, c.webhook_events)  # its event's repeats now enqueue nothing
+        task_taken(task, c.workspace.webhook_events)  # its event's repeats now enqueue nothing
         last = retry_count(request) + 1 >= deps.settings.plan_max_attempts
         return {"run_id": task.run_id, "created": start_run(task, deps, last_attempt=last)}, 200
 
@@ -65,10 +65,10 @@ def _sync(request: Request, c: Container) -> Reply | None:
 
     task = take(request, SyncTask, "sync", c)
     if task.tool == "gitlab":
-        return run_gitlab_task(task, c.gitlab_mirroring()), 200
+        return run_gitlab_task(task, c.sync.gitlab_mirroring()), 200
     if task.tool == "motion":
-        return run_motion_task(task, c.motion_mirroring()), 200
-    return run_sync_task(task, c.mirroring()), 200
+        return run_motion_task(task, c.sync.motion_mirroring()), 200
+    return run_sync_task(task, c.sync.mirroring()), 200
 
 
 def _index(request: Request, c: Container, deps: Deps) -> Reply:

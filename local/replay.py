@@ -16,7 +16,7 @@ from shared.runs.domain.runs import fold
 def find_tenant(run_id: str) -> str | None:
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    db = bootstrap.root()._firestore()
+    db = bootstrap.root().instance.firestore()
     query = db.collection_group("runs").where(filter=FieldFilter("run_id", "==", run_id)).limit(1)
     return next((d.get("tenant_id") for d in query.stream()), None)
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tenant", default=None)
     args = parser.parse_args(argv)
     tenant = args.tenant or find_tenant(args.run_id)
-    store = bootstrap.root().store
+    store = bootstrap.root().runs.store
     run = store.get_run(tenant, args.run_id) if tenant else None
     if tenant is None or run is None:
         print(f"run {args.run_id} was not found", file=sys.stderr)

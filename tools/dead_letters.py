@@ -33,7 +33,7 @@ def main() -> int:
         parser.error("which project? make dead-letters PROJECT=<project id> (or NA_GCP_PROJECT)")
     emulator = os.environ.get("NA_FIRESTORE_EMULATOR_HOST") or os.environ.get("FIRESTORE_EMULATOR_HOST", "")
     container = Container(firestore_only(args.project, args.database, emulator))
-    letters = container.dead_letters.recent(args.limit)
+    letters = container.platform.dead_letters.recent(args.limit)
     for letter in letters:
         tenant = letter.tenant_id or "-"
         received = letter.received_at.isoformat(timespec="seconds")

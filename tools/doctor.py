@@ -57,7 +57,7 @@ def _secrets(project: str) -> Any:
         settings = Settings(secrets_backend="secret-manager", gcp_project=project)
     else:
         settings = Settings(local_secrets_file=os.environ.get("NA_LOCAL_SECRETS_FILE", ".local/secrets.json"))
-    return bootstrap.Container(settings).secrets
+    return bootstrap.Container(settings).platform.secrets
 
 
 def _cause(error: str, causes: dict[str, str]) -> str:

@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         **{name: os.environ[env_name(name)] for name in _READ if env_name(name) in os.environ}
     )
     code = signup.new_invite_code()
-    bootstrap.Container(settings).invites.create(signup.invite_key(code), args.uses, datetime.now(UTC))
+    bootstrap.Container(settings).workspace.invites.create(
+        signup.invite_key(code), args.uses, datetime.now(UTC)
+    )
     print(f"invite code (shown once): {code}")
     print(f"invite link: {settings.frontend_url.split('#', 1)[0]}#invite={code}")
     print(f"RESULT invite uses={args.uses}")

@@ -35,7 +35,7 @@ class Call(NamedTuple):
     def tenants(self) -> "TenantStore":
         """The tenants as this request reads them: the tenant its authentication read is not read
         again (``ReadOnce``)."""
-        return self.read_tenants or self.container.tenants
+        return self.read_tenants or self.container.workspace.tenants
 
     @property
     def member_id(self) -> str:

@@ -22,7 +22,7 @@ def doctor_round(request: Request, c: Container) -> Reply | None:
         return None
     from shared.platform.services.doctor import scheduled_round
 
-    return scheduled_round(c.queue, c.doctor_checks), 200
+    return scheduled_round(c.platform.queue, c.platform.doctor_checks), 200
 
 
 def doctor_hop(request: Request, c: Container, target: Target, with_model: bool = False) -> Reply | None:
@@ -33,9 +33,9 @@ def doctor_hop(request: Request, c: Container, target: Target, with_model: bool 
     from shared.platform.domain.doctor_task import DoctorTask
     from shared.platform.services.doctor import answer_hop, families_of
 
-    task = parse_task(request, DoctorTask, "doctor", c.dead_letters)
-    model = c.model if with_model else None
+    task = parse_task(request, DoctorTask, "doctor", c.platform.dead_letters)
+    model = c.platform.model if with_model else None
     families = families_of(c.settings)
     return answer_hop(
-        task, target.value, retry_count(request) + 1, c.doctor_checks, model, families=families
+        task, target.value, retry_count(request) + 1, c.platform.doctor_checks, model, families=families
     ), 200

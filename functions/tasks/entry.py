@@ -22,7 +22,7 @@ def admit(request: Request, c: Container, target: Target, with_model: bool = Fal
 def take[T: TaskBody](request: Request, model: type[T], queue: str, c: Container) -> T:
     """The body as ``model`` (parse_task: a bad one is kept as a dead letter and refused); its
     ``tenant_id``, and its ``run_id`` when it names one, become the request's log labels."""
-    task = parse_task(request, model, queue, c.dead_letters)
+    task = parse_task(request, model, queue, c.platform.dead_letters)
     add_labels(tenant=getattr(task, "tenant_id", ""), run=getattr(task, "run_id", None) or "")
     return task
 

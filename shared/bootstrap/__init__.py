@@ -1,18 +1,30 @@
-"""The composition root: builds the adapters from settings, and the bundles of them the use cases take
-(the engine's Deps, webhook intake, the connect flow, the notifier), lazily, once per instance, one
-capability's part at a time (``shared/bootstrap/<capability>.py``). Entry points use :func:`root`;
-tests build a :class:`Container` from their own adapters. :func:`preload`, called by an entry point
-at import, imports the client libraries of the ports it uses (and our adapter modules, or only those
-of ``adapters=``) without building anything: a cold start pays for what its function needs."""
+"""The composition root: a :class:`Container` holds one part per capability (``shared/bootstrap/
+<capability>.py``), each part the table of its ports' declarations (:class:`~shared.bootstrap.declare.
+Built`: the adapter module, its client libraries, its builder) and the bundles its use cases take; the
+container adds the bundles that span capabilities (the engine's Deps, webhook intake, the connect
+flow, erasure). Everything is built lazily, once per instance. Entry points use :func:`root`; tests
+build a :class:`Container` from their own adapters. :func:`preload`, called by an entry point at
+import, imports the client libraries of the ports it uses (and our adapter modules, or only those of
+``adapters=``) without building anything: a cold start pays for what its function needs."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from shared.bootstrap.base import _MODULES, CLIENT_LIBRARIES, PORTS, Port, preload
-from shared.bootstrap.memory import MemoryParts
+from shared.bootstrap.agents import Agents
+from shared.bootstrap.code import Code
+from shared.bootstrap.declare import Instance, declared
+from shared.bootstrap.memory import Memory
+from shared.bootstrap.notify import Notify
+from shared.bootstrap.notion import Notion
+from shared.bootstrap.platform import Platform
+from shared.bootstrap.runs import Runs
+from shared.bootstrap.sync import Sync
+from shared.bootstrap.team import Team
+from shared.bootstrap.workspace import Workspace
 from shared.platform import logs
 from shared.platform.config import get_settings
 
@@ -21,17 +33,70 @@ if TYPE_CHECKING:
     from shared.notion.services.connect import Connecting
     from shared.notion.services.erasure import Erasing
     from shared.notion.services.notion_access import NotionAccess
+    from shared.platform.config import Settings
     from shared.runs.services.deps import Deps
     from shared.runs.services.webhooks import Intake
     from shared.sync.services.issue_writes import IssueWrites
+    from shared.workspace.domain.integrations import Integration
 
 __all__ = ["CLIENT_LIBRARIES", "PORTS", "_MODULES", "Container", "Port", "preload", "root"]
 
+type Port = str  # a port's name: its declaration's attribute in its capability's part
 
-class Container(MemoryParts):
-    """The adapters of one instance (built by each capability's part) and the bundles built from
-    them. ``adapters`` (by port name) replace the ones the settings would build: tests pass fakes or
-    the local stack's."""
+# Every port a container builds or is given, from its part's declaration: the production adapter
+# module of each (what a deployed function imports at cold start) and the client libraries that
+# module imports (tests/unit/platform/entry/test_import_hygiene.py holds them to the adapter's imports).
+DECLARED = declared((Platform, Workspace, Team, Notion, Notify, Code, Runs, Agents, Sync, Memory))
+PORTS = frozenset(DECLARED)
+_MODULES = {name: port.module for name, port in DECLARED.items()}
+CLIENT_LIBRARIES = {name: port.libraries for name, port in DECLARED.items()}
+
+
+def preload(*ports: Port, adapters: tuple[Port, ...] | None = None) -> None:
+    """Import the client libraries of ``ports`` and the adapter modules of ``adapters`` (default: all
+    of ``ports``); no client is built, no setting is read."""
+    unknown = sorted(set(ports) - PORTS)
+    if unknown:
+        raise ValueError(f"preload: no such port {unknown}")
+    for port in ports:
+        for library in CLIENT_LIBRARIES[port]:
+            importlib.import_module(library)
+    for port in ports if adapters is None else adapters:
+        if port not in ports:
+            raise ValueError(f"preload: adapter {port!r} is not among the ports {ports}")
+        importlib.import_module(_MODULES[port])
+
+
+class Container:
+    """One instance's parts, one per capability, each holding the parts it uses; ``adapters`` (by
+    port name) replace the ones the settings would build: tests pass fakes or the local stack's."""
+
+    def __init__(self, settings: Settings, **adapters: object) -> None:
+        unknown = set(adapters) - PORTS
+        if unknown:
+            raise ValueError(f"Container: no such port {sorted(unknown)}")
+        self.instance = instance = Instance(settings, adapters)
+        self.platform = Platform(instance)
+        self.workspace = Workspace(instance)
+        self.team = Team(instance)
+        self.notion = Notion(instance, self.platform, self.workspace)
+        self.notify = Notify(instance, self.platform, self.notion)
+        self.code = Code(instance)
+        self.runs = Runs(instance, self.platform, self.workspace)
+        self.agents = Agents(instance, self.platform)
+        self.sync = Sync(
+            instance, self.platform, self.workspace, self.notion, self.agents, wakeups=self.check_wakeups
+        )
+        self.memory = Memory(instance)
+
+    @property
+    def settings(self) -> Settings:
+        """The instance's settings; a test may replace them (bundles built later read the new ones)."""
+        return self.instance.settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        self.instance.settings = settings
 
     # The bundles of adapters the use cases take (built here, never in entry points).
 
@@ -39,17 +104,22 @@ class Container(MemoryParts):
         """The engine's dependencies (plan, execute-step, the api's run routes, the sweeper), built
         once: the tenant read through :class:`CachedTenants`, Notion bound per tenant to its current
         token on first use (a step that does not use Notion reads no token)."""
-        return self._once(f"engine:{with_model}", lambda: self._build_engine(with_model))
+        return self.instance.once(f"engine:{with_model}", lambda: self._engine_deps(with_model))
 
     def deploy_engine(self) -> Deps:
         """The engine's dependencies for the deploy function: GitHub and Vercel, no Notion (its steps
         never touch a workspace, so it holds no Notion token)."""
-        return self._once("deploy_engine", self._build_deploy_engine)
+        return self.instance.once("deploy_engine", self._deploy_deps)
 
     def check_wakeups(self) -> CheckWakeups:
-        """GitHub's webhook route's bundle (``RunsParts.check_wakeups``), with the engine's deps (no
+        """What GitHub's webhook route uses: the run store, the deliveries seen, the queue and the
+        secrets holding each workspace's webhook secret (decision 0139), with the engine's deps (no
         model) that check a revision's agent and budgets before it is queued (decision 0131)."""
-        return super().check_wakeups()._replace(engine=lambda: self.engine(with_model=False))
+        from shared.engine.services.check_wakeups import CheckWakeups
+
+        p = self.platform
+        wakeups = CheckWakeups(self.runs.store, self.workspace.webhook_events, p.queue, p.secrets)
+        return wakeups._replace(engine=lambda: self.engine(with_model=False))
 
     def intake(self) -> Intake:
         """What webhook intake uses, with the settings as they are now."""
@@ -57,10 +127,10 @@ class Container(MemoryParts):
 
         s = self.settings
         return Intake(
-            self.tenants,
-            self.webhook_events,
-            self.queue,
-            self.secrets,
+            self.workspace.tenants,
+            self.workspace.webhook_events,
+            self.platform.queue,
+            self.platform.secrets,
             s.webhook_event_ttl_s,
             s.webhook_coalesce_s,
             s.verification_open_until(),
@@ -71,15 +141,15 @@ class Container(MemoryParts):
         """What the connect flow (connect, OAuth callback, disconnect) uses."""
         from shared.notion.services.connect import Connecting
 
-        invites = self.invites if self.settings.signup_policy == "invite" else None
+        invites = self.workspace.invites if self.settings.signup_policy == "invite" else None
         return Connecting(
             self.settings,
-            self.secrets,
-            self.oauth_states,
-            self.tenants,
-            self.notion_oauth,
+            self.platform.secrets,
+            self.workspace.oauth_states,
+            self.workspace.tenants,
+            self.notion.notion_oauth,
             invites,
-            forget_index=lambda tenant_id: self.passages.delete_all(tenant_id),  # noqa: PLW0108 (built when used)
+            forget_index=lambda tenant_id: self.memory.passages.delete_all(tenant_id),  # noqa: PLW0108 (built when used)
         )
 
     def erasing(self) -> Erasing:
@@ -87,7 +157,8 @@ class Container(MemoryParts):
         the erasures' records, the connect flow's parts, the held runs' cancelling, the tools' disconnects."""
         from shared.notion.services.erasure import Erasing
 
-        return Erasing(self.erasures, self.connecting(), self.stop_held_runs(), self.forget_tools())
+        forget_tools = self.sync.forget_tools()
+        return Erasing(self.workspace.erasures, self.connecting(), self.stop_held_runs(), forget_tools)
 
     def stop_held_runs(self) -> Callable[[str, str], int]:
         """``(tenant_id, reason)`` → how many held runs were cancelled (``humans.cancel_held``), as
@@ -97,24 +168,32 @@ class Container(MemoryParts):
         engine = self.engine(with_model=False)
         return lambda tenant_id, reason: cancel_held(engine, tenant_id, reason)
 
-    def _build_engine(self, with_model: bool) -> Deps:
-        from shared.notion.services.notion_access import NotionAccess
+    def account_checker(self, integration: Integration) -> Callable[[str], str]:
+        """The "who is this token" call of ``integration``'s adapter (only that adapter is built)."""
+        from shared.workspace.domain.integrations import Integration
 
-        tenants = self._cached_tenants()
+        if integration == Integration.GITHUB:
+            return self.code.code_host.account
+        if integration == Integration.VERCEL:
+            return self.code.deployer.account
+        if integration == Integration.DISCORD:
+            return self.notify.webhooks.account
+        return self.notify.chat.account
+
+    def _engine_deps(self, with_model: bool) -> Deps:
+        tenants = self.workspace.cached_tenants()
 
         def access() -> NotionAccess:
-            return self._once(
-                "engine_notion", lambda: NotionAccess(tenants, self.secrets, self.notion_oauth, self.queue)
-            )
+            return self.instance.once("engine_notion", lambda: self.notion.access(tenants))
 
-        return self._deps(
+        return self.runs.deps(
             tenants,
-            model_source=(lambda: self.model) if with_model else None,
-            notion_for=lambda tenant_id: access().for_tenant(self.notion, tenant_id),
-            agents_source=lambda: self.agents,
-            memory=lambda: (self.embedder, self.passages),
-            reranker=lambda: self.reranker,
-            audit_source=lambda: self.audit,
+            model_source=(lambda: self.platform.model) if with_model else None,
+            notion_for=lambda tenant_id: access().for_tenant(self.notion.notion, tenant_id),
+            agents_source=lambda: self.agents.agents,
+            memory=lambda: (self.memory.embedder, self.memory.passages),
+            reranker=lambda: self.memory.reranker,
+            audit_source=lambda: self.team.audit,
             trackers=self._issue_writes,
         )
 
@@ -124,28 +203,33 @@ class Container(MemoryParts):
         from shared.sync.services.task_writes import TaskWrites
 
         def built() -> IssueWrites:
+            sync, secrets = self.sync, self.platform.secrets
             console = self.settings.frontend_url  # where a task's signature links (decision 0130)
-            motion = TaskWrites(self.secrets, self.motion_store, self.motion, console)
+            motion = TaskWrites(secrets, sync.motion_store, sync.motion, console)
             return IssueWrites(
-                self.secrets,
-                self.sync_store,
-                self.linear,
-                self.gitlab_store,
-                self.gitlab,
+                secrets,
+                sync.sync_store,
+                sync.linear,
+                sync.gitlab_store,
+                sync.gitlab,
                 motion=motion,
-                oauth=self.oauth_parts(),
+                oauth=sync.oauth_parts(),
             )
 
-        return self._once("issue_writes", built)
+        return self.instance.once("issue_writes", built)
 
-    def _build_deploy_engine(self) -> Deps:
+    def _deploy_deps(self) -> Deps:
         from shared.code.services.code_access import CodeAccess
 
-        tenants = self._cached_tenants()
+        tenants = self.workspace.cached_tenants()
         code = CodeAccess(
-            self.code_host, self.deployer, self.secrets, tenants, gitlab=self.gitlab_code_hosts()
+            self.code.code_host,
+            self.code.deployer,
+            self.platform.secrets,
+            tenants,
+            gitlab=self.sync.gitlab_code_hosts(),
         )
-        return self._deps(tenants, model_source=lambda: self.model, code=code)
+        return self.runs.deps(tenants, model_source=lambda: self.platform.model, code=code)
 
 
 @lru_cache(maxsize=1)

@@ -1,25 +1,30 @@
-"""The agents' store, and the runs their tracker rules start from Linear's and GitLab's intake."""
+"""The agents' part of the composition root: their store, and the runs their tracker rules start from
+Linear's and GitLab's intake."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from shared.bootstrap.base import Built
-from shared.bootstrap.sync import SyncParts
+from shared.bootstrap.declare import Built
 
 if TYPE_CHECKING:
     from shared.agents.ports import AgentStore
+    from shared.bootstrap.declare import Instance
+    from shared.bootstrap.platform import Platform
     from shared.sync.domain.tracker_signals import TrackerSignal
 
 
-class AgentsParts(SyncParts):
-    """The agents' store. Built once per instance."""
+class Agents:
+    """The agents' store and their tracker rules."""
 
-    agents: Built[AgentStore] = Built("FirestoreAgents")
+    agents: Built[AgentStore] = Built.firestore("shared.agents.adapters.firestore_agents", "FirestoreAgents")
 
-    def _tracker_triggers(self) -> Callable[[str, TrackerSignal], object] | None:
+    def __init__(self, instance: Instance, platform: Platform) -> None:
+        self.instance, self.platform = instance, platform
+
+    def tracker_triggers(self) -> Callable[[str, TrackerSignal], object]:
         """The agents' tracker rules: each event's runs queued on plan (decision 0121)."""
         from shared.agents.services.tracker_triggers import start_runs
 
-        return lambda tenant_id, signal: start_runs(tenant_id, signal, self.agents, self.queue)
+        return lambda tenant_id, signal: start_runs(tenant_id, signal, self.agents, self.platform.queue)

@@ -1,45 +1,36 @@
-"""Code's adapters: GitHub and Vercel, and the "who is this token" call of each integration."""
+"""Code's part of the composition root: GitHub and Vercel."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from shared.bootstrap.base import Built
-from shared.bootstrap.notify import NotifyParts
+from shared.bootstrap.declare import Built
 
 if TYPE_CHECKING:
+    from shared.bootstrap.declare import Instance
     from shared.code.ports import CodeHost, Deployer
-    from shared.workspace.domain.integrations import Integration
 
 
-class CodeParts(NotifyParts):
-    """Code's adapters. Built once per instance."""
+def _code_host(part: Code) -> CodeHost:
+    from shared.code.adapters.github import GitHubCodeHost
 
-    code_host: Built[CodeHost] = Built()
-    deployer: Built[Deployer] = Built()
+    return GitHubCodeHost(part.instance.settings.github_api_base_url, part.instance.settings.code_timeout_s)
 
-    def account_checker(self, integration: Integration) -> Callable[[str], str]:
-        """The "who is this token" call of ``integration``'s adapter (only that adapter is built)."""
-        from shared.workspace.domain.integrations import Integration
 
-        if integration == Integration.GITHUB:
-            return self.code_host.account
-        if integration == Integration.VERCEL:
-            return self.deployer.account
-        if integration == Integration.DISCORD:
-            return self.webhooks.account
-        return self.chat.account
+def _deployer(part: Code) -> Deployer:
+    from shared.code.adapters.vercel import VercelDeployer
 
-    def _build_code_host(self) -> CodeHost:
-        from shared.code.adapters.github import GitHubCodeHost
+    base = part.instance.settings.vercel_api_base_url
+    # The local stand-in (on loopback) serves the deployments' sites too; Vercel's are on the internet.
+    sites = base.rstrip("/") + "/_sites" if base.startswith("http://127.0.0.1") else None
+    return VercelDeployer(base, part.instance.settings.code_timeout_s, sites_url=sites)
 
-        return GitHubCodeHost(self.settings.github_api_base_url, self.settings.code_timeout_s)
 
-    def _build_deployer(self) -> Deployer:
-        from shared.code.adapters.vercel import VercelDeployer
+class Code:
+    """Code's ports (GitHub's and Vercel's REST APIs, on httpx)."""
 
-        base = self.settings.vercel_api_base_url
-        # The local stand-in (on loopback) serves the deployments' sites too; Vercel's are on the internet.
-        sites = base.rstrip("/") + "/_sites" if base.startswith("http://127.0.0.1") else None
-        return VercelDeployer(base, self.settings.code_timeout_s, sites_url=sites)
+    code_host: Built[CodeHost] = Built("shared.code.adapters.github", ("httpx",), _code_host)
+    deployer: Built[Deployer] = Built("shared.code.adapters.vercel", ("httpx",), _deployer)
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance

@@ -1,80 +1,88 @@
-"""Notify's adapters: the notifier (the outbox, or delivery across the live channels), the notification log, Slack, Discord, SMTP."""
+"""Notify's part of the composition root: the notifier (the outbox, or delivery across the live
+channels), the notification log, Slack, Discord, SMTP."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import TYPE_CHECKING
 
-from shared.bootstrap.base import Built
-from shared.bootstrap.notion import NotionParts
+from shared.bootstrap.declare import Built
 from shared.platform.errors import ConfigError
 
 if TYPE_CHECKING:
+    from shared.bootstrap.declare import Instance
+    from shared.bootstrap.notion import Notion
+    from shared.bootstrap.platform import Platform
     from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationChannel, NotificationLog, Notifier
 
 
-class NotifyParts(NotionParts):
-    """Notify's adapters. Built once per instance."""
+def _mailer(part: Notify) -> Mailer:
+    from shared.notify.adapters.smtp import SmtpMailer
 
-    notifier: Built[Notifier] = Built()
-    notifications: Built[NotificationLog] = Built("FirestoreNotificationLog")
-    chat: Built[Chat] = Built()
-    webhooks: Built[ChatWebhooks] = Built()
+    s = part.instance.settings
+    if not s.smtp_host or not s.smtp_sender:
+        raise ConfigError("email needs NA_SMTP_HOST and NA_SMTP_SENDER (the relay and the From)")
+    return SmtpMailer(
+        s.smtp_host, s.smtp_port, s.smtp_security, s.smtp_username, s.smtp_sender, timeout_s=s.smtp_timeout_s
+    )
 
-    @property
-    def mailer(self) -> Mailer:
-        """The SMTP relay of email notifications; ConfigError when the deployment has none."""
-        return self._once("mailer", self._build_mailer)
 
-    def _build_mailer(self) -> Mailer:
-        from shared.notify.adapters.smtp import SmtpMailer
+def _chat(part: Notify) -> Chat:
+    from shared.notify.adapters.slack import SlackChat
 
-        s = self.settings
-        if not s.smtp_host or not s.smtp_sender:
-            raise ConfigError("email needs NA_SMTP_HOST and NA_SMTP_SENDER (the relay and the From)")
-        return SmtpMailer(
-            s.smtp_host,
-            s.smtp_port,
-            s.smtp_security,
-            s.smtp_username,
-            s.smtp_sender,
-            timeout_s=s.smtp_timeout_s,
+    return SlackChat(part.instance.settings.slack_api_base_url, part.instance.settings.slack_timeout_s)
+
+
+def _webhooks(part: Notify) -> ChatWebhooks:
+    from shared.notify.adapters.discord import DiscordWebhookClient
+
+    s = part.instance.settings
+    return DiscordWebhookClient(s.discord_api_base_url, s.slack_timeout_s)
+
+
+def _notifier(part: Notify) -> Notifier:
+    from shared.notify.services.links import LinkMinter
+
+    s, secrets = part.instance.settings, part.platform.secrets
+    minter = LinkMinter(secrets, s.api_url, s.approval_link_ttl_s, frontend_url=s.frontend_url)
+    if s.notifier_backend == "live":
+        from shared.notify.services.channels import (
+            DiscordMessages,
+            Emails,
+            NotionComments,
+            SlackMessages,
+            sender_domain,
         )
+        from shared.notify.services.delivery import ChannelDelivery
 
-    def _build_chat(self) -> Chat:
-        from shared.notify.adapters.slack import SlackChat
+        mailer = part.mailer if s.smtp_host else None  # no relay: no email channel
+        channels: list[NotificationChannel] = [
+            NotionComments(partial(part.notion.access().for_tenant, part.notion.notion)),
+            SlackMessages(part.chat, secrets),
+            DiscordMessages(part.webhooks, secrets),
+            Emails(mailer, secrets, sender_domain(s.smtp_sender), minter),
+        ]
+        lease_s = s.step_lease_s  # longer than a message's requests and a token refresh
+        return ChannelDelivery(part.notifications, channels, lease_s)
+    from shared.notify.adapters.outbox import OutboxNotifier
 
-        return SlackChat(self.settings.slack_api_base_url, self.settings.slack_timeout_s)
+    return OutboxNotifier(s.outbox_dir, minter)
 
-    def _build_webhooks(self) -> ChatWebhooks:
-        from shared.notify.adapters.discord import DiscordWebhookClient
 
-        return DiscordWebhookClient(self.settings.discord_api_base_url, self.settings.slack_timeout_s)
+class Notify:
+    """Notify's ports."""
 
-    def _build_notifier(self) -> Notifier:
-        from shared.notify.services.links import LinkMinter
+    # a use case over the channels' ports, not an adapter
+    notifier: Built[Notifier] = Built("shared.notify.services.delivery", (), _notifier)
+    notifications: Built[NotificationLog] = Built.firestore(
+        "shared.notify.adapters.firestore_notifications", "FirestoreNotificationLog"
+    )
+    # Slack's Web API, through slack_sdk (on urllib)
+    chat: Built[Chat] = Built("shared.notify.adapters.slack", ("slack_sdk.web",), _chat)
+    # Discord's incoming webhooks, on httpx
+    webhooks: Built[ChatWebhooks] = Built("shared.notify.adapters.discord", ("httpx",), _webhooks)
+    # The relay of email notifications (the standard library's SMTP client); ConfigError without one.
+    mailer: Built[Mailer] = Built("shared.notify.adapters.smtp", ("smtplib",), _mailer)
 
-        s = self.settings
-        minter = LinkMinter(self.secrets, s.api_url, s.approval_link_ttl_s, frontend_url=s.frontend_url)
-        if self.settings.notifier_backend == "live":
-            from shared.notify.services.channels import (
-                DiscordMessages,
-                Emails,
-                NotionComments,
-                SlackMessages,
-                sender_domain,
-            )
-            from shared.notify.services.delivery import ChannelDelivery
-
-            mailer = self.mailer if self.settings.smtp_host else None  # no relay: no email channel
-            channels: list[NotificationChannel] = [
-                NotionComments(partial(self.notion_access.for_tenant, self.notion)),
-                SlackMessages(self.chat, self.secrets),
-                DiscordMessages(self.webhooks, self.secrets),
-                Emails(mailer, self.secrets, sender_domain(self.settings.smtp_sender), minter),
-            ]
-            lease_s = self.settings.step_lease_s  # longer than a message's requests and a token refresh
-            return ChannelDelivery(self.notifications, channels, lease_s)
-        from shared.notify.adapters.outbox import OutboxNotifier
-
-        return OutboxNotifier(self.settings.outbox_dir, minter)
+    def __init__(self, instance: Instance, platform: Platform, notion: Notion) -> None:
+        self.instance, self.platform, self.notion = instance, platform, notion

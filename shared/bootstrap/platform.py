@@ -1,11 +1,11 @@
-"""The platform's adapters: one Firestore client, Cloud Tasks, secrets, pace counters, dead letters, the model, the doctor's records, the api's paces."""
+"""The platform's part of the composition root: Cloud Tasks, secrets, pace counters, dead letters, the
+model (its families on Vertex AI), the doctor's records, the api's paces."""
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from shared.bootstrap.base import Base, Built
+from shared.bootstrap.declare import Built, Instance
 
 if TYPE_CHECKING:
     from shared.platform.adapters.vertex_model import OnVertex
@@ -22,21 +22,78 @@ if TYPE_CHECKING:
     from shared.platform.services.model_routing import Family
 
 
-class PlatformParts(Base):
-    """The platform's adapters. Built once per instance."""
+def _queue(part: Platform) -> TaskQueue:
+    from google.cloud import tasks_v2
 
-    queue: Built[TaskQueue] = Built()
-    secrets: Built[SecretStore] = Built()
-    paces: Built[PaceCounters] = Built("FirestorePaces")
-    dead_letters: Built[DeadLetterStore] = Built("FirestoreDeadLetters")
-    model: Built[Model] = Built()
+    from shared.platform.adapters.cloud_tasks import CloudTaskQueue
+
+    settings = part.instance.settings
+    if settings.tasks_emulator_host:
+        import grpc
+        from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+        channel = grpc.insecure_channel(settings.tasks_emulator_host)
+        client = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+    else:
+        client = tasks_v2.CloudTasksClient()
+    return CloudTaskQueue(client, settings)
+
+
+def _secrets(part: Platform) -> SecretStore:
+    s = part.instance.settings
+    if s.secrets_backend == "local":
+        from shared.platform.adapters.local_secrets import LocalFileSecrets
+
+        return LocalFileSecrets(s.local_secrets_file)
+    from google.cloud import secretmanager
+
+    from shared.platform.adapters.secret_manager import SecretManagerSecrets
+
+    client = secretmanager.SecretManagerServiceClient()
+    return SecretManagerSecrets(client, s.gcp_project, s.secret_cache_ttl_s, replicas=s.secret_replicas())
+
+
+def _model(part: Platform) -> Model:
+    s = part.instance.settings
+    if s.model_backend == "offline":
+        from shared.platform.adapters.offline_model import OfflineModel
+
+        return OfflineModel(s.model_prices, s.thinking_budgets())
+    from shared.platform.services.model_routing import RoutedModel
+
+    return RoutedModel(
+        {"gemini": gemini_family(s), "claude": claude_family(s)},
+        s.model_routes,
+        fallback=s.model_fallback,
+        review=s.model_review_family,
+    )
+
+
+class Platform:
+    """The platform's ports, and the api's paces and the doctor's records built from them."""
+
+    queue: Built[TaskQueue] = Built(
+        "shared.platform.adapters.cloud_tasks", ("google.cloud.tasks_v2",), _queue
+    )
+    secrets: Built[SecretStore] = Built(
+        "shared.platform.adapters.secret_manager", ("google.cloud.secretmanager",), _secrets
+    )
+    paces: Built[PaceCounters] = Built.firestore("shared.platform.adapters.firestore_paces", "FirestorePaces")
+    dead_letters: Built[DeadLetterStore] = Built.firestore(
+        "shared.platform.adapters.firestore_dead_letters", "FirestoreDeadLetters"
+    )
+    # google-genai is built on httpx
+    model: Built[Model] = Built("shared.platform.adapters.vertex_model", ("google.genai", "httpx"), _model)
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
 
     @property
     def api_limits(self) -> ApiLimits:
         """The api's pace per person and per key, counted in Firestore (shared.platform.services.api_limits)."""
         from shared.platform.services.api_limits import ApiLimits
 
-        return self._once("api_limits", lambda: ApiLimits(self.settings, self.paces))
+        return self.instance.once("api_limits", lambda: ApiLimits(self.instance.settings, self.paces))
 
     @property
     def doctor_checks(self) -> DoctorChecks:
@@ -45,71 +102,9 @@ class PlatformParts(Base):
         def build() -> DoctorChecks:
             from shared.platform.adapters.firestore_doctor import FirestoreDoctorChecks
 
-            return FirestoreDoctorChecks(self._firestore())
+            return FirestoreDoctorChecks(self.instance.firestore())
 
-        return self._once("doctor_checks", build)
-
-    def _firestore(self) -> Any:
-        """One Firestore client per instance, shared by every Firestore adapter."""
-
-        def build() -> Any:
-            from google.cloud import firestore
-
-            if self.settings.firestore_emulator_host:
-                # The client library finds the emulator only through this variable.
-                os.environ["FIRESTORE_EMULATOR_HOST"] = self.settings.firestore_emulator_host
-            return firestore.Client(
-                project=self.settings.gcp_project, database=self.settings.firestore_database
-            )
-
-        return self._once("firestore", build)
-
-    def _build_queue(self) -> TaskQueue:
-        from google.cloud import tasks_v2
-
-        from shared.platform.adapters.cloud_tasks import CloudTaskQueue
-
-        if self.settings.tasks_emulator_host:
-            import grpc
-            from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
-
-            channel = grpc.insecure_channel(self.settings.tasks_emulator_host)
-            client = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
-        else:
-            client = tasks_v2.CloudTasksClient()
-        return CloudTaskQueue(client, self.settings)
-
-    def _build_secrets(self) -> SecretStore:
-        if self.settings.secrets_backend == "local":
-            from shared.platform.adapters.local_secrets import LocalFileSecrets
-
-            return LocalFileSecrets(self.settings.local_secrets_file)
-        from google.cloud import secretmanager
-
-        from shared.platform.adapters.secret_manager import SecretManagerSecrets
-
-        client = secretmanager.SecretManagerServiceClient()
-        return SecretManagerSecrets(
-            client,
-            self.settings.gcp_project,
-            self.settings.secret_cache_ttl_s,
-            replicas=self.settings.secret_replicas(),
-        )
-
-    def _build_model(self) -> Model:
-        s = self.settings
-        if s.model_backend == "offline":
-            from shared.platform.adapters.offline_model import OfflineModel
-
-            return OfflineModel(s.model_prices, s.thinking_budgets())
-        from shared.platform.services.model_routing import RoutedModel
-
-        return RoutedModel(
-            {"gemini": gemini_family(s), "claude": claude_family(s)},
-            s.model_routes,
-            fallback=s.model_fallback,
-            review=s.model_review_family,
-        )
+        return self.instance.once("doctor_checks", build)
 
 
 def gemini_family(s: Settings) -> Family:

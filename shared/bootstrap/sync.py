@@ -1,20 +1,24 @@
-"""Sync's adapters (Linear's GraphQL API, GitLab's and Motion's REST APIs, each one's sync store) and the bundles its
-use cases take."""
+"""Sync's part of the composition root: Linear's GraphQL API, GitLab's and Motion's REST APIs (all on
+httpx), each one's sync store, their OAuth token endpoints, and the bundles sync's use cases take."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from shared.bootstrap.base import Built
-from shared.bootstrap.runs import RunsParts
+from shared.bootstrap.declare import Built
 
 if TYPE_CHECKING:
+    from shared.bootstrap.agents import Agents
+    from shared.bootstrap.declare import Instance
+    from shared.bootstrap.notion import Notion
+    from shared.bootstrap.platform import Platform
+    from shared.bootstrap.workspace import Workspace
     from shared.code.ports import GitLabHost
+    from shared.engine.services.check_wakeups import CheckWakeups
     from shared.notion.ports import TenantNotion
     from shared.platform.ports import SecretStore
     from shared.sync.domain.connection import Tool
-    from shared.sync.domain.tracker_signals import TrackerSignal
     from shared.sync.ports import GitLabApi, GitLabStore, LinearApi, MotionApi, MotionStore, SyncStore
     from shared.sync.ports import SyncOAuth as OAuthEndpoints
     from shared.sync.services.connect import GitLabLinking, Linking
@@ -24,16 +28,58 @@ if TYPE_CHECKING:
     from shared.sync.services.oauth import OAuthConnecting, OAuthParts
 
 
-class SyncParts(RunsParts):
-    """Sync's adapters and bundles. Built once per instance."""
+_SYNC = "shared.sync.adapters.firestore_sync"
 
-    linear: Built[LinearApi] = Built()
-    sync_store: Built[SyncStore] = Built("FirestoreSync")
-    gitlab: Built[GitLabApi] = Built()
-    gitlab_store: Built[GitLabStore] = Built("FirestoreGitLabSync")
-    motion: Built[MotionApi] = Built()
-    motion_store: Built[MotionStore] = Built("FirestoreMotionSync")
-    sync_oauth: Built[OAuthEndpoints] = Built()
+
+def _linear(part: Sync) -> LinearApi:
+    from shared.sync.adapters.linear import LinearGraphQL
+
+    return LinearGraphQL(part.instance.settings.linear_api_base_url, part.instance.settings.code_timeout_s)
+
+
+def _gitlab(part: Sync) -> GitLabApi:
+    from shared.sync.adapters.gitlab import GitLabRest
+
+    return GitLabRest(part.instance.settings.code_timeout_s)
+
+
+def _motion(part: Sync) -> MotionApi:
+    from shared.sync.adapters.motion import MotionRest
+
+    return MotionRest(part.instance.settings.code_timeout_s, part.instance.settings.motion_api_base_url)
+
+
+def _sync_oauth(part: Sync) -> OAuthEndpoints:
+    """Linear's and GitLab's OAuth token endpoints."""
+    from shared.sync.adapters.oauth_http import OAuthHttp
+
+    return OAuthHttp(part.instance.settings.code_timeout_s)
+
+
+class Sync:
+    """Sync's ports, and the bundles of connecting, intake and mirroring each synced tool."""
+
+    linear: Built[LinearApi] = Built("shared.sync.adapters.linear", ("httpx",), _linear)
+    sync_store: Built[SyncStore] = Built.firestore(_SYNC, "FirestoreSync")
+    gitlab: Built[GitLabApi] = Built("shared.sync.adapters.gitlab", ("httpx",), _gitlab)
+    gitlab_store: Built[GitLabStore] = Built.firestore(_SYNC, "FirestoreGitLabSync")
+    motion: Built[MotionApi] = Built("shared.sync.adapters.motion", ("httpx",), _motion)
+    motion_store: Built[MotionStore] = Built.firestore(_SYNC, "FirestoreMotionSync")
+    sync_oauth: Built[OAuthEndpoints] = Built("shared.sync.adapters.oauth_http", ("httpx",), _sync_oauth)
+
+    def __init__(
+        self,
+        instance: Instance,
+        platform: Platform,
+        workspace: Workspace,
+        notion: Notion,
+        agents: Agents,
+        *,
+        wakeups: Callable[[], CheckWakeups],
+    ) -> None:
+        """``wakeups``: the root's GitHub check wake-ups, which GitLab's pipeline hooks use too."""
+        self.instance, self.platform, self.workspace, self.notion = instance, platform, workspace, notion
+        self.agents, self.wakeups = agents, wakeups
 
     def forget_tools(self) -> Callable[[str], list[dict[str, Any]]]:
         """``tenant_id`` → each synced tool disconnected for an erasure (Linear, GitLab, Motion: our
@@ -66,11 +112,11 @@ class SyncParts(RunsParts):
         from shared.sync.services.connect import Linking
 
         return Linking(
-            self.tenants,
-            self.secrets,
+            self.workspace.tenants,
+            self.platform.secrets,
             self.sync_store,
             self.linear,
-            self.queue,
+            self.platform.queue,
             self._hook_url("linear"),
             oauth=self.oauth_parts(),
         )
@@ -80,7 +126,7 @@ class SyncParts(RunsParts):
         from shared.sync.domain.oauth import apps_of
         from shared.sync.services.oauth import OAuthParts
 
-        s = self.settings
+        s = self.instance.settings
         apps = apps_of(
             (
                 s.linear_oauth_client_id,
@@ -92,7 +138,7 @@ class SyncParts(RunsParts):
         )
         base = s.api_url.rstrip("/")
         return OAuthParts(
-            self.secrets, self.sync_oauth, apps, lambda tool: f"{base}/sync/{tool}/oauth/callback"
+            self.platform.secrets, self.sync_oauth, apps, lambda tool: f"{base}/sync/{tool}/oauth/callback"
         )
 
     def oauth_connecting(self, tool: Tool) -> OAuthConnecting:
@@ -100,7 +146,11 @@ class SyncParts(RunsParts):
         from shared.sync.services import connect
         from shared.sync.services.oauth import OAuthConnecting
 
-        parts, states, frontend = self.oauth_parts(), self.oauth_states, self.settings.frontend_url
+        parts, states, frontend = (
+            self.oauth_parts(),
+            self.workspace.oauth_states,
+            self.instance.settings.frontend_url,
+        )
         if tool == "linear":
             linear = self.linking()
             return OAuthConnecting(
@@ -110,7 +160,7 @@ class SyncParts(RunsParts):
                 lambda t, key, p: connect.link_linear(t, key, p, linear),
                 connect.linear_params,
             )
-        gitlab, base = self.gitlab_linking(), self.settings.gitlab_oauth_base_url.rstrip("/")
+        gitlab, base = self.gitlab_linking(), self.instance.settings.gitlab_oauth_base_url.rstrip("/")
         return OAuthConnecting(
             parts,
             states,
@@ -129,14 +179,15 @@ class SyncParts(RunsParts):
         """What a tool's webhook intake uses: its ``store``, our webhook secret and the deliveries seen."""
         from shared.sync.services.intake import Intake
 
-        ttl = self.settings.webhook_event_ttl_s
+        ttl = self.instance.settings.webhook_event_ttl_s
         return Intake(
-            store, self.secrets, self.webhook_events, self.queue, ttl, triggers=self._tracker_triggers()
+            store,
+            self.platform.secrets,
+            self.workspace.webhook_events,
+            self.platform.queue,
+            ttl,
+            triggers=self.agents.tracker_triggers(),
         )
-
-    def _tracker_triggers(self) -> Callable[[str, TrackerSignal], object] | None:
-        """What starts the runs a tracker's event asks for: none here (the agents' parts give it)."""
-        return None
 
     def mirroring(self) -> Mirroring:
         """What the sync task uses: Notion through the tenant's current token."""
@@ -147,36 +198,38 @@ class SyncParts(RunsParts):
         from shared.sync.services.mirror import Mirror
 
         return Mirror(
-            store, api, self.secrets, self.queue, notion_for=self._sync_notion(), oauth=self.oauth_parts()
+            store,
+            api,
+            self.platform.secrets,
+            self.platform.queue,
+            notion_for=self._sync_notion(),
+            oauth=self.oauth_parts(),
         )
 
     def _hook_url(self, tool: Tool) -> Callable[[str], str]:
         """Tenant id → our intake's public URL for ``tool``'s webhook (``POST /sync/<tool>/webhook/<t>``)."""
-        base = self.settings.api_url.rstrip("/")
+        base = self.instance.settings.api_url.rstrip("/")
         return lambda tenant_id: f"{base}/sync/{tool}/webhook/{tenant_id}"
 
     def _sync_notion(self) -> Callable[[str], TenantNotion]:
         """Notion for a tenant, through its current token (the sync tasks of every tool)."""
-        from shared.notion.services.notion_access import NotionAccess
-
-        access = self._once(
-            "sync_notion",
-            lambda: NotionAccess(self._cached_tenants(), self.secrets, self.notion_oauth, self.queue),
+        access = self.instance.once(
+            "sync_notion", lambda: self.notion.access(self.workspace.cached_tenants())
         )
-        return lambda tenant_id: access.for_tenant(self.notion, tenant_id)
+        return lambda tenant_id: access.for_tenant(self.notion.notion, tenant_id)
 
     def gitlab_linking(self) -> GitLabLinking:
         """What connecting and disconnecting GitLab uses (the local stack may name its loopback sandbox)."""
         from shared.sync.services.connect import GitLabLinking
 
         return GitLabLinking(
-            self.tenants,
-            self.secrets,
+            self.workspace.tenants,
+            self.platform.secrets,
             self.gitlab_store,
             self.gitlab,
-            self.queue,
+            self.platform.queue,
             self._hook_url("gitlab"),
-            allow_local=self.settings.profile == "local",
+            allow_local=self.instance.settings.profile == "local",
             oauth=self.oauth_parts(),
         )
 
@@ -184,7 +237,7 @@ class SyncParts(RunsParts):
         """What GitLab's webhook intake uses; its Pipeline Hooks wake the code runs (decision 0126)."""
         from shared.engine.services.check_wakeups import wake_checks
 
-        wakeups = self.check_wakeups
+        wakeups = self.wakeups
         return self._intake(self.gitlab_store)._replace(
             pipelines=lambda tenant, repository, branch: wake_checks(wakeups(), tenant, repository, branch)
         )
@@ -198,7 +251,7 @@ class SyncParts(RunsParts):
         the first code step on GitLab, not with the bundle that holds it."""
 
         def lazily(tenant_id: str) -> tuple[GitLabHost, str]:
-            return gitlab_code_hosts(self.secrets, self.gitlab_store, self.gitlab)(tenant_id)
+            return gitlab_code_hosts(self.platform.secrets, self.gitlab_store, self.gitlab)(tenant_id)
 
         return lazily
 
@@ -206,31 +259,13 @@ class SyncParts(RunsParts):
         """What connecting and disconnecting Motion uses."""
         from shared.sync.services.motion import MotionLinking
 
-        return MotionLinking(self.tenants, self.secrets, self.motion_store, self.motion, self.queue)
+        return MotionLinking(
+            self.workspace.tenants, self.platform.secrets, self.motion_store, self.motion, self.platform.queue
+        )
 
     def motion_mirroring(self) -> MotionMirroring:
         """What Motion's sync task (its scan polls Motion) uses."""
         return self._mirror(self.motion_store, self.motion)
-
-    def _build_sync_oauth(self) -> OAuthEndpoints:
-        from shared.sync.adapters.oauth_http import OAuthHttp
-
-        return OAuthHttp(self.settings.code_timeout_s)
-
-    def _build_linear(self) -> LinearApi:
-        from shared.sync.adapters.linear import LinearGraphQL
-
-        return LinearGraphQL(self.settings.linear_api_base_url, self.settings.code_timeout_s)
-
-    def _build_gitlab(self) -> GitLabApi:
-        from shared.sync.adapters.gitlab import GitLabRest
-
-        return GitLabRest(self.settings.code_timeout_s)
-
-    def _build_motion(self) -> MotionApi:
-        from shared.sync.adapters.motion import MotionRest
-
-        return MotionRest(self.settings.code_timeout_s, self.settings.motion_api_base_url)
 
 
 def gitlab_code_hosts(

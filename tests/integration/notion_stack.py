@@ -142,7 +142,7 @@ class Stack:
 
     def notion_tokens(self, tenant_id: str) -> NotionTokens:
         """The tokens of the connection the tenant names."""
-        tenant = self.container.tenants.get(tenant_id)
+        tenant = self.container.workspace.tenants.get(tenant_id)
         assert tenant is not None
         return NotionTokens.load(self.secrets_file()[tenant.token_secret])
 

@@ -85,7 +85,7 @@ class Stack:
 
     def wrap(self, port: str, wrapper: Callable[[Any], Any]) -> None:
         current = getattr(self.container, port)
-        self.container._built[port] = wrapper(current)
+        self.container.instance.built[port] = wrapper(current)
 
     def new_idea(self, title: str) -> str:
         answer = self.admin.post("/workspaces/demo/ideas", {"title": title, "content": ["An idea."]})
@@ -458,9 +458,9 @@ def engine_stack(
         if code:
             secrets.put(code_token_secret(TENANT, Integration.GITHUB), GITHUB_TOKEN)
             secrets.put(code_token_secret(TENANT, Integration.VERCEL), VERCEL_TOKEN)
-        container._built |= {"tenants": tenants, "secrets": secrets}
+        container.instance.built |= {"tenants": tenants, "secrets": secrets}
         if model is not None:
-            container._built["model"] = model
+            container.instance.built["model"] = model
         admin = Admin(sandbox.url)
         yield Stack(container, tasks, sandbox, admin, tmp_path / "outbox", code=code_admin)
 
@@ -473,7 +473,7 @@ def _create_queues(container: bootstrap.Container, plan_attempts: int) -> None:
     from google.cloud import tasks_v2
     from google.protobuf import duration_pb2
 
-    queue_adapter: Any = container.queue  # the production Cloud Tasks adapter
+    queue_adapter: Any = container.platform.queue  # the production Cloud Tasks adapter
     client = queue_adapter._client
     parent = f"projects/{PROJECT}/locations/{REGION}"
     plan_retry = tasks_v2.RetryConfig(

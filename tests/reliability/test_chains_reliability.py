@@ -81,7 +81,7 @@ def _agent(agent_id: str, text: str, *schedules: Schedule) -> Agent:
 
 def _agents(stack: Stack, *made: Agent) -> None:
     """The workspace's default agent (as onboarding makes it), then ``made``."""
-    store = stack.container.agents
+    store = stack.container.agents.agents
     agents_of(TENANT, store)
     for agent in made:
         store.create(TENANT, agent)
@@ -150,7 +150,7 @@ def test_k_routines_fire_once_a_slot_under_overlapping_sweeps_a_late_scheduler_a
         _agents(stack, _agent("weekly", f"routine|weekly|{page}", *schedules))
         stack.wrap("queue", lambda inner: _DiesBeforeFirstStep(inner, crashes))
         faults = notion_storm(stack, monkeypatch, random.Random(31))
-        stack.container.tenants.record_tick(T9 - H)
+        stack.container.workspace.tenants.record_tick(T9 - H)
         with ThreadPoolExecutor(3) as pool:  # overlapping sweeps of one tick (a retry, a manual call)
             list(pool.map(lambda _: plan_due_tenants(ScheduleTask(tick=T9), stack.deps), range(3)))
         # 10:00 and 11:00 missed: the call at 12:00 catches them up, and its retry names them again.
@@ -180,7 +180,7 @@ def test_k_routines_fire_once_a_slot_under_overlapping_sweeps_a_late_scheduler_a
             for run in expected
         }
         lines = [t for t in _lines(stack, page) if t.endswith(" routine")]
-        queue = stack.container.queue
+        queue = stack.container.platform.queue
         assert isinstance(queue, _DiesBeforeFirstStep)
         died = queue.died
     assert result == sound(len(expected)), result

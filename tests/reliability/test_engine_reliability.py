@@ -366,7 +366,7 @@ def test_i_a_model_family_that_fails_mid_run(
             used = [
                 e
                 for run in pages
-                for e in stack.container.store.list_events(TENANT, run)
+                for e in stack.container.runs.store.list_events(TENANT, run)
                 if isinstance(e, ModelUsed)
             ]
     finally:

@@ -172,7 +172,7 @@ def ask_team(beyond_reach: str) -> Team:
     beyond a run's reach, with the pricing pages of ``tests.support.memory.ask_reach`` in its index."""
     people = approving_team(beyond_reach)
     c = people.container
-    index_pages("t1", c.notion, c.embedder, c.passages)
+    index_pages("t1", c.fake_notion, c.memory.embedder, c.memory.passages)
     c.model = citing_model(200)
     return people
 

@@ -68,7 +68,7 @@ def _agent_id(call: Call) -> str:
 
 
 def list_agents(call: Call) -> Reply:
-    return agents.list_view(call.tenant_id, call.container.agents), 200
+    return agents.list_view(call.tenant_id, call.container.agents.agents), 200
 
 
 def parsed[T: AgentInput](call: Call, model: type[T]) -> T:
@@ -84,19 +84,21 @@ def create(call: Call) -> Reply:
     c = call.container
     tenant = call.tenants.get(call.tenant_id, fresh=True)
     home = tenant is not None and tenant.home is not None and bool(tenant.home.parent_page_id)
-    notion = c.tenant_notion(call.tenant_id) if home or body.triggers else None
-    return agents.create_agent(call.tenant_id, body, call.tenants, c.agents, notion), 201
+    notion = c.notion.tenant_notion(call.tenant_id) if home or body.triggers else None
+    return agents.create_agent(call.tenant_id, body, call.tenants, c.agents.agents, notion), 201
 
 
 def get_agent(call: Call) -> Reply:
     c = call.container
-    agent = agents.agent_of(call.tenant_id, _agent_id(call), c.agents)
+    agent = agents.agent_of(call.tenant_id, _agent_id(call), c.agents.agents)
     tenant = call.tenants.get(call.tenant_id, fresh=True)
     if tenant is None:
         raise NotFound("this workspace is not connected")
     shown = agents.view(agent)
     if agent.instructions_page_id:
-        shown["instructions"] = agents.instructions_view(tenant, agent, c.tenant_notion(call.tenant_id))
+        shown["instructions"] = agents.instructions_view(
+            tenant, agent, c.notion.tenant_notion(call.tenant_id)
+        )
     return shown, 200
 
 
@@ -105,9 +107,9 @@ def edit(call: Call) -> Reply:
     if not body.model_fields_set:
         raise InvalidInput("send at least one field to change")
     c = call.container
-    notion = c.tenant_notion(call.tenant_id) if body.triggers else None
+    notion = c.notion.tenant_notion(call.tenant_id) if body.triggers else None
     return agents.edit_agent(
-        call.tenant_id, _agent_id(call), body, tenants=call.tenants, agents=c.agents, notion=notion
+        call.tenant_id, _agent_id(call), body, tenants=call.tenants, agents=c.agents.agents, notion=notion
     ), 200
 
 
@@ -115,7 +117,7 @@ def _pause(call: Call, paused: bool) -> Reply:
     change = AgentInput(paused=paused)
     c = call.container
     return agents.edit_agent(
-        call.tenant_id, _agent_id(call), change, tenants=call.tenants, agents=c.agents, notion=None
+        call.tenant_id, _agent_id(call), change, tenants=call.tenants, agents=c.agents.agents, notion=None
     ), 200
 
 
@@ -128,7 +130,9 @@ def resume(call: Call) -> Reply:
 
 
 def remove(call: Call) -> Reply:
-    return agents.delete_agent(call.tenant_id, _agent_id(call), call.tenants, call.container.agents), 200
+    return agents.delete_agent(
+        call.tenant_id, _agent_id(call), call.tenants, call.container.agents.agents
+    ), 200
 
 
 def accept(call: Call) -> Reply:
@@ -139,8 +143,8 @@ def accept(call: Call) -> Reply:
         _agent_id(call),
         body.content_hash,
         tenants=call.tenants,
-        agents=c.agents,
-        notion=c.tenant_notion(call.tenant_id),
+        agents=c.agents.agents,
+        notion=c.notion.tenant_notion(call.tenant_id),
     ), 200
 
 
@@ -167,10 +171,10 @@ def list_tools(call: Call) -> Reply:
 
 def agent_runs(call: Call) -> Reply:
     query = AgentRunsQuery.model_validate(call.request.args.to_dict())
-    agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents)
+    agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents.agents)
     page = runs.list_runs(
         call.tenant_id,
-        call.container.store,
+        call.container.runs.store,
         call.tenants,
         limit=query.limit,
         agent=agent.agent_id,

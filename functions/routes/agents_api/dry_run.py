@@ -24,7 +24,7 @@ class DryRunBody(Schema):
 
 def try_on_page(call: Call) -> Reply:
     body = parse_json(call.request, DryRunBody)
-    agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents)
+    agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents.agents)
     owner, beyond = starter_reach(call, body.page_id)
     if beyond:  # a dry run waits for nobody (decision 0147): 403, the page unread
         raise Forbidden(beyond_starter(body.page_id))

@@ -39,7 +39,7 @@ def rate(call: Call) -> Reply:
     c = call.container
     return feedback.rate_run(
         call.tenant_id, run_id_of(call), call.member_id, body.verdict, body.reason,
-        runs=c.engine(with_model=False).store, agents=c.agents,
+        runs=c.engine(with_model=False).store, agents=c.agents.agents,
     ), 200  # fmt: skip
 
 
@@ -51,5 +51,5 @@ def decide(call: Call) -> Reply:
     c = call.container
     return feedback.decide_proposal(
         call.tenant_id, _agent_id(call), proposal_id, body.decision, call.member_id,
-        agents=c.agents, notion=c.tenant_notion(call.tenant_id),
+        agents=c.agents.agents, notion=c.notion.tenant_notion(call.tenant_id),
     ), 200  # fmt: skip

@@ -39,7 +39,7 @@ def _zone(call: Call) -> tuple[str, tzinfo]:
 def routines(call: Call) -> Reply:
     """``GET /agents/<agent_id>/routines``: each schedule, in the agent's order, with ``next_run`` (null
     while the agent is paused: a paused agent's routines start nothing)."""
-    agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents)
+    agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents.agents)
     name, zone = _zone(call)
     now = datetime.now(UTC)
     shown = []
@@ -59,7 +59,7 @@ def run_now(call: Call) -> Reply:
     """``POST /agents/<agent_id>/run-now``: the routine's run, started now (202); the
     same ``request_id`` answers the same run and queues it under the same task name, once."""
     body = parse_json(call.request, RunNow)
-    agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents)
+    agent = agents.agent_of(call.tenant_id, _agent_id(call), call.container.agents.agents)
     index = body.routine
     if index >= len(agent.schedules):
         # the agent exists (a 404 would say it does not): the body names a schedule it lacks
@@ -79,5 +79,5 @@ def run_now(call: Call) -> Reply:
     by_owner = tenant is not None and tenant.owner_reach(call.role)  # issue 77: its starter's reach
     trigger = Trigger(kind="schedule", by_owner=by_owner, slot=words[:100], people=[person] if person else [])
     task = PlanTask(tenant_id=call.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent.agent_id)
-    call.container.queue.enqueue(Queue.PLAN, task, f"plan:{call.tenant_id}:{run_id}")
+    call.container.platform.queue.enqueue(Queue.PLAN, task, f"plan:{call.tenant_id}:{run_id}")
     return {"run_id": run_id, "status": "planning"}, 202

@@ -13,4 +13,4 @@ def list_notifications(call: Call) -> Reply:
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= MAX_PAGE:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}", ["limit"])
     c = call.container
-    return recent_notifications(call.tenant_id, c.notifications, c.tenants, int(raw)), 200
+    return recent_notifications(call.tenant_id, c.notify.notifications, c.workspace.tenants, int(raw)), 200

@@ -50,7 +50,7 @@ def list_pages(call: Call) -> Reply:
         raise InvalidInput("kind must be page or data_source, or absent for both", ["kind"])
     tenant = call.tenants.get(call.tenant_id)
     hidden = agent_home.agent_written(tenant.home if tenant is not None else None)
-    notion = call.container.tenant_notion(call.tenant_id)
+    notion = call.container.notion.tenant_notion(call.tenant_id)
     return agent_home.list_visible(notion, query, cursor, page_size, kind=kind or None, hidden=hidden), 200
 
 
@@ -59,7 +59,7 @@ def list_properties(call: Call) -> Reply:
     source = call.args["data_source_id"]
     if not re.fullmatch(NOTION_ID, source):
         raise InvalidInput("data_source_id must be a Notion id", ["data_source_id"])
-    read = call.container.data_source_schemas(call.tenant_id)
+    read = call.container.notion.data_source_schemas(call.tenant_id)
     try:
         schema = read(source)
     except PermanentError as exc:
@@ -71,7 +71,9 @@ def list_properties(call: Call) -> Reply:
 
 def get_home(call: Call) -> Reply:
     c = call.container
-    return agent_home.read_home(call.tenant_id, c.tenants, c.tenant_notion(call.tenant_id)), 200
+    return agent_home.read_home(
+        call.tenant_id, c.workspace.tenants, c.notion.tenant_notion(call.tenant_id)
+    ), 200
 
 
 def post_home(call: Call) -> Reply:
@@ -81,9 +83,9 @@ def post_home(call: Call) -> Reply:
     )
     choice = TasksChoice(mode=mode, data_source_id=body.tasks if mode == "existing" else "")
     c = call.container
-    notion = c.tenant_notion(call.tenant_id)
-    made = agent_home.ensure_home(call.tenant_id, body.parent_page_id, choice, c.tenants, notion)
-    tenant = c.tenants.get(call.tenant_id, fresh=True)
+    notion = c.notion.tenant_notion(call.tenant_id)
+    made = agent_home.ensure_home(call.tenant_id, body.parent_page_id, choice, c.workspace.tenants, notion)
+    tenant = c.workspace.tenants.get(call.tenant_id, fresh=True)
     if tenant is not None:  # onboarding: the default agent's instructions page, once (issue 55)
-        agents.ensure_default_instructions(tenant, notion, c.agents)
+        agents.ensure_default_instructions(tenant, notion, c.agents.agents)
     return made, 200

@@ -10,14 +10,14 @@ from shared.platform.services import doctor
 
 def start(call: Call) -> Reply:
     c = call.container
-    doctor.check_operator(call.request.headers.get("Authorization", ""), c.secrets)
-    return doctor.start_check(c.queue, c.doctor_checks), 202
+    doctor.check_operator(call.request.headers.get("Authorization", ""), c.platform.secrets)
+    return doctor.start_check(c.platform.queue, c.platform.doctor_checks), 202
 
 
 def get_check(call: Call) -> Reply:
     c = call.container
-    doctor.check_operator(call.request.headers.get("Authorization", ""), c.secrets)
-    check = doctor.read_check(c.doctor_checks, call.args["check_id"])
+    doctor.check_operator(call.request.headers.get("Authorization", ""), c.platform.secrets)
+    check = doctor.read_check(c.platform.doctor_checks, call.args["check_id"])
     if check is None:
         raise NotFound("no such check: it expired, or was never started")
     return check, 200

@@ -11,7 +11,7 @@ from shared.runs.services.runs import Viewer, code_of, owned_run
 
 def get_code(call: Call) -> Reply:
     viewer = Viewer.of(call.tenants, call.tenant_id, call.role)
-    return code_of(call.tenant_id, run_id_of(call), call.container.store, call.tenants, viewer), 200
+    return code_of(call.tenant_id, run_id_of(call), call.container.runs.store, call.tenants, viewer), 200
 
 
 def rollback(call: Call) -> Reply:

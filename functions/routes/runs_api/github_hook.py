@@ -37,6 +37,6 @@ def get_webhook(call: Call) -> Reply:
     base = call.container.settings.api_url.rstrip("/")
     return {
         "url": f"{base}/github/webhook/{call.tenant_id}",
-        "secret": webhook_secret(call.container.secrets, call.tenant_id),
+        "secret": webhook_secret(call.container.platform.secrets, call.tenant_id),
         "events": list(EVENTS),
     }, 200

@@ -35,7 +35,7 @@ def inbox(call: Call) -> Reply:
     viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)  # the words of runs beyond them hidden
     page = runs.list_runs(
         call.tenant_id,
-        c.store,
+        c.runs.store,
         call.tenants,
         limit=INBOX_READ,
         status=RunStatus.WAITING_FOR_HUMAN.value,

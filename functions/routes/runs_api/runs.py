@@ -69,8 +69,8 @@ def start(call: Call) -> Reply:
         body.page_id,
         body.request_id,
         tenants=call.tenants,
-        requests=c.webhook_events,
-        queue=c.queue,
+        requests=c.workspace.webhook_events,
+        queue=c.platform.queue,
         by_owner=by_owner,
         person=call.person,
     ) | waits(beyond, body.page_id), 202
@@ -160,7 +160,7 @@ def list_all(call: Call) -> Reply:
     status = query.status.value if query.status else None
     page = runs.list_runs(
         call.tenant_id,
-        c.store,
+        c.runs.store,
         call.tenants,
         limit=query.limit,
         status=status,
@@ -187,7 +187,7 @@ def skipped(call: Call) -> Reply:
     """The edits the trigger rules skipped in the last week, each with the rule's reason."""
     query = SkippedQuery.model_validate(call.request.args.to_dict())
     now = datetime.now(UTC)
-    notion = call.container.tenant_notion(call.tenant_id)
+    notion = call.container.notion.tenant_notion(call.tenant_id)
 
     def title_of(page_id: str) -> str:
         """The page's title now, or "" when Notion does not give it (trashed, unshared, down)."""
@@ -197,7 +197,12 @@ def skipped(call: Call) -> Reply:
             return ""
 
     return runs.skipped_edits(
-        call.tenant_id, call.container.webhook_events, call.tenants, now, query.limit, title_of=title_of
+        call.tenant_id,
+        call.container.workspace.webhook_events,
+        call.tenants,
+        now,
+        query.limit,
+        title_of=title_of,
     ), 200
 
 
@@ -217,7 +222,7 @@ def get_run(call: Call) -> Reply:
             ["If-None-Match"],
         )
     viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)  # no tenant: owned_run answers 404
-    body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.store, call.tenants, asked, viewer=viewer)
+    body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.runs.store, call.tenants, asked, viewer=viewer)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if body is None:
         return Response(status=304, headers=headers)
@@ -228,7 +233,7 @@ def related(call: Call) -> Reply:
     """The run's lineage both ways, read afresh (no ETag: its children move while it stands still)."""
     c = call.container
     viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)
-    return runs.related(call.tenant_id, run_id_of(call), c.store, call.tenants, viewer), 200
+    return runs.related(call.tenant_id, run_id_of(call), c.runs.store, call.tenants, viewer), 200
 
 
 def again(call: Call) -> Reply:
@@ -236,7 +241,7 @@ def again(call: Call) -> Reply:
     body = parse_json(call.request, Again) if call.request.get_data() else Again()
     c = call.container
     run_id = run_id_of(call)
-    repeated = runs.owned_run(call.tenant_id, run_id, c.store, call.tenants)
+    repeated = runs.owned_run(call.tenant_id, run_id, c.runs.store, call.tenants)
     viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)
     if viewer is not None and viewer.hides(repeated):  # its goal and page are not theirs to read
         raise Forbidden(
@@ -252,9 +257,9 @@ def again(call: Call) -> Reply:
         call.tenant_id,
         run_id,
         body.request_id,
-        store=c.store,
+        store=c.runs.store,
         tenants=call.tenants,
-        queue=c.queue,
+        queue=c.platform.queue,
         by_owner=by_owner,
         person=call.person,
         beyond=beyond,

@@ -17,13 +17,15 @@ _BODIES: dict[Tool, str] = {
 
 def _start(call: Call, tool: Tool) -> Reply:
     body = json_object(call.request, _BODIES[tool])
-    return begin_oauth(call.tenant_id, call.member_id, tool, body, call.container.oauth_connecting(tool)), 200
+    return begin_oauth(
+        call.tenant_id, call.member_id, tool, body, call.container.sync.oauth_connecting(tool)
+    ), 200
 
 
 def _callback(call: Call, tool: Tool) -> Reply:
     args = {k: v for k, v in call.request.args.items() if k in ("state", "code", "error")}
     location = complete_oauth(
-        call.tenant_id, call.member_id, tool, args, call.container.oauth_connecting(tool)
+        call.tenant_id, call.member_id, tool, args, call.container.sync.oauth_connecting(tool)
     )
     return Response(
         status=303,

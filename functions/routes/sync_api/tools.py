@@ -128,9 +128,9 @@ LINEAR, GITLAB, MOTION = (
 
 def linear_webhook(call: Call) -> Reply:
     """``POST /sync/linear/webhook/<tenant_id>``: a delivery of Linear's (shared.sync.services.intake)."""
-    return delivery(call, "Linear", ingest_linear, lambda c: c.linear_intake())
+    return delivery(call, "Linear", ingest_linear, lambda c: c.sync.linear_intake())
 
 
 def gitlab_webhook(call: Call) -> Reply:
     """``POST /sync/gitlab/webhook/<tenant_id>``: a delivery of GitLab's (shared.sync.services.intake)."""
-    return delivery(call, "GitLab", ingest_gitlab, lambda c: c.gitlab_intake())
+    return delivery(call, "GitLab", ingest_gitlab, lambda c: c.sync.gitlab_intake())

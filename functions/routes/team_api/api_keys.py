@@ -67,14 +67,20 @@ def post_api_key(call: Call) -> Reply:
         )
     c = call.container
     return create_api_key(
-        call.tenant_id, body.name, c.tenants, c.api_keys, idempotency_key, scopes=scopes, member=call.member
+        call.tenant_id,
+        body.name,
+        c.workspace.tenants,
+        c.team.api_keys,
+        idempotency_key,
+        scopes=scopes,
+        member=call.member,
     ), 201
 
 
 def get_api_keys(call: Call) -> Reply:
     c = call.container
-    return list_api_keys(call.tenant_id, c.tenants, c.api_keys, call.member), 200
+    return list_api_keys(call.tenant_id, c.workspace.tenants, c.team.api_keys, call.member), 200
 
 
 def remove_api_key(call: Call) -> Reply:
-    return delete_api_key(call.tenant_id, call.args["key_id"], call.container.api_keys, call.member), 200
+    return delete_api_key(call.tenant_id, call.args["key_id"], call.container.team.api_keys, call.member), 200

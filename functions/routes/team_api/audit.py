@@ -52,13 +52,15 @@ def _query(call: Call) -> AuditQuery:
 
 def get_audit(call: Call) -> Reply:
     query = _query(call)
-    return audit.page(call.container.audit, call.tenant_id, query.filters(), query.limit, query.cursor), 200
+    return audit.page(
+        call.container.team.audit, call.tenant_id, query.filters(), query.limit, query.cursor
+    ), 200
 
 
 def export_audit(call: Call) -> Reply:
     """Every entry the filters keep, newest first, one JSON object a line (streamed)."""
     query = _query(call)
-    lines = audit.json_lines(call.container.audit, call.tenant_id, query.filters())
+    lines = audit.json_lines(call.container.team.audit, call.tenant_id, query.filters())
     name = f"audit-{datetime.now(UTC):%Y%m%d}.jsonl"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(lines, 200, headers, mimetype="application/x-ndjson")
@@ -72,5 +74,5 @@ def put_retention(call: Call) -> Reply:
             raise NotFound("this workspace is not connected")
         return tenant.model_copy(update={"audit_retention_days": days, "updated_at": datetime.now(UTC)})
 
-    call.container.tenants.update(call.tenant_id, keep)
+    call.container.workspace.tenants.update(call.tenant_id, keep)
     return {"days": days}, 200

@@ -22,4 +22,4 @@ def put_policy(call: Call) -> Reply:
     except ValueError:
         raise NotFound(f"{repository!r} is not a repository name (owner/name)") from None
     policy = parse_json(call.request, CodePolicy)
-    return set_code_policy(call.tenant_id, repository, policy, call.container.tenants), 200
+    return set_code_policy(call.tenant_id, repository, policy, call.container.workspace.tenants), 200

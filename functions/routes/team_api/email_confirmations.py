@@ -44,13 +44,19 @@ def page(call: Call) -> Reply:
 
 def preview(call: Call) -> Reply:
     container, token = call.container, token_of(call.request)
-    return answer(lambda: email_confirmation.describe(token, container.tenants, container.secrets), _shown)
+    return answer(
+        lambda: email_confirmation.describe(token, container.workspace.tenants, container.platform.secrets),
+        _shown,
+    )
 
 
 def confirm(call: Call) -> Reply:
     container, token, now = call.container, token_of(call.request), datetime.now(UTC)
     return answer(
-        lambda: email_confirmation.confirm(token, container.tenants, container.secrets, now), _confirmed
+        lambda: email_confirmation.confirm(
+            token, container.workspace.tenants, container.platform.secrets, now
+        ),
+        _confirmed,
     )
 
 

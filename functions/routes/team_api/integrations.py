@@ -17,7 +17,7 @@ _BODY = 'the body must be a JSON object {"token": "..."}'
 
 
 def get_integrations(call: Call) -> Reply:
-    return list_integrations(call.tenant_id, call.container.tenants), 200
+    return list_integrations(call.tenant_id, call.container.workspace.tenants), 200
 
 
 def put_integration(call: Call) -> Reply:
@@ -29,7 +29,7 @@ def put_integration(call: Call) -> Reply:
     # The adapter is built (and its module imported) on this first PUT, not at the api's cold start.
     account = c.account_checker(integration)
     connected = connect_integration(
-        call.tenant_id, integration, body["token"], c.tenants, c.secrets, account=account
+        call.tenant_id, integration, body["token"], c.workspace.tenants, c.platform.secrets, account=account
     )
     return connected, 200
 
@@ -37,4 +37,4 @@ def put_integration(call: Call) -> Reply:
 def delete_integration(call: Call) -> Reply:
     integration = integration_of(call.args["name"])
     c = call.container
-    return disconnect_integration(call.tenant_id, integration, c.tenants, c.secrets), 200
+    return disconnect_integration(call.tenant_id, integration, c.workspace.tenants, c.platform.secrets), 200

@@ -18,7 +18,7 @@ def get_session(call: Call) -> Reply:
     authorization = request.headers.get("Authorization", "")  # a session: the route takes no key
     cookie = request.cookies.get(session_cookie(c.settings.frontend_url).name, "")
     token = authorization.partition(" ")[2].strip() if authorization else cookie
-    session = sessions.session_of(token, c.secrets, c.tenants)
+    session = sessions.session_of(token, c.platform.secrets, c.workspace.tenants)
     if session.tenant is None:
         raise NotFound("this workspace is not connected")
     return {

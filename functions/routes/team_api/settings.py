@@ -8,7 +8,7 @@ from shared.team.services.tenant_settings import change_settings, read_settings
 
 
 def get_settings(call: Call) -> Reply:
-    return read_settings(call.tenant_id, call.container.tenants), 200
+    return read_settings(call.tenant_id, call.container.workspace.tenants), 200
 
 
 def patch_settings(call: Call) -> Reply:
@@ -16,9 +16,11 @@ def patch_settings(call: Call) -> Reply:
     if "code_policies" in changes and call.role != "owner":  # auto-merge among them: the owner's alone
         raise Forbidden("only the workspace's owner sets repositories' policies (code_policies)")
     container = call.container
-    schemas = container.data_source_schemas(call.tenant_id)
-    shown = change_settings(call.tenant_id, changes, container.tenants, container.queue, schemas=schemas)
+    schemas = container.notion.data_source_schemas(call.tenant_id)
+    shown = change_settings(
+        call.tenant_id, changes, container.workspace.tenants, container.platform.queue, schemas=schemas
+    )
     index_the_choice(
-        container.engine(with_model=False), container.tenants, call.tenant_id, changes
+        container.engine(with_model=False), container.workspace.tenants, call.tenant_id, changes
     )  # Ask finds them now
     return shown, 200

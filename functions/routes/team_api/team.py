@@ -69,9 +69,9 @@ def post_invite(call: Call) -> Reply:
         _actor(call),
         body.email,
         body.role,
-        c.tenants,
-        mailing=c.queue,
-        key=c.secrets.get(PlatformSecret.SESSION_SIGNING_KEY),
+        c.workspace.tenants,
+        mailing=c.platform.queue,
+        key=c.platform.secrets.get(PlatformSecret.SESSION_SIGNING_KEY),
         now=datetime.now(UTC),
         frontend=c.settings.frontend_url,
     )
@@ -92,27 +92,29 @@ def get_invitation(call: Call) -> Reply:
 
 def delete_invite(call: Call) -> Reply:
     return team.withdraw_invite(
-        call.tenant_id, call.args["invite_id"], call.container.tenants, datetime.now(UTC)
+        call.tenant_id, call.args["invite_id"], call.container.workspace.tenants, datetime.now(UTC)
     ), 200
 
 
 def patch_member(call: Call) -> Reply:
     body = parse_json(call.request, RoleChange)
-    c = call.container
+    tenants = call.container.workspace.tenants
     changed = team.change_role(
-        call.tenant_id, _actor(call), call.args["member_id"], body.role, c.tenants, now=datetime.now(UTC)
+        call.tenant_id, _actor(call), call.args["member_id"], body.role, tenants, now=datetime.now(UTC)
     )
     return changed, 200
 
 
 def delete_member(call: Call) -> Reply:
-    c = call.container
+    tenants, keys = call.container.workspace.tenants, call.container.team.api_keys
     removed = team.remove(
-        call.tenant_id, _actor(call), call.args["member_id"], c.tenants, c.api_keys, now=datetime.now(UTC)
+        call.tenant_id, _actor(call), call.args["member_id"], tenants, keys, now=datetime.now(UTC)
     )
     return removed, 200
 
 
 def put_approvers(call: Call) -> Reply:
     approvers = parse_json(call.request, Approvers)
-    return team.set_approvers(call.tenant_id, approvers, call.container.tenants, datetime.now(UTC)), 200
+    return team.set_approvers(
+        call.tenant_id, approvers, call.container.workspace.tenants, datetime.now(UTC)
+    ), 200

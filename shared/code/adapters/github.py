@@ -9,10 +9,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 from shared.code.adapters.github_git import GitHubGitData
 from shared.code.adapters.github_rest import (
     API_VERSION,
     GitHubApiError,
+    GitHubRest,
     array,
     checked,
     convert,
@@ -151,18 +154,46 @@ def _pulls(reply: Any) -> list[PullRequest]:
     return [_pull(item) for item in array(reply)]
 
 
-class GitHubCodeHost(GitHubGitData):
-    """The ``CodeHost`` port. Every method takes the tenant's token; nothing about a tenant is kept."""
+class GitHubCodeHost:
+    """The ``CodeHost`` port. Every method takes the tenant's token; nothing about a tenant is kept.
+    It holds its parts: ``rest`` (the requests, :mod:`github_rest`) and ``git`` (commits and trees,
+    :mod:`github_git`), which the pull requests here use and whose reads the port passes on."""
+
+    def __init__(self, base_url: str, timeout_s: float, client: httpx.Client | None = None) -> None:
+        self.rest = GitHubRest(base_url, timeout_s, client)
+        self.git = GitHubGitData(self.rest)
+
+    def current_files(
+        self, token: str, repository: str, base: str, paths: list[str]
+    ) -> dict[str, str | None]:
+        """:meth:`GitHubGitData.current_files`."""
+        return self.git.current_files(token, repository, base, paths)
+
+    def push_files(self, token: str, change: CodeChange) -> str:
+        """:meth:`GitHubGitData.push_files`."""
+        return self.git.push_files(token, change)
+
+    def recent_commits(self, token: str, repository: str, sha: str, limit: int) -> list[tuple[str, str, str]]:
+        """:meth:`GitHubGitData.recent_commits`."""
+        return self.git.recent_commits(token, repository, sha, limit)
+
+    def tree(self, token: str, repository: str, ref: str) -> tuple[str, list[tuple[str, int]], bool]:
+        """:meth:`GitHubGitData.tree`."""
+        return self.git.tree(token, repository, ref)
+
+    def contents(self, token: str, repository: str, ref: str, paths: list[str]) -> dict[str, str | None]:
+        """:meth:`GitHubGitData.contents`."""
+        return self.git.contents(token, repository, ref, paths)
 
     def account(self, token: str) -> str:
         """The login ``token`` acts as (``GET /user``)."""
-        return self._call("GET", "/user", token, "the token", lambda user: text(user["login"]))
+        return self.rest.call("GET", "/user", token, "the token", lambda user: text(user["login"]))
 
     def find_pull_request(self, token: str, repository: str, branch: str) -> PullRequest | None:
         """The pull request from ``branch`` (any state): the open one, else the newest."""
         owner = checked(repository, branch)
         params = {"head": f"{owner}:{branch}", "state": "all", "per_page": 100}
-        pulls = self._call("GET", f"/repos/{repository}/pulls", token, repository, _pulls, params=params)
+        pulls = self.rest.call("GET", f"/repos/{repository}/pulls", token, repository, _pulls, params=params)
         mine = [p for p in pulls if p.branch == branch]
         if not mine:
             return None
@@ -182,13 +213,13 @@ class GitHubCodeHost(GitHubGitData):
         existing = self.find_pull_request(token, repo, branch)
         if existing is not None and existing.state != "open":
             return existing  # closed or merged: the change is settled, its branch may be gone
-        base = change.base or self._default_branch(token, repo)
+        base = change.base or self.rest.default_branch(token, repo)
         if base == branch:
             raise InvalidInput(
                 f"branch {branch!r} is the base branch of {repo}; a change needs its own branch"
             )
-        head = self._ensure_branch(token, repo, branch, base)
-        head = self._commit_files(token, change, head)
+        head = self.git.ensure_branch(token, repo, branch, base)
+        head = self.git.commit_files(token, change, head)
         if existing is not None:
             return existing.model_copy(update={"head_sha": head})
         return self._create_pull(token, change, base)
@@ -204,7 +235,7 @@ class GitHubCodeHost(GitHubGitData):
             body["draft"] = True
         repo = change.repository
         try:
-            return self._call("POST", f"/repos/{repo}/pulls", token, repo, _pull, json=body)
+            return self.rest.call("POST", f"/repos/{repo}/pulls", token, repo, _pull, json=body)
         except GitHubApiError as error:
             found = self.find_pull_request(token, repo, change.branch) if error.status == 422 else None
             if found is not None:
@@ -217,19 +248,19 @@ class GitHubCodeHost(GitHubGitData):
         _check_sha(sha)
         base = f"/repos/{repository}/commits/{sha}"
         params = {"per_page": 100}
-        runs = self._call("GET", f"{base}/check-runs", token, repository, _check_runs, params=params)
-        statuses = self._call("GET", f"{base}/status", token, repository, _statuses, params=params)
+        runs = self.rest.call("GET", f"{base}/check-runs", token, repository, _check_runs, params=params)
+        statuses = self.rest.call("GET", f"{base}/status", token, repository, _statuses, params=params)
         return runs + statuses
 
     def get_pull_request(self, token: str, repository: str, number: int) -> PullRequest:
         checked(repository, "main")
-        return self._call("GET", f"/repos/{repository}/pulls/{int(number)}", token, repository, _pull)
+        return self.rest.call("GET", f"/repos/{repository}/pulls/{int(number)}", token, repository, _pull)
 
     def set_pull_request_body(self, token: str, repository: str, number: int, body: str) -> None:
         """The pull request's description becomes ``body`` (the same body again changes nothing)."""
         checked(repository, "main")
         path = f"/repos/{repository}/pulls/{int(number)}"
-        self._call("PATCH", path, token, repository, _pull, json={"body": body})
+        self.rest.call("PATCH", path, token, repository, _pull, json={"body": body})
 
     def mark_ready(self, token: str, repository: str, number: int) -> PullRequest:
         """The pull request, ready for review: a draft is marked so through GraphQL (REST cannot), one
@@ -238,7 +269,7 @@ class GitHubCodeHost(GitHubGitData):
         if not pull.draft:
             return pull
         query = {"query": _READY, "variables": {"id": pull.node_id}}
-        if not self._call("POST", "/graphql", token, repository, _graphql_ok, json=query):
+        if not self.rest.call("POST", "/graphql", token, repository, _graphql_ok, json=query):
             pull = self.get_pull_request(token, repository, number)
             if pull.draft:  # not a lost answer: GitHub refused
                 raise GitHubApiError(422, f"GitHub did not mark pull request #{number} of {repository} ready")
@@ -256,7 +287,7 @@ class GitHubCodeHost(GitHubGitData):
         path = f"/repos/{repository}/pulls/{int(number)}/merge"
         body = {"merge_method": "squash", "sha": sha, "commit_title": f"{title} (#{int(number)})"}
         try:
-            return self._call("PUT", path, token, repository, sha_of, json=body)
+            return self.rest.call("PUT", path, token, repository, sha_of, json=body)
         except GitHubApiError as error:
             again = self.get_pull_request(token, repository, number)
             if again.state == "merged":  # merged by the call whose answer was lost
@@ -276,7 +307,7 @@ class GitHubCodeHost(GitHubGitData):
         found: list[ChangedFile] = []
         for page in range(1, FILES_PAGES + 1):
             params = {"per_page": 100, "page": page}
-            batch = self._call("GET", path, token, repository, _changed, params=params)
+            batch = self.rest.call("GET", path, token, repository, _changed, params=params)
             found += batch
             if len(batch) < 100:
                 break
@@ -290,5 +321,5 @@ class GitHubCodeHost(GitHubGitData):
         found: list[Comment] = []
         for kind, path in (("issue", "issues"), ("review", "pulls")):
             url = f"/repos/{repository}/{path}/{int(number)}/comments"
-            found += self._call("GET", url, token, repository, _comments(kind), params=params)
+            found += self.rest.call("GET", url, token, repository, _comments(kind), params=params)
         return [c for c in found if c.created_at >= since]

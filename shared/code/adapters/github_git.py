@@ -34,29 +34,33 @@ def _blob_text(blob: Any) -> str:
     return base64.b64decode(text(blob["content"])).decode("utf-8", errors="replace")
 
 
-class GitHubGitData(GitHubRest):
-    """Branches, commits and trees of a repository, with the tenant's token per call."""
+class GitHubGitData:
+    """Branches, commits and trees of a repository, with the tenant's token per call, through
+    ``rest`` (the adapter's one :class:`GitHubRest`)."""
 
-    def _ensure_branch(self, token: str, repo: str, branch: str, base: str) -> str:
+    def __init__(self, rest: GitHubRest) -> None:
+        self.rest = rest
+
+    def ensure_branch(self, token: str, repo: str, branch: str, base: str) -> str:
         """The head commit of ``branch``, creating the branch at the base's head when missing."""
-        head = self._head(token, repo, branch)
+        head = self.rest.head(token, repo, branch)
         if head is not None:
             return head
-        base_head = self._existing_head(token, repo, base, "base branch")
+        base_head = self.rest.existing_head(token, repo, base, "base branch")
         body = {"ref": f"refs/heads/{branch}", "sha": base_head}
         try:
-            self._call("POST", f"/repos/{repo}/git/refs", token, repo, ref_sha, json=body)
+            self.rest.call("POST", f"/repos/{repo}/git/refs", token, repo, ref_sha, json=body)
         except GitHubApiError as error:
-            if error.status == 422 and (head := self._head(token, repo, branch)) is not None:
+            if error.status == 422 and (head := self.rest.head(token, repo, branch)) is not None:
                 return head  # created meanwhile by another delivery of the same step
             raise
         return base_head
 
-    def _commit_files(self, token: str, change: CodeChange, head: str) -> str:
+    def commit_files(self, token: str, change: CodeChange, head: str) -> str:
         """The branch head after committing ``change.files`` on top of ``head`` (unchanged if it
         already holds exactly these files)."""
         repo = change.repository
-        head_tree = self._head_tree(token, repo, head)
+        head_tree = self.rest.head_tree(token, repo, head)
         executable = self._executables(token, repo, head_tree, [f.path for f in change.files])
         entries = [
             {
@@ -68,14 +72,14 @@ class GitHubGitData(GitHubRest):
             for f in change.files
         ]
         tree_body = {"base_tree": head_tree, "tree": entries}
-        tree = self._call("POST", f"/repos/{repo}/git/trees", token, repo, sha_of, json=tree_body)
+        tree = self.rest.call("POST", f"/repos/{repo}/git/trees", token, repo, sha_of, json=tree_body)
         if tree == head_tree:
             return head
         commit_body = {"message": change.commit_message, "tree": tree, "parents": [head]}
-        commit = self._call("POST", f"/repos/{repo}/git/commits", token, repo, sha_of, json=commit_body)
+        commit = self.rest.call("POST", f"/repos/{repo}/git/commits", token, repo, sha_of, json=commit_body)
         ref_path = f"/repos/{repo}/git/refs/heads/{quote(change.branch, safe='/')}"
         try:
-            self._call("PATCH", ref_path, token, repo, ref_sha, json={"sha": commit, "force": False})
+            self.rest.call("PATCH", ref_path, token, repo, ref_sha, json={"sha": commit, "force": False})
         except GitHubApiError as error:
             if error.status == 422:  # not a fast-forward: the branch moved since we read its head
                 raise TransientError(f"branch {change.branch} of {repo} moved while committing") from None
@@ -100,7 +104,7 @@ class GitHubGitData(GitHubRest):
                 found: dict[str, dict[str, str]] = {}
                 if entry is not None and entry["type"] == "tree":
                     path = f"/repos/{repo}/git/trees/{entry['sha']}"
-                    found = self._call("GET", path, token, repo, _tree_entries)
+                    found = self.rest.call("GET", path, token, repo, _tree_entries)
                 listings[directory] = found
             return listings[directory]
 
@@ -118,14 +122,14 @@ class GitHubGitData(GitHubRest):
         UTF-8 (undecodable bytes replaced); None for a path that is no file there. For the diffs an
         approval of a pull request shows: read only, nothing is written."""
         checked(repository, base or "main")
-        branch = base or self._default_branch(token, repository)
-        head = self._existing_head(token, repository, branch, "base branch")
-        tree = self._head_tree(token, repository, head)
+        branch = base or self.rest.default_branch(token, repository)
+        head = self.rest.existing_head(token, repository, branch, "base branch")
+        tree = self.rest.head_tree(token, repository, head)
         found: dict[str, str | None] = dict.fromkeys(paths)
         for path, entry in self._entries(token, repository, tree, paths).items():
             if entry["type"] == "blob":
                 blob = f"/repos/{repository}/git/blobs/{entry['sha']}"
-                found[path] = self._call("GET", blob, token, repository, _blob_text)
+                found[path] = self.rest.call("GET", blob, token, repository, _blob_text)
         return found
 
     def push_files(self, token: str, change: CodeChange) -> str:
@@ -133,7 +137,7 @@ class GitHubGitData(GitHubRest):
         head: the new head, or the head unchanged when it already holds exactly these files."""
         repo, branch = change.repository, change.branch
         checked(repo, branch)
-        return self._commit_files(token, change, self._existing_head(token, repo, branch))
+        return self.commit_files(token, change, self.rest.existing_head(token, repo, branch))
 
     def recent_commits(self, token: str, repository: str, sha: str, limit: int) -> list[tuple[str, str, str]]:
         """Up to ``limit`` commits from ``sha`` back along first parents: (sha, message, committer
@@ -143,7 +147,7 @@ class GitHubGitData(GitHubRest):
         current: str | None = sha
         while current and len(found) < limit:
             path = f"/repos/{repository}/git/commits/{current}"
-            commit = self._call("GET", path, token, repository, lambda c: c)
+            commit = self.rest.call("GET", path, token, repository, lambda c: c)
             found.append((current, text(commit["message"]), text(commit["committer"]["date"])))
             parents = commit.get("parents") or []
             current = text(parents[0]["sha"]) if parents else None
@@ -153,10 +157,10 @@ class GitHubGitData(GitHubRest):
         """The files of ``ref`` (a branch; empty: the default branch): its head commit, each file's path
         and size (``GET .../git/trees/{sha}?recursive=1``), and whether GitHub truncated the list."""
         checked(repository, ref or "main")
-        branch = ref or self._default_branch(token, repository)
-        head = self._existing_head(token, repository, branch)
-        path = f"/repos/{repository}/git/trees/{self._head_tree(token, repository, head)}"
-        listed = self._call("GET", path, token, repository, lambda t: t, params={"recursive": 1})
+        branch = ref or self.rest.default_branch(token, repository)
+        head = self.rest.existing_head(token, repository, branch)
+        path = f"/repos/{repository}/git/trees/{self.rest.head_tree(token, repository, head)}"
+        listed = self.rest.call("GET", path, token, repository, lambda t: t, params={"recursive": 1})
         files = [
             (text(item["path"]), int(item.get("size") or 0))
             for item in array(listed["tree"])
@@ -174,7 +178,7 @@ class GitHubGitData(GitHubRest):
         for path in paths:
             url = f"/repos/{repository}/contents/{quote(path, safe='/')}"
             try:
-                item = self._call(
+                item = self.rest.call(
                     "GET", url, token, repository, lambda c: c, params={"ref": ref} if ref else None
                 )
             except NotFound:
@@ -186,5 +190,5 @@ class GitHubGitData(GitHubRest):
                 found[path] = _blob_text(item)
             else:
                 blob = f"/repos/{repository}/git/blobs/{text(item['sha'])}"
-                found[path] = self._call("GET", blob, token, repository, _blob_text)
+                found[path] = self.rest.call("GET", blob, token, repository, _blob_text)
         return found

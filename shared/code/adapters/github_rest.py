@@ -135,12 +135,13 @@ def ref_path(repository: str, branch: str) -> str:
 
 
 class GitHubRest:
-    """Requests to GitHub with the tenant's token per call; nothing about a tenant is kept."""
+    """Requests to GitHub with the tenant's token per call, and the branch heads every part of the
+    adapter reads; nothing about a tenant is kept. The parts hold one (composition, not a base)."""
 
     def __init__(self, base_url: str, timeout_s: float, client: httpx.Client | None = None) -> None:
         self._rest = RestClient("GitHub", base_url, timeout_s, client)
 
-    def _call[T](
+    def call[T](
         self, method: str, path: str, token: str, repository: str, parse: Callable[[Any], T], **kw: Any
     ) -> T:
         """One request: its JSON answer read by ``parse`` (:func:`read_json`), else the converted error."""
@@ -155,24 +156,24 @@ class GitHubRest:
             raise convert(response, repository, token)
         return read_json("GitHub", response, parse, f"{method} {path}", token)
 
-    def _default_branch(self, token: str, repo: str) -> str:
-        return self._call("GET", f"/repos/{repo}", token, repo, lambda found: text(found["default_branch"]))
+    def default_branch(self, token: str, repo: str) -> str:
+        return self.call("GET", f"/repos/{repo}", token, repo, lambda found: text(found["default_branch"]))
 
-    def _head(self, token: str, repo: str, branch: str) -> str | None:
+    def head(self, token: str, repo: str, branch: str) -> str | None:
         """The commit ``branch`` points at; None when there is no such branch."""
         try:
-            return self._call("GET", ref_path(repo, branch), token, repo, ref_sha)
+            return self.call("GET", ref_path(repo, branch), token, repo, ref_sha)
         except NotFound:  # 404 for the reference: no such branch
             return None
 
-    def _existing_head(self, token: str, repo: str, branch: str, what: str = "branch") -> str:
+    def existing_head(self, token: str, repo: str, branch: str, what: str = "branch") -> str:
         """The commit ``branch`` points at; NotFound naming it (as ``what``) when it is missing."""
-        head = self._head(token, repo, branch)
+        head = self.head(token, repo, branch)
         if head is None:
             raise NotFound(f"{what} {branch!r} was not found in GitHub repository {repo}")
         return head
 
-    def _head_tree(self, token: str, repo: str, head: str) -> str:
+    def head_tree(self, token: str, repo: str, head: str) -> str:
         """The tree of commit ``head``."""
         path = f"/repos/{repo}/git/commits/{head}"
-        return self._call("GET", path, token, repo, lambda commit: sha_of(commit["tree"]))
+        return self.call("GET", path, token, repo, lambda commit: sha_of(commit["tree"]))

@@ -64,7 +64,7 @@ def test_a_dry_run_is_paid_for_and_held_to_the_agents_budget(stack: Stack) -> No
         "agent_id"
     ]
     deps = stack.container.engine()._replace(model=FakeModel(cost_usd=0.004))
-    agent = stack.container.agents.get(tenant_id, agent_id)
+    agent = stack.container.agents.agents.get(tenant_id, agent_id)
     assert agent is not None
     day = deps.clock().strftime("%Y-%m-%d")
     spent = deps.store.spend(tenant_id, day, day[:7])[0]
@@ -74,7 +74,7 @@ def test_a_dry_run_is_paid_for_and_held_to_the_agents_budget(stack: Stack) -> No
     # an agent budget too small for one plan call: refused, in words, like a plan
     capped = api.patch(f"/agents/{agent_id}", json={"max_cost_per_run_usd": 0.000001}, headers=auth)
     assert capped.status_code == 200
-    agent = stack.container.agents.get(tenant_id, agent_id)
+    agent = stack.container.agents.agents.get(tenant_id, agent_id)
     assert agent is not None
     with pytest.raises(Conflict, match="the dry run stopped"):
         dry_run(deps, tenant_id, agent, DEMO["idea_newsletter"], person="", owner=True)
@@ -102,8 +102,8 @@ def test_a_dry_run_is_held_to_the_workspaces_budget(stack: Stack) -> None:
         tight = {"max_cost_per_run_usd": 0.000001, "max_cost_per_day_usd": 0.000001}
         return tenant.model_copy(update={"settings": tenant.settings.model_copy(update=tight)})
 
-    stack.container.tenants.update(tenant_id, spent)
-    agent = stack.container.agents.get(tenant_id, "default")
+    stack.container.workspace.tenants.update(tenant_id, spent)
+    agent = stack.container.agents.agents.get(tenant_id, "default")
     assert agent is not None
     with pytest.raises(Conflict, match="the dry run stopped"):
         dry_run(deps, tenant_id, agent, DEMO["idea_newsletter"], person="", owner=True)

@@ -152,7 +152,7 @@ def test_a_comment_that_mentions_the_integration_and_names_an_agent_starts_that_
         "/agents", json={"name": "Headliner", "instructions": "Propose three headlines."}, headers=auth
     )
     assert made.status_code == 201
-    tenant = stack.container.tenants.get(tenant_id)
+    tenant = stack.container.workspace.tenants.get(tenant_id)
     assert tenant is not None
     page = ws["ids"]["idea_newsletter"]
     flush(stack)

@@ -73,9 +73,11 @@ class Workspace:
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.tenant_id = stack.connect()["tenant_id"]
-        tenant = stack.container.tenants.get(self.tenant_id, fresh=True)
+        tenant = stack.container.workspace.tenants.get(self.tenant_id, fresh=True)
         assert tenant is not None
-        self.session = start_session(self.tenant_id, stack.container.secrets, epoch=tenant.session_epoch)
+        self.session = start_session(
+            self.tenant_id, stack.container.platform.secrets, epoch=tenant.session_epoch
+        )
         self.chores, self.rows = _chores(stack)
         self.sources = [DEMO["tasks_data_source"], self.chores]
         assert self.patch({"data_source_ids": self.sources}).status_code == 200
@@ -83,7 +85,7 @@ class Workspace:
             "/home", json={"parent_page_id": DEMO["home_page"]}, headers=self.auth
         )
         assert home.status_code == 200, json_body(home)
-        tenant = stack.container.tenants.get(self.tenant_id, fresh=True)
+        tenant = stack.container.workspace.tenants.get(self.tenant_id, fresh=True)
         assert tenant is not None and tenant.home is not None and tenant.home.daily_plans is not None
         assert tenant.home.tasks is not None and tenant.home.tasks.chosen  # the seeded Tasks: no third source
         self.daily_plans = tenant.home.daily_plans.data_source_id
@@ -126,7 +128,7 @@ def _sections(page: dict[str, Any]) -> dict[str, list[str]]:
 def test_the_plan_page_is_written_from_two_sources_of_different_schemas(stack: Stack) -> None:
     ws = Workspace(stack)
     yesterday = day_plans.Kept("", (ws.rows["Sort the receipts"],))
-    stack.container.tenants.keep_day_plan(
+    stack.container.workspace.tenants.keep_day_plan(
         ws.tenant_id, "20260106", yesterday, datetime.now(UTC) + timedelta(days=1)
     )
     stack.admin.delete("/requests")
@@ -156,7 +158,7 @@ def test_the_plan_page_is_written_from_two_sources_of_different_schemas(stack: S
         assert calls[("POST", f"/v1/data_sources/{plain}/query")] == 1
     assert calls[("POST", f"/v1/data_sources/{ws.daily_plans.replace('-', '')}/query")] == 1  # is it there?
     assert calls[("POST", "/v1/pages")] == 1 and sum(calls.values()) == 6
-    kept = stack.container.tenants.kept_day_plan(ws.tenant_id, "20260107")
+    kept = stack.container.workspace.tenants.kept_day_plan(ws.tenant_id, "20260107")
     assert kept is not None and kept.page_id == page["id"]
     assert ws.rows["Pay the vendor"] in kept.task_ids and ws.rows["Review the contract"] not in kept.task_ids
 
@@ -182,7 +184,7 @@ def test_a_retry_after_a_crash_before_the_id_was_stored_creates_no_second_page(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ws = Workspace(stack)
-    tenants = stack.container.tenants
+    tenants = stack.container.workspace.tenants
     deps = stack.container.engine()
 
     def crash(*_: Any) -> None:

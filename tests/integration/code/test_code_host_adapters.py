@@ -396,11 +396,11 @@ def test_an_unreachable_github_is_transient() -> None:
 
 def test_the_client_is_built_once_on_first_use(sandbox: RunningSandbox, token: str) -> None:
     host = GitHubCodeHost(sandbox.github_url, timeout_s=5)
-    assert host._rest._client is None
+    assert host.rest._rest._client is None
     host.find_pull_request(token, REPO, BRANCH)
-    client = host._rest._client
+    client = host.rest._rest._client
     host.find_pull_request(token, REPO, BRANCH)
-    assert client is not None and host._rest._client is client
+    assert client is not None and host.rest._rest._client is client
 
 
 # --- Vercel ------------------------------------------------------------------------------------------

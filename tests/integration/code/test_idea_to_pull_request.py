@@ -76,7 +76,7 @@ class Driver:
         host = GitHubCodeHost(code_url + "/github", 5.0)
         deployer = VercelDeployer(code_url + "/vercel", 5.0, sites_url=code_url + "/vercel/_sites")
         self.deploy: Deps = self.deps._replace(
-            code=CodeAccess(host, deployer, c.secrets, c.tenants), notion_for=None
+            code=CodeAccess(host, deployer, c.platform.secrets, c.workspace.tenants), notion_for=None
         )
         self.planner = Planner(stack.tasks, self.deps)
 
@@ -106,10 +106,10 @@ def _idea_agent(stack: Stack, code_url: str) -> tuple[str, str, Driver]:
     ideas = ws["ids"]["ideas_data_source"]
     rules = resolve(TypeAdapter(list[Rule]).validate_python(READY), schema(stack, "demo", ideas), ideas, "t")
     c = stack.container
-    tenant = c.tenants.get(tenant_id)
+    tenant = c.workspace.tenants.get(tenant_id)
     assert tenant is not None
     chosen = TenantSettings(data_source_ids=[ideas], github_repositories=["acme/site"])
-    c.tenants.save(tenant.model_copy(update={"settings": chosen}))
+    c.workspace.tenants.save(tenant.model_copy(update={"settings": chosen}))
     now = datetime.now(UTC)
     accepted = InstructionsVersion(content_hash="idea-to-code-v1", edited_at=now, text=INSTRUCTIONS)
     agent = Agent(
@@ -120,9 +120,9 @@ def _idea_agent(stack: Stack, code_url: str) -> tuple[str, str, Driver]:
         triggers={ideas: rules},
         accepted=accepted,
     )
-    assert c.agents.create(tenant_id, agent)
-    sync_agents(tenant_id, c.tenants, c.agents)
-    c.secrets.put(code_token_secret(tenant_id, Integration.GITHUB), GITHUB_TOKEN)
+    assert c.agents.agents.create(tenant_id, agent)
+    sync_agents(tenant_id, c.workspace.tenants, c.agents.agents)
+    c.platform.secrets.put(code_token_secret(tenant_id, Integration.GITHUB), GITHUB_TOKEN)
     if (stack.admin.get("/webhook")["subscription"] or {}).get("url") != stack.webhook_url:
         assert stack.subscribe()["verified"]
     flush(stack)

@@ -25,7 +25,7 @@ def comment_as_person(stack: Stack, page_id: str, rich_text: list[dict[str, Any]
 
 def test_only_a_comment_that_mentions_the_agent_starts_a_run_and_the_model_reads_it(stack: Stack) -> None:
     tenant_id, ws = connected(stack)
-    tenant = stack.container.tenants.get(tenant_id)
+    tenant = stack.container.workspace.tenants.get(tenant_id)
     assert tenant is not None and tenant.bot_id
     page = ws["ids"]["idea_newsletter"]
     flush(stack)

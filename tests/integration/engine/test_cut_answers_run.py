@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from shared.bootstrap.platform import PlatformParts
+from shared.bootstrap.declare import Instance
+from shared.bootstrap.platform import Platform
 from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
 from shared.platform.domain.call_caps import ANSWER_TOKENS
@@ -66,7 +67,9 @@ def test_a_draft_cut_at_its_cap_is_the_steps_error_and_the_run_stops_within_its_
         model_fallback=False,
         default_run_budget_usd=RUN_BUDGET,
     )
-    deps = deps._replace(store=FirestoreRunStore(firestore_db), model=PlatformParts(deps.settings).model)
+    deps = deps._replace(
+        store=FirestoreRunStore(firestore_db), model=Platform(Instance(deps.settings, {})).model
+    )
     start_run(PlanTask(tenant_id="t1", run_id="r1", goal="a note", trigger=Trigger(kind="api")), deps)
     run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
 

@@ -92,7 +92,7 @@ def test_only_edits_a_rule_names_cost_anything_and_a_matching_one_starts_one_run
         assert stack.subscribe()["verified"]
     pages = [ws["ids"][k] for k in ("task_report", "task_invoices", "task_release", "task_archive")]
     delivered = [len(flush(stack))]
-    model = CountingModel(stack.container.model)
+    model = CountingModel(stack.container.platform.model)
     deps = stack.container.engine()._replace(model=model)
     planner = Planner(stack.tasks, deps)
 
@@ -127,7 +127,7 @@ def test_only_edits_a_rule_names_cost_anything_and_a_matching_one_starts_one_run
     [run] = deps.store.list_runs(tenant_id)
     assert run.state.page_id == pages[1]
     # Assigned to the agent (its bot user in a people property): one more run.
-    tenant = stack.container.tenants.get(tenant_id)
+    tenant = stack.container.workspace.tenants.get(tenant_id)
     assert tenant is not None and tenant.bot_id
     events, started, _ = edit(pages[3], {"Assignee": {"people": [{"id": tenant.bot_id}]}})
     assert started == [True] and len(deps.store.list_runs(tenant_id)) == 2

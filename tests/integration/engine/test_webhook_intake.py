@@ -270,11 +270,11 @@ def test_a_valid_signature_over_another_body_is_refused_and_nothing_is_stored(st
 def test_our_own_bots_changes_never_start_work(stack: Stack) -> None:
     tenant_id, ws = connected(stack)
     token = stack.notion_tokens(tenant_id).access_token
-    stack.container.notion.with_token(token).add_comment(
+    stack.container.notion.notion.with_token(token).add_comment(
         ws["ids"]["idea_newsletter"], "a note from the agent"
     )
     title = {"Name": {"title": [{"text": {"content": "made by the agent"}}]}}
-    stack.container.notion.with_token(token).create_page(
+    stack.container.notion.notion.with_token(token).create_page(
         {"data_source_id": ws["ids"]["ideas_data_source"]}, title
     )
     deliveries = flush(stack)
@@ -302,7 +302,7 @@ def test_an_event_recorded_by_an_instance_that_died_before_enqueueing_is_recover
     tenant_id, ws = connected(stack)
     event = event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"])
     now = datetime.now(UTC)
-    stack.container.webhook_events.record(
+    stack.container.workspace.webhook_events.record(
         tenant_id, event["id"], EventSeen(event["type"], now, now + timedelta(days=7))
     )
     answer = signed_post(stack.webhook_url, event)  # Notion's retry of the delivery that got no answer

@@ -73,7 +73,7 @@ def comments_with(stack: Stack, tenant_id: str, notification_id: str) -> list[di
     """The page's comments signed with the notification's key: in the signature's link (as Notion
     answers it: ``href``), or in the visible last line of a comment made before decision 0124."""
     token = stack.notion_tokens(tenant_id).access_token
-    comments = stack.container.notion.with_token(token).list_comments(PAGE)
+    comments = stack.container.notion.notion.with_token(token).list_comments(PAGE)
     key, old = ref(tenant_id, notification_id), markers_of(tenant_id, notification_id)
     return [
         c
@@ -131,14 +131,14 @@ def test_a_stale_sending_record_is_reconciled_by_the_comment_already_on_the_page
     task = NotifyTask(notification_id=nid, tenant_id=tenant_id, subject="Run failed", text="Sorry.")
     task = task.model_copy(update={"data": {"page_id": PAGE}})
     past = datetime.now(UTC) - timedelta(minutes=10)
-    log = stack.container.notifications
+    log = stack.container.notify.notifications
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="notion_comment")
     assert log.claim(tenant_id, stale, past).claim is DeliveryClaim.NEW
     token = stack.notion_tokens(tenant_id).access_token
     made = (
         comment_text(task) if release == "this" else f"Run failed\n\nSorry.\n{markers_of(tenant_id, nid)[0]}"
     )
-    stack.container.notion.with_token(token).add_comment(PAGE, made)  # then the instance died
+    stack.container.notion.notion.with_token(token).add_comment(PAGE, made)  # then the instance died
 
     answer = stack.client("notify").post("/", json=task.model_dump(mode="json"))
     assert answer.status_code == 200 and json_body(answer)["delivered"] is False
@@ -149,7 +149,7 @@ def test_a_stale_sending_record_is_reconciled_by_the_comment_already_on_the_page
 
 def test_firestore_claims_are_exclusive(live: tuple[Stack, str, str]) -> None:
     stack, tenant_id, _ = live
-    log, now = stack.container.notifications, datetime.now(UTC)
+    log, now = stack.container.notify.notifications, datetime.now(UTC)
     task = NotifyTask(notification_id="n-claims", tenant_id=tenant_id, subject="s", text="t")
     fresh = new_record(task, now, 60.0, NotificationStatus.SENDING, channel="slack")
     assert log.claim(tenant_id, fresh, now) == Claimed(DeliveryClaim.NEW)
@@ -227,10 +227,10 @@ def test_a_stale_sending_record_is_reconciled_by_the_message_already_in_the_chan
         notification_id="r3-completed", tenant_id=slack.tenant_id, subject="Run completed", text="Ok."
     )
     past = datetime.now(UTC) - timedelta(seconds=61)  # its 60 s lease ended a second ago
-    log = slack.stack.container.notifications
+    log = slack.stack.container.notify.notifications
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="slack")
     assert log.claim(slack.tenant_id, stale, past).claim is DeliveryClaim.NEW
-    chat, text = slack.stack.container.chat, slack_text(task)
+    chat, text = slack.stack.container.notify.chat, slack_text(task)
     chat.post_message(SEED["slack_token"], SEED["slack_channel"], text, slack_metadata(task))
 
     answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
@@ -251,7 +251,10 @@ def test_a_message_posted_before_0124_with_its_key_in_its_text_is_found_not_post
     )
     past = datetime.now(UTC) - timedelta(seconds=61)
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="slack")
-    assert slack.stack.container.notifications.claim(slack.tenant_id, stale, past).claim is DeliveryClaim.NEW
+    assert (
+        slack.stack.container.notify.notifications.claim(slack.tenant_id, stale, past).claim
+        is DeliveryClaim.NEW
+    )
     old = f"{slack_text(task)}\n{markers_of(slack.tenant_id, task.notification_id)[form]}"
     slack.admin.slack_post(SEED["slack_channel"], old, user=SEED["slack_bot"], at=past + timedelta(seconds=1))
 
@@ -268,7 +271,7 @@ def crashed_half_an_hour_ago(slack: SlackCase, task: NotifyTask, chatter: int, a
     """A delivery claimed ``task`` 30 minutes ago, posted it 10 s later and died before recording it;
     then people posted ``chatter`` messages in the channel: ``at_once`` with it, else since."""
     past = datetime.now(UTC) - timedelta(minutes=30)
-    log = slack.stack.container.notifications
+    log = slack.stack.container.notify.notifications
     stale = new_record(task, past, 60.0, NotificationStatus.SENDING, channel="slack")
     assert log.claim(slack.tenant_id, stale, past).claim is DeliveryClaim.NEW
     posted = past + timedelta(seconds=10)
@@ -312,10 +315,10 @@ def test_a_window_too_busy_to_read_whole_is_recorded_unchecked_and_not_posted_ag
 
 def test_a_channel_the_bot_is_not_in_makes_it_undeliverable_with_the_reason(slack: SlackCase) -> None:
     container = slack.stack.container
-    tenant = container.tenants.get(slack.tenant_id)
+    tenant = container.workspace.tenants.get(slack.tenant_id)
     assert tenant is not None
     outside = tenant.settings.model_copy(update={"slack_channel_id": SEED["slack_outside_channel"]})
-    container.tenants.save(tenant.model_copy(update={"settings": outside}))
+    container.workspace.tenants.save(tenant.model_copy(update={"settings": outside}))
     task = NotifyTask(notification_id="n-outside", tenant_id=slack.tenant_id, subject="s", text="t")
     answer = slack.stack.client("notify").post("/", json=task.model_dump(mode="json"))
     assert answer.status_code == 200 and json_body(answer)["delivered"] is False
@@ -352,7 +355,7 @@ def email(live: tuple[Stack, str, str], monkeypatch: pytest.MonkeyPatch) -> Iter
             smtp_username=SEED["smtp_username"],
             smtp_sender="Notion Agent <agent@acme.example>",
         )
-        container.secrets.put(PlatformSecret.SMTP_PASSWORD, SEED["smtp_password"])
+        container.platform.secrets.put(PlatformSecret.SMTP_PASSWORD, SEED["smtp_password"])
         chosen = {"notification_email": "ops@acme.example", "notification_channels": ["email"]}
         auth = {"Authorization": f"Bearer {session}"}
         assert stack.client("api").patch("/settings", headers=auth, json=chosen).status_code == 200
@@ -413,10 +416,10 @@ def test_a_lost_answer_is_retried_by_the_queue_with_the_same_message_id(email: E
 
 def test_an_address_the_relay_refuses_is_undeliverable_with_the_reply_code(email: EmailCase) -> None:
     container = email.stack.container
-    tenant = container.tenants.get(email.tenant_id)
+    tenant = container.workspace.tenants.get(email.tenant_id)
     assert tenant is not None
     bounce = tenant.settings.model_copy(update={"notification_email": "nobody@bounce.invalid"})
-    container.tenants.save(
+    container.workspace.tenants.save(
         tenant.model_copy(update={"settings": bounce, "confirmed_email": "nobody@bounce.invalid"})
     )
     task = NotifyTask(notification_id="n-bounce", tenant_id=email.tenant_id, subject="s", text="t")
@@ -431,11 +434,11 @@ def test_a_relay_refusing_the_credentials_hands_it_to_a_comment_on_the_page(emai
     """The relay refuses this deployment's password (535): nothing was sent, so the next channel of
     the tenant's order, a comment on the page, carries it, and the record says why."""
     container = email.stack.container
-    container.secrets.put(PlatformSecret.SMTP_PASSWORD, "not-the-relay-password")
-    tenant = container.tenants.get(email.tenant_id)
+    container.platform.secrets.put(PlatformSecret.SMTP_PASSWORD, "not-the-relay-password")
+    tenant = container.workspace.tenants.get(email.tenant_id)
     assert tenant is not None
     order = tenant.settings.model_copy(update={"notification_channels": ["email", "notion_comment"]})
-    container.tenants.save(tenant.model_copy(update={"settings": order}))
+    container.workspace.tenants.save(tenant.model_copy(update={"settings": order}))
     task = NotifyTask(
         notification_id="r5-completed",
         tenant_id=email.tenant_id,
@@ -474,7 +477,7 @@ def waiting_run(email: EmailCase, run_id: str) -> None:
         seq=1, at=now, goal="Ship it", trigger="api", steps=steps, tools=["request_approval"]
     )
     asked = HumanRequested(seq=2, at=now, request_id="approval-1", step=1, purpose="approval", prompt="Ship?")
-    assert email.stack.container.store.create_run(email.tenant_id, run_id, [planned, asked])
+    assert email.stack.container.runs.store.create_run(email.tenant_id, run_id, [planned, asked])
 
 
 def stored_texts(email: EmailCase) -> str:
@@ -492,7 +495,7 @@ def test_a_decisions_links_are_minted_by_notify_into_the_mail_only_and_work(emai
 
     stack, container = email.stack, email.stack.container
     waiting_run(email, "r-links")
-    run = container.store.get_run(email.tenant_id, "r-links")
+    run = container.runs.store.get_run(email.tenant_id, "r-links")
     assert run is not None and run.state.waiting is not None
     enqueue_followup(RunLog(container.engine(with_model=False), email.tenant_id, "r-links"), run.state)
     queued = [base64.b64decode(t["body"]) for t in stack.pending(Queue.NOTIFY)]

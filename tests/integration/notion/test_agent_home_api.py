@@ -67,7 +67,7 @@ def _endpoint(method: str, path: str) -> str:
 @pytest.fixture
 def recorder(stack: Stack) -> Iterator[Recorder]:
     recording = Recorder()
-    http: httpx.Client = stack.container._notion_client().client
+    http: httpx.Client = stack.container.notion.client().client
     http.event_hooks["response"].append(recording)
     yield recording
     http.event_hooks["response"].remove(recording)
@@ -143,7 +143,7 @@ def test_the_home_is_made_once_found_again_and_remade_when_deleted(stack: Stack,
     assert _creates(stack) == 4
     assert _states(api.get("/home", headers=_auth(session)).json)["runs"] == "ok"
 
-    tenant = stack.container.tenants.get(_tenant(stack), fresh=True)
+    tenant = stack.container.workspace.tenants.get(_tenant(stack), fresh=True)
     assert tenant is not None and tenant.home is not None
     assert tenant.home.runs is not None
     assert tenant.home.runs.database_id == _j(remade)["databases"]["runs"]["database_id"]
@@ -261,10 +261,10 @@ def test_the_page_picker_pages_through_what_the_integration_sees(stack: Stack, r
         assert tenant is not None
         return tenant.model_copy(update={"status": TenantStatus.NEEDS_RECONNECT})
 
-    stack.container.tenants.update(_tenant(stack), needs_reconnect)
+    stack.container.workspace.tenants.update(_tenant(stack), needs_reconnect)
     gone = api.get("/notion/pages", headers=_auth(session))
     assert gone.status_code == 502 and _j(gone)["error"] == "reconnect_required", gone.json
     home = api.post("/home", json={"parent_page_id": HOME_PAGE}, headers=_auth(session))
     assert home.status_code == 502 and _j(home)["error"] == "reconnect_required", home.json
-    tenant = stack.container.tenants.get(_tenant(stack), fresh=True)
+    tenant = stack.container.workspace.tenants.get(_tenant(stack), fresh=True)
     assert tenant is not None and tenant.home is not None and tenant.home.claim == ""

@@ -33,7 +33,7 @@ def test_connecting_stores_the_tenant_routing_and_tokens_and_starts_a_session(st
     tenant_id = tenant_id_for(ws["workspace_id"])
     assert outcome["connected"] == "true" and outcome["tenant_id"] == tenant_id
     assert outcome["workspace_name"] == "Demo workspace"
-    tenant = stack.container.tenants.get(tenant_id)
+    tenant = stack.container.workspace.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.ACTIVE
     assert tenant.bot_id == ws["bot_id"] and tenant.owner_email == "ada@demo.example"
     route = stack.db.collection("workspaces").document(ws["workspace_id"]).get().to_dict()
@@ -42,7 +42,7 @@ def test_connecting_stores_the_tenant_routing_and_tokens_and_starts_a_session(st
     assert secret.access_token.startswith("ntn_") and secret.refresh_token
     everything = str([d.to_dict() for d in stack.db.collection("tenants").stream()])
     assert secret.access_token not in everything and secret.refresh_token not in everything
-    notion = stack.container.notion.with_token(secret.access_token)  # a real, working token
+    notion = stack.container.notion.notion.with_token(secret.access_token)  # a real, working token
     assert notion.me()["id"] == ws["bot_id"]
     # The session works with the api (a run of this tenant that does not exist: 404, not 401).
     api = stack.client("api")
@@ -129,7 +129,7 @@ def test_connecting_the_same_workspace_again_updates_and_never_duplicates(stack:
     first = stack.connect()
     tenant_id = first["tenant_id"]
     old = stack.notion_tokens(tenant_id)
-    created = stack.container.tenants.get(tenant_id)
+    created = stack.container.workspace.tenants.get(tenant_id)
     second = stack.connect()
     assert second["tenant_id"] == tenant_id
     assert [d.id for d in stack.db.collection("tenants").stream()] == [tenant_id]
@@ -137,7 +137,7 @@ def test_connecting_the_same_workspace_again_updates_and_never_duplicates(stack:
         demo_workspace(stack)["workspace_id"]
     ]
     new = stack.notion_tokens(tenant_id)
-    again = stack.container.tenants.get(tenant_id)
+    again = stack.container.workspace.tenants.get(tenant_id)
     assert new.access_token != old.access_token
     assert again is not None and stack.token_secrets(tenant_id) == [again.token_secret]  # the old one went
     assert again is not None and created is not None and again.created_at == created.created_at
@@ -157,7 +157,7 @@ def test_disconnect_revokes_at_notion_destroys_the_secret_and_drops_later_webhoo
     assert answer.json == {"revoked": True, "tenant_id": tenant_id, "runs_cancelled": 0}
     assert api.get_cookie("na_session") is None  # the answer cleared it
     assert api.get("/settings", headers={"Authorization": f"Bearer {session}"}).status_code == 401
-    tenant = stack.container.tenants.get(tenant_id)
+    tenant = stack.container.workspace.tenants.get(tenant_id)
     assert tenant is not None and tenant.status == TenantStatus.REVOKED
     assert stack.token_secrets(tenant_id) == []
     refused = httpx.get(
@@ -166,7 +166,9 @@ def test_disconnect_revokes_at_notion_destroys_the_secret_and_drops_later_webhoo
     )
     assert refused.status_code == 401
     # Webhooks of the revoked workspace are acknowledged and dropped.
-    stack.container.secrets.put("notion-webhook-verification-token", "secret_webhook_verification_for_tests")
+    stack.container.platform.secrets.put(
+        "notion-webhook-verification-token", "secret_webhook_verification_for_tests"
+    )
     ws = demo_workspace(stack)
     late = signed_post(stack.webhook_url, event_for(ws["workspace_id"], ws["ids"]["tasks_data_source"]))
     assert late.status_code == 200 and late.json()["result"] == "dropped"

@@ -173,7 +173,7 @@ def test_plan_answers_the_round_to_cloud_scheduler_only(firestore_db: Any) -> No
 
     checks = FirestoreDoctorChecks(firestore_db)
     container = FakeContainer(Settings(tasks_service_account=TASKS))
-    container._built["doctor_checks"] = checks  # not a port (bootstrap builds it on first use)
+    container.instance.built["doctor_checks"] = checks  # not a port (bootstrap builds it on first use)
     plan, url = client("plan", container), container.settings.plan_url
     refused = plan.post(ROUND_ROUTE, json={}, headers=bearer("someone@proj.iam.gserviceaccount.com", url))
     assert refused.status_code == 403 and not container.queue.tasks

@@ -136,16 +136,16 @@ def requests(draw: st.DrawFn, workspace_id: str, data_source_id: str, bot_id: st
 def test_fuzzed_requests_never_fail_and_rejected_ones_store_nothing(stack: Stack) -> None:
     tenant_id = stack.connect()["tenant_id"]
     ws = next(w for w in stack.admin.get("/workspaces") if w["key"] == "demo")
-    tenant = stack.container.tenants.get(tenant_id)
+    tenant = stack.container.workspace.tenants.get(tenant_id)
     assert tenant is not None
     data_source = ws["ids"]["tasks_data_source"]
-    stack.container.tenants.save(
+    stack.container.workspace.tenants.save(
         tenant.model_copy(update={"settings": TenantSettings(data_source_ids=[data_source])})
     )
-    stack.container.secrets.put(PlatformSecret.NOTION_WEBHOOK_TOKEN, VERIFICATION_TOKEN)
-    spy = Spy(stack.container.webhook_events, stack.container.queue)
-    stack.container._built["webhook_events"] = spy
-    stack.container._built["queue"] = spy
+    stack.container.platform.secrets.put(PlatformSecret.NOTION_WEBHOOK_TOKEN, VERIFICATION_TOKEN)
+    spy = Spy(stack.container.workspace.webhook_events, stack.container.platform.queue)
+    stack.container.instance.built["webhook_events"] = spy
+    stack.container.instance.built["queue"] = spy
     stack.container.settings = stack.settings.replace(webhook_max_body_bytes=LIMIT)
     client = stack.client("notion_webhook")
     statuses: Counter[int] = Counter()

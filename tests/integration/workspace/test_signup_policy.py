@@ -72,7 +72,7 @@ def test_open_admits_anyone_with_the_operators_default_budgets(stack: Stack) -> 
     acme = workspace(stack, "acme")
     outcome = connect(stack, "acme")
     assert outcome["connected"] == "true"
-    tenant = stack.container.tenants.get(tenant_id_for(acme["workspace_id"]))
+    tenant = stack.container.workspace.tenants.get(tenant_id_for(acme["workspace_id"]))
     assert tenant is not None
     budgets = tenant.settings
     assert (budgets.max_cost_per_run_usd, budgets.max_cost_per_day_usd, budgets.max_cost_per_month_usd) == (
@@ -91,7 +91,7 @@ def test_allowlist_by_workspace_id(stack: Stack) -> None:
     refused = connect(stack, "acme")
     assert_refused_storing_nothing(stack, refused, "not_allowed")
     assert connect(stack, "demo")["connected"] == "true"
-    assert stack.container.tenants.get(tenant_id_for(demo["workspace_id"])) is not None
+    assert stack.container.workspace.tenants.get(tenant_id_for(demo["workspace_id"])) is not None
 
 
 def test_allowlist_by_email_domain(stack: Stack) -> None:
@@ -107,7 +107,7 @@ def test_allowlist_by_email_domain(stack: Stack) -> None:
 
 def make_invite(stack: Stack, uses: int) -> str:
     code = signup.new_invite_code()
-    stack.container.invites.create(signup.invite_key(code), uses, datetime.now(UTC))
+    stack.container.workspace.invites.create(signup.invite_key(code), uses, datetime.now(UTC))
     return code
 
 
@@ -120,7 +120,7 @@ def test_an_invite_admits_as_many_workspaces_as_its_uses(
     code = make_invite(stack, 1)
     key = signup.invite_key(code)
     assert connect(stack, "demo", invite=code)["connected"] == "true"
-    assert stack.container.invites.uses_left(key) == 0
+    assert stack.container.workspace.invites.uses_left(key) == 0
     # The same workspace reconnects without a code: it was admitted.
     assert connect(stack, "demo")["connected"] == "true"
     # Used up: told at GET /connect, before the person goes to Notion.
@@ -138,7 +138,9 @@ def test_an_invite_used_up_while_connecting_stores_nothing(stack: Stack) -> None
     assert url_answer.status_code == 200
     cookie = next(h for h in url_answer.headers.getlist("Set-Cookie") if h.startswith("na_connect_nonce="))
     assert code not in json_body(url_answer)["authorize_url"]  # the state carries its hash only
-    assert stack.container.invites.use(signup.invite_key(code))  # someone else's connect took it meanwhile
+    assert stack.container.workspace.invites.use(
+        signup.invite_key(code)
+    )  # someone else's connect took it meanwhile
     nonce = cookie.split(";", 1)[0].split("=", 1)[1]
     redirect = stack.callback(stack.authorize(json_body(url_answer)["authorize_url"]), nonce)
     outcome = fragment(redirect.headers["Location"])
@@ -158,7 +160,7 @@ def test_without_an_invite_a_new_workspace_is_refused_and_nothing_stored(stack: 
     stack = with_settings(stack, signup_policy="invite")
     code = make_invite(stack, 2)
     assert_refused_storing_nothing(stack, connect(stack, "demo"), "not_invited")
-    assert stack.container.invites.uses_left(signup.invite_key(code)) == 2  # no use taken
+    assert stack.container.workspace.invites.uses_left(signup.invite_key(code)) == 2  # no use taken
 
 
 def test_under_another_policy_an_invite_is_ignored(stack: Stack) -> None:
@@ -183,11 +185,11 @@ def test_the_operators_make_invite_makes_a_code_that_connects(
     assert f"{stack.settings.frontend_url}#invite={code}" in printed and "RESULT invite uses=2" in printed
     stack = with_settings(stack, signup_policy="invite")
     assert connect(stack, "demo", invite=code)["connected"] == "true"
-    assert stack.container.invites.uses_left(signup.invite_key(code)) == 1
+    assert stack.container.workspace.invites.uses_left(signup.invite_key(code)) == 1
 
 
 def test_concurrent_connects_take_at_most_the_uses_an_invite_has(stack: Stack) -> None:
-    invites = with_settings(stack, signup_policy="invite").container.invites
+    invites = with_settings(stack, signup_policy="invite").container.workspace.invites
     key = signup.invite_key(make_invite(stack, 3))
     start = threading.Barrier(10, timeout=30)
 

@@ -154,7 +154,7 @@ class Bench:
             deps.settings.model_copy(update={"schedule_page_size": page_size}) if page_size else deps.settings
         )
         self.deps = deps._replace(tenants=self.pages, settings=settings)
-        count_billed(container._firestore())
+        count_billed(container.instance.firestore())
 
     def fan_out(self, tick: datetime) -> tuple[int, int, float]:
         """Run the whole chain of ``tick`` once: (plan tasks enqueued, tenants read, seconds)."""

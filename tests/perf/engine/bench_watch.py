@@ -107,10 +107,10 @@ def main(argv: list[str] | None = None) -> int:
             tenant = Tenant(
                 tenant_id=TENANT, workspace_id="w-watch", token_secret="s", created_at=now, updated_at=now
             )
-            container.tenants.save(tenant)
-            client = container._firestore()
+            container.workspace.tenants.save(tenant)
+            client = container.instance.firestore()
             client._firestore_api_internal = CountingApi(client._firestore_api)
-            token = start_session(TENANT, container.secrets)
+            token = start_session(TENANT, container.platform.secrets)
             with_etag, unchanged = watch(container, token, use_etag=True)
             without, _ = watch(container, token, use_etag=False)
         finally:

@@ -114,7 +114,7 @@ def run(db_host: str, sandbox: SandboxServer, edits: int = 200, seed: int = 36) 
             prop_ids = {name: p["id"] for name, p in schema.items()}
             assert ids == {"Status": prop_ids["Status"], "For agent": prop_ids["For agent"]}
             events = _mix(admin, ws, prop_ids, counts(edits), random.Random(seed))
-            model = CountingModel(container.model)
+            model = CountingModel(container.platform.model)
             deps = container.engine()._replace(model=model)
             planner = Planner(tasks, deps)
             costs = []

@@ -53,7 +53,9 @@ def test_a_hostile_page_and_model_get_a_plan_shown_and_no_effect(stack: Stack) -
     tenant_id = stack.connect()["tenant_id"]
     page = DEMO["idea_newsletter"]
     # the owner chose Ideas: the page is within a member's reach, so her dry run plans it (decision 0137)
-    put_settings(stack.container.tenants, tenant_id, {"data_source_ids": [DEMO["ideas_data_source"]]})
+    put_settings(
+        stack.container.workspace.tenants, tenant_id, {"data_source_ids": [DEMO["ideas_data_source"]]}
+    )
     said = {"children": [{"paragraph": {"rich_text": [{"text": {"content": ORDERS}}]}}]}
     act = {
         "method": "PATCH",

@@ -104,7 +104,7 @@ def _leaks(w: Workspace, deps: Deps, model: FakeModel, run_id: str) -> list[str]
             wrong.append(f"{event.tool} acted on the private page unapproved")
     if any(PRIVATE_TEXT in prompt for _, prompt in model.prompts):
         wrong.append("the private text reached a prompt")
-    notion = w.container.notion
+    notion = w.container.fake_notion
     for page, blocks in notion.children.items():
         if page != w.private and PRIVATE_TEXT in str(blocks):
             wrong.append(f"the private text was written on {page}")
@@ -119,7 +119,11 @@ def test_a_hostile_run_started_by_someone_without_the_owners_reach_gets_nothing_
 ) -> None:
     w = Workspace(beyond_reach)
     index_page(
-        "t1", w.private, w.container.notion.with_token("t"), w.container.embedder, w.container.passages
+        "t1",
+        w.private,
+        w.container.fake_notion.with_token("t"),
+        w.container.memory.embedder,
+        w.container.memory.passages,
     )
     may_start = role != "viewer"
     for n, (name, steps) in enumerate(hostile_plans(w).items()):
@@ -240,10 +244,10 @@ def _ideas_world() -> tuple[Workspace, Deps, str, str]:
     from tests.support.team.team import put_settings
 
     put_settings(c.tenants, "t1", {"data_source_ids": [TASKS, IDEAS]})
-    task = notion_page(c.notion, TASK_TITLE, TASKS, TASK_TEXT, 0xC3)
-    idea = notion_page(c.notion, "Newsletter idea", IDEAS, "Send the newsletter on Fridays.", 0xD4)
+    task = notion_page(c.fake_notion, TASK_TITLE, TASKS, TASK_TEXT, 0xC3)
+    idea = notion_page(c.fake_notion, "Newsletter idea", IDEAS, "Send the newsletter on Fridays.", 0xD4)
     for page in (task, idea):
-        index_page("t1", page, c.notion.with_token("t"), c.embedder, c.passages)
+        index_page("t1", page, c.fake_notion.with_token("t"), c.memory.embedder, c.memory.passages)
     deps = c.engine()
     deps = deps._replace(settings=deps.settings.model_copy(update={"workspace_index": True}))
     at = deps.clock()
@@ -278,9 +282,9 @@ def test_a_child_bounded_to_ideas_gets_no_tasks_row_nor_passage(
     if how == "its agent's reach":
         from shared.agents.domain.agents import Reach
 
-        agent = w.container.agents.get("t1", "digest")
+        agent = w.container.fake_agents.get("t1", "digest")
         assert agent is not None
-        w.container.agents.update(
+        w.container.fake_agents.update(
             "t1", "digest", lambda a: a.model_copy(update={"reach": Reach(read=[IDEAS])})
         )
         fields: dict[str, Any] = {"agent_id": "digest"}

@@ -70,15 +70,17 @@ class World:
         }
         self.keys = {who: make_key(container, s)["key"] for who, s in self.sessions.items()}
         put_settings(container.tenants, TENANT, CHOSEN)
-        notion = container.notion
-        index_pages(TENANT, notion, container.embedder, container.passages)
+        notion = container.fake_notion
+        index_pages(TENANT, notion, container.memory.embedder, container.memory.passages)
         found = injections()
         for title, parent, text in (
             (INJECTED_WITHIN, {"data_source_id": TASKS}, found[0].text),
             (INJECTED_BEYOND, {"data_source_id": PEOPLE}, found[1].text + " Salary: " + SALARY),
         ):
             pid = notion.add_page(title, parent=parent, text=text[:1500])
-            index_page(TENANT, pid, notion.with_token("t"), container.embedder, container.passages)
+            index_page(
+                TENANT, pid, notion.with_token("t"), container.memory.embedder, container.memory.passages
+            )
         self.questions = [*DEMANDS, *(i.text[:1500] for i in found[2:] if i.text.strip())]
 
     def ask(self, token: str, question: str, conversation: str | None = None) -> tuple[int, dict[str, Any]]:

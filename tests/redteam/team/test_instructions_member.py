@@ -113,7 +113,7 @@ def test_a_members_edit_of_the_instructions_is_not_the_owners_words(stack: Stack
 
 def test_with_no_accepted_version_a_members_edit_ends_the_run_asking_the_owner(stack: Stack) -> None:
     tenant_id, _, page, _ = _setup(stack)
-    stack.container.agents.update(
+    stack.container.agents.agents.update(
         tenant_id, "weekly-report", lambda a: a.model_copy(update={"accepted": None})
     )
     append(stack, page)

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from local.claude_vertex import ClaudeVertexStandIn
-from shared.bootstrap.platform import PlatformParts
+from shared.bootstrap.declare import Instance
+from shared.bootstrap.platform import Platform
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeNotion, make_deps
@@ -99,4 +100,4 @@ def fallback_deps(
         "model_call_reserve_usd": 0.5,
     }
     deps = make_deps(notion=notion or FakeNotion(), **(vertex | settings))
-    return deps._replace(store=FirestoreRunStore(db), model=PlatformParts(deps.settings).model)
+    return deps._replace(store=FirestoreRunStore(db), model=Platform(Instance(deps.settings, {})).model)

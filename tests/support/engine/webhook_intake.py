@@ -32,7 +32,7 @@ def connected(
         stack.admin.post("/workspaces", {"key": key})
     tenant_id = stack.connect(key)["tenant_id"]
     ws = next(w for w in stack.admin.get("/workspaces") if w["key"] == key)
-    tenant = stack.container.tenants.get(tenant_id)
+    tenant = stack.container.workspace.tenants.get(tenant_id)
     assert tenant is not None
     sources = [ws["ids"]["tasks_data_source"], ws["ids"]["ideas_data_source"]]
     triggers: dict[str, list[Rule]] = {}
@@ -40,7 +40,7 @@ def connected(
         raw = TypeAdapter(list[Rule]).validate_python(rules)
         triggers[source] = resolve(raw, schema(stack, key, source), source, "triggers")
     chosen = TenantSettings(data_source_ids=sources, triggers=triggers)
-    stack.container.tenants.save(tenant.model_copy(update={"settings": chosen}))
+    stack.container.workspace.tenants.save(tenant.model_copy(update={"settings": chosen}))
     subscription = stack.admin.get("/webhook")["subscription"]
     if subscription is None or subscription["url"] != stack.webhook_url:
         assert stack.subscribe()["verified"]

@@ -25,9 +25,9 @@ DEMO = seed_ids("demo")
 
 def session(stack: Stack, tenant_id: str) -> str:
     """A session of the workspace's owner."""
-    tenant = stack.container.tenants.get(tenant_id, fresh=True)
+    tenant = stack.container.workspace.tenants.get(tenant_id, fresh=True)
     assert tenant is not None
-    return start_session(tenant_id, stack.container.secrets, epoch=tenant.session_epoch)
+    return start_session(tenant_id, stack.container.platform.secrets, epoch=tenant.session_epoch)
 
 
 def make_home(stack: Stack, tenant_id: str) -> str:
@@ -38,7 +38,7 @@ def make_home(stack: Stack, tenant_id: str) -> str:
         headers={"Authorization": f"Bearer {session(stack, tenant_id)}"},
     )
     assert answer.status_code == 200, json_body(answer)
-    tenant = stack.container.tenants.get(tenant_id, fresh=True)
+    tenant = stack.container.workspace.tenants.get(tenant_id, fresh=True)
     assert tenant is not None and tenant.home is not None and tenant.home.runs is not None
     return tenant.home.runs.data_source_id
 

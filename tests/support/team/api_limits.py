@@ -15,4 +15,4 @@ def save_team(c: FakeContainer, *members: Member) -> None:
 
 def paced(c: FakeContainer, clock: Callable[[], float]) -> None:
     """``c``'s api paces people and keys by its settings, at the time ``clock`` tells."""
-    c._built["api_limits"] = ApiLimits(c.settings, c.paces, clock=clock)
+    c.instance.built["api_limits"] = ApiLimits(c.settings, c.paces, clock=clock)

@@ -42,8 +42,8 @@ class Workspace:
         c.settings = c.settings.model_copy(
             update={"api_person_per_min": 6000, "api_burst": 500}
         )  # many tries
-        self.private = notion_page(c.notion, PRIVATE_TITLE, PEOPLE, PRIVATE_TEXT, 0xA1)
-        self.row = notion_page(c.notion, "Roadmap", TASKS, "Ship in May.", 0xB2)
+        self.private = notion_page(c.fake_notion, PRIVATE_TITLE, PEOPLE, PRIVATE_TEXT, 0xA1)
+        self.row = notion_page(c.fake_notion, "Roadmap", TASKS, "Ship in May.", 0xB2)
         now = datetime.now(UTC)
         agent = Agent(
             agent_id="digest",
@@ -52,7 +52,7 @@ class Workspace:
             updated_at=now,
             schedules=(Schedule(every="daily", hour=9),),
         )
-        assert c.agents.create("t1", agent)
+        assert c.fake_agents.create("t1", agent)
         self.owners_run = "api-owners-read"
         steps = [
             PlannedStep(tool="read_page", args={"page_id": self.private}),

@@ -18,7 +18,7 @@ PAGE = "a" * 32
 def _made() -> Team:
     t = team()
     now = datetime.now(UTC)
-    assert t.container.agents.create(
+    assert t.container.fake_agents.create(
         "t1", Agent(agent_id="triage", name="Triage", created_at=now, updated_at=now)
     )
     return t
@@ -58,7 +58,7 @@ def test_an_editor_may_not_change_an_agent() -> None:
     t = _made()
     refused = client("api", t.container).patch("/agents/triage", json=BUILT, headers=_as(t, "editor"))
     assert refused.status_code == 403
-    agent = t.container.agents.get("t1", "triage")
+    agent = t.container.fake_agents.get("t1", "triage")
     assert agent is not None and agent.triggers is None and agent.tools == ()
 
 
@@ -85,7 +85,7 @@ def test_bad_input_names_the_builders_fields_in_plain_words_and_stores_nothing()
     )
     assert unknown.status_code == 400
     assert json_body(unknown)["reason"].startswith("invalid field(s): tool 1: no tool is called 'rm_rf'")
-    agent = t.container.agents.get("t1", "triage")
+    agent = t.container.fake_agents.get("t1", "triage")
     assert agent is not None and agent.reach.read == [] and agent.review == "off"
 
 

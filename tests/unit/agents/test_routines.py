@@ -37,7 +37,7 @@ def with_routines(paused: bool = False) -> Team:
     agent = Agent(
         agent_id="digest", name="Digest", created_at=now, updated_at=now, schedules=schedules, paused=paused
     )
-    assert t.container.agents.create("t1", agent)
+    assert t.container.fake_agents.create("t1", agent)
     return t
 
 

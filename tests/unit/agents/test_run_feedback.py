@@ -76,11 +76,13 @@ def test_ratings_propose_an_instructions_edit_only_the_owner_applies(fakes: Fake
     editor = join(fakes, owner, CAROL, "editor", "code-carol")["session"]
     api = client("api", fakes)
     first, second = _ended_run(fakes, owner), _ended_run(fakes, owner)
-    notion = fakes.notion
+    notion = fakes.fake_notion
     assert isinstance(notion, FakeNotion)
     written = notion.add_page("Instructions: Notion Agent", text="Summarise what you are asked about.")
-    for listed in fakes.agents.list_for(TENANT):  # the default agent's page, as the home's set-up writes it
-        fakes.agents.update(
+    for listed in fakes.fake_agents.list_for(
+        TENANT
+    ):  # the default agent's page, as the home's set-up writes it
+        fakes.fake_agents.update(
             TENANT, listed.agent_id, lambda a: a.model_copy(update={"instructions_page_id": written})
         )
     unsaid = api.post(f"/runs/{first}/rating", json={"verdict": "bad"}, headers=auth(editor))
@@ -97,7 +99,7 @@ def test_ratings_propose_an_instructions_edit_only_the_owner_applies(fakes: Fake
     proposal = twice.json["proposal"]
     assert proposal["status"] == "open" and sorted(proposal["runs"]) == sorted([first, second])
     agent_id = twice.json["agent_id"]
-    rated_agent = fakes.agents.get(TENANT, agent_id)
+    rated_agent = fakes.fake_agents.get(TENANT, agent_id)
     assert rated_agent is not None and [r.verdict for r in rated_agent.ratings] == [
         "bad",
         "bad",
@@ -156,7 +158,7 @@ def test_a_plan_is_told_what_earlier_runs_on_its_page_did_and_how_they_were_rate
     fakes: FakeContainer,
 ) -> None:
     owner = connect_as(fakes, ADA, "code-ada")["session"]
-    notion = fakes.notion
+    notion = fakes.fake_notion
     assert isinstance(notion, FakeNotion)
     page = _page(notion, "3b4c5d6e00004000800000000000000a", "Launch brief")
     first = "api-first"

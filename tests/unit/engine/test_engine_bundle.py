@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 
 from shared.bootstrap import Container
+from shared.bootstrap.notion import Notion
+from shared.bootstrap.platform import Platform
 from shared.platform.config import Settings
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.fakes import FakeNotionOAuth, FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
@@ -16,15 +18,16 @@ def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     names: list[str] = []
 
     def builder(name: str, value: Any) -> Any:
-        def build(self: Container) -> Any:
+        def build(part: object) -> Any:
             names.append(name)
             return value
 
         return build
 
-    monkeypatch.setattr(Container, "_build_model", builder("model", FakeModel()))
-    monkeypatch.setattr(Container, "_build_notion", builder("notion", FakeNotion()))
-    monkeypatch.setattr(Container, "_build_notion_oauth", builder("notion_oauth", FakeNotionOAuth()))
+    # Each port's builder, as its declaration holds it.
+    monkeypatch.setattr(Platform.model, "build", builder("model", FakeModel()))
+    monkeypatch.setattr(Notion.notion, "build", builder("notion", FakeNotion()))
+    monkeypatch.setattr(Notion.notion_oauth, "build", builder("notion_oauth", FakeNotionOAuth()))
     return names
 
 

@@ -134,7 +134,7 @@ def test_a_passage_that_says_delete_the_page_changes_nothing(reply: dict[str, An
 def test_post_ask_answers_and_a_conversation_carries_its_turns(fakes: FakeContainer) -> None:
     session = connect_as(fakes, ADA, "code-ada")["session"]
     key = make_key(fakes, session)["key"]
-    notion, passages, embedder = fakes.notion, fakes.passages, fakes.embedder
+    notion, passages, embedder = fakes.fake_notion, fakes.memory.passages, fakes.memory.embedder
     assert isinstance(notion, FakeNotion) and isinstance(passages, FakePassages)
     pid = notion.add_page("Pricing", text=PRICING)
     index_page(TENANT, pid, notion.with_token("t"), embedder, passages)
@@ -178,7 +178,7 @@ def reach_world(fakes: FakeContainer) -> dict[str, str]:
         "admin": join(fakes, owner, DAN, "admin", "code-dan")["session"],
     }
     put_settings(fakes.tenants, TENANT, CHOSEN)
-    index_pages(TENANT, fakes.notion, fakes.embedder, fakes.passages)
+    index_pages(TENANT, fakes.fake_notion, fakes.memory.embedder, fakes.memory.passages)
     fakes.model = citing_model()
     return sessions
 

@@ -95,13 +95,13 @@ def test_an_unknown_setting_is_refused_and_replace_checks_like_construction() ->
 def test_a_mail_relay_needs_a_host_and_a_sender_and_plain_text_only_on_loopback() -> None:
     local = Settings(notifier_backend="live")
     with pytest.raises(ConfigError, match="NA_SMTP_HOST and NA_SMTP_SENDER"):
-        _ = Container(local).mailer
+        _ = Container(local).notify.mailer
     relay = local.replace(
         smtp_host="127.0.0.1", smtp_sender="Agent <agent@acme.example>", smtp_security="none"
     )
-    assert isinstance(Container(relay).mailer, SmtpMailer)  # built; nothing connects before a send
+    assert isinstance(Container(relay).notify.mailer, SmtpMailer)  # built; nothing connects before a send
     with pytest.raises(ValueError, match="only allowed to a loopback relay"):
-        _ = Container(relay.replace(smtp_host="smtp.acme.example")).mailer
+        _ = Container(relay.replace(smtp_host="smtp.acme.example")).notify.mailer
     with pytest.raises(ConfigError, match="NA_SMTP_SECURITY"):
         Settings(smtp_security="ssl")
 

@@ -24,13 +24,13 @@ BODY = {"access_token": GITLAB_TOKEN, "project": "demo/tasks", "data_source_id":
 def gitlab_team() -> Team:
     """The team, its container's GitLab connect as in production (no loopback or http instance)."""
     people = team()
-    linking = people.container.gitlab_linking
-    people.container.gitlab_linking = lambda: linking()._replace(allow_local=False)  # type: ignore[method-assign]  # a test seam
+    linking = people.container.sync.gitlab_linking
+    people.container.sync.gitlab_linking = lambda: linking()._replace(allow_local=False)  # type: ignore[method-assign]  # a test seam
     return people
 
 
 def gitlab(people: Team) -> FakeGitLab:
-    return cast(FakeGitLab, people.container.gitlab)
+    return cast(FakeGitLab, people.container.sync.gitlab)
 
 
 def queued(people: Team) -> list[tuple[SyncTask, str]]:

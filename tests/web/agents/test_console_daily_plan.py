@@ -28,7 +28,7 @@ def _today_s_plan(setup: Setup) -> dict[str, Any]:
     tenant_id = setup.api("GET", "/session")["tenant_id"]
     day = datetime.now(UTC).date()  # the workspace's time zone: UTC unless chosen
     with mock.patch.dict(os.environ, setup.stack.env()):
-        queue = Container(Settings.from_env(os.environ)).queue
+        queue = Container(Settings.from_env(os.environ)).platform.queue
         task = DayPlanTask(tenant_id=tenant_id, day=day)
         queue.enqueue(Queue.PLAN, task, f"day-plan:{tenant_id}:{day:%Y%m%d}:{os.getpid()}")
 

@@ -89,7 +89,9 @@ def _comment(stack: Stack, page_id: str, text: str, person: str) -> str:
 
 
 def _responses(stack: Stack, tenant_id: str, run_id: str) -> list[HumanResponded]:
-    return [e for e in stack.container.store.list_events(tenant_id, run_id) if isinstance(e, HumanResponded)]
+    return [
+        e for e in stack.container.runs.store.list_events(tenant_id, run_id) if isinstance(e, HumanResponded)
+    ]
 
 
 def _status(stack: Stack, tenant_id: str, run_id: str) -> RunStatus:
@@ -157,11 +159,11 @@ def test_a_members_comment_on_the_row_is_refused_and_answered_and_the_reply_does
 
 def test_an_editor_s_comment_answers_and_a_viewer_s_does_not(stack: Stack) -> None:
     tenant_id, page = _waiting_on_row(stack, "run-answer-5", QUESTION)
-    put_member(stack.container.tenants, tenant_id, DEMO["teammate"], "viewer")
+    put_member(stack.container.workspace.tenants, tenant_id, DEMO["teammate"], "viewer")
     _comment(stack, page["id"], "Call it Contoso", DEMO["teammate"])
     assert run_tasks(stack, AnswerTask) == [{"outcome": REFUSED}]
     assert _responses(stack, tenant_id, "run-answer-5") == []
-    put_member(stack.container.tenants, tenant_id, DEMO["teammate"], "editor")
+    put_member(stack.container.workspace.tenants, tenant_id, DEMO["teammate"], "editor")
     _comment(stack, page["id"], "Call it Contoso", DEMO["teammate"])
     assert run_tasks(stack, AnswerTask) == [{"outcome": "answered request question-1 of run run-answer-5"}]
     (answered,) = _responses(stack, tenant_id, "run-answer-5")
@@ -202,7 +204,7 @@ def test_a_comment_on_a_page_that_is_no_row_is_unchanged_and_reads_nothing_in_th
 ) -> None:
     tenant_id, ws = connected(stack)
     make_home(stack, tenant_id)
-    tenant = stack.container.tenants.get(tenant_id, fresh=True)
+    tenant = stack.container.workspace.tenants.get(tenant_id, fresh=True)
     assert tenant is not None and tenant.bot_id
     page = ws["ids"]["idea_newsletter"]
     stack.admin.delete("/requests")
@@ -229,12 +231,12 @@ def test_a_production_deploy_is_approved_on_its_row_and_then_deploys(
     source = make_home(stack, tenant_id)
     token = "vercel_token_row_decisions"
     admin.grant_vercel(token, ["site"])
-    stack.container.secrets.put(code_token_secret(tenant_id, Integration.VERCEL), token)
+    stack.container.platform.secrets.put(code_token_secret(tenant_id, Integration.VERCEL), token)
     allowed = {"github_repositories": ["acme/site"], "vercel_projects": ["site"]}
-    tenant = stack.container.tenants.get(tenant_id, fresh=True)
+    tenant = stack.container.workspace.tenants.get(tenant_id, fresh=True)
     assert tenant is not None
     chosen = tenant.settings.model_copy(update=allowed)
-    stack.container.tenants.save(tenant.model_copy(update={"settings": chosen}))
+    stack.container.workspace.tenants.save(tenant.model_copy(update={"settings": chosen}))
     deploy_args = {"project": "site", "repository": "acme/site", "ref": "main", "target": "production"}
     steps = [
         PlannedStep(tool="deploy_vercel", args=deploy_args),

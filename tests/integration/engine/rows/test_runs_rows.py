@@ -36,7 +36,7 @@ def _waiting_run(stack: Stack, tenant_id: str, run_id: str) -> None:
 
 
 def _responses(stack: Stack, tenant_id: str, run_id: str = "run-rows-1") -> list[HumanResponded]:
-    events = stack.container.store.list_events(tenant_id, run_id)
+    events = stack.container.runs.store.list_events(tenant_id, run_id)
     return [e for e in events if isinstance(e, HumanResponded)]
 
 
@@ -111,18 +111,18 @@ def test_a_member_decides_in_notion_as_their_role_allows(stack: Stack) -> None:
     _waiting_run(stack, tenant_id, "run-rows-roles")
     assert run_tasks(stack, RowTask) == [{"row": "created"}]
     page = row(stack, runs_source, "run-rows-roles")
-    put_member(stack.container.tenants, tenant_id, DEMO["teammate"], "viewer")
+    put_member(stack.container.workspace.tenants, tenant_id, DEMO["teammate"], "viewer")
     set_decision(stack, page["id"], "Approve", DEMO["teammate"])
     assert run_tasks(stack, DecideTask) == [{"outcome": REFUSED}]
     assert select(row(stack, runs_source, "run-rows-roles"), "Decision") == "Waiting"
     assert _responses(stack, tenant_id, "run-rows-roles") == []
 
-    put_member(stack.container.tenants, tenant_id, DEMO["teammate"], "editor")
+    put_member(stack.container.workspace.tenants, tenant_id, DEMO["teammate"], "editor")
     set_decision(stack, page["id"], "Approve", DEMO["teammate"])
     assert run_tasks(stack, DecideTask) == [{"outcome": "approved request approval-1 of run run-rows-roles"}]
     decided = _responses(stack, tenant_id, "run-rows-roles")
     assert len(decided) == 1 and decided[0].via == "notion"
-    recorded = stack.container.audit.newest(tenant_id, before=None, since=None, limit=5)
+    recorded = stack.container.team.audit.newest(tenant_id, before=None, since=None, limit=5)
     (entry,) = [e for e in recorded if e.target == {"run_id": "run-rows-roles"}]
     assert (entry.surface, entry.action, entry.role) == ("notion", "approve", "editor")
     assert entry.actor == member_id_for(DEMO["teammate"])

@@ -98,7 +98,7 @@ def _owners_approve(stack: Stack, tenant_id: str, page_id: str) -> str:
 
 
 def _decided(stack: Stack, tenant_id: str, run_id: str) -> list[HumanResponded]:
-    events = stack.container.store.list_events(tenant_id, run_id)
+    events = stack.container.runs.store.list_events(tenant_id, run_id)
     return [e for e in events if isinstance(e, HumanResponded)]
 
 

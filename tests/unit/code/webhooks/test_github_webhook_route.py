@@ -82,7 +82,7 @@ def test_a_writers_review_naming_the_agent_on_a_finished_runs_pull_request_start
     """Issue 68, point 7 (decision 0127), through the route: one plan task however often it comes."""
     fakes = FakeContainer()
     completed(fakes.store)
-    fakes.agents.create("t1", builder())
+    fakes.fake_agents.create("t1", builder())
     api, own = client("api", fakes), webhook_secret(fakes.secrets, "t1")
     stranger = delivery("pull_request_review", association="NONE", action="submitted")
     ignored = api.post(
@@ -109,8 +109,8 @@ def test_while_the_runs_agent_is_paused_or_gone_or_the_budget_is_spent_a_review_
         FakeContainer(),
         FakeContainer(Settings(default_day_budget_usd=0.0)),
     )
-    paused.agents.create("t1", builder(paused=True))
-    spent.agents.create("t1", builder())
+    paused.fake_agents.create("t1", builder(paused=True))
+    spent.fake_agents.create("t1", builder())
     for n, fakes in enumerate((paused, gone, spent)):
         completed(fakes.store)
         api, own = client("api", fakes), webhook_secret(fakes.secrets, "t1")

@@ -44,7 +44,7 @@ def written_text(surface: str) -> str:
 def waiting(fakes: FakeContainer) -> tuple[str, dict[str, Any], NotifyTask, str]:
     """A run that waits for the owner's approval of writing ``LONG`` to a page that is not its own:
     its id, the write's arguments, the decision's notice and the page."""
-    other = fakes.notion.add_page("Team wiki")
+    other = fakes.fake_notion.add_page("Team wiki")
     args = {"page_id": other, "text": LONG}
     steps = [("append_blocks", args), ("finish", {"summary": "done"})]
     fakes.model.script["PlanOut"] = [

@@ -74,13 +74,13 @@ def _container() -> FakeContainer:
     c.secrets.put(github_hook_secret("t1"), GITHUB)
     c.secrets.put(hook_secret("t1", "linear"), LINEAR)
     c.secrets.put(hook_secret("t1", "gitlab"), GITLAB)
-    c.sync_store.save_connection(
+    c.sync.sync_store.save_connection(
         "t1", LinearConnection(data_source_id="0" * 32, connected_at=NOW, team_id="team-1")
     )
     gitlab = GitLabConnection(
         data_source_id="0" * 32, connected_at=NOW, base_url="https://gitlab.com", project_id=77, user_id=1
     )
-    c.gitlab_store.save_connection("t1", gitlab)
+    c.sync.gitlab_store.save_connection("t1", gitlab)
     return c
 
 

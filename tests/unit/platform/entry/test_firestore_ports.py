@@ -1,20 +1,15 @@
-"""The Firestore ports a container builds from its table (``Built("<adapter class>")``): each is that
-class of the port's adapter module (``_MODULES``), on the instance's one Firestore client."""
+"""The Firestore ports a container builds from its parts' declarations (``Built.firestore(module,
+"<adapter class>")``): each is that class of the port's adapter module, on the instance's one
+Firestore client, read through its capability's part."""
 
 import importlib
-from typing import cast
 
 import pytest
 
-from shared.bootstrap import _MODULES, Container, Port
-from shared.bootstrap.base import Built
+from shared.bootstrap import DECLARED, Container
 from shared.platform.config import Settings
 
-FIRESTORE_PORTS = {
-    name: held.firestore
-    for name in dir(Container)
-    if isinstance(held := getattr(Container, name), Built) and held.firestore
-}
+FIRESTORE_PORTS = {name: port for name, port in DECLARED.items() if port.adapter}
 
 
 def test_the_table_names_the_firestore_ports() -> None:
@@ -28,10 +23,12 @@ def test_a_firestore_port_is_its_adapter_on_the_one_client(
     # An emulator's address: the client is made without credentials, and nothing is sent.
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:9")
     container = Container(Settings(firestore_emulator_host="127.0.0.1:9", gcp_project="p"))
-    adapter = getattr(container, port)
-    expected = getattr(importlib.import_module(_MODULES[cast(Port, port)]), FIRESTORE_PORTS[port])
-    assert type(adapter) is expected
-    assert getattr(container, port) is adapter  # built once per instance
-    assert container._firestore() in vars(adapter).values() or any(
-        getattr(v, "_client", None) is container._firestore() for v in vars(adapter).values()
+    [part] = [p for p in vars(container).values() if port in vars(type(p))]
+    adapter = getattr(part, port)
+    declared = FIRESTORE_PORTS[port]
+    assert type(adapter) is getattr(importlib.import_module(declared.module), declared.adapter)
+    assert getattr(part, port) is adapter  # built once per instance
+    client = container.instance.firestore()
+    assert client in vars(adapter).values() or any(
+        getattr(v, "_client", None) is client for v in vars(adapter).values()
     )

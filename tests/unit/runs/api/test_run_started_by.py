@@ -89,7 +89,7 @@ def fakes() -> FakeContainer:
         container.secrets.put(f"notion-token-{tenant_id}", NotionTokens(access_token="access-0").dump())
     title = {"Name": {"type": "title", "title": [{"plain_text": HOSTILE}]}}
     status = {"Status": {"id": "st", "type": "status", "status": {"name": "Ready for agent"}}}
-    container.notion.pages[PAGE] = {
+    container.fake_notion.pages[PAGE] = {
         "id": PAGE,
         "parent": {"data_source_id": DS},
         "properties": title | status,
@@ -211,7 +211,7 @@ def test_run_now_is_started_by_the_person_who_pressed_it_not_the_schedule(fakes:
         updated_at=NOW,
         schedules=(Schedule(every="daily", hour=9),),
     )
-    assert fakes.agents.create("t1", routine)
+    assert fakes.fake_agents.create("t1", routine)
     tenant_now = fakes.tenants.get("t1")
     assert tenant_now is not None
     ana = tenant_now.member("m-ana")

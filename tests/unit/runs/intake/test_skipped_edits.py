@@ -139,18 +139,20 @@ def test_each_edit_names_its_page_by_its_title_read_once(fakes: FakeContainer) -
         "Name": {"type": "title", "title": [{"plain_text": "Dashboard", "text": {"content": "Dashboard"}}]}
     }
     page = {"id": PAGE, "parent": {}, "properties": title, "url": "https://n/p"}
-    fakes.notion.pages[PAGE] = fakes.notion.pages[PAGE.replace("-", "")] = page  # either form of its id
+    fakes.fake_notion.pages[PAGE] = fakes.fake_notion.pages[PAGE.replace("-", "")] = (
+        page  # either form of its id
+    )
     fakes.secrets.put(
         "s", '{"access_token": "secret_t1"}'
     )  # t1's token secret (tests/support/runs/api_runs.py)
     reads: list[str] = []
-    retrieve = fakes.notion.retrieve_page
+    retrieve = fakes.fake_notion.retrieve_page
 
     def counted(token: str, page_id: str) -> dict[str, Any]:
         reads.append(page_id)
         return retrieve(token, page_id)
 
-    fakes.notion.retrieve_page = counted  # type: ignore[method-assign]  # counting the reads
+    fakes.fake_notion.retrieve_page = counted  # type: ignore[method-assign]  # counting the reads
     api, token = client("api", fakes), start_session("t1", fakes.secrets)
     body: Any = api.get("/skipped-edits", headers=auth(token)).json
     assert [e["title"] for e in body["edits"]] == ["Dashboard", "Dashboard"], body

@@ -14,8 +14,8 @@ APPS = apps_of(
 
 
 def _with_apps(people: Team) -> Team:
-    parts = people.container.oauth_parts
-    people.container.oauth_parts = lambda: parts()._replace(apps=APPS)  # type: ignore[method-assign]  # a test seam
+    parts = people.container.sync.oauth_parts
+    people.container.sync.oauth_parts = lambda: parts()._replace(apps=APPS)  # type: ignore[method-assign]  # a test seam
     return people
 
 
