@@ -856,6 +856,15 @@ def rewrite_text(text: str, python: bool, prose: bool) -> str:
             return f"{holder}.{m[2]}" if holder else m[0]
 
         text = spat.sub(_symbol, text)
+        # A name by its file (``shared/engine/services/step_state.py:Recorder.generate``) likewise.
+        files = {m.replace(".", "/") + ".py": m for m in SYMBOLS}
+        fpat = re.compile(r"(?<![\w./-])(" + "|".join(re.escape(f) for f in files) + r"):(\w+)")
+
+        def _by_file(m: re.Match[str]) -> str:
+            holder = _holder(files[m[1]], m[2])
+            return f"{holder.replace('.', '/')}.py:{m[2]}" if holder else m[0]
+
+        text = fpat.sub(_by_file, text)
     return text
 
 
