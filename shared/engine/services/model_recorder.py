@@ -11,7 +11,7 @@ from shared.engine.services.run_log import Seqs
 from shared.engine.services.step_outcomes import OverBudget
 from shared.platform.errors import UnusableReply
 from shared.runs.domain.events import ModelUsed, ReviewRecorded, RunEvent
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
 from shared.tools import TOOL_MODULES
