@@ -17,7 +17,7 @@ RUN_SERVICES = {"engine", "stepping", "start", "humans", "sweeper"}  # start: pl
 # are step_state's, shared by the engine and stepping).
 STEP_API = {"perform", "held_elsewhere"}
 # The reducer checks that each event follows the last (``apply``): it numbers nothing.
-REDUCER = ROOT / "shared" / "runs" / "domain" / "runs.py"
+REDUCER = ROOT / "shared" / "runs" / "domain" / "state.py"
 _SEQ_NAMES = {"seq", "last_seq", "first_seq"}
 
 
