@@ -230,6 +230,27 @@ LATER: dict[str, str] = {
     },
 }
 MODULES = {old: LATER.get(new, new) for old, new in MODULES.items()} | LATER
+# Issue 79 point 2 (decision 0150): each thing where a reader looks for it, named for what it is.
+NAMED: dict[str, str] = {
+    # The Notion intake, named for Notion (sync's intake is Linear's and GitLab's); GitHub's deliveries.
+    "shared.runs.services.webhooks": "shared.runs.services.notion_intake",
+    "shared.code.domain.webhooks": "shared.code.domain.github_events",
+    # The code pipeline's tools under the code capability's name (the tools' package: they are tools).
+    "shared.tools.coding": "shared.tools.code",
+    "shared.tools.coding.code": "shared.tools.code.pull_request",
+    **{
+        f"shared.tools.coding.{n}": f"shared.tools.code.{n}"
+        for n in ["files", "release", "repository", "requirements", "revision"]
+    },
+    # A run's state and its reducer (``fold``), named for what it holds.
+    "shared.runs.domain.runs": "shared.runs.domain.state",
+    # The two authority modules: the digests an approval covers, and the engine's approval gate.
+    "shared.runs.domain.authority": "shared.runs.domain.approval_digests",
+    "shared.engine.agent.authority": "shared.engine.agent.approvals",
+    # A repository's policy is one module (the workspace's); what is left is the secret scan's findings.
+    "shared.code.domain.policy": "shared.code.domain.secret_findings",
+}
+MODULES = {old: NAMED.get(new, new) for old, new in MODULES.items()} | NAMED
 # A new module must not lie under its old name (``a.b`` → ``a.b.b``): the rewrite would not be idempotent.
 assert not [old for old, new in MODULES.items() if new.startswith(old + ".")], "a new path under its old one"
 
@@ -482,8 +503,128 @@ SYMBOLS: dict[str, dict[str, str]] = {
     "shared.team.services.audit": {"record_decision": "shared.engine.services.humans"},
 }
 
+# Issue 79 point 2 (decision 0150): the names of a module split by job, where each went.
+SYMBOLS_NAMED: dict[str, dict[str, str]] = {
+    # A step being carried out keeps ``Step``; the model as its tools see it, and the outcomes a step
+    # tells apart (and the approval request it records), each in its own module.
+    "shared.engine.services.step_state": {
+        **{n: "shared.engine.services.model_recorder" for n in ["Recorder", "_kind"]},
+        **{
+            n: "shared.engine.services.step_outcomes"
+            for n in ["Stale", "NeedsApproval", "OverBudget", "BEFORE_CHARS", "once", "kept_base"]
+        },
+    },
+    # A repository's policy and its checks of a change, in one module (the workspace's: its settings
+    # hold the policy, and the workspace is below code).
+    "shared.code.domain.secret_findings": {
+        n: "shared.workspace.domain.code_policy"
+        for n in [
+            "DEPENDENCY_FILES",
+            "sensitive_kind",
+            "path_allowed",
+            "policy_problems",
+            "outside_auto_merge",
+        ]
+    },
+}
+for _module, _names in SYMBOLS_NAMED.items():
+    SYMBOLS.setdefault(_module, {}).update(_names)
+
+
+def _holder(module: str, name: str) -> str | None:
+    """Where ``module``'s ``name`` is now, following a name moved more than once (None: not moved)."""
+    holder = SYMBOLS.get(module, {}).get(name)
+    while holder is not None and (further := SYMBOLS.get(holder, {}).get(name)) not in (None, holder):
+        holder = further
+    return holder
+
+
+# A module imported by its name (``from shared.engine.agent import authority``) whose name changed is
+# imported by its new one, and the file's uses follow (``authority.gated`` → ``approvals.gated``), for the
+# modules named here; any other keeps its old name as an alias (``import secret_findings as policy``).
+RENAMED_LEAVES = (
+    "shared.runs.services.webhooks",
+    "shared.code.domain.webhooks",
+    "shared.engine.agent.authority",
+    "shared.runs.domain.authority",
+    "shared.tools.coding.code",
+)
+
+# Identifier renames (issue 79 point 2): where → {old: new}, each old name matched whole (not within a
+# longer name). ``where`` is a package (the files that import a module of it) or a path (a folder's
+# files, or one file). The files of :data:`KEEP_NAMES` and :data:`KEEP_TEXT` keep their names.
+NAMES: dict[str, dict[str, str]] = {
+    # The sync's fields serve Linear, GitLab and Motion alike: named for the tool, whichever it is.
+    "shared.sync": {"linear_seen": "tool_seen", "linear_at": "tool_at", "to_linear": "to_tool"},
+    # The container's Discord client (a port of the composition root), named for Discord.
+    "shared.bootstrap": {'"webhooks"': '"discord"', "_build_webhooks": "_build_discord"},
+    "shared/bootstrap/": {
+        '"webhooks"': '"discord"',
+        "self.webhooks": "self.discord",
+        "webhooks: Built[": "discord: Built[",
+    },
+    # The run services' module names (a stem is a module's file name).
+    "tests/unit/engine/run_log/test_run_log_owner.py": {
+        '"webhooks"': '"notion_intake"',
+        '"domain" / "runs.py"': '"domain" / "state.py"',
+    },
+    # A path built of its parts, which the path rows do not see.
+    "tests/infra/monitoring/test_monitoring.py": {
+        '"services" / "webhooks.py"': '"services" / "notion_intake.py"',
+        "webhooks = ast.parse(": "intake = ast.parse(",
+        "ast.walk(webhooks)": "ast.walk(intake)",
+    },
+}
+# Where a stored document's old field names are read (decision 0150): they stay spelt there.
+KEEP_NAMES = (
+    "shared/sync/domain/connection.py",
+    "tests/integration/sync/test_stored_field_names.py",
+    "tests/unit/sync/test_sync_log_names.py",
+)
+
+
+def _name_pattern(old: str) -> re.Pattern[str]:
+    head = r"(?<!\w)" if re.match(r"\w", old) else ""
+    tail = r"(?!\w)" if re.search(r"\w$", old) else ""
+    return re.compile(head + re.escape(old) + tail)
+
+
+def _imports(text: str, package: str) -> bool:
+    """Whether ``text`` imports a module of ``package`` (``from shared import bootstrap`` included)."""
+    for m in re.finditer(
+        r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+([^\n]*)|import[ \t]+([\w.]+))", text, re.M
+    ):
+        module = m[1] or m[3]
+        names = re.findall(r"\w+", m[2] or "") if m[1] else []
+        for found in (module, *(f"{module}.{n}" for n in names)):
+            if found == package or found.startswith(package + "."):
+                return True
+    return False
+
+
+def rename_names(path: str, text: str) -> str:
+    """The :data:`NAMES` renames that apply to the file at ``path``."""
+    if path in KEEP_NAMES or any(path == k or (k.endswith("/") and path.startswith(k)) for k in KEEP_TEXT):
+        return text
+    for where, names in NAMES.items():
+        if "/" in where:
+            if not (path == where or (where.endswith("/") and path.startswith(where))):
+                continue
+        elif not (path.endswith((".py", ".pyi")) and _imports(text, where)):
+            continue
+        for old, new in names.items():
+            text = _name_pattern(old).sub(new, text)
+    return text
+
+
 # Files whose prose stays as it is (only their imports are rewritten).
-KEEP_TEXT = ("docs/api/openapi.json", "functions/routes/models/")
+KEEP_TEXT = (
+    "docs/api/openapi.json",
+    "functions/routes/models/",
+    # The records of the moves name the old modules on purpose.
+    "docs/relayout.md",
+    "docs/decisions/0150-each-thing-where-a-reader-looks-for-it.md",
+)
 
 SUFFIXES = (".py", ".toml", ".md", ".mk", ".yaml", ".yml", ".cfg", ".ini", ".tf", ".txt", ".pyi")
 
@@ -620,7 +761,13 @@ def _resolve(module: str, rows: dict[str, str]) -> str:
     return rows.get(module, module)
 
 
-def _rewrite_from(match: re.Match[str], rows: dict[str, str]) -> str:
+def _renames_leaf(old: str, rows: dict[str, str]) -> bool:
+    """Whether the module ``old`` is imported by its new name (:data:`RENAMED_LEAVES`, or a module
+    whose row sends it to where one of them went)."""
+    return old in RENAMED_LEAVES or any(rows.get(r) == rows[old] for r in RENAMED_LEAVES)
+
+
+def _rewrite_from(match: re.Match[str], rows: dict[str, str], leaves: dict[str, str]) -> str:
     indent, module, names = match["indent"], match["module"], match["names"]
     comment = match["comment"] or ""
     body = names.strip()
@@ -640,11 +787,13 @@ def _rewrite_from(match: re.Match[str], rows: dict[str, str]) -> str:
         if sub in rows:
             new = rows[sub]
             parent, leaf = new.rsplit(".", 1)
-            bound = alias or name
+            if not alias and leaf != name and _renames_leaf(sub, rows):
+                leaves[name] = leaf
+            bound = alias or leaves.get(name, name)
             targets.setdefault(parent, []).append(leaf if leaf == bound else f"{leaf} as {bound}")
             changed = True
             continue
-        holder = SYMBOLS.get(base, {}).get(name) or SYMBOLS.get(module, {}).get(name)
+        holder = _holder(base, name) or _holder(module, name)
         if holder is not None and holder != base:
             targets.setdefault(holder, []).append(part)
             changed = True
@@ -681,6 +830,12 @@ def _path_rows(rows: dict[str, str]) -> dict[str, str]:
             )
         else:
             out[old.replace(".", "/") + ".py"] = new.replace(".", "/") + ".py"
+    # Issue 79's moves stay in their capability: a path from the capability's name
+    # (``runs/services/webhooks.py``, as the docs write it) moves too.
+    for old, new in list(out.items()):
+        module = old.removesuffix("/__init__.py").removesuffix(".py").removesuffix("/").replace("/", ".")
+        if module in NAMED and old.startswith("shared/") and new.startswith("shared/"):
+            out[old.removeprefix("shared/")] = new.removeprefix("shared/")
     out.update(TESTS)
     return out
 
@@ -695,14 +850,18 @@ def _symbol_pattern() -> re.Pattern[str] | None:
 def rewrite_text(text: str, python: bool, prose: bool) -> str:
     rows = _all_modules()
     if python:
-        text = _FROM.sub(lambda m: _rewrite_from(m, rows), text)
+        leaves: dict[str, str] = {}
+        text = _FROM.sub(lambda m: _rewrite_from(m, rows, leaves), text)
+        for old_leaf, new_leaf in leaves.items():  # the module's uses, by its new name
+            text = re.sub(rf"(?<![\w.]){re.escape(old_leaf)}(?=\.\w)", new_leaf, text)
     if not prose and python:
         # Only the import lines: ``import a.b`` forms.
         pat = _dotted_pattern(rows)
         if pat is not None:
+            dotted: re.Pattern[str] = pat
             text = re.sub(
                 r"^([ \t]*import[ \t]+[^\n]*)$",
-                lambda m: pat.sub(lambda n: rows[n[1]], m[1]),
+                lambda m: dotted.sub(lambda n: rows[n[1]], m[1]),
                 text,
                 flags=re.MULTILINE,
             )
@@ -722,10 +881,19 @@ def rewrite_text(text: str, python: bool, prose: bool) -> str:
     if spat is not None:
 
         def _symbol(m: re.Match[str]) -> str:
-            holder = SYMBOLS[m[1]].get(m[2])
+            holder = _holder(m[1], m[2])
             return f"{holder}.{m[2]}" if holder else m[0]
 
         text = spat.sub(_symbol, text)
+        # A name by its file (``shared/engine/services/step_state.py:Recorder.generate``) likewise.
+        files = {m.replace(".", "/") + ".py": m for m in SYMBOLS}
+        fpat = re.compile(r"(?<![\w./-])(" + "|".join(re.escape(f) for f in files) + r"):(\w+)")
+
+        def _by_file(m: re.Match[str]) -> str:
+            holder = _holder(files[m[1]], m[2])
+            return f"{holder.replace('.', '/')}.py:{m[2]}" if holder else m[0]
+
+        text = fpat.sub(_by_file, text)
     return text
 
 
@@ -745,7 +913,7 @@ def rewrite_files(dry: bool) -> list[str]:
         path = ROOT / f
         text = path.read_text()
         prose = not any(f == k or (k.endswith("/") and f.startswith(k)) for k in KEEP_TEXT)
-        new = rewrite_text(text, f.endswith((".py", ".pyi")), prose)
+        new = rename_names(f, rewrite_text(text, f.endswith((".py", ".pyi")), prose))
         if new != text:
             changed.append(f)
             if not dry:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from shared.notion.services.notion_access import NotionAccess
     from shared.platform.config import Settings
     from shared.runs.services.deps import Deps
-    from shared.runs.services.webhooks import Intake
+    from shared.runs.services.notion_intake import Intake
     from shared.sync.services.issue_writes import IssueWrites
     from shared.workspace.domain.integrations import Integration
 
@@ -123,7 +123,7 @@ class Container:
 
     def intake(self) -> Intake:
         """What webhook intake uses, with the settings as they are now."""
-        from shared.runs.services.webhooks import Intake
+        from shared.runs.services.notion_intake import Intake
 
         s = self.settings
         return Intake(

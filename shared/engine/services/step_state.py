@@ -1,180 +1,27 @@
-"""A step being carried out (:class:`Step`): its run, planned step, phase and deps. Around each model
-call its :class:`Recorder` checks the budget. Here too, the outcomes a step tells apart: stale, needs
-an approval, over budget."""
+"""A step being carried out (:class:`Step`): its run, planned step, phase and deps, the key of its effect,
+the context its tool is given, and the next phase a ``plan_next`` asks for. What its model calls
+cost is :mod:`shared.engine.services.model_recorder`'s; the outcomes it tells apart,
+:mod:`shared.engine.services.step_outcomes`'."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
-from shared.agents.domain.agents import DEFAULT_AGENT_ID, tier_purpose
-from shared.engine.agent import authority
+from shared.agents.domain.agents import DEFAULT_AGENT_ID
+from shared.engine.agent import approvals
 from shared.engine.services import pattern_room
 from shared.engine.services.followups import restart
-from shared.engine.services.run_log import RunLog, Seqs
-from shared.platform.errors import ModelFixableError, UnusableReply
-from shared.runs.domain.events import HumanRequested, ModelUsed, PlannedStep, ReviewRecorded, RunEvent
+from shared.engine.services.model_recorder import Recorder
+from shared.engine.services.run_log import RunLog
+from shared.platform.errors import ModelFixableError
+from shared.runs.domain.events import PlannedStep
 from shared.runs.domain.run_limits import replan_bound
-from shared.runs.domain.runs import RunState
-from shared.runs.services import spend
+from shared.runs.domain.state import RunState
 from shared.runs.services.deps import Deps, RunRef
-from shared.tools import TOOL_MODULES, Tool, ToolContext, idempotency_key
+from shared.tools import Tool, ToolContext, idempotency_key
 from shared.tools.base import Children, Lineage, Patterns, Phase
 from shared.workspace.domain.code_policy import CodePolicy
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
-
-    from shared.platform.domain.model_calls import CallKind, ModelReply, ModelUsage
-    from shared.platform.ports import Model
-
-
-class Stale(Exception):
-    """Another delivery moved the run on meanwhile: acknowledge without effect."""
-
-
-class NeedsApproval(Exception):
-    """The step's effect needs its owner's approval, not given yet: the request to record instead."""
-
-    def __init__(
-        self, prompt: str, digest: str, args: dict[str, Any], before: dict[str, str | None] | None = None
-    ) -> None:
-        super().__init__(prompt)
-        self.prompt, self.digest, self.call, self.before = prompt, digest, args, before
-
-    def request(self, state: RunState, at: datetime) -> HumanRequested:
-        seqs = RunLog.after(state)
-        return seqs.event(
-            HumanRequested,
-            at=at,
-            request_id=f"effect-{state.cursor}-{seqs.upcoming}",
-            step=state.cursor,
-            purpose="approval",
-            prompt=self.prompt[: authority.PROMPT_CHARS],
-            effects=(self.digest,),
-            call=self.call,
-            before=self.before,
-        )
-
-
-BEFORE_CHARS = 200_000  # of a pull request's base files kept with its request (an event is a document)
-
-
-def once(read: authority.Current | None) -> authority.Current | None:
-    """``read`` remembering its last answer: the request's diffs and the kept base read GitHub once."""
-    if read is None:
-        return None
-    seen: dict[str, dict[str, str | None]] = {}
-
-    def again(repository: str, base: str, paths: list[str]) -> dict[str, str | None]:
-        asked = repr((repository, base, paths))
-        if asked not in seen:
-            seen[asked] = read(repository, base, paths)
-        return seen[asked]
-
-    return again
-
-
-def kept_base(read: authority.Current | None, args: dict[str, Any]) -> dict[str, str | None] | None:
-    """A pull request's files at its base, for the console's diff (None: no files, no code access, not
-    readable now, or more than ``BEFORE_CHARS``)."""
-    files = args.get("files")
-    if not isinstance(files, list) or read is None:
-        return None
-    paths = [str(f.get("path", "")) for f in files if isinstance(f, dict)]
-    try:
-        found = read(str(args.get("repository", "")), str(args.get("base", "")), paths)
-    except Exception:  # unreadable now (any failure): the console shows the new content only
-        return None
-    return found if sum(len(v or "") for v in found.values()) <= BEFORE_CHARS else None
-
-
-class OverBudget(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass
-class Recorder:
-    """The model as tools see it: budget-checked before each call, usage kept for the log."""
-
-    deps: Deps
-    tenant_id: str
-    state: RunState
-    usage: list[tuple[str, ModelUsage]] = field(default_factory=list)
-    reviews: list[dict[str, Any]] = field(default_factory=list)  # ReviewRecorded's fields, in order
-    run: RunRef | None = (
-        None  # the run whose budget counter a call reserves on; None in tests of a step alone
-    )
-
-    def generate[T: BaseModel](
-        self,
-        purpose: Literal["plan", "draft"],
-        prompt: str,
-        schema: type[T],
-        *,
-        tiered: bool = True,
-        kind: CallKind | None = None,
-    ) -> ModelReply[T]:
-        """One model call of ``purpose`` (the model: the agent's tier may choose the other one unless
-        not ``tiered``), budget-checked first; ``kind``: what it is for, its thinking budget (the
-        purpose's unless said)."""
-        from shared.platform.domain.model_calls import calls_of, family_first  # a model call's only
-        from shared.platform.services.model_routing import call_bound
-
-        own = self.state.cost_usd + self.state.children_cost_usd  # its family's (decision 0128)
-        spent = own + sum(u.cost_usd for _, u in self.usage)
-        grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
-        called = kind or _kind(purpose, self.state)
-        chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
-        bound = call_bound(self.deps.settings, called, chosen, prompt, schema)
-        with spend.model_call(
-            self.deps, self.tenant_id, spent, grants, cap, run=self.run, bound=bound
-        ) as call:
-            if call.problem:
-                raise OverBudget(call.problem)
-            model: Model = self.deps.need_model()
-            try:
-                with calls_of(called), family_first(self.state.family):
-                    reply = model.generate(chosen, prompt, schema)
-            except UnusableReply as exc:  # a useless answer is paid for all the same
-                self._paid(purpose, exc.usage, call)
-                raise
-            self._paid(purpose, reply.usage, call)
-            return reply
-
-    def _paid(self, purpose: str, usage: ModelUsage, call: spend.ModelCall) -> None:
-        self.usage.append((purpose, usage))
-        call.paid(usage.cost_usd)
-
-    def events(self, seqs: Seqs, deps: Deps) -> list[RunEvent]:
-        """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``, then the
-        reviewer's verdicts (``review_recorded``)."""
-        events: list[RunEvent] = [
-            seqs.event(
-                ModelUsed,
-                at=deps.clock(),
-                purpose=p,
-                model=u.model,
-                input_tokens=u.input_tokens,
-                output_tokens=u.output_tokens,
-                cost_usd=u.cost_usd,
-                fallback=u.fallback,
-            )
-            for p, u in self.usage
-        ]
-        return events + [seqs.event(ReviewRecorded, at=deps.clock(), **r) for r in self.reviews]
-
-
-def _kind(purpose: Literal["plan", "draft"], state: RunState) -> CallKind:
-    """What a call of ``purpose`` is for: a draft in a run that opens a pull request or deploys is
-    code (its own route, NA_MODEL_ROUTES), any other call its purpose's kind."""
-    if purpose == "draft" and any(TOOL_MODULES.get(s.tool) == "code" for s in state.steps):
-        return "code"
-    return purpose
 
 
 def step_key(tenant_id: str, run_id: str, state: RunState) -> str:
@@ -232,7 +79,7 @@ class Step(NamedTuple):
             prompt=prompt,
             page_id=self.state.page_id,
             code=self.deps.code,
-            approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
+            approved=approvals.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,
             phase=self.phase() if tool.name == "plan_next" else None,
             search=self._search() if tool.uses_search else None,

@@ -21,7 +21,7 @@ from shared.runs.domain.events import RunEvent, RunPlanned, RunStatus, ToolInten
 from shared.runs.domain.page_links import known_urls, page_link, web_url
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.run_search import RunFilter, search_terms
-from shared.runs.domain.runs import Run, role_needed
+from shared.runs.domain.state import Run, role_needed
 from shared.runs.services import run_view
 from shared.team.services.sessions import require_connected
 from shared.workspace.domain.members import Approvers, at_least

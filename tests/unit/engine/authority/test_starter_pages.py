@@ -18,7 +18,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.authority import page_digest
 from shared.runs.domain.events import PlannedStep, RunFinished, RunPlanned
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.members import Approvers, Member
 from shared.workspace.domain.tenants import Tenant

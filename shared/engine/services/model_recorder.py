@@ -1,0 +1,103 @@
+"""The model as a step's tools see it (:class:`Recorder`): each call budget-checked before it is made,
+on the tier the run's agent chose, and paid for in the run's log (``model_used``, ``review_recorded``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from shared.agents.domain.agents import tier_purpose
+from shared.engine.services.run_log import Seqs
+from shared.engine.services.step_outcomes import OverBudget
+from shared.platform.errors import UnusableReply
+from shared.runs.domain.events import ModelUsed, ReviewRecorded, RunEvent
+from shared.runs.domain.state import RunState
+from shared.runs.services import spend
+from shared.runs.services.deps import Deps, RunRef
+from shared.tools import TOOL_MODULES
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from shared.platform.domain.model_calls import CallKind, ModelReply, ModelUsage
+    from shared.platform.ports import Model
+
+
+@dataclass
+class Recorder:
+    """The model as tools see it: budget-checked before each call, usage kept for the log."""
+
+    deps: Deps
+    tenant_id: str
+    state: RunState
+    usage: list[tuple[str, ModelUsage]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)  # ReviewRecorded's fields, in order
+    run: RunRef | None = (
+        None  # the run whose budget counter a call reserves on; None in tests of a step alone
+    )
+
+    def generate[T: BaseModel](
+        self,
+        purpose: Literal["plan", "draft"],
+        prompt: str,
+        schema: type[T],
+        *,
+        tiered: bool = True,
+        kind: CallKind | None = None,
+    ) -> ModelReply[T]:
+        """One model call of ``purpose`` (the model: the agent's tier may choose the other one unless
+        not ``tiered``), budget-checked first; ``kind``: what it is for, its thinking budget (the
+        purpose's unless said)."""
+        from shared.platform.domain.model_calls import calls_of, family_first  # a model call's only
+        from shared.platform.services.model_routing import call_bound
+
+        own = self.state.cost_usd + self.state.children_cost_usd  # its family's (decision 0128)
+        spent = own + sum(u.cost_usd for _, u in self.usage)
+        grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
+        called = kind or _kind(purpose, self.state)
+        chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
+        bound = call_bound(self.deps.settings, called, chosen, prompt, schema)
+        with spend.model_call(
+            self.deps, self.tenant_id, spent, grants, cap, run=self.run, bound=bound
+        ) as call:
+            if call.problem:
+                raise OverBudget(call.problem)
+            model: Model = self.deps.need_model()
+            try:
+                with calls_of(called), family_first(self.state.family):
+                    reply = model.generate(chosen, prompt, schema)
+            except UnusableReply as exc:  # a useless answer is paid for all the same
+                self._paid(purpose, exc.usage, call)
+                raise
+            self._paid(purpose, reply.usage, call)
+            return reply
+
+    def _paid(self, purpose: str, usage: ModelUsage, call: spend.ModelCall) -> None:
+        self.usage.append((purpose, usage))
+        call.paid(usage.cost_usd)
+
+    def events(self, seqs: Seqs, deps: Deps) -> list[RunEvent]:
+        """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``, then the
+        reviewer's verdicts (``review_recorded``)."""
+        events: list[RunEvent] = [
+            seqs.event(
+                ModelUsed,
+                at=deps.clock(),
+                purpose=p,
+                model=u.model,
+                input_tokens=u.input_tokens,
+                output_tokens=u.output_tokens,
+                cost_usd=u.cost_usd,
+                fallback=u.fallback,
+            )
+            for p, u in self.usage
+        ]
+        return events + [seqs.event(ReviewRecorded, at=deps.clock(), **r) for r in self.reviews]
+
+
+def _kind(purpose: Literal["plan", "draft"], state: RunState) -> CallKind:
+    """What a call of ``purpose`` is for: a draft in a run that opens a pull request or deploys is
+    code (its own route, NA_MODEL_ROUTES), any other call its purpose's kind."""
+    if purpose == "draft" and any(TOOL_MODULES.get(s.tool) == "code" for s in state.steps):
+        return "code"
+    return purpose
