@@ -80,7 +80,7 @@ class Notify:
     # Slack's Web API, through slack_sdk (on urllib)
     chat: Built[Chat] = Built("shared.notify.adapters.slack", ("slack_sdk.web",), _chat)
     # Discord's incoming webhooks, on httpx
-    webhooks: Built[ChatWebhooks] = Built("shared.notify.adapters.discord", ("httpx",), _webhooks)
+    discord: Built[ChatWebhooks] = Built("shared.notify.adapters.discord", ("httpx",), _webhooks)
     # The relay of email notifications (the standard library's SMTP client); ConfigError without one.
     mailer: Built[Mailer] = Built("shared.notify.adapters.smtp", ("smtplib",), _mailer)
 

@@ -15,7 +15,7 @@ from shared.engine.agent.approvals import asks_at_its_step
 from shared.platform.domain.model_replies import PlanOut, StepOut
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import ModelFixableError, PermanentError
-from shared.runs.domain.authority import is_production
+from shared.runs.domain.approval_digests import is_production
 from shared.runs.domain.events import PlannedStep, Risk
 from shared.runs.domain.plan_task import page_key
 from shared.tools import REGISTRY, SideEffect, validate

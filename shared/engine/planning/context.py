@@ -15,7 +15,7 @@ from shared.agents.services import agents
 from shared.agents.services.agents import RunAgent
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import PermanentError
-from shared.runs.domain.authority import page_digest
+from shared.runs.domain.approval_digests import page_digest
 from shared.runs.domain.events import Person
 from shared.runs.domain.reach import narrowed
 from shared.runs.domain.run_search import RunFilter
@@ -119,7 +119,7 @@ def reach_request(page_id: str, people: Sequence[Person], tenant: Tenant | None,
     """The request a run waits on whose page lies beyond its starter's reach: the page by its id only
     (its title unread), who started it and with which role, what approving lets happen, and who may
     decide (the role that approves reads beyond a run's reach: never the starter, nor an API key)."""
-    from shared.engine.agent.authority import literal
+    from shared.engine.agent.approvals import literal
     from shared.workspace.domain.members import BEYOND_REACH_READ, Approvers
 
     named = [

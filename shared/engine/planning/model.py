@@ -29,7 +29,7 @@ from shared.platform.errors import (
     UnusableReply,
 )
 from shared.platform.services.model_routing import call_bound
-from shared.runs.domain.authority import page_digest
+from shared.runs.domain.approval_digests import page_digest
 from shared.runs.domain.events import (
     ErrorKind,
     ErrorRecorded,

@@ -15,7 +15,7 @@ from shared.notify.services import links
 from shared.platform.config import PlatformSecret
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
-from shared.runs.domain.authority import page_digest
+from shared.runs.domain.approval_digests import page_digest
 from shared.runs.domain.events import (
     HumanResponded,
     RunCancelled,

@@ -6,7 +6,7 @@ import re
 from typing import NamedTuple
 
 from shared.runs.domain.page_links import web_url
-from shared.runs.domain.runs import RunState, RunStatus
+from shared.runs.domain.state import RunState, RunStatus
 from shared.workspace.domain.settings import TenantSettings
 
 SUBJECT_MAX = 300

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.platform.topology import Queue
-from shared.runs.domain.authority import page_digest
+from shared.runs.domain.approval_digests import page_digest
 from shared.runs.domain.code_view import code_view
 from shared.runs.domain.events import RunEvent, RunPlanned, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.page_links import known_urls, page_link, web_url

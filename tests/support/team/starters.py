@@ -8,7 +8,7 @@ from typing import Any
 from shared.agents.domain.agents import Agent
 from shared.engine.services import run_log
 from shared.platform.topology import Queue
-from shared.runs.domain.authority import page_digest
+from shared.runs.domain.approval_digests import page_digest
 from shared.runs.domain.events import HumanRequested, PlannedStep, RunPlanned, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask
 from shared.workspace.domain.triggers import Schedule

@@ -80,7 +80,7 @@ def test_a_preview_runs_unasked_only_of_a_branch_the_run_opened() -> None:
     preview of any other branch or commit, one of another run's branch, and production are asked."""
     from shared.code.domain.revisions import revision_run_id
     from shared.tools.base import ToolContext, idempotency_key
-    from shared.tools.coding.code import branch_for
+    from shared.tools.code.pull_request import branch_for
 
     tool = REGISTRY["deploy_vercel"]
     assert tool.unasked is not None

@@ -15,7 +15,7 @@ from shared.engine.services import humans, run_log
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import Forbidden
 from shared.platform.topology import Queue
-from shared.runs.domain.authority import page_digest
+from shared.runs.domain.approval_digests import page_digest
 from shared.runs.domain.events import PlannedStep, RunFinished, RunPlanned
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import RunStatus

@@ -8,7 +8,7 @@ from typing import Any, cast
 from shared.platform.adapters.offline_model import answer_for, plan_for
 from shared.platform.domain.offline_release import recovered, release_project
 from shared.tools.base import ToolContext, idempotency_key
-from shared.tools.coding.code import branch_for
+from shared.tools.code.pull_request import branch_for
 
 GOAL = (
     "Turn a ready idea into requirements for a pull request in acme/site, fix its failing checks, and "
@@ -133,7 +133,7 @@ def test_a_revision_run_patches_the_file_after_the_line_its_comment_quotes_on_it
 def _unasked(step: Any) -> bool:
     """Whether code lets this code effect run without asking, as the engine decides it at its step
     (``Tool.unasked``) for a preview: its branch is the run's own pull request's (decision 0148)."""
-    from shared.runs.domain.authority import is_production
+    from shared.runs.domain.approval_digests import is_production
     from shared.tools import REGISTRY
 
     tool = REGISTRY[step.tool]
@@ -149,7 +149,7 @@ def _decisions(steps: list[Any]) -> list[str]:
     """What a phase asks the owner, as the engine asks it: each request_approval, each code effect
     asked for at its own step (unless code lets it run unasked), and any other code effect no
     approval before it in the phase covers."""
-    from shared.engine.agent.authority import asks_at_its_step
+    from shared.engine.agent.approvals import asks_at_its_step
     from shared.tools import REGISTRY, SideEffect
 
     asked: list[str] = []
