@@ -177,7 +177,7 @@ class Container:
         if integration == Integration.VERCEL:
             return self.code.deployer.account
         if integration == Integration.DISCORD:
-            return self.notify.webhooks.account
+            return self.notify.discord.account
         return self.notify.chat.account
 
     def _engine_deps(self, with_model: bool) -> Deps:

@@ -59,7 +59,7 @@ def _notifier(part: Notify) -> Notifier:
         channels: list[NotificationChannel] = [
             NotionComments(partial(part.notion.access().for_tenant, part.notion.notion)),
             SlackMessages(part.chat, secrets),
-            DiscordMessages(part.webhooks, secrets),
+            DiscordMessages(part.discord, secrets),
             Emails(mailer, secrets, sender_domain(s.smtp_sender), minter),
         ]
         lease_s = s.step_lease_s  # longer than a message's requests and a token refresh

@@ -83,7 +83,7 @@ def get_invitation(call: Call) -> Reply:
     for (public: an invitee has no session yet; nothing without the code it was issued)."""
     headers = call.request.headers
     return team.invitation(
-        call.container.tenants,
+        call.container.workspace.tenants,
         headers.get(INVITE_WORKSPACE_HEADER, "").strip()[:200],
         headers.get(INVITE_HEADER, "").strip(),
         datetime.now(UTC),
