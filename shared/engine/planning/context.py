@@ -31,19 +31,19 @@ log = logging.getLogger(__name__)
 
 
 def notion_context(
-    p: Planning, *, member: bool = False, kind: str = "", approved: tuple[str, ...] = ()
+    p: Planning, *, member: bool = False, approved: tuple[str, ...] = ()
 ) -> tuple[dict[str, Any], bool]:
     """The page that triggered the run, its data source's schema and a few related tasks. For a
     member's run the tasks come only from the trigger's own data source, if the owner chose it. Also
     whether the run reads as a member's: ``member``, or its page or comment holds text someone other
     than the owner (or the agent) wrote (:func:`by_others`), whoever started it.
 
-    A member's run whose page a person or a run named (``kind``, the run's own trigger: by default
-    the task's) and that lies beyond its starter's reach raises :class:`BeyondStarter` before the
-    page's title or text is read, unless ``approved`` (the run's approvals) holds :func:`page_digest`
-    of it (issue 77, decision 0147)."""
+    A member's run whose page a person or a run named (an ``api`` or ``schedule`` trigger, or one
+    the api found beyond its starter's reach: ``Trigger.beyond``) and that lies beyond its starter's
+    reach raises :class:`BeyondStarter` before the page's title or text is read, unless ``approved``
+    (the run's approvals) holds :func:`page_digest` of it (issue 77, decision 0147)."""
     task = p.task
-    kind = kind or task.trigger.kind
+    kind = task.trigger.kind
     notion = p.notion()
     ctx: dict[str, Any] = {"goal": task.goal, "trigger": task.trigger.model_dump(exclude_none=True)}
     ctx |= code_reach(p.tenant())

@@ -184,7 +184,8 @@ def plan_events(
     kind = trigger or task.trigger.kind
     member = member or task.trigger.member
     try:
-        ctx, member = notion_context(p, member=member, kind=kind, approved=approved)
+        # the task's own kind: a run planned again (``manual``) was held to its page when first planned
+        ctx, member = notion_context(p, member=member, approved=approved)
     except ReconnectRequired:
         raise  # no run at all: the connection is gone (start_run drops the trigger)
     except PermanentError as exc:  # the page is gone, closed to us, or beyond its starter's reach

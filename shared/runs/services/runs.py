@@ -462,9 +462,11 @@ def code_of(
 ) -> dict[str, Any]:
     """The run's code view (:func:`shared.runs.domain.code_view.code_view`), as JSON; a run this
     workspace's owner cannot see is not found (:func:`owned_run`). A ``viewer`` without the owner's
-    reach is refused (403, saying why) the code of a run that had it: its files are what it read."""
+    reach is refused (403, saying why) the code of a run that had it and touched code: its files are
+    what it read. A run that touched none shows them its empty view, as anyone."""
     run = owned_run(tenant_id, run_id, store, tenants)
-    if viewer is not None and viewer.hides(run):
-        raise Forbidden(f"{run_view.HIDDEN[1:-1]}: its code is not shown to you")
     tools = {n: s.tool for n, s in enumerate(run.state.steps, start=1)}
-    return code_view(store.list_events(tenant_id, run_id), tools).model_dump(mode="json")
+    view = code_view(store.list_events(tenant_id, run_id), tools)
+    if view.repository and viewer is not None and viewer.hides(run):
+        raise Forbidden(f"{run_view.HIDDEN[1:-1]}: its code is not shown to you")
+    return view.model_dump(mode="json")

@@ -6,8 +6,13 @@ the api's answers, the roll back's refusals and its one run."""
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from shared.platform.errors import Forbidden
 from shared.runs.domain.code_view import code_view, diff_lines, language
 from shared.runs.domain.events import HumanRequested, HumanResponded, RunEvent, ToolResult
+from shared.runs.services.runs import Viewer, code_of
+from shared.workspace.domain.members import Approvers
 from tests.api_fakes import FakeContainer, client
 from tests.support.code.code_run_log import code_run_log
 from tests.support.team.settings_api import connect
@@ -177,3 +182,17 @@ def test_a_deployment_shows_its_last_known_state_not_its_first() -> None:
     ]
     healthy = code_view(code_run_log(healthy=True), {})
     assert [d.state for d in healthy.deployments] == ["READY", "READY"]
+
+
+def test_a_code_run_of_the_owners_reach_is_refused_to_someone_without_it_saying_why() -> None:
+    """Issue 77 (decision 0147): its files are what it read; a run that touched no code shows its
+    empty view, so the run page of any run stays quiet."""
+    fakes = FakeContainer()
+    connect(fakes)
+    assert fakes.store.create_run("t1", "r1", code_run_log(healthy=True))
+    assert fakes.store.create_run("t1", "r2", [code_run_log()[0].model_copy(update={"steps": []})])
+    editor = Viewer("editor", Approvers())
+    with pytest.raises(Forbidden, match="read with the owner's reach, beyond yours: its code is not shown"):
+        code_of("t1", "r1", fakes.store, fakes.tenants, editor)
+    assert code_of("t1", "r1", fakes.store, fakes.tenants)["repository"] == "acme/site"  # the owner's
+    assert code_of("t1", "r2", fakes.store, fakes.tenants, editor)["files"] == []

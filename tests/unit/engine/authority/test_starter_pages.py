@@ -189,3 +189,19 @@ def test_a_rejected_plans_replan_of_a_page_let_in_waits_for_its_own_approval() -
     assert again is not None and again.state.status == RunStatus.WAITING_FOR_HUMAN and again.state.page_beyond
     assert again.state.waiting is not None and "Eve (editor) started it" in again.state.waiting.prompt
     assert len(model.prompts) == 1  # the first run's plan only
+
+
+def test_a_run_planned_again_after_a_budget_stop_is_held_to_nothing_new() -> None:
+    """A member's run of the api (say an owner's made a member's by a member's text on its page)
+    stopped by its budget before its plan, approved, is planned again as it was: its page was read
+    when it was first planned, and no second approval is asked."""
+    deps, _, model, private, _ = _world()
+    head = RunPlanned(
+        seq=1, at=datetime.now(UTC), goal="g", trigger="api", steps=[], page_id=private, member=True
+    )
+    assert run_log.RunLog(deps, "t1", "r1").create([head])
+    again = Trigger(kind="manual", page_id=private, by_owner=False)
+    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="g", trigger=again), deps)
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None and run.state.steps and run.state.status != RunStatus.WAITING_FOR_HUMAN
+    assert len(model.prompts) == 1
