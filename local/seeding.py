@@ -7,12 +7,15 @@ and the workspace index of its chosen pages (passages, by the nightly reconcile'
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from local.code_sandbox import SEED as CODE
 from local.demo import connect, http, wait_for
 from local.firestore_dump import client
 from local.stack import LocalStack
+
+if TYPE_CHECKING:
+    from shared.bootstrap import Container
 
 
 class Seeded(NamedTuple):
@@ -55,7 +58,7 @@ def seed_workspace(stack: LocalStack, key: str) -> Seeded:
 
 
 @contextmanager
-def in_process(stack: LocalStack, **settings: Any) -> Iterator[Any]:
+def in_process(stack: LocalStack, **settings: Any) -> Iterator[Container]:
     """A container of the stack's own settings (``settings`` over them), in this process."""
     from shared.bootstrap import Container
     from shared.platform.config import Settings

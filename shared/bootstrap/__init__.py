@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from shared.sync.services.issue_writes import IssueWrites
     from shared.workspace.domain.integrations import Integration
 
-__all__ = ["CLIENT_LIBRARIES", "PORTS", "_MODULES", "Container", "Port", "preload", "root"]
+__all__ = ["CLIENT_LIBRARIES", "DECLARED", "PORTS", "_MODULES", "Container", "Port", "preload", "root"]
 
 type Port = str  # a port's name: its declaration's attribute in its capability's part
 
@@ -98,6 +98,14 @@ class Container:
     def settings(self, settings: Settings) -> None:
         self.instance.settings = settings
 
+    def port(self, name: Port) -> object:
+        """The port ``name`` (built on first use), read through the part that declares it: for code
+        that names ports by a string (a test harness wrapping one)."""
+        if name not in PORTS:
+            raise ValueError(f"Container: no such port {name!r}")
+        [part] = [part for part in vars(self).values() if name in vars(type(part))]
+        return getattr(part, name)
+
     # The bundles of adapters the use cases take (built here, never in entry points).
 
     def engine(self, with_model: bool = True) -> Deps:
@@ -113,8 +121,8 @@ class Container:
 
     def check_wakeups(self) -> CheckWakeups:
         """What GitHub's webhook route uses: the run store, the deliveries seen, the queue and the
-        secrets holding each workspace's webhook secret (decision 0139), with the engine's deps (no
-        model) that check a revision's agent and budgets before it is queued (decision 0131)."""
+        secrets holding each workspace's webhook secret (decision 0139). It carries the engine's deps
+        (no model) that check a revision's agent and budgets before it is queued (decision 0131)."""
         from shared.engine.services.check_wakeups import CheckWakeups
 
         p = self.platform

@@ -1,7 +1,7 @@
-"""What the composition root's parts are made of: a port's declaration (:class:`Built`: its
-production adapter module, the client libraries that module imports, and how it is built) and the
-:class:`Instance` every part holds (the settings, what the instance built, once each, and its one
-Firestore client). A part is a plain class: its ports are its :class:`Built` attributes (its table,
+"""What the composition root's parts are made of. A port's declaration is a :class:`Built`: its
+production adapter module, the client libraries that module imports, and how it is built. The
+:class:`Instance` every part holds has the settings, what the instance built (once each) and its one
+Firestore client. A part is a plain class: its ports are its :class:`Built` attributes (its table,
 :func:`declared`), its bundles its methods; it holds the other parts it uses, it inherits none."""
 
 from __future__ import annotations

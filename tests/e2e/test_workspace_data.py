@@ -89,7 +89,7 @@ def test_an_erased_workspace_leaves_nothing_of_it_in_any_collection(
         for seeded in (acme, globex):
             body = json.dumps({"tenant_id": seeded.tenant_id, "run_id": 7}).encode()
             letter = dead_letter("plan", body, "run_id: must be a string", datetime.now(UTC))
-            assert container.dead_letters.keep(letter)
+            assert container.platform.dead_letters.keep(letter)
     before = documents(db)
     mine, theirs = _of(before, _markers(acme)), _of(before, _markers(globex))
     collections = {path.split("/")[-2] for path in mine}

@@ -84,7 +84,7 @@ class Stack:
         return self.container.engine()
 
     def wrap(self, port: str, wrapper: Callable[[Any], Any]) -> None:
-        current = getattr(self.container, port)
+        current = self.container.port(port)
         self.container.instance.built[port] = wrapper(current)
 
     def new_idea(self, title: str) -> str:

@@ -50,8 +50,8 @@ _CONNECT = {
 @dataclass(frozen=True)
 class ToolRoutes[L]:
     """One tool's five routes (``/sync/<tool>``): its methods are the handlers of the route table.
-    ``store`` and ``linking`` name the tool's parts of the container (its store, the method that gives
-    its linking); ``status``, ``connect`` and ``disconnect`` are its use cases."""
+    ``store`` and ``linking`` name the tool's parts of the container's ``sync`` (its store, the method
+    that gives its linking); ``status``, ``connect`` and ``disconnect`` are its use cases."""
 
     tool: Tool
     store: str
@@ -62,11 +62,11 @@ class ToolRoutes[L]:
 
     def store_of(self, container: Container) -> ToolStore[Any]:
         """The tool's sync store in ``container``."""
-        return cast(ToolStore[Any], getattr(container, self.store))
+        return cast(ToolStore[Any], getattr(container.sync, self.store))
 
     def linking_of(self, container: Container) -> L:
         """What connecting and disconnecting the tool use, from ``container``."""
-        return cast(L, getattr(container, self.linking)())
+        return cast(L, getattr(container.sync, self.linking)())
 
     def handlers(self) -> dict[str, Handler]:
         """The handlers it holds, by name (:func:`functions.routes.rows.handlers_of`)."""

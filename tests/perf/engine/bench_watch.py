@@ -15,11 +15,14 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local.firestore_emulator import emulator_argv
 from local.processes import ProcessGroup, free_port, http_answers
 from tests.perf.billing import OPS, CountingApi
+
+if TYPE_CHECKING:
+    from shared.bootstrap import Container
 
 PROJECT = "notion-agent-bench-watch"
 TENANT = "t-watch"
@@ -48,12 +51,12 @@ def _events(first_seq: int, count: int) -> list[Any]:
     ]
 
 
-def watch(container: Any, token: str, use_etag: bool) -> tuple[int, int]:
+def watch(container: "Container", token: str, use_etag: bool) -> tuple[int, int]:
     """One watcher's minute: (reads in all, the most one unchanged poll read)."""
     from functions._http import app
     from shared.runs.domain.events import PlannedStep, RunPlanned
 
-    store = container.store
+    store = container.runs.store
     run_id = f"{RUN}-{'etag' if use_etag else 'plain'}"
     head = RunPlanned(
         seq=1, at=datetime.now(UTC), goal="watched", trigger="api", steps=[PlannedStep(tool="finish")]
@@ -65,6 +68,7 @@ def watch(container: Any, token: str, use_etag: bool) -> tuple[int, int]:
     for poll in range(POLLS):
         if poll in MOVES:
             run = store.get_run(TENANT, run_id)
+            assert run is not None
             store.append(TENANT, run_id, run.state, _events(run.state.last_seq + 1, MOVES[poll]))
         counted = OPS["reads"]
         headers = {"Authorization": f"Bearer {token}"} | ({"If-None-Match": etag} if etag else {})

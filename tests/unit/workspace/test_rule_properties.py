@@ -53,7 +53,7 @@ def test_over_http_a_sources_properties_and_a_bad_id_refused(monkeypatch: pytest
         read.append(source)
         return SCHEMA
 
-    monkeypatch.setattr(container, "data_source_schemas", lambda tenant_id: schema_of)
+    monkeypatch.setattr(container.notion, "data_source_schemas", lambda tenant_id: schema_of)
     auth = {"Authorization": f"Bearer {start_session('t1', container.secrets)}"}
     api = client("api", container)
     got = api.get(f"/notion/data-sources/{DS}/properties", headers=auth)

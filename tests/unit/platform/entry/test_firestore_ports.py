@@ -23,11 +23,10 @@ def test_a_firestore_port_is_its_adapter_on_the_one_client(
     # An emulator's address: the client is made without credentials, and nothing is sent.
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:9")
     container = Container(Settings(firestore_emulator_host="127.0.0.1:9", gcp_project="p"))
-    [part] = [p for p in vars(container).values() if port in vars(type(p))]
-    adapter = getattr(part, port)
+    adapter = container.port(port)
     declared = FIRESTORE_PORTS[port]
     assert type(adapter) is getattr(importlib.import_module(declared.module), declared.adapter)
-    assert getattr(part, port) is adapter  # built once per instance
+    assert container.port(port) is adapter  # built once per instance
     client = container.instance.firestore()
     assert client in vars(adapter).values() or any(
         getattr(v, "_client", None) is client for v in vars(adapter).values()
