@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from shared.memory.domain.passages import IndexedPage, StoredPassage
+    from shared.memory.domain.retrieval import Signals
     from shared.platform.domain.embeddings import Embedded, Reranked, Task
 
 
@@ -36,10 +37,19 @@ class Reranker(Protocol):
     @property
     def model(self) -> str: ...
 
-    def rerank(self, query: str, passages: list[tuple[str, str]], budget_s: float) -> Reranked | None:
+    def rerank(
+        self,
+        query: str,
+        passages: list[tuple[str, str]],
+        budget_s: float,
+        *,
+        signals: list[Signals] | None = None,
+    ) -> Reranked | None:
         """A score for each (title, text) of ``passages`` (higher answers ``query`` better), or None
         when it cannot answer within ``budget_s`` seconds or fails: the caller keeps its order then
-        (nobody waits for a reranker). Never raises for a slow or failed call."""
+        (nobody waits for a reranker). Never raises for a slow or failed call. ``signals``: what the
+        search knows of each passage (its legs' scores), for a model that learns from them (decision
+        0153); a model that reads the text may ignore them."""
         ...
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from shared.platform.domain.embeddings import Embedded, Task, unit
 
-MODEL = "all-minilm-l6-v2"
+MODEL = "all-minilm-l6-v2-whole"  # a passage longer than the model's 256 word-pieces read in windows
 WORDLLAMA = "wordllama-l2-supercat-256"
 
 
@@ -31,17 +31,19 @@ def _model() -> Any:
 
 
 class LocalEmbedder:
-    """all-MiniLM-L6-v2 on CPU: the same encoder for a passage and a query (the model has no task)."""
+    """all-MiniLM-L6-v2 on CPU: the same encoder for a passage and a query (the model has no task),
+    each text read whole (in windows of the model's input, ``minilm.encode``; decision 0152)."""
 
     model = MODEL
+    whole = True  # False: the model's first 256 word-pieces alone (``make bench-rag``'s plain baseline)
 
     def embed(self, texts: list[str], task: Task) -> Embedded:
         if not texts:
             return Embedded(MODEL, [], 0, 0.0)
         from shared.memory.adapters.minilm import encode
 
-        rows = [unit([float(v) for v in row]) for row in encode(texts)]
-        return Embedded(MODEL, rows, sum(len(t.split()) for t in texts), 0.0)
+        rows = [unit([float(v) for v in row]) for row in encode(texts, self.whole)]
+        return Embedded(self.model, rows, sum(len(t.split()) for t in texts), 0.0)
 
 
 class WordLlamaEmbedder:

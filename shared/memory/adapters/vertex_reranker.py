@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 import httpx
 
 from shared.platform.adapters.tls import verifying_context
 from shared.platform.adapters.vertex_model import OnVertex, check_reachable
 from shared.platform.domain.embeddings import Reranked
+
+if TYPE_CHECKING:
+    from shared.memory.domain.retrieval import Signals
 
 log = logging.getLogger(__name__)
 ENDPOINT = "https://discoveryengine.googleapis.com"
@@ -55,7 +59,15 @@ class VertexReranker:
                 self._client = httpx.Client(verify=verifying_context())
             return self._client
 
-    def rerank(self, query: str, passages: list[tuple[str, str]], budget_s: float) -> Reranked | None:
+    def rerank(
+        self,
+        query: str,
+        passages: list[tuple[str, str]],
+        budget_s: float,
+        *,
+        signals: list[Signals] | None = None,
+    ) -> Reranked | None:
+        """See the Reranker port; reads the text alone (``signals`` unused)."""
         records = [
             {"id": str(i), "title": title, "content": text}
             for i, (title, text) in enumerate(passages[:MAX_RECORDS])

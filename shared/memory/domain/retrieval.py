@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
+from typing import NamedTuple
 
 RRF_K = 5  # the paper's 60 flattens the top ranks; 5 measured better (docs/memory.md, "Search")
 # BM25's ranking counts a little less than the vector ranking's, yet a passage only BM25 finds first
@@ -31,6 +32,8 @@ EXACT_MATCH = 0.9
 RARE_IDF = 0.5
 # The share of a page's best other passage added to each of its passages (0: a page is its best).
 PAGE_SHARE = 0.0
+# A page's passages a result list holds before every other page's have had their turn (decision 0152).
+PAGE_PASSAGES = 2
 
 
 def idf(df: int, total: int) -> float:
@@ -106,30 +109,55 @@ def minmax(scores: dict[str, float]) -> dict[str, float]:
     return {k: (v - low) / span if span > 0 else 1.0 for k, v in scores.items()}
 
 
-def exact_matches(
-    query: Sequence[str], docs: dict[str, list[str]], total: int, gate: float = EXACT_MATCH
-) -> set[str]:
-    """The ids of ``docs`` (a keyword query's candidates for ``query``, id → its words) that match the
-    query's rare words exactly: each holds every rare word of the query and at least ``gate`` of its
-    information (Σ idf of the query's distinct words it holds over Σ idf of them all), whatever its
-    length. A word is rare when its idf is at least ``RARE_IDF`` of a word held by one passage's; a
-    word no candidate holds is rare too (so nothing matches it). None when the query has no rare word:
-    passages holding only common words are not exact matches, however many of them they hold."""
+def query_weights(query: Sequence[str], docs: dict[str, list[str]], total: int) -> dict[str, float]:
+    """Each distinct word of ``query``'s idf among ``docs`` (a keyword query's candidates, id → its
+    words) in a collection of ``total``: a word no candidate holds gets the rarest idf."""
     wanted = set(query)
     df: Counter[str] = Counter()
     for doc_words in docs.values():
         df.update(wanted & set(doc_words))
     total = max(total, len(docs), 1)
-    weight = {w: idf(df[w], total) for w in wanted}
-    rare = {w for w in wanted if weight[w] >= RARE_IDF * idf(1, total)}
-    everything = sum(weight.values())
-    if not rare or everything <= 0:
+    return {w: idf(df[w], total) for w in wanted}
+
+
+def held(weights: dict[str, float], doc_words: Iterable[str]) -> float:
+    """The share of the query's information (``weights``, from ``query_weights``) ``doc_words`` hold."""
+    everything = sum(weights.values())
+    return sum(weights[w] for w in weights.keys() & set(doc_words)) / everything if everything > 0 else 0.0
+
+
+def exact_matches(
+    query: Sequence[str], docs: dict[str, list[str]], total: int, gate: float = EXACT_MATCH
+) -> set[str]:
+    """The ids of ``docs`` (a keyword query's candidates for ``query``, id → its words) that match the
+    query's rare words exactly: each holds every rare word of the query and at least ``gate`` of its
+    information (``held``), whatever its length. A word is rare when its idf is at least ``RARE_IDF``
+    of a word held by one passage's; a word no candidate holds is rare too (so nothing matches it).
+    None when the query has no rare word: passages holding only common words are not exact matches,
+    however many of them they hold."""
+    weights = query_weights(query, docs, total)
+    rare = {w for w, v in weights.items() if v >= RARE_IDF * idf(1, max(total, len(docs), 1))}
+    if not rare:
         return set()
     return {
         doc_id
         for doc_id, doc_words in docs.items()
-        if rare <= (held := wanted & set(doc_words)) and sum(weight[w] for w in held) >= gate * everything
+        if rare <= set(doc_words) and held(weights, doc_words) >= gate
     }
+
+
+class Signals(NamedTuple):
+    """What search knows of a candidate passage, read by a reranker that learns from it (decision 0153)."""
+
+    cosine: float  # with the query
+    scaled: float  # the cosine min-max scaled over the candidates
+    strength: float  # the keyword leg's (``keyword_strength``)
+    exact: float  # 1 for an exact match of the query's rare words, else 0
+    held: float  # the share of the query's information the passage holds (``held``)
+    heading: float  # the share its heading path (page title and sections) holds
+    fused: float  # the fusion's score
+    rank: float  # 1 / (1 + its place in the fused order)
+    length: float  # log(1 + its words)
 
 
 def convex(
@@ -172,3 +200,20 @@ def with_page_evidence(
 
     raised = {pid: score + share * other(pid) for pid, score in fused}
     return sorted(raised.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def diversified(
+    ranked: Sequence[tuple[str, float]], page_of: dict[str, str], per_page: int = PAGE_PASSAGES
+) -> list[tuple[str, float]]:
+    """``ranked`` (passage ids and scores, best first) with each page's passages past its first
+    ``per_page`` moved after every other passage, in their order: a page of many sections cannot fill
+    a short list while other pages have candidates. Unchanged when ``per_page`` is 0 or less."""
+    if per_page <= 0:
+        return list(ranked)
+    seen: Counter[str] = Counter()
+    first: list[tuple[str, float]] = []
+    later: list[tuple[str, float]] = []
+    for pid, score in ranked:
+        seen[page_of[pid]] += 1
+        (first if seen[page_of[pid]] <= per_page else later).append((pid, score))
+    return first + later

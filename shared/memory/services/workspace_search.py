@@ -8,6 +8,7 @@ narrow it to a reach.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -15,12 +16,18 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from shared.memory.domain.passages import passage_words, words
 from shared.memory.domain.retrieval import (
     EXACT_MATCH,
+    PAGE_PASSAGES,
     PAGE_SHARE,
     VECTOR_SHARE,
+    Signals,
     bm25,
     convex,
+    diversified,
     exact_matches,
+    held,
     keyword_strength,
+    minmax,
+    query_weights,
     with_page_evidence,
 )
 from shared.platform.domain.embeddings import cosine
@@ -71,6 +78,7 @@ def search(
     share: float = VECTOR_SHARE,
     gate: float = EXACT_MATCH,
     page_share: float = PAGE_SHARE,
+    per_page: int = PAGE_PASSAGES,
 ) -> Searched:
     """The ``limit`` passages of the tenant's index that best answer ``query``, within ``scopes``
     (data source ids and ``page:<id>``) when given: vector and keyword candidates fused by score, the
@@ -78,7 +86,8 @@ def search(
     ``share``: the vector leg's share of the fusion (1 with ``gate`` above 1: the vector leg alone; 0:
     the keyword leg's); ``gate``: the share of the query's information a passage holding its rare words holds to be an
     exact match (decisions 0098, 0152; above 1: none). ``page_share``:
-    the share of a page's best other candidate added to each of its passages (decision 0134)."""
+    the share of a page's best other candidate added to each of its passages (decision 0134);
+    ``per_page``: a page's passages in the list before every other candidate (0: no limit; 0152)."""
     if not query.strip() or (scopes is not None and not scopes):
         return Searched([], 0.0)
     embedded = embedder.embed([" ".join(query.split())], "query")
@@ -97,25 +106,60 @@ def search(
     similarity = {pid: cosine(query_vector, by_id[pid].vector) for pid in candidates}
     exact = exact_matches(query_words, keyword_docs, total, gate) & candidates
     fused = convex(similarity, strength, share, exact)
-    fused = with_page_evidence(fused, {pid: by_id[pid].page_id for pid in candidates}, page_share)
+    weights = query_weights(query_words, keyword_docs, total)
+    page_of = {pid: by_id[pid].page_id for pid in candidates}
+    fused = diversified(with_page_evidence(fused, page_of, page_share), page_of, per_page)
     cost, reranked, spent = embedded.cost_usd, False, 0.0
     if reranker is not None and len(fused) > 1:
         head = fused[:RERANK_CANDIDATES]
         began = time.monotonic()
+        signals = [
+            _signals(by_id[pid], (score, n, pid in exact), similarity, strength, weights)
+            for n, (pid, score) in enumerate(head)
+        ]
         answer = reranker.rerank(
-            query, [(by_id[pid].title, _rerank_text(by_id[pid])) for pid, _ in head], rerank_budget_s
+            query,
+            [(by_id[pid].title, _rerank_text(by_id[pid])) for pid, _ in head],
+            rerank_budget_s,
+            signals=signals,
         )
         spent = time.monotonic() - began
         if answer is not None and len(answer.scores) == len(head):
             order = sorted(range(len(head)), key=lambda i: (-answer.scores[i], i))
             fused = [(head[i][0], answer.scores[i]) for i in order] + fused[RERANK_CANDIDATES:]
             cost, reranked = cost + answer.cost_usd, True
+    fused = diversified(fused, page_of, per_page)  # the reranker's order, a page's share kept
     results = [
         Found(p.page_id, p.title, p.heading, p.url, p.text, score)
         for pid, score in fused[:limit]
         for p in [by_id[pid]]
     ]
     return Searched(results, cost, reranked, spent)
+
+
+def _signals(
+    p: StoredPassage,
+    fusion: tuple[float, int, bool],
+    similarity: dict[str, float],
+    strength: dict[str, float],
+    weights: dict[str, float],
+) -> Signals:
+    """What the search knows of candidate ``p`` for the reranker: ``fusion`` is its fused score, its
+    place in the fused order and whether it matched the query's rare words exactly."""
+    fused, place, exact = fusion
+    scaled = minmax(similarity)
+    body = passage_words(p.heading, p.text)
+    return Signals(
+        cosine=similarity[p.passage_id],
+        scaled=scaled[p.passage_id],
+        strength=strength.get(p.passage_id, 0.0),
+        exact=float(exact),
+        held=held(weights, body),
+        heading=held(weights, words(p.heading)),
+        fused=fused,
+        rank=1.0 / (1 + place),
+        length=math.log1p(len(body)),
+    )
 
 
 def _rerank_text(p: StoredPassage) -> str:
@@ -173,13 +217,20 @@ class PaidReranker:
     def model(self) -> str:
         return self.inner.model
 
-    def rerank(self, query: str, passages: list[tuple[str, str]], budget_s: float) -> Reranked | None:
+    def rerank(
+        self,
+        query: str,
+        passages: list[tuple[str, str]],
+        budget_s: float,
+        *,
+        signals: list[Signals] | None = None,
+    ) -> Reranked | None:
         from shared.runs.services.spend import model_call
 
         with model_call(self.deps, self.tenant_id, 0.0, 0) as call:
             if call.problem:
                 return None
-            done = self.inner.rerank(query, passages, budget_s)
+            done = self.inner.rerank(query, passages, budget_s, signals=signals)
             call.paid(done.cost_usd if done is not None else 0.0)
         if done is not None and done.cost_usd > 0:
             from uuid import uuid4

@@ -86,3 +86,15 @@ def test_vertex_refusals_map_to_the_projects_errors(stub: Stub) -> None:
     stub.status = 400
     with pytest.raises(ConfigError):
         embedder(stub).embed(["x"], "document")
+
+
+def test_the_local_model_reads_a_passage_longer_than_its_input_whole() -> None:
+    filler = " ".join(f"Quarterly budget line {i} was approved by finance." for i in range(40))
+    tail = f"{filler} The office cat is fed twice a day by whoever arrives first."
+    assert len(minilm._load().tokenizer.encode(filler).ids) == minilm.MAX_TOKENS  # cut, overflowing
+    whole, cut = minilm.encode([tail], whole=True), minilm.encode([tail])
+    [question] = minilm.encode(["who feeds the office cat?"])
+    assert float(whole[0] @ question) > float(cut[0] @ question) + 0.02  # the tail was read
+    short = ["we decided the pricing tiers"]
+    assert abs(float(minilm.encode(short, whole=True)[0] @ minilm.encode(short)[0]) - 1) < 1e-5
+    assert local_embedder.LocalEmbedder.whole  # what the index embeds

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from shared.memory.adapters.firestore_passages import FirestorePassages
+from shared.memory.adapters.learned_reranker import LearnedReranker
 from shared.memory.adapters.local_embedder import LocalEmbedder, WordLlamaEmbedder
-from shared.memory.adapters.local_reranker import LocalReranker
 from shared.memory.domain.passages import words
 from shared.memory.domain.retrieval import EXACT_MATCH, PAGE_SHARE, VECTOR_SHARE
+from shared.memory.ports import PassageStore
 from shared.memory.services.workspace_index import index_page, scope_of
 from shared.memory.services.workspace_search import search
 from shared.platform.domain.embeddings import Embedded, Task, cosine
@@ -68,6 +69,14 @@ class Counting(LocalEmbedder):
             if self._cache is not None:
                 self._cache.put(made)
         return Embedded(self.model, [self._seen[t] for t in texts], sum(len(t.split()) for t in texts), 0.0)
+
+
+class Plain(Counting):
+    """The plain transformer's model: all-MiniLM-L6-v2 as sentence-transformers runs it, a text's first
+    256 word-pieces alone (the index reads a passage whole, decision 0152)."""
+
+    model = "all-minilm-l6-v2"
+    whole = False
 
 
 class Workspace(NamedTuple):
@@ -203,7 +212,7 @@ def log(message: str) -> None:
     print(f"[bench-rag {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def index_all(store: FirestorePassages, model: Any, spaces: dict[str, Workspace]) -> float:
+def index_all(store: PassageStore, model: Any, spaces: dict[str, Workspace]) -> float:
     """Seconds to index every page of ``spaces`` (tenant → its workspace) with ``model``."""
     began = time.perf_counter()
     for tenant, ws in spaces.items():
@@ -287,7 +296,7 @@ def run(
     prose = rag_prose.documents()[:limit]
     prose_kept = {d.doc_id for d in prose}
     prose_judged = [(q, r) for q, r in questions(rag_prose.QUESTIONS) if r <= prose_kept]
-    store, model, reranker = FirestorePassages(db), Counting(), LocalReranker()
+    store, model, reranker = FirestorePassages(db), Counting(), LearnedReranker()
     spaces = {tenant: workspace(docs, tenant) for tenant in TENANTS}
     indexing_s = index_all(store, model, spaces)
     embedded_first = model.documents
@@ -299,11 +308,13 @@ def run(
         {}
         if not quality
         else {
-            "stdlib": rag_quality.collection(store, model, TENANTS[0], a.doc_of, docs, judged, reranker)
+            "stdlib": rag_quality.collection(
+                store, model, TENANTS[0], a.doc_of, docs, judged, reranker, Plain()
+            )
             | wordllama(store, docs, judged, "bench-w1")
             | {"indexing_s": indexing_s / len(TENANTS), "documents": len(docs)},
             "licences": rag_quality.collection(
-                store, model, PROSE_TENANT, prose_ws.doc_of, prose, prose_judged, reranker
+                store, model, PROSE_TENANT, prose_ws.doc_of, prose, prose_judged, reranker, Plain()
             )
             | wordllama(store, prose, prose_judged, "bench-w2")
             | {"indexing_s": prose_indexing_s, "documents": len(prose)},
@@ -349,10 +360,15 @@ GOAL_RATIO = 0.9  # of the workspace's Notion share used while indexing
 OPS_TOLERANCE = 0.10  # Firestore operations a passage, large against small, within 10 %
 
 
+SEARCH_GOAL_S = 2.0  # a search's p95, reranked included (the reranker's own budget is 1.5 s)
+
+
 def quality_goals(f: dict[str, Any]) -> dict[str, bool]:
-    """What the bench asserts of each collection's held-out figures (issue 67): the fused and reranked
-    ranking above the plain transformer in recall@5 and MRR, every question reranked, and the fusion
-    at least each of its legs (MRR)."""
+    """What the bench asserts of each collection's held-out figures (issues 67 and 85): the reranked
+    ranking above the plain transformer in recall@5 and MRR; the fused and the reranked ranking each
+    at least the vector leg alone and the plain transformer in recall@5 and MRR, and the fusion at
+    least the keyword leg (MRR); every question reranked within the product's budget; the search's
+    p95 within ``SEARCH_GOAL_S``."""
     met = {}
     for name, c in f.get("collections", {}).items():
         r, p = c.get("reranked", c["fused"]), c["plain"]
@@ -360,10 +376,18 @@ def quality_goals(f: dict[str, Any]) -> dict[str, bool]:
         met[f"{name}: {ranking} above the plain transformer (recall@5 and MRR, held out)"] = (
             r["recall_at_5"][0] > p["recall_at_5"][0] and r["mrr"][0] > p["mrr"][0]
         )
+        for shown in dict.fromkeys(("fused", ranking.split(maxsplit=1)[0])):
+            floor = {m: max(c["vector"][m][0], p[m][0]) for m in ("recall_at_5", "mrr")}
+            met[f"{name}: {shown} at least the vector leg and plain (recall@5 and MRR, held out)"] = all(
+                c[shown][m][0] >= floor[m] for m in floor
+            )
         if "reranked" in c:
-            met[f"{name}: every question reranked"] = c["reranked_all"]
-        met[f"{name}: the fusion at least each leg alone (MRR, held out)"] = c["fused"]["mrr"][0] >= max(
-            c["vector"]["mrr"][0], c["keyword"]["mrr"][0]
+            met[f"{name}: every question reranked within the product's budget"] = c["reranked_all"]
+        met[f"{name}: the fusion at least the keyword leg alone (MRR, held out)"] = (
+            c["fused"]["mrr"][0] >= c["keyword"]["mrr"][0]
+        )
+        met[f"{name}: search p95 within {SEARCH_GOAL_S:g} s"] = (
+            max(c["search_p95_s"], c["reranked_p95_s"]) <= SEARCH_GOAL_S
         )
     return met
 
@@ -439,9 +463,9 @@ def print_quality(f: dict[str, Any]) -> None:
 def part(store: Any, name: str, rerank: bool = True) -> dict[str, Any]:
     """One part of the quality figures alone (``--part``): a collection's (``stdlib``, ``licences``),
     the tuning grid (``tuning``) or decision 0135's on two tuning sets (``union``), in one tenant's
-    index held by ``store``; without ``rerank``, neither the local reranker's figures nor WordLlama's
+    index held by ``store``; without ``rerank``, neither the learned reranker's figures nor WordLlama's
     (the slow ones)."""
-    model, reranker = Counting(), LocalReranker() if rerank else None
+    model, reranker = Counting(), LearnedReranker() if rerank else None
     if name == "union":
         return {"tuning": {}, "collections": {}, "union": tune_union(store, model)}
     if name == "licences":
@@ -453,7 +477,7 @@ def part(store: Any, name: str, rerank: bool = True) -> dict[str, Any]:
     log(f"{name}: indexed {len(docs)} pages in {seconds:.0f} s")
     if name == "tuning":
         return {"tuning": tune(store, model, ws, judged), "collections": {}}
-    figures = rag_quality.collection(store, model, TENANTS[0], ws.doc_of, docs, judged, reranker)
+    figures = rag_quality.collection(store, model, TENANTS[0], ws.doc_of, docs, judged, reranker, Plain())
     figures |= wordllama(store, docs, judged, "bench-w") if rerank else {}
     figures |= {"indexing_s": seconds, "documents": len(docs)}
     return {"tuning": {}, "collections": {name: figures}}

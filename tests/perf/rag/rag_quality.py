@@ -12,14 +12,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.memory.adapters.firestore_passages import FirestorePassages
-from shared.memory.adapters.local_reranker import LocalReranker
-from shared.memory.ports import Embedder
-from shared.memory.services.workspace_search import search
+from shared.memory.ports import Embedder, Reranker
+from shared.memory.services.workspace_search import RERANK_BUDGET_S, search
 from shared.platform.domain.embeddings import cosine
 
 K = 10
 RESAMPLES = 1000
-RERANK_BUDGET_S = 120.0  # quality is measured with the reranker's answer; latency is reported apart
 
 type Judged = list[tuple[str, frozenset[str]]]
 type Ranker = Callable[[str], list[str]]
@@ -74,7 +72,7 @@ def index_ranker(
     share: float | None = None,
     gate: float | None = None,
     page_share: float | None = None,
-    reranker: LocalReranker | None = None,
+    reranker: Reranker | None = None,
     timings: list[float] | None = None,
 ) -> Ranker:
     """The product's search in ``tenant``'s index, pages in order of their best passage; ``share``, ``gate``
@@ -132,10 +130,12 @@ def collection(
     doc_of: dict[str, str],
     docs: Sequence[Any],
     judged: Judged,
-    reranker: LocalReranker | None,
+    reranker: Reranker | None,
+    plain: Embedder | None = None,
 ) -> dict[str, Any]:
     """Every ranking's figures on ``judged`` over ``tenant``'s index of ``docs``; latencies of the
-    product's search with and without ``reranker`` (None: no reranked figures)."""
+    product's search with and without ``reranker`` (None: no reranked figures); ``plain``: the plain
+    transformer's model (``model`` unless given)."""
     fused_s: list[float] = []
     reranked_s: list[float] = []
     vector = index_ranker(store, model, tenant, doc_of, share=1.0, gate=2.0)
@@ -157,7 +157,9 @@ def collection(
         "keyword": measure(keyword, judged),
         "rrf": measure(rrf_ranker(vector, keyword), judged),
         "fused": measure(index_ranker(store, model, tenant, doc_of, timings=fused_s), judged),
-        "plain": measure(plain_ranker([d.doc_id for d in docs], [d.text for d in docs], model), judged),
+        "plain": measure(
+            plain_ranker([d.doc_id for d in docs], [d.text for d in docs], plain or model), judged
+        ),
     }
     if reranker is not None:
         figures["reranked"] = measure(reranked, judged)
@@ -185,6 +187,7 @@ def line(name: str, figures: dict[str, Any]) -> str:
         f"plain_recall_at_5={p['recall_at_5'][0]:.3f} plain_mrr={p['mrr'][0]:.3f} "
         f"plain_ndcg_at_10={p['ndcg_at_10'][0]:.3f} "
         f"fused_recall_at_5={legs['fused']['recall_at_5'][0]:.3f} fused_mrr={legs['fused']['mrr'][0]:.3f} "
+        f"vector_recall_at_5={legs['vector']['recall_at_5'][0]:.3f} "
         f"vector_mrr={legs['vector']['mrr'][0]:.3f} keyword_mrr={legs['keyword']['mrr'][0]:.3f} "
         f"reranked={int(figures['reranked_all'])} "
         f"search_p95_s={figures['search_p95_s']:.2f} reranked_search_p95_s={figures['reranked_p95_s']:.2f}"

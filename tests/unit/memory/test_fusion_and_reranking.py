@@ -4,12 +4,15 @@ the keyword leg finds still ranks first, a reranker reorders the first candidate
 answer within the time budget is skipped (the fused order stands, nobody waits)."""
 
 import time
+from typing import Any
 
 from shared.memory.adapters.local_reranker import LocalReranker, windows
 from shared.memory.domain.retrieval import (
     EXACT_MATCH,
+    Signals,
     bm25,
     convex,
+    diversified,
     exact_matches,
     idf,
     keyword_strength,
@@ -134,7 +137,9 @@ class Reverse:
     def __init__(self) -> None:
         self.seen = 0
 
-    def rerank(self, query: str, passages: list[tuple[str, str]], budget_s: float) -> Reranked | None:
+    def rerank(
+        self, query: str, passages: list[tuple[str, str]], budget_s: float, *, signals: Any = None
+    ) -> Reranked | None:
         self.seen = len(passages)
         return Reranked([float(i) for i in range(len(passages))], 0.002)
 
@@ -144,7 +149,9 @@ class Slow:
 
     model = "slow"
 
-    def rerank(self, query: str, passages: list[tuple[str, str]], budget_s: float) -> Reranked | None:
+    def rerank(
+        self, query: str, passages: list[tuple[str, str]], budget_s: float, *, signals: Any = None
+    ) -> Reranked | None:
         time.sleep(budget_s)
         return None
 
@@ -199,3 +206,76 @@ def test_a_runs_search_is_reranked_and_the_reranking_paid_as_an_embedding_call()
     assert [r["text"] for r in got][: reverse.seen] == [r["text"] for r in plain][: reverse.seen][::-1]
     [used] = [u for u in deps.store.usage.values() if u.purpose == "rerank"]  # type: ignore[attr-defined]  # a FakeRunStore
     assert used.cost_usd == 0.002 and used.model == "reverse"
+
+
+def test_a_pages_passages_past_its_second_wait_for_every_other_pages() -> None:
+    ranked = [("a1", 0.9), ("a2", 0.8), ("a3", 0.7), ("b1", 0.6), ("a4", 0.5), ("c1", 0.4)]
+    page_of = {"a1": "A", "a2": "A", "a3": "A", "a4": "A", "b1": "B", "c1": "C"}
+    assert [p for p, _ in diversified(ranked, page_of)] == ["a1", "a2", "b1", "c1", "a3", "a4"]
+    assert diversified(ranked, page_of, 0) == ranked
+
+
+def test_a_page_of_many_matching_sections_does_not_fill_a_short_list() -> None:
+    body = "The hiring plan of the team, its hiring and its steps, written out at length. " * 4
+    sections = "".join(f"## Hiring {i}\n\n{body}\n\n" for i in range(6))  # each its own passage
+    pages = {"Handbook": f"# Handbook\n\n{sections}", "Berlin": "# Berlin\n\nThe hiring plan in Berlin.\n"}
+    store, model, ids = _indexed(pages)
+    found = search("t1", "hiring plan", model, store, limit=3).results
+    assert [f.page_id for f in found].count(ids["Handbook"].replace("-", "")) == 2
+    assert ids["Berlin"].replace("-", "") in [f.page_id for f in found]
+    crowded = search("t1", "hiring plan", model, store, limit=3, per_page=0).results
+    assert {f.page_id for f in crowded} == {ids["Handbook"].replace("-", "")}  # what it did before
+
+
+class Recording:
+    """A reranker that keeps the signals search gives it and answers None."""
+
+    model = "recording"
+
+    def __init__(self) -> None:
+        self.signals: list[Signals] = []
+
+    def rerank(
+        self, query: str, passages: list[tuple[str, str]], budget_s: float, *, signals: Any = None
+    ) -> Reranked | None:
+        self.signals = list(signals or [])
+        assert len(self.signals) == len(passages)
+        return None
+
+
+def test_search_gives_the_reranker_each_candidates_signals_in_the_fused_order() -> None:
+    store, model, _ = _indexed(PAGES)
+    recording = Recording()
+    fused = search("t1", "the ZX4471Q error of the team", model, store, limit=13)
+    got = search("t1", "the ZX4471Q error of the team", model, store, limit=13, reranker=recording)
+    first = recording.signals[0]
+    assert first.exact == 1.0 and first.held > 0.9 and first.rank == 1.0 and first.strength > 0.5
+    assert all(s.exact == 0.0 and s.held < 0.5 for s in recording.signals[1:])  # no other holds the code
+    assert [s.rank for s in recording.signals] == [1 / (1 + n) for n in range(len(recording.signals))]
+    assert not got.reranked and fused.results[0].text == got.results[0].text
+
+
+def test_the_learned_reranker_needs_the_signals_and_prefers_the_better_candidate() -> None:
+    import json
+
+    from shared.memory.adapters.learned_reranker import WEIGHTS, LearnedReranker
+
+    reranker = LearnedReranker()
+    passages = [("A", "text"), ("B", "text")]
+    assert reranker.rerank("q", passages, 1.5) is None  # it reads no text
+    weak = Signals(0.3, 0.2, 0.1, 0.0, 0.3, 0.0, 0.2, 0.5, 3.0)
+    strong = weak._replace(cosine=0.6, scaled=1.0, heading=0.8, fused=0.9, rank=1.0)
+    got = reranker.rerank("q", passages, 1.5, signals=[weak, strong])
+    assert got is not None and got.scores[1] > got.scores[0] and got.cost_usd == 0.0
+    shipped = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    assert shipped["features"] == list(Signals._fields)  # the model reads what search gives it
+    assert set(shipped["trained_on"]["questions"]) == {"stdlib", "faq"}  # the tuning sets, none held out
+
+
+def test_search_is_reranked_by_the_learned_reranker_within_the_budget() -> None:
+    from shared.memory.adapters.learned_reranker import LearnedReranker
+
+    store, model, ids = _indexed(PAGES)
+    got = search("t1", "the ZX4471Q error", model, store, limit=5, reranker=LearnedReranker())
+    assert got.reranked and got.rerank_s < 0.1
+    assert got.results[0].page_id == ids["Sync errors"].replace("-", "")

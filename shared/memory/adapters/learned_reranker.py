@@ -1,0 +1,65 @@
+"""The Reranker port on CPU with no network and no model download (decision 0153): a logistic
+regression over the signals search already has of each candidate (its cosine, keyword strength,
+exact match, the share of the query it and its heading hold, its fused score and place, its
+length). Its few weights ship in ``learned_reranker.json`` beside this module, written by
+``tests/perf/rag/train_reranker.py`` from the tuning collections alone (never the held-out
+questions). It reads no text: a reranker that is not given the signals answers None and search keeps
+its fused order. Production keeps Vertex AI's ranking API behind the same port.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shared.platform.domain.embeddings import Reranked
+
+if TYPE_CHECKING:
+    from shared.memory.domain.retrieval import Signals
+
+WEIGHTS = Path(__file__).with_name("learned_reranker.json")
+
+
+@cache
+def _weights(path: Path = WEIGHTS) -> dict[str, Any]:
+    """The trained model: the signals' names, their means and scales, coefficients and intercept."""
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def score(model: dict[str, Any], signals: Signals) -> float:
+    """The model's log-odds that ``signals``' passage belongs to a page that answers the query."""
+    values = signals._asdict()
+    total = float(model["intercept"])
+    for name, mean, scale, coef in zip(
+        model["features"], model["mean"], model["scale"], model["coef"], strict=True
+    ):
+        total += coef * (float(values[name]) - mean) / scale
+    return total if math.isfinite(total) else 0.0
+
+
+class LearnedReranker:
+    """Scores each candidate by the shipped logistic regression over its search signals."""
+
+    def __init__(self, path: Path = WEIGHTS) -> None:
+        self._model = _weights(path)
+
+    @property
+    def model(self) -> str:
+        return str(self._model["name"])
+
+    def rerank(
+        self,
+        query: str,
+        passages: list[tuple[str, str]],
+        budget_s: float,
+        *,
+        signals: list[Signals] | None = None,
+    ) -> Reranked | None:
+        """See the Reranker port: None without one ``signals`` per passage (nothing to read)."""
+        if signals is None or len(signals) != len(passages):
+            return None
+        return Reranked([score(self._model, s) for s in signals], 0.0)
