@@ -132,7 +132,8 @@ def test_the_trigger_page_gets_a_start_note_the_request_and_the_result_once(demo
     # comes after the decision the request asked for.
     assert sorted(firsts[:2]) == ["Started", "Your decision is needed"] and firsts[2:] == ["Done"]
     start = on_idea[firsts.index("Started")]
-    assert "Runs" in start or "notion.so" in start  # the start note points to the row
+    # the start note points to the row, where the sandbox's screen shows it (issue 78, M9)
+    assert "Progress: in Notion Agent's Runs." in start or "/screen/demo/pages/" in start, start
 
 
 def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
