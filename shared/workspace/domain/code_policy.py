@@ -1,13 +1,9 @@
 """A repository's policy (issue 68, point 4): what a run may push to it, as its owner set it, and the
-checks of a change against it.
-
-Stored in the tenant's settings (``TenantSettings.code_policies``, keyed by ``owner/name``) and set
-with ``PATCH /settings``; a repository without one gets the defaults here. It lies in the workspace,
-below code, because the settings every function loads hold it; the checks are pure and small.
-Workflow files run in CI with the repository's secrets, and dependency files choose code that runs
-at install and build time: both are pushed only after an approval that names them, whatever the
-policy (the approval of a code step lists every file it writes, marked by :func:`sensitive_kind`).
-What the secret scan found is ``shared.code.domain.secret_findings``'s.
+checks of a change against it. Stored in the tenant's settings (``TenantSettings.code_policies``,
+keyed by ``owner/name``), set with ``PATCH /settings``; a repository without one gets the defaults.
+It lies in the workspace, below code, because the settings every function loads hold it. Workflow and
+dependency files are pushed only after an approval that names them, whatever the policy: they run in
+CI with the repository's secrets, or choose code run at install and build time (decision 0150).
 """
 
 import re
