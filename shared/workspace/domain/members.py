@@ -25,7 +25,8 @@ OWNER: Role = "owner"
 
 MAX_MEMBERS = 200  # a tenant's members and pending invites, each: bounds the tenant's document
 INVITE_PREFIX = "namem_"  # a member invite's code; a sign-up invite's is "nainv_" (shared.workspace.domain.connecting.signup)
-_INVITE = re.compile(r"namem_[A-Za-z0-9_-]{32}")
+MEMBER_INVITE_CODE = r"namem_[A-Za-z0-9_-]{32}"  # a member invite's code: the prefix, 32 base64url
+_INVITE = re.compile(MEMBER_INVITE_CODE)
 INVITE_TTL_S = 7 * 24 * 3600
 # An invited address, strictly (issue 77: an address once held markup, shown in the team's table and
 # mailed): before the @ at most 64 ASCII letters, digits and _ % + - . (not first nor last a dot); after

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from functions.routes.team_api.team import Granted
 from shared.platform.domain.schema import Schema
-from shared.workspace.domain.members import Approvers
+from shared.workspace.domain.members import MEMBER_INVITE_CODE, Approvers
 
 Role = Literal["owner", "admin", "editor", "viewer"]
 
@@ -44,7 +44,9 @@ class MadeInvite(OpenInvite):
 class InvitationHeaders(Schema):
     invite_code: str = Field(
         alias="X-Invite-Code",
-        description="The invite link's code (its fragment's invite): in a header, never in a URL or a log",
+        pattern=f"^{MEMBER_INVITE_CODE}$",
+        description="The invite link's code (its fragment's invite): in a header, never in a URL or a "
+        "log; of another shape, 400",
     )
     workspace: str = Field(
         "",
