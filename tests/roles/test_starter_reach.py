@@ -6,24 +6,15 @@ its title unsaid; and a run's view shows a person without the owner's reach noth
 read. Prints ``RESULT starter_cases=<n> view_cases=<m> violations=0`` and asserts it."""
 
 import re
-from pathlib import Path
 from typing import Any
 
-from tests.support.team.role_team import role_rows
+from tests.support.team.role_team import BEYOND_REACH, COLUMNS, reach_cases, reach_table
 from tests.support.team.starters import PRIVATE_TEXT, PRIVATE_TITLE, Workspace
 
-SECURITY = Path(__file__).parents[2] / "docs" / "security.md"
-COLUMNS = ("owner", "admin", "editor", "viewer")
-BEYOND_REACH = ("editor", "admin", "owner")  # who approves reads beyond a run's reach: the columns
 _ROW = re.compile(
     r"^\| (owner|admin|editor|viewer) starts \| (owner's|member's|no) \| (owner's|member's|no) "
     r"\| (owner's|member's|no) \|$"
 )
-
-
-def starter_table(text: str) -> dict[str, dict[str, str]]:
-    """docs/security.md's "Whose reach a run has": role -> beyond_reach approver -> the reach."""
-    return role_rows(text, _ROW, BEYOND_REACH)
 
 
 def _refused_for_role(status: int, body: Any) -> bool:
@@ -103,19 +94,15 @@ def views(w: Workspace, role: str, kind: str, want: str) -> list[str]:
 
 
 def test_every_start_path_gives_its_run_its_starters_reach_as_the_table_says() -> None:
-    rules = starter_table(SECURITY.read_text())
-    assert set(rules) == set(COLUMNS), "docs/security.md lacks the rows of 'Whose reach a run has'"
+    rules = reach_table(_ROW, "Whose reach a run has")  # role -> beyond_reach approver -> the reach
     violations: list[str] = []
     start_cases = view_cases = 0
-    for beyond_reach in BEYOND_REACH:
-        w = Workspace(beyond_reach)
-        for role in COLUMNS:
-            for kind in ("session", "key"):
-                want = rules[role][beyond_reach]
-                start_cases += 6 if kind == "session" else 5
-                violations += starts(w, role, kind, want)
-                view_cases += 1  # everyone reads runs; a viewer as a member's reach
-                violations += views(w, role, kind, "owner's" if want == "owner's" else "member's")
+    for beyond_reach, w, role, kind in reach_cases(Workspace):
+        want = rules[role][beyond_reach]
+        start_cases += 6 if kind == "session" else 5
+        violations += starts(w, role, kind, want)
+        view_cases += 1  # everyone reads runs; a viewer as a member's reach
+        violations += views(w, role, kind, "owner's" if want == "owner's" else "member's")
     print(f"\nRESULT starter_cases={start_cases} view_cases={view_cases} violations={len(violations)}")
     assert not violations, "\n".join(violations)
     assert (

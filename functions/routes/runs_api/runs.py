@@ -2,7 +2,7 @@
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypedDict
 
 from flask import Response
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
@@ -13,10 +13,12 @@ from shared.notion.services import notion_text as nt
 from shared.platform.domain.schema import Instant, Schema, some_text
 from shared.platform.domain.tasks import is_run_id
 from shared.platform.errors import AgentError, Forbidden, InvalidInput, NotFound
+from shared.platform.ports import TaskQueue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.run_search import MAX_QUERY_WORDS, words
 from shared.runs.services import runs
 from shared.workspace.domain.settings import NOTION_ID
+from shared.workspace.ports import TenantStore
 
 
 class NewRun(Schema):
@@ -59,21 +61,33 @@ def starter_reach(call: Call, page_id: str | None) -> bool:
     return False
 
 
+class Starter(TypedDict):
+    """Who starts a run by hand, as :func:`runs.request_run` and :func:`runs.run_again` take them."""
+
+    tenants: TenantStore
+    queue: TaskQueue
+    by_owner: bool
+    person: str
+
+
+def starter(call: Call, page_id: str | None) -> Starter:
+    """The caller as the starter of a run on ``page_id`` (its reach checked first: :func:`starter_reach`)."""
+    by_owner = starter_reach(call, page_id)
+    return Starter(tenants=call.tenants, queue=call.container.queue, by_owner=by_owner, person=call.person)
+
+
 def start(call: Call) -> Reply:
     body = parse_json(call.request, NewRun)
-    c = call.container
-    by_owner = starter_reach(call, body.page_id)
-    return runs.request_run(
+    requests = call.container.webhook_events
+    started = runs.request_run(
         call.tenant_id,
         body.goal,
         body.page_id,
         body.request_id,
-        tenants=call.tenants,
-        requests=c.webhook_events,
-        queue=c.queue,
-        by_owner=by_owner,
-        person=call.person,
-    ), 202
+        requests=requests,
+        **starter(call, body.page_id),
+    )
+    return started, 202
 
 
 type TriggerKind = Literal["webhook", "api", "schedule", "manual"]
@@ -226,15 +240,5 @@ def again(call: Call) -> Reply:
     run_id = run_id_of(call)
     repeated = runs.owned_run(call.tenant_id, run_id, c.store, call.tenants)
     # A member's run repeated reads within the reach it had; another's is held to its new starter's.
-    by_owner = starter_reach(call, None if repeated.state.member else repeated.state.page_id)
-    started = runs.run_again(
-        call.tenant_id,
-        run_id,
-        body.request_id,
-        store=c.store,
-        tenants=call.tenants,
-        queue=c.queue,
-        by_owner=by_owner,
-        person=call.person,
-    )
-    return started, 202
+    by = starter(call, None if repeated.state.member else repeated.state.page_id)
+    return runs.run_again(call.tenant_id, run_id, body.request_id, store=c.store, **by), 202

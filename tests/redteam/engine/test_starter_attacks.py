@@ -16,7 +16,7 @@ from shared.engine.services import run_log
 from shared.engine.services.engine import run_step
 from shared.memory.services.workspace_index import index_page
 from shared.runs.domain.authority import WORKSPACE_READS
-from shared.runs.domain.events import PlannedStep, RunPlanned, ToolIntent, ToolResult
+from shared.runs.domain.events import ToolIntent, ToolResult
 from shared.runs.domain.plan_task import Bound, PlanTask, Trigger
 from shared.runs.domain.runs import RunStatus
 from shared.runs.domain.step_task import StepTask
@@ -25,6 +25,7 @@ from shared.tools import REGISTRY, SideEffect
 from tests.engine_fakes import FakeModel, plan_answer
 from tests.redteam.totals import EXERCISED, TOTALS
 from tests.support.memory.ask_reach import PEOPLE, TASKS
+from tests.support.runs.runs import finish_head
 from tests.support.team.starters import PRIVATE_TEXT, PRIVATE_TITLE, Workspace, notion_page
 
 pytestmark = pytest.mark.redteam
@@ -179,15 +180,7 @@ def _ideas_world() -> tuple[Workspace, Deps, str, str]:
     deps = c.engine()
     deps = deps._replace(settings=deps.settings.model_copy(update={"workspace_index": True}))
     at = deps.clock()
-    head = RunPlanned(
-        seq=1,
-        at=at,
-        goal="Map the ideas",
-        trigger="api",
-        steps=[PlannedStep(tool="finish", args={"summary": "x"})],
-        page_id=idea,
-        reach_read=[IDEAS.replace("-", "")],
-    )
+    head = finish_head(at, "Map the ideas", "api", page_id=idea, reach_read=[IDEAS.replace("-", "")])
     assert run_log.RunLog(deps, "t1", "parent").create([head])
     return w, deps, idea, task
 

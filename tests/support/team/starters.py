@@ -29,6 +29,17 @@ def notion_page(notion: FakeNotion, title: str, source: str, text: str, n: int) 
     return pid
 
 
+def digest(now: datetime) -> Agent:
+    """The agent "digest", made at ``now``, with one routine: a run every day at 9."""
+    return Agent(
+        agent_id="digest",
+        name="Digest",
+        created_at=now,
+        updated_at=now,
+        schedules=(Schedule(every="daily", hour=9),),
+    )
+
+
 class Workspace:
     """:func:`team` whose owner chose the Tasks data source, lets ``beyond_reach`` approve reads beyond a
     run's reach, keeps a private page (a row of a data source not chosen) and has a Tasks row, an
@@ -43,14 +54,7 @@ class Workspace:
         self.private = notion_page(c.notion, PRIVATE_TITLE, PEOPLE, PRIVATE_TEXT, 0xA1)
         self.row = notion_page(c.notion, "Roadmap", TASKS, "Ship in May.", 0xB2)
         now = datetime.now(UTC)
-        agent = Agent(
-            agent_id="digest",
-            name="Digest",
-            created_at=now,
-            updated_at=now,
-            schedules=(Schedule(every="daily", hour=9),),
-        )
-        assert c.agents.create("t1", agent)
+        assert c.agents.create("t1", digest(now))
         self.owners_run = "api-owners-read"
         steps = [
             PlannedStep(tool="read_page", args={"page_id": self.private}),

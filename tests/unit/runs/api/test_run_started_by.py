@@ -24,6 +24,8 @@ from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import PropertyChanged, Schedule
 from tests.api_fakes import FakeContainer, client
 from tests.support.runs.api_runs import auth, pump
+from tests.support.runs.runs import finish_head
+from tests.support.team.starters import digest
 
 NOW = datetime.now(UTC)
 DS = "2a3b4c5d-0000-4000-8000-000000000001"
@@ -202,16 +204,7 @@ def test_the_run_document_keeps_runs_before_these_fields_as_they_were() -> None:
 
 def test_run_now_is_started_by_the_person_who_pressed_it_not_the_schedule(fakes: FakeContainer) -> None:
     """Issue 78 M12: the runs list and the run say a person started a routine's Run now, and who."""
-    from shared.agents.domain.agents import Agent
-
-    routine = Agent(
-        agent_id="digest",
-        name="Digest",
-        created_at=NOW,
-        updated_at=NOW,
-        schedules=(Schedule(every="daily", hour=9),),
-    )
-    assert fakes.agents.create("t1", routine)
+    assert fakes.agents.create("t1", digest(NOW))
     tenant_now = fakes.tenants.get("t1")
     assert tenant_now is not None
     ana = tenant_now.member("m-ana")
@@ -236,16 +229,8 @@ def test_run_now_is_started_by_the_person_who_pressed_it_not_the_schedule(fakes:
 def test_a_revision_by_a_github_review_comment_says_so_not_the_api(fakes: FakeContainer) -> None:
     """Issue 78 M12: a revision's run names the review comment that asked for it."""
     from shared.engine.services import revision_starts
-    from shared.runs.domain.events import PlannedStep
 
-    head = RunPlanned(
-        seq=1,
-        at=NOW,
-        goal="Ship it",
-        trigger="webhook",
-        steps=[PlannedStep(tool="finish", args={"summary": "x"})],
-        page_id=PAGE,
-    )
+    head = finish_head(NOW, "Ship it", "webhook", page_id=PAGE)
     fakes.store.create_run("t1", "r-original", [head])
     original = fakes.store.get_run("t1", "r-original")
     assert original is not None
