@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 from functions import openapi
 from functions.routes.table import ROUTES
 from shared.workspace.domain.members import at_least
-from tests.api_fakes import client
 from tests.support.memory.ask_reach import (
     EVERY,
     WITHIN,
@@ -22,6 +21,7 @@ from tests.support.memory.ask_reach import (
     prompt_context,
     prompt_titles,
 )
+from tests.support.platform.fake_container import client
 from tests.support.team.role_team import (
     BEYOND_REACH,
     COLUMNS,

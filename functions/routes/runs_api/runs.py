@@ -2,7 +2,7 @@
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal, TypedDict
+from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
 
 from flask import Response
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
@@ -13,12 +13,14 @@ from shared.notion.services import notion_text as nt
 from shared.platform.domain.schema import Instant, Schema, some_text
 from shared.platform.domain.tasks import is_run_id
 from shared.platform.errors import AgentError, Forbidden, InvalidInput, NotFound
-from shared.platform.ports import TaskQueue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.run_search import MAX_QUERY_WORDS, words
 from shared.runs.services import runs
 from shared.workspace.domain.settings import NOTION_ID
-from shared.workspace.ports import TenantStore
+
+if TYPE_CHECKING:  # the ports' protocols stay off the api's cold start
+    from shared.platform.ports import TaskQueue
+    from shared.workspace.ports import TenantStore
 
 
 class NewRun(Schema):
@@ -64,8 +66,8 @@ def starter_reach(call: Call, page_id: str | None) -> bool:
 class Starter(TypedDict):
     """Who starts a run by hand, as :func:`runs.request_run` and :func:`runs.run_again` take them."""
 
-    tenants: TenantStore
-    queue: TaskQueue
+    tenants: "TenantStore"
+    queue: "TaskQueue"
     by_owner: bool
     person: str
 

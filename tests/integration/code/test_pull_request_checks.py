@@ -18,9 +18,9 @@ from shared.tools.base import idempotency_key
 from shared.tools.coding.code import branch_for
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel
 from tests.support.code.code_checks import AWAIT, OPEN, failed_then_passed, results, start, steps, version
 from tests.support.engine.deploy_steps import Pair, admin, sandbox
+from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration
 

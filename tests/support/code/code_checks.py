@@ -9,8 +9,8 @@ from shared.engine.services import followups
 from shared.engine.services.run_log import RunLog
 from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.runs.domain.runs import fold
-from tests.engine_fakes import plan_answer
 from tests.support.engine.deploy_steps import Pair
+from tests.support.engine.engine_fakes import plan_answer
 
 BRANCH = "${steps.1.branch}"
 TOOLS = ["await_checks", "finish", "open_pull_request", "plan_next", "push_fix", "request_approval"]

@@ -16,7 +16,8 @@ from local.claude_vertex import ClaudeVertexStandIn
 from shared.bootstrap.platform import PlatformParts
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.platform.gemini_server import JSON, GeminiServer
 from tests.support.platform.google_credentials import service_account_file
 

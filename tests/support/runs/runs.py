@@ -5,7 +5,8 @@ from typing import Any
 
 from shared.runs.domain.events import PlannedStep, RunPlanned
 from shared.runs.services.deps import Deps
-from tests.fakes import FakeQueue, FakeRunStore
+from tests.support.platform.platform_fakes import FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 
 
 def queue_of(deps: Deps) -> FakeQueue:

@@ -13,8 +13,8 @@ from shared.team.services.api_keys import SCOPE_ROLES
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.members import ROLES, Member, at_least, member_id_for
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeSecrets
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeSecrets
 from tests.support.workspace.tenants import a_tenant
 
 EPOCH = "epoch-t1"

@@ -8,8 +8,8 @@ from typing import Any
 
 from shared.runs.domain.code_view import code_view, diff_lines, language
 from shared.runs.domain.events import HumanRequested, HumanResponded, RunEvent, ToolResult
-from tests.api_fakes import FakeContainer, client
 from tests.support.code.code_run_log import code_run_log
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.settings_api import connect
 
 AT = datetime(2026, 11, 27, tzinfo=UTC)

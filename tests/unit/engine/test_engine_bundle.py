@@ -7,8 +7,10 @@ import pytest
 
 from shared.bootstrap import Container
 from shared.platform.config import Settings
-from tests.engine_fakes import FakeModel, FakeNotion
-from tests.fakes import FakeNotionOAuth, FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
+from tests.support.notion.notion_fakes import FakeNotion, FakeNotionOAuth
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue, FakeSecrets
+from tests.support.runs.run_store import FakeRunStore
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 
 @pytest.fixture

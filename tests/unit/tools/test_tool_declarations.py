@@ -12,7 +12,7 @@ from shared.engine.services.step_state import Recorder, Step
 from shared.notion.ports import TenantNotion
 from shared.runs.domain.runs import PlannedStep, RunState
 from shared.tools import REGISTRY, Tool
-from tests.engine_fakes import make_deps
+from tests.support.engine.engine_fakes import make_deps
 
 
 def test_uses_notion_is_a_field_every_tool_must_set() -> None:

@@ -10,9 +10,9 @@ from shared.engine.services.run_rows import NOT_THE_OWNER
 from shared.runs.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, RunStatus
 from shared.runs.domain.rows_task import DecideTask, RowTask
 from shared.workspace.domain.members import member_id_for
-from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 from tests.support.engine.webhook_intake import connected
+from tests.support.platform.fake_container import json_body
 from tests.support.runs.run_rows import DEMO, make_home, row, run_tasks, select, set_decision
 from tests.support.runs.runs import finish_head
 from tests.support.team.team import put_member

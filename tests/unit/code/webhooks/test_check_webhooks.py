@@ -18,8 +18,7 @@ from shared.code.domain.webhooks import (
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.coding.code import branch_for, pull_request_body
 from shared.workspace.domain.tenants import tenant_tag
-from tests.engine_fakes import FakeModel
-from tests.fakes import FakeQueue
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -16,7 +16,9 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.runs import RunStatus
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.team.team import put_settings
 
 CHOSEN, OTHER = "ds-chosen", "ds-private"

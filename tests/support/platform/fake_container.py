@@ -1,5 +1,5 @@
-"""The entry points over fakes: a ``FakeContainer`` (the composition root with every port a fake),
-the ``fakes`` fixture and a Flask test ``client`` of a function."""
+"""The entry points over fakes: a ``FakeContainer`` (the composition root with every port a fake), the
+``fakes`` fixture and a Flask test ``client`` of a function."""
 
 from typing import Any, cast
 
@@ -18,28 +18,27 @@ from shared.platform.ports import DeadLetterStore, Model, PaceCounters, SecretSt
 from shared.runs.ports import RunStore
 from shared.team.ports import ApiKeyStore, AuditLog
 from shared.workspace.ports import OAuthStateStore, TenantStore, WebhookEventLedger
-from tests.engine_fakes import FakeModel, FakeNotion
-from tests.fakes import (
-    FakeAgents,
-    FakeApiKeys,
-    FakeAudit,
-    FakeChatWebhooks,
-    FakeCodeAccounts,
+from tests.support.agents.agent_fakes import FakeAgents
+from tests.support.code.code_fakes import FakeCodeAccounts
+from tests.support.memory.memory import FakePassages, WordCountEmbedder
+from tests.support.notify.notify_fakes import FakeChatWebhooks, FakeNotificationLog, FakeNotifier
+from tests.support.notion.notion_fakes import FakeNotion, FakeNotionOAuth
+from tests.support.platform.platform_fakes import (
     FakeDeadLetters,
-    FakeInvites,
-    FakeNotificationLog,
-    FakeNotifier,
-    FakeNotionOAuth,
-    FakeOAuthStates,
+    FakeModel,
     FakePaces,
     FakeQueue,
-    FakeRunStore,
     FakeSecrets,
+)
+from tests.support.runs.run_store import FakeRunStore
+from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeMotion, FakeSyncStore
+from tests.support.team.team_fakes import FakeApiKeys, FakeAudit
+from tests.support.workspace.workspace_fakes import (
+    FakeInvites,
+    FakeOAuthStates,
     FakeTenantStore,
     FakeWebhookEvents,
 )
-from tests.support.memory.memory import FakePassages, WordCountEmbedder
-from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeMotion, FakeSyncStore
 
 
 def _fake_ports() -> dict[str, Any]:
