@@ -45,6 +45,26 @@ class Refused(Exception):
         self.status = status
 
 
+def serving(
+    items: Items, api: Callable[[Request], Response], *before: Callable[[Request], Response | None]
+) -> Any:
+    """A tracker sandbox's WSGI app: each of ``before`` (its OAuth screens) that answers a request, else
+    the screen over ``items`` (:func:`answer`) when it does, else the tool's ``api``."""
+
+    def screen(request: Request) -> Response | None:
+        return answer(request, items)
+
+    @Request.application
+    def app(request: Request) -> Response:
+        for side in (*before, screen):
+            found = side(request)
+            if found is not None:
+                return found
+        return api(request)
+
+    return app
+
+
 def answer(request: Request, items: Items) -> Response | None:
     """The answer to a ``/_sandbox/items`` or ``/_sandbox/screen`` request, or None for any other path."""
     path = request.path.rstrip("/")

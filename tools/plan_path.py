@@ -39,7 +39,9 @@ def _scenario() -> tuple[Any, Any]:
     """(the plan task, the engine's deps) of a page's change that starts a run."""
     tasks = _first("shared.runs.domain.plan_task", BEFORE_TASKS)
     PlanTask, Trigger = tasks.PlanTask, tasks.Trigger
-    from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps
+    from tests.support.engine.engine_fakes import make_deps
+    from tests.support.notion.notion_fakes import FakeNotion, asking
+    from tests.support.platform.platform_fakes import FakeModel
 
     notion = FakeNotion()
     for page in (PAGE, PAGE.replace("-", "")):

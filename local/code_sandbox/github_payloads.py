@@ -89,6 +89,17 @@ _TEMPLATED = {
 }
 
 
+def repo_names(repo: Repo) -> JSON:
+    """A repository's ids and names as every GitHub answer and delivery opens it (always private here)."""
+    return {
+        "id": repo.id,
+        "node_id": f"R_sandbox{repo.id}",
+        "name": repo.name,
+        "full_name": repo.full_name,
+        "private": True,
+    }
+
+
 def repository(repo: Repo) -> JSON:
     """The repository as a delivery carries it: every field of GitHub's ``repository``."""
     url = f"{API}/repos/{repo.full_name}"
@@ -103,11 +114,7 @@ def repository(repo: Repo) -> JSON:
     )
     flags = ("has_issues", "has_projects", "has_downloads", "has_wiki", "has_pages")
     return {
-        "id": repo.id,
-        "node_id": f"R_sandbox{repo.id}",
-        "name": repo.name,
-        "full_name": repo.full_name,
-        "private": True,
+        **repo_names(repo),
         "owner": user(repo.owner, 1, "Organization"),
         "html_url": f"{WEB}/{repo.full_name}",
         "description": None,

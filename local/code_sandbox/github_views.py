@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from local.code_sandbox.github_payloads import repo_names
 from local.code_sandbox.github_state import GitHubState, Grant, Pull, Repo
 from local.code_sandbox.gitstore import Commit, Entry
 
@@ -36,11 +37,7 @@ def repo_json(call: Call) -> JSON:
     repo = call.repo
     write = call.grant.permission == "write"
     return {
-        "id": repo.id,
-        "node_id": f"R_sandbox{repo.id}",
-        "name": repo.name,
-        "full_name": repo.full_name,
-        "private": True,
+        **repo_names(repo),
         "visibility": "private",
         "owner": {"login": repo.owner, "id": 1, "type": "Organization"},
         "html_url": f"{call.web}/{repo.full_name}",

@@ -428,13 +428,7 @@ def _raw_path(request: Request) -> str:
 
 
 def make_app(sandbox: GitLabSandbox) -> Any:
-    items = sandbox.items()
-
-    @Request.application
-    def app(request: Request) -> Response:
-        for side in (sandbox.oauth.answer(request), tracker_screen.answer(request, items)):
-            if side is not None:
-                return side
+    def api(request: Request) -> Response:
         if not request.path.startswith("/api/v4/"):
             return Response(json.dumps({"error": "404 Not Found"}), 404, mimetype="application/json")
         if request.mimetype == "application/json":
@@ -456,7 +450,7 @@ def make_app(sandbox: GitLabSandbox) -> Any:
         payload = "" if reply is None else json.dumps(reply)
         return Response(payload, status, headers=headers, mimetype="application/json")
 
-    return app
+    return tracker_screen.serving(sandbox.items(), api, sandbox.oauth.answer)
 
 
 class GitLabServer(ThreadedServer):

@@ -419,13 +419,7 @@ def _payload(issue: dict[str, Any], number: int) -> dict[str, Any]:
 
 
 def make_app(sandbox: LinearSandbox) -> Any:
-    items = sandbox.items()
-
-    @Request.application
-    def app(request: Request) -> Response:
-        for side in (sandbox.oauth.answer(request), tracker_screen.answer(request, items)):
-            if side is not None:
-                return side
+    def api(request: Request) -> Response:
         if request.path.rstrip("/") != "/graphql" or request.method != "POST":
             return Response(
                 json.dumps({"errors": [{"message": "not found"}]}), 404, mimetype="application/json"
@@ -437,7 +431,7 @@ def make_app(sandbox: LinearSandbox) -> Any:
         status, reply, headers = sandbox.answer(request.headers.get("Authorization"), body)
         return Response(json.dumps(reply), status, headers=headers, mimetype="application/json")
 
-    return app
+    return tracker_screen.serving(sandbox.items(), api, sandbox.oauth.answer)
 
 
 class LinearServer(ThreadedServer):

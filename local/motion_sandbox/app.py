@@ -414,13 +414,7 @@ def _people_and_status(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_app(sandbox: MotionSandbox) -> Any:
-    items = sandbox.items()
-
-    @Request.application
-    def app(request: Request) -> Response:
-        screen = tracker_screen.answer(request, items)
-        if screen is not None:
-            return screen
+    def api(request: Request) -> Response:
         if not request.path.startswith("/v1/"):
             return Response(json.dumps({"message": "Not Found"}), 404, mimetype="application/json")
         body: Any = {}
@@ -439,7 +433,7 @@ def make_app(sandbox: MotionSandbox) -> Any:
         payload = "" if reply is None else json.dumps(reply)
         return Response(payload, status, mimetype="application/json")
 
-    return app
+    return tracker_screen.serving(sandbox.items(), api)
 
 
 class MotionServer(ThreadedServer):

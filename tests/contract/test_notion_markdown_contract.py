@@ -25,9 +25,8 @@ from shared.notion.services.notion_access import NotionForTenant
 from shared.notion.services.page_read import read_loaded
 from shared.tools.base import ToolContext
 from shared.tools.notion_read import ReadPageArgs, read_page
-from tests.engine_fakes import FakeModel
-from tests.fakes import FakeQueue
 from tests.support.notion.notion_http import TOKEN, call
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 DEMO = seed_ids("demo")
 

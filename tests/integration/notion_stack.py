@@ -32,8 +32,8 @@ from shared.platform.topology import Queue
 from shared.runs.domain.notion_events import SIGNATURE_HEADER
 from shared.runs.domain.plan_task import PlanTask
 from shared.workspace.domain.connecting.connection import NONCE_COOKIE, NotionTokens, session_cookie
-from tests.api_fakes import json_body
 from tests.conftest import PROJECT
+from tests.support.platform.fake_container import json_body
 from tests.support.team.session_cookies import cookie_set
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")

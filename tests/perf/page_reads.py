@@ -103,8 +103,7 @@ def measure(url: str) -> dict[str, Any]:
     from shared.notion.services.page_read import read_loaded
     from shared.tools.base import ToolContext
     from shared.tools.notion_read import ReadPageArgs, read_page
-    from tests.engine_fakes import FakeModel
-    from tests.fakes import FakeQueue
+    from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
     admin = Admin(url)
     pages = make_pages(url)

@@ -28,9 +28,12 @@ from shared.runs.services.spend_cache import SpendCache
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import FakeModel, FakeNotion, connected_tenants
-from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, UnfakedCodeChecks, UnfakedReleases
+from tests.support.code.code_fakes import UnfakedCodeChecks, UnfakedReleases
 from tests.support.memory.memory import FakePassages, WordCountEmbedder
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue, FakeSecrets
+from tests.support.runs.run_store import FakeRunStore
+from tests.support.workspace.workspace_fakes import connected_tenants
 
 OWNER = "user-owner"  # the person who connected each workspace
 INJECTED = (

@@ -53,8 +53,9 @@ from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.conftest import PROJECT
-from tests.fakes import FakeSecrets, FakeTenantStore
 from tests.integration.notion_stack import serve
+from tests.support.platform.platform_fakes import FakeSecrets
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "main.py")
 REGION = "europe-west1"

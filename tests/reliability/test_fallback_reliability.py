@@ -19,12 +19,12 @@ from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import ModelUsed, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
-from tests.engine_fakes import FakeNotion
-from tests.fakes import FakeQueue
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import Crash, StepCrashes, crashing_store, outcome_counts, sound
 from tests.support.engine.fallback_runs import Plans, fallback_deps, model_stand_ins, plan_of
+from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.platform.gemini_server import GeminiServer
+from tests.support.platform.platform_fakes import FakeQueue
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 # Where a run is killed (harness.crashing_store): the draft (no intent: a model call) after its result;

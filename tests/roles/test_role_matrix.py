@@ -8,13 +8,11 @@ what the Ask table of docs/security.md says, and nobody continues another person
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from functions import openapi
 from functions.routes.table import ROUTES
 from shared.workspace.domain.members import at_least
-from tests.api_fakes import client
 from tests.support.memory.ask_reach import (
     EVERY,
     WITHIN,
@@ -23,11 +21,19 @@ from tests.support.memory.ask_reach import (
     prompt_context,
     prompt_titles,
 )
-from tests.support.team.role_team import Team, approving_team, role_rows, team
+from tests.support.platform.fake_container import client
+from tests.support.team.role_team import (
+    BEYOND_REACH,
+    COLUMNS,
+    SECURITY,
+    Team,
+    approving_team,
+    reach_cases,
+    reach_table,
+    team,
+)
 
-SECURITY = Path(__file__).parents[2] / "docs" / "security.md"
 _ROW = re.compile(r"^\| `([A-Z]+) (/\S*)` \| (yes|no) \| (yes|no) \| (yes|no) \| (yes|no) \|$")
-COLUMNS = ("owner", "admin", "editor", "viewer")  # the table's, in its order
 # A value for each path parameter, of the shape the api accepts (the operation may then find nothing).
 ARGS = {
     "run_id": "r000",
@@ -159,12 +165,7 @@ def test_every_operation_for_every_role_is_allowed_or_refused_as_the_table_says(
 _ASK_ROW = re.compile(
     r"^\| (owner|admin|editor|viewer) \| (all|chosen|no) \| (all|chosen|no) \| (all|chosen|no) \|$"
 )
-BEYOND_REACH = ("editor", "admin", "owner")  # the Ask table's columns, in its order
 ASKED = {"all": EVERY, "chosen": WITHIN}
-
-
-def ask_table(text: str) -> dict[str, dict[str, str]]:
-    return role_rows(text, _ASK_ROW, BEYOND_REACH)
 
 
 def ask_team(beyond_reach: str) -> Team:
@@ -190,29 +191,25 @@ def test_every_role_asks_within_its_reach_and_only_in_its_own_conversations() ->
     its Ask's prompt and sources hold what the table says and nothing more (a viewer is refused). Then
     each person who may ask sends every other person's conversation id and one the api never gave:
     each a 404 with no model call; their own id carries their own turns."""
-    rules = ask_table(SECURITY.read_text())
-    assert set(rules) == set(COLUMNS), "docs/security.md lacks the Ask table's rows"
+    rules = reach_table(_ASK_ROW, "Ask within the asker's reach")
     violations: list[str] = []
-    reach_cases = conversation_cases = 0
-    for beyond_reach in BEYOND_REACH:
-        people = ask_team(beyond_reach)
-        for role in COLUMNS:
-            for kind in ("session", "key"):
-                reach_cases += 1
-                want = rules[role][beyond_reach]
-                calls = len(people.container.model.prompts)
-                status, body = ask(people, role, kind, {"question": "What is the pricing plan?"})
-                if want == "no":
-                    if not refused_for_role(status, body) or len(people.container.model.prompts) != calls:
-                        violations.append(f"Ask as {role} by {kind} ({beyond_reach}): {status}, not refused")
-                    continue
-                given = prompt_titles(people.container.model.prompts[-1][1]) if status == 200 else set()
-                cited = {c["title"] for c in body["cited"]} if status == 200 else set()
-                if status != 200 or given != ASKED[want] or cited != ASKED[want]:
-                    violations.append(
-                        f"Ask as {role} by {kind} ({beyond_reach}): {status}, read {sorted(given)}, "
-                        f"cited {sorted(cited)} where the table says {want}"
-                    )
+    ask_cases = conversation_cases = 0
+    for beyond_reach, people, role, kind in reach_cases(ask_team):
+        ask_cases += 1
+        want = rules[role][beyond_reach]
+        calls = len(people.container.model.prompts)
+        status, body = ask(people, role, kind, {"question": "What is the pricing plan?"})
+        if want == "no":
+            if not refused_for_role(status, body) or len(people.container.model.prompts) != calls:
+                violations.append(f"Ask as {role} by {kind} ({beyond_reach}): {status}, not refused")
+            continue
+        given = prompt_titles(people.container.model.prompts[-1][1]) if status == 200 else set()
+        cited = {c["title"] for c in body["cited"]} if status == 200 else set()
+        if status != 200 or given != ASKED[want] or cited != ASKED[want]:
+            violations.append(
+                f"Ask as {role} by {kind} ({beyond_reach}): {status}, read {sorted(given)}, "
+                f"cited {sorted(cited)} where the table says {want}"
+            )
     people = ask_team("admin")
     askers = [r for r in COLUMNS if at_least(r, "editor")]
     started = {}
@@ -244,9 +241,9 @@ def test_every_role_asks_within_its_reach_and_only_in_its_own_conversations() ->
                 if status != 200 or earlier[0]["question"] != f"the {role}'s own question?":
                     violations.append(f"{role} by {kind} in their own conversation: {status} {body}")
     print(
-        f"\nRESULT ask_reach_cases={reach_cases} conversation_cases={conversation_cases} "
+        f"\nRESULT ask_reach_cases={ask_cases} conversation_cases={conversation_cases} "
         f"violations={len(violations)}"
     )
     assert not violations, "\n".join(violations)
-    assert reach_cases == len(BEYOND_REACH) * len(COLUMNS) * 2
+    assert ask_cases == len(BEYOND_REACH) * len(COLUMNS) * 2
     assert conversation_cases == 2 * len(COLUMNS) * (len(askers) + 1)  # each tries all others' and one

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api_fakes import FakeContainer
+from tests.support.platform.fake_container import FakeContainer
 
 
 @pytest.fixture

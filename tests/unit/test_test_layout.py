@@ -1,6 +1,6 @@
 """The tests' own layout: a test module is named for the behaviour it checks (not for the review or
 incident that asked for it), and what several test modules share lives in a fakes or support module
-(``tests/fakes.py``, ``tests/api_fakes.py``, ``tests/support/``) or a ``conftest.py``, never in
+(``tests/support/<capability>/``, each capability's fakes beside its tests) or a ``conftest.py``, never in
 another test module. No folder of tests/ holds more than 15 Python modules, as in the product (issue 64):
 a big suite is split into packages by capability or by what they test."""
 
@@ -9,6 +9,8 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tools.check_layout import FOLDERS, LIMITS, folders
 
@@ -136,3 +138,58 @@ def test_the_folder_count_takes_init_and_conftest_and_skips_caches(tmp_path: Pat
     (suite / "__pycache__" / "cached.py").write_text("")
     (suite / "data.json").write_text("{}")
     assert folders(("tests",), tmp_path) == {"tests/big": 16}
+
+
+def test_fakes_lie_beside_their_capabilities() -> None:
+    """Issue 79, point 5: no fake lies at the top of tests/ (the old ``tests/fakes.py``); a fakes module
+    of tests/support/ lies in the folder of a capability of shared/."""
+    top = [
+        f"{path.name}:{node.name}"
+        for path in sorted(TESTS.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef) and node.name.startswith("Fake")
+    ]
+    assert top == [], "move each fake to tests/support/<the capability of the port it stands in for>/"
+    homes = {p.parent.name for p in (TESTS / "support").glob("*/*fake*.py")}
+    assert homes and homes <= {p.parent.name for p in (TESTS.parent / "shared").glob("*/__init__.py")}, homes
+
+
+def test_the_relayout_rows_of_the_fakes_name_where_each_lives_now() -> None:
+    """Each name tools/relayout.py sends out of the old fakes modules is defined where its row says, the
+    old modules are gone, and an import of two of them becomes one import per capability."""
+    import importlib
+
+    from tools import relayout
+
+    rows = {old: names for old, names in relayout.SYMBOLS.items() if old.startswith("tests.")}
+    assert set(rows) == {"tests.fakes", "tests.engine_fakes", "tests.api_fakes"}
+    for old, names in rows.items():
+        assert not (TESTS.parent / f"{old.replace('.', '/')}.py").exists(), old
+        for name, new in names.items():
+            assert hasattr(importlib.import_module(new), name), f"{old}.{name} -> {new}"
+    text = "from tests.fakes import FakeAgents, FakeQueue as Q  # two\n"
+    assert relayout.rewrite_text(text, python=True, prose=True) == (
+        "from tests.support.agents.agent_fakes import FakeAgents  # two\n"
+        "from tests.support.platform.platform_fakes import FakeQueue as Q\n"
+    )
+
+
+def test_relayout_names_what_is_still_imported_from_a_gone_module_without_a_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A branch merged after the split that imports a new fake from ``tests.fakes``: the script says so."""
+    from tools import relayout
+
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "kept.py").write_text("")
+    (tmp_path / "test_a.py").write_text(
+        "from tests.fakes import (\n    FakeQueue,\n    FakeNew as N,\n)\nfrom shared.kept import z\n"
+    )
+    monkeypatch.setattr(relayout, "ROOT", tmp_path)
+    monkeypatch.setattr(relayout, "_tracked", lambda: ["test_a.py"])
+    monkeypatch.setattr(
+        relayout,
+        "SYMBOLS",
+        {"tests.fakes": {"FakeQueue": "tests.support.platform.platform_fakes"}, "shared.kept": {"y": "x"}},
+    )
+    assert relayout.stragglers() == ["test_a.py: from tests.fakes import FakeNew"]

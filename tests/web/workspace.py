@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import requests
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, expect
 
 from local.demo import READY, connect, wait_for
 from local.stack import LocalStack
@@ -65,6 +65,27 @@ class Setup:
             self.stack.sandbox_admin("POST", "/oauth", {"user_id": None})
         return m
 
+    def searched_runs(self, shown: str, label: str, words: str) -> tuple[Console, Locator]:
+        """The Runs screen in a new tab, once it lists the run ``shown``, searched for ``words`` in the box
+        labelled ``label``: the tab, and the table's rows (asserted to be one)."""
+        c = self.tab()
+        c.open("/#/runs")
+        title = self.api("GET", f"/runs/{shown}")["title"]
+        expect(c.page.get_by_label(f"Choose {title}")).to_be_visible(timeout=LIVE_MS)
+        c.page.get_by_label(label).fill(words)
+        c.press("button", "Search")
+        rows = c.page.locator("table tbody tr")
+        expect(rows).to_have_count(1, timeout=LIVE_MS)
+        return c, rows
+
+    def owner_may_decide(self, run_id: str, refusal: str) -> None:
+        """The owner's tab on the run ``run_id`` offers Approve, without the words ``refusal`` another
+        role's tab shows."""
+        owner = self.tab()
+        owner.open(f"/#/runs/{run_id}")
+        expect(owner.page.get_by_role("button", name="Approve")).to_be_enabled(timeout=LIVE_MS)
+        expect(owner.page.get_by_text(refusal)).to_have_count(0)
+
     def act(self, method: str, path: str, body: Any) -> None:
         """The owner changes something in Notion; the sandbox delivers the webhook it causes."""
         call = {"method": method, "path": path, "body": body, "user_id": self.ids["owner"]}
@@ -110,3 +131,16 @@ def set_up(stack: LocalStack, browser: Browser, figures: Figures, workspace: str
 def within[T](found: Callable[[], T | None], what: str) -> T:
     """What ``found`` answers once it answers something, within a live change's time."""
     return wait_for(found, what, LIVE_MS / 1000)
+
+
+def teammate_adds(stack: LocalStack, workspace: str, teammate: str, page_id: str, text: str) -> None:
+    """The teammate (Notion user ``teammate``) adds a paragraph saying ``text`` to the page ``page_id``
+    in Notion (the sandbox's workspace ``workspace``)."""
+    block = {
+        "object": "block",
+        "type": "paragraph",
+        "paragraph": {"rich_text": [{"text": {"content": text}}]},
+    }
+    body = {"children": [block]}
+    call = {"method": "PATCH", "path": f"/v1/blocks/{page_id}/children", "body": body, "user_id": teammate}
+    assert stack.sandbox_admin("POST", f"/workspaces/{workspace}/act", call)["status"] == 200

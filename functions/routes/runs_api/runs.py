@@ -2,7 +2,7 @@
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from flask import Response
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
@@ -17,6 +17,10 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.run_search import MAX_QUERY_WORDS, words
 from shared.runs.services import runs
 from shared.workspace.domain.settings import NOTION_ID
+
+if TYPE_CHECKING:  # the ports' protocols stay off the api's cold start
+    from shared.platform.ports import TaskQueue
+    from shared.workspace.ports import TenantStore
 
 
 class NewRun(Schema):

@@ -54,6 +54,8 @@ def plain_notion_id(notion_id: str) -> str:
 
 Repository = Annotated[str, Field(pattern=REPOSITORY)]
 Project = Annotated[str, Field(pattern=PROJECT)]
+SlackChannel = Annotated[str, Field(pattern=SLACK_CHANNEL)]
+VercelTeam = Annotated[str, Field(pattern=VERCEL_TEAM)]
 
 
 class TenantSettings(Record):
@@ -138,12 +140,9 @@ class TenantSettings(Record):
             "until then and when none: the email of the person who connected the workspace"
         ),
     ] = None
-    slack_channel_id: Annotated[
-        Annotated[str, Field(pattern=SLACK_CHANNEL)] | None,
-        Field(
-            description="id (C...) of the Slack channel notifications go to; the bot must be invited to it"
-        ),
-    ] = None
+    slack_channel_id: SlackChannel | None = Field(
+        None, description="id (C...) of the Slack channel notifications go to; the bot must be invited to it"
+    )
     quiet_hours: Annotated[
         tuple[int, int] | None,
         Field(
@@ -166,12 +165,10 @@ class TenantSettings(Record):
     vercel_projects: Annotated[
         list[Project], Field(max_length=50, description="Vercel projects runs may deploy")
     ] = Field(default_factory=list)
-    vercel_team_id: Annotated[
-        Annotated[str, Field(pattern=VERCEL_TEAM)] | None,
-        Field(
-            description="id (team_...) of the Vercel team that owns those projects; none: the token's own account"
-        ),
-    ] = None
+    vercel_team_id: VercelTeam | None = Field(
+        None,
+        description="id (team_...) of the Vercel team that owns those projects; none: the token's own account",
+    )
     code_policies: Annotated[
         dict[Repository, CodePolicy],
         Field(

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from shared.runs.domain.events import RunStatus
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.platform.log_events import logged_fields
 from tools.infra_drift import Terraform
 

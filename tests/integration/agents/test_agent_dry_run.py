@@ -11,9 +11,9 @@ from local.notion_sandbox import seed_ids
 from shared.engine.planning.dry_run import dry_run
 from shared.platform.errors import Conflict
 from shared.platform.topology import Queue
-from tests.engine_fakes import FakeModel
 from tests.integration.notion_stack import Stack
 from tests.support.agents.dry_runs import firestore_docs, notion_writes
+from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration
 DEMO = seed_ids("demo")

@@ -19,8 +19,8 @@ from shared.notify.domain.provenance import key_of_url
 from shared.platform.errors import TransientError
 from shared.team.services.sessions import start_session
 from shared.workspace.domain import day_plans
-from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
+from tests.support.platform.fake_container import json_body
 
 DEMO = seed_ids("demo")
 TODAY = date(2026, 1, 7)

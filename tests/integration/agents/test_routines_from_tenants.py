@@ -18,9 +18,9 @@ from shared.runs.services.deps import Deps
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import Schedule
-from tests.engine_fakes import make_deps
-from tests.fakes import FakeQueue
 from tests.perf.billing import OPS, TOUCHED, count_billed
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.platform.platform_fakes import FakeQueue
 
 pytestmark = pytest.mark.integration
 H = timedelta(hours=1)

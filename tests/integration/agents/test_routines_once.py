@@ -26,8 +26,9 @@ from shared.runs.domain.events import RunPlanned
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.triggers import Schedule
-from tests.engine_fakes import FakeModel, make_deps
-from tests.fakes import FakeTenantStore
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.platform.platform_fakes import FakeModel
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 pytestmark = pytest.mark.integration
 H = timedelta(hours=1)

@@ -13,9 +13,9 @@ from shared.runs.domain.events import RunStatus, ToolResult
 from shared.runs.services.runs import code_of
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel
 from tests.support.code.release_steps import FINISH, MERGE, OPEN, PREVIEW, drive_checked, start
 from tests.support.engine.deploy_steps import Pair, admin, sandbox
+from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration
 

@@ -22,12 +22,12 @@ from shared.engine.services.check_wakeups import CheckWakeups, receive
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import AgentError, Unauthenticated
 from shared.runs.domain.events import RunStatus, ToolResult
-from tests.api_fakes import FakeContainer
-from tests.engine_fakes import FakeModel
-from tests.fakes import FakeWebhookEvents
 from tests.support.code.code_checks import AWAIT, OPEN, start, steps
 from tests.support.code.revision_steps import HOOK_SECRET, hook_secrets
 from tests.support.engine.deploy_steps import Pair, admin, sandbox
+from tests.support.platform.fake_container import FakeContainer
+from tests.support.platform.platform_fakes import FakeModel
+from tests.support.workspace.workspace_fakes import FakeWebhookEvents
 
 pytestmark = pytest.mark.integration
 

@@ -13,14 +13,14 @@ import pytest
 
 from local.code_sandbox.testing import Admin
 from shared.platform.topology import Queue
-from shared.runs.domain.events import ErrorRecorded, RunStatus, ToolResult
+from shared.runs.domain.events import ErrorRecorded, RunStatus
 from shared.tools.base import idempotency_key
 from shared.tools.code.pull_request import branch_for
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel
-from tests.support.code.code_checks import AWAIT, OPEN, start, steps, version
+from tests.support.code.code_checks import AWAIT, OPEN, failed_then_passed, results, start, steps, version
 from tests.support.engine.deploy_steps import Pair, admin, sandbox
+from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration
 
@@ -59,11 +59,6 @@ def run_to_end(pair: Pair, admin: Admin) -> None:
         admin.checks_done("acme/site")
 
 
-def results(pair: Pair, tool: str) -> list[dict[str, Any]]:
-    events = pair.step.store.list_events(pair.tenant, "r1")
-    return [e.output for e in events if isinstance(e, ToolResult) and e.tool == tool]
-
-
 def test_failing_checks_go_back_to_the_model_its_fix_passes_and_only_then_the_pr_is_ready(
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:
@@ -72,13 +67,7 @@ def test_failing_checks_go_back_to_the_model_its_fix_passes_and_only_then_the_pr
     pair = Pair(sandbox[0], model)
     start(pair, steps(OPEN, AWAIT, NEXT))
     run_to_end(pair, admin)
-    state = pair.state()
-    assert state.status == RunStatus.COMPLETED, state.last_error
-
-    first, second = results(pair, "await_checks")
-    assert (first["state"], first["ready"]) == ("failure", False)
-    assert first["failing"][0]["name"] == "tests" and "VERSION is 1" in first["failing"][0]["output"]
-    assert (second["state"], second["ready"]) == ("success", True)
+    failed_then_passed(pair)
     assert any("VERSION is 1" in p for _, p in model.prompts)  # the failure's output went to the model
 
     branch = branch_for(idempotency_key("t1", "r1", 1))

@@ -13,8 +13,8 @@ from local.code_sandbox.testing import Admin
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel
 from tests.support.engine.deploy_steps import Pair, admin, plan, sandbox, start
+from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ from shared.platform.errors import ModelFixableError
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.code import repository
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel
 from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
+from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration
 

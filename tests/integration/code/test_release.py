@@ -22,9 +22,9 @@ from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.code import release
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel
 from tests.support.code.release_steps import FINISH, RELEASE, drive, drive_until_asked, seed_production, start
 from tests.support.engine.deploy_steps import GITHUB_TOKEN, VERCEL_TOKEN, Pair, admin, sandbox
+from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration
 

@@ -22,8 +22,8 @@ from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.code.pull_request import OpenPullRequestArgs, open_pull_request
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel
 from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
+from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration
 

@@ -33,8 +33,7 @@ from shared.tools.code.pull_request import branch_for
 from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings, plain_notion_id
-from tests.engine_fakes import FakeModel, plan_answer, raise_budget
-from tests.fakes import FakeAgents, FakeWebhookEvents
+from tests.support.agents.agent_fakes import FakeAgents
 from tests.support.code.release_steps import OPEN, Step, drive, start
 from tests.support.code.revision_payloads import builder
 from tests.support.code.revision_steps import (
@@ -50,6 +49,9 @@ from tests.support.code.revision_steps import (
     signed,
 )
 from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
+from tests.support.engine.engine_fakes import plan_answer, raise_budget
+from tests.support.platform.platform_fakes import FakeModel
+from tests.support.workspace.workspace_fakes import FakeWebhookEvents
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,8 @@ from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import ErrorRecorded, ModelUsed, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
-from tests.engine_fakes import FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.platform.gemini_server import JSON, GeminiServer
 from tests.support.platform.google_credentials import service_account_file
 

@@ -19,7 +19,6 @@ from shared.runs.domain.step_task import StepTask
 from shared.tools.base import idempotency_key
 from shared.tools.code.pull_request import branch_for
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel
 from tests.support.engine.deploy_steps import (
     DRAFT,
     FINISH,
@@ -32,6 +31,7 @@ from tests.support.engine.deploy_steps import (
     sandbox,
     start,
 )
+from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration
 

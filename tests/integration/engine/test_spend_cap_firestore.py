@@ -18,7 +18,9 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services import spend
 from shared.runs.services.spend import SPEND_CAP_REACHED
-from tests.engine_fakes import FINISH_PLAN, FakeModel, connected_tenants, make_deps
+from tests.support.engine.engine_fakes import FINISH_PLAN, make_deps
+from tests.support.platform.platform_fakes import FakeModel
+from tests.support.workspace.workspace_fakes import connected_tenants
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

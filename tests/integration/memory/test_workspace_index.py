@@ -12,7 +12,7 @@ from shared.memory.services.workspace_index import forget_workspace, index_page,
 from shared.memory.services.workspace_search import search
 from shared.notion.adapters.notion import NotionRequestRefused
 from shared.platform.domain.embeddings import Embedded, Task
-from tests.engine_fakes import FakeNotion
+from tests.support.notion.notion_fakes import FakeNotion
 
 pytestmark = pytest.mark.integration
 
@@ -148,7 +148,7 @@ def test_an_ask_never_gets_nor_cites_a_passage_beyond_the_askers_reach(firestore
     owner's search reaches every passage."""
     from shared.memory.services.ask import ask_in_conversation
     from shared.workspace.domain.members import member_id_for
-    from tests.engine_fakes import make_deps
+    from tests.support.engine.engine_fakes import make_deps
     from tests.support.memory.ask_reach import (
         CHOSEN,
         EVERY,

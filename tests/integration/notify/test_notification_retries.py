@@ -19,7 +19,8 @@ from shared.platform.errors import TransientError
 from shared.workspace.domain.integrations import Integration, chat_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.fakes import FakeChat, FakeMailer, FakeSecrets
+from tests.support.notify.notify_fakes import FakeChat, FakeMailer
+from tests.support.platform.platform_fakes import FakeSecrets
 
 pytestmark = pytest.mark.integration
 TENANT = "t-retries"

@@ -34,8 +34,8 @@ from shared.platform.config import PlatformSecret
 from shared.platform.topology import Queue
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.tenants import tenant_tag
-from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
+from tests.support.platform.fake_container import json_body
 
 pytestmark = pytest.mark.integration
 PAGE = seed_ids("demo")["home_page"]
@@ -62,6 +62,14 @@ def deliver_twice(stack: Stack, task: NotifyTask) -> tuple[bool, bool]:
     first, second = (notify.post("/", json=task.model_dump(mode="json")) for _ in range(2))
     assert (first.status_code, second.status_code) == (200, 200)
     return json_body(first)["delivered"], json_body(second)["delivered"]
+
+
+def daily_sent_once(stack: Stack, tenant_id: str, subject: str, text: str) -> NotifyTask:
+    """The day's notification (``daily-2026-11-21``) of ``subject`` and ``text``, delivered twice: the
+    first delivery sends it, the second sends nothing."""
+    task = NotifyTask(notification_id="daily-2026-11-21", tenant_id=tenant_id, subject=subject, text=text)
+    assert deliver_twice(stack, task) == (True, False)
+    return task
 
 
 def ref(tenant_id: str, notification_id: str) -> str:
@@ -208,13 +216,9 @@ def slack(live: tuple[Stack, str, str], monkeypatch: pytest.MonkeyPatch) -> Iter
 
 
 def test_slack_gets_one_message_for_two_deliveries_and_the_record_names_it(slack: SlackCase) -> None:
-    task = NotifyTask(
-        notification_id="daily-2026-11-21",
-        tenant_id=slack.tenant_id,
-        subject="Your plan for today",
-        text="1. Review <the launch> & ship",
+    task = daily_sent_once(
+        slack.stack, slack.tenant_id, "Your plan for today", "1. Review <the launch> & ship"
     )
-    assert deliver_twice(slack.stack, task) == (True, False)
     [message] = slack.messages(task.notification_id)
     assert message["text"] == slack_text(task) and "&lt;the launch&gt; &amp; ship" in message["text"]
     assert message["metadata"] == slack_metadata(task) and "ref" not in message["text"]
@@ -387,13 +391,9 @@ def confirm_by_mail(stack: Stack, admin: Admin, address: str) -> None:
 
 
 def test_email_is_sent_once_for_two_deliveries_with_its_headers_and_recorded(email: EmailCase) -> None:
-    task = NotifyTask(
-        notification_id="daily-2026-11-21",
-        tenant_id=email.tenant_id,
-        subject="Votre plan du jour",
-        text="1. Relire la page « Lancement »",
+    task = daily_sent_once(
+        email.stack, email.tenant_id, "Votre plan du jour", "1. Relire la page « Lancement »"
     )
-    assert deliver_twice(email.stack, task) == (True, False)
     message_id = f"<daily-2026-11-21.{email.tenant_id}@acme.example>"
     [mail] = email.mails(message_id)
     assert mail["rcpt_tos"] == ["ops@acme.example"] and mail["subject"] == "Votre plan du jour"

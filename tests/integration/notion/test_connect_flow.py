@@ -10,8 +10,8 @@ import pytest
 
 from shared.platform.domain import signed_tokens
 from shared.workspace.domain.tenants import TenantStatus, tenant_id_for
-from tests.api_fakes import json_body
 from tests.integration.notion_stack import FRONTEND, Stack, event_for, fragment, signed_post
+from tests.support.platform.fake_container import json_body
 from tests.support.team.session_cookies import cookie_set
 
 pytestmark = pytest.mark.integration

@@ -28,9 +28,10 @@ from shared.runs.domain.events import ErrorKind, ErrorRecorded, PlannedStep, Run
 from shared.runs.domain.step_task import StepTask
 from shared.workspace.domain.connecting.connection import NotionTokens, token_secret_name
 from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_id_for
-from tests.engine_fakes import FakeModel, make_deps
-from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.platform.log_events import fields_logged
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue, FakeSecrets
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 pytestmark = pytest.mark.integration
 TOKEN = "ntn_sandbox_demo"

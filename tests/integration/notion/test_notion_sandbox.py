@@ -64,6 +64,16 @@ def new_task(
     return sync_reply(client.pages.create(parent={"data_source_id": data_source}, properties=properties))
 
 
+def person_comments(admin: Admin, page_id: str, text: str) -> dict[str, Any]:
+    """The demo workspace's owner comments ``text`` on ``page_id`` (in Notion, not through the API):
+    the sandbox's answer (``status``, ``response``)."""
+    comment = {"parent": {"page_id": page_id}, "rich_text": [{"text": {"content": text}}]}
+    answer: dict[str, Any] = admin.post(
+        "/workspaces/demo/act", {"method": "POST", "path": "/v1/comments", "body": comment}
+    )
+    return answer
+
+
 def names(result: dict[str, Any]) -> list[str]:
     return [p["properties"]["Name"]["title"][0]["plain_text"] for p in result["results"]]
 
@@ -308,17 +318,7 @@ def test_a_connection_updates_only_the_comments_it_made(server: SandboxServer, a
     assert (changed["id"], changed["rich_text"][0]["plain_text"]) == (made["id"], "2")
     listed = sync_reply(client.comments.list(block_id=DEMO["task_report"]))["results"]
     assert [c["rich_text"][0]["plain_text"] for c in listed if c["id"] == made["id"]] == ["2"]
-    theirs = admin.post(
-        "/workspaces/demo/act",
-        {
-            "method": "POST",
-            "path": "/v1/comments",
-            "body": {
-                "parent": {"page_id": DEMO["task_report"]},
-                "rich_text": [{"text": {"content": "mine"}}],
-            },
-        },
-    )["response"]
+    theirs = person_comments(admin, DEMO["task_report"], "mine")["response"]
     with pytest.raises(APIResponseError) as refused:
         client.comments.update(comment_id=theirs["id"], rich_text=[{"text": {"content": "x"}}])
     assert refused.value.code == APIErrorCode.ObjectNotFound
@@ -438,17 +438,7 @@ def test_comment_and_content_events(server: SandboxServer, admin: Admin, receive
     subscribe(admin, receiver)
     client = sdk(server)
     client.blocks.children.append(block_id=DEMO["idea_dashboard"], children=[paragraph("more")])
-    comment = admin.post(
-        "/workspaces/demo/act",
-        {
-            "method": "POST",
-            "path": "/v1/comments",
-            "body": {
-                "parent": {"page_id": DEMO["idea_dashboard"]},
-                "rich_text": [{"text": {"content": "@agent please"}}],
-            },
-        },
-    )
+    comment = person_comments(admin, DEMO["idea_dashboard"], "@agent please")
     admin.post("/webhook/flush")
     types = [e.json()["type"] for e in receiver.wait_for(2)]
     assert types == ["page.content_updated", "comment.created"]
@@ -518,17 +508,7 @@ def test_delay_reorder_and_aggregation(
             "body": {"properties": {"Priority": {"select": {"name": "Low"}}}},
         },
     )
-    admin.post(
-        act,
-        {
-            "method": "POST",
-            "path": "/v1/comments",
-            "body": {
-                "parent": {"page_id": DEMO["task_report"]},
-                "rich_text": [{"text": {"content": "done"}}],
-            },
-        },
-    )
+    person_comments(admin, DEMO["task_report"], "done")
     time.sleep(0.15)
     assert receiver.events() == []  # late: nothing yet
     assert admin.post("/webhook/flush", {"force": False, "timeout": 5})["flushed"] is True

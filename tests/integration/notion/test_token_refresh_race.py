@@ -17,8 +17,9 @@ from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
 from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.connecting.notion_grant import NotionGrant
 from shared.workspace.domain.tenants import TenantStatus
-from tests.fakes import FakeNotionOAuth, FakeQueue, FakeSecrets
 from tests.support.notion.connection_services import FakeNotion
+from tests.support.notion.notion_fakes import FakeNotionOAuth
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 from tests.support.workspace.firestore_tenants import at_once, tenant
 
 pytestmark = pytest.mark.integration

@@ -29,7 +29,7 @@ from shared.platform.adapters.cloud_tasks import CloudTaskQueue
 from shared.platform.config import Settings
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask
-from tests.api_fakes import PLAN_BODY, FakeContainer
+from tests.support.platform.fake_container import PLAN_BODY, FakeContainer
 
 pytestmark = pytest.mark.integration
 

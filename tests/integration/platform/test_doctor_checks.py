@@ -18,8 +18,7 @@ from shared.platform.errors import ConfigError, TransientError, Unauthenticated
 from shared.platform.services import doctor
 from shared.platform.topology import Queue
 from shared.team.services.sessions import start_session
-from tests.engine_fakes import FakeModel
-from tests.fakes import FakeQueue, FakeSecrets
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue, FakeSecrets
 
 pytestmark = pytest.mark.integration
 KEY = "k" * 32
@@ -168,7 +167,7 @@ def test_plan_answers_the_round_to_cloud_scheduler_only(firestore_db: Any) -> No
     """POST /doctor/round on plan (terraform/scheduler.tf's job doctor): the scheduler's token for
     plan's URL runs a round; a token of another account is a 403 (counted by task_request_refused)
     and starts nothing."""
-    from tests.api_fakes import FakeContainer, client
+    from tests.support.platform.fake_container import FakeContainer, client
     from tests.support.platform.task_tokens import SCHEDULER, TASKS, bearer
 
     checks = FirestoreDoctorChecks(firestore_db)

@@ -36,7 +36,8 @@ from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.state import RunState
 from shared.runs.services import spend as spend_service
 from shared.runs.services.deps import Deps, RunRef
-from tests.engine_fakes import connected_tenants, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.workspace.workspace_fakes import connected_tenants
 
 pytestmark = pytest.mark.integration
 RUNS = 200  # at once, on the first day; then LATER more on the second, at once

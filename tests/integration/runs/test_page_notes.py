@@ -16,9 +16,9 @@ from shared.engine.planning.start import start_run
 from shared.notify.domain.notify_task import NotifyTask
 from shared.runs.domain.events import RunPlanned
 from shared.runs.domain.run_rows import ROW_EVERY_S
-from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 from tests.support.engine.webhook_intake import connected
+from tests.support.platform.fake_container import json_body
 from tests.support.runs.run_rows import drive, make_home, reading_steps, scripted_run, session
 
 pytestmark = pytest.mark.integration

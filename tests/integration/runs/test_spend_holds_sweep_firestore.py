@@ -16,7 +16,8 @@ from shared.platform.errors import TransientError
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import connected_tenants, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.workspace.workspace_fakes import connected_tenants
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 20, 9, tzinfo=UTC)

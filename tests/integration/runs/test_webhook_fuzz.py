@@ -27,8 +27,8 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.skipped_edits import SkippedEdit
 from shared.workspace.domain.tenants import EventRecord
 from shared.workspace.ports import WebhookEventLedger
-from tests.api_fakes import json_body
 from tests.integration.notion_stack import VERIFICATION_TOKEN, Stack
+from tests.support.platform.fake_container import json_body
 
 pytestmark = pytest.mark.integration
 EXAMPLES = 2000

@@ -17,7 +17,7 @@ from shared.code.adapters.vercel import VercelDeployer
 from shared.code.domain.code import CodeChange, FileChange
 from shared.engine.services.check_wakeups import CheckWakeups, wake_checks
 from shared.platform.errors import Conflict, Unauthenticated
-from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus, ToolResult
+from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
 from shared.sync.domain.connection import hook_secret
@@ -25,6 +25,7 @@ from shared.sync.services.intake import GitLabIntake, Intake, ingest_gitlab
 from shared.tools.code import release
 from shared.tools.code.pull_request import branch_for
 from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
+from tests.support.code.code_checks import failed_then_passed, results
 from tests.support.code.release_steps import (
     drive,
     drive_checked,
@@ -54,24 +55,13 @@ pytestmark = pytest.mark.integration
 __all__ = ["admin", "sandbox"]  # the code sandbox (Vercel) the release tests ask for
 
 
-def results(pair: Any, tool: str) -> list[dict[str, Any]]:
-    events = pair.step.store.list_events(pair.tenant, "r1")
-    return [e.output for e in events if isinstance(e, ToolResult) and e.tool == tool]
-
-
 def test_a_draft_merge_request_fails_its_pipeline_is_fixed_made_ready_and_merged_once(
     firestore_emulator: Any,
 ) -> None:
     with gitlab_code_pair(firestore_emulator.client()) as (pair, lab):
         clock = start(pair, [OPEN, AWAIT, FIX, AWAIT, MERGE, FINISH], tools=TOOLS)
         driven = drive_checked(pair, clock, lab.code.pipelines_done)
-        state = pair.state()
-        assert state.status == RunStatus.COMPLETED, state.last_error
-
-        failed, passed = results(pair, "await_checks")
-        assert (failed["state"], failed["ready"]) == ("failure", False)
-        assert failed["failing"][0]["name"] == "tests" and "VERSION is 1" in failed["failing"][0]["output"]
-        assert (passed["state"], passed["ready"]) == ("success", True)
+        failed_then_passed(pair)
 
         [mr] = lab.code.merge_requests.values()  # one branch, one merge request
         assert mr["source_branch"] == run_branch(pair) and mr["title"] == "Bump"  # "Draft: " removed

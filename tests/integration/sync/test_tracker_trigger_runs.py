@@ -11,8 +11,8 @@ from shared.platform.errors import Conflict
 from shared.runs.domain.plan_task import PlanTask
 from shared.sync.services.connect import connect_linear
 from shared.sync.services.intake import ingest_linear
-from tests.fakes import FakeAgents
 from tests.integration.sync.conftest import KEY, TEAM_ID, SyncStack
+from tests.support.agents.agent_fakes import FakeAgents
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,9 @@ from shared.platform.services.api_limits import window
 from shared.team.adapters.firestore_api_keys import FirestoreApiKeys
 from shared.team.services.sessions import start_session
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
-from tests.api_fakes import FakeContainer, client
 from tests.conftest import FirestoreEmulator
-from tests.fakes import FakeSecrets
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeSecrets
 from tests.support.team.api_keys import auth, make_key
 from tests.support.team.api_limits import paced, save_team
 

@@ -9,7 +9,7 @@ import pytest
 from shared.platform.errors import Conflict
 from shared.team.adapters.firestore_api_keys import FirestoreApiKeys
 from shared.team.domain.api_keys import ApiKey, idempotent_key_id, new_key, parse, proves, secret_hash
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import auth, make_key, post_key, refused
 from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
 

@@ -33,8 +33,7 @@ from shared.tools.notion_write import (
     append_blocks,
     create_page,
 )
-from tests.engine_fakes import FakeModel
-from tests.fakes import FakeQueue
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 pytestmark = pytest.mark.integration
 TOKEN = "ntn_sandbox_demo"

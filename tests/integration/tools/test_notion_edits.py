@@ -19,8 +19,7 @@ from shared.notion.services import notion_text as nt
 from shared.notion.services.notion_access import NotionForTenant
 from shared.tools import notion_edit as ne
 from shared.tools.base import ToolContext
-from tests.engine_fakes import FakeModel
-from tests.fakes import FakeQueue
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 pytestmark = pytest.mark.integration
 TOKEN = "ntn_sandbox_demo"

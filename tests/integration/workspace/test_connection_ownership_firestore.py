@@ -14,9 +14,11 @@ from shared.team.services.sessions import principal_of
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
 from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.tenants import TenantStatus, tenant_id_for
-from tests.fakes import FakeOAuthStates, FakeSecrets, no_held_runs
 from tests.support.notion.connection_services import connect, deps
+from tests.support.notion.notion_fakes import no_held_runs
+from tests.support.platform.platform_fakes import FakeSecrets
 from tests.support.workspace.connection_ownership import ADA, BOB, PeopleOAuth, token_secrets
+from tests.support.workspace.workspace_fakes import FakeOAuthStates
 
 pytestmark = pytest.mark.integration
 TENANT = tenant_id_for("ws-1")

@@ -14,8 +14,8 @@ import pytest
 from shared import bootstrap
 from shared.workspace.domain.connecting import signup
 from shared.workspace.domain.tenants import tenant_id_for
-from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack, fragment
+from tests.support.platform.fake_container import json_body
 
 pytestmark = pytest.mark.integration
 

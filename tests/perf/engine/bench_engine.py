@@ -164,7 +164,7 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
     from shared.workspace.adapters.cached_tenants import CachedTenants
     from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
     from shared.workspace.domain.tenants import Tenant
-    from tests.fakes import FakeQueue, FakeSecrets
+    from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
     client = firestore.Client(project="bench")

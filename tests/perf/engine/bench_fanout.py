@@ -248,8 +248,8 @@ def stack(db_host: str, sandbox: Any, rows: int, rate: float, threads: int, runn
     from shared.workspace.adapters.cached_tenants import CachedTenants
     from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
     from shared.workspace.domain.tenants import Tenant
-    from tests.fakes import FakeSecrets
     from tests.perf.billing import CountingApi
+    from tests.support.platform.platform_fakes import FakeSecrets
 
     os.environ["FIRESTORE_EMULATOR_HOST"] = db_host
     client = firestore.Client(project="bench-fanout")

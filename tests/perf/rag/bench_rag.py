@@ -30,12 +30,12 @@ from shared.memory.services.workspace_index import index_page, scope_of
 from shared.memory.services.workspace_search import search
 from shared.platform.domain.embeddings import Embedded, Task, cosine
 from shared.workspace.domain.settings import plain_notion_id
-from tests.engine_fakes import FakeNotion
 from tests.perf.rag import rag_faq, rag_freshness, rag_prose, rag_quality, rag_scale, rag_tuning
 from tests.perf.rag.rag_cache import VectorCache
 from tests.perf.rag.rag_collection import HELD_OUT, QUESTIONS, Doc, documents, questions
 from tests.perf.rag.rag_scale import Share
 from tests.perf.rag.rag_tuning import Cell
+from tests.support.notion.notion_fakes import FakeNotion
 
 K = 10
 TENANTS = ("bench-a", "bench-b")

@@ -27,7 +27,6 @@ from shared.runs.domain.events import ModelUsed, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.fakes import FakeQueue
 from tests.perf.emulator import firestore_emulator
 from tests.support.engine.fallback_runs import (
     CLAUDE,
@@ -39,6 +38,7 @@ from tests.support.engine.fallback_runs import (
     model_stand_ins,
 )
 from tests.support.platform.gemini_server import GeminiServer
+from tests.support.platform.platform_fakes import FakeQueue
 
 TIMEOUT_S = 5.0  # the least NA_MODEL_TIMEOUT_S allows; a time-out holds Gemini's answer past it
 # How Gemini's stand-in fails (an HTTP status; 0: its answer held past the time-out), and the words the

@@ -18,8 +18,9 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.tools.base import idempotency_key
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import PERSON, FakeModel, FakeNotion
 from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
+from tests.support.notion.notion_fakes import PERSON, FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration
 

@@ -21,9 +21,9 @@ from shared.tools.base import idempotency_key
 from shared.tools.code.pull_request import branch_for
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel
 from tests.support.code.release_steps import MERGE, OPEN, PREVIEW, drive, drive_until_asked, start
 from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox
+from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration
 

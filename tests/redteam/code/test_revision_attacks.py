@@ -19,11 +19,12 @@ from shared.runs.domain.plan_task import PlanTask
 from shared.tools.base import idempotency_key
 from shared.tools.code.pull_request import branch_for
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel, plan_answer
-from tests.fakes import FakeWebhookEvents
 from tests.support.code import revision_steps as rv
 from tests.support.code.release_steps import OPEN, drive, start
 from tests.support.engine.deploy_steps import Pair, admin, sandbox
+from tests.support.engine.engine_fakes import plan_answer
+from tests.support.platform.platform_fakes import FakeModel
+from tests.support.workspace.workspace_fakes import FakeWebhookEvents
 
 pytestmark = pytest.mark.integration
 

@@ -26,10 +26,10 @@ from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus, 
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.tools.code.pull_request import SCANNED
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel
 from tests.redteam.code.secret_corpus import CORPUS, ENCODINGS, Planted
 from tests.redteam.totals import EXERCISED, TOTALS
 from tests.support.engine.deploy_steps import DRAFT, GITHUB_TOKEN, PULL, Pair, admin, sandbox
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.sync import gitlab_code as gl
 
 pytestmark = [pytest.mark.integration, pytest.mark.redteam]

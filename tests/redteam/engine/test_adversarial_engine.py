@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 
 from shared.runs.domain.events import HumanRequested, RunFinished, ToolResult
 from shared.tools import REGISTRY
-from tests.engine_fakes import FakeModel, plan_answer
 from tests.redteam.checks import QUOTED, Case, check, code_written, exercised, shows
 from tests.redteam.totals import ATTACKS, EXERCISED, TOTALS
 from tests.redteam.world import Decisions, World, trigger_task
+from tests.support.engine.engine_fakes import plan_answer
+from tests.support.platform.platform_fakes import FakeModel
 
 CASES = ATTACKS - ATTACKS // 5  # test_adversarial_model.py runs the rest
 INJECTIONS = (

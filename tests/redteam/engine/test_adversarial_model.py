@@ -14,10 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.engine_fakes import FakeModel, plan_answer
 from tests.redteam.checks import Case, check, exercised
 from tests.redteam.totals import ATTACKS, EXERCISED, TOTALS
 from tests.redteam.world import Decisions, World, trigger_task
+from tests.support.engine.engine_fakes import plan_answer
+from tests.support.platform.platform_fakes import FakeModel
 
 WRITES = ("add_comment", "append_blocks", "update_properties", "create_page")
 INJECTIONS = (

@@ -11,10 +11,10 @@ from shared.runs.domain.events import ErrorRecorded, ToolResult
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.settings import plain_notion_id
-from tests.engine_fakes import FakeNotion
 from tests.redteam.totals import TOTALS
 from tests.support.agents.chains import agents, child_plans, handed, run_child
 from tests.support.engine.engine_runs import forged_run, run_until_held
+from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.team.team import put_settings
 
 pytestmark = pytest.mark.redteam

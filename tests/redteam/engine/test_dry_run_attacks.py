@@ -15,9 +15,10 @@ from shared.engine.planning.dry_run import ReadOnly, dry_deps, dry_run
 from shared.platform.errors import PermanentError
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from tests.engine_fakes import FakeModel, plan_answer
 from tests.integration.notion_stack import Stack, running_sandbox, running_tasks, stack
 from tests.support.agents.dry_runs import firestore_docs, notion_writes
+from tests.support.engine.engine_fakes import plan_answer
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.team.team import put_settings
 
 __all__ = ["running_sandbox", "running_tasks", "stack"]

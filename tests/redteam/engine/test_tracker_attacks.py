@@ -11,8 +11,8 @@ from shared.runs.domain.approval_digests import effect_digest
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, ToolResult
 from shared.runs.domain.state import RunState, RunStatus
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeNotion
 from tests.support.engine.engine_runs import forged_run, run_until_held
+from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.sync import tracker_events as te
 from tests.support.sync.tracker_fakes import IssueGitLab, IssueLinear, tracker_writes
 

@@ -23,8 +23,6 @@ import pytest
 from shared.memory.adapters.firestore_passages import FirestorePassages
 from shared.memory.adapters.local_embedder import LocalEmbedder
 from shared.memory.services.workspace_index import index_page
-from tests.api_fakes import FakeContainer, client
-from tests.engine_fakes import FakeModel
 from tests.redteam.corpus import injections
 from tests.redteam.totals import ATTACKS, EXERCISED, TOTALS
 from tests.support.memory.ask_reach import (
@@ -37,6 +35,8 @@ from tests.support.memory.ask_reach import (
     index_pages,
     prompt_context,
 )
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.team.api_keys import auth, make_key
 from tests.support.team.team import CAROL, DAN, join, put_settings
 from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, people_container

@@ -12,9 +12,10 @@ from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, run_step_as_owner
-from tests.fakes import FakeAgents
+from tests.support.agents.agent_fakes import FakeAgents
+from tests.support.engine.engine_fakes import run_step_as_owner
 from tests.support.engine.engine_runs import queue
+from tests.support.platform.platform_fakes import FakeModel
 
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 

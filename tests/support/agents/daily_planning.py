@@ -7,8 +7,9 @@ from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import make_deps
-from tests.fakes import FakeQueue, FakeTenantStore
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.platform.platform_fakes import FakeQueue
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 WINTER_7_UTC = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # Paris 08:00, London 07:00, Los Angeles 23:00 (Jan 4)
 

@@ -23,10 +23,11 @@ from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.step_task import StepTask
 from shared.workspace.domain.integrations import github_hook_secret
 from shared.workspace.domain.members import Member
-from tests.engine_fakes import FakeNotion
-from tests.fakes import FakeRunStore, FakeSecrets
 from tests.support.code.release_steps import OPEN, drive, start
 from tests.support.engine.deploy_steps import Pair
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeSecrets
+from tests.support.runs.run_store import FakeRunStore
 
 HOOK_SECRET = "t1-github-webhook-secret-for-tests"  # workspace t1's, as GET /github/webhook draws one
 

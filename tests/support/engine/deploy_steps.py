@@ -22,8 +22,9 @@ from shared.tools import resolve
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import FakeModel, make_deps, plan_answer
-from tests.fakes import FakeQueue, FakeTenantStore
+from tests.support.engine.engine_fakes import make_deps, plan_answer
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 GITHUB_TOKEN, VERCEL_TOKEN = "ghp_test_deploy_steps", "vercel_test_deploy_steps"
 

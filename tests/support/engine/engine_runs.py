@@ -14,8 +14,9 @@ from shared.runs.domain.state import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.tools import REGISTRY
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
-from tests.fakes import FakeQueue
+from tests.support.engine.engine_fakes import make_deps, run_step_as_owner
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 
 def plan(*steps: tuple[str, dict[str, Any]], risk: str = "low") -> dict[str, Any]:

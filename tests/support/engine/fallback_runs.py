@@ -17,7 +17,8 @@ from shared.bootstrap.declare import Instance
 from shared.bootstrap.platform import Platform
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.platform.gemini_server import JSON, GeminiServer
 from tests.support.platform.google_credentials import service_account_file
 

@@ -14,9 +14,11 @@ from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.settings import plain_notion_id
-from tests.engine_fakes import FakeModel, FakeNotion
-from tests.fakes import FakeAgents, FakeRunStore
+from tests.support.agents.agent_fakes import FakeAgents
 from tests.support.engine.engine_runs import forged_run, queue
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
+from tests.support.runs.run_store import FakeRunStore
 
 SOURCE = "ds-team"
 BROKEN = "Broken row"  # a row whose child's model answers no valid plan: that child fails

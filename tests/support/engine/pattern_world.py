@@ -16,10 +16,10 @@ from shared.platform.services.model_routing import Family, FamilyName, RoutedMod
 from shared.platform.topology import Queue
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeNotion
-from tests.fakes import FakeAgents
+from tests.support.agents.agent_fakes import FakeAgents
 from tests.support.engine.engine_runs import forged_run, queue
 from tests.support.engine.fanout_world import Clock
+from tests.support.notion.notion_fakes import FakeNotion
 
 _QUOTED = re.compile(r'<untrusted from="([^"]+)">')
 

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 from shared.engine.planning.start import start_run
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FINISH_PLAN, FakeModel, make_deps
+from tests.support.engine.engine_fakes import FINISH_PLAN, make_deps
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.runs.runs import queue_of as queue
 from tests.support.runs.runs import store_of as store
 

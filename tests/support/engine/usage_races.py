@@ -12,7 +12,8 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import RunState, fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from shared.memory.ports import Embedder, PassageStore
 from shared.memory.services.workspace_index import index_page
-from tests.engine_fakes import FakeModel, FakeNotion
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 TASKS = "11111111-1111-4111-8111-111111111111"  # chosen by the owner: a member's run reads its rows
 PEOPLE = "22222222-2222-4222-8222-222222222222"  # not chosen

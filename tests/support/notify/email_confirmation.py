@@ -14,11 +14,11 @@ from shared.platform.config import PlatformSecret
 from shared.platform.topology import Queue
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import client, json_body
-from tests.fakes import FakeMailer
 from tests.link_tokens import mailed
 from tests.support.notify.notifications import Access
 from tests.support.notify.notifications_api import LiveContainer
+from tests.support.notify.notify_fakes import FakeMailer
+from tests.support.platform.fake_container import client, json_body
 
 OWNER = "ada@acme.example"
 

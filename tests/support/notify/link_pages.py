@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.notify.domain.notify_task import NotifyTask
 from shared.team.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.runs.api_runs import PLAN, auth, pump
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}

@@ -17,9 +17,10 @@ from shared.workspace.domain.integrations import Integration, chat_token_secret
 from shared.workspace.domain.settings import NotificationChannel as ChannelName
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import FakeNotion
-from tests.fakes import FakeChat, FakeMailer, FakeNotificationLog, FakeSecrets
 from tests.support.notify.notifications import Access, Clock
+from tests.support.notify.notify_fakes import FakeChat, FakeMailer, FakeNotificationLog
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeSecrets
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

@@ -25,15 +25,10 @@ from shared.platform.config import PlatformSecret
 from shared.workspace.domain.integrations import Integration, chat_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus
-from tests.engine_fakes import FakeNotion
-from tests.fakes import (
-    FakeChat,
-    FakeChatWebhooks,
-    FakeMailer,
-    FakeNotificationLog,
-    FakeSecrets,
-    FakeTenantStore,
-)
+from tests.support.notify.notify_fakes import FakeChat, FakeChatWebhooks, FakeMailer, FakeNotificationLog
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeSecrets
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

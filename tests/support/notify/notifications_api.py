@@ -5,9 +5,9 @@ from typing import Any
 
 from shared.notify.services.channels import NotionComments
 from shared.notify.services.delivery import ChannelDelivery
-from tests.api_fakes import FakeContainer
-from tests.engine_fakes import FakeNotion
 from tests.support.notify.notifications import Access
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.fake_container import FakeContainer
 
 
 class LiveContainer(FakeContainer):

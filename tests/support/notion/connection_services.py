@@ -5,12 +5,9 @@ from urllib.parse import parse_qs, urlsplit
 from shared.notion.services.connect import Connecting, begin_connect, complete_connect
 from shared.platform.errors import Unauthenticated
 from shared.team.services.sessions import principal_of
-from tests.fakes import (
-    FakeNotionOAuth,
-    FakeOAuthStates,
-    FakeTenantStore,
-)
+from tests.support.notion.notion_fakes import FakeNotionOAuth
 from tests.support.workspace.connection_ownership import connect_flow
+from tests.support.workspace.workspace_fakes import FakeOAuthStates, FakeTenantStore
 
 KEY = "k" * 32
 

@@ -13,7 +13,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.step_task import StepTask
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import FakeContainer
+from tests.support.platform.fake_container import FakeContainer
 
 
 def fake_container(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:

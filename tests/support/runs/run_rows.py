@@ -17,8 +17,8 @@ from shared.platform.topology import Queue
 from shared.runs.domain.events import PlannedStep, RunPlanned
 from shared.runs.services.deps import Deps
 from shared.team.services.sessions import start_session
-from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
+from tests.support.platform.fake_container import json_body
 
 DEMO = seed_ids("demo")
 

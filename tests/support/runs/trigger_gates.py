@@ -6,8 +6,10 @@ from typing import Any
 
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeRunStore
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
+from tests.support.runs.run_store import FakeRunStore
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 

@@ -22,9 +22,9 @@ from shared.tools.base import idempotency_key
 from shared.tools.code.pull_request import branch_for
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel
 from tests.support.code.release_steps import Clock, drive
 from tests.support.engine.deploy_steps import VERCEL_TOKEN, Pair
+from tests.support.platform.platform_fakes import FakeModel
 
 PROJECT = "demo/tasks"  # the sandbox's project, as the owner lists it
 VERCEL_PROJECT = "tasks"  # the Vercel project that deploys it

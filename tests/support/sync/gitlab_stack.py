@@ -19,7 +19,7 @@ from shared.sync.services.connect import GitLabLinking
 from shared.sync.services.intake import GitLabIntake, Intake
 from shared.sync.services.mirror import GitLabMirroring, Mirror
 from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
-from tests.fakes import FakeQueue
+from tests.support.platform.platform_fakes import FakeQueue
 from tests.support.sync.sync_stack import HOOK_BASE, new_workspace, sandbox_notion
 
 

@@ -20,7 +20,7 @@ from shared.sync.adapters.firestore_sync import FirestoreMotionSync
 from shared.sync.adapters.motion import MotionRest, pacers
 from shared.sync.services.mirror import Mirror, MotionMirroring
 from shared.sync.services.motion import MotionLinking
-from tests.fakes import FakeQueue
+from tests.support.platform.platform_fakes import FakeQueue
 from tests.support.sync.sync_stack import new_workspace, sandbox_notion
 
 

@@ -24,7 +24,7 @@ from shared.sync.services.intake import Intake, LinearIntake
 from shared.sync.services.mirror import Mirror, Mirroring
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore, FirestoreWebhookEvents
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
-from tests.fakes import FakeQueue
+from tests.support.platform.platform_fakes import FakeQueue
 from tests.support.workspace.firestore_tenants import tenant
 
 NOTION_TOKEN = "ntn_sandbox_demo"

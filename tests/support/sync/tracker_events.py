@@ -14,8 +14,10 @@ from shared.sync.domain.connection import GitLabConnection, LinearConnection, ho
 from shared.sync.domain.linear_events import DELIVERY_HEADER, SIGNATURE_HEADER, sign
 from shared.sync.ports import GitLabStore
 from shared.sync.services.intake import GitLabIntake, Intake, LinearIntake, ingest_gitlab, ingest_linear
-from tests.fakes import FakeAgents, FakeQueue, FakeSecrets, FakeWebhookEvents
+from tests.support.agents.agent_fakes import FakeAgents
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 from tests.support.sync.sync_fakes import FakeSyncStore
+from tests.support.workspace.workspace_fakes import FakeWebhookEvents
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SECRET = "s" * 64

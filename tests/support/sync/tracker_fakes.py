@@ -15,7 +15,7 @@ from shared.sync.adapters.motion import MotionRest, pacers
 from shared.sync.domain.connection import GitLabConnection, LinearConnection, MotionConnection
 from shared.sync.services.issue_writes import IssueWrites
 from shared.sync.services.task_writes import TaskWrites
-from tests.fakes import FakeSecrets
+from tests.support.platform.platform_fakes import FakeSecrets
 from tests.support.sync.motion_stack import SkipClock
 from tests.support.sync.sync_fakes import (
     GITLAB_PROJECT,

@@ -5,7 +5,7 @@ from typing import Any
 from werkzeug.test import TestResponse
 
 from shared.team.domain.api_keys import SCOPES
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 
 
 def auth(token: str) -> dict[str, str]:

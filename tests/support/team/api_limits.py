@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from shared.platform.services.api_limits import ApiLimits
 from shared.workspace.domain.members import Member
-from tests.api_fakes import FakeContainer
+from tests.support.platform.fake_container import FakeContainer
 from tests.support.workspace.tenants import a_tenant
 
 

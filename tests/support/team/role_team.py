@@ -2,7 +2,9 @@
 over fakes, each with a session and an API key."""
 
 import re
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from shared.platform.config import PlatformSecret
@@ -11,11 +13,14 @@ from shared.team.services.api_keys import SCOPE_ROLES
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.members import ROLES, Member, at_least, member_id_for
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeSecrets
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeSecrets
 from tests.support.workspace.tenants import a_tenant
 
 EPOCH = "epoch-t1"
+SECURITY = Path(__file__).parents[3] / "docs" / "security.md"
+COLUMNS = ("owner", "admin", "editor", "viewer")  # docs/security.md's tables by role, in their order
+BEYOND_REACH = ("editor", "admin", "owner")  # who approves reads beyond a run's reach: their columns
 
 
 class Team(NamedTuple):
@@ -112,3 +117,21 @@ def role_rows(text: str, row: re.Pattern[str], columns: tuple[str, ...]) -> dict
             role, *cells = match.groups()
             rows[role] = dict(zip(columns, cells, strict=True))
     return rows
+
+
+def reach_table(row: re.Pattern[str], name: str) -> dict[str, dict[str, str]]:
+    """docs/security.md's table ``name`` of a cell per :data:`BEYOND_REACH` choice (``row`` matches its
+    lines): role -> beyond_reach approver -> cell, with a row for each of :data:`COLUMNS` (asserted)."""
+    rules = role_rows(SECURITY.read_text(), row, BEYOND_REACH)
+    assert set(rules) == set(COLUMNS), f"docs/security.md lacks the rows of {name!r}"
+    return rules
+
+
+def reach_cases[W](make: Callable[[str], W]) -> Iterator[tuple[str, W, str, str]]:
+    """Every case of a reach table: (who approves reads beyond a run's reach, the world ``make`` built
+    for that choice, a role, "session" or "key"), each choice's world built once."""
+    for beyond_reach in BEYOND_REACH:
+        world = make(beyond_reach)
+        for role in COLUMNS:
+            for kind in ("session", "key"):
+                yield beyond_reach, world, role, kind

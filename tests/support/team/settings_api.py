@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.tenants import TenantStatus
-from tests.api_fakes import FakeContainer
+from tests.support.platform.fake_container import FakeContainer
 from tests.support.workspace.tenants import a_tenant
 
 NOW = datetime.now(UTC)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.workspace.domain.tenants import Tenant
-from tests.fakes import FakeTenantStore
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

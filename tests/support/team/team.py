@@ -8,7 +8,7 @@ from werkzeug.test import TestResponse
 from shared.workspace.domain.members import Member, member_id_for, new_epoch
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.ports import TenantStore
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import auth, make_key
 from tests.support.workspace.connection_ownership import ADA, BOB, connect_as
 

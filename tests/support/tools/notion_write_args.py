@@ -5,7 +5,9 @@ from typing import Any
 
 from shared.runs.domain.events import PlannedStep, RunPlanned
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 DONE = {"Status": {"status": {"name": "Done"}}}
 

@@ -10,8 +10,9 @@ from shared.platform.config import PlatformSecret, Settings
 from shared.workspace.domain.connecting.connection import NONCE_COOKIE, NotionTokens, session_cookie
 from shared.workspace.domain.connecting.notion_grant import NotionGrant
 from shared.workspace.domain.tenants import tenant_id_for
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeNotionOAuth, FakeSecrets
+from tests.support.notion.notion_fakes import FakeNotionOAuth
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeSecrets
 from tests.support.team.session_cookies import cookie_set
 
 TENANT = tenant_id_for("ws-1")

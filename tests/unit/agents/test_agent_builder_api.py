@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.agents.domain.agents import Agent, field_words, plain_problem
-from tests.api_fakes import client, json_body
+from tests.support.platform.fake_container import client, json_body
 from tests.support.team.role_team import Team, team
 
 SOURCE = "0" * 31 + "1"

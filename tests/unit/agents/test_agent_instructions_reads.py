@@ -11,8 +11,8 @@ from shared.agents.domain.agents import Agent, InstructionsVersion
 from shared.agents.services.agents import for_run
 from shared.notion.ports import TenantNotion
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import FakeNotion
-from tests.fakes import FakeAgents
+from tests.support.agents.agent_fakes import FakeAgents
+from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.workspace.tenants import a_tenant
 
 OWNER, MEMBER = "a" * 32, "b" * 32

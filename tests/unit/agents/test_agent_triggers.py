@@ -16,8 +16,9 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import PageCreated, PropertyChanged
-from tests.engine_fakes import make_deps
-from tests.fakes import FakeAgents, FakeTenantStore
+from tests.support.agents.agent_fakes import FakeAgents
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 DS, OTHER = "2a3b4c5d-0000-4000-8000-000000000001", "2a3b4c5d-0000-4000-8000-000000000009"

@@ -10,9 +10,9 @@ from shared.agents.domain.schedule_task import CATCH_UP, ScheduleTask
 from shared.agents.services.daily_schedule import plan_due_tenants
 from shared.platform.domain.schema import problems
 from shared.runs.services.deps import Deps
-from tests.api_fakes import FakeContainer, client, fakes, json_body
-from tests.fakes import FakeTenantStore
 from tests.support.agents.daily_planning import deps_with, plan_tasks, queued, tenant
+from tests.support.platform.fake_container import FakeContainer, client, fakes, json_body
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 __all__ = ["fakes"]
 

@@ -17,9 +17,9 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.state import Run, RunState, Waiting
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.tenants import TenantStatus
-from tests.api_fakes import FakeContainer, client, json_body
-from tests.fakes import FakeRunStore
 from tests.support.agents.daily_planning import WINTER_7_UTC, deps_with, queued, tenant
+from tests.support.platform.fake_container import FakeContainer, client, json_body
+from tests.support.runs.run_store import FakeRunStore
 
 DAY = date(2026, 1, 5)
 

@@ -8,7 +8,7 @@ from typing import Any
 from shared.agents.domain import day_plan
 from shared.agents.domain.day_plan_view import sections
 from shared.workspace.domain.day_plans import Kept
-from tests.api_fakes import client, json_body
+from tests.support.platform.fake_container import client, json_body
 from tests.support.team.role_team import Team, team
 
 TODAY = date(2026, 1, 7)

@@ -24,10 +24,12 @@ from shared.workspace.domain.daily import planning_day, tick_of, zone_of
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 from shared.workspace.domain.triggers import Schedule
-from tests.api_fakes import FakeContainer, client, fakes, json_body
-from tests.engine_fakes import FakeNotion, make_deps
-from tests.fakes import FakeQueue, FakeTenantStore
 from tests.support.agents.daily_planning import WINTER_7_UTC, deps_with, plan_tasks, queued, tenant
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.fake_container import FakeContainer, client, fakes, json_body
+from tests.support.platform.platform_fakes import FakeQueue
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 

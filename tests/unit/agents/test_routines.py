@@ -9,7 +9,7 @@ from shared.agents.domain.agents import Agent, next_slot
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask
 from shared.workspace.domain.triggers import Schedule
-from tests.api_fakes import client, json_body
+from tests.support.platform.fake_container import client, json_body
 from tests.support.team.role_team import Team, team
 
 PARIS = ZoneInfo("Europe/Paris")

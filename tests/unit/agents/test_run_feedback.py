@@ -13,8 +13,9 @@ from shared.engine.planning.context import EARLIER_CHARS, EARLIER_RUNS, bounded_
 from shared.engine.planning.start import start_run
 from shared.platform.adapters.offline_model import taught_goal
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from tests.api_fakes import FakeContainer, client
-from tests.engine_fakes import FakeModel, FakeNotion
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.runs.api_runs import auth, pump
 from tests.support.team.team import CAROL, join
 from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes

@@ -9,7 +9,9 @@ import pytest
 from shared.code.services.code_access import CodeAccess
 from shared.platform.errors import PermanentError
 from shared.workspace.domain.integrations import Integration, code_token_secret
-from tests.fakes import FakeCodeAccounts, FakeSecrets, FakeTenantStore
+from tests.support.code.code_fakes import FakeCodeAccounts
+from tests.support.platform.platform_fakes import FakeSecrets
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 
 @dataclass

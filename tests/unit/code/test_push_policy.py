@@ -19,9 +19,9 @@ from shared.workspace.domain.code_policy import (
 )
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeTenantStore
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.settings_api import connect
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 PRIVATE_KEY = (
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn\n-----END RSA PRIVATE KEY-----\n"

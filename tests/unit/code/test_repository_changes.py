@@ -16,7 +16,8 @@ from shared.platform.errors import ModelFixableError
 from shared.runs.domain.events import ErrorRecorded, PlannedStep
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.workspace.tenants import a_tenant
 
 BIG = "".join(f"line {n}\n" for n in range(1, 5001))  # a large file: 5,000 lines

@@ -4,7 +4,7 @@ PATCH /settings); an admin refused with a 403 and nothing stored; a bad one a 40
 
 from typing import Any
 
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import auth
 from tests.support.team.team import CAROL, join
 from tests.support.workspace.connection_ownership import ADA, BOB, connect_as, fakes

@@ -15,9 +15,11 @@ from shared.runs.domain.run_search import RunFilter
 from shared.runs.domain.state import Run, RunStatus
 from shared.workspace.domain.members import Member
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import make_deps, raise_budget
-from tests.fakes import FakeAgents, FakeQueue, FakeRunStore
+from tests.support.agents.agent_fakes import FakeAgents
 from tests.support.code.revision_payloads import BRANCH, builder, completed, delivery
+from tests.support.engine.engine_fakes import make_deps, raise_budget
+from tests.support.platform.platform_fakes import FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 
 
 def ask(event: str = "pull_request_review_comment", **kw: Any) -> revisions.ReviewAsk:

@@ -10,8 +10,10 @@ from shared.platform.errors import ModelFixableError, PermanentError, TransientE
 from shared.runs.domain.events import RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
+from tests.support.engine.engine_fakes import make_deps, run_step_as_owner
 from tests.support.engine.engine_runs import drive, plan, queue, started, status, step_intent
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 
 def test_an_invalid_plan_is_re_asked_with_the_error_at_most_twice() -> None:

@@ -9,8 +9,10 @@ from shared.bootstrap import Container
 from shared.bootstrap.notion import Notion
 from shared.bootstrap.platform import Platform
 from shared.platform.config import Settings
-from tests.engine_fakes import FakeModel, FakeNotion
-from tests.fakes import FakeNotionOAuth, FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
+from tests.support.notion.notion_fakes import FakeNotion, FakeNotionOAuth
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue, FakeSecrets
+from tests.support.runs.run_store import FakeRunStore
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 
 @pytest.fixture

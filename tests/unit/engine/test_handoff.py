@@ -12,9 +12,10 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services import runs
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.settings import plain_notion_id
-from tests.engine_fakes import FakeModel, FakeNotion
 from tests.support.agents.chains import agents, child_plans, handed, run_child
 from tests.support.engine.engine_runs import forged_run, run_until_held
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SOURCE = "ds-team"

@@ -17,7 +17,7 @@ from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.settings import plain_notion_id
-from tests.engine_fakes import raise_budget
+from tests.support.engine.engine_fakes import raise_budget
 from tests.support.engine.engine_runs import queue
 from tests.support.engine.fanout_world import SOURCE, Clock, drive, in_flight, world
 

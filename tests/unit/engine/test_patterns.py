@@ -18,11 +18,11 @@ from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.members import Approvers, Member
-from tests.engine_fakes import raise_budget
-from tests.fakes import FakeRunStore
+from tests.support.engine.engine_fakes import raise_budget
 from tests.support.engine.engine_runs import queue
 from tests.support.engine.fanout_world import drive
 from tests.support.engine.pattern_world import world
+from tests.support.runs.run_store import FakeRunStore
 
 TWO_FAMILIES = [{"family": "gemini"}, {"family": "claude"}]
 PANEL = [{"topic": "costs"}, {"topic": "risks"}, {"topic": "timeline", "agent_id": "lead"}]

@@ -32,11 +32,13 @@ from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.members import member_id_for
-from tests.api_fakes import FakeContainer, client
-from tests.engine_fakes import FakeModel, FakeNotion, answered, asking, make_deps, raise_budget
+from tests.support.engine.engine_fakes import make_deps, raise_budget
 from tests.support.engine.engine_runs import queue
 from tests.support.memory.ask_reach import CHOSEN, EVERY, WITHIN, citing_model, index_pages, prompt_titles
 from tests.support.memory.memory import FakePassages, WordCountEmbedder
+from tests.support.notion.notion_fakes import FakeNotion, answered, asking
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.team.api_keys import auth, make_key
 from tests.support.team.team import CAROL, DAN, join, put_settings
 from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
@@ -352,7 +354,7 @@ def test_an_owners_question_searches_only_within_the_default_agents_reach() -> N
     passages too, for the owner's own question."""
     from shared.agents.domain.agents import Reach
     from shared.agents.services.agents import agent_of
-    from tests.fakes import FakeAgents
+    from tests.support.agents.agent_fakes import FakeAgents
 
     model = FakeModel(script={"AskOut": [{"answer": "Three tiers.", "cited": [1]}]})
     deps, _, page = comment_deps(model, asking("c1", "bot-1", " what is our pricing plan?"))

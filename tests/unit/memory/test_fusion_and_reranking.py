@@ -22,8 +22,8 @@ from shared.memory.domain.retrieval import (
 from shared.memory.services.workspace_index import index_page
 from shared.memory.services.workspace_search import RERANK_CANDIDATES, search
 from shared.platform.domain.embeddings import Reranked
-from tests.engine_fakes import FakeNotion
 from tests.support.memory.memory import FakePassages, WordCountEmbedder
+from tests.support.notion.notion_fakes import FakeNotion
 
 
 def test_a_keyword_legs_strength_is_bm25_over_the_querys_ideal_so_only_rare_words_weigh() -> None:
@@ -194,7 +194,7 @@ def test_the_local_reranker_scores_a_passage_by_its_best_window() -> None:
 
 def test_a_runs_search_is_reranked_and_the_reranking_paid_as_an_embedding_call() -> None:
     from shared.memory.services.workspace_search import searcher
-    from tests.engine_fakes import make_deps
+    from tests.support.engine.engine_fakes import make_deps
 
     store, model, _ = _indexed(PAGES)
     reverse = Reverse()

@@ -14,14 +14,16 @@ from shared.platform.domain.index_task import IndexTask, ReconcileTask
 from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, tenant_id_for
-from tests.engine_fakes import FakeNotion, make_deps, raise_budget
-from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 from tests.support.agents.daily_planning import deps_with, queued, tenant
+from tests.support.engine.engine_fakes import make_deps, raise_budget
 from tests.support.memory.memory import FakePassages, WordCountEmbedder
 from tests.support.notion.connection_services import connect
 from tests.support.notion.connection_services import deps as connecting
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 from tests.support.runs.notion_events import signed_event
 from tests.support.workspace.tenants import a_tenant
+from tests.support.workspace.workspace_fakes import FakeTenantStore, FakeWebhookEvents
 
 TOKEN = "secret_verification"
 CHOSEN = "3b4c5d6e00004000800000000000000a"

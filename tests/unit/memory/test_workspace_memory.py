@@ -16,8 +16,10 @@ from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.memory.memory import FakePassages, WordCountEmbedder
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 OWNER, MEMBER = "user-owner", "user-member"
 PRICING = "# Decision\n\nWe decided the pricing: three tiers, Starter, Team and Enterprise.\n"

@@ -10,8 +10,8 @@ from shared.platform.topology import Queue
 from shared.runs.domain.events import HumanRequested, HumanResponded, PlannedStep, RunEvent, RunPlanned
 from shared.runs.domain.state import fold
 from shared.runs.services.deps import RunRef
-from tests.engine_fakes import make_deps
-from tests.fakes import FakeQueue
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.platform.platform_fakes import FakeQueue
 
 AT = datetime(2026, 11, 28, tzinfo=UTC)
 

@@ -11,10 +11,10 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.config import PlatformSecret
 from shared.platform.logs import CloudLoggingFormatter
 from shared.platform.topology import Queue
-from tests.api_fakes import client
 from tests.link_tokens import fragment
 from tests.support.notify.email_confirmation import OPS, MailContainer, choose, connected
 from tests.support.notify.link_pages import BROWSER, waiting
+from tests.support.platform.fake_container import client
 
 
 @pytest.fixture

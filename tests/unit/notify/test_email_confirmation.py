@@ -18,7 +18,6 @@ from shared.notify.services.notifications import deliver_notification
 from shared.platform.domain import signed_tokens
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.tenants import TenantStatus
-from tests.api_fakes import client, json_body
 from tests.link_tokens import fragment
 from tests.support.notify.email_confirmation import (
     OPS,
@@ -29,6 +28,7 @@ from tests.support.notify.email_confirmation import (
     connected,
     link_of,
 )
+from tests.support.platform.fake_container import client, json_body
 
 
 @pytest.fixture

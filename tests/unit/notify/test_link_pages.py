@@ -18,10 +18,10 @@ from functions._pages import HEADERS
 from local.wsgi_thread import ThreadedServer
 from shared.notify.services.links import LinkMinter
 from shared.team.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client, json_body
 from tests.link_tokens import decision_tokens, fragment
 from tests.support.notify.email_confirmation import OPS, MailContainer, choose, connected, link_of
 from tests.support.notify.link_pages import BROWSER, GOAL, PROMPT, open_in_node, waiting
+from tests.support.platform.fake_container import FakeContainer, client, json_body
 from tests.support.runs.api_runs import auth, fake_container, pump
 
 

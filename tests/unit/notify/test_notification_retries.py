@@ -24,7 +24,6 @@ from shared.notify.services.delivery import ChannelDelivery
 from shared.notion.adapters.notion import NotionApiError
 from shared.platform.errors import PermanentError, TransientError
 from shared.workspace.domain.integrations import chat_token_secret
-from tests.fakes import FakeChat, FakeNotificationLog, FakeSecrets
 from tests.support.notify.notification_retries import (
     LEASE_S,
     NOW,
@@ -37,6 +36,8 @@ from tests.support.notify.notification_retries import (
     world,
 )
 from tests.support.notify.notifications import Clock
+from tests.support.notify.notify_fakes import FakeChat, FakeNotificationLog
+from tests.support.platform.platform_fakes import FakeSecrets
 from tests.support.platform.task_retries import attempt_times, seconds
 
 MISSING_SCOPE = {"ok": False, "error": "missing_scope", "needed": "channels:history"}

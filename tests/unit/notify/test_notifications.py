@@ -31,16 +31,6 @@ from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_tag
-from tests.engine_fakes import FakeNotion
-from tests.fakes import (
-    FakeChat,
-    FakeNotificationLog,
-    FakeNotifier,
-    FakeNotionOAuth,
-    FakeQueue,
-    FakeSecrets,
-    FakeTenantStore,
-)
 from tests.support.notify.notifications import (
     LEASE_S,
     NOW,
@@ -54,7 +44,11 @@ from tests.support.notify.notifications import (
     task,
     tenant,
 )
+from tests.support.notify.notify_fakes import FakeChat, FakeNotificationLog, FakeNotifier
+from tests.support.notion.notion_fakes import FakeNotion, FakeNotionOAuth
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 from tests.support.workspace.tenants import a_tenant
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 __all__ = ["live"]  # the fixture the tests here ask for
 

@@ -15,10 +15,10 @@ from shared.team.services.sessions import start_session
 from shared.tools.base import ToolContext
 from shared.tools.flow import SendNotificationArgs, send_notification
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import client, json_body
-from tests.engine_fakes import make_deps
-from tests.fakes import FakeQueue
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.notify.notifications_api import LiveContainer
+from tests.support.platform.fake_container import client, json_body
+from tests.support.platform.platform_fakes import FakeQueue
 
 
 @pytest.fixture

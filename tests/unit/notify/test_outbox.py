@@ -12,7 +12,7 @@ import pytest
 from shared.notify.adapters.outbox import OutboxNotifier
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.services.links import LinkMinter
-from tests.fakes import FakeSecrets
+from tests.support.platform.platform_fakes import FakeSecrets
 
 TASK = NotifyTask(
     notification_id="r1-approval-3", tenant_id="t1", run_id="r1", subject="Approve?", text="Go?"

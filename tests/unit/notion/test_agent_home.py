@@ -16,7 +16,7 @@ from shared.platform.errors import Conflict, InvalidInput, NotFound, TransientEr
 from shared.workspace.domain.agent_home import SCHEMAS, AgentHome, HomeDatabase, TasksChoice
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus
-from tests.fakes import FakeTenantStore
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 JSON = dict[str, Any]
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -10,9 +10,11 @@ import pytest
 from shared.notion.services.connect import Connecting
 from shared.platform.errors import TransientError
 from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_id_for
-from tests.fakes import FakeNotionOAuth, FakeSecrets, FakeTenantStore
 from tests.support.notion.connection_services import connect as connect_with
 from tests.support.notion.connection_services import deps
+from tests.support.notion.notion_fakes import FakeNotionOAuth
+from tests.support.platform.platform_fakes import FakeSecrets
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 TENANT = tenant_id_for("ws-1")
 

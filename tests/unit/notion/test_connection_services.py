@@ -15,15 +15,10 @@ from shared.platform.topology import Queue
 from shared.team.services.sessions import principal_of
 from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.tenants import TenantStatus, tenant_id_for
-from tests.fakes import (
-    FakeNotionOAuth,
-    FakeOAuthStates,
-    FakeQueue,
-    FakeSecrets,
-    FakeTenantStore,
-    no_held_runs,
-)
 from tests.support.notion.connection_services import KEY, FakeNotion, connect, deps
+from tests.support.notion.notion_fakes import FakeNotionOAuth, no_held_runs
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
+from tests.support.workspace.workspace_fakes import FakeOAuthStates, FakeTenantStore
 
 
 def secret_of(d: Connecting, tenant_id: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any, cast
 from shared.notion.ports import NotionClient, TenantNotion
 from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.errors import Unauthenticated
-from tests.engine_fakes import WithToken
+from tests.support.notion.notion_fakes import WithToken
 
 ROWS, PAGE = 3_000, 100
 

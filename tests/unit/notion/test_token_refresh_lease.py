@@ -16,8 +16,9 @@ from shared.platform.errors import TransientError
 from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.connecting.notion_grant import NotionGrant
 from shared.workspace.domain.tenants import Tenant, TenantStatus, tenant_id_for
-from tests.fakes import FakeNotionOAuth, FakeQueue, FakeSecrets
 from tests.support.notion.connection_services import FakeNotion, connect, deps
+from tests.support.notion.notion_fakes import FakeNotionOAuth
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 
 
 @dataclass

@@ -5,7 +5,7 @@ from typing import Any
 
 from shared.notion.services.erasure import confirmation_problem
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import client
+from tests.support.platform.fake_container import client
 from tests.support.team.role_team import team
 from tests.support.workspace.tenants import a_tenant
 

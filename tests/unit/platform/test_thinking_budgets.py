@@ -17,7 +17,8 @@ from shared.platform.errors import ConfigError
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import RunState
 from shared.runs.services.deps import RunRef
-from tests.engine_fakes import FakeModel, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.platform.platform_fakes import FakeModel
 
 PROMPT = 'Draft it.\n```json\n{"instructions": "a short note", "goal": "a note"}\n```\n' + "x" * 3200
 
@@ -79,8 +80,8 @@ def test_planning_drafting_and_reviewing_say_what_their_calls_are_for() -> None:
 def test_an_ask_is_an_answer() -> None:
     from shared.memory.services.ask import answer_question
     from shared.memory.services.workspace_index import index_page
-    from tests.engine_fakes import FakeNotion
     from tests.support.memory.memory import FakePassages, WordCountEmbedder
+    from tests.support.notion.notion_fakes import FakeNotion
 
     model = _kinds_model(script={"AskOut": [{"answer": "Three tiers.", "cited": [1]}]})
     notion, store, embedder = FakeNotion(), FakePassages(), WordCountEmbedder()

@@ -5,9 +5,10 @@ import logging
 import pytest
 
 from shared.platform.errors import PermanentError
-from tests.engine_fakes import FakeModel, FakeNotion
 from tests.support.engine.engine_runs import drive, plan, started
+from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.platform.log_events import fields_logged
+from tests.support.platform.platform_fakes import FakeModel
 
 
 def events_logged(caplog: pytest.LogCaptureFixture, event: str) -> list[logging.LogRecord]:

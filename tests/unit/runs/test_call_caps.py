@@ -22,7 +22,7 @@ from shared.platform.errors import BudgetSpent
 from shared.platform.services.model_routing import call_bound
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
-from tests.engine_fakes import make_deps
+from tests.support.engine.engine_fakes import make_deps
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 BOUND = CallBound(1_000, 2.0, 10.0, 1_024 + ANSWER_TOKENS, 1_024 + MIN_ANSWER_TOKENS)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from shared.platform.config import PlatformSecret
 from shared.platform.domain.ids import id_problem, is_document_id
-from tests.api_fakes import PLAN_BODY, FakeContainer, client
+from tests.support.platform.fake_container import PLAN_BODY, FakeContainer, client
 from tests.support.runs.document_ids import ACCEPTED, REFUSED
 
 TOKEN = "secret_verification"

@@ -8,7 +8,7 @@ from shared.runs.domain.approval_digests import effect_digest
 from shared.runs.domain.events import HumanRequested, PlannedStep, RunPlanned
 from shared.workspace.domain.members import Approvers
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import client, json_body
+from tests.support.platform.fake_container import client, json_body
 from tests.support.team.role_team import Team, team
 
 AT = datetime.now(UTC)

@@ -27,11 +27,12 @@ from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.workspace.domain.daily import EARLIEST_TICK, LATEST_TICK, tick_of
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import FakeContainer, client, fakes
-from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 from tests.support.agents.daily_planning import deps_with, queued
 from tests.support.notion.connection_services import deps as connect_deps
+from tests.support.platform.fake_container import FakeContainer, client, fakes
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 from tests.support.workspace.tenants import a_tenant
+from tests.support.workspace.workspace_fakes import FakeTenantStore, FakeWebhookEvents
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 

@@ -11,9 +11,9 @@ from shared.runs.domain import page_notes, run_rows
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.state import fold
 from shared.runs.services.deps import RunRef
-from tests.engine_fakes import make_deps
-from tests.fakes import FakeQueue
 from tests.support.code.code_run_log import ROLLED_BACK, code_run_log
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.platform.platform_fakes import FakeQueue
 
 AT = datetime(2026, 11, 28, tzinfo=UTC)
 

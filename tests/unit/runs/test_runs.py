@@ -14,8 +14,8 @@ from shared.runs.domain.state import fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.runs.services.runs import timeline
-from tests.engine_fakes import make_deps
 from tests.link_tokens import fragment, mailed
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import drive_asking as drive
 from tests.support.engine.engine_runs import idea_deps
 from tests.support.runs.runs import queue_of

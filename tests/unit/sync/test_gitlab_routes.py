@@ -12,7 +12,7 @@ import pytest
 from shared.platform.errors import NotFound
 from shared.sync.domain.connection import hook_secret, key_secret
 from shared.sync.domain.sync_task import SyncTask
-from tests.api_fakes import client
+from tests.support.platform.fake_container import client
 from tests.support.sync.sync_fakes import GITLAB_PROJECT, GITLAB_TOKEN, FakeGitLab
 from tests.support.sync.tool_connect import admin_connects
 from tests.support.team.role_team import Team, call, team

@@ -20,11 +20,13 @@ from shared.sync.domain.motion import text_of
 from shared.sync.domain.writes import Place
 from shared.tools import REGISTRY
 from shared.tools.base import SideEffect, idempotency_key
-from tests.engine_fakes import FakeNotion
-from tests.fakes import FakeQueue, FakeRunStore, FakeTenantStore
 from tests.support.engine.engine_runs import forged_run, run_until_held
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
 from tests.support.sync.tracker_fakes import motion_parts, motion_writes, tracker_writes
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 TASK = ("create_task", {"tool": "motion", "target": WORKSPACE_ID, "title": "Ship", "body": "Notes"})
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.platform.config import Settings
 from shared.sync.domain.connection import key_secret
-from tests.api_fakes import client
+from tests.support.platform.fake_container import client
 from tests.support.sync.sync_fakes import KEY, TEAM
 from tests.support.team.role_team import Team, team
 

@@ -11,7 +11,8 @@ from shared.agents.domain.tracker_rules import TrackerRule, mentions
 from shared.engine.planning.start import start_run
 from shared.platform.errors import Conflict
 from shared.sync.domain.tracker_signals import gitlab_signal, linear_signal
-from tests.engine_fakes import FakeModel, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.sync.tracker_events import (
     ASSIGNED,
     BOT,

@@ -9,7 +9,7 @@ import pytest
 
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.settings_input import MAX_NOTION_IDS
-from tests.api_fakes import FakeContainer, client, json_body
+from tests.support.platform.fake_container import FakeContainer, client, json_body
 from tests.support.runs.api_runs import auth, fake_container, waiting_run
 
 LIMIT = 256 * 1024  # functions._http.JSON_BODY_LIMIT, spelled out so the test stands on its own

@@ -14,7 +14,7 @@ from shared.team.domain import api_keys
 from shared.team.domain.api_keys import SCOPES
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import ALL_SCOPES, auth, make_key, post_key, refused, secret_of
 from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
 

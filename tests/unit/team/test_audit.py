@@ -5,7 +5,7 @@ JSON lines; the owner sets how long they are kept; a viewer may not read them.""
 import json
 from datetime import timedelta
 
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import auth
 from tests.support.team.team import CAROL, editor_with_key, join, member_id
 from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes

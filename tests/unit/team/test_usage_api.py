@@ -9,7 +9,7 @@ import pytest
 from shared.runs.domain.events import RunStatus
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import FakeContainer, client, json_body
+from tests.support.platform.fake_container import FakeContainer, client, json_body
 from tests.support.runs.api_runs import auth, fake_container, waiting_run
 
 

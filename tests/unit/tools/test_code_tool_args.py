@@ -35,11 +35,14 @@ from shared.tools.code.pull_request import (
 from shared.tools.flow import SendNotificationArgs, send_notification
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps, run_step_as_owner
-from tests.fakes import FakeQueue, FakeTenantStore, UnfakedCodeChecks, UnfakedReleases
+from tests.support.code.code_fakes import UnfakedCodeChecks, UnfakedReleases
+from tests.support.engine.engine_fakes import make_deps, run_step_as_owner
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 from tests.support.platform.unchecked import unchecked
 from tests.support.tools.code_tool_args import GOOD_DEPLOY, GOOD_PULL, deploy, files, pull
 from tests.support.workspace.tenants import a_tenant
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 # id: (tool, arguments, what the message must say)
 CASES: dict[str, tuple[str, dict[str, Any], str]] = {

@@ -15,8 +15,8 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from shared.tools import REGISTRY
 from shared.workspace.domain.daily import zone_of
 from shared.workspace.domain.settings_input import ZONES
-from tests.api_fakes import FakeContainer, client
 from tests.support.platform.excuses import excused
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.settings_api import connect
 
 CONTRACT = json.loads((Path(__file__).resolve().parents[3] / "docs" / "api" / "openapi.json").read_text())

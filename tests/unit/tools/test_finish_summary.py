@@ -8,7 +8,7 @@ import pytest
 from shared.runs.domain.state import RunStatus
 from shared.team.services.sessions import start_session
 from shared.tools.flow import SUMMARY_MAX, FinishArgs
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.runs.api_runs import auth, fake_container, pump
 
 

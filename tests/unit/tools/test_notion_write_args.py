@@ -24,8 +24,10 @@ from shared.runs.services.deps import Deps
 from shared.tools import validate
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.notion_write import UpdatePropertiesArgs, find_update
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import step_intent
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.platform.unchecked import unchecked
 from tests.support.tools.notion_write_args import DONE, planned, planned_update
 

@@ -17,7 +17,9 @@ from shared.tools.code.requirements import (
     read_requirements,
     write_requirements,
 )
-from tests.engine_fakes import PERSON, FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import PERSON, FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 ALLOWED = ("acme/site", "acme/docs")
 

@@ -13,7 +13,7 @@ from shared.engine.services.step_state import Step
 from shared.notion.ports import TenantNotion
 from shared.runs.domain.state import PlannedStep, RunState
 from shared.tools import REGISTRY, Tool
-from tests.engine_fakes import make_deps
+from tests.support.engine.engine_fakes import make_deps
 
 
 def test_uses_notion_is_a_field_every_tool_must_set() -> None:

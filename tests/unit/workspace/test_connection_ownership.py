@@ -8,9 +8,9 @@ from shared.platform.topology import Queue
 from shared.workspace.domain.connecting.connection import NotionTokens
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, TenantStatus
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeSecrets
 from tests.link_tokens import fragment, mailed
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeSecrets
 from tests.support.workspace.connection_ownership import (
     ADA,
     BOB,

@@ -8,7 +8,7 @@ from pydantic import TypeAdapter
 
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.triggers import Rule, property_choices, resolve
-from tests.api_fakes import FakeContainer, client, json_body
+from tests.support.platform.fake_container import FakeContainer, client, json_body
 from tests.support.team.settings_validation import store_with
 
 DS = "2a3b4c5d-0000-4000-8000-000000000001"

@@ -126,7 +126,7 @@ def test_the_default_budgets_go_up_to_what_an_owner_may_choose(name: str, cap: f
 @pytest.mark.parametrize(
     "values",
     [
-        # The shortcuts tests take (tests/engine_fakes.py, tests/reliability, tests/integration) ...
+        # The shortcuts tests take (tests/support/engine/engine_fakes.py, tests/reliability, tests/integration) ...
         {"sweep_stall_s": 0.0, "step_lease_s": 30.0, "spend_cache_ttl_s": 0.0},
         {"notion_max_inline_wait_s": 0.0, "notion_rate_per_s": 30.0, "notion_burst": 10, "step_lease_s": 1.0},
         {"webhook_max_body_bytes": 4096, "webhook_coalesce_s": 0.0, "webhook_run_rate_per_min": 0.0},

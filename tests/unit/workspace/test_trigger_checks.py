@@ -8,8 +8,8 @@ from shared.engine.planning.start import start_run
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import PropertyCheck
-from tests.engine_fakes import asking
-from tests.fakes import FakeRunStore
+from tests.support.notion.notion_fakes import asking
+from tests.support.runs.run_store import FakeRunStore
 from tests.support.runs.trigger_gates import PAGE, comment, runs, setup
 
 DS = "2a3b4c5d-0000-4000-8000-000000000001"
@@ -91,7 +91,7 @@ def test_an_agent_named_in_a_comment_starts_where_the_rules_leave_mentions_out()
     from datetime import UTC, datetime
 
     from shared.agents.domain.agents import Agent
-    from tests.fakes import FakeAgents
+    from tests.support.agents.agent_fakes import FakeAgents
 
     deps, _, notion = setup()
     now = datetime(2026, 11, 21, 9, tzinfo=UTC)
@@ -115,7 +115,7 @@ def test_a_mention_the_rules_leave_out_is_listed_with_the_skipped_edits() -> Non
     saying why and what would start work; a mention that starts a run is not."""
     from datetime import UTC, datetime, timedelta
 
-    from tests.fakes import FakeWebhookEvents
+    from tests.support.workspace.workspace_fakes import FakeWebhookEvents
 
     deps, _, notion = setup()
     ledger = FakeWebhookEvents()

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, expect
 
 from local.stack import LocalStack
 from tests.web.browser import Console, Figures, console_tab
+from tests.web.workspace import teammate_adds
 
 pytestmark = pytest.mark.e2e
 LIVE_S = 30_000
@@ -60,18 +61,8 @@ def test_an_agent_is_made_with_its_instructions_page(visit: Visit) -> None:
 
 def test_a_members_edit_waits_for_the_owners_acceptance(visit: Visit) -> None:
     c = visit.console
-    block = {
-        "object": "block",
-        "type": "paragraph",
-        "paragraph": {"rich_text": [{"text": {"content": HERS}}]},
-    }
-    call = {
-        "method": "PATCH",
-        "path": f"/v1/blocks/{visit.agent['instructions_page_id']}/children",
-        "body": {"children": [block]},
-        "user_id": visit.ids["teammate"],
-    }
-    assert visit.stack.sandbox_admin("POST", f"/workspaces/{visit.workspace}/act", call)["status"] == 200
+    instructions = visit.agent["instructions_page_id"]
+    teammate_adds(visit.stack, visit.workspace, visit.ids["teammate"], instructions, HERS)
     c.press("button", "Close")
     c.press("button", "Open Weekly report")
     expect(c.page.get_by_role("alert")).to_contain_text("Someone other than you edited these instructions")

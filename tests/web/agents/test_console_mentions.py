@@ -17,6 +17,19 @@ RULE_WORDS = "only where that database's rules tick “A comment mentions the ag
 
 
 @pytest.mark.person_flow  # issue 78 point 2
+def mention_on_the_idea(setup: Setup, text: str) -> None:
+    """A person mentions the agent in a comment saying ``text`` on the idea's page, on the sandbox's
+    screen (as in Notion): the sandbox says it sent the ``comment.created`` event."""
+    s = Console(setup.context(signed_in=False).new_page(), setup.stack.sandbox_url, setup.figures)
+    s.open(f"/screen/{setup.workspace}/")
+    s.press("link", IDEA, exact=True)
+    expect(s.page.get_by_role("heading", level=1, name=IDEA)).to_be_visible()
+    s.choose("Mention", "Notion Agent (the agent)")
+    s.fill("Comment", text)
+    s.press("button", "Comment")
+    expect(s.page.get_by_role("status")).to_contain_text("comment.created")
+
+
 def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_there(setup: Setup) -> None:
     agent_id = str(setup.api("POST", "/agents", {"name": "Triage"})["agent_id"])
     c = setup.tab()
@@ -28,14 +41,7 @@ def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_
     c.screen("agents-mentions-said", "Agents")
 
     before = {r["run_id"] for r in setup.api("GET", "/runs")["runs"]}
-    s = Console(setup.context(signed_in=False).new_page(), setup.stack.sandbox_url, setup.figures)
-    s.open(f"/screen/{setup.workspace}/")
-    s.press("link", IDEA, exact=True)
-    expect(s.page.get_by_role("heading", level=1, name=IDEA)).to_be_visible()
-    s.choose("Mention", "Notion Agent (the agent)")
-    s.fill("Comment", "Triage, sort this idea into the week's plan")
-    s.press("button", "Comment")
-    expect(s.page.get_by_role("status")).to_contain_text("comment.created")
+    mention_on_the_idea(setup, "Triage, sort this idea into the week's plan")
 
     def started() -> dict[str, str] | None:
         runs = setup.api("GET", "/runs")["runs"]
@@ -48,13 +54,7 @@ def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_
 
 
 def test_a_bare_mention_the_rules_leave_out_is_listed_with_the_skipped_edits(setup: Setup) -> None:
-    s = Console(setup.context(signed_in=False).new_page(), setup.stack.sandbox_url, setup.figures)
-    s.open(f"/screen/{setup.workspace}/")
-    s.press("link", IDEA, exact=True)
-    s.choose("Mention", "Notion Agent (the agent)")
-    s.fill("Comment", "please look at this")
-    s.press("button", "Comment")
-    expect(s.page.get_by_role("status")).to_contain_text("comment.created")
+    mention_on_the_idea(setup, "please look at this")
 
     def kept() -> dict[str, str] | None:
         edits = setup.api("GET", "/skipped-edits")["edits"]

@@ -17,16 +17,8 @@ def test_a_search_shows_only_runs_whose_goal_holds_its_words(setup: Setup) -> No
     other = setup.started_run("Tidy the reading list")
     found = setup.api("GET", "/runs?q=zephyr")["runs"]
     assert [r["run_id"] for r in found] == [wanted], found  # the api's part, before the screen's
-    c = setup.tab()
-    c.open("/#/runs")
+    c, rows = setup.searched_runs(other, "Search goals", "ZEPHYR quarterly")
     page = c.page
-    expect(page.get_by_label(f"Choose {setup.api('GET', f'/runs/{other}')['title']}")).to_be_visible(
-        timeout=LIVE_MS
-    )
-    page.get_by_label("Search goals").fill("ZEPHYR quarterly")
-    c.press("button", "Search")
-    rows = page.locator("table tbody tr")
-    expect(rows).to_have_count(1, timeout=LIVE_MS)
     expect(rows.first).to_contain_text("Summarise the quarterly Zephyr figures")
     assert "q=ZEPHYR" in page.url
     page.get_by_label("Started within").select_option(label="The last day")

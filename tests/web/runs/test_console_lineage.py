@@ -71,16 +71,8 @@ def test_runs_are_found_by_their_page_title(setup: Setup, titled: str) -> None:
     assert found == [titled], found
     person = setup.ids["owner"]
     assert titled in [r["run_id"] for r in setup.api("GET", f"/runs?q={person}")["runs"]]
-    c = setup.tab()
-    c.open("/#/runs")
+    c, rows = setup.searched_runs(other, "Search goals, page titles and people", "ZEBRA")
     page = c.page
-    expect(page.get_by_label(f"Choose {setup.api('GET', f'/runs/{other}')['title']}")).to_be_visible(
-        timeout=LIVE_MS
-    )
-    page.get_by_label("Search goals, page titles and people").fill("ZEBRA")
-    c.press("button", "Search")
-    rows = page.locator("table tbody tr")
-    expect(rows).to_have_count(1, timeout=LIVE_MS)
     rows.first.get_by_role("link").first.click()
     expect(page.locator(".started-by dd.page .text")).to_have_text(HOSTILE, timeout=LIVE_MS)
     assert titled in page.url

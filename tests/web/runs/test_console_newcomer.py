@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.workspace import LIVE_MS, Setup, within
+from tests.web.workspace import LIVE_MS, Setup, teammate_adds, within
 
 pytestmark = pytest.mark.e2e
 
@@ -47,14 +47,7 @@ def test_a_decision_says_who_made_it_and_cancelling_asks_first(setup: Setup) -> 
 
     # Issue 66: an admin was told "someone other than you edited these instructions" of her own edit
     instructions = setup.api("GET", "/agents/default")["instructions_page_id"]
-    block = {"type": "paragraph", "paragraph": {"rich_text": [{"text": {"content": "Also tag the team."}}]}}
-    call = {
-        "method": "PATCH",
-        "path": f"/v1/blocks/{instructions}/children",
-        "body": {"children": [block]},
-        "user_id": setup.ids["teammate"],
-    }
-    assert setup.stack.sandbox_admin("POST", f"/workspaces/{setup.workspace}/act", call)["status"] == 200
+    teammate_adds(setup.stack, setup.workspace, setup.ids["teammate"], instructions, "Also tag the team.")
     grace.open("/#/agents")
     grace.press("button", "Open Notion Agent")
     expect(

@@ -52,10 +52,7 @@ def test_a_viewer_sees_the_decision_disabled_with_the_reason(setup: Setup, waiti
     )
     expect(m.page.get_by_role("button", name="Approve")).to_be_disabled()
     expect(m.page.get_by_role("button", name="Reject")).to_be_disabled()
-    owner = setup.tab()
-    owner.open(f"/#/runs/{waiting}")
-    expect(owner.page.get_by_role("button", name="Approve")).to_be_enabled(timeout=LIVE_MS)
-    expect(owner.page.get_by_text("may see this run but not decide it")).to_have_count(0)
+    setup.owner_may_decide(waiting, "may see this run but not decide it")
 
 
 def test_several_runs_cancelled_at_once_each_with_its_outcome(setup: Setup, waiting: str) -> None:

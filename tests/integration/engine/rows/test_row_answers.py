@@ -21,9 +21,9 @@ from shared.runs.domain.events import HumanResponded, PlannedStep, RunPlanned, R
 from shared.runs.domain.rows_task import AnswerTask, DecideTask, RowTask
 from shared.runs.domain.step_task import StepTask
 from shared.workspace.domain.integrations import Integration, code_token_secret
-from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 from tests.support.engine.webhook_intake import connected
+from tests.support.platform.fake_container import json_body
 from tests.support.runs.run_rows import DEMO, make_home, row, run_tasks, select, set_decision
 from tests.support.team.team import put_member
 

@@ -10,10 +10,11 @@ from shared.engine.services.run_rows import NOT_THE_OWNER
 from shared.runs.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, RunStatus
 from shared.runs.domain.rows_task import DecideTask, RowTask
 from shared.workspace.domain.members import member_id_for
-from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 from tests.support.engine.webhook_intake import connected
+from tests.support.platform.fake_container import json_body
 from tests.support.runs.run_rows import DEMO, make_home, row, run_tasks, select, set_decision
+from tests.support.runs.runs import finish_head
 from tests.support.team.team import put_member
 
 REFUSED = "refused: not the owner nor a member whose role may decide it"
@@ -77,12 +78,11 @@ def test_a_runs_row_names_the_agent_and_its_instructions_version(stack: Stack) -
     runs_source = make_home(stack, tenant_id)
     deps, now = stack.container.engine(), datetime.now(UTC)
     edited = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-    planned = RunPlanned(
-        seq=1,
-        at=now,
-        goal="Summarise the week",
-        trigger="schedule",
-        steps=[PlannedStep(tool="finish", args={"summary": "done"})],
+    planned = finish_head(
+        now,
+        "Summarise the week",
+        "schedule",
+        "done",
         tools=["finish"],
         agent_id="weekly",
         agent_name="Weekly report",

@@ -19,9 +19,9 @@ from shared.platform.topology import Queue
 from shared.runs.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned, RunStatus
 from shared.runs.domain.rows_task import AnswerTask, DecideTask, RowTask
 from shared.runs.services.deps import Deps
-from tests.api_fakes import json_body
 from tests.integration.notion_stack import Stack
 from tests.support.engine.webhook_intake import connected
+from tests.support.platform.fake_container import json_body
 from tests.support.runs.run_rows import DEMO, make_home, run_tasks, select, set_decision
 
 pytestmark = pytest.mark.integration

@@ -12,8 +12,7 @@ from shared.code.domain.github_events import checks_done, comment_made, run_of, 
 from shared.tools.base import ToolContext, idempotency_key
 from shared.tools.code.pull_request import branch_for, pull_request_body
 from shared.workspace.domain.tenants import tenant_tag
-from tests.engine_fakes import FakeModel
-from tests.fakes import FakeQueue
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -14,10 +14,12 @@ from shared.platform.config import PlatformSecret, Settings
 from shared.platform.errors import NotFound
 from shared.runs.domain.plan_task import PlanTask
 from shared.workspace.domain.integrations import github_hook_secret
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeWebhookEvents
 from tests.support.code.revision_payloads import BRANCH, builder, completed, delivery
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
+from tests.support.runs.run_store import FakeRunStore
 from tests.support.team.role_team import team
+from tests.support.workspace.workspace_fakes import FakeWebhookEvents
 from tools import signing_keys
 
 CHECK = {

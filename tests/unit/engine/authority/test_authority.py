@@ -27,8 +27,10 @@ from shared.runs.domain.state import RunState, RunStatus, fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.tools import REGISTRY, SideEffect
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import forged_run, state
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 AT = datetime(2026, 11, 23, tzinfo=UTC)
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)

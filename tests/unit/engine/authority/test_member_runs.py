@@ -29,10 +29,12 @@ from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.workspace.domain.members import Approvers, Member
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import state
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue, FakeSecrets
 from tests.support.workspace.tenants import a_tenant
+from tests.support.workspace.workspace_fakes import FakeTenantStore, FakeWebhookEvents
 
 OWNER, MEMBER, BOT = "user-owner", "user-member", "bot-1"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.notify.domain.notifications import NotificationStatus, new_record
 from shared.notify.domain.notify_task import NotifyTask
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.runs.api_runs import auth, pump
 from tests.support.workspace.connection_ownership import ADA, BOB, TENANT, connect_as, fakes
 

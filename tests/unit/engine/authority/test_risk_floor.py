@@ -22,9 +22,10 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.tools import REGISTRY, resolve, validate
-from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps, raise_budget
-from tests.fakes import FakeQueue
+from tests.support.engine.engine_fakes import make_deps, raise_budget
 from tests.support.engine.notion_validation import SELECT, refused
+from tests.support.notion.notion_fakes import FakeNotion, asking
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 TRIGGER = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 OTHER = "11111111-2222-3333-4444-555555555555"

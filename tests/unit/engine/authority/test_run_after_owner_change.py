@@ -22,9 +22,12 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.connecting.connection import tenant_from_grant
 from shared.workspace.domain.tenants import Tenant, TenantStatus
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget, run_step_as_owner
-from tests.fakes import FakeNotifier, FakeQueue, FakeRunStore
+from tests.support.engine.engine_fakes import make_deps, raise_budget, run_step_as_owner
 from tests.support.engine.engine_runs import drive, plan
+from tests.support.notify.notify_fakes import FakeNotifier
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 
 NEW_OWNER = {"type": "user", "user": {"id": "u-new", "person": {"email": "new@example.com"}}}
 

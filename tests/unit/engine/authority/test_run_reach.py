@@ -19,7 +19,9 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services import runs
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 OWNER, MEMBER, BOT = "user-owner", "user-member", "bot-1"
 

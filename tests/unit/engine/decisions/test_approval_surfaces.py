@@ -15,8 +15,8 @@ from shared.notion.domain.blocks import MAX_TEXT
 from shared.notion.domain.markdown import comment_rich_text
 from shared.runs.domain import run_rows
 from shared.team.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client
 from tests.redteam.checks import code_written, shows
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.runs.api_runs import auth, fake_container, pump
 
 MARKER = "The agent's own words (not checked): "

@@ -15,10 +15,10 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FINISH_PLAN, FakeModel, make_deps, raise_budget
-from tests.fakes import FakeQueue
 from tests.link_tokens import decision_token
+from tests.support.engine.engine_fakes import FINISH_PLAN, make_deps, raise_budget
 from tests.support.engine.engine_runs import state
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 

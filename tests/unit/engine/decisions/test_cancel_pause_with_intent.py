@@ -31,8 +31,10 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import RunEvent, RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeQueue, FakeRunStore
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 
 T0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
 LEASE_S = 30.0  # make_deps' step_lease_s
@@ -237,7 +239,7 @@ def test_the_409_of_a_cancel_while_a_step_acts_tells_a_client_when_to_try_again(
 ) -> None:
     """Through api: the wait is in the answer's Retry-After, not only in its words."""
     from shared.team.services.sessions import start_session
-    from tests.api_fakes import client
+    from tests.support.platform.fake_container import client
     from tests.support.runs.api_runs import auth, fake_container
 
     fakes = fake_container(monkeypatch)

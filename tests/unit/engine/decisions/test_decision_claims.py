@@ -23,10 +23,11 @@ from shared.runs.domain.events import (
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.state import RunEvent, RunState
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import make_deps
-from tests.fakes import FakeQueue, FakeRunStore
 from tests.link_tokens import decision_token
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import state
+from tests.support.platform.platform_fakes import FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 
 T0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
 STEPS = [PlannedStep(tool="request_approval"), PlannedStep(tool="finish")]

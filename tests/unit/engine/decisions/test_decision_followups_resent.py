@@ -19,9 +19,9 @@ from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, make_deps
-from tests.fakes import FakeQueue
 from tests.link_tokens import decision_token
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 
 class DownOnce(FakeQueue):

@@ -14,7 +14,7 @@ from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.members import Approvers, Member, decision_classes
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import make_deps
+from tests.support.engine.engine_fakes import make_deps
 
 AT = datetime(2026, 11, 23, tzinfo=UTC)
 PROD = {"project": "site", "repository": "acme/site", "ref": "main", "target": "production"}

@@ -18,9 +18,9 @@ from shared.runs.domain.run_limits import Budget, Spend, over_budget
 from shared.runs.domain.state import RunState, Waiting
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, make_deps
-from tests.fakes import FakeQueue
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import state
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 
 def plan(*steps: tuple[str, dict[str, Any]]) -> dict[str, Any]:

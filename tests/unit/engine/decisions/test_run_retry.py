@@ -10,10 +10,10 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import fold
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeNotion
 from tests.link_tokens import fragment, mailed
 from tests.support.engine.engine_runs import drive_asking as drive
 from tests.support.engine.engine_runs import idea_deps
+from tests.support.notion.notion_fakes import FakeNotion
 
 
 def failed_run() -> tuple[Deps, FakeNotion, str]:

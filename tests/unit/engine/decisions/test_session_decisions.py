@@ -17,9 +17,9 @@ from shared.runs.domain.events import HumanResponded
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import RunState
 from shared.team.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client
-from tests.engine_fakes import FakeModel, make_deps
-from tests.fakes import FakeQueue
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 from tests.support.runs.api_runs import auth, fake_container, pump
 
 

@@ -20,9 +20,11 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, page_key
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FINISH_PLAN, FakeModel, FakeNotion, make_deps, raise_budget
-from tests.fakes import FakeQueue, FakeRunStore
+from tests.support.engine.engine_fakes import FINISH_PLAN, make_deps, raise_budget
 from tests.support.engine.engine_runs import state
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 from tests.support.runs.trigger_gates import webhook_task
 
 PAGE = "1a2b3c4d-0000-4000-8000-00000000abcd"

@@ -15,7 +15,9 @@ from shared.platform.errors import ConfigError, ModelUnavailable
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 RETIRED = ModelUnavailable(
     "the model 'gemini-2.5-pro' is not available; set NA_MODEL_DRAFT to a current model"

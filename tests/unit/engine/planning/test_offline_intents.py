@@ -14,7 +14,8 @@ from shared.platform.domain.offline_intents import INTENTS, NOT_UNDERSTOOD, docs
 from shared.platform.errors import NotUnderstood
 from shared.runs.domain.events import RunFinished, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from tests.engine_fakes import FakeNotion, asking, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion, asking
 
 PAGE = {"id": "p1", "title": "Launch", "text": "Ship on Friday.\nInvite the press."}
 SOURCE = {

@@ -18,8 +18,10 @@ from shared.runs.domain.events import RunFinished, RunStatus
 from shared.runs.domain.plan_task import READ_LAG, PlanTask, Trigger, page_key
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps
-from tests.fakes import FakeQueue, FakeRunStore
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion, asking
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 from tests.support.runs.trigger_gates import webhook_task
 
 PAGE = "1a2b3c4d-0000-4000-8000-00000000abcd"

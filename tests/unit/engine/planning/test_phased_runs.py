@@ -23,8 +23,10 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import RunStatus, fold
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.code_policy import CodePolicy
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget
+from tests.support.engine.engine_fakes import make_deps, raise_budget
 from tests.support.engine.engine_runs import run_until_held
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 GOAL = "Read the page first, then decide what to note on it"
 

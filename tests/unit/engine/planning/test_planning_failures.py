@@ -9,8 +9,9 @@ from shared.platform.errors import PermanentError
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeQueue
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 TASK = PlanTask(tenant_id="t1", run_id="r1", trigger=Trigger(kind="webhook", page_id="p-1"))
 

@@ -12,7 +12,9 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import ErrorRecorded, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from tests.engine_fakes import FINISH_PLAN, FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_fakes import FINISH_PLAN, make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.runs.runs import queue_of as queue
 
 

@@ -28,9 +28,10 @@ from shared.runs.domain.events import (
 )
 from shared.runs.domain.state import RunState
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion
 from tests.support.engine.engine_runs import drive, plan, queue, started
 from tests.support.engine.sweeper import last_moved, runs
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 from tools.infra_drift import load_terraform
 
 AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

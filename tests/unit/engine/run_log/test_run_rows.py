@@ -16,9 +16,9 @@ from shared.runs.domain.state import Run, RunState, Waiting
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import make_deps
-from tests.fakes import FakeRunStore
 from tests.support.agents.daily_planning import queued
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.runs.run_store import FakeRunStore
 
 AT = datetime(2026, 1, 5, 12, 0, 3, tzinfo=UTC)
 STEPS = (PlannedStep(tool="read_page"), PlannedStep(tool="create_page"))

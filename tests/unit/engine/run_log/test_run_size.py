@@ -16,9 +16,9 @@ from shared.runs.domain.state import RunEvent, fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.tools import notion_read, resolve
-from tests.engine_fakes import FakeNotion
-from tests.fakes import FakeQueue
 from tests.support.engine.run_size import NOTES, daily_plan_over_long_rows, drive, size, started, with_notes
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeQueue
 
 
 def results(deps: Deps) -> list[ToolResult]:

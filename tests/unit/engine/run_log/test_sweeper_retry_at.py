@@ -14,9 +14,10 @@ from shared.runs.domain.events import ErrorKind, ErrorRecorded, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeQueue
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import state
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 from tests.support.runs.runs import queue_of as queue
 from tests.support.runs.runs import store_of as store
 

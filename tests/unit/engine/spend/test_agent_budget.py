@@ -8,9 +8,10 @@ from shared.engine.planning.start import start_run
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, make_deps
-from tests.fakes import FakeAgents
+from tests.support.agents.agent_fakes import FakeAgents
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import drive, plan
+from tests.support.platform.platform_fakes import FakeModel
 
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 RUN = "routine-w-0-2026010509"

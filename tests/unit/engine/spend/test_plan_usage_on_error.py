@@ -8,7 +8,8 @@ from shared.engine.planning.start import start_run
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import ErrorRecorded, ModelUsed
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from tests.engine_fakes import FakeModel, make_deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.platform.platform_fakes import FakeModel
 
 
 def test_plan_answers_off_the_schema_are_recorded_as_spent() -> None:

@@ -21,9 +21,11 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps
 from shared.runs.services.spend import SPEND_CAP_REACHED
-from tests.engine_fakes import FINISH_PLAN, FakeModel, connected_tenants, make_deps
-from tests.fakes import FakeQueue, FakeRunStore
+from tests.support.engine.engine_fakes import FINISH_PLAN, make_deps
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 from tests.support.runs.trigger_gates import setup as trigger_setup
+from tests.support.workspace.workspace_fakes import connected_tenants
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 DAY = "2026-11-21"

@@ -19,8 +19,7 @@ from shared.platform.errors import ModelFixableError, TransientError
 from shared.runs.domain.events import ModelUsed, RunEvent, RunStatus
 from shared.runs.domain.state import Run
 from shared.runs.domain.step_task import StepTask
-from tests.engine_fakes import make_deps
-from tests.fakes import FakeRunStore
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.usage_races import (
     INVALID,
     STEP,
@@ -30,6 +29,7 @@ from tests.support.engine.usage_races import (
     assert_every_paid_call_recorded,
     log,
 )
+from tests.support.runs.run_store import FakeRunStore
 
 
 def plan(*steps: tuple[str, dict[str, object]]) -> dict[str, object]:

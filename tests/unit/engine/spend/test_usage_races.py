@@ -26,8 +26,7 @@ from shared.runs.domain.plan_task import Trigger
 from shared.runs.domain.state import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeQueue, FakeRunStore
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.usage_races import (
     INVALID,
     STEP,
@@ -37,6 +36,9 @@ from tests.support.engine.usage_races import (
     assert_every_paid_call_recorded,
     log,
 )
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import Answer, FakeModel, FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 
 
 def started(

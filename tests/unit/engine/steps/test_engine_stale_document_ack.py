@@ -12,9 +12,11 @@ from typing import Any
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.state import Run
 from shared.runs.domain.step_task import StepTask
-from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
-from tests.fakes import FakeRunStore
+from tests.support.engine.engine_fakes import run_step_as_owner
 from tests.support.engine.engine_runs import drive, plan, queue, started, status
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
+from tests.support.runs.run_store import FakeRunStore
 
 
 class FirstReadStale:

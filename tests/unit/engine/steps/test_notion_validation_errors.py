@@ -17,10 +17,12 @@ from shared.runs.domain.events import ErrorKind, ErrorRecorded, RunStatus, ToolI
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import step_intent
 from tests.support.engine.notion_validation import SELECT, refused
 from tests.support.notify.notifications import Live, live, task
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.runs.trigger_gates import comment, runs, setup
 from tests.support.tools.notion_write_args import DONE, planned, planned_update
 

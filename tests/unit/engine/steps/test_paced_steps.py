@@ -12,8 +12,10 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
+from tests.support.engine.engine_fakes import run_step_as_owner
 from tests.support.engine.engine_runs import drive, plan, queue, started, status
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 
 def _reading_run() -> tuple[FakeNotion, Deps, StepTask]:

@@ -12,8 +12,8 @@ from functions._http import app
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.config import PlatformSecret
 from shared.runs.domain.events import HumanRequested, PlannedStep, RunPlanned
-from tests.api_fakes import FakeContainer
-from tests.fakes import FakeSecrets
+from tests.support.platform.fake_container import FakeContainer
+from tests.support.platform.platform_fakes import FakeSecrets
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

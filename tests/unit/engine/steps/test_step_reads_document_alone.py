@@ -10,9 +10,10 @@ from shared.engine.services.engine import run_step
 from shared.engine.services.run_log import StepHeld
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.step_task import StepTask
-from tests.engine_fakes import FakeModel, FakeNotion
-from tests.fakes import FakeRunStore
 from tests.support.engine.engine_runs import plan, queue, started, step_intent
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
+from tests.support.runs.run_store import FakeRunStore
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 

@@ -19,7 +19,9 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps, raise_budget
+from tests.support.engine.engine_fakes import make_deps, raise_budget
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import Answer, FakeModel
 
 STEP = StepTask(tenant_id="t1", run_id="r1", step=1)
 

@@ -29,9 +29,10 @@ from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import RunEvent, fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeQueue
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import state
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 RETRY_FOR = timedelta(days=1)  # shared.runs.domain.run_limits.RETRY_FOR, as documented (docs/engine.md)

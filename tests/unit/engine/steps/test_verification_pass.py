@@ -10,8 +10,9 @@ from shared.platform.domain.model_replies import Verdict
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, ReviewRecorded, ToolResult
 from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion
 from tests.support.engine.engine_runs import forged_run, run_until_held
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel
 
 RULES = 'Summarise the week for the team. Never write "salary".'
 FIX = "Summarise the week for the team."

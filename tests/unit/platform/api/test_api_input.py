@@ -6,8 +6,8 @@ import pytest
 from shared.platform.domain.tasks import is_run_id
 from shared.runs.domain.plan_task import PlanTask
 from shared.workspace.domain.tenants import TenantStatus
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeNotificationLog
+from tests.support.notify.notify_fakes import FakeNotificationLog
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.settings_api import connect
 
 FRONTEND = "http://127.0.0.1:3000"

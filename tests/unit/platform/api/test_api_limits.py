@@ -11,8 +11,8 @@ from shared.platform.errors import TooManyRequests
 from shared.platform.services.api_limits import ApiLimits, window
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.members import Member, member_id_for
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakePaces
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakePaces
 from tests.support.team.api_keys import auth, make_key
 from tests.support.team.api_limits import paced, save_team
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 
 FRONTEND = "http://127.0.0.1:3000"
 

@@ -4,7 +4,7 @@
 import pytest
 
 from shared.team.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client, json_body
+from tests.support.platform.fake_container import FakeContainer, client, json_body
 from tests.support.runs.api_runs import auth, fake_container
 
 

@@ -24,7 +24,7 @@ from functions.routes.team_api.api_keys import NewApiKey
 from functions.routes.team_api.team import NewInvite
 from shared.workspace.domain.code_names import check_code_repository, check_project
 from shared.workspace.domain.members import invite_email
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 
 ROOT = Path(__file__).resolve().parents[4]
 CONTRACT = ROOT / "docs" / "api" / "openapi.json"

@@ -20,9 +20,10 @@ from shared.platform.errors import InvalidInput
 from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.sync.domain.connection import GitLabConnection, LinearConnection, hook_secret
 from shared.workspace.domain.integrations import github_hook_secret
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 from tests.support.workspace.tenants import a_tenant
+from tests.support.workspace.workspace_fakes import FakeTenantStore, FakeWebhookEvents
 
 GITHUB, LINEAR, GITLAB = "github-secret", "linear-secret", "gitlab-secret"
 NOW = datetime.now(UTC)

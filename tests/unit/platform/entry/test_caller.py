@@ -19,7 +19,7 @@ from shared.platform.config import Settings
 from shared.platform.errors import Forbidden, Unauthenticated
 from shared.platform.logs import CloudLoggingFormatter
 from shared.platform.topology import Target
-from tests.api_fakes import PLAN_BODY, FakeContainer, client, fakes
+from tests.support.platform.fake_container import PLAN_BODY, FakeContainer, client, fakes
 from tests.support.platform.task_tokens import SCHEDULER, TASKS, bearer, forwarded
 
 __all__ = ["fakes"]

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from tests.api_fakes import PLAN_BODY, FakeContainer, client, json_body
+from tests.support.platform.fake_container import PLAN_BODY, FakeContainer, client, json_body
 
 SECRET = "secret_AbCdEfGhIjKlMnOpQrStUv"
 

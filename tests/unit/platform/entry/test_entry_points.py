@@ -10,7 +10,7 @@ import pytest
 from shared.bootstrap import Container
 from shared.platform.logs import ERROR_EVENT_TYPE, CloudLoggingFormatter
 from shared.team.services.sessions import start_session
-from tests.api_fakes import PLAN_BODY, FakeContainer, client
+from tests.support.platform.fake_container import PLAN_BODY, FakeContainer, client
 
 SOURCE = str(Path(__file__).resolve().parents[4] / "functions" / "main.py")
 

@@ -8,7 +8,7 @@ import pytest
 from functions.routes.models.runs import RunTimeline
 from shared.platform.errors import PermanentError
 from shared.team.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client, json_body
+from tests.support.platform.fake_container import FakeContainer, client, json_body
 from tests.support.runs.api_runs import PLAN, auth, fake_container, pump, waiting_run
 
 

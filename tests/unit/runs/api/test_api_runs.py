@@ -10,8 +10,8 @@ from shared.platform.config import PlatformSecret
 from shared.platform.domain import signed_tokens
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.connecting.connection import tenant_from_grant
-from tests.api_fakes import FakeContainer, client, json_body
 from tests.link_tokens import decision_tokens
+from tests.support.platform.fake_container import FakeContainer, client, json_body
 from tests.support.runs.api_runs import PLAN, auth, fake_container, pump, waiting_run
 
 

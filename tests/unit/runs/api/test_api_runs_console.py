@@ -16,7 +16,7 @@ from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.state import Run, RunState, Waiting
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.runs.api_runs import PLAN, auth, fake_container, pump, waiting_run
 
 STATUSES = [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.RUNNING]

@@ -11,7 +11,7 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.state import Run, RunState
 from shared.runs.services.runs import MAX_CHILDREN_SHOWN
 from shared.team.services.sessions import start_session
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.runs.api_runs import auth, fake_container
 
 T0 = datetime.now(UTC) + timedelta(minutes=1)

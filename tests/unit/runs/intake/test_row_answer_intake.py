@@ -15,7 +15,8 @@ from shared.runs.domain.rows_task import AnswerTask
 from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.tenants import Tenant
-from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
+from tests.support.workspace.workspace_fakes import FakeTenantStore, FakeWebhookEvents
 
 TOKEN = "secret_verification"
 ROW = "3b4c5d6e-0000-4000-8000-00000000000a"

@@ -13,8 +13,10 @@ from shared.platform.topology import Queue
 from shared.runs.domain.events import RunFinished, RunStatus
 from shared.runs.domain.plan_task import READ_LAG, PlanTask, Trigger, next_start
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeQueue, FakeRunStore
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)

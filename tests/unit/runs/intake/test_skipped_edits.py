@@ -17,10 +17,11 @@ from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.skipped_edits import KEEP, SLOTS
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import PropertyChanged
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 from tests.support.runs.api_runs import auth, fake_container
 from tests.support.workspace.firestore_tenants import tenant
+from tests.support.workspace.workspace_fakes import FakeTenantStore, FakeWebhookEvents
 
 TOKEN = "secret_verification"
 DS = "2a3b4c5d-0000-4000-8000-000000000001"

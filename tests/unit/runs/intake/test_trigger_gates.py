@@ -14,10 +14,12 @@ from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import asking
-from tests.fakes import FakeQueue, FakeRunStore, FakeTenantStore
+from tests.support.notion.notion_fakes import asking
+from tests.support.platform.platform_fakes import FakeQueue
+from tests.support.runs.run_store import FakeRunStore
 from tests.support.runs.trigger_gates import PAGE, T0, comment, runs, setup
 from tests.support.workspace.tenants import a_tenant
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 
 def change(n: int) -> PlanTask:

@@ -16,8 +16,9 @@ from shared.platform.config import PlatformSecret
 from shared.runs.domain.notion_events import EVENT_API_VERSIONS
 from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.workspace.domain.tenants import Tenant
-from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 from tests.support.platform.log_events import fields_logged
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
+from tests.support.workspace.workspace_fakes import FakeTenantStore, FakeWebhookEvents
 
 TOKEN = "secret_verification"
 PAGE = "3b4c5d6e-0000-4000-8000-00000000000b"

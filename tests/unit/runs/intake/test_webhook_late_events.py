@@ -20,9 +20,12 @@ from shared.runs.domain.plan_task import READ_LAG, PlanTask, page_key
 from shared.runs.services.deps import Deps
 from shared.runs.services.notion_intake import Intake, Outcome, ingest_webhook
 from shared.workspace.domain.settings import TenantSettings
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue, FakeSecrets
+from tests.support.runs.run_store import FakeRunStore
 from tests.support.workspace.tenants import a_tenant
+from tests.support.workspace.workspace_fakes import FakeTenantStore, FakeWebhookEvents
 
 TOKEN = "secret_verification"
 PAGE = "3b4c5d6e-0000-4000-8000-000000000002"

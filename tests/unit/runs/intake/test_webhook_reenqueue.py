@@ -16,10 +16,11 @@ from shared.runs.domain.plan_task import PlanTask, page_key
 from shared.runs.services.notion_intake import Intake, ingest_webhook, task_taken
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import FakeContainer, client, fakes
-from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
+from tests.support.platform.fake_container import FakeContainer, client, fakes
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 from tests.support.runs.notion_events import signed_event
 from tests.support.workspace.tenants import a_tenant
+from tests.support.workspace.workspace_fakes import FakeTenantStore, FakeWebhookEvents
 
 __all__ = ["fakes"]  # the fixture of fakes the entry points answer from
 

@@ -16,8 +16,8 @@ from shared.platform.errors import TransientError
 from shared.runs.domain.state import RunState
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
-from tests.engine_fakes import make_deps, raise_budget
-from tests.fakes import FakeRunStore
+from tests.support.engine.engine_fakes import make_deps, raise_budget
+from tests.support.runs.run_store import FakeRunStore
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from typing import Any
 from shared.runs.services import spend
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.ports import TenantStore
-from tests.engine_fakes import make_deps, raise_budget
+from tests.support.engine.engine_fakes import make_deps, raise_budget
 
 
 class CountingTenants:

@@ -7,8 +7,8 @@ from typing import Any
 
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps
-from tests.engine_fakes import make_deps
-from tests.fakes import FakeRunStore
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.runs.run_store import FakeRunStore
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 DAY = "2026-11-21"

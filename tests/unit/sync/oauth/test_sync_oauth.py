@@ -19,7 +19,8 @@ from shared.sync.services.oauth import (
     current_key,
     revoke_grant,
 )
-from tests.fakes import FakeOAuthStates, FakeSecrets
+from tests.support.platform.platform_fakes import FakeSecrets
+from tests.support.workspace.workspace_fakes import FakeOAuthStates
 
 KEY = "s" * 40
 T, M = "tenant-a", "member-a"

@@ -8,7 +8,7 @@ import pytest
 from shared.platform.errors import InvalidInput
 from shared.platform.topology import Queue
 from shared.team.services import team
-from tests.api_fakes import FakeContainer
+from tests.support.platform.fake_container import FakeContainer
 from tests.support.team.team import invite
 from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
 

@@ -2,7 +2,7 @@
 invite's email and acts within their role; nobody outside the team signs in, whatever link they hold;
 a removed member's sessions and keys end at once."""
 
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import auth, make_key
 from tests.support.team.team import CAROL, DAN, editor_with_key, invite, invite_code, join, member_id, team_of
 from tests.support.workspace.connection_ownership import ADA, BOB, TENANT, connect_as, fakes, stored_access

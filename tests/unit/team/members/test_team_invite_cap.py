@@ -10,7 +10,7 @@ from shared.platform.errors import TooManyRequests
 from shared.platform.topology import Queue
 from shared.team.services import team
 from shared.workspace.domain.members import INVITES_PER_ADDRESS_DAY, INVITES_PER_TENANT_DAY, InvitesSent
-from tests.api_fakes import FakeContainer
+from tests.support.platform.fake_container import FakeContainer
 from tests.support.team.team import invite
 from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
 

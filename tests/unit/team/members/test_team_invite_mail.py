@@ -7,8 +7,8 @@ from shared.notify.services.links import LinkMinter
 from shared.platform.config import PlatformSecret
 from shared.platform.topology import Queue
 from shared.workspace.domain.members import INVITE_KIND
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeMailer
+from tests.support.notify.notify_fakes import FakeMailer
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import auth
 from tests.support.team.team import invite
 from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes

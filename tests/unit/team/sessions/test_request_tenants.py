@@ -9,9 +9,9 @@ import pytest
 from shared.team.services.sessions import start_session
 from shared.workspace.adapters.cached_tenants import ReadOnce
 from shared.workspace.domain.tenants import Tenant
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeTenantStore
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.runs.api_runs import auth, fake_container, waiting_run
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 
 class CountingTenants(FakeTenantStore):

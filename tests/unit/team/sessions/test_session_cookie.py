@@ -14,7 +14,7 @@ from shared.platform.config import PlatformSecret, Settings
 from shared.team.services.sessions import SESSION_TTL_S, session_of, start_session
 from shared.workspace.domain.connecting.connection import NONCE_COOKIE, session_cookie
 from shared.workspace.domain.tenants import TenantStatus
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import auth, make_key
 from tests.support.team.session_cookies import cookie_set
 from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes

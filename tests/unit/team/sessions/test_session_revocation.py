@@ -10,8 +10,8 @@ from shared.platform.domain import signed_tokens
 from shared.platform.errors import TransientError, Unauthenticated
 from shared.team.services.sessions import principal_of, start_session
 from shared.workspace.domain.tenants import Tenant, TenantStatus
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeSecrets, FakeTenantStore
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeSecrets
 from tests.support.workspace.connection_ownership import (
     ADA,
     BOB,
@@ -22,6 +22,7 @@ from tests.support.workspace.connection_ownership import (
     stored_access,
     token_secrets,
 )
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 __all__ = ["fakes"]  # the fixture, shared with the ownership tests
 KEY = "k" * 32

@@ -17,8 +17,8 @@ from shared.platform.domain import signed_tokens
 from shared.platform.errors import Unauthenticated
 from shared.platform.ports import SecretStore
 from shared.team.services.sessions import principal_of, start_session
-from tests.fakes import FakeTenantStore
 from tests.link_tokens import decision_token
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 from tools.signing_keys import promote, stage
 
 ROOT = Path(__file__).resolve().parents[4]

@@ -11,9 +11,10 @@ from shared.platform.config import PlatformSecret
 from shared.platform.domain import signed_tokens
 from shared.platform.errors import Unauthenticated
 from shared.team.services.sessions import principal_of, start_session
-from tests.api_fakes import FakeContainer, client
-from tests.fakes import FakeSecrets, FakeTenantStore
+from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.platform.platform_fakes import FakeSecrets
 from tests.support.workspace.connection_ownership import fakes
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 
 __all__ = ["fakes"]  # the fixture: the fakes' session-signing key is KEY
 

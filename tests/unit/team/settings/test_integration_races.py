@@ -13,7 +13,7 @@ import pytest
 from werkzeug.test import TestResponse
 
 from shared.workspace.domain.integrations import Integration, code_token_secret
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.settings_api import connect
 
 SECRET = code_token_secret("t1", Integration.GITHUB)

@@ -16,7 +16,7 @@ from shared.workspace.domain.integrations import (
     token_secret,
 )
 from shared.workspace.domain.tenants import TenantStatus
-from tests.api_fakes import FakeContainer, client, json_body
+from tests.support.platform.fake_container import FakeContainer, client, json_body
 from tests.support.team.settings_api import connect
 
 TOKEN = "ghp_" + "x" * 36
@@ -133,7 +133,7 @@ def test_without_a_session_nothing_is_reachable(fakes: FakeContainer) -> None:
 def test_disconnecting_the_workspace_forgets_its_integration_tokens(fakes: FakeContainer) -> None:
     from shared.notion.services.connect import Connecting
     from shared.notion.services.disconnect import disconnect
-    from tests.fakes import no_held_runs
+    from tests.support.notion.notion_fakes import no_held_runs
 
     auth, api = connect(fakes), client("api", fakes)
     for name in ("github", "vercel", "slack"):

@@ -3,7 +3,7 @@
 import pytest
 
 from shared.workspace.domain.tenants import TenantStatus
-from tests.api_fakes import FakeContainer, client, json_body
+from tests.support.platform.fake_container import FakeContainer, client, json_body
 from tests.support.team.settings_api import connect
 
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from shared.team.services.sessions import start_session
 from shared.tools.code.pull_request import DeployArgs, OpenPullRequestArgs
 from shared.workspace.domain.settings_input import SettingsInput
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.settings_api import connect
 from tests.support.team.settings_validation import store_with
 from tests.support.tools.code_tool_args import deploy, pull

@@ -12,7 +12,7 @@ from shared.team.services.sessions import start_session
 from shared.team.services.tenant_settings import change_settings, read_settings
 from shared.workspace.domain.settings import MAX_BUDGET_USD, TenantSettings
 from shared.workspace.domain.settings_input import MAX_NOTION_IDS
-from tests.api_fakes import FakeContainer, client, json_body
+from tests.support.platform.fake_container import FakeContainer, client, json_body
 from tests.support.team.settings_validation import store_with
 
 DATA_SOURCE = "1f2e3d4c-5b6a-4789-8abc-def012345678"

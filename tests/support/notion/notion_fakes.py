@@ -1,74 +1,68 @@
-"""Fakes for the run engine: a scripted model and a small in-memory Notion, plus Deps over fakes."""
+"""Notion faked for unit tests: a small in-memory Notion (pages, blocks, comments, data sources) and its
+OAuth; a comment asking the agent; a disconnect with no held runs."""
 
 import itertools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
 
-from pydantic import BaseModel
-
-from shared.engine.services.engine import StepOutcome, run_step
-from shared.engine.services.humans import respond
 from shared.notion.domain.markdown import comment_rich_text
 from shared.notion.domain.notion_markdown import blocks_to_markdown
-from shared.notion.ports import NotionClient, TenantNotion
-from shared.notion.services.notion_access import NotionForTenant
-from shared.platform.adapters.offline_model import OfflineModel
-from shared.platform.config import PlatformSecret, Settings
-from shared.platform.domain.model_calls import ModelReply, ModelUsage
-from shared.platform.errors import NotFound, PermanentError, UnusableReply
-from shared.platform.ports import Model
-from shared.runs.domain.approval_digests import effect_digest, is_production
-from shared.runs.domain.events import HumanRequested, HumanResponded
-from shared.runs.domain.step_task import StepTask
-from shared.runs.services.deps import Deps
-from shared.runs.services.spend_cache import SpendCache
-from shared.tools import REGISTRY, SideEffect
-from shared.workspace.domain.settings import TenantSettings
-from shared.workspace.domain.tenants import Tenant
-from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore
-
-
-def plan_answer(*steps: tuple[str, Any], goal: str = "g", risk: str = "low") -> dict[str, Any]:
-    """The model's PlanOut answer whose steps call each ``(tool, args)`` in order."""
-    return {"goal": goal, "risk": risk, "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]}
-
-
-FINISH_PLAN = plan_answer(("finish", {"summary": "ok"}))  # a plan that finishes at once
-PERSON = "user-person"  # a workspace member, the author of blocks ``FakeNotion.add_block`` adds
-Answer = dict[str, Any] | Exception | Callable[[str], dict[str, Any]]
+from shared.notion.ports import NotionClient, NotionOAuth, TenantNotion
+from shared.platform.errors import NotFound, PermanentError, Unauthenticated
+from shared.workspace.domain.connecting.notion_grant import NotionGrant
 
 
 @dataclass
-class FakeModel(Model):
-    """Answers from a script per schema name (dicts, exceptions, or functions of the prompt); when a
-    script runs out it falls back to the offline model. Records every prompt. A scripted exception is
-    a call nobody paid for; an answer off the schema is paid for (UnusableReply, as the adapter)."""
+class FakeNotionOAuth(NotionOAuth):
+    """Grants tokens like Notion: a code once, a refresh token once (refresh rotates both)."""
 
-    script: dict[str, list[Answer]] = field(default_factory=dict)
-    cost_usd: float = 0.001
-    prompts: list[tuple[str, str]] = field(default_factory=list)
-    purposes: list[str] = field(default_factory=list)  # each call's purpose (the model it would use)
+    client: tuple[str, str] = ("client-id", "client-secret")
+    workspace_id: str = "ws-1"
+    codes: set[str] = field(default_factory=lambda: {"good-code"})
+    refresh_tokens: set[str] = field(default_factory=set)
+    revoked: list[str] = field(default_factory=list)
+    issued: int = 0
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
-        self.prompts.append((schema.__name__, prompt))
-        self.purposes.append(purpose)
-        queue = self.script.get(schema.__name__, [])
-        usage = ModelUsage("fake", len(prompt) // 4, 10, self.cost_usd)
-        if not queue:
-            return ModelReply(OfflineModel().generate(purpose, prompt, schema).value, usage)
-        answer = queue.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        value = answer(prompt) if callable(answer) else answer
-        try:
-            return ModelReply(schema.model_validate(value), usage)
-        except ValueError as exc:
-            raise UnusableReply(f"the answer did not match {schema.__name__}", usage) from exc
+    def _grant(self) -> NotionGrant:
+        self.issued += 1
+        refresh = f"refresh-{self.issued}"
+        self.refresh_tokens.add(refresh)
+        owner = {"type": "user", "user": {"id": "user-1", "person": {"email": "ada@example.com"}}}
+        return NotionGrant(f"access-{self.issued}", refresh, "bot-1", self.workspace_id, "Acme", owner)
+
+    def _check(self, client_id: str, client_secret: str) -> None:
+        if (client_id, client_secret) != self.client:
+            raise Unauthenticated("invalid_client")
+
+    def _spend(self, client: tuple[str, str], once: str, kept: set[str]) -> NotionGrant:
+        """A new grant for ``once``, a code or a refresh token good once (while in ``kept``)."""
+        self._check(*client)
+        if once not in kept:
+            raise PermanentError("invalid_grant")
+        kept.discard(once)
+        return self._grant()
+
+    def exchange_code(self, client_id: str, client_secret: str, code: str, redirect_uri: str) -> NotionGrant:
+        return self._spend((client_id, client_secret), code, self.codes)
+
+    def refresh(self, client_id: str, client_secret: str, refresh_token: str) -> NotionGrant:
+        return self._spend((client_id, client_secret), refresh_token, self.refresh_tokens)
+
+    def revoke(self, client_id: str, client_secret: str, token: str) -> None:
+        self._check(client_id, client_secret)
+        self.revoked.append(token)
+
+
+def no_held_runs(tenant_id: str, reason: str) -> int:
+    """``connect.disconnect``'s ``stop_held`` for a workspace with no runs (the connect flow's tests)."""
+    return 0
+
+
+PERSON = "user-person"  # a workspace member, the author of blocks ``FakeNotion.add_block`` adds
 
 
 class WithToken:
@@ -329,107 +323,3 @@ def _by(user: str, page_id: str) -> dict[str, Any]:
 
 def _para(text: str) -> dict[str, Any]:
     return {"type": "paragraph", "paragraph": {"rich_text": [{"plain_text": text}]}}
-
-
-def make_deps(
-    model: Any = None, notion: FakeNotion | None = None, store: FakeRunStore | None = None, **settings: Any
-) -> Deps:
-    fake_notion = notion or FakeNotion()
-    # A model call reserves what the fakes' calls cost at most (0.01), so a test's small budgets fit
-    # as many calls as they pay for (a budget is never passed: decision 0084).
-    defaults = {"step_lease_s": 30.0, "spend_cache_ttl_s": 0.0, "model_call_reserve_usd": 0.01}
-    config = Settings(**(defaults | settings))
-    return Deps(
-        store=store or FakeRunStore(),
-        queue=FakeQueue(),
-        secrets=FakeSecrets({PlatformSecret.SESSION_SIGNING_KEY: "k" * 32}),
-        settings=config,
-        spend=SpendCache(),
-        model=model or FakeModel(),
-        notion_for=lambda _tenant: NotionForTenant(fake_notion, lambda op: op("token")),
-        tenants=connected_tenants(config, "t1"),
-    )
-
-
-def raise_budget(deps: Deps, tenant_id: str = "t1", **budgets: float) -> None:
-    """What an owner does through ``PATCH /settings``: set the workspace's own budgets (``max_cost_per_
-    run_usd``, ``max_cost_per_day_usd``, ``max_cost_per_month_usd``)."""
-
-    def change(tenant: Tenant | None) -> Tenant:
-        assert tenant is not None
-        return tenant.model_copy(update={"settings": tenant.settings.model_copy(update=budgets)})
-
-    deps.need_tenants().update(tenant_id, change)
-
-
-def connected_tenants(config: Settings, *tenant_ids: str) -> FakeTenantStore:
-    """A tenant store holding each of ``tenant_ids`` connected (session epoch ``epoch-<id>``), with
-    the deployment's default budgets as its own."""
-    tenants, now = FakeTenantStore(), datetime(2026, 1, 1, tzinfo=UTC)
-    budgets = TenantSettings(
-        max_cost_per_run_usd=config.default_run_budget_usd,
-        max_cost_per_day_usd=config.default_day_budget_usd,
-        max_cost_per_month_usd=config.default_month_budget_usd,
-    )
-    for tenant_id in tenant_ids:
-        tenants.save(
-            Tenant(
-                tenant_id=tenant_id,
-                workspace_id=f"ws-{tenant_id}",
-                token_secret=f"notion-token-{tenant_id}",
-                session_epoch=f"epoch-{tenant_id}",
-                settings=budgets,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    return tenants
-
-
-def run_step_as_owner(task: StepTask, deps: Deps) -> StepOutcome:
-    """``run_step``, with the owner approving (a session's decision) the effect or the plan it
-    stopped to ask about, if it did, and the step that follows run at once: for tests of something
-    else than who decides (tests/unit/engine/authority/test_authority.py is about that). The request's message and
-    the step task the approval enqueued are taken out of the queue, so it holds what the steps
-    themselves enqueued."""
-    outcome = run_step(task, deps)
-    run = deps.store.get_run(task.tenant_id, task.run_id)
-    waiting = run.state.waiting if run is not None else None
-    if waiting is None or not waiting.request_id.startswith(("effect-", "approval-")):
-        return outcome
-    queue = deps.queue
-    assert isinstance(queue, FakeQueue)
-    respond(deps, task.tenant_id, task.run_id, "approve", request_id=waiting.request_id)
-    message = f"{task.run_id}-{waiting.request_id}"
-    steps = [b for _, b, _, _ in queue.tasks if isinstance(b, StepTask) and b.run_id == task.run_id]
-    queue.tasks[:] = [
-        t
-        for t in queue.tasks
-        if t[1] not in steps[-1:] and not getattr(t[1], "notification_id", "").startswith(message)
-    ]
-    return run_step(steps[-1], deps) if steps else outcome
-
-
-def owner_approved(deps: Deps, tenant_id: str = "t1", run_id: str = "r1") -> None:
-    """Record the owner's approval (a session's) of every change the run's plan names outright (no
-    reference): what a plan approved up front lets happen, for tests of something else."""
-    run = deps.store.get_run(tenant_id, run_id)
-    assert run is not None
-    state = run.state
-    effects = tuple(
-        effect_digest(s.tool, s.args, production=is_production(s.tool, s.args))
-        for s in state.steps
-        if REGISTRY[s.tool].effect in (SideEffect.CODE, SideEffect.NOTION_WRITE)
-    )
-    seq, at = state.last_seq + 1, deps.clock()
-    ask = HumanRequested(
-        seq=seq,
-        at=at,
-        request_id="approval-0",
-        step=state.cursor,
-        purpose="approval",
-        prompt="p",
-        effects=effects,
-    )
-    yes = HumanResponded(seq=seq + 1, at=at, request_id="approval-0", decision="approve")
-    assert deps.store.append(tenant_id, run_id, state, [ask, yes]) is not None
