@@ -538,7 +538,7 @@ def print_agents(result: JSON) -> None:
 def main() -> int:
     stop_on_signals()
     print("Starting the local stack (Firestore and Cloud Tasks emulators, Notion sandbox, 7 functions)...")
-    with LocalStack(extra_env=LIVE, person_env=dict(os.environ)) as stack:
+    with LocalStack(extra_env=LIVE, person_env=dict(os.environ), code_seed=True) as stack:
         print(f"Stack up in {stack.workdir} (logs kept there if the demo fails). Connecting...", flush=True)
         result = run_demo(stack)
         if any(r["status"] != "completed" for r in _ran(result)):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from local.code_sandbox.sandbox import SEED
+from local.code_sandbox.stack_seed import CHECK
 from local.code_sandbox.testing import Admin
 from local.demo import Demo, connect, http
 from local.stack import LocalStack, stop_on_signals
@@ -34,14 +35,6 @@ INSTRUCTIONS = (
     "let the owner edit them, then open the pull request from them, fix its failing checks, revise "
     f"it when a reviewer comments, and ship it to production on the Vercel project {PROJECT}."
 )
-# The repository's own test, run by the code sandbox on each pushed commit in a temporary checkout.
-CHECK = """
-import pathlib, sys
-bad = [p for p in sorted(pathlib.Path("notes").glob("*.md")) if "Status: proposed" not in p.read_text().splitlines()]
-for p in bad:
-    print(f'{p.as_posix()}: missing the line "Status: proposed"')
-sys.exit(1 if bad else 0)
-"""
 # Settings the demo's stack runs with: none, the stack's defaults (issue 78: a code run's bound of
 # phases follows its pipeline, decision 0142).
 EXTRA_ENV: dict[str, str] = {}

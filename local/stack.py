@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from local.code_sandbox import stack_seed
 from local.code_sandbox.sandbox import SEED
 from local.firestore_emulator import emulator_argv
 from local.hook_courier import HookCourier
@@ -81,11 +82,15 @@ class LocalStack:
         *,
         person_env: Mapping[str, str] | None = None,
         progress: Callable[[str], None] | None = None,
+        code_seed: bool = False,
     ) -> None:
         """``person_env``: the environment of a person's shell (``make stack``, ``make demo``): its
         ``NA_`` variables are kept (over :data:`PERSON_DEFAULTS`), except those that wire the stack's
         own pieces together (:meth:`env`'s). None (the suites): only the stack's and ``extra_env``.
-        ``progress``: told a line as each part comes up (``make stack`` prints them)."""
+        ``progress``: told a line as each part comes up (``make stack`` prints them). ``code_seed``:
+        GitHub's ``acme/site`` runs its test on each push and Vercel's ``site`` serves production, as
+        ``make stack`` has them (local/code_sandbox/stack_seed.py)."""
+        self.code_seed = code_seed
         self.person = None if person_env is None else chosen_by_person(person_env)
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="notion-agent-stack-"))
         self._owns_workdir = workdir is None  # a directory the caller gave stays the caller's
@@ -265,6 +270,8 @@ class LocalStack:
         self.group.wait_until(
             "code-sandbox", partial(http_answers, self.code_sandbox_url + "/_sandbox/health")
         )
+        if self.code_seed:
+            stack_seed.seed(self.code_sandbox_url)
         self._start_gateway()
         for target in Target:
             self.group.wait_until(target.value, partial(http_answers, self.container_url(target) + "/"))
@@ -529,7 +536,7 @@ def say(line: str) -> None:
 def main() -> None:
     stop_on_signals()
     say("Starting the local stack (Ctrl-C stops it): each part as it comes up.")
-    with LocalStack(notify="live", person_env=dict(os.environ), progress=say) as stack:
+    with LocalStack(notify="live", person_env=dict(os.environ), progress=say, code_seed=True) as stack:
         described = {"workdir": str(stack.workdir), **stack.env(), **by_hand(stack)}
         print(json.dumps(described, indent=2), flush=True)
         print(f"Local stack is up: the console at {stack.console_url}/ . Ctrl-C stops it.", flush=True)

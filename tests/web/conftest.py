@@ -53,7 +53,9 @@ class Stacks:
 
     def get(self, notify: str) -> LocalStack:
         if notify not in self.running:
-            self.running[notify] = LocalStack(extra_env=FAST_NOTION, notify=notify).start()
+            # as `make stack` runs: its code sandbox seeded too (a repository's check, production)
+            made = LocalStack(extra_env=FAST_NOTION, notify=notify, code_seed=True)
+            self.running[notify] = made.start()
         return self.running[notify]
 
     def done(self, notify: str) -> None:

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from functions.routes.runs_api.runs import ETAGS, ETAGS_MAX, TriggerKind
 from shared.platform.domain.schema import Schema
+from shared.runs.domain.code_view import ApprovalChange
 from shared.runs.domain.events import Risk, RunEvent, RunStatus
 from shared.runs.domain.state import Waiting
 
@@ -85,6 +86,9 @@ class InboxRun(RunSummary):
 
     needs: Literal["editor", "admin", "owner"] = Field(
         description="The least role that approves or answers its request (the owner's approvers choose)"
+    )
+    change: ApprovalChange | None = Field(
+        None, description="The code change its request asks to approve, as RunTimeline's; null: none"
     )
 
 
@@ -191,6 +195,11 @@ class RunTimeline(RunSummary):
     needs: Literal["editor", "admin", "owner"] | None = Field(
         description="The least role that approves or answers the request it waits for (the owner's "
         "approvers choose); null when it waits for none"
+    )
+    change: ApprovalChange | None = Field(
+        None,
+        description="The code change the request it waits for asks to approve: in words, and a push's "
+        "files each with its diff, as the code view shows them; null for any other request",
     )
 
 

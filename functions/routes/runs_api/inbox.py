@@ -43,5 +43,7 @@ def inbox(call: Call) -> Reply:
     )
     tenant = call.tenants.get(call.tenant_id)
     approvers = tenant.approvers if tenant is not None else Approvers()
-    role = call.role
-    return {"runs": mine(role, approvers, page["runs"]), "more": page["next_cursor"] is not None}, 200
+    kept = mine(call.role, approvers, page["runs"])
+    for run in kept:  # a code change, rendered as the code view renders it (issue 78, point 3)
+        run["change"] = runs.waiting_change(call.tenant_id, run["run_id"], c.store)
+    return {"runs": kept, "more": page["next_cursor"] is not None}, 200

@@ -27,8 +27,9 @@ TRACKER_WRITES = frozenset(
 
 
 def is_production(tool: str, args: dict[str, Any]) -> bool:
-    """A production deployment, or a merge into the branch production is built from."""
-    return tool == "merge_pull_request" or (
+    """A production deployment, a merge into the branch production is built from, or a rollback of
+    what production serves (decision 0148: the console says the owner approves it, and so it is)."""
+    return tool in ("merge_pull_request", "roll_back_production") or (
         tool == "deploy_vercel" and args.get("target", "preview") != "preview"
     )
 

@@ -6,11 +6,13 @@ approvals of each. Pure: the caller gives the events. Why: docs/decisions/0118.
 """
 
 import difflib
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import Field
 
+from shared.code.domain.patches import Edit, apply_edits
 from shared.platform.domain.schema import Schema
 from shared.runs.domain.events import HumanRequested, HumanResponded, RunEvent, ToolResult
 
@@ -144,14 +146,16 @@ def _files(results: list[ToolResult], bases: dict[str, str | None]) -> list[File
         for file in result.args.get("files") or []:
             if isinstance(file, dict) and isinstance(file.get("path"), str):
                 latest[file["path"]] = str(file.get("content", ""))
-    views = []
-    for path, content in latest.items():
-        lines, added, removed = diff_lines(bases.get(path), content)
-        counts = {"additions": added, "deletions": removed, "cut": len(lines) > MAX_LINES}
-        status = "modified" if bases.get(path) is not None else "added"
-        shown = {"path": path, "status": status, "language": language(path), "base_known": path in bases}
-        views.append(FileDiff.model_validate(shown | counts | {"lines": lines[:MAX_LINES]}))
-    return views
+    return [_file_diff(path, bases, content) for path, content in latest.items()]
+
+
+def _file_diff(path: str, bases: dict[str, str | None], content: str) -> FileDiff:
+    """``path`` as ``content`` against its base in ``bases`` (absent: every line shows as added)."""
+    lines, added, removed = diff_lines(bases.get(path), content)
+    counts = {"additions": added, "deletions": removed, "cut": len(lines) > MAX_LINES}
+    status = "modified" if bases.get(path) is not None else "added"
+    shown = {"path": path, "status": status, "language": language(path), "base_known": path in bases}
+    return FileDiff.model_validate(shown | counts | {"lines": lines[:MAX_LINES]})
 
 
 def _latest_states(deployments: dict[str, "DeploymentView"], results: list[ToolResult]) -> None:
@@ -241,3 +245,70 @@ def code_view(log: Sequence[RunEvent], tools: dict[int, str]) -> CodeView:
         production=health,
         approvals=approvals,
     )
+
+
+class ApprovalChange(Schema):
+    """A code change a request asks to approve, as the code view shows a change (issue 78, point 3):
+    what it does in words, and each file's diff against the base its request read."""
+
+    words: str = Field(description="What approving it lets happen, in words, with no digest")
+    files: list[FileDiff] = Field(description="A push's files, each with its diff; empty for another effect")
+
+
+def _short(ref: str) -> str:
+    """A branch as it is; a full commit sha as git shows one, "commit 1a2b3c4"."""
+    return f"commit {ref[:7]}" if re.fullmatch(r"[0-9a-f]{40}", ref) else f"the branch {ref}"
+
+
+def _pushed(file: dict[str, Any], before: str | None) -> str | None:
+    """A pushed file's content: its ``content``, or its hunks applied to ``before`` (None: unknown)."""
+    if not file.get("edits"):
+        return str(file.get("content") or "")
+    if before is None:
+        return None
+    try:
+        return apply_edits(str(file.get("path", "")), before, [Edit.model_validate(e) for e in file["edits"]])
+    except ValueError:
+        return None
+
+
+def approval_change(request: HumanRequested, tool: str) -> ApprovalChange | None:
+    """The code change ``request`` (an effect's, asked for at the step of ``tool``) asks to approve:
+    its words and, for a push, its files diffed against the base the request kept (``before``; a file
+    it did not keep shows every line added, as the code view's). None: not a code effect's request."""
+    call = request.call or {}
+    if request.purpose != "approval" or not call or tool not in (*CODE_TOOLS, "roll_back_production"):
+        return None
+    repository = str(call.get("repository", ""))
+    files = [f for f in call.get("files") or [] if isinstance(f, dict) and isinstance(f.get("path"), str)]
+    count = f"{len(files)} file{'' if len(files) == 1 else 's'}"
+    if tool == "open_pull_request":
+        base = str(call.get("base") or "") or "its default branch"
+        words = (
+            f"Opens a pull request “{call.get('title', '')}” in {repository} into {base}, changing {count}."
+        )
+    elif tool in ("push_fix", "push_revision"):
+        what = "a fix" if tool == "push_fix" else "the revision a reviewer asked for"
+        words = f"Pushes {what} to {_short(str(call.get('branch', '')))} of {repository}, changing {count}."
+    elif tool == "merge_pull_request":
+        words = (
+            f"Merges the pull request from {_short(str(call.get('branch', '')))} into its base in {repository}, "
+            "squashed into one commit, at the commit its checks and preview were read at."
+        )
+    elif tool == "deploy_vercel":
+        where = "production" if call.get("target") == "production" else "a preview"
+        words = (
+            f"Deploys {_short(str(call.get('ref', '')))} of {repository} to {where} of the Vercel project "
+            f"{call.get('project', '')}."
+        )
+    elif tool == "roll_back_production":
+        words = (
+            f"Rolls production of the Vercel project {call.get('project', '')} back to the deployment before "
+            f"{call.get('deployment_id', '')}, which it served before."
+        )
+    else:
+        words = f"{tool.replace('_', ' ').capitalize()} in {repository}."
+    bases = request.before or {}
+    pushed = [(str(f["path"]), _pushed(f, bases.get(str(f["path"])))) for f in files]
+    shown = [_file_diff(path, bases, content) for path, content in pushed if content is not None]
+    return ApprovalChange(words=words, files=shown)

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.platform.topology import Queue
 from shared.runs.domain.approval_digests import page_digest
-from shared.runs.domain.code_view import code_view
-from shared.runs.domain.events import RunEvent, RunPlanned, RunStatus, ToolIntent, ToolResult
+from shared.runs.domain.code_view import approval_change, code_view
+from shared.runs.domain.events import HumanRequested, RunEvent, RunPlanned, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.page_links import known_urls, page_link, web_url
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.run_search import RunFilter, search_terms
-from shared.runs.domain.state import Run, role_needed
+from shared.runs.domain.state import Run, RunState, role_needed
 from shared.runs.services import run_view
 from shared.team.services.sessions import require_connected
 from shared.workspace.domain.members import Approvers, at_least
@@ -338,6 +338,7 @@ def timeline(
     shown = {
         # Who may decide what it waits for (the console disables Approve for anyone else, issue 78 L12)
         "needs": role_needed(tenant.approvers if tenant else Approvers(), waiting) if waiting else None,
+        "change": _change(run.state, log),
         "events": [run_view.shown_event(e) for e in log],
         "wrote": wrote(log),
         "step_rows": run_view.steps(log),
@@ -348,6 +349,34 @@ def timeline(
     if viewer is None or not hide:
         return body, tag
     return run_view.within_viewer(viewer.summary(run, body), decides=decides), tag
+
+
+def _change(state: RunState, log: list[RunEvent]) -> dict[str, Any] | None:
+    """The code change the request it waits for asks to approve (:func:`approval_change`), or None."""
+    waiting = state.waiting
+    if waiting is None or not 0 < waiting.step <= len(state.steps):
+        return None
+    asked = next(
+        (e for e in reversed(log) if isinstance(e, HumanRequested) and e.request_id == waiting.request_id),
+        None,
+    )
+    change = approval_change(asked, state.steps[waiting.step - 1].tool) if asked is not None else None
+    return change.model_dump() if change is not None else None
+
+
+def waiting_change(tenant_id: str, run_id: str, store: RunStore) -> dict[str, Any] | None:
+    """The code change a waiting run's request asks to approve (:func:`_change`), reading only its run
+    and that request's event (an effect's request id ends with its event's number), for the Inbox."""
+    run = store.get_run(tenant_id, run_id)
+    waiting = run.state.waiting if run is not None else None
+    if run is None or waiting is None or waiting.call is None:
+        return None
+    seq = waiting.request_id.rsplit("-", 1)[-1]
+    event = store.get_event(tenant_id, run_id, int(seq)) if seq.isdigit() else None
+    found = isinstance(event, HumanRequested) and event.request_id == waiting.request_id
+    return _change(
+        run.state, [event] if found and event is not None else store.list_events(tenant_id, run_id)
+    )
 
 
 MAX_CHILDREN_SHOWN = 50  # of a run's children, the first, oldest first (a map may start 200)

@@ -3,6 +3,7 @@ base its request kept (every line, the kept ones for the console to fold), its l
 checks with a failing one's output, each deployment's last state, the merge and the approvals; and
 the api's answers, the roll back's refusals and its one run."""
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -196,3 +197,46 @@ def test_a_code_run_of_the_owners_reach_is_refused_to_someone_without_it_saying_
         code_of("t1", "r1", fakes.store, fakes.tenants, editor)
     assert code_of("t1", "r1", fakes.store, fakes.tenants)["repository"] == "acme/site"  # the owner's
     assert code_of("t1", "r2", fakes.store, fakes.tenants, editor)["files"] == []
+def test_a_change_asked_for_reads_as_the_code_view_in_words_without_hashes() -> None:
+    """Issue 78, point 3 (M1): the request's change as the code view shows one, on the run page and in
+    the Inbox: what it does in words and each file's diff against its kept base (a patch applied to
+    it: one added line, never the whole file as new), no digest nor full sha in the words."""
+    from shared.runs.domain.code_view import approval_change
+
+    patch = {"path": "src/app.py", "edits": [{"search": "line 10\n", "replace": "line 10\nline 10b\n"}]}
+    fix = asked(
+        3, 2, "p", "d2", {"repository": "acme/site", "branch": "notion-agent/x-1-1", "files": [patch]}
+    )
+    fix = fix.model_copy(update={"before": {"src/app.py": BASE}})
+    change = approval_change(fix, "push_fix")
+    assert change is not None
+    assert change.words == "Pushes a fix to the branch notion-agent/x-1-1 of acme/site, changing 1 file."
+    [file] = change.files
+    assert (file.status, file.base_known, file.additions, file.deletions) == ("modified", True, 1, 0)
+    assert [x.text for x in file.lines if x.op == "+"] == ["line 10b"] and len(file.lines) == 21
+    merge = asked(9, 5, "p", "prod:" + "3" * 40, {"repository": "acme/site", "branch": "b", "sha": "a" * 40})
+    said = approval_change(merge, "merge_pull_request")
+    assert said is not None and said.words.startswith(
+        "Merges the pull request from the branch b into its base"
+    )
+    production = {"project": "site", "repository": "acme/site", "ref": "f" * 40, "target": "production"}
+    shipped = approval_change(asked(10, 3, "p", "prod:1", production), "deploy_vercel")
+    assert shipped is not None and shipped.words == (
+        "Deploys commit fffffff of acme/site to production of the Vercel project site."
+    )
+    for words in (change.words, said.words, shipped.words):
+        assert not re.search(r"prod:|[0-9a-f]{12,}", words), words
+    assert approval_change(asked(11, 2, "p", "d", {"page_id": "x"}), "append_blocks") is None
+
+
+def test_the_run_and_the_inbox_answer_the_change_a_request_asks_for() -> None:
+    fakes = FakeContainer()
+    auth, api = connect(fakes), client("api", fakes)
+    events = code_run_log()
+    first = next(i for i, e in enumerate(events) if isinstance(e, HumanRequested))
+    assert fakes.store.create_run("t1", "r1", events[: first + 1])  # waits for its pull request's approval
+    run = api.get("/runs/r1", headers=auth).get_json()
+    assert run["status"] == "waiting_for_human" and run["change"]["words"].startswith("Opens a pull request")
+    assert run["change"]["files"] and all(f["lines"] for f in run["change"]["files"])
+    [listed] = api.get("/inbox", headers=auth).get_json()["runs"]
+    assert listed["change"] == run["change"]

@@ -102,3 +102,21 @@ def test_a_preview_runs_unasked_only_of_a_branch_the_run_opened() -> None:
     assert unasked("r1", own, "production") is None
     other = branch_for(idempotency_key("t2", "r1", 2))  # another workspace's run of the same id
     assert unasked("r1", other) is None
+
+
+def test_a_roll_back_is_a_production_change_the_owner_decides() -> None:
+    """Issue 78 (found by the person flow): the console says production goes back "once the owner
+    approves it", yet the rollback's request was classed beyond the run's own pages, which an admin
+    decides by default. It is a production change: asked "to production", the owner's to decide."""
+    from shared.runs.domain.runs import Waiting, role_needed
+    from shared.workspace.domain.members import Approvers
+
+    args = {"project": "site", "deployment_id": "dpl_1"}
+    assert is_production("roll_back_production", args)
+    digest = authority.gated(_state(("roll_back_production", args)), REGISTRY["roll_back_production"], args)
+    assert digest is not None and digest.startswith(PRODUCTION)
+    waiting = Waiting(request_id="effect-1-2", purpose="approval", prompt="p", step=1, effects=(digest,))
+    assert role_needed(Approvers(), waiting) == "owner"
+    assert authority.effect_request("roll_back_production", args, "").startswith(
+        "Allow this change to production?"
+    )

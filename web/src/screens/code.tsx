@@ -1,6 +1,7 @@
 // A code run's view on its page (issue 68, point 8): the change file by file (a diff, highlighted, long
 // runs of unchanged lines folded behind a button), its checks with their output, its preview and
 // production deployments, its merge and the approvals each asked. GET /runs/{run_id}/code.
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { highlight } from "../highlight";
@@ -39,7 +40,7 @@ function Row({ line, language }: { line: Line; language: string }) {
   );
 }
 
-function FileItem({ file }: { file: S["FileDiff"] }) {
+export function FileItem({ file }: { file: S["FileDiff"] }) {
   const [open, setOpen] = useState<Set<number>>(new Set());
   return (
     <li class="file">
@@ -163,6 +164,27 @@ function Decide({ runId, approval }: { runId: string; approval: S["ApprovalView"
       {may && <p class="hint">{may}</p>}
       <ErrorText error={error} />
     </div>
+  );
+}
+
+/** A code change a request asks to approve, as the code view shows a change (issue 78, point 3): what
+ * it does in words, each pushed file's diff, and the request as code wrote it behind a summary. */
+export function ChangeAsked({ change, prompt }: { change: S["ApprovalChange"]; prompt: ComponentChildren }) {
+  return (
+    <>
+      <p class="change-words">{change.words}</p>
+      {change.files.length > 0 && (
+        <ul class="files">
+          {change.files.map((file) => (
+            <FileItem key={file.path} file={file} />
+          ))}
+        </ul>
+      )}
+      <details>
+        <summary>The request as code wrote it</summary>
+        {prompt}
+      </details>
+    </>
   );
 }
 

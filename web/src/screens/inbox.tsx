@@ -3,6 +3,7 @@
 // several at once.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, send, url } from "../api";
+import { ChangeAsked } from "./code";
 import { AskedPage, ChosenButtons, DECISION_MADE, DecidedBy, Empty, ErrorText, Loading, Prompt, STATUS_WORDS, effectsInWords, messageOf, useAction, usePoll, when } from "../ui";
 
 type Item = S["Inbox"]["runs"][number];
@@ -143,7 +144,7 @@ function Request({ run, chosen, choose, decided }: {
         {waiting.purpose === "verdict" ? "Asks you to settle a debate" : question ? "Asks a question" : "Asks for approval"}
         {run.agent_name ? ` · agent ${run.agent_name}` : ""} · waiting since {when(run.updated_at)}
       </p>
-      <Prompt text={waiting.prompt} />
+      {run.change ? <ChangeAsked change={run.change} prompt={<Prompt text={waiting.prompt} />} /> : <Prompt text={waiting.prompt} />}
       <AskedPage href={waiting.page_url} />
       {(waiting.effects ?? []).length > 0 && (
         <p class="effects">{effectsInWords(waiting.effects ?? [])}</p>

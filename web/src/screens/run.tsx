@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
 import { took } from "./runs";
 import { AskedPage, Confirm, DECISION_MADE, DecidedBy, DECIDERS, ErrorText, Loading, Prompt, STATUS_WORDS, Status, effectsInWords, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
-import { CodeSection } from "./code";
+import { ChangeAsked, CodeSection } from "./code";
 import { Reply, answered } from "./inbox";
 
 type Timeline = S["RunTimeline"];
@@ -210,7 +210,7 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
   return (
     <section class="decision" aria-labelledby="decision-title">
       <h2 id="decision-title">{heading}</h2>
-      <Prompt text={waiting.prompt} />
+      {run.change ? <ChangeAsked change={run.change} prompt={<Prompt text={waiting.prompt} />} /> : <Prompt text={waiting.prompt} />}
       <AskedPage href={waiting.page_url} />
       {(waiting.effects ?? []).length > 0 && <p class="effects">{effectsInWords(waiting.effects ?? [])}</p>}
       <DecidedBy needs={run.needs} />
