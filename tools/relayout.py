@@ -892,10 +892,6 @@ def rewrite_text(text: str, python: bool, prose: bool) -> str:
             text = re.sub(
                 r"^([ \t]*import[ \t]+[^\n]*)$",
                 lambda m: dotted.sub(lambda n: rows[n[1]], m[1]),
-            found = pat
-            text = re.sub(
-                r"^([ \t]*import[ \t]+[^\n]*)$",
-                lambda m: found.sub(lambda n: rows[n[1]], m[1]),
                 text,
                 flags=re.MULTILINE,
             )

@@ -12,8 +12,8 @@ from local.code_sandbox.testing import Admin
 from shared.runs.domain.events import ErrorKind, ErrorRecorded, RunStatus
 from shared.tools.base import idempotency_key
 from shared.tools.code.pull_request import branch_for
-from tests.engine_fakes import Answer, FakeModel
 from tests.support.engine.deploy_steps import DRAFT, FINISH, PULL, Pair, admin, plan, sandbox, start
+from tests.support.platform.platform_fakes import Answer, FakeModel
 
 pytestmark = pytest.mark.integration
 __all__ = ["admin", "sandbox"]  # the code sandbox's fixtures, as test_deploy_steps sets them up

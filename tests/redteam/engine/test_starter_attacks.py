@@ -24,9 +24,10 @@ from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.tools import REGISTRY, SideEffect
-from tests.engine_fakes import FakeModel, plan_answer
 from tests.redteam.totals import EXERCISED, TOTALS
+from tests.support.engine.engine_fakes import plan_answer
 from tests.support.memory.ask_reach import PEOPLE, TASKS
+from tests.support.platform.platform_fakes import FakeModel
 from tests.support.team.starters import PRIVATE_TEXT, PRIVATE_TITLE, Workspace, notion_page
 
 pytestmark = pytest.mark.redteam

@@ -9,7 +9,6 @@ from shared.engine.services import followups
 from shared.engine.services.run_log import RunLog
 from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.runs.domain.state import fold
-from tests.engine_fakes import plan_answer
 from tests.support.engine.deploy_steps import Pair
 from tests.support.engine.engine_fakes import plan_answer
 

@@ -10,7 +10,7 @@ from shared.runs.domain.events import PlannedStep
 from shared.runs.domain.state import Run, RunState, RunStatus
 from shared.tools.base import idempotency_key
 from shared.tools.code.pull_request import branch_for
-from tests.fakes import FakeRunStore
+from tests.support.runs.run_store import FakeRunStore
 
 BRANCH = branch_for(idempotency_key("t1", "r1", 1))
 

@@ -8,7 +8,7 @@ from shared.engine.services.engine import StepOutcome, run_step
 from shared.engine.services.humans import respond
 from shared.notion.services.notion_access import NotionForTenant
 from shared.platform.config import PlatformSecret, Settings
-from shared.runs.domain.authority import effect_digest, is_production
+from shared.runs.domain.approval_digests import effect_digest, is_production
 from shared.runs.domain.events import HumanRequested, HumanResponded
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps

@@ -10,28 +10,27 @@ from werkzeug.test import TestResponse
 from functions._http import app
 from shared.bootstrap import Container
 from shared.platform.config import PlatformSecret, Settings
-from tests.engine_fakes import FakeModel, FakeNotion
-from tests.fakes import (
-    FakeAgents,
-    FakeApiKeys,
-    FakeAudit,
-    FakeChatWebhooks,
-    FakeCodeAccounts,
+from tests.support.agents.agent_fakes import FakeAgents
+from tests.support.code.code_fakes import FakeCodeAccounts
+from tests.support.memory.memory import FakePassages, WordCountEmbedder
+from tests.support.notify.notify_fakes import FakeChatWebhooks, FakeNotificationLog, FakeNotifier
+from tests.support.notion.notion_fakes import FakeNotion, FakeNotionOAuth
+from tests.support.platform.platform_fakes import (
     FakeDeadLetters,
-    FakeInvites,
-    FakeNotificationLog,
-    FakeNotifier,
-    FakeNotionOAuth,
-    FakeOAuthStates,
+    FakeModel,
     FakePaces,
     FakeQueue,
-    FakeRunStore,
     FakeSecrets,
+)
+from tests.support.runs.run_store import FakeRunStore
+from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeMotion, FakeSyncStore
+from tests.support.team.team_fakes import FakeApiKeys, FakeAudit
+from tests.support.workspace.workspace_fakes import (
+    FakeInvites,
+    FakeOAuthStates,
     FakeTenantStore,
     FakeWebhookEvents,
 )
-from tests.support.memory.memory import FakePassages, WordCountEmbedder
-from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeMotion, FakeSyncStore
 
 
 def _fake_ports() -> dict[str, Any]:

@@ -12,9 +12,9 @@ from shared.runs.domain.approval_digests import page_digest
 from shared.runs.domain.events import HumanRequested, PlannedStep, RunPlanned, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask
 from shared.workspace.domain.triggers import Schedule
-from tests.api_fakes import client
-from tests.engine_fakes import FakeNotion
 from tests.support.memory.ask_reach import PEOPLE, TASKS
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.fake_container import client
 from tests.support.team.role_team import Team, approving_team
 
 PRIVATE_TITLE = "Salaries of the board"

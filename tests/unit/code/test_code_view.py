@@ -14,8 +14,8 @@ from shared.runs.domain.code_view import code_view, diff_lines, language
 from shared.runs.domain.events import HumanRequested, HumanResponded, RunEvent, ToolResult
 from shared.runs.services.runs import Viewer, code_of
 from shared.workspace.domain.members import Approvers
-from tests.api_fakes import FakeContainer, client
 from tests.support.code.code_run_log import code_run_log
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.settings_api import connect
 
 AT = datetime(2026, 11, 27, tzinfo=UTC)
@@ -197,6 +197,8 @@ def test_a_code_run_of_the_owners_reach_is_refused_to_someone_without_it_saying_
         code_of("t1", "r1", fakes.store, fakes.tenants, editor)
     assert code_of("t1", "r1", fakes.store, fakes.tenants)["repository"] == "acme/site"  # the owner's
     assert code_of("t1", "r2", fakes.store, fakes.tenants, editor)["files"] == []
+
+
 def test_a_change_asked_for_reads_as_the_code_view_in_words_without_hashes() -> None:
     """Issue 78, point 3 (M1): the request's change as the code view shows one, on the run page and in
     the Inbox: what it does in words and each file's diff against its kept base (a patch applied to

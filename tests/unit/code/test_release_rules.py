@@ -108,7 +108,7 @@ def test_a_roll_back_is_a_production_change_the_owner_decides() -> None:
     """Issue 78 (found by the person flow): the console says production goes back "once the owner
     approves it", yet the rollback's request was classed beyond the run's own pages, which an admin
     decides by default. It is a production change: asked "to production", the owner's to decide."""
-    from shared.runs.domain.runs import Waiting, role_needed
+    from shared.runs.domain.state import Waiting, role_needed
     from shared.workspace.domain.members import Approvers
 
     args = {"project": "site", "deployment_id": "dpl_1"}

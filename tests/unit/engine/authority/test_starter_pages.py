@@ -22,8 +22,9 @@ from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.members import Approvers, Member
 from shared.workspace.domain.tenants import Tenant
-from tests.engine_fakes import FakeModel, FakeNotion, make_deps
-from tests.fakes import FakeQueue
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 from tests.support.team.team import put_settings
 
 CHOSEN, OTHER = "ds-chosen", "ds-private"

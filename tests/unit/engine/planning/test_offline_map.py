@@ -6,9 +6,9 @@ from shared.platform.adapters.offline_model import plan_for
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import RunStatus
-from tests.engine_fakes import make_deps
-from tests.fakes import FakeQueue
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import run_until_held
+from tests.support.platform.platform_fakes import FakeQueue
 
 
 def test_a_goal_for_each_of_its_items_maps_them_as_child_runs() -> None:

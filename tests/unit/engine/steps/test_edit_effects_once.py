@@ -9,8 +9,8 @@ import pytest
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import ToolResult
 from shared.runs.domain.state import RunStatus
-from tests.engine_fakes import FakeNotion
 from tests.support.engine.engine_runs import forged_run, run_until_held
+from tests.support.notion.notion_fakes import FakeNotion
 
 
 def lost_reply(notion: FakeNotion, method: str) -> None:

@@ -8,8 +8,9 @@ from shared.bootstrap import _MODULES, CLIENT_LIBRARIES, DECLARED, PORTS, Contai
 from shared.bootstrap.declare import Built, declared
 from shared.code.adapters.github import GitHubCodeHost
 from shared.platform.config import Settings
-from tests.api_fakes import FakeContainer
-from tests.fakes import FakeQueue, FakeTenantStore
+from tests.support.platform.fake_container import FakeContainer
+from tests.support.platform.platform_fakes import FakeQueue
+from tests.support.workspace.workspace_fakes import FakeTenantStore
 from tools.check_layout import inherited_roots, port_spellings
 
 

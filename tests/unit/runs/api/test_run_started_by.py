@@ -22,7 +22,7 @@ from shared.workspace.domain.members import Member
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from shared.workspace.domain.triggers import PropertyChanged, Schedule
-from tests.api_fakes import FakeContainer, client
+from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.runs.api_runs import auth, pump
 
 NOW = datetime.now(UTC)
