@@ -45,5 +45,5 @@ def inbox(call: Call) -> Reply:
     approvers = tenant.approvers if tenant is not None else Approvers()
     kept = mine(call.role, approvers, page["runs"])
     for run in kept:  # a code change, rendered as the code view renders it (issue 78, point 3)
-        run["change"] = runs.waiting_change(call.tenant_id, run["run_id"], c.store)
+        run["change"] = runs.waiting_change(call.tenant_id, run["run_id"], c.runs.store)
     return {"runs": kept, "more": page["next_cursor"] is not None}, 200

@@ -19,8 +19,7 @@ from shared.runs.services import runs
 from shared.workspace.domain.settings import NOTION_ID
 
 if TYPE_CHECKING:  # the ports' protocols stay off the api's cold start
-    from shared.platform.ports import TaskQueue
-    from shared.workspace.ports import TenantStore
+    pass
 
 
 class NewRun(Schema):
@@ -226,7 +225,9 @@ def get_run(call: Call) -> Reply:
             ["If-None-Match"],
         )
     viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)  # no tenant: owned_run answers 404
-    body, etag = runs.timeline(call.tenant_id, run_id_of(call), c.runs.store, call.tenants, asked, viewer=viewer)
+    body, etag = runs.timeline(
+        call.tenant_id, run_id_of(call), c.runs.store, call.tenants, asked, viewer=viewer
+    )
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if body is None:
         return Response(status=304, headers=headers)

@@ -113,10 +113,10 @@ def test_a_roll_back_is_a_production_change_the_owner_decides() -> None:
 
     args = {"project": "site", "deployment_id": "dpl_1"}
     assert is_production("roll_back_production", args)
-    digest = authority.gated(_state(("roll_back_production", args)), REGISTRY["roll_back_production"], args)
+    digest = approvals.gated(_state(("roll_back_production", args)), REGISTRY["roll_back_production"], args)
     assert digest is not None and digest.startswith(PRODUCTION)
     waiting = Waiting(request_id="effect-1-2", purpose="approval", prompt="p", step=1, effects=(digest,))
     assert role_needed(Approvers(), waiting) == "owner"
-    assert authority.effect_request("roll_back_production", args, "").startswith(
+    assert approvals.effect_request("roll_back_production", args, "").startswith(
         "Allow this change to production?"
     )
