@@ -9,7 +9,7 @@ INFRA_REQUIREMENTS := terraform/requirements-check.txt
 # Installed by uv (pip only seeded, for the schemas' download below): pip took 29 CPU s, most of them
 # compiling 78 MB of bytecode for modules checkov never imports; uv takes 2, and the first checkov run
 # compiles what it imports (PYTHONDONTWRITEBYTECODE is unexported: the Makefile).
-$(INFRA_VENV)/.synced: $(INFRA_REQUIREMENTS) $(UV) | check-python
+$(INFRA_VENV)/.synced: $(INFRA_REQUIREMENTS) | $(UV) check-python
 	rm -rf $(INFRA_VENV)
 	$(UV) venv --quiet --seed --python "$(PYTHON)" $(INFRA_VENV)
 	$(UV) pip install --quiet --no-deps --python $(INFRA_VENV)/bin/python -r $(INFRA_REQUIREMENTS)

@@ -2,6 +2,7 @@
 billed, the output cap is chosen from the room every budget has left, and a call whose least cap
 does not fit is not made."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from shared.platform.domain.call_caps import (
 from shared.platform.domain.embeddings import Embedded
 from shared.platform.domain.model_replies import Draft
 from shared.platform.errors import BudgetSpent
-from shared.platform.services.model_routing import call_bound
+from shared.platform.services.model_routing import call_bound, schema_text
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
 from tests.support.engine.engine_fakes import make_deps
@@ -62,6 +63,19 @@ def test_a_calls_bound_takes_the_dearest_model_that_may_answer_and_its_kinds_thi
     with_claude = call_bound(s.replace(model_fallback=True), "answer", "plan", "q", Draft)
     assert with_claude.price_out == s.model_prices[s.model_claude_plan][1]  # the dearer family
     assert with_claude.normal_cap == s.model_thinking_answer + ANSWER_TOKENS
+
+
+def test_a_calls_bound_counts_its_schemas_text_made_once_per_answer_type() -> None:
+    """The schema's bytes count in the bound as ``json.dumps`` of its JSON schema, made once per
+    answer type (decision 0154): a second call of the same type makes it no more."""
+    s = make_deps(model_backend="vertex").settings
+    schema_text.cache_clear()
+    first = call_bound(s, "draft", "draft", "plan it", Draft)
+    assert (schema_text.cache_info().misses, schema_text.cache_info().hits) == (1, 0)
+    assert call_bound(s, "draft", "draft", "plan it", Draft) == first
+    assert (schema_text.cache_info().misses, schema_text.cache_info().hits) == (1, 1)
+    assert schema_text(Draft) == json.dumps(Draft.model_json_schema())
+    assert first.input_tokens == input_tokens("plan it", json.dumps(Draft.model_json_schema()))
 
 
 def _deps(**settings: Any) -> Deps:
