@@ -134,6 +134,7 @@ class ToolContext(NamedTuple):
     queue: TaskQueue
     prompt: Callable[[str], str]  # instructions → the full, bounded prompt for a model call
     page_id: str | None = None  # the run's trigger page, if any (where notifications go)
+    page_url: str = ""  # its url as Notion gave it when the run was planned ("" before that was kept)
     code: CodeAccess | None = None  # GitHub and Vercel: only in the deploy function
     approved: bool = False  # an earlier step of the run asked a person, who approved (the run went on)
     started_at: datetime | None = None  # when the run began: whose it is (NotifyTask.run_started_at)

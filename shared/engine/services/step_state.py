@@ -78,6 +78,7 @@ class Step(NamedTuple):
             queue=self.deps.queue,
             prompt=prompt,
             page_id=self.state.page_id,
+            page_url=self.state.page_url,
             code=self.deps.code,
             approved=approvals.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,

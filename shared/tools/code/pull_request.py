@@ -28,6 +28,7 @@ from shared.code.domain.github_events import BRANCH_PREFIX, body_marker
 from shared.code.domain.revisions import revised_run
 from shared.code.domain.secret_findings import BODY, COMMIT, TITLE
 from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
+from shared.runs.domain.page_links import known_urls, page_link
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, idempotency_key
 from shared.tools.code.files import (
     FileArgs,
@@ -40,7 +41,6 @@ from shared.tools.code.files import (
 )
 from shared.workspace.domain.code_names import check_code_repository, check_project
 from shared.workspace.domain.integrations import Integration
-from shared.workspace.domain.settings import plain_notion_id
 
 if TYPE_CHECKING:
     from shared.code.ports import CodeAccess
@@ -116,15 +116,12 @@ def _allowed_repository(ctx: ToolContext, repository: str) -> None:
         )
 
 
-def page_link(page_id: str) -> str:
-    """A Notion page's link from its id (Notion resolves ``notion.so/<id>`` to the page)."""
-    return f"https://www.notion.so/{plain_notion_id(page_id)}"
-
-
 def pull_request_body(ctx: ToolContext, body: str) -> str:
     """The description: the model's ``body``, then (written by code) the link of the page the run
-    started from, then the signature and the hidden key that finds the run again (decisions 0108, 0124)."""
-    page = f"From the Notion page {page_link(ctx.page_id)}\n" if ctx.page_id else ""
+    started from (the url Notion gave it, else Notion's by its id: issue 78, M9), then the signature
+    and the hidden key that finds the run again (decisions 0108, 0124)."""
+    link = page_link(ctx.page_id, known_urls([(ctx.page_id, ctx.page_url)]))
+    page = f"From the Notion page {link}\n" if link else ""
     return f"{body}\n\n{page}Opened by Notion Agent\n{body_marker(ctx.key)}".strip()
 
 

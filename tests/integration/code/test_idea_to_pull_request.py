@@ -182,7 +182,10 @@ def test_a_ready_idea_gets_requirements_the_owner_edits_then_a_pull_request_link
     [pull] = admin.repo("acme/site")["pulls"]
     assert pull["title"] == "A dashboard of overdue tasks"
     assert "- Overdue tasks come first" in pull["body"]
-    assert f"From the Notion page https://www.notion.so/{plain_notion_id(idea)}" in pull["body"]
+    # Issue 78, M9: the idea's page as Notion gave its url (here the sandbox's screen), not notion.so
+    assert (
+        f"From the Notion page {stack.sandbox.url}/screen/demo/pages/{plain_notion_id(idea)}" in pull["body"]
+    )
     assert [t for _, _, t in _blocks(stack, idea)].count("Requirements") == 1  # written once
     _no_internal_id_is_read(stack, pull["body"])
 
