@@ -31,10 +31,10 @@ TOOL_MODULES: dict[str, str] = {
     "restore_page": "notion_edit",
     "create_database": "notion_edit",
     "add_file": "notion_edit",
-    "open_pull_request": "code",
-    "deploy_vercel": "code",
-    "push_fix": "code",
-    "await_checks": "code",
+    "open_pull_request": "pull_request",
+    "deploy_vercel": "pull_request",
+    "push_fix": "pull_request",
+    "await_checks": "pull_request",
     "await_deployment": "release",
     "merge_pull_request": "release",
     "check_production": "release",
@@ -85,7 +85,7 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911, PLR0912 (a case per 
             from shared.tools import notion_edit
 
             return notion_edit.TOOLS
-        case "code":
+        case "pull_request":
             from shared.tools.code import pull_request
 
             return pull_request.TOOLS
