@@ -1,13 +1,15 @@
-"""A repository's policy (issue 68, point 4): what a run may push to it, as its owner set it.
-
-Stored in the tenant's settings (``TenantSettings.code_policies``, keyed by ``owner/name``) and set
-with ``PATCH /settings``; a repository without one gets the defaults here. Apart from
-``shared.code.domain.policy`` (the checks applied to a change) because every function loads the
-settings, and only the deploy function checks changes.
+"""A repository's policy (issue 68, point 4): what a run may push to it, as its owner set it, and the
+checks of a change against it. Stored in the tenant's settings (``TenantSettings.code_policies``,
+keyed by ``owner/name``), set with ``PATCH /settings``; a repository without one gets the defaults.
+It lies in the workspace, below code, because the settings every function loads hold it. Workflow and
+dependency files are pushed only after an approval that names them, whatever the policy: they run in
+CI with the repository's secrets, or choose code run at install and build time (decision 0150).
 """
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
+from typing import Annotated, Literal, Protocol
 
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -148,3 +150,90 @@ class CodePolicy(Record):
             "the project of that path on the GitLab connection's instance, with its token); decision 0126",
         ),
     ] = Field("github", exclude_if=lambda v: v == "github")
+
+
+class Written(Protocol):
+    """A file a change writes, as the checks read it (``shared.code.domain.code.FileChange``)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def content(self) -> str: ...
+
+
+# Manifests and lock files of the package managers in common use: what they name is fetched and run.
+DEPENDENCY_FILES = frozenset(
+    {
+        "requirements.txt",
+        "requirements-dev.txt",
+        "constraints.txt",
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "pipfile",
+        "pipfile.lock",
+        "poetry.lock",
+        "uv.lock",
+        "pdm.lock",
+        "package.json",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "bun.lockb",
+        "go.mod",
+        "go.sum",
+        "cargo.toml",
+        "cargo.lock",
+        "gemfile",
+        "gemfile.lock",
+        "composer.json",
+        "composer.lock",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "gradle.properties",
+    }
+)
+
+
+def sensitive_kind(path: str) -> str | None:
+    """``"workflow"`` for a GitHub Actions workflow (``.github/workflows/...``), ``"dependency"`` for
+    a dependency manifest or lock file (``requirements*.txt`` too), else None."""
+    if path.startswith(".github/workflows/"):
+        return "workflow"
+    name = path.rsplit("/", 1)[-1].lower()
+    if name in DEPENDENCY_FILES or (name.startswith("requirements") and name.endswith(".txt")):
+        return "dependency"
+    return None
+
+
+def path_allowed(policy: CodePolicy, path: str) -> bool:
+    """Whether ``path`` matches one of the policy's allowed patterns (case-sensitive, as git is)."""
+    return any(fnmatchcase(path, pattern) for pattern in policy.allowed_paths)
+
+
+def policy_problems(policy: CodePolicy, files: Iterable[Written], approved: bool) -> list[str]:
+    """Each way ``files`` break ``policy``, in words for the model and the owner (empty: none). A
+    workflow or dependency file needs ``approved``: the owner approved this very change, whose
+    request named each file."""
+    problems = []
+    for file in files:
+        size = len(file.content.encode("utf-8"))
+        kind = sensitive_kind(file.path)
+        if not path_allowed(policy, file.path):
+            problems.append(
+                f"{file.path} lies outside the paths this repository's policy allows ({policy.allowed_paths})"
+            )
+        elif size > policy.max_file_bytes:
+            problems.append(f"{file.path} is {size} bytes; the policy allows at most {policy.max_file_bytes}")
+        elif kind is not None and not approved:
+            problems.append(f"{file.path} is a {kind} file: it is pushed only after an approval naming it")
+    return problems
+
+
+def outside_auto_merge(policy: CodePolicy, paths: Iterable[str]) -> list[str]:
+    """The paths that keep a change from merging without asking (decision 0117): each outside the
+    allowed paths, or a workflow or dependency file (those always need an approval naming them)."""
+    return [p for p in paths if not path_allowed(policy, p) or sensitive_kind(p) is not None]
