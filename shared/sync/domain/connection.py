@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field
 
 from shared.platform.domain.schema import Record
 
@@ -85,8 +85,19 @@ class MotionConnection(ToolConnection):
     members: dict[str, str] = Field(default_factory=dict)
 
 
+# The stored names of two fields from before they were named for the tool (decision 0150): documents
+# written then are read by them; every write uses the new names.
+STORED_BEFORE_0150 = {"tool_seen": "linear_seen", "tool_at": "linear_at"}
+
+
+def _read_as(name: str) -> AliasChoices:
+    """A field read by its name, or by its stored name of before decision 0150."""
+    return AliasChoices(name, STORED_BEFORE_0150[name])
+
+
 class SyncLink(Record):
-    """``tenants/{t}/sync_links/{page_id}``: a page's Linear issue and what each side last held."""
+    """``tenants/{t}/sync_links/{page_id}`` (``gitlab_links``, ``motion_links``): a page's issue (or
+    task) in the tool and what each side last held."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -95,7 +106,7 @@ class SyncLink(Record):
     # Per side, each field's hash as that side held it after the last merge (what we wrote or read
     # back): a value still of that hash is no change, so our own write never comes back as one.
     notion_seen: dict[str, str] = Field(default_factory=dict)
-    linear_seen: dict[str, str] = Field(default_factory=dict)
+    tool_seen: dict[str, str] = Field(default_factory=dict, validation_alias=_read_as("tool_seen"))
     synced_at: datetime | None = None
 
 
@@ -110,5 +121,5 @@ class LogEntry(Record):
     field: str
     winner: str  # notion | the tool's name
     notion_at: datetime
-    linear_at: datetime  # the tool's side's edit time (Linear's, or GitLab's in GitLab's log)
+    tool_at: datetime = Field(validation_alias=_read_as("tool_at"))  # the tool's side's edit time
     title: str = Field("", max_length=TITLE_CHARS)  # the item's title once settled ("" before it was kept)

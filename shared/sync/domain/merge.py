@@ -23,7 +23,7 @@ class Decision(NamedTuple):
     field: str
     winner: Side
     notion_at: datetime
-    linear_at: datetime
+    tool_at: datetime
 
 
 class Merge(NamedTuple):
@@ -31,14 +31,9 @@ class Merge(NamedTuple):
     conflicts settled."""
 
     to_notion: dict[str, object]
-    to_linear: dict[str, object]  # to the tool's side (Linear's, or GitLab's)
+    to_tool: dict[str, object]  # to the tool's side (Linear's, GitLab's or Motion's)
     result: TaskFields
     decisions: tuple[Decision, ...]
-
-    @property
-    def to_tool(self) -> dict[str, object]:
-        """What to write to the tool's side (whichever tool it is)."""
-        return self.to_linear
 
 
 def changed(fields: TaskFields, seen: dict[str, str]) -> set[str]:
@@ -56,37 +51,37 @@ class Held(NamedTuple):
 
 def merge(
     notion: Held,
-    linear: Held,
+    other: Held,
     tool: str = "linear",
     view: Callable[[TaskFields], TaskFields] | None = None,
 ) -> Merge:
-    """Merge the two sides, each against what it held after the last merge. ``linear`` is the tool's
+    """Merge the two sides, each against what it held after the last merge. ``other`` is the tool's
     side, named ``tool`` in the decisions; ``view`` (default: all of it) is what the tool can hold of
     the merged item: the tool is written only where its view differs from what it holds."""
-    n_changed, l_changed = changed(notion.fields, notion.seen), changed(linear.fields, linear.seen)
+    n_changed, t_changed = changed(notion.fields, notion.seen), changed(other.fields, other.seen)
     result: dict[str, object] = {}
     decisions: list[Decision] = []
     for name in FIELDS:
-        n_value, l_value = getattr(notion.fields, name), getattr(linear.fields, name)
-        if n_value == l_value or name not in l_changed:
+        n_value, t_value = getattr(notion.fields, name), getattr(other.fields, name)
+        if n_value == t_value or name not in t_changed:
             result[name] = n_value
         elif name not in n_changed:
-            result[name] = l_value
+            result[name] = t_value
         else:  # changed on both sides, to different values
-            winner: Side = tool if linear.at > notion.at else "notion"
-            decisions.append(Decision(name, winner, notion.at, linear.at))
-            result[name] = l_value if winner == tool else n_value
+            winner: Side = tool if other.at > notion.at else "notion"
+            decisions.append(Decision(name, winner, notion.at, other.at))
+            result[name] = t_value if winner == tool else n_value
     merged = TaskFields.model_validate(result)
     # A field neither side changed is left as each side holds it, even where they differ. What one
     # side cannot hold (a label with no Labels property, a status group GitLab has no state for) never
     # overwrites what the other holds.
-    moved = n_changed | l_changed
+    moved = n_changed | t_changed
     to_notion = {k: v for k, v in result.items() if k in moved and getattr(notion.fields, k) != v}
     held = (view or _whole)(merged)
-    to_linear = {
-        k: getattr(held, k) for k in FIELDS if k in moved and getattr(linear.fields, k) != getattr(held, k)
+    to_tool = {
+        k: getattr(held, k) for k in FIELDS if k in moved and getattr(other.fields, k) != getattr(held, k)
     }
-    return Merge(to_notion, to_linear, merged, tuple(decisions))
+    return Merge(to_notion, to_tool, merged, tuple(decisions))
 
 
 def _whole(fields: TaskFields) -> TaskFields:
