@@ -558,7 +558,11 @@ NAMES: dict[str, dict[str, str]] = {
     "shared.sync": {"linear_seen": "tool_seen", "linear_at": "tool_at", "to_linear": "to_tool"},
     # The container's Discord client (a port of the composition root), named for Discord.
     "shared.bootstrap": {'"webhooks"': '"discord"', "_build_webhooks": "_build_discord"},
-    "shared/bootstrap/": {"self.webhooks": "self.discord", "webhooks: Built[": "discord: Built["},
+    "shared/bootstrap/": {
+        '"webhooks"': '"discord"',
+        "self.webhooks": "self.discord",
+        "webhooks: Built[": "discord: Built[",
+    },
     # The run services' module names (a stem is a module's file name).
     "tests/unit/engine/run_log/test_run_log_owner.py": {'"webhooks"': '"notion_intake"'},
 }
