@@ -563,6 +563,11 @@ NAMES: dict[str, dict[str, str]] = {
         "self.webhooks": "self.discord",
         "webhooks: Built[": "discord: Built[",
     },
+    # The tool registry names each tool's module by its last name: the pull request's is ``pull_request``.
+    "shared/tools/__init__.py": {'"code"': '"pull_request"'},
+    "shared/engine/services/model_recorder.py": {
+        'TOOL_MODULES.get(s.tool) == "code"': 'TOOL_MODULES.get(s.tool) == "pull_request"'
+    },
     # The run services' module names (a stem is a module's file name).
     "tests/unit/engine/run_log/test_run_log_owner.py": {
         '"webhooks"': '"notion_intake"',
