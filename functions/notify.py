@@ -27,7 +27,7 @@ bootstrap.preload(
     "secrets",
     "queue",
     "chat",
-    "webhooks",
+    "discord",
     "mailer",
 )
 

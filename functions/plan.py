@@ -24,7 +24,7 @@ from shared.platform.domain.index_task import IndexTask, ReconcileTask
 from shared.platform.topology import Queue, Target
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.services.deps import Deps
-from shared.runs.services.webhooks import task_taken
+from shared.runs.services.notion_intake import task_taken
 from shared.sync.domain.sync_task import SyncTask
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "notion", "model", "agents")

@@ -10,7 +10,7 @@ import json
 import sys
 
 from shared import bootstrap
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 
 
 def find_tenant(run_id: str) -> str | None:

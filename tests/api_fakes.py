@@ -64,7 +64,7 @@ def _fake_ports() -> dict[str, Any]:
         "code_host": FakeCodeAccounts("GitHub"),
         "deployer": FakeCodeAccounts("Vercel"),
         "chat": FakeCodeAccounts("Slack"),
-        "webhooks": FakeChatWebhooks(),
+        "discord": FakeChatWebhooks(),
         "embedder": WordCountEmbedder(),
         "passages": FakePassages(),
         "linear": FakeLinear(),

@@ -22,7 +22,7 @@ from shared.platform.config import PlatformSecret, Settings
 from shared.platform.domain.model_calls import ModelReply, ModelUsage
 from shared.platform.errors import NotFound, PermanentError, UnusableReply
 from shared.platform.ports import Model
-from shared.runs.domain.authority import effect_digest, is_production
+from shared.runs.domain.approval_digests import effect_digest, is_production
 from shared.runs.domain.events import HumanRequested, HumanResponded
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps

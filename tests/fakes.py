@@ -42,7 +42,7 @@ from shared.runs.domain.plan_task import PlanTask, next_start
 from shared.runs.domain.run_limits import Hold, Refused
 from shared.runs.domain.run_rows import KeptRow
 from shared.runs.domain.run_search import RunFilter
-from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus, fold
+from shared.runs.domain.state import Run, RunEvent, RunState, RunStatus, fold
 from shared.runs.ports import RunStore
 from shared.team.domain.api_keys import ApiKey
 from shared.team.domain.audit import AuditEntry

@@ -8,7 +8,7 @@ reason."""
 
 from functions._http import read_body
 from functions.routes import Call
-from shared.code.domain import webhooks as github
+from shared.code.domain import github_events as github
 from shared.platform.domain.deliveries import body_problem, header_problem
 from shared.platform.domain.tasks import is_run_id
 from shared.platform.errors import InvalidInput, NotFound

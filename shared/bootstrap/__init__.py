@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from shared.notion.services.erasure import Erasing
     from shared.notion.services.notion_access import NotionAccess
     from shared.runs.services.deps import Deps
-    from shared.runs.services.webhooks import Intake
+    from shared.runs.services.notion_intake import Intake
     from shared.sync.services.issue_writes import IssueWrites
 
 __all__ = ["CLIENT_LIBRARIES", "PORTS", "_MODULES", "Container", "Port", "preload", "root"]
@@ -53,7 +53,7 @@ class Container(MemoryParts):
 
     def intake(self) -> Intake:
         """What webhook intake uses, with the settings as they are now."""
-        from shared.runs.services.webhooks import Intake
+        from shared.runs.services.notion_intake import Intake
 
         s = self.settings
         return Intake(

@@ -35,7 +35,7 @@ Port = Literal[
     "code_host",
     "deployer",
     "chat",
-    "webhooks",
+    "discord",
     "mailer",
     "embedder",
     "passages",
@@ -72,7 +72,7 @@ _MODULES: dict[Port, str] = {
     "code_host": "shared.code.adapters.github",
     "deployer": "shared.code.adapters.vercel",
     "chat": "shared.notify.adapters.slack",
-    "webhooks": "shared.notify.adapters.discord",
+    "discord": "shared.notify.adapters.discord",
     "mailer": "shared.notify.adapters.smtp",
     "embedder": "shared.memory.adapters.vertex_embedder",
     "passages": "shared.memory.adapters.firestore_passages",
@@ -114,7 +114,7 @@ CLIENT_LIBRARIES: dict[Port, tuple[str, ...]] = {
     "code_host": ("httpx",),
     "deployer": ("httpx",),
     "chat": ("slack_sdk.web",),  # Slack's Web API, through slack_sdk (on urllib)
-    "webhooks": ("httpx",),  # Discord's incoming webhooks, on httpx
+    "discord": ("httpx",),  # Discord's incoming webhooks, on httpx
     "mailer": ("smtplib",),  # the standard library's SMTP client
     "embedder": ("google.genai", "httpx"),  # Vertex AI's embeddings, through google-genai too
     "passages": ("google.cloud.firestore",),

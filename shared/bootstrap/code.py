@@ -28,7 +28,7 @@ class CodeParts(NotifyParts):
         if integration == Integration.VERCEL:
             return self.deployer.account
         if integration == Integration.DISCORD:
-            return self.webhooks.account
+            return self.discord.account
         return self.chat.account
 
     def _build_code_host(self) -> CodeHost:

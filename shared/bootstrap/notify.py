@@ -19,7 +19,7 @@ class NotifyParts(NotionParts):
     notifier: Built[Notifier] = Built()
     notifications: Built[NotificationLog] = Built("FirestoreNotificationLog")
     chat: Built[Chat] = Built()
-    webhooks: Built[ChatWebhooks] = Built()
+    discord: Built[ChatWebhooks] = Built()
 
     @property
     def mailer(self) -> Mailer:
@@ -46,7 +46,7 @@ class NotifyParts(NotionParts):
 
         return SlackChat(self.settings.slack_api_base_url, self.settings.slack_timeout_s)
 
-    def _build_webhooks(self) -> ChatWebhooks:
+    def _build_discord(self) -> ChatWebhooks:
         from shared.notify.adapters.discord import DiscordWebhookClient
 
         return DiscordWebhookClient(self.settings.discord_api_base_url, self.settings.slack_timeout_s)
@@ -70,7 +70,7 @@ class NotifyParts(NotionParts):
             channels: list[NotificationChannel] = [
                 NotionComments(partial(self.notion_access.for_tenant, self.notion)),
                 SlackMessages(self.chat, self.secrets),
-                DiscordMessages(self.webhooks, self.secrets),
+                DiscordMessages(self.discord, self.secrets),
                 Emails(mailer, self.secrets, sender_domain(self.settings.smtp_sender), minter),
             ]
             lease_s = self.settings.step_lease_s  # longer than a message's requests and a token refresh

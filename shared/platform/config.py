@@ -232,7 +232,7 @@ def env_name(name: str) -> str:
 
 # What a deployment (NA_PROFILE=production) must choose where the local stack chooses otherwise.
 # How old (by its timestamp) a signed webhook event may be: older ones are a replay or later than
-# Notion retries, and are dropped (shared.runs.services.webhooks; docs/decisions/0005-webhook-event-age.md).
+# Notion retries, and are dropped (shared.runs.services.notion_intake; docs/decisions/0005-webhook-event-age.md).
 WEBHOOK_EVENT_MAX_AGE_S = 3 * 24 * 3600.0
 _PRODUCTION_CHOICES = {
     "secrets_backend": "secret-manager",

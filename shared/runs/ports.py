@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from shared.runs.domain.run_limits import Hold, Refused
     from shared.runs.domain.run_rows import KeptRow
     from shared.runs.domain.run_search import RunFilter
-    from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus
+    from shared.runs.domain.state import Run, RunEvent, RunState, RunStatus
 
 
 class RunStore(Protocol):

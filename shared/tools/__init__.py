@@ -31,10 +31,10 @@ TOOL_MODULES: dict[str, str] = {
     "restore_page": "notion_edit",
     "create_database": "notion_edit",
     "add_file": "notion_edit",
-    "open_pull_request": "code",
-    "deploy_vercel": "code",
-    "push_fix": "code",
-    "await_checks": "code",
+    "open_pull_request": "pull_request",
+    "deploy_vercel": "pull_request",
+    "push_fix": "pull_request",
+    "await_checks": "pull_request",
     "await_deployment": "release",
     "merge_pull_request": "release",
     "check_production": "release",
@@ -85,24 +85,24 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911, PLR0912 (a case per 
             from shared.tools import notion_edit
 
             return notion_edit.TOOLS
-        case "code":
-            from shared.tools.coding import code
+        case "pull_request":
+            from shared.tools.code import pull_request
 
-            return code.TOOLS
+            return pull_request.TOOLS
         case "release":
-            from shared.tools.coding import release
+            from shared.tools.code import release
 
             return release.TOOLS
         case "repository":
-            from shared.tools.coding import repository
+            from shared.tools.code import repository
 
             return repository.TOOLS
         case "revision":
-            from shared.tools.coding import revision
+            from shared.tools.code import revision
 
             return revision.TOOLS
         case "requirements":
-            from shared.tools.coding import requirements
+            from shared.tools.code import requirements
 
             return requirements.TOOLS
         case "flow":
@@ -161,7 +161,7 @@ def _lookup(outputs: dict[str, dict[str, Any]], step: str, path: str) -> Any:
         raise ModelFixableError(f"${{steps.{step}{path}}} refers to a step without a recorded output")
     for part in filter(None, path.split(".")):
         if not isinstance(value, dict) or part not in value:
-            # A run keeps the fields its plan refers to (shared.runs.domain.runs._referenced): say which
+            # A run keeps the fields its plan refers to (shared.runs.domain.state._referenced): say which
             # there are, so a repair picks one instead of guessing again.
             known = (
                 f" (it has: {', '.join(sorted(map(str, value))[:20]) or 'none'})"

@@ -8,7 +8,7 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.platform.topology import Queue
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build
-from shared.tools.coding.files import SecretsInArguments
+from shared.tools.code.files import SecretsInArguments
 
 
 class DraftTextArgs(Args):

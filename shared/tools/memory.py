@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from shared.runs.domain.reach import narrowed, read_reach
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
 from shared.workspace.domain.settings import plain_notion_id
 

@@ -1,6 +1,6 @@
 """Notion tools that change what is already there: a block's text, a block deleted or moved, a page
 archived, restored or moved; and a database or a file by URL added. Whose content each may touch
-unasked is the authority rules' (shared.engine.agent.authority); each finds its effect again (``find``).
+unasked is the authority rules' (shared.engine.agent.approvals); each finds its effect again (``find``).
 Notion's API moves pages, not blocks: a block moves as a copy placed after a block, then the original
 trashed (decision 0063).
 """

@@ -1,5 +1,5 @@
 """Writes to a connected tracker (Linear's team, GitLab's project): create an issue, comment on one
-(decision 0116); Motion's workspace: create, update or comment on a task (decision 0122). Each is an external effect the owner approves first (shared.engine.agent.authority),
+(decision 0116); Motion's workspace: create, update or comment on a task (decision 0122). Each is an external effect the owner approves first (shared.engine.agent.approvals),
 made once per step key by :class:`shared.sync.services.issue_writes.IssueWrites`, which refuses a tool
 the workspace has not connected or a target other than the connected one."""
 

@@ -22,7 +22,7 @@ from shared.runs.domain import events as ev
 from shared.runs.domain.digest import Digest
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.rows_task import AnswerTask, DecideTask, RowTask
-from shared.runs.domain.runs import Pending, Run, RunState, Waiting
+from shared.runs.domain.state import Pending, Run, RunState, Waiting
 from shared.runs.domain.step_task import StepTask
 from shared.team.domain.api_keys import ApiKey
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase

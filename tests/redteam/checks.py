@@ -15,7 +15,7 @@ from typing import Any
 
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
-from shared.runs.domain.authority import effect_digest
+from shared.runs.domain.approval_digests import effect_digest
 from shared.runs.domain.events import (
     HumanRequested,
     HumanResponded,

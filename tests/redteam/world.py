@@ -21,7 +21,7 @@ from shared.platform.config import PlatformSecret, Settings
 from shared.platform.errors import AgentError, Forbidden, PermanentError
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.runs.services.spend_cache import SpendCache

@@ -47,7 +47,7 @@ from shared.platform.domain.model_replies import PlanOut, extract_context
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings

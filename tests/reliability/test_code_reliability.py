@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from shared.code.domain.webhooks import BRANCH_PREFIX
+from shared.code.domain.github_events import BRANCH_PREFIX
 from shared.runs.domain.events import RunStatus, ToolResult
 from shared.tools.base import idempotency_key
-from shared.tools.coding.code import branch_for
+from shared.tools.code.pull_request import branch_for
 from shared.workspace.domain.tenants import tenant_tag
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import (

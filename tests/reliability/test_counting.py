@@ -2,7 +2,7 @@
 ``failed`` (not hidden among the allowed ends), so a scenario's ``sound`` assertion fails on it."""
 
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from tests.reliability.harness import outcome_counts, sound
 
 ENDS = {RunStatus.COMPLETED, RunStatus.WAITING_FOR_HUMAN}

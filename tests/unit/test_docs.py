@@ -231,9 +231,7 @@ def test_every_path_to_code_the_readmes_and_docs_name_exists() -> None:
 def test_the_path_check_finds_a_path_that_is_gone() -> None:
     """The check reads what a document names: a module that moved is found, one that exists is not."""
     doc = ROOT / "docs" / "architecture.md"
-    text = (
-        "`shared/engine/planning/start.py`, `runs/services/webhooks.py`, `plan_gate.py`, `shared/gone/x.py`"
-    )
+    text = "`shared/engine/planning/start.py`, `runs/services/notion_intake.py`, `plan_gate.py`, `shared/gone/x.py`"
     basenames = {p.name for p in (ROOT / "shared").rglob("*.py")}
     named = _PATH.findall(text)
     assert [n for n in named if not _resolves(n, doc, basenames)] == ["plan_gate.py", "shared/gone/x.py"]

@@ -8,7 +8,7 @@ from pydantic import Field
 from functions.routes.runs_api.runs import ETAGS, ETAGS_MAX, TriggerKind
 from shared.platform.domain.schema import Schema
 from shared.runs.domain.events import Risk, RunEvent, RunStatus
-from shared.runs.domain.runs import Waiting
+from shared.runs.domain.state import Waiting
 
 
 class RunStarted(Schema):

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from functions._http import Reply
 from functions.routes import Call
 from functions.routes.deliveries import checked_delivery
-from shared.code.domain import webhooks
+from shared.code.domain import github_events
 from shared.engine.services.check_wakeups import receive, webhook_secret
 from shared.platform.errors import Conflict
 
-_HEADERS = (webhooks.SIGNATURE_HEADER, webhooks.DELIVERY_HEADER, webhooks.EVENT_HEADER)
+_HEADERS = (github_events.SIGNATURE_HEADER, github_events.DELIVERY_HEADER, github_events.EVENT_HEADER)
 # Every event the route acts on (check_wakeups.receive): what the owner subscribes GitHub to.
-EVENTS = ("check_run", "status", *webhooks.COMMENT_EVENTS, "pull_request_review")
+EVENTS = ("check_run", "status", *github_events.COMMENT_EVENTS, "pull_request_review")
 
 
 def post_webhook(call: Call) -> Reply:

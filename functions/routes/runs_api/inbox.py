@@ -8,7 +8,7 @@ from functions._http import Reply
 from functions.routes import Call
 from shared.engine.services import humans
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.runs import Waiting
+from shared.runs.domain.state import Waiting
 from shared.runs.services import runs
 from shared.workspace.domain.members import Approvers, at_least
 

@@ -101,7 +101,7 @@ class ToolRoutes[L]:
         shown = []
         for entry in self.store_of(call.container).read_log(call.tenant_id, log_since(call), limit=200):
             row = entry.model_dump(mode="json")
-            row[f"{self.tool}_at"] = row.pop("linear_at")
+            row[f"{self.tool}_at"] = row.pop("tool_at")
             shown.append(row)
         return {"entries": shown}, 200
 

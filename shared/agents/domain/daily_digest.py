@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.runs import Run
+from shared.runs.domain.state import Run
 
 MAX_LISTED = 20  # runs listed per section; the rest are counted
 

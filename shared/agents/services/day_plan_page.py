@@ -18,7 +18,7 @@ from shared.notify.domain.provenance import marker_url
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import PermanentError
 from shared.platform.topology import Queue
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.workspace.domain import day_plans
 from shared.workspace.domain.agent_home import HomeDatabase, is_trashed
 from shared.workspace.domain.tenants import Tenant, TenantStatus

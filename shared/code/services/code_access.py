@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from shared.code.domain.policy import policy_problems, secrets_message
+from shared.code.domain.secret_findings import secrets_message
 from shared.code.services import secret_scan
 from shared.platform.errors import ModelFixableError, NotFound, PermanentError
 from shared.workspace.domain.code_names import nested
-from shared.workspace.domain.code_policy import CodePolicy
+from shared.workspace.domain.code_policy import CodePolicy, policy_problems
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings
 

@@ -24,7 +24,7 @@ from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_cla
 from detect_secrets.core.scan import scan_file
 from detect_secrets.settings import transient_settings
 
-from shared.code.domain.policy import BODY, COMMIT, TITLE, SecretFinding
+from shared.code.domain.secret_findings import BODY, COMMIT, TITLE, SecretFinding
 
 if TYPE_CHECKING:
     from shared.code.domain.code import CodeChange

@@ -12,7 +12,7 @@ from typing import Any
 from shared.engine.agent.plans import catalogue
 from shared.platform import prompts
 from shared.runs.domain import digest
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 
 PLAN_WINDOW = (3, 5)  # steps shown before and after the cursor
 CONTEXT_CHARS = 6000

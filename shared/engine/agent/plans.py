@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from shared.engine.agent.authority import asks_at_its_step
+from shared.engine.agent.approvals import asks_at_its_step
 from shared.platform.domain.model_replies import PlanOut, StepOut
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import ModelFixableError, PermanentError
@@ -235,7 +235,7 @@ def validate_plan(
     """The plan checked against the registry, with the approvals it needs. ``trigger_page_id``: the
     page the run is about, if any; writes elsewhere (and code tools) raise its risk to high.
     ``repositories``: the owner's allowed ones, when known; a step naming another is the model's to fix.
-    The engine asks again, when a step runs, for any effect no approval named (shared.engine.agent.authority)."""
+    The engine asks again, when a step runs, for any effect no approval named (shared.engine.agent.approvals)."""
     if not plan.steps:
         raise ModelFixableError("the plan has no steps; end it with finish")
     if len(plan.steps) > max_steps - 1:

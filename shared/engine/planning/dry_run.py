@@ -9,17 +9,17 @@ import logging
 from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import uuid4
 
-from shared.engine.agent import authority
+from shared.engine.agent import approvals
 from shared.engine.planning.context import beyond_starter, starter_reaches
 from shared.engine.planning.model import Attempts, plan_events
 from shared.engine.planning.request import Planning
 from shared.engine.services.run_log import Seqs
 from shared.platform.domain.model_calls import ModelUsage
 from shared.platform.errors import Conflict, Forbidden, InvalidInput, PermanentError
-from shared.runs.domain.authority import PRODUCTION
+from shared.runs.domain.approval_digests import PRODUCTION
 from shared.runs.domain.events import HumanRequested, ModelUsed, RunEvent, RunFinished, RunPlanned
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState, fold
+from shared.runs.domain.state import RunState, fold
 from shared.tools import REGISTRY, SideEffect
 from shared.workspace.domain.members import Approvers, decision_classes
 
@@ -155,23 +155,23 @@ def _step(state: RunState, n: int, approvers: Approvers) -> JSON:
     shown: JSON = {
         "step": n,
         "tool": planned.tool,
-        "does": authority.describe(planned.tool, planned.args),
+        "does": approvals.describe(planned.tool, planned.args),
         "why": planned.rationale,
         "effect": tool.effect.value,
-        "refused": authority.outside_reach(state, planned.tool, planned.args),
+        "refused": approvals.outside_reach(state, planned.tool, planned.args),
         "approval": None,
     }
     if tool.effect == SideEffect.HUMAN and planned.tool == "request_approval":
-        digests = tuple(d for _, _, d in authority.covered(state, n))
+        digests = tuple(d for _, _, d in approvals.covered(state, n))
         role = approvers.needed(decision_classes("approval", digests, False, PRODUCTION))
-        covers = [k for k, _, _ in authority.covered(state, n)]
+        covers = [k for k, _, _ in approvals.covered(state, n)]
         said = f"a person approves the plan{f' and steps {covers}' if covers else ''} before it goes on"
         shown["approval"] = {"role": role, "why": said}
     elif tool.effect == SideEffect.HUMAN:
         shown["approval"] = {"role": approvers.needed(("question",)), "why": "a person answers a question"}
-    elif shown["refused"] is None and (digest := authority.gated(state, tool, planned.args)) is not None:
+    elif shown["refused"] is None and (digest := approvals.gated(state, tool, planned.args)) is not None:
         role = approvers.needed(decision_classes("approval", (digest,), False, PRODUCTION))
-        asks = [k for k in _asks_before(state, n) if digest in [d for _, _, d in authority.covered(state, k)]]
+        asks = [k for k in _asks_before(state, n) if digest in [d for _, _, d in approvals.covered(state, k)]]
         said = (
             f"its effect lands beyond the run's own pages: asked for in step {asks[0]}'s approval"
             if asks

@@ -12,7 +12,7 @@ from shared.engine.services.run_log import RunLog, with_next_seqs
 from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform.errors import AgentError, ConfigError, TransientError
 from shared.runs.domain.events import RunCancelled, RunEvent, RunFinished, RunStatus
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 
 log = logging.getLogger(__name__)
 

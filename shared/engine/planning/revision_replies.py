@@ -21,7 +21,7 @@ from shared.workspace.domain.settings import plain_notion_id
 
 if TYPE_CHECKING:
     from shared.engine.planning.request import Planning
-    from shared.runs.domain.runs import Run
+    from shared.runs.domain.state import Run
     from shared.workspace.domain.tenants import Tenant
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from shared.engine.services.run_log import RunLog, Seqs
 from shared.platform.errors import Conflict
 from shared.runs.domain.events import PlannedStep, Risk, RunEvent, RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from shared.runs.services.deps import Deps, RunRef
 
 

@@ -22,7 +22,7 @@ from shared.platform.errors import AgentError
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunFinished, RunStatus
 from shared.runs.domain.plan_task import PlanTask, page_key
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from shared.runs.services.deps import Deps
 
 log = logging.getLogger(__name__)

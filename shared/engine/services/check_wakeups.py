@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from shared.code.domain import revisions, webhooks
+from shared.code.domain import github_events, revisions
 from shared.engine.services import revision_starts
 from shared.platform.errors import InvalidInput, NotFound, Unauthenticated
 from shared.platform.topology import Queue
@@ -55,16 +55,16 @@ def receive(deps: CheckWakeups, tenant_id: str, headers: dict[str, str], body: b
         raise NotFound(
             "no GitHub webhook for this workspace: its owner sets it up from GET /github/webhook"
         ) from None
-    if not webhooks.signature_ok(secret, body, headers.get(webhooks.SIGNATURE_HEADER)):
+    if not github_events.signature_ok(secret, body, headers.get(github_events.SIGNATURE_HEADER)):
         raise Unauthenticated("the delivery's X-Hub-Signature-256 does not match its body")
-    guid, event = headers.get(webhooks.DELIVERY_HEADER, ""), headers.get(webhooks.EVENT_HEADER, "")
+    guid, event = headers.get(github_events.DELIVERY_HEADER, ""), headers.get(github_events.EVENT_HEADER, "")
     if not _GUID.fullmatch(guid):
         raise InvalidInput(
             "a GitHub delivery carries its X-GitHub-Delivery id (1 to 100 letters, digits, '-')"
         )
     try:
-        done = webhooks.checks_done(event, body)
-        comment = webhooks.comment_made(event, body)
+        done = github_events.checks_done(event, body)
+        comment = github_events.comment_made(event, body)
         ask = revisions.review_ask(event, body)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
@@ -99,17 +99,17 @@ def webhook_secret(secrets: SecretStore, tenant_id: str) -> str:
 
 
 def _wake(
-    deps: CheckWakeups, tenant_id: str, branch: str, done: webhooks.ChecksDone, guid: str
+    deps: CheckWakeups, tenant_id: str, branch: str, done: github_events.ChecksDone, guid: str
 ) -> str | None:
     """Enqueue the woken step of the run that waits on ``branch``'s checks, if one does."""
-    run_id = webhooks.run_of(branch, tenant_tag(tenant_id))
+    run_id = github_events.run_of(branch, tenant_tag(tenant_id))
     return run_id if run_id and _wake_step(deps, tenant_id, run_id, "await_checks", done.repository) else None
 
 
 def wake_checks(deps: CheckWakeups, tenant_id: str, repository: str, branch: str) -> list[str]:
     """The run waiting on ``branch``'s checks in ``repository`` woken (its id), if one waits: what a
     GitLab pipeline delivery does once the intake checked it (decision 0126)."""
-    run_id = webhooks.run_of(branch, tenant_tag(tenant_id))
+    run_id = github_events.run_of(branch, tenant_tag(tenant_id))
     return [run_id] if run_id and _wake_step(deps, tenant_id, run_id, "await_checks", repository) else []
 
 
@@ -136,12 +136,12 @@ def _wake_step(deps: CheckWakeups, tenant_id: str, run_id: str, tool: str, repos
     return True
 
 
-def _commented(deps: CheckWakeups, tenant_id: str, comment: webhooks.CommentMade) -> str:
+def _commented(deps: CheckWakeups, tenant_id: str, comment: github_events.CommentMade) -> str:
     """Wake the run whose ``await_review`` waits on the commented pull request: found by the key its
     description names, or by its branch."""
     tag = tenant_tag(tenant_id)
-    runs = {run for ref in comment.refs if (run := webhooks.run_of_ref(ref, tag))}
-    runs |= {run for branch in comment.branches if (run := webhooks.run_of(branch, tag))}
+    runs = {run for ref in comment.refs if (run := github_events.run_of_ref(ref, tag))}
+    runs |= {run for branch in comment.branches if (run := github_events.run_of(branch, tag))}
     woken = [
         run for run in sorted(runs) if _wake_step(deps, tenant_id, run, "await_review", comment.repository)
     ]

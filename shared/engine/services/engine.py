@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from shared.engine.services import followups
+from shared.engine.services.model_recorder import Recorder
 from shared.engine.services.run_log import Collided, Logged, RunLog, Seqs, StepHeld
-from shared.engine.services.step_state import NeedsApproval, OverBudget, Recorder, Stale, Step
+from shared.engine.services.step_outcomes import NeedsApproval, OverBudget, Stale
+from shared.engine.services.step_state import Step
 from shared.engine.services.stepping import held_elsewhere, perform
 from shared.platform import task_pacing
 from shared.platform.errors import (
@@ -35,7 +37,7 @@ from shared.runs.domain.events import (
     RunStatus,
 )
 from shared.runs.domain.run_limits import StepVerdict, step_verdict
-from shared.runs.domain.runs import RunState, fold
+from shared.runs.domain.state import RunState, fold
 from shared.runs.domain.step_task import PACED_MAX, StepTask
 from shared.runs.services import alerts
 from shared.runs.services.deps import Deps

@@ -8,7 +8,7 @@ new one.
 
 from typing import Any
 
-from shared.engine.agent.authority import literal
+from shared.engine.agent.approvals import literal
 from shared.engine.services import page_notes
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
@@ -18,7 +18,7 @@ from shared.runs.domain.events import HumanRequested
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.rows_task import RowTask
 from shared.runs.domain.run_rows import row_interval_s
-from shared.runs.domain.runs import RunState, RunStatus
+from shared.runs.domain.state import RunState, RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import RunRef
 from shared.workspace.domain.integrations import DEPLOY_TOOLS

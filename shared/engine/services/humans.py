@@ -27,7 +27,7 @@ from shared.runs.domain.events import (
     ToolIntent,
 )
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState, Waiting, role_needed
+from shared.runs.domain.state import RunState, Waiting, role_needed
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
 from shared.team.domain.audit import Surface
@@ -201,7 +201,7 @@ def needed_role(deps: Deps, tenant_id: str, waiting: Waiting) -> str:
 
 def role_for(approvers: Approvers, waiting: Waiting) -> str:
     """The least role that approves or answers ``waiting`` under ``approvers`` (the owner's choice); a
-    debate's verdict, the owner (its judge): :func:`shared.runs.domain.runs.role_needed`."""
+    debate's verdict, the owner (its judge): :func:`shared.runs.domain.state.role_needed`."""
     return role_needed(approvers, waiting)
 
 

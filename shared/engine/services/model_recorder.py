@@ -11,7 +11,7 @@ from shared.engine.services.run_log import Seqs
 from shared.engine.services.step_outcomes import OverBudget
 from shared.platform.errors import UnusableReply
 from shared.runs.domain.events import ModelUsed, ReviewRecorded, RunEvent
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
 from shared.tools import TOOL_MODULES
@@ -98,6 +98,6 @@ class Recorder:
 def _kind(purpose: Literal["plan", "draft"], state: RunState) -> CallKind:
     """What a call of ``purpose`` is for: a draft in a run that opens a pull request or deploys is
     code (its own route, NA_MODEL_ROUTES), any other call its purpose's kind."""
-    if purpose == "draft" and any(TOOL_MODULES.get(s.tool) == "code" for s in state.steps):
+    if purpose == "draft" and any(TOOL_MODULES.get(s.tool) == "pull_request" for s in state.steps):
         return "code"
     return purpose

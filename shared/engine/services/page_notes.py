@@ -7,7 +7,7 @@ Why: docs/notion-home.md, "Notes on the trigger page"."""
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
 from shared.runs.domain import page_notes
-from shared.runs.domain.runs import RunState, RunStatus
+from shared.runs.domain.state import RunState, RunStatus
 from shared.runs.services.deps import Deps, RunRef
 from shared.workspace.domain.tenants import Tenant
 

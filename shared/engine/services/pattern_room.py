@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.platform.errors import Conflict, ModelFixableError, NotFound
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.services import spend
 from shared.runs.services.deps import RunRef
 from shared.tools.base import Lineage, Patterns

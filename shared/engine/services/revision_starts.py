@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from shared.agents.services import agents
-from shared.code.domain import revisions, webhooks
+from shared.code.domain import github_events, revisions
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import Bound, PlanTask, Trigger
@@ -22,7 +22,7 @@ from shared.workspace.domain.tenants import tenant_tag
 
 if TYPE_CHECKING:
     from shared.platform.ports import TaskQueue
-    from shared.runs.domain.runs import Run
+    from shared.runs.domain.state import Run
     from shared.runs.ports import RunStore
     from shared.runs.services.deps import Deps
 
@@ -55,7 +55,7 @@ def original_run(
     """The completed run that opened the commented pull request, and its stored pull request: found by
     the branch the delivery names, else by the stored number among the newest completed runs."""
     if ask.branch:
-        run_id = webhooks.run_of(ask.branch, tenant_tag(tenant_id))
+        run_id = github_events.run_of(ask.branch, tenant_tag(tenant_id))
         found = [runs.get_run(tenant_id, run_id)] if run_id else []
     else:
         found = list(runs.list_runs(tenant_id, SCANNED, RunFilter(status=RunStatus.COMPLETED.value)))

@@ -19,7 +19,7 @@ from shared.workspace.domain.tenants import Tenant
 
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
-    from shared.runs.domain.runs import Waiting
+    from shared.runs.domain.state import Waiting
 
 log = logging.getLogger(__name__)
 ANSWER_MAX = 2_000  # what humans.respond keeps of an answer's text

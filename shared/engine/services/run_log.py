@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from shared.engine.services import followups, page_notes
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import ModelUsed, RunEvent, RunStatus, ToolIntent
-from shared.runs.domain.runs import Run, RunState, fold
+from shared.runs.domain.state import Run, RunState, fold
 from shared.runs.services import alerts
 from shared.runs.services.deps import Deps, RunRef
 

@@ -25,7 +25,7 @@ from shared.runs.domain import run_rows
 from shared.runs.domain.events import HumanResponded
 from shared.runs.domain.notion_events import plain_id
 from shared.runs.domain.rows_task import DecideTask, RowTask
-from shared.runs.domain.runs import RunState, Waiting
+from shared.runs.domain.state import RunState, Waiting
 from shared.runs.services import runs
 from shared.runs.services.deps import Deps, RunRef
 from shared.runs.services.run_row_index import note_row

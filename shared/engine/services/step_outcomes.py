@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.engine.agent import authority
+from shared.engine.agent import approvals
 from shared.engine.services.run_log import RunLog
 from shared.runs.domain.events import HumanRequested
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 
 
 class Stale(Exception):
@@ -34,7 +34,7 @@ class NeedsApproval(Exception):
             request_id=f"effect-{state.cursor}-{seqs.upcoming}",
             step=state.cursor,
             purpose="approval",
-            prompt=self.prompt[: authority.PROMPT_CHARS],
+            prompt=self.prompt[: approvals.PROMPT_CHARS],
             effects=(self.digest,),
             call=self.call,
             before=self.before,
@@ -44,7 +44,7 @@ class NeedsApproval(Exception):
 BEFORE_CHARS = 200_000  # of a pull request's base files kept with its request (an event is a document)
 
 
-def once(read: authority.Current | None) -> authority.Current | None:
+def once(read: approvals.Current | None) -> approvals.Current | None:
     """``read`` remembering its last answer: the request's diffs and the kept base read GitHub once."""
     if read is None:
         return None
@@ -59,7 +59,7 @@ def once(read: authority.Current | None) -> authority.Current | None:
     return again
 
 
-def kept_base(read: authority.Current | None, args: dict[str, Any]) -> dict[str, str | None] | None:
+def kept_base(read: approvals.Current | None, args: dict[str, Any]) -> dict[str, str | None] | None:
     """A pull request's files at its base, for the console's diff (None: no files, no code access, not
     readable now, or more than ``BEFORE_CHARS``)."""
     files = args.get("files")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from shared.agents.domain.agents import DEFAULT_AGENT_ID
-from shared.engine.agent import authority
+from shared.engine.agent import approvals
 from shared.engine.services import pattern_room
 from shared.engine.services.followups import restart
 from shared.engine.services.model_recorder import Recorder
@@ -17,7 +17,7 @@ from shared.engine.services.run_log import RunLog
 from shared.platform.errors import ModelFixableError
 from shared.runs.domain.events import PlannedStep
 from shared.runs.domain.run_limits import replan_bound
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.services.deps import Deps, RunRef
 from shared.tools import Tool, ToolContext, idempotency_key
 from shared.tools.base import Children, Lineage, Patterns, Phase
@@ -79,7 +79,7 @@ class Step(NamedTuple):
             prompt=prompt,
             page_id=self.state.page_id,
             code=self.deps.code,
-            approved=authority.gated(self.state, tool, args) in (None, *self.state.approved),
+            approved=approvals.gated(self.state, tool, args) in (None, *self.state.approved),
             started_at=self.state.started_at,
             phase=self.phase() if tool.name == "plan_next" else None,
             search=self._search() if tool.uses_search else None,

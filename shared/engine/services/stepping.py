@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.agents.domain.agents import reviewer_purpose
-from shared.engine.agent import authority
+from shared.engine.agent import approvals
 from shared.engine.services.run_log import Collided, RunLog, Seqs, StepHeld
 from shared.platform.errors import AgentError, ModelFixableError, PermanentError
 from shared.runs.domain.children import patterns
@@ -29,14 +29,15 @@ from shared.runs.domain.events import (
     ToolIntent,
     ToolResult,
 )
-from shared.runs.domain.runs import RunState, apply, fold, rolled_back_summary
+from shared.runs.domain.state import RunState, apply, fold, rolled_back_summary
 from shared.tools import REGISTRY, SideEffect, Tool, resolve, validate
 from shared.workspace.domain.integrations import Integration
 
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
 
-from shared.engine.services.step_state import NeedsApproval, Stale, Step, kept_base, once, step_key
+from shared.engine.services.step_outcomes import NeedsApproval, Stale, kept_base, once
+from shared.engine.services.step_state import Step, step_key
 
 RECORD_BYTES = 900_000  # an event or the run document, as UTF-8 JSON: Firestore's limit is 1 MiB
 ROOM_BYTES = 100_000  # what a step's result may add to the run document (a read's output: 50 KB)
@@ -142,7 +143,7 @@ def _ends_with_fixable_error(step: Step) -> bool:
     )
 
 
-def titles(step: Step) -> authority.Titles:
+def titles(step: Step) -> approvals.Titles:
     """Pages' titles for an approval, each read once when asked; a page that cannot be read (gone,
     closed to us, Notion failing) shows its id alone."""
     from shared.notion.services import notion_text as nt  # an approval's: not every step's
@@ -191,7 +192,7 @@ def review(step: Step, tool: str, args: dict[str, Any]) -> None:
         raise ModelFixableError(f"the reviewer refused {tool}: {verdict.reasons}")
 
 
-def parents(step: Step) -> authority.Parents:
+def parents(step: Step) -> approvals.Parents:
     """A page's parent (its data source or page) for the reach rules, read once when asked; None when
     the page cannot be read (so only a reach naming the page itself holds)."""
     seen: dict[str, str | None] = {}
@@ -210,7 +211,7 @@ def parents(step: Step) -> authority.Parents:
     return parent
 
 
-def block_texts(step: Step) -> authority.Titles:
+def block_texts(step: Step) -> approvals.Titles:
     """A block's text (or its type, for one without text) for an approval; None when unreadable."""
     from shared.notion.services import notion_text as nt  # an approval's: not every step's
 
@@ -229,7 +230,7 @@ def block_texts(step: Step) -> authority.Titles:
 _HOLDERS = 20  # blocks a block may lie under before its page is reached (Notion nests far fewer)
 
 
-def blocks(step: Step) -> authority.Blocks:
+def blocks(step: Step) -> approvals.Blocks:
     """A block as the authority rules judge it: the page it lies on (through the blocks holding it)
     and whether the agent's own bot created and last edited it and all it holds. Notion's refusal
     raises."""
@@ -237,7 +238,7 @@ def blocks(step: Step) -> authority.Blocks:
     tenant = step.deps.tenants.get(step.tenant_id) if step.deps.tenants is not None else None
     bot = tenant.bot_id if tenant is not None and tenant.bot_id else ""
 
-    def read(block_id: str) -> authority.Block:
+    def read(block_id: str) -> approvals.Block:
         nonlocal bot
         block = notion.retrieve_block(block_id)
         parent = block.get("parent") or {}
@@ -246,7 +247,7 @@ def blocks(step: Step) -> authority.Blocks:
                 break
             parent = notion.retrieve_block(str(parent["block_id"])).get("parent") or {}
         bot = bot or str(notion.me().get("id", ""))
-        return authority.Block(str(parent.get("page_id") or ""), _all_by(notion, block, bot))
+        return approvals.Block(str(parent.get("page_id") or ""), _all_by(notion, block, bot))
 
     return read
 
@@ -272,7 +273,7 @@ def _all_by(notion: TenantNotion, block: dict[str, Any], bot: str) -> bool:
     return True
 
 
-def current(step: Step) -> authority.Current | None:
+def current(step: Step) -> approvals.Current | None:
     """A repository's current files for a pull request's approval, read with the tenant's GitHub
     token; None where the step has no code access (execute-step)."""
     code = step.deps.code
@@ -298,22 +299,22 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     _check_room(step.state)
     tool, args, repaired = arguments(step)
     state = step.state
-    if why := authority.outside_reach(state, tool.name, args, parents(step)):  # issue 55: never asked
+    if why := approvals.outside_reach(state, tool.name, args, parents(step)):  # issue 55: never asked
         raise ModelFixableError(why)
     if state.review and tool.effect in REVIEWED:  # issue 55: before it is done or asked for
         review(step, tool.name, args)
-    digest = authority.gated(state, tool, args, blocks(step) if tool.name in authority.BLOCK_EDITS else None)
+    digest = approvals.gated(state, tool, args, blocks(step) if tool.name in approvals.BLOCK_EDITS else None)
     unasked = _unasked(step, tool, args) if digest is not None and digest not in state.approved else None
     if digest is not None and digest not in state.approved and unasked is None:
         rationale = state.current_step().rationale
-        texts = block_texts(step) if tool.name in authority.BLOCK_EDITS else None
+        texts = block_texts(step) if tool.name in approvals.BLOCK_EDITS else None
         facts = (
             tool.before_asking(step.context(tool, args), validate(tool.name, args))
             if tool.before_asking
             else ""
         )
         read = once(current(step))
-        prompt = authority.effect_request(
+        prompt = approvals.effect_request(
             tool.name, args, rationale, titles(step), read, texts=texts, facts=facts
         )
         raise NeedsApproval(prompt, digest, args, kept_base(read, args))
@@ -364,7 +365,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     if tool.effect == SideEffect.HUMAN:
         prompt, effects = str(output["prompt"])[:2000], tuple[str, ...]()
         if tool.name == "request_approval":  # written by code: what approving it lets happen
-            prompt, effects = authority.approval_prompt(state, state.cursor, prompt, titles(step))
+            prompt, effects = approvals.approval_prompt(state, state.cursor, prompt, titles(step))
         events.append(
             seqs.event(
                 HumanRequested,

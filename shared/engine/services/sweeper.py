@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from shared.engine.services.run_log import RunLog
 from shared.runs.domain.events import RunFinished, RunStatus
 from shared.runs.domain.run_limits import RETRY_FOR
-from shared.runs.domain.runs import Run
+from shared.runs.domain.state import Run
 from shared.runs.services.deps import Deps
 from shared.runs.services.spend import release_stale_holds
 

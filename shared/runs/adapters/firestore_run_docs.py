@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from shared.platform.adapters.firestore_docs import plain_times
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.run_search import search_terms
-from shared.runs.domain.runs import Run, RunState
+from shared.runs.domain.state import Run, RunState
 
 log = logging.getLogger(__name__)
 

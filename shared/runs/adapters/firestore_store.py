@@ -24,7 +24,7 @@ from shared.runs.domain.events import ModelUsed, event_of
 from shared.runs.domain.plan_task import PlanTask, next_start
 from shared.runs.domain.run_rows import KeptRow
 from shared.runs.domain.run_search import RunFilter
-from shared.runs.domain.runs import Run, RunEvent, RunState, RunStatus, fold
+from shared.runs.domain.state import Run, RunEvent, RunState, RunStatus, fold
 
 if TYPE_CHECKING:
     pass

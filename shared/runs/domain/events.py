@@ -96,7 +96,7 @@ class RunPlanned(_Event):
     prompt_version: str = ""
     page_id: str | None = None
     # Started by a member, not the owner: reads beyond ``sources``, the trigger page and the run's own
-    # pages need the owner's approval (shared.engine.agent.authority). Left out when False, as before it.
+    # pages need the owner's approval (shared.engine.agent.approvals). Left out when False, as before it.
     member: bool = Field(False, exclude_if=_absent)
     sources: list[str] = Field(default_factory=list, exclude_if=_absent)
     # The agent that ran it and its instructions' version (content hash, last edit): left out when none.
@@ -190,7 +190,7 @@ def with_budget(data: Any) -> Any:
 
 _Prompt = Annotated[str, Field(max_length=2000)]
 OPTION_CHARS = 500  # one answer a verdict's owner may pick (HumanRequested.options)
-# A request's text: an effect shown whole (shared.engine.agent.authority), within a notification's text.
+# A request's text: an effect shown whole (shared.engine.agent.approvals), within a notification's text.
 REQUEST_CHARS = 20_000
 _Request = Annotated[str, Field(max_length=REQUEST_CHARS)]
 
@@ -210,7 +210,7 @@ class HumanRequested(_Event):
     options: tuple[Annotated[str, Field(max_length=OPTION_CHARS)], ...] = Field(
         (), max_length=8, exclude_if=_absent
     )
-    # The effects an approval lets happen (shared.runs.domain.authority.effect_digest); only the owner may
+    # The effects an approval lets happen (shared.runs.domain.approval_digests.effect_digest); only the owner may
     # approve a request that names any (a session or the emailed link, never an API key).
     effects: tuple[str, ...] = Field((), exclude_if=_absent)
     # An effect's request: the step's resolved arguments, which run as they are once approved.

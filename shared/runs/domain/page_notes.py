@@ -5,7 +5,7 @@ end. Each note has a fixed notification id, so notify posts it at most once. Pur
 import re
 from typing import NamedTuple
 
-from shared.runs.domain.runs import RunState, RunStatus
+from shared.runs.domain.state import RunState, RunStatus
 from shared.workspace.domain.settings import TenantSettings
 
 SUBJECT_MAX = 300

@@ -9,7 +9,7 @@ from shared.workspace.domain.settings import plain_notion_id
 
 
 def read_reach(read: Iterable[str], change: Iterable[str]) -> tuple[str, ...]:
-    """What a reach lets a run read, as ``shared.engine.agent.authority.outside_reach`` holds it: with
+    """What a reach lets a run read, as ``shared.engine.agent.approvals.outside_reach`` holds it: with
     a read list, it and the change list; without one, everything (an empty tuple: unbounded)."""
     listed = tuple(read)
     return (*listed, *change) if listed else ()
@@ -27,7 +27,7 @@ def narrowed(
 ) -> list[str] | None:
     """``scopes`` (None: the whole index) narrowed to each of ``reaches`` that lists anything (an empty
     reach bounds nothing, as an agent's does). ``own``, the run's own pages (its trigger page, those
-    it created), are within every reach, as in ``shared.engine.agent.authority.outside_reach``.
+    it created), are within every reach, as in ``shared.engine.agent.approvals.outside_reach``.
     None only when nothing bounds it; an empty list: nothing may be searched. A reach naming a parent
     page does not admit its child pages here: the index does not know a page's parent."""
     held = None if scopes is None else set(scopes)

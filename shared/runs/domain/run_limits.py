@@ -5,7 +5,7 @@ from typing import Literal, NamedTuple
 
 from shared.runs.domain.digest import signature
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 
 # How long a step may keep failing transiently (429, 5xx, timeouts), counted from its first such error
 # since it last made progress (``RunState.failing_since``), before it asks a person instead of trying

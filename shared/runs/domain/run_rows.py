@@ -9,7 +9,7 @@ from typing import Any, Literal, NamedTuple
 
 from shared.notion.domain.blocks import rich_text
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 
 JSON = dict[str, Any]
 TEXT_MAX = 2_000  # one rich text item

@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.runs.domain.runs import Run, RunState
+from shared.runs.domain.state import Run, RunState
 
 MAX_TERMS = 64  # words kept per run: a run document stays small and its index entries few
 MAX_QUERY_WORDS = 5

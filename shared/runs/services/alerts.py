@@ -3,7 +3,7 @@ a run that failed, a budget that stopped one. Each is written once, where the tr
 
 import logging
 
-from shared.runs.domain.runs import RunState, RunStatus
+from shared.runs.domain.state import RunState, RunStatus
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from shared.runs.domain.events import (
     ToolIntent,
     ToolResult,
 )
-from shared.runs.domain.runs import Run
+from shared.runs.domain.state import Run
 
 _SECRET_NAME = re.compile(
     r"(?i)(token|secret|passw|authorization|api[_-]?key|cookie|credential|private[_-]?key|signature)"

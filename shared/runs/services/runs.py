@@ -19,7 +19,7 @@ from shared.runs.domain.code_view import code_view
 from shared.runs.domain.events import RunEvent, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.run_search import RunFilter, search_terms
-from shared.runs.domain.runs import Run, role_needed
+from shared.runs.domain.state import Run, role_needed
 from shared.runs.services import run_view
 from shared.team.services.sessions import require_connected
 from shared.workspace.domain.members import Approvers

@@ -28,7 +28,7 @@ from shared.runs.domain.run_limits import (
     over_tenant_budget,
 )
 from shared.runs.domain.run_search import RunFilter
-from shared.runs.domain.runs import Run, RunState
+from shared.runs.domain.state import Run, RunState
 from shared.runs.services.deps import Deps, RunRef
 
 if TYPE_CHECKING:

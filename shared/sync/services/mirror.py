@@ -244,13 +244,13 @@ def _page(p: _Pair, page: dict[str, Any]) -> int:
         link = SyncLink(page_id=page_id, issue_id=planned)
         p.store.save_link(p.tenant_id, link)  # before the create: the issue's task finds its page
     issue = p.tracker.read(link.issue_id)
-    if issue is None and not link.linear_seen:  # never made (or the create's answer was lost)
+    if issue is None and not link.tool_seen:  # never made (or the create's answer was lost)
         fields = _notion_fields(p, page)
         issue = p.tracker.create(page_id, fields, None)
         p.store.save_link(
             p.tenant_id,
             link.model_copy(
-                update={"linear_seen": hashes(p.tracker.fields(issue)), "notion_seen": hashes(fields)}
+                update={"tool_seen": hashes(p.tracker.fields(issue)), "notion_seen": hashes(fields)}
             ),
         )
         return 1
@@ -282,7 +282,7 @@ def _create_unplanned(p: _Pair, page: dict[str, Any], page_id: str) -> int:
     fields = _notion_fields(p, page)
     issue = p.tracker.create(page_id, fields, claimed)
     link = SyncLink(
-        page_id=page_id, issue_id=p.tracker.issue_id(issue), linear_seen=hashes(p.tracker.fields(issue))
+        page_id=page_id, issue_id=p.tracker.issue_id(issue), tool_seen=hashes(p.tracker.fields(issue))
     )
     if claimed is None:
         p.store.save_link(p.tenant_id, link.model_copy(update={"notion_seen": hashes(fields)}))
@@ -300,7 +300,7 @@ def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any]
     tool_at = _time(p.tracker.updated_at(issue))
     result = merge(
         Held(notion, link.notion_seen, notion_at),
-        Held(tool, link.linear_seen, tool_at),
+        Held(tool, link.tool_seen, tool_at),
         tool=p.tracker.tool,
         view=p.tracker.view,
     )
@@ -318,7 +318,7 @@ def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any]
         link.model_copy(
             update={
                 "notion_seen": hashes(seen_notion),
-                "linear_seen": hashes(seen_tool),
+                "tool_seen": hashes(seen_tool),
                 "synced_at": p.now(),
             }
         ),
@@ -333,7 +333,7 @@ def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any]
                 field=d.field,
                 winner=d.winner,
                 notion_at=d.notion_at,
-                linear_at=d.linear_at,
+                tool_at=d.tool_at,
                 title=(seen_notion.title or seen_tool.title)[:TITLE_CHARS],
             ),
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from shared.code.domain.webhooks import run_of_ref
+from shared.code.domain.github_events import run_of_ref
 from shared.platform.errors import ModelFixableError
 from shared.sync.domain import motion
 from shared.sync.domain.connection import key_secret

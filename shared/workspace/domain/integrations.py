@@ -72,7 +72,7 @@ def discord_webhook(url: str) -> tuple[str, str]:
     return match["id"], match["token"]
 
 
-# The tools that use these integrations (side-effect class "code", shared/tools/coding/code.py, and
+# The tools that use these integrations (side-effect class "code", shared/tools/code/pull_request.py, and
 # await_checks, which reads a pull request's checks and marks it ready): their steps run on the
 # deploy function. Named here so that routing a step needs no tool registry
 # (tests/unit/tools/test_code_tools.py checks the two agree).

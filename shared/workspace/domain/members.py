@@ -162,7 +162,7 @@ type Deciding = Literal["owner", "admin", "editor"]  # a viewer decides nothing
 type DecisionClass = Literal["question", "approval", "budget", "beyond_reach", "production"]
 DECISION_CLASSES: tuple[DecisionClass, ...] = ("question", "approval", "budget", "beyond_reach", "production")
 # The classes of the request a member's run waits on for a read beyond its reach (``decision_classes``
-# of an approval naming the read: ``shared.engine.agent.authority.gated``).
+# of an approval naming the read: ``shared.engine.agent.approvals.gated``).
 BEYOND_REACH_READ: tuple[DecisionClass, ...] = ("approval", "beyond_reach")
 
 

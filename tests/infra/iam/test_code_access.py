@@ -34,14 +34,14 @@ RUNS = frozenset({"plan", "execute_step", "api", "deploy"})
 # Call site (file:qualified function) -> the functions whose requests reach it.
 REACH: dict[str, frozenset[str]] = {
     # notion-webhook: the handshake stores the verification token; events are routed to plan.
-    "shared/runs/services/webhooks.py:_verification_token": frozenset({"notion_webhook"}),
-    "shared/runs/services/webhooks.py:_handshake": frozenset({"notion_webhook"}),
-    "shared/runs/services/webhooks.py:_route": frozenset({"notion_webhook"}),
-    "shared/runs/services/webhooks.py:_queue_index": frozenset(
+    "shared/runs/services/notion_intake.py:_verification_token": frozenset({"notion_webhook"}),
+    "shared/runs/services/notion_intake.py:_handshake": frozenset({"notion_webhook"}),
+    "shared/runs/services/notion_intake.py:_route": frozenset({"notion_webhook"}),
+    "shared/runs/services/notion_intake.py:_queue_index": frozenset(
         {"notion_webhook"}
     ),  # a page's index task: plan
-    "shared/runs/services/webhooks.py:_route_decision": frozenset({"notion_webhook"}),
-    "shared/runs/services/webhooks.py:_route_answer": frozenset({"notion_webhook"}),
+    "shared/runs/services/notion_intake.py:_route_decision": frozenset({"notion_webhook"}),
+    "shared/runs/services/notion_intake.py:_route_answer": frozenset({"notion_webhook"}),
     # Connecting (GET /connect on api, the redirect on oauth-callback) and disconnecting (api).
     "shared/notion/services/connect.py:begin_connect": frozenset({"api"}),
     "shared/notion/services/connect.py:complete_connect": frozenset({"oauth_callback"}),
@@ -149,7 +149,7 @@ REACH: dict[str, frozenset[str]] = {
     # Model calls: planning (plan) and steps, through the budget-checking recorder (execute-step).
     "shared/engine/planning/model.py:ask_model": frozenset({"plan"}),
     # deploy repairs a GitHub/Vercel step's arguments with the model after an error, as execute-step does.
-    "shared/engine/services/step_state.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
+    "shared/engine/services/model_recorder.py:Recorder.generate": frozenset({"execute_step", "deploy"}),
     "shared/tools/flow.py:send_notification": frozenset({"execute_step"}),
     "shared/tools/flow.py:hand_off": frozenset({"execute_step"}),
     "shared/tools/fanout.py:map_rows": frozenset({"execute_step"}),
@@ -384,10 +384,10 @@ def test_reach_is_plausible_by_imports() -> None:
 
 def test_the_extraction_sees_the_calls_it_must() -> None:
     sites = call_sites()
-    assert sites["shared/runs/services/webhooks.py:_handshake"] == {
+    assert sites["shared/runs/services/notion_intake.py:_handshake"] == {
         "secret:add:notion-webhook-verification-token"
     }
-    assert sites["shared/runs/services/webhooks.py:_route"] == {"enqueue:plan"}
+    assert sites["shared/runs/services/notion_intake.py:_route"] == {"enqueue:plan"}
     assert sites["shared/notion/services/disconnect.py:disconnect"] == {
         "tenant_token:read",
         "tenant_token:delete",

@@ -60,8 +60,8 @@ def test_no_secret_is_expected_in_a_log() -> None:
     for text in texts:
         assert "fields.verification_token" not in text
         assert "gcloud logging read" not in text
-    webhooks = ast.parse((ROOT / "shared" / "runs" / "services" / "webhooks.py").read_text())
-    for node in ast.walk(webhooks):
+    intake = ast.parse((ROOT / "shared" / "runs" / "services" / "notion_intake.py").read_text())
+    for node in ast.walk(intake):
         if isinstance(node, ast.Call) and ast.unparse(node.func).startswith("log."):
             assert "token" not in {ast.unparse(arg) for arg in node.args[1:]}, ast.unparse(node)
 

@@ -17,7 +17,7 @@ import pytest
 from functions._http import app
 from local.code_sandbox.testing import Admin
 from local.wsgi_thread import ThreadedServer, serving
-from shared.code.domain import webhooks
+from shared.code.domain import github_events
 from shared.engine.services.check_wakeups import CheckWakeups, receive
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import AgentError, Unauthenticated
@@ -113,9 +113,9 @@ def test_a_delivery_wakes_the_waiting_run_once_and_a_forged_one_is_refused(
 
     body = json.dumps(delivery["payload"]).encode()
     forged = {
-        webhooks.SIGNATURE_HEADER: webhooks_signature("not-the-secret", body),
-        webhooks.DELIVERY_HEADER: "forged-1",
-        webhooks.EVENT_HEADER: "check_run",
+        github_events.SIGNATURE_HEADER: webhooks_signature("not-the-secret", body),
+        github_events.DELIVERY_HEADER: "forged-1",
+        github_events.EVENT_HEADER: "check_run",
     }
     with pytest.raises(Unauthenticated):
         receive(receiver.deps, "t1", forged, body, datetime.now(UTC))
@@ -154,9 +154,9 @@ def test_the_sandbox_delivers_to_the_api_route_which_wakes_the_run_once(
         # t1's signed delivery sent to another workspace's path: that workspace's secret refuses it
         body = json.dumps(delivery["payload"]).encode()
         headers = {
-            webhooks.SIGNATURE_HEADER: webhooks_signature(HOOK_SECRET, body),
-            webhooks.DELIVERY_HEADER: "crossed-1",
-            webhooks.EVENT_HEADER: "check_run",
+            github_events.SIGNATURE_HEADER: webhooks_signature(HOOK_SECRET, body),
+            github_events.DELIVERY_HEADER: "crossed-1",
+            github_events.EVENT_HEADER: "check_run",
         }
         crossed = httpx.post(f"{api.url}/github/webhook/t2", content=body, headers=headers)
         assert crossed.status_code == 401 and ("t2", "github-crossed-1") not in ledger.records

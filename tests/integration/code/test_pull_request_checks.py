@@ -15,7 +15,7 @@ from local.code_sandbox.testing import Admin
 from shared.platform.topology import Queue
 from shared.runs.domain.events import ErrorRecorded, RunStatus, ToolResult
 from shared.tools.base import idempotency_key
-from shared.tools.coding.code import branch_for
+from shared.tools.code.pull_request import branch_for
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel

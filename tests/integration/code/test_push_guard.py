@@ -98,7 +98,7 @@ def test_a_workflow_file_waits_for_an_approval_that_names_it_and_is_pushed_only_
 
 
 def test_a_dependency_file_is_named_in_the_approval_as_one() -> None:
-    from shared.engine.agent.authority import describe
+    from shared.engine.agent.approvals import describe
 
     shown = describe("open_pull_request", pull([{"path": "web/package.json", "content": "{}"}])[1])
     assert "a dependency file: what it names is fetched and run" in shown

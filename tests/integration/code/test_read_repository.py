@@ -7,7 +7,7 @@ import pytest
 from local.code_sandbox.testing import Admin
 from shared.platform.errors import ModelFixableError
 from shared.tools.base import ToolContext, idempotency_key
-from shared.tools.coding import repository
+from shared.tools.code import repository
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
 from tests.support.engine.deploy_steps import GITHUB_TOKEN, Pair, admin, sandbox

@@ -19,7 +19,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus, ToolResult
 from shared.runs.domain.step_task import StepTask
 from shared.tools.base import ToolContext, idempotency_key
-from shared.tools.coding import release
+from shared.tools.code import release
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel

@@ -17,9 +17,9 @@ from shared.engine.services import followups
 from shared.engine.services.run_log import RunLog
 from shared.platform.errors import ModelFixableError
 from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from shared.tools.base import ToolContext, idempotency_key
-from shared.tools.coding.code import OpenPullRequestArgs, open_pull_request
+from shared.tools.code.pull_request import OpenPullRequestArgs, open_pull_request
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel

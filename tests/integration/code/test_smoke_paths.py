@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from local.code_sandbox.testing import Admin
 from shared.runs.domain.events import RunStatus
-from shared.tools.coding.release import MergeArgs
+from shared.tools.code.release import MergeArgs
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel

@@ -17,7 +17,7 @@ from shared.runs.domain.events import RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
 from shared.tools.base import idempotency_key
-from shared.tools.coding.code import branch_for
+from shared.tools.code.pull_request import branch_for
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
 from tests.support.engine.deploy_steps import (

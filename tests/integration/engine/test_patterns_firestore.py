@@ -12,7 +12,7 @@ from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.children import fanout as fo
 from shared.runs.domain.events import ToolResult
 from shared.runs.domain.plan_task import PlanTask
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps
 from tests.support.engine.engine_runs import queue
 from tests.support.engine.fanout_world import drive

@@ -10,7 +10,7 @@ import pytest
 from shared.engine.services import stepping
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from tests.support.engine.run_size import daily_plan_over_long_rows, size
 
 pytestmark = pytest.mark.integration

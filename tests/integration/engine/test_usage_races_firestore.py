@@ -17,7 +17,7 @@ from shared.platform.errors import ModelFixableError
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import ModelUsed, RunEvent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, plan_answer

@@ -26,13 +26,14 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from shared.engine.services.step_state import OverBudget, Recorder
+from shared.engine.services.model_recorder import Recorder
+from shared.engine.services.step_outcomes import OverBudget
 from shared.platform.domain.call_caps import current_limit
 from shared.platform.domain.model_calls import ModelReply, ModelUsage
 from shared.platform.domain.model_replies import Draft
 from shared.platform.errors import TransientError, UnusableReply
 from shared.runs.adapters.firestore_store import FirestoreRunStore
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.services import spend as spend_service
 from shared.runs.services.deps import Deps, RunRef
 from tests.engine_fakes import connected_tenants, make_deps

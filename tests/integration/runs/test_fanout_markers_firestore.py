@@ -10,7 +10,7 @@ import pytest
 
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import RunFinished, RunPlanned
-from shared.runs.domain.runs import PlannedStep, RunStatus, fold
+from shared.runs.domain.state import PlannedStep, RunStatus, fold
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,7 @@ from shared.runs.domain.events import (
 )
 from shared.runs.domain.plan_task import READ_LAG, PlanTask, Trigger
 from shared.runs.domain.run_search import RunFilter
-from shared.runs.domain.runs import PlannedStep, RunStatus, fold
+from shared.runs.domain.state import PlannedStep, RunStatus, fold
 
 pytestmark = pytest.mark.integration
 

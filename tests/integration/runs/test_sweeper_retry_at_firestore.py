@@ -10,7 +10,7 @@ from google.cloud import firestore
 
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import ErrorKind, ErrorRecorded, PlannedStep, RunPlanned, RunStatus
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 
 pytestmark = pytest.mark.integration
 

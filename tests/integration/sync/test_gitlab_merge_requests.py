@@ -22,8 +22,8 @@ from shared.runs.domain.step_task import StepTask
 from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
 from shared.sync.domain.connection import hook_secret
 from shared.sync.services.intake import GitLabIntake, Intake, ingest_gitlab
-from shared.tools.coding import release
-from shared.tools.coding.code import branch_for
+from shared.tools.code import release
+from shared.tools.code.pull_request import branch_for
 from shared.workspace.adapters.firestore_tenants import FirestoreWebhookEvents
 from tests.support.code.release_steps import (
     drive,

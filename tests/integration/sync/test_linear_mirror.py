@@ -123,7 +123,7 @@ def test_a_retried_create_finds_its_issue_instead_of_making_another(stack: SyncS
     link = stack.store.link(stack.tenant_id, page_id)
     assert link is not None
     # The create's answer was lost: the link knows the issue's id but not what Linear holds.
-    stack.store.save_link(stack.tenant_id, link.model_copy(update={"linear_seen": {}, "notion_seen": {}}))
+    stack.store.save_link(stack.tenant_id, link.model_copy(update={"tool_seen": {}, "notion_seen": {}}))
     scan(stack)
     assert stack.linear.creates == made
     assert sum(1 for i in stack.linear.issues.values() if i["title"] == "Send the invoices") == 1

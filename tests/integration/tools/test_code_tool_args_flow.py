@@ -11,7 +11,7 @@ import pytest
 from local.code_sandbox.testing import Admin
 from shared.runs.domain.events import ErrorKind, ErrorRecorded, RunStatus
 from shared.tools.base import idempotency_key
-from shared.tools.coding.code import branch_for
+from shared.tools.code.pull_request import branch_for
 from tests.engine_fakes import Answer, FakeModel
 from tests.support.engine.deploy_steps import DRAFT, FINISH, PULL, Pair, admin, plan, sandbox, start
 

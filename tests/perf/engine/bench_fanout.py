@@ -156,7 +156,7 @@ def run_map(stack: "Stack", children: int, timeout_s: float) -> Measured:
     """One map over ``children`` rows, from the parent's start to its end; its figures."""
     from shared.runs.domain.events import ToolResult
     from shared.runs.domain.plan_task import PlanTask, Trigger
-    from shared.runs.domain.runs import RunStatus
+    from shared.runs.domain.state import RunStatus
     from tests.perf.billing import TOUCHED
 
     parent = f"map-{children}-{int(time.time())}"

@@ -184,7 +184,7 @@ def _page(admin: Any, parent: str, title: str) -> str:
 
 def _wait(deps: Any, tenant_id: str, runs: int, timeout_s: float) -> list[Any]:
     """The runs once none is running (or at ``timeout_s``)."""
-    from shared.runs.domain.runs import RunStatus
+    from shared.runs.domain.state import RunStatus
 
     until = time.monotonic() + timeout_s
     while True:
@@ -198,7 +198,7 @@ def _wait(deps: Any, tenant_id: str, runs: int, timeout_s: float) -> list[Any]:
 
 def figures(ended: list[Any], log: list[dict[str, Any]], started: datetime, allowed: float) -> dict[str, Any]:
     """The RESULT figures from the runs as they ended and the sandbox's request log."""
-    from shared.runs.domain.runs import RunStatus
+    from shared.runs.domain.state import RunStatus
 
     done = [r for r in ended if r.state.status.terminal]
     last = max((r.updated_at for r in done), default=started)

@@ -18,7 +18,7 @@ from shared.code.domain.code import CodeChange, FileChange
 from shared.engine.services import humans
 from shared.runs.domain.events import ErrorRecorded, RunStatus
 from shared.tools.base import idempotency_key
-from shared.tools.coding.code import branch_for
+from shared.tools.code.pull_request import branch_for
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel

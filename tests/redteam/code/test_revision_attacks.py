@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from local.code_sandbox.testing import Admin
-from shared.code.domain import revisions, webhooks
+from shared.code.domain import github_events, revisions
 from shared.engine.planning.start import start_run
 from shared.engine.services.check_wakeups import CheckWakeups, receive
 from shared.platform.topology import Queue
 from shared.runs.domain.events import ErrorRecorded, RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask
 from shared.tools.base import idempotency_key
-from shared.tools.coding.code import branch_for
+from shared.tools.code.pull_request import branch_for
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel, plan_answer
 from tests.fakes import FakeWebhookEvents
@@ -48,7 +48,7 @@ def _completed(url: str, admin: Admin) -> tuple[Pair, CheckWakeups]:
 
 def _delivered(admin: Admin, deps: CheckWakeups) -> list[str]:
     now = datetime.now(UTC)
-    made = [d for d in admin.deliveries() if d["event"] in webhooks.COMMENT_EVENTS]
+    made = [d for d in admin.deliveries() if d["event"] in github_events.COMMENT_EVENTS]
     return [receive(deps, "t1", *rv.signed(d), now) for d in made]
 
 

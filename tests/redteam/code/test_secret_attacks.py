@@ -24,7 +24,7 @@ from shared.engine.planning.start import start_run
 from shared.platform.domain.offline_ideas import requirements_phase
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.tools.coding.code import SCANNED
+from shared.tools.code.pull_request import SCANNED
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel
 from tests.redteam.code.secret_corpus import CORPUS, ENCODINGS, Planted

@@ -9,10 +9,10 @@ from typing import Any
 from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
-from shared.runs.domain.authority import effect_digest
+from shared.runs.domain.approval_digests import effect_digest
 from shared.runs.domain.events import HumanRequested, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, plan_answer

@@ -5,7 +5,7 @@ asked, so none can widen the reach); within the reach, today's rules still ask f
 from typing import Any
 
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, ToolResult
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.settings import plain_notion_id
 from tests.engine_fakes import FakeNotion

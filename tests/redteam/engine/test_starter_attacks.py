@@ -15,10 +15,10 @@ from shared.engine.planning.start import start_run
 from shared.engine.services import run_log
 from shared.engine.services.engine import run_step
 from shared.memory.services.workspace_index import index_page
-from shared.runs.domain.authority import WORKSPACE_READS
+from shared.runs.domain.approval_digests import WORKSPACE_READS
 from shared.runs.domain.events import PlannedStep, RunPlanned, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import Bound, PlanTask, Trigger
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.tools import REGISTRY, SideEffect

@@ -7,9 +7,9 @@ import pytest
 
 from shared.agents.domain.tracker_rules import TrackerRule
 from shared.engine.services import humans
-from shared.runs.domain.authority import effect_digest
+from shared.runs.domain.approval_digests import effect_digest
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, ToolResult
-from shared.runs.domain.runs import RunState, RunStatus
+from shared.runs.domain.state import RunState, RunStatus
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeNotion
 from tests.support.engine.engine_runs import forged_run, run_until_held

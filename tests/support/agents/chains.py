@@ -9,7 +9,7 @@ from shared.agents.domain.agents import Agent, InstructionsVersion
 from shared.engine.planning.start import start_run
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, run_step_as_owner

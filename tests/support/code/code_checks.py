@@ -8,7 +8,7 @@ from typing import Any
 from shared.engine.services import followups
 from shared.engine.services.run_log import RunLog
 from shared.runs.domain.events import PlannedStep, RunPlanned
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from tests.engine_fakes import plan_answer
 from tests.support.engine.deploy_steps import Pair
 

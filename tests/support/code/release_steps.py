@@ -15,7 +15,7 @@ from shared.engine.services.engine import run_step
 from shared.engine.services.run_log import RunLog
 from shared.platform.topology import Queue
 from shared.runs.domain.events import PlannedStep, RunPlanned, ToolResult
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from shared.runs.domain.step_task import StepTask
 from shared.tools.base import ToolContext, idempotency_key
 from tests.support.engine.deploy_steps import VERCEL_TOKEN, Pair

@@ -7,9 +7,9 @@ from typing import Any
 
 from shared.agents.domain.agents import Agent
 from shared.runs.domain.events import PlannedStep
-from shared.runs.domain.runs import Run, RunState, RunStatus
+from shared.runs.domain.state import Run, RunState, RunStatus
 from shared.tools.base import idempotency_key
-from shared.tools.coding.code import branch_for
+from shared.tools.code.pull_request import branch_for
 from tests.fakes import FakeRunStore
 
 BRANCH = branch_for(idempotency_key("t1", "r1", 1))

@@ -16,7 +16,7 @@ from shared.engine.services.engine import run_step
 from shared.engine.services.run_log import RunLog
 from shared.platform.topology import Queue
 from shared.runs.domain.events import PlannedStep, RunPlanned, ToolIntent, ToolResult
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from shared.runs.domain.step_task import StepTask
 from shared.tools import resolve
 from shared.workspace.domain.integrations import Integration, code_token_secret
@@ -89,7 +89,7 @@ class Pair:
 
     def drive(self, limit: int = 50, *, approve: bool = True) -> None:
         """Deliver the queued steps; ``approve``: the owner, signed in, approves what the run asks
-        (a code tool always asks: shared.engine.agent.authority)."""
+        (a code tool always asks: shared.engine.agent.approvals)."""
         for _ in range(limit):
             waiting = self.state().waiting
             if approve and waiting is not None and waiting.purpose == "approval":
@@ -159,7 +159,7 @@ FINISH = ("finish", {"summary": "Opened ${steps.2.url}"})
 
 def start(pair: Pair) -> None:
     """The run as its model planned it, no approval inserted: the engine itself asks the owner before
-    each code step (shared.engine.agent.authority), which Pair.drive approves; the steps keep their numbers."""
+    each code step (shared.engine.agent.approvals), which Pair.drive approves; the steps keep their numbers."""
     model = pair.step.model
     assert isinstance(model, FakeModel)
     planned = model.script["PlanOut"].pop(0)

@@ -10,7 +10,7 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
 from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus, ToolIntent
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.tools import REGISTRY

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from shared.platform.domain.model_calls import ModelReply
 from shared.runs.domain.events import ModelUsed, RunEvent
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState, fold
+from shared.runs.domain.state import RunState, fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion

@@ -19,7 +19,7 @@ from shared.sync.adapters.firestore_sync import FirestoreGitLabSync
 from shared.sync.adapters.gitlab import GitLabRest
 from shared.sync.domain.connection import GitLabConnection, key_secret
 from shared.tools.base import idempotency_key
-from shared.tools.coding.code import branch_for
+from shared.tools.code.pull_request import branch_for
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel

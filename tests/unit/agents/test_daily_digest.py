@@ -14,7 +14,7 @@ from shared.engine.services.run_log import RunLog
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.runs import Run, RunState, Waiting
+from shared.runs.domain.state import Run, RunState, Waiting
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.tenants import TenantStatus
 from tests.api_fakes import FakeContainer, client, json_body

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from shared.agents.domain.agents import RUN_NOW, Agent, InstructionsVersion, slot_words
 from shared.agents.services.agents import RunAgent
-from shared.runs.domain.runs import run_title
+from shared.runs.domain.state import run_title
 from shared.workspace.domain.triggers import Schedule
 
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)

@@ -6,13 +6,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.code.domain import policy
+from shared.code.domain import secret_findings as policy
 from shared.code.domain.code import CodeChange, FileChange
-from shared.code.domain.policy import outside_auto_merge, policy_problems, sensitive_kind
 from shared.code.services import secret_scan
 from shared.code.services.code_access import CodeAccess, SecretBlocked
 from shared.platform.errors import ModelFixableError, PermanentError
-from shared.workspace.domain.code_policy import CodePolicy
+from shared.workspace.domain.code_policy import (
+    CodePolicy,
+    outside_auto_merge,
+    policy_problems,
+    sensitive_kind,
+)
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from shared.engine.agent import authority
+from shared.engine.agent import approvals
 from shared.platform.errors import ModelFixableError
-from shared.runs.domain.authority import PRODUCTION, effect_digest, is_production
+from shared.runs.domain.approval_digests import PRODUCTION, effect_digest, is_production
 from shared.runs.domain.events import PlannedStep, RunPlanned
-from shared.runs.domain.runs import RunState, fold
+from shared.runs.domain.state import RunState, fold
 from shared.tools import REGISTRY, validate
 
 SHA = "a" * 40
@@ -31,13 +31,13 @@ def test_a_plans_approval_lists_a_literal_preview_but_never_a_merge() -> None:
     state = _state(
         ("request_approval", {"summary": "s"}), ("deploy_vercel", PREVIEW), ("merge_pull_request", MERGE)
     )
-    listed = [(n, p.tool) for n, p, _ in authority.covered(state, 1)]
+    listed = [(n, p.tool) for n, p, _ in approvals.covered(state, 1)]
     assert listed == [(2, "deploy_vercel")]
 
 
 def test_a_merge_is_a_production_effect_whose_approval_a_workspace_read_spends() -> None:
     assert is_production("merge_pull_request", MERGE)
-    digest = authority.gated(_state(("merge_pull_request", MERGE)), REGISTRY["merge_pull_request"], MERGE)
+    digest = approvals.gated(_state(("merge_pull_request", MERGE)), REGISTRY["merge_pull_request"], MERGE)
     assert digest == effect_digest("merge_pull_request", MERGE, production=True) and digest.startswith(
         PRODUCTION
     )
@@ -69,6 +69,6 @@ def test_arguments_a_release_refuses(tool: str, args: dict[str, object], said: s
 
 def test_the_request_for_a_merge_carries_what_code_checked_after_the_effect() -> None:
     facts = "Code checked: pull request #1 is open; its preview dpl_1 is READY at https://site-x.vercel.app."
-    prompt = authority.effect_request("merge_pull_request", MERGE, "ship it", facts=facts)
+    prompt = approvals.effect_request("merge_pull_request", MERGE, "ship it", facts=facts)
     assert prompt.startswith("Allow this change to production? It will: merge_pull_request(")
     assert prompt.index(facts) < prompt.index("The agent's own words")

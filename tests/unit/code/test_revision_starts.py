@@ -12,7 +12,7 @@ from shared.engine.planning.revision_replies import may_start_runs
 from shared.engine.services import revision_starts
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.run_search import RunFilter
-from shared.runs.domain.runs import Run, RunStatus
+from shared.runs.domain.state import Run, RunStatus
 from shared.workspace.domain.members import Member
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import make_deps, raise_budget

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.code.domain.policy import BODY, COMMIT, TITLE
+from shared.code.domain.secret_findings import BODY, COMMIT, TITLE
 from shared.code.services import secret_scan
 from tests.redteam.code.secret_corpus import CORPUS, KINDS, Planted
 

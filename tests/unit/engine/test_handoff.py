@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.engine.services.engine import run_step
 from shared.runs.domain.events import ErrorRecorded, RunPlanned, ToolResult
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services import runs
 from shared.runs.services.deps import Deps

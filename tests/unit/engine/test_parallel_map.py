@@ -13,7 +13,7 @@ from shared.engine.services.sweeper import sweep
 from shared.platform.topology import Queue
 from shared.runs.domain.events import ErrorKind, ErrorRecorded, ToolResult
 from shared.runs.domain.plan_task import PlanTask
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.settings import plain_notion_id

@@ -14,7 +14,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.children import fanout as fo
 from shared.runs.domain.events import ErrorRecorded, HumanResponded, ModelUsed, ToolResult
 from shared.runs.domain.plan_task import PlanTask
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.members import Approvers, Member

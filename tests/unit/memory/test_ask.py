@@ -268,7 +268,7 @@ def test_who_searches_everything_is_who_approves_a_members_read_beyond_its_reach
     """One definition: the request a member's run waits on for a read beyond its reach (an approval
     naming the read) is of the classes ``BEYOND_REACH_READ``, and whoever may approve it reads the
     whole index."""
-    from shared.runs.domain.authority import PRODUCTION, effect_digest
+    from shared.runs.domain.approval_digests import PRODUCTION, effect_digest
     from shared.workspace.domain.members import BEYOND_REACH_READ, ROLES, Approvers, decision_classes
 
     read = effect_digest("read_page", {"page_id": "salaries"})

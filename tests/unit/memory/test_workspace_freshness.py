@@ -11,7 +11,7 @@ from shared.memory.services.workspace_index import index_page, run_index_task, r
 from shared.notion.services.disconnect import disconnect
 from shared.platform.config import PlatformSecret
 from shared.platform.domain.index_task import IndexTask, ReconcileTask
-from shared.runs.services.webhooks import Intake, ingest_webhook
+from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant, tenant_id_for
 from tests.engine_fakes import FakeNotion, make_deps, raise_budget

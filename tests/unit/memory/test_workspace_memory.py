@@ -12,7 +12,7 @@ from shared.notify.domain.provenance import marker_url
 from shared.notion.services import notion_text as nt
 from shared.runs.domain.events import ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.tenants import Tenant

@@ -8,7 +8,7 @@ from shared.engine.services.followups import enqueue_followup
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
 from shared.runs.domain.events import HumanRequested, HumanResponded, PlannedStep, RunEvent, RunPlanned
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from shared.runs.services.deps import RunRef
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue

@@ -30,7 +30,7 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     return fake_container(monkeypatch)
 
 
-# The request as code writes it: the model's summary only quoted (shared.engine.agent.authority).
+# The request as code writes it: the model's summary only quoted (shared.engine.agent.approvals).
 ASKED = f'Let the run go on? Any change beyond its own pages will be asked for separately. The agent\'s own words (not checked): "{PROMPT}"'
 NAME = 'Acme <img src=x onerror="alert(1)">'
 

@@ -10,7 +10,7 @@ from shared.engine.services.followups import enqueue_followup
 from shared.engine.services.run_log import RunLog
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.ports import TaskQueue
-from shared.runs.domain.runs import RunState, RunStatus, Waiting
+from shared.runs.domain.state import RunState, RunStatus, Waiting
 from shared.team.services.sessions import start_session
 from shared.tools.base import ToolContext
 from shared.tools.flow import SendNotificationArgs, send_notification

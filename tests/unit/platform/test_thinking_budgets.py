@@ -8,14 +8,14 @@ import pytest
 from pydantic import BaseModel
 
 from shared.engine.planning.start import start_run
-from shared.engine.services.step_state import Recorder
+from shared.engine.services.model_recorder import Recorder
 from shared.platform.adapters.offline_model import NAME, OfflineModel, thoughts
 from shared.platform.config import Settings
 from shared.platform.domain.model_calls import ModelReply, call_kind, calls_of
 from shared.platform.domain.model_replies import Draft, Verdict
 from shared.platform.errors import ConfigError
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.services.deps import RunRef
 from tests.engine_fakes import FakeModel, make_deps
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from shared.runs.domain.events import HumanRequested, event_of
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from tests.golden.kinds import kinds, stored
 
 GOLDEN = Path(__file__).parents[2] / "golden"

@@ -4,7 +4,7 @@ they may not decide, and runs not waiting, are left out."""
 
 from datetime import UTC, datetime
 
-from shared.runs.domain.authority import effect_digest
+from shared.runs.domain.approval_digests import effect_digest
 from shared.runs.domain.events import HumanRequested, PlannedStep, RunPlanned
 from shared.workspace.domain.members import Approvers
 from shared.workspace.domain.tenants import Tenant

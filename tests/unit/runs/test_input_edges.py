@@ -23,7 +23,7 @@ from shared.platform.domain.schema import problems
 from shared.platform.errors import ConfigError, InvalidInput
 from shared.runs.domain.notion_events import CLOCK_SKEW, NotionEvent, plan_task
 from shared.runs.domain.plan_task import EARLIEST_EVENT, LATEST_EVENT, Trigger
-from shared.runs.services.webhooks import Intake, ingest_webhook
+from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.workspace.domain.daily import EARLIEST_TICK, LATEST_TICK, tick_of
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant

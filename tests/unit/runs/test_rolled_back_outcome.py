@@ -9,7 +9,7 @@ from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
 from shared.runs.domain import page_notes, run_rows
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from shared.runs.services.deps import RunRef
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue

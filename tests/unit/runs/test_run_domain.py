@@ -23,7 +23,7 @@ from shared.runs.domain.events import (
     ToolResult,
 )
 from shared.runs.domain.run_limits import Budget, Limits, Spend, over_budget, step_verdict
-from shared.runs.domain.runs import RunState, fold
+from shared.runs.domain.state import RunState, fold
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 TOOLS = ["read_page", "append_blocks", "draft_text", "request_approval", "finish"]

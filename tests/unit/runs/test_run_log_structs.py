@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from shared.platform.domain.schema import problems
 from shared.runs.domain import events as ev
 from shared.runs.domain.events import RunEvent, RunStatus, event_of
-from shared.runs.domain.runs import RunState, fold
+from shared.runs.domain.state import RunState, fold
 
 AT = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from shared.engine.services.engine import run_step
 from shared.platform.errors import InvalidInput, NotFound
 from shared.runs.domain.events import PlannedStep, RunPlanned, RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.runs.services.runs import timeline

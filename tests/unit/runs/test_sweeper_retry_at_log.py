@@ -8,7 +8,7 @@ from pydantic import TypeAdapter
 
 from shared.runs.domain.digest import line
 from shared.runs.domain.events import ErrorKind, ErrorRecorded, PlannedStep, RunPlanned, ToolResult
-from shared.runs.domain.runs import Run, RunEvent, fold
+from shared.runs.domain.state import Run, RunEvent, fold
 
 AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent)

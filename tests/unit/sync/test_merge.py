@@ -23,13 +23,13 @@ def held(fields: TaskFields, seen: TaskFields, minutes: int) -> Held:
 def test_a_change_on_one_side_goes_to_the_other() -> None:
     notion = BASE.model_copy(update={"title": "Ship it"})
     result = merge(held(notion, BASE, 1), held(BASE, BASE, 0))
-    assert result.to_linear == {"title": "Ship it"} and result.to_notion == {} and result.decisions == ()
+    assert result.to_tool == {"title": "Ship it"} and result.to_notion == {} and result.decisions == ()
 
 
 def test_our_own_write_coming_back_is_no_change() -> None:
     written = BASE.model_copy(update={"title": "Ship it"})  # what we wrote to Linear, seen as written
     result = merge(held(written, written, 1), held(written, written, 2))
-    assert result.to_linear == {} and result.to_notion == {}
+    assert result.to_tool == {} and result.to_notion == {}
 
 
 def test_a_field_changed_on_both_sides_goes_to_the_later_edit_and_is_logged() -> None:
@@ -50,7 +50,7 @@ def test_a_field_changed_on_both_sides_goes_to_the_later_edit_and_is_logged() ->
 def test_the_same_change_on_both_sides_writes_nothing() -> None:
     both = BASE.model_copy(update={"due": "2026-12-01"})
     result = merge(held(both, BASE, 1), held(both, BASE, 2))
-    assert result.to_linear == {} and result.to_notion == {} and result.decisions == ()
+    assert result.to_tool == {} and result.to_notion == {} and result.decisions == ()
 
 
 def test_a_pages_issue_id_is_the_same_for_every_try_and_a_uuid_v4() -> None:
@@ -109,7 +109,7 @@ def test_any_interleaving_of_edits_converges_without_echo(edits: list[tuple[str,
                 at["linear"] > at["notion"],
             )
             assert getattr(result.result, name) == want, name
-        for name, target in (("notion", result.to_notion), ("linear", result.to_linear)):
+        for name, target in (("notion", result.to_notion), ("linear", result.to_tool)):
             sides[name] = sides[name].model_copy(update=target)
             seen[name] = hashes(sides[name])
         assert sides["notion"] == sides["linear"] == result.result  # converged
@@ -117,5 +117,5 @@ def test_any_interleaving_of_edits_converges_without_echo(edits: list[tuple[str,
             Held(sides["notion"], seen["notion"], at["notion"]),
             Held(sides["linear"], seen["linear"], at["linear"]),
         )
-        assert again.to_notion == {} and again.to_linear == {}  # no echo: nothing to write back
+        assert again.to_notion == {} and again.to_tool == {}  # no echo: nothing to write back
         synced = result.result

@@ -12,9 +12,9 @@ from local.motion_sandbox.app import PERSONAL_WORKSPACE_ID, WORKSPACE_ID
 from shared.bootstrap import Container
 from shared.engine.services import humans
 from shared.platform.config import Settings
-from shared.runs.domain.authority import TRACKER_WRITES, effect_digest
+from shared.runs.domain.approval_digests import TRACKER_WRITES, effect_digest
 from shared.runs.domain.events import ErrorRecorded, HumanRequested
-from shared.runs.domain.runs import RunState, RunStatus
+from shared.runs.domain.state import RunState, RunStatus
 from shared.runs.services.deps import Deps
 from shared.sync.domain.motion import text_of
 from shared.sync.domain.writes import Place

@@ -1,7 +1,7 @@
-"""When ``await_checks`` looks again at checks still running (shared.tools.coding.code): soon after the push,
+"""When ``await_checks`` looks again at checks still running (shared.tools.code.pull_request): soon after the push,
 then less often, at most every POLL_S."""
 
-from shared.tools.coding.code import FIRST_LOOK_S, POLL_S, _next_look
+from shared.tools.code.pull_request import FIRST_LOOK_S, POLL_S, _next_look
 
 
 def test_a_fresh_push_is_looked_at_again_in_seconds_and_an_old_one_every_poll() -> None:

@@ -24,14 +24,14 @@ from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.tools import validate
 from shared.tools.base import ToolContext, idempotency_key
-from shared.tools.coding.code import (
+from shared.tools.code.files import FileArgs
+from shared.tools.code.pull_request import (
     DeployArgs,
     OpenPullRequestArgs,
     branch_for,
     deploy_vercel,
     open_pull_request,
 )
-from shared.tools.coding.files import FileArgs
 from shared.tools.flow import SendNotificationArgs, send_notification
 from shared.workspace.domain.integrations import Integration, code_token_secret
 from shared.workspace.domain.settings import TenantSettings

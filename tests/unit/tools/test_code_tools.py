@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError as Invalid
 
 from shared.tools import REGISTRY, SideEffect
-from shared.tools.coding.code import MAX_CHANGE_CHARS, OpenPullRequestArgs, branch_for
-from shared.tools.coding.files import FileArgs
+from shared.tools.code.files import FileArgs
+from shared.tools.code.pull_request import MAX_CHANGE_CHARS, OpenPullRequestArgs, branch_for
 from shared.workspace.domain.integrations import DEPLOY_TOOLS
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.team.services.sessions import start_session
 from shared.tools.flow import SUMMARY_MAX, FinishArgs
 from tests.api_fakes import FakeContainer, client

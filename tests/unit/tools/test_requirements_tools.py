@@ -1,4 +1,4 @@
-"""``write_requirements`` and ``read_requirements`` on a page (shared.tools.coding.requirements): written once
+"""``write_requirements`` and ``read_requirements`` on a page (shared.tools.code.requirements): written once
 however often retried, read back as the owner edited them, never leaving the owner's repositories,
 and the pull request's description linking the page."""
 
@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from shared.code.domain.webhooks import _REF
+from shared.code.domain.github_events import _REF
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.tools.base import ToolContext, idempotency_key
-from shared.tools.coding.code import pull_request_body
-from shared.tools.coding.requirements import (
+from shared.tools.code.pull_request import pull_request_body
+from shared.tools.code.requirements import (
     ReadRequirementsArgs,
     WriteRequirementsArgs,
     find_requirements,

@@ -7,10 +7,11 @@ import sys
 
 import pytest
 
+from shared.engine.services.model_recorder import Recorder
 from shared.engine.services.run_log import RunLog
-from shared.engine.services.step_state import Recorder, Step
+from shared.engine.services.step_state import Step
 from shared.notion.ports import TenantNotion
-from shared.runs.domain.runs import PlannedStep, RunState
+from shared.runs.domain.state import PlannedStep, RunState
 from shared.tools import REGISTRY, Tool
 from tests.engine_fakes import make_deps
 
@@ -97,7 +98,7 @@ def test_the_registry_names_every_tool_of_every_tool_module_and_no_other() -> No
     from shared.tools import TOOL_MODULES
 
     declared: dict[str, str] = {}
-    # every module below shared.tools, its subpackages' too (the code tools are in shared.tools.coding)
+    # every module below shared.tools, its subpackages' too (the code tools are in shared.tools.code)
     for info in pkgutil.walk_packages(tools.__path__, prefix=f"{tools.__name__}."):
         module = importlib.import_module(info.name)
         for tool in getattr(module, "TOOLS", []):

@@ -50,7 +50,7 @@ def _settle(
         field=field,
         winner=winner,
         notion_at=times[0],
-        linear_at=times[1],
+        tool_at=times[1],
         title="Fix login" if issue == ISSUE else "",  # the older entry was logged before titles were kept
     )
     FirestoreSync(_db(setup.stack)).log(tenant_id, entry)

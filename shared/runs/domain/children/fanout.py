@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 
 SUMMARY_CHARS = 500  # of a child's summary, as its fan-in reports it
 _PLACE = re.compile(r"-m(\d+)-(\d+)$")

@@ -8,15 +8,9 @@ import re
 
 import pytest
 
-from shared.code.domain.webhooks import (
-    checks_done,
-    comment_made,
-    run_of,
-    run_of_ref,
-    signature_ok,
-)
+from shared.code.domain.github_events import checks_done, comment_made, run_of, run_of_ref, signature_ok
 from shared.tools.base import ToolContext, idempotency_key
-from shared.tools.coding.code import branch_for, pull_request_body
+from shared.tools.code.pull_request import branch_for, pull_request_body
 from shared.workspace.domain.tenants import tenant_tag
 from tests.engine_fakes import FakeModel
 from tests.fakes import FakeQueue

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from functions.routes.runs_api.github_hook import EVENTS
+from shared.code.domain.github_events import COMMENT_EVENTS
 from shared.code.domain.revisions import REVISION_EVENTS
-from shared.code.domain.webhooks import COMMENT_EVENTS
 
 DEPLOY_MD = (Path(__file__).resolve().parents[4] / "docs" / "deploy.md").read_text()
 # GitHub's names of its webhook events in a repository's settings ("Let me select individual events")

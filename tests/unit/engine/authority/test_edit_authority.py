@@ -1,32 +1,32 @@
-"""The authority rules for the editing tools (shared.engine.agent.authority.gated), from the run's state and
+"""The authority rules for the editing tools (shared.engine.agent.approvals.gated), from the run's state and
 the block as the step reads it: what the agent wrote on its own pages is the run's to change; a
 person's block, a page the run did not create, a block named on the wrong page are not."""
 
 import pytest
 
-from shared.engine.agent import authority
+from shared.engine.agent import approvals
 from shared.platform.errors import ModelFixableError
-from shared.runs.domain.authority import effect_digest
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.approval_digests import effect_digest
+from shared.runs.domain.state import RunState
 from shared.tools import REGISTRY
 
 STATE = RunState(page_id="trigger", created_pages=("made",))
-MINE, THEIRS = authority.Block("trigger", True), authority.Block("trigger", False)
+MINE, THEIRS = approvals.Block("trigger", True), approvals.Block("trigger", False)
 
 
-def gated(tool: str, args: dict[str, str], block: authority.Block | None = None) -> bool:
+def gated(tool: str, args: dict[str, str], block: approvals.Block | None = None) -> bool:
     blocks = (lambda _id: block) if block is not None else None
-    return authority.gated(STATE, REGISTRY[tool], args, blocks) == effect_digest(tool, args)
+    return approvals.gated(STATE, REGISTRY[tool], args, blocks) == effect_digest(tool, args)
 
 
-@pytest.mark.parametrize("tool", sorted(authority.BLOCK_EDITS))
+@pytest.mark.parametrize("tool", sorted(approvals.BLOCK_EDITS))
 def test_a_block_edit_is_the_run_s_own_only_for_the_agent_s_block_on_an_own_page(tool: str) -> None:
     args = {"page_id": "trigger", "block_id": "b1", "to_page_id": "made", "text": "t"}
     args = {k: v for k, v in args.items() if k in REGISTRY[tool].args.model_fields}
     assert not gated(tool, args, MINE)
     assert gated(tool, args, THEIRS)
     assert gated(tool, args)  # not read (a plan's approval, before the step): a person's
-    assert gated(tool, args | {"page_id": "elsewhere"}, authority.Block("elsewhere", True))
+    assert gated(tool, args | {"page_id": "elsewhere"}, approvals.Block("elsewhere", True))
 
 
 def test_a_moved_block_must_land_on_an_own_page_too() -> None:
@@ -36,11 +36,11 @@ def test_a_moved_block_must_land_on_an_own_page_too() -> None:
 
 def test_a_block_named_on_a_page_it_does_not_lie_on_is_the_model_s_to_fix() -> None:
     with pytest.raises(ModelFixableError, match="lies on page other, not on trigger"):
-        authority.gated(
+        approvals.gated(
             STATE,
             REGISTRY["delete_block"],
             {"page_id": "trigger", "block_id": "b"},
-            lambda _i: authority.Block("other", True),
+            lambda _i: approvals.Block("other", True),
         )
 
 
@@ -59,7 +59,7 @@ def test_a_page_the_run_created_moves_unasked_only_onto_an_own_page() -> None:
 
 def test_a_database_or_a_file_lands_unasked_on_an_own_page_only() -> None:
     props: dict[str, dict[str, dict[str, str]]] = {"Name": {"title": {}}}
-    assert not authority.gated(
+    assert not approvals.gated(
         STATE, REGISTRY["create_database"], {"parent_page_id": "made", "title": "T", "properties": props}
     )
     assert gated("add_file", {"page_id": "elsewhere", "url": "https://e.com/a.png"})

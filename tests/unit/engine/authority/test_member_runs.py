@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from shared.engine.agent import authority
+from shared.engine.agent import approvals
 from shared.engine.planning.start import start_run
 from shared.engine.services import humans
 from shared.engine.services.engine import run_step
@@ -20,10 +20,10 @@ from shared.platform.errors import Forbidden
 from shared.runs.domain.events import ToolResult
 from shared.runs.domain.notion_events import NotionEvent, by_owner, plan_task
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState, RunStatus
+from shared.runs.domain.state import RunState, RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from shared.runs.services.webhooks import Intake, ingest_webhook
+from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
@@ -222,11 +222,11 @@ def test_an_approval_up_front_lists_the_reads_it_lets_happen() -> None:
 
 def test_within_reach_compares_ids_as_notion_writes_them() -> None:
     s = RunState(page_id="AB-cd", member=True, sources=("11-22",), created_pages=("ef",))
-    assert authority.within_reach(s, "read_page", {"page_id": "abcd"})
-    assert authority.within_reach(s, "read_page", {"page_id": "EF"})
-    assert authority.within_reach(s, "query_data_source", {"data_source_id": "1122"})
-    assert not authority.within_reach(s, "read_page", {"page_id": "abce"})
-    assert not authority.within_reach(s, "query_data_source", {"data_source_id": 1122})
+    assert approvals.within_reach(s, "read_page", {"page_id": "abcd"})
+    assert approvals.within_reach(s, "read_page", {"page_id": "EF"})
+    assert approvals.within_reach(s, "query_data_source", {"data_source_id": "1122"})
+    assert not approvals.within_reach(s, "read_page", {"page_id": "abce"})
+    assert not approvals.within_reach(s, "query_data_source", {"data_source_id": 1122})
 
 
 def event(*authors: str, page: str = "p1", at: str = "2026-11-23T10:00:01Z") -> NotionEvent:

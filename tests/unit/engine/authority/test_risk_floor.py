@@ -19,7 +19,7 @@ from shared.platform.errors import ModelFixableError
 from shared.platform.topology import Queue
 from shared.runs.domain.events import Risk, RunPlanned
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.tools import REGISTRY, resolve, validate
 from tests.engine_fakes import FakeModel, FakeNotion, asking, make_deps, raise_budget

@@ -17,7 +17,7 @@ from shared.notify.services.notifications import deliver_notification
 from shared.platform.topology import Queue
 from shared.runs.domain.events import RunCancelled, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.connecting.connection import tenant_from_grant

@@ -14,7 +14,7 @@ from shared.engine.services import run_log
 from shared.engine.services.engine import run_step
 from shared.runs.domain.events import HumanRequested, PlannedStep, RunPlanned, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services import runs
 from shared.runs.services.deps import Deps

@@ -13,7 +13,7 @@ from shared.engine.planning.start import start_run
 from shared.engine.services import run_log
 from shared.runs.domain.events import PlannedStep, RunFinished, RunPlanned
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.tenants import Tenant
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.engine.agent.authority import literal
+from shared.engine.agent.approvals import literal
 from shared.notify.domain.notifications import comment_text, email_text, plain
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notion.domain.blocks import MAX_TEXT

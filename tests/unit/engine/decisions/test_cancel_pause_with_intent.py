@@ -28,7 +28,7 @@ from shared.runs.domain.events import (
     ToolResult,
 )
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunEvent, RunState
+from shared.runs.domain.state import RunEvent, RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps

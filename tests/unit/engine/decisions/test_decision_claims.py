@@ -21,7 +21,7 @@ from shared.runs.domain.events import (
     RunStatus,
 )
 from shared.runs.domain.plan_task import PlanTask
-from shared.runs.domain.runs import RunEvent, RunState
+from shared.runs.domain.state import RunEvent, RunState
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue, FakeRunStore

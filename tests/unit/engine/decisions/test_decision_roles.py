@@ -8,9 +8,9 @@ import pytest
 
 from shared.engine.services import humans
 from shared.platform.errors import Forbidden
-from shared.runs.domain.authority import effect_digest
+from shared.runs.domain.approval_digests import effect_digest
 from shared.runs.domain.events import HumanRequested, HumanResponded, PlannedStep, RunPlanned
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.members import Approvers, Member, decision_classes
 from shared.workspace.domain.tenants import Tenant

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from shared.engine.services.humans import cancel_held
 from shared.platform.errors import TransientError
-from shared.runs.domain.runs import RunEvent, RunState
+from shared.runs.domain.state import RunEvent, RunState
 from shared.team.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client
 from tests.support.runs.api_runs import PLAN, auth, fake_container, pump

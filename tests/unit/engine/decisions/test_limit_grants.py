@@ -15,7 +15,7 @@ from shared.platform.errors import Forbidden, ModelFixableError
 from shared.runs.domain.events import HumanRequested, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.run_limits import Budget, Spend, over_budget
-from shared.runs.domain.runs import RunState, Waiting
+from shared.runs.domain.state import RunState, Waiting
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, make_deps

@@ -8,7 +8,7 @@ from shared.engine.services import humans
 from shared.platform.errors import Conflict, PermanentError
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import fold
+from shared.runs.domain.state import fold
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeNotion
 from tests.link_tokens import fragment, mailed

@@ -15,7 +15,7 @@ from shared.platform.errors import Conflict, TransientError
 from shared.platform.topology import Queue
 from shared.runs.domain.events import HumanResponded
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.team.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client
 from tests.engine_fakes import FakeModel, make_deps

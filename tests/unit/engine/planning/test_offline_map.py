@@ -5,7 +5,7 @@ from shared.engine.planning.start import start_run
 from shared.platform.adapters.offline_model import plan_for
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeQueue
 from tests.support.engine.engine_runs import run_until_held

@@ -130,7 +130,7 @@ def test_a_revision_run_patches_the_file_after_the_line_its_comment_quotes_on_it
 def _decisions(steps: list[Any]) -> list[str]:
     """What a phase asks the owner, as the engine asks it: each request_approval, each code effect
     asked for at its own step, and any other code effect no approval before it in the phase covers."""
-    from shared.engine.agent.authority import asks_at_its_step
+    from shared.engine.agent.approvals import asks_at_its_step
     from shared.tools import REGISTRY, SideEffect
 
     asked: list[str] = []

@@ -10,7 +10,7 @@ from shared.engine.agent.plans import validate_plan
 from shared.engine.planning.start import start_run
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import ModelFixableError
-from shared.runs.domain.authority import effect_digest
+from shared.runs.domain.approval_digests import effect_digest
 from shared.runs.domain.events import (
     ErrorKind,
     ErrorRecorded,
@@ -20,7 +20,7 @@ from shared.runs.domain.events import (
     ToolResult,
 )
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunStatus, fold
+from shared.runs.domain.state import RunStatus, fold
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.code_policy import CodePolicy
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps, raise_budget

@@ -12,7 +12,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain import page_notes
 from shared.runs.domain.events import PlannedStep, RunStatus
 from shared.runs.domain.rows_task import RowTask
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from tests.support.agents.daily_planning import deps_with, queued, tenant

@@ -26,7 +26,7 @@ from shared.runs.domain.events import (
     RunStatus,
     ToolIntent,
 )
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.support.engine.engine_runs import drive, plan, queue, started

@@ -17,7 +17,7 @@ RUN_SERVICES = {"engine", "stepping", "start", "humans", "sweeper"}  # start: pl
 # are step_state's, shared by the engine and stepping).
 STEP_API = {"perform", "held_elsewhere"}
 # The reducer checks that each event follows the last (``apply``): it numbers nothing.
-REDUCER = ROOT / "shared" / "runs" / "domain" / "runs.py"
+REDUCER = ROOT / "shared" / "runs" / "domain" / "state.py"
 _SEQ_NAMES = {"seq", "last_seq", "first_seq"}
 
 
@@ -84,7 +84,7 @@ def test_no_module_but_the_run_log_writes_a_runs_events() -> None:
 def test_the_checks_read_the_sources() -> None:
     """The paths above name files that exist: a check over no file would pass whatever the code did."""
     assert OWNER.is_file() and REDUCER.is_file()
-    assert {p.stem for p in SERVICES} >= RUN_SERVICES | {"run_log", "webhooks", "delivery"}
+    assert {p.stem for p in SERVICES} >= RUN_SERVICES | {"run_log", "notion_intake", "delivery"}
 
 
 def service_imports(path: Path) -> list[tuple[str, str]]:

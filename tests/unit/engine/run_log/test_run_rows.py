@@ -12,7 +12,7 @@ from shared.runs.domain import run_rows
 from shared.runs.domain.events import PlannedStep, RunStatus
 from shared.runs.domain.rows_task import RowTask
 from shared.runs.domain.run_rows import ROW_EVERY_S, ROW_SHARE, row_interval_s
-from shared.runs.domain.runs import Run, RunState, Waiting
+from shared.runs.domain.state import Run, RunState, Waiting
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.tenants import Tenant

@@ -12,7 +12,7 @@ from shared.engine.services.engine import run_step
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import ModelFixableError
 from shared.runs.domain.events import ErrorRecorded, PlannedStep, RunPlanned, RunStatus, ToolResult
-from shared.runs.domain.runs import RunEvent, fold
+from shared.runs.domain.state import RunEvent, fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.tools import notion_read, resolve

@@ -14,7 +14,7 @@ from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import AgentError, ModelFixableError, PermanentError, TransientError
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, ModelUsed, RunEvent, RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps, plan_answer

@@ -17,7 +17,7 @@ from shared.engine.services import humans
 from shared.engine.services.engine import run_step
 from shared.platform.errors import ModelFixableError, TransientError
 from shared.runs.domain.events import ModelUsed, RunEvent, RunStatus
-from shared.runs.domain.runs import Run
+from shared.runs.domain.state import Run
 from shared.runs.domain.step_task import StepTask
 from tests.engine_fakes import make_deps
 from tests.fakes import FakeRunStore

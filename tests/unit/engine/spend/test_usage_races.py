@@ -23,7 +23,7 @@ from shared.runs.domain.events import (
     ToolResult,
 )
 from shared.runs.domain.plan_task import Trigger
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps

@@ -8,7 +8,7 @@ import pytest
 
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import ToolResult
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from tests.engine_fakes import FakeNotion
 from tests.support.engine.engine_runs import forged_run, run_until_held
 

@@ -10,7 +10,7 @@ suite's crash at ``result_enqueue`` with two deliveries at once: ``stuck=1``).
 from typing import Any
 
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.runs import Run
+from shared.runs.domain.state import Run
 from shared.runs.domain.step_task import StepTask
 from tests.engine_fakes import FakeModel, FakeNotion, run_step_as_owner
 from tests.fakes import FakeRunStore

@@ -16,7 +16,7 @@ from shared.engine.services.run_log import StepHeld
 from shared.platform.errors import ModelFixableError, TransientError
 from shared.runs.domain.events import HumanRequested, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import Answer, FakeModel, FakeNotion, make_deps, raise_budget

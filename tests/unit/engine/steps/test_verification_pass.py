@@ -8,7 +8,7 @@ from typing import Any
 from shared.platform.adapters.offline_model import OfflineModel, verdict_for
 from shared.platform.domain.model_replies import Verdict
 from shared.runs.domain.events import ErrorRecorded, HumanRequested, ReviewRecorded, ToolResult
-from shared.runs.domain.runs import RunStatus
+from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps
 from tests.engine_fakes import FakeModel, FakeNotion
 from tests.support.engine.engine_runs import forged_run, run_until_held

@@ -17,7 +17,7 @@ import pytest
 from shared.platform.config import PlatformSecret
 from shared.platform.domain.deliveries import MAX_DEPTH, body_problem
 from shared.platform.errors import InvalidInput
-from shared.runs.services.webhooks import Intake, ingest_webhook
+from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.sync.domain.connection import GitLabConnection, LinearConnection, hook_secret
 from shared.workspace.domain.integrations import github_hook_secret
 from tests.api_fakes import FakeContainer, client

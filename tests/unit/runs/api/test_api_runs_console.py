@@ -13,7 +13,7 @@ from shared.notify.services.notifications import deliver_notification
 from shared.platform.topology import Queue
 from shared.runs.domain.events import ModelUsed, RunStatus
 from shared.runs.domain.plan_task import PlanTask
-from shared.runs.domain.runs import Run, RunState, Waiting
+from shared.runs.domain.state import Run, RunState, Waiting
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client

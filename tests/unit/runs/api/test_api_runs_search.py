@@ -7,7 +7,7 @@ import pytest
 
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.run_search import search_terms, words
-from shared.runs.domain.runs import Run, RunState
+from shared.runs.domain.state import Run, RunState
 from shared.team.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client
 from tests.support.runs.api_runs import auth, fake_container

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.runs import Run, RunState
+from shared.runs.domain.state import Run, RunState
 from shared.runs.services.runs import MAX_CHILDREN_SHOWN
 from shared.team.services.sessions import start_session
 from tests.api_fakes import FakeContainer, client

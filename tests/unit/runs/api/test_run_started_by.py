@@ -14,7 +14,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.events import RunPlanned
 from shared.runs.domain.notion_events import NotionEvent, admit, plan_task
 from shared.runs.domain.run_search import search_terms, words
-from shared.runs.domain.runs import Run, RunState
+from shared.runs.domain.state import Run, RunState
 from shared.runs.services import run_view
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.connecting.connection import NotionTokens

@@ -2,7 +2,7 @@
 the agent and the page, never the agent's whole instructions (issue 66)."""
 
 from shared.runs.domain import page_notes
-from shared.runs.domain.runs import TITLE_MAX, RunState, RunStatus, run_title
+from shared.runs.domain.state import TITLE_MAX, RunState, RunStatus, run_title
 
 INSTRUCTIONS = "Summarise what the team finished this week. " * 20  # hundreds of characters
 

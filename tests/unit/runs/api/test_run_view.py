@@ -13,7 +13,7 @@ from shared.runs.domain.events import (
     ToolIntent,
     ToolResult,
 )
-from shared.runs.domain.runs import Run, fold
+from shared.runs.domain.state import Run, fold
 from shared.runs.services import run_view
 from shared.runs.services.runs import wrote
 

@@ -12,7 +12,7 @@ from shared.platform.config import PlatformSecret
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.rows_task import AnswerTask
-from shared.runs.services.webhooks import Intake, ingest_webhook
+from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.workspace.domain.agent_home import AgentHome, HomeDatabase
 from shared.workspace.domain.tenants import Tenant
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents

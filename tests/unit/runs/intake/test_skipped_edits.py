@@ -11,7 +11,7 @@ import pytest
 
 from shared.platform.config import PlatformSecret
 from shared.runs.domain.notion_events import NotionEvent, skipped_edit
-from shared.runs.services.webhooks import Intake, ingest_webhook
+from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.skipped_edits import KEEP, SLOTS

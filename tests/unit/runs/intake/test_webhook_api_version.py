@@ -14,7 +14,7 @@ import pytest
 from shared.notion.adapters.notion import NOTION_VERSION
 from shared.platform.config import PlatformSecret
 from shared.runs.domain.notion_events import EVENT_API_VERSIONS
-from shared.runs.services.webhooks import Intake, ingest_webhook
+from shared.runs.services.notion_intake import Intake, ingest_webhook
 from shared.workspace.domain.tenants import Tenant
 from tests.fakes import FakeQueue, FakeSecrets, FakeTenantStore, FakeWebhookEvents
 from tests.support.platform.log_events import fields_logged

@@ -18,7 +18,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.notion_events import NotionEvent, plan_task
 from shared.runs.domain.plan_task import READ_LAG, PlanTask, page_key
 from shared.runs.services.deps import Deps
-from shared.runs.services.webhooks import Intake, Outcome, ingest_webhook
+from shared.runs.services.notion_intake import Intake, Outcome, ingest_webhook
 from shared.workspace.domain.settings import TenantSettings
 from tests.engine_fakes import FakeModel, FakeNotion, make_deps
 from tests.fakes import FakeQueue, FakeRunStore, FakeSecrets, FakeTenantStore, FakeWebhookEvents

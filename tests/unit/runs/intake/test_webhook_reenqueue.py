@@ -13,7 +13,7 @@ from shared.platform.domain.tasks import TaskBody
 from shared.platform.errors import TransientError
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, page_key
-from shared.runs.services.webhooks import Intake, ingest_webhook, task_taken
+from shared.runs.services.notion_intake import Intake, ingest_webhook, task_taken
 from shared.workspace.domain.settings import TenantSettings
 from shared.workspace.domain.tenants import Tenant
 from tests.api_fakes import FakeContainer, client, fakes

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from shared.engine.services.step_state import OverBudget, Recorder
+from shared.engine.services.model_recorder import Recorder
+from shared.engine.services.step_outcomes import OverBudget
 from shared.platform.domain.model_calls import ModelReply, ModelUsage
 from shared.platform.domain.model_replies import Draft
 from shared.platform.errors import TransientError
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps, RunRef
 from tests.engine_fakes import make_deps, raise_budget

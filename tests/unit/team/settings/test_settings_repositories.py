@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.team.services.sessions import start_session
-from shared.tools.coding.code import DeployArgs, OpenPullRequestArgs
+from shared.tools.code.pull_request import DeployArgs, OpenPullRequestArgs
 from shared.workspace.domain.settings_input import SettingsInput
 from tests.api_fakes import FakeContainer, client
 from tests.support.team.settings_api import connect

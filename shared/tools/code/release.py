@@ -15,12 +15,18 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple
 from pydantic import Field
 
 from shared.code.domain.code import DEPLOY_FAILED, Deployment, PullRequest, overall
-from shared.code.domain.policy import outside_auto_merge
 from shared.platform.domain.schema import matched
 from shared.platform.errors import ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, idempotency_key
-from shared.tools.coding.code import AwaitChecksArgs, _allowed_repository, _checked_by, _code, _own_branch
+from shared.tools.code.pull_request import (
+    AwaitChecksArgs,
+    _allowed_repository,
+    _checked_by,
+    _code,
+    _own_branch,
+)
 from shared.workspace.domain.code_names import check_project
+from shared.workspace.domain.code_policy import outside_auto_merge
 from shared.workspace.domain.integrations import Integration
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from shared.platform.domain.schema import Record
 from shared.platform.errors import InvalidInput
-from shared.runs.domain import authority
+from shared.runs.domain import approval_digests
 from shared.runs.domain import digest as memory
 from shared.runs.domain.events import (
     ErrorKind,
@@ -94,7 +94,7 @@ def role_needed(approvers: Approvers, waiting: Waiting) -> str:
     if waiting.purpose == "verdict":
         return "owner"
     return approvers.needed(
-        decision_classes(waiting.purpose, waiting.effects, waiting.budget, authority.PRODUCTION)
+        decision_classes(waiting.purpose, waiting.effects, waiting.budget, approval_digests.PRODUCTION)
     )
 
 
@@ -130,7 +130,7 @@ class RunState(Record):
     resume_to: RunStatus | None = None
     consecutive_errors: int = 0
     last_error: str = ""
-    approved: tuple[str, ...] = ()  # effects the owner approved (shared.runs.domain.authority)
+    approved: tuple[str, ...] = ()  # effects the owner approved (shared.runs.domain.approval_digests)
     granted: dict[str, dict[str, Any]] = Field(default_factory=dict)  # step -> the call approved for it
     created_pages: tuple[str, ...] = ()  # pages the run created: its own, like the trigger page
     # The phase of its plan it is in: 1, then one more per RunReplanned. Left out while 1, so a state
@@ -279,9 +279,9 @@ def _result(s: RunState, e: ToolResult) -> dict[str, Any]:
     children = e.output.get("children_cost_usd") if e.tool in ("fan_in", "settle") else None
     if isinstance(children, int | float) and children > 0:
         changes["children_cost_usd"] = round(s.children_cost_usd + children, 9)
-    changes["approved"] = authority.spent(s.approved, e.tool, e.args)
-    if e.tool in authority.UNTRUSTED_READS:
-        changes["approved"] = authority.after_read(changes["approved"])
+    changes["approved"] = approval_digests.spent(s.approved, e.tool, e.args)
+    if e.tool in approval_digests.UNTRUSTED_READS:
+        changes["approved"] = approval_digests.after_read(changes["approved"])
     if e.tool == "check_production":  # the last health check decides how a shipping run ends
         back = e.output.get("rolled_back_to")
         fields = ("project", "deployment_id", "status", "rolled_back_to")

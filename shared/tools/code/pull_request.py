@@ -24,12 +24,12 @@ from shared.code.domain.code import (
     check_ref,
     overall,
 )
-from shared.code.domain.policy import BODY, COMMIT, TITLE
+from shared.code.domain.github_events import BRANCH_PREFIX, body_marker
 from shared.code.domain.revisions import revised_run
-from shared.code.domain.webhooks import BRANCH_PREFIX, body_marker
+from shared.code.domain.secret_findings import BODY, COMMIT, TITLE
 from shared.platform.errors import ConfigError, ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext, build, idempotency_key
-from shared.tools.coding.files import (
+from shared.tools.code.files import (
     FileArgs,
     checked_by,
     files_section,

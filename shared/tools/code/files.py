@@ -12,7 +12,7 @@ from pydantic import AfterValidator, Field, model_validator
 from shared.code.domain.code import MAX_PATH_CHARS, check_content, check_path
 from shared.code.domain.conventions import CONVENTIONS, find_test_command
 from shared.code.domain.patches import MAX_EDITS, Action, Edit, resolve_file
-from shared.code.domain.policy import secrets_message
+from shared.code.domain.secret_findings import secrets_message
 from shared.platform.errors import ModelFixableError
 from shared.tools.base import Args, checked
 

@@ -16,7 +16,7 @@ from shared.code.domain.code import Comment
 from shared.code.domain.revisions import from_comment, revised_run
 from shared.platform.errors import ModelFixableError, PermanentError, TransientError
 from shared.tools.base import Output, SideEffect, Tool, ToolContext
-from shared.tools.coding.code import (
+from shared.tools.code.pull_request import (
     FILES_HELP,
     AwaitChecksArgs,
     PushFixArgs,

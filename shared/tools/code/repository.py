@@ -11,7 +11,7 @@ from pydantic import Field
 from shared.code.domain.code import check_base, check_path
 from shared.code.domain.conventions import CONVENTIONS, find_test_command
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
-from shared.tools.coding.code import _allowed_repository, _checked_by, _code
+from shared.tools.code.pull_request import _allowed_repository, _checked_by, _code
 from shared.workspace.domain.code_names import check_code_repository
 from shared.workspace.domain.integrations import Integration
 

@@ -15,14 +15,14 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from shared.code.domain.patches import Edit, apply_edits
-from shared.code.domain.policy import sensitive_kind
 from shared.platform.errors import ModelFixableError
-from shared.runs.domain.authority import TRACKER_WRITES, WORKSPACE_READS, effect_digest, is_production
+from shared.runs.domain.approval_digests import TRACKER_WRITES, WORKSPACE_READS, effect_digest, is_production
 from shared.runs.domain.events import REQUEST_CHARS, PlannedStep
 from shared.runs.domain.plan_task import page_key
-from shared.runs.domain.runs import RunState
+from shared.runs.domain.state import RunState
 from shared.tools import REGISTRY, SideEffect, Tool
 from shared.tools.base import REFERENCE
+from shared.workspace.domain.code_policy import sensitive_kind
 from shared.workspace.domain.settings import plain_notion_id
 
 # A page's title by its id, for approvals to show beside the id (None: unknown). Workspace text: quoted.

@@ -13,7 +13,7 @@ import re
 from typing import Any, NamedTuple
 
 BRANCH_PREFIX = (
-    "notion-agent/"  # a run's pull request branch: BRANCH_PREFIX + its key (shared.tools.coding.code)
+    "notion-agent/"  # a run's pull request branch: BRANCH_PREFIX + its key (shared.tools.code.pull_request)
 )
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 DELIVERY_HEADER = "X-GitHub-Delivery"
