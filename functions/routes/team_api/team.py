@@ -1,7 +1,9 @@
-"""The team: ``GET /team`` (members, open invites, who approves what), ``POST /team/invites``
-``{"email", "role"}`` (its link in that answer and a mail to that address only), ``DELETE /team/invites/<invite_id>``,
-``PATCH /team/members/<member_id>`` ``{"role"}``, ``DELETE /team/members/<member_id>`` and
-``PUT /team/approvers``; ``GET /invite`` (public) what an invite link is for. Who may call each: the route table; whom one may change: ``shared.workspace.domain.members``."""
+"""The team's routes. ``GET /team``: members, open invites, who approves what. ``POST /team/invites``
+``{"email", "role"}``: its link in that answer and a mail to that address only. Also
+``DELETE /team/invites/<invite_id>``, ``PATCH /team/members/<member_id>`` ``{"role"}``,
+``DELETE /team/members/<member_id>`` and ``PUT /team/approvers``. ``GET /invite`` (public): what an
+invite link is for. Who may call each: the route table; whom one may change:
+``shared.workspace.domain.members``."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal

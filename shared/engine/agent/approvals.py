@@ -389,8 +389,8 @@ PUSHES = ("open_pull_request", "push_fix", "push_revision")
 def asks_at_its_step(step: PlannedStep) -> bool:
     """Whether a code effect is asked for (or let run) when its step runs, with no plan's approval
     needed before it. So is a push (its diff read then), one code checks before asking (a merge), one
-    whose arguments refer to a step not yet run, and a preview: code lets it run unasked when it builds
-    the run's own pull request's branch, and asks for it at its step otherwise (``Tool.unasked``;
+    whose arguments refer to a step not yet run, and a preview. Code lets a preview run unasked when it
+    builds the run's own pull request's branch, and asks for it at its step otherwise (``Tool.unasked``;
     decision 0148). A plan's approval inserted for it would be a second decision on the same change, or
     one on a change nobody needs to decide (issue 78, M2). A plan's own approval before it lists it."""
     tool = REGISTRY.get(step.tool)

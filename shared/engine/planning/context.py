@@ -33,15 +33,13 @@ log = logging.getLogger(__name__)
 def notion_context(
     p: Planning, *, member: bool = False, approved: tuple[str, ...] = ()
 ) -> tuple[dict[str, Any], bool]:
-    """The page that triggered the run, its data source's schema and a few related tasks. For a
-    member's run the tasks come only from the trigger's own data source, if the owner chose it. Also
-    whether the run reads as a member's: ``member``, or its page or comment holds text someone other
-    than the owner (or the agent) wrote (:func:`by_others`), whoever started it.
-
-    A member's run whose page a person or a run named (an ``api`` or ``schedule`` trigger, or one
-    the api found beyond its starter's reach: ``Trigger.beyond``) and that lies beyond its starter's
-    reach raises :class:`BeyondStarter` before the page's title or text is read, unless ``approved``
-    (the run's approvals) holds :func:`page_digest` of it (issue 77, decision 0147)."""
+    """The page that triggered the run, its data source's schema and a few related tasks (a member's
+    run: only from the trigger's own data source, if the owner chose it). Also whether the run reads
+    as a member's: ``member``, or someone other than the owner (or the agent) wrote text on its page
+    or comment (:func:`by_others`), whoever started it. A member's run on a page named by a person or
+    a run (an ``api`` or ``schedule`` trigger, or ``Trigger.beyond``) may lie beyond its starter's
+    reach. It then raises :class:`BeyondStarter` before the page's title or text is read, unless
+    ``approved`` (the run's approvals) holds its :func:`page_digest` (decision 0147)."""
     task = p.task
     kind = task.trigger.kind
     notion = p.notion()
@@ -116,9 +114,10 @@ class BeyondStarter(PermanentError):
 
 
 def reach_request(page_id: str, people: Sequence[Person], tenant: Tenant | None, goal: str) -> str:
-    """The request a run waits on whose page lies beyond its starter's reach: the page by its id only
-    (its title unread), who started it and with which role, what approving lets happen, and who may
-    decide (the role that approves reads beyond a run's reach: never the starter, nor an API key)."""
+    """The request a run waits on whose page lies beyond its starter's reach. It names the page by its
+    id only (its title unread), who started it and with which role, and what approving lets happen.
+    It says who may decide: the role that approves reads beyond a run's reach, never the starter,
+    nor an API key."""
     from shared.engine.agent.approvals import literal
     from shared.workspace.domain.members import BEYOND_REACH_READ, Approvers
 
@@ -325,9 +324,10 @@ def workspace_context(
 
 
 def by_others(p: Planning, objects: list[dict[str, Any]]) -> bool:
-    """Whether someone without the owner's reach (the owner, or a role that approves reads beyond a
-    run's reach: ``Tenant.owner_reach``, decision 0147) or the agent's bot created or last edited any
-    of ``objects`` (a page, its blocks, a comment: Notion's ``created_by``, ``last_edited_by``). Its
+    """Whether someone other than the agent's bot, without the owner's reach, created or last edited
+    any of ``objects`` (a page, its blocks, a comment: Notion's ``created_by``, ``last_edited_by``).
+    The owner's reach: the owner, or a role that approves reads beyond a run's reach
+    (``Tenant.owner_reach``, decision 0147). Its
     text may then be a member's instructions, so the run reads only within its trigger's reach. An
     object naming no one counts as no one's; a workspace whose owner is unknown, as everyone's."""
     tenant = p.tenant()

@@ -168,16 +168,14 @@ def plan_events(
     attempts: Attempts | None = None,
     approved: tuple[str, ...] = (),
 ) -> list[RunEvent]:
-    """The events that plan the run, at the next seqs of ``seqs``. ``trigger``: the kind the plan
-    records, when not the task's (a run planned again stays what it is, see :func:`replan_events`).
-    ``member``: a run planned again that a member started. ``attempts`` receives the model calls as
-    they are paid for (after the plan's head): what an error leaves. Answers all off the plan's
-    schema raise TransientError: the plan queue asks again at its next attempt (decision 0050); a
-    plan the model chose and validation refused, re-asked to the end, is a failed run.
-
-    A member's run a person started on a page beyond their reach waits, the page unread, for an
-    approval of someone with that reach (:func:`wait_for_reach`); ``approved``, the run's approvals,
-    lets it be read once one holds its page's (issue 77, decision 0147)."""
+    """The events that plan the run, at the next seqs of ``seqs``. ``trigger``: the kind the plan records,
+    when not the task's (a run planned again keeps its own: :func:`replan_events`). ``member``: a run
+    planned again that a member started. ``attempts`` receives the model calls as they are paid for
+    (after the plan's head): what an error leaves. Answers all off the plan's schema raise TransientError:
+    the plan queue asks again at its next attempt (decision 0050). A plan the model chose and validation
+    refused, re-asked to the end, is a failed run. A member's run on a page beyond its starter's reach
+    waits, the page unread, for an approval of someone with that reach (:func:`wait_for_reach`); it reads
+    the page once ``approved`` (the run's approvals) holds its digest (decision 0147)."""
     task, deps = p
     attempts = attempts if attempts is not None else Attempts()
     attempts.head, attempts.seqs = seqs.split(), seqs  # the head goes first, built last
@@ -283,11 +281,11 @@ def unread(
 
 
 def wait_for_reach(p: Planning, head_seqs: Seqs, seqs: Seqs, kind: str, page_id: str) -> list[RunEvent]:
-    """A run a member started on ``page_id``, beyond their reach, as it waits (issue 77, decision 0147):
-    its head (no steps, the page's title unread, no note on it: ``page_beyond``) and a request that
-    approving names the page's start (:func:`page_digest`): a change beyond the run's own pages in
-    kind, so only a person of the role that approves reads beyond a run's reach decides it, never an
-    API key. Approved, the run is planned with the page read; rejected, it ends saying so."""
+    """A run a member started on ``page_id``, beyond their reach, as it waits (decision 0147). Its head
+    has no steps, the page's title unread and no note on it (``page_beyond``). Its request names the
+    page's start (:func:`page_digest`): a change beyond the run's own pages in kind. So only a person
+    of the role that approves reads beyond a run's reach decides it, never an API key. Approved, the
+    run is planned with the page read; rejected, it ends saying so."""
     task, deps = p
     tenant = p.tenant()
     goal = task.goal or "Work on a page beyond the reach of the person who started it"

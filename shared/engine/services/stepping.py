@@ -391,10 +391,9 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
 
 
 def page_written(state: RunState) -> str:
-    """The page the run's steps wrote on since it last asked a person (the latest of them), linked
-    as Notion gave its url (the trigger page's, kept at planning), else by its id; "" when none: what
-    a ``request_approval`` after them speaks of (issue 78, M9: the requirements' approval did not
-    link the page they are on)."""
+    """The page the run's steps wrote on since it last asked a person (the latest of them): what a
+    ``request_approval`` after them speaks of. It is linked by the url Notion gave (the trigger
+    page's, kept at planning), else by its id; "" when none."""
     known = known_urls([(state.page_id, state.page_url)])
     for planned in reversed(state.steps[: state.cursor - 1]):
         tool = REGISTRY.get(planned.tool)

@@ -274,8 +274,8 @@ def _pushed(file: dict[str, Any], before: str | None) -> str | None:
 
 def approval_change(request: HumanRequested, tool: str) -> ApprovalChange | None:
     """The code change ``request`` (an effect's, asked for at the step of ``tool``) asks to approve:
-    its words and, for a push, its files diffed against the base the request kept (``before``; a file
-    it did not keep shows every line added, as the code view's). None: not a code effect's request."""
+    its words and, for a push, its files diffed against the base the request kept (``before``). A file
+    it did not keep shows every line added, as the code view's. None: not a code effect's request."""
     call = request.call or {}
     if request.purpose != "approval" or not call or tool not in (*CODE_TOOLS, "roll_back_production"):
         return None

@@ -314,9 +314,9 @@ def by_owner(event: NotionEvent, tenant: Tenant) -> bool:
 
 
 def with_owner_reach(event: NotionEvent, tenant: Tenant) -> bool:
-    """Whether the run ``event`` starts has the owner's reach (issue 77, decision 0147): each author
-    (our bot aside) is a member of the team whose role has it (``Tenant.owner_reach``: the owner, or a
-    role that approves reads beyond a run's reach). An admin's edit is then an admin's, as their
+    """Whether the run ``event`` starts has the owner's reach (decision 0147): each author (our bot
+    aside) is a member of the team whose role has it. That is ``Tenant.owner_reach``: the owner, or a
+    role that approves reads beyond a run's reach. An admin's edit is then an admin's, as their
     ``POST /runs`` is, not a member's. Only :func:`by_owner` decides what needs the owner in person (a
     Runs row's decision or answer)."""
     owner, bot = _norm(tenant.owner_user_id), _norm(tenant.bot_id)

@@ -166,10 +166,10 @@ def within_viewer(body: dict[str, Any], *, decides: bool = False) -> dict[str, A
 
 def summary_within_viewer(summary: dict[str, Any], *, decides: bool) -> dict[str, Any]:
     """A run's summary (a row of ``GET /runs``, the head of its timeline, a related run) as a person
-    without the owner's reach sees a run that had it (issue 77, decision 0147): its title, goal, summary
-    and its page's title say :data:`HIDDEN`, and so does a waiting request's prompt unless the person
-    may decide it (``decides``: the role the owner lets decide it reads it). Ids, states, times,
-    costs and who started it stay."""
+    without the owner's reach sees a run that had it (decision 0147). Its title, goal, summary and its
+    page's title say :data:`HIDDEN`. So does a waiting request's prompt, unless the person may decide
+    it (``decides``: the role the owner lets decide it reads it). Ids, states, times, costs and who
+    started it stay."""
     shown = dict(summary)
     for key in ("goal", "title", "summary"):
         if shown.get(key):

@@ -163,11 +163,10 @@ NO_SUCH_INVITATION = (
 
 
 def invitation(tenants: TenantStore, tenant_id: str, code: str, now: datetime) -> dict[str, Any]:
-    """What an invite link is for, told only to whoever holds its code (issue 78, M7: an invitee was
-    told to connect "your Notion workspace", neither it nor their role named): the workspace's name,
-    the role it gives and when it expires. A code of the wrong shape is a 400; an unknown workspace,
-    a code it did not issue, or one withdrawn, used or expired are one and the same 404, so nothing
-    is learnt of a workspace without a code it issued. Reads only."""
+    """What an invite link is for, told only to whoever holds its code: the workspace's name, the role
+    it gives and when it expires. A code of the wrong shape is a 400. An unknown workspace, a code it
+    did not issue, or one withdrawn, used or expired are one and the same 404. So nothing is learnt of
+    a workspace without a code it issued. Reads only."""
     if not members.is_member_invite(code):
         raise InvalidInput(
             "this is not a valid invite code: check that the whole invite link was opened", [INVITE_HEADER]

@@ -118,8 +118,8 @@ def _allowed_repository(ctx: ToolContext, repository: str) -> None:
 
 def pull_request_body(ctx: ToolContext, body: str) -> str:
     """The description: the model's ``body``, then (written by code) the link of the page the run
-    started from (the url Notion gave it, else Notion's by its id: issue 78, M9), then the signature
-    and the hidden key that finds the run again (decisions 0108, 0124)."""
+    started from: the url Notion gave it, else Notion's by its id. Then the signature and the hidden
+    key that finds the run again (decisions 0108, 0124)."""
     link = page_link(ctx.page_id, known_urls([(ctx.page_id, ctx.page_url)]))
     page = f"From the Notion page {link}\n" if link else ""
     return f"{body}\n\n{page}Opened by Notion Agent\n{body_marker(ctx.key)}".strip()
@@ -244,9 +244,10 @@ def deploy_vercel(ctx: ToolContext, args: DeployArgs) -> Output:
 
 def preview_unasked(ctx: ToolContext, args: DeployArgs) -> str | None:
     """Why a preview deployment runs without asking (docs/deploy.md: previews do not wait; decision
-    0148), else None and the owner is asked: it builds the branch of a pull request this run opened (or,
-    in a revision run, the run it revises opened), whose every commit the owner approved at its step,
-    its diff shown. Production, and a preview of any other branch or commit, are asked for."""
+    0148), else None and the owner is asked. It runs unasked when it builds the branch of a pull request
+    this run opened (or, in a revision run, the run it revises opened). The owner approved every commit
+    of that branch at its step, its diff shown. Production, and a preview of any other branch or
+    commit, are asked for."""
     if args.target != "preview":
         return None
     try:

@@ -108,9 +108,9 @@ def mrr(rows: Sequence[Candidates], model: dict[str, Any] | None) -> float:
     (``model`` None) or the model's."""
     total = 0.0
     for c in rows:
-        order = range(len(c.signals))
+        order: Sequence[int] = range(len(c.signals))
         if model is not None:
-            order = sorted(order, key=lambda i: (-score(model, c.signals[i]), i))  # type: ignore[assignment]
+            order = sorted(order, key=lambda i: (-score(model, c.signals[i]), i))
         pages = list(dict.fromkeys(c.pages[i] for i in order))
         total += next((1 / (n + 1) for n, p in enumerate(pages) if any(
             c.relevant[i] for i in range(len(c.pages)) if c.pages[i] == p)), 0.0)  # fmt: skip

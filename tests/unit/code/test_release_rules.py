@@ -83,14 +83,15 @@ def test_a_preview_runs_unasked_only_of_a_branch_the_run_opened() -> None:
     from shared.tools.code.pull_request import branch_for
 
     tool = REGISTRY["deploy_vercel"]
-    assert tool.unasked is not None
+    check = tool.unasked
+    assert check is not None
 
     def unasked(run_id: str, ref: str, target: str = "preview") -> str | None:
         ctx = ToolContext("t1", run_id, 3, "", None, cast(Any, None), cast(Any, None), str)
         args = tool.args.model_validate(
             {"project": "site", "repository": "acme/site", "ref": ref, "target": target}
         )
-        return tool.unasked(ctx, args)  # type: ignore[misc]
+        return check(ctx, args)
 
     own = branch_for(idempotency_key("t1", "r1", 2))
     said = unasked("r1", own)

@@ -14,7 +14,7 @@ def test_the_log_shows_the_tool_s_time_under_the_tool_s_name(tool: str, store: s
     people = team()
     at = datetime.now(UTC) - timedelta(hours=1)
     entry = LogEntry(at=at, page_id="p1", issue_id="i1", field="title", winner=tool, notion_at=at, tool_at=at)
-    people.container.port(store).log("t1", entry)  # type: ignore[attr-defined]
+    people.container.port(store).log("t1", entry)  # type: ignore[attr-defined]  # port() by name is an object
     status, shown = call(people, "viewer", "GET", f"/sync/{tool}/log")
     [row] = shown["entries"]
     assert status == 200 and datetime.fromisoformat(row[f"{tool}_at"]) == at

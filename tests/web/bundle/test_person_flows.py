@@ -3,6 +3,7 @@
 check fails when fewer than four ran whole (under ``NA_WEB_CHECK=1``) or any failed."""
 
 from collections import Counter
+from typing import Literal
 
 import pytest
 
@@ -12,8 +13,12 @@ from tests.web.browser import Figures
 FLOW = "tests/web/runs/test_console_x.py::test_y"
 
 
-def _report(outcome: str, keywords: dict[str, int], when: str = "call") -> pytest.TestReport:
-    return pytest.TestReport(FLOW, ("x", 1, "y"), keywords, outcome, None, when)  # type: ignore[arg-type]
+def _report(
+    outcome: Literal["passed", "failed", "skipped"],
+    keywords: dict[str, Literal[1]],
+    when: Literal["setup", "call", "teardown"] = "call",
+) -> pytest.TestReport:
+    return pytest.TestReport(FLOW, ("x", 1, "y"), keywords, outcome, None, when)
 
 
 def test_person_flows_are_counted_printed_and_held_to_four(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ page (its parent named it) that is neither chosen nor its parent's own ends the 
 
 import json
 from datetime import UTC, datetime
+from typing import Literal
 
 import pytest
 
@@ -101,9 +102,13 @@ def test_a_members_run_on_a_page_beyond_its_starters_reach_waits_unread(kind: st
 def test_someone_with_the_pages_reach_lets_it_in_and_the_run_plans_with_it_read() -> None:
     deps, _, model, private, _ = _world()
     _waiting(deps, private)
-    for role, by, via in (("editor", EDITOR, "session"), ("owner", None, "key")):
+    refused: tuple[tuple[str, Member | None, Literal["session", "key"]], ...] = (
+        ("editor", EDITOR, "session"),
+        ("owner", None, "key"),
+    )
+    for role, by, via in refused:
         with pytest.raises(Forbidden):  # below the role that approves reads beyond reach; a key
-            humans.respond(deps, "t1", "r1", "approve", role=role, by=by, via=via)  # type: ignore[arg-type]
+            humans.respond(deps, "t1", "r1", "approve", role=role, by=by, via=via)
     humans.respond(deps, "t1", "r1", "approve", role="admin", by=ADMIN)
     _plan_queued(deps)
     run = deps.store.get_run("t1", "r1")

@@ -211,7 +211,9 @@ def test_an_invite_link_s_holder_is_told_the_workspace_and_role_and_nobody_else_
 
     status, told = asked(link["invite"], link["workspace"])
     assert status == 200, told
-    workspace_name = fakes.tenants.get(TENANT).workspace_name  # type: ignore[union-attr]
+    tenant = fakes.tenants.get(TENANT)
+    assert tenant is not None
+    workspace_name = tenant.workspace_name
     assert told["workspace_name"] == workspace_name and told["role"] == "editor"
     other = invite_code(fakes, ada["session"], "carol@example.com", "viewer")
     assert asked(other, TENANT)[1]["role"] == "viewer"  # each link its own role
