@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from shared.memory.domain.passages import IndexedPage, StoredPassage
-    from shared.memory.domain.retrieval import Signals
+    from shared.memory.domain.retrieval import MaybeSignals, RerankPassages
     from shared.platform.domain.embeddings import Embedded, Reranked, Task
 
 
@@ -38,12 +38,7 @@ class Reranker(Protocol):
     def model(self) -> str: ...
 
     def rerank(
-        self,
-        query: str,
-        passages: list[tuple[str, str]],
-        budget_s: float,
-        *,
-        signals: list[Signals] | None = None,
+        self, query: str, passages: RerankPassages, budget_s: float, *, signals: MaybeSignals = None
     ) -> Reranked | None:
         """A score for each (title, text) of ``passages`` (higher answers ``query`` better), or None
         when it cannot answer within ``budget_s`` seconds or fails: the caller keeps its order then

@@ -1,7 +1,7 @@
-"""The Reranker port on CPU with no network and no model download (decision 0153): a logistic
-regression over the signals search already has of each candidate (its cosine, keyword strength,
+"""The Reranker port on CPU with no network and no model download (decision 0153). It is a logistic
+regression over the signals search already has of each candidate: its cosine, keyword strength,
 exact match, the share of the query it and its heading hold, its fused score and place, its
-length). Its few weights ship in ``learned_reranker.json`` beside this module, written by
+length. Its few weights ship in ``learned_reranker.json`` beside this module, written by
 ``tests/perf/rag/train_reranker.py`` from the tuning collections alone (never the held-out
 questions). It reads no text: a reranker that is not given the signals answers None and search keeps
 its fused order. Production keeps Vertex AI's ranking API behind the same port.
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from shared.platform.domain.embeddings import Reranked
 
 if TYPE_CHECKING:
-    from shared.memory.domain.retrieval import Signals
+    from shared.memory.domain.retrieval import MaybeSignals, RerankPassages, Signals
 
 WEIGHTS = Path(__file__).with_name("learned_reranker.json")
 
@@ -52,12 +52,7 @@ class LearnedReranker:
         return str(self._model["name"])
 
     def rerank(
-        self,
-        query: str,
-        passages: list[tuple[str, str]],
-        budget_s: float,
-        *,
-        signals: list[Signals] | None = None,
+        self, query: str, passages: RerankPassages, budget_s: float, *, signals: MaybeSignals = None
     ) -> Reranked | None:
         """See the Reranker port: None without one ``signals`` per passage (nothing to read)."""
         if signals is None or len(signals) != len(passages):

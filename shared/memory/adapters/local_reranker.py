@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from shared.platform.domain.embeddings import Reranked
 
 if TYPE_CHECKING:
-    from shared.memory.domain.retrieval import Signals
+    from shared.memory.domain.retrieval import MaybeSignals, RerankPassages
 
 MODEL = "all-minilm-l6-v2-windows"
 WINDOW_WORDS = 60  # a window: whole sentences up to about this many words
@@ -71,12 +71,7 @@ class LocalReranker:
         return got
 
     def rerank(
-        self,
-        query: str,
-        passages: list[tuple[str, str]],
-        budget_s: float,
-        *,
-        signals: list[Signals] | None = None,
+        self, query: str, passages: RerankPassages, budget_s: float, *, signals: MaybeSignals = None
     ) -> Reranked | None:
         """See the Reranker port; reads the text alone (``signals`` unused)."""
         from shared.memory.adapters.minilm import encode

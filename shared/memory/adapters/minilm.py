@@ -122,10 +122,10 @@ def _forward(ids: Any, types: Any, mask: Any, weights: _Weights) -> Any:
 
 
 def encode(texts: list[str], whole: bool = False) -> Any:
-    """Unit sentence vectors (len(texts) x 384, float32) of ``texts``, in their order: of each text's
-    first ``MAX_TOKENS`` word-pieces, as sentence-transformers computes them; with ``whole``, of all of
-    it: a longer text is read in windows of ``MAX_TOKENS`` (each with its own [CLS] and [SEP]) and
-    pooled over every window's tokens, so none of it goes unread (decision 0152)."""
+    """Unit sentence vectors (len(texts) x 384, float32) of ``texts``, in their order. Each is of the
+    text's first ``MAX_TOKENS`` word-pieces, as sentence-transformers computes them. With ``whole``, a
+    longer text is read in windows of ``MAX_TOKENS`` (each with its own [CLS] and [SEP]) and pooled
+    over every window's tokens, so none of it goes unread (decision 0152)."""
     weights = _load()
     out = np.zeros((len(texts), int(weights.config["hidden_size"])), dtype=np.float32)
     pieces: list[tuple[int, list[int]]] = []  # (text's index, word-piece ids) per window

@@ -19,7 +19,7 @@ from shared.platform.adapters.vertex_model import OnVertex, check_reachable
 from shared.platform.domain.embeddings import Reranked
 
 if TYPE_CHECKING:
-    from shared.memory.domain.retrieval import Signals
+    from shared.memory.domain.retrieval import MaybeSignals, RerankPassages
 
 log = logging.getLogger(__name__)
 ENDPOINT = "https://discoveryengine.googleapis.com"
@@ -60,12 +60,7 @@ class VertexReranker:
             return self._client
 
     def rerank(
-        self,
-        query: str,
-        passages: list[tuple[str, str]],
-        budget_s: float,
-        *,
-        signals: list[Signals] | None = None,
+        self, query: str, passages: RerankPassages, budget_s: float, *, signals: MaybeSignals = None
     ) -> Reranked | None:
         """See the Reranker port; reads the text alone (``signals`` unused)."""
         records = [

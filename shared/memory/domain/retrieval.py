@@ -1,12 +1,9 @@
 """Ranking for workspace search. Pure: BM25 over keyword candidates, and the score-aware fusion search
-uses (decision 0098). That fusion is a convex combination of the vector leg's min-max normalised cosine
-and the keyword leg's *strength*: BM25 over the query's ideal BM25 (how much of the query's rare-word
-information a passage holds). So a keyword leg that matched only common words adds almost nothing,
-and a passage holding the query's rare name or code gets nearly the keyword leg's whole weight. A
-passage that matches the query's rare words exactly (``exact_matches``) keeps its vector part whole; a
+uses (decision 0098): the vector leg's min-max normalised cosine combined with the keyword leg's
+*strength* (BM25 over the query's ideal BM25: how much of its rare-word information a passage holds).
+A passage matching the query's rare words exactly (``exact_matches``) keeps its vector part whole; a
 query of common words has no exact match, and a tie goes to the higher cosine (decision 0152).
-Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009), the fusion before it, is kept for
-``make bench-rag``'s comparison.
+Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009) is kept for ``make bench-rag``.
 """
 
 import math
@@ -158,6 +155,10 @@ class Signals(NamedTuple):
     fused: float  # the fusion's score
     rank: float  # 1 / (1 + its place in the fused order)
     length: float  # log(1 + its words)
+
+
+type RerankPassages = list[tuple[str, str]]  # a reranker's candidate passages, each (title, text)
+type MaybeSignals = list[Signals] | None  # what search knows of each candidate, when it says
 
 
 def convex(

@@ -19,6 +19,8 @@ from shared.memory.domain.retrieval import (
     PAGE_PASSAGES,
     PAGE_SHARE,
     VECTOR_SHARE,
+    MaybeSignals,
+    RerankPassages,
     Signals,
     bm25,
     convex,
@@ -84,8 +86,8 @@ def search(
     (data source ids and ``page:<id>``) when given: vector and keyword candidates fused by score, the
     first ``RERANK_CANDIDATES`` reordered by ``reranker`` when it answers within ``rerank_budget_s``.
     ``share``: the vector leg's share of the fusion (1 with ``gate`` above 1: the vector leg alone; 0:
-    the keyword leg's); ``gate``: the share of the query's information a passage holding its rare words holds to be an
-    exact match (decisions 0098, 0152; above 1: none). ``page_share``:
+    the keyword leg's). ``gate``: the share of the query's information that a passage holding its rare
+    words must hold to be an exact match (decisions 0098, 0152; above 1: none). ``page_share``:
     the share of a page's best other candidate added to each of its passages (decision 0134);
     ``per_page``: a page's passages in the list before every other candidate (0: no limit; 0152)."""
     if not query.strip() or (scopes is not None and not scopes):
@@ -218,12 +220,7 @@ class PaidReranker:
         return self.inner.model
 
     def rerank(
-        self,
-        query: str,
-        passages: list[tuple[str, str]],
-        budget_s: float,
-        *,
-        signals: list[Signals] | None = None,
+        self, query: str, passages: RerankPassages, budget_s: float, *, signals: MaybeSignals = None
     ) -> Reranked | None:
         from shared.runs.services.spend import model_call
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from shared.memory.adapters.learned_reranker import WEIGHTS, score
-from shared.memory.domain.retrieval import Signals
+from shared.memory.domain.retrieval import MaybeSignals, RerankPassages, Signals
 from shared.memory.services.workspace_search import RERANK_CANDIDATES, search
 from shared.platform.domain.embeddings import Reranked
 from tests.perf.rag import bench_rag, rag_faq
@@ -49,12 +49,7 @@ class Recorder:
         self.last: tuple[list[tuple[str, str]], list[Signals]] = ([], [])
 
     def rerank(
-        self,
-        query: str,
-        passages: list[tuple[str, str]],
-        budget_s: float,
-        *,
-        signals: list[Signals] | None = None,
+        self, query: str, passages: RerankPassages, budget_s: float, *, signals: MaybeSignals = None
     ) -> Reranked | None:
         self.last = (passages, list(signals or []))
         return None
