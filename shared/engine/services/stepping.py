@@ -5,7 +5,7 @@ The intent is a created event (the log's next seq), not cached in the run docume
 intent whose effect may have happened uses that intent's arguments, so the tool finds the effect. A
 repair's paid-for arguments are kept in an intent too. A result too large to record (``RECORD_BYTES``)
 is a fixable error, or fails the run after an effect. Why: docs/engine.md, "Intents and reconciliation".
-"""
+Past the limit: one job, a step carried out once, its recovery after a crash included."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Runs for people: asking for one (``POST /runs``), the list and the timeline (``GET /runs``,
-``GET /runs/{id}``)."""
+``GET /runs/{id}``). Past the limit: one job, what a person asks of runs and reads of them."""
 
 from __future__ import annotations
 
