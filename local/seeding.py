@@ -4,6 +4,8 @@ Notion OAuth, settings that watch a data source and mail the owner, a GitHub tok
 API key, a run that completed and one that waits for the owner's approval (events, notifications),
 and the workspace index of its chosen pages (passages, by the nightly reconcile's own code)."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
