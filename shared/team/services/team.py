@@ -5,6 +5,7 @@ Every change is one tenant update, conditioned on the tenant as read (``TenantSt
 from __future__ import annotations
 
 import hmac
+import re
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -162,6 +163,9 @@ NO_SUCH_INVITATION = (
 )
 
 
+_WORKSPACE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a tenant id's shape (a Firestore document id)
+
+
 def invitation(tenants: TenantStore, tenant_id: str, code: str, now: datetime) -> dict[str, Any]:
     """What an invite link is for, told only to whoever holds its code: the workspace's name, the role
     it gives and when it expires. A code of the wrong shape is a 400. An unknown workspace, a code it
@@ -171,7 +175,7 @@ def invitation(tenants: TenantStore, tenant_id: str, code: str, now: datetime) -
         raise InvalidInput(
             "this is not a valid invite code: check that the whole invite link was opened", [INVITE_HEADER]
         )
-    tenant = tenants.get(tenant_id) if tenant_id else None
+    tenant = tenants.get(tenant_id) if _WORKSPACE_ID.fullmatch(tenant_id) else None  # never a bad path
     if tenant is None or tenant.status == TenantStatus.REVOKED:
         raise NotFound(NO_SUCH_INVITATION)
     key = members.invite_key(code)

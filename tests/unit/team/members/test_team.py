@@ -229,3 +229,22 @@ def test_an_invite_link_s_holder_is_told_the_workspace_and_role_and_nobody_else_
     )
     assert api.delete(f"/team/invites/{invite_id}", headers=auth(ada["session"])).status_code == 200
     assert asked(link["invite"], TENANT)[0] == 404  # withdrawn: tells nothing any more
+
+
+def test_an_invite_for_a_workspace_id_of_another_shape_is_the_same_404() -> None:
+    """A workspace id that could not be a document id (a slash, dots, spaces) is never read: the same
+    404 as an unknown workspace (Firestore refused such a path: schemathesis saw a 500)."""
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from shared.platform.errors import NotFound
+    from shared.team.services.team import invitation
+
+    class Unread:
+        def get(self, tenant_id: str) -> None:
+            raise AssertionError(f"read {tenant_id!r}")
+
+    for workspace in ("a/b", "..", "a b", "x" * 65):
+        with pytest.raises(NotFound):
+            invitation(Unread(), workspace, "namem_" + "a" * 32, datetime.now(UTC))  # type: ignore[arg-type]  # reads nothing
