@@ -16,7 +16,6 @@ IDEA = "Automate the newsletter"  # a row of Ideas, whose rules leave mentions o
 RULE_WORDS = "only where that database's rules tick “A comment mentions the agent”"
 
 
-@pytest.mark.person_flow  # issue 78 point 2
 def mention_on_the_idea(setup: Setup, text: str) -> None:
     """A person mentions the agent in a comment saying ``text`` on the idea's page, on the sandbox's
     screen (as in Notion): the sandbox says it sent the ``comment.created`` event."""
@@ -30,6 +29,7 @@ def mention_on_the_idea(setup: Setup, text: str) -> None:
     expect(s.page.get_by_role("status")).to_contain_text("comment.created")
 
 
+@pytest.mark.person_flow  # issue 78 point 2
 def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_there(setup: Setup) -> None:
     agent_id = str(setup.api("POST", "/agents", {"name": "Triage"})["agent_id"])
     c = setup.tab()
