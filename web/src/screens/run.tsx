@@ -208,7 +208,7 @@ function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () 
   const question = answered(waiting.purpose);
   const heading = waiting.purpose === "verdict" ? "Settle this debate" : question ? "The run asks you" : "The run needs your approval";
   return (
-    <section class="decision" aria-labelledby="decision-title">
+    <section class="decision" aria-labelledby="decision-title" data-request={waiting.request_id}>
       <h2 id="decision-title">{heading}</h2>
       {run.change ? <ChangeAsked change={run.change} prompt={<Prompt text={waiting.prompt} />} /> : <Prompt text={waiting.prompt} />}
       <AskedPage href={waiting.page_url} />
