@@ -194,6 +194,10 @@ class Tally:
         self.gaps: Counter[tuple[str, str]] = Counter()  # failures of GAPS met
         self.auth_probed: set[tuple[str, str]] = set()  # (operation, credential) ignored_auth probed
         self.raised = ""  # the last case whose sending raised (a refused connection, a timeout)
+        # The distinct cases drawn so far per (operation, whether it has inputs), in the order drawn:
+        # each later credential is sent these first, as drawing them again would give the same ones.
+        self.drawn: dict[tuple[str, bool], list[Any]] = {}
+        self.exhausted: set[tuple[str, bool]] = set()  # fewer distinct cases exist than were asked
 
     def _seen(self, case: Any, credential: str) -> str:
         sent_headers = {**(case.headers or {}), **self.headers[credential]}  # ours win, as sent
@@ -268,26 +272,40 @@ def has_inputs(operation: Any, fixed: dict[str, str]) -> bool:
 
 def fuzz(operation: Any, tally: Tally, credential: str, cases: int = CASES) -> None:
     """``cases`` distinct generated requests of ``operation`` (fewer when its parameters have fewer
-    values): within its schema, and beside it where it has parameters or a body to break."""
+    values): within its schema, and beside it where it has parameters or a body to break. The cases an
+    earlier credential drew are sent first: hypothesis draws derandomized, so drawing again would give
+    the same ones at the cost of drawing them (half of the CPU this suite spent in its own process)."""
+    inputs = has_inputs(operation, tally.headers[credential])
+    drawn = tally.drawn.setdefault((operation.label, inputs), [])
+    sent = 0
+    for case in drawn[:cases]:
+        if tally.new(case, credential):
+            tally.send(case, credential)
+            sent += 1
+    if sent >= cases or (operation.label, inputs) in tally.exhausted:
+        return
     strategy = operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
-    if has_inputs(operation, tally.headers[credential]):
+    if inputs:
         negative = operation.as_strategy(generation_mode=schemathesis.GenerationMode.NEGATIVE)
         strategy = st.one_of(strategy, negative)
 
     @hypothesis.settings(
-        max_examples=cases,
+        max_examples=cases - sent,  # those replayed are drawn again first, and refused as seen
         deadline=None,
         database=None,
-        derandomize=True,  # the same cases at every run
+        derandomize=True,  # the same cases at every run, and for every credential
         phases=[Phase.generate],  # no shrinking: a failure is reported as it was found
         suppress_health_check=list(HealthCheck),
     )
     @hypothesis.given(case=strategy)
     def run(case: Any) -> None:
         hypothesis.assume(tally.new(case, credential))  # a case drawn again is no case: draw another
+        drawn.append(case)
         tally.send(case, credential)
 
     run()
+    if len(tally.cases.get((operation.label, credential), ())) < cases:
+        tally.exhausted.add((operation.label, inputs))
 
 
 def give_role(stack: LocalStack, seeded: Seeded, role: str) -> None:
