@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from shared.platform.config import Settings
+from shared.runs.domain.page_links import page_link
 from tests.web.workspace import LIVE_MS, Setup, within
 
 pytestmark = pytest.mark.e2e
@@ -67,3 +69,14 @@ def test_the_runs_hint_says_a_mention_starts_work_only_where_its_rule_is_ticked(
     c.press("link", "tick it in Onboarding")
     expect(c.page.get_by_role("group", name="What starts work in Ideas")).to_be_visible(timeout=LIVE_MS)
     expect(c.page.get_by_role("checkbox", name="A comment mentions the agent").first).to_be_visible()
+
+
+def test_a_page_linked_by_its_id_alone_opens_on_the_stack(setup: Setup) -> None:
+    """Issue 78, M9's rest: a link built from a page id alone (a page a run never saw) went to
+    www.notion.so, which cannot open on ``make stack``; it is under the stack's Notion web address."""
+    web = Settings.from_env(setup.stack.env()).notion_web_base_url
+    link = page_link(setup.ids["home_page"], {}, web=web)
+    c = setup.tab()
+    c.page.goto(link)
+    expect(c.page.get_by_role("heading", level=1, name="Notion Agent home")).to_be_visible(timeout=LIVE_MS)
+    assert c.page.url.startswith(f"{setup.stack.sandbox_url}/screen/{setup.workspace}/pages/")
