@@ -186,6 +186,7 @@ class LocalStack:
             "NA_OUTBOX_DIR": str(self.outbox_dir),
             "NA_NOTIFIER_BACKEND": self.notify,
             "NA_NOTION_API_BASE_URL": self.sandbox_url,
+            "NA_NOTION_WEB_BASE_URL": self.sandbox_url,  # a page linked by its id opens on its screen
             "NA_GITHUB_API_BASE_URL": self.code_sandbox_url + "/github",
             "NA_VERCEL_API_BASE_URL": self.code_sandbox_url + "/vercel",
             "NA_SLACK_API_BASE_URL": self.code_sandbox_url + "/slack/api",

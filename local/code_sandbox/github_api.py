@@ -19,6 +19,7 @@ from local.code_sandbox import github_comments as comments
 from local.code_sandbox import github_contents as contents
 from local.code_sandbox import github_git as git
 from local.code_sandbox import github_pulls as pulls
+from local.code_sandbox import github_screen as screen
 from local.code_sandbox.faults import Injection
 from local.code_sandbox.github_state import GitHubState, Grant, gh_error, not_found
 from local.code_sandbox.github_views import Call
@@ -70,14 +71,25 @@ def rate_headers() -> dict[str, str]:
     }
 
 
+def _screen(call: Call, request: Request) -> tuple[screen.Html | screen.Redirect, int]:
+    """A pull request's page (its html_url), or its comment form taken (``github_screen``)."""
+    if request.method == "GET":
+        done = "Your comment was posted." if request.args.get("done") == "commented" else ""
+        return screen.page(call, done, login=request.args.get("login", "")), 200
+    try:
+        return screen.comment(call, request), 303
+    except screen.Refused as refused:
+        return screen.page(call, error=refused.reason, login=request.form.get("login", "")), refused.status
+
+
 def dispatch(state: GitHubState, request: Request, path: str, root: str, web: str) -> tuple[Any, int]:
     """The JSON answer and status for ``path`` (after /github/), or an ApiError raised."""
     page = _PAGE_PATH.fullmatch(path)
-    if page and request.method == "GET" and not path.startswith("repos/"):
+    if page and request.method in ("GET", "POST") and not path.startswith("repos/"):
         repo = state.find_repo(f"{page.group(1)}/{page.group(2)}")
         if repo is None:
             raise not_found()
-        return pulls.page(Call(state, repo, _VISITOR, root, web, params=(page.group(3),))), 200
+        return _screen(Call(state, repo, _VISITOR, root, web, params=(page.group(3),)), request)
     version = request.headers.get("X-GitHub-Api-Version")
     if version and version not in API_VERSIONS:
         raise gh_error(400, f"Unsupported 'X-GitHub-Api-Version' header value: {version}")

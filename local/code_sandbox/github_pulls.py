@@ -125,21 +125,6 @@ def mark_ready(state: GitHubState, token: str, query: str, variables: JSON) -> J
     }
 
 
-def page(call: Call) -> str:
-    """The plain-text page an html_url of a pull request shows."""
-    pull = next((p for p in call.repo.pulls if p.number == int(call.params[0])), None)
-    if pull is None:
-        raise not_found()
-    state = "merged" if pull.merged_at else pull.state
-    head = call.repo.branch_head(pull.head) or pull.head_sha
-    before = call.repo.files(call.repo.branch_head(pull.base) or pull.base_sha)
-    after = call.repo.files(head)
-    changed = sorted(p for p in after.keys() | before.keys() if before.get(p) != after.get(p))
-    lines = [f"#{pull.number} {pull.title} ({state})", f"{pull.head} -> {pull.base} at {head}", ""]
-    lines += [f"  {p}" for p in changed] + ["", pull.body]
-    return "\n".join(lines) + "\n"
-
-
 def _patch(before: str, after: str) -> str:
     """The hunks of a unified diff, as GitHub's ``patch`` field holds them (no file header lines)."""
     lines = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=3)

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Request, Response
 
-from local.code_sandbox import discord_api, github_api, slack_api, vercel_api
+from local.code_sandbox import discord_api, github_api, github_screen, slack_api, vercel_api
 from local.code_sandbox.faults import Faults, Injection
 from local.code_sandbox.github_state import GitHubState, Grant
 from local.code_sandbox.slack_state import SlackState, Token
@@ -128,6 +128,10 @@ class CodeSandbox:
                 payload, status = vercel_api.dispatch(self.vercel, request, path, self.resolve_ref)
         except ApiError as error:
             return error_response(error)
+        if isinstance(payload, github_screen.Redirect):
+            return Response(status=status, headers={"Location": payload})
+        if isinstance(payload, github_screen.Html):
+            return Response(payload, status=status, mimetype="text/html")
         if isinstance(payload, str):
             return Response(payload, status=status, mimetype="text/plain")
         return json_response(payload, status)

@@ -8,7 +8,7 @@ from local.notion_sandbox.admin import register_admin
 from local.notion_sandbox.api import register_api
 from local.notion_sandbox.oauth import register_oauth
 from local.notion_sandbox.sandbox import Sandbox
-from local.notion_sandbox.screen import register_screen
+from local.notion_sandbox.screen import register_screen, register_web_addresses
 from local.wsgi_thread import ThreadedServer
 
 
@@ -21,6 +21,7 @@ def make_app(sandbox: Sandbox | None = None) -> Flask:
     register_admin(app, state)
     register_api(app, state)
     register_screen(app, state)  # the screen a person uses (/screen/)
+    register_web_addresses(app, state)  # a page's address as Notion's web gives it (/<id>)
     state.webhooks.start()
     return app
 

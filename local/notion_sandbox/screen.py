@@ -6,6 +6,7 @@ change is a /v1 call made as that person, so it sends the webhook events Notion 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -304,6 +305,33 @@ def made(sandbox: Sandbox, ws: Workspace, page: JSON, person: str, *, action: st
         return "unchanged"
     sandbox.call(ws, ws.person(person), method, path, body=body, args={})
     return action
+
+
+def screen_of_address(sandbox: Sandbox, address: str) -> str:
+    """Where Notion's web address of a page (``/<id>`` or ``/<title>-<id>``, its 32 hex digits last)
+    opens: the page's screen in whichever workspace holds it, as www.notion.so resolves a page's id;
+    "" for no such page. What the product links a page it knows by id alone to on the local stack
+    (settings: notion_web_base_url)."""
+    match = re.fullmatch(r"(?:[A-Za-z0-9-]*-)?([0-9a-fA-F]{32})", address)
+    page_id = normalize_id(match[1]) if match else ""
+    with sandbox.lock:
+        ws = next((w for w in sandbox.workspaces.values() if page_id in w.pages), None)
+    return f"/screen/{quote(ws.key)}/pages/{page_id.replace('-', '')}" if ws else ""
+
+
+def register_web_addresses(app: Flask, sandbox: Sandbox) -> None:
+    """``/<address>``: Notion's web address of a page led to its screen (:func:`screen_of_address`),
+    as www.notion.so leads to the page; else a 404 in words."""
+
+    @app.get("/<address>")
+    def web_address(address: str) -> Response:
+        where = screen_of_address(sandbox, address)
+        if not where:
+            body = render(
+                "workspaces", heading="Not done", error="There is no such page in the sandbox.", workspaces=[]
+            )
+            return _html(body, 404)
+        return redirect(where, 302)  # type: ignore[return-value]  # werkzeug's Response is Flask's
 
 
 def register_screen(app: Flask, sandbox: Sandbox) -> None:

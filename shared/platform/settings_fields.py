@@ -174,6 +174,12 @@ class SettingsFields(DeploymentFields):
     )
     outbox_dir: str = Field(".local/outbox", description="Directory of the local outbox.")
     notion_api_base_url: str = Field("https://api.notion.com", description="Base URL of Notion's API.")
+    notion_web_base_url: str = Field(
+        "https://www.notion.so",
+        description="Where a Notion page opens by its id alone (<base>/<page id>), for a page whose url "
+        "Notion never gave the run: Notion's web address; on the local stack the Notion sandbox, which "
+        "leads such an address to the page on its screen.",
+    )
     frontend_url: str = Field("http://127.0.0.1:3000", description="Where the browser is sent after connect.")
     oauth_callback_url: str = Field(
         "http://127.0.0.1:8080",

@@ -15,6 +15,7 @@ from shared.notify.domain.provenance import marker_url
 from shared.platform.domain.schema import Record
 from shared.platform.domain.schema import problems as problems_of
 from shared.platform.errors import ModelFixableError
+from shared.runs.domain.page_links import NOTION_WEB
 from shared.workspace.domain.tenants import tenant_tag
 
 if TYPE_CHECKING:
@@ -155,6 +156,7 @@ class ToolContext(NamedTuple):
     # map_rows' only: what its children may spend together (spend.family_left), shared out among them.
     budget_left_usd: float | None = None
     console: str = ""  # the console's URL (settings: frontend_url), where a signature's link goes
+    notion_web: str = NOTION_WEB  # where a page opens by its id (settings: notion_web_base_url)
 
     def signature(self) -> str:
         """The link of this call's signature: the run's page in the console, holding the call's key

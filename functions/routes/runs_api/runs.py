@@ -226,7 +226,13 @@ def get_run(call: Call) -> Reply:
         )
     viewer = runs.Viewer.of(call.tenants, call.tenant_id, call.role)  # no tenant: owned_run answers 404
     body, etag = runs.timeline(
-        call.tenant_id, run_id_of(call), c.runs.store, call.tenants, asked, viewer=viewer
+        call.tenant_id,
+        run_id_of(call),
+        c.runs.store,
+        call.tenants,
+        asked,
+        viewer=viewer,
+        web=c.settings.notion_web_base_url,
     )
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if body is None:

@@ -78,7 +78,9 @@ def _write_row(
     if tenant is None or home is None or home.runs is None or logged is None:
         return "skipped"
     state = logged.state
-    url = page_link(state.page_id, known_urls([(state.page_id, state.page_url)]))
+    url = page_link(
+        state.page_id, known_urls([(state.page_id, state.page_url)]), web=deps.settings.notion_web_base_url
+    )
     kept = deps.store.row_page(task.tenant_id, task.run_id)
     props = run_rows.properties(
         task.run_id,

@@ -91,6 +91,7 @@ class Step(NamedTuple):
             trackers=self.deps.trackers() if tool.uses_trackers and self.deps.trackers else None,
             patterns=self._patterns(tool.name) if tool.name in pattern_room.TOOLS else None,
             console=self.deps.settings.frontend_url,
+            notion_web=self.deps.settings.notion_web_base_url,
         )
 
     def repositories(self) -> tuple[str, ...]:

@@ -368,7 +368,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         if tool.name == "request_approval":  # written by code: what approving it lets happen
             (prompt, effects), about = (
                 approvals.approval_prompt(state, state.cursor, prompt, titles(step)),
-                page_written(state),
+                page_written(state, step.deps.settings.notion_web_base_url),
             )
         events.append(
             seqs.event(
@@ -390,16 +390,20 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     return state, events
 
 
-def page_written(state: RunState) -> str:
+def page_written(state: RunState, web: str) -> str:
     """The page the run's steps wrote on since it last asked a person (the latest of them): what a
     ``request_approval`` after them speaks of. It is linked by the url Notion gave (the trigger
-    page's, kept at planning), else by its id; "" when none."""
+    page's, kept at planning), else by its id under ``web`` (Notion's web address); "" when none."""
     known = known_urls([(state.page_id, state.page_url)])
     for planned in reversed(state.steps[: state.cursor - 1]):
         tool = REGISTRY.get(planned.tool)
         if tool is None or tool.effect == SideEffect.HUMAN:
             break
-        link = page_link(planned.args.get("page_id"), known) if tool.effect == SideEffect.NOTION_WRITE else ""
+        link = (
+            page_link(planned.args.get("page_id"), known, web=web)
+            if tool.effect == SideEffect.NOTION_WRITE
+            else ""
+        )
         if link:
             return link[:500]
     return ""

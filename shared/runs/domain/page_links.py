@@ -1,6 +1,8 @@
 """Links to Notion pages as a person follows them (issue 78, M9): the address Notion gives a page (its
-page object's ``url``) wherever the run saw it, else Notion's address by the page's id. On the local
-stack the Notion sandbox answers its own screen's address there, so the links open."""
+page object's ``url``) wherever the run saw it, else the page's id under Notion's web address
+(settings: ``notion_web_base_url``). On the local stack the Notion sandbox answers its own screen's
+address as ``url`` and is that web address too, leading ``<sandbox>/<id>`` to the page's screen, so
+every link opens there."""
 
 from __future__ import annotations
 
@@ -9,14 +11,17 @@ from typing import Any
 
 from shared.runs.domain.notion_events import plain_id
 
+NOTION_WEB = "https://www.notion.so"  # Notion's web address: production's notion_web_base_url
 
-def page_link(page_id: object, known: dict[str, str] | None = None) -> str:
+
+def page_link(page_id: object, known: dict[str, str] | None = None, *, web: str) -> str:
     """Where ``page_id`` opens: its url in ``known`` (plain id → the url Notion gave), else
-    ``https://www.notion.so/<plain id>``, which Notion resolves to the page; "" for no page id."""
+    ``<web>/<plain id>`` (``web``: settings' ``notion_web_base_url``), which Notion resolves to the
+    page; "" for no page id."""
     plain = plain_id(str(page_id or ""))
     if not plain:
         return ""
-    return (known or {}).get(plain) or f"https://www.notion.so/{plain}"
+    return (known or {}).get(plain) or f"{web.rstrip('/')}/{plain}"
 
 
 def web_url(url: object) -> str:

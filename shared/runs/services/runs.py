@@ -18,7 +18,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.approval_digests import page_digest
 from shared.runs.domain.code_view import approval_change, code_view
 from shared.runs.domain.events import HumanRequested, RunEvent, RunPlanned, RunStatus, ToolIntent, ToolResult
-from shared.runs.domain.page_links import known_urls, page_link, web_url
+from shared.runs.domain.page_links import NOTION_WEB, known_urls, page_link, web_url
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.run_search import RunFilter, search_terms
 from shared.runs.domain.state import Run, RunState, role_needed
@@ -321,11 +321,13 @@ def timeline(
     if_none_match: str = "",
     *,
     viewer: Viewer | None = None,
+    web: str = NOTION_WEB,
 ) -> tuple[dict[str, Any] | None, str]:
     """The run, its events and what it wrote (:func:`owned_run`), with its ETag; None for the body
     when ``if_none_match`` names that ETag: then the events are not read at all. A person without the
     owner's reach (``viewer``) sees a run that had it without what it read or wrote, its words hidden
-    (:func:`run_view.within_viewer`, :meth:`Viewer.summary`), under an ETag of its own."""
+    (:func:`run_view.within_viewer`, :meth:`Viewer.summary`), under an ETag of its own. ``web``:
+    where a page opens by its id alone (settings: notion_web_base_url; :func:`wrote`)."""
     run = owned_run(tenant_id, run_id, store, tenants)
     hide = viewer is not None and viewer.hides(run)
     decides = viewer is not None and viewer.decides(run)
@@ -340,7 +342,7 @@ def timeline(
         "needs": role_needed(tenant.approvers if tenant else Approvers(), waiting) if waiting else None,
         "change": _change(run.state, log),
         "events": [run_view.shown_event(e) for e in log],
-        "wrote": wrote(log),
+        "wrote": wrote(log, web),
         "step_rows": run_view.steps(log),
         "remaining": run_view.remaining(run, log) if run.state.status not in ENDED else [],
         "started_by": run_view.started_by(log, run_id),
@@ -455,12 +457,12 @@ _WROTE = {
 }
 
 
-def wrote(log: list[RunEvent]) -> list[dict[str, str]]:
+def wrote(log: list[RunEvent], web: str = NOTION_WEB) -> list[dict[str, str]]:
     """What the run's effects did, in order: each step that had an intent (a write to Notion, a pull
     request, a deployment) and names an http(s) URL or a Notion page. Each says what it did in words
     (a comment, the properties it changed); a step's link is named once per tool. A page's link is
     the url Notion gave it wherever the run saw it (its trigger page, a page it read or wrote), else
-    Notion's address by its id (issue 78, M9)."""
+    its id under ``web``, Notion's web address (settings: notion_web_base_url; issue 78, M9)."""
     effects = {e.step for e in log if isinstance(e, ToolIntent)}
     known = known_urls(
         [(e.page_id, e.page_url) for e in log if isinstance(e, RunPlanned)]
@@ -472,7 +474,7 @@ def wrote(log: list[RunEvent]) -> list[dict[str, str]]:
             continue
         url = web_url(event.output.get("url"))
         if not url:
-            url = page_link(event.output.get("page_id") or event.args.get("page_id"), known)
+            url = page_link(event.output.get("page_id") or event.args.get("page_id"), known, web=web)
         if not url or any((item["tool"], item["url"]) == (event.tool, url) for item in found):
             continue
         what = _WROTE.get(event.tool, event.tool)

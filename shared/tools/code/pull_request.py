@@ -118,9 +118,9 @@ def _allowed_repository(ctx: ToolContext, repository: str) -> None:
 
 def pull_request_body(ctx: ToolContext, body: str) -> str:
     """The description: the model's ``body``, then (written by code) the link of the page the run
-    started from: the url Notion gave it, else Notion's by its id. Then the signature and the hidden
+    started from: the url Notion gave it, else Notion's web address by its id. Then the signature and the hidden
     key that finds the run again (decisions 0108, 0124)."""
-    link = page_link(ctx.page_id, known_urls([(ctx.page_id, ctx.page_url)]))
+    link = page_link(ctx.page_id, known_urls([(ctx.page_id, ctx.page_url)]), web=ctx.notion_web)
     page = f"From the Notion page {link}\n" if link else ""
     return f"{body}\n\n{page}Opened by Notion Agent\n{body_marker(ctx.key)}".strip()
 

@@ -5,8 +5,8 @@ and the screens say. The owner connects GitHub and Vercel with the tokens ``make
 allows the repository and the project in Settings, lists a reviewer and the review wait on the
 Repositories screen, makes an agent with words docs/local-stack.md gives, and names it in a comment
 on an idea's page in the Notion sandbox's screen. Each decision is made on the run's page, whose
-card names who decides; the reviewer comments on the pull request on GitHub (the sandbox's
-documented calls) and the run answers with a revision; production ships healthy and the owner
+card names who decides; the reviewer follows the run page's pull request link to its page on the
+GitHub sandbox and comments there, and the run answers with a revision; production ships healthy and the owner
 rolls it back from the run's Code section. Six decisions: the five of docs/deploy.md, and the
 revision the reviewer's comment asked for."""
 
@@ -42,19 +42,22 @@ def _run(setup: Setup, run_id: str) -> dict[str, Any]:
     return dict(got.json()) if got.status_code == 200 else {}
 
 
-def _review(setup: Setup, number: int) -> None:
-    """The reviewer, with write access to acme/site, comments on the pull request (GitHub's "Create an
-    issue comment", as local/code_sandbox/README.md documents the sandbox's)."""
-    code, token = setup.stack.code_sandbox_url, f"ghp_sandbox_{REVIEWER}"
-    grant = {"token": token, "repositories": [SEED["repository"]], "permission": "write", "login": REVIEWER}
-    assert requests.post(f"{code}/_sandbox/github/tokens", json=grant, timeout=10).ok
-    said = requests.post(
-        f"{code}/github/repos/{SEED['repository']}/issues/{number}/comments",
-        json={"body": f'please add the line "{ASKED}"'},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    assert said.ok, said.text
+def _review(setup: Setup, run_id: str) -> None:
+    """The reviewer follows the run page's "Pull request #n" link to the pull request's page on the
+    GitHub sandbox and comments there as their login (issue 78, F4: before, only the sandbox's API)."""
+    c = setup.tab()
+    c.open(f"/#/runs/{run_id}")
+    link = c.page.get_by_role("link", name=re.compile(r"^Pull request #\d+$"))
+    with c.page.context.expect_page() as opened:
+        link.click()
+    pull = opened.value
+    pull.wait_for_load_state()
+    pull.get_by_label("Your GitHub login").fill(REVIEWER)
+    pull.get_by_label("Comment", exact=True).fill(f'please add the line "{ASKED}"')
+    pull.get_by_role("button", name="Comment").click()
+    expect(pull.get_by_role("status")).to_contain_text("Your comment was posted.")
+    expect(pull.locator("ul.conversation")).to_contain_text(ASKED)
+    pull.close()
 
 
 def _decide_until_it_ends(setup: Setup, c: Console, run_id: str, said: list[str]) -> list[str]:
@@ -73,8 +76,7 @@ def _decide_until_it_ends(setup: Setup, c: Console, run_id: str, said: list[str]
         results = [e for e in run.get("events", []) if e["kind"] == "tool_result"]
         passed = any(e["tool"] == "await_checks" and e["output"].get("state") == "success" for e in results)
         if passed and not commented:
-            view = setup.api("GET", f"/runs/{run_id}/code")
-            _review(setup, int(view["pull_request"]["number"]))
+            _review(setup, run_id)
             commented = True
         waiting = run.get("waiting") or {}
         if status == "waiting_for_human" and waiting.get("request_id") not in approved:

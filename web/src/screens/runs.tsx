@@ -21,16 +21,29 @@ const WITHIN: Record<string, string> = { "1": "The last day", "7": "The last 7 d
 const DAY_MS = 24 * 3600 * 1000;
 type Filter = "status" | "trigger" | "agent" | "days" | "q";
 
-/** A goal and a button that starts a run of it (POST /runs), then shows that run. */
+/** A Notion page's id from its link or id as a person pastes it (the last 32 hex digits, dashes or not); "" for none. */
+export function pageIdOf(text: string): string {
+  const found = text.replace(/-/g, "").match(/([0-9a-f]{32})(?![0-9a-f])/gi);
+  return (found?.[found.length - 1] ?? "").toLowerCase();
+}
+
+/** A goal, optionally a page, and a button that starts a run of it (POST /runs), then shows that run; a run
+ * that waits for an approval first (its page beyond the starter's reach, issue 77) says so, and who decides,
+ * before the person follows it. */
 export function StartRun({ label, button, initial = "" }: { label: string; button: string; initial?: string }) {
   const [goal, setGoal] = useState(initial);
+  const [page, setPage] = useState("");
+  const [waits, setWaits] = useState<{ runId: string; text: string } | null>(null);
   const [busy, error, run] = useAction();
   const start = (event: Event) => {
     event.preventDefault();
     void run(async () => {
-      const started = await send<S["RunStarted"]>("POST", url("/runs"), { goal });
+      const pageId = pageIdOf(page);
+      if (page.trim() && !pageId) throw new Error("That is not a Notion page's link or id: paste the page's link (Share, Copy link).");
+      const started = await send<S["RunStarted"]>("POST", url("/runs"), pageId ? { goal, page_id: pageId } : { goal });
       rememberStarted(started.run_id);
-      go(`#/runs/${encodeURIComponent(started.run_id)}`);
+      if (started.waits) setWaits({ runId: started.run_id, text: started.waits });
+      else go(`#/runs/${encodeURIComponent(started.run_id)}`);
     });
   };
   return (
@@ -39,10 +52,19 @@ export function StartRun({ label, button, initial = "" }: { label: string; butto
         {label}
         <input value={goal} onInput={(e) => setGoal(e.currentTarget.value)} maxLength={2000} required />
       </label>
+      <label>
+        On a page (its link or id; optional)
+        <input value={page} onInput={(e) => setPage(e.currentTarget.value)} maxLength={300} />
+      </label>
       <button type="submit" class="primary" disabled={busy}>
         {button}
       </button>
       <ErrorText error={error} />
+      {waits && (
+        <p class="notice" role="status" id="start-waits">
+          It waits for an approval: {waits.text}. <a href={`#/runs/${encodeURIComponent(waits.runId)}`}>Follow the run</a>
+        </p>
+      )}
     </form>
   );
 }
@@ -174,8 +196,9 @@ export function RunsScreen({ params }: { params: URLSearchParams }) {
       <StartRun label="New run's goal" button="Start" />
       <p class="hint" id="patterns-hint">
         To weigh a question, mention the agent in a comment on its page in Notion: “hold a debate, judged by owner” (two model families answer over two rounds,
-        then you pick the verdict in the Inbox) or “hold a panel on "costs", on "risks"” (a section per topic, merged by the agent). The docs say more:
-        docs/engine.md, “Multi-agent patterns”.
+        then you pick the verdict in the Inbox) or “hold a panel on "costs", on "risks"” (a section per topic, merged by the agent). A mention starts work
+        only on a page of a chosen database whose rules tick “A comment mentions the agent”: <a href="#/onboarding">tick it in Onboarding</a>. The docs
+        say more: docs/engine.md, “Multi-agent patterns”.
       </p>
       <form
         class="inline"

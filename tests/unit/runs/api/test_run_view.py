@@ -155,6 +155,8 @@ def test_what_it_wrote_links_each_page_where_notion_said_it_opens() -> None:
         screen + other,
         f"https://www.notion.so/{unseen}",
     ]
+    # A page seen nowhere opens under the configured Notion web address (the stack's: its sandbox)
+    assert wrote(events, "http://127.0.0.1:9/")[2]["url"] == f"http://127.0.0.1:9/{unseen}"
 
 
 def test_a_child_was_started_by_its_parent_run_not_the_api() -> None:
