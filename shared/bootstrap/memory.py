@@ -25,12 +25,16 @@ def _embedder(part: Memory) -> Embedder:
 
 
 def _reranker(part: Memory) -> Reranker | None:
-    """Search's reranker (decision 0098): Vertex AI's ranking API; none when ``NA_SEARCH_RERANK``
-    is off, nor with the offline backend (the local stand-in, ``LocalReranker``, is slow and its
-    effect mixed on ``make bench-rag``'s held-out questions: the bench measures it, search does not)."""
+    """Search's reranker behind one port (decisions 0098, 0153): Vertex AI's ranking API; with the
+    offline backend (the local stack, the demo, the bench) the shipped learned reranker, which runs on
+    CPU in under a millisecond; none when ``NA_SEARCH_RERANK`` is off."""
     s = part.instance.settings
-    if not s.search_rerank or s.model_backend == "offline":
+    if not s.search_rerank:
         return None
+    if s.model_backend == "offline":
+        from shared.memory.adapters.learned_reranker import LearnedReranker
+
+        return LearnedReranker()
     from shared.memory.adapters.vertex_reranker import VertexReranker
 
     return VertexReranker(on_vertex(s, s.rerank_base_url), s.rerank_model, s.rerank_price_per_1k)

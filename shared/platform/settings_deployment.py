@@ -94,7 +94,8 @@ class DeploymentFields(BaseSettings):
     search_rerank: bool = Field(
         True,
         description="Rerank workspace search's first 30 candidates with Vertex AI's ranking API (decision "
-        "0098; not with the offline backend); skipped past NA_RERANK_BUDGET_S.",
+        "0098; the offline backend: the shipped learned reranker, decision 0153); skipped past "
+        "NA_RERANK_BUDGET_S.",
     )
     rerank_model: str = Field(
         "semantic-ranker-default@latest", description="Vertex AI ranking API model (Discovery Engine)."

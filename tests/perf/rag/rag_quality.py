@@ -112,6 +112,19 @@ def plain_ranker(doc_ids: Sequence[str], texts: Sequence[str], model: Embedder) 
     return rank
 
 
+def remembered(rank: Ranker) -> Ranker:
+    """``rank`` searching each question once: the legs' rankings are measured alone and again inside
+    the fusion before decision 0098 (``rrf_ranker``), and a search on the emulator takes seconds."""
+    seen: dict[str, list[str]] = {}
+
+    def once(question: str) -> list[str]:
+        if question not in seen:
+            seen[question] = rank(question)
+        return seen[question]
+
+    return once
+
+
 def rrf_ranker(vector: Ranker, keyword: Ranker) -> Ranker:
     """The fusion before decision 0098, over the two legs' page rankings: reciprocal rank, k = 5,
     the keyword leg weighted 0.8."""
@@ -138,8 +151,8 @@ def collection(
     transformer's model (``model`` unless given)."""
     fused_s: list[float] = []
     reranked_s: list[float] = []
-    vector = index_ranker(store, model, tenant, doc_of, share=1.0, gate=2.0)
-    keyword = index_ranker(store, model, tenant, doc_of, share=0.0)
+    vector = remembered(index_ranker(store, model, tenant, doc_of, share=1.0, gate=2.0))
+    keyword = remembered(index_ranker(store, model, tenant, doc_of, share=0.0))
     rerank_calls: list[bool] = []
 
     def reranked(question: str) -> list[str]:
@@ -179,8 +192,10 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def line(name: str, figures: dict[str, Any]) -> str:
     """The collection's RESULT line (means; intervals are printed above it): the reranked ranking's,
-    or the fused one's when nothing was reranked (``--no-rerank``; then ``reranked=0``)."""
+    or the fused one's when nothing was reranked (``--no-rerank``; then ``reranked=0``);
+    ``search_p95_s`` is the product's search (reranked unless ``--no-rerank``)."""
     r, p, legs = figures.get("reranked", figures["fused"]), figures["plain"], figures
+    product_p95 = figures["reranked_p95_s"] if "reranked" in figures else figures["search_p95_s"]
     return (
         f"RESULT collection={name} questions={figures['questions']} "
         f"recall_at_5={r['recall_at_5'][0]:.3f} mrr={r['mrr'][0]:.3f} ndcg_at_10={r['ndcg_at_10'][0]:.3f} "
@@ -190,7 +205,7 @@ def line(name: str, figures: dict[str, Any]) -> str:
         f"vector_recall_at_5={legs['vector']['recall_at_5'][0]:.3f} "
         f"vector_mrr={legs['vector']['mrr'][0]:.3f} keyword_mrr={legs['keyword']['mrr'][0]:.3f} "
         f"reranked={int(figures['reranked_all'])} "
-        f"search_p95_s={figures['search_p95_s']:.2f} reranked_search_p95_s={figures['reranked_p95_s']:.2f}"
+        f"search_p95_s={product_p95:.2f} fused_search_p95_s={figures['search_p95_s']:.2f}"
     )
 
 

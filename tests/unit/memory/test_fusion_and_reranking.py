@@ -279,3 +279,27 @@ def test_search_is_reranked_by_the_learned_reranker_within_the_budget() -> None:
     got = search("t1", "the ZX4471Q error", model, store, limit=5, reranker=LearnedReranker())
     assert got.reranked and got.rerank_s < 0.1
     assert got.results[0].page_id == ids["Sync errors"].replace("-", "")
+
+
+def test_the_local_stacks_search_is_reranked_by_the_learned_reranker_behind_the_ranking_port() -> None:
+    from shared.bootstrap import Container
+    from shared.memory.adapters.learned_reranker import LearnedReranker
+    from shared.memory.services.workspace_search import searcher
+    from shared.platform.config import Settings
+    from tests.support.platform.fake_container import _fake_ports
+
+    store, model, _ = _indexed(PAGES)
+    given = {p: a for p, a in _fake_ports().items() if p != "reranker"} | {
+        "embedder": model,
+        "passages": store,
+    }
+    local = Container(Settings(model_backend="offline"), **given)
+    assert isinstance(local.memory.reranker, LearnedReranker)  # the port Vertex AI's ranking API fills
+    deps = local.engine(with_model=False)
+    assert deps.reranker is not None and deps.reranker() is local.memory.reranker
+    reranked = search("t1", "team meeting roadmap", model, store, limit=13, reranker=LearnedReranker())
+    assert reranked.reranked  # the learned model answers for every candidate, in no time
+    got = searcher(deps, "t1", None)("team meeting roadmap", 13)
+    assert [r["text"] for r in got] == [f.text for f in reranked.results]
+    off = Container(Settings(model_backend="offline", search_rerank=False), **given)
+    assert off.memory.reranker is None
