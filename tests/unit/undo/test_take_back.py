@@ -1,64 +1,26 @@
 """Undo (issue 83): the Notion write tools record their inverses with their results, and taking
 them back applies each once, newest first, never over a person's later change."""
 
-from typing import Any
-
 import pytest
 
-from shared.notion.ports import TenantNotion
-from shared.tools.base import ToolContext
 from shared.tools.notion_edit import PageArgs, archive_page, find_archive
 from shared.tools.notion_write import (
     AddCommentArgs,
-    AppendBlocksArgs,
-    CreatePageArgs,
     UpdatePropertiesArgs,
     add_comment,
-    append_blocks,
-    create_page,
     find_comment,
     find_update,
-    update_properties,
 )
-from shared.undo.domain.inverses import Effect, Inverse, effects, final_reason
+from shared.undo.domain.inverses import Inverse, final_reason
 from shared.undo.services.take_back import Taken, undo
 from tests.support.notion.notion_fakes import FakeNotion
-from tests.support.platform.platform_fakes import FakeModel
-
-
-def _ctx(notion: TenantNotion, step: int) -> ToolContext:
-    return ToolContext(
-        tenant_id="t1",
-        run_id="r1",
-        step=step,
-        key=f"r1:{step}:1",
-        notion=notion,
-        model=FakeModel(),
-        queue=None,  # type: ignore[arg-type]  # a Notion write tool never enqueues
-        prompt=lambda text: text,
-    )
-
-
-def _status(fake: FakeNotion, page: str) -> Any:
-    return fake.pages[page]["properties"]["Status"]["status"]["name"]
-
-
-def _run(fake: FakeNotion, page: str) -> list[Effect]:
-    """A run's four writes on ``page``, as the engine records their results (seq = 10 + step)."""
-    notion = fake.with_token("tok")
-    outputs = [
-        ("update_properties", update_properties(_ctx(notion, 1), UpdatePropertiesArgs(page_id=page, properties={"Status": {"status": {"name": "Done"}}}))),
-        ("append_blocks", append_blocks(_ctx(notion, 2), AppendBlocksArgs(page_id=page, text="A note"))),
-        ("create_page", create_page(_ctx(notion, 3), CreatePageArgs(title="Child", parent_page_id=page))),
-        ("add_comment", add_comment(_ctx(notion, 4), AddCommentArgs(page_id=page, text="Hi"))),
-    ]  # fmt: skip
-    return effects((10 + n, n, tool, out) for n, (tool, out) in enumerate(outputs, start=1))
+from tests.support.undo.undo_runs import four_writes, status, tool_context
 
 
 def test_each_notion_write_records_its_inverse_with_its_result() -> None:
     fake = FakeNotion()
     page = fake.add_page("P", Status="Todo")
-    found = {e.tool: e.inverse for e in _run(fake, page)}
+    found = {e.tool: e.inverse for e in four_writes(fake, page)}
     assert found["update_properties"].action == "restore_properties"
     assert found["update_properties"].before == {"Status": {"status": {"name": "Todo"}}}
     assert found["update_properties"].written == {"Status": {"status": {"name": "Done"}}}
@@ -72,17 +34,17 @@ def test_an_effect_found_after_a_crash_keeps_an_inverse_when_it_can_and_says_so_
     page = fake.add_page("P", Status="Done")
     notion = fake.with_token("tok")
     done = UpdatePropertiesArgs(page_id=page, properties={"Status": {"status": {"name": "Done"}}})
-    lost = find_update(_ctx(notion, 1), done)
+    lost = find_update(tool_context(notion, 1), done)
     assert (
         lost is not None
         and lost["inverse"]["action"] == "none"
         and "not recorded" in lost["inverse"]["reason"]
     )
-    add_comment(_ctx(notion, 2), AddCommentArgs(page_id=page, text="Hi"))
-    again = find_comment(_ctx(notion, 2), AddCommentArgs(page_id=page, text="Hi"))
+    add_comment(tool_context(notion, 2), AddCommentArgs(page_id=page, text="Hi"))
+    again = find_comment(tool_context(notion, 2), AddCommentArgs(page_id=page, text="Hi"))
     assert again is not None and again["inverse"]["action"] == "delete_comment"
-    archive_page(_ctx(notion, 3), PageArgs(page_id=page))
-    trashed = find_archive(_ctx(notion, 3), PageArgs(page_id=page))
+    archive_page(tool_context(notion, 3), PageArgs(page_id=page))
+    trashed = find_archive(tool_context(notion, 3), PageArgs(page_id=page))
     assert trashed is not None and trashed["inverse"] == {
         **trashed["inverse"],
         "action": "restore_page",
@@ -93,7 +55,7 @@ def test_an_effect_found_after_a_crash_keeps_an_inverse_when_it_can_and_says_so_
 def test_undo_takes_back_newest_first_and_a_second_delivery_reverts_nothing_twice() -> None:
     fake = FakeNotion()
     page = fake.add_page("P", Status="Todo")
-    chosen = _run(fake, page)
+    chosen = four_writes(fake, page)
     child = next(e.inverse.target for e in chosen if e.tool == "create_page")
     first = undo(fake.with_token("tok"), chosen)
     assert [t.effect for t in first] == [14, 13, 12, 11]
@@ -103,7 +65,7 @@ def test_undo_takes_back_newest_first_and_a_second_delivery_reverts_nothing_twic
         "append_blocks": "reverted",
         "update_properties": "reverted",
     }
-    assert _status(fake, page) == "Todo" and fake.pages[child]["in_trash"] is True
+    assert status(fake, page) == "Todo" and fake.pages[child]["in_trash"] is True
     assert not any(b.get("type") != "child_page" for b in fake.children[page])
     writes = dict(fake.writes)
     second = undo(fake.with_token("tok"), chosen)
@@ -114,7 +76,7 @@ def test_undo_takes_back_newest_first_and_a_second_delivery_reverts_nothing_twic
 def test_a_person_s_later_change_is_left_and_listed_as_a_conflict_with_both_values() -> None:
     fake = FakeNotion()
     page = fake.add_page("P", Status="Todo")
-    chosen = _run(fake, page)
+    chosen = four_writes(fake, page)
     fake.pages[page]["properties"]["Status"] = {"type": "status", "status": {"name": "Blocked"}}
     section = next(b for b in fake.children[page] if b.get("type") == "paragraph")
     section["last_edited_by"] = {"object": "user", "id": "person-1"}
@@ -122,14 +84,14 @@ def test_a_person_s_later_change_is_left_and_listed_as_a_conflict_with_both_valu
     assert taken["update_properties"].outcome == "conflict"
     assert taken["update_properties"].written == {"Status": "Done"}
     assert taken["update_properties"].current == {"Status": "Blocked"}
-    assert _status(fake, page) == "Blocked"  # the person's value stands
+    assert status(fake, page) == "Blocked"  # the person's value stands
     assert taken["append_blocks"].outcome == "conflict" and section in fake.children[page]
 
 
 def test_an_undo_killed_mid_way_and_delivered_again_finishes_without_reverting_twice() -> None:
     fake = FakeNotion()
     page = fake.add_page("P", Status="Todo")
-    chosen = _run(fake, page)
+    chosen = four_writes(fake, page)
     fake.fail["update_page_properties"] = [RuntimeError("killed")]
     seen: list[Taken] = []
     with pytest.raises(RuntimeError):
@@ -137,7 +99,7 @@ def test_an_undo_killed_mid_way_and_delivered_again_finishes_without_reverting_t
     assert [t.outcome for t in seen] == ["not_yet", "reverted", "reverted"]
     again = undo(fake.with_token("tok"), chosen)
     assert [t.outcome for t in again] == ["not_yet", "already", "already", "reverted"]
-    assert _status(fake, page) == "Todo"
+    assert status(fake, page) == "Todo"
 
 
 @pytest.mark.parametrize(
