@@ -15,6 +15,7 @@ from shared.notion.services import notion_text as nt
 from shared.platform.errors import ModelFixableError
 from shared.tools.base import Args, Output, ToolContext, checked
 from shared.tools.notion_write import notion_write
+from shared.undo.domain.inverses import Inverse
 from shared.workspace.domain.settings import plain_notion_id
 
 _Id = Annotated[str, Field(min_length=1, max_length=100)]
@@ -221,12 +222,18 @@ class PageArgs(Args):
 
 def _set_trash(ctx: ToolContext, page_id: str, in_trash: bool) -> Output:
     ctx.need_notion().trash_page(page_id, in_trash)
-    return {"page_id": page_id, "in_trash": in_trash}
+    return _trash_result(page_id, in_trash)
+
+
+def _trash_result(page_id: str, in_trash: bool) -> Output:
+    """A page moved to (or out of) the trash, its inverse the way back."""
+    inverse = Inverse(action="restore_page" if in_trash else "archive_page", target=page_id).model_dump()
+    return {"page_id": page_id, "in_trash": in_trash, "inverse": inverse}
 
 
 def _trashed(ctx: ToolContext, page_id: str, in_trash: bool) -> Output | None:
     page = ctx.need_notion().retrieve_page(page_id)
-    return {"page_id": page_id, "in_trash": in_trash} if bool(page.get("in_trash")) == in_trash else None
+    return _trash_result(page_id, in_trash) if bool(page.get("in_trash")) == in_trash else None
 
 
 def archive_page(ctx: ToolContext, args: PageArgs) -> Output:

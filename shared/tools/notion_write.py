@@ -8,6 +8,7 @@ model's to fix, never an error the step would meet on every retry.
 """
 
 from collections.abc import Callable
+from copy import deepcopy
 from itertools import islice
 from typing import Annotated, Any, Self
 
@@ -18,6 +19,7 @@ from shared.notion.domain.markdown import Append
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.tools.base import REFERENCE, Args, Output, SideEffect, Tool, ToolContext, checked
+from shared.undo.domain.inverses import Inverse, cannot, property_inverse
 
 _SCAN = 50  # candidates examined during reconciliation
 
@@ -121,7 +123,13 @@ def create_page(ctx: ToolContext, args: CreatePageArgs) -> Output:
         nt.write_section(notion, earlier["page_id"], appends)
         return earlier
     page = nt.create_with_section(notion, parent, args.properties | title, appends)
-    return {"page_id": page["id"], "url": page.get("url", ""), "title": args.title}
+    return _created(page["id"], page.get("url", ""), args.title)
+
+
+def _created(page_id: str, url: str, title: str) -> Output:
+    """A created page's result, its inverse the page moved to the trash."""
+    inverse = Inverse(action="archive_page", target=page_id).model_dump()
+    return {"page_id": page_id, "url": url, "title": title, "inverse": inverse}
 
 
 def find_page(ctx: ToolContext, args: CreatePageArgs) -> Output | None:
@@ -152,7 +160,7 @@ def _page_with_marker(ctx: ToolContext, args: CreatePageArgs, *, writing: bool =
     for page_id in ids[:_SCAN]:
         if _has_marker(ctx, page_id, writing=writing):
             page = notion.retrieve_page(page_id)
-            return {"page_id": page_id, "url": page.get("url", ""), "title": args.title}
+            return _created(page_id, page.get("url", ""), args.title)
     return None
 
 
@@ -208,15 +216,31 @@ class UpdatePropertiesArgs(Args):
 
 
 def update_properties(ctx: ToolContext, args: UpdatePropertiesArgs) -> Output:
-    page = ctx.need_notion().update_page_properties(args.page_id, args.properties)
-    return {"page_id": page["id"], "properties": sorted(args.properties), "url": page.get("url", "")}
+    """Sets the properties, having read what they held: the inverse sets those again."""
+    notion = ctx.need_notion()
+    before = deepcopy(notion.retrieve_page(args.page_id).get("properties", {}))  # a client may reuse it
+    page = notion.update_page_properties(args.page_id, args.properties)
+    after = page.get("properties", {})
+    return {
+        "page_id": page["id"],
+        "properties": sorted(args.properties),
+        "url": page.get("url", ""),
+        "inverse": property_inverse(args.page_id, before, after, args.properties),
+    }
 
 
 def find_update(ctx: ToolContext, args: UpdatePropertiesArgs) -> Output | None:
     page = ctx.need_notion().retrieve_page(args.page_id)
     current = page.get("properties", {})
     if all(_holds(current.get(name), wanted) for name, wanted in args.properties.items()):
-        return {"page_id": args.page_id, "properties": sorted(args.properties), "url": page.get("url", "")}
+        # Found done after a crash: what the properties held before is gone from the page.
+        lost = cannot("the values it replaced were not recorded before an interrupted attempt wrote")
+        return {
+            "page_id": args.page_id,
+            "properties": sorted(args.properties),
+            "url": page.get("url", ""),
+            "inverse": lost,
+        }
     return None
 
 
@@ -243,16 +267,21 @@ def append_blocks(ctx: ToolContext, args: AppendBlocksArgs) -> Output:
     appends = _section(ctx, args.text)
     notion = ctx.need_notion()
     nt.clear_section(notion, args.page_id, ctx.key)
-    return {"page_id": args.page_id, "blocks": nt.write_section(notion, args.page_id, appends)}
+    written = nt.write_section(notion, args.page_id, appends)
+    return {"page_id": args.page_id, "blocks": written, "inverse": _section_inverse(ctx, args.page_id)}
+
+
+def _section_inverse(ctx: ToolContext, page_id: str) -> dict[str, Any]:
+    """An appended section's inverse: the section its marker (the call's key) starts, deleted."""
+    return Inverse(action="clear_section", target=page_id, key=ctx.key).model_dump()
 
 
 def find_append(ctx: ToolContext, args: AppendBlocksArgs) -> Output | None:
     found = _has_marker(ctx, args.page_id)
-    return (
-        {"page_id": args.page_id, "blocks": len(nt.section(ctx.signature(), args.text)[0].children)}
-        if found
-        else None
-    )
+    if not found:
+        return None
+    blocks = len(nt.section(ctx.signature(), args.text)[0].children)
+    return {"page_id": args.page_id, "blocks": blocks, "inverse": _section_inverse(ctx, args.page_id)}
 
 
 class AddCommentArgs(Args):
@@ -263,7 +292,14 @@ class AddCommentArgs(Args):
 def add_comment(ctx: ToolContext, args: AddCommentArgs) -> Output:
     text = f"{args.text}\n{signature_line(ctx.signature())}"
     comment = ctx.need_notion().add_comment(args.page_id, text)
-    return {"page_id": args.page_id, "comment_id": comment.get("id", "")}
+    return _commented(args.page_id, comment.get("id", ""))
+
+
+def _commented(page_id: str, comment_id: str) -> Output:
+    """A comment's result, its inverse the comment deleted (Notion lets a connection delete the
+    comments it made: "Delete a comment")."""
+    inverse = Inverse(action="delete_comment", target=comment_id).model_dump()
+    return {"page_id": page_id, "comment_id": comment_id, "inverse": inverse}
 
 
 def find_comment(ctx: ToolContext, args: AddCommentArgs) -> Output | None:
@@ -271,7 +307,7 @@ def find_comment(ctx: ToolContext, args: AddCommentArgs) -> Output | None:
     decision 0124, its visible last line)."""
     for comment in ctx.need_notion().list_comments(args.page_id):
         if signed(comment.get("rich_text"), [ctx.key]):
-            return {"page_id": args.page_id, "comment_id": comment.get("id", "")}
+            return _commented(args.page_id, comment.get("id", ""))
     return None
 
 

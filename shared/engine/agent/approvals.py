@@ -22,6 +22,7 @@ from shared.runs.domain.plan_task import page_key
 from shared.runs.domain.state import RunState
 from shared.tools import REGISTRY, SideEffect, Tool
 from shared.tools.base import REFERENCE
+from shared.undo.domain.inverses import final_reason
 from shared.workspace.domain.code_policy import sensitive_kind
 from shared.workspace.domain.settings import plain_notion_id
 
@@ -369,6 +370,8 @@ def effect_request(
     else:
         where = "to production" if is_production(tool, args) else "beyond the run's own pages"
         head = f"Allow this change {where}? It will: {describe(tool, args, titles, current, texts)}."
+        if (final := final_reason(tool)) is not None:  # said before asking (issue 83): no undo later
+            head = f"{head} It cannot be taken back: {final}."
     if facts:
         head = f"{head} {facts}"
     if len(head) > PROMPT_CHARS:
@@ -437,6 +440,8 @@ def approval_prompt(
     granted: list[str] = []
     for n, planned, digest in covered(state, step):
         line = f"{n}. {describe(planned.tool, planned.args, titles)}"
+        if final_reason(planned.tool) is not None:
+            line = f"{line} (cannot be taken back)"
         if len("; ".join([*listed, line])) > room:
             break
         listed.append(line)

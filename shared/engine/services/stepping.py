@@ -32,6 +32,7 @@ from shared.runs.domain.events import (
 from shared.runs.domain.page_links import known_urls, page_link
 from shared.runs.domain.state import RunState, apply, fold, rolled_back_summary
 from shared.tools import REGISTRY, SideEffect, Tool, resolve, validate
+from shared.undo.domain import inverses
 from shared.workspace.domain.integrations import Integration
 
 if TYPE_CHECKING:
@@ -330,8 +331,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         output = found if found is not None else tool.run(step.context(tool, args), typed)
     else:
         output = tool.run(step.context(tool, args), tool.args.model_validate(args))
-    if unasked is not None:  # in the run's log: why nobody was asked
-        output["without_asking"] = unasked
+    _annotate(output, tool, unasked)
     seqs, at = RunLog.after(state), step.deps.clock()
     events: list[RunEvent] = step.model.events(seqs, step.deps)
     phase = output.pop("steps") if tool.name == "plan_next" else None  # a run_replanned's, below
@@ -388,6 +388,15 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
         events.append(seqs.event(HumanRequested, at=at, request_id=request_id, step=state.cursor, **asked))
     _check_size(tool, state, events)
     return state, events
+
+
+def _annotate(output: dict[str, Any], tool: Tool, unasked: str | None) -> None:
+    """What the log keeps beside a tool's output: why nobody was asked (``unasked``), and for an
+    effect whose tool records no inverse, that it cannot be taken back and why (decision 0160)."""
+    if unasked is not None:
+        output["without_asking"] = unasked
+    if tool.needs_intent and "inverse" not in output:
+        output["inverse"] = inverses.cannot(inverses.final_reason(tool.name) or inverses.NOT_YET)
 
 
 def page_written(state: RunState, web: str) -> str:

@@ -111,20 +111,26 @@ def _block_id(notion: "TenantNotion", made: list[dict[str, Any]], path: tuple[in
     return str(block["id"])
 
 
-def clear_section(notion: "TenantNotion", parent: str, key: str) -> int:
-    """Delete ``key``'s section under ``parent``, complete or not: its marker and the blocks after it
-    the same author wrote, up to the next marker or anyone else's block. Returns the blocks deleted."""
-    doomed: list[str] = []
+def section_blocks(notion: "TenantNotion", parent: str, key: str) -> list[dict[str, Any]]:
+    """``key``'s section under ``parent``, complete or not: its marker and the blocks after it the
+    same author wrote, up to the next marker or anyone else's block (empty: no such section)."""
+    found: list[dict[str, Any]] = []
     children: Iterator[dict[str, Any]] = notion.list_children(parent)
     for block in children:
         if is_marker(block, key):
             author = (block.get("created_by") or {}).get("id")
-            doomed.append(str(block["id"]))
+            found.append(block)
             for after in children:
                 if mark(after) is not None or (after.get("created_by") or {}).get("id") != author:
                     break
-                doomed.append(str(after["id"]))
+                found.append(after)
             break
+    return found
+
+
+def clear_section(notion: "TenantNotion", parent: str, key: str) -> int:
+    """Delete ``key``'s section under ``parent`` (:func:`section_blocks`). Returns the blocks deleted."""
+    doomed = [str(block["id"]) for block in section_blocks(notion, parent, key)]
     for block_id in doomed:
         notion.delete_block(block_id)
     return len(doomed)

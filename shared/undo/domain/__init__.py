@@ -1,0 +1,1 @@
+"""The inverses effects record, and what cannot be taken back (pure)."""

@@ -1,0 +1,117 @@
+"""What takes an effect back: the inverse a write records in its own result (the step's one
+``tool_result`` event, so under the same once-only guarantee as the effect: decision 0160), which
+effects cannot be taken back and why, and the order an undo applies inverses in.
+
+Pure: the tools build inverses while they write, the undo service reads them from a run's log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from pydantic import Field
+
+from shared.platform.domain.schema import Record
+
+Action = Literal[
+    "restore_properties",  # set ``before`` again on page ``target`` (what it held before the run)
+    "clear_section",  # delete the section the call's ``key`` marks under page ``target``
+    "archive_page",  # move page ``target`` (the run created it) to the trash
+    "restore_page",  # take page ``target`` (the run trashed it) out of the trash
+    "delete_comment",  # delete comment ``target`` (a connection may delete the comments it made)
+    "none",  # cannot be taken back: ``reason`` says why
+]
+
+
+class Inverse(Record):
+    """How to take one effect back. ``written`` is what the effect left (for a property change, the
+    values as Notion gave them after the write): an undo compares the current state with it first
+    and leaves the effect alone, as a conflict, if a person changed it since."""
+
+    action: Action
+    target: str = ""
+    before: dict[str, Any] = Field(default_factory=dict)
+    written: dict[str, Any] = Field(default_factory=dict)
+    key: str = ""  # the call's idempotency key (clear_section: the marker it finds the section by)
+    reason: str = ""  # action "none": why it cannot be taken back
+
+
+# Effects nothing can take back, whatever is recorded: once out, they are out.
+FINAL: Mapping[str, str] = {
+    "send_notification": "a message sent cannot be unsent",
+    "merge_pull_request": "a merged commit on a shared branch stays in its history",
+    "deploy_vercel": "a deployment served cannot be unserved (a rollback is a new run)",
+    "roll_back_production": "a rollback is undone by a new release, not by an undo",
+}
+
+# Effects whose tool records an inverse with its result (shared.tools.notion_write, notion_edit).
+UNDOABLE = frozenset(
+    {"update_properties", "append_blocks", "create_page", "add_comment", "archive_page", "restore_page"}
+)
+
+NOT_YET = "its inverse is not recorded yet"
+
+
+def final_reason(tool: str) -> str | None:
+    """Why ``tool``'s effect cannot be taken back, or None when an undo can take it back. Said on
+    the approval card before the run asks (shared.engine.agent.approvals)."""
+    if tool in UNDOABLE:
+        return None
+    return FINAL.get(tool, NOT_YET)
+
+
+def cannot(reason: str) -> dict[str, Any]:
+    """The recorded inverse of an effect that cannot be taken back, for ``reason``."""
+    return Inverse(action="none", reason=reason).model_dump()
+
+
+def writable(value: Any) -> Any:
+    """A property value as Notion returns it, as Notion takes it back: ``{type: inner}`` without
+    its ``id``. Anything else is returned as it is."""
+    if isinstance(value, dict) and isinstance(kind := value.get("type"), str) and kind in value:
+        return {kind: value[kind]}
+    return value
+
+
+def property_inverse(
+    page_id: str, before: Mapping[str, Any], after: Mapping[str, Any], names: Iterable[str]
+) -> dict[str, Any]:
+    """The inverse of setting ``names`` on a page that held ``before`` and holds ``after`` (Notion's
+    property objects, by name). A name the page did not have before cannot be restored (its previous
+    value is unknown), so the whole change is marked final rather than half undone."""
+    names = sorted(names)
+    missing = [n for n in names if n not in before]
+    if missing:
+        return cannot(f"the page had no property {', '.join(missing)} before the run set it")
+    return Inverse(
+        action="restore_properties",
+        target=page_id,
+        before={n: writable(before[n]) for n in names},
+        written={n: writable(after[n]) for n in names if n in after},
+    ).model_dump()
+
+
+class Effect(Record):
+    """One effect of a run, as an undo sees it: its id (the seq of its result in the run's log), its
+    step, tool and recorded inverse."""
+
+    id: int
+    step: int
+    tool: str
+    inverse: Inverse
+
+
+def effects(results: Iterable[tuple[int, int, str, Mapping[str, Any]]]) -> list[Effect]:
+    """The effects among a run's results ``(seq, step, tool, output)``, oldest first: those whose
+    output holds an inverse (the engine records one with every effect, decision 0160)."""
+    return [
+        Effect(id=seq, step=step, tool=tool, inverse=Inverse.model_validate(output["inverse"]))
+        for seq, step, tool, output in results
+        if isinstance(output.get("inverse"), dict)
+    ]
+
+
+def undo_order(chosen: Iterable[Effect]) -> list[Effect]:
+    """The effects to take back, newest first (a later write undone before the one it built on)."""
+    return sorted(chosen, key=lambda e: e.id, reverse=True)

@@ -1,0 +1,1 @@
+"""Undo's use cases: taking recorded effects back in the workspace."""

@@ -1,0 +1,118 @@
+"""Undo (issue 83): the Notion write tools record their inverses with their results, and taking
+them back applies each once, newest first, never over a person's later change."""
+
+import pytest
+
+from shared.tools.notion_edit import PageArgs, archive_page, find_archive
+from shared.tools.notion_write import (
+    AddCommentArgs,
+    UpdatePropertiesArgs,
+    add_comment,
+    find_comment,
+    find_update,
+)
+from shared.undo.domain.inverses import Inverse, final_reason
+from shared.undo.services.take_back import Taken, undo
+from tests.support.notion.notion_fakes import FakeNotion
+from tests.support.undo.undo_runs import four_writes, status, tool_context
+
+
+def test_each_notion_write_records_its_inverse_with_its_result() -> None:
+    fake = FakeNotion()
+    page = fake.add_page("P", Status="Todo")
+    found = {e.tool: e.inverse for e in four_writes(fake, page)}
+    assert found["update_properties"].action == "restore_properties"
+    assert found["update_properties"].before == {"Status": {"status": {"name": "Todo"}}}
+    assert found["update_properties"].written == {"Status": {"status": {"name": "Done"}}}
+    assert found["append_blocks"] == Inverse(action="clear_section", target=page, key="r1:2:1")
+    assert found["create_page"].action == "archive_page" and found["create_page"].target in fake.pages
+    assert found["add_comment"].action == "delete_comment" and found["add_comment"].target
+
+
+def test_an_effect_found_after_a_crash_keeps_an_inverse_when_it_can_and_says_so_when_not() -> None:
+    fake = FakeNotion()
+    page = fake.add_page("P", Status="Done")
+    notion = fake.with_token("tok")
+    done = UpdatePropertiesArgs(page_id=page, properties={"Status": {"status": {"name": "Done"}}})
+    lost = find_update(tool_context(notion, 1), done)
+    assert (
+        lost is not None
+        and lost["inverse"]["action"] == "none"
+        and "not recorded" in lost["inverse"]["reason"]
+    )
+    add_comment(tool_context(notion, 2), AddCommentArgs(page_id=page, text="Hi"))
+    again = find_comment(tool_context(notion, 2), AddCommentArgs(page_id=page, text="Hi"))
+    assert again is not None and again["inverse"]["action"] == "delete_comment"
+    archive_page(tool_context(notion, 3), PageArgs(page_id=page))
+    trashed = find_archive(tool_context(notion, 3), PageArgs(page_id=page))
+    assert trashed is not None and trashed["inverse"] == {
+        **trashed["inverse"],
+        "action": "restore_page",
+        "target": page,
+    }
+
+
+def test_undo_takes_back_newest_first_and_a_second_delivery_reverts_nothing_twice() -> None:
+    fake = FakeNotion()
+    page = fake.add_page("P", Status="Todo")
+    chosen = four_writes(fake, page)
+    child = next(e.inverse.target for e in chosen if e.tool == "create_page")
+    first = undo(fake.with_token("tok"), chosen)
+    assert [t.effect for t in first] == [14, 13, 12, 11]
+    assert {t.tool: t.outcome for t in first} == {
+        "add_comment": "not_yet",
+        "create_page": "reverted",
+        "append_blocks": "reverted",
+        "update_properties": "reverted",
+    }
+    assert status(fake, page) == "Todo" and fake.pages[child]["in_trash"] is True
+    assert not any(b.get("type") != "child_page" for b in fake.children[page])
+    writes = dict(fake.writes)
+    second = undo(fake.with_token("tok"), chosen)
+    assert [t.outcome for t in second] == ["not_yet", "already", "already", "already"]
+    assert dict(fake.writes) == writes  # nothing written the second time
+
+
+def test_a_person_s_later_change_is_left_and_listed_as_a_conflict_with_both_values() -> None:
+    fake = FakeNotion()
+    page = fake.add_page("P", Status="Todo")
+    chosen = four_writes(fake, page)
+    fake.pages[page]["properties"]["Status"] = {"type": "status", "status": {"name": "Blocked"}}
+    section = next(b for b in fake.children[page] if b.get("type") == "paragraph")
+    section["last_edited_by"] = {"object": "user", "id": "person-1"}
+    taken = {t.tool: t for t in undo(fake.with_token("tok"), chosen)}
+    assert taken["update_properties"].outcome == "conflict"
+    assert taken["update_properties"].written == {"Status": "Done"}
+    assert taken["update_properties"].current == {"Status": "Blocked"}
+    assert status(fake, page) == "Blocked"  # the person's value stands
+    assert taken["append_blocks"].outcome == "conflict" and section in fake.children[page]
+
+
+def test_an_undo_killed_mid_way_and_delivered_again_finishes_without_reverting_twice() -> None:
+    fake = FakeNotion()
+    page = fake.add_page("P", Status="Todo")
+    chosen = four_writes(fake, page)
+    fake.fail["update_page_properties"] = [RuntimeError("killed")]
+    seen: list[Taken] = []
+    with pytest.raises(RuntimeError):
+        undo(fake.with_token("tok"), chosen, seen.append)
+    assert [t.outcome for t in seen] == ["not_yet", "reverted", "reverted"]
+    again = undo(fake.with_token("tok"), chosen)
+    assert [t.outcome for t in again] == ["not_yet", "already", "already", "reverted"]
+    assert status(fake, page) == "Todo"
+
+
+@pytest.mark.parametrize(
+    ("tool", "says"),
+    [
+        ("update_properties", None),
+        ("archive_page", None),
+        ("send_notification", "cannot be unsent"),
+        ("merge_pull_request", "shared branch"),
+        ("update_issue", "not recorded yet"),
+        ("move_page", "not recorded yet"),
+    ],
+)
+def test_what_cannot_be_taken_back_says_why(tool: str, says: str | None) -> None:
+    reason = final_reason(tool)
+    assert reason is None if says is None else reason is not None and says in reason
