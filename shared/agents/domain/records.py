@@ -1,0 +1,163 @@
+"""Each agent's record (issue 84, point 1; decision 0162): what its runs achieved and cost.
+
+A run's entry (:func:`entry_of`) is made once, from its state and log, as the run ends; it is kept
+under its run id in its agent's document of the day the run started, so writing it again (an end
+delivered twice) replaces it with itself: counted exactly once. :func:`record_of` folds the entries
+of an agent's days into its figures, without reading any run: a workspace's records are read in one
+query over its agents' day documents (O(agents * days), none per run).
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import Field
+
+from shared.platform.domain.schema import Record
+from shared.runs.domain.events import HumanRequested, HumanResponded, ModelUsed, RunEvent, RunStatus
+
+ENDED = {"completed": "finished", "failed": "failed", "cancelled": "cancelled", "rolled_back": "failed"}
+TREND_DAYS = (7, 30)
+
+
+def family_of(model: str) -> str:
+    """A model's family as billed ("gemini", "claude", ...): its name's first word, lower case."""
+    return (model.strip().lower().split("-", 1)[0] or "unknown")[:40]
+
+
+class RunEntry(Record):
+    """One run's line in its agent's day: how it ended, how long it took and waited for a person,
+    the approvals it asked and had refused, and its cost by ``family/purpose``."""
+
+    status: str
+    duration_s: float = Field(0.0, ge=0)
+    waiting_s: float = Field(0.0, ge=0)
+    asked: int = Field(0, ge=0)
+    refused: int = Field(0, ge=0)
+    cost_usd: dict[str, float] = Field(default_factory=dict)
+
+
+def entry_of(status: RunStatus, started_at: datetime, events: Sequence[RunEvent]) -> RunEntry:
+    """The entry of a run that ended with ``status``, from its whole log (read once, at its end).
+    Its duration runs from ``started_at`` to its last event; its waiting, from each request to
+    the answer that settled it (an unanswered one until the end)."""
+    ended_at = max((e.at for e in events), default=started_at)
+    asked_at: dict[str, datetime] = {}
+    waiting = 0.0
+    asked = refused = 0
+    cost: dict[str, float] = {}
+    for event in events:
+        if isinstance(event, HumanRequested):
+            asked_at[event.request_id] = event.at
+            asked += event.purpose == "approval"
+        elif isinstance(event, HumanResponded):
+            since = asked_at.pop(event.request_id, None)
+            waiting += (event.at - since).total_seconds() if since is not None else 0.0
+            refused += event.decision == "reject"
+        elif isinstance(event, ModelUsed):
+            key = f"{family_of(event.model)}/{event.purpose[:40]}"
+            cost[key] = cost.get(key, 0.0) + event.cost_usd
+    waiting += sum((ended_at - at).total_seconds() for at in asked_at.values())
+    return RunEntry(
+        status=status.value,
+        duration_s=max(0.0, (ended_at - started_at).total_seconds()),
+        waiting_s=max(0.0, waiting),
+        asked=asked,
+        refused=refused,
+        cost_usd={k: round(v, 6) for k, v in cost.items()},
+    )
+
+
+def _percentile(values: Sequence[float], share: float) -> float:
+    """The nearest-rank percentile of ``values`` (0 for none)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * share // 1))
+    return ordered[int(rank) - 1]
+
+
+class Window(Record):
+    """An agent's figures over a window of days."""
+
+    days: int
+    runs: int = 0
+    finished: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    duration_p50_s: float = 0.0
+    duration_p95_s: float = 0.0
+    waiting_s: float = 0.0
+    approvals_asked: int = 0
+    approvals_refused: int = 0
+    cost_usd: float = 0.0
+    cost_per_run_usd: float = 0.0
+    cost_per_week_usd: float = 0.0
+    cost_by: dict[str, float] = Field(default_factory=dict)  # "family/purpose": usd
+
+
+class AgentRecord(Record):
+    """An agent's record: its windows (7 and 30 days) and its daily runs and cost (the chart)."""
+
+    agent_id: str
+    windows: list[Window]
+    daily: list[dict[str, Any]]  # {"day", "runs", "failed", "cost_usd"}, oldest first
+
+
+def window_of(entries: Iterable[RunEntry], days: int) -> Window:
+    """The figures of ``entries`` (runs that ended, of a window of ``days`` days)."""
+    listed = list(entries)
+    counts = {"finished": 0, "failed": 0, "cancelled": 0}
+    cost_by: dict[str, float] = {}
+    for entry in listed:
+        if entry.status in ENDED:
+            counts[ENDED[entry.status]] += 1
+        for key, usd in entry.cost_usd.items():
+            cost_by[key] = cost_by.get(key, 0.0) + usd
+    total = sum(cost_by.values())
+    durations = [e.duration_s for e in listed]
+    return Window(
+        days=days,
+        runs=len(listed),
+        **counts,
+        duration_p50_s=_percentile(durations, 0.5),
+        duration_p95_s=_percentile(durations, 0.95),
+        waiting_s=sum(e.waiting_s for e in listed),
+        approvals_asked=sum(e.asked for e in listed),
+        approvals_refused=sum(e.refused for e in listed),
+        cost_usd=round(total, 6),
+        cost_per_run_usd=round(total / len(listed), 6) if listed else 0.0,
+        cost_per_week_usd=round(total * 7 / days, 6),
+        cost_by={k: round(v, 6) for k, v in sorted(cost_by.items())},
+    )
+
+
+def record_of(agent_id: str, days: Mapping[date, Mapping[str, RunEntry]], today: date) -> AgentRecord:
+    """``agent_id``'s record from its day documents (``days``: a day's entries by run id)."""
+    windows = []
+    for span in TREND_DAYS:
+        since = today - timedelta(days=span - 1)
+        windows.append(window_of((e for d, runs in days.items() if d >= since for e in runs.values()), span))
+    daily = []
+    for back in range(TREND_DAYS[-1] - 1, -1, -1):
+        day = today - timedelta(days=back)
+        runs = list(days.get(day, {}).values())
+        daily.append(
+            {
+                "day": day.isoformat(),
+                "runs": len(runs),
+                "failed": sum(ENDED.get(e.status) == "failed" for e in runs),
+                "cost_usd": round(sum(sum(e.cost_usd.values()) for e in runs), 6),
+            }
+        )
+    return AgentRecord(agent_id=agent_id, windows=windows, daily=daily)
+
+
+def started_failing(record: AgentRecord, *, least_runs: int = 3) -> bool:
+    """The agent started failing: in the last 7 days at least ``least_runs`` runs ended and more than
+    half failed, a share higher than over the 30 days before them (what the day plan names)."""
+    week, month = record.windows
+    earlier_runs, earlier_failed = month.runs - week.runs, month.failed - week.failed
+    if week.runs < least_runs or week.failed * 2 <= week.runs:
+        return False
+    return earlier_runs == 0 or earlier_failed / earlier_runs < week.failed / week.runs
