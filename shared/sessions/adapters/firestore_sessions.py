@@ -3,9 +3,11 @@ person too, so another person's id names no document of theirs) and its ``messag
 idempotency key, with its place ``seq``). A message is added in a transaction with the session's
 count: two deliveries of one key at once add one message, in one place."""
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
+from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -24,7 +26,7 @@ class FirestoreSessions:
 
     def open(self, tenant_id: str, session: Session) -> Session:
         ref = self._ref(tenant_id, session.member_id, session.session_id)
-        try:
+        with suppress(AlreadyExists):  # the key's session, as it is
             ref.create(
                 {
                     "session_id": session.session_id,
@@ -36,9 +38,6 @@ class FirestoreSessions:
                     "run_id": "",
                 }
             )
-        except Exception as exc:  # AlreadyExists: the key's session, as it is
-            if type(exc).__name__ != "Conflict" and "already exists" not in str(exc).lower():
-                raise
         found = self.session(tenant_id, session.member_id, session.session_id)
         assert found is not None
         return found
