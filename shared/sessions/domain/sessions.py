@@ -1,0 +1,76 @@
+"""A session and its messages, pure: the ids a session and a message's run are named by (so a message
+delivered twice names the same run), and the history a run's goal carries, bounded."""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+type Act = Literal["ask", "run"]
+type MessageState = Literal["received", "answered", "started", "failed"]
+
+HISTORY_MESSAGES = 6  # the latest messages a run's goal carries, oldest first
+HISTORY_CHARS = 1200  # and at most this many characters of them
+GOAL_CHARS = 2000  # a run's goal (runs_api.runs.NewRun's bound)
+TEXT_CHARS = 2000  # a message's text
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of a person and what it became: an answer (``ask``) or a run (``run``)."""
+
+    seq: int  # its place in the session, from 1, in the order the session received them
+    key: str  # the idempotency key it came with: the same key is the same message
+    text: str
+    act: Act
+    state: MessageState
+    created_at: datetime
+    answer: str = ""
+    cited: list[str] = field(default_factory=list)
+    run_id: str = ""
+    reason: str = ""  # why it failed, in words
+
+
+@dataclass(frozen=True)
+class Session:
+    """A person's session with an agent; ``conversation_id``: its Ask conversation, once it asked."""
+
+    session_id: str
+    member_id: str
+    agent_id: str
+    created_at: datetime
+    count: int = 0  # messages received
+    conversation_id: str = ""
+    run_id: str = ""  # the latest run a message of it started
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def session_id_for(member_id: str, agent_id: str, key: str) -> str:
+    """The session a person's create with ``key`` names: a repeat of it names the same one."""
+    return f"s{_digest(member_id, agent_id, key)}"
+
+
+def run_id_for(session_id: str, key: str) -> str:
+    """The run a session's message with ``key`` starts: a message delivered twice names one run."""
+    return f"sess-{_digest(session_id, key)}"
+
+
+def goal_with_history(text: str, earlier: list[Message]) -> str:
+    """The run's goal: the message, after the latest :data:`HISTORY_MESSAGES` earlier messages of
+    the session (each cut, :data:`HISTORY_CHARS` at most in all, newest kept first): bounded however
+    long the session."""
+    lines: list[str] = []
+    used = 0
+    for m in reversed(earlier[-HISTORY_MESSAGES:]):
+        line = f"- {m.text[:300]}" + (f" (answered: {m.answer[:200]})" if m.answer else "")
+        if used + len(line) > HISTORY_CHARS:
+            break
+        lines.insert(0, line)
+        used += len(line)
+    if not lines:
+        return text[:GOAL_CHARS]
+    head = "Earlier in this session the person said:\n" + "\n".join(lines) + "\n\nNow: "
+    return (head + text)[-GOAL_CHARS:] if len(head) + len(text) > GOAL_CHARS else head + text

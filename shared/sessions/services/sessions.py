@@ -1,0 +1,117 @@
+"""A person's sessions with an agent: opening one, and each message answered from the workspace as
+Ask (within the person's reach, ``ask_in_conversation``) or turned into a run of the session's agent.
+Every create is idempotent: the same key names the same session, the same message and the same run
+(named from the session and the key, planned once however often the message is delivered)."""
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from shared.memory.services.ask import ask_in_conversation
+from shared.platform.errors import AgentError, NotFound
+from shared.platform.topology import Queue
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.services.runs import check_usable
+from shared.sessions.domain.sessions import (
+    Act,
+    Message,
+    Session,
+    goal_with_history,
+    run_id_for,
+    session_id_for,
+)
+from shared.workspace.domain.members import Member
+from shared.workspace.domain.tenants import Tenant
+
+if TYPE_CHECKING:  # the ports' protocols, for type checking only
+    from shared.platform.ports import TaskQueue
+    from shared.runs.services.deps import Deps
+    from shared.sessions.ports import SessionStore
+    from shared.workspace.ports import TenantStore
+
+NOT_YOURS = "no session of yours has this id"
+
+
+def open_session(store: "SessionStore", tenant_id: str, member: Member, agent_id: str, key: str) -> Session:
+    """The person's session with ``agent_id`` that ``key`` names, opened once."""
+    session_id = session_id_for(member.member_id, agent_id, key)
+    made = Session(session_id, member.member_id, agent_id, datetime.now(UTC))
+    return store.open(tenant_id, made)
+
+
+def session_of(store: "SessionStore", tenant_id: str, member: Member, session_id: str) -> Session:
+    """The person's own session; NotFound for any other (another person's says no more)."""
+    found = store.session(tenant_id, member.member_id, session_id)
+    if found is None:
+        raise NotFound(NOT_YOURS)
+    return found
+
+
+def post_message(
+    deps: "Deps",
+    store: "SessionStore",
+    tenants: "TenantStore",
+    tenant: Tenant,
+    member: Member,
+    *,
+    session_id: str,
+    text: str,
+    act: Act,
+    key: str,
+) -> Message:
+    """The message of ``key`` in the person's session, answered (``ask``) or turned into a run of its
+    agent (``run``). A repeat of the key answers the message as recorded, acting again only if it was
+    never settled (a crash between); the run it starts is named by the session and the key, so the
+    repeat plans no second run. A failure is recorded on the message (its reason) and raised."""
+    session = session_of(store, tenant.tenant_id, member, session_id)
+    now = datetime.now(UTC)
+    message, new = store.receive(
+        tenant.tenant_id, member.member_id, session_id, key=key, text=text, act=act, now=now
+    )
+    if not new and message.state != "received":
+        return message
+    t, m = tenant.tenant_id, member.member_id
+    try:
+        if message.act == "ask":
+            got, conversation = ask_in_conversation(
+                deps, tenant, member, message.text, session.conversation_id or None
+            )
+            return store.settle(t, m, session_id, key, state="answered", answer=got.text, cited=got.cited,
+                                conversation_id=conversation)  # fmt: skip
+        earlier = store.messages(t, m, session_id, 0, message.seq - 1)
+        run_id = _start_run(
+            deps.queue,
+            tenants,
+            tenant=tenant,
+            member=member,
+            session=session,
+            message=message,
+            earlier=earlier,
+        )
+        return store.settle(t, m, session_id, key, state="started", run_id=run_id)
+    except AgentError as exc:
+        store.settle(t, m, session_id, key, state="failed", reason=str(exc)[:300])
+        raise
+
+
+def _start_run(
+    queue: "TaskQueue",
+    tenants: "TenantStore",
+    *,
+    tenant: Tenant,
+    member: Member,
+    session: Session,
+    message: Message,
+    earlier: list[Message],
+) -> str:
+    """Queue the planning of the session's agent's run of ``message`` (its goal carries the bounded
+    history), with the person's reach, named so a repeat is the same task and the same run."""
+    check_usable(tenant.tenant_id, tenants)
+    run_id = run_id_for(session.session_id, message.key)
+    person = member.notion_user_id
+    trigger = Trigger(kind="api", by_owner=tenant.owner_reach(member.role), people=[person] if person else [])
+    goal = goal_with_history(message.text, earlier)
+    task = PlanTask(
+        tenant_id=tenant.tenant_id, run_id=run_id, trigger=trigger, goal=goal, agent_id=session.agent_id
+    )
+    queue.enqueue(Queue.PLAN, task, f"plan:{tenant.tenant_id}:{run_id}")
+    return run_id
