@@ -204,6 +204,7 @@ class Sync:
             self.platform.queue,
             notion_for=self._sync_notion(),
             oauth=self.oauth_parts(),
+            scan_interval_s=self.instance.settings.sync_scan_interval_s,
         )
 
     def _hook_url(self, tool: Tool) -> Callable[[str], str]:

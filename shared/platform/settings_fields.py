@@ -321,6 +321,14 @@ class SettingsFields(DeploymentFields):
         "whose planning still fails transiently is recorded as a failed run saying why, instead of "
         "being deleted by the queue with nothing recorded.",
     )
+    sync_scan_interval_s: float = Field(
+        60.0,
+        ge=1,
+        le=3600,
+        description="The sync's scan of each connected tool's Notion data source (and Motion's poll) "
+        "runs this many seconds after the last: a Notion query a minute per connected workspace "
+        "deployed; the local stack shortens it so its flows do not wait a minute.",
+    )
     webhook_coalesce_s: float = Field(
         60.0,
         ge=0,

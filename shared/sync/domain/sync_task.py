@@ -1,6 +1,7 @@
 """The sync's tasks on the plan queue (``POST /sync``). One mirrors one issue of a tool (Linear's, GitLab's;
 from its webhook). The other scans the Notion data source for pages edited since the last scan (every
-``SCAN_INTERVAL_S`` while the tool's connection lasts, each scan queueing the next)."""
+``sync_scan_interval_s`` seconds, ``SCAN_INTERVAL_S`` by default, while the tool's connection lasts, each
+scan queueing the next)."""
 
 from __future__ import annotations
 
@@ -42,5 +43,8 @@ def issue_task_name(tenant_id: str, issue_id: str, now: datetime, tool: Tool = "
     return f"{_prefix(tool)}-issue:{tenant_id}:{issue_id}:{window}", delay
 
 
-def scan_task_name(tenant_id: str, at: datetime, tool: Tool = "linear") -> str:
-    return f"{_prefix(tool)}-scan:{tenant_id}:{int(at.timestamp() // SCAN_INTERVAL_S)}"
+def scan_task_name(
+    tenant_id: str, at: datetime, tool: Tool = "linear", interval_s: float = SCAN_INTERVAL_S
+) -> str:
+    """The scan task's name for the window of ``interval_s`` seconds holding ``at``: one per window."""
+    return f"{_prefix(tool)}-scan:{tenant_id}:{int(at.timestamp() // interval_s)}"

@@ -53,6 +53,7 @@ class Mirror[S, A](NamedTuple):
     notion_for: Callable[[str], TenantNotion]
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     oauth: OAuthParts | None = None  # refreshes an OAuth token about to expire before use
+    scan_interval_s: float = SCAN_INTERVAL_S  # the settings' sync_scan_interval_s: the next scan's delay
 
 
 type Mirroring = Mirror[SyncStore, LinearApi]  # what Linear's sync task uses
@@ -71,6 +72,7 @@ class _Pair(NamedTuple):
     schema: NotionSchema
     people: dict[str, str]  # the user mapping, learned as pages are read (saved at the task's end)
     merged: set[str]  # the items this task brought in step from their pages: its poll skips them
+    scan_interval_s: float  # the next scan's delay
 
 
 def run_sync_task(task: SyncTask, m: Mirroring) -> dict[str, Any]:
@@ -164,6 +166,7 @@ def _pair(
         schema,
         dict(connection.people),
         set(),
+        m.scan_interval_s,
     )
 
 
@@ -185,11 +188,12 @@ def _run(pair: _Pair, task: SyncTask, poll: Callable[[datetime], int] | None = N
     if poll is not None:
         writes += poll(since - timedelta(seconds=60))
     nxt = SyncTask(tenant_id=task.tenant_id, kind="scan", since=started, tool=task.tool)
+    interval = pair.scan_interval_s
     pair.queue.enqueue(
         Queue.PLAN,
         nxt,
-        scan_task_name(task.tenant_id, started + timedelta(seconds=SCAN_INTERVAL_S), task.tool),
-        delay_s=SCAN_INTERVAL_S,
+        scan_task_name(task.tenant_id, started + timedelta(seconds=interval), task.tool, interval),
+        delay_s=interval,
     )
     return {"result": "scanned", "writes": writes}
 

@@ -306,3 +306,16 @@ def test_a_refused_column_is_said_in_the_status_and_the_window_kept_until_a_scan
     scan(stack)  # granted since: the scan adds the column and the note goes
     assert stack.notion.retrieve_data_source(source)["properties"][SYNC_KEY]["type"] == "rich_text"
     assert linear_status(stack.tenant_id, stack.store)["sync_id_note"] is None
+
+
+@pytest.mark.parametrize("interval_s", [60.0, 10.0])
+def test_a_scan_queues_the_next_after_the_configured_interval(stack: SyncStack, interval_s: float) -> None:
+    """The next scan waits ``sync_scan_interval_s`` (60 s deployed, shorter on the local stack), and is
+    named for that window, so a retried scan queues it once."""
+    connect(stack)
+    mirroring = stack.mirroring._replace(scan_interval_s=interval_s)
+    run_sync_task(SyncTask(tenant_id=stack.tenant_id, kind="scan", since=stack.clock[0]), mirroring)
+    [(_, task, name, delay)] = [t for t in stack.queue.tasks if t[2].startswith("sync-scan:")]
+    assert isinstance(task, SyncTask) and task.kind == "scan" and task.since == stack.clock[0]
+    assert delay == interval_s
+    assert name == f"sync-scan:{stack.tenant_id}:{int(stack.clock[0].timestamp() // interval_s) + 1}"
