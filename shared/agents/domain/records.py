@@ -1,8 +1,8 @@
 """Each agent's record (issue 84, point 1; decision 0162): what its runs achieved and cost.
 
-A run's entry (:func:`entry_of`) is made once, from its state and log, as the run ends; it is kept
-under its run id in its agent's document of the day the run started, so writing it again (an end
-delivered twice) replaces it with itself: counted exactly once. :func:`record_of` folds the entries
+A run's entry (:func:`entry_of`) is made once, from its state and log, as the run ends. It is kept
+under its run id in its agent's document of the day the run started: writing it again (an end
+delivered twice) replaces it with itself, so it counts once. :func:`record_of` folds the entries
 of an agent's days into its figures, without reading any run: a workspace's records are read in one
 query over its agents' day documents (O(agents * days), none per run).
 """

@@ -1,6 +1,6 @@
 """Sessions in Firestore: ``tenants/{t}/agent_sessions/{member}-{session}`` (the session, named by its
 person too, so another person's id names no document of theirs) and its ``messages/{key}`` (one per
-idempotency key, with its place ``seq``). A message is added in a transaction with the session's
+idempotency key, with its ``place``). A message is added in a transaction with the session's
 count: two deliveries of one key at once add one message, in one place."""
 
 from contextlib import suppress
@@ -70,7 +70,7 @@ class FirestoreSessions:
                 return got.to_dict() or {}, False
             count = int((ref.get(transaction=transaction).to_dict() or {}).get("count", 0)) + 1
             data = {
-                "seq": count,
+                "place": count,
                 "key": key,
                 "text": text,
                 "act": act,
@@ -105,8 +105,8 @@ class FirestoreSessions:
         query = (
             self._ref(tenant_id, member_id, session_id)
             .collection("messages")
-            .where(filter=FieldFilter("seq", ">", after))
-            .order_by("seq")
+            .where(filter=FieldFilter("place", ">", after))
+            .order_by("place")
             .limit(limit)
         )
         return [_message(s.to_dict() or {}) for s in query.stream()]
@@ -126,7 +126,7 @@ def _session(d: dict[str, Any]) -> Session:
 
 def _message(d: dict[str, Any]) -> Message:
     return Message(
-        seq=int(d["seq"]),
+        place=int(d["place"]),
         key=str(d["key"]),
         text=str(d["text"]),
         act=d["act"],

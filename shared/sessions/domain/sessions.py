@@ -19,7 +19,7 @@ TEXT_CHARS = 2000  # a message's text
 class Message:
     """One message of a person and what it became: an answer (``ask``) or a run (``run``)."""
 
-    seq: int  # its place in the session, from 1, in the order the session received them
+    place: int  # its place in the session, from 1, in the order the session received them
     key: str  # the idempotency key it came with: the same key is the same message
     text: str
     act: Act

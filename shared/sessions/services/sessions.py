@@ -77,7 +77,7 @@ def post_message(
             )
             return store.settle(t, m, session_id, key, state="answered", answer=got.text, cited=got.cited,
                                 conversation_id=conversation)  # fmt: skip
-        earlier = store.messages(t, m, session_id, 0, message.seq - 1)
+        earlier = store.messages(t, m, session_id, 0, message.place - 1)
         run_id = _start_run(
             deps.queue,
             tenants,

@@ -1,5 +1,5 @@
-"""What takes an effect back: the inverse a write records in its own result (the step's one
-``tool_result`` event, so under the same once-only guarantee as the effect: decision 0160), which
+"""What takes an effect back: the inverse a write records in its own result. That is the step's one
+``tool_result`` event, so under the same once-only guarantee as the effect (decision 0160). Also which
 effects cannot be taken back and why, and the order an undo applies inverses in.
 
 Pure: the tools build inverses while they write, the undo service reads them from a run's log.
@@ -26,7 +26,7 @@ Action = Literal[
 
 class Inverse(Record):
     """How to take one effect back. ``written`` is what the effect left (for a property change, the
-    values as Notion gave them after the write): an undo compares the current state with it first
+    values as Notion gave them after the write). An undo compares the current state with it first
     and leaves the effect alone, as a conflict, if a person changed it since."""
 
     action: Action

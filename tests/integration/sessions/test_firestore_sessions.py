@@ -17,9 +17,9 @@ def test_one_session_one_message_per_key_and_none_for_another_person(firestore_d
     assert store.open("t1", Session("s1", "ada", "other", T0)).agent_id == "writer"  # the first, unchanged
     first, new = store.receive("t1", "ada", "s1", key="k1", text="Draft it", act="run", now=T0)
     again, repeat = store.receive("t1", "ada", "s1", key="k1", text="Draft it", act="run", now=T0)
-    assert (new, repeat) == (True, False) and first.seq == again.seq == 1
+    assert (new, repeat) == (True, False) and first.place == again.place == 1
     second, _ = store.receive("t1", "ada", "s1", key="k2", text="Also the owner", act="ask", now=T0)
-    assert second.seq == 2
+    assert second.place == 2
     settled = store.settle("t1", "ada", "s1", "k1", state="started", run_id="sess-1")
     assert (settled.state, settled.run_id) == ("started", "sess-1")
     found = store.session("t1", "ada", "s1")

@@ -17,8 +17,8 @@ from shared.sessions.domain.sessions import (
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
-def said(seq: int, text: str, answer: str = "") -> Message:
-    return Message(seq, f"k{seq}", text, "ask", "answered", T0, answer=answer)
+def said(place: int, text: str, answer: str = "") -> Message:
+    return Message(place, f"k{place}", text, "ask", "answered", T0, answer=answer)
 
 
 def test_a_key_names_one_session_and_one_run_and_no_other() -> None:

@@ -5,6 +5,7 @@ person types: GitHub's "Create an issue comment", listed by the API and delivere
 Bad forms are refused in words, storing nothing."""
 
 import secrets
+from typing import Any
 
 import httpx
 import pytest
@@ -32,7 +33,7 @@ def _pull_url(sandbox: RunningSandbox, admin: Admin) -> tuple[str, str, int]:
     return pull.url, token, pull.number
 
 
-def _comments(sandbox: RunningSandbox, token: str, number: int) -> list[dict[str, object]]:
+def _comments(sandbox: RunningSandbox, token: str, number: int) -> list[dict[str, Any]]:
     got = httpx.get(
         f"{sandbox.github_url}/repos/{REPO}/issues/{number}/comments",
         headers={"Authorization": f"Bearer {token}"},
@@ -58,7 +59,7 @@ def test_a_reviewer_comments_on_the_pull_request_s_page(sandbox: RunningSandbox,
     after = httpx.get(str(httpx.URL(url).join(said.headers["Location"])), timeout=10)
     assert "Your comment was posted." in after.text and "Red for overdue" in after.text
     listed = _comments(sandbox, token, number)
-    assert [(c["user"]["login"], c["author_association"]) for c in listed] == [("rosa", "COLLABORATOR")]  # type: ignore[index]
+    assert [(c["user"]["login"], c["author_association"]) for c in listed] == [("rosa", "COLLABORATOR")]
     assert listed[0]["body"] == 'please add the line "Red for overdue"'
 
 
