@@ -101,6 +101,12 @@ locals {
       collection = "events", query_scope = "COLLECTION_GROUP"
       fields     = [["tenant_id", "ASCENDING"], ["kind", "ASCENDING"], ["month", "ASCENDING"], ["cost_usd", "ASCENDING"]]
     }
+    # FirestoreSessions.sessions: a person's sessions with agents, newest first (shared/sessions):
+    # member_id == ?, created_at < ?, order by created_at DESC.
+    agent_sessions_by_member_created = {
+      collection = "agent_sessions", query_scope = "COLLECTION"
+      fields     = [["member_id", "ASCENDING"], ["created_at", "DESCENDING"]]
+    }
   }
 
   # Single-field indexes in collection-group scope, which Firestore does not make by itself. A field

@@ -33,6 +33,8 @@ locals {
     NA_ASK_CONTEXT_TOKENS       = "2000"                           # workspace passages an Ask answer is given
     NA_LINEAR_API_BASE_URL      = "https://api.linear.app"         # the sync (docs/sync.md)
     NA_MOTION_API_BASE_URL      = "https://api.usemotion.com/v1"   # the sync (docs/sync.md)
+    NA_SYNC_SCAN_INTERVAL_S     = "60"                             # a tracker scan a minute (decision 0156)
+    NA_NOTION_WEB_BASE_URL      = "https://www.notion.so"          # links to pages known by id (decision 0157)
     NA_MODEL_TIMEOUT_S          = "120"                            # one model call; a draft of code can take minutes; below plan's 300 s timeout
     NA_MODEL_ROUTES             = jsonencode(var.model_routes)     # the family of each kind of call (docs/models.md)
     NA_MODEL_FALLBACK           = "true"                           # a call the routed family cannot answer goes to the other once

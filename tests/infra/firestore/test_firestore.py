@@ -76,6 +76,14 @@ QUERIES: dict[tuple[str, str], Query] = {
         "dead_letters order by received_at DESC (an operator's listing); one field, collection scope: automatic",
         (),
     ),
+    ("firestore_sessions.py", "FirestoreSessions.sessions"): Query(
+        "tenants/{t}/agent_sessions: member_id == ? [created_at < ?] order by created_at DESC (a "
+        "person's sessions, newest first): an equality and an order on another field",
+        (_ordered("agent_sessions", "COLLECTION", ("member_id", "ASCENDING"), ("created_at", "DESCENDING")),),
+    ),
+    ("firestore_sessions.py", "FirestoreSessions.messages"): Query(
+        "tenants/{t}/agent_sessions/{s}/messages: place > n order by place; one field: automatic", ()
+    ),
     ("firestore_store.py", "FirestoreRunStore.list_events"): Query(
         "tenants/{t}/runs/{r}/events: seq > n order by seq; one field, collection scope: automatic", ()
     ),

@@ -123,6 +123,9 @@ REACH: dict[str, frozenset[str]] = {
     "shared/engine/services/humans.py:_replan": frozenset({"api"}),
     "shared/engine/services/humans.py:link_claims": frozenset({"api"}),
     "shared/runs/services/runs.py:_queue": frozenset({"api"}),  # request_run, run_again
+    # A session's message turned into a run (shared/sessions): no function routes to it yet; the api
+    # will, and then its grant follows from this line.
+    "shared/sessions/services/sessions.py:_start_run": frozenset(),
     # make doctor: api checks the operator's token (the session key) and sends a task through every
     # queue; the token is made on the operator's machine (tools/doctor.py), by no function.
     "shared/platform/services/doctor.py:check_operator": frozenset({"api"}),
