@@ -120,7 +120,11 @@ def test_duplicate_reordered_late_and_aggregated_deliveries(stack: Stack) -> Non
     created = {d["event_id"] for d in deliveries if d["type"] == "page.created"}
     updated = {d["event_id"] for d in deliveries if d["type"] == "page.properties_updated"}
     assert len(created) == 3 and len(updated) == 1
-    assert len([d for d in deliveries if d["type"] == "page.created"]) == 9  # each sent three times
+    # Each sent three times and answered 2xx; a slow answer is retried as Notion retries, so a failed
+    # attempt is counted apart and named if one happens (its retry is a delivery like any other).
+    answered = [d for d in deliveries if d["status"] is not None and 200 <= d["status"] < 300]
+    failed = [(d["type"], d["status"], d["error"]) for d in deliveries if d not in answered]
+    assert len([d for d in answered if d["type"] == "page.created"]) == 9, failed
     tasks = stack.plan_tasks()
     # One task per page and window: page one's creation and edit share one unless a minute ended between.
     page_events = [d["event"] for d in deliveries if d["event_id"] in created | updated]
