@@ -14,6 +14,7 @@ from tools.check_layout import (
     failures,
     inherited_roots,
     port_spellings,
+    readme_sections,
     says_why,
 )
 
@@ -124,6 +125,7 @@ def test_only_an_unexcused_module_more_duplicate_pairs_or_a_broken_contract_fail
         "inherited_roots": 13,
         "port_spellings_max": 5,
         "capability_readmes": 0,
+        "readme_sections_missing": 0,
     }
     assert failures(held, []) == []
     assert failures(held, ["shared/x.py"]) == ["over the limit without saying why: shared/x.py"]
@@ -134,6 +136,45 @@ def test_only_an_unexcused_module_more_duplicate_pairs_or_a_broken_contract_fail
     assert [f.split("=")[0] for f in failures(held | {"capability_contract": 0}, [])] == [
         "capability_contract"
     ]
+    assert [f.split("=")[0] for f in failures(held | {"readme_sections_missing": 1}, [])] == [
+        "readme_sections_missing"
+    ]
+
+
+WHOLE = """# notify: notifications
+What it is, in words.
+
+## Entry points
+## Lives elsewhere, and why
+## Tests
+## Recipe: a channel
+"""
+
+
+def test_a_readme_lacking_a_section_is_named_with_what_it_lacks(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "shared/notify/__init__.py": "",
+            "shared/notify/README.md": WHOLE,
+            "shared/sync/__init__.py": "",
+            "shared/sync/README.md": WHOLE.replace("## Recipe: a channel\n", "## Recipes\n").replace(
+                "## Tests\n", "Tests: none.\n"
+            ),
+            "shared/undo/__init__.py": "",
+            "shared/undo/README.md": WHOLE.replace("What it is, in words.\n", ""),
+            "functions/README.md": WHOLE.replace("## Lives elsewhere, and why", "## Elsewhere"),
+        },
+    )
+    assert readme_sections(tmp_path) == {
+        "shared/sync/README.md": ["Tests"],
+        "shared/undo/README.md": ["What it is"],
+        "functions/README.md": ["Lives elsewhere"],
+    }
+
+
+def test_each_capability_s_readme_has_every_section() -> None:
+    assert readme_sections() == {}, "each shared/<capability>/README.md and functions/README.md"
 
 
 def test_the_result_line_prints_the_figures_computed_from_the_tree(
