@@ -65,6 +65,7 @@ ROOTS = ("shared/bootstrap", "shared/code/adapters/github")  # the composition r
 README_HOMES = ("functions",)  # beside shared/<capability>/: what else has a capability's README
 # The sections of a capability's README (sentry's way; issue 79), each a "## " heading starting so.
 SECTIONS = ("Entry points", "Lives elsewhere", "Tests", "Recipe")
+DUPLICATES = ("duplicates", "--most", "200", "--seconds", "300")  # the command on PATH, over the tree
 _PAIR = re.compile(r"^D\d+ (\S+?):\d+-\d+ ~ (\S+?):\d+-\d+")
 
 
@@ -91,13 +92,7 @@ def module_lines() -> dict[str, int]:
 
 def duplicate_pairs() -> tuple[int, int, list[str]]:
     """(pairs, pairs with both sides product code, the product rows), from ``duplicates --most 200``."""
-    out = subprocess.run(
-        ["duplicates", "--most", "200", "--seconds", "300"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = subprocess.run(DUPLICATES, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     first = out.splitlines()[0] if out else ""
     total = int(first.split()[0]) if first[:1].isdigit() else 0
     product = [

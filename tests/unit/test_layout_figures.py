@@ -53,35 +53,32 @@ def test_a_class_inheriting_one_of_ours_is_counted_one_holding_it_or_an_error_is
     ]
 
 
-def test_a_port_is_counted_in_each_place_of_the_root_that_spells_it(tmp_path: Path) -> None:
-    _write(
-        tmp_path,
-        {
-            "shared/bootstrap/base.py": (
-                'from typing import Literal\nPort = Literal["chat", "store"]\n'
-                '_MODULES = {"chat": "a", "store": "b"}\nLIBRARIES = {"chat": ("httpx",)}\n'
-            ),
-            "shared/bootstrap/notify.py": (
-                "class Parts:\n    chat: Built[Chat] = Built()\n    store: Built[Store] = Built('S')\n"
-                "    def _build_chat(self) -> Chat: ...\n    other = {'not_a_port': 1}\n"
-            ),
-        },
-    )
-    assert port_spellings(tmp_path) == {"chat": 5, "store": 3}
+SPELLED_AROUND = {  # a root that spells a port in a Literal, tables, a Built attribute, a builder
+    "shared/bootstrap/base.py": (
+        'from typing import Literal\nPort = Literal["chat", "store"]\n'
+        '_MODULES = {"chat": "a", "store": "b"}\nLIBRARIES = {"chat": ("httpx",)}\n'
+    ),
+    "shared/bootstrap/notify.py": (
+        "class Parts:\n    chat: Built[Chat] = Built()\n    store: Built[Store] = Built('S')\n"
+        "    def _build_chat(self) -> Chat: ...\n    other = {'not_a_port': 1}\n"
+    ),
+}
+DECLARED_ONCE = {  # a root of one declaration per port (its adapter, libraries and builder in one row)
+    "shared/bootstrap/ports.py": (
+        'PORTS = {"chat": Declared("slack", ("slack_sdk",)), "store": Declared("runs", ())}\n'
+        'NOT_PORTS = {"timeout": 1}\n'
+    ),
+}
 
 
-def test_a_root_declaring_each_port_once_counts_one_place(tmp_path: Path) -> None:
-    """A root of one declaration per port (its adapter, libraries and builder in one row)."""
-    _write(
-        tmp_path,
-        {
-            "shared/bootstrap/ports.py": (
-                'PORTS = {"chat": Declared("slack", ("slack_sdk",)), "store": Declared("runs", ())}\n'
-                'NOT_PORTS = {"timeout": 1}\n'
-            ),
-        },
-    )
-    assert port_spellings(tmp_path) == {"chat": 1, "store": 1}
+@pytest.mark.parametrize(
+    ("root", "places"), [(SPELLED_AROUND, {"chat": 5, "store": 3}), (DECLARED_ONCE, {"chat": 1, "store": 1})]
+)
+def test_a_port_is_counted_in_each_place_of_the_root_that_spells_it(
+    tmp_path: Path, root: dict[str, str], places: dict[str, int]
+) -> None:
+    _write(tmp_path, root)
+    assert port_spellings(tmp_path) == places
 
 
 def test_the_capabilities_with_a_readme_are_counted_and_the_others_named(tmp_path: Path) -> None:
