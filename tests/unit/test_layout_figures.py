@@ -189,3 +189,9 @@ def test_the_result_line_prints_the_figures_computed_from_the_tree(
     homes = [p for p in (ROOT / "shared").iterdir() if (p / "__init__.py").exists()]
     assert int(result["capability_readmes"]) == len(homes) + 1, "a README.md per capability and functions/"
     assert capability_readmes()[1] == []
+
+
+def test_make_test_runs_check_layout() -> None:
+    """The limits cannot drift: make test's checks include check-layout (which exits 1 past them)."""
+    checks = re.search(r"^TEST_CHECKS := (.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert checks is not None and "check-layout" in checks.group(1).split()
