@@ -98,8 +98,9 @@ pytest: $(VENV)/.synced check-java
 # in TEST_CHECKS' order (web-check, the longest, first, as soon as the console is built, so that the
 # short ones fill the end; decision 0129), each stage timed: the end is a table of each stage's wall and CPU seconds and
 # the total. `make test TEST_LANES=1`: the same checks one after another, still timed. A new check
-# goes in TEST_CHECKS. `make test-lanes` is the same as make test (its name before decision 0105).
-TEST_CHECKS := web-check lint typecheck check-roles infra-tests pytest check-indexes
+# goes in TEST_CHECKS; check-layout (mk/layout.mk) holds the layout's limits, duplicate pairs included.
+# `make test-lanes` is the same as make test (its name before decision 0105).
+TEST_CHECKS := web-check lint check-layout typecheck check-roles infra-tests pytest check-indexes
 TEST_LANES ?= 2
 .PHONY: test-lanes
 test test-lanes: check-python

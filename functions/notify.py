@@ -16,8 +16,9 @@ from shared.notify.services.notifications import deliver_notification
 from shared.platform.topology import Queue, Target
 
 # The live notifier's ports: its records, the tenant (channels, quiet hours), Notion with a token
-# refresh (Secret Manager, the OAuth client), Slack, the mail relay, the queue (quiet hours; a
-# reconnect notice).
+# refresh (Secret Manager, the OAuth client), Slack, Discord, the mail relay, the queue (quiet hours; a
+# reconnect notice). Literal names (the cold start bench reads them); each channel's ports are among
+# them (tests/unit/notify/test_channel_table.py).
 bootstrap.preload(
     "notifier",
     "notifications",

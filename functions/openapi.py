@@ -17,6 +17,7 @@ from pydantic_core import CoreSchema
 
 from functions.routes import Doc, Route
 from functions.routes.table import ROUTES
+from shared.notify.services.channel_table import channel_names
 
 type JSON = dict[str, Any]
 
@@ -138,6 +139,8 @@ def document() -> JSON:
     keys, defs = models_json_schema(pairs, ref_template=REF, schema_generator=_Schemas)
     refs: Refs = {named: keys[(model, named[1])] for named, model in models.items()}
     schemas: JSON = defs.get("$defs", {})
+    if "NotificationChannel" in schemas:  # a name's form in the settings; the names: the channel table's
+        schemas["NotificationChannel"]["enum"] = channel_names()
     paths: JSON = {}
     made = _Made(refs, schemas, {})
     for route, method, doc in operations():

@@ -1,7 +1,8 @@
 """The layout's figures, as one line: ``make check-layout`` (decisions 0080, 0144).
 
 ``RESULT largest_folder_modules=<n> largest_module_lines=<n> duplicate_pairs=<n> product_pairs=<n>
-capability_contract=<0|1> inherited_roots=<n> port_spellings_max=<n> capability_readmes=<n>``, where
+capability_contract=<0|1> inherited_roots=<n> port_spellings_max=<n> capability_readmes=<n>
+readme_sections_missing=<n>``, where
 
 - largest_folder_modules: the most Python files (``__init__.py`` included) one folder of ``shared/``,
   ``functions/`` or ``tests/`` holds;
@@ -13,14 +14,17 @@ capability_contract=<0|1> inherited_roots=<n> port_spellings_max=<n> capability_
   (``shared/code/adapters/github*``) that inherit from another class of ours (an error class aside);
 - port_spellings_max: the most places of the composition root one port's name is spelled in (a
   member of the ``Port`` literal, a key of a table, a ``Built`` attribute, a ``_build_<port>`` method);
-- capability_readmes: the capabilities (``shared/<capability>/``, and ``functions/``) with a README.md.
+- capability_readmes: the capabilities (``shared/<capability>/``, and ``functions/``) with a README.md;
+- readme_sections_missing: the sections of :data:`SECTIONS` those READMEs lack (what it is: a title and
+  words before the first section; its entry points; what of it lives elsewhere and why; which tests
+  cover it; the recipe for its common change), each a ``## `` heading starting with the section's name.
 
 The limits report, they do not force (decision 0144). The lines before the figures name the folders
 and modules over :data:`LIMITS`; one of them is excused when it says why in its docstring (a module's,
 or the folder's ``__init__.py``): a sentence starting with :data:`EXCUSE` ("Past the limit: one job,
 …"). It exits 1 only for a module or folder over its limit that does not say why, for more product
 pairs, over the tree or in the product, than :data:`LIMITS` allows (today's counts: duplicates may
-not grow), and for a broken contract.
+not grow), for a broken contract and for a capability's README that lacks a section.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ LIMITS = {
     "duplicate_pairs": 100,  # the counts when decision 0144 was taken: they may only fall
     "product_pairs": 23,
     "capability_contract": 1,
+    "readme_sections_missing": 0,
 }
 # The figures held: the duplicate pairs and the contract exit 1 past their limit; a folder or module
 # past its limit exits 1 only when it does not say why (EXCUSE).
@@ -51,12 +56,16 @@ ENFORCED = (
     "duplicate_pairs",
     "product_pairs",
     "capability_contract",
+    "readme_sections_missing",
 )
 EXCUSED = ("largest_folder_modules", "largest_module_lines")
 EXCUSE = "Past the limit:"
 CONTRACT = "Capabilities: each uses only the ones below it"
 ROOTS = ("shared/bootstrap", "shared/code/adapters/github")  # the composition root; GitHub's adapter
 README_HOMES = ("functions",)  # beside shared/<capability>/: what else has a capability's README
+# The sections of a capability's README (sentry's way; issue 79), each a "## " heading starting so.
+SECTIONS = ("Entry points", "Lives elsewhere", "Tests", "Recipe")
+DUPLICATES = ("duplicates", "--most", "200", "--seconds", "300")  # the command on PATH, over the tree
 _PAIR = re.compile(r"^D\d+ (\S+?):\d+-\d+ ~ (\S+?):\d+-\d+")
 
 
@@ -83,13 +92,7 @@ def module_lines() -> dict[str, int]:
 
 def duplicate_pairs() -> tuple[int, int, list[str]]:
     """(pairs, pairs with both sides product code, the product rows), from ``duplicates --most 200``."""
-    out = subprocess.run(
-        ["duplicates", "--most", "200", "--seconds", "300"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = subprocess.run(DUPLICATES, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     first = out.splitlines()[0] if out else ""
     total = int(first.split()[0]) if first[:1].isdigit() else 0
     product = [
@@ -210,6 +213,26 @@ def capability_readmes(root: Path = ROOT) -> tuple[int, list[str]]:
     return len(homes) - len(missing), missing
 
 
+def readme_sections(root: Path = ROOT) -> dict[str, list[str]]:
+    """Each capability README -> what it lacks: "What it is" (a ``# `` title and words before its first
+    section), and each of :data:`SECTIONS` without a ``## `` heading that starts with it."""
+    homes = [p for p in sorted((root / "shared").iterdir()) if (p / "__init__.py").exists()]
+    homes += [root / h for h in README_HOMES if (root / h).is_dir()]
+    lacking: dict[str, list[str]] = {}
+    for home in homes:
+        readme = home / "README.md"
+        if not readme.exists():
+            continue  # counted by capability_readmes
+        text = readme.read_text()
+        headings = [line[3:].strip().lower() for line in text.splitlines() if line.startswith("## ")]
+        intro = text.split("\n## ", 1)[0].strip().splitlines()
+        missing = [] if intro[:1] and intro[0].startswith("# ") and len(intro) > 1 else ["What it is"]
+        missing += [s for s in SECTIONS if not any(h.startswith(s.lower()) for h in headings)]
+        if missing:
+            lacking[str(readme.relative_to(root))] = missing
+    return lacking
+
+
 def main() -> int:
     held_folders = folders(FOLDERS)
     lines = module_lines()
@@ -217,6 +240,7 @@ def main() -> int:
     spellings = port_spellings()
     inherited = inherited_roots()
     readmes, without = capability_readmes()
+    sections = readme_sections()
     figures = {
         "largest_folder_modules": max(held_folders.values()),
         "largest_module_lines": max(lines.values()),
@@ -226,6 +250,7 @@ def main() -> int:
         "inherited_roots": len(inherited),
         "port_spellings_max": max(spellings.values(), default=0),
         "capability_readmes": readmes,
+        "readme_sections_missing": sum(len(m) for m in sections.values()),
     }
     unexcused = []
     for folder, n in sorted(held_folders.items()):
@@ -248,6 +273,8 @@ def main() -> int:
             print(f"port spelled in {n} places of the composition root: {port}")
     for home in without:
         print(f"no README.md: {home}")
+    for readme, missing in sections.items():
+        print(f"README without its sections: {readme} ({', '.join(missing)})")
     failed = failures(figures, unexcused)
     print("RESULT " + " ".join(f"{k}={v}" for k, v in figures.items()))
     for name, limit in LIMITS.items():

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from local.notion_sandbox.errors import not_found, validation_error
-from local.notion_sandbox.ids import normalize_id
+from local.notion_sandbox.errors import found, validation_error
 from local.notion_sandbox.model import JSON, Workspace
 from local.notion_sandbox.query import apply_filter, apply_sorts, list_response, paginate
 from local.notion_sandbox.richtext import plain
 
 
 def get_data_source(ws: Workspace, data_source_id: str) -> JSON:
-    ds = ws.data_sources.get(normalize_id(data_source_id))
-    if ds is None:
-        raise not_found(data_source_id, "data_source")
-    return ds
+    return found(ws.data_sources, data_source_id, "data_source")
 
 
 def get_database(ws: Workspace, database_id: str) -> JSON:
-    db = ws.databases.get(normalize_id(database_id))
-    if db is None:
-        raise not_found(database_id, "database")
-    return db
+    return found(ws.databases, database_id, "database")
 
 
 def query_data_source(ws: Workspace, data_source_id: str, body: JSON) -> JSON:

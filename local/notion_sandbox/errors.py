@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from local.notion_sandbox.ids import normalize_id
+
 
 class NotionError(Exception):
     """An error the sandbox answers in Notion's shape ({"object": "error", ...})."""
@@ -38,6 +40,15 @@ def not_found(object_id: str, kind: str = "block") -> NotionError:
         f"Could not find {kind} with ID: {object_id}. Make sure the relevant pages and databases are "
         "shared with your integration.",
     )
+
+
+def found[T](objects: dict[str, T], object_id: str, kind: str) -> T:
+    """The ``kind`` (a page, a database, a data source) of ``object_id`` in either of Notion's forms of
+    an id; else Notion's 404 for it, naming the id as it was given."""
+    found = objects.get(normalize_id(object_id))
+    if found is None:
+        raise not_found(object_id, kind)
+    return found
 
 
 def unauthorized() -> NotionError:

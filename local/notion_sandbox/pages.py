@@ -7,7 +7,7 @@ from typing import Any
 
 from local.notion_sandbox import blocks as block_ops
 from local.notion_sandbox.content import insert_blocks
-from local.notion_sandbox.errors import not_found, validation_error
+from local.notion_sandbox.errors import found, not_found, validation_error
 from local.notion_sandbox.ids import compact, normalize_id, now_iso
 from local.notion_sandbox.model import JSON, Actor, Change, Workspace
 from local.notion_sandbox.properties import empty_value, find_property, property_value
@@ -44,10 +44,7 @@ def with_screen_urls(payload: Any, base: str, key: str) -> Any:
 
 
 def get_page(ws: Workspace, page_id: str) -> JSON:
-    page = ws.pages.get(normalize_id(page_id))
-    if page is None:
-        raise not_found(page_id, "page")
-    return page
+    return found(ws.pages, page_id, "page")
 
 
 def _parent(ws: Workspace, parent: Any) -> tuple[JSON, JSON]:

@@ -1,5 +1,6 @@
 """Notify's part of the composition root: the notifier (the outbox, or delivery across the live
-channels), the notification log, Slack, Discord, SMTP."""
+channels, built from the channel table: shared.notify.services.channel_table), the notification log,
+Slack, Discord, SMTP."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from shared.bootstrap.declare import Instance
     from shared.bootstrap.notion import Notion
     from shared.bootstrap.platform import Platform
-    from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationChannel, NotificationLog, Notifier
+    from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationLog, Notifier
 
 
 def _mailer(part: Notify) -> Mailer:
@@ -46,24 +47,20 @@ def _notifier(part: Notify) -> Notifier:
     s, secrets = part.instance.settings, part.platform.secrets
     minter = LinkMinter(secrets, s.api_url, s.approval_link_ttl_s, frontend_url=s.frontend_url)
     if s.notifier_backend == "live":
-        from shared.notify.services.channels import (
-            DiscordMessages,
-            Emails,
-            NotionComments,
-            SlackMessages,
-            sender_domain,
-        )
+        from shared.notify.services.channel_table import ChannelPorts, build_channels
         from shared.notify.services.delivery import ChannelDelivery
 
-        mailer = part.mailer if s.smtp_host else None  # no relay: no email channel
-        channels: list[NotificationChannel] = [
-            NotionComments(partial(part.notion.access().for_tenant, part.notion.notion)),
-            SlackMessages(part.chat, secrets),
-            DiscordMessages(part.discord, secrets),
-            Emails(mailer, secrets, sender_domain(s.smtp_sender), minter),
-        ]
+        ports = ChannelPorts(
+            notion_for=partial(part.notion.access().for_tenant, part.notion.notion),
+            chat=part.chat,
+            discord=part.discord,
+            mailer=part.mailer if s.smtp_host else None,  # no relay: no email channel
+            secrets=secrets,
+            minter=minter,
+            smtp_sender=s.smtp_sender,
+        )
         lease_s = s.step_lease_s  # longer than a message's requests and a token refresh
-        return ChannelDelivery(part.notifications, channels, lease_s)
+        return ChannelDelivery(part.notifications, build_channels(ports), lease_s)
     from shared.notify.adapters.outbox import OutboxNotifier
 
     return OutboxNotifier(s.outbox_dir, minter)

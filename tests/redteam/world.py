@@ -191,16 +191,11 @@ class ScopedNotion(FakeNotion):
         return super().move_page(token, page_id, parent_page_id)
 
     def create_database(
-        self,
-        token: str,
-        parent_page_id: str,
-        title: str,
-        properties: dict[str, Any],
-        description: list[dict[str, Any]] | None = None,
+        self, token: str, parent_page_id: str, title: str, *rest: Any, **more: Any
     ) -> dict[str, Any]:
         self._see(token, parent_page_id, "parent")
         self._note(token, "create_database", parent_page_id, title=title)
-        return super().create_database(token, parent_page_id, title, properties, description)
+        return super().create_database(token, parent_page_id, title, *rest, **more)  # the rest as given
 
     def add_comment(self, token: str, page_id: str, text: str, discussion_id: str = "") -> dict[str, Any]:
         self._see(token, page_id)

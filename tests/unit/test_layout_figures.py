@@ -14,6 +14,7 @@ from tools.check_layout import (
     failures,
     inherited_roots,
     port_spellings,
+    readme_sections,
     says_why,
 )
 
@@ -52,35 +53,32 @@ def test_a_class_inheriting_one_of_ours_is_counted_one_holding_it_or_an_error_is
     ]
 
 
-def test_a_port_is_counted_in_each_place_of_the_root_that_spells_it(tmp_path: Path) -> None:
-    _write(
-        tmp_path,
-        {
-            "shared/bootstrap/base.py": (
-                'from typing import Literal\nPort = Literal["chat", "store"]\n'
-                '_MODULES = {"chat": "a", "store": "b"}\nLIBRARIES = {"chat": ("httpx",)}\n'
-            ),
-            "shared/bootstrap/notify.py": (
-                "class Parts:\n    chat: Built[Chat] = Built()\n    store: Built[Store] = Built('S')\n"
-                "    def _build_chat(self) -> Chat: ...\n    other = {'not_a_port': 1}\n"
-            ),
-        },
-    )
-    assert port_spellings(tmp_path) == {"chat": 5, "store": 3}
+SPELLED_AROUND = {  # a root that spells a port in a Literal, tables, a Built attribute, a builder
+    "shared/bootstrap/base.py": (
+        'from typing import Literal\nPort = Literal["chat", "store"]\n'
+        '_MODULES = {"chat": "a", "store": "b"}\nLIBRARIES = {"chat": ("httpx",)}\n'
+    ),
+    "shared/bootstrap/notify.py": (
+        "class Parts:\n    chat: Built[Chat] = Built()\n    store: Built[Store] = Built('S')\n"
+        "    def _build_chat(self) -> Chat: ...\n    other = {'not_a_port': 1}\n"
+    ),
+}
+DECLARED_ONCE = {  # a root of one declaration per port (its adapter, libraries and builder in one row)
+    "shared/bootstrap/ports.py": (
+        'PORTS = {"chat": Declared("slack", ("slack_sdk",)), "store": Declared("runs", ())}\n'
+        'NOT_PORTS = {"timeout": 1}\n'
+    ),
+}
 
 
-def test_a_root_declaring_each_port_once_counts_one_place(tmp_path: Path) -> None:
-    """A root of one declaration per port (its adapter, libraries and builder in one row)."""
-    _write(
-        tmp_path,
-        {
-            "shared/bootstrap/ports.py": (
-                'PORTS = {"chat": Declared("slack", ("slack_sdk",)), "store": Declared("runs", ())}\n'
-                'NOT_PORTS = {"timeout": 1}\n'
-            ),
-        },
-    )
-    assert port_spellings(tmp_path) == {"chat": 1, "store": 1}
+@pytest.mark.parametrize(
+    ("root", "places"), [(SPELLED_AROUND, {"chat": 5, "store": 3}), (DECLARED_ONCE, {"chat": 1, "store": 1})]
+)
+def test_a_port_is_counted_in_each_place_of_the_root_that_spells_it(
+    tmp_path: Path, root: dict[str, str], places: dict[str, int]
+) -> None:
+    _write(tmp_path, root)
+    assert port_spellings(tmp_path) == places
 
 
 def test_the_capabilities_with_a_readme_are_counted_and_the_others_named(tmp_path: Path) -> None:
@@ -124,6 +122,7 @@ def test_only_an_unexcused_module_more_duplicate_pairs_or_a_broken_contract_fail
         "inherited_roots": 13,
         "port_spellings_max": 5,
         "capability_readmes": 0,
+        "readme_sections_missing": 0,
     }
     assert failures(held, []) == []
     assert failures(held, ["shared/x.py"]) == ["over the limit without saying why: shared/x.py"]
@@ -134,6 +133,45 @@ def test_only_an_unexcused_module_more_duplicate_pairs_or_a_broken_contract_fail
     assert [f.split("=")[0] for f in failures(held | {"capability_contract": 0}, [])] == [
         "capability_contract"
     ]
+    assert [f.split("=")[0] for f in failures(held | {"readme_sections_missing": 1}, [])] == [
+        "readme_sections_missing"
+    ]
+
+
+WHOLE = """# notify: notifications
+What it is, in words.
+
+## Entry points
+## Lives elsewhere, and why
+## Tests
+## Recipe: a channel
+"""
+
+
+def test_a_readme_lacking_a_section_is_named_with_what_it_lacks(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "shared/notify/__init__.py": "",
+            "shared/notify/README.md": WHOLE,
+            "shared/sync/__init__.py": "",
+            "shared/sync/README.md": WHOLE.replace("## Recipe: a channel\n", "## Recipes\n").replace(
+                "## Tests\n", "Tests: none.\n"
+            ),
+            "shared/undo/__init__.py": "",
+            "shared/undo/README.md": WHOLE.replace("What it is, in words.\n", ""),
+            "functions/README.md": WHOLE.replace("## Lives elsewhere, and why", "## Elsewhere"),
+        },
+    )
+    assert readme_sections(tmp_path) == {
+        "shared/sync/README.md": ["Tests"],
+        "shared/undo/README.md": ["What it is"],
+        "functions/README.md": ["Lives elsewhere"],
+    }
+
+
+def test_each_capability_s_readme_has_every_section() -> None:
+    assert readme_sections() == {}, "each shared/<capability>/README.md and functions/README.md"
 
 
 def test_the_result_line_prints_the_figures_computed_from_the_tree(
@@ -151,3 +189,9 @@ def test_the_result_line_prints_the_figures_computed_from_the_tree(
     homes = [p for p in (ROOT / "shared").iterdir() if (p / "__init__.py").exists()]
     assert int(result["capability_readmes"]) == len(homes) + 1, "a README.md per capability and functions/"
     assert capability_readmes()[1] == []
+
+
+def test_make_test_runs_check_layout() -> None:
+    """The limits cannot drift: make test's checks include check-layout (which exits 1 past them)."""
+    checks = re.search(r"^TEST_CHECKS := (.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert checks is not None and "check-layout" in checks.group(1).split()

@@ -144,3 +144,14 @@ def teammate_adds(stack: LocalStack, workspace: str, teammate: str, page_id: str
     body = {"children": [block]}
     call = {"method": "PATCH", "path": f"/v1/blocks/{page_id}/children", "body": body, "user_id": teammate}
     assert stack.sandbox_admin("POST", f"/workspaces/{workspace}/act", call)["status"] == 200
+
+
+def connect_by_token(c: Console, tokens: dict[str, str], titles: dict[str, str]) -> None:
+    """On the integrations screen, each integration (name: its card's title) connected with its token
+    from ``tokens`` (what `make stack` prints), as a person would: its card says so once done."""
+    c.open("/#/integrations")
+    for name, title in titles.items():
+        expect(c.page.get_by_role("heading", name=f"{title} Not connected")).to_be_visible(timeout=LIVE_MS)
+        c.page.get_by_label(f"{title} token").fill(tokens[name])
+        c.press("button", f"Connect {title}")
+        expect(c.page.get_by_role("heading", name=f"{title} Connected")).to_be_visible(timeout=LIVE_MS)

@@ -23,47 +23,11 @@ REASON_CHARS = 500
 SIMILAR = 0.5  # the share of salient words two reasons have in common (Jaccard) to count as one
 REPEATED = 2  # similar reasons of different runs that make a proposal
 _WORD = re.compile(r"[^\W_]{3,}", re.UNICODE)
-_PLAIN = frozenset(
-    [
-        "the",
-        "and",
-        "but",
-        "not",
-        "you",
-        "your",
-        "this",
-        "that",
-        "these",
-        "those",
-        "with",
-        "from",
-        "into",
-        "for",
-        "are",
-        "was",
-        "were",
-        "has",
-        "have",
-        "had",
-        "its",
-        "please",
-        "should",
-        "would",
-        "could",
-        "can",
-        "will",
-        "just",
-        "also",
-        "very",
-        "more",
-        "less",
-        "about",
-        "when",
-        "what",
-        "which",
-        "who",
-    ]
+_PLAIN_WORDS = (  # words too common to tell two reasons alike
+    "the and but not you your this that these those with from into for are was were has have had its "
+    "please should would could can will just also very more less about when what which who"
 )
+_PLAIN = frozenset(_PLAIN_WORDS.split())
 type Verdict = Literal["good", "bad"]
 type ProposalStatus = Literal["open", "accepted", "dismissed"]
 

@@ -194,19 +194,33 @@ def plan_events(
         reaches.append(read_reach(ran.agent.reach.read, ran.agent.reach.change))
     ctx = reach_context(p, ctx, member=member, reaches=reaches)  # issue 77: held to every reach
     tenant, (title, page_url) = p.tenant(), _page_said(ctx)
-    if ran is not None and ran.version is None and ran.why:
-        goal = task.goal or default_goal(ctx)
-        head = planned_events(
+
+    def head_at(
+        at: datetime,
+        goal: str,
+        *,
+        member: bool | None = None,
+        plan: ValidPlan | None = None,
+        sources: list[str] | None = None,
+    ) -> RunPlanned:
+        """The run's head event as planned at ``at`` (:func:`planned_events`), the page's and agent's."""
+        return planned_events(
             task,
             attempts.head,
-            deps.clock(),
+            at,
             goal=goal,
             trigger=kind,
             ran=ran,
             tenant=tenant,
             page_title=title,
             page_url=page_url,
+            member=member,
+            plan=plan,
+            sources=sources,
         )
+
+    if ran is not None and ran.version is None and ran.why:
+        head = head_at(deps.clock(), task.goal or default_goal(ctx))
         return [head, seqs.event(RunFinished, at=head.at, status=RunStatus.FAILED, summary=ran.why[:2000])]
     scheduled = task.trigger.kind == "schedule" and task.agent_id is not None
     if task.goal and ran is not None and task.parent_run_id:  # a child does its agent's job on its input
@@ -230,20 +244,7 @@ def plan_events(
         plan, problem = None, f"it uses tools agent {ran.agent.name!r} may not use: {', '.join(outside)}"
     at = deps.clock()
     sources = data_sources_of(p, (ctx.get("data_source") or {}).get("id")) if member and plan else []
-    head = planned_events(
-        task,
-        attempts.head,
-        at,
-        goal=goal,
-        trigger=kind,
-        member=member,
-        plan=plan,
-        sources=sources,
-        ran=ran,
-        tenant=tenant,
-        page_title=title,
-        page_url=page_url,
-    )
+    head = head_at(at, goal, member=member, plan=plan, sources=sources)
     if plan is not None:
         return [head, *attempts.events]
     if over_budget:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from shared.platform.ports import SecretStore
 
 log = logging.getLogger(__name__)
+# The tenant as the delivery read it -> Notion with its token (NotionAccess.for_tenant).
+type NotionFor = Callable[[Tenant], TenantNotion]
 
 # Email goes to ``Tenant.email_recipient``, except the mail asking a notification_email to confirm
 # itself (``CONFIRMATION_KIND``, email only), which goes to that address while it is still the tenant's.
@@ -39,7 +41,7 @@ log = logging.getLogger(__name__)
 class NotionComments:
     name = "notion_comment"
 
-    def __init__(self, notion_for: Callable[[Tenant], TenantNotion]) -> None:
+    def __init__(self, notion_for: NotionFor) -> None:
         # the tenant as the delivery read it → Notion with its token (NotionAccess.for_tenant): a
         # comment costs no second read of the tenant
         self._notion_for = notion_for

@@ -21,6 +21,7 @@ from shared.workspace.domain.tenants import Tenant
 if TYPE_CHECKING:
     from shared.notify.ports import NotificationChannel as Channel
     from shared.notify.ports import NotificationLog
+    from shared.notify.services.channel_table import SentId
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class ChannelDelivery:
                 return self._give_up_possibly_sent(task, channel, exc.reason)
             if found is not None:
                 self._finish(
-                    task, NotificationStatus.SENT, channel=channel.name, **{_SENT_ID[channel.name]: found}
+                    task, NotificationStatus.SENT, channel=channel.name, **{_sent_id(channel.name): found}
                 )
                 return False
             if where and channel.destination(tenant) != where:  # the owner chose another since: sent there,
@@ -141,7 +142,7 @@ class ChannelDelivery:
             except (PermanentError, NotFound, Unauthenticated) as exc:
                 refused[channel.name] = exc.reason
             else:
-                detail = {_SENT_ID[channel.name]: sent, "reason": why}  # why not the first channel, if so
+                detail = {_sent_id(channel.name): sent, "reason": why}  # why not the first channel, if so
                 self._finish(task, NotificationStatus.SENT, channel=channel.name, **detail)
                 return True
             why = "; ".join(f"{name}: {reason}" for name, reason in refused.items())
@@ -228,10 +229,9 @@ class ChannelDelivery:
         self._records.finish(task.tenant_id, task.notification_id, Outcome(status, **detail), self._clock())
 
 
-# Where each channel's id of what it sent is recorded.
-_SENT_ID = {
-    "notion_comment": "comment_id",
-    "slack": "message_ts",
-    "discord": "message_id",
-    "email": "message_id",
-}
+def _sent_id(name: str) -> SentId:
+    """The record's key of the id of what channel ``name`` sent (its row of the channel table)."""
+    from shared.notify.services.channel_table import channel
+
+    row = channel(name)
+    return row.sent_id if row is not None else "message_id"

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.notify.services import email_confirmation
+from shared.notify.services.channel_table import channel_names, unknown_channels
 from shared.platform.errors import Conflict, InvalidInput, NotFound, PermanentError
 from shared.workspace.domain.code_policy import CodePolicy
 from shared.workspace.domain.settings import TenantSettings
@@ -147,6 +148,13 @@ def change_settings(
     if unknown:
         raise InvalidInput(f"unknown setting(s): {', '.join(unknown)}", unknown)
     validated = SettingsInput.model_validate(changes)
+    if no_such := unknown_channels(
+        validated.notification_channels if "notification_channels" in changes else []
+    ):
+        known = ", ".join(channel_names())
+        raise InvalidInput(
+            f"no such notification channel: {', '.join(no_such)} (one of {known})", ["notification_channels"]
+        )
     checked = validated.model_dump(include=set(changes))
     if "triggers" in checked:
         checked["triggers"] = resolved_triggers(validated.triggers, schemas)

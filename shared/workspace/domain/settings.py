@@ -27,7 +27,11 @@ SLACK_CHANNEL = r"^[CG][A-Z0-9]{8,20}$"  # public (C) or private (G, older) chan
 # An address a person reads: one @, a dot in the domain, no spaces or angle brackets (the relay checks
 # the rest); 254 characters at most (RFC 5321).
 EMAIL = r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]+$"
-type NotificationChannel = Literal["notion_comment", "slack", "discord", "email"]
+# A channel's name (its form only): which names are channels is the channel table's to say
+# (shared/notify/services/channel_table.py), checked as an owner changes them; one it does not know
+# (a channel since removed) is skipped by the delivery, with its reason.
+CHANNEL_NAME = r"^[a-z][a-z0-9_]{0,39}$"
+type NotificationChannel = Annotated[str, Field(pattern=CHANNEL_NAME)]
 type PageNotes = Literal["none", "start_end", "every_step"]
 # The largest budgets an owner may choose: 100 times the defaults, far above real use, low enough that
 # a typo (or a number too large to be one) is refused rather than becoming no limit at all.
@@ -39,6 +43,8 @@ MAX_BUDGET_USD = {
 
 
 def _every_channel() -> list[NotificationChannel]:
+    """The default order of preference: the channel table's (a test holds them equal; this capability
+    is below notify's, so it cannot read the table)."""
     return ["notion_comment", "slack", "discord", "email"]
 
 
@@ -125,7 +131,7 @@ class TenantSettings(Record):
     notification_channels: Annotated[
         list[NotificationChannel],
         Field(
-            max_length=4,
+            max_length=10,  # more than there are channels: a bound on what is sent, not a list of them
             json_schema_extra={"uniqueItems": True},
             description="Where notifications go, in order of preference: each goes to the first that can "
             "carry it (notion_comment: a comment on the page it is about; slack: a message in "

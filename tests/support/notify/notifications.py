@@ -10,14 +10,7 @@ import pytest
 
 from shared.notify.domain.notifications import plain
 from shared.notify.domain.notify_task import NotifyTask
-from shared.notify.ports import NotificationChannel
-from shared.notify.services.channels import (
-    DiscordMessages,
-    Emails,
-    NotionComments,
-    SlackMessages,
-    sender_domain,
-)
+from shared.notify.services.channel_table import ChannelPorts, build_channels
 from shared.notify.services.delivery import ChannelDelivery
 from shared.notify.services.links import LinkMinter
 from shared.notion.services.notion_access import NotionForTenant
@@ -158,18 +151,17 @@ def channel_delivery(
     mailer: FakeMailer | None = None,
     webhooks: FakeChatWebhooks | None = None,
 ) -> ChannelDelivery:
-    channels: list[NotificationChannel] = [
-        NotionComments(partial(access.for_tenant, notion)),
-        SlackMessages(chat, secrets),
-        DiscordMessages(webhooks or FakeChatWebhooks(), secrets),
-        Emails(
-            mailer,
-            secrets,
-            sender_domain(SENDER),
-            LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0),
-        ),
-    ]
-    return ChannelDelivery(records, channels, LEASE_S, clock)
+    """The live notifier as the composition root makes it: a channel per row of the channel table."""
+    ports = ChannelPorts(
+        notion_for=partial(access.for_tenant, notion),
+        chat=chat,
+        discord=webhooks or FakeChatWebhooks(),
+        mailer=mailer,
+        secrets=secrets,
+        minter=LinkMinter(secrets, "https://api.example", 3 * 24 * 3600.0),
+        smtp_sender=SENDER,
+    )
+    return ChannelDelivery(records, build_channels(ports), LEASE_S, clock)
 
 
 @pytest.fixture

@@ -87,10 +87,7 @@ class FakeChat(Chat):
     clock: Callable[[], datetime] | None = None
 
     def _check(self, method: str, token: str) -> None:
-        if self.fail.get(method):
-            raise self.fail[method].pop(0)
-        if token != self.token:
-            raise Unauthenticated("Slack refused the token (invalid_auth)")
+        _checked(self.fail, method, token == self.token, "Slack refused the token (invalid_auth)")
 
     def account(self, token: str) -> str:
         self._check("account", token)
@@ -136,10 +133,7 @@ class FakeChatWebhooks(ChatWebhooks):
     fail: dict[str, list[Exception]] = field(default_factory=dict)
 
     def _check(self, method: str, url: str) -> None:
-        if self.fail.get(method):
-            raise self.fail[method].pop(0)
-        if url != self.url:
-            raise Unauthenticated("Discord no longer knows this webhook")
+        _checked(self.fail, method, url == self.url, "Discord no longer knows this webhook")
 
     def account(self, url: str) -> str:
         self._check("account", url)
@@ -167,3 +161,12 @@ class FakeMailer(Mailer):
             raise Unauthenticated("the mail relay refused the SMTP credentials (535)")
         self.sent.append(mail)
         return mail.message_id
+
+
+def _checked(fail: dict[str, list[Exception]], method: str, known: bool, refusal: str) -> None:
+    """What a chat fake does first on each call: raise the exception ``fail`` queued for ``method``,
+    else Unauthenticated (``refusal``) for a credential it does not know."""
+    if fail.get(method):
+        raise fail[method].pop(0)
+    if not known:
+        raise Unauthenticated(refusal)

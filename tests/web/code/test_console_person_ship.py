@@ -24,7 +24,7 @@ from local.demo import wait_for
 from local.stack import by_hand
 from shared.code.adapters.vercel import VercelDeployer
 from tests.web.browser import Console
-from tests.web.workspace import LIVE_MS, Setup
+from tests.web.workspace import LIVE_MS, Setup, connect_by_token
 
 pytestmark = pytest.mark.e2e
 IDEA = "A dashboard of open tasks"  # a row of Ideas
@@ -104,12 +104,7 @@ def _decide_until_it_ends(setup: Setup, c: Console, run_id: str, said: list[str]
 def test_an_idea_goes_to_production_answers_a_review_and_is_rolled_back(setup: Setup) -> None:
     tokens = by_hand(setup.stack)["integration_tokens"]  # what `make stack` prints
     c = setup.tab()
-    c.open("/#/integrations")
-    for name, title in (("github", "GitHub"), ("vercel", "Vercel")):
-        expect(c.page.get_by_role("heading", name=f"{title} Not connected")).to_be_visible(timeout=LIVE_MS)
-        c.page.get_by_label(f"{title} token").fill(tokens[name])
-        c.press("button", f"Connect {title}")
-        expect(c.page.get_by_role("heading", name=f"{title} Connected")).to_be_visible(timeout=LIVE_MS)
+    connect_by_token(c, tokens, {"github": "GitHub", "vercel": "Vercel"})
 
     c.open("/#/settings")
     c.fill("GitHub repositories runs may open pull requests in (owner/name, comma separated)", "acme/site")

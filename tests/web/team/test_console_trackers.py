@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, expect
 
 from local.stack import by_hand, trackers
 from tests.web.browser import Console
-from tests.web.workspace import LIVE_MS, Setup
+from tests.web.workspace import LIVE_MS, Setup, connect_by_token
 
 pytestmark = pytest.mark.e2e
 POLL_MS = 60_000  # several of the local stack's 10 s scans (NA_SYNC_SCAN_INTERVAL_S), on a busy machine
@@ -154,12 +154,9 @@ def test_github_and_vercel_cards_name_the_account_their_token_acts_as(setup: Set
     """L8: once connected, each card says whom its token acts as, as the service said."""
     tokens = by_hand(setup.stack)["integration_tokens"]
     c = setup.tab()
-    c.open("/#/integrations")
-    for name, title in (("github", "GitHub"), ("vercel", "Vercel")):
-        expect(c.page.get_by_role("heading", name=f"{title} Not connected")).to_be_visible(timeout=LIVE_MS)
-        c.page.get_by_label(f"{title} token").fill(tokens[name])
-        c.press("button", f"Connect {title}")
-        expect(c.page.get_by_role("heading", name=f"{title} Connected")).to_be_visible(timeout=LIVE_MS)
+    titles = {"github": "GitHub", "vercel": "Vercel"}
+    connect_by_token(c, tokens, titles)
+    for name in titles:
         account = setup.api("GET", "/integrations")["integrations"][name]["account"]
         assert account, name
         card = c.page.locator(f"section[aria-labelledby='{name}-title']")
