@@ -14,11 +14,24 @@ class SlackInstalls(Protocol):
         """Keep ``install``, replacing the team's earlier one."""
         ...
 
+    def link(self, install: SlackInstall) -> SlackInstall:
+        """Keep ``install`` unless its team is another tenant's (then that one is returned, unchanged):
+        one create, or a read and a write for the same tenant's team."""
+        ...
+
     def delete(self, team_id: str) -> None: ...
+
+    def delete_for(self, tenant_id: str) -> int:
+        """Delete every install of ``tenant_id``; how many there were."""
+        ...
 
 
 class SlackWeb(Protocol):
     """Slack's Web API as the bot token ``token`` calls it."""
+
+    def identity(self, token: str) -> tuple[str, str]:
+        """``(team_id, bot user id)`` of the bot token ``token`` (``auth.test``)."""
+        ...
 
     def user_email(self, token: str, user_id: str) -> str | None:
         """The email of ``user_id``'s Slack profile (``users.info``, scope ``users:read.email``);

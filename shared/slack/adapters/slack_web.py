@@ -1,8 +1,8 @@
 """Slack's Web API through ``slack_sdk``'s WebClient (the client the notify capability uses too);
 ``base_url`` is Slack's, or the local stack's sandbox."""
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import WebClient
 
 from shared.platform.errors import TransientError
 
@@ -16,6 +16,13 @@ class SlackWebApi:
 
     def _client(self, token: str) -> WebClient:
         return WebClient(token=token, base_url=self._base_url, timeout=self._timeout)
+
+    def identity(self, token: str) -> tuple[str, str]:
+        try:
+            answer = self._client(token).auth_test()
+        except SlackApiError as exc:
+            raise TransientError(f"Slack refused auth.test: {exc.response.get('error')}") from None
+        return str(answer.get("team_id") or ""), str(answer.get("user_id") or "")
 
     def user_email(self, token: str, user_id: str) -> str | None:
         try:

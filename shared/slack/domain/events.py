@@ -1,14 +1,16 @@
-"""Slack's Events API as the product reads it (docs/slack.md): the envelope Slack posts to the app's
-Request URL (a URL check, or an event callback around one event), which events ask an agent for
-something (a mention in a channel, a direct message), the request's words without the mention, the
-run each event names, and the replies sent in the event's thread. Pure."""
+"""Slack's Events API as the product reads it (docs/slack.md). Slack posts an envelope to the app's
+Request URL: a URL check, or an event callback around one event. Here: which events ask an agent for
+something (a mention, a direct message), the request's words, the run an event names, and the
+replies sent in its thread. Pure."""
 
 import hashlib
 import re
+from functools import cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
+from shared.platform.domain.schema import Schema
 from shared.platform.errors import InvalidInput
 
 MAX_TEXT = 4_000  # a request's words kept for the run's goal (Slack allows 40,000 in a message)
@@ -17,7 +19,7 @@ _TS = r"^\d{1,12}\.\d{1,9}$"
 _MENTION = re.compile(r"<@[A-Z0-9]{2,32}(?:\|[^>]*)?>")
 
 
-class UrlVerification(BaseModel):
+class UrlVerification(Schema):
     """Slack's check of a Request URL: answered with its ``challenge``."""
 
     model_config = ConfigDict(extra="ignore")
@@ -25,7 +27,7 @@ class UrlVerification(BaseModel):
     challenge: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class SlackEvent(BaseModel):
+class SlackEvent(Schema):
     """The inner event; only what the product reads of it."""
 
     model_config = ConfigDict(extra="ignore")
@@ -40,7 +42,7 @@ class SlackEvent(BaseModel):
     bot_id: Annotated[str, Field(max_length=32)] | None = None
 
 
-class EventCallback(BaseModel):
+class EventCallback(Schema):
     """One event of a Slack workspace (``team_id``) the app is installed in."""
 
     model_config = ConfigDict(extra="ignore")
@@ -52,14 +54,19 @@ class EventCallback(BaseModel):
 
 
 type Envelope = Annotated[UrlVerification | EventCallback, Field(discriminator="type")]
-_ENVELOPE: TypeAdapter[UrlVerification | EventCallback] = TypeAdapter(Envelope)
+
+
+@cache
+def _envelope() -> TypeAdapter[UrlVerification | EventCallback]:
+    """Built on first use, as the models' validators are (a cold start of the api builds none)."""
+    return TypeAdapter(Envelope)
 
 
 def parse(body: bytes) -> UrlVerification | EventCallback:
     """The envelope of a signed request's ``body``; InvalidInput naming what is wrong otherwise (an
     app rate limit notice or another type Slack may send is refused the same way, and Slack stops)."""
     try:
-        return _ENVELOPE.validate_json(body)
+        return _envelope().validate_json(body)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"

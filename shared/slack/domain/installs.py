@@ -1,5 +1,6 @@
-"""A Slack workspace (team) the app is installed in, for one Notion workspace (tenant). Holds the
-*name* of the bot token's secret, never the token. Pure."""
+"""A Slack workspace (team) the app is installed in, for one Notion workspace (tenant). The bot token
+is the tenant's Slack token, the one notifications use too (``chat-token-slack-<tenant>`` in Secret
+Manager, shared.workspace.domain.integrations.chat_token_secret), never in the document. Pure."""
 
 from datetime import datetime
 
@@ -17,11 +18,5 @@ class SlackInstall(Record):
     team_id: str
     tenant_id: str
     bot_user_id: str
-    token_secret: str  # the Secret Manager secret holding the bot token
     installed_at: datetime
     installed_by: str = ""  # the member id of who installed it
-
-
-def token_secret_name(tenant_id: str, team_id: str) -> str:
-    """The secret of a tenant's bot token in one Slack team."""
-    return f"slack-bot-{tenant_id}-{team_id}".lower()

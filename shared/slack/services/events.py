@@ -1,9 +1,9 @@
-"""Slack's Events API in: a signed request verified, a URL check answered, and a person's mention or
-direct message turned into a run of theirs, at most once however often Slack delivers it
-(docs/slack.md, decision 0173).
+"""Slack's Events API in (docs/slack.md, decision 0173). A signed request is verified and a URL check
+answered. A person's mention or direct message becomes a run of theirs, at most once however often
+Slack delivers it.
 
-The order makes each delivery safe to repeat: the event is recorded in the tenant's ledger under its
-``event_id`` (Slack's retries keep it), the run is named by the event and queued under its task name,
+The order makes each delivery safe to repeat. The event is recorded in the tenant's ledger under its
+``event_id`` (Slack's retries keep it); the run is named by the event and queued under its task name;
 then the ledger is marked. A delivery that finds the mark starts nothing; one that finds the record
 unmarked (the first was stopped midway) queues again, which names the same task and run."""
 
@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-
-from slack_sdk.signature import SignatureVerifier
 
 from shared.notify.domain.notifications import console_run_url
 from shared.platform.errors import NotFound, Unauthenticated
@@ -33,6 +31,7 @@ from shared.slack.domain.events import (
     started,
     thread_of,
 )
+from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.tenants import EventSeen, same_address
 
 if TYPE_CHECKING:
@@ -61,11 +60,13 @@ class SlackIntake:
 def receive(
     body: bytes, headers: Mapping[str, str], intake: SlackIntake, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Answer one request Slack posted. Unauthenticated (401) unless Slack's signature over the body
-    and a timestamp within five minutes holds (``slack_sdk``'s verifier); InvalidInput (400) for a body
+    """Answer one request Slack posted. Unauthenticated (401) unless Slack's signature holds over the
+    body and a timestamp within five minutes (``slack_sdk``'s verifier). InvalidInput (400) for a body
     that is no event this app takes; NotFound (404) for a team no workspace installed the app in.
     Otherwise a 200's body: the URL check's ``challenge``, or ``result`` (``started``, ``duplicate``,
-    ``ignored``, ``stranger``, ``empty``) with the run's id when one was queued."""
+    ``ignored``, ``stranger``, ``empty``), with the run's id when one was queued."""
+    from slack_sdk.signature import SignatureVerifier  # slack_sdk loads its WebClient: a route's first call
+
     if not SignatureVerifier(intake.signing_secret).is_valid_request(body, dict(headers)):
         raise Unauthenticated("not signed by Slack with this app's signing secret, or signed too long ago")
     envelope = parse(body)
@@ -85,7 +86,7 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
     seen = intake.ledger.record(tenant_id, key, EventSeen(f"slack.{event.type}", now, now + EVENT_MEMORY))
     if not seen.created and seen.enqueued:
         return {"result": "duplicate"}
-    token = intake.secrets.get(install.token_secret)
+    token = intake.secrets.get(chat_token_secret(tenant_id))
     channel, thread = event.channel or "", thread_of(event)
 
     def answer(result: str, text: str, **more: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from shared.slack.domain.installs import SlackInstall
 from shared.slack.services.events import SlackIntake, receive
 from shared.workspace.adapters.firestore_erasure import FirestoreErasure
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore, FirestoreWebhookEvents
+from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.members import Member
 from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 from tests.support.workspace.firestore_tenants import NOW, tenant
@@ -75,18 +76,18 @@ def world(firestore_db: Any, admin: Admin, sandbox: RunningSandbox) -> dict[str,
             team_id=TEAM,
             tenant_id=one.tenant_id,
             bot_user_id="U0SANDBOX01",
-            token_secret="slack-bot",
             installed_at=NOW,
         )
     )
+    queue = FakeQueue()
     intake = SlackIntake(
         signing_secret=SECRET,
         installs=installs,
         web=SlackWebApi(sandbox.url + "/slack/api/"),
-        secrets=FakeSecrets({"slack-bot": BOT_TOKEN}),
+        secrets=FakeSecrets({chat_token_secret(one.tenant_id): BOT_TOKEN}),
         tenants=tenants,
         ledger=FirestoreWebhookEvents(firestore_db),
-        queue=FakeQueue(),
+        queue=queue,
         console_url="http://127.0.0.1:8080",
     )
     users = {
@@ -94,7 +95,7 @@ def world(firestore_db: Any, admin: Admin, sandbox: RunningSandbox) -> dict[str,
         "bo": admin.slack_user("bo", EDITOR, (CHANNEL,)),
         "eve": admin.slack_user("eve", "eve@elsewhere.example", (CHANNEL,)),
     }
-    return {"intake": intake, "users": users, "tenant": one, "db": firestore_db}
+    return {"intake": intake, "users": users, "tenant": one, "db": firestore_db, "queue": queue}
 
 
 def _thread(admin: Admin, ts: str) -> list[str]:
@@ -109,7 +110,7 @@ def test_a_members_mention_starts_one_run_of_hers_however_often_slack_delivers_i
     event = mention(world["users"]["bo"], "<@U0SANDBOX01>  draft the   release note", ts=ts)
     answers = [receive(*signed(event, retry=n), intake) for n in (0, 1, 2, 3)]
     assert [a["result"] for a in answers] == ["started", "duplicate", "duplicate", "duplicate"]
-    [(_, task, name, _)] = intake.queue.tasks  # type: ignore[attr-defined]  # the test's FakeQueue
+    [(_, task, name, _)] = world["queue"].tasks
     assert isinstance(task, PlanTask) and task.goal == "draft the release note"
     assert task.trigger.people == ["u-bo"] and task.trigger.by_owner is False  # an editor's reach
     assert name == f"plan:{world['tenant'].tenant_id}:{answers[0]['run_id']}"
@@ -122,7 +123,7 @@ def test_the_owners_direct_message_has_her_reach(world: dict[str, Any], admin: A
     [ts] = admin.slack_post(CHANNEL, "summarise Tasks", user="ada")
     event = mention(world["users"]["ada"], "summarise Tasks", ts=ts, type="message", channel_type="im")
     assert receive(*signed(event), intake)["result"] == "started"
-    [(_, task, _, _)] = intake.queue.tasks  # type: ignore[attr-defined]
+    [(_, task, _, _)] = world["queue"].tasks
     assert isinstance(task, PlanTask) and task.trigger.by_owner is True
 
 
@@ -131,7 +132,7 @@ def test_a_stranger_is_told_why_in_the_thread_and_starts_nothing(world: dict[str
     [ts] = admin.slack_post(CHANNEL, "delete every page", user="eve")
     event = mention(world["users"]["eve"], "<@U0SANDBOX01> delete every page", ts=ts)
     assert [receive(*signed(event, retry=n), intake)["result"] for n in (0, 1)] == ["stranger", "duplicate"]
-    assert intake.queue.tasks == [] and _thread(admin, ts) == [STRANGER]  # type: ignore[attr-defined]
+    assert world["queue"].tasks == [] and _thread(admin, ts) == [STRANGER]
 
 
 def test_a_delivery_stopped_after_its_record_is_taken_again_and_names_the_same_run(
@@ -151,7 +152,7 @@ def test_a_delivery_stopped_after_its_record_is_taken_again_and_names_the_same_r
     object.__setattr__(intake.web, "reply", real_reply)
     assert receive(*signed(event, retry=1), intake)["result"] == "started"
     assert receive(*signed(event, retry=2), intake)["result"] == "duplicate"
-    assert len(intake.queue.tasks) == 1  # type: ignore[attr-defined]  # one task name, one run
+    assert len(world["queue"].tasks) == 1
 
 
 def test_unsigned_forged_stale_and_malformed_requests_are_refused_and_store_nothing(
@@ -180,7 +181,11 @@ def test_unsigned_forged_stale_and_malformed_requests_are_refused_and_store_noth
         *signed({"type": "url_verification", "challenge": "3eZbrw1aBm", "token": "x"}), intake
     ) == {"challenge": "3eZbrw1aBm"}
     ledger = world["db"].collection("tenants").document(world["tenant"].tenant_id).collection("events")
-    assert list(ledger.stream()) == [] and intake.queue.tasks == []  # type: ignore[attr-defined]
+    assert list(ledger.stream()) == [] and world["queue"].tasks == []
+
+
+def test_the_bot_tokens_team_and_user_are_read_from_slack(world: dict[str, Any]) -> None:
+    assert world["intake"].web.identity(BOT_TOKEN) == (TEAM, "U0SANDBOX01")  # auth.test
 
 
 def test_the_bots_own_and_edited_messages_start_nothing(world: dict[str, Any], admin: Admin) -> None:
@@ -195,7 +200,7 @@ def test_the_bots_own_and_edited_messages_start_nothing(world: dict[str, Any], a
         subtype="message_changed",
     )
     assert [receive(*signed(e), intake)["result"] for e in (own, edited)] == ["ignored", "ignored"]
-    assert intake.queue.tasks == []  # type: ignore[attr-defined]
+    assert world["queue"].tasks == []
 
 
 def test_erasing_the_workspace_takes_its_slack_install_and_later_events_are_refused(
@@ -206,4 +211,4 @@ def test_erasing_the_workspace_takes_its_slack_install_and_later_events_are_refu
     assert intake.installs.get(TEAM) is None
     with pytest.raises(NotFound):
         receive(*signed(mention(world["users"]["bo"], "hi", event_id="Ev0SANDBOX0006")), intake)
-    assert admin.slack_messages(CHANNEL) == [] and intake.queue.tasks == []  # type: ignore[attr-defined]
+    assert admin.slack_messages(CHANNEL) == [] and world["queue"].tasks == []
