@@ -54,11 +54,12 @@ resource "google_project_iam_member" "code_token_keepers" {
 
 # Slack bot tokens of tenants (chat-token-slack-<tenant>, shared/workspace/domain/integrations.py): api stores
 # and deletes them with the code tokens (PUT/DELETE /integrations/slack, a workspace's disconnect:
-# code_token_keepers above); only notify reads them, to post a tenant's notifications to Slack.
+# code_token_keepers above); notify reads them, to post a tenant's notifications to Slack, and api, to
+# answer a Slack event in its thread (POST /slack/events, docs/slack.md).
 locals {
   chat_token_prefix    = "chat-token-"
   chat_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/${local.chat_token_prefix}\")"
-  chat_token_readers   = ["notify"]
+  chat_token_readers   = ["notify", "api"]
 }
 
 resource "google_project_iam_member" "chat_token_readers" {

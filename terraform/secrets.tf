@@ -45,6 +45,11 @@ locals {
       readers        = ["api", "plan", "execute_step"]
       version_adders = []
     }
+    "slack-signing-secret" = {
+      # The Slack app's signing secret (docs/slack.md): api checks each event Slack posts with it.
+      readers        = ["api"]
+      version_adders = []
+    }
     "smtp-password" = {
       # The mail relay's password (var.smtp): notify sends email notifications. Read only when
       # var.smtp.host is set; without email it stays empty (no version, nothing billed).

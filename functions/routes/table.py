@@ -12,6 +12,7 @@ from functions.routes.notion_api.table import NOTION_ROUTES
 from functions.routes.platform_api import doctor
 from functions.routes.rows import Tag, check, handler_modules, operator_route
 from functions.routes.runs_api.table import RUNS_ROUTES
+from functions.routes.slack_api import SLACK_ROUTES
 from functions.routes.sync_api import SYNC_ROUTES
 from functions.routes.team_api.table import TEAM_ROUTES
 
@@ -21,6 +22,7 @@ ROUTES: list[Route] = [
     *RUNS_ROUTES,
     *NOTION_ROUTES,
     *TEAM_ROUTES,
+    *SLACK_ROUTES,
     Tag("notifications")(
         "GET /notifications",
         notifications.list_notifications,

@@ -232,6 +232,17 @@ def _slack_user(sandbox: CodeSandbox, name: str) -> User:
     return user
 
 
+def add_slack_user(sandbox: CodeSandbox, body: JSON) -> JSON:
+    """A person of the Slack team (``name``, ``email``), a member of ``channels`` (ids); their id."""
+    name, email = str(body.get("name") or ""), str(body.get("email") or "")
+    if not name or sandbox.slack.user_named(name) is not None:
+        raise AdminError("a Slack user needs a name no other user has", 400)
+    user = sandbox.slack.add_user(name, email=email)
+    for channel_id in body.get("channels") or []:
+        _slack_channel(sandbox, str(channel_id)).members.add(user.id)
+    return {"id": user.id}
+
+
 def slack_messages(sandbox: CodeSandbox, channel_id: str) -> list[JSON]:
     """The channel's messages, oldest first, each with its author's name."""
     state = sandbox.slack
@@ -431,6 +442,7 @@ def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
     )
     route("/slack/messages", ["POST"], lambda b: post_slack_messages(sandbox, b))
     route("/slack/tokens", ["POST"], lambda b: set_slack_token(sandbox, b))
+    route("/slack/users", ["POST"], lambda b: add_slack_user(sandbox, b))
     route("/slack/limits", ["POST"], lambda b: set_slack_limits(sandbox, b))
     route("/smtp/messages", ["GET"], lambda _b: list(sandbox.smtp.messages))
     route("/sent", ["GET"], lambda _b: sent(sandbox))

@@ -1,5 +1,6 @@
 """/slack/api/<method>: Slack's Web API methods ``auth.test``, ``chat.postMessage`` and
-``conversations.history`` (a message's ``metadata`` kept, and shown with ``include_all_metadata``).
+``conversations.history`` (a message's ``metadata`` kept, and shown with ``include_all_metadata``;
+a reply's ``thread_ts``, which must name a message of the channel) and ``users.info``.
 
 As on Slack, every answer is HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": <code>}``,
 except an unknown method (404 ``unknown_method``) and injected faults (a 429 ``ratelimited`` always
@@ -40,6 +41,8 @@ def message_json(state: SlackState, message: Message, *, metadata: bool = True) 
         item |= {"bot_id": message.user.bot_id, "app_id": "A0SANDBOX01"}
     if metadata and message.metadata is not None:
         item["metadata"] = message.metadata
+    if message.thread_ts is not None:
+        item["thread_ts"] = message.thread_ts
     return item | {"team": state.team_id}
 
 
@@ -97,8 +100,24 @@ def post_message(state: SlackState, token: Token, args: JSON) -> JSON:
         raise slack_error("no_text")
     if len(text) > MAX_TEXT:
         raise slack_error("msg_too_long")
-    message = state.post(channel, token.user, text, _metadata(args.get("metadata")))
+    thread_ts = args.get("thread_ts") or None
+    if thread_ts is not None and not any(m.ts == thread_ts for m in channel.messages):
+        raise slack_error("thread_not_found")
+    message = state.post(channel, token.user, text, _metadata(args.get("metadata")), thread_ts)
     return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message_json(state, message)}
+
+
+def users_info(state: SlackState, token: Token, args: JSON) -> JSON:
+    """A user's record; the profile's ``email`` only for a token with ``users:read.email``, as on Slack."""
+    _require(token, "users:read")
+    user = state.users.get(str(args.get("user") or ""))
+    if user is None:
+        raise slack_error("user_not_found")
+    profile: JSON = {"real_name": user.name, "display_name": user.name}
+    if user.email and "users:read.email" in token.scopes:
+        profile["email"] = user.email
+    answer: JSON = {"id": user.id, "team_id": state.team_id, "name": user.name, "is_bot": bool(user.bot_id)}
+    return {"ok": True, "user": answer | {"deleted": False, "profile": profile}}
 
 
 def _micros(args: JSON, name: str) -> int | None:
@@ -179,6 +198,7 @@ METHODS: dict[str, Method] = {
     "auth.test": auth_test,
     "chat.postMessage": post_message,
     "conversations.history": history,
+    "users.info": users_info,
 }
 
 

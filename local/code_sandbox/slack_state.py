@@ -16,7 +16,7 @@ from typing import Any
 
 from local.code_sandbox.web import ApiError
 
-BOT_SCOPES = frozenset({"chat:write", "channels:history", "channels:read"})
+BOT_SCOPES = frozenset({"chat:write", "channels:history", "channels:read", "users:read", "users:read.email"})
 REFUSALS = ("invalid_auth", "token_revoked", "token_expired", "account_inactive")
 
 
@@ -34,6 +34,7 @@ class User:
     id: str
     name: str
     bot_id: str | None = None  # a bot user: its messages carry bot_id and app_id
+    email: str = ""  # the profile's email (users.info shows it to a token with users:read.email)
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Message:
     text: str
     user: User
     metadata: dict[str, Any] | None = None  # chat.postMessage's ``metadata``: event_type, event_payload
+    thread_ts: str | None = None  # the ts of the thread's first message, for a reply in a thread
 
     @property
     def ts(self) -> str:
@@ -75,9 +77,9 @@ class SlackState:
     history_max_limit: int = 999  # Slack's maximum; 15 for apps outside the Marketplace since 2025
     _last_micros: int = 0
 
-    def add_user(self, name: str, bot: bool = False) -> User:
+    def add_user(self, name: str, bot: bool = False, email: str = "") -> User:
         number = len(self.users) + 1
-        user = User(f"U0SANDBOX{number:02d}", name, f"B0SANDBOX{number:02d}" if bot else None)
+        user = User(f"U0SANDBOX{number:02d}", name, f"B0SANDBOX{number:02d}" if bot else None, email)
         self.users[user.id] = user
         return user
 
@@ -106,9 +108,14 @@ class SlackState:
         return grant
 
     def post(
-        self, channel: Channel, user: User, text: str, metadata: dict[str, Any] | None = None
+        self,
+        channel: Channel,
+        user: User,
+        text: str,
+        metadata: dict[str, Any] | None = None,
+        thread_ts: str | None = None,
     ) -> Message:
-        message = Message(self._next_micros(), text, user, metadata)
+        message = Message(self._next_micros(), text, user, metadata, thread_ts)
         channel.messages.append(message)
         return message
 

@@ -84,6 +84,13 @@ class Admin(AdminClient):
             "/slack/tokens", {"token": token, "user": user, "scopes": scopes, "refused": refused}
         )
 
+    def slack_user(self, name: str, email: str, channels: tuple[str, ...] = ()) -> str:
+        """A new person of the Slack team, member of ``channels``; their user id."""
+        result: str = self.post("/slack/users", {"name": name, "email": email, "channels": list(channels)})[
+            "id"
+        ]
+        return result
+
     def slack_limits(self, history_max_limit: int) -> Any:
         return self.post("/slack/limits", {"history_max_limit": history_max_limit})
 

@@ -22,6 +22,7 @@ from shared.bootstrap.notify import Notify
 from shared.bootstrap.notion import Notion
 from shared.bootstrap.platform import Platform
 from shared.bootstrap.runs import Runs
+from shared.bootstrap.slack import Slack
 from shared.bootstrap.sync import Sync
 from shared.bootstrap.team import Team
 from shared.bootstrap.workspace import Workspace
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from shared.platform.config import Settings
     from shared.runs.services.deps import Deps
     from shared.runs.services.notion_intake import Intake
+    from shared.slack.services.events import SlackIntake
     from shared.sync.services.issue_writes import IssueWrites
     from shared.workspace.domain.integrations import Integration
 
@@ -46,7 +48,7 @@ type Port = str  # a port's name: its declaration's attribute in its capability'
 # Every port a container builds or is given, from its part's declaration: the production adapter
 # module of each (what a deployed function imports at cold start) and the client libraries that
 # module imports (tests/unit/platform/entry/test_import_hygiene.py holds them to the adapter's imports).
-DECLARED = declared((Platform, Workspace, Team, Notion, Notify, Code, Runs, Agents, Sync, Memory))
+DECLARED = declared((Platform, Workspace, Team, Notion, Notify, Code, Runs, Agents, Sync, Memory, Slack))
 PORTS = frozenset(DECLARED)
 _MODULES = {name: port.module for name, port in DECLARED.items()}
 CLIENT_LIBRARIES = {name: port.libraries for name, port in DECLARED.items()}
@@ -88,6 +90,7 @@ class Container:
             instance, self.platform, self.workspace, self.notion, self.agents, wakeups=self.check_wakeups
         )
         self.memory = Memory(instance)
+        self.slack = Slack(instance)
 
     @property
     def settings(self) -> Settings:
@@ -143,6 +146,25 @@ class Container:
             s.webhook_coalesce_s,
             s.verification_open_until(),
             index_pages=s.workspace_index,
+        )
+
+    def slack_intake(self) -> SlackIntake:
+        """What Slack's events route uses: the app's signing secret (the platform secret
+        ``slack-signing-secret``; ConfigError without it), the installs, Slack's Web API, the tenants,
+        the ledger of events and the queue."""
+        from shared.platform.config import PlatformSecret
+        from shared.slack.services.events import SlackIntake
+
+        p = self.platform
+        return SlackIntake(
+            signing_secret=p.secrets.get(PlatformSecret.SLACK_SIGNING_SECRET),
+            installs=self.slack.slack_installs,
+            web=self.slack.slack_web,
+            secrets=p.secrets,
+            tenants=self.workspace.tenants,
+            ledger=self.workspace.webhook_events,
+            queue=p.queue,
+            console_url=self.settings.frontend_url,
         )
 
     def connecting(self) -> Connecting:

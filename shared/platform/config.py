@@ -39,6 +39,7 @@ class PlatformSecret(StrEnum):
     SMTP_PASSWORD = "smtp-password"  # the mail relay's, for email notifications (notify)
     LINEAR_CLIENT_SECRET = "linear-oauth-client-secret"  # the sync's Linear OAuth app (api, plan)
     GITLAB_CLIENT_SECRET = "gitlab-oauth-client-secret"  # the sync's GitLab OAuth app (api, plan)
+    SLACK_SIGNING_SECRET = "slack-signing-secret"  # the Slack app's, checking its events (api)
 
 
 class Settings(SettingsFields):

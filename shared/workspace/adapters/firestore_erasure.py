@@ -1,8 +1,8 @@
 """Erasing a workspace's documents from Firestore, and the one record that it happened.
 
 Every document of the tenant goes: ``tenants/{t}`` with every subcollection at any depth, found by
-listing, so a collection added later goes too. So do the top-level documents naming the tenant:
-``workspaces``, ``api_keys``, ``dead_letters`` and ``email_recipients`` (the tenant taken off).
+listing, so a collection added later goes too, and the top-level documents naming the tenant
+(:data:`NAMED_BY_FIELD`; ``email_recipients``: the tenant taken off).
 ``erasures/{t}`` remains: tenant id, who asked, when asked and ended, state; no workspace content.
 Why and what is kept: docs/security.md, "Retention and erasure".
 """
@@ -17,7 +17,12 @@ from shared.platform.adapters.firestore_docs import transient
 
 ERASURES = "erasures"
 # Top-level collections whose documents name their tenant in a field: (collection, field).
-NAMED_BY_FIELD = (("workspaces", "tenant_id"), ("api_keys", "tenant_id"), ("dead_letters", "tenant_id"))
+NAMED_BY_FIELD = (
+    ("workspaces", "tenant_id"),
+    ("api_keys", "tenant_id"),
+    ("dead_letters", "tenant_id"),
+    ("slack_teams", "tenant_id"),
+)
 
 
 class FirestoreErasure:

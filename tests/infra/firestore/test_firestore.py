@@ -62,7 +62,8 @@ QUERIES: dict[tuple[str, str], Query] = {
         "tenants/{t}/skipped_edits: at >= ? order by at DESC (GET /skipped-edits); one field: automatic", ()
     ),
     ("firestore_erasure.py", "FirestoreErasure._delete_named"): Query(
-        "workspaces, api_keys, dead_letters: tenant_id == ? (a workspace's erasure); one field: automatic", ()
+        "workspaces, api_keys, dead_letters, slack_teams: tenant_id == ? (a workspace's erasure); one field: automatic",
+        (),
     ),
     ("firestore_erasure.py", "FirestoreErasure._leave_recipients"): Query(
         "email_recipients: tenants array-contains ? (a workspace's erasure); one field: automatic", ()

@@ -126,6 +126,10 @@ REACH: dict[str, frozenset[str]] = {
     # A session's message turned into a run (shared/sessions): no function routes to it yet; the api
     # will, and then its grant follows from this line.
     "shared/sessions/services/sessions.py:_start_run": frozenset(),
+    # Slack's events (POST /slack/events on api, decision 0173): the app's signing secret, the team's
+    # bot token, and the run a member's message starts.
+    "shared/bootstrap/__init__.py:Container.slack_intake": frozenset({"api"}),
+    "shared/slack/services/events.py:_event": frozenset({"api"}),
     # make doctor: api checks the operator's token (the session key) and sends a task through every
     # queue; the token is made on the operator's machine (tools/doctor.py), by no function.
     "shared/platform/services/doctor.py:check_operator": frozenset({"api"}),

@@ -71,8 +71,8 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         ({"plan", "execute_step", "notify", "api"}, "/secrets/notion-token-"),
         # GitHub/Vercel tokens: deploy alone reads them.
         ({"deploy"}, "/secrets/code-token-"),
-        # Slack bot tokens: notify alone reads them.
-        ({"notify"}, "/secrets/chat-token-"),
+        # Slack bot tokens: notify (notifications) and api (an event's answer in its thread, decision 0173).
+        ({"notify", "api"}, "/secrets/chat-token-"),
         # The Linear sync's key and webhook secret: api (intake, disconnect) and plan (the mirror);
         # execute-step: a run's tracker writes (and an OAuth token's refresh, decision 0125); deploy:
         # GitLab's token for the code pipeline's merge requests (decision 0126).

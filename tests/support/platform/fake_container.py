@@ -23,6 +23,7 @@ from tests.support.platform.platform_fakes import (
     FakeSecrets,
 )
 from tests.support.runs.run_store import FakeRunStore
+from tests.support.slack.slack_fakes import FakeSlackInstalls, FakeSlackWeb
 from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeMotion, FakeSyncStore
 from tests.support.team.team_fakes import FakeApiKeys, FakeAudit
 from tests.support.workspace.workspace_fakes import (
@@ -64,6 +65,8 @@ def _fake_ports() -> dict[str, Any]:
         "gitlab_store": FakeSyncStore(),
         "motion": FakeMotion(),
         "motion_store": FakeSyncStore(),
+        "slack_installs": FakeSlackInstalls(),
+        "slack_web": FakeSlackWeb(),
     }
 
 
@@ -112,6 +115,8 @@ class FakeContainer(Container):
     code_host: Fake[FakeCodeAccounts] = Fake()
     deployer: Fake[FakeCodeAccounts] = Fake()
     chat: Fake[FakeCodeAccounts] = Fake()
+    slack_installs: Fake[FakeSlackInstalls] = Fake()
+    slack_web: Fake[FakeSlackWeb] = Fake()
 
 
 @pytest.fixture

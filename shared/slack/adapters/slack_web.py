@@ -1,0 +1,42 @@
+"""Slack's Web API through ``slack_sdk``'s WebClient (the client the notify capability uses too);
+``base_url`` is Slack's, or the local stack's sandbox."""
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import WebClient
+
+from shared.platform.errors import TransientError
+
+SLACK_API = "https://slack.com/api/"
+_GONE = {"user_not_found", "user_not_visible"}
+
+
+class SlackWebApi:
+    def __init__(self, base_url: str = SLACK_API, timeout: int = 10) -> None:
+        self._base_url, self._timeout = base_url, timeout
+
+    def _client(self, token: str) -> WebClient:
+        return WebClient(token=token, base_url=self._base_url, timeout=self._timeout)
+
+    def identity(self, token: str) -> tuple[str, str]:
+        try:
+            answer = self._client(token).auth_test()
+        except SlackApiError as exc:
+            raise TransientError(f"Slack refused auth.test: {exc.response.get('error')}") from None
+        return str(answer.get("team_id") or ""), str(answer.get("user_id") or "")
+
+    def user_email(self, token: str, user_id: str) -> str | None:
+        try:
+            answer = self._client(token).users_info(user=user_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") in _GONE:
+                return None
+            raise TransientError(f"Slack refused users.info: {exc.response.get('error')}") from None
+        profile = (answer.get("user") or {}).get("profile") or {}
+        email = profile.get("email")
+        return email if isinstance(email, str) and email else None
+
+    def reply(self, token: str, channel: str, thread_ts: str, text: str) -> None:
+        try:
+            self._client(token).chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+        except SlackApiError as exc:
+            raise TransientError(f"Slack refused chat.postMessage: {exc.response.get('error')}") from None

@@ -1,0 +1,110 @@
+"""Slack's Events API as the product reads it (docs/slack.md). Slack posts an envelope to the app's
+Request URL: a URL check, or an event callback around one event. Here: which events ask an agent for
+something (a mention, a direct message), the request's words, the run an event names, and the
+replies sent in its thread. Pure."""
+
+import hashlib
+import re
+from functools import cache
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
+
+from shared.platform.domain.schema import Schema
+from shared.platform.errors import InvalidInput
+
+MAX_TEXT = 4_000  # a request's words kept for the run's goal (Slack allows 40,000 in a message)
+_ID = r"^[A-Z0-9]{2,32}$"  # Slack's ids: team T…, user U…/W…, channel C…/D…/G…
+_TS = r"^\d{1,12}\.\d{1,9}$"
+_MENTION = re.compile(r"<@[A-Z0-9]{2,32}(?:\|[^>]*)?>")
+
+
+class UrlVerification(Schema):
+    """Slack's check of a Request URL: answered with its ``challenge``."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["url_verification"]
+    challenge: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class SlackEvent(Schema):
+    """The inner event; only what the product reads of it."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: Annotated[str, Field(max_length=60)]
+    user: Annotated[str, Field(pattern=_ID)] | None = None
+    text: Annotated[str, Field(max_length=40_000)] = ""
+    channel: Annotated[str, Field(pattern=_ID)] | None = None
+    channel_type: Annotated[str, Field(max_length=20)] = ""
+    ts: Annotated[str, Field(pattern=_TS)] | None = None
+    thread_ts: Annotated[str, Field(pattern=_TS)] | None = None
+    subtype: Annotated[str, Field(max_length=60)] | None = None
+    bot_id: Annotated[str, Field(max_length=32)] | None = None
+
+
+class EventCallback(Schema):
+    """One event of a Slack workspace (``team_id``) the app is installed in."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["event_callback"]
+    team_id: Annotated[str, Field(pattern=_ID)]
+    event_id: Annotated[str, Field(pattern=r"^Ev[A-Za-z0-9]{4,40}$")]
+    event_time: int = 0
+    event: SlackEvent
+
+
+type Envelope = Annotated[UrlVerification | EventCallback, Field(discriminator="type")]
+
+
+@cache
+def _envelope() -> TypeAdapter[UrlVerification | EventCallback]:
+    """Built on first use, as the models' validators are (a cold start of the api builds none)."""
+    return TypeAdapter(Envelope)
+
+
+def parse(body: bytes) -> UrlVerification | EventCallback:
+    """The envelope of a signed request's ``body``; InvalidInput naming what is wrong otherwise (an
+    app rate limit notice or another type Slack may send is refused the same way, and Slack stops)."""
+    try:
+        return _envelope().validate_json(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise InvalidInput(f"not a Slack event this app takes: {where}: {first['msg']}") from None
+
+
+def asks(event: SlackEvent, bot_user_id: str) -> bool:
+    """Whether ``event`` asks the agent for something: a mention of the app in a channel, or a
+    person's direct message to it. Edits, joins, the bot's own messages and other bots' are not."""
+    if event.bot_id or event.subtype or not event.user or event.user == bot_user_id:
+        return False
+    if not event.channel or not event.ts:
+        return False
+    return event.type == "app_mention" or (event.type == "message" and event.channel_type == "im")
+
+
+def request_text(text: str) -> str:
+    """The request's words: mentions taken out, spaces folded, at most ``MAX_TEXT`` characters."""
+    return " ".join(_MENTION.sub(" ", text).split())[:MAX_TEXT]
+
+
+def thread_of(event: SlackEvent) -> str:
+    """The thread the answer goes to: the event's thread, or the thread its message starts."""
+    return event.thread_ts or event.ts or ""
+
+
+def run_id_of(team_id: str, event_id: str) -> str:
+    """The run an event starts, named by the event: its every delivery names the same run."""
+    return "slack-" + hashlib.sha256(f"{team_id}:{event_id}".encode()).hexdigest()[:24]
+
+
+STRANGER = (
+    "I act only for members of the Notion workspace this Slack is connected to, matched by the email "
+    "of their Slack account, and yours is not among them. Ask the workspace's owner to invite you."
+)
+EMPTY = "Tell me what to do after the mention, for example: “@Notion Agent summarise this week's Tasks”."
+
+
+def started(run_url: str) -> str:
+    """The thread's first answer to a request that started a run."""
+    return f"On it. Follow the run and answer its approvals here: {run_url}"

@@ -1,0 +1,43 @@
+"""The slack capability's ports: where installs are kept and what of Slack's Web API it calls."""
+
+from typing import Protocol
+
+from shared.slack.domain.installs import SlackInstall
+
+
+class SlackInstalls(Protocol):
+    """``slack_teams/{team_id}``: one document per Slack team the app is installed in."""
+
+    def get(self, team_id: str) -> SlackInstall | None: ...
+
+    def put(self, install: SlackInstall) -> None:
+        """Keep ``install``, replacing the team's earlier one."""
+        ...
+
+    def link(self, install: SlackInstall) -> SlackInstall:
+        """Keep ``install`` unless its team is another tenant's (then that one is returned, unchanged):
+        one create, or a read and a write for the same tenant's team."""
+        ...
+
+    def delete(self, team_id: str) -> None: ...
+
+    def delete_for(self, tenant_id: str) -> int:
+        """Delete every install of ``tenant_id``; how many there were."""
+        ...
+
+
+class SlackWeb(Protocol):
+    """Slack's Web API as the bot token ``token`` calls it."""
+
+    def identity(self, token: str) -> tuple[str, str]:
+        """``(team_id, bot user id)`` of the bot token ``token`` (``auth.test``)."""
+        ...
+
+    def user_email(self, token: str, user_id: str) -> str | None:
+        """The email of ``user_id``'s Slack profile (``users.info``, scope ``users:read.email``);
+        None for a user Slack does not know or who shows none (a bot)."""
+        ...
+
+    def reply(self, token: str, channel: str, thread_ts: str, text: str) -> None:
+        """Post ``text`` in the thread of ``thread_ts`` (``chat.postMessage``)."""
+        ...

@@ -1,0 +1,118 @@
+"""Slack's Events API in (docs/slack.md, decision 0173). A signed request is verified and a URL check
+answered. A person's mention or direct message becomes a run of theirs, at most once however often
+Slack delivers it.
+
+The order makes each delivery safe to repeat. The event is recorded in the tenant's ledger under its
+``event_id`` (Slack's retries keep it); the run is named by the event and queued under its task name;
+then the ledger is marked. A delivery that finds the mark starts nothing; one that finds the record
+unmarked (the first was stopped midway) queues again, which names the same task and run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from shared.notify.domain.notifications import console_run_url
+from shared.platform.errors import NotFound, Unauthenticated
+from shared.platform.topology import Queue
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.services.runs import check_usable
+from shared.slack.domain.events import (
+    EMPTY,
+    STRANGER,
+    EventCallback,
+    UrlVerification,
+    asks,
+    parse,
+    request_text,
+    run_id_of,
+    started,
+    thread_of,
+)
+from shared.workspace.domain.integrations import chat_token_secret
+from shared.workspace.domain.tenants import EventSeen, same_address
+
+if TYPE_CHECKING:
+    from shared.platform.ports import SecretStore, TaskQueue
+    from shared.slack.ports import SlackInstalls, SlackWeb
+    from shared.workspace.ports import TenantStore, WebhookEventLedger
+
+# How long an event id is remembered: Slack retries for about five minutes after the first delivery.
+EVENT_MEMORY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SlackIntake:
+    """What receiving an event needs: the app's signing secret, its stores and Slack's Web API."""
+
+    signing_secret: str
+    installs: SlackInstalls
+    web: SlackWeb
+    secrets: SecretStore
+    tenants: TenantStore
+    ledger: WebhookEventLedger
+    queue: TaskQueue
+    console_url: str
+
+
+def receive(
+    body: bytes, headers: Mapping[str, str], intake: SlackIntake, now: datetime | None = None
+) -> dict[str, Any]:
+    """Answer one request Slack posted. Unauthenticated (401) unless Slack's signature holds over the
+    body and a timestamp within five minutes (``slack_sdk``'s verifier). InvalidInput (400) for a body
+    that is no event this app takes; NotFound (404) for a team no workspace installed the app in.
+    Otherwise a 200's body: the URL check's ``challenge``, or ``result`` (``started``, ``duplicate``,
+    ``ignored``, ``stranger``, ``empty``), with the run's id when one was queued."""
+    from slack_sdk.signature import SignatureVerifier  # slack_sdk loads its WebClient: a route's first call
+
+    if not SignatureVerifier(intake.signing_secret).is_valid_request(body, dict(headers)):
+        raise Unauthenticated("not signed by Slack with this app's signing secret, or signed too long ago")
+    envelope = parse(body)
+    if isinstance(envelope, UrlVerification):
+        return {"challenge": envelope.challenge}
+    return _event(envelope, intake, now or datetime.now(UTC))
+
+
+def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[str, Any]:
+    install = intake.installs.get(envelope.team_id)
+    if install is None:
+        raise NotFound(f"no Notion workspace has installed this app in Slack team {envelope.team_id}")
+    event = envelope.event
+    if not asks(event, install.bot_user_id):
+        return {"result": "ignored"}
+    tenant_id, key = install.tenant_id, f"slack-{envelope.event_id}"
+    seen = intake.ledger.record(tenant_id, key, EventSeen(f"slack.{event.type}", now, now + EVENT_MEMORY))
+    if not seen.created and seen.enqueued:
+        return {"result": "duplicate"}
+    token = intake.secrets.get(chat_token_secret(tenant_id))
+    channel, thread = event.channel or "", thread_of(event)
+
+    def answer(result: str, text: str, **more: str) -> dict[str, Any]:
+        intake.web.reply(token, channel, thread, text)
+        intake.ledger.mark_enqueued(tenant_id, key)
+        return {"result": result, **more}
+
+    tenant = intake.tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound(f"no Notion workspace has installed this app in Slack team {envelope.team_id}")
+    check_usable(tenant_id, intake.tenants)
+    email = intake.web.user_email(token, event.user or "")
+    member = next((m for m in tenant.team() if same_address(m.email, email)), None)
+    if member is None:
+        return answer("stranger", STRANGER)
+    goal = request_text(event.text)
+    if not goal:
+        return answer("empty", EMPTY)
+    run_id = run_id_of(envelope.team_id, envelope.event_id)
+    where = "a direct message" if event.channel_type == "im" else f"a mention in <#{channel}>"
+    trigger = Trigger(
+        kind="api",
+        by_owner=tenant.owner_reach(member.role),
+        people=[member.notion_user_id],
+        rule=f"{where} on Slack",
+    )
+    task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=goal, trigger=trigger)
+    intake.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}")
+    return answer("started", started(console_run_url(intake.console_url, run_id)), run_id=run_id)

@@ -1,0 +1,214 @@
+"""Slack's Events API in, on the Firestore emulator and the code sandbox's Slack (through slack_sdk):
+a request is taken only with Slack's signature, a member's mention starts one run of theirs however
+often Slack delivers it, a stranger is told why in the thread, and bad input stores nothing."""
+
+import json
+import time
+from typing import Any
+
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from local.code_sandbox.testing import Admin, RunningSandbox
+from shared.platform.errors import InvalidInput, NotFound, Unauthenticated
+from shared.runs.domain.plan_task import PlanTask
+from shared.slack.adapters.firestore_installs import FirestoreSlackInstalls
+from shared.slack.adapters.slack_web import SlackWebApi
+from shared.slack.domain.events import STRANGER
+from shared.slack.domain.installs import SlackInstall
+from shared.slack.services.events import SlackIntake, receive
+from shared.workspace.adapters.firestore_erasure import FirestoreErasure
+from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore, FirestoreWebhookEvents
+from shared.workspace.domain.integrations import chat_token_secret
+from shared.workspace.domain.members import Member
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
+from tests.support.workspace.firestore_tenants import NOW, tenant
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the app's signing secret (a test's)
+TEAM, CHANNEL, BOT_TOKEN = "T0SANDBOX01", "C0SANDBOX01", "xoxb-sandbox-acme"
+OWNER, EDITOR = "ada@acme.example", "bo@acme.example"
+
+
+def signed(
+    body: dict[str, Any], secret: str = SECRET, at: int | None = None, retry: int = 0
+) -> tuple[bytes, dict[str, str]]:
+    """``body`` as Slack posts it: signed with ``secret`` at ``at`` (now), a retry numbered ``retry``."""
+    raw = json.dumps(body).encode()
+    stamp = str(at if at is not None else int(time.time()))
+    headers = {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=stamp, body=raw) or "",
+        "Content-Type": "application/json",
+    }
+    return raw, headers | (
+        {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+    )
+
+
+def mention(
+    user: str, text: str, event_id: str = "Ev0SANDBOX0001", ts: str = "", **event: Any
+) -> dict[str, Any]:
+    inner = {
+        "type": "app_mention",
+        "user": user,
+        "text": text,
+        "channel": CHANNEL,
+        "ts": ts or f"{time.time():.6f}",
+    }
+    return {
+        "type": "event_callback",
+        "team_id": TEAM,
+        "event_id": event_id,
+        "event_time": 1,
+        "event": inner | event,
+    }
+
+
+@pytest.fixture
+def world(firestore_db: Any, admin: Admin, sandbox: RunningSandbox) -> dict[str, Any]:
+    tenants = FirestoreTenantStore(firestore_db)
+    editor = Member(member_id="m-bo", notion_user_id="u-bo", email=EDITOR, role="editor", added_at=NOW)
+    one = tenant("ws-slack", owner_user_id="u-ada", owner_email=OWNER, members=[editor])
+    tenants.save(one)
+    installs = FirestoreSlackInstalls(firestore_db)
+    installs.put(
+        SlackInstall(
+            team_id=TEAM,
+            tenant_id=one.tenant_id,
+            bot_user_id="U0SANDBOX01",
+            installed_at=NOW,
+        )
+    )
+    queue = FakeQueue()
+    intake = SlackIntake(
+        signing_secret=SECRET,
+        installs=installs,
+        web=SlackWebApi(sandbox.url + "/slack/api/"),
+        secrets=FakeSecrets({chat_token_secret(one.tenant_id): BOT_TOKEN}),
+        tenants=tenants,
+        ledger=FirestoreWebhookEvents(firestore_db),
+        queue=queue,
+        console_url="http://127.0.0.1:8080",
+    )
+    users = {
+        "ada": admin.slack_user("ada", OWNER, (CHANNEL,)),
+        "bo": admin.slack_user("bo", EDITOR, (CHANNEL,)),
+        "eve": admin.slack_user("eve", "eve@elsewhere.example", (CHANNEL,)),
+    }
+    return {"intake": intake, "users": users, "tenant": one, "db": firestore_db, "queue": queue}
+
+
+def _thread(admin: Admin, ts: str) -> list[str]:
+    return [m["text"] for m in admin.slack_messages(CHANNEL) if m.get("thread_ts") == ts]
+
+
+def test_a_members_mention_starts_one_run_of_hers_however_often_slack_delivers_it(
+    world: dict[str, Any], admin: Admin
+) -> None:
+    intake: SlackIntake = world["intake"]
+    [ts] = admin.slack_post(CHANNEL, "<@U0SANDBOX01> draft the release note", user="bo")
+    event = mention(world["users"]["bo"], "<@U0SANDBOX01>  draft the   release note", ts=ts)
+    answers = [receive(*signed(event, retry=n), intake) for n in (0, 1, 2, 3)]
+    assert [a["result"] for a in answers] == ["started", "duplicate", "duplicate", "duplicate"]
+    [(_, task, name, _)] = world["queue"].tasks
+    assert isinstance(task, PlanTask) and task.goal == "draft the release note"
+    assert task.trigger.people == ["u-bo"] and task.trigger.by_owner is False  # an editor's reach
+    assert name == f"plan:{world['tenant'].tenant_id}:{answers[0]['run_id']}"
+    [reply] = _thread(admin, ts)
+    assert reply.startswith("On it.") and answers[0]["run_id"] in reply
+
+
+def test_the_owners_direct_message_has_her_reach(world: dict[str, Any], admin: Admin) -> None:
+    intake: SlackIntake = world["intake"]
+    [ts] = admin.slack_post(CHANNEL, "summarise Tasks", user="ada")
+    event = mention(world["users"]["ada"], "summarise Tasks", ts=ts, type="message", channel_type="im")
+    assert receive(*signed(event), intake)["result"] == "started"
+    [(_, task, _, _)] = world["queue"].tasks
+    assert isinstance(task, PlanTask) and task.trigger.by_owner is True
+
+
+def test_a_stranger_is_told_why_in_the_thread_and_starts_nothing(world: dict[str, Any], admin: Admin) -> None:
+    intake: SlackIntake = world["intake"]
+    [ts] = admin.slack_post(CHANNEL, "delete every page", user="eve")
+    event = mention(world["users"]["eve"], "<@U0SANDBOX01> delete every page", ts=ts)
+    assert [receive(*signed(event, retry=n), intake)["result"] for n in (0, 1)] == ["stranger", "duplicate"]
+    assert world["queue"].tasks == [] and _thread(admin, ts) == [STRANGER]
+
+
+def test_a_delivery_stopped_after_its_record_is_taken_again_and_names_the_same_run(
+    world: dict[str, Any], admin: Admin
+) -> None:
+    intake: SlackIntake = world["intake"]
+    [ts] = admin.slack_post(CHANNEL, "plan the week", user="bo")
+    event = mention(world["users"]["bo"], "plan the week", ts=ts, event_id="Ev0SANDBOX0002")
+    real_reply = intake.web.reply
+
+    def killed(*_args: Any) -> None:
+        raise RuntimeError("the instance stopped before answering")
+
+    object.__setattr__(intake.web, "reply", killed)
+    with pytest.raises(RuntimeError):
+        receive(*signed(event), intake)
+    object.__setattr__(intake.web, "reply", real_reply)
+    assert receive(*signed(event, retry=1), intake)["result"] == "started"
+    assert receive(*signed(event, retry=2), intake)["result"] == "duplicate"
+    assert len(world["queue"].tasks) == 1
+
+
+def test_unsigned_forged_stale_and_malformed_requests_are_refused_and_store_nothing(
+    world: dict[str, Any], admin: Admin
+) -> None:
+    intake: SlackIntake = world["intake"]
+    event = mention(world["users"]["bo"], "<@U0SANDBOX01> hi", event_id="Ev0SANDBOX0003")
+    raw, headers = signed(event)
+    with pytest.raises(Unauthenticated):
+        receive(raw, {}, intake)
+    with pytest.raises(Unauthenticated):
+        receive(*signed(event, secret="another-apps-secret"), intake)
+    with pytest.raises(Unauthenticated):
+        receive(*signed(event, at=int(time.time()) - 6 * 60), intake)  # older than Slack's five minutes
+    with pytest.raises(Unauthenticated):
+        receive(raw.replace(b"hi", b"bye"), headers, intake)  # the body changed after signing
+    for bad in (
+        {"type": "event_callback", "team_id": "T0/../x", "event_id": "Ev1", "event": {}},
+        {"type": "nope"},
+    ):
+        with pytest.raises(InvalidInput):
+            receive(*signed(bad), intake)
+    with pytest.raises(NotFound):
+        receive(*signed(mention("U0SANDBOX02", "hi") | {"team_id": "T0OTHER0001"}), intake)
+    assert receive(
+        *signed({"type": "url_verification", "challenge": "3eZbrw1aBm", "token": "x"}), intake
+    ) == {"challenge": "3eZbrw1aBm"}
+    ledger = world["db"].collection("tenants").document(world["tenant"].tenant_id).collection("events")
+    assert list(ledger.stream()) == [] and world["queue"].tasks == []
+
+
+def test_the_bot_tokens_team_and_user_are_read_from_slack(world: dict[str, Any]) -> None:
+    assert world["intake"].web.identity(BOT_TOKEN) == (TEAM, "U0SANDBOX01")  # auth.test
+
+
+def test_the_bots_own_and_edited_messages_start_nothing(world: dict[str, Any], admin: Admin) -> None:
+    intake: SlackIntake = world["intake"]
+    own = mention("U0SANDBOX01", "On it.", event_id="Ev0SANDBOX0004", type="message", channel_type="im")
+    edited = mention(
+        world["users"]["bo"],
+        "x",
+        event_id="Ev0SANDBOX0005",
+        type="message",
+        channel_type="im",
+        subtype="message_changed",
+    )
+    assert [receive(*signed(e), intake)["result"] for e in (own, edited)] == ["ignored", "ignored"]
+    assert world["queue"].tasks == []
+
+
+def test_erasing_the_workspace_takes_its_slack_install_and_later_events_are_refused(
+    world: dict[str, Any], admin: Admin
+) -> None:
+    intake: SlackIntake = world["intake"]
+    FirestoreErasure(world["db"]).erase_documents(world["tenant"].tenant_id)
+    assert intake.installs.get(TEAM) is None
+    with pytest.raises(NotFound):
+        receive(*signed(mention(world["users"]["bo"], "hi", event_id="Ev0SANDBOX0006")), intake)
+    assert admin.slack_messages(CHANNEL) == [] and world["queue"].tasks == []

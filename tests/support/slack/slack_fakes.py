@@ -1,0 +1,51 @@
+"""The slack capability's ports faked for unit tests (same Protocols as its adapters)."""
+
+from dataclasses import dataclass, field
+
+from shared.slack.domain.installs import SlackInstall
+from shared.slack.ports import SlackInstalls, SlackWeb
+
+
+@dataclass
+class FakeSlackInstalls(SlackInstalls):
+    installs: dict[str, SlackInstall] = field(default_factory=dict)
+
+    def get(self, team_id: str) -> SlackInstall | None:
+        return self.installs.get(team_id)
+
+    def put(self, install: SlackInstall) -> None:
+        self.installs[install.team_id] = install
+
+    def link(self, install: SlackInstall) -> SlackInstall:
+        found = self.installs.get(install.team_id)
+        if found is not None and found.tenant_id != install.tenant_id:
+            return found
+        self.installs[install.team_id] = install
+        return install
+
+    def delete(self, team_id: str) -> None:
+        self.installs.pop(team_id, None)
+
+    def delete_for(self, tenant_id: str) -> int:
+        gone = [t for t, i in self.installs.items() if i.tenant_id == tenant_id]
+        for team_id in gone:
+            del self.installs[team_id]
+        return len(gone)
+
+
+@dataclass
+class FakeSlackWeb(SlackWeb):
+    """Slack users' emails by id; every reply posted, as (token, channel, thread, text)."""
+
+    emails: dict[str, str] = field(default_factory=dict)
+    replies: list[tuple[str, str, str, str]] = field(default_factory=list)
+    teams: dict[str, tuple[str, str]] = field(default_factory=dict)  # token → (team id, bot user id)
+
+    def identity(self, token: str) -> tuple[str, str]:
+        return self.teams.get(token, ("T0FAKE0001", "U0FAKEBOT1"))
+
+    def user_email(self, token: str, user_id: str) -> str | None:
+        return self.emails.get(user_id)
+
+    def reply(self, token: str, channel: str, thread_ts: str, text: str) -> None:
+        self.replies.append((token, channel, thread_ts, text))
