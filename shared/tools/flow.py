@@ -20,7 +20,7 @@ def draft_text(ctx: ToolContext, args: DraftTextArgs) -> Output:
         Draft,  # a pydantic model: loaded by a draft, not by finish
     )
 
-    reply = ctx.model.generate("draft", ctx.prompt(args.instructions), Draft)
+    reply = ctx.model.generate("strong", ctx.prompt(args.instructions), Draft)
     return {"title": reply.value.title, "text": reply.value.text}
 
 

@@ -159,10 +159,10 @@ class FlakyModel(OfflineModel):
         super().__init__()
         self.rng = rng
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+    def generate(self, tier: str, prompt: str, schema: Any) -> ModelReply[Any]:
         if self.rng.random() < 0.2:
             raise ModelFixableError("the answer did not match the schema: invalid JSON")
-        return super().generate(purpose, prompt, schema)
+        return super().generate(tier, prompt, schema)
 
 
 def test_c_fault_storm_then_the_sweeper(
@@ -325,13 +325,13 @@ class FailingFamily(OfflineModel):
         super().__init__()
         self.after, self.calls, self.lock = after, 0, threading.Lock()
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+    def generate(self, tier: str, prompt: str, schema: Any) -> ModelReply[Any]:
         with self.lock:
             self.calls += 1
             failing = self.calls > self.after
         if failing:
             raise TransientError("model: HTTP 429")
-        return super().generate(purpose, prompt, schema)
+        return super().generate(tier, prompt, schema)
 
 
 def test_i_a_model_family_that_fails_mid_run(
@@ -347,7 +347,7 @@ def test_i_a_model_family_that_fails_mid_run(
     from shared.runs.domain.events import ModelUsed
 
     claude = ClaudeVertexStandIn()
-    claude_models = {"plan": "claude-haiku-4-5", "draft": "claude-sonnet-4-6"}
+    claude_models = {"fast": "claude-haiku-4-5", "strong": "claude-sonnet-4-6"}
     prices = {"claude-haiku-4-5": (1.0, 5.0), "claude-sonnet-4-6": (3.0, 15.0)}
     runs = scale(12, 40)
     gemini = FailingFamily(after=runs // 2)  # half the plans on Gemini, then it fails
@@ -357,7 +357,7 @@ def test_i_a_model_family_that_fails_mid_run(
         return ClaudeVertexModel(vertex, claude_models, prices, access_token=ACCESS_TOKEN)
 
     families = {
-        "gemini": Family("gemini", lambda: gemini, {"plan": "offline", "draft": "offline"}),
+        "gemini": Family("gemini", lambda: gemini, {"fast": "offline", "strong": "offline"}),
         "claude": Family("claude", build_claude, claude_models),
     }
     model = RoutedModel(families, {})  # type: ignore[arg-type]  # str keys, not FamilyName

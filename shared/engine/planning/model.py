@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.agents.domain.agents import tier_purpose
+from shared.agents.domain.agents import model_tier
 from shared.agents.services.agents import RunAgent
 from shared.engine.agent import context as prompt_context
 from shared.engine.agent.plans import ValidPlan, validate_plan
@@ -129,7 +129,7 @@ def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
         caps = (attempts.grants, attempts.run_cap_usd)
         prompt = prompt_context.plan_prompt(task.goal, ctx, errors, max_steps)
-        chosen = tier_purpose(attempts.tier, "plan")
+        chosen = model_tier(attempts.tier, "fast")
         bound = call_bound(deps.settings, "plan", chosen, prompt, PlanOut)
         with spend.model_call(
             deps, task.tenant_id, spent, *caps, run=RunRef(deps, task.tenant_id, task.run_id), bound=bound

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.agents.domain.agents import reviewer_purpose
+from shared.agents.domain.agents import reviewer_tier
 from shared.engine.agent import approvals
 from shared.engine.services.run_log import Collided, RunLog, Seqs, StepHeld
 from shared.platform.errors import AgentError, ModelFixableError, PermanentError
@@ -78,7 +78,7 @@ def arguments(step: Step) -> Call:
 
         task = f"The last attempt of step {step.state.cursor} ({tool.name}) failed. Give corrected args_json."
         reply = step.model.generate(
-            "plan", prompt_context.step_prompt(step.state, task, {"args": args}), ArgsFix
+            "fast", prompt_context.step_prompt(step.state, task, {"args": args}), ArgsFix
         )
         args = parse_args(reply.value.args_json)
         _keep_targets(tool, step.state.cursor, planned.args, args)
@@ -185,8 +185,8 @@ def review(step: Step, tool: str, args: dict[str, Any]) -> None:
         "them; reasons say what breaks them, or why it follows them."
     )
     prompt = prompt_context.step_prompt(state, task, {"review": candidate})
-    purpose = reviewer_purpose(state.review, state.model_tier)
-    reply = step.model.generate(purpose, prompt, Verdict, tiered=False, kind="review")
+    tier = reviewer_tier(state.review, state.model_tier)
+    reply = step.model.generate(tier, prompt, Verdict, tiered=False, kind="review")
     verdict = reply.value
     fields = {"step": state.cursor, "tool": tool, "passed": verdict.passed, "reasons": verdict.reasons}
     step.model.reviews.append(fields | {"model": reply.usage.model})

@@ -190,7 +190,7 @@ class _Family:
     def __init__(self, name: str, error: Exception | None = None) -> None:
         self.name, self.error, self.calls = name, error, 0
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> Any:
+    def generate(self, tier: str, prompt: str, schema: Any) -> Any:
         from shared.platform.domain.model_calls import ModelReply, ModelUsage
 
         self.calls += 1
@@ -202,9 +202,9 @@ class _Family:
 def _routed(gemini: _Family, claude: _Family | None) -> Any:
     from shared.platform.services.model_routing import Family, RoutedModel
 
-    families = {"gemini": Family("gemini", lambda: gemini, {"plan": gemini.name})}
+    families = {"gemini": Family("gemini", lambda: gemini, {"fast": gemini.name})}
     if claude is not None:
-        families["claude"] = Family("claude", lambda: claude, {"plan": claude.name})
+        families["claude"] = Family("claude", lambda: claude, {"fast": claude.name})
     return RoutedModel(families, {}, fallback=True)  # type: ignore[arg-type]  # fake families
 
 

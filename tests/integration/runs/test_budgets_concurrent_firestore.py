@@ -80,7 +80,7 @@ class HostileModel:
     lock: threading.Lock
     dice: dict[str, random.Random] = field(default_factory=dict)
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         dice = self.dice.setdefault(prompt, random.Random(prompt))
         roll = dice.random()
         if roll < 1 / 7:
@@ -139,7 +139,7 @@ def _run(deps: Deps, n: int, start: threading.Barrier) -> str:
     for _ in range(ATTEMPTS):
         recorder = Recorder(deps, "t1", state, run=RunRef(deps, "t1", run_id))
         try:
-            recorder.generate("draft", run_id, Draft)
+            recorder.generate("strong", run_id, Draft)
         except OverBudget as exc:
             return exc.reason
         except (TransientError, UnusableReply):

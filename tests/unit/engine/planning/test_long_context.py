@@ -59,7 +59,7 @@ def test_a_long_context_keeps_its_goal_and_page_within_the_bound() -> None:
 def test_the_offline_model_plans_for_the_long_history_page_not_an_empty_note() -> None:
     prompt = plan_prompt(GOAL, _long_history(), [], 20)
     assert extract_context(prompt)["page"]["id"] == PAGE
-    plan = OfflineModel().generate("plan", prompt, PlanOut).value
+    plan = OfflineModel().generate("fast", prompt, PlanOut).value
     tools = [s.tool for s in plan.steps]
     assert "send_notification" not in tools and tools[0] == "read_page"
     assert json.loads(plan.steps[0].args_json) == {"page_id": PAGE}
