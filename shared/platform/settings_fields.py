@@ -54,7 +54,7 @@ class SettingsFields(DeploymentFields):
         2,
         ge=1,
         le=4,
-        description="Most rounds of a debate (issue 69): each round every participant sees the others' "
+        description="Most rounds of a debate: each round every participant sees the others' "
         "answers of the round before. 4 is the hard maximum.",
     )
     pattern_stage_deadline_s: float = Field(

@@ -1,4 +1,4 @@
-"""Reliability of the run engine (issue 4, item 9) on the real emulators and the Notion sandbox.
+"""Reliability of the run engine on the real emulators and the Notion sandbox.
 
 (a) every task delivered twice (concurrently) and in random order; (b) a crash at each side-effect
 boundary of each write tool; (c) 30% Notion 429/5xx and 20% invalid model output, 5% of tasks lost,
@@ -337,7 +337,7 @@ class FailingFamily(OfflineModel):
 def test_i_a_model_family_that_fails_mid_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    """Issue 69: Gemini starts answering 429 to everything while the runs are under way; the routed
+    """Gemini starts answering 429 to everything while the runs are under way; the routed
     model hands each call to Claude (Anthropic's real SDK for Vertex against its stand-in). Every
     run ends, none lost or done twice, and the switches are on the runs' logs."""
     from local.claude_vertex import ACCESS_TOKEN, ClaudeVertexStandIn

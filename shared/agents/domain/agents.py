@@ -420,7 +420,7 @@ class AgentInput(Record):
     tracker_triggers: Annotated[list[TrackerRule], Field(max_length=MAX_TRACKER_RULES)] | None = None
 
 
-# -- a change refused, in a person's words (issue 66: raw field paths in errors) ------------------
+# -- a change refused, in a person's words (raw field paths in errors) ------------------
 
 # The builder's fields as its screen names them, by their place in the body.
 FIELD_WORDS = {

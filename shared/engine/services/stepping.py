@@ -301,9 +301,9 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     _check_room(step.state)
     tool, args, repaired = arguments(step)
     state = step.state
-    if why := approvals.outside_reach(state, tool.name, args, parents(step)):  # issue 55: never asked
+    if why := approvals.outside_reach(state, tool.name, args, parents(step)):  # never asked
         raise ModelFixableError(why)
-    if state.review and tool.effect in REVIEWED:  # issue 55: before it is done or asked for
+    if state.review and tool.effect in REVIEWED:  # before it is done or asked for
         review(step, tool.name, args)
     digest = approvals.gated(state, tool, args, blocks(step) if tool.name in approvals.BLOCK_EDITS else None)
     unasked = _unasked(step, tool, args) if digest is not None and digest not in state.approved else None
@@ -420,7 +420,7 @@ def page_written(state: RunState, web: str) -> str:
 
 def _finished(state: RunState, seqs: Seqs, at: datetime, summary: str) -> RunEvent:
     """The run's end at its ``finish``: completed with its summary, or, when its production failed its
-    health check and was rolled back, that outcome in code's words (issue 78, H2; decision 0142)."""
+    health check and was rolled back, that outcome in code's words (decision 0142)."""
     rolled = state.rolled_back
     if rolled:
         return seqs.event(

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 QUESTION_CHARS = 2_000
 ANSWER_CHARS = 1_200
-# Said after an answer searched only part of the index (issue 66: a scoped answer said nothing of it).
+# Said after an answer searched only part of the index (a scoped answer said nothing of it).
 LIMITED = (
     "Limited to what you may read: only the pages and data sources a run of yours reads without an "
     "approval were searched; the rest of the workspace may say more (an approver can ask it)."

@@ -62,7 +62,7 @@ def calls_of(kind: CallKind) -> Iterator[None]:
 
 @contextmanager
 def family_first(family: str) -> Iterator[None]:
-    """Model calls made inside go to ``family`` first (a debate's participant, issue 69 point 6),
+    """Model calls made inside go to ``family`` first (a debate's participant),
     whatever the routing table says; the fallback still holds. Empty: the routing table's."""
     token = _FIRST.set(family)
     try:

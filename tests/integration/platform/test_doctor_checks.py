@@ -95,7 +95,7 @@ def test_each_hop_is_recorded_with_its_latency_and_the_model_s_call(firestore_db
 def test_the_scheduled_round_judges_the_last_check_and_logs_each_failed_hop(
     firestore_db: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """make doctor on a schedule (issue 65): a round starts a check; the next round, once its grace
+    """make doctor on a schedule: a round starts a check; the next round, once its grace
     has passed, logs one doctor_hop_failed line per hop that failed (the alert's metric), marks it
     judged, and starts the next. A healthy check logs nothing; a check started by hand is never judged."""
     checks = FirestoreDoctorChecks(firestore_db)
@@ -209,7 +209,7 @@ def _routed(gemini: _Family, claude: _Family | None) -> Any:
 
 
 def test_the_doctor_calls_both_model_families_and_a_fallback_is_a_failure(firestore_db: Any) -> None:
-    """Issue 77: the health check called Gemini only, so a Claude that was never enabled in Model
+    """The health check called Gemini only, so a Claude that was never enabled in Model
     Garden showed only during a Gemini outage. Each family is asked first in turn; an answer that
     only the other family gave (the fallback) fails the family asked."""
     from shared.platform.errors import ModelUnavailable

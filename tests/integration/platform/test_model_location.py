@@ -1,4 +1,4 @@
-"""The model's location is a setting (issue 65, point 7): the composition root gives NA_MODEL_LOCATION
+"""The model's location is a setting: the composition root gives NA_MODEL_LOCATION
 to Gemini and to the embedder alike, and each calls that location's endpoint. Driven through
 google-genai against a loopback stand-in (tests/support/platform/gemini_server.py), with google-auth's token
 grant answered there too."""

@@ -114,7 +114,7 @@ def test_a_thinking_models_thoughts_are_paid_for_as_output(stub: Stub) -> None:
 
 
 def test_each_calls_thinking_budget_is_sent_by_what_it_is_for(stub: Stub) -> None:
-    """Issue 65: a thinking budget per kind of call (Settings.model_thinking_*), sent as
+    """A thinking budget per kind of call (Settings.model_thinking_*), sent as
     ``thinkingConfig.thinkingBudget``; the model's purpose (plan: the fast model) is not its kind."""
     budgets = {"plan": 1024, "draft": 4096, "review": 256, "answer": 128}
     vertex = model(stub, thinking=budgets)

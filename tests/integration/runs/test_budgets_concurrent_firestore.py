@@ -1,4 +1,4 @@
-"""No budget is ever passed (issue 65, point 2; decisions 0084 and 0102), on the Firestore emulator:
+"""No budget is ever passed (decisions 0084 and 0102), on the Firestore emulator:
 200 runs of one workspace at once on one day, then 100 more at once the next day (the month's budget
 then binds), each making model calls through the step's own recorder (``stepping.Recorder``) until a
 budget stops it. The model is hostile: most calls try to write far more than any budget allows

@@ -1,4 +1,4 @@
-"""Thinking budgets per kind of model call (issue 65, point 6): each call says what it is for (plan,
+"""Thinking budgets per kind of model call: each call says what it is for (plan,
 draft, review, answer), which sets its budget; the offline model reports thinking tokens as Gemini
 does, within that budget, counted and priced as output tokens in the call's cost."""
 

@@ -1,4 +1,4 @@
-"""Issue 78, M5: a page with a long text and a long history keeps, in the plan's context, what the run
+"""A page with a long text and a long history keeps, in the plan's context, what the run
 is about (the goal, the trigger, the page's id and title) and stays valid JSON within its bound, so
 the model plans for that page instead of for nothing (before, the whole block became one cut string
 and the offline model "Sent a note about: " with an empty subject)."""

@@ -1,4 +1,4 @@
-"""The reviewer pass (issue 55): before a write or an effect is done or asked for, another model call
+"""The reviewer pass: before a write or an effect is done or asked for, another model call
 checks it against the agent's instructions; its verdict and reasons are in the log. A failed review
 is revised by the model, and after the run's bound of errors in a row the owner is asked."""
 
