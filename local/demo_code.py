@@ -35,7 +35,7 @@ INSTRUCTIONS = (
     "let the owner edit them, then open the pull request from them, fix its failing checks, revise "
     f"it when a reviewer comments, and ship it to production on the Vercel project {PROJECT}."
 )
-# Settings the demo's stack runs with: none, the stack's defaults (issue 78: a code run's bound of
+# Settings the demo's stack runs with: none, the stack's defaults (a code run's bound of
 # phases follows its pipeline, decision 0142).
 EXTRA_ENV: dict[str, str] = {}
 

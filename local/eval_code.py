@@ -1,4 +1,4 @@
-"""``make eval-agents``' code tasks (local/eval_code.toml; issue 68, point 10): a small repository with
+"""``make eval-agents``' code tasks (local/eval_code.toml): a small repository with
 failing tests seeded in the code sandbox, an idea page, the real pipeline to a pull request.
 
 The end state is checked by running the repository's own tests on the pull request's branch, in a

@@ -1,4 +1,4 @@
-"""Cloud Scheduler on ``make stack`` (issue 66, point 6): the jobs of terraform/scheduler.tf called as
+"""Cloud Scheduler on ``make stack``: the jobs of terraform/scheduler.tf called as
 Cloud Scheduler calls them, a POST with an OIDC ID token of the scheduler's account for the function's
 URL (minted as the tasks emulator mints its tokens), at the minutes their cron says: the hourly planning
 tick (``/schedule``: routines, the daily plan and digest, the nightly reconcile) and the sweep of

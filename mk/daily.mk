@@ -1,4 +1,4 @@
-# Daily planning's fan-out at scale (issues 36, 70): 10,000 tenants whose planning hour is due, on the
+# Daily planning's fan-out at scale: 10,000 tenants whose planning hour is due, on the
 # Firestore and Cloud Tasks emulators, against a floor that creates the same tasks, in pairs; billed
 # reads counted. The RESULT line is last, and a missed goal exits 1.
 #   make bench-daily

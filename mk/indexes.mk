@@ -1,4 +1,4 @@
-# Firestore's composite indexes (issue 53): the emulator serves any query, production refuses one
+# Firestore's composite indexes: the emulator serves any query, production refuses one
 # no index serves. `make pytest` records the shape of every query the suites and the local stack
 # send (tools/firestore_queries.py); `make check-indexes` checks each against terraform/firestore.tf
 # (tools/check_indexes.py), running the suites first if nothing was recorded yet.

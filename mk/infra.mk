@@ -1,4 +1,4 @@
-# Offline checks of terraform/ and cloudbuild.yaml (issue 5). `make check-infra` runs them alone;
+# Offline checks of terraform/ and cloudbuild.yaml. `make check-infra` runs them alone;
 # `infra-tests` is the name for `make test` to depend on.
 .PHONY: check-infra infra-tests
 

@@ -1,4 +1,4 @@
-# Issue 64: one package per capability (decision 0080). `make check-layout` prints the layout's figures
+# One package per capability (decision 0080). `make check-layout` prints the layout's figures
 # (tools/check_layout.py: RESULT largest_folder_modules=... capability_readmes=...); the limits report
 # (decision 0144): it fails for a module or folder past its limit that does not say why, more
 # duplicate pairs than today's, or a broken contract. `make test-<capability>` runs one capability's

@@ -1,4 +1,4 @@
-# Deploy artifact and cold-start benchmark (issue 2, items 7 and 10).
+# Deploy artifact and cold-start benchmark.
 
 PACKAGE_ZIP := build/function-source.zip
 

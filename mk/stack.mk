@@ -7,6 +7,6 @@ demo: check-python $(VENV)/.synced
 demo-code: check-python $(VENV)/.synced
 	$(PY) -m local.demo_code
 
-# The stack installs the browser its screens (the console, the Notion sandbox's) are tried in (issue 66).
+# The stack installs the browser its screens (the console, the Notion sandbox's) are tried in.
 stack: $(VENV)/.synced web chromium
 	$(PY) -m local.stack

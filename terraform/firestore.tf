@@ -59,7 +59,7 @@ locals {
         ["status", "ASCENDING"], ["trigger", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]
       ]
     }
-    # GET /runs?agent= (issue 55): an agent's runs, alone or with status and trigger, in the same order.
+    # GET /runs?agent=: an agent's runs, alone or with status and trigger, in the same order.
     runs_by_agent_created = {
       collection = "runs", query_scope = "COLLECTION"
       fields     = [["agent", "ASCENDING"], ["created_at", "DESCENDING"], ["run_id", "DESCENDING"]]
@@ -83,7 +83,7 @@ locals {
         ["run_id", "DESCENDING"]
       ]
     }
-    # FirestoreRunStore.children (GET /runs/{id}/related, issue 55): the runs a run started (its
+    # FirestoreRunStore.children (GET /runs/{id}/related): the runs a run started (its
     # map's children, its hand-offs), oldest first: parent == ? order by created_at, run_id.
     runs_by_parent_created = {
       collection = "runs", query_scope = "COLLECTION"
@@ -258,7 +258,7 @@ resource "google_firestore_field" "indexed" {
   }
 }
 
-# The workspace index (issue 56; shared/memory/adapters/firestore_passages.py): tenants/{t}/passages holds
+# The workspace index (shared/memory/adapters/firestore_passages.py): tenants/{t}/passages holds
 # 768 values per passage (Vertex AI's output_dimensionality: decision 0065). A vector query needs a
 # vector index, and one with a filter needs the filtered field before the vector field.
 # FirestorePassages.nearest: the nearest passages of a tenant (an owner's run).

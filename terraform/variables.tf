@@ -206,7 +206,7 @@ variable "default_budgets_usd" {
 # the deployment expects, unless spend_cap_day_usd sets it:
 #   spend_cap_day_usd = ceil(expected_tenants x model_usd_per_tenant_day x spend_cap_headroom)
 # The default, 100 x $0.41 x 3 = $123 a day. A fixed $100 stopped every tenant's calls at about 300
-# tenants (issue 77): raise expected_tenants as the deployment grows (docs/deploy.md, "Models").
+# tenants: raise expected_tenants as the deployment grows (docs/deploy.md, "Models").
 variable "expected_tenants" {
   type        = number
   description = "Workspaces the deployment expects to serve; the daily model cap grows with it (spend_cap_day_usd's formula)."

@@ -1,4 +1,4 @@
-"""The path of a plan task from ``start_run``, as a newcomer reading the code would follow it (issue 64).
+"""The path of a plan task from ``start_run``, as a newcomer reading the code would follow it.
 
 It plans one run the way a page's change starts it (the unit tests' fakes: a Notion page with a
 comment, a model that answers a plan), under :func:`sys.settrace`, and records each call into the
@@ -28,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = str(ROOT / "shared") + "/"
-# The modules before issue 64's move, spelt so that tools/relayout.py does not rewrite them.
+# The modules before the move to one package per capability (decision 0080), spelt so that tools/relayout.py does not rewrite them.
 BEFORE_TASKS = ".".join(("shared", "domain", "tasks", "plan"))
 BEFORE_PLANNING = ".".join(("shared", "services", "planning"))
 IMPORT_MACHINERY = "<frozen importlib._bootstrap"
@@ -55,7 +55,7 @@ def _scenario() -> tuple[Any, Any]:
 
 
 def _first(*modules: str) -> ModuleType:
-    """The first of ``modules`` that imports: the layout now, else the one before issue 64 (main at
+    """The first of ``modules`` that imports: the layout now, else the one before decision 0080's move (main at
     69c778f), so the figures before and after come from the same command."""
     for name in modules[:-1]:
         try:

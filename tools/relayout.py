@@ -1,4 +1,4 @@
-"""Issue 64's move of ``shared/`` into one package per capability, as a re-runnable script.
+"""The move of ``shared/`` into one package per capability (decision 0080), as a re-runnable script.
 
 The tables below are the record of the moves: :data:`MODULES` (old module → new module) and
 :data:`TESTS` (old test file → new test file); :data:`SYMBOLS` says where the names of a module that
@@ -222,7 +222,7 @@ FUNCTIONS: dict[str, str] = {
     },
 }
 MODULES.update(FUNCTIONS)
-# Moved afterwards (issue 64, point 1: no folder over 15 modules): connecting a workspace in its own folder
+# Moved afterwards (no folder over 15 modules): connecting a workspace in its own folder
 # of the workspace's domain; the team's answer models beside the other models, as team_api's routes.
 LATER: dict[str, str] = {
     **_rows("workspace", "domain.connecting", "shared.workspace.domain", "connection notion_grant signup"),
@@ -232,7 +232,7 @@ LATER: dict[str, str] = {
     },
 }
 MODULES = {old: LATER.get(new, new) for old, new in MODULES.items()} | LATER
-# Issue 79 point 2 (decision 0150): each thing where a reader looks for it, named for what it is.
+# Each thing where a reader looks for it, named for what it is.
 NAMED: dict[str, str] = {
     # The Notion intake, named for Notion (sync's intake is Linear's and GitLab's); GitHub's deliveries.
     "shared.runs.services.webhooks": "shared.runs.services.notion_intake",
@@ -351,7 +351,7 @@ def _test_rows() -> dict[str, str]:
 # old test file → new test file (tests mirror the capabilities).
 TESTS: dict[str, str] = _test_rows()
 
-# Moved afterwards (issue 64, point 5: no tests' folder over 15 modules): the engine's unit tests by
+# Moved afterwards (no tests' folder over 15 modules): the engine's unit tests by
 # concern, each concern a folder of tests/unit/engine (the few about the engine as a whole stay there).
 ENGINE_TESTS: dict[str, tuple[str, str]] = {
     "planning": (
@@ -484,7 +484,7 @@ SYMBOLS: dict[str, dict[str, str]] = {
         name: "functions.routes.rows"
         for name in ["handlers_of", "check", "route", "mailed_link", "operator_route"]
     },
-    # Planning by concern (issue 64, point 3): the task being planned, does it start anything, what the
+    # Planning by concern: the task being planned, does it start anything, what the
     # plan is told, asking the model, replanning; shared.engine.planning.start keeps start_run.
     "shared.engine.planning.start": {
         "Planning": "shared.engine.planning.request",
@@ -503,7 +503,7 @@ SYMBOLS: dict[str, dict[str, str]] = {
     "shared.notion.services.connect": {"disconnect": "shared.notion.services.disconnect"},
     # A decision outside the api is recorded by the engine, which holds the run.
     "shared.team.services.audit": {"record_decision": "shared.engine.services.humans"},
-    # issue 79 point 5: fakes beside their capabilities. tests/fakes.py, tests/engine_fakes.py and
+    # Fakes beside their capabilities. tests/fakes.py, tests/engine_fakes.py and
     # tests/api_fakes.py were split, each name to tests/support/<capability>/, the capability of the
     # port it stands in for (the model and the queue: the platform's; FakeContainer: the entry points').
     **{
@@ -533,7 +533,7 @@ SYMBOLS: dict[str, dict[str, str]] = {
     },
 }
 
-# Issue 79 point 2 (decision 0150): the names of a module split by job, where each went.
+# The names of a module split by job, where each went.
 SYMBOLS_NAMED: dict[str, dict[str, str]] = {
     # A step being carried out keeps ``Step``; the model as its tools see it, and the outcomes a step
     # tells apart (and the approval request it records), each in its own module.
@@ -580,7 +580,7 @@ RENAMED_LEAVES = (
     "shared.tools.coding.code",
 )
 
-# Identifier renames (issue 79 point 2): where → {old: new}, each old name matched whole (not within a
+# Identifier renames: where → {old: new}, each old name matched whole (not within a
 # longer name). ``where`` is a package (the files that import a module of it) or a path (a folder's
 # files, or one file). The files of :data:`KEEP_NAMES` and :data:`KEEP_TEXT` keep their names.
 NAMES: dict[str, dict[str, str]] = {
@@ -865,7 +865,7 @@ def _path_rows(rows: dict[str, str]) -> dict[str, str]:
             )
         else:
             out[old.replace(".", "/") + ".py"] = new.replace(".", "/") + ".py"
-    # Issue 79's moves stay in their capability: a path from the capability's name
+    # The second relayout's moves stay in their capability: a path from the capability's name
     # (``runs/services/webhooks.py``, as the docs write it) moves too.
     for old, new in list(out.items()):
         module = old.removesuffix("/__init__.py").removesuffix(".py").removesuffix("/").replace("/", ".")

@@ -1,4 +1,4 @@
-"""GitHub's checks on a pushed commit, as the code host adapter reads them (issue 68, point 9).
+"""GitHub's checks on a pushed commit, as the code host adapter reads them.
 
 A repository may have checks configured (admin: a name, a command, a time limit, and whether it
 reports as a check run or as a commit status). Each push of a branch to a new commit runs every

@@ -2,7 +2,7 @@
 on GitHub: its title, branches, changed files, description and conversation, with a form that posts a
 comment as the login typed there (a collaborator with write access, as a reviewer is). The comment is
 GitHub's "Create an issue comment" (``github_comments``): stored, answered to the API's list calls and
-delivered as the same ``issue_comment`` webhook a call to the API makes (issue 78, F4)."""
+delivered as the same ``issue_comment`` webhook a call to the API makes."""
 
 from __future__ import annotations
 

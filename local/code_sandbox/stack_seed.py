@@ -1,5 +1,5 @@
 """What the GitHub and Vercel of ``make stack`` (and ``make demo``, and the web suite's shared stack)
-hold before anyone acts, as a real repository and project would (issue 78, point 2): ``acme/site``
+hold before anyone acts, as a real repository and project would: ``acme/site``
 runs its own test on each pushed commit (every note under ``notes/`` says "Status: proposed"), and
 the project ``site`` serves a production deployment of ``main``, the one a first release's rollback
 goes back to. Without them the flagship pipeline waited half an hour for checks that never come and a

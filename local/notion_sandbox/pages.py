@@ -25,7 +25,7 @@ def page_url(page_id: str, title: str) -> str:
 def screen_url(base: str, key: str, obj: JSON) -> str:
     """Where ``obj`` (a page, a database or a data source) opens on the sandbox's screen at ``base``:
     a page at its own screen, a database or data source in its workspace's overview, which lists its
-    rows. What ``/v1`` answers as ``url``, as Notion answers its own web address (issue 78, M9)."""
+    rows. What ``/v1`` answers as ``url``, as Notion answers its own web address."""
     home = f"{base.rstrip('/')}/screen/{key}/"
     return f"{home}pages/{compact(str(obj['id']))}" if obj.get("object") == "page" else home
 

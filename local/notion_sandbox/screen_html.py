@@ -130,7 +130,7 @@ _WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+")
 
 def linked(text: str) -> Markup:
     """``text`` escaped, each web address in it a link, as Notion shows a comment's links (a run's
-    start note links its Runs row: issue 78, M9)."""
+    start note links its Runs row)."""
     out, last = [], 0
     for found in _WEB_ADDRESS.finditer(text):
         address = found.group(0).rstrip(".,;:)")

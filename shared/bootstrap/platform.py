@@ -111,7 +111,7 @@ def gemini_family(s: Settings) -> Family:
     """Gemini on Vertex AI (google-genai), built when first asked."""
     from shared.platform.services.model_routing import Family
 
-    models = {"plan": s.model_plan, "draft": s.model_draft}
+    models = {"fast": s.model_plan, "strong": s.model_draft}
 
     def build() -> Model:
         from shared.platform.adapters.vertex_model import VertexModel
@@ -129,7 +129,7 @@ def claude_family(s: Settings) -> Family:
     Default Credentials: the function's service account)."""
     from shared.platform.services.model_routing import Family
 
-    models = {"plan": s.model_claude_plan, "draft": s.model_claude_draft}
+    models = {"fast": s.model_claude_plan, "strong": s.model_claude_draft}
 
     def build() -> Model:
         from shared.platform.adapters.claude_vertex_model import ClaudeVertexModel

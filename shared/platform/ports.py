@@ -8,7 +8,7 @@ domains and are imported here for type checking too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from shared.platform.domain.dead_letters import DeadLetter
-    from shared.platform.domain.model_calls import ModelReply
+    from shared.platform.domain.model_calls import ModelReply, Tier
     from shared.platform.domain.tasks import TaskBody
     from shared.platform.topology import Queue
 
@@ -42,10 +42,8 @@ class SecretStore(Protocol):
 
 
 class Model(Protocol):
-    def generate[T: BaseModel](
-        self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T]
-    ) -> ModelReply[T]:
-        """One structured call. Raises UnusableReply (a ModelFixableError with the call's usage) for
+    def generate[T: BaseModel](self, tier: Tier, prompt: str, schema: type[T]) -> ModelReply[T]:
+        """One structured call to ``tier``'s model (fast or strong: decision 0159). Raises UnusableReply (a ModelFixableError with the call's usage) for
         output off the schema, TransientError to retry."""
         ...
 

@@ -163,7 +163,7 @@ class SettingsFields(BaseSettings):
     model_thinking_draft: int = _thinking(4096, "a drafting call (text and code)")
     model_thinking_review: int = _thinking(1024, "a reviewer pass over a step's effect")
     model_thinking_answer: int = _thinking(512, "an Ask answer from the workspace index")
-    # The second model family (issue 69, decision 0092): which family answers each kind of call, and
+    # The second model family (decision 0092): which family answers each kind of call, and
     # the other one when it cannot (shared.platform.services.model_routing; docs/models.md).
     # Keyed by shared.platform.domain.model_calls.CallKind (a test holds them equal; not imported: a
     # function's cold start reads the settings, not the model's modules).
@@ -237,7 +237,7 @@ class SettingsFields(BaseSettings):
         2,
         ge=1,
         le=4,
-        description="Most rounds of a debate (issue 69): each round every participant sees the others' "
+        description="Most rounds of a debate: each round every participant sees the others' "
         "answers of the round before. 4 is the hard maximum.",
     )
     pattern_stage_deadline_s: float = Field(

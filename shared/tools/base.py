@@ -106,7 +106,7 @@ class Lineage(NamedTuple):
 
 
 class Patterns(NamedTuple):
-    """What ``debate``, ``panel`` and ``settle`` need of their run (issue 69 point 6). That is its
+    """What ``debate``, ``panel`` and ``settle`` need of their run. That is its
     lineage (a start's), the time, a pattern step's output, and its ended children's markers by run
     id. Then how to cancel a stuck child (True: cancelled or ended; False: never made; None: busy
     now), and the bounds."""
@@ -186,12 +186,12 @@ class Tool(NamedTuple):
     # the risk floor reads and an approval lists, so a repair of the arguments may not change them.
     targets: tuple[str, ...] = ()
     uses_search: bool = False  # the engine gives ``ToolContext.search`` to these tools only
-    # Read before the owner is asked for a gated effect (issue 68): what code checked, written into the
+    # Read before the owner is asked for a gated effect: what code checked, written into the
     # request after the effect (a merge: its preview READY at its URL). It may raise: a TransientError
     # retries later (the owner is asked only once it holds), another error fails or repairs the step.
     before_asking: Callable[[ToolContext, Any], str] | None = None
     # Read when a gated effect was not approved: code's reason to do it without asking, because the
-    # owner's policy allows it (an auto-merge, issue 68), else None and the owner is asked.
+    # owner's policy allows it (an auto-merge), else None and the owner is asked.
     unasked: Callable[[ToolContext, Any], str | None] | None = None
     uses_repositories: bool = False  # the engine gives ``ToolContext.repositories`` to these tools only
     uses_trackers: bool = False  # the engine gives ``ToolContext.trackers`` to these tools only

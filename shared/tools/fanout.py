@@ -1,4 +1,4 @@
-"""Parallel maps (issue 55): ``map_rows`` starts one child run per row of a data source (or item of
+"""Parallel maps: ``map_rows`` starts one child run per row of a data source (or item of
 a list a step produced), each bounded by every reach of its chain, a bounded number at once.
 ``fan_in`` waits durably (a scheduled retry of its step, woken by the last child's end). It returns
 every child's outcome, failed ones included. Why: decisions 0071 and 0073.

@@ -20,7 +20,7 @@ def draft_text(ctx: ToolContext, args: DraftTextArgs) -> Output:
         Draft,  # a pydantic model: loaded by a draft, not by finish
     )
 
-    reply = ctx.model.generate("draft", ctx.prompt(args.instructions), Draft)
+    reply = ctx.model.generate("strong", ctx.prompt(args.instructions), Draft)
     return {"title": reply.value.title, "text": reply.value.text}
 
 
@@ -113,7 +113,7 @@ SUMMARY_MAX = 2000
 
 def _clipped(value: object) -> object:
     """A summary longer than :data:`SUMMARY_MAX` cut to it (ending "…"). A run whose work is done does
-    not fail at its last step for its report's length. Issue 66: a goal at the box's own limit,
+    not fail at its last step for its report's length. Before, a goal at the box's own limit,
     echoed in the summary, failed at ``finish``."""
     if isinstance(value, str) and len(value) > SUMMARY_MAX:
         return value[: SUMMARY_MAX - 1] + "…"

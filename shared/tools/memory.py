@@ -19,7 +19,7 @@ RESULTS = 10
 def reach_scopes(state: RunState) -> list[str] | None:
     """The index scopes a run may search: all (None) for the owner's, else the data sources the
     owner chose that the trigger belongs to and the pages the run owns (its trigger, its creations).
-    Either is narrowed to its agent's reach and to each bound a hand-off or a map gave it (issue 77)."""
+    Either is narrowed to its agent's reach and to each bound a hand-off or a map gave it."""
     pages = [p for p in (state.page_id, *state.created_pages) if p]
     own = [plain_notion_id(s) for s in state.sources] + [f"page:{plain_notion_id(p)}" for p in pages]
     reaches = [read_reach(state.reach_read, state.reach_change)]

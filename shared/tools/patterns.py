@@ -1,4 +1,4 @@
-"""Debate and expert panel (issue 69 point 6), tools the planner calls as it calls ``map_rows``.
+"""Debate and expert panel, tools the planner calls as it calls ``map_rows``.
 ``debate`` and ``panel`` start the first stage's children; ``settle`` waits durably as ``fan_in``
 does, starting each later stage (a round, the judge, the lead) by name when the one before ended or
 its deadline passed. Why: docs/decisions/0120-debate-and-panel-are-staged-children.md.

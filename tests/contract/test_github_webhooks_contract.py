@@ -1,5 +1,5 @@
 """The GitHub stand-in's deliveries (local/code_sandbox) against GitHub's published webhook schemas
-(``@octokit/webhooks-schemas``, pinned in tests/provider_schemas/package.json; issue 77, point 7): a
+(``@octokit/webhooks-schemas``, pinned in tests/provider_schemas/package.json): a
 completed check run, a commit status, a comment on a pull request's conversation and one on a line of
 its diff each validate as the event and action they are sent as. Validated with ``jsonschema_rs``
 (draft 7), already in the venv (schemathesis'). GitLab publishes no schema of its webhooks (its docs

@@ -1,4 +1,4 @@
-"""The Linear stand-in's deliveries against Linear's published payload types (issue 77, point 7): Linear
+"""The Linear stand-in's deliveries against Linear's published payload types: Linear
 publishes its webhooks' shapes as GraphQL types of its schema (``EntityWebhookPayload``, the entity's
 ``<Type>WebhookPayload``; local/linear_sandbox/schema.graphql, from its SDK, decision 0093). Every field
 a type says is always there (non-null) is there with a value of its type, and no field it does not name."""

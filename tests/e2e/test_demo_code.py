@@ -46,7 +46,7 @@ def test_the_result_line_counts_every_stage(demo: dict[str, Any]) -> None:
 
 
 def test_the_idea_run_went_through_each_stage_in_order(demo: dict[str, Any]) -> None:
-    """On the stack's defaults (no NA_RUN_MAX_REPLANS: issue 78 H1), ending as its own outcome (H2)."""
+    """On the stack's defaults (no NA_RUN_MAX_REPLANS), ending as its own outcome."""
     [shipped] = [r for r in demo["runs"] if r["status"] == "rolled_back"]
     assert shipped["summary"].startswith("Rolled back: production of ")
     tools = [e["tool"] for e in shipped["events"] if e["kind"] == "tool_result"]

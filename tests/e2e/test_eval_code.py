@@ -1,4 +1,4 @@
-"""`make eval-agents`' code tasks through the whole local stack (issue 68, point 10), with a test double
+"""`make eval-agents`' code tasks through the whole local stack, with a test double
 of the model only: Gemini's HTTP side answering as the offline model does, except that the change a
 plan proposes is a fixture. The pipeline, the sandboxes and the harness are the real ones. A known-good
 change passes, a known-bad one fails, and each reports its minutes and the cost its runs spent."""

@@ -74,7 +74,7 @@ def test_the_run_wrote_its_plan_page_and_updated_the_idea_once(demo: dict[str, A
     bot = demo["sandbox"]["ids"]["bot"]
     written = [p for p in demo["sandbox"]["pages"] if p["created_by"] == bot and "title" in p["properties"]]
     titles = [p["properties"].get("title") for p in written]
-    # Setting up the home (POST /home) writes the default agent's instructions page once (issue 55);
+    # Setting up the home (POST /home) writes the default agent's instructions page once;
     # the run itself writes its plan page alone.
     assert titles.count("Instructions: Notion Agent") == 1
     assert [t for t in titles if t != "Instructions: Notion Agent"] == ["Plan: Automate the newsletter"]
@@ -132,7 +132,7 @@ def test_the_trigger_page_gets_a_start_note_the_request_and_the_result_once(demo
     # comes after the decision the request asked for.
     assert sorted(firsts[:2]) == ["Started", "Your decision is needed"] and firsts[2:] == ["Done"]
     start = on_idea[firsts.index("Started")]
-    # the start note points to the row, where the sandbox's screen shows it (issue 78, M9)
+    # the start note points to the row, where the sandbox's screen shows it
     assert "Progress: in Notion Agent's Runs." in start or "/screen/demo/pages/" in start, start
 
 

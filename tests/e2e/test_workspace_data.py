@@ -1,8 +1,8 @@
 """A workspace's data as a whole, on one local stack with two workspaces seeded through the product's
-own paths (local/seeding.py): the restore drill brings every document back byte for byte (issue 65,
-point 4), and a workspace erased on request leaves nothing of it in any collection (point 5), no
+own paths (local/seeding.py): the restore drill brings every document back byte for byte,
+and a workspace erased on request leaves nothing of it in any collection, no
 secret of any tool, no OAuth grant alive at Linear or GitLab, no webhook of ours there, and no route
-that takes a delivery for it afterwards (issue 77, point 3)."""
+that takes a delivery for it afterwards."""
 
 import json
 import math

@@ -30,7 +30,7 @@ def test_the_totals_are_what_the_result_line_says() -> None:
     assert EXERCISED["ask_cases"] >= 60, put  # members asked beyond their reach, in others' conversations
     assert EXERCISED["planted_secrets"] >= 60, put  # code/secret_corpus.py, driven to approval and push
     # runs, dry runs and children started beyond their starter's or agent's reach, runs waiting on the
-    # page beyond it, and every view of the owner's run (issue 77, decision 0147)
+    # page beyond it, and every view of the owner's run (decision 0147)
     assert EXERCISED["starter_cases"] >= 200, put
     assert all(TOTALS[k] == 0 for k in COUNTS), line
 

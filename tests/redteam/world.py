@@ -300,7 +300,7 @@ class World:
             "OTHER": self.notion.add_in("t1", "Team wiki", "How we work"),
             "SECRET": self.notion.add_in("t1", "Salaries", "Alice 100k"),
             "T2PAGE": self.notion.add_in("t2", "Beta roadmap", "Beta secrets"),
-            # Indexed workspace text that gives orders (issue 56): it may be cited, never obeyed.
+            # Indexed workspace text that gives orders: it may be cited, never obeyed.
             "INJECTED": self.notion.add_in("t1", "Vendor notes", INJECTED),
             "DS": self.notion.add_source("t1", "ds-t1"),
             "T2DS": self.notion.add_source("t2", "ds-t2"),

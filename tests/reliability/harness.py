@@ -323,12 +323,12 @@ class ScriptedPlanModel(OfflineModel, ABC):
     def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
         """The plan's steps, as (tool, arguments), for the whole ``goal`` that named the three."""
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+    def generate(self, tier: str, prompt: str, schema: Any) -> ModelReply[Any]:
         if schema is not PlanOut:
-            return super().generate(purpose, prompt, schema)
-        # Not the offline model's own plan: it would not understand the suite's goals (issue 78).
+            return super().generate(tier, prompt, schema)
+        # Not the offline model's own plan: it would not understand the suite's goals.
         blank = PlanOut(goal="", steps=[])
-        asked = ModelReply(blank, self.usage(purpose, prompt, blank))
+        asked = ModelReply(blank, self.usage(tier, prompt, blank))
         goal, kind, run, page = goal_named(prompt, asked)
         return plan_reply(goal, self.steps(kind, run, page, goal), asked)
 

@@ -1,4 +1,4 @@
-"""Hand-offs and schedules in a storm (issue 55), on the real emulators and the Notion sandbox, while
+"""Hand-offs and schedules in a storm, on the real emulators and the Notion sandbox, while
 Notion answers 30% of requests with 429/5xx and 5% of step tasks are lost (then the sweeper). A run
 hands its output to another agent's run, which hands on to a third; routines fire under overlapping
 sweeps, a late scheduler and crashed plan deliveries: one run per slot. Every run adds to the RESULT

@@ -1,4 +1,4 @@
-"""Reliability of the run engine (issue 4, item 9) on the real emulators and the Notion sandbox.
+"""Reliability of the run engine on the real emulators and the Notion sandbox.
 
 (a) every task delivered twice (concurrently) and in random order; (b) a crash at each side-effect
 boundary of each write tool; (c) 30% Notion 429/5xx and 20% invalid model output, 5% of tasks lost,
@@ -159,10 +159,10 @@ class FlakyModel(OfflineModel):
         super().__init__()
         self.rng = rng
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+    def generate(self, tier: str, prompt: str, schema: Any) -> ModelReply[Any]:
         if self.rng.random() < 0.2:
             raise ModelFixableError("the answer did not match the schema: invalid JSON")
-        return super().generate(purpose, prompt, schema)
+        return super().generate(tier, prompt, schema)
 
 
 def test_c_fault_storm_then_the_sweeper(
@@ -325,19 +325,19 @@ class FailingFamily(OfflineModel):
         super().__init__()
         self.after, self.calls, self.lock = after, 0, threading.Lock()
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+    def generate(self, tier: str, prompt: str, schema: Any) -> ModelReply[Any]:
         with self.lock:
             self.calls += 1
             failing = self.calls > self.after
         if failing:
             raise TransientError("model: HTTP 429")
-        return super().generate(purpose, prompt, schema)
+        return super().generate(tier, prompt, schema)
 
 
 def test_i_a_model_family_that_fails_mid_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    """Issue 69: Gemini starts answering 429 to everything while the runs are under way; the routed
+    """Gemini starts answering 429 to everything while the runs are under way; the routed
     model hands each call to Claude (Anthropic's real SDK for Vertex against its stand-in). Every
     run ends, none lost or done twice, and the switches are on the runs' logs."""
     from local.claude_vertex import ACCESS_TOKEN, ClaudeVertexStandIn
@@ -347,7 +347,7 @@ def test_i_a_model_family_that_fails_mid_run(
     from shared.runs.domain.events import ModelUsed
 
     claude = ClaudeVertexStandIn()
-    claude_models = {"plan": "claude-haiku-4-5", "draft": "claude-sonnet-4-6"}
+    claude_models = {"fast": "claude-haiku-4-5", "strong": "claude-sonnet-4-6"}
     prices = {"claude-haiku-4-5": (1.0, 5.0), "claude-sonnet-4-6": (3.0, 15.0)}
     runs = scale(12, 40)
     gemini = FailingFamily(after=runs // 2)  # half the plans on Gemini, then it fails
@@ -357,7 +357,7 @@ def test_i_a_model_family_that_fails_mid_run(
         return ClaudeVertexModel(vertex, claude_models, prices, access_token=ACCESS_TOKEN)
 
     families = {
-        "gemini": Family("gemini", lambda: gemini, {"plan": "offline", "draft": "offline"}),
+        "gemini": Family("gemini", lambda: gemini, {"fast": "offline", "strong": "offline"}),
         "claude": Family("claude", build_claude, claude_models),
     }
     model = RoutedModel(families, {})  # type: ignore[arg-type]  # str keys, not FamilyName

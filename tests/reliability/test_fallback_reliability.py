@@ -1,4 +1,4 @@
-"""A model family failing mid-run, in the storm (issue 69 point 5): runs planned on Gemini, then Gemini
+"""A model family failing mid-run, in the storm: runs planned on Gemini, then Gemini
 down (429s, 5xx) for their drafts, which Claude on Vertex answers, through the model the deployment
 builds (both real SDKs against their stand-ins) and the run store on the Firestore emulator. Every step
 task is delivered twice, shuffled, killed once per run at a planned boundary, and late again at the end:

@@ -1,4 +1,4 @@
-"""Parallel maps in a storm (issue 55), on the real emulators and the Notion sandbox: parents map
+"""Parallel maps in a storm, on the real emulators and the Notion sandbox: parents map
 over items as child runs that each write their parent's page, then gather them, while Notion
 answers 30% of requests with 429/5xx and 5% of step tasks are lost (then the sweeper). Parents and
 children add to the RESULT line; lost, duplicated effects, stuck and failed stay 0, and no parent

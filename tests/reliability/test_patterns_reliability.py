@@ -1,4 +1,4 @@
-"""Debates in a storm (issue 69 point 6), on the real emulators and the Notion sandbox: parents
+"""Debates in a storm, on the real emulators and the Notion sandbox: parents
 hold a debate of two participants over two rounds, settled by a judge, every child writing a line
 on its parent's page, while Notion answers 30% of requests with 429/5xx and 5% of step tasks are
 lost (then the sweeper). Lost, duplicated effects, stuck and failed stay 0; each parent settles once."""

@@ -1,4 +1,4 @@
-"""The sync in the storm (issue 69), on the Firestore emulator, the Notion sandbox and each tool's
+"""The sync in the storm, on the Firestore emulator, the Notion sandbox and each tool's
 sandbox over HTTP: Linear's and GitLab's webhook deliveries and every mirror task (Motion's polling
 scans too) delivered twice, shuffled, and killed mid-task after an adapter call returned (each create,
 the tool's item's and the Notion page's, at least once between its request and its link). After the

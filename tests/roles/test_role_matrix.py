@@ -2,7 +2,7 @@
 of a team (a session, and an API key where the operation takes one) is allowed or refused as the
 table in docs/security.md ("Roles") says; an operation without a row there, or a contract's
 ``x-role`` other than the table's, is a violation. Prints ``RESULT role_matrix_cases= violations=``.
-The Ask (issue 65) by every role, under each choice of who approves reads beyond a run's reach, reads
+The Ask by every role, under each choice of who approves reads beyond a run's reach, reads
 what the Ask table of docs/security.md says, and nobody continues another person's conversation:
 ``RESULT ask_reach_cases= conversation_cases= violations=``."""
 

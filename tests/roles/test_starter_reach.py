@@ -1,4 +1,4 @@
-"""Who a run's starter is, by role (issue 77, decision 0137): every way a person starts a run through the
+"""Who a run's starter is, by role (decision 0137): every way a person starts a run through the
 api (``POST /runs`` with and without a page, run again, Run now, a dry run), as every role by session
 and by key, under each choice of who approves reads beyond a run's reach, gives the run the reach the
 table "Whose reach a run has" of docs/security.md says. A member's run on a page beyond their reach

@@ -12,7 +12,7 @@ _ROW = re.compile(r"^\| `([\w.]+)`[^|]* \| `([\w.]+)` \|$", re.MULTILINE)
 
 
 def _tables() -> list[set[tuple[str, str]]]:
-    """Each table of the page's issue 79 section, as its (old, new) rows, in order."""
+    """Each table of the page's section on the second relayout, as its (old, new) rows, in order."""
     text = (ROOT / "docs" / "relayout.md").read_text()
     blocks = re.split(r"\n\n(?=\| old \| new \|)", text.split("## Issue 79, point 2", 1)[1])[1:]
     return [set(_ROW.findall(block.split("\n\n", 1)[0])) for block in blocks]

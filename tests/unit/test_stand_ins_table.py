@@ -1,6 +1,6 @@
 """The stand-ins table of docs/local-stack.md cannot rot: every row that says a stand-in reproduces a
 behaviour (yes, partly) names a test, every test named (``file::test``) exists, a row that says no
-says what the difference hides, and the stand-ins and behaviours issue 53 asked for each have a row."""
+says what the difference hides, and the stand-ins and behaviours the product relies on each have a row."""
 
 import ast
 import re

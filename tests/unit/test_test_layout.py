@@ -1,7 +1,7 @@
 """The tests' own layout: a test module is named for the behaviour it checks (not for the review or
 incident that asked for it), and what several test modules share lives in a fakes or support module
 (``tests/support/<capability>/``, each capability's fakes beside its tests) or a ``conftest.py``, never in
-another test module. No folder of tests/ holds more than 15 Python modules, as in the product (issue 64):
+another test module. No folder of tests/ holds more than 15 Python modules, as in the product:
 a big suite is split into packages by capability or by what they test."""
 
 import ast
@@ -89,7 +89,7 @@ def _silenced_test_modules(config: dict[str, Any]) -> list[str]:
 
 
 def test_mypy_checks_every_module_under_tests() -> None:
-    """Issue 34: tests/ is type-checked whole, so a fake that drifts from its port fails make typecheck."""
+    """The tests/ folder is type-checked whole, so a fake that drifts from its port fails make typecheck."""
     config = _mypy_config()
     assert "tests" in config["files"]
     assert _silenced_test_modules(config) == [], "fix the module's type errors instead"
@@ -123,7 +123,7 @@ def test_every_type_ignore_under_tests_names_its_error_code() -> None:
 
 
 def test_no_folder_under_tests_holds_more_than_15_modules() -> None:
-    """Issue 64: the tests mirror the packages; ``make check-layout`` holds the same figure."""
+    """The tests mirror the packages; ``make check-layout`` holds the same figure."""
     limit = LIMITS["largest_folder_modules"]
     assert "tests" in FOLDERS
     over = {folder: n for folder, n in folders(("tests",), TESTS.parent).items() if n > limit}
@@ -141,7 +141,7 @@ def test_the_folder_count_takes_init_and_conftest_and_skips_caches(tmp_path: Pat
 
 
 def test_fakes_lie_beside_their_capabilities() -> None:
-    """Issue 79, point 5: no fake lies at the top of tests/ (the old ``tests/fakes.py``); a fakes module
+    """No fake lies at the top of tests/ (the old ``tests/fakes.py``); a fakes module
     of tests/support/ lies in the folder of a capability of shared/."""
     top = [
         f"{path.name}:{node.name}"

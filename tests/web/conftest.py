@@ -5,7 +5,7 @@ Each test of a ``test_console_*`` module is one flow. The session ends with
 ``RESULT flows_passed=<n> flows_failed=0 axe_serious=0 schemathesis_failures=0 schemathesis_checks=all
 stateful=1 phone_overflow=0 bundle_gzip_kb=<kb> person_flows=<n> person_flows_failed=0``
 and fails if any figure misses its goal, or, under ``NA_WEB_CHECK=1`` (make web-check), if one was
-not measured at all. A person flow (``@pytest.mark.person_flow``, issue 78 point 2) is a flagship
+not measured at all. A person flow (``@pytest.mark.person_flow``) is a flagship
 flow done whole as a person does it, on the shared stack's defaults, following only what the docs
 and the screens say: the web check needs at least :data:`PERSON_FLOWS_MIN` of them, none failed."""
 
@@ -28,7 +28,7 @@ FIGURES = Figures()
 expect.set_options(timeout=15_000)
 DISTRIBUTING = False  # the controller of pytest-xdist's workers: it runs no test itself
 BUNDLE_LIMIT_KB = 150.0
-PERSON_FLOWS_MIN = 4  # issue 78 point 2: idea to production and back, trackers, a mention, a debate
+PERSON_FLOWS_MIN = 4  # idea to production and back, trackers, a mention, a debate
 PERSON = "person_flow"
 
 

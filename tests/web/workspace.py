@@ -1,5 +1,5 @@
 """A workspace connected and set up through the api as onboarding would, and signed-in tabs on it:
-what the web suite's flows of issue 58 share (:class:`Setup`)."""
+what the web suite's flows share (:class:`Setup`)."""
 
 import urllib.parse
 from collections.abc import Callable, Iterator

@@ -39,7 +39,7 @@ const GRAMMARS: Record<string, Grammar> = {
 GRAMMARS.javascript = { ...(GRAMMARS.typescript as Grammar) };
 
 // A single quote opens a string only where a word does not go on through it (it's, don't, O'Brien are
-// apostrophes) and closes on its line (issue 78, L2); a double quote or backtick may run past the line.
+// apostrophes) and closes on its line; a double quote or backtick may run past the line.
 const STRING = String.raw`"(?:[^"\\]|\\.)*"?|(?<![\p{L}\p{N}_])(?:[rbfuRBFU]{1,2})?'(?:[^'\\\n]|\\.)*'(?![\p{L}\p{N}_])|` + "`(?:[^`\\\\]|\\\\.)*`?";
 const NUMBER = String.raw`\b\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?\b`;
 const PATTERNS = new Map<string, RegExp>();

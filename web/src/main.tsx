@@ -111,7 +111,7 @@ function useWaiting(signedIn: boolean): number {
 const ROLE_MS = 15_000;
 
 /** The role held now, read again (GET /session) every ROLE_MS and when the tab is looked at again: a
- * role changed by an admin elsewhere reaches an open tab (issue 66) — its screens and the api's checks
+ * role changed by an admin elsewhere reaches an open tab — its screens and the api's checks
  * then agree. `changed` gets the session as it now is and the role it had. */
 function useRoleWatch(session: S["SessionView"] | null, changed: (now: S["SessionView"], was: string) => void): void {
   const role = session?.role ?? "";
@@ -215,7 +215,7 @@ function App() {
   const [notice, setNotice] = useState("");
   const [erasure, setErasure] = useState<Erasure | null>(null);
   const hash = useHash();
-  // At phone width the nav is one "Menu" button that opens it (issue 78, L5: it took four lines);
+  // At phone width the nav is one "Menu" button that opens it (it took four lines);
   // choosing a screen closes it. At a wider screen the button is hidden and the nav always shown.
   const [menu, setMenu] = useState(false);
   useEffect(() => setMenu(false), [hash]);

@@ -26,7 +26,7 @@ export function ErrorText({ error }: { error: unknown }) {
 const FENCED = /<untrusted from="([^"\n]{1,200})">\n?([\s\S]*?)\n?<\/untrusted>/g;
 
 /** A request's words: its text, and each fenced answer as a quote naming who wrote it (never the
- * raw `<untrusted …>` tags, issue 78 M4). All of it untrusted: rendered as text, never as markup. */
+ * raw `<untrusted …>` tags). All of it untrusted: rendered as text, never as markup. */
 export function Prompt({ text }: { text: string }) {
   const parts: ComponentChildren[] = [];
   let last = 0;
@@ -56,7 +56,7 @@ export function safeUrl(href: string): string {
   }
 }
 
-/** The page a request speaks of (its `page_url`, as Notion gave it: issue 78, M9), to open. */
+/** The page a request speaks of (its `page_url`, as Notion gave it), to open. */
 export function AskedPage({ href }: { href?: string | null }) {
   const safe = safeUrl(href ?? "");
   if (!safe) return null;
@@ -74,7 +74,7 @@ export function Empty({ children }: { children: ComponentChildren }) {
 }
 
 /** A field the api names by its dotted path, in words: `schedules.1.weekly.days` is "schedule 2,
- * weekly, days" (issue 66: raw paths in errors). */
+ * weekly, days" (raw paths in errors). */
 export function fieldWords(field: string): string {
   const words: string[] = [];
   for (const part of field.split(".")) {
@@ -210,7 +210,7 @@ export const STATUS_WORDS: Record<string, string> = {
  * approvers): "an admin or the owner". */
 export const DECIDERS: Record<string, string> = { editor: "an editor, an admin or the owner", admin: "an admin or the owner", owner: "the owner" };
 
-/** The role that decides a request, said on its card before anyone clicks (issue 78, point 3): "The
+/** The role that decides a request, said on its card before anyone clicks: "The
  * owner decides." A debate's verdict is the owner's; anyone at least an editor may reject. */
 export function DecidedBy({ needs }: { needs: string | null | undefined }) {
   if (!needs) return null;
@@ -218,7 +218,7 @@ export function DecidedBy({ needs }: { needs: string | null | undefined }) {
   return <p class="hint decides">{`${who.charAt(0).toUpperCase()}${who.slice(1)} decides.`}</p>;
 }
 
-/** What approving a request's effects lets happen, in words: never their digests (issue 78, M1: a
+/** What approving a request's effects lets happen, in words: never their digests (a
  * person read bare hashes such as "prod:381f3b…"). A production effect's digest starts "prod:". */
 export function effectsInWords(effects: readonly string[]): string {
   const n = effects.length;
@@ -317,7 +317,7 @@ export function keepReturn(hash: string): void {
 /** A Notion id as compared: without hyphens, lower case (Notion writes ids both ways). */
 export const plainId = (id: string): string => id.replace(/-/g, "").toLowerCase();
 
-/** A button whose action happens only once confirmed (issue 66: deleting an agent, removing a member,
+/** A button whose action happens only once confirmed (deleting an agent, removing a member,
  * cancelling a run took one click): the first press asks `question` in words, focused on "Keep it". */
 export function Confirm({ label, question, yes, act, disabled = false, title, describedBy }: {
   label: string;

@@ -1,4 +1,4 @@
-"""The console's view of a day's plan (issue 66, C13): what the daily plan page of that day says.
+"""The console's view of a day's plan: what the daily plan page of that day says.
 It is read from what the tenant store keeps when the page is written, with no Notion read per view:
 its sections, the runs waiting for a decision, the link to the page in Daily plans."""
 

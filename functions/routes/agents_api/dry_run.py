@@ -1,4 +1,4 @@
-"""``POST /agents/<agent_id>/dry-run``: "try it on this page" (issue 66, point 3). The agent's plan for a
+"""``POST /agents/<agent_id>/dry-run``: "try it on this page". The agent's plan for a
 page as a real run would make it, with the approvals it would need, and no effect
 (``shared.engine.planning.dry_run``)."""
 

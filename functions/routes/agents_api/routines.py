@@ -1,4 +1,4 @@
-"""An agent's routines (issue 66, point 6): each schedule with when it next starts a run. "Run now"
+"""An agent's routines: each schedule with when it next starts a run. "Run now"
 starts a routine's run at once, idempotently: the same ``request_id`` (a double click, a retried
 request) names the same run, which planning creates once."""
 
@@ -76,7 +76,7 @@ def run_now(call: Call) -> Reply:
     run_id = f"now-{digest}"
     person = call.person
     tenant = call.tenants.get(call.tenant_id)
-    by_owner = tenant is not None and tenant.owner_reach(call.role)  # issue 77: its starter's reach
+    by_owner = tenant is not None and tenant.owner_reach(call.role)  # its starter's reach
     trigger = Trigger(kind="schedule", by_owner=by_owner, slot=words[:100], people=[person] if person else [])
     task = PlanTask(tenant_id=call.tenant_id, run_id=run_id, trigger=trigger, agent_id=agent.agent_id)
     call.container.platform.queue.enqueue(Queue.PLAN, task, f"plan:{call.tenant_id}:{run_id}")

@@ -220,7 +220,7 @@ class Kin(Schema):
 
 
 class RunRelated(Schema):
-    """A run's lineage both ways (issue 55): its ancestors, nearest first, and its children."""
+    """A run's lineage both ways: its ancestors, nearest first, and its children."""
 
     run_id: str
     chain: list[str] = Field(description="The agents of the hand-offs before it, the first run's first")

@@ -86,6 +86,6 @@ def post_home(call: Call) -> Reply:
     notion = c.notion.tenant_notion(call.tenant_id)
     made = agent_home.ensure_home(call.tenant_id, body.parent_page_id, choice, c.workspace.tenants, notion)
     tenant = c.workspace.tenants.get(call.tenant_id, fresh=True)
-    if tenant is not None:  # onboarding: the default agent's instructions page, once (issue 55)
+    if tenant is not None:  # onboarding: the default agent's instructions page, once
         agents.ensure_default_instructions(tenant, notion, c.agents.agents)
     return made, 200

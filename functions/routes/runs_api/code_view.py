@@ -1,4 +1,4 @@
-"""A code run's view (issue 68, point 8): its change file by file, checks, deployments, merge and
+"""A code run's view: its change file by file, checks, deployments, merge and
 approvals, read from its log (``shared.runs.domain.code_view``); and its roll back action, a run of
 its own whose one effect the owner approves (``shared.engine.planning.rollback``)."""
 

@@ -1,4 +1,4 @@
-"""GitHub's webhook on the api (issue 68, point 3; decision 0123): ``POST /github/webhook/<tenant_id>``.
+"""GitHub's webhook on the api (decision 0123): ``POST /github/webhook/<tenant_id>``.
 It is public, each delivery signed with that workspace's own secret (drawn for it and kept, decision
 0139). A delivery passes the webhooks' shared entry (:mod:`functions.routes.deliveries`), then goes to
 :func:`shared.engine.services.check_wakeups.receive`, which wakes the run waiting on its checks or

@@ -1,4 +1,4 @@
-"""The approvals inbox (issue 66, point 4): every run waiting for a decision that the person asking
+"""The approvals inbox: every run waiting for a decision that the person asking
 may make, approving or answering within their role, each with the whole request, newest first. The
 owner's approvers say which role decides which request."""
 
@@ -44,6 +44,6 @@ def inbox(call: Call) -> Reply:
     tenant = call.tenants.get(call.tenant_id)
     approvers = tenant.approvers if tenant is not None else Approvers()
     kept = mine(call.role, approvers, page["runs"])
-    for run in kept:  # a code change, rendered as the code view renders it (issue 78, point 3)
+    for run in kept:  # a code change, rendered as the code view renders it
         run["change"] = runs.waiting_change(call.tenant_id, run["run_id"], c.runs.store)
     return {"runs": kept, "more": page["next_cursor"] is not None}, 200

@@ -46,7 +46,7 @@ def starter_reach(call: Call, page_id: str | None) -> tuple[bool, bool]:
     """Whether the caller's run reads with the owner's reach (``Tenant.owner_reach``: the owner, or a
     role that approves reads beyond a run's reach; a key acts with its maker's role). Anyone else's is a
     member's; then also whether ``page_id`` lies beyond their reach (decision 0147): their run waits,
-    the page unread, for the approval of someone with that reach (issue 77). The workspace must be
+    the page unread, for the approval of someone with that reach. The workspace must be
     usable first (409), as for any run."""
     from shared.engine.planning.context import starter_reaches
 

@@ -1,4 +1,4 @@
-"""Repository policies (issue 68, point 4): what a code run may push to each repository and whether
+"""Repository policies: what a code run may push to each repository and whether
 a change passing every check inside the allowed paths merges without asking. Read by any member;
 set by the workspace's owner only (``PUT``; ``PATCH /settings`` refuses ``code_policies`` to others)."""
 

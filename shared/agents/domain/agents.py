@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
@@ -20,6 +20,9 @@ from shared.platform.domain.schema import JSON_INTEGER, Record
 from shared.workspace.domain.daily import HOUR
 from shared.workspace.domain.settings import NOTION_ID, plain_notion_id
 from shared.workspace.domain.triggers import NO_OTHER_KEYS, Rule, Schedule, SourceRules, Weekday
+
+if TYPE_CHECKING:  # the model's modules load with a model call, not with every step (test_import_hygiene)
+    from shared.platform.domain.model_calls import Tier
 
 DEFAULT_AGENT_ID = "default"
 DEFAULT_NAME = "Notion Agent"
@@ -34,6 +37,8 @@ SETTLE = timedelta(
     minutes=2
 )  # Notion's last_edited_time is to the minute: a read this much later is after every edit
 AGENT_ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
+# An agent's own tier, a person's choice; :func:`model_tier` maps it onto the model port's (fast or
+# strong, decision 0159).
 type ModelTier = Literal["fast", "standard", "best"]
 type ReportsTo = Literal["notion_comment", "notification", "runs_row"]
 # A reviewer pass before each write or effect: none, by the run's own model, or by the other model.
@@ -199,17 +204,16 @@ def schedules_of(agents: Sequence[Agent]) -> dict[str, tuple[Schedule, ...]]:
     return {a.agent_id: a.schedules for a in agents if a.schedules and not a.paused}
 
 
-def tier_purpose(tier: str, purpose: Literal["plan", "draft"]) -> Literal["plan", "draft"]:
-    """The model a call of ``purpose`` uses for an agent's model tier: "fast" the planning model (the
-    cheap one) for every call, "best" the drafting model (the strong one), "standard" (or none) each
-    purpose its own."""
-    return "plan" if tier == "fast" else "draft" if tier == "best" else purpose
+def model_tier(agent_tier: str, asked: "Tier") -> "Tier":
+    """The model tier (decision 0159) of a call asking for ``asked`` under an agent's own tier: "fast"
+    always fast (the cheap model), "best" always strong, "standard" (or none) the one asked for."""
+    return "fast" if agent_tier == "fast" else "strong" if agent_tier == "best" else asked
 
 
-def reviewer_purpose(review: str, tier: str) -> Literal["plan", "draft"]:
-    """The model a reviewer pass uses: the one the run drafts with ("same"), or the other one."""
-    own = tier_purpose(tier, "draft")
-    return own if review == "same" else "draft" if own == "plan" else "plan"
+def reviewer_tier(review: str, agent_tier: str) -> "Tier":
+    """The model tier a reviewer pass uses: the one the run drafts with ("same"), or the other one."""
+    own = model_tier(agent_tier, "strong")
+    return own if review == "same" else "strong" if own == "fast" else "fast"
 
 
 def default_agent(now: datetime) -> Agent:
@@ -416,7 +420,7 @@ class AgentInput(Record):
     tracker_triggers: Annotated[list[TrackerRule], Field(max_length=MAX_TRACKER_RULES)] | None = None
 
 
-# -- a change refused, in a person's words (issue 66: raw field paths in errors) ------------------
+# -- a change refused, in a person's words (raw field paths in errors) ------------------
 
 # The builder's fields as its screen names them, by their place in the body.
 FIELD_WORDS = {

@@ -174,7 +174,7 @@ def markdown(p: DayPlan, today: date) -> str:
 
 def decisions(titles: Sequence[str], total: int) -> str:
     """The plan's section of the runs that wait for a person's decision: each run's title as one line
-    of plain text, at most :data:`LISTED`, the rest of ``total`` counted. Issue 66: the page said
+    of plain text, at most :data:`LISTED`, the rest of ``total`` counted. Before, the page said
     "Nothing" under "Waiting on others" while 21 runs waited."""
     lines = ["", "", "## Waiting for a decision"]
     lines += [f"- {literal(t) or 'A run'}: approve or reject it in Notion Agent" for t in titles[:LISTED]]

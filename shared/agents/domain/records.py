@@ -1,4 +1,4 @@
-"""Each agent's record (issue 84, point 1; decision 0162): what its runs achieved and cost.
+"""Each agent's record (decision 0162): what its runs achieved and cost.
 
 A run's entry (:func:`entry_of`) is made once, from its state and log, as the run ends. It is kept
 under its run id in its agent's document of the day the run started: writing it again (an end

@@ -1,4 +1,4 @@
-"""GitHub's webhook deliveries of checks (issue 68, point 3): their signature, what they say, and
+"""GitHub's webhook deliveries of checks: their signature, what they say, and
 the run a check's branch belongs to. Pure: no I/O.
 
 A delivery is trusted only when ``X-Hub-Signature-256`` is ``sha256=`` and the HMAC-SHA256 of the raw

@@ -2,7 +2,7 @@
 and the repository. Pure: rendered to and parsed from (block type, text) lines, never Markdown, so
 no text in a field can become a heading; the repository is always one the owner allowed.
 
-Issue 68, point 1; why: docs/decisions/0112-requirements-written-on-the-idea-page.md.
+Why: docs/decisions/0112-requirements-written-on-the-idea-page.md.
 """
 
 import re

@@ -1,4 +1,4 @@
-"""Who may start a revision run by commenting, and what it is (issue 68, point 7). Pure: no I/O.
+"""Who may start a revision run by commenting, and what it is. Pure: no I/O.
 
 A pull request comment starts one only from someone with write access (GitHub's ``author_association``
 OWNER, MEMBER or COLLABORATOR, in a signed delivery), never a bot's, and only when it names the agent.
@@ -107,7 +107,7 @@ def refusal(ask: ReviewAsk, names: tuple[str, ...] = ()) -> str | None:
 
 
 def closed(ask: ReviewAsk) -> str | None:
-    """Why a comment naming the agent on a pull request no longer open starts nothing (issue 78, M3:
+    """Why a comment naming the agent on a pull request no longer open starts nothing (before,
     it started a revision that asked for approval, then failed for want of an open pull request)."""
     if ask.state == "open":
         return None

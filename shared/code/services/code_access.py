@@ -1,7 +1,6 @@
 """What the ``deploy`` function's tools use: the GitHub and Vercel adapters, the tenant's tokens and
 what the owner allowed (settings). A token is read from Secret Manager only when a call is made. It
-also holds the checks of a change before it is pushed: the repository's policy and the secret scan
-(issue 68, point 4)."""
+also holds the checks of a change before it is pushed: the repository's policy and the secret scan."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The secret scan of a change (issue 77, point 2; decisions 0095 and 0138): Yelp's ``detect-secrets``,
+"""The secret scan of a change (decisions 0095 and 0138): Yelp's ``detect-secrets``,
 in process, with passes around it. Each place (a file's content, a file's path, the title, the
 description, the commit message) is read as written, by every plugin and the default filters but the
 allowlist comment. It is then joined (literals split across lines put back) and decoded (base64, hex),

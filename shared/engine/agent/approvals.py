@@ -152,7 +152,7 @@ def outside_reach(
     (``RunState.bounds``); None: within every one. With a read reach, a run reads its trigger page,
     its own pages and what the reach lists (or a page whose parent it lists), never a search; with a
     change reach it changes only its own pages and those. Narrower than approval: an owner's approval
-    never widens it (issue 55)."""
+    never widens it."""
     if tool in TRACKER_WRITES:
         return _tracker_beyond(state, tool, args)
     reaches = [(state.reach_read, state.reach_change)]
@@ -304,7 +304,7 @@ def _file(file: Any, now: dict[str, str | None] | None) -> str:
     content, problem = _new_content(file, path, before)
     lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
     mode = ", executable" if file.get("executable") else ""
-    if kind := sensitive_kind(path):  # named so: pushed only with this approval (issue 68)
+    if kind := sensitive_kind(path):  # named so: pushed only with this approval
         mode += f", a {kind} file: {_SENSITIVE[kind]}"
     if problem:
         return f"{value_text(path)} ({problem}) edits: {value_text(file.get('edits'))}"
@@ -370,7 +370,7 @@ def effect_request(
     else:
         where = "to production" if is_production(tool, args) else "beyond the run's own pages"
         head = f"Allow this change {where}? It will: {describe(tool, args, titles, current, texts)}."
-        if (final := final_reason(tool)) is not None:  # said before asking (issue 83): no undo later
+        if (final := final_reason(tool)) is not None:  # said before asking: no undo later
             head = f"{head} It cannot be taken back: {final}."
     if facts:
         head = f"{head} {facts}"
@@ -395,7 +395,7 @@ def asks_at_its_step(step: PlannedStep) -> bool:
     whose arguments refer to a step not yet run, and a preview. Code lets a preview run unasked when it
     builds the run's own pull request's branch, and asks for it at its step otherwise (``Tool.unasked``;
     decision 0148). A plan's approval inserted for it would be a second decision on the same change, or
-    one on a change nobody needs to decide (issue 78, M2). A plan's own approval before it lists it."""
+    one on a change nobody needs to decide. A plan's own approval before it lists it."""
     tool = REGISTRY.get(step.tool)
     if tool is None or tool.effect != SideEffect.CODE:
         return False

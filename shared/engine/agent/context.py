@@ -51,7 +51,7 @@ def bounded(value: dict[str, Any], limit: int = CONTEXT_CHARS) -> str:
     of the same shape. The largest part is cut first (a long string halved, ending "…"; a list's
     last item left out); the goal, the trigger, ids and titles only when nothing else is left to
     cut. So a page with a long text and a long history keeps what the call is about, instead of
-    becoming one cut string that names no goal and no page (issue 78, M5)."""
+    becoming one cut string that names no goal and no page."""
     value = json.loads(_dumps(value))
     text = _dumps(value)
     while len(text) > limit:

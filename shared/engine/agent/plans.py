@@ -112,7 +112,7 @@ def _guard_risk(steps: list[PlannedStep], risk: Risk, trigger_page_id: str | Non
     """A high-risk plan asks a person before its first write, whether or not the model said so. Only
     a request_approval counts (an ask_question is not a decision on the changes). None is inserted when
     every risky step is a code effect asked for at its own step anyway (``asks_at_its_step``): it
-    would be a second decision on the same change (issue 78, M2). The approval lists
+    would be a second decision on the same change. The approval lists
     the changes that follow it: the one inserted here, and the model's own (whose words alone may
     come from the page the run read)."""
     if risk != Risk.HIGH:
@@ -207,7 +207,7 @@ def _guard_production(steps: list[PlannedStep]) -> list[PlannedStep]:
     """A production deployment runs only after a person approved: if no approval comes before one,
     one is inserted right before it, whatever the model planned. None is, for one asked for at its
     own step anyway (``asks_at_its_step``: its commit is an earlier step's output), in code's words
-    ("to production"): it would be a second decision on the same deployment (issue 78, M2)."""
+    ("to production"): it would be a second decision on the same deployment."""
     for i, step in enumerate(steps):
         if step.tool == "request_approval":
             return steps

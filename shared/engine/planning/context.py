@@ -58,7 +58,7 @@ def notion_context(
         ctx["page"] = {
             "id": page["id"],
             "title": nt.title_of(page),
-            "url": str(page.get("url") or "")[:500],  # Notion's own address of it (issue 78, M9)
+            "url": str(page.get("url") or "")[:500],  # Notion's own address of it
             "properties": props,
             "text": nt.clip(text, 3000),
         }
@@ -81,7 +81,7 @@ def notion_context(
 def reach_context(
     p: Planning, ctx: dict[str, Any], *, member: bool, reaches: list[tuple[str, ...]]
 ) -> dict[str, Any]:
-    """``ctx`` with what planning adds beyond the trigger (issue 77): a few related rows and the index's
+    """``ctx`` with what planning adds beyond the trigger: a few related rows and the index's
     passages. Each is held to the run's reach (a member's: its trigger's chosen data source and its
     page). Each is held to every one of ``reaches`` too: its agent's, and each of its chain's (an
     empty one bounds nothing). Nothing beyond them reaches the prompt."""
@@ -101,7 +101,7 @@ REACH_REQUEST = "reach-"  # the request id's start of a run's page beyond its st
 
 
 class BeyondStarter(PermanentError):
-    """A member's run names a page beyond its starter's reach (issue 77): planned no further, with the
+    """A member's run names a page beyond its starter's reach: planned no further, with the
     page's title and text unread. A run a person started waits for an approval of ``page_id``
     (:func:`reach_request`); a dry run is refused, a hand-off's or map child's ends."""
 
@@ -307,8 +307,8 @@ def workspace_context(
     p: Planning, ctx: dict[str, Any], sources: list[str] | None, reaches: Sequence[tuple[str, ...]] = ()
 ) -> dict[str, Any]:
     """The index's passages most relevant to the trigger, each with a number to cite (none when
-    nothing is indexed). A member's run gets those within its reach only (issue 56); every run, those
-    within each of ``reaches`` (its agent's, its chain's: issue 77)."""
+    nothing is indexed). A member's run gets those within its reach only; every run, those
+    within each of ``reaches`` (its agent's, its chain's)."""
     from shared.memory.services.workspace_search import context_passages
 
     page = ctx.get("page") or {}

@@ -1,4 +1,4 @@
-"""A dry run (issue 66, point 3): what an agent would plan for a page, through the planning path a real
+"""A dry run: what an agent would plan for a page, through the planning path a real
 run takes (its prompt, model port, budgets and plan checks), with no effect. Notion, the queue and the
 run store are handed over read-only (spend counters aside), so no model answer can write, start or queue.
 """
@@ -87,7 +87,7 @@ def dry_run(deps: Deps, tenant_id: str, agent: Agent, page_id: str, *, person: s
     """The plan ``agent`` would make for ``page_id`` were it started there now by ``person``, each step
     with what it does and whose approval it needs. ``owner``: with the owner's reach
     (``Tenant.owner_reach``). Another person's run reads within its reach, and its page must lie
-    within it: else 403, the page's title and text unread (issue 77). Its model calls are paid and
+    within it: else 403, the page's title and text unread. Its model calls are paid and
     counted as a plan's. 409 when a budget stops it or the agent may not plan now; 400 (``page_id``)
     for a page that cannot be read."""
     if agent.paused:

@@ -41,7 +41,7 @@ def starts_nothing(p: Planning) -> bool:
         unasked = why_change_starts_nothing(p)
     else:
         unasked = ""
-    store = p.deps.agents()  # issue 55: a paused agent starts nothing (a comment may name another)
+    store = p.deps.agents()  # a paused agent starts nothing (a comment may name another)
     if not unasked and store is not None and not task.trigger.comment_id and task.trigger.kind in STARTED:
         unasked = agents.paused(task.tenant_id, task.agent_id, store)
     if unasked:
@@ -79,7 +79,7 @@ def answered_as_ask(p: Planning) -> bool:
         own = f"page:{plain_notion_id(page_id)}"
         scopes = [plain_notion_id(s) for s in data_sources_of(p, str(source) if source else None)] + [own]
     default = next((a for a in store.list_for(tenant.tenant_id) if a.is_default), None) if store else None
-    if default is not None:  # the default agent answers: held to its reach too (issue 77)
+    if default is not None:  # the default agent answers: held to its reach too
         scopes = narrowed(scopes, [read_reach(default.reach.read, default.reach.change)], [page_id])
     answered = answer_comment(deps, task.tenant_id, comment, question, page_id=page_id, scopes=scopes)
     if answered:
@@ -146,7 +146,7 @@ def why_comment_starts_nothing(p: Planning) -> str:
         return "a reply to a code run's comment: its revision run is queued if its author may start runs"
     if not mentions_bot(comment, bot_id):
         return "the comment does not mention the agent"
-    if names_an_agent(p, comment):  # issue 78, H6: as its card says, wherever the page is
+    if names_an_agent(p, comment):  # as its card says, wherever the page is
         return ""
     return mention_opted_out(p, tenant.settings if tenant is not None else None)
 

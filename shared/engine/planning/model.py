@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.agents.domain.agents import tier_purpose
+from shared.agents.domain.agents import model_tier
 from shared.agents.services.agents import RunAgent
 from shared.engine.agent import context as prompt_context
 from shared.engine.agent.plans import ValidPlan, validate_plan
@@ -76,8 +76,8 @@ class Attempts:
     # budget counts every attempt, not only this one's (a retry after a 429 pays again).
     prior_cost_usd: float = 0.0
     grants: int = 0
-    run_cap_usd: float | None = None  # the run's agent's own run budget (issue 55)
-    tier: str = ""  # the run's agent's model tier (issue 55)
+    run_cap_usd: float | None = None  # the run's agent's own run budget
+    tier: str = ""  # the run's agent's model tier
     goal: str = ""
     events: list[RunEvent] = field(default_factory=list)
 
@@ -114,7 +114,7 @@ class Asked(NamedTuple):
     # Every call of this attempt answered off the plan's schema (no plan to refuse at all): a glitch
     # of the model's, not a plan it chose, so the plan queue's next attempt asks again.
     garbled: bool = False
-    said: bool = False  # ``problem`` is the model's own words to the person (issue 78 point 5)
+    said: bool = False  # ``problem`` is the model's own words to the person
 
 
 def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
@@ -129,7 +129,7 @@ def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
         spent = attempts.prior_cost_usd + sum(e.cost_usd for e in attempts.events if isinstance(e, ModelUsed))
         caps = (attempts.grants, attempts.run_cap_usd)
         prompt = prompt_context.plan_prompt(task.goal, ctx, errors, max_steps)
-        chosen = tier_purpose(attempts.tier, "plan")
+        chosen = model_tier(attempts.tier, "fast")
         bound = call_bound(deps.settings, "plan", chosen, prompt, PlanOut)
         with spend.model_call(
             deps, task.tenant_id, spent, *caps, run=RunRef(deps, task.tenant_id, task.run_id), bound=bound
@@ -188,11 +188,11 @@ def plan_events(
         raise  # no run at all: the connection is gone (start_run drops the trigger)
     except PermanentError as exc:  # the page is gone, closed to us, or beyond its starter's reach
         return unread(p, attempts.head, seqs, exc, kind=kind, member=member)
-    ran = run_agent(p, ctx)  # issue 55: the agent and its instructions
+    ran = run_agent(p, ctx)  # the agent and its instructions
     reaches = [read_reach(b.read, b.change) for b in task.bounds]
     if ran is not None:
         reaches.append(read_reach(ran.agent.reach.read, ran.agent.reach.change))
-    ctx = reach_context(p, ctx, member=member, reaches=reaches)  # issue 77: held to every reach
+    ctx = reach_context(p, ctx, member=member, reaches=reaches)  # held to every reach
     tenant, (title, page_url) = p.tenant(), _page_said(ctx)
 
     def head_at(
@@ -240,7 +240,7 @@ def plan_events(
     )
     if garbled:  # the queue's next attempt asks again; its last attempt ends the run, failed
         raise TransientError(f"the model's answers did not match the plan's schema: {problem}"[:500])
-    if plan is not None and ran is not None and (outside := ran.outside_tools(plan.tools)):  # issue 55
+    if plan is not None and ran is not None and (outside := ran.outside_tools(plan.tools)):
         plan, problem = None, f"it uses tools agent {ran.agent.name!r} may not use: {', '.join(outside)}"
     at = deps.clock()
     sources = data_sources_of(p, (ctx.get("data_source") or {}).get("id")) if member and plan else []
@@ -354,10 +354,10 @@ def planned_events(
     }
     if ran is not None:
         fields |= ran.recorded()
-    if task.parent_run_id:  # a hand-off's lineage (issue 55)
+    if task.parent_run_id:  # a hand-off's lineage
         bounds = [b.model_dump() for b in task.bounds]
         fields |= {"parent_run_id": task.parent_run_id, "chain": list(task.chain), "bounds": bounds}
-    if task.family:  # a debate's participant (issue 69 point 6): its calls go to that family first
+    if task.family:  # a debate's participant: its calls go to that family first
         fields["family"] = task.family
     if task.budget_usd is not None:
         own = fields.get("run_budget_usd")

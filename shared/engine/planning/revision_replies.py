@@ -1,4 +1,4 @@
-"""A reply in Notion to a code run's comment starts its revision (issue 68, point 7; decision 0127).
+"""A reply in Notion to a code run's comment starts its revision (decision 0127).
 A comment whose thread began with the agent's own comment on a page is such a reply. That page must
 have a completed run that opened a pull request. It queues one revision run on that run's branch
 (``revision_starts``), if its author may start runs (the owner, or a member who is at least an

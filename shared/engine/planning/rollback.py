@@ -1,4 +1,4 @@
-"""The console's roll back (issue 68, point 6): one run, planned by code, whose one effect promotes
+"""The console's roll back: one run, planned by code, whose one effect promotes
 back the production deployment before a code run's; the owner approves it as every code effect.
 A repeated click or a retried request names the same run: nothing is asked or done twice."""
 
@@ -46,7 +46,7 @@ def ask_rollback(
         and e.output.get("deployment_id") == deployment_id
         and e.output.get("rolled_back_to")
     ]
-    if back:  # issue 78, H2: never offered for a deployment already rolled back
+    if back:  # never offered for a deployment already rolled back
         raise Conflict(
             f"production of {project} was rolled back from {deployment_id} to {back[-1]} already, when it "
             "failed its health check: there is nothing to roll back"

@@ -1,4 +1,4 @@
-"""GitHub's deliveries of a pull request's checks (issue 68, point 3) and comments (point 7). A signed
+"""GitHub's deliveries of a pull request's checks and comments. A signed
 ``check_run`` or ``status`` delivery wakes the run whose ``await_checks`` waits on that branch, before its
 scheduled look. An ``issue_comment`` or ``pull_request_review_comment`` on a run's pull request wakes its
 ``await_review``; a bot's comment wakes nothing, and the woken step judges by the repository's policy whose

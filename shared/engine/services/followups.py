@@ -112,7 +112,7 @@ def _tell_the_end(run: RunRef, state: RunState) -> None:
     """A message that the run ended. A run with a page notes its result there (``page_notes``) unless
     its owner chose no notes; otherwise its owner hears it on the first channel that can carry it,
     never the page, or, taking the daily digest, in the digest. Its agent's ``reports_to`` chooses
-    first: a Notion comment on its page, or a notification (issue 55). A map's child sends none.
+    first: a Notion comment on its page, or a notification. A map's child sends none.
     """
     deps, tenant_id, run_id = run
     if dpn.map_child(run_id, state):  # its parent's end message tells its news
@@ -175,7 +175,7 @@ def _ask(run: RunRef, state: RunState) -> None:
     if state.page_id and not state.page_beyond:  # a page beyond its starter's reach gets no comment
         data["page_id"] = state.page_id
         earlier = _earlier_request(run, request_id)
-        if earlier:  # on its page, one comment per run's decisions, updated (issue 78, M8)
+        if earlier:  # on its page, one comment per run's decisions, updated
             data["replaces"] = f"{run_id}-{earlier}"
     # Nothing more: notify mints a decision's links as it sends, into the mail alone (shared.notify.services.links)
     note = NotifyTask(

@@ -164,7 +164,7 @@ def respond(
 
 
 def _rejected(state: RunState, by: Member | None, text: str) -> str:
-    """A rejected run's end, in words; one whose page lay beyond its starter's reach says so (issue 77)."""
+    """A rejected run's end, in words; one whose page lay beyond its starter's reach says so."""
     said = f": {text[:300]}" if text else ""
     if not state.page_beyond:
         return f"rejected by the owner{said}"

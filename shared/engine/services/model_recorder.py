@@ -4,9 +4,9 @@ on the tier the run's agent chose, and paid for in the run's log (``model_used``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from shared.agents.domain.agents import tier_purpose
+from shared.agents.domain.agents import model_tier
 from shared.engine.services.run_log import Seqs
 from shared.engine.services.step_outcomes import OverBudget
 from shared.platform.errors import UnusableReply
@@ -19,7 +19,7 @@ from shared.tools import TOOL_MODULES
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from shared.platform.domain.model_calls import CallKind, ModelReply, ModelUsage
+    from shared.platform.domain.model_calls import CallKind, ModelReply, ModelUsage, Tier
     from shared.platform.ports import Model
 
 
@@ -38,24 +38,26 @@ class Recorder:
 
     def generate[T: BaseModel](
         self,
-        purpose: Literal["plan", "draft"],
+        tier: Tier,
         prompt: str,
         schema: type[T],
         *,
         tiered: bool = True,
         kind: CallKind | None = None,
     ) -> ModelReply[T]:
-        """One model call of ``purpose`` (the model: the agent's tier may choose the other one unless
-        not ``tiered``), budget-checked first; ``kind``: what it is for, its thinking budget (the
-        purpose's unless said)."""
-        from shared.platform.domain.model_calls import calls_of, family_first  # a model call's only
+        """One model call to ``tier``'s model (the agent's tier may choose the other one unless not
+        ``tiered``), budget-checked first; ``kind``: what it is for, its thinking budget (the tier's
+        unless said: :func:`_kind`). The log records its purpose as the tier asked for's kind
+        (``ModelUsed.purpose``: plan or draft, as before decision 0159)."""
+        from shared.platform.domain.model_calls import TIER_KIND, calls_of, family_first  # a call's only
         from shared.platform.services.model_routing import call_bound
 
         own = self.state.cost_usd + self.state.children_cost_usd  # its family's (decision 0128)
         spent = own + sum(u.cost_usd for _, u in self.usage)
-        grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's (issue 55)
-        called = kind or _kind(purpose, self.state)
-        chosen = tier_purpose(self.state.model_tier, purpose) if tiered else purpose
+        grants, cap = self.state.budget_grants, self.state.run_budget_usd  # cap: its agent's
+        called = kind or _kind(tier, self.state)
+        chosen = model_tier(self.state.model_tier, tier) if tiered else tier
+        purpose = TIER_KIND[tier]
         bound = call_bound(self.deps.settings, called, chosen, prompt, schema)
         with spend.model_call(
             self.deps, self.tenant_id, spent, grants, cap, run=self.run, bound=bound
@@ -95,9 +97,11 @@ class Recorder:
         return events + [seqs.event(ReviewRecorded, at=deps.clock(), **r) for r in self.reviews]
 
 
-def _kind(purpose: Literal["plan", "draft"], state: RunState) -> CallKind:
-    """What a call of ``purpose`` is for: a draft in a run that opens a pull request or deploys is
-    code (its own route, NA_MODEL_ROUTES), any other call its purpose's kind."""
-    if purpose == "draft" and any(TOOL_MODULES.get(s.tool) == "pull_request" for s in state.steps):
+def _kind(tier: Tier, state: RunState) -> CallKind:
+    """What a call to ``tier``'s model is for: a strong call in a run that opens a pull request or
+    deploys is code (its own route, NA_MODEL_ROUTES), any other call its tier's kind (TIER_KIND)."""
+    from shared.platform.domain.model_calls import TIER_KIND
+
+    if tier == "strong" and any(TOOL_MODULES.get(s.tool) == "pull_request" for s in state.steps):
         return "code"
-    return purpose
+    return TIER_KIND[tier]

@@ -1,4 +1,4 @@
-"""What a debate's or panel's steps may use of their run (``tools.base.Patterns``, issue 69 point 6):
+"""What a debate's or panel's steps may use of their run (``tools.base.Patterns``):
 its lineage, the time, a pattern step's output, its children's end markers, and the owner's cancel of
 a stuck child. Why: docs/decisions/0120-debate-and-panel-are-staged-children.md."""
 

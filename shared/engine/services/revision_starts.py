@@ -1,4 +1,4 @@
-"""Revision runs started by a comment (issue 68, point 7; decision 0127). A writer's comment naming the
+"""Revision runs started by a comment (decision 0127). A writer's comment naming the
 agent on a pull request a completed run opened, or a reply in Notion to that run's comment, queues ONE
 revision run. It works on the original run's branch, with its agent and reach (a child of it, bounded
 by its reach). The run's id follows from the original run and the comment; its plan task is named from
@@ -122,7 +122,7 @@ def from_github(
         return "ignored"
     if (gone := revisions.closed(ask)) is not None and revisions.names_agent(ask.body):
         log.info("github comment %s starts no revision: %s", ask.comment, gone)
-        return f"ignored: {gone}"  # the delivery's answer says why (issue 78, M3)
+        return f"ignored: {gone}"  # the delivery's answer says why
     found = original_run(runs, tenant_id, ask)
     if found is None:
         return "ignored"

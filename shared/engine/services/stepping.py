@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.agents.domain.agents import reviewer_purpose
+from shared.agents.domain.agents import reviewer_tier
 from shared.engine.agent import approvals
 from shared.engine.services.run_log import Collided, RunLog, Seqs, StepHeld
 from shared.platform.errors import AgentError, ModelFixableError, PermanentError
@@ -78,7 +78,7 @@ def arguments(step: Step) -> Call:
 
         task = f"The last attempt of step {step.state.cursor} ({tool.name}) failed. Give corrected args_json."
         reply = step.model.generate(
-            "plan", prompt_context.step_prompt(step.state, task, {"args": args}), ArgsFix
+            "fast", prompt_context.step_prompt(step.state, task, {"args": args}), ArgsFix
         )
         args = parse_args(reply.value.args_json)
         _keep_targets(tool, step.state.cursor, planned.args, args)
@@ -185,8 +185,8 @@ def review(step: Step, tool: str, args: dict[str, Any]) -> None:
         "them; reasons say what breaks them, or why it follows them."
     )
     prompt = prompt_context.step_prompt(state, task, {"review": candidate})
-    purpose = reviewer_purpose(state.review, state.model_tier)
-    reply = step.model.generate(purpose, prompt, Verdict, tiered=False, kind="review")
+    tier = reviewer_tier(state.review, state.model_tier)
+    reply = step.model.generate(tier, prompt, Verdict, tiered=False, kind="review")
     verdict = reply.value
     fields = {"step": state.cursor, "tool": tool, "passed": verdict.passed, "reasons": verdict.reasons}
     step.model.reviews.append(fields | {"model": reply.usage.model})
@@ -301,9 +301,9 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     _check_room(step.state)
     tool, args, repaired = arguments(step)
     state = step.state
-    if why := approvals.outside_reach(state, tool.name, args, parents(step)):  # issue 55: never asked
+    if why := approvals.outside_reach(state, tool.name, args, parents(step)):  # never asked
         raise ModelFixableError(why)
-    if state.review and tool.effect in REVIEWED:  # issue 55: before it is done or asked for
+    if state.review and tool.effect in REVIEWED:  # before it is done or asked for
         review(step, tool.name, args)
     digest = approvals.gated(state, tool, args, blocks(step) if tool.name in approvals.BLOCK_EDITS else None)
     unasked = _unasked(step, tool, args) if digest is not None and digest not in state.approved else None
@@ -420,7 +420,7 @@ def page_written(state: RunState, web: str) -> str:
 
 def _finished(state: RunState, seqs: Seqs, at: datetime, summary: str) -> RunEvent:
     """The run's end at its ``finish``: completed with its summary, or, when its production failed its
-    health check and was rolled back, that outcome in code's words (issue 78, H2; decision 0142)."""
+    health check and was rolled back, that outcome in code's words (decision 0142)."""
     rolled = state.rolled_back
     if rolled:
         return seqs.event(

@@ -1,4 +1,4 @@
-"""The links an Ask answer may carry: only its cited pages' own (issue 77). The answer's words come from
+"""The links an Ask answer may carry: only its cited pages' own. The answer's words come from
 a model that read untrusted page text; a page may hold "sign in again at https://evil.example", and
 the model may repeat it. Every other link is taken out of the answer, and out of a cited passage's
 words (shown beside its link), whatever the model did. A link here is anything a reader or a

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 QUESTION_CHARS = 2_000
 ANSWER_CHARS = 1_200
-# Said after an answer searched only part of the index (issue 66: a scoped answer said nothing of it).
+# Said after an answer searched only part of the index (a scoped answer said nothing of it).
 LIMITED = (
     "Limited to what you may read: only the pages and data sources a run of yours reads without an "
     "approval were searched; the rest of the workspace may say more (an approver can ask it)."
@@ -181,13 +181,13 @@ def _paid[T: Schema](deps: Deps, tenant_id: str, prompt: str, schema: type[T]) -
     from shared.platform.services.model_routing import call_bound
     from shared.runs.services.spend import model_call
 
-    bound = call_bound(deps.settings, "answer", "plan", prompt, schema)
+    bound = call_bound(deps.settings, "answer", "fast", prompt, schema)
     with model_call(deps, tenant_id, 0.0, 0, bound=bound) as call:
         if call.problem:
             raise BudgetSpent(call.problem)
         try:
             with calls_of("answer"):
-                reply = deps.need_model().generate("plan", prompt, schema)
+                reply = deps.need_model().generate("fast", prompt, schema)
         except UnusableReply as exc:  # off the schema, or cut at its cap: paid all the same
             call.paid(exc.usage.cost_usd)
             deps.store.record_usage(tenant_id, f"ask-{uuid4().hex}", deps.clock(), "ask", exc.usage)

@@ -323,7 +323,7 @@ def slack_text(task: NotifyTask) -> str:
 def email_text(task: NotifyTask, links: Links = NO_LINKS) -> str:
     """The email's body: the text with a decision's links (the recipient is the owner or the address
     they confirmed) or a confirmation's link, then a signature. No internal reference a person would
-    read (issue 66): a mail is never searched for on a retry, and its Message-ID
+    read: a mail is never searched for on a retry, and its Message-ID
     (:func:`email_message_id`) already names the notification."""
     text = decision_text(task, links).rstrip()
     for link in (links.confirm, links.invite):

@@ -77,8 +77,8 @@ class NotionComments:
 
     def _fold(self, task: NotifyTask, tenant: Tenant, page_id: str, text: str) -> str:
         """A run's next decision on its page: the comment of its previous one (``data["replaces"]``,
-        that notification's id) updated to say this one, so a run asks on its page in one comment
-        (issue 78, M8). Its id; "" when there is none to update (then a comment is added)."""
+        that notification's id) updated to say this one, so a run asks on its page in one comment.
+        Its id; "" when there is none to update (then a comment is added)."""
         replaces = task.data.get("replaces")
         if not isinstance(replaces, str) or not replaces:
             return ""

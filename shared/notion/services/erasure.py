@@ -46,7 +46,7 @@ def _name(text: str) -> str:
 def confirmation_problem(tenant: Tenant | None, typed: str) -> str:
     """Why ``typed`` does not confirm erasing ``tenant`` ("" when it does). It must be the workspace's
     name as Notion gives it (its id when it has none), letter for letter and case for case. Spaces
-    around it or doubled inside it, typed or in the name itself, do not count (issue 77)."""
+    around it or doubled inside it, typed or in the name itself, do not count."""
     if tenant is None:
         return ""
     expected = _name(tenant.workspace_name) or tenant.workspace_id

@@ -25,7 +25,14 @@ from shared.platform.adapters.vertex_model import (
 )
 from shared.platform.config import env_name
 from shared.platform.domain.call_caps import ANSWER_TOKENS, output_cap
-from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind, checked, priced
+from shared.platform.domain.model_calls import (
+    TIER_SETTING,
+    ModelReply,
+    ModelUsage,
+    call_kind,
+    checked,
+    priced,
+)
 from shared.platform.errors import ModelUnavailable, TransientError
 
 # The version Vertex AI's Claude endpoint documents in the body ("Request predictions with Claude
@@ -38,8 +45,8 @@ MAX_TOKENS = ANSWER_TOKENS
 
 
 class ClaudeVertexModel:
-    """The Model port (shared.platform.ports.Model) on Claude: ``models`` maps the port's purpose
-    (plan: the fast model, draft: the strong one) to a Claude model name on Vertex AI."""
+    """The Model port (shared.platform.ports.Model) on Claude: ``models`` maps the port's tier
+    (fast or strong) to a Claude model name on Vertex AI."""
 
     def __init__(
         self,
@@ -63,9 +70,9 @@ class ClaudeVertexModel:
         )
         self._models, self._prices, self._location = models, prices, vertex.location
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         """One structured call; raises as the module says."""
-        model = self._models[purpose]
+        model = self._models[tier]
         tool: ToolParam = {
             "name": schema.__name__,
             "description": f"Answer with a {schema.__name__} object.",
@@ -84,21 +91,21 @@ class ClaudeVertexModel:
                 extra_body={"anthropic_version": VERTEX_VERSION},
             )
         except anthropic.NotFoundError as exc:
-            raise self._unavailable(purpose, model, exc) from exc
+            raise self._unavailable(tier, model, exc) from exc
         except anthropic.APIStatusError as exc:
             raise refused(int(exc.status_code), str(exc.message or "")) from exc  # 529: overloaded
         except anthropic.APIConnectionError as exc:  # a timeout is one (APITimeoutError)
             raise TransientError(f"model: {exc.__class__.__name__}") from exc
         usage = self._usage(model, message)  # read first: an answer off the schema is paid for too
-        log_used(model, purpose, usage, kind=call_kind(purpose))
+        log_used(model, tier, usage, kind=call_kind(tier))
         if getattr(message, "stop_reason", "") == "max_tokens":
             raise cut_short(cap, usage)
         return ModelReply(checked(schema, _answer(message, schema.__name__), usage), usage)
 
-    def _unavailable(self, purpose: str, model: str, exc: anthropic.APIStatusError) -> ModelUnavailable:
+    def _unavailable(self, tier: str, model: str, exc: anthropic.APIStatusError) -> ModelUnavailable:
         """The error that stops the call, and the log line the operator's alert counts."""
         why = f"HTTP {exc.status_code}: retired, misspelt, not enabled in Model Garden or not offered there"
-        return unavailable(model, why, self._location, env_name(f"model_claude_{purpose}"))
+        return unavailable(model, why, self._location, env_name(f"model_claude_{TIER_SETTING[tier]}"))
 
     def _usage(self, model: str, message: Any) -> ModelUsage:
         tokens_in = int(getattr(message.usage, "input_tokens", 0) or 0)

@@ -483,18 +483,18 @@ class OfflineModel:
         self._price = (prices or {}).get(NAME, (0.0, 0.0))
         self._thinking = thinking or {}  # call kind → thinking budget (Settings.thinking_budgets)
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         """A plan, a draft, fixed arguments, or an Ask's answer, read from the prompt's context."""
         answer = answer_for(schema.__name__, prompt)
         if answer is None:
             raise ModelFixableError(f"the offline model cannot answer {schema.__name__}")
         value = schema.model_validate(answer)
-        return ModelReply(value, self.usage(purpose, prompt, value))
+        return ModelReply(value, self.usage(tier, prompt, value))
 
-    def usage(self, purpose: str, prompt: str, value: BaseModel) -> ModelUsage:
+    def usage(self, tier: str, prompt: str, value: BaseModel) -> ModelUsage:
         """What answering ``prompt`` with ``value`` is counted as (test doubles that script their
         own plans are counted the same)."""
         tokens_in, tokens_out = len(prompt) // 4, len(value.model_dump_json()) // 4
-        tokens_out += thoughts(len(prompt), self._thinking.get(call_kind(purpose), 0))
+        tokens_out += thoughts(len(prompt), self._thinking.get(call_kind(tier), 0))
         cost = (tokens_in * self._price[0] + tokens_out * self._price[1]) / 1e6
         return ModelUsage(NAME, tokens_in, tokens_out, cost)

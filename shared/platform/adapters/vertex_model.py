@@ -22,7 +22,14 @@ from pydantic import BaseModel
 from shared.platform.adapters.loopback import is_loopback
 from shared.platform.config import env_name
 from shared.platform.domain.call_caps import ANSWER_TOKENS, output_cap
-from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind, checked, priced
+from shared.platform.domain.model_calls import (
+    TIER_SETTING,
+    ModelReply,
+    ModelUsage,
+    call_kind,
+    checked,
+    priced,
+)
 from shared.platform.errors import ConfigError, ModelUnavailable, TransientError, UnusableReply
 
 logger = logging.getLogger(__name__)
@@ -87,9 +94,9 @@ class VertexModel:
         self._models, self._prices, self._location = models, prices, vertex.location
         self._thinking = thinking or {}  # call kind → thinking budget in tokens (Settings.thinking_budgets)
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
-        model = self._models[purpose]
-        budget = self._thinking.get(call_kind(purpose))  # None: the model's own default
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        model = self._models[tier]
+        budget = self._thinking.get(call_kind(tier))  # None: the model's own default
         # The most it may write, thinking included (Vertex AI counts thoughts within it): the
         # budgets' choice (call_caps.output_cap, decision 0102), else its kind's normal cap.
         cap = output_cap((budget or 0) + ANSWER_TOKENS)
@@ -105,24 +112,25 @@ class VertexModel:
             response = self._client.models.generate_content(model=model, contents=prompt, config=config)
         except errors.APIError as exc:
             if _not_found(exc):
-                raise self._unavailable(purpose, model, exc) from exc
+                raise self._unavailable(tier, model, exc) from exc
             raise classify(exc) from exc
         except _TRANSPORT_ERRORS as exc:
             raise TransientError(f"model: {exc.__class__.__name__}") from exc
         usage = self._usage(model, response)  # read first: an answer off the schema is paid for too
-        log_used(model, purpose, usage, thinking_tokens=_thoughts(response))
+        log_used(model, tier, usage, thinking_tokens=_thoughts(response))
         if _finish(response) == "MAX_TOKENS":
             raise cut_short(cap, usage)
         return ModelReply(checked(schema, response.text or "", usage), usage)
 
-    def _unavailable(self, purpose: str, model: str, exc: errors.APIError) -> ModelUnavailable:
+    def _unavailable(self, tier: str, model: str, exc: errors.APIError) -> ModelUnavailable:
         """The error that stops the run, and the log line the operator's alert counts."""
-        setting = env_name(f"model_{purpose}")
+        variable = f"model_{TIER_SETTING[tier]}"
+        setting = env_name(variable)
         return unavailable(
             model,
             f"HTTP {exc.code}: retired, misspelt or not offered there",
             self._location,
-            f"{setting} (terraform variable model_{purpose})",
+            f"{setting} (terraform variable {variable})",
         )
 
     def _usage(self, model: str, response: Any) -> ModelUsage:
@@ -135,19 +143,19 @@ class VertexModel:
         return priced(model, tokens_in, tokens_out, self._prices)
 
 
-def log_used(model: str, purpose: str, usage: ModelUsage, **fields: Any) -> None:
+def log_used(model: str, tier: str, usage: ModelUsage, **fields: Any) -> None:
     """The ``model_used`` line of a paid call, whichever family: the dashboard's model spend
     (terraform/monitoring.tf) sums its cost_usd."""
     logger.info(
         "model %s (%s): $%.6f",
         model,
-        purpose,
+        tier,
         usage.cost_usd,
         extra={
             "fields": {
                 "event": "model_used",
                 "model": model,
-                "purpose": purpose,
+                "tier": tier,
                 "cost_usd": usage.cost_usd,
                 **fields,
             }

@@ -1,4 +1,4 @@
-"""What one model call may cost at most, and the output cap that keeps it there (issue 65, point 2). A
+"""What one model call may cost at most, and the output cap that keeps it there. A
 provider bills a call's input and output tokens (a thinking model's thoughts among them) and never writes
 more output than the call's cap (Gemini's ``max_output_tokens``, thinking included; Claude's
 ``max_tokens``). So a call of bounded input and a cap we choose costs at most :meth:`CallBound.cost` of that

@@ -1,4 +1,4 @@
-"""What every webhook delivery must be before any route reads it (issue 77, point 7): a JSON object of
+"""What every webhook delivery must be before any route reads it: a JSON object of
 finite numbers nested at most :data:`MAX_DEPTH` deep, and delivery ids that are ids. Pure: no I/O.
 
 The tools' own parsers then read their fields. This rule keeps out what a field check does not see

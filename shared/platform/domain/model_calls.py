@@ -11,6 +11,15 @@ from shared.platform.errors import UnusableReply
 
 type CallKind = Literal["plan", "draft", "review", "code", "answer"]
 CALL_KINDS: tuple[CallKind, ...] = ("plan", "draft", "review", "code", "answer")
+# A model family's size a call asks for (decision 0159): the fast, cheap model or the strong one. Not
+# what the call is for (its CallKind), nor an agent's own tier (shared.agents.domain.agents.ModelTier).
+type Tier = Literal["fast", "strong"]
+TIERS: tuple[Tier, ...] = ("fast", "strong")
+# What a call is for when no calls_of says: a fast call plans, a strong one drafts; the run's log
+# records a call's purpose this way (``ModelUsed.purpose``, as it always has).
+TIER_KIND: dict[str, CallKind] = {"fast": "plan", "strong": "draft"}
+# The deployment's setting that names each tier's model (their names predate the tiers: decision 0159).
+TIER_SETTING: dict[str, str] = {"fast": "plan", "strong": "draft"}
 _KIND: ContextVar[str] = ContextVar("model_call_kind", default="")
 _FIRST: ContextVar[str] = ContextVar("model_family_first", default="")
 
@@ -42,8 +51,8 @@ class ModelReply[T: BaseModel](NamedTuple):
 @contextmanager
 def calls_of(kind: CallKind) -> Iterator[None]:
     """Model calls made inside (in this thread or task) are of ``kind``: what they are for, which
-    sets their thinking budget (``Settings.model_thinking_*``). The Model port's ``purpose`` says
-    which model answers (plan: the fast one, draft: the strong one), not what the call is for."""
+    sets their thinking budget (``Settings.model_thinking_*``). The Model port's ``tier`` says
+    which model answers (the fast one or the strong one), not what the call is for."""
     token = _KIND.set(kind)
     try:
         yield
@@ -53,7 +62,7 @@ def calls_of(kind: CallKind) -> Iterator[None]:
 
 @contextmanager
 def family_first(family: str) -> Iterator[None]:
-    """Model calls made inside go to ``family`` first (a debate's participant, issue 69 point 6),
+    """Model calls made inside go to ``family`` first (a debate's participant),
     whatever the routing table says; the fallback still holds. Empty: the routing table's."""
     token = _FIRST.set(family)
     try:
@@ -67,9 +76,10 @@ def first_family() -> str:
     return _FIRST.get()
 
 
-def call_kind(purpose: str) -> str:
-    """The kind of the model call being made: as :func:`calls_of` says, else its ``purpose``."""
-    return _KIND.get() or purpose
+def call_kind(tier: str) -> str:
+    """The kind of the model call being made: as :func:`calls_of` says, else its ``tier``'s
+    (:data:`TIER_KIND`)."""
+    return _KIND.get() or TIER_KIND.get(tier, tier)
 
 
 def checked[T: BaseModel](schema: type[T], answer: str, usage: ModelUsage) -> T:

@@ -1,5 +1,5 @@
-"""The offline model's plan for an idea page whose agent is told to write requirements (issue 68,
-point 1). First the requirements are written on the page, the owner approves, and they are read back
+"""The offline model's plan for an idea page whose agent is told to write requirements (decision
+0112). First the requirements are written on the page, the owner approves, and they are read back
 as the owner left them. Then a next phase is planned from what was read: a pull request. Pure.
 """
 

@@ -1,4 +1,4 @@
-"""What the offline model understands, as data (issue 78, point 5). One row per request it acts on:
+"""What the offline model understands, as data. One row per request it acts on:
 what it does in plain words, requests a person writes, the paraphrases read as the plain form, and
 where it applies. The planners (``offline_model`` and the ``offline_*`` modules) read a request's
 parameters from its plain form; this table says which requests there are. A goal matching no row is

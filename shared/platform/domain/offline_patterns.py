@@ -1,4 +1,4 @@
-"""The offline model's debates and panels (issue 69 point 6). An agent told to "hold a debate" or
+"""The offline model's debates and panels. An agent told to "hold a debate" or
 "hold a panel" plans one, settles it and writes the verdict on its page. A child of one (its goal
 names its role) answers at once, saying whose fenced answers it was shown."""
 

@@ -1,4 +1,4 @@
-"""The offline model's way from requirements to production (issue 68, point 11). A goal may say "ship
+"""The offline model's way from requirements to production. A goal may say "ship
 it to production on the Vercel project <name>". Then come a draft pull request and its checks, and a
 fix from a failing check's own output. A reviewer's comment is awaited and answered. Then a preview,
 the merge, production and its health check. Each phase is planned from the run's outputs. Pure.

@@ -118,7 +118,7 @@ def _model_call(model: Model, family: str) -> dict[str, Any]:
     clock = time.monotonic()
     try:
         with family_first(family):
-            reply = model.generate("plan", MODEL_PROMPT, Draft)
+            reply = model.generate("fast", MODEL_PROMPT, Draft)
         usage = reply.usage
         other = next(name for name in FAMILY_KEYS if name != family)
         if usage.fallback or usage.model.startswith(other):

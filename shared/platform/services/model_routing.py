@@ -1,8 +1,8 @@
 """Two model families behind one Model port: a routing table by kind of call, and a fallback to the
-other family when the routed one cannot answer (issue 69, decision 0092; docs/models.md).
+other family when the routed one cannot answer (decision 0092; docs/models.md).
 
-A call's kind (``model_calls.call_kind``) picks its family from ``NA_MODEL_ROUTES``, its ``purpose`` that
-family's fast or strong model; a reviewer pass may go to ``NA_MODEL_REVIEW_FAMILY``. On a TransientError,
+A call's kind (``model_calls.call_kind``) picks its family from ``NA_MODEL_ROUTES``, its ``tier`` that
+family's fast or strong model (decision 0159); a reviewer pass may go to ``NA_MODEL_REVIEW_FAMILY``. On a TransientError,
 ModelUnavailable or ConfigError the call goes once to the other family (``NA_MODEL_FALLBACK``), its usage
 marked (``ModelUsage.fallback``). An answer off the schema is paid for and re-asked (UnusableReply). When
 both fail, a passing failure wins (the task is retried), else the routed family's error is raised."""
@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
-from shared.platform.domain.model_calls import CallKind, ModelReply, call_kind, first_family
+from shared.platform.domain.model_calls import CallKind, ModelReply, Tier, call_kind, first_family
 from shared.platform.errors import AgentError, ConfigError, ModelUnavailable, TransientError
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ FAILURES = (TransientError, ModelUnavailable, ConfigError)
 
 class Family(NamedTuple):
     """A model family: how to build its adapter (once, when first asked), and its model for each of
-    the port's purposes (plan: the fast one, draft: the strong one)."""
+    the port's tiers (fast, strong)."""
 
     name: FamilyName
     build: Callable[[], Model]
@@ -92,16 +92,16 @@ class RoutedModel:
         second = other(first)
         return [first, second] if self._fallback and second in self._families else [first]
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
-        """One structured call of ``purpose`` (the fast or strong model), by its kind's route; raises
+    def generate[T: BaseModel](self, tier: Tier, prompt: str, schema: type[T]) -> ModelReply[T]:
+        """One structured call to ``tier``'s model (fast or strong), by its kind's route; raises
         as the Model port says, after the fallback (see the module)."""
-        kind: CallKind | str = call_kind(purpose)
+        kind: CallKind | str = call_kind(tier)
         failures: list[tuple[str, AgentError]] = []
         for name in self.order(kind):
             family = self._families[name]
-            model_name = family.models.get(purpose, purpose)
+            model_name = family.models.get(tier, tier)
             try:
-                reply = self._model(family).generate(purpose, prompt, schema)  # type: ignore[arg-type]  # the port's purpose is a Literal
+                reply = self._model(family).generate(tier, prompt, schema)
             except FAILURES as exc:
                 failures.append((model_name, exc))
                 continue
@@ -139,12 +139,10 @@ def _outcome(failures: list[tuple[str, AgentError]]) -> AgentError:
     return passing[0] if passing else failures[0][1]
 
 
-def call_bound(
-    settings: Settings, kind: str, purpose: str, prompt: str, schema: type[BaseModel]
-) -> CallBound:
-    """The most a call of ``kind`` for ``purpose`` (plan: the fast model, draft: the strong one) on
+def call_bound(settings: Settings, kind: str, tier: Tier, prompt: str, schema: type[BaseModel]) -> CallBound:
+    """The most a call of ``kind`` to ``tier``'s model (fast or strong) on
     ``prompt`` answering ``schema`` can be billed, as :class:`CallBound` (decision 0102). Its input is
-    bounded by its bytes, at the highest prices of the models that may answer it: the purpose's model of
+    bounded by its bytes, at the highest prices of the models that may answer it: the tier's model of
     each family calls may go to (the routed one's and its fallback's). Its output cap is its kind's thinking
     budget plus the room of the longest answer (Claude is sent the same cap; it does not think here)."""
     from shared.platform.domain.call_caps import ANSWER_TOKENS, MIN_ANSWER_TOKENS, CallBound, input_tokens
@@ -153,7 +151,7 @@ def call_bound(
     if s.model_backend == "offline":
         models = {"offline"}
     else:
-        strong = purpose == "draft"
+        strong = tier == "strong"
         models = {s.model_draft if strong else s.model_plan}
         if s.model_fallback or s.model_review_family == "other" or "claude" in s.model_routes.values():
             models.add(s.model_claude_draft if strong else s.model_claude_plan)

@@ -1,4 +1,4 @@
-"""A code run as the console's code view shows it (issue 68, point 8), read from the run's log only.
+"""A code run as the console's code view shows it, read from the run's log only.
 
 Its change file by file (a line diff of each file the run wrote against its base as its approval read
 it), its checks with their compact output, its preview and production deployments, its merge and the
@@ -84,7 +84,7 @@ class DeploymentView(Schema):
     state: str = Field(
         description="Vercel's readyState as the run last saw it: READY once its merge found the preview "
         "ready or its health check production serving; ROLLED_BACK: production failed its health check "
-        "and was promoted back from it (issue 78, H2)"
+        "and was promoted back from it"
     )
 
 
@@ -248,7 +248,7 @@ def code_view(log: Sequence[RunEvent], tools: dict[int, str]) -> CodeView:
 
 
 class ApprovalChange(Schema):
-    """A code change a request asks to approve, as the code view shows a change (issue 78, point 3):
+    """A code change a request asks to approve, as the code view shows a change:
     what it does in words, and each file's diff against the base its request read."""
 
     words: str = Field(description="What approving it lets happen, in words, with no digest")

@@ -25,7 +25,7 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     # It ended, having shipped to production a deployment that failed its health check and was rolled
-    # back (check_production): its own outcome, never "completed" (issue 78, H2; decision 0142).
+    # back (check_production): its own outcome, never "completed" (decision 0142).
     ROLLED_BACK = "rolled_back"
 
     @property
@@ -121,7 +121,7 @@ class RunPlanned(_Event):
     # Who or what started it (the console's StartedBy, GET /runs?q=): the trigger page's title as read,
     # the people, the trigger rule in words, the Notion event's type, a schedule's slot.
     page_title: str = Field("", exclude_if=_absent)
-    # Its address as Notion gave it (the page object's ``url``): where links to it go (issue 78, M9).
+    # Its address as Notion gave it (the page object's ``url``): where links to it go.
     page_url: str = Field("", exclude_if=_absent)
     people: list[Person] = Field(default_factory=list, exclude_if=_absent)
     rule: str = Field("", exclude_if=_absent)
@@ -129,7 +129,7 @@ class RunPlanned(_Event):
     slot: str = Field("", exclude_if=_absent)
     family: str = Field("", exclude_if=_absent)  # a debate's participant: the model family asked first
     # Its page lies beyond its starter's reach and is unread: the run waits for someone with that reach
-    # to approve it (issue 77, decision 0147), and leaves no note on the page meanwhile.
+    # to approve it (decision 0147), and leaves no note on the page meanwhile.
     page_beyond: bool = Field(False, exclude_if=_absent)
 
 
@@ -224,7 +224,7 @@ class HumanRequested(_Event):
     # new file), what the console's code view diffs; absent when not read or too large to keep.
     before: dict[str, str | None] | None = Field(None, exclude_if=_absent)
     # The page the request speaks of (the one its run wrote on since it last asked, e.g. the
-    # requirements' page), as Notion gave its url: the console links it (issue 78, M9).
+    # requirements' page), as Notion gave its url: the console links it.
     page_url: Annotated[str, Field(max_length=500)] = Field("", exclude_if=_absent)
 
     @model_validator(mode="before")
@@ -257,7 +257,7 @@ class ModelUsed(_Event):
     input_tokens: _Count
     output_tokens: _Count
     cost_usd: Annotated[float, Field(ge=0)]
-    # The routed model family could not answer and the other one did (issue 69): which model failed,
+    # The routed model family could not answer and the other one did: which model failed,
     # how, and which answered, for a person reading the run's log; empty when there was no switch.
     fallback: str = Field("", max_length=300, exclude_if=_absent)
 

@@ -1,4 +1,4 @@
-"""Links to Notion pages as a person follows them (issue 78, M9): the address Notion gives a page (its
+"""Links to Notion pages as a person follows them: the address Notion gives a page (its
 page object's ``url``) wherever the run saw it, else the page's id under Notion's web address
 (settings: ``notion_web_base_url``). On the local stack the Notion sandbox answers its own screen's
 address as ``url`` and is that web address too, leading ``<sandbox>/<id>`` to the page's screen, so

@@ -31,7 +31,7 @@ _MAP_CHILD = re.compile(r"-m\d+-\d+$")  # shared.runs.domain.children.fanout.chi
 
 def map_child(run_id: str, state: RunState) -> bool:
     """Whether the run is a child of a parallel map. Its parent's summary carries its news, so it
-    leaves no start or end note and sends no end message of its own. Issue 66: a 2-row map wrote 6
+    leaves no start or end note and sends no end message of its own. Before, a 2-row map wrote 6
     Started/Done comments, a 3-item map sent 7 mails."""
     return bool(state.parent_run_id) and _MAP_CHILD.search(run_id) is not None
 

@@ -138,7 +138,7 @@ class PlanTask(TaskBody):
     admitted: bool = False
     # The agent it runs (shared.agents.domain.agents); None: the one a comment names, else the default.
     agent_id: TaskId | None = Field(None, exclude_if=lambda v: v is None)
-    # A hand-off's (issue 55): the run that started it, the agents of the chain before it (root
+    # A hand-off's: the run that started it, the agents of the chain before it (root
     # first), and the reaches of those runs, each a bound on this one's (``Bound``).
     parent_run_id: TaskId | None = Field(None, exclude_if=lambda v: v is None)
     chain: Annotated[list[TaskId], Field(max_length=10)] = Field(
@@ -147,7 +147,7 @@ class PlanTask(TaskBody):
     bounds: Annotated[list[Bound], Field(max_length=10)] = Field(
         default_factory=list, exclude_if=lambda v: not v
     )
-    # A debate's or panel's child (issue 69 point 6): the model family its calls go to first, and its
+    # A debate's or panel's child: the model family its calls go to first, and its
     # share of the parent's budget (a bound on its own run budget).
     family: Literal["gemini", "claude"] | None = Field(None, exclude_if=lambda v: v is None)
     budget_usd: Annotated[float, Field(ge=0)] | None = Field(None, exclude_if=lambda v: v is None)

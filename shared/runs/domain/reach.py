@@ -1,4 +1,4 @@
-"""Which passages of the workspace index a run may be given (issue 77): every reach that holds it at
+"""Which passages of the workspace index a run may be given: every reach that holds it at
 once. A member's run has its own (its trigger's data source and its pages), its agent has one, and so
 has each run that handed it the work (``Bound``). A passage reaches a prompt or a search's answer
 only within all of them."""

@@ -66,7 +66,7 @@ def properties(
     waits for nothing), and Decision back to Waiting while it waits. With ``decided`` (not None, the
     row showing a request the run no longer waits for, answered elsewhere)
     Decision says what was decided (empty for an answer, or a run that ended undecided) and Request
-    is emptied. A row never reads "Waiting" for a decision already made (issue 78, H5)."""
+    is emptied. A row never reads "Waiting" for a decision already made."""
     steps = len(state.steps)
     current = ""
     if steps and state.status == RunStatus.RUNNING:

@@ -191,7 +191,7 @@ class RunState(Record):
     def title(self) -> str:
         """The run's name as a person reads it (the list, its heading, its comments and mails): an
         agent's run is "<agent>: <page title>" (else what started it), another its goal's first line;
-        at most :data:`TITLE_MAX` characters. The goal itself, for the model, stays whole (issue 66:
+        at most :data:`TITLE_MAX` characters. The goal itself, for the model, stays whole (before,
         a title was an agent's whole instructions)."""
         return run_title(self.goal, self.agent_id, self.agent_name, self.page_title)
 
@@ -259,7 +259,7 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
 
 
 # Kept whole in the run's outputs: a map's, the requirements read back, and what a code run's next
-# phase is planned from (its checks' failing output, a reviewer's comment: issue 68, bounded there).
+# phase is planned from (its checks' failing output, a reviewer's comment, bounded there).
 # A pull request opened: its number and branch, which a revision by comment finds its run by (0127).
 WHOLE_OUTPUTS = frozenset(
     {"map_rows", "read_requirements", "await_checks", "await_review", "debate", "panel", "open_pull_request"}

@@ -17,5 +17,5 @@ class StepTask(TaskBody):
     step: Annotated[int, Field(ge=1, le=10_000, strict=True)]
     # Times this step was put back for its Notion turn (``engine._paced``): each waits twice as long.
     paced: Annotated[int, Field(ge=0, le=PACED_MAX, strict=True)] = 0
-    # A child's end woke it (a fan_in's wait): it acts before its scheduled retry (issue 55).
+    # A child's end woke it (a fan_in's wait): it acts before its scheduled retry.
     woken: bool = Field(False, exclude_if=lambda v: not v)

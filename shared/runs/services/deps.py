@@ -46,7 +46,7 @@ class Deps(NamedTuple):
     # The tenant's tracker writes (shared.sync.services.issue_writes.IssueWrites), built on first use.
     trackers: Callable[[], Any] | None = None
     # Where the edits the trigger rules skipped are kept (the console's "Edits the rules skipped"):
-    # planning keeps a mention a database's rules leave out there too (issue 78, H6).
+    # planning keeps a mention a database's rules leave out there too.
     skipped_edits: Callable[[], WebhookEventLedger] | None = None
 
     def limits(self) -> Limits:

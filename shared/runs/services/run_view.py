@@ -150,8 +150,8 @@ _REQUEST = frozenset({"prompt", "options"})  # a request's words: read by those 
 
 
 def within_viewer(body: dict[str, Any], *, decides: bool = False) -> dict[str, Any]:
-    """A run's timeline (``runs.timeline``) as a person without the owner's reach sees a run that had it
-    (issue 77). Every argument, result, rationale, summary, goal, title and error message says
+    """A run's timeline (``runs.timeline``) as a person without the owner's reach sees a run that had it.
+    Every argument, result, rationale, summary, goal, title and error message says
     :data:`HIDDEN` (the plan's steps' too); what it wrote keeps its links and tools. Ids, tools,
     states, times and costs stay; a request's prompt stays only for a person who may decide it
     (``decides``, decision 0147)."""
@@ -212,14 +212,14 @@ _BY = {
 
 
 def _by_parent(run_id: str, parent_run_id: str) -> str:
-    """What started a child, in words: its parent run, by a map or a hand-off (issue 66: map and
+    """What started a child, in words: its parent run, by a map or a hand-off (map and
     hand-off children said "a call to the api")."""
     how = "a parallel map of" if re.search(r"-m\d+-\d+$", run_id) else "a hand-off from"
     return f"{how} its parent run {parent_run_id}"[:200]
 
 
 def started_words(trigger: str, run_id: str, parent_run_id: str, rule: str, people: int) -> str:
-    """What started a run, in words (issue 78 M12). A revision: what asked for it (its rule: a review
+    """What started a run, in words. A revision: what asked for it (its rule: a review
     comment on GitHub, a reply in Notion). Another child: its parent. A routine's Run now (a
     ``schedule`` trigger a person asked for): that person. Else its trigger's kind."""
     if parent_run_id and rule:

@@ -55,7 +55,7 @@ def request_run(
 ) -> dict[str, Any]:
     """Queue the planning of a run a person asked for. ``person``: the Notion user id of who asked
     (recorded in its plan as who started it). ``by_owner``: whether their run has the owner's reach
-    (``Tenant.owner_reach``; else it is a member's, issue 77). The workspace must be usable (planning
+    (``Tenant.owner_reach``; else it is a member's). The workspace must be usable (planning
     drops the run of one that is not, so it is refused here, with nothing queued).
 
     With a ``request_id`` the run is named from it and from what was asked, so a retry of the request
@@ -218,7 +218,7 @@ def list_runs(
 
 class Viewer:
     """A person without the owner's reach (``Tenant.owner_reach`` false for their role), reading runs
-    (issue 77, decision 0147): a run that had the owner's reach shows them its ids, states, times and
+    (decision 0147): a run that had the owner's reach shows them its ids, states, times and
     costs, its words hidden, saying so (:func:`run_view.summary_within_viewer`)."""
 
     def __init__(self, role: str, approvers: Approvers) -> None:
@@ -338,7 +338,7 @@ def timeline(
     waiting = run.state.waiting
     tenant = tenants.get(tenant_id) if waiting is not None else None
     shown = {
-        # Who may decide what it waits for (the console disables Approve for anyone else, issue 78 L12)
+        # Who may decide what it waits for (the console disables Approve for anyone else)
         "needs": role_needed(tenant.approvers if tenant else Approvers(), waiting) if waiting else None,
         "change": _change(run.state, log),
         "events": [run_view.shown_event(e) for e in log],
@@ -462,7 +462,7 @@ def wrote(log: list[RunEvent], web: str = NOTION_WEB) -> list[dict[str, str]]:
     request, a deployment) and names an http(s) URL or a Notion page. Each says what it did in words
     (a comment, the properties it changed); a step's link is named once per tool. A page's link is
     the url Notion gave it wherever the run saw it (its trigger page, a page it read or wrote), else
-    its id under ``web``, Notion's web address (settings: notion_web_base_url; issue 78, M9)."""
+    its id under ``web``, Notion's web address (settings: notion_web_base_url)."""
     effects = {e.step for e in log if isinstance(e, ToolIntent)}
     known = known_urls(
         [(e.page_id, e.page_url) for e in log if isinstance(e, RunPlanned)]

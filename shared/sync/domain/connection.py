@@ -50,7 +50,7 @@ class ToolConnection(Record):
         None  # when a sync task added that column (None: it had it, or has none)
     )
     # Whether a page made for another tool's item (its Sync ID names that tool) is copied to this tool
-    # too: off unless the owner chose it when connecting (issue 78, M11).
+    # too: off unless the owner chose it when connecting.
     copy_other_tools: bool = False
 
 

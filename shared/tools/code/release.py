@@ -1,4 +1,4 @@
-"""Releasing code (issue 68, points 5 and 6): a deployment awaited until it is really ready, the pull
+"""Releasing code: a deployment awaited until it is really ready, the pull
 request merged at the head the owner approved, production's health checked, and the previous production
 deployment promoted back when that check fails. They run in the ``deploy`` function. Waiting is a scheduled
 retry (a TransientError with a delay), as ``await_checks`` waits. The merge runs only after an approval

@@ -1,4 +1,4 @@
-"""Reading the repository a run changes (issue 68, point 2): its tree, its conventions files
+"""Reading the repository a run changes: its tree, its conventions files
 (``AGENTS.md``, ``CONTRIBUTING.md``, ...) and test command, and the files or line ranges the model
 names, within a budget that says what it left out. Read only, in the deploy function. What it reads
 is untrusted input, like a page: it can steer the model's words, never skip an approval nor widen

@@ -1,4 +1,4 @@
-"""From an idea page to a code run (issue 68, point 1): ``write_requirements`` writes the run's
+"""From an idea page to a code run: ``write_requirements`` writes the run's
 requirements as a section of its trigger page; ``read_requirements`` reads them back, as the owner
 left them, for the code steps. The repository is always one the owner allowed; the section is
 written as plain blocks under the write's marker, found again by it. Why: decision 0112.

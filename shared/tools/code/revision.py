@@ -1,4 +1,4 @@
-"""Revising a pull request by replying to it (issue 68, point 7). The run waits for a comment on its pull
+"""Revising a pull request by replying to it. The run waits for a comment on its pull
 request by a reviewer the repository's policy names (``CodePolicy.reviewers``). Once the owner approved its
 diff, it pushes a revision on the same branch, scanned and held to the policy as a fix is. ``await_review``
 waits as ``await_checks`` does, woken sooner by a signed comment delivery
@@ -72,7 +72,7 @@ def await_review(ctx: ToolContext, args: AwaitChecksArgs) -> Output:
     """Waits, durably, for a reviewer's comment on the pull request made since its branch's last push:
     the first one (its id, kind, author, body, file). None by the policy's ``review_wait_s`` after the
     push: ``state`` ``none``, the run goes on without one. A repository whose policy lists no reviewer
-    waits for nobody: ``state`` ``none`` at once, its ``note`` saying so (issue 78, H3)."""
+    waits for nobody: ``state`` ``none`` at once, its ``note`` saying so."""
     code = _code(ctx)
     token = code.token(ctx.tenant_id, Integration.GITHUB)
     pr = _open_pull(code, token, ctx, "await_review", args)

@@ -1,4 +1,4 @@
-"""A repository's policy (issue 68, point 4): what a run may push to it, as its owner set it, and the
+"""A repository's policy: what a run may push to it, as its owner set it, and the
 checks of a change against it. Stored in the tenant's settings (``TenantSettings.code_policies``,
 keyed by ``owner/name``), set with ``PATCH /settings``; a repository without one gets the defaults.
 It lies in the workspace, below code, because the settings every function loads hold it. Workflow and
@@ -114,7 +114,7 @@ class CodePolicy(Record):
         Field(
             max_length=MAX_PATTERNS,
             description="the GitHub logins whose comments on a run's pull request ask it for a "
-            "revision (issue 68); empty: nobody's",
+            "revision; empty: nobody's",
         ),
     ] = Field(default_factory=list)
     review_wait_s: Annotated[
@@ -132,7 +132,7 @@ class CodePolicy(Record):
         StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f]*$"),
         Field(
             description="the command the repository's tests run with, when its AGENTS.md or CONTRIBUTING.md "
-            "does not say (issue 68); it names what the checks run, for the model and the pull request"
+            "does not say; it names what the checks run, for the model and the pull request"
         ),
     ] = ""
     smoke_paths: Annotated[

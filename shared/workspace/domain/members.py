@@ -28,7 +28,7 @@ INVITE_PREFIX = "namem_"  # a member invite's code; a sign-up invite's is "nainv
 MEMBER_INVITE_CODE = r"namem_[A-Za-z0-9_-]{32}"  # a member invite's code: the prefix, 32 base64url
 _INVITE = re.compile(MEMBER_INVITE_CODE)
 INVITE_TTL_S = 7 * 24 * 3600
-# An invited address, strictly (issue 77: an address once held markup, shown in the team's table and
+# An invited address, strictly (an address once held markup, shown in the team's table and
 # mailed): before the @ at most 64 ASCII letters, digits and _ % + - . (not first nor last a dot); after
 # it two or more dot-separated labels of at most 63 letters, digits, _ and - (an internationalised
 # domain in its xn-- form). Nothing that reads as markup or quoting (< > " ' & ` ; and spaces) fits.
@@ -145,7 +145,7 @@ INVITE_WORKSPACE_HEADER = "X-Invite-Workspace"  # how the console names an invit
 
 def invite_link(frontend: str, code: str, tenant_id: str = "") -> str:
     """The console's link that admits the invite's person: the code in the fragment, never sent, and
-    the workspace it is for, by which the console asks what it is for (``GET /invite``, issue 78 M7)."""
+    the workspace it is for, by which the console asks what it is for (``GET /invite``)."""
     workspace = f"&workspace={quote(tenant_id, safe='')}" if tenant_id else ""
     return f"{frontend.split('#', 1)[0]}#invite={code}{workspace}"
 

@@ -118,7 +118,7 @@ class Tenant(Record):
     settings: TenantSettings = Field(default_factory=TenantSettings)
     integrations: tuple[Integration, ...] = ()  # connected integrations (their tokens: Secret Manager)
     # Whom each connected integration's token acts as, as its service said at connect (GitHub's login,
-    # Vercel's username...): the console names it (issue 78, L8). Absent for one connected before.
+    # Vercel's username...): the console names it. Absent for one connected before.
     integration_accounts: dict[str, str] = Field(default_factory=dict, exclude_if=lambda v: not v)
     # While in the future, one instance is refreshing the Notion token (the others wait for its result:
     # Notion's refresh tokens are single use). See shared.notion.services.notion_access.
@@ -216,7 +216,7 @@ class Tenant(Record):
         return {plain_notion_id(d) for d in self.settings.data_source_ids}
 
     def owner_reach(self, role: str) -> bool:
-        """Whether a run a person of ``role`` starts reads with the owner's reach (issue 77, decision
+        """Whether a run a person of ``role`` starts reads with the owner's reach (decision
         0137): the owner, and a role that approves a read beyond a run's reach itself
         (:meth:`Approvers.reads_everything`, as for the Ask). Anyone else's run is a member's: it reads
         unasked only within its reach (docs/security.md, "Runs a member starts"). ``role`` "" (no

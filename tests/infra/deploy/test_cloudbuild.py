@@ -74,7 +74,7 @@ def test_stages_run_in_order(build: dict[str, Any]) -> None:
 
 # Images pinned by tag only, until a person reads their digest (`docker buildx imagetools inspect
 # <image>`, the index digest) and writes it as tag@sha256:<digest>: then this test fails until the
-# image is removed from here. No new image may join this set (issue 77: images pinned by tag).
+# image is removed from here. No new image may join this set (images pinned by tag).
 AWAITING_DIGEST = {
     "gcr.io/google.com/cloudsdktool/google-cloud-cli:528.0.0-emulators",
 }

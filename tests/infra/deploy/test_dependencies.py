@@ -1,5 +1,5 @@
 """pyproject.toml's dependencies: each bounded above, the extras the code imports declared, and
-uv.lock resolved from exactly these declarations (issue 77)."""
+uv.lock resolved from exactly these declarations."""
 
 import tomllib
 from pathlib import Path

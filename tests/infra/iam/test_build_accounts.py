@@ -1,4 +1,4 @@
-"""Who runs the builds (issue 77): the accounts that run third-party code (npm ci, uv sync, make test)
+"""Who runs the builds: the accounts that run third-party code (npm ci, uv sync, make test)
 read no tenant data or secret and change nothing; the deployer runs only the approved apply build
 and holds no role that reads tenant data; docs/iam.md gives the reason for each role it keeps."""
 

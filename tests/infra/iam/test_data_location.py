@@ -1,4 +1,4 @@
-"""Data where the organisation says (issue 65, point 7), and who read a secret (point 9): every secret
+"""Data where the organisation says, and who read a secret: every secret
 with user-managed replicas in the configured locations, the same rule in the code that creates
 tenants' secrets, the model's regional endpoint a setting, and Secret Manager's Data Access logs on."""
 
@@ -49,7 +49,7 @@ def test_secret_manager_data_access_is_logged(tf: Terraform) -> None:
 
 
 def test_deploy_md_says_where_data_lives_and_how_each_secret_is_rotated(tf: Terraform) -> None:
-    """The operator's procedures (issue 65, points 7 and 9) name the variables and secrets that exist."""
+    """The operator's procedures name the variables and secrets that exist."""
     from pathlib import Path
 
     deploy = (Path(__file__).resolve().parents[3] / "docs" / "deploy.md").read_text()

@@ -496,7 +496,7 @@ def test_alerts_on_log_metrics_wait_for_the_metrics(tf: Terraform) -> None:
 
 
 def test_model_calls_and_reranking_hold_one_permission_each(tf: Terraform) -> None:
-    """Issue 77: roles/aiplatform.user was broader than the calls; the ranking API was never enabled."""
+    """The role roles/aiplatform.user was broader than the calls; the ranking API was never enabled."""
     custom = tf.resources["google_project_iam_custom_role"]
     assert custom["model_caller"]["permissions"] == ["aiplatform.endpoints.predict"]
     assert custom["ranker"]["permissions"] == ["discoveryengine.rankingConfigs.rank"]

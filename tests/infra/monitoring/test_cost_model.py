@@ -47,7 +47,7 @@ def test_cost_grows_with_tenants_and_every_service_is_counted() -> None:
 
 
 def test_the_workspace_index_is_counted_per_tenant() -> None:
-    """Issue 56: embeddings of every passage and each edit and search, and the index's Firestore."""
+    """Embeddings of every passage and each edit and search, and the index's Firestore."""
     none, some = estimate(100, Usage(indexed_pages=0, page_edits=0, searches=0)), estimate(100)
     assert none["Index embeddings (Vertex AI)"] == 0 < some["Index embeddings (Vertex AI)"]
     assert some["Firestore"] > none["Firestore"]
@@ -75,7 +75,7 @@ def test_the_warm_instances_are_terraform_s_and_counted_every_second(tf: Terrafo
 
 
 def test_thinking_tokens_are_counted_at_the_deployed_budgets_and_billed_as_output(tf: Terraform) -> None:
-    """Issue 65: the cost model counts each call's thinking at its thinking budget, as deployed
+    """The cost model counts each call's thinking at its thinking budget, as deployed
     (terraform/settings.tf) and as the code's defaults, priced as output tokens."""
     from shared.platform.config import Settings
 
@@ -94,7 +94,7 @@ def test_thinking_tokens_are_counted_at_the_deployed_budgets_and_billed_as_outpu
 
 
 def test_claudes_prices_are_the_settings_and_price_a_month_on_the_fallback() -> None:
-    """Issue 69: the second family's prices in the cost model are those each run's spend uses
+    """The second family's prices in the cost model are those each run's spend uses
     (NA_MODEL_PRICES' defaults for NA_MODEL_CLAUDE_*), and the Gemini figure is unchanged by them."""
     from shared.platform.config import Settings
     from tools.cost_model import model_tokens_usd
@@ -126,5 +126,5 @@ def test_the_deployment_caps_tenant_cost_is_the_cost_models(tf: Terraform) -> No
 
     per_day = max(model_tokens_usd(1, family) / DAYS for family in ("gemini", "claude"))
     assert tf.variables["model_usd_per_tenant_day"]["default"] == math.ceil(per_day * 100) / 100
-    # The old fixed cap, $100 a day, stopped every tenant's calls at this many tenants (issue 77).
+    # The old fixed cap, $100 a day, stopped every tenant's calls at this many tenants.
     assert 290 < 100 / model_tokens_usd(1, "gemini") * DAYS < 310

@@ -1,4 +1,4 @@
-"""The operator's view (issue 53, point 8): the dashboard, the uptime checks and the 5xx alert in
+"""The operator's view: the dashboard, the uptime checks and the 5xx alert in
 terraform/monitoring.tf, held against the log lines the code writes and the routes it serves.
 
 The log-based metrics of the dashboard count lines the code writes (test_monitoring.py checks the

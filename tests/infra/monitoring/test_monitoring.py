@@ -74,7 +74,7 @@ def test_the_contract_note_does_not_call_a_logged_event_missing() -> None:
 
 
 def test_the_ranking_fallback_and_cap_are_counted_and_alerted(tf: Terraform) -> None:
-    """Issue 77: reranking failed as a warning nobody counted, the fallback's rate had no alert, and
+    """Reranking failed as a warning nobody counted, the fallback's rate had no alert, and
     the only spend alert's runbook spoke of one tenant."""
     metrics, alerts = tf.locals["log_metrics"], tf.locals["log_alerts"]
     for event in ("rerank_failed", "model_fallback", "spend_cap_reached"):

@@ -1,4 +1,4 @@
-"""Every refused task call is seen (issue 65, point 3): the log metrics over Cloud Run's request log,
+"""Every refused task call is seen: the log metrics over Cloud Run's request log,
 held against entries shaped as Cloud Run writes them (tests/support/platform/log_filter.py reads the filters);
 the doctor on a schedule with its alert; the uptime check's own 405s never counted as rejected
 webhooks."""

@@ -81,9 +81,9 @@ def test_alerts_cover_the_nine_signals(tf: Terraform) -> None:
         "model_unavailable",
         "dead_letter",
         "task_caller_refused",
-        "task_request_refused",  # Cloud Run's request log: refusals before the code runs (issue 65)
+        "task_request_refused",  # Cloud Run's request log: refusals before the code runs
         "doctor_hop_failed",  # the scheduled doctor (scheduler.tf, job doctor)
-        "rerank_failed",  # search's ranking API calls that failed (issue 77)
+        "rerank_failed",  # search's ranking API calls that failed
         "model_fallback",  # calls the other model family answered: its rate alerts
         "spend_cap_reached",  # the deployment's daily model cap, all workspaces
     }

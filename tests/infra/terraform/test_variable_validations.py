@@ -270,7 +270,7 @@ FRONTEND_URL = "frontend_url must be empty (the console at https://PUBLIC_DOMAIN
         ({"model_plan": "gemini-3-flash"}, PRICED),
         ({"model_draft": "gemini-3-pro"}, PRICED),
         ({"model_plan": "gemini-3-flash", "model_prices": PRICES | {"gemini-3-flash": [0.5, 3]}}, None),
-        # Where data lives (issue 65): a regional model endpoint, secrets' replicas in named regions.
+        # Where data lives: a regional model endpoint, secrets' replicas in named regions.
         ({"model_location": "europe-west4"}, None),
         ({"model_location": "global"}, None),
         ({"model_location": "eu"}, "model_location must be global or a Vertex AI region"),
@@ -467,7 +467,7 @@ class Evaluated(Variables):
 def test_the_deployment_cap_is_the_documented_formula_as_terraform_computes_it(
     tmp_path: Path, values: dict[str, Any]
 ) -> None:
-    """Issue 77: a fixed $100 a day stopped every tenant at about 300 tenants. The cap now follows the
+    """A fixed $100 a day stopped every tenant at about 300 tenants. The cap now follows the
     tenants the deployment expects, and the settings see the value Terraform computes."""
     computed = Evaluated(tmp_path, "local.spend_cap_day_usd").value(**values)
     assert Decimal(str(computed)) == spend_cap(values)

@@ -1,4 +1,4 @@
-"""An agent tried on a page (issue 66, point 3) through the api, against the Notion sandbox and the
+"""An agent tried on a page through the api, against the Notion sandbox and the
 Firestore and Cloud Tasks emulators: the plan a real run would make and the approvals it would need,
 its model cost counted, its budgets holding, bad input refused in words, and nothing else done."""
 

@@ -118,7 +118,7 @@ def test_bad_input_is_refused_naming_every_problem_and_nothing_is_stored(stack: 
     unknown = api.post("/agents", json={"name": "Default", "tools": ["rm_rf"]}, headers=auth)
     assert unknown.status_code == 400
     assert {f["field"] for f in _j(unknown)["fields"]} == {"tools.0"}
-    spaces = api.post("/agents", json={"name": "   "}, headers=auth)  # issue 66 (1): named every comment
+    spaces = api.post("/agents", json={"name": "   "}, headers=auth)  # it named every comment
     assert spaces.status_code == 400 and "not only spaces" in _j(spaces)["fields"][0]["problem"]
     named = api.post("/agents", json={"name": "notion agent"}, headers=auth)  # the default's name
     assert named.status_code == 409 and "another agent is called" in _j(named)["reason"]  # a clash

@@ -236,7 +236,7 @@ def test_settings_refuse_a_plan_source_that_is_not_chosen(stack: Stack) -> None:
 
 
 def test_the_console_reads_the_day_s_plan_as_written_without_reading_notion(stack: Stack) -> None:
-    """Issue 66, C13: ``GET /daily-plan`` answers the page's sections and link from what was kept."""
+    """``GET /daily-plan`` answers the page's sections and link from what was kept."""
     ws = Workspace(stack)
     assert ws.plan() == "created"
     (page,) = ws.pages()

@@ -1,4 +1,4 @@
-"""Auto-merge (issue 68, point 4; decision 0117) through the engine against the code sandbox: with the
+"""Auto-merge (decision 0117) through the engine against the code sandbox: with the
 repository's policy turning it on, a change whose every check passed inside the allowed paths merges
 without asking, said in the run's log; with it off, or with a dependency file in the change, or no
 check reported, the owner is asked as before."""
@@ -67,7 +67,7 @@ def test_a_change_passing_every_check_inside_the_allowed_paths_merges_without_as
     assert (version["path"], version["status"], version["base_known"]) == ("VERSION", "added", True)
     assert [(x["op"], x["text"]) for x in version["lines"]] == [("+", "2")]  # a new file at the base
     assert [(c["name"], c["state"]) for c in view["checks"]] == []  # this run never awaited its checks
-    # issue 78 H2: the merge found the preview READY (code refuses it before), not its first look, QUEUED
+    # The merge found the preview READY (code refuses it before), not its first look, QUEUED
     assert [(d["target"], d["state"]) for d in view["deployments"]] == [("preview", "READY")]
 
 

@@ -1,4 +1,4 @@
-"""A signed GitHub delivery wakes the run waiting for its checks (issue 68, point 3), end to end with
+"""A signed GitHub delivery wakes the run waiting for its checks, end to end with
 the code sandbox's real deliveries: the waiting step holds no instance (a scheduled retry), the
 delivery's signature is checked over the raw body, its GUID de-duplicates it (a redelivery or a
 duplicate wakes nothing more), and a forged one is refused with nothing recorded."""

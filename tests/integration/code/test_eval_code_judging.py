@@ -1,4 +1,4 @@
-"""`make eval-agents`' code tasks on the code sandbox (issue 68, point 10): a task's repository seeded
+"""`make eval-agents`' code tasks on the code sandbox: a task's repository seeded
 with its check, a pull request opened through the production GitHub adapter (what
 ``open_pull_request`` sends), then judged as the harness judges it, by running the repository's own
 tests on the branch. Its known-good change passes and agrees with the sandbox's check run; a

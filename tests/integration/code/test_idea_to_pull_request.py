@@ -1,4 +1,4 @@
-"""From an idea to a pull request (issue 68, point 1), end to end on the local stack: an idea row of
+"""From an idea to a pull request, end to end on the local stack: an idea row of
 the Notion sandbox's Ideas data source set to "Ready for agent" starts a run of the agent whose
 instructions say so (signed webhook, intake, plan, the offline model); the requirements are written
 on the idea page; the run waits for the owner (no task held); the owner edits them in Notion and
@@ -153,7 +153,7 @@ def test_a_ready_idea_gets_requirements_the_owner_edits_then_a_pull_request_link
         "plan_next",
     ]
     assert state.waiting is not None and state.waiting.step == 2  # asked once, after the write
-    # Issue 78, M9: the request links the page the requirements are on, as Notion gave its url
+    # The request links the page the requirements are on, as Notion gave its url
     assert state.waiting.page_url == f"{stack.sandbox.url}/screen/demo/pages/{plain_notion_id(idea)}"
     assert stack.pending(Queue.EXECUTE_STEP) == [] and stack.pending(Queue.DEPLOY) == []  # nothing held
     texts = [t for _, _, t in _blocks(stack, idea)]
@@ -182,7 +182,7 @@ def test_a_ready_idea_gets_requirements_the_owner_edits_then_a_pull_request_link
     [pull] = admin.repo("acme/site")["pulls"]
     assert pull["title"] == "A dashboard of overdue tasks"
     assert "- Overdue tasks come first" in pull["body"]
-    # Issue 78, M9: the idea's page as Notion gave its url (here the sandbox's screen), not notion.so
+    # The idea's page as Notion gave its url (here the sandbox's screen), not notion.so
     assert (
         f"From the Notion page {stack.sandbox.url}/screen/demo/pages/{plain_notion_id(idea)}" in pull["body"]
     )
@@ -191,7 +191,7 @@ def test_a_ready_idea_gets_requirements_the_owner_edits_then_a_pull_request_link
 
 
 def _no_internal_id_is_read(stack: Stack, pull_body: str) -> None:
-    """Issue 66: what a person reads of the run (every block and comment of the workspace, the pull
+    """What a person reads of the run (every block and comment of the workspace, the pull
     request as GitHub renders it) holds no ``ref <id>``; the key is in the signature's link or an
     HTML comment, where the lookups still find it."""
     state = stack.admin.get("/workspaces/demo/state")

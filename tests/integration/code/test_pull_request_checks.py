@@ -1,4 +1,4 @@
-"""Checks before a pull request is ready (issue 68, point 3), through the engine against the code sandbox: the change
+"""Checks before a pull request is ready, through the engine against the code sandbox: the change
 is pushed to a branch as a draft pull request; the run waits for the repository's own checks (which
 really run the pushed tree), a scheduled retry at a time, no instance held; a failure's compact
 output goes to the model, whose fix is pushed to the same branch; the pull request is marked ready

@@ -1,4 +1,4 @@
-"""Nothing secret or forbidden leaves (issue 68, point 4; issue 77, point 2), against the code sandbox
+"""Nothing secret or forbidden leaves, against the code sandbox
 over HTTP with the real GitHub adapter and the real scanner (detect-secrets): a change holding a secret
 is never shown for approval nor pushed, and the owner is told its kind and place, never its value; a workflow or dependency file is pushed
 only after an approval that names it; a file outside the repository's policy is never pushed, however

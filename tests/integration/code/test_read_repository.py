@@ -1,4 +1,4 @@
-"""Reading the repository before changing it (issue 68, point 2), against the code sandbox:
+"""Reading the repository before changing it, against the code sandbox:
 its files with their sizes, its conventions files (AGENTS.md, CONTRIBUTING.md) and the files asked
 for, within a budget that names what it left out; only an allowed repository."""
 

@@ -1,4 +1,4 @@
-"""A release through the engine against the code sandbox (issue 68, points 5 and 6): the owner is
+"""A release through the engine against the code sandbox: the owner is
 asked to merge only once the preview is READY (a scheduled retry at a time while it builds, no
 instance held), and the request shows its URL; an errored preview fails the run saying why; the
 merge takes the approved head only; production is deployed from the merge, health-checked, and
@@ -115,7 +115,7 @@ def test_a_failing_health_check_rolls_production_back_to_the_deployment_before(
     assert production(sandbox[0]) == before
     promotions = [r for r in admin.requests() if "/promote/" in r["path"]]
     assert len(promotions) == 1
-    # Issue 78 H2: its own outcome, in code's words, whatever the plan's finish said ("released").
+    # Its own outcome, in code's words, whatever the plan's finish said ("released").
     assert state.status == RunStatus.ROLLED_BACK, state.last_error
     shipped = results(pair, "deploy_vercel")[1]["id"]
     assert state.summary == (

@@ -1,4 +1,4 @@
-"""A run that reads the repository it changes (issue 68, point 2), on the code sandbox: GitHub's trees and
+"""A run that reads the repository it changes, on the code sandbox: GitHub's trees and
 contents endpoints in their documented shapes; the run reads the tree and AGENTS.md, takes its test
 command (which the repository's checks run), and opens a pull request whose change is a patch to an
 existing file: its other lines intact, the description naming the file, why, and the command."""

@@ -1,4 +1,4 @@
-"""A revision by replying (issue 68, point 7), through the engine against the code sandbox: the run
+"""A revision by replying, through the engine against the code sandbox: the run
 waits on its pull request (a scheduled retry, no instance held) until a reviewer the repository's
 policy names comments on it; comments by others, by a bot or by the workspace's own account are
 passed over; the revision is pushed on the same branch, scanned and held to the policy like a fix,
@@ -354,7 +354,7 @@ def test_a_reply_in_the_notion_sandbox_starts_one_revision_however_often_it_is_d
 def test_with_no_reviewer_listed_the_wait_ends_at_once_saying_so(
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:
-    """Issue 78 H3: a repository whose policy lists nobody waited a day (review_wait_s) for a comment
+    """A repository whose policy lists nobody waited a day (review_wait_s) for a comment
     it would pass over anyway, unsaid. It now goes on at once, its result saying why and where to
     list reviewers; a comment made meanwhile is counted as passed over."""
     url = sandbox[0]
@@ -377,7 +377,7 @@ def test_with_no_reviewer_listed_the_wait_ends_at_once_saying_so(
 def test_the_sandboxs_comment_deliveries_say_when_the_pull_request_is_merged(
     sandbox: tuple[str, Admin], admin: Admin
 ) -> None:
-    """What issue 78 M3's refusal relies on, as GitHub documents it: a pull request comment's delivery
+    """What the refusal of a comment on a closed pull request relies on, as GitHub documents it: a pull request comment's delivery
     carries its merge (``pull_request.merged_at``; an ``issue_comment``'s ``issue.pull_request.merged_at``)."""
     url = sandbox[0]
     pair = _pair(url)

@@ -1,4 +1,4 @@
-"""The preview's smoke check before the merge is asked for (issue 68, point 5), through the engine
+"""The preview's smoke check before the merge is asked for, through the engine
 against the code sandbox: a ready preview answering the paths of the repository's policy is named in
 the merge's request with what they answered; one answering 500 fails the step, and the owner is never
 asked to merge it. The paths are the owner's, never the tool call's (a call naming them is refused)."""

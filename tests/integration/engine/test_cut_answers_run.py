@@ -1,4 +1,4 @@
-"""A run whose model writes past every cap (issue 65, points 2 and 3; decision 0102): the model the
+"""A run whose model writes past every cap (decision 0102): the model the
 deployment builds from its settings (google-genai against the Gemini stand-in, which holds a call to
 its ``maxOutputTokens`` as Vertex AI does), the run's log on the Firestore emulator. The draft step's
 call is sent the cap its run's budget leaves room for, comes back cut at it, and is recorded as the

@@ -1,4 +1,4 @@
-"""Debate and panel (issue 69 point 6) on the Firestore emulator: children's ends wait in Firestore
+"""Debate and panel on the Firestore emulator: children's ends wait in Firestore
 as markers under the parent (no instance held), a debate of the two families over two rounds is
 settled by its judge, a panel of three merged by its lead, a child delivered twice is one child, and
 a failing participant is named missing while the judge works with what came."""

@@ -56,9 +56,9 @@ class LockedModel(FakeModel):
 
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         with self.lock:
-            return super().generate(purpose, prompt, schema)
+            return super().generate(tier, prompt, schema)
 
 
 def test_concurrent_runs_at_the_cap_plan_as_many_as_fit_and_the_rest_say_why(firestore_db: Any) -> None:

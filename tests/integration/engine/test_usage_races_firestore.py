@@ -36,9 +36,9 @@ class MeetingModel(FakeModel):
     barrier: threading.Barrier = field(default_factory=lambda: threading.Barrier(2, timeout=30))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         with self.lock:
-            reply = super().generate(purpose, prompt, schema)
+            reply = super().generate(tier, prompt, schema)
         if schema.__name__ == "ArgsFix":
             self.barrier.wait()
         return reply

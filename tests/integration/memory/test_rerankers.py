@@ -94,7 +94,7 @@ def _failures(caplog: pytest.LogCaptureFixture) -> list[Any]:
 def test_a_refusing_ranking_api_is_skipped_not_raised(
     stub: RankStub, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Skipped, and counted: the rerank_failed event the alert "reranking failing" counts (issue 77)."""
+    """Skipped, and counted: the rerank_failed event the alert "reranking failing" counts."""
     stub.status = 403
     assert reranker(stub).rerank("engineers", PASSAGES, 5.0) is None
     assert _failures(caplog) == ["403"]

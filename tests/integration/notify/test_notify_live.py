@@ -589,7 +589,7 @@ def test_discord_connected_through_api_gets_one_message_for_two_deliveries(
 
 
 def test_a_runs_next_decision_updates_its_comment_on_the_page(live: tuple[Stack, str, str]) -> None:
-    """Issue 78 M8: one shipping run left 9 "Your decision is needed" comments on its idea's page. A
+    """One shipping run left 9 "Your decision is needed" comments on its idea's page. A
     run's next decision (``data["replaces"]``: the one before) updates that comment: one per run."""
     stack, tenant_id, _ = live
 

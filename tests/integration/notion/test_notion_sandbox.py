@@ -305,7 +305,7 @@ def test_comments_and_search(server: SandboxServer) -> None:
 
 def test_a_connection_updates_only_the_comments_it_made(server: SandboxServer, admin: Admin) -> None:
     """``PATCH /v1/comments/{id}`` as Notion documents it: the text replaced, for a comment this
-    connection created; a person's comment answers 404 (what issue 78 M8's folding relies on)."""
+    connection created; a person's comment answers 404 (what folding a run's asks into one comment relies on)."""
     client = sdk(server)
     made = sync_reply(
         client.comments.create(

@@ -1,4 +1,4 @@
-"""Issue 78, M9's remainder: a page the product knows by its id alone (a page a run never saw, a run
+"""A page the product knows by its id alone (a page a run never saw, a run
 planned before links carried Notion's ``url``) is linked under one configured Notion web address
 (``notion_web_base_url``): Notion's in production, the Notion sandbox on the local stack, which leads
 ``<sandbox>/<id>`` (and Notion's ``/<title>-<id>`` form) to the page on its screen."""

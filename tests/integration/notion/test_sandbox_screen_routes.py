@@ -181,7 +181,7 @@ def test_the_screen_chooses_who_notions_consent_signs_in_next(server: SandboxSer
 def test_a_row_and_a_page_made_on_the_screen_send_page_created_as_their_maker(
     server: SandboxServer, receiver: WebhookReceiver
 ) -> None:
-    """Issue 78, L13: the screen makes a row of a database and a page inside a page, as a person."""
+    """The screen makes a row of a database and a page inside a page, as a person."""
     editor = IDS["editor"]
     overview = httpx.get(f"{server.url}/screen/demo/", params={"as": editor}).text
     assert "New row in Ideas" in overview and "Add a row to Ideas" in overview
@@ -206,7 +206,7 @@ def test_a_row_and_a_page_made_on_the_screen_send_page_created_as_their_maker(
 
 
 def test_a_page_s_url_is_where_the_screen_shows_it(server: SandboxServer) -> None:
-    """Issue 78, M9: the sandbox answered Notion's own web address (www.notion.so), which cannot open
+    """The sandbox answered Notion's own web address (www.notion.so), which cannot open
     on the local stack. Each ``url`` it answers is its screen's, as Notion's is its web page: a page's
     opens that page, a data source's the overview listing its rows; search answers the same."""
     notion = NotionApi(build_client(server.url, timeout_s=10)).with_token("ntn_sandbox_demo")
@@ -226,7 +226,7 @@ def test_a_page_s_url_is_where_the_screen_shows_it(server: SandboxServer) -> Non
 
 
 def test_a_web_address_in_a_comment_is_a_link_and_the_rest_stays_text(server: SandboxServer) -> None:
-    """Issue 78, M9: a run's start note ("Progress: <its Runs row>") showed as text that could not be
+    """A run's start note ("Progress: <its Runs row>") showed as text that could not be
     followed. The screen links each web address in a comment; everything else stays escaped text."""
     row = f"{server.url}/screen/demo/pages/{IDEA.replace('-', '')}"
     said = post(server, IDEA, "comment", text=f'Progress: {row}. <b>"bold"</b>', **{"as": IDS["owner"]})

@@ -31,7 +31,7 @@ def standin() -> Iterator[ClaudeVertexStandIn]:
 def claude(standin: ClaudeVertexStandIn, timeout_s: float = 30.0) -> ClaudeVertexModel:
     return ClaudeVertexModel(
         OnVertex("proj", "europe-west1", standin.url, timeout_s=timeout_s),
-        {"plan": "claude-haiku-4-5", "draft": "claude-sonnet-4-6"},
+        {"fast": "claude-haiku-4-5", "strong": "claude-sonnet-4-6"},
         {"claude-haiku-4-5": (1.0, 5.0), "claude-sonnet-4-6": (3.0, 15.0)},
         access_token=ACCESS_TOKEN,
     )
@@ -41,7 +41,7 @@ def test_a_structured_call_is_a_forced_tool_call_on_the_partner_model_endpoint(
     standin: ClaudeVertexStandIn,
 ) -> None:
     standin.answers.append(PLAN)
-    reply = claude(standin).generate("plan", "make a plan", PlanOut)
+    reply = claude(standin).generate("fast", "make a plan", PlanOut)
     assert reply.value == PlanOut.model_validate(PLAN)
     path, body = standin.calls[0]
     assert path == (
@@ -58,7 +58,7 @@ def test_a_structured_call_is_a_forced_tool_call_on_the_partner_model_endpoint(
 def test_the_standin_answers_as_the_offline_model_when_nothing_is_queued(
     standin: ClaudeVertexStandIn,
 ) -> None:
-    reply = claude(standin).generate("draft", PROMPT, Draft)
+    reply = claude(standin).generate("strong", PROMPT, Draft)
     assert reply.value.text and reply.usage.model == "claude-sonnet-4-6"
     assert standin.calls[0][0].endswith("/claude-sonnet-4-6:rawPredict")
 
@@ -66,11 +66,11 @@ def test_the_standin_answers_as_the_offline_model_when_nothing_is_queued(
 def test_an_answer_off_the_schema_is_unusable_and_paid_for(standin: ClaudeVertexStandIn) -> None:
     standin.answers.append({"goal": "g", "steps": "not a list"})
     with pytest.raises(UnusableReply, match="PlanOut schema") as caught:
-        claude(standin).generate("plan", "p", PlanOut)
+        claude(standin).generate("fast", "p", PlanOut)
     assert caught.value.usage.cost_usd > 0
     standin.answers.append("Sorry, here is prose instead of the tool call.")
     with pytest.raises(UnusableReply):
-        claude(standin).generate("plan", "p", PlanOut)
+        claude(standin).generate("fast", "p", PlanOut)
 
 
 def test_429_5xx_and_529_are_transient_a_retired_model_unavailable_a_refusal_configuration(
@@ -80,14 +80,14 @@ def test_429_5xx_and_529_are_transient_a_retired_model_unavailable_a_refusal_con
     for status in (429, 503, 529, 500):
         standin.fail(status)
         with pytest.raises(TransientError, match=f"HTTP {status}"):
-            model.generate("plan", "p", PlanOut)
+            model.generate("fast", "p", PlanOut)
     standin.fail(403)
     with pytest.raises(ConfigError, match="HTTP 403"):
-        model.generate("plan", "p", PlanOut)
+        model.generate("fast", "p", PlanOut)
     vertex = OnVertex("proj", "europe-west1", standin.url)
-    retired = ClaudeVertexModel(vertex, {"plan": "claude-3-haiku"}, {}, access_token=ACCESS_TOKEN)
+    retired = ClaudeVertexModel(vertex, {"fast": "claude-3-haiku"}, {}, access_token=ACCESS_TOKEN)
     with pytest.raises(ModelUnavailable, match="NA_MODEL_CLAUDE_PLAN"):
-        retired.generate("plan", "p", PlanOut)
+        retired.generate("fast", "p", PlanOut)
     assert len(standin.calls) == 6  # the SDK's own retries are off: the routing decides what is next
 
 
@@ -95,7 +95,7 @@ def test_a_call_that_times_out_is_transient(standin: ClaudeVertexStandIn) -> Non
     standin.fail(delay_s=3.0)
     started = time.monotonic()
     with pytest.raises(TransientError, match="Timeout"):
-        claude(standin, timeout_s=0.5).generate("plan", "p", PlanOut)
+        claude(standin, timeout_s=0.5).generate("fast", "p", PlanOut)
     assert time.monotonic() - started < 2.5  # the adapter's timeout, not the stand-in's delay
 
 

@@ -127,7 +127,7 @@ def test_a_body_with_a_route_is_sent_to_that_path_of_its_function(emulator: Task
 def test_a_task_carries_the_enqueuing_requests_trace_and_its_function_logs_under_it(
     emulator: TasksEmulator,
 ) -> None:
-    """Trace context across a task hop (issue 65): a task enqueued while a traced request is handled
+    """Trace context across a task hop: a task enqueued while a traced request is handled
     carries its trace (traceparent and X-Cloud-Trace-Context); the function the queue delivers it to
     reads it (functions/_http.py handle) and its log lines join the same trace. Outside a request, a
     task carries none."""

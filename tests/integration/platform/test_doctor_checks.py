@@ -95,7 +95,7 @@ def test_each_hop_is_recorded_with_its_latency_and_the_model_s_call(firestore_db
 def test_the_scheduled_round_judges_the_last_check_and_logs_each_failed_hop(
     firestore_db: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """make doctor on a schedule (issue 65): a round starts a check; the next round, once its grace
+    """make doctor on a schedule: a round starts a check; the next round, once its grace
     has passed, logs one doctor_hop_failed line per hop that failed (the alert's metric), marks it
     judged, and starts the next. A healthy check logs nothing; a check started by hand is never judged."""
     checks = FirestoreDoctorChecks(firestore_db)
@@ -190,7 +190,7 @@ class _Family:
     def __init__(self, name: str, error: Exception | None = None) -> None:
         self.name, self.error, self.calls = name, error, 0
 
-    def generate(self, purpose: str, prompt: str, schema: Any) -> Any:
+    def generate(self, tier: str, prompt: str, schema: Any) -> Any:
         from shared.platform.domain.model_calls import ModelReply, ModelUsage
 
         self.calls += 1
@@ -202,14 +202,14 @@ class _Family:
 def _routed(gemini: _Family, claude: _Family | None) -> Any:
     from shared.platform.services.model_routing import Family, RoutedModel
 
-    families = {"gemini": Family("gemini", lambda: gemini, {"plan": gemini.name})}
+    families = {"gemini": Family("gemini", lambda: gemini, {"fast": gemini.name})}
     if claude is not None:
-        families["claude"] = Family("claude", lambda: claude, {"plan": claude.name})
+        families["claude"] = Family("claude", lambda: claude, {"fast": claude.name})
     return RoutedModel(families, {}, fallback=True)  # type: ignore[arg-type]  # fake families
 
 
 def test_the_doctor_calls_both_model_families_and_a_fallback_is_a_failure(firestore_db: Any) -> None:
-    """Issue 77: the health check called Gemini only, so a Claude that was never enabled in Model
+    """The health check called Gemini only, so a Claude that was never enabled in Model
     Garden showed only during a Gemini outage. Each family is asked first in turn; an answer that
     only the other family gave (the fallback) fails the family asked."""
     from shared.platform.errors import ModelUnavailable

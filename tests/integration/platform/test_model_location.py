@@ -1,4 +1,4 @@
-"""The model's location is a setting (issue 65, point 7): the composition root gives NA_MODEL_LOCATION
+"""The model's location is a setting: the composition root gives NA_MODEL_LOCATION
 to Gemini and to the embedder alike, and each calls that location's endpoint. Driven through
 google-genai against a loopback stand-in (tests/support/platform/gemini_server.py), with google-auth's token
 grant answered there too."""
@@ -50,7 +50,7 @@ def test_gemini_and_the_embedder_call_the_configured_location(server: GeminiServ
         model_fallback=False,  # Gemini alone: its location is what this holds
     )
     container = Container(settings)
-    assert container.platform.model.generate("plan", "say OK", Draft).value.text == "OK"
+    assert container.platform.model.generate("fast", "say OK", Draft).value.text == "OK"
     container.memory.embedder.embed(["one passage", "another"], "document")
     calls = [path for path in server.paths if not path.endswith("/token")]
     assert len(calls) == 2

@@ -45,7 +45,7 @@ def _hostile(_request: dict[str, Any]) -> dict[str, Any]:
 
 def _gemini(server: GeminiServer, kind: str) -> VertexModel:
     """Gemini through google-genai on the stand-in, ``kind``'s calls thinking up to THINKING."""
-    models = dict.fromkeys(("plan", "draft"), "gemini-3.5-flash")
+    models = dict.fromkeys(("fast", "strong"), "gemini-3.5-flash")
     token = Credentials(token="ya29.stand-in")  # type: ignore[no-untyped-call]  # google-auth: unannotated
     vertex = OnVertex("proj", "global", server.url, credentials=token)
     return VertexModel(vertex, models, PRICES, thinking={kind: THINKING})
@@ -63,7 +63,7 @@ def claude() -> Iterator[tuple[ClaudeVertexStandIn, ClaudeVertexModel]]:
     standin = ClaudeVertexStandIn()
     model = ClaudeVertexModel(
         OnVertex("proj", "europe-west1", standin.url),
-        {"plan": "claude-sonnet-4-6", "draft": "claude-sonnet-4-6"},
+        {"fast": "claude-sonnet-4-6", "strong": "claude-sonnet-4-6"},
         PRICES,
         access_token=ACCESS_TOKEN,
     )
@@ -96,14 +96,14 @@ def test_gemini_is_sent_the_budgets_cap_and_a_cut_answer_is_refused_paid(
     cap = bound.cap_within(0.03)
     assert THINKING + 1_024 <= cap < THINKING + ANSWER_TOKENS
     with limited(CallLimit(cap, bound.cost(cap))), calls_of("draft"), pytest.raises(UnusableReply) as caught:
-        model.generate("draft", "write it all", Draft)
+        model.generate("strong", "write it all", Draft)
     assert f"cut at its cap of {cap} output tokens" in caught.value.reason
     usage = caught.value.usage
     assert usage is not None and usage.output_tokens == cap  # thoughts and answer together
     assert usage.cost_usd <= bound.cost(cap) <= 0.03
     # Outside a budgeted call the kind's normal cap is sent: thinking budget plus the longest answer.
     with calls_of("draft"), pytest.raises(UnusableReply) as whole:
-        model.generate("draft", "write it all", Draft)
+        model.generate("strong", "write it all", Draft)
     assert whole.value.usage is not None and whole.value.usage.output_tokens == THINKING + ANSWER_TOKENS
 
 
@@ -111,7 +111,7 @@ def test_gemini_within_its_cap_answers_as_before() -> None:
     server = GeminiServer(lambda _request: _reply(json.dumps(PLAN), thoughts=200))
     try:
         with limited(CallLimit(THINKING + 1_024, 0.02)), calls_of("plan"):
-            reply = _gemini(server, "plan").generate("plan", "plan it", PlanOut)
+            reply = _gemini(server, "plan").generate("fast", "plan it", PlanOut)
     finally:
         server.stop()
     assert reply.value == PlanOut.model_validate(PLAN)
@@ -123,7 +123,7 @@ def test_claude_is_sent_the_budgets_cap_and_a_cut_answer_is_refused_paid(
     standin, model = claude
     standin.answers.append({"text": "w" * (HOSTILE * 4)})  # a tool call far past any cap
     with limited(CallLimit(2_000, 0.05)), pytest.raises(UnusableReply) as caught:
-        model.generate("draft", "write it all", Draft)
+        model.generate("strong", "write it all", Draft)
     assert standin.calls[-1][1]["max_tokens"] == 2_000
     assert "cut at its cap of 2000 output tokens" in caught.value.reason
     usage = caught.value.usage
@@ -132,11 +132,11 @@ def test_claude_is_sent_the_budgets_cap_and_a_cut_answer_is_refused_paid(
     # A text answer written past the cap: cut too, its stop reason max_tokens.
     standin.answers.append("v" * 100_000)
     with limited(CallLimit(1_500, 0.05)), pytest.raises(UnusableReply, match="cut at its cap of 1500"):
-        model.generate("draft", "write it all", Draft)
+        model.generate("strong", "write it all", Draft)
     # Within the cap: the answer as before.
     standin.answers.append(PLAN)
     with limited(CallLimit(1_500, 0.05)):
-        assert model.generate("plan", "plan it", PlanOut).value == PlanOut.model_validate(PLAN)
+        assert model.generate("fast", "plan it", PlanOut).value == PlanOut.model_validate(PLAN)
     assert standin.calls[-1][1]["max_tokens"] == 1_500
 
 

@@ -84,7 +84,7 @@ def model(
     token = Credentials(token="fake")  # type: ignore[no-untyped-call]  # google-auth: unannotated
     return VertexModel(
         OnVertex("proj", "europe-west1", base_url or stub.url, credentials=token, timeout_s=timeout_s),
-        {"plan": "gemini-test", "draft": "gemini-test"},
+        {"fast": "gemini-test", "strong": "gemini-test"},
         {"gemini-test": (2.0, 10.0)},
         thinking=thinking,
     )
@@ -92,7 +92,7 @@ def model(
 
 def test_a_structured_call_sends_the_schema_and_records_usage_and_cost(stub: Stub) -> None:
     stub.answer(json.dumps(PLAN))
-    reply = model(stub).generate("plan", "make a plan", PlanOut)
+    reply = model(stub).generate("fast", "make a plan", PlanOut)
     assert reply.value == PlanOut.model_validate(PLAN)
     assert (reply.usage.input_tokens, reply.usage.output_tokens) == (120, 30)
     assert reply.usage.cost_usd == pytest.approx((120 * 2.0 + 30 * 10.0) / 1e6)
@@ -108,24 +108,24 @@ def test_a_structured_call_sends_the_schema_and_records_usage_and_cost(stub: Stu
 
 def test_a_thinking_models_thoughts_are_paid_for_as_output(stub: Stub) -> None:
     stub.answer(json.dumps(PLAN), thoughts=900)
-    reply = model(stub).generate("plan", "make a plan", PlanOut)
+    reply = model(stub).generate("fast", "make a plan", PlanOut)
     assert (reply.usage.input_tokens, reply.usage.output_tokens) == (120, 30 + 900)
     assert reply.usage.cost_usd == pytest.approx((120 * 2.0 + 930 * 10.0) / 1e6)
 
 
 def test_each_calls_thinking_budget_is_sent_by_what_it_is_for(stub: Stub) -> None:
-    """Issue 65: a thinking budget per kind of call (Settings.model_thinking_*), sent as
+    """A thinking budget per kind of call (Settings.model_thinking_*), sent as
     ``thinkingConfig.thinkingBudget``; the model's purpose (plan: the fast model) is not its kind."""
     budgets = {"plan": 1024, "draft": 4096, "review": 256, "answer": 128}
     vertex = model(stub, thinking=budgets)
     for _ in range(5):
         stub.answer(json.dumps(PLAN), thoughts=100)
-    vertex.generate("plan", "make a plan", PlanOut)
-    vertex.generate("draft", "make a plan", PlanOut)
+    vertex.generate("fast", "make a plan", PlanOut)
+    vertex.generate("strong", "make a plan", PlanOut)
     for kind in ("review", "answer"):
         with calls_of(kind):
-            vertex.generate("plan", "make a plan", PlanOut)
-    model(stub).generate("plan", "make a plan", PlanOut)  # no budgets given: the model's own default
+            vertex.generate("fast", "make a plan", PlanOut)
+    model(stub).generate("fast", "make a plan", PlanOut)  # no budgets given: the model's own default
     configs = [body["generationConfig"] for _, body in stub.requests]
     # google-genai sends the field by its proto name (thinking_budget) inside thinkingConfig; Vertex
     # AI's JSON reads a proto field by either name, as protobuf's JSON mapping does.
@@ -140,7 +140,7 @@ def test_each_calls_thinking_budget_is_sent_by_what_it_is_for(stub: Stub) -> Non
 def test_a_malformed_answer_is_model_fixable(stub: Stub) -> None:
     stub.answer('{"goal": "g", "steps": "not a list"')
     with pytest.raises(ModelFixableError):
-        model(stub).generate("plan", "make a plan", PlanOut)
+        model(stub).generate("fast", "make a plan", PlanOut)
 
 
 def test_rate_limits_are_transient_and_refusals_are_configuration(stub: Stub) -> None:
@@ -148,13 +148,13 @@ def test_rate_limits_are_transient_and_refusals_are_configuration(stub: Stub) ->
         (429, {"error": {"code": 429, "message": "slow down", "status": "RESOURCE_EXHAUSTED"}})
     )
     with pytest.raises(TransientError):
-        model(stub).generate("plan", "p", PlanOut)
+        model(stub).generate("fast", "p", PlanOut)
     stub.replies.append((403, {"error": {"code": 403, "message": "denied", "status": "PERMISSION_DENIED"}}))
     with pytest.raises(ConfigError):
-        model(stub).generate("plan", "p", PlanOut)
+        model(stub).generate("fast", "p", PlanOut)
     stub.replies.append((404, {"error": {"code": 404, "message": "no such model", "status": "NOT_FOUND"}}))
     with pytest.raises(ModelUnavailable, match="NA_MODEL_PLAN"):
-        model(stub).generate("plan", "p", PlanOut)
+        model(stub).generate("fast", "p", PlanOut)
 
 
 def test_a_call_that_times_out_or_cannot_connect_is_transient(stub: Stub) -> None:
@@ -163,19 +163,19 @@ def test_a_call_that_times_out_or_cannot_connect_is_transient(stub: Stub) -> Non
     stub.replies.append((0, 2.0))
     started = time.monotonic()
     with pytest.raises(TransientError, match="Timeout"):
-        model(stub, timeout_s=0.3).generate("draft", "write it", PlanOut)
+        model(stub, timeout_s=0.3).generate("strong", "write it", PlanOut)
     assert time.monotonic() - started < 1.5  # the adapter's timeout, not the stub's two seconds
     with socket.socket() as closed:  # a port nothing listens on
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
     with pytest.raises(TransientError, match="ConnectError"):
-        model(stub, base_url=f"http://127.0.0.1:{port}").generate("plan", "p", PlanOut)
+        model(stub, base_url=f"http://127.0.0.1:{port}").generate("fast", "p", PlanOut)
 
 
 def test_a_request_timeout_answer_is_transient(stub: Stub) -> None:
     stub.replies.append((408, {"error": {"code": 408, "message": "timed out", "status": "DEADLINE"}}))
     with pytest.raises(TransientError):
-        model(stub).generate("plan", "p", PlanOut)
+        model(stub).generate("fast", "p", PlanOut)
 
 
 def test_tests_cannot_reach_a_real_model() -> None:
@@ -192,11 +192,11 @@ def test_each_paid_call_is_one_model_used_line_with_its_cost(
     stub.answer(json.dumps(PLAN))
     stub.answer("not json")  # an answer off the schema is paid for, and logged, too
     with caplog.at_level(logging.INFO, logger="shared.platform.adapters.vertex_model"):
-        reply = model(stub).generate("plan", "make a plan", PlanOut)
+        reply = model(stub).generate("fast", "make a plan", PlanOut)
         with pytest.raises(UnusableReply):
-            model(stub).generate("draft", "write", PlanOut)
+            model(stub).generate("strong", "write", PlanOut)
     used = fields_logged(caplog.records, "model_used")
-    assert [(u["purpose"], u["model"]) for u in used] == [("plan", "gemini-test"), ("draft", "gemini-test")]
+    assert [(u["tier"], u["model"]) for u in used] == [("fast", "gemini-test"), ("strong", "gemini-test")]
     assert used[0]["cost_usd"] == reply.usage.cost_usd > 0
 
 
@@ -208,7 +208,7 @@ def test_the_benchmarks_stand_in_reports_thoughts_within_the_budget_as_gemini_do
     standin = ModelStandIn("page-1")
     try:
         vertex = model(stub, base_url=standin.url, thinking={"plan": 64, "draft": 0})
-        assert vertex.generate("plan", "plan it", PlanOut).usage.output_tokens == 100 + 64
-        assert vertex.generate("draft", "plan it", PlanOut).usage.output_tokens == 100  # 0: no thinking
+        assert vertex.generate("fast", "plan it", PlanOut).usage.output_tokens == 100 + 64
+        assert vertex.generate("strong", "plan it", PlanOut).usage.output_tokens == 100  # 0: no thinking
     finally:
         standin.stop()

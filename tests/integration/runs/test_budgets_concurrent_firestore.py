@@ -1,4 +1,4 @@
-"""No budget is ever passed (issue 65, point 2; decisions 0084 and 0102), on the Firestore emulator:
+"""No budget is ever passed (decisions 0084 and 0102), on the Firestore emulator:
 200 runs of one workspace at once on one day, then 100 more at once the next day (the month's budget
 then binds), each making model calls through the step's own recorder (``stepping.Recorder``) until a
 budget stops it. The model is hostile: most calls try to write far more than any budget allows
@@ -80,7 +80,7 @@ class HostileModel:
     lock: threading.Lock
     dice: dict[str, random.Random] = field(default_factory=dict)
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         dice = self.dice.setdefault(prompt, random.Random(prompt))
         roll = dice.random()
         if roll < 1 / 7:
@@ -139,7 +139,7 @@ def _run(deps: Deps, n: int, start: threading.Barrier) -> str:
     for _ in range(ATTEMPTS):
         recorder = Recorder(deps, "t1", state, run=RunRef(deps, "t1", run_id))
         try:
-            recorder.generate("draft", run_id, Draft)
+            recorder.generate("strong", run_id, Draft)
         except OverBudget as exc:
             return exc.reason
         except (TransientError, UnusableReply):

@@ -1,4 +1,4 @@
-"""A map's child leaves its end's marker under its parent in the same write as its end (issue 55),
+"""A map's child leaves its end's marker under its parent in the same write as its end,
 against the Firestore emulator: a fan-in counts them in one aggregation, and a retried or duplicate
 end is counted once."""
 

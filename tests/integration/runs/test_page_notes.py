@@ -80,7 +80,7 @@ def test_by_default_a_start_note_linking_the_row_and_the_result_and_nothing_per_
     assert len(notes) == 2, notes
     start, end = notes
     assert start.startswith("Started: Work on notes-default")
-    # Issue 78, M9: the link is the row's url as Notion (here the sandbox) gave it, and it opens
+    # The link is the row's url as Notion (here the sandbox) gave it, and it opens
     (row,) = [
         p
         for p in stack.admin.get("/workspaces/demo/state")["pages"]
@@ -161,7 +161,7 @@ def test_a_run_s_many_steps_coalesce_into_a_few_row_writes(live: Stack) -> None:
 
 
 def test_the_trigger_page_and_what_it_wrote_link_where_notion_said_the_page_opens(live: Stack) -> None:
-    """Issue 78, M9: the Runs row's trigger page and "What it wrote" linked www.notion.so/<id>, which
+    """The Runs row's trigger page and "What it wrote" linked www.notion.so/<id>, which
     cannot open on the local stack. The run keeps the url Notion gave its page when it was planned
     (here the sandbox's screen), and its row and the api link that."""
     stack = live

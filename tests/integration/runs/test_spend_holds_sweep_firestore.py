@@ -1,4 +1,4 @@
-"""Reservations of model calls that never settle are given back once (issue 65, point 2; decision
+"""Reservations of model calls that never settle are given back once (decision
 0101), on the Firestore emulator: calls whose instance died after reserving leave their records
 under ``tenants/{t}/spend_holds/``; the sweeper, once ``hold_kept`` has passed, gives each back to
 the run's, day's and month's counters exactly once, however many sweeps run at once, and a settle

@@ -1,4 +1,4 @@
-"""GitLab merge requests in the code pipeline (issue 69, point 4; decision 0126), through the engine
+"""GitLab merge requests in the code pipeline (decision 0126), through the engine
 against the GitLab sandbox and the Firestore emulator: a draft merge request, a failing pipeline
 whose job is named, the fix, ready once the pipeline passes, the owner's approval, one squash merge;
 a task retried after its holder died finds the merge request instead of making a second one; a Pipeline
@@ -204,7 +204,7 @@ def test_a_gitlab_run_asks_once_its_preview_is_ready_merges_once_and_rolls_back_
         admin.builds(reads_to_ready=1, healthy=False)  # what production gets next answers 500
         drive_checked(pair, clock, lab.code.pipelines_done)
         state = pair.state()
-        assert state.status == RunStatus.ROLLED_BACK, state.last_error  # issue 78 H2: its own outcome
+        assert state.status == RunStatus.ROLLED_BACK, state.last_error  # its own outcome
         [mr] = lab.code.merge_requests.values()
         [merged] = results(pair, "merge_pull_request")
         assert mr["state"] == "merged" and lab.code.merges == 1

@@ -226,7 +226,7 @@ def _made_for_linear(mo: MotionStack, name: str) -> None:
 
 
 def test_another_tracker_s_task_is_copied_here_only_when_the_owner_chose_it(mo: MotionStack) -> None:
-    """Issue 78, M11: a task made in Linear reaches Notion, not every other connected tracker, unasked."""
+    """A task made in Linear reaches Notion, not every other connected tracker, unasked."""
     assert connect(mo)["copy_other_tools"] is False  # said in the status: off unless chosen
     scan(mo)  # the data source gets its Sync ID column
     _made_for_linear(mo, "Made in Linear")

@@ -1,4 +1,4 @@
-"""The sync storm shown able to fail (issue 69): its scenario (tests/support/sync/storm_scenario.py)
+"""The sync storm shown able to fail: its scenario (tests/support/sync/storm_scenario.py)
 reports issues or pages made twice when a create's idempotency lookup is switched off: GitLab's create
 (``GitLabTracker.made`` finds nothing, as if the issue an earlier try made were not there), or the
 scan's look-up of a page's Sync ID (a page made for a Motion task, seen before its link, gets a second

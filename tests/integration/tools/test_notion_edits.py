@@ -194,7 +194,7 @@ def test_move_page_archive_and_restore_are_found_done_once_done(notion: NotionFo
     args = ne.PageArgs(page_id=page)
     assert ne.find_archive(context(notion), args) is None
     ne.archive_page(context(notion), args)
-    way_back = {"action": "restore_page", "target": page}  # its inverse (issue 83)
+    way_back = {"action": "restore_page", "target": page}  # its inverse
     found = ne.find_archive(context(notion), args)
     assert found is not None and found["in_trash"] is True and found["inverse"].items() >= way_back.items()
     assert ne.find_restore(context(notion), args) is None

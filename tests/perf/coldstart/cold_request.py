@@ -39,7 +39,7 @@ from tests.perf.stats import LOOKS, Estimate, look_confidence, paired_estimate, 
 COLD_TARGETS = ("notion_webhook", "api", "plan", "execute_step", "deploy", "notify")
 START_TIMEOUT_S = 60.0
 # A ratio this tree / baseline is "not slower" unless its whole interval is above this: at most 1.2
-# times the previous release's cold request (issue 64, point 7).
+# times the previous release's cold request.
 NOT_SLOWER = 1.2
 
 Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers, body

@@ -181,9 +181,9 @@ def run(db_host: str, sandbox: SandboxServer) -> dict[str, Any]:
         step = 0
         length = STEPS
 
-        def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+        def generate(self, tier: str, prompt: str, schema: Any) -> ModelReply[Any]:
             start, cpu = time.perf_counter(), time.thread_time()
-            reply = super().generate(purpose, prompt, schema)
+            reply = super().generate(tier, prompt, schema)
             if schema.__name__ == "PlanOut":
                 reply = ModelReply(long_plan(idea, Model.length), reply.usage)
             else:

@@ -120,9 +120,9 @@ def _model(source: str) -> Any:
     from shared.platform.domain.model_replies import PlanOut, extract_context
 
     class Model(OfflineModel):
-        def generate(self, purpose: str, prompt: str, schema: Any) -> ModelReply[Any]:
+        def generate(self, tier: str, prompt: str, schema: Any) -> ModelReply[Any]:
             if schema is not PlanOut:  # a plan is this bench's own: the offline model's reads no "parent N"
-                return super().generate(purpose, prompt, schema)
+                return super().generate(tier, prompt, schema)
             context = extract_context(prompt)
             goal = str(context.get("goal") or "")
             if goal.startswith("parent "):
@@ -134,7 +134,7 @@ def _model(source: str) -> Any:
                 steps = [("append_blocks", {"page_id": page, "text": "noted"}), ("finish", {"summary": "ok"})]
             calls = [{"tool": t, "args_json": json.dumps(a)} for t, a in steps]
             plan = PlanOut.model_validate({"goal": goal, "steps": calls})
-            return ModelReply(plan, self.usage(purpose, prompt, plan))
+            return ModelReply(plan, self.usage(tier, prompt, plan))
 
     return Model()
 

@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                 secrets_backend="local",
                 local_secrets_file=str(secrets),
                 # Polls follow each other at once here, where a browser waits seconds between them:
-                # the api's per-key pace (issue 57) is lifted, or it would answer 429 mid-bench.
+                # the api's per-key pace is lifted, or it would answer 429 mid-bench.
                 api_key_per_min=600_000,
                 api_person_per_min=600_000,
                 api_burst=10_000,

@@ -364,7 +364,7 @@ SEARCH_GOAL_S = 2.0  # a search's p95, reranked included (the reranker's own bud
 
 
 def quality_goals(f: dict[str, Any]) -> dict[str, bool]:
-    """What the bench asserts of each collection's held-out figures (issues 67 and 85): the reranked
+    """What the bench asserts of each collection's held-out figures: the reranked
     ranking above the plain transformer in recall@5 and MRR; the fused and the reranked ranking each
     at least the vector leg alone and the plain transformer in recall@5 and MRR, and the fusion at
     least the keyword leg (MRR); every question reranked within the product's budget; the search's

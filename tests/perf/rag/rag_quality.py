@@ -1,4 +1,4 @@
-"""``make bench-rag``'s quality figures for one collection (issue 67): recall@5, MRR and nDCG@10 on
+"""``make bench-rag``'s quality figures for one collection: recall@5, MRR and nDCG@10 on
 judged questions, each a mean over questions with a 95 % bootstrap interval (resampling questions),
 for the vector leg alone, the keyword leg alone, the fusion, the fusion reranked, the plain
 transformer (all-MiniLM-L6-v2 over whole pages, cosine, nothing else) and the same index built with

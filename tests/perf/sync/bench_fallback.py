@@ -1,4 +1,4 @@
-"""``make bench-sync``'s model-fallback part (issue 69 point 5): agent runs through the real engine on
+"""``make bench-sync``'s model-fallback part: agent runs through the real engine on
 the bench's Firestore emulator while Gemini's stand-in fails each run's plan or its draft (a later
 step's call) with an error, a time-out, a 429, unavailable or retired, mixed by the seed, so the
 Claude-on-Vertex stand-in answers. It counts the runs completed and failed, and checks every run

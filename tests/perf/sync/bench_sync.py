@@ -436,7 +436,7 @@ def line(figures: dict[str, float]) -> str:
 
 
 def summary(parts: list[dict[str, float]], fallback: FallbackFigures) -> dict[str, float]:
-    """Issue 69's one line over every tool's figures and the fallback part: converged only if each
+    """The one line over every tool's figures and the fallback part: converged only if each
     converged, the counts summed, the slowest tool's p95."""
     total: dict[str, float] = {k: sum(p[k] for p in parts) for k in GOALS}
     total["converged"] = int(all(p["converged"] == 1 for p in parts))

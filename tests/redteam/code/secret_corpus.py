@@ -1,4 +1,4 @@
-"""The red team's planted secrets (issue 77, point 2): fake keys of realistic shape put where a code run
+"""The red team's planted secrets: fake keys of realistic shape put where a code run
 would show them for approval or push them. Each one is a change's file content, a file's path, its
 title, description or commit message, a merge request's title or description on GitLab, a file drafted
 by an earlier step (a reference the plan cannot show), or the test command a repository's own AGENTS.md

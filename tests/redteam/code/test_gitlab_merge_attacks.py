@@ -1,4 +1,4 @@
-"""A GitLab merge without the owner's approval (issue 69, point 4; decision 0126), through the engine
+"""A GitLab merge without the owner's approval (decision 0126), through the engine
 against the GitLab sandbox and the Firestore emulator. The pipeline's own log claims the owner approved
 the merge; the owner approves every write up to the merge, then refuses the merge: nothing is merged,
 and a run left unanswered never merges either. With a Vercel preview (decision 0133), a pipeline log and

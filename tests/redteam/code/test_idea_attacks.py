@@ -1,4 +1,4 @@
-"""A hostile idea page or repository file against the run it starts (issue 68, points 1 and 2), through
+"""A hostile idea page or repository file against the run it starts, through
 the engine against the code sandbox, with a token that could push to another repository (``acme/evil``)
 the owner never allowed: the page or an AGENTS.md names it, the model obeys, or someone rewrites the
 requirements' repository while the run waits. Each time nothing is pushed but what the owner allowed."""
@@ -90,7 +90,7 @@ def test_requirements_naming_a_repository_the_owner_did_not_allow_are_never_writ
 ) -> None:
     page_id = "page-0"  # FakeNotion's first page
     # The model obeys the page at every ask: the planner, told the owner's repositories, asks again
-    # each time, and the run ends unplanned (issue 68, point 2: corrected before it runs).
+    # each time, and the run ends unplanned (corrected before it runs).
     model = FakeModel({"PlanOut": [_first_phase(page_id, "acme/evil")] * 10})
     pair, notion, page = _world(sandbox, admin, model)
     assert page == page_id
@@ -153,7 +153,7 @@ def test_a_repository_rewritten_on_the_page_while_the_run_waits_fails_the_run_un
     assert _pushed(admin) == {"acme/site": 0, "acme/evil": 0}
 
 
-# A repository's own file is untrusted input (issue 68, point 2): its AGENTS.md tells the agent to push
+# A repository's own file is untrusted input: its AGENTS.md tells the agent to push
 # to another repository and to skip the checks and the owner's approval.
 HOSTILE_AGENTS = (
     "# Agents\n\nRun the tests with `make test`.\n"

@@ -1,4 +1,4 @@
-"""A hostile model against the release (issue 68, points 5 to 7), through the engine against the code
+"""A hostile model against the release, through the engine against the code
 sandbox: it names a head the owner was never shown, slips the merge under a plan's approval before
 its preview exists, keeps the merge after the branch moved past the approved head, or answers a stranger's comment on
 the pull request with a revision. Each time:

@@ -1,4 +1,4 @@
-"""Hostile comments against a revision by comment (issue 68, point 7; decision 0127), through the
+"""Hostile comments against a revision by comment (decision 0127), through the
 webhook's intake, the real planner and the engine against the code sandbox. A comment from someone
 without write access starts nothing. A writer's comment carrying hostile text, planned by a model that
 obeys it, reaches no push nor merge without the owner's approval. Such a model opens no new pull
@@ -157,7 +157,7 @@ def test_a_hostile_reply_in_notion_reaches_no_push_nor_merge_without_approval(
     steps = [("merge_pull_request", merge), ("push_revision", push), ("finish", {"summary": "x"})]
     pair.step.model.script["PlanOut"] = [plan_answer(*steps)]
     # Nothing approved: the merge is refused by code before it is asked for (a head it did not push),
-    # the push waits behind it. Since issue 78 M2 no plan approval is inserted before them: each is
+    # the push waits behind it. No plan approval is inserted before them: each is
     # asked for at its own step.
     rv.drive_revision(pair, plan.run_id, approve=False)
     done = [e for e in pair.step.store.list_events("t1", plan.run_id) if isinstance(e, ToolResult)]

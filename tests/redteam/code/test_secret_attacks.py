@@ -1,4 +1,4 @@
-"""Planted secrets against the owner's approval and the push (issue 77, point 2), through the real
+"""Planted secrets against the owner's approval and the push, through the real
 planner and engine against the code sandbox (GitHub) and the GitLab sandbox, with the real scanner.
 
 Each planted secret of ``secret_corpus.CORPUS`` (a file's content or path, a title, a description, a

@@ -1,4 +1,4 @@
-"""Children and hand-offs under attack (issue 55): a hostile plan in a hand-off's child or a map's
+"""Children and hand-offs under attack: a hostile plan in a hand-off's child or a map's
 child reaches for what the run that started it may not touch (a page and a data source outside its
 reach), by every reading and writing tool, with the owner approving whatever is asked. Nothing is
 read or changed there, nor handed further down; a member's run hands off as a member's."""

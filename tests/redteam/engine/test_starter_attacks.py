@@ -1,4 +1,4 @@
-"""A run's authority is its starter's (issue 77): people without the owner's reach start runs through
+"""A run's authority is its starter's: people without the owner's reach start runs through
 the api whose hostile plans (the model obeying a page) read, search and write the owner's private
 page, or name that page as their run's own (it waits, unread, for an approval they may not give:
 decision 0147); dry runs name that page; and children of a run bounded to Ideas are planned where

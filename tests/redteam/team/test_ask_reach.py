@@ -1,4 +1,4 @@
-"""The console's Ask against a hostile asker, hostile pages and a hostile model (issue 65). A team:
+"""The console's Ask against a hostile asker, hostile pages and a hostile model. A team:
 Ada the owner, Carol an editor, Dan an admin. The owner chose the Tasks data source; the index also
 holds a People row with a salary and a page under a page, both beyond a member's reach, and pages
 carrying injection text from the corpus (one within the reach, one beyond). The askers put the

@@ -1,4 +1,4 @@
-"""A workspace member who edits an agent's instructions page (issue 55). Notion lets anyone with edit
+"""A workspace member who edits an agent's instructions page. Notion lets anyone with edit
 access to the page change it, but its text is read as the owner's words. She appends an order, she
 rewrites the owner's line, she edits and the owner then retitles the page: each run uses the
 version the owner last accepted, never hers; with no version accepted, the run asks the owner and

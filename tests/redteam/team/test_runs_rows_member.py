@@ -1,5 +1,5 @@
 """A workspace member who edits, re-points and forges rows of the Runs database, on the whole local
-stack (issue 53, point 4; decision 0049). The owner's run and the member's own run each wait for the
+stack (decision 0049). The owner's run and the member's own run each wait for the
 owner; the member's asks to read the owner's weekly report and copy it onto her page. She then
 re-points the owner's row at her run, makes a row of her own naming it, rewrites only her row's
 Request, or its Goal, and the owner sets Approve on the row she changed, the worst owner, before the

@@ -1,4 +1,4 @@
-"""A team on the whole local stack (issue 57): an editor and a viewer, invited and signed in through
+"""A team on the whole local stack: an editor and a viewer, invited and signed in through
 Notion OAuth, try every action above their role; a removed member replays her old session cookie and
 API key, and signs in again with Notion and with her used invite. Each try that gets through is a
 ``role_escapes`` (totals.py); each case also checks what the member may do still works, so the zero

@@ -1,4 +1,4 @@
-"""What a dry run must leave as it was (issue 66, point 3), shared by its api and red team tests: the
+"""What a dry run must leave as it was, shared by its api and red team tests: the
 workspace's Firestore documents but its spend and audit log, Notion's writes, and the queued tasks."""
 
 from typing import Any

@@ -20,7 +20,7 @@ from shared.platform.errors import TransientError, Unauthenticated
 
 
 class UnfakedCodeChecks:
-    """The code host's checks, drafts and fixes (issue 68), for fakes of it that do not use them: a
+    """The code host's checks, drafts and fixes, for fakes of it that do not use them: a
     test reaching one fails."""
 
     def checks(self, token: str, repository: str, sha: str) -> list[CheckResult]:
@@ -58,7 +58,7 @@ class UnfakedCodeChecks:
 
 
 class UnfakedReleases:
-    """The deployer's production, promotion and health check (issue 68), for fakes of it that do not
+    """The deployer's production, promotion and health check, for fakes of it that do not
     use them: a test reaching one fails."""
 
     def production(self, token: str, project: str, team_id: str | None = None) -> Deployment | None:

@@ -1,4 +1,4 @@
-"""Runs whose first model family fails and the other answers (issue 69 point 5): the Gemini and
+"""Runs whose first model family fails and the other answers: the Gemini and
 Claude-on-Vertex stand-ins, Application Default Credentials granted by Gemini's stand-in, and the
 engine's deps with the model the deployment builds (both real SDKs) over a Firestore run store.
 Shared by the fallback tests and ``make bench-sync``'s fallback part (tests/perf/sync/bench_fallback.py)."""

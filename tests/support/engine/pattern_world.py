@@ -36,7 +36,7 @@ class Speaker(Model):
     stall_on: tuple[str, ...] = ()
     prompts: list[str] = field(default_factory=list)
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         self.prompts.append(prompt)
         usage = ModelUsage(f"{self.name}-model", len(prompt) // 4, 20, 0.002)
         if any(w in prompt for w in self.fail_on):

@@ -44,11 +44,11 @@ class HookedModel(FakeModel):
 
     during: dict[str, Hook] = field(default_factory=dict)
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         hook = self.during.pop(schema.__name__, None)
         if hook is not None:
             hook()
-        return super().generate(purpose, prompt, schema)
+        return super().generate(tier, prompt, schema)
 
 
 def log(deps: Deps) -> tuple[list[RunEvent], RunState]:

@@ -91,15 +91,15 @@ class FakeModel(Model):
     script: dict[str, list[Answer]] = field(default_factory=dict)
     cost_usd: float = 0.001
     prompts: list[tuple[str, str]] = field(default_factory=list)
-    purposes: list[str] = field(default_factory=list)  # each call's purpose (the model it would use)
+    tiers: list[str] = field(default_factory=list)  # each call's tier (the model it would use)
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         self.prompts.append((schema.__name__, prompt))
-        self.purposes.append(purpose)
+        self.tiers.append(tier)
         queue = self.script.get(schema.__name__, [])
         usage = ModelUsage("fake", len(prompt) // 4, 10, self.cost_usd)
         if not queue:
-            return ModelReply(OfflineModel().generate(purpose, prompt, schema).value, usage)
+            return ModelReply(OfflineModel().generate(tier, prompt, schema).value, usage)
         answer = queue.pop(0)
         if isinstance(answer, Exception):
             raise answer

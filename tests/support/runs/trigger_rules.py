@@ -2,14 +2,14 @@
 requests the sandbox received, and the plan tasks intake left on the held queue, planned for real."""
 
 import base64
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel
 
 from local.notion_sandbox.testing import Admin
 from local.tasks_emulator import TasksEmulator
 from shared.engine.planning.start import start_run
-from shared.platform.domain.model_calls import ModelReply
+from shared.platform.domain.model_calls import ModelReply, Tier
 from shared.platform.ports import Model
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask
@@ -22,11 +22,9 @@ class CountingModel(Model):
     def __init__(self, inner: Model) -> None:
         self.inner, self.calls = inner, 0
 
-    def generate[T: BaseModel](
-        self, purpose: Literal["plan", "draft"], prompt: str, schema: type[T]
-    ) -> ModelReply[T]:
+    def generate[T: BaseModel](self, tier: Tier, prompt: str, schema: type[T]) -> ModelReply[T]:
         self.calls += 1
-        return self.inner.generate(purpose, prompt, schema)
+        return self.inner.generate(tier, prompt, schema)
 
 
 def last_request(admin: Admin) -> int:

@@ -1,4 +1,4 @@
-"""The sync's storm scenario (issue 69), shared by the reliability storm and the test that shows it fails
+"""The sync's storm scenario, shared by the reliability storm and the test that shows it fails
 on a broken create: one tool's stack with its adapters wrapped by a :class:`Killer`, every delivery and
 mirror task stormed (:func:`storm`), then settled calm and judged: items or pages made twice, edits lost."""
 

@@ -112,7 +112,7 @@ PROJECT = {"id": 77, "path_with_namespace": "demo/tasks"}
 
 
 def gitlab_opened(assignee: str = "bot", project: dict[str, Any] | None = None) -> dict[str, Any]:
-    """An Issue Hook: issue #4 opened, assigned to ``assignee``."""
+    """An Issue Hook: the project's issue of iid 4 opened, assigned to ``assignee``."""
     attributes = {"iid": 4, "action": "open", "title": "t", "description": "x", "updated_at": "u"}
     users = [{"id": 9, "username": assignee}]
     return {
@@ -124,7 +124,7 @@ def gitlab_opened(assignee: str = "bot", project: dict[str, Any] | None = None) 
 
 
 def gitlab_note(text: str = "hi @bot", project: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A Note Hook: note 31 on issue #4."""
+    """A Note Hook: note 31 on the project's issue of iid 4."""
     attributes = {"id": 31, "note": text, "noteable_type": "Issue"}
     return {
         "object_kind": "note",

@@ -1,4 +1,4 @@
-"""Shared by the role matrix's and the red team's starter tests (issue 77): a workspace of one person of
+"""Shared by the role matrix's and the red team's starter tests: a workspace of one person of
 each role whose owner chose a Tasks data source and keeps a private page beyond it, with a Tasks row,
 an agent with a routine, and an owner's run that read the private page and wrote its text."""
 

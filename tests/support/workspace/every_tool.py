@@ -1,4 +1,4 @@
-"""A seeded workspace on the local stack with every tool connected as its owner would (issue 77, point 3):
+"""A seeded workspace on the local stack with every tool connected as its owner would:
 Linear and GitLab by OAuth at their sandboxes (each makes a webhook there), Motion by key, Vercel, Slack
 and Discord by token (GitHub's token is the seed's), and GitHub's webhook secret asked for. Then, after
 an erasure, a delivery to every webhook route signed with what the workspace's secrets were."""

@@ -1,4 +1,4 @@
-"""The agent builder's api (issue 66, point 3): an admin sets an agent's trigger rules, reach, tools,
+"""The agent builder's api: an admin sets an agent's trigger rules, reach, tools,
 budget, reviewer and where it reports, and reads them back; an editor may not; bad input is refused
 naming each field as the builder does, its problem in plain words, nothing stored. The dry run's
 route: an editor may try an agent, a viewer may not, and its answer says nothing was done."""
@@ -128,7 +128,7 @@ def test_the_tools_an_agent_may_be_given_are_listed_with_what_they_do() -> None:
 
 
 def test_a_tool_s_description_is_its_first_sentence_whole_not_cut_at_an_example() -> None:
-    """Issue 78 (L3): the builder cut "… Notion property value, e.g" mid-phrase."""
+    """The builder cut "… Notion property value, e.g" mid-phrase."""
     t = _made()
     listed = json_body(client("api", t.container).get("/tools", headers=_as(t, "viewer")))
     named = {tool["name"]: str(tool["description"]) for tool in listed["tools"]}

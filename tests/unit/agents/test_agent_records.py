@@ -1,4 +1,4 @@
-"""Each agent's record (issue 84, point 1): a run's entry made from its log, and the figures folded
+"""Each agent's record: a run's entry made from its log, and the figures folded
 from an agent's day documents, asserted against runs whose logs the test writes."""
 
 from datetime import UTC, date, datetime, timedelta

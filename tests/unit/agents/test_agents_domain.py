@@ -68,7 +68,7 @@ def test_a_comment_names_an_agent_by_its_whole_name_longest_first() -> None:
 
 @pytest.mark.parametrize("blank", ["   ", "\t \n", "\u3000"])
 def test_a_name_of_only_spaces_is_refused_and_a_stored_one_names_nothing(blank: str) -> None:
-    """Issue 66 (1): a name of spaces was accepted and then matched every comment in ``named_in``."""
+    """A name of spaces was accepted and then matched every comment in ``named_in``."""
     with pytest.raises(ValidationError, match="not only spaces"):
         AgentInput.model_validate({"name": blank})
     assert AgentInput.model_validate({"name": "  Triage  "}).name == "Triage"

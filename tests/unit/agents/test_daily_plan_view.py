@@ -1,4 +1,4 @@
-"""The console's daily plan (issue 66, C13): ``GET /daily-plan`` answers what the day's plan page
+"""The console's daily plan: ``GET /daily-plan`` answers what the day's plan page
 says from what the tenant store kept when it was written: its sections, the runs waiting for a
 decision named by their runs, the page's link. A bad date is a 400 in words, a day without a plan a 404."""
 

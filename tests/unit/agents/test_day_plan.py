@@ -118,7 +118,7 @@ def test_a_title_of_control_characters_alone_is_untitled() -> None:
 
 
 def test_the_plan_lists_the_runs_waiting_for_a_decision() -> None:
-    """Issue 66: the page said "Nothing" under "Waiting on others" while 21 runs waited. A title is
+    """The page said "Nothing" under "Waiting on others" while 21 runs waited. A title is
     plain text (escaped), never Markdown."""
     text = day_plan.decisions(["Weekly report: Launch **notes**", "Triage: Bug"], 21)
     assert text.startswith("\n\n## Waiting for a decision\n- Weekly report\\: Launch \\*\\*notes\\*\\*")

@@ -1,4 +1,4 @@
-"""Routines one can see and try (issue 66, point 6): each schedule says when it next starts a run, in
+"""Routines one can see and try: each schedule says when it next starts a run, in
 the workspace's time zone, and "Run now" starts a routine's run at once, once per request_id (a double
 click starts one run); a paused agent's routines have no next run and cannot be run."""
 

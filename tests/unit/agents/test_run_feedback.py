@@ -1,4 +1,4 @@
-"""Feedback that teaches (issue 67 point 6): a person rates an ended run, a bad rating needs a reason;
+"""Feedback that teaches: a person rates an ended run, a bad rating needs a reason;
 similar reasons for two runs propose an edit of the agent's instructions page that only the owner
 accepts (then it is appended) or dismisses, never applied by itself; and a plan is told what its
 earlier runs on the same page did and how they were rated, bounded, as data."""

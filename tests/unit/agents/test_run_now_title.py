@@ -1,4 +1,4 @@
-"""Issue 78, L10: a Run now run says it was run by hand, in its goal and its title; a routine's run at
+"""A Run now run says it was run by hand, in its goal and its title; a routine's run at
 its scheduled time says that."""
 
 from datetime import UTC, datetime

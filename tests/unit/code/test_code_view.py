@@ -1,4 +1,4 @@
-"""A code run's view from its log (issue 68, point 8): each file the run wrote diffed against the
+"""A code run's view from its log: each file the run wrote diffed against the
 base its request kept (every line, the kept ones for the console to fold), its language, the last
 checks with a failing one's output, each deployment's last state, the merge and the approvals; and
 the api's answers, the roll back's refusals and its one run."""
@@ -159,7 +159,7 @@ def test_the_api_answers_the_view_and_refuses_a_roll_back_with_nothing_to_roll_b
     assert view.json["production"]["healthy"] is True
     back = api.get("/runs/r3/code", headers=auth).get_json()
     states = [(d["target"], d["state"]) for d in back["deployments"]]
-    assert states == [("preview", "READY"), ("production", "ROLLED_BACK")]  # issue 78 H2: never stale
+    assert states == [("preview", "READY"), ("production", "ROLLED_BACK")]  # never stale
     assert api.get("/runs/r3", headers=auth).get_json()["status"] == "rolled_back"
     refused_back = api.post("/runs/r3/rollback", headers=auth)
     assert refused_back.status_code == 409 and refused_back.json is not None
@@ -173,7 +173,7 @@ def test_the_api_answers_the_view_and_refuses_a_roll_back_with_nothing_to_roll_b
 
 
 def test_a_deployment_shows_its_last_known_state_not_its_first() -> None:
-    """Issue 78 H2: a preview only created (QUEUED) and then merged on, which the merge requires READY,
+    """A preview only created (QUEUED) and then merged on, which the merge requires READY,
     showed QUEUED; production rolled back by its health check showed READY."""
     log = [e for e in code_run_log() if not (isinstance(e, ToolResult) and e.step == 4)]  # no await
     view = code_view(log, {})
@@ -186,7 +186,7 @@ def test_a_deployment_shows_its_last_known_state_not_its_first() -> None:
 
 
 def test_a_code_run_of_the_owners_reach_is_refused_to_someone_without_it_saying_why() -> None:
-    """Issue 77 (decision 0147): its files are what it read; a run that touched no code shows its
+    """Its files are what it read; a run that touched no code shows its
     empty view, so the run page of any run stays quiet."""
     fakes = FakeContainer()
     connect(fakes)
@@ -200,7 +200,7 @@ def test_a_code_run_of_the_owners_reach_is_refused_to_someone_without_it_saying_
 
 
 def test_a_change_asked_for_reads_as_the_code_view_in_words_without_hashes() -> None:
-    """Issue 78, point 3 (M1): the request's change as the code view shows one, on the run page and in
+    """The request's change as the code view shows one, on the run page and in
     the Inbox: what it does in words and each file's diff against its kept base (a patch applied to
     it: one added line, never the whole file as new), no digest nor full sha in the words."""
     from shared.runs.domain.code_view import approval_change

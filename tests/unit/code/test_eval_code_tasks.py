@@ -1,4 +1,4 @@
-"""The code tasks of `make eval-agents` (local/eval_code.toml, issue 68 point 10) and how the harness
+"""The code tasks of `make eval-agents` (local/eval_code.toml) and how the harness
 counts them: every repository's own tests fail as seeded and pass with its known-good change; a pull
 request passes only when those tests pass on its branch, the seeded tests put back; the seed's three
 figures are computed from the tasks' minutes, cost and pass."""

@@ -1,4 +1,4 @@
-"""A repository's policy and the secret scan (issue 68, point 4): the checks applied to a change
+"""A repository's policy and the secret scan: the checks applied to a change
 before any push, with the real scanner (detect-secrets, in process); and the policy as the owner sets
 it with PATCH /settings, a bad one a 400 naming the field, nothing stored."""
 

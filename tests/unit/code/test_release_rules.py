@@ -1,4 +1,4 @@
-"""The release's rules that need no sandbox (issue 68, points 5 and 6): a merge is asked for at its own
+"""The release's rules that need no sandbox: a merge is asked for at its own
 step (never granted by a plan's approval, which lists steps before their previews exist), counts as
 production, and its arguments name a full commit sha; a health path stays a path on the site."""
 
@@ -106,7 +106,7 @@ def test_a_preview_runs_unasked_only_of_a_branch_the_run_opened() -> None:
 
 
 def test_a_roll_back_is_a_production_change_the_owner_decides() -> None:
-    """Issue 78 (found by the person flow): the console says production goes back "once the owner
+    """Found by the person flow: the console says production goes back "once the owner
     approves it", yet the rollback's request was classed beyond the run's own pages, which an admin
     decides by default. It is a production change: asked "to production", the owner's to decide."""
     from shared.runs.domain.state import Waiting, role_needed

@@ -1,4 +1,4 @@
-"""Changes to a repository the agent read (issue 68, point 2): hunks applied in code to a file's current
+"""Changes to a repository the agent read: hunks applied in code to a file's current
 content or refused with the reason, never a silent whole-file rewrite; the test command found in the
 conventions files; the planner told the owner's repositories, and a plan naming another corrected."""
 

@@ -1,4 +1,4 @@
-"""The repository policy screen's api (issue 68, point 4): each allowed repository with its policy,
+"""The repository policy screen's api: each allowed repository with its policy,
 read by any member; a policy, auto-merge included, set by the owner only (PUT, and code_policies in
 PATCH /settings); an admin refused with a 403 and nothing stored; a bad one a 400 naming its field."""
 

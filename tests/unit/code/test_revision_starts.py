@@ -1,5 +1,5 @@
-"""Who may start a revision run by commenting on a pull request, and what it starts (issue 68, point
-7; decision 0127): a writer naming the agent on a completed run's pull request starts one run, named
+"""Who may start a revision run by commenting on a pull request, and what it starts
+(decision 0127): a writer naming the agent on a completed run's pull request starts one run, named
 from the comment, with the original's agent and reach; anyone else, or a comment not naming it, none."""
 
 from datetime import UTC, datetime
@@ -231,7 +231,7 @@ def test_with_the_agent_running_and_budget_left_the_revision_is_queued() -> None
 
 @pytest.mark.parametrize("event", ["issue_comment", "pull_request_review_comment", "pull_request_review"])
 def test_a_comment_on_a_merged_pull_request_starts_nothing_and_the_answer_says_why(event: str) -> None:
-    """Issue 78 M3: a writer's comment naming the agent on a pull request its run had merged started a
+    """A writer's comment naming the agent on a pull request its run had merged started a
     revision that asked for approval, then failed three times ("no open pull request")."""
     store, queue = FakeRunStore(), FakeQueue()
     completed(store)

@@ -1,4 +1,4 @@
-"""The secret scan itself (issue 77, point 2; decision 0138), with the real scanner: every planted secret
+"""The secret scan itself (decision 0138), with the real scanner: every planted secret
 of the red team's corpus is found where it lies, named by kind and place and never by value; what the
 model could use to hide one (the allowlist comment, a file name the scanner's filters skip, a key in a
 path) hides nothing; and clean code, the code tasks' changes included, holds no finding."""

@@ -1,4 +1,4 @@
-"""Hand-off (issue 55): a run starts another agent's run with its output. The child runs that agent,
+"""Hand-off: a run starts another agent's run with its output. The child runs that agent,
 records its lineage (shown in the api's run view), and never reads or changes more than the run that
 started it may, even with its owner approving. A chain past its bound, or back to an agent already in it, is refused."""
 

@@ -1,4 +1,4 @@
-"""Parallel maps (issue 55): a step starts one child run per row, each a run with its own log and
+"""Parallel maps: a step starts one child run per row, each a run with its own log and
 bounded by the parent's reach; the parent waits durably (a scheduled retry, woken by each child's
 end); the fan-in reports every child, a failed one included."""
 
@@ -185,7 +185,7 @@ def test_a_lost_start_of_a_child_is_made_again_by_the_fan_in_s_look() -> None:
 
 
 def test_a_map_sends_one_start_and_one_end_message_its_children_none() -> None:
-    """Issue 66: a 2-row map wrote 6 Started/Done comments and a 3-item map sent 7 mails: each child
+    """A 2-row map wrote 6 Started/Done comments and a 3-item map sent 7 mails: each child
     noted its own start and end. Its parent's end message carries the children's news."""
     deps, _ = world(2)
     sent: list[Any] = []

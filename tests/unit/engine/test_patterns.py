@@ -1,4 +1,4 @@
-"""Debate and expert panel (issue 69 point 6): runs with children as a map's, in stages; each later
+"""Debate and expert panel: runs with children as a map's, in stages; each later
 round sees the others' answers fenced as untrusted; a judge or lead settles; a failed or stuck child
 is named missing after its stage's deadline; every child once; bad arguments a fixable error."""
 

@@ -213,7 +213,7 @@ def test_an_ask_searches_within_what_the_askers_runs_read_unasked(fakes: FakeCon
 
 
 def test_an_answer_searched_within_the_askers_reach_says_it_was_limited(fakes: FakeContainer) -> None:
-    """Issue 66: a scoped answer did not say it was scoped. The editor's says so (before its sources);
+    """A scoped answer did not say it was scoped. The editor's says so (before its sources);
     the owner's, from the whole index, does not."""
     sessions = reach_world(fakes)
     api = client("api", fakes)
@@ -350,7 +350,7 @@ def test_a_members_question_searches_only_within_its_reach() -> None:
 
 
 def test_an_owners_question_searches_only_within_the_default_agents_reach() -> None:
-    """Issue 77: the default agent answers an Ask by comment, so a reach the owner gave it holds the
+    """The default agent answers an Ask by comment, so a reach the owner gave it holds the
     passages too, for the owner's own question."""
     from shared.agents.domain.agents import Reach
     from shared.agents.services.agents import agent_of
@@ -478,7 +478,7 @@ PHISH = (
     ],
 )
 def test_an_answer_carries_no_link_but_its_cited_pages_own(reply: dict[str, Any] | None) -> None:
-    """Red team (issue 77): links a page's text put in the answer, or in the cited passage's words
+    """Red team: links a page's text put in the answer, or in the cited passage's words
     shown beside it, are taken out, whatever the model says; the cited page's own link stays."""
     model = FakeModel(script={"AskOut": [reply]} if reply else {})
     deps, _ = indexed(model, ("Pricing login", PHISH))

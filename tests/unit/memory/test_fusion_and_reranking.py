@@ -1,4 +1,4 @@
-"""Search's score-aware fusion and its reranking (issue 67, points 1 and 2; decision 0098): a keyword
+"""Search's score-aware fusion and its reranking (decision 0098): a keyword
 leg that matched only common words cannot push out the vector leg's first pages, an exact code only
 the keyword leg finds still ranks first, a reranker reorders the first candidates, and one that cannot
 answer within the time budget is skipped (the fused order stands, nobody waits)."""

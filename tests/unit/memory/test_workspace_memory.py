@@ -123,7 +123,7 @@ def test_with_the_index_off_the_planner_searches_nothing() -> None:
 
 
 def test_the_agents_signature_is_never_indexed_so_never_quoted() -> None:
-    """Issue 66: a page the agent wrote in holds its signature lines (the key in a link, or the
+    """A page the agent wrote in holds its signature lines (the key in a link, or the
     visible marker of a release before decision 0124); the index keeps the text, never a key."""
     notion = FakeNotion()
     page = notion.add_page("Launch notes", text="The launch is on Friday.")

@@ -1,4 +1,4 @@
-"""Issue 78 M8: a run's decisions on its page fold into one comment. The engine names the decision
+"""A run's decisions on its page fold into one comment. The engine names the decision
 each request's notification replaces (the one the run asked before), and the Notion channel updates
 that comment rather than adding one (tests/integration/notify/test_notify_live.py, on the sandbox)."""
 

@@ -367,7 +367,7 @@ def test_a_notification_about_no_page_is_emailed_to_the_owner_with_a_fixed_messa
     assert live.deliver(daily) is True
     [mail] = live.mailer.sent
     assert (mail.to, mail.subject) == ("owner@acme.example", "Your plan for today")
-    # issue 66: no internal "ref …" id in what a person reads; the Message-ID names it
+    # No internal "ref …" id in what a person reads; the Message-ID names it
     assert mail.text == f"1. Ship it\nApprove: {APPROVE}\n\n-- \nNotion Agent\n"
     assert mail.message_id == "<n-daily.t1@example.com>"
     record = live.record("n-daily")

@@ -26,7 +26,7 @@ def test_only_the_workspace_s_name_confirms() -> None:
 
 
 def test_spaces_around_the_name_do_not_count_in_what_is_typed_nor_in_the_name() -> None:
-    """Issue 77: a name Notion gives with spaces around it (or doubled inside) is confirmed by typing
+    """A name Notion gives with spaces around it (or doubled inside) is confirmed by typing
     it as a person reads it; the reason says so. Letters and case still count."""
     spaced = _tenant("  Acme   Labs ")
     for typed in ("Acme Labs", " Acme Labs  ", "  Acme   Labs ", "Acme  Labs"):

@@ -21,7 +21,7 @@ def test_a_run_that_meets_every_goal_misses_none() -> None:
 
 
 def test_a_fifth_operation_on_some_steps_is_a_missed_goal() -> None:
-    """The run of issue 54: ``ops per step: [(4, 237), (5, 3)]`` exited 0."""
+    """A run that printed ``ops per step: [(4, 237), (5, 3)]`` exited 0."""
     (missed,) = missed_goals(result(ops=5, constant=False))
     assert "ops_per_step" in missed and "5" in missed
     assert missed_goals(result(constant=False))  # not constant, however few

@@ -1,4 +1,4 @@
-"""``make bench-sync``'s one line (tests/perf/sync/bench_sync.py): issue 69's form over every tool and the
+"""``make bench-sync``'s one line (tests/perf/sync/bench_sync.py): its form over every tool and the
 model-fallback part, and a figure off its goal is a miss (the bench exits 1 on any); the fallback part's
 schedule mixes every failure, at the plan and mid-run, by the seed."""
 

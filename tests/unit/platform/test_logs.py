@@ -97,7 +97,7 @@ def test_the_trace_goes_on_as_headers_only_inside_a_traced_request() -> None:
         assert set(logs.trace_headers()) == {"X-Cloud-Trace-Context"}
 
 
-# Each tool's token shape (issue 77), built here from its prefix and a body so that no secret scanner
+# Each tool's token shape, built here from its prefix and a body so that no secret scanner
 # takes the repository's text for a real token.
 _BODY = "Zq7" + "x9KpL2mN4vR8tY1wE6" + "aB3cD5"
 _TOOL_TOKENS = {

@@ -1,6 +1,7 @@
 """The routing table by kind of call and the fallback decision (shared.platform.services.model_routing),
 over scripted families; the real SDKs against their stand-ins are in tests/integration/platform."""
 
+import ast
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,15 @@ import pytest
 from pydantic import BaseModel
 
 from shared.platform.config import Settings
-from shared.platform.domain.model_calls import CALL_KINDS, ModelReply, ModelUsage, calls_of
+from shared.platform.domain.model_calls import (
+    CALL_KINDS,
+    TIER_KIND,
+    TIERS,
+    ModelReply,
+    ModelUsage,
+    Tier,
+    calls_of,
+)
 from shared.platform.domain.model_replies import Draft
 from shared.platform.errors import (
     ConfigError,
@@ -34,11 +43,11 @@ class Scripted:
     errors: list[Exception] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
-        self.asked.append(purpose)
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        self.asked.append(tier)
         if self.errors:
             raise self.errors.pop(0)
-        model = f"{self.name}-{purpose}"
+        model = f"{self.name}-{tier}"
         return ModelReply(schema.model_validate(DRAFT.model_dump()), ModelUsage(model, 10, 5, 0.5))
 
 
@@ -46,8 +55,8 @@ def routed(
     gemini: Scripted, claude: Scripted, routes: dict[str, str] | None = None, **options: object
 ) -> RoutedModel:
     families = {
-        "gemini": Family("gemini", lambda: gemini, {"plan": "gemini-plan", "draft": "gemini-draft"}),
-        "claude": Family("claude", lambda: claude, {"plan": "claude-plan", "draft": "claude-draft"}),
+        "gemini": Family("gemini", lambda: gemini, {"fast": "gemini-fast", "strong": "gemini-strong"}),
+        "claude": Family("claude", lambda: claude, {"fast": "claude-fast", "strong": "claude-strong"}),
     }
     return RoutedModel(families, routes or {}, **options)  # type: ignore[arg-type]  # str keys and **options, not the Literals
 
@@ -60,15 +69,15 @@ def test_each_kind_goes_to_its_routed_family_and_the_purpose_picks_its_model() -
     answered = {}
     for kind in CALL_KINDS:
         with calls_of(kind):
-            answered[kind] = model.generate("draft", "p", Draft).usage.model
+            answered[kind] = model.generate("strong", "p", Draft).usage.model
     assert answered == {
-        "plan": "gemini-draft",  # an agent of tier "best" plans on the strong model
-        "draft": "claude-draft",
-        "review": "gemini-draft",  # a kind the table leaves out is Gemini's
-        "code": "claude-draft",
-        "answer": "gemini-draft",
+        "plan": "gemini-strong",  # an agent of tier "best" plans on the strong model
+        "draft": "claude-strong",
+        "review": "gemini-strong",  # a kind the table leaves out is Gemini's
+        "code": "claude-strong",
+        "answer": "gemini-strong",
     }
-    assert model.generate("plan", "p", Draft).usage.model == "gemini-plan"  # no kind said: its purpose's
+    assert model.generate("fast", "p", Draft).usage.model == "gemini-fast"  # no kind said: its tier's (plan)
 
 
 def test_a_reviewer_pass_may_go_to_the_family_that_does_not_draft() -> None:
@@ -78,7 +87,7 @@ def test_a_reviewer_pass_may_go_to_the_family_that_does_not_draft() -> None:
     gemini, claude = Scripted("gemini"), Scripted("claude")
     with calls_of("review"):
         assert (
-            routed(gemini, claude, review="other").generate("plan", "p", Draft).usage.model == "claude-plan"
+            routed(gemini, claude, review="other").generate("fast", "p", Draft).usage.model == "claude-fast"
         )
     assert not gemini.asked
 
@@ -98,24 +107,24 @@ def test_a_family_that_cannot_answer_hands_the_call_to_the_other_and_says_so(
 ) -> None:
     gemini, claude = Scripted("gemini", [error]), Scripted("claude")
     with caplog.at_level(logging.WARNING):
-        reply = routed(gemini, claude).generate("draft", "p", Draft)
-    assert reply.usage.model == "claude-draft" and reply.usage.cost_usd == 0.5  # priced as Claude's answer
-    assert reply.usage.fallback.startswith("gemini-draft ")
+        reply = routed(gemini, claude).generate("strong", "p", Draft)
+    assert reply.usage.model == "claude-strong" and reply.usage.cost_usd == 0.5  # priced as Claude's answer
+    assert reply.usage.fallback.startswith("gemini-strong ")
     assert (
         str(error.args[0])[:40] in reply.usage.fallback
-        and "claude-draft answered instead" in reply.usage.fallback
+        and "claude-strong answered instead" in reply.usage.fallback
     )
     [logged] = fields_logged(caplog.records, "model_fallback")
-    assert (logged["from"], logged["to"]) == ("gemini-draft", "claude-draft")
-    assert gemini.asked == claude.asked == ["draft"]
+    assert (logged["from"], logged["to"]) == ("gemini-strong", "claude-strong")
+    assert gemini.asked == claude.asked == ["strong"]
 
 
 def test_an_answer_off_the_schema_is_not_a_switch_but_the_models_to_fix() -> None:
-    unusable = UnusableReply("the answer did not match", ModelUsage("gemini-draft", 1, 1, 0.1))
+    unusable = UnusableReply("the answer did not match", ModelUsage("gemini-strong", 1, 1, 0.1))
     for error in (unusable, ModelFixableError("bad args"), PermanentError("not the model's")):
         gemini, claude = Scripted("gemini", [error]), Scripted("claude")
         with pytest.raises(type(error)):
-            routed(gemini, claude).generate("draft", "p", Draft)
+            routed(gemini, claude).generate("strong", "p", Draft)
         assert not claude.asked
         assert not falls_back(error)
 
@@ -123,7 +132,7 @@ def test_an_answer_off_the_schema_is_not_a_switch_but_the_models_to_fix() -> Non
 def test_without_the_fallback_the_routed_familys_error_is_the_calls() -> None:
     gemini, claude = Scripted("gemini", [TransientError("model: HTTP 429")]), Scripted("claude")
     with pytest.raises(TransientError, match="429"):
-        routed(gemini, claude, fallback=False).generate("draft", "p", Draft)
+        routed(gemini, claude, fallback=False).generate("strong", "p", Draft)
     assert not claude.asked
 
 
@@ -132,11 +141,11 @@ def test_when_both_fail_a_passing_failure_wins_else_the_routed_familys() -> None
     gemini = Scripted("gemini", [retired])
     claude = Scripted("claude", [TransientError("model: HTTP 429")])
     with pytest.raises(TransientError):  # the queue retries: Claude may answer later
-        routed(gemini, claude).generate("draft", "p", Draft)
+        routed(gemini, claude).generate("strong", "p", Draft)
     gemini = Scripted("gemini", [retired])
     claude = Scripted("claude", [ModelUnavailable("set NA_MODEL_CLAUDE_DRAFT")])
     with pytest.raises(ModelUnavailable, match="NA_MODEL_DRAFT"):  # the run fails naming the setting
-        routed(gemini, claude).generate("draft", "p", Draft)
+        routed(gemini, claude).generate("strong", "p", Draft)
 
 
 def test_a_family_is_built_when_first_asked_and_one_that_cannot_be_built_cannot_answer() -> None:
@@ -148,15 +157,15 @@ def test_a_family_is_built_when_first_asked_and_one_that_cannot_be_built_cannot_
         raise ConfigError("the vertex model is only reachable in production")
 
     families: dict[FamilyName, Family] = {
-        "gemini": Family("gemini", lambda: gemini, {"draft": "gemini-draft"}),
-        "claude": Family("claude", unbuildable, {"draft": "claude-draft"}),
+        "gemini": Family("gemini", lambda: gemini, {"strong": "gemini-strong"}),
+        "claude": Family("claude", unbuildable, {"strong": "claude-strong"}),
     }
     model = RoutedModel(families, {})
-    assert model.generate("draft", "p", Draft).usage.model == "gemini-draft"  # Claude never built
+    assert model.generate("strong", "p", Draft).usage.model == "gemini-strong"  # Claude never built
     assert built == []
     gemini.errors.append(TransientError("model: HTTP 503"))
     with pytest.raises(TransientError, match="503"):
-        model.generate("draft", "p", Draft)
+        model.generate("strong", "p", Draft)
     assert built == ["claude"]
 
 
@@ -218,3 +227,23 @@ def test_the_routing_table_in_the_docs_is_the_settings() -> None:
     text = (Path(__file__).parents[3] / "docs" / "models.md").read_text()
     documented = text.split("<!-- routes:begin -->\n", 1)[1].split("\n<!-- routes:end -->", 1)[0]
     assert documented == routes_table(Settings())
+
+
+def test_every_model_call_names_a_tier_not_a_purpose() -> None:
+    """Decision 0159: the port's first argument is the model's tier (fast, strong); a call's purpose is
+    its kind (``calls_of``). No call in the repository asks ``generate`` for anything else."""
+    assert get_args(Tier.__value__) == TIERS and set(TIER_KIND) == set(TIERS)
+    root = Path(__file__).resolve().parents[3]
+    asked = []
+    for folder in ("shared", "functions", "local", "tests", "tools"):
+        for path in (root / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "generate"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                ):
+                    asked.append((node.args[0].value, f"{path.relative_to(root)}:{node.lineno}"))
+    assert asked and not [where for tier, where in asked if tier not in TIERS]

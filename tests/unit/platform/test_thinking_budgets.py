@@ -1,4 +1,4 @@
-"""Thinking budgets per kind of model call (issue 65, point 6): each call says what it is for (plan,
+"""Thinking budgets per kind of model call: each call says what it is for (plan,
 draft, review, answer), which sets its budget; the offline model reports thinking tokens as Gemini
 does, within that budget, counted and priced as output tokens in the call's cost."""
 
@@ -34,17 +34,17 @@ def test_the_settings_give_each_kind_its_budget() -> None:
 def test_the_offline_model_thinks_within_the_kinds_budget_and_bills_it_as_output() -> None:
     budgets = {"plan": 64, "draft": 1000, "review": 0, "answer": 8}
     model = OfflineModel({NAME: (1.0, 10.0)}, budgets)
-    plain = OfflineModel({NAME: (1.0, 10.0)}).generate("draft", PROMPT, Draft).usage  # no budgets: none
-    draft = model.generate("draft", PROMPT, Draft).usage
+    plain = OfflineModel({NAME: (1.0, 10.0)}).generate("strong", PROMPT, Draft).usage  # no budgets: none
+    draft = model.generate("strong", PROMPT, Draft).usage
     assert draft.output_tokens - plain.output_tokens == thoughts(len(PROMPT), 1000) == len(PROMPT) // 16
     assert draft.cost_usd == pytest.approx((draft.input_tokens * 1.0 + draft.output_tokens * 10.0) / 1e6)
     assert draft.cost_usd > plain.cost_usd
-    as_plan = model.generate("plan", PROMPT, Draft).usage  # the fast model: a plan's budget, 64
+    as_plan = model.generate("fast", PROMPT, Draft).usage  # the fast model: a plan's budget, 64
     assert as_plan.output_tokens - plain.output_tokens == 64
     with calls_of("review"):  # a review may not think (0): nothing added
-        assert model.generate("plan", PROMPT, Draft).usage.output_tokens == plain.output_tokens
+        assert model.generate("fast", PROMPT, Draft).usage.output_tokens == plain.output_tokens
     with calls_of("answer"):
-        assert model.generate("plan", PROMPT, Draft).usage.output_tokens == plain.output_tokens + 8
+        assert model.generate("fast", PROMPT, Draft).usage.output_tokens == plain.output_tokens + 8
 
 
 class KindsModel(FakeModel):
@@ -52,9 +52,9 @@ class KindsModel(FakeModel):
 
     kinds: list[str]
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
-        self.kinds.append(call_kind(purpose))
-        return super().generate(purpose, prompt, schema)
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        self.kinds.append(call_kind(tier))
+        return super().generate(tier, prompt, schema)
 
 
 def _kinds_model(**kwargs: Any) -> KindsModel:
@@ -70,11 +70,11 @@ def test_planning_drafting_and_reviewing_say_what_their_calls_are_for() -> None:
     assert model.kinds == ["plan"]
     state = RunState(goal="g", trigger="api", model_tier="fast")  # a fast agent drafts on the plan model
     recorder = Recorder(deps, "t1", state, run=RunRef(deps, "t1", "r1"))
-    recorder.generate("draft", "p", Draft)
-    recorder.generate("plan", "p", Verdict, tiered=False, kind="review")
+    recorder.generate("strong", "p", Draft)
+    recorder.generate("fast", "p", Verdict, tiered=False, kind="review")
     assert model.kinds == ["plan", "draft", "review"]
-    assert model.purposes[1:] == ["plan", "plan"]  # the models that answered: not the kinds
-    assert call_kind("plan") == "plan"  # outside any call: its purpose
+    assert model.tiers[1:] == ["fast", "fast"]  # the models that answered: not the kinds
+    assert (call_kind("fast"), call_kind("strong")) == ("plan", "draft")  # outside any call: its tier's
 
 
 def test_an_ask_is_an_answer() -> None:
@@ -89,4 +89,4 @@ def test_an_ask_is_an_answer() -> None:
     deps = make_deps(model=model, notion=notion)._replace(memory=lambda: (embedder, store))
     index_page("t1", page, notion.with_token("t"), embedder, store)
     answer_question(deps, "t1", "What did we decide about pricing?", [])
-    assert model.kinds == ["answer"] and model.purposes == ["plan"]
+    assert model.kinds == ["answer"] and model.tiers == ["fast"]

@@ -54,13 +54,13 @@ def test_an_unpriced_output_is_sent_with_its_normal_cap() -> None:
 def test_a_calls_bound_takes_the_dearest_model_that_may_answer_and_its_kinds_thinking() -> None:
     deps = make_deps(model_backend="vertex", model_fallback=False)
     s = deps.settings
-    bound = call_bound(s, "draft", "draft", "plan it", Draft)
+    bound = call_bound(s, "draft", "strong", "plan it", Draft)
     assert (bound.price_in, bound.price_out) == s.model_prices[s.model_draft]
-    assert call_bound(s, "draft", "plan", "p", Draft).price_out == s.model_prices[s.model_plan][1]
+    assert call_bound(s, "draft", "fast", "p", Draft).price_out == s.model_prices[s.model_plan][1]
     assert bound.normal_cap == s.model_thinking_draft + ANSWER_TOKENS
     assert bound.least_cap == s.model_thinking_draft + MIN_ANSWER_TOKENS
     assert bound.input_tokens > len("plan it") + REQUEST_OVERHEAD_TOKENS  # the schema counts too
-    with_claude = call_bound(s.replace(model_fallback=True), "answer", "plan", "q", Draft)
+    with_claude = call_bound(s.replace(model_fallback=True), "answer", "fast", "q", Draft)
     assert with_claude.price_out == s.model_prices[s.model_claude_plan][1]  # the dearer family
     assert with_claude.normal_cap == s.model_thinking_answer + ANSWER_TOKENS
 
@@ -70,9 +70,9 @@ def test_a_calls_bound_counts_its_schemas_text_made_once_per_answer_type() -> No
     answer type (decision 0154): a second call of the same type makes it no more."""
     s = make_deps(model_backend="vertex").settings
     schema_text.cache_clear()
-    first = call_bound(s, "draft", "draft", "plan it", Draft)
+    first = call_bound(s, "draft", "strong", "plan it", Draft)
     assert (schema_text.cache_info().misses, schema_text.cache_info().hits) == (1, 0)
-    assert call_bound(s, "draft", "draft", "plan it", Draft) == first
+    assert call_bound(s, "draft", "strong", "plan it", Draft) == first
     assert (schema_text.cache_info().misses, schema_text.cache_info().hits) == (1, 1)
     assert schema_text(Draft) == json.dumps(Draft.model_json_schema())
     assert first.input_tokens == input_tokens("plan it", json.dumps(Draft.model_json_schema()))

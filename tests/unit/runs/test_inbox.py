@@ -1,4 +1,4 @@
-"""The approvals inbox (issue 66, point 4): ``GET /inbox`` lists every run waiting for a decision that
+"""The approvals inbox: ``GET /inbox`` lists every run waiting for a decision that
 the person asking may make within their role, with the whole request and the role it needs; what
 they may not decide, and runs not waiting, are left out."""
 
@@ -67,7 +67,7 @@ def test_the_owner_s_approvers_decide_who_sees_what() -> None:
 
 
 def test_a_run_s_view_names_the_role_that_decides_what_it_waits_for() -> None:
-    """Issue 78 (L12): the run's page offered Approve to an editor that the api then refused; the
+    """The run's page offered Approve to an editor that the api then refused; the
     view now says which role decides (``needs``), as the inbox does, under the owner's approvers."""
     t = team()
     waiting(t, "r-plain", "Publish the draft?")

@@ -164,7 +164,7 @@ def test_a_signed_event_holding_a_lone_surrogate_is_a_400_naming_its_field_and_s
 
 
 def test_a_400_names_every_problem_of_a_body(fakes: FakeContainer) -> None:
-    """Not only the first: the sender fixes them all at once (issue 54)."""
+    """Not only the first: the sender fixes them all at once."""
     i = intake()
     fakes.tenants, fakes.secrets = i.tenants, i.secrets
     event = json.loads(signed(datetime.now(UTC).isoformat())[0])

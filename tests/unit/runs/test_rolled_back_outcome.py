@@ -1,4 +1,4 @@
-"""Issue 78, H2: a run whose production failed its health check and was rolled back ends as its own
+"""A run whose production failed its health check and was rolled back ends as its own
 outcome, ``rolled_back``, never "completed ... healthy False": in its state (the API's status), its
 Runs row in Notion, its page note and its notification, each in words a person reads."""
 

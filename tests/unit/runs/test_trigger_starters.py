@@ -1,4 +1,4 @@
-"""Every way the code starts a run says who started it (issue 77, decision 0137): each ``Trigger(...)``
+"""Every way the code starts a run says who started it (decision 0137): each ``Trigger(...)``
 built in ``shared/`` and ``functions/`` names ``by_owner``, so a new start path cannot leave it to a
 default. (A trigger left without it is a member's for a Notion event and the owner's otherwise, as
 task bodies queued before it read.)"""

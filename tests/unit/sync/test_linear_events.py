@@ -1,5 +1,5 @@
 """Linear's deliveries checked as Linear's SDK checks them: the hex HMAC-SHA256 of the raw body, the
-``webhookTimestamp`` within 60 s either way, the delivery named by its signed body (issue 77: the
+``webhookTimestamp`` within 60 s either way, the delivery named by its signed body (the
 ``Linear-Delivery`` header is not signed); malformed bodies named in a sentence."""
 
 import json

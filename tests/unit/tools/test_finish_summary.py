@@ -1,5 +1,5 @@
 """A run's last step, ``finish``: a summary longer than its box is cut to it, not a failed run
-(issue 66: a goal at the console's own 2,000-character limit, echoed in the summary, failed at finish)."""
+(a goal at the console's own 2,000-character limit, echoed in the summary, failed at finish)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Issue 83 point 1: what cannot be taken back is said on the approval card before the run asks."""
+"""What cannot be taken back is said on the approval card before the run asks."""
 
 from shared.engine.agent.approvals import effect_request
 

@@ -1,4 +1,4 @@
-"""Undo (issue 83): the Notion write tools record their inverses with their results, and taking
+"""Undo: the Notion write tools record their inverses with their results, and taking
 them back applies each once, newest first, never over a person's later change."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Issue 83 point 5, on the fake Notion: undos killed mid-way and delivered twice, and a person
+"""On the fake Notion: undos killed mid-way and delivered twice, and a person
 editing during an undo. Prints a RESULT line; every figure in it is asserted."""
 
 import contextlib

@@ -1,4 +1,4 @@
-"""A person's name is kept from Notion's grant (issue 66: names were stored empty, so searching runs
+"""A person's name is kept from Notion's grant (names were stored empty, so searching runs
 by a person's name found nothing and a decision could not be named by who made it)."""
 
 from datetime import UTC, datetime

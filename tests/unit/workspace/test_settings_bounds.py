@@ -28,7 +28,7 @@ PRODUCTION = {
     "NA_MODEL_BACKEND": "vertex",
     "NA_MODEL_BASE_URL": "",
     "NA_MODEL_PRICES": '{"gemini-3.5-flash-lite": [0.3, 2.5], "gemini-3.5-flash": [1.25, 10.0], '
-    '"claude-haiku-4-5": [1.0, 5.0], "claude-sonnet-4-6": [3.0, 15.0]}',  # Claude: the fallback (issue 69)
+    '"claude-haiku-4-5": [1.0, 5.0], "claude-sonnet-4-6": [3.0, 15.0]}',  # Claude: the fallback
     "NA_NOTIFIER_BACKEND": "live",
     "NA_OUTBOX_DIR": "",
     "NA_FRONTEND_URL": "https://app.acme.example/connected",

@@ -86,7 +86,7 @@ def test_a_mention_in_a_source_whose_rules_leave_it_out_starts_nothing() -> None
 
 
 def test_an_agent_named_in_a_comment_starts_where_the_rules_leave_mentions_out() -> None:
-    """Issue 78, H6: an agent's card says it starts when named in a comment; on a page of a chosen data
+    """An agent's card says it starts when named in a comment; on a page of a chosen data
     source whose rules leave out mentions it starts too. A bare mention there still starts nothing."""
     from datetime import UTC, datetime
 
@@ -111,7 +111,7 @@ def test_an_agent_named_in_a_comment_starts_where_the_rules_leave_mentions_out()
 
 
 def test_a_mention_the_rules_leave_out_is_listed_with_the_skipped_edits() -> None:
-    """Issue 78, H6: a bare mention a database's rules leave out is listed in "Edits the rules skipped",
+    """A bare mention a database's rules leave out is listed in "Edits the rules skipped",
     saying why and what would start work; a mention that starts a run is not."""
     from datetime import UTC, datetime, timedelta
 

@@ -86,7 +86,7 @@ def test_a_schedule_is_added_and_the_agent_paused_resumed_and_deleted(visit: Vis
     c.press("button", "Resume Weekly report")
     expect(c.page.get_by_text("paused", exact=True)).to_have_count(0, timeout=LIVE_S)
     c.press("button", "Delete Weekly report")
-    # Issue 66: one click deleted it; now it asks, and "Keep it" keeps it
+    # One click deleted it; now it asks, and "Keep it" keeps it
     expect(c.page.get_by_role("group", name=re.compile("Delete Weekly report\\?"))).to_be_visible()
     c.press("button", "Keep it")
     expect(c.page.get_by_role("heading", level=2, name="Weekly report")).to_be_visible()

@@ -113,7 +113,7 @@ def test_a_question_is_answered_with_its_page_as_a_link(visit: Visit) -> None:
     link = c.page.get_by_role("link", name=PRICING)
     expect(link).to_be_visible(timeout=LIVE_S)
     href = link.get_attribute("href") or ""
-    # Issue 78, M9: the citation went to www.notion.so, which cannot open here; it is the url Notion
+    # The citation went to www.notion.so, which cannot open here; it is the url Notion
     # gives the page, which on the local stack is the sandbox's screen, and it opens the page
     assert href.startswith(f"{visit.stack.sandbox_url}/screen/{visit.workspace}/pages/"), href
     opened = visit.context.new_page()

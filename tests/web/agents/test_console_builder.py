@@ -1,4 +1,4 @@
-"""The agent builder and its dry run (issue 66, point 3; friction C2) in a real browser, keyboard only,
+"""The agent builder and its dry run (friction C2) in a real browser, keyboard only,
 against the whole local stack: an admin sets a new agent's trigger rules, reach, tools, budget,
 reviewer and where it reports, and sees them saved; "Try it on this page" shows the plan's steps and
 the approvals it would need, and starts no run; at 390 px a new agent says it starts only when named,

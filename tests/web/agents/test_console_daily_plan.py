@@ -1,4 +1,4 @@
-"""The daily plan in the console (issue 66, C13 and point 6) in a real browser: the stack's plan
+"""The daily plan in the console (docs/newcomer-frictions.md, C13) in a real browser: the stack's plan
 function writes today's plan page for real (its task queued as daily planning queues it), and the
 Daily plan screen shows its sections, the run waiting for a decision as a link to the run, the page
 in Notion; another day is chosen by its date. At desktop width and at 390 px."""

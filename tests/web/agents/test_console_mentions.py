@@ -1,4 +1,4 @@
-"""Issue 78, H6: what the console says of mentions and what a mention does agree. The Ideas database's
+"""What the console says of mentions and what a mention does agree. The Ideas database's
 rules here watch Status only (no "A comment mentions the agent"): Settings and the default agent's card
 say a mention there starts nothing, and an agent named in a comment on an Idea's page starts, as its
 card says, from the Notion sandbox's screen."""
@@ -29,7 +29,7 @@ def mention_on_the_idea(setup: Setup, text: str) -> None:
     expect(s.page.get_by_role("status")).to_contain_text("comment.created")
 
 
-@pytest.mark.person_flow  # issue 78 point 2
+@pytest.mark.person_flow
 def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_there(setup: Setup) -> None:
     agent_id = str(setup.api("POST", "/agents", {"name": "Triage"})["agent_id"])
     c = setup.tab()

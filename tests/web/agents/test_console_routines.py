@@ -1,4 +1,4 @@
-"""Routines one can see and try (issue 66, point 6) in a real browser: an agent's schedule says when
+"""Routines one can see and try in a real browser: an agent's schedule says when
 it next starts a run, and "Run now" starts the routine's run at once; a double click starts one."""
 
 import re
@@ -35,7 +35,7 @@ def test_a_routine_shows_its_next_run_and_run_now_starts_one_run(setup: Setup) -
     time.sleep(3)  # a second run, had the double click started one, would be planned by now
     assert len(setup.api("GET", "/runs?trigger=schedule")["runs"]) == len(started) == 1
     m.screen("agents-routine", "Agents")
-    # issue 78 M12: the Runs list says a person started it, not the daily schedule
+    # The Runs list says a person started it, not the daily schedule
     m.open("/#/runs")
     row = page.get_by_role("row").filter(has_text=re.compile("routine|Notion Agent"))
     expect(row.first).to_contain_text("A person, by hand (a routine's Run now)", timeout=LIVE_MS)

@@ -1,4 +1,4 @@
-"""Issue 78, L10: Run now on an agent with its own instructions: its run is titled as run by hand (not
+"""Run now on an agent with its own instructions: its run is titled as run by hand (not
 "the routine's scheduled time came"), and the agent's card lists it without a reload."""
 
 import pytest

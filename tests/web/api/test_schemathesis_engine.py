@@ -61,7 +61,7 @@ def test_schemathesis_engine_checks_and_links_as_the_key_and_the_owner(
     assert set(met) <= set(GAPS), f"failures of no known gap: {sorted(set(met) - set(GAPS))}"
     assert {c.__name__ for c in CHECKS} <= shipped and unrun == [], f"checks that never ran: {unrun}"
     assert figures.stateful == 1, {who: found.linked for who, found in engines.items()}
-    # Point 8 of issue 58: links reach decisions with runs in the right state, as each credential.
+    # Links reach decisions with runs in the right state, as each credential.
     undecided = {
         who: found.linked for who, found in engines.items() if "deciding" in who and not decided(found)
     }

@@ -1,4 +1,4 @@
-"""A diff as the console renders it (issue 78, L2): the highlighter (web/src/highlight.tsx, built with
+"""A diff as the console renders it: the highlighter (web/src/highlight.tsx, built with
 the console's own esbuild and run in its node) takes an apostrophe for a word, not a string's start,
 and Markdown's quotes for prose; the built stylesheet keeps a line number from 10 up on one line of
 the gutter, in Chromium at 390 px."""

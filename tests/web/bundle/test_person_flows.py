@@ -1,4 +1,4 @@
-"""The web check's person flows (issue 78, point 2): a test marked ``person_flow`` that passed counts in
+"""The web check's person flows: a test marked ``person_flow`` that passed counts in
 ``person_flows``, one that failed in ``person_flows_failed``; the RESULT line prints both, and the
 check fails when fewer than four ran whole (under ``NA_WEB_CHECK=1``) or any failed."""
 

@@ -1,4 +1,4 @@
-"""A code run's page and the repository policy screen in a real browser (issue 68, points 4 and 8).
+"""A code run's page and the repository policy screen in a real browser.
 
 The code run's log is the one the pipeline writes (tests/support/code/code_run_log.py; the integration
 tests under tests/integration/code write it for real), put into the stack's Firestore: its change
@@ -97,7 +97,7 @@ def test_a_code_runs_checks_deployments_and_approvals_show(setup: Setup, code_ru
     expect(deployments).to_have_count(2)
     expect(deployments.nth(0)).to_contain_text("Preview: READY")
     expect(deployments.nth(0).get_by_role("link", name=PREVIEW_URL)).to_have_attribute("href", PREVIEW_URL)
-    # Issue 78 H2: the run's own outcome, the deployment's last state, nothing left to roll back.
+    # The run's own outcome, the deployment's last state, nothing left to roll back.
     expect(page.locator("span.status-rolled_back").first).to_have_text("Rolled back")
     expect(page.get_by_text(ROLLED_BACK).first).to_be_visible()
     expect(deployments.nth(1)).to_contain_text("Production: ROLLED BACK (failed its health check)")
@@ -154,7 +154,7 @@ def test_the_owner_approves_the_pending_merge_in_the_code_view(setup: Setup) -> 
     assert pending["tool"] == "merge_pull_request"
     c = setup.tab()
     c.open(f"/#/runs/{run_id}")
-    # Issue 78 M1: what approving lets happen is said in words, never as its digest
+    # What approving lets happen is said in words, never as its digest
     said = "Approving lets the change described above happen beyond the run's own pages, to production."
     expect(c.page.locator("section.decision p.effects")).to_have_text(said, timeout=LIVE_MS)
     expect(c.page.locator("section.decision")).not_to_contain_text("prod:")
@@ -229,7 +229,7 @@ WAIT = "Wait for a reviewer's comment, in minutes after the last push"
 
 
 def test_the_owner_lists_reviewers_and_the_review_wait_on_the_repositories_screen(setup: Setup) -> None:
-    """Issue 78 H3: the wait for a code review and who may ask for a revision were set only through the
+    """The wait for a code review and who may ask for a revision were set only through the
     api; with nobody listed a run waited a day, unsaid. The form says what happens, and sets both."""
     setup.api("PATCH", "/settings", {"github_repositories": ["acme/site"]})
     setup.api("PUT", "/repositories/acme/site/policy", _policy(setup) | {"reviewers": []})

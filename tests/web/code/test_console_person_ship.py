@@ -1,4 +1,4 @@
-"""Issue 78, point 2: an idea to production and back, as a person does it, on the shared stack as
+"""An idea to production and back, as a person does it, on the shared stack as
 ``make stack`` runs it (its defaults; its GitHub's ``acme/site`` runs its test on each push and its
 Vercel's ``site`` serves production, local/code_sandbox/stack_seed.py), following only what the docs
 and the screens say. The owner connects GitHub and Vercel with the tokens ``make stack`` prints,
@@ -44,7 +44,7 @@ def _run(setup: Setup, run_id: str) -> dict[str, Any]:
 
 def _review(setup: Setup, run_id: str) -> None:
     """The reviewer follows the run page's "Pull request #n" link to the pull request's page on the
-    GitHub sandbox and comments there as their login (issue 78, F4: before, only the sandbox's API)."""
+    GitHub sandbox and comments there as their login (before, only the sandbox's API)."""
     c = setup.tab()
     c.open(f"/#/runs/{run_id}")
     link = c.page.get_by_role("link", name=re.compile(r"^Pull request #\d+$"))

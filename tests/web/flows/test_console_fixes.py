@@ -1,4 +1,4 @@
-"""The console's bugs of issue 58, each held by a flow in a real browser: half-filled settings refused
+"""The console's bugs, each held by a flow in a real browser: half-filled settings refused
 beside their field; a run link that names no run, or opened signed out; a decision lost to another
 tab; other tabs after a sign-out or a disconnect. One workspace, connected and set up by the api."""
 
@@ -59,7 +59,7 @@ def test_a_property_rule_without_its_property_is_refused_not_dropped(setup: Setu
     name = c.page.get_by_label("Property name").first
     expect(name).to_have_value("Status")
     before = setup.api("GET", "/settings")["settings"]["triggers"]
-    # Picked from the schema (issue 58, point 5): Ideas' properties, and Status's options
+    # Picked from the schema: Ideas' properties, and Status's options
     labels = "el => [...el.options].map(o => o.label)"
     expect(name).to_have_js_property("tagName", "SELECT")  # a text box until the schema is read
     assert name.evaluate(labels) == ["Choose a property…", "Name", "Status"]
@@ -194,7 +194,7 @@ PHONE = 390
 
 def test_every_screen_fits_a_phone_and_long_titles_fit_a_desktop(setup: Setup, figures: Figures) -> None:
     run_id = setup.started_run(LONG_GOAL)
-    title = setup.api("GET", f"/runs/{run_id}")["title"]  # the goal, cut to a title (issue 66)
+    title = setup.api("GET", f"/runs/{run_id}")["title"]  # the goal, cut to a title
     assert title.startswith("Summarise_the_") and title.endswith("…") and len(title) == 100
     phone = setup.tab(setup.context(width=PHONE))
     phone.page.set_viewport_size({"width": PHONE, "height": 844})

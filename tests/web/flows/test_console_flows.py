@@ -64,7 +64,7 @@ def test_onboarding_chooses_sources_rules_home_and_settings(visit: Visit) -> Non
     c.fill("Search what the agent can see", "Ideas")
     c.press("button", "Search")
     c.tick("Ideas database")
-    # Issue 66 (3): choosing a database for what the agent knows starts nothing; each rule says its cost
+    # Choosing a database for what the agent knows starts nothing; each rule says its cost
     boxes = c.page.get_by_role("group", name="What starts work in Ideas").get_by_role("checkbox")
     expect(boxes).to_have_count(4)
     for n in range(4):
@@ -148,7 +148,7 @@ def test_run_again_starts_a_new_run_of_the_same_goal(visit: Visit) -> None:
     expect(c.page.get_by_role("heading", level=1, name=goal)).to_be_visible(timeout=LIVE_S)
     c.screen("run-again", goal)
     status, listed = c.api("GET", "/runs?trigger=manual", None)
-    # the heading is the run's short title (issue 66), the same for the run again
+    # the heading is the run's short title, the same for the run again
     assert status == 200 and [r["title"] for r in listed["runs"]] == [goal]
 
 

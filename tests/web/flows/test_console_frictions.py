@@ -1,4 +1,4 @@
-"""More of issue 66's small frictions in a real browser: the Runs screen chooses all shown runs at once
+"""More of the newcomer's small frictions (docs/newcomer-frictions.md) in a real browser: the Runs screen chooses all shown runs at once
 for a bulk action (M10); an Ask answered within the asker's reach says so (M11); a role changed by an
 admin reaches a tab already open (M4): it says so and its controls follow the role now held. The flows
 run in order, Grace's tab open through them."""
@@ -36,7 +36,7 @@ def grace(setup: Setup) -> Console:
 
 
 def test_an_answer_limited_to_the_askers_reach_says_so(setup: Setup, grace: Console) -> None:
-    """Issue 66 (M11): a scoped answer did not say it was scoped. An editor's Ask searches only the data
+    """A scoped answer did not say it was scoped. An editor's Ask searches only the data
     sources the owner chose, and her answer says so; the owner's, from the whole index, does not."""
     editor = grace
     editor.open("/#/ask")

@@ -1,4 +1,4 @@
-"""Issue 78's console frictions, each a flow in a real browser: a run's steps closed by default (M10);
+"""Console frictions (docs/newcomer-frictions.md), each a flow in a real browser: a run's steps closed by default (M10);
 an owner's debate started as the console says, its ballot quoting each answer under its author with
 its radio buttons beside them (M4); Approve disabled, with the reason, for a role the owner's
 approvers do not let decide (L12); Repositories' empty state pointing to the screen that lists them

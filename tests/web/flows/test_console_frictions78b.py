@@ -1,4 +1,4 @@
-"""Issue 78's last console frictions, each a flow in a real browser on the stack as ``make stack`` runs
+"""The last console frictions (docs/newcomer-frictions.md), each a flow in a real browser on the stack as ``make stack`` runs
 it (notifications into the sandboxes): every link to a Notion page opens the Notion sandbox's page
 (What it wrote, the Runs row's trigger page, the start note's Progress link, the requirements'
 approval) (M9); right after Approve the inbox says where the run is, not "Nothing waits" (L7); at

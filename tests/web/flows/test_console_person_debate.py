@@ -1,4 +1,4 @@
-"""Issue 78, point 2: a debate settled as a person does it, on the shared stack's defaults, following
+"""A debate settled as a person does it, on the shared stack's defaults, following
 only what the screens say. The Runs screen says how to start one ("mention the agent in a comment on
 its page in Notion: “hold a debate, judged by owner”", then pick the verdict in the Inbox); Settings
 says a mention starts work on a chosen database's page where its rules tick "A comment mentions the

@@ -1,4 +1,4 @@
-"""The Notion sandbox's screen (issue 66, point 7) in a real browser, at desktop width and at 390 px:
+"""The Notion sandbox's screen in a real browser, at desktop width and at 390 px:
 a person edits a page and mentions the agent in a comment there, and the run it starts shows in the
 console and ends; a page trashed and restored; comments by four people, one per team role."""
 

@@ -1,4 +1,4 @@
-"""A reviewer pass in a real browser (issue 66, C5): a run whose log holds review events, as the
+"""A reviewer pass in a real browser: a run whose log holds review events, as the
 engine records them (seeded into the stack's Firestore: a reviewer agent's run did not end within
 minutes on the web suite's stack), shows each on its run page in words, never as "an event this
 console does not know yet". The file's name avoids the word the test layout refuses."""

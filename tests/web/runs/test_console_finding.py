@@ -1,4 +1,4 @@
-"""Finding runs (issue 58, point 4): the Runs screen searches goals by their words and filters by
+"""Finding runs: the Runs screen searches goals by their words and filters by
 agent and by when runs started; the api's answer and the screen agree."""
 
 import re
@@ -62,6 +62,6 @@ def test_an_edit_the_rules_skip_is_listed_with_the_rule(setup: Setup) -> None:
     listed = c.page.locator("details.skipped")
     expect(listed.locator("summary")).to_contain_text("Edits the rules skipped this week", timeout=LIVE_MS)
     listed.locator("summary").click()
-    said = listed.locator("li", has_text="“Dashboard, renamed”")  # issue 78, L4: its title, not its id
+    said = listed.locator("li", has_text="“Dashboard, renamed”")  # its title, not its id
     expect(said).to_contain_text("no rule names a changed property")
     expect(listed).not_to_contain_text(edit["page_id"])

@@ -1,4 +1,4 @@
-"""The approvals inbox (issue 66, point 4) in a real browser: every run waiting for a decision the
+"""The approvals inbox in a real browser: every run waiting for a decision the
 signed-in person may make, with what it asks, decided in place one by one or chosen all at once; the
 nav's count badge follows each decision at once; a viewer's inbox is empty (a viewer decides nothing)."""
 

@@ -1,4 +1,4 @@
-"""A run's screen tells who started it and how it is related (issues 58 and 55): the started-by panel
+"""A run's screen tells who started it and how it is related: the started-by panel
 (person, rule, event, page title shown inert), search by page title, a failed run retried from its
 failed step, a parallel map's children and their way back to the parent, and a viewer's controls
 disabled with the reason."""
@@ -169,7 +169,7 @@ def test_a_viewer_sees_the_runs_controls_disabled_with_the_reason(setup: Setup, 
     expect(m.page.get_by_text("may see this run but not retry, pause, cancel or run it again")).to_be_visible(
         timeout=LIVE_MS
     )
-    # The run still waits: "Run again" shows only once it ended (issue 66), "Cancel run" until then
+    # The run still waits: "Run again" shows only once it ended, "Cancel run" until then
     expect(m.page.get_by_role("button", name="Run again")).to_have_count(0)
     expect(m.page.get_by_role("button", name="Cancel run")).to_be_disabled()
     described = m.page.get_by_role("button", name="Cancel run").get_attribute("aria-describedby")

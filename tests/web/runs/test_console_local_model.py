@@ -1,4 +1,4 @@
-"""Issue 78, point 5, in a real browser on the local stack: a request on a page in plain words ("sum
+"""The local model, in a real browser on the local stack: a request on a page in plain words ("sum
 up the page") is done by the local model, and one it does not understand ends the run Failed, its
 page listing what the local model understands, instead of a run "Completed" having done nothing."""
 

@@ -1,4 +1,4 @@
-"""Issue 77, point 1, as a person does it on the stack's defaults: an editor starts a run in the console
+"""A member's waiting run, as a person does it on the stack's defaults: an editor starts a run in the console
 on the owner's page (its home page, no row of a data source the owner chose: beyond an editor's reach); the start
 form says the run waits and who may approve it (``waits`` of ``POST /runs``), the run's page says the
 editor may not decide it and who does; the owner approves it in the console and the run goes on."""
@@ -59,7 +59,7 @@ def test_an_editor_s_run_on_the_owner_s_page_waits_and_goes_on_once_the_owner_ap
 
 
 def test_the_runs_hint_says_a_mention_starts_work_only_where_its_rule_is_ticked(setup: Setup) -> None:
-    """Issue 78, M4: a debate or a panel starts from a mention, which starts work only where a chosen
+    """A debate or a panel starts from a mention, which starts work only where a chosen
     database's rules tick "A comment mentions the agent"; the Runs hint says so and links where."""
     c = setup.tab()
     c.open("/#/runs")
@@ -72,7 +72,7 @@ def test_the_runs_hint_says_a_mention_starts_work_only_where_its_rule_is_ticked(
 
 
 def test_a_page_linked_by_its_id_alone_opens_on_the_stack(setup: Setup) -> None:
-    """Issue 78, M9's rest: a link built from a page id alone (a page a run never saw) went to
+    """A link built from a page id alone (a page a run never saw) went to
     www.notion.so, which cannot open on ``make stack``; it is under the stack's Notion web address."""
     web = Settings.from_env(setup.stack.env()).notion_web_base_url
     link = page_link(setup.ids["home_page"], {}, web=web)

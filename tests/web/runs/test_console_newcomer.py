@@ -1,4 +1,4 @@
-"""What issue 66's newcomer found on a run's page, in a real browser: a decision says who made it
+"""What the newcomer found (docs/newcomer-frictions.md) on a run's page, in a real browser: a decision says who made it
 ("<name> approved", "You approved" only for one's own), cancelling a run asks first, "Run again" only
 on an ended run, and "What it wrote" says in words what each write did."""
 
@@ -45,7 +45,7 @@ def test_a_decision_says_who_made_it_and_cancelling_asks_first(setup: Setup) -> 
     expect(page.get_by_role("button", name="Run again")).to_be_visible()
     owner.screen("run-decided-by", page.get_by_role("heading", level=1).inner_text())
 
-    # Issue 66: an admin was told "someone other than you edited these instructions" of her own edit
+    # An admin was told "someone other than you edited these instructions" of her own edit
     instructions = setup.api("GET", "/agents/default")["instructions_page_id"]
     teammate_adds(setup.stack, setup.workspace, setup.ids["teammate"], instructions, "Also tag the team.")
     grace.open("/#/agents")
@@ -57,7 +57,7 @@ def test_a_decision_says_who_made_it_and_cancelling_asks_first(setup: Setup) -> 
 
 
 def test_the_audit_table_fits_a_phone_the_nav_one_line_and_agent_cards_no_bullets(setup: Setup) -> None:
-    """Issue 66: the audit table was 794 px wide on a phone; the nav wrapped at 1280 px (with the
+    """The audit table was 794 px wide on a phone; the nav wrapped at 1280 px (with the
     waiting badge); list bullets showed beside the agents' cards."""
     setup.waiting_run()  # the nav's badge shows
     phone = setup.tab(setup.context(width=390))
@@ -72,7 +72,7 @@ def test_the_audit_table_fits_a_phone_the_nav_one_line_and_agent_cards_no_bullet
     card = desk.page.locator("ul.agents > li").first
     expect(card).to_be_visible(timeout=LIVE_MS)
     assert card.evaluate("li => getComputedStyle(li).listStyleType") == "none"
-    # Issue 66: a refusal named raw field paths ("invalid field(s): schedules.1.weekly.days …")
+    # A refusal named raw field paths ("invalid field(s): schedules.1.weekly.days …")
     desk.press("button", "Open Notion Agent")
     desk.choose("Every", "week, on chosen days")
     desk.tick("fri", on=False)

@@ -1,4 +1,4 @@
-"""Issue 66's C5 and C6 in a real browser, the stack made to produce them: a map's fan-in waiting for
+"""C5 and C6 of docs/newcomer-frictions.md in a real browser, the stack made to produce them: a map's fan-in waiting for
 its children named in words and muted (not the error's red), and a Notion outage (the sandbox
 overloaded: Notion answers 529 until it recovers) said as "Notion is unavailable; next try at …", with
 the step's repeated failure folded into one line of the timeline."""

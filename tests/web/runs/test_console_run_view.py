@@ -1,4 +1,4 @@
-"""A run shows everything (issue 58, point 2): each step's tool, arguments, result, duration and
+"""A run shows everything: each step's tool, arguments, result, duration and
 attempts; the plan still ahead while it waits; who or what started it and the agent. Hostile text
 in a step shows as text."""
 

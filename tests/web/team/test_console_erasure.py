@@ -1,4 +1,4 @@
-"""Erasing the workspace in a real browser, keyboard only, on the whole local stack (issue 78, M6; issue
+"""Erasing the workspace in a real browser, keyboard only, on the whole local stack (issue
 77): the owner finds the control in Settings, confirms by typing the workspace's name (a name of
 another case does not confirm; spaces around it do not count), and is then told what was erased and
 what remains (the record that it was, backups until they expire, the pages in Notion) before anything

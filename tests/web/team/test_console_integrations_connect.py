@@ -1,4 +1,4 @@
-"""Connect Linear, GitLab and Motion in a real browser (issue 69, point 1; decision 0125), and a
+"""Connect Linear, GitLab and Motion in a real browser (decision 0125), and a
 repository's forge on the Repositories screen (decision 0126).
 
 The owner connects at the tool's consent page (local/oauth_provider.py) or with a key the sandboxes

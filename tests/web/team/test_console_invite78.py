@@ -1,4 +1,4 @@
-"""An invitation survives its page being closed before Connect (issue 78, M7): the invite link's code
+"""An invitation survives its page being closed before Connect: the invite link's code
 is kept in the browser, so the console opened again later still connects with it, and it is
 forgotten once used."""
 

@@ -1,4 +1,4 @@
-"""Locally it notifies like production (issue 58, point 7): on a stack started as ``make stack``
+"""Locally it notifies like production: on a stack started as ``make stack``
 starts it (``notify="live"``), a run's notifications reach the Notion sandbox as comments and the
 code sandbox's Slack, Discord and mail relay, and the console's Notifications lists each one."""
 

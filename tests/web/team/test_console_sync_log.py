@@ -1,4 +1,4 @@
-"""The sync log on the Integrations screen (issue 69, point 2): "Kept in step" lists, in words, each
+"""The sync log on the Integrations screen: "Kept in step" lists, in words, each
 field changed on both sides and which side's value the sync kept, for any role that may read.
 
 Linear is connected through the api with the sandbox's key, as tests/integration/sync does. The sync

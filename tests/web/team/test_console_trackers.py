@@ -1,4 +1,4 @@
-"""Issue 78, point 2 for the trackers (H4, L13, L14): on the local stack as `make stack` runs it, a
+"""A person flow for the trackers: on the local stack as `make stack` runs it, a
 person connects Linear, GitLab and Motion on the Integrations screen with the keys `make stack`
 prints, makes and edits an item on each tool's sandbox screen, and sees it reach the agent home's
 Tasks on the Notion sandbox's screen; an edit there reaches each tool back. Linear's and GitLab's
@@ -71,7 +71,7 @@ def _tool_edit(tab: Console, screen: str, title: str, new_title: str) -> None:
     expect(tab.page.get_by_role("status")).to_contain_text(f"Saved “{new_title}”")
 
 
-@pytest.mark.person_flow  # issue 78 point 2
+@pytest.mark.person_flow
 def test_linear_gitlab_and_motion_edits_reach_notion_and_notion_s_reach_them(setup: Setup) -> None:
     printed: dict[str, dict[str, str]] = {
         str(k): v for k, v in trackers(setup.stack).items()

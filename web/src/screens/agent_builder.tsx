@@ -1,4 +1,4 @@
-// The agent builder (issue 66, point 3): an agent's trigger rules, reach, tools, budget, reviewer and
+// The agent builder: an agent's trigger rules, reach, tools, budget, reviewer and
 // where it reports, each explained in one sentence, and "Try it on this page": the plan it would make
 // and the approvals it would need, with no effect (POST /agents/{id}/dry-run).
 import { useState } from "preact/hooks";

@@ -140,7 +140,7 @@ export function AgentsScreen() {
 function AgentDetail({ agentId, changed }: { agentId: string; changed: () => void }) {
   const shown = useLoad(() => get<Agent>(url("/agents/{agent_id}", { agent_id: agentId })), agentId);
   const runs = useLoad(() => get<S["RunList"]>(url("/agents/{agent_id}/runs", { agent_id: agentId })), agentId);
-  // Issue 78, L10: a run Run now started is listed once planned; until then the list is asked again.
+  // A run Run now started is listed once planned; until then the list is asked again.
   const [awaited, setAwaited] = useState({ run: "", tries: 0 });
   useEffect(() => {
     if (!awaited.run || awaited.tries >= 30 || runs.data?.runs.some((r) => r.run_id === awaited.run)) return;
@@ -153,7 +153,7 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
   const routines = useLoad(() => get<S["Routines"]>(url("/agents/{agent_id}/routines", { agent_id: agentId })), agentId);
   const [busy, error, act] = useAction();
   const may = roleRefusal("admin", "change, pause or delete an agent");
-  const owner = !roleRefusal("owner", "accept"); // issue 66: an admin was told "someone other than you" of her own edit
+  const owner = !roleRefusal("owner", "accept"); // before, an admin was told "someone other than you" of her own edit
   const [every, setEvery] = useState<Schedule["every"]>("weekly");
   const [hour, setHour] = useState(16);
   const [days, setDays] = useState<string[]>(["fri"]);

@@ -1,4 +1,4 @@
-// A code run's view on its page (issue 68, point 8): the change file by file (a diff, highlighted, long
+// A code run's view on its page: the change file by file (a diff, highlighted, long
 // runs of unchanged lines folded behind a button), its checks with their output, its preview and
 // production deployments, its merge and the approvals each asked. GET /runs/{run_id}/code.
 import type { ComponentChildren } from "preact";
@@ -167,7 +167,7 @@ function Decide({ runId, approval }: { runId: string; approval: S["ApprovalView"
   );
 }
 
-/** A code change a request asks to approve, as the code view shows a change (issue 78, point 3): what
+/** A code change a request asks to approve, as the code view shows a change: what
  * it does in words, each pushed file's diff, and the request as code wrote it behind a summary. */
 export function ChangeAsked({ change, prompt }: { change: S["ApprovalChange"]; prompt: ComponentChildren }) {
   return (

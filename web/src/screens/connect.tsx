@@ -21,7 +21,7 @@ const INVITE_HEADER = "X-Invite-Code";
 const WORKSPACE_HEADER = "X-Invite-Workspace"; // the link's workspace: what GET /invite names with the code
 const ROLE_WORDS: Record<string, string> = { admin: "an admin", editor: "an editor", viewer: "a viewer" };
 type Invite = { code: string; workspace: string };
-// The invite a link brought, kept in this browser until it is used or its week is over (issue 78, M7:
+// The invite a link brought, kept in this browser until it is used or its week is over (before,
 // an invitation was forgotten when its page was closed before Connect). Only this browser's script
 // reads it; it is sent only as the header above.
 const KEPT_INVITE = "na-invite";

@@ -1,4 +1,4 @@
-// The daily plan (issue 66, C13): what the agent's plan page of a day says (GET /daily-plan), read
+// The daily plan: what the agent's plan page of a day says (GET /daily-plan), read
 // from what was kept when it was written: its sections, the runs waiting for a decision (links to
 // them), and the page in Notion. Today's by default; another day chosen by its date.
 import { useState } from "preact/hooks";

@@ -1,4 +1,4 @@
-// The approvals inbox (issue 66, point 4): every run waiting for a decision the signed-in person may
+// The approvals inbox: every run waiting for a decision the signed-in person may
 // make within their role (GET /inbox), each with the whole request, decided in place one by one or
 // several at once.
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -11,7 +11,7 @@ type Choice = "approve" | "reject" | "answer";
 const REFRESH_MS = 5000;
 // After a decision the run goes on; until it asks again or ends (at most MOVING_FOR_MS), the inbox
 // asks every MOVING_MS and says where it is, so it never reads "Nothing waits" while the run it
-// decided is about to ask the next thing (issue 78, L7: that lasted until a reload).
+// decided is about to ask the next thing (that lasted until a reload).
 const MOVING_MS = 1000;
 const MOVING_FOR_MS = 60_000;
 const MOVING_READ = 5; // the decided runs followed at once (a bulk decision's first few)
@@ -165,7 +165,7 @@ export function InboxScreen() {
   const [moving, setMoving] = useState<Moving[]>([]);
   const [busy, bulkError, act] = useAction();
   // After a decision the card decided leaves the page: focus goes to what was done, not to <body>
-  // (issue 78, L6), so a keyboard user goes on from there.
+  //, so a keyboard user goes on from there.
   const notice = useRef<HTMLUListElement>(null);
   useEffect(() => {
     if (said.length) notice.current?.focus();

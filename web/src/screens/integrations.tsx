@@ -179,7 +179,7 @@ function TrackerCard({ tool, status }: { tool: Tool; status: Loaded<TrackerStatu
   );
 }
 
-/** Each tracker's status, asked once for its card and the sync log (issue 78, L16: the screen asked
+/** Each tracker's status, asked once for its card and the sync log (the screen asked
  * each twice, and with the OAuth return went past a person's burst of requests, a 429). */
 function useTrackerStatuses(): Record<Tool, Loaded<TrackerStatus>> {
   return {

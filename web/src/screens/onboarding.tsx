@@ -120,7 +120,7 @@ export interface RuleDraft {
   to_bool: boolean; // `to` is a checkbox's "true" or "false", sent as a boolean
 }
 
-// A database chosen for what the agent knows starts nothing until a rule is ticked (issue 66).
+// A database chosen for what the agent knows starts nothing until a rule is ticked.
 export const NO_RULES: RuleDraft = {
   page_created: false,
   mentioned: false,

@@ -1,7 +1,7 @@
-// Repository policies (issue 68, point 4): per repository the owner allowed, its forge (GitHub, or a
+// Repository policies: per repository the owner allowed, its forge (GitHub, or a
 // GitLab project: decision 0126), the paths a run may write, the largest file, the tests' command, the
 // preview's smoke paths, the reviewers whose comments ask a run for a revision and how long it waits
-// for one (issue 78, H3: nobody listed, it waits for no one and says so), and auto-merge, off by default. Every member reads them; only the owner saves
+// for one (nobody listed, it waits for no one and says so), and auto-merge, off by default. Every member reads them; only the owner saves
 // (PUT /repositories/{owner}/{name}/policy, which the api refuses to anyone else), its refusals said
 // beside the field they name.
 import { useEffect, useState } from "preact/hooks";

@@ -136,7 +136,7 @@ type Session = S["SessionView"] | null;
 
 interface Line {
   event: Event;
-  times: number; // the same step's same failure, one after another: one line (issue 66)
+  times: number; // the same step's same failure, one after another: one line
   last: string;
 }
 
@@ -174,7 +174,7 @@ function Outage({ run }: { run: Timeline }) {
 const RANKS = ["viewer", "editor", "admin", "owner"];
 
 /** Why this person may not decide, or "" if they may: a viewer, or anyone below the role the request
- * needs (`needs`, the owner's approvers' choice), sees the buttons disabled with it (issue 78, L12). */
+ * needs (`needs`, the owner's approvers' choice), sees the buttons disabled with it. */
 export function decideRefusal(session: Session, needs: string | null = null): string {
   const role = session?.role ?? "";
   if (role === "viewer") return "Your role (viewer) may see this run but not decide it: an editor, an admin or the owner decides.";
@@ -668,7 +668,7 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
 }
 
 /** A run's summary; its lines that start "- " as a list (what the local model understands when it
- * did not understand a request, issue 78). */
+ * did not understand a request). */
 function Summary({ text }: { text: string }) {
   const lines = text.split("\n");
   const items = lines.filter((line) => line.startsWith("- ")).map((line) => line.slice(2));

@@ -28,7 +28,7 @@ export function pageIdOf(text: string): string {
 }
 
 /** A goal, optionally a page, and a button that starts a run of it (POST /runs), then shows that run; a run
- * that waits for an approval first (its page beyond the starter's reach, issue 77) says so, and who decides,
+ * that waits for an approval first (its page beyond the starter's reach) says so, and who decides,
  * before the person follows it. */
 export function StartRun({ label, button, initial = "" }: { label: string; button: string; initial?: string }) {
   const [goal, setGoal] = useState(initial);

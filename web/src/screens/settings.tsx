@@ -91,7 +91,7 @@ function startsWork(settings: S["TenantSettings"], known: S["PickerItem"][] | nu
   const pages = settings.page_ids?.length ?? 0;
   if (!sources.length && !pages) return "The agent knows nothing of the workspace yet.";
   if (unnamed) {
-    // Their titles are not this person's to list (an editor's, a viewer's): how many, never "…" (issue 78, L11).
+    // Their titles are not this person's to list (an editor's, a viewer's): how many, never "…".
     const parts = [sources.length ? plural(sources.length, "database") : "", pages ? plural(pages, "page") : ""].filter(Boolean);
     return `What the agent knows: ${parts.join(" and ")} the owner or an admin chose.`;
   }

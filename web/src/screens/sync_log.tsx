@@ -1,5 +1,5 @@
 // "Kept in step": for each connected tool (Linear, GitLab, Motion), the fields changed on both sides in
-// the last days and which side's value the sync kept (issue 69), newest first, in words. Any role reads it.
+// the last days and which side's value the sync kept, newest first, in words. Any role reads it.
 import { useState } from "preact/hooks";
 import { type S, get, url } from "../api";
 import { Columns, Empty, LoadState, useLoad, when } from "../ui";

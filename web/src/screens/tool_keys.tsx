@@ -1,4 +1,4 @@
-// Connecting Linear, GitLab or Motion with a key the person pastes (issue 69, point 1): PUT
+// Connecting Linear, GitLab or Motion with a key the person pastes: PUT
 // /sync/<tool>. The key's field is a password field, emptied as soon as it is sent, so the page keeps
 // no copy; the api's refusals (400 naming a field) are said beside that field, and nothing is stored.
 import { useState } from "preact/hooks";
@@ -44,7 +44,7 @@ function keyProblems(error: unknown, tool: Tool): Problems {
 
 const OTHERS: Record<Tool, string> = { linear: "GitLab or Motion", gitlab: "Linear or Motion", motion: "Linear or GitLab" };
 
-/** The choice a connect makes (issue 78, M11): tasks made in the other trackers copied to this one
+/** The choice a connect makes: tasks made in the other trackers copied to this one
  * too. Off unless ticked: a task made in one tracker reaches Notion, not every other tracker. */
 export function CopyChoice({ tool, title, on, set, disabled }: { tool: Tool; title: string; on: boolean; set: (on: boolean) => void; disabled: boolean }) {
   return (

@@ -1,4 +1,4 @@
-"""A parallel map's children (issue 55): their ids, the task that starts each, how many may run at
+"""A parallel map's children: their ids, the task that starts each, how many may run at
 once, and the marker a child's end leaves under its parent. The marker is written with the child's
 end, so a fan-in counts ended children without reading them. Why:
 docs/decisions/0073-a-fan-in-counts-ended-children.md.

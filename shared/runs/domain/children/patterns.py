@@ -1,4 +1,4 @@
-"""Debate and expert panel (issue 69 point 6): runs with children as a parallel map's, in stages.
+"""Debate and expert panel: runs with children as a parallel map's, in stages.
 A debate's rounds, then its judge; a panel's specialists, then its lead. Each child is named from the
 pattern's step and its index (``fanout.child_id``), so a repeat starts it once and its end leaves the
 map's marker. Pure: stages, each child's task and goal (others' answers fenced as untrusted), what a

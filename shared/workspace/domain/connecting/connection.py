@@ -131,7 +131,7 @@ def owner_identity(owner: Any) -> tuple[str, str]:
 
 def owner_name(owner: Any) -> str:
     """The name Notion gives for the person of a grant's ``owner`` ("" when it gives none), at most 200
-    characters: kept so a person is found and named by it (issue 66: names were stored empty)."""
+    characters: kept so a person is found and named by it (names were stored empty)."""
     user = owner.get("user") if isinstance(owner, dict) else None
     name = user.get("name") if isinstance(user, dict) else None
     return " ".join(str(name).split())[:200] if isinstance(name, str) else ""

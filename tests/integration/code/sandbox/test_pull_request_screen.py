@@ -1,4 +1,4 @@
-"""Issue 78, F4: a reviewer on ``make stack`` could comment on a pull request only through the GitHub
+"""A reviewer on ``make stack`` could comment on a pull request only through the GitHub
 sandbox's API (a token from its admin API). A pull request's page (its ``html_url``, linked from the
 console's Code section) now shows the change and its conversation and posts a comment as the login a
 person types: GitHub's "Create an issue comment", listed by the API and delivered as its webhook.

@@ -1,4 +1,4 @@
-"""The stand-ins a release relies on (issue 68, points 5 and 6), through the production adapters:
+"""The stand-ins a release relies on, through the production adapters:
 Vercel's deployment states as its "Get a deployment" reference lists them (QUEUED, BUILDING, then
 READY, ERROR with its reason, or CANCELED), production domains assigned to a ready production
 deployment and moved by promotion, the deployments' sites answering a health check; GitHub's

@@ -1,4 +1,4 @@
-"""The GitHub sandbox's checks, drafts and webhooks (issue 68, point 9), read through the real
+"""The GitHub sandbox's checks, drafts and webhooks, read through the real
 adapter: a pushed commit's configured checks really run in a temporary checkout of its tree, within
 their time limit; check runs and commit statuses answer GitHub's documented shapes; each completed
 check is delivered to the repository's hooks signed with HMAC-SHA256 of the raw body, and a

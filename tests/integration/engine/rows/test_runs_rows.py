@@ -129,7 +129,7 @@ def test_a_member_decides_in_notion_as_their_role_allows(stack: Stack) -> None:
 
 
 def test_a_decision_made_in_the_console_leaves_no_waiting_row(stack: Stack) -> None:
-    """Issue 78 H5: decided in the console, the row kept "Decision: Waiting" and the request's text
+    """Decided in the console, the row kept "Decision: Waiting" and the request's text
     for good (an owner's choice is never overwritten, so nothing was). Once the run no longer waits
     for the request its row names, the row says what was decided, its request emptied."""
     from shared.engine.services import humans

@@ -1,4 +1,4 @@
-"""Issue 78 (H4, L13, L14, point 6): the Linear, GitLab and Motion sandboxes as a person on `make stack`
+"""The Linear, GitLab and Motion sandboxes as a person on `make stack`
 uses them, over real HTTP: their documented calls and screens (local.tracker_screen) change items as a
 person in the tool does; Linear answers an ``issues`` list; and the stack's courier (local.hook_courier)
 delivers each change's signed webhook to the URL its webhook names, as the tools do, retrying a

@@ -1,4 +1,4 @@
-"""GitHub's check deliveries, pure parts (issue 68, point 3): the signature over the raw body, the
+"""GitHub's check deliveries, pure parts: the signature over the raw body, the
 events that say a check is done, and the run a branch belongs to."""
 
 import hashlib

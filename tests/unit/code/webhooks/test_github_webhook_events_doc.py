@@ -1,5 +1,5 @@
 """docs/deploy.md ("GitHub's webhook") subscribes GitHub to every event the route acts on, by the names
-GitHub's webhook settings show, and ``GET /github/webhook`` lists the same (issue 77: the docs left out
+GitHub's webhook settings show, and ``GET /github/webhook`` lists the same (the docs left out
 ``pull_request_review``, so a review's text never started a revision)."""
 
 import re

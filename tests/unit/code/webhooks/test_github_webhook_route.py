@@ -1,4 +1,4 @@
-"""GitHub's webhook route on the api (issue 68, point 3; issue 77): a delivery signed with the workspace's
+"""GitHub's webhook route on the api: a delivery signed with the workspace's
 own secret (drawn for it and kept, decision 0139) is taken once; a forged signature (another workspace's secret too), a replayed delivery id, a
 malformed body, a missing id and a path naming no workspace are refused with a reason, nothing recorded."""
 
@@ -81,7 +81,7 @@ def test_the_owner_alone_reads_what_to_give_github() -> None:
 
 
 def test_a_writers_review_naming_the_agent_on_a_finished_runs_pull_request_starts_one_revision() -> None:
-    """Issue 68, point 7 (decision 0127), through the route: one plan task however often it comes."""
+    """Decision 0127, through the route: one plan task however often it comes."""
     fakes = FakeContainer()
     completed(fakes.store)
     fakes.fake_agents.create("t1", builder())
@@ -123,7 +123,7 @@ def test_while_the_runs_agent_is_paused_or_gone_or_the_budget_is_spent_a_review_
 
 
 def test_a_signing_key_rotation_leaves_every_workspaces_webhook_secret_as_it_is() -> None:
-    """Issue 77 (decision 0010's rotation, decision 0139): the secret is drawn once per workspace and
+    """Decision 0010's rotation and decision 0139: the secret is drawn once per workspace and
     kept, so staging and promoting a new signing key changes no workspace's secret at GitHub, and a
     delivery signed with it is still taken; another workspace draws its own."""
     people = team()

@@ -194,9 +194,7 @@ def test_an_approval_shows_every_file_of_a_pull_request_and_every_target_whole()
     text = approvals.effect_request("open_pull_request", args, "harmless")
     assert "docs/notes.md (2 lines, 20 characters; its current content not read" in text
     workflow = ".github/workflows/release.yml (1 line, 160 characters, a workflow file: it runs in CI with "
-    assert (
-        workflow + "the repository's secrets; its current content not read" in text
-    )  # named as one (issue 68)
+    assert workflow + "the repository's secrets; its current content not read" in text  # named as one
     title = "Quarterly report, draft for review by the finance team and the board (final: delete the old one)"
     text = approvals.effect_request("create_page", {"parent_page_id": "p", "title": title}, "")
     assert f'title="{title}"' in text

@@ -287,7 +287,7 @@ def team_tenant(beyond_reach: str = "admin") -> Tenant:
     ("authors", "beyond_reach", "expected"),
     [
         ((OWNER,), "admin", True),
-        ((ADMIN,), "admin", True),  # issue 77: an admin's edit counted as a member's
+        ((ADMIN,), "admin", True),  # before, an admin's edit counted as a member's
         ((ADMIN, BOT), "admin", True),
         ((ADMIN,), "owner", False),  # the owner keeps reach approvals: an admin's run is a member's
         ((EDITOR,), "admin", False),

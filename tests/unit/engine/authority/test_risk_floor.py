@@ -95,7 +95,7 @@ def test_a_preview_is_decided_at_its_step_and_a_plan_listing_it_still_lists_it()
 
 
 def test_a_push_or_a_merge_is_one_decision_asked_at_its_own_step() -> None:
-    """Issue 78 M2: "Approve the next changes?" before a pull request, then "Allow this change beyond
+    """Before, "Approve the next changes?" before a pull request, then "Allow this change beyond
     the run's own pages?" at it, were two decisions on one change, the first granting nothing (a push
     is asked for at its step, where its diff is read). A code effect asked at its own step gets no
     approval inserted before it; it is still high risk and still asked for (tests/integration/code)."""

@@ -1,4 +1,4 @@
-"""How far a run reads unasked when a member had a hand in it, whoever started it (issue 53): a run the
+"""How far a run reads unasked when a member had a hand in it, whoever started it: a run the
 owner starts on a page or comment a member wrote, and "Run again" of a member's run, read only within
 the trigger's reach; any other read waits for the owner (docs/security.md, "Runs a member starts")."""
 

@@ -1,4 +1,4 @@
-"""Planning holds a member's run to a page within its starter's reach (issue 77, decisions 0137, 0147):
+"""Planning holds a member's run to a page within its starter's reach (decisions 0137, 0147):
 a page a person named (an ``api`` or ``schedule`` trigger, or Run again's) that is no row of a data
 source the owner chose makes the run wait, its title and text unread, for the approval of someone who
 may read it (the role that approves reads beyond a run's reach): never its starter, nor an API key.

@@ -1,4 +1,4 @@
-"""Every surface an approval is read in shows the effect whole, its untrusted text quoted (issue 53):
+"""Every surface an approval is read in shows the effect whole, its untrusted text quoted:
 the console (``GET /runs/{id}``), the mail, the Notion comment and the Runs row. A write's text is
 never clipped, and text the owner does not control (a goal, a write's text) stays inside its quotes
 there, even when it imitates a request and the marker where the code-written part ends."""
@@ -74,7 +74,7 @@ def test_the_mail_shows_the_whole_text_of_a_write_and_the_goal_quoted(fakes: Fak
     _, args, note, _ = waiting(fakes)
     mail = email_text(note)
     assert written_text(mail) == LONG and shows(mail, "append_blocks", args)
-    # one line, quoted: the run's title (issue 66), its goal's first line, not the whole goal
+    # one line, quoted: the run's title, its goal's first line, not the whole goal
     assert note.subject == f"Your decision is needed: {literal(GOAL.splitlines()[0])}"
     assert "\n" not in note.subject
 

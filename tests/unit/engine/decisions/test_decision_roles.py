@@ -96,7 +96,7 @@ def test_answering_a_question_follows_the_owner_s_choice() -> None:
 
 
 def test_a_decision_records_who_made_it() -> None:
-    """Issue 66: the owner's timeline said "You chose approve" when an admin approved (no person kept)."""
+    """The owner's timeline said "You chose approve" when an admin approved (no person kept)."""
     deps = waiting()
     admin = Member(
         member_id="m-grace", notion_user_id="g" * 32, name="Grace Hopper", role="admin", added_at=AT

@@ -105,7 +105,7 @@ def test_requests_stored_before_the_field_say_from_their_prompt_whether_they_are
 
 @pytest.mark.parametrize("stop", [errors_in_a_row, a_loop])
 def test_an_api_key_never_lets_a_run_stopped_at_its_limit_continue(stop: Callable[[], Deps]) -> None:
-    """ "3 errors in a row, continue?" needs a person (issue 77): a key approving it again and again
+    """ "3 errors in a row, continue?" needs a person: a key approving it again and again
     would undo the limit. A key may still end the run; a person's session continues it."""
     deps = stop()
     waiting = state(deps).waiting

@@ -1,4 +1,4 @@
-"""Retrying a failed run from its failed step (issue 58, point 3): same run, same log, the steps
+"""Retrying a failed run from its failed step: same run, same log, the steps
 done before it not done again, and only a failed run retried."""
 
 import pytest

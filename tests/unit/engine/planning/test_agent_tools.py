@@ -79,9 +79,9 @@ def test_the_agent_s_reach_is_recorded_in_its_run_s_plan() -> None:
 
 def test_the_agent_s_model_tier_chooses_the_model_of_its_calls() -> None:
     for tier, plan_call, draft_call in (
-        ("fast", "plan", "plan"),
-        ("standard", "plan", "draft"),
-        ("best", "draft", "draft"),
+        ("fast", "fast", "fast"),
+        ("standard", "fast", "strong"),
+        ("best", "strong", "strong"),
     ):
         agents = FakeAgents()
         words = InstructionsVersion(content_hash="0" * 16, text="Draft a line.")
@@ -96,4 +96,4 @@ def test_the_agent_s_model_tier_chooses_the_model_of_its_calls() -> None:
         task = PlanTask(tenant_id="t1", run_id="r1", trigger=Trigger(kind="schedule"), agent_id="w")
         start_run(task, deps)
         run_until_held(deps)
-        assert model.purposes == [plan_call, draft_call], tier
+        assert model.tiers == [plan_call, draft_call], tier

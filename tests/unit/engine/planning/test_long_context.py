@@ -1,4 +1,4 @@
-"""Issue 78, M5: a page with a long text and a long history keeps, in the plan's context, what the run
+"""A page with a long text and a long history keeps, in the plan's context, what the run
 is about (the goal, the trigger, the page's id and title) and stays valid JSON within its bound, so
 the model plans for that page instead of for nothing (before, the whole block became one cut string
 and the offline model "Sent a note about: " with an empty subject)."""
@@ -59,7 +59,7 @@ def test_a_long_context_keeps_its_goal_and_page_within_the_bound() -> None:
 def test_the_offline_model_plans_for_the_long_history_page_not_an_empty_note() -> None:
     prompt = plan_prompt(GOAL, _long_history(), [], 20)
     assert extract_context(prompt)["page"]["id"] == PAGE
-    plan = OfflineModel().generate("plan", prompt, PlanOut).value
+    plan = OfflineModel().generate("fast", prompt, PlanOut).value
     tools = [s.tool for s in plan.steps]
     assert "send_notification" not in tools and tools[0] == "read_page"
     assert json.loads(plan.steps[0].args_json) == {"page_id": PAGE}

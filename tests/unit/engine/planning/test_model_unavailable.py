@@ -27,7 +27,7 @@ RETIRED = ModelUnavailable(
 def _adapter(monkeypatch: pytest.MonkeyPatch, code: int, status: str) -> VertexModel:
     model = VertexModel(
         OnVertex("proj", "europe-west1", "http://127.0.0.1:9"),
-        {"plan": "gemini-2.5-flash", "draft": "gemini-2.5-pro"},
+        {"fast": "gemini-2.5-flash", "strong": "gemini-2.5-pro"},
         {"gemini-2.5-flash": (0.3, 2.5), "gemini-2.5-pro": (1.25, 10.0)},
     )
     body = {"error": {"code": code, "message": "Publisher Model was not found", "status": status}}
@@ -44,7 +44,7 @@ def test_a_model_not_found_names_its_setting_and_is_logged_for_the_alert(
 ) -> None:
     model = _adapter(monkeypatch, 404, "NOT_FOUND")
     with caplog.at_level(logging.ERROR), pytest.raises(ModelUnavailable) as raised:
-        model.generate("draft", "write it", PlanOut)
+        model.generate("strong", "write it", PlanOut)
     assert "NA_MODEL_DRAFT" in raised.value.reason and "gemini-2.5-pro" in raised.value.reason
     assert "model_draft" in raised.value.reason  # the terraform variable too
     fields: list[dict[str, object]] = [getattr(r, "fields", {}) for r in caplog.records]
@@ -55,12 +55,12 @@ def test_a_model_not_found_names_its_setting_and_is_logged_for_the_alert(
         "setting": "NA_MODEL_DRAFT",
     }
     with pytest.raises(ModelUnavailable, match="NA_MODEL_PLAN"):
-        model.generate("plan", "plan it", PlanOut)
+        model.generate("fast", "plan it", PlanOut)
 
 
 def test_other_refusals_stay_configuration_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError) as raised:
-        _adapter(monkeypatch, 403, "PERMISSION_DENIED").generate("plan", "p", PlanOut)
+        _adapter(monkeypatch, 403, "PERMISSION_DENIED").generate("fast", "p", PlanOut)
     assert not isinstance(raised.value, ModelUnavailable)
 
 

@@ -1,4 +1,4 @@
-"""Issue 78, point 5: the offline model understands the requests its table lists (each example, and
+"""The offline model understands the requests its table lists (each example, and
 paraphrases such as "sum up the page"), and says plainly what it understands when it does not, so a
 run never "completes" having done nothing; docs/local-stack.md lists the same table."""
 

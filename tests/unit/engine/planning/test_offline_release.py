@@ -168,7 +168,7 @@ def _decisions(steps: list[Any]) -> list[str]:
 
 
 def test_an_idea_reaches_production_in_five_decisions() -> None:
-    """Issue 78 M2 and point 3, as docs/deploy.md states it: an idea whose first checks fail once and
+    """As docs/deploy.md states it: an idea whose first checks fail once and
     that no reviewer comments on takes five decisions: the requirements, the pull request, the fix, the
     merge, production. Each phase as the offline model plans it and the engine checks it. Before, a
     seventh ("Approve the next changes?") came before the pull request, which is asked for anyway, and

@@ -117,7 +117,7 @@ def _allow_site(deps: Deps, fix_attempts: int) -> None:
 
 
 def test_a_code_run_on_the_default_bound_plans_each_stage_of_its_pipeline_and_no_more() -> None:
-    """Issue 78 H1: with the default run_max_replans (3) a code pipeline of a pull request, one fix, a
+    """With the default run_max_replans (3) a code pipeline of a pull request, one fix, a
     review, a revision and the release (5 phases after the first) could not finish. Its bound is now
     one phase per stage its allow-list names, plus the policy's fixes: still a bound, a loop stops."""
     notion = FakeNotion()

@@ -1,4 +1,4 @@
-"""The plan task's path that ``make plan-path`` reports (tools/plan_path.py, issue 64's point 3)."""
+"""The plan task's path that ``make plan-path`` reports (tools/plan_path.py)."""
 
 from tools import plan_path
 

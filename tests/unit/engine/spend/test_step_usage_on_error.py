@@ -143,7 +143,7 @@ def test_the_vertex_adapter_reads_the_usage_of_an_answer_off_the_schema(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     vertex = OnVertex("proj", "europe-west1", "http://127.0.0.1:9")
-    model = VertexModel(vertex, {"plan": "gemini-test"}, {"gemini-test": (2.0, 10.0)})
+    model = VertexModel(vertex, {"fast": "gemini-test"}, {"gemini-test": (2.0, 10.0)})
     response = SimpleNamespace(
         parsed=None,
         text='{"goal": 1}',
@@ -152,7 +152,7 @@ def test_the_vertex_adapter_reads_the_usage_of_an_answer_off_the_schema(
     client = SimpleNamespace(models=SimpleNamespace(generate_content=lambda **_: response))
     monkeypatch.setattr(model, "_client", client)  # the answer, without a request
     with pytest.raises(ModelFixableError) as raised:
-        model.generate("plan", "prompt", PlanOut)
+        model.generate("fast", "prompt", PlanOut)
     usage = getattr(raised.value, "usage", None)
     assert usage is not None and (usage.input_tokens, usage.output_tokens) == (1000, 100)
     assert usage.cost_usd == pytest.approx((1000 * 2.0 + 100 * 10.0) / 1e6)

@@ -1,4 +1,4 @@
-"""The reviewer pass (issue 55): before a write or an effect is done or asked for, another model call
+"""The reviewer pass: before a write or an effect is done or asked for, another model call
 checks it against the agent's instructions; its verdict and reasons are in the log. A failed review
 is revised by the model, and after the run's bound of errors in a row the owner is asked."""
 
@@ -67,16 +67,16 @@ def test_a_review_failing_every_revision_asks_the_owner_and_writes_nothing() -> 
 
 
 def test_the_reviewer_may_be_the_other_model() -> None:
-    for review, purpose in (("same", "draft"), ("other", "plan")):
+    for review, tier in (("same", "strong"), ("other", "fast")):
         deps, _, model = _run("Shipped.", [], review=review)
         run_until_held(deps)
-        assert model.purposes == [purpose], review  # the one call: the review (the append drafts nothing)
+        assert model.tiers == [tier], review  # the one call: the review (the append drafts nothing)
 
 
 def test_without_a_reviewer_nothing_is_reviewed() -> None:
     deps, notion, model = _run("salary", [], review="")
     assert run_until_held(deps).status == RunStatus.COMPLETED
-    assert not [e for e in _events(deps) if isinstance(e, ReviewRecorded)] and model.purposes == []
+    assert not [e for e in _events(deps) if isinstance(e, ReviewRecorded)] and model.tiers == []
     assert notion.writes["append_blocks"] == 1
 
 
@@ -92,7 +92,7 @@ def test_the_offline_stand_in_s_verdicts_are_deterministic() -> None:
     )
     assert verdict_for(review | {"instructions": FIX})["passed"] is True
     prompt = "Review.\n```json\n" + json.dumps({"review": review}) + "\n```"
-    first, second = (OfflineModel().generate("plan", prompt, Verdict).value for _ in range(2))
+    first, second = (OfflineModel().generate("fast", prompt, Verdict).value for _ in range(2))
     assert first == second and first.passed is False
 
 

@@ -1,5 +1,5 @@
 """Every public webhook route of the api (GitHub's, Linear's, GitLab's) answers bad input with a 4xx and
-records nothing (issue 77, point 7): bodies signed with the workspace's own secret that are no event a
+records nothing: bodies signed with the workspace's own secret that are no event a
 route reads (``"check_run": []``, a string ``check_suite``, ``Infinity``, ``1e400``, JSON nested 50,000
 deep, a huge integer), and delivery ids that are not ids (``abc/def``, ``pq7/b/c``, ``__x__``), which
 would otherwise name another Firestore path (decision 0004). Notion's route: its own function, same rule."""

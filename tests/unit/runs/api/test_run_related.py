@@ -1,4 +1,4 @@
-"""``GET /runs/{id}/related``: a run's lineage both ways (issue 55, point 6): the runs that handed it
+"""``GET /runs/{id}/related``: a run's lineage both ways: the runs that handed it
 its work, nearest first, and the runs it started (a map's children, its hand-offs) with their status,
 a bounded list with the total; another tenant's or an earlier owner's runs never appear."""
 

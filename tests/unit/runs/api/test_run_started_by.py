@@ -201,7 +201,7 @@ def test_the_run_document_keeps_runs_before_these_fields_as_they_were() -> None:
 
 
 def test_run_now_is_started_by_the_person_who_pressed_it_not_the_schedule(fakes: FakeContainer) -> None:
-    """Issue 78 M12: the runs list and the run say a person started a routine's Run now, and who."""
+    """The runs list and the run say a person started a routine's Run now, and who."""
     from shared.agents.domain.agents import Agent
 
     routine = Agent(
@@ -230,11 +230,11 @@ def test_run_now_is_started_by_the_person_who_pressed_it_not_the_schedule(fakes:
     shown = api.get(f"/runs/{run['run_id']}", headers=auth(token)).json
     assert shown is not None and shown["started_by"]["what"] == run["started"]
     assert [p["name"] for p in shown["started_by"]["people"]] == ["Ana Lima"]
-    assert shown["started_by"]["member"] is True  # an editor's: a member's run (issue 77)
+    assert shown["started_by"]["member"] is True  # an editor's: a member's run
 
 
 def test_a_revision_by_a_github_review_comment_says_so_not_the_api(fakes: FakeContainer) -> None:
-    """Issue 78 M12: a revision's run names the review comment that asked for it."""
+    """A revision's run names the review comment that asked for it."""
     from shared.engine.services import revision_starts
     from shared.runs.domain.events import PlannedStep
 

@@ -1,5 +1,5 @@
 """A run's title, what a person reads (the list, its heading, its comments and mail subjects): short,
-the agent and the page, never the agent's whole instructions (issue 66)."""
+the agent and the page, never the agent's whole instructions."""
 
 from shared.runs.domain import page_notes
 from shared.runs.domain.state import TITLE_MAX, RunState, RunStatus, run_title

@@ -97,7 +97,7 @@ def test_the_plan_ahead_and_who_started_it() -> None:
 
 
 def test_what_it_wrote_lists_comments_and_property_changes_too() -> None:
-    """Issue 66: "What it wrote: Nothing yet" on runs that commented and changed properties (only
+    """Before, "What it wrote: Nothing yet" on runs that commented and changed properties (only
     created pages, which carry a URL, were listed)."""
     page = "1" * 32
     effects: list[tuple[str, dict[str, object], dict[str, object]]] = [
@@ -126,7 +126,7 @@ def test_what_it_wrote_lists_comments_and_property_changes_too() -> None:
 
 
 def test_what_it_wrote_links_each_page_where_notion_said_it_opens() -> None:
-    """Issue 78, M9: "What it wrote" linked www.notion.so/<id>, which cannot open on the local stack.
+    """Before, "What it wrote" linked www.notion.so/<id>, which cannot open on the local stack.
     A page's link is the url Notion gave it wherever the run saw it: the trigger page's (kept when the
     run was planned) for a comment on it, a page read's for a change to it; else Notion's by id."""
     trigger, other, unseen = "1" * 32, "2" * 32, "3" * 32
@@ -160,7 +160,7 @@ def test_what_it_wrote_links_each_page_where_notion_said_it_opens() -> None:
 
 
 def test_a_child_was_started_by_its_parent_run_not_the_api() -> None:
-    """Issue 66: map and hand-off children said they were "started by the api"."""
+    """Map and hand-off children said they were "started by the api"."""
     child = log()[0].model_copy(update={"trigger": "api", "parent_run_id": "r1"})
     mapped = run_view.started_by([child], "r1-m2-0")
     assert mapped is not None and mapped["what"] == "a parallel map of its parent run r1"

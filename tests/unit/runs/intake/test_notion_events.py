@@ -105,7 +105,7 @@ IN_DS: dict[str, Any] = {"parent": {"id": "db-1", "type": "database", "data_sour
             {"parent": {"id": "db", "type": "database"}},
             False,
         ),
-        # Issue 66 (3): a page chosen for what the agent knows starts nothing unless chosen to start work
+        # A page chosen for what the agent knows starts nothing unless chosen to start work
         (
             {"page_ids": [PAGE], "trigger_page_ids": []},
             "page.content_updated",

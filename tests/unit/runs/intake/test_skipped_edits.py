@@ -1,4 +1,4 @@
-"""The edits the rules skipped (issue 58, point 4): webhook intake keeps each edit of a chosen data
+"""The edits the rules skipped: webhook intake keeps each edit of a chosen data
 source's page that its rules did not start, one per page and rule, a week; GET /skipped-edits lists them."""
 
 import hashlib
@@ -133,7 +133,7 @@ def test_the_route_lists_the_last_week_newest_first(fakes: FakeContainer) -> Non
 
 
 def test_each_edit_names_its_page_by_its_title_read_once(fakes: FakeContainer) -> None:
-    """Issue 78, L4: the console names a skipped edit's page by its title, not its raw id."""
+    """The console names a skipped edit's page by its title, not its raw id."""
     for n in range(2):  # two edits of one page: its title read once
         fakes.webhook_events.skip("t1", skipped_edit(event_of(f"e{n}"), f"rule {n}", datetime.now(UTC)))
     title = {

@@ -28,7 +28,7 @@ class PricedModel:
     def __init__(self, cost: float) -> None:
         self.cost, self.calls, self.fail = cost, 0, False
 
-    def generate[T: BaseModel](self, purpose: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+    def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         self.calls += 1
         if self.fail:
             raise TransientError("model: HTTP 429")
@@ -51,7 +51,7 @@ def test_a_call_that_could_pass_the_run_budget_is_refused_before_it_is_made() ->
     deps = _deps(model)
     state = RunState(goal="g", trigger="api", cost_usd=0.96)  # under $1, but not by one reservation
     with pytest.raises(OverBudget, match=r"the run spent \$0\.9600 of its \$1\.00 budget"):
-        Recorder(deps, "t1", state, run=RunRef(deps, "t1", "r1")).generate("draft", "p", Draft)
+        Recorder(deps, "t1", state, run=RunRef(deps, "t1", "r1")).generate("strong", "p", Draft)
     assert model.calls == 0  # the code before made it, and the run ended at $1.01
 
 
@@ -61,11 +61,11 @@ def test_a_reservation_is_released_when_the_call_fails_and_settled_to_its_cost()
     state = RunState(goal="g", trigger="api", cost_usd=0.2)
     model.fail = True
     with pytest.raises(TransientError):
-        Recorder(deps, "t1", state, run=RunRef(deps, "t1", "r1")).generate("draft", "p", Draft)
+        Recorder(deps, "t1", state, run=RunRef(deps, "t1", "r1")).generate("strong", "p", Draft)
     assert _counter(deps, "run-r1") == pytest.approx(0.2)  # its start, the run's recorded cost
     assert _counter(deps, "day-2026-11-20") == pytest.approx(0.0)
     model.fail = False
-    Recorder(deps, "t1", state, run=RunRef(deps, "t1", "r1")).generate("draft", "p", Draft)
+    Recorder(deps, "t1", state, run=RunRef(deps, "t1", "r1")).generate("strong", "p", Draft)
     assert _counter(deps, "run-r1") == pytest.approx(0.23)
     assert _counter(deps, "day-2026-11-20") == pytest.approx(0.03)
     assert _counter(deps, "month-2026-11") == pytest.approx(0.03)

@@ -113,7 +113,7 @@ def _grant(client: Client) -> dict[str, Any]:
 
 
 def test_revocation_is_taken_only_as_the_tools_document_it() -> None:
-    """Issue 77: an erasure revokes our grants. Linear takes the access token as its own bearer;
+    """An erasure revokes our grants. Linear takes the access token as its own bearer;
     GitLab (RFC 7009) takes it with the client's credentials, in the form or as Basic. Anyone else's
     request revokes nothing (401 invalid_client); an unknown or already revoked token is a 200."""
     gitlab, linear = GitLabSandbox(), LinearSandbox()

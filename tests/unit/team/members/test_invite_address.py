@@ -1,4 +1,4 @@
-"""An invite's address is checked strictly where invites are made (issue 77): an address holding
+"""An invite's address is checked strictly where invites are made: an address holding
 markup, quoting or spaces is a 400 that says what an address is, and nothing is stored or mailed."""
 
 from datetime import UTC, datetime

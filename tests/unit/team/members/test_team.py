@@ -193,7 +193,7 @@ def test_a_member_id_of_any_text_names_nobody(fakes: FakeContainer) -> None:
 def test_an_invite_link_s_holder_is_told_the_workspace_and_role_and_nobody_else_anything(
     fakes: FakeContainer,
 ) -> None:
-    """Issue 78, M7: an invitee read "Connect your Notion workspace", neither it nor their role named.
+    """An invitee read "Connect your Notion workspace", neither it nor their role named.
     The link names its workspace; ``GET /invite`` with its code says the workspace's name and the
     role. Without the code the workspace issued (another's, a withdrawn one, another workspace) the
     answer is the same 404, so a non-invitee learns nothing; a code of the wrong shape is a 400."""

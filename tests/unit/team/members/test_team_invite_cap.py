@@ -1,4 +1,4 @@
-"""Invites are capped a UTC day (issue 57): three to one address (a re-sent invite counts again, in any
+"""Invites are capped a UTC day: three to one address (a re-sent invite counts again, in any
 letter case) and fifty by one workspace. Past a cap: 429 with a reason in words and Retry-After to the
 next UTC day; nothing mailed, nothing stored."""
 

@@ -1,4 +1,4 @@
-"""A member invite is mailed to the address invited (issue 57, point 1): the task carries no link,
+"""A member invite is mailed to the address invited: the task carries no link,
 notify mints the same link the answer showed once, and a withdrawn invite is mailed to nobody."""
 
 from shared.notify.domain.notify_task import NotifyTask

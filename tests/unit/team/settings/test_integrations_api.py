@@ -40,7 +40,7 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
     listed = api.get("/integrations", headers=auth).json
     assert listed == {
         "integrations": {
-            "github": {"connected": True, "account": "octo"},  # issue 78, L8: whom the token acts as
+            "github": {"connected": True, "account": "octo"},  # whom the token acts as
             "vercel": {"connected": False},
             "slack": {"connected": False},
             "discord": {"connected": False},

@@ -115,7 +115,7 @@ def test_as_many_notion_ids_as_allowed_are_stored() -> None:
 
 
 def test_pages_that_start_work_are_among_the_chosen_ones_and_choosing_starts_nothing() -> None:
-    """Issue 66 (3): what the agent knows (page_ids) is chosen apart from what starts work."""
+    """What the agent knows (page_ids) is chosen apart from what starts work."""
     known, other = "a" * 32, "b" * 32
     tenants = store_with()
     shown = change_settings("t1", {"page_ids": [known], "trigger_page_ids": []}, tenants)["settings"]
@@ -185,7 +185,7 @@ def _no_constant(token: str) -> None:
     raise AssertionError(f"{token} is not JSON")
 
 
-# What a form that dropped or bent input used to send instead (issue 58): each is a 400 with a reason.
+# What a form that dropped or bent input used to send instead: each is a 400 with a reason.
 HALF_FILLED: list[tuple[dict[str, Any], str]] = [
     ({"quiet_hours": [22, None]}, "quiet_hours.1"),  # a start and no end
     ({"planning_hour": None}, "planning_hour"),  # a cleared planning hour is not midnight
