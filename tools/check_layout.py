@@ -63,7 +63,7 @@ EXCUSE = "Past the limit:"
 CONTRACT = "Capabilities: each uses only the ones below it"
 ROOTS = ("shared/bootstrap", "shared/code/adapters/github")  # the composition root; GitHub's adapter
 README_HOMES = ("functions",)  # beside shared/<capability>/: what else has a capability's README
-# The sections of a capability's README (sentry's way; issue 79), each a "## " heading starting so.
+# The sections of a capability's README (sentry's way), each a "## " heading starting so.
 SECTIONS = ("Entry points", "Lives elsewhere", "Tests", "Recipe")
 DUPLICATES = ("duplicates", "--most", "200", "--seconds", "300")  # the command on PATH, over the tree
 _PAIR = re.compile(r"^D\d+ (\S+?):\d+-\d+ ~ (\S+?):\d+-\d+")
