@@ -1,11 +1,8 @@
 """The notification channels' one table (:data:`CHANNELS`): every list of channels in the product is
-derived from it. A row names the channel (what a tenant's ``notification_channels`` says), what the
-console calls it, the key of its record that keeps the id of what it sent, the composition root's
-ports it sends through, the settings it reads, the integration it connects by (if any) and how it is
-built from those ports. Derived from it: the channels the live notifier delivers through
-(``shared/bootstrap/notify.py``), the sent id's key (``services/delivery.py``), the names an owner may
-choose (``PATCH /settings``, ``shared/team/services/tenant_settings.py``), the contract's
-``NotificationChannel`` enum (``functions/openapi.py``) and the ports the notify function preloads.
+derived from it. A row names the channel, what the console calls it, the key of its sent id, the ports
+it sends through, the settings it reads, the integration it connects by and how it is built. Derived
+from it: the live notifier's channels, the sent id's key, the names an owner may choose (``PATCH
+/settings``), the contract's ``NotificationChannel`` enum and the notify function's preloaded ports.
 The recipe: shared/notify/README.md, "Recipe: a notification channel"."""
 
 from __future__ import annotations
