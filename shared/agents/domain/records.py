@@ -10,7 +10,6 @@ its figures, without reading any run: an agent's record reads its 30 day documen
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from pydantic import ConfigDict, Field
 
@@ -111,25 +110,39 @@ def _percentile(values: Sequence[float], share: float) -> float:
 
 
 class Window(Record):
-    """An agent's figures over a window of days."""
+    """An agent's figures over a window of ``days`` days: its ``runs`` that started then and ended (a
+    map's children left out) and how they ended, their durations' p50 and p95 (start to end) and the
+    time they waited for a person (summed, seconds), the approvals they asked and had refused, their
+    cost (its children's included) per run and per week (the window's times 7 / ``days``), and people's
+    ratings with the latest bad ones' reasons, newest first."""
 
     days: int
-    runs: int = 0
-    finished: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    duration_p50_s: float = 0.0
-    duration_p95_s: float = 0.0
-    waiting_s: float = 0.0
-    approvals_asked: int = 0
-    approvals_refused: int = 0
-    cost_usd: float = 0.0
-    cost_per_run_usd: float = 0.0
-    cost_per_week_usd: float = 0.0
-    cost_by: dict[str, float] = Field(default_factory=dict)  # "family/purpose": usd
-    rated_good: int = 0
-    rated_bad: int = 0
-    reasons: list[str] = Field(default_factory=list)  # the latest bad ratings' reasons, newest first
+    runs: int
+    finished: int
+    failed: int
+    cancelled: int
+    duration_p50_s: float
+    duration_p95_s: float
+    waiting_s: float
+    approvals_asked: int
+    approvals_refused: int
+    cost_usd: float
+    cost_per_run_usd: float
+    cost_per_week_usd: float
+    cost_by: dict[str, float]  # "family/purpose": usd
+    rated_good: int
+    rated_bad: int
+    reasons: list[str]  # the latest bad ratings' reasons, newest first
+
+
+class DayPoint(Record):
+    """One day of an agent's chart: the runs that started that day and ended, the failed ones among
+    them, and their cost (its map children's included)."""
+
+    day: date
+    runs: int
+    failed: int
+    cost_usd: float
 
 
 class AgentRecord(Record):
@@ -137,7 +150,7 @@ class AgentRecord(Record):
 
     agent_id: str
     windows: list[Window]
-    daily: list[dict[str, Any]]  # {"day", "runs", "failed", "cost_usd"}, oldest first
+    daily: list[DayPoint]  # the last 30 days, oldest first, today last
 
 
 def window_of(entries: Iterable[RunEntry], days: int) -> Window:
@@ -191,12 +204,12 @@ def record_of(agent_id: str, days: Mapping[date, Mapping[str, RunEntry]], today:
         entries = days.get(day, {}).values()
         runs = [e for e in entries if not e.child]
         daily.append(
-            {
-                "day": day.isoformat(),
-                "runs": len(runs),
-                "failed": sum(ENDED.get(e.status) == "failed" for e in runs),
-                "cost_usd": round(sum(sum(e.cost_usd.values()) for e in entries), 6),
-            }
+            DayPoint(
+                day=day,
+                runs=len(runs),
+                failed=sum(ENDED.get(e.status) == "failed" for e in runs),
+                cost_usd=round(sum(sum(e.cost_usd.values()) for e in entries), 6),
+            )
         )
     return AgentRecord(agent_id=agent_id, windows=windows, daily=daily)
 
