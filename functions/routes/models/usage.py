@@ -51,6 +51,9 @@ class Usage(Schema):
     paused: str | None = Field(
         description="Why Notion's events start nothing now (a spent budget); null: they do"
     )
+    warnings: list[str] = Field(
+        description="The day's and month's budgets past 80 % and not yet spent, each in words"
+    )
     days: list[ChartDay] = Field(description="The last 30 days (UTC), oldest first, today last")
     costliest_runs: list[CostlyRun] = Field(
         description="This month's 5 costliest runs, among its latest 200, costliest first"

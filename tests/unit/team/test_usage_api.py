@@ -59,6 +59,22 @@ def test_a_spent_day_budget_says_the_workspace_is_paused(fakes: FakeContainer) -
     assert isinstance(paused, str) and "daily budget" in paused
 
 
+def test_a_day_budget_past_80_percent_is_warned_of_until_it_is_spent(fakes: FakeContainer) -> None:
+    token = start_session("t1", fakes.secrets)
+    waiting_run(fakes, client("api", fakes), token)
+    spent = usage(fakes, token)["day"]["spent_usd"]
+    assert spent > 0 and usage(fakes, token)["warnings"] == []
+    tenant = fakes.tenants.get("t1")
+    assert tenant is not None
+    for budget, warned in ((spent / 0.85, 1), (spent / 0.75, 0), (spent, 0)):  # 85 %, 75 %, spent
+        low = tenant.settings.model_copy(update={"max_cost_per_day_usd": budget})
+        fakes.tenants.save(tenant.model_copy(update={"settings": low}))
+        shown = usage(fakes, token)
+        assert len(shown["warnings"]) == warned, budget
+        assert all(w.startswith(f"${spent:.4f} of the workspace's daily budget") for w in shown["warnings"])
+    assert usage(fakes, token)["paused"] is not None  # at 100 %: paused, not warned
+
+
 def test_usage_needs_a_session(fakes: FakeContainer) -> None:
     assert client("api", fakes).get("/usage").status_code == 401
     assert client("api", fakes).post("/usage").status_code == 405
