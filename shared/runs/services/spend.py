@@ -416,7 +416,8 @@ def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
     count them), read now rather than from this instance's cache, against its budgets. Also each of
     the last ``CHART_DAYS`` days, the month's costliest runs, and the runs held and why. ``paused``:
     why Notion's events start nothing now (a spent budget), or None; ``warnings``: the day's and
-    month's budgets past 80 % and not yet spent, in words."""
+    month's budgets past 80 % and not yet spent, in words; ``forecast_month_usd``: the month's spend
+    so far and, for each day left after today, the last 7 days' (today's included) daily average."""
     now = deps.clock()
     day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
     day_usd, month_usd = deps.store.spend(tenant_id, day, month)
@@ -430,12 +431,16 @@ def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
     per_day = deps.store.spend_days(tenant_id, days)
     noted = _runs_of_note(deps, tenant_id, now, days[0])
     started, failed = noted.pop("started"), noted.pop("failed")
+    next_month = (now.replace(day=28) + timedelta(days=4)).replace(day=1)
+    left = (next_month.date() - now.date()).days - 1  # the days after today in this month
+    pace = sum(per_day[-7:]) / 7
     return {
         "day": {"date": day, "spent_usd": round(day_usd, 6), "budget_usd": budget.day_usd},
         "month": {"month": month, "spent_usd": round(month_usd, 6), "budget_usd": budget.month_usd},
         "run_budget_usd": budget.run_usd,
         "paused": spent.reason if spent else None,
         "warnings": [f"{w.words()[0].upper()}{w.words()[1:]}" for w in near],
+        "forecast_month_usd": round(month_usd + pace * left, 6),
         "days": [
             {
                 "date": d,

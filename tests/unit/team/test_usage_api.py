@@ -46,6 +46,10 @@ def test_usage_counts_the_workspaces_model_calls_against_its_budgets(fakes: Fake
         1.0,
     )
     assert usage(fakes, t2)["day"]["spent_usd"] == 0  # the other workspace's session sees its own only
+    # The month's forecast: what it spent, and the last 7 days' daily average for each day left.
+    left = ((now.replace(day=28) + timedelta(days=4)).replace(day=1).date() - now.date()).days - 1
+    assert after["forecast_month_usd"] == pytest.approx(paid + paid / 7 * left, abs=1e-6)
+    assert before["forecast_month_usd"] == 0
 
 
 def test_a_spent_day_budget_says_the_workspace_is_paused(fakes: FakeContainer) -> None:

@@ -1,7 +1,8 @@
 """An agent's record in a real browser (issue 84, point 1; decision 0170): runs made on the stack end
 (one on its own, one cancelled by its owner), and the agent's page shows what GET /agents/{id}/record
 says of them: runs finished, failed and cancelled, p50/p95 duration, waiting, approvals, cost per run
-and week, and the 30 days' chart, at a desktop's width and at a phone's, fitting the phone."""
+and week, and the 30 days' chart, at a desktop's width and at a phone's, fitting the phone; the Usage
+screen forecasts the month."""
 
 from typing import Any
 
@@ -70,3 +71,16 @@ def test_an_agents_record_shows_its_ended_runs_at_a_desktops_and_a_phones_width(
             wide = tab.overflowing()
             setup.figures.phone_overflow = (setup.figures.phone_overflow or 0) + len(wide)
             assert wide == []
+
+
+def test_the_usage_screen_forecasts_the_month_and_fits_a_phone(setup: Setup) -> None:
+    shown = setup.api("GET", "/usage")
+    phone = setup.tab(setup.context(width=PHONE))
+    phone.open("/#/usage")
+    forecast = f"this month comes to {_money(shown['forecast_month_usd'])} of its"
+    expect(phone.page.get_by_text(forecast)).to_be_visible(timeout=LIVE_MS)
+    assert shown["warnings"] == [] and phone.page.locator("p.notice[role=status]").count() == 0
+    phone.screen("usage-forecast-phone", "Usage")
+    wide = phone.overflowing()
+    setup.figures.phone_overflow = (setup.figures.phone_overflow or 0) + len(wide)
+    assert wide == []

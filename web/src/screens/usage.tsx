@@ -124,6 +124,11 @@ export function UsageScreen() {
               {warning}: model calls stop at its end.
             </p>
           ))}
+          <p>
+            At the last 7 days' pace, this month comes to {money(data.forecast_month_usd)} of its{" "}
+            {money(data.month.budget_usd)} budget
+            {data.forecast_month_usd > data.month.budget_usd ? ": more than the budget, so calls would stop before its end." : "."}
+          </p>
           <p>Each run may spend up to {money(data.run_budget_usd)}.</p>
           <h2>The last 30 days</h2>
           <DayChart days={data.days} />
