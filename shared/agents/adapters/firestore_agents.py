@@ -3,9 +3,8 @@ as JSON. A workspace has a few (at most ``MAX_AGENTS``): they are listed with on
 tenant's own collection (no index beyond the automatic ones). A create never overwrites; an update is
 conditioned on the document's last update time, so of two edits at once neither is lost.
 
-Their records (decision 0162): ``tenants/{t}/agent_days/{agent}-{YYYYMMDD}``, a day's run entries
-(``runs``, by run id) and people's ratings of them (``ratings``, by run id and member), expiring
-(``expires_at``, a TTL policy) ``KEPT_DAYS`` after their day. Read by id, never queried.
+Their records (decision 0170): ``tenants/{t}/agent_days/{agent}-{YYYYMMDD}``, a day's run entries
+and people's ratings of them, expiring (TTL) ``KEPT_DAYS`` after their day; read by id, never queried.
 """
 
 from collections.abc import Callable, Sequence

@@ -1,11 +1,9 @@
-"""Each agent's record (issue 84, point 1; decision 0162): what its runs achieved and cost.
+"""Each agent's record (issue 84; decisions 0162, 0170): what its runs achieved and cost.
 
-A run's entry (:func:`entry_of`) is made once, from its state and log, as the run ends. It is kept
-under its run id in its agent's document of the day the run started (:func:`day_doc_id`), written
-in a transaction only when absent: an end delivered twice counts once. People's ratings are kept
-beside the entries, by run and member. :func:`record_of` folds the entries of an agent's days into
-its figures, without reading any run: an agent's record reads its 30 day documents by id
-(:func:`days_back`; O(days), none per run).
+A run's entry (:func:`entry_of`) is made once, from its state and log, as the run ends, and kept by
+run id in its agent's document of the day it started (:func:`day_doc_id`), only when absent: an end
+delivered twice counts once. :func:`record_of` folds an agent's days into its figures without
+reading any run: its 30 day documents, read by id (:func:`days_back`; O(days)).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -110,11 +108,11 @@ def _percentile(values: Sequence[float], share: float) -> float:
 
 
 class Window(Record):
-    """An agent's figures over a window of ``days`` days: its ``runs`` that started then and ended (a
-    map's children left out) and how they ended, their durations' p50 and p95 (start to end) and the
-    time they waited for a person (summed, seconds), the approvals they asked and had refused, their
-    cost (its children's included) per run and per week (the window's times 7 / ``days``), and people's
-    ratings with the latest bad ones' reasons, newest first."""
+    """An agent's figures over a window of ``days`` days. Its ``runs`` are those that started then and
+    ended (a map's children left out), counted by how they ended. Durations (start to end, p50 and
+    p95) and the time they waited for a person (summed) are in seconds. Approvals are those they
+    asked and had refused. Cost includes its children's, per run and per week (the window's times 7
+    over ``days``). Ratings are people's, with the latest bad ones' reasons, newest first."""
 
     days: int
     runs: int

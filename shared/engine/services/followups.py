@@ -1,6 +1,6 @@
 """What comes after a state, enqueued by name so a repeat is harmless. That is the next step, the
-planning of a run that has none yet, the message asking a person, or the notice that the run ended
-(and the planning of its page's change that came while it ran, and its entry in its agent's record). Step tasks go to execute-step, or to
+planning of a run that has none yet, the message asking a person, or the notice that the run ended.
+An end also plans its page's change that came while it ran, and keeps its entry in its agent's record. Step tasks go to execute-step, or to
 deploy for a GitHub or Vercel step. They are named from (run, step, log position): a repeat gets the
 same name, which the queue refuses, while a step re-run after a decision or a delayed retry gets a
 new one.

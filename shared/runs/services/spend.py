@@ -326,11 +326,11 @@ def model_call(
 
 
 def warn(deps: Deps, tenant_id: str, run: tuple[str, int, float | None], spent: Spend) -> list[BudgetWarning]:
-    """After a paid call: a notification for each budget past 80 % (``budget_warnings``; ``run``: its
-    id or "", grants and agent's cap; ``spent``: the run's, day's and month's spend with the call's),
-    named from the budget and its period, so it is sent once per budget and period (notify keeps one
-    record per id; this instance does not even enqueue it twice). Its channel is the owner's choice,
-    as every notification's. A queue that fails is logged: the call was paid, the next one warns."""
+    """After a paid call: a notification for each budget past 80 % (``budget_warnings``). ``run``: its
+    id or "", grants and agent's cap; ``spent``: the run's, day's and month's spend with the call's.
+    Each is named from its budget and period, so it is sent once per budget and period: notify keeps
+    one record per id, and this instance does not enqueue it twice. It goes on the owner's chosen
+    channel. A queue that fails is logged: the call was paid, and the next one warns."""
     now = deps.clock()
     when = (f"{now:%Y%m%d}", f"{now:%Y%m}")
     found = budget_warnings(spent, _budget(deps, tenant_id), when, run)
@@ -415,9 +415,9 @@ def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
     """What the workspace spent on models today and this month (UTC days and months, as the budgets
     count them), read now rather than from this instance's cache, against its budgets. Also each of
     the last ``CHART_DAYS`` days, the month's costliest runs, and the runs held and why. ``paused``:
-    why Notion's events start nothing now (a spent budget), or None; ``warnings``: the day's and
-    month's budgets past 80 % and not yet spent, in words; ``forecast_month_usd``: the month's spend
-    so far and, for each day left after today, the last 7 days' (today's included) daily average."""
+    why Notion's events start nothing now (a spent budget), or None. ``warnings``: the day's and
+    month's budgets past 80 % and not yet spent, in words. ``forecast_month_usd``: the month's spend
+    so far and, for each day left after today, the last 7 days' daily average (today's included)."""
     now = deps.clock()
     day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
     day_usd, month_usd = deps.store.spend(tenant_id, day, month)

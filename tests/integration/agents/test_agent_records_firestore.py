@@ -47,14 +47,14 @@ class Clock:
         return self.now
 
 
-def _world(db: Any) -> tuple[Deps, Clock, FirestoreAgents]:
+def _world(db: Any) -> tuple[Deps, Clock, FirestoreAgents, FakeModel]:
     clock, agents = Clock(), FirestoreAgents(db)
     model = FakeModel({"PlanOut": [FINISH_PLAN, ASKING, ASKING]}, cost_usd=COST)
     deps = make_deps(model=model)._replace(
         store=FirestoreRunStore(db), clock=clock, agents_source=lambda: agents
     )
     agents_of("t1", agents, T0)  # the default agent, whose runs these are
-    return deps, clock, agents
+    return deps, clock, agents, model
 
 
 def _start(deps: Deps, run_id: str) -> None:
@@ -73,7 +73,7 @@ def _day(db: Any) -> dict[str, Any]:
 
 
 def test_runs_that_end_roll_up_once_into_their_agents_day_and_record(firestore_db: Any) -> None:
-    deps, clock, agents = _world(firestore_db)
+    deps, clock, agents, model = _world(firestore_db)
     _start(deps, "r-done")  # planned at T0, finished 30 s later
     clock.now = T0 + timedelta(seconds=30)
     drive(deps)
@@ -94,7 +94,7 @@ def test_runs_that_end_roll_up_once_into_their_agents_day_and_record(firestore_d
     clock.now = T0 + timedelta(seconds=360)
     humans.control(deps, "t1", "r-stopped", "cancel")
 
-    deps.model.script["PlanOut"] = [BROKEN] * 5  # type: ignore[union-attr]
+    model.script["PlanOut"] = [BROKEN] * 5
     clock.now = T0 + timedelta(seconds=400)
     _start(deps, "r-failed")
     assert _status(deps, "r-failed") == RunStatus.FAILED
@@ -124,7 +124,7 @@ def test_runs_that_end_roll_up_once_into_their_agents_day_and_record(firestore_d
     assert (week["runs"], week["finished"], week["failed"], week["cancelled"]) == (4, 1, 1, 2)
     assert month["runs"] == 4
     cost = {"fake/plan": round(COST * 4 + COST * 2, 6)}  # one plan each, a failed plan's repair too
-    assert len(deps.model.prompts) == 6  # type: ignore[union-attr]
+    assert len(model.prompts) == 6
     assert week["cost_by"] == cost and week["cost_usd"] == cost["fake/plan"]
     assert week["cost_per_run_usd"] == round(cost["fake/plan"] / 4, 6)
     assert week["duration_p50_s"] == 30 and week["duration_p95_s"] == 120

@@ -5,6 +5,8 @@ documents, read once for its 30 days (no run read), seen by every role as the sp
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from shared.agents.domain.agents import Agent
 from shared.agents.domain.records import RunEntry, RunRating
 from tests.support.platform.fake_container import client, json_body
@@ -32,7 +34,9 @@ def with_record() -> Team:
     return t
 
 
-def test_an_agents_record_shows_its_windows_and_its_daily_chart_to_every_role() -> None:
+def test_an_agents_record_shows_its_windows_and_its_daily_chart_to_every_role(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     t = with_record()
     calls: list[int] = []
     days_of = t.container.fake_agents.days_of
@@ -41,7 +45,7 @@ def test_an_agents_record_shows_its_windows_and_its_daily_chart_to_every_role() 
         calls.append(len(days))
         return days_of(tenant_id, agent_id, days)
 
-    t.container.fake_agents.days_of = counted  # type: ignore[method-assign]
+    monkeypatch.setattr(t.container.fake_agents, "days_of", counted)
     for role in ("owner", "admin", "editor", "viewer"):
         answer = client("api", t.container).get(
             "/agents/triage/record", headers={"Authorization": f"Bearer {t.sessions[role]}"}
