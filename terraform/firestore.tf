@@ -170,6 +170,9 @@ locals {
     # the api's request counters per person and key, api_paces/{id}, each a minute past its window
     # (shared.platform.services.api_limits)
     api_paces = { collection = "api_paces", field = "expires_at" }
+    # each agent's runs of a day, tenants/{t}/agent_days/{agent}-{YYYYMMDD}, kept 40 days past the
+    # 30-day record (shared.agents.domain.records.KEPT_DAYS, decision 0170)
+    agent_days = { collection = "agent_days", field = "expires_at" }
   }
 }
 

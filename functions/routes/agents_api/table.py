@@ -1,9 +1,9 @@
 """The agents' rows of the api's route table (:data:`functions.routes.table.ROUTES`): making, reading,
-changing, pausing and deleting an agent, and its runs. Also the tools it may be given, trying it on a
+changing, pausing and deleting an agent, its runs and its record. Also the tools it may be given, trying it on a
 page, accepting its instructions' edits, rating a run and deciding an edit proposed from ratings."""
 
 from functions.routes import Doc, Route
-from functions.routes.agents_api import agents, daily_plan, dry_run, feedback, routines
+from functions.routes.agents_api import agents, daily_plan, dry_run, feedback, records, routines
 from functions.routes.rows import route
 
 _AGENT = "models.agents.AgentView"
@@ -163,6 +163,16 @@ AGENTS_ROUTES: list[Route] = [
         ),
         session_only=True,
         role="editor",
+    ),
+    route(
+        "GET /agents/<agent_id>/record",
+        records.agent_record,
+        Doc(
+            "An agent's record: its runs, durations, waits, approvals, ratings and cost over 7 and 30 days",
+            "agents",
+            {200: "models.agents.AgentRecordView"},
+        ),
+        role="viewer",  # as the workspace's spend (GET /usage)
     ),
     route(
         "GET /agents/<agent_id>/runs",

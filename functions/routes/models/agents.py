@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import Field
 
 from shared.agents.domain.agents import Agent, InstructionsVersion
+from shared.agents.domain.records import AgentRecord
 from shared.platform.domain.schema import Schema
 from shared.workspace.domain.triggers import Schedule
 
@@ -25,6 +26,12 @@ class AgentView(Agent):
 
     default: bool = Field(description="The workspace's default agent (paused, never deleted)")
     instructions: InstructionsView | None = None
+
+
+class AgentRecordView(AgentRecord):
+    """An agent's record: ``windows`` over the last 7 and 30 days (UTC, today included) of the runs
+    that started then and ended, and ``daily``, each of the last 30 days, oldest first. Costs in USD,
+    by ``family/purpose`` in ``cost_by``; durations and waits in seconds."""
 
 
 class AgentList(Schema):

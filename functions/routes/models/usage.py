@@ -51,6 +51,13 @@ class Usage(Schema):
     paused: str | None = Field(
         description="Why Notion's events start nothing now (a spent budget); null: they do"
     )
+    warnings: list[str] = Field(
+        description="The day's and month's budgets past 80 % and not yet spent, each in words"
+    )
+    forecast_month_usd: float = Field(
+        description="This month's spend so far and, for each day left after today, the last 7 days' "
+        "daily average (today's included)"
+    )
     days: list[ChartDay] = Field(description="The last 30 days (UTC), oldest first, today last")
     costliest_runs: list[CostlyRun] = Field(
         description="This month's 5 costliest runs, among its latest 200, costliest first"

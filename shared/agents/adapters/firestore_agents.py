@@ -2,15 +2,21 @@
 as JSON. A workspace has a few (at most ``MAX_AGENTS``): they are listed with one query on the
 tenant's own collection (no index beyond the automatic ones). A create never overwrites; an update is
 conditioned on the document's last update time, so of two edits at once neither is lost.
+
+Their records (decision 0170): ``tenants/{t}/agent_days/{agent}-{YYYYMMDD}``, a day's run entries
+and people's ratings of them, expiring (TTL) ``KEPT_DAYS`` after their day; read by id, never queried.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
+from google.cloud.firestore_v1.field_path import FieldPath
 
 from shared.agents.domain.agents import MAX_AGENTS, Agent
+from shared.agents.domain.records import KEPT_DAYS, RunEntry, RunRating, day_doc_id
 from shared.platform.adapters.firestore_docs import transient
 from shared.platform.errors import TransientError
 
@@ -83,3 +89,62 @@ class FirestoreAgents:
                 return False
             ref.delete()
         return True
+
+    # -- records ---------------------------------------------------------------------------------------
+
+    def _day(self, tenant_id: str, agent_id: str, day: date) -> Any:
+        days = self._db.collection("tenants").document(tenant_id).collection("agent_days")
+        return days.document(day_doc_id(agent_id, day))
+
+    @staticmethod
+    def _day_fields(agent_id: str, day: date) -> dict[str, Any]:
+        expires = datetime.combine(day, time(), tzinfo=UTC) + timedelta(days=KEPT_DAYS)
+        return {"agent_id": agent_id, "day": day.isoformat(), "expires_at": expires}
+
+    def keep_entry(self, tenant_id: str, agent_id: str, day: date, run_id: str, entry: RunEntry) -> bool:
+        """One transaction: the day document read, the entry added under ``run_id`` when absent (the
+        document made when there is none). False, writing nothing, when it was kept already."""
+        ref = self._day(tenant_id, agent_id, day)
+        kept = entry.model_dump(mode="json", exclude={"ratings"})
+
+        @firestore.transactional
+        def keep(transaction: Any) -> bool:
+            snap = ref.get(transaction=transaction)
+            runs = (snap.to_dict() or {}).get("runs") or {} if snap.exists else {}
+            if run_id in runs:
+                return False
+            if snap.exists:
+                transaction.update(ref, {FieldPath("runs", run_id).to_api_repr(): kept})
+            else:
+                transaction.set(ref, self._day_fields(agent_id, day) | {"runs": {run_id: kept}})
+            return True
+
+        with transient():
+            try:
+                return bool(keep(self._db.transaction()))
+            except ValueError as exc:  # the client's attempts ran out against other writers
+                raise TransientError("firestore: an agent's day was written too often at once") from exc
+
+    def rate_entry(self, tenant_id: str, agent_id: str, day: date, run_id: str, rating: RunRating) -> None:
+        """One merged write: the member's rating of the run, in place of their earlier one."""
+        ref = self._day(tenant_id, agent_id, day)
+        rated = {"ratings": {run_id: {rating.by: rating.model_dump(mode="json")}}}
+        with transient():
+            ref.set(self._day_fields(agent_id, day) | rated, merge=True)
+
+    def days_of(self, tenant_id: str, agent_id: str, days: Sequence[date]) -> dict[date, dict[str, RunEntry]]:
+        """The day documents of ``days`` read at once by id (one batched read, no query)."""
+        refs = {day_doc_id(agent_id, d): d for d in days}
+        found: dict[date, dict[str, RunEntry]] = {}
+        with transient():
+            snaps = list(self._db.get_all([self._day(tenant_id, agent_id, d) for d in days]))
+        for snap in snaps:
+            if not snap.exists or snap.id not in refs:
+                continue
+            doc = snap.to_dict() or {}
+            ratings = doc.get("ratings") or {}
+            found[refs[snap.id]] = {
+                run_id: RunEntry.model_validate(dict(kept) | {"ratings": ratings.get(run_id) or {}})
+                for run_id, kept in (doc.get("runs") or {}).items()
+            }
+        return found

@@ -185,6 +185,22 @@ def decisions(titles: Sequence[str], total: int) -> str:
     return "\n".join(lines)
 
 
+def failing(agents: Sequence[tuple[str, int, int]]) -> str:
+    """The plan's section of the agents that started failing (``records.started_failing``): each
+    ``(name, failed, runs)`` of its last 7 days as one line of plain text; "" when none did."""
+    if not agents:
+        return ""
+    lines = ["", "", "## Agents that started failing"]
+    lines += [
+        f"- {literal(name) or 'An agent'}: {failed} of its {runs} runs of the last 7 days failed; "
+        "see its record in Notion Agent"
+        for name, failed, runs in agents[:LISTED]
+    ]
+    if len(agents) > LISTED:
+        lines.append(f"- and {len(agents) - LISTED} more")
+    return "\n".join(lines)
+
+
 def _line(t: Task, today: date) -> str:
     title = literal(t.title) or "Untitled"  # a person's words: one line of plain text, never Markdown
     link = f"[{title}]({t.url})" if t.url.startswith("https://") else title

@@ -1,23 +1,33 @@
-"""Each agent's record (decision 0162): what its runs achieved and cost.
+"""Each agent's record (decisions 0162, 0170): what its runs achieved and cost.
 
-A run's entry (:func:`entry_of`) is made once, from its state and log, as the run ends. It is kept
-under its run id in its agent's document of the day the run started: writing it again (an end
-delivered twice) replaces it with itself, so it counts once. :func:`record_of` folds the entries
-of an agent's days into its figures, without reading any run: a workspace's records are read in one
-query over its agents' day documents (O(agents * days), none per run).
+A run's entry (:func:`entry_of`) is made once, from its state and log, as the run ends, and kept by
+run id in its agent's document of the day it started (:func:`day_doc_id`), only when absent: an end
+delivered twice counts once. :func:`record_of` folds an agent's days into its figures without
+reading any run: its 30 day documents, read by id (:func:`days_back`; O(days)).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from shared.platform.domain.schema import Record
 from shared.runs.domain.events import HumanRequested, HumanResponded, ModelUsed, RunEvent, RunStatus
 
 ENDED = {"completed": "finished", "failed": "failed", "cancelled": "cancelled", "rolled_back": "failed"}
 TREND_DAYS = (7, 30)
+KEPT_DAYS = 40  # a day document expires this long after its day (TTL): past the 30-day window
+REASONS = 10  # the latest reasons of bad ratings a window shows
+
+
+def day_doc_id(agent_id: str, day: date) -> str:
+    """The id of ``agent_id``'s document of ``day``: ``{agent}-{YYYYMMDD}``."""
+    return f"{agent_id}-{day:%Y%m%d}"
+
+
+def days_back(today: date, count: int = TREND_DAYS[-1]) -> list[date]:
+    """The ``count`` days up to ``today``, oldest first: the day documents a record reads."""
+    return [today - timedelta(days=back) for back in range(count - 1, -1, -1)]
 
 
 def family_of(model: str) -> str:
@@ -25,9 +35,24 @@ def family_of(model: str) -> str:
     return (model.strip().lower().split("-", 1)[0] or "unknown")[:40]
 
 
+class RunRating(Record):
+    """A person's verdict on a run, as its day document keeps it (one per person and run)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    by: str = ""  # the member who rated it
+    verdict: str
+    reason: str = ""
+    at: datetime | None = None
+
+
 class RunEntry(Record):
     """One run's line in its agent's day: how it ended, how long it took and waited for a person,
-    the approvals it asked and had refused, and its cost by ``family/purpose``."""
+    the approvals it asked and had refused, and its cost by ``family/purpose``. ``child``: a map's
+    child, whose cost is its agent's but which is no run of its own to a person (its parent is).
+    ``ratings``: people's verdicts by member, kept beside the entry and joined to it as it is read."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     status: str
     duration_s: float = Field(0.0, ge=0)
@@ -35,9 +60,13 @@ class RunEntry(Record):
     asked: int = Field(0, ge=0)
     refused: int = Field(0, ge=0)
     cost_usd: dict[str, float] = Field(default_factory=dict)
+    child: bool = False
+    ratings: dict[str, RunRating] = Field(default_factory=dict)
 
 
-def entry_of(status: RunStatus, started_at: datetime, events: Sequence[RunEvent]) -> RunEntry:
+def entry_of(
+    status: RunStatus, started_at: datetime, events: Sequence[RunEvent], *, child: bool = False
+) -> RunEntry:
     """The entry of a run that ended with ``status``, from its whole log (read once, at its end).
     Its duration runs from ``started_at`` to its last event; its waiting, from each request to
     the answer that settled it (an unanswered one until the end)."""
@@ -65,6 +94,7 @@ def entry_of(status: RunStatus, started_at: datetime, events: Sequence[RunEvent]
         asked=asked,
         refused=refused,
         cost_usd={k: round(v, 6) for k, v in cost.items()},
+        child=child,
     )
 
 
@@ -78,22 +108,39 @@ def _percentile(values: Sequence[float], share: float) -> float:
 
 
 class Window(Record):
-    """An agent's figures over a window of days."""
+    """An agent's figures over a window of ``days`` days. Its ``runs`` are those that started then and
+    ended (a map's children left out), counted by how they ended. Durations (start to end, p50 and
+    p95) and the time they waited for a person (summed) are in seconds. Approvals are those they
+    asked and had refused. Cost includes its children's, per run and per week (the window's times 7
+    over ``days``). Ratings are people's, with the latest bad ones' reasons, newest first."""
 
     days: int
-    runs: int = 0
-    finished: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    duration_p50_s: float = 0.0
-    duration_p95_s: float = 0.0
-    waiting_s: float = 0.0
-    approvals_asked: int = 0
-    approvals_refused: int = 0
-    cost_usd: float = 0.0
-    cost_per_run_usd: float = 0.0
-    cost_per_week_usd: float = 0.0
-    cost_by: dict[str, float] = Field(default_factory=dict)  # "family/purpose": usd
+    runs: int
+    finished: int
+    failed: int
+    cancelled: int
+    duration_p50_s: float
+    duration_p95_s: float
+    waiting_s: float
+    approvals_asked: int
+    approvals_refused: int
+    cost_usd: float
+    cost_per_run_usd: float
+    cost_per_week_usd: float
+    cost_by: dict[str, float]  # "family/purpose": usd
+    rated_good: int
+    rated_bad: int
+    reasons: list[str]  # the latest bad ratings' reasons, newest first
+
+
+class DayPoint(Record):
+    """One day of an agent's chart: the runs that started that day and ended, the failed ones among
+    them, and their cost (its map children's included)."""
+
+    day: date
+    runs: int
+    failed: int
+    cost_usd: float
 
 
 class AgentRecord(Record):
@@ -101,19 +148,28 @@ class AgentRecord(Record):
 
     agent_id: str
     windows: list[Window]
-    daily: list[dict[str, Any]]  # {"day", "runs", "failed", "cost_usd"}, oldest first
+    daily: list[DayPoint]  # the last 30 days, oldest first, today last
 
 
 def window_of(entries: Iterable[RunEntry], days: int) -> Window:
-    """The figures of ``entries`` (runs that ended, of a window of ``days`` days)."""
-    listed = list(entries)
+    """The figures of ``entries`` (runs that ended, of a window of ``days`` days). A map's children
+    add their cost and nothing else: their parent is the run a person started."""
+    every = list(entries)
+    listed = [e for e in every if not e.child]
     counts = {"finished": 0, "failed": 0, "cancelled": 0}
     cost_by: dict[str, float] = {}
+    for entry in every:
+        for key, usd in entry.cost_usd.items():
+            cost_by[key] = cost_by.get(key, 0.0) + usd
     for entry in listed:
         if entry.status in ENDED:
             counts[ENDED[entry.status]] += 1
-        for key, usd in entry.cost_usd.items():
-            cost_by[key] = cost_by.get(key, 0.0) + usd
+    ratings = [r for e in listed for r in e.ratings.values()]
+    bad = sorted(
+        (r for r in ratings if r.verdict == "bad" and r.reason),
+        key=lambda r: r.at or datetime.min.replace(tzinfo=UTC),
+        reverse=True,
+    )
     total = sum(cost_by.values())
     durations = [e.duration_s for e in listed]
     return Window(
@@ -129,6 +185,9 @@ def window_of(entries: Iterable[RunEntry], days: int) -> Window:
         cost_per_run_usd=round(total / len(listed), 6) if listed else 0.0,
         cost_per_week_usd=round(total * 7 / days, 6),
         cost_by={k: round(v, 6) for k, v in sorted(cost_by.items())},
+        rated_good=sum(r.verdict == "good" for r in ratings),
+        rated_bad=sum(r.verdict == "bad" for r in ratings),
+        reasons=[r.reason for r in bad[:REASONS]],
     )
 
 
@@ -139,16 +198,16 @@ def record_of(agent_id: str, days: Mapping[date, Mapping[str, RunEntry]], today:
         since = today - timedelta(days=span - 1)
         windows.append(window_of((e for d, runs in days.items() if d >= since for e in runs.values()), span))
     daily = []
-    for back in range(TREND_DAYS[-1] - 1, -1, -1):
-        day = today - timedelta(days=back)
-        runs = list(days.get(day, {}).values())
+    for day in days_back(today):
+        entries = days.get(day, {}).values()
+        runs = [e for e in entries if not e.child]
         daily.append(
-            {
-                "day": day.isoformat(),
-                "runs": len(runs),
-                "failed": sum(ENDED.get(e.status) == "failed" for e in runs),
-                "cost_usd": round(sum(sum(e.cost_usd.values()) for e in runs), 6),
-            }
+            DayPoint(
+                day=day,
+                runs=len(runs),
+                failed=sum(ENDED.get(e.status) == "failed" for e in runs),
+                cost_usd=round(sum(sum(e.cost_usd.values()) for e in entries), 6),
+            )
         )
     return AgentRecord(agent_id=agent_id, windows=windows, daily=daily)
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Literal
 
-from shared.agents.domain import day_plan
+from shared.agents.domain import day_plan, records
 from shared.agents.domain.day_plan_task import DayPlanTask
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.domain.provenance import marker_url
@@ -49,7 +49,8 @@ def write_day_plan(task: DayPlanTask, deps: Deps) -> Outcome:
     yesterday = deps.need_tenants().kept_day_plan(task.tenant_id, _day(task.day - timedelta(days=1)))
     planned = day_plan.plan(tasks, task.day, yesterday.task_ids if yesterday else ())
     waiting, decisions = _decisions(deps, task.tenant_id)
-    text = day_plan.markdown(planned, task.day) + decisions + day_plan.unread(failed)
+    text = day_plan.markdown(planned, task.day) + decisions + _failing(deps, task.tenant_id, task.day)
+    text += day_plan.unread(failed)
     home = tenant.home.daily_plans if tenant.home is not None else None
     if home is None:
         return _notify(deps, tenant, task.day, text)
@@ -74,6 +75,23 @@ def _decisions(deps: Deps, tenant_id: str) -> tuple[tuple[tuple[str, str], ...],
     waiting = [r for r in read if r is not None and r.state.status == RunStatus.WAITING_FOR_HUMAN]
     listed = tuple((r.run_id, r.state.title) for r in waiting[: day_plan.LISTED])
     return listed, day_plan.decisions([r.state.title for r in waiting], len(waiting) + len(held) - len(read))
+
+
+def _failing(deps: Deps, tenant_id: str, day: date) -> str:
+    """The section of the workspace's agents that started failing by ``day`` (issue 84): each agent's
+    record read from its day documents (one listing, then one batched read an agent; no run read)."""
+    store = deps.agents()
+    if store is None:
+        return ""
+    named = []
+    for agent in store.list_for(tenant_id):
+        record = records.record_of(
+            agent.agent_id, store.days_of(tenant_id, agent.agent_id, records.days_back(day)), day
+        )
+        if records.started_failing(record):
+            week = record.windows[0]
+            named.append((agent.name, week.failed, week.runs))
+    return day_plan.failing(named)
 
 
 def _write(

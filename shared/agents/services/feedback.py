@@ -19,6 +19,8 @@ from shared.agents.domain.feedback import (
     proposal_from,
     rated,
 )
+from shared.agents.domain.records import RunRating
+from shared.agents.services.records import keep_rating
 from shared.notion.domain.blocks import text_blocks
 from shared.platform.errors import Conflict, InvalidInput, NotFound
 
@@ -77,6 +79,8 @@ def rate_run(
 
     if agents.update(tenant_id, agent_id, change) is None:
         raise NotFound("the run's agent was deleted: there is nothing to teach")
+    kept = RunRating(by=member_id, verdict=rating.verdict, reason=reason, at=now)
+    keep_rating(agents, tenant_id, run_id, run.state, kept)  # its record (decision 0170)
     shown = rating.model_dump(mode="json")
     return shown | {"agent_id": agent_id, "proposal": made[0].model_dump(mode="json") if made else None}
 

@@ -1,6 +1,6 @@
 """What comes after a state, enqueued by name so a repeat is harmless. That is the next step, the
-planning of a run that has none yet, the message asking a person, or the notice that the run ended
-(and the planning of its page's change that came while it ran). Step tasks go to execute-step, or to
+planning of a run that has none yet, the message asking a person, or the notice that the run ended.
+An end also plans its page's change that came while it ran, and keeps its entry in its agent's record. Step tasks go to execute-step, or to
 deploy for a GitHub or Vercel step. They are named from (run, step, log position): a repeat gets the
 same name, which the queue refuses, while a step re-run after a decision or a delayed retry gets a
 new one.
@@ -8,6 +8,7 @@ new one.
 
 from typing import Any
 
+from shared.agents.services import records
 from shared.engine.agent.approvals import literal
 from shared.engine.services import page_notes
 from shared.notify.domain.notify_task import NotifyTask
@@ -63,6 +64,18 @@ def enqueue_followup(run: RunRef, state: RunState, *, tag: str = "", delay_s: fl
         _tell_the_end(run, state)
         _plan_page_change(run, state)
         _wake_parent(run, state)
+        _keep_record(run, state)
+
+
+def _keep_record(run: RunRef, state: RunState) -> None:
+    """The ended run's entry in its agent's record (decision 0170): its log read once, kept in a
+    transaction unless kept already, so a repeat of this follow-up counts nothing twice."""
+    deps, tenant_id, run_id = run
+    agents = deps.agents()
+    if agents is None:
+        return
+    events = deps.store.list_events(tenant_id, run_id)
+    records.keep_end(agents, tenant_id, run_id, state, events, child=dpn.map_child(run_id, state))
 
 
 def _wake_parent(run: RunRef, state: RunState) -> None:

@@ -104,6 +104,60 @@ def over_tenant_budget(day_usd: float, month_usd: float, budget: Budget) -> Tena
     return None
 
 
+WARN_SHARE = 0.8  # a budget this much spent is warned of, once per budget and period (issue 84)
+
+
+class BudgetWarning(NamedTuple):
+    """A budget past :data:`WARN_SHARE`: which (``run``: the workspace's run budget, ``agent``: the
+    run's agent's own, lower one, ``day``, ``month``), its period (the run's id and grants, the day
+    ``YYYYMMDD``, the month ``YYYYMM``), what was spent of what."""
+
+    budget: Literal["run", "agent", "day", "month"]
+    period: str
+    spent_usd: float
+    cap_usd: float
+
+    @property
+    def key(self) -> str:
+        """What names it once per budget and period (the notification's id)."""
+        return f"budget-80-{self.budget}-{self.period}"[:120]
+
+    def words(self) -> str:
+        share = int(100 * self.spent_usd / self.cap_usd) if self.cap_usd > 0 else 100
+        whose = {
+            "run": "this run's budget",
+            "agent": "its agent's run budget",
+            "day": "the workspace's daily budget",
+            "month": "the workspace's monthly budget",
+        }[self.budget]
+        return f"${self.spent_usd:.4f} of {whose} of ${self.cap_usd:.2f} is spent ({share} %)"
+
+
+def budget_warnings(
+    spend: Spend, budget: Budget, when: tuple[str, str], run: tuple[str, int, float | None] = ("", 0, None)
+) -> list[BudgetWarning]:
+    """The budgets ``spend`` has passed :data:`WARN_SHARE` of. ``when``: the day (``YYYYMMDD``) and
+    month (``YYYYMM``); ``run``: the run's id ("" for a call of no run), its approved budget stops
+    and its agent's run budget (None: the workspace's applies; each grant adds one budget)."""
+    run_id, grants, agent_cap = run
+    found = []
+
+    def past(spent: float, cap: float) -> bool:  # to the cent's billionth: 0.8 * 0.05 is 0.04000000000000001
+        return cap > 0 and spent >= WARN_SHARE * cap - 1e-9
+
+    if run_id:
+        own = agent_cap is not None and agent_cap < budget.run_usd
+        cap = (agent_cap if own and agent_cap is not None else budget.run_usd) * (1 + grants)
+        if past(spend.run_usd, cap):
+            found.append(BudgetWarning("agent" if own else "run", f"{run_id}-{grants}", spend.run_usd, cap))
+    day, month = when
+    if past(spend.day_usd, budget.day_usd):
+        found.append(BudgetWarning("day", day, spend.day_usd, budget.day_usd))
+    if past(spend.month_usd, budget.month_usd):
+        found.append(BudgetWarning("month", month, spend.month_usd, budget.month_usd))
+    return found
+
+
 class Hold(NamedTuple):
     """One model call's reservation on the budgets it counts against, made before the call and
     settled to its measured cost after it (``RunStore.hold_budgets``/``settle_hold``). These are the

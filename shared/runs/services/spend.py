@@ -16,14 +16,18 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
+from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import BudgetSpent, TransientError
+from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.run_limits import (
     Budget,
+    BudgetWarning,
     Hold,
     Refused,
     Spend,
     TenantOverBudget,
+    budget_warnings,
     over_budget,
     over_tenant_budget,
 )
@@ -273,6 +277,7 @@ def model_call(
     counter write is only logged. Why: docs/decisions/0084 and 0102."""
     from shared.platform.domain.call_caps import CallLimit, limited
 
+    before = _tenant_spend(deps, tenant_id)  # what the budgets are checked on (cached), for warn
     problem = budget_problem(deps, tenant_id, run_cost_usd, grants, run_cap_usd)
     if problem:
         yield ModelCall(deps, tenant_id, problem)
@@ -315,6 +320,43 @@ def model_call(
         _settle_hold(deps, tenant_id, hold, cost)
         _give(deps, day, taken - cost)
         _settle(deps, day, taken)
+        if cost > 0:
+            spent = Spend(run_cost_usd + cost, before[0] + cost, before[1] + cost)
+            warn(deps, tenant_id, (run_id, grants, run_cap_usd), spent)
+
+
+def warn(deps: Deps, tenant_id: str, run: tuple[str, int, float | None], spent: Spend) -> list[BudgetWarning]:
+    """After a paid call: a notification for each budget past 80 % (``budget_warnings``). ``run``: its
+    id or "", grants and agent's cap; ``spent``: the run's, day's and month's spend with the call's.
+    Each is named from its budget and period, so it is sent once per budget and period: notify keeps
+    one record per id, and this instance does not enqueue it twice. It goes on the owner's chosen
+    channel. A queue that fails is logged: the call was paid, and the next one warns."""
+    now = deps.clock()
+    when = (f"{now:%Y%m%d}", f"{now:%Y%m}")
+    found = budget_warnings(spent, _budget(deps, tenant_id), when, run)
+    cache = deps.spend
+    for warning in found:
+        with cache.lock:
+            if cache.warned[0] != when[0]:
+                cache.warned = (when[0], set())
+            if warning.key in cache.warned[1]:
+                continue
+        note = NotifyTask(
+            notification_id=warning.key,
+            tenant_id=tenant_id,
+            run_id=run[0] or None,
+            subject=f"80 % of a budget is spent: the {warning.budget} budget"[:300],
+            text=f"{warning.words()}. At 100 % model calls stop: raise the budget in the settings to go on.",
+            data={"kind": "budget_warning", "budget": warning.budget, "period": warning.period},
+        )
+        try:
+            deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{warning.key}")
+        except TransientError as exc:
+            log.warning("a budget warning was not queued (%s): the next call tries again", exc.reason)
+            continue
+        with cache.lock:
+            cache.warned[1].add(warning.key)
+    return found
 
 
 class PaidEmbedder:
@@ -373,21 +415,32 @@ def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
     """What the workspace spent on models today and this month (UTC days and months, as the budgets
     count them), read now rather than from this instance's cache, against its budgets. Also each of
     the last ``CHART_DAYS`` days, the month's costliest runs, and the runs held and why. ``paused``:
-    why Notion's events start nothing now (a spent budget), or None."""
+    why Notion's events start nothing now (a spent budget), or None. ``warnings``: the day's and
+    month's budgets past 80 % and not yet spent, in words. ``forecast_month_usd``: the month's spend
+    so far and, for each day left after today, the last 7 days' daily average (today's included)."""
     now = deps.clock()
     day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
     day_usd, month_usd = deps.store.spend(tenant_id, day, month)
     budget = deps.budget(tenant_id)
     spent = over_tenant_budget(day_usd, month_usd, budget) or _cap_reached(deps)
+    when = (f"{now:%Y%m%d}", f"{now:%Y%m}")
+    near = [
+        w for w in budget_warnings(Spend(0.0, day_usd, month_usd), budget, when) if w.spent_usd < w.cap_usd
+    ]
     days = [(now - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(CHART_DAYS - 1, -1, -1)]
     per_day = deps.store.spend_days(tenant_id, days)
     noted = _runs_of_note(deps, tenant_id, now, days[0])
     started, failed = noted.pop("started"), noted.pop("failed")
+    next_month = (now.replace(day=28) + timedelta(days=4)).replace(day=1)
+    left = (next_month.date() - now.date()).days - 1  # the days after today in this month
+    pace = sum(per_day[-7:]) / 7
     return {
         "day": {"date": day, "spent_usd": round(day_usd, 6), "budget_usd": budget.day_usd},
         "month": {"month": month, "spent_usd": round(month_usd, 6), "budget_usd": budget.month_usd},
         "run_budget_usd": budget.run_usd,
         "paused": spent.reason if spent else None,
+        "warnings": [f"{w.words()[0].upper()}{w.words()[1:]}" for w in near],
+        "forecast_month_usd": round(month_usd + pace * left, 6),
         "days": [
             {
                 "date": d,

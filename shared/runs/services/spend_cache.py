@@ -14,6 +14,9 @@ class SpendCache:
         self.sums: dict[str, tuple[float, str, float, float]] = {}  # tenant → (expires, day, day $, month $)
         self.budgets: dict[str, tuple[float, Budget]] = {}  # tenant → (expires, its budgets as read)
         self.cap_held: dict[str, float] = {}  # day → this instance's share of the daily cap, unspent
+        # The budget warnings this instance sent today (``BudgetWarning.key``), so a call past 80 %
+        # sends its warning once from here; notify's record of its id makes it once in all.
+        self.warned: tuple[str, set[str]] = ("", set())
 
     def note_spent(self, tenant_id: str, cost_usd: float) -> None:
         """Add this instance's new spend to its cached sums (until the next read)."""

@@ -309,7 +309,7 @@ class _Ref:
     def exists(self) -> bool:
         return False
 
-    def get(self) -> "_Ref":  # a read: of a document that does not exist
+    def get(self, **_: Any) -> "_Ref":  # a read (in a transaction too): of a document that does not exist
         return self
 
     def to_dict(self) -> None:
@@ -320,6 +320,23 @@ class _Ref:
 
     def batch(self) -> "_Batch":
         return _Batch()
+
+    def transaction(self) -> "_Transaction":
+        return _Transaction()
+
+
+class _Transaction:
+    """Just enough of a transaction for the client's ``transactional``: its writes land at once."""
+
+    _id, _read_only, _max_attempts = b"t", False, 1
+
+    def _clean_up(self) -> None: ...
+    def _begin(self, **_: Any) -> None: ...
+    def _commit(self) -> None: ...
+    def _rollback(self) -> None: ...
+
+    def set(self, ref: _Ref, doc: dict[str, Any], **_: Any) -> None:
+        ref.set(doc)
 
 
 class _Batch:
@@ -383,6 +400,10 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     from shared.platform.adapters.firestore_paces import FirestorePaces
 
     assert FirestorePaces(client).add(["person:t1:m_1:10:1"], now) == [1]
+    from shared.agents.adapters.firestore_agents import FirestoreAgents
+    from shared.agents.domain.records import RunEntry
+
+    assert FirestoreAgents(client).keep_entry("t1", "a", now.date(), "r1", RunEntry(status="completed"))
     return writes
 
 
@@ -409,6 +430,7 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "tenants/t1/day_plans/20260102",
         "tenants/t1/skipped_edits/s001",
         f"api_paces/{paces_doc_id('person:t1:m_1:10:1')}",
+        "tenants/t1/agent_days/a-20260101",
     }
     # One a tenant, rewritten in place; and API keys, which live until deleted: never expire.
     kept = {"tenants/t1/limits/webhook_runs", "api_keys/k1"}

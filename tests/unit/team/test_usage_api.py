@@ -46,6 +46,10 @@ def test_usage_counts_the_workspaces_model_calls_against_its_budgets(fakes: Fake
         1.0,
     )
     assert usage(fakes, t2)["day"]["spent_usd"] == 0  # the other workspace's session sees its own only
+    # The month's forecast: what it spent, and the last 7 days' daily average for each day left.
+    left = ((now.replace(day=28) + timedelta(days=4)).replace(day=1).date() - now.date()).days - 1
+    assert after["forecast_month_usd"] == pytest.approx(paid + paid / 7 * left, abs=1e-6)
+    assert before["forecast_month_usd"] == 0
 
 
 def test_a_spent_day_budget_says_the_workspace_is_paused(fakes: FakeContainer) -> None:
@@ -57,6 +61,22 @@ def test_a_spent_day_budget_says_the_workspace_is_paused(fakes: FakeContainer) -
     fakes.tenants.save(tenant.model_copy(update={"settings": low}))
     paused = usage(fakes, token)["paused"]
     assert isinstance(paused, str) and "daily budget" in paused
+
+
+def test_a_day_budget_past_80_percent_is_warned_of_until_it_is_spent(fakes: FakeContainer) -> None:
+    token = start_session("t1", fakes.secrets)
+    waiting_run(fakes, client("api", fakes), token)
+    spent = usage(fakes, token)["day"]["spent_usd"]
+    assert spent > 0 and usage(fakes, token)["warnings"] == []
+    tenant = fakes.tenants.get("t1")
+    assert tenant is not None
+    for budget, warned in ((spent / 0.85, 1), (spent / 0.75, 0), (spent, 0)):  # 85 %, 75 %, spent
+        low = tenant.settings.model_copy(update={"max_cost_per_day_usd": budget})
+        fakes.tenants.save(tenant.model_copy(update={"settings": low}))
+        shown = usage(fakes, token)
+        assert len(shown["warnings"]) == warned, budget
+        assert all(w.startswith(f"${spent:.4f} of the workspace's daily budget") for w in shown["warnings"])
+    assert usage(fakes, token)["paused"] is not None  # at 100 %: paused, not warned
 
 
 def test_usage_needs_a_session(fakes: FakeContainer) -> None:

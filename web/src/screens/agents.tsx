@@ -1,10 +1,11 @@
 // Agents: the workspace's agents, each with its instructions (edited in Notion, accepted here when
-// someone else changed them), schedules, model tier, pause and delete, and its runs.
+// someone else changed them), schedules, model tier, pause and delete, its record and its runs.
 import { useEffect, useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Choice, Confirm, Empty, ErrorText, Loading, Status, money, useAction, useLoad, when } from "../ui";
 import { TrackerReach } from "./tracker_reach";
 import { Builder, TryIt, startsWords } from "./agent_builder";
+import { AgentRecord } from "./agent_record";
 
 type Agent = S["AgentView"];
 type Schedule = NonNullable<Agent["schedules"]>[number];
@@ -320,6 +321,7 @@ function AgentDetail({ agentId, changed }: { agentId: string; changed: () => voi
           Add the schedule
         </button>
       </form>
+      <AgentRecord agentId={agentId} />
       <h3>Runs</h3>
       {runs.data && runs.data.runs.length === 0 && <Empty>No runs yet.</Empty>}
       <ul>

@@ -119,6 +119,16 @@ export function UsageScreen() {
         <>
           <Meter label={`Today (${data.day.date})`} spent={data.day.spent_usd} budget={data.day.budget_usd} />
           <Meter label={`This month (${data.month.month})`} spent={data.month.spent_usd} budget={data.month.budget_usd} />
+          {data.warnings.map((warning) => (
+            <p class="notice" role="status" key={warning}>
+              {warning}: model calls stop at its end.
+            </p>
+          ))}
+          <p>
+            At the last 7 days' pace, this month comes to {money(data.forecast_month_usd)} of its{" "}
+            {money(data.month.budget_usd)} budget
+            {data.forecast_month_usd > data.month.budget_usd ? ": more than the budget, so calls would stop before its end." : "."}
+          </p>
           <p>Each run may spend up to {money(data.run_budget_usd)}.</p>
           <h2>The last 30 days</h2>
           <DayChart days={data.days} />

@@ -63,13 +63,13 @@ def test_a_record_folds_days_into_7_and_30_day_windows_and_a_daily_chart() -> No
     assert week.cost_by == {"claude/step": 0.2, "gemini/plan": 0.4}
     assert round(week.cost_per_run_usd, 6) == 0.2 and round(week.cost_per_week_usd, 6) == 0.6
     assert round(month.cost_per_week_usd, 6) == round(0.7 * 7 / 30, 6)
-    assert len(record.daily) == 30 and record.daily[-1] == {
+    assert len(record.daily) == 30 and record.daily[-1].model_dump(mode="json") == {
         "day": "2026-11-28",
         "runs": 3,
         "failed": 1,
         "cost_usd": 0.6,
     }
-    assert record.daily[19]["runs"] == 2
+    assert record.daily[19].runs == 2
 
 
 def test_an_entry_written_twice_for_one_run_counts_once() -> None:
