@@ -1,7 +1,7 @@
 """What the console says of mentions and what a mention does agree. The Ideas database's
 rules here watch Status only (no "A comment mentions the agent"): Settings and the default agent's card
-say a mention there starts nothing, and an agent named in a comment on an Idea's page starts, as its
-card says, from the Notion sandbox's screen."""
+say a mention there starts nothing, and an agent made on the Agents screen and named in a comment on an
+Idea's page starts, as its card says, from the Notion sandbox's screen."""
 
 import re
 
@@ -31,12 +31,15 @@ def mention_on_the_idea(setup: Setup, text: str) -> None:
 
 @pytest.mark.person_flow
 def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_there(setup: Setup) -> None:
-    agent_id = str(setup.api("POST", "/agents", {"name": "Triage"})["agent_id"])
     c = setup.tab()
     c.open("/#/settings")
     expect(c.page.get_by_text(RULE_WORDS, exact=False).first).to_be_visible(timeout=LIVE_MS)
-    c.open("/#/agents")
-    expect(c.page.get_by_text("starts only when named", exact=False).first).to_be_visible(timeout=LIVE_MS)
+    c.open("/#/agents")  # the agent is made as a person makes one: on the Agents screen
+    c.fill("Name", "Triage")
+    c.press("button", "Make the agent")
+    card = c.page.locator("li.card").filter(has=c.page.get_by_role("heading", level=2, name="Triage"))
+    expect(card).to_contain_text("No trigger rule: Triage starts only when named", timeout=LIVE_MS)
+    [agent_id] = [a["agent_id"] for a in setup.api("GET", "/agents")["agents"] if a["name"] == "Triage"]
     expect(c.page.get_by_text(RULE_WORDS, exact=False).first).to_be_visible()
     c.screen("agents-mentions-said", "Agents")
 

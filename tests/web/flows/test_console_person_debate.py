@@ -1,9 +1,9 @@
 """A debate settled as a person does it, on the shared stack's defaults, following
 only what the screens say. The Runs screen says how to start one ("mention the agent in a comment on
-its page in Notion: “hold a debate, judged by owner”", then pick the verdict in the Inbox); Settings
-says a mention starts work on a chosen database's page where its rules tick "A comment mentions the
-agent" (Onboarding), which the owner ticks there; the comment is written on the Notion sandbox's
-screen; the owner picks an answer on the Inbox's ballot; the run ends with that verdict."""
+its page in Notion: “hold a debate, judged by owner”", then pick the verdict in the Inbox) and that a
+mention starts work on a chosen database's page only where its rules tick "A comment mentions the
+agent", linking Onboarding, where the owner follows that link and ticks it; the comment is written on
+the Notion sandbox's screen; the owner picks an answer on the Inbox's ballot; the run ends with that verdict."""
 
 import re
 from typing import Any
@@ -28,12 +28,8 @@ def test_an_owner_starts_a_debate_from_a_comment_and_settles_it_in_the_inbox(set
     hint = c.page.locator("#patterns-hint")
     expect(hint).to_contain_text(f"mention the agent in a comment on its page in Notion: “{HOW}”")
     expect(hint).to_contain_text("you pick the verdict in the Inbox")
-    c.open("/#/settings")
-    expect(c.page.get_by_text("A comment mentions the agent", exact=False).first).to_be_visible(
-        timeout=LIVE_MS
-    )
-
-    c.open("/#/onboarding")  # where Settings says the rules are ticked
+    expect(hint).to_contain_text("whose rules tick “A comment mentions the agent”")
+    c.press("link", "tick it in Onboarding")  # the hint's own link, not an address typed
     ideas = c.page.get_by_role("group", name="What starts work in Ideas")
     expect(ideas).to_be_visible(timeout=LIVE_MS)
     c.tick("A comment mentions the agent")

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Locator, expect
 
 from local.stack import by_hand, trackers
+from shared.platform.config import Settings
 from tests.web.browser import Console
 from tests.web.workspace import LIVE_MS, Setup, connect_by_token
 
@@ -128,6 +129,8 @@ def test_back_from_linear_s_consent_page_the_integrations_screen_logs_no_error(s
     refused: list[str] = []
     c.page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     c.page.on("console", lambda m: refused.append(f"{m.text} at {m.location}") if m.type == "error" else None)
+    sent: list[tuple[float, str]] = []  # each api request and when, as the limiter counts them
+    c.page.on("request", lambda r: sent.append((time.time(), r.url)) if "/api/" in r.url else None)
     c.open("/#/integrations")
     expect(c.page.get_by_role("heading", name="Linear Not connected")).to_be_visible(timeout=LIVE_MS)
     expect(c.page.get_by_role("heading", name="Kept in step")).to_be_visible()
@@ -145,6 +148,14 @@ def test_back_from_linear_s_consent_page_the_integrations_screen_logs_no_error(s
     # allows more), each tracker's status twice (its card's and the sync log's): now once.
     api = [u.split("/api", 1)[1] for u in c.requests[asked:] if "/api/" in u]
     assert all(api.count(f"/sync/{tool}") == 1 for tool in ("linear", "gitlab", "motion")), api
+    # This stack's limits are relaxed, so the bound is held here: within any span of one window at
+    # production's defaults (NA_API_BURST requests in NA_API_BURST / NA_API_PERSON_PER_MIN minutes),
+    # from the screen's opening to 3 s after the return, it asked at most NA_API_BURST.
+    fields = Settings.model_fields
+    burst, per_min = fields["api_burst"].default, fields["api_person_per_min"].default
+    span = burst * 60.0 / per_min
+    most = max(sum(1 for t, _ in sent if at <= t < at + span) for at, _ in sent)
+    assert most <= burst, (most, span, [(round(t - sent[0][0], 1), u.split("/api", 1)[1]) for t, u in sent])
     c.press("button", "Disconnect Linear")
     c.press("button", "Yes, disconnect Linear")
     expect(c.page.get_by_role("heading", name="Linear Not connected")).to_be_visible(timeout=LIVE_MS)

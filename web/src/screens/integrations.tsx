@@ -1,7 +1,7 @@
 // Integrations: GitHub, Vercel, Slack and Discord, connected by a token that is never shown again;
 // Linear and GitLab with the deployment's OAuth app (the tool's own page, then back here) or a key,
 // Motion with a key (tool_keys.tsx), each shown connected or not, and disconnected once confirmed.
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, ErrorText, type Loaded, Loading, keepReturn, useAction, useLoad } from "../ui";
 import { SyncLog } from "./sync_log";
@@ -193,7 +193,16 @@ export function IntegrationsScreen() {
   const list = useLoad(() => get<S["IntegrationList"]>(url("/integrations")));
   const states = list.data?.integrations;
   const trackers = useTrackerStatuses();
-  const connected = (Object.keys(TITLES) as Tool[]).filter((tool) => trackers[tool].data?.connected === true);
+  // The sync log is asked for once the three statuses are in (each one arriving asked it again for all the
+  // tools connected so far: with the OAuth return, past a person's burst, issue 78 L16); a status asked
+  // again keeps the last list meanwhile.
+  const tools = Object.keys(TITLES) as Tool[];
+  const settled = useRef<Tool[]>([]);
+  if (tools.every((tool) => !trackers[tool].loading)) {
+    const now = tools.filter((tool) => trackers[tool].data?.connected === true);
+    if (now.join(",") !== settled.current.join(",")) settled.current = now;
+  }
+  const connected = settled.current;
   return (
     <section>
       <h1>Integrations</h1>

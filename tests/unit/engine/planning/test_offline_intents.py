@@ -3,6 +3,7 @@ paraphrases such as "sum up the page"), and says plainly what it understands whe
 run never "completes" having done nothing; docs/local-stack.md lists the same table."""
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +148,28 @@ def test_a_mention_it_does_not_understand_ends_the_run_saying_what_it_understand
 def test_the_docs_list_what_the_local_model_understands_as_the_table_says() -> None:
     doc = (Path(__file__).parents[4] / "docs" / "local-stack.md").read_text()
     assert docs_table() in doc
+
+
+def _quoted_requests(text: str, start: str, end: str) -> list[str]:
+    """The requests a screen or a doc quotes for a person to write, between ``start`` and ``end``:
+    each quoted phrase beginning with "hold" (a doc's ``\\"`` read as the quote it is)."""
+    part = " ".join(text[text.index(start) : text.index(end, text.index(start))].split())
+    part = part.replace('\\"', "\0")
+    found = re.findall(r'“(hold [^”]+)”|"(hold [^"]+)"', part)
+    return [(curly or straight).replace("\0", '"') for curly, straight in found]
+
+
+def test_the_requests_the_runs_screen_and_the_docs_show_are_understood() -> None:
+    """Issue 78, point 5: the debate and panel requests the console's Runs hint and docs/engine.md tell
+    a person to write are planned as that pattern on a page, not refused or read as something else."""
+    root = Path(__file__).parents[4]
+    hint = _quoted_requests(
+        (root / "web" / "src" / "screens" / "runs.tsx").read_text(), 'id="patterns-hint"', "</p>"
+    )
+    doc = _quoted_requests((root / "docs" / "engine.md").read_text(), "**Starting one.**", "\n\n")
+    assert len(hint) == len(doc) == 2, (hint, doc)
+    for asked in hint + doc:
+        pattern = "debate" if "debate" in asked else "panel"
+        read = intent_of(asked, "page")
+        assert read is not None and read.name == pattern, asked
+        assert _tools(asked, CONTEXTS["page"])[:2] == [pattern, "settle"], asked

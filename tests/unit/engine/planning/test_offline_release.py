@@ -3,6 +3,8 @@ each phase planned from the outputs the run keeps; a fix from what the failing c
 revision from what the reviewer asked; the release only once the checks pass after the review."""
 
 import json
+import re
+from pathlib import Path
 from typing import Any, cast
 
 from shared.platform.adapters.offline_model import answer_for, plan_for
@@ -31,6 +33,7 @@ FAILED = {
     "head_sha": "a" * 40,
     "failing": [{"name": "tests", "output": MISSING}],
 }
+NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 PASSED = {"state": "success", "fixes_left": 1, "head_sha": "b" * 40}
 COMMENT = {"state": "comment", "ignored": 0, "comment_id": 7, "body": 'please add the line "Red for overdue"'}
 
@@ -170,9 +173,9 @@ def _decisions(steps: list[Any]) -> list[str]:
 def test_an_idea_reaches_production_in_five_decisions() -> None:
     """As docs/deploy.md states it: an idea whose first checks fail once and
     that no reviewer comments on takes five decisions: the requirements, the pull request, the fix, the
-    merge, production. Each phase as the offline model plans it and the engine checks it. Before, a
-    seventh ("Approve the next changes?") came before the pull request, which is asked for anyway, and
-    a sixth was the release phase's approval inserted for its preview (previews do not wait: 0148)."""
+    merge, production (the number and the list read from docs/deploy.md). Each phase as the offline
+    model plans it and the engine checks it. Before, a seventh ("Approve the next changes?") came
+    before the pull request, which is asked for anyway, and a sixth was the release phase's approval inserted for its preview (previews do not wait: 0148)."""
     from shared.engine.agent.plans import validate_phase, validate_plan
     from shared.platform.domain.model_replies import PlanOut
     from shared.platform.domain.offline_ideas import idea_plan
@@ -201,3 +204,8 @@ def test_an_idea_reaches_production_in_five_decisions() -> None:
         "merge_pull_request",  # its preview, of the run's own branch, was not asked
         "deploy_vercel production",
     ]
+    # The number docs/deploy.md states, and the decisions it names, are the ones counted here.
+    deploy_md = " ".join((Path(__file__).parents[4] / "docs" / "deploy.md").read_text().split())
+    stated = re.search(r"reaches production in \*\*(\w+) decisions\*\*: ([^(]+) \(", deploy_md)
+    assert stated is not None, "docs/deploy.md no longer states how many decisions an idea takes"
+    assert (NUMBERS.index(stated[1]), len(stated[2].split(", "))) == (len(asked), len(asked)), stated[0]
