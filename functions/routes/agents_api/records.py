@@ -1,4 +1,4 @@
-"""An agent's record (issue 84; decision 0170): ``GET /agents/<agent_id>/record``, its runs and cost
+"""An agent's record (decision 0170): ``GET /agents/<agent_id>/record``, its runs and cost
 over 7 and 30 days and its 30 days' chart, read from its day documents (``shared.agents.services.records``).
 Seen by whoever sees the workspace's spend (``GET /usage``: a viewer and up)."""
 

@@ -78,7 +78,7 @@ def _decisions(deps: Deps, tenant_id: str) -> tuple[tuple[tuple[str, str], ...],
 
 
 def _failing(deps: Deps, tenant_id: str, day: date) -> str:
-    """The section of the workspace's agents that started failing by ``day`` (issue 84): each agent's
+    """The section of the workspace's agents that started failing by ``day``: each agent's
     record read from its day documents (one listing, then one batched read an agent; no run read)."""
     store = deps.agents()
     if store is None:

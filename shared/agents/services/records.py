@@ -1,4 +1,4 @@
-"""Each agent's record (issue 84; decisions 0162, 0170): a run's entry kept as the run ends, a
+"""Each agent's record (decisions 0162, 0170): a run's entry kept as the run ends, a
 person's rating kept beside it, and the record read back from the agent's day documents.
 
 The engine calls :func:`keep_end` from the follow-ups of a run's end, which a redelivered end sends

@@ -104,7 +104,7 @@ def over_tenant_budget(day_usd: float, month_usd: float, budget: Budget) -> Tena
     return None
 
 
-WARN_SHARE = 0.8  # a budget this much spent is warned of, once per budget and period (issue 84)
+WARN_SHARE = 0.8  # a budget this much spent is warned of, once per budget and period
 
 
 class BudgetWarning(NamedTuple):

@@ -120,7 +120,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/engine/services/followups.py:_ask": RUNS,
     # An ended run's page: the change that came while it ran is planned by whoever ended it.
     "shared/engine/services/followups.py:_plan_page_change": RUNS,
-    # A paid model call past 80 % of a budget warns once (issue 84): wherever a model call is paid for
+    # A paid model call past 80 % of a budget warns once: wherever a model call is paid for
     # (a run's plan and steps, an Ask on api or by comment on plan, an index's embeddings).
     "shared/runs/services/spend.py:warn": RUNS,
     "shared/engine/services/humans.py:_replan": frozenset({"api"}),

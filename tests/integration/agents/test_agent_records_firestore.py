@@ -1,4 +1,4 @@
-"""Each agent's record rolled up as its runs end (issue 84, point 1; decision 0170), on the Firestore
+"""Each agent's record rolled up as its runs end (decision 0170), on the Firestore
 emulator: runs made here end finished, refused, failed and cancelled; each end's entry lands once in
 its agent's day document, also when the end is delivered again; a rating lands beside it; and the
 record read back from the day documents has the figures these runs make."""

@@ -1,4 +1,4 @@
-"""An agent's record in a real browser (issue 84, point 1; decision 0170): runs made on the stack end
+"""An agent's record in a real browser (decision 0170): runs made on the stack end
 (one on its own, one cancelled by its owner), and the agent's page shows what GET /agents/{id}/record
 says of them: runs finished, failed and cancelled, p50/p95 duration, waiting, approvals, cost per run
 and week, and the 30 days' chart, at a desktop's width and at a phone's, fitting the phone; the Usage

@@ -194,7 +194,7 @@ export function IntegrationsScreen() {
   const states = list.data?.integrations;
   const trackers = useTrackerStatuses();
   // The sync log is asked for once the three statuses are in (each one arriving asked it again for all the
-  // tools connected so far: with the OAuth return, past a person's burst, issue 78 L16); a status asked
+  // tools connected so far: with the OAuth return, past a person's burst, docs/newcomer-frictions.md L16); a status asked
   // again keeps the last list meanwhile.
   const tools = Object.keys(TITLES) as Tool[];
   const settled = useRef<Tool[]>([]);

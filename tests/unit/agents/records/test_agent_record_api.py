@@ -1,4 +1,4 @@
-"""``GET /agents/<agent_id>/record`` (issue 84, point 2): an agent's 7- and 30-day record from its day
+"""``GET /agents/<agent_id>/record``: an agent's 7- and 30-day record from its day
 documents, read once for its 30 days (no run read), seen by every role as the spend is (GET /usage),
 404 for an agent the workspace does not have."""
 

@@ -1,4 +1,4 @@
-"""The daily plan names an agent that started failing (issue 84, point 1): read from the agents' day
+"""The daily plan names an agent that started failing: read from the agents' day
 documents, an agent whose last 7 days fail more than half their runs, and more often than before,
 gets a line; one that fails as it always did, or works, does not; with none, no section."""
 

@@ -160,7 +160,7 @@ def _quoted_requests(text: str, start: str, end: str) -> list[str]:
 
 
 def test_the_requests_the_runs_screen_and_the_docs_show_are_understood() -> None:
-    """Issue 78, point 5: the debate and panel requests the console's Runs hint and docs/engine.md tell
+    """The debate and panel requests the console's Runs hint and docs/engine.md tell
     a person to write are planned as that pattern on a page, not refused or read as something else."""
     root = Path(__file__).parents[4]
     hint = _quoted_requests(

@@ -1,4 +1,4 @@
-"""Budget warnings (issue 84, point 2): a paid model call that takes a run's, its agent's, the day's or
+"""Budget warnings: a paid model call that takes a run's, its agent's, the day's or
 the month's budget past 80 % queues one notification named from the budget and its period, so it is
 sent once per budget and period (notify keeps one record per id); a new day warns again."""
 
