@@ -26,7 +26,7 @@ class Message:
     state: MessageState
     created_at: datetime
     answer: str = ""
-    cited: list[str] = field(default_factory=list)
+    cited: list[dict[str, str]] = field(default_factory=list)  # Ask's cited pages: page_id, title, url, quote
     run_id: str = ""
     reason: str = ""  # why it failed, in words
 
