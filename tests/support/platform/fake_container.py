@@ -23,6 +23,7 @@ from tests.support.platform.platform_fakes import (
     FakeSecrets,
 )
 from tests.support.runs.run_store import FakeRunStore
+from tests.support.sessions.session_fakes import FakeSessions
 from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeMotion, FakeSyncStore
 from tests.support.team.team_fakes import FakeApiKeys, FakeAudit
 from tests.support.workspace.workspace_fakes import (
@@ -64,6 +65,7 @@ def _fake_ports() -> dict[str, Any]:
         "gitlab_store": FakeSyncStore(),
         "motion": FakeMotion(),
         "motion_store": FakeSyncStore(),
+        "sessions": FakeSessions(),
     }
 
 
