@@ -24,7 +24,7 @@ from shared.team.services.sessions import require_connected
 from shared.workspace.domain.members import Member
 
 SESSION_ID = r"^s[0-9a-f]{16}$"  # what session_id_for names
-REQUEST_ID = r"^[A-Za-z0-9_-]{1,64}$"
+REQUEST_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"  # a message's names its document: never __reserved__
 
 
 class NewSession(Schema):
@@ -71,7 +71,7 @@ class SessionsQuery(Schema):
 class SessionQuery(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    after: int = Field(0, ge=0, description="Only the messages after this place")
+    after: int = Field(0, ge=0, le=1_000_000, description="Only the messages after this place")
     limit: int = Field(50, ge=1, le=200, description="How many messages, in order")
 
 

@@ -4,6 +4,7 @@ stream that resumes after a given id, reads what is new at each poll and ends it
 caller's (``shared.sessions.services.streams``)."""
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,7 +27,7 @@ def last_event_id(header: str) -> int | None:
     header = header.strip()
     if not header:
         return None
-    if not header.isdigit() or len(header) > 12:
+    if not re.fullmatch(r"[0-9]{1,12}", header):
         raise ValueError("Last-Event-ID must be the id of an event this stream sent (a count)")
     return int(header)
 

@@ -77,3 +77,11 @@ def test_another_members_or_workspaces_session_is_not_found() -> None:
     assert call(people, "editor", "GET", f"/sessions/{theirs.session_id}/events")[0] == 404
     assert people.container.queue.tasks == []
     assert call(people, "editor", "GET", "/sessions/not-a-session")[0] == 404
+
+
+def test_a_key_firestore_reserves_is_refused() -> None:
+    people = team()
+    _, made = call(people, "editor", "POST", "/sessions", json={})
+    said = {"text": "x", "act": "ask", "request_id": "__x__"}
+    status, refused = call(people, "editor", "POST", f"/sessions/{made['session_id']}/messages", json=said)
+    assert status == 400 and refused["fields"][0]["field"] == "request_id"

@@ -148,3 +148,15 @@ def test_a_streams_deadline_is_below_the_api_functions_request_timeout() -> None
     found = re.search(r"timeout\s*=\s*(\d+)", api)
     assert found is not None
     assert Settings().stream_deadline_s + Settings().stream_poll_s < int(found[1])
+
+
+def test_a_last_event_id_is_a_count_the_stream_gave() -> None:
+    from shared.sessions.domain.streams import last_event_id
+
+    assert last_event_id("") is None and last_event_id(" 7 ") == 7
+    for bad in ("x1", "-1", "1.5", "\u0661", "9" * 13):  # an Arabic-Indic one is a digit to str.isdigit
+        try:
+            last_event_id(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} was taken")
