@@ -32,12 +32,12 @@ class MessageView(Schema):
     place: int = Field(description="Its place in the session, from 1")
     request_id: str = Field(description="The idempotency key it came with")
     text: str
-    act: Literal["ask", "run"]
-    state: Literal["received", "answered", "started", "failed"]
+    act: Literal["ask", "run", "steer"]
+    state: Literal["received", "answered", "started", "steered", "failed"]
     created_at: str
-    answer: str = Field(description="The answer (ask), its sources listed after it")
+    answer: str = Field(description="The answer (ask), its sources listed after it; what a steer did")
     cited: list[dict[str, str]] = Field(description="The pages the answer used: page_id, title, url, quote")
-    run_id: str = Field(description="The run it started (run)")
+    run_id: str = Field(description="The run it started (run), or the run that took it (steer)")
     reason: str = Field(description="Why it failed, in words")
 
 

@@ -47,10 +47,12 @@ class NewMessage(Schema):
     text: Annotated[str, some_text("a message")] = Field(
         min_length=1, max_length=TEXT_CHARS, json_schema_extra={"pattern": r"\S"}
     )
-    act: Literal["ask", "run"] = Field(
+    act: Literal["ask", "run", "steer"] = Field(
         "ask",
         description="ask: answered from the workspace within your reach, nothing changed; run: a run of "
-        "the session's agent, its goal carrying the session's latest messages",
+        "the session's agent, its goal carrying the session's latest messages; steer: to the session's "
+        "latest run while it asks something: its question's answer, or an approval's rejection with "
+        "your words, planned again with them (409 when it asks nothing)",
     )
     request_id: str = Field(
         pattern=REQUEST_ID,
@@ -157,7 +159,7 @@ def post_session_message(call: Call) -> Reply:
     tenant = require_connected(call.tenant_id, call.tenants)
     c = call.container
     said = post_message(
-        c.engine(with_model=body.act == "ask"),
+        c.engine(with_model=body.act != "run"),
         c.sessions.sessions,
         call.tenants,
         tenant,
@@ -166,5 +168,6 @@ def post_session_message(call: Call) -> Reply:
         text=body.text,
         act=body.act,
         key=body.request_id,
+        via=call.via,
     )
     return shown_message(said), 200
