@@ -7,7 +7,7 @@ from pydantic import Field
 from shared.platform.domain.schema import Schema
 
 
-class SessionView(Schema):
+class AgentSession(Schema):
     """A person's session with an agent."""
 
     session_id: str
@@ -19,14 +19,14 @@ class SessionView(Schema):
     run_id: str = Field(description="The latest run a message of it started")
 
 
-class SessionList(Schema):
+class AgentSessionList(Schema):
     """The caller's sessions, newest first."""
 
-    sessions: list[SessionView]
+    sessions: list[AgentSession]
     next_cursor: str | None = Field(description="Send it as cursor for the next page; null: the last page")
 
 
-class MessageView(Schema):
+class SessionMessage(Schema):
     """A message of a session and what it became: an answer, or a run."""
 
     place: int = Field(description="Its place in the session, from 1")
@@ -41,10 +41,10 @@ class MessageView(Schema):
     reason: str = Field(description="Why it failed, in words")
 
 
-class SessionDetail(SessionView):
+class AgentSessionDetail(AgentSession):
     """A session and its messages in order."""
 
-    messages: list[MessageView]
+    messages: list[SessionMessage]
 
 
 class StreamHeaders(Schema):

@@ -6,7 +6,7 @@ from functions.routes.rows import Tag
 from functions.routes.sessions_api import events, sessions
 
 _sessions = Tag("sessions")
-_SESSION = "models.sessions.SessionView"
+_SESSION = "models.sessions.AgentSession"
 _STREAM = {200: "text/event-stream"}
 
 SESSIONS_ROUTES: list[Route] = [
@@ -24,7 +24,7 @@ SESSIONS_ROUTES: list[Route] = [
         "GET /sessions",
         sessions.list_sessions,
         "The caller's sessions, newest first, paged by a cursor",
-        {200: "models.sessions.SessionList"},
+        {200: "models.sessions.AgentSessionList"},
         query="sessions_api.sessions.SessionsQuery",
         role="viewer",
     ),
@@ -32,7 +32,7 @@ SESSIONS_ROUTES: list[Route] = [
         "GET /sessions/<session_id>",
         sessions.get_session,
         "One of the caller's sessions with its messages in order",
-        {200: "models.sessions.SessionDetail"},
+        {200: "models.sessions.AgentSessionDetail"},
         query="sessions_api.sessions.SessionQuery",
         role="viewer",
     ),
@@ -40,7 +40,7 @@ SESSIONS_ROUTES: list[Route] = [
         "POST /sessions/<session_id>/messages",
         sessions.post_session_message,
         "Send a message: answered as Ask within your reach, or turned into a run of the session's agent",
-        {200: "models.sessions.MessageView"},
+        {200: "models.sessions.SessionMessage"},
         body="sessions_api.sessions.NewMessage",
         refusals=(409, 429, 502, 503),
         scope="runs:start",

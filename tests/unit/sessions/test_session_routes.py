@@ -85,3 +85,13 @@ def test_a_key_firestore_reserves_is_refused() -> None:
     said = {"text": "x", "act": "ask", "request_id": "__x__"}
     status, refused = call(people, "editor", "POST", f"/sessions/{made['session_id']}/messages", json=said)
     assert status == 400 and refused["fields"][0]["field"] == "request_id"
+
+
+def test_the_contracts_schema_names_stay_plain() -> None:
+    """Two models of one name would be renamed by their modules (``functions__…__SessionView``), and
+    the console's types name the plain ones (``S["SessionView"]``: GET /session's)."""
+    from functions import openapi
+
+    names = set(openapi.document()["components"]["schemas"])
+    assert {"SessionView", "AgentSession", "SessionMessage"} <= names
+    assert not [n for n in names if "__" in n]
