@@ -1,6 +1,8 @@
 """The local stand-in for the load balancer (terraform/loadbalancer.tf): one origin that serves the
 console from ``web/dist`` and routes ``/api/*`` (prefix stripped), ``/oauth/callback`` and
-``/notion/webhook`` to their functions; anything else is a 404, as in production.
+``/notion/webhook`` to their functions; anything else is a 404, as in production. An answer of
+``text/event-stream`` is passed on piece by piece as it comes, as the load balancer passes a streamed
+response (every other answer is read whole first).
 
 The console's files get the headers the backend bucket adds (terraform/console.tf) except HSTS,
 which a plain-http origin must not send; hashed assets are cached for a year, ``index.html`` never.
@@ -100,6 +102,9 @@ def handler_for(routes: Routes) -> type[BaseHTTPRequestHandler]:
             try:
                 connection.request(self.command, path, body=body, headers=headers)
                 answer = connection.getresponse()
+                if answer.getheader("Content-Type", "").startswith("text/event-stream"):
+                    self._stream(answer)
+                    return
                 data = answer.read()
             except OSError as exc:
                 message = f"the gateway could not reach {base}: {exc}\n".encode()
@@ -109,6 +114,23 @@ def handler_for(routes: Routes) -> type[BaseHTTPRequestHandler]:
                 connection.close()
             kept = [(k, v) for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP]
             self._answer(answer.status, data, kept)
+
+        def _stream(self, answer: http.client.HTTPResponse) -> None:
+            """An event stream passed on as it comes, each piece at once (as the load balancer passes a
+            streamed response through), the connection closed at its end (no length to send)."""
+            self.send_response(answer.status)
+            for name, value in answer.getheaders():
+                if name.lower() not in HOP_BY_HOP:
+                    self.send_header(name, value)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            try:
+                while piece := answer.read1(65536):
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+            except OSError:  # the browser left, or the function ended it: the stream is over
+                return
 
         def _serve(self, path: Path, cache: str) -> None:
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

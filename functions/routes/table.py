@@ -12,6 +12,7 @@ from functions.routes.notion_api.table import NOTION_ROUTES
 from functions.routes.platform_api import doctor
 from functions.routes.rows import Tag, check, handler_modules, operator_route
 from functions.routes.runs_api.table import RUNS_ROUTES
+from functions.routes.sessions_api.table import SESSIONS_ROUTES
 from functions.routes.slack_api import SLACK_ROUTES
 from functions.routes.sync_api import SYNC_ROUTES
 from functions.routes.team_api.table import TEAM_ROUTES
@@ -42,6 +43,7 @@ ROUTES: list[Route] = [
         role="editor",
     ),
     *AGENTS_ROUTES,
+    *SESSIONS_ROUTES,
     operator_route(
         "POST /doctor",
         doctor.start,

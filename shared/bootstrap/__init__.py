@@ -22,6 +22,7 @@ from shared.bootstrap.notify import Notify
 from shared.bootstrap.notion import Notion
 from shared.bootstrap.platform import Platform
 from shared.bootstrap.runs import Runs
+from shared.bootstrap.sessions import Sessions
 from shared.bootstrap.slack import Slack
 from shared.bootstrap.sync import Sync
 from shared.bootstrap.team import Team
@@ -48,7 +49,9 @@ type Port = str  # a port's name: its declaration's attribute in its capability'
 # Every port a container builds or is given, from its part's declaration: the production adapter
 # module of each (what a deployed function imports at cold start) and the client libraries that
 # module imports (tests/unit/platform/entry/test_import_hygiene.py holds them to the adapter's imports).
-DECLARED = declared((Platform, Workspace, Team, Notion, Notify, Code, Runs, Agents, Sync, Memory, Slack))
+DECLARED = declared(
+    (Platform, Workspace, Team, Notion, Notify, Code, Runs, Agents, Sync, Memory, Sessions, Slack)
+)
 PORTS = frozenset(DECLARED)
 _MODULES = {name: port.module for name, port in DECLARED.items()}
 CLIENT_LIBRARIES = {name: port.libraries for name, port in DECLARED.items()}
@@ -91,6 +94,7 @@ class Container:
         )
         self.memory = Memory(instance)
         self.slack = Slack(instance)
+        self.sessions = Sessions(instance)
 
     @property
     def settings(self) -> Settings:

@@ -475,6 +475,22 @@ class SettingsFields(BaseSettings):
         description="Api requests a person or a key may make in one window (of NA_API_BURST / the "
         "pace a minute); the next window starts a fresh count.",
     )
+    stream_deadline_s: float = Field(
+        25.0,
+        ge=0.1,
+        le=3600,
+        description="A stream of the api's (GET /runs/{id}/events, GET /sessions/{id}/events) ends "
+        "itself after this many seconds, saying so, and the client reconnects with Last-Event-ID: "
+        "below the api function's request timeout (terraform/functions.tf, 30 s), so no stream is cut "
+        "by Cloud Run or holds an instance's thread longer (decision 0167).",
+    )
+    stream_poll_s: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="How often an open stream reads what is new (a run's log after its last event, a "
+        "session's messages after the last place): one Firestore query each time.",
+    )
     webhook_max_body_bytes: int = Field(
         256 * 1024,
         ge=4096,

@@ -47,6 +47,7 @@ ARGS = {
     "data_source_id": "0" * 32,
     "proposal_id": "0" * 12,
     "tenant_id": "t1",
+    "session_id": "s" + "0" * 16,
     "owner": "acme",  # a repository's owner: acme/github
 }
 

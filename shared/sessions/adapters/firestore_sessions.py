@@ -133,7 +133,7 @@ def _message(d: dict[str, Any]) -> Message:
         state=d["state"],
         created_at=d["created_at"],
         answer=str(d.get("answer", "")),
-        cited=[str(c) for c in d.get("cited", [])],
+        cited=[{str(k): str(v) for k, v in c.items()} for c in d.get("cited", []) if isinstance(c, dict)],
         run_id=str(d.get("run_id", "")),
         reason=str(d.get("reason", "")),
     )

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-type Act = Literal["ask", "run"]
-type MessageState = Literal["received", "answered", "started", "failed"]
+type Act = Literal["ask", "run", "steer"]  # steer: to the session's latest run (decision 0169)
+type MessageState = Literal["received", "answered", "started", "steered", "failed"]
 
 HISTORY_MESSAGES = 6  # the latest messages a run's goal carries, oldest first
 HISTORY_CHARS = 1200  # and at most this many characters of them
@@ -17,7 +17,8 @@ TEXT_CHARS = 2000  # a message's text
 
 @dataclass(frozen=True)
 class Message:
-    """One message of a person and what it became: an answer (``ask``) or a run (``run``)."""
+    """One message of a person and what it became: an answer (``ask``), a run (``run``), or a follow-up
+    of the session's latest run (``steer``: ``run_id`` the run it went to, ``answer`` what it did)."""
 
     place: int  # its place in the session, from 1, in the order the session received them
     key: str  # the idempotency key it came with: the same key is the same message
@@ -26,7 +27,7 @@ class Message:
     state: MessageState
     created_at: datetime
     answer: str = ""
-    cited: list[str] = field(default_factory=list)
+    cited: list[dict[str, str]] = field(default_factory=list)  # Ask's cited pages: page_id, title, url, quote
     run_id: str = ""
     reason: str = ""  # why it failed, in words
 

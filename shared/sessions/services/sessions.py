@@ -4,11 +4,12 @@ Every create is idempotent: the same key names the same session, the same messag
 (named from the session and the key, planned once however often the message is delivered)."""
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from shared.memory.services.ask import ask_in_conversation
-from shared.platform.errors import AgentError, NotFound
+from shared.platform.errors import AgentError, Conflict, NotFound
 from shared.platform.topology import Queue
+from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.runs import check_usable
 from shared.sessions.domain.sessions import (
@@ -57,6 +58,7 @@ def post_message(
     text: str,
     act: Act,
     key: str,
+    via: Literal["session", "key"] = "session",
 ) -> Message:
     """The message of ``key`` in the person's session, answered (``ask``) or turned into a run of its
     agent (``run``). A repeat of the key answers the message as recorded, acting again only if it was
@@ -78,6 +80,18 @@ def post_message(
             return store.settle(t, m, session_id, key, state="answered", answer=got.text, cited=got.cited,
                                 conversation_id=conversation)  # fmt: skip
         earlier = store.messages(t, m, session_id, 0, message.place - 1)
+        if message.act == "steer":
+            run_id, did = steer(
+                deps,
+                tenants,
+                tenant=tenant,
+                member=member,
+                session=session,
+                message=message,
+                earlier=earlier,
+                via=via,
+            )
+            return store.settle(t, m, session_id, key, state="steered", run_id=run_id, answer=did)
         run_id = _start_run(
             deps.queue,
             tenants,
@@ -115,3 +129,62 @@ def _start_run(
     )
     queue.enqueue(Queue.PLAN, task, f"plan:{tenant.tenant_id}:{run_id}")
     return run_id
+
+
+def steer(
+    deps: "Deps",
+    tenants: "TenantStore",
+    *,
+    tenant: Tenant,
+    member: Member,
+    session: Session,
+    message: Message,
+    earlier: list[Message],
+    via: Literal["session", "key"],
+) -> tuple[str, str]:
+    """``message`` taken by the session's latest run as a follow-up the engine already takes (decision
+    0169): a run asking a question gets it as its answer; a run asking an approval gets it as a
+    rejection with its words, and is planned again with them (the engine's own replanning when its
+    plan says so, else a new run of the session's agent whose goal carries the history), each decided
+    as the person, held to their role as any decision. Conflict (nothing done) when no run of the
+    session is asking anything. Returns the run that now carries the message, and what was done."""
+    from shared.engine.services.humans import ANSWERED, respond
+
+    t, run_id = tenant.tenant_id, session.run_id
+    run = deps.store.get_run(t, run_id) if run_id else None
+    if run is None:
+        raise Conflict("no run of this session is going yet: send the message as a run (act: run)")
+    state, waiting = run.state, run.state.waiting
+    if state.status.terminal:
+        raise Conflict(
+            f"run {run_id} has ended ({state.status.value}): send the message as a run (act: run) to start another"
+        )
+    if state.status != RunStatus.WAITING_FOR_HUMAN or waiting is None:
+        raise Conflict(
+            f"run {run_id} is {state.status.value}: it takes a message when it asks something (a question or "
+            "an approval); pause or cancel it from its page meanwhile",
+            retry_after_s=10,
+        )
+    asked = waiting.request_id
+    if waiting.purpose in ANSWERED:
+        respond(
+            deps,
+            t,
+            run_id,
+            "answer",
+            text=message.text,
+            via=via,
+            request_id=asked,
+            role=member.role,
+            by=member,
+        )
+        return run_id, f"answered what run {run_id} asked ({asked})"
+    after = respond(
+        deps, t, run_id, "reject", text=message.text, via=via, request_id=asked, role=member.role, by=member
+    )
+    if after.replanned_as:
+        return after.replanned_as, f"rejected request {asked} of run {run_id}: planned again with it"
+    again = _start_run(
+        deps.queue, tenants, tenant=tenant, member=member, session=session, message=message, earlier=earlier
+    )
+    return again, f"rejected request {asked} of run {run_id}: a new run {again} takes it"

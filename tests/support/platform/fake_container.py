@@ -23,6 +23,7 @@ from tests.support.platform.platform_fakes import (
     FakeSecrets,
 )
 from tests.support.runs.run_store import FakeRunStore
+from tests.support.sessions.session_fakes import FakeSessions
 from tests.support.slack.slack_fakes import FakeSlackInstalls, FakeSlackWeb
 from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeMotion, FakeSyncStore
 from tests.support.team.team_fakes import FakeApiKeys, FakeAudit
@@ -67,6 +68,7 @@ def _fake_ports() -> dict[str, Any]:
         "motion_store": FakeSyncStore(),
         "slack_installs": FakeSlackInstalls(),
         "slack_web": FakeSlackWeb(),
+        "sessions": FakeSessions(),
     }
 
 

@@ -1,6 +1,6 @@
-// A run: its timeline, followed while it works (GET /runs/{id} every 2 s with If-None-Match: an
-// unchanged run is a 304 that reads one document), what it wrote, its decision, its controls and
-// "run again".
+// A run: its timeline, followed while it works (its events' stream, GET /runs/{id}/events, says when
+// to read it again; without a stream, GET /runs/{id} every 2 s with If-None-Match: an unchanged run is
+// a 304 that reads one document), what it wrote, its decision, its controls and "run again".
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, request, send, url } from "../api";
 import { took } from "./runs";
@@ -12,6 +12,7 @@ type Timeline = S["RunTimeline"];
 type Event = Timeline["events"][number];
 type Step = Timeline["step_rows"][number];
 const FOLLOW_MS = 2000;
+const STREAMS = typeof EventSource !== "undefined"; // else (and when a stream fails) polling
 const PLANNING_MS = 60_000; // a run this tab started and the api does not know after this: none
 const LINK_GRACE_MS = 8_000; // any other link: a run started a moment ago elsewhere may still be planned
 const ENDED = new Set(["completed", "failed", "cancelled", "rolled_back"]);
@@ -85,13 +86,49 @@ function useRun(runId: string): { run: Timeline | null; error: unknown; planning
   useEffect(() => {
     let live = true;
     let timer = 0;
+    let source: EventSource | null = null; // the run's events' stream, once opened
+    let streaming = false; // while it is connected: its events say when to read again
+    let reading = false;
+    let again = false;
     const since = Date.now();
     etag.current = "";
     setRun(null);
     setMissing(false);
     setPlanning(false);
-    const follow = async () => {
+    const later = () => {
+      // With a stream connected, its next event reads again; without one, the timer does (a read
+      // already set stays: a stream failing again and again does not put it off).
+      if (live && !streaming && timer === 0) timer = window.setTimeout(follow, FOLLOW_MS);
+    };
+    const listen = () => {
+      if (!STREAMS || source !== null) return;
+      source = new EventSource(url("/runs/{run_id}/events", { run_id: runId }), { withCredentials: true });
+      source.addEventListener("run_event", () => void follow());
+      source.addEventListener("end", () => {
+        source?.close();
+        void follow();
+      });
+      source.onopen = () => {
+        streaming = true;
+        window.clearTimeout(timer);
+        timer = 0;
+      };
+      source.onerror = () => {
+        // It reconnects by itself (after a stream's deadline, with Last-Event-ID); meanwhile, and for
+        // good once refused (CLOSED), the timer polls.
+        streaming = false;
+        if (source !== null && source.readyState === EventSource.CLOSED) source = null;
+        later();
+      };
+    };
+    const follow = async (): Promise<void> => {
       window.clearTimeout(timer);
+      timer = 0;
+      if (reading) {
+        again = true; // a burst of events reads once more after the read under way
+        return;
+      }
+      reading = true;
       let ended = false;
       try {
         const answer = await request<Timeline>("GET", url("/runs/{run_id}", { run_id: runId }), undefined,
@@ -104,6 +141,7 @@ function useRun(runId: string): { run: Timeline | null; error: unknown; planning
         }
         setPlanning(false);
         setError(null);
+        if (!ended) listen();
       } catch (reason) {
         if (!live) return;
         if (reason instanceof ApiError && reason.status === 404) {
@@ -116,14 +154,26 @@ function useRun(runId: string): { run: Timeline | null; error: unknown; planning
           setError(reason);
           ended = reason instanceof ApiError && reason.status === 401;
         }
+      } finally {
+        reading = false;
       }
-      if (live && !ended) timer = window.setTimeout(follow, FOLLOW_MS);
+      if (ended) {
+        source?.close();
+        source = null;
+        streaming = false;
+      } else if (again) {
+        again = false;
+        void follow();
+      } else {
+        later();
+      }
     };
     poke.current = () => void follow();
     void follow();
     return () => {
       live = false;
       window.clearTimeout(timer);
+      source?.close();
     };
   }, [runId]);
   return { run, error, planning, missing, refresh: () => poke.current() };

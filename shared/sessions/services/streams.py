@@ -1,0 +1,82 @@
+"""What the api's streams read at each poll (``shared.sessions.domain.streams.event_stream``): a run's
+log after an event, as the run's timeline shows it to this person (``runs.Viewer``: a run that had
+the owner's reach shows someone without it its ids, tools and states, its words hidden), and a
+session's settled messages after a place, its person's alone."""
+
+from typing import TYPE_CHECKING, Any
+
+from shared.runs.services import run_view, runs
+from shared.sessions.domain.sessions import Message, Session
+from shared.sessions.domain.streams import Batch
+
+if TYPE_CHECKING:
+    from shared.runs.ports import RunStore
+    from shared.sessions.ports import SessionStore
+    from shared.workspace.ports import TenantStore
+
+BATCH = 200  # most events or messages one poll reads
+
+
+def run_batch(
+    tenant_id: str,
+    run_id: str,
+    after: int,
+    *,
+    store: "RunStore",
+    tenants: "TenantStore",
+    viewer: "runs.Viewer | None",
+) -> Batch:
+    """The run's events after seq ``after`` (each event's id is its seq: the log is dense and written in
+    whole batches, so none is skipped) as ``viewer`` may see them, and whether the run had ended when
+    read (then these are its last). NotFound when the run is not the workspace's (``runs.owned_run``)."""
+    run = runs.owned_run(tenant_id, run_id, store, tenants)
+    ended = run.state.status in runs.ENDED
+    log = store.list_events(tenant_id, run_id, after)[:BATCH]
+    shown: list[dict[str, Any]] = [run_view.shown_event(e) for e in log]
+    if viewer is not None and viewer.hides(run):
+        shown = run_view.within_viewer({"events": shown}, decides=viewer.decides(run))["events"]
+    return [(e.seq, "run_event", s) for e, s in zip(log, shown, strict=True)], ended and len(log) < BATCH
+
+
+def session_batch(
+    store: "SessionStore", tenant_id: str, member_id: str, session_id: str, after: int
+) -> Batch:
+    """The session's messages after place ``after`` that are settled (answered, started, failed), in
+    order, stopping at the first still being acted on: it comes once settled, so a reconnect after
+    the last id neither skips nor repeats one. A session never ends; its stream ends by its deadline."""
+    said = store.messages(tenant_id, member_id, session_id, after, BATCH)
+    ready: list[Message] = []
+    for message in said:
+        if message.state == "received":
+            break
+        ready.append(message)
+    return [(m.place, "message", shown_message(m)) for m in ready], False
+
+
+def shown_session(session: Session) -> dict[str, Any]:
+    """A session as the api shows it, times as ISO 8601."""
+    return {
+        "session_id": session.session_id,
+        "member_id": session.member_id,
+        "agent_id": session.agent_id,
+        "created_at": session.created_at.isoformat(),
+        "count": session.count,
+        "conversation_id": session.conversation_id,
+        "run_id": session.run_id,
+    }
+
+
+def shown_message(message: Message) -> dict[str, Any]:
+    """A message as the api shows it (its key is its ``request_id``), times as ISO 8601."""
+    return {
+        "place": message.place,
+        "request_id": message.key,
+        "text": message.text,
+        "act": message.act,
+        "state": message.state,
+        "created_at": message.created_at.isoformat(),
+        "answer": message.answer,
+        "cited": message.cited,
+        "run_id": message.run_id,
+        "reason": message.reason,
+    }
