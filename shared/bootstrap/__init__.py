@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from shared.bootstrap.agents import Agents
 from shared.bootstrap.code import Code
 from shared.bootstrap.declare import Instance, declared
+from shared.bootstrap.mcp import Mcp
 from shared.bootstrap.memory import Memory
 from shared.bootstrap.notify import Notify
 from shared.bootstrap.notion import Notion
@@ -46,7 +47,7 @@ type Port = str  # a port's name: its declaration's attribute in its capability'
 # Every port a container builds or is given, from its part's declaration: the production adapter
 # module of each (what a deployed function imports at cold start) and the client libraries that
 # module imports (tests/unit/platform/entry/test_import_hygiene.py holds them to the adapter's imports).
-DECLARED = declared((Platform, Workspace, Team, Notion, Notify, Code, Runs, Agents, Sync, Memory))
+DECLARED = declared((Platform, Workspace, Team, Notion, Notify, Code, Runs, Agents, Sync, Memory, Mcp))
 PORTS = frozenset(DECLARED)
 _MODULES = {name: port.module for name, port in DECLARED.items()}
 CLIENT_LIBRARIES = {name: port.libraries for name, port in DECLARED.items()}
@@ -88,6 +89,7 @@ class Container:
             instance, self.platform, self.workspace, self.notion, self.agents, wakeups=self.check_wakeups
         )
         self.memory = Memory(instance)
+        self.mcp = Mcp(instance, self.platform)
 
     @property
     def settings(self) -> Settings:
