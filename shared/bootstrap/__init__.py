@@ -205,6 +205,7 @@ class Container:
             reranker=lambda: self.memory.reranker,
             audit_source=lambda: self.team.audit,
             trackers=self._issue_writes,
+            mcp=self.mcp.calls,
         )
 
     def _issue_writes(self) -> IssueWrites:

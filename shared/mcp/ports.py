@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from shared.mcp.domain.policy import Policy
     from shared.mcp.domain.servers import McpServer
 
 
@@ -27,6 +28,19 @@ class McpServers(Protocol):
         ...
 
 
+class McpPolicies(Protocol):
+    """``tenants/{t}/mcp_policies/{agent}``: what an owner set, per agent, for each MCP tool (by
+    :func:`~shared.mcp.domain.policy.policy_key`); a tool not in it has its default."""
+
+    def of(self, tenant_id: str, agent_id: str) -> dict[str, Policy]:
+        """The policies set for the agent's tools, by key."""
+        ...
+
+    def set(self, tenant_id: str, agent_id: str, key: str, policy: Policy) -> None:
+        """Set one tool's policy for the agent (atomically: another tool's, set at once, is kept)."""
+        ...
+
+
 class McpClient(Protocol):
     """A remote MCP server over streamable HTTP, each call a session of its own (initialize, then the
     request), the header token sent as ``Authorization: Bearer``."""
@@ -42,8 +56,9 @@ class McpClient(Protocol):
         ...
 
     def call_tool(
-        self, url: str, token: str, name: str, arguments: dict[str, Any], timeout_s: float
+        self, url: str, token: str, name: str, arguments: dict[str, Any], *, timeout_s: float, key: str = ""
     ) -> dict[str, Any]:
-        """One ``tools/call``: ``{"is_error": bool, "text": str}`` (its text contents joined). A call
+        """One ``tools/call``: ``{"is_error", "text", "cut"}`` (its text contents joined, cut past a
+        bound). ``key`` rides in the request's ``_meta`` for a server that de-duplicates by it. A call
         that takes longer than ``timeout_s`` raises TransientError after the server may have acted."""
         ...

@@ -2,8 +2,10 @@
 and their tools, an admin's (docs/api.md). The table (functions.routes.table) lists them where
 :data:`MCP_ROUTES` stands."""
 
+from typing import Any
+
 from functions.routes import Route
-from functions.routes.mcp_api import servers
+from functions.routes.mcp_api import policies, servers
 from functions.routes.rows import Tag
 
 _mcp = Tag("mcp", session_only=True)
@@ -35,5 +37,33 @@ MCP_ROUTES: list[Route] = [
         path=_M + "McpServerPath",
         refusals=(404,),
         role="admin",
+    ),
+    *(
+        _mcp(
+            f"{method} /mcp/policies/<agent_id>",
+            handler,
+            words,
+            {200: _M + "McpPolicies"},
+            path=_M + "McpAgentPath",
+            refusals=(404,),
+            role="admin",
+            **more,
+        )
+        for method, handler, words, more in (
+            # (method, handler, its words in the contract, its body if any)
+            (
+                "GET",
+                policies.get_policies,
+                "An agent's policy of each connected MCP tool (off, ask, allowed) and what each promises "
+                "about once",
+                dict[str, Any](),
+            ),
+            (
+                "PUT",
+                policies.put_policy,
+                "Set an agent's policy of one MCP tool: off, ask (each call approved) or allowed",
+                {"body": _M + "McpPolicyChange"},
+            ),
+        )
     ),
 ]

@@ -50,3 +50,32 @@ class McpServerRemoved(Schema):
 
     id: str
     connected: Literal[False]
+
+
+class McpAgentPath(Schema):
+    agent_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="The agent's id")
+
+
+class McpPolicyChange(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    server: str = Field(description="A connected server's id")
+    tool: str = Field(description="A tool that server lists")
+    policy: Literal["off", "ask", "allowed"]
+
+
+class McpToolPolicy(Schema):
+    server: str = Field(description="The server's id")
+    tool: str = Field(description="The tool's name")
+    policy: Literal["off", "ask", "allowed"] = Field(
+        description="off: never offered nor called; ask: each call waits for an approval of its exact "
+        "arguments; allowed: called unasked. Unset: allowed for a tool annotated read-only, else ask"
+    )
+    set: bool = Field(description="Whether someone set it (else the default)")
+    read_only: bool = Field(description="The server annotates it read-only")
+    once: str = Field(description="What the tool can promise about being called once, in plain words")
+
+
+class McpPolicies(Schema):
+    agent_id: str = Field(description="The agent the policies are of")
+    tools: list[McpToolPolicy] = Field(description="Every connected tool with this agent's policy")

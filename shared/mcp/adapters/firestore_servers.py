@@ -6,6 +6,7 @@ from typing import Any
 
 from google.cloud import firestore
 
+from shared.mcp.domain.policy import Policy
 from shared.mcp.domain.servers import McpServer
 from shared.platform.adapters.firestore_docs import transient
 
@@ -38,3 +39,27 @@ class FirestoreMcpServers:
     def delete(self, tenant_id: str, server_id: str) -> None:
         with transient():
             self._servers(tenant_id).document(server_id).delete()
+
+
+class FirestoreMcpPolicies:
+    """:class:`shared.mcp.ports.McpPolicies` in Firestore: ``tenants/{t}/mcp_policies/{agent}`` holds
+    ``{"tools": {"<server>/<tool>": "off" | "ask" | "allowed"}}``; one tool's is set by its field path,
+    so two set at once are both kept."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self._db = client
+
+    def _doc(self, tenant_id: str, agent_id: str) -> Any:
+        return (
+            self._db.collection("tenants").document(tenant_id).collection("mcp_policies").document(agent_id)
+        )
+
+    def of(self, tenant_id: str, agent_id: str) -> dict[str, Policy]:
+        with transient():
+            snap = self._doc(tenant_id, agent_id).get()
+        tools = (snap.to_dict() or {}).get("tools") or {} if snap.exists else {}
+        return {key: Policy(value) for key, value in tools.items() if value in set(Policy)}
+
+    def set(self, tenant_id: str, agent_id: str, key: str, policy: Policy) -> None:
+        with transient():
+            self._doc(tenant_id, agent_id).set({"tools": {key: policy.value}}, merge=True)

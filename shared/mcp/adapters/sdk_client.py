@@ -23,7 +23,10 @@ from shared.platform.errors import PermanentError, TransientError, Unauthenticat
 
 CONNECT_TIMEOUT_S = 10.0
 MAX_RESULT_CHARS = 20_000  # a result's text kept; past it, cut and said so
-_PAGES = 10  # tools/list pages followed at most
+_PAGES = 10
+# The call's idempotency key in the request's ``_meta``: MCP names none, so only a server that reads
+# this one de-duplicates by it; the engine's record of the result is what keeps a call once.
+IDEMPOTENCY_META = "notion-agent/idempotency-key"  # tools/list pages followed at most
 
 
 class SdkMcpClient:
@@ -47,11 +50,13 @@ class SdkMcpClient:
         return _session(url, token, CONNECT_TIMEOUT_S, body)
 
     def call_tool(
-        self, url: str, token: str, name: str, arguments: dict[str, Any], timeout_s: float
+        self, url: str, token: str, name: str, arguments: dict[str, Any], *, timeout_s: float, key: str = ""
     ) -> dict[str, Any]:
+        meta = {IDEMPOTENCY_META: key} if key else None
+
         async def body(session: ClientSession) -> dict[str, Any]:
             result = await session.call_tool(
-                name, arguments, read_timeout_seconds=timedelta(seconds=timeout_s)
+                name, arguments, read_timeout_seconds=timedelta(seconds=timeout_s), meta=meta
             )
             text = "\n".join(
                 getattr(part, "text", f"[{getattr(part, 'type', 'content')} omitted]")

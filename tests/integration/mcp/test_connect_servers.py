@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from local.mcp_sandbox.server import McpSandbox
-from shared.mcp.adapters.firestore_servers import FirestoreMcpServers
+from shared.mcp.adapters.firestore_servers import FirestoreMcpPolicies, FirestoreMcpServers
 from shared.mcp.domain.servers import token_secret
 from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import auth
@@ -31,7 +31,11 @@ def sandbox() -> Iterator[McpSandbox]:
 
 
 def _api(firestore_db: Any, allow: bool = True) -> tuple[FakeContainer, dict[str, str]]:
-    fakes = people_container({"mcp_allow_loopback": allow}, mcp_servers=FirestoreMcpServers(firestore_db))
+    fakes = people_container(
+        {"mcp_allow_loopback": allow},
+        mcp_servers=FirestoreMcpServers(firestore_db),
+        mcp_policies=FirestoreMcpPolicies(firestore_db),
+    )
     return fakes, connect_as(fakes, ADA, "code-ada")
 
 
@@ -135,3 +139,36 @@ def test_nobody_signed_out_connects(sandbox: McpSandbox, firestore_db: Any) -> N
     body = {"name": "S", "url": sandbox.url, "token": TOKEN}
     assert client("api", fakes).post("/mcp/servers", json=body).status_code == 401
     assert _kept(firestore_db, ada["tenant_id"]) == []
+
+
+def test_an_admin_sets_each_tools_policy_per_agent_and_reads_what_it_promises(
+    sandbox: McpSandbox, firestore_db: Any
+) -> None:
+    fakes, ada = _api(firestore_db)
+    api, who = client("api", fakes), auth(ada["session"])
+    body = {"name": "Sandbox", "url": sandbox.url, "token": TOKEN}
+    assert api.post("/mcp/servers", json=body, headers=who).status_code == 200
+    tools = {t["tool"]: t for t in api.get("/mcp/policies/default", headers=who).get_json()["tools"]}
+    assert (tools["add"]["policy"], tools["create_note"]["policy"]) == ("allowed", "ask")  # the defaults
+    assert tools["create_note"]["once"].startswith("at most once")
+    assert tools["add"]["once"].startswith("cannot promise once")
+    for tool, policy in (("create_note", "off"), ("add", "ask")):
+        change = {"server": "sandbox", "tool": tool, "policy": policy}
+        assert api.put("/mcp/policies/default", json=change, headers=who).status_code == 200
+    tools = {t["tool"]: t for t in api.get("/mcp/policies/default", headers=who).get_json()["tools"]}
+    assert (tools["create_note"]["policy"], tools["add"]["policy"], tools["add"]["set"]) == (
+        "off",
+        "ask",
+        True,
+    )
+    kept = firestore_db.document(f"tenants/{ada['tenant_id']}/mcp_policies/default").get().to_dict()
+    assert kept == {"tools": {"sandbox/create_note": "off", "sandbox/add": "ask"}}  # both kept
+    for wrong, code, words in (
+        ({"server": "sandbox", "tool": "nope", "policy": "off"}, 400, "tool"),
+        ({"server": "other", "tool": "add", "policy": "off"}, 400, "server"),
+        ({"server": "sandbox", "tool": "add", "policy": "sometimes"}, 400, "policy"),
+    ):
+        answer = api.put("/mcp/policies/default", json=wrong, headers=who)
+        assert answer.status_code == code and words in answer.get_json()["reason"], answer.get_json()
+    change = {"server": "sandbox", "tool": "add", "policy": "off"}
+    assert api.put("/mcp/policies/no-such-agent", json=change, headers=who).status_code == 404

@@ -1,11 +1,12 @@
-"""The MCP capability's store in memory (``tenants/{t}/mcp_servers``), for the api's tests."""
+"""The MCP capability's stores in memory (``tenants/{t}/mcp_servers``, ``…/mcp_policies``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shared.mcp.domain.policy import Policy
 from shared.mcp.domain.servers import McpServer
-from shared.mcp.ports import McpServers
+from shared.mcp.ports import McpPolicies, McpServers
 
 
 @dataclass
@@ -25,3 +26,16 @@ class FakeMcpServers(McpServers):
 
     def delete(self, tenant_id: str, server_id: str) -> None:
         self.kept.get(tenant_id, {}).pop(server_id, None)
+
+
+@dataclass
+class FakeMcpPolicies(McpPolicies):
+    """Policies by tenant, then agent, then ``<server>/<tool>``."""
+
+    kept: dict[tuple[str, str], dict[str, Policy]] = field(default_factory=dict)
+
+    def of(self, tenant_id: str, agent_id: str) -> dict[str, Policy]:
+        return dict(self.kept.get((tenant_id, agent_id), {}))
+
+    def set(self, tenant_id: str, agent_id: str, key: str, policy: Policy) -> None:
+        self.kept.setdefault((tenant_id, agent_id), {})[key] = policy

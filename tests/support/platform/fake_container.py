@@ -12,7 +12,7 @@ from shared.bootstrap import Container
 from shared.platform.config import PlatformSecret, Settings
 from tests.support.agents.agent_fakes import FakeAgents
 from tests.support.code.code_fakes import FakeCodeAccounts
-from tests.support.mcp.mcp_fakes import FakeMcpServers
+from tests.support.mcp.mcp_fakes import FakeMcpPolicies, FakeMcpServers
 from tests.support.memory.memory import FakePassages, WordCountEmbedder
 from tests.support.notify.notify_fakes import FakeChatWebhooks, FakeNotificationLog, FakeNotifier
 from tests.support.notion.notion_fakes import FakeNotion, FakeNotionOAuth
@@ -66,6 +66,7 @@ def _fake_ports() -> dict[str, Any]:
         "motion": FakeMotion(),
         "motion_store": FakeSyncStore(),
         "mcp_servers": FakeMcpServers(),
+        "mcp_policies": FakeMcpPolicies(),
     }
 
 
