@@ -2,9 +2,9 @@
 engine gates every call as an effect (shared/engine/agent/approvals.py), named by its arguments.
 The agent's policy decides: ``off`` is refused (the model picks another tool), ``allowed`` runs
 unasked (the log says why), ``ask`` waits for a person's approval of that call. The engine records
-an intent before the call and its result after; a delivery that finds the intent without a result
-makes the call again only for a tool the server says is read-only or idempotent, and otherwise
-records that the outcome is unknown. So a call is made at most once per step. The result is the
+an intent before the call and its result after. A delivery that finds the intent without a result
+calls again only a tool the server says is read-only or idempotent; any other records that the
+outcome is unknown. So a call is made at most once per step. The result is the
 server's text: data, kept in the step's result like a page's text, never instructions."""
 
 from typing import Any
