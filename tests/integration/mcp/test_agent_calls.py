@@ -18,8 +18,9 @@ from shared.runs.domain.events import ToolResult
 from shared.runs.domain.state import RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
+from tests.support.engine.engine_runs import run_until_held as drive
 from tests.support.engine.engine_runs import state, step_intent
-from tests.support.mcp.mcp_runs import call, drive, mcp_run
+from tests.support.mcp.mcp_runs import call, mcp_run
 from tests.support.platform.platform_fakes import FakeModel
 
 pytestmark = pytest.mark.integration

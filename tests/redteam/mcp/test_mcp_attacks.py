@@ -17,8 +17,9 @@ from shared.engine.services.engine import run_step
 from shared.mcp.domain.policy import Policy
 from shared.runs.domain.step_task import StepTask
 from tests.redteam.totals import EXERCISED, TOTALS
+from tests.support.engine.engine_runs import run_until_held as drive
 from tests.support.engine.engine_runs import state
-from tests.support.mcp.mcp_runs import call, drive, mcp_run
+from tests.support.mcp.mcp_runs import call, mcp_run
 
 pytestmark = pytest.mark.redteam
 

@@ -8,17 +8,13 @@ from typing import Any
 
 from local.mcp_sandbox.server import McpSandbox
 from shared.engine.planning.start import start_run
-from shared.engine.services.engine import run_step
 from shared.mcp.adapters.sdk_client import SdkMcpClient
 from shared.mcp.domain.policy import Policy
 from shared.mcp.services.calls import McpCalls
 from shared.mcp.services.connect import Connecting, add_server
 from shared.runs.domain.plan_task import PlanTask, Trigger
-from shared.runs.domain.state import RunStatus
-from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from tests.support.engine.engine_fakes import make_deps
-from tests.support.engine.engine_runs import state
 from tests.support.mcp.mcp_fakes import FakeMcpPolicies, FakeMcpServers
 from tests.support.platform.platform_fakes import FakeModel
 
@@ -55,12 +51,3 @@ def mcp_run(
         PlanTask(tenant_id="t1", run_id="r1", goal="use the sandbox", trigger=Trigger(kind="api")), deps
     )
     return deps
-
-
-def drive(deps: Deps, limit: int = 10) -> None:
-    """Deliver the run's steps until it waits, ends or stops moving (nobody decides anything)."""
-    for _ in range(limit):
-        s = state(deps)
-        if s.status != RunStatus.RUNNING:
-            return
-        run_step(StepTask(tenant_id="t1", run_id="r1", step=s.cursor), deps)
