@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from jsonschema import Draft202012Validator, SchemaError
 from pydantic import ConfigDict, Field
 
 from shared.platform.domain.addresses import all_public, ip_literal
@@ -154,6 +153,8 @@ def _tool(n: int, raw: object) -> McpTool:
         raise ValueError(f"tool {name}: its inputSchema must be a JSON Schema of type object")
     if len(json.dumps(schema)) > MAX_SCHEMA_BYTES:
         raise ValueError(f"tool {name}: its inputSchema is over {MAX_SCHEMA_BYTES} bytes")
+    from jsonschema import Draft202012Validator, SchemaError  # a connect's check: not at cold start
+
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:

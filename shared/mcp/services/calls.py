@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from jsonschema import Draft202012Validator
-
 from shared.mcp.domain.policy import Policy, default_policy, once_promise, policy_key, repeatable
 from shared.mcp.domain.servers import McpServer, McpTool, resolved_problem, token_secret
 from shared.platform import errors
@@ -72,8 +70,9 @@ class McpCalls(NamedTuple):
     def offered(self) -> list[dict[str, Any]]:
         """The tools the planner is told of: every tool not off for this agent, its description cut
         and marked as the server's words (data, not instructions), its input schema and its policy."""
-        policies, offered = self._policies(), []
-        for server in self.servers.list(self.tenant_id):
+        servers = self.servers.list(self.tenant_id)
+        policies, offered = self._policies() if servers else {}, []  # none connected: one query only
+        for server in servers:
             for tool in server.tools:
                 policy = policies.get(policy_key(server.id, tool.name), default_policy(tool))
                 if policy != Policy.OFF:
@@ -91,6 +90,8 @@ class McpCalls(NamedTuple):
     def call(self, server_id: str, name: str, arguments: dict[str, Any], key: str) -> dict[str, Any]:
         """Make the call once: ``{"server", "tool", "is_error", "result", "cut"}``, the result the
         server's text (untrusted, bounded). A tool error is a result (``is_error``), not a failure."""
+        from jsonschema import Draft202012Validator  # a call's check: not every step's
+
         server, tool, _ = self.usable(server_id, name)
         problems = sorted(Draft202012Validator(tool.input_schema).iter_errors(arguments), key=str)
         if problems:
