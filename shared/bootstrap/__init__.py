@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared.bootstrap.agents import Agents
 from shared.bootstrap.code import Code
@@ -164,11 +164,18 @@ class Container:
 
     def erasing(self) -> Erasing:
         """What erasing a workspace uses (the owner's ``POST /workspace/erase``, ``make erase-tenant``):
-        the erasures' records, the connect flow's parts, the held runs' cancelling, the tools' disconnects."""
+        the erasures' records, the connect flow's parts, the held runs' cancelling, the tools' disconnects
+        and the MCP servers' tokens forgotten."""
+        from shared.mcp.services.connect import forget_servers
         from shared.notion.services.erasure import Erasing
 
         forget_tools = self.sync.forget_tools()
-        return Erasing(self.workspace.erasures, self.connecting(), self.stop_held_runs(), forget_tools)
+
+        def tools(tenant_id: str) -> list[dict[str, Any]]:
+            forget_servers(tenant_id, self.mcp.connecting())  # the MCP servers' tokens too
+            return forget_tools(tenant_id)
+
+        return Erasing(self.workspace.erasures, self.connecting(), self.stop_held_runs(), tools)
 
     def stop_held_runs(self) -> Callable[[str, str], int]:
         """``(tenant_id, reason)`` → how many held runs were cancelled (``humans.cancel_held``), as

@@ -106,6 +106,15 @@ def remove_server(tenant_id: str, ident: str, deps: Connecting) -> dict[str, Any
     return {"id": ident, "connected": False}
 
 
+def forget_servers(tenant_id: str, deps: Connecting) -> int:
+    """Forget every server of the tenant, each token first (a workspace's erasure): how many."""
+    servers = deps.servers.list(tenant_id)
+    for server in servers:
+        deps.secrets.delete(token_secret(tenant_id, server.id))
+        deps.servers.delete(tenant_id, server.id)
+    return len(servers)
+
+
 def view(server: McpServer) -> dict[str, Any]:
     """What the api shows of a server: no token, its tools with whether each is read-only."""
     return {

@@ -172,3 +172,18 @@ def test_an_admin_sets_each_tools_policy_per_agent_and_reads_what_it_promises(
         assert answer.status_code == code and words in answer.get_json()["reason"], answer.get_json()
     change = {"server": "sandbox", "tool": "add", "policy": "off"}
     assert api.put("/mcp/policies/no-such-agent", json=change, headers=who).status_code == 404
+
+
+def test_erasing_the_workspace_forgets_its_mcp_servers_and_their_tokens(
+    sandbox: McpSandbox, firestore_db: Any
+) -> None:
+    fakes, ada = _api(firestore_db)
+    api, who = client("api", fakes), auth(ada["session"])
+    body = {"name": "Sandbox", "url": sandbox.url, "token": TOKEN}
+    assert api.post("/mcp/servers", json=body, headers=who).status_code == 200
+    assert token_secret(ada["tenant_id"], "sandbox") in fakes.secrets.values
+    name = api.get("/session", headers=who).get_json()["workspace_name"]
+    erased = api.post("/workspace/erase", json={"confirm": name}, headers=who)
+    assert erased.status_code == 200, erased.get_data(as_text=True)
+    assert token_secret(ada["tenant_id"], "sandbox") not in fakes.secrets.values
+    assert _kept(firestore_db, ada["tenant_id"]) == []
