@@ -39,6 +39,17 @@ def _api(firestore_db: Any, allow: bool = True) -> tuple[FakeContainer, dict[str
     return fakes, connect_as(fakes, ADA, "code-ada")
 
 
+def _connected(
+    sandbox: McpSandbox, firestore_db: Any
+) -> tuple[FakeContainer, dict[str, str], Any, dict[str, str]]:
+    """The api with the sandbox connected by the owner: the fakes, the owner, a client, its headers."""
+    fakes, ada = _api(firestore_db)
+    api, who = client("api", fakes), auth(ada["session"])
+    body = {"name": "Sandbox", "url": sandbox.url, "token": TOKEN}
+    assert api.post("/mcp/servers", json=body, headers=who).status_code == 200
+    return fakes, ada, api, who
+
+
 def _kept(firestore_db: Any, tenant_id: str) -> list[dict[str, Any]]:
     docs = firestore_db.collection("tenants").document(tenant_id).collection("mcp_servers").stream()
     return [d.to_dict() for d in docs]
@@ -144,10 +155,7 @@ def test_nobody_signed_out_connects(sandbox: McpSandbox, firestore_db: Any) -> N
 def test_an_admin_sets_each_tools_policy_per_agent_and_reads_what_it_promises(
     sandbox: McpSandbox, firestore_db: Any
 ) -> None:
-    fakes, ada = _api(firestore_db)
-    api, who = client("api", fakes), auth(ada["session"])
-    body = {"name": "Sandbox", "url": sandbox.url, "token": TOKEN}
-    assert api.post("/mcp/servers", json=body, headers=who).status_code == 200
+    _, ada, api, who = _connected(sandbox, firestore_db)
     tools = {t["tool"]: t for t in api.get("/mcp/policies/default", headers=who).get_json()["tools"]}
     assert (tools["add"]["policy"], tools["create_note"]["policy"]) == ("allowed", "ask")  # the defaults
     assert tools["create_note"]["once"].startswith("at most once")
@@ -177,10 +185,7 @@ def test_an_admin_sets_each_tools_policy_per_agent_and_reads_what_it_promises(
 def test_erasing_the_workspace_forgets_its_mcp_servers_and_their_tokens(
     sandbox: McpSandbox, firestore_db: Any
 ) -> None:
-    fakes, ada = _api(firestore_db)
-    api, who = client("api", fakes), auth(ada["session"])
-    body = {"name": "Sandbox", "url": sandbox.url, "token": TOKEN}
-    assert api.post("/mcp/servers", json=body, headers=who).status_code == 200
+    fakes, ada, api, who = _connected(sandbox, firestore_db)
     assert token_secret(ada["tenant_id"], "sandbox") in fakes.secrets.values
     name = api.get("/session", headers=who).get_json()["workspace_name"]
     erased = api.post("/workspace/erase", json={"confirm": name}, headers=who)
