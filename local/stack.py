@@ -38,6 +38,7 @@ PROJECT = "notion-agent-local"
 REGION = "europe-west1"
 TASKS_SERVICE_ACCOUNT = "tasks-invoker@notion-agent-local.iam.gserviceaccount.com"
 SCHEDULER_SERVICE_ACCOUNT = "na-scheduler@notion-agent-local.iam.gserviceaccount.com"
+MCP_TOKEN = "local-mcp-token"  # the MCP sandbox's header token (local/mcp_sandbox)
 # roles/run.invoker on the task functions, as terraform/iam.tf grants it (tests/infra checks the two
 # agree): the tasks account on every queue's target, the scheduler's on its jobs' targets.
 SCHEDULER_TARGETS = frozenset({Target.PLAN, Target.EXECUTE_STEP})
@@ -118,6 +119,9 @@ class LocalStack:
         from local.gitlab_sandbox import GitLabServer
 
         self.gitlab = GitLabServer()  # GitLab's REST API and its OAuth app, from this process too
+        from local.mcp_sandbox.server import McpSandbox
+
+        self.mcp = McpSandbox(MCP_TOKEN)  # a remote MCP server (the SDK's FastMCP), from this process too
         self._linear_up = False
         self.courier = HookCourier([])  # started with the sandboxes: local.hook_courier
         self.smtp_port = free_port()  # the code sandbox's mail relay
@@ -205,6 +209,7 @@ class LocalStack:
             "NA_SMTP_SENDER": SEED["smtp_sender"],
             "NA_WEBHOOK_COALESCE_S": "2",  # a page's changes still merge, and the demo waits 2 s at most
             "NA_SYNC_SCAN_INTERVAL_S": "10",  # the trackers' sync scans Notion every 10 s (60 s deployed)
+            "NA_MCP_ALLOW_LOOPBACK": "true",  # the MCP sandbox on 127.0.0.1 may be connected (never deployed)
             **{f"NA_{t.name}_URL": self.url(t) for t in Target},
             # The console's origin (local.gateway) as in production: the callback under it, the
             # console at its root (the session cookie and the CSRF Origin check name it).
@@ -258,6 +263,7 @@ class LocalStack:
             self.linear.__enter__()
             self.motion.__enter__()
             self.gitlab.__enter__()
+            self.mcp.start()
             self._linear_up = True
             self.courier = HookCourier(
                 [
@@ -265,7 +271,7 @@ class LocalStack:
                     ("gitlab", self.gitlab.sandbox.outbox, self.gitlab.sandbox.lock),
                 ]
             ).start()  # their webhooks delivered to the api as Linear and GitLab deliver them
-            self.progress("  up: the Linear, Motion and GitLab sandboxes (in this process)")
+            self.progress("  up: the Linear, Motion, GitLab and MCP sandboxes (in this process)")
         for target in Target:
             self._start_function(target)
         self._start_cloud_run_front()
@@ -420,6 +426,7 @@ class LocalStack:
             self.linear.__exit__(None, None, None)
             self.motion.__exit__(None, None, None)
             self.gitlab.__exit__(None, None, None)
+            self.mcp.stop()
             self._linear_up = False
         if not self._owns_workdir:
             return
@@ -464,6 +471,7 @@ def by_hand(stack: LocalStack) -> dict[str, Any]:
             "discord": discord_webhook_url(),
         },
         "trackers": trackers(stack),
+        "mcp_sandbox": {"url": stack.mcp.url, "token": MCP_TOKEN},  # POST /mcp/servers with these
     }
 
 
@@ -549,6 +557,10 @@ def main() -> None:
         )
         for line in tracker_lines(stack):
             say(line)
+        say(
+            f"MCP, by hand: in Integrations, connect the MCP sandbox at {stack.mcp.url} with the token "
+            f"{MCP_TOKEN} (docs/local-stack.md)."
+        )
         from local.scheduler import JOBS, LocalScheduler
 
         scheduler = LocalScheduler(stack.url, SCHEDULER_SERVICE_ACCOUNT).start()

@@ -31,6 +31,8 @@ locals {
     NA_RERANK_PRICE_PER_1K      = "1"                              # USD per 1,000 ranking requests, spent as model calls
     NA_RERANK_BASE_URL          = ""                               # explicit: Google's endpoint
     NA_ASK_CONTEXT_TOKENS       = "2000"                           # workspace passages an Ask answer is given
+    NA_MCP_ALLOW_LOOPBACK       = "false"                          # MCP servers on loopback: the local stack's sandbox only
+    NA_MCP_TIMEOUT_S            = "20"                             # one MCP tool call
     NA_LINEAR_API_BASE_URL      = "https://api.linear.app"         # the sync (docs/sync.md)
     NA_MOTION_API_BASE_URL      = "https://api.usemotion.com/v1"   # the sync (docs/sync.md)
     NA_SYNC_SCAN_INTERVAL_S     = "60"                             # a tracker scan a minute (decision 0156)

@@ -6,6 +6,7 @@ in its package's ``table`` module (``functions/routes/<capability>_api/table.py`
 
 from functions.routes import Route, contract
 from functions.routes.agents_api.table import AGENTS_ROUTES
+from functions.routes.mcp_api import MCP_ROUTES
 from functions.routes.memory_api import ask
 from functions.routes.notify_api import notifications
 from functions.routes.notion_api.table import NOTION_ROUTES
@@ -57,6 +58,7 @@ ROUTES: list[Route] = [
         (401, 404),
     ),
     *SYNC_ROUTES,
+    *MCP_ROUTES,
     Tag("contract", public=True)(
         "GET /openapi.json",
         contract.get_contract,

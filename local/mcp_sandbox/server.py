@@ -49,8 +49,9 @@ class SandboxState:
             self.calls[tool] = self.calls.get(tool, 0) + 1
 
 
-def build_server(state: SandboxState, slow_seconds: float = 2.0) -> FastMCP:
-    """The sandbox's FastMCP server, its tools recording into ``state``."""
+def build_server(state: SandboxState, slow_seconds: float = 2.0, garbage: bool = False) -> FastMCP:
+    """The sandbox's FastMCP server, its tools recording into ``state``; ``garbage`` adds a tool whose
+    name MCP's naming rules refuse (``bad name!``), as a careless server lists one."""
     server = FastMCP("mcp-sandbox", host=HOST, streamable_http_path=PATH, stateless_http=True)
     read_only = ToolAnnotations(readOnlyHint=True)
 
@@ -92,6 +93,8 @@ def build_server(state: SandboxState, slow_seconds: float = 2.0) -> FastMCP:
         state.count("hostile_summary")
         return f"{topic}: {INJECTED_RESULT}"
 
+    if garbage:
+        server.add_tool(lambda x: x, name="bad name!", description="A tool no client should take.")
     return server
 
 
@@ -127,13 +130,14 @@ def _free_port() -> int:
 
 class McpSandbox:
     """The sandbox served on 127.0.0.1:``port`` (0: a free one) from a daemon thread; ``start``/``stop``
-    or a ``with`` block. ``url`` is the MCP endpoint, ``token`` the header token it requires."""
+    or a ``with`` block. ``url`` is the MCP endpoint, ``token`` the header token it requires; ``garbage``:
+    see :func:`build_server`."""
 
-    def __init__(self, token: str, port: int = 0, slow_seconds: float = 2.0) -> None:
+    def __init__(self, token: str, port: int = 0, slow_seconds: float = 2.0, garbage: bool = False) -> None:
         self.state = SandboxState()
         self.token = token
         self.port = port or _free_port()
-        app = build_server(self.state, slow_seconds).streamable_http_app()
+        app = build_server(self.state, slow_seconds, garbage).streamable_http_app()
         config = uvicorn.Config(
             _RequireToken(app, token), host=HOST, port=self.port, log_level="warning", lifespan="on"
         )

@@ -12,11 +12,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared.bootstrap.agents import Agents
 from shared.bootstrap.code import Code
 from shared.bootstrap.declare import Instance, declared
+from shared.bootstrap.mcp import Mcp
 from shared.bootstrap.memory import Memory
 from shared.bootstrap.notify import Notify
 from shared.bootstrap.notion import Notion
@@ -50,7 +51,7 @@ type Port = str  # a port's name: its declaration's attribute in its capability'
 # module of each (what a deployed function imports at cold start) and the client libraries that
 # module imports (tests/unit/platform/entry/test_import_hygiene.py holds them to the adapter's imports).
 DECLARED = declared(
-    (Platform, Workspace, Team, Notion, Notify, Code, Runs, Agents, Sync, Memory, Sessions, Slack)
+    (Platform, Workspace, Team, Notion, Notify, Code, Runs, Agents, Sync, Memory, Sessions, Slack, Mcp)
 )
 PORTS = frozenset(DECLARED)
 _MODULES = {name: port.module for name, port in DECLARED.items()}
@@ -95,6 +96,7 @@ class Container:
         self.memory = Memory(instance)
         self.slack = Slack(instance)
         self.sessions = Sessions(instance)
+        self.mcp = Mcp(instance, self.platform)
 
     @property
     def settings(self) -> Settings:
@@ -188,11 +190,18 @@ class Container:
 
     def erasing(self) -> Erasing:
         """What erasing a workspace uses (the owner's ``POST /workspace/erase``, ``make erase-tenant``):
-        the erasures' records, the connect flow's parts, the held runs' cancelling, the tools' disconnects."""
+        the erasures' records, the connect flow's parts, the held runs' cancelling, the tools' disconnects
+        and the MCP servers' tokens forgotten."""
+        from shared.mcp.services.connect import forget_servers
         from shared.notion.services.erasure import Erasing
 
         forget_tools = self.sync.forget_tools()
-        return Erasing(self.workspace.erasures, self.connecting(), self.stop_held_runs(), forget_tools)
+
+        def tools(tenant_id: str) -> list[dict[str, Any]]:
+            forget_servers(tenant_id, self.mcp.connecting())  # the MCP servers' tokens too
+            return forget_tools(tenant_id)
+
+        return Erasing(self.workspace.erasures, self.connecting(), self.stop_held_runs(), tools)
 
     def stop_held_runs(self) -> Callable[[str, str], int]:
         """``(tenant_id, reason)`` → how many held runs were cancelled (``humans.cancel_held``), as
@@ -229,6 +238,7 @@ class Container:
             reranker=lambda: self.memory.reranker,
             audit_source=lambda: self.team.audit,
             trackers=self._issue_writes,
+            mcp=self.mcp.calls,
         )
 
     def _issue_writes(self) -> IssueWrites:

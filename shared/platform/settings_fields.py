@@ -120,6 +120,14 @@ class SettingsFields(BaseSettings):
     rerank_base_url: str = Field(
         "", description="Ranking API endpoint override (a loopback stub in tests; empty: Google's default)."
     )
+    mcp_allow_loopback: bool = Field(
+        False,
+        description="Let an admin connect an MCP server on a loopback address over http: the local "
+        "stack's MCP sandbox only (refused when NA_PROFILE=production).",
+    )
+    mcp_timeout_s: float = Field(
+        20.0, gt=0, le=120, description="Seconds an MCP tool call may take before it counts as failed."
+    )
     workspace_index: bool = Field(
         False,
         description="Keep and use the workspace index (docs/memory.md): chosen pages' events queue index "

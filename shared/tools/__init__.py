@@ -62,6 +62,7 @@ TOOL_MODULES: dict[str, str] = {
     "debate": "patterns",
     "panel": "patterns",
     "settle": "patterns",
+    "call_mcp": "mcp_calls",
 }
 
 
@@ -125,6 +126,10 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911, PLR0912 (a case per 
             from shared.tools import patterns
 
             return patterns.TOOLS
+        case "mcp_calls":
+            from shared.tools import mcp_calls
+
+            return mcp_calls.TOOLS
     raise KeyError(module)
 
 

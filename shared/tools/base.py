@@ -20,6 +20,7 @@ from shared.workspace.domain.tenants import tenant_tag
 
 if TYPE_CHECKING:
     from shared.code.ports import CodeAccess
+    from shared.mcp.services.calls import McpCalls
     from shared.notion.ports import TenantNotion
     from shared.platform.ports import Model, TaskQueue
     from shared.sync.services.issue_writes import IssueWrites
@@ -157,6 +158,7 @@ class ToolContext(NamedTuple):
     budget_left_usd: float | None = None
     console: str = ""  # the console's URL (settings: frontend_url), where a signature's link goes
     notion_web: str = NOTION_WEB  # where a page opens by its id (settings: notion_web_base_url)
+    mcp: McpCalls | None = None  # the run's agent's MCP tools, for a tool that declares ``Tool.uses_mcp``
 
     def signature(self) -> str:
         """The link of this call's signature: the run's page in the console, holding the call's key
@@ -195,6 +197,7 @@ class Tool(NamedTuple):
     unasked: Callable[[ToolContext, Any], str | None] | None = None
     uses_repositories: bool = False  # the engine gives ``ToolContext.repositories`` to these tools only
     uses_trackers: bool = False  # the engine gives ``ToolContext.trackers`` to these tools only
+    uses_mcp: bool = False  # the engine gives ``ToolContext.mcp`` to these tools only
 
     @property
     def needs_intent(self) -> bool:

@@ -21,6 +21,9 @@ COUNTS = (
     "secrets_shown_for_approval",
     "secrets_pushed",
     "starter_escapes",  # test_starter_attacks.py: a run beyond its starter's (or its agent's) reach
+    # mcp/test_mcp_attacks.py: the MCP sandbox's hostile tool; calls made unapproved, injections obeyed
+    "mcp_unapproved_calls",
+    "mcp_injections_followed",
 )
 TOTALS: Counter[str] = Counter()
 # What the attacks put to the guarantees (requests naming effects, member cases): none would make

@@ -46,6 +46,7 @@ ARGS = {
     "agent_id": "a000",
     "data_source_id": "0" * 32,
     "proposal_id": "0" * 12,
+    "server_id": "s000",
     "tenant_id": "t1",
     "session_id": "s" + "0" * 16,
     "owner": "acme",  # a repository's owner: acme/github

@@ -227,6 +227,8 @@ def gated(state: RunState, tool: Tool, args: dict[str, Any], blocks: Blocks | No
     reads the block a block edit names (the step's engine gives it; see :func:`_edits_own`)."""
     if tool.effect == SideEffect.CODE or tool.name in TRACKER_WRITES:
         return effect_digest(tool.name, args, production=is_production(tool.name, args))
+    if tool.uses_mcp:  # every MCP call; the agent's policy may let it run unasked (Tool.unasked)
+        return effect_digest(tool.name, args)
     if tool.name in BLOCK_EDITS | PAGE_EDITS:
         return None if _edits_own(state, tool.name, args, blocks) else effect_digest(tool.name, args)
     if tool.effect == SideEffect.NOTION_WRITE:

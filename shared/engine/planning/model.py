@@ -231,6 +231,8 @@ def plan_events(
             ran.goal(default_goal(ctx), scheduled=scheduled, slot=slot) if ran else default_goal(ctx)
         )
     ctx["goal"] = attempts.goal = goal
+    if deps.mcp is not None and (offered := deps.mcp(task.tenant_id, _agent_of(task, ran)).offered()):
+        ctx["mcp_tools"] = offered  # the servers' words, in the data block as a page's text is
     attempts.run_cap_usd = ran.agent.max_cost_per_run_usd if ran is not None else None
     if task.budget_usd is not None:  # a debate's or panel's child: its share of the parent's budget
         attempts.run_cap_usd = min(attempts.run_cap_usd or task.budget_usd, task.budget_usd)
@@ -369,3 +371,8 @@ def planning_error(deps: Deps, seqs: Seqs, exc: AgentError) -> ErrorRecorded:
     """Planning's error ``exc``, at the next seq of ``seqs``."""
     kind = ErrorKind.TRANSIENT if isinstance(exc, TransientError) else ErrorKind.PERMANENT
     return seqs.event(ErrorRecorded, at=deps.clock(), step=0, error=kind, message=exc.reason[:500])
+
+
+def _agent_of(task: PlanTask, ran: RunAgent | None) -> str:
+    """The id of the agent a run is planned for: its MCP tools and their policies are that agent's."""
+    return ran.agent.agent_id if ran is not None else (task.agent_id or "default")

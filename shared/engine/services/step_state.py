@@ -89,10 +89,16 @@ class Step(NamedTuple):
             map_window=self.deps.settings.fan_out_max_running if tool.name == "map_rows" else None,
             repositories=self.repositories() if tool.uses_repositories else None,
             trackers=self.deps.trackers() if tool.uses_trackers and self.deps.trackers else None,
+            mcp=self._mcp() if tool.uses_mcp else None,
             patterns=self._patterns(tool.name) if tool.name in pattern_room.TOOLS else None,
             console=self.deps.settings.frontend_url,
             notion_web=self.deps.settings.notion_web_base_url,
         )
+
+    def _mcp(self) -> Any:
+        """The run's agent's MCP tools (``shared.mcp.services.calls.McpCalls``); None without them."""
+        mcp = self.deps.mcp
+        return mcp(self.tenant_id, self.state.agent_id or "default") if mcp is not None else None
 
     def repositories(self) -> tuple[str, ...]:
         """The GitHub repositories the owner allowed, as stored now (none: no workspace settings)."""

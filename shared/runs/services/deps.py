@@ -45,6 +45,8 @@ class Deps(NamedTuple):
     audit_source: Callable[[], AuditLog] | None = None  # the audit log, built on first use (bootstrap)
     # The tenant's tracker writes (shared.sync.services.issue_writes.IssueWrites), built on first use.
     trackers: Callable[[], Any] | None = None
+    # (tenant id, agent id) → that agent's MCP tools (shared.mcp.services.calls.McpCalls).
+    mcp: Callable[[str, str], Any] | None = None
     # Where the edits the trigger rules skipped are kept (the console's "Edits the rules skipped"):
     # planning keeps a mention a database's rules leave out there too.
     skipped_edits: Callable[[], WebhookEventLedger] | None = None

@@ -9,7 +9,6 @@ body."""
 from __future__ import annotations
 
 import hashlib
-import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
+from shared.platform.adapters import resolving
 from shared.platform.adapters.pacing import Pacer
 from shared.platform.adapters.rest import RestClient
 from shared.platform.errors import NotFound, NothingSent, PermanentError, TransientError, Unauthenticated
@@ -129,11 +129,7 @@ class GitLabRest:
 
     def addresses(self, host: str) -> list[str]:
         """The addresses ``host`` resolves to (none when it does not)."""
-        try:
-            found = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
-        except (OSError, UnicodeError):
-            return []
-        return sorted({str(info[4][0]) for info in found})
+        return resolving.addresses(host)
 
     def user(self, base: str, token: str) -> dict[str, Any]:
         me = self._json(base, token, "GET", "/user", "user")

@@ -6,9 +6,11 @@ multicast), so a connect cannot reach into our own network. The local stack (the
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from urllib.parse import urlsplit
+
+from shared.platform.domain.addresses import all_public
+from shared.platform.domain.addresses import ip_literal as _address
 
 GITLAB_COM = "https://gitlab.com"
 _HOST = re.compile(
@@ -64,18 +66,6 @@ def public_problem(addresses: list[str], allow_local: bool) -> str:
         return "base_url: the host does not resolve to any address"
     if allow_local:
         return ""
-    for raw in addresses:
-        address = _address(raw)
-        if address is None or not address.is_global:
-            return "base_url: the host resolves to a private, loopback or reserved address; refused"
+    if not all_public(addresses):
+        return "base_url: the host resolves to a private, loopback or reserved address; refused"
     return ""
-
-
-def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        address = ipaddress.ip_address(host.split("%", maxsplit=1)[0])
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address

@@ -12,6 +12,7 @@ from shared.bootstrap import Container
 from shared.platform.config import PlatformSecret, Settings
 from tests.support.agents.agent_fakes import FakeAgents
 from tests.support.code.code_fakes import FakeCodeAccounts
+from tests.support.mcp.mcp_fakes import FakeMcpPolicies, FakeMcpServers
 from tests.support.memory.memory import FakePassages, WordCountEmbedder
 from tests.support.notify.notify_fakes import FakeChatWebhooks, FakeNotificationLog, FakeNotifier
 from tests.support.notion.notion_fakes import FakeNotion, FakeNotionOAuth
@@ -69,6 +70,8 @@ def _fake_ports() -> dict[str, Any]:
         "slack_installs": FakeSlackInstalls(),
         "slack_web": FakeSlackWeb(),
         "sessions": FakeSessions(),
+        "mcp_servers": FakeMcpServers(),
+        "mcp_policies": FakeMcpPolicies(),
     }
 
 

@@ -4,6 +4,7 @@
 import { useRef, useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, ErrorText, type Loaded, Loading, keepReturn, useAction, useLoad } from "../ui";
+import { McpServers } from "./mcp";
 import { SyncLog } from "./sync_log";
 import { CopyChoice, KeyForm, type Tool } from "./tool_keys";
 
@@ -219,6 +220,7 @@ export function IntegrationsScreen() {
         <TrackerCard key={tool} tool={tool} status={trackers[tool]} />
       ))}
       <SyncLog connected={connected} />
+      <McpServers />
     </section>
   );
 }

@@ -1,0 +1,59 @@
+"""The api's routes of the MCP capability (shared.mcp): the remote MCP servers a workspace connects,
+their tools, and each agent's policy of each tool; an admin's (docs/api.md). The table
+(functions.routes.table) lists them where :data:`MCP_ROUTES` stands."""
+
+from typing import Any
+
+from functions.routes import Handler, Route
+from functions.routes.mcp_api import policies, servers
+from functions.routes.rows import Tag
+
+_mcp = Tag("mcp", session_only=True)
+_M = "mcp_api.models."
+_SERVER = {"path": _M + "McpServerPath", "refusals": (404,)}
+_AGENT = {"path": _M + "McpAgentPath", "refusals": (404,)}
+
+# (method and path, handler, its words in the contract, its answer's model, the rest of its row)
+_ROWS: tuple[tuple[str, Handler, str, str, dict[str, Any]], ...] = (
+    (
+        "GET /mcp/servers",
+        servers.get_servers,
+        "The connected MCP servers and their tools (no token)",
+        "McpServerList",
+        {},
+    ),
+    (
+        "POST /mcp/servers",
+        servers.post_server,
+        "Connect a remote MCP server: its URL checked, its tools listed with the token and checked, "
+        "the token kept in Secret Manager",
+        "McpServerView",
+        {"body": _M + "McpServerConnect", "refusals": (503,)},
+    ),
+    (
+        "DELETE /mcp/servers/<server_id>",
+        servers.delete_server,
+        "Disconnect an MCP server: its token deleted, its record forgotten",
+        "McpServerRemoved",
+        _SERVER,
+    ),
+    (
+        "GET /mcp/policies/<agent_id>",
+        policies.get_policies,
+        "An agent's policy of each connected MCP tool (off, ask, allowed) and what each promises about once",
+        "McpPolicies",
+        _AGENT,
+    ),
+    (
+        "PUT /mcp/policies/<agent_id>",
+        policies.put_policy,
+        "Set an agent's policy of one MCP tool: off, ask (each call approved) or allowed",
+        "McpPolicies",
+        _AGENT | {"body": _M + "McpPolicyChange"},
+    ),
+)
+
+MCP_ROUTES: list[Route] = [
+    _mcp(where, handler, words, {200: _M + answer}, role="admin", **rest)
+    for where, handler, words, answer, rest in _ROWS
+]

@@ -1,0 +1,81 @@
+"""The MCP routes' path, bodies and answers, for the contract (``functions.routes.mcp_api``)."""
+
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from shared.platform.domain.schema import Schema
+
+_URL = "The server's MCP endpoint (streamable HTTP), https on a public host"
+_BEARER = "Sent as Authorization: Bearer; kept in Secret Manager, never shown again"
+
+
+class McpServerPath(Schema):
+    server_id: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="The server's id (from its name)"
+    )
+
+
+class McpServerConnect(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
+    url: str = Field(min_length=10, max_length=500, description=_URL)
+    token: str = Field(min_length=8, max_length=2000, pattern=r"^[!-~]+$", description=_BEARER)
+
+
+class McpToolView(Schema):
+    name: str = Field(description="Its name at the server")
+    description: str = Field(description="The server's words: untrusted text, shown as text")
+    input_schema: dict[str, Any] = Field(description="Its arguments' JSON Schema, as the server listed it")
+    read_only: bool = Field(description="The server annotates it read-only (readOnlyHint)")
+    idempotent: bool = Field(description="The server annotates it idempotent (idempotentHint)")
+
+
+class McpServerView(Schema):
+    id: str = Field(description="Its id, made from its name")
+    name: str
+    url: str
+    added_at: str = Field(description="When an admin connected it (ISO 8601)")
+    listed_at: str = Field(description="When its tools were last listed (ISO 8601)")
+    tools: list[McpToolView] = Field(description="Its tools as listed then, checked")
+
+
+class McpServerList(Schema):
+    servers: list[McpServerView]
+
+
+class McpServerRemoved(Schema):
+    """The server's token is deleted and its record forgotten."""
+
+    id: str
+    connected: Literal[False]
+
+
+class McpAgentPath(Schema):
+    agent_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="The agent's id")
+
+
+class McpPolicyChange(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    server: str = Field(description="A connected server's id")
+    tool: str = Field(description="A tool that server lists")
+    policy: Literal["off", "ask", "allowed"]
+
+
+class McpToolPolicy(Schema):
+    server: str = Field(description="The server's id")
+    tool: str = Field(description="The tool's name")
+    policy: Literal["off", "ask", "allowed"] = Field(
+        description="off: never offered nor called; ask: each call waits for an approval of its exact "
+        "arguments; allowed: called unasked. Unset: allowed for a tool annotated read-only, else ask"
+    )
+    set: bool = Field(description="Whether someone set it (else the default)")
+    read_only: bool = Field(description="The server annotates it read-only")
+    once: str = Field(description="What the tool can promise about being called once, in plain words")
+
+
+class McpPolicies(Schema):
+    agent_id: str = Field(description="The agent the policies are of")
+    tools: list[McpToolPolicy] = Field(description="Every connected tool with this agent's policy")

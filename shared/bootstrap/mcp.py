@@ -1,0 +1,59 @@
+"""The MCP part of the composition root: connected servers' store, the SDK's client, and what
+connecting a server uses."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from shared.bootstrap.declare import Built
+
+if TYPE_CHECKING:
+    from shared.bootstrap.declare import Instance
+    from shared.bootstrap.platform import Platform
+    from shared.mcp.ports import McpClient, McpPolicies, McpServers
+    from shared.mcp.services.calls import McpCalls
+    from shared.mcp.services.connect import Connecting
+
+
+def _client(part: Any) -> McpClient:
+    from shared.mcp.adapters.sdk_client import SdkMcpClient
+
+    return SdkMcpClient()
+
+
+class Mcp:
+    """The MCP servers' store and client."""
+
+    mcp_servers: Built[McpServers] = Built.firestore(
+        "shared.mcp.adapters.firestore_servers", "FirestoreMcpServers"
+    )
+    mcp_policies: Built[McpPolicies] = Built.firestore(
+        "shared.mcp.adapters.firestore_servers", "FirestoreMcpPolicies"
+    )
+    mcp_client: Built[McpClient] = Built("shared.mcp.adapters.sdk_client", ("httpx", "mcp"), _client)
+
+    def __init__(self, instance: Instance, platform: Platform) -> None:
+        self.instance, self.platform = instance, platform
+
+    def connecting(self) -> Connecting:
+        """What connecting, listing and removing a server use, with the settings as they are now."""
+        from shared.mcp.services.connect import Connecting
+
+        allow = self.instance.settings.mcp_allow_loopback
+        return Connecting(self.mcp_servers, self.platform.secrets, self.mcp_client, allow_loopback=allow)
+
+    def calls(self, tenant_id: str, agent_id: str) -> McpCalls:
+        """One agent's MCP tools in one tenant, for a step or a plan (the default agent: ``default``)."""
+        from shared.mcp.services.calls import McpCalls
+
+        s = self.instance.settings
+        return McpCalls(
+            tenant_id,
+            agent_id or "default",
+            self.mcp_servers,
+            self.mcp_policies,
+            self.platform.secrets,
+            self.mcp_client,
+            s.mcp_timeout_s,
+            s.mcp_allow_loopback,
+        )

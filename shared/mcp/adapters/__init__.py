@@ -1,0 +1,1 @@
+"""The MCP adapters: the SDK's client over streamable HTTP and the Firestore store."""

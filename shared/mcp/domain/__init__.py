@@ -1,0 +1,1 @@
+"""What MCP servers and their tools are, checked: pure, no I/O."""

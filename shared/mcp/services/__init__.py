@@ -1,0 +1,1 @@
+"""The MCP use cases: connecting a server, listing and removing it."""

@@ -1,0 +1,135 @@
+"""An agent's calls of MCP tools (issue 82, point 2; decision 0171), bound to one tenant and agent.
+It holds the tools the agent is offered (every connected tool not ``off``, described as data), each
+tool's policy as set now, and a call itself. A call is checked first: the server connected, the tool listed, its
+policy not ``off``, its arguments valid against the tool's input schema (else the model fixes them),
+and the host still public. Then it is made with the tool's timeout and a bound on the text kept.
+Whether it needs a person, and that it is made once, is the engine's (``shared/tools/mcp_calls.py``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from shared.mcp.domain.policy import Policy, default_policy, once_promise, policy_key, repeatable
+from shared.mcp.domain.servers import McpServer, McpTool, resolved_problem, token_secret
+from shared.platform import errors
+
+if TYPE_CHECKING:
+    from shared.mcp.ports import McpClient, McpPolicies, McpServers
+    from shared.platform.ports import SecretStore
+
+_DESCRIPTION = 500  # characters of a tool's description the planner is shown
+
+
+class McpCalls(NamedTuple):
+    """One agent's MCP tools in one tenant (what ``ToolContext.mcp`` holds)."""
+
+    tenant_id: str
+    agent_id: str
+    servers: McpServers
+    policies: McpPolicies
+    secrets: SecretStore
+    client: McpClient
+    timeout_s: float
+    allow_loopback: bool = False
+
+    def tool(self, server_id: str, name: str) -> tuple[McpServer, McpTool]:
+        """The connected server and its listed tool, or a ModelFixableError naming what exists."""
+        server = self.servers.get(self.tenant_id, server_id)
+        if server is None:
+            known = [s.id for s in self.servers.list(self.tenant_id)]
+            raise errors.ModelFixableError(f"no MCP server {server_id!r} is connected; use one of {known}")
+        for tool in server.tools:
+            if tool.name == name:
+                return server, tool
+        names = [t.name for t in server.tools]
+        raise errors.ModelFixableError(f"MCP server {server_id!r} lists no tool {name!r}; it lists {names}")
+
+    def policy(self, server_id: str, name: str) -> Policy:
+        """The agent's policy for the tool as set now (unset: its default)."""
+        _, tool = self.tool(server_id, name)
+        return self._policies().get(policy_key(server_id, name), default_policy(tool))
+
+    def _policies(self) -> dict[str, Policy]:
+        return self.policies.of(self.tenant_id, self.agent_id)
+
+    def usable(self, server_id: str, name: str) -> tuple[McpServer, McpTool, Policy]:
+        """The server, tool and policy of a call the agent may make (asked or not); a
+        ModelFixableError when the tool is off for this agent."""
+        server, tool = self.tool(server_id, name)
+        policy = self._policies().get(policy_key(server_id, name), default_policy(tool))
+        if policy == Policy.OFF:
+            raise errors.ModelFixableError(
+                f"MCP tool {server_id}/{name} is off for this agent (the owner's policy); use another tool"
+            )
+        return server, tool, policy
+
+    def repeatable(self, server_id: str, name: str) -> bool:
+        """Whether a call whose result a crash lost may be made again (:func:`repeatable`)."""
+        return repeatable(self.tool(server_id, name)[1])
+
+    def offered(self) -> list[dict[str, Any]]:
+        """The tools the planner is told of: every tool not off for this agent, its description cut
+        and marked as the server's words (data, not instructions), its input schema and its policy."""
+        servers = self.servers.list(self.tenant_id)
+        policies, offered = self._policies() if servers else {}, []  # none connected: one query only
+        for server in servers:
+            for tool in server.tools:
+                policy = policies.get(policy_key(server.id, tool.name), default_policy(tool))
+                if policy != Policy.OFF:
+                    offered.append(
+                        {
+                            "server": server.id,
+                            "tool": tool.name,
+                            "policy": policy.value,
+                            "servers_description": tool.description[:_DESCRIPTION],
+                            "input_schema": tool.input_schema,
+                        }
+                    )
+        return offered
+
+    def call(self, server_id: str, name: str, arguments: dict[str, Any], key: str) -> dict[str, Any]:
+        """Make the call once: ``{"server", "tool", "is_error", "result", "cut"}``, the result the
+        server's text (untrusted, bounded). A tool error is a result (``is_error``), not a failure."""
+        from jsonschema import Draft202012Validator  # a call's check: not every step's
+
+        server, tool, _ = self.usable(server_id, name)
+        problems = sorted(Draft202012Validator(tool.input_schema).iter_errors(arguments), key=str)
+        if problems:
+            where = "/".join(str(p) for p in problems[0].absolute_path) or "arguments"
+            raise errors.ModelFixableError(
+                f"arguments of MCP tool {server_id}/{name}: {where}: {problems[0].message[:200]}"
+            )
+        host = _host(server.url)
+        if why := resolved_problem(host, self.client.addresses(host), self.allow_loopback):
+            raise errors.PermanentError(f"MCP server {server_id!r} refused: {why}")
+        token = self.secrets.get(token_secret(self.tenant_id, server_id))
+        answer = self.client.call_tool(server.url, token, name, arguments, timeout_s=self.timeout_s, key=key)
+        return {
+            "server": server_id,
+            "tool": name,
+            "is_error": bool(answer["is_error"]),
+            "result": str(answer["text"]),
+            "cut": bool(answer.get("cut")),
+        }
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "").lower().strip("[]")
+
+
+def tool_views(server: McpServer, policies: dict[str, Policy]) -> list[dict[str, Any]]:
+    """A server's tools with one agent's policy of each, whether it was set, and what it promises
+    about once (the console's words)."""
+    return [
+        {
+            "server": server.id,
+            "tool": tool.name,
+            "policy": policies.get(policy_key(server.id, tool.name), default_policy(tool)).value,
+            "set": policy_key(server.id, tool.name) in policies,
+            "read_only": tool.read_only,
+            "once": once_promise(tool),
+        }
+        for tool in server.tools
+    ]

@@ -1,0 +1,136 @@
+"""Connecting a tenant's remote MCP server (issue 82, point 1). An admin gives its name, its MCP
+endpoint's URL and a header token. The URL is checked: https, a public host, never a private,
+loopback or metadata address (the local setting lets the local stack's sandbox on loopback through).
+Then the server is asked for its tools with the token. A refused token, an unreachable server, an
+answer that is not MCP or tools that fail the checks are a 400 with the reason, nothing kept. Then the token goes to the secrets port and the record (the tools, no token) to the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from shared.mcp.domain.servers import (
+    McpServer,
+    checked_name,
+    checked_tools,
+    checked_url,
+    resolved_problem,
+    server_id,
+    token_secret,
+)
+from shared.platform import errors
+
+if TYPE_CHECKING:
+    from shared.mcp.ports import McpClient, McpServers
+    from shared.platform.ports import SecretStore
+
+MAX_SERVERS = 20
+_FIELDS = ("name", "url", "token")
+_TOKEN_CHARS = range(0x21, 0x7F)
+
+
+class Connecting(NamedTuple):
+    """What connecting uses. ``allow_loopback``: the local stack's sandbox on 127.0.0.1 over http
+    (settings: ``mcp_allow_loopback``, refused in production)."""
+
+    servers: McpServers
+    secrets: SecretStore
+    client: McpClient
+    allow_loopback: bool = False
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def add_server(tenant_id: str, body: dict[str, Any], by: str, deps: Connecting) -> dict[str, Any]:
+    """Check ``body`` (``name``, ``url``, ``token``), list the server's tools, keep them: the server's
+    view (:func:`view`). A name already connected is replaced (its token and tools with it)."""
+    unknown = sorted(set(body) - set(_FIELDS))
+    if unknown:
+        raise errors.InvalidInput(f"unknown fields {unknown}; send name, url and token", unknown)
+    try:
+        name = checked_name(body.get("name"))
+        url, host = checked_url(body.get("url"), deps.allow_loopback)
+    except ValueError as exc:
+        field = str(exc).split(":", 1)[0]
+        raise errors.InvalidInput(str(exc), [field]) from None
+    token = body.get("token")
+    if (
+        not isinstance(token, str)
+        or not 8 <= len(token) <= 2000
+        or any(ord(c) not in _TOKEN_CHARS for c in token)
+    ):
+        raise errors.InvalidInput(
+            "token: the server's header token, 8 to 2000 printable characters, no spaces", ["token"]
+        )
+    ident = server_id(name)
+    if deps.servers.get(tenant_id, ident) is None and len(deps.servers.list(tenant_id)) >= MAX_SERVERS:
+        raise errors.InvalidInput(f"a workspace connects at most {MAX_SERVERS} MCP servers", ["name"])
+    tools = listed_tools(url, host, token, deps)
+    deps.secrets.put(token_secret(tenant_id, ident), token)
+    now = deps.now()
+    server = McpServer(id=ident, name=name, url=url, tools=tools, added_at=now, added_by=by, listed_at=now)
+    deps.servers.put(tenant_id, server)
+    return view(server)
+
+
+def listed_tools(url: str, host: str, token: str, deps: Connecting) -> list[Any]:
+    """The server's tools, checked; a 400 saying why the server is refused (nothing is kept)."""
+    problem = resolved_problem(host, deps.client.addresses(host), deps.allow_loopback)
+    if problem:
+        raise errors.InvalidInput(problem, ["url"])
+    try:
+        listed = deps.client.list_tools(url, token)
+    except errors.Unauthenticated as exc:
+        raise errors.InvalidInput(f"token: {exc}; nothing was stored", ["token"]) from None
+    except (errors.PermanentError, errors.TransientError) as exc:
+        raise errors.InvalidInput(f"url: {exc}; nothing was stored", ["url"]) from None
+    try:
+        return checked_tools(listed)
+    except ValueError as exc:
+        raise errors.InvalidInput(
+            f"the server's tools are refused: {exc}; nothing was stored", ["url"]
+        ) from None
+
+
+def list_servers(tenant_id: str, servers: McpServers) -> dict[str, Any]:
+    """``{servers: [view]}``: every connected server and its tools."""
+    return {"servers": [view(s) for s in servers.list(tenant_id)]}
+
+
+def remove_server(tenant_id: str, ident: str, deps: Connecting) -> dict[str, Any]:
+    """Forget a server: its token's secret, then its record (repeatable: a second call finds none)."""
+    if deps.servers.get(tenant_id, ident) is None:
+        raise errors.NotFound(f"no MCP server {ident[:40]!r} is connected")
+    deps.secrets.delete(token_secret(tenant_id, ident))
+    deps.servers.delete(tenant_id, ident)
+    return {"id": ident, "connected": False}
+
+
+def forget_servers(tenant_id: str, deps: Connecting) -> int:
+    """Forget every server of the tenant, each token first (a workspace's erasure): how many."""
+    servers = deps.servers.list(tenant_id)
+    for server in servers:
+        deps.secrets.delete(token_secret(tenant_id, server.id))
+        deps.servers.delete(tenant_id, server.id)
+    return len(servers)
+
+
+def view(server: McpServer) -> dict[str, Any]:
+    """What the api shows of a server: no token, its tools with whether each is read-only."""
+    return {
+        "id": server.id,
+        "name": server.name,
+        "url": server.url,
+        "added_at": server.added_at.isoformat(),
+        "listed_at": server.listed_at.isoformat(),
+        "tools": [
+            {
+                "name": t.name,
+                "description": t.description,
+                "input_schema": t.input_schema,
+                "read_only": t.read_only,
+                "idempotent": t.idempotent,
+            }
+            for t in server.tools
+        ],
+    }

@@ -1,0 +1,1 @@
+"""Test helpers of the MCP capability: its store in memory."""

@@ -1,0 +1,53 @@
+"""Runs whose steps call the MCP sandbox's tools: the engine over fakes (tests/support/engine) with
+the real SDK client, the sandbox connected through the connect use case, and the policies in memory."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from local.mcp_sandbox.server import McpSandbox
+from shared.engine.planning.start import start_run
+from shared.mcp.adapters.sdk_client import SdkMcpClient
+from shared.mcp.domain.policy import Policy
+from shared.mcp.services.calls import McpCalls
+from shared.mcp.services.connect import Connecting, add_server
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.services.deps import Deps
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.mcp.mcp_fakes import FakeMcpPolicies, FakeMcpServers
+from tests.support.platform.platform_fakes import FakeModel
+
+SERVER = "sandbox"
+
+
+def call(tool: str, **arguments: Any) -> tuple[str, dict[str, Any]]:
+    """A plan's step calling the sandbox's ``tool``."""
+    return "call_mcp", {"server": SERVER, "tool": tool, "arguments": arguments}
+
+
+def mcp_run(
+    sandbox: McpSandbox,
+    *steps: tuple[str, dict[str, Any]],
+    policies: dict[str, Policy] | None = None,
+    timeout_s: float = 10,
+) -> Deps:
+    """Run r1 of tenant t1 (the default agent) planned as ``steps`` then finish, the sandbox connected
+    and the agent's ``policies`` (by tool) set; not yet stepped."""
+    calls = [*steps, ("finish", {"summary": "done"})]
+    plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in calls]}
+    deps = make_deps(model=FakeModel({"PlanOut": [plan]}))
+    servers, client, kept = FakeMcpServers(), SdkMcpClient(), FakeMcpPolicies()
+    body = {"name": "Sandbox", "url": sandbox.url, "token": sandbox.token}
+    add_server("t1", body, "owner", Connecting(servers, deps.secrets, client, allow_loopback=True))
+    for tool, policy in (policies or {}).items():
+        kept.set("t1", "default", f"{SERVER}/{tool}", policy)
+
+    def bound(tenant_id: str, agent_id: str) -> McpCalls:
+        return McpCalls(tenant_id, agent_id, servers, kept, deps.secrets, client, timeout_s, True)
+
+    deps = deps._replace(mcp=bound)
+    start_run(
+        PlanTask(tenant_id="t1", run_id="r1", goal="use the sandbox", trigger=Trigger(kind="api")), deps
+    )
+    return deps

@@ -1,0 +1,50 @@
+"""Integrations → MCP servers in a real browser on the local stack (issue 82): the owner connects the
+stack's MCP sandbox by its URL and token, sees the tools it listed (the hostile tool's description
+as plain text), sets one tool's policy for the default agent and reads what it promises about once;
+a wrong token is said beside the form, nothing kept; Disconnect asks first."""
+
+import pytest
+from playwright.sync_api import expect
+
+from local.stack import MCP_TOKEN
+from tests.web.browser import Console
+from tests.web.workspace import LIVE_MS, Setup
+
+pytestmark = pytest.mark.e2e
+
+
+def _connect(c: Console, url: str, token: str) -> None:
+    c.fill("Server name", "Sandbox")
+    c.fill("MCP endpoint URL", url)
+    c.fill("Header token", token)
+    c.press("button", "Connect MCP server")
+
+
+def test_the_owner_connects_the_mcp_sandbox_and_allows_one_tool(setup: Setup) -> None:
+    c = setup.tab()
+    c.open("/#/integrations")
+    expect(c.page.get_by_role("heading", name="MCP servers")).to_be_visible(timeout=LIVE_MS)
+    _connect(c, setup.stack.mcp.url, "not-the-token-000")
+    expect(c.page.get_by_text("refused the token", exact=False)).to_be_visible(timeout=LIVE_MS)
+    assert setup.api("GET", "/mcp/servers")["servers"] == []  # nothing kept
+
+    _connect(c, setup.stack.mcp.url, MCP_TOKEN)
+    expect(c.page.get_by_role("heading", name="Sandbox Connected")).to_be_visible(timeout=LIVE_MS)
+    table = c.page.get_by_role("table", name="Tools of Sandbox", exact=False)
+    expect(table.get_by_role("rowheader", name="create_note")).to_be_visible()
+    expect(table.get_by_text("IMPORTANT SYSTEM NOTE", exact=False)).to_be_visible()  # its words, as text
+    expect(c.page.get_by_role("combobox", name="Policy of create_note")).to_have_value("ask")
+    expect(c.page.get_by_text("at most once", exact=False).first).to_be_visible()
+    c.screen("integrations-mcp", "Integrations")
+
+    c.choose("Policy of create_note", "Allowed")
+    policies = lambda: {t["tool"]: t["policy"] for t in setup.api("GET", "/mcp/policies/default")["tools"]}  # noqa: E731
+    expect(c.page.get_by_role("combobox", name="Policy of create_note")).to_have_value(
+        "allowed", timeout=LIVE_MS
+    )
+    assert policies()["create_note"] == "allowed" and policies()["add"] == "allowed"
+
+    c.press("button", "Disconnect Sandbox")
+    c.press("button", "Yes, disconnect Sandbox")
+    expect(c.page.get_by_role("heading", name="Sandbox Connected")).to_have_count(0, timeout=LIVE_MS)
+    assert setup.api("GET", "/mcp/servers")["servers"] == []

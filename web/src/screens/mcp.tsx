@@ -1,0 +1,175 @@
+// Integrations → MCP servers (issue 82): an admin connects a remote MCP server by its URL and a header
+// token (never shown again), sees the tools it listed, and sets each tool's policy for one agent: off,
+// ask first or allowed, with what the tool can promise about "once". Tool descriptions are the
+// server's words: shown as plain text, never as markup.
+import { useState } from "preact/hooks";
+import { type S, get, roleRefusal, send, url } from "../api";
+import { Confirm, ErrorText, Loading, useAction, useLoad } from "../ui";
+
+const POLICIES: [S["McpPolicyChange"]["policy"], string][] = [
+  ["off", "Off"],
+  ["ask", "Ask first"],
+  ["allowed", "Allowed"],
+];
+
+function ConnectForm({ done, may }: { done: () => void; may: string }) {
+  const [name, setName] = useState("");
+  const [where, setWhere] = useState("");
+  const [token, setToken] = useState("");
+  const [busy, error, act] = useAction();
+  const connect = (event: Event) => {
+    event.preventDefault();
+    void act(async () => {
+      await send("POST", url("/mcp/servers"), { name, url: where, token });
+      setName("");
+      setWhere("");
+      setToken("");
+      done();
+    });
+  };
+  return (
+    <form class="inline" onSubmit={connect} aria-label="Connect an MCP server">
+      <label>
+        Server name
+        <input value={name} onInput={(e) => setName(e.currentTarget.value)} required disabled={!!may} />
+      </label>
+      <label>
+        MCP endpoint URL
+        <input type="url" value={where} onInput={(e) => setWhere(e.currentTarget.value)} required disabled={!!may} />
+      </label>
+      <label>
+        Header token
+        <input type="password" autoComplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} required disabled={!!may} />
+      </label>
+      <button type="submit" disabled={busy || !!may} title={may}>
+        Connect MCP server
+      </button>
+      <ErrorText error={error} />
+    </form>
+  );
+}
+
+function Policy({ agent, row, changed }: { agent: string; row: S["McpToolPolicy"]; changed: () => void }) {
+  const [busy, error, act] = useAction();
+  const set = (policy: string) =>
+    act(async () => {
+      await send("PUT", url("/mcp/policies/{agent_id}", { agent_id: agent }), { server: row.server, tool: row.tool, policy });
+      changed();
+    });
+  return (
+    <>
+      <select aria-label={`Policy of ${row.tool}`} value={row.policy} disabled={busy} onChange={(e) => void set(e.currentTarget.value)}>
+        {POLICIES.map(([value, words]) => (
+          <option key={value} value={value}>
+            {words}
+          </option>
+        ))}
+      </select>
+      <ErrorText error={error} />
+    </>
+  );
+}
+
+function ServerCard({ server, agent, policies, changed }: { server: S["McpServerView"]; agent: string; policies: S["McpToolPolicy"][]; changed: () => void }) {
+  const [busy, error, act] = useAction();
+  const disconnect = () =>
+    act(async () => {
+      await send("DELETE", url("/mcp/servers/{server_id}", { server_id: server.id }));
+      changed();
+    });
+  const mine = policies.filter((p) => p.server === server.id);
+  return (
+    <section class="card" aria-labelledby={`mcp-${server.id}`}>
+      <h3 id={`mcp-${server.id}`}>
+        {server.name} <span class="status status-completed">Connected</span>
+      </h3>
+      <p>
+        <code>{server.url}</code>: {server.tools.length} tools, listed {new Date(server.listed_at).toLocaleString()}.
+      </p>
+      <table>
+        <caption>Tools of {server.name}, and what the agent may do with each</caption>
+        <thead>
+          <tr>
+            <th scope="col">Tool</th>
+            <th scope="col">What the server says it does (its words)</th>
+            <th scope="col">Policy</th>
+            <th scope="col">Once?</th>
+          </tr>
+        </thead>
+        <tbody>
+          {server.tools.map((tool) => {
+            const row = mine.find((p) => p.tool === tool.name);
+            return (
+              <tr key={tool.name}>
+                <th scope="row">
+                  {tool.name}
+                  {tool.read_only ? " (read-only, says the server)" : ""}
+                </th>
+                <td>{tool.description}</td>
+                <td>{row ? <Policy agent={agent} row={row} changed={changed} /> : "…"}</td>
+                <td>{row?.once ?? ""}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <Confirm
+        label={`Disconnect ${server.name}`}
+        question={`Disconnect ${server.name}? Its token is deleted and no agent can call its tools.`}
+        yes={`Yes, disconnect ${server.name}`}
+        act={() => void disconnect()}
+        disabled={busy}
+      />
+      <ErrorText error={error} />
+    </section>
+  );
+}
+
+/** The MCP servers' card of Integrations: an admin's alone (the api refuses the others). */
+export function McpServers() {
+  const may = roleRefusal("admin", "connect MCP servers or set what agents may do with their tools");
+  const [agent, setAgent] = useState("default");
+  const servers = useLoad(() => (may ? Promise.resolve({ servers: [] }) : get<S["McpServerList"]>(url("/mcp/servers"))));
+  const agents = useLoad(() => (may ? Promise.resolve({ agents: [] }) : get<S["AgentList"]>(url("/agents"))));
+  const policies = useLoad(
+    () => (may ? Promise.resolve({ agent_id: agent, tools: [] }) : get<S["McpPolicies"]>(url("/mcp/policies/{agent_id}", { agent_id: agent }))),
+    agent,
+  );
+  const changed = () => {
+    servers.reload();
+    policies.reload();
+  };
+  return (
+    <section class="card" aria-labelledby="mcp-title">
+      <h2 id="mcp-title">MCP servers</h2>
+      <p>
+        Tools of a remote MCP server your agents may call. Ask first: each call waits for an approval of its exact arguments. Allowed: called without asking. Off:
+        never offered. Unset, a tool the server calls read-only is allowed and any other asks first.
+      </p>
+      {may ? (
+        <p class="hint">{may}</p>
+      ) : (
+        <>
+          <ConnectForm done={changed} may={may} />
+          <ErrorText error={servers.error ?? policies.error} />
+          {servers.loading && !servers.data && <Loading what="MCP servers" />}
+          {servers.data && servers.data.servers.length > 0 && (
+            <label>
+              Agent
+              <select value={agent} onChange={(e) => setAgent(e.currentTarget.value)}>
+                {(agents.data?.agents ?? [{ agent_id: "default", name: "Default agent" }]).map((a) => (
+                  <option key={a.agent_id} value={a.agent_id}>
+                    {a.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {servers.data?.servers.map((server) => (
+            <ServerCard key={server.id} server={server} agent={agent} policies={policies.data?.tools ?? []} changed={changed} />
+          ))}
+        </>
+      )}
+    </section>
+  );
+}
