@@ -9,7 +9,6 @@ suite's ``ATTACKS``; the holes it found, now closed, are the fixed cases at the 
 
 import json
 import re
-from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -24,6 +23,7 @@ from tests.redteam.totals import ATTACKS, EXERCISED, TOTALS
 from tests.redteam.world import Decisions, World, trigger_task
 from tests.support.engine.engine_fakes import plan_answer
 from tests.support.platform.platform_fakes import FakeModel
+from tests.support.platform.strategies import sampled
 
 CASES = ATTACKS - ATTACKS // 5  # test_adversarial_model.py runs the rest
 INJECTIONS = (
@@ -86,18 +86,6 @@ OPENINGS: tuple[list[tuple[str, dict[str, Any]]], ...] = (
 )
 TITLE = 200  # create_page's longest title: an approval shows it whole
 HUGE = "x" * 1_200_000  # over every limit a step's arguments have
-
-
-def sampled(options: Sequence[Any]) -> st.SearchStrategy[Any]:
-    """``st.sampled_from(options)``, made once per distinct ``options``: a plan's steps draw from a
-    dozen such lists each, and making the strategy anew for each draw was a fifth of the attacks'
-    CPU. The same options give the same draws: the attacks are those drawn before."""
-    return _sampled(tuple(options))
-
-
-@cache
-def _sampled(options: tuple[Any, ...]) -> st.SearchStrategy[Any]:
-    return st.sampled_from(options)
 
 
 def refs(n: int, *fields: str) -> list[str]:
