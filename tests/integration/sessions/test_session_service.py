@@ -90,8 +90,8 @@ def test_a_message_delivered_twice_starts_one_run_of_the_agent(firestore_db: Any
         delivered = [*pool.map(deliver, range(4)), deliver(5)]
     assert {m.run_id for m in delivered} == {delivered[0].run_id} and delivered[0].run_id
     assert {m.place for m in delivered} == {2}  # one message, in one place
-    tasks: list[Any] = deps.queue.tasks  # type: ignore[attr-defined]
-    assert len(tasks) == 1 and len(set(deps.queue.asked)) == 1  # type: ignore[attr-defined]
+    tasks: list[Any] = deps.queue.tasks  # type: ignore[attr-defined]  # the test's recording queue
+    assert len(tasks) == 1 and len(set(deps.queue.asked)) == 1  # type: ignore[attr-defined]  # the test's recording queue
     plan = tasks[0][1]
     assert isinstance(plan, PlanTask) and plan.run_id == delivered[0].run_id
     assert (plan.agent_id, plan.tenant_id) == ("writer", "t1")
@@ -112,4 +112,4 @@ def test_another_persons_session_is_not_found(firestore_db: Any) -> None:
             session_id=session.session_id, text="Draft it", act="run", key="m1",
         )  # fmt: skip
     assert store.messages("t1", editor.member_id, session.session_id, 0, 10) == []
-    assert deps.queue.tasks == []  # type: ignore[attr-defined]
+    assert deps.queue.tasks == []  # type: ignore[attr-defined]  # the test's recording queue

@@ -39,7 +39,7 @@ class FakeSessions:
                 return messages[key], False
             session = self.kept[name]
             self.kept[name] = dataclasses.replace(session, count=session.count + 1)
-            made = Message(session.count + 1, key, text, act, "received", now)  # type: ignore[arg-type]
+            made = Message(session.count + 1, key, text, act, "received", now)  # type: ignore[arg-type]  # act as the route gave it
             messages[key] = made
             return made, True
 

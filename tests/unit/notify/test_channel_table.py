@@ -107,7 +107,7 @@ def test_a_channel_added_to_the_table_carries_a_notification(pigeons: Pigeons, l
         mailer=live.mailer,
         notifications=live.records,
     )
-    notifier = replace(live, notifier=_notifier(part))  # type: ignore[arg-type]
+    notifier = replace(live, notifier=_notifier(part))  # type: ignore[arg-type]  # a namespace standing in for the part
     notifier.change(notification_channels=["pigeon", "notion_comment"])
     assert notifier.deliver(task(notifier.page)) is True
     assert pigeons.carried == ["Run completed: plan the launch"] and notifier.comments() == []

@@ -30,9 +30,9 @@ def _seed(setup: Setup) -> tuple[str, str, object]:
 
 
 def _finish(store: object, tenant_id: str, run_id: str, summary: str) -> None:
-    run = store.get_run(tenant_id, run_id)  # type: ignore[attr-defined]
+    run = store.get_run(tenant_id, run_id)  # type: ignore[attr-defined]  # the stack's run store, untyped
     done = RunFinished(seq=2, at=datetime.now(UTC), status=RunStatus.COMPLETED, summary=summary)
-    assert store.append(tenant_id, run_id, run.state, [done]) is not None  # type: ignore[attr-defined]
+    assert store.append(tenant_id, run_id, run.state, [done]) is not None  # type: ignore[attr-defined]  # the stack's run store, untyped
 
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "polling"])
