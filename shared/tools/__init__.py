@@ -62,7 +62,10 @@ TOOL_MODULES: dict[str, str] = {
     "debate": "patterns",
     "panel": "patterns",
     "settle": "patterns",
+    "undo_effect": "take_back",
 }
+# Tools only code plans (an undo run's steps): left out of the model's catalogue, refused in its plans.
+CODE_PLANNED = frozenset({"undo_effect"})
 
 
 @cache
@@ -125,6 +128,10 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911, PLR0912 (a case per 
             from shared.tools import patterns
 
             return patterns.TOOLS
+        case "take_back":
+            from shared.tools import take_back
+
+            return take_back.TOOLS
     raise KeyError(module)
 
 

@@ -1,0 +1,127 @@
+"""Issue 83, points 2 and 4, through the api: ``POST /runs/{id}/undo`` lets the run's starter, its
+approver or the owner undo a run that ended within the window, only its effects within the asker's
+reach; a refused request (a clear 4xx) stores nothing; a repeated one starts nothing new; the audit
+log records who undid what."""
+
+from typing import Any
+
+import pytest
+
+from shared.platform.topology import Queue
+from shared.runs.domain.events import RunStatus
+from shared.runs.domain.step_task import StepTask
+from shared.workspace.domain.members import member_id_for
+from tests.support.engine.engine_runs import drive, state
+from tests.support.memory.ask_reach import PEOPLE, TASKS
+from tests.support.platform.fake_container import client
+from tests.support.team.role_team import Team, approving_team
+from tests.support.team.starters import notion_page
+from tests.support.undo.undo_runs import status
+from tests.support.undo.written_runs import store_written
+
+RUN = "api-wrote"
+
+
+class World:
+    def __init__(self) -> None:
+        self.team: Team = approving_team("owner")  # only the owner reads beyond a run's reach
+        c = self.c = self.team.container
+        self.row = notion_page(c.fake_notion, "Roadmap", TASKS, "", 0xB2)
+        self.private = notion_page(c.fake_notion, "Salaries", PEOPLE, "", 0xA1)
+        for page in (self.row, self.private):
+            c.fake_notion.pages[page]["properties"]["Status"] = {"type": "status", "status": {"name": "Todo"}}
+        self.deps = c.engine(with_model=False)
+        notion = c.fake_notion.with_token("access-0")
+        store_written(self.deps, RUN, notion, self.row, self.private)
+
+    def post(self, role: str, run_id: str = RUN, body: Any = None) -> tuple[int, Any]:
+        token = self.team.sessions[role]
+        answer = client("api", self.c).post(
+            f"/runs/{run_id}/undo", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        return answer.status_code, answer.get_json(silent=True)
+
+    def runs(self) -> set[str]:
+        return {run_id for _, run_id in self.c.store.runs}
+
+    def steps_queued(self) -> list[str]:
+        return [
+            t.run_id
+            for q, t, _, _ in self.c.queue.tasks
+            if q == Queue.EXECUTE_STEP and isinstance(t, StepTask)
+        ]
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_the_owner_undoes_a_run_once_however_often_asked(world: World) -> None:
+    status, first = world.post("owner")
+    assert status == 202, first
+    assert [e["effect"] for e in first["effects"]] == [5, 2]  # newest first
+    assert first["made"] is True and first["beyond_reach"] == [] and first["undone"] == []
+    undo = world.deps.store.get_run("t1", first["run_id"])
+    assert undo is not None and undo.state.status == RunStatus.RUNNING
+    assert [s.tool for s in undo.state.steps] == ["undo_effect", "undo_effect", "finish"]
+    assert world.steps_queued() == [first["run_id"]]
+    status, again = world.post("owner")
+    assert status == 202 and again["run_id"] == first["run_id"] and again["made"] is False
+    assert world.steps_queued() == [first["run_id"]]  # nothing new started
+    entries = world.c.audit.entries["t1"]
+    undid = [e for e in entries if e.action == "POST /runs/<run_id>/undo"]
+    assert [(e.actor, e.target, e.status) for e in undid] == [
+        (member_id_for("user-owner"), {"run_id": RUN}, 202)
+    ] * 2
+
+
+def test_the_starter_and_the_approver_undo_what_lies_within_their_reach(world: World) -> None:
+    for role in ("editor", "admin"):  # the starter, the approver: members' reach (Tasks rows only)
+        status, asked = world.post(role)
+        assert status == 202, asked
+        assert [e["effect"] for e in asked["effects"]] == [2] and asked["beyond_reach"] == [5]
+    before = world.runs()
+    status, refused = world.post("editor", body={"effects": [5]})  # named, beyond their reach
+    assert status == 403 and "beyond your reach" in refused["reason"]
+    assert world.runs() == before
+
+
+def test_refusals_say_why_and_store_nothing(world: World) -> None:
+    store_written(
+        world.deps, "api-running", world.c.fake_notion.with_token("a"), world.row, world.private, ended=False
+    )
+    store_written(
+        world.deps, "api-old", world.c.fake_notion.with_token("a"), world.row, world.private, days_ago=31
+    )
+    store_written(
+        world.deps, "api-keys", world.c.fake_notion.with_token("a"), world.row, world.private, starter=""
+    )
+    before, queued = world.runs(), list(world.c.queue.tasks)
+    cases: list[tuple[str, str, Any, int, str]] = [
+        ("viewer", RUN, None, 403, "your role"),
+        ("editor", "api-keys", None, 403, "only the person who started this run"),
+        ("owner", "api-running", None, 409, "only a finished, failed or cancelled run"),
+        ("owner", "api-old", None, 409, "can be undone for 30 days after it ends"),
+        ("owner", RUN, {"effects": [99]}, 400, "99 is not an effect of this run that can be undone"),
+        ("owner", RUN, {"effects": []}, 400, "effects"),
+        ("owner", RUN, {"effects": [2], "all": True}, 400, "all"),
+        ("owner", RUN, {"effects": ["two"]}, 400, "effects"),
+        ("owner", "api-nope", None, 404, "not found"),
+    ]
+    for role, run_id, body, want, words in cases:
+        status, answer = world.post(role, run_id, body)
+        assert (status, words in str(answer)) == (want, True), (role, run_id, body, answer)
+    assert world.runs() == before and world.c.queue.tasks == queued
+
+
+def test_after_the_undo_ran_a_repeat_says_what_was_restored_and_an_undo_offers_nothing(world: World) -> None:
+    _, asked = world.post("owner")
+    drive(world.deps)
+    assert state(world.deps, asked["run_id"]).status == RunStatus.COMPLETED
+    assert [status(world.c.fake_notion, p) for p in (world.row, world.private)] == ["Todo", "Todo"]
+    _, again = world.post("owner")
+    assert again["made"] is False
+    assert [(u["effect"], u["outcome"]) for u in again["undone"]] == [(5, "reverted"), (2, "reverted")]
+    status_code, refused = world.post("owner", asked["run_id"])
+    assert status_code == 409 and "no change that can be undone" in refused["reason"]
