@@ -312,3 +312,23 @@ class UndoAsked(Schema):
     )
     cannot: list[UndoFinal] = Field(description="The run's effects nothing can take back, and why")
     undone: list[UndoOutcome] = Field(description="What the undo did so far (empty when just made)")
+
+
+class UndoOffer(Schema):
+    """What an undo of the whole run would take back (``POST /runs/{id}/undo``), and what it did once
+    asked; or ``may`` false and ``reason`` (not the starter, an approver nor the owner; the run not
+    ended, or ended beyond the window; nothing to undo)."""
+
+    may: bool
+    reason: str = Field(description="Why the caller may not undo it now (empty when they may)")
+    undoes: str = Field(description="The run")
+    run_id: str | None = Field(None, description="The undo run's id (asked or not yet)")
+    effects: list[UndoEffect] = Field(default_factory=list, description="What it takes back, in its order")
+    beyond_reach: list[int] = Field(
+        default_factory=list, description="Effects on pages beyond the caller's reach"
+    )
+    cannot: list[UndoFinal] = Field(
+        default_factory=list, description="Effects nothing can take back, and why"
+    )
+    status: RunStatus | None = Field(None, description="The undo run's status; null: not asked yet")
+    undone: list[UndoOutcome] = Field(default_factory=list, description="What the undo did so far")

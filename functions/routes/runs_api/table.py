@@ -80,8 +80,15 @@ RUNS_ROUTES: list[Route] = [
         role="editor",
     ),
     _runs(
+        "GET /runs/<run_id>/undo",
+        undo.offer,
+        "What an undo of the run would take back, and its state once asked; or why the caller may not",
+        {200: "models.runs.UndoOffer"},
+        role="viewer",
+    ),
+    _runs(
         "POST /runs/<run_id>/undo",
-        undo.undo,
+        undo.start,
         "Undo a finished, failed or cancelled run, or chosen effects of it: a run of its own (its "
         "starter, an approver or the owner; within the undo window and the asker's reach)",
         {202: "models.runs.UndoAsked"},

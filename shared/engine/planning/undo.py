@@ -6,14 +6,14 @@ asking``, checked before anything is stored.
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.engine.agent.plans import ValidPlan
 from shared.engine.planning.model import planned_events
 from shared.engine.services.followups import enqueue_followup
 from shared.engine.services.run_log import RunLog, Seqs
 from shared.platform.errors import Forbidden
-from shared.runs.domain.events import PlannedStep, Risk, RunStatus, ToolResult
+from shared.runs.domain.events import PlannedStep, Risk, RunEvent, RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import Run, fold
 from shared.runs.services.deps import Deps, RunRef
@@ -51,7 +51,17 @@ def _plan(run_id: str, kept: Sequence[Undoable]) -> ValidPlan:
     )
 
 
-def ask_undo(
+class Offer(NamedTuple):
+    """What an undo of a run would take back: ``kept`` (in order), ``picked`` (asked for, before the
+    reach), the undo run's id, and the run's log."""
+
+    kept: list[Undoable]
+    picked: list[Undoable]
+    undo_run: str
+    log: list[RunEvent]
+
+
+def offer(
     deps: Deps,
     run: Run,
     asker: Asker,
@@ -59,14 +69,12 @@ def ask_undo(
     chosen: Sequence[int] | None,
     by_owner: bool,
     reaches: Callable[[str], bool],
-) -> dict[str, Any]:
-    """The undo run of ``run``'s effects (all, or ``chosen``), made once and its first step queued by
-    name. Forbidden unless ``asker`` may undo it (:func:`asking.may_undo`) and, without the owner's
-    reach (``by_owner``), the effects lie within theirs (``reaches``: page → whether); Conflict for a
-    run not ended, ended beyond the window or with nothing to undo; InvalidInput for an unknown effect.
-    Nothing is stored when it refuses."""
-    tenant_id, run_id = run.tenant_id, run.run_id
-    log = deps.store.list_events(tenant_id, run_id)
+) -> Offer:
+    """The undo ``asker`` may ask of ``run``'s effects (all, or ``chosen``), stored nowhere. Forbidden
+    unless they may undo it (:func:`asking.may_undo`) and, without the owner's reach (``by_owner``),
+    the effects lie within theirs (``reaches``: page → whether); Conflict for a run not ended, ended
+    beyond the window or with nothing to undo; InvalidInput for an unknown effect."""
+    log = deps.store.list_events(run.tenant_id, run.run_id)
     if not asking.may_undo(run.state, log, asker):
         raise Forbidden(CANNOT)
     asking.check_undoable(run.state, log[-1].at, deps.clock(), deps.settings.undo_window_days)
@@ -78,8 +86,34 @@ def ask_undo(
         if by_owner
         else asking.within_reach(picked, {u.page: reaches(u.page) for u in picked}, chosen is not None)
     )
-    undo_run = asking.undo_id(run_id, [u.effect.id for u in kept])
-    plan = _plan(run_id, kept)
+    return Offer(plan_order(kept), picked, asking.undo_id(run.run_id, [u.effect.id for u in kept]), log)
+
+
+def described(found: Offer, run_id: str) -> dict[str, Any]:
+    """The offer as the api answers it: what it takes back, what it leaves out, what nothing can."""
+    return {
+        "run_id": found.undo_run,
+        "undoes": run_id,
+        "effects": [{"effect": u.effect.id, "tool": u.effect.tool, "page_id": u.page} for u in found.kept],
+        "beyond_reach": sorted({u.effect.id for u in found.picked} - {u.effect.id for u in found.kept}),
+        "cannot": asking.finals(found.log),
+    }
+
+
+def ask_undo(
+    deps: Deps,
+    run: Run,
+    asker: Asker,
+    *,
+    chosen: Sequence[int] | None,
+    by_owner: bool,
+    reaches: Callable[[str], bool],
+) -> dict[str, Any]:
+    """The undo run of ``run``'s effects (:func:`offer`, whose refusals store nothing), made once and
+    its first step queued by name."""
+    found = offer(deps, run, asker, chosen=chosen, by_owner=by_owner, reaches=reaches)
+    tenant_id, undo_run = run.tenant_id, found.undo_run
+    plan = _plan(run.run_id, found.kept)
     trigger = Trigger(
         kind="manual",
         by_owner=by_owner,
@@ -95,17 +129,7 @@ def ask_undo(
     state = now.state if now is not None else fold([head])
     if state.status == RunStatus.RUNNING and state.waiting is None and state.cursor == 1:
         enqueue_followup(RunRef(deps, tenant_id, undo_run), state)  # by name: a repeat adds nothing
-    left_out = sorted({u.effect.id for u in picked} - {u.effect.id for u in kept})
-    return {
-        "run_id": undo_run,
-        "undoes": run_id,
-        "made": made,
-        "effects": [
-            {"effect": u.effect.id, "tool": u.effect.tool, "page_id": u.page} for u in plan_order(kept)
-        ],
-        "beyond_reach": left_out,
-        "cannot": asking.finals(log),
-    }
+    return described(found, run.run_id) | {"made": made}
 
 
 def undone(deps: Deps, tenant_id: str, undo_run: str) -> list[dict[str, Any]]:

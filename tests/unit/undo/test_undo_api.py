@@ -125,3 +125,27 @@ def test_after_the_undo_ran_a_repeat_says_what_was_restored_and_an_undo_offers_n
     assert [(u["effect"], u["outcome"]) for u in again["undone"]] == [(5, "reverted"), (2, "reverted")]
     status_code, refused = world.post("owner", asked["run_id"])
     assert status_code == 409 and "no change that can be undone" in refused["reason"]
+
+
+def test_the_offer_lists_what_an_undo_restores_and_then_what_it_did(world: World) -> None:
+    def offer(role: str) -> Any:
+        token = world.team.sessions[role]
+        answer = client("api", world.c).get(f"/runs/{RUN}/undo", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200
+        return answer.get_json()
+
+    before = world.runs()
+    seen = offer("owner")
+    assert seen["may"] is True and [e["effect"] for e in seen["effects"]] == [5, 2]
+    assert seen["status"] is None and seen["undone"] == []
+    editor = offer("editor")
+    assert [e["effect"] for e in editor["effects"]] == [2] and editor["beyond_reach"] == [5]
+    viewer = offer("viewer")
+    assert viewer["may"] is False and "only the person who started this run" in viewer["reason"]
+    assert world.runs() == before  # an offer stores nothing
+    _, asked = world.post("owner")
+    assert offer("owner")["run_id"] == asked["run_id"] and offer("owner")["status"] == "running"
+    drive(world.deps)
+    done = offer("owner")
+    assert done["status"] == "completed"
+    assert [(u["effect"], u["outcome"]) for u in done["undone"]] == [(5, "reverted"), (2, "reverted")]
