@@ -21,6 +21,7 @@ COUNTS = (
     "secrets_shown_for_approval",
     "secrets_pushed",
     "starter_escapes",  # test_starter_attacks.py: a run beyond its starter's (or its agent's) reach
+    "undo_escapes",  # team/test_undo_attacks.py: an undo of another tenant's, person's or out-of-reach run
 )
 TOTALS: Counter[str] = Counter()
 # What the attacks put to the guarantees (requests naming effects, member cases): none would make

@@ -38,6 +38,7 @@ def written_log(
     at: datetime | None = None,
     ended: bool = True,
     starter: str = STARTER,
+    approver: str = APPROVER,
 ) -> list[RunEvent]:
     """The log of a run that set ``row``'s Status (step 1, seq 2) then, approved by the admin,
     ``other``'s (step 3, seq 5), then finished (``ended``) at ``at``."""
@@ -60,7 +61,7 @@ def written_log(
         ToolResult(seq=2, at=at, step=1, tool="update_properties", args=first, output=out1),
         HumanRequested(seq=3, at=at, request_id="approval-2", step=2, purpose="approval", prompt="Also?"),
         HumanResponded(
-            seq=4, at=at, request_id="approval-2", decision="approve", by_member=member_id_for(APPROVER)
+            seq=4, at=at, request_id="approval-2", decision="approve", by_member=member_id_for(approver)
         ),
         ToolResult(seq=5, at=at, step=3, tool="update_properties", args=second, output=out3),
     ]  # fmt: skip
@@ -79,9 +80,10 @@ def store_written(
     days_ago: float = 0,
     ended: bool = True,
     starter: str = STARTER,
+    approver: str = APPROVER,
+    tenant_id: str = "t1",
 ) -> None:
     """:func:`written_log` stored as run ``run_id`` of tenant t1, ended ``days_ago``."""
     at = datetime.now(UTC) - timedelta(days=days_ago)
-    assert run_log.RunLog(deps, "t1", run_id).create(
-        written_log(notion, row, other, at=at, ended=ended, starter=starter)
-    )
+    log = written_log(notion, row, other, at=at, ended=ended, starter=starter, approver=approver)
+    assert run_log.RunLog(deps, tenant_id, run_id).create(log)

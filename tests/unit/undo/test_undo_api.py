@@ -7,49 +7,13 @@ from typing import Any
 
 import pytest
 
-from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
-from shared.runs.domain.step_task import StepTask
 from shared.workspace.domain.members import member_id_for
 from tests.support.engine.engine_runs import drive, state
-from tests.support.memory.ask_reach import PEOPLE, TASKS
 from tests.support.platform.fake_container import client
-from tests.support.team.role_team import Team, approving_team
-from tests.support.team.starters import notion_page
 from tests.support.undo.undo_runs import status
+from tests.support.undo.undo_world import RUN, World
 from tests.support.undo.written_runs import store_written
-
-RUN = "api-wrote"
-
-
-class World:
-    def __init__(self) -> None:
-        self.team: Team = approving_team("owner")  # only the owner reads beyond a run's reach
-        c = self.c = self.team.container
-        self.row = notion_page(c.fake_notion, "Roadmap", TASKS, "", 0xB2)
-        self.private = notion_page(c.fake_notion, "Salaries", PEOPLE, "", 0xA1)
-        for page in (self.row, self.private):
-            c.fake_notion.pages[page]["properties"]["Status"] = {"type": "status", "status": {"name": "Todo"}}
-        self.deps = c.engine(with_model=False)
-        notion = c.fake_notion.with_token("access-0")
-        store_written(self.deps, RUN, notion, self.row, self.private)
-
-    def post(self, role: str, run_id: str = RUN, body: Any = None) -> tuple[int, Any]:
-        token = self.team.sessions[role]
-        answer = client("api", self.c).post(
-            f"/runs/{run_id}/undo", json=body, headers={"Authorization": f"Bearer {token}"}
-        )
-        return answer.status_code, answer.get_json(silent=True)
-
-    def runs(self) -> set[str]:
-        return {run_id for _, run_id in self.c.store.runs}
-
-    def steps_queued(self) -> list[str]:
-        return [
-            t.run_id
-            for q, t, _, _ in self.c.queue.tasks
-            if q == Queue.EXECUTE_STEP and isinstance(t, StepTask)
-        ]
 
 
 @pytest.fixture
