@@ -3,8 +3,8 @@ caller may not), ``POST /runs/{id}/undo`` starts it, all its effects or chosen o
 own (``shared.engine.planning.undo``). Who may, when and which effects are checked there, before
 anything is stored; a repeated request names the same undo run and starts nothing new."""
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import ConfigDict, Field
 
@@ -17,6 +17,7 @@ from shared.runs.services.runs import owned_run
 from shared.undo.domain.asking import MAX_CHOSEN, Asker
 
 if TYPE_CHECKING:
+    from shared.engine.planning.undo import Asking
     from shared.runs.domain.state import Run
     from shared.runs.services.deps import Deps
 
@@ -31,16 +32,9 @@ class UndoBody(Schema):
     )
 
 
-class _Asking(NamedTuple):
-    deps: "Deps"
-    run: "Run"
-    asker: Asker
-    by_owner: bool
-    reaches: Callable[[str], bool]
-
-
-def _asking(call: Call) -> _Asking:
+def _asking(call: Call, chosen: Sequence[int] | None) -> tuple["Deps", "Run", "Asking"]:
     from shared.engine.planning.context import starter_reaches
+    from shared.engine.planning.undo import Asking
 
     deps = call.container.engine(with_model=False)
     run = owned_run(call.tenant_id, run_id_of(call), deps.store, deps.need_tenants())
@@ -51,7 +45,7 @@ def _asking(call: Call) -> _Asking:
         return tenant is not None and starter_reaches(deps.need_notion(call.tenant_id), tenant, page_id)
 
     asker = Asker(member=call.member_id, person=call.person, role=call.role)
-    return _Asking(deps, run, asker, by_owner, reaches)
+    return deps, run, Asking(asker, chosen, by_owner, reaches)
 
 
 def _so_far(deps: "Deps", tenant_id: str, undo_run: str) -> dict[str, Any]:
@@ -68,12 +62,12 @@ def offer(call: Call) -> Reply:
     the caller may not undo it now, ``may`` false and why."""
     from shared.engine.planning import undo
 
-    a = _asking(call)
+    deps, run, asked = _asking(call, None)
     try:
-        found = undo.offer(a.deps, a.run, a.asker, chosen=None, by_owner=a.by_owner, reaches=a.reaches)
+        found = undo.offer(deps, run, asked)
     except (Forbidden, Conflict) as refused:
-        return {"may": False, "reason": refused.reason, "undoes": a.run.run_id}, 200
-    answer = undo.described(found, a.run.run_id) | _so_far(a.deps, call.tenant_id, found.undo_run)
+        return {"may": False, "reason": refused.reason, "undoes": run.run_id}, 200
+    answer = undo.described(found, run.run_id) | _so_far(deps, call.tenant_id, found.undo_run)
     return {"may": True, "reason": ""} | answer, 200
 
 
@@ -82,6 +76,6 @@ def start(call: Call) -> Reply:
     from shared.engine.planning.undo import ask_undo
 
     body = parse_json(call.request, UndoBody) if call.request.get_data() else UndoBody()
-    a = _asking(call)
-    asked = ask_undo(a.deps, a.run, a.asker, chosen=body.effects, by_owner=a.by_owner, reaches=a.reaches)
-    return asked | {"undone": _so_far(a.deps, call.tenant_id, asked["run_id"])["undone"]}, 202
+    deps, run, asking = _asking(call, body.effects)
+    asked = ask_undo(deps, run, asking)
+    return asked | {"undone": _so_far(deps, call.tenant_id, asked["run_id"])["undone"]}, 202

@@ -61,20 +61,23 @@ class Offer(NamedTuple):
     log: list[RunEvent]
 
 
-def offer(
-    deps: Deps,
-    run: Run,
-    asker: Asker,
-    *,
-    chosen: Sequence[int] | None,
-    by_owner: bool,
-    reaches: Callable[[str], bool],
-) -> Offer:
+class Asking(NamedTuple):
+    """An undo asked: by whom, which effects (None: all), whether with the owner's reach, and which
+    pages the asker may change (page → whether)."""
+
+    asker: Asker
+    chosen: Sequence[int] | None
+    by_owner: bool
+    reaches: Callable[[str], bool]
+
+
+def offer(deps: Deps, run: Run, asked: Asking) -> Offer:
     """The undo ``asker`` may ask of ``run``'s effects (all, or ``chosen``), stored nowhere. Forbidden
     unless they may undo it (:func:`asking.may_undo`) and, without the owner's reach (``by_owner``),
     the effects lie within theirs (``reaches``: page → whether); Conflict for a run not ended, ended
     beyond the window or with nothing to undo; InvalidInput for an unknown effect."""
     log = deps.store.list_events(run.tenant_id, run.run_id)
+    asker, chosen, by_owner, reaches = asked
     if not asking.may_undo(run.state, log, asker):
         raise Forbidden(CANNOT)
     asking.check_undoable(run.state, log[-1].at, deps.clock(), deps.settings.undo_window_days)
@@ -100,24 +103,16 @@ def described(found: Offer, run_id: str) -> dict[str, Any]:
     }
 
 
-def ask_undo(
-    deps: Deps,
-    run: Run,
-    asker: Asker,
-    *,
-    chosen: Sequence[int] | None,
-    by_owner: bool,
-    reaches: Callable[[str], bool],
-) -> dict[str, Any]:
+def ask_undo(deps: Deps, run: Run, asked: Asking) -> dict[str, Any]:
     """The undo run of ``run``'s effects (:func:`offer`, whose refusals store nothing), made once and
     its first step queued by name."""
-    found = offer(deps, run, asker, chosen=chosen, by_owner=by_owner, reaches=reaches)
+    found = offer(deps, run, asked)
     tenant_id, undo_run = run.tenant_id, found.undo_run
     plan = _plan(run.run_id, found.kept)
     trigger = Trigger(
         kind="manual",
-        by_owner=by_owner,
-        people=[asker.person] if asker.person else [],
+        by_owner=asked.by_owner,
+        people=[asked.asker.person] if asked.asker.person else [],
         page_id=run.state.page_id,
     )
     task = PlanTask(tenant_id=tenant_id, run_id=undo_run, goal=plan.goal, trigger=trigger)

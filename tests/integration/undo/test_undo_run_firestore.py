@@ -6,16 +6,12 @@ after a person changed it again, revert nothing twice."""
 
 from typing import Any
 
-import httpx
 import pytest
-from notion_client import Client
-from notion_client.client import ClientOptions
 
 from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.testing import Admin
-from shared.engine.planning.undo import ask_undo, undone
+from shared.engine.planning.undo import Asking, ask_undo, undone
 from shared.engine.services.engine import run_step
-from shared.notion.adapters.notion import NOTION_VERSION, NotionApi
 from shared.notion.services.notion_access import NotionForTenant
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import RunStatus, ToolResult
@@ -24,21 +20,17 @@ from shared.runs.services.deps import Deps
 from shared.undo.domain.asking import Asker
 from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import drive, queue
+from tests.support.notion.sandbox_notion import sandbox_notion
 from tests.support.undo.written_runs import store_written
 
 pytestmark = pytest.mark.integration
-TOKEN = "ntn_sandbox_demo"
 IDS = seed_ids("demo")
 OWNER = Asker(member="m-owner", person=IDS["owner"], role="owner")
 
 
 @pytest.fixture(scope="module")
 def notion(running_sandbox: SandboxServer) -> NotionForTenant:
-    options = ClientOptions(
-        base_url=running_sandbox.url, timeout_ms=10_000, notion_version=NOTION_VERSION, retry=False
-    )
-    api = NotionApi(Client(options=options, client=httpx.Client()), rate_per_s=1000, burst=1000)
-    return NotionForTenant(api, lambda operation: operation(TOKEN))
+    return sandbox_notion(running_sandbox.url)
 
 
 def row(notion: NotionForTenant, title: str) -> str:
@@ -78,7 +70,7 @@ def test_an_undo_is_a_run_that_leaves_a_persons_change_and_reverts_nothing_twice
 
     run = deps.store.get_run("t1", "api-wrote")
     assert run is not None
-    asked = ask_undo(deps, run, OWNER, chosen=None, by_owner=True, reaches=lambda _p: True)
+    asked = ask_undo(deps, run, Asking(OWNER, None, True, lambda _p: True))
     assert asked["made"] is True
     task = next(t for _, t, _, _ in queue(deps).tasks if isinstance(t, StepTask))
     drive(deps)  # the engine steps the undo run (an effect beyond its own page: the owner approves)
@@ -93,14 +85,14 @@ def test_an_undo_is_a_run_that_leaves_a_persons_change_and_reverts_nothing_twice
     assert outcomes[5]["outcome"] == "conflict"
     assert (outcomes[5]["written"], outcomes[5]["current"]) == ({"Status": "Done"}, {"Status": "In progress"})
 
-    again = ask_undo(deps, run, OWNER, chosen=None, by_owner=True, reaches=lambda _p: True)
+    again = ask_undo(deps, run, Asking(OWNER, None, True, lambda _p: True))
     assert (again["run_id"], again["made"]) == (asked["run_id"], False)
     assert not queue(deps).tasks  # nothing new started
     run_step(task, deps)  # the undo's first step delivered again
     assert len(undo_results(deps, asked["run_id"])) == 2  # each effect's step once in its log
 
     person_sets(running_sandbox, first, "Done")  # a person sets it again, by hand
-    only = ask_undo(deps, run, OWNER, chosen=[2], by_owner=True, reaches=lambda _p: True)
+    only = ask_undo(deps, run, Asking(OWNER, [2], True, lambda _p: True))
     assert only["made"] is True and only["run_id"] != asked["run_id"]
     drive(deps)
     [taken] = undone(deps, "t1", only["run_id"])

@@ -45,6 +45,21 @@ function OutcomeItem({ outcome }: { outcome: Outcome }) {
   }
 }
 
+/** A titled list of outcomes (none: nothing shown). */
+function Outcomes({ heading, kind, outcomes }: { heading: string; kind: string; outcomes: Outcome[] }) {
+  if (!outcomes.length) return null;
+  return (
+    <>
+      <h3>{heading}</h3>
+      <ul class={kind}>
+        {outcomes.map((u) => (
+          <OutcomeItem key={u.effect} outcome={u} />
+        ))}
+      </ul>
+    </>
+  );
+}
+
 export function UndoRun({ runId }: { runId: string }) {
   const offer = useLoad<Offer>(() => get<Offer>(url("/runs/{run_id}/undo", { run_id: runId })), runId);
   const [busy, error, act] = useAction();
@@ -115,26 +130,8 @@ export function UndoRun({ runId }: { runId: string }) {
             ) : null}
             {working ? ": taking the changes back…" : "."}
           </p>
-          {restored.length > 0 && (
-            <>
-              <h3>Restored</h3>
-              <ul class="restored">
-                {restored.map((u) => (
-                  <OutcomeItem key={u.effect} outcome={u} />
-                ))}
-              </ul>
-            </>
-          )}
-          {conflicts.length > 0 && (
-            <>
-              <h3>Left as people changed them</h3>
-              <ul class="conflicts">
-                {conflicts.map((u) => (
-                  <OutcomeItem key={u.effect} outcome={u} />
-                ))}
-              </ul>
-            </>
-          )}
+          <Outcomes heading="Restored" kind="restored" outcomes={restored} />
+          <Outcomes heading="Left as people changed them" kind="conflicts" outcomes={conflicts} />
           {rest.length > 0 && (
             <ul>
               {rest.map((u) => (
