@@ -14,6 +14,8 @@ a decision made in Notion and today's plan page.
    stack``); a question and its follow-up are answered from them, each with the pages it cites.
 7. An instructed agent with a reviewer: its instructions page read for its run, which maps over the
    Ideas rows as child runs, each write reviewed, and gathers them. A routine fires once for its slot.
+8. Undo (issue 83): the owner sets the first run's idea's Status by hand, then undoes that run: its
+   plan page and the section it wrote are taken back, the Status left and listed as a conflict.
 It prints the timeline and the pages as they are now, then stops the stack.
 """
 
@@ -275,13 +277,49 @@ def run_demo(stack: LocalStack) -> JSON:
     asked = ask_the_workspace(demo)
     instructed = instructed_map(demo)
     routine = routine_once(demo)
+    agents_sandbox = demo.state()  # as the agents left it, before the undo
+    undone = undo_first_run(demo, run["run_id"], newsletter)
     return {
         "started": started, "browser": demo.auth, "quiet": quiet, "idea_id": newsletter, "run": run, "row_id": row["id"],
         "plan_page": plan_page, "home": home, "sandbox": sandbox, "timeline": sorted(demo.timeline),
-        "instructed": instructed, "routine": routine, "asked": asked, "agents_sandbox": demo.state(),
+        "instructed": instructed, "routine": routine, "asked": asked, "agents_sandbox": agents_sandbox, "undo": undone,
         "deliveries": stack.sandbox_admin("GET", "/webhook/deliveries"),
         "notifications": [json.loads(p.read_text()) for p in sorted(stack.outbox_dir.glob(f"{run['run_id']}-*.json"))],
     }  # fmt: skip
+
+
+def undo_first_run(demo: Demo, run_id: str, idea: str) -> JSON:
+    """The owner sets the idea's Status by hand, then undoes run ``run_id`` as the console's "Undo this
+    run" does (``GET`` then ``POST /runs/{id}/undo``): what the undo did, once its run ended."""
+    exploring = {"properties": {"Status": {"status": {"name": "Exploring"}}}}
+    demo.act("owner", "PATCH", f"pages/{idea}", exploring, "set the idea's Status to 'Exploring' by hand")
+    demo.deliver()
+    offer = demo.api("GET", f"/runs/{run_id}/undo")
+    demo.note("owner → api", f"undo run {run_id}: {len(offer['effects'])} changes to take back")
+    demo.api("POST", f"/runs/{run_id}/undo", {})
+
+    def ended() -> JSON | None:
+        now: JSON = demo.api("GET", f"/runs/{run_id}/undo")
+        return now if now["status"] in ("completed", "failed", "cancelled") else None
+
+    done = wait_for(ended, "the undo to end", 120)
+    for u in done["undone"]:
+        demo.note("undo run", f"change {u['effect']} ({u['tool']}): {u['outcome']}")
+    return done
+
+
+def print_undo(result: JSON) -> None:
+    """What the undo restored and what it left, as the run page says it."""
+    undo = result["undo"]
+    print(f"Undo of run {undo['undoes']} (its own run {undo['run_id']}, {undo['status']}):")
+    for u in undo["undone"]:
+        if u["outcome"] == "conflict":
+            print(
+                f"  - change {u['effect']} ({u['tool']}) left: it wrote {u['written']}, it now holds {u['current']}"
+            )
+        else:
+            print(f"  - change {u['effect']} ({u['tool']}): {u['outcome']}")
+    print()
 
 
 def _row(demo: Demo, source: str, field: str, value: str, after: RowWatch | None = None) -> JSON | None:
@@ -546,11 +584,13 @@ def main() -> int:
         print_report(result)
         print_answers(result)
         print_agents(result)
+        print_undo(result)
         print(f"  api: {stack.url(Target.API)}  (stopping the stack now)")
         print(f"  console: {stack.console_url}/  (`make web`, then `make stack`, keeps one up to open)")
     print("Stack stopped.")
     answered = all(got["cited"] for got in result["asked"])  # memory on: each answer cites a page
-    return 0 if answered and all(r["status"] == "completed" for r in _ran(result)) else 1
+    undone = result["undo"]["status"] == "completed"
+    return 0 if answered and undone and all(r["status"] == "completed" for r in _ran(result)) else 1
 
 
 def _ran(result: JSON) -> list[JSON]:

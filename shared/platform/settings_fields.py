@@ -255,6 +255,13 @@ class SettingsFields(BaseSettings):
         description="How long a debate's round, its judge, a panel's sections or its lead may take before "
         "settle cancels the stuck children and goes on with the answers that came, naming who was missing.",
     )
+    undo_window_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="How long after a run ended its starter, its approver or the owner may undo it "
+        "(POST /runs/{id}/undo); after that the undo is refused.",
+    )
     run_loop_limit: int = Field(
         3,
         ge=2,

@@ -63,7 +63,10 @@ TOOL_MODULES: dict[str, str] = {
     "panel": "patterns",
     "settle": "patterns",
     "call_mcp": "mcp_calls",
+    "undo_effect": "take_back",
 }
+# Tools only code plans (an undo run's steps): left out of the model's catalogue, refused in its plans.
+CODE_PLANNED = frozenset({"undo_effect"})
 
 
 @cache
@@ -130,6 +133,10 @@ def _declared(module: str) -> list[Tool]:  # noqa: PLR0911, PLR0912 (a case per 
             from shared.tools import mcp_calls
 
             return mcp_calls.TOOLS
+        case "take_back":
+            from shared.tools import take_back
+
+            return take_back.TOOLS
     raise KeyError(module)
 
 

@@ -225,7 +225,13 @@ def update_properties(ctx: ToolContext, args: UpdatePropertiesArgs) -> Output:
         "page_id": page["id"],
         "properties": sorted(args.properties),
         "url": page.get("url", ""),
-        "inverse": property_inverse(args.page_id, before, after, args.properties),
+        "inverse": property_inverse(
+            args.page_id,
+            before,
+            after,
+            args.properties,
+            str((page.get("last_edited_by") or {}).get("id", "")),
+        ),
     }
 
 

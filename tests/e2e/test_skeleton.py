@@ -423,3 +423,21 @@ def test_the_routine_fired_once_for_its_slot_though_the_scheduler_called_twice(d
     assert run["trigger"] == "schedule" and run["instructions_hash"]
     calls = [what for _, where, what in demo["timeline"] if where == "Cloud Scheduler → plan"]
     assert sum("slot" in c for c in calls) == 2
+
+
+def test_the_demo_ends_with_an_undo_that_leaves_the_owners_status(demo: dict[str, Any]) -> None:
+    """Issue 83: the first run's plan page and section taken back; the Status the owner set by hand
+    after the run left, listed as a conflict with both values."""
+    undo = demo["undo"]
+    assert undo["status"] == "completed", undo
+    outcomes = {u["tool"]: u for u in undo["undone"]}
+    assert (
+        outcomes["create_page"]["outcome"] == "reverted"
+        and outcomes["append_blocks"]["outcome"] == "reverted"
+    )
+    status = outcomes["update_properties"]
+    assert (status["outcome"], status["written"], status["current"]) == (
+        "conflict",
+        {"Status": "Done"},
+        {"Status": "Exploring"},
+    )

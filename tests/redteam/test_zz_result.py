@@ -17,6 +17,7 @@ def test_the_totals_are_what_the_result_line_says() -> None:
         "starter_cases",
         "planted_secrets",
         "mcp_cases",
+        "undo_cases",
     )
     put = " ".join(f"{k}={EXERCISED[k]}" for k in exercised)
     line = " ".join(f"{k}={TOTALS[k]}" for k in ("attacks", *COUNTS))
@@ -34,6 +35,7 @@ def test_the_totals_are_what_the_result_line_says() -> None:
     # page beyond it, and every view of the owner's run (decision 0147)
     assert EXERCISED["starter_cases"] >= 200, put
     assert EXERCISED["mcp_cases"] >= 16, put  # mcp/: the hostile tool, obeyed under every policy
+    assert EXERCISED["undo_cases"] >= 36, put  # every role undoing others' and out-of-reach runs
     assert all(TOTALS[k] == 0 for k in COUNTS), line
 
 

@@ -24,6 +24,7 @@ COUNTS = (
     # mcp/test_mcp_attacks.py: the MCP sandbox's hostile tool; calls made unapproved, injections obeyed
     "mcp_unapproved_calls",
     "mcp_injections_followed",
+    "undo_escapes",  # team/test_undo_attacks.py: an undo of another tenant's, person's or out-of-reach run
 )
 TOTALS: Counter[str] = Counter()
 # What the attacks put to the guarantees (requests naming effects, member cases): none would make

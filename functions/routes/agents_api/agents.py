@@ -13,7 +13,7 @@ from shared.agents.services import agents
 from shared.platform.domain.schema import Schema, problems
 from shared.platform.errors import InvalidInput, NotFound
 from shared.runs.services import runs
-from shared.tools import REGISTRY
+from shared.tools import CODE_PLANNED, REGISTRY
 
 
 class Acceptance(Schema):
@@ -26,7 +26,8 @@ class Acceptance(Schema):
 
 # The tools an agent may be given, as the contract names them (one it does not know is refused in words).
 Tools = Annotated[
-    list[Annotated[ToolName, Field(json_schema_extra={"enum": sorted(REGISTRY)})]], Field(max_length=50)
+    list[Annotated[ToolName, Field(json_schema_extra={"enum": sorted(set(REGISTRY) - CODE_PLANNED)})]],
+    Field(max_length=50),
 ]
 
 

@@ -271,3 +271,64 @@ class GitHubWebhook(Schema):
     url: str
     secret: str = Field(description="this workspace's alone; changes when the session signing key rotates")
     events: list[str]
+
+
+class UndoEffect(Schema):
+    effect: int = Field(description="The effect's number: the seq of its result in the run's log")
+    tool: str
+    page_id: str = Field(description="The page it changed (or the parent of a page it created)")
+
+
+class UndoFinal(Schema):
+    effect: int
+    tool: str
+    reason: str = Field(description="Why it cannot be taken back")
+
+
+class UndoOutcome(Schema):
+    """What the undo did of one effect: reverted now, found already back, left as a conflict (a
+    person changed it since: ``written`` is what the run wrote, ``current`` what is there now), or
+    not yet possible."""
+
+    run_id: str
+    effect: int
+    tool: str
+    target: str
+    outcome: Literal["reverted", "already", "conflict", "final", "not_yet"]
+    written: dict[str, Any] = Field(default_factory=dict)
+    current: dict[str, Any] = Field(default_factory=dict)
+    reason: str = ""
+
+
+class UndoAsked(Schema):
+    """The undo run: its effects taken back newest first, each once, none over a person's later change."""
+
+    run_id: str = Field(description="The undo run's id (follow it as any run)")
+    undoes: str = Field(description="The run it undoes")
+    made: bool = Field(description="false: an earlier request made this undo already, nothing new started")
+    effects: list[UndoEffect] = Field(description="What it takes back, in its order")
+    beyond_reach: list[int] = Field(
+        description="Effects left out: they changed pages beyond the asker's reach"
+    )
+    cannot: list[UndoFinal] = Field(description="The run's effects nothing can take back, and why")
+    undone: list[UndoOutcome] = Field(description="What the undo did so far (empty when just made)")
+
+
+class UndoOffer(Schema):
+    """What an undo of the whole run would take back (``POST /runs/{id}/undo``), and what it did once
+    asked; or ``may`` false and ``reason`` (not the starter, an approver nor the owner; the run not
+    ended, or ended beyond the window; nothing to undo)."""
+
+    may: bool
+    reason: str = Field(description="Why the caller may not undo it now (empty when they may)")
+    undoes: str = Field(description="The run")
+    run_id: str | None = Field(None, description="The undo run's id (asked or not yet)")
+    effects: list[UndoEffect] = Field(default_factory=list, description="What it takes back, in its order")
+    beyond_reach: list[int] = Field(
+        default_factory=list, description="Effects on pages beyond the caller's reach"
+    )
+    cannot: list[UndoFinal] = Field(
+        default_factory=list, description="Effects nothing can take back, and why"
+    )
+    status: RunStatus | None = Field(None, description="The undo run's status; null: not asked yet")
+    undone: list[UndoOutcome] = Field(default_factory=list, description="What the undo did so far")

@@ -14,6 +14,7 @@ from functions.routes.runs_api import (
     inbox,
     run_actions,
     runs,
+    undo,
     usage,
 )
 
@@ -76,6 +77,25 @@ RUNS_ROUTES: list[Route] = [
         {202: "models.runs.RollbackAsked"},
         refusals=(409,),
         scope="runs:start",
+        role="editor",
+    ),
+    _runs(
+        "GET /runs/<run_id>/undo",
+        undo.offer,
+        "What an undo of the run would take back, and its state once asked; or why the caller may not",
+        {200: "models.runs.UndoOffer"},
+        role="viewer",
+    ),
+    _runs(
+        "POST /runs/<run_id>/undo",
+        undo.start,
+        "Undo a finished, failed or cancelled run, or chosen effects of it: a run of its own (its "
+        "starter, an approver or the owner; within the undo window and the asker's reach)",
+        {202: "models.runs.UndoAsked"},
+        body="runs_api.undo.UndoBody",
+        body_required=False,
+        refusals=(403, 409),
+        scope="runs:control",
         role="editor",
     ),
     _runs(

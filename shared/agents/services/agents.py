@@ -36,7 +36,7 @@ from shared.agents.domain.agents import (
 from shared.notion.domain.blocks import text_blocks
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import Conflict, InvalidInput, NotFound, PermanentError
-from shared.tools import REGISTRY
+from shared.tools import CODE_PLANNED, REGISTRY
 from shared.workspace.domain.settings import plain_notion_id
 from shared.workspace.domain.triggers import Rule
 
@@ -101,8 +101,9 @@ def _problems(body: AgentInput, agent_id: str | None) -> list[tuple[str, str]]:
     """Every problem of ``body`` that its model cannot see: unknown tools, instructions in a change."""
     found: list[tuple[str, str]] = []
     for i, tool in enumerate(body.tools or []):
-        if tool not in REGISTRY:
-            found.append((f"tools.{i}", f"no tool is called {tool!r} (tools: {', '.join(sorted(REGISTRY))})"))
+        if tool not in REGISTRY or tool in CODE_PLANNED:
+            names = ", ".join(sorted(set(REGISTRY) - CODE_PLANNED))
+            found.append((f"tools.{i}", f"no tool is called {tool!r} (tools: {names})"))
     if agent_id is not None and body.instructions is not None:
         found.append(("instructions", "instructions are edited in their Notion page, not here"))
     return found

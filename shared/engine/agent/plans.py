@@ -18,7 +18,7 @@ from shared.platform.errors import ModelFixableError, PermanentError
 from shared.runs.domain.approval_digests import is_production
 from shared.runs.domain.events import PlannedStep, Risk
 from shared.runs.domain.plan_task import page_key
-from shared.tools import REGISTRY, SideEffect, validate
+from shared.tools import CODE_PLANNED, REGISTRY, SideEffect, validate
 from shared.tools.base import REFERENCE
 
 _REF = re.compile(r"\$\{steps\.(\d+)")
@@ -39,6 +39,8 @@ def catalogue() -> str:
     process: the registry is fixed, and making its schemas cost every plan prompt ~20 ms."""
     lines = []
     for tool in REGISTRY.values():
+        if tool.name in CODE_PLANNED:
+            continue
         schema = json.dumps(tool.args.model_json_schema().get("properties", {}), separators=(",", ":"))
         lines.append(f"- {tool.name} ({tool.effect.value}): {tool.description} args: {schema}")
     return "\n".join(lines)
@@ -55,6 +57,8 @@ def parse_args(text: str) -> dict[str, Any]:
 
 
 def _step(n: int, out: StepOut) -> PlannedStep:
+    if out.tool in CODE_PLANNED:
+        raise ModelFixableError(f"step {n}: {out.tool} is planned by code only; use another tool")
     args = parse_args(out.args_json)
     try:
         validate(out.tool, args)

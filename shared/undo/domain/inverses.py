@@ -34,6 +34,10 @@ class Inverse(Record):
     before: dict[str, Any] = Field(default_factory=dict)
     written: dict[str, Any] = Field(default_factory=dict)
     key: str = ""  # the call's idempotency key (clear_section: the marker it finds the section by)
+    # restore_properties: who Notion says last edited the page after the write (the integration's bot);
+    # anyone else since is a person's change, even one setting the value the run wrote. Left out when
+    # unknown (recorded before it was kept).
+    written_by: str = Field("", exclude_if=lambda v: not v)
     reason: str = ""  # action "none": why it cannot be taken back
 
 
@@ -75,7 +79,11 @@ def writable(value: Any) -> Any:
 
 
 def property_inverse(
-    page_id: str, before: Mapping[str, Any], after: Mapping[str, Any], names: Iterable[str]
+    page_id: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    names: Iterable[str],
+    written_by: str = "",
 ) -> dict[str, Any]:
     """The inverse of setting ``names`` on a page that held ``before`` and holds ``after`` (Notion's
     property objects, by name). A name the page did not have before cannot be restored (its previous
@@ -89,6 +97,7 @@ def property_inverse(
         target=page_id,
         before={n: writable(before[n]) for n in names},
         written={n: writable(after[n]) for n in names if n in after},
+        written_by=written_by,
     ).model_dump()
 
 

@@ -59,6 +59,11 @@ def _properties(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken
         return Taken(**base, outcome="already")
     if seen != written:  # a person (or another run) changed it since: leave it
         return Taken(**base, outcome="conflict", written=written, current=seen)
+    editor = str((page.get("last_edited_by") or {}).get("id", ""))
+    if inverse.written_by and editor and editor != inverse.written_by:
+        # Someone else edited the page since, maybe setting again the value the run wrote: leave it.
+        reason = "someone else edited the page since the run wrote it"
+        return Taken(**base, outcome="conflict", written=written, current=seen, reason=reason)
     notion.update_page_properties(inverse.target, dict(inverse.before))
     return Taken(**base, outcome="reverted", written=written, current=before)
 

@@ -5,34 +5,27 @@ found again by its ``find`` after a crash."""
 
 from typing import Any
 
-import httpx
 import pytest
-from notion_client import Client
-from notion_client.client import ClientOptions
 
 from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.contract import validate
 from local.notion_sandbox.testing import Admin
 from shared.notify.domain.provenance import Mark, marker_url
-from shared.notion.adapters.notion import NOTION_VERSION, NotionApi, NotionRequestRefused
+from shared.notion.adapters.notion import NotionRequestRefused
 from shared.notion.services import notion_text as nt
 from shared.notion.services.notion_access import NotionForTenant
 from shared.tools import notion_edit as ne
 from shared.tools.base import ToolContext
+from tests.support.notion.sandbox_notion import sandbox_notion
 from tests.support.platform.platform_fakes import FakeModel, FakeQueue
 
 pytestmark = pytest.mark.integration
-TOKEN = "ntn_sandbox_demo"
 IDS = seed_ids("demo")
 
 
 @pytest.fixture(scope="module")
 def notion(running_sandbox: SandboxServer) -> NotionForTenant:
-    options = ClientOptions(
-        base_url=running_sandbox.url, timeout_ms=10_000, notion_version=NOTION_VERSION, retry=False
-    )
-    api = NotionApi(Client(options=options, client=httpx.Client()), rate_per_s=1000, burst=1000)
-    return NotionForTenant(api, lambda operation: operation(TOKEN))
+    return sandbox_notion(running_sandbox.url)
 
 
 def context(notion: NotionForTenant, key: str = "t-r1:1:1") -> ToolContext:

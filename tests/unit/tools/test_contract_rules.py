@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis.openapi.checks import RejectedPositiveData
 
-from shared.tools import REGISTRY
+from shared.tools import CODE_PLANNED, REGISTRY
 from shared.workspace.domain.daily import zone_of
 from shared.workspace.domain.settings_input import ZONES
 from tests.support.platform.excuses import excused
@@ -87,7 +87,7 @@ def test_schedules_as_the_console_sends_them_are_stored() -> None:
 def test_tools_are_the_registrys_and_rules_by_source_take_notion_ids_only() -> None:
     for body in ("NewAgent", "AgentChange"):
         props = SCHEMAS[body]["properties"]
-        assert _of(props["tools"])["items"]["enum"] == sorted(REGISTRY)
+        assert _of(props["tools"])["items"]["enum"] == sorted(set(REGISTRY) - CODE_PLANNED)
         assert _of(props["triggers"])["additionalProperties"] is False
         assert len(_of(props["triggers"])["patternProperties"]) == 1
     assert SCHEMAS["SettingsChange"]["properties"]["triggers"]["additionalProperties"] is False

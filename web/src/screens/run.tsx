@@ -7,6 +7,7 @@ import { took } from "./runs";
 import { AskedPage, Confirm, DECISION_MADE, DecidedBy, DECIDERS, ErrorText, Loading, Prompt, STATUS_WORDS, Status, effectsInWords, go, money, rememberStarted, startedHere, useAction, when } from "../ui";
 import { ChangeAsked, CodeSection } from "./code";
 import { Reply, answered } from "./inbox";
+import { UndoRun } from "./undo";
 
 type Timeline = S["RunTimeline"];
 type Event = Timeline["events"][number];
@@ -664,6 +665,7 @@ export function RunScreen({ runId, session = null }: { runId: string; session?: 
       <Decision run={run} refresh={refresh} lost={setNotice} session={session} />
       <Controls run={run} refresh={refresh} session={session} />
       {ENDED.has(run.status) && !controlRefusal(session) && <Rate run={run} />}
+      {ENDED.has(run.status) && <UndoRun runId={run.run_id} />}
       <StartedBy run={run} />
       <CodeSection runId={runId} round={String(run.events.length)} />
       <h2>Steps</h2>

@@ -1,0 +1,137 @@
+"""Undo a run (issue 83): one run, planned by code from the undone run's log, whose steps take its
+effects back newest first (``undo_effect``), each once, through the engine's intents, approvals and
+budgets like any run's. Its id follows from the run and the effects chosen, so a repeated request
+names the same undo and starts nothing new. Who may, when and which effects: ``shared.undo.domain.
+asking``, checked before anything is stored.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from shared.engine.agent.plans import ValidPlan
+from shared.engine.planning.model import planned_events
+from shared.engine.services.followups import enqueue_followup
+from shared.engine.services.run_log import RunLog, Seqs
+from shared.platform.errors import Forbidden
+from shared.runs.domain.events import PlannedStep, Risk, RunEvent, RunStatus, ToolResult
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from shared.runs.domain.state import Run, fold
+from shared.runs.services.deps import Deps, RunRef
+from shared.undo.domain import asking
+from shared.undo.domain.asking import Asker, Undoable
+from shared.undo.domain.inverses import undo_order
+
+CANNOT = "only the person who started this run, a person who approved it, or the owner may undo it"
+
+
+def plan_order(kept: Sequence[Undoable]) -> list[Undoable]:
+    """``kept`` in the order the undo takes them back: newest first (``undo_order``)."""
+    order = [e.id for e in undo_order(u.effect for u in kept)]
+    return sorted(kept, key=lambda u: order.index(u.effect.id))
+
+
+def _plan(run_id: str, kept: Sequence[Undoable]) -> ValidPlan:
+    steps = [
+        PlannedStep(
+            tool="undo_effect",
+            args={
+                "run_id": run_id,
+                "effect": u.effect.id,
+                "tool": u.effect.tool,
+                "page_id": u.page,
+                "inverse": u.effect.inverse.model_dump(),
+            },
+        )
+        for u in plan_order(kept)
+    ]
+    steps.append(PlannedStep(tool="finish", args={"summary": f"Undid {len(kept)} change(s) of run {run_id}"}))
+    goal = f"Undo {len(kept)} change(s) of run {run_id}"
+    return ValidPlan(
+        goal=goal, risk=Risk.MEDIUM, on_reject="end", steps=steps, tools=["undo_effect", "finish"]
+    )
+
+
+class Offer(NamedTuple):
+    """What an undo of a run would take back: ``kept`` (in order), ``picked`` (asked for, before the
+    reach), the undo run's id, and the run's log."""
+
+    kept: list[Undoable]
+    picked: list[Undoable]
+    undo_run: str
+    log: list[RunEvent]
+
+
+class Asking(NamedTuple):
+    """An undo asked: by whom, which effects (None: all), whether with the owner's reach, and which
+    pages the asker may change (page → whether)."""
+
+    asker: Asker
+    chosen: Sequence[int] | None
+    by_owner: bool
+    reaches: Callable[[str], bool]
+
+
+def offer(deps: Deps, run: Run, asked: Asking) -> Offer:
+    """The undo ``asker`` may ask of ``run``'s effects (all, or ``chosen``), stored nowhere. Forbidden
+    unless they may undo it (:func:`asking.may_undo`) and, without the owner's reach (``by_owner``),
+    the effects lie within theirs (``reaches``: page → whether); Conflict for a run not ended, ended
+    beyond the window or with nothing to undo; InvalidInput for an unknown effect."""
+    log = deps.store.list_events(run.tenant_id, run.run_id)
+    asker, chosen, by_owner, reaches = asked
+    if not asking.may_undo(run.state, log, asker):
+        raise Forbidden(CANNOT)
+    asking.check_undoable(run.state, log[-1].at, deps.clock(), deps.settings.undo_window_days)
+    offered = asking.undoables(log)
+    asking.nothing_to_undo(offered)
+    picked = asking.choose(offered, chosen)
+    kept = (
+        picked
+        if by_owner
+        else asking.within_reach(picked, {u.page: reaches(u.page) for u in picked}, chosen is not None)
+    )
+    return Offer(plan_order(kept), picked, asking.undo_id(run.run_id, [u.effect.id for u in kept]), log)
+
+
+def described(found: Offer, run_id: str) -> dict[str, Any]:
+    """The offer as the api answers it: what it takes back, what it leaves out, what nothing can."""
+    return {
+        "run_id": found.undo_run,
+        "undoes": run_id,
+        "effects": [{"effect": u.effect.id, "tool": u.effect.tool, "page_id": u.page} for u in found.kept],
+        "beyond_reach": sorted({u.effect.id for u in found.picked} - {u.effect.id for u in found.kept}),
+        "cannot": asking.finals(found.log),
+    }
+
+
+def ask_undo(deps: Deps, run: Run, asked: Asking) -> dict[str, Any]:
+    """The undo run of ``run``'s effects (:func:`offer`, whose refusals store nothing), made once and
+    its first step queued by name."""
+    found = offer(deps, run, asked)
+    tenant_id, undo_run = run.tenant_id, found.undo_run
+    plan = _plan(run.run_id, found.kept)
+    trigger = Trigger(
+        kind="manual",
+        by_owner=asked.by_owner,
+        people=[asked.asker.person] if asked.asker.person else [],
+        page_id=run.state.page_id,
+    )
+    task = PlanTask(tenant_id=tenant_id, run_id=undo_run, goal=plan.goal, trigger=trigger)
+    head = planned_events(task, Seqs(), deps.clock(), goal=plan.goal, plan=plan)
+    made = deps.store.get_run(tenant_id, undo_run) is None and RunLog(deps, tenant_id, undo_run).create(
+        [head]
+    )
+    now = deps.store.get_run(tenant_id, undo_run)
+    state = now.state if now is not None else fold([head])
+    if state.status == RunStatus.RUNNING and state.waiting is None and state.cursor == 1:
+        enqueue_followup(RunRef(deps, tenant_id, undo_run), state)  # by name: a repeat adds nothing
+    return described(found, run.run_id) | {"made": made}
+
+
+def undone(deps: Deps, tenant_id: str, undo_run: str) -> list[dict[str, Any]]:
+    """What an undo run did so far, effect by effect (``undo_effect``'s outcomes: reverted, already,
+    conflict with both values, not_yet), newest effect first."""
+    return [
+        {k: v for k, v in e.output.items() if k != "inverse"}
+        for e in deps.store.list_events(tenant_id, undo_run)
+        if isinstance(e, ToolResult) and e.tool == "undo_effect"
+    ]
