@@ -14,7 +14,7 @@ a decision made in Notion and today's plan page.
    stack``); a question and its follow-up are answered from them, each with the pages it cites.
 7. An instructed agent with a reviewer: its instructions page read for its run, which maps over the
    Ideas rows as child runs, each write reviewed, and gathers them. A routine fires once for its slot.
-8. Undo (issue 83): the owner sets the first run's idea's Status by hand, then undoes that run: its
+8. Undo: the owner sets the first run's idea's Status by hand, then undoes that run: its
    plan page and the section it wrote are taken back, the Status left and listed as a conflict.
 It prints the timeline and the pages as they are now, then stops the stack.
 """

@@ -1,2 +1,2 @@
 """MCP: remote Model Context Protocol servers a workspace connects, their tools and the policy that
-lets an agent call them (issue 82; README.md)."""
+lets an agent call them (README.md)."""

@@ -1,4 +1,4 @@
-"""``call_mcp``: a call of a tool of a connected MCP server (issue 82, point 2; decision 0171). The
+"""``call_mcp``: a call of a tool of a connected MCP server (decision 0171). The
 engine gates every call as an effect (shared/engine/agent/approvals.py), named by its arguments.
 The agent's policy decides: ``off`` is refused (the model picks another tool), ``allowed`` runs
 unasked (the log says why), ``ask`` waits for a person's approval of that call. The engine records

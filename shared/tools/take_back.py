@@ -1,6 +1,5 @@
-"""``undo_effect``: one step of an undo run (issue 83), taking one effect of an earlier run back
-through ``shared.undo.services.take_back`` (compare with what the run wrote, then apply its inverse
-once; a person's later change is left and returned as a conflict with both values).
+"""``undo_effect``: one step of an undo run, taking one effect of an earlier run back
+through ``shared.undo.services.take_back``. It compares with what the run wrote, then applies its inverse once; a person's later change is left and returned as a conflict with both values.
 
 Only code plans it (``shared.engine.planning.undo``, from the recorded inverse of the run being
 undone): it refuses to act in any run whose id is not an undo run's, so a model's plan naming it does

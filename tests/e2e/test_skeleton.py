@@ -426,7 +426,7 @@ def test_the_routine_fired_once_for_its_slot_though_the_scheduler_called_twice(d
 
 
 def test_the_demo_ends_with_an_undo_that_leaves_the_owners_status(demo: dict[str, Any]) -> None:
-    """Issue 83: the first run's plan page and section taken back; the Status the owner set by hand
+    """The first run's plan page and section taken back; the Status the owner set by hand
     after the run left, listed as a conflict with both values."""
     undo = demo["undo"]
     assert undo["status"] == "completed", undo

@@ -315,8 +315,7 @@ class UndoAsked(Schema):
 
 
 class UndoOffer(Schema):
-    """What an undo of the whole run would take back (``POST /runs/{id}/undo``), and what it did once
-    asked; or ``may`` false and ``reason`` (not the starter, an approver nor the owner; the run not
+    """What an undo of the whole run would take back (``POST /runs/{id}/undo``), and what it did once asked. Else ``may`` false and ``reason`` (not the starter, an approver nor the owner; the run not
     ended, or ended beyond the window; nothing to undo)."""
 
     may: bool

@@ -1,4 +1,4 @@
-"""Undo a run (issue 83): ``GET /runs/{id}/undo`` says what an undo would take back (or why the
+"""Undo a run: ``GET /runs/{id}/undo`` says what an undo would take back (or why the
 caller may not), ``POST /runs/{id}/undo`` starts it, all its effects or chosen ones, as a run of its
 own (``shared.engine.planning.undo``). Who may, when and which effects are checked there, before
 anything is stored; a repeated request names the same undo run and starts nothing new."""

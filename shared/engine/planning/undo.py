@@ -1,4 +1,4 @@
-"""Undo a run (issue 83): one run, planned by code from the undone run's log, whose steps take its
+"""Undo a run: one run, planned by code from the undone run's log, whose steps take its
 effects back newest first (``undo_effect``), each once, through the engine's intents, approvals and
 budgets like any run's. Its id follows from the run and the effects chosen, so a repeated request
 names the same undo and starts nothing new. Who may, when and which effects: ``shared.undo.domain.
@@ -74,7 +74,7 @@ class Asking(NamedTuple):
 def offer(deps: Deps, run: Run, asked: Asking) -> Offer:
     """The undo ``asker`` may ask of ``run``'s effects (all, or ``chosen``), stored nowhere. Forbidden
     unless they may undo it (:func:`asking.may_undo`) and, without the owner's reach (``by_owner``),
-    the effects lie within theirs (``reaches``: page → whether); Conflict for a run not ended, ended
+    the effects lie within theirs (``reaches``: page → whether). Conflict for a run not ended, ended
     beyond the window or with nothing to undo; InvalidInput for an unknown effect."""
     log = deps.store.list_events(run.tenant_id, run.run_id)
     asker, chosen, by_owner, reaches = asked

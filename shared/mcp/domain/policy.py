@@ -1,4 +1,4 @@
-"""What an agent may do with a tool of a connected MCP server (issue 82, point 2; decision 0171).
+"""What an agent may do with a tool of a connected MCP server (decision 0171).
 ``off``: never offered, never called; ``ask``: each call waits for a person's approval of its exact
 arguments; ``allowed``: called without asking. Unset, a tool the server annotates read-only is
 ``allowed`` and every other ``ask``. The annotation is the server's claim: an owner may set a tool

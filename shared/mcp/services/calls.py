@@ -1,4 +1,4 @@
-"""An agent's calls of MCP tools (issue 82, point 2; decision 0171), bound to one tenant and agent.
+"""An agent's calls of MCP tools (decision 0171), bound to one tenant and agent.
 It holds the tools the agent is offered (every connected tool not ``off``, described as data), each
 tool's policy as set now, and a call itself. A call is checked first: the server connected, the tool listed, its
 policy not ``off``, its arguments valid against the tool's input schema (else the model fixes them),

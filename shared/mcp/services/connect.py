@@ -1,4 +1,4 @@
-"""Connecting a tenant's remote MCP server (issue 82, point 1). An admin gives its name, its MCP
+"""Connecting a tenant's remote MCP server. An admin gives its name, its MCP
 endpoint's URL and a header token. The URL is checked: https, a public host, never a private,
 loopback or metadata address (the local setting lets the local stack's sandbox on loopback through).
 Then the server is asked for its tools with the token. A refused token, an unreachable server, an

@@ -1,5 +1,4 @@
-"""Server-Sent Events, pure: an event's frame (its ``id``, the kind, one JSON line of data) and a
-stream that resumes after a given id, reads what is new at each poll and ends itself by a deadline
+"""Server-Sent Events, pure: an event's frame (its ``id``, the kind, one JSON line of data). A stream that resumes after a given id, reads what is new at each poll and ends itself by a deadline
 (the client reconnects with ``Last-Event-ID``). What a batch holds, and who may see it, is the
 caller's (``shared.sessions.services.streams``)."""
 

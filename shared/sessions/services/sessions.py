@@ -143,11 +143,11 @@ def steer(
     via: Literal["session", "key"],
 ) -> tuple[str, str]:
     """``message`` taken by the session's latest run as a follow-up the engine already takes (decision
-    0169): a run asking a question gets it as its answer; a run asking an approval gets it as a
-    rejection with its words, and is planned again with them (the engine's own replanning when its
-    plan says so, else a new run of the session's agent whose goal carries the history), each decided
-    as the person, held to their role as any decision. Conflict (nothing done) when no run of the
-    session is asking anything. Returns the run that now carries the message, and what was done."""
+    0169). A run asking a question gets it as its answer. A run asking an approval gets it as a
+    rejection with its words, and is planned again with them. The engine's own replanning does it when its
+    plan says so, else a new run of the session's agent whose goal carries the history. Each is
+    decided as the person, held to their role as any decision. Conflict (nothing done) when no run of
+    the session is asking anything. Returns the run that now carries the message, and what was done."""
     from shared.engine.services.humans import ANSWERED, respond
 
     t, run_id = tenant.tenant_id, session.run_id

@@ -1,7 +1,5 @@
-"""What the api's streams read at each poll (``shared.sessions.domain.streams.event_stream``): a run's
-log after an event, as the run's timeline shows it to this person (``runs.Viewer``: a run that had
-the owner's reach shows someone without it its ids, tools and states, its words hidden), and a
-session's settled messages after a place, its person's alone."""
+"""What the api's streams read at each poll (``shared.sessions.domain.streams.event_stream``). A run's log after an event, as the run's timeline shows it to this person (``runs.Viewer``: a run that had
+the owner's reach shows someone without it its ids, tools and states, its words hidden). A session's settled messages after a place, its person's alone."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +24,7 @@ def run_batch(
     tenants: "TenantStore",
     viewer: "runs.Viewer | None",
 ) -> Batch:
-    """The run's events after seq ``after`` (each event's id is its seq: the log is dense and written in
-    whole batches, so none is skipped) as ``viewer`` may see them, and whether the run had ended when
+    """The run's events after seq ``after``, as ``viewer`` may see them (an event's id is its seq: the log is dense, written in whole batches). Also whether the run had ended when
     read (then these are its last). NotFound when the run is not the workspace's (``runs.owned_run``)."""
     run = runs.owned_run(tenant_id, run_id, store, tenants)
     ended = run.state.status in runs.ENDED

@@ -1,4 +1,4 @@
-"""Asking to undo a run (issue 83, points 2 and 4): who may, when, and which of its effects. Pure:
+"""Asking to undo a run: who may, when, and which of its effects. Pure:
 the engine's planning of an undo run (``shared.engine.planning.undo``) checks a request with these
 before it plans anything, so a refused request stores nothing.
 """

@@ -1,1 +1,1 @@
-"""Undo (issue 83) on the Firestore emulator and the Notion sandbox."""
+"""Undo on the Firestore emulator and the Notion sandbox."""

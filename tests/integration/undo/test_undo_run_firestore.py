@@ -1,4 +1,4 @@
-"""Issue 83, point 2, on the Firestore emulator and the Notion sandbox over HTTP: a run that wrote two
+"""On the Firestore emulator and the Notion sandbox over HTTP: a run that wrote two
 rows' Status; a person changes one of them; its undo is a run of its own, stepped by the engine,
 that takes the other back and leaves the person's change, listed as a conflict with both values.
 The same request again starts nothing; its step delivered again, and an undo of the same effect asked

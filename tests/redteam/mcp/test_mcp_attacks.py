@@ -1,4 +1,4 @@
-"""The MCP sandbox's hostile tool against an agent (issue 82): its description and its result tell
+"""The MCP sandbox's hostile tool against an agent: its description and its result tell
 the model to call ``create_note`` with the user's secrets. Each case plays a model that obeys: after
 the hostile call it plans the injected call (literally, or fed the hostile result by reference),
 under each policy the owner may have left (unset, ask, off), or after approving another call. Nobody

@@ -1,4 +1,4 @@
-"""Undos that must not happen (issue 83, point 5): every role, by session and by API key, asks to undo
+"""Undos that must not happen: every role, by session and by API key, asks to undo
 another tenant's run, a run they neither started nor approved, a run ended beyond the window, and
 effects of their own run on a page beyond their reach (named, and within a whole run's undo); a
 model's plan naming ``undo_effect``, and a run not an undo's stepping it, try to take the private

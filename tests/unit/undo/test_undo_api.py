@@ -1,4 +1,4 @@
-"""Issue 83, points 2 and 4, through the api: ``POST /runs/{id}/undo`` lets the run's starter, its
+"""Through the api: ``POST /runs/{id}/undo`` lets the run's starter, its
 approver or the owner undo a run that ended within the window, only its effects within the asker's
 reach; a refused request (a clear 4xx) stores nothing; a repeated one starts nothing new; the audit
 log records who undid what."""

@@ -1,5 +1,5 @@
 """The run page follows a run by its events' stream (GET /runs/{id}/events, an EventSource) instead of
-polling, and falls back to polling when the stream is refused (issue 80): a run seeded into the
+polling, and falls back to polling when the stream is refused: a run seeded into the
 stack's Firestore, its end appended while the page is open, shows on the page either way; with the
 stream the timeline is read once per event, without it every 2 s."""
 

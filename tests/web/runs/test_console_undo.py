@@ -1,4 +1,4 @@
-"""Issue 83, point 3, in a real browser on the stack's defaults: the owner approves an idea's run on
+"""In a real browser on the stack's defaults: the owner approves an idea's run on
 its page; a person then changes the idea's Status in Notion; the run's page offers "Undo this run",
 listing what it will restore; once asked, it says what was restored and leaves the person's Status,
 listed as a conflict with both values. At a desk's width and a phone's."""
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 PHONE = 390
 
 
-@pytest.mark.person_flow  # issue 83 point 3
+@pytest.mark.person_flow
 def test_the_owner_undoes_a_run_from_its_page_and_a_persons_change_is_left(setup: Setup) -> None:
     run_id = setup.waiting_run()
     owner = setup.tab()

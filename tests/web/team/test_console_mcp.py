@@ -1,4 +1,4 @@
-"""Integrations → MCP servers in a real browser on the local stack (issue 82): the owner connects the
+"""Integrations → MCP servers in a real browser on the local stack: the owner connects the
 stack's MCP sandbox by its URL and token, sees the tools it listed (the hostile tool's description
 as plain text), sets one tool's policy for the default agent and reads what it promises about once;
 a wrong token is said beside the form, nothing kept; Disconnect asks first."""

@@ -1,4 +1,4 @@
-// Integrations → MCP servers (issue 82): an admin connects a remote MCP server by its URL and a header
+// Integrations → MCP servers: an admin connects a remote MCP server by its URL and a header
 // token (never shown again), sees the tools it listed, and sets each tool's policy for one agent: off,
 // ask first or allowed, with what the tool can promise about "once". Tool descriptions are the
 // server's words: shown as plain text, never as markup.

@@ -1,4 +1,4 @@
-// "Undo this run" on a run's page (issue 83): for its starter, an approver or the owner, once the run
+// "Undo this run" on a run's page: for its starter, an approver or the owner, once the run
 // ended. It lists what an undo restores (GET /runs/{id}/undo), asks (POST), then follows the undo run
 // and says what was restored and what was left because a person changed it since, with both values.
 import { useEffect } from "preact/hooks";
