@@ -38,7 +38,10 @@ def test_the_owner_connects_the_mcp_sandbox_and_allows_one_tool(setup: Setup) ->
     c.screen("integrations-mcp", "Integrations")
 
     c.choose("Policy of create_note", "Allowed")
-    policies = lambda: {t["tool"]: t["policy"] for t in setup.api("GET", "/mcp/policies/default")["tools"]}  # noqa: E731 (read again after each change)
+
+    def policies() -> dict[str, str]:  # read again after each change
+        return {t["tool"]: t["policy"] for t in setup.api("GET", "/mcp/policies/default")["tools"]}
+
     expect(c.page.get_by_role("combobox", name="Policy of create_note")).to_have_value(
         "allowed", timeout=LIVE_MS
     )
