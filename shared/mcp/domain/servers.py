@@ -3,7 +3,7 @@ anything is stored. The server's URL is https on a public host, with no credenti
 fragment; http and loopback are taken only when the local setting allows it. Its tools' names,
 descriptions and input schemas (valid JSON Schema, an object) are bounded. A list that breaks any of
 this is refused with the reason, nothing kept. The header token is never part of the record:
-it lives in the secrets port under :func:`token_secret`."""
+it lives in the secrets port under :func:`mcp_token_secret`."""
 
 from __future__ import annotations
 
@@ -56,9 +56,10 @@ class McpServer(Record):
     listed_at: datetime
 
 
-def token_secret(tenant_id: str, server_id: str) -> str:
-    """The secret holding a server's header token."""
-    return f"mcp-token-{tenant_id}-{server_id}"
+def mcp_token_secret(tenant_id: str, server_id: str) -> str:
+    """The secret holding a server's header token: under the sync's prefix, which api writes and
+    deletes and the engine's functions read (terraform/secrets.tf), as GitHub's webhook secret is."""
+    return f"sync-mcp-{tenant_id}-{server_id}"
 
 
 def server_id(name: str) -> str:

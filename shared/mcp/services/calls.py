@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.mcp.domain.policy import Policy, default_policy, once_promise, policy_key, repeatable
-from shared.mcp.domain.servers import McpServer, McpTool, resolved_problem, token_secret
+from shared.mcp.domain.servers import McpServer, McpTool, mcp_token_secret, resolved_problem
 from shared.platform import errors
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class McpCalls(NamedTuple):
         host = _host(server.url)
         if why := resolved_problem(host, self.client.addresses(host), self.allow_loopback):
             raise errors.PermanentError(f"MCP server {server_id!r} refused: {why}")
-        token = self.secrets.get(token_secret(self.tenant_id, server_id))
+        token = self.secrets.get(mcp_token_secret(self.tenant_id, server_id))
         answer = self.client.call_tool(server.url, token, name, arguments, timeout_s=self.timeout_s, key=key)
         return {
             "server": server_id,

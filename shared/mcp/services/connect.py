@@ -15,9 +15,9 @@ from shared.mcp.domain.servers import (
     checked_name,
     checked_tools,
     checked_url,
+    mcp_token_secret,
     resolved_problem,
     server_id,
-    token_secret,
 )
 from shared.platform import errors
 
@@ -66,7 +66,7 @@ def add_server(tenant_id: str, body: dict[str, Any], by: str, deps: Connecting) 
     if deps.servers.get(tenant_id, ident) is None and len(deps.servers.list(tenant_id)) >= MAX_SERVERS:
         raise errors.InvalidInput(f"a workspace connects at most {MAX_SERVERS} MCP servers", ["name"])
     tools = listed_tools(url, host, token, deps)
-    deps.secrets.put(token_secret(tenant_id, ident), token)
+    deps.secrets.put(mcp_token_secret(tenant_id, ident), token)
     now = deps.now()
     server = McpServer(id=ident, name=name, url=url, tools=tools, added_at=now, added_by=by, listed_at=now)
     deps.servers.put(tenant_id, server)
@@ -101,7 +101,7 @@ def remove_server(tenant_id: str, ident: str, deps: Connecting) -> dict[str, Any
     """Forget a server: its token's secret, then its record (repeatable: a second call finds none)."""
     if deps.servers.get(tenant_id, ident) is None:
         raise errors.NotFound(f"no MCP server {ident[:40]!r} is connected")
-    deps.secrets.delete(token_secret(tenant_id, ident))
+    deps.secrets.delete(mcp_token_secret(tenant_id, ident))
     deps.servers.delete(tenant_id, ident)
     return {"id": ident, "connected": False}
 
@@ -110,7 +110,7 @@ def forget_servers(tenant_id: str, deps: Connecting) -> int:
     """Forget every server of the tenant, each token first (a workspace's erasure): how many."""
     servers = deps.servers.list(tenant_id)
     for server in servers:
-        deps.secrets.delete(token_secret(tenant_id, server.id))
+        deps.secrets.delete(mcp_token_secret(tenant_id, server.id))
         deps.servers.delete(tenant_id, server.id)
     return len(servers)
 

@@ -133,6 +133,12 @@ REACH: dict[str, frozenset[str]] = {
     # bot token, and the run a member's message starts.
     "shared/bootstrap/__init__.py:Container.slack_intake": frozenset({"api"}),
     "shared/slack/services/events.py:_event": frozenset({"api"}),
+    # MCP servers (decision 0171): api connects and forgets them (their tokens under the sync's prefix),
+    # a run's step calls a tool with its server's token.
+    "shared/mcp/services/connect.py:add_server": frozenset({"api"}),
+    "shared/mcp/services/connect.py:remove_server": frozenset({"api"}),
+    "shared/mcp/services/connect.py:forget_servers": frozenset({"api"}),
+    "shared/mcp/services/calls.py:McpCalls.call": frozenset({"execute_step"}),
     # make doctor: api checks the operator's token (the session key) and sends a task through every
     # queue; the token is made on the operator's machine (tools/doctor.py), by no function.
     "shared/platform/services/doctor.py:check_operator": frozenset({"api"}),

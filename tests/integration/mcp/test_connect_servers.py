@@ -15,7 +15,7 @@ import pytest
 
 from local.mcp_sandbox.server import McpSandbox
 from shared.mcp.adapters.firestore_servers import FirestoreMcpPolicies, FirestoreMcpServers
-from shared.mcp.domain.servers import token_secret
+from shared.mcp.domain.servers import mcp_token_secret
 from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import auth
 from tests.support.workspace.connection_ownership import ADA, connect_as, people_container
@@ -71,7 +71,7 @@ def test_an_admin_connects_the_sandbox_and_its_tools_are_kept_without_the_token(
     assert tools["add"]["input_schema"]["properties"]["a"]["type"] == "integer"
     [doc] = _kept(firestore_db, ada["tenant_id"])
     assert doc["url"] == sandbox.url and len(doc["tools"]) == 6
-    assert fakes.secrets.values[token_secret(ada["tenant_id"], "sandbox")] == TOKEN
+    assert fakes.secrets.values[mcp_token_secret(ada["tenant_id"], "sandbox")] == TOKEN
     listed = api.get("/mcp/servers", headers=auth(ada["session"]))
     assert listed.status_code == 200 and listed.get_json()["servers"][0]["id"] == "sandbox"
     for text in (json.dumps(doc), answer.get_data(as_text=True), listed.get_data(as_text=True), caplog.text):
@@ -80,7 +80,7 @@ def test_an_admin_connects_the_sandbox_and_its_tools_are_kept_without_the_token(
     gone = api.delete("/mcp/servers/sandbox", headers=auth(ada["session"]))
     assert gone.status_code == 200 and gone.get_json() == {"id": "sandbox", "connected": False}
     assert _kept(firestore_db, ada["tenant_id"]) == []
-    assert token_secret(ada["tenant_id"], "sandbox") not in fakes.secrets.values
+    assert mcp_token_secret(ada["tenant_id"], "sandbox") not in fakes.secrets.values
     assert api.delete("/mcp/servers/sandbox", headers=auth(ada["session"])).status_code == 404
 
 
@@ -89,7 +89,7 @@ def _refused(fakes: FakeContainer, session: str, body: dict[str, Any], field: st
     assert answer.status_code == 400, answer.get_data(as_text=True)
     error = answer.get_json()
     assert words in error["reason"] and {"field": field} in error["fields"], error
-    assert not any(name.startswith("mcp-token-") for name in fakes.secrets.values)
+    assert not any(name.startswith("sync-mcp-") for name in fakes.secrets.values)
 
 
 def test_a_wrong_token_is_refused_and_nothing_is_kept(sandbox: McpSandbox, firestore_db: Any) -> None:
@@ -186,9 +186,9 @@ def test_erasing_the_workspace_forgets_its_mcp_servers_and_their_tokens(
     sandbox: McpSandbox, firestore_db: Any
 ) -> None:
     fakes, ada, api, who = _connected(sandbox, firestore_db)
-    assert token_secret(ada["tenant_id"], "sandbox") in fakes.secrets.values
+    assert mcp_token_secret(ada["tenant_id"], "sandbox") in fakes.secrets.values
     name = api.get("/session", headers=who).get_json()["workspace_name"]
     erased = api.post("/workspace/erase", json={"confirm": name}, headers=who)
     assert erased.status_code == 200, erased.get_data(as_text=True)
-    assert token_secret(ada["tenant_id"], "sandbox") not in fakes.secrets.values
+    assert mcp_token_secret(ada["tenant_id"], "sandbox") not in fakes.secrets.values
     assert _kept(firestore_db, ada["tenant_id"]) == []
