@@ -88,6 +88,8 @@ class Seeded(NamedTuple):
             **{f"POST /runs/{{run_id}}/{d}": [stale] for d in ("approve", "reject", "answer")},
             "POST /runs/{run_id}/cancel": [ended],
             "POST /runs/{run_id}/again": [ended],
+            "GET /runs/{run_id}/undo": runs,
+            "POST /runs/{run_id}/undo": [held],  # refused: the run has not ended
             **{f"POST /runs/{{run_id}}/{c}": [ended, held] for c in ("pause", "resume")},
             "PUT /integrations/{name}": [slack],
             "POST /home": [{"body": {"parent_page_id": self.home_page, "tasks": "auto"}}],
