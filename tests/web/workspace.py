@@ -133,6 +133,19 @@ def within[T](found: Callable[[], T | None], what: str) -> T:
     return wait_for(found, what, LIVE_MS / 1000)
 
 
+def mention_agent(setup: Setup, page_title: str, text: str) -> None:
+    """A person mentions the agent in a comment saying ``text`` on the page ``page_title``, on the
+    sandbox's screen (as in Notion): the sandbox says it sent the ``comment.created`` event."""
+    s = Console(setup.context(signed_in=False).new_page(), setup.stack.sandbox_url, setup.figures)
+    s.open(f"/screen/{setup.workspace}/")
+    s.press("link", page_title, exact=True)
+    expect(s.page.get_by_role("heading", level=1, name=page_title)).to_be_visible()
+    s.choose("Mention", "Notion Agent (the agent)")
+    s.fill("Comment", text)
+    s.press("button", "Comment")
+    expect(s.page.get_by_role("status")).to_contain_text("comment.created")
+
+
 def teammate_adds(stack: LocalStack, workspace: str, teammate: str, page_id: str, text: str) -> None:
     """The teammate (Notion user ``teammate``) adds a paragraph saying ``text`` to the page ``page_id``
     in Notion (the sandbox's workspace ``workspace``)."""

@@ -26,7 +26,7 @@ def digest_text(
     ended: Sequence[Run], waiting: Sequence[Run], waiting_total: int, usage: dict[str, Any]
 ) -> str:
     """Markdown: what ended (its status and cost), what waits for a person (``waiting``, the first
-    of ``waiting_total``), and the spend against the budgets (``spend.usage``)."""
+    of ``waiting_total``), and the spend against the budgets (``usage.usage``)."""
     lines = ["## Ended in the last day"]
     lines += _listed(
         ended, len(ended), lambda r: f"{r.state.status.value.replace('_', ' ')}, ${r.state.cost_usd:.2f}"

@@ -10,7 +10,7 @@ from shared.agents.domain.digest_task import DigestTask
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.topology import Queue
 from shared.runs.domain.run_search import RunFilter
-from shared.runs.services import spend
+from shared.runs.services import usage as spend_usage
 from shared.runs.services.deps import Deps
 from shared.workspace.domain.tenants import TenantStatus
 
@@ -37,7 +37,7 @@ def send_digest(task: DigestTask, deps: Deps) -> bool:
         notification_id=digest_id(task.day),
         tenant_id=task.tenant_id,
         subject=digest_subject(task.day, len(ended), len(held)),
-        text=digest_text(ended, waiting, len(held), spend.usage(deps, task.tenant_id)),
+        text=digest_text(ended, waiting, len(held), spend_usage.usage(deps, task.tenant_id)),
         data={"kind": "digest"},
     )
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{task.tenant_id}:{note.notification_id}")

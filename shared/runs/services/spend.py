@@ -9,17 +9,15 @@ reserves chunks of and spends locally (decisions 0051, 0061).
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from shared.notify.domain.notify_task import NotifyTask
 from shared.platform.errors import BudgetSpent, TransientError
 from shared.platform.topology import Queue
-from shared.runs.domain.events import RunStatus
 from shared.runs.domain.run_limits import (
     Budget,
     BudgetWarning,
@@ -31,8 +29,7 @@ from shared.runs.domain.run_limits import (
     over_budget,
     over_tenant_budget,
 )
-from shared.runs.domain.run_search import RunFilter
-from shared.runs.domain.state import Run, RunState
+from shared.runs.domain.state import RunState
 from shared.runs.services.deps import Deps, RunRef
 
 if TYPE_CHECKING:
@@ -41,13 +38,6 @@ if TYPE_CHECKING:
     from shared.platform.domain.embeddings import Embedded, Task
 
 log = logging.getLogger(__name__)
-
-CHART_DAYS = 30  # GET /usage's days: one spend sum each
-RECENT_RUNS = (
-    200  # the latest runs GET /usage ranks (the month's) and counts per day (30 days'), newest first
-)
-COSTLIEST = 5
-HELD_RUNS = 20  # of each held status
 
 
 def _tenant_spend(deps: Deps, tenant_id: str) -> tuple[float, float]:
@@ -396,10 +386,10 @@ def tenant_over_budget(deps: Deps, tenant_id: str) -> TenantOverBudget | None:
     """The budget that stops every model call of the workspace now, whatever a person approves: its
     day or month budget, or the deployment's daily cap when not one more call fits (``service``)."""
     day_usd, month_usd = _tenant_spend(deps, tenant_id)
-    return over_tenant_budget(day_usd, month_usd, deps.budget(tenant_id)) or _cap_reached(deps)
+    return over_tenant_budget(day_usd, month_usd, deps.budget(tenant_id)) or cap_reached(deps)
 
 
-def _cap_reached(deps: Deps) -> TenantOverBudget | None:
+def cap_reached(deps: Deps) -> TenantOverBudget | None:
     """The deployment's daily cap, when the counter leaves no room for one more call's reservation."""
     s, day = deps.settings, deps.clock().strftime("%Y-%m-%d")
     with deps.spend.lock:
@@ -409,93 +399,3 @@ def _cap_reached(deps: Deps) -> TenantOverBudget | None:
     if counted + s.model_call_reserve_usd > s.spend_cap_day_usd + _CENTS_EPSILON:
         return TenantOverBudget("service", SPEND_CAP_REACHED)
     return None
-
-
-def usage(deps: Deps, tenant_id: str) -> dict[str, Any]:
-    """What the workspace spent on models today and this month (UTC days and months, as the budgets
-    count them), read now rather than from this instance's cache, against its budgets. Also each of
-    the last ``CHART_DAYS`` days, the month's costliest runs, and the runs held and why. ``paused``:
-    why Notion's events start nothing now (a spent budget), or None. ``warnings``: the day's and
-    month's budgets past 80 % and not yet spent, in words. ``forecast_month_usd``: the month's spend
-    so far and, for each day left after today, the last 7 days' daily average (today's included)."""
-    now = deps.clock()
-    day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
-    day_usd, month_usd = deps.store.spend(tenant_id, day, month)
-    budget = deps.budget(tenant_id)
-    spent = over_tenant_budget(day_usd, month_usd, budget) or _cap_reached(deps)
-    when = (f"{now:%Y%m%d}", f"{now:%Y%m}")
-    near = [
-        w for w in budget_warnings(Spend(0.0, day_usd, month_usd), budget, when) if w.spent_usd < w.cap_usd
-    ]
-    days = [(now - timedelta(days=n)).strftime("%Y-%m-%d") for n in range(CHART_DAYS - 1, -1, -1)]
-    per_day = deps.store.spend_days(tenant_id, days)
-    noted = _runs_of_note(deps, tenant_id, now, days[0])
-    started, failed = noted.pop("started"), noted.pop("failed")
-    next_month = (now.replace(day=28) + timedelta(days=4)).replace(day=1)
-    left = (next_month.date() - now.date()).days - 1  # the days after today in this month
-    pace = sum(per_day[-7:]) / 7
-    return {
-        "day": {"date": day, "spent_usd": round(day_usd, 6), "budget_usd": budget.day_usd},
-        "month": {"month": month, "spent_usd": round(month_usd, 6), "budget_usd": budget.month_usd},
-        "run_budget_usd": budget.run_usd,
-        "paused": spent.reason if spent else None,
-        "warnings": [f"{w.words()[0].upper()}{w.words()[1:]}" for w in near],
-        "forecast_month_usd": round(month_usd + pace * left, 6),
-        "days": [
-            {
-                "date": d,
-                "spend_usd": round(usd, 6),
-                "budget_usd": budget.day_usd,
-                "runs": started.get(d, 0),
-                "failed": failed.get(d, 0),
-            }
-            for d, usd in zip(days, per_day, strict=True)
-        ],
-        **noted,
-    }
-
-
-def _runs_of_note(deps: Deps, tenant_id: str, now: datetime, first_day: str) -> dict[str, Any]:
-    """The month's costliest runs and the runs started and failed each day from ``first_day`` (among
-    the latest ``RECENT_RUNS``), and the runs held (paused, or waiting for a person to lift a limit),
-    each with why; only the current owner's."""
-    tenant = deps.tenants.get(tenant_id, fresh=True) if deps.tenants is not None else None
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    first = datetime.strptime(first_day, "%Y-%m-%d").replace(tzinfo=UTC)
-    owner = tenant.owner_since if tenant is not None else None
-    since = max(min(month_start, first), owner) if owner is not None else min(month_start, first)
-    recent = deps.store.list_runs(tenant_id, RECENT_RUNS, RunFilter(since=since))
-    started = Counter(r.created_at.strftime("%Y-%m-%d") for r in recent)
-    failed = Counter(r.created_at.strftime("%Y-%m-%d") for r in recent if r.state.status == RunStatus.FAILED)
-    this_month = (r for r in recent if r.created_at >= month_start and r.state.cost_usd > 0)
-    costly = sorted(this_month, key=lambda r: -r.state.cost_usd)
-    held = [
-        r
-        for status in (RunStatus.PAUSED, RunStatus.WAITING_FOR_HUMAN)
-        for r in deps.store.list_runs(tenant_id, HELD_RUNS, RunFilter(status=status.value, since=owner))
-    ]
-    return {
-        "started": started,
-        "failed": failed,
-        "costliest_runs": [
-            {
-                "run_id": r.run_id,
-                "goal": r.state.goal,
-                "cost_usd": round(r.state.cost_usd, 6),
-                "status": r.state.status.value,
-            }
-            for r in costly[:COSTLIEST]
-        ],
-        "paused_runs": [
-            {"run_id": r.run_id, "goal": r.state.goal, "status": r.state.status.value, "reason": _why_held(r)}
-            for r in held
-            if r.state.status == RunStatus.PAUSED or (r.state.waiting and r.state.waiting.purpose == "limit")
-        ],
-    }
-
-
-def _why_held(run: Run) -> str:
-    waiting = run.state.waiting
-    if run.state.status == RunStatus.PAUSED:
-        return run.state.last_error or "paused by a person: resume it to go on"
-    return waiting.prompt if waiting else ""

@@ -3,6 +3,7 @@ Ask (within the person's reach, ``ask_in_conversation``) or turned into a run of
 Every create is idempotent: the same key names the same session, the same message and the same run
 (named from the session and the key, planned once however often the message is delivered)."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -79,51 +80,37 @@ def post_message(
             )
             return store.settle(t, m, session_id, key, state="answered", answer=got.text, cited=got.cited,
                                 conversation_id=conversation)  # fmt: skip
-        earlier = store.messages(t, m, session_id, 0, message.place - 1)
+        said = Said(tenant, member, session, message, store.messages(t, m, session_id, 0, message.place - 1))
         if message.act == "steer":
-            run_id, did = steer(
-                deps,
-                tenants,
-                tenant=tenant,
-                member=member,
-                session=session,
-                message=message,
-                earlier=earlier,
-                via=via,
-            )
+            run_id, did = steer(deps, tenants, said, via=via)
             return store.settle(t, m, session_id, key, state="steered", run_id=run_id, answer=did)
-        run_id = _start_run(
-            deps.queue,
-            tenants,
-            tenant=tenant,
-            member=member,
-            session=session,
-            message=message,
-            earlier=earlier,
-        )
+        run_id = _start_run(deps.queue, tenants, said)
         return store.settle(t, m, session_id, key, state="started", run_id=run_id)
     except AgentError as exc:
         store.settle(t, m, session_id, key, state="failed", reason=str(exc)[:300])
         raise
 
 
-def _start_run(
-    queue: "TaskQueue",
-    tenants: "TenantStore",
-    *,
-    tenant: Tenant,
-    member: Member,
-    session: Session,
-    message: Message,
-    earlier: list[Message],
-) -> str:
-    """Queue the planning of the session's agent's run of ``message`` (its goal carries the bounded
+@dataclass(frozen=True)
+class Said:
+    """A message in its session: who said it, in which workspace, and the messages ``earlier``."""
+
+    tenant: Tenant
+    member: Member
+    session: Session
+    message: Message
+    earlier: list[Message]
+
+
+def _start_run(queue: "TaskQueue", tenants: "TenantStore", said: Said) -> str:
+    """Queue the planning of the session's agent's run of the message (its goal carries the bounded
     history), with the person's reach, named so a repeat is the same task and the same run."""
+    tenant, member, session, message = said.tenant, said.member, said.session, said.message
     check_usable(tenant.tenant_id, tenants)
     run_id = run_id_for(session.session_id, message.key)
     person = member.notion_user_id
     trigger = Trigger(kind="api", by_owner=tenant.owner_reach(member.role), people=[person] if person else [])
-    goal = goal_with_history(message.text, earlier)
+    goal = goal_with_history(message.text, said.earlier)
     task = PlanTask(
         tenant_id=tenant.tenant_id, run_id=run_id, trigger=trigger, goal=goal, agent_id=session.agent_id
     )
@@ -132,17 +119,9 @@ def _start_run(
 
 
 def steer(
-    deps: "Deps",
-    tenants: "TenantStore",
-    *,
-    tenant: Tenant,
-    member: Member,
-    session: Session,
-    message: Message,
-    earlier: list[Message],
-    via: Literal["session", "key"],
+    deps: "Deps", tenants: "TenantStore", said: Said, *, via: Literal["session", "key"]
 ) -> tuple[str, str]:
-    """``message`` taken by the session's latest run as a follow-up the engine already takes (decision
+    """The message taken by the session's latest run as a follow-up the engine already takes (decision
     0169). A run asking a question gets it as its answer. A run asking an approval gets it as a
     rejection with its words, and is planned again with them. The engine's own replanning does it when its
     plan says so, else a new run of the session's agent whose goal carries the history. Each is
@@ -150,6 +129,7 @@ def steer(
     the session is asking anything. Returns the run that now carries the message, and what was done."""
     from shared.engine.services.humans import ANSWERED, respond
 
+    tenant, member, session, message = said.tenant, said.member, said.session, said.message
     t, run_id = tenant.tenant_id, session.run_id
     run = deps.store.get_run(t, run_id) if run_id else None
     if run is None:
@@ -184,7 +164,5 @@ def steer(
     )
     if after.replanned_as:
         return after.replanned_as, f"rejected request {asked} of run {run_id}: planned again with it"
-    again = _start_run(
-        deps.queue, tenants, tenant=tenant, member=member, session=session, message=message, earlier=earlier
-    )
+    again = _start_run(deps.queue, tenants, said)
     return again, f"rejected request {asked} of run {run_id}: a new run {again} takes it"

@@ -1,6 +1,8 @@
 """What the api's streams read at each poll (``shared.sessions.domain.streams.event_stream``). A run's log after an event, as the run's timeline shows it to this person (``runs.Viewer``: a run that had
 the owner's reach shows someone without it its ids, tools and states, its words hidden). A session's settled messages after a place, its person's alone."""
 
+from dataclasses import asdict
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.runs.services import run_view, runs
@@ -50,30 +52,17 @@ def session_batch(
     return [(m.place, "message", shown_message(m)) for m in ready], False
 
 
+def _shown(record: Session | Message) -> dict[str, Any]:
+    """Every field of ``record``, times as ISO 8601."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(record).items()}
+
+
 def shown_session(session: Session) -> dict[str, Any]:
     """A session as the api shows it, times as ISO 8601."""
-    return {
-        "session_id": session.session_id,
-        "member_id": session.member_id,
-        "agent_id": session.agent_id,
-        "created_at": session.created_at.isoformat(),
-        "count": session.count,
-        "conversation_id": session.conversation_id,
-        "run_id": session.run_id,
-    }
+    return _shown(session)
 
 
 def shown_message(message: Message) -> dict[str, Any]:
     """A message as the api shows it (its key is its ``request_id``), times as ISO 8601."""
-    return {
-        "place": message.place,
-        "request_id": message.key,
-        "text": message.text,
-        "act": message.act,
-        "state": message.state,
-        "created_at": message.created_at.isoformat(),
-        "answer": message.answer,
-        "cited": message.cited,
-        "run_id": message.run_id,
-        "reason": message.reason,
-    }
+    shown = _shown(message)
+    return {"request_id": shown.pop("key"), **shown}

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.platform.infra_iam import build_triggers
+from tests.support.infra.infra_iam import build_triggers
 from tools.infra_drift import Terraform
 
 ROOT = Path(__file__).resolve().parents[3]

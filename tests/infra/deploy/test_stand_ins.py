@@ -14,7 +14,7 @@ from local.tasks_emulator._errors import ApiError
 from local.tasks_emulator._pb import TaskPb, duration, seconds
 from local.tasks_emulator._state import State
 from local.tasks_emulator._tasks import _check_times
-from tests.support.platform.load_balancer import DOMAIN, Routed, console_headers, route
+from tests.support.infra.load_balancer import DOMAIN, Routed, console_headers, route
 from tools.infra_drift import Terraform
 
 FUNCTIONS = {"http://api": "api", "http://oauth": "oauth_callback", "http://webhook": "notion_webhook"}

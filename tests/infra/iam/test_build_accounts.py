@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.support.platform.infra_iam import (
+from tests.support.infra.infra_iam import (
     CLOUDBUILD_APPLY,
     DATA_PERMISSIONS,
     build_triggers,

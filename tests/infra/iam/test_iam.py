@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from tests.support.platform.infra_iam import (
+from tests.support.infra.infra_iam import (
     DATA_PERMISSIONS,
     PUBLIC_FUNCTIONS,
     project_grants,

@@ -19,10 +19,9 @@ from werkzeug.test import Client
 from functions._http import app
 from shared.platform.config import PlatformSecret, Settings
 from shared.workspace.domain.connecting.connection import NONCE_COOKIE
-from tests.support.platform.fake_container import FakeContainer
-from tests.support.platform.infra_drift import _evaluate as evaluate_setting
-from tests.support.platform.infra_iam import PUBLIC_FUNCTIONS
-from tests.support.platform.load_balancer import (
+from tests.support.infra.infra_drift import _evaluate as evaluate_setting
+from tests.support.infra.infra_iam import PUBLIC_FUNCTIONS
+from tests.support.infra.load_balancer import (
     COALESCE,
     CONSOLE,
     DOMAIN,
@@ -34,6 +33,7 @@ from tests.support.platform.load_balancer import (
     resolve,
     route,
 )
+from tests.support.platform.fake_container import FakeContainer
 from tests.support.platform.platform_fakes import FakeSecrets
 from tools.infra_drift import Terraform, for_each_function_keys, function_ingress
 

@@ -1,5 +1,5 @@
 """Every refused task call is seen: the log metrics over Cloud Run's request log,
-held against entries shaped as Cloud Run writes them (tests/support/platform/log_filter.py reads the filters);
+held against entries shaped as Cloud Run writes them (tests/support/infra/log_filter.py reads the filters);
 the doctor on a schedule with its alert; the uptime check's own 405s never counted as rejected
 webhooks."""
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from functions.tasks.caller import SCHEDULER_ROUTES
 from functions.tasks.doctor import ROUND_ROUTE
-from tests.support.platform.log_filter import matches
+from tests.support.infra.log_filter import matches
 from tools.infra_drift import Terraform
 
 PROJECT = "acme-agent"

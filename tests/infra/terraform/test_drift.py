@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.platform.infra_drift import _evaluate
+from tests.support.infra.infra_drift import _evaluate
 from tools.infra_drift import (
     FUNCTION_ENV,
     CodeModel,

@@ -23,8 +23,8 @@ import pytest
 
 from shared.platform.config import Settings, bounds, documented, env_name
 from shared.platform.errors import ConfigError
-from tests.support.platform.infra_drift import SPEND_CAP
-from tests.support.platform.infra_drift import spend_cap as derived_spend_cap
+from tests.support.infra.infra_drift import SPEND_CAP
+from tests.support.infra.infra_drift import spend_cap as derived_spend_cap
 from tools.infra_drift import HCL_OPTIONS, TERRAFORM_DIR
 
 # The variables without a default: what every terraform.tfvars must set.
@@ -91,7 +91,7 @@ def _variable(values: dict[str, Any], name: str) -> Any:
 
 
 def spend_cap(values: dict[str, Any]) -> Decimal:
-    """local.spend_cap_day_usd for these tfvars (tests/support/platform/infra_drift.py)."""
+    """local.spend_cap_day_usd for these tfvars (tests/support/infra/infra_drift.py)."""
     return derived_spend_cap(lambda name: _variable(values, name))
 
 

@@ -147,30 +147,22 @@ def test_an_ask_never_gets_nor_cites_a_passage_beyond_the_askers_reach(firestore
     her prompt nor among her answer's sources, even when the model cites every number it can; the
     owner's search reaches every passage."""
     from shared.memory.services.ask import ask_in_conversation
-    from shared.workspace.domain.members import member_id_for
     from tests.support.engine.engine_fakes import make_deps
     from tests.support.memory.ask_reach import (
-        CHOSEN,
         EVERY,
         SALARY,
         WITHIN,
         citing_model,
         index_pages,
         prompt_titles,
+        reach_editor,
     )
-    from tests.support.team.team import put_member, put_settings
 
     store, model = FirestorePassages(firestore_db), LocalEmbedder()
     notion, llm = FakeNotion(), citing_model()
     index_pages("t1", notion, model, store)
     deps = make_deps(model=llm, notion=notion)._replace(memory=lambda: (model, store))
-    tenants = deps.need_tenants()
-    put_member(tenants, "t1", "user-3", "editor")
-    put_settings(tenants, "t1", CHOSEN)
-    tenant = tenants.get("t1")
-    assert tenant is not None
-    editor = tenant.member(member_id_for("user-3"))
-    assert editor is not None and editor.role == "editor"
+    tenant, editor = reach_editor(deps.need_tenants())
 
     got, _ = ask_in_conversation(deps, tenant, editor, "What is the pricing plan and the salary?", None)
     assert prompt_titles(llm.prompts[-1][1]) == WITHIN

@@ -16,13 +16,12 @@ from shared.runs.domain.plan_task import PlanTask
 from shared.runs.services.deps import Deps
 from shared.sessions.adapters.firestore_sessions import FirestoreSessions
 from shared.sessions.services.sessions import open_session, post_message, session_of
-from shared.workspace.domain.members import Member, member_id_for
+from shared.workspace.domain.members import Member
 from shared.workspace.domain.tenants import Tenant
 from tests.support.engine.engine_fakes import make_deps
-from tests.support.memory.ask_reach import CHOSEN, SALARY, WITHIN, citing_model, index_pages
+from tests.support.memory.ask_reach import SALARY, WITHIN, citing_model, index_pages, reach_editor
 from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.platform.platform_fakes import FakeQueue
-from tests.support.team.team import put_member, put_settings
 
 pytestmark = pytest.mark.integration
 
@@ -47,13 +46,7 @@ def _setup(db: Any) -> tuple[Deps, FirestoreSessions, Tenant, Member, Member]:
     deps = make_deps(model=citing_model(), notion=notion)._replace(
         memory=lambda: (embedder, passages), queue=queue
     )
-    tenants = deps.need_tenants()
-    put_member(tenants, "t1", "user-3", "editor")
-    put_settings(tenants, "t1", CHOSEN)
-    tenant = tenants.get("t1")
-    assert tenant is not None
-    editor = tenant.member(member_id_for("user-3"))
-    assert editor is not None
+    tenant, editor = reach_editor(deps.need_tenants())
     return deps, FirestoreSessions(db), tenant, editor, tenant.owner_member()
 
 

@@ -8,6 +8,9 @@ from typing import Any
 
 from shared.memory.ports import Embedder, PassageStore
 from shared.memory.services.workspace_index import index_page
+from shared.workspace.domain.members import Member, member_id_for
+from shared.workspace.domain.tenants import Tenant
+from shared.workspace.ports import TenantStore
 from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.platform.platform_fakes import FakeModel
 
@@ -33,6 +36,19 @@ def index_pages(tenant_id: str, notion: FakeNotion, embedder: Embedder, store: P
     for title, (parent, text) in PAGES.items():
         pid = notion.add_page(title, parent=parent, text=text)
         index_page(tenant_id, pid, notion.with_token("t"), embedder, store)
+
+
+def reach_editor(tenants: TenantStore, tenant_id: str = "t1") -> tuple[Tenant, Member]:
+    """The tenant with the owner's :data:`CHOSEN` settings and its editor ``user-3``, held to them."""
+    from tests.support.team.team import put_member, put_settings
+
+    put_member(tenants, tenant_id, "user-3", "editor")
+    put_settings(tenants, tenant_id, CHOSEN)
+    tenant = tenants.get(tenant_id)
+    assert tenant is not None
+    editor = tenant.member(member_id_for("user-3"))
+    assert editor is not None and editor.role == "editor"
+    return tenant, editor
 
 
 def citing_model(calls: int = 50) -> FakeModel:

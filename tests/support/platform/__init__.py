@@ -1,1 +1,1 @@
-"""Test helpers of the platform: logs, Cloud Logging filters, IAM and drift models, stand-ins' credentials."""
+"""Test helpers of the platform: logs, fakes of its ports, stand-ins' credentials, shared strategies."""

@@ -8,25 +8,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.browser import Console
-from tests.web.workspace import LIVE_MS, Setup, within
+from tests.web.workspace import LIVE_MS, Setup, mention_agent, within
 
 pytestmark = pytest.mark.e2e
 IDEA = "Automate the newsletter"  # a row of Ideas, whose rules leave mentions out
 RULE_WORDS = "only where that database's rules tick “A comment mentions the agent”"
-
-
-def mention_on_the_idea(setup: Setup, text: str) -> None:
-    """A person mentions the agent in a comment saying ``text`` on the idea's page, on the sandbox's
-    screen (as in Notion): the sandbox says it sent the ``comment.created`` event."""
-    s = Console(setup.context(signed_in=False).new_page(), setup.stack.sandbox_url, setup.figures)
-    s.open(f"/screen/{setup.workspace}/")
-    s.press("link", IDEA, exact=True)
-    expect(s.page.get_by_role("heading", level=1, name=IDEA)).to_be_visible()
-    s.choose("Mention", "Notion Agent (the agent)")
-    s.fill("Comment", text)
-    s.press("button", "Comment")
-    expect(s.page.get_by_role("status")).to_contain_text("comment.created")
 
 
 @pytest.mark.person_flow
@@ -44,7 +30,7 @@ def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_
     c.screen("agents-mentions-said", "Agents")
 
     before = {r["run_id"] for r in setup.api("GET", "/runs")["runs"]}
-    mention_on_the_idea(setup, "Triage, sort this idea into the week's plan")
+    mention_agent(setup, IDEA, "Triage, sort this idea into the week's plan")
 
     def started() -> dict[str, str] | None:
         runs = setup.api("GET", "/runs")["runs"]
@@ -57,7 +43,7 @@ def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_
 
 
 def test_a_bare_mention_the_rules_leave_out_is_listed_with_the_skipped_edits(setup: Setup) -> None:
-    mention_on_the_idea(setup, "please look at this")
+    mention_agent(setup, IDEA, "please look at this")
 
     def kept() -> dict[str, str] | None:
         edits = setup.api("GET", "/skipped-edits")["edits"]

@@ -12,8 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from local.demo import wait_for
-from tests.web.browser import Console
-from tests.web.workspace import LIVE_MS, Setup
+from tests.web.workspace import LIVE_MS, Setup, mention_agent
 
 pytestmark = pytest.mark.e2e
 DEBATE_S = 180.0  # two rounds of two children, then the settle step, through the Cloud Tasks emulator
@@ -37,14 +36,7 @@ def test_an_owner_starts_a_debate_from_a_comment_and_settles_it_in_the_inbox(set
     expect(c.page.get_by_role("heading", level=1, name="You are set up")).to_be_visible(timeout=LIVE_MS)
 
     before = {r["run_id"] for r in setup.api("GET", "/runs")["runs"]}
-    s = Console(setup.context(signed_in=False).new_page(), setup.stack.sandbox_url, setup.figures)
-    s.open(f"/screen/{setup.workspace}/")
-    s.press("link", IDEA, exact=True)
-    expect(s.page.get_by_role("heading", level=1, name=IDEA)).to_be_visible()
-    s.choose("Mention", "Notion Agent (the agent)")
-    s.fill("Comment", HOW)
-    s.press("button", "Comment")
-    expect(s.page.get_by_role("status")).to_contain_text("comment.created")
+    mention_agent(setup, IDEA, HOW)
 
     def asked() -> str | None:
         for run in setup.api("GET", "/runs")["runs"]:

@@ -18,7 +18,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.events import RunStatus
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
-from shared.runs.services import spend
+from shared.runs.services import usage
 from shared.runs.services.deps import Deps
 from shared.runs.services.spend import SPEND_CAP_REACHED
 from tests.support.engine.engine_fakes import FINISH_PLAN, make_deps
@@ -137,7 +137,7 @@ def test_while_the_cap_is_spent_notion_events_start_nothing_and_the_owner_is_tol
     assert name == "notify:t1:spend-cap-20261121"
     assert "service's budget is spent" in note.subject and SPEND_CAP_REACHED in note.text
     assert "raise" not in note.text  # no setting of the owner's lifts the operator's cap
-    assert spend.usage(deps, "t1")["paused"] == SPEND_CAP_REACHED
+    assert usage.usage(deps, "t1")["paused"] == SPEND_CAP_REACHED
 
 
 def test_approving_a_run_stopped_by_the_cap_is_refused_while_it_is_spent() -> None:
