@@ -43,8 +43,8 @@ FOLDERS = (*PRODUCT, "tests")
 LIMITS = {
     "largest_folder_modules": 15,
     "largest_module_lines": 500,
-    "duplicate_pairs": 100,  # the counts when decision 0144 was taken: they may only fall
-    "product_pairs": 23,
+    "duplicate_pairs": 105,  # the counts of decision 0164 (0144's, amended): they may only fall
+    "product_pairs": 28,
     "capability_contract": 1,
     "readme_sections_missing": 0,
 }

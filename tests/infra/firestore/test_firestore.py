@@ -65,9 +65,6 @@ QUERIES: dict[tuple[str, str], Query] = {
         "workspaces, api_keys, dead_letters, slack_teams: tenant_id == ? (a workspace's erasure); one field: automatic",
         (),
     ),
-    ("firestore_installs.py", "FirestoreSlackInstalls.delete_for"): Query(
-        "slack_teams: tenant_id == ? (disconnecting Slack); one field: automatic", ()
-    ),
     ("firestore_erasure.py", "FirestoreErasure._leave_recipients"): Query(
         "email_recipients: tenants array-contains ? (a workspace's erasure); one field: automatic", ()
     ),
@@ -187,6 +184,9 @@ QUERIES: dict[tuple[str, str], Query] = {
             _idx("events", "COLLECTION_GROUP", "tenant_id", "kind", "day", "cost_usd"),
             _idx("events", "COLLECTION_GROUP", "tenant_id", "kind", "month", "cost_usd"),
         ),
+    ),
+    ("firestore_installs.py", "FirestoreSlackInstalls.delete_for"): Query(
+        "slack_teams: tenant_id == ? (a Slack disconnect); automatic", ()
     ),
 }
 
