@@ -323,7 +323,10 @@ def _answer(status: int, answer: str, refs: Refs) -> JSON:
             said["headers"] = {"Location": {"description": "Where to go", "schema": {"type": "string"}}}
         return said
     if "/" in answer:  # a media type: a page, or a document of its own
-        schema = {"type": "string"} if answer.startswith("text/") else {"type": "object"}
+        schema: JSON = {"type": "string"} if answer.startswith("text/") else {"type": "object"}
+        if answer == "text/event-stream":  # each event of the stream: its fields, as a client parses them
+            fields = {name: {"type": "string"} for name in ("event", "data", "id")}
+            schema = {"type": "object", "properties": fields, "required": ["data"]}
         return {"description": HTTPStatus(status).phrase, "content": {answer: {"schema": schema}}}
     first = (model_of(answer).__doc__ or "").strip().split("\n\n")[0]
     description = " ".join(first.split()) or HTTPStatus(status).phrase

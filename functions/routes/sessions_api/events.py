@@ -26,7 +26,7 @@ STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 def _resumed(call: Call) -> int:
     """Where the stream starts: after the ``Last-Event-ID`` a reconnect sends (0: from the start)."""
     try:
-        return last_event_id(call.request.headers.get("Last-Event-ID", "")) or 0
+        return last_event_id(call.request.headers.get("Last-Event-ID")) or 0
     except ValueError as exc:
         raise InvalidInput(str(exc), ["Last-Event-ID"]) from exc
 

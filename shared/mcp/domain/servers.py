@@ -62,6 +62,9 @@ def mcp_token_secret(tenant_id: str, server_id: str) -> str:
     return f"sync-mcp-{tenant_id}-{server_id}"
 
 
+SERVER_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")  # what server_id makes (a Firestore document's id)
+
+
 def server_id(name: str) -> str:
     """A server's id from its name: lower case, runs of anything else as one ``-``."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "server"

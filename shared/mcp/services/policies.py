@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from shared.mcp.domain.policy import Policy, policy_key
+from shared.mcp.domain.servers import SERVER_ID
 from shared.mcp.services.calls import tool_views
 from shared.platform import errors
 
@@ -37,7 +38,8 @@ def set_policy(
     except ValueError:
         raise errors.InvalidInput("policy: one of off, ask, allowed", ["policy"]) from None
     server_id, name = body.get("server"), body.get("tool")
-    server = servers.get(tenant_id, server_id) if isinstance(server_id, str) else None
+    known = isinstance(server_id, str) and SERVER_ID.fullmatch(server_id) is not None
+    server = servers.get(tenant_id, str(server_id)) if known else None  # no other string names a document
     if server is None:
         raise errors.InvalidInput("server: the id of a connected MCP server (GET /mcp/servers)", ["server"])
     if not any(t.name == name for t in server.tools):

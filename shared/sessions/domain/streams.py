@@ -20,11 +20,10 @@ def frame(event_id: int | None, kind: str, data: dict[str, Any]) -> str:
     return f"{head}event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-def last_event_id(header: str) -> int | None:
+def last_event_id(header: str | None) -> int | None:
     """The id a reconnect resumes after (``Last-Event-ID``): None when absent, ValueError when it is
-    not one a stream gave (a count: 0 and up)."""
-    header = header.strip()
-    if not header:
+    not one a stream gave (a count: 0 and up; an empty or blank header is none)."""
+    if header is None:
         return None
     if not re.fullmatch(r"[0-9]{1,12}", header):
         raise ValueError("Last-Event-ID must be the id of an event this stream sent (a count)")

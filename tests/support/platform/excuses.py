@@ -53,6 +53,11 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     "POST /agents/{agent_id}/dry-run": (("page_id", "could not be read"),),
     # a routine's number among the agent's own schedules: the workspace's state
     "POST /agents/{agent_id}/run-now": (("routine", "has no routine"),),
+    # an MCP server's address (https on a public host, as DNS says) and a server that answers there
+    # with the token given (decision 0171): only the network and the server know
+    "POST /mcp/servers": (("url", ""), ("token", "")),
+    # a server connected and a tool it lists: the workspace's state
+    "PUT /mcp/policies/{agent_id}": (("server", "connected MCP server"), ("tool", "a tool MCP server")),
     # a day of the calendar, which the contract's plain string cannot state
     "GET /daily-plan": (("date", "is not a day"),),
     # a reason is required with "bad" only: a rule between two fields

@@ -130,10 +130,13 @@ export function McpServers() {
   const may = roleRefusal("admin", "connect MCP servers or set what agents may do with their tools");
   const [agent, setAgent] = useState("default");
   const servers = useLoad(() => (may ? Promise.resolve({ servers: [] }) : get<S["McpServerList"]>(url("/mcp/servers"))));
-  const agents = useLoad(() => (may ? Promise.resolve({ agents: [] }) : get<S["AgentList"]>(url("/agents"))));
+  // The agents and their policies only once a server is connected: with none, Integrations asks the
+  // api nothing more for this card (a person's requests stay within their pace, docs/newcomer-frictions.md L16).
+  const none = may !== "" || (servers.data?.servers.length ?? 0) === 0;
+  const agents = useLoad(() => (none ? Promise.resolve({ agents: [] }) : get<S["AgentList"]>(url("/agents"))), String(none));
   const policies = useLoad(
-    () => (may ? Promise.resolve({ agent_id: agent, tools: [] }) : get<S["McpPolicies"]>(url("/mcp/policies/{agent_id}", { agent_id: agent }))),
-    agent,
+    () => (none ? Promise.resolve({ agent_id: agent, tools: [] }) : get<S["McpPolicies"]>(url("/mcp/policies/{agent_id}", { agent_id: agent }))),
+    `${agent}:${none}`,
   );
   const changed = () => {
     servers.reload();
