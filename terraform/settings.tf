@@ -115,8 +115,8 @@ locals {
     NA_DEBATE_MAX_ROUNDS          = "2"   # rounds of a debate (docs/engine.md, multi-agent patterns)
     NA_PATTERN_STAGE_DEADLINE_S   = "900" # a debate's or panel's stage before its stuck children are cancelled
     NA_UNDO_WINDOW_DAYS           = "30"  # how long after a run ended it may be undone (docs/undo)
-    NA_STREAM_DEADLINE_S          = "25" # a Server-Sent Events stream ends itself before the api's 30 s timeout
-    NA_STREAM_POLL_S              = "1"  # how often a stream reads what is new
+    NA_STREAM_DEADLINE_S          = "25"  # a Server-Sent Events stream ends itself before the api's 30 s timeout
+    NA_STREAM_POLL_S              = "1"   # how often a stream reads what is new
     # The plan queue's max_attempts (tasks.tf; tests/infra/terraform/test_task_retries.py holds them equal):
     # its last attempt records a planning that still fails.
     NA_PLAN_MAX_ATTEMPTS = "12"
