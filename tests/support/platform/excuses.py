@@ -54,7 +54,7 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     # a routine's number among the agent's own schedules: the workspace's state
     "POST /agents/{agent_id}/run-now": (("routine", "has no routine"),),
     # effects an undo names that the run does not have (its log's results): the run's state
-    "POST /runs/{run_id}/undo": (("effects", "effects: "),),
+    "POST /runs/{run_id}/undo": (("effects", "is not an effect of this run"),),
     # an MCP server's address (https on a public host, as DNS says) and a server that answers there
     # with the token given (decision 0171): only the network and the server know
     "POST /mcp/servers": (("url", ""), ("token", "")),
