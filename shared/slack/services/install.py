@@ -22,6 +22,8 @@ TAKEN = (
 def check_free(tenant_id: str, token: str, installs: SlackInstalls, web: SlackWeb) -> str:
     """The team of ``token``, when no other tenant has linked it; Conflict (409) otherwise. A token
     Slack refuses names no team ("", left to the token's own check, which says why)."""
+    if not (token.isascii() and token.isprintable()) or " " in token:
+        return ""  # no token Slack gives: the token's own check refuses it with its reason
     try:
         team_id, _ = web.identity(token)
     except TransientError:

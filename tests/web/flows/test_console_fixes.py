@@ -119,6 +119,8 @@ def test_a_decision_another_tab_made_first_is_said_not_hidden(setup: Setup) -> N
     run_id = setup.waiting_run()
     context = setup.context()
     first, second = setup.tab(context), setup.tab(context)
+    # the second tab hears nothing by the run's event stream either: it polls (frozen below)
+    second.page.route(re.compile(r"/api/runs/[^/?]+/events"), lambda route: route.abort())
     for tab in (first, second):
         tab.open(f"/#/runs/{run_id}")
         expect(tab.page.get_by_role("button", name="Approve")).to_be_visible(timeout=LIVE_MS)
