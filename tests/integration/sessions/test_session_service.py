@@ -36,6 +36,12 @@ class Attempts(FakeQueue):
         return super().enqueue(queue, body, task_id, delay_s)
 
 
+def _queue(deps: Deps) -> "Attempts":
+    """The test's counting queue, as the deps hold it."""
+    assert isinstance(deps.queue, Attempts)
+    return deps.queue
+
+
 def _setup(db: Any) -> tuple[Deps, FirestoreSessions, Tenant, Member, Member]:
     """An editor and the owner of ``t1``, its index holding the reach pages, the queue counted."""
     embedder, passages = LocalEmbedder(), FirestorePassages(db)
@@ -61,7 +67,7 @@ def test_a_message_is_answered_as_ask_within_the_persons_reach(firestore_db: Any
     assert {c["title"] for c in said.cited} == WITHIN and SALARY not in said.answer
     kept = session_of(store, "t1", editor, session.session_id)
     assert kept.conversation_id and kept.count == 1  # its Ask conversation, for a follow-up
-    assert deps.queue.tasks == []  # type: ignore[attr-defined]  # an answer starts nothing
+    assert _queue(deps).tasks == []  # an answer starts nothing
 
 
 def test_a_message_delivered_twice_starts_one_run_of_the_agent(firestore_db: Any) -> None:
@@ -83,8 +89,8 @@ def test_a_message_delivered_twice_starts_one_run_of_the_agent(firestore_db: Any
         delivered = [*pool.map(deliver, range(4)), deliver(5)]
     assert {m.run_id for m in delivered} == {delivered[0].run_id} and delivered[0].run_id
     assert {m.place for m in delivered} == {2}  # one message, in one place
-    tasks: list[Any] = deps.queue.tasks  # type: ignore[attr-defined]  # the test's recording queue
-    assert len(tasks) == 1 and len(set(deps.queue.asked)) == 1  # type: ignore[attr-defined]  # the test's recording queue
+    tasks: list[Any] = _queue(deps).tasks
+    assert len(tasks) == 1 and len(set(_queue(deps).asked)) == 1
     plan = tasks[0][1]
     assert isinstance(plan, PlanTask) and plan.run_id == delivered[0].run_id
     assert (plan.agent_id, plan.tenant_id) == ("writer", "t1")
@@ -105,4 +111,4 @@ def test_another_persons_session_is_not_found(firestore_db: Any) -> None:
             session_id=session.session_id, text="Draft it", act="run", key="m1",
         )  # fmt: skip
     assert store.messages("t1", editor.member_id, session.session_id, 0, 10) == []
-    assert deps.queue.tasks == []  # type: ignore[attr-defined]  # the test's recording queue
+    assert _queue(deps).tasks == []
