@@ -17,7 +17,7 @@ from google.cloud.firestore_v1.field_path import FieldPath
 
 from shared.agents.domain.agents import MAX_AGENTS, Agent
 from shared.agents.domain.records import KEPT_DAYS, RunEntry, RunRating, day_doc_id
-from shared.platform.adapters.firestore_docs import transient
+from shared.platform.adapters.firestore_docs import in_transaction, transient
 from shared.platform.errors import TransientError
 
 _UPDATE_ATTEMPTS = 10
@@ -107,7 +107,6 @@ class FirestoreAgents:
         ref = self._day(tenant_id, agent_id, day)
         kept = entry.model_dump(mode="json", exclude={"ratings"})
 
-        @firestore.transactional
         def keep(transaction: Any) -> bool:
             snap = ref.get(transaction=transaction)
             runs = (snap.to_dict() or {}).get("runs") or {} if snap.exists else {}
@@ -119,11 +118,7 @@ class FirestoreAgents:
                 transaction.set(ref, self._day_fields(agent_id, day) | {"runs": {run_id: kept}})
             return True
 
-        with transient():
-            try:
-                return bool(keep(self._db.transaction()))
-            except ValueError as exc:  # the client's attempts ran out against other writers
-                raise TransientError("firestore: an agent's day was written too often at once") from exc
+        return bool(in_transaction(self._db, keep, what="an agent's day"))
 
     def rate_entry(self, tenant_id: str, agent_id: str, day: date, run_id: str, rating: RunRating) -> None:
         """One merged write: the member's rating of the run, in place of their earlier one."""

@@ -1,12 +1,16 @@
-"""What every Firestore adapter does to a document it reads before a model checks it, which of
-Firestore's errors it answers as transient, and a lease taken on a document by two tasks at once."""
+"""What every Firestore adapter does to a document it reads before a model checks it, and which of
+Firestore's errors it answers as transient. A transaction made again when contention aborts it; a
+lease taken on a document by two tasks at once."""
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from google.api_core import exceptions as gexc
+from google.cloud import firestore
 
 from shared.platform.errors import TransientError
 
@@ -21,6 +25,25 @@ def transient() -> Iterator[None]:
         yield
     except TRANSIENT as exc:
         raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+
+
+def in_transaction[T](db: Any, body: Callable[[Any], T], *, what: str, attempts: int = 6) -> T:
+    """``body`` run in a transaction of ``db`` (``firestore.transactional``): its result. Firestore
+    aborts a transaction whose locks another holds, at a read as well as at the commit. The client
+    makes again only an aborted commit; here an abort anywhere makes the whole transaction again, up
+    to ``attempts`` times, waiting a jittered, growing while. Then a TransientError naming ``what``,
+    so the caller's retry (the queue's, a client's 503) takes it."""
+    wrapped = firestore.transactional(body)
+    for attempt in range(attempts):
+        try:
+            result: T = wrapped(db.transaction())
+            return result
+        except (gexc.Aborted, ValueError):  # ValueError: the client's own commit attempts ran out
+            if attempt + 1 < attempts:
+                time.sleep(random.uniform(0.5, 1.0) * min(1.0, 0.02 * 2**attempt))  # noqa: S311 (a jitter)
+        except TRANSIENT as exc:
+            raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
+    raise TransientError(f"firestore: {what} was written too often at once; try again")
 
 
 def plain_times(doc: dict[str, Any] | None) -> dict[str, Any]:

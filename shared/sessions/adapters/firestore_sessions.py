@@ -1,7 +1,8 @@
 """Sessions in Firestore: ``tenants/{t}/agent_sessions/{member}-{session}`` (the session, named by its
 person too, so another person's id names no document of theirs) and its ``messages/{key}`` (one per
 idempotency key, with its ``place``). A message is added in a transaction with the session's
-count: two deliveries of one key at once add one message, in one place."""
+count, made again when contention aborts it: two deliveries of one key at once add one message, in
+one place."""
 
 from contextlib import suppress
 from datetime import datetime
@@ -11,6 +12,7 @@ from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared.platform.adapters.firestore_docs import in_transaction
 from shared.sessions.domain.sessions import Message, Session
 
 _SESSION_FIELDS = ("conversation_id", "run_id")
@@ -63,7 +65,6 @@ class FirestoreSessions:
         ref = self._ref(tenant_id, member_id, session_id)
         message_ref = ref.collection("messages").document(key)
 
-        @firestore.transactional
         def add(transaction: Any) -> tuple[dict[str, Any], bool]:
             got = message_ref.get(transaction=transaction)
             if got.exists:
@@ -81,7 +82,7 @@ class FirestoreSessions:
             transaction.set(message_ref, data)
             return data, True
 
-        data, new = add(self._db.transaction())
+        data, new = in_transaction(self._db, add, what="a session's messages")
         return _message(data), new
 
     def settle(self, tenant_id: str, member_id: str, session_id: str, key: str, **fields: Any) -> Message:
