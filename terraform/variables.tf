@@ -205,7 +205,7 @@ variable "default_budgets_usd" {
 # The deployment-wide model cap, derived from the cost model (tools/cost_model.py) for the tenants
 # the deployment expects, unless spend_cap_day_usd sets it:
 #   spend_cap_day_usd = ceil(expected_tenants x model_usd_per_tenant_day x spend_cap_headroom)
-# The default, 100 x $0.41 x 3 = $123 a day. A fixed $100 stopped every tenant's calls at about 300
+# The default, 100 x $0.43 x 3 = $129 a day. A fixed $100 stopped every tenant's calls at about 300
 # tenants: raise expected_tenants as the deployment grows (docs/deploy.md, "Models").
 variable "expected_tenants" {
   type        = number
@@ -220,8 +220,8 @@ variable "expected_tenants" {
 
 variable "model_usd_per_tenant_day" {
   type        = number
-  description = "Model spend of one tenant in a day, in USD: tools/cost_model.py's figure for the dearer model family (Claude, the fallback, $0.40), rounded up to the cent; a test holds it to the cost model."
-  default     = 0.41
+  description = "Model spend of one tenant in a day, in USD: tools/cost_model.py's figure for the dearer model family (Claude, the fallback, $0.42), rounded up to the cent; a test holds it to the cost model."
+  default     = 0.43
 
   validation {
     condition     = var.model_usd_per_tenant_day > 0 && var.model_usd_per_tenant_day <= 10

@@ -12,6 +12,9 @@ DAYS = 30
 # Instances kept warm all month, by entry point: terraform/variables.tf's default of min_instances (a
 # test holds them equal). api only: a person waits on its first answer (decision 0059).
 WARM_INSTANCES = {"api": 1}
+# Days each daily Firestore backup is kept: terraform/variables.tf's firestore_backup_retention_days
+# default (a test holds them equal).
+BACKUP_RETENTION_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,15 @@ class Usage:
     page_edits: float = 20
     searches: float = 10
     passage_tokens: float = 350
+    # Ask questions a day (console, sessions, Slack): each one search of the index (reranked) and one
+    # answer on the fast model.
+    asks: float = 3
+    # Share of model calls the second family answers (docs/models.md, "The fallback"): Gemini did
+    # not answer in time or failed; priced at Claude's rates, without thinking.
+    fallback_share: float = 0.05
+    # Secret versions a tenant keeps: its Notion token and, on average, three more (a tracker's,
+    # GitHub's or Vercel's, a chat's, an MCP server's, an outgoing webhook's signing secret).
+    secrets_per_tenant: float = 4
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,11 @@ class Tokens:
     plan_think: int = 1_024
     step_think: int = 1_024
     draft_think: int = 4_096
+    # An Ask answer (fast model): the question and its cited passages in, a short answer out, its
+    # thinking at NA_MODEL_THINKING_ANSWER.
+    ask_in: int = 5_000
+    ask_out: int = 400
+    ask_think: int = 512
 
 
 @dataclass(frozen=True)
@@ -103,6 +120,12 @@ class Prices:
     pro_out: float = 9.00
     # gemini-embedding-001 on Vertex AI, per million input tokens (decision 0065)
     embed_in: float = 0.15
+    # Vertex AI's ranking API (decision 0098): USD per 1,000 queries of up to 100 records; each
+    # search's first 30 are one query (NA_RERANK_PRICE_PER_1K, a test holds them equal).
+    rank_per_1k: float = 1.00
+    # Firestore's daily backups and point-in-time recovery, priced per GiB-month as stored data here
+    # (no free quota applies to either); check the pricing page for the region's backup rate.
+    backup_gib_month: float = 0.15
     # Claude on Vertex AI, the second family (docs/models.md, decision 0092), per million tokens:
     # Haiku 4.5 the fast model, Sonnet 4.6 the strong one; what a call that falls back costs.
     claude_fast_in: float = 1.00
@@ -202,18 +225,29 @@ def estimate(
         + warm_instances(u, p)
     )
 
-    versions = 4 + tenants  # platform secrets + one token per tenant
+    versions = 4 + tenants * u.secrets_per_tenant  # platform secrets + each tenant's
     accesses = n * (u.runs + steps + u.notifications) * 0.2  # 300 s instance cache absorbs most
     secrets = (
         _over(versions, p.free_secret_versions) * p.secret_version_month
         + _over(accesses, p.free_secret_accesses) / 1e4 * p.secret_access_10k
     )
 
-    model = model_tokens_usd(tenants, "gemini", u, t, p)
+    gemini, claude = (
+        model_tokens_usd(tenants, "gemini", u, t, p),
+        model_tokens_usd(tenants, "claude", u, t, p),
+    )
+    model = (1 - u.fallback_share) * gemini
+    fallback = u.fallback_share * claude
+
+    # Every search and every Ask is reranked once: one ranking query each.
+    ranking = n * (u.searches + u.asks) * p.rank_per_1k / 1e3
+    # A daily backup kept firestore_backup_retention_days (terraform: 14): that many copies of the
+    # database, and point-in-time recovery's 7 days of versions, counted as one more copy.
+    backups = stored_gib * (BACKUP_RETENTION_DAYS + 1) * p.backup_gib_month
 
     # A month after the first: each edit's passage and each search's question (about 20 tokens). The
     # first indexing is once per tenant (:func:`first_index_usd`), not a monthly cost.
-    embed_tokens = n * (u.page_edits * u.passage_tokens + u.searches * 20)
+    embed_tokens = n * (u.page_edits * u.passage_tokens + (u.searches + u.asks) * 20)
     embeddings = embed_tokens * p.embed_in / 1e6
 
     lb_gib = n * (u.webhook_events * u.webhook_kib + u.api_requests * u.api_kib) / 1024**2
@@ -225,7 +259,10 @@ def estimate(
         "Cloud Run functions": functions,
         "Secret Manager": secrets,
         "Gemini tokens (Vertex AI)": model,
+        "Claude fallback tokens (Vertex AI)": fallback,
         "Index embeddings (Vertex AI)": embeddings,
+        "Ranking API (Vertex AI)": ranking,
+        "Firestore backups and PITR": backups,
         "Load balancer (public origin)": load_balancer,
     }
 
@@ -233,8 +270,9 @@ def estimate(
 def model_tokens_usd(
     tenants: int, family: str = "gemini", u: Usage = Usage(), t: Tokens = Tokens(), p: Prices = Prices()
 ) -> float:
-    """USD per month of the model calls of ``tenants`` tenants, every call answered by ``family``
-    (gemini: with its thinking at the budgets; claude, the fallback: no thinking, docs/models.md)."""
+    """USD per month of the model calls of ``tenants`` tenants (runs' and Ask's), every call answered
+    by ``family`` (gemini: with its thinking at the budgets; claude, the fallback: no thinking,
+    docs/models.md)."""
     n = tenants * DAYS
     model_steps = u.runs * u.steps_per_run * u.model_step_share
     think = family == "gemini"
@@ -245,6 +283,8 @@ def model_tokens_usd(
     )
     strong_in = n * model_steps * u.draft_share * t.draft_in
     strong_out = n * model_steps * u.draft_share * (t.draft_out + think * t.draft_think)
+    fast_in += n * u.asks * t.ask_in
+    fast_out += n * u.asks * (t.ask_out + think * t.ask_think)
     if family == "gemini":
         prices = (p.flash_in, p.flash_out, p.pro_in, p.pro_out)
     else:

@@ -39,7 +39,10 @@ def test_cost_grows_with_tenants_and_every_service_is_counted() -> None:
         "Cloud Run functions",
         "Secret Manager",
         "Gemini tokens (Vertex AI)",
+        "Claude fallback tokens (Vertex AI)",
         "Index embeddings (Vertex AI)",
+        "Ranking API (Vertex AI)",
+        "Firestore backups and PITR",
         "Load balancer (public origin)",
     }
     assert all(large[k] >= small[k] for k in small)
@@ -48,7 +51,7 @@ def test_cost_grows_with_tenants_and_every_service_is_counted() -> None:
 
 def test_the_workspace_index_is_counted_per_tenant() -> None:
     """Embeddings of every passage and each edit and search, and the index's Firestore."""
-    none, some = estimate(100, Usage(indexed_pages=0, page_edits=0, searches=0)), estimate(100)
+    none, some = estimate(100, Usage(indexed_pages=0, page_edits=0, searches=0, asks=0)), estimate(100)
     assert none["Index embeddings (Vertex AI)"] == 0 < some["Index embeddings (Vertex AI)"]
     assert some["Firestore"] > none["Firestore"]
 
@@ -102,10 +105,11 @@ def test_claudes_prices_are_the_settings_and_price_a_month_on_the_fallback() -> 
     s, p = Settings(), Prices()
     assert s.model_prices[s.model_claude_plan] == (p.claude_fast_in, p.claude_fast_out)
     assert s.model_prices[s.model_claude_draft] == (p.claude_strong_in, p.claude_strong_out)
-    assert estimate(100)["Gemini tokens (Vertex AI)"] == model_tokens_usd(100, "gemini")
+    share = Usage().fallback_share
+    assert estimate(100)["Gemini tokens (Vertex AI)"] == (1 - share) * model_tokens_usd(100, "gemini")
     claude = model_tokens_usd(100, "claude")
     # No thinking on Claude: its month is its prices over the answers' tokens alone.
-    bare = Tokens(plan_think=0, step_think=0, draft_think=0)
+    bare = Tokens(plan_think=0, step_think=0, draft_think=0, ask_think=0)
     cheap = Prices(
         flash_in=p.claude_fast_in,
         flash_out=p.claude_fast_out,
@@ -127,4 +131,32 @@ def test_the_deployment_caps_tenant_cost_is_the_cost_models(tf: Terraform) -> No
     per_day = max(model_tokens_usd(1, family) / DAYS for family in ("gemini", "claude"))
     assert tf.variables["model_usd_per_tenant_day"]["default"] == math.ceil(per_day * 100) / 100
     # The old fixed cap, $100 a day, stopped every tenant's calls at this many tenants.
-    assert 290 < 100 / model_tokens_usd(1, "gemini") * DAYS < 310
+    assert 280 < 100 / model_tokens_usd(1, "gemini") * DAYS < 310
+
+
+def test_the_lines_a_review_found_missing_are_counted_at_the_deployed_settings(tf: Terraform) -> None:
+    """Ranking at NA_RERANK_PRICE_PER_1K per search and Ask, Ask's answers at its thinking budget, the
+    fallback's share at Claude's prices, each tenant's secrets, and the backups terraform keeps."""
+    from shared.platform.config import Settings
+    from tools.cost_model import BACKUP_RETENTION_DAYS, model_tokens_usd
+
+    s, u, p, t, n = Settings(), Usage(), Prices(), Tokens(), 100 * DAYS
+    assert p.rank_per_1k == s.rerank_price_per_1k and t.ask_think == s.model_thinking_answer
+    assert tf.variables["firestore_backup_retention_days"]["default"] == BACKUP_RETENTION_DAYS
+    full = estimate(100)
+    assert full["Ranking API (Vertex AI)"] == pytest.approx(n * (u.searches + u.asks) / 1000 * p.rank_per_1k)
+    fallback = u.fallback_share * model_tokens_usd(100, "claude")
+    assert full["Claude fallback tokens (Vertex AI)"] == pytest.approx(fallback) and fallback > 0
+    no_asks = estimate(100, Usage(asks=0))
+    assert full["Gemini tokens (Vertex AI)"] > no_asks["Gemini tokens (Vertex AI)"]
+    no_backups = estimate(100, p=Prices(backup_gib_month=0))
+    assert full["Firestore backups and PITR"] > 0 == no_backups["Firestore backups and PITR"]
+    one_secret = estimate(100, Usage(secrets_per_tenant=1))
+    assert full["Secret Manager"] > one_secret["Secret Manager"]
+    # The review's missing lines were about $0.70 a tenant-month; counted here, about $1.10.
+    before = estimate(
+        100,
+        Usage(asks=0, fallback_share=0, secrets_per_tenant=1),
+        p=Prices(rank_per_1k=0, backup_gib_month=0),
+    )
+    assert 0.7 < (sum(full.values()) - sum(before.values())) / 100 < 1.5
