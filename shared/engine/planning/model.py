@@ -96,6 +96,7 @@ class Attempts:
                 output_tokens=usage.output_tokens,
                 cost_usd=usage.cost_usd,
                 fallback=usage.fallback,
+                cached_tokens=usage.cached_tokens,
             )
         )
 

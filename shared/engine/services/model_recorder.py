@@ -91,6 +91,7 @@ class Recorder:
                 output_tokens=u.output_tokens,
                 cost_usd=u.cost_usd,
                 fallback=u.fallback,
+                cached_tokens=u.cached_tokens,
             )
             for p, u in self.usage
         ]

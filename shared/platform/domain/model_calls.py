@@ -35,12 +35,27 @@ class ModelUsage(NamedTuple):
     # The call went to the other model family: which model failed, how, and which one answered
     # instead (shared.platform.services.model_routing); the run's log shows it on the call's event.
     fallback: str = ""
+    # Of ``input_tokens``, those Vertex AI's implicit cache served (``cachedContentTokenCount``):
+    # billed at :data:`CACHED_INPUT_SHARE` of the input price.
+    cached_tokens: int = 0
 
 
-def priced(model: str, tokens_in: int, tokens_out: int, prices: dict[str, tuple[float, float]]) -> ModelUsage:
-    """A call's usage at ``prices`` (USD per million input and output tokens by model; none: 0)."""
+# What a cached input token costs, as a share of the input price: Vertex AI's implicit caching
+# gives "a 90% discount on cached tokens" (Gemini 2.5 and later; decision 0172).
+CACHED_INPUT_SHARE = 0.1
+
+
+def priced(
+    model: str, tokens_in: int, tokens_out: int, prices: dict[str, tuple[float, float]], cached: int = 0
+) -> ModelUsage:
+    """A call's usage at ``prices`` (USD per million input and output tokens by model; none: 0), its
+    ``cached`` input tokens (at most ``tokens_in``) at :data:`CACHED_INPUT_SHARE` of the input price."""
     price_in, price_out = prices.get(model, (0.0, 0.0))
-    return ModelUsage(model, tokens_in, tokens_out, (tokens_in * price_in + tokens_out * price_out) / 1e6)
+    cached = max(0, min(cached, tokens_in))
+    billed_in = tokens_in - cached + cached * CACHED_INPUT_SHARE
+    return ModelUsage(
+        model, tokens_in, tokens_out, (billed_in * price_in + tokens_out * price_out) / 1e6, "", cached
+    )
 
 
 class ModelReply[T: BaseModel](NamedTuple):

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from string import Template
 
-VERSION = "v2"
+VERSION = "v3"
 _DIR = Path(__file__).parent
 
 

@@ -62,6 +62,11 @@ def _absent(value: object) -> bool:
     return value is None or value is False or value in ((), [], "")
 
 
+def _zero(value: object) -> bool:
+    """A count added after events were first stored, at 0: left out as :func:`_absent` leaves its field."""
+    return value == 0
+
+
 class _Event(Record):
     """An event of the log; a stored one also holds its tenant's and run's ids, which it ignores.
     ``kind`` says which event it is (each kind's default, as the api's contract gives it)."""
@@ -260,6 +265,8 @@ class ModelUsed(_Event):
     # The routed model family could not answer and the other one did: which model failed,
     # how, and which answered, for a person reading the run's log; empty when there was no switch.
     fallback: str = Field("", max_length=300, exclude_if=_absent)
+    # Of input_tokens, those the provider's cache served (billed at a tenth: decision 0172).
+    cached_tokens: _Count = Field(0, exclude_if=_zero)
 
 
 class ReviewRecorded(_Event):

@@ -61,13 +61,19 @@ class Stub:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def answer(self, text: str, tokens: tuple[int, int] = (120, 30), thoughts: int = 0) -> None:
+    def answer(
+        self, text: str, tokens: tuple[int, int] = (120, 30), thoughts: int = 0, cached: int = 0
+    ) -> None:
         candidate = {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
-        usage = {
-            "promptTokenCount": tokens[0],
-            "candidatesTokenCount": tokens[1],
-            "totalTokenCount": sum(tokens) + thoughts,
-        } | ({"thoughtsTokenCount": thoughts} if thoughts else {})
+        usage = (
+            {
+                "promptTokenCount": tokens[0],
+                "candidatesTokenCount": tokens[1],
+                "totalTokenCount": sum(tokens) + thoughts,
+            }
+            | ({"thoughtsTokenCount": thoughts} if thoughts else {})
+            | ({"cachedContentTokenCount": cached} if cached else {})
+        )
         self.replies.append((200, {"candidates": [candidate], "usageMetadata": usage}))
 
 
@@ -111,6 +117,22 @@ def test_a_thinking_models_thoughts_are_paid_for_as_output(stub: Stub) -> None:
     reply = model(stub).generate("fast", "make a plan", PlanOut)
     assert (reply.usage.input_tokens, reply.usage.output_tokens) == (120, 30 + 900)
     assert reply.usage.cost_usd == pytest.approx((120 * 2.0 + 930 * 10.0) / 1e6)
+
+
+def test_the_tokens_vertex_ais_cache_served_are_paid_for_at_a_tenth(
+    stub: Stub, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Vertex AI's implicit caching: ``usageMetadata.cachedContentTokenCount`` of the prompt's tokens
+    were served from its cache, at a 90 % discount; counted within the input tokens, never more."""
+    stub.answer(json.dumps(PLAN), tokens=(6000, 30), cached=4096)
+    stub.answer(json.dumps(PLAN), tokens=(100, 30), cached=500)  # a count past the prompt's: capped
+    with caplog.at_level(logging.INFO, logger="shared.platform.adapters.vertex_model"):
+        reply = model(stub).generate("fast", "make a plan", PlanOut)
+    assert (reply.usage.input_tokens, reply.usage.cached_tokens) == (6000, 4096)
+    assert reply.usage.cost_usd == pytest.approx(((6000 - 4096 + 409.6) * 2.0 + 30 * 10.0) / 1e6)
+    assert fields_logged(caplog.records, "model_used")[0]["cached_tokens"] == 4096
+    capped = model(stub).generate("fast", "make a plan", PlanOut).usage
+    assert capped.cached_tokens == 100 and capped.cost_usd == pytest.approx((10 * 2.0 + 30 * 10.0) / 1e6)
 
 
 def test_each_calls_thinking_budget_is_sent_by_what_it_is_for(stub: Stub) -> None:

@@ -49,7 +49,7 @@ def test_an_idea_is_planned_drafted_approved_by_link_written_and_finished() -> N
     assert notion.pages[page]["properties"]["Status"]["status"]["name"] == "Exploring"
     assert fold(deps.store.list_events("t1", "r1")) == run.state
     assert [n.notification_id for n in finals] == ["r1-completed"]
-    assert run.state.prompt_version == "v2"
+    assert run.state.prompt_version == "v3"
 
 
 def test_a_repeated_plan_task_creates_nothing_new() -> None:
