@@ -4,3 +4,8 @@
 .PHONY: openapi
 openapi: $(VENV)/.synced
 	$(PY) -m tools.openapi
+
+# The api's typed Python client, generated from the contract into build/clients/python (docs/clients.md).
+.PHONY: client-python
+client-python: $(VENV)/.synced
+	$(PY) -m tools.python_client
