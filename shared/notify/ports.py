@@ -83,8 +83,12 @@ class NotificationLog(Protocol):
         a retry after a crash looks there."""
         ...
 
-    def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:
-        """The tenant's records, newest first; with ``since``, only those created at or after it."""
+    def recent(
+        self, tenant_id: str, limit: int, since: datetime | None = None, after: str | None = None
+    ) -> list[NotificationRecord] | None:
+        """The tenant's records, newest first; with ``since``, only those created at or after it; with
+        ``after`` (a record's id), only those that follow it in that order. None when ``after`` names
+        no record of the tenant (a cursor it never gave, or one whose record expired)."""
         ...
 
 

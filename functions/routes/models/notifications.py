@@ -11,6 +11,7 @@ from shared.platform.domain.schema import Schema
 
 class NotificationsQuery(Schema):
     limit: int = Field(50, ge=1, le=MAX_PAGE, description="How many, newest first")
+    cursor: str | None = Field(None, max_length=200, description="The previous page's next_cursor")
 
 
 class Notification(Schema):
@@ -28,3 +29,4 @@ class Notification(Schema):
 
 class NotificationList(Schema):
     notifications: list[Notification]
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last")

@@ -12,5 +12,11 @@ def list_notifications(call: Call) -> Reply:
     # ASCII digits (str.isdigit() also takes "²", which int() refuses), and few (int() refuses thousands)
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= MAX_PAGE:
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}", ["limit"])
+    cursor = call.request.args.get("cursor") or None
+    if cursor is not None and not (len(cursor) <= 200 and cursor.isascii() and cursor.isprintable()):
+        raise InvalidInput("cursor: not one this api gave: start again from the first page", ["cursor"])
     c = call.container
-    return recent_notifications(call.tenant_id, c.notify.notifications, c.workspace.tenants, int(raw)), 200
+    listed = recent_notifications(
+        call.tenant_id, c.notify.notifications, c.workspace.tenants, int(raw), cursor
+    )
+    return listed, 200

@@ -86,10 +86,20 @@ class FirestoreNotificationLog:
         with transient():
             self._collection(tenant_id).document(notification_id).update(move.changes(now))
 
-    def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:
+    def recent(
+        self, tenant_id: str, limit: int, since: datetime | None = None, after: str | None = None
+    ) -> list[NotificationRecord] | None:
         query = self._collection(tenant_id)
         if since is not None:  # a range on the field it is ordered by: no composite index
             query = query.where(filter=FieldFilter("created_at", ">=", since))
-        query = query.order_by("created_at", direction="DESCENDING").limit(limit)
+        query = query.order_by("created_at", direction="DESCENDING")
         with transient():
-            return [NotificationRecord.model_validate(plain_times(snap.to_dict())) for snap in query.stream()]
+            if after is not None:  # the page after that record's snapshot: exact, ties by document id
+                snap = self._collection(tenant_id).document(after).get()
+                if not snap.exists:
+                    return None
+                query = query.start_after(snap)
+            return [
+                NotificationRecord.model_validate(plain_times(s.to_dict()))
+                for s in query.limit(limit).stream()
+            ]

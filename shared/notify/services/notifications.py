@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.notify.domain.notifications import asks_links, console_run_url, decision_request, quiet_until
 from shared.notify.domain.notify_task import NotifyTask
-from shared.platform.errors import NothingSent
+from shared.platform.errors import InvalidInput, NothingSent
 from shared.platform.topology import Queue
 from shared.workspace.domain.daily import zone_of
 from shared.workspace.domain.tenants import Tenant
@@ -95,11 +95,21 @@ def _quiet_until(task: NotifyTask, tenant: Tenant | None, now: datetime) -> date
 
 
 def recent_notifications(
-    tenant_id: str, records: NotificationLog, tenants: TenantStore, limit: int = 50
+    tenant_id: str, records: NotificationLog, tenants: TenantStore, limit: int = 50, cursor: str | None = None
 ) -> dict[str, Any]:
     """The current owner's notifications (not an earlier owner's: ``Tenant.owner_since``), newest
-    first, at most ``MAX_PAGE``."""
+    first, at most ``MAX_PAGE``, from after ``cursor`` (the last page's ``next_cursor``: its last
+    record's id; None when no page follows). A cursor naming no record is InvalidInput."""
     tenant = tenants.get(tenant_id)
     since = tenant.owner_since if tenant is not None else None
-    found = records.recent(tenant_id, max(1, min(limit, MAX_PAGE)), since)
-    return {"notifications": [r.listing() for r in found]}
+    size = max(1, min(limit, MAX_PAGE))
+    found = records.recent(tenant_id, size + 1, since, cursor)
+    if found is None:
+        raise InvalidInput(
+            "cursor: not one this api gave, or its page expired: start again from the first page", ["cursor"]
+        )
+    page = found[:size]
+    return {
+        "notifications": [r.listing() for r in page],
+        "next_cursor": page[-1].notification_id if len(found) > size else None,
+    }

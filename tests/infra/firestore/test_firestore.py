@@ -147,8 +147,9 @@ QUERIES: dict[tuple[str, str], Query] = {
         (),
     ),
     ("firestore_notifications.py", "FirestoreNotificationLog.recent"): Query(
-        "tenants/{t}/notifications order by created_at DESC (GET /notifications); one field, "
-        "collection scope: automatic",
+        "tenants/{t}/notifications order by created_at DESC (GET /notifications), from after a cursor's "
+        "record (start_after its snapshot: the implicit document-id order); one field, collection scope: "
+        "automatic",
         (),
     ),
     ("firestore_tenants.py", "FirestoreTenantStore.stream_active"): Query(

@@ -134,13 +134,15 @@ def test_records_are_listed_newest_first_and_from_a_time_on(firestore_db: Any) -
             TENANT, new_record(note(f"since-{i}"), at, 60, NotificationStatus.SENDING), at
         ).claim == (DeliveryClaim.NEW)
 
-    def listed(since: datetime | None = None) -> list[str]:
-        return [
-            r.notification_id for r in log.recent(TENANT, 10, since) if r.notification_id.startswith("since-")
-        ]
+    def listed(since: datetime | None = None, after: str | None = None) -> list[str]:
+        found = log.recent(TENANT, 10, since, after)
+        assert found is not None
+        return [r.notification_id for r in found if r.notification_id.startswith("since-")]
 
     assert listed() == ["since-2", "since-1", "since-0"]
     assert listed(now - timedelta(minutes=90)) == ["since-2", "since-1"]
+    assert listed(after="since-2") == ["since-1", "since-0"]  # the page after a record (a cursor)
+    assert log.recent(TENANT, 10, after="never-given") is None
 
 
 def test_a_retaken_record_tells_where_in_its_channel_it_went_as_last_moved(firestore_db: Any) -> None:

@@ -171,7 +171,7 @@ def test_firestore_claims_are_exclusive(live: tuple[Stack, str, str]) -> None:
     sent = Outcome(NotificationStatus.SENT, channel="email", message_id="<m@x>")
     log.finish(tenant_id, "n-claims", sent, later)
     assert log.claim(tenant_id, retake, later + timedelta(hours=1)) == Claimed(DeliveryClaim.DONE)
-    [listed] = log.recent(tenant_id, 10)
+    [listed] = log.recent(tenant_id, 10) or []
     assert listed.status == NotificationStatus.SENT and listed.attempts == 2
     assert (listed.channel, listed.message_id) == ("email", "<m@x>")
 

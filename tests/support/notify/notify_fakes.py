@@ -66,11 +66,19 @@ class FakeNotificationLog(NotificationLog):
         key = (tenant_id, notification_id)
         self.records[key] = self.records[key].model_copy(update=move.changes(now))
 
-    def recent(self, tenant_id: str, limit: int, since: datetime | None = None) -> list[NotificationRecord]:
+    def recent(
+        self, tenant_id: str, limit: int, since: datetime | None = None, after: str | None = None
+    ) -> list[NotificationRecord] | None:
         mine = [
             r for (t, _), r in self.records.items() if t == tenant_id and (not since or r.created_at >= since)
         ]
-        return sorted(mine, key=lambda r: r.created_at, reverse=True)[:limit]
+        ordered = sorted(mine, key=lambda r: (r.created_at, r.notification_id), reverse=True)
+        if after is not None:
+            ids = [r.notification_id for r in ordered]
+            if after not in ids:
+                return None
+            ordered = ordered[ids.index(after) + 1 :]
+        return ordered[:limit]
 
 
 @dataclass

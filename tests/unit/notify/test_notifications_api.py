@@ -70,10 +70,17 @@ def test_notify_twice_comments_once_and_get_notifications_lists_newest_first(fak
     assert "no page" in rows[0]["reason"] and approve not in json.dumps(rows[0])  # a link is never kept
     assert set(rows[0]) >= {"subject", "text", "status", "created_at"}
     other = {"Authorization": f"Bearer {start_session('t2', fakes.secrets)}"}
-    assert client("api", fakes).get("/notifications", headers=other).json == {"notifications": []}
-    assert (
-        len(json_body(client("api", fakes).get("/notifications?limit=1", headers=auth))["notifications"]) == 1
-    )
+    empty: dict[str, Any] = {"notifications": [], "next_cursor": None}
+    assert client("api", fakes).get("/notifications", headers=other).json == empty
+    first_page = json_body(client("api", fakes).get("/notifications?limit=1", headers=auth))
+    assert [r["notification_id"] for r in first_page["notifications"]] == ["n-daily"]
+    cursor = first_page["next_cursor"]
+    last_page = json_body(client("api", fakes).get(f"/notifications?limit=1&cursor={cursor}", headers=auth))
+    assert [r["notification_id"] for r in last_page["notifications"]] == ["n-sent"]
+    assert last_page["next_cursor"] is None and json_body(listed)["next_cursor"] is None
+    # another workspace's cursor names nothing of this one: a 400, nothing listed
+    stranger = client("api", fakes).get(f"/notifications?cursor={cursor}", headers=other)
+    assert stranger.status_code == 400 and "start again" in json_body(stranger)["reason"]
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "ten", "-1"])
@@ -81,6 +88,13 @@ def test_get_notifications_bounds_its_page_size(fakes: LiveContainer, limit: str
     auth = {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
     answer = client("api", fakes).get(f"/notifications?limit={limit}", headers=auth)
     assert answer.status_code == 400 and "limit" in json_body(answer)["reason"]
+
+
+@pytest.mark.parametrize("cursor", ["nobody", "a" * 201, "caf\u00e9"])
+def test_a_cursor_the_api_never_gave_is_a_400(fakes: LiveContainer, cursor: str) -> None:
+    auth = {"Authorization": f"Bearer {start_session('t1', fakes.secrets)}"}
+    answer = client("api", fakes).get("/notifications", query_string={"cursor": cursor}, headers=auth)
+    assert answer.status_code == 400 and "cursor" in json_body(answer)["reason"]
 
 
 def test_get_notifications_needs_a_session(fakes: LiveContainer) -> None:
