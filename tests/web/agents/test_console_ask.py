@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from local.stack import PROJECT, LocalStack
 from tests.web.browser import Console, Figures, console_tab
+from tests.web.workspace import index_pages
 
 pytestmark = pytest.mark.e2e
 LIVE_S = 30_000
@@ -48,38 +49,7 @@ def _db(stack: LocalStack) -> Any:
 
 
 def _index(visit: Visit, pages: dict[str, str]) -> None:
-    """Pages a person made under the demo's home page, put in the tenant's index by the index's own
-    code (the Notion adapter on the sandbox, WordLlama, the stack's Firestore), as an index task does."""
-    from shared.memory.adapters.firestore_passages import FirestorePassages
-    from shared.memory.adapters.local_embedder import LocalEmbedder
-    from shared.memory.services.workspace_index import index_page
-    from shared.notion.adapters.notion import NotionApi, build_client
-
-    token = next(
-        w["access_token"]
-        for w in visit.stack.sandbox_admin("GET", "/workspaces")
-        if w["key"] == visit.workspace
-    )
-    notion = NotionApi(build_client(visit.stack.sandbox_url, 20.0), 1.0, 1000.0, 1000).with_token(token)
-    store, model = FirestorePassages(_db(visit.stack)), LocalEmbedder()
-    for title, text in pages.items():
-        body = {
-            "parent": {"page_id": visit.ids["home_page"]},
-            "properties": {"title": {"title": [{"text": {"content": title}}]}},
-            "children": [
-                {
-                    "type": "paragraph",
-                    "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]},
-                }
-            ],
-        }
-        made = visit.stack.sandbox_admin(
-            "POST",
-            f"/workspaces/{visit.workspace}/act",
-            {"method": "POST", "path": "/v1/pages", "body": body},
-        )
-        assert made["status"] == 200, made
-        assert index_page(visit.tenant_id, made["response"]["id"], notion, model, store).embedded >= 1
+    index_pages(visit.stack, visit.workspace, visit.tenant_id, pages)
 
 
 def test_an_empty_question_is_refused_beside_the_field(visit: Visit) -> None:

@@ -14,9 +14,44 @@ interface Turn {
 }
 
 /** The answer's words without the sources the api lists after them (shown as links instead). */
-function words(answer: S["AskAnswer"]): string {
+export function words(answer: { answer: string; cited: readonly unknown[] }): string {
   const at = answer.answer.lastIndexOf(SOURCES);
   return answer.cited.length && at >= 0 ? answer.answer.slice(0, at) : answer.answer;
+}
+
+type Page = { page_id?: string; title?: string; url?: string; quote?: string };
+
+/** The pages an answer used, as links (a page's url only if a web address), each with the words it
+ * quotes on hover and in a disclosure; "No page was cited." when none. All of it is untrusted text. */
+export function Cited({ cited }: { cited: readonly Page[] }) {
+  if (cited.length === 0) return <p class="state">No page was cited.</p>;
+  return (
+    <>
+      <p>Pages it used:</p>
+      <ul>
+        {cited.map((page) => {
+          const href = safeUrl(page.url ?? "");
+          return (
+            <li key={page.page_id} class="title">
+              {href ? (
+                <a href={href} target="_blank" rel="noopener noreferrer" title={page.quote || undefined}>
+                  {page.title || "Untitled"}
+                </a>
+              ) : (
+                page.title || "Untitled"
+              )}
+              {page.quote ? (
+                <details class="quote">
+                  <summary>What it says</summary>
+                  <blockquote>{page.quote}</blockquote>
+                </details>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+    </>
+  );
 }
 
 
@@ -83,35 +118,7 @@ export function AskScreen() {
                 {turn.question}
               </h2>
               <p class="summary">{words(turn.answer)}</p>
-              {turn.answer.cited.length > 0 ? (
-                <>
-                  <p>Pages it used:</p>
-                  <ul>
-                    {turn.answer.cited.map((page) => {
-                      const href = safeUrl(page.url);
-                      return (
-                        <li key={page.page_id} class="title">
-                          {href ? (
-                            <a href={href} target="_blank" rel="noopener noreferrer" title={page.quote || undefined}>
-                              {page.title || "Untitled"}
-                            </a>
-                          ) : (
-                            page.title || "Untitled"
-                          )}
-                          {page.quote ? (
-                            <details class="quote">
-                              <summary>What it says</summary>
-                              <blockquote>{page.quote}</blockquote>
-                            </details>
-                          ) : null}
-                        </li>
-                      );
-                    })}
-                  </ul>
-                </>
-              ) : (
-                <p class="state">No page was cited.</p>
-              )}
+              <Cited cited={turn.answer.cited} />
             </li>
           ))}
         </ol>
