@@ -61,6 +61,19 @@ class NewMessage(Schema):
     )
 
 
+class NewAnswer(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, some_text("a question")] = Field(
+        min_length=1, max_length=TEXT_CHARS, json_schema_extra={"pattern": r"\S"}
+    )
+    request_id: str = Field(
+        pattern=REQUEST_ID,
+        description="The question's idempotency key: sent again with Last-Event-ID, the answer's stream "
+        "resumes after that event, asking nothing again once answered",
+    )
+
+
 class SessionsQuery(Schema):
     model_config = ConfigDict(extra="forbid")
 
