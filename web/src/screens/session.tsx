@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, roleRefusal, send, url } from "../api";
 import { Empty, ErrorText, LoadState, Status, go, rememberStarted, useAction, useLoad, when } from "../ui";
-import { Cited, words } from "./ask";
+import { Cited, freshKey as key, words } from "./ask";
 import { Decision, describe, linesOf, useRun } from "./run";
 
 type Talk = S["AgentSessionDetail"];
@@ -22,11 +22,6 @@ const ACTS: [Act, string][] = [
   ["run", "Run: the agent acts on it (you approve what it changes)"],
   ["steer", "Steer the run: its answer, or a rejection with your words that it plans again with"],
 ];
-
-/** A fresh idempotency key for a message (kept while it is retried, so a retry sends it once). */
-function key(): string {
-  return typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `m${Date.now()}${Math.random().toString(36).slice(2)}`;
-}
 
 /** `now` with `more` merged in by place (a message settled later replaces the one received). */
 function merged(now: Message[], more: Message[]): Message[] {
