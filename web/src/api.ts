@@ -99,18 +99,22 @@ export async function request<T>(
   }
   const etag = response.headers.get("ETag") ?? "";
   if (response.status === 304) return { status: 304, body: null, etag };
-  const text = await response.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
+  const parsed = await bodyOf(response);
   if (!response.ok) {
     if (response.status === 401 && !quiet401) window.dispatchEvent(new Event(SESSION_ENDED));
     throw words(response.status, parsed);
   }
   return { status: response.status, body: parsed as T, etag };
+}
+
+/** An answer's body as JSON (null when empty or not JSON). */
+async function bodyOf(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function get<T>(target: string): Promise<T> {
@@ -149,13 +153,7 @@ export async function postStream(
     throw new ApiError(0, "network", "The console cannot reach the server: check your connection.");
   }
   if (!response.ok || !response.body) {
-    const text = await response.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = null;
-    }
+    const parsed = await bodyOf(response);
     if (response.status === 401) window.dispatchEvent(new Event(SESSION_ENDED));
     throw response.ok ? new ApiError(0, "stream", "This browser cannot read the answer as it comes.") : words(response.status, parsed);
   }

@@ -4,7 +4,7 @@
 // the latest run's by the run page's own hook, its request decided with the run page's own component.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, get, roleRefusal, send, url } from "../api";
-import { Empty, ErrorText, LoadState, Status, go, rememberStarted, useAction, useLoad, when } from "../ui";
+import { Choice, Empty, ErrorText, LoadState, Loading, Status, go, rememberStarted, useAction, useLoad, when } from "../ui";
 import { Cited, freshKey as key, words } from "./ask";
 import { Decision, describe, linesOf, useRun } from "./run";
 
@@ -264,13 +264,12 @@ export function SessionScreen({ sessionId, login }: { sessionId: string; login: 
   const latest = useRef<HTMLHeadingElement>(null);
   useEffect(() => latest.current?.focus(), [messages.length]);
   if (!talk) {
+    const back = <a href="#/sessions">All sessions</a>;
     return (
       <section>
         <h1>Session</h1>
-        <p>
-          <a href="#/sessions">All sessions</a>
-        </p>
-        {error ? <ErrorText error={error} /> : <p role="status">Loading the session…</p>}
+        {error ? <ErrorText error={error} /> : <Loading what="the session" />}
+        <p>{back}</p>
       </section>
     );
   }
@@ -331,16 +330,13 @@ export function SessionsScreen() {
       </p>
       <form class="card" onSubmit={open} aria-busy={busy}>
         {refusal && <p class="hint">{refusal}</p>}
-        <label>
-          Agent
-          <select value={agent} disabled={!!refusal} onChange={(e) => setAgent(e.currentTarget.value)}>
-            {(agents.data?.agents ?? [{ agent_id: "default", name: "the default agent" }]).map((a) => (
-              <option key={a.agent_id} value={a.agent_id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="Agent"
+          value={agent}
+          set={setAgent}
+          disabled={!!refusal}
+          options={(agents.data?.agents ?? [{ agent_id: "default", name: "the default agent" }]).map((a) => [a.agent_id, a.name])}
+        />
         <div class="actions">
           <button type="submit" class="primary" disabled={busy || !!refusal}>
             Open a session
