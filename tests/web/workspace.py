@@ -1,16 +1,18 @@
 """A workspace connected and set up through the api as onboarding would, and signed-in tabs on it:
 what the web suite's flows share (:class:`Setup`)."""
 
+import os
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 import requests
 from playwright.sync_api import Browser, BrowserContext, Locator, expect
 
 from local.demo import READY, connect, wait_for
-from local.stack import LocalStack
+from local.stack import PROJECT, LocalStack
 from tests.web.browser import Console, Figures
 
 LIVE_MS = 30_000  # a live change on a busy machine
@@ -168,3 +170,35 @@ def connect_by_token(c: Console, tokens: dict[str, str], titles: dict[str, str])
         c.page.get_by_label(f"{title} token").fill(tokens[name])
         c.press("button", f"Connect {title}")
         expect(c.page.get_by_role("heading", name=f"{title} Connected")).to_be_visible(timeout=LIVE_MS)
+
+
+def index_pages(stack: LocalStack, workspace: str, tenant_id: str, pages: dict[str, str]) -> None:
+    """Pages (title: text) a person made under the demo's home page of ``workspace``, put in the
+    tenant's index by the index's own code (the Notion adapter on the sandbox, WordLlama, the stack's
+    Firestore), as an index task does."""
+    from google.cloud import firestore
+
+    from shared.memory.adapters.firestore_passages import FirestorePassages
+    from shared.memory.adapters.local_embedder import LocalEmbedder
+    from shared.memory.services.workspace_index import index_page
+    from shared.notion.adapters.notion import NotionApi, build_client
+
+    home = stack.sandbox_admin("GET", f"/workspaces/{workspace}/state")["ids"]["home_page"]
+    token = next(
+        w["access_token"] for w in stack.sandbox_admin("GET", "/workspaces") if w["key"] == workspace
+    )
+    notion = NotionApi(build_client(stack.sandbox_url, 20.0), 1.0, 1000.0, 1000).with_token(token)
+    with mock.patch.dict(os.environ, {"FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{stack.firestore_port}"}):
+        store = FirestorePassages(firestore.Client(project=PROJECT))
+    model = LocalEmbedder()
+    for title, text in pages.items():
+        paragraph = {"rich_text": [{"type": "text", "text": {"content": text}}]}
+        body = {
+            "parent": {"page_id": home},
+            "properties": {"title": {"title": [{"text": {"content": title}}]}},
+            "children": [{"type": "paragraph", "paragraph": paragraph}],
+        }
+        call = {"method": "POST", "path": "/v1/pages", "body": body}
+        made = stack.sandbox_admin("POST", f"/workspaces/{workspace}/act", call)
+        assert made["status"] == 200, made
+        assert index_page(tenant_id, made["response"]["id"], notion, model, store).embedded >= 1

@@ -99,18 +99,22 @@ export async function request<T>(
   }
   const etag = response.headers.get("ETag") ?? "";
   if (response.status === 304) return { status: 304, body: null, etag };
-  const text = await response.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
+  const parsed = await bodyOf(response);
   if (!response.ok) {
     if (response.status === 401 && !quiet401) window.dispatchEvent(new Event(SESSION_ENDED));
     throw words(response.status, parsed);
   }
   return { status: response.status, body: parsed as T, etag };
+}
+
+/** An answer's body as JSON (null when empty or not JSON). */
+async function bodyOf(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function get<T>(target: string): Promise<T> {
@@ -121,4 +125,65 @@ export async function get<T>(target: string): Promise<T> {
 export async function send<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", target: string, body?: unknown): Promise<T> {
   const answer = await request<T>(method, target, body);
   return answer.body as T;
+}
+
+/** One event of a stream the api sends (Server-Sent Events): its id (null: the stream's own), kind, data. */
+export interface StreamEvent {
+  id: number | null;
+  event: string;
+  data: unknown;
+}
+
+/** A POST whose answer is a stream of events (text/event-stream), each given to `each` as it comes;
+ * `lastId` resumes after that event. Resolves with the last id received and whether the stream said
+ * it ended; a refusal before it streams is thrown as an ApiError; a broken stream resolves unended. */
+export async function postStream(
+  target: string,
+  body: unknown,
+  each: (event: StreamEvent) => void,
+  lastId: number | null = null,
+): Promise<{ lastId: number | null; ended: boolean }> {
+  const headers: Record<string, string> = { Accept: "text/event-stream", "Content-Type": "application/json" };
+  if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  if (lastId !== null) headers["Last-Event-ID"] = String(lastId);
+  let response: Response;
+  try {
+    response = await fetch(target, { method: "POST", headers, body: JSON.stringify(body), credentials: "same-origin", cache: "no-store" });
+  } catch {
+    throw new ApiError(0, "network", "The console cannot reach the server: check your connection.");
+  }
+  if (!response.ok || !response.body) {
+    const parsed = await bodyOf(response);
+    if (response.status === 401) window.dispatchEvent(new Event(SESSION_ENDED));
+    throw response.ok ? new ApiError(0, "stream", "This browser cannot read the answer as it comes.") : words(response.status, parsed);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let ended = false;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let cut = buffer.indexOf("\n\n");
+      while (cut >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        cut = buffer.indexOf("\n\n");
+        const fields = new Map(block.split("\n").filter((line) => line && !line.startsWith(":")).map((line) => {
+          const at = line.indexOf(": ");
+          return [line.slice(0, at), line.slice(at + 2)] as [string, string];
+        }));
+        const kind = fields.get("event");
+        if (!kind) continue;
+        const id = fields.has("id") ? Number(fields.get("id")) : null;
+        if (id !== null) lastId = id;
+        if (kind === "end") ended = true;
+        each({ id, event: kind, data: JSON.parse(fields.get("data") ?? "null") });
+      }
+    }
+  } catch {
+    // a stream cut on the way: the caller resumes after lastId
+  }
+  return { lastId, ended };
 }

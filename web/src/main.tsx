@@ -16,6 +16,7 @@ import { OnboardingScreen } from "./screens/onboarding";
 import { RepositoriesScreen } from "./screens/repositories";
 import { RunScreen } from "./screens/run";
 import { RunsScreen } from "./screens/runs";
+import { SessionScreen, SessionsScreen } from "./screens/session";
 import { SettingsScreen } from "./screens/settings";
 import { TeamScreen } from "./screens/team";
 import { UsageScreen } from "./screens/usage";
@@ -28,6 +29,7 @@ const NAV: [string, string][] = [
   ["#/daily-plan", "Daily plan"],
   ["#/agents", "Agents"],
   ["#/ask", "Ask"],
+  ["#/sessions", "Sessions"],
   ["#/usage", "Usage"],
   ["#/notifications", "Notifications"],
   ["#/integrations", "Integrations"],
@@ -184,6 +186,8 @@ function Screen({
       return <AgentsScreen />;
     case "ask":
       return <AskScreen />;
+    case "sessions":
+      return parts[1] ? <SessionScreen sessionId={decodeURIComponent(parts[1])} login={session} /> : <SessionsScreen />;
     case "usage":
       return <UsageScreen />;
     case "notifications":

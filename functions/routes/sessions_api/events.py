@@ -2,22 +2,25 @@
 event of the run's log, its ``id`` the log's seq) and ``GET /sessions/{id}/events`` (each settled
 message, its ``id`` its place). ``Last-Event-ID`` resumes after that id, without a gap or a repeat;
 a stream ends itself by ``stream_deadline_s`` (``event: deadline``: reconnect) or once its run ended
-(``event: end``). Who may open one is checked before it starts (404 as the run's and the session's
-own routes); a run's events are shown by the run view's rules for this person."""
+(``event: end``). ``POST /sessions/{id}/answers`` streams a question's answer: its first event at
+once, then the answer's text in chunks and the answer whole, resumed by a repeat with ``Last-Event-ID``.
+Who may open one is checked before it starts (404 as the run's and the session's own routes); a run's
+events are shown by the run view's rules for this person."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from flask import Response
 
-from functions._http import Reply
+from functions._http import Reply, parse_json
 from functions.routes import Call
 from functions.routes.runs_api.runs import run_id_of
-from functions.routes.sessions_api.sessions import session_id_of
-from shared.platform.errors import InvalidInput, NotFound
+from functions.routes.sessions_api.sessions import NewAnswer, person, session_id_of
+from shared.platform.errors import AgentError, InvalidInput, NotFound
 from shared.runs.services import runs
-from shared.sessions.domain.streams import Batch, event_stream, last_event_id
-from shared.sessions.services.sessions import NOT_YOURS, session_of
-from shared.sessions.services.streams import run_batch, session_batch
+from shared.sessions.domain.streams import RETRY_MS, Batch, event_stream, frame, last_event_id
+from shared.sessions.services.sessions import NOT_YOURS, Said, act_on, receive_message, session_of
+from shared.sessions.services.streams import ACCEPTED, answer_events, run_batch, session_batch
+from shared.team.services.sessions import require_connected
 
 # Not buffered by a proxy on the way (nginx's header; Google's load balancer passes a stream through).
 STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
@@ -75,3 +78,49 @@ def _first_then(first: Batch, after: int, read: Callable[[int], Batch]) -> Calla
         return pending.pop() if pending and since == after else read(since)
 
     return once
+
+
+def session_answer(call: Call) -> Reply:
+    """The question of ``request_id`` in the caller's session answered as Ask, within their reach, as a
+    stream. ``accepted`` comes at once, before the search and the model; then the answer's chunks and
+    the answer whole. A repeat with ``Last-Event-ID`` resumes after it, asking again only a question
+    never answered. Another person's session is a 404 before anything streams."""
+    body = parse_json(call.request, NewAnswer)
+    member = person(call)
+    tenant = require_connected(call.tenant_id, call.tenants)
+    c = call.container
+    store = c.sessions.sessions
+    session_id = session_of(store, call.tenant_id, member, session_id_of(call)).session_id
+    after = _resumed(call)
+    deps, tenants, via = c.engine(with_model=True), call.tenants, call.via
+
+    def events() -> Iterator[str]:
+        yield f"retry: {RETRY_MS}\n\n"
+        sent = after
+        if sent < ACCEPTED:
+            yield frame(ACCEPTED, "accepted", {"request_id": body.request_id})
+            sent = ACCEPTED
+        session, message, _ = receive_message(
+            store, tenant.tenant_id, member, session_id, text=body.text, act="ask", key=body.request_id
+        )
+        if message.act != "ask":
+            yield frame(
+                None,
+                "refused",
+                {"reason": f"request_id {message.key} names a message that is not a question"},
+            )
+            return
+        if message.state == "received":
+            try:
+                message = act_on(deps, store, tenants, Said(tenant, member, session, message, []), via=via)
+            except AgentError:  # recorded on the message as failed, with its reason: said as its event
+                [message] = store.messages(
+                    tenant.tenant_id, member.member_id, session_id, message.place - 1, 1
+                )
+        for event_id, kind, data in answer_events(message):
+            if event_id > sent:
+                yield frame(event_id, kind, data)
+                sent = event_id
+        yield frame(None, "end", {"last_event_id": sent})
+
+    return Response(events(), 200, STREAM_HEADERS, mimetype="text/event-stream")

@@ -41,23 +41,26 @@ class NewSession(Schema):
     )
 
 
-class NewMessage(Schema):
+class NewAnswer(Schema):
     model_config = ConfigDict(extra="forbid")
 
     text: Annotated[str, some_text("a message")] = Field(
         min_length=1, max_length=TEXT_CHARS, json_schema_extra={"pattern": r"\S"}
     )
+    request_id: str = Field(
+        pattern=REQUEST_ID,
+        description="The message's idempotency key: a repeat answers the message as recorded and starts "
+        "no second run; with Last-Event-ID, an answer's stream resumes after that event",
+    )
+
+
+class NewMessage(NewAnswer):
     act: Literal["ask", "run", "steer"] = Field(
         "ask",
         description="ask: answered from the workspace within your reach, nothing changed; run: a run of "
         "the session's agent, its goal carrying the session's latest messages; steer: to the session's "
         "latest run while it asks something: its question's answer, or an approval's rejection with "
         "your words, planned again with them (409 when it asks nothing)",
-    )
-    request_id: str = Field(
-        pattern=REQUEST_ID,
-        description="The message's idempotency key: a repeat answers the message as recorded and starts "
-        "no second run",
     )
 
 

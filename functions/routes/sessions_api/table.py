@@ -47,6 +47,17 @@ SESSIONS_ROUTES: list[Route] = [
         role="editor",
     ),
     _sessions(
+        "POST /sessions/<session_id>/answers",
+        events.session_answer,
+        "Ask in the session, the answer streamed as Server-Sent Events (a repeat with Last-Event-ID resumes)",
+        _STREAM,
+        body="sessions_api.sessions.NewAnswer",
+        headers="models.sessions.StreamHeaders",
+        refusals=(409, 429),
+        scope="runs:start",
+        role="editor",
+    ),
+    _sessions(
         "GET /sessions/<session_id>/events",
         events.session_events,
         "The session's messages as they settle, as Server-Sent Events (Last-Event-ID resumes)",

@@ -62,3 +62,21 @@ def event_stream(
         if not events:
             yield ": waiting\n\n"
         sleep(poll_s)
+
+
+CHUNK_CHARS = 80  # the most characters of an answer one ``chunk`` event carries
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
+    """``text`` in pieces of at most ``size`` characters, cut after a space where there is one: joined,
+    they are ``text`` exactly, and the same text is always cut the same way (a resume's ids hold)."""
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space + 1 if space > start else end
+        pieces.append(text[start:end])
+        start = end
+    return pieces

@@ -65,14 +65,38 @@ def post_message(
     agent (``run``). A repeat of the key answers the message as recorded, acting again only if it was
     never settled (a crash between); the run it starts is named by the session and the key, so the
     repeat plans no second run. A failure is recorded on the message (its reason) and raised."""
-    session = session_of(store, tenant.tenant_id, member, session_id)
-    now = datetime.now(UTC)
-    message, new = store.receive(
-        tenant.tenant_id, member.member_id, session_id, key=key, text=text, act=act, now=now
+    session, message, new = receive_message(
+        store, tenant.tenant_id, member, session_id, text=text, act=act, key=key
     )
     if not new and message.state != "received":
         return message
-    t, m = tenant.tenant_id, member.member_id
+    return act_on(deps, store, tenants, Said(tenant, member, session, message, []), via=via)
+
+
+def receive_message(
+    store: "SessionStore", tenant_id: str, member: Member, session_id: str, *, text: str, act: Act, key: str
+) -> tuple[Session, Message, bool]:
+    """The person's session and the message of ``key`` in it, recorded once (received): also whether
+    this call added it. NotFound for a session not theirs; nothing is acted on yet (:func:`act_on`)."""
+    session = session_of(store, tenant_id, member, session_id)
+    message, new = store.receive(
+        tenant_id, member.member_id, session_id, key=key, text=text, act=act, now=datetime.now(UTC)
+    )
+    return session, message, new
+
+
+def act_on(
+    deps: "Deps",
+    store: "SessionStore",
+    tenants: "TenantStore",
+    said: "Said",
+    *,
+    via: Literal["session", "key"],
+) -> Message:
+    """The received message answered (``ask``), turned into a run (``run``) or given to the session's
+    run (``steer``), and settled so; a failure is recorded on the message (its reason) and raised."""
+    tenant, member, session, message = said.tenant, said.member, said.session, said.message
+    t, m, session_id, key = tenant.tenant_id, member.member_id, session.session_id, message.key
     try:
         if message.act == "ask":
             got, conversation = ask_in_conversation(

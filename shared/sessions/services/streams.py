@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.runs.services import run_view, runs
 from shared.sessions.domain.sessions import Message, Session
-from shared.sessions.domain.streams import Batch
+from shared.sessions.domain.streams import Batch, chunks
 
 if TYPE_CHECKING:
     from shared.runs.ports import RunStore
@@ -66,3 +66,18 @@ def shown_message(message: Message) -> dict[str, Any]:
     """A message as the api shows it (its key is its ``request_id``), times as ISO 8601."""
     shown = _shown(message)
     return {"request_id": shown.pop("key"), **shown}
+
+
+ACCEPTED = 1  # the id of an answer stream's first event, sent before anything is read or asked
+
+
+def answer_events(message: Message) -> list[tuple[int, str, dict[str, Any]]]:
+    """A question's answer as its stream carries it, from the message as settled: ``accepted`` (id 1),
+    the answer's text in ``chunk`` events (ids 2 on), then ``answer`` with the message whole (its
+    citations); or ``failed`` with the reason. The same message always gives the same events."""
+    events: list[tuple[int, str, dict[str, Any]]] = [(ACCEPTED, "accepted", {"request_id": message.key})]
+    if message.state == "failed":
+        return [*events, (ACCEPTED + 1, "failed", {"reason": message.reason, "place": message.place})]
+    for n, piece in enumerate(chunks(message.answer), start=ACCEPTED + 1):
+        events.append((n, "chunk", {"text": piece}))
+    return [*events, (len(events) + 1, "answer", shown_message(message))]

@@ -170,3 +170,53 @@ def test_a_last_event_id_is_a_count_the_stream_gave() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{bad!r} was taken")
+
+
+def _asking(people: Team, role: str = "editor") -> tuple[str, Callable[[str, dict[str, str]], TestResponse]]:
+    """A session of ``role``'s, and a question's answer streamed in it (the key, the headers given)."""
+    _, made = call(people, role, "POST", "/sessions", json={"request_id": "k"})
+    sid = made["session_id"]
+    api = client("api", people.container)
+
+    def ask(key: str, headers: dict[str, str]) -> TestResponse:
+        said = {"text": "What does the roadmap say?", "request_id": key}
+        auth = {"Authorization": f"Bearer {people.sessions[role]}"}
+        return api.post(f"/sessions/{sid}/answers", json=said, headers=headers | auth)
+
+    return sid, ask
+
+
+def test_an_answer_streams_accepted_first_then_its_text_and_a_repeat_resumes_it() -> None:
+    people = team()
+    model = people.container.model
+    _, ask = _asking(people)
+    whole = frames(ask("q1", {}).get_data(as_text=True))
+    kinds = [f[1] for f in whole]
+    assert kinds[0] == "accepted" and kinds[-2:] == ["answer", "end"] and "chunk" in kinds
+    sent = [f for f in whole if f[0] is not None]
+    assert [f[0] for f in sent] == list(range(1, len(sent) + 1))
+    answer = sent[-1][2]["answer"]
+    assert "".join(f[2]["text"] for f in sent if f[1] == "chunk") == answer  # the text whole, once
+    asked = len(model.prompts)
+    assert asked >= 1  # the question was put to the model
+    for cut in range(1, len(sent) + 1):  # cut after any event: the repeat sends what follows it
+        resumed = frames(ask("q1", {"Last-Event-ID": str(cut)}).get_data(as_text=True))
+        assert [f for f in resumed if f[0] is not None] == sent[cut:], cut
+        assert resumed[-1] == (None, "end", {"last_event_id": len(sent)})
+    assert len(model.prompts) == asked  # answered once: a resume asks the model nothing
+
+
+def test_another_persons_session_refuses_an_answers_stream_before_it_streams() -> None:
+    people = team()
+    sid, _ = _asking(people, "owner")
+    api = client("api", people.container)
+    said = {"text": "What does the roadmap say?", "request_id": "q1"}
+    answer = api.post(
+        f"/sessions/{sid}/answers",
+        json=said,
+        headers={"Authorization": f"Bearer {people.sessions['editor']}"},
+    )
+    assert answer.status_code == 404 and answer.mimetype == "application/json"
+    assert people.container.model.prompts == []  # nothing asked
+    _, ask = _asking(people)
+    assert ask("q2", {"Last-Event-ID": "x"}).status_code == 400

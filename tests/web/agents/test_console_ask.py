@@ -1,9 +1,12 @@
 """The Ask screen in a real browser, keyboard only, on the whole local stack: two pages of the demo
-workspace in its index; an empty question refused beside the field; a question answered with its page
-as a link, the cited passage's words shown on hover and on tap; a follow-up sent in the same conversation, whose turns the api keeps; the screen at a
-phone's width and in dark mode. The tests run in order, as one person's visit (each one flow)."""
+workspace in its index; an empty question refused beside the field; a question answered as a stream
+(accepted, chunks, the answer whole) with its page as a link, the cited passage's words shown on
+hover and on tap; a follow-up in the same conversation (its session), whose turns the api keeps;
+without a stream, the answer in one block; the screen at a phone's width and in dark mode. The tests
+run in order, as one person's visit (each one flow)."""
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -13,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from local.stack import PROJECT, LocalStack
 from tests.web.browser import Console, Figures, console_tab
+from tests.web.workspace import index_pages
 
 pytestmark = pytest.mark.e2e
 LIVE_S = 30_000
@@ -32,6 +36,7 @@ class Visit:
         self.tenant_id = ""
         self.member_id = ""
         self.conversation = ""
+        self.session = ""  # the Ask screen's conversation is a session of the default agent
 
 
 @pytest.fixture(scope="module")
@@ -48,38 +53,7 @@ def _db(stack: LocalStack) -> Any:
 
 
 def _index(visit: Visit, pages: dict[str, str]) -> None:
-    """Pages a person made under the demo's home page, put in the tenant's index by the index's own
-    code (the Notion adapter on the sandbox, WordLlama, the stack's Firestore), as an index task does."""
-    from shared.memory.adapters.firestore_passages import FirestorePassages
-    from shared.memory.adapters.local_embedder import LocalEmbedder
-    from shared.memory.services.workspace_index import index_page
-    from shared.notion.adapters.notion import NotionApi, build_client
-
-    token = next(
-        w["access_token"]
-        for w in visit.stack.sandbox_admin("GET", "/workspaces")
-        if w["key"] == visit.workspace
-    )
-    notion = NotionApi(build_client(visit.stack.sandbox_url, 20.0), 1.0, 1000.0, 1000).with_token(token)
-    store, model = FirestorePassages(_db(visit.stack)), LocalEmbedder()
-    for title, text in pages.items():
-        body = {
-            "parent": {"page_id": visit.ids["home_page"]},
-            "properties": {"title": {"title": [{"text": {"content": title}}]}},
-            "children": [
-                {
-                    "type": "paragraph",
-                    "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]},
-                }
-            ],
-        }
-        made = visit.stack.sandbox_admin(
-            "POST",
-            f"/workspaces/{visit.workspace}/act",
-            {"method": "POST", "path": "/v1/pages", "body": body},
-        )
-        assert made["status"] == 200, made
-        assert index_page(visit.tenant_id, made["response"]["id"], notion, model, store).embedded >= 1
+    index_pages(visit.stack, visit.workspace, visit.tenant_id, pages)
 
 
 def test_an_empty_question_is_refused_beside_the_field(visit: Visit) -> None:
@@ -106,10 +80,14 @@ def test_an_empty_question_is_refused_beside_the_field(visit: Visit) -> None:
 def test_a_question_is_answered_with_its_page_as_a_link(visit: Visit) -> None:
     c = visit.console
     c.fill("Your question", "What did we decide about the price of the Pro plan?")
-    with c.page.expect_response(lambda r: r.url.endswith("/api/ask")) as answered:
+    with c.page.expect_response(lambda r: r.url.endswith("/answers")) as answered:
         c.press("button", "Ask", exact=True)
-    assert answered.value.status == 200, answered.value.text()
-    visit.conversation = answered.value.json()["conversation_id"]
+    streamed = answered.value
+    assert streamed.status == 200 and streamed.headers["content-type"].startswith("text/event-stream")
+    kinds = re.findall(r"^event: (\w+)$", streamed.text(), re.MULTILINE)
+    assert kinds[0] == "accepted" and "chunk" in kinds and kinds[-2:] == ["answer", "end"], kinds
+    visit.session = streamed.url.split("/sessions/", 1)[1].split("/", 1)[0]
+    visit.conversation = c.api("GET", f"/sessions/{visit.session}")[1]["conversation_id"]
     link = c.page.get_by_role("link", name=PRICING)
     expect(link).to_be_visible(timeout=LIVE_S)
     href = link.get_attribute("href") or ""
@@ -144,16 +122,15 @@ def test_a_follow_up_is_sent_in_the_same_conversation_whose_turns_the_api_keeps(
 
     c = visit.console
     c.fill("Your follow-up", "And who joins the Berlin office?")
-    with c.page.expect_request(lambda r: r.url.endswith("/api/ask")) as sent:
+    with c.page.expect_request(lambda r: r.url.endswith("/answers")) as sent:
         c.press("button", "Ask", exact=True)
-    assert sent.value.post_data_json == {
-        "question": "And who joins the Berlin office?",
-        "conversation_id": visit.conversation,
-    }
+    assert f"/sessions/{visit.session}/answers" in sent.value.url  # the same conversation
+    assert sent.value.post_data_json["text"] == "And who joins the Berlin office?"
     expect(c.page.get_by_role("heading", level=2, name="And who joins the Berlin office?")).to_be_visible(
         timeout=LIVE_S
     )
     expect(c.page.get_by_role("listitem").filter(has_text="And who joins")).to_have_count(1)
+    expect(c.page.get_by_text("Writing the answer…")).to_have_count(0, timeout=LIVE_S)  # answered whole
     store = FirestorePassages(_db(visit.stack))
     turns = store.conversation(visit.tenant_id, visit.member_id, visit.conversation) or []
     assert [q for q, _ in turns] == [
@@ -163,6 +140,23 @@ def test_a_follow_up_is_sent_in_the_same_conversation_whose_turns_the_api_keeps(
     c.press("button", "New conversation")
     expect(c.page.get_by_text("No questions yet in this conversation.")).to_be_visible()
     expect(c.page.get_by_role("textbox", name="Your question")).to_be_focused()
+
+
+def test_without_a_stream_the_answer_comes_in_one_block(visit: Visit, figures: Figures) -> None:
+    context = visit.browser.new_context(storage_state=visit.context.storage_state())
+    context.set_default_timeout(15_000)
+    try:
+        c = Console(context.new_page(), visit.stack.console_url, figures)
+        c.page.route("**/answers", lambda route: route.abort())
+        c.open("/#/ask")
+        c.fill("Your question", "What did we decide about the price of the Pro plan?")
+        with c.page.expect_response(lambda r: r.url.endswith("/messages")) as whole:
+            c.press("button", "Ask", exact=True)
+        assert whole.value.status == 200 and whole.value.json()["act"] == "ask"
+        expect(c.page.get_by_role("link", name=PRICING)).to_be_visible(timeout=LIVE_S)
+        expect(c.page.get_by_text("twelve euros a month").first).to_be_visible()
+    finally:
+        context.close()
 
 
 def test_the_ask_screen_fits_a_phone_and_keeps_its_contrast_in_dark_mode(

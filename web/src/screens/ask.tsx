@@ -1,8 +1,10 @@
-// Ask: a question to the workspace's index (POST /ask), answered with the pages it used as links. The
-// conversation's id (the api makes it; it is the asker's alone) goes with each follow-up, so the api
-// carries its latest turns. The api searches only within the asker's reach; the screen says so.
+// Ask: a question to the workspace's index, answered with the pages it used as links. A conversation
+// is a session of the default agent (POST /sessions); each question's answer is streamed as it is
+// written (POST /sessions/{id}/answers: accepted, its text in chunks, then whole with its pages), the
+// stream resumed once if cut, and else asked in one block (POST /sessions/{id}/messages, the same
+// key: the same question, answered once). The api searches only within the asker's reach.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, type S, roleRefusal, send, url } from "../api";
+import { ApiError, type S, postStream, roleRefusal, send, url } from "../api";
 import { Empty, messageOf, safeUrl } from "../ui";
 
 const QUESTION_CHARS = 2000; // shared/services/ask.py's QUESTION_CHARS: the api refuses more
@@ -10,13 +12,83 @@ const SOURCES = "\n\nSources: "; // how the api's answer lists its sources after
 
 interface Turn {
   question: string;
-  answer: S["AskAnswer"];
+  answer: { answer: string; cited: Page[] };
+  writing: boolean; // its text still coming
+}
+
+/** A fresh idempotency key (a question's, a conversation's). */
+export function freshKey(): string {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `k${Date.now()}${Math.random().toString(36).slice(2)}`;
+}
+
+/** `question` answered in the session `sessionId`: by its stream (`shown` gets the text so far), resumed
+ * once after a cut; without a stream, or cut twice, in one block. Its answer and pages, as settled. */
+async function answered(sessionId: string, question: string, shown: (text: string) => void): Promise<Turn["answer"]> {
+  const key = freshKey();
+  const body = { text: question, request_id: key };
+  let text = "";
+  let done: Turn["answer"] | null = null;
+  let failed = "";
+  let lastId: number | null = null;
+  const each = ({ event, data }: { event: string; data: unknown }) => {
+    if (event === "chunk") shown((text += (data as { text: string }).text));
+    else if (event === "answer") done = data as S["SessionMessage"];
+    else if (event === "failed" || event === "refused") failed = (data as { reason: string }).reason;
+  };
+  for (let attempt = 0; attempt < 2 && !done && !failed; attempt += 1) {
+    try {
+      ({ lastId } = await postStream(url("/sessions/{session_id}/answers", { session_id: sessionId }), body, each, lastId));
+    } catch (reason) {
+      if (reason instanceof ApiError && reason.status !== 0) throw reason; // refused: said as it is
+      break; // no stream here: the one block below
+    }
+  }
+  if (failed) throw new ApiError(409, "failed", failed);
+  if (done) return done;
+  const whole = await send<S["SessionMessage"]>("POST", url("/sessions/{session_id}/messages", { session_id: sessionId }), { ...body, act: "ask" });
+  if (whole.state === "failed") throw new ApiError(409, "failed", whole.reason);
+  return whole;
 }
 
 /** The answer's words without the sources the api lists after them (shown as links instead). */
-function words(answer: S["AskAnswer"]): string {
+export function words(answer: { answer: string; cited: readonly unknown[] }): string {
   const at = answer.answer.lastIndexOf(SOURCES);
   return answer.cited.length && at >= 0 ? answer.answer.slice(0, at) : answer.answer;
+}
+
+type Page = { page_id?: string; title?: string; url?: string; quote?: string };
+
+/** The pages an answer used, as links (a page's url only if a web address), each with the words it
+ * quotes on hover and in a disclosure; "No page was cited." when none. All of it is untrusted text. */
+export function Cited({ cited }: { cited: readonly Page[] }) {
+  if (cited.length === 0) return <p class="state">No page was cited.</p>;
+  return (
+    <>
+      <p>Pages it used:</p>
+      <ul>
+        {cited.map((page) => {
+          const href = safeUrl(page.url ?? "");
+          return (
+            <li key={page.page_id} class="title">
+              {href ? (
+                <a href={href} target="_blank" rel="noopener noreferrer" title={page.quote || undefined}>
+                  {page.title || "Untitled"}
+                </a>
+              ) : (
+                page.title || "Untitled"
+              )}
+              {page.quote ? (
+                <details class="quote">
+                  <summary>What it says</summary>
+                  <blockquote>{page.quote}</blockquote>
+                </details>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+    </>
+  );
 }
 
 
@@ -24,7 +96,7 @@ export function AskScreen() {
   const refusal = roleRefusal("editor", "ask the workspace");
   const [question, setQuestion] = useState("");
   const [turns, setTurns] = useState<Turn[]>([]);
-  const [conversation, setConversation] = useState<string | null>(null);
+  const [conversation, setConversation] = useState<string | null>(null); // its session's id
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState("");
   const field = useRef<HTMLTextAreaElement>(null);
@@ -46,13 +118,20 @@ export function AskScreen() {
     }
     setBusy(true);
     setProblem("");
+    const at = turns.length;
+    const put = (turn: Turn | null) => setTurns((now) => (turn ? [...now.slice(0, at), turn] : now.slice(0, at)));
     try {
-      const body = conversation ? { question: text, conversation_id: conversation } : { question: text };
-      const answer = await send<S["AskAnswer"]>("POST", url("/ask"), body);
-      setConversation(answer.conversation_id);
-      setTurns((now) => [...now, { question: text, answer }]);
+      let sessionId = conversation;
+      if (!sessionId) {
+        sessionId = (await send<S["AgentSession"]>("POST", url("/sessions"), { agent_id: "default", request_id: freshKey() })).session_id;
+        setConversation(sessionId);
+      }
+      put({ question: text, answer: { answer: "", cited: [] }, writing: true });
+      const answer = await answered(sessionId, text, (so_far) => put({ question: text, answer: { answer: so_far, cited: [] }, writing: true }));
+      put({ question: text, answer, writing: false });
       setQuestion("");
     } catch (reason) {
+      put(null);
       setProblem(reason instanceof ApiError && reason.status === 429 ? `${reason.message} Try again in a minute.` : messageOf(reason));
       field.current?.focus();
     } finally {
@@ -82,35 +161,15 @@ export function AskScreen() {
               <h2 tabIndex={-1} ref={n === turns.length - 1 ? latest : undefined}>
                 {turn.question}
               </h2>
-              <p class="summary">{words(turn.answer)}</p>
-              {turn.answer.cited.length > 0 ? (
-                <>
-                  <p>Pages it used:</p>
-                  <ul>
-                    {turn.answer.cited.map((page) => {
-                      const href = safeUrl(page.url);
-                      return (
-                        <li key={page.page_id} class="title">
-                          {href ? (
-                            <a href={href} target="_blank" rel="noopener noreferrer" title={page.quote || undefined}>
-                              {page.title || "Untitled"}
-                            </a>
-                          ) : (
-                            page.title || "Untitled"
-                          )}
-                          {page.quote ? (
-                            <details class="quote">
-                              <summary>What it says</summary>
-                              <blockquote>{page.quote}</blockquote>
-                            </details>
-                          ) : null}
-                        </li>
-                      );
-                    })}
-                  </ul>
-                </>
+              <p class="summary" aria-busy={turn.writing}>
+                {turn.writing ? turn.answer.answer : words(turn.answer)}
+              </p>
+              {turn.writing ? (
+                <p class="state" role="status">
+                  Writing the answer…
+                </p>
               ) : (
-                <p class="state">No page was cited.</p>
+                <Cited cited={turn.answer.cited} />
               )}
             </li>
           ))}

@@ -16,7 +16,7 @@ const FOLLOW_MS = 2000;
 const STREAMS = typeof EventSource !== "undefined"; // else (and when a stream fails) polling
 const PLANNING_MS = 60_000; // a run this tab started and the api does not know after this: none
 const LINK_GRACE_MS = 8_000; // any other link: a run started a moment ago elsewhere may still be planned
-const ENDED = new Set(["completed", "failed", "cancelled", "rolled_back"]);
+export const ENDED = new Set(["completed", "failed", "cancelled", "rolled_back"]);
 
 const DECIDED = { approve: "approved", reject: "rejected", answer: "answered" } as const;
 
@@ -37,7 +37,7 @@ function isOutage(event: Event): boolean {
   return event.kind === "error_recorded" && event.error === "transient" && /^Notion\b/.test(event.message);
 }
 
-function describe(event: Event, me: string): string {
+export function describe(event: Event, me: string): string {
   switch (event.kind) {
     case "run_planned":
       return `Planned ${event.steps.length} step${event.steps.length === 1 ? "" : "s"} (risk ${event.risk ?? "low"})`;
@@ -77,7 +77,7 @@ function describe(event: Event, me: string): string {
 /** Follows one run: the timeline, refreshed until the run ends. A 404 is "being planned" for a run
  * this tab started, for at most PLANNING_MS (any other link: LINK_GRACE_MS, said as loading); then the
  * link names no run, and polling stops. */
-function useRun(runId: string): { run: Timeline | null; error: unknown; planning: boolean; missing: boolean; refresh: () => void } {
+export function useRun(runId: string): { run: Timeline | null; error: unknown; planning: boolean; missing: boolean; refresh: () => void } {
   const [run, setRun] = useState<Timeline | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [planning, setPlanning] = useState(false);
@@ -193,7 +193,7 @@ interface Line {
 
 /** The timeline's lines: a step's repeated failure of one kind (Notion down, a fan-in's waits) is
  * folded into one line that says how many times and when last. */
-function linesOf(events: Event[]): Line[] {
+export function linesOf(events: Event[]): Line[] {
   const lines: Line[] = [];
   for (const event of events) {
     const before = lines[lines.length - 1];
@@ -234,7 +234,7 @@ export function decideRefusal(session: Session, needs: string | null = null): st
   return "";
 }
 
-function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () => void; lost: (words: string) => void; session: Session }) {
+export function Decision({ run, refresh, lost, session }: { run: Timeline; refresh: () => void; lost: (words: string) => void; session: Session }) {
   const waiting = run.waiting;
   const refused = decideRefusal(session, run.needs ?? null);
   const [text, setText] = useState("");
