@@ -254,8 +254,7 @@ def _plan_plain(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     special = (
         revision_plan(goal)
         or child_plan(goal)
-        or pattern_plan(page, goal)
-        or mcp_plan(ctx, goal)
+        or (pattern_plan(page, goal) or mcp_plan(ctx, goal))
         or _phased_or_mapped(ctx, goal, page)
     )
     if special is not None:
