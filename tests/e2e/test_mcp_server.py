@@ -3,7 +3,8 @@ official SDK's client (``mcp.client.streamable_http``) with API keys. The owner'
 agents, starts a run, follows it and decides its request by its id (a key may reject an effect; only
 a person approves one). A key holds to its person's reach:
 a member's hides the owner's run, another tenant's finds none of it. A key without ``runs:start``
-starts nothing. And ``make demo``'s MCP part: an agent calls the MCP sandbox's tool once allowed."""
+starts nothing. And ``make demo``'s MCP part: an agent calls the MCP sandbox's tool once allowed, and
+its MCP client asks and starts a run."""
 
 import asyncio
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from local.demo import Demo, connect, http, wait_for
-from local.demo_mcp import mcp_agent, session_calls
+from local.demo_mcp import mcp_agent, mcp_client, session_calls
 from local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -163,10 +164,12 @@ def test_a_key_without_runs_start_starts_nothing(stack: LocalStack, team: Team) 
     assert "goal" in bad  # input off the route's model: a tool error with its reason
 
 
-def test_the_demos_agent_calls_the_sandbox_once_the_owner_allows_it(stack: LocalStack, team: Team) -> None:
+def test_the_demos_agent_and_client(stack: LocalStack, team: Team) -> None:
     demo = Demo(stack)
     demo.auth = team.owner
     http("DELETE", stack.url_of_api() + "/mcp/servers/sandbox", None, team.owner)  # connected afresh
     done = mcp_agent(demo)
     assert done["run"]["status"] == "completed", done["run"]
     assert done["notes"] == [{"title": "Demo", "body": "made by an agent of make demo"}]
+    client = mcp_client(demo, "What do we draft the newsletter from?")
+    assert client["asked"]["answer"] and client["run"]["summary"] == "sandbox/lookup_city answered: France"
