@@ -87,7 +87,15 @@ def api(request: Request) -> Response:
         tenants = c.workspace.request_tenants()  # the tenant authentication reads is not read again
         principal = sessions.Principal("") if route.public else _principal(request, route, method, c, tenants)
         call = Call(
-            request, args, principal.tenant_id, c, "session", tenants, principal.member, principal.key_id
+            request,
+            args,
+            principal.tenant_id,
+            c,
+            "session",
+            tenants,
+            principal.member,
+            principal.key_id,
+            principal.scopes,
         )
         answer = _audited(call, route, method, principal)
         if (method, route.path) not in ENDS_SESSION:

@@ -16,6 +16,9 @@ a decision made in Notion and today's plan page.
    Ideas rows as child runs, each write reviewed, and gathers them. A routine fires once for its slot.
 8. Undo: the owner sets the first run's idea's Status by hand, then undoes that run: its
    plan page and the section it wrote are taken back, the Status left and listed as a conflict.
+9. MCP: the owner connects the MCP sandbox and allows its create_note tool for the default agent;
+   a run naming it calls it once, unasked. An MCP client (the SDK's) with an API key asks the
+   workspace a question and starts a run (``POST /mcp``; local/demo_mcp.py).
 It prints the timeline and the pages as they are now, then stops the stack.
 """
 
@@ -32,6 +35,7 @@ from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import Any
 
+from local.demo_mcp import mcp_agent, mcp_client, print_mcp
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack, stop_on_signals
 from local.tasks_emulator import mint_id_token
 from shared.platform.topology import Target
@@ -137,6 +141,14 @@ class Demo:
         status, answer, _ = http(method, self.stack.url_of_api() + path, body, self.auth)
         assert 200 <= status < 300, f"{method} {path} answered {status}: {answer}"
         return answer
+
+    def get(self, path: str) -> tuple[int, Any]:
+        """``GET`` on the api as the owner: its status and body, whatever the status."""
+        status, answer, _ = http("GET", self.stack.url_of_api() + path, None, self.auth)
+        return status, answer
+
+    def wait[T](self, check: Callable[[], T | None], what: str, timeout_s: float = 60.0) -> T:
+        return wait_for(check, what, timeout_s)
 
     def act(self, person: str, method: str, path: str, body: JSON, what: str) -> JSON:
         """A person of the workspace calls Notion (the sandbox sends the signed webhook it causes)."""
@@ -279,10 +291,12 @@ def run_demo(stack: LocalStack) -> JSON:
     routine = routine_once(demo)
     agents_sandbox = demo.state()  # as the agents left it, before the undo
     undone = undo_first_run(demo, run["run_id"], newsletter)
+    tooled, client = mcp_agent(demo), mcp_client(demo, QUESTIONS[0])
     return {
         "started": started, "browser": demo.auth, "quiet": quiet, "idea_id": newsletter, "run": run, "row_id": row["id"],
         "plan_page": plan_page, "home": home, "sandbox": sandbox, "timeline": sorted(demo.timeline),
         "instructed": instructed, "routine": routine, "asked": asked, "agents_sandbox": agents_sandbox, "undo": undone,
+        "mcp_agent": tooled, "mcp_client": client,
         "deliveries": stack.sandbox_admin("GET", "/webhook/deliveries"),
         "notifications": [json.loads(p.read_text()) for p in sorted(stack.outbox_dir.glob(f"{run['run_id']}-*.json"))],
     }  # fmt: skip
@@ -585,6 +599,7 @@ def main() -> int:
         print_answers(result)
         print_agents(result)
         print_undo(result)
+        print_mcp(result)
         print(f"  api: {stack.url(Target.API)}  (stopping the stack now)")
         print(f"  console: {stack.console_url}/  (`make web`, then `make stack`, keeps one up to open)")
     print("Stack stopped.")
@@ -596,7 +611,8 @@ def main() -> int:
 def _ran(result: JSON) -> list[JSON]:
     """The demo's runs that must complete: the first, the instructed agent's and its children, the routine."""
     instructed = result["instructed"]
-    return [result["run"], instructed["run"], *instructed["children"], *result["routine"]["runs"]]
+    mcp = [result["mcp_agent"]["run"], result["mcp_client"]["run"]]
+    return [result["run"], instructed["run"], *instructed["children"], *result["routine"]["runs"], *mcp]
 
 
 if __name__ == "__main__":

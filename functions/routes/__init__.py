@@ -30,6 +30,7 @@ class Call(NamedTuple):
     read_tenants: "TenantStore | None" = None  # this request's (``ReadOnce``): its tenant read once
     member: "Member | None" = None  # who is acting, with their role as held now (None: a public route)
     key_id: str = ""  # the API key it came with ("" for a session)
+    scopes: tuple[str, ...] | None = None  # the API key's scopes (None: a session, which may do all)
 
     @property
     def tenants(self) -> "TenantStore":

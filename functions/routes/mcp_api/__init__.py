@@ -1,11 +1,12 @@
 """The api's routes of the MCP capability (shared.mcp): the remote MCP servers a workspace connects,
-their tools, and each agent's policy of each tool; an admin's (docs/api.md). The table
+their tools, and each agent's policy of each tool; an admin's (docs/api.md). And ``POST /mcp``, the
+product as an MCP server for a person's MCP client (``serve``, decision 0186). The table
 (functions.routes.table) lists them where :data:`MCP_ROUTES` stands."""
 
 from typing import Any
 
 from functions.routes import Handler, Route
-from functions.routes.mcp_api import policies, servers
+from functions.routes.mcp_api import policies, serve, servers
 from functions.routes.rows import Tag
 
 _mcp = Tag("mcp", session_only=True)
@@ -54,6 +55,19 @@ _ROWS: tuple[tuple[str, Handler, str, str, dict[str, Any]], ...] = (
 )
 
 MCP_ROUTES: list[Route] = [
-    _mcp(where, handler, words, {200: _M + answer}, role="admin", **rest)
-    for where, handler, words, answer, rest in _ROWS
+    *(
+        _mcp(where, handler, words, {200: _M + answer}, role="admin", **rest)
+        for where, handler, words, answer, rest in _ROWS
+    ),
+    # A person's MCP client, with an API key (or a session): each tool holds to its own route's
+    # scope and role (workspace_tools.ACCESS); the endpoint itself needs only to read.
+    Tag("mcp")(
+        "POST /mcp",
+        serve.post_mcp,
+        "The workspace as an MCP server (streamable HTTP, stateless, JSON answers): ask, search, list "
+        "agents, start and follow runs, decide their requests, within the caller's reach and scopes",
+        {200: _M + "McpAnswer", 202: ""},
+        body=_M + "McpMessage",
+        role="viewer",
+    ),
 ]

@@ -79,3 +79,30 @@ class McpToolPolicy(Schema):
 class McpPolicies(Schema):
     agent_id: str = Field(description="The agent the policies are of")
     tools: list[McpToolPolicy] = Field(description="Every connected tool with this agent's policy")
+
+
+class McpMessage(Schema):
+    """A JSON-RPC message an MCP client sends (the SDK's transport checks the rest of it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    jsonrpc: Literal["2.0"]
+    method: str = Field(
+        min_length=1, max_length=200, description="initialize, tools/list, tools/call, a notification"
+    )
+    id: int | str | None = Field(
+        None, description="A request's id (a notification has none)", json_schema_extra={"maxLength": 200}
+    )
+    params: dict[str, Any] | None = Field(None, description="Its parameters, as MCP's schema says")
+
+
+class McpAnswer(Schema):
+    """The JSON-RPC answer to a request: its result, or a JSON-RPC error (a tool's own error is a result
+    with ``isError``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    jsonrpc: Literal["2.0"]
+    id: int | str | None = None
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None

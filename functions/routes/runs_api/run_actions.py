@@ -2,7 +2,7 @@
 resume), as the workspace's current owner. Apart from ``runs`` so that listing and following runs
 does not load the engine."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -41,25 +41,29 @@ def _owned(call: Call, run_id: str, deps: Deps) -> None:
 
 def _decide(decision: humans.Decision) -> Handler:
     def handler(call: Call) -> Reply:
-        run_id = run_id_of(call)
-        body = parse_json(call.request, DecisionBody)
-        deps = call.container.engine(with_model=False)
-        _owned(call, run_id, deps)
-        state = humans.respond(
-            deps,
-            call.tenant_id,
-            run_id,
-            decision,
-            text=body.text,
-            request_id=body.request_id,
-            via=call.via,
-            role=call.role,
-            by=call.member,
-        )
-        return {"run_id": run_id, "status": state.status.value}, 200
+        return decided(call, run_id_of(call), decision, parse_json(call.request, DecisionBody)), 200
 
     handler.__name__ = handler.__qualname__ = decision  # its path's last segment, its operationId
     return handler
+
+
+def decided(call: Call, run_id: str, decision: humans.Decision, body: DecisionBody) -> dict[str, Any]:
+    """``decision`` on the request ``body`` names, of the caller's workspace's run ``run_id``, by the
+    caller (``humans.respond``): the run's status after (the routes, the MCP tool)."""
+    deps = call.container.engine(with_model=False)
+    _owned(call, run_id, deps)
+    state = humans.respond(
+        deps,
+        call.tenant_id,
+        run_id,
+        decision,
+        text=body.text,
+        request_id=body.request_id,
+        via=call.via,
+        role=call.role,
+        by=call.member,
+    )
+    return {"run_id": run_id, "status": state.status.value}
 
 
 def _control(action: Literal["cancel", "pause", "resume"]) -> Handler:

@@ -2,7 +2,7 @@
 
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from flask import Response
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator
@@ -63,7 +63,12 @@ def starter_reach(call: Call, page_id: str | None) -> tuple[bool, bool]:
 
 
 def start(call: Call) -> Reply:
-    body = parse_json(call.request, NewRun)
+    return started(call, parse_json(call.request, NewRun)), 202
+
+
+def started(call: Call, body: NewRun, agent_id: str | None = None) -> dict[str, Any]:
+    """The run ``body`` asks for queued (of ``agent_id``, else of none), held to the caller's reach:
+    its id, and what it waits for when its page lies beyond that reach (``POST /runs``, the MCP tool)."""
     c = call.container
     by_owner, beyond = starter_reach(call, body.page_id)
     return runs.request_run(
@@ -76,7 +81,8 @@ def start(call: Call) -> Reply:
         queue=c.platform.queue,
         by_owner=by_owner,
         person=call.person,
-    ) | waits(beyond, body.page_id), 202
+        agent_id=agent_id,
+    ) | waits(beyond, body.page_id)
 
 
 def waits(beyond: bool, page_id: str | None) -> dict[str, str]:

@@ -23,7 +23,7 @@ from shared.platform.domain.offline_ideas import (
 )
 from shared.platform.domain.offline_ideas import plan_step as _step
 from shared.platform.domain.offline_intents import Where, intent_of, not_understood, plain
-from shared.platform.domain.offline_patterns import child_plan, pattern_plan
+from shared.platform.domain.offline_patterns import child_plan, mcp_plan, pattern_plan
 from shared.platform.domain.offline_release import (
     RELEASE_TOOLS,
     recovered,
@@ -254,7 +254,7 @@ def _plan_plain(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     special = (
         revision_plan(goal)
         or child_plan(goal)
-        or pattern_plan(page, goal)
+        or (pattern_plan(page, goal) or mcp_plan(ctx, goal))
         or _phased_or_mapped(ctx, goal, page)
     )
     if special is not None:

@@ -2,6 +2,7 @@
 "hold a panel" plans one, settles it and writes the verdict on its page. A child of one (its goal
 names its role) answers at once, saying whose fenced answers it was shown."""
 
+import json
 import re
 from typing import Any
 
@@ -76,3 +77,74 @@ def pattern_plan(page: dict[str, Any], goal: str) -> dict[str, Any] | None:
     write = _step("append_blocks", "write the verdict", page_id=pid, text=verdict)
     steps = [start, settle, write, _step("finish", "done", summary="Settled: ${steps.2.verdict}")]
     return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}
+
+
+_WORD = r"[A-Za-z0-9_.-]"
+_QUOTED_TEXT = re.compile(r"\"([^\"\n]{1,500})\"")
+
+
+def _named(goal: str, name: str) -> bool:
+    """Whether ``goal`` names ``name`` as a whole word (its underscores and dashes may be spaces)."""
+    spelled = r"[\s_-]+".join(re.escape(part) for part in re.split(r"[_-]+", name) if part)
+    return bool(spelled) and re.search(rf"(?<!{_WORD}){spelled}(?!{_WORD})", goal, re.IGNORECASE) is not None
+
+
+def _value(said: str, kind: object) -> Any:
+    """``said`` as the JSON Schema type ``kind`` asks (integer, number, boolean; else the text)."""
+    try:
+        if kind == "integer":
+            return int(said)
+        if kind == "number":
+            return float(said)
+    except ValueError:
+        return said
+    if kind == "boolean" and said.lower() in ("true", "false", "yes", "no"):
+        return said.lower() in ("true", "yes")
+    return said
+
+
+def _arguments(goal: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The arguments ``goal`` gives a tool of ``schema``: ``name=value``, ``name: "value"`` or ``name
+    "value"`` for each property (its name as the schema spells it).
+    A tool of one required text property takes the goal's first quoted words when it names none."""
+    given = schema.get("properties")
+    props: dict[str, Any] = given if isinstance(given, dict) else {}
+    found: dict[str, Any] = {}
+    for name, prop in props.items():
+        kind = prop.get("type") if isinstance(prop, dict) else None
+        at = rf"(?<!{_WORD}){re.escape(name)}(?!{_WORD})"
+        said = re.search(rf"{at}\s*[=:]?\s*\"([^\"\n]{{0,500}})\"|{at}\s*[=:]\s*([^\s,;\"]+)", goal)
+        if said is not None:
+            found[name] = _value(said[1] if said[1] is not None else said[2].rstrip("."), kind)
+    required = [r for r in schema.get("required") or [] if r in props]
+    quoted = _QUOTED_TEXT.search(goal)
+    if len(required) == 1 and required[0] not in found and quoted:
+        only = props[required[0]]
+        found[required[0]] = _value(quoted[1], only.get("type") if isinstance(only, dict) else None)
+    return found
+
+
+def mcp_plan(ctx: dict[str, Any], goal: str) -> dict[str, Any] | None:
+    """A goal naming a tool the context's ``mcp_tools`` offers ("look up "Lyon" with the lookup_city
+    tool", "add a=2 b=40 with the sandbox's add tool"): call it (``call_mcp``) with the arguments the
+    goal gives, then finish with its answer. Only the tool's name and schema are read, never the
+    server's description; the owner's policy decides whether the call waits. None otherwise."""
+    if not re.search(r"\btool\b", goal, re.IGNORECASE):
+        return None
+    offered = [t for t in ctx.get("mcp_tools") or [] if isinstance(t, dict) and t.get("tool")]
+    named = [t for t in offered if _named(goal, str(t["tool"]))]
+    if not named:
+        return None
+    chosen = next((t for t in named if _named(goal, str(t.get("server") or ""))), named[0])
+    server, tool = str(chosen.get("server") or ""), str(chosen["tool"])
+    listed = chosen.get("input_schema")
+    schema: dict[str, Any] = listed if isinstance(listed, dict) else {}
+    arguments = _arguments(goal, schema)
+    what = {"server": server, "tool": tool, "arguments": arguments}  # "tool" is also plan_step's own
+    call = {**_step("call_mcp", f"the goal names {server}/{tool}"), "args_json": json.dumps(what)}
+    said = f"{server}/{tool} answered: ${{steps.1.result}}"
+    steps = [call]
+    if pid := str((ctx.get("page") or {}).get("id") or ""):
+        steps.append(_step("append_blocks", "write the answer on the page", page_id=pid, text=said))
+    steps.append(_step("finish", "done", summary=said))
+    return {"goal": goal, "risk": "medium", "on_reject": "end", "steps": steps}

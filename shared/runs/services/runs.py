@@ -52,8 +52,9 @@ def request_run(
     by_owner: bool,
     now: datetime | None = None,
     person: str = "",
+    agent_id: str | None = None,
 ) -> dict[str, Any]:
-    """Queue the planning of a run a person asked for. ``person``: the Notion user id of who asked
+    """Queue the planning of a run a person asked for (``agent_id``: of that agent, else of none). ``person``: the Notion user id of who asked
     (recorded in its plan as who started it). ``by_owner``: whether their run has the owner's reach
     (``Tenant.owner_reach``; else it is a member's). The workspace must be usable (planning
     drops the run of one that is not, so it is refused here, with nothing queued).
@@ -66,7 +67,8 @@ def request_run(
         run_id = f"api-{uuid.uuid4().hex[:16]}"
     else:
         page = page_key(page_id) if page_id else None  # one page, with or without its hyphens
-        asked = json.dumps([goal, page]).encode()  # ASCII: a lone surrogate is escaped, not an error
+        named = [goal, page, agent_id] if agent_id else [goal, page]  # a run of none: named as before
+        asked = json.dumps(named).encode()  # ASCII: a lone surrogate is escaped, not an error
         fingerprint = hashlib.sha256(asked).hexdigest()[:16]
         now = now or datetime.now(UTC)
         kind = f"api.run_requested:{fingerprint}"
@@ -80,7 +82,7 @@ def request_run(
             )
         run_id = f"api-{request_id}-{fingerprint}"
     trigger = Trigger(kind="api", page_id=page_id, by_owner=by_owner, people=[person] if person else [])
-    return _queue(tenant_id, run_id, goal, trigger, queue)
+    return _queue(tenant_id, run_id, goal, trigger, queue, agent_id=agent_id)
 
 
 def run_again(
@@ -126,8 +128,10 @@ def check_usable(tenant_id: str, tenants: TenantStore) -> None:
         raise Conflict("Notion refused this workspace's access: connect it again to start runs")
 
 
-def _queue(tenant_id: str, run_id: str, goal: str, trigger: Trigger, queue: TaskQueue) -> dict[str, Any]:
-    task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=goal, trigger=trigger)
+def _queue(
+    tenant_id: str, run_id: str, goal: str, trigger: Trigger, queue: TaskQueue, *, agent_id: str | None = None
+) -> dict[str, Any]:
+    task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=goal, trigger=trigger, agent_id=agent_id)
     queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}")
     return {"run_id": run_id, "status": "planning"}
 

@@ -31,12 +31,26 @@ def mcp_run(
     *steps: tuple[str, dict[str, Any]],
     policies: dict[str, Policy] | None = None,
     timeout_s: float = 10,
+    goal: str = "use the sandbox",
+    model: Any = None,
 ) -> Deps:
-    """Run r1 of tenant t1 (the default agent) planned as ``steps`` then finish, the sandbox connected
-    and the agent's ``policies`` (by tool) set; not yet stepped."""
+    """Run r1 of tenant t1 (the default agent) for ``goal``, planned as ``steps`` then finish (or by
+    ``model``, the offline one say), the sandbox connected and the agent's ``policies`` (by tool) set;
+    not yet stepped."""
     calls = [*steps, ("finish", {"summary": "done"})]
     plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in calls]}
-    deps = make_deps(model=FakeModel({"PlanOut": [plan]}))
+    deps = with_sandbox(
+        make_deps(model=model or FakeModel({"PlanOut": [plan]})), sandbox, policies, timeout_s
+    )
+    start_run(PlanTask(tenant_id="t1", run_id="r1", goal=goal, trigger=Trigger(kind="api")), deps)
+    return deps
+
+
+def with_sandbox(
+    deps: Deps, sandbox: McpSandbox, policies: dict[str, Policy] | None = None, timeout_s: float = 10
+) -> Deps:
+    """``deps`` with the sandbox connected to tenant t1 (the real SDK client) and the default agent's
+    ``policies`` (by tool) set in memory."""
     servers, client, kept = FakeMcpServers(), SdkMcpClient(), FakeMcpPolicies()
     body = {"name": "Sandbox", "url": sandbox.url, "token": sandbox.token}
     add_server("t1", body, "owner", Connecting(servers, deps.secrets, client, allow_loopback=True))
@@ -46,8 +60,4 @@ def mcp_run(
     def bound(tenant_id: str, agent_id: str) -> McpCalls:
         return McpCalls(tenant_id, agent_id, servers, kept, deps.secrets, client, timeout_s, True)
 
-    deps = deps._replace(mcp=bound)
-    start_run(
-        PlanTask(tenant_id="t1", run_id="r1", goal="use the sandbox", trigger=Trigger(kind="api")), deps
-    )
-    return deps
+    return deps._replace(mcp=bound)
