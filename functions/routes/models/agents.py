@@ -1,11 +1,13 @@
 """What the agents' routes answer (``functions.routes.agents``)."""
 
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import Field
 
 from shared.agents.domain.agents import Agent, InstructionsVersion
 from shared.agents.domain.records import AgentRecord
+from shared.agents.domain.templates import TEMPLATES
 from shared.platform.domain.schema import Schema
 from shared.workspace.domain.triggers import Schedule
 
@@ -36,6 +38,35 @@ class AgentRecordView(AgentRecord):
 
 class AgentList(Schema):
     agents: list[AgentView]
+
+
+class TemplateView(Schema):
+    """An agent to start from (the gallery): what it does, and its starts, reach and tools in words."""
+
+    template_id: str
+    name: str
+    does: str = Field(description="What it does, a sentence")
+    instructions: str = Field(description="Its instructions page's text; {repository}: the one chosen")
+    starts: str = Field(description="What starts it, in words")
+    reach: str = Field(description="What it may read and change, in words")
+    tools: list[str]
+    tools_words: str
+    needs: list[Literal["database", "repository"]] = Field(description="What a person chooses when using it")
+    for_pages: list[str] = Field(description="The pages it is meant for, in words")
+    rules: list[dict[str, Any]] = Field(description="Its trigger rules on the chosen database")
+    schedules: list[Schedule]
+    model_tier: Literal["fast", "standard", "best"]
+
+
+class TemplatePath(Schema):
+    template_id: str = Field(
+        description="A template of the gallery",
+        json_schema_extra={"enum": [t.template_id for t in TEMPLATES]},
+    )
+
+
+class TemplateList(Schema):
+    templates: list[TemplateView]
 
 
 class DeletedAgent(Schema):
