@@ -277,12 +277,13 @@ function TrackerRules({ agent, may }: { agent: Agent; may: string }) {
   );
 }
 
-/** "Try it on this page": the agent's plan for a page and the approvals it would need; nothing done. */
-export function TryIt({ agent }: { agent: Agent }) {
+/** "Try it on this page": the agent's plan for a page and the approvals it would need; nothing done.
+ * A paused agent is tried as if on (decision 0184). `pages`: the pages to choose among, else a link. */
+export function TryIt({ agent, pages }: { agent: Agent; pages?: [string, string][] }) {
   const [page, setPage] = useState("");
   const [plan, setPlan] = useState<S["DryRun"] | null>(null);
   const [busy, error, act] = useAction();
-  const may = agent.paused ? `${agent.name} is paused: resume it to try it.` : roleRefusal("editor", "try an agent on a page");
+  const may = roleRefusal("editor", "try an agent on a page");
   const id = /[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.exec(page)?.[0] ?? page.trim();
   const run = (event: Event) => {
     event.preventDefault();
@@ -298,11 +299,16 @@ export function TryIt({ agent }: { agent: Agent }) {
         A dry run: {agent.name} plans for the page as a real run would and shows the plan and the approvals it would need. Nothing is
         written or started; its model call is paid and counted in the budgets.
       </p>
-      <label>
-        Page (its Notion link or id)
-        <input value={page} onInput={(e) => setPage(e.currentTarget.value)} maxLength={300} required />
-      </label>
-      <button type="submit" disabled={busy || !!may} title={may}>
+      {agent.paused && <p class="hint">{agent.name} is off: the dry run shows what it would do once turned on.</p>}
+      {pages ? (
+        <Choice label="Page to try it on" value={page} options={pages} set={setPage} blank="Choose a page…" />
+      ) : (
+        <label>
+          Page (its Notion link or id)
+          <input value={page} onInput={(e) => setPage(e.currentTarget.value)} maxLength={300} required />
+        </label>
+      )}
+      <button type="submit" disabled={busy || !!may || !id} title={may}>
         Try it on this page
       </button>
       {may && <p class="hint">{may}</p>}
