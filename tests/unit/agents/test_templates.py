@@ -90,3 +90,35 @@ def test_a_repeat_of_a_request_names_the_same_agent() -> None:
     first = agent_id_of("inbox-triage", "r1")
     assert first == agent_id_of("inbox-triage", "r1") != agent_id_of("inbox-triage", "r2")
     assert re.fullmatch(r"^[a-z0-9][a-z0-9-]{0,39}$", first)
+
+
+# What the local (offline) model cannot plan of a template: its eval task fails there (decision 0184).
+NOT_UNDERSTOOD_LOCALLY = {"bug-to-linear"}
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.template_id)
+def test_the_local_model_plans_a_templates_job_within_its_tools(template: Template) -> None:
+    """The goal a run of it gets (its instructions, then what started it, then its tools), planned by
+    the offline model on a page of Tasks (a routine: on no page): every step a tool it may use."""
+    from shared.agents.domain.agents import Agent, InstructionsVersion
+    from shared.agents.services.agents import RunAgent
+    from shared.platform.adapters.offline_model import plan_for
+    from shared.platform.errors import NotUnderstood
+
+    text = template.text("acme/site")
+    agent = Agent.model_validate(
+        {"agent_id": "a", "name": template.name, "created_at": "2026-01-01T00:00:00Z"}
+        | {"updated_at": "2026-01-01T00:00:00Z", "tools": list(template.tools)}
+    )
+    ran = RunAgent(agent, InstructionsVersion(content_hash="h", text=str(text)))
+    routine = bool(template.schedules)
+    goal = ran.goal(f"Answer the comment: {template.name}", scheduled=routine)
+    page = {"id": "p1", "title": "Write the weekly report", "properties": {}, "text": "Due Friday."}
+    source = {"id": SOURCE, "properties": {"Priority": {"type": "select", "options": ["High", "Medium"]}}}
+    ctx = {"page": {}, "trigger": {"kind": "schedule"}} if routine else {"page": page, "data_source": source}
+    if template.template_id in NOT_UNDERSTOOD_LOCALLY:
+        with pytest.raises(NotUnderstood):
+            plan_for(ctx, goal)
+        return
+    tools = [step["tool"] for step in plan_for(ctx, goal)["steps"]]
+    assert tools and not ran.outside_tools(tools), tools

@@ -21,8 +21,8 @@ def _made(setup: Setup, template: str) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("width", "template", "database", "page_title"),
     [
-        (1280, "inbox-triage", "Tasks", "Write the weekly report"),
-        (PHONE, "page-summary", "", "Automate the newsletter"),
+        (1280, "inbox-triage", "Ideas", "Automate the newsletter"),
+        (PHONE, "page-summary", "", "Write the weekly report"),
     ],
 )
 def test_a_person_starts_from_a_template_tries_it_turns_it_on_and_reads_its_record(
