@@ -417,7 +417,8 @@ def from_template(ws: Workspace, spec: JSON, refs: dict[str, str]) -> JSON:
     body: JSON = {"request_id": f"eval-{spec['template']}"}
     if spec.get("database"):
         body["data_source_id"] = refs[spec["database"]]
-    if spec.get("repository"):
+    if spec.get("repository"):  # allowed first, as a person allows a repository the agent names
+        ws.api("PATCH", "/settings", {"github_repositories": [spec["repository"]]})
         body["repository"] = spec["repository"]
     made: JSON = ws.api("POST", f"/agent-templates/{spec['template']}/agents", body)
     if not made.get("paused"):

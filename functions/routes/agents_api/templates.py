@@ -11,7 +11,7 @@ from functions.routes import Call
 from shared.agents.domain.agents import Name
 from shared.agents.domain.templates import REPOSITORY_PATTERN, TEMPLATE_ID, TEMPLATES, view
 from shared.agents.services.agents import refused_in_words
-from shared.agents.services.templates import template_of, use_template
+from shared.agents.services.templates import Choices, template_of, use_template
 from shared.platform.domain.schema import Schema, problems
 from shared.platform.errors import NotFound
 from shared.workspace.domain.settings import NOTION_ID
@@ -57,14 +57,12 @@ def use(call: Call) -> Reply:
         body = parse_json(call.request, TemplateUse)
     except ValidationError as exc:
         raise refused_in_words(problems(exc)) from None
+    chosen = Choices(body.request_id, body.name or "", body.data_source_id or "", body.repository or "")
     c = call.container
     made, new = use_template(
         call.tenant_id,
         template_id,
-        request_id=body.request_id,
-        name=body.name or "",
-        database=body.data_source_id or "",
-        repository=body.repository or "",
+        chosen,
         tenants=call.tenants,
         agents=c.agents.agents,
         notion=c.notion.tenant_notion(call.tenant_id),

@@ -41,21 +41,24 @@ class AgentList(Schema):
 
 
 class TemplateView(Schema):
-    """An agent to start from (the gallery): what it does, and its starts, reach and tools in words."""
+    """An agent to start from (the gallery). ``starts``, ``reach`` and ``tools_words``: what starts it,
+    what it may read and change and its tools, in words; ``needs``: what a person chooses when using it;
+    ``instructions``: its page's text (``{repository}``: the one chosen); ``rules``: its trigger rules
+    on the database chosen; ``for_pages``: the pages it is meant for."""
 
     template_id: str
     name: str
-    does: str = Field(description="What it does, a sentence")
-    instructions: str = Field(description="Its instructions page's text; {repository}: the one chosen")
-    starts: str = Field(description="What starts it, in words")
-    reach: str = Field(description="What it may read and change, in words")
+    needs: list[Literal["database", "repository"]]
+    does: str
+    rules: list[dict[str, Any]]
+    instructions: str
+    schedules: list[Schedule]
+    starts: str
+    model_tier: Literal["fast", "standard", "best"]
+    reach: str
     tools: list[str]
     tools_words: str
-    needs: list[Literal["database", "repository"]] = Field(description="What a person chooses when using it")
-    for_pages: list[str] = Field(description="The pages it is meant for, in words")
-    rules: list[dict[str, Any]] = Field(description="Its trigger rules on the chosen database")
-    schedules: list[Schedule]
-    model_tier: Literal["fast", "standard", "best"]
+    for_pages: list[str]
 
 
 class TemplatePath(Schema):

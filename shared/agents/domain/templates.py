@@ -178,6 +178,7 @@ TEMPLATES: tuple[Template, ...] = (
         "customers: what is new, what is improved and what is fixed, a line each, in plain words.\n"
         "Leave out internal changes that customers do not see.",
         ("read_page", "read_repository", "draft_text", "append_blocks"),
+        model_tier="best",  # words customers read
         examples=("a release page listing merged pull requests",),
     ),
     Template(

@@ -166,15 +166,11 @@ def create_agent(
     agent_id: str = "",
     template: str = "",
 ) -> JSON:
-    """A new agent, its instructions written in a new page under the agent's home when there is one
-    (else kept as the accepted version: the owner wrote them here). 400 naming every problem; 409 for a
-    name another agent has or one agent too many. ``agent_id`` given (a template's use): an agent of
-    that id already made is answered as it is, and a page this call wrote meanwhile goes to the trash."""
+    """A new agent, its instructions in a new page under the agent's home if any (else kept as accepted:
+    the owner wrote them here). 400 naming every problem; 409 for a name taken or one agent too many.
+    ``agent_id`` given (a template's use): one a twin request made first is answered, our page trashed."""
     now = now or datetime.now(UTC)
     taken = agents_of(tenant_id, agents, now)
-    made = next((a for a in taken if agent_id and a.agent_id == agent_id), None)
-    if made is not None:
-        return view(made)
     problems, clashes = _problems(body, None), _clashes(body, taken, None)
     if body.name is None:
         problems.insert(0, ("name", "a new agent needs a name"))
@@ -200,11 +196,10 @@ def create_agent(
         kept = version_of(text, now, [tenant.owner_user_id if tenant else ""])
         agent = agent.model_copy(update={"accepted": kept.model_copy(update={"text": text})})
     if not agents.create(tenant_id, agent):
-        first = agents.get(tenant_id, agent_id) if agent_id else None
-        if first is None:
+        if (first := agents.get(tenant_id, agent_id) if agent_id else None) is None:
             raise Conflict("an agent of that name was just made: list the agents and try again")
         if notion is not None and agent.instructions_page_id not in ("", first.instructions_page_id):
-            notion.trash_page(agent.instructions_page_id, True)  # the same request's twin made it first
+            notion.trash_page(agent.instructions_page_id, True)
         return view(first)
     sync_agents(tenant_id, tenants, agents)
     return view(agent)

@@ -5,8 +5,7 @@ agent registered paused ("off") until a person turns it on. The same ``request_i
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.agents.domain.agents import AgentInput
 from shared.agents.domain.templates import BY_ID, Template, agent_id_of
@@ -60,38 +59,37 @@ def agent_input(template: Template, *, name: str, database: str, repository: str
     return AgentInput.model_validate(body)
 
 
+class Choices(NamedTuple):
+    """What a person sends when using a template: the request's id (a repeat makes nothing more), and
+    the agent's name, database and repository ("": the template's name; none chosen)."""
+
+    request_id: str
+    name: str = ""
+    database: str = ""
+    repository: str = ""
+
+
 def use_template(
     tenant_id: str,
     template_id: str,
+    chosen: Choices,
     *,
-    request_id: str,
-    name: str = "",
-    database: str = "",
-    repository: str = "",
     tenants: TenantStore,
     agents: AgentStore,
     notion: TenantNotion | None,
-    now: datetime | None = None,
 ) -> tuple[JSON, bool]:
     """The agent ``template_id`` makes for this workspace, paused until turned on, and whether this call
-    made it (False: the same ``request_id`` made it before, and it is answered as it is now). 404 for
-    an unknown template; 400 for a choice missing or not wanted; 409 as ``POST /agents`` refuses."""
+    made it (False: the same request made it before, and it is answered as it is now). 404 for an
+    unknown template; 400 for a choice missing or not wanted; 409 as ``POST /agents`` refuses."""
     template = template_of(template_id)
-    agent_id = agent_id_of(template.template_id, request_id)
+    agent_id = agent_id_of(template.template_id, chosen.request_id)
     before = agents.get(tenant_id, agent_id)
     if before is not None:
         return view(before), False
-    body = agent_input(template, name=name, database=database, repository=repository)
+    body = agent_input(template, name=chosen.name, database=chosen.database, repository=chosen.repository)
     try:
         made = create_agent(
-            tenant_id,
-            body,
-            tenants,
-            agents,
-            notion,
-            now=now,
-            agent_id=agent_id,
-            template=template.template_id,
+            tenant_id, body, tenants, agents, notion, agent_id=agent_id, template=template.template_id
         )
     except InvalidInput as exc:  # its rules on the database, refused: the database chosen is at fault
         if not any(f.startswith("triggers.") for f in exc.fields):

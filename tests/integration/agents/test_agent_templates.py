@@ -3,7 +3,7 @@ gallery listed, a template made into a paused agent in one step (its instruction
 workspace), a repeat making nothing more, bad choices refused with nothing stored, and the new agent
 tried in a dry run before it is turned on."""
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from werkzeug.test import TestResponse
@@ -17,10 +17,14 @@ pytestmark = pytest.mark.integration
 DEMO = seed_ids("demo")
 
 
+def _instructions_pages(stack: Stack, title: str) -> list[dict[str, Any]]:
+    pages = stack.admin.get("/workspaces/demo/state")["pages"]
+    return [p for p in pages if title in str(p["properties"]) and not p["in_trash"]]
+
+
 def _j(response: TestResponse) -> dict[str, Any]:
-    body = response.json
-    assert isinstance(body, dict), response.get_data(as_text=True)
-    return body
+    """The answer's JSON object (whatever its status)."""
+    return cast(dict[str, Any], response.get_json(force=True))
 
 
 def _setup(stack: Stack) -> tuple[Any, dict[str, str], str]:
@@ -29,11 +33,6 @@ def _setup(stack: Stack) -> tuple[Any, dict[str, str], str]:
     made = api.post("/home", json={"parent_page_id": DEMO["home_page"], "tasks": "create"}, headers=auth)
     assert made.status_code == 200, _j(made)
     return api, auth, connected["tenant_id"]
-
-
-def _instructions_pages(stack: Stack, title: str) -> list[dict[str, Any]]:
-    pages = stack.admin.get("/workspaces/demo/state")["pages"]
-    return [p for p in pages if title in str(p["properties"]) and not p["in_trash"]]
 
 
 def test_the_gallery_lists_every_template_in_words(stack: Stack) -> None:

@@ -40,6 +40,16 @@ export function startsWords(agent: Agent): string {
   return `Each matching edit in ${sources} data source${sources === 1 ? "" : "s"} starts a run of ${agent.name} (and costs one).`;
 }
 
+/** Pages or databases as a choice's options: (id, title). */
+export function options(items: Item[] | undefined): [string, string][] {
+  return (items ?? []).map((i): [string, string] => [i.id, i.title || "Untitled"]);
+}
+
+/** A choice of one of the workspace's databases (`sources`: GET /notion/pages?kind=data_source). */
+export function DatabaseChoice({ label, value, set, sources }: { label: string; value: string; set: (id: string) => void; sources: Item[] | undefined }) {
+  return <Choice label={label} value={value} options={options(sources)} set={set} blank="Choose a database…" />;
+}
+
 function titled(items: Item[], id: string): string {
   return items.find((i) => plainId(i.id) === plainId(id))?.title || id;
 }
@@ -113,13 +123,7 @@ export function Builder({ agent, patch, busy }: { agent: Agent; patch: (body: ob
         ))}
       </ul>
       <form onSubmit={saveRules}>
-        <Choice
-          label="Database whose edits start it"
-          value={source}
-          options={(sources.data?.results ?? []).map((s): [string, string] => [s.id, s.title || "Untitled"])}
-          set={pickSource}
-          blank="Choose a database…"
-        />
+        <DatabaseChoice label="Database whose edits start it" value={source} set={pickSource} sources={sources.data?.results} />
         {source && <Rules id={source} title={titled(known, source)} draft={draft} set={setDraft} problems={problems} />}
         <button type="submit" disabled={busy || !!may || !source} title={may}>
           Save the trigger rules

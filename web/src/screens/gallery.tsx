@@ -4,8 +4,8 @@
 // (POST /agents/{id}/resume) and its record.
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
-import { Choice, ErrorText, LoadState, useAction, useLoad } from "../ui";
-import { TryIt } from "./agent_builder";
+import { ErrorText, LoadState, useAction, useLoad } from "../ui";
+import { DatabaseChoice, TryIt, options } from "./agent_builder";
 import { AgentRecord } from "./agent_record";
 
 type Template = S["TemplateView"];
@@ -89,20 +89,11 @@ function UseTemplate({ template }: { template: Template }) {
     act(async () => {
       if (agent) setAgent(await send<Agent>("POST", url("/agents/{agent_id}/resume", { agent_id: agent.agent_id })));
     });
-  const choices = (pages.data?.results ?? []).map((p): [string, string] => [p.id, p.title || "Untitled"]);
   if (!agent)
     return (
       <form class="use" onSubmit={make}>
         {may && <p class="hint">{may}</p>}
-        {needsDatabase && (
-          <Choice
-            label="Database it works on"
-            value={database}
-            options={(sources.data?.results ?? []).map((s): [string, string] => [s.id, s.title || "Untitled"])}
-            set={setDatabase}
-            blank="Choose a database…"
-          />
-        )}
+        {needsDatabase && <DatabaseChoice label="Database it works on" value={database} set={setDatabase} sources={sources.data?.results} />}
         {needsRepository && (
           <label>
             Repository (owner/name)
@@ -127,7 +118,7 @@ function UseTemplate({ template }: { template: Template }) {
           </a>
         )}
       </p>
-      <TryIt agent={agent} pages={choices} />
+      <TryIt agent={agent} pages={options(pages.data?.results)} />
       {agent.paused ? (
         <>
           <button type="button" class="primary" disabled={busy || !!turns} title={turns} onClick={() => void turnOn()}>
