@@ -42,9 +42,9 @@ class AgentList(Schema):
 
 class TemplateView(Schema):
     """An agent to start from (the gallery). ``starts``, ``reach`` and ``tools_words``: what starts it,
-    what it may read and change and its tools, in words; ``needs``: what a person chooses when using it;
-    ``instructions``: its page's text (``{repository}``: the one chosen); ``rules``: its trigger rules
-    on the database chosen; ``for_pages``: the pages it is meant for."""
+    what it may read and change and its tools, in words. ``needs``: what a person chooses when using
+    it. ``instructions``: its page's text (``{repository}``: the one chosen). ``rules``: its trigger
+    rules on the database chosen. ``for_pages``: the pages it is meant for."""
 
     template_id: str
     name: str
