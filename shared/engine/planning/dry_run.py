@@ -155,7 +155,8 @@ def _answer(deps: Deps, tenant_id: str, agent: Agent, events: list[RunEvent], co
     tenant = tenants.get(tenant_id) if tenants is not None else None
     approvers = tenant.approvers if tenant is not None else Approvers()
     state = fold([head])
-    steps = [_step(state, n, approvers) for n in range(1, len(state.steps) + 1)]
+    parents = approvals.parents_of(lambda page_id: deps.need_notion(tenant_id).retrieve_page(page_id))
+    steps = [_step(state, n, approvers, parents) for n in range(1, len(state.steps) + 1)]
     return {
         "agent_id": agent.agent_id,
         "page_id": head.page_id,
@@ -170,7 +171,7 @@ def _answer(deps: Deps, tenant_id: str, agent: Agent, events: list[RunEvent], co
     }
 
 
-def _step(state: RunState, n: int, approvers: Approvers) -> JSON:
+def _step(state: RunState, n: int, approvers: Approvers, parents: approvals.Parents) -> JSON:
     """Step ``n`` (from 1) as the dry run shows it: what it does, and the approval it would need."""
     planned = state.steps[n - 1]
     tool = REGISTRY[planned.tool]
@@ -180,7 +181,7 @@ def _step(state: RunState, n: int, approvers: Approvers) -> JSON:
         "does": approvals.describe(planned.tool, planned.args),
         "why": planned.rationale,
         "effect": tool.effect.value,
-        "refused": approvals.outside_reach(state, planned.tool, planned.args),
+        "refused": approvals.outside_reach(state, planned.tool, planned.args, parents),
         "approval": None,
     }
     if tool.effect == SideEffect.HUMAN and planned.tool == "request_approval":

@@ -72,6 +72,12 @@ def test_a_template_becomes_a_paused_agent_once_whatever_the_repeats(stack: Stac
     assert again.status_code == 200 and _j(again)["agent_id"] == agent["agent_id"]
     assert len(_instructions_pages(stack, "Instructions: Inbox triage")) == 1
     assert len(_j(api.get("/agents", headers=auth))["agents"]) == before + 1
+    # tried on a page of its database before it is on: every step within its reach
+    tried = api.post(
+        f"/agents/{agent['agent_id']}/dry-run", json={"page_id": DEMO["task_report"]}, headers=auth
+    )
+    assert tried.status_code == 200 and _j(tried)["steps"], _j(tried)
+    assert [s["refused"] for s in _j(tried)["steps"]] == [None] * len(_j(tried)["steps"])
     on = api.post(f"/agents/{agent['agent_id']}/resume", headers=auth)
     assert on.status_code == 200 and _j(on)["paused"] is False
     tenant = stack.container.workspace.tenants.get(tenant_id, fresh=True)
