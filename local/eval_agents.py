@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from local.demo import connect, http
 from local.stack import SCHEDULER_SERVICE_ACCOUNT, LocalStack, stop_on_signals
 from local.tasks_emulator import mint_id_token
+from shared.agents.domain.templates import BY_ID as TEMPLATES
 from shared.platform.topology import Target
 from shared.workspace.adapters.cached_tenants import TENANT_TTL_S
 from shared.workspace.domain.daily import tick_of
@@ -70,6 +71,11 @@ class Task:
     # (``POST /runs/<id>/rating``), and the task starts again; ``expect`` checks after the second.
     feedback: JSON = field(default_factory=dict)
 
+    @property
+    def templates(self) -> list[str]:
+        """The gallery's templates whose agents the task makes (decision 0184)."""
+        return [str(a["template"]) for a in self.agents if a.get("template")]
+
 
 def load_tasks(path: Path = TASKS_FILE) -> list[Task]:
     """The tasks of ``path``, each checked for what the harness needs (a HarnessError names the task)."""
@@ -96,6 +102,11 @@ def _task(raw: JSON) -> Task:
     if not expect:
         problems.append("at least one expect")
     problems += [f"expect kind {e.get('kind')!r} unknown" for e in expect if e.get("kind") not in CHECKS]
+    problems += [
+        f"no template is called {a['template']!r}"
+        for a in raw.get("agents", [])
+        if "template" in a and a["template"] not in TEMPLATES
+    ]
     if problems:
         raise HarnessError(f"task {name or '?'}: " + "; ".join(problems))
     return Task(
@@ -270,6 +281,16 @@ def _children_hold(end: EndState, expect: JSON) -> str:
     return ""
 
 
+def _tools_hold(end: EndState, expect: JSON) -> str:
+    """The agent's runs planned each tool of ``planned`` (any phase) and ran each of ``used``."""
+    events = [e for r in end.agent_runs(expect.get("agent")) for e in end.events.get(r["run_id"], [])]
+    planned = {s.get("tool") for e in events if e["kind"] == "run_planned" for s in e.get("steps", [])}
+    used = {e.get("tool") for e in events if e["kind"] == "tool_result"}
+    missing = [t for t in expect.get("planned", []) if t not in planned]
+    missing += [t for t in expect.get("used", []) if t not in used]
+    return f"no run planned or used {missing} (planned {sorted(map(str, planned))})" if missing else ""
+
+
 CHECKS: dict[str, Callable[[EndState, JSON], str]] = {
     "block": _block,
     "comment": _comment,
@@ -280,6 +301,7 @@ CHECKS: dict[str, Callable[[EndState, JSON], str]] = {
     "runs": _runs_hold,
     "review": _reviews_hold,
     "children": _children_hold,
+    "tools": _tools_hold,
 }
 
 
@@ -381,8 +403,31 @@ def set_up(ws: Workspace, task: Task) -> tuple[dict[str, str], dict[str, JSON]]:
         refs[spec["ref"]] = str(ws.act("POST", "/v1/pages", _page_body(spec, refs))["id"])
     agents = {}
     for spec in task.agents:
-        agents[spec["name"]] = ws.api("POST", "/agents", _agent_body(spec, refs))
+        if spec.get("template"):
+            made = from_template(ws, spec, refs)
+            agents[made["name"]] = made
+        else:
+            agents[spec["name"]] = ws.api("POST", "/agents", _agent_body(spec, refs))
     return refs, agents
+
+
+def from_template(ws: Workspace, spec: JSON, refs: dict[str, str]) -> JSON:
+    """A gallery template's agent, made as a person makes it (decision 0184): used with the database
+    and repository ``spec`` names, its routine moved to now when ``schedule_now``, then turned on."""
+    body: JSON = {"request_id": f"eval-{spec['template']}"}
+    if spec.get("database"):
+        body["data_source_id"] = refs[spec["database"]]
+    if spec.get("repository"):  # allowed first, as a person allows a repository the agent names
+        ws.api("PATCH", "/settings", {"github_repositories": [spec["repository"]]})
+        body["repository"] = spec["repository"]
+    made: JSON = ws.api("POST", f"/agent-templates/{spec['template']}/agents", body)
+    if not made.get("paused"):
+        raise HarnessError(f"the template {spec['template']} made an agent that is on before it is turned on")
+    path = f"/agents/{urllib.parse.quote(made['agent_id'])}"
+    if spec.get("schedule_now"):
+        ws.api("PATCH", path, {"schedules": _agent_body({"schedule_now": True}, refs)["schedules"]})
+    on: JSON = ws.api("POST", f"{path}/resume")
+    return on
 
 
 def start(ws: Workspace, task: Task, refs: dict[str, str]) -> None:

@@ -50,6 +50,7 @@ ARGS = {
     "tenant_id": "t1",
     "session_id": "s" + "0" * 16,
     "owner": "acme",  # a repository's owner: acme/github
+    "template_id": "page-summary",  # a template of the gallery
 }
 
 

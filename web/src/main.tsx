@@ -8,6 +8,7 @@ import { AuditScreen } from "./screens/audit";
 import { ConnectScreen, forgetInvite } from "./screens/connect";
 import { DailyPlanScreen } from "./screens/daily_plan";
 import { type Erasure, ErasedScreen } from "./screens/erased";
+import { GalleryScreen } from "./screens/gallery";
 import { InboxScreen } from "./screens/inbox";
 import { IntegrationsScreen } from "./screens/integrations";
 import { KeysScreen } from "./screens/keys";
@@ -28,6 +29,7 @@ const NAV: [string, string][] = [
   ["#/inbox", "Inbox"],
   ["#/daily-plan", "Daily plan"],
   ["#/agents", "Agents"],
+  ["#/gallery", "Gallery"],
   ["#/ask", "Ask"],
   ["#/sessions", "Sessions"],
   ["#/usage", "Usage"],
@@ -184,6 +186,8 @@ function Screen({
       return <DailyPlanScreen day={params.get("date") ?? ""} />;
     case "agents":
       return <AgentsScreen />;
+    case "gallery":
+      return <GalleryScreen />;
     case "ask":
       return <AskScreen />;
     case "sessions":

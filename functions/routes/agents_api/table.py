@@ -1,9 +1,9 @@
 """The agents' rows of the api's route table (:data:`functions.routes.table.ROUTES`): making, reading,
-changing, pausing and deleting an agent, its runs and its record. Also the tools it may be given, trying it on a
+changing, pausing and deleting an agent (or making one from the gallery), its runs and its record. Also the tools it may be given, trying it on a
 page, accepting its instructions' edits, rating a run and deciding an edit proposed from ratings."""
 
 from functions.routes import Doc, Route
-from functions.routes.agents_api import agents, daily_plan, dry_run, feedback, records, routines
+from functions.routes.agents_api import agents, daily_plan, dry_run, feedback, records, routines, templates
 from functions.routes.rows import route
 
 _AGENT = "models.agents.AgentView"
@@ -20,6 +20,30 @@ AGENTS_ROUTES: list[Route] = [
         "POST /agents",
         agents.create,
         Doc("Make an agent", "agents", {201: _AGENT}, body="agents_api.agents.NewAgent", refusals=(409,)),
+        session_only=True,
+        role="admin",
+    ),
+    route(
+        "GET /agent-templates",
+        templates.list_templates,
+        Doc(
+            "The gallery: agents to start from, each with what it does",
+            "agents",
+            {200: "models.agents.TemplateList"},
+        ),
+        role="viewer",
+    ),
+    route(
+        "POST /agent-templates/<template_id>/agents",
+        templates.use,
+        Doc(
+            "Make an agent from a template in one step, paused until turned on (the same request_id makes one)",
+            "agents",
+            {201: _AGENT, 200: _AGENT},
+            body="agents_api.templates.TemplateUse",
+            path="models.agents.TemplatePath",
+            refusals=(404, 409, 502, 503),
+        ),
         session_only=True,
         role="admin",
     ),

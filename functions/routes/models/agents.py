@@ -1,11 +1,13 @@
 """What the agents' routes answer (``functions.routes.agents``)."""
 
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import Field
 
 from shared.agents.domain.agents import Agent, InstructionsVersion
 from shared.agents.domain.records import AgentRecord
+from shared.agents.domain.templates import TEMPLATES
 from shared.platform.domain.schema import Schema
 from shared.workspace.domain.triggers import Schedule
 
@@ -36,6 +38,38 @@ class AgentRecordView(AgentRecord):
 
 class AgentList(Schema):
     agents: list[AgentView]
+
+
+class TemplateView(Schema):
+    """An agent to start from (the gallery). ``starts``, ``reach`` and ``tools_words``: what starts it,
+    what it may read and change and its tools, in words. ``needs``: what a person chooses when using
+    it. ``instructions``: its page's text (``{repository}``: the one chosen). ``rules``: its trigger
+    rules on the database chosen. ``for_pages``: the pages it is meant for."""
+
+    template_id: str
+    name: str
+    needs: list[Literal["database", "repository"]]
+    does: str
+    rules: list[dict[str, Any]]
+    instructions: str
+    schedules: list[Schedule]
+    starts: str
+    model_tier: Literal["fast", "standard", "best"]
+    reach: str
+    tools: list[str]
+    tools_words: str
+    for_pages: list[str]
+
+
+class TemplatePath(Schema):
+    template_id: str = Field(
+        description="A template of the gallery",
+        json_schema_extra={"enum": [t.template_id for t in TEMPLATES]},
+    )
+
+
+class TemplateList(Schema):
+    templates: list[TemplateView]
 
 
 class DeletedAgent(Schema):

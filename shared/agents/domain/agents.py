@@ -192,6 +192,8 @@ class Agent(Record):
     proposals: tuple[Proposal, ...] = Field((), exclude_if=lambda v: not v)
     # Linear and GitLab events that start it (decision 0121); left out when none, as before them.
     tracker_triggers: tuple[TrackerRule, ...] = Field((), exclude_if=lambda v: not v)
+    # The gallery's template it was made from (domain/templates.py); left out when none.
+    template: str = Field("", exclude_if=lambda v: not v)
 
     @property
     def is_default(self) -> bool:

@@ -163,10 +163,12 @@ def create_agent(
     notion: TenantNotion | None,
     *,
     now: datetime | None = None,
+    agent_id: str = "",
+    template: str = "",
 ) -> JSON:
-    """A new agent, its instructions written in a new page under the agent's home when there is one
-    (else kept as the accepted version: the owner wrote them here). 400 naming every problem; 409 for a
-    name another agent has or one agent too many."""
+    """A new agent, its instructions in a new page under the agent's home if any (else kept as accepted:
+    the owner wrote them here). 400 naming every problem; 409 for a name taken or one agent too many.
+    ``agent_id`` given (a template's use): one a twin request made first is answered, our page trashed."""
     now = now or datetime.now(UTC)
     taken = agents_of(tenant_id, agents, now)
     problems, clashes = _problems(body, None), _clashes(body, taken, None)
@@ -178,10 +180,11 @@ def create_agent(
     name = str(body.name)
     text = body.instructions or ""
     agent = Agent(
-        agent_id=agent_id_for(name, [a.agent_id for a in taken]),
+        agent_id=agent_id or agent_id_for(name, [a.agent_id for a in taken]),
         name=name,
         created_at=now,
         updated_at=now,
+        template=template,
     ).model_copy(update=_changes(body, notion))
     tenant = tenants.get(tenant_id, fresh=True)
     parent = tenant.home.parent_page_id if tenant is not None and tenant.home is not None else ""
@@ -193,7 +196,11 @@ def create_agent(
         kept = version_of(text, now, [tenant.owner_user_id if tenant else ""])
         agent = agent.model_copy(update={"accepted": kept.model_copy(update={"text": text})})
     if not agents.create(tenant_id, agent):
-        raise Conflict("an agent of that name was just made: list the agents and try again")
+        if (first := agents.get(tenant_id, agent_id) if agent_id else None) is None:
+            raise Conflict("an agent of that name was just made: list the agents and try again")
+        if notion is not None and agent.instructions_page_id not in ("", first.instructions_page_id):
+            notion.trash_page(agent.instructions_page_id, True)
+        return view(first)
     sync_agents(tenant_id, tenants, agents)
     return view(agent)
 

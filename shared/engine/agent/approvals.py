@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from shared.code.domain.patches import Edit, apply_edits
-from shared.platform.errors import ModelFixableError
+from shared.platform.errors import AgentError, ModelFixableError
 from shared.runs.domain.approval_digests import TRACKER_WRITES, WORKSPACE_READS, effect_digest, is_production
 from shared.runs.domain.events import REQUEST_CHARS, PlannedStep
 from shared.runs.domain.plan_task import page_key
@@ -141,6 +141,27 @@ def within_reach(state: RunState, tool: str, args: dict[str, Any]) -> bool:
 
 # A page's parent (a data source's or a page's id) as Notion says, for a reach that lists the parent.
 Parents = Callable[[str], str | None]
+
+
+def parents_of(retrieve_page: Callable[[str], dict[str, Any]]) -> Parents:
+    """A page's parent (its data source or page) for the reach rules, read once when asked through
+    ``retrieve_page``; None when the page cannot be read (so only a reach naming the page holds)."""
+    seen: dict[str, str | None] = {}
+
+    def parent(page_id: str) -> str | None:
+        if "${" in page_id:
+            return None
+        if page_id not in seen:
+            try:
+                up = retrieve_page(page_id).get("parent") or {}
+                seen[page_id] = up.get("data_source_id") or up.get("page_id") or up.get("database_id")
+            except AgentError:
+                seen[page_id] = None
+        return seen[page_id]
+
+    return parent
+
+
 # The arguments naming where a Notion change lands (a page, a data source, where a move goes).
 _PLACES = ("page_id", "parent_page_id", "to_page_id", "data_source_id")
 

@@ -63,8 +63,28 @@ class ReadOnly:
         return lambda *_a, **_k: _refused(name)
 
 
-def dry_deps(deps: Deps) -> Deps:
-    """``deps`` with Notion, the run store, the queue and the agents' store read-only (spend aside)."""
+class Unpaused:
+    """The agents' store as a dry run reads it: the agent tried shown unpaused. A dry run is how an
+    agent not turned on yet (one made from a template) or paused is tried; it does nothing."""
+
+    def __init__(self, inner: Any, agent_id: str) -> None:
+        self._inner, self._agent_id = inner, agent_id
+
+    def _shown(self, agent: Agent | None) -> Agent | None:
+        if agent is None or agent.agent_id != self._agent_id:
+            return agent
+        return agent.model_copy(update={"paused": False})
+
+    def get(self, tenant_id: str, agent_id: str) -> Agent | None:
+        return self._shown(self._inner.get(tenant_id, agent_id))
+
+    def list_for(self, tenant_id: str) -> list[Agent]:
+        return [a for a in map(self._shown, self._inner.list_for(tenant_id)) if a is not None]
+
+
+def dry_deps(deps: Deps, trying: str = "") -> Deps:
+    """``deps`` with Notion, the run store, the queue and the agents' store read-only (spend aside);
+    the agent ``trying`` read as unpaused (:class:`Unpaused`)."""
     store, agents = deps.store, deps.agents_source
     notion_for = deps.notion_for
 
@@ -77,7 +97,9 @@ def dry_deps(deps: Deps) -> Deps:
         store=ReadOnly(store, STORE_READS | SPEND_WRITES),
         queue=ReadOnly(deps.queue, frozenset()),
         notion_for=notion,
-        agents_source=(lambda: ReadOnly(agents(), AGENT_READS)) if agents is not None else None,
+        agents_source=(lambda: ReadOnly(Unpaused(agents(), trying), AGENT_READS))
+        if agents is not None
+        else None,
         code=None,
         trackers=None,
     )
@@ -88,10 +110,8 @@ def dry_run(deps: Deps, tenant_id: str, agent: Agent, page_id: str, *, person: s
     with what it does and whose approval it needs. ``owner``: with the owner's reach
     (``Tenant.owner_reach``). Another person's run reads within its reach, and its page must lie
     within it: else 403, the page's title and text unread. Its model calls are paid and
-    counted as a plan's. 409 when a budget stops it or the agent may not plan now; 400 (``page_id``)
-    for a page that cannot be read."""
-    if agent.paused:
-        raise Conflict(f"agent {agent.name!r} is paused: resume it to try it on a page")
+    counted as a plan's. A paused agent is tried as if turned on (decision 0184). 409 when a budget
+    stops it or the agent may not plan now; 400 (``page_id``) for a page that cannot be read."""
     tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
     if not owner and (tenant is None or not starter_reaches(deps.need_notion(tenant_id), tenant, page_id)):
         raise Forbidden(beyond_starter(page_id))
@@ -100,7 +120,7 @@ def dry_run(deps: Deps, tenant_id: str, agent: Agent, page_id: str, *, person: s
         tenant_id=tenant_id, run_id=f"dry-{uuid4().hex}", trigger=trigger, agent_id=agent.agent_id
     )
     attempts = Attempts()
-    dry = dry_deps(deps)
+    dry = dry_deps(deps, agent.agent_id)
     try:
         events = plan_events(Planning(task, dry), Seqs(), attempts=attempts)
     finally:
@@ -135,7 +155,8 @@ def _answer(deps: Deps, tenant_id: str, agent: Agent, events: list[RunEvent], co
     tenant = tenants.get(tenant_id) if tenants is not None else None
     approvers = tenant.approvers if tenant is not None else Approvers()
     state = fold([head])
-    steps = [_step(state, n, approvers) for n in range(1, len(state.steps) + 1)]
+    parents = approvals.parents_of(lambda page_id: deps.need_notion(tenant_id).retrieve_page(page_id))
+    steps = [_step(state, n, approvers, parents) for n in range(1, len(state.steps) + 1)]
     return {
         "agent_id": agent.agent_id,
         "page_id": head.page_id,
@@ -150,7 +171,7 @@ def _answer(deps: Deps, tenant_id: str, agent: Agent, events: list[RunEvent], co
     }
 
 
-def _step(state: RunState, n: int, approvers: Approvers) -> JSON:
+def _step(state: RunState, n: int, approvers: Approvers, parents: approvals.Parents) -> JSON:
     """Step ``n`` (from 1) as the dry run shows it: what it does, and the approval it would need."""
     planned = state.steps[n - 1]
     tool = REGISTRY[planned.tool]
@@ -160,7 +181,7 @@ def _step(state: RunState, n: int, approvers: Approvers) -> JSON:
         "does": approvals.describe(planned.tool, planned.args),
         "why": planned.rationale,
         "effect": tool.effect.value,
-        "refused": approvals.outside_reach(state, planned.tool, planned.args),
+        "refused": approvals.outside_reach(state, planned.tool, planned.args, parents),
         "approval": None,
     }
     if tool.effect == SideEffect.HUMAN and planned.tool == "request_approval":

@@ -195,22 +195,8 @@ def review(step: Step, tool: str, args: dict[str, Any]) -> None:
 
 
 def parents(step: Step) -> approvals.Parents:
-    """A page's parent (its data source or page) for the reach rules, read once when asked; None when
-    the page cannot be read (so only a reach naming the page itself holds)."""
-    seen: dict[str, str | None] = {}
-
-    def parent(page_id: str) -> str | None:
-        if "${" in page_id:
-            return None
-        if page_id not in seen:
-            try:
-                up = step.deps.need_notion(step.tenant_id).retrieve_page(page_id).get("parent") or {}
-                seen[page_id] = up.get("data_source_id") or up.get("page_id") or up.get("database_id")
-            except AgentError:
-                seen[page_id] = None
-        return seen[page_id]
-
-    return parent
+    """A page's parent for the reach rules (:func:`approvals.parents_of`), read through the tenant's Notion."""
+    return approvals.parents_of(lambda page_id: step.deps.need_notion(step.tenant_id).retrieve_page(page_id))
 
 
 def block_texts(step: Step) -> approvals.Titles:

@@ -89,9 +89,11 @@ def test_bad_dry_runs_are_refused_in_words(stack: Stack) -> None:
     missing = api.post("/agents/default/dry-run", json={"page_id": "0" * 32}, headers=auth)
     assert missing.status_code == 400 and "could not be read" in _j(missing)["reason"]
     assert [f["field"] for f in _j(missing)["fields"]] == ["page_id"]
+    # a paused agent is tried as if turned on (decision 0184): how one is checked before it is
     assert _j(api.post("/agents/default/pause", headers=auth))["paused"] is True
     paused = api.post("/agents/default/dry-run", json={"page_id": DEMO["idea_newsletter"]}, headers=auth)
-    assert paused.status_code == 409 and "paused" in _j(paused)["reason"]
+    assert paused.status_code == 200 and _j(paused)["steps"] and _j(paused)["problem"] is None
+    assert _j(api.get("/agents/default", headers=auth))["paused"] is True
 
 
 def test_a_dry_run_is_held_to_the_workspaces_budget(stack: Stack) -> None:

@@ -65,6 +65,11 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     # a reason is required with "bad" only: a rule between two fields
     "POST /runs/{run_id}/rating": (("reason", "say why the run was not right"),),
     "POST /agents": TRIGGERS,
+    # what a template needs chosen (its database, its repository), and a database its rules are checked on
+    "POST /agent-templates/{template_id}/agents": (
+        *((f, words) for f in ("data_source_id", "repository") for words in ("needs a", "uses no")),
+        ("data_source_id", "could not be read from Notion to check its rules"),
+    ),
     "PATCH /agents/{agent_id}": TRIGGERS,
     "PATCH /settings": (
         *TRIGGERS,

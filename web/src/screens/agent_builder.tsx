@@ -40,6 +40,16 @@ export function startsWords(agent: Agent): string {
   return `Each matching edit in ${sources} data source${sources === 1 ? "" : "s"} starts a run of ${agent.name} (and costs one).`;
 }
 
+/** Pages or databases as a choice's options: (id, title). */
+export function options(items: Item[] | undefined): [string, string][] {
+  return (items ?? []).map((i): [string, string] => [i.id, i.title || "Untitled"]);
+}
+
+/** A choice of one of the workspace's databases (`sources`: GET /notion/pages?kind=data_source). */
+export function DatabaseChoice({ label, value, set, sources }: { label: string; value: string; set: (id: string) => void; sources: Item[] | undefined }) {
+  return <Choice label={label} value={value} options={options(sources)} set={set} blank="Choose a database…" />;
+}
+
 function titled(items: Item[], id: string): string {
   return items.find((i) => plainId(i.id) === plainId(id))?.title || id;
 }
@@ -113,13 +123,7 @@ export function Builder({ agent, patch, busy }: { agent: Agent; patch: (body: ob
         ))}
       </ul>
       <form onSubmit={saveRules}>
-        <Choice
-          label="Database whose edits start it"
-          value={source}
-          options={(sources.data?.results ?? []).map((s): [string, string] => [s.id, s.title || "Untitled"])}
-          set={pickSource}
-          blank="Choose a database…"
-        />
+        <DatabaseChoice label="Database whose edits start it" value={source} set={pickSource} sources={sources.data?.results} />
         {source && <Rules id={source} title={titled(known, source)} draft={draft} set={setDraft} problems={problems} />}
         <button type="submit" disabled={busy || !!may || !source} title={may}>
           Save the trigger rules
@@ -277,12 +281,13 @@ function TrackerRules({ agent, may }: { agent: Agent; may: string }) {
   );
 }
 
-/** "Try it on this page": the agent's plan for a page and the approvals it would need; nothing done. */
-export function TryIt({ agent }: { agent: Agent }) {
+/** "Try it on this page": the agent's plan for a page and the approvals it would need; nothing done.
+ * A paused agent is tried as if on (decision 0184). `pages`: the pages to choose among, else a link. */
+export function TryIt({ agent, pages }: { agent: Agent; pages?: [string, string][] }) {
   const [page, setPage] = useState("");
   const [plan, setPlan] = useState<S["DryRun"] | null>(null);
   const [busy, error, act] = useAction();
-  const may = agent.paused ? `${agent.name} is paused: resume it to try it.` : roleRefusal("editor", "try an agent on a page");
+  const may = roleRefusal("editor", "try an agent on a page");
   const id = /[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.exec(page)?.[0] ?? page.trim();
   const run = (event: Event) => {
     event.preventDefault();
@@ -298,11 +303,16 @@ export function TryIt({ agent }: { agent: Agent }) {
         A dry run: {agent.name} plans for the page as a real run would and shows the plan and the approvals it would need. Nothing is
         written or started; its model call is paid and counted in the budgets.
       </p>
-      <label>
-        Page (its Notion link or id)
-        <input value={page} onInput={(e) => setPage(e.currentTarget.value)} maxLength={300} required />
-      </label>
-      <button type="submit" disabled={busy || !!may} title={may}>
+      {agent.paused && <p class="hint">{agent.name} is off: the dry run shows what it would do once turned on.</p>}
+      {pages ? (
+        <Choice label="Page to try it on" value={page} options={pages} set={setPage} blank="Choose a page…" />
+      ) : (
+        <label>
+          Page (its Notion link or id)
+          <input value={page} onInput={(e) => setPage(e.currentTarget.value)} maxLength={300} required />
+        </label>
+      )}
+      <button type="submit" disabled={busy || !!may || !id} title={may}>
         Try it on this page
       </button>
       {may && <p class="hint">{may}</p>}

@@ -90,6 +90,9 @@ export function AgentsScreen() {
     <section>
       <h1>Agents</h1>
       <p>Each agent does one job: its instructions live in a Notion page, edited where you write everything else.</p>
+      <p>
+        Or start from the <a href="#/gallery">gallery</a>: agents a team uses on day one, each tried on a page before you turn it on.
+      </p>
       <form class="card" onSubmit={create}>
         <h2>Make an agent</h2>
         {may && <p class="hint">{may}</p>}
