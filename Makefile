@@ -76,9 +76,11 @@ PYTEST_SUITES := tests --ignore=tests/infra --ignore=tests/perf --ignore=tests/w
 # RESULT line sums what its modules found in that process: tests/redteam/test_zz_result.py), its
 # output kept in REDTEAM_LOG and shown after. Both fail the target; stopped, it stops the red team.
 # --dist loadfile: a module's tests stay on one worker, so its module-scoped fixtures (a whole local
-# stack for an e2e module, a code sandbox) start once, not once per worker (decision 0100); the
-# modules in collection order, the long ones first (tests/conftest.py, decision 0105). Three workers
-# on two cores: a test process waits on emulators, stacks and sandboxes a third of its time (0129).
+# stack for an e2e module, a code sandbox) start once, not once per worker (decision 0100), but for
+# the modules whose every test starts its own (EACH_TEST_ALONE, decision 0174): their tests go out one
+# at a time; the modules in collection order, the long ones first (tests/conftest.py, decision 0105).
+# Three workers on two cores: a test process waits on emulators, stacks and sandboxes a third of its
+# time (0129).
 PYTEST_WORKERS ?= 3
 PYTEST_DIST ?= loadfile
 REDTEAM_LOG := build/redteam.log

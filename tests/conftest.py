@@ -52,6 +52,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: LONG_MODULES.match(item.nodeid) is None)
 
 
+# Modules whose every test starts all it needs itself (nothing module-scoped, the session's emulator
+# aside): under --dist loadfile their tests are handed out one at a time, so that a module of long
+# tests is not one worker's long pole (the engine's reliability scenarios: 1,194 s on one worker).
+EACH_TEST_ALONE = re.compile(r"tests/reliability/test_engine_reliability\.py::")
+
+
+def scope_of(nodeid: str) -> str:
+    """The unit ``--dist loadfile`` hands a worker ``nodeid`` in: its file, or the test itself in a
+    module of :data:`EACH_TEST_ALONE`."""
+    return nodeid if EACH_TEST_ALONE.match(nodeid) else nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent under -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` by :func:`scope_of`; any other mode as pytest-xdist makes it."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    scheduler = LoadFileScheduling(config, log)
+    scheduler._split_scope = scope_of  # the one method that names a test's unit
+    return scheduler
+
+
 @pytest.fixture(autouse=True)
 def _log_labels_end_with_the_test() -> Iterator[None]:
     """A test that calls a service outside a request (``add_labels(tenant=...)`` in webhook intake)

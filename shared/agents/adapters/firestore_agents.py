@@ -106,14 +106,17 @@ class FirestoreAgents:
         document made when there is none). False, writing nothing, when it was kept already."""
         ref = self._day(tenant_id, agent_id, day)
         kept = entry.model_dump(mode="json", exclude={"ratings"})
+        field = FieldPath("runs", run_id).to_api_repr()
 
         def keep(transaction: Any) -> bool:
-            snap = ref.get(transaction=transaction)
+            # Only this run's entry is read (a field mask): the day's other entries, as many as its
+            # runs, are neither sent nor decoded at each run's end (decision 0174).
+            snap = ref.get(field_paths=[field], transaction=transaction)
             runs = (snap.to_dict() or {}).get("runs") or {} if snap.exists else {}
             if run_id in runs:
                 return False
             if snap.exists:
-                transaction.update(ref, {FieldPath("runs", run_id).to_api_repr(): kept})
+                transaction.update(ref, {field: kept})
             else:
                 transaction.set(ref, self._day_fields(agent_id, day) | {"runs": {run_id: kept}})
             return True

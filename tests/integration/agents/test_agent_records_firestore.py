@@ -161,3 +161,29 @@ def test_one_end_delivered_at_once_by_several_instances_is_kept_once(firestore_d
     assert kept.count(True) == 1
     [entries] = agents.days_of("t1", "a", [day]).values()
     assert set(entries) == {"other", "r1"} and entries["r1"].duration_s == kept.index(True)
+
+
+def test_a_run_s_end_reads_only_its_own_entry_of_the_day(
+    firestore_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A day of many runs: each end's transaction reads its run's entry alone (a field mask), not the
+    whole day, which grows with every run (decision 0174); a kept entry is still found."""
+    from google.cloud.firestore_v1.document import DocumentReference
+
+    agents, day = FirestoreAgents(firestore_db), date(2026, 11, 28)
+    for i in range(5):
+        assert agents.keep_entry("t1", "a", day, f"run-{i}", RunEntry(status="completed"))
+    read: list[set[str]] = []
+    real_get = DocumentReference.get
+
+    def get(ref: DocumentReference, *args: Any, **kwargs: Any) -> Any:
+        snap = real_get(ref, *args, **kwargs)
+        read.append(set((snap.to_dict() or {}).get("runs") or {}))
+        return snap
+
+    monkeypatch.setattr(DocumentReference, "get", get)
+    assert agents.keep_entry("t1", "a", day, "run-5", RunEntry(status="failed"))
+    assert not agents.keep_entry("t1", "a", day, "run-2", RunEntry(status="failed"))
+    assert read == [set(), {"run-2"}]
+    [entries] = agents.days_of("t1", "a", [day]).values()
+    assert set(entries) == {f"run-{i}" for i in range(6)} and entries["run-2"].status == "completed"
