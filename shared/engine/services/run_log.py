@@ -211,10 +211,10 @@ class RunLog(RunRef):
         (``followups.enqueue_row``); the notes on its trigger page (``page_notes``). Then its events for
         the workspace's webhooks (``run_hooks``)."""
         alerts.log_transition(self.run_id, before, after)
+        run_hooks.emit_run_events(self, before, after)  # first: a follow-up's failure retries the task
         followups.enqueue_followup(self, after, delay_s=delay_s)
         followups.enqueue_row(self, before, after)
         page_notes.after_transition(self, before, after)
-        run_hooks.emit_run_events(self, before, after)
 
     def followup(self, state: RunState, *, tag: str = "", delay_s: float = 0.0) -> None:
         """The task that follows ``state``, by name (``followups.enqueue_followup``): sent again."""

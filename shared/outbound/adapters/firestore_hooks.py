@@ -28,7 +28,7 @@ def _delivery(doc: dict[str, Any] | None) -> Delivery:
 
 def _doc(record: Endpoint | Delivery) -> dict[str, Any]:
     doc: dict[str, Any] = record.model_dump(mode="json")
-    for name in ("created_at", "disabled_at", "last_at", "expires_at"):
+    for name in ("created_at", "disabled_at", "last_at", "expires_at", "sending_until"):
         if name in doc:
             doc[name] = getattr(record, name)
     return doc
@@ -133,6 +133,31 @@ class FirestoreHooks:
                 fields | {"attempts": firestore.Increment(1)}
             )
 
+    def claim(
+        self,
+        tenant_id: str,
+        endpoint_id: str,
+        delivery_id: str,
+        round_: int,
+        *,
+        now: datetime,
+        until: datetime,
+    ) -> bool:
+        ref = self._deliveries(tenant_id, endpoint_id).document(delivery_id)
+
+        def take(transaction: Any) -> bool:
+            snap = ref.get(transaction=transaction)
+            if not snap.exists:
+                return False
+            current = _delivery(snap.to_dict())
+            held = current.sending_until is not None and current.sending_until > now
+            if current.status != "pending" or current.round != round_ or held:
+                return False
+            transaction.update(ref, {"sending_until": until})
+            return True
+
+        return in_transaction(self._db, take, what="a delivery's send")
+
     def resend(self, tenant_id: str, endpoint_id: str, delivery_id: str) -> Delivery | None:
         ref = self._deliveries(tenant_id, endpoint_id).document(delivery_id)
 
@@ -141,7 +166,7 @@ class FirestoreHooks:
             if not snap.exists:
                 return None
             current = _delivery(snap.to_dict())
-            change = {"status": "pending", "round": current.round + 1}
+            change = {"status": "pending", "round": current.round + 1, "sending_until": None}
             transaction.update(ref, change)
             return current.model_copy(update=change)
 

@@ -64,6 +64,7 @@ class Delivery(Record):
     last_at: datetime | None = None
     round: int = 0
     expires_at: datetime | None = None
+    sending_until: datetime | None = None  # an attempt holds the send until then (one POST at a time)
 
 
 def hook_secret(tenant_id: str, endpoint_id: str) -> str:

@@ -81,14 +81,14 @@ def attempt(tenant_id: str, endpoint_id: str, delivery_id: str, round_: int, h: 
         h.store.attempted(tenant_id, endpoint_id, delivery_id, {"status": "skipped", "last_error": why})
         return {"delivery_id": delivery_id, "sent": False, "status": "skipped"}
     now = h.now()
+    until = now + timedelta(seconds=h.timeout_s + 5)
+    if not h.store.claim(tenant_id, endpoint_id, delivery_id, round_, now=now, until=until):
+        raise errors.TransientError(f"webhook delivery {delivery_id}: another attempt is sending it")
     code, error = _post(tenant_id, endpoint, delivery, now, h)
     ok = code is not None and 200 <= code < 300
-    h.store.attempted(
-        tenant_id,
-        endpoint_id,
-        delivery_id,
-        {"status": "delivered" if ok else "pending", "last_code": code, "last_error": error, "last_at": now},
-    )
+    status = "delivered" if ok else "pending"
+    fields = {"status": status, "last_code": code, "last_error": error, "last_at": now, "sending_until": None}
+    h.store.attempted(tenant_id, endpoint_id, delivery_id, fields)
     if h.store.outcome(tenant_id, endpoint_id, ok, h.disable_after, now):
         _disabled(tenant_id, endpoint, now, h)
     if ok:

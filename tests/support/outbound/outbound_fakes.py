@@ -74,12 +74,30 @@ class FakeHooks(HookStore):
         current = self.sent[key]
         self.sent[key] = current.model_copy(update=fields | {"attempts": current.attempts + 1})
 
+    def claim(
+        self,
+        tenant_id: str,
+        endpoint_id: str,
+        delivery_id: str,
+        round_: int,
+        *,
+        now: datetime,
+        until: datetime,
+    ) -> bool:
+        key = (tenant_id, endpoint_id, delivery_id)
+        current = self.sent.get(key)
+        held = current is not None and current.sending_until is not None and current.sending_until > now
+        if current is None or current.status != "pending" or current.round != round_ or held:
+            return False
+        self.sent[key] = current.model_copy(update={"sending_until": until})
+        return True
+
     def resend(self, tenant_id: str, endpoint_id: str, delivery_id: str) -> Delivery | None:
         key = (tenant_id, endpoint_id, delivery_id)
         if key not in self.sent:
             return None
         self.sent[key] = self.sent[key].model_copy(
-            update={"status": "pending", "round": self.sent[key].round + 1}
+            update={"status": "pending", "round": self.sent[key].round + 1, "sending_until": None}
         )
         return self.sent[key]
 
