@@ -3,16 +3,20 @@
 Live (production): a Notion comment on the page it is about, a Slack message or an email, by the
 tenant's choice, recorded in Firestore (shared/notify/services/delivery.py); a normal notification in the
 tenant's quiet hours is re-enqueued for their end (shared/notify/services/notifications.py).
+``POST /outbound``: an event fanned out to a workspace's webhook endpoints, or one signed delivery's
+attempt (shared/outbound/services/deliver.py; a failed attempt is a 503 the queue retries).
 """
 
 from flask import Request, Response
 
 from functions._http import Reply, handle
-from functions.tasks.entry import admit, take
+from functions.tasks.entry import admit, take, take_routed
 from shared import bootstrap
 from shared.bootstrap import Container
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.services.notifications import deliver_notification
+from shared.outbound.domain.hook_task import HookTask
+from shared.outbound.services.deliver import run_hook_task
 from shared.platform.topology import Queue, Target
 
 # The live notifier's ports: its records, the tenant (channels, quiet hours), Notion with a token
@@ -30,6 +34,8 @@ bootstrap.preload(
     "chat",
     "discord",
     "mailer",
+    "hooks",
+    "hook_sender",
 )
 
 
@@ -37,6 +43,8 @@ def notify(request: Request) -> Response:
     def call(c: Container) -> Reply:
         if (hop := admit(request, c, Target.NOTIFY)) is not None:
             return hop
+        if (hook := take_routed(request, HookTask, Queue.NOTIFY, c)) is not None:
+            return run_hook_task(hook, c.outbound.delivering()), 200
         task = take(request, NotifyTask, Queue.NOTIFY, c)
         outcome = deliver_notification(
             task, c.notify.notifier, c.workspace.tenants, c.platform.queue, console=c.settings.frontend_url

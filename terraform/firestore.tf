@@ -173,6 +173,9 @@ locals {
     # each agent's runs of a day, tenants/{t}/agent_days/{agent}-{YYYYMMDD}, kept 40 days past the
     # 30-day record (shared.agents.domain.records.KEPT_DAYS, decision 0170)
     agent_days = { collection = "agent_days", field = "expires_at" }
+    # a webhook endpoint's deliveries, tenants/{t}/hook_endpoints/{e}/hook_deliveries/{d}, kept 30
+    # days (shared.outbound.services.deliver.KEPT_FOR, decision 0180)
+    hook_deliveries = { collection = "hook_deliveries", field = "expires_at" }
   }
 }
 

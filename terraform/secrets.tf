@@ -98,7 +98,7 @@ locals {
   sync_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/sync-\")"
   # An OAuth token (decision 0125) is refreshed where it is used: plan and execute-step rewrite it too.
   sync_token_writers  = ["api", "plan", "execute_step"]
-  sync_token_readers  = ["api", "plan", "execute_step", "deploy"] # execute-step: a run's tracker writes
+  sync_token_readers  = ["api", "plan", "execute_step", "deploy", "notify"] # execute-step: a run's tracker writes; notify: webhooks
   sync_token_deleters = ["api"]                                   # connect's failures, disconnect
 }
 

@@ -32,6 +32,7 @@ locals {
     NA_RERANK_BASE_URL          = ""                               # explicit: Google's endpoint
     NA_ASK_CONTEXT_TOKENS       = "2000"                           # workspace passages an Ask answer is given
     NA_MCP_ALLOW_LOOPBACK       = "false"                          # MCP servers on loopback: the local stack's sandbox only
+    NA_HOOKS_ALLOW_LOOPBACK     = "false"                          # webhook endpoints on loopback: the local stack's receiver
     NA_MCP_TIMEOUT_S            = "20"                             # one MCP tool call
     NA_LINEAR_API_BASE_URL      = "https://api.linear.app"         # the sync (docs/sync.md)
     NA_MOTION_API_BASE_URL      = "https://api.usemotion.com/v1"   # the sync (docs/sync.md)

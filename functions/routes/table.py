@@ -10,6 +10,7 @@ from functions.routes.mcp_api import MCP_ROUTES
 from functions.routes.memory_api import ask
 from functions.routes.notify_api import notifications
 from functions.routes.notion_api.table import NOTION_ROUTES
+from functions.routes.outbound_api import OUTBOUND_ROUTES
 from functions.routes.platform_api import doctor
 from functions.routes.rows import Tag, check, handler_modules, operator_route
 from functions.routes.runs_api.table import RUNS_ROUTES
@@ -59,6 +60,7 @@ ROUTES: list[Route] = [
     ),
     *SYNC_ROUTES,
     *MCP_ROUTES,
+    *OUTBOUND_ROUTES,
     Tag("contract", public=True)(
         "GET /openapi.json",
         contract.get_contract,

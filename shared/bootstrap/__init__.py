@@ -1,11 +1,11 @@
 """The composition root: a :class:`Container` holds one part per capability (``shared/bootstrap/
-<capability>.py``), each part the table of its ports' declarations (:class:`~shared.bootstrap.declare.
-Built`: the adapter module, its client libraries, its builder) and the bundles its use cases take; the
-container adds the bundles that span capabilities (the engine's Deps, webhook intake, the connect
-flow, erasure). Everything is built lazily, once per instance. Entry points use :func:`root`; tests
-build a :class:`Container` from their own adapters. :func:`preload`, called by an entry point at
-import, imports the client libraries of the ports it uses (and our adapter modules, or only those of
-``adapters=``) without building anything: a cold start pays for what its function needs."""
+<capability>.py``), each the table of its ports' declarations (:class:`~shared.bootstrap.declare.Built`)
+and the bundles its use cases take; the container adds the bundles that span capabilities (the engine's
+Deps, intake, connect, erasure). All is built lazily, once per instance; entry points use :func:`root`,
+tests build a :class:`Container` of their own adapters. :func:`preload` imports the client libraries
+(and adapter modules) of the ports an entry point uses, building nothing: a cold start pays for what
+its function needs. Past the limit: one module per capability's part and the declarations' table
+(decision 0151), so a folder of as many modules as there are capabilities, plus two."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from shared.bootstrap.mcp import Mcp
 from shared.bootstrap.memory import Memory
 from shared.bootstrap.notify import Notify
 from shared.bootstrap.notion import Notion
+from shared.bootstrap.outbound import Outbound
 from shared.bootstrap.platform import Platform
 from shared.bootstrap.runs import Runs
 from shared.bootstrap.sessions import Sessions
@@ -51,7 +52,22 @@ type Port = str  # a port's name: its declaration's attribute in its capability'
 # module of each (what a deployed function imports at cold start) and the client libraries that
 # module imports (tests/unit/platform/entry/test_import_hygiene.py holds them to the adapter's imports).
 DECLARED = declared(
-    (Platform, Workspace, Team, Notion, Notify, Code, Runs, Agents, Sync, Memory, Sessions, Slack, Mcp)
+    (
+        Platform,
+        Workspace,
+        Team,
+        Notion,
+        Notify,
+        Code,
+        Runs,
+        Agents,
+        Sync,
+        Memory,
+        Sessions,
+        Slack,
+        Mcp,
+        Outbound,
+    )
 )
 PORTS = frozenset(DECLARED)
 _MODULES = {name: port.module for name, port in DECLARED.items()}
@@ -97,6 +113,7 @@ class Container:
         self.slack = Slack(instance)
         self.sessions = Sessions(instance)
         self.mcp = Mcp(instance, self.platform)
+        self.outbound = Outbound(instance, self.platform, self.workspace)
 
     @property
     def settings(self) -> Settings:
@@ -191,14 +208,16 @@ class Container:
     def erasing(self) -> Erasing:
         """What erasing a workspace uses (the owner's ``POST /workspace/erase``, ``make erase-tenant``):
         the erasures' records, the connect flow's parts, the held runs' cancelling, the tools' disconnects
-        and the MCP servers' tokens forgotten."""
+        the MCP servers' tokens and the webhook endpoints' secrets forgotten."""
         from shared.mcp.services.connect import forget_servers
         from shared.notion.services.erasure import Erasing
+        from shared.outbound.services.endpoints import forget_endpoints
 
         forget_tools = self.sync.forget_tools()
 
         def tools(tenant_id: str) -> list[dict[str, Any]]:
             forget_servers(tenant_id, self.mcp.connecting())  # the MCP servers' tokens too
+            forget_endpoints(tenant_id, self.outbound.delivering())  # the webhooks' secrets too
             return forget_tools(tenant_id)
 
         return Erasing(self.workspace.erasures, self.connecting(), self.stop_held_runs(), tools)

@@ -205,6 +205,7 @@ class Sync:
             notion_for=self._sync_notion(),
             oauth=self.oauth_parts(),
             scan_interval_s=self.instance.settings.sync_scan_interval_s,
+            tenants=self.workspace.tenants,
         )
 
     def _hook_url(self, tool: Tool) -> Callable[[str], str]:

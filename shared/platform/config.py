@@ -248,6 +248,7 @@ _LOCAL_ONLY = {
     "model_claude_base_url": "Google's endpoint; a loopback stand-in is for tests",
     "rerank_base_url": "Google's endpoint; a loopback stub is for tests",
     "mcp_allow_loopback": "an MCP server on loopback is the local stack's sandbox",
+    "hooks_allow_loopback": "a webhook endpoint on loopback is the local stack's receiver",
 }
 _TIMEOUTS = ("notion_timeout_s", "code_timeout_s", "slack_timeout_s", "smtp_timeout_s")
 _MIN_RUN_RATE_PER_MIN = 0.1  # one run every 10 min: 1,000 waiting runs are planned within 7 days

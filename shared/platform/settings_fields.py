@@ -125,6 +125,11 @@ class SettingsFields(BaseSettings):
         description="Let an admin connect an MCP server on a loopback address over http: the local "
         "stack's MCP sandbox only (refused when NA_PROFILE=production).",
     )
+    hooks_allow_loopback: bool = Field(
+        False,
+        description="Let an admin register a webhook endpoint on a loopback address over http: the "
+        "local stack's receiver only (refused when NA_PROFILE=production).",
+    )
     mcp_timeout_s: float = Field(
         20.0, gt=0, le=120, description="Seconds an MCP tool call may take before it counts as failed."
     )

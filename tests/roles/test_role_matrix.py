@@ -47,6 +47,8 @@ ARGS = {
     "data_source_id": "0" * 32,
     "proposal_id": "0" * 12,
     "server_id": "s000",
+    "endpoint_id": "h" + "0" * 16,
+    "delivery_id": "msg_" + "0" * 24,
     "tenant_id": "t1",
     "session_id": "s" + "0" * 16,
     "owner": "acme",  # a repository's owner: acme/github

@@ -16,6 +16,7 @@ from shared.engine.planning.gate import answered_as_ask, starts_nothing
 from shared.engine.planning.model import Attempts, plan_events, planned_events, planning_error
 from shared.engine.planning.replanning import replan_if_needed
 from shared.engine.planning.request import Planning
+from shared.engine.services import run_hooks
 from shared.engine.services.run_log import RunLog, Seqs
 from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform.errors import AgentError
@@ -85,7 +86,8 @@ def _start_run(p: Planning) -> bool:
         runlog.emit_transition(None, fold(events))
     else:
         state = runlog.document()
-        if state is not None:
+        if state is not None:  # its creator may have failed after the create: what follows, again
+            run_hooks.emit_run_events(runlog, None, state)  # each event once: named, and kept once
             runlog.followup(state)
     log.info("run %s", "created" if created else "already existed", extra={"fields": {"run": task.run_id}})
     return created

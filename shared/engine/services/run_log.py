@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from shared.engine.services import followups, page_notes
+from shared.engine.services import followups, page_notes, run_hooks
 from shared.platform.errors import TransientError
 from shared.runs.domain.events import ModelUsed, RunEvent, RunStatus, ToolIntent
 from shared.runs.domain.state import Run, RunState, fold
@@ -208,8 +208,10 @@ class RunLog(RunRef):
         """What follows a write that moved the run from ``before`` (None: it was created) to
         ``after``. The alert line of a run that failed (``alerts``); its next task by name
         (``followups``; a running run's next step ``delay_s`` later); its Runs row's task
-        (``followups.enqueue_row``); the notes on its trigger page (``page_notes``)."""
+        (``followups.enqueue_row``); the notes on its trigger page (``page_notes``). Then its events for
+        the workspace's webhooks (``run_hooks``)."""
         alerts.log_transition(self.run_id, before, after)
+        run_hooks.emit_run_events(self, before, after)  # first: a follow-up's failure retries the task
         followups.enqueue_followup(self, after, delay_s=delay_s)
         followups.enqueue_row(self, before, after)
         page_notes.after_transition(self, before, after)

@@ -21,6 +21,7 @@ from shared.sessions.domain.sessions import (
     run_id_for,
     session_id_for,
 )
+from shared.sessions.services.message_hooks import told
 from shared.workspace.domain.members import Member
 from shared.workspace.domain.tenants import Tenant
 
@@ -102,16 +103,25 @@ def act_on(
             got, conversation = ask_in_conversation(
                 deps, tenant, member, message.text, session.conversation_id or None
             )
-            return store.settle(t, m, session_id, key, state="answered", answer=got.text, cited=got.cited,
-                                conversation_id=conversation)  # fmt: skip
+            settled = store.settle(t, m, session_id, key, state="answered", answer=got.text, cited=got.cited,
+                                   conversation_id=conversation)  # fmt: skip
+            return told(deps.queue, tenant, session, settled)
         said = Said(tenant, member, session, message, store.messages(t, m, session_id, 0, message.place - 1))
         if message.act == "steer":
             run_id, did = steer(deps, tenants, said, via=via)
-            return store.settle(t, m, session_id, key, state="steered", run_id=run_id, answer=did)
+            settled = store.settle(t, m, session_id, key, state="steered", run_id=run_id, answer=did)
+            return told(deps.queue, tenant, session, settled)
         run_id = _start_run(deps.queue, tenants, said)
-        return store.settle(t, m, session_id, key, state="started", run_id=run_id)
+        return told(
+            deps.queue, tenant, session, store.settle(t, m, session_id, key, state="started", run_id=run_id)
+        )
     except AgentError as exc:
-        store.settle(t, m, session_id, key, state="failed", reason=str(exc)[:300])
+        told(
+            deps.queue,
+            tenant,
+            session,
+            store.settle(t, m, session_id, key, state="failed", reason=str(exc)[:300]),
+        )
         raise
 
 

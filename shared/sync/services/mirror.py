@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.notion.domain.markdown import markdown_to_blocks
+from shared.outbound.services.emit import emit
 from shared.platform.topology import Queue
 from shared.sync.domain.connection import TITLE_CHARS, LogEntry, SyncLink, ToolConnection, key_secret
 from shared.sync.domain.fields import TaskFields, hashes
@@ -21,6 +22,7 @@ from shared.sync.domain.mapping import SYNC_KEY, NotionSchema, sync_key_of
 from shared.sync.domain.merge import Held, merge
 from shared.sync.domain.motion import MotionKey, updated_since
 from shared.sync.domain.sync_task import SCAN_INTERVAL_S, SyncTask, scan_task_name
+from shared.sync.services.conflict_hooks import conflict_event
 from shared.sync.services.oauth import OAuthParts, current_key
 from shared.sync.services.sync_column import with_sync_key
 from shared.sync.services.trackers import GitLabTracker, LinearTracker, MotionTracker
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
         ToolStore,
         Tracker,
     )
+    from shared.workspace.ports import TenantStore
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -54,6 +57,7 @@ class Mirror[S, A](NamedTuple):
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     oauth: OAuthParts | None = None  # refreshes an OAuth token about to expire before use
     scan_interval_s: float = SCAN_INTERVAL_S  # the settings' sync_scan_interval_s: the next scan's delay
+    tenants: TenantStore | None = None  # the instance's cached tenants: a conflict's webhook event
 
 
 type Mirroring = Mirror[SyncStore, LinearApi]  # what Linear's sync task uses
@@ -73,6 +77,7 @@ class _Pair(NamedTuple):
     people: dict[str, str]  # the user mapping, learned as pages are read (saved at the task's end)
     merged: set[str]  # the items this task brought in step from their pages: its poll skips them
     scan_interval_s: float  # the next scan's delay
+    tenants: TenantStore | None = None
 
 
 def run_sync_task(task: SyncTask, m: Mirroring) -> dict[str, Any]:
@@ -167,6 +172,7 @@ def _pair(
         dict(connection.people),
         set(),
         m.scan_interval_s,
+        m.tenants,
     )
 
 
@@ -328,19 +334,19 @@ def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any]
         ),
     )
     for d in result.decisions:
-        p.store.log(
-            p.tenant_id,
-            LogEntry(
-                at=p.now(),
-                page_id=link.page_id,
-                issue_id=link.issue_id,
-                field=d.field,
-                winner=d.winner,
-                notion_at=d.notion_at,
-                tool_at=d.tool_at,
-                title=(seen_notion.title or seen_tool.title)[:TITLE_CHARS],
-            ),
+        entry = LogEntry(
+            at=p.now(),
+            page_id=link.page_id,
+            issue_id=link.issue_id,
+            field=d.field,
+            winner=d.winner,
+            notion_at=d.notion_at,
+            tool_at=d.tool_at,
+            title=(seen_notion.title or seen_tool.title)[:TITLE_CHARS],
         )
+        p.store.log(p.tenant_id, entry)
+        if p.tenants is not None:
+            emit(p.queue, p.tenants.get(p.tenant_id), conflict_event(p.tracker.tool, entry))
     return writes
 
 

@@ -147,6 +147,9 @@ class Tenant(Record):
     # the routines due in the tenants it reads, without reading agents. None: stored before it existed
     # (the tick then reads the tenant's agents once and stores them here; decision 0081).
     agent_schedules: dict[str, tuple[Schedule, ...]] | None = Field(None, exclude_if=lambda v: v is None)
+    # The event types at least one enabled webhook endpoint takes (shared.outbound keeps it in step with
+    # them): an emitter reads it with the tenant it has, never the endpoints, and sends nothing when absent.
+    outbound_types: tuple[str, ...] = Field((), exclude_if=lambda v: not v)
     # The team besides its owner (the owner is read from owner_user_id: :meth:`team`), the invites
     # sent, and who approves each class of request (shared.workspace.domain.members).
     members: tuple[Member, ...] = ()

@@ -82,6 +82,14 @@ QUERIES: dict[tuple[str, str], Query] = {
         "person's sessions, newest first): an equality and an order on another field",
         (_ordered("agent_sessions", "COLLECTION", ("member_id", "ASCENDING"), ("created_at", "DESCENDING")),),
     ),
+    ("firestore_hooks.py", "FirestoreHooks.taking"): Query(
+        "tenants/{t}/hook_endpoints: events array-contains ? (an event's fan-out); one field: automatic", ()
+    ),
+    ("firestore_hooks.py", "FirestoreHooks.deliveries"): Query(
+        "tenants/{t}/hook_endpoints/{e}/hook_deliveries order by created_at DESC, start after a delivery "
+        "(GET …/deliveries); one field: automatic",
+        (),
+    ),
     ("firestore_sessions.py", "FirestoreSessions.messages"): Query(
         "tenants/{t}/agent_sessions/{s}/messages: place > n order by place; one field: automatic", ()
     ),
@@ -408,6 +416,20 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
     from shared.agents.domain.records import RunEntry
 
     assert FirestoreAgents(client).keep_entry("t1", "a", now.date(), "r1", RunEntry(status="completed"))
+    from shared.outbound.adapters.firestore_hooks import FirestoreHooks
+    from shared.outbound.domain.endpoints import Delivery
+    from shared.outbound.domain.events import EventType
+
+    delivery = Delivery(
+        id="msg_1",
+        endpoint_id="h1",
+        event_id="e",
+        type=EventType.RUN_FAILED,
+        created_at=now,
+        body="{}",
+        expires_at=now,
+    )
+    assert FirestoreHooks(client).create_delivery("t1", delivery)
     return writes
 
 
@@ -435,6 +457,7 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "tenants/t1/skipped_edits/s001",
         f"api_paces/{paces_doc_id('person:t1:m_1:10:1')}",
         "tenants/t1/agent_days/a-20260101",
+        "tenants/t1/hook_endpoints/h1/hook_deliveries/msg_1",
     }
     # One a tenant, rewritten in place; and API keys, which live until deleted: never expire.
     kept = {"tenants/t1/limits/webhook_runs", "api_keys/k1"}

@@ -139,6 +139,18 @@ REACH: dict[str, frozenset[str]] = {
     "shared/mcp/services/connect.py:remove_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:forget_servers": frozenset({"api"}),
     "shared/mcp/services/calls.py:McpCalls.call": frozenset({"execute_step"}),
+    # Webhook endpoints (decision 0180): api registers and forgets them (their secrets under the
+    # sync's prefix) and sends a delivery again; an event is emitted wherever a run moves (plan,
+    # execute-step, deploy, api), a session's message settles (api) or a sync conflict is settled
+    # (plan's /sync); notify fans it out, signs each delivery with its secret, and tells the owner.
+    "shared/outbound/services/endpoints.py:add_endpoint": frozenset({"api"}),
+    "shared/outbound/services/endpoints.py:_repeat": frozenset({"api"}),
+    "shared/outbound/services/endpoints.py:remove_endpoint": frozenset({"api"}),
+    "shared/outbound/services/endpoints.py:forget_endpoints": frozenset({"api"}),
+    "shared/outbound/services/emit.py:emit": frozenset({"plan", "execute_step", "deploy", "api"}),
+    "shared/outbound/services/hooks.py:queue_delivery": frozenset({"notify", "api"}),
+    "shared/outbound/services/deliver.py:_post": frozenset({"notify"}),
+    "shared/outbound/services/deliver.py:_disabled": frozenset({"notify"}),
     # make doctor: api checks the operator's token (the session key) and sends a task through every
     # queue; the token is made on the operator's machine (tools/doctor.py), by no function.
     "shared/platform/services/doctor.py:check_operator": frozenset({"api"}),

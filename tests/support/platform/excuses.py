@@ -58,6 +58,9 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     # an MCP server's address (https on a public host, as DNS says) and a server that answers there
     # with the token given (decision 0171): only the network and the server know
     "POST /mcp/servers": (("url", ""), ("token", "")),
+    # a webhook endpoint's address (https on a public host, as DNS says; decision 0180): only the
+    # network knows
+    "POST /webhooks/endpoints": (("url", ""),),
     # a server connected and a tool it lists: the workspace's state
     "PUT /mcp/policies/{agent_id}": (("server", "connected MCP server"), ("tool", "a tool MCP server")),
     # a day of the calendar, which the contract's plain string cannot state

@@ -16,6 +16,7 @@ from tests.support.mcp.mcp_fakes import FakeMcpPolicies, FakeMcpServers
 from tests.support.memory.memory import FakePassages, WordCountEmbedder
 from tests.support.notify.notify_fakes import FakeChatWebhooks, FakeNotificationLog, FakeNotifier
 from tests.support.notion.notion_fakes import FakeNotion, FakeNotionOAuth
+from tests.support.outbound.outbound_fakes import FakeHooks, FakeHookSender
 from tests.support.platform.platform_fakes import (
     FakeDeadLetters,
     FakeModel,
@@ -72,6 +73,8 @@ def _fake_ports() -> dict[str, Any]:
         "sessions": FakeSessions(),
         "mcp_servers": FakeMcpServers(),
         "mcp_policies": FakeMcpPolicies(),
+        "hooks": FakeHooks(),
+        "hook_sender": FakeHookSender(),
     }
 
 

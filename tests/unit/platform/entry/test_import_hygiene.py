@@ -275,7 +275,7 @@ def test_no_target_builds_the_ports_protocols(target: str, reports: _Reports) ->
 
 # The task bodies each small target sends or receives (one module per body, ``<kind>_task`` in the
 # domain of the capability that receives it; shared.platform.domain.tasks is their envelope).
-TASK_BODIES = {"notion_webhook": {"plan", "rows"}, "oauth_callback": {"notify"}, "notify": {"notify"}}
+TASK_BODIES = {"notion_webhook": {"plan", "rows"}, "oauth_callback": {"notify"}, "notify": {"notify", "hook"}}
 
 
 @pytest.mark.parametrize("target", sorted(TASK_BODIES))

@@ -1,0 +1,1 @@
+"""The outbound adapters: endpoints and deliveries in Firestore, and the HTTP sender."""

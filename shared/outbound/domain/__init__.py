@@ -1,0 +1,1 @@
+"""The outbound events' records: event types and their declared fields, endpoints, deliveries."""

@@ -1,0 +1,1 @@
+"""The outbound use cases: registering endpoints, emitting events, delivering them."""
