@@ -42,6 +42,10 @@ class SlackWeb(Protocol):
         """Post ``text`` in the thread of ``thread_ts`` (``chat.postMessage``)."""
         ...
 
+    def whisper(self, token: str, channel: str, user: str, text: str) -> None:
+        """Show ``text`` to ``user`` alone in ``channel`` (``chat.postEphemeral``)."""
+        ...
+
     def exchange(self, client_id: str, client_secret: str, code: str, redirect_uri: str) -> dict[str, Any]:
         """``oauth.v2.access``: the answer to an install's ``code`` (the app's id and secret sent by
         HTTP Basic). Unauthenticated when Slack refuses the code (used, expired, another redirect)."""

@@ -20,3 +20,9 @@ class SlackInstallStart(Schema):
 
     authorize_url: str
     expires_in_s: int
+
+
+class SlackPressAnswer(Schema):
+    """What became of a press of an approval's button."""
+
+    result: Literal["decided", "refused", "stranger"]

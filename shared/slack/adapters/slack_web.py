@@ -46,6 +46,12 @@ class SlackWebApi:
         except SlackApiError as exc:
             raise TransientError(f"Slack refused chat.postMessage: {exc.response.get('error')}") from None
 
+    def whisper(self, token: str, channel: str, user: str, text: str) -> None:
+        try:
+            self._client(token).chat_postEphemeral(channel=channel, user=user, text=text)
+        except SlackApiError as exc:
+            raise TransientError(f"Slack refused chat.postEphemeral: {exc.response.get('error')}") from None
+
     def exchange(self, client_id: str, client_secret: str, code: str, redirect_uri: str) -> dict[str, Any]:
         client = WebClient(base_url=self._base_url, timeout=self._timeout)
         try:

@@ -59,6 +59,15 @@ class SlackIntake:
     console_url: str
 
 
+def verify(body: bytes, headers: Mapping[str, str], signing_secret: str) -> None:
+    """Unauthenticated (401) unless Slack signed ``body`` with the app's signing secret at a time within
+    five minutes (``slack_sdk``'s verifier: HMAC-SHA256 over ``v0:<timestamp>:<body>``)."""
+    from slack_sdk.signature import SignatureVerifier  # slack_sdk loads its WebClient: a route's first call
+
+    if not SignatureVerifier(signing_secret).is_valid_request(body, dict(headers)):
+        raise Unauthenticated("not signed by Slack with this app's signing secret, or signed too long ago")
+
+
 def receive(
     body: bytes, headers: Mapping[str, str], intake: SlackIntake, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -68,10 +77,7 @@ def receive(
     Otherwise a 200's body: the URL check's ``challenge``, or ``result`` (``started``, ``duplicate``,
     ``ignored``, ``stranger``, ``empty``, ``uninstalled``), with the run's id when one was queued.
     Slack's ``app_uninstalled`` and ``tokens_revoked`` (of the bot) unlink the team and forget its token."""
-    from slack_sdk.signature import SignatureVerifier  # slack_sdk loads its WebClient: a route's first call
-
-    if not SignatureVerifier(intake.signing_secret).is_valid_request(body, dict(headers)):
-        raise Unauthenticated("not signed by Slack with this app's signing secret, or signed too long ago")
+    verify(body, headers, intake.signing_secret)
     envelope = parse(body)
     if isinstance(envelope, UrlVerification):
         return {"challenge": envelope.challenge}

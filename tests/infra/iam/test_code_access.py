@@ -138,6 +138,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/slack/services/oauth.py:begin_install": frozenset({"api"}),
     "shared/slack/services/oauth.py:complete_install": frozenset({"api"}),
     "shared/slack/services/install.py:uninstalled": frozenset({"api"}),
+    # A press of an approval's button (POST /slack/interactions): the team's bot token answers in the thread.
+    "shared/slack/services/interactions.py:press": frozenset({"api"}),
     # MCP servers (decision 0171): api connects and forgets them (their tokens under the sync's prefix),
     # a run's step calls a tool with its server's token.
     "shared/mcp/services/connect.py:add_server": frozenset({"api"}),
