@@ -16,7 +16,12 @@ from shared.runs.services import runs
 from shared.slack.domain.interactions import STRANGER_PRESS, decided, parse_press, refused
 from shared.slack.services.events import verify
 from shared.workspace.domain.integrations import chat_token_secret
+from shared.workspace.domain.members import at_least
 from shared.workspace.domain.tenants import same_address
+
+# Who may decide at all, as the console's decision routes (docs/security.md, "Roles"); the request's
+# class may then need more (humans.respond).
+DECIDES = "editor"
 
 if TYPE_CHECKING:
     from shared.runs.services.deps import Deps
@@ -44,6 +49,11 @@ def press(body: bytes, headers: Mapping[str, str], intake: SlackIntake, deps: De
         intake.web.whisper(token, channel, user, STRANGER_PRESS)
         return {"result": "stranger"}
     run_id, request_id = pressed.run_and_request
+    if not at_least(member.role, DECIDES):
+        intake.web.whisper(
+            token, channel, user, refused(f"your role ({member.role}) may not decide a run's request")
+        )
+        return {"result": "refused"}
     try:
         runs.owned_run(tenant.tenant_id, run_id, deps.store, deps.need_tenants())
         humans.respond(
