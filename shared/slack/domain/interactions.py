@@ -72,7 +72,7 @@ class Press(Schema):
     team: _Id
     user: _Id
     channel: _Id
-    container: _Container = _Container()
+    container: _Container | None = None  # no default instance: a model is built on first use
     actions: Annotated[list[_Action], Field(min_length=1, max_length=1)]
 
     @property
@@ -86,7 +86,8 @@ class Press(Schema):
 
     @property
     def thread(self) -> str:
-        return self.container.thread_ts or self.container.message_ts or ""
+        where = self.container
+        return (where.thread_ts or where.message_ts or "") if where is not None else ""
 
 
 def parse_press(body: bytes) -> Press:
