@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from local.code_sandbox import stack_seed
+from local.code_sandbox import slack_oauth, stack_seed
 from local.code_sandbox.sandbox import SEED
 from local.firestore_emulator import emulator_argv
 from local.hook_courier import HookCourier
@@ -137,6 +137,9 @@ class LocalStack:
             # The sandboxes' OAuth app (local/oauth_provider.py): "Connect with Linear/GitLab" works here.
             PlatformSecret.LINEAR_CLIENT_SECRET.value: OAUTH_CLIENT_SECRET,
             PlatformSecret.GITLAB_CLIENT_SECRET.value: OAUTH_CLIENT_SECRET,
+            # The code sandbox's Slack app (local/code_sandbox/slack_oauth.py): "Add to Slack" works here.
+            PlatformSecret.SLACK_CLIENT_SECRET.value: slack_oauth.CLIENT_SECRET,
+            PlatformSecret.SLACK_SIGNING_SECRET.value: slack_oauth.SIGNING_SECRET,
         }
 
     def url(self, target: Target) -> str:
@@ -194,6 +197,7 @@ class LocalStack:
             "NA_GITHUB_API_BASE_URL": self.code_sandbox_url + "/github",
             "NA_VERCEL_API_BASE_URL": self.code_sandbox_url + "/vercel",
             "NA_SLACK_API_BASE_URL": self.code_sandbox_url + "/slack/api",
+            "NA_SLACK_CLIENT_ID": slack_oauth.CLIENT_ID,  # its install page: the code sandbox's /slack/oauth
             "NA_DISCORD_API_BASE_URL": self.code_sandbox_url + "/discord/api/v10",
             "NA_LINEAR_API_BASE_URL": self.linear.url,  # the Linear sandbox, in this process
             "NA_MOTION_API_BASE_URL": self.motion.api_url,  # the Motion sandbox, in this process

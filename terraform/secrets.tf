@@ -50,6 +50,11 @@ locals {
       readers        = ["api"]
       version_adders = []
     }
+    "slack-client-secret" = {
+      # The Slack app's client secret (var.slack_client_id): api exchanges an install's code with it.
+      readers        = ["api"]
+      version_adders = []
+    }
     "smtp-password" = {
       # The mail relay's password (var.smtp): notify sends email notifications. Read only when
       # var.smtp.host is set; without email it stays empty (no version, nothing billed).

@@ -92,6 +92,10 @@ locals {
     NA_GITLAB_OAUTH_CLIENT_ID = var.sync_oauth.gitlab_client_id
     NA_GITLAB_OAUTH_BASE_URL  = var.sync_oauth.gitlab_base_url
 
+    # The deployment's Slack app (var.slack_client_id; empty: Slack connects with a pasted bot token
+    # only). Its client secret is the platform secret slack-client-secret (docs/slack.md).
+    NA_SLACK_CLIENT_ID = var.slack_client_id
+
     # Vertex AI: Google's endpoint. Explicit, so a loopback stub from a test can never reach production.
     NA_MODEL_BASE_URL = ""
     # USD per million (input, output) tokens. A model missing here is priced at 0 and so never trips a

@@ -556,3 +556,12 @@ variable "sync_oauth" {
     error_message = "sync_oauth.gitlab_base_url must be an https:// URL."
   }
 }
+
+variable "slack_client_id" {
+  description = <<-EOT
+    Client id of the deployment's Slack app (docs/deploy.md, "The Slack app"): the console's "Add to
+    Slack" installs it with Slack's OAuth v2. Empty: Slack connects with a pasted bot token only.
+  EOT
+  type        = string
+  default     = ""
+}

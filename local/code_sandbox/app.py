@@ -14,12 +14,18 @@ from local.code_sandbox.smtp_relay import SmtpRelay
 from local.wsgi_thread import ThreadedServer
 
 METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
-PREFIXES = {"github": "/github", "vercel": "/vercel", "slack": "/slack/api", "discord": "/discord/api/v10"}
+PREFIXES = {
+    "github": "/github",
+    "vercel": "/vercel",
+    "slack": "/slack/api",
+    "slack_oauth": "/slack/oauth",  # Slack's install page (local/code_sandbox/slack_oauth.py)
+    "discord": "/discord/api/v10",
+}
 
 
 def make_app(sandbox: CodeSandbox | None = None) -> Flask:
-    """The WSGI app: GitHub under /github, Vercel under /vercel, Slack's Web API under /slack/api,
-    Discord's under /discord/api/v10, the admin API under /_sandbox."""
+    """The WSGI app: GitHub under /github, Vercel under /vercel, Slack's Web API under /slack/api (its
+    install page under /slack/oauth), Discord's under /discord/api/v10, the admin API under /_sandbox."""
     state = sandbox or CodeSandbox()
     app = Flask("code_sandbox")
     app.config["SANDBOX"] = state

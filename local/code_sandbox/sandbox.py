@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Request, Response
 
-from local.code_sandbox import discord_api, github_api, github_screen, slack_api, vercel_api
+from local.code_sandbox import discord_api, github_api, github_screen, slack_api, slack_oauth, vercel_api
 from local.code_sandbox.faults import Faults, Injection
 from local.code_sandbox.github_state import GitHubState, Grant
 from local.code_sandbox.slack_state import SlackState, Token
@@ -49,6 +49,7 @@ class CodeSandbox:
         self.github = GitHubState()
         self.vercel = VercelState()
         self.slack = SlackState()
+        self.slack_app = slack_oauth.SlackApp()
         self.discord = discord_api.DiscordState()
         self.smtp = SmtpState()
         self.smtp_port: int | None = None  # the relay's, once a CodeSandboxServer has bound it
@@ -60,6 +61,7 @@ class CodeSandbox:
         message."""
         with self.lock:
             self.github, self.vercel, self.slack = GitHubState(lock=self.lock), VercelState(), SlackState()
+            self.slack_app = slack_oauth.SlackApp()
             self.discord = discord_api.DiscordState()
             self.discord.add_webhook(
                 SEED["discord_webhook_id"],
@@ -119,9 +121,8 @@ class CodeSandbox:
         try:
             if service == "github":
                 payload, status = github_api.dispatch(self.github, request, path, root, root)
-            elif service == "slack":
-                payload, status, headers = slack_api.dispatch(self.slack, request, path)
-                return json_response(payload, status, headers)
+            elif service in ("slack", "slack_oauth"):
+                return self._slack(service, path, request)
             elif service == "discord":
                 payload, status = discord_api.dispatch(self.discord, request, path)
             else:
@@ -136,12 +137,27 @@ class CodeSandbox:
             return Response(payload, status=status, mimetype="text/plain")
         return json_response(payload, status)
 
+    def _slack(self, service: str, path: str, request: Request) -> Response:
+        """Slack's Web API, its ``oauth.v2.access`` (the app's id and secret, no token) and its install
+        page (``slack_oauth``: ``v2/authorize``)."""
+        if service == "slack" and path.strip("/") == "oauth.v2.access":
+            return json_response(slack_oauth.access(self.slack, self.slack_app, request), 200)
+        if service == "slack":
+            payload, status, headers = slack_api.dispatch(self.slack, request, path)
+            return json_response(payload, status, headers)
+        if path.strip("/") != "v2/authorize":
+            raise ApiError(404, {"error": "not_found"})
+        args = dict(request.form) if request.method == "POST" else dict(request.args)
+        decision = (args.pop("decision", "") or "cancel") if request.method == "POST" else ""
+        return slack_oauth.authorize(self.slack, self.slack_app, args, decision)
+
     @staticmethod
     def _injected(service: str, injection: Injection) -> ApiError:
         shapes = {
             "github": github_api.injected,
             "vercel": vercel_api.injected,
             "slack": slack_api.injected,
+            "slack_oauth": slack_api.injected,
             "discord": discord_api.injected,
         }
         return shapes[service](injection)

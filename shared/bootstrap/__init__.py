@@ -110,7 +110,7 @@ class Container:
             instance, self.platform, self.workspace, self.notion, self.agents, wakeups=self.check_wakeups
         )
         self.memory = Memory(instance)
-        self.slack = Slack(instance)
+        self.slack = Slack(instance, self.platform, self.workspace, self.notify)
         self.sessions = Sessions(instance)
         self.mcp = Mcp(instance, self.platform)
         self.outbound = Outbound(instance, self.platform, self.workspace)

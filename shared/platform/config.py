@@ -40,6 +40,7 @@ class PlatformSecret(StrEnum):
     LINEAR_CLIENT_SECRET = "linear-oauth-client-secret"  # the sync's Linear OAuth app (api, plan)
     GITLAB_CLIENT_SECRET = "gitlab-oauth-client-secret"  # the sync's GitLab OAuth app (api, plan)
     SLACK_SIGNING_SECRET = "slack-signing-secret"  # the Slack app's, checking its events (api)
+    SLACK_CLIENT_SECRET = "slack-client-secret"  # the Slack app's, exchanging an install's code (api)
 
 
 class Settings(SettingsFields):

@@ -409,6 +409,11 @@ class SettingsFields(BaseSettings):
     slack_timeout_s: float = Field(
         15.0, ge=1, le=120, description="Timeout of one Slack or Discord API request."
     )
+    slack_client_id: str = Field(
+        "",
+        description="Client id of the deployment's Slack app (its secret: the platform secret "
+        "slack-client-secret); empty: Slack connects with a pasted bot token only (docs/slack.md).",
+    )
     discord_api_base_url: str = Field(
         "https://discord.com/api/v10",
         description="Base URL of Discord's API (incoming webhooks: notifications, by notify).",

@@ -1,6 +1,6 @@
 """The slack capability's ports: where installs are kept and what of Slack's Web API it calls."""
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from shared.slack.domain.installs import SlackInstall
 
@@ -40,4 +40,13 @@ class SlackWeb(Protocol):
 
     def reply(self, token: str, channel: str, thread_ts: str, text: str) -> None:
         """Post ``text`` in the thread of ``thread_ts`` (``chat.postMessage``)."""
+        ...
+
+    def whisper(self, token: str, channel: str, user: str, text: str) -> None:
+        """Show ``text`` to ``user`` alone in ``channel`` (``chat.postEphemeral``)."""
+        ...
+
+    def exchange(self, client_id: str, client_secret: str, code: str, redirect_uri: str) -> dict[str, Any]:
+        """``oauth.v2.access``: the answer to an install's ``code`` (the app's id and secret sent by
+        HTTP Basic). Unauthenticated when Slack refuses the code (used, expired, another redirect)."""
         ...

@@ -86,7 +86,7 @@ def respond(
     decision: Decision,
     *,
     text: str = "",
-    via: Literal["link", "session", "key", "notion"] = "session",
+    via: Literal["link", "session", "key", "notion", "slack"] = "session",
     request_id: str | None = None,
     role: str = "owner",
     by: Member | None = None,

@@ -243,7 +243,7 @@ class HumanResponded(_Event):
     request_id: str
     decision: Literal["approve", "reject", "answer"]
     text: _Prompt = ""
-    via: Literal["link", "session", "key", "notion"] = "session"
+    via: Literal["link", "session", "key", "notion", "slack"] = "session"
     # Who decided: their name as the team knows it (else their email), and their member id; absent
     # from decisions recorded before it was kept, and for an API key's.
     by: Annotated[str, Field(max_length=200)] = Field("", exclude_if=_absent)

@@ -1,13 +1,18 @@
 """Slack's Web API through ``slack_sdk``'s WebClient (the client the notify capability uses too);
 ``base_url`` is Slack's, or the local stack's sandbox."""
 
+from typing import Any
+
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from shared.platform.errors import TransientError
+from shared.platform.errors import ConfigError, TransientError, Unauthenticated
 
 SLACK_API = "https://slack.com/api/"
 _GONE = {"user_not_found", "user_not_visible"}
+# oauth.v2.access's refusals of the code (or its redirect), and of the app's own credentials.
+_BAD_CODE = {"invalid_code", "code_already_used", "bad_redirect_uri", "oauth_authorization_url_mismatch"}
+_BAD_APP = {"invalid_client_id", "bad_client_secret"}
 
 
 class SlackWebApi:
@@ -40,3 +45,24 @@ class SlackWebApi:
             self._client(token).chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
         except SlackApiError as exc:
             raise TransientError(f"Slack refused chat.postMessage: {exc.response.get('error')}") from None
+
+    def whisper(self, token: str, channel: str, user: str, text: str) -> None:
+        try:
+            self._client(token).chat_postEphemeral(channel=channel, user=user, text=text)
+        except SlackApiError as exc:
+            raise TransientError(f"Slack refused chat.postEphemeral: {exc.response.get('error')}") from None
+
+    def exchange(self, client_id: str, client_secret: str, code: str, redirect_uri: str) -> dict[str, Any]:
+        client = WebClient(base_url=self._base_url, timeout=self._timeout)
+        try:
+            answer = client.oauth_v2_access(
+                client_id=client_id, client_secret=client_secret, code=code, redirect_uri=redirect_uri
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "")
+            if error in _BAD_CODE:
+                raise Unauthenticated(f"Slack refused the install's code: {error}") from None
+            if error in _BAD_APP:
+                raise ConfigError(f"Slack refused this deployment's Slack app credentials: {error}") from None
+            raise TransientError(f"Slack refused oauth.v2.access: {error}") from None
+        return dict(answer.data) if isinstance(answer.data, dict) else {}

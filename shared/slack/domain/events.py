@@ -40,6 +40,10 @@ class SlackEvent(Schema):
     thread_ts: Annotated[str, Field(pattern=_TS)] | None = None
     subtype: Annotated[str, Field(max_length=60)] | None = None
     bot_id: Annotated[str, Field(max_length=32)] | None = None
+    # tokens_revoked: the user ids whose tokens Slack revoked, by kind (``oauth``, ``bot``).
+    tokens: dict[str, Annotated[list[Annotated[str, Field(pattern=_ID)]], Field(max_length=500)]] | None = (
+        None
+    )
 
 
 class EventCallback(Schema):
@@ -81,6 +85,14 @@ def asks(event: SlackEvent, bot_user_id: str) -> bool:
     if not event.channel or not event.ts:
         return False
     return event.type == "app_mention" or (event.type == "message" and event.channel_type == "im")
+
+
+def leaves(event: SlackEvent, bot_user_id: str) -> bool:
+    """Whether ``event`` says the app left the team: ``app_uninstalled``, or ``tokens_revoked`` naming
+    the app's bot user among the revoked bot tokens."""
+    if event.type == "app_uninstalled":
+        return True
+    return event.type == "tokens_revoked" and bot_user_id in (event.tokens or {}).get("bot", [])
 
 
 def request_text(text: str) -> str:

@@ -25,12 +25,14 @@ from shared.slack.domain.events import (
     EventCallback,
     UrlVerification,
     asks,
+    leaves,
     parse,
     request_text,
     run_id_of,
     started,
     thread_of,
 )
+from shared.slack.services.install import uninstalled
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.tenants import EventSeen, same_address
 
@@ -57,6 +59,15 @@ class SlackIntake:
     console_url: str
 
 
+def verify(body: bytes, headers: Mapping[str, str], signing_secret: str) -> None:
+    """Unauthenticated (401) unless Slack signed ``body`` with the app's signing secret at a time within
+    five minutes (``slack_sdk``'s verifier: HMAC-SHA256 over ``v0:<timestamp>:<body>``)."""
+    from slack_sdk.signature import SignatureVerifier  # slack_sdk loads its WebClient: a route's first call
+
+    if not SignatureVerifier(signing_secret).is_valid_request(body, dict(headers)):
+        raise Unauthenticated("not signed by Slack with this app's signing secret, or signed too long ago")
+
+
 def receive(
     body: bytes, headers: Mapping[str, str], intake: SlackIntake, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -64,11 +75,9 @@ def receive(
     body and a timestamp within five minutes (``slack_sdk``'s verifier). InvalidInput (400) for a body
     that is no event this app takes; NotFound (404) for a team no workspace installed the app in.
     Otherwise a 200's body: the URL check's ``challenge``, or ``result`` (``started``, ``duplicate``,
-    ``ignored``, ``stranger``, ``empty``), with the run's id when one was queued."""
-    from slack_sdk.signature import SignatureVerifier  # slack_sdk loads its WebClient: a route's first call
-
-    if not SignatureVerifier(intake.signing_secret).is_valid_request(body, dict(headers)):
-        raise Unauthenticated("not signed by Slack with this app's signing secret, or signed too long ago")
+    ``ignored``, ``stranger``, ``empty``, ``uninstalled``), with the run's id when one was queued.
+    Slack's ``app_uninstalled`` and ``tokens_revoked`` (of the bot) unlink the team and forget its token."""
+    verify(body, headers, intake.signing_secret)
     envelope = parse(body)
     if isinstance(envelope, UrlVerification):
         return {"challenge": envelope.challenge}
@@ -80,6 +89,9 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
     if install is None:
         raise NotFound(f"no Notion workspace has installed this app in Slack team {envelope.team_id}")
     event = envelope.event
+    if leaves(event, install.bot_user_id):
+        uninstalled(install, intake.installs, intake.web, intake.tenants, intake.secrets)
+        return {"result": "uninstalled"}
     if not asks(event, install.bot_user_id):
         return {"result": "ignored"}
     tenant_id, key = install.tenant_id, f"slack-{envelope.event_id}"

@@ -133,6 +133,13 @@ REACH: dict[str, frozenset[str]] = {
     # bot token, and the run a member's message starts.
     "shared/bootstrap/__init__.py:Container.slack_intake": frozenset({"api"}),
     "shared/slack/services/events.py:_event": frozenset({"api"}),
+    # The app's install (POST /slack/install, its redirect; decision 0182): the session key signs the
+    # state, the app's client secret exchanges the code; Slack's uninstall forgets the team's token.
+    "shared/slack/services/oauth.py:begin_install": frozenset({"api"}),
+    "shared/slack/services/oauth.py:complete_install": frozenset({"api"}),
+    "shared/slack/services/install.py:uninstalled": frozenset({"api"}),
+    # A press of an approval's button (POST /slack/interactions): the team's bot token answers in the thread.
+    "shared/slack/services/interactions.py:press": frozenset({"api"}),
     # MCP servers (decision 0171): api connects and forgets them (their tokens under the sync's prefix),
     # a run's step calls a tool with its server's token.
     "shared/mcp/services/connect.py:add_server": frozenset({"api"}),

@@ -2,12 +2,10 @@
 a request is taken only with Slack's signature, a member's mention starts one run of theirs however
 often Slack delivers it, a stranger is told why in the thread, and bad input stores nothing."""
 
-import json
 import time
 from typing import Any
 
 import pytest
-from slack_sdk.signature import SignatureVerifier
 
 from local.code_sandbox.testing import Admin, RunningSandbox
 from shared.platform.errors import InvalidInput, NotFound, Unauthenticated
@@ -22,46 +20,11 @@ from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore, Fi
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.members import Member
 from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
+from tests.support.slack.slack_events import CHANNEL, SECRET, TEAM, mention, signed
 from tests.support.workspace.firestore_tenants import NOW, tenant
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the app's signing secret (a test's)
-TEAM, CHANNEL, BOT_TOKEN = "T0SANDBOX01", "C0SANDBOX01", "xoxb-sandbox-acme"
+BOT_TOKEN = "xoxb-sandbox-acme"
 OWNER, EDITOR = "ada@acme.example", "bo@acme.example"
-
-
-def signed(
-    body: dict[str, Any], secret: str = SECRET, at: int | None = None, retry: int = 0
-) -> tuple[bytes, dict[str, str]]:
-    """``body`` as Slack posts it: signed with ``secret`` at ``at`` (now), a retry numbered ``retry``."""
-    raw = json.dumps(body).encode()
-    stamp = str(at if at is not None else int(time.time()))
-    headers = {
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=stamp, body=raw) or "",
-        "Content-Type": "application/json",
-    }
-    return raw, headers | (
-        {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
-    )
-
-
-def mention(
-    user: str, text: str, event_id: str = "Ev0SANDBOX0001", ts: str = "", **event: Any
-) -> dict[str, Any]:
-    inner = {
-        "type": "app_mention",
-        "user": user,
-        "text": text,
-        "channel": CHANNEL,
-        "ts": ts or f"{time.time():.6f}",
-    }
-    return {
-        "type": "event_callback",
-        "team_id": TEAM,
-        "event_id": event_id,
-        "event_time": 1,
-        "event": inner | event,
-    }
 
 
 @pytest.fixture

@@ -49,6 +49,8 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     # the signed state of Linear's or GitLab's connect, which only the api issues (opaque, as a cursor):
     # one forged, expired or used, or none, is refused with "start again" (decision 0125)
     **{f"GET /sync/{tool}/oauth/callback": (("state", "start"),) for tool in ("linear", "gitlab")},
+    # the same of Slack's install (decision 0182): refused with "add Slack again"
+    "GET /slack/oauth/callback": (("state", "add Slack again"),),
     # a page Notion does not show the workspace (a dry run's): only Notion knows
     "POST /agents/{agent_id}/dry-run": (("page_id", "could not be read"),),
     # a routine's number among the agent's own schedules: the workspace's state

@@ -1,6 +1,7 @@
 """The slack capability's ports faked for unit tests (same Protocols as its adapters)."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from shared.slack.domain.installs import SlackInstall
 from shared.slack.ports import SlackInstalls, SlackWeb
@@ -40,6 +41,8 @@ class FakeSlackWeb(SlackWeb):
     emails: dict[str, str] = field(default_factory=dict)
     replies: list[tuple[str, str, str, str]] = field(default_factory=list)
     teams: dict[str, tuple[str, str]] = field(default_factory=dict)  # token → (team id, bot user id)
+    codes: dict[str, dict[str, Any]] = field(default_factory=dict)  # an install's code → its answer, once
+    whispers: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, user, text)
 
     def identity(self, token: str) -> tuple[str, str]:
         return self.teams.get(token, ("T0FAKE0001", "U0FAKEBOT1"))
@@ -49,3 +52,14 @@ class FakeSlackWeb(SlackWeb):
 
     def reply(self, token: str, channel: str, thread_ts: str, text: str) -> None:
         self.replies.append((token, channel, thread_ts, text))
+
+    def whisper(self, token: str, channel: str, user: str, text: str) -> None:
+        self.whispers.append((channel, user, text))
+
+    def exchange(self, client_id: str, client_secret: str, code: str, redirect_uri: str) -> dict[str, Any]:
+        from shared.platform.errors import Unauthenticated
+
+        answer = self.codes.pop(code, None)
+        if answer is None:
+            raise Unauthenticated("Slack refused the install's code: invalid_code")
+        return answer

@@ -11,7 +11,7 @@ import { CopyChoice, KeyForm, type Tool } from "./tool_keys";
 const WHAT: Record<S["Integration"], [string, string]> = {
   github: ["GitHub", "A token that may open pull requests in the repositories you list in settings."],
   vercel: ["Vercel", "A token that may deploy the projects you list in settings."],
-  slack: ["Slack", "A bot token; notifications go to the Slack channel named in settings."],
+  slack: ["Slack", "Add the app to your Slack, or paste its bot token; notifications go to the Slack channel named in settings."],
   discord: ["Discord", "An incoming webhook's URL; notifications go to its channel."],
 };
 
@@ -33,6 +33,13 @@ function One({ name, connected, account, changed }: { name: S["Integration"]; co
       await send("DELETE", url("/integrations/{name}", { name }));
       changed();
     });
+  // "Add to Slack": Slack's install page for the deployment's app, then back here (decision 0182).
+  const install = () =>
+    act(async () => {
+      const answer = await send<S["SlackInstallStart"]>("POST", url("/slack/install"));
+      keepReturn("#/integrations");
+      window.location.assign(answer.authorize_url);
+    });
   return (
     <section class="card" aria-labelledby={`${name}-title`}>
       <h2 id={`${name}-title`}>
@@ -50,7 +57,13 @@ function One({ name, connected, account, changed }: { name: S["Integration"]; co
           Disconnect {title}
         </button>
       ) : (
-        <form class="inline" onSubmit={connect}>
+        <>
+          {name === "slack" && (
+            <button type="button" onClick={install} disabled={busy || !!may} title={may}>
+              Add to Slack
+            </button>
+          )}
+          <form class="inline" onSubmit={connect}>
           <label>
             {title} token
             <input type="password" autoComplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} required disabled={!!may} />
@@ -58,7 +71,8 @@ function One({ name, connected, account, changed }: { name: S["Integration"]; co
           <button type="submit" disabled={busy || !!may} title={may}>
             Connect {title}
           </button>
-        </form>
+          </form>
+        </>
       )}
       <ErrorText error={error} />
     </section>

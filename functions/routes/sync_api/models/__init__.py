@@ -231,6 +231,9 @@ class OAuthStart(Schema):
 class OAuthCallbackQuery(Schema):
     """What the tool's redirect brings: our state, and its code or its error (the person declined)."""
 
-    state: str = Field(max_length=4000, description="The signed state POST /sync/<tool>/oauth issued")
+    state: str = Field(
+        max_length=4000,
+        description="The signed state POST /sync/<tool>/oauth (or POST /slack/install) issued",
+    )
     code: str | None = Field(None, max_length=500, description="The authorization code")
     error: str | None = Field(None, max_length=200, description="The tool's error, e.g. access_denied")

@@ -1,0 +1,73 @@
+"""A press of an approval's button in Slack (``POST /slack/interactions``, docs/slack.md). Verified as
+events are; the person is matched by their Slack email as for messages, and decides through the
+engine's decision service (``humans.respond``) as they would in the console: bound to the run's very
+request, with their role, once. A stranger, or a press the service refuses, is answered to that
+person alone; nothing is decided."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from shared.engine.services import humans
+from shared.platform.domain.tasks import is_run_id
+from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.runs.services import runs
+from shared.slack.domain.interactions import STRANGER_PRESS, decided, parse_press, refused
+from shared.slack.services.events import verify
+from shared.workspace.domain.integrations import chat_token_secret
+from shared.workspace.domain.members import at_least
+from shared.workspace.domain.tenants import same_address
+
+# Who may decide at all, as the console's decision routes (docs/security.md, "Roles"); the request's
+# class may then need more (humans.respond).
+DECIDES = "editor"
+
+if TYPE_CHECKING:
+    from shared.runs.services.deps import Deps
+    from shared.slack.services.events import SlackIntake
+
+
+def press(body: bytes, headers: Mapping[str, str], intake: SlackIntake, deps: Deps) -> dict[str, Any]:
+    """Answer one press Slack posted. 401 unless Slack signed it (within five minutes); 400 for a body
+    that is no press of an approval's button; 404 for a team no workspace installed the app in.
+    Otherwise ``result``: ``decided``, ``refused`` (the service's reason, shown to the presser alone)
+    or ``stranger``."""
+    verify(body, headers, intake.signing_secret)
+    pressed = parse_press(body)
+    if not is_run_id(pressed.run_and_request[0]):
+        raise InvalidInput("not a button press this app takes: its value names no run")
+    install = intake.installs.get(pressed.team.id)
+    tenant = intake.tenants.get(install.tenant_id) if install is not None else None
+    if install is None or tenant is None:
+        raise NotFound(f"no Notion workspace has installed this app in Slack team {pressed.team.id}")
+    token = intake.secrets.get(chat_token_secret(tenant.tenant_id))
+    channel, user = pressed.channel.id, pressed.user.id
+    email = intake.web.user_email(token, user)
+    member = next((m for m in tenant.team() if same_address(m.email, email)), None)
+    if member is None:
+        intake.web.whisper(token, channel, user, STRANGER_PRESS)
+        return {"result": "stranger"}
+    run_id, request_id = pressed.run_and_request
+    if not at_least(member.role, DECIDES):
+        intake.web.whisper(
+            token, channel, user, refused(f"your role ({member.role}) may not decide a run's request")
+        )
+        return {"result": "refused"}
+    try:
+        runs.owned_run(tenant.tenant_id, run_id, deps.store, deps.need_tenants())
+        humans.respond(
+            deps,
+            tenant.tenant_id,
+            run_id,
+            "approve" if pressed.decision == "approve" else "reject",
+            request_id=request_id,
+            via="slack",
+            role=member.role,
+            by=member,
+        )
+    except (Conflict, Forbidden, NotFound) as exc:
+        intake.web.whisper(token, channel, user, refused(exc.reason))
+        return {"result": "refused"}
+    intake.web.reply(token, channel, pressed.thread, decided(pressed.decision, member.name or member.email))
+    return {"result": "decided"}
