@@ -51,7 +51,15 @@ FINAL: Mapping[str, str] = {
 
 # Effects whose tool records an inverse with its result (shared.tools.notion_write, notion_edit).
 UNDOABLE = frozenset(
-    {"update_properties", "append_blocks", "create_page", "add_comment", "archive_page", "restore_page"}
+    {
+        "update_properties",
+        "append_blocks",
+        "create_page",
+        "add_comment",
+        "archive_page",
+        "restore_page",
+        "undo_effect",  # an undo step records the way back to the run's write (an undo undone)
+    }
 )
 
 NOT_YET = "its inverse is not recorded yet"
