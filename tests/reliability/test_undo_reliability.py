@@ -16,19 +16,9 @@ from local.notion_sandbox import seed_ids
 from shared.engine.planning.undo import Asking, ask_undo, undone
 from shared.runs.domain.events import RunStatus, ToolIntent
 from shared.undo.domain.asking import Asker
+from tests.reliability import harness
 from tests.reliability.conftest import TOTALS, scale
-from tests.reliability.harness import (
-    BOUNDARIES,
-    DUPLICATES_ATTEMPTS,
-    TENANT,
-    ScriptedPlanModel,
-    Stack,
-    StepCrashes,
-    crashing_store,
-    engine_stack,
-    outcome_counts,
-    sound,
-)
+from tests.reliability.harness import TENANT, ScriptedPlanModel, Stack, StepCrashes
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 IDS = seed_ids("demo")
@@ -57,23 +47,25 @@ def killing_notion(inner: Any, crashes: StepCrashes, undo_of: dict[str, str]) ->
     """``inner`` whose token-bound clients kill the undo run of ``undo_of`` (page → undo run) once
     its Status is restored, before the result is recorded."""
 
-    def bound(client: Any) -> Any:
-        class Bound:
-            def __getattr__(self, name: str) -> Any:
-                return getattr(client, name)
+    class Bound:
+        def __init__(self, client: Any) -> None:
+            self.client = client
 
-            def update_page_properties(self, page: str, properties: Any) -> Any:
-                answer = client.update_page_properties(page, properties)
-                if page in undo_of:
-                    crashes.hit(undo_of[page], PROPERTY_STEP, "effect_result")
-                return answer
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.client, name)
 
-        return Bound()
+        def update_page_properties(self, page: str, properties: Any) -> Any:
+            answer = self.client.update_page_properties(page, properties)
+            if page in undo_of:
+                crashes.hit(undo_of[page], PROPERTY_STEP, "effect_result")
+            return answer
 
     class Notion:
         def __getattr__(self, name: str) -> Any:
-            method = getattr(inner, name)
-            return (lambda token: bound(method(token))) if name == "with_token" else method
+            return getattr(inner, name)
+
+        def with_token(self, token: str) -> Bound:
+            return Bound(inner.with_token(token))
 
     return Notion()
 
@@ -126,11 +118,15 @@ def undo_all(stack: Stack, runs: list[str], chosen: dict[str, list[int]] | None 
 def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    with engine_stack(tmp_path, monkeypatch, WritingModel(), plan_attempts=DUPLICATES_ATTEMPTS) as stack:
+    with harness.engine_stack(
+        tmp_path, monkeypatch, WritingModel(), plan_attempts=harness.DUPLICATES_ATTEMPTS
+    ) as stack:
         # Wrapped before the engine's parts are built (once): the kills, the edits and the pages
         # they concern are filled in once the undos are asked.
         crashes, edited, undo_of = StepCrashes({}), dict[str, str](), dict[str, str]()
-        stack.wrap("store", lambda inner: editing_store(crashing_store(inner, crashes), stack, edited))
+        stack.wrap(
+            "store", lambda inner: editing_store(harness.crashing_store(inner, crashes), stack, edited)
+        )
         stack.wrap("notion", lambda inner: killing_notion(inner, crashes, undo_of))
         pages = {}
         for i in range(scale(6, 9)):
@@ -146,7 +142,10 @@ def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
         first = undo_all(stack, runs)
         assert undo_all(stack, runs) == first  # the same undo asked again: the same run, made once
         kills = [first[r] for i, r in enumerate(runs) if i % 3 != 2]  # at each boundary in turn
-        killed = {run: (PROPERTY_STEP, BOUNDARIES[k % len(BOUNDARIES)]) for k, run in enumerate(kills)}
+        killed = {
+            run: (PROPERTY_STEP, harness.BOUNDARIES[k % len(harness.BOUNDARIES)])
+            for k, run in enumerate(kills)
+        }
         crashes.plan |= killed
         edited |= {first[r]: pages[r] for i, r in enumerate(runs) if i % 3 == 2}
         undo_of |= {pages[r]: first[r] for r in runs}
@@ -180,9 +179,9 @@ def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
         f"RESULT undos={len(set(undos))} effects_reverted={len(back)} reverted_twice={reverted_twice} "
         f"people_changes_overwritten={overwritten} conflicts_listed={len(conflicts)}"
     )
-    result = outcome_counts(states, {RunStatus.COMPLETED}) | {"duplicated_effects": reverted_twice}
+    result = harness.outcome_counts(states, {RunStatus.COMPLETED}) | {"duplicated_effects": reverted_twice}
     TOTALS.update(result)
-    assert result == sound(len(undos)), (result, {run: s and s.status for run, s in states.items()})
+    assert result == harness.sound(len(undos)), (result, {run: s and s.status for run, s in states.items()})
     assert crashes.done == set(killed), "every planned kill happened"
     assert len(set(undos)) == 2 * len(runs)
     # Each run's three effects taken back, but the Status a person set during the undo.
