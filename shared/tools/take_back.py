@@ -15,7 +15,7 @@ from shared.tools.base import Args, Output, ToolContext
 from shared.tools.notion_write import notion_write
 from shared.undo.domain.asking import UNDO_PREFIX
 from shared.undo.domain.inverses import Effect, Inverse
-from shared.undo.services.take_back import take_back
+from shared.undo.services.take_back import inverse_of, take_back
 
 _Id = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -36,7 +36,8 @@ def undo_effect(ctx: ToolContext, args: UndoEffectArgs) -> Output:
         )
     inverse = Inverse.model_validate(args.inverse)
     effect = Effect(id=args.effect, step=0, tool=args.tool, inverse=inverse)
-    return {"run_id": args.run_id} | take_back(ctx.need_notion(), effect).model_dump()
+    taken = take_back(ctx.need_notion(), effect)
+    return {"run_id": args.run_id} | taken.model_dump() | {"inverse": inverse_of(taken, inverse)}
 
 
 def find_undone(ctx: ToolContext, args: UndoEffectArgs) -> Output | None:

@@ -51,10 +51,49 @@ FINAL: Mapping[str, str] = {
 
 # Effects whose tool records an inverse with its result (shared.tools.notion_write, notion_edit).
 UNDOABLE = frozenset(
-    {"update_properties", "append_blocks", "create_page", "add_comment", "archive_page", "restore_page"}
+    {
+        "update_properties",
+        "append_blocks",
+        "create_page",
+        "add_comment",
+        "archive_page",
+        "restore_page",
+        "undo_effect",  # an undo step records the way back to the run's write (an undo undone)
+    }
 )
 
 NOT_YET = "its inverse is not recorded yet"
+_CHILDREN = "its child runs' effects are their own runs' to undo"
+_WAITS = "it waits and reads: it changes nothing to take back"
+
+# Every other tool with an effect, each named (a table test holds that no effect tool is left out):
+# what an undo cannot take back yet, or why there is nothing of its own to take back.
+NOT_RECORDED: Mapping[str, str] = {
+    **dict.fromkeys(
+        (
+            "update_block",
+            "delete_block",
+            "move_block",
+            "move_page",
+            "create_database",
+            "add_file",
+            "write_requirements",
+            "open_pull_request",
+            "push_fix",
+            "push_revision",
+            "create_issue",
+            "comment_on_issue",
+            "update_issue",
+            "create_task",
+            "update_task",
+            "comment_on_task",
+            "call_mcp",
+        ),
+        NOT_YET,
+    ),
+    **dict.fromkeys(("hand_off", "map_rows", "debate", "panel"), _CHILDREN),
+    **dict.fromkeys(("await_checks", "await_deployment", "check_production", "await_review"), _WAITS),
+}
 
 
 def final_reason(tool: str) -> str | None:
@@ -62,7 +101,7 @@ def final_reason(tool: str) -> str | None:
     the approval card before the run asks (shared.engine.agent.approvals)."""
     if tool in UNDOABLE:
         return None
-    return FINAL.get(tool, NOT_YET)
+    return FINAL.get(tool) or NOT_RECORDED.get(tool, NOT_YET)
 
 
 def cannot(reason: str) -> dict[str, Any]:

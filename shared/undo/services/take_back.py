@@ -15,7 +15,7 @@ from pydantic import Field
 
 from shared.notion.services import notion_text as nt
 from shared.platform.domain.schema import Record
-from shared.undo.domain.inverses import Effect, Inverse, undo_order, writable
+from shared.undo.domain.inverses import Effect, Inverse, cannot, undo_order, writable
 
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
@@ -35,6 +35,25 @@ class Taken(Record):
     written: dict[str, Any] = Field(default_factory=dict)
     current: dict[str, Any] = Field(default_factory=dict)
     reason: str = ""
+    by: str = Field("", exclude=True)  # reverted properties: who Notion says edited the page after
+
+
+def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
+    """The inverse an undo step records, so an undo can itself be undone (the run's write again,
+    under the same compare-first rule). Only an inverse this step applied has one: a section's
+    deleted blocks cannot be brought back, and ``already`` cannot tell whose the state is."""
+    if taken.outcome != "reverted":
+        return cannot("this undo step changed nothing of its own")
+    match inverse.action:
+        case "restore_properties":
+            swapped = {"before": inverse.written, "written": inverse.before, "written_by": taken.by}
+            return inverse.model_copy(update=swapped).model_dump()
+        case "archive_page":
+            return inverse.model_copy(update={"action": "restore_page"}).model_dump()
+        case "restore_page":
+            return inverse.model_copy(update={"action": "archive_page"}).model_dump()
+        case _:
+            return cannot("a deleted section cannot be written back by an undo")
 
 
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,8 +83,9 @@ def _properties(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken
         # Someone else edited the page since, maybe setting again the value the run wrote: leave it.
         reason = "someone else edited the page since the run wrote it"
         return Taken(**base, outcome="conflict", written=written, current=seen, reason=reason)
-    notion.update_page_properties(inverse.target, dict(inverse.before))
-    return Taken(**base, outcome="reverted", written=written, current=before)
+    page = notion.update_page_properties(inverse.target, dict(inverse.before))
+    by = str((page.get("last_edited_by") or {}).get("id", ""))
+    return Taken(**base, outcome="reverted", written=written, current=before, by=by)
 
 
 def _trash(notion: TenantNotion, effect: Effect, inverse: Inverse, in_trash: bool) -> Taken:

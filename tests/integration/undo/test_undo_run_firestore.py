@@ -15,6 +15,7 @@ from shared.engine.services.engine import run_step
 from shared.notion.services.notion_access import NotionForTenant
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import RunStatus, ToolResult
+from shared.runs.domain.state import fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
 from shared.undo.domain.asking import Asker
@@ -98,3 +99,35 @@ def test_an_undo_is_a_run_that_leaves_a_persons_change_and_reverts_nothing_twice
     [taken] = undone(deps, "t1", only["run_id"])
     assert taken["outcome"] == "conflict" and taken["written"] == taken["current"] == {"Status": "Done"}
     assert status_of(notion, first) == "Done"  # never reverted twice over the person's change
+
+
+def test_an_undo_undone_writes_the_run_again_but_over_a_persons_change_and_replays(
+    firestore_db: Any, running_sandbox: SandboxServer, notion: NotionForTenant
+) -> None:
+    deps = make_deps()._replace(store=FirestoreRunStore(firestore_db), notion_for=lambda _t: notion)
+    first, second = row(notion, "Redo me"), row(notion, "A person's after the undo")
+    store_written(deps, "api-wrote-again", notion, first, second)
+    run = deps.store.get_run("t1", "api-wrote-again")
+    assert run is not None
+    asked = ask_undo(deps, run, Asking(OWNER, None, True, lambda _p: True))
+    drive(deps)
+    assert [status_of(notion, p) for p in (first, second)] == ["Not started", "Not started"]
+    person_sets(running_sandbox, second, "In progress")  # a person's change after the undo
+
+    undo = deps.store.get_run("t1", asked["run_id"])
+    assert undo is not None and undo.state.status == RunStatus.COMPLETED
+    redo = ask_undo(deps, undo, Asking(OWNER, None, True, lambda _p: True))
+    assert redo["made"] is True and redo["undoes"] == asked["run_id"]
+    drive(deps)
+
+    again = deps.store.get_run("t1", redo["run_id"])
+    assert again is not None and again.state.status == RunStatus.COMPLETED, again and again.state.last_error
+    assert status_of(notion, first) == "Done"  # the run's write, applied again
+    assert status_of(notion, second) == "In progress"  # the person's change, left
+    outcomes = sorted((u["outcome"], u["written"], u["current"]) for u in undone(deps, "t1", redo["run_id"]))
+    assert outcomes == [
+        ("conflict", {"Status": "Not started"}, {"Status": "In progress"}),
+        ("reverted", {"Status": "Not started"}, {"Status": "Done"}),
+    ]
+    log = deps.store.list_events("t1", redo["run_id"])
+    assert fold(log) == again.state  # replayable: its own log rebuilds it, as any run's

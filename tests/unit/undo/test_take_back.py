@@ -3,6 +3,7 @@ them back applies each once, newest first, never over a person's later change.""
 
 import pytest
 
+from shared.tools import REGISTRY
 from shared.tools.notion_edit import PageArgs, archive_page, find_archive
 from shared.tools.notion_write import (
     AddCommentArgs,
@@ -11,7 +12,7 @@ from shared.tools.notion_write import (
     find_comment,
     find_update,
 )
-from shared.undo.domain.inverses import Inverse, final_reason
+from shared.undo.domain.inverses import FINAL, NOT_RECORDED, UNDOABLE, Inverse, final_reason
 from shared.undo.services.take_back import Taken, undo
 from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.undo.undo_runs import four_writes, status, tool_context
@@ -116,3 +117,16 @@ def test_an_undo_killed_mid_way_and_delivered_again_finishes_without_reverting_t
 def test_what_cannot_be_taken_back_says_why(tool: str, says: str | None) -> None:
     reason = final_reason(tool)
     assert reason is None if says is None else reason is not None and says in reason
+
+
+@pytest.mark.parametrize("tool", [n for n, t in REGISTRY.items() if t.needs_intent])
+def test_every_effect_tool_declares_its_inverse_or_why_it_has_none(tool: str) -> None:
+    """A new tool with an effect must say, in shared.undo.domain.inverses, whether it records its
+    inverse (UNDOABLE), can never be taken back (FINAL) or records none yet, and why (NOT_RECORDED)."""
+    declared = [tool in UNDOABLE, tool in FINAL, tool in NOT_RECORDED]
+    assert declared.count(True) == 1, f"{tool}: in UNDOABLE, FINAL or NOT_RECORDED, exactly one"
+
+
+def test_no_declared_tool_is_gone_from_the_catalogue() -> None:
+    effects = {n for n, t in REGISTRY.items() if t.needs_intent}
+    assert set(UNDOABLE) | set(FINAL) | set(NOT_RECORDED) <= effects

@@ -79,7 +79,7 @@ def test_refusals_say_why_and_store_nothing(world: World) -> None:
     assert world.runs() == before and world.c.queue.tasks == queued
 
 
-def test_after_the_undo_ran_a_repeat_says_what_was_restored_and_an_undo_offers_nothing(world: World) -> None:
+def test_after_the_undo_ran_a_repeat_says_what_was_restored_and_the_undo_can_be_undone(world: World) -> None:
     _, asked = world.post("owner")
     drive(world.deps)
     assert state(world.deps, asked["run_id"]).status == RunStatus.COMPLETED
@@ -87,8 +87,11 @@ def test_after_the_undo_ran_a_repeat_says_what_was_restored_and_an_undo_offers_n
     _, again = world.post("owner")
     assert again["made"] is False
     assert [(u["effect"], u["outcome"]) for u in again["undone"]] == [(5, "reverted"), (2, "reverted")]
-    status_code, refused = world.post("owner", asked["run_id"])
-    assert status_code == 409 and "no change that can be undone" in refused["reason"]
+    status_code, redo = world.post("owner", asked["run_id"])  # the undo undone: the run's writes again
+    assert status_code == 202 and redo["undoes"] == asked["run_id"], redo
+    assert [e["tool"] for e in redo["effects"]] == ["undo_effect", "undo_effect"]
+    drive(world.deps)
+    assert [status(world.c.fake_notion, p) for p in (world.row, world.private)] == ["Done", "Done"]
 
 
 def test_the_offer_lists_what_an_undo_restores_and_then_what_it_did(world: World) -> None:
