@@ -86,19 +86,7 @@ class Attempts:
         return any(isinstance(e, ModelUsed) for e in self.events)
 
     def used(self, deps: Deps, usage: ModelUsage) -> None:
-        self.events.append(
-            self.seqs.event(
-                ModelUsed,
-                at=deps.clock(),
-                purpose="plan",
-                model=usage.model,
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                cost_usd=usage.cost_usd,
-                fallback=usage.fallback,
-                cached_tokens=usage.cached_tokens,
-            )
-        )
+        self.events.append(self.seqs.event(ModelUsed, at=deps.clock(), purpose="plan", **ModelUsed.of(usage)))
 
     def failed(self, deps: Deps, reason: str) -> None:
         self.events.append(

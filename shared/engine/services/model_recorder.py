@@ -82,18 +82,7 @@ class Recorder:
         """The calls paid for so far, as ``model_used`` events at the next seqs of ``seqs``, then the
         reviewer's verdicts (``review_recorded``)."""
         events: list[RunEvent] = [
-            seqs.event(
-                ModelUsed,
-                at=deps.clock(),
-                purpose=p,
-                model=u.model,
-                input_tokens=u.input_tokens,
-                output_tokens=u.output_tokens,
-                cost_usd=u.cost_usd,
-                fallback=u.fallback,
-                cached_tokens=u.cached_tokens,
-            )
-            for p, u in self.usage
+            seqs.event(ModelUsed, at=deps.clock(), purpose=p, **ModelUsed.of(u)) for p, u in self.usage
         ]
         return events + [seqs.event(ReviewRecorded, at=deps.clock(), **r) for r in self.reviews]
 

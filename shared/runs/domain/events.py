@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
+from shared.platform.domain.model_calls import ModelUsage
 from shared.platform.domain.schema import Record
 
 
@@ -267,6 +268,12 @@ class ModelUsed(_Event):
     fallback: str = Field("", max_length=300, exclude_if=_absent)
     # Of input_tokens, those the provider's cache served (billed at a tenth: decision 0172).
     cached_tokens: _Count = Field(0, exclude_if=_zero)
+
+    @staticmethod
+    def of(usage: ModelUsage) -> dict[str, Any]:
+        """The fields a call's ``usage`` gives its ``model_used`` event (all but seq, at and purpose):
+        ModelUsage's own, by the same names."""
+        return dict(usage._asdict())
 
 
 class ReviewRecorded(_Event):
