@@ -53,18 +53,9 @@ class HookStore(Protocol):
         """Record an attempt: ``fields`` set and the attempts counted up by one, atomically."""
         ...
 
-    def claim(
-        self,
-        tenant_id: str,
-        endpoint_id: str,
-        delivery_id: str,
-        round_: int,
-        *,
-        now: datetime,
-        until: datetime,
-    ) -> bool:
-        """Take the delivery's send until ``until`` (a transaction): True when it is pending in
-        ``round_`` and no other attempt holds it past ``now``; an attempt's record frees it."""
+    def claim(self, tenant_id: str, delivery: Delivery, now: datetime, until: datetime) -> bool:
+        """Take ``delivery``'s send until ``until`` (a transaction): True when it is still pending in
+        the round it was read in and no other attempt holds it past ``now``; an attempt's record frees it."""
         ...
 
     def resend(self, tenant_id: str, endpoint_id: str, delivery_id: str) -> Delivery | None:

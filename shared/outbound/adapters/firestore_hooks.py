@@ -133,17 +133,8 @@ class FirestoreHooks:
                 fields | {"attempts": firestore.Increment(1)}
             )
 
-    def claim(
-        self,
-        tenant_id: str,
-        endpoint_id: str,
-        delivery_id: str,
-        round_: int,
-        *,
-        now: datetime,
-        until: datetime,
-    ) -> bool:
-        ref = self._deliveries(tenant_id, endpoint_id).document(delivery_id)
+    def claim(self, tenant_id: str, delivery: Delivery, now: datetime, until: datetime) -> bool:
+        ref = self._deliveries(tenant_id, delivery.endpoint_id).document(delivery.id)
 
         def take(transaction: Any) -> bool:
             snap = ref.get(transaction=transaction)
@@ -151,7 +142,7 @@ class FirestoreHooks:
                 return False
             current = _delivery(snap.to_dict())
             held = current.sending_until is not None and current.sending_until > now
-            if current.status != "pending" or current.round != round_ or held:
+            if current.status != "pending" or current.round != delivery.round or held:
                 return False
             transaction.update(ref, {"sending_until": until})
             return True

@@ -82,7 +82,7 @@ def attempt(tenant_id: str, endpoint_id: str, delivery_id: str, round_: int, h: 
         return {"delivery_id": delivery_id, "sent": False, "status": "skipped"}
     now = h.now()
     until = now + timedelta(seconds=h.timeout_s + 5)
-    if not h.store.claim(tenant_id, endpoint_id, delivery_id, round_, now=now, until=until):
+    if not h.store.claim(tenant_id, delivery, now, until):
         raise errors.TransientError(f"webhook delivery {delivery_id}: another attempt is sending it")
     code, error = _post(tenant_id, endpoint, delivery, now, h)
     ok = code is not None and 200 <= code < 300

@@ -82,14 +82,6 @@ QUERIES: dict[tuple[str, str], Query] = {
         "person's sessions, newest first): an equality and an order on another field",
         (_ordered("agent_sessions", "COLLECTION", ("member_id", "ASCENDING"), ("created_at", "DESCENDING")),),
     ),
-    ("firestore_hooks.py", "FirestoreHooks.taking"): Query(
-        "tenants/{t}/hook_endpoints: events array-contains ? (an event's fan-out); one field: automatic", ()
-    ),
-    ("firestore_hooks.py", "FirestoreHooks.deliveries"): Query(
-        "tenants/{t}/hook_endpoints/{e}/hook_deliveries order by created_at DESC, start after a delivery "
-        "(GET …/deliveries); one field: automatic",
-        (),
-    ),
     ("firestore_sessions.py", "FirestoreSessions.messages"): Query(
         "tenants/{t}/agent_sessions/{s}/messages: place > n order by place; one field: automatic", ()
     ),
@@ -193,6 +185,14 @@ QUERIES: dict[tuple[str, str], Query] = {
             _idx("events", "COLLECTION_GROUP", "tenant_id", "kind", "day", "cost_usd"),
             _idx("events", "COLLECTION_GROUP", "tenant_id", "kind", "month", "cost_usd"),
         ),
+    ),
+    ("firestore_hooks.py", "FirestoreHooks.deliveries"): Query(
+        "tenants/{t}/hook_endpoints/{e}/hook_deliveries order by created_at DESC, start after a delivery "
+        "(GET …/deliveries); one field: automatic",
+        (),
+    ),
+    ("firestore_hooks.py", "FirestoreHooks.taking"): Query(
+        "tenants/{t}/hook_endpoints: events array-contains ? (an event's fan-out); one field: automatic", ()
     ),
     ("firestore_installs.py", "FirestoreSlackInstalls.delete_for"): Query(
         "slack_teams: tenant_id == ? (a Slack disconnect); automatic", ()

@@ -74,20 +74,11 @@ class FakeHooks(HookStore):
         current = self.sent[key]
         self.sent[key] = current.model_copy(update=fields | {"attempts": current.attempts + 1})
 
-    def claim(
-        self,
-        tenant_id: str,
-        endpoint_id: str,
-        delivery_id: str,
-        round_: int,
-        *,
-        now: datetime,
-        until: datetime,
-    ) -> bool:
-        key = (tenant_id, endpoint_id, delivery_id)
+    def claim(self, tenant_id: str, delivery: Delivery, now: datetime, until: datetime) -> bool:
+        key = (tenant_id, delivery.endpoint_id, delivery.id)
         current = self.sent.get(key)
         held = current is not None and current.sending_until is not None and current.sending_until > now
-        if current is None or current.status != "pending" or current.round != round_ or held:
+        if current is None or current.status != "pending" or current.round != delivery.round or held:
             return False
         self.sent[key] = current.model_copy(update={"sending_until": until})
         return True

@@ -125,7 +125,7 @@ def test_a_follow_up_is_sent_in_the_same_conversation_whose_turns_the_api_keeps(
     with c.page.expect_request(lambda r: r.url.endswith("/answers")) as sent:
         c.press("button", "Ask", exact=True)
     assert f"/sessions/{visit.session}/answers" in sent.value.url  # the same conversation
-    assert sent.value.post_data_json["text"] == "And who joins the Berlin office?"
+    assert (sent.value.post_data_json or {})["text"] == "And who joins the Berlin office?"
     expect(c.page.get_by_role("heading", level=2, name="And who joins the Berlin office?")).to_be_visible(
         timeout=LIVE_S
     )
