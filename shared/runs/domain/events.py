@@ -10,12 +10,14 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, TypeAdapter, model_validator
 
-from shared.platform.domain.model_calls import ModelUsage
 from shared.platform.domain.schema import Record
+
+if TYPE_CHECKING:  # a step's function loads the model's modules only with the step that needs them
+    from shared.platform.domain.model_calls import ModelUsage
 
 
 class RunStatus(StrEnum):
@@ -270,7 +272,7 @@ class ModelUsed(_Event):
     cached_tokens: _Count = Field(0, exclude_if=_zero)
 
     @staticmethod
-    def of(usage: ModelUsage) -> dict[str, Any]:
+    def of(usage: "ModelUsage") -> dict[str, Any]:
         """The fields a call's ``usage`` gives its ``model_used`` event (all but seq, at and purpose):
         ModelUsage's own, by the same names."""
         return dict(usage._asdict())
