@@ -1,6 +1,6 @@
 """The composition root: a :class:`Container` holds one part per capability (``shared/bootstrap/
 <capability>.py``), each the table of its ports' declarations (:class:`~shared.bootstrap.declare.Built`)
-and the bundles its use cases take; the container adds the bundles that span capabilities (the engine's
+and the bundles its use cases take. The container adds the bundles that span capabilities (the engine's
 Deps, intake, connect, erasure). All is built lazily, once per instance; entry points use :func:`root`,
 tests build a :class:`Container` of their own adapters. :func:`preload` imports the client libraries
 (and adapter modules) of the ports an entry point uses, building nothing: a cold start pays for what
