@@ -102,9 +102,10 @@ locals {
   # deploy reads GitLab's token for the code pipeline's merge requests (decision 0126).
   sync_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/sync-\")"
   # An OAuth token (decision 0125) is refreshed where it is used: plan and execute-step rewrite it too.
-  sync_token_writers  = ["api", "plan", "execute_step"]
-  sync_token_readers  = ["api", "plan", "execute_step", "deploy", "notify"] # execute-step: a run's tracker writes; notify: webhooks
-  sync_token_deleters = ["api"]                                   # connect's failures, disconnect
+  sync_token_writers = ["api", "plan", "execute_step"]
+  # execute-step: a run's tracker writes; notify: outgoing webhooks' signing secrets (decision 0180)
+  sync_token_readers  = ["api", "plan", "execute_step", "deploy", "notify"]
+  sync_token_deleters = ["api"] # connect's failures, disconnect
 }
 
 resource "google_secret_manager_secret" "platform" {

@@ -75,8 +75,10 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         ({"notify", "api"}, "/secrets/chat-token-"),
         # The Linear sync's key and webhook secret: api (intake, disconnect) and plan (the mirror);
         # execute-step: a run's tracker writes (and an OAuth token's refresh, decision 0125); deploy:
-        # GitLab's token for the code pipeline's merge requests (decision 0126).
-        ({"api", "plan", "execute_step", "deploy"}, "/secrets/sync-"),
+        # GitLab's token for the code pipeline's merge requests (decision 0126); notify: outgoing
+        # webhooks' signing secrets, kept under the same prefix (decision 0180), so notify can read
+        # the trackers' tokens too: a prefix of their own would narrow it.
+        ({"api", "plan", "execute_step", "deploy", "notify"}, "/secrets/sync-"),
     ],
     # A refreshed token is a new version of the tenant's secret (NotionAccess._refresh).
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.
