@@ -1,8 +1,8 @@
 """The MCP routes' path, bodies and answers, for the contract (``functions.routes.mcp_api``)."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictInt, StrictStr
 
 from shared.platform.domain.schema import Schema
 
@@ -90,8 +90,8 @@ class McpMessage(Schema):
     method: str = Field(
         min_length=1, max_length=200, description="initialize, tools/list, tools/call, a notification"
     )
-    id: int | str | None = Field(
-        None, description="A request's id (a notification has none)", json_schema_extra={"maxLength": 200}
+    id: StrictInt | Annotated[StrictStr, Field(max_length=200)] | None = Field(
+        None, description="A request's id, at most 200 characters (a notification has none)"
     )
     params: dict[str, Any] | None = Field(None, description="Its parameters, as MCP's schema says")
 

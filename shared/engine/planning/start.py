@@ -57,6 +57,9 @@ def _start_run(p: Planning) -> bool:
     task = p.task
     state = p.log.document()
     if state is not None:
+        # A delivery whose first attempt created the run and stopped before its events went out:
+        # they go now (each named by the run and its change, so one already out is not sent again).
+        run_hooks.emit_run_events(p.log, None, state)
         return replan_if_needed(p, state)
     if starts_nothing(p) or answered_as_ask(p) or _waits_its_turn(p):
         return False

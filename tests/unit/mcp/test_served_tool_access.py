@@ -54,6 +54,11 @@ def test_what_is_no_mcp_message_is_a_400_and_a_stream_a_405() -> None:
     api, ada = _api()
     refused = api.post("/mcp", json={"method": "tools/list"}, headers=ada)
     assert refused.status_code == 400 and "jsonrpc" in refused.get_data(as_text=True)
+    # an id past the contract's 200 characters, or a digits' string read as a number: refused as it says
+    for odd in ("0" * 201, 1.5, True):
+        message = {"jsonrpc": "2.0", "id": odd, "method": "tools/list"}
+        long_id = api.post("/mcp", json=message, headers=ada)
+        assert long_id.status_code == 400 and '"id' in long_id.get_data(as_text=True), odd
     streamed = api.get("/mcp", headers=ada)
     assert streamed.status_code == 405 and streamed.headers["Allow"] == "POST"
 
