@@ -284,7 +284,10 @@ class LocalStack:
         for target in Target:
             self.group.wait_until(target.value, partial(http_answers, self.container_url(target) + "/"))
         self.group.wait_until("cloud-run-front", partial(http_answers, self.url(Target.PLAN) + "/"))
-        self.group.wait_until("gateway", partial(http_answers, self.console_url + "/api/openapi.json"))
+        # The gateway answers once it reaches api: a route that answers at once (a 401 without a
+        # session), not the contract, which api makes on its first request (seconds of CPU; probes
+        # that gave up after a second each asked for it again under a busy machine's load).
+        self.group.wait_until("gateway", partial(http_answers, self.console_url + "/api/session"))
         self._subscribe_webhook()
         self.progress("  subscribed: notion-webhook to the Notion sandbox's events")
 

@@ -3,15 +3,23 @@ for the instance, with an ETag: a client that has it gets a 304."""
 
 import functools
 import hashlib
+import threading
 
 from flask import Response
 
 from functions._http import Reply
 from functions.routes import Call
 
+_MAKING = threading.Lock()  # requests that arrive while it is made wait for it: it is made once
+
+
+def _contract() -> tuple[bytes, str]:
+    with _MAKING:
+        return _made()
+
 
 @functools.cache
-def _contract() -> tuple[bytes, str]:
+def _made() -> tuple[bytes, str]:
     from functions import openapi  # imports every route's models: only here, never at cold start
 
     text = openapi.text().encode()
