@@ -27,6 +27,10 @@ def transient() -> Iterator[None]:
         raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
 
 
+# The client's ValueError when its own commit attempts ran out (firestore_v1.base_transaction).
+_ATTEMPTS_RAN_OUT = "Failed to commit transaction"
+
+
 def in_transaction[T](db: Any, body: Callable[[Any], T], *, what: str, attempts: int = 6) -> T:
     """``body`` run in a transaction of ``db`` (``firestore.transactional``): its result. Firestore
     aborts a transaction whose locks another holds, at a read as well as at the commit. The client
@@ -38,9 +42,11 @@ def in_transaction[T](db: Any, body: Callable[[Any], T], *, what: str, attempts:
         try:
             result: T = wrapped(db.transaction())
             return result
-        except (gexc.Aborted, ValueError):  # ValueError: the client's own commit attempts ran out
+        except (gexc.Aborted, ValueError) as exc:
+            if isinstance(exc, ValueError) and not str(exc).startswith(_ATTEMPTS_RAN_OUT):
+                raise  # the body's own error (a model's validation): not contention, never made again
             if attempt + 1 < attempts:
-                time.sleep(random.uniform(0.5, 1.0) * min(1.0, 0.02 * 2**attempt))  # noqa: S311 (a jitter)
+                time.sleep(random.uniform(0.5, 1.0) * min(1.0, 0.02 * 2**attempt))  # noqa: S311 (a jitter, not a secret)
         except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
     raise TransientError(f"firestore: {what} was written too often at once; try again")

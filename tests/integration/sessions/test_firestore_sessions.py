@@ -73,3 +73,17 @@ def test_a_transaction_aborted_every_time_is_a_transient_error(
         store.receive("t1", "ada", "s1", key="k1", text="Draft it", act="run", now=T0)
     monkeypatch.undo()
     assert store.messages("t1", "ada", "s1", 0, 10) == []  # nothing of it kept
+
+
+def test_the_bodys_own_error_is_not_taken_for_contention(firestore_db: Any) -> None:
+    from shared.platform.adapters.firestore_docs import in_transaction
+
+    calls: list[int] = []
+
+    def body(transaction: Any) -> None:
+        calls.append(1)
+        raise ValueError("not a valid message")  # as a model's validation error is
+
+    with pytest.raises(ValueError, match="not a valid message"):
+        in_transaction(firestore_db, body, what="a test")
+    assert calls == [1]  # not made again, not a TransientError
