@@ -4,6 +4,9 @@ a question and starts a run (``POST /mcp``, decision 0186)."""
 
 import asyncio
 import json
+import time
+import uuid
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from local.stack import MCP_TOKEN
@@ -11,6 +14,9 @@ from local.stack import MCP_TOKEN
 JSON = dict[str, Any]
 NOTE_GOAL = 'Create a note with the create_note tool, title "Demo" body "made by an agent of make demo"'
 CLIENT_GOAL = 'Look up the city "Lyon" with the lookup_city tool'
+# A follow_run is a session of three or four requests; one every 5 s stays within an API key's
+# default rate (NA_API_KEY_PER_MIN, 60 a minute): faster, the key meets 429s.
+FOLLOW_EVERY_S = 5.0
 
 
 def mcp_agent(demo: Any) -> JSON:
@@ -46,8 +52,11 @@ def mcp_client(demo: Any, question: str) -> JSON:
     made = demo.api("POST", "/api-keys", {"name": "MCP client", "scopes": ["read", "runs:start"]})
     demo.note("owner → api", "made an API key for an MCP client (read, runs:start)")
     url = demo.stack.url_of_api() + "/mcp"
-    calls = [("ask", {"question": question}), ("start_run", {"goal": CLIENT_GOAL})]
-    listed, (asked, started) = asyncio.run(session_calls(url, made["key"], calls))
+    # The key's requests count against the owner's pace too, which the demo's calls just spent: the
+    # client waits as a 429's Retry-After says; the run's request_id keeps a retried start to one run.
+    start = {"goal": CLIENT_GOAL, "request_id": f"mcp-demo-{uuid.uuid4().hex}"}
+    calls = [("ask", {"question": question}), ("start_run", start)]
+    listed, (asked, started) = paced(lambda: session_calls(url, made["key"], calls))
     demo.note("MCP client → api", f"listed {len(listed)} tools; asked {question!r}; started a run")
     run_id = started["run_id"]
     followed = demo.wait(lambda: _followed(url, made["key"], run_id), "the MCP client's run to end", 90)
@@ -56,8 +65,33 @@ def mcp_client(demo: Any, question: str) -> JSON:
 
 
 def _followed(url: str, key: str, run_id: str) -> JSON | None:
-    _, (run,) = asyncio.run(session_calls(url, key, [("follow_run", {"run_id": run_id})]))
+    """The run once ended, as follow_run gives it; None before (and before planning made it:
+    follow_run's not_found until then, as GET /runs/{id}'s 404). One session of a few requests per
+    call: the caller paces its calls within the key's rate (``FOLLOW_EVERY_S``)."""
+    time.sleep(FOLLOW_EVERY_S)
+    try:
+        _, (run,) = paced(lambda: session_calls(url, key, [("follow_run", {"run_id": run_id})]))
+    except RuntimeError as exc:
+        if "(not_found)" in str(exc):
+            return None
+        raise
     return run if run.get("status") in {"completed", "failed", "cancelled"} else None
+
+
+def paced[T](session: Callable[[], Coroutine[Any, Any, T]], attempts: int = 4) -> T:
+    """``session()`` run to its end; made again after the wait a 429's Retry-After names (the SDK's
+    client raises it, in an exception group, without waiting), up to ``attempts`` times."""
+    import httpx
+
+    for attempt in range(attempts):
+        try:
+            return asyncio.run(session())
+        except* httpx.HTTPStatusError as group:
+            limited = [e for e in group.exceptions if isinstance(e, httpx.HTTPStatusError)]
+            if attempt + 1 == attempts or any(e.response.status_code != 429 for e in limited):
+                raise
+            time.sleep(max(float(e.response.headers.get("Retry-After", "1")) for e in limited))
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 async def session_calls(url: str, key: str, calls: list[tuple[str, JSON]]) -> tuple[list[str], list[JSON]]:
