@@ -214,6 +214,7 @@ class LocalStack:
             "NA_WEBHOOK_COALESCE_S": "2",  # a page's changes still merge, and the demo waits 2 s at most
             "NA_SYNC_SCAN_INTERVAL_S": "10",  # the trackers' sync scans Notion every 10 s (60 s deployed)
             "NA_MCP_ALLOW_LOOPBACK": "true",  # the MCP sandbox on 127.0.0.1 may be connected (never deployed)
+            "NA_HOOKS_ALLOW_LOOPBACK": "true",  # a webhook receiver on 127.0.0.1 may be registered (never deployed)
             **{f"NA_{t.name}_URL": self.url(t) for t in Target},
             # The console's origin (local.gateway) as in production: the callback under it, the
             # console at its root (the session cookie and the CSRF Origin check name it).

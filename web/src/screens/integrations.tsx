@@ -1,12 +1,14 @@
 // Integrations: GitHub, Vercel, Slack and Discord, connected by a token that is never shown again;
 // Linear and GitLab with the deployment's OAuth app (the tool's own page, then back here) or a key,
-// Motion with a key (tool_keys.tsx), each shown connected or not, and disconnected once confirmed.
+// Motion with a key (tool_keys.tsx), each shown connected or not, and disconnected once confirmed;
+// MCP servers (mcp.tsx) and outgoing webhooks (webhooks.tsx).
 import { useRef, useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, ErrorText, type Loaded, Loading, keepReturn, useAction, useLoad } from "../ui";
 import { McpServers } from "./mcp";
 import { SyncLog } from "./sync_log";
 import { CopyChoice, KeyForm, type Tool } from "./tool_keys";
+import { Webhooks } from "./webhooks";
 
 const WHAT: Record<S["Integration"], [string, string]> = {
   github: ["GitHub", "A token that may open pull requests in the repositories you list in settings."],
@@ -235,6 +237,7 @@ export function IntegrationsScreen() {
       ))}
       <SyncLog connected={connected} />
       <McpServers />
+      <Webhooks />
     </section>
   );
 }
