@@ -63,6 +63,29 @@ function AddForm({ done }: { done: (made: S["EndpointCreated"]) => void }) {
   );
 }
 
+function DeliveryRow({ row, busy, again }: { row: S["DeliveryView"]; busy: boolean; again: (id: string) => void }) {
+  const [label, tone] = SENT[row.status];
+  const answer = row.last_code !== null ? `HTTP ${row.last_code}` : row.last_error || "none yet";
+  return (
+    <tr>
+      <td>
+        <code>{row.type}</code>
+      </td>
+      <td>{when(row.created_at)}</td>
+      <td>
+        <span class={`status ${tone}`}>{label}</span>
+      </td>
+      <td>{row.attempts}</td>
+      <td>{answer}</td>
+      <td>
+        <button type="button" disabled={busy} onClick={() => again(row.id)}>
+          Send again
+        </button>
+      </td>
+    </tr>
+  );
+}
+
 function Deliveries({ endpoint, changed }: { endpoint: string; changed: () => void }) {
   const list = useLoad(() => get<S["DeliveryList"]>(url("/webhooks/endpoints/{endpoint_id}/deliveries", { endpoint_id: endpoint }, { limit: "5" })), endpoint);
   const [busy, error, act] = useAction();
@@ -80,27 +103,10 @@ function Deliveries({ endpoint, changed }: { endpoint: string; changed: () => vo
       {rows.length > 0 && (
         <div class="table-wrap">
           <table aria-label="Last deliveries">
-            <thead>
-              <Columns names={["Event", "When", "Status", "Attempts", "Last answer", ""]} />
-            </thead>
+            <Columns names={["Event", "When", "Status", "Attempts", "Last answer", ""]} />
             <tbody>
               {rows.map((row) => (
-                <tr key={row.id}>
-                  <td>
-                    <code>{row.type}</code>
-                  </td>
-                  <td>{when(row.created_at)}</td>
-                  <td>
-                    <span class={`status ${SENT[row.status][1]}`}>{SENT[row.status][0]}</span>
-                  </td>
-                  <td>{row.attempts}</td>
-                  <td>{row.last_code !== null ? `HTTP ${row.last_code}` : row.last_error || "none yet"}</td>
-                  <td>
-                    <button type="button" disabled={busy} onClick={() => void again(row.id)}>
-                      Send again
-                    </button>
-                  </td>
-                </tr>
+                <DeliveryRow key={row.id} row={row} busy={busy} again={again} />
               ))}
             </tbody>
           </table>
