@@ -36,10 +36,18 @@ def test_a_tenant_round_trips_and_is_found_by_its_workspace(firestore_db: Any) -
     route = firestore_db.collection("workspaces").document("ws-acme").get().to_dict()
     assert route["tenant_id"] == acme.tenant_id and route["status"] == "revoked"
     doc = firestore_db.collection("tenants").document(acme.tenant_id).get().to_dict()
-    # Every field, but agent_triggers, invites_sent, owner_name and integration_accounts, left out while
-    # empty, and agent_schedules while None (a document from before agents, the invites' daily caps,
-    # the tick's copy, the owner's name or the integrations' accounts reads back as it was)
-    left_out = {"agent_triggers", "invites_sent", "agent_schedules", "owner_name", "integration_accounts"}
+    # Every field, but agent_triggers, invites_sent, owner_name, integration_accounts and outbound_types,
+    # left out while empty, and agent_schedules while None (a document from before agents, the invites'
+    # daily caps, the tick's copy, the owner's name, the integrations' accounts or webhooks reads back
+    # as it was)
+    left_out = {
+        "agent_triggers",
+        "invites_sent",
+        "agent_schedules",
+        "owner_name",
+        "integration_accounts",
+        "outbound_types",
+    }
     assert set(doc) == set(Tenant.model_fields) - left_out
     none_due = acme.model_copy(update={"agent_schedules": {}})  # the copy of a workspace without routines
     store.save(none_due)
