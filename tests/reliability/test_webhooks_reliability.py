@@ -8,7 +8,7 @@ webhook_lost=0 webhook_duplicated_ids=0 webhook_resent_after_kill=<k>``, each fi
 import hashlib
 import json
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +34,10 @@ class KilledAfterTheSend:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def claim(
-        self, tenant_id: str, endpoint_id: str, delivery_id: str, round_: int, *, now: Any, until: Any
-    ) -> bool:
+    def claim(self, tenant_id: str, delivery: Any, now: datetime, until: datetime) -> bool:
         """The send's hold, a second as the harness runs retries within seconds, not minutes: a killed
         attempt's hold has passed by the next round (production's: the timeout and 5 s)."""
-        return bool(
-            self.inner.claim(
-                tenant_id, endpoint_id, delivery_id, round_, now=now, until=now + timedelta(seconds=1)
-            )
-        )
+        return bool(self.inner.claim(tenant_id, delivery, now, now + timedelta(seconds=1)))
 
     def attempted(self, tenant_id: str, endpoint_id: str, delivery_id: str, fields: dict[str, Any]) -> None:
         even = hashlib.sha256(delivery_id.encode()).digest()[0] % 2 == 0
