@@ -24,6 +24,25 @@ PHONE = 390
 PRICING = "Pricing decision"
 PRICING_TEXT = "We decided to price the Pro plan at twelve euros a month, billed yearly."
 HIRING_TEXT = "Hiring: two engineers join the Berlin office in spring."
+# Each event stream the page reads, kept as it reads it: under load Chromium may drop a streamed
+# body before Playwright asks for it ("No data found for resource"), so the page's own copy is read.
+KEEP_STREAMS = """(() => {
+  const fetched = window.fetch.bind(window);
+  window.__streams = [];
+  window.fetch = async (...args) => {
+    const response = await fetched(...args);
+    if (!(response.headers.get("content-type") || "").startsWith("text/event-stream") || !response.body) return response;
+    const [mine, kept] = response.body.tee();
+    const stream = { url: response.url, text: "", done: false };
+    window.__streams.push(stream);
+    (async () => {
+      const reader = kept.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) { const { done, value } = await reader.read(); if (done) break; stream.text += value; }
+      stream.done = true;
+    })();
+    return new Response(mine, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+})();"""
 
 
 class Visit:
@@ -52,12 +71,20 @@ def _db(stack: LocalStack) -> Any:
         return firestore.Client(project=PROJECT)
 
 
+def _streamed(visit: Visit, ending: str) -> str:
+    """The whole text of the last event stream the page read from a url ending in ``ending``."""
+    page, pick = visit.console.page, "e => (window.__streams || []).filter(s => s.url.endsWith(e) && s.done)"
+    page.wait_for_function(f"e => ({pick})(e).length > 0", arg=ending, timeout=LIVE_S)
+    return str(page.evaluate(f"e => ({pick})(e).pop().text", ending))
+
+
 def _index(visit: Visit, pages: dict[str, str]) -> None:
     index_pages(visit.stack, visit.workspace, visit.tenant_id, pages)
 
 
 def test_an_empty_question_is_refused_beside_the_field(visit: Visit) -> None:
     c = visit.console
+    c.page.add_init_script(KEEP_STREAMS)
     c.open("/")
     c.press("button", "Connect Notion")
     expect(c.page.get_by_role("heading", level=1, name="Set up Notion Agent")).to_be_visible(timeout=LIVE_S)
@@ -84,7 +111,7 @@ def test_a_question_is_answered_with_its_page_as_a_link(visit: Visit) -> None:
         c.press("button", "Ask", exact=True)
     streamed = answered.value
     assert streamed.status == 200 and streamed.headers["content-type"].startswith("text/event-stream")
-    kinds = re.findall(r"^event: (\w+)$", streamed.text(), re.MULTILINE)
+    kinds = re.findall(r"^event: (\w+)$", _streamed(visit, "/answers"), re.MULTILINE)
     assert kinds[0] == "accepted" and "chunk" in kinds and kinds[-2:] == ["answer", "end"], kinds
     visit.session = streamed.url.split("/sessions/", 1)[1].split("/", 1)[0]
     visit.conversation = c.api("GET", f"/sessions/{visit.session}")[1]["conversation_id"]
