@@ -65,7 +65,7 @@ locals {
     NA_WEBHOOK_MAX_BODY_BYTES   = "262144" # 256 KiB: Notion's event bodies are small; larger is refused (413)
     NA_API_PERSON_PER_MIN       = "120"    # api requests a minute per person (sessions and keys), paced per api instance
     NA_API_KEY_PER_MIN          = "60"     # ... and per API key, within its person's
-    NA_API_BURST                = "20"     # api requests a person or key may make at once
+    NA_API_BURST                = "40"     # api requests a person or key may make at once (two screens of the console)
     NA_WEBHOOK_EVENT_TTL_S      = "604800" # 7 days of de-duplication; Notion retries deliveries for less
     NA_TENANT_ROUTING_CACHE_S   = "5"      # a revoke or filter change made elsewhere reaches every webhook instance within 5 s
     NA_WEBHOOK_COALESCE_S       = "60"     # a page's changes within a minute make one run, planned at the minute's end

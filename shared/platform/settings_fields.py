@@ -495,7 +495,7 @@ class SettingsFields(BaseSettings):
         "with Retry-After.",
     )
     api_burst: int = Field(
-        20,
+        40,
         ge=1,
         description="Api requests a person or a key may make in one window (of NA_API_BURST / the "
         "pace a minute); the next window starts a fresh count.",

@@ -144,7 +144,7 @@ def test_back_from_linear_s_consent_page_the_integrations_screen_logs_no_error(s
     c.page.wait_for_timeout(3_000)  # what the screen loads after its first paint
     assert refused == [], refused  # the 404: the consent page's favicon, at the sandbox
     # The 429: the screen, the OAuth start and return, and the screen again asked more of the api
-    # within seconds than a person's burst (NA_API_BURST, 20 a window by default; this suite's stack
+    # within seconds than a person's burst (NA_API_BURST, 40 a window by default; this suite's stack
     # allows more), each tracker's status twice (its card's and the sync log's): now once.
     api = [u.split("/api", 1)[1] for u in c.requests[asked:] if "/api/" in u]
     assert all(api.count(f"/sync/{tool}") == 1 for tool in ("linear", "gitlab", "motion")), api
