@@ -173,6 +173,8 @@ locals {
     # each agent's runs of a day, tenants/{t}/agent_days/{agent}-{YYYYMMDD}, kept 40 days past the
     # 30-day record (shared.agents.domain.records.KEPT_DAYS, decision 0170)
     agent_days = { collection = "agent_days", field = "expires_at" }
+    # each kept run's once-marker, tenants/{t}/agent_ends/{run_id}, as long as its day (decision 0189)
+    agent_ends = { collection = "agent_ends", field = "expires_at" }
     # a webhook endpoint's deliveries, tenants/{t}/hook_endpoints/{e}/hook_deliveries/{d}, kept 30
     # days (shared.outbound.services.deliver.KEPT_FOR, decision 0180)
     hook_deliveries = { collection = "hook_deliveries", field = "expires_at" }

@@ -3,8 +3,8 @@ as JSON. A workspace has a few (at most ``MAX_AGENTS``): they are listed with on
 tenant's own collection (no index beyond the automatic ones). A create never overwrites; an update is
 conditioned on the document's last update time, so of two edits at once neither is lost.
 
-Their records (decision 0170): ``tenants/{t}/agent_days/{agent}-{YYYYMMDD}``, a day's run entries
-and people's ratings of them, expiring (TTL) ``KEPT_DAYS`` after their day; read by id, never queried.
+Records (decisions 0170, 0189): ``tenants/{t}/agent_days/{agent}-{YYYYMMDD}`` (a day's run entries,
+ratings) and ``agent_ends/{run_id}`` (a kept run's marker), expiring ``KEPT_DAYS`` after their day.
 """
 
 from collections.abc import Callable, Sequence
@@ -13,11 +13,10 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
-from google.cloud.firestore_v1.field_path import FieldPath
 
 from shared.agents.domain.agents import MAX_AGENTS, Agent
 from shared.agents.domain.records import KEPT_DAYS, RunEntry, RunRating, day_doc_id
-from shared.platform.adapters.firestore_docs import in_transaction, transient
+from shared.platform.adapters.firestore_docs import transient
 from shared.platform.errors import TransientError
 
 _UPDATE_ATTEMPTS = 10
@@ -101,27 +100,24 @@ class FirestoreAgents:
         expires = datetime.combine(day, time(), tzinfo=UTC) + timedelta(days=KEPT_DAYS)
         return {"agent_id": agent_id, "day": day.isoformat(), "expires_at": expires}
 
+    def _kept(self, tenant_id: str, run_id: str) -> Any:
+        return self._db.collection("tenants").document(tenant_id).collection("agent_ends").document(run_id)
+
     def keep_entry(self, tenant_id: str, agent_id: str, day: date, run_id: str, entry: RunEntry) -> bool:
-        """One transaction: the day document read, the entry added under ``run_id`` when absent (the
-        document made when there is none). False, writing nothing, when it was kept already."""
-        ref = self._day(tenant_id, agent_id, day)
+        """One batched write, no read: the run's marker created (``agent_ends/{run_id}``) and its entry
+        merged into the day under ``run_id``. False, writing nothing, when the marker was made already:
+        the create's precondition fails the whole batch, so the first end's entry stays (decision 0189)."""
+        fields = self._day_fields(agent_id, day)
+        batch = self._db.batch()
+        batch.create(self._kept(tenant_id, run_id), fields)
         kept = entry.model_dump(mode="json", exclude={"ratings"})
-        field = FieldPath("runs", run_id).to_api_repr()
-
-        def keep(transaction: Any) -> bool:
-            # Only this run's entry is read (a field mask): the day's other entries, as many as its
-            # runs, are neither sent nor decoded at each run's end (decision 0174).
-            snap = ref.get(field_paths=[field], transaction=transaction)
-            runs = (snap.to_dict() or {}).get("runs") or {} if snap.exists else {}
-            if run_id in runs:
-                return False
-            if snap.exists:
-                transaction.update(ref, {field: kept})
-            else:
-                transaction.set(ref, self._day_fields(agent_id, day) | {"runs": {run_id: kept}})
-            return True
-
-        return bool(in_transaction(self._db, keep, what="an agent's day"))
+        batch.set(self._day(tenant_id, agent_id, day), fields | {"runs": {run_id: kept}}, merge=True)
+        try:
+            with transient():
+                batch.commit()
+        except gexc.AlreadyExists:
+            return False
+        return True
 
     def rate_entry(self, tenant_id: str, agent_id: str, day: date, run_id: str, rating: RunRating) -> None:
         """One merged write: the member's rating of the run, in place of their earlier one."""

@@ -68,8 +68,8 @@ def enqueue_followup(run: RunRef, state: RunState, *, tag: str = "", delay_s: fl
 
 
 def _keep_record(run: RunRef, state: RunState) -> None:
-    """The ended run's entry in its agent's record (decision 0170): its log read once, kept in a
-    transaction unless kept already, so a repeat of this follow-up counts nothing twice."""
+    """The ended run's entry in its agent's record (decision 0170): its log read once, kept by one
+    batched write unless kept already (decision 0189), so a repeat of this follow-up counts nothing twice."""
     deps, tenant_id, run_id = run
     agents = deps.agents()
     if agents is None:

@@ -457,6 +457,7 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "tenants/t1/skipped_edits/s001",
         f"api_paces/{paces_doc_id('person:t1:m_1:10:1')}",
         "tenants/t1/agent_days/a-20260101",
+        "tenants/t1/agent_ends/r1",
         "tenants/t1/hook_endpoints/h1/hook_deliveries/msg_1",
     }
     # One a tenant, rewritten in place; and API keys, which live until deleted: never expire.

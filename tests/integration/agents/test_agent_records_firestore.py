@@ -163,27 +163,27 @@ def test_one_end_delivered_at_once_by_several_instances_is_kept_once(firestore_d
     assert set(entries) == {"other", "r1"} and entries["r1"].duration_s == kept.index(True)
 
 
-def test_a_run_s_end_reads_only_its_own_entry_of_the_day(
+def test_a_run_s_end_reads_nothing_and_many_ends_of_one_day_are_all_kept(
     firestore_db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A day of many runs: each end's transaction reads its run's entry alone (a field mask), not the
-    whole day, which grows with every run (decision 0174); a kept entry is still found."""
+    """A day of many runs ending at once: each end is one batched write that reads nothing (no
+    transaction on the day, which every end of the agent's day would wait on; decision 0189), all
+    are kept, and a repeat of a kept end changes nothing."""
     from google.cloud.firestore_v1.document import DocumentReference
+    from google.cloud.firestore_v1.transaction import Transaction
 
     agents, day = FirestoreAgents(firestore_db), date(2026, 11, 28)
-    for i in range(5):
-        assert agents.keep_entry("t1", "a", day, f"run-{i}", RunEntry(status="completed"))
-    read: list[set[str]] = []
-    real_get = DocumentReference.get
+    read: list[str] = []
+    monkeypatch.setattr(DocumentReference, "get", lambda ref, *a, **k: read.append(ref.path))
+    monkeypatch.setattr(Transaction, "_begin", lambda *a, **k: read.append("a transaction"))
 
-    def get(ref: DocumentReference, *args: Any, **kwargs: Any) -> Any:
-        snap = real_get(ref, *args, **kwargs)
-        read.append(set((snap.to_dict() or {}).get("runs") or {}))
-        return snap
+    def keep(n: int) -> bool:
+        return agents.keep_entry("t1", "a", day, f"run-{n}", RunEntry(status="completed", duration_s=n))
 
-    monkeypatch.setattr(DocumentReference, "get", get)
-    assert agents.keep_entry("t1", "a", day, "run-5", RunEntry(status="failed"))
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(keep, range(24)))
     assert not agents.keep_entry("t1", "a", day, "run-2", RunEntry(status="failed"))
-    assert read == [set(), {"run-2"}]
+    assert read == []
     [entries] = agents.days_of("t1", "a", [day]).values()
-    assert set(entries) == {f"run-{i}" for i in range(6)} and entries["run-2"].status == "completed"
+    assert set(entries) == {f"run-{i}" for i in range(24)}
+    assert entries["run-2"].status == "completed" and entries["run-2"].duration_s == 2
