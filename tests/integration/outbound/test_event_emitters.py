@@ -19,7 +19,9 @@ from local.wsgi_thread import ThreadedServer
 from shared.outbound.adapters.firestore_hooks import FirestoreHooks
 from shared.outbound.adapters.http_sender import HttpHookSender
 from shared.outbound.domain.endpoints import Delivery
+from shared.outbound.domain.events import FIELDS, EventType
 from shared.outbound.domain.hook_task import HookTask
+from shared.outbound.ports import HookStore
 from shared.outbound.services.deliver import run_hook_task
 from shared.outbound.services.endpoints import add_endpoint
 from shared.outbound.services.hooks import Hooks
@@ -27,11 +29,12 @@ from shared.sessions.adapters.firestore_sessions import FirestoreSessions
 from shared.sync.domain.fields import issue_id_for
 from shared.sync.domain.sync_task import SyncTask
 from shared.sync.services.connect import connect_linear, set_people
-from shared.sync.services.mirror import run_sync_task
+from shared.sync.services.mirror import Mirroring, run_sync_task
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
 from tests.support.platform.fake_container import client
 from tests.support.platform.platform_fakes import FakeQueue
 from tests.support.sync.sync_stack import IDS, SyncStack, sync_stack
+from tests.support.sync.sync_storm import Killed
 from tests.support.team.api_keys import auth
 from tests.support.workspace.connection_ownership import ADA, connect_as, people_container
 
@@ -62,13 +65,13 @@ def _deliver_all(queue: FakeQueue, run: Callable[[HookTask], object]) -> None:
             run(body)
 
 
-def _recorded(store: FirestoreHooks, tenant_id: str, ids: dict[str, str]) -> dict[str, list[Delivery]]:
+def _recorded(store: HookStore, tenant_id: str, ids: dict[str, str]) -> dict[str, list[Delivery]]:
     """Each endpoint's deliveries as recorded, by its path at the receiver."""
     return {path: store.deliveries(tenant_id, ident, None, 50) for path, ident in ids.items()}
 
 
 def _check(app: HookReceiver, recorded: dict[str, list[Delivery]], kind: str, data: dict[str, Any]) -> None:
-    """One delivery of ``kind`` whose data is exactly ``data`` at each endpoint taking it, received
+    """One delivery of ``kind``, its type's fields holding ``data``, at each endpoint taking it, received
     once and verified there; nothing recorded or received at the others."""
     for path, kinds in ENDPOINTS.items():
         got = recorded[path]
@@ -80,7 +83,8 @@ def _check(app: HookReceiver, recorded: dict[str, list[Delivery]], kind: str, da
         body = json.loads(delivery.body)
         assert (delivery.type, delivery.status) == (kind, "delivered"), path
         assert set(body) == {"type", "timestamp", "data"} and body["type"] == kind
-        assert body["data"] == data, path
+        assert set(body["data"]) == set(FIELDS[EventType(kind)]), path  # its fields, no others
+        assert {k: body["data"][k] for k in data} == data, path
         [arrival] = arrived
         assert (
             arrival.verified is True and arrival.webhook_id == delivery.id and arrival.body == delivery.body
@@ -131,9 +135,12 @@ def test_a_session_message_is_delivered_once_to_each_endpoint_taking_it(
     _check(app, _recorded(hooks, ada["tenant_id"], ids), "session.message", data)
 
 
-def test_a_sync_conflict_is_delivered_once_to_each_endpoint_taking_it(
+def _conflicted(
     stack: SyncStack, receiver: tuple[HookReceiver, ThreadedServer]
-) -> None:
+) -> tuple[Hooks, Mirroring, dict[str, str], SyncTask]:
+    """The four endpoints registered, Linear connected and its issues made, then the invoices' title
+    changed on both sides (Linear's later): the hooks, the mirror with its tenants, the endpoints' ids
+    by path and the scan to run."""
     app, server = receiver
     tenants, hooks = FirestoreTenantStore(stack.db), FirestoreHooks(stack.db)
     h = Hooks(hooks, stack.secrets, HttpHookSender(), stack.queue, tenants, allow_loopback=True)
@@ -148,12 +155,23 @@ def test_a_sync_conflict_is_delivered_once_to_each_endpoint_taking_it(
     since = stack.clock[0] - timedelta(hours=1)
     scan = SyncTask(tenant_id=stack.tenant_id, kind="scan", since=since)
     run_sync_task(scan, mirroring)  # the pages become issues, linked
-    issue_id = issue_id_for(stack.tenant_id, IDS["task_invoices"])
     stack.notion.update_page_properties(
         IDS["task_invoices"], {"Name": {"title": [{"text": {"content": "Notion's"}}]}}
     )
-    stack.linear.edit(issue_id, title="Linear's")  # later than Notion's edit: Linear's wins
+    stack.linear.edit(_invoices_issue(stack), title="Linear's")  # later than Notion's edit: Linear's wins
     stack.linear.outbox.clear()
+    return h, mirroring, ids, scan
+
+
+def _invoices_issue(stack: SyncStack) -> str:
+    """The id of the Linear issue made for the invoices' page."""
+    return issue_id_for(stack.tenant_id, IDS["task_invoices"])
+
+
+def test_a_sync_conflict_is_delivered_once_to_each_endpoint_taking_it(
+    stack: SyncStack, receiver: tuple[HookReceiver, ThreadedServer]
+) -> None:
+    h, mirroring, ids, scan = _conflicted(stack, receiver)
     for _ in range(2):  # the scan, then its task run again: the same conflict's event
         run_sync_task(scan, mirroring)
     _deliver_all(stack.queue, lambda task: run_hook_task(task, h))
@@ -163,11 +181,51 @@ def test_a_sync_conflict_is_delivered_once_to_each_endpoint_taking_it(
     data = {
         "tool": "linear",
         "page_id": entry.page_id,
-        "issue_id": issue_id,
+        "issue_id": _invoices_issue(stack),
         "field": "title",
         "winner": "linear",
         "notion_at": entry.notion_at.isoformat(),
         "tool_at": entry.tool_at.isoformat(),
         "at": entry.at.isoformat(),
     }
-    _check(app, _recorded(hooks, stack.tenant_id, ids), "sync.conflict", data)
+    _check(receiver[0], _recorded(h.store, stack.tenant_id, ids), "sync.conflict", data)
+
+
+class _DiesAfterWriting:
+    """Notion's adapter, whose first page update returns and then the instance dies (the task is retried)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.died = inner, False
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.inner, name)
+        if name != "update_page_properties" or self.died:
+            return value
+
+        def update(*args: Any, **kwargs: Any) -> Any:
+            value(*args, **kwargs)
+            self.died = True
+            raise Killed(name)
+
+        return update
+
+
+def test_a_conflict_whose_task_dies_after_its_write_is_still_delivered_once(
+    stack: SyncStack, receiver: tuple[HookReceiver, ThreadedServer]
+) -> None:
+    h, mirroring, ids, scan = _conflicted(stack, receiver)
+    dying = _DiesAfterWriting(mirroring.notion_for(stack.tenant_id))
+    with pytest.raises(Killed):  # Linear's title written to the page, then the instance gone
+        run_sync_task(scan, mirroring._replace(notion_for=lambda _t: dying))
+    run_sync_task(scan, mirroring)  # the queue's retry: both sides agree now
+    _deliver_all(stack.queue, lambda task: run_hook_task(task, h))
+
+    page_id = IDS["task_invoices"].replace("-", "")
+    ids_of = {
+        "tool": "linear",
+        "page_id": page_id,
+        "issue_id": _invoices_issue(stack),
+        "field": "title",
+        "winner": "linear",
+    }
+    _check(receiver[0], _recorded(h.store, stack.tenant_id, ids), "sync.conflict", ids_of)
