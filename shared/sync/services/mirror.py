@@ -314,6 +314,22 @@ def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any]
         tool=p.tracker.tool,
         view=p.tracker.view,
     )
+    settled = [
+        LogEntry(
+            at=p.now(),
+            page_id=link.page_id,
+            issue_id=link.issue_id,
+            field=d.field,
+            winner=d.winner,
+            notion_at=d.notion_at,
+            tool_at=d.tool_at,
+        )
+        for d in result.decisions
+    ]
+    if p.tenants is not None and settled:  # told before any write: a retry after one finds no conflict
+        tenant = p.tenants.get(p.tenant_id)
+        for entry in settled:
+            emit(p.queue, tenant, conflict_event(p.tracker.tool, entry))
     writes = 0
     if result.to_tool:
         writes += 1
@@ -333,20 +349,9 @@ def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any]
             }
         ),
     )
-    for d in result.decisions:
-        entry = LogEntry(
-            at=p.now(),
-            page_id=link.page_id,
-            issue_id=link.issue_id,
-            field=d.field,
-            winner=d.winner,
-            notion_at=d.notion_at,
-            tool_at=d.tool_at,
-            title=(seen_notion.title or seen_tool.title)[:TITLE_CHARS],
-        )
-        p.store.log(p.tenant_id, entry)
-        if p.tenants is not None:
-            emit(p.queue, p.tenants.get(p.tenant_id), conflict_event(p.tracker.tool, entry))
+    title = (seen_notion.title or seen_tool.title)[:TITLE_CHARS]
+    for entry in settled:
+        p.store.log(p.tenant_id, entry.model_copy(update={"title": title}))
     return writes
 
 

@@ -7,7 +7,6 @@ notice to the owner, and "send again" sending the same webhook-id."""
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,13 +28,6 @@ from tests.support.workspace.connection_ownership import ADA, connect_as, people
 pytestmark = pytest.mark.integration
 EVENTS = ["run.started", "run.finished", "run.failed"]
 URL_TOKEN = "hook-url-token-0123"
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[HookReceiver, ThreadedServer]]:
-    app = HookReceiver()
-    with app.served() as server:
-        yield app, server
 
 
 def _api(firestore_db: Any, allow: bool = True) -> tuple[FakeContainer, dict[str, str]]:
