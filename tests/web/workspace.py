@@ -2,6 +2,7 @@
 what the web suite's flows share (:class:`Setup`)."""
 
 import os
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, expect
 
 from local.demo import READY, connect, wait_for
 from local.stack import PROJECT, LocalStack
+from shared.platform.config import Settings
 from tests.web.browser import Console, Figures
 
 LIVE_MS = 30_000  # a live change on a busy machine
@@ -33,11 +35,26 @@ class Setup:
         self.api("POST", "/home", {"parent_page_id": self.ids["home_page"], "tasks": "auto"})
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        answer = requests.request(
-            method, self.stack.console_url + "/api" + path, json=body, headers=self.auth, timeout=30
-        )
+        """The owner's call to the api, as a client that waits the Retry-After a 429 names, once."""
+        url = self.stack.console_url + "/api" + path
+        answer = requests.request(method, url, json=body, headers=self.auth, timeout=30)
+        if answer.status_code == 429:  # the owner's pace (NA_API_PERSON_PER_MIN), shared with the tabs
+            time.sleep(float(answer.headers.get("Retry-After", "1")))
+            answer = requests.request(method, url, json=body, headers=self.auth, timeout=30)
         assert answer.ok, f"{method} {path}: {answer.status_code} {answer.text}"
         return answer.json() if answer.text else None
+
+    @property
+    def every_s(self) -> float:
+        """How often a flow may ask the api whether something happened: a quarter of the owner's pace
+        (the stack's NA_API_PERSON_PER_MIN), so that the owner's tabs keep the rest of it."""
+        per_min = Settings.from_env(self.stack.env()).api_person_per_min
+        return max(0.05, 4 * 60.0 / per_min)
+
+    def within[T](self, found: Callable[[], T | None], what: str, timeout_s: float = LIVE_MS / 1000) -> T:
+        """What ``found`` (a question to the api) answers once it answers something, asked at
+        :attr:`every_s`, within ``timeout_s``."""
+        return wait_for(found, what, timeout_s, self.every_s)
 
     def context(self, signed_in: bool = True, width: int = 1200) -> BrowserContext:
         context = self.browser.new_context(viewport={"width": width, "height": 900})
@@ -106,7 +123,7 @@ class Setup:
             listed = self.api("GET", "/runs?status=waiting_for_human")["runs"]
             return next((str(r["run_id"]) for r in listed if r["run_id"] not in before), None)
 
-        return within(waiting, "a run to wait for the owner")
+        return self.within(waiting, "a run to wait for the owner")
 
     def started_run(self, goal: str) -> str:
         run_id = str(self.api("POST", "/runs", {"goal": goal})["run_id"])
@@ -115,7 +132,7 @@ class Setup:
         def planned() -> bool:
             return requests.get(path, headers=self.auth, timeout=10).status_code == 200
 
-        within(planned, "the run to be planned")
+        self.within(planned, "the run to be planned")
         return run_id
 
 
