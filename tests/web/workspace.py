@@ -29,6 +29,7 @@ class Setup:
         self.ids: dict[str, str] = stack.sandbox_admin("GET", f"/workspaces/{workspace}/state")["ids"]
         self.auth = connect(stack)
         self.contexts: list[BrowserContext] = []
+        self.answers: list[tuple[str, int]] = []  # each tab's request ("<method> <url>") and its status
         rules = [{"kind": "property_changed", "property": "Status", "to": READY}]
         ideas = self.ids["ideas_data_source"]
         self.api("PATCH", "/settings", {"data_source_ids": [ideas], "triggers": {ideas: rules}})
@@ -43,6 +44,15 @@ class Setup:
             answer = requests.request(method, url, json=body, headers=self.auth, timeout=30)
         assert answer.ok, f"{method} {path}: {answer.status_code} {answer.text}"
         return answer.json() if answer.text else None
+
+    def refused_for_pace(self) -> list[str]:
+        """The tabs' requests the api refused for the person's pace (a 429) that the console did not
+        send again to an answer."""
+        return [
+            sent
+            for at, (sent, status) in enumerate(self.answers)
+            if status == 429 and not any(s == sent and code < 400 for s, code in self.answers[at + 1 :])
+        ]
 
     @property
     def every_s(self) -> float:
@@ -59,6 +69,7 @@ class Setup:
     def context(self, signed_in: bool = True, width: int = 1200) -> BrowserContext:
         context = self.browser.new_context(viewport={"width": width, "height": 900})
         context.set_default_timeout(15_000)
+        context.on("response", lambda r: self.answers.append((f"{r.request.method} {r.url}", r.status)))
         if signed_in:
             name, value = self.auth["Cookie"].split("=", 1)
             url = self.stack.console_url + "/"
@@ -138,13 +149,17 @@ class Setup:
 
 @contextmanager
 def set_up(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
-    """A module's workspace (:class:`Setup`); its browser contexts closed at the end."""
+    """A module's workspace (:class:`Setup`); its browser contexts closed at the end. A 429 its tabs
+    met was waited out and sent again by the console: a person doing its flows at the stack's pace
+    (``make stack``'s, for a person flow) is never left with a refusal."""
     made = Setup(stack, browser, figures, workspace)
     try:
         yield made
     finally:
         for context in made.contexts:
             context.close()
+    refused = made.refused_for_pace()
+    assert refused == [], f"the tabs were left with a 429 (too many requests from you): {refused}"
 
 
 def within[T](found: Callable[[], T | None], what: str) -> T:

@@ -5,11 +5,12 @@ Tasks on the Notion sandbox's screen; an edit there reaches each tool back. Line
 changes arrive as their signed webhooks (local.hook_courier), Motion's by polling; Notion's changes go
 out by the sync's scan, every 10 s on the local stack (once a minute deployed)."""
 
+import json
 import re
 import time
 
 import pytest
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator, Route, expect
 
 from local.stack import by_hand, trackers
 from shared.platform.config import Settings
@@ -176,3 +177,29 @@ def test_github_and_vercel_cards_name_the_account_their_token_acts_as(setup: Set
     c.screen("integrations-accounts", "Integrations")
     for name in ("github", "vercel"):
         setup.api("DELETE", f"/integrations/{name}")
+
+
+def test_a_request_refused_for_the_person_s_pace_is_waited_out_and_said(setup: Setup) -> None:
+    """On make stack's pace a person opening Integrations again and again met a 429 (F5): the card it
+    refused stayed an error, and a Connect refused so was lost. The console says the wait, waits the
+    Retry-After and sends the request once more."""
+    c = setup.tab()
+    refused: list[str] = []
+
+    def once(route: Route) -> None:
+        if refused:
+            route.continue_()
+            return
+        refused.append(route.request.url)
+        reason = "too many requests from you (at most 40 in 20 s): wait 3 s (Retry-After), then go on"
+        body = json.dumps({"error": "rate_limited", "reason": reason})
+        route.fulfill(status=429, headers={"Retry-After": "3"}, content_type="application/json", body=body)
+
+    c.page.route("**/api/integrations", once)
+    c.open("/#/integrations")
+    said = c.page.get_by_role("status").filter(has_text="Many requests at once: the console waits 3 s")
+    expect(said).to_be_visible(timeout=LIVE_MS)
+    expect(c.page.get_by_role("heading", name="GitHub Not connected")).to_be_visible(timeout=LIVE_MS)
+    expect(said).to_have_count(0)
+    expect(c.page.get_by_role("alert").filter(has_text="too many requests")).to_have_count(0)
+    assert len(refused) == 1, refused
