@@ -56,10 +56,10 @@ class Setup:
 
     @property
     def every_s(self) -> float:
-        """How often a flow may ask the api whether something happened: a quarter of the owner's pace
+        """How often a flow may ask the api whether something happened: an eighth of the owner's pace
         (the stack's NA_API_PERSON_PER_MIN), so that the owner's tabs keep the rest of it."""
         per_min = Settings.from_env(self.stack.env()).api_person_per_min
-        return max(0.05, 4 * 60.0 / per_min)
+        return max(0.05, 8 * 60.0 / per_min)
 
     def within[T](self, found: Callable[[], T | None], what: str, timeout_s: float = LIVE_MS / 1000) -> T:
         """What ``found`` (a question to the api) answers once it answers something, asked at

@@ -53,6 +53,7 @@ export const ENDED_WORDS =
  * (detail: the seconds it waits, its Retry-After; 0 once sent). */
 export const PACED = "na:paced";
 const PACE_WAIT_MAX_S = 30; // a longer Retry-After (a daily bound) is said as the refusal it is
+const PACE_TRIES = 3; // then the refusal is said: the person's tabs together ask past their pace
 
 /** A path of the contract with its {parameters} filled in (each one encoded). */
 export function url(path: Path, args: Record<string, string> = {}, query: Record<string, string> = {}): string {
@@ -80,7 +81,8 @@ export interface Answer<T> {
 }
 
 /** One request; a non-2xx answer (other than 304) is thrown as an ApiError in words. A 429 for the
- * person's pace (a Retry-After of at most half a minute) is waited out and sent once more (PACED). */
+ * person's pace (a Retry-After of at most half a minute) is waited out and sent again, up to
+ * PACE_TRIES times (PACED). */
 export async function request<T>(
   method: string,
   target: string,
@@ -105,9 +107,10 @@ export async function request<T>(
     }
   };
   let response = await once();
-  const wait = Number(response.headers.get("Retry-After") ?? "0");
-  if (response.status === 429 && wait > 0 && wait <= PACE_WAIT_MAX_S) {
-    // The person's pace (a 429 does nothing): said, waited as the api asks, sent once more.
+  for (let tries = 1; tries <= PACE_TRIES && response.status === 429; tries++) {
+    // The person's pace (a 429 does nothing): said, waited as the api asks, sent again.
+    const wait = Number(response.headers.get("Retry-After") ?? "0");
+    if (!(wait > 0 && wait <= PACE_WAIT_MAX_S)) break;
     window.dispatchEvent(new CustomEvent(PACED, { detail: wait }));
     await new Promise((done) => setTimeout(done, wait * 1000));
     window.dispatchEvent(new CustomEvent(PACED, { detail: 0 }));

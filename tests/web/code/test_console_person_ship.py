@@ -182,4 +182,5 @@ def test_an_idea_goes_to_production_answers_a_review_and_is_rolled_back(setup: S
 
     assert wait_for(back, "production to be rolled back", 90) == seeded.id
     c.open(f"/#/runs/{run_id}")
+    expect(code.get_by_role("link", name=re.compile(r"Pull request #\d+"))).to_be_visible(timeout=LIVE_MS)
     c.screen("person-ship-rolled-back", run["title"])
