@@ -270,9 +270,16 @@ function App() {
       TABS?.removeEventListener("message", told);
     };
   }, []);
-  const [paced, setPaced] = useState(0); // seconds the console waits, as the api asked (api.ts: PACED)
+  // The longest wait of the requests the api refused for the person's pace, while any waits (api.ts: PACED).
+  const [paced, setPaced] = useState(0);
   useEffect(() => {
-    const told = (event: Event) => setPaced(Number((event as CustomEvent).detail) || 0);
+    const waits: number[] = [];
+    const told = (event: Event) => {
+      const wait = Number((event as CustomEvent).detail) || 0;
+      if (wait > 0) waits.push(wait);
+      else waits.shift();
+      setPaced(waits.length ? Math.max(...waits) : 0);
+    };
     window.addEventListener(PACED, told);
     return () => window.removeEventListener(PACED, told);
   }, []);
