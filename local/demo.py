@@ -87,13 +87,16 @@ def _http_once(method: str, url: str, body: Any, headers: dict[str, str] | None)
     return response.status, payload, response.headers
 
 
-def wait_for[T](check: Callable[[], T | None], what: str, timeout_s: float = 60.0) -> T:
+def wait_for[T](
+    check: Callable[[], T | None], what: str, timeout_s: float = 60.0, every_s: float = 0.05
+) -> T:
+    """What ``check`` answers once it answers something, asked every ``every_s`` for ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         result = check()
         if result:
             return result
-        time.sleep(0.05)
+        time.sleep(every_s)
     raise TimeoutError(f"timed out waiting for {what} (see the stack's logs)")
 
 

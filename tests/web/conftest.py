@@ -6,8 +6,9 @@ Each test of a ``test_console_*`` module is one flow. The session ends with
 stateful=1 phone_overflow=0 bundle_gzip_kb=<kb> person_flows=<n> person_flows_failed=0``
 and fails if any figure misses its goal, or, under ``NA_WEB_CHECK=1`` (make web-check), if one was
 not measured at all. A person flow (``@pytest.mark.person_flow``) is a flagship
-flow done whole as a person does it, on the shared stack's defaults, following only what the docs
-and the screens say: the web check needs at least :data:`PERSON_FLOWS_MIN` of them, none failed."""
+flow done whole as a person does it, on a stack with ``make stack``'s settings (:data:`DEFAULTS`),
+following only what the docs and the screens say: the web check needs at least
+:data:`PERSON_FLOWS_MIN` of them, none failed."""
 
 import os
 from collections import Counter
@@ -30,6 +31,11 @@ DISTRIBUTING = False  # the controller of pytest-xdist's workers: it runs no tes
 BUNDLE_LIMIT_KB = 150.0
 PERSON_FLOWS_MIN = 4  # idea to production and back, trackers, a mention, a debate
 PERSON = "person_flow"
+# The stack kind of a module with a person flow: ``make stack``'s own (its live notifications, its
+# settings with no NA_ variable set in the shell); the other modules' kind is their notify mode, on a
+# stack whose Notion and api are unpaced (FAST_NOTION).
+DEFAULTS = "make-stack"
+PERSON_MODULES: set[str] = set()  # the collected modules with a person flow, by name
 
 
 @pytest.fixture(scope="session")
@@ -37,32 +43,44 @@ def figures() -> Figures:
     return FIGURES
 
 
-def _notify(module: object) -> str:
+def _kind_of(module: object) -> str:
+    """The stack a module's flows run on: :data:`DEFAULTS` when one of its tests is a person flow,
+    else its notify mode (``STACK_NOTIFY``, "outbox" unless set)."""
+    if getattr(module, "__name__", "") in PERSON_MODULES:
+        return DEFAULTS
     return str(getattr(module, "STACK_NOTIFY", "outbox"))
 
 
+def unstarted(kind: str) -> LocalStack:
+    """The stack of ``kind``, not yet started. :data:`DEFAULTS`: what ``make stack`` starts in a
+    shell with no NA_ variable (local.stack's main), nothing relaxed; a notify mode: that mode, the
+    code sandbox seeded as ``make stack`` has it, Notion's and the api's pace off (FAST_NOTION)."""
+    if kind == DEFAULTS:
+        return LocalStack(notify="live", person_env={}, code_seed=True)
+    return LocalStack(extra_env=FAST_NOTION, notify=kind, code_seed=True)
+
+
 class Stacks:
-    """The session's local stacks, one per notification mode, each started when a module first needs
-    it and stopped once the last module that needs it has ended (starting a whole stack, the Firestore
-    emulator's JVM, the Cloud Tasks emulator and seven functions, for each module was most of the
-    suite's time). ``modules``: how many collected modules share each mode's stack."""
+    """The session's local stacks, one per kind (:func:`_kind_of`), each started when a module first
+    needs it and stopped once the last module that needs it has ended (starting a whole stack, the
+    Firestore emulator's JVM, the Cloud Tasks emulator and seven functions, for each module was most of
+    the suite's time): a worker starts ``make stack``'s only when it runs a person flow's module.
+    ``modules``: how many collected modules share each kind's stack."""
 
     def __init__(self, modules: Counter[str]) -> None:
         self.running: dict[str, LocalStack] = {}
         self.left = Counter(modules)
 
-    def get(self, notify: str) -> LocalStack:
-        if notify not in self.running:
-            # as `make stack` runs: its code sandbox seeded too (a repository's check, production)
-            made = LocalStack(extra_env=FAST_NOTION, notify=notify, code_seed=True)
-            self.running[notify] = made.start()
-        return self.running[notify]
+    def get(self, kind: str) -> LocalStack:
+        if kind not in self.running:
+            self.running[kind] = unstarted(kind).start()
+        return self.running[kind]
 
-    def done(self, notify: str) -> None:
-        """A module on this mode's stack has ended: the stack stops when no module is left to need it."""
-        self.left[notify] -= 1
-        if self.left[notify] <= 0 and notify in self.running:
-            self.running.pop(notify).stop()
+    def done(self, kind: str) -> None:
+        """A module on this kind's stack has ended: the stack stops when no module is left to need it."""
+        self.left[kind] -= 1
+        if self.left[kind] <= 0 and kind in self.running:
+            self.running.pop(kind).stop()
 
     def stop(self) -> None:
         for running in self.running.values():
@@ -90,15 +108,15 @@ def _own_stack(item: pytest.Item) -> bool:
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Count the modules on the shared stacks: those whose ``stack`` is this file's (it needs their
-    ``workspace``), not one of their own (the test_schemathesis_* modules'), and the tests by kind."""
+    ``workspace``), not one of their own (the test_schemathesis_* modules'), by stack kind (a module
+    with a person flow on ``make stack``'s), and the tests by kind."""
     items = session.items
-    modules = {
-        item.module
-        for item in items
-        if isinstance(item, pytest.Function) and "workspace" in item.fixturenames
-    }
+    functions = [item for item in items if isinstance(item, pytest.Function)]
+    PERSON_MODULES.clear()
+    PERSON_MODULES.update(item.module.__name__ for item in functions if item.get_closest_marker(PERSON))
+    modules = {item.module for item in functions if "workspace" in item.fixturenames}
     SHARED.clear()
-    SHARED.update(_notify(module) for module in modules)
+    SHARED.update(_kind_of(module) for module in modules)
     _collected([item.nodeid for item in items])
 
 
@@ -141,12 +159,13 @@ def workspace(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def stack(request: pytest.FixtureRequest, stacks: Stacks, workspace: str) -> Iterator[LocalStack]:
     """The local stack a module's flows run on, the console served at ``stack.console_url``; a module's
-    ``STACK_NOTIFY = "live"`` sends notifications to the sandboxes, as ``make stack`` does. Modules
-    share a stack, each isolated in its own tenant: its own workspace (:func:`workspace`, named "Demo
+    ``STACK_NOTIFY = "live"`` sends notifications to the sandboxes, as ``make stack`` does, and a
+    module with a person flow runs on ``make stack``'s own (:func:`unstarted`). Modules share a stack,
+    each isolated in its own tenant: its own workspace (:func:`workspace`, named "Demo
     workspace" as the demo's is), which Notion's consent approves from now on (who approves: its
     owner); nothing a module does reaches another's tenant."""
-    notify = _notify(request.module)
-    running = stacks.get(notify)
+    kind = _kind_of(request.module)
+    running = stacks.get(kind)
     try:
         running.sandbox_admin(
             "POST", "/workspaces", {"key": workspace, "name": "Demo workspace", "seed": "demo"}
@@ -154,7 +173,7 @@ def stack(request: pytest.FixtureRequest, stacks: Stacks, workspace: str) -> Ite
         running.sandbox_admin("POST", "/oauth", {"workspace": workspace, "user_id": None})
         yield running
     finally:
-        stacks.done(notify)
+        stacks.done(kind)
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 what the web suite's flows share (:class:`Setup`)."""
 
 import os
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, expect
 
 from local.demo import READY, connect, wait_for
 from local.stack import PROJECT, LocalStack
+from shared.platform.config import Settings
 from tests.web.browser import Console, Figures
 
 LIVE_MS = 30_000  # a live change on a busy machine
@@ -27,21 +29,47 @@ class Setup:
         self.ids: dict[str, str] = stack.sandbox_admin("GET", f"/workspaces/{workspace}/state")["ids"]
         self.auth = connect(stack)
         self.contexts: list[BrowserContext] = []
+        self.answers: list[tuple[str, int]] = []  # each tab's request ("<method> <url>") and its status
         rules = [{"kind": "property_changed", "property": "Status", "to": READY}]
         ideas = self.ids["ideas_data_source"]
         self.api("PATCH", "/settings", {"data_source_ids": [ideas], "triggers": {ideas: rules}})
         self.api("POST", "/home", {"parent_page_id": self.ids["home_page"], "tasks": "auto"})
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        answer = requests.request(
-            method, self.stack.console_url + "/api" + path, json=body, headers=self.auth, timeout=30
-        )
+        """The owner's call to the api, as a client that waits the Retry-After a 429 names, once."""
+        url = self.stack.console_url + "/api" + path
+        answer = requests.request(method, url, json=body, headers=self.auth, timeout=30)
+        if answer.status_code == 429:  # the owner's pace (NA_API_PERSON_PER_MIN), shared with the tabs
+            time.sleep(float(answer.headers.get("Retry-After", "1")))
+            answer = requests.request(method, url, json=body, headers=self.auth, timeout=30)
         assert answer.ok, f"{method} {path}: {answer.status_code} {answer.text}"
         return answer.json() if answer.text else None
+
+    def refused_for_pace(self) -> list[str]:
+        """The tabs' requests the api refused for the person's pace (a 429) that the console did not
+        send again to an answer."""
+        return [
+            sent
+            for at, (sent, status) in enumerate(self.answers)
+            if status == 429 and not any(s == sent and code < 400 for s, code in self.answers[at + 1 :])
+        ]
+
+    @property
+    def every_s(self) -> float:
+        """How often a flow may ask the api whether something happened: an eighth of the owner's pace
+        (the stack's NA_API_PERSON_PER_MIN), so that the owner's tabs keep the rest of it."""
+        per_min = Settings.from_env(self.stack.env()).api_person_per_min
+        return max(0.05, 8 * 60.0 / per_min)
+
+    def within[T](self, found: Callable[[], T | None], what: str, timeout_s: float = LIVE_MS / 1000) -> T:
+        """What ``found`` (a question to the api) answers once it answers something, asked at
+        :attr:`every_s`, within ``timeout_s``."""
+        return wait_for(found, what, timeout_s, self.every_s)
 
     def context(self, signed_in: bool = True, width: int = 1200) -> BrowserContext:
         context = self.browser.new_context(viewport={"width": width, "height": 900})
         context.set_default_timeout(15_000)
+        context.on("response", lambda r: self.answers.append((f"{r.request.method} {r.url}", r.status)))
         if signed_in:
             name, value = self.auth["Cookie"].split("=", 1)
             url = self.stack.console_url + "/"
@@ -106,7 +134,7 @@ class Setup:
             listed = self.api("GET", "/runs?status=waiting_for_human")["runs"]
             return next((str(r["run_id"]) for r in listed if r["run_id"] not in before), None)
 
-        return within(waiting, "a run to wait for the owner")
+        return self.within(waiting, "a run to wait for the owner")
 
     def started_run(self, goal: str) -> str:
         run_id = str(self.api("POST", "/runs", {"goal": goal})["run_id"])
@@ -115,19 +143,23 @@ class Setup:
         def planned() -> bool:
             return requests.get(path, headers=self.auth, timeout=10).status_code == 200
 
-        within(planned, "the run to be planned")
+        self.within(planned, "the run to be planned")
         return run_id
 
 
 @contextmanager
 def set_up(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
-    """A module's workspace (:class:`Setup`); its browser contexts closed at the end."""
+    """A module's workspace (:class:`Setup`); its browser contexts closed at the end. A 429 its tabs
+    met was waited out and sent again by the console: a person doing its flows at the stack's pace
+    (``make stack``'s, for a person flow) is never left with a refusal."""
     made = Setup(stack, browser, figures, workspace)
     try:
         yield made
     finally:
         for context in made.contexts:
             context.close()
+    refused = made.refused_for_pace()
+    assert refused == [], f"the tabs were left with a 429 (too many requests from you): {refused}"
 
 
 def within[T](found: Callable[[], T | None], what: str) -> T:

@@ -49,6 +49,12 @@ export const SESSION_ENDED = "na:session-ended";
 export const ENDED_WORDS =
   "Your session ended: you signed out, you are no longer a member of its team, or the workspace was disconnected, here or elsewhere. Connect again to go on.";
 
+/** Fired on window while a request the api refused for the person's pace waits to be sent again
+ * (detail: the seconds it waits, its Retry-After; 0 once sent). */
+export const PACED = "na:paced";
+const PACE_WAIT_MAX_S = 30; // a longer Retry-After (a daily bound) is said as the refusal it is
+const PACE_TRIES = 3; // then the refusal is said: the person's tabs together ask past their pace
+
 /** A path of the contract with its {parameters} filled in (each one encoded). */
 export function url(path: Path, args: Record<string, string> = {}, query: Record<string, string> = {}): string {
   const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(args[name] ?? ""));
@@ -74,7 +80,9 @@ export interface Answer<T> {
   etag: string;
 }
 
-/** One request; a non-2xx answer (other than 304) is thrown as an ApiError in words. */
+/** One request; a non-2xx answer (other than 304) is thrown as an ApiError in words. A 429 for the
+ * person's pace (a Retry-After of at most half a minute) is waited out and sent again, up to
+ * PACE_TRIES times (PACED). */
 export async function request<T>(
   method: string,
   target: string,
@@ -85,17 +93,28 @@ export async function request<T>(
   const sent: Record<string, string> = { Accept: "application/json", ...headers };
   if (body !== undefined) sent["Content-Type"] = "application/json";
   if (CHANGES.has(method) && csrfToken) sent["X-CSRF-Token"] = csrfToken;
-  let response: Response;
-  try {
-    response = await fetch(target, {
-      method,
-      headers: sent,
-      body: body === undefined ? null : JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-store",
-    });
-  } catch {
-    throw new ApiError(0, "network", "The console cannot reach the server: check your connection.");
+  const once = async (): Promise<Response> => {
+    try {
+      return await fetch(target, {
+        method,
+        headers: sent,
+        body: body === undefined ? null : JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, "network", "The console cannot reach the server: check your connection.");
+    }
+  };
+  let response = await once();
+  for (let tries = 1; tries <= PACE_TRIES && response.status === 429; tries++) {
+    // The person's pace (a 429 does nothing): said, waited as the api asks, sent again.
+    const wait = Number(response.headers.get("Retry-After") ?? "0");
+    if (!(wait > 0 && wait <= PACE_WAIT_MAX_S)) break;
+    window.dispatchEvent(new CustomEvent(PACED, { detail: wait }));
+    await new Promise((done) => setTimeout(done, wait * 1000));
+    window.dispatchEvent(new CustomEvent(PACED, { detail: 0 }));
+    response = await once();
   }
   const etag = response.headers.get("ETag") ?? "";
   if (response.status === 304) return { status: 304, body: null, etag };

@@ -1,7 +1,7 @@
 // The console's shell: who is signed in (GET /session), the navigation, and the screen the hash names.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, ENDED_WORDS, type S, SESSION_ENDED, get, request, send, url, useCsrfToken } from "./api";
+import { ApiError, ENDED_WORDS, PACED, type S, SESSION_ENDED, get, request, send, url, useCsrfToken } from "./api";
 import { AgentsScreen } from "./screens/agents";
 import { AskScreen } from "./screens/ask";
 import { AuditScreen } from "./screens/audit";
@@ -270,6 +270,19 @@ function App() {
       TABS?.removeEventListener("message", told);
     };
   }, []);
+  // The longest wait of the requests the api refused for the person's pace, while any waits (api.ts: PACED).
+  const [paced, setPaced] = useState(0);
+  useEffect(() => {
+    const waits: number[] = [];
+    const told = (event: Event) => {
+      const wait = Number((event as CustomEvent).detail) || 0;
+      if (wait > 0) waits.push(wait);
+      else waits.shift();
+      setPaced(waits.length ? Math.max(...waits) : 0);
+    };
+    window.addEventListener(PACED, told);
+    return () => window.removeEventListener(PACED, told);
+  }, []);
   const waiting = useWaiting(state === "signed-in");
   const [roleNotice, setRoleNotice] = useState(() => syncOutcome(outcome));
   useRoleWatch(state === "signed-in" ? session : null, (now, was) => {
@@ -330,6 +343,11 @@ function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
+        {paced > 0 && (
+          <p class="notice" role="status">
+            Many requests at once: the console waits {paced} s, as the server asks, then goes on.
+          </p>
+        )}
         {roleNotice && (
           <p class="notice" role="status">
             {roleNotice}

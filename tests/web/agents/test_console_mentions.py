@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.workspace import LIVE_MS, Setup, mention_agent, within
+from tests.web.workspace import LIVE_MS, Setup, mention_agent
 
 pytestmark = pytest.mark.e2e
 IDEA = "Automate the newsletter"  # a row of Ideas, whose rules leave mentions out
@@ -36,7 +36,7 @@ def test_settings_and_cards_say_where_a_mention_starts_and_a_named_agent_starts_
         runs = setup.api("GET", "/runs")["runs"]
         return next((r for r in runs if r["run_id"] not in before), None)
 
-    run = within(started, "the run naming Triage starts")
+    run = setup.within(started, "the run naming Triage starts")
     assert run.get("agent_id") == agent_id, run
     c.open(f"/#/runs/{run['run_id']}")
     expect(c.page.get_by_role("heading", level=1)).to_contain_text(re.compile("Triage"), timeout=LIVE_MS)
@@ -49,7 +49,7 @@ def test_a_bare_mention_the_rules_leave_out_is_listed_with_the_skipped_edits(set
         edits = setup.api("GET", "/skipped-edits")["edits"]
         return next((e for e in edits if e["event_type"] == "comment.created"), None)
 
-    assert "leave out mentions" in within(kept, "the skipped mention to be kept")["rule"]
+    assert "leave out mentions" in setup.within(kept, "the skipped mention to be kept")["rule"]
     c = setup.tab()
     c.open("/#/runs")
     listed = c.page.locator("details.skipped")

@@ -96,7 +96,7 @@ def _decide_until_it_ends(setup: Setup, c: Console, run_id: str, said: list[str]
             asked = c.page.locator(f'section.decision[data-request="{waiting["request_id"]}"]')
             expect(asked).to_have_count(0, timeout=LIVE_MS)
             approved.append(str(waiting["request_id"]))
-        time.sleep(1)
+        time.sleep(setup.every_s)  # the next look at the run, at the pace the owner's tabs leave
     raise AssertionError(f"run {run_id} did not end within {SHIP_S} s: {_run(setup, run_id).get('status')}")
 
 
@@ -110,7 +110,7 @@ def test_an_idea_goes_to_production_answers_a_review_and_is_rolled_back(setup: S
     c.fill("GitHub repositories runs may open pull requests in (owner/name, comma separated)", "acme/site")
     c.fill("Vercel projects runs may deploy (comma separated)", "site")
     c.press("button", "Save settings")
-    wait_for(lambda: setup.api("GET", "/settings")["settings"]["vercel_projects"] or None, "saved", 30)
+    setup.within(lambda: setup.api("GET", "/settings")["settings"]["vercel_projects"] or None, "saved", 30)
 
     c.open("/#/repositories")
     c.fill(
@@ -142,7 +142,7 @@ def test_an_idea_goes_to_production_answers_a_review_and_is_rolled_back(setup: S
             (str(r["run_id"]) for r in runs if r["run_id"] not in before and not r.get("parent_run_id")), None
         )
 
-    run_id = wait_for(started, "the run naming the agent to start", 60)
+    run_id = setup.within(started, "the run naming the agent to start", 60)
     said: list[str] = []
     approved = _decide_until_it_ends(setup, c, run_id, said)
     run = _run(setup, run_id)
@@ -182,4 +182,5 @@ def test_an_idea_goes_to_production_answers_a_review_and_is_rolled_back(setup: S
 
     assert wait_for(back, "production to be rolled back", 90) == seeded.id
     c.open(f"/#/runs/{run_id}")
+    expect(code.get_by_role("link", name=re.compile(r"Pull request #\d+"))).to_be_visible(timeout=LIVE_MS)
     c.screen("person-ship-rolled-back", run["title"])

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from local.demo import wait_for
 from tests.web.workspace import LIVE_MS, Setup, mention_agent
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +46,7 @@ def test_an_owner_starts_a_debate_from_a_comment_and_settles_it_in_the_inbox(set
                 return str(run["run_id"])
         return None
 
-    run_id = wait_for(asked, "the debate to ask for the owner's verdict", DEBATE_S)
+    run_id = setup.within(asked, "the debate to ask for the owner's verdict", DEBATE_S)
     c.open("/#/inbox")
     card = c.page.locator("li.request").filter(has_text="Asks you to settle a debate")
     expect(card).to_have_count(1, timeout=LIVE_MS)
@@ -67,7 +66,7 @@ def test_an_owner_starts_a_debate_from_a_comment_and_settles_it_in_the_inbox(set
         assert run["status"] not in ("failed", "cancelled"), run["summary"]
         return run if run["status"] == "completed" else None
 
-    run = wait_for(settled, "the debate to end with the owner's verdict", DEBATE_S)
+    run = setup.within(settled, "the debate to end with the owner's verdict", DEBATE_S)
     said = [e for e in run["events"] if e["kind"] == "human_responded"]
     assert [e["decision"] for e in said] == ["answer"] and said[0]["text"] == chosen
     c.open(f"/#/runs/{run_id}")

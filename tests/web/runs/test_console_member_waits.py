@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from shared.platform.config import Settings
 from shared.runs.domain.page_links import page_link
-from tests.web.workspace import LIVE_MS, Setup, within
+from tests.web.workspace import LIVE_MS, Setup
 
 pytestmark = pytest.mark.e2e
 SUM_UP = "Could you sum up the page?"  # a request the local model understands (docs/local-stack.md)
@@ -50,7 +50,7 @@ def test_an_editor_s_run_on_the_owner_s_page_waits_and_goes_on_once_the_owner_ap
         decided = [e for e in run["events"] if e["kind"] == "human_responded"]
         return run if decided and run["status"] != "waiting_for_human" else None
 
-    run = within(went_on, "the editor's run to go on once the owner approved")
+    run = setup.within(went_on, "the editor's run to go on once the owner approved")
     assert [e["decision"] for e in run["events"] if e["kind"] == "human_responded"][:1] == ["approve"]
     editor.page.reload()
     expect(editor.page.locator("#run-status")).not_to_contain_text(

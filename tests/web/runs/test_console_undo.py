@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.workspace import LIVE_MS, Setup, within
+from tests.web.workspace import LIVE_MS, Setup
 
 pytestmark = pytest.mark.e2e
 PHONE = 390
@@ -20,7 +20,9 @@ def test_the_owner_undoes_a_run_from_its_page_and_a_persons_change_is_left(setup
     owner = setup.tab()
     owner.open(f"/#/runs/{run_id}")
     owner.press("button", "Approve")
-    within(lambda: setup.api("GET", f"/runs/{run_id}")["status"] == "completed" or None, "the run to end")
+    setup.within(
+        lambda: setup.api("GET", f"/runs/{run_id}")["status"] == "completed" or None, "the run to end"
+    )
     idea = setup.ids["idea_newsletter"]
     setup.act("PATCH", f"pages/{idea}", {"properties": {"Status": {"status": {"name": "New"}}}})
 
