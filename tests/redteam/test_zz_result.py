@@ -19,6 +19,7 @@ def test_the_totals_are_what_the_result_line_says() -> None:
         "mcp_cases",
         "undo_cases",
         "channel_cases",
+        "webhook_cases",
     )
     put = " ".join(f"{k}={EXERCISED[k]}" for k in exercised)
     line = " ".join(f"{k}={TOTALS[k]}" for k in ("attacks", *COUNTS))
@@ -38,6 +39,7 @@ def test_the_totals_are_what_the_result_line_says() -> None:
     assert EXERCISED["mcp_cases"] >= 16, put  # mcp/: the hostile tool, obeyed under every policy
     assert EXERCISED["undo_cases"] >= 36, put  # every role undoing others' and out-of-reach runs
     assert EXERCISED["channel_cases"] >= 29, put  # team/test_slack_attacks.py: forged, strangers', replays
+    assert EXERCISED["webhook_cases"] >= 25, put  # team/test_webhook_attacks.py: hostile messages, titles
     assert all(TOTALS[k] == 0 for k in COUNTS), line
 
 

@@ -27,6 +27,7 @@ COUNTS = (
     "undo_escapes",  # team/test_undo_attacks.py: an undo of another tenant's, person's or out-of-reach run
     # team/test_slack_attacks.py: a forged, stranger's or replayed Slack press or event that acted
     "channel_spoofs",
+    "webhook_leaks",  # team/test_webhook_attacks.py: a delivery beyond its type's fields or workspace
 )
 TOTALS: Counter[str] = Counter()
 # What the attacks put to the guarantees (requests naming effects, member cases): none would make
