@@ -169,6 +169,15 @@ def settle(probe: Callable[[], Any], until: Callable[[Any], bool] = bool, timeou
         time.sleep(0.05)
 
 
+def gone(client: tasks_v2.CloudTasksClient, name: str, task_id: str | None = None) -> bool:
+    """Whether the task (its full name, or a queue and a task id) is no longer held by the emulator."""
+    try:
+        client.get_task(name=f"{name}/tasks/{task_id}" if task_id else name)
+    except exceptions.NotFound:
+        return True
+    return False
+
+
 def admin(emulator: TasksEmulator, method: str, path: str, body: Any = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(emulator.admin_url + path, data=data, method=method)
@@ -286,7 +295,7 @@ def test_duplicate_name_is_refused_while_pending_and_after_execution(
     with pytest.raises(exceptions.AlreadyExists):
         client.create_task(parent=queue, task=http_task(queue, receiver.url("/dup"), "run-7-step-2"))
     receiver.wait_for("/dup", 1)
-    time.sleep(0.1)
+    settle(lambda: gone(client, queue, "run-7-step-2"))
     with pytest.raises(exceptions.AlreadyExists, match="existed too recently"):
         client.create_task(parent=queue, task=http_task(queue, receiver.url("/dup"), "run-7-step-2"))
     assert len(receiver.received("/dup")) == 1
@@ -301,7 +310,8 @@ def test_name_reuse_window_is_configurable(receiver: Receiver) -> None:
         receiver.wait_for("/w", 1)
         with pytest.raises(exceptions.AlreadyExists):
             client.create_task(parent=queue, task=http_task(queue, receiver.url("/w"), "once"))
-        time.sleep(0.45)
+        settle(lambda: gone(client, queue, "once"))
+        time.sleep(0.45)  # the window counts from the task's end
         client.create_task(parent=queue, task=http_task(queue, receiver.url("/w"), "once"))
         receiver.wait_for("/w", 2)
 
@@ -322,7 +332,7 @@ def test_failed_attempts_are_retried_with_growing_backoff_until_success(
     assert [r.headers.get("x-cloudtasks-taskpreviousresponse") for r in got] == [None, "500", "503", "404"]
     # 5xx answers are not executions; the 404 is.
     assert [r.headers["x-cloudtasks-taskexecutioncount"] for r in got] == ["0", "0", "0", "1"]
-    time.sleep(0.1)
+    settle(lambda: gone(client, task.name))
     with pytest.raises(exceptions.NotFound):
         client.get_task(name=task.name)
 
@@ -343,7 +353,8 @@ def test_max_attempts_is_respected_and_the_task_is_deleted(
     exhausted_before = emulator.stats()["exhausted"]
     task = client.create_task(parent=queue, task=http_task(queue, receiver.url("/down"), "doomed"))
     receiver.wait_for("/down", 3)
-    time.sleep(0.4)
+    settle(lambda: gone(client, task.name))
+    time.sleep(0.2)  # no fourth attempt comes after max_attempts
     assert len(receiver.received("/down")) == 3
     with pytest.raises(exceptions.NotFound):
         client.get_task(name=task.name)
@@ -377,7 +388,9 @@ def test_connection_errors_and_deadlines_are_failed_attempts(
     task = client.create_task(
         parent=slow_queue, task=http_task(slow_queue, receiver.url("/slow"), dispatch_deadline=seconds(0.3))
     )
-    seen = settle(lambda: client.get_task(name=task.name), until=lambda t: t.last_attempt.response_status.code != 0)
+    seen = settle(
+        lambda: client.get_task(name=task.name), until=lambda t: t.last_attempt.response_status.code != 0
+    )
     assert (seen.dispatch_count, seen.response_count) == (1, 0)
     assert seen.last_attempt.response_status.code == grpc.StatusCode.DEADLINE_EXCEEDED.value[0]
     assert seen.schedule_time.timestamp() > time.time() + 25  # rescheduled after min_backoff
