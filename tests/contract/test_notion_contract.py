@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from jsonschema import Draft7Validator
+
 from local.notion_sandbox import SandboxServer, seed_ids
 from local.notion_sandbox.contract import endpoints, load_contract, validate
-from local.notion_sandbox.contract.schema import KNOWN
+from local.notion_sandbox.contract.schema import KNOWN, Validator
 from local.notion_sandbox.testing import Admin, WebhookReceiver
 from tests.support.notion.notion_http import HEADERS, HTTP, call
 
@@ -48,6 +51,59 @@ def test_the_validator_rejects_wrong_shapes(server: SandboxServer) -> None:
     broken["properties"]["Status"]["status"]["color"] = "chartreuse"
     assert validate("GET /v1/pages/{page_id}", broken)
     assert validate("error", {"object": "error", "status": 400, "code": "nope", "message": "m"})
+
+
+def mutations(node: Any, limit: int = 400) -> Iterator[Any]:
+    """Copies of ``node`` each broken (or not) at one place: a value of another type, a key dropped,
+    an unknown key added, an item dropped; breadth first, at most ``limit``."""
+    paths: list[tuple[Any, ...]] = [()]
+    for path in paths:
+        if len(paths) > limit:
+            break
+        here = node
+        for step in path:
+            here = here[step]
+        if isinstance(here, dict):
+            paths += [(*path, key) for key in here]
+        elif isinstance(here, list):
+            paths += [(*path, i) for i in range(len(here))]
+    for path in paths[1:limit]:
+        for change in ("retype", "drop", "extra"):
+            copy = json.loads(json.dumps(node))
+            parent = copy
+            for step in path[:-1]:
+                parent = parent[step]
+            if change == "retype":
+                parent[path[-1]] = 7 if isinstance(parent[path[-1]], str) else "seven"
+            elif change == "drop":
+                del parent[path[-1]]
+            elif isinstance(parent[path[-1]], dict):
+                parent[path[-1]]["zz_unknown"] = 1
+            yield copy
+
+
+def test_the_quick_verdict_agrees_with_jsonschema_and_the_explanation(server: SandboxServer) -> None:
+    """``Validator.valid`` (the short-circuit walk every ``validate`` takes first) says yes exactly
+    when jsonschema's Draft 7 validator does on the same schema, and ``errors`` explains each no."""
+    definitions = load_contract()["definitions"]
+    ours = Validator(definitions)
+    cases = [
+        ("GET /v1/pages/{page_id}", f"/v1/pages/{DEMO['task_report']}"),
+        ("GET /v1/blocks/{block_id}/children", f"/v1/blocks/{DEMO['home_page']}/children"),
+        ("GET /v1/comments", f"/v1/comments?block_id={DEMO['task_report']}"),
+    ]
+    verdicts = {True: 0, False: 0}
+    for name, path in cases:
+        status, payload = call(server, "GET", path)
+        assert status == 200, payload
+        schema = {"$ref": f"#/definitions/{endpoints()[name]}"}
+        oracle = Draft7Validator({"definitions": definitions, "allOf": [schema]})
+        for instance in [payload, *mutations(payload)]:
+            verdict = ours.valid(instance, schema)
+            assert verdict == oracle.is_valid(instance), (name, instance)
+            assert (ours.errors(instance, schema) == []) == verdict
+            verdicts[verdict] += 1
+    assert min(verdicts.values()) > 100, verdicts  # both answers were exercised
 
 
 def test_read_endpoints_conform(server: SandboxServer) -> None:
