@@ -14,7 +14,7 @@ locals {
 resource "google_project_iam_custom_role" "code_token_keeper" {
   role_id     = "notionAgentCodeTokenKeeper"
   title       = "Notion Agent integration token keeper"
-  description = "Add versions to code-token-* and chat-token-* secrets, destroy replaced ones, delete (name-prefix conditions); creation is secret_creator."
+  description = "Add versions to code-token-*, chat-token-* and webhook-* secrets, destroy replaced ones, delete (name-prefix conditions); creation is secret_creator."
   permissions = [
     "secretmanager.secrets.delete",
     "secretmanager.versions.add",
@@ -47,8 +47,8 @@ resource "google_project_iam_member" "code_token_keepers" {
 
   condition {
     title       = "integration-token-secrets-only"
-    description = "Only secrets whose id starts with code-token- or chat-token-."
-    expression  = "${local.code_token_condition} || ${local.chat_token_condition}"
+    description = "Only secrets whose id starts with code-token-, chat-token- or webhook-."
+    expression  = "${local.code_token_condition} || ${local.chat_token_condition} || ${local.webhook_secret_condition}"
   }
 }
 

@@ -103,9 +103,19 @@ locals {
   sync_token_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/sync-\")"
   # An OAuth token (decision 0125) is refreshed where it is used: plan and execute-step rewrite it too.
   sync_token_writers = ["api", "plan", "execute_step"]
-  # execute-step: a run's tracker writes; notify: outgoing webhooks' signing secrets (decision 0180)
-  sync_token_readers  = ["api", "plan", "execute_step", "deploy", "notify"]
+  # execute-step: a run's tracker writes. notify reads none of them (decision 0202).
+  sync_token_readers  = ["api", "plan", "execute_step", "deploy"]
   sync_token_deleters = ["api"] # connect's failures, disconnect
+
+  # Outgoing webhooks' signing keys (decision 0202): webhook-<tenant>-<endpoint>, a prefix no other
+  # secret has. api writes, reads (a create's repeat shows it) and deletes them; notify reads them to
+  # sign a delivery. Keys registered before 0202 stay where they were, sync-hook-out-<tenant>-<endpoint>:
+  # their readers read that narrower prefix too (no tracker's secret starts with it).
+  webhook_secret_prefix    = "webhook-"
+  webhook_secret_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/${local.webhook_secret_prefix}\")"
+  webhook_secret_readers   = ["notify", "api"] # api keeps them with the integration tokens (code_tokens.tf)
+  legacy_webhook_prefix    = "sync-hook-out-"
+  legacy_webhook_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/${local.legacy_webhook_prefix}\")"
 }
 
 resource "google_secret_manager_secret" "platform" {
@@ -337,5 +347,21 @@ resource "google_project_iam_member" "sync_token_revoker" {
     title       = "sync-secrets-only"
     description = "Only secrets whose id starts with sync-."
     expression  = local.sync_token_condition
+  }
+}
+
+# Outgoing webhooks' signing keys (decision 0202): read by notify and api on their own prefix, and on
+# the legacy keys' (api reads sync- anyway); api adds and deletes them (code_token_keepers).
+resource "google_project_iam_member" "webhook_secret_readers" {
+  for_each = toset(local.webhook_secret_readers)
+
+  project = var.project_id
+  role    = "roles/secretmanager.secretAccessor"
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
+
+  condition {
+    title       = "webhook-secrets-only"
+    description = "Only secrets whose id starts with webhook- or sync-hook-out- (keys registered before 0202)."
+    expression  = "${local.webhook_secret_condition} || ${local.legacy_webhook_condition}"
   }
 }

@@ -2,7 +2,8 @@
 An endpoint's URL is https on a public host (http and loopback only when the local setting allows),
 with no user, password or fragment; a host written as an address must be public
 (shared.platform.domain.addresses). Its signing secret is never part of a record: it lives in the
-secrets port under :func:`hook_secret`. Signatures follow Standard Webhooks (:func:`signature`)."""
+secrets port under :func:`endpoint_secret` (its own prefix, ``webhook-``; those registered before
+decision 0202 under :func:`legacy_endpoint_secret`). Signatures follow Standard Webhooks (:func:`signature`)."""
 
 from __future__ import annotations
 
@@ -67,10 +68,20 @@ class Delivery(Record):
     sending_until: datetime | None = None  # an attempt holds the send until then (one POST at a time)
 
 
-def hook_secret(tenant_id: str, endpoint_id: str) -> str:
-    """The secret holding an endpoint's signing key: under the sync's prefix, which api writes and
-    deletes and notify reads (terraform/secrets.tf), as the MCP servers' tokens are."""
-    return f"sync-hook-out-{tenant_id}-{endpoint_id}"
+WEBHOOK_SECRET_PREFIX = "webhook-"  # noqa: S105 (a secret's name prefix): endpoints' signing keys only
+LEGACY_SECRET_PREFIX = "sync-hook-out-"  # noqa: S105 (a name prefix): where they were before decision 0202
+
+
+def endpoint_secret(tenant_id: str, endpoint_id: str) -> str:
+    """The secret holding an endpoint's signing key: under a prefix of its own, which api writes and
+    deletes and notify reads, and nothing else is named with (terraform/secrets.tf, decision 0202)."""
+    return f"{WEBHOOK_SECRET_PREFIX}{tenant_id}-{endpoint_id}"
+
+
+def legacy_endpoint_secret(tenant_id: str, endpoint_id: str) -> str:
+    """Where an endpoint registered before decision 0202 keeps its key: under the sync's prefix, on a
+    narrower one (``sync-hook-out-``) that notify may still read, and no tracker's secret starts with."""
+    return f"{LEGACY_SECRET_PREFIX}{tenant_id}-{endpoint_id}"
 
 
 def endpoint_id_for(member_id: str, request_id: str) -> str:

@@ -16,7 +16,8 @@ from shared.outbound.domain.endpoints import (
     Endpoint,
     address_problem,
     delivery_id_for,
-    hook_secret,
+    endpoint_secret,
+    legacy_endpoint_secret,
     signature,
 )
 from shared.outbound.domain.events import body_of, event
@@ -108,7 +109,7 @@ def _post(
     problem = address_problem(host, h.sender.addresses(host), h.allow_loopback)
     if problem:
         return None, problem
-    secret = h.secrets.get(hook_secret(tenant_id, endpoint.id))
+    secret = _signing_key(tenant_id, endpoint.id, h)
     stamp = int(now.timestamp())
     headers = {
         "content-type": "application/json",
@@ -118,6 +119,15 @@ def _post(
         "webhook-signature": signature(secret, delivery.id, stamp, delivery.body),
     }
     return h.sender.post(endpoint.url, headers, delivery.body, h.timeout_s)
+
+
+def _signing_key(tenant_id: str, endpoint_id: str, h: Hooks) -> str:
+    """The endpoint's signing key: under the webhooks' prefix, or for an endpoint registered before
+    it (decision 0202) under the legacy name it was written with."""
+    try:
+        return h.secrets.get(endpoint_secret(tenant_id, endpoint_id))
+    except errors.NotFound:
+        return h.secrets.get(legacy_endpoint_secret(tenant_id, endpoint_id))
 
 
 def _disabled(tenant_id: str, endpoint: Endpoint, now: datetime, h: Hooks) -> None:

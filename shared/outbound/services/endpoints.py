@@ -17,7 +17,8 @@ from shared.outbound.domain.endpoints import (
     address_problem,
     checked_url,
     endpoint_id_for,
-    hook_secret,
+    endpoint_secret,
+    legacy_endpoint_secret,
     new_secret,
 )
 from shared.outbound.domain.events import EventType
@@ -64,7 +65,7 @@ def add_endpoint(tenant_id: str, body: dict[str, Any], by: str, h: Hooks) -> tup
     if problem:
         raise errors.InvalidInput(f"{problem}; nothing was stored", ["url"])
     secret = new_secret(os.urandom(32))
-    h.secrets.put(hook_secret(tenant_id, ident), secret)
+    h.secrets.put(endpoint_secret(tenant_id, ident), secret)
     endpoint = Endpoint(id=ident, url=url, events=kinds, created_at=h.now(), created_by=by, request_id=key)
     if not h.store.create_endpoint(tenant_id, endpoint):  # the same key at once: theirs stands
         made = h.store.endpoint(tenant_id, ident)
@@ -93,7 +94,7 @@ def _repeat(
         raise errors.Conflict("this request_id already created another endpoint; use a new request_id")
     if h.now() - made.created_at > SECRET_SHOWN_FOR:
         return view(made) | {"secret": None}
-    return view(made) | {"secret": h.secrets.get(hook_secret(tenant_id, made.id))}
+    return view(made) | {"secret": h.secrets.get(endpoint_secret(tenant_id, made.id))}
 
 
 def list_endpoints(tenant_id: str, store: HookStore, cursor: str | None, limit: int) -> dict[str, Any]:
@@ -107,7 +108,8 @@ def remove_endpoint(tenant_id: str, endpoint_id: str, h: Hooks) -> dict[str, Any
     """Forget an endpoint: its secret, its deliveries, its record; the tenant's types follow."""
     if h.store.endpoint(tenant_id, endpoint_id) is None:
         raise errors.NotFound(_NOT_FOUND)
-    h.secrets.delete(hook_secret(tenant_id, endpoint_id))
+    h.secrets.delete(endpoint_secret(tenant_id, endpoint_id))
+    h.secrets.delete(legacy_endpoint_secret(tenant_id, endpoint_id))  # one registered before 0202
     h.store.delete_endpoint(tenant_id, endpoint_id)
     sync_types(tenant_id, h.tenants, h.store)
     return {"id": endpoint_id, "removed": True}
@@ -116,8 +118,9 @@ def remove_endpoint(tenant_id: str, endpoint_id: str, h: Hooks) -> dict[str, Any
 def forget_endpoints(tenant_id: str, h: Hooks) -> int:
     """Every endpoint of the tenant forgotten, each secret first (a workspace's erasure): how many."""
     ids = [endpoint.id for endpoint in h.store.endpoints(tenant_id)]
-    for secret in [hook_secret(tenant_id, ident) for ident in ids]:
-        h.secrets.delete(secret)
+    for ident in ids:
+        h.secrets.delete(endpoint_secret(tenant_id, ident))
+        h.secrets.delete(legacy_endpoint_secret(tenant_id, ident))  # one registered before 0202
     for ident in ids:
         h.store.delete_endpoint(tenant_id, ident)
     return len(ids)

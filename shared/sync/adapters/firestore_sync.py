@@ -7,7 +7,6 @@ and ``sync_log/{id}`` (conflicts settled). GitLab's: ``sync/gitlab``, ``gitlab_l
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -89,10 +88,9 @@ class ToolSync[C: ToolConnection]:
         return None
 
     def log(self, tenant_id: str, entry: LogEntry) -> None:
+        """The entry under its id (:meth:`LogEntry.entry_id`): written again, it is the same one."""
         with transient():
-            self._doc(tenant_id, self._names.log, uuid.uuid4().hex).create(
-                entry.model_dump(), timeout=TIMEOUT_S
-            )
+            self._doc(tenant_id, self._names.log, entry.entry_id()).set(entry.model_dump(), timeout=TIMEOUT_S)
 
     def read_log(self, tenant_id: str, since: datetime, limit: int = 50) -> list[LogEntry]:
         query = (

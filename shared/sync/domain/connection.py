@@ -5,6 +5,7 @@ stored in Firestore."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any, Literal
 
@@ -123,3 +124,23 @@ class LogEntry(Record):
     notion_at: datetime
     tool_at: datetime = Field(validation_alias=_read_as("tool_at"))  # the tool's side's edit time
     title: str = Field("", max_length=TITLE_CHARS)  # the item's title once settled ("" before it was kept)
+    id: str = Field("", exclude=True)  # the document's id (log_entry_id); not a stored field
+
+    def entry_id(self) -> str:
+        """The document's id: the one the mirror derived from the change (:func:`log_entry_id`), else
+        one derived from what the entry says, never a random one (a write done twice is one entry)."""
+        return self.id or log_entry_id(
+            self.page_id,
+            self.issue_id,
+            self.field,
+            self.winner,
+            (self.notion_at.isoformat(), self.tool_at.isoformat()),
+        )
+
+
+def log_entry_id(page_id: str, issue_id: str, field: str, winner: str, change: tuple[str, ...]) -> str:
+    """A sync log entry's id, derived from the change it records: the item, the field, the side kept
+    and ``change`` (each side's value hash, and the hashes last seen). A redelivery, or the retry of a
+    task that died after its writes, settling the same change names the same entry."""
+    text = "\n".join((page_id, issue_id, field, winner, *change))
+    return "c" + hashlib.sha256(text.encode()).hexdigest()[:32]

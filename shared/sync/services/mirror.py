@@ -16,10 +16,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from shared.notion.domain.markdown import markdown_to_blocks
 from shared.outbound.services.emit import emit
 from shared.platform.topology import Queue
-from shared.sync.domain.connection import TITLE_CHARS, LogEntry, SyncLink, ToolConnection, key_secret
+from shared.sync.domain.connection import (
+    TITLE_CHARS,
+    LogEntry,
+    SyncLink,
+    ToolConnection,
+    key_secret,
+    log_entry_id,
+)
 from shared.sync.domain.fields import TaskFields, hashes
 from shared.sync.domain.mapping import SYNC_KEY, NotionSchema, sync_key_of
-from shared.sync.domain.merge import Held, merge
+from shared.sync.domain.merge import Decision, Held, merge
 from shared.sync.domain.motion import MotionKey, updated_since
 from shared.sync.domain.sync_task import SCAN_INTERVAL_S, SyncTask, scan_task_name
 from shared.sync.services.conflict_hooks import conflict_event
@@ -314,19 +321,11 @@ def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any]
         tool=p.tracker.tool,
         view=p.tracker.view,
     )
-    settled = [
-        LogEntry(
-            at=p.now(),
-            page_id=link.page_id,
-            issue_id=link.issue_id,
-            field=d.field,
-            winner=d.winner,
-            notion_at=d.notion_at,
-            tool_at=d.tool_at,
-        )
-        for d in result.decisions
-    ]
-    if p.tenants is not None and settled:  # told before any write: a retry after one finds no conflict
+    settled = _settled(p, link, result.decisions, hashes(notion), hashes(tool))
+    title = (result.result.title or notion.title or tool.title)[:TITLE_CHARS]
+    for entry in settled:  # logged and told before any write: a retry after one finds no conflict
+        p.store.log(p.tenant_id, entry.model_copy(update={"title": title}))
+    if p.tenants is not None and settled:
         tenant = p.tenants.get(p.tenant_id)
         for entry in settled:
             emit(p.queue, tenant, conflict_event(p.tracker.tool, entry))
@@ -349,10 +348,39 @@ def _merge(p: _Pair, link: SyncLink, page: dict[str, Any], issue: dict[str, Any]
             }
         ),
     )
-    title = (seen_notion.title or seen_tool.title)[:TITLE_CHARS]
-    for entry in settled:
-        p.store.log(p.tenant_id, entry.model_copy(update={"title": title}))
     return writes
+
+
+def _settled(
+    p: _Pair, link: SyncLink, decisions: tuple[Decision, ...], notion: dict[str, str], tool: dict[str, str]
+) -> list[LogEntry]:
+    """The log's entries of a merge's decisions, each id derived from its change (both sides' values
+    and those last seen): the retry of a task that died after some of its writes, or a redelivery,
+    settling the same change writes the same entry, so the log holds it once."""
+    return [
+        LogEntry(
+            at=p.now(),
+            page_id=link.page_id,
+            issue_id=link.issue_id,
+            field=d.field,
+            winner=d.winner,
+            notion_at=d.notion_at,
+            tool_at=d.tool_at,
+            id=log_entry_id(
+                link.page_id,
+                link.issue_id,
+                d.field,
+                d.winner,
+                (
+                    notion.get(d.field, ""),
+                    tool.get(d.field, ""),
+                    link.notion_seen.get(d.field, ""),
+                    link.tool_seen.get(d.field, ""),
+                ),
+            ),
+        )
+        for d in decisions
+    ]
 
 
 def _notion_fields(p: _Pair, page: dict[str, Any]) -> TaskFields:

@@ -146,8 +146,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/mcp/services/connect.py:remove_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:forget_servers": frozenset({"api"}),
     "shared/mcp/services/calls.py:McpCalls.call": frozenset({"execute_step"}),
-    # Webhook endpoints (decision 0180): api registers and forgets them (their secrets under the
-    # sync's prefix) and sends a delivery again; an event is emitted wherever a run moves (plan,
+    # Webhook endpoints (decision 0180): api registers and forgets them (their secrets under their
+    # own prefix, webhook-, decision 0202; a key registered before it deleted too) and sends a delivery again; an event is emitted wherever a run moves (plan,
     # execute-step, deploy, api), a session's message settles (api) or a sync conflict is settled
     # (plan's /sync); notify fans it out, signs each delivery with its secret, and tells the owner.
     "shared/outbound/services/endpoints.py:add_endpoint": frozenset({"api"}),
@@ -156,7 +156,7 @@ REACH: dict[str, frozenset[str]] = {
     "shared/outbound/services/endpoints.py:forget_endpoints": frozenset({"api"}),
     "shared/outbound/services/emit.py:emit": frozenset({"plan", "execute_step", "deploy", "api"}),
     "shared/outbound/services/hooks.py:queue_delivery": frozenset({"notify", "api"}),
-    "shared/outbound/services/deliver.py:_post": frozenset({"notify"}),
+    "shared/outbound/services/deliver.py:_signing_key": frozenset({"notify"}),
     "shared/outbound/services/deliver.py:_disabled": frozenset({"notify"}),
     # make doctor: api checks the operator's token (the session key) and sends a task through every
     # queue; the token is made on the operator's machine (tools/doctor.py), by no function.
@@ -247,6 +247,12 @@ def _capabilities(call: ast.Call, every_queue: frozenset[str] = frozenset()) -> 
             yield f"code_token:{op}"  # GitHub/Vercel tokens: code-token-<integration>-<tenant>
         elif isinstance(first, ast.Call) and ast.unparse(first.func).endswith("chat_token_secret"):
             yield f"chat_token:{op}"  # the Slack token: chat-token-slack-<tenant>
+        elif isinstance(first, ast.Call) and ast.unparse(first.func).endswith("legacy_endpoint_secret"):
+            # a key registered before decision 0202, sync-hook-out-<t>-<e>: read with the webhook keys'
+            # grant (its condition names both prefixes), deleted with the sync's
+            yield "webhook_secret:read" if op == "read" else f"legacy_webhook:{op}"
+        elif isinstance(first, ast.Call) and ast.unparse(first.func).endswith("endpoint_secret"):
+            yield f"webhook_secret:{op}"  # an outgoing webhook's signing key: webhook-<tenant>-<endpoint>
         elif isinstance(first, ast.Call) and ast.unparse(first.func).split(".")[-1] == "token_secret":
             yield f"code_token:{op}"  # any integration's token (token_secret): GitHub, Vercel or Slack
             yield f"chat_token:{op}"
@@ -390,8 +396,14 @@ def terraform_grants(tf: Terraform) -> dict[str, set[str]]:
         grants[fn] |= {"code_token:add", "code_token:delete"}
         if "local.chat_token_condition" in keeper_condition:
             grants[fn] |= {"chat_token:add", "chat_token:delete"}
+        if "local.webhook_secret_condition" in keeper_condition:
+            grants[fn] |= {"webhook_secret:add", "webhook_secret:delete"}
     for fn in _holders(tf, "chat_token_readers"):
         grants[fn].add("chat_token:read")
+    for fn in _holders(tf, "webhook_secret_readers"):
+        grants[fn].add("webhook_secret:read")
+    for fn in _holders(tf, "sync_token_revoker"):  # sync-hook-out- is under the sync's prefix
+        grants[fn].add("legacy_webhook:delete")
     for fn, roles in tf.locals["project_roles"].items():
         if fn in FUNCTIONS and MODEL_CALLER in roles:
             grants[fn].add("model")

@@ -75,10 +75,11 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         ({"notify", "api"}, "/secrets/chat-token-"),
         # The Linear sync's key and webhook secret: api (intake, disconnect) and plan (the mirror);
         # execute-step: a run's tracker writes (and an OAuth token's refresh, decision 0125); deploy:
-        # GitLab's token for the code pipeline's merge requests (decision 0126); notify: outgoing
-        # webhooks' signing secrets, kept under the same prefix (decision 0180), so notify can read
-        # the trackers' tokens too: a prefix of their own would narrow it.
-        ({"api", "plan", "execute_step", "deploy", "notify"}, "/secrets/sync-"),
+        # GitLab's token for the code pipeline's merge requests (decision 0126). Not notify (0202).
+        ({"api", "plan", "execute_step", "deploy"}, '/secrets/sync-"'),
+        # Outgoing webhooks' signing keys, on their own prefix (decision 0202): notify signs, api
+        # shows a create's repeat (the keys registered before 0202: on theirs too).
+        ({"notify", "api"}, '/secrets/webhook-"'),
     ],
     # A refreshed token is a new version of the tenant's secret (NotionAccess._refresh).
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.
@@ -92,6 +93,7 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         ({"api", "oauth_callback"}, "/secrets/notion-token-"),
         ({"api"}, "/secrets/sync-"),  # the sync's secrets, deleted on disconnect
     ],
+    # api keeps the integrations' tokens and the outgoing webhooks' signing keys (decision 0202).
     "custom:code_token_keeper": [({"api"}, "/secrets/code-token-")],
     "roles/resourcemanager.projectIamAdmin": [({"deployer"}, "modifiedGrantsByRole")],
 }

@@ -34,7 +34,7 @@ from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
 from tests.support.platform.fake_container import client
 from tests.support.platform.platform_fakes import FakeQueue
 from tests.support.sync.sync_stack import IDS, SyncStack, sync_stack
-from tests.support.sync.sync_storm import Killed
+from tests.support.sync.sync_storm import DiesAfter, Killed
 from tests.support.team.api_keys import auth
 from tests.support.workspace.connection_ownership import ADA, connect_as, people_container
 
@@ -191,30 +191,11 @@ def test_a_sync_conflict_is_delivered_once_to_each_endpoint_taking_it(
     _check(receiver[0], _recorded(h.store, stack.tenant_id, ids), "sync.conflict", data)
 
 
-class _DiesAfterWriting:
-    """Notion's adapter, whose first page update returns and then the instance dies (the task is retried)."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.died = inner, False
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self.inner, name)
-        if name != "update_page_properties" or self.died:
-            return value
-
-        def update(*args: Any, **kwargs: Any) -> Any:
-            value(*args, **kwargs)
-            self.died = True
-            raise Killed(name)
-
-        return update
-
-
 def test_a_conflict_whose_task_dies_after_its_write_is_still_delivered_once(
     stack: SyncStack, receiver: tuple[HookReceiver, ThreadedServer]
 ) -> None:
     h, mirroring, ids, scan = _conflicted(stack, receiver)
-    dying = _DiesAfterWriting(mirroring.notion_for(stack.tenant_id))
+    dying = DiesAfter(mirroring.notion_for(stack.tenant_id), "update_page_properties")
     with pytest.raises(Killed):  # Linear's title written to the page, then the instance gone
         run_sync_task(scan, mirroring._replace(notion_for=lambda _t: dying))
     run_sync_task(scan, mirroring)  # the queue's retry: both sides agree now

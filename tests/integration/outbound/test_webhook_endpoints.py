@@ -17,10 +17,12 @@ from local.wsgi_thread import ThreadedServer
 from shared.notify.domain.notify_task import NotifyTask
 from shared.outbound.adapters.firestore_hooks import FirestoreHooks
 from shared.outbound.adapters.http_sender import HttpHookSender
-from shared.outbound.domain.endpoints import hook_secret
+from shared.outbound.domain.endpoints import endpoint_secret, legacy_endpoint_secret
 from shared.outbound.domain.events import FIELDS, EventType, event
 from shared.outbound.domain.hook_task import HookTask
 from shared.outbound.services.emit import emit
+from shared.outbound.services.endpoints import add_endpoint
+from shared.outbound.services.hooks import Hooks
 from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import auth
 from tests.support.workspace.connection_ownership import ADA, connect_as, people_container
@@ -67,6 +69,54 @@ def _finished(run_id: str) -> Any:
     return event(EventType.RUN_FINISHED, f"{run_id}.ended", datetime.now(UTC), **fields)
 
 
+def test_an_endpoint_registered_before_0202_signs_with_its_key_where_it_was_then_deleted(
+    firestore_db: Any, receiver: tuple[HookReceiver, ThreadedServer]
+) -> None:
+    fakes, ada = _api(firestore_db)
+    made = _register(fakes, ada, f"{receiver[1].url}/in")
+    new, old = (name(ada["tenant_id"], made["id"]) for name in (endpoint_secret, legacy_endpoint_secret))
+    assert new.startswith("webhook-") and not new.startswith("sync-")
+    fakes.secrets.values[old] = fakes.secrets.values.pop(new)  # as decision 0180 wrote it
+    app = receiver[0]
+    app.secrets["/in"] = made["secret"]
+    emit(fakes.queue, fakes.tenants.get(ada["tenant_id"]), _finished("run-old"))
+    _drain(fakes)
+    assert [a["http"] for a in _drain(fakes)] == [200]
+    assert [arrival.verified for arrival in app.arrivals] == [True]
+    gone = client("api", fakes).delete(f"/webhooks/endpoints/{made['id']}", headers=auth(ada["session"]))
+    assert gone.status_code == 200 and old not in fakes.secrets.values and new not in fakes.secrets.values
+
+
+def test_an_event_of_one_workspace_reaches_no_endpoint_of_another(
+    firestore_db: Any, receiver: tuple[HookReceiver, ThreadedServer]
+) -> None:
+    """Workspaces A and B, each with an endpoint taking every event, in the same Firestore database:
+    A's events fan out to A's endpoint only, B keeps no delivery, and a delivery task naming B with
+    A's endpoint and delivery (a forged or misrouted task) sends nothing."""
+    fakes, ada = _api(firestore_db)
+    a = ada["tenant_id"]
+    mine = _register(fakes, ada, f"{receiver[1].url}/a")
+    tenant_a = fakes.tenants.get(a)
+    assert tenant_a is not None
+    b = "tenant-b-0042"
+    fakes.tenants.save(tenant_a.model_copy(update={"tenant_id": b, "workspace_id": "ws-b"}))
+    h = Hooks(FirestoreHooks(firestore_db), fakes.secrets, HttpHookSender(), fakes.queue, fakes.tenants, True)
+    theirs, _ = add_endpoint(
+        b, {"url": f"{receiver[1].url}/b", "events": EVENTS, "request_id": "b"}, "user-b", h
+    )
+    receiver[0].secrets.update({"/a": mine["secret"], "/b": theirs["secret"]})
+    emit(fakes.queue, fakes.tenants.get(a), _finished("run-of-a"))
+    emit(fakes.queue, fakes.tenants.get(a), _finished("run-of-a"))  # a follow-up run twice
+    assert [answer["deliveries"] for answer in _drain(fakes)] == [1]  # one task: named by the event
+    assert [answer["http"] for answer in _drain(fakes)] == [200]
+    assert [(arrival.path, arrival.verified) for arrival in receiver[0].arrivals] == [("/a", True)]
+    assert h.store.deliveries(b, theirs["id"], None, 50) == []
+    [sent] = h.store.deliveries(a, mine["id"], None, 50)
+    forged = HookTask(tenant_id=b, kind="delivery", endpoint_id=mine["id"], delivery_id=sent.id)
+    answer = client("notify", fakes).post("/outbound", json=forged.model_dump(mode="json")).get_json()
+    assert answer["sent"] is False and len(receiver[0].arrivals) == 1
+
+
 def test_an_endpoint_gets_each_event_once_signed_and_its_secret_is_shown_once(
     firestore_db: Any, receiver: tuple[HookReceiver, ThreadedServer], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -76,7 +126,7 @@ def test_an_endpoint_gets_each_event_once_signed_and_its_secret_is_shown_once(
     made = _register(fakes, ada, f"{server.url}/in?token={URL_TOKEN}")
     secret, tenant_id = made["secret"], ada["tenant_id"]
     assert secret.startswith("whsec_") and made["events"] == EVENTS
-    assert fakes.secrets.values[hook_secret(tenant_id, made["id"])] == secret
+    assert fakes.secrets.values[endpoint_secret(tenant_id, made["id"])] == secret
     listed = client("api", fakes).get("/webhooks/endpoints", headers=auth(ada["session"]))
     assert listed.get_json()["endpoints"][0]["id"] == made["id"] and "secret" not in listed.get_data(
         as_text=True
@@ -187,4 +237,4 @@ def test_a_url_into_our_network_is_a_400_with_its_reason_and_nothing_kept(
     answer = client("api", fakes).post("/webhooks/endpoints", json=body, headers=auth(ada["session"]))
     assert answer.status_code == 400 and why in answer.get_json()["reason"]
     assert list(firestore_db.collection_group("hook_endpoints").stream()) == []
-    assert not [name for name in fakes.secrets.values if name.startswith("sync-hook-out-")]
+    assert not [name for name in fakes.secrets.values if name.startswith(("webhook-", "sync-hook-out-"))]

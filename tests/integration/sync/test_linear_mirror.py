@@ -21,7 +21,7 @@ from shared.sync.services.connect import connect_linear, linear_status, set_peop
 from shared.sync.services.intake import ingest_linear
 from shared.sync.services.mirror import run_sync_task
 from tests.integration.sync.conftest import IDS, KEY, TEAM_ID, SyncStack, sync_tasks
-from tests.support.sync.sync_storm import Killed, Killer
+from tests.support.sync.sync_storm import DiesAfter, Killed, Killer
 
 pytestmark = pytest.mark.integration
 
@@ -154,18 +154,24 @@ def test_a_change_in_linear_reaches_notion_once(stack: SyncStack) -> None:
     assert scan(stack)["writes"] == 0 and stack.linear.writes_by_api == writes  # no echo back to Linear
 
 
-def test_a_field_changed_on_both_sides_goes_to_the_later_edit_and_is_logged_with_its_title(
-    stack: SyncStack,
-) -> None:
+def titled_on_both_sides(stack: SyncStack, also: dict[str, Any] | None = None) -> str:
+    """Connected and mirrored, then the invoices' title edited in Notion (with ``also``, more of its
+    properties) and later in Linear: the issue's id."""
     connect(stack)
     scan(stack)
     deliver_all(stack)
     issue_id = issue_id_for(stack.tenant_id, IDS["task_invoices"])
-    stack.notion.update_page_properties(
-        IDS["task_invoices"], {"Name": {"title": [{"text": {"content": "Notion's"}}]}}
-    )
-    stack.linear.edit(issue_id, title="Linear's")  # later than Notion's edit
+    edits = {"Name": {"title": [{"text": {"content": "Notion's"}}]}} | (also or {})
+    stack.notion.update_page_properties(IDS["task_invoices"], edits)
+    stack.linear.edit(issue_id, title="Linear's")  # later than Notion's edit: Linear's title is kept
     stack.linear.outbox.clear()
+    return issue_id
+
+
+def test_a_field_changed_on_both_sides_goes_to_the_later_edit_and_is_logged_with_its_title(
+    stack: SyncStack,
+) -> None:
+    issue_id = titled_on_both_sides(stack)
     scan(stack)
     assert (
         stack.linear.issues[issue_id]["title"] == "Linear's"
@@ -174,6 +180,32 @@ def test_a_field_changed_on_both_sides_goes_to_the_later_edit_and_is_logged_with
     [entry] = stack.store.read_log(stack.tenant_id, stack.clock[0] - timedelta(days=1))
     assert (entry.field, entry.winner, entry.issue_id) == ("title", "linear", issue_id)
     assert entry.title == "Linear's"  # what the console names the settled item by
+
+
+def test_a_conflict_logged_once_when_its_task_dies_between_its_writes_and_is_delivered_again(
+    stack: SyncStack,
+) -> None:
+    """The title changed on both sides (Linear's kept) and the priority in Notion: the task dies after
+    Linear's write (the priority, first; Linear's edit time moves), then its retry after Notion's (the
+    title, last, before the link is saved); the next retry and a redelivery find both sides agreeing.
+    The log holds the settled title once, its id named by the change, not by the times or the try."""
+    issue_id = titled_on_both_sides(stack, {"Priority": {"select": {"name": "Low"}}})
+    task = SyncTask(tenant_id=stack.tenant_id, kind="issue", issue_id=issue_id)
+    with pytest.raises(Killed):  # Linear's priority written, then the instance gone
+        run_sync_task(task, stack.mirroring._replace(api=DiesAfter(stack.mirroring.api, "update_issue")))
+    notion = DiesAfter(stack.mirroring.notion_for(stack.tenant_id), "update_page_properties")
+    with pytest.raises(Killed):  # the retry: Notion's title written, then gone before the link is saved
+        run_sync_task(task, stack.mirroring._replace(notion_for=lambda _t: notion))
+    assert run_sync_task(task, stack.mirroring)["writes"] == 0  # the next retry: both sides agree
+    run_sync_task(task, stack.mirroring)  # the same delivery again
+    scan(stack)
+    entries = stack.store.read_log(stack.tenant_id, stack.clock[0] - timedelta(days=1))
+    assert [(e.field, e.winner, e.title, e.issue_id) for e in entries] == [
+        ("title", "linear", "Linear's", issue_id)
+    ]
+    assert (
+        stack.linear.issues[issue_id]["priority"] == 4 and title(page(stack, "task_invoices")) == "Linear's"
+    )
 
 
 def test_an_issue_made_in_linear_becomes_one_page(stack: SyncStack) -> None:

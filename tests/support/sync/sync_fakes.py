@@ -52,6 +52,10 @@ class FakeSyncStore:
         return earlier
 
     def log(self, tenant_id: str, entry: LogEntry) -> None:
+        """As Firestore's: an entry written again under its id replaces it."""
+        same = [(t, e) for t, e in self.entries if t == tenant_id and e.entry_id() == entry.entry_id()]
+        for kept in same:
+            self.entries.remove(kept)
         self.entries.append((tenant_id, entry))
 
     def read_log(self, tenant_id: str, since: datetime, limit: int = 50) -> list[LogEntry]:

@@ -21,6 +21,25 @@ class Killed(Exception):
 CREATES = frozenset({"create_issue", "create_task", "create_page"})
 
 
+class DiesAfter:
+    """An adapter whose first call of ``name`` returns, then the instance dies (the task is retried)."""
+
+    def __init__(self, inner: Any, name: str) -> None:
+        self.inner, self.name, self.died = inner, name, False
+
+    def __getattr__(self, attr: str) -> Any:
+        value = getattr(self.inner, attr)
+        if attr != self.name or self.died:
+            return value
+
+        def dying(*args: Any, **kwargs: Any) -> Any:
+            value(*args, **kwargs)
+            self.died = True
+            raise Killed(attr)
+
+        return dying
+
+
 class Killer:
     """Arms a delivery to die after its ``n``-th call to a wrapped adapter has returned, or (``at_create``)
     after its first create (:data:`CREATES`) if that comes first. ``create_kills``: kills after a create,
