@@ -355,8 +355,8 @@ def _settled(
     p: _Pair, link: SyncLink, decisions: tuple[Decision, ...], notion: dict[str, str], tool: dict[str, str]
 ) -> list[LogEntry]:
     """The log's entries of a merge's decisions, each id derived from its change (both sides' values
-    and those last seen): the retry of a task that died after some of its writes, or a redelivery,
-    settling the same change writes the same entry, so the log holds it once."""
+    and those last seen). A retry of a task that died after some of its writes, or a redelivery,
+    settles the same change with the same entry, so the log holds it once."""
     return [
         LogEntry(
             at=p.now(),
