@@ -298,13 +298,16 @@ class AddCommentArgs(Args):
 def add_comment(ctx: ToolContext, args: AddCommentArgs) -> Output:
     text = f"{args.text}\n{signature_line(ctx.signature())}"
     comment = ctx.need_notion().add_comment(args.page_id, text)
-    return _commented(args.page_id, comment.get("id", ""))
+    return _commented(args.page_id, comment)
 
 
-def _commented(page_id: str, comment_id: str) -> Output:
+def _commented(page_id: str, comment: dict[str, Any]) -> Output:
     """A comment's result, its inverse the comment deleted (Notion lets a connection delete the
-    comments it made: "Delete a comment")."""
-    inverse = Inverse(action="delete_comment", target=comment_id).model_dump()
+    comments it made: "Delete a comment"); ``written``: its text as Notion answered it, what an undo
+    compares with first."""
+    comment_id = str(comment.get("id", ""))
+    written = {"text": nt.plain(comment.get("rich_text"))}
+    inverse = Inverse(action="delete_comment", target=comment_id, written=written).model_dump()
     return {"page_id": page_id, "comment_id": comment_id, "inverse": inverse}
 
 
@@ -313,7 +316,7 @@ def find_comment(ctx: ToolContext, args: AddCommentArgs) -> Output | None:
     decision 0124, its visible last line)."""
     for comment in ctx.need_notion().list_comments(args.page_id):
         if signed(comment.get("rich_text"), [ctx.key]):
-            return _commented(args.page_id, comment.get("id", ""))
+            return _commented(args.page_id, comment)
     return None
 
 

@@ -216,6 +216,23 @@ def test_write_endpoints_conform(server: SandboxServer) -> None:
     conforms("error", missing)
 
 
+def test_deleting_a_comment_answers_the_comment_and_then_404(server: SandboxServer) -> None:
+    """``DELETE /v1/comments/{id}`` ("Delete a comment"): the deleted comment, as Notion's comment
+    object; the same again, or a person's comment, is 404 object_not_found in Notion's error body."""
+    _, comment = call(
+        server,
+        "POST",
+        "/v1/comments",
+        {"parent": {"page_id": DEMO["task_report"]}, "rich_text": [{"text": {"content": "bye"}}]},
+    )
+    status, deleted = call(server, "DELETE", f"/v1/comments/{comment['id']}")
+    assert status == 200 and deleted["id"] == comment["id"], deleted
+    conforms("DELETE /v1/comments/{comment_id}", deleted)
+    status, again = call(server, "DELETE", f"/v1/comments/{comment['id']}")
+    assert status == 404 and again["code"] == "object_not_found"
+    conforms("error", again)
+
+
 def test_database_endpoints_conform(server: SandboxServer) -> None:
     """Create a database under a page (since 2025-09-03: with its initial data source), trash it; each
     request body is checked against the SDK's parameter types too."""

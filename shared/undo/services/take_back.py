@@ -15,6 +15,7 @@ from pydantic import Field
 
 from shared.notion.services import notion_text as nt
 from shared.platform.domain.schema import Record
+from shared.platform.errors import PermanentError
 from shared.undo.domain.inverses import Effect, Inverse, cannot, undo_order, writable
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
             return inverse.model_copy(update={"action": "restore_page"}).model_dump()
         case "restore_page":
             return inverse.model_copy(update={"action": "archive_page"}).model_dump()
+        case "delete_comment":
+            return cannot("a deleted comment cannot be written back by an undo")
         case _:
             return cannot("a deleted section cannot be written back by an undo")
 
@@ -112,6 +115,46 @@ def _section(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken:
     return Taken(**base, outcome="reverted")
 
 
+def _gone(exc: PermanentError) -> bool:
+    """Whether Notion answered 404 (object_not_found): the object is gone, or not this connection's."""
+    return getattr(exc, "status", None) == 404
+
+
+def _comment(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken:
+    """Delete the run's comment, unless it is gone (``already``), its text is not what the run wrote,
+    or anyone replied in its thread since (a conflict: their replies are left with it)."""
+    base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
+    try:
+        comment = notion.get_comment(inverse.target)
+    except PermanentError as exc:
+        if _gone(exc):  # deleted already: an earlier delivery of this undo, or a person
+            return Taken(**base, outcome="already")
+        raise
+    text = nt.plain(comment.get("rich_text"))
+    written = {"text": inverse.written["text"]} if "text" in inverse.written else {"text": text}
+    if text != written["text"]:
+        return Taken(**base, outcome="conflict", written=written, current={"text": text})
+    parent = comment.get("parent") or {}
+    thread = str(comment.get("discussion_id", ""))
+    where = str(parent.get("page_id") or parent.get("block_id") or "")
+    replies = [
+        c
+        for c in notion.list_comments(where)
+        if c.get("discussion_id") == thread and c.get("id") != comment.get("id")
+    ]
+    if replies:
+        reason = "someone replied in its thread since the run commented"
+        current = {"text": text, "replies": len(replies)}
+        return Taken(**base, outcome="conflict", written=written, current=current, reason=reason)
+    try:
+        notion.delete_comment(inverse.target)
+    except PermanentError as exc:
+        if _gone(exc):  # deleted meanwhile
+            return Taken(**base, outcome="already")
+        raise
+    return Taken(**base, outcome="reverted", written=written)
+
+
 def take_back(notion: TenantNotion, effect: Effect) -> Taken:
     """Apply ``effect``'s inverse once, unless the state changed since the run wrote it."""
     inverse = effect.inverse
@@ -126,8 +169,7 @@ def take_back(notion: TenantNotion, effect: Effect) -> Taken:
         case "clear_section":
             return _section(notion, effect, inverse)
         case "delete_comment":
-            # Notion's API deletes a connection's own comments; our client does not call it yet.
-            return Taken(**base, outcome="not_yet", reason="deleting a comment is not wired to Notion yet")
+            return _comment(notion, effect, inverse)
         case _:
             return Taken(**base, outcome="final", reason=inverse.reason)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
 
+from shared.notion.adapters.notion import NotionRequestRefused
 from shared.notion.domain.markdown import comment_rich_text
 from shared.notion.domain.notion_markdown import blocks_to_markdown
 from shared.notion.ports import NotionClient, NotionOAuth, TenantNotion
@@ -246,7 +247,7 @@ class FakeNotion(NotionClient):
             for comment in comments:
                 if comment["id"] == comment_id:
                     return comment
-        raise PermanentError(f"Notion answered 404 object_not_found: no comment {comment_id}")
+        raise NotionRequestRefused(404, "object_not_found", f"no comment {comment_id}")
 
     def add_comment(self, token: str, page_id: str, text: str, discussion_id: str = "") -> dict[str, Any]:
         self._maybe_fail("add_comment")
@@ -256,6 +257,7 @@ class FakeNotion(NotionClient):
             "rich_text": answered(comment_rich_text(text)),
             "discussion_id": discussion_id or f"d-{made}",
             "created_by": {"id": self.bot_id, "object": "user"},
+            "parent": {"type": "page_id", "page_id": page_id},
         }
         self.comments.setdefault(page_id, []).append(comment)
         self.writes["add_comment"] += 1
@@ -269,6 +271,17 @@ class FakeNotion(NotionClient):
                 self.writes["update_comment"] += 1
                 return comment
         raise NotFound(f"no comment {comment_id} of this connection")
+
+    def delete_comment(self, token: str, comment_id: str) -> dict[str, Any]:
+        """As Notion: only a comment this connection made; 404 object_not_found for any other."""
+        self._maybe_fail("delete_comment")
+        for listed in self.comments.values():
+            for comment in listed:
+                if comment["id"] == comment_id and comment["created_by"]["id"] == self.bot_id:
+                    listed.remove(comment)
+                    self.writes["delete_comment"] += 1
+                    return comment
+        raise NotionRequestRefused(404, "object_not_found", f"no comment {comment_id} of this connection")
 
     def search_visible(
         self, token: str, query: str, start_cursor: str | None, page_size: int, kind: str | None = None

@@ -61,16 +61,17 @@ def test_undo_takes_back_newest_first_and_a_second_delivery_reverts_nothing_twic
     first = undo(fake.with_token("tok"), chosen)
     assert [t.effect for t in first] == [14, 13, 12, 11]
     assert {t.tool: t.outcome for t in first} == {
-        "add_comment": "not_yet",
+        "add_comment": "reverted",
         "create_page": "reverted",
         "append_blocks": "reverted",
         "update_properties": "reverted",
     }
     assert status(fake, page) == "Todo" and fake.pages[child]["in_trash"] is True
     assert not any(b.get("type") != "child_page" for b in fake.children[page])
+    assert fake.comments[page] == []  # the run's comment deleted
     writes = dict(fake.writes)
     second = undo(fake.with_token("tok"), chosen)
-    assert [t.outcome for t in second] == ["not_yet", "already", "already", "already"]
+    assert [t.outcome for t in second] == ["already", "already", "already", "already"]
     assert dict(fake.writes) == writes  # nothing written the second time
 
 
@@ -97,10 +98,35 @@ def test_an_undo_killed_mid_way_and_delivered_again_finishes_without_reverting_t
     seen: list[Taken] = []
     with pytest.raises(RuntimeError):
         undo(fake.with_token("tok"), chosen, seen.append)
-    assert [t.outcome for t in seen] == ["not_yet", "reverted", "reverted"]
+    assert [t.outcome for t in seen] == ["reverted", "reverted", "reverted"]
     again = undo(fake.with_token("tok"), chosen)
-    assert [t.outcome for t in again] == ["not_yet", "already", "already", "reverted"]
+    assert [t.outcome for t in again] == ["already", "already", "already", "reverted"]
     assert status(fake, page) == "Todo"
+
+
+def test_a_comment_someone_replied_to_is_left_with_its_thread_and_listed_as_a_conflict() -> None:
+    fake = FakeNotion()
+    page = fake.add_page("P", Status="Todo")
+    [comment] = [e for e in four_writes(fake, page) if e.tool == "add_comment"]
+    assert comment.inverse.written["text"].startswith("Hi\n")  # what the run wrote, as Notion answered
+    thread = fake.comments[page][0]["discussion_id"]
+    fake.comments[page].append(
+        {"id": "c-person", "discussion_id": thread, "created_by": {"id": "person-1"}, "rich_text": []}
+    )
+    [taken] = undo(fake.with_token("tok"), [comment])
+    assert (taken.outcome, taken.current["replies"]) == ("conflict", 1)
+    assert "replied" in taken.reason and taken.written["text"].startswith("Hi\n")
+    assert [c["id"] for c in fake.comments[page]] == [comment.inverse.target, "c-person"]  # both left
+    assert fake.writes["delete_comment"] == 0
+
+
+def test_a_comment_deleted_meanwhile_is_already_taken_back() -> None:
+    fake = FakeNotion()
+    page = fake.add_page("P", Status="Todo")
+    [comment] = [e for e in four_writes(fake, page) if e.tool == "add_comment"]
+    fake.comments[page].clear()  # a person deleted it in Notion
+    [taken] = undo(fake.with_token("tok"), [comment])
+    assert taken.outcome == "already" and fake.writes["delete_comment"] == 0
 
 
 @pytest.mark.parametrize(

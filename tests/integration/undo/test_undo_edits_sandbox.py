@@ -1,0 +1,78 @@
+"""On the Firestore emulator and the Notion sandbox over HTTP: undo runs taking back what a run
+edited beyond properties: its comment deleted (Notion's "Delete a comment", the connection's own),
+unless a person replied in its thread; a moved page moved back, unless someone moved it since; a
+block's text restored, unless a person edited it since. Each effect reverted once, a second delivery
+finding it already back."""
+
+from typing import Any
+
+import pytest
+
+from local.notion_sandbox import SandboxServer
+from local.notion_sandbox.testing import Admin
+from shared.engine.planning.undo import Asking, ask_undo, undone
+from shared.notion.services.notion_access import NotionForTenant
+from shared.runs.adapters.firestore_store import FirestoreRunStore
+from shared.runs.domain.events import RunStatus
+from shared.runs.services.deps import Deps
+from tests.integration.undo.conftest import IDS, OWNER
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.engine.engine_runs import drive
+from tests.support.undo.written_runs import store_calls
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def deps(firestore_db: Any, notion: NotionForTenant) -> Deps:
+    return make_deps()._replace(store=FirestoreRunStore(firestore_db), notion_for=lambda _t: notion)
+
+
+def page(notion: NotionForTenant, title: str, parent: str = "") -> str:
+    where = {"page_id": parent or IDS["task_report"]}
+    return str(notion.create_page(where, {"title": {"title": [{"text": {"content": title}}]}}, [])["id"])
+
+
+def act(sandbox: SandboxServer, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A person (the teammate) makes a /v1 call in Notion."""
+    call = {"method": method, "path": path, "body": body, "user_id": IDS["teammate"]}
+    answer: dict[str, Any] = Admin(sandbox.url).post("/workspaces/demo/act", call)
+    assert answer["status"] == 200, answer
+    response: dict[str, Any] = answer["response"]
+    return response
+
+
+def undo_whole(deps: Deps, run_id: str) -> dict[int, dict[str, Any]]:
+    """The owner undoes the whole run; its outcomes by effect once the engine stepped it."""
+    run = deps.store.get_run("t1", run_id)
+    assert run is not None
+    asked = ask_undo(deps, run, Asking(OWNER, None, True, lambda _p: True))
+    drive(deps)
+    made = deps.store.get_run("t1", asked["run_id"])
+    assert made is not None and made.state.status == RunStatus.COMPLETED, made and made.state.last_error
+    return {u["effect"]: u for u in undone(deps, "t1", asked["run_id"])}
+
+
+def comment_ids(notion: NotionForTenant, page_id: str) -> list[str]:
+    return [str(c["id"]) for c in notion.list_comments(page_id)]
+
+
+def test_an_undo_deletes_the_runs_comment_but_not_one_a_person_replied_to(
+    deps: Deps, running_sandbox: SandboxServer, notion: NotionForTenant
+) -> None:
+    alone, answered = page(notion, "Commented alone"), page(notion, "Commented and answered")
+    calls = [("add_comment", {"page_id": p, "text": "On the wrong page"}) for p in (alone, answered)]
+    first, second = store_calls(deps, "api-commented", notion, alone, calls)
+    [mine] = comment_ids(notion, alone)
+    [theirs] = comment_ids(notion, answered)
+    thread = notion.get_comment(theirs)["discussion_id"]
+    reply = {"discussion_id": thread, "rich_text": [{"text": {"content": "Keep this"}}]}
+    act(running_sandbox, "POST", "/v1/comments", reply)  # a person answers the second comment
+
+    outcomes = undo_whole(deps, "api-commented")
+    assert outcomes[first]["outcome"] == "reverted" and comment_ids(notion, alone) == []
+    assert mine not in comment_ids(notion, alone)
+    assert outcomes[second]["outcome"] == "conflict"
+    assert outcomes[second]["current"]["replies"] == 1 and "replied" in outcomes[second]["reason"]
+    assert outcomes[second]["written"]["text"].startswith("On the wrong page")
+    assert len(comment_ids(notion, answered)) == 2  # the run's comment and the reply, both left
