@@ -76,3 +76,55 @@ def test_an_undo_deletes_the_runs_comment_but_not_one_a_person_replied_to(
     assert outcomes[second]["current"]["replies"] == 1 and "replied" in outcomes[second]["reason"]
     assert outcomes[second]["written"]["text"].startswith("On the wrong page")
     assert len(comment_ids(notion, answered)) == 2  # the run's comment and the reply, both left
+
+
+def paragraph(notion: NotionForTenant, page_id: str, text: str) -> str:
+    body = {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}}
+    [made] = notion.append_blocks(page_id, [body])
+    return str(made["id"])
+
+
+def text_of(notion: NotionForTenant, block: str) -> str:
+    return "".join(i["plain_text"] for i in notion.retrieve_block(block)["paragraph"]["rich_text"])
+
+
+def parent_of(notion: NotionForTenant, page_id: str) -> str:
+    return str(notion.retrieve_page(page_id)["parent"]["page_id"]).replace("-", "")
+
+
+def test_an_undo_moves_pages_back_and_restores_blocks_but_not_over_a_persons_change(
+    deps: Deps, running_sandbox: SandboxServer, notion: NotionForTenant
+) -> None:
+    home, away, elsewhere = page(notion, "Home"), page(notion, "Away"), page(notion, "Elsewhere")
+    back, on = page(notion, "Moved back", home), page(notion, "Moved on", home)
+    restored, kept = paragraph(notion, home, "Draft one"), paragraph(notion, home, "Draft two")
+    calls = [
+        ("move_page", {"page_id": back, "to_page_id": away}),
+        ("move_page", {"page_id": on, "to_page_id": away}),
+        ("update_block", {"page_id": home, "block_id": restored, "text": "Final one"}),
+        ("update_block", {"page_id": home, "block_id": kept, "text": "Final two"}),
+    ]
+    effects = store_calls(deps, "api-edited", notion, home, calls)
+    act(
+        running_sandbox, "POST", f"/v1/pages/{on}/move", {"parent": {"type": "page_id", "page_id": elsewhere}}
+    )
+    mine = {"paragraph": {"rich_text": [{"type": "text", "text": {"content": "A person's two"}}]}}
+    act(running_sandbox, "PATCH", f"/v1/blocks/{kept}", mine)
+
+    outcomes = undo_whole(deps, "api-edited")
+    assert [outcomes[e]["outcome"] for e in effects] == ["reverted", "conflict", "reverted", "conflict"]
+    assert parent_of(notion, back) == home.replace("-", "")  # moved back
+    assert parent_of(notion, on) == elsewhere.replace("-", "")  # the person's move stands
+    assert outcomes[effects[1]]["current"]["parent"].replace("-", "") == elsewhere.replace("-", "")
+    assert text_of(notion, restored) == "Draft one"  # restored
+    assert text_of(notion, kept) == "A person's two"  # the person's text stands
+    assert (outcomes[effects[3]]["written"], outcomes[effects[3]]["current"]) == (
+        {"text": "Final two"},
+        {"text": "A person's two"},
+    )
+
+    run = deps.store.get_run("t1", "api-edited")
+    assert run is not None
+    again = ask_undo(deps, run, Asking(OWNER, [effects[0], effects[2]], True, lambda _p: True))
+    drive(deps)
+    assert [u["outcome"] for u in undone(deps, "t1", again["run_id"])] == ["already", "already"]

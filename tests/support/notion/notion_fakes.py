@@ -207,6 +207,7 @@ class FakeNotion(NotionClient):
         raise PermanentError(f"Notion answered 404 object_not_found: no block {block_id}")
 
     def move_page(self, token: str, page_id: str, parent_page_id: str) -> dict[str, Any]:
+        self._maybe_fail("move_page")
         self.pages[page_id]["parent"] = {"type": "page_id", "page_id": parent_page_id}
         self.writes["move_page"] += 1
         return self.pages[page_id]
@@ -220,7 +221,7 @@ class FakeNotion(NotionClient):
         for blocks in self.children.values():
             for block in blocks:
                 if block.get("id") == block_id:
-                    block.update(body)
+                    block.update(body, last_edited_by={"object": "user", "id": self.bot_id})
                     self.writes["update_block"] += 1
                     return block
         raise PermanentError(f"Notion answered 404 object_not_found: no block {block_id}")

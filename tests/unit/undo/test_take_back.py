@@ -4,7 +4,16 @@ them back applies each once, newest first, never over a person's later change.""
 import pytest
 
 from shared.tools import REGISTRY
-from shared.tools.notion_edit import PageArgs, archive_page, find_archive
+from shared.tools.notion_edit import (
+    MovePageArgs,
+    PageArgs,
+    UpdateBlockArgs,
+    archive_page,
+    find_archive,
+    find_move_page,
+    move_page,
+    update_block,
+)
 from shared.tools.notion_write import (
     AddCommentArgs,
     UpdatePropertiesArgs,
@@ -12,9 +21,9 @@ from shared.tools.notion_write import (
     find_comment,
     find_update,
 )
-from shared.undo.domain.inverses import FINAL, NOT_RECORDED, UNDOABLE, Inverse, final_reason
-from shared.undo.services.take_back import Taken, undo
-from tests.support.notion.notion_fakes import FakeNotion
+from shared.undo.domain.inverses import FINAL, NOT_RECORDED, UNDOABLE, Effect, Inverse, effects, final_reason
+from shared.undo.services.take_back import Taken, inverse_of, undo
+from tests.support.notion.notion_fakes import FakeNotion, answered, nt_plain
 from tests.support.undo.undo_runs import four_writes, status, tool_context
 
 
@@ -129,6 +138,107 @@ def test_a_comment_deleted_meanwhile_is_already_taken_back() -> None:
     assert taken.outcome == "already" and fake.writes["delete_comment"] == 0
 
 
+def moved(fake: FakeNotion) -> tuple[str, str, str, Effect]:
+    """A page under ``home`` that a run moved under ``away``: (page, home, away, the move's effect)."""
+    home = fake.add_page("Home")
+    away = fake.add_page("Away")
+    page = fake.add_page("P", parent={"type": "page_id", "page_id": home})
+    out = move_page(tool_context(fake.with_token("tok"), 1), MovePageArgs(page_id=page, to_page_id=away))
+    [effect] = effects([(2, 1, "move_page", out)])
+    return page, home, away, effect
+
+
+def parent_of(fake: FakeNotion, page: str) -> str:
+    return str(fake.pages[page]["parent"]["page_id"])
+
+
+def test_a_moved_page_is_moved_back_once_and_its_undo_can_be_undone() -> None:
+    fake = FakeNotion()
+    page, home, away, effect = moved(fake)
+    assert effect.inverse.before == {"page_id": home} and effect.inverse.written == {"page_id": away}
+    [taken] = undo(fake.with_token("tok"), [effect])
+    assert taken.outcome == "reverted" and parent_of(fake, page) == home
+    [again] = undo(fake.with_token("tok"), [effect])
+    assert again.outcome == "already" and fake.writes["move_page"] == 2  # the run's move and the undo's
+    redo = Inverse.model_validate(inverse_of(taken, effect.inverse))
+    [back] = undo(fake.with_token("tok"), [effect.model_copy(update={"inverse": redo})])
+    assert back.outcome == "reverted" and parent_of(fake, page) == away
+
+
+def test_a_page_moved_elsewhere_since_or_whose_origin_is_trashed_is_left_as_a_conflict() -> None:
+    fake = FakeNotion()
+    page, home, away, effect = moved(fake)
+    elsewhere = fake.add_page("Elsewhere")
+    fake.pages[page]["parent"] = {"type": "page_id", "page_id": elsewhere}  # a person moved it on
+    [taken] = undo(fake.with_token("tok"), [effect])
+    assert (taken.outcome, taken.written, taken.current) == (
+        "conflict",
+        {"parent": away},
+        {"parent": elsewhere},
+    )
+    fake.pages[page]["parent"] = {"type": "page_id", "page_id": away}
+    fake.pages[home]["in_trash"] = True  # where it came from is in the trash
+    [taken] = undo(fake.with_token("tok"), [effect])
+    assert taken.outcome == "conflict" and "came from" in taken.reason
+    assert parent_of(fake, page) == away and fake.writes["move_page"] == 1
+
+
+def test_a_move_from_where_notion_cannot_move_back_or_found_after_a_crash_is_marked_final() -> None:
+    fake = FakeNotion()
+    row = fake.add_page("Row", parent={"type": "data_source_id", "data_source_id": "ds-1"})
+    away = fake.add_page("Away")
+    out = move_page(tool_context(fake.with_token("tok"), 1), MovePageArgs(page_id=row, to_page_id=away))
+    assert out["inverse"]["action"] == "none" and "database row" in out["inverse"]["reason"]
+    _, _, away, effect = moved(fake)
+    found = find_move_page(
+        tool_context(fake.with_token("tok"), 1), MovePageArgs(page_id=effect.inverse.target, to_page_id=away)
+    )
+    assert found is not None and found["inverse"]["action"] == "none"
+
+
+def updated(fake: FakeNotion) -> tuple[str, Effect]:
+    """A person's paragraph "Draft" that a run replaced with "Final": (block, the update's effect)."""
+    page = fake.add_page("P")
+    block = fake.add_block(page, "Draft")
+    draft = answered([{"type": "text", "text": {"content": "Draft"}}])  # as Notion answers it
+    fake.retrieve_block("tok", block)["paragraph"] = {"rich_text": draft}
+    args = UpdateBlockArgs(page_id=page, block_id=block, text="Final")
+    out = update_block(tool_context(fake.with_token("tok"), 1), args)
+    [effect] = effects([(2, 1, "update_block", out)])
+    return block, effect
+
+
+def text_of(fake: FakeNotion, block: str) -> str:
+    return nt_plain(fake.retrieve_block("tok", block)["paragraph"]["rich_text"])
+
+
+def test_a_block_s_text_is_restored_once_unless_a_person_changed_it_since() -> None:
+    fake = FakeNotion()
+    block, effect = updated(fake)
+    assert effect.inverse.action == "restore_block" and effect.inverse.written_by == fake.bot_id
+    assert text_of(fake, block) == "Final"
+    [taken] = undo(fake.with_token("tok"), [effect])
+    assert (taken.outcome, taken.written, taken.current) == ("reverted", {"text": "Final"}, {"text": "Draft"})
+    assert text_of(fake, block) == "Draft"
+    [again] = undo(fake.with_token("tok"), [effect])
+    assert again.outcome == "already" and fake.writes["update_block"] == 2
+
+    block, effect = updated(fake)
+    found = fake.retrieve_block("tok", block)
+    found["paragraph"] = {"rich_text": [{"plain_text": "A person's"}]}
+    found["last_edited_by"] = {"object": "user", "id": "person-1"}
+    [taken] = undo(fake.with_token("tok"), [effect])
+    assert (taken.outcome, taken.written, taken.current) == (
+        "conflict",
+        {"text": "Final"},
+        {"text": "A person's"},
+    )
+    found["paragraph"] = {"rich_text": [{"plain_text": "Final"}]}  # the person typed the run's text again
+    [taken] = undo(fake.with_token("tok"), [effect])
+    assert taken.outcome == "conflict" and "someone else" in taken.reason
+    assert text_of(fake, block) == "Final" and fake.writes["update_block"] == 3
+
+
 @pytest.mark.parametrize(
     ("tool", "says"),
     [
@@ -137,7 +247,9 @@ def test_a_comment_deleted_meanwhile_is_already_taken_back() -> None:
         ("send_notification", "cannot be unsent"),
         ("merge_pull_request", "shared branch"),
         ("update_issue", "not recorded yet"),
-        ("move_page", "not recorded yet"),
+        ("move_page", None),
+        ("update_block", None),
+        ("delete_block", "not recorded yet"),
     ],
 )
 def test_what_cannot_be_taken_back_says_why(tool: str, says: str | None) -> None:
