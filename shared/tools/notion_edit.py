@@ -125,8 +125,8 @@ def _request_rich(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for item in items:
         kind = item.get("type", "text")
         body = item.get(kind) or {}
-        if kind == "text":
-            body = {"content": body.get("content", ""), "link": body.get("link")}
+        if kind == "text":  # a response's item always has its plain_text: the content, when not given
+            body = {"content": body.get("content", item.get("plain_text", "")), "link": body.get("link")}
         out.append({"type": kind, kind: body, "annotations": item.get("annotations") or {}})
     return out
 

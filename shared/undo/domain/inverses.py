@@ -67,7 +67,9 @@ UNDOABLE = frozenset(
 )
 
 NOT_YET = "its inverse is not recorded yet"
-_CHILDREN = "its child runs' effects are their own runs' to undo"
+_CHILDREN = (
+    "its child runs' effects are theirs: undone with this run's when asked (children), or each run's own"
+)
 _WAITS = "it waits and reads: it changes nothing to take back"
 
 # Every other tool with an effect, each named (a table test holds that no effect tool is left out):

@@ -128,3 +128,26 @@ def test_an_undo_moves_pages_back_and_restores_blocks_but_not_over_a_persons_cha
     again = ask_undo(deps, run, Asking(OWNER, [effects[0], effects[2]], True, lambda _p: True))
     drive(deps)
     assert [u["outcome"] for u in undone(deps, "t1", again["run_id"])] == ["already", "already"]
+
+
+def test_an_undo_with_children_takes_back_a_child_runs_effects_with_its_parents(
+    deps: Deps, running_sandbox: SandboxServer, notion: NotionForTenant
+) -> None:
+    home = page(notion, "A family's page")
+    line = paragraph(notion, home, "Before the family")
+    [own] = store_calls(
+        deps, "api-parent", notion, home, [("add_comment", {"page_id": home, "text": "Parent"})]
+    )
+    edit = [("update_block", {"page_id": home, "block_id": line, "text": "The child's line"})]
+    [childs] = store_calls(deps, "api-parent-m2-0", notion, home, edit, parent_run_id="api-parent")
+    run = deps.store.get_run("t1", "api-parent")
+    assert run is not None
+    asked = ask_undo(deps, run, Asking(OWNER, None, True, lambda _p: True, children=True))
+    assert [(e["run_id"], e["effect"]) for e in asked["effects"]] == [
+        ("api-parent-m2-0", childs),
+        ("api-parent", own),
+    ]
+    drive(deps)
+    outcomes = [(u["run_id"], u["outcome"]) for u in undone(deps, "t1", asked["run_id"])]
+    assert outcomes == [("api-parent-m2-0", "reverted"), ("api-parent", "reverted")]
+    assert text_of(notion, line) == "Before the family" and comment_ids(notion, home) == []

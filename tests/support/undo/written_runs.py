@@ -99,10 +99,11 @@ def store_calls(
     *,
     parent_run_id: str = "",
     tenant_id: str = "t1",
+    ended: bool = True,
 ) -> list[int]:
-    """A finished run of tenant t1, started by its editor on ``page``, that made ``calls`` (tool,
-    arguments) through the real tools, one step each, then finished; stored as run ``run_id`` (a child
-    of ``parent_run_id`` when given). The seq of each call's result (effect ids)."""
+    """A run of tenant t1, started by its editor on ``page``, that made ``calls`` (tool, arguments)
+    through the real tools, one step each, then finished (``ended``); stored as run ``run_id`` (a
+    child of ``parent_run_id`` when given). The seq of each call's result (effect ids)."""
     at = datetime.now(UTC)
     steps = [PlannedStep(tool=t, args=a) for t, a in calls]
     planned = RunPlanned(
@@ -116,6 +117,7 @@ def store_calls(
         spec = REGISTRY[tool]
         out = spec.run(tool_context(notion, step), spec.args.model_validate(args))
         log.append(ToolResult(seq=step + 1, at=at, step=step, tool=tool, args=args, output=out))
-    log.append(RunFinished(seq=len(calls) + 2, at=at, status=RunStatus.COMPLETED, summary="done"))
+    if ended:
+        log.append(RunFinished(seq=len(calls) + 2, at=at, status=RunStatus.COMPLETED, summary="done"))
     assert run_log.RunLog(deps, tenant_id, run_id).create(log)
     return [n + 2 for n in range(len(calls))]
