@@ -37,6 +37,13 @@ class UndoBody(Schema):
     )
 
 
+class UndoQuery(Schema):
+    """``GET /runs/{id}/undo``: with the child runs' effects or not; no other parameter."""
+
+    model_config = ConfigDict(extra="forbid")
+    children: bool = Field(False, description="Also every effect of the runs it started")
+
+
 def _asking(
     call: Call, chosen: Sequence[int] | None, children: bool = False
 ) -> tuple["Deps", "Run", "Asking"]:
@@ -69,7 +76,8 @@ def offer(call: Call) -> Reply:
     the caller may not undo it now, ``may`` false and why."""
     from shared.engine.planning import undo
 
-    deps, run, asked = _asking(call, None, call.request.args.get("children") == "true")
+    query = UndoQuery.model_validate(call.request.args.to_dict())
+    deps, run, asked = _asking(call, None, query.children)
     try:
         found = undo.offer(deps, run, asked)
     except (Forbidden, Conflict) as refused:

@@ -3,11 +3,14 @@ those of the runs it started (a child, its own hand-off), newest first, each ste
 that made the effect; without it the child runs' effects stay theirs. Asked with chosen effects, or
 while a child run still runs, it is refused (a clear 4xx) and stores nothing."""
 
+from typing import Any
+
 import pytest
 
 from shared.runs.domain.events import RunStatus
 from tests.support.engine.engine_runs import drive, state
 from tests.support.notion.notion_fakes import nt_plain
+from tests.support.platform.fake_container import client
 from tests.support.undo.undo_runs import status
 from tests.support.undo.undo_world import RUN, World
 from tests.support.undo.written_runs import store_calls
@@ -89,3 +92,22 @@ def test_a_member_s_undo_with_children_leaves_a_child_s_effect_beyond_their_reac
     assert (f"{RUN}-m3-2", beyond) not in [(e["run_id"], e["effect"]) for e in asked["effects"]]
     assert asked["children_beyond_reach"] == [{"run_id": f"{RUN}-m3-2", "effect": beyond}]
     assert asked["beyond_reach"] == [5] and world.private not in {e["page_id"] for e in asked["effects"]}
+
+
+def test_the_offer_with_children_lists_the_family_and_refuses_other_parameters(world: World) -> None:
+    def offer(query: str) -> tuple[int, Any]:
+        token = world.team.sessions["owner"]
+        answer = client("api", world.c).get(
+            f"/runs/{RUN}/undo{query}", headers={"Authorization": f"Bearer {token}"}
+        )
+        return answer.status_code, answer.get_json()
+
+    before = world.runs()
+    code, alone = offer("")
+    assert code == 200 and [e["run_id"] for e in alone["effects"]] == [RUN, RUN]
+    code, family = offer("?children=true")
+    assert code == 200 and [e["run_id"] for e in family["effects"]] == [GRANDCHILD, CHILD, RUN, RUN]
+    assert family["run_id"] != alone["run_id"] and family["status"] is None
+    code, refused = offer("?children=yes please")
+    assert code == 400 and "children" in str(refused), refused
+    assert world.runs() == before  # an offer stores nothing
