@@ -123,12 +123,15 @@ def create_page(ctx: ToolContext, args: CreatePageArgs) -> Output:
         nt.write_section(notion, earlier["page_id"], appends)
         return earlier
     page = nt.create_with_section(notion, parent, args.properties | title, appends)
-    return _created(page["id"], page.get("url", ""), args.title)
+    return _created(page, args.title)
 
 
-def _created(page_id: str, url: str, title: str) -> Output:
-    """A created page's result, its inverse the page moved to the trash."""
-    inverse = Inverse(action="archive_page", target=page_id).model_dump()
+def _created(page: dict[str, Any], title: str) -> Output:
+    """A created page's result, its inverse the page moved to the trash unless someone other than
+    its creator (``written_by``: the integration's bot) edited it since."""
+    page_id, url = str(page["id"]), page.get("url", "")
+    by = str((page.get("created_by") or {}).get("id", ""))
+    inverse = Inverse(action="archive_page", target=page_id, written_by=by).model_dump()
     return {"page_id": page_id, "url": url, "title": title, "inverse": inverse}
 
 
@@ -159,8 +162,7 @@ def _page_with_marker(ctx: ToolContext, args: CreatePageArgs, *, writing: bool =
         ids = [p["id"] for p in islice(notion.query_data_source(args.data_source_id, where, newest), _SCAN)]
     for page_id in ids[:_SCAN]:
         if _has_marker(ctx, page_id, writing=writing):
-            page = notion.retrieve_page(page_id)
-            return _created(page_id, page.get("url", ""), args.title)
+            return _created(notion.retrieve_page(page_id), args.title)
     return None
 
 

@@ -108,9 +108,16 @@ def _properties(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken
 
 
 def _trash(notion: TenantNotion, effect: Effect, inverse: Inverse, in_trash: bool) -> Taken:
+    """Move the page to (or out of) the trash; a page the run made, that someone other than its
+    maker (``written_by``) edited since, is left (a conflict: their edit stays in the workspace)."""
     base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
-    if bool(notion.retrieve_page(inverse.target).get("in_trash")) == in_trash:
+    page = notion.retrieve_page(inverse.target)
+    if bool(page.get("in_trash")) == in_trash:
         return Taken(**base, outcome="already")
+    editor = str((page.get("last_edited_by") or {}).get("id", ""))
+    if in_trash and inverse.written_by and editor and editor != inverse.written_by:
+        reason = "someone else edited the page since the run made it"
+        return Taken(**base, outcome="conflict", current={"last_edited_by": editor}, reason=reason)
     notion.trash_page(inverse.target, in_trash)
     return Taken(**base, outcome="reverted")
 

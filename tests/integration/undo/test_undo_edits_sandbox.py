@@ -13,7 +13,7 @@ from local.notion_sandbox.testing import Admin
 from shared.engine.planning.undo import Asking, ask_undo, undone
 from shared.notion.services.notion_access import NotionForTenant
 from shared.runs.adapters.firestore_store import FirestoreRunStore
-from shared.runs.domain.events import RunStatus
+from shared.runs.domain.events import RunStatus, ToolResult
 from shared.runs.services.deps import Deps
 from tests.integration.undo.conftest import IDS, OWNER
 from tests.support.engine.engine_fakes import make_deps
@@ -151,3 +151,23 @@ def test_an_undo_with_children_takes_back_a_child_runs_effects_with_its_parents(
     outcomes = [(u["run_id"], u["outcome"]) for u in undone(deps, "t1", asked["run_id"])]
     assert outcomes == [("api-parent-m2-0", "reverted"), ("api-parent", "reverted")]
     assert text_of(notion, line) == "Before the family" and comment_ids(notion, home) == []
+
+
+def test_an_undo_trashes_a_page_the_run_made_but_not_one_a_person_wrote_in_since(
+    deps: Deps, running_sandbox: SandboxServer, notion: NotionForTenant
+) -> None:
+    home = page(notion, "Where the run made pages")
+    calls = [
+        ("create_page", {"parent_page_id": home, "title": t, "content": "Made"}) for t in ("Alone", "Used")
+    ]
+    effects = store_calls(deps, "api-made", notion, home, calls)
+    log = deps.store.list_events("t1", "api-made")
+    alone, used = (str(e.output["page_id"]) for e in log if isinstance(e, ToolResult) and e.seq in effects)
+    note = {"children": [{"paragraph": {"rich_text": [{"type": "text", "text": {"content": "My notes"}}]}}]}
+    act(running_sandbox, "PATCH", f"/v1/blocks/{used}/children", note)  # a person writes in it
+
+    outcomes = undo_whole(deps, "api-made")
+    assert [outcomes[e]["outcome"] for e in effects] == ["reverted", "conflict"]
+    assert outcomes[effects[1]]["current"] == {"last_edited_by": IDS["teammate"]}
+    assert notion.retrieve_page(alone)["in_trash"] is True
+    assert notion.retrieve_page(used)["in_trash"] is False  # the person's notes stay in the workspace

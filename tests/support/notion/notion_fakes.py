@@ -173,6 +173,8 @@ class FakeNotion(NotionClient):
         self._maybe_fail("create_page")
         title = next(v["title"][0]["text"]["content"] for v in properties.values() if "title" in v)
         pid = self.add_page(title, parent)
+        bot = {"object": "user", "id": self.bot_id}
+        self.pages[pid] |= {"created_by": bot, "last_edited_by": bot}  # as Notion: made by the bot
         self.children[pid] = [
             {"id": f"block-{next(self.ids)}", **b, **_by(self.bot_id, pid)} for b in children or []
         ]

@@ -113,6 +113,21 @@ def test_an_undo_killed_mid_way_and_delivered_again_finishes_without_reverting_t
     assert status(fake, page) == "Todo"
 
 
+def test_a_created_page_someone_else_edited_since_is_left_and_listed_as_a_conflict() -> None:
+    fake = FakeNotion()
+    page = fake.add_page("P", Status="Todo")
+    [made] = [e for e in four_writes(fake, page) if e.tool == "create_page"]
+    assert made.inverse.written_by == fake.bot_id  # who made it: the integration's bot
+    child = fake.pages[made.inverse.target]
+    child["last_edited_by"] = {"object": "user", "id": "person-1"}  # a person wrote in it since
+    [taken] = undo(fake.with_token("tok"), [made])
+    assert (taken.outcome, taken.current) == ("conflict", {"last_edited_by": "person-1"})
+    assert "someone else" in taken.reason and not child.get("in_trash")
+    child["last_edited_by"] = {"object": "user", "id": fake.bot_id}  # only the run's own edits
+    [taken] = undo(fake.with_token("tok"), [made])
+    assert taken.outcome == "reverted" and child["in_trash"] is True
+
+
 def test_a_comment_someone_replied_to_is_left_with_its_thread_and_listed_as_a_conflict() -> None:
     fake = FakeNotion()
     page = fake.add_page("P", Status="Todo")
