@@ -4,15 +4,20 @@ tool's policy as set now, and a call itself. A call is checked first: the server
 policy not ``off``, its arguments valid against the tool's input schema (else the model fixes them),
 and the host still public, its server not paused. Then it is made with the tool's timeout and a
 bound on the text kept, and what follows it is :mod:`shared.mcp.services.watch`'s (an audit entry, the
-server's run of failures). Whether it needs a person, and that it is made once, is the engine's
+server's run of failures). A server that said in a call's session that its tools changed
+(``notifications/tools/list_changed``) is marked so; the next listing of its tools (the planner's
+``offered``, or a call naming a tool it did not list) asks it again, since a function holds no
+session open to hear the notice when it is sent. Whether it needs a person, and that it is made once, is the engine's
 (``shared/tools/mcp_calls.py``)."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.mcp.domain.policy import Policy, default_policy, once_promise, policy_key, repeatable
-from shared.mcp.domain.servers import McpServer, McpTool, mcp_token_secret, resolved_problem
+from shared.mcp.domain.servers import McpServer, McpTool, checked_tools, mcp_token_secret, resolved_problem
 from shared.mcp.services.watch import Called, Watch, counted, recorded
 from shared.platform import errors
 
@@ -20,6 +25,7 @@ if TYPE_CHECKING:
     from shared.mcp.ports import McpClient, McpPolicies, McpServers
     from shared.platform.ports import SecretStore
 
+log = logging.getLogger(__name__)
 _DESCRIPTION = 500  # characters of a tool's description the planner is shown
 
 
@@ -42,6 +48,8 @@ class McpCalls(NamedTuple):
         if server is None:
             known = [s.id for s in self.servers.list(self.tenant_id)]
             raise errors.ModelFixableError(f"no MCP server {server_id!r} is connected; use one of {known}")
+        if server.tools_changed_at is not None and all(t.name != name for t in server.tools):
+            server = self.relisted(server)
         for tool in server.tools:
             if tool.name == name:
                 return server, tool
@@ -80,7 +88,11 @@ class McpCalls(NamedTuple):
         """The tools the planner is told of: every tool not off for this agent, of a server not paused,
         its description cut and marked as the server's words (data, not instructions), its input schema
         and its policy."""
-        servers = [s for s in self.servers.list(self.tenant_id) if s.paused_at is None]
+        servers = [
+            self.relisted(s) if s.tools_changed_at is not None else s
+            for s in self.servers.list(self.tenant_id)
+            if s.paused_at is None
+        ]
         policies, offered = self._policies() if servers else {}, []  # none connected: one query only
         for server in servers:
             for tool in server.tools:
@@ -127,6 +139,8 @@ class McpCalls(NamedTuple):
             raise
         outcome = "tool_error" if answer["is_error"] else "ok"
         self._after(server, called._replace(outcome=outcome, size=len(str(answer["text"]))))
+        if answer.get("tools_changed"):
+            self.servers.tools_changed(self.tenant_id, server_id, self._now())
         return {
             "server": server_id,
             "tool": name,
@@ -134,6 +148,26 @@ class McpCalls(NamedTuple):
             "result": str(answer["text"]),
             "cut": bool(answer.get("cut")),
         }
+
+    def relisted(self, server: McpServer) -> McpServer:
+        """The server with its tools listed again and kept (its mark cleared unless it said they
+        changed again meanwhile); as it was when listing fails (logged, no token), tried again on
+        the next listing."""
+        try:
+            host = _host(server.url)
+            if why := resolved_problem(host, self.client.addresses(host), self.allow_loopback):
+                raise errors.PermanentError(why)
+            token = self.secrets.get(mcp_token_secret(self.tenant_id, server.id))
+            tools = checked_tools(self.client.list_tools(server.url, token))
+        except (errors.AgentError, ValueError) as exc:
+            log.warning("mcp: the tools of %s were not listed again: %s", server.id, str(exc)[:200])
+            return server
+        now = self._now()
+        self.servers.relisted(self.tenant_id, server.id, tools, now, server.tools_changed_at)
+        return server.model_copy(update={"tools": tools, "listed_at": now, "tools_changed_at": None})
+
+    def _now(self) -> datetime:
+        return self.watch.now() if self.watch is not None else datetime.now(UTC)
 
     def _after(self, server: McpServer, called: Called) -> None:
         """The call's audit entry, then its outcome counted on the server (a failure may pause it)."""
