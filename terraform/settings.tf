@@ -34,6 +34,7 @@ locals {
     NA_MCP_ALLOW_LOOPBACK       = "false"                          # MCP servers on loopback: the local stack's sandbox only
     NA_HOOKS_ALLOW_LOOPBACK     = "false"                          # webhook endpoints on loopback: the local stack's receiver
     NA_MCP_TIMEOUT_S            = "20"                             # one MCP tool call
+    NA_MCP_PAUSE_AFTER_FAILURES = "5"                              # failed MCP calls in a row that pause its server
     NA_LINEAR_API_BASE_URL      = "https://api.linear.app"         # the sync (docs/sync.md)
     NA_MOTION_API_BASE_URL      = "https://api.usemotion.com/v1"   # the sync (docs/sync.md)
     NA_SYNC_SCAN_INTERVAL_S     = "60"                             # a tracker scan a minute (decision 0156)

@@ -4,7 +4,10 @@ daemon thread on 127.0.0.1 (streamable HTTP at ``/mcp``), with a header token ev
 The tools are what the capability's tests need of a real remote server: ``add`` and ``lookup_city``
 (plainly read-only), ``create_note`` (an effect, counted so a test sees it made at most once),
 ``slow_echo`` (sleeps past a caller's timeout), ``always_fails`` (a tool error every call) and
-``hostile_summary`` (its description and its result carry prompt injections)."""
+``hostile_summary`` (its description and its result carry prompt injections). A sandbox built
+``changing`` adds ``grow_tools``: it adds ``extra_echo`` to the list and sends
+``notifications/tools/list_changed`` on the call's own stream (a stateless server holds no other). A sandbox built ``oauth`` asks for the MCP
+authorization specification's OAuth flow instead of a header token (``local/mcp_sandbox/oauth.py``)."""
 
 from __future__ import annotations
 
@@ -17,9 +20,12 @@ from types import TracebackType
 from typing import Self
 
 import uvicorn
-from mcp.server.fastmcp import FastMCP
-from mcp.types import ToolAnnotations
+from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions
+from mcp.server.fastmcp import Context, FastMCP
+from mcp.types import ServerNotification, ToolAnnotations, ToolListChangedNotification
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from local.mcp_sandbox.oauth import SCOPE, SandboxAuth
 
 HOST = "127.0.0.1"
 PATH = "/mcp"
@@ -43,16 +49,46 @@ class SandboxState:
     notes: list[dict[str, str]] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    grown: bool = False  # grow_tools added extra_echo
 
     def count(self, tool: str) -> None:
         with self.lock:
             self.calls[tool] = self.calls.get(tool, 0) + 1
 
 
-def build_server(state: SandboxState, slow_seconds: float = 2.0, garbage: bool = False) -> FastMCP:
+def build_server(
+    state: SandboxState,
+    slow_seconds: float = 2.0,
+    garbage: bool = False,
+    changing: bool = False,
+    oauth: tuple[SandboxAuth, str] | None = None,
+) -> FastMCP:
     """The sandbox's FastMCP server, its tools recording into ``state``; ``garbage`` adds a tool whose
-    name MCP's naming rules refuse (``bad name!``), as a careless server lists one."""
-    server = FastMCP("mcp-sandbox", host=HOST, streamable_http_path=PATH, stateless_http=True)
+    name MCP's naming rules refuse (``bad name!``), as a careless server lists one; ``changing`` adds
+    ``grow_tools`` (see the module); ``oauth`` (the provider and the server's base URL) puts it behind
+    the SDK's authorization server and bearer check."""
+    auth: dict[str, object] = {}
+    if oauth is not None:
+        provider, base = oauth
+        auth = {
+            "auth_server_provider": provider,
+            "auth": AuthSettings(
+                issuer_url=base,
+                resource_server_url=f"{base}{PATH}",
+                client_registration_options=ClientRegistrationOptions(
+                    enabled=True, valid_scopes=[SCOPE], default_scopes=[SCOPE]
+                ),
+                required_scopes=[SCOPE],
+                validate_token_resource=True,
+            ),
+        }
+    server = FastMCP(
+        "mcp-sandbox",
+        host=HOST,
+        streamable_http_path=PATH,
+        stateless_http=True,
+        **auth,  # type: ignore[arg-type]
+    )
     read_only = ToolAnnotations(readOnlyHint=True)
 
     @server.tool(annotations=read_only)
@@ -95,7 +131,30 @@ def build_server(state: SandboxState, slow_seconds: float = 2.0, garbage: bool =
 
     if garbage:
         server.add_tool(lambda x: x, name="bad name!", description="A tool no client should take.")
+    if changing:
+        _growing(server, state)
     return server
+
+
+def _growing(server: FastMCP, state: SandboxState) -> None:
+    """``grow_tools``: ``extra_echo`` added once, and the list said changed at every call."""
+
+    def extra_echo(text: str) -> str:
+        """Echo the text (a tool added after the list was first read)."""
+        state.count("extra_echo")
+        return text
+
+    @server.tool()
+    async def grow_tools(ctx: Context) -> str:  # type: ignore[type-arg]  # the SDK's generic Context
+        """Add a tool to this server and say its tool list changed."""
+        state.count("grow_tools")
+        with state.lock:
+            grow, state.grown = not state.grown, True
+        if grow:
+            server.add_tool(extra_echo, annotations=ToolAnnotations(readOnlyHint=True))
+        changed = ServerNotification(ToolListChangedNotification())
+        await ctx.session.send_notification(changed, related_request_id=ctx.request_id)
+        return "extra_echo is listed now"
 
 
 class _RequireToken:
@@ -130,17 +189,28 @@ def _free_port() -> int:
 
 class McpSandbox:
     """The sandbox served on 127.0.0.1:``port`` (0: a free one) from a daemon thread; ``start``/``stop``
-    or a ``with`` block. ``url`` is the MCP endpoint, ``token`` the header token it requires; ``garbage``:
-    see :func:`build_server`."""
+    or a ``with`` block. ``url`` is the MCP endpoint, ``token`` the header token it requires (unless
+    ``oauth``: then ``auth`` is its authorization server's provider); ``garbage``, ``changing`` and
+    ``oauth``: see :func:`build_server`."""
 
-    def __init__(self, token: str, port: int = 0, slow_seconds: float = 2.0, garbage: bool = False) -> None:
+    def __init__(
+        self,
+        token: str,
+        port: int = 0,
+        slow_seconds: float = 2.0,
+        *,
+        garbage: bool = False,
+        changing: bool = False,
+        oauth: bool = False,
+    ) -> None:
         self.state = SandboxState()
         self.token = token
         self.port = port or _free_port()
-        app = build_server(self.state, slow_seconds, garbage).streamable_http_app()
-        config = uvicorn.Config(
-            _RequireToken(app, token), host=HOST, port=self.port, log_level="warning", lifespan="on"
-        )
+        self.auth = SandboxAuth() if oauth else None
+        oauthed = (self.auth, f"http://{HOST}:{self.port}") if self.auth is not None else None
+        app = build_server(self.state, slow_seconds, garbage, changing, oauthed).streamable_http_app()
+        served = app if oauthed is not None else _RequireToken(app, token)  # OAuth: the SDK's bearer check
+        config = uvicorn.Config(served, host=HOST, port=self.port, log_level="warning", lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="mcp-sandbox", daemon=True)
 

@@ -1,4 +1,5 @@
-"""Comments: list by block or page, retrieve one, create on a page or in a discussion."""
+"""Comments: list by block or page, retrieve one, create on a page or in a discussion, update or
+delete one the connection made."""
 
 from __future__ import annotations
 
@@ -74,6 +75,19 @@ def update_comment(ws: Workspace, actor: Actor, comment_id: str, body: JSON) -> 
     comment["last_edited_time"] = now_iso()
     ws.writes["comments.update"] += 1
     return comment, []  # Notion's comment.updated is not sent: the agent subscribes to none
+
+
+def delete_comment(ws: Workspace, actor: Actor, comment_id: str) -> tuple[JSON, list[Change]]:
+    """``DELETE /v1/comments/{id}``: the comment deleted, answered as it was. As Notion documents it
+    ("Delete a comment"), a connection deletes only the comments it created; anyone else's, or one
+    gone, answers 404 (object_not_found). Only that comment goes: its thread's replies stay."""
+    cid = normalize_id(comment_id)
+    comment = ws.comments.get(cid)
+    if comment is None or comment["created_by"].get("id") != actor.partial_user().get("id"):
+        raise not_found(comment_id, "comment")
+    del ws.comments[cid]
+    ws.writes["comments.delete"] += 1
+    return comment, []  # Notion's comment.deleted is not sent: the agent subscribes to none
 
 
 def _target(ws: Workspace, body: JSON) -> tuple[JSON, str | None]:

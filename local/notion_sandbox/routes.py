@@ -118,6 +118,11 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         re.compile(r"comments/([^/]+)"),
         lambda c: comments.update_comment(c.ws, c.actor, c.params[0], c.body),
     ),
+    (
+        "DELETE",
+        re.compile(r"comments/([^/]+)"),
+        lambda c: comments.delete_comment(c.ws, c.actor, c.params[0]),
+    ),
 ]
 
 

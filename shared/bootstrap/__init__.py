@@ -112,7 +112,7 @@ class Container:
         self.memory = Memory(instance)
         self.slack = Slack(instance, self.platform, self.workspace, self.notify)
         self.sessions = Sessions(instance)
-        self.mcp = Mcp(instance, self.platform)
+        self.mcp = Mcp(instance, self.platform, self.workspace, self.team)
         self.outbound = Outbound(instance, self.platform, self.workspace)
 
     @property

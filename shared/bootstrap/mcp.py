@@ -10,6 +10,8 @@ from shared.bootstrap.declare import Built
 if TYPE_CHECKING:
     from shared.bootstrap.declare import Instance
     from shared.bootstrap.platform import Platform
+    from shared.bootstrap.team import Team
+    from shared.bootstrap.workspace import Workspace
     from shared.mcp.ports import McpClient, McpPolicies, McpServers
     from shared.mcp.services.calls import McpCalls
     from shared.mcp.services.connect import Connecting
@@ -32,8 +34,9 @@ class Mcp:
     )
     mcp_client: Built[McpClient] = Built("shared.mcp.adapters.sdk_client", ("httpx", "mcp"), _client)
 
-    def __init__(self, instance: Instance, platform: Platform) -> None:
+    def __init__(self, instance: Instance, platform: Platform, workspace: Workspace, team: Team) -> None:
         self.instance, self.platform = instance, platform
+        self.workspace, self.team = workspace, team
 
     def connecting(self) -> Connecting:
         """What connecting, listing and removing a server use, with the settings as they are now."""
@@ -45,8 +48,15 @@ class Mcp:
     def calls(self, tenant_id: str, agent_id: str) -> McpCalls:
         """One agent's MCP tools in one tenant, for a step or a plan (the default agent: ``default``)."""
         from shared.mcp.services.calls import McpCalls
+        from shared.mcp.services.watch import Watch
 
         s = self.instance.settings
+        watch = Watch(
+            lambda: self.team.audit,
+            self.workspace.cached_tenants(),
+            self.platform.queue,
+            s.mcp_pause_after_failures,
+        )
         return McpCalls(
             tenant_id,
             agent_id or "default",
@@ -56,4 +66,5 @@ class Mcp:
             self.mcp_client,
             s.mcp_timeout_s,
             s.mcp_allow_loopback,
+            watch,
         )

@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
     from shared.mcp.domain.policy import Policy
-    from shared.mcp.domain.servers import McpServer
+    from shared.mcp.domain.servers import McpServer, McpTool
 
 
 class McpServers(Protocol):
@@ -25,6 +28,27 @@ class McpServers(Protocol):
 
     def delete(self, tenant_id: str, server_id: str) -> None:
         """Forget the server (nothing when it is not there)."""
+        ...
+
+    def outcome(self, tenant_id: str, server_id: str, ok: bool, pause_after: int, now: datetime) -> bool:
+        """Count a call's outcome atomically: a success sets ``failures`` back to 0, a failure adds one
+        and pauses the server (``paused_at``) when the run reaches ``pause_after``. True only for the
+        failure that paused it (its notice is sent once); False for a server no longer there."""
+        ...
+
+    def resume(self, tenant_id: str, server_id: str) -> bool:
+        """Unpause the server, its failures back to 0; False when it is not there."""
+        ...
+
+    def tools_changed(self, tenant_id: str, server_id: str, now: datetime) -> None:
+        """Mark that the server said its tools changed (``tools_changed_at``); nothing when gone."""
+        ...
+
+    def relisted(
+        self, tenant_id: str, server_id: str, tools: Sequence[McpTool], now: datetime, seen: datetime | None
+    ) -> None:
+        """Keep the tools as listed again at ``now``; ``tools_changed_at`` cleared unless the server
+        said they changed again after ``seen`` (the mark the listing answered)."""
         ...
 
 
@@ -58,7 +82,8 @@ class McpClient(Protocol):
     def call_tool(
         self, url: str, token: str, name: str, arguments: dict[str, Any], *, timeout_s: float, key: str = ""
     ) -> dict[str, Any]:
-        """One ``tools/call``: ``{"is_error", "text", "cut"}`` (its text contents joined, cut past a
-        bound). ``key`` rides in the request's ``_meta`` for a server that de-duplicates by it. A call
+        """One ``tools/call``: ``{"is_error", "text", "cut", "tools_changed"}`` (its text contents
+        joined, cut past a bound; whether the server sent ``notifications/tools/list_changed`` in the
+        session). ``key`` rides in the request's ``_meta`` for a server that de-duplicates by it. A call
         that takes longer than ``timeout_s`` raises TransientError after the server may have acted."""
         ...

@@ -120,6 +120,11 @@ class TenantNotion(Protocol):
         """The text of a comment this connection made replaced (NotFound for anyone else's)."""
         ...
 
+    def delete_comment(self, comment_id: str) -> dict[str, Any]:
+        """Deletes a comment this connection made (``DELETE /v1/comments/{id}``); returns the deleted
+        comment. Notion answers 404 ``object_not_found`` for anyone else's, and for one gone."""
+        ...
+
     def search_visible(
         self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
     ) -> dict[str, Any]:

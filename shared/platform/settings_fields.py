@@ -133,6 +133,13 @@ class SettingsFields(BaseSettings):
     mcp_timeout_s: float = Field(
         20.0, gt=0, le=120, description="Seconds an MCP tool call may take before it counts as failed."
     )
+    mcp_pause_after_failures: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Failed calls in a row (unreachable, too slow, no MCP, the token refused) that pause "
+        "an MCP server until an admin resumes it; its owner is told.",
+    )
     workspace_index: bool = Field(
         False,
         description="Keep and use the workspace index (docs/memory.md): chosen pages' events queue index "

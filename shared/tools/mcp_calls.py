@@ -29,7 +29,7 @@ def _mcp(ctx: ToolContext) -> McpCalls:
 
 
 def _run(ctx: ToolContext, args: CallMcpArgs) -> Output:
-    return _mcp(ctx).call(args.server, args.tool, args.arguments, ctx.key)
+    return _mcp(ctx).call(args.server, args.tool, args.arguments, ctx.key, ctx.run_id)
 
 
 def _find(ctx: ToolContext, args: CallMcpArgs) -> Output | None:

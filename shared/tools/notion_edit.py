@@ -15,7 +15,7 @@ from shared.notion.services import notion_text as nt
 from shared.platform.errors import ModelFixableError
 from shared.tools.base import Args, Output, ToolContext, checked
 from shared.tools.notion_write import notion_write
-from shared.undo.domain.inverses import Inverse
+from shared.undo.domain.inverses import Inverse, cannot
 from shared.workspace.domain.settings import plain_notion_id
 
 _Id = Annotated[str, Field(min_length=1, max_length=100)]
@@ -72,14 +72,23 @@ def update_block(ctx: ToolContext, args: UpdateBlockArgs) -> Output:
     kind = str(block.get("type"))
     if kind not in TEXT_KINDS:
         raise ModelFixableError(f"block {args.block_id} is a {kind}: only text blocks have text to update")
-    ctx.need_notion().update_block(args.block_id, {kind: {"rich_text": inline_rich_text(args.text)}})
-    return {"block_id": args.block_id, "page_id": args.page_id}
+    before = {kind: {"rich_text": _request_rich((block.get(kind) or {}).get("rich_text", []))}}
+    made = ctx.need_notion().update_block(args.block_id, {kind: {"rich_text": inline_rich_text(args.text)}})
+    written = {kind: {"rich_text": _request_rich((made.get(kind) or {}).get("rich_text", []))}}
+    by = str((made.get("last_edited_by") or {}).get("id", ""))
+    inverse = Inverse(
+        action="restore_block", target=args.block_id, before=before, written=written, written_by=by
+    )
+    return {"block_id": args.block_id, "page_id": args.page_id, "inverse": inverse.model_dump()}
 
 
 def find_update(ctx: ToolContext, args: UpdateBlockArgs) -> Output | None:
+    """Found done after a crash: the text it replaced is gone from the block, so it is marked final."""
     block = ctx.need_notion().retrieve_block(args.block_id)
     wanted = nt.plain(inline_rich_text(args.text))
-    return {"block_id": args.block_id, "page_id": args.page_id} if nt.block_text(block) == wanted else None
+    lost = cannot("the text it replaced was not recorded before an interrupted attempt wrote")
+    done = {"block_id": args.block_id, "page_id": args.page_id, "inverse": lost}
+    return done if nt.block_text(block) == wanted else None
 
 
 class DeleteBlockArgs(Args):
@@ -116,8 +125,8 @@ def _request_rich(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for item in items:
         kind = item.get("type", "text")
         body = item.get(kind) or {}
-        if kind == "text":
-            body = {"content": body.get("content", ""), "link": body.get("link")}
+        if kind == "text":  # a response's item always has its plain_text: the content, when not given
+            body = {"content": body.get("content", item.get("plain_text", "")), "link": body.get("link")}
         out.append({"type": kind, kind: body, "annotations": item.get("annotations") or {}})
     return out
 
@@ -204,16 +213,54 @@ class MovePageArgs(Args):
     to_page_id: _Id
 
 
+# Where a page may be that Notion's API (or our client) cannot move it back to, and why.
+_NO_WAY_BACK = {
+    "workspace": "the page was at the workspace's top level, where Notion's API cannot move a page",
+    "block_id": "the page was inside a block, where Notion's API cannot move a page",
+    "data_source_id": "the page was a database row: moving it back into its database is not supported yet",
+}
+
+
+def _move_inverse(args: MovePageArgs, parent: dict[str, Any]) -> dict[str, Any]:
+    """A move's inverse: the page moved back under the page it came from (``before``) while it is
+    still where the run put it (``written``)."""
+    if parent.get("type", "page_id" if parent.get("page_id") else "") != "page_id" or not parent.get(
+        "page_id"
+    ):
+        kind = str(parent.get("type", ""))
+        return cannot(
+            _NO_WAY_BACK.get(kind, f"the page's parent before the move ({kind or 'unknown'}) was not a page")
+        )
+    before, written = {"page_id": str(parent["page_id"])}, {"page_id": args.to_page_id}
+    return Inverse(action="move_page", target=args.page_id, before=before, written=written).model_dump()
+
+
 def move_page(ctx: ToolContext, args: MovePageArgs) -> Output:
-    page = ctx.need_notion().move_page(args.page_id, args.to_page_id)
-    return {"page_id": args.page_id, "to_page_id": args.to_page_id, "url": page.get("url", "")}
+    """Moves the page, having read where it was: the inverse moves it back there."""
+    notion = ctx.need_notion()
+    parent = dict(notion.retrieve_page(args.page_id).get("parent") or {})
+    page = notion.move_page(args.page_id, args.to_page_id)
+    inverse = _move_inverse(args, parent)
+    return {
+        "page_id": args.page_id,
+        "to_page_id": args.to_page_id,
+        "url": page.get("url", ""),
+        "inverse": inverse,
+    }
 
 
 def find_move_page(ctx: ToolContext, args: MovePageArgs) -> Output | None:
+    """Found done after a crash: where the page came from is gone from it, so it is marked final."""
     page = ctx.need_notion().retrieve_page(args.page_id)
     if plain_notion_id(str(page.get("parent", {}).get("page_id", ""))) != plain_notion_id(args.to_page_id):
         return None
-    return {"page_id": args.page_id, "to_page_id": args.to_page_id, "url": page.get("url", "")}
+    lost = cannot("the page it came from was not recorded before an interrupted attempt moved it")
+    return {
+        "page_id": args.page_id,
+        "to_page_id": args.to_page_id,
+        "url": page.get("url", ""),
+        "inverse": lost,
+    }
 
 
 class PageArgs(Args):

@@ -123,12 +123,15 @@ def create_page(ctx: ToolContext, args: CreatePageArgs) -> Output:
         nt.write_section(notion, earlier["page_id"], appends)
         return earlier
     page = nt.create_with_section(notion, parent, args.properties | title, appends)
-    return _created(page["id"], page.get("url", ""), args.title)
+    return _created(page, args.title)
 
 
-def _created(page_id: str, url: str, title: str) -> Output:
-    """A created page's result, its inverse the page moved to the trash."""
-    inverse = Inverse(action="archive_page", target=page_id).model_dump()
+def _created(page: dict[str, Any], title: str) -> Output:
+    """A created page's result, its inverse the page moved to the trash unless someone other than
+    its creator (``written_by``: the integration's bot) edited it since."""
+    page_id, url = str(page["id"]), page.get("url", "")
+    by = str((page.get("created_by") or {}).get("id", ""))
+    inverse = Inverse(action="archive_page", target=page_id, written_by=by).model_dump()
     return {"page_id": page_id, "url": url, "title": title, "inverse": inverse}
 
 
@@ -159,8 +162,7 @@ def _page_with_marker(ctx: ToolContext, args: CreatePageArgs, *, writing: bool =
         ids = [p["id"] for p in islice(notion.query_data_source(args.data_source_id, where, newest), _SCAN)]
     for page_id in ids[:_SCAN]:
         if _has_marker(ctx, page_id, writing=writing):
-            page = notion.retrieve_page(page_id)
-            return _created(page_id, page.get("url", ""), args.title)
+            return _created(notion.retrieve_page(page_id), args.title)
     return None
 
 
@@ -298,13 +300,16 @@ class AddCommentArgs(Args):
 def add_comment(ctx: ToolContext, args: AddCommentArgs) -> Output:
     text = f"{args.text}\n{signature_line(ctx.signature())}"
     comment = ctx.need_notion().add_comment(args.page_id, text)
-    return _commented(args.page_id, comment.get("id", ""))
+    return _commented(args.page_id, comment)
 
 
-def _commented(page_id: str, comment_id: str) -> Output:
+def _commented(page_id: str, comment: dict[str, Any]) -> Output:
     """A comment's result, its inverse the comment deleted (Notion lets a connection delete the
-    comments it made: "Delete a comment")."""
-    inverse = Inverse(action="delete_comment", target=comment_id).model_dump()
+    comments it made: "Delete a comment"); ``written``: its text as Notion answered it, what an undo
+    compares with first."""
+    comment_id = str(comment.get("id", ""))
+    written = {"text": nt.plain(comment.get("rich_text"))}
+    inverse = Inverse(action="delete_comment", target=comment_id, written=written).model_dump()
     return {"page_id": page_id, "comment_id": comment_id, "inverse": inverse}
 
 
@@ -313,7 +318,7 @@ def find_comment(ctx: ToolContext, args: AddCommentArgs) -> Output | None:
     decision 0124, its visible last line)."""
     for comment in ctx.need_notion().list_comments(args.page_id):
         if signed(comment.get("rich_text"), [ctx.key]):
-            return _commented(args.page_id, comment.get("id", ""))
+            return _commented(args.page_id, comment)
     return None
 
 

@@ -101,3 +101,27 @@ def test_a_request_without_the_token_is_refused(sandbox: McpSandbox) -> None:
     assert answer.status_code == 401
     wrong = httpx.post(sandbox.url, json={}, headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
+
+
+def test_a_changing_sandbox_says_its_tools_changed_on_the_calls_own_stream() -> None:
+    """What a stateless server can do (MCP 2025-06-18, streamable HTTP): a notification related to
+    the request travels on that request's SSE stream, heard by the client's message handler."""
+    heard: list[Any] = []
+
+    async def run(url: str) -> tuple[Any, list[str]]:
+        async def handler(message: object) -> None:
+            heard.append(getattr(message, "root", message))
+
+        async with (
+            httpx.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10) as http,
+            streamable_http_client(url, http_client=http) as (read, write, _),
+            ClientSession(read, write, message_handler=handler) as session,
+        ):
+            await session.initialize()
+            result = await session.call_tool("grow_tools", {})
+            return result, [t.name for t in (await session.list_tools()).tools]
+
+    with McpSandbox(TOKEN, changing=True) as changing:
+        result, names = asyncio.run(run(changing.url))
+    assert not result.isError and "extra_echo" in names
+    assert [type(m).__name__ for m in heard] == ["ToolListChangedNotification"]

@@ -39,7 +39,7 @@ def test_the_contract_uses_only_keywords_the_validator_knows() -> None:
 
     walk(load_contract()["definitions"], in_properties=True)
     assert seen <= KNOWN, seen - KNOWN
-    assert len(endpoints()) == 29
+    assert len(endpoints()) == 30  # the generated 29 and the overlay's DELETE /v1/comments/{comment_id}
 
 
 def test_the_validator_rejects_wrong_shapes(server: SandboxServer) -> None:
@@ -214,6 +214,23 @@ def test_write_endpoints_conform(server: SandboxServer) -> None:
     status, missing = call(server, "GET", f"/v1/comments/{page['id']}")  # a page's id is no comment's
     assert status == 404 and missing["code"] == "object_not_found"
     conforms("error", missing)
+
+
+def test_deleting_a_comment_answers_the_comment_and_then_404(server: SandboxServer) -> None:
+    """``DELETE /v1/comments/{id}`` ("Delete a comment"): the deleted comment, as Notion's comment
+    object; the same again, or a person's comment, is 404 object_not_found in Notion's error body."""
+    _, comment = call(
+        server,
+        "POST",
+        "/v1/comments",
+        {"parent": {"page_id": DEMO["task_report"]}, "rich_text": [{"text": {"content": "bye"}}]},
+    )
+    status, deleted = call(server, "DELETE", f"/v1/comments/{comment['id']}")
+    assert status == 200 and deleted["id"] == comment["id"], deleted
+    conforms("DELETE /v1/comments/{comment_id}", deleted)
+    status, again = call(server, "DELETE", f"/v1/comments/{comment['id']}")
+    assert status == 404 and again["code"] == "object_not_found"
+    conforms("error", again)
 
 
 def test_database_endpoints_conform(server: SandboxServer) -> None:

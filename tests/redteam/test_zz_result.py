@@ -37,7 +37,8 @@ def test_the_totals_are_what_the_result_line_says() -> None:
     # page beyond it, and every view of the owner's run (decision 0147)
     assert EXERCISED["starter_cases"] >= 200, put
     assert EXERCISED["mcp_cases"] >= 16, put  # mcp/: the hostile tool, obeyed under every policy
-    assert EXERCISED["undo_cases"] >= 36, put  # every role undoing others' and out-of-reach runs
+    # every role undoing others' and out-of-reach runs, alone and with their child runs
+    assert EXERCISED["undo_cases"] >= 57, put
     assert EXERCISED["channel_cases"] >= 29, put  # team/test_slack_attacks.py: forged, strangers', replays
     assert EXERCISED["webhook_cases"] >= 25, put  # team/test_webhook_attacks.py: hostile messages, titles
     assert all(TOTALS[k] == 0 for k in COUNTS), line

@@ -2,7 +2,8 @@
 owner allowed) through the real SDK client, on the Firestore emulator's run store. Every step task is
 delivered twice, shuffled, killed once per run around the call's intent or after its result, and late
 again at the end. No note is made twice and no run loses its call's outcome (a call a kill may have
-cut is recorded unknown, never made again). Prints ``RESULT mcp_calls= duplicated_calls= lost=``."""
+cut is recorded unknown, never made again), and each call made has one entry in the workspace's audit
+log, never two. Prints ``RESULT mcp_calls= duplicated_calls= lost=``."""
 
 import random
 from collections import Counter
@@ -16,10 +17,13 @@ from shared.engine.planning.start import start_run
 from shared.engine.services.engine import run_step
 from shared.engine.services.run_log import StepHeld
 from shared.mcp.domain.policy import Policy
+from shared.mcp.services.watch import Watch
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.events import RunStatus, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.step_task import StepTask
+from shared.team.adapters.firestore_audit import FirestoreAudit
+from shared.team.services import audit
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import Crash, StepCrashes, crashing_store, outcome_counts
 from tests.support.engine.engine_fakes import make_deps
@@ -71,9 +75,10 @@ def test_mcp_calls_are_made_at_most_once_and_never_lost_in_the_storm(
         for r in runs
     ]
     deps = make_deps(model=FakeModel({"PlanOut": plans}), step_lease_s=0.5)
-    deps = with_sandbox(
-        deps._replace(store=FirestoreRunStore(firestore_db)), sandbox, {"create_note": Policy.ALLOWED}
-    )
+    log = FirestoreAudit(firestore_db)
+    watch = Watch(lambda: log, deps.tenants, deps.queue)
+    allowed = {"create_note": Policy.ALLOWED}
+    deps = with_sandbox(deps._replace(store=FirestoreRunStore(firestore_db)), sandbox, allowed, watch=watch)
     store = cast(FirestoreRunStore, deps.store)
     crashes = StepCrashes({run: KILLS[i % len(KILLS)] for i, run in enumerate(runs)})
     deps = deps._replace(store=crashing_store(store, crashes))
@@ -102,3 +107,6 @@ def test_mcp_calls_are_made_at_most_once_and_never_lost_in_the_storm(
     # A note made for every run whose call was not cut before its result was known; only a kill
     # between the intent and the call leaves an unknown outcome, and then no note.
     assert set(made) == set(runs) - set(unknown) and unknown
+    entries = audit.page(log, "t1", audit.Filters(surface="agent"), 200, None)["entries"]
+    audited = Counter(e["target"]["run_id"] for e in entries if e["target"]["outcome"] == "ok")
+    assert audited == made  # an entry per call made, none twice (each run's note is titled by its id)

@@ -1,5 +1,5 @@
-"""Undos under faults, on the real emulators and the Notion sandbox: runs that wrote (a child page, a
-section, a Status) are undone while undo runs are killed at each boundary of their property step,
+"""Undos under faults, on the real emulators and the Notion sandbox: runs that wrote (a comment, a
+child page, a section, a Status) are undone while undo runs are killed at each boundary of their property step,
 every task is delivered twice at once, the same undo is asked twice, a person edits a page while its
 undo runs, then a second undo of each property change is asked. Prints and asserts ``RESULT undos=
 effects_reverted= reverted_twice=0 people_changes_overwritten=0 conflicts_listed=``; the undo runs
@@ -24,16 +24,17 @@ from tests.reliability.harness import TENANT, ScriptedPlanModel, Stack, StepCras
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 IDS = seed_ids("demo")
 OWNER = Asker(member="m-owner", person=IDS["owner"], role="owner")
-PROPERTY_STEP = 2  # the undo's step restoring Status: the run wrote it second of three, undone newest first
+PROPERTY_STEP = 2  # the undo's step restoring Status: the run wrote it third of four, undone newest first
 PERSON = "Done"  # what a person sets Status to while the page's undo runs
 
 
 class WritingModel(ScriptedPlanModel):
-    """Plans a goal ``write|<run>|<page>``: a line on the page, Status set to Exploring, a child
-    page under it, then finish."""
+    """Plans a goal ``write|<run>|<page>``: a comment on the page, a line on it, Status set to
+    Exploring, a child page under it, then finish."""
 
     def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
         return [
+            ("add_comment", {"page_id": page, "text": f"A comment from {run}"}),
             ("append_blocks", {"page_id": page, "text": f"A line from {run}"}),
             (
                 "update_properties",
@@ -172,7 +173,8 @@ def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
         pulled = [r for r in stack.requests() if r["seq"] > written and r["status"] == 200]
         writes = Counter((r["method"], r["path"]) for r in pulled if r["method"] in ("PATCH", "DELETE"))
         final = {r: status(stack, p) for r, p in pages.items()}
-        notion = stack.notion_state()["pages"]
+        seen = stack.notion_state()
+        notion, comments = seen["pages"], seen["comments"]
 
     # Taken back: reverted, or found so after the undo was killed between its write and its result.
     back = {(r, u["effect"]) for r, u in outcomes if u["outcome"] in ("reverted", "already")}
@@ -191,13 +193,15 @@ def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
     assert result == harness.sound(len(undos)), (result, {run: s and s.status for run, s in states.items()})
     assert crashes.done == set(killed), "every planned kill happened"
     assert len(set(undos)) == 2 * len(runs)
-    # Each run's three effects taken back, but the Status a person set during the undo.
-    assert len(back) == 3 * len(runs) - len(people)
+    # Each run's four effects taken back, but the Status a person set during the undo.
+    assert len(back) == 4 * len(runs) - len(people)
     assert len(reverted) == len(back) - sum(b == "effect_result" for _, b in killed.values())
     children = [p for p in notion if p["parent"].get("page_id") in set(pages.values())]
     assert len(children) == len(runs) and all(p["in_trash"] for p in children)
     lines = [line["text"] for p in notion if p["id"] in set(pages.values()) for line in p["content"]]
     assert not [t for t in lines if "A line from" in t], lines  # every section cleared
+    assert not [c for c in comments if "A comment from" in str(c)], comments  # every comment deleted
+    assert sum(m == "DELETE" and "/comments/" in p for m, p in writes) == len(runs)  # each once
     assert reverted_twice == 0 and overwritten == 0
     assert conflicts == {(r, props[r][0]) for r in people}  # listed by both undos, counted once each
     assert all(final[r] == "New" for r in runs if r not in people)

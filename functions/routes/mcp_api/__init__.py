@@ -39,6 +39,13 @@ _ROWS: tuple[tuple[str, Handler, str, str, dict[str, Any]], ...] = (
         _SERVER,
     ),
     (
+        "POST /mcp/servers/<server_id>/resume",
+        servers.resume,
+        "Resume an MCP server paused after failed calls in a row: its tools offered and called again",
+        "McpServerView",
+        _SERVER,
+    ),
+    (
         "GET /mcp/policies/<agent_id>",
         policies.get_policies,
         "An agent's policy of each connected MCP tool (off, ask, allowed) and what each promises about once",

@@ -38,6 +38,16 @@ class McpServerView(Schema):
     url: str
     added_at: str = Field(description="When an admin connected it (ISO 8601)")
     listed_at: str = Field(description="When its tools were last listed (ISO 8601)")
+    failures: int = Field(description="Its calls that failed in a row (an answer sets it back to 0)")
+    paused_at: str | None = Field(
+        description="When failed calls in a row paused it (ISO 8601): its tools are neither offered nor "
+        "called until an admin resumes it; null while it is not paused"
+    )
+    paused_why: str = Field(description="Why it was paused, in our words (empty when it is not)")
+    tools_changed_at: str | None = Field(
+        description="When it said its tools changed after they were listed (ISO 8601): the next listing "
+        "asks it again; null when the list is current"
+    )
     tools: list[McpToolView] = Field(description="Its tools as listed then, checked")
 
 

@@ -277,6 +277,12 @@ class UndoEffect(Schema):
     effect: int = Field(description="The effect's number: the seq of its result in the run's log")
     tool: str
     page_id: str = Field(description="The page it changed (or the parent of a page it created)")
+    run_id: str = Field("", description="The run that made it: the run undone, or one of its child runs")
+
+
+class UndoChildEffect(Schema):
+    run_id: str = Field(description="The child run that made it")
+    effect: int = Field(description="The seq of its result in that run's log")
 
 
 class UndoFinal(Schema):
@@ -311,6 +317,10 @@ class UndoAsked(Schema):
         description="Effects left out: they changed pages beyond the asker's reach"
     )
     cannot: list[UndoFinal] = Field(description="The run's effects nothing can take back, and why")
+    children_beyond_reach: list[UndoChildEffect] = Field(
+        default_factory=list,
+        description="With children: the child runs' effects left out, beyond the asker's reach",
+    )
     undone: list[UndoOutcome] = Field(description="What the undo did so far (empty when just made)")
 
 
@@ -328,6 +338,9 @@ class UndoOffer(Schema):
     )
     cannot: list[UndoFinal] = Field(
         default_factory=list, description="Effects nothing can take back, and why"
+    )
+    children_beyond_reach: list[UndoChildEffect] = Field(
+        default_factory=list, description="With children: the child runs' effects beyond the caller's reach"
     )
     status: RunStatus | None = Field(None, description="The undo run's status; null: not asked yet")
     undone: list[UndoOutcome] = Field(default_factory=list, description="What the undo did so far")

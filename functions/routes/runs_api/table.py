@@ -84,6 +84,7 @@ RUNS_ROUTES: list[Route] = [
         undo.offer,
         "What an undo of the run would take back, and its state once asked; or why the caller may not",
         {200: "models.runs.UndoOffer"},
+        query="runs_api.undo.UndoQuery",
         role="viewer",
     ),
     _runs(

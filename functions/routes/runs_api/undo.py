@@ -1,5 +1,6 @@
 """Undo a run: ``GET /runs/{id}/undo`` says what an undo would take back (or why the
-caller may not), ``POST /runs/{id}/undo`` starts it, all its effects or chosen ones, as a run of its
+caller may not; ``?children=true``: with its child runs'), ``POST /runs/{id}/undo`` starts it, all its
+effects or chosen ones (or, ``children``, every effect of the run and the runs it started), as a run of its
 own (``shared.engine.planning.undo``). Who may, when and which effects are checked there, before
 anything is stored; a repeated request names the same undo run and starts nothing new."""
 
@@ -30,9 +31,22 @@ class UndoBody(Schema):
     effects: list[Annotated[int, Field(ge=1)]] | None = Field(
         None, min_length=1, max_length=MAX_CHOSEN, description="The effects to undo (the seq of each result)"
     )
+    children: bool = Field(
+        False,
+        description="Also every effect of the runs it started (its map's, hand-offs', debate's), newest first",
+    )
 
 
-def _asking(call: Call, chosen: Sequence[int] | None) -> tuple["Deps", "Run", "Asking"]:
+class UndoQuery(Schema):
+    """``GET /runs/{id}/undo``: with the child runs' effects or not; no other parameter."""
+
+    model_config = ConfigDict(extra="forbid")
+    children: bool = Field(False, description="Also every effect of the runs it started")
+
+
+def _asking(
+    call: Call, chosen: Sequence[int] | None, children: bool = False
+) -> tuple["Deps", "Run", "Asking"]:
     from shared.engine.planning.context import starter_reaches
     from shared.engine.planning.undo import Asking
 
@@ -45,7 +59,7 @@ def _asking(call: Call, chosen: Sequence[int] | None) -> tuple["Deps", "Run", "A
         return tenant is not None and starter_reaches(deps.need_notion(call.tenant_id), tenant, page_id)
 
     asker = Asker(member=call.member_id, person=call.person, role=call.role)
-    return deps, run, Asking(asker, chosen, by_owner, reaches)
+    return deps, run, Asking(asker, chosen, by_owner, reaches, children)
 
 
 def _so_far(deps: "Deps", tenant_id: str, undo_run: str) -> dict[str, Any]:
@@ -62,7 +76,8 @@ def offer(call: Call) -> Reply:
     the caller may not undo it now, ``may`` false and why."""
     from shared.engine.planning import undo
 
-    deps, run, asked = _asking(call, None)
+    query = UndoQuery.model_validate(call.request.args.to_dict())
+    deps, run, asked = _asking(call, None, query.children)
     try:
         found = undo.offer(deps, run, asked)
     except (Forbidden, Conflict) as refused:
@@ -76,6 +91,6 @@ def start(call: Call) -> Reply:
     from shared.engine.planning.undo import ask_undo
 
     body = parse_json(call.request, UndoBody) if call.request.get_data() else UndoBody()
-    deps, run, asking = _asking(call, body.effects)
+    deps, run, asking = _asking(call, body.effects, body.children)
     asked = ask_undo(deps, run, asking)
     return asked | {"undone": _so_far(deps, call.tenant_id, asked["run_id"])["undone"]}, 202

@@ -23,6 +23,7 @@ def load_contract() -> dict[str, Any]:
     schema = json.loads(SCHEMA_FILE.read_text())
     overlay = json.loads(OVERLAY_FILE.read_text())
     schema["definitions"].update(overlay["definitions"])
+    schema["$comment"]["endpoints"].update(overlay.get("endpoints", {}))  # README, 7.
     for patch in overlay["patches"]:
         *parents, last = patch["path"]
         node = schema["definitions"]

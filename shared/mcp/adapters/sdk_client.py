@@ -1,7 +1,9 @@
 """A remote MCP server through the official SDK's client (decision 0166): ``ClientSession`` over
 ``streamable_http_client`` with an ``httpx.AsyncClient`` carrying the header token. Each request is a
 session of its own (initialize, then ``tools/list`` or ``tools/call``), run to its end on an event
-loop of its own, so the synchronous functions may call it. The SDK's failures become ours: a 401 or
+loop of its own, so the synchronous functions may call it. A session held for one request hears only
+what the server sends on that request's stream: a ``notifications/tools/list_changed`` there is told
+to the caller (``tools_changed``), who lists the tools again on the next listing. The SDK's failures become ours: a 401 or
 403 is Unauthenticated, an answer that is no MCP a PermanentError, an unreachable server or a
 timeout a TransientError. The token is never part of a message raised or logged."""
 
@@ -16,6 +18,7 @@ import httpx
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import McpError
+from mcp.types import ServerNotification, ToolListChangedNotification
 from pydantic import ValidationError
 
 from shared.platform.adapters import resolving
@@ -53,6 +56,7 @@ class SdkMcpClient:
         self, url: str, token: str, name: str, arguments: dict[str, Any], *, timeout_s: float, key: str = ""
     ) -> dict[str, Any]:
         meta = {IDEMPOTENCY_META: key} if key else None
+        said: list[object] = []
 
         async def body(session: ClientSession) -> dict[str, Any]:
             result = await session.call_tool(
@@ -66,18 +70,27 @@ class SdkMcpClient:
             text = text[:MAX_RESULT_CHARS] + ("\n[cut: the result was longer]" if cut else "")
             return {"is_error": bool(result.isError), "text": text, "cut": cut}
 
-        return _session(url, token, timeout_s, body)
+        answer = _session(url, token, timeout_s, body, said)
+        return answer | {"tools_changed": any(isinstance(n, ToolListChangedNotification) for n in said)}
 
 
-def _session[T](url: str, token: str, timeout_s: float, body: Callable[[ClientSession], Awaitable[T]]) -> T:
+def _session[T](
+    url: str,
+    token: str,
+    timeout_s: float,
+    body: Callable[[ClientSession], Awaitable[T]],
+    said: list[object] | None = None,
+) -> T:
     unread: list[Exception] = []
 
     async def refuse(message: object) -> None:
         # What the server sent besides answers: one the SDK could not read (garbage) ends the session
-        # at once, instead of the caller waiting out its timeout.
+        # at once, instead of the caller waiting out its timeout; its notifications go to ``said``.
         if isinstance(message, Exception):
             unread.append(message)
             raise message
+        if isinstance(message, ServerNotification) and said is not None:
+            said.append(message.root)
 
     async def run() -> T:
         headers = {"Authorization": f"Bearer {token}"}

@@ -43,7 +43,11 @@ class McpTool(Record):
 
 
 class McpServer(Record):
-    """``tenants/{t}/mcp_servers/{id}``: a connected server, its tools as last listed. No token."""
+    """``tenants/{t}/mcp_servers/{id}``: a connected server, its tools as last listed. No token.
+    ``failures``: its calls failed in a row (a success sets it back to 0); ``paused_at``: when that
+    run reached the limit (its tools are then neither offered nor called until an admin resumes it);
+    ``tools_changed_at``: when it last said its tools changed (``notifications/tools/list_changed``)
+    after they were listed, so the next listing asks it again."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -54,6 +58,21 @@ class McpServer(Record):
     added_at: datetime
     added_by: str = ""
     listed_at: datetime
+    failures: int = 0
+    paused_at: datetime | None = None
+    paused_why: str = ""
+    tools_changed_at: datetime | None = None
+
+
+def outcome_fields(server: McpServer, ok: bool, pause_after: int, now: datetime) -> dict[str, Any]:
+    """The fields a call's outcome changes on ``server`` (none: nothing to write): a success sets its
+    failures back to 0, a failure adds one and pauses a server not yet paused at ``pause_after``."""
+    if ok:
+        return {"failures": 0} if server.failures else {}
+    failures = server.failures + 1
+    if server.paused_at is None and failures >= pause_after:
+        return {"failures": failures, "paused_at": now, "paused_why": f"{failures} failed calls in a row"}
+    return {"failures": failures}
 
 
 def mcp_token_secret(tenant_id: str, server_id: str) -> str:

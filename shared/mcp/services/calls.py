@@ -2,21 +2,30 @@
 It holds the tools the agent is offered (every connected tool not ``off``, described as data), each
 tool's policy as set now, and a call itself. A call is checked first: the server connected, the tool listed, its
 policy not ``off``, its arguments valid against the tool's input schema (else the model fixes them),
-and the host still public. Then it is made with the tool's timeout and a bound on the text kept.
-Whether it needs a person, and that it is made once, is the engine's (``shared/tools/mcp_calls.py``)."""
+and the host still public, its server not paused. Then it is made with the tool's timeout and a
+bound on the text kept, and what follows it is :mod:`shared.mcp.services.watch`'s (an audit entry, the
+server's run of failures). A server that said in a call's session that its tools changed
+(``notifications/tools/list_changed``) is marked so; the next listing of its tools (the planner's
+``offered``, or a call naming a tool it did not list) asks it again, since a function holds no
+session open to hear the notice when it is sent. Whether it needs a person, and that it is made once, is the engine's
+(``shared/tools/mcp_calls.py``)."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.mcp.domain.policy import Policy, default_policy, once_promise, policy_key, repeatable
-from shared.mcp.domain.servers import McpServer, McpTool, mcp_token_secret, resolved_problem
+from shared.mcp.domain.servers import McpServer, McpTool, checked_tools, mcp_token_secret, resolved_problem
+from shared.mcp.services.watch import Called, Watch, counted, recorded
 from shared.platform import errors
 
 if TYPE_CHECKING:
     from shared.mcp.ports import McpClient, McpPolicies, McpServers
     from shared.platform.ports import SecretStore
 
+log = logging.getLogger(__name__)
 _DESCRIPTION = 500  # characters of a tool's description the planner is shown
 
 
@@ -31,6 +40,7 @@ class McpCalls(NamedTuple):
     client: McpClient
     timeout_s: float
     allow_loopback: bool = False
+    watch: Watch | None = None  # the audit log, the failures' count and the pause's notice
 
     def tool(self, server_id: str, name: str) -> tuple[McpServer, McpTool]:
         """The connected server and its listed tool, or a ModelFixableError naming what exists."""
@@ -38,6 +48,8 @@ class McpCalls(NamedTuple):
         if server is None:
             known = [s.id for s in self.servers.list(self.tenant_id)]
             raise errors.ModelFixableError(f"no MCP server {server_id!r} is connected; use one of {known}")
+        if server.tools_changed_at is not None and all(t.name != name for t in server.tools):
+            server = self.relisted(server)
         for tool in server.tools:
             if tool.name == name:
                 return server, tool
@@ -56,6 +68,11 @@ class McpCalls(NamedTuple):
         """The server, tool and policy of a call the agent may make (asked or not); a
         ModelFixableError when the tool is off for this agent."""
         server, tool = self.tool(server_id, name)
+        if server.paused_at is not None:
+            raise errors.ModelFixableError(
+                f"MCP server {server_id!r} is paused ({server.paused_why or 'it failed repeatedly'}) until "
+                "an admin resumes it; use another tool"
+            )
         policy = self._policies().get(policy_key(server_id, name), default_policy(tool))
         if policy == Policy.OFF:
             raise errors.ModelFixableError(
@@ -68,9 +85,14 @@ class McpCalls(NamedTuple):
         return repeatable(self.tool(server_id, name)[1])
 
     def offered(self) -> list[dict[str, Any]]:
-        """The tools the planner is told of: every tool not off for this agent, its description cut
-        and marked as the server's words (data, not instructions), its input schema and its policy."""
-        servers = self.servers.list(self.tenant_id)
+        """The tools the planner is told of: every tool not off for this agent, of a server not paused,
+        its description cut and marked as the server's words (data, not instructions), its input schema
+        and its policy."""
+        servers = [
+            self.relisted(s) if s.tools_changed_at is not None else s
+            for s in self.servers.list(self.tenant_id)
+            if s.paused_at is None
+        ]
         policies, offered = self._policies() if servers else {}, []  # none connected: one query only
         for server in servers:
             for tool in server.tools:
@@ -87,9 +109,12 @@ class McpCalls(NamedTuple):
                     )
         return offered
 
-    def call(self, server_id: str, name: str, arguments: dict[str, Any], key: str) -> dict[str, Any]:
+    def call(
+        self, server_id: str, name: str, arguments: dict[str, Any], key: str, run_id: str = ""
+    ) -> dict[str, Any]:
         """Make the call once: ``{"server", "tool", "is_error", "result", "cut"}``, the result the
-        server's text (untrusted, bounded). A tool error is a result (``is_error``), not a failure."""
+        server's text (untrusted, bounded). A tool error is a result (``is_error``), not a failure.
+        A call made or refused at the host has its audit entry (``run_id``: the run it is of)."""
         from jsonschema import Draft202012Validator  # a call's check: not every step's
 
         server, tool, _ = self.usable(server_id, name)
@@ -100,10 +125,22 @@ class McpCalls(NamedTuple):
                 f"arguments of MCP tool {server_id}/{name}: {where}: {problems[0].message[:200]}"
             )
         host = _host(server.url)
+        called = Called(run_id, self.agent_id, server_id, name, "refused")
         if why := resolved_problem(host, self.client.addresses(host), self.allow_loopback):
+            recorded(self.watch, self.tenant_id, called._replace(why=why))
             raise errors.PermanentError(f"MCP server {server_id!r} refused: {why}")
         token = self.secrets.get(mcp_token_secret(self.tenant_id, server_id))
-        answer = self.client.call_tool(server.url, token, name, arguments, timeout_s=self.timeout_s, key=key)
+        try:
+            answer = self.client.call_tool(
+                server.url, token, name, arguments, timeout_s=self.timeout_s, key=key
+            )
+        except (errors.TransientError, errors.PermanentError, errors.Unauthenticated) as exc:
+            self._after(server, called._replace(outcome="failed", why=exc.reason[:200]))
+            raise
+        outcome = "tool_error" if answer["is_error"] else "ok"
+        self._after(server, called._replace(outcome=outcome, size=len(str(answer["text"]))))
+        if answer.get("tools_changed"):
+            self.servers.tools_changed(self.tenant_id, server_id, self._now())
         return {
             "server": server_id,
             "tool": name,
@@ -111,6 +148,32 @@ class McpCalls(NamedTuple):
             "result": str(answer["text"]),
             "cut": bool(answer.get("cut")),
         }
+
+    def relisted(self, server: McpServer) -> McpServer:
+        """The server with its tools listed again and kept (its mark cleared unless it said they
+        changed again meanwhile); as it was when listing fails (logged, no token), tried again on
+        the next listing."""
+        try:
+            host = _host(server.url)
+            if why := resolved_problem(host, self.client.addresses(host), self.allow_loopback):
+                raise errors.PermanentError(why)
+            token = self.secrets.get(mcp_token_secret(self.tenant_id, server.id))
+            tools = checked_tools(self.client.list_tools(server.url, token))
+        except (errors.AgentError, ValueError) as exc:
+            log.warning("mcp: the tools of %s were not listed again: %s", server.id, str(exc)[:200])
+            return server
+        now = self._now()
+        self.servers.relisted(self.tenant_id, server.id, tools, now, server.tools_changed_at)
+        return server.model_copy(update={"tools": tools, "listed_at": now, "tools_changed_at": None})
+
+    def _now(self) -> datetime:
+        return self.watch.now() if self.watch is not None else datetime.now(UTC)
+
+    def _after(self, server: McpServer, called: Called) -> None:
+        """The call's audit entry, then its outcome counted on the server (a failure may pause it)."""
+        recorded(self.watch, self.tenant_id, called)
+        if self.watch is not None:
+            counted(self.watch, self.servers, self.tenant_id, server, called.outcome == "failed")
 
 
 def _host(url: str) -> str:

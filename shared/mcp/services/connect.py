@@ -106,6 +106,17 @@ def remove_server(tenant_id: str, ident: str, deps: Connecting) -> dict[str, Any
     return {"id": ident, "connected": False}
 
 
+def resume_server(tenant_id: str, ident: str, deps: Connecting) -> dict[str, Any]:
+    """Resume a paused server (an admin's action): its tools offered and called again, its failures
+    back to 0; the server's view. Resuming one that is not paused changes nothing but the count."""
+    if not deps.servers.resume(tenant_id, ident):
+        raise errors.NotFound(f"no MCP server {ident[:40]!r} is connected")
+    server = deps.servers.get(tenant_id, ident)
+    if server is None:
+        raise errors.NotFound(f"no MCP server {ident[:40]!r} is connected")
+    return view(server)
+
+
 def forget_servers(tenant_id: str, deps: Connecting) -> int:
     """Forget every server of the tenant, each token first (a workspace's erasure): how many."""
     servers = deps.servers.list(tenant_id)
@@ -116,13 +127,18 @@ def forget_servers(tenant_id: str, deps: Connecting) -> int:
 
 
 def view(server: McpServer) -> dict[str, Any]:
-    """What the api shows of a server: no token, its tools with whether each is read-only."""
+    """What the api shows of a server: no token, whether it is paused (and why), its tools with
+    whether each is read-only."""
     return {
         "id": server.id,
         "name": server.name,
         "url": server.url,
         "added_at": server.added_at.isoformat(),
         "listed_at": server.listed_at.isoformat(),
+        "failures": server.failures,
+        "paused_at": server.paused_at.isoformat() if server.paused_at else None,
+        "paused_why": server.paused_why,
+        "tools_changed_at": server.tools_changed_at.isoformat() if server.tools_changed_at else None,
         "tools": [
             {
                 "name": t.name,

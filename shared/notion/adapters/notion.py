@@ -293,6 +293,11 @@ class NotionApi:
         result: JSON = self._call(fn, read=False, auth=self._token, comment_id=comment_id, rich_text=items)
         return result
 
+    def delete_comment(self, comment_id: str) -> JSON:
+        fn = self._client.comments.delete
+        result: JSON = self._call(fn, read=False, auth=self._token, comment_id=comment_id)
+        return result
+
     def search_visible(
         self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
     ) -> JSON:

@@ -317,6 +317,9 @@ class NotionForTenant:
     def update_comment(self, comment_id: str, text: str) -> JSON:
         return self._run(lambda token: self._notion.with_token(token).update_comment(comment_id, text))
 
+    def delete_comment(self, comment_id: str) -> JSON:
+        return self._run(lambda token: self._notion.with_token(token).delete_comment(comment_id))
+
     def search_visible(
         self, query: str, start_cursor: str | None, page_size: int, kind: str | None = None
     ) -> JSON:

@@ -1,5 +1,6 @@
 """The audit log: one entry per human action (signing in, settings, agents, decisions, keys, roles,
-connecting and disconnecting): who, when, what, from which surface. Kept in
+connecting and disconnecting), and one per call an agent makes of a connected MCP server's tool:
+who, when, what, from which surface. Kept in
 ``tenants/{t}/audit/{entry_id}`` until ``expires_at`` (Firestore's TTL), the tenant's retention."""
 
 import secrets
@@ -11,9 +12,10 @@ from pydantic import ConfigDict, Field
 from shared.platform.domain.schema import Record
 
 # Where the action came from: the console (the session cookie), the api with a session as Bearer, an
-# API key, Notion (a Runs row, a comment), a mailed link, Notion OAuth (connecting, signing in).
-type Surface = Literal["console", "api", "key", "notion", "link", "oauth"]
-SURFACES: tuple[Surface, ...] = ("console", "api", "key", "notion", "link", "oauth")
+# API key, Notion (a Runs row, a comment), a mailed link, Notion OAuth (connecting, signing in), an
+# agent in a run (a call of an MCP server's tool: the actor is ``agent:<agent id>``).
+type Surface = Literal["console", "api", "key", "notion", "link", "oauth", "agent"]
+SURFACES: tuple[Surface, ...] = ("console", "api", "key", "notion", "link", "oauth", "agent")
 RETENTION_DAYS = 365  # a tenant's default (Tenant.audit_retention_days)
 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 1, 3650
 
@@ -25,7 +27,7 @@ class AuditEntry(Record):
 
     entry_id: str
     at: datetime
-    actor: str = Field(description="The member id of who acted")
+    actor: str = Field(description="The member id of who acted (an agent's: agent:<agent id>)")
     email: str = ""
     role: str = ""
     surface: Surface

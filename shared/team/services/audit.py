@@ -34,13 +34,15 @@ def record(
     now: datetime,
     target: dict[str, str] | None = None,
     status: int = 200,
+    actor: str = "",
 ) -> None:
-    """Record ``member``'s ``action`` on the tenant, kept the tenant's retention; best effort."""
+    """Record ``member``'s ``action`` on the tenant, kept the tenant's retention; best effort. Without
+    a member, ``actor`` names who acted (an agent: ``agent:<agent id>``)."""
     if audit is None or tenant is None:
         return
     entry = new_entry(
         now,
-        member.member_id if member is not None else "",
+        member.member_id if member is not None else actor,
         surface,
         action,
         retention_days=tenant.audit_retention_days or RETENTION_DAYS,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from shared.platform.errors import Conflict, Forbidden, InvalidInput
@@ -55,15 +55,19 @@ def check_undoable(state: RunState, ended_at: datetime, now: datetime, window_da
 
 
 class Undoable(NamedTuple):
-    """One effect of the run as an undo offers it: the effect and the page it landed on (what the
-    asker's reach is checked against)."""
+    """One effect of the run as an undo offers it: the effect, the page it landed on (what the
+    asker's reach is checked against), the run that made it ("": the run undone, else one of its
+    child runs) and when."""
 
     effect: Effect
     page: str
+    run_id: str = ""
+    at: datetime | None = None
 
 
-def undoables(log: Iterable[RunEvent]) -> list[Undoable]:
-    """The run's effects whose inverse can be applied (not those marked final), oldest first."""
+def undoables(log: Iterable[RunEvent], run_id: str = "") -> list[Undoable]:
+    """The run's effects whose inverse can be applied (not those marked final), oldest first;
+    ``run_id``: the child run that made them, when undone with its parent's."""
     out = []
     for e in log:
         if not isinstance(e, ToolResult) or not isinstance(e.output.get("inverse"), dict):
@@ -72,8 +76,29 @@ def undoables(log: Iterable[RunEvent]) -> list[Undoable]:
         if inverse.action == "none":
             continue
         page = str(e.args.get("page_id") or e.args.get("parent_page_id") or inverse.target)
-        out.append(Undoable(Effect(id=e.seq, step=e.step, tool=e.tool, inverse=inverse), page))
+        out.append(Undoable(Effect(id=e.seq, step=e.step, tool=e.tool, inverse=inverse), page, run_id, e.at))
     return out
+
+
+def check_children(children: Iterable[tuple[str, RunState]]) -> None:
+    """A Conflict naming the first child run (id, state) that has not ended: a family is undone
+    once none of it still writes."""
+    for run_id, state in children:
+        if not state.status.terminal:
+            raise Conflict(
+                f"its child run {run_id} is {state.status.value.replace('_', ' ')}: a run is undone with "
+                "its child runs once they have all ended; cancel it first"
+            )
+
+
+def family_order(chosen: Iterable[Undoable]) -> list[Undoable]:
+    """A run's and its child runs' effects, newest first by when each was made (a run's own by its
+    log's order when made at the same time): a later write undone before what it built on."""
+    return sorted(
+        chosen,
+        key=lambda u: (u.at or datetime.min.replace(tzinfo=UTC), u.run_id == "", u.run_id, u.effect.id),
+        reverse=True,
+    )
 
 
 def finals(log: Iterable[RunEvent]) -> list[dict[str, Any]]:
@@ -121,10 +146,12 @@ def within_reach(chosen: Sequence[Undoable], reaches: Mapping[str, bool], explic
     return kept
 
 
-def undo_id(run_id: str, effects: Iterable[int]) -> str:
-    """The undo run's id: the same run and effects name the same undo (a repeated request starts
-    nothing new)."""
+def undo_id(run_id: str, effects: Iterable[int], children: Iterable[tuple[str, int]] = ()) -> str:
+    """The undo run's id: the same run and effects (and its child runs' ``children``, each (run,
+    effect)) name the same undo (a repeated request starts nothing new)."""
     key = f"{run_id}:{','.join(map(str, sorted(effects)))}"
+    if kin := sorted(children):
+        key += "|" + ",".join(f"{run}:{effect}" for run, effect in kin)
     return UNDO_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

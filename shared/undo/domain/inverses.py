@@ -20,6 +20,8 @@ Action = Literal[
     "archive_page",  # move page ``target`` (the run created it) to the trash
     "restore_page",  # take page ``target`` (the run trashed it) out of the trash
     "delete_comment",  # delete comment ``target`` (a connection may delete the comments it made)
+    "move_page",  # move page ``target`` back under ``before["page_id"]`` (from ``written["page_id"]``)
+    "restore_block",  # set block ``target``'s content ``before`` again (``{type: {"rich_text": ...}}``)
     "none",  # cannot be taken back: ``reason`` says why
 ]
 
@@ -34,9 +36,9 @@ class Inverse(Record):
     before: dict[str, Any] = Field(default_factory=dict)
     written: dict[str, Any] = Field(default_factory=dict)
     key: str = ""  # the call's idempotency key (clear_section: the marker it finds the section by)
-    # restore_properties: who Notion says last edited the page after the write (the integration's bot);
-    # anyone else since is a person's change, even one setting the value the run wrote. Left out when
-    # unknown (recorded before it was kept).
+    # restore_properties (restore_block): who Notion says last edited the page (the block) after the
+    # write (the integration's bot); anyone else since is a person's change, even one setting the value
+    # the run wrote. Left out when unknown (recorded before it was kept).
     written_by: str = Field("", exclude_if=lambda v: not v)
     reason: str = ""  # action "none": why it cannot be taken back
 
@@ -58,12 +60,16 @@ UNDOABLE = frozenset(
         "add_comment",
         "archive_page",
         "restore_page",
+        "move_page",
+        "update_block",
         "undo_effect",  # an undo step records the way back to the run's write (an undo undone)
     }
 )
 
 NOT_YET = "its inverse is not recorded yet"
-_CHILDREN = "its child runs' effects are their own runs' to undo"
+_CHILDREN = (
+    "its child runs' effects are theirs: undone with this run's when asked (children), or each run's own"
+)
 _WAITS = "it waits and reads: it changes nothing to take back"
 
 # Every other tool with an effect, each named (a table test holds that no effect tool is left out):
@@ -71,10 +77,8 @@ _WAITS = "it waits and reads: it changes nothing to take back"
 NOT_RECORDED: Mapping[str, str] = {
     **dict.fromkeys(
         (
-            "update_block",
             "delete_block",
             "move_block",
-            "move_page",
             "create_database",
             "add_file",
             "write_requirements",

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from shared.notion.services import notion_text as nt
 from shared.platform.domain.schema import Record
+from shared.platform.errors import PermanentError
 from shared.undo.domain.inverses import Effect, Inverse, cannot, undo_order, writable
 
 if TYPE_CHECKING:
@@ -45,13 +46,15 @@ def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
     if taken.outcome != "reverted":
         return cannot("this undo step changed nothing of its own")
     match inverse.action:
-        case "restore_properties":
+        case "restore_properties" | "restore_block" | "move_page":
             swapped = {"before": inverse.written, "written": inverse.before, "written_by": taken.by}
             return inverse.model_copy(update=swapped).model_dump()
         case "archive_page":
             return inverse.model_copy(update={"action": "restore_page"}).model_dump()
         case "restore_page":
             return inverse.model_copy(update={"action": "archive_page"}).model_dump()
+        case "delete_comment":
+            return cannot("a deleted comment cannot be written back by an undo")
         case _:
             return cannot("a deleted section cannot be written back by an undo")
 
@@ -69,29 +72,52 @@ def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _compared(
+    base: dict[str, Any],
+    found: Mapping[str, Any],
+    values: tuple[dict[str, Any], dict[str, Any], dict[str, Any]],
+    written_by: str,
+    what: str,
+) -> Taken | None:
+    """``already`` when ``found`` (a page, a block) holds what it held before the run, a conflict when
+    it holds anything but what the run wrote or someone other than the run's writer (``written_by``)
+    edited it since; None when the inverse may be applied. ``values``: (seen, before, written)."""
+    seen, before, written = values
+    if seen == before:
+        return Taken(**base, outcome="already")
+    if seen != written:  # a person (or another run) changed it since: leave it
+        return Taken(**base, outcome="conflict", written=written, current=seen)
+    editor = str((found.get("last_edited_by") or {}).get("id", ""))
+    if written_by and editor and editor != written_by:
+        # Someone else edited it since, maybe setting again the value the run wrote: leave it.
+        reason = f"someone else edited the {what} since the run wrote it"
+        return Taken(**base, outcome="conflict", written=written, current=seen, reason=reason)
+    return None
+
+
 def _properties(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken:
     page = notion.retrieve_page(inverse.target)
     now = {name: writable(page.get("properties", {}).get(name)) for name in inverse.before}
     seen, written, before = _plain(now), _plain(inverse.written), _plain(inverse.before)
     base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
-    if seen == before:
-        return Taken(**base, outcome="already")
-    if seen != written:  # a person (or another run) changed it since: leave it
-        return Taken(**base, outcome="conflict", written=written, current=seen)
-    editor = str((page.get("last_edited_by") or {}).get("id", ""))
-    if inverse.written_by and editor and editor != inverse.written_by:
-        # Someone else edited the page since, maybe setting again the value the run wrote: leave it.
-        reason = "someone else edited the page since the run wrote it"
-        return Taken(**base, outcome="conflict", written=written, current=seen, reason=reason)
+    if (found := _compared(base, page, (seen, before, written), inverse.written_by, "page")) is not None:
+        return found
     page = notion.update_page_properties(inverse.target, dict(inverse.before))
     by = str((page.get("last_edited_by") or {}).get("id", ""))
     return Taken(**base, outcome="reverted", written=written, current=before, by=by)
 
 
 def _trash(notion: TenantNotion, effect: Effect, inverse: Inverse, in_trash: bool) -> Taken:
+    """Move the page to (or out of) the trash; a page the run made, that someone other than its
+    maker (``written_by``) edited since, is left (a conflict: their edit stays in the workspace)."""
     base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
-    if bool(notion.retrieve_page(inverse.target).get("in_trash")) == in_trash:
+    page = notion.retrieve_page(inverse.target)
+    if bool(page.get("in_trash")) == in_trash:
         return Taken(**base, outcome="already")
+    editor = str((page.get("last_edited_by") or {}).get("id", ""))
+    if in_trash and inverse.written_by and editor and editor != inverse.written_by:
+        reason = "someone else edited the page since the run made it"
+        return Taken(**base, outcome="conflict", current={"last_edited_by": editor}, reason=reason)
     notion.trash_page(inverse.target, in_trash)
     return Taken(**base, outcome="reverted")
 
@@ -112,24 +138,129 @@ def _section(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken:
     return Taken(**base, outcome="reverted")
 
 
+def _gone(exc: PermanentError) -> bool:
+    """Whether Notion answered 404 (object_not_found): the object is gone, or not this connection's."""
+    return getattr(exc, "status", None) == 404
+
+
+def _comment(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken:
+    """Delete the run's comment, unless it is gone (``already``), its text is not what the run wrote,
+    or anyone replied in its thread since (a conflict: their replies are left with it)."""
+    base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
+    try:
+        comment = notion.get_comment(inverse.target)
+    except PermanentError as exc:
+        if _gone(exc):  # deleted already: an earlier delivery of this undo, or a person
+            return Taken(**base, outcome="already")
+        raise
+    text = nt.plain(comment.get("rich_text"))
+    written = {"text": inverse.written["text"]} if "text" in inverse.written else {"text": text}
+    if text != written["text"]:
+        return Taken(**base, outcome="conflict", written=written, current={"text": text})
+    parent = comment.get("parent") or {}
+    thread = str(comment.get("discussion_id", ""))
+    where = str(parent.get("page_id") or parent.get("block_id") or "")
+    replies = [
+        c
+        for c in notion.list_comments(where)
+        if c.get("discussion_id") == thread and c.get("id") != comment.get("id")
+    ]
+    if replies:
+        reason = "someone replied in its thread since the run commented"
+        current = {"text": text, "replies": len(replies)}
+        return Taken(**base, outcome="conflict", written=written, current=current, reason=reason)
+    try:
+        notion.delete_comment(inverse.target)
+    except PermanentError as exc:
+        if _gone(exc):  # deleted meanwhile
+            return Taken(**base, outcome="already")
+        raise
+    return Taken(**base, outcome="reverted", written=written)
+
+
+def _same_id(a: Any, b: Any) -> bool:
+    """Whether two Notion ids name the same object (with or without dashes, either case)."""
+    return str(a).replace("-", "").lower() == str(b).replace("-", "").lower()
+
+
+def _move(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken:
+    """Move the page back under the page it came from, only while it is still where the run put it
+    (moved since, or in the trash: a conflict) and the page it came from can take it."""
+    base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
+    came, went = str(inverse.before.get("page_id", "")), str(inverse.written.get("page_id", ""))
+    page = notion.retrieve_page(inverse.target)
+    parent = page.get("parent") or {}
+    now = str(parent.get("page_id") or parent.get(str(parent.get("type", ""))) or parent.get("type", ""))
+    written, current = {"parent": went}, {"parent": now}
+    if page.get("in_trash"):
+        reason = "the page is in the trash since the run moved it"
+        return Taken(
+            **base, outcome="conflict", written=written, current=current | {"in_trash": True}, reason=reason
+        )
+    if _same_id(now, came):
+        return Taken(**base, outcome="already")
+    if not _same_id(now, went):  # someone moved it elsewhere since: leave it there
+        return Taken(**base, outcome="conflict", written=written, current=current)
+    try:
+        origin = notion.retrieve_page(came)
+    except PermanentError as exc:
+        if not _gone(exc):
+            raise
+        origin = {"in_trash": True}
+    if origin.get("in_trash"):
+        reason = "the page it came from is in the trash or gone: it is left where the run put it"
+        return Taken(**base, outcome="conflict", written=written, current=current, reason=reason)
+    notion.move_page(inverse.target, came)
+    return Taken(**base, outcome="reverted", written=written, current={"parent": came})
+
+
+def _block(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken:
+    """Set the block's text before the run again, unless a person changed or edited it since, or
+    it is gone (a conflict: left as it is)."""
+    base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
+    kind = next(iter(inverse.before), "")
+    before = nt.plain((inverse.before.get(kind) or {}).get("rich_text"))
+    written = {"text": nt.plain((inverse.written.get(kind) or {}).get("rich_text"))}
+    try:
+        block = notion.retrieve_block(inverse.target)
+    except PermanentError as exc:
+        if not _gone(exc):
+            raise
+        return Taken(**base, outcome="conflict", written=written, current={}, reason="the block is gone")
+    if block.get("in_trash") or block.get("type") != kind:
+        reason = "the block is in the trash since" if block.get("in_trash") else "the block's type changed"
+        return Taken(
+            **base, outcome="conflict", written=written, current={"text": nt.block_text(block)}, reason=reason
+        )
+    seen = {"text": nt.block_text(block)}
+    values = (seen, {"text": before}, written)
+    if (found := _compared(base, block, values, inverse.written_by, "block")) is not None:
+        return found
+    made = notion.update_block(inverse.target, dict(inverse.before))
+    by = str((made.get("last_edited_by") or {}).get("id", ""))
+    return Taken(**base, outcome="reverted", written=written, current={"text": before}, by=by)
+
+
+# Each action's compare-then-apply.
+_APPLY: dict[str, Callable[[TenantNotion, Effect, Inverse], Taken]] = {
+    "restore_properties": _properties,
+    "archive_page": lambda notion, effect, inverse: _trash(notion, effect, inverse, True),
+    "restore_page": lambda notion, effect, inverse: _trash(notion, effect, inverse, False),
+    "clear_section": _section,
+    "delete_comment": _comment,
+    "move_page": _move,
+    "restore_block": _block,
+}
+
+
 def take_back(notion: TenantNotion, effect: Effect) -> Taken:
     """Apply ``effect``'s inverse once, unless the state changed since the run wrote it."""
     inverse = effect.inverse
-    base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
-    match inverse.action:
-        case "restore_properties":
-            return _properties(notion, effect, inverse)
-        case "archive_page":
-            return _trash(notion, effect, inverse, True)
-        case "restore_page":
-            return _trash(notion, effect, inverse, False)
-        case "clear_section":
-            return _section(notion, effect, inverse)
-        case "delete_comment":
-            # Notion's API deletes a connection's own comments; our client does not call it yet.
-            return Taken(**base, outcome="not_yet", reason="deleting a comment is not wired to Notion yet")
-        case _:
-            return Taken(**base, outcome="final", reason=inverse.reason)
+    apply = _APPLY.get(inverse.action)
+    if apply is None:
+        base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
+        return Taken(**base, outcome="final", reason=inverse.reason)
+    return apply(notion, effect, inverse)
 
 
 def undo(

@@ -146,6 +146,10 @@ REACH: dict[str, frozenset[str]] = {
     "shared/mcp/services/connect.py:remove_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:forget_servers": frozenset({"api"}),
     "shared/mcp/services/calls.py:McpCalls.call": frozenset({"execute_step"}),
+    # A server's tools listed again after it said they changed: the planner's listing, or a step's call.
+    "shared/mcp/services/calls.py:McpCalls.relisted": frozenset({"plan", "execute_step"}),
+    # A server paused after failed calls in a row: its owner's notice, from the step that failed.
+    "shared/mcp/services/watch.py:counted": frozenset({"execute_step"}),
     # Webhook endpoints (decision 0180): api registers and forgets them (their secrets under their
     # own prefix, webhook-, decision 0202; a key registered before it deleted too) and sends a delivery again; an event is emitted wherever a run moves (plan,
     # execute-step, deploy, api), a session's message settles (api) or a sync conflict is settled

@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -192,3 +193,20 @@ def test_erasing_the_workspace_forgets_its_mcp_servers_and_their_tokens(
     assert erased.status_code == 200, erased.get_data(as_text=True)
     assert mcp_token_secret(ada["tenant_id"], "sandbox") not in fakes.secrets.values
     assert _kept(firestore_db, ada["tenant_id"]) == []
+
+
+def test_a_paused_server_is_shown_paused_and_an_admin_resumes_it(
+    sandbox: McpSandbox, firestore_db: Any
+) -> None:
+    _, ada, api, who = _connected(sandbox, firestore_db)
+    servers = FirestoreMcpServers(firestore_db)
+    for _ in range(5):
+        servers.outcome(ada["tenant_id"], "sandbox", False, 5, datetime.now(UTC))
+    [shown] = api.get("/mcp/servers", headers=who).get_json()["servers"]
+    assert shown["paused_at"] and shown["paused_why"] == "5 failed calls in a row" and shown["failures"] == 5
+    resumed = api.post("/mcp/servers/sandbox/resume", headers=who)
+    assert resumed.status_code == 200, resumed.get_data(as_text=True)
+    assert resumed.get_json()["paused_at"] is None and resumed.get_json()["failures"] == 0
+    [shown] = api.get("/mcp/servers", headers=who).get_json()["servers"]
+    assert shown["paused_at"] is None and shown["paused_why"] == ""
+    assert api.post("/mcp/servers/nothing-here/resume", headers=who).status_code == 404

@@ -324,6 +324,31 @@ def test_a_connection_updates_only_the_comments_it_made(server: SandboxServer, a
     assert refused.value.code == APIErrorCode.ObjectNotFound
 
 
+def test_a_connection_deletes_only_the_comments_it_made(server: SandboxServer, admin: Admin) -> None:
+    """``DELETE /v1/comments/{id}`` as Notion documents it ("Delete a comment"): the comment this
+    connection created is gone (listed no more, retrieved as 404) and answered as it was; a person's
+    comment answers 404 and stays (what an undo of a run's comment relies on)."""
+    client = sdk(server)
+    made = sync_reply(
+        client.comments.create(
+            parent={"page_id": DEMO["task_report"]}, rich_text=[{"text": {"content": "wrong page"}}]
+        )
+    )
+    deleted = sync_reply(client.comments.delete(comment_id=made["id"]))
+    assert (deleted["object"], deleted["id"]) == ("comment", made["id"])
+    listed = sync_reply(client.comments.list(block_id=DEMO["task_report"]))["results"]
+    assert made["id"] not in [c["id"] for c in listed]
+    with pytest.raises(APIResponseError) as gone:
+        client.comments.retrieve(comment_id=made["id"])
+    assert gone.value.code == APIErrorCode.ObjectNotFound
+    theirs = person_comments(admin, DEMO["task_report"], "a person's")["response"]
+    with pytest.raises(APIResponseError) as refused:
+        client.comments.delete(comment_id=theirs["id"])
+    assert refused.value.code == APIErrorCode.ObjectNotFound
+    listed = sync_reply(client.comments.list(block_id=DEMO["task_report"]))["results"]
+    assert theirs["id"] in [c["id"] for c in listed]
+
+
 # -- rate limits and failures ----------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from local.notion_sandbox import SandboxServer, seed_ids
+from local.notion_sandbox import SandboxServer
 from local.notion_sandbox.testing import Admin
 from shared.engine.planning.undo import Asking, ask_undo, undone
 from shared.engine.services.engine import run_step
@@ -18,20 +18,12 @@ from shared.runs.domain.events import RunStatus, ToolResult
 from shared.runs.domain.state import fold
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import Deps
-from shared.undo.domain.asking import Asker
+from tests.integration.undo.conftest import IDS, OWNER
 from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import drive, queue
-from tests.support.notion.sandbox_notion import sandbox_notion
 from tests.support.undo.written_runs import store_written
 
 pytestmark = pytest.mark.integration
-IDS = seed_ids("demo")
-OWNER = Asker(member="m-owner", person=IDS["owner"], role="owner")
-
-
-@pytest.fixture(scope="module")
-def notion(running_sandbox: SandboxServer) -> NotionForTenant:
-    return sandbox_notion(running_sandbox.url)
 
 
 def row(notion: NotionForTenant, title: str) -> str:

@@ -2,7 +2,8 @@
 another tenant's run, a run they neither started nor approved, a run ended beyond the window, and
 effects of their own run on a page beyond their reach (named, and within a whole run's undo); a
 model's plan naming ``undo_effect``, and a run not an undo's stepping it, try to take the private
-page's change back. A case that answers other than a refusal, stores or queues anything, or changes
+page's change back; with ``children``, another tenant's run claiming the run as its parent, and a
+child's change beyond a member's reach. A case that answers other than a refusal, stores or queues anything, or changes
 the private page, is an ``undo_escapes`` (totals.py); every case counts in ``undo_cases``.
 In-process: the api and the engine over fakes."""
 
@@ -20,7 +21,7 @@ from tests.support.engine.engine_runs import drive
 from tests.support.platform.platform_fakes import FakeModel
 from tests.support.undo.undo_runs import status
 from tests.support.undo.undo_world import World
-from tests.support.undo.written_runs import store_written
+from tests.support.undo.written_runs import store_calls, store_written
 
 pytestmark = pytest.mark.redteam
 KINDS = ("session", "key")
@@ -65,6 +66,43 @@ def test_undos_of_other_tenants_other_peoples_old_and_out_of_reach_runs_are_refu
     drive(w.deps)
     if private_status(w) != "Done":
         escapes.append("the private page's change was taken back by a member's undo")
+    TOTALS["undo_escapes"] += len(escapes)
+    assert escapes == []
+
+
+def test_undos_with_children_reach_no_other_tenants_run_and_no_page_beyond_reach() -> None:
+    """``children``: another tenant's run claiming this run as its parent is never part of its
+    family; a child's change on the private page stays out of a member's family undo; the refusals
+    above hold with ``children`` too."""
+    w = World()
+    notion = w.c.fake_notion.with_token("a")
+    store_written(w.deps, "api-theirs", notion, w.row, w.private, tenant_id="t2")
+    private = [
+        (
+            "update_properties",
+            {"page_id": w.private, "properties": {"Status": {"status": {"name": "Blocked"}}}},
+        )
+    ]
+    store_calls(w.deps, "api-wrote-m3-0", notion, w.private, private, parent_run_id="api-wrote")
+    store_calls(w.deps, "api-t2-child", notion, w.private, private, parent_run_id="api-wrote", tenant_id="t2")
+    escapes: list[str] = []
+    for kind in KINDS:
+        for role in ROLES:
+            escapes += refused(w, role, kind, "api-theirs", {"children": True}, (403, 404))
+            escapes += refused(w, role, kind, "api-wrote", {"effects": [2], "children": True}, (400, 403))
+    answer, asked = w.post("editor", "api-wrote", {"children": True})
+    EXERCISED["undo_cases"] += 1
+    TOTALS["attacks"] += 1
+    if answer != 202 or [(e["run_id"], e["effect"]) for e in asked["effects"]] != [("api-wrote", 2)]:
+        escapes.append(f"the starter's family undo: {answer} {asked}")
+    drive(w.deps)
+    if private_status(w) != "Blocked":  # the child's write on the private page, left by a member's undo
+        escapes.append("a member's family undo took back a child's change beyond their reach")
+    answer, asked = w.post("owner", "api-wrote", {"children": True})
+    EXERCISED["undo_cases"] += 1
+    TOTALS["attacks"] += 1
+    if answer != 202 or "api-t2-child" in {e["run_id"] for e in asked["effects"]}:
+        escapes.append(f"the owner's family undo reached another tenant's run: {answer} {asked}")
     TOTALS["undo_escapes"] += len(escapes)
     assert escapes == []
 

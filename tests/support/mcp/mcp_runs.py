@@ -10,8 +10,10 @@ from local.mcp_sandbox.server import McpSandbox
 from shared.engine.planning.start import start_run
 from shared.mcp.adapters.sdk_client import SdkMcpClient
 from shared.mcp.domain.policy import Policy
+from shared.mcp.ports import McpServers
 from shared.mcp.services.calls import McpCalls
 from shared.mcp.services.connect import Connecting, add_server
+from shared.mcp.services.watch import Watch
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
 from tests.support.engine.engine_fakes import make_deps
@@ -33,6 +35,8 @@ def mcp_run(
     timeout_s: float = 10,
     goal: str = "use the sandbox",
     model: Any = None,
+    servers: McpServers | None = None,
+    watch: Watch | None = None,
 ) -> Deps:
     """Run r1 of tenant t1 (the default agent) for ``goal``, planned as ``steps`` then finish (or by
     ``model``, the offline one say), the sandbox connected and the agent's ``policies`` (by tool) set;
@@ -40,24 +44,31 @@ def mcp_run(
     calls = [*steps, ("finish", {"summary": "done"})]
     plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in calls]}
     deps = with_sandbox(
-        make_deps(model=model or FakeModel({"PlanOut": [plan]})), sandbox, policies, timeout_s
+        make_deps(model=model or FakeModel({"PlanOut": [plan]})), sandbox, policies, timeout_s, servers, watch
     )
     start_run(PlanTask(tenant_id="t1", run_id="r1", goal=goal, trigger=Trigger(kind="api")), deps)
     return deps
 
 
 def with_sandbox(
-    deps: Deps, sandbox: McpSandbox, policies: dict[str, Policy] | None = None, timeout_s: float = 10
+    deps: Deps,
+    sandbox: McpSandbox,
+    policies: dict[str, Policy] | None = None,
+    timeout_s: float = 10,
+    servers: McpServers | None = None,
+    watch: Watch | None = None,
 ) -> Deps:
     """``deps`` with the sandbox connected to tenant t1 (the real SDK client) and the default agent's
-    ``policies`` (by tool) set in memory."""
-    servers, client, kept = FakeMcpServers(), SdkMcpClient(), FakeMcpPolicies()
+    ``policies`` (by tool) set in memory; the servers kept in ``servers`` (else in memory), each call
+    watched by ``watch`` (else none)."""
+    servers = servers if servers is not None else FakeMcpServers()
+    client, kept = SdkMcpClient(), FakeMcpPolicies()
     body = {"name": "Sandbox", "url": sandbox.url, "token": sandbox.token}
     add_server("t1", body, "owner", Connecting(servers, deps.secrets, client, allow_loopback=True))
     for tool, policy in (policies or {}).items():
         kept.set("t1", "default", f"{SERVER}/{tool}", policy)
 
     def bound(tenant_id: str, agent_id: str) -> McpCalls:
-        return McpCalls(tenant_id, agent_id, servers, kept, deps.secrets, client, timeout_s, True)
+        return McpCalls(tenant_id, agent_id, servers, kept, deps.secrets, client, timeout_s, True, watch)
 
     return deps._replace(mcp=bound)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
 
+from shared.notion.adapters.notion import NotionRequestRefused
 from shared.notion.domain.markdown import comment_rich_text
 from shared.notion.domain.notion_markdown import blocks_to_markdown
 from shared.notion.ports import NotionClient, NotionOAuth, TenantNotion
@@ -172,6 +173,8 @@ class FakeNotion(NotionClient):
         self._maybe_fail("create_page")
         title = next(v["title"][0]["text"]["content"] for v in properties.values() if "title" in v)
         pid = self.add_page(title, parent)
+        bot = {"object": "user", "id": self.bot_id}
+        self.pages[pid] |= {"created_by": bot, "last_edited_by": bot}  # as Notion: made by the bot
         self.children[pid] = [
             {"id": f"block-{next(self.ids)}", **b, **_by(self.bot_id, pid)} for b in children or []
         ]
@@ -206,6 +209,7 @@ class FakeNotion(NotionClient):
         raise PermanentError(f"Notion answered 404 object_not_found: no block {block_id}")
 
     def move_page(self, token: str, page_id: str, parent_page_id: str) -> dict[str, Any]:
+        self._maybe_fail("move_page")
         self.pages[page_id]["parent"] = {"type": "page_id", "page_id": parent_page_id}
         self.writes["move_page"] += 1
         return self.pages[page_id]
@@ -219,7 +223,7 @@ class FakeNotion(NotionClient):
         for blocks in self.children.values():
             for block in blocks:
                 if block.get("id") == block_id:
-                    block.update(body)
+                    block.update(body, last_edited_by={"object": "user", "id": self.bot_id})
                     self.writes["update_block"] += 1
                     return block
         raise PermanentError(f"Notion answered 404 object_not_found: no block {block_id}")
@@ -246,7 +250,7 @@ class FakeNotion(NotionClient):
             for comment in comments:
                 if comment["id"] == comment_id:
                     return comment
-        raise PermanentError(f"Notion answered 404 object_not_found: no comment {comment_id}")
+        raise NotionRequestRefused(404, "object_not_found", f"no comment {comment_id}")
 
     def add_comment(self, token: str, page_id: str, text: str, discussion_id: str = "") -> dict[str, Any]:
         self._maybe_fail("add_comment")
@@ -256,6 +260,7 @@ class FakeNotion(NotionClient):
             "rich_text": answered(comment_rich_text(text)),
             "discussion_id": discussion_id or f"d-{made}",
             "created_by": {"id": self.bot_id, "object": "user"},
+            "parent": {"type": "page_id", "page_id": page_id},
         }
         self.comments.setdefault(page_id, []).append(comment)
         self.writes["add_comment"] += 1
@@ -269,6 +274,17 @@ class FakeNotion(NotionClient):
                 self.writes["update_comment"] += 1
                 return comment
         raise NotFound(f"no comment {comment_id} of this connection")
+
+    def delete_comment(self, token: str, comment_id: str) -> dict[str, Any]:
+        """As Notion: only a comment this connection made; 404 object_not_found for any other."""
+        self._maybe_fail("delete_comment")
+        for listed in self.comments.values():
+            for comment in listed:
+                if comment["id"] == comment_id and comment["created_by"]["id"] == self.bot_id:
+                    listed.remove(comment)
+                    self.writes["delete_comment"] += 1
+                    return comment
+        raise NotionRequestRefused(404, "object_not_found", f"no comment {comment_id} of this connection")
 
     def search_visible(
         self, token: str, query: str, start_cursor: str | None, page_size: int, kind: str | None = None

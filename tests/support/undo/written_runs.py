@@ -19,6 +19,7 @@ from shared.runs.domain.events import (
     ToolResult,
 )
 from shared.runs.services.deps import Deps
+from shared.tools import REGISTRY
 from shared.tools.notion_write import UpdatePropertiesArgs, update_properties
 from shared.workspace.domain.members import member_id_for
 from tests.support.undo.undo_runs import tool_context
@@ -87,3 +88,36 @@ def store_written(
     at = datetime.now(UTC) - timedelta(days=days_ago)
     log = written_log(notion, row, other, at=at, ended=ended, starter=starter, approver=approver)
     assert run_log.RunLog(deps, tenant_id, run_id).create(log)
+
+
+def store_calls(
+    deps: Deps,
+    run_id: str,
+    notion: TenantNotion,
+    page: str,
+    calls: list[tuple[str, dict[str, Any]]],
+    *,
+    parent_run_id: str = "",
+    tenant_id: str = "t1",
+    ended: bool = True,
+) -> list[int]:
+    """A run of tenant t1, started by its editor on ``page``, that made ``calls`` (tool, arguments)
+    through the real tools, one step each, then finished (``ended``); stored as run ``run_id`` (a
+    child of ``parent_run_id`` when given). The seq of each call's result (effect ids)."""
+    at = datetime.now(UTC)
+    steps = [PlannedStep(tool=t, args=a) for t, a in calls]
+    planned = RunPlanned(
+        seq=1, at=at, goal="Edit", trigger="api", page_id=page, member=True,
+        steps=[*steps, PlannedStep(tool="finish", args={"summary": "done"})],
+        tools=sorted({t for t, _ in calls} | {"finish"}), people=(Person(notion_user_id=STARTER),),
+        parent_run_id=parent_run_id,
+    )  # fmt: skip
+    log: list[RunEvent] = [planned]
+    for step, (tool, args) in enumerate(calls, start=1):
+        spec = REGISTRY[tool]
+        out = spec.run(tool_context(notion, step), spec.args.model_validate(args))
+        log.append(ToolResult(seq=step + 1, at=at, step=step, tool=tool, args=args, output=out))
+    if ended:
+        log.append(RunFinished(seq=len(calls) + 2, at=at, status=RunStatus.COMPLETED, summary="done"))
+    assert run_log.RunLog(deps, tenant_id, run_id).create(log)
+    return [n + 2 for n in range(len(calls))]

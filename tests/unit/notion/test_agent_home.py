@@ -149,6 +149,9 @@ class HomeNotion(TenantNotion):
     def update_comment(self, comment_id: str, text: str) -> JSON:
         raise NotImplementedError
 
+    def delete_comment(self, comment_id: str) -> JSON:
+        raise NotImplementedError
+
 
 @pytest.fixture
 def tenants() -> FakeTenantStore:

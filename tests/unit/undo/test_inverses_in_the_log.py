@@ -35,9 +35,9 @@ def test_an_effect_whose_tool_records_no_inverse_is_logged_as_one_that_cannot_be
 def test_a_gated_effect_that_cannot_be_taken_back_says_so_in_the_request_before_it_runs() -> None:
     notion = FakeNotion()
     page = notion.add_page("P", Status="Doing")
-    moved = ("move_page", {"page_id": page, "to_page_id": notion.add_page("Home")})
-    deps = planned(notion, page, moved, ("finish", {"summary": "ok"}))
+    deleted = ("delete_block", {"page_id": page, "block_id": notion.add_block(page, "A line")})
+    deps = planned(notion, page, deleted, ("finish", {"summary": "ok"}))
     run_step(STEP, deps)
     [asked] = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, HumanRequested)]
     assert "It cannot be taken back: its inverse is not recorded yet." in asked.prompt
-    assert notion.writes["move_page"] == 0
+    assert notion.writes["delete_block"] == 0

@@ -51,9 +51,9 @@ def test_undos_under_faults_revert_nothing_twice_and_overwrite_no_person() -> No
     )
     edited = [p for n, p in enumerate(pages) if n % 3 == 2]
     assert undos == RUNS + 2  # two killed undos delivered twice after the kill
-    # Three of each run's four effects revert (a comment's deletion is not wired yet), but the
-    # property change of a run a person edited during its undo.
-    assert len(reverted) == 3 * RUNS - len(edited)
+    # Each run's four effects revert (its comment deleted too), but the property change of a run a
+    # person edited during its undo.
+    assert len(reverted) == 4 * RUNS - len(edited)
     assert reverted_twice == 0
     assert overwritten == 0 and set(person) == set(edited)
     assert len(conflicts) == len(edited)

@@ -1,12 +1,18 @@
 """Integrations → MCP servers in a real browser on the local stack: the owner connects the
 stack's MCP sandbox by its URL and token, sees the tools it listed (the hostile tool's description
 as plain text), sets one tool's policy for the default agent and reads what it promises about once;
-a wrong token is said beside the form, nothing kept; Disconnect asks first."""
+a wrong token is said beside the form, nothing kept; a server paused after failed calls in a row
+says so and the owner resumes it; Disconnect asks first."""
+
+import os
+from datetime import UTC, datetime
+from unittest import mock
 
 import pytest
 from playwright.sync_api import expect
 
-from local.stack import MCP_TOKEN
+from local.stack import MCP_TOKEN, PROJECT
+from shared.mcp.adapters.firestore_servers import FirestoreMcpServers
 from tests.web.browser import Console
 from tests.web.workspace import LIVE_MS, Setup
 
@@ -18,6 +24,17 @@ def _connect(c: Console, url: str, token: str) -> None:
     c.fill("MCP endpoint URL", url)
     c.fill("Header token", token)
     c.press("button", "Connect MCP server")
+
+
+def _pause(setup: Setup) -> None:
+    """Five failed calls in a row counted on the stack's Firestore, as calls of a failing server do."""
+    from google.cloud import firestore
+
+    tenant_id = setup.api("GET", "/session")["tenant_id"]
+    with mock.patch.dict(os.environ, {"FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{setup.stack.firestore_port}"}):
+        servers = FirestoreMcpServers(firestore.Client(project=PROJECT))
+        for _ in range(5):
+            servers.outcome(tenant_id, "sandbox", False, 5, datetime.now(UTC))
 
 
 def test_the_owner_connects_the_mcp_sandbox_and_allows_one_tool(setup: Setup) -> None:
@@ -46,6 +63,14 @@ def test_the_owner_connects_the_mcp_sandbox_and_allows_one_tool(setup: Setup) ->
         "allowed", timeout=LIVE_MS
     )
     assert policies()["create_note"] == "allowed" and policies()["add"] == "allowed"
+
+    _pause(setup)
+    c.page.reload()
+    expect(c.page.get_by_role("heading", name="Sandbox Paused")).to_be_visible(timeout=LIVE_MS)
+    expect(c.page.get_by_text("5 failed calls in a row", exact=False)).to_be_visible()
+    c.press("button", "Resume Sandbox")
+    expect(c.page.get_by_role("heading", name="Sandbox Connected")).to_be_visible(timeout=LIVE_MS)
+    assert setup.api("GET", "/mcp/servers")["servers"][0]["paused_at"] is None
 
     c.press("button", "Disconnect Sandbox")
     c.press("button", "Yes, disconnect Sandbox")

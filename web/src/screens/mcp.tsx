@@ -1,7 +1,8 @@
 // Integrations → MCP servers: an admin connects a remote MCP server by its URL and a header
 // token (never shown again), sees the tools it listed, and sets each tool's policy for one agent: off,
-// ask first or allowed, with what the tool can promise about "once". Tool descriptions are the
-// server's words: shown as plain text, never as markup.
+// ask first or allowed, with what the tool can promise about "once". A server paused after failed
+// calls in a row says so and why, and an admin resumes it. Tool descriptions are the server's words:
+// shown as plain text, never as markup.
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, ErrorText, Loading, useAction, useLoad } from "../ui";
@@ -77,14 +78,29 @@ function ServerCard({ server, agent, policies, changed }: { server: S["McpServer
       await send("DELETE", url("/mcp/servers/{server_id}", { server_id: server.id }));
       changed();
     });
+  const resume = () =>
+    act(async () => {
+      await send("POST", url("/mcp/servers/{server_id}/resume", { server_id: server.id }));
+      changed();
+    });
   const mine = policies.filter((p) => p.server === server.id);
   return (
     <section class="card" aria-labelledby={`mcp-${server.id}`}>
       <h3 id={`mcp-${server.id}`}>
-        {server.name} <span class="status status-completed">Connected</span>
+        {server.name} {server.paused_at ? <span class="status status-failed">Paused</span> : <span class="status status-completed">Connected</span>}
       </h3>
+      {server.paused_at && (
+        <p role="status">
+          Paused {new Date(server.paused_at).toLocaleString()} after {server.paused_why || "failed calls in a row"}: agents are not offered its tools and none is
+          called until you resume it.{" "}
+          <button type="button" onClick={() => void resume()} disabled={busy}>
+            Resume {server.name}
+          </button>
+        </p>
+      )}
       <p>
-        <code>{server.url}</code>: {server.tools.length} tools, listed {new Date(server.listed_at).toLocaleString()}.
+        <code>{server.url}</code>: {server.tools.length} tools, listed {new Date(server.listed_at).toLocaleString()}
+        {server.tools_changed_at ? " (the server says they changed: listed again on the next run)" : ""}.
       </p>
       <table>
         <caption>Tools of {server.name}, and what the agent may do with each</caption>
