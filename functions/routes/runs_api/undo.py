@@ -1,7 +1,7 @@
-"""Undo a run: ``GET /runs/{id}/undo`` says what an undo would take back (or why the
-caller may not; ``?children=true``: with its child runs'), ``POST /runs/{id}/undo`` starts it, all its
-effects or chosen ones (or, ``children``, every effect of the run and the runs it started), as a run of its
-own (``shared.engine.planning.undo``). Who may, when and which effects are checked there, before
+"""Undo a run. ``GET /runs/{id}/undo`` says what an undo would take back (or why the
+caller may not; ``?children=true``: with its child runs'). ``POST /runs/{id}/undo`` starts it as a run
+of its own (``shared.engine.planning.undo``): all its effects, chosen ones, or (``children``) every
+effect of the run and of the runs it started. Who may, when and which effects are checked there, before
 anything is stored; a repeated request names the same undo run and starts nothing new."""
 
 from collections.abc import Sequence

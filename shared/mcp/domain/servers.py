@@ -44,8 +44,8 @@ class McpTool(Record):
 
 class McpServer(Record):
     """``tenants/{t}/mcp_servers/{id}``: a connected server, its tools as last listed. No token.
-    ``failures``: its calls failed in a row (a success sets it back to 0); ``paused_at``: when that
-    run reached the limit (its tools are then neither offered nor called until an admin resumes it);
+    ``failures``: its calls failed in a row (a success sets it back to 0). ``paused_at``: when that
+    run reached the limit (its tools are then neither offered nor called until an admin resumes it).
     ``tools_changed_at``: when it last said its tools changed (``notifications/tools/list_changed``)
     after they were listed, so the next listing asks it again."""
 

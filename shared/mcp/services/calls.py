@@ -1,13 +1,10 @@
-"""An agent's calls of MCP tools (decision 0171), bound to one tenant and agent.
-It holds the tools the agent is offered (every connected tool not ``off``, described as data), each
-tool's policy as set now, and a call itself. A call is checked first: the server connected, the tool listed, its
-policy not ``off``, its arguments valid against the tool's input schema (else the model fixes them),
-and the host still public, its server not paused. Then it is made with the tool's timeout and a
-bound on the text kept, and what follows it is :mod:`shared.mcp.services.watch`'s (an audit entry, the
-server's run of failures). A server that said in a call's session that its tools changed
-(``notifications/tools/list_changed``) is marked so; the next listing of its tools (the planner's
-``offered``, or a call naming a tool it did not list) asks it again, since a function holds no
-session open to hear the notice when it is sent. Whether it needs a person, and that it is made once, is the engine's
+"""An agent's calls of MCP tools (decision 0171), bound to one tenant and agent: the tools it is
+offered (every connected tool not ``off``, as data), each tool's policy as set now, and a call. A call
+is checked first (server connected and not paused, tool listed, policy not ``off``, arguments valid
+against its input schema, host still public), made with the tool's timeout and a bound on the text
+kept, then watched (:mod:`shared.mcp.services.watch`). A server whose call session said its tools
+changed is marked, and the next listing asks it again: a function holds no session open to hear the
+notice. Whether a call needs a person, and that it is made once, is the engine's
 (``shared/tools/mcp_calls.py``)."""
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""What follows each call of an MCP server's tool. An entry in the workspace's audit log (the one the
-console's Audit log shows): who (``agent:<agent id>``, surface ``agent``), the run, the server, the
-tool, the outcome and the result's size, never the arguments (they may hold what a page or a person
-gave the agent). And the server's run of failures: a call the server failed (unreachable, too slow,
-no MCP, the token refused; a tool's own error is a result, not the server failing) adds one, any
-answer sets it back to 0, and ``pause_after`` in a row pause the server: its tools are then neither
-offered nor called, its owner is told once, and an admin resumes it (``resume_server``)."""
+"""What follows each call of an MCP server's tool. First an entry in the workspace's audit log (the
+console's Audit log): who (``agent:<agent id>``, surface ``agent``), the run, the server, the tool,
+the outcome and the result's size. Never the arguments: they may hold what a page or a person gave the
+agent. Then the server's run of failures. A call the server failed (unreachable, too slow, no MCP,
+the token refused) adds one; a tool's own error is a result, and any answer sets the count back to 0.
+After ``pause_after`` in a row the server is paused: its tools are neither offered nor called, its
+owner is told once, and an admin resumes it (``resume_server``)."""
 
 from __future__ import annotations
 
@@ -46,9 +46,9 @@ class Watch(NamedTuple):
 
 
 class Called(NamedTuple):
-    """One call as the audit log keeps it: ``outcome`` is ``ok``, ``tool_error`` (the tool answered an
-    error), ``failed`` (the server did not answer: ``why`` says how, in our words) or ``refused``
-    (the host no longer public); ``size`` the characters of the result kept."""
+    """One call as the audit log keeps it. ``outcome`` is ``ok``, ``tool_error`` (the tool answered an
+    error), ``failed`` (the server did not answer: ``why`` says how, in our words) or ``refused`` (the
+    host no longer public). ``size`` is the characters of the result kept."""
 
     run_id: str
     agent_id: str

@@ -55,9 +55,9 @@ def check_undoable(state: RunState, ended_at: datetime, now: datetime, window_da
 
 
 class Undoable(NamedTuple):
-    """One effect of the run as an undo offers it: the effect, the page it landed on (what the
-    asker's reach is checked against), the run that made it ("": the run undone, else one of its
-    child runs) and when."""
+    """One effect of the run as an undo offers it: the effect and the page it landed on (what the
+    asker's reach is checked against). Then the run that made it ("": the run undone, else one of
+    its child runs) and when."""
 
     effect: Effect
     page: str

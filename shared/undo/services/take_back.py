@@ -79,9 +79,9 @@ def _compared(
     written_by: str,
     what: str,
 ) -> Taken | None:
-    """``already`` when ``found`` (a page, a block) holds what it held before the run, a conflict when
-    it holds anything but what the run wrote or someone other than the run's writer (``written_by``)
-    edited it since; None when the inverse may be applied. ``values``: (seen, before, written)."""
+    """``already`` when ``found`` (a page, a block) holds what it held before the run. A conflict when
+    it holds anything but what the run wrote, or someone other than the run's writer (``written_by``)
+    edited it since. None when the inverse may be applied. ``values``: (seen, before, written)."""
     seen, before, written = values
     if seen == before:
         return Taken(**base, outcome="already")
