@@ -116,8 +116,9 @@ def _family(deps: Deps, run: Run, asked: Asking) -> list[Undoable]:
 def offer(deps: Deps, run: Run, asked: Asking) -> Offer:
     """The undo ``asker`` may ask of ``run``'s effects (all, or ``chosen``), stored nowhere. Forbidden
     unless they may undo it (:func:`asking.may_undo`) and, without the owner's reach (``by_owner``),
-    the effects lie within theirs (``reaches``: page → whether). Conflict for a run not ended, ended
-    beyond the window or with nothing to undo; InvalidInput for an unknown effect."""
+    the effects lie within theirs (``reaches``: page → whether); asked ``children``, with every
+    child run's effects (:func:`_family`). Conflict for a run (or a child run) not ended, ended beyond
+    the window or with nothing to undo; InvalidInput for an unknown effect, or chosen with children."""
     log = deps.store.list_events(run.tenant_id, run.run_id)
     asker, chosen, by_owner, reaches, _ = asked
     if not asking.may_undo(run.state, log, asker):
