@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _DESCRIPTION = 500  # characters of a tool's description the planner is shown
+# A failed call's words in the audit log: ours, by kind, never the server's (it may echo arguments).
+_FAILED: dict[type[errors.AgentError], str] = {
+    errors.TransientError: "the server was unreachable or did not answer in time",
+    errors.PermanentError: "the server's answer was no MCP, or an MCP error",
+    errors.Unauthenticated: "the server refused the token",
+}
 
 
 class McpCalls(NamedTuple):
@@ -132,7 +138,8 @@ class McpCalls(NamedTuple):
                 server.url, token, name, arguments, timeout_s=self.timeout_s, key=key
             )
         except (errors.TransientError, errors.PermanentError, errors.Unauthenticated) as exc:
-            self._after(server, called._replace(outcome="failed", why=exc.reason[:200]))
+            why = next(words for kind, words in _FAILED.items() if isinstance(exc, kind))
+            self._after(server, called._replace(outcome="failed", why=why))
             raise
         outcome = "tool_error" if answer["is_error"] else "ok"
         self._after(server, called._replace(outcome=outcome, size=len(str(answer["text"]))))

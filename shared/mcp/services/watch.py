@@ -47,8 +47,9 @@ class Watch(NamedTuple):
 
 class Called(NamedTuple):
     """One call as the audit log keeps it. ``outcome`` is ``ok``, ``tool_error`` (the tool answered an
-    error), ``failed`` (the server did not answer: ``why`` says how, in our words) or ``refused`` (the
-    host no longer public). ``size`` is the characters of the result kept."""
+    error), ``failed`` (the server did not answer) or ``refused`` (the host no longer public). ``size``
+    is the characters of the result kept. ``why`` is our words of a kind of failure, never the
+    server's (an error may echo the arguments)."""
 
     run_id: str
     agent_id: str
