@@ -16,7 +16,9 @@ from typing import Any
 
 from local.code_sandbox.web import ApiError
 
-BOT_SCOPES = frozenset({"chat:write", "channels:history", "channels:read", "users:read", "users:read.email"})
+BOT_SCOPES = frozenset(
+    {"chat:write", "channels:history", "channels:read", "im:history", "users:read", "users:read.email"}
+)
 REFUSALS = ("invalid_auth", "token_revoked", "token_expired", "account_inactive")
 
 
@@ -51,10 +53,16 @@ class Message:
     user: User
     metadata: dict[str, Any] | None = None  # chat.postMessage's ``metadata``: event_type, event_payload
     thread_ts: str | None = None  # the ts of the thread's first message, for a reply in a thread
+    blocks: list[dict[str, Any]] | None = None  # chat.postMessage's Block Kit ``blocks``
 
     @property
     def ts(self) -> str:
         return format_ts(self.micros)
+
+    @property
+    def reply(self) -> bool:
+        """A reply in a thread (not the thread's first message): conversations.history shows none."""
+        return self.thread_ts is not None and self.thread_ts != self.ts
 
 
 @dataclass
@@ -114,8 +122,10 @@ class SlackState:
         text: str,
         metadata: dict[str, Any] | None = None,
         thread_ts: str | None = None,
+        *,
+        blocks: list[dict[str, Any]] | None = None,
     ) -> Message:
-        message = Message(self._next_micros(), text, user, metadata, thread_ts)
+        message = Message(self._next_micros(), text, user, metadata, thread_ts, blocks)
         channel.messages.append(message)
         return message
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.notify.domain.notifications import console_run_url
+from shared.notify.domain.slack_threads import SlackThread
 from shared.platform.errors import NotFound, Unauthenticated
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
@@ -124,6 +125,7 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
         by_owner=tenant.owner_reach(member.role),
         people=[member.notion_user_id],
         rule=f"{where} on Slack",
+        thread=SlackThread(envelope.team_id, channel, thread).ref,
     )
     task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=goal, trigger=trigger)
     intake.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}")
