@@ -100,6 +100,18 @@ def request_text(text: str) -> str:
     return " ".join(_MENTION.sub(" ", text).split())[:MAX_TEXT]
 
 
+_ASK = re.compile(r"^ask\b[:,]?\s*", re.IGNORECASE)
+
+
+def question_of(words: str) -> str | None:
+    """The question when the request's ``words`` (:func:`request_text`) ask one rather than ask for
+    work: they begin with the word "ask" (``@Notion Agent ask what did we decide on pricing?``), as a
+    console session's message is sent as an Ask by choice, never guessed from its phrasing. None
+    otherwise (a run), and for "ask" alone (then the request is empty)."""
+    found = _ASK.match(words)
+    return (words[found.end() :].strip() or None) if found else None
+
+
 def thread_of(event: SlackEvent) -> str:
     """The thread the answer goes to: the event's thread, or the thread its message starts."""
     return event.thread_ts or event.ts or ""
@@ -115,6 +127,14 @@ STRANGER = (
     "of their Slack account, and yours is not among them. Ask the workspace's owner to invite you."
 )
 EMPTY = "Tell me what to do after the mention, for example: “@Notion Agent summarise this week's Tasks”."
+
+
+ASKED = "Looking it up in the workspace, within what you may read: the answer comes in this thread."
+
+
+def answered(answer: str) -> str:
+    """An Ask's answer as the thread shows it (its sources are listed after it, as Ask gives them)."""
+    return f"{answer.strip()}\n\n_Asked of the workspace within your reach; nothing was changed._"
 
 
 def started(run_url: str) -> str:
