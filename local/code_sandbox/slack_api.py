@@ -1,6 +1,7 @@
 """/slack/api/<method>: Slack's Web API methods ``auth.test``, ``chat.postMessage`` (a message's
 ``metadata`` kept, and shown with ``include_all_metadata``; a reply's ``thread_ts``, which must name a
 message of the channel; Block Kit ``blocks``, an array of objects each with a ``type``),
+``chat.postEphemeral`` (a message one member of the channel alone sees, never in its history),
 ``conversations.history`` (a channel's messages, none of a thread's replies, as on Slack),
 ``conversations.replies`` (a thread: its first message, then its replies, oldest first) and
 ``users.info``.
@@ -115,26 +116,51 @@ def auth_test(state: SlackState, token: Token, _args: JSON) -> JSON:
     return answer | ({"bot_id": user.bot_id} if user.bot_id else {})
 
 
-def post_message(state: SlackState, token: Token, args: JSON) -> JSON:
+def _open_channel(state: SlackState, token: Token, args: JSON) -> Channel:
+    """The channel a chat method posts to (``chat:write``): ``channel_not_found``, ``is_archived``."""
     _require(token, "chat:write")
     channel = state.find_channel(str(args.get("channel") or ""))
     if channel is None:
         raise slack_error("channel_not_found")
     if channel.archived:
         raise slack_error("is_archived")
-    if token.user.id not in channel.members:
-        raise slack_error("not_in_channel")
+    return channel
+
+
+def _content(args: JSON) -> tuple[str, list[JSON] | None]:
+    """A message's ``text`` and ``blocks``: text is optional with blocks (then only a fallback)."""
     text, blocks = str(args.get("text") or ""), _blocks(args.get("blocks"))
-    if not text.strip() and not blocks:  # text is optional with blocks (then only a fallback)
+    if not text.strip() and not blocks:
         raise slack_error("no_text")
     if len(text) > MAX_TEXT:
         raise slack_error("msg_too_long")
+    return text, blocks
+
+
+def post_message(state: SlackState, token: Token, args: JSON) -> JSON:
+    channel = _open_channel(state, token, args)
+    if token.user.id not in channel.members:
+        raise slack_error("not_in_channel")
+    text, blocks = _content(args)
     thread_ts = args.get("thread_ts") or None
     if thread_ts is not None and not any(m.ts == thread_ts for m in channel.messages):
         raise slack_error("thread_not_found")
     metadata = _metadata(args.get("metadata"))
     message = state.post(channel, token.user, text, metadata, thread_ts, blocks=blocks)
     return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message_json(state, message)}
+
+
+def post_ephemeral(state: SlackState, token: Token, args: JSON) -> JSON:
+    """A message ``user`` alone sees in ``channel`` (kept apart: no history shows it); ``message_ts``.
+    The channel's checks are chat.postMessage's; a user who is not in it → ``user_not_in_channel``."""
+    channel = _open_channel(state, token, args)
+    user = state.users.get(str(args.get("user") or ""))
+    if user is None:
+        raise slack_error("user_not_found")
+    if user.id not in channel.members:
+        raise slack_error("user_not_in_channel")
+    text, _ = _content(args)
+    return {"ok": True, "message_ts": state.whisper(channel, user, text)}
 
 
 def users_info(state: SlackState, token: Token, args: JSON) -> JSON:
@@ -270,6 +296,7 @@ def replies(state: SlackState, token: Token, args: JSON) -> JSON:
 METHODS: dict[str, Method] = {
     "auth.test": auth_test,
     "chat.postMessage": post_message,
+    "chat.postEphemeral": post_ephemeral,
     "conversations.history": history,
     "conversations.replies": replies,
     "users.info": users_info,

@@ -83,6 +83,9 @@ class SlackState:
     tokens: dict[str, Token] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)  # by id
     history_max_limit: int = 999  # Slack's maximum; 15 for apps outside the Marketplace since 2025
+    # chat.postEphemeral's messages: (channel id, user id, text, ts), shown to that user alone, never
+    # in a channel's history.
+    ephemerals: list[tuple[str, str, str, str]] = field(default_factory=list)
     _last_micros: int = 0
 
     def add_user(self, name: str, bot: bool = False, email: str = "") -> User:
@@ -142,6 +145,12 @@ class SlackState:
         message = Message(micros, text, user, metadata)
         channel.messages.insert(bisect.bisect(channel.messages, micros, key=lambda m: m.micros), message)
         return message
+
+    def whisper(self, channel: Channel, user: User, text: str) -> str:
+        """An ephemeral message to ``user`` in ``channel``: its ts (Slack's ``message_ts``)."""
+        ts = format_ts(self._next_micros())
+        self.ephemerals.append((channel.id, user.id, text, ts))
+        return ts
 
     def _next_micros(self) -> int:
         self._last_micros = max(time.time_ns() // 1000, self._last_micros + 1)

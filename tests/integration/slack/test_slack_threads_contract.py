@@ -2,7 +2,8 @@
 through the official ``slack_sdk`` WebClient: ``chat.postMessage`` with ``thread_ts`` and Block Kit
 ``blocks``; ``conversations.history`` shows a channel's messages but none of a thread's replies;
 ``conversations.replies`` shows the thread's first message then its replies, oldest first, within
-``oldest``/``latest``, by pages, with the scope each kind of conversation needs."""
+``oldest``/``latest``, by pages, with the scope each kind of conversation needs; ``chat.postEphemeral``
+shows a message to one member of the channel, in no history (a refused press is answered so)."""
 
 from typing import Any
 
@@ -11,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
 from local.code_sandbox.testing import Admin, RunningSandbox
+from shared.slack.adapters.slack_web import SlackWebApi
 from tests.support.slack.slack_events import CHANNEL
 
 pytestmark = pytest.mark.integration
@@ -86,4 +88,31 @@ def test_reading_a_thread_needs_the_conversations_history_scope(
     assert (
         caught.value.response["error"] == "missing_scope"
         and caught.value.response["needed"] == "channels:history"
+    )
+
+
+def test_an_ephemeral_message_is_for_one_member_of_the_channel_and_in_no_history(
+    client: WebClient, admin: Admin, sandbox: RunningSandbox
+) -> None:
+    bo = admin.slack_user("bo-ephemeral", "bo@acme.example", (CHANNEL,))
+    shown = client.chat_postEphemeral(channel=CHANNEL, user=bo, text="Nothing was decided: …")
+    assert shown["ok"] and shown["message_ts"]
+    assert admin.slack_ephemerals()[-1] == {
+        "channel": CHANNEL,
+        "user": bo,
+        "text": "Nothing was decided: …",
+        "ts": shown["message_ts"],
+    }
+    history = client.conversations_history(channel=CHANNEL, oldest=shown["message_ts"], inclusive=True)
+    assert history["messages"] == []
+    SlackWebApi(sandbox.slack_url.rstrip("/") + "/").whisper(
+        BOT_TOKEN, CHANNEL, bo, "refused"
+    )  # a press's answer
+    assert admin.slack_ephemerals()[-1]["text"] == "refused"
+    outsider = admin.slack_user("eve-ephemeral", "eve@elsewhere.example")
+    assert _error(lambda: client.chat_postEphemeral(channel=CHANNEL, user=outsider, text="x")) == (
+        "user_not_in_channel"
+    )
+    assert _error(lambda: client.chat_postEphemeral(channel=CHANNEL, user="U0NOBODY01", text="x")) == (
+        "user_not_found"
     )
