@@ -2,7 +2,8 @@
 
 Also the scheduled routes. ``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations)
 enqueues the daily plan and digest of every tenant whose local planning hour has come.
-``POST /day-plan`` writes a day's plan page and ``POST /digest`` sends a digest.
+``POST /day-plan`` writes a day's plan page and ``POST /digest`` sends a digest. ``POST /slack-ask``
+answers an Ask asked in a Slack thread (shared.slack.services.asks).
 ``POST /doctor/round`` (Cloud Scheduler) is ``make doctor`` on a schedule (functions/tasks/doctor.py).
 ``POST /sync`` mirrors a Linear or GitLab issue or a Motion task and its Notion page, or scans for edited pages (shared.sync)."""
 
@@ -25,6 +26,7 @@ from shared.platform.topology import Queue, Target
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.services.deps import Deps
 from shared.runs.services.notion_intake import task_taken
+from shared.slack.domain.ask_task import SlackAskTask
 from shared.sync.domain.sync_task import SyncTask
 
 bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "notion", "model", "agents")
@@ -36,10 +38,8 @@ def plan(request: Request) -> Response:
         if (answer := doctor or _sync(request, c)) is not None:
             return answer
         deps = c.engine()
-        if (digest := take_routed(request, DigestTask, "digest", c)) is not None:
-            return {"sent": send_digest(digest, deps)}, 200
-        if (day := take_routed(request, DayPlanTask, "day-plan", c)) is not None:
-            return {"page": write_day_plan(day, deps)}, 200
+        if (routed := _routed(request, c, deps)) is not None:
+            return routed
         if request.path.rstrip("/") in (IndexTask.ROUTE, ReconcileTask.ROUTE):
             return _index(request, c, deps)
         if request.path.rstrip("/") == ScheduleTask.ROUTE:
@@ -55,6 +55,19 @@ def plan(request: Request) -> Response:
         return {"run_id": task.run_id, "created": start_run(task, deps, last_attempt=last)}, 200
 
     return handle(request, ("POST",), call)
+
+
+def _routed(request: Request, c: Container, deps: Deps) -> Reply | None:
+    """A digest, a day's plan page or a Slack thread's Ask; None for any other path."""
+    if (digest := take_routed(request, DigestTask, "digest", c)) is not None:
+        return {"sent": send_digest(digest, deps)}, 200
+    if (day := take_routed(request, DayPlanTask, "day-plan", c)) is not None:
+        return {"page": write_day_plan(day, deps)}, 200
+    if (ask := take_routed(request, SlackAskTask, "slack-ask", c)) is not None:
+        from shared.slack.services.asks import answer_in_thread  # its Ask's modules: only when asked
+
+        return answer_in_thread(ask, deps), 200
+    return None
 
 
 def _sync(request: Request, c: Container) -> Reply | None:

@@ -441,6 +441,13 @@ def register_admin(app: Flask, sandbox: CodeSandbox) -> None:
         lambda _b: slack_messages(sandbox, request.args.get("channel", "")),
     )
     route("/slack/messages", ["POST"], lambda b: post_slack_messages(sandbox, b))
+    route(  # chat.postEphemeral's: what each person alone was shown
+        "/slack/ephemerals",
+        ["GET"],
+        lambda _b: [
+            dict(zip(("channel", "user", "text", "ts"), e, strict=True)) for e in sandbox.slack.ephemerals
+        ],
+    )
     route("/slack/tokens", ["POST"], lambda b: set_slack_token(sandbox, b))
     route("/slack/users", ["POST"], lambda b: add_slack_user(sandbox, b))
     route("/slack/limits", ["POST"], lambda b: set_slack_limits(sandbox, b))

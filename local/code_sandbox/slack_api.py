@@ -1,6 +1,10 @@
-"""/slack/api/<method>: Slack's Web API methods ``auth.test``, ``chat.postMessage`` and
-``conversations.history`` (a message's ``metadata`` kept, and shown with ``include_all_metadata``;
-a reply's ``thread_ts``, which must name a message of the channel) and ``users.info``.
+"""/slack/api/<method>: Slack's Web API methods ``auth.test``, ``chat.postMessage`` (a message's
+``metadata`` kept, and shown with ``include_all_metadata``; a reply's ``thread_ts``, which must name a
+message of the channel; Block Kit ``blocks``, an array of objects each with a ``type``),
+``chat.postEphemeral`` (a message one member of the channel alone sees, never in its history),
+``conversations.history`` (a channel's messages, none of a thread's replies, as on Slack),
+``conversations.replies`` (a thread: its first message, then its replies, oldest first) and
+``users.info``.
 
 As on Slack, every answer is HTTP 200 with ``{"ok": true, ...}`` or ``{"ok": false, "error": <code>}``,
 except an unknown method (404 ``unknown_method``) and injected faults (a 429 ``ratelimited`` always
@@ -28,6 +32,7 @@ from local.code_sandbox.web import ApiError, bearer_token
 
 JSON = dict[str, Any]
 MAX_TEXT = 40_000  # characters; longer is msg_too_long
+MAX_BLOCKS = 50  # a message's blocks
 DEFAULT_LIMIT = 100
 DEFAULT_RETRY_AFTER = 30
 Method = Callable[[SlackState, Token, JSON], JSON]
@@ -43,19 +48,44 @@ def message_json(state: SlackState, message: Message, *, metadata: bool = True) 
         item["metadata"] = message.metadata
     if message.thread_ts is not None:
         item["thread_ts"] = message.thread_ts
+    if message.blocks is not None:
+        item["blocks"] = message.blocks
     return item | {"team": state.team_id}
+
+
+def _decoded(value: Any, malformed: str) -> Any:
+    """An argument that is JSON: as a JSON body gives it, or decoded from a form's text (Slack's
+    ``malformed`` error if that is no JSON); None when absent."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise slack_error(malformed) from None
+    return value
+
+
+def _blocks(value: Any) -> list[JSON] | None:
+    """chat.postMessage's ``blocks``: a JSON array (a JSON body) or its JSON text (a form) of at most
+    50 objects, each with a string ``type``; Slack refuses anything else (``invalid_blocks``,
+    ``invalid_blocks_format``)."""
+    value = _decoded(value, "invalid_blocks_format")
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > MAX_BLOCKS:
+        raise slack_error("invalid_blocks_format")
+    if not all(isinstance(b, dict) and isinstance(b.get("type"), str) and b["type"] for b in value):
+        raise slack_error("invalid_blocks")
+    return value
 
 
 def _metadata(value: Any) -> JSON | None:
     """chat.postMessage's ``metadata``: an object (a JSON body) or its JSON text (a form), with a
     string ``event_type`` and an object ``event_payload``; Slack refuses anything else."""
-    if value in (None, ""):
+    value = _decoded(value, "invalid_metadata_format")
+    if value is None:
         return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise slack_error("invalid_metadata_format") from None
     if (
         not isinstance(value, dict)
         or not isinstance(value.get("event_type"), str)
@@ -86,25 +116,51 @@ def auth_test(state: SlackState, token: Token, _args: JSON) -> JSON:
     return answer | ({"bot_id": user.bot_id} if user.bot_id else {})
 
 
-def post_message(state: SlackState, token: Token, args: JSON) -> JSON:
+def _open_channel(state: SlackState, token: Token, args: JSON) -> Channel:
+    """The channel a chat method posts to (``chat:write``): ``channel_not_found``, ``is_archived``."""
     _require(token, "chat:write")
     channel = state.find_channel(str(args.get("channel") or ""))
     if channel is None:
         raise slack_error("channel_not_found")
     if channel.archived:
         raise slack_error("is_archived")
-    if token.user.id not in channel.members:
-        raise slack_error("not_in_channel")
-    text = str(args.get("text") or "")
-    if not text.strip():
+    return channel
+
+
+def _content(args: JSON) -> tuple[str, list[JSON] | None]:
+    """A message's ``text`` and ``blocks``: text is optional with blocks (then only a fallback)."""
+    text, blocks = str(args.get("text") or ""), _blocks(args.get("blocks"))
+    if not text.strip() and not blocks:
         raise slack_error("no_text")
     if len(text) > MAX_TEXT:
         raise slack_error("msg_too_long")
+    return text, blocks
+
+
+def post_message(state: SlackState, token: Token, args: JSON) -> JSON:
+    channel = _open_channel(state, token, args)
+    if token.user.id not in channel.members:
+        raise slack_error("not_in_channel")
+    text, blocks = _content(args)
     thread_ts = args.get("thread_ts") or None
     if thread_ts is not None and not any(m.ts == thread_ts for m in channel.messages):
         raise slack_error("thread_not_found")
-    message = state.post(channel, token.user, text, _metadata(args.get("metadata")), thread_ts)
+    metadata = _metadata(args.get("metadata"))
+    message = state.post(channel, token.user, text, metadata, thread_ts, blocks=blocks)
     return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message_json(state, message)}
+
+
+def post_ephemeral(state: SlackState, token: Token, args: JSON) -> JSON:
+    """A message ``user`` alone sees in ``channel`` (kept apart: no history shows it); ``message_ts``.
+    The channel's checks are chat.postMessage's; a user who is not in it → ``user_not_in_channel``."""
+    channel = _open_channel(state, token, args)
+    user = state.users.get(str(args.get("user") or ""))
+    if user is None:
+        raise slack_error("user_not_found")
+    if user.id not in channel.members:
+        raise slack_error("user_not_in_channel")
+    text, _ = _content(args)
+    return {"ok": True, "message_ts": state.whisper(channel, user, text)}
 
 
 def users_info(state: SlackState, token: Token, args: JSON) -> JSON:
@@ -167,19 +223,13 @@ def _history_channel(state: SlackState, token: Token, channel_id: str) -> Channe
 
 def history(state: SlackState, token: Token, args: JSON) -> JSON:
     """Newest first; ``oldest``/``latest`` exclusive unless ``inclusive``; ``cursor`` from a previous page."""
-    _require(token, "channels:history")
-    channel = _history_channel(state, token, str(args.get("channel") or ""))
-    oldest, latest, below = _micros(args, "oldest"), _micros(args, "latest"), _cursor(args.get("cursor"))
-    inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+    channel_id = str(args.get("channel") or "")
+    _require(token, _history_scope(channel_id))
+    channel = _history_channel(state, token, channel_id)
+    wanted = _window(args)
     with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
     limit = _limit(args, state.history_max_limit)
-
-    def wanted(m: Message) -> bool:
-        after = oldest is None or m.micros > oldest or (inclusive and m.micros == oldest)
-        before = latest is None or m.micros < latest or (inclusive and m.micros == latest)
-        return after and before and (below is None or m.micros <= below)
-
-    chosen = [m for m in reversed(channel.messages) if wanted(m)]
+    chosen = [m for m in reversed(channel.messages) if not m.reply and wanted(m, False)]
     page, rest = chosen[:limit], chosen[limit:]
     answer: JSON = {
         "ok": True,
@@ -194,10 +244,61 @@ def history(state: SlackState, token: Token, args: JSON) -> JSON:
     return answer
 
 
+def _history_scope(channel_id: str) -> str:
+    """The scope reading a conversation needs: a DM's ``im:history``, a private channel's
+    ``groups:history``, a public channel's ``channels:history``."""
+    return {"D": "im:history", "G": "groups:history"}.get(channel_id[:1], "channels:history")
+
+
+def _window(args: JSON) -> Callable[[Message, bool], bool]:
+    """Whether a message lies in the call's ``oldest``/``latest`` window (exclusive unless
+    ``inclusive``) and on the page its ``cursor`` points at (history pages go newest first, a
+    thread's oldest first: ``ascending``)."""
+    oldest, latest, at = _micros(args, "oldest"), _micros(args, "latest"), _cursor(args.get("cursor"))
+    inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+
+    def wanted(m: Message, ascending: bool) -> bool:
+        after = oldest is None or m.micros > oldest or (inclusive and m.micros == oldest)
+        before = latest is None or m.micros < latest or (inclusive and m.micros == latest)
+        paged = at is None or (m.micros >= at if ascending else m.micros <= at)
+        return after and before and paged
+
+    return wanted
+
+
+def replies(state: SlackState, token: Token, args: JSON) -> JSON:
+    """A thread (``ts``: its first message, or any of its replies): the first message, then its replies,
+    oldest first, in the window; ``thread_not_found`` for a ts naming no message of the channel."""
+    channel_id = str(args.get("channel") or "")
+    _require(token, _history_scope(channel_id))
+    channel = _history_channel(state, token, channel_id)
+    ts = str(args.get("ts") or "")
+    named = next((m for m in channel.messages if m.ts == ts), None)
+    if named is None:
+        raise slack_error("thread_not_found")
+    root = named.thread_ts or named.ts
+    wanted = _window(args)
+    with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+    limit = _limit(args, state.history_max_limit)
+    thread = [m for m in channel.messages if root in (m.ts, m.thread_ts)]
+    chosen = [m for m in thread if wanted(m, True)]
+    page, rest = chosen[:limit], chosen[limit:]
+    answer: JSON = {
+        "ok": True,
+        "messages": [message_json(state, m, metadata=with_metadata) for m in page],
+        "has_more": bool(rest),
+    }
+    if rest:
+        answer["response_metadata"] = {"next_cursor": _next_cursor(rest[0])}
+    return answer
+
+
 METHODS: dict[str, Method] = {
     "auth.test": auth_test,
     "chat.postMessage": post_message,
+    "chat.postEphemeral": post_ephemeral,
     "conversations.history": history,
+    "conversations.replies": replies,
     "users.info": users_info,
 }
 

@@ -16,7 +16,9 @@ from typing import Any
 
 from local.code_sandbox.web import ApiError
 
-BOT_SCOPES = frozenset({"chat:write", "channels:history", "channels:read", "users:read", "users:read.email"})
+BOT_SCOPES = frozenset(
+    {"chat:write", "channels:history", "channels:read", "im:history", "users:read", "users:read.email"}
+)
 REFUSALS = ("invalid_auth", "token_revoked", "token_expired", "account_inactive")
 
 
@@ -51,10 +53,16 @@ class Message:
     user: User
     metadata: dict[str, Any] | None = None  # chat.postMessage's ``metadata``: event_type, event_payload
     thread_ts: str | None = None  # the ts of the thread's first message, for a reply in a thread
+    blocks: list[dict[str, Any]] | None = None  # chat.postMessage's Block Kit ``blocks``
 
     @property
     def ts(self) -> str:
         return format_ts(self.micros)
+
+    @property
+    def reply(self) -> bool:
+        """A reply in a thread (not the thread's first message): conversations.history shows none."""
+        return self.thread_ts is not None and self.thread_ts != self.ts
 
 
 @dataclass
@@ -75,6 +83,9 @@ class SlackState:
     tokens: dict[str, Token] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)  # by id
     history_max_limit: int = 999  # Slack's maximum; 15 for apps outside the Marketplace since 2025
+    # chat.postEphemeral's messages: (channel id, user id, text, ts), shown to that user alone, never
+    # in a channel's history.
+    ephemerals: list[tuple[str, str, str, str]] = field(default_factory=list)
     _last_micros: int = 0
 
     def add_user(self, name: str, bot: bool = False, email: str = "") -> User:
@@ -114,8 +125,10 @@ class SlackState:
         text: str,
         metadata: dict[str, Any] | None = None,
         thread_ts: str | None = None,
+        *,
+        blocks: list[dict[str, Any]] | None = None,
     ) -> Message:
-        message = Message(self._next_micros(), text, user, metadata, thread_ts)
+        message = Message(self._next_micros(), text, user, metadata, thread_ts, blocks)
         channel.messages.append(message)
         return message
 
@@ -132,6 +145,12 @@ class SlackState:
         message = Message(micros, text, user, metadata)
         channel.messages.insert(bisect.bisect(channel.messages, micros, key=lambda m: m.micros), message)
         return message
+
+    def whisper(self, channel: Channel, user: User, text: str) -> str:
+        """An ephemeral message to ``user`` in ``channel``: its ts (Slack's ``message_ts``)."""
+        ts = format_ts(self._next_micros())
+        self.ephemerals.append((channel.id, user.id, text, ts))
+        return ts
 
     def _next_micros(self) -> int:
         self._last_micros = max(time.time_ns() // 1000, self._last_micros + 1)

@@ -54,6 +54,11 @@ class Admin(AdminClient):
         result: list[dict[str, Any]] = self.get("/slack/messages", channel=channel)
         return result
 
+    def slack_ephemerals(self) -> list[dict[str, Any]]:
+        """chat.postEphemeral's messages, oldest first (``channel``, ``user``, ``text``, ``ts``)."""
+        result: list[dict[str, Any]] = self.get("/slack/ephemerals")
+        return result
+
     def slack_post(
         self,
         channel: str,

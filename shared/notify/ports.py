@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from shared.notify.domain.notifications import Claimed, Links, Mail, Move, NotificationRecord, Outcome
     from shared.notify.domain.notify_task import NotifyTask
+    from shared.notify.domain.slack_threads import Blocks, Json, SlackThread
     from shared.workspace.domain.tenants import Tenant
 
 
@@ -114,6 +115,21 @@ class Chat(Protocol):
     ) -> str:
         """Post ``text`` to the channel id ``channel`` (``chat.postMessage``), with ``metadata``
         (``event_type`` and ``event_payload``, which no person reads) if given; the message's ``ts``."""
+        ...
+
+    def post_reply(
+        self, token: str, thread: SlackThread, text: str, metadata: Json, blocks: Blocks = ()
+    ) -> str:
+        """Post ``text`` as a reply in ``thread`` (``chat.postMessage`` with ``thread_ts``), with
+        ``metadata``, shown as Block Kit ``blocks`` if any (``text`` stays what a notification and a
+        screen reader show); the reply's ``ts``."""
+        ...
+
+    def find_reply(
+        self, token: str, thread: SlackThread, marker: SlackMarkers, oldest: datetime, latest: datetime
+    ) -> str | None:
+        """As :meth:`find_message`, among ``thread``'s replies (``conversations.replies``: the
+        channel's history shows none of them)."""
         ...
 
     def find_message(

@@ -42,6 +42,11 @@ class SlackWeb(Protocol):
         """Post ``text`` in the thread of ``thread_ts`` (``chat.postMessage``)."""
         ...
 
+    def post(self, token: str, channel: str, text: str) -> str:
+        """Post ``text`` in ``channel`` (``chat.postMessage``); its ``ts``. NotFound when the bot may
+        not post there (``not_in_channel``, ``channel_not_found``: invite it first)."""
+        ...
+
     def whisper(self, token: str, channel: str, user: str, text: str) -> None:
         """Show ``text`` to ``user`` alone in ``channel`` (``chat.postEphemeral``)."""
         ...

@@ -1,4 +1,4 @@
-"""The answer of Slack's events route (functions.routes.slack_api)."""
+"""The answers of Slack's routes (functions.routes.slack_api): events, commands, presses, the install."""
 
 from typing import Literal
 
@@ -11,8 +11,17 @@ class SlackEventAnswer(Schema):
     """The URL check's challenge, or what became of an event."""
 
     challenge: str | None = Field(None, description="Slack's url_verification: its challenge, echoed")
-    result: Literal["started", "duplicate", "ignored", "stranger", "empty", "uninstalled"] | None = None
+    result: Literal["started", "asked", "duplicate", "ignored", "stranger", "empty", "uninstalled"] | None = (
+        None
+    )
     run_id: str | None = Field(None, description="started: the run the event started")
+
+
+class SlackCommandAnswer(Schema):
+    """Slack's message answer to a slash command, shown to the person who typed it alone."""
+
+    response_type: Literal["ephemeral"]
+    text: str = Field(description="What became of the command: the run's link, the Ask coming, or why not")
 
 
 class SlackInstallStart(Schema):

@@ -5,7 +5,7 @@ recorded (docs/slack.md, decision 0173)."""
 from functions._http import Reply, read_body
 from functions.routes import Call
 from shared.platform.errors import NotFound
-from shared.slack.services.events import receive
+from shared.slack.services.events import SlackIntake, receive
 
 
 def post_events(call: Call) -> Reply:
@@ -13,9 +13,15 @@ def post_events(call: Call) -> Reply:
     (shared.slack.services.events.receive). Refusals record nothing. 401: Slack did not sign it (or
     signed it over five minutes ago). 400: the body is no event the app takes. 404: this deployment
     has no Slack app, or the team installed it for no workspace. 413: past the body limit."""
+    body, intake = slack_request(call)
+    return receive(body, dict(call.request.headers), intake), 200
+
+
+def slack_request(call: Call) -> tuple[bytes, SlackIntake]:
+    """The body Slack posted (413 past the limit) and what answering it needs (404 when this
+    deployment has no Slack app)."""
     body = read_body(call.request, call.container.settings.webhook_max_body_bytes)
     try:
-        intake = call.container.slack_intake()
+        return body, call.container.slack_intake()
     except NotFound:
         raise NotFound("this deployment has no Slack app set up (docs/slack.md)") from None
-    return receive(body, dict(call.request.headers), intake), 200

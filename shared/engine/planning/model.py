@@ -342,6 +342,7 @@ def planned_events(
         "event_type": task.trigger.event_type or "",
         "slot": task.trigger.slot,
         "page_beyond": page_beyond,
+        "thread": task.trigger.thread,
     }
     if ran is not None:
         fields |= ran.recorded()

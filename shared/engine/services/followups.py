@@ -12,6 +12,7 @@ from shared.agents.services import records
 from shared.engine.agent.approvals import literal
 from shared.engine.services import page_notes
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.domain.slack_threads import THREAD_KEY, parse_thread
 from shared.platform.topology import Queue
 from shared.runs.domain import page_notes as dpn
 from shared.runs.domain.children import fanout as fo
@@ -53,7 +54,13 @@ def enqueue_followup(run: RunRef, state: RunState, *, tag: str = "", delay_s: fl
         # own trigger (``planning``), so a page's change run releases its page.
         # Who started it stays said (a page let in by an approval names its starter again: 0147).
         people = [p.notion_user_id for p in state.people if p.notion_user_id][:10]
-        trigger = Trigger(kind="manual", page_id=state.page_id, by_owner=not state.member, people=people)
+        trigger = Trigger(
+            kind="manual",
+            page_id=state.page_id,
+            by_owner=not state.member,
+            people=people,
+            thread=state.thread,
+        )
         task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=state.goal[:2000], trigger=trigger)
         deps.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}:{state.last_seq}{tag}")
     elif state.status == RunStatus.RUNNING:
@@ -130,6 +137,7 @@ def _tell_the_end(run: RunRef, state: RunState) -> None:
     deps, tenant_id, run_id = run
     if dpn.map_child(run_id, state):  # its parent's end message tells its news
         return
+    _answer_in_thread(run, state, f"{run_id}-{state.status.value}", state.summary, {})
     tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
     settings = tenant.settings if tenant is not None else None
     chosen = state.reports_to == "notion_comment" and bool(state.page_id)
@@ -199,6 +207,34 @@ def _ask(run: RunRef, state: RunState) -> None:
         text=state.waiting.prompt[:20_000],
         priority="urgent",  # the run waits for this person (shared/notify/services/notifications.py)
         data=data,
+        run_started_at=state.started_at,
+    )
+    deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
+    asked = {k: v for k, v in data.items() if k in ("run_id", "request_id", "purpose")}
+    _answer_in_thread(run, state, note.notification_id, note.text, asked, subject=note.subject)
+
+
+def _answer_in_thread(
+    run: RunRef, state: RunState, about: str, text: str, data: dict[str, object], *, subject: str = ""
+) -> None:
+    """A run asked in a Slack thread (``state.thread``) answers there too: its request (with
+    ``data`` naming it, sent with Approve and Decline buttons) or its end, as a notification of its
+    own (``<about>-slack``, its task named by it: a repeated follow-up enqueues nothing new, and notify
+    sends it at most once). Urgent: the person who asked is waiting, whatever the quiet hours."""
+    deps, tenant_id, run_id = run
+    thread = parse_thread(state.thread)
+    if thread is None:
+        return
+    ended = f"Run {state.status.value.replace('_', ' ')}: {state.title}"
+    note = NotifyTask(
+        notification_id=f"{about}-slack",
+        tenant_id=tenant_id,
+        run_id=run_id,
+        subject=(subject or ended)[:300],
+        text=text[:20_000],
+        channel="slack",
+        priority="urgent",
+        data=data | {THREAD_KEY: thread.ref},
         run_started_at=state.started_at,
     )
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")

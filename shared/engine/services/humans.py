@@ -304,7 +304,12 @@ def _replan(deps: Deps, tenant_id: str, new_id: str, state: RunState, text: str)
         run_id=new_id,
         goal=goal[:2000],
         trigger=Trigger(
-            kind="manual", page_id=state.page_id, by_owner=not state.member, beyond=beyond, people=people
+            kind="manual",
+            page_id=state.page_id,
+            by_owner=not state.member,
+            beyond=beyond,
+            people=people,
+            thread=state.thread,  # asked in Slack: the new plan answers in the same thread
         ),
     )
     from shared.platform.topology import Queue

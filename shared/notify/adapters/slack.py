@@ -21,6 +21,7 @@ from urllib.error import URLError
 from slack_sdk.errors import SlackApiError as SdkApiError
 from slack_sdk.web import SlackResponse, WebClient
 
+from shared.notify.domain.slack_threads import Blocks, SlackThread
 from shared.platform.adapters.tls import verifying_context
 from shared.platform.errors import (
     AgentError,
@@ -224,15 +225,33 @@ class SlackChat:
     def post_message(self, token: str, channel: str, text: str, metadata: JSON | None = None) -> str:
         """Post ``text`` to the channel id ``channel`` (a JSON body), with ``metadata`` if given; the
         message's ``ts``."""
+        return self._post(token, channel, text, {"metadata": metadata})
+
+    def post_reply(
+        self, token: str, thread: SlackThread, text: str, metadata: JSON, blocks: Blocks = ()
+    ) -> str:
+        """Post ``text`` in ``thread`` (``thread_ts``) with ``metadata``, shown as ``blocks`` if any
+        (``text`` is then what a notification and a screen reader show); the reply's ``ts``."""
+        more = {"metadata": metadata, "thread_ts": thread.ts, "blocks": list(blocks) or None}
+        return self._post(token, thread.channel, text, more)
+
+    def _post(self, token: str, channel: str, text: str, more: JSON) -> str:
         body, _ = self._call(
             lambda c: c.chat_postMessage(
-                channel=channel, text=text, unfurl_links=False, unfurl_media=False, metadata=metadata
+                channel=channel, text=text, unfurl_links=False, unfurl_media=False, **more
             ),
             token,
             f"chat.postMessage to channel {channel}",
             channel,
         )
         return str(body["ts"])
+
+    def find_reply(
+        self, token: str, thread: SlackThread, marker: Markers, oldest: datetime, latest: datetime
+    ) -> str | None:
+        """As :meth:`find_message`, among ``thread``'s replies (``conversations.replies``:
+        ``conversations.history`` shows none of them)."""
+        return self._find(token, thread.channel, marker, (oldest, latest), thread.ts)
 
     def find_message(
         self, token: str, channel: str, marker: Markers, oldest: datetime, latest: datetime
@@ -242,14 +261,28 @@ class SlackChat:
         carries (read with ``include_all_metadata``); a string, a text it ends with, trailing whitespace
         aside. None if the window has none; SearchExhausted if it holds more than ``MAX_PAGES`` pages
         and none of them has it."""
+        return self._find(token, channel, marker, (oldest, latest), None)
+
+    def _find(
+        self,
+        token: str,
+        channel: str,
+        marker: Markers,
+        window: tuple[datetime, datetime],
+        thread_ts: str | None,
+    ) -> str | None:
+        """:meth:`find_message` (``thread_ts`` None) or :meth:`find_reply` (that thread's replies)."""
+        oldest, latest = window
         markers = marker if isinstance(marker, tuple) else (marker,)
         texts = tuple(m for m in markers if isinstance(m, str))
         metadata = [m for m in markers if isinstance(m, dict)]
         if oldest.tzinfo is None or latest.tzinfo is None or not markers or not all(markers):
             raise ValueError("find_message needs a marker and a timezone-aware oldest and latest")
-        subject = f"conversations.history of channel {channel}"
+        method = "conversations.replies" if thread_ts else "conversations.history"
+        subject = f"{method} of channel {channel}"
         args: JSON = {
             "channel": channel,
+            **({"ts": thread_ts} if thread_ts else {}),
             "oldest": _epoch(oldest),
             "latest": _epoch(latest),
             "inclusive": True,
@@ -257,7 +290,8 @@ class SlackChat:
             "include_all_metadata": True,
         }
         for _ in range(MAX_PAGES):
-            read = partial(WebClient.conversations_history, **args)  # this page's arguments, bound now
+            call = WebClient.conversations_replies if thread_ts else WebClient.conversations_history
+            read = partial(call, **args)  # this page's arguments, bound now
             page, _ = self._call(read, token, subject, channel)
             for message in page.get("messages") or []:
                 text = str(message.get("text") or "").rstrip()
@@ -270,6 +304,6 @@ class SlackChat:
         start, end = oldest.astimezone(UTC), latest.astimezone(UTC)
         raise SearchExhausted(
             f"channel {channel} holds more messages from {start:%Y-%m-%d %H:%M:%S} to "
-            f"{end:%Y-%m-%d %H:%M:%S} UTC than {MAX_PAGES} pages of conversations.history, none of them the one "
+            f"{end:%Y-%m-%d %H:%M:%S} UTC than {MAX_PAGES} pages of {method}, none of them the one "
             "looked for"
         )

@@ -18,6 +18,7 @@ from shared.notify.domain import notifications as dn
 from shared.notify.domain.notifications import Mail
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.domain.provenance import signed
+from shared.notify.domain.slack_threads import THREAD_KEY, approval_blocks, thread_of
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import NotFound, PermanentError, TransientError, Unauthenticated
 from shared.workspace.domain.integrations import Integration, chat_token_secret
@@ -94,6 +95,10 @@ class NotionComments:
 
 
 class SlackMessages:
+    """A message in the tenant's Slack channel, or, for a run asked in a Slack thread
+    (``data["slack_thread"]``, shared.notify.domain.slack_threads), a reply in that thread: a
+    decision asked there carries Approve and Decline buttons bound to its run and request."""
+
     name = "slack"
 
     def __init__(self, chat: Chat, secrets: SecretStore) -> None:
@@ -102,6 +107,8 @@ class SlackMessages:
     def unable(self, task: NotifyTask, tenant: Tenant) -> str | None:
         if Integration.SLACK not in tenant.integrations:
             return "Slack is not connected"
+        if THREAD_KEY in task.data:
+            return None if thread_of(task.data) is not None else "its Slack thread is malformed"
         if not tenant.settings.slack_channel_id:
             return "no Slack channel is chosen (slack_channel_id)"
         return None
@@ -121,12 +128,20 @@ class SlackMessages:
         # The channel an earlier attempt posted to, though the owner may have chosen another since
         # (a record from before ``where`` was recorded: the current one).
         markers = (dn.slack_metadata(task), *dn.markers(task))  # its metadata, or an earlier text
+        thread = thread_of(task.data)
+        if thread is not None:  # a thread's replies are not in the channel's history
+            return self._chat.find_reply(self._token(tenant), thread, markers, since, until)
         channel = where or self.destination(tenant)
         return self._chat.find_message(self._token(tenant), channel, markers, since, until)
 
     def send(self, task: NotifyTask, tenant: Tenant) -> str:
-        channel, text = tenant.settings.slack_channel_id or "", dn.slack_text(task)
-        return self._chat.post_message(self._token(tenant), channel, text, dn.slack_metadata(task))
+        text, metadata, thread = dn.slack_text(task), dn.slack_metadata(task), thread_of(task.data)
+        if thread is None:
+            channel = tenant.settings.slack_channel_id or ""
+            return self._chat.post_message(self._token(tenant), channel, text, metadata)
+        asked, url = dn.decision_request(task), task.data.get("console_url")
+        blocks = approval_blocks(*asked, task.text, url if isinstance(url, str) else "") if asked else []
+        return self._chat.post_reply(self._token(tenant), thread, text, metadata, blocks)
 
 
 class DiscordMessages:

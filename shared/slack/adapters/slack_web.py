@@ -6,10 +6,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from shared.platform.errors import ConfigError, TransientError, Unauthenticated
+from shared.platform.errors import ConfigError, NotFound, TransientError, Unauthenticated
 
 SLACK_API = "https://slack.com/api/"
 _GONE = {"user_not_found", "user_not_visible"}
+_NOT_THERE = {"not_in_channel", "channel_not_found", "is_archived"}
 # oauth.v2.access's refusals of the code (or its redirect), and of the app's own credentials.
 _BAD_CODE = {"invalid_code", "code_already_used", "bad_redirect_uri", "oauth_authorization_url_mismatch"}
 _BAD_APP = {"invalid_client_id", "bad_client_secret"}
@@ -45,6 +46,18 @@ class SlackWebApi:
             self._client(token).chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
         except SlackApiError as exc:
             raise TransientError(f"Slack refused chat.postMessage: {exc.response.get('error')}") from None
+
+    def post(self, token: str, channel: str, text: str) -> str:
+        try:
+            answer = self._client(token).chat_postMessage(channel=channel, text=text)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "")
+            if error in _NOT_THERE:
+                raise NotFound(
+                    f"the app may not post in channel {channel} ({error}): invite it there"
+                ) from None
+            raise TransientError(f"Slack refused chat.postMessage: {error}") from None
+        return str(answer.get("ts") or "")
 
     def whisper(self, token: str, channel: str, user: str, text: str) -> None:
         try:

@@ -1,12 +1,13 @@
-"""Slack's Events API as the product reads it (docs/slack.md). Slack posts an envelope to the app's
-Request URL: a URL check, or an event callback around one event. Here: which events ask an agent for
-something (a mention, a direct message), the request's words, the run an event names, and the
-replies sent in its thread. Pure."""
+"""Slack's Events API and slash commands as the product reads them (docs/slack.md). Slack posts an
+envelope to the app's Request URL: a URL check, or an event callback around one event; a slash command
+is a form. Here: which events ask an agent for something (a mention, a direct message), the request's
+words, whether they are a question, the run an event names, and the replies sent in its thread. Pure."""
 
 import hashlib
 import re
 from functools import cache
 from typing import Annotated, Literal
+from urllib.parse import parse_qs
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -100,6 +101,18 @@ def request_text(text: str) -> str:
     return " ".join(_MENTION.sub(" ", text).split())[:MAX_TEXT]
 
 
+_ASK = re.compile(r"^ask\b[:,]?\s*", re.IGNORECASE)
+
+
+def question_of(words: str) -> str | None:
+    """The question when the request's ``words`` (:func:`request_text`) ask one rather than ask for
+    work: they begin with the word "ask" (``@Notion Agent ask what did we decide on pricing?``), as a
+    console session's message is sent as an Ask by choice, never guessed from its phrasing. None
+    otherwise (a run), and for "ask" alone (then the request is empty)."""
+    found = _ASK.match(words)
+    return (words[found.end() :].strip() or None) if found else None
+
+
 def thread_of(event: SlackEvent) -> str:
     """The thread the answer goes to: the event's thread, or the thread its message starts."""
     return event.thread_ts or event.ts or ""
@@ -117,6 +130,59 @@ STRANGER = (
 EMPTY = "Tell me what to do after the mention, for example: “@Notion Agent summarise this week's Tasks”."
 
 
+ASKED = "Looking it up in the workspace, within what you may read: the answer comes in this thread."
+
+
+def answered(answer: str) -> str:
+    """An Ask's answer as the thread shows it (its sources are listed after it, as Ask gives them)."""
+    return f"{answer.strip()}\n\n_Asked of the workspace within your reach; nothing was changed._"
+
+
 def started(run_url: str) -> str:
     """The thread's first answer to a request that started a run."""
     return f"On it. Follow the run and answer its approvals here: {run_url}"
+
+
+class SlashCommand(Schema):
+    """A slash command as Slack posts it (a form): who typed what, where; only what the product reads."""
+
+    model_config = ConfigDict(extra="ignore")
+    team_id: Annotated[str, Field(pattern=_ID)]
+    channel_id: Annotated[str, Field(pattern=_ID)]
+    user_id: Annotated[str, Field(pattern=_ID)]
+    command: Annotated[str, Field(pattern=r"^/[a-z0-9_-]{1,31}$")]
+    text: Annotated[str, Field(max_length=40_000)] = ""
+    trigger_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9.]{5,200}$")]
+
+    @property
+    def name(self) -> str:
+        """What names the work it starts (its run, its Ask, its record): the invocation's trigger id."""
+        return "cmd-" + hashlib.sha256(self.trigger_id.encode()).hexdigest()[:24]
+
+
+def parse_command(body: bytes) -> SlashCommand:
+    """The slash command in a signed request's form ``body``; InvalidInput naming what is wrong."""
+    try:
+        form = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+        fields = {k: v[0] for k, v in form.items() if len(v) == 1}
+        return SlashCommand.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise InvalidInput(f"not a slash command this app takes: {where}: {first['msg']}") from None
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInput("not a slash command this app takes: the body must be a form") from None
+
+
+def echoed(user_id: str, command: str, words: str) -> str:
+    """The channel's message a command starts its thread with: who asked what. The words are
+    escaped (``&``, ``<``, ``>``) so that nothing typed links or pings anyone (``<!channel>``)."""
+    escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+    return f"<@{user_id}> asked with {command}: {words.translate(escape)}"
+
+
+NOT_IN_CHANNEL = (
+    "I cannot post in this conversation: invite me to the channel (/invite @Notion Agent), or use the "
+    "command in a direct message to me. Nothing was started."
+)
+EMPTY_COMMAND = "Tell me what to do after the command, for example: “/agent summarise this week's Tasks”."

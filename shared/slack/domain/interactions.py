@@ -1,11 +1,12 @@
-"""A run's approval as a Slack message with Approve and Decline buttons (Block Kit), and the press
-Slack posts back to the app's Interactivity URL (``block_actions``, a form field ``payload``). A
-button names the run and the very request it decides, as a decision in the console does. Pure."""
+"""A press of a run's approval buttons, as Slack posts it to the app's Interactivity URL
+(``block_actions``, a form field ``payload``). The message is ``approval_blocks``
+(``shared.notify.domain.slack_threads``), sent in the run's thread by notify. A button names the run
+and the very request it decides, as a decision in the console does. Pure."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
 from pydantic import ConfigDict, Field, ValidationError
@@ -15,36 +16,6 @@ from shared.platform.errors import InvalidInput
 
 _ID = r"^[A-Z0-9]{2,32}$"
 DECISIONS = {"approve": "approve", "decline": "reject"}  # a button's action_id → the run's decision
-
-
-def approval_blocks(run_id: str, request_id: str, prompt: str, run_url: str) -> list[dict[str, Any]]:
-    """The message asking for a decision: what the run asks, its link, and the two buttons, each
-    carrying ``<run_id> <request_id>`` (never a link that decides: the press is checked as a person's)."""
-    value = f"{run_id} {request_id}"
-    text = f"*Your decision is needed* (<{run_url}|the run>):\n{prompt[:2800]}"
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {
-            "type": "actions",
-            "block_id": f"decide-{request_id}"[:255],
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": "approve",
-                    "style": "primary",
-                    "text": {"type": "plain_text", "text": "Approve"},
-                    "value": value,
-                },
-                {
-                    "type": "button",
-                    "action_id": "decline",
-                    "style": "danger",
-                    "text": {"type": "plain_text", "text": "Decline"},
-                    "value": value,
-                },
-            ],
-        },
-    ]
 
 
 class _Id(Schema):

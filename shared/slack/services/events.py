@@ -15,11 +15,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.notify.domain.notifications import console_run_url
+from shared.notify.domain.slack_threads import SlackThread
 from shared.platform.errors import NotFound, Unauthenticated
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.runs import check_usable
+from shared.slack.domain.ask_task import SlackAskTask
 from shared.slack.domain.events import (
+    ASKED,
     EMPTY,
     STRANGER,
     EventCallback,
@@ -27,6 +30,7 @@ from shared.slack.domain.events import (
     asks,
     leaves,
     parse,
+    question_of,
     request_text,
     run_id_of,
     started,
@@ -39,6 +43,8 @@ from shared.workspace.domain.tenants import EventSeen, same_address
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
     from shared.slack.ports import SlackInstalls, SlackWeb
+    from shared.workspace.domain.members import Member
+    from shared.workspace.domain.tenants import Tenant
     from shared.workspace.ports import TenantStore, WebhookEventLedger
 
 # How long an event id is remembered: Slack retries for about five minutes after the first delivery.
@@ -74,8 +80,9 @@ def receive(
     """Answer one request Slack posted. Unauthenticated (401) unless Slack's signature holds over the
     body and a timestamp within five minutes (``slack_sdk``'s verifier). InvalidInput (400) for a body
     that is no event this app takes; NotFound (404) for a team no workspace installed the app in.
-    Otherwise a 200's body: the URL check's ``challenge``, or ``result`` (``started``, ``duplicate``,
-    ``ignored``, ``stranger``, ``empty``, ``uninstalled``), with the run's id when one was queued.
+    Otherwise a 200's body: the URL check's ``challenge``, or ``result`` (``started``, ``asked``: a
+    question queued for Ask, ``duplicate``, ``ignored``, ``stranger``, ``empty``, ``uninstalled``),
+    with the run's id when one was queued.
     Slack's ``app_uninstalled`` and ``tokens_revoked`` (of the bot) unlink the team and forget its token."""
     verify(body, headers, intake.signing_secret)
     envelope = parse(body)
@@ -117,14 +124,50 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
     goal = request_text(event.text)
     if not goal:
         return answer("empty", EMPTY)
-    run_id = run_id_of(envelope.team_id, envelope.event_id)
     where = "a direct message" if event.channel_type == "im" else f"a mention in <#{channel}>"
+    at = SlackThread(envelope.team_id, channel, thread)
+    asked = Asked(tenant, member, goal, at, envelope.event_id, f"{where} on Slack")
+    result, text, more = start_work(asked, intake)
+    return answer(result, text, **more)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A member's words in Slack: the thread the answers go to, the name of what said them (an event's
+    id: a delivery's repeat names the same), and where they were said, in words (the run's rule)."""
+
+    tenant: Tenant
+    member: Member
+    words: str
+    thread: SlackThread
+    name: str
+    rule: str
+
+
+def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, str]]:
+    """Queue what ``asked`` asks for, by names its key fixes: a question (``question_of``) as Ask,
+    answered in the thread by plan (services/asks.py), else a run with the member's reach whose
+    approvals and result come to the thread. ``(result, what the thread is told, more of the answer)``."""
+    tenant_id, member, key = asked.tenant.tenant_id, asked.member, f"slack-{asked.name}"
+    question = question_of(asked.words)
+    if question is not None:
+        ask = SlackAskTask(
+            tenant_id=tenant_id,
+            member_id=member.member_id,
+            event_key=key,
+            thread=asked.thread.ref,
+            question=question,
+        )
+        intake.queue.enqueue(Queue.PLAN, ask, f"slack-ask:{tenant_id}:{key}")
+        return "asked", ASKED, {}
+    run_id = run_id_of(asked.thread.team_id, asked.name)
     trigger = Trigger(
         kind="api",
-        by_owner=tenant.owner_reach(member.role),
+        by_owner=asked.tenant.owner_reach(member.role),
         people=[member.notion_user_id],
-        rule=f"{where} on Slack",
+        rule=asked.rule,
+        thread=asked.thread.ref,
     )
-    task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=goal, trigger=trigger)
+    task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=asked.words[:2000], trigger=trigger)
     intake.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}")
-    return answer("started", started(console_run_url(intake.console_url, run_id)), run_id=run_id)
+    return "started", started(console_run_url(intake.console_url, run_id)), {"run_id": run_id}

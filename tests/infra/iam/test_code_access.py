@@ -118,6 +118,8 @@ REACH: dict[str, frozenset[str]] = {
     # A Runs row's write held back by the Notion pacer is put back on execute-step for its turn.
     "shared/engine/services/run_rows.py:write_row": frozenset({"execute_step"}),
     "shared/engine/services/followups.py:_ask": RUNS,
+    # A run asked in a Slack thread: its request and its end queued for that thread (decision 0205).
+    "shared/engine/services/followups.py:_answer_in_thread": RUNS,
     # An ended run's page: the change that came while it ran is planned by whoever ended it.
     "shared/engine/services/followups.py:_plan_page_change": RUNS,
     # A paid model call past 80 % of a budget warns once: wherever a model call is paid for
@@ -133,6 +135,11 @@ REACH: dict[str, frozenset[str]] = {
     # bot token, and the run a member's message starts.
     "shared/bootstrap/__init__.py:Container.slack_intake": frozenset({"api"}),
     "shared/slack/services/events.py:_event": frozenset({"api"}),
+    # The run or Ask a member's words start (a mention, a direct message, /agent: POST /slack/commands).
+    "shared/slack/services/events.py:start_work": frozenset({"api"}),
+    "shared/slack/services/commands.py:command": frozenset({"api"}),
+    # A question asked in a Slack thread, answered as Ask on plan (POST /slack-ask, decision 0206).
+    "shared/slack/services/asks.py:answer_in_thread": frozenset({"plan"}),
     # The app's install (POST /slack/install, its redirect; decision 0182): the session key signs the
     # state, the app's client secret exchanges the code; Slack's uninstall forgets the team's token.
     "shared/slack/services/oauth.py:begin_install": frozenset({"api"}),

@@ -8,11 +8,14 @@ from typing import Any
 import pytest
 
 from local.code_sandbox.testing import Admin, RunningSandbox
+from shared.notify.domain.slack_threads import SlackThread
 from shared.platform.errors import InvalidInput, NotFound, Unauthenticated
+from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask
 from shared.slack.adapters.firestore_installs import FirestoreSlackInstalls
 from shared.slack.adapters.slack_web import SlackWebApi
-from shared.slack.domain.events import STRANGER
+from shared.slack.domain.ask_task import SlackAskTask
+from shared.slack.domain.events import ASKED, STRANGER
 from shared.slack.domain.installs import SlackInstall
 from shared.slack.services.events import SlackIntake, receive
 from shared.workspace.adapters.firestore_erasure import FirestoreErasure
@@ -76,9 +79,26 @@ def test_a_members_mention_starts_one_run_of_hers_however_often_slack_delivers_i
     [(_, task, name, _)] = world["queue"].tasks
     assert isinstance(task, PlanTask) and task.goal == "draft the release note"
     assert task.trigger.people == ["u-bo"] and task.trigger.by_owner is False  # an editor's reach
+    assert task.trigger.thread == SlackThread(TEAM, CHANNEL, ts).ref  # its answers go in this thread
     assert name == f"plan:{world['tenant'].tenant_id}:{answers[0]['run_id']}"
     [reply] = _thread(admin, ts)
     assert reply.startswith("On it.") and answers[0]["run_id"] in reply
+
+
+def test_a_members_question_is_queued_once_for_ask_in_its_thread(world: dict[str, Any], admin: Admin) -> None:
+    intake: SlackIntake = world["intake"]
+    [ts] = admin.slack_post(CHANNEL, "<@U0SANDBOX01> ask what did we decide on pricing?", user="bo")
+    event = mention(world["users"]["bo"], "<@U0SANDBOX01> ask what did we decide on pricing?", ts=ts)
+    answers = [receive(*signed(event, retry=n), intake)["result"] for n in (0, 1, 2)]
+    assert answers == ["asked", "duplicate", "duplicate"]
+    [(queue, task, name, _)] = world["queue"].tasks
+    assert isinstance(task, SlackAskTask) and queue == Queue.PLAN and task.ROUTE == "/slack-ask"
+    assert (task.question, task.member_id) == ("what did we decide on pricing?", "m-bo")
+    assert (
+        task.thread == SlackThread(TEAM, CHANNEL, ts).ref
+        and name == f"slack-ask:{task.tenant_id}:{task.event_key}"
+    )
+    assert _thread(admin, ts) == [ASKED]
 
 
 def test_the_owners_direct_message_has_her_reach(world: dict[str, Any], admin: Admin) -> None:

@@ -128,3 +128,9 @@ class FakeCodeAccounts(UnfakedCodeChecks, UnfakedReleases, CodeHost, Deployer, C
         self, token: str, channel: str, marker: SlackMarkers, oldest: datetime, latest: datetime
     ) -> str | None:
         raise self._not_faked("find_message")
+
+    def post_reply(self, *args: Any, **kwargs: Any) -> str:
+        raise self._not_faked("post_reply")
+
+    def find_reply(self, *args: Any, **kwargs: Any) -> str | None:
+        raise self._not_faked("find_reply")

@@ -16,6 +16,7 @@ from shared.notify.domain.notifications import (
     Outcome,
 )
 from shared.notify.domain.notify_task import NotifyTask
+from shared.notify.domain.slack_threads import Blocks, Json, SlackThread
 from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationLog, Notifier, SlackMarkers
 from shared.platform.errors import Unauthenticated
 from shared.workspace.domain.tenants import Tenant
@@ -89,6 +90,7 @@ class FakeChat(Chat):
     token: str = "xoxb-fake"
     messages: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    blocks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # a reply's, by its ts
     fail: dict[str, list[Exception]] = field(default_factory=dict)
     # The time a message is posted at (its ts, as Slack's clock gives it); unset: 2026-01-05 08:00 UTC
     # plus a second per message, the unit tests' morning.
@@ -129,6 +131,20 @@ class FakeChat(Chat):
             if self.metadata.get(ts) in markers or (texts and text.rstrip().endswith(texts))
         ]
         return next((ts for ts in found if after <= float(ts) <= before), None)
+
+    def post_reply(
+        self, token: str, thread: SlackThread, text: str, metadata: Json, blocks: Blocks = ()
+    ) -> str:
+        """A reply is kept under ``<channel>/<thread ts>``: the channel's history shows none."""
+        ts = self.post_message(token, f"{thread.channel}/{thread.ts}", text, metadata)
+        if blocks:
+            self.blocks[ts] = list(blocks)
+        return ts
+
+    def find_reply(
+        self, token: str, thread: SlackThread, marker: SlackMarkers, oldest: datetime, latest: datetime
+    ) -> str | None:
+        return self.find_message(token, f"{thread.channel}/{thread.ts}", marker, oldest, latest)
 
 
 @dataclass

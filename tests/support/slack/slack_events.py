@@ -45,3 +45,37 @@ def mention(
         "event_time": 1,
         "event": inner | event,
     }
+
+
+def signed_form(
+    fields: dict[str, str], secret: str = SECRET, at: int | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """A slash command's form as Slack posts it (``application/x-www-form-urlencoded``), signed as events are."""
+    from urllib.parse import urlencode
+
+    raw = urlencode(fields).encode()
+    stamp = str(at if at is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=raw) or ""
+    headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+    return raw, headers | {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def slash(
+    user: str, text: str, trigger_id: str = "1337.42.abcdef0123", channel: str = CHANNEL
+) -> dict[str, str]:
+    """``/agent <text>`` typed by ``user`` in ``channel`` of the sandbox's team, as Slack's form carries it."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM,
+        "team_domain": "acme",
+        "channel_id": channel,
+        "channel_name": "agent",
+        "user_id": user,
+        "user_name": "someone",
+        "command": "/agent",
+        "text": text,
+        "api_app_id": "A0SANDBOX01",
+        "is_enterprise_install": "false",
+        "response_url": "https://hooks.slack.com/commands/T0SANDBOX01/1/abc",
+        "trigger_id": trigger_id,
+    }

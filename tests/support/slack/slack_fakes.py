@@ -43,6 +43,7 @@ class FakeSlackWeb(SlackWeb):
     teams: dict[str, tuple[str, str]] = field(default_factory=dict)  # token → (team id, bot user id)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)  # an install's code → its answer, once
     whispers: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, user, text)
+    closed: set[str] = field(default_factory=set)  # channels the bot may not post in
 
     def identity(self, token: str) -> tuple[str, str]:
         return self.teams.get(token, ("T0FAKE0001", "U0FAKEBOT1"))
@@ -52,6 +53,15 @@ class FakeSlackWeb(SlackWeb):
 
     def reply(self, token: str, channel: str, thread_ts: str, text: str) -> None:
         self.replies.append((token, channel, thread_ts, text))
+
+    def post(self, token: str, channel: str, text: str) -> str:
+        """A message in ``channel`` (kept as a reply with no thread); NotFound for a channel in ``closed``."""
+        from shared.platform.errors import NotFound
+
+        if channel in self.closed:
+            raise NotFound(f"the app may not post in channel {channel} (not_in_channel): invite it there")
+        self.replies.append((token, channel, "", text))
+        return f"1767600000.{len(self.replies):06d}"
 
     def whisper(self, token: str, channel: str, user: str, text: str) -> None:
         self.whispers.append((channel, user, text))

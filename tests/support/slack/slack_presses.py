@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
+from shared.notify.domain.slack_threads import approval_blocks
 from shared.platform.config import PlatformSecret
 from shared.slack.domain.installs import SlackInstall
-from shared.slack.domain.interactions import approval_blocks
 from shared.team.services.sessions import start_session
 from shared.workspace.domain.integrations import chat_token_secret
 from tests.support.platform.fake_container import FakeContainer, client

@@ -19,6 +19,13 @@ def test_the_manifest_asks_for_the_installs_scopes_and_the_events_the_api_takes(
     assert set(events["bot_events"]) == {"app_mention", "message.im", "app_uninstalled", "tokens_revoked"}
     interactivity = manifest["settings"]["interactivity"]
     assert interactivity["is_enabled"] is True
-    urls = [events["request_url"], interactivity["request_url"], *manifest["oauth_config"]["redirect_urls"]]
+    [agent] = manifest["features"]["slash_commands"]
+    assert agent["command"] == "/agent" and agent["should_escape"] is False  # mentions come as <@U…>
+    urls = [
+        events["request_url"],
+        interactivity["request_url"],
+        agent["url"],
+        *manifest["oauth_config"]["redirect_urls"],
+    ]
     paths = {r.path for r in ROUTES}
     assert all(u.startswith(API) and u.removeprefix(API) in paths for u in urls), urls

@@ -1,0 +1,74 @@
+"""A Slack thread a run answers in (docs/slack.md, "The answer in the thread"), and the approval's
+message there: Approve and Decline buttons (Block Kit), each naming the run and the very request it
+decides. A run started from Slack carries its thread as ``slack:<team>:<channel>:<thread ts>``
+(``Trigger.thread``, ``RunState.thread``); its notifications carry it in ``data["slack_thread"]``.
+Pure; below the slack capability, which reads the same buttons back when one is pressed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+_THREAD = re.compile(r"^slack:([A-Z0-9]{2,32}):([A-Z0-9]{2,32}):(\d{1,12}\.\d{1,9})$")
+THREAD_KEY = "slack_thread"  # a notification's data: the thread it goes to
+type Json = dict[str, Any]
+type Blocks = Sequence[Json]  # a message's Block Kit blocks
+
+
+class SlackThread(NamedTuple):
+    team_id: str
+    channel: str
+    ts: str
+
+    @property
+    def ref(self) -> str:
+        return f"slack:{self.team_id}:{self.channel}:{self.ts}"
+
+
+def parse_thread(ref: object) -> SlackThread | None:
+    """The thread ``ref`` names (``slack:<team>:<channel>:<ts>``, Slack's ids and ts); None for
+    anything else, so a malformed reference sends nothing anywhere."""
+    if not isinstance(ref, str):
+        return None
+    found = _THREAD.fullmatch(ref)
+    return SlackThread(*found.groups()) if found else None
+
+
+def thread_of(data: dict[str, Any]) -> SlackThread | None:
+    """The thread a notification's ``data`` names, if it names one that holds."""
+    return parse_thread(data.get(THREAD_KEY))
+
+
+def approval_blocks(run_id: str, request_id: str, prompt: str, run_url: str) -> list[dict[str, Any]]:
+    """The message asking for a decision: what the run asks, its link, and the two buttons, each
+    carrying ``<run_id> <request_id>`` (never a link that decides: the press is checked as a person's).
+    ``prompt`` is escaped as Slack's mrkdwn requires (``&``, ``<``, ``>``): a run's words link nothing.
+    No link unless ``run_url`` is an http(s) URL."""
+    value = f"{run_id} {request_id}"
+    escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+    link = f" (<{run_url}|the run>)" if run_url.startswith(("https://", "http://")) else ""
+    text = f"*Your decision is needed*{link}:\n{prompt[:2800].translate(escape)}"
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {
+            "type": "actions",
+            "block_id": f"decide-{request_id}"[:255],
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "approve",
+                    "style": "primary",
+                    "text": {"type": "plain_text", "text": "Approve"},
+                    "value": value,
+                },
+                {
+                    "type": "button",
+                    "action_id": "decline",
+                    "style": "danger",
+                    "text": {"type": "plain_text", "text": "Decline"},
+                    "value": value,
+                },
+            ],
+        },
+    ]
