@@ -30,6 +30,9 @@ class Message:
     cited: list[dict[str, str]] = field(default_factory=list)  # Ask's cited pages: page_id, title, url, quote
     run_id: str = ""
     reason: str = ""  # why it failed, in words
+    # An answer's text in the pieces its stream sent (``chunk`` events 2 on), kept as they went out:
+    # a resume gives the same ids. Joined, a beginning of ``answer`` (all of it once answered).
+    pieces: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,85 @@
+"""An answer streamed as the model writes it (``POST /sessions/{id}/answers``,
+shared/sessions/services/answer_stream.py): its first chunk reaches the client while the model is
+still writing (the offline model holds its last piece until the test releases it: no timing), and a
+resume in the middle of the answer, from what was kept on the message, gives every event once with
+the same ids."""
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from werkzeug.test import TestResponse
+
+from shared.sessions.domain.sessions import Message
+from tests.support.sessions.streams import Frame, frames
+from tests.support.team.role_team import team
+from tests.unit.sessions.test_streams import _asking
+
+
+class Reader:
+    """A streamed response read as it comes, frame by frame (its app iterator, never buffered)."""
+
+    def __init__(self, response: TestResponse) -> None:
+        assert response.status_code == 200 and response.mimetype == "text/event-stream"
+        self._parts: Iterator[bytes] = iter(response.response)  # type: ignore[arg-type]  # bytes from the app
+        self._text, self.got = "", list[Frame]()
+
+    def until(self, kind: str) -> list[Frame]:
+        """Frames until one of ``kind`` came (included); all of them once it ended."""
+        while not any(f[1] == kind for f in self.got):
+            part = next(self._parts, None)
+            if part is None:
+                break
+            self._text += part.decode() if isinstance(part, bytes) else part
+            self.got = frames(self._text[: self._text.rfind("\n\n") + 2])
+        return self.got
+
+
+def _said(people: Any) -> list[Message]:
+    """Every message kept in the only session of the team's workspace."""
+    kept: dict[Any, dict[str, Message]] = people.container.sessions.sessions.said
+    return [m for said in kept.values() for m in said.values()]
+
+
+def _held() -> tuple[threading.Event, Any, Any]:
+    people = team()
+    hold = threading.Event()
+    people.container.model.hold = hold
+    _, ask = _asking(people)
+    return hold, people, ask
+
+
+def test_the_first_chunk_reaches_the_client_before_the_model_has_finished() -> None:
+    hold, people, ask = _held()
+    stream = Reader(ask("q1", {}))
+    early = stream.until("chunk")
+    assert [f[1] for f in early][:2] == ["accepted", "chunk"] and early[1][0] == 2
+    assert not any(f[1] == "answer" for f in early)
+    [message] = _said(people)
+    assert message.state == "received" and message.answer == ""  # the model still holds its last piece
+    hold.set()
+    whole = stream.until("end")
+    sent = [f for f in whole if f[0] is not None]
+    assert [f[0] for f in sent] == list(range(1, len(sent) + 1))
+    assert sent[-1][1] == "answer" and whole[-1][1] == "end"
+    answer = sent[-1][2]["answer"]
+    assert "".join(f[2]["text"] for f in sent if f[1] == "chunk") == answer  # the text whole, once
+    assert len(people.container.model.prompts) >= 1
+
+
+def test_a_resume_in_the_middle_of_an_answer_gives_every_event_once_with_the_same_ids() -> None:
+    hold, people, ask = _held()
+    first = Reader(ask("q1", {}))
+    first.until("chunk")  # then the connection is lost
+    resumed = Reader(ask("q1", {"Last-Event-ID": "1"}))
+    mid = resumed.until("chunk")  # from the pieces kept on the message, the model still writing
+    assert next(f[:2] for f in mid if f[0] is not None) == (2, "chunk")
+    assert _said(people)[0].state == "received"  # read from what was kept, the answer still written
+    asked = len(people.container.model.prompts)
+    hold.set()
+    whole = [f for f in first.until("end") if f[0] is not None]
+    again = [f for f in resumed.until("end") if f[0] is not None]
+    assert whole[:1] + again == whole  # no gap, no duplicate, the same ids and texts
+    assert whole[-1][1] == "answer" and len(people.container.model.prompts) == asked
+    late = Reader(ask("q1", {"Last-Event-ID": str(len(whole) - 2)}))
+    assert [f for f in late.until("end") if f[0] is not None] == whole[-2:]
