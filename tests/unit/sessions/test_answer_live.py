@@ -5,34 +5,12 @@ resume in the middle of the answer, from what was kept on the message, gives eve
 the same ids."""
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
-from werkzeug.test import TestResponse
-
 from shared.sessions.domain.sessions import Message
-from tests.support.sessions.streams import Frame, frames
+from tests.support.sessions.streams import Reader
 from tests.support.team.role_team import team
 from tests.unit.sessions.test_streams import _asking
-
-
-class Reader:
-    """A streamed response read as it comes, frame by frame (its app iterator, never buffered)."""
-
-    def __init__(self, response: TestResponse) -> None:
-        assert response.status_code == 200 and response.mimetype == "text/event-stream"
-        self._parts: Iterator[bytes] = iter(response.response)  # type: ignore[arg-type]  # bytes from the app
-        self._text, self.got = "", list[Frame]()
-
-    def until(self, kind: str) -> list[Frame]:
-        """Frames until one of ``kind`` came (included); all of them once it ended."""
-        while not any(f[1] == kind for f in self.got):
-            part = next(self._parts, None)
-            if part is None:
-                break
-            self._text += part.decode() if isinstance(part, bytes) else part
-            self.got = frames(self._text[: self._text.rfind("\n\n") + 2])
-        return self.got
 
 
 def _said(people: Any) -> list[Message]:
