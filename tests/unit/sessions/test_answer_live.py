@@ -7,7 +7,12 @@ the same ids."""
 import threading
 from typing import Any
 
+import pytest
+
+from shared.platform.domain.model_calls import ModelUsage
+from shared.platform.errors import UnusableReply
 from shared.sessions.domain.sessions import Message
+from shared.sessions.services.answer_stream import FAILED
 from tests.support.sessions.streams import Reader
 from tests.support.team.role_team import team
 from tests.unit.sessions.test_streams import _asking
@@ -61,3 +66,22 @@ def test_a_resume_in_the_middle_of_an_answer_gives_every_event_once_with_the_sam
     assert whole[-1][1] == "answer" and len(people.container.model.prompts) == asked
     late = Reader(ask("q1", {"Last-Event-ID": str(len(whole) - 2)}))
     assert [f for f in late.until("end") if f[0] is not None] == whole[-2:]
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (UnusableReply("the answer did not match AskOut", ModelUsage("fake", 1, 1, 0.0)), "did not match"),
+        (RuntimeError("a bug of ours"), FAILED),  # not ours to show: the reason said in general
+    ],
+)
+def test_an_answer_that_fails_beside_its_stream_ends_it_failed_and_kept(error: Exception, said: str) -> None:
+    people = team()
+    people.container.model.script["AskOut"] = [error]
+    _, ask = _asking(people)
+    whole = Reader(ask("q1", {})).until("end")
+    assert [f[1] for f in whole] == ["accepted", "failed", "end"] and said in whole[1][2]["reason"]
+    assert "a bug of ours" not in str(whole)
+    [message] = _said(people)
+    assert message.state == "failed"  # a resume answers it as kept, asking nothing again
+    assert [f[1] for f in Reader(ask("q1", {"Last-Event-ID": "1"})).until("end")] == ["failed", "end"]
