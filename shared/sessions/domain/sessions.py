@@ -48,6 +48,16 @@ class Session:
     run_id: str = ""  # the latest run a message of it started
 
 
+ANSWERING_S = 120.0  # a question received this long ago and still unsettled: whoever answered it is gone
+
+
+def being_answered(message: Message, now: datetime) -> bool:
+    """Whether ``message`` is a question another request may still be answering: received, not
+    settled, less than ``ANSWERING_S`` ago (a repeat then neither asks the model again nor waits)."""
+    young = (now - message.created_at).total_seconds() <= ANSWERING_S
+    return message.act == "ask" and message.state == "received" and young
+
+
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 

@@ -4,7 +4,7 @@ stream as the model writes them (:class:`Live`) and kept on the message (the fir
 most every ``KEEP_S``, all of them when it settles), so that a resume, on any instance, follows the
 same ids (:func:`answer_frames` over :meth:`Asked.reader`). The request that received the message
 answers it; a repeat follows it, and answers it itself only once it has waited longer than
-``STALE_S`` unsettled (whoever was answering it is gone). The stream ends itself by its deadline
+``ANSWERING_S`` unsettled (whoever was answering it is gone: ``being_answered``). The stream ends itself by its deadline
 (the client reconnects with ``Last-Event-ID``); the answer goes on beside it and is kept."""
 
 import contextvars
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from shared.sessions.domain.sessions import Message
+from shared.sessions.domain.sessions import Message, being_answered
 from shared.sessions.domain.streams import frame
 from shared.sessions.services.streams import ACCEPTED, answer_events
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEEP_S = 1.0  # at most one write of the pieces to the message this often while it is written
-STALE_S = 120.0  # a question received this long ago and still unsettled is answered by a repeat
 FAILED = "the answer could not be made (an error on our side): ask again with a new request_id"
 # What a stream reads each time: the pieces so far, the message once settled, whether it never will be.
 type Read = Callable[[int], tuple[list[str], Message | None, bool]]
@@ -103,9 +102,9 @@ class Asked:
         self.store.settle(self.tenant_id, self.member_id, self.session_id, self.message.key, pieces=pieces)
 
     def answered_here(self, new: bool, *, now: datetime | None = None) -> bool:
-        """Whether this request answers it: it received it, or it was left unsettled ``STALE_S``."""
-        age = ((now or datetime.now(UTC)) - self.message.created_at).total_seconds()
-        return self.message.state == "received" and (new or age > STALE_S)
+        """Whether this request answers it: it received it, or it was left unsettled ``ANSWERING_S``."""
+        stale = not being_answered(self.message, now or datetime.now(UTC))
+        return self.message.state == "received" and (new or stale)
 
     def reader(self, poll_s: float, sleep: Callable[[float], None] = time.sleep) -> Read:
         """A stream's read of the kept message, every ``poll_s`` after the first."""

@@ -17,6 +17,7 @@ from shared.sessions.domain.sessions import (
     Act,
     Message,
     Session,
+    being_answered,
     goal_with_history,
     run_id_for,
     session_id_for,
@@ -33,6 +34,10 @@ if TYPE_CHECKING:  # the ports' protocols, for type checking only
     from shared.workspace.ports import TenantStore
 
 NOT_YOURS = "no session of yours has this id"
+ANSWERING = (
+    "this request_id's question is still being answered: follow its stream (POST "
+    "/sessions/{session_id}/answers with Last-Event-ID) or send it again in a moment"
+)
 
 
 def open_session(store: "SessionStore", tenant_id: str, member: Member, agent_id: str, key: str) -> Session:
@@ -66,12 +71,15 @@ def post_message(
     """The message of ``key`` in the person's session, answered (``ask``) or turned into a run of its
     agent (``run``). A repeat of the key answers the message as recorded, acting again only if it was
     never settled (a crash between); the run it starts is named by the session and the key, so the
-    repeat plans no second run. A failure is recorded on the message (its reason) and raised."""
+    repeat plans no second run. A question another request is still answering is a Conflict (asked
+    once). A failure is recorded on the message (its reason) and raised."""
     session, message, new = receive_message(
         store, tenant.tenant_id, member, session_id, text=text, act=act, key=key
     )
     if not new and message.state != "received":
         return message
+    if not new and being_answered(message, datetime.now(UTC)):  # by its stream, beside: never twice
+        raise Conflict(ANSWERING)
     return act_on(deps, store, tenants, Said(tenant, member, session, message, []), via=via)
 
 

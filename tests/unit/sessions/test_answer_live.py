@@ -14,7 +14,7 @@ from shared.platform.errors import UnusableReply
 from shared.sessions.domain.sessions import Message
 from shared.sessions.services.answer_stream import FAILED
 from tests.support.sessions.streams import Reader
-from tests.support.team.role_team import team
+from tests.support.team.role_team import call, team
 from tests.unit.sessions.test_streams import _asking
 
 
@@ -85,3 +85,20 @@ def test_an_answer_that_fails_beside_its_stream_ends_it_failed_and_kept(error: E
     [message] = _said(people)
     assert message.state == "failed"  # a resume answers it as kept, asking nothing again
     assert [f[1] for f in Reader(ask("q1", {"Last-Event-ID": "1"})).until("end")] == ["failed", "end"]
+
+
+def test_a_one_block_repeat_of_a_question_its_stream_is_answering_asks_nothing_twice() -> None:
+    hold, people, ask = _held()
+    stream = Reader(ask("q1", {}))
+    stream.until("chunk")
+    sid = next(iter(people.container.sessions.sessions.said))[2]
+    body = {"text": "What does the roadmap say?", "act": "ask", "request_id": "q1"}
+    status, said = call(people, "editor", "POST", f"/sessions/{sid}/messages", json=body)
+    assert status == 409 and "still being answered" in said["reason"]
+    asked = len(people.container.model.prompts)
+    hold.set()
+    whole = [f for f in stream.until("end") if f[0] is not None]
+    status, said = call(people, "editor", "POST", f"/sessions/{sid}/messages", json=body)
+    assert status == 200 and said["answer"] == whole[-1][2]["answer"]  # as settled, once
+    assert len(people.container.model.prompts) == asked
+    assert [f[2]["text"] for f in whole if f[1] == "chunk"] == _said(people)[0].pieces  # its ids hold
