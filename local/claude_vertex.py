@@ -26,6 +26,7 @@ from typing import Any
 from local.http_answer import send_answer
 from shared.platform.adapters.claude_vertex_model import VERTEX_VERSION as VERSION  # in the body
 from shared.platform.adapters.offline_model import answer_for
+from shared.platform.domain.model_calls import pieces_of
 from shared.platform.errors import NotUnderstood
 
 ACCESS_TOKEN = "ya29.stand-in"  # what the local clients send: not a secret, and nothing else is one
@@ -180,18 +181,20 @@ def _error(status: int, message: str) -> tuple[int, JSON]:
 
 
 def _events(message: JSON) -> list[JSON]:
-    """The Messages API's stream of ``message``: start, each block whole, the stop and usage, end."""
+    """The Messages API's stream of ``message``: start, each block (a tool's input in several
+    ``input_json_delta`` pieces, as Anthropic's "Streaming Messages" shows), the stop and usage, end."""
     head = message | {"content": [], "stop_reason": None, "usage": message["usage"] | {"output_tokens": 0}}
     events: list[JSON] = [{"type": "message_start", "message": head}]
     for i, block in enumerate(message["content"]):
         if block["type"] == "tool_use":
             start = block | {"input": {}}
-            delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+            said = json.dumps(block["input"])  # in pieces, as Claude writes a tool's input
+            deltas = [{"type": "input_json_delta", "partial_json": p} for p in pieces_of(said)]
         else:
-            start, delta = {"type": "text", "text": ""}, {"type": "text_delta", "text": block["text"]}
+            start, deltas = {"type": "text", "text": ""}, [{"type": "text_delta", "text": block["text"]}]
         events += [
             {"type": "content_block_start", "index": i, "content_block": start},
-            {"type": "content_block_delta", "index": i, "delta": delta},
+            *({"type": "content_block_delta", "index": i, "delta": delta} for delta in deltas),
             {"type": "content_block_stop", "index": i},
         ]
     stop = {"stop_reason": message["stop_reason"], "stop_sequence": None}

@@ -7,7 +7,7 @@ domains and are imported here for type checking too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -45,6 +45,21 @@ class Model(Protocol):
     def generate[T: BaseModel](self, tier: Tier, prompt: str, schema: type[T]) -> ModelReply[T]:
         """One structured call to ``tier``'s model (fast or strong: decision 0159). Raises UnusableReply (a ModelFixableError with the call's usage) for
         output off the schema, TransientError to retry."""
+        ...
+
+
+class StreamingModel(Model, Protocol):
+    """A model whose reply can be read as it is written (each adapter through its client library's
+    own streaming call). A model without it is still a Model: :func:`shared.platform.services.model_routing.streamed`
+    gives its whole reply as one piece."""
+
+    def stream[T: BaseModel](
+        self, tier: Tier, prompt: str, schema: type[T], on_text: Callable[[str], None]
+    ) -> ModelReply[T]:
+        """The call of :meth:`Model.generate`, the reply's JSON text given to ``on_text`` piece by
+        piece as the model writes it (joined, the pieces are the JSON the reply is read from); returns
+        and raises as ``generate`` does, once the reply is whole. A failure after a piece was given
+        is raised as it is: the pieces given are of a reply that never came whole."""
         ...
 
 

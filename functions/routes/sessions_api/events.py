@@ -3,7 +3,8 @@ event of the run's log, its ``id`` the log's seq) and ``GET /sessions/{id}/event
 message, its ``id`` its place). ``Last-Event-ID`` resumes after that id, without a gap or a repeat;
 a stream ends itself by ``stream_deadline_s`` (``event: deadline``: reconnect) or once its run ended
 (``event: end``). ``POST /sessions/{id}/answers`` streams a question's answer: its first event at
-once, then the answer's text in chunks and the answer whole, resumed by a repeat with ``Last-Event-ID``.
+once, then the answer's text in chunks as the model writes it and the answer whole, resumed by a
+repeat with ``Last-Event-ID``.
 Who may open one is checked before it starts (404 as the run's and the session's own routes); a run's
 events are shown by the run view's rules for this person."""
 
@@ -15,11 +16,12 @@ from functions._http import Reply, parse_json
 from functions.routes import Call
 from functions.routes.runs_api.runs import run_id_of
 from functions.routes.sessions_api.sessions import NewAnswer, person, session_id_of
-from shared.platform.errors import AgentError, InvalidInput, NotFound
+from shared.platform.errors import InvalidInput, NotFound
 from shared.runs.services import runs
 from shared.sessions.domain.streams import RETRY_MS, Batch, event_stream, frame, last_event_id
+from shared.sessions.services.answer_stream import Asked, answer_beside, answer_frames
 from shared.sessions.services.sessions import NOT_YOURS, Said, act_on, receive_message, session_of
-from shared.sessions.services.streams import ACCEPTED, answer_events, run_batch, session_batch
+from shared.sessions.services.streams import ACCEPTED, run_batch, session_batch
 from shared.team.services.sessions import require_connected
 
 # Not buffered by a proxy on the way (nginx's header; Google's load balancer passes a stream through).
@@ -82,14 +84,16 @@ def _first_then(first: Batch, after: int, read: Callable[[int], Batch]) -> Calla
 
 def session_answer(call: Call) -> Reply:
     """The question of ``request_id`` in the caller's session answered as Ask, within their reach, as a
-    stream. ``accepted`` comes at once, before the search and the model; then the answer's chunks and
-    the answer whole. A repeat with ``Last-Event-ID`` resumes after it, asking again only a question
-    never answered. Another person's session is a 404 before anything streams."""
+    stream. ``accepted`` comes at once, before the search and the model; then the answer's text in
+    chunks as the model writes it (answered beside the response, its pieces kept on the message:
+    ``shared.sessions.services.answer_stream``), and the answer whole. A repeat with ``Last-Event-ID``
+    resumes after it with the same ids, asking again only a question nobody is answering. Another
+    person's session is a 404 before anything streams."""
     body = parse_json(call.request, NewAnswer)
     member = person(call)
     tenant = require_connected(call.tenant_id, call.tenants)
     c = call.container
-    store = c.sessions.sessions
+    store, settings = c.sessions.sessions, c.settings
     session_id = session_of(store, call.tenant_id, member, session_id_of(call)).session_id
     after = _resumed(call)
     deps, tenants, via = c.engine(with_model=True), call.tenants, call.via
@@ -100,7 +104,7 @@ def session_answer(call: Call) -> Reply:
         if sent < ACCEPTED:
             yield frame(ACCEPTED, "accepted", {"request_id": body.request_id})
             sent = ACCEPTED
-        session, message, _ = receive_message(
+        session, message, new = receive_message(
             store, tenant.tenant_id, member, session_id, text=body.text, act="ask", key=body.request_id
         )
         if message.act != "ask":
@@ -110,17 +114,16 @@ def session_answer(call: Call) -> Reply:
                 {"reason": f"request_id {message.key} names a message that is not a question"},
             )
             return
-        if message.state == "received":
-            try:
-                message = act_on(deps, store, tenants, Said(tenant, member, session, message, []), via=via)
-            except AgentError:  # recorded on the message as failed, with its reason: said as its event
-                [message] = store.messages(
-                    tenant.tenant_id, member.member_id, session_id, message.place - 1, 1
-                )
-        for event_id, kind, data in answer_events(message):
-            if event_id > sent:
-                yield frame(event_id, kind, data)
-                sent = event_id
-        yield frame(None, "end", {"last_event_id": sent})
+        asked = Asked(store, tenant.tenant_id, member.member_id, session_id, message)
+        if asked.answered_here(new):
+            said = Said(tenant, member, session, message, [])
+            read = answer_beside(
+                asked,
+                lambda live: act_on(deps, store, tenants, said, via=via, live=live),
+                settings.stream_poll_s,
+            )
+        else:
+            read = asked.reader(settings.stream_poll_s)
+        yield from answer_frames(read, sent, deadline_s=settings.stream_deadline_s)
 
     return Response(events(), 200, STREAM_HEADERS, mimetype="text/event-stream")

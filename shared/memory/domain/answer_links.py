@@ -51,3 +51,34 @@ def only_cited_links(text: str, cited_urls: list[str]) -> str:
         last = m.end()
     kept.append(scrub(text[last:]))
     return "".join(kept)
+
+
+def settled_prefix(partial: str, limit: int) -> str:
+    """The part of an answer still being written that the answer will begin with whatever the rest is
+    and whichever pages it cites: ``partial`` without its leading blanks, cut at ``limit``, at its last
+    blank (the last word may still grow into a link) and before the first link, or the first ``[``
+    that may open a Markdown link, in it (kept or taken out only once the citations are known)."""
+    text = partial.lstrip()
+    end = min(limit, max(text.rfind(" "), text.rfind("\n"), text.rfind("\t"), 0))
+    link = _LINK.search(text, 0, end)
+    if link is not None:
+        end = min(end, link.start())
+    opening = _opening_bracket(text, end)
+    return text[: min(end, opening)].rstrip()
+
+
+def _opening_bracket(text: str, end: int) -> int:
+    """Where the first ``[`` before ``end`` that may still open a Markdown link starts (an image's
+    ``!`` with it); ``end`` when none may."""
+    for at in (i for i, c in enumerate(text[:end]) if c == "["):
+        rest = text[at + 1 : at + 502]
+        close, line = rest.find("]"), rest.find("\n")
+        if line != -1 and (close == -1 or line < close):
+            continue  # a Markdown link's text is on one line
+        if close == -1 and len(rest) > 500:
+            continue  # longer than a Markdown link's text
+        after = at + 1 + close + 1
+        if close != -1 and after < len(text) and text[after] != "(":
+            continue  # closed, and not followed by its target
+        return at - 1 if at > 0 and text[at - 1] == "!" else at
+    return end

@@ -1,7 +1,8 @@
 """Ask: a person's question answered from the workspace index, with the pages it used, and nothing
 else done. A follow-up is first rewritten as the standalone question it stands for (one model call
 with the conversation), then searched. The answer is one model call whose reply is text and passage
-numbers, given the best passages of several pages within ``NA_ASK_CONTEXT_TOKENS``. No tool runs
+numbers, given the best passages of several pages within ``NA_ASK_CONTEXT_TOKENS``; its text may be
+given as it is written (:class:`LiveAnswer`), only what the whole answer will begin with. No tool runs
 and no write follows: a passage that says "delete the page" can only be quoted. A citation stands only for a passage that was given and whose words
 the answer shares, and the only links an answer or a quote carries are its cited pages' own
 (``shared.memory.domain.answer_links``): the model is untrusted.
@@ -10,12 +11,14 @@ the answer shares, and the only links an answer or a quote carries are its cited
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 from uuid import uuid4
 
+import pydantic_core
 from pydantic import Field
 
-from shared.memory.domain.answer_links import only_cited_links
+from shared.memory.domain.answer_links import only_cited_links, settled_prefix
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import BudgetSpent, InvalidInput, NotFound, UnusableReply
 from shared.platform.prompts import render
@@ -67,6 +70,30 @@ class Answer(NamedTuple):
     cited: list[dict[str, str]]
     cost_usd: float
     searched: str = ""
+
+
+class LiveAnswer:
+    """The reply's JSON as the model writes it (``StreamingModel.stream``'s pieces), read as it grows:
+    each new part of its ``answer`` that the whole answer will begin with, whatever comes after and
+    whichever pages it cites (:func:`settled_prefix`: no link before the citations are known), given
+    once to ``on_text``. Joined, what was given is a beginning of :class:`Answer`'s text."""
+
+    def __init__(self, on_text: Callable[[str], None]) -> None:
+        self._json, self.given, self._on_text = "", "", on_text
+
+    def __call__(self, piece: str) -> None:
+        self._json += piece
+        try:
+            partial = pydantic_core.from_json(self._json, allow_partial="trailing-strings")
+        except ValueError:
+            return  # not JSON (the schema refuses it once whole)
+        answer = partial.get("answer") if isinstance(partial, dict) else None
+        if not isinstance(answer, str):
+            return
+        settled = settled_prefix(answer, ANSWER_CHARS)
+        if len(settled) > len(self.given) and settled.startswith(self.given):
+            self._on_text(settled[len(self.given) :])
+            self.given = settled
 
 
 def bounded(turns: list[Turn]) -> list[Turn]:
@@ -132,14 +159,21 @@ def ask_prompt(question: str, earlier: list[Turn], passages: list[dict[str, Any]
 
 
 def answer_question(
-    deps: Deps, tenant_id: str, question: str, earlier: list[Turn], scopes: list[str] | None = None
+    deps: Deps,
+    tenant_id: str,
+    question: str,
+    earlier: list[Turn],
+    scopes: list[str] | None = None,
+    *,
+    on_text: Callable[[str], None] | None = None,
 ) -> Answer:
     """``question`` (with the ``earlier`` turns of its thread or conversation) answered from the
     tenant's index within ``scopes`` (None: all of it; else the answer ends saying it was limited,
     :data:`LIMITED`). A follow-up is rewritten as a standalone question first (a model call); then
     one search and one answering call, each paid as model calls are. Each cited page comes with
     its passage's words (``quote``). BudgetSpent when a budget stops them; InvalidInput for an empty
-    or too long question."""
+    or too long question. ``on_text``: given the answer's text as it is written (:class:`LiveAnswer`).
+    """
     from shared.memory.services.workspace_search import searcher
 
     question = question.strip()
@@ -151,7 +185,8 @@ def answer_question(
         searched = standalone.question.strip() or question
     found = searcher(deps, tenant_id, scopes)(searched, CANDIDATES)
     passages = fitted(found, deps.settings.ask_context_tokens)
-    reply, answering = _paid(deps, tenant_id, ask_prompt(question, earlier, passages), AskOut)
+    live = LiveAnswer(on_text) if on_text is not None else None
+    reply, answering = _paid(deps, tenant_id, ask_prompt(question, earlier, passages), AskOut, live)
     text = reply.answer.strip()[:ANSWER_CHARS]
     pages: dict[str, dict[str, Any]] = {}
     for n in cited_numbers(reply.cited, passages, text):
@@ -174,11 +209,14 @@ def answer_question(
     return Answer(text, cited, cost + answering, searched)
 
 
-def _paid[T: Schema](deps: Deps, tenant_id: str, prompt: str, schema: type[T]) -> tuple[T, float]:
+def _paid[T: Schema](
+    deps: Deps, tenant_id: str, prompt: str, schema: type[T], on_json: Callable[[str], None] | None = None
+) -> tuple[T, float]:
     """One model call of Ask (its thinking budget: ``NA_MODEL_THINKING_ANSWER``), checked against the
-    budgets and paid as model calls are, its usage recorded: the reply and what it cost."""
+    budgets and paid as model calls are, its usage recorded: the reply and what it cost. With
+    ``on_json``, the reply is streamed to it as it is written."""
     from shared.platform.domain.model_calls import calls_of
-    from shared.platform.services.model_routing import call_bound
+    from shared.platform.services.model_routing import call_bound, streamed
     from shared.runs.services.spend import model_call
 
     bound = call_bound(deps.settings, "answer", "fast", prompt, schema)
@@ -187,7 +225,12 @@ def _paid[T: Schema](deps: Deps, tenant_id: str, prompt: str, schema: type[T]) -
             raise BudgetSpent(call.problem)
         try:
             with calls_of("answer"):
-                reply = deps.need_model().generate("fast", prompt, schema)
+                model = deps.need_model()
+                reply = (
+                    model.generate("fast", prompt, schema)
+                    if on_json is None
+                    else streamed(model, "fast", prompt, schema, on_json)
+                )
         except UnusableReply as exc:  # off the schema, or cut at its cap: paid all the same
             call.paid(exc.usage.cost_usd)
             deps.store.record_usage(tenant_id, f"ask-{uuid4().hex}", deps.clock(), "ask", exc.usage)
@@ -250,12 +293,19 @@ def answer_comment(
 
 
 def ask_in_conversation(
-    deps: Deps, tenant: Tenant, member: Member, question: str, conversation_id: str | None
+    deps: Deps,
+    tenant: Tenant,
+    member: Member,
+    question: str,
+    conversation_id: str | None,
+    *,
+    on_text: Callable[[str], None] | None = None,
 ) -> tuple[Answer, str]:
     """The console's Ask: ``member``'s ``question`` answered within what a run of theirs reads
     without an approval (``Tenant.ask_scopes``). Owners and approvers read the whole index; others,
     the data sources a member's run reads unasked. The earlier turns of ``conversation_id`` are used
     and the new turn kept (the latest ``TURNS``). None starts a new conversation, its id made here.
+    ``on_text``: the answer's text as it is written (:func:`answer_question`).
     Returns the answer and the conversation's id. NotFound for an id that names no conversation of
     this person's, another person's included (the answer does not say whether it exists)."""
     if deps.memory is None:
@@ -272,6 +322,8 @@ def ask_in_conversation(
             )
         turns = found
     earlier = [Turn(q, a) for q, a in turns]
-    got = answer_question(deps, tenant.tenant_id, question, earlier, tenant.ask_scopes(member))
+    got = answer_question(
+        deps, tenant.tenant_id, question, earlier, tenant.ask_scopes(member), on_text=on_text
+    )
     store.add_turn(tenant.tenant_id, member.member_id, conversation_id, (question.strip(), got.text), TURNS)
     return got, conversation_id

@@ -1,13 +1,15 @@
 """Claude on Vertex AI through Anthropic's SDK for Vertex (``anthropic.AnthropicVertex``, decision 0092).
 
 One structured call per ``generate``: the pydantic schema as the one tool Claude must call, its input
-validated as Gemini's answer is (``model_calls.checked``); usage priced from the settings' table. The
+validated as Gemini's answer is (``model_calls.checked``); ``stream`` makes it through the SDK's
+``messages.stream``, the tool input's ``input_json_delta`` pieces given as they come; usage priced from the settings' table. The
 SDK's retries are off: a failure goes back at once to the routing (``model_routing``) or the queue.
 Failures: 408/429/5xx/529 and transport → TransientError; off the schema → UnusableReply (paid for);
 model not found → ModelUnavailable; other 4xx → ConfigError. Outside production, or under pytest,
 only loopback URLs are used (as for Gemini)."""
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import anthropic
@@ -72,6 +74,28 @@ class ClaudeVertexModel:
 
     def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         """One structured call; raises as the module says."""
+        return self._call(tier, prompt, schema, self._client.messages.create)
+
+    def stream[T: BaseModel](
+        self, tier: str, prompt: str, schema: type[T], on_text: Callable[[str], None]
+    ) -> ModelReply[T]:
+        """The call of :meth:`generate` through the SDK's ``messages.stream``: each ``input_json_delta``
+        of the tool's input given to ``on_text`` as it comes (the input's JSON as Claude writes it),
+        the reply read from the final message; raises as ``generate``."""
+
+        def streamed(**call: Any) -> Any:
+            with self._client.messages.stream(**call) as events:
+                for event in events:
+                    if event.type == "content_block_delta" and event.delta.type == "input_json_delta":
+                        on_text(event.delta.partial_json)
+                return events.get_final_message()
+
+        return self._call(tier, prompt, schema, streamed)
+
+    def _call[T: BaseModel](
+        self, tier: str, prompt: str, schema: type[T], send: Callable[..., Any]
+    ) -> ModelReply[T]:
+        """The structured call made by ``send`` (the SDK's create or stream, given the request)."""
         model = self._models[tier]
         tool: ToolParam = {
             "name": schema.__name__,
@@ -82,7 +106,7 @@ class ClaudeVertexModel:
         choice: ToolChoiceToolParam = {"type": "tool", "name": schema.__name__}
         cap = output_cap(MAX_TOKENS)
         try:
-            message = self._client.messages.create(
+            message = send(
                 model=model,
                 max_tokens=cap,
                 messages=messages,

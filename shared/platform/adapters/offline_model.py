@@ -3,17 +3,19 @@
 It reads our prompts' JSON context block and answers the schemas a real model gets: plans from the
 page, its data source and the trigger; drafts from the goal, instructions and page; a fix drops
 what the review refused. Same input, same output, no network. Usage: chars / 4, plus thinking
-tokens up to the call kind's budget (:func:`thoughts`), counted as output as Gemini bills them.
+tokens up to the call kind's budget (:func:`thoughts`), counted as output as Gemini bills them. A reply may be streamed in pieces, its last held for a test.
+Past the limit: the answers of each schema it stands in for are read here, the plans' in the domain.
 """
 
 import json
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
 
-from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind
+from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind, give_out
 from shared.platform.domain.model_replies import ArgsFix, Draft, PlanOut, Verdict, extract_context
 from shared.platform.domain.offline_ideas import (
     idea_plan,
@@ -477,11 +479,19 @@ def answer_for(schema: str, prompt: str) -> dict[str, Any] | None:
 
 
 class OfflineModel:
+    """``hold``: when given, a streamed reply's last piece waits until it is set (a test releases it:
+    the first pieces are seen before the reply is whole, with no timing)."""
+
     def __init__(
-        self, prices: dict[str, tuple[float, float]] | None = None, thinking: dict[str, int] | None = None
+        self,
+        prices: dict[str, tuple[float, float]] | None = None,
+        thinking: dict[str, int] | None = None,
+        *,
+        hold: threading.Event | None = None,
     ) -> None:
         self._price = (prices or {}).get(NAME, (0.0, 0.0))
         self._thinking = thinking or {}  # call kind → thinking budget (Settings.thinking_budgets)
+        self.hold = hold
 
     def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         """A plan, a draft, fixed arguments, or an Ask's answer, read from the prompt's context."""
@@ -490,6 +500,15 @@ class OfflineModel:
             raise ModelFixableError(f"the offline model cannot answer {schema.__name__}")
         value = schema.model_validate(answer)
         return ModelReply(value, self.usage(tier, prompt, value))
+
+    def stream[T: BaseModel](
+        self, tier: str, prompt: str, schema: type[T], on_text: Callable[[str], None]
+    ) -> ModelReply[T]:
+        """The reply of :meth:`generate`, its JSON given in pieces of ``PIECE_CHARS``; with ``hold``,
+        the last waits for it (TransientError after ``HELD_S``: nobody released it)."""
+        reply = self.generate(tier, prompt, schema)
+        give_out(reply.value.model_dump_json(), on_text, self.hold)
+        return reply
 
     def usage(self, tier: str, prompt: str, value: BaseModel) -> ModelUsage:
         """What answering ``prompt`` with ``value`` is counted as (test doubles that script their

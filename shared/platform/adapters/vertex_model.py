@@ -1,6 +1,7 @@
 """Gemini on Vertex AI through google-genai (``genai.Client(vertexai=True, ...)``).
 
-One structured call per ``generate``, the pydantic schema as ``response_schema``. Usage is priced from the
+One structured call per ``generate``, the pydantic schema as ``response_schema``; ``stream`` makes it
+through ``generate_content_stream``, each chunk's text given as it comes. Usage is priced from the
 settings' table and the thinking budget set per call kind (``model_calls.calls_of``). Output (thinking
 included) is capped by ``max_output_tokens`` at what the budgets reserved (``call_caps``). Failures become
 our kinds: 408/429/5xx and transport → TransientError; off the schema, or cut at the cap (finish reason
@@ -9,6 +10,7 @@ production, or under pytest, only loopback URLs are used."""
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -95,6 +97,44 @@ class VertexModel:
         self._thinking = thinking or {}  # call kind → thinking budget in tokens (Settings.thinking_budgets)
 
     def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
+        """One structured call; raises as the module says."""
+
+        def whole(model: str, config: types.GenerateContentConfig) -> tuple[str, Any]:
+            response = self._client.models.generate_content(model=model, contents=prompt, config=config)
+            return response.text or "", response
+
+        return self._call(tier, schema, whole)
+
+    def stream[T: BaseModel](
+        self, tier: str, prompt: str, schema: type[T], on_text: Callable[[str], None]
+    ) -> ModelReply[T]:
+        """The call of :meth:`generate` through google-genai's ``generate_content_stream`` (Vertex AI's
+        ``streamGenerateContent``): each chunk's text given to ``on_text`` as it comes, the usage and
+        finish reason read from the last chunk; raises as ``generate``."""
+
+        def streamed(model: str, config: types.GenerateContentConfig) -> tuple[str, Any]:
+            said, last = "", None
+            for chunk in self._client.models.generate_content_stream(
+                model=model, contents=prompt, config=config
+            ):
+                piece, last = chunk.text or "", chunk
+                if piece:
+                    said += piece
+                    on_text(piece)
+            if last is None:
+                raise TransientError("model: the stream ended before any chunk")
+            return said, last
+
+        return self._call(tier, schema, streamed)
+
+    def _call[T: BaseModel](
+        self,
+        tier: str,
+        schema: type[T],
+        send: Callable[[str, types.GenerateContentConfig], tuple[str, Any]],
+    ) -> ModelReply[T]:
+        """The structured call made by ``send`` (given the model and config: the reply's text and the
+        response whose usage and finish reason count)."""
         model = self._models[tier]
         budget = self._thinking.get(call_kind(tier))  # None: the model's own default
         # The most it may write, thinking included (Vertex AI counts thoughts within it): the
@@ -109,7 +149,7 @@ class VertexModel:
             else types.ThinkingConfig(thinking_budget=min(budget, cap)),
         )
         try:
-            response = self._client.models.generate_content(model=model, contents=prompt, config=config)
+            text, response = send(model, config)
         except errors.APIError as exc:
             if _not_found(exc):
                 raise self._unavailable(tier, model, exc) from exc
@@ -120,7 +160,7 @@ class VertexModel:
         log_used(model, tier, usage, thinking_tokens=_thoughts(response), cached_tokens=usage.cached_tokens)
         if _finish(response) == "MAX_TOKENS":
             raise cut_short(cap, usage)
-        return ModelReply(checked(schema, response.text or "", usage), usage)
+        return ModelReply(checked(schema, text, usage), usage)
 
     def _unavailable(self, tier: str, model: str, exc: errors.APIError) -> ModelUnavailable:
         """The error that stops the run, and the log line the operator's alert counts."""

@@ -1,13 +1,15 @@
-"""What a model call returns through the Model port (shared.platform.ports.Model): the value and its usage."""
+"""What a model call returns through the Model port (shared.platform.ports.Model): the value and its usage;
+a reply given in pieces as a streaming stand-in writes it (:func:`give_out`)."""
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
-from shared.platform.errors import UnusableReply
+from shared.platform.errors import TransientError, UnusableReply
 
 type CallKind = Literal["plan", "draft", "review", "code", "answer"]
 CALL_KINDS: tuple[CallKind, ...] = ("plan", "draft", "review", "code", "answer")
@@ -107,3 +109,23 @@ def checked[T: BaseModel](schema: type[T], answer: str, usage: ModelUsage) -> T:
         raise UnusableReply(
             f"the answer did not match the {schema.__name__} schema: {reason}", usage
         ) from exc
+
+
+PIECE_CHARS = 16  # of a streamed reply's JSON, each piece the offline model gives
+HELD_S = 30.0  # the longest a held last piece waits for its release
+
+
+def pieces_of(text: str, size: int = PIECE_CHARS) -> list[str]:
+    """``text`` in pieces of ``size`` characters (the last shorter), as a model writing it gives it."""
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def give_out(text: str, on_text: Callable[[str], None], hold: threading.Event | None = None) -> None:
+    """``text`` given to ``on_text`` in pieces (:func:`pieces_of`), the last once ``hold`` is set."""
+    pieces = pieces_of(text)
+    for piece in pieces[:-1]:
+        on_text(piece)
+    if hold is not None and not hold.wait(HELD_S):
+        raise TransientError(f"the offline model's last piece was held more than {HELD_S:.0f} s")
+    if pieces:
+        on_text(pieces[-1])

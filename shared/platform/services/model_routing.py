@@ -95,13 +95,41 @@ class RoutedModel:
     def generate[T: BaseModel](self, tier: Tier, prompt: str, schema: type[T]) -> ModelReply[T]:
         """One structured call to ``tier``'s model (fast or strong), by its kind's route; raises
         as the Model port says, after the fallback (see the module)."""
+        return self._routed(tier, lambda model: model.generate(tier, prompt, schema))
+
+    def stream[T: BaseModel](
+        self, tier: Tier, prompt: str, schema: type[T], on_text: Callable[[str], None]
+    ) -> ModelReply[T]:
+        """The call of :meth:`generate`, its reply's JSON given to ``on_text`` as it is written
+        (:class:`~shared.platform.ports.StreamingModel`). The other family is asked only while
+        nothing was given: once a piece went out, a failure is raised as it is."""
+        given = [False]
+
+        def passed(text: str) -> None:
+            given[0] = True
+            on_text(text)
+
+        def call(model: Model) -> ModelReply[T]:
+            try:
+                return streamed(model, tier, prompt, schema, passed)
+            except FAILURES as exc:
+                if given[0]:
+                    raise _Given(exc) from exc
+                raise
+
+        try:
+            return self._routed(tier, call)
+        except _Given as given_exc:
+            raise given_exc.error from given_exc
+
+    def _routed[T: BaseModel](self, tier: Tier, call: Callable[[Model], ModelReply[T]]) -> ModelReply[T]:
         kind: CallKind | str = call_kind(tier)
         failures: list[tuple[str, AgentError]] = []
         for name in self.order(kind):
             family = self._families[name]
             model_name = family.models.get(tier, tier)
             try:
-                reply = self._model(family).generate(tier, prompt, schema)
+                reply = call(self._model(family))
             except FAILURES as exc:
                 failures.append((model_name, exc))
                 continue
@@ -130,6 +158,27 @@ class RoutedModel:
             if family.name not in self._built:
                 self._built[family.name] = family.build()  # a ConfigError: that family cannot answer
             return self._built[family.name]
+
+
+class _Given(Exception):  # not an error of its own: a failure after a piece went out
+    """A family's failure after part of its reply was given: never a reason to ask the other."""
+
+    def __init__(self, error: AgentError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def streamed[T: BaseModel](
+    model: Model, tier: Tier, prompt: str, schema: type[T], on_text: Callable[[str], None]
+) -> ModelReply[T]:
+    """``model``'s reply to ``prompt``, its JSON given to ``on_text`` as it is written when the model
+    streams (``StreamingModel.stream``), else whole in one piece once it came."""
+    stream = getattr(model, "stream", None)
+    if stream is not None:
+        return cast("ModelReply[T]", stream(tier, prompt, schema, on_text))
+    reply = model.generate(tier, prompt, schema)
+    on_text(reply.value.model_dump_json())
+    return reply
 
 
 def _outcome(failures: list[tuple[str, AgentError]]) -> AgentError:

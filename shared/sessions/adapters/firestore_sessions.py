@@ -137,4 +137,5 @@ def _message(d: dict[str, Any]) -> Message:
         cited=[{str(k): str(v) for k, v in c.items()} for c in d.get("cited", []) if isinstance(c, dict)],
         run_id=str(d.get("run_id", "")),
         reason=str(d.get("reason", "")),
+        pieces=[str(p) for p in d.get("pieces", [])],
     )

@@ -30,6 +30,9 @@ class Message:
     cited: list[dict[str, str]] = field(default_factory=list)  # Ask's cited pages: page_id, title, url, quote
     run_id: str = ""
     reason: str = ""  # why it failed, in words
+    # An answer's text in the pieces its stream sent (``chunk`` events 2 on), kept as they went out:
+    # a resume gives the same ids. Joined, a beginning of ``answer`` (all of it once answered).
+    pieces: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,16 @@ class Session:
     count: int = 0  # messages received
     conversation_id: str = ""
     run_id: str = ""  # the latest run a message of it started
+
+
+ANSWERING_S = 120.0  # a question received this long ago and still unsettled: whoever answered it is gone
+
+
+def being_answered(message: Message, now: datetime) -> bool:
+    """Whether ``message`` is a question another request may still be answering: received, not
+    settled, less than ``ANSWERING_S`` ago (a repeat then neither asks the model again nor waits)."""
+    young = (now - message.created_at).total_seconds() <= ANSWERING_S
+    return message.act == "ask" and message.state == "received" and young
 
 
 def _digest(*parts: str) -> str:

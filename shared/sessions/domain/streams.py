@@ -80,3 +80,11 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
         pieces.append(text[start:end])
         start = end
     return pieces
+
+
+def whole_pieces(given: list[str], answer: str) -> list[str]:
+    """The pieces of ``answer`` its stream carries: those ``given`` as it was written, then the rest
+    of it in :func:`chunks`. ``given`` always begins the answer (Ask gives only what its whole will
+    begin with); were it not to, nothing is added: the ``answer`` event carries the text whole."""
+    sent = "".join(given)
+    return [*given, *chunks(answer[len(sent) :])] if answer.startswith(sent) else list(given)

@@ -5,7 +5,7 @@ Every create is idempotent: the same key names the same session, the same messag
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from shared.memory.services.ask import ask_in_conversation
 from shared.platform.errors import AgentError, Conflict, NotFound
@@ -17,10 +17,12 @@ from shared.sessions.domain.sessions import (
     Act,
     Message,
     Session,
+    being_answered,
     goal_with_history,
     run_id_for,
     session_id_for,
 )
+from shared.sessions.domain.streams import whole_pieces
 from shared.sessions.services.message_hooks import told
 from shared.workspace.domain.members import Member
 from shared.workspace.domain.tenants import Tenant
@@ -32,6 +34,10 @@ if TYPE_CHECKING:  # the ports' protocols, for type checking only
     from shared.workspace.ports import TenantStore
 
 NOT_YOURS = "no session of yours has this id"
+ANSWERING = (
+    "this request_id's question is still being answered: follow its stream (POST "
+    "/sessions/{session_id}/answers with Last-Event-ID) or send it again in a moment"
+)
 
 
 def open_session(store: "SessionStore", tenant_id: str, member: Member, agent_id: str, key: str) -> Session:
@@ -65,12 +71,15 @@ def post_message(
     """The message of ``key`` in the person's session, answered (``ask``) or turned into a run of its
     agent (``run``). A repeat of the key answers the message as recorded, acting again only if it was
     never settled (a crash between); the run it starts is named by the session and the key, so the
-    repeat plans no second run. A failure is recorded on the message (its reason) and raised."""
+    repeat plans no second run. A question another request is still answering is a Conflict (asked
+    once). A failure is recorded on the message (its reason) and raised."""
     session, message, new = receive_message(
         store, tenant.tenant_id, member, session_id, text=text, act=act, key=key
     )
     if not new and message.state != "received":
         return message
+    if not new and being_answered(message, datetime.now(UTC)):  # by its stream, beside: never twice
+        raise Conflict(ANSWERING)
     return act_on(deps, store, tenants, Said(tenant, member, session, message, []), via=via)
 
 
@@ -93,18 +102,26 @@ def act_on(
     said: "Said",
     *,
     via: Literal["session", "key"],
+    live: "Given | None" = None,
 ) -> Message:
     """The received message answered (``ask``), turned into a run (``run``) or given to the session's
-    run (``steer``), and settled so; a failure is recorded on the message (its reason) and raised."""
+    run (``steer``), and settled so; a failure is recorded on the message (its reason) and raised.
+    ``live``: an answer's text given to it as it is written, and its pieces kept on the message."""
     tenant, member, session, message = said.tenant, said.member, said.session, said.message
     t, m, session_id, key = tenant.tenant_id, member.member_id, session.session_id, message.key
     try:
         if message.act == "ask":
             got, conversation = ask_in_conversation(
-                deps, tenant, member, message.text, session.conversation_id or None
+                deps,
+                tenant,
+                member,
+                message.text,
+                session.conversation_id or None,
+                on_text=live.add if live is not None else None,
             )
+            pieces = whole_pieces(live.given(), got.text) if live is not None else []
             settled = store.settle(t, m, session_id, key, state="answered", answer=got.text, cited=got.cited,
-                                   conversation_id=conversation)  # fmt: skip
+                                   conversation_id=conversation, pieces=pieces)  # fmt: skip
             return told(deps.queue, tenant, session, settled)
         said = Said(tenant, member, session, message, store.messages(t, m, session_id, 0, message.place - 1))
         if message.act == "steer":
@@ -116,13 +133,26 @@ def act_on(
             deps.queue, tenant, session, store.settle(t, m, session_id, key, state="started", run_id=run_id)
         )
     except AgentError as exc:
+        given = {"pieces": live.given()} if live is not None else {}
         told(
             deps.queue,
             tenant,
             session,
-            store.settle(t, m, session_id, key, state="failed", reason=str(exc)[:300]),
+            store.settle(t, m, session_id, key, state="failed", reason=str(exc)[:300], **given),
         )
         raise
+
+
+class Given(Protocol):
+    """Where an answer's text goes as it is written (``shared.sessions.services.answer_stream.Live``)."""
+
+    def add(self, text: str) -> None:
+        """One more piece of the answer's text, in order."""
+        ...
+
+    def given(self) -> list[str]:
+        """The pieces added so far, in order."""
+        ...
 
 
 @dataclass(frozen=True)

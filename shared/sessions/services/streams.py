@@ -65,6 +65,7 @@ def shown_session(session: Session) -> dict[str, Any]:
 def shown_message(message: Message) -> dict[str, Any]:
     """A message as the api shows it (its key is its ``request_id``), times as ISO 8601."""
     shown = _shown(message)
+    shown.pop("pieces")  # the stream's own cut of the answer: its chunks
     return {"request_id": shown.pop("key"), **shown}
 
 
@@ -73,11 +74,13 @@ ACCEPTED = 1  # the id of an answer stream's first event, sent before anything i
 
 def answer_events(message: Message) -> list[tuple[int, str, dict[str, Any]]]:
     """A question's answer as its stream carries it, from the message as settled: ``accepted`` (id 1),
-    the answer's text in ``chunk`` events (ids 2 on), then ``answer`` with the message whole (its
-    citations); or ``failed`` with the reason. The same message always gives the same events."""
+    the answer's text in ``chunk`` events (ids 2 on: the pieces kept on the message as they were sent,
+    else the answer cut in :func:`chunks`), then ``answer`` with the message whole (its citations); or,
+    after the pieces it sent, ``failed`` with the reason. The same message always gives the same events."""
     events: list[tuple[int, str, dict[str, Any]]] = [(ACCEPTED, "accepted", {"request_id": message.key})]
-    if message.state == "failed":
-        return [*events, (ACCEPTED + 1, "failed", {"reason": message.reason, "place": message.place})]
-    for n, piece in enumerate(chunks(message.answer), start=ACCEPTED + 1):
+    pieces = message.pieces or ([] if message.state == "failed" else chunks(message.answer))
+    for n, piece in enumerate(pieces, start=ACCEPTED + 1):
         events.append((n, "chunk", {"text": piece}))
+    if message.state == "failed":
+        return [*events, (len(events) + 1, "failed", {"reason": message.reason, "place": message.place})]
     return [*events, (len(events) + 1, "answer", shown_message(message))]

@@ -145,3 +145,18 @@ def test_the_stream_endpoint_answers_server_sent_events_the_sdk_reads(standin: C
     assert standin.calls[0][0].endswith("/claude-haiku-4-5:streamRawPredict")
     block = final.content[0]
     assert block.type == "tool_use" and block.input == PLAN and final.usage.output_tokens > 0
+
+
+def test_a_streamed_call_gives_the_tools_input_as_claude_writes_it(standin: ClaudeVertexStandIn) -> None:
+    standin.answers.append(PLAN)
+    given: list[str] = []
+    reply = claude(standin).stream("fast", "make a plan", PlanOut, given.append)
+    assert standin.calls[0][0].endswith("/claude-haiku-4-5:streamRawPredict")
+    assert len(given) > 1 and json.loads("".join(given)) == PLAN  # input_json_delta pieces, in order
+    assert reply.value == PlanOut.model_validate(PLAN) and reply.usage.cost_usd > 0
+    standin.fail(529)
+    with pytest.raises(TransientError):
+        claude(standin).stream("fast", "make a plan", PlanOut, given.append)
+    standin.answers.append({"goal": "g"})  # off the schema: paid for
+    with pytest.raises(UnusableReply):
+        claude(standin).stream("fast", "make a plan", PlanOut, given.append)

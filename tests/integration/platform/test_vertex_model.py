@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from google.oauth2.credentials import Credentials
 
-from local.http_answer import send_json
+from local.http_answer import send_answer, send_json
 from shared.platform.adapters.vertex_model import OnVertex, VertexModel, check_reachable
 from shared.platform.domain.model_calls import calls_of
 from shared.platform.domain.model_replies import PlanOut
@@ -49,6 +49,10 @@ class Stub:
                 if status == 0:  # a reply that never comes: the caller's timeout runs out first
                     time.sleep(payload)
                     return
+                if isinstance(payload, list):  # streamGenerateContent?alt=sse: one event per chunk
+                    data = "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in payload).encode()
+                    send_answer(self, status, data, [("Content-Type", "text/event-stream")])
+                    return
                 send_json(self, status, payload)
 
             def log_message(self, *args: Any) -> None:
@@ -75,6 +79,21 @@ class Stub:
             | ({"cachedContentTokenCount": cached} if cached else {})
         )
         self.replies.append((200, {"candidates": [candidate], "usageMetadata": usage}))
+
+    def stream(self, text: str, tokens: tuple[int, int] = (120, 30), finish: str = "STOP") -> None:
+        """``text`` as Vertex AI's ``streamGenerateContent`` gives it: in chunks of 20 characters, the
+        last with the finish reason and the usage of the whole call."""
+        parts = [text[i : i + 20] for i in range(0, len(text), 20)]
+        chunks: list[dict[str, Any]] = [
+            {"candidates": [{"content": {"role": "model", "parts": [{"text": p}]}}]} for p in parts
+        ]
+        chunks[-1]["candidates"][0]["finishReason"] = finish
+        chunks[-1]["usageMetadata"] = {
+            "promptTokenCount": tokens[0],
+            "candidatesTokenCount": tokens[1],
+            "totalTokenCount": sum(tokens),
+        }
+        self.replies.append((200, chunks))
 
 
 @pytest.fixture
@@ -234,3 +253,20 @@ def test_the_benchmarks_stand_in_reports_thoughts_within_the_budget_as_gemini_do
         assert vertex.generate("strong", "plan it", PlanOut).usage.output_tokens == 100  # 0: no thinking
     finally:
         standin.stop()
+
+
+def test_a_streamed_call_gives_each_chunk_as_it_comes_and_pays_the_last_ones_usage(stub: Stub) -> None:
+    stub.stream(json.dumps(PLAN))
+    given: list[str] = []
+    reply = model(stub).stream("fast", "make a plan", PlanOut, given.append)
+    path, _ = stub.requests[0]
+    assert ":streamGenerateContent" in path and "alt=sse" in path
+    assert len(given) > 1 and "".join(given) == json.dumps(PLAN)
+    assert reply.value == PlanOut.model_validate(PLAN)
+    assert reply.usage.cost_usd == pytest.approx((120 * 2.0 + 30 * 10.0) / 1e6)
+    stub.stream(json.dumps(PLAN)[:30], finish="MAX_TOKENS")  # cut at its cap: refused, paid for
+    with pytest.raises(UnusableReply):
+        model(stub).stream("fast", "make a plan", PlanOut, given.append)
+    stub.replies.append((429, {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}}))
+    with pytest.raises(TransientError):
+        model(stub).stream("fast", "make a plan", PlanOut, given.append)

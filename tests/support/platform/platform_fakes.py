@@ -1,6 +1,7 @@
 """The platform's ports faked for unit tests (same Protocols as the adapters): the task queue, the secrets,
 the api's pace counters, the dead letters, and a scripted model."""
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,7 +11,7 @@ from pydantic import BaseModel
 
 from shared.platform.adapters.offline_model import OfflineModel
 from shared.platform.domain.dead_letters import DeadLetter
-from shared.platform.domain.model_calls import ModelReply, ModelUsage
+from shared.platform.domain.model_calls import ModelReply, ModelUsage, give_out
 from shared.platform.domain.tasks import TaskBody
 from shared.platform.errors import NotFound, UnusableReply
 from shared.platform.ports import DeadLetterStore, Model, PaceCounters, SecretStore, TaskQueue
@@ -93,6 +94,7 @@ class FakeModel(Model):
     prompts: list[tuple[str, str]] = field(default_factory=list)
     tiers: list[str] = field(default_factory=list)  # each call's tier (the model it would use)
     cached_tokens: int = 0  # of each call's input, what the provider's cache served
+    hold: threading.Event | None = None  # a streamed reply's last piece waits for it (OfflineModel's)
 
     def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         self.prompts.append((schema.__name__, prompt))
@@ -109,3 +111,12 @@ class FakeModel(Model):
             return ModelReply(schema.model_validate(value), usage)
         except ValueError as exc:
             raise UnusableReply(f"the answer did not match {schema.__name__}", usage) from exc
+
+    def stream[T: BaseModel](
+        self, tier: str, prompt: str, schema: type[T], on_text: Callable[[str], None]
+    ) -> ModelReply[T]:
+        """The reply of :meth:`generate`, its JSON given in the offline model's pieces (the last
+        held by ``hold``, as the offline model's)."""
+        reply = self.generate(tier, prompt, schema)
+        give_out(reply.value.model_dump_json(), on_text, self.hold)
+        return reply

@@ -1,8 +1,8 @@
-"""Reading the api's Server-Sent Events in tests: a stream's frames, and following one by reconnecting
-with the last id until it ends."""
+"""Reading the api's Server-Sent Events in tests: a stream's frames, following one by reconnecting
+with the last id until it ends, and reading one as it comes (:class:`Reader`)."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from werkzeug.test import TestResponse
@@ -38,3 +38,22 @@ def follow(
         if got and got[-1][1] == "end":
             return received, n
     raise AssertionError(f"the stream did not end in {connections} connections")
+
+
+class Reader:
+    """A streamed response read as it comes, frame by frame (its app iterator, never buffered)."""
+
+    def __init__(self, response: TestResponse) -> None:
+        assert response.status_code == 200 and response.mimetype == "text/event-stream"
+        self._parts: Iterator[bytes] = iter(response.response)  # type: ignore[arg-type]  # bytes from the app
+        self._text, self.got = "", list[Frame]()
+
+    def until(self, kind: str) -> list[Frame]:
+        """Frames until one of ``kind`` came (included); all of them once it ended."""
+        while not any(f[1] == kind for f in self.got):
+            part = next(self._parts, None)
+            if part is None:
+                break
+            self._text += part.decode() if isinstance(part, bytes) else part
+            self.got = frames(self._text[: self._text.rfind("\n\n") + 2])
+        return self.got

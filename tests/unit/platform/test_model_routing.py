@@ -5,7 +5,7 @@ import ast
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 from pydantic import BaseModel
@@ -247,3 +247,55 @@ def test_every_model_call_names_a_tier_not_a_purpose() -> None:
                 ):
                     asked.append((node.args[0].value, f"{path.relative_to(root)}:{node.lineno}"))
     assert asked and not [where for tier, where in asked if tier not in TIERS]
+
+
+@dataclass
+class Streaming(Scripted):
+    """A family that streams: its reply's JSON in two pieces, failing after the first when told."""
+
+    fail_after_first: Exception | None = None
+
+    def stream[T: BaseModel](self, tier: str, prompt: str, schema: type[T], on_text: Any) -> ModelReply[T]:
+        reply = self.generate(tier, prompt, schema)
+        text = reply.value.model_dump_json()
+        on_text(text[:5])
+        if self.fail_after_first is not None:
+            raise self.fail_after_first
+        on_text(text[5:])
+        return reply
+
+
+def test_a_stream_gives_the_reply_as_written_and_falls_back_only_before_its_first_piece() -> None:
+    got: list[str] = []
+    gemini, claude = Streaming("gemini", [TransientError("busy")]), Scripted("claude")
+    reply = routed(gemini, claude).stream("fast", "p", Draft, got.append)
+    assert reply.usage.fallback and "".join(got) == DRAFT.model_dump_json()  # claude's, whole, one piece
+    assert len(got) == 1
+    got.clear()
+    broken = Streaming("gemini", fail_after_first=TransientError("cut"))
+    with pytest.raises(TransientError, match="cut"):
+        routed(broken, claude).stream("fast", "p", Draft, got.append)
+    assert got == [DRAFT.model_dump_json()[:5]] and claude.asked == ["fast"]  # not asked again
+    got.clear()
+    reply = routed(Streaming("gemini"), claude).stream("fast", "p", Draft, got.append)
+    assert len(got) == 2 and "".join(got) == reply.value.model_dump_json()
+
+
+def test_the_offline_model_streams_in_pieces_and_holds_its_last_until_released() -> None:
+    import threading
+
+    from shared.memory.services.ask import AskOut
+    from shared.platform.adapters.offline_model import OfflineModel
+
+    hold, got = threading.Event(), list[str]()
+    prompt = 'Answer.\n```json\n{"question": "q", "earlier_turns": [], "passages": []}\n```'
+    model = OfflineModel(hold=hold)
+    done = threading.Thread(target=lambda: model.stream("fast", prompt, AskOut, got.append))
+    done.start()
+    done.join(0.5)
+    assert done.is_alive() and got  # the first pieces are out, the last is held
+    before = len(got)
+    hold.set()
+    done.join(5)
+    assert len(got) == before + 1
+    assert "".join(got) == model.generate("fast", prompt, AskOut).value.model_dump_json()
