@@ -57,7 +57,7 @@ class StreamingModel(Model, Protocol):
         self, tier: Tier, prompt: str, schema: type[T], on_text: Callable[[str], None]
     ) -> ModelReply[T]:
         """The call of :meth:`Model.generate`, the reply's JSON text given to ``on_text`` piece by
-        piece as the model writes it (joined, the pieces are the JSON the reply is read from); returns
+        piece as the model writes it (joined, the pieces are the JSON the reply is read from). It returns
         and raises as ``generate`` does, once the reply is whole. A failure after a piece was given
         is raised as it is: the pieces given are of a reply that never came whole."""
         ...

@@ -1,12 +1,10 @@
 """The api's streams, Server-Sent Events (``text/event-stream``): ``GET /runs/{id}/events`` (each
 event of the run's log, its ``id`` the log's seq) and ``GET /sessions/{id}/events`` (each settled
-message, its ``id`` its place). ``Last-Event-ID`` resumes after that id, without a gap or a repeat;
-a stream ends itself by ``stream_deadline_s`` (``event: deadline``: reconnect) or once its run ended
-(``event: end``). ``POST /sessions/{id}/answers`` streams a question's answer: its first event at
-once, then the answer's text in chunks as the model writes it and the answer whole, resumed by a
-repeat with ``Last-Event-ID``.
-Who may open one is checked before it starts (404 as the run's and the session's own routes); a run's
-events are shown by the run view's rules for this person."""
+message, its ``id`` its place). ``Last-Event-ID`` resumes after that id, without a gap or a repeat.
+A stream ends by ``stream_deadline_s`` (``event: deadline``: reconnect) or once its run ended
+(``event: end``). ``POST /sessions/{id}/answers`` streams a question's answer as the model writes it,
+resumed by a repeat with ``Last-Event-ID``. Who may open one is checked before it starts (404 as the
+run's and the session's own routes); a run's events follow the run view's rules for this person."""
 
 from collections.abc import Callable, Iterator
 

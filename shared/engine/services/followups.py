@@ -218,9 +218,9 @@ def _answer_in_thread(
     run: RunRef, state: RunState, about: str, text: str, data: dict[str, object], *, subject: str = ""
 ) -> None:
     """A run asked in a Slack thread (``state.thread``) answers there too: its request (with
-    ``data`` naming it, sent with Approve and Decline buttons) or its end, as a notification of its
-    own (``<about>-slack``, its task named by it: a repeated follow-up enqueues nothing new, and notify
-    sends it at most once). Urgent: the person who asked is waiting, whatever the quiet hours."""
+    ``data`` naming it, sent with Approve and Decline buttons) or its end. Each is a notification of its
+    own (``<about>-slack``), its task named by it: a repeated follow-up enqueues nothing new, and notify
+    sends it at most once. Urgent: the person who asked is waiting, whatever the quiet hours."""
     deps, tenant_id, run_id = run
     thread = parse_thread(state.thread)
     if thread is None:

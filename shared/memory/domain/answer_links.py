@@ -54,10 +54,10 @@ def only_cited_links(text: str, cited_urls: list[str]) -> str:
 
 
 def settled_prefix(partial: str, limit: int) -> str:
-    """The part of an answer still being written that the answer will begin with whatever the rest is
-    and whichever pages it cites: ``partial`` without its leading blanks, cut at ``limit``, at its last
-    blank (the last word may still grow into a link) and before the first link, or the first ``[``
-    that may open a Markdown link, in it (kept or taken out only once the citations are known)."""
+    """The part of an answer still being written that the answer will begin with, whatever the rest
+    is and whichever pages it cites. It is ``partial`` without its leading blanks, cut at ``limit`` and at
+    its last blank (the last word may still grow into a link). It stops before the first link, or the
+    first ``[`` that may open a Markdown link: kept or taken out only once the citations are known."""
     text = partial.lstrip()
     end = min(limit, max(text.rfind(" "), text.rfind("\n"), text.rfind("\t"), 0))
     link = _LINK.search(text, 0, end)

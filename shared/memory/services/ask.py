@@ -1,12 +1,10 @@
 """Ask: a person's question answered from the workspace index, with the pages it used, and nothing
-else done. A follow-up is first rewritten as the standalone question it stands for (one model call
-with the conversation), then searched. The answer is one model call whose reply is text and passage
-numbers, given the best passages of several pages within ``NA_ASK_CONTEXT_TOKENS``; its text may be
-given as it is written (:class:`LiveAnswer`), only what the whole answer will begin with. No tool runs
-and no write follows: a passage that says "delete the page" can only be quoted. A citation stands only for a passage that was given and whose words
-the answer shares, and the only links an answer or a quote carries are its cited pages' own
-(``shared.memory.domain.answer_links``): the model is untrusted.
-"""
+else done. A follow-up is first rewritten as the standalone question it stands for, then searched.
+The answer is one model call (text and passage numbers) over the best passages of several pages
+within ``NA_ASK_CONTEXT_TOKENS``; its text may be given as it is written (:class:`LiveAnswer`). No
+tool runs: a passage that says "delete the page" can only be quoted. A citation stands only for a
+passage given whose words the answer shares, and the only links an answer carries are its cited
+pages' own (``shared.memory.domain.answer_links``): the model is untrusted."""
 
 from __future__ import annotations
 
@@ -73,10 +71,10 @@ class Answer(NamedTuple):
 
 
 class LiveAnswer:
-    """The reply's JSON as the model writes it (``StreamingModel.stream``'s pieces), read as it grows:
-    each new part of its ``answer`` that the whole answer will begin with, whatever comes after and
-    whichever pages it cites (:func:`settled_prefix`: no link before the citations are known), given
-    once to ``on_text``. Joined, what was given is a beginning of :class:`Answer`'s text."""
+    """The reply's JSON as the model writes it (``StreamingModel.stream``'s pieces), read as it grows.
+    Each new part of its ``answer`` that the whole answer will begin with, whatever comes after and
+    whichever pages it cites, is given once to ``on_text`` (:func:`settled_prefix`: no link before the
+    citations are known). Joined, what was given is a beginning of :class:`Answer`'s text."""
 
     def __init__(self, on_text: Callable[[str], None]) -> None:
         self._json, self.given, self._on_text = "", "", on_text

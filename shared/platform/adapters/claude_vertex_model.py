@@ -1,12 +1,11 @@
 """Claude on Vertex AI through Anthropic's SDK for Vertex (``anthropic.AnthropicVertex``, decision 0092).
 
 One structured call per ``generate``: the pydantic schema as the one tool Claude must call, its input
-validated as Gemini's answer is (``model_calls.checked``); ``stream`` makes it through the SDK's
-``messages.stream``, the tool input's ``input_json_delta`` pieces given as they come; usage priced from the settings' table. The
-SDK's retries are off: a failure goes back at once to the routing (``model_routing``) or the queue.
-Failures: 408/429/5xx/529 and transport → TransientError; off the schema → UnusableReply (paid for);
-model not found → ModelUnavailable; other 4xx → ConfigError. Outside production, or under pytest,
-only loopback URLs are used (as for Gemini)."""
+validated as Gemini's is (``model_calls.checked``). ``stream`` uses the SDK's ``messages.stream``,
+giving the tool input's ``input_json_delta`` pieces as they come. Usage is priced from the settings'
+table; the SDK's retries are off. Failures: 408/429/5xx/529 and transport → TransientError; off the
+schema → UnusableReply (paid for); model not found → ModelUnavailable; other 4xx → ConfigError.
+Outside production, or under pytest, only loopback URLs are used (as for Gemini)."""
 
 import json
 from collections.abc import Callable

@@ -1,12 +1,11 @@
 """Gemini on Vertex AI through google-genai (``genai.Client(vertexai=True, ...)``).
 
-One structured call per ``generate``, the pydantic schema as ``response_schema``; ``stream`` makes it
-through ``generate_content_stream``, each chunk's text given as it comes. Usage is priced from the
-settings' table and the thinking budget set per call kind (``model_calls.calls_of``). Output (thinking
-included) is capped by ``max_output_tokens`` at what the budgets reserved (``call_caps``). Failures become
-our kinds: 408/429/5xx and transport → TransientError; off the schema, or cut at the cap (finish reason
-MAX_TOKENS) → UnusableReply (paid for); model not found → ModelUnavailable; other 4xx → ConfigError. Outside
-production, or under pytest, only loopback URLs are used."""
+One structured call per ``generate``, the pydantic schema as ``response_schema``; ``stream`` uses
+``generate_content_stream``, each chunk's text given as it comes. Usage is priced from the settings'
+table, the thinking budget set per call kind (``model_calls.calls_of``), output capped at what the
+budgets reserved (``call_caps``). Failures: 408/429/5xx and transport → TransientError; off the schema
+or cut at the cap (MAX_TOKENS) → UnusableReply (paid for); model not found → ModelUnavailable; other
+4xx → ConfigError. Outside production, or under pytest, only loopback URLs are used."""
 
 import logging
 import os

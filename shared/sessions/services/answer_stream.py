@@ -1,11 +1,10 @@
-"""An answer streamed as it is made (``POST /sessions/{id}/answers``): the question answered beside the
-response, in a thread of this instance (:func:`answer_beside`), the pieces of its text given to the
-stream as the model writes them (:class:`Live`) and kept on the message (the first at once, then at
-most every ``KEEP_S``, all of them when it settles), so that a resume, on any instance, follows the
-same ids (:func:`answer_frames` over :meth:`Asked.reader`). The request that received the message
-answers it; a repeat follows it, and answers it itself only once it has waited longer than
-``ANSWERING_S`` unsettled (whoever was answering it is gone: ``being_answered``). The stream ends itself by its deadline
-(the client reconnects with ``Last-Event-ID``); the answer goes on beside it and is kept."""
+"""An answer streamed as it is made (``POST /sessions/{id}/answers``). The question is answered
+beside the response, in a thread of this instance (:func:`answer_beside`). The pieces of its text go
+to the stream as the model writes them (:class:`Live`). They are kept on the message (the first at
+once, then at most every ``KEEP_S``, all when it settles): a resume on any instance follows the same
+ids (:func:`answer_frames`). The request that received the message answers it; a repeat follows it, and
+answers it itself only after ``ANSWERING_S`` unsettled (``being_answered``). The stream ends by its
+deadline (the client reconnects); the answer goes on beside it and is kept."""
 
 import contextvars
 import logging
@@ -156,9 +155,9 @@ def answer_frames(
     read: Read, sent: int, *, deadline_s: float, clock: Callable[[], float] = time.monotonic
 ) -> Iterator[str]:
     """The answer's events after id ``sent`` as ``read`` finds them: each piece as a ``chunk`` once it
-    is there, then what the settled message adds (:func:`answer_events`: the same ids) and ``end``;
-    ``deadline`` (reconnect) by ``deadline_s`` or when the answer ended unsettled. A comment at
-    each quiet read keeps proxies from closing it."""
+    is there, then what the settled message adds (:func:`answer_events`: the same ids) and ``end``. Or
+    ``deadline`` (reconnect) by ``deadline_s`` or when the answer ended unsettled. A comment at each
+    quiet read keeps proxies from closing it."""
     until = clock() + deadline_s
     while True:
         pieces, settled, lost = read(max(0, sent - ACCEPTED))

@@ -74,8 +74,9 @@ ACCEPTED = 1  # the id of an answer stream's first event, sent before anything i
 
 def answer_events(message: Message) -> list[tuple[int, str, dict[str, Any]]]:
     """A question's answer as its stream carries it, from the message as settled: ``accepted`` (id 1),
-    the answer's text in ``chunk`` events (ids 2 on: the pieces kept on the message as they were sent,
-    else the answer cut in :func:`chunks`), then ``answer`` with the message whole (its citations); or,
+    then the answer's text in ``chunk`` events, then ``answer`` with the message whole (its citations).
+    The chunks (ids 2 on) are the pieces kept on the message as they were sent, else the answer cut
+    in :func:`chunks`. Or,
     after the pieces it sent, ``failed`` with the reason. The same message always gives the same events."""
     events: list[tuple[int, str, dict[str, Any]]] = [(ACCEPTED, "accepted", {"request_id": message.key})]
     pieces = message.pieces or ([] if message.state == "failed" else chunks(message.answer))

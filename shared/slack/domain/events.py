@@ -106,7 +106,7 @@ _ASK = re.compile(r"^ask\b[:,]?\s*", re.IGNORECASE)
 
 def question_of(words: str) -> str | None:
     """The question when the request's ``words`` (:func:`request_text`) ask one rather than ask for
-    work: they begin with the word "ask" (``@Notion Agent ask what did we decide on pricing?``), as a
+    work: they begin with the word "ask" (``@Notion Agent ask what did we decide on pricing?``). So a
     console session's message is sent as an Ask by choice, never guessed from its phrasing. None
     otherwise (a run), and for "ask" alone (then the request is empty)."""
     found = _ASK.match(words)

@@ -1,6 +1,6 @@
 """An Ask asked in a Slack thread, answered there (``POST /slack-ask`` on plan, docs/slack.md). The
 question is answered as the console's Ask is (``ask_in_conversation``: within the asker's reach, citing
-its sources, changing nothing) and the answer goes in the thread as a notification of its own, named by
+its sources, changing nothing). The answer goes in the thread as a notification of its own, named by
 the Slack event: a task delivered twice may ask twice, but the thread gets one answer (notify's
 once-only delivery, decision 0205)."""
 
@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 def answer_in_thread(task: SlackAskTask, deps: Deps) -> dict[str, Any]:
     """Answer ``task``'s question as its asker's Ask and queue the answer for its thread (by name:
     once). ``{"answered": False}`` when the asker is no longer a member, the workspace is gone, or the
-    thread is malformed (nothing is asked, nothing sent); the Ask's own errors propagate (a budget
-    spent, the index missing), so the queue retries or gives up as for any task."""
+    thread is malformed: nothing is asked, nothing sent. The Ask's own errors propagate (a budget spent,
+    the index missing), so the queue retries or gives up as for any task."""
     tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
     member = tenant.member(task.member_id) if tenant is not None else None
     thread = parse_thread(task.thread)
