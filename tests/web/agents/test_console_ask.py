@@ -186,6 +186,36 @@ def test_without_a_stream_the_answer_comes_in_one_block(visit: Visit, figures: F
         context.close()
 
 
+def test_an_answer_outliving_its_streams_deadlines_is_followed_not_asked_again(
+    visit: Visit, figures: Figures
+) -> None:
+    """Streams that end by their deadline with nothing new (a long answer still being written) are
+    resumed, not followed by the one-block request the api refuses while the answer is written."""
+    context = visit.browser.new_context(storage_state=visit.context.storage_state())
+    context.set_default_timeout(15_000)
+    cut, whole = [0], []
+    deadline = ": quiet\n\nevent: deadline\ndata: {}\n\n"  # a stream's end by its deadline, nothing new
+
+    def answers(route: Any) -> None:
+        if cut[0] < 3:
+            cut[0] += 1
+            route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=deadline)
+        else:
+            route.continue_()
+
+    try:
+        c = Console(context.new_page(), visit.stack.console_url, figures)
+        c.page.route("**/answers", answers)
+        c.page.on("request", lambda r: whole.append(r.url) if r.url.endswith("/messages") else None)
+        c.open("/#/ask")
+        c.fill("Your question", "What did we decide about the price of the Pro plan?")
+        c.press("button", "Ask", exact=True)
+        expect(c.page.get_by_role("link", name=PRICING)).to_be_visible(timeout=LIVE_S)
+        assert cut[0] == 3 and whole == [], (cut, whole)
+    finally:
+        context.close()
+
+
 def test_the_ask_screen_fits_a_phone_and_keeps_its_contrast_in_dark_mode(
     visit: Visit, figures: Figures
 ) -> None:

@@ -1,14 +1,17 @@
 // Ask: a question to the workspace's index, answered with the pages it used as links. A conversation
 // is a session of the default agent (POST /sessions); each question's answer is streamed as it is
 // written (POST /sessions/{id}/answers: accepted, its text in chunks, then whole with its pages), the
-// stream resumed once if cut, and else asked in one block (POST /sessions/{id}/messages, the same
-// key: the same question, answered once). The api searches only within the asker's reach.
+// stream resumed after each cut or deadline while the answer is being written, and asked in one block
+// (POST /sessions/{id}/messages, the same key: the same question, answered once) only where no
+// stream can be had. The api searches only within the asker's reach.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type S, postStream, roleRefusal, send, url } from "../api";
 import { Empty, messageOf, safeUrl } from "../ui";
 
 const QUESTION_CHARS = 2000; // shared/services/ask.py's QUESTION_CHARS: the api refuses more
 const SOURCES = "\n\nSources: "; // how the api's answer lists its sources after the text
+const STALLS = 6; // resumes in a row with nothing new before giving up: past the two minutes after which
+// a resume answers a question whose answering request died (shared/sessions/services/answer_stream.py)
 
 interface Turn {
   question: string;
@@ -21,8 +24,10 @@ export function freshKey(): string {
   return typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `k${Date.now()}${Math.random().toString(36).slice(2)}`;
 }
 
-/** `question` answered in the session `sessionId`: by its stream (`shown` gets the text so far), resumed
- * once after a cut; without a stream, or cut twice, in one block. Its answer and pages, as settled. */
+/** `question` answered in the session `sessionId`: by its stream (`shown` gets the text so far),
+ * resumed with Last-Event-ID after each cut or deadline (a long answer outlives a stream's deadline,
+ * and the api refuses to answer it again in one block while it is written) until STALLS resumes in a
+ * row bring nothing new; without a stream, in one block. Its answer and pages, as settled. */
 async function answered(sessionId: string, question: string, shown: (text: string) => void): Promise<Turn["answer"]> {
   const key = freshKey();
   const body = { text: question, request_id: key };
@@ -35,14 +40,19 @@ async function answered(sessionId: string, question: string, shown: (text: strin
     else if (event === "answer") done = data as S["SessionMessage"];
     else if (event === "failed" || event === "refused") failed = (data as { reason: string }).reason;
   };
-  for (let attempt = 0; attempt < 2 && !done && !failed; attempt += 1) {
+  let streamed = false;
+  for (let stalls = 0; stalls < STALLS && !done && !failed; ) {
+    const before = lastId;
     try {
       ({ lastId } = await postStream(url("/sessions/{session_id}/answers", { session_id: sessionId }), body, each, lastId));
+      streamed = true;
     } catch (reason) {
       if (reason instanceof ApiError && reason.status !== 0) throw reason; // refused: said as it is
-      break; // no stream here: the one block below
+      if (!streamed) break; // no stream here: the one block below
     }
+    stalls = lastId === before ? stalls + 1 : 0;
   }
+  if (streamed && !done && !failed) throw new ApiError(0, "stream", "The answer stopped coming: ask again in a moment.");
   if (failed) throw new ApiError(409, "failed", failed);
   if (done) return done;
   const whole = await send<S["SessionMessage"]>("POST", url("/sessions/{session_id}/messages", { session_id: sessionId }), { ...body, act: "ask" });
