@@ -66,7 +66,7 @@ def test_two_plan_calls_the_second_served_its_shared_prefix_at_a_tenth(gemini: O
         OnVertex("p", "global", gemini.url, credentials=token),
         {"fast": "gemini-test", "strong": "gemini-test"},
         {"gemini-test": (1.0, 0.0)},
-        thinking={"plan": 0},
+        thinking={"plan": 64},
     )
     page = {"id": "p1", "title": "Notes", "text": "hello"}
     first = plan_prompt("Summarise the page", {"page": page, "trigger": {"kind": "manual"}}, [], 10)
@@ -77,4 +77,5 @@ def test_two_plan_calls_the_second_served_its_shared_prefix_at_a_tenth(gemini: O
     cached = common_prefix(first, second) // 4
     assert cached >= 4096 and two.cached_tokens == cached
     assert two.cost_usd == pytest.approx((two.input_tokens - cached + cached * 0.1) / 1e6)
-    assert [c.cached_tokens for c in gemini.calls] == [0, cached]
+    assert [c.cached_tokens for c in gemini.calls] == [0, cached]  # the token grant is no call
+    assert one.thinking_tokens == two.thinking_tokens == 64  # within the budget the request sent

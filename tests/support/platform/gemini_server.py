@@ -41,9 +41,11 @@ class GeminiServer:
                     }
                 else:
                     request = {} if token else json.loads(body or b"{}")
-                    given = answer_at(self.path, request) if answer_at else answer(request)
-                    payload = TOKEN if token else held_to_cap(given, request)
+                    payload = TOKEN if token else held_to_cap(self._answer(request), request)
                 send_json(self, failed or server.status, payload)
+
+            def _answer(self, request: JSON) -> JSON:
+                return answer_at(self.path, request) if answer_at else answer(request)
 
             def log_message(self, *args: Any) -> None:
                 pass

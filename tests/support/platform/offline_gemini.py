@@ -71,7 +71,8 @@ class OfflineGemini:
         except NotUnderstood as exc:
             answer = exc.reason
         text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
-        budget = int((config.get("thinkingConfig") or {}).get("thinkingBudget", 0) or 0)
+        thinking = config.get("thinkingConfig") or {}
+        budget = int(thinking.get("thinkingBudget", thinking.get("thinking_budget", 0)) or 0)  # proto name
         billed = Billed(
             title,
             len(prompt) // CHARS_PER_TOKEN,
