@@ -9,8 +9,12 @@ import pytest
 
 from shared.engine.agent.context import plan_prompt
 from shared.engine.agent.plans import catalogue
+from shared.engine.planning.start import start_run
 from shared.platform import prompts
 from shared.platform.config import Settings, get_settings
+from shared.runs.domain.plan_task import PlanTask, Trigger
+from tests.support.engine.engine_fakes import make_deps, plan_answer
+from tests.support.platform.platform_fakes import FakeModel
 
 
 @pytest.fixture
@@ -49,3 +53,16 @@ def test_a_version_without_its_files_is_refused(version: pytest.MonkeyPatch) -> 
     get_settings.cache_clear()
     with pytest.raises(Exception, match="NA_PROMPT_VERSION"):
         get_settings()
+
+
+def test_a_run_records_the_version_it_was_planned_with(version: pytest.MonkeyPatch) -> None:
+    """Each run can be traced to its prompts' text: the setting's version, not the newest."""
+    version.setenv("NA_PROMPT_VERSION", "v2")
+    get_settings.cache_clear()
+    model = FakeModel({"PlanOut": [plan_answer(("finish", {"summary": "ok"}))]})
+    deps = make_deps(model=model)
+    start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api")), deps)
+    run = deps.store.get_run("t1", "r1")
+    assert run is not None and run.state.prompt_version == "v2"
+    prompt = model.prompts[0][1]
+    assert prompt.index("## Your task") < prompt.index("## Tools")  # written with v2's layout
