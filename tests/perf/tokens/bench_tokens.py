@@ -182,6 +182,13 @@ def report(layout: Layout) -> None:
         + ", ".join(f"{k} {v:.0f}" for k, v in billed.items()),
         flush=True,
     )
+    for schema in sorted({c.schema for c in layout.billed}):  # where the bill goes, by what was asked
+        calls = [c for c in layout.billed if c.schema == schema]
+        print(
+            f"    {schema or '(none)'}: {len(calls)} calls, "
+            + ", ".join(f"{k} {v:.0f}" for k, v in bill(calls).items()),
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
