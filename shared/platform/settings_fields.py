@@ -156,6 +156,12 @@ class SettingsFields(BaseSettings):
     model_base_url: str = Field(
         "", description="Vertex AI endpoint override (a loopback stub in tests; empty: Google's default)."
     )
+    prompt_version: Literal["", "v2", "v3"] = Field(
+        "",
+        description="The prompts' version the model calls are written with (shared/platform/prompts, "
+        "each run records it); empty: the newest. v2, the layout before the cacheable prefix (decision "
+        "0214), rolls the wording back and is what make bench-tokens measures against.",
+    )
     model_timeout_s: float = Field(
         120.0,
         ge=5,

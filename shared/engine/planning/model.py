@@ -332,7 +332,7 @@ def planned_events(
         "goal": goal,
         "trigger": trigger or task.trigger.kind,
         "steps": [],
-        "prompt_version": prompts.VERSION,
+        "prompt_version": prompts.active(),
         "page_id": task.trigger.page_id,
         "member": task.trigger.member if member is None else member,
         "page_title": page_title[:300],

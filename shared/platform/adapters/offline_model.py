@@ -514,6 +514,7 @@ class OfflineModel:
         """What answering ``prompt`` with ``value`` is counted as (test doubles that script their
         own plans are counted the same)."""
         tokens_in, tokens_out = len(prompt) // 4, len(value.model_dump_json()) // 4
-        tokens_out += thoughts(len(prompt), self._thinking.get(call_kind(tier), 0))
+        thought = thoughts(len(prompt), self._thinking.get(call_kind(tier), 0))
+        tokens_out += thought
         cost = (tokens_in * self._price[0] + tokens_out * self._price[1]) / 1e6
-        return ModelUsage(NAME, tokens_in, tokens_out, cost)
+        return ModelUsage(NAME, tokens_in, tokens_out, cost, thinking_tokens=thought)

@@ -156,7 +156,7 @@ class VertexModel:
         except _TRANSPORT_ERRORS as exc:
             raise TransientError(f"model: {exc.__class__.__name__}") from exc
         usage = self._usage(model, response)  # read first: an answer off the schema is paid for too
-        log_used(model, tier, usage, thinking_tokens=_thoughts(response), cached_tokens=usage.cached_tokens)
+        log_used(model, tier, usage, thinking_tokens=usage.thinking_tokens, cached_tokens=usage.cached_tokens)
         if _finish(response) == "MAX_TOKENS":
             raise cut_short(cap, usage)
         return ModelReply(checked(schema, text, usage), usage)
@@ -181,7 +181,9 @@ class VertexModel:
         tokens_out = answer + _thoughts(response)
         # The part of the prompt Vertex AI's implicit cache served, at a tenth of the input price.
         cached = int(getattr(meta, "cached_content_token_count", 0) or 0)
-        return priced(model, tokens_in, tokens_out, self._prices, cached)
+        return priced(model, tokens_in, tokens_out, self._prices, cached)._replace(
+            thinking_tokens=_thoughts(response)
+        )
 
 
 def log_used(model: str, tier: str, usage: ModelUsage, **fields: Any) -> None:

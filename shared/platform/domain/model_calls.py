@@ -40,6 +40,9 @@ class ModelUsage(NamedTuple):
     # Of ``input_tokens``, those Vertex AI's implicit cache served (``cachedContentTokenCount``):
     # billed at :data:`CACHED_INPUT_SHARE` of the input price.
     cached_tokens: int = 0
+    # Of ``output_tokens``, the model's thinking (``thoughtsTokenCount``): billed as output, counted
+    # apart so a run's log says how much of its output was thought (decision 0214).
+    thinking_tokens: int = 0
 
 
 # What a cached input token costs, as a share of the input price: Vertex AI's implicit caching

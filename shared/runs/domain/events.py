@@ -272,6 +272,8 @@ class ModelUsed(_Event):
     fallback: str = Field("", max_length=300, exclude_if=_absent)
     # Of input_tokens, those the provider's cache served (billed at a tenth: decision 0172).
     cached_tokens: _Count = Field(0, exclude_if=_zero)
+    # Of output_tokens, the model's thinking (decision 0214); left out when 0, as older events are.
+    thinking_tokens: _Count = Field(0, exclude_if=_zero)
 
     @staticmethod
     def of(usage: "ModelUsage") -> dict[str, Any]:

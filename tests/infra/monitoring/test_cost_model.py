@@ -160,3 +160,17 @@ def test_the_lines_a_review_found_missing_are_counted_at_the_deployed_settings(t
         p=Prices(rank_per_1k=0, backup_gib_month=0),
     )
     assert 0.7 < (sum(full.values()) - sum(before.values())) / 100 < 1.5
+
+
+def test_the_cached_input_the_bench_measured_is_shown_apart_at_its_saving() -> None:
+    """docs/deploy.md's figures for the implicit cache (decision 0214) are the model's: the share
+    measured by make bench-tokens, at a tenth of the input price, and what it takes off Gemini's line."""
+    from shared.platform.domain.model_calls import CACHED_INPUT_SHARE
+    from tools.cost_model import MEASURED_CACHED_SHARE, cached_saving
+
+    assert CACHED_INPUT_SHARE == 0.1  # the 0.9 cached_saving takes off each cached token
+    text = " ".join(DOC.read_text(encoding="utf-8").split())
+    saving, gemini = cached_saving(1), estimate(1)["Gemini tokens (Vertex AI)"]
+    assert f"it served {MEASURED_CACHED_SHARE:.0%} of the input".replace("%", " %") in text
+    assert f"by about {saving / gemini:.0%} (${saving:.2f} a tenant-month)".replace("%", " %") in text
+    assert 0 < cached_saving(1, 0.5) < saving < gemini

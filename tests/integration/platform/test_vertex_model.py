@@ -135,6 +135,7 @@ def test_a_thinking_models_thoughts_are_paid_for_as_output(stub: Stub) -> None:
     stub.answer(json.dumps(PLAN), thoughts=900)
     reply = model(stub).generate("fast", "make a plan", PlanOut)
     assert (reply.usage.input_tokens, reply.usage.output_tokens) == (120, 30 + 900)
+    assert reply.usage.thinking_tokens == 900  # of the output, counted apart on the run's log
     assert reply.usage.cost_usd == pytest.approx((120 * 2.0 + 930 * 10.0) / 1e6)
 
 

@@ -17,9 +17,13 @@ TOKEN = {"access_token": "ya29.stand-in", "token_type": "Bearer", "expires_in": 
 
 class GeminiServer:
     """``paths``: the paths POSTed to, in order; ``status``: the HTTP status of the answers;
-    ``failures``: statuses the next model calls answer instead, one each (the token grant is spared)."""
+    ``failures``: statuses the next model calls answer instead, one each (the token grant is spared).
+    ``answer_at``, when given, answers instead of ``answer`` with the request's path too (its
+    project and model: what a cache is kept per)."""
 
-    def __init__(self, answer: Callable[[JSON], JSON]) -> None:
+    def __init__(
+        self, answer: Callable[[JSON], JSON], answer_at: Callable[[str, JSON], JSON] | None = None
+    ) -> None:
         self.paths: list[str] = []
         self.status = 200
         self.failures: list[int] = []
@@ -37,8 +41,11 @@ class GeminiServer:
                     }
                 else:
                     request = {} if token else json.loads(body or b"{}")
-                    payload = TOKEN if token else held_to_cap(answer(request), request)
+                    payload = TOKEN if token else held_to_cap(self._answer(request), request)
                 send_json(self, failed or server.status, payload)
+
+            def _answer(self, request: JSON) -> JSON:
+                return answer_at(self.path, request) if answer_at else answer(request)
 
             def log_message(self, *args: Any) -> None:
                 pass

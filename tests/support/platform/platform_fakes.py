@@ -95,12 +95,15 @@ class FakeModel(Model):
     tiers: list[str] = field(default_factory=list)  # each call's tier (the model it would use)
     cached_tokens: int = 0  # of each call's input, what the provider's cache served
     hold: threading.Event | None = None  # a streamed reply's last piece waits for it (OfflineModel's)
+    thinking_tokens: int = 0  # of each call's 10 output tokens, the model's thinking
 
     def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         self.prompts.append((schema.__name__, prompt))
         self.tiers.append(tier)
         queue = self.script.get(schema.__name__, [])
-        usage = ModelUsage("fake", len(prompt) // 4, 10, self.cost_usd, "", self.cached_tokens)
+        usage = ModelUsage(
+            "fake", len(prompt) // 4, 10, self.cost_usd, "", self.cached_tokens, self.thinking_tokens
+        )
         if not queue:
             return ModelReply(OfflineModel().generate(tier, prompt, schema).value, usage)
         answer = queue.pop(0)

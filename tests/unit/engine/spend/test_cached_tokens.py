@@ -14,19 +14,21 @@ from tests.support.engine.engine_fakes import make_deps, plan_answer
 from tests.support.platform.platform_fakes import FakeModel
 
 
-def test_each_calls_cached_tokens_are_kept_on_its_model_used_event() -> None:
+def test_each_calls_cached_and_thinking_tokens_are_kept_on_its_model_used_event() -> None:
     plan = plan_answer(("draft_text", {"instructions": "a note"}), ("finish", {"summary": "ok"}))
-    model = FakeModel({"PlanOut": [plan]}, cached_tokens=300)
+    model = FakeModel({"PlanOut": [plan]}, cached_tokens=300, thinking_tokens=7)
     deps = make_deps(model=model)
     start_run(PlanTask(tenant_id="t1", run_id="r1", goal="do", trigger=Trigger(kind="api")), deps)
     run_step(StepTask(tenant_id="t1", run_id="r1", step=1), deps)
     used = [e for e in deps.store.list_events("t1", "r1") if isinstance(e, ModelUsed)]
     assert [u.purpose for u in used] == ["plan", "draft"]
     assert {u.cached_tokens for u in used} == {300}
+    assert {u.thinking_tokens for u in used} == {7}  # decision 0214: a run's thinking, counted apart
     assert "cached_tokens" in used[0].model_dump(mode="json")
-    bare = used[0].model_copy(update={"cached_tokens": 0})
-    assert "cached_tokens" not in bare.model_dump(mode="json")  # older events read the same
-    assert ModelUsed.model_validate(bare.model_dump(mode="json")).cached_tokens == 0
+    bare = used[0].model_copy(update={"cached_tokens": 0, "thinking_tokens": 0})
+    assert not {"cached_tokens", "thinking_tokens"} & set(bare.model_dump(mode="json"))  # as older events
+    again = ModelUsed.model_validate(bare.model_dump(mode="json"))
+    assert again.cached_tokens == again.thinking_tokens == 0
 
 
 # Vertex AI's implicit cache serves a prompt's prefix shared with a recent request, from 2,048
