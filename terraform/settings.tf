@@ -108,6 +108,8 @@ locals {
     NA_MODEL_THINKING_DRAFT  = "4096"
     NA_MODEL_THINKING_REVIEW = "1024"
     NA_MODEL_THINKING_ANSWER = "512"
+    # The prompts' version (shared/platform/prompts): empty, the newest; an older one rolls the wording back.
+    NA_PROMPT_VERSION = ""
 
     # The run engine's limits (docs/engine.md). The code's defaults are the production values.
     NA_RUN_MAX_STEPS              = "50"
