@@ -87,7 +87,7 @@ def build_server(
         host=HOST,
         streamable_http_path=PATH,
         stateless_http=True,
-        **auth,  # type: ignore[arg-type]
+        **auth,  # type: ignore[arg-type]  # two settings of different types, passed only behind OAuth
     )
     read_only = ToolAnnotations(readOnlyHint=True)
 

@@ -30,7 +30,7 @@ SECRET = "sk-live-0123456789abcdef-never-audited"
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[McpSandbox]:
-    with McpSandbox("watched-calls-token-123", slow_seconds=1.5) as served:
+    with McpSandbox("watched-calls-token-123", slow_seconds=4.0) as served:
         yield served
 
 
@@ -86,7 +86,7 @@ def test_each_call_has_an_audit_entry_naming_who_run_server_tool_outcome_and_siz
 def test_a_failed_call_and_a_tool_error_are_audited_with_their_outcome(
     sandbox: McpSandbox, firestore_db: Any
 ) -> None:
-    deps, log = _watched(sandbox, firestore_db, timeout_s=0.3)
+    deps, log = _watched(sandbox, firestore_db, timeout_s=2.0)
     assert deps.mcp is not None
     calls = deps.mcp("t1", "default")
     with pytest.raises(TransientError):
@@ -109,7 +109,7 @@ def _notices(deps: Deps) -> list[NotifyTask]:
 def test_failures_in_a_row_pause_the_server_once_with_a_notice_and_its_tools_go(
     sandbox: McpSandbox, firestore_db: Any
 ) -> None:
-    deps, _ = _watched(sandbox, firestore_db, pause_after=3, timeout_s=0.3)
+    deps, _ = _watched(sandbox, firestore_db, pause_after=3, timeout_s=2.0)
     assert deps.mcp is not None
     calls = deps.mcp("t1", "default")
     servers = FirestoreMcpServers(firestore_db)

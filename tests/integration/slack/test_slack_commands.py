@@ -16,8 +16,8 @@ from shared.slack.domain.ask_task import SlackAskTask
 from shared.slack.domain.events import ASKED, NOT_IN_CHANNEL, STRANGER
 from shared.slack.services.commands import DUPLICATE, command
 from shared.slack.services.events import SlackIntake
-from tests.integration.slack.test_slack_events import world
 from tests.support.slack.slack_events import CHANNEL, TEAM, signed_form, slash
+from tests.support.slack.slack_world import world
 
 pytestmark = pytest.mark.integration
 __all__ = ["world"]  # the fixture: the sandbox's Slack team installed for a workspace of Ada and Bo

@@ -6,8 +6,8 @@ import pytest
 
 from shared.memory.domain.answer_links import REMOVED, only_cited_links, settled_prefix
 from shared.memory.services.ask import ANSWER_CHARS, LiveAnswer, answer_question
+from tests.support.memory.ask_index import PRICING, indexed
 from tests.support.platform.platform_fakes import FakeModel
-from tests.unit.memory.test_ask import PRICING, indexed
 
 OWN = "https://www.notion.so/Plan-0123456789abcdef0123456789abcdef"
 ANSWERS = [

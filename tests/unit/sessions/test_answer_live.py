@@ -13,9 +13,9 @@ from shared.platform.domain.model_calls import ModelUsage
 from shared.platform.errors import UnusableReply
 from shared.sessions.domain.sessions import Message
 from shared.sessions.services.answer_stream import FAILED
+from tests.support.sessions.asking import _asking
 from tests.support.sessions.streams import Reader
 from tests.support.team.role_team import call, team
-from tests.unit.sessions.test_streams import _asking
 
 
 def _said(people: Any) -> list[Message]:

@@ -16,6 +16,7 @@ from shared.runs.domain.events import PlannedStep, RunFinished, RunPlanned, RunS
 from shared.runs.services.run_view import HIDDEN
 from shared.sessions.domain.streams import event_stream
 from tests.support.platform.fake_container import client
+from tests.support.sessions.asking import _asking
 from tests.support.sessions.streams import follow, frames
 from tests.support.team.role_team import Team, call, team
 
@@ -170,20 +171,6 @@ def test_a_last_event_id_is_a_count_the_stream_gave() -> None:
         except ValueError:
             continue
         raise AssertionError(f"{bad!r} was taken")
-
-
-def _asking(people: Team, role: str = "editor") -> tuple[str, Callable[[str, dict[str, str]], TestResponse]]:
-    """A session of ``role``'s, and a question's answer streamed in it (the key, the headers given)."""
-    _, made = call(people, role, "POST", "/sessions", json={"request_id": "k"})
-    sid = made["session_id"]
-    api = client("api", people.container)
-
-    def ask(key: str, headers: dict[str, str]) -> TestResponse:
-        said = {"text": "What does the roadmap say?", "request_id": key}
-        auth = {"Authorization": f"Bearer {people.sessions[role]}"}
-        return api.post(f"/sessions/{sid}/answers", json=said, headers=headers | auth)
-
-    return sid, ask
 
 
 def test_an_answer_streams_accepted_first_then_its_text_and_a_repeat_resumes_it() -> None:

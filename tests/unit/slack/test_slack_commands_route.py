@@ -6,8 +6,8 @@ app says so."""
 from typing import Any
 
 from tests.support.platform.fake_container import client, json_body
+from tests.support.slack.events_route import SECRET, _fakes
 from tests.support.slack.slack_events import signed_form, slash
-from tests.unit.slack.test_slack_events_route import SECRET, _fakes
 
 ADA = "UADA00001"
 

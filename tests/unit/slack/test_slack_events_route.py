@@ -4,19 +4,12 @@ request is refused with a reason and nothing recorded; a deployment without a Sl
 
 import json
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
-from shared.platform.config import PlatformSecret
-from shared.slack.domain.installs import SlackInstall
-from shared.workspace.domain.integrations import chat_token_secret
-from tests.support.platform.fake_container import FakeContainer, client, json_body
-from tests.support.workspace.firestore_tenants import tenant
-
-SECRET = "0123456789abcdef0123456789abcdef"
-T0 = datetime(2026, 1, 5, tzinfo=UTC)
+from tests.support.platform.fake_container import client, json_body
+from tests.support.slack.events_route import SECRET, _fakes
 
 
 def _headers(body: bytes, secret: str = SECRET) -> dict[str, str]:
@@ -39,24 +32,6 @@ def _mention(text: str = "<@UBOT00001> draft the note") -> bytes:
     }
     envelope = {"type": "event_callback", "team_id": "T00000001", "event_id": "Ev00000001", "event": event}
     return json.dumps(envelope).encode()
-
-
-def _fakes(*, secret: bool = True) -> FakeContainer:
-    fakes = FakeContainer()
-    one = tenant("ws-1", owner_user_id="u-ada", owner_email="ada@acme.example")
-    fakes.tenants.save(one)
-    if secret:
-        fakes.secrets.values[PlatformSecret.SLACK_SIGNING_SECRET] = SECRET
-    fakes.secrets.values[chat_token_secret(one.tenant_id)] = "xoxb-test"
-    install = SlackInstall(
-        team_id="T00000001",
-        tenant_id=one.tenant_id,
-        bot_user_id="UBOT00001",
-        installed_at=T0,
-    )
-    fakes.slack_installs.put(install)
-    fakes.slack_web.emails["UADA00001"] = "ADA@acme.example"  # the same mailbox, whatever its case
-    return fakes
 
 
 def test_a_members_signed_mention_starts_one_run() -> None:

@@ -1,0 +1,54 @@
+"""A workspace of Ada (owner) and Bo (editor) with the code sandbox's Slack team installed, as a fixture."""
+
+from typing import Any
+
+import pytest
+
+from local.code_sandbox.testing import Admin, RunningSandbox
+from shared.slack.adapters.firestore_installs import FirestoreSlackInstalls
+from shared.slack.adapters.slack_web import SlackWebApi
+from shared.slack.domain.installs import SlackInstall
+from shared.slack.services.events import SlackIntake
+from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore, FirestoreWebhookEvents
+from shared.workspace.domain.integrations import chat_token_secret
+from shared.workspace.domain.members import Member
+from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
+from tests.support.slack.slack_events import CHANNEL, SECRET, TEAM
+from tests.support.workspace.firestore_tenants import NOW, tenant
+
+BOT_TOKEN = "xoxb-sandbox-acme"
+OWNER, EDITOR = "ada@acme.example", "bo@acme.example"
+
+
+@pytest.fixture
+def world(firestore_db: Any, admin: Admin, sandbox: RunningSandbox) -> dict[str, Any]:
+    tenants = FirestoreTenantStore(firestore_db)
+    editor = Member(member_id="m-bo", notion_user_id="u-bo", email=EDITOR, role="editor", added_at=NOW)
+    one = tenant("ws-slack", owner_user_id="u-ada", owner_email=OWNER, members=[editor])
+    tenants.save(one)
+    installs = FirestoreSlackInstalls(firestore_db)
+    installs.put(
+        SlackInstall(
+            team_id=TEAM,
+            tenant_id=one.tenant_id,
+            bot_user_id="U0SANDBOX01",
+            installed_at=NOW,
+        )
+    )
+    queue = FakeQueue()
+    intake = SlackIntake(
+        signing_secret=SECRET,
+        installs=installs,
+        web=SlackWebApi(sandbox.url + "/slack/api/"),
+        secrets=FakeSecrets({chat_token_secret(one.tenant_id): BOT_TOKEN}),
+        tenants=tenants,
+        ledger=FirestoreWebhookEvents(firestore_db),
+        queue=queue,
+        console_url="http://127.0.0.1:8080",
+    )
+    users = {
+        "ada": admin.slack_user("ada", OWNER, (CHANNEL,)),
+        "bo": admin.slack_user("bo", EDITOR, (CHANNEL,)),
+        "eve": admin.slack_user("eve", "eve@elsewhere.example", (CHANNEL,)),
+    }
+    return {"intake": intake, "users": users, "tenant": one, "db": firestore_db, "queue": queue}
