@@ -104,7 +104,8 @@ def test_the_sdks_client_authorizes_with_pkce_and_lists_the_tools(sandbox: McpSa
     issued, first = sandbox.auth.issued, kept.tokens.access_token
     time.sleep(1.2)  # past the access token's lifetime
     assert "add" in _tools(sandbox, provider)
-    assert sandbox.auth.issued == issued + 1 and len(sent_to) == 1  # refreshed, nobody asked again
+    # Refreshed (more than once if a listing outlived a token, on a loaded machine), nobody asked again.
+    assert sandbox.auth.issued > issued and len(sent_to) == 1
     assert kept.tokens is not None and kept.tokens.access_token != first
 
 
