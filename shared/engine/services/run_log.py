@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from shared.engine.services import followups, page_notes, run_hooks
 from shared.platform.errors import TransientError
-from shared.runs.domain.events import ModelUsed, RunEvent, RunStatus, ToolIntent
+from shared.runs.domain.events import ErrorKind, ErrorRecorded, ModelUsed, RunEvent, RunStatus, ToolIntent
 from shared.runs.domain.state import Run, RunState, fold
 from shared.runs.services import alerts
 from shared.runs.services.deps import Deps, RunRef
@@ -73,6 +73,15 @@ class Seqs:
     def event[E: RunEvent](self, kind: type[E], **fields: Any) -> E:
         """An event of ``kind`` with ``fields``, at the next seq (taken)."""
         return kind(seq=self.next(), **fields)
+
+
+def _moves_on(event: RunEvent) -> bool:
+    """Whether ``event`` carries the run on by itself (its writer enqueued what follows it)."""
+    if isinstance(event, ToolIntent | ModelUsed):
+        return False
+    if isinstance(event, ErrorRecorded):
+        return not (event.error == ErrorKind.TRANSIENT and event.retry_at is None)
+    return True
 
 
 def next_seq(state: RunState) -> int:
@@ -159,8 +168,10 @@ class RunLog(RunRef):
 
     def outcome_past(self, state: RunState) -> bool:
         """Whether the log past ``state`` holds an outcome or a decision (another delivery's result or
-        error, a person's), not only what is written without the document: an intent and usage."""
-        return any(not isinstance(e, ToolIntent | ModelUsed) for e in self.events(state.last_seq))
+        error, a person's), not only an intent, usage or an intent's release. A release (a transient
+        error without ``retry_at``) leaves the run to the queue's retry of its task: a delivery that
+        finds only that past its state must not acknowledge the task (decision 0175)."""
+        return any(_moves_on(e) for e in self.events(state.last_seq))
 
     def create(self, events: list[RunEvent]) -> bool:
         """Create the run with ``events`` (numbered from 1); True also when the run found is this
