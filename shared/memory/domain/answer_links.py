@@ -1,7 +1,7 @@
-"""The links an Ask answer may carry: only its cited pages' own. The answer's words come from
-a model that read untrusted page text; a page may hold "sign in again at https://evil.example", and
-the model may repeat it. Every other link is taken out of the answer, and out of a cited passage's
-words (shown beside its link), whatever the model did. A link here is anything a reader or a
+"""The links an Ask answer may carry: only its sources' own (the pages it was given, within the
+asker's reach). The answer's words come from a model that read untrusted page text; a page may hold
+"sign in again at https://evil.example", and the model may repeat it. Every other link is taken out
+of the answer, and out of a cited passage's words (shown beside its link), whatever the model did. A link here is anything a reader or a
 renderer takes for one: an address with a scheme (``https://``, ``javascript:``, ``mailto:``,
 ``data:``), one starting ``www.``, a host with a path, and a Markdown link's target (its text kept).
 """
@@ -30,10 +30,10 @@ def _bare(link: str) -> str:
     return link.rstrip(_TRAILING)
 
 
-def only_cited_links(text: str, cited_urls: list[str]) -> str:
+def only_source_links(text: str, sources: list[str]) -> str:
     """``text`` with every link taken out (:data:`REMOVED` in its place) but those equal to one of
-    ``cited_urls``; a Markdown link keeps its text, and its target only when it is one of them."""
-    allowed = {_bare(u) for u in cited_urls if u}
+    ``sources``; a Markdown link keeps its text, and its target only when it is one of them."""
+    allowed = {_bare(u) for u in sources if u}
 
     def plain(m: re.Match[str]) -> str:
         link = _bare(m.group(0))
@@ -53,18 +53,16 @@ def only_cited_links(text: str, cited_urls: list[str]) -> str:
     return "".join(kept)
 
 
-def settled_prefix(partial: str, limit: int) -> str:
-    """The part of an answer still being written that the answer will begin with, whatever the rest
-    is and whichever pages it cites. It is ``partial`` without its leading blanks, cut at ``limit`` and at
-    its last blank (the last word may still grow into a link). It stops before the first link, or the
-    first ``[`` that may open a Markdown link: kept or taken out only once the citations are known."""
+def settled_prefix(partial: str, limit: int, sources: list[str]) -> str:
+    """The part of an answer still being written that the whole answer will begin with, its links
+    checked (:func:`only_source_links` with ``sources``), whatever the rest is. It is ``partial``
+    without its leading blanks, cut at ``limit`` and at its last blank (the last word may still
+    grow into a link), and before a ``[`` that may still open a Markdown link. A link is whole
+    there, so it is kept or taken out at once, and the words after it follow (decision 0227)."""
     text = partial.lstrip()
     end = min(limit, max(text.rfind(" "), text.rfind("\n"), text.rfind("\t"), 0))
-    link = _LINK.search(text, 0, end)
-    if link is not None:
-        end = min(end, link.start())
     opening = _opening_bracket(text, end)
-    return text[: min(end, opening)].rstrip()
+    return only_source_links(text[: min(end, opening)], sources).rstrip()
 
 
 def _opening_bracket(text: str, end: int) -> int:
@@ -80,5 +78,9 @@ def _opening_bracket(text: str, end: int) -> int:
         after = at + 1 + close + 1
         if close != -1 and after < len(text) and text[after] != "(":
             continue  # closed, and not followed by its target
-        return at - 1 if at > 0 and text[at - 1] == "!" else at
+        start = at - 1 if at > 0 and text[at - 1] == "!" else at
+        whole = _MARKDOWN.match(text, start)
+        if whole is not None and whole.end() <= end:
+            continue  # a whole Markdown link (checked with the rest), not one still being written
+        return start
     return end

@@ -16,7 +16,7 @@ from uuid import uuid4
 import pydantic_core
 from pydantic import Field
 
-from shared.memory.domain.answer_links import only_cited_links, settled_prefix
+from shared.memory.domain.answer_links import only_source_links, settled_prefix
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import BudgetSpent, InvalidInput, NotFound, UnusableReply
 from shared.platform.prompts import render
@@ -72,12 +72,12 @@ class Answer(NamedTuple):
 
 class LiveAnswer:
     """The reply's JSON as the model writes it (``StreamingModel.stream``'s pieces), read as it grows.
-    Each new part of its ``answer`` that the whole answer will begin with, whatever comes after and
-    whichever pages it cites, is given once to ``on_text`` (:func:`settled_prefix`: no link before the
-    citations are known). Joined, what was given is a beginning of :class:`Answer`'s text."""
+    Each new part of its ``answer`` that the whole answer will begin with, whatever comes after, is
+    given once to ``on_text`` (:func:`settled_prefix`: each link checked against ``sources``, the
+    given pages' addresses, once whole). Joined, what was given begins :class:`Answer`'s text."""
 
-    def __init__(self, on_text: Callable[[str], None]) -> None:
-        self._json, self.given, self._on_text = "", "", on_text
+    def __init__(self, on_text: Callable[[str], None], sources: list[str]) -> None:
+        self._json, self.given, self._on_text, self._sources = "", "", on_text, sources
 
     def __call__(self, piece: str) -> None:
         self._json += piece
@@ -88,7 +88,7 @@ class LiveAnswer:
         answer = partial.get("answer") if isinstance(partial, dict) else None
         if not isinstance(answer, str):
             return
-        settled = settled_prefix(answer, ANSWER_CHARS)
+        settled = settled_prefix(answer, ANSWER_CHARS, self._sources)
         if len(settled) > len(self.given) and settled.startswith(self.given):
             self._on_text(settled[len(self.given) :])
             self.given = settled
@@ -183,23 +183,23 @@ def answer_question(
         searched = standalone.question.strip() or question
     found = searcher(deps, tenant_id, scopes)(searched, CANDIDATES)
     passages = fitted(found, deps.settings.ask_context_tokens)
-    live = LiveAnswer(on_text) if on_text is not None else None
+    sources = list(dict.fromkeys(str(p["url"]) for p in passages if p.get("url")))
+    live = LiveAnswer(on_text, sources) if on_text is not None else None
     reply, answering = _paid(deps, tenant_id, ask_prompt(question, earlier, passages), AskOut, live)
     text = reply.answer.strip()[:ANSWER_CHARS]
     pages: dict[str, dict[str, Any]] = {}
     for n in cited_numbers(reply.cited, passages, text):
         pages.setdefault(passages[n - 1]["page_id"], passages[n - 1])  # each page once, its first cited
-    urls = [str(p["url"]) for p in pages.values()]
     cited = [
         {
             "page_id": pid,
             "title": p["title"],
             "url": p["url"],
-            "quote": only_cited_links(_quote(p["text"]), urls),
+            "quote": only_source_links(_quote(p["text"]), sources),
         }
         for pid, p in pages.items()
     ]
-    text = only_cited_links(text, urls)  # a link the pages' text put in the model's words: taken out
+    text = only_source_links(text, sources)  # a link the pages' text put in the model's words: taken out
     if scopes is not None:  # None: the whole index. Before the sources: the console shows it, not them
         text += "\n\n" + LIMITED
     if cited:

@@ -9,7 +9,7 @@ import pytest
 
 from shared.agents.domain.agents import Agent, ask_of
 from shared.engine.planning.start import start_run
-from shared.memory.domain.answer_links import only_cited_links
+from shared.memory.domain.answer_links import only_source_links
 from shared.memory.services.ask import (
     LIMITED,
     PER_PAGE,
@@ -484,11 +484,11 @@ def test_an_answer_carries_no_link_but_its_cited_pages_own(reply: dict[str, Any]
 def test_what_counts_as_a_link_and_what_is_kept() -> None:
     own = "https://www.notion.so/Plan-0123456789abcdef0123456789abcdef"
     kept = f"See [Plan]({own}) and {own}. The notes.md file, plan.py and ada@example.com, e.g. this."
-    assert only_cited_links(kept, [own]) == kept
-    assert only_cited_links(f"{own}x and https://www.notion.so.evil.io/x", [own]) == (
+    assert only_source_links(kept, [own]) == kept
+    assert only_source_links(f"{own}x and https://www.notion.so.evil.io/x", [own]) == (
         "[link removed] and [link removed]"
     )
-    assert only_cited_links(f"[https://evil.io]({own})", [own]) == f"[[link removed]]({own})"
-    assert only_cited_links("[Plan](https://evil.io/p) or evil.example/path?x=1.", [own]) == (
+    assert only_source_links(f"[https://evil.io]({own})", [own]) == f"[[link removed]]({own})"
+    assert only_source_links("[Plan](https://evil.io/p) or evil.example/path?x=1.", [own]) == (
         "Plan [link removed] or [link removed]."
     )

@@ -1,10 +1,11 @@
 """An Ask answer given as it is written (shared.memory.services.ask.LiveAnswer): what is given is
-always a beginning of the whole answer, whatever follows and whichever pages it cites, and carries
-no link before the citations are known (shared.memory.domain.answer_links.settled_prefix)."""
+always a beginning of the whole answer, whatever follows, each link in it checked against the
+answer's sources once whole, and the words after a link follow it at once
+(shared.memory.domain.answer_links.settled_prefix)."""
 
 import pytest
 
-from shared.memory.domain.answer_links import REMOVED, only_cited_links, settled_prefix
+from shared.memory.domain.answer_links import REMOVED, only_source_links, settled_prefix
 from shared.memory.services.ask import ANSWER_CHARS, LiveAnswer, answer_question
 from tests.support.memory.ask_index import PRICING, indexed
 from tests.support.platform.platform_fakes import FakeModel
@@ -20,14 +21,22 @@ ANSWERS = [
 
 
 @pytest.mark.parametrize("answer", ANSWERS)
-def test_every_settled_prefix_begins_the_whole_answer_and_holds_no_link(answer: str) -> None:
-    for cited in ([], [OWN]):
-        whole = only_cited_links(answer.strip()[:ANSWER_CHARS], cited)
+def test_every_settled_prefix_begins_the_whole_answer_and_holds_no_unchecked_link(answer: str) -> None:
+    for sources in ([], [OWN]):
+        whole = only_source_links(answer.strip()[:ANSWER_CHARS], sources)
         for end in range(len(answer) + 1):
-            given = settled_prefix(answer[:end], ANSWER_CHARS)
+            given = settled_prefix(answer[:end], ANSWER_CHARS, sources)
             assert whole.startswith(given), (end, given)
-            assert only_cited_links(given, []) == given  # nothing a link-check would change
-    assert settled_prefix(answer, ANSWER_CHARS)  # it grows as the answer does
+            assert only_source_links(given, sources) == given  # nothing a link-check would change
+        assert settled_prefix(answer, ANSWER_CHARS, sources)  # it grows as the answer does
+
+
+def test_the_words_after_a_link_follow_it_before_the_answer_is_whole() -> None:
+    answer = f"See [the plan]({OWN}) for the tiers, or https://evil.example/login, decided last week"
+    given = settled_prefix(answer, ANSWER_CHARS, [OWN])
+    assert given == f"See [the plan]({OWN}) for the tiers, or {REMOVED}, decided last"
+    held = settled_prefix(answer[: answer.index("(") + 10], ANSWER_CHARS, [OWN])
+    assert held == "See"  # a Markdown link still being written is held, and only it
 
 
 def test_an_answers_text_is_given_as_written_never_a_link_and_begins_its_whole() -> None:
@@ -47,13 +56,13 @@ def test_an_answers_text_is_given_as_written_never_a_link_and_begins_its_whole()
     got = answer_question(deps, "t1", "What did we decide about pricing?", [], on_text=on_text)
     assert len(given) > 3  # in pieces as the reply's JSON came (the offline model's 16 characters)
     assert all(got.text.startswith(s) for s in seen)
-    assert "evil" not in "".join(given) and REMOVED in got.text  # the link only in the whole, taken out
-    assert "".join(given).endswith("decided last week. Sign in at")
+    assert "evil" not in "".join(given) and REMOVED in got.text  # taken out, as it was written
+    assert "".join(given).endswith(f"decided last week. Sign in at {REMOVED} to see")
 
 
 def test_a_reply_not_json_gives_nothing() -> None:
     given: list[str] = []
-    live = LiveAnswer(given.append)
+    live = LiveAnswer(given.append, [OWN])
     for piece in ("no json ", "at all {", '"answer": "x y'):
         live(piece)
     assert given == []
