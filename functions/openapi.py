@@ -177,14 +177,30 @@ def _fields(answer: JSON, schemas: JSON) -> dict[str, str]:
     return found
 
 
+def _nullable_fields(answer: JSON, schemas: JSON) -> set[str]:
+    """The top-level fields of an answer's model whose schema admits null."""
+    schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" not in schema:
+        return set()
+    properties = schemas[_component(schema)].get("properties", {})
+    return {name for name, prop in properties.items() if _nullable(prop)}
+
+
+def _nullable(prop: JSON) -> bool:
+    """Whether a property's schema admits null."""
+    kinds = [prop.get("type"), *(branch.get("type") for branch in prop.get("anyOf", []))]
+    return "null" in kinds or any(isinstance(k, list) and "null" in k for k in kinds)
+
+
 def _link(paths: JSON, schemas: JSON) -> None:
     """OpenAPI links from each success answer to the operations its ids name (docs/decisions/0077).
-    An answer holding ``run_id`` links to every ``/runs/{run_id}/…``; a list of runs, its first to
-    the reads of one. A body field of :data:`FROM_ANSWER` is filled from where the answer has it."""
+    An answer holding ``run_id`` links to every ``/runs/{run_id}/…`` (not when it may be null); a list
+    of runs, its first to the reads of one. A body field of :data:`FROM_ANSWER` is filled from where the answer has it."""
     ops = [(path, method, op) for path, methods in paths.items() for method, op in methods.items()]
     for source_path, source_method, source in ops:
         for status, answer in source["responses"].items():
             fields = _fields(answer, schemas) if status.startswith("2") else {}
+            nullable = _nullable_fields(answer, schemas)
             links: JSON = {}
             for path, method, target in ops:
                 args = [p["name"] for p in target.get("parameters", []) if p["in"] == "path"]
@@ -192,6 +208,8 @@ def _link(paths: JSON, schemas: JSON) -> None:
                 listed = "" if all(a in fields for a in args) else "[]" * (method == "get")
                 if not args or not all(a.endswith("_id") and listed + a in fields for a in args):
                     continue
+                if any(listed + a in nullable for a in args):
+                    continue  # a null id would make the path's segment empty: another route, not this one
                 if (path, method) == (source_path, source_method):
                     continue
                 link: JSON = {

@@ -290,3 +290,23 @@ def test_a_new_agent_needs_its_name_and_a_change_a_field_as_the_contract_says() 
     with pytest.raises(ValidationError):
         AgentChange.model_validate({"instructions": "Sort the inbox"})
     assert AgentChange.model_validate({"instructions": None}).model_fields_set == {"instructions"}
+
+
+def test_no_link_takes_a_path_id_from_a_field_that_may_be_null() -> None:
+    """A link fed by a null id sent ``POST /runs//pause`` in the stateful fuzzing (a 405 of another
+    route, not the contract's answer): an answer's nullable ids fill no path."""
+    document = openapi.document()
+    schemas, paths = document["components"]["schemas"], document["paths"]
+    checked = 0
+    for (label, status), links in _links().items():
+        method, path = label.split(" ")
+        answer = paths[path][method.lower()]["responses"][status]
+        model = schemas[answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+        for link in links.values():
+            for pointer in link.get("parameters", {}).values():
+                field = pointer.removeprefix("$response.body#/").split("/")[0]
+                prop = model["properties"][field]
+                may_be_null = {"type": "null"} in prop.get("anyOf", []) or prop.get("type") == "null"
+                assert not may_be_null, (label, status, pointer)
+                checked += 1
+    assert checked > 50
