@@ -119,9 +119,8 @@ def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
         caps = (attempts.grants, attempts.run_cap_usd)
         prompt = prompt_context.plan_prompt(task.goal, ctx, errors, max_steps)
         chosen = model_tier(attempts.tier, "fast")
-        again: Thinking | None = (
-            "replan" if errors else None
-        )  # asked again with its last answer's errors (decision 0226)
+        # Asked again with its last answer's errors: a replan's thinking budget (decision 0226).
+        again: Thinking | None = "replan" if errors else None
         bound = call_bound(deps.settings, "plan", chosen, prompt, PlanOut, thinking=again or "")
         with spend.model_call(
             deps, task.tenant_id, spent, *caps, run=RunRef(deps, task.tenant_id, task.run_id), bound=bound

@@ -11,7 +11,7 @@ from shared.engine.planning.start import start_run
 from shared.engine.services.model_recorder import Recorder
 from shared.platform.adapters.offline_model import NAME, OfflineModel, thoughts
 from shared.platform.config import Settings
-from shared.platform.domain.model_calls import ModelReply, call_kind, calls_of, thinking_kind
+from shared.platform.domain.model_calls import THINKING, ModelReply, call_kind, calls_of, thinking_kind
 from shared.platform.domain.model_replies import Draft, Verdict
 from shared.platform.errors import ConfigError
 from shared.runs.domain.plan_task import PlanTask, Trigger
@@ -28,6 +28,7 @@ def test_the_settings_give_each_kind_its_budget() -> None:
     # A plan asked again and a repair have their own, a plan's until measured (decision 0226).
     assert Settings().thinking_budgets() == budgets | {"replan": 1024, "repair": 1024}
     assert Settings(model_thinking_replan=256).thinking_budgets()["replan"] == 256
+    assert set(Settings().thinking_budgets()) == set(budgets) | set(THINKING)  # each purpose its own
     assert Settings(model_thinking_draft=0).thinking_budgets()["code"] == 0
     with pytest.raises(ConfigError, match="NA_MODEL_THINKING_REVIEW: must be at least 0"):
         Settings(model_thinking_review=-1)
