@@ -15,6 +15,7 @@ eval-agents: check-python check-java $(VENV)/.synced
 # implicit cache included); tokens per run from the run logs. RESULT billed_tokens_ratio= cached_share=
 # cost_per_run_usd_p50= cost_ratio=; exits 1 on a missed goal (docs/benchmarks.md).
 #   make bench-tokens BENCH_TOKENS_ARGS="--only <task> --workers 2"
+#   make bench-tokens BENCH_TOKENS_ARGS="--thinking plan=256"   (a purpose's budget, newest layout only)
 BENCH_TOKENS_ARGS ?=
 .PHONY: bench-tokens
 bench-tokens: check-java $(VENV)/.synced

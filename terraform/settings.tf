@@ -108,6 +108,8 @@ locals {
     NA_MODEL_THINKING_DRAFT  = "4096"
     NA_MODEL_THINKING_REVIEW = "1024"
     NA_MODEL_THINKING_ANSWER = "512"
+    NA_MODEL_THINKING_REPLAN = "1024"
+    NA_MODEL_THINKING_REPAIR = "1024"
     # The prompts' version (shared/platform/prompts): empty, the newest; an older one rolls the wording back.
     NA_PROMPT_VERSION = ""
 

@@ -97,8 +97,9 @@ class Settings(SettingsFields):
         return Settings(**(dict(self) | changes))
 
     def thinking_budgets(self) -> dict[str, int]:
-        """The thinking budget of each kind of model call (``model_thinking_*``; code: a draft's), by kind."""
-        kinds = ("plan", "draft", "review", "answer")
+        """The thinking budget of each kind of model call (``model_thinking_*``; code: a draft's), by
+        kind, and of each purpose with its own (``model_calls.THINKING``: replan, repair)."""
+        kinds = ("plan", "draft", "review", "answer", "replan", "repair")
         budgets = {kind: int(getattr(self, f"model_thinking_{kind}")) for kind in kinds}
         return budgets | {"code": budgets["draft"]}  # a draft of code thinks as any draft
 

@@ -185,7 +185,13 @@ class SettingsFields(BaseSettings):
     # Thinking tokens a call may spend before it answers, by what it is for (google-genai's
     # ThinkingConfig(thinking_budget=...)); Vertex AI bills them as output tokens, and each call's
     # cost counts them (usage_metadata.thoughts_token_count). The model may go a little past it.
-    model_thinking_plan: int = _thinking(1024, "a planning call, and of a repair of a step's arguments")
+    model_thinking_plan: int = _thinking(1024, "a run's first plan (and its plan after a budget stop)")
+    # A plan asked again, and a repair, have their own (decision 0226): the same as a plan until a
+    # deployment's measurement (make eval-agents on Vertex AI) shows a smaller one loses nothing.
+    model_thinking_replan: int = _thinking(
+        1024, "a plan asked again with its last answer's errors, and a run's next phase"
+    )
+    model_thinking_repair: int = _thinking(1024, "a repair of a step's arguments a tool refused")
     model_thinking_draft: int = _thinking(4096, "a drafting call (text and code)")
     model_thinking_review: int = _thinking(1024, "a reviewer pass over a step's effect")
     model_thinking_answer: int = _thinking(512, "an Ask answer from the workspace index")

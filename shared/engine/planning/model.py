@@ -17,7 +17,7 @@ from shared.engine.agent.plans import ValidPlan, validate_plan
 from shared.engine.services.run_log import Seqs
 from shared.notion.services.notion_access import ReconnectRequired
 from shared.platform import prompts
-from shared.platform.domain.model_calls import ModelUsage, calls_of, family_first
+from shared.platform.domain.model_calls import ModelUsage, Thinking, calls_of, family_first
 from shared.platform.domain.model_replies import PlanOut
 from shared.platform.errors import (
     AgentError,
@@ -119,14 +119,16 @@ def ask_model(p: Planning, ctx: dict[str, Any], attempts: Attempts) -> Asked:
         caps = (attempts.grants, attempts.run_cap_usd)
         prompt = prompt_context.plan_prompt(task.goal, ctx, errors, max_steps)
         chosen = model_tier(attempts.tier, "fast")
-        bound = call_bound(deps.settings, "plan", chosen, prompt, PlanOut)
+        # Asked again with its last answer's errors: a replan's thinking budget (decision 0226).
+        again: Thinking | None = "replan" if errors else None
+        bound = call_bound(deps.settings, "plan", chosen, prompt, PlanOut, thinking=again or "")
         with spend.model_call(
             deps, task.tenant_id, spent, *caps, run=RunRef(deps, task.tenant_id, task.run_id), bound=bound
         ) as call:
             if call.problem:
                 return Asked(None, call.problem, over_budget=True)
             try:
-                with calls_of("plan"), family_first(task.family or ""):
+                with calls_of("plan", again), family_first(task.family or ""):
                     reply = deps.need_model().generate(chosen, prompt, PlanOut)
                 call.paid(reply.usage.cost_usd)
                 attempts.used(deps, reply.usage)

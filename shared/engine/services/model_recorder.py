@@ -19,7 +19,7 @@ from shared.tools import TOOL_MODULES
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from shared.platform.domain.model_calls import CallKind, ModelReply, ModelUsage, Tier
+    from shared.platform.domain.model_calls import CallKind, ModelReply, ModelUsage, Thinking, Tier
     from shared.platform.ports import Model
 
 
@@ -44,10 +44,12 @@ class Recorder:
         *,
         tiered: bool = True,
         kind: CallKind | None = None,
+        thinking: Thinking | None = None,
     ) -> ModelReply[T]:
         """One model call to ``tier``'s model (the agent's tier may choose the other one unless not
-        ``tiered``), budget-checked first; ``kind``: what it is for, its thinking budget (the tier's
-        unless said: :func:`_kind`). The log records its purpose as the tier asked for's kind
+        ``tiered``), budget-checked first. ``kind``: what it is for, its route and thinking budget (the
+        tier's unless said: :func:`_kind`); ``thinking``: a purpose with a budget of its own (decision
+        0226). The log records its purpose as the tier asked for's kind
         (``ModelUsed.purpose``: plan or draft, as before decision 0159)."""
         from shared.platform.domain.model_calls import TIER_KIND, calls_of, family_first  # a call's only
         from shared.platform.services.model_routing import call_bound
@@ -58,7 +60,7 @@ class Recorder:
         called = kind or _kind(tier, self.state)
         chosen = model_tier(self.state.model_tier, tier) if tiered else tier
         purpose = TIER_KIND[tier]
-        bound = call_bound(self.deps.settings, called, chosen, prompt, schema)
+        bound = call_bound(self.deps.settings, called, chosen, prompt, schema, thinking=thinking or "")
         with spend.model_call(
             self.deps, self.tenant_id, spent, grants, cap, run=self.run, bound=bound
         ) as call:
@@ -66,7 +68,7 @@ class Recorder:
                 raise OverBudget(call.problem)
             model: Model = self.deps.need_model()
             try:
-                with calls_of(called), family_first(self.state.family):
+                with calls_of(called, thinking), family_first(self.state.family):
                     reply = model.generate(chosen, prompt, schema)
             except UnusableReply as exc:  # a useless answer is paid for all the same
                 self._paid(purpose, exc.usage, call)

@@ -178,7 +178,7 @@ def next_phase(step: Step, reason: str) -> list[PlannedStep]:
     repositories = step.repositories()
     context |= {"tools_allowed": list(state.tools), "repositories_allowed": list(repositories)}
     prompt = prompt_context.plan_prompt(state.goal, context, [], left + 1)
-    reply = step.model.generate("fast", prompt, PlanOut)
+    reply = step.model.generate("fast", prompt, PlanOut, thinking="replan")
     return validate_phase(
         reply.value,
         left,

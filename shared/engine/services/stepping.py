@@ -78,7 +78,7 @@ def arguments(step: Step) -> Call:
 
         task = f"The last attempt of step {step.state.cursor} ({tool.name}) failed. Give corrected args_json."
         reply = step.model.generate(
-            "fast", prompt_context.step_prompt(step.state, task, {"args": args}), ArgsFix
+            "fast", prompt_context.step_prompt(step.state, task, {"args": args}), ArgsFix, thinking="repair"
         )
         args = parse_args(reply.value.args_json)
         _keep_targets(tool, step.state.cursor, planned.args, args)

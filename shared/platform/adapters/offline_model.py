@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.platform.domain.model_calls import ModelReply, ModelUsage, call_kind, give_out
+from shared.platform.domain.model_calls import ModelReply, ModelUsage, give_out, thinking_kind
 from shared.platform.domain.model_replies import ArgsFix, Draft, PlanOut, Verdict, extract_context
 from shared.platform.domain.offline_ideas import (
     idea_plan,
@@ -514,7 +514,7 @@ class OfflineModel:
         """What answering ``prompt`` with ``value`` is counted as (test doubles that script their
         own plans are counted the same)."""
         tokens_in, tokens_out = len(prompt) // 4, len(value.model_dump_json()) // 4
-        thought = thoughts(len(prompt), self._thinking.get(call_kind(tier), 0))
+        thought = thoughts(len(prompt), self._thinking.get(thinking_kind(tier), 0))
         tokens_out += thought
         cost = (tokens_in * self._price[0] + tokens_out * self._price[1]) / 1e6
         return ModelUsage(NAME, tokens_in, tokens_out, cost, thinking_tokens=thought)

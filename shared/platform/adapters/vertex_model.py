@@ -27,9 +27,9 @@ from shared.platform.domain.model_calls import (
     TIER_SETTING,
     ModelReply,
     ModelUsage,
-    call_kind,
     checked,
     priced,
+    thinking_kind,
 )
 from shared.platform.errors import ConfigError, ModelUnavailable, TransientError, UnusableReply
 
@@ -135,7 +135,7 @@ class VertexModel:
         """The structured call made by ``send`` (given the model and config: the reply's text and the
         response whose usage and finish reason count)."""
         model = self._models[tier]
-        budget = self._thinking.get(call_kind(tier))  # None: the model's own default
+        budget = self._thinking.get(thinking_kind(tier))  # None: the model's own default
         # The most it may write, thinking included (Vertex AI counts thoughts within it): the
         # budgets' choice (call_caps.output_cap, decision 0102), else its kind's normal cap.
         cap = output_cap((budget or 0) + ANSWER_TOKENS)

@@ -23,6 +23,11 @@ TIER_KIND: dict[str, CallKind] = {"fast": "plan", "strong": "draft"}
 # The deployment's setting that names each tier's model (their names predate the tiers: decision 0159).
 TIER_SETTING: dict[str, str] = {"fast": "plan", "strong": "draft"}
 _KIND: ContextVar[str] = ContextVar("model_call_kind", default="")
+# What a call of a kind is for, where its thinking budget is its own (decision 0226): a plan asked
+# again ("replan"), a repair of a step's arguments ("repair"). Routing still goes by the kind.
+type Thinking = Literal["replan", "repair"]
+THINKING: tuple[Thinking, ...] = ("replan", "repair")
+_THINKING: ContextVar[str] = ContextVar("model_call_thinking", default="")
 _FIRST: ContextVar[str] = ContextVar("model_family_first", default="")
 
 
@@ -69,14 +74,16 @@ class ModelReply[T: BaseModel](NamedTuple):
 
 
 @contextmanager
-def calls_of(kind: CallKind) -> Iterator[None]:
+def calls_of(kind: CallKind, thinking: Thinking | None = None) -> Iterator[None]:
     """Model calls made inside (in this thread or task) are of ``kind``: what they are for, which
-    sets their thinking budget (``Settings.model_thinking_*``). The Model port's ``tier`` says
-    which model answers (the fast one or the strong one), not what the call is for."""
-    token = _KIND.set(kind)
+    routes them and sets their thinking budget (``Settings.model_thinking_*``), or ``thinking``'s
+    when given (:func:`thinking_kind`). The Model port's ``tier`` says which model answers (the fast
+    one or the strong one), not what the call is for."""
+    token, purpose = _KIND.set(kind), _THINKING.set(thinking or "")
     try:
         yield
     finally:
+        _THINKING.reset(purpose)
         _KIND.reset(token)
 
 
@@ -100,6 +107,12 @@ def call_kind(tier: str) -> str:
     """The kind of the model call being made: as :func:`calls_of` says, else its ``tier``'s
     (:data:`TIER_KIND`)."""
     return _KIND.get() or TIER_KIND.get(tier, tier)
+
+
+def thinking_kind(tier: str) -> str:
+    """The key of the thinking budget of the model call being made (``Settings.thinking_budgets``):
+    the purpose :func:`calls_of` gave, else the call's kind (:func:`call_kind`)."""
+    return _THINKING.get() or call_kind(tier)
 
 
 def checked[T: BaseModel](schema: type[T], answer: str, usage: ModelUsage) -> T:

@@ -188,12 +188,15 @@ def _outcome(failures: list[tuple[str, AgentError]]) -> AgentError:
     return passing[0] if passing else failures[0][1]
 
 
-def call_bound(settings: Settings, kind: str, tier: Tier, prompt: str, schema: type[BaseModel]) -> CallBound:
+def call_bound(
+    settings: Settings, kind: str, tier: Tier, prompt: str, schema: type[BaseModel], *, thinking: str = ""
+) -> CallBound:
     """The most a call of ``kind`` to ``tier``'s model (fast or strong) on
     ``prompt`` answering ``schema`` can be billed, as :class:`CallBound` (decision 0102). Its input is
     bounded by its bytes, at the highest prices of the models that may answer it: the tier's model of
-    each family calls may go to (the routed one's and its fallback's). Its output cap is its kind's thinking
-    budget plus the room of the longest answer (Claude is sent the same cap; it does not think here)."""
+    each family calls may go to (the routed one's and its fallback's). Its output cap is the thinking
+    budget of its kind (or of ``thinking``, its purpose's) plus the room of the longest answer (Claude
+    is sent the same cap; it does not think here)."""
     from shared.platform.domain.call_caps import ANSWER_TOKENS, MIN_ANSWER_TOKENS, CallBound, input_tokens
 
     s = settings
@@ -206,13 +209,13 @@ def call_bound(settings: Settings, kind: str, tier: Tier, prompt: str, schema: t
             models.add(s.model_claude_draft if strong else s.model_claude_plan)
     prices = [s.model_prices.get(m, (0.0, 0.0)) for m in sorted(models)]
     budgets = s.thinking_budgets()
-    thinking = budgets.get(kind, max(budgets.values()))
+    budget = budgets.get(thinking or kind, max(budgets.values()))
     return CallBound(
         input_tokens(prompt, schema_text(schema)),
         max(p[0] for p in prices),
         max(p[1] for p in prices),
-        thinking + ANSWER_TOKENS,
-        thinking + MIN_ANSWER_TOKENS,
+        budget + ANSWER_TOKENS,
+        budget + MIN_ANSWER_TOKENS,
     )
 
 

@@ -84,7 +84,7 @@ def test_thinking_tokens_are_counted_at_the_deployed_budgets_and_billed_as_outpu
 
     t, env, budgets = Tokens(), tf.locals["settings_env"], Settings().thinking_budgets()
     assert (t.plan_think, t.draft_think) == (budgets["plan"], budgets["draft"])
-    assert t.step_think == budgets["plan"] == budgets["review"]  # a repair or a reviewer pass
+    assert t.step_think == budgets["repair"] == budgets["review"]  # a repair or a reviewer pass
     assert budgets.pop("code") == budgets["draft"]  # a draft of code: no setting of its own
     for kind, tokens in budgets.items():
         assert env[f"NA_MODEL_THINKING_{kind.upper()}"] == str(tokens)
@@ -174,3 +174,15 @@ def test_the_cached_input_the_bench_measured_is_shown_apart_at_its_saving() -> N
     assert f"it served {MEASURED_CACHED_SHARE:.0%} of the input".replace("%", " %") in text
     assert f"by about {saving / gemini:.0%} (${saving:.2f} a tenant-month)".replace("%", " %") in text
     assert 0 < cached_saving(1, 0.5) < saving < gemini
+
+
+def test_a_smaller_plan_thinking_budget_is_shown_apart_at_its_saving() -> None:
+    """docs/deploy.md's figure for a plan thinking 256 tokens (decision 0226) is the model's: what it
+    takes off Gemini's line, the plans' share of it, less with a larger budget, none at today's."""
+    from tools.cost_model import SMALLER_PLAN_THINKING, thinking_saving
+
+    text = " ".join(DOC.read_text(encoding="utf-8").split())
+    saving, gemini = thinking_saving(1), estimate(1)["Gemini tokens (Vertex AI)"]
+    assert f"thinking budget of {SMALLER_PLAN_THINKING} instead of {Tokens().plan_think:,}" in text
+    assert f"by about {saving / gemini:.0%} (${saving:.2f} a tenant-month)".replace("%", " %") in text
+    assert thinking_saving(1, Tokens().plan_think) == 0 < thinking_saving(1, 512) < saving < gemini

@@ -79,3 +79,4 @@ def test_two_plan_calls_the_second_served_its_shared_prefix_at_a_tenth(gemini: O
     assert two.cost_usd == pytest.approx((two.input_tokens - cached + cached * 0.1) / 1e6)
     assert [c.cached_tokens for c in gemini.calls] == [0, cached]  # the token grant is no call
     assert one.thinking_tokens == two.thinking_tokens == 64  # within the budget the request sent
+    assert [c.budget for c in gemini.calls] == [64, 64]  # the budget sent, for the bench's split

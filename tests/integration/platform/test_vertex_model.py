@@ -158,14 +158,17 @@ def test_the_tokens_vertex_ais_cache_served_are_paid_for_at_a_tenth(
 def test_each_calls_thinking_budget_is_sent_by_what_it_is_for(stub: Stub) -> None:
     """A thinking budget per kind of call (Settings.model_thinking_*), sent as
     ``thinkingConfig.thinkingBudget``; the model's purpose (plan: the fast model) is not its kind."""
-    budgets = {"plan": 1024, "draft": 4096, "review": 256, "answer": 128}
+    budgets = {"plan": 1024, "draft": 4096, "review": 256, "answer": 128, "replan": 512, "repair": 64}
     vertex = model(stub, thinking=budgets)
-    for _ in range(5):
+    for _ in range(7):
         stub.answer(json.dumps(PLAN), thoughts=100)
     vertex.generate("fast", "make a plan", PlanOut)
     vertex.generate("strong", "make a plan", PlanOut)
     for kind in ("review", "answer"):
         with calls_of(kind):
+            vertex.generate("fast", "make a plan", PlanOut)
+    for purpose in ("replan", "repair"):  # a purpose with its own budget (decision 0226)
+        with calls_of("plan", purpose):
             vertex.generate("fast", "make a plan", PlanOut)
     model(stub).generate("fast", "make a plan", PlanOut)  # no budgets given: the model's own default
     configs = [body["generationConfig"] for _, body in stub.requests]
@@ -173,10 +176,10 @@ def test_each_calls_thinking_budget_is_sent_by_what_it_is_for(stub: Stub) -> Non
     # AI's JSON reads a proto field by either name, as protobuf's JSON mapping does.
     sent = [
         c["thinkingConfig"].get("thinkingBudget", c["thinkingConfig"].get("thinking_budget"))
-        for c in configs[:4]
+        for c in configs[:6]
     ]
-    assert sent == [1024, 4096, 256, 128]
-    assert "thinkingConfig" not in configs[4]
+    assert sent == [1024, 4096, 256, 128, 512, 64]
+    assert "thinkingConfig" not in configs[6]
 
 
 def test_a_malformed_answer_is_model_fixable(stub: Stub) -> None:

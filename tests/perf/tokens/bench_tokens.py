@@ -37,6 +37,7 @@ from typing import Any
 from local.eval_agents import Outcome, evaluate, load_tasks
 from local.stack import LocalStack, stop_on_signals
 from shared.platform import prompts
+from shared.platform.config import Settings
 from shared.platform.domain.model_calls import CACHED_INPUT_SHARE
 from tests.support.platform.google_credentials import service_account_file
 from tests.support.platform.offline_gemini import Billed, OfflineGemini
@@ -93,8 +94,16 @@ class Layout:
         return sorted(o.task for o in self.outcomes if o.passed)
 
 
-def measure(version: str, names: list[str], workers: int, model: OfflineGemini, credentials: Path) -> Layout:
-    """The tasks called ``names`` (all: empty) on a fresh stack writing prompts of ``version``."""
+def measure(
+    version: str,
+    names: list[str],
+    workers: int,
+    model: OfflineGemini,
+    credentials: Path,
+    thinking: dict[str, int] | None = None,
+) -> Layout:
+    """The tasks called ``names`` (all: empty) on a fresh stack writing prompts of ``version``, its
+    thinking budgets the defaults but for ``thinking``'s (purpose: ``NA_MODEL_THINKING_<PURPOSE>``)."""
     tasks = [t for t in load_tasks() if not names or t.name in names]
     model.cache.clear()
     model.calls.clear()
@@ -104,7 +113,7 @@ def measure(version: str, names: list[str], workers: int, model: OfflineGemini, 
         "NA_MODEL_FALLBACK": "false",  # every call Gemini's: what is measured is its cache
         "NA_PROMPT_VERSION": version,
         "GOOGLE_APPLICATION_CREDENTIALS": str(credentials),
-    }
+    } | {f"NA_MODEL_THINKING_{purpose.upper()}": str(n) for purpose, n in (thinking or {}).items()}
     with LocalStack(extra_env=env) as stack:
         outcomes = evaluate(stack, tasks, workers)
     runs = [run_tokens(events) for o in outcomes for events in o.end.events.values()]
@@ -182,20 +191,41 @@ def report(layout: Layout) -> None:
         + ", ".join(f"{k} {v:.0f}" for k, v in billed.items()),
         flush=True,
     )
-    for schema in sorted({c.schema for c in layout.billed}):  # where the bill goes, by what was asked
-        calls = [c for c in layout.billed if c.schema == schema]
+    # where the bill goes: by what was asked and the thinking budget it was sent
+    for schema, sent in sorted({(c.schema, c.budget) for c in layout.billed}):
+        calls = [c for c in layout.billed if (c.schema, c.budget) == (schema, sent)]
         print(
-            f"    {schema or '(none)'}: {len(calls)} calls, "
+            f"    {schema or '(none)'} (budget {sent}): {len(calls)} calls, "
             + ", ".join(f"{k} {v:.0f}" for k, v in bill(calls).items()),
             flush=True,
         )
+
+
+def budget(text: str) -> tuple[str, int]:
+    """A ``--thinking`` value, ``PURPOSE=TOKENS``, as (purpose, tokens)."""
+    purpose, _, tokens = text.partition("=")
+    if f"model_thinking_{purpose}" not in Settings.model_fields or not tokens.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give PURPOSE=TOKENS, a purpose of an NA_MODEL_THINKING_* setting"
+        )
+    return purpose, int(tokens)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", action="append", default=[], help="only the tasks of these names")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--thinking",
+        action="append",
+        default=[],
+        type=budget,
+        metavar="PURPOSE=TOKENS",
+        help="the newest layout's thinking budget of a purpose (plan, replan, repair, draft, review, "
+        "answer): what a budget would bill, the baseline at the defaults (decision 0226)",
+    )
     args = parser.parse_args(argv)
+    thinking = dict(args.thinking)
     stop_on_signals()
     model = OfflineGemini()
     try:
@@ -203,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             credentials = service_account_file(Path(folder) / "sa.json", model.url + "/token")
             old = measure(BASELINE, args.only, args.workers, model, credentials)
             report(old)
-            new = measure(prompts.VERSION, args.only, args.workers, model, credentials)
+            new = measure(prompts.VERSION, args.only, args.workers, model, credentials, thinking)
             report(new)
     finally:
         model.stop()

@@ -32,6 +32,7 @@ class Billed:
     cached_tokens: int
     output_tokens: int
     thinking_tokens: int
+    budget: int = 0  # the thinking budget the request was sent (thinkingConfig.thinkingBudget)
 
 
 def prompt_of(request: JSON) -> str:
@@ -79,6 +80,7 @@ class OfflineGemini:
             self.cache.served(path, prompt),
             len(text) // CHARS_PER_TOKEN,
             thoughts(len(prompt), budget),
+            budget,
         )
         with self._lock:
             self.calls.append(billed)

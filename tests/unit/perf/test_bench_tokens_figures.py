@@ -1,10 +1,13 @@
 """``make bench-tokens``' figures from two layouts' runs (tests/perf/tokens/bench_tokens.py): what a
 run is billed, and what makes the comparison fail."""
 
+import argparse
 from typing import Any
 
+import pytest
+
 from local.eval_agents import EndState, Outcome
-from tests.perf.tokens.bench_tokens import Layout, RunTokens, figures, problems, run_tokens
+from tests.perf.tokens.bench_tokens import Layout, RunTokens, budget, figures, problems, run_tokens
 from tests.support.platform.offline_gemini import Billed
 
 
@@ -64,3 +67,12 @@ def test_different_work_or_a_log_counting_past_the_bill_is_a_problem() -> None:
     unbilled = _layout("v3", [(8000, 7000, 1000, 800, 0.002)])
     unbilled.billed = [Billed("PlanOut", 8000, 0, 200, 800)]  # the log says cached, the bill does not
     assert problems(old, unbilled)
+
+
+def test_a_purposes_thinking_budget_is_measured_by_its_setting_only() -> None:
+    """``--thinking replan=256``: the newest layout's NA_MODEL_THINKING_REPLAN (decision 0226)."""
+    assert budget("replan=256") == ("replan", 256)
+    assert budget("plan=0") == ("plan", 0)
+    for wrong in ("code=256", "plans=1", "plan=", "plan=-1", "plan"):  # code: no setting of its own
+        with pytest.raises(argparse.ArgumentTypeError):
+            budget(wrong)

@@ -11,7 +11,7 @@ from shared.engine.planning.start import start_run
 from shared.engine.services.model_recorder import Recorder
 from shared.platform.adapters.offline_model import NAME, OfflineModel, thoughts
 from shared.platform.config import Settings
-from shared.platform.domain.model_calls import ModelReply, call_kind, calls_of
+from shared.platform.domain.model_calls import THINKING, ModelReply, call_kind, calls_of, thinking_kind
 from shared.platform.domain.model_replies import Draft, Verdict
 from shared.platform.errors import ConfigError
 from shared.runs.domain.plan_task import PlanTask, Trigger
@@ -25,7 +25,10 @@ PROMPT = 'Draft it.\n```json\n{"instructions": "a short note", "goal": "a note"}
 
 def test_the_settings_give_each_kind_its_budget() -> None:
     budgets = {"plan": 1024, "draft": 4096, "review": 1024, "answer": 512, "code": 4096}  # code: a draft's
-    assert Settings().thinking_budgets() == budgets
+    # A plan asked again and a repair have their own, a plan's until measured (decision 0226).
+    assert Settings().thinking_budgets() == budgets | {"replan": 1024, "repair": 1024}
+    assert Settings(model_thinking_replan=256).thinking_budgets()["replan"] == 256
+    assert set(Settings().thinking_budgets()) == set(budgets) | set(THINKING)  # each purpose its own
     assert Settings(model_thinking_draft=0).thinking_budgets()["code"] == 0
     with pytest.raises(ConfigError, match="NA_MODEL_THINKING_REVIEW: must be at least 0"):
         Settings(model_thinking_review=-1)
@@ -45,21 +48,28 @@ def test_the_offline_model_thinks_within_the_kinds_budget_and_bills_it_as_output
         assert model.generate("fast", PROMPT, Draft).usage.output_tokens == plain.output_tokens
     with calls_of("answer"):
         assert model.generate("fast", PROMPT, Draft).usage.output_tokens == plain.output_tokens + 8
+    with calls_of("plan", "replan"):  # a purpose without a budget of its own here: none
+        assert model.generate("fast", PROMPT, Draft).usage.output_tokens == plain.output_tokens
+    with calls_of("plan", "replan"):
+        replan = OfflineModel({NAME: (1.0, 10.0)}, budgets | {"replan": 16}).generate("fast", PROMPT, Draft)
+        assert replan.usage.output_tokens == plain.output_tokens + 16
 
 
 class KindsModel(FakeModel):
     """The fake model, noting the kind of each call it gets."""
 
     kinds: list[str]
+    thinking: list[str]  # each call's thinking budget's key: its kind's, or its purpose's
 
     def generate[T: BaseModel](self, tier: str, prompt: str, schema: type[T]) -> ModelReply[T]:
         self.kinds.append(call_kind(tier))
+        self.thinking.append(thinking_kind(tier))
         return super().generate(tier, prompt, schema)
 
 
 def _kinds_model(**kwargs: Any) -> KindsModel:
     model = KindsModel(**kwargs)
-    model.kinds = []
+    model.kinds, model.thinking = [], []
     return model
 
 
@@ -90,3 +100,40 @@ def test_an_ask_is_an_answer() -> None:
     index_page("t1", page, notion.with_token("t"), embedder, store)
     answer_question(deps, "t1", "What did we decide about pricing?", [])
     assert model.kinds == ["answer"] and model.tiers == ["fast"]
+
+
+def test_a_plan_asked_again_a_next_phase_and_a_repair_think_within_their_own_budgets() -> None:
+    """Decision 0226: routed as plans (their kind), each with its purpose's thinking budget."""
+    from shared.engine.services.engine import run_step
+    from shared.platform.errors import ModelFixableError
+    from shared.runs.domain.step_task import StepTask
+    from tests.support.engine.engine_fakes import plan_answer
+    from tests.support.engine.engine_runs import run_until_held
+    from tests.support.notion.notion_fakes import FakeNotion
+
+    model = _kinds_model(script={"PlanOut": [{"not": "a plan"}]})  # off the schema: asked again
+    start_run(
+        PlanTask(tenant_id="t1", run_id="r1", goal="Tidy", trigger=Trigger(kind="api")),
+        make_deps(model=model),
+    )
+    assert (model.kinds, model.thinking) == (["plan", "plan"], ["plan", "replan"])
+
+    notion = FakeNotion()
+    page = notion.add_page("Launch", text="Ship on Friday")
+    model = _kinds_model()
+    deps = make_deps(model=model, notion=notion)
+    trigger = Trigger(kind="api", page_id=page)
+    goal = "Read the page first, then decide what to note on it"  # the offline model plans in phases
+    start_run(PlanTask(tenant_id="t1", run_id="r1", goal=goal, trigger=trigger), deps)
+    run_until_held(deps)
+    assert model.thinking == ["plan", "replan"] and model.kinds == ["plan", "plan"]
+
+    model = _kinds_model(
+        script={"PlanOut": [plan_answer(("read_page", {"page_id": page}), ("finish", {"summary": "ok"}))]}
+    )
+    deps = make_deps(model=model, notion=notion)
+    start_run(PlanTask(tenant_id="t1", run_id="r2", goal="do", trigger=Trigger(kind="api")), deps)
+    notion.fail["retrieve_page"] = [ModelFixableError("no such page")]
+    run_step(StepTask(tenant_id="t1", run_id="r2", step=1), deps)
+    run_step(StepTask(tenant_id="t1", run_id="r2", step=1), deps)  # the arguments repaired
+    assert model.thinking == ["plan", "repair"] and model.kinds == ["plan", "plan"]
