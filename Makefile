@@ -96,11 +96,12 @@ pytest: $(VENV)/.synced check-java
 	  exit $$(( rest || redteam ))
 
 # The checks of make test, run by tools/test_stages.py (decisions 0091, 0105): the installs overlapped,
-# then pytest and check-indexes in one lane and the others one at a time in a second lane beside it,
-# in TEST_CHECKS' order (web-check, the longest, first, as soon as the console is built, so that the
-# short ones fill the end; decision 0129), each stage timed: the end is a table of each stage's wall and CPU seconds and
-# the total. `make test TEST_LANES=1`: the same checks one after another, still timed. A new check
-# goes in TEST_CHECKS; check-layout (mk/layout.mk) holds the layout's limits, duplicate pairs included.
+# then pytest and check-indexes in one lane and the others in a second lane beside it, in
+# TEST_CHECKS' order: web-check, the longest, first, as soon as the console is built (decision 0129),
+# and the short ones one at a time beside it, in what the two long stages leave idle (0222). Each
+# stage timed: the end is a table of each stage's wall and CPU seconds and the total. `make test
+# TEST_LANES=1`: the same checks one after another, still timed. A new check goes in TEST_CHECKS;
+# check-layout (mk/layout.mk) holds the layout's limits, duplicate pairs included.
 # `make test-lanes` is the same as make test (its name before decision 0105).
 TEST_CHECKS := web-check lint check-layout typecheck check-roles infra-tests pytest check-indexes
 TEST_LANES ?= 2

@@ -14,7 +14,7 @@ import pytest
 
 from tools import test_stages
 
-CHECKS = ["lint", "typecheck", "check-roles", "infra-tests", "web-check", "pytest", "check-indexes"]
+CHECKS = ["web-check", "lint", "typecheck", "check-roles", "infra-tests", "pytest", "check-indexes"]
 # Each target notes when it starts and ends in events.txt; pytest lasts until the side lane's last
 # check has ended (20 s at most), so that the side lane runs beside it however loaded the machine.
 MAKEFILE = """\
@@ -42,8 +42,8 @@ def test_lanes_keep_their_order_and_run_side_by_side(
     started = [e.split()[1] for e in events if e.startswith("start ")]
     installs = [target for target, _needs in test_stages.INSTALLS.values()]
     assert sorted(started) == sorted([*installs, *CHECKS])  # each stage once
-    side = [c for c in started if c in ("lint", "typecheck", "check-roles", "infra-tests", "web-check")]
-    assert side == ["lint", "typecheck", "check-roles", "infra-tests", "web-check"]
+    side = [c for c in started if c in ("lint", "typecheck", "check-roles", "infra-tests")]
+    assert side == ["lint", "typecheck", "check-roles", "infra-tests"]
     assert started.index("venv") > started.index("uv") and events.index("end venv") < events.index(
         "start pytest"
     )
@@ -54,9 +54,7 @@ def test_lanes_keep_their_order_and_run_side_by_side(
     assert events.index("end pytest") < events.index("start check-indexes")
     # The side lane ran while pytest did: lint began before pytest ended.
     assert events.index("start lint") < events.index("end pytest")
-    # One at a time in each lane.
-    for one, two in [("lint", "typecheck"), ("typecheck", "check-roles"), ("infra-tests", "web-check")]:
-        assert events.index(f"end {one}") < events.index(f"start {two}")
+    # The side lane's short checks one at a time beside its first: the test below.
     out = capsys.readouterr().out
     assert "output of typecheck" in out and "=== end of typecheck (build/stages/typecheck.log)" in out
     table = out[out.index("stage            status") :].splitlines()
@@ -76,16 +74,35 @@ def test_in_one_lane_the_checks_run_one_after_another_in_the_given_order(
     assert [line.split()[0] for line in table[1:-1]] == [*test_stages.INSTALLS, *CHECKS]
 
 
+def test_the_short_side_checks_run_one_after_another_beside_the_side_lane_s_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # web-check and pytest last until infra-tests, the side lane's last, has ended (20 s at most).
+    long_first = MAKEFILE.replace("$(filter pytest,$@)", "$(filter pytest web-check,$@)").replace(
+        "end web-check", "end infra-tests"
+    )
+    code, events = _run(tmp_path, long_first)
+    assert code == 0
+    started = re.findall(r"^=== (\S+): started", capsys.readouterr().out, re.M)
+    side = ["web-check", "lint", "typecheck", "check-roles", "infra-tests"]
+    assert [name for name in started if name in side] == side  # the first started first
+    for short in side[1:]:
+        assert events.index(f"end {short}") < events.index("end web-check")
+    for one, two in [("lint", "typecheck"), ("typecheck", "check-roles"), ("check-roles", "infra-tests")]:
+        assert events.index(f"end {one}") < events.index(f"start {two}")
+
+
 def test_once_the_main_lane_is_done_the_side_lane_runs_two_checks_at_once(tmp_path: Path) -> None:
-    long_side = MAKEFILE.replace("$(filter pytest,$@)", "$(filter check-roles infra-tests,$@)")
+    # check-roles and infra-tests each last until both have started (20 s at most).
+    both = 'test $$(grep -c "start check-roles\\|start infra-tests" events.txt) = 2'
+    long_side = MAKEFILE.replace("$(filter pytest,$@)", "$(filter check-roles infra-tests,$@)").replace(
+        'grep -q "end web-check" events.txt', both
+    )
     code, events = _run(tmp_path, long_side)
     assert code == 0
     assert events.index("end check-indexes") < events.index("end check-roles")
-    # check-roles and infra-tests, both long, ran side by side on the main lane's core; web-check
-    # waited for one of them to end.
+    # Both long, they ran side by side on the main lane's core.
     assert events.index("start infra-tests") < events.index("end check-roles")
-    ended = min(events.index("end check-roles"), events.index("end infra-tests"))
-    assert events.index("start web-check") > ended
 
 
 def test_a_failure_fails_the_pipeline_shows_its_output_and_skips_what_needs_it(

@@ -34,7 +34,11 @@ from tests.web.browser import Figures
 
 ROOT = Path(__file__).resolve().parents[3]
 CASES = 50  # generated per operation and credential: hypothesis' max_examples
-MEMBER_CASES = 10  # per operation as each member role: most answers are one 403, the owner's pass is full
+# A role is a matrix (decision 0222): one valid request of an operation says whether a member in a
+# role may make it (its answer, or the documented 403), the same request for each of her roles; so
+# for the key and an operation whose contract admits no key (schemathesis' engine sends it the key
+# with every edge of its schema, tests/web/api/test_schemathesis_engine.py).
+MATRIX_CASES = 1
 MEMBER_ROLES = ("viewer", "editor", "admin")  # one member, given each role in turn: her session follows
 load_all_checks()
 # Every check it ships: those registered, and the answer's time (10 s at most, its default limit).
@@ -272,22 +276,24 @@ def has_inputs(operation: Any, fixed: dict[str, str]) -> bool:
     return bool(operation.body) or any(p.name.lower() not in ours for p in operation.iter_parameters())
 
 
-def fuzz(operation: Any, tally: Tally, credential: str, cases: int = CASES) -> None:
+def fuzz(operation: Any, tally: Tally, credential: str, cases: int = CASES, valid: bool = False) -> None:
     """``cases`` distinct generated requests of ``operation`` (fewer when its parameters have fewer
-    values): within its schema, and beside it where it has parameters or a body to break. The cases an
-    earlier credential drew are sent first: hypothesis draws derandomized, so drawing again would give
-    the same ones at the cost of drawing them (half of the CPU this suite spent in its own process)."""
+    values): within its schema, and beside it where it has parameters or a body to break; ``valid``:
+    within it only. The cases an earlier credential drew are sent first: hypothesis draws
+    derandomized, so drawing again would give the same ones at the cost of drawing them (half of the
+    CPU this suite spent in its own process)."""
     inputs = has_inputs(operation, tally.headers[credential])
+    cases = cases if inputs else 1  # without inputs, its one request is its only case
     drawn = tally.drawn.setdefault((operation.label, inputs), [])
     sent = 0
-    for case in drawn[:cases]:
+    for case in [c for c in drawn if not valid or _positive(c)][:cases]:
         if tally.new(case, credential):
             tally.send(case, credential)
             sent += 1
     if sent >= cases or (operation.label, inputs) in tally.exhausted:
         return
     strategy = operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE)
-    if inputs:
+    if inputs and not valid:
         negative = operation.as_strategy(generation_mode=schemathesis.GenerationMode.NEGATIVE)
         strategy = st.one_of(strategy, negative)
 
@@ -306,8 +312,20 @@ def fuzz(operation: Any, tally: Tally, credential: str, cases: int = CASES) -> N
         tally.send(case, credential)
 
     run()
-    if len(tally.cases.get((operation.label, credential), ())) < cases:
+    if not valid and len(tally.cases.get((operation.label, credential), ())) < cases:
         tally.exhausted.add((operation.label, inputs))
+
+
+def matrix(operation: Any, credential: str) -> bool:
+    """Whether ``credential`` on ``operation`` is a cell of the roles' matrix (``MATRIX_CASES``, one
+    valid request): a member's role, or the key where the contract's security admits no key."""
+    admits_key = any("apiKey" in way for way in operation.definition.raw["security"])
+    return credential in MEMBER_ROLES or (credential == "key" and not admits_key)
+
+
+def _positive(case: Any) -> bool:
+    """Whether ``case`` was generated within its operation's schema."""
+    return bool(case.meta and case.meta.generation.mode == schemathesis.GenerationMode.POSITIVE)
 
 
 def give_role(stack: LocalStack, seeded: Seeded, role: str) -> None:

@@ -1,9 +1,10 @@
 """schemathesis' generated requests against the live local api: every operation of the contract it
 serves (``GET /openapi.json``), within its schema and beside it, as an API key, without credentials
-and as sessions (cookie, Origin, CSRF token) of each role. No 5xx, every answer as the contract says
-(a role's refusal is its documented 403); ``DELETE /connection`` and ``DELETE /session`` last. On a
-stack of its own (conftest.py), a module apart from the engine's so that ``make web-check``'s two
-workers run them side by side (``--dist loadfile``). Prints its RESULT line."""
+and as the owner's session (cookie, Origin, CSRF token); one valid request as a member in each role
+and as the key where the contract admits none (a role's matrix, decision 0222). No 5xx, every answer
+as the contract says (a role's refusal is its documented 403); ``DELETE /connection`` and ``DELETE
+/session`` last. On a stack of its own (conftest.py), a module apart from the engine's so that ``make
+web-check``'s two workers run them side by side (``--dist loadfile``). Prints its RESULT line."""
 
 import time
 
@@ -14,7 +15,7 @@ from tests.support.web.api_contract import (
     CASES,
     GAPS,
     LAST,
-    MEMBER_CASES,
+    MATRIX_CASES,
     MEMBER_ROLES,
     Tally,
     counted,
@@ -22,6 +23,7 @@ from tests.support.web.api_contract import (
     give_role,
     has_inputs,
     loaded,
+    matrix,
     report,
     seed,
     served_contract,
@@ -36,8 +38,9 @@ def test_every_operation_answers_as_the_contract_says_as_each_role(
     stack: LocalStack, figures: Figures
 ) -> None:
     """Generated requests of every operation, within its schema and beside it, as the key, without
-    credentials, as a member in each role and as the owner, and each known request (real ids and
-    tokens): ``DELETE /connection`` and ``DELETE /session`` last."""
+    credentials and as the owner, one within it as a member in each role (the same for each) and as
+    the key where the contract admits no key, and each known request (real ids and tokens): ``DELETE
+    /connection`` and ``DELETE /session`` last."""
     started = time.monotonic()
     seeded = with_member(stack, seed(stack))
     assert seeded.member is not None
@@ -56,7 +59,6 @@ def test_every_operation_answers_as_the_contract_says_as_each_role(
     for credential in tally.headers:
         if credential in MEMBER_ROLES:
             give_role(stack, seeded, credential)
-        cases = MEMBER_CASES if credential in MEMBER_ROLES else CASES
         for operation in operations:
             if (operation.definition.raw["security"] == []) != (credential == "public"):
                 continue
@@ -66,7 +68,9 @@ def test_every_operation_answers_as_the_contract_says_as_each_role(
                 case = operation.Case(media_type="application/json", **overrides)
                 assert tally.new(case, credential)
                 tally.send(case, credential)
-            fuzz(operation, tally, credential, cases)
+            cell = matrix(operation, credential)  # one valid request: a role's cell
+            cases = MATRIX_CASES if cell else CASES
+            fuzz(operation, tally, credential, cases, valid=cell)
             inputs = has_inputs(operation, tally.headers[credential])
             wanted[(operation.label, credential)] = cases if inputs else 1
     report(tally, {}, operations, time.monotonic() - started, figures)
