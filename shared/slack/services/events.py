@@ -1,11 +1,10 @@
-"""Slack's Events API in (docs/slack.md, decision 0173). A signed request is verified and a URL check
-answered. A person's mention or direct message becomes a run of theirs, at most once however often
-Slack delivers it.
+"""Slack's Events API in (docs/slack.md, decision 0173): a signed request verified, a URL check
+answered, a person's mention or direct message made a run of theirs once, however often it comes.
 
-The order makes each delivery safe to repeat. The event is recorded in the tenant's ledger under its
-``event_id`` (Slack's retries keep it); the run is named by the event and queued under its task name;
-then the ledger is marked. A delivery that finds the mark starts nothing; one that finds the record
-unmarked (the first was stopped midway) queues again, which names the same task and run."""
+Each delivery is safe to repeat. The event is recorded in the tenant's ledger under its ``event_id``;
+the run is named by the event and queued under its task name; the thread is answered; then the
+ledger is marked. A delivery finding the mark starts nothing; one finding the record unmarked (the
+first stopped midway) queues again under the same names, and answers unless the answer is there."""
 
 from __future__ import annotations
 
@@ -109,7 +108,7 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
     channel, thread = event.channel or "", thread_of(event)
 
     def answer(result: str, text: str, **more: str) -> dict[str, Any]:
-        intake.web.reply(token, channel, thread, text)
+        answer_once(intake.web, (token, channel, thread), text, key, again=not seen.created)
         intake.ledger.mark_enqueued(tenant_id, key)
         return {"result": result, **more}
 
@@ -129,6 +128,14 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
     asked = Asked(tenant, member, goal, at, envelope.event_id, f"{where} on Slack")
     result, text, more = start_work(asked, intake)
     return answer(result, text, **more)
+
+
+def answer_once(web: SlackWeb, where: tuple[str, str, str], text: str, key: str, again: bool) -> None:
+    """Post ``text`` in the thread ``where`` (token, channel, thread ts) under ``key``, unless ``again``
+    (a delivery finding its record unmarked: an earlier one stopped midway) and it is there already."""
+    token, channel, thread = where
+    if not (again and web.find(token, channel, thread, f"{key}/answer")):
+        web.reply(token, channel, thread, text, f"{key}/answer")
 
 
 @dataclass(frozen=True)
