@@ -55,6 +55,11 @@ class SlackWeb(Protocol):
         (``conversations.history``); None when there is none, or Slack would not say."""
         ...
 
+    def permalink(self, token: str, channel: str, ts: str) -> str | None:
+        """The message's permalink (``chat.getPermalink``, an ``https://`` address); None when Slack
+        gives none (the message gone, or Slack refusing)."""
+        ...
+
     def whisper(self, token: str, channel: str, user: str, text: str) -> None:
         """Show ``text`` to ``user`` alone in ``channel`` (``chat.postEphemeral``)."""
         ...

@@ -91,6 +91,14 @@ class SlackWebApi:
             args["cursor"] = str(cursor)
         return None
 
+    def permalink(self, token: str, channel: str, ts: str) -> str | None:
+        try:
+            answer = self._client(token).chat_getPermalink(channel=channel, message_ts=ts)
+        except SlackApiError:
+            return None
+        link = answer.get("permalink")
+        return link if isinstance(link, str) and link.startswith("https://") and len(link) <= 500 else None
+
     def whisper(self, token: str, channel: str, user: str, text: str) -> None:
         try:
             self._client(token).chat_postEphemeral(channel=channel, user=user, text=text)

@@ -73,7 +73,8 @@ def command(
         return told(NOT_IN_CHANNEL)
     thread = SlackThread(said.team_id, said.channel_id, ts)
     rule = f"the command {said.command} in <#{said.channel_id}> on Slack"
-    _, text, _ = start_work(Asked(tenant, member, words, thread, said.name, rule), intake)
+    link = intake.web.permalink(token, said.channel_id, ts) or ""
+    _, text, _ = start_work(Asked(tenant, member, words, thread, said.name, rule, link), intake)
     answer_once(intake.web, (token, said.channel_id, ts), text, key, again)
     return told(text)
 

@@ -125,7 +125,8 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
         return answer("empty", EMPTY)
     where = "a direct message" if event.channel_type == "im" else f"a mention in <#{channel}>"
     at = SlackThread(envelope.team_id, channel, thread)
-    asked = Asked(tenant, member, goal, at, envelope.event_id, f"{where} on Slack")
+    link = intake.web.permalink(token, channel, event.ts or "") or ""
+    asked = Asked(tenant, member, goal, at, envelope.event_id, f"{where} on Slack", link)
     result, text, more = start_work(asked, intake)
     return answer(result, text, **more)
 
@@ -141,7 +142,8 @@ def answer_once(web: SlackWeb, where: tuple[str, str, str], text: str, key: str,
 @dataclass(frozen=True)
 class Asked:
     """A member's words in Slack: the thread the answers go to, the name of what said them (an event's
-    id: a delivery's repeat names the same), and where they were said, in words (the run's rule)."""
+    id: a delivery's repeat names the same), where they were said, in words (the run's rule). And
+    the message's permalink, empty when Slack gave none."""
 
     tenant: Tenant
     member: Member
@@ -149,6 +151,7 @@ class Asked:
     thread: SlackThread
     name: str
     rule: str
+    link: str = ""  # the message's permalink, for the run view's link back
 
 
 def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, str]]:
@@ -174,6 +177,7 @@ def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, s
         people=[member.notion_user_id],
         rule=asked.rule,
         thread=asked.thread.ref,
+        link=asked.link,
     )
     task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=asked.words[:2000], trigger=trigger)
     intake.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}")

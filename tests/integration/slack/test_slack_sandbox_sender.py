@@ -35,3 +35,11 @@ def test_a_message_said_in_the_sandbox_starts_the_members_run_and_is_answered_in
     assert goals == ["draft the release note", "plan the week"]
     [reply] = [m for m in admin.slack_messages(CHANNEL) if m.get("thread_ts") == said["ts"]]
     assert reply["text"].startswith("On it.")
+    # Each run links back to the message it was asked in (chat.getPermalink): the mention, the root.
+    [root] = [m["ts"] for m in admin.slack_messages(CHANNEL) if m["text"].endswith(": plan the week")]
+    links = {t.goal: t.trigger.link for _, t, _, _ in world["queue"].tasks if isinstance(t, PlanTask)}
+    archives = f"https://acme.slack.com/archives/{CHANNEL}/p"
+    assert links == {
+        "draft the release note": archives + said["ts"].replace(".", ""),
+        "plan the week": archives + root.replace(".", ""),
+    }

@@ -69,6 +69,9 @@ class FakeSlackWeb(SlackWeb):
         self.keys[key or f"no-key-{len(self.replies)}"] = f"1767600000.{len(self.replies):06d}"
         return f"1767600000.{len(self.replies):06d}"
 
+    def permalink(self, token: str, channel: str, ts: str) -> str | None:
+        return f"https://acme.slack.com/archives/{channel}/p{ts.replace('.', '')}" if ts else None
+
     def whisper(self, token: str, channel: str, user: str, text: str) -> None:
         self.whispers.append((channel, user, text))
 
