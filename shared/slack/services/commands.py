@@ -22,7 +22,14 @@ from shared.slack.domain.events import (
     parse_command,
     request_text,
 )
-from shared.slack.services.events import EVENT_MEMORY, Asked, answer_once, start_work, verify
+from shared.slack.services.events import (
+    EVENT_MEMORY,
+    Asked,
+    answer_once,
+    check_not_in_flight,
+    start_work,
+    verify,
+)
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.tenants import EventSeen, same_address
 
@@ -50,6 +57,7 @@ def command(
     seen = intake.ledger.record(tenant_id, key, EventSeen("slack.command", at, at + EVENT_MEMORY))
     if not seen.created and seen.enqueued:
         return _told(DUPLICATE)
+    check_not_in_flight(seen, at)
     check_usable(tenant_id, intake.tenants)
     token = intake.secrets.get(chat_token_secret(tenant_id))
 

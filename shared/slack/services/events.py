@@ -3,8 +3,9 @@ answered, a person's mention or direct message made a run of theirs once, howeve
 
 Each delivery is safe to repeat. The event is recorded in the tenant's ledger under its ``event_id``;
 the run is named by the event and queued under its task name; the thread is answered; then the
-ledger is marked. A delivery finding the mark starts nothing; one finding the record unmarked (the
-first stopped midway) queues again under the same names, and answers unless the answer is there."""
+ledger is marked. A delivery finding the mark starts nothing. One finding the record unmarked (the
+first stopped midway, 30 s ago or more) queues again under the same names, and answers unless the
+answer is there. A younger record is left to the delivery at work (503: Slack delivers again later)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.notify.domain.notifications import console_run_url
 from shared.notify.domain.slack_threads import SlackThread
-from shared.platform.errors import NotFound, Unauthenticated
+from shared.platform.errors import NotFound, TransientError, Unauthenticated
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.runs import check_usable
@@ -37,7 +38,7 @@ from shared.slack.domain.events import (
 )
 from shared.slack.services.install import uninstalled
 from shared.workspace.domain.integrations import chat_token_secret
-from shared.workspace.domain.tenants import EventSeen, same_address
+from shared.workspace.domain.tenants import EventRecord, EventSeen, same_address
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
@@ -48,6 +49,16 @@ if TYPE_CHECKING:
 
 # How long an event id is remembered: Slack retries for about five minutes after the first delivery.
 EVENT_MEMORY = timedelta(days=1)
+# A delivery finding the record unmarked and younger than this takes the first as still at work
+# (Slack delivers again after three seconds without an answer). It answers 503, and Slack tries again
+# a minute later: the first has marked it by then, or was stopped and this one takes over.
+IN_FLIGHT = timedelta(seconds=30)
+
+
+def check_not_in_flight(seen: EventRecord, now: datetime) -> None:
+    """TransientError (503) when another delivery of the same event may still be answering it."""
+    if not seen.created and not seen.enqueued and now - seen.first_seen < IN_FLIGHT:
+        raise TransientError("an earlier delivery of this event is still being answered: try again later")
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,7 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
     seen = intake.ledger.record(tenant_id, key, EventSeen(f"slack.{event.type}", now, now + EVENT_MEMORY))
     if not seen.created and seen.enqueued:
         return {"result": "duplicate"}
+    check_not_in_flight(seen, now)
     token = intake.secrets.get(chat_token_secret(tenant_id))
     channel, thread = event.channel or "", thread_of(event)
 

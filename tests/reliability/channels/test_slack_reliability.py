@@ -9,12 +9,15 @@ answered_in_thread=<n>``, each figure asserted, and adds its runs to the storm's
 
 import random
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from local.code_sandbox.testing import Admin
+from shared.platform.errors import TransientError
 from shared.runs.domain.events import HumanResponded
 from shared.runs.domain.plan_task import PlanTask
 from shared.slack.domain.ask_task import SlackAskTask
@@ -80,11 +83,11 @@ def _messages(w: dict[str, Any], admin: Admin, n: int) -> list[dict[str, Any]]:
     return said
 
 
-def _deliver(intake: SlackIntake, said: dict[str, Any], retry: int) -> None:
+def _deliver(intake: SlackIntake, said: dict[str, Any], retry: int, now: datetime) -> None:
     if said["kind"] == "command":
-        command(*signed_form(said["form"]), intake)
+        command(*signed_form(said["form"]), intake, now=now)
     else:
-        receive(*signed(said["body"], retry=retry), intake)
+        receive(*signed(said["body"], retry=retry), intake, now=now)
 
 
 def test_each_slack_message_starts_one_run_and_gets_one_answer_in_its_thread(
@@ -95,18 +98,26 @@ def test_each_slack_message_starts_one_run_and_gets_one_answer_in_its_thread(
     keys = [f"slack-{s['name']}" for s in said]
     killing = KilledLedger(world["intake"].ledger, set(keys[0::3]), set(keys[1::3]))
     intake = replace(world["intake"], ledger=killing)
-    # Every message twice, one in four a third time late, all shuffled; a killed delivery is sent again.
-    deliveries = [(s, n) for s in said for n in range(2)]
+    # Every message twice (one in four of the pairs at the same moment), one in four a third time
+    # late, all shuffled; a killed (500) or refused (503) delivery is sent again later. The ledger's
+    # clock moves ten seconds a delivery: Slack's next tries come a minute and five minutes on.
+    together = {s["name"] for s in said[1::4]}
+    deliveries = [(s, n) for s in said for n in range(1 if s["name"] in together else 2)]
     rng.shuffle(deliveries)
     deliveries += [(s, 2) for s in said[::4]]
-    crashed = 0
+    crashed = refused = 0
+    clock = datetime.now(UTC)
     while deliveries:
         one, retry = deliveries.pop(0)
-        try:
-            _deliver(intake, one, retry)
-        except Crash:
-            crashed += 1
-            deliveries.insert(rng.randrange(len(deliveries) + 1), (one, retry + 1))
+        clock += timedelta(seconds=10)
+        pair = 2 if one["name"] in together and retry == 0 else 1
+        with ThreadPoolExecutor(pair) as both:
+            outcomes = list(both.map(_outcome, *zip(*[(intake, one, retry, clock)] * pair, strict=True)))
+        for outcome in outcomes:
+            crashed += outcome == "crashed"
+            refused += outcome == "in flight"
+            if outcome != "answered":
+                deliveries.insert(rng.randrange(len(deliveries) + 1), (one, retry + 1))
     tasks = world["queue"].tasks
     names = {run_id_of(TEAM, s["name"]): s["name"] for s in said}
     named = Counter(_named(t, names) for _, t, _, _ in tasks)
@@ -134,6 +145,18 @@ def test_each_slack_message_starts_one_run_and_gets_one_answer_in_its_thread(
     assert (lost, duplicated, presses["lost"], presses["duplicated"]) == (0, 0, 0, 0), (named, answers)
     assert len(tasks) == len(members) and answered == len(said)  # strangers are answered too, once
     assert killing.killed == len(keys[0::3]) + len(keys[1::3]) == crashed  # every planned kill happened
+    assert refused > 0  # deliveries met another at work (a pair, or a retry right after a kill)
+
+
+def _outcome(intake: SlackIntake, said: dict[str, Any], retry: int, now: datetime) -> str:
+    """One delivery: ``answered`` (a 200), ``crashed`` (the instance killed: a 500), ``in flight`` (503)."""
+    try:
+        _deliver(intake, said, retry, now)
+    except Crash:
+        return "crashed"
+    except TransientError:
+        return "in flight"
+    return "answered"
 
 
 def _named(task: Any, names: dict[str, str]) -> str:
