@@ -24,6 +24,7 @@ from typing import Any
 
 from local.code_sandbox import slack_oauth, stack_seed
 from local.code_sandbox.sandbox import SEED
+from local.code_sandbox.testing import Admin as CodeAdmin
 from local.firestore_emulator import emulator_argv
 from local.hook_courier import HookCourier
 from local.oauth_provider import CLIENT_ID as OAUTH_CLIENT_ID
@@ -293,6 +294,11 @@ class LocalStack:
         # session), not the contract, which api makes on its first request (seconds of CPU; probes
         # that gave up after a second each asked for it again under a busy machine's load).
         self.group.wait_until("gateway", partial(http_answers, self.console_url + "/api/session"))
+        # The sandbox's Slack delivers a person's mentions, DMs and /agent to the app's Request URLs, as
+        # the manifest names them (deploy/slack-manifest.yaml): through the gateway's /api.
+        CodeAdmin(self.code_sandbox_url).slack_app(
+            self.console_url + "/api/slack/events", self.console_url + "/api/slack/commands"
+        )
         self._subscribe_webhook()
         self.progress("  subscribed: notion-webhook to the Notion sandbox's events")
 
@@ -560,6 +566,9 @@ def main() -> None:
         print(f"Local stack is up: the console at {stack.console_url}/ . Ctrl-C stops it.", flush=True)
         print(memory_line(stack.env()), flush=True)  # after the line scripts wait for, not in the JSON
         print(f"Sent Slack, Discord and email: {stack.code_sandbox_url}/_sandbox/sent", flush=True)
+        print(
+            f"Say something to the app in Slack: {stack.code_sandbox_url}/_sandbox/slack/screen", flush=True
+        )
         say(
             f"Notion, by hand: open {stack.sandbox_screen_url} in a browser (edit, comment, trash as any of 4 people)."
         )

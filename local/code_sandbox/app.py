@@ -8,6 +8,7 @@ from typing import Self
 
 from flask import Flask, request
 
+from local.code_sandbox import slack_events
 from local.code_sandbox.admin import register_admin
 from local.code_sandbox.sandbox import CodeSandbox
 from local.code_sandbox.smtp_relay import SmtpRelay
@@ -39,6 +40,7 @@ def make_app(sandbox: CodeSandbox | None = None) -> Flask:
         )
 
     register_admin(app, state)
+    slack_events.register(app, state)  # a person's Slack messages and commands, sent to the app
     return app
 
 

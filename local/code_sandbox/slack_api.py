@@ -163,6 +163,23 @@ def post_ephemeral(state: SlackState, token: Token, args: JSON) -> JSON:
     return {"ok": True, "message_ts": state.whisper(channel, user, text)}
 
 
+def get_permalink(state: SlackState, token: Token, args: JSON) -> JSON:
+    """A message's permalink (no scope): ``https://<domain>.slack.com/archives/<channel>/p<ts without
+    its dot>``, a reply's with ``?thread_ts=<thread>&cid=<channel>``; ``channel_not_found``,
+    ``message_not_found`` (the method's page and its example answer)."""
+    channel = state.channels.get(str(args.get("channel") or ""))
+    if channel is None:
+        raise slack_error("channel_not_found")
+    ts = str(args.get("message_ts") or "")
+    message = next((m for m in channel.messages if m.ts == ts), None)
+    if message is None:
+        raise slack_error("message_not_found")
+    link = f"https://{state.domain}.slack.com/archives/{channel.id}/p{ts.replace('.', '')}"
+    if message.reply:
+        link += f"?thread_ts={message.thread_ts}&cid={channel.id}"
+    return {"ok": True, "channel": channel.id, "permalink": link}
+
+
 def users_info(state: SlackState, token: Token, args: JSON) -> JSON:
     """A user's record; the profile's ``email`` only for a token with ``users:read.email``, as on Slack."""
     _require(token, "users:read")
@@ -295,6 +312,7 @@ def replies(state: SlackState, token: Token, args: JSON) -> JSON:
 
 METHODS: dict[str, Method] = {
     "auth.test": auth_test,
+    "chat.getPermalink": get_permalink,
     "chat.postMessage": post_message,
     "chat.postEphemeral": post_ephemeral,
     "conversations.history": history,

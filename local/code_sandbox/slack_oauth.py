@@ -36,6 +36,8 @@ class SlackApp:
     installer: str = "alice"
     codes: dict[str, JSON] = field(default_factory=dict)
     issued: list[str] = field(default_factory=list)  # the bot tokens installs gave, oldest first
+    events_url: str = ""  # the app's Request URLs: where slack_events.py delivers (none: nowhere)
+    commands_url: str = ""
 
 
 def _page(title: str, body: str) -> Response:

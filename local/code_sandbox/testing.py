@@ -77,6 +77,23 @@ class Admin(AdminClient):
         result: list[str] = self.post("/slack/messages", body)["ts"]
         return result
 
+    def slack_app(self, events_url: str, commands_url: str) -> Any:
+        """Where the sandbox's Slack delivers the app's events and slash commands."""
+        return self.post("/slack/app", {"events_url": events_url, "commands_url": commands_url})
+
+    def slack_say(self, user: str, text: str, channel: str = "", **more: str) -> dict[str, Any]:
+        """``user`` says ``text`` (in #agent, or ``channel``: an id or ``dm``), its event delivered to the
+        app: ``{"ts", "event", "delivered": {"status", "body"}}`` (slack_events.py)."""
+        said: dict[str, Any] = self.post(
+            "/slack/say", {"user": user, "text": text, "channel": channel} | more
+        )
+        return said
+
+    def slack_command(self, user: str, text: str, channel: str = "") -> dict[str, Any]:
+        """``user`` types ``/agent <text>``: ``{"delivered": {"status", "body"}}``."""
+        answer: dict[str, Any] = self.post("/slack/command", {"user": user, "text": text, "channel": channel})
+        return answer
+
     def slack_token(
         self,
         token: str,

@@ -38,13 +38,26 @@ class SlackWeb(Protocol):
         None for a user Slack does not know or who shows none (a bot)."""
         ...
 
-    def reply(self, token: str, channel: str, thread_ts: str, text: str) -> None:
-        """Post ``text`` in the thread of ``thread_ts`` (``chat.postMessage``)."""
+    def reply(self, token: str, channel: str, thread_ts: str, text: str, key: str = "") -> None:
+        """Post ``text`` in the thread of ``thread_ts`` (``chat.postMessage``), carrying ``key`` in its
+        metadata when given (for :meth:`find`)."""
         ...
 
-    def post(self, token: str, channel: str, text: str) -> str:
-        """Post ``text`` in ``channel`` (``chat.postMessage``); its ``ts``. NotFound when the bot may
-        not post there (``not_in_channel``, ``channel_not_found``: invite it first)."""
+    def post(self, token: str, channel: str, text: str, key: str = "") -> str:
+        """Post ``text`` in ``channel`` (``chat.postMessage``), carrying ``key`` as :meth:`reply` does;
+        its ``ts``. NotFound when the bot may not post there (``not_in_channel``, ``channel_not_found``:
+        invite it first)."""
+        ...
+
+    def find(self, token: str, channel: str, thread_ts: str, key: str) -> str | None:
+        """The ``ts`` of a message posted with ``key``: among the replies of ``thread_ts``
+        (``conversations.replies``), or the channel's latest messages when ``thread_ts`` is empty
+        (``conversations.history``); None when there is none, or Slack would not say."""
+        ...
+
+    def permalink(self, token: str, channel: str, ts: str) -> str | None:
+        """The message's permalink (``chat.getPermalink``, an ``https://`` address); None when Slack
+        gives none (the message gone, or Slack refusing)."""
         ...
 
     def whisper(self, token: str, channel: str, user: str, text: str) -> None:

@@ -39,7 +39,9 @@ def test_the_totals_are_what_the_result_line_says() -> None:
     assert EXERCISED["mcp_cases"] >= 16, put  # mcp/: the hostile tool, obeyed under every policy
     # every role undoing others' and out-of-reach runs, alone and with their child runs
     assert EXERCISED["undo_cases"] >= 57, put
-    assert EXERCISED["channel_cases"] >= 29, put  # team/test_slack_attacks.py: forged, strangers', replays
+    # team/test_slack_attacks.py and test_slack_channel_attacks.py: forged, stale, strangers', replays,
+    # another workspace's run, injections in the words
+    assert EXERCISED["channel_cases"] >= 70, put
     assert EXERCISED["webhook_cases"] >= 25, put  # team/test_webhook_attacks.py: hostile messages, titles
     assert all(TOTALS[k] == 0 for k in COUNTS), line
 

@@ -25,7 +25,8 @@ COUNTS = (
     "mcp_unapproved_calls",
     "mcp_injections_followed",
     "undo_escapes",  # team/test_undo_attacks.py: an undo of another tenant's, person's or out-of-reach run
-    # team/test_slack_attacks.py: a forged, stranger's or replayed Slack press or event that acted
+    # team/test_slack_attacks.py, test_slack_channel_attacks.py: a forged, stale, stranger's or replayed
+    # Slack press, event or command that acted, or words that widened a run's reach or approved
     "channel_spoofs",
     "webhook_leaks",  # team/test_webhook_attacks.py: a delivery beyond its type's fields or workspace
 )

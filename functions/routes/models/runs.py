@@ -181,6 +181,9 @@ class StartedBy(Schema):
     agent_id: str | None
     agent_name: str | None
     parent_run_id: str | None = Field(description="The run that handed it this work; null: none")
+    link: str | None = Field(
+        None, description="The message it was asked in (a Slack permalink, https); null: none"
+    )
 
 
 class RunTimeline(RunSummary):

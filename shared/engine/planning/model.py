@@ -345,6 +345,7 @@ def planned_events(
         "slot": task.trigger.slot,
         "page_beyond": page_beyond,
         "thread": task.trigger.thread,
+        "source_link": task.trigger.link,
     }
     if ran is not None:
         fields |= ran.recorded()

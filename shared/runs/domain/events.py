@@ -131,6 +131,8 @@ class RunPlanned(_Event):
     page_title: str = Field("", exclude_if=_absent)
     # Its address as Notion gave it (the page object's ``url``): where links to it go.
     page_url: str = Field("", exclude_if=_absent)
+    # The message it was asked in (a Slack permalink, the trigger's ``link``): the run view links back.
+    source_link: str = Field("", exclude_if=_absent)
     people: list[Person] = Field(default_factory=list, exclude_if=_absent)
     rule: str = Field("", exclude_if=_absent)
     event_type: str = Field("", exclude_if=_absent)

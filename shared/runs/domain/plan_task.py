@@ -94,6 +94,11 @@ class Trigger(TaskBody):
     # Asked in a Slack thread (``slack:<team>:<channel>:<ts>``, shared.notify.domain.slack_threads): its
     # approvals and its result are answered there. Left out when empty.
     thread: Annotated[str, Field(max_length=120)] = Field("", exclude_if=lambda v: not v)
+    # The message it was asked in, as Slack links to it (``chat.getPermalink``): the run view's link
+    # back. Left out when empty.
+    link: Annotated[str, Field(max_length=500, pattern=r"^https://\S+$")] | Literal[""] = Field(
+        "", exclude_if=lambda v: not v
+    )
 
     @field_validator("changed_before")
     @classmethod

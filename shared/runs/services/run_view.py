@@ -251,4 +251,5 @@ def started_by(log: list[RunEvent], run_id: str = "") -> dict[str, Any] | None:
         "agent_id": planned.agent_id or None,
         "agent_name": planned.agent_name or None,
         "parent_run_id": planned.parent_run_id or None,
+        "link": planned.source_link or None,
     }

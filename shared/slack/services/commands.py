@@ -2,7 +2,8 @@
 Ask for words beginning with "ask", as a mention does. Verified as events are. Slack waits three
 seconds for the answer, which only the person who typed the command sees (``ephemeral``); the work's
 thread is a message the app posts in the channel (who asked what), where its approvals and result
-come. Once per invocation (its ``trigger_id``), through the tenant's ledger as for events."""
+come. Once per invocation (its ``trigger_id``), through the tenant's ledger as for events; a repeat
+after a delivery stopped midway finds the root message and the answer it posted by their keys."""
 
 from __future__ import annotations
 
@@ -21,7 +22,14 @@ from shared.slack.domain.events import (
     parse_command,
     request_text,
 )
-from shared.slack.services.events import EVENT_MEMORY, Asked, start_work, verify
+from shared.slack.services.events import (
+    EVENT_MEMORY,
+    Asked,
+    answer_once,
+    check_not_in_flight,
+    start_work,
+    verify,
+)
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.tenants import EventSeen, same_address
 
@@ -49,6 +57,7 @@ def command(
     seen = intake.ledger.record(tenant_id, key, EventSeen("slack.command", at, at + EVENT_MEMORY))
     if not seen.created and seen.enqueued:
         return _told(DUPLICATE)
+    check_not_in_flight(seen, at)
     check_usable(tenant_id, intake.tenants)
     token = intake.secrets.get(chat_token_secret(tenant_id))
 
@@ -63,14 +72,18 @@ def command(
     words = request_text(said.text)
     if not words:
         return told(EMPTY_COMMAND)
+    again = not seen.created  # an earlier delivery stopped midway: its root message may be there
     try:
-        ts = intake.web.post(token, said.channel_id, echoed(said.user_id, said.command, words))
+        ts = (again and intake.web.find(token, said.channel_id, "", f"{key}/root")) or intake.web.post(
+            token, said.channel_id, echoed(said.user_id, said.command, words), f"{key}/root"
+        )
     except NotFound:
         return told(NOT_IN_CHANNEL)
     thread = SlackThread(said.team_id, said.channel_id, ts)
     rule = f"the command {said.command} in <#{said.channel_id}> on Slack"
-    _, text, _ = start_work(Asked(tenant, member, words, thread, said.name, rule), intake)
-    intake.web.reply(token, said.channel_id, ts, text)
+    link = intake.web.permalink(token, said.channel_id, ts) or ""
+    _, text, _ = start_work(Asked(tenant, member, words, thread, said.name, rule, link), intake)
+    answer_once(intake.web, (token, said.channel_id, ts), text, key, again)
     return told(text)
 
 

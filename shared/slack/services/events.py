@@ -1,11 +1,11 @@
-"""Slack's Events API in (docs/slack.md, decision 0173). A signed request is verified and a URL check
-answered. A person's mention or direct message becomes a run of theirs, at most once however often
-Slack delivers it.
+"""Slack's Events API in (docs/slack.md, decision 0173): a signed request verified, a URL check
+answered, a person's mention or direct message made a run of theirs once, however often it comes.
 
-The order makes each delivery safe to repeat. The event is recorded in the tenant's ledger under its
-``event_id`` (Slack's retries keep it); the run is named by the event and queued under its task name;
-then the ledger is marked. A delivery that finds the mark starts nothing; one that finds the record
-unmarked (the first was stopped midway) queues again, which names the same task and run."""
+Each delivery is safe to repeat. The event is recorded in the tenant's ledger under its ``event_id``;
+the run is named by the event and queued under its task name; the thread is answered; then the
+ledger is marked. A delivery finding the mark starts nothing. One finding the record unmarked (the
+first stopped midway, 30 s ago or more) queues again under the same names, and answers unless the
+answer is there. A younger record is left to the delivery at work (503: Slack delivers again later)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.notify.domain.notifications import console_run_url
 from shared.notify.domain.slack_threads import SlackThread
-from shared.platform.errors import NotFound, Unauthenticated
+from shared.platform.errors import NotFound, TransientError, Unauthenticated
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.runs import check_usable
@@ -38,7 +38,7 @@ from shared.slack.domain.events import (
 )
 from shared.slack.services.install import uninstalled
 from shared.workspace.domain.integrations import chat_token_secret
-from shared.workspace.domain.tenants import EventSeen, same_address
+from shared.workspace.domain.tenants import EventRecord, EventSeen, same_address
 
 if TYPE_CHECKING:
     from shared.platform.ports import SecretStore, TaskQueue
@@ -49,6 +49,16 @@ if TYPE_CHECKING:
 
 # How long an event id is remembered: Slack retries for about five minutes after the first delivery.
 EVENT_MEMORY = timedelta(days=1)
+# A delivery finding the record unmarked and younger than this takes the first as still at work
+# (Slack delivers again after three seconds without an answer). It answers 503, and Slack tries again
+# a minute later: the first has marked it by then, or was stopped and this one takes over.
+IN_FLIGHT = timedelta(seconds=30)
+
+
+def check_not_in_flight(seen: EventRecord, now: datetime) -> None:
+    """TransientError (503) when another delivery of the same event may still be answering it."""
+    if not seen.created and not seen.enqueued and now - seen.first_seen < IN_FLIGHT:
+        raise TransientError("an earlier delivery of this event is still being answered: try again later")
 
 
 @dataclass(frozen=True)
@@ -105,11 +115,12 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
     seen = intake.ledger.record(tenant_id, key, EventSeen(f"slack.{event.type}", now, now + EVENT_MEMORY))
     if not seen.created and seen.enqueued:
         return {"result": "duplicate"}
+    check_not_in_flight(seen, now)
     token = intake.secrets.get(chat_token_secret(tenant_id))
     channel, thread = event.channel or "", thread_of(event)
 
     def answer(result: str, text: str, **more: str) -> dict[str, Any]:
-        intake.web.reply(token, channel, thread, text)
+        answer_once(intake.web, (token, channel, thread), text, key, again=not seen.created)
         intake.ledger.mark_enqueued(tenant_id, key)
         return {"result": result, **more}
 
@@ -126,15 +137,25 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
         return answer("empty", EMPTY)
     where = "a direct message" if event.channel_type == "im" else f"a mention in <#{channel}>"
     at = SlackThread(envelope.team_id, channel, thread)
-    asked = Asked(tenant, member, goal, at, envelope.event_id, f"{where} on Slack")
+    link = intake.web.permalink(token, channel, event.ts or "") or ""
+    asked = Asked(tenant, member, goal, at, envelope.event_id, f"{where} on Slack", link)
     result, text, more = start_work(asked, intake)
     return answer(result, text, **more)
+
+
+def answer_once(web: SlackWeb, where: tuple[str, str, str], text: str, key: str, again: bool) -> None:
+    """Post ``text`` in the thread ``where`` (token, channel, thread ts) under ``key``, unless ``again``
+    (a delivery finding its record unmarked: an earlier one stopped midway) and it is there already."""
+    token, channel, thread = where
+    if not (again and web.find(token, channel, thread, f"{key}/answer")):
+        web.reply(token, channel, thread, text, f"{key}/answer")
 
 
 @dataclass(frozen=True)
 class Asked:
     """A member's words in Slack: the thread the answers go to, the name of what said them (an event's
-    id: a delivery's repeat names the same), and where they were said, in words (the run's rule)."""
+    id: a delivery's repeat names the same), where they were said, in words (the run's rule). And
+    the message's permalink, empty when Slack gave none."""
 
     tenant: Tenant
     member: Member
@@ -142,6 +163,7 @@ class Asked:
     thread: SlackThread
     name: str
     rule: str
+    link: str = ""  # the message's permalink, for the run view's link back
 
 
 def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, str]]:
@@ -167,6 +189,7 @@ def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, s
         people=[member.notion_user_id],
         rule=asked.rule,
         thread=asked.thread.ref,
+        link=asked.link,
     )
     task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=asked.words[:2000], trigger=trigger)
     intake.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}")

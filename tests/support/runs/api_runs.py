@@ -36,9 +36,12 @@ STEPS = [
 PLAN = {"goal": "g", "on_reject": "end", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in STEPS]}
 
 
-def waiting_run(fakes: FakeContainer, api: FlaskClient, token: str) -> tuple[str, NotifyTask]:
+def waiting_run(
+    fakes: FakeContainer, api: FlaskClient, token: str, request_id: str = "abc"
+) -> tuple[str, NotifyTask]:
     fakes.model.script["PlanOut"] = [PLAN]
-    answer = api.post("/runs", json={"goal": "Write a note", "request_id": "abc"}, headers=auth(token))
+    body = {"goal": "Write a note", "request_id": request_id}
+    answer = api.post("/runs", json=body, headers=auth(token))
     assert answer.status_code == 202 and answer.json is not None
     run_id = str(answer.json["run_id"])
     return run_id, pump(fakes)[-1]

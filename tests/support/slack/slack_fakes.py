@@ -44,6 +44,7 @@ class FakeSlackWeb(SlackWeb):
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)  # an install's code → its answer, once
     whispers: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, user, text)
     closed: set[str] = field(default_factory=set)  # channels the bot may not post in
+    keys: dict[str, str] = field(default_factory=dict)  # a post's key → its ts (find)
 
     def identity(self, token: str) -> tuple[str, str]:
         return self.teams.get(token, ("T0FAKE0001", "U0FAKEBOT1"))
@@ -51,17 +52,25 @@ class FakeSlackWeb(SlackWeb):
     def user_email(self, token: str, user_id: str) -> str | None:
         return self.emails.get(user_id)
 
-    def reply(self, token: str, channel: str, thread_ts: str, text: str) -> None:
+    def reply(self, token: str, channel: str, thread_ts: str, text: str, key: str = "") -> None:
         self.replies.append((token, channel, thread_ts, text))
+        self.keys[key or f"no-key-{len(self.replies)}"] = f"1767600000.{len(self.replies):06d}"
 
-    def post(self, token: str, channel: str, text: str) -> str:
+    def find(self, token: str, channel: str, thread_ts: str, key: str) -> str | None:
+        return self.keys.get(key)
+
+    def post(self, token: str, channel: str, text: str, key: str = "") -> str:
         """A message in ``channel`` (kept as a reply with no thread); NotFound for a channel in ``closed``."""
         from shared.platform.errors import NotFound
 
         if channel in self.closed:
             raise NotFound(f"the app may not post in channel {channel} (not_in_channel): invite it there")
         self.replies.append((token, channel, "", text))
+        self.keys[key or f"no-key-{len(self.replies)}"] = f"1767600000.{len(self.replies):06d}"
         return f"1767600000.{len(self.replies):06d}"
+
+    def permalink(self, token: str, channel: str, ts: str) -> str | None:
+        return f"https://acme.slack.com/archives/{channel}/p{ts.replace('.', '')}" if ts else None
 
     def whisper(self, token: str, channel: str, user: str, text: str) -> None:
         self.whispers.append((channel, user, text))

@@ -65,8 +65,8 @@ def button_value(run_id: str, request_id: str) -> str:
     return value
 
 
-def waiting(fakes: FakeContainer) -> tuple[str, str]:
-    """A run of the owner's waiting for an approval: its id and the request's."""
+def waiting(fakes: FakeContainer, request_id: str = "abc") -> tuple[str, str]:
+    """A run of the owner's waiting for an approval (one per ``request_id``): its id and the request's."""
     api = client("api", fakes)
-    run_id, note = waiting_run(fakes, api, start_session("t1", fakes.secrets))
+    run_id, note = waiting_run(fakes, api, start_session("t1", fakes.secrets), request_id)
     return run_id, str(note.data["request_id"])

@@ -509,6 +509,16 @@ function StartedBy({ run }: { run: Timeline }) {
           </dd>
         </div>
       )}
+      {by.link && by.link.startsWith("https://") && (
+        <div>
+          <dt>Asked in</dt>
+          <dd class="source">
+            <a href={by.link} target="_blank" rel="noopener noreferrer">
+              the Slack message
+            </a>
+          </dd>
+        </div>
+      )}
       {by.parent_run_id && (
         <div>
           <dt>Handed over by</dt>
