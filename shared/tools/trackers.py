@@ -13,6 +13,7 @@ from pydantic import Field, StringConstraints
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.sync.services.issue_writes import Place
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
+from shared.undo.domain.inverses import issue_inverse
 
 if TYPE_CHECKING:
     from shared.sync.services.issue_writes import IssueWrites
@@ -69,10 +70,17 @@ def _find_created(ctx: ToolContext, a: CreateIssueArgs) -> Output | None:
 
 
 def _update(ctx: ToolContext, a: UpdateIssueArgs) -> Output:
+    """Set the issue's fields; its output records the values they replaced (its inverse), read before
+    the write in the same step, so an undo sets them again unless a person changed them since."""
     changes = {k: v for k, v in (("title", a.title), ("status", a.status)) if v is not None}
     if not changes:
         raise ModelFixableError("update_issue: give a title or a status to set")
-    return _writes(ctx).update(Place(ctx.tenant_id, a.tool, a.target), a.issue_id, changes)
+    writes, at = _writes(ctx), Place(ctx.tenant_id, a.tool, a.target)
+    before = writes.read_fields(at, a.issue_id)
+    out = writes.update(at, a.issue_id, changes)
+    after = writes.read_fields(at, a.issue_id)
+    place = {"tool": a.tool, "target": a.target}
+    return out | {"inverse": issue_inverse(place, a.issue_id, before, after, changes)}
 
 
 def _comment(ctx: ToolContext, a: CommentArgs) -> Output:

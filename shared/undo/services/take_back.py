@@ -9,7 +9,7 @@ inverse is idempotent: a second delivery finds the state already taken back and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import Field
 
@@ -20,6 +20,7 @@ from shared.undo.domain.inverses import Effect, Inverse, cannot, undo_order, wri
 
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
+    from shared.sync.services.issue_writes import IssueWrites
 
 Outcome = Literal["reverted", "already", "conflict", "final", "not_yet"]
 
@@ -46,7 +47,7 @@ def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
     if taken.outcome != "reverted":
         return cannot("this undo step changed nothing of its own")
     match inverse.action:
-        case "restore_properties" | "restore_block" | "move_page":
+        case "restore_properties" | "restore_block" | "move_page" | "restore_issue":
             swapped = {"before": inverse.written, "written": inverse.before, "written_by": taken.by}
             return inverse.model_copy(update=swapped).model_dump()
         case "archive_page":
@@ -241,6 +242,33 @@ def _block(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken:
     return Taken(**base, outcome="reverted", written=written, current={"text": before}, by=by)
 
 
+class Trackers(NamedTuple):
+    """The undo run's access to the tenant's connected trackers (``ToolContext.trackers``)."""
+
+    writes: IssueWrites
+    tenant_id: str
+
+
+def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken:
+    """Set the tracker issue's fields before the run again, unless a person changed them since or the
+    issue is gone (a conflict: left as it is)."""
+    from shared.sync.services.issue_writes import Place
+
+    base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
+    if trackers is None:
+        return Taken(**base, outcome="not_yet", reason="this undo has no access to the workspace's trackers")
+    tool: Literal["linear", "gitlab"] = "gitlab" if inverse.place.get("tool") == "gitlab" else "linear"
+    at = Place(trackers.tenant_id, tool, inverse.place.get("target", ""))
+    found = trackers.writes.read_fields(at, inverse.target)
+    if found is None:
+        return Taken(**base, outcome="conflict", written=inverse.written, reason="the issue is gone")
+    seen = {name: found.get(name) for name in inverse.before}
+    if (taken := _compared(base, {}, (seen, inverse.before, inverse.written), "", "issue")) is not None:
+        return taken
+    trackers.writes.update(at, inverse.target, dict(inverse.before))
+    return Taken(**base, outcome="reverted", written=inverse.written, current=inverse.before)
+
+
 # Each action's compare-then-apply.
 _APPLY: dict[str, Callable[[TenantNotion, Effect, Inverse], Taken]] = {
     "restore_properties": _properties,
@@ -253,9 +281,12 @@ _APPLY: dict[str, Callable[[TenantNotion, Effect, Inverse], Taken]] = {
 }
 
 
-def take_back(notion: TenantNotion, effect: Effect) -> Taken:
-    """Apply ``effect``'s inverse once, unless the state changed since the run wrote it."""
+def take_back(notion: TenantNotion, effect: Effect, trackers: Trackers | None = None) -> Taken:
+    """Apply ``effect``'s inverse once, unless the state changed since the run wrote it; a tracker
+    issue's through ``trackers``."""
     inverse = effect.inverse
+    if inverse.action == "restore_issue":
+        return _issue(trackers, effect, inverse)
     apply = _APPLY.get(inverse.action)
     if apply is None:
         base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}

@@ -1,0 +1,131 @@
+"""A run's ``update_issue`` taken back (decision 0224) against the Linear and GitLab sandboxes: the
+tool records the fields it replaced in its output; the undo sets them again, once (a second delivery
+finds them back: ``already``), and leaves a field a person changed since, as a conflict with both
+values. A write that found the values already set records no guess."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from local.gitlab_sandbox.app import PROJECT_PATH, TOKEN
+from local.linear_sandbox.app import KEY, TEAM_ID
+from shared.engine.planning.undo import Asking, ask_undo, undone
+from shared.engine.services.run_log import RunLog
+from shared.platform.config import Settings
+from shared.runs.domain.events import PlannedStep, RunFinished, RunPlanned, RunStatus, ToolResult
+from shared.sync.services.connect import connect_gitlab, connect_linear
+from shared.sync.services.issue_writes import IssueWrites, Place
+from shared.tools import REGISTRY
+from shared.tools.base import ToolContext
+from shared.undo.domain.asking import Asker
+from shared.undo.domain.inverses import Effect, Inverse
+from shared.undo.services.take_back import Trackers, take_back
+from tests.integration.sync.conftest import GitLabStack, SyncStack
+from tests.support.engine.engine_fakes import make_deps
+from tests.support.engine.engine_runs import drive
+from tests.support.platform.platform_fakes import FakeModel
+from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
+from tests.support.workspace.workspace_fakes import connected_tenants
+
+pytestmark = pytest.mark.integration
+OWNER = Asker(member="m-owner", person="", role="owner")
+
+
+def _context(tenant_id: str, writes: IssueWrites, step: int) -> ToolContext:
+    return ToolContext(
+        tenant_id=tenant_id,
+        run_id="r1",
+        step=step,
+        key=f"r1:{step}:1",
+        notion=None,
+        model=FakeModel(),
+        queue=None,  # type: ignore[arg-type]  # a tracker write never enqueues
+        prompt=lambda text: text,
+        trackers=writes,
+    )
+
+
+def _update(tenant_id: str, writes: IssueWrites, step: int, args: dict[str, Any]) -> dict[str, Any]:
+    tool = REGISTRY["update_issue"]
+    return dict(tool.run(_context(tenant_id, writes, step), tool.args.model_validate(args)))
+
+
+def _undo(tenant_id: str, writes: IssueWrites, out: dict[str, Any], seq: int) -> str:
+    effect = Effect(id=seq, step=seq, tool="update_issue", inverse=Inverse.model_validate(out["inverse"]))
+    return take_back(None, effect, Trackers(writes, tenant_id)).outcome  # type: ignore[arg-type]  # no Notion
+
+
+def test_a_linear_issue_s_title_and_state_are_set_back_unless_a_person_changed_them(stack: SyncStack) -> None:
+    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
+    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    mine = stack.linear.add_issue("Draft the launch post", stateType="unstarted")
+    theirs = stack.linear.add_issue("Book the venue", stateType="backlog")
+    target = {"tool": "linear", "target": TEAM_ID}
+    closed = _update(
+        stack.tenant_id,
+        writes,
+        1,
+        {**target, "issue_id": mine, "title": "Launch post", "status": "completed"},
+    )
+    assert closed["inverse"]["before"] == {"status": "unstarted", "title": "Draft the launch post"}
+    assert closed["inverse"]["written"] == {"status": "completed", "title": "Launch post"}
+    started = _update(stack.tenant_id, writes, 2, {**target, "issue_id": theirs, "status": "started"})
+    stack.linear.edit(theirs, stateType="canceled")  # a person's later change
+
+    assert _undo(stack.tenant_id, writes, started, 2) == "conflict"
+    assert _undo(stack.tenant_id, writes, closed, 1) == "reverted"
+    assert stack.linear.view(mine)["title"] == "Draft the launch post"
+    assert stack.linear.view(mine)["state"]["type"] == "unstarted"
+    assert stack.linear.view(theirs)["state"]["type"] == "canceled"  # the person's, never overwritten
+    assert _undo(stack.tenant_id, writes, closed, 1) == "already"  # delivered twice: nothing twice
+
+    again = _update(stack.tenant_id, writes, 3, {**target, "issue_id": theirs, "status": "canceled"})
+    assert again["inverse"]["action"] == "none"  # it held the value already: no guess of what it replaced
+
+
+def test_a_gitlab_issue_closed_by_a_run_is_reopened_unless_a_person_reopened_it(lab: GitLabStack) -> None:
+    connect_gitlab(
+        lab.tenant_id, {"access_token": TOKEN, "project": PROJECT_PATH, "base_url": lab.url}, lab.linking
+    )
+    writes = IssueWrites(lab.secrets, FakeSyncStore(), FakeLinear(), lab.store, lab.api)
+    target = {"tool": "gitlab", "target": PROJECT_PATH}
+    made = writes.create(Place(lab.tenant_id, "gitlab", PROJECT_PATH), "Fix the footer", "", "r0:1:1")
+    closed = _update(
+        lab.tenant_id, writes, 1, {**target, "issue_id": made["issue_id"], "status": "completed"}
+    )
+    assert closed["inverse"]["before"] == {"status": "unstarted"}
+    assert _undo(lab.tenant_id, writes, closed, 1) == "reverted"
+    assert lab.gitlab.view(int(made["issue_id"]))["state"] == "opened"
+    assert _undo(lab.tenant_id, writes, closed, 1) == "already"
+
+
+def test_an_undo_run_sets_a_linear_issue_back_through_the_engine(stack: SyncStack) -> None:
+    """The undo asked of a run that closed an issue: a run of its own, stepped by the engine with the
+    tenant's trackers, that reopens it once; asked again, it starts nothing."""
+    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
+    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    issue = stack.linear.add_issue("Renew the certificate", stateType="started")
+    args = {"tool": "linear", "target": TEAM_ID, "issue_id": issue, "status": "completed"}
+    closed = _update(stack.tenant_id, writes, 1, args)
+    deps = make_deps()._replace(
+        trackers=lambda: writes, tenants=connected_tenants(Settings(), stack.tenant_id)
+    )
+    at = datetime.now(UTC)
+    planned = RunPlanned(
+        seq=1, at=at, goal="Close it", trigger="api", steps=[PlannedStep(tool="update_issue", args=args)],
+        tools=["update_issue"],
+    )  # fmt: skip
+    result = ToolResult(seq=2, at=at, step=1, tool="update_issue", args=args, output=closed)
+    ended = RunFinished(seq=3, at=at, status=RunStatus.COMPLETED, summary="closed")
+    assert RunLog(deps, stack.tenant_id, "api-closed").create([planned, result, ended])
+    run = deps.store.get_run(stack.tenant_id, "api-closed")
+    assert run is not None
+    asked = ask_undo(deps, run, Asking(OWNER, None, True, lambda _p: True))
+    drive(deps)
+    made = deps.store.get_run(stack.tenant_id, asked["run_id"])
+    assert made is not None
+    assert made.state.status == RunStatus.COMPLETED, made.state.last_error
+    assert [u["outcome"] for u in undone(deps, stack.tenant_id, asked["run_id"])] == ["reverted"]
+    assert stack.linear.view(issue)["state"]["type"] == "started"
+    assert ask_undo(deps, run, Asking(OWNER, None, True, lambda _p: True))["made"] is False
