@@ -13,7 +13,7 @@ from pydantic import Field, StringConstraints
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.sync.services.issue_writes import Place
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
-from shared.undo.domain.inverses import issue_inverse
+from shared.undo.domain.inverses import created_issue_inverse, issue_inverse
 
 if TYPE_CHECKING:
     from shared.sync.services.issue_writes import IssueWrites
@@ -61,12 +61,24 @@ def _since(ctx: ToolContext) -> datetime:
     return ctx.started_at
 
 
+def _made(ctx: ToolContext, a: CreateIssueArgs, out: Output | None) -> Output | None:
+    """``out`` with its inverse: the issue as made, to archive (or close) unless a person changed it."""
+    if out is None:
+        return None
+    fields = _writes(ctx).read_fields(Place(ctx.tenant_id, a.tool, a.target), str(out["issue_id"]))
+    place = {"tool": a.tool, "target": a.target}
+    return out | {"inverse": created_issue_inverse(place, str(out["issue_id"]), fields)}
+
+
 def _create(ctx: ToolContext, a: CreateIssueArgs) -> Output:
-    return _writes(ctx).create(Place(ctx.tenant_id, a.tool, a.target), a.title, a.body, ctx.key)
+    out = _writes(ctx).create(Place(ctx.tenant_id, a.tool, a.target), a.title, a.body, ctx.key)
+    return _made(ctx, a, out) or out
 
 
 def _find_created(ctx: ToolContext, a: CreateIssueArgs) -> Output | None:
-    return _writes(ctx).find_created(Place(ctx.tenant_id, a.tool, a.target), ctx.key, _since(ctx))
+    """An earlier try's issue, found by its key: the run's own, so its inverse is known still."""
+    found = _writes(ctx).find_created(Place(ctx.tenant_id, a.tool, a.target), ctx.key, _since(ctx))
+    return _made(ctx, a, found)
 
 
 def _update(ctx: ToolContext, a: UpdateIssueArgs) -> Output:

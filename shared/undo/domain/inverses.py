@@ -23,6 +23,7 @@ Action = Literal[
     "move_page",  # move page ``target`` back under ``before["page_id"]`` (from ``written["page_id"]``)
     "restore_block",  # set block ``target``'s content ``before`` again (``{type: {"rich_text": ...}}``)
     "restore_issue",  # set tracker issue ``target``'s fields ``before`` again (``place``: its tool, target)
+    "archive_issue",  # archive (Linear) or close (GitLab) tracker issue ``target`` the run created
     "none",  # cannot be taken back: ``reason`` says why
 ]
 
@@ -67,6 +68,7 @@ UNDOABLE = frozenset(
         "move_page",
         "update_block",
         "update_issue",  # shared.tools.trackers: the issue's fields before (Linear, GitLab)
+        "create_issue",  # shared.tools.trackers: archive (Linear) or close (GitLab) what it made
         "undo_effect",  # an undo step records the way back to the run's write (an undo undone)
     }
 )
@@ -90,7 +92,6 @@ NOT_RECORDED: Mapping[str, str] = {
             "open_pull_request",
             "push_fix",
             "push_revision",
-            "create_issue",
             "comment_on_issue",
             "create_task",
             "update_task",
@@ -170,6 +171,15 @@ def issue_inverse(
         written={n: after.get(n) for n in names},
         place=dict(place),
     ).model_dump()
+
+
+def created_issue_inverse(place: Mapping[str, str], issue_id: str, made: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The inverse of making a tracker issue whose fields, as made, are ``made``: archive it (Linear) or
+    close it (GitLab), unless a person changed its title or status since."""
+    if made is None:
+        return cannot("the issue could not be read after it was made")
+    written = {n: made.get(n) for n in ("title", "status")}
+    return Inverse(action="archive_issue", target=issue_id, written=written, place=dict(place)).model_dump()
 
 
 class Effect(Record):

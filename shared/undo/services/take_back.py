@@ -56,6 +56,8 @@ def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
             return inverse.model_copy(update={"action": "archive_page"}).model_dump()
         case "delete_comment":
             return cannot("a deleted comment cannot be written back by an undo")
+        case "archive_issue":
+            return cannot("an archived or closed issue is brought back in its tracker, by hand")
         case _:
             return cannot("a deleted section cannot be written back by an undo")
 
@@ -250,8 +252,9 @@ class Trackers(NamedTuple):
 
 
 def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken:
-    """Set the tracker issue's fields before the run again, unless a person changed them since or the
-    issue is gone (a conflict: left as it is)."""
+    """Set the tracker issue's fields before the run again (``restore_issue``), or archive (close) the
+    issue it made (``archive_issue``), unless a person changed them since or the issue is gone (a
+    conflict: left as it is)."""
     from shared.sync.services.issue_writes import Place
 
     base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
@@ -262,11 +265,20 @@ def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken
     found = trackers.writes.read_fields(at, inverse.target)
     if found is None:
         return Taken(**base, outcome="conflict", written=inverse.written, reason="the issue is gone")
-    seen = {name: found.get(name) for name in inverse.before}
-    if (taken := _compared(base, {}, (seen, inverse.before, inverse.written), "", "issue")) is not None:
-        return taken
-    trackers.writes.update(at, inverse.target, dict(inverse.before))
-    return Taken(**base, outcome="reverted", written=inverse.written, current=inverse.before)
+    before = dict(inverse.before)
+    if inverse.action == "archive_issue":
+        before = {"status": "completed"} if tool == "gitlab" else {"archived": True}
+        if all(found.get(n) == v for n, v in before.items()):
+            return Taken(**base, outcome="already")
+        seen = {name: found.get(name) for name in inverse.written}
+        if seen != inverse.written:  # a person renamed or moved it since: their issue now
+            return Taken(**base, outcome="conflict", written=inverse.written, current=seen)
+    else:
+        seen = {name: found.get(name) for name in before}
+        if (taken := _compared(base, {}, (seen, before, inverse.written), "", "issue")) is not None:
+            return taken
+    trackers.writes.update(at, inverse.target, before)
+    return Taken(**base, outcome="reverted", written=inverse.written, current=before)
 
 
 # Each action's compare-then-apply.
@@ -285,7 +297,7 @@ def take_back(notion: TenantNotion, effect: Effect, trackers: Trackers | None = 
     """Apply ``effect``'s inverse once, unless the state changed since the run wrote it; a tracker
     issue's through ``trackers``."""
     inverse = effect.inverse
-    if inverse.action == "restore_issue":
+    if inverse.action in ("restore_issue", "archive_issue"):
         return _issue(trackers, effect, inverse)
     apply = _APPLY.get(inverse.action)
     if apply is None:

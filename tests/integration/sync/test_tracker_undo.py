@@ -129,3 +129,36 @@ def test_an_undo_run_sets_a_linear_issue_back_through_the_engine(stack: SyncStac
     assert [u["outcome"] for u in undone(deps, stack.tenant_id, asked["run_id"])] == ["reverted"]
     assert stack.linear.view(issue)["state"]["type"] == "started"
     assert ask_undo(deps, run, Asking(OWNER, None, True, lambda _p: True))["made"] is False
+
+
+def _create(tenant_id: str, writes: IssueWrites, step: int, args: dict[str, Any]) -> dict[str, Any]:
+    tool = REGISTRY["create_issue"]
+    return dict(tool.run(_context(tenant_id, writes, step), tool.args.model_validate(args)))
+
+
+def test_an_issue_a_run_made_is_archived_or_closed_unless_a_person_changed_it(
+    stack: SyncStack, lab: GitLabStack
+) -> None:
+    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
+    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    linear = {"tool": "linear", "target": TEAM_ID}
+    made = _create(stack.tenant_id, writes, 1, {**linear, "title": "Try the new font"})
+    kept = _create(stack.tenant_id, writes, 2, {**linear, "title": "Order the banners"})
+    assert made["inverse"]["action"] == "archive_issue"
+    stack.linear.edit(kept["issue_id"], title="Order the banners (two)")  # a person's since
+    assert _undo(stack.tenant_id, writes, kept, 2) == "conflict"
+    assert _undo(stack.tenant_id, writes, made, 1) == "reverted"
+    assert _undo(stack.tenant_id, writes, made, 1) == "already"
+    assert stack.linear.view(made["issue_id"])["archivedAt"] is not None
+    assert stack.linear.view(kept["issue_id"])["archivedAt"] is None  # the person's, left
+
+    connect_gitlab(
+        lab.tenant_id, {"access_token": TOKEN, "project": PROJECT_PATH, "base_url": lab.url}, lab.linking
+    )
+    hub = IssueWrites(lab.secrets, FakeSyncStore(), FakeLinear(), lab.store, lab.api)
+    opened = _create(
+        lab.tenant_id, hub, 1, {"tool": "gitlab", "target": PROJECT_PATH, "title": "Fix the logo"}
+    )
+    assert _undo(lab.tenant_id, hub, opened, 1) == "reverted"
+    assert lab.gitlab.view(int(opened["issue_id"]))["state"] == "closed"
+    assert _undo(lab.tenant_id, hub, opened, 1) == "already"
