@@ -173,7 +173,9 @@ def issue_inverse(
     ).model_dump()
 
 
-def created_issue_inverse(place: Mapping[str, str], issue_id: str, made: Mapping[str, Any] | None) -> dict[str, Any]:
+def created_issue_inverse(
+    place: Mapping[str, str], issue_id: str, made: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """The inverse of making a tracker issue whose fields, as made, are ``made``: archive it (Linear) or
     close it (GitLab), unless a person changed its title or status since."""
     if made is None:

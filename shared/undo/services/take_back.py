@@ -40,6 +40,13 @@ class Taken(Record):
     by: str = Field("", exclude=True)  # reverted properties: who Notion says edited the page after
 
 
+# What an undo step that applied these cannot write back itself, and why.
+_NOT_REDONE = {
+    "delete_comment": "a deleted comment cannot be written back by an undo",
+    "archive_issue": "an archived or closed issue is brought back in its tracker, by hand",
+}
+
+
 def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
     """The inverse an undo step records, so an undo can itself be undone (the run's write again,
     under the same compare-first rule). Only an inverse this step applied has one: a section's
@@ -54,12 +61,10 @@ def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
             return inverse.model_copy(update={"action": "restore_page"}).model_dump()
         case "restore_page":
             return inverse.model_copy(update={"action": "archive_page"}).model_dump()
-        case "delete_comment":
-            return cannot("a deleted comment cannot be written back by an undo")
-        case "archive_issue":
-            return cannot("an archived or closed issue is brought back in its tracker, by hand")
         case _:
-            return cannot("a deleted section cannot be written back by an undo")
+            return cannot(
+                _NOT_REDONE.get(inverse.action, "a deleted section cannot be written back by an undo")
+            )
 
 
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
