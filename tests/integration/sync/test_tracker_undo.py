@@ -1,8 +1,11 @@
 """A run's ``update_issue`` taken back (decision 0224) against the Linear and GitLab sandboxes: the
 tool records the fields it replaced in its output; the undo sets them again, once (a second delivery
 finds them back: ``already``), and leaves a field a person changed since, as a conflict with both
-values. A write that found the values already set records no guess."""
+values. A write that found the values already set records no guess. An issue a run made is
+archived (Linear) or closed (GitLab). Under faults: undos killed after their write, delivered twice
+and edited by a person meanwhile, with a RESULT line whose figures are asserted."""
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -162,3 +165,68 @@ def test_an_issue_a_run_made_is_archived_or_closed_unless_a_person_changed_it(
     assert _undo(lab.tenant_id, hub, opened, 1) == "reverted"
     assert lab.gitlab.view(int(opened["issue_id"]))["state"] == "closed"
     assert _undo(lab.tenant_id, hub, opened, 1) == "already"
+
+
+class KilledWrites:
+    """``IssueWrites`` whose update is counted per issue and, for the issues in ``kill``, lands and
+    then kills the step once (its result never recorded): the undo is delivered again."""
+
+    def __init__(self, inner: IssueWrites, kill: set[str]) -> None:
+        self.inner, self.kill, self.writes = inner, set(kill), Counter[str]()
+
+    def read_fields(self, at: Place, issue_id: str) -> dict[str, Any] | None:
+        return self.inner.read_fields(at, issue_id)
+
+    def update(self, at: Place, issue_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        out = self.inner.update(at, issue_id, changes)
+        self.writes[issue_id] += 1
+        if issue_id in self.kill:
+            self.kill.discard(issue_id)
+            raise RuntimeError("killed between the write and its result")
+        return out
+
+
+def test_tracker_undos_killed_delivered_twice_and_edited_revert_nothing_twice(stack: SyncStack) -> None:
+    """Runs that each made an issue and closed another; their undos, newest first: some killed after
+    a write landed and delivered again, each delivered twice, and a person reopening a closed issue
+    while its run's undo runs. Prints and asserts ``RESULT tracker_undos= effects_reverted=
+    reverted_twice=0 people_changes_overwritten=0 conflicts_listed=``."""
+    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
+    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    linear = {"tool": "linear", "target": TEAM_ID}
+    runs = []
+    for n in range(6):
+        made = _create(stack.tenant_id, writes, 10 * n + 1, {**linear, "title": f"Made by run {n}"})
+        issue = stack.linear.add_issue(f"Open item {n}", stateType="started")
+        closed = _update(
+            stack.tenant_id, writes, 10 * n + 2, {**linear, "issue_id": issue, "status": "completed"}
+        )
+        runs.append((made, closed, issue))
+    killed = {issue for n, (_, _, issue) in enumerate(runs) if n % 3 == 0}
+    faulty = KilledWrites(writes, killed)
+    edited = {issue for n, (_, _, issue) in enumerate(runs) if n % 3 == 2}
+    outcomes: list[tuple[str, str]] = []
+    for made, closed, issue in runs:
+        for effect in (closed, made):  # newest first
+            key = str(effect["issue_id"])
+            if key in edited and effect is closed:
+                stack.linear.edit(issue, stateType="unstarted")  # a person, while the undo runs
+            for _ in range(2):  # every undo step delivered twice
+                try:
+                    outcomes.append((key, _undo(stack.tenant_id, faulty, effect, 1)))  # type: ignore[arg-type]  # the counting stand-in
+                except RuntimeError:
+                    continue
+    reverted = Counter(k for k, o in outcomes if o == "reverted")
+    reverted_twice = sum(n > 1 for n in reverted.values()) + sum(n > 1 for n in faulty.writes.values())
+    overwritten = sum(stack.linear.view(i)["state"]["type"] != "unstarted" for i in edited)
+    conflicts = {k for k, o in outcomes if o == "conflict"}
+    back = {k for k, o in outcomes if o in ("reverted", "already")}
+    print(
+        f"RESULT tracker_undos={len(runs)} effects_reverted={len(back)} reverted_twice={reverted_twice} "
+        f"people_changes_overwritten={overwritten} conflicts_listed={len(conflicts)}"
+    )
+    assert reverted_twice == 0 and overwritten == 0
+    assert conflicts == edited
+    assert len(back) == 2 * len(runs) - len(edited)
+    assert all(stack.linear.view(i)["state"]["type"] == "started" for _, _, i in runs if i not in edited)
+    assert all(stack.linear.view(str(m["issue_id"]))["archivedAt"] is not None for m, _, _ in runs)
