@@ -134,10 +134,16 @@ def _find_task(ctx: ToolContext, a: CreateTaskArgs) -> Output | None:
 
 
 def _update_task(ctx: ToolContext, a: UpdateTaskArgs) -> Output:
+    """Set the task's fields, recording the values they replaced (its inverse), as ``update_issue``."""
     changes = {k: v for k, v in (("title", a.title), ("status", a.status)) if v is not None}
     if not changes:
         raise ModelFixableError("update_task: give a title or a status to set")
-    return _writes(ctx).motion.update(Place(ctx.tenant_id, a.tool, a.target), a.task_id, changes)
+    writes, at = _writes(ctx).motion, Place(ctx.tenant_id, a.tool, a.target)
+    before = writes.read_fields(at, a.task_id)
+    out = writes.update(at, a.task_id, changes)
+    after = writes.read_fields(at, a.task_id)
+    place = {"tool": a.tool, "target": a.target}
+    return out | {"inverse": issue_inverse(place, a.task_id, before, after, changes)}
 
 
 def _comment_task(ctx: ToolContext, a: CommentOnTaskArgs) -> Output:

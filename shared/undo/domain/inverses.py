@@ -69,6 +69,7 @@ UNDOABLE = frozenset(
         "update_block",
         "update_issue",  # shared.tools.trackers: the issue's fields before (Linear, GitLab)
         "create_issue",  # shared.tools.trackers: archive (Linear) or close (GitLab) what it made
+        "update_task",  # shared.tools.trackers: Motion's task's fields before
         "undo_effect",  # an undo step records the way back to the run's write (an undo undone)
     }
 )
@@ -94,7 +95,6 @@ NOT_RECORDED: Mapping[str, str] = {
             "push_revision",
             "comment_on_issue",
             "create_task",
-            "update_task",
             "comment_on_task",
             "call_mcp",
         ),

@@ -20,6 +20,7 @@ from shared.undo.domain.inverses import Effect, Inverse, cannot, undo_order, wri
 
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
+    from shared.sync.ports import TaskWriting
     from shared.sync.services.issue_writes import IssueWrites
 
 Outcome = Literal["reverted", "already", "conflict", "final", "not_yet"]
@@ -265,9 +266,13 @@ def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken
     base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
     if trackers is None:
         return Taken(**base, outcome="not_yet", reason="this undo has no access to the workspace's trackers")
-    tool: Literal["linear", "gitlab"] = "gitlab" if inverse.place.get("tool") == "gitlab" else "linear"
+    named = inverse.place.get("tool")
+    tool: Literal["linear", "gitlab", "motion"] = "gitlab" if named == "gitlab" else "linear"
+    if named == "motion":
+        tool = "motion"
     at = Place(trackers.tenant_id, tool, inverse.place.get("target", ""))
-    found = trackers.writes.read_fields(at, inverse.target)
+    api: IssueWrites | TaskWriting = trackers.writes.motion if tool == "motion" else trackers.writes
+    found = api.read_fields(at, inverse.target)
     if found is None:
         return Taken(**base, outcome="conflict", written=inverse.written, reason="the issue is gone")
     before = dict(inverse.before)
@@ -282,7 +287,7 @@ def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken
         seen = {name: found.get(name) for name in before}
         if (taken := _compared(base, {}, (seen, before, inverse.written), "", "issue")) is not None:
             return taken
-    trackers.writes.update(at, inverse.target, before)
+    api.update(at, inverse.target, before)
     return Taken(**base, outcome="reverted", written=inverse.written, current=before)
 
 

@@ -2,7 +2,7 @@
 tool records the fields it replaced in its output; the undo sets them again, once (a second delivery
 finds them back: ``already``), and leaves a field a person changed since, as a conflict with both
 values. A write that found the values already set records no guess. An issue a run made is
-archived (Linear) or closed (GitLab). Under faults: undos killed after their write, delivered twice
+archived (Linear) or closed (GitLab); a Motion task's status set back. Under faults: undos killed after their write, delivered twice
 and edited by a person meanwhile, with a RESULT line whose figures are asserted."""
 
 from collections import Counter
@@ -13,18 +13,22 @@ import pytest
 
 from local.gitlab_sandbox.app import PROJECT_PATH, TOKEN
 from local.linear_sandbox.app import KEY, TEAM_ID
+from local.motion_sandbox.app import KEY as MOTION_KEY
+from local.motion_sandbox.app import WORKSPACE_ID
 from shared.engine.planning.undo import Asking, ask_undo, undone
 from shared.engine.services.run_log import RunLog
 from shared.platform.config import Settings
 from shared.runs.domain.events import PlannedStep, RunFinished, RunPlanned, RunStatus, ToolResult
 from shared.sync.services.connect import connect_gitlab, connect_linear
 from shared.sync.services.issue_writes import IssueWrites, Place
+from shared.sync.services.motion import connect_motion
+from shared.sync.services.task_writes import TaskWrites
 from shared.tools import REGISTRY
 from shared.tools.base import ToolContext
 from shared.undo.domain.asking import Asker
 from shared.undo.domain.inverses import Effect, Inverse
 from shared.undo.services.take_back import Trackers, take_back
-from tests.integration.sync.conftest import GitLabStack, SyncStack
+from tests.integration.sync.conftest import GitLabStack, MotionStack, SyncStack
 from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import drive
 from tests.support.platform.platform_fakes import FakeModel
@@ -230,3 +234,26 @@ def test_tracker_undos_killed_delivered_twice_and_edited_revert_nothing_twice(st
     assert len(back) == 2 * len(runs) - len(edited)
     assert all(stack.linear.view(i)["state"]["type"] == "started" for _, _, i in runs if i not in edited)
     assert all(stack.linear.view(str(m["issue_id"]))["archivedAt"] is not None for m, _, _ in runs)
+
+
+def test_a_motion_task_s_status_is_set_back_unless_a_person_changed_it(mo: MotionStack) -> None:
+    connect_motion(mo.tenant_id, {"api_key": MOTION_KEY, "workspace_id": WORKSPACE_ID}, mo.linking)
+    tasks = TaskWrites(mo.secrets, mo.store, mo.api)
+    no_lab: Any = (FakeSyncStore(), FakeGitLab())  # Motion only: GitLab's parts unused
+    writes = IssueWrites(mo.secrets, FakeSyncStore(), FakeLinear(), *no_lab, motion=tasks)
+    mine, theirs = mo.motion.add_task("Plan the offsite"), mo.motion.add_task("Print the badges")
+    place = {"tool": "motion", "target": WORKSPACE_ID}
+    tool = REGISTRY["update_task"]
+
+    def update(task: str, step: int) -> dict[str, Any]:
+        args = tool.args.model_validate({**place, "task_id": task, "status": "completed"})
+        return dict(tool.run(_context(mo.tenant_id, writes, step), args))
+
+    done, also = update(mine, 1), update(theirs, 2)
+    assert done["inverse"]["before"] == {"status": "unstarted"}
+    mo.motion.edit(theirs, status="In Progress")  # a person's since
+    assert _undo(mo.tenant_id, writes, also, 2) == "conflict"
+    assert _undo(mo.tenant_id, writes, done, 1) == "reverted"
+    assert _undo(mo.tenant_id, writes, done, 1) == "already"
+    assert tasks.read_fields(Place(mo.tenant_id, "motion", WORKSPACE_ID), mine)["status"] == "unstarted"  # type: ignore[index]  # found
+    assert tasks.read_fields(Place(mo.tenant_id, "motion", WORKSPACE_ID), theirs)["status"] == "started"  # type: ignore[index]  # found
