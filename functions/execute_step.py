@@ -32,9 +32,10 @@ def execute_step(request: Request) -> Response:
 
             return {"row": write_row(row, deps)}, 200
         if (asked := take_routed(request, DecideTask, "decide", c)) is not None:
+            from shared.engine.planning.row_undo import undo_from_row
             from shared.engine.services.run_rows import apply_row_decision
 
-            return {"outcome": apply_row_decision(asked, deps)}, 200
+            return {"outcome": apply_row_decision(asked, deps, undo_from_row)}, 200
         if (answer := take_routed(request, AnswerTask, "answer", c)) is not None:
             from shared.engine.services.row_answers import answer_by_comment
 

@@ -271,6 +271,10 @@ class TaskWriting(Protocol):
         """``changes`` (title, status group) set on the task."""
         ...
 
+    def read_fields(self, at: Place, task_id: str) -> dict[str, Any] | None:
+        """The task's fields as the sync reads them, or None when there is no such task."""
+        ...
+
     def comment(self, at: Place, task_id: str, body: str, key: str) -> Output:
         """A comment on the task, made for the step ``key``."""
         ...

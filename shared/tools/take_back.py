@@ -15,7 +15,7 @@ from shared.tools.base import Args, Output, ToolContext
 from shared.tools.notion_write import notion_write
 from shared.undo.domain.asking import UNDO_PREFIX
 from shared.undo.domain.inverses import Effect, Inverse
-from shared.undo.services.take_back import inverse_of, take_back
+from shared.undo.services.take_back import Trackers, inverse_of, take_back
 
 _Id = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -36,7 +36,8 @@ def undo_effect(ctx: ToolContext, args: UndoEffectArgs) -> Output:
         )
     inverse = Inverse.model_validate(args.inverse)
     effect = Effect(id=args.effect, step=0, tool=args.tool, inverse=inverse)
-    taken = take_back(ctx.need_notion(), effect)
+    trackers = Trackers(ctx.trackers, ctx.tenant_id) if ctx.trackers is not None else None
+    taken = take_back(ctx.need_notion(), effect, trackers)
     return {"run_id": args.run_id} | taken.model_dump() | {"inverse": inverse_of(taken, inverse)}
 
 
@@ -46,6 +47,7 @@ def find_undone(ctx: ToolContext, args: UndoEffectArgs) -> Output | None:
     return None
 
 
+# A Notion write that may also set a tracker issue back (``uses_trackers``: ``ToolContext.trackers``).
 TOOLS = [
     notion_write(
         "undo_effect",
@@ -54,5 +56,5 @@ TOOLS = [
         undo_effect,
         find=find_undone,
         targets=("page_id",),
-    ),
+    )._replace(uses_trackers=True),
 ]

@@ -13,6 +13,7 @@ from pydantic import Field, StringConstraints
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.sync.services.issue_writes import Place
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
+from shared.undo.domain.inverses import created_issue_inverse, issue_inverse
 
 if TYPE_CHECKING:
     from shared.sync.services.issue_writes import IssueWrites
@@ -60,19 +61,38 @@ def _since(ctx: ToolContext) -> datetime:
     return ctx.started_at
 
 
+def _made(ctx: ToolContext, a: CreateIssueArgs, out: Output | None) -> Output | None:
+    """``out`` with its inverse: the issue as made, to archive (or close) unless a person changed it."""
+    if out is None:
+        return None
+    fields = _writes(ctx).read_fields(Place(ctx.tenant_id, a.tool, a.target), str(out["issue_id"]))
+    place = {"tool": a.tool, "target": a.target}
+    return out | {"inverse": created_issue_inverse(place, str(out["issue_id"]), fields)}
+
+
 def _create(ctx: ToolContext, a: CreateIssueArgs) -> Output:
-    return _writes(ctx).create(Place(ctx.tenant_id, a.tool, a.target), a.title, a.body, ctx.key)
+    out = _writes(ctx).create(Place(ctx.tenant_id, a.tool, a.target), a.title, a.body, ctx.key)
+    return _made(ctx, a, out) or out
 
 
 def _find_created(ctx: ToolContext, a: CreateIssueArgs) -> Output | None:
-    return _writes(ctx).find_created(Place(ctx.tenant_id, a.tool, a.target), ctx.key, _since(ctx))
+    """An earlier try's issue, found by its key: the run's own, so its inverse is known still."""
+    found = _writes(ctx).find_created(Place(ctx.tenant_id, a.tool, a.target), ctx.key, _since(ctx))
+    return _made(ctx, a, found)
 
 
 def _update(ctx: ToolContext, a: UpdateIssueArgs) -> Output:
+    """Set the issue's fields; its output records the values they replaced (its inverse), read before
+    the write in the same step, so an undo sets them again unless a person changed them since."""
     changes = {k: v for k, v in (("title", a.title), ("status", a.status)) if v is not None}
     if not changes:
         raise ModelFixableError("update_issue: give a title or a status to set")
-    return _writes(ctx).update(Place(ctx.tenant_id, a.tool, a.target), a.issue_id, changes)
+    writes, at = _writes(ctx), Place(ctx.tenant_id, a.tool, a.target)
+    before = writes.read_fields(at, a.issue_id)
+    out = writes.update(at, a.issue_id, changes)
+    after = writes.read_fields(at, a.issue_id)
+    place = {"tool": a.tool, "target": a.target}
+    return out | {"inverse": issue_inverse(place, a.issue_id, before, after, changes)}
 
 
 def _comment(ctx: ToolContext, a: CommentArgs) -> Output:
@@ -114,10 +134,16 @@ def _find_task(ctx: ToolContext, a: CreateTaskArgs) -> Output | None:
 
 
 def _update_task(ctx: ToolContext, a: UpdateTaskArgs) -> Output:
+    """Set the task's fields, recording the values they replaced (its inverse), as ``update_issue``."""
     changes = {k: v for k, v in (("title", a.title), ("status", a.status)) if v is not None}
     if not changes:
         raise ModelFixableError("update_task: give a title or a status to set")
-    return _writes(ctx).motion.update(Place(ctx.tenant_id, a.tool, a.target), a.task_id, changes)
+    writes, at = _writes(ctx).motion, Place(ctx.tenant_id, a.tool, a.target)
+    before = writes.read_fields(at, a.task_id)
+    out = writes.update(at, a.task_id, changes)
+    after = writes.read_fields(at, a.task_id)
+    place = {"tool": a.tool, "target": a.target}
+    return out | {"inverse": issue_inverse(place, a.task_id, before, after, changes)}
 
 
 def _comment_task(ctx: ToolContext, a: CommentOnTaskArgs) -> Output:

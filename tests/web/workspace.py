@@ -136,8 +136,11 @@ class Setup:
 
         return self.within(waiting, "a run to wait for the owner")
 
-    def started_run(self, goal: str) -> str:
-        run_id = str(self.api("POST", "/runs", {"goal": goal})["run_id"])
+    def started_run(self, goal: str, page_id: str = "") -> str:
+        """A run the owner started with ``goal`` (on ``page_id``, if any), once planned: its id."""
+        run_id = str(
+            self.api("POST", "/runs", {"goal": goal} | ({"page_id": page_id} if page_id else {}))["run_id"]
+        )
         path = self.stack.console_url + "/api/runs/" + urllib.parse.quote(run_id)
 
         def planned() -> bool:

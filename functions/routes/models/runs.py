@@ -334,6 +334,9 @@ class UndoOffer(Schema):
     may: bool
     reason: str = Field(description="Why the caller may not undo it now (empty when they may)")
     undoes: str = Field(description="The run")
+    child_runs: int = Field(
+        0, description="How many runs it started itself (counted up to 1,000): ?children=true undoes them too"
+    )
     run_id: str | None = Field(None, description="The undo run's id (asked or not yet)")
     effects: list[UndoEffect] = Field(default_factory=list, description="What it takes back, in its order")
     beyond_reach: list[int] = Field(

@@ -73,17 +73,19 @@ def _so_far(deps: "Deps", tenant_id: str, undo_run: str) -> dict[str, Any]:
 
 def offer(call: Call) -> Reply:
     """200: what an undo of the whole run would take back and its state if asked already; or, when
-    the caller may not undo it now, ``may`` false and why."""
+    the caller may not undo it now, ``may`` false and why. Either way ``child_runs``: how many runs
+    it started itself (the console offers the undo with them when there are any)."""
     from shared.engine.planning import undo
 
     query = UndoQuery.model_validate(call.request.args.to_dict())
     deps, run, asked = _asking(call, None, query.children)
+    _, child_runs = deps.store.children(call.tenant_id, run.run_id, limit=1)
     try:
         found = undo.offer(deps, run, asked)
     except (Forbidden, Conflict) as refused:
-        return {"may": False, "reason": refused.reason, "undoes": run.run_id}, 200
+        return {"may": False, "reason": refused.reason, "undoes": run.run_id, "child_runs": child_runs}, 200
     answer = undo.described(found, run.run_id) | _so_far(deps, call.tenant_id, found.undo_run)
-    return {"may": True, "reason": ""} | answer, 200
+    return {"may": True, "reason": "", "child_runs": child_runs} | answer, 200
 
 
 def start(call: Call) -> Reply:

@@ -5,7 +5,7 @@ must hold the role the decision needs; anyone else's is set back and answered (d
 "Decisions in Notion"; decision 0049)."""
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Literal
@@ -209,23 +209,31 @@ def one_at_a_time(tenant_id: str, page_id: str, deps: Deps) -> Iterator[None]:
         deps.store.release_row_changes(tenant_id, run_id)
 
 
-def apply_row_decision(task: DecideTask, deps: Deps) -> str:
+# Starts the undo a person asked on an ended run's row (the task, deps, the run, with its child runs):
+# shared.engine.planning.row_undo, which this layer cannot import, given by the task's entry point.
+UndoAsked = Callable[[DecideTask, Deps, str, bool], str]
+
+
+def apply_row_decision(task: DecideTask, deps: Deps, undo: UndoAsked | None = None) -> str:
     """Act on a person's change of a Runs row. It counts only on the row the agent made for a run
     (its page id kept), whose Run id, Request and Goal are as the agent wrote them. A row changed
     there by anyone else is set back and the owner told; a row the agent did not make is answered.
     The owner's Approve or Reject of the request the row names is then recorded once. A repeat, or a
     change for an older request, decides nothing. Anyone else's is set back to Waiting and answered
     with a comment. A row Notion cannot read decides nothing (no retry). One task at a time acts on
-    a row's changes (:func:`one_at_a_time`). Returns what happened, in words."""
+    a row's changes (:func:`one_at_a_time`). A Decision asking an undo is given to ``undo`` (none:
+    it decides nothing). Returns what happened, in words."""
     with one_at_a_time(task.tenant_id, task.page_id, deps):
-        return _decide(task, deps)
+        return _decide(task, deps, undo)
 
 
-def _decide(task: DecideTask, deps: Deps) -> str:
+def _decide(task: DecideTask, deps: Deps, undo: UndoAsked | None = None) -> str:
     bound = bound_row(task.tenant_id, task.page_id, deps, told=True)
     if isinstance(bound, str):
         return bound
     run_id, asked = bound
+    if asked.undo:
+        return undo(task, deps, run_id, asked.undo == "children") if undo else "decides nothing: no undo here"
     decision = asked.decision or None
     if decision is None:
         return "the row asks nothing"

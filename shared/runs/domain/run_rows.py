@@ -110,15 +110,18 @@ def instructions_version(state: RunState) -> str:
 
 
 class RowDecision(NamedTuple):
-    """What a row says the owner decided: the run, the request it answers, approve or reject."""
+    """What a row says the owner decided: the run, the request it answers, approve or reject; or
+    ``undo`` ("run", "children": with its child runs) when a person asks the ended run undone."""
 
     run_id: str
     request_id: str
     decision: Literal["approve", "reject", ""]  # "": the row asks nothing (Waiting, or empty)
+    undo: Literal["run", "children", ""] = ""
 
 
 def decision_of(row: JSON) -> RowDecision:
-    """Read a Runs row: its run id, the request its Request names, and its Decision."""
+    """Read a Runs row: its run id, the request its Request names, and its Decision (an undo asked:
+    ``agent_home.UNDO_DECISIONS``)."""
     props = row.get("properties") or {}
     run_id = _plain(props.get("Run id"))
     request_id = _plain(props.get("Request")).split(_REQUEST_SEP, 1)[0].strip()
@@ -126,7 +129,10 @@ def decision_of(row: JSON) -> RowDecision:
     decision: Literal["approve", "reject", ""] = (
         "approve" if chosen == "Approve" else "reject" if chosen == "Reject" else ""
     )
-    return RowDecision(run_id, request_id, decision)
+    undo: Literal["run", "children", ""] = (
+        "run" if chosen == "Undo" else "children" if chosen == "Undo with child runs" else ""
+    )
+    return RowDecision(run_id, request_id, decision, undo)
 
 
 def _plain(value: JSON | None) -> str:

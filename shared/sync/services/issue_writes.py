@@ -106,6 +106,17 @@ class IssueWrites:
             raise ModelFixableError(f"{at.tool}: no issue {issue_id!r} in {at.target}")
         return _issue(at, issue, key)
 
+    def read_fields(self, at: Place, issue_id: str) -> dict[str, Any] | None:
+        """The issue's fields as the sync reads them (title, a status group, ...), or None when the
+        tracker has no such issue: what an update replaced, and what an undo compares with."""
+        if at.tool == "linear":
+            tracker, _ = self._linear_tracker(at.tenant_id, at.target)
+            issue = tracker.read(issue_id)
+            return tracker.fields(issue).model_dump() if issue else None
+        gitlab, _, _ = self._gitlab_tracker(at.tenant_id, at.target)
+        found = gitlab.read(str(_iid(issue_id)))
+        return gitlab.fields(found).model_dump() if found else None
+
     def comment(self, at: Place, issue_id: str, body: str, key: str) -> Output:
         """A comment on ``issue_id`` at ``at``, made once for ``key``."""
         if at.tool == "linear":

@@ -72,6 +72,13 @@ class TaskWrites:
             raise ModelFixableError(f"motion: no task {task_id!r} in workspace {at.target}")
         return _task(at, tracker.write(task_id, changes, "") or found)
 
+    def read_fields(self, at: Place, task_id: str) -> dict[str, Any] | None:
+        """The task's fields as the sync reads them (title, a status group, ...), or None when the
+        workspace has no such task: what an update replaced, and what an undo compares with."""
+        tracker, _, _ = self._tracker(at)
+        found = tracker.read(task_id)
+        return tracker.fields(found).model_dump() if found else None
+
     def comment(self, at: Place, task_id: str, body: str, key: str) -> Output:
         """A comment on ``task_id``, made once for ``key``."""
         _, secret, _ = self._tracker(at)

@@ -22,6 +22,8 @@ Action = Literal[
     "delete_comment",  # delete comment ``target`` (a connection may delete the comments it made)
     "move_page",  # move page ``target`` back under ``before["page_id"]`` (from ``written["page_id"]``)
     "restore_block",  # set block ``target``'s content ``before`` again (``{type: {"rich_text": ...}}``)
+    "restore_issue",  # set tracker issue ``target``'s fields ``before`` again (``place``: its tool, target)
+    "archive_issue",  # archive (Linear) or close (GitLab) tracker issue ``target`` the run created
     "none",  # cannot be taken back: ``reason`` says why
 ]
 
@@ -41,6 +43,9 @@ class Inverse(Record):
     # the run wrote. Left out when unknown (recorded before it was kept).
     written_by: str = Field("", exclude_if=lambda v: not v)
     reason: str = ""  # action "none": why it cannot be taken back
+    # restore_issue: where the issue is ({"tool": "linear" | "gitlab", "target": the connected team or
+    # project}); the tenant is the undo run's own.
+    place: dict[str, str] = Field(default_factory=dict, exclude_if=lambda v: not v)
 
 
 # Effects nothing can take back, whatever is recorded: once out, they are out.
@@ -62,6 +67,9 @@ UNDOABLE = frozenset(
         "restore_page",
         "move_page",
         "update_block",
+        "update_issue",  # shared.tools.trackers: the issue's fields before (Linear, GitLab)
+        "create_issue",  # shared.tools.trackers: archive (Linear) or close (GitLab) what it made
+        "update_task",  # shared.tools.trackers: Motion's task's fields before
         "undo_effect",  # an undo step records the way back to the run's write (an undo undone)
     }
 )
@@ -85,11 +93,8 @@ NOT_RECORDED: Mapping[str, str] = {
             "open_pull_request",
             "push_fix",
             "push_revision",
-            "create_issue",
             "comment_on_issue",
-            "update_issue",
             "create_task",
-            "update_task",
             "comment_on_task",
             "call_mcp",
         ),
@@ -142,6 +147,41 @@ def property_inverse(
         written={n: writable(after[n]) for n in names if n in after},
         written_by=written_by,
     ).model_dump()
+
+
+def issue_inverse(
+    place: Mapping[str, str],
+    issue_id: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    changes: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The inverse of setting ``changes`` on a tracker issue whose fields (as the sync reads them)
+    were ``before`` and are ``after``. When the issue already held every value set, a retry after a
+    lost answer cannot tell its own write from the issue's former state: marked final, never guessed."""
+    names = sorted(changes)
+    if before is None or after is None:
+        return cannot("the issue could not be read around the write")
+    if all(before.get(n) == changes[n] for n in names):
+        return cannot("the issue already held the values set: what it held before is not known")
+    return Inverse(
+        action="restore_issue",
+        target=issue_id,
+        before={n: before.get(n) for n in names},
+        written={n: after.get(n) for n in names},
+        place=dict(place),
+    ).model_dump()
+
+
+def created_issue_inverse(
+    place: Mapping[str, str], issue_id: str, made: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The inverse of making a tracker issue whose fields, as made, are ``made``: archive it (Linear) or
+    close it (GitLab), unless a person changed its title or status since."""
+    if made is None:
+        return cannot("the issue could not be read after it was made")
+    written = {n: made.get(n) for n in ("title", "status")}
+    return Inverse(action="archive_issue", target=issue_id, written=written, place=dict(place)).model_dump()
 
 
 class Effect(Record):

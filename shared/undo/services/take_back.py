@@ -9,7 +9,7 @@ inverse is idempotent: a second delivery finds the state already taken back and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import Field
 
@@ -20,6 +20,8 @@ from shared.undo.domain.inverses import Effect, Inverse, cannot, undo_order, wri
 
 if TYPE_CHECKING:
     from shared.notion.ports import TenantNotion
+    from shared.sync.ports import TaskWriting
+    from shared.sync.services.issue_writes import IssueWrites
 
 Outcome = Literal["reverted", "already", "conflict", "final", "not_yet"]
 
@@ -39,6 +41,13 @@ class Taken(Record):
     by: str = Field("", exclude=True)  # reverted properties: who Notion says edited the page after
 
 
+# What an undo step that applied these cannot write back itself, and why.
+_NOT_REDONE = {
+    "delete_comment": "a deleted comment cannot be written back by an undo",
+    "archive_issue": "an archived or closed issue is brought back in its tracker, by hand",
+}
+
+
 def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
     """The inverse an undo step records, so an undo can itself be undone (the run's write again,
     under the same compare-first rule). Only an inverse this step applied has one: a section's
@@ -46,17 +55,17 @@ def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
     if taken.outcome != "reverted":
         return cannot("this undo step changed nothing of its own")
     match inverse.action:
-        case "restore_properties" | "restore_block" | "move_page":
+        case "restore_properties" | "restore_block" | "move_page" | "restore_issue":
             swapped = {"before": inverse.written, "written": inverse.before, "written_by": taken.by}
             return inverse.model_copy(update=swapped).model_dump()
         case "archive_page":
             return inverse.model_copy(update={"action": "restore_page"}).model_dump()
         case "restore_page":
             return inverse.model_copy(update={"action": "archive_page"}).model_dump()
-        case "delete_comment":
-            return cannot("a deleted comment cannot be written back by an undo")
         case _:
-            return cannot("a deleted section cannot be written back by an undo")
+            return cannot(
+                _NOT_REDONE.get(inverse.action, "a deleted section cannot be written back by an undo")
+            )
 
 
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -241,6 +250,47 @@ def _block(notion: TenantNotion, effect: Effect, inverse: Inverse) -> Taken:
     return Taken(**base, outcome="reverted", written=written, current={"text": before}, by=by)
 
 
+class Trackers(NamedTuple):
+    """The undo run's access to the tenant's connected trackers (``ToolContext.trackers``)."""
+
+    writes: IssueWrites
+    tenant_id: str
+
+
+def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken:
+    """Set the tracker issue's fields before the run again (``restore_issue``), or archive (close) the
+    issue it made (``archive_issue``), unless a person changed them since or the issue is gone (a
+    conflict: left as it is)."""
+    from shared.sync.services.issue_writes import Place
+
+    base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
+    if trackers is None:
+        return Taken(**base, outcome="not_yet", reason="this undo has no access to the workspace's trackers")
+    named = inverse.place.get("tool")
+    tool: Literal["linear", "gitlab", "motion"] = "gitlab" if named == "gitlab" else "linear"
+    if named == "motion":
+        tool = "motion"
+    at = Place(trackers.tenant_id, tool, inverse.place.get("target", ""))
+    api: IssueWrites | TaskWriting = trackers.writes.motion if tool == "motion" else trackers.writes
+    found = api.read_fields(at, inverse.target)
+    if found is None:
+        return Taken(**base, outcome="conflict", written=inverse.written, reason="the issue is gone")
+    before = dict(inverse.before)
+    if inverse.action == "archive_issue":
+        before = {"status": "completed"} if tool == "gitlab" else {"archived": True}
+        if all(found.get(n) == v for n, v in before.items()):
+            return Taken(**base, outcome="already")
+        seen = {name: found.get(name) for name in inverse.written}
+        if seen != inverse.written:  # a person renamed or moved it since: their issue now
+            return Taken(**base, outcome="conflict", written=inverse.written, current=seen)
+    else:
+        seen = {name: found.get(name) for name in before}
+        if (taken := _compared(base, {}, (seen, before, inverse.written), "", "issue")) is not None:
+            return taken
+    api.update(at, inverse.target, before)
+    return Taken(**base, outcome="reverted", written=inverse.written, current=before)
+
+
 # Each action's compare-then-apply.
 _APPLY: dict[str, Callable[[TenantNotion, Effect, Inverse], Taken]] = {
     "restore_properties": _properties,
@@ -253,9 +303,12 @@ _APPLY: dict[str, Callable[[TenantNotion, Effect, Inverse], Taken]] = {
 }
 
 
-def take_back(notion: TenantNotion, effect: Effect) -> Taken:
-    """Apply ``effect``'s inverse once, unless the state changed since the run wrote it."""
+def take_back(notion: TenantNotion, effect: Effect, trackers: Trackers | None = None) -> Taken:
+    """Apply ``effect``'s inverse once, unless the state changed since the run wrote it; a tracker
+    issue's through ``trackers``."""
     inverse = effect.inverse
+    if inverse.action in ("restore_issue", "archive_issue"):
+        return _issue(trackers, effect, inverse)
     apply = _APPLY.get(inverse.action)
     if apply is None:
         base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}

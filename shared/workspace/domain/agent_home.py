@@ -15,8 +15,10 @@ type JSON = dict[str, Any]
 type HomeKind = Literal["runs", "daily_plans", "tasks"]
 KINDS: tuple[HomeKind, ...] = ("runs", "daily_plans", "tasks")
 
-# The owner's decision on a run waiting for them (the Runs database's Decision property).
-DECISIONS = ("Waiting", "Approve", "Reject")
+# The owner's decision on a run waiting for them (the Runs database's Decision property); on an ended
+# run, a person's ask to undo it (alone, or with the runs it started: shared.engine.planning.row_undo).
+UNDO_DECISIONS = ("Undo", "Undo with child runs")
+DECISIONS = ("Waiting", "Approve", "Reject", *UNDO_DECISIONS)
 RUN_STATUSES = ("Running", "Waiting for you", "Paused", "Completed", "Failed", "Cancelled", "Rolled back")
 PRIORITIES = ("High", "Medium", "Low")
 
@@ -44,7 +46,7 @@ SCHEMAS: dict[HomeKind, tuple[str, JSON]] = {
             "Finished": {"date": {}},
             "Steps": {"number": {"format": "number"}},
             "Cost": {"number": {"format": "dollar"}},
-            "Decision": _select(*DECISIONS, colors=("yellow", "green", "red")),
+            "Decision": _select(*DECISIONS, colors=("yellow", "green", "red", "purple", "purple")),
             "Request": {"rich_text": {}},
             "Agent": {"rich_text": {}},
             "Instructions": {"rich_text": {}},

@@ -116,6 +116,8 @@ def test_the_home_is_made_once_found_again_and_remade_when_deleted(stack: Stack,
         "Waiting",
         "Approve",
         "Reject",
+        "Undo",
+        "Undo with child runs",
     ]
     assert schema["database_parent"] == {"type": "page_id", "page_id": HOME_PAGE}
     tasks_source = _j(made)["databases"]["tasks"]["data_source_id"]

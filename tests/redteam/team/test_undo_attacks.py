@@ -3,7 +3,8 @@ another tenant's run, a run they neither started nor approved, a run ended beyon
 effects of their own run on a page beyond their reach (named, and within a whole run's undo); a
 model's plan naming ``undo_effect``, and a run not an undo's stepping it, try to take the private
 page's change back; with ``children``, another tenant's run claiming the run as its parent, and a
-child's change beyond a member's reach. A case that answers other than a refusal, stores or queues anything, or changes
+child's change beyond a member's reach; a tracker issue's inverse naming another team or project,
+and a member's undo of an issue update. A case that answers other than a refusal, stores or queues anything, or changes
 the private page, is an ``undo_escapes`` (totals.py); every case counts in ``undo_cases``.
 In-process: the api and the engine over fakes."""
 
@@ -153,3 +154,60 @@ def _json(args: dict[str, Any]) -> str:
     import json
 
     return json.dumps(args)
+
+
+def test_a_tracker_undo_reaches_no_other_target_and_no_member_takes_an_issue_back() -> None:
+    """An issue's recorded inverse naming another team or project than the connected one writes
+    nothing there (decision 0224); a member's undo of their run that updated an issue leaves it (an
+    issue is no page within their reach): refused, nothing stored."""
+    from datetime import UTC, datetime
+
+    from shared.platform.errors import ModelFixableError
+    from shared.runs.domain.events import Person, RunFinished, RunStatus
+    from shared.undo.domain.inverses import Effect, Inverse
+    from shared.undo.services.take_back import Trackers, take_back
+    from tests.support.sync.tracker_fakes import tracker_writes
+    from tests.support.undo.written_runs import STARTER
+
+    escapes: list[str] = []
+    writes, linear, gitlab = tracker_writes()
+    for tool, target in (("linear", "team-2"), ("gitlab", "other/project")):
+        inverse = Inverse(
+            action="restore_issue",
+            target="7",
+            before={"status": "unstarted"},
+            written={"status": "completed"},
+            place={"tool": tool, "target": target},
+        )
+        effect, access = Effect(id=2, step=1, tool="update_issue", inverse=inverse), Trackers(writes, "t1")
+        try:
+            taken = take_back(None, effect, access)  # type: ignore[arg-type]  # no Notion: a tracker's only
+            escapes.append(f"an undo of {tool} {target} answered {taken.outcome}")
+        except ModelFixableError:  # refused: not the connected team or project
+            pass
+        EXERCISED["undo_cases"] += 1
+        TOTALS["attacks"] += 1
+    if linear.writes or gitlab.writes:
+        escapes.append(f"a tracker undo wrote to another target: {linear.writes} {gitlab.writes}")
+
+    w = World()
+    at = datetime.now(UTC)
+    args = {"tool": "linear", "target": "team-1", "issue_id": "iss-1", "status": "completed"}
+    inverse = Inverse(
+        action="restore_issue",
+        target="iss-1",
+        before={"status": "started"},
+        written={"status": "completed"},
+        place={"tool": "linear", "target": "team-1"},
+    )
+    head = RunPlanned(seq=1, at=at, goal="Close it", trigger="api", steps=[PlannedStep(tool="update_issue", args=args)],
+                      tools=["update_issue"], member=True, people=(Person(notion_user_id=STARTER),))  # fmt: skip
+    result = ToolResult(
+        seq=2, at=at, step=1, tool="update_issue", args=args, output={"inverse": inverse.model_dump()}
+    )
+    ended = RunFinished(seq=3, at=at, status=RunStatus.COMPLETED, summary="closed")
+    assert run_log.RunLog(w.deps, "t1", "api-issue").create([head, result, ended])
+    for kind in KINDS:
+        escapes += refused(w, "editor", kind, "api-issue", None, (403,))
+    TOTALS["undo_escapes"] += len(escapes)
+    assert escapes == []

@@ -352,6 +352,8 @@ def test_the_runs_schema_has_what_later_work_needs() -> None:
         {"name": "Waiting", "color": "yellow"},
         {"name": "Approve", "color": "green"},
         {"name": "Reject", "color": "red"},
+        {"name": "Undo", "color": "purple"},  # an ended run undone from its row (decision 0223)
+        {"name": "Undo with child runs", "color": "purple"},
     ]
     assert {
         "Goal",

@@ -105,6 +105,7 @@ def test_the_offer_with_children_lists_the_family_and_refuses_other_parameters(w
     before = world.runs()
     code, alone = offer("")
     assert code == 200 and [e["run_id"] for e in alone["effects"]] == [RUN, RUN]
+    assert alone["child_runs"] == 1  # the child (its hand-off is the child's, not counted here)
     code, family = offer("?children=true")
     assert code == 200 and [e["run_id"] for e in family["effects"]] == [GRANDCHILD, CHILD, RUN, RUN]
     assert family["run_id"] != alone["run_id"] and family["status"] is None

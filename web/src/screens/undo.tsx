@@ -1,7 +1,8 @@
 // "Undo this run" on a run's page: for its starter, an approver or the owner, once the run
 // ended. It lists what an undo restores (GET /runs/{id}/undo), asks (POST), then follows the undo run
 // and says what was restored and what was left because a person changed it since, with both values.
-import { useEffect } from "preact/hooks";
+// A run that started others offers the choice "With its child runs" (?children=true, {"children": true}).
+import { useEffect, useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, ErrorText, STATUS_WORDS, useAction, useLoad } from "../ui";
 
@@ -17,8 +18,9 @@ function values(of: Record<string, unknown>): string {
 }
 
 /** One effect's outcome in words; every value is workspace text, rendered as text. */
-function OutcomeItem({ outcome }: { outcome: Outcome }) {
-  const what = `Change ${outcome.effect} (${outcome.tool})`;
+function OutcomeItem({ outcome, runId }: { outcome: Outcome; runId: string }) {
+  const by = outcome.run_id && outcome.run_id !== runId ? ` of child run ${outcome.run_id}` : "";
+  const what = `Change ${outcome.effect}${by} (${outcome.tool})`;
   switch (outcome.outcome) {
     case "reverted":
       return <li class="restored">{what}: restored.</li>;
@@ -46,22 +48,40 @@ function OutcomeItem({ outcome }: { outcome: Outcome }) {
 }
 
 /** A titled list of outcomes (none: nothing shown). */
-function Outcomes({ heading, kind, outcomes }: { heading: string; kind: string; outcomes: Outcome[] }) {
+function Outcomes({ heading, kind, outcomes, runId }: { heading: string; kind: string; outcomes: Outcome[]; runId: string }) {
   if (!outcomes.length) return null;
   return (
     <>
       <h3>{heading}</h3>
       <ul class={kind}>
         {outcomes.map((u) => (
-          <OutcomeItem key={u.effect} outcome={u} />
+          <OutcomeItem key={`${u.run_id} ${u.effect}`} outcome={u} runId={runId} />
         ))}
       </ul>
     </>
   );
 }
 
+/** The choice to undo the run with the runs it started (shown only when it started some). */
+function WithChildren({ count, family, choose }: { count: number; family: boolean; choose: (on: boolean) => void }) {
+  if (count < 1) return null;
+  return (
+    <p>
+      <label>
+        <input type="checkbox" checked={family} onChange={(e) => choose((e.target as HTMLInputElement).checked)} /> With
+        its child runs ({count} it started, and the runs they started)
+      </label>
+    </p>
+  );
+}
+
 export function UndoRun({ runId }: { runId: string }) {
-  const offer = useLoad<Offer>(() => get<Offer>(url("/runs/{run_id}/undo", { run_id: runId })), runId);
+  const [family, setFamily] = useState(false);
+  useEffect(() => setFamily(false), [runId]);
+  const offer = useLoad<Offer>(
+    () => get<Offer>(url("/runs/{run_id}/undo", { run_id: runId }, { children: family ? "true" : "" })),
+    `${runId} ${family}`,
+  );
   const [busy, error, act] = useAction();
   const data = offer.data;
   const working = !!data?.status && WORKING.has(data.status);
@@ -70,35 +90,55 @@ export function UndoRun({ runId }: { runId: string }) {
     const timer = window.setTimeout(offer.reload, FOLLOW_MS);
     return () => window.clearTimeout(timer);
   }, [working, data]);
-  if (!data || !data.may) return null; // only its starter, an approver or the owner, within the window
+  // Only its starter, an approver or the owner, within the window; with its child runs, also why not.
+  if (!data || (!data.may && !family)) return null;
   const may = roleRefusal("editor", "undo a run");
   const undo = () =>
     act(async () => {
-      await send<S["UndoAsked"]>("POST", url("/runs/{run_id}/undo", { run_id: runId }), {});
+      await send<S["UndoAsked"]>("POST", url("/runs/{run_id}/undo", { run_id: runId }), family ? { children: true } : {});
       offer.reload();
     });
+  const choice = <WithChildren count={data.child_runs ?? 0} family={family} choose={setFamily} />;
+  if (!data.may) {
+    return (
+      <section class="card undo" aria-label="Undo this run">
+        <h2>Undo this run</h2>
+        {choice}
+        <p class="hint">{data.reason}</p>
+      </section>
+    );
+  }
   const undone = data.undone ?? [];
   const effects = data.effects ?? [];
   const beyond = data.beyond_reach ?? [];
   const cannot = data.cannot ?? [];
+  const kinBeyond = data.children_beyond_reach ?? [];
   const restored = undone.filter((u) => u.outcome === "reverted" || u.outcome === "already");
   const conflicts = undone.filter((u) => u.outcome === "conflict");
   const rest = undone.filter((u) => !restored.includes(u) && !conflicts.includes(u));
   return (
     <section class="card undo" aria-label="Undo this run">
       <h2>Undo this run</h2>
+      {choice}
       {data.status === null || data.status === undefined ? (
         <>
           <p>An undo takes back, newest first, each of these changes, unless someone changed it since:</p>
           <ul class="will-restore">
             {effects.map((e) => (
-              <li key={e.effect}>
+              <li key={`${e.run_id} ${e.effect}`}>
                 Change {e.effect} ({e.tool}) on page {e.page_id}
+                {e.run_id && e.run_id !== runId ? ` by child run ${e.run_id}` : ""}
               </li>
             ))}
           </ul>
           {beyond.length > 0 && (
             <p class="hint">Left out, beyond your reach: changes {beyond.join(", ")}. The owner may undo them.</p>
+          )}
+          {kinBeyond.length > 0 && (
+            <p class="hint">
+              Left out, beyond your reach: {kinBeyond.map((k) => `change ${k.effect} of ${k.run_id}`).join(", ")}. The owner
+              may undo them.
+            </p>
           )}
           {cannot.length > 0 && (
             <ul class="cannot">
@@ -111,7 +151,7 @@ export function UndoRun({ runId }: { runId: string }) {
           )}
           <Confirm
             label="Undo this run"
-            question="Undo these changes? What a person changed since is left as it is and listed."
+            question={`Undo these changes${family ? ", its child runs' with its own" : ""}? What a person changed since is left as it is and listed.`}
             yes="Yes, undo them"
             act={() => void undo()}
             disabled={busy || !!may}
@@ -130,12 +170,12 @@ export function UndoRun({ runId }: { runId: string }) {
             ) : null}
             {working ? ": taking the changes back…" : "."}
           </p>
-          <Outcomes heading="Restored" kind="restored" outcomes={restored} />
-          <Outcomes heading="Left as people changed them" kind="conflicts" outcomes={conflicts} />
+          <Outcomes heading="Restored" kind="restored" outcomes={restored} runId={runId} />
+          <Outcomes heading="Left as people changed them" kind="conflicts" outcomes={conflicts} runId={runId} />
           {rest.length > 0 && (
             <ul>
               {rest.map((u) => (
-                <OutcomeItem key={u.effect} outcome={u} />
+                <OutcomeItem key={`${u.run_id} ${u.effect}`} outcome={u} runId={runId} />
               ))}
             </ul>
           )}
