@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.mcp.domain.policy import Policy, default_policy, once_promise, policy_key, repeatable
-from shared.mcp.domain.servers import McpServer, McpTool, checked_tools, mcp_token_secret, resolved_problem
+from shared.mcp.domain.servers import McpServer, McpTool, checked_tools, resolved_problem
+from shared.mcp.services.connect import credential
 from shared.mcp.services.watch import Called, Watch, counted, recorded
 from shared.platform import errors
 
@@ -132,7 +133,7 @@ class McpCalls(NamedTuple):
         if why := resolved_problem(host, self.client.addresses(host), self.allow_loopback):
             recorded(self.watch, self.tenant_id, called._replace(why=why))
             raise errors.PermanentError(f"MCP server {server_id!r} refused: {why}")
-        token = self.secrets.get(mcp_token_secret(self.tenant_id, server_id))
+        token = credential(self.secrets, self.tenant_id, server)
         try:
             answer = self.client.call_tool(
                 server.url, token, name, arguments, timeout_s=self.timeout_s, key=key
@@ -161,7 +162,7 @@ class McpCalls(NamedTuple):
             host = _host(server.url)
             if why := resolved_problem(host, self.client.addresses(host), self.allow_loopback):
                 raise errors.PermanentError(why)
-            token = self.secrets.get(mcp_token_secret(self.tenant_id, server.id))
+            token = credential(self.secrets, self.tenant_id, server)
             tools = checked_tools(self.client.list_tools(server.url, token))
         except (errors.AgentError, ValueError) as exc:
             log.warning("mcp: the tools of %s were not listed again: %s", server.id, str(exc)[:200])
