@@ -96,9 +96,9 @@ class McpClient(Protocol):
     def call_tool(
         self, url: str, token: Auth, name: str, arguments: dict[str, Any], *, timeout_s: float, key: str = ""
     ) -> dict[str, Any]:
-        """One ``tools/call``: ``{"is_error", "text", "cut", "tools_changed"}`` (its text contents
-        joined, cut past a bound; whether the server sent ``notifications/tools/list_changed`` in the
-        session). ``key`` rides in the request's ``_meta`` for a server that de-duplicates by it. A call
+        """One ``tools/call``: ``{"is_error", "text", "cut", "tools_changed", "cost_usd",
+        "cost_unreadable"}`` (its text contents joined, cut past a bound; whether the server sent
+        ``notifications/tools/list_changed`` in the session; what it billed: :func:`~shared.mcp.domain.billing.billed`). ``key`` rides in the request's ``_meta`` for a server that de-duplicates by it. A call
         that takes longer than ``timeout_s`` raises TransientError after the server may have acted."""
         ...
 

@@ -90,6 +90,7 @@ class Step(NamedTuple):
             repositories=self.repositories() if tool.uses_repositories else None,
             trackers=self.deps.trackers() if tool.uses_trackers and self.deps.trackers else None,
             mcp=self._mcp() if tool.uses_mcp else None,
+            charge=self.model.charge if tool.uses_mcp else None,
             patterns=self._patterns(tool.name) if tool.name in pattern_room.TOOLS else None,
             console=self.deps.settings.frontend_url,
             notion_web=self.deps.settings.notion_web_base_url,

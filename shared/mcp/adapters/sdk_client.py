@@ -23,6 +23,7 @@ from mcp.types import ServerNotification, ToolListChangedNotification
 from pydantic import ValidationError
 
 from shared.mcp.adapters.oauth_session import ElsewhereError, kept_to, provider
+from shared.mcp.domain.billing import billed
 from shared.mcp.ports import Auth
 from shared.platform.adapters import resolving
 from shared.platform.errors import PermanentError, TransientError, Unauthenticated
@@ -71,7 +72,14 @@ class SdkMcpClient:
             )
             cut = len(text) > MAX_RESULT_CHARS
             text = text[:MAX_RESULT_CHARS] + ("\n[cut: the result was longer]" if cut else "")
-            return {"is_error": bool(result.isError), "text": text, "cut": cut}
+            cost, unreadable = billed(result.meta)
+            return {
+                "is_error": bool(result.isError),
+                "text": text,
+                "cut": cut,
+                "cost_usd": cost,
+                "cost_unreadable": unreadable,
+            }
 
         answer = _session(url, token, timeout_s, body, said)
         return answer | {"tools_changed": any(isinstance(n, ToolListChangedNotification) for n in said)}

@@ -117,7 +117,7 @@ class McpCalls(NamedTuple):
         self, server_id: str, name: str, arguments: dict[str, Any], key: str, run_id: str = ""
     ) -> dict[str, Any]:
         """Make the call once: ``{"server", "tool", "is_error", "result", "cut"}``, the result the
-        server's text (untrusted, bounded). A tool error is a result (``is_error``), not a failure.
+        server's text (untrusted, bounded), and ``cost_usd`` when the server billed the call. A tool error is a result (``is_error``), not a failure.
         A call made or refused at the host has its audit entry (``run_id``: the run it is of)."""
         from jsonschema import Draft202012Validator  # a call's check: not every step's
 
@@ -143,7 +143,11 @@ class McpCalls(NamedTuple):
             self._after(server, called._replace(outcome="failed", why=why))
             raise
         outcome = "tool_error" if answer["is_error"] else "ok"
-        self._after(server, called._replace(outcome=outcome, size=len(str(answer["text"]))))
+        cost = answer.get("cost_usd")
+        why = "the server's cost was not a number of dollars we read" if answer.get("cost_unreadable") else ""
+        self._after(
+            server, called._replace(outcome=outcome, size=len(str(answer["text"])), cost_usd=cost, why=why)
+        )
         if answer.get("tools_changed"):
             self.servers.tools_changed(self.tenant_id, server_id, self._now())
         return {
@@ -152,7 +156,7 @@ class McpCalls(NamedTuple):
             "is_error": bool(answer["is_error"]),
             "result": str(answer["text"]),
             "cut": bool(answer.get("cut")),
-        }
+        } | ({"cost_usd": float(cost)} if cost is not None else {})
 
     def relisted(self, server: McpServer) -> McpServer:
         """The server with its tools listed again and kept (its mark cleared unless it said they
