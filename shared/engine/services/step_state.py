@@ -99,7 +99,9 @@ class Step(NamedTuple):
     def _mcp(self) -> Any:
         """The run's agent's MCP tools (``shared.mcp.services.calls.McpCalls``); None without them."""
         mcp = self.deps.mcp
-        return mcp(self.tenant_id, self.state.agent_id or "default") if mcp is not None else None
+        if mcp is None:
+            return None
+        return mcp(self.tenant_id, self.state.agent_id or "default")._replace(named=self.state.mcp_tools)
 
     def repositories(self) -> tuple[str, ...]:
         """The GitHub repositories the owner allowed, as stored now (none: no workspace settings)."""

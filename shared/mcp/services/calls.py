@@ -45,6 +45,12 @@ class McpCalls(NamedTuple):
     timeout_s: float
     allow_loopback: bool = False
     watch: Watch | None = None  # the audit log, the failures' count and the pause's notice
+    # The tools the run's instructions page names (``server/tool``): only those are offered and
+    # called when it names any; the policy of each still decides (a named tool that is off stays off).
+    named: tuple[str, ...] = ()
+
+    def _named(self, server_id: str, name: str) -> bool:
+        return not self.named or policy_key(server_id, name) in self.named
 
     def tool(self, server_id: str, name: str) -> tuple[McpServer, McpTool]:
         """The connected server and its listed tool, or a ModelFixableError naming what exists."""
@@ -77,6 +83,11 @@ class McpCalls(NamedTuple):
                 f"MCP server {server_id!r} is paused ({server.paused_why or 'it failed repeatedly'}) until "
                 "an admin resumes it; use another tool"
             )
+        if not self._named(server_id, name):
+            raise errors.ModelFixableError(
+                f"MCP tool {server_id}/{name} is not among the tools this agent's instructions name "
+                f"({', '.join(self.named)}); use one of those"
+            )
         policy = self._policies().get(policy_key(server_id, name), default_policy(tool))
         if policy == Policy.OFF:
             raise errors.ModelFixableError(
@@ -89,9 +100,9 @@ class McpCalls(NamedTuple):
         return repeatable(self.tool(server_id, name)[1])
 
     def offered(self) -> list[dict[str, Any]]:
-        """The tools the planner is told of: every tool not off for this agent, of a server not paused,
-        its description cut and marked as the server's words (data, not instructions), its input schema
-        and its policy."""
+        """The tools the planner is told of: every tool not off for this agent, of a server not paused
+        (only those its instructions name, when they name some). Each has its description cut and
+        marked as the server's words (data, not instructions), its input schema and its policy."""
         servers = [
             self.relisted(s) if s.tools_changed_at is not None else s
             for s in self.servers.list(self.tenant_id)
@@ -101,7 +112,7 @@ class McpCalls(NamedTuple):
         for server in servers:
             for tool in server.tools:
                 policy = policies.get(policy_key(server.id, tool.name), default_policy(tool))
-                if policy != Policy.OFF:
+                if policy != Policy.OFF and self._named(server.id, tool.name):
                     offered.append(
                         {
                             "server": server.id,
