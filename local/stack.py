@@ -123,6 +123,7 @@ class LocalStack:
         from local.mcp_sandbox.server import McpSandbox
 
         self.mcp = McpSandbox(MCP_TOKEN)  # a remote MCP server (the SDK's FastMCP), from this process too
+        self.mcp_oauth = McpSandbox(MCP_TOKEN, oauth=True)  # the same behind OAuth (decision 0220)
         self._linear_up = False
         self.courier = HookCourier([])  # started with the sandboxes: local.hook_courier
         self.smtp_port = free_port()  # the code sandbox's mail relay
@@ -270,6 +271,7 @@ class LocalStack:
             self.motion.__enter__()
             self.gitlab.__enter__()
             self.mcp.start()
+            self.mcp_oauth.start()
             self._linear_up = True
             self.courier = HookCourier(
                 [
@@ -441,6 +443,7 @@ class LocalStack:
             self.motion.__exit__(None, None, None)
             self.gitlab.__exit__(None, None, None)
             self.mcp.stop()
+            self.mcp_oauth.stop()
             self._linear_up = False
         if not self._owns_workdir:
             return
@@ -486,6 +489,7 @@ def by_hand(stack: LocalStack) -> dict[str, Any]:
         },
         "trackers": trackers(stack),
         "mcp_sandbox": {"url": stack.mcp.url, "token": MCP_TOKEN},  # POST /mcp/servers with these
+        "mcp_oauth_sandbox": {"url": stack.mcp_oauth.url},  # POST /mcp/servers/oauth with this
     }
 
 
@@ -576,7 +580,7 @@ def main() -> None:
             say(line)
         say(
             f"MCP, by hand: in Integrations, connect the MCP sandbox at {stack.mcp.url} with the token "
-            f"{MCP_TOKEN} (docs/local-stack.md)."
+            f"{MCP_TOKEN}, or the one behind OAuth at {stack.mcp_oauth.url} (docs/local-stack.md)."
         )
         from local.scheduler import JOBS, LocalScheduler
 

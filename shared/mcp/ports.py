@@ -3,12 +3,14 @@ server spoken to through the MCP SDK's client."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
+    from shared.mcp.domain.oauth import Pending
     from shared.mcp.domain.policy import Policy
     from shared.mcp.domain.servers import McpServer, McpTool
 
@@ -65,25 +67,64 @@ class McpPolicies(Protocol):
         ...
 
 
+class OAuthSession(NamedTuple):
+    """A server's OAuth grant (:class:`~shared.mcp.domain.oauth.Grant` as JSON) and where a refreshed
+    one is kept (its secret, never created again once deleted)."""
+
+    grant: str
+    save: Callable[[str], None]
+
+
+type Auth = str | OAuthSession  # a header token, or an OAuth grant
+
+
 class McpClient(Protocol):
     """A remote MCP server over streamable HTTP, each call a session of its own (initialize, then the
-    request), the header token sent as ``Authorization: Bearer``."""
+    request). Its :data:`Auth` is a header token sent as ``Authorization: Bearer``, or an OAuth grant
+    whose access token is refreshed when it has expired (the refreshed grant saved)."""
 
     def addresses(self, host: str) -> list[str]:
         """The addresses ``host`` resolves to (none when it does not)."""
         ...
 
-    def list_tools(self, url: str, token: str) -> list[dict[str, Any]]:
+    def list_tools(self, url: str, token: Auth) -> list[dict[str, Any]]:
         """Every tool the server lists (all pages), each as MCP writes it (``name``, ``description``,
         ``inputSchema``, ``annotations``). Unauthenticated for a token the server refuses,
         PermanentError for an answer that is no MCP, TransientError for an unreachable server."""
         ...
 
     def call_tool(
-        self, url: str, token: str, name: str, arguments: dict[str, Any], *, timeout_s: float, key: str = ""
+        self, url: str, token: Auth, name: str, arguments: dict[str, Any], *, timeout_s: float, key: str = ""
     ) -> dict[str, Any]:
-        """One ``tools/call``: ``{"is_error", "text", "cut", "tools_changed"}`` (its text contents
-        joined, cut past a bound; whether the server sent ``notifications/tools/list_changed`` in the
-        session). ``key`` rides in the request's ``_meta`` for a server that de-duplicates by it. A call
+        """One ``tools/call``: ``{"is_error", "text", "cut", "tools_changed", "cost_usd",
+        "cost_unreadable"}`` (its text contents joined, cut past a bound; whether the server sent
+        ``notifications/tools/list_changed`` in the session; what it billed: :func:`~shared.mcp.domain.billing.billed`). ``key`` rides in the request's ``_meta`` for a server that de-duplicates by it. A call
         that takes longer than ``timeout_s`` raises TransientError after the server may have acted."""
+        ...
+
+
+class McpAuthorizer(Protocol):
+    """The MCP authorization specification's OAuth with a remote server's authorization server. Each
+    URL the server names is given to ``allowed`` first, which raises ValueError to refuse it."""
+
+    def discover(self, url: str, allowed: Callable[[str], None]) -> dict[str, Any]:
+        """``{"resource", "authorization_server", "scope"}`` of a server asking for OAuth (metadata as
+        JSON, ``resource`` None when it publishes none); PermanentError saying why otherwise."""
+        ...
+
+    def register(
+        self,
+        authorization_server: dict[str, Any],
+        redirect_uri: str,
+        scope: str | None,
+        allowed: Callable[[str], None],
+    ) -> dict[str, Any]:
+        """The client registered for us (RFC 7591) as JSON; PermanentError when it cannot be."""
+        ...
+
+    def exchange(
+        self, server_url: str, pending: Pending, code: str, allowed: Callable[[str], None]
+    ) -> dict[str, Any]:
+        """The tokens for ``code`` and the pending connect's PKCE verifier; Unauthenticated when the
+        authorization server refuses the code."""
         ...

@@ -159,6 +159,8 @@ class ToolContext(NamedTuple):
     console: str = ""  # the console's URL (settings: frontend_url), where a signature's link goes
     notion_web: str = NOTION_WEB  # where a page opens by its id (settings: notion_web_base_url)
     mcp: McpCalls | None = None  # the run's agent's MCP tools, for a tool that declares ``Tool.uses_mcp``
+    # ``(what, usd)`` → a cost a call billed on the run's ledger, as a model call's (``Tool.uses_mcp``).
+    charge: Callable[[str, float], None] | None = None
 
     def signature(self) -> str:
         """The link of this call's signature: the run's page in the console, holding the call's key

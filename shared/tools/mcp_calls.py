@@ -29,7 +29,12 @@ def _mcp(ctx: ToolContext) -> McpCalls:
 
 
 def _run(ctx: ToolContext, args: CallMcpArgs) -> Output:
-    return _mcp(ctx).call(args.server, args.tool, args.arguments, ctx.key, ctx.run_id)
+    """The call; what the server billed for it goes on the run's ledger (decision 0221). The engine
+    checked the run's budget before the call's intent (a spent one stops the run, as a model call)."""
+    output = _mcp(ctx).call(args.server, args.tool, args.arguments, ctx.key, ctx.run_id)
+    if ctx.charge is not None and output.get("cost_usd"):
+        ctx.charge(f"mcp:{args.server}/{args.tool}", float(output["cost_usd"]))
+    return output
 
 
 def _find(ctx: ToolContext, args: CallMcpArgs) -> Output | None:

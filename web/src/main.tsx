@@ -60,6 +60,8 @@ const TOOL_NAMES: Record<string, string> = { linear: "Linear", gitlab: "GitLab" 
 
 /** What Linear's or GitLab's connect came back with (decision 0125's callback), in words; "" if none. */
 function syncOutcome(outcome: URLSearchParams | null): string {
+  const server = outcome?.get("mcp");
+  if (server) return mcpOutcome(server, outcome);
   const tool = TOOL_NAMES[outcome?.get("sync") ?? ""];
   if (!tool) return "";
   if (outcome?.get("connected") === "true") return `${tool} is connected: its tasks are kept in step with your Tasks.`;
@@ -67,6 +69,15 @@ function syncOutcome(outcome: URLSearchParams | null): string {
   return error === "access_denied"
     ? `You declined at ${tool}: nothing was connected.`
     : `${tool} was not connected (${error || "no reason given"}): nothing was stored. Try again.`;
+}
+
+/** What an MCP server's OAuth connect came back with (decision 0220's callback), in words. */
+function mcpOutcome(server: string, outcome: URLSearchParams | null): string {
+  if (outcome?.get("connected") === "true") return `The MCP server ${server} is connected with OAuth: its tools are listed under Integrations.`;
+  const error = outcome?.get("error") ?? "";
+  return error === "access_denied"
+    ? `You declined at the MCP server's authorization page: nothing was connected.`
+    : `The MCP server ${server} was not connected (${error || "no reason given"}): nothing was stored. Try again.`;
 }
 
 function takeReturn(): string {
@@ -236,7 +247,7 @@ function App() {
         setSession(view);
         setState("signed-in");
         if (outcome?.get("connected") === "true") forgetInvite(); // signed in with it: spent
-        const back = outcome?.get("connected") === "true" || outcome?.get("sync") ? takeReturn() : "";
+        const back = outcome?.get("connected") === "true" || outcome?.get("sync") || outcome?.get("mcp") ? takeReturn() : "";
         if (back) window.location.hash = back;
         else if (outcome?.get("onboarding")) window.location.hash = "#/onboarding";
       })

@@ -7,7 +7,7 @@ from typing import Any
 
 from functions.routes import Handler, Route
 from functions.routes.mcp_api import policies, serve, servers
-from functions.routes.rows import Tag
+from functions.routes.rows import MOVED, Tag
 
 _mcp = Tag("mcp", session_only=True)
 _M = "mcp_api.models."
@@ -30,6 +30,14 @@ _ROWS: tuple[tuple[str, Handler, str, str, dict[str, Any]], ...] = (
         "the token kept in Secret Manager",
         "McpServerView",
         {"body": _M + "McpServerConnect", "refusals": (503,)},
+    ),
+    (
+        "POST /mcp/servers/oauth",
+        servers.post_oauth,
+        "Start connecting a remote MCP server that asks for OAuth (the MCP authorization specification): "
+        "its authorization server discovered, a client registered, the authorization URL with PKCE answered",
+        "McpOAuthStarted",
+        {"body": _M + "McpOAuthConnect", "refusals": (503,)},
     ),
     (
         "DELETE /mcp/servers/<server_id>",
@@ -65,6 +73,16 @@ MCP_ROUTES: list[Route] = [
     *(
         _mcp(where, handler, words, {200: _M + answer}, role="admin", **rest)
         for where, handler, words, answer, rest in _ROWS
+    ),
+    _mcp(
+        "GET /mcp/oauth/callback",
+        servers.get_oauth_callback,
+        "The MCP server's authorization redirect: the state checked and used, the code exchanged with "
+        "PKCE's verifier, the tools listed, the tokens kept in Secret Manager; the browser sent to the console",
+        MOVED,
+        role="admin",
+        query=_M + "McpOAuthCallbackQuery",
+        refusals=(400, 503),
     ),
     # A person's MCP client, with an API key (or a session): each tool holds to its own route's
     # scope and role (workspace_tools.ACCESS); the endpoint itself needs only to read.

@@ -24,6 +24,30 @@ class McpServerConnect(Schema):
     token: str = Field(min_length=8, max_length=2000, pattern=r"^[!-~]+$", description=_BEARER)
 
 
+class McpOAuthConnect(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
+    url: str = Field(min_length=10, max_length=500, description=_URL)
+
+
+class McpOAuthStarted(Schema):
+    """Where to send the admin: the server's authorization page, with our signed state and PKCE's
+    challenge (10 minutes); nothing of the server is kept until the callback."""
+
+    server: str = Field(description="The id the server will have")
+    authorization_url: str = Field(description="Its authorization server's page, for the browser to open")
+    expires_in_s: int
+
+
+class McpOAuthCallbackQuery(Schema):
+    """What the authorization server's redirect brings: our state, and its code or its error."""
+
+    state: str = Field(max_length=4000, description="The signed state POST /mcp/servers/oauth issued")
+    code: str | None = Field(None, max_length=1000, description="The authorization code")
+    error: str | None = Field(None, max_length=200, description="The server's error, e.g. access_denied")
+
+
 class McpToolView(Schema):
     name: str = Field(description="Its name at the server")
     description: str = Field(description="The server's words: untrusted text, shown as text")
@@ -36,6 +60,10 @@ class McpServerView(Schema):
     id: str = Field(description="Its id, made from its name")
     name: str
     url: str
+    auth: Literal["token", "oauth"] = Field(
+        description="token: a header token; oauth: the MCP authorization specification's OAuth (its tokens "
+        "refreshed without a person)"
+    )
     added_at: str = Field(description="When an admin connected it (ISO 8601)")
     listed_at: str = Field(description="When its tools were last listed (ISO 8601)")
     failures: int = Field(description="Its calls that failed in a row (an answer sets it back to 0)")

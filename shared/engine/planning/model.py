@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.agents.domain.agents import model_tier
+from shared.agents.domain.mcp_named import named_mcp_tools
 from shared.agents.services.agents import RunAgent
 from shared.engine.agent import context as prompt_context
 from shared.engine.agent.plans import ValidPlan, validate_plan
@@ -222,7 +223,10 @@ def plan_events(
             ran.goal(default_goal(ctx), scheduled=scheduled, slot=slot) if ran else default_goal(ctx)
         )
     ctx["goal"] = attempts.goal = goal
-    if deps.mcp is not None and (offered := deps.mcp(task.tenant_id, _agent_of(task, ran)).offered()):
+    named = named_mcp_tools(ran.text) if ran is not None else ()  # those its instructions page names
+    if deps.mcp is not None and (
+        offered := deps.mcp(task.tenant_id, _agent_of(task, ran))._replace(named=named).offered()
+    ):
         ctx["mcp_tools"] = offered  # the servers' words, in the data block as a page's text is
     attempts.run_cap_usd = ran.agent.max_cost_per_run_usd if ran is not None else None
     if task.budget_usd is not None:  # a debate's or panel's child: its share of the parent's budget
@@ -347,8 +351,8 @@ def planned_events(
         "thread": task.trigger.thread,
         "source_link": task.trigger.link,
     }
-    if ran is not None:
-        fields |= ran.recorded()
+    if ran is not None:  # with the MCP tools its instructions page names (kept for its steps)
+        fields |= ran.recorded() | {"mcp_tools": list(named_mcp_tools(ran.text))}
     if task.parent_run_id:  # a hand-off's lineage
         bounds = [b.model_dump() for b in task.bounds]
         fields |= {"parent_run_id": task.parent_run_id, "chain": list(task.chain), "bounds": bounds}

@@ -76,6 +76,22 @@ class Recorder:
             self._paid(purpose, reply.usage, call)
             return reply
 
+    def check(self) -> None:
+        """OverBudget when the run (its family), the workspace's day or its month is spent: what a
+        model call's first stop checks, before a cost only known after (an MCP server's bill)."""
+        own = self.state.cost_usd + self.state.children_cost_usd + sum(u.cost_usd for _, u in self.usage)
+        cap, grants = self.state.run_budget_usd, self.state.budget_grants
+        if problem := spend.budget_problem(self.deps, self.tenant_id, own, grants, cap):
+            raise OverBudget(problem)
+
+    def charge(self, what: str, cost_usd: float) -> None:
+        """A cost a tool's call billed (``what``: e.g. ``mcp:<server>/<tool>``), on the run's ledger as
+        a model call's: a ``model_used`` event (purpose ``tool``, no tokens) and the workspace's sums."""
+        from shared.platform.domain.model_calls import ModelUsage
+
+        self.usage.append(("tool", ModelUsage(what[:200], 0, 0, cost_usd)))
+        self.deps.spend.note_spent(self.tenant_id, cost_usd)
+
     def _paid(self, purpose: str, usage: ModelUsage, call: spend.ModelCall) -> None:
         self.usage.append((purpose, usage))
         call.paid(usage.cost_usd)

@@ -90,6 +90,7 @@ class Step(NamedTuple):
             repositories=self.repositories() if tool.uses_repositories else None,
             trackers=self.deps.trackers() if tool.uses_trackers and self.deps.trackers else None,
             mcp=self._mcp() if tool.uses_mcp else None,
+            charge=self.model.charge if tool.uses_mcp else None,
             patterns=self._patterns(tool.name) if tool.name in pattern_room.TOOLS else None,
             console=self.deps.settings.frontend_url,
             notion_web=self.deps.settings.notion_web_base_url,
@@ -98,7 +99,9 @@ class Step(NamedTuple):
     def _mcp(self) -> Any:
         """The run's agent's MCP tools (``shared.mcp.services.calls.McpCalls``); None without them."""
         mcp = self.deps.mcp
-        return mcp(self.tenant_id, self.state.agent_id or "default") if mcp is not None else None
+        if mcp is None:
+            return None
+        return mcp(self.tenant_id, self.state.agent_id or "default")._replace(named=self.state.mcp_tools)
 
     def repositories(self) -> tuple[str, ...]:
         """The GitHub repositories the owner allowed, as stored now (none: no workspace settings)."""

@@ -287,6 +287,7 @@ def perform(step: Step) -> tuple[RunState, list[RunEvent]]:
     _check_room(step.state)
     tool, args, repaired = arguments(step)
     state = step.state
+    _check_bill(step, tool)
     if why := approvals.outside_reach(state, tool.name, args, parents(step)):  # never asked
         raise ModelFixableError(why)
     if state.review and tool.effect in REVIEWED:  # before it is done or asked for
@@ -413,6 +414,15 @@ def _finished(state: RunState, seqs: Seqs, at: datetime, summary: str) -> RunEve
             RunFinished, at=at, status=RunStatus.ROLLED_BACK, summary=rolled_back_summary(rolled)
         )
     return seqs.event(RunFinished, at=at, status=RunStatus.COMPLETED, summary=summary)
+
+
+def _check_bill(step: Step, tool: Tool) -> None:
+    """A step whose call a server may bill (an MCP tool's, decision 0221) stops first when the run's,
+    the day's or the month's budget is spent, before its intent: the call is not made. A step with an
+    intent already goes on, to find its earlier call."""
+    state = step.state
+    if tool.uses_mcp and not (state.pending is not None and state.pending.step == state.cursor):
+        step.model.check()
 
 
 def _check_room(state: RunState) -> None:

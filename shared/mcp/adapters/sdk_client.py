@@ -1,11 +1,11 @@
 """A remote MCP server through the official SDK's client (decision 0166): ``ClientSession`` over
-``streamable_http_client`` with an ``httpx.AsyncClient`` carrying the header token. Each request is a
-session of its own (initialize, then ``tools/list`` or ``tools/call``), run to its end on an event
-loop of its own, so the synchronous functions may call it. A session held for one request hears only
-what the server sends on that request's stream: a ``notifications/tools/list_changed`` there is told
-to the caller (``tools_changed``), who lists the tools again on the next listing. The SDK's failures become ours: a 401 or
-403 is Unauthenticated, an answer that is no MCP a PermanentError, an unreachable server or a
-timeout a TransientError. The token is never part of a message raised or logged."""
+``streamable_http_client`` with an ``httpx.AsyncClient`` carrying the header token, or the SDK's OAuth
+provider over a stored grant (:mod:`shared.mcp.adapters.oauth_session`). Each request is a session of
+its own run on an event loop of its own, so synchronous functions may call it; a
+``notifications/tools/list_changed`` on its stream is told to the caller (``tools_changed``). The
+SDK's failures become ours: a 401 or 403 (or an OAuth grant that cannot be refreshed) is
+Unauthenticated, an answer that is no MCP a PermanentError, an unreachable server or a timeout a
+TransientError. The token is never part of a message raised or logged."""
 
 from __future__ import annotations
 
@@ -16,11 +16,15 @@ from typing import Any
 
 import httpx
 from mcp import ClientSession
+from mcp.client.auth import OAuthFlowError, OAuthTokenError
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import McpError
 from mcp.types import ServerNotification, ToolListChangedNotification
 from pydantic import ValidationError
 
+from shared.mcp.adapters.oauth_session import ElsewhereError, kept_to, provider
+from shared.mcp.domain.billing import billed
+from shared.mcp.ports import Auth
 from shared.platform.adapters import resolving
 from shared.platform.errors import PermanentError, TransientError, Unauthenticated
 
@@ -38,7 +42,7 @@ class SdkMcpClient:
     def addresses(self, host: str) -> list[str]:
         return resolving.addresses(host)
 
-    def list_tools(self, url: str, token: str) -> list[dict[str, Any]]:
+    def list_tools(self, url: str, token: Auth) -> list[dict[str, Any]]:
         async def body(session: ClientSession) -> list[dict[str, Any]]:
             tools: list[dict[str, Any]] = []
             cursor: str | None = None
@@ -53,7 +57,7 @@ class SdkMcpClient:
         return _session(url, token, CONNECT_TIMEOUT_S, body)
 
     def call_tool(
-        self, url: str, token: str, name: str, arguments: dict[str, Any], *, timeout_s: float, key: str = ""
+        self, url: str, token: Auth, name: str, arguments: dict[str, Any], *, timeout_s: float, key: str = ""
     ) -> dict[str, Any]:
         meta = {IDEMPOTENCY_META: key} if key else None
         said: list[object] = []
@@ -68,7 +72,14 @@ class SdkMcpClient:
             )
             cut = len(text) > MAX_RESULT_CHARS
             text = text[:MAX_RESULT_CHARS] + ("\n[cut: the result was longer]" if cut else "")
-            return {"is_error": bool(result.isError), "text": text, "cut": cut}
+            cost, unreadable = billed(result.meta)
+            return {
+                "is_error": bool(result.isError),
+                "text": text,
+                "cut": cut,
+                "cost_usd": cost,
+                "cost_unreadable": unreadable,
+            }
 
         answer = _session(url, token, timeout_s, body, said)
         return answer | {"tools_changed": any(isinstance(n, ToolListChangedNotification) for n in said)}
@@ -76,7 +87,7 @@ class SdkMcpClient:
 
 def _session[T](
     url: str,
-    token: str,
+    token: Auth,
     timeout_s: float,
     body: Callable[[ClientSession], Awaitable[T]],
     said: list[object] | None = None,
@@ -93,10 +104,9 @@ def _session[T](
             said.append(message.root)
 
     async def run() -> T:
-        headers = {"Authorization": f"Bearer {token}"}
         timeout = httpx.Timeout(timeout_s + 5, connect=CONNECT_TIMEOUT_S)
         async with (
-            httpx.AsyncClient(headers=headers, timeout=timeout, follow_redirects=False) as http,
+            _http(url, token, timeout) as http,
             streamable_http_client(url, http_client=http) as (read, write, _),
             ClientSession(
                 read, write, read_timeout_seconds=timedelta(seconds=timeout_s), message_handler=refuse
@@ -111,6 +121,18 @@ def _session[T](
         raise _ours(BaseExceptionGroup("the session failed", [*unread, exc]) if unread else exc) from None
 
 
+def _http(url: str, token: Auth, timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """The session's HTTP client: the header token, or the SDK's OAuth provider over the grant (its
+    requests kept to the server's and its token endpoint's hosts)."""
+    if isinstance(token, str):
+        headers = {"Authorization": f"Bearer {token}"}
+        return httpx.AsyncClient(headers=headers, timeout=timeout, follow_redirects=False)
+    auth, hosts = provider(url, token)
+    return httpx.AsyncClient(
+        auth=auth, timeout=timeout, follow_redirects=False, event_hooks={"request": [kept_to(hosts)]}
+    )
+
+
 def _ours(exc: BaseException) -> Exception:  # noqa: PLR0911 (a case per failure the SDK raises)
     """The first meaningful failure inside ``exc`` (task groups nest them) as one of ours."""
     for inner in _leaves(exc):
@@ -121,6 +143,11 @@ def _ours(exc: BaseException) -> Exception:  # noqa: PLR0911 (a case per failure
             if status in (408, 429) or status >= 500:
                 return TransientError(f"the server answered HTTP {status}; try again later")
             return PermanentError(f"the server answered HTTP {status}: is this its MCP endpoint?")
+        if isinstance(inner, OAuthFlowError | OAuthTokenError | ElsewhereError):
+            return Unauthenticated(
+                "the server's OAuth authorization has expired or was revoked and could not be refreshed: "
+                "an admin connects it again"
+            )
         if isinstance(inner, McpError):
             words = str(inner)[:200]
             if "timed out" in words.lower():

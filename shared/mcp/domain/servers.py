@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field
@@ -47,7 +47,7 @@ class McpServer(Record):
     ``failures``: its calls failed in a row (a success sets it back to 0). ``paused_at``: when that
     run reached the limit (its tools are then neither offered nor called until an admin resumes it).
     ``tools_changed_at``: when it last said its tools changed (``notifications/tools/list_changed``)
-    after they were listed, so the next listing asks it again."""
+    after they were listed, so the next listing asks it again. ``auth``: what its token secret holds."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -62,6 +62,7 @@ class McpServer(Record):
     paused_at: datetime | None = None
     paused_why: str = ""
     tools_changed_at: datetime | None = None
+    auth: Literal["token", "oauth"] = "token"  # a header token, or an OAuth grant (its token secret)
 
 
 def outcome_fields(server: McpServer, ok: bool, pause_after: int, now: datetime) -> dict[str, Any]:

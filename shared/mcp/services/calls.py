@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.mcp.domain.policy import Policy, default_policy, once_promise, policy_key, repeatable
-from shared.mcp.domain.servers import McpServer, McpTool, checked_tools, mcp_token_secret, resolved_problem
+from shared.mcp.domain.servers import McpServer, McpTool, checked_tools, resolved_problem
+from shared.mcp.services.connect import credential
 from shared.mcp.services.watch import Called, Watch, counted, recorded
 from shared.platform import errors
 
@@ -44,6 +45,12 @@ class McpCalls(NamedTuple):
     timeout_s: float
     allow_loopback: bool = False
     watch: Watch | None = None  # the audit log, the failures' count and the pause's notice
+    # The tools the run's instructions page names (``server/tool``): only those are offered and
+    # called when it names any; the policy of each still decides (a named tool that is off stays off).
+    named: tuple[str, ...] = ()
+
+    def _named(self, server_id: str, name: str) -> bool:
+        return not self.named or policy_key(server_id, name) in self.named
 
     def tool(self, server_id: str, name: str) -> tuple[McpServer, McpTool]:
         """The connected server and its listed tool, or a ModelFixableError naming what exists."""
@@ -76,6 +83,11 @@ class McpCalls(NamedTuple):
                 f"MCP server {server_id!r} is paused ({server.paused_why or 'it failed repeatedly'}) until "
                 "an admin resumes it; use another tool"
             )
+        if not self._named(server_id, name):
+            raise errors.ModelFixableError(
+                f"MCP tool {server_id}/{name} is not among the tools this agent's instructions name "
+                f"({', '.join(self.named)}); use one of those"
+            )
         policy = self._policies().get(policy_key(server_id, name), default_policy(tool))
         if policy == Policy.OFF:
             raise errors.ModelFixableError(
@@ -88,9 +100,9 @@ class McpCalls(NamedTuple):
         return repeatable(self.tool(server_id, name)[1])
 
     def offered(self) -> list[dict[str, Any]]:
-        """The tools the planner is told of: every tool not off for this agent, of a server not paused,
-        its description cut and marked as the server's words (data, not instructions), its input schema
-        and its policy."""
+        """The tools the planner is told of: every tool not off for this agent, of a server not paused
+        (only those its instructions name, when they name some). Each has its description cut and
+        marked as the server's words (data, not instructions), its input schema and its policy."""
         servers = [
             self.relisted(s) if s.tools_changed_at is not None else s
             for s in self.servers.list(self.tenant_id)
@@ -100,7 +112,7 @@ class McpCalls(NamedTuple):
         for server in servers:
             for tool in server.tools:
                 policy = policies.get(policy_key(server.id, tool.name), default_policy(tool))
-                if policy != Policy.OFF:
+                if policy != Policy.OFF and self._named(server.id, tool.name):
                     offered.append(
                         {
                             "server": server.id,
@@ -116,7 +128,7 @@ class McpCalls(NamedTuple):
         self, server_id: str, name: str, arguments: dict[str, Any], key: str, run_id: str = ""
     ) -> dict[str, Any]:
         """Make the call once: ``{"server", "tool", "is_error", "result", "cut"}``, the result the
-        server's text (untrusted, bounded). A tool error is a result (``is_error``), not a failure.
+        server's text (untrusted, bounded), and ``cost_usd`` when the server billed the call. A tool error is a result (``is_error``), not a failure.
         A call made or refused at the host has its audit entry (``run_id``: the run it is of)."""
         from jsonschema import Draft202012Validator  # a call's check: not every step's
 
@@ -132,7 +144,7 @@ class McpCalls(NamedTuple):
         if why := resolved_problem(host, self.client.addresses(host), self.allow_loopback):
             recorded(self.watch, self.tenant_id, called._replace(why=why))
             raise errors.PermanentError(f"MCP server {server_id!r} refused: {why}")
-        token = self.secrets.get(mcp_token_secret(self.tenant_id, server_id))
+        token = credential(self.secrets, self.tenant_id, server)
         try:
             answer = self.client.call_tool(
                 server.url, token, name, arguments, timeout_s=self.timeout_s, key=key
@@ -142,7 +154,11 @@ class McpCalls(NamedTuple):
             self._after(server, called._replace(outcome="failed", why=why))
             raise
         outcome = "tool_error" if answer["is_error"] else "ok"
-        self._after(server, called._replace(outcome=outcome, size=len(str(answer["text"]))))
+        cost = answer.get("cost_usd")
+        why = "the server's cost was not a number of dollars we read" if answer.get("cost_unreadable") else ""
+        self._after(
+            server, called._replace(outcome=outcome, size=len(str(answer["text"])), cost_usd=cost, why=why)
+        )
         if answer.get("tools_changed"):
             self.servers.tools_changed(self.tenant_id, server_id, self._now())
         return {
@@ -151,7 +167,7 @@ class McpCalls(NamedTuple):
             "is_error": bool(answer["is_error"]),
             "result": str(answer["text"]),
             "cut": bool(answer.get("cut")),
-        }
+        } | ({"cost_usd": float(cost)} if cost is not None else {})
 
     def relisted(self, server: McpServer) -> McpServer:
         """The server with its tools listed again and kept (its mark cleared unless it said they
@@ -161,7 +177,7 @@ class McpCalls(NamedTuple):
             host = _host(server.url)
             if why := resolved_problem(host, self.client.addresses(host), self.allow_loopback):
                 raise errors.PermanentError(why)
-            token = self.secrets.get(mcp_token_secret(self.tenant_id, server.id))
+            token = credential(self.secrets, self.tenant_id, server)
             tools = checked_tools(self.client.list_tools(server.url, token))
         except (errors.AgentError, ValueError) as exc:
             log.warning("mcp: the tools of %s were not listed again: %s", server.id, str(exc)[:200])

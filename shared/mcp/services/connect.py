@@ -6,10 +6,12 @@ answer that is not MCP or tools that fail the checks are a 400 with the reason, 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from shared.mcp.domain.oauth import pending_secret
 from shared.mcp.domain.servers import (
     McpServer,
     checked_name,
@@ -19,11 +21,13 @@ from shared.mcp.domain.servers import (
     resolved_problem,
     server_id,
 )
+from shared.mcp.ports import OAuthSession
 from shared.platform import errors
 
 if TYPE_CHECKING:
-    from shared.mcp.ports import McpClient, McpServers
+    from shared.mcp.ports import Auth, McpAuthorizer, McpClient, McpServers
     from shared.platform.ports import SecretStore
+    from shared.workspace.ports import OAuthStateStore
 
 MAX_SERVERS = 20
 _FIELDS = ("name", "url", "token")
@@ -32,13 +36,20 @@ _TOKEN_CHARS = range(0x21, 0x7F)
 
 class Connecting(NamedTuple):
     """What connecting uses. ``allow_loopback``: the local stack's sandbox on 127.0.0.1 over http
-    (settings: ``mcp_allow_loopback``, refused in production)."""
+    (settings: ``mcp_allow_loopback``, refused in production). Connecting with OAuth also uses
+    ``authorizer``, the used connect ``states``, our ``callback_url`` (the redirect URI) and the
+    console's URL the callback sends the browser back to."""
 
     servers: McpServers
     secrets: SecretStore
     client: McpClient
     allow_loopback: bool = False
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    authorizer: McpAuthorizer | None = None
+    states: OAuthStateStore | None = None
+    callback_url: str = ""
+    frontend_url: str = ""
+    clock: Callable[[], float] = time.time
 
 
 def add_server(tenant_id: str, body: dict[str, Any], by: str, deps: Connecting) -> dict[str, Any]:
@@ -47,12 +58,7 @@ def add_server(tenant_id: str, body: dict[str, Any], by: str, deps: Connecting) 
     unknown = sorted(set(body) - set(_FIELDS))
     if unknown:
         raise errors.InvalidInput(f"unknown fields {unknown}; send name, url and token", unknown)
-    try:
-        name = checked_name(body.get("name"))
-        url, host = checked_url(body.get("url"), deps.allow_loopback)
-    except ValueError as exc:
-        field = str(exc).split(":", 1)[0]
-        raise errors.InvalidInput(str(exc), [field]) from None
+    name, url, host = checked_target(tenant_id, body, deps)
     token = body.get("token")
     if (
         not isinstance(token, str)
@@ -63,8 +69,6 @@ def add_server(tenant_id: str, body: dict[str, Any], by: str, deps: Connecting) 
             "token: the server's header token, 8 to 2000 printable characters, no spaces", ["token"]
         )
     ident = server_id(name)
-    if deps.servers.get(tenant_id, ident) is None and len(deps.servers.list(tenant_id)) >= MAX_SERVERS:
-        raise errors.InvalidInput(f"a workspace connects at most {MAX_SERVERS} MCP servers", ["name"])
     tools = listed_tools(url, host, token, deps)
     deps.secrets.put(mcp_token_secret(tenant_id, ident), token)
     now = deps.now()
@@ -73,7 +77,22 @@ def add_server(tenant_id: str, body: dict[str, Any], by: str, deps: Connecting) 
     return view(server)
 
 
-def listed_tools(url: str, host: str, token: str, deps: Connecting) -> list[Any]:
+def checked_target(tenant_id: str, body: dict[str, Any], deps: Connecting) -> tuple[str, str, str]:
+    """``(name, url, host)`` of a connect's ``body``; a 400 saying what is wrong with its name or URL,
+    or that the workspace has all the servers it may (a name already connected replaces it)."""
+    try:
+        name = checked_name(body.get("name"))
+        url, host = checked_url(body.get("url"), deps.allow_loopback)
+    except ValueError as exc:
+        field = str(exc).split(":", 1)[0]
+        raise errors.InvalidInput(str(exc), [field]) from None
+    ident = server_id(name)
+    if deps.servers.get(tenant_id, ident) is None and len(deps.servers.list(tenant_id)) >= MAX_SERVERS:
+        raise errors.InvalidInput(f"a workspace connects at most {MAX_SERVERS} MCP servers", ["name"])
+    return name, url, host
+
+
+def listed_tools(url: str, host: str, token: Auth, deps: Connecting) -> list[Any]:
     """The server's tools, checked; a 400 saying why the server is refused (nothing is kept)."""
     problem = resolved_problem(host, deps.client.addresses(host), deps.allow_loopback)
     if problem:
@@ -92,6 +111,15 @@ def listed_tools(url: str, host: str, token: str, deps: Connecting) -> list[Any]
         ) from None
 
 
+def credential(secrets: SecretStore, tenant_id: str, server: McpServer) -> Auth:
+    """What a call of ``server`` is made with: its header token, or its OAuth grant read fresh (another
+    instance may have refreshed it) and saved when refreshed, into its secret only while it exists."""
+    name = mcp_token_secret(tenant_id, server.id)
+    if server.auth != "oauth":
+        return secrets.get(name)
+    return OAuthSession(secrets.get(name, fresh=True), lambda grant: secrets.put(name, grant, create=False))
+
+
 def list_servers(tenant_id: str, servers: McpServers) -> dict[str, Any]:
     """``{servers: [view]}``: every connected server and its tools."""
     return {"servers": [view(s) for s in servers.list(tenant_id)]}
@@ -102,6 +130,7 @@ def remove_server(tenant_id: str, ident: str, deps: Connecting) -> dict[str, Any
     if deps.servers.get(tenant_id, ident) is None:
         raise errors.NotFound(f"no MCP server {ident[:40]!r} is connected")
     deps.secrets.delete(mcp_token_secret(tenant_id, ident))
+    deps.secrets.delete(pending_secret(tenant_id, ident))
     deps.servers.delete(tenant_id, ident)
     return {"id": ident, "connected": False}
 
@@ -122,6 +151,7 @@ def forget_servers(tenant_id: str, deps: Connecting) -> int:
     servers = deps.servers.list(tenant_id)
     for server in servers:
         deps.secrets.delete(mcp_token_secret(tenant_id, server.id))
+        deps.secrets.delete(pending_secret(tenant_id, server.id))
         deps.servers.delete(tenant_id, server.id)
     return len(servers)
 
@@ -133,6 +163,7 @@ def view(server: McpServer) -> dict[str, Any]:
         "id": server.id,
         "name": server.name,
         "url": server.url,
+        "auth": server.auth,
         "added_at": server.added_at.isoformat(),
         "listed_at": server.listed_at.isoformat(),
         "failures": server.failures,

@@ -49,7 +49,7 @@ class Called(NamedTuple):
     """One call as the audit log keeps it. ``outcome`` is ``ok``, ``tool_error`` (the tool answered an
     error), ``failed`` (the server did not answer) or ``refused`` (the host no longer public). ``size``
     is the characters of the result kept. ``why`` is our words of a kind of failure, never the
-    server's (an error may echo the arguments)."""
+    server's (an error may echo the arguments). ``cost_usd``: what the server billed."""
 
     run_id: str
     agent_id: str
@@ -58,6 +58,7 @@ class Called(NamedTuple):
     outcome: str
     size: int = 0
     why: str = ""
+    cost_usd: float | None = None  # what the server billed (None: it billed nothing we read)
 
 
 _STATUS = {"ok": 200, "tool_error": 200, "failed": 502, "refused": 403}
@@ -75,6 +76,8 @@ def recorded(watch: Watch | None, tenant_id: str, call: Called) -> None:
         "outcome": call.outcome,
         "size": str(call.size),
     } | ({"why": call.why} if call.why else {})
+    if call.cost_usd is not None:
+        target["cost_usd"] = f"{call.cost_usd:.6f}"
     try:
         tenant = watch.tenants.get(tenant_id)
         audit.record(

@@ -117,6 +117,9 @@ class RunPlanned(_Event):
     reach_read: list[str] = Field(default_factory=list, exclude_if=_absent)
     reach_change: list[str] = Field(default_factory=list, exclude_if=_absent)
     reach_trackers: list[str] = Field(default_factory=list, exclude_if=_absent)  # ``tool:target`` each
+    # The MCP tools its instructions page names (``server/tool`` each; none: every tool its policy
+    # lets it use). The owner's policy still decides each (decision 0171).
+    mcp_tools: list[str] = Field(default_factory=list, exclude_if=_absent)
     model_tier: str = Field("", exclude_if=_absent)  # the agent's, when not "standard"
     # The agent's reviewer pass ("same", "other"; empty: none) and the instructions it checks against.
     review: str = Field("", exclude_if=_absent)

@@ -149,6 +149,7 @@ class RunState(Record):
     reach_read: tuple[str, ...] = Field((), exclude_if=_unset)  # RunPlanned's: its agent's reach
     reach_change: tuple[str, ...] = Field((), exclude_if=_unset)
     reach_trackers: tuple[str, ...] = Field((), exclude_if=_unset)
+    mcp_tools: tuple[str, ...] = Field((), exclude_if=_unset)  # RunPlanned's: the instructions' MCP tools
     model_tier: str = Field("", exclude_if=_unset)  # RunPlanned's: which models its calls use
     review: str = Field("", exclude_if=_unset)  # RunPlanned's: its reviewer pass
     review_against: str = Field("", exclude_if=_unset)
@@ -243,6 +244,7 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "reach_read": tuple(e.reach_read),
         "reach_change": tuple(e.reach_change),
         "reach_trackers": tuple(e.reach_trackers),
+        "mcp_tools": tuple(e.mcp_tools),
         "model_tier": e.model_tier,
         "review": e.review,
         "review_against": e.review_against,

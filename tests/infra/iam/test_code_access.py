@@ -147,16 +147,20 @@ REACH: dict[str, frozenset[str]] = {
     "shared/slack/services/install.py:uninstalled": frozenset({"api"}),
     # A press of an approval's button (POST /slack/interactions): the team's bot token answers in the thread.
     "shared/slack/services/interactions.py:press": frozenset({"api"}),
-    # MCP servers (decision 0171): api connects and forgets them (their tokens under the sync's prefix),
-    # a run's step calls a tool with its server's token.
+    # MCP servers (decision 0171): api connects and forgets them (their tokens under the sync's prefix).
     "shared/mcp/services/connect.py:add_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:remove_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:forget_servers": frozenset({"api"}),
-    "shared/mcp/services/calls.py:McpCalls.call": frozenset({"execute_step"}),
-    # A server's tools listed again after it said they changed: the planner's listing, or a step's call.
-    "shared/mcp/services/calls.py:McpCalls.relisted": frozenset({"plan", "execute_step"}),
     # A server paused after failed calls in a row: its owner's notice, from the step that failed.
     "shared/mcp/services/watch.py:counted": frozenset({"execute_step"}),
+    # OAuth (decision 0220): api keeps a connect in progress and, at the callback, the grant. A step's
+    # call, or the tools listed again (plan's listing, a step's call), reads the server's token or grant
+    # and writes a grant back when it refreshed it.
+    "shared/mcp/services/oauth.py:begin_oauth": frozenset({"api"}),
+    "shared/mcp/services/oauth.py:complete_oauth": frozenset({"api"}),
+    "shared/mcp/services/oauth.py:_pending": frozenset({"api"}),
+    "shared/mcp/services/oauth.py:_connected": frozenset({"api"}),
+    "shared/mcp/services/connect.py:credential": frozenset({"plan", "execute_step"}),
     # Webhook endpoints (decision 0180): api registers and forgets them (their secrets under their
     # own prefix, webhook-, decision 0202; a key registered before it deleted too) and sends a delivery again; an event is emitted wherever a run moves (plan,
     # execute-step, deploy, api), a session's message settles (api) or a sync conflict is settled

@@ -2,7 +2,8 @@
 stack's MCP sandbox by its URL and token, sees the tools it listed (the hostile tool's description
 as plain text), sets one tool's policy for the default agent and reads what it promises about once;
 a wrong token is said beside the form, nothing kept; a server paused after failed calls in a row
-says so and the owner resumes it; Disconnect asks first."""
+says so and the owner resumes it; Disconnect asks first. The sandbox behind OAuth is connected by
+choosing OAuth: its authorization page, then back to the console with its tools listed."""
 
 import os
 from datetime import UTC, datetime
@@ -76,3 +77,25 @@ def test_the_owner_connects_the_mcp_sandbox_and_allows_one_tool(setup: Setup) ->
     c.press("button", "Yes, disconnect Sandbox")
     expect(c.page.get_by_role("heading", name="Sandbox Connected")).to_have_count(0, timeout=LIVE_MS)
     assert setup.api("GET", "/mcp/servers")["servers"] == []
+
+
+def test_the_owner_connects_the_oauth_sandbox_through_its_authorization_page(setup: Setup) -> None:
+    c = setup.tab()
+    c.open("/#/integrations")
+    expect(c.page.get_by_role("heading", name="MCP servers")).to_be_visible(timeout=LIVE_MS)
+    c.fill("Server name", "Secured")
+    c.fill("MCP endpoint URL", setup.stack.mcp_oauth.url)
+    c.choose("Authorization", "OAuth (the server's sign-in page)")
+    form = c.page.get_by_role("form", name="Connect an MCP server")
+    expect(form.locator("input[type=password]")).to_have_count(0)  # no header token asked
+    c.press("button", "Connect MCP server")
+    # The sandbox's authorization page approves at once; its redirect reaches the api's callback.
+    expect(c.page.get_by_role("heading", name="Secured Connected")).to_be_visible(timeout=LIVE_MS)
+    expect(c.page.get_by_text("is connected with OAuth", exact=False)).to_be_visible()
+    sandbox = setup.stack.mcp_oauth.url.removesuffix("/mcp")
+    assert any(u.startswith(f"{sandbox}/authorize?") for u in c.other_hosts())
+    [server] = [s for s in setup.api("GET", "/mcp/servers")["servers"] if s["id"] == "secured"]
+    assert server["auth"] == "oauth" and "add" in {t["name"] for t in server["tools"]}
+    c.press("button", "Disconnect Secured")
+    c.press("button", "Yes, disconnect Secured")
+    expect(c.page.get_by_role("heading", name="Secured Connected")).to_have_count(0, timeout=LIVE_MS)

@@ -1,11 +1,12 @@
 // Integrations → MCP servers: an admin connects a remote MCP server by its URL and a header
-// token (never shown again), sees the tools it listed, and sets each tool's policy for one agent: off,
+// token (never shown again) or OAuth (its authorization page opened, then back here: decision 0220),
+// sees the tools it listed, and sets each tool's policy for one agent: off,
 // ask first or allowed, with what the tool can promise about "once". A server paused after failed
 // calls in a row says so and why, and an admin resumes it. Tool descriptions are the server's words:
 // shown as plain text, never as markup.
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
-import { Confirm, ErrorText, Loading, useAction, useLoad } from "../ui";
+import { Confirm, ErrorText, Loading, keepReturn, useAction, useLoad } from "../ui";
 
 const POLICIES: [S["McpPolicyChange"]["policy"], string][] = [
   ["off", "Off"],
@@ -17,10 +18,18 @@ function ConnectForm({ done, may }: { done: () => void; may: string }) {
   const [name, setName] = useState("");
   const [where, setWhere] = useState("");
   const [token, setToken] = useState("");
+  const [oauth, setOauth] = useState(false);
   const [busy, error, act] = useAction();
   const connect = (event: Event) => {
     event.preventDefault();
     void act(async () => {
+      if (oauth) {
+        // The server's authorization page, then its redirect to the api's callback, then back here.
+        const started = await send<S["McpOAuthStarted"]>("POST", url("/mcp/servers/oauth"), { name, url: where });
+        keepReturn("#/integrations");
+        window.location.assign(started.authorization_url);
+        return;
+      }
       await send("POST", url("/mcp/servers"), { name, url: where, token });
       setName("");
       setWhere("");
@@ -39,9 +48,18 @@ function ConnectForm({ done, may }: { done: () => void; may: string }) {
         <input type="url" value={where} onInput={(e) => setWhere(e.currentTarget.value)} required disabled={!!may} />
       </label>
       <label>
-        Header token
-        <input type="password" autoComplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} required disabled={!!may} />
+        Authorization
+        <select value={oauth ? "oauth" : "token"} onChange={(e) => setOauth(e.currentTarget.value === "oauth")} disabled={!!may}>
+          <option value="token">Header token</option>
+          <option value="oauth">OAuth (the server's sign-in page)</option>
+        </select>
       </label>
+      {!oauth && (
+        <label>
+          Header token
+          <input type="password" autoComplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} required disabled={!!may} />
+        </label>
+      )}
       <button type="submit" disabled={busy || !!may} title={may}>
         Connect MCP server
       </button>
@@ -99,7 +117,7 @@ function ServerCard({ server, agent, policies, changed }: { server: S["McpServer
         </p>
       )}
       <p>
-        <code>{server.url}</code>: {server.tools.length} tools, listed {new Date(server.listed_at).toLocaleString()}
+        <code>{server.url}</code> ({server.auth === "oauth" ? "OAuth" : "header token"}): {server.tools.length} tools, listed {new Date(server.listed_at).toLocaleString()}
         {server.tools_changed_at ? " (the server says they changed: listed again on the next run)" : ""}.
       </p>
       <table>
