@@ -10,12 +10,13 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
+from shared.platform.domain.schema import Schema
 from shared.platform.errors import InvalidInput
 
 
-class Mailbox(BaseModel):
+class Mailbox(Schema):
     """One agent's address, connected with its Google Workspace mailbox's OAuth consent."""
 
     model_config = ConfigDict(extra="ignore")
@@ -33,22 +34,22 @@ def token_secret_name(tenant_id: str, address_key: str) -> str:
     return f"mail-{tenant_id}-{address_key}"
 
 
-class _Data(BaseModel):
+class _Data(Schema):
     emailAddress: Annotated[str, Field(min_length=3, max_length=320)]
     historyId: Annotated[int, Field(ge=1)]
 
 
-class _Message(BaseModel):
+class _Message(Schema):
     data: Annotated[str, Field(max_length=4000)]
     messageId: Annotated[str, Field(max_length=100)] = ""
 
 
-class _Push(BaseModel):
+class _Push(Schema):
     message: _Message
     subscription: Annotated[str, Field(max_length=300)] = ""
 
 
-class Push(BaseModel):
+class Push(Schema):
     """A Gmail notification as Pub/Sub pushes it: the mailbox, its history id then, Pub/Sub's id."""
 
     address: str
