@@ -23,7 +23,12 @@ locals {
 locals {
   # The Budget API only when a budget is asked for (var.billing_account, budget.tf): the provider bills
   # its calls to this project (user_project_override), so the API must be on here.
-  enabled_apis = concat(local.apis, var.billing_account == "" ? [] : ["billingbudgets.googleapis.com"])
+  enabled_apis = concat(
+    local.apis,
+    var.billing_account == "" ? [] : ["billingbudgets.googleapis.com"],
+    # Agents' mailboxes (mail.tf) only with the deployment's Google OAuth client.
+    var.google_oauth_client_id == "" ? [] : ["gmail.googleapis.com", "pubsub.googleapis.com"],
+  )
 }
 
 resource "google_project_service" "enabled" {

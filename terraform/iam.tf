@@ -12,6 +12,7 @@ locals {
     ci            = "Runs the Cloud Build checks on pull requests: tests and a read-only terraform plan."
     release_build = "Runs the Cloud Build pipeline on pushes to main: installs, tests, package, a plan stored for approval; reads no data."
     eval          = "Runs make eval-agents by hand (cloudbuild-eval.yaml): a local stack in the build calls Vertex AI."
+    gmail_push    = "Identity in the OIDC token Pub/Sub's push subscription to Gmail's notifications sends to api (/mail/push)."
   }
 
   # Project-level roles, which have no narrower resource to be granted on. Firestore IAM stops at the
@@ -62,6 +63,7 @@ locals {
       "roles/logging.configWriter",
       "roles/logging.logWriter",
       "roles/monitoring.editor",
+      "roles/pubsub.editor", # mail.tf's topic and push subscription to Gmail's notifications, their IAM
       "roles/run.admin",
       google_project_iam_custom_role.deployer_secrets.name,
       "roles/serviceusage.serviceUsageAdmin",
@@ -199,6 +201,9 @@ resource "google_project_iam_custom_role" "ci_plan_reader" {
     "monitoring.dashboards.get",
     "monitoring.notificationChannels.get",
     "monitoring.uptimeCheckConfigs.get",
+    "pubsub.subscriptions.get",
+    "pubsub.topics.get",
+    "pubsub.topics.getIamPolicy",
     "resourcemanager.projects.get",
     "resourcemanager.projects.getIamPolicy",
     "run.services.get",

@@ -55,6 +55,12 @@ locals {
       readers        = ["api"]
       version_adders = []
     }
+    "google-oauth-client-secret" = {
+      # The Google OAuth client's secret (var.google_oauth_client_id, docs/mail.md): api refreshes an
+      # agent mailbox's access token with it when Gmail notifies a change.
+      readers        = ["api"]
+      version_adders = []
+    }
     "smtp-password" = {
       # The mail relay's password (var.smtp): notify sends email notifications. Read only when
       # var.smtp.host is set; without email it stays empty (no version, nothing billed).

@@ -97,6 +97,16 @@ locals {
     # only). Its client secret is the platform secret slack-client-secret (docs/slack.md).
     NA_SLACK_CLIENT_ID = var.slack_client_id
 
+    # Agents' mailboxes (var.google_oauth_client_id; empty: none, docs/mail.md). The client's secret is
+    # the platform secret google-oauth-client-secret; Pub/Sub's push (mail.tf) signs as gmail_push.
+    NA_GOOGLE_OAUTH_CLIENT_ID = var.google_oauth_client_id
+    NA_GMAIL_API_URL          = "https://gmail.googleapis.com/"
+    NA_GOOGLE_TOKEN_URL       = "https://oauth2.googleapis.com/token"
+    NA_GOOGLE_CERTS_URL       = "https://www.googleapis.com/oauth2/v1/certs" # the keys of Google's ID tokens
+    NA_GMAIL_TIMEOUT_S        = "15"                                         # one Gmail request; far inside api's timeout
+    NA_MAIL_PUSH_AUDIENCE     = local.mail_push_audience
+    NA_MAIL_PUSH_INVOKER      = local.mail_push_invoker
+
     # Vertex AI: Google's endpoint. Explicit, so a loopback stub from a test can never reach production.
     NA_MODEL_BASE_URL = ""
     # USD per million (input, output) tokens. A model missing here is priced at 0 and so never trips a

@@ -557,6 +557,15 @@ variable "sync_oauth" {
   }
 }
 
+variable "google_oauth_client_id" {
+  description = <<-EOT
+    Client id of the deployment's Google OAuth client for agents' mailboxes (docs/mail.md): Gmail's
+    notifications come through mail.tf's Pub/Sub topic. Empty: no mailboxes, no topic.
+  EOT
+  type        = string
+  default     = ""
+}
+
 variable "slack_client_id" {
   description = <<-EOT
     Client id of the deployment's Slack app (docs/deploy.md, "The Slack app"): the console's "Add to

@@ -6,6 +6,7 @@ in its package's ``table`` module (``functions/routes/<capability>_api/table.py`
 
 from functions.routes import Route, contract
 from functions.routes.agents_api.table import AGENTS_ROUTES
+from functions.routes.mail_api import MAIL_ROUTES
 from functions.routes.mcp_api import MCP_ROUTES
 from functions.routes.memory_api import ask
 from functions.routes.notify_api import notifications
@@ -26,6 +27,7 @@ ROUTES: list[Route] = [
     *NOTION_ROUTES,
     *TEAM_ROUTES,
     *SLACK_ROUTES,
+    *MAIL_ROUTES,
     Tag("notifications")(
         "GET /notifications",
         notifications.list_notifications,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from shared.bootstrap.agents import Agents
 from shared.bootstrap.code import Code
 from shared.bootstrap.declare import Instance, declared
+from shared.bootstrap.mail import Mail
 from shared.bootstrap.mcp import Mcp
 from shared.bootstrap.memory import Memory
 from shared.bootstrap.notify import Notify
@@ -34,6 +35,7 @@ from shared.platform.config import get_settings
 
 if TYPE_CHECKING:
     from shared.engine.services.check_wakeups import CheckWakeups
+    from shared.mail.services.intake import MailIntake
     from shared.notion.services.connect import Connecting
     from shared.notion.services.erasure import Erasing
     from shared.notion.services.notion_access import NotionAccess
@@ -65,6 +67,7 @@ DECLARED = declared(
         Memory,
         Sessions,
         Slack,
+        Mail,
         Mcp,
         Outbound,
     )
@@ -111,6 +114,7 @@ class Container:
         )
         self.memory = Memory(instance)
         self.slack = Slack(instance, self.platform, self.workspace, self.notify)
+        self.mail = Mail(instance, self.platform)
         self.sessions = Sessions(instance)
         self.mcp = Mcp(instance, self.platform, self.workspace, self.team)
         self.outbound = Outbound(instance, self.platform, self.workspace)
@@ -188,6 +192,25 @@ class Container:
             ledger=self.workspace.webhook_events,
             queue=p.queue,
             console_url=self.settings.frontend_url,
+        )
+
+    def mail_intake(self) -> MailIntake:
+        """What Gmail's push route uses: the push tokens' check, the mailboxes, Gmail, the tenants, the
+        ledger and the queue. NotFound when the deployment has no Google OAuth client or push setup."""
+        from shared.mail.services.intake import MailIntake
+
+        p, m = self.platform, self.mail
+        return MailIntake(
+            verifier=m.push_verifier,
+            mailboxes=m.mailboxes,
+            gmail=m.gmail,
+            secrets=p.secrets,
+            tenants=self.workspace.tenants,
+            ledger=self.workspace.webhook_events,
+            queue=p.queue,
+            console_url=self.settings.frontend_url,
+            reply_domain=self.settings.mail_push_audience.partition("://")[2].partition("/")[0]
+            or "agents.invalid",
         )
 
     def connecting(self) -> Connecting:

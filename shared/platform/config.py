@@ -41,6 +41,7 @@ class PlatformSecret(StrEnum):
     GITLAB_CLIENT_SECRET = "gitlab-oauth-client-secret"  # the sync's GitLab OAuth app (api, plan)
     SLACK_SIGNING_SECRET = "slack-signing-secret"  # the Slack app's, checking its events (api)
     SLACK_CLIENT_SECRET = "slack-client-secret"  # the Slack app's, exchanging an install's code (api)
+    GOOGLE_OAUTH_CLIENT_SECRET = "google-oauth-client-secret"  # agents' mailboxes' refresh (api)
 
 
 class Settings(SettingsFields):
@@ -252,7 +253,7 @@ _LOCAL_ONLY = {
     "mcp_allow_loopback": "an MCP server on loopback is the local stack's sandbox",
     "hooks_allow_loopback": "a webhook endpoint on loopback is the local stack's receiver",
 }
-_TIMEOUTS = ("notion_timeout_s", "code_timeout_s", "slack_timeout_s", "smtp_timeout_s")
+_TIMEOUTS = ("notion_timeout_s", "code_timeout_s", "slack_timeout_s", "smtp_timeout_s", "gmail_timeout_s")
 _MIN_RUN_RATE_PER_MIN = 0.1  # one run every 10 min: 1,000 waiting runs are planned within 7 days
 
 

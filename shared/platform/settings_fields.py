@@ -433,6 +433,30 @@ class SettingsFields(BaseSettings):
         description="Client id of the deployment's Slack app (its secret: the platform secret "
         "slack-client-secret); empty: Slack connects with a pasted bot token only (docs/slack.md).",
     )
+    gmail_api_url: str = Field(
+        "https://gmail.googleapis.com/",
+        description="Root URL of the Gmail API (agents' mailboxes, docs/mail.md).",
+    )
+    google_token_url: str = Field(
+        "https://oauth2.googleapis.com/token",
+        description="Google's OAuth token endpoint: a mailbox's refresh token exchanged (docs/mail.md).",
+    )
+    google_certs_url: str = Field(
+        "https://www.googleapis.com/oauth2/v1/certs",
+        description="Where the keys of Google's ID tokens are published: Pub/Sub's push tokens checked against them.",
+    )
+    google_oauth_client_id: str = Field(
+        "",
+        description="Client id of the deployment's Google OAuth client (its secret: the platform secret "
+        "google-oauth-client-secret); empty: no agent mailboxes (docs/mail.md).",
+    )
+    mail_push_audience: str = Field(
+        "", description="The audience of Pub/Sub's push tokens for Gmail's notifications (the push URL)."
+    )
+    gmail_timeout_s: float = Field(15.0, ge=1, le=120, description="Timeout of one Gmail API request.")
+    mail_push_invoker: str = Field(
+        "", description="The service account Pub/Sub's Gmail push subscription signs its tokens as."
+    )
     discord_api_base_url: str = Field(
         "https://discord.com/api/v10",
         description="Base URL of Discord's API (incoming webhooks: notifications, by notify).",

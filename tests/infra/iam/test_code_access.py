@@ -147,6 +147,13 @@ REACH: dict[str, frozenset[str]] = {
     "shared/slack/services/install.py:uninstalled": frozenset({"api"}),
     # A press of an approval's button (POST /slack/interactions): the team's bot token answers in the thread.
     "shared/slack/services/interactions.py:press": frozenset({"api"}),
+    # Gmail's pushes (POST /mail/push on api, decision 0219): the Google OAuth client's secret, a
+    # mailbox's refresh token, the ledger of mails and the run a member's mail starts.
+    "shared/bootstrap/mail.py:_gmail": frozenset({"api"}),
+    "shared/mail/services/intake.py:receive": frozenset({"api"}),
+    "shared/mail/services/intake.py:_message": frozenset({"api"}),
+    # A mailbox connected (its refresh token kept): no function routes to it yet (docs/mail.md).
+    "shared/mail/services/connect.py:connect_mailbox": frozenset(),
     # MCP servers (decision 0171): api connects and forgets them (their tokens under the sync's prefix).
     "shared/mcp/services/connect.py:add_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:remove_server": frozenset({"api"}),

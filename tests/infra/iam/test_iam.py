@@ -54,6 +54,7 @@ ALLOWLIST: dict[str, set[str]] = {
             "roles/iam.serviceAccountUser",
             "roles/logging.configWriter",
             "roles/monitoring.editor",
+            "roles/pubsub.editor",  # mail.tf's topic and push subscription
             "roles/run.admin",
             "custom:deployer_secrets",
             "roles/serviceusage.serviceUsageAdmin",
@@ -80,6 +81,8 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         # Outgoing webhooks' signing keys, on their own prefix (decision 0202): notify signs, api
         # shows a create's repeat (the keys registered before 0202: on theirs too).
         ({"notify", "api"}, '/secrets/webhook-"'),
+        # Agents' mailboxes' refresh tokens: api reads Gmail when Pub/Sub pushes (decision 0219).
+        ({"api"}, "/secrets/mail-"),
     ],
     # A refreshed token is a new version of the tenant's secret (NotionAccess._refresh).
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.
@@ -98,6 +101,11 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
     "roles/resourcemanager.projectIamAdmin": [({"deployer"}, "modifiedGrantsByRole")],
 }
 
+_GMAIL_PUBLISHER = "serviceAccount:gmail-api-push@system.gserviceaccount.com"
+_PUBSUB_AGENT = (
+    "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+)
+_TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
 # Every grant on a single resource: (resource type, name) -> (role, who). "who" is the account key of
 # google_service_account.function/platform, or a Terraform expression for the for_each forms.
 RESOURCE_GRANTS: dict[tuple[str, str], tuple[str, str]] = {
@@ -140,6 +148,10 @@ RESOURCE_GRANTS: dict[tuple[str, str], tuple[str, str]] = {
         "roles/cloudtasks.enqueuer",
         "each.value.enqueuer",
     ),
+    # Agents' mailboxes (mail.tf): Gmail's own publisher on the topic, as Google's push guide asks, and
+    # Pub/Sub's service agent minting the push's OIDC tokens as gmail_push.
+    ("google_pubsub_topic_iam_member", "gmail_publishes"): ("roles/pubsub.publisher", _GMAIL_PUBLISHER),
+    ("google_service_account_iam_member", "pubsub_signs_as_gmail_push"): (_TOKEN_CREATOR, _PUBSUB_AGENT),
     # PUBLIC below: the two grants to principals outside the project.
     ("google_cloud_run_v2_service_iam_member", "public"): ("roles/run.invoker", "allUsers"),
     ("google_storage_bucket_iam_member", "console_public"): ("roles/storage.legacyObjectReader", "allUsers"),
@@ -377,6 +389,9 @@ def test_the_ci_role_can_refresh_every_resource_type(tf: Terraform) -> None:
         "google_monitoring_dashboard": "monitoring.dashboards.get",
         "google_monitoring_uptime_check_config": "monitoring.uptimeCheckConfigs.get",
         "google_monitoring_notification_channel": "monitoring.notificationChannels.get",
+        "google_pubsub_subscription": "pubsub.subscriptions.get",
+        "google_pubsub_topic": "pubsub.topics.get",
+        "google_pubsub_topic_iam_member": "pubsub.topics.getIamPolicy",
         "google_project_iam_custom_role": "iam.roles.get",
         "google_project_iam_member": "resourcemanager.projects.getIamPolicy",
         "google_project_iam_audit_config": "resourcemanager.projects.getIamPolicy",

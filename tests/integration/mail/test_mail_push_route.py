@@ -1,0 +1,58 @@
+"""``POST /mail/push`` on the api, over the Firestore emulator and the Gmail sandbox: Pub/Sub's push with
+its OIDC token starts a member's run and is answered 200; a push without it 401, another identity's
+403, a malformed body 400, all storing nothing; a deployment without mailboxes answers 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.mail.services.intake import MailIntake
+from tests.support.mail.mail_world import EDITOR, bearer, mail_world
+from tests.support.mail.mails import AGENT, mail, push
+from tests.support.platform.fake_container import FakeContainer, client, json_body
+
+__all__ = ["mail_world"]  # the fixture: the agent scribe's mailbox connected for Ada's workspace
+
+
+def _api(world: dict[str, Any]) -> tuple[Any, FakeContainer]:
+    intake: MailIntake = world["intake"]
+    mail: dict[str, Any] = {
+        "mailboxes": intake.mailboxes,
+        "gmail": intake.gmail,
+        "push_verifier": intake.verifier,
+    }
+    fakes = FakeContainer(tenants=intake.tenants, webhook_events=intake.ledger, **mail)
+    fakes.secrets = intake.secrets  # the mailbox's refresh token, as connecting it kept it
+    return client("api", fakes), fakes
+
+
+def test_a_members_mail_pushed_to_the_api_starts_one_run(mail_world: dict[str, Any]) -> None:
+    api, fakes = _api(mail_world)
+    record = mail_world["sandbox"].deliver(AGENT, mail(EDITOR, "Release note", "draft it"))
+    body = push(AGENT, int(record["historyId"]))
+    answers = [api.post("/mail/push", data=body, headers=bearer(mail_world)) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert json_body(answers[0]) == {"result": "synced", "outcomes": ["started"], "full_sync": False}
+    assert json_body(answers[1]) == {"result": "duplicate"}
+    assert len(fakes.queue.tasks) == 1 and len(mail_world["sandbox"].sent(AGENT)) == 1
+
+
+def test_refusals_say_why_and_store_nothing(mail_world: dict[str, Any]) -> None:
+    api, fakes = _api(mail_world)
+    record = mail_world["sandbox"].deliver(AGENT, mail(EDITOR, "Release note", "draft it"))
+    body = push(AGENT, int(record["historyId"]))
+    unsigned = api.post("/mail/push", data=body, headers={"Content-Type": "application/json"})
+    foreign = api.post(
+        "/mail/push", data=body, headers=bearer(mail_world, email="x@p.iam.gserviceaccount.com")
+    )
+    malformed = api.post("/mail/push", data=b'{"message": {}}', headers=bearer(mail_world))
+    assert (unsigned.status_code, foreign.status_code, malformed.status_code) == (401, 403, 400)
+    assert "OIDC token" in unsigned.get_data(as_text=True)
+    assert fakes.queue.tasks == [] and mail_world["sandbox"].sent(AGENT) == []
+
+
+def test_a_deployment_without_mailboxes_answers_404() -> None:
+    answer = client("api", FakeContainer()).post(
+        "/mail/push", data=b"{}", headers={"Authorization": "Bearer x"}
+    )
+    assert answer.status_code == 404 and "docs/mail.md" in answer.get_data(as_text=True)
