@@ -153,7 +153,8 @@ def stacks() -> Iterator[Stacks]:
 @pytest.fixture(scope="module")
 def workspace(request: pytest.FixtureRequest) -> str:
     """The key of this module's own Notion workspace in the sandbox (``test_console_team`` -> "team"):
-    a copy of the demo's, so its people are ``ada@<key>.example`` and ``grace@<key>.example``."""
+    a copy of the demo's, so its people are ``ada@<key>.example`` and ``grace@<key>.example`` (an
+    underscore of the key a hyphen: local.notion_sandbox.model.person_email)."""
     return str(request.module.__name__).rsplit(".", 1)[-1].removeprefix("test_console_")
 
 
