@@ -30,6 +30,7 @@ from local.hook_courier import HookCourier
 from local.oauth_provider import CLIENT_ID as OAUTH_CLIENT_ID
 from local.oauth_provider import CLIENT_SECRET as OAUTH_CLIENT_SECRET
 from local.processes import ProcessGroup, free_port, http_answers
+from local.scheduler import JOBS, LocalScheduler
 from shared.platform.config import PlatformSecret
 from shared.platform.topology import QUEUE_TARGETS, Queue, Target
 from shared.sync.domain.connection import TOOL_NAMES, Tool
@@ -85,14 +86,18 @@ class LocalStack:
         person_env: Mapping[str, str] | None = None,
         progress: Callable[[str], None] | None = None,
         code_seed: bool = False,
+        scheduler: bool = False,
     ) -> None:
         """``person_env``: the environment of a person's shell (``make stack``, ``make demo``): its
         ``NA_`` variables are kept (over :data:`PERSON_DEFAULTS`), except those that wire the stack's
         own pieces together (:meth:`env`'s). None (the suites): only the stack's and ``extra_env``.
         ``progress``: told a line as each part comes up (``make stack`` prints them). ``code_seed``:
         GitHub's ``acme/site`` runs its test on each push and Vercel's ``site`` serves production, as
-        ``make stack`` has them (local/code_sandbox/stack_seed.py)."""
+        ``make stack`` has them (local/code_sandbox/stack_seed.py). ``scheduler``: Cloud Scheduler's
+        jobs called as their cron says once the stack is up, until it stops (local/scheduler.py)."""
         self.code_seed = code_seed
+        self.scheduler = scheduler
+        self.jobs: LocalScheduler | None = None  # running once started, when ``scheduler``
         self.person = None if person_env is None else chosen_by_person(person_env)
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="notion-agent-stack-"))
         self._owns_workdir = workdir is None  # a directory the caller gave stays the caller's
@@ -303,6 +308,8 @@ class LocalStack:
         )
         self._subscribe_webhook()
         self.progress("  subscribed: notion-webhook to the Notion sandbox's events")
+        if self.scheduler:
+            self.jobs = LocalScheduler(self.url, SCHEDULER_SERVICE_ACCOUNT).start()
 
     def _start_function(self, target: Target) -> None:
         argv = [
@@ -436,6 +443,9 @@ class LocalStack:
     def stop(self) -> None:
         """Stop every process; then remove the working directory this stack created, or say where the
         logs were kept."""
+        if self.jobs is not None:
+            self.jobs.stop()
+            self.jobs = None
         self.group.stop_all()
         if self._linear_up:
             self.courier.stop()
@@ -561,10 +571,20 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
+def as_make_stack(environ: Mapping[str, str], progress: Callable[[str], None] | None = None) -> LocalStack:
+    """The stack ``make stack`` starts (not yet started) for a shell whose environment is ``environ``:
+    notifications live into the sandboxes, the person's NA_ variables over :data:`PERSON_DEFAULTS`, the
+    code sandbox seeded, Cloud Scheduler's jobs called. The web suite's person flows run on the one it
+    builds for a shell with no NA_ variable (tests/web/conftest.py)."""
+    return LocalStack(
+        notify="live", person_env=dict(environ), progress=progress, code_seed=True, scheduler=True
+    )
+
+
 def main() -> None:
     stop_on_signals()
     say("Starting the local stack (Ctrl-C stops it): each part as it comes up.")
-    with LocalStack(notify="live", person_env=dict(os.environ), progress=say, code_seed=True) as stack:
+    with as_make_stack(os.environ, progress=say) as stack:
         described = {"workdir": str(stack.workdir), **stack.env(), **by_hand(stack)}
         print(json.dumps(described, indent=2), flush=True)
         print(f"Local stack is up: the console at {stack.console_url}/ . Ctrl-C stops it.", flush=True)
@@ -582,9 +602,6 @@ def main() -> None:
             f"MCP, by hand: in Integrations, connect the MCP sandbox at {stack.mcp.url} with the token "
             f"{MCP_TOKEN}, or the one behind OAuth at {stack.mcp_oauth.url} (docs/local-stack.md)."
         )
-        from local.scheduler import JOBS, LocalScheduler
-
-        scheduler = LocalScheduler(stack.url, SCHEDULER_SERVICE_ACCOUNT).start()
         jobs = ", ".join(f"{job.path} every {job.every_minutes} min" for job in JOBS)
         print(f"Scheduler: the jobs Cloud Scheduler runs, here too ({jobs}).", flush=True)
         try:
@@ -592,8 +609,6 @@ def main() -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
-        finally:
-            scheduler.stop()
 
 
 if __name__ == "__main__":

@@ -91,6 +91,12 @@ def bot_user(key: str, name: str, workspace_id: str, workspace_name: str) -> JSO
     }
 
 
+def person_email(key: str, handle: str) -> str:
+    """The Notion email of the workspace ``key``'s person ``handle``: ``<handle>@<key>.example``, an
+    underscore of the key a hyphen (a domain holds none: a browser's email field refuses it)."""
+    return f"{handle}@{key.replace('_', '-')}.example"
+
+
 def person_user(key: str, handle: str, name: str) -> JSON:
     return {
         "object": "user",
@@ -98,7 +104,7 @@ def person_user(key: str, handle: str, name: str) -> JSON:
         "name": name,
         "avatar_url": None,
         "type": "person",
-        "person": {"email": f"{handle}@{key}.example"},
+        "person": {"email": person_email(key, handle)},
     }
 
 

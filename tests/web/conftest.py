@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from local.stack import LocalStack
+from local.stack import LocalStack, as_make_stack
 from tests.web.browser import FAST_NOTION, Figures, launch
 from tests.web.workspace import Setup, set_up
 
@@ -53,10 +53,11 @@ def _kind_of(module: object) -> str:
 
 def unstarted(kind: str) -> LocalStack:
     """The stack of ``kind``, not yet started. :data:`DEFAULTS`: what ``make stack`` starts in a
-    shell with no NA_ variable (local.stack's main), nothing relaxed; a notify mode: that mode, the
-    code sandbox seeded as ``make stack`` has it, Notion's and the api's pace off (FAST_NOTION)."""
+    shell with no NA_ variable (local.stack's main builds it with the same function), nothing
+    relaxed, Cloud Scheduler's jobs called; a notify mode: that mode, the code sandbox seeded as
+    ``make stack`` has it, Notion's and the api's pace off (FAST_NOTION), no scheduler."""
     if kind == DEFAULTS:
-        return LocalStack(notify="live", person_env={}, code_seed=True)
+        return as_make_stack({})
     return LocalStack(extra_env=FAST_NOTION, notify=kind, code_seed=True)
 
 
@@ -152,7 +153,8 @@ def stacks() -> Iterator[Stacks]:
 @pytest.fixture(scope="module")
 def workspace(request: pytest.FixtureRequest) -> str:
     """The key of this module's own Notion workspace in the sandbox (``test_console_team`` -> "team"):
-    a copy of the demo's, so its people are ``ada@<key>.example`` and ``grace@<key>.example``."""
+    a copy of the demo's, so its people are ``ada@<key>.example`` and ``grace@<key>.example`` (an
+    underscore of the key a hyphen: local.notion_sandbox.model.person_email)."""
     return str(request.module.__name__).rsplit(".", 1)[-1].removeprefix("test_console_")
 
 
@@ -166,6 +168,8 @@ def stack(request: pytest.FixtureRequest, stacks: Stacks, workspace: str) -> Ite
     owner); nothing a module does reaches another's tenant."""
     kind = _kind_of(request.module)
     running = stacks.get(kind)
+    if kind == DEFAULTS:  # make stack calls Cloud Scheduler's jobs all along: so does this one
+        assert running.jobs is not None and running.jobs.thread.is_alive(), "no scheduler on make stack's"
     try:
         running.sandbox_admin(
             "POST", "/workspaces", {"key": workspace, "name": "Demo workspace", "seed": "demo"}

@@ -2,6 +2,7 @@
 what the web suite's flows share (:class:`Setup`)."""
 
 import os
+import re
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Locator, expect
 
 from local.demo import READY, connect, wait_for
+from local.notion_sandbox.model import person_email
 from local.stack import PROJECT, LocalStack
 from shared.platform.config import Settings
 from tests.web.browser import Console, Figures
@@ -84,15 +86,51 @@ class Setup:
 
     def teammate_tab(self, role: str) -> Console:
         """Grace, invited as ``role``, signed in through the sandbox's OAuth in a tab of her own."""
-        made = self.api("POST", "/team/invites", {"email": f"grace@{self.workspace}.example", "role": role})
+        made = self.api(
+            "POST", "/team/invites", {"email": person_email(self.workspace, "grace"), "role": role}
+        )
         self.stack.sandbox_admin("POST", "/oauth", {"user_id": self.ids["teammate"]})
-        m = self.tab(self.context(signed_in=False))
         try:
-            m.page.goto(made["link"])
-            m.press("button", "Connect Notion")
-            expect(m.page.get_by_role("link", name="Team", exact=True)).to_be_visible(timeout=LIVE_MS)
+            return self._joined(made["link"])
         finally:
             self.stack.sandbox_admin("POST", "/oauth", {"user_id": None})
+
+    def teammate_joins_on_screens(self, role: str) -> Console:
+        """Grace, invited as ``role`` by the owner on the Team screen, joins as a person does on
+        ``make stack``: she picks herself on the Notion sandbox's screen ("Sign in as Grace Hopper
+        next"), opens the invite link and connects. Then the screen signs the owner in next again."""
+        owner = self.tab()
+        owner.open("/#/team")
+        owner.fill("Their Notion email", person_email(self.workspace, "grace"))
+        owner.choose("Their role", role)
+        owner.press("button", "Make the invite")
+        link = owner.page.get_by_label("The link")
+        expect(link).to_have_value(re.compile("invite="), timeout=LIVE_MS)
+        invite = link.input_value()
+        self._sign_in_next("Grace Hopper (admin)")
+        try:
+            return self._joined(invite)
+        finally:
+            self._sign_in_next("Ada Lovelace (owner)")
+
+    def _sign_in_next(self, person: str) -> None:
+        """On the Notion sandbox's screen, acting as ``person`` ("<name> (<their Notion role>)"),
+        "Sign in as <name> next": Notion's next consent signs that person in."""
+        s = Console(self.context(signed_in=False).new_page(), self.stack.sandbox_url, self.figures)
+        s.open(f"/screen/{self.workspace}/")
+        s.choose("Acting as", person)
+        s.press("button", "Switch person")
+        name = person.split(" (", 1)[0]
+        s.press("button", f"Sign in as {name} next")
+        expect(s.page.get_by_role("status")).to_contain_text("The next Notion sign-in")
+        s.page.close()
+
+    def _joined(self, invite: str) -> Console:
+        """A tab of its own that opened the invite link and connected: signed in once Team shows."""
+        m = self.tab(self.context(signed_in=False))
+        m.page.goto(invite)
+        m.press("button", "Connect Notion")
+        expect(m.page.get_by_role("link", name="Team", exact=True)).to_be_visible(timeout=LIVE_MS)
         return m
 
     def searched_runs(self, shown: str, label: str, words: str) -> tuple[Console, Locator]:
@@ -123,11 +161,15 @@ class Setup:
         assert answer["status"] == 200, answer
         self.stack.sandbox_admin("POST", "/webhook/flush", {"timeout": 10, "force": True})
 
-    def waiting_run(self) -> str:
-        """A run the Ideas rule started, waiting for the owner's approval: its id."""
+    def waiting_run(self, change: Callable[[], None] | None = None) -> str:
+        """A run the Ideas rule started, waiting for the owner's approval: its id. ``change``: how the
+        idea's Status is set to Ready for agent (a person on the sandbox's screen); else through the
+        sandbox's admin API, from New, whatever it held."""
         before = {r["run_id"] for r in self.api("GET", "/runs")["runs"]}
         page = self.ids["idea_newsletter"]
-        for status in ("New", READY):  # each time a change to Ready for agent
+        if change is not None:
+            change()
+        for status in ("New", READY) if change is None else ():  # each time a change to Ready for agent
             self.act("PATCH", f"pages/{page}", {"properties": {"Status": {"status": {"name": status}}}})
 
         def waiting() -> str | None:
@@ -181,6 +223,20 @@ def mention_agent(setup: Setup, page_title: str, text: str) -> None:
     s.fill("Comment", text)
     s.press("button", "Comment")
     expect(s.page.get_by_role("status")).to_contain_text("comment.created")
+
+
+def set_on_screen(setup: Setup, page_title: str, values: dict[str, str]) -> None:
+    """The owner sets the page ``page_title``'s properties (name: option, e.g. Status) one after the
+    other on the Notion sandbox's screen, as in Notion, saving each: the screen says the event is sent."""
+    s = Console(setup.context(signed_in=False).new_page(), setup.stack.sandbox_url, setup.figures)
+    s.open(f"/screen/{setup.workspace}/")
+    s.press("link", page_title, exact=True)
+    expect(s.page.get_by_role("heading", level=1, name=page_title)).to_be_visible()
+    for name, option in values.items():
+        s.choose(name, option)
+        s.press("button", "Save properties")
+        expect(s.page.get_by_role("status")).to_contain_text("page.properties_updated")
+    s.page.close()
 
 
 def teammate_adds(stack: LocalStack, workspace: str, teammate: str, page_id: str, text: str) -> None:

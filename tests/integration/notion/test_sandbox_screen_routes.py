@@ -234,3 +234,17 @@ def test_a_web_address_in_a_comment_is_a_link_and_the_rest_stays_text(server: Sa
     shown = httpx.get(f"{server.url}/screen/demo/pages/{IDEA}", timeout=10).text
     assert f'Progress: <a href="{row}">{row}</a>. &lt;b&gt;' in shown
     assert "<b>" not in shown
+
+
+def test_a_workspace_keyed_with_an_underscore_names_its_people_by_emails_a_browser_accepts(
+    server: SandboxServer,
+) -> None:
+    """A key like a test module's (``member_waits``) made ``grace@member_waits.example``, which a
+    browser's email field (the console's invite form) refuses: the domain's underscore is a hyphen."""
+    admin = Admin(server.url)
+    admin.post("/workspaces", {"key": "member_waits", "name": "Waits", "seed": "demo"})
+    made = next(w for w in admin.get("/workspaces") if w["key"] == "member_waits")
+    headers = {"Authorization": f"Bearer {made['access_token']}", "Notion-Version": "2025-09-03"}
+    for key, handle, _, _ in PEOPLE:  # Notion's "Retrieve a user"
+        user = httpx.get(f"{server.url}/v1/users/{made['ids'][key]}", headers=headers, timeout=10).json()
+        assert user["person"]["email"] == f"{handle}@member-waits.example"

@@ -1,7 +1,7 @@
 """The person flows' stack is ``make stack``'s: the stack local.stack's main (what the Makefile's
 ``stack`` target runs) starts in a shell with no NA_ variable, and the one the web suite starts for a
-module with a person flow, get the same settings, notify mode and code seed; the other flows' stack is
-the unpaced one. Neither stack is started: their settings are compared as built."""
+module with a person flow, get the same settings, notify mode, code seed and Cloud Scheduler's jobs;
+the other flows' stack is the unpaced one. Neither stack is started: their settings are compared as built."""
 
 import os
 import re
@@ -66,6 +66,19 @@ def _settings(stack: LocalStack) -> dict[str, str]:
     return {k: named(v) for k, v in stack.env().items()}
 
 
+def _started_with(stack: LocalStack) -> dict[str, object]:
+    """What a stack was built with beyond its settings: its notify mode, the person's variables, the
+    code sandbox's seed, Cloud Scheduler's jobs, its project."""
+    return {
+        "notify": stack.notify,
+        "person": stack.person,
+        "extra_env": stack.extra_env,
+        "code_seed": stack.code_seed,
+        "scheduler": stack.scheduler,
+        "project": stack.project,
+    }
+
+
 def test_the_make_stack_target_sets_no_setting() -> None:
     """``make stack`` runs local.stack with none of its own NA_ variables."""
     shown = subprocess.run(
@@ -84,7 +97,8 @@ def test_the_person_flows_stack_is_make_stack_s(
     make_stack = _make_stack(monkeypatch)
     made.append(make_stack)
     assert _settings(person) == _settings(make_stack)
-    assert (person.notify, person.code_seed) == (make_stack.notify, make_stack.code_seed)
+    assert _started_with(person) == _started_with(make_stack)
+    assert person.scheduler, "make stack calls Cloud Scheduler's jobs, and so must the person flows' stack"
     for name, relaxed in FAST_NOTION.items():
         assert person.env().get(name) != relaxed, name
 

@@ -1,4 +1,5 @@
-"""A member's waiting run, as a person does it on the stack's defaults: an editor starts a run in the console
+"""A member's waiting run, as a person does it on the stack's defaults: the owner invites an editor on the Team
+screen, who joins by the link, signing in as herself on the Notion sandbox's screen; the editor starts a run in the console
 on the owner's page (its home page, no row of a data source the owner chose: beyond an editor's reach); the start
 form says the run waits and who may approve it (``waits`` of ``POST /runs``), the run's page says the
 editor may not decide it and who does; the owner approves it in the console and the run goes on."""
@@ -21,7 +22,7 @@ SUM_UP = "Could you sum up the page?"  # a request the local model understands (
 def test_an_editor_s_run_on_the_owner_s_page_waits_and_goes_on_once_the_owner_approves(setup: Setup) -> None:
     page = setup.ids["home_page"]
     link = f"{setup.stack.sandbox_url}/screen/{setup.workspace}/pages/{page.replace('-', '')}"
-    editor = setup.teammate_tab("editor")
+    editor = setup.teammate_joins_on_screens("editor")
     editor.open("/#/runs")
     editor.fill("New run's goal", SUM_UP)
     editor.fill("On a page (its link or id; optional)", link)  # the page's address, as a person copies it

@@ -1,5 +1,6 @@
-"""In a real browser on the stack's defaults: the owner approves an idea's run on
-its page; a person then changes the idea's Status in Notion; the run's page offers "Undo this run",
+"""In a real browser on the stack's defaults: the owner sets an idea's Status to Ready for agent on
+the Notion sandbox's screen and approves the run this starts on its page; a person then sets the
+idea's Status back to New on that screen; the run's page offers "Undo this run",
 listing what it will restore; once asked, it says what was restored and leaves the person's Status,
 listed as a conflict with both values. A map's run offers "With its child runs": chosen, the
 children's comments are deleted with it. At a desk's width and a phone's."""
@@ -9,24 +10,25 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.workspace import LIVE_MS, Setup
+from local.demo import READY
+from tests.web.workspace import LIVE_MS, Setup, set_on_screen
 
 pytestmark = pytest.mark.e2e
 PHONE = 390
 MAP_S = 240  # a map over every Ideas row, its approvals, on a busy machine
+IDEA = "Automate the newsletter"  # a row of Ideas, New in the demo's workspace
 
 
 @pytest.mark.person_flow
 def test_the_owner_undoes_a_run_from_its_page_and_a_persons_change_is_left(setup: Setup) -> None:
-    run_id = setup.waiting_run()
+    run_id = setup.waiting_run(lambda: set_on_screen(setup, IDEA, {"Status": READY}))
     owner = setup.tab()
     owner.open(f"/#/runs/{run_id}")
     owner.press("button", "Approve")
     setup.within(
         lambda: setup.api("GET", f"/runs/{run_id}")["status"] == "completed" or None, "the run to end"
     )
-    idea = setup.ids["idea_newsletter"]
-    setup.act("PATCH", f"pages/{idea}", {"properties": {"Status": {"status": {"name": "New"}}}})
+    set_on_screen(setup, IDEA, {"Status": "New"})
 
     owner.open(f"/#/runs/{run_id}")
     undo = owner.page.get_by_role("region", name="Undo this run")
