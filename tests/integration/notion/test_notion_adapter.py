@@ -7,6 +7,7 @@ and a tool step that meets one is repaired by the model with Notion's message an
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -155,13 +156,22 @@ def test_requests_are_paced_per_connection_to_stay_inside_notions_rate_limit(
     running_sandbox: SandboxServer, admin: Admin
 ) -> None:
     # The sandbox refuses a token's 8th request within a second (Notion: three a second on average,
-    # with bursts). Twelve reads through an unpaced adapter run into it; paced at 3 a second (3 at
-    # once) the same twelve all pass, and take about three seconds.
-    admin.post("/limits", {"requests": 7, "window_seconds": 1})
+    # with bursts). Twelve reads at once through an unpaced adapter run into it (within three seconds
+    # here, so a loaded machine's slow requests still land inside one window); paced at 3 a second
+    # (3 at once) the same twelve all pass, and take about three seconds.
+    admin.post("/limits", {"requests": 7, "window_seconds": 3})
     unpaced = NotionApi(build_client(running_sandbox.url, timeout_s=10), 0.0, rate_per_s=1000.0, burst=1000)
-    with pytest.raises(TransientError, match="429"):
-        for _ in range(12):
+
+    def read(_: int) -> str:
+        try:
             unpaced.with_token(TOKEN).me()
+        except TransientError as exc:
+            return str(exc)
+        return ""
+
+    with ThreadPoolExecutor(12) as pool:
+        refused = [said for said in pool.map(read, range(12)) if said]
+    assert refused and all("429" in said for said in refused), refused
     assert 429 in statuses(admin)
 
     admin.post("/reset")

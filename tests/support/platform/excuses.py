@@ -56,10 +56,20 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     # a routine's number among the agent's own schedules: the workspace's state
     "POST /agents/{agent_id}/run-now": (("routine", "has no routine"),),
     # effects an undo names that the run does not have (its log's results): the run's state
-    "POST /runs/{run_id}/undo": (("effects", "is not an effect of this run"),),
+    # and a rule between two fields: an undo with the child runs takes back every effect, so it names none
+    "POST /runs/{run_id}/undo": (
+        ("effects", "is not an effect of this run"),
+        ("children", "an undo with the child runs"),
+    ),
     # an MCP server's address (https on a public host, as DNS says) and a server that answers there
     # with the token given (decision 0171): only the network and the server know
     "POST /mcp/servers": (("url", ""), ("token", "")),
+    # the same address of a server that asks for OAuth, and an authorization server found there
+    # (decision 0220): only the network and the server know
+    "POST /mcp/servers/oauth": (("url", ""),),
+    # the signed state of an MCP server's OAuth connect, which only the api issues (opaque, as a
+    # cursor): one forged, expired, replaced or used, or none, is refused with "connect ... again"
+    "GET /mcp/oauth/callback": (("state", "again"),),
     # a webhook endpoint's address (https on a public host, as DNS says; decision 0180): only the
     # network knows
     "POST /webhooks/endpoints": (("url", ""),),
