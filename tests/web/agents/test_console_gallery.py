@@ -1,12 +1,13 @@
-"""The gallery in a real browser, keyboard only, against the whole local stack (decision 0184): a
-person reads what each agent to start from does, uses one, sees it made off with its instructions
-page, tries it in a dry run on a page of theirs (nothing done), turns it on and reads its record;
-at a desktop's width and at a phone's, fitting the phone."""
+"""The gallery in a real browser, keyboard only, on ``make stack``'s stack with its defaults (a person
+flow, decision 0184): a person reads what each agent to start from does, uses one, sees it made off
+with its instructions page, tries it in a dry run on a page of theirs (nothing done), turns it on and
+reads its record; at a desktop's width and at a phone's, fitting the phone."""
 
 import pytest
 from playwright.sync_api import expect
 
 from shared.agents.domain.templates import BY_ID, TEMPLATES
+from tests.web.browser import Console
 from tests.web.workspace import LIVE_MS, Setup
 
 pytestmark = pytest.mark.e2e
@@ -18,6 +19,7 @@ def _made(setup: Setup, template: str) -> dict[str, object]:
     return dict(agent)
 
 
+@pytest.mark.person_flow
 @pytest.mark.parametrize(
     ("width", "template", "database", "page_title"),
     [
@@ -66,7 +68,34 @@ def test_a_person_starts_from_a_template_tries_it_turns_it_on_and_reads_its_reco
     expect(record).to_contain_text("No run of it ended in the last 30 days.")
     assert setup.api("GET", f"/agents/{made['agent_id']}")["paused"] is False
     tab.screen("gallery" if width != PHONE else "gallery-phone", "Gallery")
+    if database:
+        _a_new_row_runs_it_and_its_record_says_so(setup, tab, made, database, chosen.name)
     if width == PHONE:
         wide = tab.overflowing()
         setup.figures.phone_overflow = (setup.figures.phone_overflow or 0) + len(wide)
         assert wide == []
+
+
+def _a_new_row_runs_it_and_its_record_says_so(
+    setup: Setup, tab: Console, made: dict[str, object], database: str, name: str
+) -> None:
+    """A person adds a row to ``database`` on the Notion sandbox's screen, as in Notion: the agent
+    turned on starts on it, and once its run ended the agent's record on the Agents screen counts it."""
+    s = Console(setup.context(signed_in=False).new_page(), setup.stack.sandbox_url, setup.figures)
+    s.open(f"/screen/{setup.workspace}/")
+    s.fill(f"New row in {database}", "The printer on the third floor jams")
+    s.press("button", f"Add a row to {database}")
+    expect(s.page.get_by_role("status")).to_contain_text("page.created")
+    s.page.close()
+
+    def ended() -> list[dict[str, object]] | None:
+        runs = setup.api("GET", f"/agents/{made['agent_id']}/runs")["runs"]
+        done = [r for r in runs if r["status"] in ("completed", "failed", "cancelled")]
+        return done or None
+
+    [run] = setup.within(ended, f"{name}'s run on the new row to end")
+    assert run["status"] == "completed", run
+    tab.open("/#/agents")
+    tab.press("button", f"Open {name}")
+    seven = tab.page.get_by_role("region", name="Its record").get_by_role("group", name="The last 7 days")
+    expect(seven).to_contain_text("1: 1 finished, 0 failed, 0 cancelled", timeout=LIVE_MS)
