@@ -181,10 +181,14 @@ def stack(request: pytest.FixtureRequest, stacks: Stacks, workspace: str) -> Ite
 
 
 @pytest.fixture(scope="module")
-def setup(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
+def setup(
+    request: pytest.FixtureRequest, stack: LocalStack, browser: Browser, figures: Figures, workspace: str
+) -> Iterator[Setup]:
     """A module's workspace on its stack, with the browser's tabs and the api's calls
-    (tests.web.workspace.set_up): one per test module, as each module's flows share it."""
-    with set_up(stack, browser, figures, workspace) as made:
+    (tests.web.workspace.set_up): one per test module, as each module's flows share it. A person
+    flow's module is set up on onboarding's screens, as a newcomer does it."""
+    on_screens = request.module.__name__ in PERSON_MODULES
+    with set_up(stack, browser, figures, workspace, on_screens) as made:
         yield made
 
 

@@ -26,13 +26,25 @@ RETRY_WAIT_S = 35.0  # the console's longest wait for a 429's Retry-After (30 s)
 class Setup:
     """The workspace set up as onboarding would, and a way to open signed-in tabs on it."""
 
-    def __init__(self, stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> None:
+    def __init__(
+        self, stack: LocalStack, browser: Browser, figures: Figures, workspace: str, on_screens: bool = False
+    ) -> None:
+        """The owner connected (the OAuth flow a browser follows) and the workspace set up: Ideas
+        chosen with the rule Status → Ready for agent, the agent's home made. ``on_screens`` (a
+        person flow's module): set up on onboarding's screens, as docs/local-stack.md says; else
+        with the same two calls onboarding makes."""
         self.stack, self.browser, self.figures = stack, browser, figures
         self.workspace = workspace  # the sandbox workspace's key (tests/web/conftest.py)
         self.ids: dict[str, str] = stack.sandbox_admin("GET", f"/workspaces/{workspace}/state")["ids"]
         self.auth = connect(stack)
         self.contexts: list[BrowserContext] = []
         self.answers: list[tuple[str, int]] = []  # each tab's request ("<method> <url>") and its status
+        if on_screens:
+            tab = self.tab()
+            tab.open("/#/onboarding")
+            onboard_on_screens(tab)
+            tab.page.close()
+            return
         rules = [{"kind": "property_changed", "property": "Status", "to": READY}]
         ideas = self.ids["ideas_data_source"]
         self.api("PATCH", "/settings", {"data_source_ids": [ideas], "triggers": {ideas: rules}})
@@ -193,12 +205,35 @@ class Setup:
         return run_id
 
 
+def onboard_on_screens(c: Console) -> None:
+    """On onboarding's screen (the console shows it after a first Connect), the newcomer does what
+    docs/local-stack.md's "By hand" says: Ideas chosen with the rule "A property changes", Status,
+    changed to Ready for agent; the agent's home page picked; saved: the console says so."""
+    pace_ms = 2 * LIVE_MS  # make stack's own pace (Notion's 3 requests a second) on a busy machine
+    expect(c.page.get_by_role("heading", level=1, name="Set up Notion Agent")).to_be_visible(timeout=pace_ms)
+    c.fill("Search what the agent can see", "Ideas")
+    c.press("button", "Search")
+    c.tick("Ideas database")
+    c.tick("A property changes")
+    c.choose("Property name", "Status")
+    c.choose("Changed to (optional)", READY)
+    c.fill("Search what the agent can see", "Notion Agent home")
+    c.press("button", "Search")
+    c.tick("Notion Agent home page")
+    c.choose("Page for the agent's home", "Notion Agent home")
+    c.press("button", "Save and finish")
+    expect(c.page.get_by_role("heading", level=1, name="You are set up")).to_be_visible(timeout=pace_ms)
+
+
 @contextmanager
-def set_up(stack: LocalStack, browser: Browser, figures: Figures, workspace: str) -> Iterator[Setup]:
-    """A module's workspace (:class:`Setup`); its browser contexts closed at the end. A 429 its tabs
-    met was waited out and sent again by the console: a person doing its flows at the stack's pace
-    (``make stack``'s, for a person flow) is never left with a refusal."""
-    made = Setup(stack, browser, figures, workspace)
+def set_up(
+    stack: LocalStack, browser: Browser, figures: Figures, workspace: str, on_screens: bool = False
+) -> Iterator[Setup]:
+    """A module's workspace (:class:`Setup`, set up on onboarding's screens if ``on_screens``); its
+    browser contexts closed at the end. A 429 its tabs met was waited out and sent again by the
+    console: a person doing its flows at the stack's pace (``make stack``'s, for a person flow) is
+    never left with a refusal."""
+    made = Setup(stack, browser, figures, workspace, on_screens)
     try:
         yield made
     finally:

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, expect
 from local.demo import READY
 from local.stack import LocalStack
 from tests.web.browser import Console, Figures, console_tab
+from tests.web.workspace import onboard_on_screens
 
 pytestmark = pytest.mark.e2e
 LIVE_MS = 60_000  # a live change at make stack's own pace (Notion's 3 requests a second) on a busy machine
@@ -33,20 +34,8 @@ def test_a_newcomer_connects_sets_up_and_approves_a_first_run_from_the_docs(
     c = console
     c.open("/")
     c.press("button", "Connect Notion")
-    expect(c.page.get_by_role("heading", level=1, name="Set up Notion Agent")).to_be_visible(timeout=LIVE_MS)
 
-    c.fill("Search what the agent can see", "Ideas")
-    c.press("button", "Search")
-    c.tick("Ideas database")
-    c.tick("A property changes")
-    c.choose("Property name", "Status")
-    c.choose("Changed to (optional)", READY)
-    c.fill("Search what the agent can see", "Notion Agent home")
-    c.press("button", "Search")
-    c.tick("Notion Agent home page")
-    c.choose("Page for the agent's home", "Notion Agent home")
-    c.press("button", "Save and finish")
-    expect(c.page.get_by_role("heading", level=1, name="You are set up")).to_be_visible(timeout=LIVE_MS)
+    onboard_on_screens(c)
 
     s = Console(c.page.context.new_page(), stack.sandbox_url, figures)
     s.open(f"/screen/{workspace}/")
