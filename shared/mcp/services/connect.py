@@ -186,10 +186,12 @@ def resume_server(tenant_id: str, ident: str, deps: Connecting) -> dict[str, Any
 
 
 def forget_servers(tenant_id: str, deps: Connecting) -> int:
-    """Forget every server of the tenant, each token first, and every connect in progress (a
-    workspace's erasure): how many servers."""
+    """Forget every server of the tenant, each token first (an OAuth server's revoked where offered,
+    a failure logged), and every connect in progress (a workspace's erasure): how many servers."""
     servers = deps.servers.list(tenant_id)
     for server in servers:
+        if server.auth == "oauth":
+            _revoked(tenant_id, server, deps)
         deps.secrets.delete(mcp_token_secret(tenant_id, server.id))
         _forget_pending(tenant_id, server.id, deps)
         deps.servers.delete(tenant_id, server.id)

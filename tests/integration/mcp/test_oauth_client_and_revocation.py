@@ -167,6 +167,22 @@ def test_erasing_the_workspace_forgets_a_connect_never_finished(
     assert docs(firestore_db, tenant, "mcp_pending") == []
 
 
+def test_erasing_the_workspace_revokes_an_oauth_servers_tokens(
+    sandbox: McpSandbox, firestore_db: Any
+) -> None:
+    assert sandbox.auth is not None
+    fakes, ada = api(firestore_db)
+    who = auth(ada["session"])
+    connected(fakes, ada["session"], sandbox)
+    grant = Grant.load(fakes.secrets.values[mcp_token_secret(ada["tenant_id"], "secured")])
+    name = client("api", fakes).get("/session", headers=who).get_json()["workspace_name"]
+    erased = client("api", fakes).post("/workspace/erase", json={"confirm": name}, headers=who)
+    assert erased.status_code == 200, erased.get_data(as_text=True)
+    assert grant.tokens["access_token"] not in sandbox.auth.access
+    assert grant.tokens["refresh_token"] not in sandbox.auth.refresh
+    assert mcp_secrets(fakes) == {}
+
+
 def test_a_connect_past_its_time_is_forgotten_at_the_next_listing(
     sandbox: McpSandbox, firestore_db: Any
 ) -> None:
