@@ -1,7 +1,7 @@
 """The MCP sandbox behind OAuth, as the MCP authorization specification (2025-06-18) has a server
 ask for it: the SDK's own authorization server routes (``/.well-known/oauth-protected-resource``,
-``/.well-known/oauth-authorization-server``, ``/register``, ``/authorize``, ``/token``) over an
-in-memory provider, and its bearer check on ``/mcp``. The SDK's token handler checks PKCE (S256)
+``/.well-known/oauth-authorization-server``, ``/register`` unless registration is off, ``/authorize``,
+``/token``, ``/revoke``: RFC 7009) over an in-memory provider, and its bearer check on ``/mcp``. The SDK's token handler checks PKCE (S256)
 against the ``code_challenge`` kept with each code. ``/authorize`` approves at once, as a person who
 says yes would: it redirects to the client's ``redirect_uri`` with a code and the client's state."""
 
@@ -37,6 +37,22 @@ class SandboxAuth:
     refresh: dict[str, RefreshToken] = field(default_factory=dict)
     issued: int = 0
     token_seconds: int = TOKEN_SECONDS
+
+    def preregister(self, redirect_uri: str, *, secret: bool = True) -> OAuthClientInformationFull:
+        """A client registered by hand, as an admin does at a server without dynamic registration:
+        confidential (a secret sent in the token request's body) unless ``secret`` is False."""
+        client = OAuthClientInformationFull.model_validate(
+            {
+                "client_id": f"by-hand-{secrets.token_hex(6)}",
+                "redirect_uris": [redirect_uri],
+                "token_endpoint_auth_method": "client_secret_post" if secret else "none",
+                "grant_types": ["authorization_code", "refresh_token"],
+                "scope": SCOPE,
+            }
+            | ({"client_secret": secrets.token_urlsafe(24)} if secret else {})
+        )
+        self.clients[str(client.client_id)] = client
+        return client
 
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
         return self.clients.get(client_id)

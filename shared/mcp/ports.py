@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from shared.mcp.domain.oauth import Pending
+    from shared.mcp.domain.oauth import Grant, Pending
     from shared.mcp.domain.policy import Policy
     from shared.mcp.domain.servers import McpServer, McpTool
 
@@ -51,6 +51,19 @@ class McpServers(Protocol):
     ) -> None:
         """Keep the tools as listed again at ``now``; ``tools_changed_at`` cleared unless the server
         said they changed again after ``seen`` (the mark the listing answered)."""
+        ...
+
+    def put_pending(self, tenant_id: str, server_id: str, expires_at: datetime) -> None:
+        """Note an OAuth connect in progress (``tenants/{t}/mcp_pending/{id}``: when it expires, nothing
+        secret), so an erasure or its expiry finds the secret it keeps; a new connect replaces it."""
+        ...
+
+    def pending(self, tenant_id: str) -> dict[str, datetime]:
+        """The tenant's connects in progress: when each expires, by server id."""
+        ...
+
+    def drop_pending(self, tenant_id: str, server_id: str) -> None:
+        """Forget the note of a connect in progress (nothing when there is none)."""
         ...
 
 
@@ -127,4 +140,9 @@ class McpAuthorizer(Protocol):
     ) -> dict[str, Any]:
         """The tokens for ``code`` and the pending connect's PKCE verifier; Unauthenticated when the
         authorization server refuses the code."""
+        ...
+
+    def revoke(self, server_url: str, grant: Grant, allowed: Callable[[str], None]) -> None:
+        """Revoke the grant's tokens at its authorization server's ``revocation_endpoint`` (RFC 7009);
+        PermanentError when it refuses, TransientError when it cannot be reached."""
         ...

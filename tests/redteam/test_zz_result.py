@@ -17,6 +17,7 @@ def test_the_totals_are_what_the_result_line_says() -> None:
         "starter_cases",
         "planted_secrets",
         "mcp_cases",
+        "mcp_tools_line_cases",
         "undo_cases",
         "channel_cases",
         "webhook_cases",
@@ -37,6 +38,8 @@ def test_the_totals_are_what_the_result_line_says() -> None:
     # page beyond it, and every view of the owner's run (decision 0147)
     assert EXERCISED["starter_cases"] >= 200, put
     assert EXERCISED["mcp_cases"] >= 16, put  # mcp/: the hostile tool, obeyed under every policy
+    # mcp/: an instructions page or a hostile result naming tools, "all" or a wildcard, every policy
+    assert EXERCISED["mcp_tools_line_cases"] >= 30, put
     # every role undoing others' and out-of-reach runs, alone and with their child runs
     assert EXERCISED["undo_cases"] >= 57, put
     # team/test_slack_attacks.py and test_slack_channel_attacks.py: forged, stale, strangers', replays,

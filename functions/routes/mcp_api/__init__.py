@@ -35,14 +35,16 @@ _ROWS: tuple[tuple[str, Handler, str, str, dict[str, Any]], ...] = (
         "POST /mcp/servers/oauth",
         servers.post_oauth,
         "Start connecting a remote MCP server that asks for OAuth (the MCP authorization specification): "
-        "its authorization server discovered, a client registered, the authorization URL with PKCE answered",
+        "its authorization server discovered, a client registered (or the one given by hand), the "
+        "authorization URL with PKCE answered",
         "McpOAuthStarted",
         {"body": _M + "McpOAuthConnect", "refusals": (503,)},
     ),
     (
         "DELETE /mcp/servers/<server_id>",
         servers.delete_server,
-        "Disconnect an MCP server: its token deleted, its record forgotten",
+        "Disconnect an MCP server: its OAuth tokens revoked where its server offers that, its secrets "
+        "deleted, its record forgotten",
         "McpServerRemoved",
         _SERVER,
     ),

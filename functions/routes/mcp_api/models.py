@@ -29,6 +29,19 @@ class McpOAuthConnect(Schema):
 
     name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
     url: str = Field(min_length=10, max_length=500, description=_URL)
+    client_id: str | None = Field(
+        None,
+        max_length=255,
+        pattern=r"^[!-~]*$",
+        description="A client registered by hand at the server's authorization server, for one that offers "
+        "no dynamic registration; without it a client is registered dynamically",
+    )
+    client_secret: str | None = Field(
+        None,
+        max_length=1000,
+        pattern=r"^[!-~]*$",
+        description="That client's secret, if it has one: kept in Secret Manager, never shown again",
+    )
 
 
 class McpOAuthStarted(Schema):
@@ -84,10 +97,19 @@ class McpServerList(Schema):
 
 
 class McpServerRemoved(Schema):
-    """The server's token is deleted and its record forgotten."""
+    """The server's secrets are deleted and its record forgotten; its OAuth tokens revoked first when
+    its authorization server offers that (RFC 7009), the removal done either way."""
 
     id: str
     connected: Literal[False]
+    revocation: Literal["revoked", "not_offered", "failed", "none"] = Field(
+        description="revoked: its OAuth tokens were revoked at its authorization server; not_offered: it "
+        "names no revocation_endpoint; failed: revoking them failed (revocation_why says why); none: a "
+        "header token, nothing to revoke"
+    )
+    revocation_why: str = Field(
+        description="Why the tokens could not be revoked, in our words (empty if they were)"
+    )
 
 
 class McpAgentPath(Schema):

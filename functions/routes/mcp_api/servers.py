@@ -1,9 +1,10 @@
 """MCP servers: ``GET /mcp/servers``, ``POST /mcp/servers`` with ``{"name", "url", "token"}`` (the
-server's tools listed with the token, checked, kept; the token in Secret Manager, never echoed) and
-``DELETE /mcp/servers/<server_id>``, ``POST /mcp/servers/<server_id>/resume`` (a paused server's
-tools offered and called again) (shared.mcp.services.connect). ``POST /mcp/servers/oauth`` with
-``{"name", "url"}`` answers the server's authorization URL; ``GET /mcp/oauth/callback`` (its redirect
-URI) takes the person back, connects, and sends the browser to the console (shared.mcp.services.oauth)."""
+server's tools listed with the token, checked, kept; the token in Secret Manager, never echoed).
+``DELETE /mcp/servers/<server_id>`` (its OAuth tokens revoked where offered) and ``POST
+/mcp/servers/<server_id>/resume`` (a paused server's tools offered again) (shared.mcp.services.connect).
+``POST /mcp/servers/oauth`` with ``{"name", "url"}`` (and a client registered by hand: ``client_id``,
+``client_secret``) answers the authorization URL; ``GET /mcp/oauth/callback`` (its redirect URI) takes
+the person back, connects, and sends the browser to the console (shared.mcp.services.oauth)."""
 
 from flask import Response
 
@@ -15,7 +16,7 @@ _BODY = 'the body must be a JSON object {"name": "...", "url": "https://...", "t
 
 
 def get_servers(call: Call) -> Reply:
-    return list_servers(call.tenant_id, call.container.mcp.mcp_servers), 200
+    return list_servers(call.tenant_id, call.container.mcp.connecting()), 200
 
 
 def post_server(call: Call) -> Reply:

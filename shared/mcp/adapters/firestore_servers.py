@@ -89,6 +89,24 @@ class FirestoreMcpServers:
 
         self._changed(tenant_id, server_id, keep, "an MCP server's tools listed again")
 
+    def _pending(self, tenant_id: str) -> Any:
+        return self._db.collection("tenants").document(tenant_id).collection("mcp_pending")
+
+    def put_pending(self, tenant_id: str, server_id: str, expires_at: datetime) -> None:
+        with transient():
+            self._pending(tenant_id).document(server_id).set({"expires_at": expires_at})
+
+    def pending(self, tenant_id: str) -> dict[str, datetime]:
+        with transient():
+            snaps = list(self._pending(tenant_id).limit(MAX_SERVERS * 5).stream())
+        return {
+            s.id: (s.to_dict() or {})["expires_at"] for s in snaps if (s.to_dict() or {}).get("expires_at")
+        }
+
+    def drop_pending(self, tenant_id: str, server_id: str) -> None:
+        with transient():
+            self._pending(tenant_id).document(server_id).delete()
+
 
 def _plain(value: Any) -> Any:
     """A field as the record keeps it (a time as ISO 8601, as ``put`` writes it)."""

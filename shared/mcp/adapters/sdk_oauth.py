@@ -2,7 +2,7 @@
 (``mcp.client.auth``, ``mcp.shared.auth``), split over an admin's two requests. :meth:`discover`: the
 server's 401, its protected resource metadata, its authorization server's metadata, the issuer
 checked. :meth:`register`: dynamic client registration. :meth:`exchange`: the code and PKCE's
-verifier for tokens. Every URL a server names is checked by the caller's ``allowed`` before it is
+verifier for tokens. :meth:`revoke`: a grant's tokens revoked (RFC 7009). Every URL a server names is checked by the caller's ``allowed`` before it is
 fetched (a hostile server could name an internal address); no redirect is followed."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from mcp.shared.auth_utils import check_resource_allowed, resource_url_from_serv
 from mcp.types import LATEST_PROTOCOL_VERSION
 from pydantic import AnyHttpUrl
 
-from shared.mcp.domain.oauth import CLIENT_NAME, Pending
+from shared.mcp.domain.oauth import CLIENT_NAME, Grant, Pending
 from shared.platform.errors import PermanentError, TransientError, Unauthenticated
 
 TIMEOUT_S = 15.0
@@ -96,7 +96,7 @@ class SdkMcpAuthorizer:
         if metadata.registration_endpoint is None:
             raise PermanentError(
                 "the server's authorization server offers no dynamic client registration "
-                "(registration_endpoint): a client registered by hand is not supported yet"
+                "(registration_endpoint): register a client there by hand and give its client_id"
             )
         ours = OAuthClientMetadata.model_validate(
             {"client_name": CLIENT_NAME, "redirect_uris": [redirect_uri], "scope": scope}
@@ -147,6 +147,34 @@ class SdkMcpAuthorizer:
             return tokens.model_dump(mode="json", exclude_none=True)
 
         return _run(run)
+
+    def revoke(self, server_url: str, grant: Grant, allowed: Allowed) -> None:
+        """Revoke the grant's refresh token, then its access token, at the authorization server's
+        ``revocation_endpoint`` (RFC 7009), the client authenticated as at its token endpoint;
+        PermanentError when it refuses one, TransientError when it cannot be reached."""
+        endpoint = OAuthMetadata.model_validate(grant.authorization_server).revocation_endpoint
+        if endpoint is None:
+            raise PermanentError("the authorization server offers no revocation_endpoint")
+        context = _context(server_url, grant.client, grant.authorization_server, grant.resource)
+        client_id = str(grant.client.get("client_id") or "")
+        kinds = ("refresh_token", "access_token")
+        tokens = [(kind, str(grant.tokens[kind])) for kind in kinds if grant.tokens.get(kind)]
+
+        async def run(http: httpx.AsyncClient) -> None:
+            allowed(str(endpoint))
+            for kind, token in tokens:
+                data, headers = context.prepare_token_auth(
+                    {"token": token, "token_type_hint": kind, "client_id": client_id},
+                    {"Content-Type": "application/x-www-form-urlencoded"},
+                )
+                answer = await http.post(str(endpoint), data=data, headers=headers)
+                if answer.status_code != 200:
+                    raise PermanentError(
+                        f"its authorization server refused to revoke the {kind.replace('_', ' ')} "
+                        f"(HTTP {answer.status_code})"
+                    )
+
+        _run(run)
 
 
 def _context(

@@ -6,12 +6,13 @@ answer that is not MCP or tools that fail the checks are a 400 with the reason, 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.mcp.domain.oauth import pending_secret
+from shared.mcp.domain.oauth import Grant, pending_secret
 from shared.mcp.domain.servers import (
     McpServer,
     checked_name,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from shared.platform.ports import SecretStore
     from shared.workspace.ports import OAuthStateStore
 
+log = logging.getLogger(__name__)
 MAX_SERVERS = 20
 _FIELDS = ("name", "url", "token")
 _TOKEN_CHARS = range(0x21, 0x7F)
@@ -120,19 +122,56 @@ def credential(secrets: SecretStore, tenant_id: str, server: McpServer) -> Auth:
     return OAuthSession(secrets.get(name, fresh=True), lambda grant: secrets.put(name, grant, create=False))
 
 
-def list_servers(tenant_id: str, servers: McpServers) -> dict[str, Any]:
-    """``{servers: [view]}``: every connected server and its tools."""
-    return {"servers": [view(s) for s in servers.list(tenant_id)]}
+def list_servers(tenant_id: str, deps: Connecting) -> dict[str, Any]:
+    """``{servers: [view]}``: every connected server and its tools (expired connects forgotten first)."""
+    forget_expired(tenant_id, deps)
+    return {"servers": [view(s) for s in deps.servers.list(tenant_id)]}
 
 
 def remove_server(tenant_id: str, ident: str, deps: Connecting) -> dict[str, Any]:
-    """Forget a server: its token's secret, then its record (repeatable: a second call finds none)."""
-    if deps.servers.get(tenant_id, ident) is None:
+    """Forget a server: its OAuth tokens revoked at its authorization server when it offers that (RFC
+    7009), its secrets deleted either way, then its record (repeatable: a second call finds none).
+    The answer says how the revocation went; a failed one is logged and never blocks the removal."""
+    server = deps.servers.get(tenant_id, ident)
+    if server is None:
         raise errors.NotFound(f"no MCP server {ident[:40]!r} is connected")
+    revocation, why = ("none", "") if server.auth != "oauth" else _revoked(tenant_id, server, deps)
     deps.secrets.delete(mcp_token_secret(tenant_id, ident))
-    deps.secrets.delete(pending_secret(tenant_id, ident))
+    _forget_pending(tenant_id, ident, deps)
     deps.servers.delete(tenant_id, ident)
-    return {"id": ident, "connected": False}
+    return {"id": ident, "connected": False, "revocation": revocation, "revocation_why": why}
+
+
+def _revoked(tenant_id: str, server: McpServer, deps: Connecting) -> tuple[str, str]:
+    """``(outcome, why)`` of revoking an OAuth server's tokens: ``revoked``, ``not_offered`` (its
+    authorization server names no ``revocation_endpoint``) or ``failed`` (logged, with our words)."""
+    try:
+        grant = Grant.load(deps.secrets.get(mcp_token_secret(tenant_id, server.id), fresh=True))
+    except errors.NotFound:
+        return "failed", "its tokens were already gone from Secret Manager: nothing to revoke"
+    if not grant.authorization_server.get("revocation_endpoint"):
+        return "not_offered", (
+            "its authorization server offers no token revocation (RFC 7009): its tokens stay valid there "
+            "until they expire; we deleted our copy"
+        )
+    try:
+        if deps.authorizer is None:
+            raise errors.PermanentError("revoking tokens is not configured here")
+        deps.authorizer.revoke(server.url, grant, allowed_urls(deps))
+    except (ValueError, errors.PermanentError, errors.TransientError, errors.Unauthenticated) as exc:
+        why = str(exc)[:300]
+        log.warning(
+            "mcp: revoking the tokens of %s failed: %s",
+            server.id,
+            why,
+            extra={"fields": {"event": "mcp_revocation_failed", "tenant": tenant_id, "server": server.id}},
+        )
+        return "failed", (
+            f"revoking its tokens failed ({why}): they stay valid at its authorization server until they "
+            "expire; we deleted our copy"
+        )
+    log.info("mcp: the tokens of %s were revoked", server.id)
+    return "revoked", ""
 
 
 def resume_server(tenant_id: str, ident: str, deps: Connecting) -> dict[str, Any]:
@@ -147,13 +186,51 @@ def resume_server(tenant_id: str, ident: str, deps: Connecting) -> dict[str, Any
 
 
 def forget_servers(tenant_id: str, deps: Connecting) -> int:
-    """Forget every server of the tenant, each token first (a workspace's erasure): how many."""
+    """Forget every server of the tenant, each token first (an OAuth server's revoked where offered,
+    a failure logged), and every connect in progress (a workspace's erasure): how many servers."""
     servers = deps.servers.list(tenant_id)
     for server in servers:
+        if server.auth == "oauth":
+            _revoked(tenant_id, server, deps)
         deps.secrets.delete(mcp_token_secret(tenant_id, server.id))
-        deps.secrets.delete(pending_secret(tenant_id, server.id))
+        _forget_pending(tenant_id, server.id, deps)
         deps.servers.delete(tenant_id, server.id)
+    for ident in deps.servers.pending(tenant_id):
+        _forget_pending(tenant_id, ident, deps)
     return len(servers)
+
+
+def forget_expired(tenant_id: str, deps: Connecting) -> int:
+    """Forget the tenant's connects in progress whose time is over (their secret, then their note):
+    how many. Their state has expired too, so no callback could use them."""
+    now = deps.now()
+    expired = [ident for ident, until in deps.servers.pending(tenant_id).items() if until <= now]
+    for ident in expired:
+        _forget_pending(tenant_id, ident, deps)
+    return len(expired)
+
+
+def _forget_pending(tenant_id: str, ident: str, deps: Connecting) -> None:
+    """A connect in progress forgotten: its secret first (the note is how an erasure finds it)."""
+    deps.secrets.delete(pending_secret(tenant_id, ident))
+    deps.servers.drop_pending(tenant_id, ident)
+
+
+def allowed_urls(deps: Connecting) -> Callable[[str], None]:
+    """A check of each URL a server names for OAuth: https (or the local loopback), a public host
+    by name and by what it resolves to; a ValueError saying why otherwise."""
+
+    def check(where: str) -> None:
+        try:
+            _, host = checked_url(where, deps.allow_loopback)
+        except ValueError as exc:
+            raise ValueError(
+                f"the server names {where[:120]!r} for OAuth: {str(exc).removeprefix('url: ')}"
+            ) from None
+        if why := resolved_problem(host, deps.client.addresses(host), deps.allow_loopback):
+            raise ValueError(f"the server names {where[:120]!r} for OAuth: {why.removeprefix('url: ')}")
+
+    return check
 
 
 def view(server: McpServer) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -17,8 +17,9 @@ from urllib.parse import urlencode
 from mcp.client.auth import PKCEParameters
 
 from shared.mcp.domain import oauth as grants
-from shared.mcp.domain.servers import McpServer, checked_url, mcp_token_secret, resolved_problem, server_id
+from shared.mcp.domain.servers import McpServer, checked_url, mcp_token_secret, server_id
 from shared.mcp.ports import OAuthSession
+from shared.mcp.services import connect
 from shared.mcp.services.connect import Connecting, checked_target, listed_tools, view
 from shared.platform import errors
 from shared.platform.config import PlatformSecret
@@ -29,28 +30,40 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _CODE = re.compile(r"[!-~]{1,1000}")
-_FIELDS = ("name", "url")
+_FIELDS = ("name", "url", "client_id", "client_secret")
+_CLIENT = re.compile(r"[!-~]{1,255}")
+_CLIENT_SECRET = re.compile(r"[!-~]{1,1000}")
 
 
 def begin_oauth(tenant_id: str, member_id: str, body: dict[str, Any], deps: Connecting) -> dict[str, Any]:
     """``{"server", "authorization_url", "expires_in_s"}`` for an admin's connect of the server named
-    in ``body`` (``name``, ``url``). Its registered client and PKCE's verifier are kept for the
-    callback (one connect in progress per server: a new one replaces it); the server's record and any
-    token it had are untouched until the callback. A server that does not ask for OAuth, whose
-    metadata is missing or names a refused address, or that cannot register us, is a 400."""
+    in ``body`` (``name``, ``url``; ``client_id`` and ``client_secret`` of a client registered by
+    hand, else one is registered dynamically). The client and PKCE's verifier are kept for the
+    callback (one connect in progress per server: a new one replaces it; it expires with its state);
+    the server's record and any token it had are untouched until the callback. A server that does not
+    ask for OAuth, whose metadata is missing or names a refused address, or that cannot register us
+    when no client is given, is a 400."""
     unknown = sorted(set(body) - set(_FIELDS))
     if unknown:
-        raise errors.InvalidInput(f"unknown fields {unknown}; send name and url", unknown)
+        raise errors.InvalidInput(
+            f"unknown fields {unknown}; send name and url (and client_id, client_secret)", unknown
+        )
     if deps.authorizer is None or deps.states is None:
         raise errors.ConfigError("connecting an MCP server with OAuth is not configured here")
     name, url, host = checked_target(tenant_id, body, deps)
-    allowed = _allowed(deps)
+    given = _given_client(body)
+    connect.forget_expired(tenant_id, deps)
+    allowed = connect.allowed_urls(deps)
     try:
         allowed(url)
         found = deps.authorizer.discover(url, allowed)
         redirect_uri = deps.callback_url
-        client = deps.authorizer.register(
-            found["authorization_server"], redirect_uri, found["scope"], allowed
+        client = (
+            _registered_by_hand(given, found["authorization_server"], redirect_uri, found["scope"])
+            if given is not None
+            else deps.authorizer.register(
+                found["authorization_server"], redirect_uri, found["scope"], allowed
+            )
         )
         endpoint, _ = checked_url(
             found["authorization_server"]["authorization_endpoint"], deps.allow_loopback
@@ -76,6 +89,8 @@ def begin_oauth(tenant_id: str, member_id: str, body: dict[str, Any], deps: Conn
         resource=found["resource"],
     )
     deps.secrets.put(grants.pending_secret(tenant_id, ident), pending.dump())
+    expires = datetime.fromtimestamp(deps.clock() + grants.STATE_TTL_S, UTC)
+    deps.servers.put_pending(tenant_id, ident, expires)
     query = {
         "response_type": "code",
         "client_id": client.get("client_id", ""),
@@ -85,7 +100,7 @@ def begin_oauth(tenant_id: str, member_id: str, body: dict[str, Any], deps: Conn
         "code_challenge_method": "S256",
         "resource": str((found["resource"] or {}).get("resource") or url),
     } | ({"scope": found["scope"]} if found["scope"] else {})
-    log.info("mcp: an OAuth connect of %s started (host %s)", ident, host)
+    log.info("mcp: an OAuth connect of %s started (host %s, client %s)", ident, host, _how(given))
     return {
         "server": ident,
         "authorization_url": f"{endpoint}?{urlencode(query)}",
@@ -112,6 +127,7 @@ def complete_oauth(tenant_id: str, member_id: str, args: Mapping[str, str], deps
         raise errors.InvalidInput("this connect link was already used: connect the server again", ["state"])
     pending = _pending(deps.secrets, tenant_id, ident, str(claims.get("nonce", "")))
     deps.secrets.delete(grants.pending_secret(tenant_id, ident))
+    deps.servers.drop_pending(tenant_id, ident)
     if error:
         reason = re.sub(r"[^a-z_]", "", error.lower())[:64] or "unknown_error"
         return frontend_redirect(deps.frontend_url, {"mcp": ident, "connected": "false", "error": reason})
@@ -139,7 +155,7 @@ def _granted(url: str, pending: grants.Pending, code: str, deps: Connecting) -> 
     """The grant of ``code``: a 400 when the authorization server refuses it (nothing kept)."""
     assert deps.authorizer is not None  # checked by the caller
     try:
-        tokens = deps.authorizer.exchange(url, pending, code, _allowed(deps))
+        tokens = deps.authorizer.exchange(url, pending, code, connect.allowed_urls(deps))
     except ValueError as exc:
         raise errors.InvalidInput(
             f"url: {str(exc).removeprefix('url: ')}; nothing was stored", ["url"]
@@ -176,21 +192,55 @@ def _connected(
     return view(record)
 
 
-def _allowed(deps: Connecting) -> Callable[[str], None]:
-    """A check of each URL the server names for OAuth: https (or the local loopback), a public host
-    by name and by what it resolves to; a ValueError saying why otherwise."""
+def _given_client(body: dict[str, Any]) -> tuple[str, str] | None:
+    """``(client_id, client_secret)`` of a client registered by hand (the secret "" when it has none);
+    None when the body names none; a 400 saying what is wrong with them."""
+    client_id, secret = body.get("client_id"), body.get("client_secret")
+    if client_id in (None, "") and secret in (None, ""):
+        return None
+    if not isinstance(client_id, str) or not _CLIENT.fullmatch(client_id):
+        raise errors.InvalidInput(
+            "client_id: the client id the authorization server gave you, 1 to 255 printable characters "
+            "without spaces (a client_secret needs its client_id)",
+            ["client_id"],
+        )
+    if secret not in (None, "") and (not isinstance(secret, str) or not _CLIENT_SECRET.fullmatch(secret)):
+        raise errors.InvalidInput(
+            "client_secret: 1 to 1000 printable characters without spaces, or none for a public client",
+            ["client_secret"],
+        )
+    return client_id, secret or ""
 
-    def check(where: str) -> None:
-        try:
-            _, host = checked_url(where, deps.allow_loopback)
-        except ValueError as exc:
-            raise ValueError(
-                f"the server names {where[:120]!r} for OAuth: {str(exc).removeprefix('url: ')}"
-            ) from None
-        if why := resolved_problem(host, deps.client.addresses(host), deps.allow_loopback):
-            raise ValueError(f"the server names {where[:120]!r} for OAuth: {why.removeprefix('url: ')}")
 
-    return check
+def _registered_by_hand(
+    given: tuple[str, str], authorization_server: dict[str, Any], redirect_uri: str, scope: str | None
+) -> dict[str, Any]:
+    """The client an admin registered by hand, as a registration would have answered it: with a
+    secret, sent in the token request's body when the server takes that, else in Basic (RFC 8414's
+    default); without, a public client (PKCE alone)."""
+    client_id, secret = given
+    methods = authorization_server.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+    method = (
+        "none"
+        if not secret
+        else "client_secret_post"
+        if "client_secret_post" in methods
+        else "client_secret_basic"
+    )
+    client: dict[str, Any] = {
+        "client_id": client_id,
+        "client_name": grants.CLIENT_NAME,
+        "redirect_uris": [redirect_uri],
+        "token_endpoint_auth_method": method,
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+    }
+    return client | ({"client_secret": secret} if secret else {}) | ({"scope": scope} if scope else {})
+
+
+def _how(given: tuple[str, str] | None) -> str:
+    """How the client came, for a log line (never its id or secret)."""
+    return "registered dynamically" if given is None else "registered by hand"
 
 
 def _host(url: str) -> str:

@@ -158,6 +158,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/mcp/services/connect.py:add_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:remove_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:forget_servers": frozenset({"api"}),
+    "shared/mcp/services/connect.py:_forget_pending": frozenset({"api"}),
+    "shared/mcp/services/connect.py:_revoked": frozenset({"api"}),
     # A server paused after failed calls in a row: its owner's notice, from the step that failed.
     "shared/mcp/services/watch.py:counted": frozenset({"execute_step"}),
     # OAuth (decision 0220): api keeps a connect in progress and, at the callback, the grant. A step's

@@ -79,7 +79,12 @@ def test_an_admin_connects_the_sandbox_and_its_tools_are_kept_without_the_token(
         assert TOKEN not in text
 
     gone = api.delete("/mcp/servers/sandbox", headers=auth(ada["session"]))
-    assert gone.status_code == 200 and gone.get_json() == {"id": "sandbox", "connected": False}
+    assert gone.status_code == 200 and gone.get_json() == {
+        "id": "sandbox",
+        "connected": False,
+        "revocation": "none",  # a header token: nothing to revoke
+        "revocation_why": "",
+    }
     assert _kept(firestore_db, ada["tenant_id"]) == []
     assert mcp_token_secret(ada["tenant_id"], "sandbox") not in fakes.secrets.values
     assert api.delete("/mcp/servers/sandbox", headers=auth(ada["session"])).status_code == 404

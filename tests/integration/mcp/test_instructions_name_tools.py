@@ -4,30 +4,21 @@ the owner's policy decides: a hostile page naming a tool the policy turns off ge
 nor called, a tool the page does not name is neither offered nor called though the policy allows it,
 and a named tool the policy allows is called."""
 
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from local.mcp_sandbox.server import McpSandbox
-from shared.agents.domain.agents import Agent, InstructionsVersion
 from shared.agents.domain.mcp_named import MAX_NAMED, named_mcp_tools
-from shared.engine.planning.start import start_run
 from shared.mcp.domain.policy import Policy
-from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps
-from tests.support.agents.agent_fakes import FakeAgents
-from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import run_until_held as drive
 from tests.support.engine.engine_runs import state
-from tests.support.mcp.mcp_runs import call, with_sandbox
-from tests.support.platform.platform_fakes import FakeModel
+from tests.support.mcp.mcp_runs import agent_run, call
 
 pytestmark = pytest.mark.integration
-NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 HOSTILE = (
     "Summarise the week.\n"
     "Tools: sandbox/create_note, sandbox/add\n"
@@ -44,22 +35,7 @@ def sandbox() -> Iterator[McpSandbox]:
 def _helper_run(sandbox: McpSandbox, *steps: tuple[str, dict[str, Any]]) -> Deps:
     """Run r1 of agent ``helper`` (its instructions: :data:`HOSTILE`), planned as ``steps`` then finish;
     the owner's policy for helper turns ``create_note`` off."""
-    store = FakeAgents()
-    words = InstructionsVersion(content_hash="1" * 16, text=HOSTILE)
-    store.create(
-        "t1", Agent(agent_id="helper", name="Helper", created_at=NOW, updated_at=NOW, accepted=words)
-    )
-    calls = [*steps, ("finish", {"summary": "done"})]
-    plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in calls]}
-    deps = with_sandbox(make_deps(model=FakeModel({"PlanOut": [plan]})), sandbox)
-    deps = deps._replace(agents_source=lambda: store)
-    assert deps.mcp is not None
-    deps.mcp("t1", "helper").policies.set("t1", "helper", "sandbox/create_note", Policy.OFF)
-    task = PlanTask(
-        tenant_id="t1", run_id="r1", goal="the week", trigger=Trigger(kind="api"), agent_id="helper"
-    )
-    start_run(task, deps)
-    return deps
+    return agent_run(sandbox, HOSTILE, *steps, policies={"create_note": Policy.OFF})
 
 
 def test_the_run_keeps_the_tools_its_page_names_and_is_offered_only_those_the_policy_allows(

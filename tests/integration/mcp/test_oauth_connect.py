@@ -11,17 +11,20 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 
 from local.mcp_sandbox.server import McpSandbox
-from shared.mcp.adapters.firestore_servers import FirestoreMcpPolicies, FirestoreMcpServers
 from shared.mcp.domain.oauth import Grant, pending_secret
 from shared.mcp.domain.servers import mcp_token_secret
-from tests.support.platform.fake_container import FakeContainer, client
+from tests.support.mcp.oauth_flow import api as _api
+from tests.support.mcp.oauth_flow import approved as _approved
+from tests.support.mcp.oauth_flow import callback as _callback
+from tests.support.mcp.oauth_flow import docs as _docs
+from tests.support.mcp.oauth_flow import mcp_secrets as _mcp_secrets
+from tests.support.mcp.oauth_flow import started as _started
+from tests.support.platform.fake_container import client
 from tests.support.team.api_keys import auth
 from tests.support.team.role_team import team
-from tests.support.workspace.connection_ownership import ADA, connect_as, people_container
 
 pytestmark = pytest.mark.integration
 
@@ -30,46 +33,6 @@ pytestmark = pytest.mark.integration
 def sandbox() -> Iterator[McpSandbox]:
     with McpSandbox("unused-header-token", oauth=True) as served:
         yield served
-
-
-def _api(firestore_db: Any) -> tuple[FakeContainer, dict[str, str]]:
-    fakes = people_container(
-        {"mcp_allow_loopback": True},
-        mcp_servers=FirestoreMcpServers(firestore_db),
-        mcp_policies=FirestoreMcpPolicies(firestore_db),
-    )
-    return fakes, connect_as(fakes, ADA, "code-ada")
-
-
-def _started(fakes: FakeContainer, session: str, sandbox: McpSandbox) -> dict[str, Any]:
-    body = {"name": "Secured", "url": sandbox.url}
-    answer = client("api", fakes).post("/mcp/servers/oauth", json=body, headers=auth(session))
-    assert answer.status_code == 200, answer.get_data(as_text=True)
-    started: dict[str, Any] = answer.get_json()
-    return started
-
-
-def _approved(authorization_url: str) -> dict[str, str]:
-    """The person's browser at the authorization page (the sandbox approves at once): the query the
-    authorization server redirects back with."""
-    answer = httpx.get(authorization_url, timeout=30)
-    assert answer.status_code in (302, 307), answer.text
-    location = answer.headers["location"]
-    assert location.startswith("http://127.0.0.1:8085/mcp/oauth/callback?")
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
-def _callback(fakes: FakeContainer, session: str, query: dict[str, str]) -> Any:
-    return client("api", fakes).get("/mcp/oauth/callback", query_string=query, headers=auth(session))
-
-
-def _docs(firestore_db: Any, tenant_id: str) -> list[dict[str, Any]]:
-    docs = firestore_db.collection("tenants").document(tenant_id).collection("mcp_servers").stream()
-    return [d.to_dict() for d in docs]
-
-
-def _mcp_secrets(fakes: FakeContainer) -> dict[str, str]:
-    return {k: v for k, v in fakes.secrets.values.items() if k.startswith("sync-mcp-")}
 
 
 def test_an_admin_connects_the_oauth_sandbox_and_a_call_is_made(

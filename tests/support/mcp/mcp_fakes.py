@@ -16,6 +16,16 @@ class FakeMcpServers(McpServers):
     """Connected servers by tenant, then id."""
 
     kept: dict[str, dict[str, McpServer]] = field(default_factory=dict)
+    pendings: dict[str, dict[str, datetime]] = field(default_factory=dict)
+
+    def put_pending(self, tenant_id: str, server_id: str, expires_at: datetime) -> None:
+        self.pendings.setdefault(tenant_id, {})[server_id] = expires_at
+
+    def pending(self, tenant_id: str) -> dict[str, datetime]:
+        return dict(self.pendings.get(tenant_id, {}))
+
+    def drop_pending(self, tenant_id: str, server_id: str) -> None:
+        self.pendings.get(tenant_id, {}).pop(server_id, None)
 
     def put(self, tenant_id: str, server: McpServer) -> None:
         self.kept.setdefault(tenant_id, {})[server.id] = server

@@ -4,9 +4,11 @@ the real SDK client, the sandbox connected through the connect use case, and the
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from local.mcp_sandbox.server import McpSandbox
+from shared.agents.domain.agents import Agent, InstructionsVersion
 from shared.engine.planning.start import start_run
 from shared.mcp.adapters.sdk_client import SdkMcpClient
 from shared.mcp.domain.policy import Policy
@@ -16,11 +18,13 @@ from shared.mcp.services.connect import Connecting, add_server
 from shared.mcp.services.watch import Watch
 from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.deps import Deps
+from tests.support.agents.agent_fakes import FakeAgents
 from tests.support.engine.engine_fakes import make_deps
 from tests.support.mcp.mcp_fakes import FakeMcpPolicies, FakeMcpServers
 from tests.support.platform.platform_fakes import FakeModel
 
 SERVER = "sandbox"
+NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 def call(tool: str, **arguments: Any) -> tuple[str, dict[str, Any]]:
@@ -47,6 +51,31 @@ def mcp_run(
         make_deps(model=model or FakeModel({"PlanOut": [plan]})), sandbox, policies, timeout_s, servers, watch
     )
     start_run(PlanTask(tenant_id="t1", run_id="r1", goal=goal, trigger=Trigger(kind="api")), deps)
+    return deps
+
+
+def agent_run(
+    sandbox: McpSandbox, page: str, *steps: tuple[str, dict[str, Any]], policies: dict[str, Policy]
+) -> Deps:
+    """Run r1 of tenant t1's agent ``helper``, whose instructions page is ``page`` (its ``Tools:``
+    lines name what it wants), planned as ``steps`` then finish, the sandbox connected and the owner's
+    ``policies`` (by tool) set for helper; started, not yet stepped."""
+    store = FakeAgents()
+    words = InstructionsVersion(content_hash="1" * 16, text=page)
+    store.create(
+        "t1", Agent(agent_id="helper", name="Helper", created_at=NOW, updated_at=NOW, accepted=words)
+    )
+    calls = [*steps, ("finish", {"summary": "done"})]
+    plan = {"goal": "g", "risk": "low", "steps": [{"tool": t, "args_json": json.dumps(a)} for t, a in calls]}
+    deps = with_sandbox(make_deps(model=FakeModel({"PlanOut": [plan]})), sandbox)
+    deps = deps._replace(agents_source=lambda: store)
+    assert deps.mcp is not None
+    for tool, policy in policies.items():
+        deps.mcp("t1", "helper").policies.set("t1", "helper", f"{SERVER}/{tool}", policy)
+    task = PlanTask(
+        tenant_id="t1", run_id="r1", goal="the week", trigger=Trigger(kind="api"), agent_id="helper"
+    )
+    start_run(task, deps)
     return deps
 
 

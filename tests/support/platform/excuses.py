@@ -65,8 +65,9 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     # with the token given (decision 0171): only the network and the server know
     "POST /mcp/servers": (("url", ""), ("token", "")),
     # the same address of a server that asks for OAuth, and an authorization server found there
-    # (decision 0220): only the network and the server know
-    "POST /mcp/servers/oauth": (("url", ""),),
+    # (decision 0220): only the network and the server know; and a client_secret given without its
+    # client_id (decision 0179): a rule between two fields
+    "POST /mcp/servers/oauth": (("url", ""), ("client_id", "a client_secret needs its client_id")),
     # the signed state of an MCP server's OAuth connect, which only the api issues (opaque, as a
     # cursor): one forged, expired, replaced or used, or none, is refused with "connect ... again"
     "GET /mcp/oauth/callback": (("state", "again"),),

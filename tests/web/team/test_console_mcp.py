@@ -87,7 +87,8 @@ def test_the_owner_connects_the_oauth_sandbox_through_its_authorization_page(set
     c.fill("MCP endpoint URL", setup.stack.mcp_oauth.url)
     c.choose("Authorization", "OAuth (the server's sign-in page)")
     form = c.page.get_by_role("form", name="Connect an MCP server")
-    expect(form.locator("input[type=password]")).to_have_count(0)  # no header token asked
+    expect(form.get_by_label("Header token", exact=True)).to_have_count(0)  # no header token asked
+    expect(form.get_by_label("OAuth client ID")).to_have_value("")  # registered dynamically
     c.press("button", "Connect MCP server")
     # The sandbox's authorization page approves at once; its redirect reaches the api's callback.
     expect(c.page.get_by_role("heading", name="Secured Connected")).to_be_visible(timeout=LIVE_MS)

@@ -1,9 +1,10 @@
 // Integrations → MCP servers: an admin connects a remote MCP server by its URL and a header
-// token (never shown again) or OAuth (its authorization page opened, then back here: decision 0220),
-// sees the tools it listed, and sets each tool's policy for one agent: off,
+// token (never shown again) or OAuth (its authorization page opened, then back here: decision 0220;
+// a client registered by hand for a server without dynamic registration, its secret never shown
+// again), sees the tools it listed, and sets each tool's policy for one agent: off,
 // ask first or allowed, with what the tool can promise about "once". A server paused after failed
-// calls in a row says so and why, and an admin resumes it. Tool descriptions are the server's words:
-// shown as plain text, never as markup.
+// calls in a row says so and why, and an admin resumes it. A disconnect says whether the server's
+// OAuth tokens were revoked. Tool descriptions are the server's words: plain text, never markup.
 import { useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, ErrorText, Loading, keepReturn, useAction, useLoad } from "../ui";
@@ -19,13 +20,18 @@ function ConnectForm({ done, may }: { done: () => void; may: string }) {
   const [where, setWhere] = useState("");
   const [token, setToken] = useState("");
   const [oauth, setOauth] = useState(false);
+  const [clientId, setClientId] = useState("");
+  const [clientSecret, setClientSecret] = useState("");
   const [busy, error, act] = useAction();
   const connect = (event: Event) => {
     event.preventDefault();
     void act(async () => {
       if (oauth) {
         // The server's authorization page, then its redirect to the api's callback, then back here.
-        const started = await send<S["McpOAuthStarted"]>("POST", url("/mcp/servers/oauth"), { name, url: where });
+        // A client registered by hand (a server without dynamic registration): its id, and its secret if any.
+        const client = clientId.trim() ? { client_id: clientId.trim(), ...(clientSecret ? { client_secret: clientSecret } : {}) } : {};
+        const body: S["McpOAuthConnect"] = { name, url: where, ...client };
+        const started = await send<S["McpOAuthStarted"]>("POST", url("/mcp/servers/oauth"), body);
         keepReturn("#/integrations");
         window.location.assign(started.authorization_url);
         return;
@@ -60,6 +66,19 @@ function ConnectForm({ done, may }: { done: () => void; may: string }) {
           <input type="password" autoComplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} required disabled={!!may} />
         </label>
       )}
+      {oauth && (
+        <fieldset>
+          <legend>Client registered by hand (only for a server that does not register clients itself)</legend>
+          <label>
+            OAuth client ID
+            <input autoComplete="off" value={clientId} onInput={(e) => setClientId(e.currentTarget.value)} disabled={!!may} />
+          </label>
+          <label>
+            OAuth client secret (if it has one; never shown again)
+            <input type="password" autoComplete="off" value={clientSecret} onInput={(e) => setClientSecret(e.currentTarget.value)} disabled={!!may || !clientId.trim()} />
+          </label>
+        </fieldset>
+      )}
       <button type="submit" disabled={busy || !!may} title={may}>
         Connect MCP server
       </button>
@@ -89,11 +108,27 @@ function Policy({ agent, row, changed }: { agent: string; row: S["McpToolPolicy"
   );
 }
 
-function ServerCard({ server, agent, policies, changed }: { server: S["McpServerView"]; agent: string; policies: S["McpToolPolicy"][]; changed: () => void }) {
+/** What a disconnect did with the server's secrets, in words: its OAuth tokens revoked or not, and why. */
+function removedWords(name: string, removed: S["McpServerRemoved"]): string {
+  switch (removed.revocation) {
+    case "revoked":
+      return `${name} is disconnected: its OAuth tokens were revoked at its authorization server and deleted here.`;
+    case "not_offered":
+    case "failed":
+      return `${name} is disconnected; ${removed.revocation_why}.`;
+    default:
+      return `${name} is disconnected: its header token was deleted.`;
+  }
+}
+
+type CardProps = { server: S["McpServerView"]; agent: string; policies: S["McpToolPolicy"][]; changed: () => void; removed: (words: string) => void };
+
+function ServerCard({ server, agent, policies, changed, removed }: CardProps) {
   const [busy, error, act] = useAction();
   const disconnect = () =>
     act(async () => {
-      await send("DELETE", url("/mcp/servers/{server_id}", { server_id: server.id }));
+      const gone = await send<S["McpServerRemoved"]>("DELETE", url("/mcp/servers/{server_id}", { server_id: server.id }));
+      removed(removedWords(server.name, gone));
       changed();
     });
   const resume = () =>
@@ -149,7 +184,11 @@ function ServerCard({ server, agent, policies, changed }: { server: S["McpServer
       </table>
       <Confirm
         label={`Disconnect ${server.name}`}
-        question={`Disconnect ${server.name}? Its token is deleted and no agent can call its tools.`}
+        question={
+          server.auth === "oauth"
+            ? `Disconnect ${server.name}? Its OAuth tokens are revoked where its server allows it and deleted, and no agent can call its tools.`
+            : `Disconnect ${server.name}? Its token is deleted and no agent can call its tools.`
+        }
         yes={`Yes, disconnect ${server.name}`}
         act={() => void disconnect()}
         disabled={busy}
@@ -163,6 +202,7 @@ function ServerCard({ server, agent, policies, changed }: { server: S["McpServer
 export function McpServers() {
   const may = roleRefusal("admin", "connect MCP servers or set what agents may do with their tools");
   const [agent, setAgent] = useState("default");
+  const [gone, setGone] = useState("");
   const servers = useLoad(() => (may ? Promise.resolve({ servers: [] }) : get<S["McpServerList"]>(url("/mcp/servers"))));
   // The agents and their policies only once a server is connected: with none, Integrations asks the
   // api nothing more for this card (a person's requests stay within their pace, docs/newcomer-frictions.md L16).
@@ -188,6 +228,7 @@ export function McpServers() {
       ) : (
         <>
           <ConnectForm done={changed} may={may} />
+          {gone && <p role="status">{gone}</p>}
           <ErrorText error={servers.error ?? policies.error} />
           {servers.loading && !servers.data && <Loading what="MCP servers" />}
           {servers.data && servers.data.servers.length > 0 && (
@@ -203,7 +244,7 @@ export function McpServers() {
             </label>
           )}
           {servers.data?.servers.map((server) => (
-            <ServerCard key={server.id} server={server} agent={agent} policies={policies.data?.tools ?? []} changed={changed} />
+            <ServerCard key={server.id} server={server} agent={agent} policies={policies.data?.tools ?? []} changed={changed} removed={setGone} />
           ))}
         </>
       )}
