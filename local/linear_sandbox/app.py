@@ -52,7 +52,7 @@ STATES = [
         ("completed", "Done"),
         ("canceled", "Canceled"),
     )
-]
+] + [{"id": "state-review", "name": "In Review", "type": "started"}]  # a second state of one type
 MEMBERS = [
     {"id": "user-ada", "email": "ada@demo.example", "name": "Ada"},
     {"id": "user-grace", "email": "grace@demo.example", "name": "Grace"},
@@ -101,7 +101,8 @@ class LinearSandbox:
 
     # --- a person in Linear's app --------------------------------------------------------------
     def edit(self, issue_id: str, **fields: Any) -> None:
-        """Change an issue as a person would (``title``, ``stateType``, ``priority``, ``archived``...)."""
+        """Change an issue as a person would (``title``, ``stateType`` or ``stateId``, ``priority``,
+        ``archived``...)."""
         with self.lock:
             before = dict(self.issues[issue_id])
             self._apply(self.issues[issue_id], fields)
@@ -213,7 +214,7 @@ class LinearSandbox:
                 ]
 
         def state(name: str | None) -> dict[str, Any]:
-            return {"stateType": next(s["type"] for s in STATES if s["name"] == name)} if name else {}
+            return {"stateId": next(s["id"] for s in STATES if s["name"] == name)} if name else {}
 
         def edit(issue_id: str, title: str | None, status: str | None) -> None:
             self.edit(issue_id, **({"title": title} if title is not None else {}), **state(status))

@@ -17,7 +17,7 @@ RATE_PER_S = 1.0  # 3,600 an hour, under Linear's 5,000 per key
 BURST = 10
 _ISSUE = (
     "id title description priority dueDate archivedAt updatedAt "
-    "state { id type } assignee { id email } labels { nodes { id name } }"
+    "state { id name type } assignee { id email } labels { nodes { id name } }"
 )
 DOCUMENTS: dict[str, str] = {
     "viewer": "query Viewer { viewer { id name email } }",

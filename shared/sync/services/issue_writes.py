@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from shared.platform.errors import ModelFixableError
 from shared.sync.domain import gitlab_mapping
 from shared.sync.domain.fields import TaskFields, issue_id_for
+from shared.sync.domain.mapping import state_of
 from shared.sync.domain.writes import Output, Place, marker_of, unconnected
 from shared.sync.services.oauth import OAuthParts, current_key
 from shared.sync.services.trackers import GitLabTracker, LinearTracker
@@ -108,11 +109,13 @@ class IssueWrites:
 
     def read_fields(self, at: Place, issue_id: str) -> dict[str, Any] | None:
         """The issue's fields as the sync reads them (title, a status group, ...), or None when the
-        tracker has no such issue: what an update replaced, and what an undo compares with."""
+        tracker has no such issue: what an update replaced, and what an undo compares with. A Linear
+        issue's also hold its exact workflow state (``state``: ``{id, name}``); GitLab's state is its
+        status group (opened: unstarted, closed: completed)."""
         if at.tool == "linear":
             tracker, _ = self._linear_tracker(at.tenant_id, at.target)
             issue = tracker.read(issue_id)
-            return tracker.fields(issue).model_dump() if issue else None
+            return tracker.fields(issue).model_dump() | {"state": state_of(issue)} if issue else None
         gitlab, _, _ = self._gitlab_tracker(at.tenant_id, at.target)
         found = gitlab.read(str(_iid(issue_id)))
         return gitlab.fields(found).model_dump() if found else None

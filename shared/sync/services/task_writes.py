@@ -73,11 +73,16 @@ class TaskWrites:
         return _task(at, tracker.write(task_id, changes, "") or found)
 
     def read_fields(self, at: Place, task_id: str) -> dict[str, Any] | None:
-        """The task's fields as the sync reads them (title, a status group, ...), or None when the
-        workspace has no such task: what an update replaced, and what an undo compares with."""
+        """The task's fields as the sync reads them (title, a status group, ...) and its exact status
+        (``state``: its name), or None when the workspace has no such task: what an update replaced,
+        and what an undo compares with."""
         tracker, _, _ = self._tracker(at)
         found = tracker.read(task_id)
-        return tracker.fields(found).model_dump() if found else None
+        if found is None:
+            return None
+        return tracker.fields(found).model_dump() | {
+            "state": str((found.get("status") or {}).get("name") or "")
+        }
 
     def comment(self, at: Place, task_id: str, body: str, key: str) -> Output:
         """A comment on ``task_id``, made once for ``key``."""

@@ -157,13 +157,15 @@ def issue_inverse(
     changes: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The inverse of setting ``changes`` on a tracker issue whose fields (as the sync reads them)
-    were ``before`` and are ``after``. When the issue already held every value set, a retry after a
+    were ``before`` and are ``after``; a status's with the exact ``state`` it replaced, when read. When the issue already held every value set, a retry after a
     lost answer cannot tell its own write from the issue's former state: marked final, never guessed."""
     names = sorted(changes)
     if before is None or after is None:
         return cannot("the issue could not be read around the write")
     if all(before.get(n) == changes[n] for n in names):
         return cannot("the issue already held the values set: what it held before is not known")
+    if "status" in changes and "state" in before and "state" in after:
+        names.append("state")  # the exact state (Linear's, Motion's) the status replaced, not its group
     return Inverse(
         action="restore_issue",
         target=issue_id,
