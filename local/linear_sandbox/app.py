@@ -7,7 +7,8 @@ members and labels; issues; webhooks). What the sync relies on, from Linear's do
 - ``issueCreate`` takes the client's ``id``; a second create of the same id is refused
   (``INVALID_INPUT``), never a second issue; ``issueArchive``/``issueUnarchive``; ``webhookCreate`` with
   our signing secret, ``webhookDelete``; ``commentCreate`` on an issue takes the client's ``id`` too (a
-  second create of it refused), ``comment(id)`` reads one;
+  second create of it refused), ``comment(id)`` reads one; an issue's ``history``: its changes of
+  state or title (``IssueHistory``: ``createdAt``, ``actorId``, ``toState``, ``toTitle``), newest first;
 - each change of an issue (by the API or by :meth:`LinearSandbox.edit`, a person in Linear's app) makes
   a webhook delivery for each of the team's webhooks, signed as Linear signs
   (``Linear-Signature``: hex HMAC-SHA256 of the body; ``Linear-Delivery``; ``webhookTimestamp`` in ms),
@@ -83,6 +84,7 @@ class LinearSandbox:
         self.issues: dict[str, dict[str, Any]] = {}
         self.webhooks: dict[str, dict[str, Any]] = {}
         self.comments: dict[str, dict[str, Any]] = {}
+        self.history: dict[str, list[dict[str, Any]]] = {}  # issue id → its changes, newest first
         self.outbox: list[tuple[str, dict[str, str], bytes]] = []
         self.requests = 0
         self.schema_errors = 0
@@ -106,6 +108,7 @@ class LinearSandbox:
         with self.lock:
             before = dict(self.issues[issue_id])
             self._apply(self.issues[issue_id], fields)
+            self._record(before, self.issues[issue_id], MEMBERS[1]["id"])
             self._deliver("update", self.issues[issue_id], before)
 
     def add_issue(self, title: str, **fields: Any) -> str:
@@ -303,9 +306,27 @@ class LinearSandbox:
         issue = self._issue(issue_id)
         before = dict(issue)
         self._apply(issue, data)
+        self._record(before, issue, MEMBERS[0]["id"])
         self.writes_by_api += 1
         self._deliver("update", issue, before)
         return {"success": True, "issue": self._view(issue)}
+
+    def _record(self, before: dict[str, Any], issue: dict[str, Any], actor: str) -> None:
+        """An entry of the issue's history (``IssueHistory``) for a change of its state or title."""
+        moved, renamed = before["stateId"] != issue["stateId"], before["title"] != issue["title"]
+        if not (moved or renamed):
+            return
+        entry = {
+            "id": str(uuid.uuid4()),
+            "createdAt": issue["updatedAt"],
+            "actorId": actor,
+            "fromStateId": before["stateId"] if moved else None,
+            "toStateId": issue["stateId"] if moved else None,
+            "toState": next(s for s in STATES if s["id"] == issue["stateId"]) if moved else None,
+            "fromTitle": before["title"] if renamed else None,
+            "toTitle": issue["title"] if renamed else None,
+        }
+        self.history.setdefault(issue["id"], []).insert(0, entry)
 
     def _archive(self, issue_id: str, archived: bool) -> dict[str, Any]:
         issue = self._issue(issue_id)
@@ -346,7 +367,14 @@ class LinearSandbox:
         assignee = next((m for m in MEMBERS if m["id"] == issue["assigneeId"]), None)
         state = next(s for s in STATES if s["id"] == issue["stateId"])
         labels = [lab for lab in LABELS if lab["id"] in issue["labelIds"]]
-        return {**issue, "state": state, "assignee": assignee, "labels": {"nodes": labels}}
+        history = {"nodes": list(self.history.get(issue["id"], []))}  # newest first, as Linear answers
+        return {
+            **issue,
+            "state": state,
+            "assignee": assignee,
+            "labels": {"nodes": labels},
+            "history": history,
+        }
 
     def _deliver(self, action: str, issue: dict[str, Any], before: dict[str, Any] | None = None) -> None:
         """A delivery per webhook of the issue's team: the issue as Linear's IssueWebhookPayload gives it

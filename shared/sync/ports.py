@@ -18,7 +18,7 @@ from shared.sync.domain.connection import (
 from shared.sync.domain.fields import TaskFields
 from shared.sync.domain.motion import MotionKey
 from shared.sync.domain.oauth import OAuthApp
-from shared.sync.domain.writes import Output, Place
+from shared.sync.domain.writes import Change, Output, Place
 
 C = TypeVar("C", bound=ToolConnection)
 
@@ -44,6 +44,11 @@ class LinearApi(Protocol):
         ...
 
     def update_issue(self, key: str, issue_id: str, fields: dict[str, Any]) -> dict[str, Any]: ...
+
+    def issue_history(self, key: str, issue_id: str) -> list[dict[str, Any]]:
+        """The issue's last 50 changes (``IssueHistory``: ``createdAt``, ``toTitle``, ``toState``
+        ``{id, name, type}``), newest first as Linear answers; [] when there is no such issue."""
+        ...
 
     def archive_issue(self, key: str, issue_id: str) -> None: ...
 
@@ -157,6 +162,11 @@ class GitLabApi(Protocol):
 
     def notes(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
         """The issue's notes, ``{id, body}`` each (all pages)."""
+        ...
+
+    def state_events(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
+        """The issue's resource state events (every close and reopen: ``created_at``, ``state``
+        closed or reopened, ``user``), all pages."""
         ...
 
     def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
@@ -273,6 +283,10 @@ class TaskWriting(Protocol):
 
     def read_fields(self, at: Place, task_id: str) -> dict[str, Any] | None:
         """The task's fields as the sync reads them, or None when there is no such task."""
+        ...
+
+    def changes_since(self, at: Place, task_id: str, since: str) -> list[Change] | None:
+        """The task's recorded changes after ``since``; None when the tool records none it can give."""
         ...
 
     def comment(self, at: Place, task_id: str, body: str, key: str) -> Output:

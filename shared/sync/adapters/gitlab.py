@@ -196,6 +196,10 @@ class GitLabRest:
     def notes(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
         return self._pages(base, token, f"/projects/{project_id}/issues/{iid}/notes", "notes", {})
 
+    def state_events(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
+        path = f"/projects/{project_id}/issues/{iid}/resource_state_events"
+        return self._pages(base, token, path, "state events", {})
+
     def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
         params = {
             "url": url,

@@ -35,6 +35,10 @@ DOCUMENTS: dict[str, str] = {
         "mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) "
         f"{{ issueUpdate(id: $id, input: $input) {{ success issue {{ {_ISSUE} }} }} }}"
     ),
+    "history": (
+        "query IssueHistory($id: String!) { issue(id: $id) { history(first: 50) "
+        "{ nodes { createdAt toTitle toState { id name type } } } } }"
+    ),
     "archive": "mutation IssueArchive($id: String!) { issueArchive(id: $id) { success } }",
     "unarchive": "mutation IssueUnarchive($id: String!) { issueUnarchive(id: $id) { success } }",
     "comment_create": (
@@ -126,6 +130,13 @@ class LinearGraphQL:
 
     def update_issue(self, key: str, issue_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         return dict(self._call(key, "update", {"id": issue_id, "input": fields})["issueUpdate"]["issue"])
+
+    def issue_history(self, key: str, issue_id: str) -> list[dict[str, Any]]:
+        try:
+            issue = self._call(key, "history", {"id": issue_id})["issue"]
+        except NotFound:
+            return []
+        return [dict(n) for n in ((issue or {}).get("history") or {}).get("nodes") or []]
 
     def archive_issue(self, key: str, issue_id: str) -> None:
         self._call(key, "archive", {"id": issue_id})

@@ -13,7 +13,16 @@ from shared.platform.errors import ModelFixableError
 from shared.sync.domain import gitlab_mapping
 from shared.sync.domain.fields import TaskFields, issue_id_for
 from shared.sync.domain.mapping import state_of
-from shared.sync.domain.writes import Output, Place, marker_of, unconnected
+from shared.sync.domain.writes import (
+    Change,
+    Output,
+    Place,
+    after,
+    gitlab_change,
+    linear_change,
+    marker_of,
+    unconnected,
+)
 from shared.sync.services.oauth import OAuthParts, current_key
 from shared.sync.services.trackers import GitLabTracker, LinearTracker
 
@@ -115,10 +124,29 @@ class IssueWrites:
         if at.tool == "linear":
             tracker, _ = self._linear_tracker(at.tenant_id, at.target)
             issue = tracker.read(issue_id)
-            return tracker.fields(issue).model_dump() | {"state": state_of(issue)} if issue else None
+            if issue is None:
+                return None
+            return tracker.fields(issue).model_dump() | {
+                "state": state_of(issue),
+                "updated_at": tracker.updated_at(issue),
+            }
         gitlab, _, _ = self._gitlab_tracker(at.tenant_id, at.target)
         found = gitlab.read(str(_iid(issue_id)))
-        return gitlab.fields(found).model_dump() if found else None
+        return gitlab.fields(found).model_dump() | {"updated_at": gitlab.updated_at(found)} if found else None
+
+    def changes_since(self, at: Place, issue_id: str, since: str) -> list[Change] | None:
+        """The changes of the issue's title or status the tracker recorded after ``since``, oldest
+        first; ``since`` is the tracker's own clock (an ``updated_at`` it answered). Linear's come from
+        the issue's history (its last 50 entries), GitLab's from its closes and reopens: its title
+        changes are in no list its API gives."""
+        if at.tool == "linear":
+            _, key = self._linear_tracker(at.tenant_id, at.target)
+            entries = [linear_change(e) for e in self._linear.issue_history(key, issue_id)]
+        else:
+            _, token, c = self._gitlab_tracker(at.tenant_id, at.target)
+            events = self._gitlab.state_events(c.base_url, token, c.project_id, _iid(issue_id))
+            entries = [gitlab_change(e) for e in events]
+        return after(entries, since)
 
     def comment(self, at: Place, issue_id: str, body: str, key: str) -> Output:
         """A comment on ``issue_id`` at ``at``, made once for ``key``."""

@@ -16,6 +16,7 @@ from pydantic import Field
 from shared.notion.services import notion_text as nt
 from shared.platform.domain.schema import Record
 from shared.platform.errors import PermanentError
+from shared.sync.domain.writes import Place, overwritten
 from shared.undo.domain.inverses import Effect, Inverse, cannot, undo_order, writable
 
 if TYPE_CHECKING:
@@ -261,8 +262,6 @@ def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken
     """Set the tracker issue's fields before the run again (``restore_issue``), or archive (close) the
     issue it made (``archive_issue``), unless a person changed them since or the issue is gone (a
     conflict: left as it is)."""
-    from shared.sync.services.issue_writes import Place
-
     base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
     if trackers is None:
         return Taken(**base, outcome="not_yet", reason="this undo has no access to the workspace's trackers")
@@ -288,7 +287,27 @@ def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken
         if (taken := _compared(base, {}, (seen, before, inverse.written), "", "issue")) is not None:
             return taken
     api.update(at, inverse.target, before)
-    return Taken(**base, outcome="reverted", written=inverse.written, current=before)
+    return _after_write(api, at, (base, inverse), before, str(found.get("updated_at") or ""))
+
+
+def _after_write(
+    api: IssueWrites | TaskWriting,
+    at: Place,
+    taken: tuple[dict[str, Any], Inverse],
+    before: dict[str, Any],
+    since: str,
+) -> Taken:
+    """No tracker takes an update "only if unchanged": after the write, the changes the tracker
+    recorded since the check's read (``since``) tell whether a person's landed in between. Their
+    values are set again and the effect listed as a conflict (decision 0185)."""
+    base, inverse = taken
+    landed = api.changes_since(at, inverse.target, since) if since else None
+    theirs = overwritten(landed, before, inverse.written) if landed else {}
+    if not theirs:
+        return Taken(**base, outcome="reverted", written=inverse.written, current=before)
+    api.update(at, inverse.target, theirs)
+    reason = "a person changed it while the undo wrote: their change is set again"
+    return Taken(**base, outcome="conflict", written=inverse.written, current=before | theirs, reason=reason)
 
 
 # Each action's compare-then-apply.

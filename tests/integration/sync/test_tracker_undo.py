@@ -11,24 +11,19 @@ from typing import Any
 
 import pytest
 
-from local.gitlab_sandbox.app import PROJECT_PATH, TOKEN
-from local.linear_sandbox.app import KEY, TEAM_ID
-from local.motion_sandbox.app import KEY as MOTION_KEY
+from local.gitlab_sandbox.app import PROJECT_PATH
+from local.linear_sandbox.app import TEAM_ID
 from local.motion_sandbox.app import WORKSPACE_ID
 from shared.engine.planning.undo import Asking, ask_undo, undone
 from shared.engine.services.run_log import RunLog
 from shared.platform.config import Settings
 from shared.runs.domain.events import PlannedStep, RunFinished, RunPlanned, RunStatus, ToolResult
-from shared.sync.services.connect import connect_gitlab, connect_linear
 from shared.sync.services.issue_writes import IssueWrites, Place
-from shared.sync.services.motion import connect_motion
-from shared.sync.services.task_writes import TaskWrites
 from shared.undo.domain.asking import Asker
 from tests.integration.sync.conftest import GitLabStack, MotionStack, SyncStack
 from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import drive
-from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
-from tests.support.undo.tracker_steps import undo, write
+from tests.support.undo.tracker_steps import gitlab_writes, linear_writes, motion_writes, undo, write
 from tests.support.workspace.workspace_fakes import connected_tenants
 
 pytestmark = pytest.mark.integration
@@ -40,8 +35,7 @@ def _update(tenant_id: str, writes: IssueWrites, step: int, args: dict[str, Any]
 
 
 def test_a_linear_issue_s_title_and_state_are_set_back_unless_a_person_changed_them(stack: SyncStack) -> None:
-    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
-    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    writes = linear_writes(stack)
     mine = stack.linear.add_issue("Draft the launch post", stateType="unstarted")
     theirs = stack.linear.add_issue("Book the venue", stateType="backlog")
     target = {"tool": "linear", "target": TEAM_ID}
@@ -73,10 +67,7 @@ def test_a_linear_issue_s_title_and_state_are_set_back_unless_a_person_changed_t
 
 
 def test_a_gitlab_issue_closed_by_a_run_is_reopened_unless_a_person_reopened_it(lab: GitLabStack) -> None:
-    connect_gitlab(
-        lab.tenant_id, {"access_token": TOKEN, "project": PROJECT_PATH, "base_url": lab.url}, lab.linking
-    )
-    writes = IssueWrites(lab.secrets, FakeSyncStore(), FakeLinear(), lab.store, lab.api)
+    writes = gitlab_writes(lab)
     target = {"tool": "gitlab", "target": PROJECT_PATH}
     made = writes.create(Place(lab.tenant_id, "gitlab", PROJECT_PATH), "Fix the footer", "", "r0:1:1")
     closed = _update(
@@ -91,8 +82,7 @@ def test_a_gitlab_issue_closed_by_a_run_is_reopened_unless_a_person_reopened_it(
 def test_an_undo_run_sets_a_linear_issue_back_through_the_engine(stack: SyncStack) -> None:
     """The undo asked of a run that closed an issue: a run of its own, stepped by the engine with the
     tenant's trackers, that reopens it once; asked again, it starts nothing."""
-    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
-    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    writes = linear_writes(stack)
     issue = stack.linear.add_issue("Renew the certificate", stateType="started")
     args = {"tool": "linear", "target": TEAM_ID, "issue_id": issue, "status": "completed"}
     closed = _update(stack.tenant_id, writes, 1, args)
@@ -126,8 +116,7 @@ def _create(tenant_id: str, writes: IssueWrites, step: int, args: dict[str, Any]
 def test_an_issue_a_run_made_is_archived_or_closed_unless_a_person_changed_it(
     stack: SyncStack, lab: GitLabStack
 ) -> None:
-    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
-    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    writes = linear_writes(stack)
     linear = {"tool": "linear", "target": TEAM_ID}
     made = _create(stack.tenant_id, writes, 1, {**linear, "title": "Try the new font"})
     kept = _create(stack.tenant_id, writes, 2, {**linear, "title": "Order the banners"})
@@ -139,10 +128,7 @@ def test_an_issue_a_run_made_is_archived_or_closed_unless_a_person_changed_it(
     assert stack.linear.view(made["issue_id"])["archivedAt"] is not None
     assert stack.linear.view(kept["issue_id"])["archivedAt"] is None  # the person's, left
 
-    connect_gitlab(
-        lab.tenant_id, {"access_token": TOKEN, "project": PROJECT_PATH, "base_url": lab.url}, lab.linking
-    )
-    hub = IssueWrites(lab.secrets, FakeSyncStore(), FakeLinear(), lab.store, lab.api)
+    hub = gitlab_writes(lab)
     opened = _create(
         lab.tenant_id, hub, 1, {"tool": "gitlab", "target": PROJECT_PATH, "title": "Fix the logo"}
     )
@@ -161,6 +147,9 @@ class KilledWrites:
     def read_fields(self, at: Place, issue_id: str) -> dict[str, Any] | None:
         return self.inner.read_fields(at, issue_id)
 
+    def changes_since(self, at: Place, issue_id: str, since: str) -> Any:
+        return self.inner.changes_since(at, issue_id, since)
+
     def update(self, at: Place, issue_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         out = self.inner.update(at, issue_id, changes)
         self.writes[issue_id] += 1
@@ -175,8 +164,7 @@ def test_tracker_undos_killed_delivered_twice_and_edited_revert_nothing_twice(st
     a write landed and delivered again, each delivered twice, and a person reopening a closed issue
     while its run's undo runs. Prints and asserts ``RESULT tracker_undos= effects_reverted=
     reverted_twice=0 people_changes_overwritten=0 conflicts_listed=``."""
-    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
-    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    writes = linear_writes(stack)
     linear = {"tool": "linear", "target": TEAM_ID}
     runs = []
     for n in range(6):
@@ -217,10 +205,7 @@ def test_tracker_undos_killed_delivered_twice_and_edited_revert_nothing_twice(st
 
 
 def test_a_motion_task_s_status_is_set_back_unless_a_person_changed_it(mo: MotionStack) -> None:
-    connect_motion(mo.tenant_id, {"api_key": MOTION_KEY, "workspace_id": WORKSPACE_ID}, mo.linking)
-    tasks = TaskWrites(mo.secrets, mo.store, mo.api)
-    no_lab: Any = (FakeSyncStore(), FakeGitLab())  # Motion only: GitLab's parts unused
-    writes = IssueWrites(mo.secrets, FakeSyncStore(), FakeLinear(), *no_lab, motion=tasks)
+    writes, tasks = motion_writes(mo)
     mine, theirs = mo.motion.add_task("Plan the offsite"), mo.motion.add_task("Print the badges")
     place = {"tool": "motion", "target": WORKSPACE_ID}
 

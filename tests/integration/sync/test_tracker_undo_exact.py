@@ -1,37 +1,42 @@
-"""A tracker issue's status taken back exactly (decision 0183): the very workflow state (Linear) or
+"""A tracker issue taken back exactly. Its status (decision 0183): the very workflow state (Linear) or
 status (Motion) the run replaced, not the first of its group; GitLab's opened or closed. A person
-moving the issue to another state of the same group since is a conflict, left as it is."""
-
-from typing import Any
+moving it to another state of the same group since is a conflict, left as it is. A person's change
+landing while the undo writes (decision 0185): between the check and the write, found after it in
+Linear's history and set again, a conflict with both values; after the write, it stands (Linear,
+GitLab, Motion); before the check, a conflict (Motion, which records no history)."""
 
 import pytest
 
-from local.gitlab_sandbox.app import PROJECT_PATH, TOKEN
-from local.linear_sandbox.app import KEY, TEAM_ID
-from local.motion_sandbox.app import KEY as MOTION_KEY
+from local.gitlab_sandbox.app import PROJECT_PATH
+from local.linear_sandbox.app import TEAM_ID
 from local.motion_sandbox.app import WORKSPACE_ID
-from shared.sync.services.connect import connect_gitlab, connect_linear
-from shared.sync.services.issue_writes import IssueWrites, Place
-from shared.sync.services.motion import connect_motion
-from shared.sync.services.task_writes import TaskWrites
+from shared.sync.services.issue_writes import Place
 from tests.integration.sync.conftest import GitLabStack, MotionStack, SyncStack
-from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
-from tests.support.undo.tracker_steps import undo, write
+from tests.support.undo.tracker_steps import (
+    PersonMeanwhile,
+    gitlab_writes,
+    linear_writes,
+    motion_writes,
+    taken,
+    undo,
+    write,
+)
 
 pytestmark = pytest.mark.integration
+CANCELED = {"id": "state-canceled", "name": "Canceled"}
+LINEAR = {"tool": "linear", "target": TEAM_ID}
+MOTION = {"tool": "motion", "target": WORKSPACE_ID}
 
 
 def test_a_linear_issue_goes_back_to_the_very_state_the_run_replaced(stack: SyncStack) -> None:
-    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
-    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    writes = linear_writes(stack)
     reviewed = stack.linear.add_issue("Check the copy", stateId="state-review")  # started, not the first
     moved = stack.linear.add_issue("Check the links", stateId="state-review")
-    target = {"tool": "linear", "target": TEAM_ID}
     done = write(
-        "update_issue", stack.tenant_id, writes, 1, {**target, "issue_id": reviewed, "status": "completed"}
+        "update_issue", stack.tenant_id, writes, 1, {**LINEAR, "issue_id": reviewed, "status": "completed"}
     )
     also = write(
-        "update_issue", stack.tenant_id, writes, 2, {**target, "issue_id": moved, "status": "completed"}
+        "update_issue", stack.tenant_id, writes, 2, {**LINEAR, "issue_id": moved, "status": "completed"}
     )
     assert done["inverse"]["before"]["state"] == {"id": "state-review", "name": "In Review"}
     stack.linear.edit(moved, stateId="state-started")  # a person: In Progress, the same group as before
@@ -44,30 +49,78 @@ def test_a_linear_issue_goes_back_to_the_very_state_the_run_replaced(stack: Sync
 
 
 def test_a_motion_task_goes_back_to_the_very_status_the_run_replaced(mo: MotionStack) -> None:
-    connect_motion(mo.tenant_id, {"api_key": MOTION_KEY, "workspace_id": WORKSPACE_ID}, mo.linking)
-    tasks = TaskWrites(mo.secrets, mo.store, mo.api)
-    no_lab: Any = (FakeSyncStore(), FakeGitLab())  # Motion only: GitLab's parts unused
-    writes = IssueWrites(mo.secrets, FakeSyncStore(), FakeLinear(), *no_lab, motion=tasks)
+    writes, tasks = motion_writes(mo)
     task = mo.motion.add_task("Plan the offsite")
     mo.motion.edit(task, status="Canceled")  # resolved, as Completed is: the group's second
-    place = {"tool": "motion", "target": WORKSPACE_ID}
-    started = write("update_task", mo.tenant_id, writes, 1, {**place, "task_id": task, "status": "started"})
+    started = write("update_task", mo.tenant_id, writes, 1, {**MOTION, "task_id": task, "status": "started"})
     assert started["inverse"]["before"] == {"status": "completed", "state": "Canceled"}
     assert undo(mo.tenant_id, writes, started, 1) == "reverted"
     assert tasks.read_fields(Place(mo.tenant_id, "motion", WORKSPACE_ID), task)["state"] == "Canceled"  # type: ignore[index]  # found
 
 
 def test_a_gitlab_issue_goes_back_to_opened_or_closed_as_it_was(lab: GitLabStack) -> None:
-    connect_gitlab(
-        lab.tenant_id, {"access_token": TOKEN, "project": PROJECT_PATH, "base_url": lab.url}, lab.linking
-    )
-    writes = IssueWrites(lab.secrets, FakeSyncStore(), FakeLinear(), lab.store, lab.api)
-    target = {"tool": "gitlab", "target": PROJECT_PATH}
+    writes = gitlab_writes(lab)
     shut = lab.gitlab.add_issue("Old bug", state="closed")
-    reopened = write(
-        "update_issue", lab.tenant_id, writes, 1, {**target, "issue_id": str(shut), "status": "started"}
-    )
+    target = {"tool": "gitlab", "target": PROJECT_PATH, "issue_id": str(shut)}
+    reopened = write("update_issue", lab.tenant_id, writes, 1, {**target, "status": "started"})
     assert reopened["inverse"]["before"] == {"status": "completed"}
     assert lab.gitlab.view(shut)["state"] == "opened"
     assert undo(lab.tenant_id, writes, reopened, 1) == "reverted"
     assert lab.gitlab.view(shut)["state"] == "closed"
+
+
+def test_a_linear_person_s_change_between_the_check_and_the_write_is_set_again(stack: SyncStack) -> None:
+    writes = linear_writes(stack)
+    issue = stack.linear.add_issue("Check the copy", stateId="state-review")
+    target = {**LINEAR, "issue_id": issue}
+    done = write(
+        "update_issue", stack.tenant_id, writes, 1, {**target, "status": "completed", "title": "Copy"}
+    )
+    person = PersonMeanwhile(writes, issue, before=lambda: stack.linear.edit(issue, stateId="state-canceled"))
+
+    found = taken(stack.tenant_id, person, done, 1)
+    assert found.outcome == "conflict", found
+    assert found.current["state"] == CANCELED and found.written["state"]["name"] == "Done"
+    assert "while the undo wrote" in found.reason
+    assert stack.linear.view(issue)["state"]["name"] == "Canceled"  # the person's, set again
+    assert stack.linear.view(issue)["title"] == "Check the copy"  # the field no one else touched: back
+    assert person.updates[1] == {"state": CANCELED, "status": "canceled"}  # theirs only, nothing else
+    assert undo(stack.tenant_id, writes, done, 1) == "conflict"  # delivered again: left as it is
+    assert stack.linear.view(issue)["state"]["name"] == "Canceled"
+
+
+def test_a_linear_person_s_change_after_the_write_stands(stack: SyncStack) -> None:
+    writes = linear_writes(stack)
+    issue = stack.linear.add_issue("Check the links", stateId="state-review")
+    done = write(
+        "update_issue", stack.tenant_id, writes, 1, {**LINEAR, "issue_id": issue, "status": "completed"}
+    )
+    person = PersonMeanwhile(writes, issue, after=lambda: stack.linear.edit(issue, stateId="state-canceled"))
+    assert undo(stack.tenant_id, person, done, 1) == "reverted"
+    assert len(person.updates) == 1  # the undo's own write only
+    assert stack.linear.view(issue)["state"]["name"] == "Canceled"
+
+
+def test_a_gitlab_person_s_close_after_the_undo_s_reopen_stands(lab: GitLabStack) -> None:
+    writes = gitlab_writes(lab)
+    iid = lab.gitlab.add_issue("Fix the footer")
+    target = {"tool": "gitlab", "target": PROJECT_PATH, "issue_id": str(iid)}
+    closed = write("update_issue", lab.tenant_id, writes, 1, {**target, "status": "completed"})
+    person = PersonMeanwhile(writes, str(iid), after=lambda: lab.gitlab.edit(iid, state="closed"))
+    assert undo(lab.tenant_id, person, closed, 1) == "reverted"
+    assert len(person.updates) == 1
+    assert lab.gitlab.view(iid)["state"] == "closed"  # the person's, after the undo's reopen
+
+
+def test_a_motion_person_s_change_before_the_check_or_after_the_write_stands(mo: MotionStack) -> None:
+    writes, tasks = motion_writes(mo)
+    early, late = mo.motion.add_task("Plan the offsite"), mo.motion.add_task("Print the badges")
+    first = write("update_task", mo.tenant_id, writes, 1, {**MOTION, "task_id": early, "status": "completed"})
+    second = write("update_task", mo.tenant_id, writes, 2, {**MOTION, "task_id": late, "status": "completed"})
+    mo.motion.edit(early, status="In Progress")  # a person, as the undo starts
+    assert undo(mo.tenant_id, writes, first, 1) == "conflict"
+    person = PersonMeanwhile(writes, late, after=lambda: mo.motion.edit(late, status="In Progress"))
+    assert undo(mo.tenant_id, person, second, 2) == "reverted"
+    at = Place(mo.tenant_id, "motion", WORKSPACE_ID)
+    assert tasks.read_fields(at, early)["state"] == "In Progress"  # type: ignore[index]  # found
+    assert tasks.read_fields(at, late)["state"] == "In Progress"  # type: ignore[index]  # found

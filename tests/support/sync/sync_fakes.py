@@ -91,6 +91,9 @@ class FakeLinear:
     def update_issue(self, key: str, issue_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
+    def issue_history(self, key: str, issue_id: str) -> list[dict[str, Any]]:
+        return []
+
     def archive_issue(self, key: str, issue_id: str) -> None:
         raise NotImplementedError
 
@@ -165,6 +168,9 @@ class FakeGitLab:
 
     def notes(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
         raise NotImplementedError("notes() is faked in tests/support/sync/tracker_fakes.py")
+
+    def state_events(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
+        return []
 
     def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
         self._check(base, token)
