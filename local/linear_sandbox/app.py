@@ -7,7 +7,8 @@ members and labels; issues; webhooks). What the sync relies on, from Linear's do
 - ``issueCreate`` takes the client's ``id``; a second create of the same id is refused
   (``INVALID_INPUT``), never a second issue; ``issueArchive``/``issueUnarchive``; ``webhookCreate`` with
   our signing secret, ``webhookDelete``; ``commentCreate`` on an issue takes the client's ``id`` too (a
-  second create of it refused), ``comment(id)`` reads one; an issue's ``history``: its changes of
+  second create of it refused; ``parentId`` a reply), ``comment(id)`` reads one (its ``children``, the
+  replies), ``commentDelete`` deletes one; an issue's ``history``: its changes of
   state or title (``IssueHistory``: ``createdAt``, ``actorId``, ``toState``, ``toTitle``), newest first;
 - each change of an issue (by the API or by :meth:`LinearSandbox.edit`, a person in Linear's app) makes
   a webhook delivery for each of the team's webhooks, signed as Linear signs
@@ -184,6 +185,7 @@ class LinearSandbox:
             "issueUnarchive": lambda info, id: self._archive(id, False),
             "commentCreate": lambda info, input: self._comment_create(input),
             "comment": lambda info, id=None, **kw: self._comment(id),
+            "commentDelete": lambda info, id: self._comment_delete(id),
             "webhookCreate": lambda info, input: self._hook(input),
             "webhookDelete": lambda info, id: self._unhook(id),
         }
@@ -340,10 +342,15 @@ class LinearSandbox:
         if comment_id in self.comments:
             raise GraphQLError("Entity with this id already exists", "INVALID_INPUT")
         self._issue(str(data.get("issueId")))
+        parent = data.get("parentId")
+        if parent is not None:
+            self._comment(str(parent))["children"]["nodes"].append({"id": comment_id})
         self.comments[comment_id] = {
             "id": comment_id,
             "body": data.get("body") or "",
             "issueId": data["issueId"],
+            "parentId": parent,
+            "children": {"nodes": []},
         }
         self.writes_by_api += 1
         return {"success": True, "comment": self.comments[comment_id]}
@@ -352,6 +359,29 @@ class LinearSandbox:
         if comment_id not in self.comments:
             raise GraphQLError("Entity not found: Comment", "ENTITY_NOT_FOUND")
         return self.comments[comment_id]
+
+    def _comment_delete(self, comment_id: str) -> dict[str, Any]:
+        comment = self._comment(comment_id)
+        parent = comment.get("parentId")
+        if parent in self.comments:
+            nodes = self.comments[parent]["children"]["nodes"]
+            nodes[:] = [n for n in nodes if n["id"] != comment_id]
+        del self.comments[comment_id]
+        self.writes_by_api += 1
+        return {"success": True, "entityId": comment_id, "lastSyncId": 0.0}
+
+    def reply(self, comment_id: str, body: str) -> str:
+        """A person's reply in a comment's thread: its id."""
+        with self.lock:
+            reply_id = str(uuid.uuid4())
+            issue = self._comment(comment_id)["issueId"]
+            self._comment_create({"id": reply_id, "issueId": issue, "parentId": comment_id, "body": body})
+            return reply_id
+
+    def edit_comment(self, comment_id: str, body: str) -> None:
+        """A person editing a comment's text."""
+        with self.lock:
+            self._comment(comment_id)["body"] = body
 
     def _hook(self, data: dict[str, Any]) -> dict[str, Any]:
         hook_id = str(uuid.uuid4())

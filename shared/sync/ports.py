@@ -59,7 +59,12 @@ class LinearApi(Protocol):
         ...
 
     def comment(self, key: str, comment_id: str) -> dict[str, Any] | None:
-        """``{id, body}`` of the comment; None when there is none."""
+        """``{id, body, children: {nodes: [{id}]}}`` of the comment (children: its replies); None
+        when there is none."""
+        ...
+
+    def delete_comment(self, key: str, comment_id: str) -> bool:
+        """``commentDelete``: whether it was there to delete (False: gone already)."""
         ...
 
     def create_webhook(self, key: str, team_id: str, url: str, secret: str) -> str:
@@ -162,6 +167,14 @@ class GitLabApi(Protocol):
 
     def notes(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
         """The issue's notes, ``{id, body}`` each (all pages)."""
+        ...
+
+    def note(self, base: str, token: str, project_id: int, iid: int, note_id: int) -> dict[str, Any] | None:
+        """One note of the issue, ``{id, body, ...}``; None when there is none."""
+        ...
+
+    def delete_note(self, base: str, token: str, project_id: int, iid: int, note_id: int) -> bool:
+        """Delete the note: whether it was there to delete (False: gone already)."""
         ...
 
     def state_events(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:

@@ -45,7 +45,8 @@ DOCUMENTS: dict[str, str] = {
         "mutation CommentCreate($input: CommentCreateInput!) "
         "{ commentCreate(input: $input) { success comment { id body } } }"
     ),
-    "comment": "query Comment($id: String!) { comment(id: $id) { id body } }",
+    "comment": "query Comment($id: String!) { comment(id: $id) { id body children { nodes { id } } } }",
+    "comment_delete": "mutation CommentDelete($id: String!) { commentDelete(id: $id) { success } }",
     "webhook": (
         "mutation WebhookCreate($input: WebhookCreateInput!) "
         "{ webhookCreate(input: $input) { success webhook { id } } }"
@@ -149,6 +150,13 @@ class LinearGraphQL:
 
     def comment(self, key: str, comment_id: str) -> dict[str, Any] | None:
         return self._found(key, "comment", comment_id)
+
+    def delete_comment(self, key: str, comment_id: str) -> bool:
+        try:
+            self._call(key, "comment_delete", {"id": comment_id})
+        except NotFound:
+            return False
+        return True
 
     def create_webhook(self, key: str, team_id: str, url: str, secret: str) -> str:
         data = {

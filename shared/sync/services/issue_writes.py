@@ -160,6 +160,31 @@ class IssueWrites:
             at, issue_id, self._gitlab.create_note(c.base_url, token, c.project_id, _iid(issue_id), text)
         )
 
+    def read_comment(self, at: Place, issue_id: str, comment_id: str) -> dict[str, Any] | None:
+        """A comment's ``text`` and how many ``replies`` its thread holds (Linear's; a GitLab note's
+        replies are not read: 0), or None when it is gone: what an undo compares before deleting it."""
+        if at.tool == "linear":
+            _, secret = self._linear_tracker(at.tenant_id, at.target)
+            found = self._linear.comment(secret, comment_id)
+            if found is None:
+                return None
+            replies = len(((found.get("children") or {}).get("nodes")) or [])
+            return {"text": str(found.get("body") or ""), "replies": replies}
+        _, token, c = self._gitlab_tracker(at.tenant_id, at.target)
+        if not comment_id.isdigit():
+            raise ModelFixableError(f"gitlab: comment {comment_id!r} is no note's id")
+        note = self._gitlab.note(c.base_url, token, c.project_id, _iid(issue_id), int(comment_id))
+        return {"text": str(note.get("body") or ""), "replies": 0} if note else None
+
+    def delete_comment(self, at: Place, issue_id: str, comment_id: str) -> bool:
+        """Delete a comment the connection made (Linear's ``commentDelete``, GitLab's note): whether it
+        was there to delete."""
+        if at.tool == "linear":
+            _, secret = self._linear_tracker(at.tenant_id, at.target)
+            return self._linear.delete_comment(secret, comment_id)
+        _, token, c = self._gitlab_tracker(at.tenant_id, at.target)
+        return self._gitlab.delete_note(c.base_url, token, c.project_id, _iid(issue_id), int(comment_id))
+
     def find_comment(self, at: Place, issue_id: str, key: str) -> Output | None:
         """The comment an earlier try for ``key`` made, or None."""
         if at.tool == "linear":

@@ -45,6 +45,7 @@ class Taken(Record):
 # What an undo step that applied these cannot write back itself, and why.
 _NOT_REDONE = {
     "delete_comment": "a deleted comment cannot be written back by an undo",
+    "delete_issue_comment": "a deleted comment cannot be written back by an undo",
     "archive_issue": "an archived or closed issue is brought back in its tracker, by hand",
 }
 
@@ -265,12 +266,9 @@ def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken
     base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
     if trackers is None:
         return Taken(**base, outcome="not_yet", reason="this undo has no access to the workspace's trackers")
-    named = inverse.place.get("tool")
-    tool: Literal["linear", "gitlab", "motion"] = "gitlab" if named == "gitlab" else "linear"
-    if named == "motion":
-        tool = "motion"
-    at = Place(trackers.tenant_id, tool, inverse.place.get("target", ""))
-    api: IssueWrites | TaskWriting = trackers.writes.motion if tool == "motion" else trackers.writes
+    at = _place(trackers, inverse)
+    api: IssueWrites | TaskWriting = trackers.writes.motion if at.tool == "motion" else trackers.writes
+    tool = at.tool
     found = api.read_fields(at, inverse.target)
     if found is None:
         return Taken(**base, outcome="conflict", written=inverse.written, reason="the issue is gone")
@@ -288,6 +286,36 @@ def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken
             return taken
     api.update(at, inverse.target, before)
     return _after_write(api, at, (base, inverse), before, str(found.get("updated_at") or ""))
+
+
+def _place(trackers: Trackers, inverse: Inverse) -> Place:
+    """Where a tracker inverse applies: its tool and connected target, in the undo run's tenant."""
+    named = inverse.place.get("tool")
+    tool: Literal["linear", "gitlab", "motion"] = "gitlab" if named == "gitlab" else "linear"
+    if named == "motion":
+        tool = "motion"
+    return Place(trackers.tenant_id, tool, inverse.place.get("target", ""))
+
+
+def _issue_comment(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken:
+    """Delete the run's comment on a tracker issue, unless it is gone (``already``), its text is not
+    what the run wrote or someone replied in its thread since (a conflict: left as it is)."""
+    base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
+    if trackers is None:
+        return Taken(**base, outcome="not_yet", reason="this undo has no access to the workspace's trackers")
+    at, issue = _place(trackers, inverse), inverse.place.get("issue_id", "")
+    found = trackers.writes.read_comment(at, issue, inverse.target)
+    if found is None:  # deleted already: an earlier delivery of this undo, or a person
+        return Taken(**base, outcome="already")
+    written, current = dict(inverse.written), {"text": found["text"]}
+    if found["text"] != written.get("text"):
+        return Taken(**base, outcome="conflict", written=written, current=current)
+    if found["replies"]:
+        reason = "someone replied in its thread since the run commented"
+        return Taken(**base, outcome="conflict", written=written, current=found, reason=reason)
+    if not trackers.writes.delete_comment(at, issue, inverse.target):
+        return Taken(**base, outcome="already")  # deleted meanwhile
+    return Taken(**base, outcome="reverted", written=written)
 
 
 def _after_write(
@@ -328,6 +356,8 @@ def take_back(notion: TenantNotion, effect: Effect, trackers: Trackers | None = 
     inverse = effect.inverse
     if inverse.action in ("restore_issue", "archive_issue"):
         return _issue(trackers, effect, inverse)
+    if inverse.action == "delete_issue_comment":
+        return _issue_comment(trackers, effect, inverse)
     apply = _APPLY.get(inverse.action)
     if apply is None:
         base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}

@@ -3,7 +3,8 @@ status (Motion) the run replaced, not the first of its group; GitLab's opened or
 moving it to another state of the same group since is a conflict, left as it is. A person's change
 landing while the undo writes (decision 0185): between the check and the write, found after it in
 Linear's history and set again, a conflict with both values; after the write, it stands (Linear,
-GitLab, Motion); before the check, a conflict (Motion, which records no history)."""
+GitLab, Motion); before the check, a conflict (Motion, which records no history). A run's comment
+(Linear) or note (GitLab) deleted, unless a person edited or replied to it since."""
 
 import pytest
 
@@ -124,3 +125,42 @@ def test_a_motion_person_s_change_before_the_check_or_after_the_write_stands(mo:
     at = Place(mo.tenant_id, "motion", WORKSPACE_ID)
     assert tasks.read_fields(at, early)["state"] == "In Progress"  # type: ignore[index]  # found
     assert tasks.read_fields(at, late)["state"] == "In Progress"  # type: ignore[index]  # found
+
+
+def test_a_run_s_comment_on_a_linear_issue_is_deleted_unless_edited_or_replied_to(stack: SyncStack) -> None:
+    writes = linear_writes(stack)
+    issue = stack.linear.add_issue("Renew the certificate")
+    said = [
+        write(
+            "comment_on_issue", stack.tenant_id, writes, n, {**LINEAR, "issue_id": issue, "body": f"Note {n}"}
+        )
+        for n in (1, 2, 3)
+    ]
+    assert said[0]["inverse"]["action"] == "delete_issue_comment"
+    assert said[0]["inverse"]["written"] == {"text": "Note 1"}
+    stack.linear.reply(said[1]["comment_id"], "Thanks, on it")  # a person's reply in its thread
+    stack.linear.edit_comment(said[2]["comment_id"], "Note 3, corrected")  # a person's edit
+
+    assert undo(stack.tenant_id, writes, said[0], 1) == "reverted"
+    assert said[0]["comment_id"] not in stack.linear.comments
+    assert undo(stack.tenant_id, writes, said[0], 1) == "already"  # delivered twice: nothing twice
+    replied = taken(stack.tenant_id, writes, said[1], 2)
+    assert replied.outcome == "conflict" and "replied" in replied.reason
+    edited = taken(stack.tenant_id, writes, said[2], 3)
+    assert (edited.outcome, edited.current) == ("conflict", {"text": "Note 3, corrected"})
+    assert said[1]["comment_id"] in stack.linear.comments and said[2]["comment_id"] in stack.linear.comments
+
+
+def test_a_run_s_note_on_a_gitlab_issue_is_deleted_unless_edited(lab: GitLabStack) -> None:
+    writes = gitlab_writes(lab)
+    iid = lab.gitlab.add_issue("Fix the footer")
+    target = {"tool": "gitlab", "target": PROJECT_PATH, "issue_id": str(iid)}
+    mine = write(
+        "comment_on_issue", lab.tenant_id, writes, 1, {**target, "body": "Fixed in the next release"}
+    )
+    theirs = write("comment_on_issue", lab.tenant_id, writes, 2, {**target, "body": "Needs a test"})
+    lab.gitlab.edit_note(iid, int(theirs["comment_id"]), "Needs a test (added)")  # a person's edit
+    assert undo(lab.tenant_id, writes, mine, 1) == "reverted"
+    assert undo(lab.tenant_id, writes, mine, 1) == "already"
+    assert undo(lab.tenant_id, writes, theirs, 2) == "conflict"
+    assert [int(n["id"]) for n in lab.gitlab.notes[iid]] == [int(theirs["comment_id"])]
