@@ -46,8 +46,8 @@ class LinearApi(Protocol):
     def update_issue(self, key: str, issue_id: str, fields: dict[str, Any]) -> dict[str, Any]: ...
 
     def issue_history(self, key: str, issue_id: str) -> list[dict[str, Any]]:
-        """The issue's last 50 changes (``IssueHistory``: ``createdAt``, ``toTitle``, ``toState``
-        ``{id, name, type}``), newest first as Linear answers; [] when there is no such issue."""
+        """The first 50 entries of the issue's history Linear answers (``IssueHistory``: ``createdAt``,
+        ``toTitle``, ``toState`` ``{id, name, type}``), in any order; [] when there is no such issue."""
         ...
 
     def archive_issue(self, key: str, issue_id: str) -> None: ...

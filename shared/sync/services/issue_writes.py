@@ -137,7 +137,7 @@ class IssueWrites:
     def changes_since(self, at: Place, issue_id: str, since: str) -> list[Change] | None:
         """The changes of the issue's title or status the tracker recorded after ``since``, oldest
         first; ``since`` is the tracker's own clock (an ``updated_at`` it answered). Linear's come from
-        the issue's history (its last 50 entries), GitLab's from its closes and reopens: its title
+        the issue's history (the first 50 entries Linear answers), GitLab's from its closes and reopens: its title
         changes are in no list its API gives."""
         if at.tool == "linear":
             _, key = self._linear_tracker(at.tenant_id, at.target)
