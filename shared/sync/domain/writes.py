@@ -94,3 +94,9 @@ def overwritten(changes: list[Change], restored: dict[str, Any], written: dict[s
         for name in fields:
             theirs.pop(name, None)
     return theirs
+
+
+def moved_since(changes: list[Change] | None, written: dict[str, Any]) -> bool:
+    """Whether ``changes`` (recorded since the run's write) set one of the run's fields to another value
+    than the run's: someone moved it since, whatever it holds now. None (no record): no."""
+    return any(k in written and v != written[k] for c in changes or () for k, v in c.fields.items())

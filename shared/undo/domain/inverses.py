@@ -43,6 +43,9 @@ class Inverse(Record):
     # write (the integration's bot); anyone else since is a person's change, even one setting the value
     # the run wrote. Left out when unknown (recorded before it was kept).
     written_by: str = Field("", exclude_if=lambda v: not v)
+    # restore_issue: when the tracker says the run's write landed (the issue's ``updated_at`` read
+    # after it): a change recorded since to another value is a person's, even if the run's is back.
+    written_at: str = Field("", exclude_if=lambda v: not v)
     reason: str = ""  # action "none": why it cannot be taken back
     # restore_issue: where the issue is ({"tool": "linear" | "gitlab", "target": the connected team or
     # project}; a comment's: its "issue_id" too); the tenant is the undo run's own.
@@ -173,6 +176,7 @@ def issue_inverse(
         before={n: before.get(n) for n in names},
         written={n: after.get(n) for n in names},
         place=dict(place),
+        written_at=str(after.get("updated_at") or ""),
     ).model_dump()
 
 

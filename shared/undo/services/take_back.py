@@ -16,7 +16,7 @@ from pydantic import Field
 from shared.notion.services import notion_text as nt
 from shared.platform.domain.schema import Record
 from shared.platform.errors import PermanentError
-from shared.sync.domain.writes import Place, overwritten
+from shared.sync.domain.writes import Place, moved_since, overwritten
 from shared.undo.domain.inverses import Effect, Inverse, cannot, undo_order, writable
 
 if TYPE_CHECKING:
@@ -58,7 +58,12 @@ def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
         return cannot("this undo step changed nothing of its own")
     match inverse.action:
         case "restore_properties" | "restore_block" | "move_page" | "restore_issue":
-            swapped = {"before": inverse.written, "written": inverse.before, "written_by": taken.by}
+            swapped = {
+                "before": inverse.written,
+                "written": inverse.before,
+                "written_by": taken.by,
+                "written_at": "",
+            }
             return inverse.model_copy(update=swapped).model_dump()
         case "archive_page":
             return inverse.model_copy(update={"action": "restore_page"}).model_dump()
@@ -268,24 +273,37 @@ def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken
         return Taken(**base, outcome="not_yet", reason="this undo has no access to the workspace's trackers")
     at = _place(trackers, inverse)
     api: IssueWrites | TaskWriting = trackers.writes.motion if at.tool == "motion" else trackers.writes
-    tool = at.tool
     found = api.read_fields(at, inverse.target)
     if found is None:
         return Taken(**base, outcome="conflict", written=inverse.written, reason="the issue is gone")
     before = dict(inverse.before)
     if inverse.action == "archive_issue":
-        before = {"status": "completed"} if tool == "gitlab" else {"archived": True}
+        before = {"status": "completed"} if at.tool == "gitlab" else {"archived": True}
         if all(found.get(n) == v for n, v in before.items()):
             return Taken(**base, outcome="already")
         seen = {name: found.get(name) for name in inverse.written}
         if seen != inverse.written:  # a person renamed or moved it since: their issue now
             return Taken(**base, outcome="conflict", written=inverse.written, current=seen)
-    else:
-        seen = {name: found.get(name) for name in before}
-        if (taken := _compared(base, {}, (seen, before, inverse.written), "", "issue")) is not None:
-            return taken
+    elif (taken := _restorable(api, at, base, inverse, found)) is not None:
+        return taken
     api.update(at, inverse.target, before)
     return _after_write(api, at, (base, inverse), before, str(found.get("updated_at") or ""))
+
+
+def _restorable(
+    api: IssueWrites | TaskWriting, at: Place, base: dict[str, Any], inverse: Inverse, found: dict[str, Any]
+) -> Taken | None:
+    """None when the issue still holds what the run wrote and no one moved it since (by the changes
+    the tracker recorded after the run's write, ``written_at``); else what became of the effect."""
+    before = dict(inverse.before)
+    seen = {name: found.get(name) for name in before}
+    if (taken := _compared(base, {}, (seen, before, inverse.written), "", "issue")) is not None:
+        return taken
+    since = api.changes_since(at, inverse.target, inverse.written_at) if inverse.written_at else None
+    if moved_since(since, inverse.written):
+        reason = "someone changed it since the run, then set the run's value again"
+        return Taken(**base, outcome="conflict", written=inverse.written, current=seen, reason=reason)
+    return None
 
 
 def _place(trackers: Trackers, inverse: Inverse) -> Place:

@@ -3,7 +3,7 @@ status (Motion) the run replaced, not the first of its group; GitLab's opened or
 moving it to another state of the same group since is a conflict, left as it is. A person's change
 landing while the undo writes (decision 0185): between the check and the write, found after it in
 Linear's history and set again, a conflict with both values; after the write, it stands (Linear,
-GitLab, Motion); before the check, a conflict (Motion, which records no history). A run's comment
+GitLab, Motion); before the check, a conflict, even one setting the run's value again (Linear). A run's comment
 (Linear) or note (GitLab) deleted, unless a person edited or replied to it since."""
 
 import pytest
@@ -88,6 +88,19 @@ def test_a_linear_person_s_change_between_the_check_and_the_write_is_set_again(s
     assert person.updates[1] == {"state": CANCELED, "status": "canceled"}  # theirs only, nothing else
     assert undo(stack.tenant_id, writes, done, 1) == "conflict"  # delivered again: left as it is
     assert stack.linear.view(issue)["state"]["name"] == "Canceled"
+
+
+def test_a_linear_person_who_set_the_run_s_value_again_is_told_apart(stack: SyncStack) -> None:
+    writes = linear_writes(stack)
+    issue = stack.linear.add_issue("Check the fonts", stateId="state-review")
+    done = write(
+        "update_issue", stack.tenant_id, writes, 1, {**LINEAR, "issue_id": issue, "status": "completed"}
+    )
+    stack.linear.edit(issue, stateId="state-canceled")  # a person, since the run
+    stack.linear.edit(issue, stateId="state-completed")  # and back to Done, the run's value
+    found = taken(stack.tenant_id, writes, done, 1)
+    assert (found.outcome, "set the run's value again" in found.reason) == ("conflict", True)
+    assert stack.linear.view(issue)["state"]["name"] == "Done"  # the person's, left
 
 
 def test_a_linear_person_s_change_after_the_write_stands(stack: SyncStack) -> None:
