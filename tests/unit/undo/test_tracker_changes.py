@@ -1,7 +1,8 @@
-"""The changes a tracker recorded, read after an undo's write (decision 0185): which of them were a
-person's, landed between the undo's check and its write, and so are set again."""
+"""The changes a tracker recorded (decision 0185): read after an undo's write, which of them were a
+person's, landed between the undo's check and its write, and so are set again; read before it,
+whether someone moved the issue since the run, even back to the run's value."""
 
-from shared.sync.domain.writes import Change, after, gitlab_change, linear_change, overwritten
+from shared.sync.domain.writes import Change, after, gitlab_change, linear_change, moved_since, overwritten
 
 RESTORED = {"status": "started", "state": {"id": "s-review", "name": "In Review"}, "title": "Copy"}
 WRITTEN = {"status": "completed", "state": {"id": "s-done", "name": "Done"}, "title": "Copy v2"}
@@ -45,3 +46,10 @@ def test_what_cannot_be_told_sets_nothing() -> None:
     late_run = Change("1", {"status": "completed", "state": WRITTEN["state"]})  # the run's own, recorded late
     assert overwritten([late_run, Change("2", RESTORED)], RESTORED, WRITTEN) == {}
     assert overwritten([Change("1", {"title": "Copy"}), Change("2", RESTORED)], RESTORED, WRITTEN) == {}
+
+
+def test_a_change_to_another_value_since_the_run_is_a_person_s_even_if_the_run_s_is_back() -> None:
+    assert moved_since([Change("1", CANCELED), Change("2", WRITTEN)], WRITTEN)
+    assert not moved_since([Change("1", WRITTEN)], WRITTEN)  # the run's own, recorded late
+    assert not moved_since([Change("1", {"priority": 2})], WRITTEN)  # no field the run set
+    assert not moved_since(None, WRITTEN)  # no record (Motion)
