@@ -214,17 +214,22 @@ def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
     }
 
 
-TRACKER_STEP = 2  # the undo's step restoring the issue: the run set it first of two, undone newest first
+TRACKER_STEP = 3  # the undo's step restoring the issue: the run set it first of three, undone newest first
 
 
 class TrackingModel(ScriptedPlanModel):
-    """Plans a goal ``track|<run>|<page> <issue>``: the issue moved to Done, an issue made, then finish."""
+    """Plans a goal ``track|<run>|<page> <issue>``: the issue moved to Done, an issue made, a comment
+    on the first, then finish."""
 
     def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
         issue = goal.rsplit(" ", 1)[-1]
         return [
             ("update_issue", {"tool": "linear", "target": TEAM_ID, "issue_id": issue, "status": "completed"}),
             ("create_issue", {"tool": "linear", "target": TEAM_ID, "title": f"Made by {run}"}),
+            (
+                "comment_on_issue",
+                {"tool": "linear", "target": TEAM_ID, "issue_id": issue, "body": f"Done by {run}"},
+            ),
             ("finish", {"summary": "tracked"}),
         ]
 
@@ -232,7 +237,7 @@ class TrackingModel(ScriptedPlanModel):
 def test_tracker_undos_killed_at_each_boundary_delivered_twice_and_edited_revert_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
-    """Runs that moved a Linear issue from In Review to Done and made one; their undo runs killed at
+    """Runs that moved a Linear issue from In Review to Done, made one and commented; their undo runs killed at
     each boundary of the step restoring the issue (before the write, after it before its result is
     recorded, after recording), every task delivered twice, a person moving the issue as an undo
     begins or between its check and its write. Prints and asserts ``RESULT tracker_undos=
@@ -289,6 +294,7 @@ def test_tracker_undos_killed_at_each_boundary_delivered_twice_and_edited_revert
         final = {r: server.sandbox.view(i)["state"]["name"] for r, i in issues.items()}
         made = [str(i["id"]) for i in server.sandbox.issues.values() if str(i["title"]).startswith("Made by")]
         archived = {i: server.sandbox.view(i)["archivedAt"] is not None for i in made}
+        comments = [c for c in server.sandbox.comments.values() if str(c["body"]).startswith("Done by")]
 
     back = {(r, u["effect"]) for r, u in outcomes if u["outcome"] in ("reverted", "already")}
     reverted = Counter((r, u["effect"]) for r, u in outcomes if u["outcome"] == "reverted")
@@ -297,15 +303,17 @@ def test_tracker_undos_killed_at_each_boundary_delivered_twice_and_edited_revert
         sum(n > 1 for n in reverted.values())
         + sum(n > 1 for n in linear.restores.values())
         + sum(n > 1 for n in linear.archives.values())
+        + sum(n > 1 for n in linear.deletes.values())
     )
     overwritten = sum(final[r] != "Canceled" for r in people)
     conflicts = {(r, u["effect"]) for r, u in outcomes if u["outcome"] == "conflict"}
     tally("tracker_undos", states, (len(back), reverted_twice, overwritten, len(conflicts)))
     assert crashes.done == set(killed), "every planned kill happened"
     assert reverted_twice == 0 and overwritten == 0
-    assert len(back) == 2 * len(runs) - len(people)  # each run's two effects, but the issue a person moved
+    assert len(back) == 3 * len(runs) - len(people)  # each run's three effects, but the issue a person moved
     assert {r for r, _ in conflicts} == set(people) and len(conflicts) == len(people)
     assert all(
         final[r] == "In Review" for r in runs if r not in people
     )  # the very state, not its group's first
     assert len(made) == len(runs) and all(archived.values())
+    assert not comments and len(linear.deletes) == len(runs)  # every comment deleted, each once

@@ -2,8 +2,9 @@
 behind the engine's own Linear adapter, the tenant connected to its team, and the faults the storm
 plants. :class:`StormLinear` kills an undo run once its restore of an issue landed (before the
 result is recorded), lets a person change an issue just before the undo's write, and counts each
-restore and archive per issue; :func:`editing_at_intent` lets a person change a page or an issue as
-the undo step's intent is recorded (after the undo began, before it compares)."""
+restore and archive per issue and deletion per comment; :func:`editing_at_intent` lets a person
+change a page or an issue as the undo step's intent is recorded (after the undo began, before it
+compares)."""
 
 import threading
 from collections import Counter
@@ -39,7 +40,7 @@ class StormLinear:
         self.inner, self.sandbox, self.hit = inner, sandbox, hit
         self.kill: dict[str, str] = {}
         self.window: set[str] = set()
-        self.restores, self.archives = Counter[str](), Counter[str]()
+        self.restores, self.archives, self.deletes = Counter[str](), Counter[str](), Counter[str]()
         self.lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
@@ -59,6 +60,12 @@ class StormLinear:
             if issue_id in self.kill:
                 self.hit(self.kill[issue_id])
         return answer
+
+    def delete_comment(self, key: str, comment_id: str) -> bool:
+        deleted = bool(self.inner.delete_comment(key, comment_id))
+        with self.lock:
+            self.deletes[comment_id] += deleted
+        return deleted
 
     def archive_issue(self, key: str, issue_id: str) -> None:
         self.inner.archive_issue(key, issue_id)
