@@ -11,7 +11,9 @@ webhooks). What the sync relies on, from GitLab's REST API documentation:
   chooses the ``iid``: a second create is a second issue), ``state_event`` close/reopen, ``labels`` as
   a comma-separated list, ``assignee_ids``, ``due_date``; ``title`` is required (400 ``title is
   missing``); notes: ``GET``/``POST /projects/:id/issues/:iid/notes`` (201; ``body`` required, 400
-  ``body is missing``; GitLab chooses the note's ``id``);
+  ``body is missing``; GitLab chooses the note's ``id``), ``GET``/``DELETE .../notes/:note_id``
+  (204; another user's note: 403); ``GET .../issues/:iid/resource_state_events``
+  (each close or reopen: ``user``, ``created_at``, ``state`` closed/reopened);
 - offset pagination: ``per_page`` (default 20, at most 100) and ``page``, answered with ``X-Page``,
   ``X-Per-Page``, ``X-Next-Page`` (empty on the last page), ``X-Prev-Page``, ``X-Total``,
   ``X-Total-Pages`` and a ``Link`` header;
@@ -86,6 +88,7 @@ class GitLabSandbox:
         self.issues: dict[int, dict[str, Any]] = {}  # iid → issue
         self.hooks: dict[int, dict[str, Any]] = {}
         self.notes: dict[int, list[dict[str, Any]]] = {}  # iid → its notes, oldest first
+        self.state_events: dict[int, list[dict[str, Any]]] = {}  # iid → its closes and reopens, oldest first
         self.outbox: list[tuple[str, dict[str, str], bytes]] = []
         self.requests = 0
         self.creates = 0
@@ -116,6 +119,7 @@ class GitLabSandbox:
             issue = self.issues[iid]
             before = issue["state"]
             self._apply(issue, fields)
+            self._state_event(before, issue, USERS[1])
             self._deliver(_action(before, issue["state"]), issue)
 
     def view(self, iid: int) -> dict[str, Any]:
@@ -223,22 +227,72 @@ class GitLabSandbox:
             self.writes_by_api += 1
             self._deliver("open", issue)
             return 201, self._view(issue), {}
-        if len(rest) not in (1, 2) or not rest[0].isdigit() or int(rest[0]) not in self.issues:
+        if len(rest) not in (1, 2, 3) or not rest[0].isdigit() or int(rest[0]) not in self.issues:
             raise _not_found("Issue")
         issue = self.issues[int(rest[0])]
-        if rest[1:] == ["notes"]:
+        if rest[1:2] == ["notes"]:
+            if len(rest) == 3:
+                return self._note(method, issue["iid"], rest[2], user)
             return self._notes(method, issue["iid"], query, body, user)
+        if rest[1:] == ["resource_state_events"] and method == "GET":
+            return _page(list(self.state_events.get(issue["iid"], [])), query)
         if len(rest) != 1:
             raise _not_found("Issue")
+        return self._issue(method, issue, body, user)
+
+    def _issue(
+        self, method: str, issue: dict[str, Any], body: dict[str, Any], user: dict[str, Any]
+    ) -> tuple[int, Any, dict[str, str]]:
+        """One issue, read (``GET``) or changed (``PUT``)."""
         if method == "GET":
             return 200, self._view(issue), {}
         if method == "PUT":
             before = issue["state"]
             self._apply(issue, _params(body))
+            self._state_event(before, issue, user)
             self.writes_by_api += 1
             self._deliver(_action(before, issue["state"]), issue)
             return 200, self._view(issue), {}
         raise Refusal(405, {"error": "405 Method Not Allowed"})
+
+    def _note(
+        self, method: str, iid: int, note_id: str, user: dict[str, Any]
+    ) -> tuple[int, Any, dict[str, str]]:
+        """One note: read (``GET``) or deleted (``DELETE``, 204; only by its author, else 403)."""
+        notes = self.notes.setdefault(iid, [])
+        found = next((n for n in notes if str(n["id"]) == note_id), None)
+        if found is None:
+            raise _not_found("Note")
+        if method == "GET":
+            return 200, dict(found), {}
+        if method != "DELETE":
+            raise Refusal(405, {"error": "405 Method Not Allowed"})
+        if found["author"]["id"] != user["id"]:
+            raise Refusal(403, {"message": "403 Forbidden"})
+        notes.remove(found)
+        self.writes_by_api += 1
+        return 204, None, {}
+
+    def edit_note(self, iid: int, note_id: int, body: str) -> None:
+        """A person (an admin) editing a note's text."""
+        with self.lock:
+            next(n for n in self.notes[iid] if n["id"] == note_id)["body"] = body
+
+    def _state_event(self, before: str, issue: dict[str, Any], user: dict[str, Any]) -> None:
+        """A resource state event (``closed``, ``reopened``) when the issue's state changed."""
+        if before == issue["state"]:
+            return
+        events = self.state_events.setdefault(issue["iid"], [])
+        events.append(
+            {
+                "id": 5000 + sum(len(e) for e in self.state_events.values()),
+                "user": _user(user),
+                "created_at": issue["updated_at"],
+                "resource_type": "Issue",
+                "resource_id": issue["id"],
+                "state": "closed" if issue["state"] == "closed" else "reopened",
+            }
+        )
 
     def _notes(
         self, method: str, iid: int, query: dict[str, str], body: dict[str, Any], user: dict[str, Any]

@@ -7,7 +7,9 @@ members and labels; issues; webhooks). What the sync relies on, from Linear's do
 - ``issueCreate`` takes the client's ``id``; a second create of the same id is refused
   (``INVALID_INPUT``), never a second issue; ``issueArchive``/``issueUnarchive``; ``webhookCreate`` with
   our signing secret, ``webhookDelete``; ``commentCreate`` on an issue takes the client's ``id`` too (a
-  second create of it refused), ``comment(id)`` reads one;
+  second create of it refused; ``parentId`` a reply), ``comment(id)`` reads one (its ``children``, the
+  replies), ``commentDelete`` deletes one; an issue's ``history``: its changes of
+  state or title (``IssueHistory``: ``createdAt``, ``actorId``, ``toState``, ``toTitle``), newest first;
 - each change of an issue (by the API or by :meth:`LinearSandbox.edit`, a person in Linear's app) makes
   a webhook delivery for each of the team's webhooks, signed as Linear signs
   (``Linear-Signature``: hex HMAC-SHA256 of the body; ``Linear-Delivery``; ``webhookTimestamp`` in ms),
@@ -52,7 +54,7 @@ STATES = [
         ("completed", "Done"),
         ("canceled", "Canceled"),
     )
-]
+] + [{"id": "state-review", "name": "In Review", "type": "started"}]  # a second state of one type
 MEMBERS = [
     {"id": "user-ada", "email": "ada@demo.example", "name": "Ada"},
     {"id": "user-grace", "email": "grace@demo.example", "name": "Grace"},
@@ -83,6 +85,7 @@ class LinearSandbox:
         self.issues: dict[str, dict[str, Any]] = {}
         self.webhooks: dict[str, dict[str, Any]] = {}
         self.comments: dict[str, dict[str, Any]] = {}
+        self.history: dict[str, list[dict[str, Any]]] = {}  # issue id → its changes, newest first
         self.outbox: list[tuple[str, dict[str, str], bytes]] = []
         self.requests = 0
         self.schema_errors = 0
@@ -101,10 +104,12 @@ class LinearSandbox:
 
     # --- a person in Linear's app --------------------------------------------------------------
     def edit(self, issue_id: str, **fields: Any) -> None:
-        """Change an issue as a person would (``title``, ``stateType``, ``priority``, ``archived``...)."""
+        """Change an issue as a person would (``title``, ``stateType`` or ``stateId``, ``priority``,
+        ``archived``...)."""
         with self.lock:
             before = dict(self.issues[issue_id])
             self._apply(self.issues[issue_id], fields)
+            self._record(before, self.issues[issue_id], MEMBERS[1]["id"])
             self._deliver("update", self.issues[issue_id], before)
 
     def add_issue(self, title: str, **fields: Any) -> str:
@@ -180,6 +185,7 @@ class LinearSandbox:
             "issueUnarchive": lambda info, id: self._archive(id, False),
             "commentCreate": lambda info, input: self._comment_create(input),
             "comment": lambda info, id=None, **kw: self._comment(id),
+            "commentDelete": lambda info, id: self._comment_delete(id),
             "webhookCreate": lambda info, input: self._hook(input),
             "webhookDelete": lambda info, id: self._unhook(id),
         }
@@ -213,7 +219,7 @@ class LinearSandbox:
                 ]
 
         def state(name: str | None) -> dict[str, Any]:
-            return {"stateType": next(s["type"] for s in STATES if s["name"] == name)} if name else {}
+            return {"stateId": next(s["id"] for s in STATES if s["name"] == name)} if name else {}
 
         def edit(issue_id: str, title: str | None, status: str | None) -> None:
             self.edit(issue_id, **({"title": title} if title is not None else {}), **state(status))
@@ -302,9 +308,27 @@ class LinearSandbox:
         issue = self._issue(issue_id)
         before = dict(issue)
         self._apply(issue, data)
+        self._record(before, issue, MEMBERS[0]["id"])
         self.writes_by_api += 1
         self._deliver("update", issue, before)
         return {"success": True, "issue": self._view(issue)}
+
+    def _record(self, before: dict[str, Any], issue: dict[str, Any], actor: str) -> None:
+        """An entry of the issue's history (``IssueHistory``) for a change of its state or title."""
+        moved, renamed = before["stateId"] != issue["stateId"], before["title"] != issue["title"]
+        if not (moved or renamed):
+            return
+        entry = {
+            "id": str(uuid.uuid4()),
+            "createdAt": issue["updatedAt"],
+            "actorId": actor,
+            "fromStateId": before["stateId"] if moved else None,
+            "toStateId": issue["stateId"] if moved else None,
+            "toState": next(s for s in STATES if s["id"] == issue["stateId"]) if moved else None,
+            "fromTitle": before["title"] if renamed else None,
+            "toTitle": issue["title"] if renamed else None,
+        }
+        self.history.setdefault(issue["id"], []).insert(0, entry)
 
     def _archive(self, issue_id: str, archived: bool) -> dict[str, Any]:
         issue = self._issue(issue_id)
@@ -318,10 +342,15 @@ class LinearSandbox:
         if comment_id in self.comments:
             raise GraphQLError("Entity with this id already exists", "INVALID_INPUT")
         self._issue(str(data.get("issueId")))
+        parent = data.get("parentId")
+        if parent is not None:
+            self._comment(str(parent))["children"]["nodes"].append({"id": comment_id})
         self.comments[comment_id] = {
             "id": comment_id,
             "body": data.get("body") or "",
             "issueId": data["issueId"],
+            "parentId": parent,
+            "children": {"nodes": []},
         }
         self.writes_by_api += 1
         return {"success": True, "comment": self.comments[comment_id]}
@@ -330,6 +359,29 @@ class LinearSandbox:
         if comment_id not in self.comments:
             raise GraphQLError("Entity not found: Comment", "ENTITY_NOT_FOUND")
         return self.comments[comment_id]
+
+    def _comment_delete(self, comment_id: str) -> dict[str, Any]:
+        comment = self._comment(comment_id)
+        parent = comment.get("parentId")
+        if parent in self.comments:
+            nodes = self.comments[parent]["children"]["nodes"]
+            nodes[:] = [n for n in nodes if n["id"] != comment_id]
+        del self.comments[comment_id]
+        self.writes_by_api += 1
+        return {"success": True, "entityId": comment_id, "lastSyncId": 0.0}
+
+    def reply(self, comment_id: str, body: str) -> str:
+        """A person's reply in a comment's thread: its id."""
+        with self.lock:
+            reply_id = str(uuid.uuid4())
+            issue = self._comment(comment_id)["issueId"]
+            self._comment_create({"id": reply_id, "issueId": issue, "parentId": comment_id, "body": body})
+            return reply_id
+
+    def edit_comment(self, comment_id: str, body: str) -> None:
+        """A person editing a comment's text."""
+        with self.lock:
+            self._comment(comment_id)["body"] = body
 
     def _hook(self, data: dict[str, Any]) -> dict[str, Any]:
         hook_id = str(uuid.uuid4())
@@ -345,7 +397,14 @@ class LinearSandbox:
         assignee = next((m for m in MEMBERS if m["id"] == issue["assigneeId"]), None)
         state = next(s for s in STATES if s["id"] == issue["stateId"])
         labels = [lab for lab in LABELS if lab["id"] in issue["labelIds"]]
-        return {**issue, "state": state, "assignee": assignee, "labels": {"nodes": labels}}
+        history = {"nodes": list(self.history.get(issue["id"], []))}  # newest first, as Linear answers
+        return {
+            **issue,
+            "state": state,
+            "assignee": assignee,
+            "labels": {"nodes": labels},
+            "history": history,
+        }
 
     def _deliver(self, action: str, issue: dict[str, Any], before: dict[str, Any] | None = None) -> None:
         """A delivery per webhook of the issue's team: the issue as Linear's IssueWebhookPayload gives it

@@ -18,7 +18,7 @@ from shared.sync.domain.connection import (
 from shared.sync.domain.fields import TaskFields
 from shared.sync.domain.motion import MotionKey
 from shared.sync.domain.oauth import OAuthApp
-from shared.sync.domain.writes import Output, Place
+from shared.sync.domain.writes import Change, Output, Place
 
 C = TypeVar("C", bound=ToolConnection)
 
@@ -45,6 +45,11 @@ class LinearApi(Protocol):
 
     def update_issue(self, key: str, issue_id: str, fields: dict[str, Any]) -> dict[str, Any]: ...
 
+    def issue_history(self, key: str, issue_id: str) -> list[dict[str, Any]]:
+        """The first 50 entries of the issue's history Linear answers (``IssueHistory``: ``createdAt``,
+        ``toTitle``, ``toState`` ``{id, name, type}``), in any order; [] when there is no such issue."""
+        ...
+
     def archive_issue(self, key: str, issue_id: str) -> None: ...
 
     def unarchive_issue(self, key: str, issue_id: str) -> None: ...
@@ -54,7 +59,12 @@ class LinearApi(Protocol):
         ...
 
     def comment(self, key: str, comment_id: str) -> dict[str, Any] | None:
-        """``{id, body}`` of the comment; None when there is none."""
+        """``{id, body, children: {nodes: [{id}]}}`` of the comment (children: its replies); None
+        when there is none."""
+        ...
+
+    def delete_comment(self, key: str, comment_id: str) -> bool:
+        """``commentDelete``: whether it was there to delete (False: gone already)."""
         ...
 
     def create_webhook(self, key: str, team_id: str, url: str, secret: str) -> str:
@@ -157,6 +167,19 @@ class GitLabApi(Protocol):
 
     def notes(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
         """The issue's notes, ``{id, body}`` each (all pages)."""
+        ...
+
+    def note(self, base: str, token: str, project_id: int, iid: int, note_id: int) -> dict[str, Any] | None:
+        """One note of the issue, ``{id, body, ...}``; None when there is none."""
+        ...
+
+    def delete_note(self, base: str, token: str, project_id: int, iid: int, note_id: int) -> bool:
+        """Delete the note: whether it was there to delete (False: gone already)."""
+        ...
+
+    def state_events(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
+        """The issue's resource state events (every close and reopen: ``created_at``, ``state``
+        closed or reopened, ``user``), all pages."""
         ...
 
     def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
@@ -273,6 +296,10 @@ class TaskWriting(Protocol):
 
     def read_fields(self, at: Place, task_id: str) -> dict[str, Any] | None:
         """The task's fields as the sync reads them, or None when there is no such task."""
+        ...
+
+    def changes_since(self, at: Place, task_id: str, since: str) -> list[Change] | None:
+        """The task's recorded changes after ``since``; None when the tool records none it can give."""
         ...
 
     def comment(self, at: Place, task_id: str, body: str, key: str) -> Output:

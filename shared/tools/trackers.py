@@ -13,7 +13,7 @@ from pydantic import Field, StringConstraints
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.sync.services.issue_writes import Place
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
-from shared.undo.domain.inverses import created_issue_inverse, issue_inverse
+from shared.undo.domain.inverses import created_issue_inverse, issue_comment_inverse, issue_inverse
 
 if TYPE_CHECKING:
     from shared.sync.services.issue_writes import IssueWrites
@@ -95,12 +95,25 @@ def _update(ctx: ToolContext, a: UpdateIssueArgs) -> Output:
     return out | {"inverse": issue_inverse(place, a.issue_id, before, after, changes)}
 
 
+def _commented(ctx: ToolContext, a: CommentArgs, out: Output | None) -> Output | None:
+    """``out`` with its inverse: the comment as made, to delete unless a person edited or replied to it."""
+    if out is None:
+        return None
+    at, comment_id = Place(ctx.tenant_id, a.tool, a.target), str(out["comment_id"])
+    made = _writes(ctx).read_comment(at, a.issue_id, comment_id)
+    place = {"tool": a.tool, "target": a.target}
+    return out | {"inverse": issue_comment_inverse(place, a.issue_id, comment_id, made)}
+
+
 def _comment(ctx: ToolContext, a: CommentArgs) -> Output:
-    return _writes(ctx).comment(Place(ctx.tenant_id, a.tool, a.target), a.issue_id, a.body, ctx.key)
+    out = _writes(ctx).comment(Place(ctx.tenant_id, a.tool, a.target), a.issue_id, a.body, ctx.key)
+    return _commented(ctx, a, out) or out
 
 
 def _find_comment(ctx: ToolContext, a: CommentArgs) -> Output | None:
-    return _writes(ctx).find_comment(Place(ctx.tenant_id, a.tool, a.target), a.issue_id, ctx.key)
+    """An earlier try's comment, found by its key: the run's own, so its inverse is known still."""
+    found = _writes(ctx).find_comment(Place(ctx.tenant_id, a.tool, a.target), a.issue_id, ctx.key)
+    return _commented(ctx, a, found)
 
 
 class CreateTaskArgs(Args):

@@ -3,9 +3,9 @@ child page, a section, a Status) are undone while undo runs are killed at each b
 every task is delivered twice at once, the same undo is asked twice, a person edits a page while its
 undo runs, then a second undo of each property change is asked. Prints and asserts ``RESULT undos=
 effects_reverted= reverted_twice=0 people_changes_overwritten=0 conflicts_listed=``; the undo runs
-add to the suite's line too."""
+add to the suite's line too. The same storm on tracker undos: Linear issues moved by runs, set back
+to their very state while undo runs are killed at each boundary and people move them meanwhile."""
 
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -13,13 +13,17 @@ from typing import Any
 
 import pytest
 
+from local.linear_sandbox import LinearServer
+from local.linear_sandbox.app import TEAM_ID
 from local.notion_sandbox import seed_ids
 from shared.engine.planning.undo import Asking, ask_undo, undone
-from shared.runs.domain.events import RunStatus, ToolIntent
+from shared.runs.domain.events import RunStatus
 from shared.undo.domain.asking import Asker
 from tests.reliability import harness
 from tests.reliability.conftest import TOTALS, scale
 from tests.reliability.harness import TENANT, ScriptedPlanModel, Stack, StepCrashes
+from tests.support.undo import tracker_storm
+from tests.support.undo.tracker_storm import REVIEW, editing_at_intent
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 IDS = seed_ids("demo")
@@ -79,26 +83,31 @@ def person_sets_status(stack: Stack, page: str) -> None:
     assert answer["status"] == 200, answer
 
 
-def editing_store(inner: Any, stack: Stack, pages_of: dict[str, str]) -> Any:
-    """The run store; when an undo run of ``pages_of`` (undo run → page) records its property step's
-    intent, a person sets that page's Status: after the undo began, before it compares."""
-    edited: set[str] = set()
-    lock = threading.Lock()
+def settle_killed(stack: Stack, undos: list[str]) -> None:
+    """Deliver (each task twice) until every undo run ended, the sweeper taking again a killed step
+    whose twin delivery was acknowledged."""
+    stack.settle(twice=True)
+    stack.settle(twice=True)  # deliveries answered 503 while a killed intent's lease ran out
+    for _ in range(10):
+        if all((s := stack.state(u)) is not None and s.status.terminal for u in undos):
+            return
+        time.sleep(1.1)  # past the killed step's lease (step_lease_s)
+        stack.sweep()
+        stack.settle(twice=True)
 
-    class Store:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(inner, name)
 
-        def add_event(self, tenant: str, run: str, event: Any) -> bool:
-            ok = bool(inner.add_event(tenant, run, event))
-            if isinstance(event, ToolIntent) and event.step == PROPERTY_STEP and run in pages_of:
-                with lock:
-                    if run not in edited:
-                        edited.add(run)
-                        person_sets_status(stack, pages_of[run])
-            return ok
-
-    return Store()
+def tally(name: str, states: dict[str, Any], figures: tuple[int, int, int, int]) -> None:
+    """Print the storm's RESULT line (``name``: its count of undo runs; ``figures``: effects taken back,
+    reverted twice, people's changes overwritten, conflicts listed), add the runs to the suite's line,
+    and assert nothing was lost, stuck, failed or done twice."""
+    back, twice, overwritten, conflicts = figures
+    print(
+        f"RESULT {name}={len(states)} effects_reverted={back} reverted_twice={twice} "
+        f"people_changes_overwritten={overwritten} conflicts_listed={conflicts}"
+    )
+    result = harness.outcome_counts(states, {RunStatus.COMPLETED}) | {"duplicated_effects": twice}
+    TOTALS.update(result)
+    assert result == harness.sound(len(states)), (result, {run: s and s.status for run, s in states.items()})
 
 
 def status(stack: Stack, page: str) -> str:
@@ -127,7 +136,13 @@ def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
         # they concern are filled in once the undos are asked.
         crashes, edited, undo_of = StepCrashes({}), dict[str, str](), dict[str, str]()
         stack.wrap(
-            "store", lambda inner: editing_store(harness.crashing_store(inner, crashes), stack, edited)
+            "store",
+            lambda inner: editing_at_intent(
+                harness.crashing_store(inner, crashes),
+                PROPERTY_STEP,
+                edited,
+                lambda p: person_sets_status(stack, p),
+            ),
         )
         stack.wrap("notion", lambda inner: killing_notion(inner, crashes, undo_of))
         pages = {}
@@ -151,14 +166,7 @@ def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
         crashes.plan |= killed
         edited |= {first[r]: pages[r] for i, r in enumerate(runs) if i % 3 == 2}
         undo_of |= {pages[r]: first[r] for r in runs}
-        stack.settle(twice=True)
-        stack.settle(twice=True)  # deliveries answered 503 while a killed intent's lease ran out
-        for _ in range(10):  # a kill whose twin delivery was acknowledged: the sweeper takes it again
-            if all((s := stack.state(u)) is not None and s.status.terminal for u in first.values()):
-                break
-            time.sleep(1.1)  # past the killed step's lease (step_lease_s)
-            stack.sweep()
-            stack.settle(twice=True)
+        settle_killed(stack, list(first.values()))
 
         # A second undo of each property change, asked after the first ended: a different choice, a new run.
         props = {r: [u["effect"] for u in undone(stack.deps, TENANT, first[r]) if u["tool"] == "update_properties"] for r in runs}  # fmt: skip
@@ -184,13 +192,8 @@ def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
     people = {r for r in runs if first[r] in edited}
     overwritten = sum(final[r] != PERSON for r in people)
     conflicts = {(r, u["effect"]) for r, u in outcomes if u["outcome"] == "conflict"}
-    print(
-        f"RESULT undos={len(set(undos))} effects_reverted={len(back)} reverted_twice={reverted_twice} "
-        f"people_changes_overwritten={overwritten} conflicts_listed={len(conflicts)}"
-    )
-    result = harness.outcome_counts(states, {RunStatus.COMPLETED}) | {"duplicated_effects": reverted_twice}
-    TOTALS.update(result)
-    assert result == harness.sound(len(undos)), (result, {run: s and s.status for run, s in states.items()})
+    figures = (len(back), reverted_twice, overwritten, len(conflicts))
+    tally("undos", states, figures)
     assert crashes.done == set(killed), "every planned kill happened"
     assert len(set(undos)) == 2 * len(runs)
     # Each run's four effects taken back, but the Status a person set during the undo.
@@ -209,3 +212,108 @@ def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
     assert {r: [u["outcome"] for u in taken] for r, taken in again.items()} == {
         r: ["conflict" if r in people else "already"] for r in runs
     }
+
+
+TRACKER_STEP = 3  # the undo's step restoring the issue: the run set it first of three, undone newest first
+
+
+class TrackingModel(ScriptedPlanModel):
+    """Plans a goal ``track|<run>|<page> <issue>``: the issue moved to Done, an issue made, a comment
+    on the first, then finish."""
+
+    def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
+        issue = goal.rsplit(" ", 1)[-1]
+        return [
+            ("update_issue", {"tool": "linear", "target": TEAM_ID, "issue_id": issue, "status": "completed"}),
+            ("create_issue", {"tool": "linear", "target": TEAM_ID, "title": f"Made by {run}"}),
+            (
+                "comment_on_issue",
+                {"tool": "linear", "target": TEAM_ID, "issue_id": issue, "body": f"Done by {run}"},
+            ),
+            ("finish", {"summary": "tracked"}),
+        ]
+
+
+def test_tracker_undos_killed_at_each_boundary_delivered_twice_and_edited_revert_nothing_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
+) -> None:
+    """Runs that moved a Linear issue from In Review to Done, made one and commented; their undo runs killed at
+    each boundary of the step restoring the issue (before the write, after it before its result is
+    recorded, after recording), every task delivered twice, a person moving the issue as an undo
+    begins or between its check and its write. Prints and asserts ``RESULT tracker_undos=
+    effects_reverted= reverted_twice=0 people_changes_overwritten=0 conflicts_listed=``."""
+    with (
+        LinearServer() as server,
+        harness.engine_stack(
+            tmp_path, monkeypatch, TrackingModel(), plan_attempts=harness.DUPLICATES_ATTEMPTS
+        ) as stack,
+    ):
+        tracker_storm.connect(stack.container, TENANT, server.url)
+        crashes, at_intent = StepCrashes({}), dict[str, str]()
+        linear = tracker_storm.StormLinear(
+            stack.container.port("linear"),
+            server.sandbox,
+            lambda run: crashes.hit(run, TRACKER_STEP, "effect_result"),
+        )
+        stack.wrap("linear", lambda _inner: linear)
+
+        def moved_by_a_person(issue: str) -> None:
+            server.sandbox.edit(issue, stateId=tracker_storm.PERSON)
+
+        stack.wrap(
+            "store",
+            lambda inner: editing_at_intent(
+                harness.crashing_store(inner, crashes), TRACKER_STEP, at_intent, moved_by_a_person
+            ),
+        )
+        issues = {
+            f"tracked-{i}": server.sandbox.add_issue(f"Item {i}", stateId=REVIEW) for i in range(scale(6, 9))
+        }
+        for run, issue in issues.items():
+            stack.start(run, stack.new_idea(f"Track {run}"), goal=f"track|{run}|page {issue}")
+        stack.settle()
+        runs = list(issues)
+        assert all(stack.state(r).status == RunStatus.COMPLETED for r in runs), stack.describe(runs)  # type: ignore[union-attr]  # None fails the check
+        assert all(server.sandbox.view(i)["state"]["name"] == "Done" for i in issues.values())
+
+        first = undo_all(stack, runs)
+        assert undo_all(stack, runs) == first  # asked again: the same undo run, made once
+        kills = [r for i, r in enumerate(runs) if i % 3 != 2]
+        killed = {
+            first[r]: (TRACKER_STEP, harness.BOUNDARIES[k % len(harness.BOUNDARIES)])
+            for k, r in enumerate(kills)
+        }
+        crashes.plan |= killed
+        people = [r for i, r in enumerate(runs) if i % 3 == 2]
+        at_intent |= {first[r]: issues[r] for r in people[::2]}  # as the undo begins
+        linear.window |= {issues[r] for r in people[1::2]}  # between the undo's check and its write
+        linear.kill |= {issues[r]: first[r] for r in kills}
+        settle_killed(stack, list(first.values()))
+        outcomes = [(r, u) for r in runs for u in undone(stack.deps, TENANT, first[r])]
+        states = {run: stack.state(run) for run in first.values()}
+        final = {r: server.sandbox.view(i)["state"]["name"] for r, i in issues.items()}
+        made = [str(i["id"]) for i in server.sandbox.issues.values() if str(i["title"]).startswith("Made by")]
+        archived = {i: server.sandbox.view(i)["archivedAt"] is not None for i in made}
+        comments = [c for c in server.sandbox.comments.values() if str(c["body"]).startswith("Done by")]
+
+    back = {(r, u["effect"]) for r, u in outcomes if u["outcome"] in ("reverted", "already")}
+    reverted = Counter((r, u["effect"]) for r, u in outcomes if u["outcome"] == "reverted")
+    # Nothing reverted twice: by the undo logs, and by the sandbox's own count of restores and archives.
+    reverted_twice = (
+        sum(n > 1 for n in reverted.values())
+        + sum(n > 1 for n in linear.restores.values())
+        + sum(n > 1 for n in linear.archives.values())
+        + sum(n > 1 for n in linear.deletes.values())
+    )
+    overwritten = sum(final[r] != "Canceled" for r in people)
+    conflicts = {(r, u["effect"]) for r, u in outcomes if u["outcome"] == "conflict"}
+    tally("tracker_undos", states, (len(back), reverted_twice, overwritten, len(conflicts)))
+    assert crashes.done == set(killed), "every planned kill happened"
+    assert reverted_twice == 0 and overwritten == 0
+    assert len(back) == 3 * len(runs) - len(people)  # each run's three effects, but the issue a person moved
+    assert {r for r, _ in conflicts} == set(people) and len(conflicts) == len(people)
+    assert all(
+        final[r] == "In Review" for r in runs if r not in people
+    )  # the very state, not its group's first
+    assert len(made) == len(runs) and all(archived.values())
+    assert not comments and len(linear.deletes) == len(runs)  # every comment deleted, each once

@@ -196,6 +196,26 @@ class GitLabRest:
     def notes(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
         return self._pages(base, token, f"/projects/{project_id}/issues/{iid}/notes", "notes", {})
 
+    def note(self, base: str, token: str, project_id: int, iid: int, note_id: int) -> dict[str, Any] | None:
+        try:
+            found = self._json(
+                base, token, "GET", f"/projects/{project_id}/issues/{iid}/notes/{note_id}", "note"
+            )
+        except NotFound:
+            return None
+        return dict(found) if isinstance(found, dict) else None
+
+    def delete_note(self, base: str, token: str, project_id: int, iid: int, note_id: int) -> bool:
+        try:
+            self._send(base, token, "DELETE", f"/projects/{project_id}/issues/{iid}/notes/{note_id}", "note")
+        except NotFound:
+            return False
+        return True
+
+    def state_events(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
+        path = f"/projects/{project_id}/issues/{iid}/resource_state_events"
+        return self._pages(base, token, path, "state events", {})
+
     def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
         params = {
             "url": url,

@@ -17,7 +17,7 @@ RATE_PER_S = 1.0  # 3,600 an hour, under Linear's 5,000 per key
 BURST = 10
 _ISSUE = (
     "id title description priority dueDate archivedAt updatedAt "
-    "state { id type } assignee { id email } labels { nodes { id name } }"
+    "state { id name type } assignee { id email } labels { nodes { id name } }"
 )
 DOCUMENTS: dict[str, str] = {
     "viewer": "query Viewer { viewer { id name email } }",
@@ -35,13 +35,18 @@ DOCUMENTS: dict[str, str] = {
         "mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) "
         f"{{ issueUpdate(id: $id, input: $input) {{ success issue {{ {_ISSUE} }} }} }}"
     ),
+    "history": (
+        "query IssueHistory($id: String!) { issue(id: $id) { history(first: 50) "
+        "{ nodes { createdAt toTitle toState { id name type } } } } }"
+    ),
     "archive": "mutation IssueArchive($id: String!) { issueArchive(id: $id) { success } }",
     "unarchive": "mutation IssueUnarchive($id: String!) { issueUnarchive(id: $id) { success } }",
     "comment_create": (
         "mutation CommentCreate($input: CommentCreateInput!) "
         "{ commentCreate(input: $input) { success comment { id body } } }"
     ),
-    "comment": "query Comment($id: String!) { comment(id: $id) { id body } }",
+    "comment": "query Comment($id: String!) { comment(id: $id) { id body children { nodes { id } } } }",
+    "comment_delete": "mutation CommentDelete($id: String!) { commentDelete(id: $id) { success } }",
     "webhook": (
         "mutation WebhookCreate($input: WebhookCreateInput!) "
         "{ webhookCreate(input: $input) { success webhook { id } } }"
@@ -127,6 +132,13 @@ class LinearGraphQL:
     def update_issue(self, key: str, issue_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         return dict(self._call(key, "update", {"id": issue_id, "input": fields})["issueUpdate"]["issue"])
 
+    def issue_history(self, key: str, issue_id: str) -> list[dict[str, Any]]:
+        try:
+            issue = self._call(key, "history", {"id": issue_id})["issue"]
+        except NotFound:
+            return []
+        return [dict(n) for n in ((issue or {}).get("history") or {}).get("nodes") or []]
+
     def archive_issue(self, key: str, issue_id: str) -> None:
         self._call(key, "archive", {"id": issue_id})
 
@@ -138,6 +150,13 @@ class LinearGraphQL:
 
     def comment(self, key: str, comment_id: str) -> dict[str, Any] | None:
         return self._found(key, "comment", comment_id)
+
+    def delete_comment(self, key: str, comment_id: str) -> bool:
+        try:
+            self._call(key, "comment_delete", {"id": comment_id})
+        except NotFound:
+            return False
+        return True
 
     def create_webhook(self, key: str, team_id: str, url: str, secret: str) -> str:
         data = {

@@ -45,6 +45,13 @@ def from_issue(issue: dict[str, Any]) -> TaskFields:
     )
 
 
+def state_of(issue: dict[str, Any]) -> dict[str, str]:
+    """A Linear issue's exact workflow state, ``{id, name}``: what a status group cannot tell apart
+    (a team's In Progress and In Review are both ``started``)."""
+    state = issue.get("state") or {}
+    return {"id": str(state.get("id") or ""), "name": str(state.get("name") or "")}
+
+
 def issue_input(changes: dict[str, Any], team: dict[str, Any]) -> dict[str, Any]:
     """``changes`` (field → value; ``archived`` is left to its own mutation) as Linear's input."""
     out: dict[str, Any] = {}
@@ -58,6 +65,8 @@ def issue_input(changes: dict[str, Any], team: dict[str, Any]) -> dict[str, Any]
         state = next((s for s in states if s["type"] == wanted), None)
         if state is not None:
             out["stateId"] = state["id"]
+    if "state" in changes:  # the exact workflow state (an undo's: ``state_of``), over its type
+        out["stateId"] = changes["state"]["id"]
     if "assignee" in changes:
         member = next(
             (m for m in team["members"] if (m.get("email") or "").lower() == changes["assignee"]), None

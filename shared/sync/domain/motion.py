@@ -124,6 +124,8 @@ def task_body(
         name = status_for(str(changes["status"]), statuses)
         if name is not None:
             out["status"] = name
+    if changes.get("state"):  # the exact status by its name (an undo's), over its group
+        out["status"] = str(changes["state"])
     if "assignee" in changes:
         out["assigneeId"] = members.get(str(changes["assignee"] or ""))
     if "due" in changes:

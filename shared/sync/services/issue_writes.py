@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING, Any
 from shared.platform.errors import ModelFixableError
 from shared.sync.domain import gitlab_mapping
 from shared.sync.domain.fields import TaskFields, issue_id_for
-from shared.sync.domain.writes import Output, Place, marker_of, unconnected
+from shared.sync.domain.mapping import state_of
+from shared.sync.domain.writes import (
+    Change,
+    Output,
+    Place,
+    after,
+    gitlab_change,
+    linear_change,
+    marker_of,
+    unconnected,
+)
 from shared.sync.services.oauth import OAuthParts, current_key
 from shared.sync.services.trackers import GitLabTracker, LinearTracker
 
@@ -108,14 +118,35 @@ class IssueWrites:
 
     def read_fields(self, at: Place, issue_id: str) -> dict[str, Any] | None:
         """The issue's fields as the sync reads them (title, a status group, ...), or None when the
-        tracker has no such issue: what an update replaced, and what an undo compares with."""
+        tracker has no such issue: what an update replaced, and what an undo compares with. A Linear
+        issue's also hold its exact workflow state (``state``: ``{id, name}``); GitLab's state is its
+        status group (opened: unstarted, closed: completed)."""
         if at.tool == "linear":
             tracker, _ = self._linear_tracker(at.tenant_id, at.target)
             issue = tracker.read(issue_id)
-            return tracker.fields(issue).model_dump() if issue else None
+            if issue is None:
+                return None
+            return tracker.fields(issue).model_dump() | {
+                "state": state_of(issue),
+                "updated_at": tracker.updated_at(issue),
+            }
         gitlab, _, _ = self._gitlab_tracker(at.tenant_id, at.target)
         found = gitlab.read(str(_iid(issue_id)))
-        return gitlab.fields(found).model_dump() if found else None
+        return gitlab.fields(found).model_dump() | {"updated_at": gitlab.updated_at(found)} if found else None
+
+    def changes_since(self, at: Place, issue_id: str, since: str) -> list[Change] | None:
+        """The changes of the issue's title or status the tracker recorded after ``since``, oldest
+        first; ``since`` is the tracker's own clock (an ``updated_at`` it answered). Linear's come from
+        the issue's history (the first 50 entries Linear answers), GitLab's from its closes and reopens: its title
+        changes are in no list its API gives."""
+        if at.tool == "linear":
+            _, key = self._linear_tracker(at.tenant_id, at.target)
+            entries = [linear_change(e) for e in self._linear.issue_history(key, issue_id)]
+        else:
+            _, token, c = self._gitlab_tracker(at.tenant_id, at.target)
+            events = self._gitlab.state_events(c.base_url, token, c.project_id, _iid(issue_id))
+            entries = [gitlab_change(e) for e in events]
+        return after(entries, since)
 
     def comment(self, at: Place, issue_id: str, body: str, key: str) -> Output:
         """A comment on ``issue_id`` at ``at``, made once for ``key``."""
@@ -128,6 +159,31 @@ class IssueWrites:
         return _comment(
             at, issue_id, self._gitlab.create_note(c.base_url, token, c.project_id, _iid(issue_id), text)
         )
+
+    def read_comment(self, at: Place, issue_id: str, comment_id: str) -> dict[str, Any] | None:
+        """A comment's ``text`` and how many ``replies`` its thread holds (Linear's; a GitLab note's
+        replies are not read: 0), or None when it is gone: what an undo compares before deleting it."""
+        if at.tool == "linear":
+            _, secret = self._linear_tracker(at.tenant_id, at.target)
+            found = self._linear.comment(secret, comment_id)
+            if found is None:
+                return None
+            replies = len(((found.get("children") or {}).get("nodes")) or [])
+            return {"text": str(found.get("body") or ""), "replies": replies}
+        _, token, c = self._gitlab_tracker(at.tenant_id, at.target)
+        if not comment_id.isdigit():
+            raise ModelFixableError(f"gitlab: comment {comment_id!r} is no note's id")
+        note = self._gitlab.note(c.base_url, token, c.project_id, _iid(issue_id), int(comment_id))
+        return {"text": str(note.get("body") or ""), "replies": 0} if note else None
+
+    def delete_comment(self, at: Place, issue_id: str, comment_id: str) -> bool:
+        """Delete a comment the connection made (Linear's ``commentDelete``, GitLab's note): whether it
+        was there to delete."""
+        if at.tool == "linear":
+            _, secret = self._linear_tracker(at.tenant_id, at.target)
+            return self._linear.delete_comment(secret, comment_id)
+        _, token, c = self._gitlab_tracker(at.tenant_id, at.target)
+        return self._gitlab.delete_note(c.base_url, token, c.project_id, _iid(issue_id), int(comment_id))
 
     def find_comment(self, at: Place, issue_id: str, key: str) -> Output | None:
         """The comment an earlier try for ``key`` made, or None."""

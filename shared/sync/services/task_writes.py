@@ -13,7 +13,7 @@ from shared.platform.errors import ModelFixableError
 from shared.sync.domain import motion
 from shared.sync.domain.connection import key_secret
 from shared.sync.domain.fields import TaskFields
-from shared.sync.domain.writes import Output, Place, unconnected
+from shared.sync.domain.writes import Change, Output, Place, unconnected
 from shared.sync.services.trackers import CLOCK_SLACK, MotionTracker
 from shared.workspace.domain.tenants import tenant_tag
 
@@ -73,11 +73,20 @@ class TaskWrites:
         return _task(at, tracker.write(task_id, changes, "") or found)
 
     def read_fields(self, at: Place, task_id: str) -> dict[str, Any] | None:
-        """The task's fields as the sync reads them (title, a status group, ...), or None when the
-        workspace has no such task: what an update replaced, and what an undo compares with."""
+        """The task's fields as the sync reads them (title, a status group, ...) and its exact status
+        (``state``: its name), or None when the workspace has no such task: what an update replaced,
+        and what an undo compares with."""
         tracker, _, _ = self._tracker(at)
         found = tracker.read(task_id)
-        return tracker.fields(found).model_dump() if found else None
+        if found is None:
+            return None
+        state = str((found.get("status") or {}).get("name") or "")
+        return tracker.fields(found).model_dump() | {"state": state, "updated_at": tracker.updated_at(found)}
+
+    def changes_since(self, at: Place, task_id: str, since: str) -> list[Change] | None:
+        """None: Motion's API gives no task's history, so no change between an undo's check and its
+        write can be found after it (decision 0185)."""
+        return None
 
     def comment(self, at: Place, task_id: str, body: str, key: str) -> Output:
         """A comment on ``task_id``, made once for ``key``."""

@@ -24,6 +24,7 @@ Action = Literal[
     "restore_block",  # set block ``target``'s content ``before`` again (``{type: {"rich_text": ...}}``)
     "restore_issue",  # set tracker issue ``target``'s fields ``before`` again (``place``: its tool, target)
     "archive_issue",  # archive (Linear) or close (GitLab) tracker issue ``target`` the run created
+    "delete_issue_comment",  # delete comment ``target`` (a Linear comment, a GitLab note) the run made
     "none",  # cannot be taken back: ``reason`` says why
 ]
 
@@ -42,9 +43,12 @@ class Inverse(Record):
     # write (the integration's bot); anyone else since is a person's change, even one setting the value
     # the run wrote. Left out when unknown (recorded before it was kept).
     written_by: str = Field("", exclude_if=lambda v: not v)
+    # restore_issue: when the tracker says the run's write landed (the issue's ``updated_at`` read
+    # after it): a change recorded since to another value is a person's, even if the run's is back.
+    written_at: str = Field("", exclude_if=lambda v: not v)
     reason: str = ""  # action "none": why it cannot be taken back
     # restore_issue: where the issue is ({"tool": "linear" | "gitlab", "target": the connected team or
-    # project}); the tenant is the undo run's own.
+    # project}; a comment's: its "issue_id" too); the tenant is the undo run's own.
     place: dict[str, str] = Field(default_factory=dict, exclude_if=lambda v: not v)
 
 
@@ -70,6 +74,7 @@ UNDOABLE = frozenset(
         "update_issue",  # shared.tools.trackers: the issue's fields before (Linear, GitLab)
         "create_issue",  # shared.tools.trackers: archive (Linear) or close (GitLab) what it made
         "update_task",  # shared.tools.trackers: Motion's task's fields before
+        "comment_on_issue",  # shared.tools.trackers: delete the comment (Linear) or note (GitLab)
         "undo_effect",  # an undo step records the way back to the run's write (an undo undone)
     }
 )
@@ -93,13 +98,12 @@ NOT_RECORDED: Mapping[str, str] = {
             "open_pull_request",
             "push_fix",
             "push_revision",
-            "comment_on_issue",
             "create_task",
-            "comment_on_task",
             "call_mcp",
         ),
         NOT_YET,
     ),
+    "comment_on_task": "Motion's API cannot delete a comment",
     **dict.fromkeys(("hand_off", "map_rows", "debate", "panel"), _CHILDREN),
     **dict.fromkeys(("await_checks", "await_deployment", "check_production", "await_review"), _WAITS),
 }
@@ -157,19 +161,22 @@ def issue_inverse(
     changes: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The inverse of setting ``changes`` on a tracker issue whose fields (as the sync reads them)
-    were ``before`` and are ``after``. When the issue already held every value set, a retry after a
+    were ``before`` and are ``after``; a status's with the exact ``state`` it replaced, when read. When the issue already held every value set, a retry after a
     lost answer cannot tell its own write from the issue's former state: marked final, never guessed."""
     names = sorted(changes)
     if before is None or after is None:
         return cannot("the issue could not be read around the write")
     if all(before.get(n) == changes[n] for n in names):
         return cannot("the issue already held the values set: what it held before is not known")
+    if "status" in changes and "state" in before and "state" in after:
+        names.append("state")  # the exact state (Linear's, Motion's) the status replaced, not its group
     return Inverse(
         action="restore_issue",
         target=issue_id,
         before={n: before.get(n) for n in names},
         written={n: after.get(n) for n in names},
         place=dict(place),
+        written_at=str(after.get("updated_at") or ""),
     ).model_dump()
 
 
@@ -182,6 +189,19 @@ def created_issue_inverse(
         return cannot("the issue could not be read after it was made")
     written = {n: made.get(n) for n in ("title", "status")}
     return Inverse(action="archive_issue", target=issue_id, written=written, place=dict(place)).model_dump()
+
+
+def issue_comment_inverse(
+    place: Mapping[str, str], issue_id: str, comment_id: str, made: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The inverse of commenting on a tracker issue, the comment read as made (``made``: its text):
+    delete it, unless its text changed or someone replied in its thread since."""
+    if made is None:
+        return cannot("the comment could not be read after it was made")
+    where = {**place, "issue_id": issue_id}
+    return Inverse(
+        action="delete_issue_comment", target=comment_id, written={"text": made["text"]}, place=where
+    ).model_dump()
 
 
 class Effect(Record):

@@ -16,6 +16,7 @@ from pydantic import Field
 from shared.notion.services import notion_text as nt
 from shared.platform.domain.schema import Record
 from shared.platform.errors import PermanentError
+from shared.sync.domain.writes import Place, moved_since, overwritten
 from shared.undo.domain.inverses import Effect, Inverse, cannot, undo_order, writable
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class Taken(Record):
 # What an undo step that applied these cannot write back itself, and why.
 _NOT_REDONE = {
     "delete_comment": "a deleted comment cannot be written back by an undo",
+    "delete_issue_comment": "a deleted comment cannot be written back by an undo",
     "archive_issue": "an archived or closed issue is brought back in its tracker, by hand",
 }
 
@@ -56,7 +58,12 @@ def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
         return cannot("this undo step changed nothing of its own")
     match inverse.action:
         case "restore_properties" | "restore_block" | "move_page" | "restore_issue":
-            swapped = {"before": inverse.written, "written": inverse.before, "written_by": taken.by}
+            swapped = {
+                "before": inverse.written,
+                "written": inverse.before,
+                "written_by": taken.by,
+                "written_at": "",
+            }
             return inverse.model_copy(update=swapped).model_dump()
         case "archive_page":
             return inverse.model_copy(update={"action": "restore_page"}).model_dump()
@@ -261,34 +268,92 @@ def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken
     """Set the tracker issue's fields before the run again (``restore_issue``), or archive (close) the
     issue it made (``archive_issue``), unless a person changed them since or the issue is gone (a
     conflict: left as it is)."""
-    from shared.sync.services.issue_writes import Place
-
     base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
     if trackers is None:
         return Taken(**base, outcome="not_yet", reason="this undo has no access to the workspace's trackers")
-    named = inverse.place.get("tool")
-    tool: Literal["linear", "gitlab", "motion"] = "gitlab" if named == "gitlab" else "linear"
-    if named == "motion":
-        tool = "motion"
-    at = Place(trackers.tenant_id, tool, inverse.place.get("target", ""))
-    api: IssueWrites | TaskWriting = trackers.writes.motion if tool == "motion" else trackers.writes
+    at = _place(trackers, inverse)
+    api: IssueWrites | TaskWriting = trackers.writes.motion if at.tool == "motion" else trackers.writes
     found = api.read_fields(at, inverse.target)
     if found is None:
         return Taken(**base, outcome="conflict", written=inverse.written, reason="the issue is gone")
     before = dict(inverse.before)
     if inverse.action == "archive_issue":
-        before = {"status": "completed"} if tool == "gitlab" else {"archived": True}
+        before = {"status": "completed"} if at.tool == "gitlab" else {"archived": True}
         if all(found.get(n) == v for n, v in before.items()):
             return Taken(**base, outcome="already")
         seen = {name: found.get(name) for name in inverse.written}
         if seen != inverse.written:  # a person renamed or moved it since: their issue now
             return Taken(**base, outcome="conflict", written=inverse.written, current=seen)
-    else:
-        seen = {name: found.get(name) for name in before}
-        if (taken := _compared(base, {}, (seen, before, inverse.written), "", "issue")) is not None:
-            return taken
+    elif (taken := _restorable(api, at, base, inverse, found)) is not None:
+        return taken
     api.update(at, inverse.target, before)
-    return Taken(**base, outcome="reverted", written=inverse.written, current=before)
+    return _after_write(api, at, (base, inverse), before, str(found.get("updated_at") or ""))
+
+
+def _restorable(
+    api: IssueWrites | TaskWriting, at: Place, base: dict[str, Any], inverse: Inverse, found: dict[str, Any]
+) -> Taken | None:
+    """None when the issue still holds what the run wrote and no one moved it since (by the changes
+    the tracker recorded after the run's write, ``written_at``); else what became of the effect."""
+    before = dict(inverse.before)
+    seen = {name: found.get(name) for name in before}
+    if (taken := _compared(base, {}, (seen, before, inverse.written), "", "issue")) is not None:
+        return taken
+    since = api.changes_since(at, inverse.target, inverse.written_at) if inverse.written_at else None
+    if moved_since(since, inverse.written):
+        reason = "someone changed it since the run, then set the run's value again"
+        return Taken(**base, outcome="conflict", written=inverse.written, current=seen, reason=reason)
+    return None
+
+
+def _place(trackers: Trackers, inverse: Inverse) -> Place:
+    """Where a tracker inverse applies: its tool and connected target, in the undo run's tenant."""
+    named = inverse.place.get("tool")
+    tool: Literal["linear", "gitlab", "motion"] = "gitlab" if named == "gitlab" else "linear"
+    if named == "motion":
+        tool = "motion"
+    return Place(trackers.tenant_id, tool, inverse.place.get("target", ""))
+
+
+def _issue_comment(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken:
+    """Delete the run's comment on a tracker issue, unless it is gone (``already``), its text is not
+    what the run wrote or someone replied in its thread since (a conflict: left as it is)."""
+    base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
+    if trackers is None:
+        return Taken(**base, outcome="not_yet", reason="this undo has no access to the workspace's trackers")
+    at, issue = _place(trackers, inverse), inverse.place.get("issue_id", "")
+    found = trackers.writes.read_comment(at, issue, inverse.target)
+    if found is None:  # deleted already: an earlier delivery of this undo, or a person
+        return Taken(**base, outcome="already")
+    written, current = dict(inverse.written), {"text": found["text"]}
+    if found["text"] != written.get("text"):
+        return Taken(**base, outcome="conflict", written=written, current=current)
+    if found["replies"]:
+        reason = "someone replied in its thread since the run commented"
+        return Taken(**base, outcome="conflict", written=written, current=found, reason=reason)
+    if not trackers.writes.delete_comment(at, issue, inverse.target):
+        return Taken(**base, outcome="already")  # deleted meanwhile
+    return Taken(**base, outcome="reverted", written=written)
+
+
+def _after_write(
+    api: IssueWrites | TaskWriting,
+    at: Place,
+    taken: tuple[dict[str, Any], Inverse],
+    before: dict[str, Any],
+    since: str,
+) -> Taken:
+    """No tracker takes an update "only if unchanged": after the write, the changes the tracker
+    recorded since the check's read (``since``) tell whether a person's landed in between. Their
+    values are set again and the effect listed as a conflict (decision 0185)."""
+    base, inverse = taken
+    landed = api.changes_since(at, inverse.target, since) if since else None
+    theirs = overwritten(landed, before, inverse.written) if landed else {}
+    if not theirs:
+        return Taken(**base, outcome="reverted", written=inverse.written, current=before)
+    api.update(at, inverse.target, theirs)
+    reason = "a person changed it while the undo wrote: their change is set again"
+    return Taken(**base, outcome="conflict", written=inverse.written, current=before | theirs, reason=reason)
 
 
 # Each action's compare-then-apply.
@@ -309,6 +374,8 @@ def take_back(notion: TenantNotion, effect: Effect, trackers: Trackers | None = 
     inverse = effect.inverse
     if inverse.action in ("restore_issue", "archive_issue"):
         return _issue(trackers, effect, inverse)
+    if inverse.action == "delete_issue_comment":
+        return _issue_comment(trackers, effect, inverse)
     apply = _APPLY.get(inverse.action)
     if apply is None:
         base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}

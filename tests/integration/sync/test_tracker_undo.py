@@ -11,61 +11,31 @@ from typing import Any
 
 import pytest
 
-from local.gitlab_sandbox.app import PROJECT_PATH, TOKEN
-from local.linear_sandbox.app import KEY, TEAM_ID
-from local.motion_sandbox.app import KEY as MOTION_KEY
+from local.gitlab_sandbox.app import PROJECT_PATH
+from local.linear_sandbox.app import TEAM_ID
 from local.motion_sandbox.app import WORKSPACE_ID
 from shared.engine.planning.undo import Asking, ask_undo, undone
 from shared.engine.services.run_log import RunLog
 from shared.platform.config import Settings
 from shared.runs.domain.events import PlannedStep, RunFinished, RunPlanned, RunStatus, ToolResult
-from shared.sync.services.connect import connect_gitlab, connect_linear
 from shared.sync.services.issue_writes import IssueWrites, Place
-from shared.sync.services.motion import connect_motion
-from shared.sync.services.task_writes import TaskWrites
-from shared.tools import REGISTRY
-from shared.tools.base import ToolContext
 from shared.undo.domain.asking import Asker
-from shared.undo.domain.inverses import Effect, Inverse
-from shared.undo.services.take_back import Trackers, take_back
 from tests.integration.sync.conftest import GitLabStack, MotionStack, SyncStack
 from tests.support.engine.engine_fakes import make_deps
 from tests.support.engine.engine_runs import drive
-from tests.support.platform.platform_fakes import FakeModel
-from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
+from tests.support.undo.tracker_steps import gitlab_writes, linear_writes, motion_writes, undo, write
 from tests.support.workspace.workspace_fakes import connected_tenants
 
 pytestmark = pytest.mark.integration
 OWNER = Asker(member="m-owner", person="", role="owner")
 
 
-def _context(tenant_id: str, writes: IssueWrites, step: int) -> ToolContext:
-    return ToolContext(
-        tenant_id=tenant_id,
-        run_id="r1",
-        step=step,
-        key=f"r1:{step}:1",
-        notion=None,
-        model=FakeModel(),
-        queue=None,  # type: ignore[arg-type]  # a tracker write never enqueues
-        prompt=lambda text: text,
-        trackers=writes,
-    )
-
-
 def _update(tenant_id: str, writes: IssueWrites, step: int, args: dict[str, Any]) -> dict[str, Any]:
-    tool = REGISTRY["update_issue"]
-    return dict(tool.run(_context(tenant_id, writes, step), tool.args.model_validate(args)))
-
-
-def _undo(tenant_id: str, writes: IssueWrites, out: dict[str, Any], seq: int) -> str:
-    effect = Effect(id=seq, step=seq, tool="update_issue", inverse=Inverse.model_validate(out["inverse"]))
-    return take_back(None, effect, Trackers(writes, tenant_id)).outcome  # type: ignore[arg-type]  # no Notion
+    return write("update_issue", tenant_id, writes, step, args)
 
 
 def test_a_linear_issue_s_title_and_state_are_set_back_unless_a_person_changed_them(stack: SyncStack) -> None:
-    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
-    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    writes = linear_writes(stack)
     mine = stack.linear.add_issue("Draft the launch post", stateType="unstarted")
     theirs = stack.linear.add_issue("Book the venue", stateType="backlog")
     target = {"tool": "linear", "target": TEAM_ID}
@@ -75,43 +45,44 @@ def test_a_linear_issue_s_title_and_state_are_set_back_unless_a_person_changed_t
         1,
         {**target, "issue_id": mine, "title": "Launch post", "status": "completed"},
     )
-    assert closed["inverse"]["before"] == {"status": "unstarted", "title": "Draft the launch post"}
-    assert closed["inverse"]["written"] == {"status": "completed", "title": "Launch post"}
+    todo, done = {"id": "state-unstarted", "name": "Todo"}, {"id": "state-completed", "name": "Done"}
+    assert closed["inverse"]["before"] == {
+        "status": "unstarted",
+        "state": todo,
+        "title": "Draft the launch post",
+    }
+    assert closed["inverse"]["written"] == {"status": "completed", "state": done, "title": "Launch post"}
     started = _update(stack.tenant_id, writes, 2, {**target, "issue_id": theirs, "status": "started"})
     stack.linear.edit(theirs, stateType="canceled")  # a person's later change
 
-    assert _undo(stack.tenant_id, writes, started, 2) == "conflict"
-    assert _undo(stack.tenant_id, writes, closed, 1) == "reverted"
+    assert undo(stack.tenant_id, writes, started, 2) == "conflict"
+    assert undo(stack.tenant_id, writes, closed, 1) == "reverted"
     assert stack.linear.view(mine)["title"] == "Draft the launch post"
     assert stack.linear.view(mine)["state"]["type"] == "unstarted"
     assert stack.linear.view(theirs)["state"]["type"] == "canceled"  # the person's, never overwritten
-    assert _undo(stack.tenant_id, writes, closed, 1) == "already"  # delivered twice: nothing twice
+    assert undo(stack.tenant_id, writes, closed, 1) == "already"  # delivered twice: nothing twice
 
     again = _update(stack.tenant_id, writes, 3, {**target, "issue_id": theirs, "status": "canceled"})
     assert again["inverse"]["action"] == "none"  # it held the value already: no guess of what it replaced
 
 
 def test_a_gitlab_issue_closed_by_a_run_is_reopened_unless_a_person_reopened_it(lab: GitLabStack) -> None:
-    connect_gitlab(
-        lab.tenant_id, {"access_token": TOKEN, "project": PROJECT_PATH, "base_url": lab.url}, lab.linking
-    )
-    writes = IssueWrites(lab.secrets, FakeSyncStore(), FakeLinear(), lab.store, lab.api)
+    writes = gitlab_writes(lab)
     target = {"tool": "gitlab", "target": PROJECT_PATH}
     made = writes.create(Place(lab.tenant_id, "gitlab", PROJECT_PATH), "Fix the footer", "", "r0:1:1")
     closed = _update(
         lab.tenant_id, writes, 1, {**target, "issue_id": made["issue_id"], "status": "completed"}
     )
     assert closed["inverse"]["before"] == {"status": "unstarted"}
-    assert _undo(lab.tenant_id, writes, closed, 1) == "reverted"
+    assert undo(lab.tenant_id, writes, closed, 1) == "reverted"
     assert lab.gitlab.view(int(made["issue_id"]))["state"] == "opened"
-    assert _undo(lab.tenant_id, writes, closed, 1) == "already"
+    assert undo(lab.tenant_id, writes, closed, 1) == "already"
 
 
 def test_an_undo_run_sets_a_linear_issue_back_through_the_engine(stack: SyncStack) -> None:
     """The undo asked of a run that closed an issue: a run of its own, stepped by the engine with the
     tenant's trackers, that reopens it once; asked again, it starts nothing."""
-    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
-    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    writes = linear_writes(stack)
     issue = stack.linear.add_issue("Renew the certificate", stateType="started")
     args = {"tool": "linear", "target": TEAM_ID, "issue_id": issue, "status": "completed"}
     closed = _update(stack.tenant_id, writes, 1, args)
@@ -139,36 +110,31 @@ def test_an_undo_run_sets_a_linear_issue_back_through_the_engine(stack: SyncStac
 
 
 def _create(tenant_id: str, writes: IssueWrites, step: int, args: dict[str, Any]) -> dict[str, Any]:
-    tool = REGISTRY["create_issue"]
-    return dict(tool.run(_context(tenant_id, writes, step), tool.args.model_validate(args)))
+    return write("create_issue", tenant_id, writes, step, args)
 
 
 def test_an_issue_a_run_made_is_archived_or_closed_unless_a_person_changed_it(
     stack: SyncStack, lab: GitLabStack
 ) -> None:
-    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
-    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    writes = linear_writes(stack)
     linear = {"tool": "linear", "target": TEAM_ID}
     made = _create(stack.tenant_id, writes, 1, {**linear, "title": "Try the new font"})
     kept = _create(stack.tenant_id, writes, 2, {**linear, "title": "Order the banners"})
     assert made["inverse"]["action"] == "archive_issue"
     stack.linear.edit(kept["issue_id"], title="Order the banners (two)")  # a person's since
-    assert _undo(stack.tenant_id, writes, kept, 2) == "conflict"
-    assert _undo(stack.tenant_id, writes, made, 1) == "reverted"
-    assert _undo(stack.tenant_id, writes, made, 1) == "already"
+    assert undo(stack.tenant_id, writes, kept, 2) == "conflict"
+    assert undo(stack.tenant_id, writes, made, 1) == "reverted"
+    assert undo(stack.tenant_id, writes, made, 1) == "already"
     assert stack.linear.view(made["issue_id"])["archivedAt"] is not None
     assert stack.linear.view(kept["issue_id"])["archivedAt"] is None  # the person's, left
 
-    connect_gitlab(
-        lab.tenant_id, {"access_token": TOKEN, "project": PROJECT_PATH, "base_url": lab.url}, lab.linking
-    )
-    hub = IssueWrites(lab.secrets, FakeSyncStore(), FakeLinear(), lab.store, lab.api)
+    hub = gitlab_writes(lab)
     opened = _create(
         lab.tenant_id, hub, 1, {"tool": "gitlab", "target": PROJECT_PATH, "title": "Fix the logo"}
     )
-    assert _undo(lab.tenant_id, hub, opened, 1) == "reverted"
+    assert undo(lab.tenant_id, hub, opened, 1) == "reverted"
     assert lab.gitlab.view(int(opened["issue_id"]))["state"] == "closed"
-    assert _undo(lab.tenant_id, hub, opened, 1) == "already"
+    assert undo(lab.tenant_id, hub, opened, 1) == "already"
 
 
 class KilledWrites:
@@ -180,6 +146,9 @@ class KilledWrites:
 
     def read_fields(self, at: Place, issue_id: str) -> dict[str, Any] | None:
         return self.inner.read_fields(at, issue_id)
+
+    def changes_since(self, at: Place, issue_id: str, since: str) -> Any:
+        return self.inner.changes_since(at, issue_id, since)
 
     def update(self, at: Place, issue_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         out = self.inner.update(at, issue_id, changes)
@@ -195,8 +164,7 @@ def test_tracker_undos_killed_delivered_twice_and_edited_revert_nothing_twice(st
     a write landed and delivered again, each delivered twice, and a person reopening a closed issue
     while its run's undo runs. Prints and asserts ``RESULT tracker_undos= effects_reverted=
     reverted_twice=0 people_changes_overwritten=0 conflicts_listed=``."""
-    connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
-    writes = IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    writes = linear_writes(stack)
     linear = {"tool": "linear", "target": TEAM_ID}
     runs = []
     for n in range(6):
@@ -217,7 +185,7 @@ def test_tracker_undos_killed_delivered_twice_and_edited_revert_nothing_twice(st
                 stack.linear.edit(issue, stateType="unstarted")  # a person, while the undo runs
             for _ in range(2):  # every undo step delivered twice
                 try:
-                    outcomes.append((key, _undo(stack.tenant_id, faulty, effect, 1)))  # type: ignore[arg-type]  # the counting stand-in
+                    outcomes.append((key, undo(stack.tenant_id, faulty, effect, 1)))
                 except RuntimeError:
                     continue
     reverted = Counter(k for k, o in outcomes if o == "reverted")
@@ -237,23 +205,20 @@ def test_tracker_undos_killed_delivered_twice_and_edited_revert_nothing_twice(st
 
 
 def test_a_motion_task_s_status_is_set_back_unless_a_person_changed_it(mo: MotionStack) -> None:
-    connect_motion(mo.tenant_id, {"api_key": MOTION_KEY, "workspace_id": WORKSPACE_ID}, mo.linking)
-    tasks = TaskWrites(mo.secrets, mo.store, mo.api)
-    no_lab: Any = (FakeSyncStore(), FakeGitLab())  # Motion only: GitLab's parts unused
-    writes = IssueWrites(mo.secrets, FakeSyncStore(), FakeLinear(), *no_lab, motion=tasks)
+    writes, tasks = motion_writes(mo)
     mine, theirs = mo.motion.add_task("Plan the offsite"), mo.motion.add_task("Print the badges")
     place = {"tool": "motion", "target": WORKSPACE_ID}
-    tool = REGISTRY["update_task"]
 
     def update(task: str, step: int) -> dict[str, Any]:
-        args = tool.args.model_validate({**place, "task_id": task, "status": "completed"})
-        return dict(tool.run(_context(mo.tenant_id, writes, step), args))
+        return write(
+            "update_task", mo.tenant_id, writes, step, {**place, "task_id": task, "status": "completed"}
+        )
 
     done, also = update(mine, 1), update(theirs, 2)
-    assert done["inverse"]["before"] == {"status": "unstarted"}
+    assert done["inverse"]["before"] == {"status": "unstarted", "state": "Todo"}
     mo.motion.edit(theirs, status="In Progress")  # a person's since
-    assert _undo(mo.tenant_id, writes, also, 2) == "conflict"
-    assert _undo(mo.tenant_id, writes, done, 1) == "reverted"
-    assert _undo(mo.tenant_id, writes, done, 1) == "already"
+    assert undo(mo.tenant_id, writes, also, 2) == "conflict"
+    assert undo(mo.tenant_id, writes, done, 1) == "reverted"
+    assert undo(mo.tenant_id, writes, done, 1) == "already"
     assert tasks.read_fields(Place(mo.tenant_id, "motion", WORKSPACE_ID), mine)["status"] == "unstarted"  # type: ignore[index]  # found
     assert tasks.read_fields(Place(mo.tenant_id, "motion", WORKSPACE_ID), theirs)["status"] == "started"  # type: ignore[index]  # found

@@ -91,6 +91,9 @@ class FakeLinear:
     def update_issue(self, key: str, issue_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
+    def issue_history(self, key: str, issue_id: str) -> list[dict[str, Any]]:
+        return []
+
     def archive_issue(self, key: str, issue_id: str) -> None:
         raise NotImplementedError
 
@@ -102,6 +105,9 @@ class FakeLinear:
 
     def comment(self, key: str, comment_id: str) -> dict[str, Any] | None:
         raise NotImplementedError("comment() is faked in tests/support/sync/tracker_fakes.py")
+
+    def delete_comment(self, key: str, comment_id: str) -> bool:
+        raise NotImplementedError("delete_comment() is driven against the Linear sandbox")
 
     def create_webhook(self, key: str, team_id: str, url: str, secret: str) -> str:
         self._check(key)
@@ -165,6 +171,15 @@ class FakeGitLab:
 
     def notes(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
         raise NotImplementedError("notes() is faked in tests/support/sync/tracker_fakes.py")
+
+    def state_events(self, base: str, token: str, project_id: int, iid: int) -> list[dict[str, Any]]:
+        return []
+
+    def note(self, *args: Any) -> dict[str, Any] | None:
+        raise not_faked("note", "GitLab")
+
+    def delete_note(self, *args: Any) -> bool:
+        raise not_faked("delete_note", "GitLab")
 
     def create_hook(self, base: str, token: str, project_id: int, url: str, secret: str) -> str:
         self._check(base, token)

@@ -4,8 +4,8 @@ from shared.engine.agent.approvals import effect_request
 
 
 def test_an_approval_of_an_effect_that_cannot_be_taken_back_says_so_and_why() -> None:
-    prompt = effect_request("comment_on_issue", {"issue_id": "ENG-1", "body": "Done"}, "say it")
-    assert "It cannot be taken back: its inverse is not recorded yet." in prompt
+    prompt = effect_request("comment_on_task", {"task_id": "T-1", "body": "Done"}, "say it")
+    assert "It cannot be taken back: Motion's API cannot delete a comment." in prompt
 
 
 def test_an_approval_of_an_undoable_effect_does_not() -> None:
