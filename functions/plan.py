@@ -2,8 +2,8 @@
 
 Also the scheduled routes. ``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations)
 enqueues the daily plan and digest of every tenant whose local planning hour has come.
-``POST /day-plan`` writes a day's plan page and ``POST /digest`` sends a digest. ``POST /slack-ask``
-answers an Ask asked in a Slack thread (shared.slack.services.asks).
+``POST /day-plan`` writes a day's plan page, ``POST /digest`` sends a digest. ``POST /slack-ask`` and
+``POST /mail-ask`` answer an Ask asked in a Slack thread or by mail (shared.slack/mail.services.asks).
 ``POST /doctor/round`` (Cloud Scheduler) is ``make doctor`` on a schedule (functions/tasks/doctor.py).
 ``POST /sync`` mirrors a Linear or GitLab issue or a Motion task and its Notion page, or scans for edited pages (shared.sync)."""
 
@@ -21,6 +21,7 @@ from shared.agents.services.daily_schedule import plan_due_tenants
 from shared.agents.services.day_plan_page import write_day_plan
 from shared.bootstrap import Container
 from shared.engine.planning.start import start_run
+from shared.mail.domain.ask_task import MailAskTask
 from shared.platform.domain.index_task import IndexTask, ReconcileTask
 from shared.platform.topology import Queue, Target
 from shared.runs.domain.plan_task import PlanTask
@@ -58,7 +59,7 @@ def plan(request: Request) -> Response:
 
 
 def _routed(request: Request, c: Container, deps: Deps) -> Reply | None:
-    """A digest, a day's plan page or a Slack thread's Ask; None for any other path."""
+    """A digest, a day's plan page or a Slack thread's or a mail's Ask; None for any other path."""
     if (digest := take_routed(request, DigestTask, "digest", c)) is not None:
         return {"sent": send_digest(digest, deps)}, 200
     if (day := take_routed(request, DayPlanTask, "day-plan", c)) is not None:
@@ -67,6 +68,10 @@ def _routed(request: Request, c: Container, deps: Deps) -> Reply | None:
         from shared.slack.services.asks import answer_in_thread  # its Ask's modules: only when asked
 
         return answer_in_thread(ask, deps), 200
+    if (asked := take_routed(request, MailAskTask, "mail-ask", c)) is not None:
+        from shared.mail.services.asks import answer_in_thread as answer_mail  # only when asked by mail
+
+        return answer_mail(asked, deps), 200
     return None
 
 

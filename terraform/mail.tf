@@ -2,7 +2,7 @@
 # each change of a watched inbox to this topic (users.watch names it); the push subscription posts it
 # to api's /mail/push with an OIDC token for the gmail_push account, which api checks (audience,
 # Google's signature, the account's email). The refresh tokens of mailboxes are tenant secrets
-# mail-<tenant>-<address hash>, read by api only.
+# mail-<tenant>-<address hash>, read by api (pushes) and notify (replies in a thread).
 locals {
   mail_on               = var.google_oauth_client_id != ""
   mail_push_audience    = local.mail_on ? "${local.public_endpoints["api"]}/mail/push" : ""
@@ -75,6 +75,20 @@ resource "google_project_iam_member" "mail_token_readers" {
   condition {
     title       = "mail-secrets-only"
     description = "Only secrets whose id starts with mail-: agents' mailboxes' refresh tokens."
+    expression  = local.mail_secret_condition
+  }
+}
+
+resource "google_project_iam_member" "mail_token_notify" {
+  count = local.mail_on ? 1 : 0
+
+  project = var.project_id
+  role    = "roles/secretmanager.secretAccessor"
+  member  = "serviceAccount:${google_service_account.function["notify"].email}"
+
+  condition {
+    title       = "mail-secrets-only"
+    description = "Only secrets whose id starts with mail-: notify replies in a mail thread as the agent's mailbox."
     expression  = local.mail_secret_condition
   }
 }

@@ -20,6 +20,22 @@ class Mailboxes(Protocol):
 
     def put(self, mailbox: Mailbox) -> None: ...
 
+    def by_key(self, key: str) -> Mailbox | None:
+        """The mailbox whose address hashes to ``key`` (``address_hash``), as a mail thread names it."""
+        ...
+
+    def of_tenant(self, tenant_id: str) -> list[Mailbox]:
+        """Every mailbox connected for ``tenant_id``."""
+        ...
+
+    def every(self) -> list[Mailbox]:
+        """Every connected mailbox (their watches are renewed together)."""
+        ...
+
+    def delete(self, address: str) -> None:
+        """Forget the mailbox at ``address`` (nothing when there is none)."""
+        ...
+
     def advance(self, address: str, history_id: int) -> int:
         """In one transaction, the stored history id raised to ``history_id`` (never lowered: a late
         push's older id leaves it); the id stored after. A mailbox that is gone is left gone (0)."""

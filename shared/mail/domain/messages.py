@@ -42,6 +42,7 @@ class Mail(NamedTuple):
     text: str
     attachments: tuple[Attachment, ...]
     authentication: tuple[str, ...]  # the Authentication-Results headers, topmost first
+    in_reply_to: str = ""  # the In-Reply-To header: the Message-ID it answers
 
 
 def parse(raw: bytes) -> Mail:
@@ -76,6 +77,7 @@ def parse(raw: bytes) -> Mail:
         text=str(text)[:MAX_TEXT],
         attachments=tuple(attachments),
         authentication=tuple(str(h) for h in msg.get_all("Authentication-Results", [])),
+        in_reply_to=str(msg.get("In-Reply-To", "")).strip()[:300],
     )
 
 
@@ -108,10 +110,19 @@ def authenticated(mail: Mail, receiver: str = RECEIVER) -> bool:
 
 def question_of(mail: Mail) -> str | None:
     """The question a mail asks Ask, when its subject begins with the word "ask" (decision 0219, the
-    same word as in Slack): the rest of the subject and the text. None: it asks for work."""
+    same word as in Slack): the rest of the subject and the text. None: it asks for work (and for "ask"
+    alone, which asks nothing)."""
     if not _ASK.match(mail.subject):
         return None
-    return "\n\n".join(p for p in (_ASK.sub("", mail.subject, count=1).strip(), mail.text.strip()) if p)
+    asked = "\n\n".join(p for p in (_ASK.sub("", mail.subject, count=1).strip(), mail.text.strip()) if p)
+    return asked or None
+
+
+def answers_us(mail: Mail, domain: str) -> bool:
+    """Whether ``mail`` replies to a message the agent sent: its ``In-Reply-To`` or ``References``
+    name a Message-ID of ``domain``, the one :func:`reply` gives the agent's messages."""
+    ours = f"@{domain.lower()}>"
+    return any(ref.lower().endswith(ours) for ref in (mail.in_reply_to, *mail.references) if ref)
 
 
 def request_text(mail: Mail) -> str:

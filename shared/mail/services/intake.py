@@ -1,6 +1,6 @@
 """Mail in (docs/mail.md, decision 0219). Pub/Sub pushes a Gmail notification, checked as Google's;
-the mailbox is read from its last history id. Each new message from an authenticated workspace
-member starts one run of the mailbox's agent with that member's reach, answered once in its thread.
+the mailbox is read from its last history id. Each new message from an authenticated workspace member
+starts one run of the agent (or, a question, one Ask) with the member's reach, answered in its thread.
 
 Safe to repeat. Each message is recorded in the tenant's ledger under its Gmail id and its run named
 by that id; its reply is looked for in the thread by its key before one is sent. The history id moves
@@ -15,18 +15,21 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.mail.domain import messages as dm
+from shared.mail.domain.ask_task import MailAskTask
 from shared.mail.domain.mailboxes import parse_push
 from shared.mail.ports import HistoryGone
+from shared.notify.domain.mail_threads import MailThread
 from shared.notify.domain.notifications import console_run_url
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, TrackerItem, Trigger
 from shared.runs.services.runs import check_usable
-from shared.workspace.domain.tenants import EventSeen, same_address
+from shared.workspace.domain.tenants import EventSeen, address_hash, same_address
 
 if TYPE_CHECKING:
     from shared.mail.domain.mailboxes import Mailbox
     from shared.mail.ports import Gmail, Mailboxes, PushVerifier
     from shared.platform.ports import SecretStore, TaskQueue
+    from shared.workspace.domain.members import Member
     from shared.workspace.domain.tenants import Tenant
     from shared.workspace.ports import TenantStore, WebhookEventLedger
 
@@ -34,6 +37,10 @@ log = logging.getLogger(__name__)
 MESSAGE_MEMORY = timedelta(days=7)  # Pub/Sub keeps an unacknowledged push for up to 7 days
 FULL_SYNC = 50  # messages read when the stored history id is too old (Gmail's 404)
 STARTED = "On it: I started a run for your mail. Follow it here: {url}"
+REPLIED = (
+    "A reply by mail decides nothing and starts nothing. To approve or reject what a run asks, open it "
+    "in Notion Agent: {url}"
+)
 
 
 @dataclass(frozen=True)
@@ -57,10 +64,11 @@ def receive(
 ) -> dict[str, Any]:
     """Answer one push. Unauthenticated (401) without a Google-signed OIDC token for this endpoint,
     Forbidden (403) for another identity's; InvalidInput (400) for a body that is no Gmail
-    notification. Otherwise ``result``: ``synced`` (with ``outcomes``, one per new message: ``started``,
-    ``duplicate``, ``spoofed``, ``stranger``, ``own``, ``not-to-agent``), ``duplicate`` (nothing after the
-    stored history id) or ``unknown`` (no mailbox connected at that address); ``full_sync`` when the
-    stored history id was too old."""
+    notification. Otherwise ``result``: ``synced``, ``duplicate`` (nothing after the stored history id)
+    or ``unknown`` (no mailbox connected at that address); ``full_sync`` when the stored history id was
+    too old. A sync's ``outcomes`` say what each new message did: ``started`` (a run), ``asked`` (an
+    Ask), ``reply`` (to the agent's own message: nothing), ``duplicate``, ``spoofed``, ``stranger``,
+    ``own`` or ``not-to-agent``."""
     intake.verifier.verify(headers)
     push = parse_push(body)
     mailbox = intake.mailboxes.get(push.address)
@@ -105,12 +113,46 @@ def _message(
     seen = intake.ledger.record(tenant.tenant_id, key, EventSeen("mail.message", now, now + MESSAGE_MEMORY))
     if not seen.created and seen.enqueued:
         return "duplicate"
-    run_id = f"mail-{message_id}"[:100]
+    where = MailThread(address_hash(mailbox.address), message_id)
+    if dm.answers_us(mail, intake.reply_domain):
+        text = REPLIED.format(url=intake.console_url)
+        outcome = "reply"  # a reply to the agent's own message: it decides and starts nothing
+    elif (question := dm.question_of(mail)) is not None:
+        ask = MailAskTask(
+            tenant_id=tenant.tenant_id,
+            member_id=member.member_id,
+            event_key=key,
+            thread=where.ref,
+            question=question[:2000],
+        )
+        intake.queue.enqueue(Queue.PLAN, ask, f"mail-ask:{tenant.tenant_id}:{key}")
+        text, outcome = "", "asked"  # the answer is the reply (services/asks.py)
+    else:
+        text, outcome = _start_run(mailbox, tenant, member, mail, where=where, intake=intake), "started"
+    if text:
+        reply_once(mailbox, mail, thread_id, refresh=refresh, key=f"{key}-started", text=text, intake=intake)
+    intake.ledger.mark_enqueued(tenant.tenant_id, key)
+    return outcome
+
+
+def _start_run(
+    mailbox: Mailbox,
+    tenant: Tenant,
+    member: Member,
+    mail: dm.Mail,
+    *,
+    where: MailThread,
+    intake: MailIntake,
+) -> str:
+    """Queue the run ``mail`` asks for, named by its Gmail id, with ``member``'s reach, its approvals
+    and result answered in the thread ``where``; what the thread is told at once."""
+    run_id = f"mail-{where.message_id}"[:100]
     trigger = Trigger(
         kind="api",
         by_owner=tenant.owner_reach(member.role),
         people=[member.notion_user_id],
         rule=f"a mail to {mailbox.address}"[:300],
+        thread=where.ref,
         tracker=TrackerItem(
             tool="mail",
             target=mailbox.address[:200],
@@ -127,10 +169,7 @@ def _message(
         agent_id=mailbox.agent_id,
     )
     intake.queue.enqueue(Queue.PLAN, task, f"plan:{tenant.tenant_id}:{run_id}")
-    text = STARTED.format(url=console_run_url(intake.console_url, run_id))
-    reply_once(mailbox, mail, thread_id, refresh=refresh, key=f"{key}-started", text=text, intake=intake)
-    intake.ledger.mark_enqueued(tenant.tenant_id, key)
-    return "started"
+    return STARTED.format(url=console_run_url(intake.console_url, run_id))
 
 
 def reply_once(

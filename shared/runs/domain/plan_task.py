@@ -91,8 +91,9 @@ class Trigger(TaskBody):
     # A person named its page (Run again) and the api found it beyond their reach: planning waits for
     # an approval before reading it, as for an ``api`` trigger's (decision 0147). Left out when False.
     beyond: bool = Field(False, exclude_if=lambda v: not v)
-    # Asked in a Slack thread (``slack:<team>:<channel>:<ts>``, shared.notify.domain.slack_threads): its
-    # approvals and its result are answered there. Left out when empty.
+    # Asked in a Slack thread (``slack:<team>:<channel>:<ts>``, shared.notify.domain.slack_threads) or a
+    # mail thread (``mail:<mailbox>:<gmail id>``, mail_threads): its approvals and result are answered
+    # there. Left out when empty.
     thread: Annotated[str, Field(max_length=120)] = Field("", exclude_if=lambda v: not v)
     # The message it was asked in, as Slack links to it (``chat.getPermalink``): the run view's link
     # back. Left out when empty.
