@@ -1,11 +1,11 @@
 """``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step.
 
-Also the scheduled routes. ``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations)
-enqueues the daily plan and digest of every tenant whose local planning hour has come.
+Also the scheduled routes: ``POST /schedule`` (hourly, then its own continuations) enqueues the daily
+plan and digest of every tenant whose local planning hour has come; ``POST /mail-watches`` (hourly)
+renews Gmail's watches; ``POST /doctor/round`` is ``make doctor`` (functions/tasks/doctor.py).
 ``POST /day-plan`` writes a day's plan page, ``POST /digest`` sends a digest. ``POST /slack-ask`` and
-``POST /mail-ask`` answer an Ask asked in a Slack thread or by mail (shared.slack/mail.services.asks).
-``POST /doctor/round`` (Cloud Scheduler) is ``make doctor`` on a schedule (functions/tasks/doctor.py).
-``POST /sync`` mirrors a Linear or GitLab issue or a Motion task and its Notion page, or scans for edited pages (shared.sync)."""
+``POST /mail-ask`` answer an Ask asked in a Slack thread or by mail. ``POST /sync`` mirrors a Linear or
+GitLab issue or a Motion task and its Notion page, or scans for edited pages (shared.sync)."""
 
 from flask import Request, Response
 
@@ -22,6 +22,7 @@ from shared.agents.services.day_plan_page import write_day_plan
 from shared.bootstrap import Container
 from shared.engine.planning.start import start_run
 from shared.mail.domain.ask_task import MailAskTask
+from shared.mail.domain.mailboxes import WATCHES_ROUTE
 from shared.platform.domain.index_task import IndexTask, ReconcileTask
 from shared.platform.topology import Queue, Target
 from shared.runs.domain.plan_task import PlanTask
@@ -36,7 +37,7 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "not
 def plan(request: Request) -> Response:
     def call(c: Container) -> Reply:
         doctor = admit(request, c, Target.PLAN, with_model=True) or doctor_round(request, c)
-        if (answer := doctor or _sync(request, c)) is not None:
+        if (answer := doctor or _sync(request, c) or _watches(request, c)) is not None:
             return answer
         deps = c.engine()
         if (routed := _routed(request, c, deps)) is not None:
@@ -87,6 +88,18 @@ def _sync(request: Request, c: Container) -> Reply | None:
     if task.tool == "motion":
         return run_motion_task(task, c.sync.motion_mirroring()), 200
     return run_sync_task(task, c.sync.mirroring()), 200
+
+
+def _watches(request: Request, c: Container) -> Reply | None:
+    """Cloud Scheduler's hourly renewal of Gmail's watches (shared.mail.services.watches); None for
+    any other path. Nothing to renew without the deployment's Google OAuth client."""
+    if request.path.rstrip("/") != WATCHES_ROUTE:
+        return None
+    if not c.settings.google_oauth_client_id:
+        return {"mailboxes": 0, "renewed": 0, "failed": 0}, 200
+    from shared.mail.services.watches import renew_watches
+
+    return renew_watches(c.mail.mailboxes, c.mail.gmail, c.platform.secrets, c.platform.queue), 200
 
 
 def _index(request: Request, c: Container, deps: Deps) -> Reply:

@@ -4,6 +4,7 @@ Pub/Sub's push identity."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Protocol
 
 from shared.mail.domain.mailboxes import Mailbox
@@ -28,6 +29,10 @@ class Mailboxes(Protocol):
         """Every mailbox connected for ``tenant_id``."""
         ...
 
+    def watched(self, address: str, expires: datetime) -> None:
+        """Record that the mailbox's watch now ends at ``expires`` (its other fields left as stored)."""
+        ...
+
     def every(self) -> list[Mailbox]:
         """Every connected mailbox (their watches are renewed together)."""
         ...
@@ -45,8 +50,9 @@ class Mailboxes(Protocol):
 class Gmail(Protocol):
     """The Gmail API as a connected mailbox's owner consented (``refresh`` its OAuth refresh token)."""
 
-    def watch(self, refresh: str, topic: str) -> int:
-        """``users.watch`` onto ``topic``; the mailbox's current history id."""
+    def watch(self, refresh: str, topic: str) -> tuple[int, datetime]:
+        """``users.watch`` onto ``topic``; the mailbox's current history id and when the watch ends
+        (Gmail's ``expiration``: seven days on, unless watched again before)."""
         ...
 
     def history(self, refresh: str, start: int) -> tuple[list[str], int]:

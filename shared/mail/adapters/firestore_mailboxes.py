@@ -3,6 +3,7 @@ id, never written into it), the tenant named in a field so erasing a tenant can 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from google.cloud import firestore
@@ -40,6 +41,10 @@ class FirestoreMailboxes:
         query = self._db.collection(COLLECTION).where(filter=FieldFilter("tenant_id", "==", tenant_id))
         with transient():
             return [Mailbox.model_validate(plain_times(s.to_dict())) for s in query.stream()]
+
+    def watched(self, address: str, expires: datetime) -> None:
+        with transient():
+            self._ref(address).update({"watch_expires": expires})
 
     def every(self) -> list[Mailbox]:
         with transient():

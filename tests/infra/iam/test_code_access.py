@@ -150,10 +150,14 @@ REACH: dict[str, frozenset[str]] = {
     "shared/slack/services/interactions.py:press": frozenset({"api"}),
     # Gmail's pushes (POST /mail/push on api, decision 0219): the Google OAuth client's secret, a
     # mailbox's refresh token, the ledger of mails and the run a member's mail starts.
-    "shared/bootstrap/mail.py:_gmail": frozenset({"api", "notify"}),
+    "shared/bootstrap/mail.py:_gmail": frozenset({"api", "notify", "plan"}),
     "shared/mail/services/intake.py:receive": frozenset({"api"}),
     "shared/mail/services/intake.py:_message": frozenset({"api"}),
     "shared/mail/services/intake.py:_start_run": frozenset({"api"}),
+    # The scheduler's hourly renewal of Gmail's watches (POST /mail-watches on plan): a mailbox's
+    # refresh token read, a failure told to the owner.
+    "shared/mail/services/watches.py:renew_watches": frozenset({"plan"}),
+    "shared/mail/services/watches.py:_tell_owner": frozenset({"plan"}),
     # notify sends a mail thread's replies through the agent's mailbox (its refresh token, the OAuth
     # client's secret).
     "shared/mail/services/threads.py:MailThreads._opened": frozenset({"notify"}),

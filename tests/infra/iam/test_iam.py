@@ -82,8 +82,8 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         # shows a create's repeat (the keys registered before 0202: on theirs too).
         ({"notify", "api"}, '/secrets/webhook-"'),
         # Agents' mailboxes' refresh tokens: api reads Gmail when Pub/Sub pushes (decision 0219), notify
-        # replies in a mail thread as the agent's mailbox.
-        ({"api", "notify"}, "/secrets/mail-"),
+        # replies in a mail thread as the agent's mailbox, plan renews the watches.
+        ({"api", "notify", "plan"}, "/secrets/mail-"),
     ],
     # A refreshed token is a new version of the tenant's secret (NotionAccess._refresh).
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.
