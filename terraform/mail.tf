@@ -81,3 +81,18 @@ resource "google_project_iam_member" "mail_token_readers" {
     expression  = local.mail_secret_condition
   }
 }
+
+# Erasing a workspace (api) deletes its mailboxes' refresh tokens, as it deletes its other tokens.
+resource "google_project_iam_member" "mail_token_revoker" {
+  count = local.mail_on ? 1 : 0
+
+  project = var.project_id
+  role    = google_project_iam_custom_role.notion_token_revoker.name
+  member  = "serviceAccount:${google_service_account.function["api"].email}"
+
+  condition {
+    title       = "mail-secrets-only"
+    description = "Only secrets whose id starts with mail-: erasing a workspace deletes its mailboxes' tokens."
+    expression  = local.mail_secret_condition
+  }
+}

@@ -231,7 +231,8 @@ class Container:
     def erasing(self) -> Erasing:
         """What erasing a workspace uses (the owner's ``POST /workspace/erase``, ``make erase-tenant``):
         the erasures' records, the connect flow's parts, the held runs' cancelling, the tools' disconnects
-        the MCP servers' tokens and the webhook endpoints' secrets forgotten."""
+        the MCP servers' tokens, the webhook endpoints' secrets and the agents' mailboxes forgotten."""
+        from shared.mail.services.connect import forget_mailboxes
         from shared.mcp.services.connect import forget_servers
         from shared.notion.services.erasure import Erasing
         from shared.outbound.services.endpoints import forget_endpoints
@@ -241,6 +242,7 @@ class Container:
         def tools(tenant_id: str) -> list[dict[str, Any]]:
             forget_servers(tenant_id, self.mcp.connecting())  # the MCP servers' tokens too
             forget_endpoints(tenant_id, self.outbound.delivering())  # the webhooks' secrets too
+            forget_mailboxes(tenant_id, mailboxes=self.mail.mailboxes, secrets=self.platform.secrets)
             return forget_tools(tenant_id)
 
         return Erasing(self.workspace.erasures, self.connecting(), self.stop_held_runs(), tools)

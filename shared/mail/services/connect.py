@@ -45,3 +45,15 @@ def connect_mailbox(
     )
     mailboxes.put(mailbox)
     return mailbox
+
+
+def forget_mailboxes(tenant_id: str, *, mailboxes: Mailboxes, secrets: SecretStore) -> int:
+    """Forget every mailbox of ``tenant_id``, as erasing the workspace asks: its refresh token's secret
+    deleted first, then its record (the history id), so a cut-short attempt is finished by the next.
+    A later push for its address finds no mailbox (``unknown``). The ledger of its mails goes with the
+    tenant's documents. How many were forgotten."""
+    found = mailboxes.of_tenant(tenant_id)
+    for mailbox in found:
+        secrets.delete(mailbox.token_secret)
+        mailboxes.delete(mailbox.address)
+    return len(found)

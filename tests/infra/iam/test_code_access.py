@@ -163,6 +163,8 @@ REACH: dict[str, frozenset[str]] = {
     "shared/mail/services/threads.py:MailThreads._opened": frozenset({"notify"}),
     # A mailbox connected (its refresh token kept): no function routes to it yet (docs/mail.md).
     "shared/mail/services/connect.py:connect_mailbox": frozenset(),
+    # Erasing a workspace (POST /workspace/erase on api) deletes its mailboxes' refresh tokens.
+    "shared/mail/services/connect.py:forget_mailboxes": frozenset({"api"}),
     # MCP servers (decision 0171): api connects and forgets them (their tokens under the sync's prefix).
     "shared/mcp/services/connect.py:add_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:remove_server": frozenset({"api"}),

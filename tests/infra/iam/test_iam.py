@@ -96,6 +96,7 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
     "custom:notion_token_revoker": [
         ({"api", "oauth_callback"}, "/secrets/notion-token-"),
         ({"api"}, "/secrets/sync-"),  # the sync's secrets, deleted on disconnect
+        ({"api"}, "/secrets/mail-"),  # agents' mailboxes' tokens, deleted when the workspace is erased
     ],
     # api keeps the integrations' tokens and the outgoing webhooks' signing keys (decision 0202).
     "custom:code_token_keeper": [({"api"}, "/secrets/code-token-")],

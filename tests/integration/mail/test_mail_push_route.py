@@ -1,12 +1,15 @@
 """``POST /mail/push`` on the api, over the Firestore emulator and the Gmail sandbox: Pub/Sub's push with
 its OIDC token starts a member's run and is answered 200; a push without it 401, another identity's
-403, a malformed body 400, all storing nothing; a deployment without mailboxes answers 404."""
+403, a malformed body 400, all storing nothing; a deployment without mailboxes answers 404. Erasing the
+workspace forgets its mailbox, its refresh token and the keys of its mails."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from shared.mail.services.intake import MailIntake
+from shared.notion.services.erasure import erase_workspace
+from shared.workspace.adapters.firestore_erasure import FirestoreErasure
 from tests.support.mail.mail_world import EDITOR, bearer, mail_world
 from tests.support.mail.mails import AGENT, mail, push
 from tests.support.platform.fake_container import FakeContainer, client, json_body
@@ -56,3 +59,30 @@ def test_a_deployment_without_mailboxes_answers_404() -> None:
         "/mail/push", data=b"{}", headers={"Authorization": "Bearer x"}
     )
     assert answer.status_code == 404 and "docs/mail.md" in answer.get_data(as_text=True)
+
+
+def test_erasing_the_workspace_forgets_its_mailbox_its_token_and_its_mails(
+    mail_world: dict[str, Any],
+) -> None:
+    api, fakes = _api(mail_world)
+    db, tenant_id = mail_world["db"], mail_world["tenant"].tenant_id
+    fakes.instance.built["erasures"] = FirestoreErasure(db)
+    record = mail_world["sandbox"].deliver(AGENT, mail(EDITOR, "Release note", "draft it"))
+    assert (
+        api.post(
+            "/mail/push", data=push(AGENT, int(record["historyId"])), headers=bearer(mail_world)
+        ).status_code
+        == 200
+    )
+    mailbox = fakes.mail.mailboxes.get(AGENT)
+    assert mailbox is not None and mailbox.token_secret in fakes.secrets.values
+    events = db.collection("tenants").document(tenant_id).collection("events")
+    assert [d.id for d in events.stream()] == [f"mail-{record['id']}"]  # the mail's key, kept
+    erased = erase_workspace(tenant_id, "operator", fakes.erasing())
+    assert erased["erased"] is True
+    assert mailbox.token_secret not in fakes.secrets.values  # Google's refresh token
+    assert fakes.mail.mailboxes.get(AGENT) is None  # the history id
+    assert list(db.collection("mail_mailboxes").stream()) == [] and list(events.stream()) == []
+    later = mail_world["sandbox"].deliver(AGENT, mail(EDITOR, "Again", "still there?"))
+    again = api.post("/mail/push", data=push(AGENT, int(later["historyId"])), headers=bearer(mail_world))
+    assert json_body(again) == {"result": "unknown"}  # a push for it finds no mailbox
