@@ -3,8 +3,9 @@ the mailbox is read from its last history id. Each new message from an authentic
 starts one run of the agent (or, a question, one Ask) with the member's reach, answered in its thread.
 
 Safe to repeat. Each message is recorded in the tenant's ledger under its Gmail id and its run named
-by that id; its reply is looked for in the thread by its key before one is sent. The history id moves
-only forward, after the messages before it were taken. A spoofed or stranger's mail stores nothing."""
+by that id; its reply is looked for in the thread by its key before one is sent; a twin push meanwhile
+answers 503. The history id moves only forward, after the messages before it were taken. A spoofed or
+stranger's mail stores nothing."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from shared.mail.domain.mailboxes import parse_push
 from shared.mail.ports import HistoryGone
 from shared.notify.domain.mail_threads import MailThread
 from shared.notify.domain.notifications import console_run_url
+from shared.platform.errors import TransientError
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, TrackerItem, Trigger
 from shared.runs.services.runs import check_usable
@@ -35,6 +37,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MESSAGE_MEMORY = timedelta(days=7)  # Pub/Sub keeps an unacknowledged push for up to 7 days
+# A push finding a mail's record unmarked and younger than this takes the first as still at work: it
+# answers 503 and Pub/Sub delivers again later (its backoff: 10 s, then longer). By then the first has
+# marked it, or was stopped and this one takes over under the same names.
+IN_FLIGHT = timedelta(seconds=30)
 FULL_SYNC = 50  # messages read when the stored history id is too old (Gmail's 404)
 STARTED = "On it: I started a run for your mail. Follow it here: {url}"
 REPLIED = (
@@ -113,6 +119,8 @@ def _message(
     seen = intake.ledger.record(tenant.tenant_id, key, EventSeen("mail.message", now, now + MESSAGE_MEMORY))
     if not seen.created and seen.enqueued:
         return "duplicate"
+    if not seen.created and now - seen.first_seen < IN_FLIGHT:  # a twin delivery at work on it
+        raise TransientError("an earlier delivery of this mail is still being answered: try again later")
     where = MailThread(address_hash(mailbox.address), message_id)
     if dm.answers_us(mail, intake.reply_domain):
         text = REPLIED.format(url=intake.console_url)
