@@ -23,7 +23,7 @@ from shared.notify.domain.mail_threads import MailThread
 from shared.notify.domain.notifications import console_run_url
 from shared.platform.errors import TransientError
 from shared.platform.topology import Queue
-from shared.runs.domain.plan_task import PlanTask, TrackerItem, Trigger
+from shared.runs.domain.plan_task import MailItem, PlanTask, Trigger
 from shared.runs.services.runs import check_usable
 from shared.workspace.domain.tenants import EventSeen, address_hash, same_address
 
@@ -161,12 +161,8 @@ def _start_run(
         people=[member.notion_user_id],
         rule=f"a mail to {mailbox.address}"[:300],
         thread=where.ref,
-        tracker=TrackerItem(
-            tool="mail",
-            target=mailbox.address[:200],
-            item=mail.subject[:200] or "(no subject)",
-            title=mail.subject[:200],
-            text=dm.untrusted_attachments(mail)[:4000],
+        mail=MailItem(
+            to=mailbox.address, subject=mail.subject, attachments=dm.untrusted_attachments(mail)[:4000]
         ),
     )
     task = PlanTask(

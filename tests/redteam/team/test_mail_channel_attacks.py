@@ -122,7 +122,7 @@ def test_injections_in_bodies_and_attachments_neither_widen_reach_nor_decide(
                 for t in started
             )
             fenced = all(
-                t.trigger.tracker is None or t.trigger.tracker.text.count("[end of 'notes.txt']") <= 1
+                t.trigger.mail is None or t.trigger.mail.attachments.count("[end of 'notes.txt']") <= 1
                 for t in started
                 if isinstance(t, PlanTask)
             )
