@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from functions import openapi
 from shared.mail.services.intake import MailIntake
 from shared.notion.services.erasure import erase_workspace
 from shared.workspace.adapters.firestore_erasure import FirestoreErasure
@@ -86,3 +87,24 @@ def test_erasing_the_workspace_forgets_its_mailbox_its_token_and_its_mails(
     later = mail_world["sandbox"].deliver(AGENT, mail(EDITOR, "Again", "still there?"))
     again = api.post("/mail/push", data=push(AGENT, int(later["historyId"])), headers=bearer(mail_world))
     assert json_body(again) == {"result": "unknown"}  # a push for it finds no mailbox
+
+
+def test_a_question_and_a_reply_are_answered_in_the_contract_s_words(mail_world: dict[str, Any]) -> None:
+    api, fakes = _api(mail_world)
+    sandbox = mail_world["sandbox"]
+    asked = sandbox.deliver(AGENT, mail(EDITOR, "Ask: the launch date", "when is it?"))
+    answer = api.post("/mail/push", data=push(AGENT, int(asked["historyId"])), headers=bearer(mail_world))
+    assert answer.status_code == 200 and json_body(answer)["outcomes"] == ["asked"]
+    work = sandbox.deliver(AGENT, mail(EDITOR, "Tidy", "archive the done ones"))
+    assert json_body(
+        api.post("/mail/push", data=push(AGENT, int(work["historyId"])), headers=bearer(mail_world))
+    )["outcomes"] == ["started"]
+    [ours] = sandbox.sent(AGENT)
+    reply = mail(EDITOR, "Re: Tidy", "Approve")
+    reply["In-Reply-To"] = sandbox.thread(AGENT, ours["threadId"])[-1]["Message-ID"]
+    replied = sandbox.deliver(AGENT, reply)
+    answer = api.post("/mail/push", data=push(AGENT, int(replied["historyId"])), headers=bearer(mail_world))
+    assert answer.status_code == 200 and json_body(answer)["outcomes"] == ["reply"]
+    assert len(fakes.queue.tasks) == 2  # the Ask and the run: the reply started nothing
+    said = openapi.document()["components"]["schemas"]["MailPushAnswer"]["properties"]["outcomes"]
+    assert {"asked", "reply", "started"} <= set(said["items"]["enum"])  # each outcome is the contract's
