@@ -4,10 +4,10 @@
 # Google's signature, the account's email). The refresh tokens of mailboxes are tenant secrets
 # mail-<tenant>-<address hash>, read by mail_token_readers only.
 locals {
-  mail_on               = var.google_oauth_client_id != ""
-  mail_push_audience    = local.mail_on ? "${local.public_endpoints["api"]}/mail/push" : ""
-  mail_push_invoker     = local.mail_on ? google_service_account.platform["gmail_push"].email : ""
-  mail_secret_prefix    = "mail-"
+  mail_on            = var.google_oauth_client_id != ""
+  mail_push_audience = local.mail_on ? "${local.public_endpoints["api"]}/mail/push" : ""
+  mail_push_invoker  = local.mail_on ? google_service_account.platform["gmail_push"].email : ""
+  mail_secret_prefix = "mail-"
   # Who reads a mailbox's refresh token: api (Gmail's pushes), notify (replies in a mail thread), plan
   # (the watches renewed by the scheduler's hourly call).
   mail_token_readers    = ["api", "notify", "plan"]
