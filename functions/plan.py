@@ -1,11 +1,11 @@
 """``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step.
 
-Also the scheduled routes. ``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations)
-enqueues the daily plan and digest of every tenant whose local planning hour has come.
-``POST /day-plan`` writes a day's plan page and ``POST /digest`` sends a digest. ``POST /slack-ask``
-answers an Ask asked in a Slack thread (shared.slack.services.asks).
-``POST /doctor/round`` (Cloud Scheduler) is ``make doctor`` on a schedule (functions/tasks/doctor.py).
-``POST /sync`` mirrors a Linear or GitLab issue or a Motion task and its Notion page, or scans for edited pages (shared.sync)."""
+Also the scheduled routes: ``POST /schedule`` (hourly, then its own continuations) enqueues the daily
+plan and digest of every tenant whose local planning hour has come; ``POST /mail-watches`` (hourly)
+renews Gmail's watches; ``POST /doctor/round`` is ``make doctor`` (functions/tasks/doctor.py).
+``POST /day-plan`` writes a day's plan page, ``POST /digest`` sends a digest. ``POST /slack-ask`` and
+``POST /mail-ask`` answer an Ask asked in a Slack thread or by mail. ``POST /sync`` mirrors a Linear or
+GitLab issue or a Motion task and its Notion page, or scans for edited pages (shared.sync)."""
 
 from flask import Request, Response
 
@@ -21,6 +21,8 @@ from shared.agents.services.daily_schedule import plan_due_tenants
 from shared.agents.services.day_plan_page import write_day_plan
 from shared.bootstrap import Container
 from shared.engine.planning.start import start_run
+from shared.mail.domain.ask_task import MailAskTask
+from shared.mail.domain.mailboxes import WATCHES_ROUTE
 from shared.platform.domain.index_task import IndexTask, ReconcileTask
 from shared.platform.topology import Queue, Target
 from shared.runs.domain.plan_task import PlanTask
@@ -35,7 +37,7 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "not
 def plan(request: Request) -> Response:
     def call(c: Container) -> Reply:
         doctor = admit(request, c, Target.PLAN, with_model=True) or doctor_round(request, c)
-        if (answer := doctor or _sync(request, c)) is not None:
+        if (answer := doctor or _sync(request, c) or _watches(request, c)) is not None:
             return answer
         deps = c.engine()
         if (routed := _routed(request, c, deps)) is not None:
@@ -58,7 +60,7 @@ def plan(request: Request) -> Response:
 
 
 def _routed(request: Request, c: Container, deps: Deps) -> Reply | None:
-    """A digest, a day's plan page or a Slack thread's Ask; None for any other path."""
+    """A digest, a day's plan page or a Slack thread's or a mail's Ask; None for any other path."""
     if (digest := take_routed(request, DigestTask, "digest", c)) is not None:
         return {"sent": send_digest(digest, deps)}, 200
     if (day := take_routed(request, DayPlanTask, "day-plan", c)) is not None:
@@ -67,6 +69,10 @@ def _routed(request: Request, c: Container, deps: Deps) -> Reply | None:
         from shared.slack.services.asks import answer_in_thread  # its Ask's modules: only when asked
 
         return answer_in_thread(ask, deps), 200
+    if (asked := take_routed(request, MailAskTask, "mail-ask", c)) is not None:
+        from shared.mail.services.asks import answer_in_thread as answer_mail  # only when asked by mail
+
+        return answer_mail(asked, deps), 200
     return None
 
 
@@ -82,6 +88,18 @@ def _sync(request: Request, c: Container) -> Reply | None:
     if task.tool == "motion":
         return run_motion_task(task, c.sync.motion_mirroring()), 200
     return run_sync_task(task, c.sync.mirroring()), 200
+
+
+def _watches(request: Request, c: Container) -> Reply | None:
+    """Cloud Scheduler's hourly renewal of Gmail's watches (shared.mail.services.watches); None for
+    any other path. Nothing to renew without the deployment's Google OAuth client."""
+    if request.path.rstrip("/") != WATCHES_ROUTE:
+        return None
+    if not c.settings.google_oauth_client_id:
+        return {"mailboxes": 0, "renewed": 0, "failed": 0}, 200
+    from shared.mail.services.watches import renew_watches
+
+    return renew_watches(c.mail.mailboxes, c.mail.gmail, c.platform.secrets, c.platform.queue), 200
 
 
 def _index(request: Request, c: Container, deps: Deps) -> Reply:

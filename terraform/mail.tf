@@ -2,12 +2,15 @@
 # each change of a watched inbox to this topic (users.watch names it); the push subscription posts it
 # to api's /mail/push with an OIDC token for the gmail_push account, which api checks (audience,
 # Google's signature, the account's email). The refresh tokens of mailboxes are tenant secrets
-# mail-<tenant>-<address hash>, read by api only.
+# mail-<tenant>-<address hash>, read by mail_token_readers only.
 locals {
-  mail_on               = var.google_oauth_client_id != ""
-  mail_push_audience    = local.mail_on ? "${local.public_endpoints["api"]}/mail/push" : ""
-  mail_push_invoker     = local.mail_on ? google_service_account.platform["gmail_push"].email : ""
-  mail_secret_prefix    = "mail-"
+  mail_on            = var.google_oauth_client_id != ""
+  mail_push_audience = local.mail_on ? "${local.public_endpoints["api"]}/mail/push" : ""
+  mail_push_invoker  = local.mail_on ? google_service_account.platform["gmail_push"].email : ""
+  mail_secret_prefix = "mail-"
+  # Who reads a mailbox's refresh token: api (Gmail's pushes), notify (replies in a mail thread), plan
+  # (the watches renewed by the scheduler's hourly call).
+  mail_token_readers    = ["api", "notify", "plan"]
   mail_secret_condition = "resource.name.startsWith(\"projects/${data.google_project.this.number}/secrets/${local.mail_secret_prefix}\")"
 }
 
@@ -66,15 +69,30 @@ resource "google_service_account_iam_member" "pubsub_signs_as_gmail_push" {
 }
 
 resource "google_project_iam_member" "mail_token_readers" {
-  count = local.mail_on ? 1 : 0
+  for_each = local.mail_on ? toset(local.mail_token_readers) : toset([])
 
   project = var.project_id
   role    = "roles/secretmanager.secretAccessor"
-  member  = "serviceAccount:${google_service_account.function["api"].email}"
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
 
   condition {
     title       = "mail-secrets-only"
     description = "Only secrets whose id starts with mail-: agents' mailboxes' refresh tokens."
+    expression  = local.mail_secret_condition
+  }
+}
+
+# Erasing a workspace (api) deletes its mailboxes' refresh tokens, as it deletes its other tokens.
+resource "google_project_iam_member" "mail_token_revoker" {
+  count = local.mail_on ? 1 : 0
+
+  project = var.project_id
+  role    = google_project_iam_custom_role.notion_token_revoker.name
+  member  = "serviceAccount:${google_service_account.function["api"].email}"
+
+  condition {
+    title       = "mail-secrets-only"
+    description = "Only secrets whose id starts with mail-: erasing a workspace deletes its mailboxes' tokens."
     expression  = local.mail_secret_condition
   }
 }

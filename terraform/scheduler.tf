@@ -18,6 +18,15 @@ locals {
       attempt_deadline = "180s"
       description      = "Re-enqueue the next step of runs whose cursor has not moved past their lease."
     }
+    renew-mail-watches = {
+      target = "plan"
+      path   = "/mail-watches" # shared/mail/domain/mailboxes.py WATCHES_ROUTE
+      # Hourly: Gmail's watches end after seven days; each mailbox whose watch ends within two days is
+      # watched again (shared/mail/services/watches.py), a failure told to its workspace's owner.
+      schedule         = "0 * * * *"
+      attempt_deadline = "320s" # plan's timeout (300 s) plus delivery
+      description      = "Renew Gmail's watches of agents' mailboxes before their seven days end."
+    }
     doctor = {
       target = "plan"
       path   = "/doctor/round" # functions/tasks/doctor.py ROUND_ROUTE

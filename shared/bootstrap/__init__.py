@@ -105,7 +105,8 @@ class Container:
         self.workspace = Workspace(instance)
         self.team = Team(instance)
         self.notion = Notion(instance, self.platform, self.workspace)
-        self.notify = Notify(instance, self.platform, self.notion)
+        self.mail = Mail(instance, self.platform)
+        self.notify = Notify(instance, self.platform, self.notion, self.mail)
         self.code = Code(instance)
         self.runs = Runs(instance, self.platform, self.workspace)
         self.agents = Agents(instance, self.platform)
@@ -114,7 +115,6 @@ class Container:
         )
         self.memory = Memory(instance)
         self.slack = Slack(instance, self.platform, self.workspace, self.notify)
-        self.mail = Mail(instance, self.platform)
         self.sessions = Sessions(instance)
         self.mcp = Mcp(instance, self.platform, self.workspace, self.team)
         self.outbound = Outbound(instance, self.platform, self.workspace)
@@ -231,7 +231,8 @@ class Container:
     def erasing(self) -> Erasing:
         """What erasing a workspace uses (the owner's ``POST /workspace/erase``, ``make erase-tenant``):
         the erasures' records, the connect flow's parts, the held runs' cancelling, the tools' disconnects
-        the MCP servers' tokens and the webhook endpoints' secrets forgotten."""
+        the MCP servers' tokens, the webhook endpoints' secrets and the agents' mailboxes forgotten."""
+        from shared.mail.services.connect import forget_mailboxes
         from shared.mcp.services.connect import forget_servers
         from shared.notion.services.erasure import Erasing
         from shared.outbound.services.endpoints import forget_endpoints
@@ -241,6 +242,7 @@ class Container:
         def tools(tenant_id: str) -> list[dict[str, Any]]:
             forget_servers(tenant_id, self.mcp.connecting())  # the MCP servers' tokens too
             forget_endpoints(tenant_id, self.outbound.delivering())  # the webhooks' secrets too
+            forget_mailboxes(tenant_id, mailboxes=self.mail.mailboxes, secrets=self.platform.secrets)
             return forget_tools(tenant_id)
 
         return Erasing(self.workspace.erasures, self.connecting(), self.stop_held_runs(), tools)

@@ -12,9 +12,10 @@ from shared.platform.errors import ConfigError
 
 if TYPE_CHECKING:
     from shared.bootstrap.declare import Instance
+    from shared.bootstrap.mail import Mail
     from shared.bootstrap.notion import Notion
     from shared.bootstrap.platform import Platform
-    from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationLog, Notifier
+    from shared.notify.ports import Chat, ChatWebhooks, Mailer, NotificationChannel, NotificationLog, Notifier
 
 
 def _mailer(part: Notify) -> Mailer:
@@ -41,6 +42,22 @@ def _webhooks(part: Notify) -> ChatWebhooks:
     return DiscordWebhookClient(s.discord_api_base_url, s.slack_timeout_s)
 
 
+def _threads(part: Notify) -> list[NotificationChannel]:
+    """The channels no owner chooses, that answer where a person asked: the mail thread (through the
+    agent's mailbox, shared.mail), when the part knows mail's ports."""
+    mail = getattr(part, "mail", None)
+    if mail is None:
+        return []
+    from shared.mail.services.threads import MailThreads
+
+    domain = part.instance.settings.mail_push_audience.partition("://")[2].partition("/")[0]
+    return [
+        MailThreads(
+            lambda: mail.mailboxes, lambda: mail.gmail, part.platform.secrets, domain or "agents.invalid"
+        )
+    ]
+
+
 def _notifier(part: Notify) -> Notifier:
     from shared.notify.services.links import LinkMinter
 
@@ -60,7 +77,7 @@ def _notifier(part: Notify) -> Notifier:
             smtp_sender=s.smtp_sender,
         )
         lease_s = s.step_lease_s  # longer than a message's requests and a token refresh
-        return ChannelDelivery(part.notifications, build_channels(ports), lease_s)
+        return ChannelDelivery(part.notifications, [*build_channels(ports), *_threads(part)], lease_s)
     from shared.notify.adapters.outbox import OutboxNotifier
 
     return OutboxNotifier(s.outbox_dir, minter)
@@ -81,5 +98,7 @@ class Notify:
     # The relay of email notifications (the standard library's SMTP client); ConfigError without one.
     mailer: Built[Mailer] = Built("shared.notify.adapters.smtp", ("smtplib",), _mailer)
 
-    def __init__(self, instance: Instance, platform: Platform, notion: Notion) -> None:
-        self.instance, self.platform, self.notion = instance, platform, notion
+    def __init__(
+        self, instance: Instance, platform: Platform, notion: Notion, mail: Mail | None = None
+    ) -> None:
+        self.instance, self.platform, self.notion, self.mail = instance, platform, notion, mail

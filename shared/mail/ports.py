@@ -4,6 +4,7 @@ Pub/Sub's push identity."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Protocol
 
 from shared.mail.domain.mailboxes import Mailbox
@@ -20,6 +21,26 @@ class Mailboxes(Protocol):
 
     def put(self, mailbox: Mailbox) -> None: ...
 
+    def by_key(self, key: str) -> Mailbox | None:
+        """The mailbox whose address hashes to ``key`` (``address_hash``), as a mail thread names it."""
+        ...
+
+    def of_tenant(self, tenant_id: str) -> list[Mailbox]:
+        """Every mailbox connected for ``tenant_id``."""
+        ...
+
+    def watched(self, address: str, expires: datetime) -> None:
+        """Record that the mailbox's watch now ends at ``expires`` (its other fields left as stored)."""
+        ...
+
+    def every(self) -> list[Mailbox]:
+        """Every connected mailbox (their watches are renewed together)."""
+        ...
+
+    def delete(self, address: str) -> None:
+        """Forget the mailbox at ``address`` (nothing when there is none)."""
+        ...
+
     def advance(self, address: str, history_id: int) -> int:
         """In one transaction, the stored history id raised to ``history_id`` (never lowered: a late
         push's older id leaves it); the id stored after. A mailbox that is gone is left gone (0)."""
@@ -29,8 +50,9 @@ class Mailboxes(Protocol):
 class Gmail(Protocol):
     """The Gmail API as a connected mailbox's owner consented (``refresh`` its OAuth refresh token)."""
 
-    def watch(self, refresh: str, topic: str) -> int:
-        """``users.watch`` onto ``topic``; the mailbox's current history id."""
+    def watch(self, refresh: str, topic: str) -> tuple[int, datetime]:
+        """``users.watch`` onto ``topic``; the mailbox's current history id and when the watch ends
+        (Gmail's ``expiration``: seven days on, unless watched again before)."""
         ...
 
     def history(self, refresh: str, start: int) -> tuple[list[str], int]:

@@ -9,6 +9,7 @@ import base64
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import googleapiclient.discovery_cache
@@ -79,7 +80,8 @@ def test_watch_and_history_answer_googles_shapes_oldest_first_from_the_id(gmail:
 
 def test_history_pages_are_all_read_and_a_forgotten_id_is_404(gmail: Any) -> None:
     sandbox, api, _ = gmail
-    start = api.watch(REFRESH, "projects/p/topics/gmail")
+    start, expires = api.watch(REFRESH, "projects/p/topics/gmail")
+    assert timedelta(days=6) < expires - datetime.now(UTC) <= timedelta(days=7)  # Gmail's seven days
     ids = [sandbox.deliver(AGENT, mail("bo@acme.example", f"n{i}", "x"))["id"] for i in range(3)]
     one = _users(api).history().list(userId="me", startHistoryId=str(start), maxResults=2).execute()
     assert len(one["history"]) == 2 and "nextPageToken" in one

@@ -43,7 +43,8 @@ def test_the_totals_are_what_the_result_line_says() -> None:
     # every role undoing others' and out-of-reach runs, alone and with their child runs
     assert EXERCISED["undo_cases"] >= 57, put
     # team/test_slack_attacks.py and test_slack_channel_attacks.py: forged, stale, strangers', replays,
-    # another workspace's run, injections in the words
+    # another workspace's run, injections in the words (Slack's alone pass 70); test_mail_channel_attacks.py
+    # adds spoofed senders, forged pushes and injections in mails
     assert EXERCISED["channel_cases"] >= 70, put
     assert EXERCISED["webhook_cases"] >= 25, put  # team/test_webhook_attacks.py: hostile messages, titles
     assert all(TOTALS[k] == 0 for k in COUNTS), line

@@ -26,7 +26,8 @@ COUNTS = (
     "mcp_injections_followed",
     "undo_escapes",  # team/test_undo_attacks.py: an undo of another tenant's, person's or out-of-reach run
     # team/test_slack_attacks.py, test_slack_channel_attacks.py: a forged, stale, stranger's or replayed
-    # Slack press, event or command that acted, or words that widened a run's reach or approved
+    # Slack press, event or command that acted, or words that widened a run's reach or approved;
+    # team/test_mail_channel_attacks.py: a spoofed sender's mail, a forged push or an injection that acted
     "channel_spoofs",
     "webhook_leaks",  # team/test_webhook_attacks.py: a delivery beyond its type's fields or workspace
 )

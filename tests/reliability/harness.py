@@ -337,6 +337,31 @@ class Crash(Exception):
     """The instance dies here (an unexpected error: HTTP 500, the queue retries)."""
 
 
+class KilledLedger:
+    """The tenant's ledger of a way in (Slack's events, mail's pushes) whose instance dies once per key
+    of ``after_record`` right after the record is written, and once per key of ``before_mark`` after
+    the work was queued and the thread answered, before the mark: a 500, and the sender tries again."""
+
+    def __init__(self, inner: Any, after_record: set[str], before_mark: set[str]) -> None:
+        self.inner, self.after_record, self.before_mark = inner, set(after_record), set(before_mark)
+        self.killed = 0
+
+    def record(self, tenant_id: str, key: str, seen: Any) -> Any:
+        found = self.inner.record(tenant_id, key, seen)
+        if key in self.after_record:
+            self.after_record.discard(key)
+            self.killed += 1
+            raise Crash(f"killed after recording {key}")
+        return found
+
+    def mark_enqueued(self, tenant_id: str, key: str) -> None:
+        if key in self.before_mark:
+            self.before_mark.discard(key)
+            self.killed += 1
+            raise Crash(f"killed before marking {key}")
+        self.inner.mark_enqueued(tenant_id, key)
+
+
 class StepCrashes:
     """Crash once per run, at its planned (step, boundary); ``done`` holds the runs that crashed."""
 

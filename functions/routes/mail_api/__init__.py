@@ -7,7 +7,7 @@ from functions.routes.rows import Tag
 
 _PUSH = (
     "Gmail's notification of an agent's mailbox, pushed by Pub/Sub with an OIDC token (Authorization: "
-    "Bearer): each new mail from an authenticated member starts one run, answered in its thread"
+    "Bearer): each new mail from an authenticated member starts one run (or Ask), answered in its thread"
 )
 
 MAIL_ROUTES: list[Route] = [

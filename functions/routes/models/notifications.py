@@ -23,7 +23,9 @@ class Notification(Schema):
     text: str
     status: NotificationStatus
     reason: str = Field(description="Why it is undeliverable; empty otherwise")
-    channel: str = Field(description="Where it went: notion_comment, slack, discord or email; empty: nowhere")
+    channel: str = Field(
+        description="Where it went: notion_comment, slack, discord, email or mail_thread (a reply in the thread of the mail that asked); empty: nowhere"
+    )
     created_at: datetime
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from shared.agents.services import records
 from shared.engine.agent.approvals import literal
 from shared.engine.services import page_notes
+from shared.notify.domain.mail_threads import MAIL_THREAD_CHANNEL, MAIL_THREAD_KEY, parse_mail_thread
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.domain.slack_threads import THREAD_KEY, parse_thread
 from shared.platform.topology import Queue
@@ -217,24 +218,29 @@ def _ask(run: RunRef, state: RunState) -> None:
 def _answer_in_thread(
     run: RunRef, state: RunState, about: str, text: str, data: dict[str, object], *, subject: str = ""
 ) -> None:
-    """A run asked in a Slack thread (``state.thread``) answers there too: its request (with
-    ``data`` naming it, sent with Approve and Decline buttons) or its end. Each is a notification of its
-    own (``<about>-slack``), its task named by it: a repeated follow-up enqueues nothing new, and notify
+    """A run asked in a Slack or mail thread (``state.thread``) answers there too: its request (with
+    ``data`` naming it: in Slack with Approve and Decline buttons, by mail with the run's link to
+    decide in the console) or its end. Each is a notification of its own (``<about>-slack`` or
+    ``<about>-mail``), its task named by it: a repeated follow-up enqueues nothing new, and notify
     sends it at most once. Urgent: the person who asked is waiting, whatever the quiet hours."""
     deps, tenant_id, run_id = run
-    thread = parse_thread(state.thread)
-    if thread is None:
+    slack, mail = parse_thread(state.thread), parse_mail_thread(state.thread)
+    if slack is not None:
+        channel, suffix, where = "slack", "slack", {THREAD_KEY: slack.ref}
+    elif mail is not None:
+        channel, suffix, where = MAIL_THREAD_CHANNEL, "mail", {MAIL_THREAD_KEY: mail.ref}
+    else:
         return
     ended = f"Run {state.status.value.replace('_', ' ')}: {state.title}"
     note = NotifyTask(
-        notification_id=f"{about}-slack",
+        notification_id=f"{about}-{suffix}",
         tenant_id=tenant_id,
         run_id=run_id,
         subject=(subject or ended)[:300],
         text=text[:20_000],
-        channel="slack",
+        channel=channel,
         priority="urgent",
-        data=data | {THREAD_KEY: thread.ref},
+        data=data | where,
         run_started_at=state.started_at,
     )
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")

@@ -3,9 +3,11 @@ id, never written into it), the tenant named in a field so erasing a tenant can 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.mail.domain.mailboxes import Mailbox
 from shared.platform.adapters.firestore_docs import in_transaction, plain_times, transient
@@ -29,6 +31,31 @@ class FirestoreMailboxes:
     def put(self, mailbox: Mailbox) -> None:
         with transient():
             self._ref(mailbox.address).set(mailbox.model_dump())
+
+    def by_key(self, key: str) -> Mailbox | None:
+        with transient():
+            snap = self._db.collection(COLLECTION).document(key).get()
+        return Mailbox.model_validate(plain_times(snap.to_dict())) if snap.exists else None
+
+    def of_tenant(self, tenant_id: str) -> list[Mailbox]:
+        query = self._db.collection(COLLECTION).where(filter=FieldFilter("tenant_id", "==", tenant_id))
+        with transient():
+            return [Mailbox.model_validate(plain_times(s.to_dict())) for s in query.stream()]
+
+    def watched(self, address: str, expires: datetime) -> None:
+        with transient():
+            self._ref(address).update({"watch_expires": expires})
+
+    def every(self) -> list[Mailbox]:
+        with transient():
+            return [
+                Mailbox.model_validate(plain_times(s.to_dict()))
+                for s in self._db.collection(COLLECTION).stream()
+            ]
+
+    def delete(self, address: str) -> None:
+        with transient():
+            self._ref(address).delete()
 
     def advance(self, address: str, history_id: int) -> int:
         ref = self._ref(address)

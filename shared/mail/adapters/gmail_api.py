@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import google_auth_httplib2
@@ -66,9 +67,10 @@ class GmailApi:
         except (OSError, httplib2.HttpLib2Error) as failed:
             raise TransientError(f"Gmail unreachable: {type(failed).__name__}") from None
 
-    def watch(self, refresh: str, topic: str) -> int:
+    def watch(self, refresh: str, topic: str) -> tuple[int, datetime]:
         body = {"topicName": topic, "labelIds": ["INBOX"], "labelFilterBehavior": "INCLUDE"}
-        return int(self._run(self._users(refresh).watch(userId="me", body=body))["historyId"])
+        got = self._run(self._users(refresh).watch(userId="me", body=body))
+        return int(got["historyId"]), datetime.fromtimestamp(int(got["expiration"]) / 1000, UTC)
 
     def history(self, refresh: str, start: int) -> tuple[list[str], int]:
         users, found, token, current = self._users(refresh), [], None, start

@@ -15,6 +15,8 @@ from pydantic import ConfigDict, Field, ValidationError
 from shared.platform.domain.schema import Schema
 from shared.platform.errors import InvalidInput
 
+WATCHES_ROUTE = "/mail-watches"  # plan's route Cloud Scheduler calls to renew Gmail's watches
+
 
 class Mailbox(Schema):
     """One agent's address, connected with its Google Workspace mailbox's OAuth consent."""
@@ -27,6 +29,8 @@ class Mailbox(Schema):
     token_secret: Annotated[str, Field(max_length=200)]
     history_id: int = 0  # the last history id read: the next history.list starts from it
     connected_at: datetime
+    topic: Annotated[str, Field(max_length=300)] = ""  # the Pub/Sub topic it is watched onto
+    watch_expires: datetime | None = None  # when Gmail's watch ends unless renewed (None: not known)
 
 
 def token_secret_name(tenant_id: str, address_key: str) -> str:

@@ -31,7 +31,7 @@ def connect_mailbox(
     connect renews the watch (Google asks for one at least every seven days) and moves the id on."""
     name = token_secret_name(tenant_id, address_hash(address))
     secrets.put(name, refresh_token)
-    history_id = gmail.watch(refresh_token, topic)
+    history_id, expires = gmail.watch(refresh_token, topic)
     found = mailboxes.get(address)
     mailbox = Mailbox(
         address=address.lower(),
@@ -40,6 +40,20 @@ def connect_mailbox(
         token_secret=name,
         history_id=max(history_id, found.history_id if found else 0),
         connected_at=datetime.now(UTC),
+        topic=topic,
+        watch_expires=expires,
     )
     mailboxes.put(mailbox)
     return mailbox
+
+
+def forget_mailboxes(tenant_id: str, *, mailboxes: Mailboxes, secrets: SecretStore) -> int:
+    """Forget every mailbox of ``tenant_id``, as erasing the workspace asks: its refresh token's secret
+    deleted first, then its record (the history id), so a cut-short attempt is finished by the next.
+    A later push for its address finds no mailbox (``unknown``). The ledger of its mails goes with the
+    tenant's documents. How many were forgotten."""
+    found = mailboxes.of_tenant(tenant_id)
+    for mailbox in found:
+        secrets.delete(mailbox.token_secret)
+        mailboxes.delete(mailbox.address)
+    return len(found)

@@ -17,7 +17,7 @@ class NotifyTask(TaskBody):
     subject: Annotated[str, Field(min_length=1, max_length=300)]
     text: Annotated[str, Field(max_length=20_000)]
     run_id: TaskId | None = None
-    channel: Annotated[str, Field(pattern=r"^(outbox|email|slack|notion_comment)$")] = "outbox"
+    channel: Annotated[str, Field(pattern=r"^(outbox|email|slack|notion_comment|mail_thread)$")] = "outbox"
     # urgent: sent even in the tenant's quiet hours (a run waiting for a person); normal: deferred.
     priority: Literal["normal", "urgent"] = "normal"
     # page_id: the page it is about (the run's trigger page), where a Notion comment goes; run_id,

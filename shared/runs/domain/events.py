@@ -144,7 +144,7 @@ class RunPlanned(_Event):
     # Its page lies beyond its starter's reach and is unread: the run waits for someone with that reach
     # to approve it (decision 0147), and leaves no note on the page meanwhile.
     page_beyond: bool = Field(False, exclude_if=_absent)
-    # The Slack thread it was asked in (Trigger.thread): its approvals and result are answered there.
+    # The Slack or mail thread it was asked in (Trigger.thread): its approvals and result are answered there.
     thread: str = Field("", exclude_if=_absent)
 
 

@@ -60,6 +60,16 @@ class TrackerItem(TaskBody):
     text: Annotated[str, Field(max_length=4000)] = ""
 
 
+class MailItem(TaskBody):
+    """The mail that started a run (docs/mail.md): the agent's address it came to, its subject, and
+    its attachments as untrusted data (each read one fenced, each other named), given to the model as
+    data in the trigger. Its words are the run's goal; who sent it is in ``people``."""
+
+    to: Annotated[str, Field(max_length=320)]  # the agent's address
+    subject: Annotated[str, Field(max_length=300)] = ""
+    attachments: Annotated[str, Field(max_length=4000)] = ""
+
+
 class Trigger(TaskBody):
     """What started a run: a Notion event (a signal: the page is fetched fresh), an API call, the
     daily schedule, or a person by hand."""
@@ -88,11 +98,14 @@ class Trigger(TaskBody):
     slot: Annotated[str, Field(max_length=100)] = Field("", exclude_if=lambda v: not v)
     # A tracker's event: the issue or comment (left out for every other trigger, as before it).
     tracker: TrackerItem | None = Field(None, exclude_if=lambda v: v is None)
+    # A mail to an agent's address: its subject and attachments (left out for every other trigger).
+    mail: MailItem | None = Field(None, exclude_if=lambda v: v is None)
     # A person named its page (Run again) and the api found it beyond their reach: planning waits for
     # an approval before reading it, as for an ``api`` trigger's (decision 0147). Left out when False.
     beyond: bool = Field(False, exclude_if=lambda v: not v)
-    # Asked in a Slack thread (``slack:<team>:<channel>:<ts>``, shared.notify.domain.slack_threads): its
-    # approvals and its result are answered there. Left out when empty.
+    # Asked in a Slack thread (``slack:<team>:<channel>:<ts>``, shared.notify.domain.slack_threads) or a
+    # mail thread (``mail:<mailbox>:<gmail id>``, mail_threads): its approvals and result are answered
+    # there. Left out when empty.
     thread: Annotated[str, Field(max_length=120)] = Field("", exclude_if=lambda v: not v)
     # The message it was asked in, as Slack links to it (``chat.getPermalink``): the run view's link
     # back. Left out when empty.

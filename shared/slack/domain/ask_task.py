@@ -1,23 +1,15 @@
-"""The body of an Ask asked in a Slack thread (``POST /slack-ask`` on plan): who asked what, where the
-answer goes, and the event it came from, which names the answer's notification. Pure."""
+"""The body of an Ask asked in a Slack thread (``POST /slack-ask`` on plan): a thread's Ask
+(shared.memory.domain.thread_ask) whose thread is ``slack:<team>:<channel>:<ts>``. Pure."""
 
-from typing import Annotated, ClassVar
+from typing import ClassVar
 
-from pydantic import Field
+from shared.memory.domain.thread_ask import QUESTION_CHARS, ThreadAsk
 
-from shared.platform.domain.tasks import TaskBody, TaskId
-
-QUESTION_CHARS = 2_000  # Ask's own bound (shared.memory.services.ask.QUESTION_CHARS) holds it too
+__all__ = ["QUESTION_CHARS", "SlackAskTask"]
 
 
-class SlackAskTask(TaskBody):
+class SlackAskTask(ThreadAsk):
     """Answer ``question`` as Ask within ``member_id``'s reach, in the Slack thread ``thread``
-    (``slack:<team>:<channel>:<ts>``), once per ``event_key``."""
+    (``slack:<team>:<channel>:<ts>``), once per ``event_key`` (the Slack event's)."""
 
     ROUTE: ClassVar[str] = "/slack-ask"
-
-    tenant_id: TaskId
-    member_id: TaskId
-    event_key: TaskId
-    thread: Annotated[str, Field(max_length=120)]
-    question: Annotated[str, Field(min_length=1, max_length=QUESTION_CHARS)]

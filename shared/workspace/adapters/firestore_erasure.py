@@ -22,6 +22,7 @@ NAMED_BY_FIELD = (
     ("api_keys", "tenant_id"),
     ("dead_letters", "tenant_id"),
     ("slack_teams", "tenant_id"),
+    ("mail_mailboxes", "tenant_id"),  # forgotten with their tokens first (shared.mail.services.connect)
 )
 
 

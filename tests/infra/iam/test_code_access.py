@@ -138,8 +138,9 @@ REACH: dict[str, frozenset[str]] = {
     # The run or Ask a member's words start (a mention, a direct message, /agent: POST /slack/commands).
     "shared/slack/services/events.py:start_work": frozenset({"api"}),
     "shared/slack/services/commands.py:command": frozenset({"api"}),
-    # A question asked in a Slack thread, answered as Ask on plan (POST /slack-ask, decision 0206).
-    "shared/slack/services/asks.py:answer_in_thread": frozenset({"plan"}),
+    # A question asked in a Slack thread or by mail, answered as Ask on plan (POST /slack-ask, decision
+    # 0206, and POST /mail-ask), its answer queued for the thread.
+    "shared/memory/services/thread_asks.py:answer_thread_ask": frozenset({"plan"}),
     # The app's install (POST /slack/install, its redirect; decision 0182): the session key signs the
     # state, the app's client secret exchanges the code; Slack's uninstall forgets the team's token.
     "shared/slack/services/oauth.py:begin_install": frozenset({"api"}),
@@ -149,11 +150,21 @@ REACH: dict[str, frozenset[str]] = {
     "shared/slack/services/interactions.py:press": frozenset({"api"}),
     # Gmail's pushes (POST /mail/push on api, decision 0219): the Google OAuth client's secret, a
     # mailbox's refresh token, the ledger of mails and the run a member's mail starts.
-    "shared/bootstrap/mail.py:_gmail": frozenset({"api"}),
+    "shared/bootstrap/mail.py:_gmail": frozenset({"api", "notify", "plan"}),
     "shared/mail/services/intake.py:receive": frozenset({"api"}),
     "shared/mail/services/intake.py:_message": frozenset({"api"}),
+    "shared/mail/services/intake.py:_start_run": frozenset({"api"}),
+    # The scheduler's hourly renewal of Gmail's watches (POST /mail-watches on plan): a mailbox's
+    # refresh token read, a failure told to the owner.
+    "shared/mail/services/watches.py:renew_watches": frozenset({"plan"}),
+    "shared/mail/services/watches.py:_tell_owner": frozenset({"plan"}),
+    # notify sends a mail thread's replies through the agent's mailbox (its refresh token, the OAuth
+    # client's secret).
+    "shared/mail/services/threads.py:MailThreads._opened": frozenset({"notify"}),
     # A mailbox connected (its refresh token kept): no function routes to it yet (docs/mail.md).
     "shared/mail/services/connect.py:connect_mailbox": frozenset(),
+    # Erasing a workspace (POST /workspace/erase on api) deletes its mailboxes' refresh tokens.
+    "shared/mail/services/connect.py:forget_mailboxes": frozenset({"api"}),
     # MCP servers (decision 0171): api connects and forgets them (their tokens under the sync's prefix).
     "shared/mcp/services/connect.py:add_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:remove_server": frozenset({"api"}),

@@ -81,8 +81,9 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         # Outgoing webhooks' signing keys, on their own prefix (decision 0202): notify signs, api
         # shows a create's repeat (the keys registered before 0202: on theirs too).
         ({"notify", "api"}, '/secrets/webhook-"'),
-        # Agents' mailboxes' refresh tokens: api reads Gmail when Pub/Sub pushes (decision 0219).
-        ({"api"}, "/secrets/mail-"),
+        # Agents' mailboxes' refresh tokens: api reads Gmail when Pub/Sub pushes (decision 0219), notify
+        # replies in a mail thread as the agent's mailbox, plan renews the watches.
+        ({"api", "notify", "plan"}, "/secrets/mail-"),
     ],
     # A refreshed token is a new version of the tenant's secret (NotionAccess._refresh).
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.
@@ -95,6 +96,7 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
     "custom:notion_token_revoker": [
         ({"api", "oauth_callback"}, "/secrets/notion-token-"),
         ({"api"}, "/secrets/sync-"),  # the sync's secrets, deleted on disconnect
+        ({"api"}, "/secrets/mail-"),  # agents' mailboxes' tokens, deleted when the workspace is erased
     ],
     # api keeps the integrations' tokens and the outgoing webhooks' signing keys (decision 0202).
     "custom:code_token_keeper": [({"api"}, "/secrets/code-token-")],

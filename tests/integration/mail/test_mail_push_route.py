@@ -1,12 +1,16 @@
 """``POST /mail/push`` on the api, over the Firestore emulator and the Gmail sandbox: Pub/Sub's push with
 its OIDC token starts a member's run and is answered 200; a push without it 401, another identity's
-403, a malformed body 400, all storing nothing; a deployment without mailboxes answers 404."""
+403, a malformed body 400, all storing nothing; a deployment without mailboxes answers 404. Erasing the
+workspace forgets its mailbox, its refresh token and the keys of its mails."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from functions import openapi
 from shared.mail.services.intake import MailIntake
+from shared.notion.services.erasure import erase_workspace
+from shared.workspace.adapters.firestore_erasure import FirestoreErasure
 from tests.support.mail.mail_world import EDITOR, bearer, mail_world
 from tests.support.mail.mails import AGENT, mail, push
 from tests.support.platform.fake_container import FakeContainer, client, json_body
@@ -56,3 +60,51 @@ def test_a_deployment_without_mailboxes_answers_404() -> None:
         "/mail/push", data=b"{}", headers={"Authorization": "Bearer x"}
     )
     assert answer.status_code == 404 and "docs/mail.md" in answer.get_data(as_text=True)
+
+
+def test_erasing_the_workspace_forgets_its_mailbox_its_token_and_its_mails(
+    mail_world: dict[str, Any],
+) -> None:
+    api, fakes = _api(mail_world)
+    db, tenant_id = mail_world["db"], mail_world["tenant"].tenant_id
+    fakes.instance.built["erasures"] = FirestoreErasure(db)
+    record = mail_world["sandbox"].deliver(AGENT, mail(EDITOR, "Release note", "draft it"))
+    assert (
+        api.post(
+            "/mail/push", data=push(AGENT, int(record["historyId"])), headers=bearer(mail_world)
+        ).status_code
+        == 200
+    )
+    mailbox = fakes.mail.mailboxes.get(AGENT)
+    assert mailbox is not None and mailbox.token_secret in fakes.secrets.values
+    events = db.collection("tenants").document(tenant_id).collection("events")
+    assert [d.id for d in events.stream()] == [f"mail-{record['id']}"]  # the mail's key, kept
+    erased = erase_workspace(tenant_id, "operator", fakes.erasing())
+    assert erased["erased"] is True
+    assert mailbox.token_secret not in fakes.secrets.values  # Google's refresh token
+    assert fakes.mail.mailboxes.get(AGENT) is None  # the history id
+    assert list(db.collection("mail_mailboxes").stream()) == [] and list(events.stream()) == []
+    later = mail_world["sandbox"].deliver(AGENT, mail(EDITOR, "Again", "still there?"))
+    again = api.post("/mail/push", data=push(AGENT, int(later["historyId"])), headers=bearer(mail_world))
+    assert json_body(again) == {"result": "unknown"}  # a push for it finds no mailbox
+
+
+def test_a_question_and_a_reply_are_answered_in_the_contract_s_words(mail_world: dict[str, Any]) -> None:
+    api, fakes = _api(mail_world)
+    sandbox = mail_world["sandbox"]
+    asked = sandbox.deliver(AGENT, mail(EDITOR, "Ask: the launch date", "when is it?"))
+    answer = api.post("/mail/push", data=push(AGENT, int(asked["historyId"])), headers=bearer(mail_world))
+    assert answer.status_code == 200 and json_body(answer)["outcomes"] == ["asked"]
+    work = sandbox.deliver(AGENT, mail(EDITOR, "Tidy", "archive the done ones"))
+    assert json_body(
+        api.post("/mail/push", data=push(AGENT, int(work["historyId"])), headers=bearer(mail_world))
+    )["outcomes"] == ["started"]
+    [ours] = sandbox.sent(AGENT)
+    reply = mail(EDITOR, "Re: Tidy", "Approve")
+    reply["In-Reply-To"] = sandbox.thread(AGENT, ours["threadId"])[-1]["Message-ID"]
+    replied = sandbox.deliver(AGENT, reply)
+    answer = api.post("/mail/push", data=push(AGENT, int(replied["historyId"])), headers=bearer(mail_world))
+    assert answer.status_code == 200 and json_body(answer)["outcomes"] == ["reply"]
+    assert len(fakes.queue.tasks) == 2  # the Ask and the run: the reply started nothing
+    said = openapi.document()["components"]["schemas"]["MailPushAnswer"]["properties"]["outcomes"]
+    assert {"asked", "reply", "started"} <= set(said["items"]["enum"])  # each outcome is the contract's

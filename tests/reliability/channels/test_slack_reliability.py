@@ -26,7 +26,7 @@ from shared.slack.services.commands import command
 from shared.slack.services.events import SlackIntake, receive
 from tests.integration.conftest import admin, sandbox
 from tests.reliability.conftest import TOTALS, scale
-from tests.reliability.harness import Crash
+from tests.reliability.harness import Crash, KilledLedger
 from tests.support.platform.fake_container import client
 from tests.support.slack.slack_events import CHANNEL, TEAM, mention, signed, signed_form, slash
 from tests.support.slack.slack_presses import button_value, press, slack_fakes, waiting
@@ -36,31 +36,6 @@ pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 # The fixtures: the code sandbox (its Slack) once per module, and the sandbox's Slack team installed for a
 # workspace of Ada and Bo.
 __all__ = ["admin", "sandbox", "world"]
-
-
-class KilledLedger:
-    """The tenant's ledger whose instance dies once per key of ``after_record`` right after the record
-    is written, and once per key of ``before_mark`` after the work was queued and the thread answered,
-    before the mark: a 500 to Slack, which delivers again."""
-
-    def __init__(self, inner: Any, after_record: set[str], before_mark: set[str]) -> None:
-        self.inner, self.after_record, self.before_mark = inner, set(after_record), set(before_mark)
-        self.killed = 0
-
-    def record(self, tenant_id: str, key: str, seen: Any) -> Any:
-        found = self.inner.record(tenant_id, key, seen)
-        if key in self.after_record:
-            self.after_record.discard(key)
-            self.killed += 1
-            raise Crash(f"killed after recording {key}")
-        return found
-
-    def mark_enqueued(self, tenant_id: str, key: str) -> None:
-        if key in self.before_mark:
-            self.before_mark.discard(key)
-            self.killed += 1
-            raise Crash(f"killed before marking {key}")
-        self.inner.mark_enqueued(tenant_id, key)
 
 
 def _messages(w: dict[str, Any], admin: Admin, n: int) -> list[dict[str, Any]]:

@@ -28,7 +28,10 @@ def _expand_for_each(body: dict[str, Any], tf: Terraform) -> list[dict[str, str]
             for account, roles in tf.locals["project_roles"].items()
             for role in roles
         ]
-    match = re.fullmatch(r"\$\{toset\(local\.(\w+)\)\}", str(for_each))
+    # ``toset(local.X)``, or ``local.<switch> ? toset(local.X) : toset([])``: the grants when switched on
+    match = re.fullmatch(
+        r"\$\{(?:local\.\w+ \? )?toset\(local\.(\w+)\)(?: : toset\(\[\]\))?\}", str(for_each)
+    )
     if match:
         return [{"each.key": key} for key in tf.locals[match.group(1)]]
     raise AssertionError(f"unsupported for_each on a project IAM resource: {for_each}")

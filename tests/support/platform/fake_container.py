@@ -12,6 +12,7 @@ from shared.bootstrap import Container
 from shared.platform.config import PlatformSecret, Settings
 from tests.support.agents.agent_fakes import FakeAgents
 from tests.support.code.code_fakes import FakeCodeAccounts
+from tests.support.mail.mail_fakes import FakeMailboxes
 from tests.support.mcp.mcp_fakes import FakeMcpPolicies, FakeMcpServers
 from tests.support.memory.memory import FakePassages, WordCountEmbedder
 from tests.support.notify.notify_fakes import FakeChatWebhooks, FakeNotificationLog, FakeNotifier
@@ -75,6 +76,7 @@ def _fake_ports() -> dict[str, Any]:
         "mcp_policies": FakeMcpPolicies(),
         "hooks": FakeHooks(),
         "hook_sender": FakeHookSender(),
+        "mailboxes": FakeMailboxes(),
     }
 
 

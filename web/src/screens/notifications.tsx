@@ -7,6 +7,7 @@ const CHANNELS: Record<string, string> = {
   slack: "Slack",
   discord: "Discord",
   email: "Email",
+  mail_thread: "A reply in the mail's thread",
 };
 
 export function NotificationsScreen() {
