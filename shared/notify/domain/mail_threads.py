@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+from shared.notify.domain.slack_threads import ref_parts
+
 _THREAD = re.compile(r"^mail:([0-9a-f]{16}):([0-9A-Za-z_-]{1,80})$")
 MAIL_THREAD_KEY = "mail_thread"  # a notification's data: the mail thread it goes to
 MAIL_THREAD_CHANNEL = "mail_thread"  # the channel that answers in it (never one an owner chooses)
@@ -24,10 +26,8 @@ class MailThread(NamedTuple):
 
 def parse_mail_thread(ref: object) -> MailThread | None:
     """The mail thread ``ref`` names; None for anything else, so a malformed one sends nothing."""
-    if not isinstance(ref, str):
-        return None
-    found = _THREAD.fullmatch(ref)
-    return MailThread(*found.groups()) if found else None
+    parts = ref_parts(_THREAD, ref)
+    return MailThread(*parts) if parts else None
 
 
 def mail_thread_of(data: dict[str, Any]) -> MailThread | None:

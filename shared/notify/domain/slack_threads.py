@@ -26,13 +26,18 @@ class SlackThread(NamedTuple):
         return f"slack:{self.team_id}:{self.channel}:{self.ts}"
 
 
+def ref_parts(pattern: re.Pattern[str], ref: object) -> tuple[str, ...] | None:
+    """The groups ``pattern`` finds in the whole of ``ref``; None when ``ref`` is no string or does
+    not match, so a malformed thread reference (Slack's or a mail's) sends nothing anywhere."""
+    found = pattern.fullmatch(ref) if isinstance(ref, str) else None
+    return found.groups() if found else None
+
+
 def parse_thread(ref: object) -> SlackThread | None:
     """The thread ``ref`` names (``slack:<team>:<channel>:<ts>``, Slack's ids and ts); None for
     anything else, so a malformed reference sends nothing anywhere."""
-    if not isinstance(ref, str):
-        return None
-    found = _THREAD.fullmatch(ref)
-    return SlackThread(*found.groups()) if found else None
+    parts = ref_parts(_THREAD, ref)
+    return SlackThread(*parts) if parts else None
 
 
 def thread_of(data: dict[str, Any]) -> SlackThread | None:
