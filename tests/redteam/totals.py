@@ -29,6 +29,9 @@ COUNTS = (
     # Slack press, event or command that acted, or words that widened a run's reach or approved
     "channel_spoofs",
     "webhook_leaks",  # team/test_webhook_attacks.py: a delivery beyond its type's fields or workspace
+    # team/test_stream_attacks.py: an event of another person's or tenant's session or run streamed, or
+    # a frame a message's text forged
+    "stream_leaks",
 )
 TOTALS: Counter[str] = Counter()
 # What the attacks put to the guarantees (requests naming effects, member cases): none would make
