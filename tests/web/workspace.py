@@ -307,3 +307,15 @@ def index_pages(stack: LocalStack, workspace: str, tenant_id: str, pages: dict[s
         made = stack.sandbox_admin("POST", f"/workspaces/{workspace}/act", call)
         assert made["status"] == 200, made
         assert index_page(tenant_id, made["response"]["id"], notion, model, store).embedded >= 1
+
+
+def send_in_session(c: Console, text: str, act: str) -> None:
+    """On a session's screen, a message sent as the person does it: its words, then the radio of
+    ``act`` (Ask, Run, Steer the run) chosen by keyboard, then Send."""
+    c.fill("Your message", text)
+    radio = c.page.get_by_role("radio", name=re.compile(f"^{act}"))
+    expect(radio).to_be_enabled(timeout=LIVE_MS)
+    radio.focus()  # a radio group is one stop of Tab; Space chooses the one focused
+    c.page.keyboard.press("Space")
+    expect(radio).to_be_checked()
+    c.press("button", "Send", exact=True)
