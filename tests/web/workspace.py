@@ -1,6 +1,7 @@
 """A workspace connected and set up through the api as onboarding would, and signed-in tabs on it:
 what the web suite's flows share (:class:`Setup`)."""
 
+import json
 import os
 import re
 import time
@@ -11,7 +12,7 @@ from typing import Any
 from unittest import mock
 
 import requests
-from playwright.sync_api import Browser, BrowserContext, Locator, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, expect
 
 from local.demo import READY, connect, wait_for
 from local.notion_sandbox.model import person_email
@@ -319,3 +320,26 @@ def send_in_session(c: Console, text: str, act: str) -> None:
     c.page.keyboard.press("Space")
     expect(radio).to_be_checked()
     c.press("button", "Send", exact=True)
+
+
+def refuse_once(page: Page, pattern: str, retry_after_s: int) -> list[str]:
+    """The first request of ``page`` to ``pattern`` answered 429 for the person's pace (its
+    Retry-After ``retry_after_s``), the others let through: the refused URLs, filled as it happens."""
+    refused: list[str] = []
+
+    def once(route: Route) -> None:
+        if refused:
+            route.continue_()
+            return
+        refused.append(route.request.url)
+        reason = f"too many requests from you (at most 40 in 20 s): wait {retry_after_s} s (Retry-After), then go on"
+        body = json.dumps({"error": "rate_limited", "reason": reason})
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": str(retry_after_s)},
+            content_type="application/json",
+            body=body,
+        )
+
+    page.route(pattern, once)
+    return refused

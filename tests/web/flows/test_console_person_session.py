@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from local.code_sandbox.sandbox import SEED
 from local.stack import PROJECT, by_hand
+from tests.web.browser import Figures
 from tests.web.workspace import LIVE_MS, Setup, connect_by_token, send_in_session
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +42,6 @@ def ready(setup: Setup) -> Setup:
     )
     c.press("button", "Save settings")
     setup.within(lambda: setup.api("GET", "/settings")["settings"]["github_repositories"] or None, "saved")
-    c.page.close()
     tenant_id = setup.api("GET", "/session")["tenant_id"]
     state = setup.stack.sandbox_admin("GET", f"/workspaces/{setup.workspace}/state")
     rows = [p for p in state["pages"] if p["parent"].get("data_source_id") == setup.ids["ideas_data_source"]]
@@ -63,7 +63,7 @@ def _card(page: Page) -> Any:
 @pytest.mark.person_flow
 @pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
 def test_a_person_asks_starts_steers_and_approves_in_a_session_on_make_stack(
-    ready: Setup, width: int
+    ready: Setup, figures: Figures, width: int
 ) -> None:
     setup = ready
     c = setup.tab(setup.context(width=width))
@@ -109,4 +109,6 @@ def test_a_person_asks_starts_steers_and_approves_in_a_session_on_make_stack(
     decided = [(e["request_id"], e["decision"]) for e in run["events"] if e["kind"] == "human_responded"]
     assert decided == [(waiting["request_id"], "approve")] and run["status"] == "completed", run["summary"]
     if width < 600:
-        assert c.overflowing() == []
+        wide = c.overflowing()
+        figures.phone_overflow = (figures.phone_overflow or 0) + len(wide)
+        assert wide == []

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, Request, expect
 
 from local.stack import by_hand
 from tests.web.browser import Figures
-from tests.web.workspace import LIVE_MS, Setup, index_pages, send_in_session, within
+from tests.web.workspace import LIVE_MS, Setup, index_pages, refuse_once, send_in_session, within
 
 pytestmark = pytest.mark.e2e
 PRICING, PRICING_TEXT = "Pricing decision", "We decided to price the Pro plan at twelve euros a month."
@@ -139,3 +139,21 @@ def test_without_a_stream_the_session_is_followed_by_polling(ready: Setup) -> No
     setup.api("POST", f"/sessions/{made['session_id']}/messages", body)
     expect(page.get_by_role("heading", level=2, name=ASKED)).to_be_visible(timeout=LIVE_MS)
     expect(page.get_by_role("link", name=PRICING)).to_be_visible()
+
+
+def test_a_stream_refused_for_the_pace_is_opened_again(ready: Setup) -> None:
+    """A session's stream answered 429 (a person's pace on ``make stack``: an EventSource never retries
+    a refusal) is followed by polling meanwhile, then opened again, its messages live, without a reload."""
+    setup = ready
+    made = setup.api("POST", "/sessions", {"request_id": "refused-once"})
+    c = setup.tab(setup.context(width=1280))
+    page = c.page
+    refused = refuse_once(page, f"**/sessions/{made['session_id']}/events", 5)
+    c.open(f"/#/sessions/{made['session_id']}")
+    live = page.locator("#session-live")
+    expect(live).to_contain_text("every 2 seconds", timeout=LIVE_MS)
+    expect(live).to_contain_text("as they happen", timeout=LIVE_MS)  # opened again, by itself
+    assert len(refused) == 1
+    body = {"text": ASKED, "act": "ask", "request_id": "after-the-refusal"}
+    setup.api("POST", f"/sessions/{made['session_id']}/messages", body)
+    expect(page.get_by_role("heading", level=2, name=ASKED)).to_be_visible(timeout=LIVE_MS)
