@@ -1,4 +1,4 @@
-"""The bench's webhook tally and flaky receiver (tests/perf/sessions/outgoing.py): an event never
+"""make bench-sessions' webhook tally and flaky receiver (tests/perf/sessions/outgoing.py): an event never
 delivered is lost, one under two ids or answered twice is duplicated, and a delivery refused first
 then answered is a retry; the receiver refuses the first attempt of the ids it names, once."""
 
