@@ -24,6 +24,7 @@ RUN_MS = 120_000  # planned and carried out through the Cloud Tasks emulator, at
 ASKED = "What do we draft the newsletter from?"
 REQUEST = f"Open a pull request in {SEED['repository']}: add the retry notes"
 STEER = "Also name the owner of the retry notes"
+WIDTHS = {1280: "desktop", 390: "phone"}
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +62,12 @@ def _card(page: Page) -> Any:
 
 
 @pytest.mark.person_flow
-@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+@pytest.mark.parametrize("width", WIDTHS, ids=list(WIDTHS.values()))
 def test_a_person_asks_starts_steers_and_approves_in_a_session_on_make_stack(
-    ready: Setup, figures: Figures, width: int
+    width: int, ready: Setup, figures: Figures
 ) -> None:
-    setup = ready
-    c = setup.tab(setup.context(width=width))
-    page = c.page
+    c = ready.tab(ready.context(width=width))
+    setup, page = ready, c.page
     c.open("/#/sessions")
     c.press("button", "Open a session")
     expect(page.get_by_role("heading", level=1, name=re.compile("^Session with"))).to_be_visible(
