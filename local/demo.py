@@ -16,7 +16,10 @@ a decision made in Notion and today's plan page.
    Ideas rows as child runs, each write reviewed, and gathers them. A routine fires once for its slot.
 8. Undo: the owner sets the first run's idea's Status by hand, then undoes that run: its
    plan page and the section it wrote are taken back, the Status left and listed as a conflict.
-9. MCP: the owner connects the MCP sandbox and allows its create_note tool for the default agent;
+9. A session (local/demo_session.py): the owner asks in it (the answer streamed as it is written), has
+   the agent open a pull request, steers it and approves the new run's request, each run's events
+   printed as its stream brings them.
+10. MCP: the owner connects the MCP sandbox and allows its create_note tool for the default agent;
    a run naming it calls it once, unasked. An MCP client (the SDK's) with an API key asks the
    workspace a question and starts a run (``POST /mcp``; local/demo_mcp.py).
 It prints the timeline and the pages as they are now, then stops the stack.
@@ -36,6 +39,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from local.demo_mcp import mcp_agent, mcp_client, print_mcp
+from local.demo_session import print_session, session_walk
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack, stop_on_signals
 from local.tasks_emulator import mint_id_token
 from shared.platform.topology import Target
@@ -289,7 +293,7 @@ def run_demo(stack: LocalStack) -> JSON:
     quiet = not renamed
     demo.note("api", f"runs of the renamed idea, listed at the end: {len(renamed)}")
     sandbox = demo.state()  # as the first run and the day's plan left it
-    asked = ask_the_workspace(demo)
+    asked, session = ask_the_workspace(demo), session_walk(demo)  # the session asks of the same index
     instructed = instructed_map(demo)
     routine = routine_once(demo)
     agents_sandbox = demo.state()  # as the agents left it, before the undo
@@ -298,7 +302,7 @@ def run_demo(stack: LocalStack) -> JSON:
     return {
         "started": started, "browser": demo.auth, "quiet": quiet, "idea_id": newsletter, "run": run, "row_id": row["id"],
         "plan_page": plan_page, "home": home, "sandbox": sandbox, "timeline": sorted(demo.timeline),
-        "instructed": instructed, "routine": routine, "asked": asked, "agents_sandbox": agents_sandbox, "undo": undone,
+        "instructed": instructed, "routine": routine, "asked": asked, "session": session, "agents_sandbox": agents_sandbox, "undo": undone,
         "mcp_agent": tooled, "mcp_client": client,
         "deliveries": stack.sandbox_admin("GET", "/webhook/deliveries"),
         "notifications": [json.loads(p.read_text()) for p in sorted(stack.outbox_dir.glob(f"{run['run_id']}-*.json"))],
@@ -602,20 +606,25 @@ def main() -> int:
         print_answers(result)
         print_agents(result)
         print_undo(result)
+        print_session(result)
         print_mcp(result)
         print(f"  api: {stack.url(Target.API)}  (stopping the stack now)")
         print(f"  console: {stack.console_url}/  (`make web`, then `make stack`, keeps one up to open)")
     print("Stack stopped.")
-    answered = all(got["cited"] for got in result["asked"])  # memory on: each answer cites a page
+    answered = all(
+        got["cited"] for got in [*result["asked"], result["session"]["answer"]]
+    )  # each cites a page
     undone = result["undo"]["status"] == "completed"
     return 0 if answered and undone and all(r["status"] == "completed" for r in _ran(result)) else 1
 
 
 def _ran(result: JSON) -> list[JSON]:
-    """The demo's runs that must complete: the first, the instructed agent's and its children, the routine."""
+    """The demo's runs that must complete: the first, the instructed agent's and its children, the routine,
+    the MCP ones and the session's steered run."""
     instructed = result["instructed"]
     mcp = [result["mcp_agent"]["run"], result["mcp_client"]["run"]]
-    return [result["run"], instructed["run"], *instructed["children"], *result["routine"]["runs"], *mcp]
+    ran = [result["run"], instructed["run"], *instructed["children"], *result["routine"]["runs"], *mcp]
+    return [*ran, result["session"]["run"]]
 
 
 if __name__ == "__main__":

@@ -441,3 +441,22 @@ def test_the_demo_ends_with_an_undo_that_leaves_the_owners_status(demo: dict[str
         {"Status": "Done"},
         {"Status": "Exploring"},
     )
+
+
+def test_the_demos_session_asks_starts_steers_and_approves_as_it_streams(demo: dict[str, Any]) -> None:
+    """local/demo_session.py: the answer cites the page; the first run asked for approval and was
+    rejected with the steer's words; the new run carries them, is approved once and completes; the
+    session's stream gave its three messages in order."""
+    from local.demo_session import STEER
+
+    got = demo["session"]
+    assert [c["title"] for c in got["answer"]["cited"]] == ["Automate the newsletter"]
+    first, run = got["first"], got["run"]
+    rejected = [e for e in first["events"] if e["kind"] == "human_responded"]
+    assert [(e["request_id"], e["decision"]) for e in rejected] == [(got["asked"]["request_id"], "reject")]
+    assert STEER in rejected[0]["text"] and STEER in run["goal"]
+    approved = [(e["request_id"], e["decision"]) for e in run["events"] if e["kind"] == "human_responded"]
+    assert approved == [(got["waiting"]["request_id"], "approve")] and run["status"] == "completed"
+    said = got["messages"]
+    assert [(m["place"], m["act"]) for m in said] == [(1, "ask"), (2, "run"), (3, "steer")]
+    assert said[1]["run_id"] == first["run_id"] and said[2]["run_id"] == run["run_id"]

@@ -21,6 +21,7 @@ def test_the_totals_are_what_the_result_line_says() -> None:
         "undo_cases",
         "channel_cases",
         "webhook_cases",
+        "stream_cases",
     )
     put = " ".join(f"{k}={EXERCISED[k]}" for k in exercised)
     line = " ".join(f"{k}={TOTALS[k]}" for k in ("attacks", *COUNTS))
@@ -47,6 +48,8 @@ def test_the_totals_are_what_the_result_line_says() -> None:
     # adds spoofed senders, forged pushes and injections in mails
     assert EXERCISED["channel_cases"] >= 70, put
     assert EXERCISED["webhook_cases"] >= 25, put  # team/test_webhook_attacks.py: hostile messages, titles
+    # team/test_stream_attacks.py: others' sessions and runs by forged ids and resumes, forged frames
+    assert EXERCISED["stream_cases"] >= 200, put
     assert all(TOTALS[k] == 0 for k in COUNTS), line
 
 

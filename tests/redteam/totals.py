@@ -30,6 +30,9 @@ COUNTS = (
     # team/test_mail_channel_attacks.py: a spoofed sender's mail, a forged push or an injection that acted
     "channel_spoofs",
     "webhook_leaks",  # team/test_webhook_attacks.py: a delivery beyond its type's fields or workspace
+    # team/test_stream_attacks.py: an event of another person's or tenant's session or run streamed, or
+    # a frame a message's text forged
+    "stream_leaks",
 )
 TOTALS: Counter[str] = Counter()
 # What the attacks put to the guarantees (requests naming effects, member cases): none would make

@@ -1,6 +1,7 @@
 """A workspace connected and set up through the api as onboarding would, and signed-in tabs on it:
 what the web suite's flows share (:class:`Setup`)."""
 
+import json
 import os
 import re
 import time
@@ -11,7 +12,7 @@ from typing import Any
 from unittest import mock
 
 import requests
-from playwright.sync_api import Browser, BrowserContext, Locator, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, expect
 
 from local.demo import READY, connect, wait_for
 from local.notion_sandbox.model import person_email
@@ -342,3 +343,38 @@ def index_pages(stack: LocalStack, workspace: str, tenant_id: str, pages: dict[s
         made = stack.sandbox_admin("POST", f"/workspaces/{workspace}/act", call)
         assert made["status"] == 200, made
         assert index_page(tenant_id, made["response"]["id"], notion, model, store).embedded >= 1
+
+
+def send_in_session(c: Console, text: str, act: str) -> None:
+    """On a session's screen, a message sent as the person does it: its words, then the radio of
+    ``act`` (Ask, Run, Steer the run) chosen by keyboard, then Send."""
+    c.fill("Your message", text)
+    radio = c.page.get_by_role("radio", name=re.compile(f"^{act}"))
+    expect(radio).to_be_enabled(timeout=LIVE_MS)
+    radio.focus()  # a radio group is one stop of Tab; Space chooses the one focused
+    c.page.keyboard.press("Space")
+    expect(radio).to_be_checked()
+    c.press("button", "Send", exact=True)
+
+
+def refuse_once(page: Page, pattern: str, retry_after_s: int) -> list[str]:
+    """The first request of ``page`` to ``pattern`` answered 429 for the person's pace (its
+    Retry-After ``retry_after_s``), the others let through: the refused URLs, filled as it happens."""
+    refused: list[str] = []
+
+    def once(route: Route) -> None:
+        if refused:
+            route.continue_()
+            return
+        refused.append(route.request.url)
+        reason = f"too many requests from you (at most 40 in 20 s): wait {retry_after_s} s (Retry-After), then go on"
+        body = json.dumps({"error": "rate_limited", "reason": reason})
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": str(retry_after_s)},
+            content_type="application/json",
+            body=body,
+        )
+
+    page.route(pattern, once)
+    return refused

@@ -8,8 +8,14 @@ bench-sessions``), on the local stack (its api, Firestore emulator, Cloud Tasks 
   (``GET /runs/{id}/events``), each cut after every possible event and resumed with
   ``Last-Event-ID``: the ids missing from, or received twice in, what the two connections gave.
 
-Last line: ``RESULT first_event_ratio=<r> resume_gaps=0 resume_duplicates=0``; exits 1 on a missed goal.
-The outgoing webhooks' figures of the issue are another benchmark's."""
+- ``webhook_deliveries``, ``webhook_lost`` and ``webhook_duplicated_ids``: two endpoints registered
+  through the api on a receiver on 127.0.0.1 (``outgoing.FlakyReceiver``: about half the first
+  attempts answered 500, retried by the stack's queue) before the resumes; then messages asked and
+  run, each posted twice. Each event the session's messages and runs should send an endpoint (by its
+  types) must arrive signed, under one id, answered 200 once (``outgoing.tally``).
+
+Last line: ``RESULT first_event_ratio=<r> resume_gaps=0 resume_duplicates=0 webhook_deliveries=<n>
+webhook_lost=0 webhook_duplicated_ids=0``; exits 1 on a missed goal."""
 
 import argparse
 import statistics
@@ -22,6 +28,8 @@ import requests
 
 from local.demo import connect, wait_for
 from local.stack import LocalStack
+from shared.outbound.domain.events import EventType
+from tests.perf.sessions.outgoing import Expected, FlakyReceiver, Tally, tally
 
 RATIO_GOAL = 1.5
 # The api's pace per person raised: this bench's requests, not the pace, are what it measures.
@@ -29,6 +37,12 @@ UNPACED = {"NA_API_PERSON_PER_MIN": "600000", "NA_API_KEY_PER_MIN": "600000", "N
 QUESTION = "What did we decide about the price of the Pro plan?"
 RUN_GOAL = "Write a note about the launch"
 type Frame = tuple[int | None, str]
+# The receiver's endpoints and the types each takes: one every type, one a session's messages and ends.
+ENDPOINTS = {
+    "/all": [t.value for t in EventType],
+    "/some": [EventType.SESSION_MESSAGE.value, EventType.RUN_FINISHED.value, EventType.RUN_FAILED.value],
+}
+ENDS = {"completed": EventType.RUN_FINISHED.value, "failed": EventType.RUN_FAILED.value}
 
 
 class Api:
@@ -139,32 +153,108 @@ def run_resumed(api: Api, session: str) -> tuple[int, int, int]:
     return gaps, duplicates, cuts
 
 
+def run_status(api: Api, run_id: str) -> str:
+    """The run's status once it ended (waited for, two minutes at most)."""
+
+    def ended() -> str | None:
+        found = api.http.get(f"{api.base}/runs/{run_id}", headers=api.auth, timeout=10)
+        status = found.json()["status"] if found.ok else ""
+        return status if status in ("completed", "failed", "cancelled") else None
+
+    return str(wait_for(ended, f"run {run_id} to end", 120, every_s=0.5))
+
+
+def register(api: Api, receiver: FlakyReceiver, url: str) -> None:
+    """The :data:`ENDPOINTS` registered through the api, their secrets given to the receiver."""
+    for path, kinds in ENDPOINTS.items():
+        body = {"url": url + path, "events": kinds, "request_id": "bench" + path.replace("/", "-")}
+        receiver.secrets[path] = api.call("POST", "/webhooks/endpoints", body)["secret"]
+
+
+def hook_load(api: Api, session: str, messages: int) -> None:
+    """``messages`` messages, asked and run in turn, each posted twice as a retried delivery would
+    be: the repeat answers the same message and names the same run (one run started)."""
+    for n in range(messages):
+        act = "run" if n % 2 else "ask"
+        body = {"text": RUN_GOAL if act == "run" else QUESTION, "act": act, "request_id": f"hook-{n}"}
+        first = api.call("POST", f"/sessions/{session}/messages", body)
+        again = api.call("POST", f"/sessions/{session}/messages", body)
+        assert (again["place"], again["run_id"]) == (first["place"], first["run_id"]), (first, again)
+
+
+def expected_events(api: Api, session: str, after: int) -> set[Expected]:
+    """What each endpoint should get of the session's messages after place ``after`` and of the runs
+    they started (each waited for to its end): by the types it takes."""
+    said = api.call("GET", f"/sessions/{session}?after={after}&limit=200")["messages"]
+    settled = [m for m in said if m["state"] != "received"]
+    ends = {run: run_status(api, run) for run in sorted({m["run_id"] for m in said if m["act"] == "run"})}
+    want: set[Expected] = set()
+    for path, kinds in ENDPOINTS.items():
+        if EventType.SESSION_MESSAGE.value in kinds:
+            want |= {(path, EventType.SESSION_MESSAGE.value, f"{session}.{m['place']}") for m in settled}
+        for run, status in ends.items():
+            events = (EventType.RUN_STARTED.value, ENDS.get(status, ""))
+            want |= {(path, kind, run) for kind in events if kind in kinds}
+    return want
+
+
+def delivered(receiver: FlakyReceiver, want: set[Expected], wait_s: float) -> Tally:
+    """The receiver's tally once every event of ``want`` arrived (or ``wait_s`` passed), then two
+    seconds more: a delivery sent twice would arrive in them."""
+    deadline = time.monotonic() + wait_s
+    while tally(receiver.arrivals, want).lost and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(2)
+    return tally(list(receiver.arrivals), want)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--rounds", type=int, default=21, help="timed pairs (plain request, first event)")
     parser.add_argument("--questions", type=int, default=3, help="answers cut and resumed after each event")
+    parser.add_argument("--messages", type=int, default=6, help="messages asked and run for the webhooks")
     args = parser.parse_args(argv)
     print("Starting the local stack...", flush=True)
-    with LocalStack(extra_env=UNPACED) as stack:
+    receiver = FlakyReceiver()
+    with receiver.served() as server, LocalStack(extra_env=UNPACED) as stack:
         api = Api(stack)
         session = api.call("POST", "/sessions", {"request_id": "bench"})["session_id"]
         ratio, first, plain = first_event_ratio(api, session, args.rounds)
         print(
             f"first event {first * 1000:.1f} ms, plain request {plain * 1000:.1f} ms (medians of {args.rounds})"
         )
+        register(api, receiver, server.url)
+        before = api.call("GET", f"/sessions/{session}?limit=1")["count"]
         a_gaps, a_dups, a_cuts = resumed(api, session, args.questions)
         r_gaps, r_dups, r_cuts = run_resumed(api, session)
         print(f"answers: {a_cuts} cuts resumed; a run's events: {r_cuts} cuts resumed")
+        hook_load(api, session, args.messages)
+        want = expected_events(api, session, before)
+        hooks = delivered(receiver, want, 120)
+        print(
+            f"webhooks: {len(want)} events expected at {len(ENDPOINTS)} endpoints, {hooks.retried} "
+            f"deliveries refused first and retried, {hooks.unverified} unverified"
+        )
     gaps, duplicates = a_gaps + r_gaps, a_dups + r_dups
     missed = [
         *([f"first_event_ratio {ratio:.2f} > {RATIO_GOAL}"] if ratio > RATIO_GOAL else []),
         *([f"resume_gaps={gaps}"] if gaps else []),
         *([f"resume_duplicates={duplicates}"] if duplicates else []),
         *(["nothing was cut and resumed"] if not (a_cuts and r_cuts) else []),
+        *([f"webhook_lost={hooks.lost}: {hooks.missing[:5]}"] if hooks.lost else []),
+        *([f"webhook_duplicated_ids={hooks.duplicated_ids}"] if hooks.duplicated_ids else []),
+        *([f"{hooks.unverified} deliveries unverified"] if hooks.unverified else []),
+        *(["no delivery was refused and retried"] if not hooks.retried else []),
+        *([f"{hooks.deliveries} deliveries, fewer than {len(want)}"] if hooks.deliveries < len(want) else []),
+        *(["no webhook event was expected"] if not want else []),
     ]
     for goal in missed:
         print(f"MISSED {goal}")
-    print(f"RESULT first_event_ratio={ratio:.2f} resume_gaps={gaps} resume_duplicates={duplicates}")
+    print(
+        f"RESULT first_event_ratio={ratio:.2f} resume_gaps={gaps} resume_duplicates={duplicates} "
+        f"webhook_deliveries={hooks.deliveries} webhook_lost={hooks.lost} "
+        f"webhook_duplicated_ids={hooks.duplicated_ids}"
+    )
     return 1 if missed else 0
 
 

@@ -5,7 +5,6 @@ steers it with a follow-up (the request rejected with the words, a new run takes
 the new run's request there, bound to the change it names; the run then ends completed. Without a
 stream, the session is followed by polling."""
 
-import re
 from typing import Any
 
 import pytest
@@ -13,8 +12,8 @@ import requests
 from playwright.sync_api import Page, Request, expect
 
 from local.stack import by_hand
-from tests.web.browser import Console, Figures
-from tests.web.workspace import LIVE_MS, Setup, index_pages, within
+from tests.web.browser import Figures
+from tests.web.workspace import LIVE_MS, Setup, index_pages, refuse_once, send_in_session, within
 
 pytestmark = pytest.mark.e2e
 PRICING, PRICING_TEXT = "Pricing decision", "We decided to price the Pro plan at twelve euros a month."
@@ -32,16 +31,6 @@ def ready(setup: Setup) -> Setup:
     setup.api("PATCH", "/settings", {"github_repositories": ["acme/site"]})
     setup.api("PUT", "/integrations/github", {"token": by_hand(setup.stack)["integration_tokens"]["github"]})
     return setup
-
-
-def _send(c: Console, text: str, act: str) -> None:
-    c.fill("Your message", text)
-    radio = c.page.get_by_role("radio", name=re.compile(f"^{act}"))
-    expect(radio).to_be_enabled(timeout=LIVE_MS)
-    radio.focus()  # a radio group is one stop of Tab; Space chooses the one focused
-    c.page.keyboard.press("Space")
-    expect(radio).to_be_checked()
-    c.press("button", "Send", exact=True)
 
 
 def _run_card(page: Page) -> Any:
@@ -76,7 +65,7 @@ def test_a_person_asks_starts_steers_and_approves_in_a_session(
     expect(page.locator("#session-live")).to_contain_text("as they happen", timeout=LIVE_MS)
 
     # Ask: answered from the index, its page a link, nothing started
-    _send(c, ASKED, "Ask")
+    send_in_session(c, ASKED, "Ask")
     said = page.locator('li[data-place="1"]')
     expect(said.get_by_role("heading", name=ASKED)).to_be_visible(timeout=LIVE_MS)
     expect(said.get_by_role("link", name=PRICING)).to_be_visible(timeout=LIVE_MS)
@@ -84,7 +73,7 @@ def test_a_person_asks_starts_steers_and_approves_in_a_session(
     expect(_run_card(page)).to_have_count(0)
 
     # Run: the agent's run shows up, its events arriving by its stream, and asks for approval
-    _send(c, REQUEST, "Run")
+    send_in_session(c, REQUEST, "Run")
     started = page.locator('li[data-place="2"]')
     expect(started).to_contain_text("Started run", timeout=LIVE_MS)
     first = setup.api("GET", f"/sessions/{session_id}")["messages"][1]["run_id"]
@@ -97,7 +86,7 @@ def test_a_person_asks_starts_steers_and_approves_in_a_session(
     c.screen(f"session-waiting-{width}", f"Session with {agent}")
 
     # Steer: the request is rejected with the words; a new run, whose goal carries them, is followed
-    _send(c, STEER, "Steer the run")
+    send_in_session(c, STEER, "Steer the run")
     steered = page.locator('li[data-place="3"]')
     expect(steered).to_contain_text("rejected request", timeout=LIVE_MS)
     second = setup.api("GET", f"/sessions/{session_id}")["run_id"]
@@ -150,3 +139,21 @@ def test_without_a_stream_the_session_is_followed_by_polling(ready: Setup) -> No
     setup.api("POST", f"/sessions/{made['session_id']}/messages", body)
     expect(page.get_by_role("heading", level=2, name=ASKED)).to_be_visible(timeout=LIVE_MS)
     expect(page.get_by_role("link", name=PRICING)).to_be_visible()
+
+
+def test_a_stream_refused_for_the_pace_is_opened_again(ready: Setup) -> None:
+    """A session's stream answered 429 (a person's pace on ``make stack``: an EventSource never retries
+    a refusal) is followed by polling meanwhile, then opened again, its messages live, without a reload."""
+    setup = ready
+    made = setup.api("POST", "/sessions", {"request_id": "refused-once"})
+    c = setup.tab(setup.context(width=1280))
+    page = c.page
+    refused = refuse_once(page, f"**/sessions/{made['session_id']}/events", 5)
+    c.open(f"/#/sessions/{made['session_id']}")
+    live = page.locator("#session-live")
+    expect(live).to_contain_text("every 2 seconds", timeout=LIVE_MS)
+    expect(live).to_contain_text("as they happen", timeout=LIVE_MS)  # opened again, by itself
+    assert len(refused) == 1
+    body = {"text": ASKED, "act": "ask", "request_id": "after-the-refusal"}
+    setup.api("POST", f"/sessions/{made['session_id']}/messages", body)
+    expect(page.get_by_role("heading", level=2, name=ASKED)).to_be_visible(timeout=LIVE_MS)

@@ -5,17 +5,16 @@ Tasks on the Notion sandbox's screen; an edit there reaches each tool back. Line
 changes arrive as their signed webhooks (local.hook_courier), Motion's by polling; Notion's changes go
 out by the sync's scan, every 10 s on the local stack (once a minute deployed)."""
 
-import json
 import re
 import time
 
 import pytest
-from playwright.sync_api import Locator, Route, expect
+from playwright.sync_api import Locator, expect
 
 from local.stack import by_hand, trackers
 from shared.platform.config import Settings
 from tests.web.browser import Console
-from tests.web.workspace import LIVE_MS, Setup, connect_by_token
+from tests.web.workspace import LIVE_MS, Setup, connect_by_token, refuse_once
 
 pytestmark = pytest.mark.e2e
 POLL_MS = 60_000  # several of the local stack's 10 s scans (NA_SYNC_SCAN_INTERVAL_S), on a busy machine
@@ -184,18 +183,7 @@ def test_a_request_refused_for_the_person_s_pace_is_waited_out_and_said(setup: S
     refused stayed an error, and a Connect refused so was lost. The console says the wait, waits the
     Retry-After and sends the request once more."""
     c = setup.tab()
-    refused: list[str] = []
-
-    def once(route: Route) -> None:
-        if refused:
-            route.continue_()
-            return
-        refused.append(route.request.url)
-        reason = "too many requests from you (at most 40 in 20 s): wait 3 s (Retry-After), then go on"
-        body = json.dumps({"error": "rate_limited", "reason": reason})
-        route.fulfill(status=429, headers={"Retry-After": "3"}, content_type="application/json", body=body)
-
-    c.page.route("**/api/integrations", once)
+    refused = refuse_once(c.page, "**/api/integrations", 3)
     c.open("/#/integrations")
     # Its words, and the wait asked (another request of these tabs may be asked a longer one).
     said = c.page.get_by_role("status").filter(

@@ -13,6 +13,8 @@ type Message = S["SessionMessage"];
 type Act = Message["act"];
 type Login = S["SessionView"] | null;
 const POLL_MS = 2000;
+// A stream refused (a 429 for the person's pace, a restart): opened again this long after, polling meanwhile.
+const RELISTEN_MS = 10_000;
 const TEXT_CHARS = 2000; // shared/sessions/domain/sessions.py's TEXT_CHARS: the api refuses more
 const SHOWN_EVENTS = 8; // the run's latest lines shown here; the whole timeline is on its page
 const STREAMS = typeof EventSource !== "undefined";
@@ -37,7 +39,8 @@ function followed(talk: Talk | null, messages: Message[]): string {
 }
 
 /** The session and its messages, followed while shown: by its stream (each settled message an event,
- * resumed by the browser with Last-Event-ID), or, with none or once refused, read every POLL_MS. */
+ * resumed by the browser with Last-Event-ID), or, with none or while refused, read every POLL_MS; a
+ * refused stream is opened again after RELISTEN_MS (an EventSource never retries a refusal itself). */
 function useTalk(sessionId: string): { talk: Talk | null; messages: Message[]; error: unknown; live: boolean; add: (m: Message) => void } {
   const [talk, setTalk] = useState<Talk | null>(null);
   const [messages, setMessages] = useState<Message[]>([]);
@@ -55,6 +58,7 @@ function useTalk(sessionId: string): { talk: Talk | null; messages: Message[]; e
   useEffect(() => {
     let on = true;
     let timer = 0;
+    let relisten = 0;
     let source: EventSource | null = null;
     last.current = 0;
     setTalk(null);
@@ -86,6 +90,8 @@ function useTalk(sessionId: string): { talk: Talk | null; messages: Message[]; e
         if (source?.readyState === EventSource.CLOSED) {
           source = null;
           if (timer === 0) timer = window.setTimeout(poll, POLL_MS);
+          window.clearTimeout(relisten);
+          relisten = window.setTimeout(() => on && source === null && listen(), RELISTEN_MS);
         }
       };
     };
@@ -93,6 +99,7 @@ function useTalk(sessionId: string): { talk: Talk | null; messages: Message[]; e
     return () => {
       on = false;
       window.clearTimeout(timer);
+      window.clearTimeout(relisten);
       source?.close();
     };
   }, [sessionId]);
