@@ -67,7 +67,7 @@ class Setup:
         return [
             sent
             for at, (sent, status) in enumerate(self.answers)
-            if status == 429 and not any(s == sent and code < 400 for s, code in self.answers[at + 1 :])
+            if status == 429 and not any(code < 400 and s in _served_by(sent) for s, code in self.answers[at + 1 :])
         ]
 
     @property
@@ -204,6 +204,14 @@ class Setup:
 
         self.within(planned, "the run to be planned")
         return run_id
+
+
+def _served_by(sent: str) -> tuple[str, ...]:
+    """The requests whose answer serves what ``sent`` asked: itself, and for a refused stream
+    (``GET …/events``) the read the console polls in its place (``GET …``), as a person sees it."""
+    if sent.endswith("/events"):
+        return (sent, sent.removesuffix("/events"))
+    return (sent,)
 
 
 def onboard_on_screens(c: Console) -> None:
