@@ -67,7 +67,8 @@ class Setup:
         return [
             sent
             for at, (sent, status) in enumerate(self.answers)
-            if status == 429 and not any(code < 400 and s in _served_by(sent) for s, code in self.answers[at + 1 :])
+            if status == 429
+            and not any(code < 400 and s in _served_by(sent) for s, code in self.answers[at + 1 :])
         ]
 
     @property
