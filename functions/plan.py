@@ -1,15 +1,16 @@
 """``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step.
 
-Also the scheduled routes. ``POST /schedule`` (Cloud Scheduler, hourly, then its own continuations)
-enqueues the daily plan and digest of every tenant whose local planning hour has come.
-``POST /day-plan`` writes a day's plan page and ``POST /digest`` sends a digest. ``POST /slack-ask``
-answers an Ask asked in a Slack thread (shared.slack.services.asks).
-``POST /doctor/round`` (Cloud Scheduler) is ``make doctor`` on a schedule (functions/tasks/doctor.py).
+Also the scheduled routes. ``POST /schedule`` (hourly) enqueues the plan and digest of each tenant whose
+planning hour has come. ``POST /day-plan`` writes a day's plan page, ``POST /digest`` sends a digest, ``POST /slack-ask`` answers a
+Slack thread's Ask (shared.slack.services.asks).
+``POST /doctor/round`` is ``make doctor`` on a schedule; ``POST /calendar/tick`` renews calendars' channels
+and starts meetings' runs (both Cloud Scheduler's: functions/tasks/doctor.py, shared.calendar).
 ``POST /sync`` mirrors a Linear or GitLab issue or a Motion task and its Notion page, or scans for edited pages (shared.sync)."""
 
 from flask import Request, Response
 
 from functions._http import Reply, handle, parse_task, retry_count
+from functions.tasks.caller import CALENDAR_TICK
 from functions.tasks.doctor import doctor_round
 from functions.tasks.entry import admit, take, take_routed
 from shared import bootstrap
@@ -35,7 +36,7 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "not
 def plan(request: Request) -> Response:
     def call(c: Container) -> Reply:
         doctor = admit(request, c, Target.PLAN, with_model=True) or doctor_round(request, c)
-        if (answer := doctor or _sync(request, c)) is not None:
+        if (answer := doctor or _sync(request, c) or _calendar_tick(request, c)) is not None:
             return answer
         deps = c.engine()
         if (routed := _routed(request, c, deps)) is not None:
@@ -68,6 +69,17 @@ def _routed(request: Request, c: Container, deps: Deps) -> Reply | None:
 
         return answer_in_thread(ask, deps), 200
     return None
+
+
+def _calendar_tick(request: Request, c: Container) -> Reply | None:
+    """The calendar's tick (shared.calendar.services.triggers); None for any other path."""
+    if request.path.rstrip("/") != CALENDAR_TICK:
+        return None
+    if not (c.settings.google_oauth_client_id and c.settings.calendar_push_url):
+        return {"calendars": False}, 200  # none connected here: nothing to renew or start
+    from shared.calendar.services.triggers import tick
+
+    return tick(c.calendar_tick(), c.engine(with_model=False).clock()), 200
 
 
 def _sync(request: Request, c: Container) -> Reply | None:

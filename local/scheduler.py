@@ -1,8 +1,8 @@
 """Cloud Scheduler on ``make stack``: the jobs of terraform/scheduler.tf called as
 Cloud Scheduler calls them, a POST with an OIDC ID token of the scheduler's account for the function's
 URL (minted as the tasks emulator mints its tokens), at the minutes their cron says: the hourly planning
-tick (``/schedule``: routines, the daily plan and digest, the nightly reconcile) and the sweep of
-stalled runs. Nothing is called at start: ``/schedule`` takes the nearest whole hour as its tick, so a
+tick (``/schedule``: routines, the daily plan and digest, the nightly reconcile), the sweep of
+stalled runs and the calendar's tick (``/calendar/tick``). Nothing is called at start: ``/schedule`` takes the nearest whole hour as its tick, so a
 call at :36 would plan the next hour's routines early; the first tick at the top of the hour catches up
 the ticks missed since the last one (up to 6 hours, ``CATCH_UP``). The doctor's job is left out:
 ``make doctor`` does it by hand."""
@@ -36,6 +36,7 @@ class Job(NamedTuple):
 JOBS = (
     Job("plan-daily-fanout", Target.PLAN, "/schedule", 60),
     Job("sweep-stalled-runs", Target.EXECUTE_STEP, "/sweep", 5),
+    Job("calendar-tick", Target.PLAN, "/calendar/tick", 5),
 )
 
 

@@ -57,8 +57,9 @@ locals {
     }
     "google-oauth-client-secret" = {
       # The Google OAuth client's secret (var.google_oauth_client_id, docs/mail.md): api refreshes an
-      # agent mailbox's access token with it when Gmail notifies a change.
-      readers        = ["api"]
+      # agent mailbox's access token with it when Gmail notifies a change, and a person's calendar's
+      # on its push; plan's calendar tick renews calendars' channels (docs/calendar.md).
+      readers        = ["api", "plan"]
       version_adders = []
     }
     "smtp-password" = {

@@ -65,6 +65,8 @@ class Meeting(Schema):
     """What is kept of one event of a person's calendar: enough to trigger on it and to list it. The
     summary, description and attendees' names are the event's writers' words: untrusted data."""
 
+    model_config = ConfigDict(extra="ignore")  # the stored copy's expires_at (Firestore's TTL)
+
     tenant_id: str
     person: str
     event_id: Annotated[str, Field(max_length=1024)]
