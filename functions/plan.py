@@ -19,7 +19,7 @@ from shared.agents.domain.digest_task import DigestTask
 from shared.agents.domain.schedule_task import ScheduleTask
 from shared.agents.services.daily_digest import send_digest
 from shared.agents.services.daily_schedule import plan_due_tenants
-from shared.agents.services.day_plan_page import write_day_plan
+from shared.agents.services.day_plan_page import DayMeetings, write_day_plan
 from shared.bootstrap import Container
 from shared.engine.planning.start import start_run
 from shared.platform.domain.index_task import IndexTask, ReconcileTask
@@ -63,12 +63,22 @@ def _routed(request: Request, c: Container, deps: Deps) -> Reply | None:
     if (digest := take_routed(request, DigestTask, "digest", c)) is not None:
         return {"sent": send_digest(digest, deps)}, 200
     if (day := take_routed(request, DayPlanTask, "day-plan", c)) is not None:
-        return {"page": write_day_plan(day, deps)}, 200
+        return {"page": write_day_plan(day, deps, _meetings(c))}, 200
     if (ask := take_routed(request, SlackAskTask, "slack-ask", c)) is not None:
         from shared.slack.services.asks import answer_in_thread  # its Ask's modules: only when asked
 
         return answer_in_thread(ask, deps), 200
     return None
+
+
+def _meetings(c: Container) -> DayMeetings | None:
+    """The workspace's meetings for its day's plan, from people's calendars; None without calendars."""
+    if not (c.settings.google_oauth_client_id and c.settings.calendar_push_url):
+        return None
+    from shared.calendar.services.triggers import day_meetings
+
+    links = c.calendar.calendar_links
+    return lambda tenant_id, start, end: day_meetings(links, tenant_id, start, end)
 
 
 def _calendar_tick(request: Request, c: Container) -> Reply | None:

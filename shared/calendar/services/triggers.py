@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shared.agents.domain.calendar_rules import AFTER_WITHIN, MAX_LEAD_MINUTES, calendar_run_id, due
+from shared.agents.domain.day_plan import MeetingLine
 from shared.calendar.services.connect import renew_channels
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, TrackerItem, Trigger
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from shared.agents.domain.agents import Agent
     from shared.agents.ports import AgentStore
     from shared.calendar.domain.connections import Meeting
+    from shared.calendar.ports import CalendarLinks
     from shared.calendar.services.intake import CalendarIntake
     from shared.platform.ports import TaskQueue
     from shared.workspace.domain.tenants import Tenant
@@ -109,3 +111,12 @@ def _as_data(meeting: Meeting) -> str:
         f"Starts: {meeting.start:%Y-%m-%d %H:%M} UTC; ends: {meeting.end:%Y-%m-%d %H:%M} UTC\n"
         f"Attendees: {people or 'none listed'}\nDescription:\n{meeting.description}"
     )
+
+
+def day_meetings(links: CalendarLinks, tenant_id: str, start: datetime, end: datetime) -> list[MeetingLine]:
+    """The tenant's kept meetings starting in [``start``, ``end``) as the day's plan lists them, one
+    meeting in several attendees' calendars under one key (its iCalendar id)."""
+    return [
+        MeetingLine(m.start, m.end, m.summary, m.ical_uid or f"{m.person}\n{m.event_id}")
+        for m in links.meetings_of(tenant_id, start, end)
+    ]
