@@ -73,7 +73,7 @@ def _routed(request: Request, c: Container, deps: Deps) -> Reply | None:
 
 def _meetings(c: Container) -> DayMeetings | None:
     """The workspace's meetings for its day's plan, from people's calendars; None without calendars."""
-    if not (c.settings.google_oauth_client_id and c.settings.calendar_push_url):
+    if not (c.settings.google_oauth_client_id and c.settings.calendar_push_address):
         return None
     from shared.calendar.services.triggers import day_meetings
 
@@ -85,7 +85,7 @@ def _calendar_tick(request: Request, c: Container) -> Reply | None:
     """The calendar's tick (shared.calendar.services.triggers); None for any other path."""
     if request.path.rstrip("/") != CALENDAR_TICK:
         return None
-    if not (c.settings.google_oauth_client_id and c.settings.calendar_push_url):
+    if not (c.settings.google_oauth_client_id and c.settings.calendar_push_address):
         return {"calendars": False}, 200  # none connected here: nothing to renew or start
     from shared.calendar.services.triggers import tick
 

@@ -19,7 +19,7 @@ def _api(part: Calendar) -> CalendarApi:
     from shared.platform.config import PlatformSecret
 
     s = part.instance.settings
-    if not (s.google_oauth_client_id and s.calendar_push_url):
+    if not (s.google_oauth_client_id and s.calendar_push_address):
         raise NotFound("this deployment connects no calendars (docs/calendar.md)")
     secret = part.platform.secrets.get(PlatformSecret.GOOGLE_OAUTH_CLIENT_SECRET)
     return GoogleCalendar(

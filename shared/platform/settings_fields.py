@@ -461,7 +461,7 @@ class SettingsFields(BaseSettings):
         "https://www.googleapis.com/calendar/v3/",
         description="Base URL of the Google Calendar API, its service path included (docs/calendar.md).",
     )
-    calendar_push_url: str = Field(
+    calendar_push_address: str = Field(
         "",
         description="Where Google posts calendars' notifications (the api's /calendar/push); empty: "
         "no calendars connected (docs/calendar.md).",
