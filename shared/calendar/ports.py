@@ -20,6 +20,10 @@ class CalendarLinks(Protocol):
 
     def by_channel(self, channel_id: str) -> CalendarLink | None: ...
 
+    def of_tenant(self, tenant_id: str) -> list[CalendarLink]:
+        """The workspace's connected calendars (at most 200)."""
+        ...
+
     def put(self, link: CalendarLink) -> None: ...
 
     def expiring(self, before: datetime, limit: int) -> list[CalendarLink]:

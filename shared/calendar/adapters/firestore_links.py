@@ -46,6 +46,11 @@ class FirestoreCalendarLinks:
             found = list(query.limit(1).stream())
         return self._link(found[0]) if found else None
 
+    def of_tenant(self, tenant_id: str) -> list[CalendarLink]:
+        query = self._db.collection(LINKS).where(filter=FieldFilter("tenant_id", "==", tenant_id))
+        with transient():
+            return [self._link(s) for s in query.limit(200).stream()]
+
     def put(self, link: CalendarLink) -> None:
         with transient():
             self._ref(link.person).set(link.model_dump())

@@ -6,7 +6,7 @@ number are stored together, so a repeat, a late or a reordered push changes noth
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -62,6 +62,20 @@ def receive(
     if not intake.links.advance(link.person, link.channel_id, push.number, token):
         return {"result": "duplicate"}  # a newer message (or this one, again) was taken meanwhile
     return {"result": "synced", "changed": changed, "full_sync": full}
+
+
+def calendars_of(
+    team: Sequence[tuple[str, str]], links: CalendarLinks, tenant_id: str
+) -> list[dict[str, Any]]:
+    """Each of ``team`` (member id, address) with whether their calendar is connected here, and until
+    when its channel runs (renewed a day before): what Integrations shows per person."""
+    held = {link.person: link for link in links.of_tenant(tenant_id)}
+    shown = []
+    for member_id, address in team:
+        link = held.get(address.strip().lower()) if address else None
+        until = {"channel_expires_at": link.channel_expires_at} if link and link.channel_expires_at else {}
+        shown.append({"member_id": member_id, "connected": link is not None} | until)
+    return shown
 
 
 def sync_meetings(link: CalendarLink, intake: CalendarIntake, now: datetime) -> tuple[int, str, bool]:

@@ -81,6 +81,7 @@ QUERIES: dict[tuple[str, str], Query] = {
         ("firestore_links.py", f"FirestoreCalendarLinks.{name}"): Query(what + "; one field: automatic", ())
         for name, what in (
             ("by_channel", "calendar_links: channel_id == ? (a calendar's push)"),
+            ("of_tenant", "calendar_links: tenant_id == ? (GET /integrations)"),
             ("expiring", "calendar_links: channel_expires_at < ? order by it (the tick's renewals)"),
             ("keep", "calendar_meetings: person == ? (a full sync's stale meetings)"),
         )
