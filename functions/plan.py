@@ -2,7 +2,8 @@
 
 Also the scheduled routes: ``POST /schedule`` (hourly, then its own continuations) enqueues the daily
 plan and digest of every tenant whose local planning hour has come; ``POST /mail-watches`` (hourly)
-renews Gmail's watches; ``POST /doctor/round`` is ``make doctor`` (functions/tasks/doctor.py).
+renews Gmail's watches; ``POST /calendar/tick`` (every 5 minutes) renews calendars' channels and starts
+meetings' runs (shared.calendar); ``POST /doctor/round`` is ``make doctor`` (functions/tasks/doctor.py).
 ``POST /day-plan`` writes a day's plan page, ``POST /digest`` sends a digest. ``POST /slack-ask`` and
 ``POST /mail-ask`` answer an Ask asked in a Slack thread or by mail. ``POST /sync`` mirrors a Linear or
 GitLab issue or a Motion task and its Notion page, or scans for edited pages (shared.sync)."""
@@ -10,6 +11,7 @@ GitLab issue or a Motion task and its Notion page, or scans for edited pages (sh
 from flask import Request, Response
 
 from functions._http import Reply, handle, parse_task, retry_count
+from functions.tasks.caller import CALENDAR_TICK
 from functions.tasks.doctor import doctor_round
 from functions.tasks.entry import admit, take, take_routed
 from shared import bootstrap
@@ -18,7 +20,7 @@ from shared.agents.domain.digest_task import DigestTask
 from shared.agents.domain.schedule_task import ScheduleTask
 from shared.agents.services.daily_digest import send_digest
 from shared.agents.services.daily_schedule import plan_due_tenants
-from shared.agents.services.day_plan_page import write_day_plan
+from shared.agents.services.day_plan_page import DayMeetings, write_day_plan
 from shared.bootstrap import Container
 from shared.engine.planning.start import start_run
 from shared.mail.domain.ask_task import MailAskTask
@@ -37,7 +39,7 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "not
 def plan(request: Request) -> Response:
     def call(c: Container) -> Reply:
         doctor = admit(request, c, Target.PLAN, with_model=True) or doctor_round(request, c)
-        if (answer := doctor or _sync(request, c) or _watches(request, c)) is not None:
+        if (answer := doctor or _sync(request, c) or _watches(request, c) or _calendar_tick(request, c)) is not None:
             return answer
         deps = c.engine()
         if (routed := _routed(request, c, deps)) is not None:
@@ -64,7 +66,7 @@ def _routed(request: Request, c: Container, deps: Deps) -> Reply | None:
     if (digest := take_routed(request, DigestTask, "digest", c)) is not None:
         return {"sent": send_digest(digest, deps)}, 200
     if (day := take_routed(request, DayPlanTask, "day-plan", c)) is not None:
-        return {"page": write_day_plan(day, deps)}, 200
+        return {"page": write_day_plan(day, deps, _meetings(c))}, 200
     if (ask := take_routed(request, SlackAskTask, "slack-ask", c)) is not None:
         from shared.slack.services.asks import answer_in_thread  # its Ask's modules: only when asked
 
@@ -74,6 +76,27 @@ def _routed(request: Request, c: Container, deps: Deps) -> Reply | None:
 
         return answer_mail(asked, deps), 200
     return None
+
+
+def _meetings(c: Container) -> DayMeetings | None:
+    """The workspace's meetings for its day's plan, from people's calendars; None without calendars."""
+    if not (c.settings.google_oauth_client_id and c.settings.calendar_push_address):
+        return None
+    from shared.calendar.services.triggers import day_meetings
+
+    links = c.calendar.calendar_links
+    return lambda tenant_id, start, end: day_meetings(links, tenant_id, start, end)
+
+
+def _calendar_tick(request: Request, c: Container) -> Reply | None:
+    """The calendar's tick (shared.calendar.services.triggers); None for any other path."""
+    if request.path.rstrip("/") != CALENDAR_TICK:
+        return None
+    if not (c.settings.google_oauth_client_id and c.settings.calendar_push_address):
+        return {"calendars": False}, 200  # none connected here: nothing to renew or start
+    from shared.calendar.services.triggers import tick
+
+    return tick(c.calendar_tick(), c.engine(with_model=False).clock()), 200
 
 
 def _sync(request: Request, c: Container) -> Reply | None:

@@ -2,10 +2,10 @@
 calls them, a POST with an OIDC ID token of the scheduler's account for the function's URL (minted as
 the tasks emulator mints its tokens), at the minutes their cron says: the hourly planning tick
 (``/schedule``: routines, the daily plan and digest, the nightly reconcile), the sweep of stalled runs,
-the renewal of Gmail's watches (``/mail-watches``). Nothing is called at start: ``/schedule`` takes the
-nearest whole hour as its tick (a call at :36 would plan the next hour's routines early); the first tick
-at the hour catches up the ticks missed since the last one (up to 6 hours, ``CATCH_UP``). The doctor's
-job is left out: ``make doctor`` does it by hand."""
+the renewal of Gmail's watches (``/mail-watches``), the calendar's tick (``/calendar/tick``). Nothing
+is called at start: ``/schedule`` takes the nearest whole hour as its tick (a call at :36 would plan
+the next hour's routines early); the first tick at the hour catches up the ticks missed since the last
+one (up to 6 hours, ``CATCH_UP``). The doctor's job is left out: ``make doctor`` does it by hand."""
 
 import logging
 import threading
@@ -37,6 +37,7 @@ JOBS = (
     Job("plan-daily-fanout", Target.PLAN, "/schedule", 60),
     Job("sweep-stalled-runs", Target.EXECUTE_STEP, "/sweep", 5),
     Job("renew-mail-watches", Target.PLAN, "/mail-watches", 60),
+    Job("calendar-tick", Target.PLAN, "/calendar/tick", 5),
 )
 
 

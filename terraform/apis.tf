@@ -28,6 +28,8 @@ locals {
     var.billing_account == "" ? [] : ["billingbudgets.googleapis.com"],
     # Agents' mailboxes (mail.tf) only with the deployment's Google OAuth client.
     var.google_oauth_client_id == "" ? [] : ["gmail.googleapis.com", "pubsub.googleapis.com"],
+    # People's calendars (calendar.tf): the same client.
+    var.google_oauth_client_id == "" ? [] : ["calendar-json.googleapis.com"],
   )
 }
 

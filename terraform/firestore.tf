@@ -107,6 +107,12 @@ locals {
       collection = "agent_sessions", query_scope = "COLLECTION"
       fields     = [["member_id", "ASCENDING"], ["created_at", "DESCENDING"]]
     }
+    # FirestoreCalendarLinks.meetings_of (the day's plan): a workspace's meetings of a day, by start
+    # (shared/calendar): tenant_id == ?, start >= ?, start < ?, order by start.
+    calendar_meetings_by_tenant_start = {
+      collection = "calendar_meetings", query_scope = "COLLECTION"
+      fields     = [["tenant_id", "ASCENDING"], ["start", "ASCENDING"]]
+    }
   }
 
   # Single-field indexes in collection-group scope, which Firestore does not make by itself. A field
@@ -178,6 +184,9 @@ locals {
     # a webhook endpoint's deliveries, tenants/{t}/hook_endpoints/{e}/hook_deliveries/{d}, kept 30
     # days (shared.outbound.services.deliver.KEPT_FOR, decision 0180)
     hook_deliveries = { collection = "hook_deliveries", field = "expires_at" }
+    # a person's kept meetings, calendar_meetings/{key}, a day past their end (shared.calendar.domain.
+    # connections.KEPT_BEFORE)
+    calendar_meetings = { collection = "calendar_meetings", field = "expires_at" }
   }
 }
 

@@ -27,6 +27,15 @@ locals {
       attempt_deadline = "320s" # plan's timeout (300 s) plus delivery
       description      = "Renew Gmail's watches of agents' mailboxes before their seven days end."
     }
+    calendar-tick = {
+      target = "plan"
+      path   = "/calendar/tick" # functions/tasks/caller.py CALENDAR_TICK
+      # Every 5 minutes: a meeting's "N minutes before" run starts at most 5 minutes late; channels
+      # ending within a day are renewed. Each run is named by its meeting's occurrence: repeats start none.
+      schedule         = "*/5 * * * *"
+      attempt_deadline = "320s" # plan's timeout (300 s) plus delivery
+      description      = "Renew calendars' push channels before they end and start the runs meetings' rules ask for."
+    }
     doctor = {
       target = "plan"
       path   = "/doctor/round" # functions/tasks/doctor.py ROUND_ROUTE

@@ -57,8 +57,9 @@ locals {
     }
     "google-oauth-client-secret" = {
       # The Google OAuth client's secret (var.google_oauth_client_id, docs/mail.md): api refreshes an
-      # agent mailbox's access token with it when Gmail notifies a change; notify, to answer in a mail
-      # thread; plan, to renew the mailboxes' watches.
+      # agent mailbox's access token with it when Gmail notifies a change, and a person's calendar's
+      # on its push; notify, to answer in a mail thread; plan, to renew the mailboxes' watches and
+      # the calendars' channels (docs/calendar.md).
       readers        = ["api", "notify", "plan"]
       version_adders = []
     }

@@ -93,6 +93,11 @@ locals {
     NA_GITLAB_OAUTH_CLIENT_ID = var.sync_oauth.gitlab_client_id
     NA_GITLAB_OAUTH_BASE_URL  = var.sync_oauth.gitlab_base_url
 
+    # People's calendars (docs/calendar.md): the same Google OAuth client as mailboxes; Google posts
+    # each change to api's /calendar/push on a channel whose token api checks.
+    NA_GOOGLE_CALENDAR_API_URL = "https://www.googleapis.com/calendar/v3/"
+    NA_CALENDAR_PUSH_ADDRESS   = local.calendar_push_address
+
     # The deployment's Slack app (var.slack_client_id; empty: Slack connects with a pasted bot token
     # only). Its client secret is the platform secret slack-client-secret (docs/slack.md).
     NA_SLACK_CLIENT_ID = var.slack_client_id

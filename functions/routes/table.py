@@ -6,6 +6,7 @@ in its package's ``table`` module (``functions/routes/<capability>_api/table.py`
 
 from functions.routes import Route, contract
 from functions.routes.agents_api.table import AGENTS_ROUTES
+from functions.routes.calendar_api import push as calendar_push
 from functions.routes.mail_api import MAIL_ROUTES
 from functions.routes.mcp_api import MCP_ROUTES
 from functions.routes.memory_api import ask
@@ -27,6 +28,14 @@ ROUTES: list[Route] = [
     *NOTION_ROUTES,
     *TEAM_ROUTES,
     *SLACK_ROUTES,
+    Tag("calendar", public=True)(
+        "POST /calendar/push",
+        calendar_push.post_push,
+        "Google Calendar's notification on a connected calendar's channel (X-Goog-Channel-Token checked): "
+        "the changes read from the stored sync token and the upcoming meetings kept",
+        {200: "models.calendar.CalendarPushAnswer"},
+        refusals=(401, 403, 404, 413),
+    ),
     *MAIL_ROUTES,
     Tag("notifications")(
         "GET /notifications",

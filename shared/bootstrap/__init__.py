@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from shared.bootstrap.agents import Agents
+from shared.bootstrap.calendar import Calendar
 from shared.bootstrap.code import Code
 from shared.bootstrap.declare import Instance, declared
 from shared.bootstrap.mail import Mail
@@ -34,6 +35,8 @@ from shared.platform import logs
 from shared.platform.config import get_settings
 
 if TYPE_CHECKING:
+    from shared.calendar.services.intake import CalendarIntake
+    from shared.calendar.services.triggers import CalendarTick
     from shared.engine.services.check_wakeups import CheckWakeups
     from shared.mail.services.intake import MailIntake
     from shared.notion.services.connect import Connecting
@@ -70,6 +73,7 @@ DECLARED = declared(
         Mail,
         Mcp,
         Outbound,
+        Calendar,
     )
 )
 PORTS = frozenset(DECLARED)
@@ -118,6 +122,7 @@ class Container:
         self.sessions = Sessions(instance)
         self.mcp = Mcp(instance, self.platform, self.workspace, self.team)
         self.outbound = Outbound(instance, self.platform, self.workspace)
+        self.calendar = Calendar(instance, self.platform)
 
     @property
     def settings(self) -> Settings:
@@ -158,6 +163,23 @@ class Container:
         p = self.platform
         wakeups = CheckWakeups(self.runs.store, self.workspace.webhook_events, p.queue, p.secrets)
         return wakeups._replace(engine=lambda: self.engine(with_model=False))
+
+    def calendar_intake(self) -> CalendarIntake:
+        """What the calendar's push route and the tick's renewal use: the links, the Calendar API and
+        the secrets. NotFound when the deployment connects no calendars."""
+        from shared.calendar.services.intake import CalendarIntake
+
+        c, s = self.calendar, self.settings
+        return CalendarIntake(
+            c.calendar_links, c.calendar_api, self.platform.secrets, s.calendar_push_address
+        )
+
+    def calendar_tick(self) -> CalendarTick:
+        """What the calendar's tick uses: the calendar's intake, the tenants, the agents and the queue."""
+        from shared.calendar.services.triggers import CalendarTick
+
+        w = self.workspace
+        return CalendarTick(self.calendar_intake(), w.tenants, self.agents.agents, self.platform.queue)
 
     def intake(self) -> Intake:
         """What webhook intake uses, with the settings as they are now."""

@@ -457,6 +457,15 @@ class SettingsFields(BaseSettings):
     mail_push_invoker: str = Field(
         "", description="The service account Pub/Sub's Gmail push subscription signs its tokens as."
     )
+    google_calendar_api_url: str = Field(
+        "https://www.googleapis.com/calendar/v3/",
+        description="Base URL of the Google Calendar API, its service path included (docs/calendar.md).",
+    )
+    calendar_push_address: str = Field(
+        "",
+        description="Where Google posts calendars' notifications (the api's /calendar/push); empty: "
+        "no calendars connected (docs/calendar.md).",
+    )
     discord_api_base_url: str = Field(
         "https://discord.com/api/v10",
         description="Base URL of Discord's API (incoming webhooks: notifications, by notify).",

@@ -24,7 +24,16 @@ _BODY = 'the body must be a JSON object {"token": "..."}'
 
 
 def get_integrations(call: Call) -> Reply:
-    return list_integrations(call.tenant_id, call.container.workspace.tenants), 200
+    """The workspace's integrations; with people's calendars (decision 0193), each member's."""
+    c = call.container
+    answer = list_integrations(call.tenant_id, c.workspace.tenants)
+    if c.settings.google_oauth_client_id and c.settings.calendar_push_address:
+        from shared.calendar.services.intake import calendars_of
+
+        tenant = c.workspace.tenants.get(call.tenant_id)
+        team = [(m.member_id, m.email) for m in tenant.team()] if tenant else []
+        answer["calendars"] = calendars_of(team, c.calendar.calendar_links, call.tenant_id)
+    return answer, 200
 
 
 def put_integration(call: Call) -> Reply:

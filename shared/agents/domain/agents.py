@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
+from shared.agents.domain.calendar_rules import MAX_CALENDAR_RULES, CalendarRule
 from shared.agents.domain.feedback import Proposal, Rating
 from shared.agents.domain.tracker_rules import MAX_TRACKER_RULES, TrackerRule
 from shared.platform.domain.schema import JSON_INTEGER, Record
@@ -192,6 +193,8 @@ class Agent(Record):
     proposals: tuple[Proposal, ...] = Field((), exclude_if=lambda v: not v)
     # Linear and GitLab events that start it (decision 0121); left out when none, as before them.
     tracker_triggers: tuple[TrackerRule, ...] = Field((), exclude_if=lambda v: not v)
+    # Meetings of the workspace's connected calendars that start it (decision 0193); left out when none.
+    calendar_triggers: tuple[CalendarRule, ...] = Field((), exclude_if=lambda v: not v)
     # The gallery's template it was made from (domain/templates.py); left out when none.
     template: str = Field("", exclude_if=lambda v: not v)
 
@@ -420,6 +423,7 @@ class AgentInput(Record):
     review: Review | None = None
     paused: Annotated[bool, Field(strict=True)] | None = None
     tracker_triggers: Annotated[list[TrackerRule], Field(max_length=MAX_TRACKER_RULES)] | None = None
+    calendar_triggers: Annotated[list[CalendarRule], Field(max_length=MAX_CALENDAR_RULES)] | None = None
 
 
 # -- a change refused, in a person's words (raw field paths in errors) ------------------
@@ -435,6 +439,7 @@ FIELD_WORDS = {
     "reach.change": "reach, what it may change",
     "reach.trackers": "reach, the trackers it may write to",
     "tracker_triggers": "tracker trigger rules",
+    "calendar_triggers": "meeting trigger rules",
     "tools": "tools",
     "model_tier": "model tier",
     "max_cost_per_run_usd": "budget per run (USD)",

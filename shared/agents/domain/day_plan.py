@@ -4,7 +4,7 @@ it; the plan's sections are written as Markdown. The page it is written to (one 
 plans) is named and found by :func:`plan_key`. Pure: the caller reads and writes Notion."""
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 
 from shared.notion.domain.blocks import rich_text
@@ -182,6 +182,35 @@ def decisions(titles: Sequence[str], total: int) -> str:
         lines.append(f"- and {total - min(len(titles), LISTED)} more")
     if not total:
         lines.append("Nothing.")
+    return "\n".join(lines)
+
+
+class MeetingLine(NamedTuple):
+    """A meeting of the day from a connected calendar (shared.calendar): ``key`` the same for one
+    meeting in several attendees' calendars; ``title`` the event's writer's words."""
+
+    start: datetime
+    end: datetime
+    title: str
+    key: str
+
+
+def meetings(found: Sequence[MeetingLine], zone: tzinfo) -> str:
+    """The plan's section of the day's meetings, soonest first, each once (by ``key``), its local
+    times and its title as plain text; at most :data:`LISTED`, the rest counted; "" when none."""
+    seen: dict[str, MeetingLine] = {}
+    for m in sorted(found, key=lambda m: m.start):
+        seen.setdefault(m.key, m)
+    if not seen:
+        return ""
+    rows = list(seen.values())
+    lines = ["", "", "## Meetings"]
+    lines += [
+        f"- {m.start.astimezone(zone):%H:%M}-{m.end.astimezone(zone):%H:%M} {literal(m.title) or 'A meeting'}"
+        for m in rows[:LISTED]
+    ]
+    if len(rows) > LISTED:
+        lines.append(f"- and {len(rows) - LISTED} more")
     return "\n".join(lines)
 
 

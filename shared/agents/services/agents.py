@@ -139,17 +139,15 @@ def _triggers(body: AgentInput, notion: TenantNotion | None) -> dict[str, list[R
 
 
 def _changes(body: AgentInput, notion: TenantNotion | None) -> JSON:
-    changes: JSON = body.model_dump(
-        exclude_none=True, exclude={"instructions", "triggers", "tracker_triggers"}
-    )
+    rules = ("tracker_triggers", "calendar_triggers")
+    changes: JSON = body.model_dump(exclude_none=True, exclude={"instructions", "triggers", *rules})
     if body.triggers is not None:
         changes["triggers"] = _triggers(body, notion)
     if body.tools is not None:
         changes["tools"] = tuple(body.tools)
     if body.reach is not None:
         changes["reach"] = body.reach  # the model, not its dump: the stored agent's reach is a Reach
-    if body.tracker_triggers is not None:
-        changes["tracker_triggers"] = tuple(body.tracker_triggers)
+    changes |= {r: tuple(getattr(body, r)) for r in rules if getattr(body, r) is not None}
     if body.schedules is not None:
         changes["schedules"] = tuple(schedule_of(s) for s in body.schedules)
     return changes

@@ -7,7 +7,8 @@ replaced. Rules and assumptions: docs/notion-home.md, "Daily plan page"."""
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,6 +22,7 @@ from shared.platform.topology import Queue
 from shared.runs.domain.state import RunStatus
 from shared.workspace.domain import day_plans
 from shared.workspace.domain.agent_home import HomeDatabase, is_trashed
+from shared.workspace.domain.daily import zone_of
 from shared.workspace.domain.tenants import Tenant, TenantStatus
 
 if TYPE_CHECKING:
@@ -30,12 +32,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_NOTE = 20_000  # NotifyTask.text's bound
 type Outcome = Literal["created", "replaced", "notified", "skipped"]
+type DayMeetings = Callable[[str, datetime, datetime], Sequence[day_plan.MeetingLine]]
 
 
-def write_day_plan(task: DayPlanTask, deps: Deps) -> Outcome:
+def write_day_plan(task: DayPlanTask, deps: Deps, meetings: DayMeetings | None = None) -> Outcome:
     """Write the plan of ``task.day``: created in Daily plans, or the day's page replaced (title and
     body). Without a Daily plans database (onboarding not done) the plan is sent as a notification,
-    once that day. Skipped when the tenant is gone or not active, the plan is off, or it has no source."""
+    once that day. Skipped when the tenant is gone or not active, the plan is off, or it has no source.
+    ``meetings``: the tenant's meetings starting in a window, listed when the deployment has calendars."""
     tenant = deps.need_tenants().get(task.tenant_id, fresh=True)
     sources = tenant.plan_sources() if tenant is not None else []
     if tenant is None or tenant.status != TenantStatus.ACTIVE or not sources:
@@ -49,7 +53,8 @@ def write_day_plan(task: DayPlanTask, deps: Deps) -> Outcome:
     yesterday = deps.need_tenants().kept_day_plan(task.tenant_id, _day(task.day - timedelta(days=1)))
     planned = day_plan.plan(tasks, task.day, yesterday.task_ids if yesterday else ())
     waiting, decisions = _decisions(deps, task.tenant_id)
-    text = day_plan.markdown(planned, task.day) + decisions + _failing(deps, task.tenant_id, task.day)
+    text = day_plan.markdown(planned, task.day) + _meetings(tenant, task.day, meetings) + decisions
+    text += _failing(deps, task.tenant_id, task.day)
     text += day_plan.unread(failed)
     home = tenant.home.daily_plans if tenant.home is not None else None
     if home is None:
@@ -65,6 +70,15 @@ def write_day_plan(task: DayPlanTask, deps: Deps) -> Outcome:
     kept = day_plans.Kept(page_id, tuple(planned.task_ids()), text, url, waiting)
     deps.need_tenants().keep_day_plan(task.tenant_id, _day(task.day), kept, now + day_plans.KEPT)
     return outcome
+
+
+def _meetings(tenant: Tenant, day: date, meetings: DayMeetings | None) -> str:
+    """The section of the meetings of ``day`` in the workspace's time zone ("" without calendars)."""
+    if meetings is None:
+        return ""
+    zone = zone_of(tenant.settings.timezone) or UTC
+    start = datetime.combine(day, time(), zone)
+    return day_plan.meetings(meetings(tenant.tenant_id, start, start + timedelta(days=1)), zone)
 
 
 def _decisions(deps: Deps, tenant_id: str) -> tuple[tuple[tuple[str, str], ...], str]:

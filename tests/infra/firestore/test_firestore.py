@@ -77,6 +77,20 @@ QUERIES: dict[tuple[str, str], Query] = {
         "dead_letters order by received_at DESC (an operator's listing); one field, collection scope: automatic",
         (),
     ),
+    **{
+        ("firestore_links.py", f"FirestoreCalendarLinks.{name}"): Query(what + "; one field: automatic", ())
+        for name, what in (
+            ("by_channel", "calendar_links: channel_id == ? (a calendar's push)"),
+            ("of_tenant", "calendar_links: tenant_id == ? (GET /integrations)"),
+            ("expiring", "calendar_links: channel_expires_at < ? order by it (the tick's renewals)"),
+            ("keep", "calendar_meetings: person == ? (a full sync's stale meetings)"),
+        )
+    },
+    ("firestore_links.py", "FirestoreCalendarLinks._window"): Query(
+        "calendar_meetings: start or end in [?, ?) order by it (the tick), or tenant_id == ? with start in "
+        "[?, ?) order by start (the day's plan)",
+        (_idx("calendar_meetings", "COLLECTION", "tenant_id", "start"),),
+    ),
     ("firestore_sessions.py", "FirestoreSessions.sessions"): Query(
         "tenants/{t}/agent_sessions: member_id == ? [created_at < ?] order by created_at DESC (a "
         "person's sessions, newest first): an equality and an order on another field",
@@ -430,6 +444,13 @@ def _written_by_the_code() -> dict[str, dict[str, Any]]:
         expires_at=now,
     )
     assert FirestoreHooks(client).create_delivery("t1", delivery)
+    from shared.calendar.adapters.firestore_links import FirestoreCalendarLinks, meeting_key
+    from shared.calendar.domain.connections import CalendarLink, Meeting
+
+    link = CalendarLink(person="ada@a.example", tenant_id="t1", token_secret="s", connected_at=now)
+    met = Meeting(tenant_id="t1", person=link.person, event_id="e1", start=now, end=now)
+    FirestoreCalendarLinks(client).keep(link, [met], [], replace=False)
+    assert meeting_key("t1", link.person, "e1") in {p.split("/")[-1] for p in writes}
     return writes
 
 
@@ -438,6 +459,7 @@ def _collection_group(path: str) -> str:
 
 
 def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
+    from shared.calendar.adapters.firestore_links import meeting_key
     from shared.platform.adapters.firestore_paces import doc_id as paces_doc_id
 
     writes = _written_by_the_code()
@@ -459,6 +481,7 @@ def test_ttl_policies_are_on_the_fields_the_code_writes(tf: Terraform) -> None:
         "tenants/t1/agent_days/a-20260101",
         "tenants/t1/agent_ends/r1",
         "tenants/t1/hook_endpoints/h1/hook_deliveries/msg_1",
+        f"calendar_meetings/{meeting_key('t1', 'ada@a.example', 'e1')}",
     }
     # One a tenant, rewritten in place; and API keys, which live until deleted: never expire.
     kept = {"tenants/t1/limits/webhook_runs", "api_keys/k1"}

@@ -165,6 +165,16 @@ REACH: dict[str, frozenset[str]] = {
     "shared/mail/services/connect.py:connect_mailbox": frozenset(),
     # Erasing a workspace (POST /workspace/erase on api) deletes its mailboxes' refresh tokens.
     "shared/mail/services/connect.py:forget_mailboxes": frozenset({"api"}),
+    # People's calendars (decision 0193): api reads a calendar on its push (the refresh token, the
+    # Google OAuth client's secret); plan's calendar tick renews channels before they end.
+    "shared/bootstrap/calendar.py:_api": frozenset({"api", "plan"}),
+    "shared/calendar/services/intake.py:sync_meetings": frozenset({"api"}),
+    **{
+        f"shared/calendar/services/{site}": frozenset({"plan"})
+        for site in ("connect.py:_watched", "connect.py:renew_channels", "triggers.py:_start")
+    },
+    # A calendar connected (its refresh token kept): no function routes to it yet (docs/calendar.md).
+    "shared/calendar/services/connect.py:connect_calendar": frozenset(),
     # MCP servers (decision 0171): api connects and forgets them (their tokens under the sync's prefix).
     "shared/mcp/services/connect.py:add_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:remove_server": frozenset({"api"}),

@@ -84,6 +84,9 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         # Agents' mailboxes' refresh tokens: api reads Gmail when Pub/Sub pushes (decision 0219), notify
         # replies in a mail thread as the agent's mailbox, plan renews the watches.
         ({"api", "notify", "plan"}, "/secrets/mail-"),
+        # People's calendars' refresh tokens: api reads a calendar on its push, plan renews its
+        # channel on the calendar tick (decision 0193).
+        ({"api", "plan"}, "/secrets/calendar-"),
     ],
     # A refreshed token is a new version of the tenant's secret (NotionAccess._refresh).
     # ... and the version it replaces is destroyed (SecretStore.put): custom role, add + destroy only.

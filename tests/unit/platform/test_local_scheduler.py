@@ -32,18 +32,20 @@ def test_each_job_is_due_at_its_minutes_once() -> None:
         "/schedule",
         "/sweep",
         "/mail-watches",
+        "/calendar/tick",
     ]
     assert [j.path for j in due_between(at, datetime(2026, 11, 27, 8, 5, tzinfo=UTC))] == [
         "/schedule",
         "/sweep",
         "/mail-watches",
+        "/calendar/tick",
     ]
     assert [
         j.path
         for j in due_between(
             datetime(2026, 11, 27, 8, 1, tzinfo=UTC), datetime(2026, 11, 27, 8, 5, tzinfo=UTC)
         )
-    ] == ["/sweep"]
+    ] == ["/sweep", "/calendar/tick"]
 
 
 def test_a_call_carries_the_scheduler_s_token_for_the_function_s_url() -> None:
@@ -56,7 +58,7 @@ def test_a_call_carries_the_scheduler_s_token_for_the_function_s_url() -> None:
     scheduler = LocalScheduler(
         lambda t: f"http://127.0.0.1:1/{t.value}", SCHEDULER_SERVICE_ACCOUNT, post=post
     )
-    assert [scheduler.fire(job) for job in JOBS] == [200, 503, 503]
+    assert [scheduler.fire(job) for job in JOBS] == [200, 503, 503, 503]
     url, headers = calls[0]
     assert url == f"http://127.0.0.1:1/{Target.PLAN.value}/schedule"
     claims = verify_id_token(
@@ -67,4 +69,5 @@ def test_a_call_carries_the_scheduler_s_token_for_the_function_s_url() -> None:
         ("plan-daily-fanout", 200),
         ("sweep-stalled-runs", 503),
         ("renew-mail-watches", 503),
+        ("calendar-tick", 503),
     ]

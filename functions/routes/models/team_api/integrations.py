@@ -1,5 +1,6 @@
 """The integrations' path, body and answers (``functions.routes.integrations``)."""
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import ConfigDict, Field
@@ -42,8 +43,22 @@ class Integrations(Schema):
     discord: IntegrationState
 
 
+class CalendarPerson(Schema):
+    """A member's Google Calendar here (docs/calendar.md)."""
+
+    member_id: str
+    connected: bool
+    channel_expires_at: datetime | None = Field(
+        None, description="connected: when Google's push channel ends (renewed a day before)"
+    )
+
+
 class IntegrationList(Schema):
     integrations: Integrations
+    calendars: list[CalendarPerson] = Field(
+        default_factory=list,
+        description="Each member's calendar, connected or not; empty when the deployment has no calendars",
+    )
 
 
 class IntegrationConnected(Schema):

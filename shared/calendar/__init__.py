@@ -1,0 +1,1 @@
+"""A person's Google Calendar as a trigger and as context (README.md)."""
