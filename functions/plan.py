@@ -1,11 +1,10 @@
 """``plan``: turn a trigger (a Cloud Tasks task) into a run and enqueue its first step.
 
-Also the scheduled routes: ``POST /schedule`` (hourly, then its own continuations) enqueues the daily
-plan and digest of every tenant whose local planning hour has come; ``POST /mail-watches`` (hourly)
-renews Gmail's watches; ``POST /calendar/tick`` (every 5 minutes) renews calendars' channels and starts
-meetings' runs (shared.calendar); ``POST /doctor/round`` is ``make doctor`` (functions/tasks/doctor.py).
-``POST /day-plan`` writes a day's plan page, ``POST /digest`` sends a digest. ``POST /slack-ask`` and
-``POST /mail-ask`` answer an Ask asked in a Slack thread or by mail. ``POST /sync`` mirrors a Linear or
+Also the scheduled routes: ``POST /schedule`` (hourly) enqueues the daily plan and digest of every
+tenant whose planning hour has come. ``POST /mail-watches`` (hourly) renews Gmail's watches, ``POST
+/calendar/tick`` (every 5 minutes) renews calendars' channels and starts meetings' runs, ``POST
+/doctor/round`` is ``make doctor``. ``POST /day-plan`` writes a day's plan page, ``POST /digest`` sends a
+digest, ``POST /slack-ask`` and ``/mail-ask`` answer a thread's Ask. ``POST /sync`` mirrors a Linear or
 GitLab issue or a Motion task and its Notion page, or scans for edited pages (shared.sync)."""
 
 from flask import Request, Response
@@ -39,7 +38,9 @@ bootstrap.preload("store", "queue", "secrets", "tenants", "webhook_events", "not
 def plan(request: Request) -> Response:
     def call(c: Container) -> Reply:
         doctor = admit(request, c, Target.PLAN, with_model=True) or doctor_round(request, c)
-        if (answer := doctor or _sync(request, c) or _watches(request, c) or _calendar_tick(request, c)) is not None:
+        if (
+            answer := doctor or _sync(request, c) or _watches(request, c) or _calendar_tick(request, c)
+        ) is not None:
             return answer
         deps = c.engine()
         if (routed := _routed(request, c, deps)) is not None:

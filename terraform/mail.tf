@@ -82,7 +82,8 @@ resource "google_project_iam_member" "mail_token_readers" {
   }
 }
 
-# Erasing a workspace (api) deletes its mailboxes' refresh tokens, as it deletes its other tokens.
+# Erasing a workspace (api) deletes its mailboxes' and its people's calendars' refresh tokens, as it
+# deletes its other tokens (calendar.tf: calendars are on with the same Google OAuth client).
 resource "google_project_iam_member" "mail_token_revoker" {
   count = local.mail_on ? 1 : 0
 
@@ -91,8 +92,8 @@ resource "google_project_iam_member" "mail_token_revoker" {
   member  = "serviceAccount:${google_service_account.function["api"].email}"
 
   condition {
-    title       = "mail-secrets-only"
-    description = "Only secrets whose id starts with mail-: erasing a workspace deletes its mailboxes' tokens."
-    expression  = local.mail_secret_condition
+    title       = "mail-and-calendar-secrets-only"
+    description = "Only secrets whose id starts with mail- or calendar-: erasing a workspace deletes those tokens."
+    expression  = "${local.mail_secret_condition} || ${local.calendar_secret_condition}"
   }
 }

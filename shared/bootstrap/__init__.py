@@ -252,8 +252,10 @@ class Container:
 
     def erasing(self) -> Erasing:
         """What erasing a workspace uses (the owner's ``POST /workspace/erase``, ``make erase-tenant``):
-        the erasures' records, the connect flow's parts, the held runs' cancelling, the tools' disconnects
-        the MCP servers' tokens, the webhook endpoints' secrets and the agents' mailboxes forgotten."""
+        the erasures' records, the connect flow's parts, the held runs' cancelling, the tools'
+        disconnects. The MCP servers' tokens, the webhook endpoints' secrets, the agents' mailboxes and
+        the people's calendars are forgotten too."""
+        from shared.calendar.services.connect import forget_calendars
         from shared.mail.services.connect import forget_mailboxes
         from shared.mcp.services.connect import forget_servers
         from shared.notion.services.erasure import Erasing
@@ -265,6 +267,7 @@ class Container:
             forget_servers(tenant_id, self.mcp.connecting())  # the MCP servers' tokens too
             forget_endpoints(tenant_id, self.outbound.delivering())  # the webhooks' secrets too
             forget_mailboxes(tenant_id, mailboxes=self.mail.mailboxes, secrets=self.platform.secrets)
+            forget_calendars(tenant_id, links=self.calendar.calendar_links, secrets=self.platform.secrets)
             return forget_tools(tenant_id)
 
         return Erasing(self.workspace.erasures, self.connecting(), self.stop_held_runs(), tools)

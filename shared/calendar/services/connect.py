@@ -15,7 +15,9 @@ from shared.platform.errors import AgentError
 from shared.workspace.domain.tenants import address_hash
 
 if TYPE_CHECKING:
+    from shared.calendar.ports import CalendarLinks
     from shared.calendar.services.intake import CalendarIntake
+    from shared.platform.ports import SecretStore
 
 RENEW_BEFORE = timedelta(days=1)
 
@@ -71,3 +73,13 @@ def renew_channels(intake: CalendarIntake, now: datetime, limit: int = 100) -> d
         except AgentError:
             failed += 1
     return {"renewed": renewed, "failed": failed}
+
+
+def forget_calendars(tenant_id: str, *, links: CalendarLinks, secrets: SecretStore) -> int:
+    """Delete the refresh token of every calendar connected in ``tenant_id``, as erasing the workspace
+    asks; the links and meetings go with the tenant's named documents (firestore_erasure), after. A
+    later push for a forgotten channel finds no link. How many were forgotten."""
+    found = links.of_tenant(tenant_id)
+    for link in found:
+        secrets.delete(link.token_secret)
+    return len(found)

@@ -23,6 +23,8 @@ NAMED_BY_FIELD = (
     ("dead_letters", "tenant_id"),
     ("slack_teams", "tenant_id"),
     ("mail_mailboxes", "tenant_id"),  # forgotten with their tokens first (shared.mail.services.connect)
+    ("calendar_links", "tenant_id"),  # their tokens first (shared.calendar.services.connect)
+    ("calendar_meetings", "tenant_id"),
 )
 
 

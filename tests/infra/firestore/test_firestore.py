@@ -78,6 +78,16 @@ QUERIES: dict[tuple[str, str], Query] = {
         (),
     ),
     **{
+        (module, name): Query(what + "; one field: automatic", ())
+        for module, name, what in (
+            (
+                "firestore_mailboxes.py",
+                "FirestoreMailboxes.of_tenant",
+                "mail_mailboxes: tenant_id == ? (an erasure)",
+            ),
+        )
+    },
+    **{
         ("firestore_links.py", f"FirestoreCalendarLinks.{name}"): Query(what + "; one field: automatic", ())
         for name, what in (
             ("by_channel", "calendar_links: channel_id == ? (a calendar's push)"),

@@ -169,6 +169,8 @@ REACH: dict[str, frozenset[str]] = {
     # Google OAuth client's secret); plan's calendar tick renews channels before they end.
     "shared/bootstrap/calendar.py:_api": frozenset({"api", "plan"}),
     "shared/calendar/services/intake.py:sync_meetings": frozenset({"api"}),
+    # Erasing a workspace (POST /workspace/erase on api) deletes its calendars' refresh tokens.
+    "shared/calendar/services/connect.py:forget_calendars": frozenset({"api"}),
     **{
         f"shared/calendar/services/{site}": frozenset({"plan"})
         for site in ("connect.py:_watched", "connect.py:renew_channels", "triggers.py:_start")

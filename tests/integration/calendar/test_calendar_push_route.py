@@ -10,7 +10,9 @@ from typing import Any
 
 from shared.calendar.services.connect import connect_calendar
 from shared.calendar.services.intake import CalendarIntake
+from shared.notion.services.erasure import erase_workspace
 from shared.platform.config import Settings
+from shared.workspace.adapters.firestore_erasure import FirestoreErasure
 from shared.workspace.domain.members import Member
 from tests.support.calendar.calendar_world import (
     EDITOR,
@@ -78,3 +80,26 @@ def test_integrations_show_each_members_calendar_connected_or_not(calendar_world
     assert next(c for c in listed["calendars"] if c["connected"])["channel_expires_at"]
     plain = client("api", FakeContainer()).get("/integrations", headers=connect(FakeContainer()))
     assert "calendars" not in json_body(plain)  # a deployment without calendars lists none
+
+
+def test_erasing_the_workspace_forgets_its_calendars_their_tokens_and_meetings(
+    calendar_world: dict[str, Any],
+) -> None:
+    world, sandbox, db = calendar_world, calendar_world["sandbox"], calendar_world["db"]
+    link = connect_ada(world)
+    api = _api(world)
+    sandbox.put_event(OWNER, meeting("Pricing review", datetime.now(UTC) + timedelta(hours=2)))
+    headers = pushed(world)[-1]
+    assert api.post("/calendar/push", headers=headers).status_code == 200
+    assert list(db.collection("calendar_meetings").stream()) != []
+    fakes = FakeContainer(calendar_links=world["intake"].links, calendar_api=world["intake"].api)
+    fakes.secrets = world["intake"].secrets
+    fakes.instance.built["erasures"] = FirestoreErasure(db)
+    tenant_id = world["tenant"].tenant_id
+    assert link.token_secret in fakes.secrets.values
+    assert erase_workspace(tenant_id, "operator", fakes.erasing())["erased"] is True
+    assert link.token_secret not in fakes.secrets.values  # Google's refresh token
+    assert list(db.collection("calendar_links").stream()) == []
+    assert list(db.collection("calendar_meetings").stream()) == []
+    again = api.post("/calendar/push", headers=headers)
+    assert json_body(again) == {"result": "unknown"}  # a push for its channel finds no link
