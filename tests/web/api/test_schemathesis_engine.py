@@ -34,8 +34,9 @@ def test_schemathesis_engine_checks_and_links_as_the_key_and_the_owner(
     stack: LocalStack, figures: Figures
 ) -> None:
     """schemathesis' own engine as the key and as the owner's session, each with a run of its own
-    waiting for a decision: a decision pass (the stateful phase over the runs' operations), then every
-    check it ships, its coverage phase and its stateful phase (the contract's links)."""
+    waiting for a decision: a decision pass (the stateful phase over the runs' operations, until a
+    link decides the run), then every check it ships, its coverage phase and its stateful phase (the
+    contract's links)."""
     started = time.monotonic()
     seeded = seed(stack)
     api, document = stack.url_of_api(), served_contract(stack)
