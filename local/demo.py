@@ -93,10 +93,10 @@ def wait_for[T](
     check: Callable[[], T | None], what: str, timeout_s: float = 60.0, every_s: float | None = None
 ) -> T:
     """What ``check`` answers once it answers something, asked for ``timeout_s``: every ``every_s``,
-    or by default every 0.05 s at first and half as often after each look, down to every POLL_MAX_S.
+    or by default after POLL_FIRST_S, each next pause half as long again, at most POLL_MAX_S.
     A check that asks the api spends the person's pace (120 a minute, in windows of 40): at 0.05 s a
     wait of a few seconds spent a window's 40 in 2 s, then every request of that person waited out a
-    429 until the window's end, up to 18 s after what it waited for (decision 0176)."""
+    429 until the window's end, up to 18 s after what it waited for (decision 0177)."""
     deadline, pause = time.monotonic() + timeout_s, every_s or POLL_FIRST_S
     while time.monotonic() < deadline:
         result = check()
