@@ -366,6 +366,7 @@ class Engine(NamedTuple):
     excused: int  # failures :func:`excused` lets pass
     gaps: Counter[tuple[str, str]]  # failures of GAPS met
     seconds: float
+    after_decision: int = 0  # a decision pass's scenarios that ended after the one deciding its run
 
 
 def engine(
@@ -397,6 +398,7 @@ def engine(
     schema.config.seed = 1
     checks, linked, cases, failures, excuses = set[str](), Counter[str](), 0, list[str](), 0
     gaps = Counter[tuple[str, str]]()
+    scenarios, decided_at = 0, 0
     stream = schemathesis.engine.from_schema(schema).execute()
     for event in stream:
         if isinstance(event, events.NonFatalError | events.FatalError):
@@ -408,15 +410,16 @@ def engine(
         if not isinstance(event, events.ScenarioFinished):
             continue
         recorder = event.recorder
-        cases += len(recorder.cases)
+        scenarios, cases = scenarios + 1, cases + len(recorder.cases)
         for case_id, node in recorder.cases.items():
             answer = recorder.interactions.get(case_id)
             if node.is_transition_applied and answer is not None and answer.response is not None:
                 linked[f"{node.value.operation.label} {answer.response.status_code}"] += 1
-        if deciding and _decisions(linked):
+        if deciding and not decided_at and _decisions(linked):
             # Its run decided through a link: what the pass is for. The scenarios after it walked the
             # same runs' links (the full passes walk them too) on a run no longer waiting: 93% of the
             # pass's requests (decision 0176). The stream still ends with EngineFinished.
+            decided_at = scenarios
             stream.stop()
         for case_id, found in recorder.checks.items():
             for check in found:
@@ -442,7 +445,8 @@ def engine(
                     f"{case.operation.label} ({credential}, {event.phase.value}) {sent} -> {got!r}: "
                     f"{check.name}: {check.failure_info.failure.title}: {said}"
                 )
-    return Engine(checks, linked, cases, failures, excuses, gaps, time.monotonic() - started)
+    after = scenarios - decided_at if decided_at else 0
+    return Engine(checks, linked, cases, failures, excuses, gaps, time.monotonic() - started, after)
 
 
 def report(
