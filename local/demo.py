@@ -49,6 +49,8 @@ from shared.workspace.domain.daily import tick_of
 READY = "Ready for agent"
 LIVE = {"NA_NOTIFIER_BACKEND": "live"}  # notify sends, as deployed: comments go to the sandbox's pages
 JSON = dict[str, Any]
+# wait_for's default looks: the first after 0.05 s, each next half as late again, at most a second apart.
+POLL_FIRST_S, POLL_MAX_S = 0.05, 1.0
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -92,15 +94,21 @@ def _http_once(method: str, url: str, body: Any, headers: dict[str, str] | None)
 
 
 def wait_for[T](
-    check: Callable[[], T | None], what: str, timeout_s: float = 60.0, every_s: float = 0.05
+    check: Callable[[], T | None], what: str, timeout_s: float = 60.0, every_s: float | None = None
 ) -> T:
-    """What ``check`` answers once it answers something, asked every ``every_s`` for ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
+    """What ``check`` answers once it answers something, asked for ``timeout_s``: every ``every_s``,
+    or by default after POLL_FIRST_S, each next pause half as long again, at most POLL_MAX_S.
+    A check that asks the api spends the person's pace (120 a minute, in windows of 40): at 0.05 s a
+    wait of a few seconds spent a window's 40 in 2 s, then every request of that person waited out a
+    429 until the window's end, up to 18 s after what it waited for (decision 0177)."""
+    deadline, pause = time.monotonic() + timeout_s, every_s or POLL_FIRST_S
     while time.monotonic() < deadline:
         result = check()
         if result:
             return result
-        time.sleep(every_s)
+        time.sleep(pause)
+        if every_s is None:
+            pause = min(pause * 1.5, POLL_MAX_S)
     raise TimeoutError(f"timed out waiting for {what} (see the stack's logs)")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from local.code_sandbox.sandbox import SEED
 from local.code_sandbox.stack_seed import CHECK
 from local.code_sandbox.testing import Admin
-from local.demo import Demo, connect, http
+from local.demo import POLL_FIRST_S, Demo, connect, http
 from local.stack import LocalStack, stop_on_signals
 from shared.code.adapters.vercel import VercelDeployer
 from shared.code.domain.code import DeployRequest
@@ -24,6 +24,7 @@ from shared.platform.domain.offline_release import HEALTH_PATH
 
 JSON = dict[str, Any]
 READY = "Ready for agent"
+DRIVE_MAX_S = 2.0  # drive's looks at most this far apart: three requests a look, 30 of the pace's 40
 REPOSITORY, PROJECT = SEED["repository"], SEED["project"]
 REVIEWER = "rosa"  # a GitHub login with write access to the repository (decision 0127)
 NOTE = "a note on overdue tasks"  # the owner's own request for a pull request, revised once it ended
@@ -144,7 +145,7 @@ def drive(
     request in the console (and the sandbox is told to break the next build before production's).
     The runs as they ended."""
     answered: set[tuple[str, str]] = set()
-    deadline = time.monotonic() + timeout_s
+    deadline, pause = time.monotonic() + timeout_s, POLL_FIRST_S
     while time.monotonic() < deadline:
         runs = [run for run_id in listed() if (run := _found(demo, run_id)) is not None]
         for run in runs:
@@ -157,11 +158,16 @@ def drive(
             ):
                 answer(demo, run, waiting)
                 answered.add((run["run_id"], waiting["request_id"]))
+                pause = POLL_FIRST_S  # the run goes on: the next look soon
         if len(runs) >= ended and all(
             r["status"] in ("completed", "failed", "cancelled", "rolled_back") for r in runs
         ):
             return runs
-        time.sleep(0.1)
+        # Each look is a request per run and the list's: at a tenth of a second they spent the
+        # owner's pace (40 in 20 s) at once, and every request then waited out a 429 to the window's
+        # end. Half as late again each time, at most DRIVE_MAX_S apart (decision 0177).
+        time.sleep(pause)
+        pause = min(pause * 1.5, DRIVE_MAX_S)
     raise TimeoutError("the runs did not end in time (see the stack's logs)")
 
 

@@ -166,8 +166,11 @@ class FakeRunStore(RunStore):
             for e in log.values()
             if isinstance(e, ModelUsed)
         ] + [e for (t, _), e in self.usage.items() if t == tenant_id]
-        day_usd = sum(e.cost_usd for e in used if e.at.strftime("%Y-%m-%d") == day)
-        return day_usd, sum(e.cost_usd for e in used if e.at.strftime("%Y-%m") == month)
+        # Each entry's date written once (``strftime("%Y-%m-%d")``, its month the first 7 characters):
+        # the red team's engine asks this at every model call, a tenth of its CPU when written twice.
+        stamps = [(e.at.date().isoformat(), e.cost_usd) for e in used]
+        day_usd = sum(cost for stamp, cost in stamps if stamp == day)
+        return day_usd, sum(cost for stamp, cost in stamps if stamp[:7] == month)
 
     def spend_days(self, tenant_id: str, days: list[str]) -> list[float]:
         return [self.spend(tenant_id, day, day[:7])[0] for day in days]
