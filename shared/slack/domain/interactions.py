@@ -83,6 +83,12 @@ STRANGER_PRESS = (
 )
 
 
+STRANGER_UNDO = (
+    "Only a member of the Notion workspace this Slack is connected to, matched by the email of their "
+    "Slack account, may undo a run, and yours is not among them. Nothing was undone."
+)
+
+
 def decided(decision: str, who: str) -> str:
     """What the thread is told once a press decided the request."""
     return f"{'Approved' if decision == 'approve' else 'Declined'} by {who}."

@@ -15,7 +15,14 @@ from shared.notify.domain.slack_threads import SlackThread
 from shared.platform.domain.tasks import is_run_id
 from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.runs.services import runs
-from shared.slack.domain.interactions import STRANGER_PRESS, Press, decided, parse_press, refused
+from shared.slack.domain.interactions import (
+    STRANGER_PRESS,
+    STRANGER_UNDO,
+    Press,
+    decided,
+    parse_press,
+    refused,
+)
 from shared.slack.services.events import verify
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.members import at_least
@@ -51,7 +58,9 @@ def press(body: bytes, headers: Mapping[str, str], intake: SlackIntake, deps: De
     email = intake.web.user_email(token, user)
     member = next((m for m in tenant.team() if same_address(m.email, email)), None)
     if member is None:
-        intake.web.whisper(token, channel, user, STRANGER_PRESS)
+        intake.web.whisper(
+            token, channel, user, STRANGER_UNDO if pressed.decision == "undo" else STRANGER_PRESS
+        )
         return {"result": "stranger"}
     run_id, request_id = pressed.run_and_request
     if pressed.decision == "undo":

@@ -24,6 +24,7 @@ from shared.platform.errors import Unauthenticated
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps, RunRef
+from shared.slack.domain.interactions import STRANGER_UNDO
 from shared.slack.services.interactions import press
 from shared.undo.domain.asking import UNDO_PREFIX
 from shared.workspace.domain.integrations import Integration
@@ -112,6 +113,7 @@ def test_the_owner_undoes_a_slack_run_once_from_its_thread_and_no_one_else_can(
     with pytest.raises(Unauthenticated):
         pressed("ada", secret="another-apps-secret")  # forged
     assert pressed("eve") == {"result": "stranger"}
+    assert [e["text"] for e in admin.slack_ephemerals() if e.get("user") == users["eve"]] == [STRANGER_UNDO]
     assert pressed("bo") == {"result": "refused"}  # an editor who neither started nor approved it
     told = [e["text"] for e in admin.slack_ephemerals() if e.get("user") == users["bo"]]
     assert any("Nothing was undone: only the person who started this run" in t for t in told), told
