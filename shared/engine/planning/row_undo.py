@@ -6,16 +6,18 @@ starts nothing new. The row's Decision is then cleared and the person answered b
 """
 
 import logging
+from typing import Any
 
 from shared.engine.planning.context import starter_reaches
 from shared.engine.planning.undo import Asking, ask_undo
 from shared.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.runs.domain.rows_task import DecideTask
+from shared.runs.domain.state import Run
 from shared.runs.services.deps import Deps
 from shared.runs.services.runs import owned_run
 from shared.team.services import audit
 from shared.undo.domain.asking import Asker
-from shared.workspace.domain.members import at_least
+from shared.workspace.domain.members import Member, at_least
 from shared.workspace.domain.tenants import Tenant
 
 log = logging.getLogger(__name__)
@@ -34,12 +36,37 @@ def _asker(task: DecideTask, tenant: Tenant) -> Asker | str:
         return Asker(member=owner.member_id, person=owner.notion_user_id, role="owner")
     if len(task.authors) != 1:
         return "an undo is asked by one person's change of the row, not several people's at once"
-    member = tenant.member_of_notion_user(task.authors[0])
+    return member_asker(tenant.member_of_notion_user(task.authors[0]))
+
+
+def member_asker(member: Member | None) -> Asker | str:
+    """``member`` as the undo's asker, if their role may undo runs; else why not, in words. The Runs
+    row's Undo and Slack's "Undo this run" button both ask through it."""
     if member is None:
         return "only a member of the workspace's team may undo a run"
     if not at_least(member.role, UNDO_ROLE):
         return f"a {member.role} may not undo a run: ask an editor, an admin or the owner"
     return Asker(member=member.member_id, person=member.notion_user_id, role=member.role)
+
+
+def ask_as(
+    deps: Deps, tenant: Tenant, run: Run, who: Asker | str, *, children: bool, thread: str = ""
+) -> Any:
+    """The undo of ``run`` asked by ``who`` with their reach (``ask_undo``'s answer), through the same
+    checks as ``POST /runs/{id}/undo``; Forbidden (``who`` in words), Conflict or InvalidInput say why
+    not, storing nothing. ``thread``: the Slack thread the undo's end is told in."""
+    if isinstance(who, str):
+        raise Forbidden(who)
+    notion = deps.need_notion(tenant.tenant_id)
+    asking = Asking(
+        who,
+        None,
+        tenant.owner_reach(who.role),
+        lambda page: starter_reaches(notion, tenant, page),
+        children,
+        thread,
+    )
+    return ask_undo(deps, run, asking)
 
 
 def undo_from_row(task: DecideTask, deps: Deps, run_id: str, children: bool) -> str:
@@ -56,16 +83,7 @@ def undo_from_row(task: DecideTask, deps: Deps, run_id: str, children: bool) -> 
         return "no such run of this owner"
     who = _asker(task, tenant)
     try:
-        if isinstance(who, str):
-            raise Forbidden(who)
-        asking = Asking(
-            who,
-            None,
-            tenant.owner_reach(who.role),
-            lambda page: starter_reaches(notion, tenant, page),
-            children,
-        )
-        asked = ask_undo(deps, run, asking)
+        asked = ask_as(deps, tenant, run, who, children=children)
     except (Forbidden, Conflict, InvalidInput) as refused:
         _cleared(deps, task)
         notion.add_comment(task.page_id, REFUSED.format(reason=refused.reason.rstrip(".")))
@@ -75,6 +93,7 @@ def undo_from_row(task: DecideTask, deps: Deps, run_id: str, children: bool) -> 
     undo_run = str(asked["run_id"])
     if not asked["made"]:  # a second delivery, or asked again: the same undo, started once
         return f"starts nothing: undo {undo_run} of run {run_id} was asked already"
+    assert not isinstance(who, str)  # refused above
     member = tenant.member_of_notion_user(who.person)
     notion.add_comment(
         task.page_id, STARTED.format(who=(member.name if member else "") or "a person", undo=undo_run)

@@ -79,6 +79,7 @@ class Asking(NamedTuple):
     by_owner: bool
     reaches: Callable[[str], bool]
     children: bool = False
+    thread: str = ""  # a Slack thread asked in (``slack:<team>:<channel>:<ts>``): the undo ends there
 
 
 def descendants(deps: Deps, run: Run) -> list[Run]:
@@ -120,7 +121,7 @@ def offer(deps: Deps, run: Run, asked: Asking) -> Offer:
     child run's effects (:func:`_family`). Conflict for a run (or a child run) not ended, ended beyond
     the window or with nothing to undo; InvalidInput for an unknown effect, or chosen with children."""
     log = deps.store.list_events(run.tenant_id, run.run_id)
-    asker, chosen, by_owner, reaches, _ = asked
+    asker, chosen, by_owner, reaches = asked.asker, asked.chosen, asked.by_owner, asked.reaches
     if not asking.may_undo(run.state, log, asker):
         raise Forbidden(CANNOT)
     asking.check_undoable(run.state, log[-1].at, deps.clock(), deps.settings.undo_window_days)
@@ -177,6 +178,7 @@ def ask_undo(deps: Deps, run: Run, asked: Asking) -> dict[str, Any]:
         by_owner=asked.by_owner,
         people=[asked.asker.person] if asked.asker.person else [],
         page_id=run.state.page_id,
+        thread=asked.thread,
     )
     task = PlanTask(tenant_id=tenant_id, run_id=undo_run, goal=plan.goal, trigger=trigger)
     head = planned_events(task, Seqs(), deps.clock(), goal=plan.goal, plan=plan)

@@ -13,17 +13,19 @@ from shared.engine.agent.approvals import literal
 from shared.engine.services import page_notes
 from shared.notify.domain.mail_threads import MAIL_THREAD_CHANNEL, MAIL_THREAD_KEY, parse_mail_thread
 from shared.notify.domain.notify_task import NotifyTask
-from shared.notify.domain.slack_threads import THREAD_KEY, parse_thread
+from shared.notify.domain.slack_threads import THREAD_KEY, UNDO_KEY, parse_thread
 from shared.platform.topology import Queue
 from shared.runs.domain import page_notes as dpn
 from shared.runs.domain.children import fanout as fo
-from shared.runs.domain.events import HumanRequested
+from shared.runs.domain.events import HumanRequested, ToolResult
 from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
 from shared.runs.domain.rows_task import RowTask
 from shared.runs.domain.run_rows import row_interval_s
 from shared.runs.domain.state import RunState, RunStatus
 from shared.runs.domain.step_task import StepTask
 from shared.runs.services.deps import RunRef
+from shared.undo.domain.asking import undoables
+from shared.undo.domain.told import outcome_words
 from shared.workspace.domain.integrations import DEPLOY_TOOLS
 
 
@@ -138,7 +140,7 @@ def _tell_the_end(run: RunRef, state: RunState) -> None:
     deps, tenant_id, run_id = run
     if dpn.map_child(run_id, state):  # its parent's end message tells its news
         return
-    _answer_in_thread(run, state, f"{run_id}-{state.status.value}", state.summary, {})
+    _end_in_thread(run, state)
     tenant = deps.tenants.get(tenant_id) if deps.tenants is not None else None
     settings = tenant.settings if tenant is not None else None
     chosen = state.reports_to == "notion_comment" and bool(state.page_id)
@@ -213,6 +215,20 @@ def _ask(run: RunRef, state: RunState) -> None:
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
     asked = {k: v for k, v in data.items() if k in ("run_id", "request_id", "purpose")}
     _answer_in_thread(run, state, note.notification_id, note.text, asked, subject=note.subject)
+
+
+def _end_in_thread(run: RunRef, state: RunState) -> None:
+    """The run's end in its Slack thread, if it was asked in one. An undo run's says what it restored
+    and what it left as conflicts. Another run's, with effects that can be undone, carries an "Undo
+    this run" button (``undo_blocks``), its press checked as the Runs row's Undo is."""
+    deps, tenant_id, run_id = run
+    if parse_thread(state.thread) is None:
+        return
+    log = deps.store.list_events(tenant_id, run_id)
+    undid = [e.output for e in log if isinstance(e, ToolResult) and e.tool == "undo_effect"]
+    text = f"{state.summary}\n{outcome_words(undid)}" if undid else state.summary
+    data: dict[str, object] = {UNDO_KEY: run_id} if not undid and undoables(log) else {}
+    _answer_in_thread(run, state, f"{run_id}-{state.status.value}", text, data)
 
 
 def _answer_in_thread(

@@ -77,3 +77,29 @@ def approval_blocks(run_id: str, request_id: str, prompt: str, run_url: str) -> 
             ],
         },
     ]
+
+
+UNDO_KEY = "undo"  # a run's end notification's data: the run its "Undo this run" button undoes
+UNDO_ACTION = "undo"  # the button's action_id; its value is ``<run_id> undo``
+
+
+def undo_blocks(run_id: str, text: str) -> list[dict[str, Any]]:
+    """The run's result in its thread with an "Undo this run" button carrying ``<run_id> undo``: the
+    press is checked as the Runs row's Undo is (the same service), never a link that undoes. ``text``
+    is escaped as :func:`approval_blocks` escapes a prompt."""
+    escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900].translate(escape) or "-"}},
+        {
+            "type": "actions",
+            "block_id": f"undo-{run_id}"[:255],
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": UNDO_ACTION,
+                    "text": {"type": "plain_text", "text": "Undo this run"},
+                    "value": f"{run_id} undo",
+                }
+            ],
+        },
+    ]

@@ -15,7 +15,7 @@ from shared.platform.domain.schema import Schema
 from shared.platform.errors import InvalidInput
 
 _ID = r"^[A-Z0-9]{2,32}$"
-DECISIONS = {"approve": "approve", "decline": "reject"}  # a button's action_id → the run's decision
+DECISIONS = {"approve": "approve", "decline": "reject", "undo": "undo"}  # a button's action_id → what it asks
 
 
 class _Id(Schema):
@@ -25,7 +25,7 @@ class _Id(Schema):
 
 class _Action(Schema):
     model_config = ConfigDict(extra="ignore")
-    action_id: Literal["approve", "decline"]
+    action_id: Literal["approve", "decline", "undo"]
     value: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,100} [A-Za-z0-9_.:-]{1,100}$")]
 
 
@@ -80,6 +80,12 @@ def parse_press(body: bytes) -> Press:
 STRANGER_PRESS = (
     "Only a member of the Notion workspace this Slack is connected to, matched by the email of their "
     "Slack account, may decide a run's request, and yours is not among them. Nothing was decided."
+)
+
+
+STRANGER_UNDO = (
+    "Only a member of the Notion workspace this Slack is connected to, matched by the email of their "
+    "Slack account, may undo a run, and yours is not among them. Nothing was undone."
 )
 
 

@@ -1,8 +1,9 @@
 """Slack's events and commands attacked through the api's routes (docs/slack.md): forged and stale
 signatures, an event replayed later (the same body, or the same id with other words), a stranger's
 slash command, a press for another workspace's run, and words that try to widen a run's reach or
-approve a waiting run. A case that stores, starts, posts or decides anything it should not is a
-``channel_spoofs`` (totals.py); every case counts in ``channel_cases``."""
+approve a waiting run, and presses of a run's "Undo this run" by those who may not. A case that
+stores, starts, posts or decides anything it should not is a ``channel_spoofs`` (totals.py); every
+case counts in ``channel_cases``; an undo press's also in ``undo_escapes`` and ``undo_cases``."""
 
 import time
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from shared.runs.domain.events import HumanResponded
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.state import RunStatus
 from shared.team.services.sessions import start_session
+from shared.undo.domain.asking import UNDO_PREFIX
 from shared.workspace.domain.members import Member
 from shared.workspace.domain.tenants import Tenant
 from tests.redteam.totals import EXERCISED, TOTALS
@@ -24,6 +26,7 @@ from tests.support.slack.slack_events import SECRET as EVENTS_SECRET
 from tests.support.slack.slack_events import TEAM as EVENTS_TEAM
 from tests.support.slack.slack_events import mention, signed, signed_form, slash
 from tests.support.slack.slack_presses import button_value, press, slack_fakes, waiting
+from tests.support.undo.written_runs import store_calls
 
 pytestmark = pytest.mark.redteam
 BOT = "UBOT00001"
@@ -176,3 +179,53 @@ def test_injections_in_an_editors_words_neither_widen_her_reach_nor_approve() ->
 def _waits(fakes: FakeContainer, run_id: str) -> Any:
     run = fakes.store.get_run("t1", run_id)
     return run is not None and run.state.status == RunStatus.WAITING_FOR_HUMAN
+
+
+def test_undo_presses_by_strangers_forgers_and_members_who_may_not_undo_nothing() -> None:
+    """A run's "Undo this run" pressed by a stranger, by an editor who neither started nor approved
+    it, with a forged or stale signature, and on another workspace's run: no undo run, nothing
+    queued, nothing said in the thread. Each case counts in ``channel_spoofs`` and ``undo_escapes``."""
+    fakes = _fakes()
+    now = datetime.now(UTC)
+    fakes.tenants.save(
+        Tenant(tenant_id="t2", workspace_id="w2", token_secret="s2", created_at=now, updated_at=now)
+    )
+    deps, notion = fakes.engine(with_model=False), fakes.fake_notion.with_token("a")
+    said = [("add_comment", {"page_id": "page-undo", "text": "noted"})]
+    store_calls(deps, "api-mine", notion, "page-undo", said)
+    store_calls(deps, "api-theirs", notion, "page-undo", said, tenant_id="t2")
+    api = client("api", fakes)
+    where = (EVENTS_TEAM, "C00000001", "1.000001")
+
+    def undo_press(run_id: str, user: str, secret: str = EVENTS_SECRET) -> tuple[bytes, dict[str, str]]:
+        return press(f"{run_id} undo", user=user, action="undo", secret=secret, where=where)
+
+    body, headers = undo_press("api-mine", "UADA00001")
+    cases = [
+        undo_press("api-mine", "UEVE00001"),  # a stranger
+        undo_press("api-mine", "UBO000001"),  # an editor who neither started nor approved it
+        undo_press("api-mine", "UADA00001", secret="another-apps-secret"),  # forged
+        (body, _stale(body) | {"Content-Type": "application/x-www-form-urlencoded"}),  # the owner's, stale
+        undo_press("api-theirs", "UADA00001"),  # another workspace's run, by this one's owner
+        undo_press("api-theirs", "UBO000001"),
+    ]
+    escapes = []
+    for n, (sent, sent_headers) in enumerate(cases):
+        before = _seen(fakes)
+        answer = api.post("/slack/interactions", data=sent, headers=sent_headers)
+        escaped = bool(_undos(fakes)) or not _nothing(fakes, before)
+        if escaped:
+            escapes.append(f"case {n}: {answer.status_code} {answer.get_data(as_text=True)[:200]}")
+        _count(escaped)
+        EXERCISED["undo_cases"] += 1
+        TOTALS["undo_escapes"] += int(escaped)
+    assert escapes == []
+    # The owner's own press, fresh, is the one that undoes: the cases were refused for who or how.
+    answer = api.post("/slack/interactions", data=body, headers=headers).get_json()
+    assert answer["result"] == "undoing" and _undos(fakes) == [answer["undo_run"]]
+
+
+def _undos(fakes: FakeContainer) -> list[str]:
+    """Every undo run of t1 and t2."""
+    runs = [r for t in ("t1", "t2") for r in fakes.store.list_runs(t, limit=50)]
+    return [r.run_id for r in runs if r.run_id.startswith(UNDO_PREFIX)]

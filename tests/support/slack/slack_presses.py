@@ -36,15 +36,21 @@ def slack_fakes() -> FakeContainer:
 
 
 def press(
-    value: str, user: str = "UADA00001", action: str = "approve", secret: str = SECRET
+    value: str,
+    user: str = "UADA00001",
+    action: str = "approve",
+    secret: str = SECRET,
+    where: tuple[str, str, str] = (TEAM, CHANNEL, "1.000001"),
 ) -> tuple[bytes, dict[str, str]]:
-    """A press of ``action`` by ``user`` on a button carrying ``value``, signed with ``secret`` now."""
+    """A press of ``action`` by ``user`` on a button carrying ``value`` in ``where`` (team, channel,
+    thread's ts), signed with ``secret`` now."""
+    team, channel, thread = where
     payload = {
         "type": "block_actions",
-        "team": {"id": TEAM},
+        "team": {"id": team},
         "user": {"id": user},
-        "channel": {"id": CHANNEL},
-        "container": {"message_ts": "2.000001", "thread_ts": "1.000001"},
+        "channel": {"id": channel},
+        "container": {"message_ts": "2.000001", "thread_ts": thread},
         "actions": [{"action_id": action, "value": value, "action_ts": "2.5"}],
     }
     body = urlencode({"payload": json.dumps(payload)}).encode()

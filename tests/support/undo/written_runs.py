@@ -100,17 +100,18 @@ def store_calls(
     parent_run_id: str = "",
     tenant_id: str = "t1",
     ended: bool = True,
+    thread: str = "",
 ) -> list[int]:
     """A run of tenant t1, started by its editor on ``page``, that made ``calls`` (tool, arguments)
     through the real tools, one step each, then finished (``ended``); stored as run ``run_id`` (a
-    child of ``parent_run_id`` when given). The seq of each call's result (effect ids)."""
+    child of ``parent_run_id`` when given; asked in Slack ``thread`` when given). The seq of each call's result (effect ids)."""
     at = datetime.now(UTC)
     steps = [PlannedStep(tool=t, args=a) for t, a in calls]
     planned = RunPlanned(
         seq=1, at=at, goal="Edit", trigger="api", page_id=page, member=True,
         steps=[*steps, PlannedStep(tool="finish", args={"summary": "done"})],
         tools=sorted({t for t, _ in calls} | {"finish"}), people=(Person(notion_user_id=STARTER),),
-        parent_run_id=parent_run_id,
+        parent_run_id=parent_run_id, thread=thread,
     )  # fmt: skip
     log: list[RunEvent] = [planned]
     for step, (tool, args) in enumerate(calls, start=1):
