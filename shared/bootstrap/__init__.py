@@ -170,9 +170,8 @@ class Container:
         from shared.calendar.services.intake import CalendarIntake
 
         c, s = self.calendar, self.settings
-        return CalendarIntake(
-            c.calendar_links, c.calendar_api, self.platform.secrets, s.calendar_push_address
-        )
+        api = c.calendar_api  # first: NotFound without calendars, before any store is built
+        return CalendarIntake(c.calendar_links, api, self.platform.secrets, s.calendar_push_address)
 
     def calendar_tick(self) -> CalendarTick:
         """What the calendar's tick uses: the calendar's intake, the tenants, the agents and the queue."""
