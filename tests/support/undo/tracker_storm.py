@@ -120,20 +120,17 @@ def editing_at_intent(inner: Any, step: int, targets: dict[str, str], act: Calla
     return Store()
 
 
+STORED = {"data_source_id": "storm", "connected_at": datetime.now(UTC)}  # what every storm connection holds
+
+
 def connect_gitlab(container: Any, tenant_id: str, url: str) -> None:
     """The tenant connected to the GitLab sandbox's project at ``url`` (its token stored, its
     connection saved as a connect would), through a GitLab adapter paced far above the storm's needs."""
     container.instance.built["gitlab"] = GitLabRest(10.0, pacer=Pacer(1000.0, 1000, 5.0))
     container.platform.secrets.put(key_secret(tenant_id, "gitlab"), GITLAB_TOKEN)
-    made = GitLabConnection(
-        data_source_id="storm",
-        connected_at=datetime.now(UTC),
-        base_url=url,
-        project_id=PROJECT_ID,
-        project_path=PROJECT_PATH,
-        user_id=int(str(GITLAB_USERS[0]["id"])),
-    )
-    container.sync.gitlab_store.save_connection(tenant_id, made)
+    owner = int(str(GITLAB_USERS[0]["id"]))
+    lab = {"base_url": url, "project_id": PROJECT_ID, "project_path": PROJECT_PATH, "user_id": owner}
+    container.sync.gitlab_store.save_connection(tenant_id, GitLabConnection.model_validate(STORED | lab))
 
 
 def connect_motion(container: Any, tenant_id: str, api_url: str) -> None:
@@ -142,15 +139,13 @@ def connect_motion(container: Any, tenant_id: str, api_url: str) -> None:
     fast = (Pacer(1000.0, 1000, 5.0), Pacer(1000.0, 1000, 5.0))
     container.instance.built["motion"] = MotionRest(10.0, api_url, paced=fast)
     container.platform.secrets.put(key_secret(tenant_id, "motion"), MOTION_KEY)
-    made = MotionConnection(
-        data_source_id="storm",
-        connected_at=datetime.now(UTC),
-        workspace_id=WORKSPACE_ID,
-        team=True,
-        user_id=str(MOTION_USERS[0]["id"]),
-        statuses=tuple(STATUSES),
-    )
-    container.sync.motion_store.save_connection(tenant_id, made)
+    team = {
+        "workspace_id": WORKSPACE_ID,
+        "team": True,
+        "user_id": MOTION_USERS[0]["id"],
+        "statuses": STATUSES,
+    }
+    container.sync.motion_store.save_connection(tenant_id, MotionConnection.model_validate(STORED | team))
 
 
 class StormGitLab(StormAdapter):
