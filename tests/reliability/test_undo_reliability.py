@@ -8,13 +8,18 @@ to their very state while undo runs are killed at each boundary and people move 
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from local.gitlab_sandbox import GitLabServer
+from local.gitlab_sandbox.app import PROJECT_PATH
 from local.linear_sandbox import LinearServer
 from local.linear_sandbox.app import TEAM_ID
+from local.motion_sandbox import MotionServer
+from local.motion_sandbox.app import WORKSPACE_ID
 from local.notion_sandbox import seed_ids
 from shared.engine.planning.undo import Asking, ask_undo, undone
 from shared.runs.domain.events import RunStatus
@@ -96,14 +101,15 @@ def settle_killed(stack: Stack, undos: list[str]) -> None:
         stack.settle(twice=True)
 
 
-def tally(name: str, states: dict[str, Any], figures: tuple[int, int, int, int]) -> None:
+def tally(name: str, states: dict[str, Any], figures: tuple[int, int, int, int], tracker: str = "") -> None:
     """Print the storm's RESULT line (``name``: its count of undo runs; ``figures``: effects taken back,
-    reverted twice, people's changes overwritten, conflicts listed), add the runs to the suite's line,
-    and assert nothing was lost, stuck, failed or done twice."""
+    reverted twice, people's changes overwritten, conflicts listed; ``tracker``: whose undos), add the
+    runs to the suite's line, and assert nothing was lost, stuck, failed or done twice."""
     back, twice, overwritten, conflicts = figures
     print(
         f"RESULT {name}={len(states)} effects_reverted={back} reverted_twice={twice} "
         f"people_changes_overwritten={overwritten} conflicts_listed={conflicts}"
+        + (f" tracker={tracker}" if tracker else "")
     )
     result = harness.outcome_counts(states, {RunStatus.COMPLETED}) | {"duplicated_effects": twice}
     TOTALS.update(result)
@@ -214,6 +220,15 @@ def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
     }
 
 
+def taken_back(outcomes: list[tuple[str, Any]], storm: Any) -> tuple[set[tuple[str, int]], int]:
+    """The (run, effect) pairs taken back (reverted, or found so after the undo was killed between its
+    write and its result) and how many were reverted twice: by the undo logs, and by the tracker's own
+    count of restores, archives (closes) and deletions (``storm``: a tracker_storm adapter)."""
+    back = {(r, u["effect"]) for r, u in outcomes if u["outcome"] in ("reverted", "already")}
+    reverted = Counter((r, u["effect"]) for r, u in outcomes if u["outcome"] == "reverted")
+    return back, sum(n > 1 for n in reverted.values()) + int(storm.twice())
+
+
 TRACKER_STEP = 3  # the undo's step restoring the issue: the run set it first of three, undone newest first
 
 
@@ -296,18 +311,10 @@ def test_tracker_undos_killed_at_each_boundary_delivered_twice_and_edited_revert
         archived = {i: server.sandbox.view(i)["archivedAt"] is not None for i in made}
         comments = [c for c in server.sandbox.comments.values() if str(c["body"]).startswith("Done by")]
 
-    back = {(r, u["effect"]) for r, u in outcomes if u["outcome"] in ("reverted", "already")}
-    reverted = Counter((r, u["effect"]) for r, u in outcomes if u["outcome"] == "reverted")
-    # Nothing reverted twice: by the undo logs, and by the sandbox's own count of restores and archives.
-    reverted_twice = (
-        sum(n > 1 for n in reverted.values())
-        + sum(n > 1 for n in linear.restores.values())
-        + sum(n > 1 for n in linear.archives.values())
-        + sum(n > 1 for n in linear.deletes.values())
-    )
+    back, reverted_twice = taken_back(outcomes, linear)
     overwritten = sum(final[r] != "Canceled" for r in people)
     conflicts = {(r, u["effect"]) for r, u in outcomes if u["outcome"] == "conflict"}
-    tally("tracker_undos", states, (len(back), reverted_twice, overwritten, len(conflicts)))
+    tally("tracker_undos", states, (len(back), reverted_twice, overwritten, len(conflicts)), "linear")
     assert crashes.done == set(killed), "every planned kill happened"
     assert reverted_twice == 0 and overwritten == 0
     assert len(back) == 3 * len(runs) - len(people)  # each run's three effects, but the issue a person moved
@@ -317,3 +324,146 @@ def test_tracker_undos_killed_at_each_boundary_delivered_twice_and_edited_revert
     )  # the very state, not its group's first
     assert len(made) == len(runs) and all(archived.values())
     assert not comments and len(linear.deletes) == len(runs)  # every comment deleted, each once
+
+
+GITLAB = {"tool": "gitlab", "target": PROJECT_PATH}
+MOTION = {"tool": "motion", "target": WORKSPACE_ID}
+# The undo's step restoring the item: GitLab's issue set first of three, undone newest first; Motion's
+# task's status, the run's one effect it can take back (create_task records no inverse).
+ITEM_STEP = {"gitlab": 3, "motion": 1}
+RENAMED = "Renamed by a person"  # a GitLab title a person sets as the undo begins
+STARTED = "In Progress"  # each Motion task's status before its run; a person's: Canceled
+
+
+class OtherTrackersModel(ScriptedPlanModel):
+    """Plans a goal ``gitlab|<run>|page <iid>``: the issue closed and renamed, an issue made, a note on
+    the first; ``motion|<run>|page <task>``: the task's status set to completed; then finish."""
+
+    def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
+        item, done = goal.rsplit(" ", 1)[-1], ("finish", {"summary": "tracked"})
+        if kind == "motion":
+            return [("update_task", {**MOTION, "task_id": item, "status": "completed"}), done]
+        return [
+            ("update_issue", {**GITLAB, "issue_id": item, "status": "completed", "title": f"Fixed by {run}"}),
+            ("create_issue", {**GITLAB, "title": f"Made by {run}"}),
+            ("comment_on_issue", {**GITLAB, "issue_id": item, "body": f"Done by {run}"}),
+            done,
+        ]
+
+
+def other_tracker(tool: str, stack: Stack, server: Any, hit: Any) -> tuple[dict[str, str], Any, Any]:
+    """The tenant connected to ``tool``'s sandbox, six (nine) items in it (run → item), its storm
+    adapter wrapped in the engine, and a person's edit of an item as an undo begins."""
+    names = [f"{tool}-{i}" for i in range(scale(6, 9))]
+    if tool == "gitlab":
+        tracker_storm.connect_gitlab(stack.container, TENANT, server.url)
+        items = {r: str(server.sandbox.add_issue(f"Item {r}")) for r in names}
+        storm: Any = tracker_storm.StormGitLab(
+            stack.container.port("gitlab"), server.sandbox, set(items.values()), hit
+        )
+
+        def renamed(iid: str) -> None:
+            server.sandbox.edit(int(iid), title=RENAMED)
+
+        person: Callable[[str], None] = renamed
+
+    else:
+        tracker_storm.connect_motion(stack.container, TENANT, server.api_url)
+        items = {r: server.sandbox.add_task(f"Item {r}") for r in names}
+        for task in items.values():
+            server.sandbox.edit(task, status=STARTED)
+        storm = tracker_storm.StormMotion(stack.container.port("motion"), STARTED, hit)
+
+        def canceled(task: str) -> None:
+            server.sandbox.edit(task, status="Canceled")
+
+        person = canceled
+
+    stack.wrap(tool, lambda _inner: storm)
+    return items, storm, person
+
+
+def seen(tool: str, server: Any, item: str) -> tuple[str, str]:
+    """A GitLab issue's (state, title), a Motion task's (status, name), as its sandbox holds it."""
+    if tool == "gitlab":
+        found = server.sandbox.view(int(item))
+        return str(found["state"]), str(found["title"])
+    task = server.sandbox.tasks[item]
+    return str(task["status"]["name"]), str(task["name"])
+
+
+def made_and_noted(lab: Any) -> tuple[dict[int, bool], list[dict[str, Any]]]:
+    """The GitLab sandbox's issues the runs made (iid → whether closed) and the runs' notes left."""
+    made = {k: i["state"] == "closed" for k, i in lab.issues.items() if str(i["title"]).startswith("Made by")}
+    return made, [n for ns in lab.notes.values() for n in ns if "Done by" in str(n["body"])]
+
+
+@pytest.mark.parametrize("tool", ["gitlab", "motion"])
+def test_gitlab_and_motion_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
+    tool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
+) -> None:
+    """The Linear storm on GitLab (an issue closed and renamed, one made, a note) and Motion (a task's
+    status): undo runs killed at each boundary of the step restoring the item, every task delivered
+    twice, a person editing an item where decision 0185 says their change is kept: as the undo begins
+    (a GitLab title, a Motion status: a conflict), or between GitLab's check and its write (a reopen,
+    the undo's own value: it stands). Prints and asserts ``RESULT tracker_undos= ... tracker=``."""
+    step = ITEM_STEP[tool]
+    with (
+        GitLabServer() if tool == "gitlab" else MotionServer() as server,
+        harness.engine_stack(
+            tmp_path, monkeypatch, OtherTrackersModel(), plan_attempts=harness.DUPLICATES_ATTEMPTS
+        ) as stack,
+    ):
+        crashes, at_intent = StepCrashes({}), dict[str, str]()
+        items, storm, person = other_tracker(
+            tool, stack, server, lambda run: crashes.hit(run, step, "effect_result")
+        )
+        stack.wrap(
+            "store",
+            lambda inner: editing_at_intent(harness.crashing_store(inner, crashes), step, at_intent, person),
+        )
+        for run, item in items.items():
+            stack.start(run, stack.new_idea(f"Track {run}"), goal=f"{tool}|{run}|page {item}")
+        stack.settle()
+        runs = list(items)
+        assert all(stack.state(r).status == RunStatus.COMPLETED for r in runs), stack.describe(runs)  # type: ignore[union-attr]  # None fails the check
+        done = {r: seen(tool, server, i)[0] for r, i in items.items()}
+        assert set(done.values()) == {"closed" if tool == "gitlab" else "Completed"}, done
+
+        first = undo_all(stack, runs)
+        assert undo_all(stack, runs) == first  # asked again: the same undo run, made once
+        kills = [r for i, r in enumerate(runs) if i % 3 != 2]
+        killed = {
+            first[r]: (step, harness.BOUNDARIES[k % len(harness.BOUNDARIES)]) for k, r in enumerate(kills)
+        }
+        crashes.plan |= killed
+        people = [r for i, r in enumerate(runs) if i % 3 == 2]
+        # Motion has no window a person's change survives but before the check (decision 0185).
+        early = people[::2] if tool == "gitlab" else people
+        late = [r for r in people if r not in early]  # GitLab: a reopen between the check and the write
+        at_intent |= {first[r]: items[r] for r in early}
+        if tool == "gitlab":
+            storm.window |= {items[r] for r in late}
+        storm.kill |= {items[r]: first[r] for r in kills}
+        settle_killed(stack, list(first.values()))
+        outcomes = [(r, u) for r in runs for u in undone(stack.deps, TENANT, first[r])]
+        states = {run: stack.state(run) for run in first.values()}
+        final = {r: seen(tool, server, i) for r, i in items.items()}
+        made, notes = made_and_noted(server.sandbox) if tool == "gitlab" else ({}, [])
+
+    back, reverted_twice = taken_back(outcomes, storm)
+    kept = {r: (RENAMED if tool == "gitlab" else "Canceled") for r in early} | {r: "opened" for r in late}
+    overwritten = sum(kept[r] not in final[r] for r in people)
+    conflicts = {(r, u["effect"]) for r, u in outcomes if u["outcome"] == "conflict"}
+    tally("tracker_undos", states, (len(back), reverted_twice, overwritten, len(conflicts)), tool)
+    assert crashes.done == set(killed), "every planned kill happened"
+    assert reverted_twice == 0 and overwritten == 0
+    effects = 3 if tool == "gitlab" else 1
+    assert len(back) == effects * len(runs) - len(early)  # every effect, but the items people edited first
+    assert {r for r, _ in conflicts} == set(early) and len(conflicts) == len(early)
+    before = {r: ("opened", f"Item {r}") if tool == "gitlab" else (STARTED, f"Item {r}") for r in runs}
+    assert {r: final[r] for r in runs if r not in early} == {r: before[r] for r in runs if r not in early}
+    assert len(storm.restores) == len(runs) - len(early)  # each restored once, but where a person was first
+    if tool == "gitlab":
+        assert len(made) == len(runs) and all(made.values()) and len(storm.archives) == len(runs)
+        assert not notes and len(storm.deletes) == len(runs)  # every note deleted, each once

@@ -1,6 +1,6 @@
-"""The tracker part of the undo storm (tests/reliability/test_undo_reliability.py): the Linear sandbox
-behind the engine's own Linear adapter, the tenant connected to its team, and the faults the storm
-plants. :class:`StormLinear` kills an undo run once its restore of an issue landed (before the
+"""The tracker part of the undo storm (tests/reliability/test_undo_reliability.py): the Linear, GitLab
+and Motion sandboxes behind the engine's own adapters, the tenant connected to each, and the faults
+the storm plants. :class:`StormLinear` (:class:`StormGitLab`, :class:`StormMotion`) kills an undo run once its restore of an issue landed (before the
 result is recorded), lets a person change an issue just before the undo's write, and counts each
 restore and archive per issue and deletion per comment; :func:`editing_at_intent` lets a person
 change a page or an issue as the undo step's intent is recorded (after the undo began, before it
@@ -12,12 +12,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from local.gitlab_sandbox.app import PROJECT_ID, PROJECT_PATH
+from local.gitlab_sandbox.app import TOKEN as GITLAB_TOKEN
+from local.gitlab_sandbox.app import USERS as GITLAB_USERS
 from local.linear_sandbox import LinearSandbox
 from local.linear_sandbox.app import KEY, TEAM_ID
+from local.motion_sandbox.app import KEY as MOTION_KEY
+from local.motion_sandbox.app import STATUSES, WORKSPACE_ID
+from local.motion_sandbox.app import USERS as MOTION_USERS
 from shared.platform.adapters.pacing import Pacer
 from shared.runs.domain.events import ToolIntent
+from shared.sync.adapters.gitlab import GitLabRest
 from shared.sync.adapters.linear import LinearGraphQL
-from shared.sync.domain.connection import LinearConnection, key_secret
+from shared.sync.adapters.motion import MotionRest
+from shared.sync.domain.connection import GitLabConnection, LinearConnection, MotionConnection, key_secret
 
 REVIEW, PERSON = "state-review", "state-canceled"  # the state each run replaced; a person's
 
@@ -31,13 +39,13 @@ def connect(container: Any, tenant_id: str, url: str) -> None:
     container.sync.sync_store.save_connection(tenant_id, made)
 
 
-class StormLinear:
-    """The engine's Linear adapter, with the storm's faults (filled in once the undos are asked):
-    ``kill`` (issue → undo run, killed once after its restore lands), ``window`` (issues a person moves
-    to :data:`PERSON` just before the undo's restore)."""
+class StormAdapter:
+    """A tracker adapter ``inner`` with the storm's faults: ``kill`` (item → undo run, killed through
+    ``hit`` once after its restore lands), ``window`` (items a person changes just before the undo's
+    write), and the count of each restore, archive (close) and deletion the tracker was asked for."""
 
-    def __init__(self, inner: Any, sandbox: LinearSandbox, hit: Callable[[str], None]) -> None:
-        self.inner, self.sandbox, self.hit = inner, sandbox, hit
+    def __init__(self, inner: Any, hit: Callable[[str], None]) -> None:
+        self.inner, self.hit = inner, hit
         self.kill: dict[str, str] = {}
         self.window: set[str] = set()
         self.restores, self.archives, self.deletes = Counter[str](), Counter[str](), Counter[str]()
@@ -45,6 +53,21 @@ class StormLinear:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+    def twice(self) -> int:
+        """How many items the tracker was asked to restore, archive or delete more than once."""
+        counts = (self.restores, self.archives, self.deletes)
+        return sum(n > 1 for count in counts for n in count.values())
+
+
+class StormLinear(StormAdapter):
+    """The engine's Linear adapter, with the storm's faults (filled in once the undos are asked):
+    ``kill`` (issue → undo run, killed once after its restore lands), ``window`` (issues a person moves
+    to :data:`PERSON` just before the undo's restore)."""
+
+    def __init__(self, inner: Any, sandbox: LinearSandbox, hit: Callable[[str], None]) -> None:
+        super().__init__(inner, hit)
+        self.sandbox = sandbox
 
     def update_issue(self, key: str, issue_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         restoring = fields.get("stateId") == REVIEW
@@ -95,3 +118,84 @@ def editing_at_intent(inner: Any, step: int, targets: dict[str, str], act: Calla
             return ok
 
     return Store()
+
+
+STORED = {"data_source_id": "storm", "connected_at": datetime.now(UTC)}  # what every storm connection holds
+
+
+def connect_gitlab(container: Any, tenant_id: str, url: str) -> None:
+    """The tenant connected to the GitLab sandbox's project at ``url`` (its token stored, its
+    connection saved as a connect would), through a GitLab adapter paced far above the storm's needs."""
+    container.instance.built["gitlab"] = GitLabRest(10.0, pacer=Pacer(1000.0, 1000, 5.0))
+    container.platform.secrets.put(key_secret(tenant_id, "gitlab"), GITLAB_TOKEN)
+    owner = int(str(GITLAB_USERS[0]["id"]))
+    lab = {"base_url": url, "project_id": PROJECT_ID, "project_path": PROJECT_PATH, "user_id": owner}
+    container.sync.gitlab_store.save_connection(tenant_id, GitLabConnection.model_validate(STORED | lab))
+
+
+def connect_motion(container: Any, tenant_id: str, api_url: str) -> None:
+    """The tenant connected to the Motion sandbox's team workspace at ``api_url``, through a Motion
+    adapter paced far above the storm's needs."""
+    fast = (Pacer(1000.0, 1000, 5.0), Pacer(1000.0, 1000, 5.0))
+    container.instance.built["motion"] = MotionRest(10.0, api_url, paced=fast)
+    container.platform.secrets.put(key_secret(tenant_id, "motion"), MOTION_KEY)
+    team = {
+        "workspace_id": WORKSPACE_ID,
+        "team": True,
+        "user_id": MOTION_USERS[0]["id"],
+        "statuses": STATUSES,
+    }
+    container.sync.motion_store.save_connection(tenant_id, MotionConnection.model_validate(STORED | team))
+
+
+class StormGitLab(StormAdapter):
+    """The engine's GitLab adapter with the storm's faults (filled in once the undos are asked):
+    ``kill`` (iid → undo run, killed once after its reopen of the issue lands), ``window`` (iids a
+    person reopens just before the undo's reopen). Counts each reopen of a ``tracked`` issue, each
+    close of another (an issue a run made) and each deletion of a note."""
+
+    def __init__(self, inner: Any, sandbox: Any, tracked: set[str], hit: Callable[[str], None]) -> None:
+        super().__init__(inner, hit)
+        self.sandbox, self.tracked = sandbox, tracked
+
+    def update_issue(self, base: str, token: str, project_id: int, iid: int, params: dict[str, Any]) -> Any:
+        event, key = params.get("state_event"), str(iid)
+        restoring = key in self.tracked and event == "reopen"
+        with self.lock:
+            person = restoring and key in self.window
+            self.window.discard(key)
+        if person:
+            self.sandbox.edit(iid, state="opened")
+        answer = self.inner.update_issue(base, token, project_id, iid, params)
+        with self.lock:
+            if restoring:
+                self.restores[key] += 1
+            elif event == "close" and key not in self.tracked:
+                self.archives[key] += 1
+        if restoring and key in self.kill:
+            self.hit(self.kill[key])
+        return answer
+
+    def delete_note(self, base: str, token: str, project_id: int, iid: int, note_id: int) -> bool:
+        deleted = bool(self.inner.delete_note(base, token, project_id, iid, note_id))
+        with self.lock:
+            self.deletes[str(note_id)] += deleted
+        return deleted
+
+
+class StormMotion(StormAdapter):
+    """The engine's Motion adapter with the storm's faults: ``kill`` (task → undo run, killed once
+    after its restore of the task's status, ``restoring``, lands). Counts each restore per task."""
+
+    def __init__(self, inner: Any, restoring: str, hit: Callable[[str], None]) -> None:
+        super().__init__(inner, hit)
+        self.restoring = restoring
+
+    def update_task(self, key: Any, task_id: str, body: dict[str, Any]) -> Any:
+        answer = self.inner.update_task(key, task_id, body)
+        if body.get("status") == self.restoring:
+            with self.lock:
+                self.restores[task_id] += 1
+            if task_id in self.kill:
+                self.hit(self.kill[task_id])
+        return answer
