@@ -31,6 +31,11 @@ class SessionStore(Protocol):
         session's ``run_id``/``conversation_id`` when given."""
         ...
 
+    def fail(self, tenant_id: str, member_id: str, session_id: str, key: str, **fields: Any) -> Message:
+        """The message failed with ``fields`` (state, reason, pieces) if it is still received; one another
+        delivery of it settled meanwhile is kept as it is, and returned."""
+        ...
+
     def messages(
         self, tenant_id: str, member_id: str, session_id: str, after: int, limit: int
     ) -> list[Message]:

@@ -98,6 +98,18 @@ class FirestoreSessions:
         snap = ref.collection("messages").document(key).get()
         return _message(snap.to_dict() or {})
 
+    def fail(self, tenant_id: str, member_id: str, session_id: str, key: str, **fields: Any) -> Message:
+        message_ref = self._ref(tenant_id, member_id, session_id).collection("messages").document(key)
+
+        def record(transaction: Any) -> dict[str, Any]:
+            kept: dict[str, Any] = message_ref.get(transaction=transaction).to_dict() or {}
+            if kept.get("state") != "received":
+                return kept  # another delivery settled it meanwhile
+            transaction.update(message_ref, fields)
+            return kept | fields
+
+        return _message(in_transaction(self._db, record, what="a session's message"))
+
     def messages(
         self, tenant_id: str, member_id: str, session_id: str, after: int, limit: int
     ) -> list[Message]:

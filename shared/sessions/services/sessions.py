@@ -134,12 +134,12 @@ def act_on(
         )
     except AgentError as exc:
         given = {"pieces": live.given()} if live is not None else {}
-        told(
-            deps.queue,
-            tenant,
-            session,
-            store.settle(t, m, session_id, key, state="failed", reason=str(exc)[:300], **given),
-        )
+        # Only a message still received: a repeat delivered at once may have settled it meanwhile (a
+        # steer's run already moved on by that repeat), and it stays as that one settled it.
+        failed = store.fail(t, m, session_id, key, state="failed", reason=str(exc)[:300], **given)
+        if failed.state != "failed":
+            return failed
+        told(deps.queue, tenant, session, failed)
         raise
 
 

@@ -54,6 +54,14 @@ class FakeSessions:
             self.said[name][key] = settled
             return settled
 
+    def fail(self, tenant_id: str, member_id: str, session_id: str, key: str, **fields: Any) -> Message:
+        name = (tenant_id, member_id, session_id)
+        with self.lock:
+            kept = self.said[name][key]
+            if kept.state == "received":
+                self.said[name][key] = kept = dataclasses.replace(kept, **fields)
+            return kept
+
     def messages(
         self, tenant_id: str, member_id: str, session_id: str, after: int, limit: int
     ) -> list[Message]:

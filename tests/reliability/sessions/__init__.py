@@ -1,0 +1,1 @@
+"""The storm's sessions: messages and steers delivered twice, late, out of order, killed."""
