@@ -218,11 +218,12 @@ def _ask(run: RunRef, state: RunState) -> None:
 
 
 def _end_in_thread(run: RunRef, state: RunState) -> None:
-    """The run's end in its Slack thread, if it was asked in one. An undo run's says what it restored
-    and what it left as conflicts. Another run's, with effects that can be undone, carries an "Undo
-    this run" button (``undo_blocks``), its press checked as the Runs row's Undo is."""
+    """The run's end in the thread it was asked in (Slack's or a mail's). In a Slack thread, an undo
+    run's says what it restored and what it left as conflicts; another run's, with effects that can be
+    undone, carries an "Undo this run" button (``undo_blocks``), its press checked as the Runs row's."""
     deps, tenant_id, run_id = run
-    if parse_thread(state.thread) is None:
+    if parse_thread(state.thread) is None:  # a mail thread, or none: the end as it was written
+        _answer_in_thread(run, state, f"{run_id}-{state.status.value}", state.summary, {})
         return
     log = deps.store.list_events(tenant_id, run_id)
     undid = [e.output for e in log if isinstance(e, ToolResult) and e.tool == "undo_effect"]
