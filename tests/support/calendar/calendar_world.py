@@ -4,6 +4,7 @@ and the Calendar sandbox, and the headers of the notifications the sandbox sent.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -32,8 +33,9 @@ def _team(db: Any) -> tuple[FirestoreTenantStore, Any]:
     return store, workspace
 
 
-@pytest.fixture
-def calendar_world(firestore_db: Any) -> Iterator[dict[str, Any]]:
+@contextmanager
+def opened_calendar_world(firestore_db: Any) -> Iterator[dict[str, Any]]:
+    """The workspace saved and Ada's calendar linked, the Calendar sandbox served until the block ends."""
     tenants, one = _team(firestore_db)
     sandbox, server = serve()
     sandbox.connect(OWNER, REFRESH)
@@ -45,6 +47,13 @@ def calendar_world(firestore_db: Any) -> Iterator[dict[str, Any]]:
         yield {"intake": intake, "sandbox": sandbox, "tenant": one, "tenants": tenants, "db": firestore_db}
     finally:
         server.stop()
+
+
+@pytest.fixture
+def calendar_world(firestore_db: Any) -> Iterator[dict[str, Any]]:
+    """Ada's calendar connected for her workspace, for one test."""
+    with opened_calendar_world(firestore_db) as opened:
+        yield opened
 
 
 def connect(world: dict[str, Any]) -> Any:

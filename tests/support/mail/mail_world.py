@@ -4,6 +4,7 @@ connected, as a fixture: the intake, the sandbox and its push signer, the queue 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -27,8 +28,8 @@ REFRESH = "1//sandbox-refresh-scribe"
 TOPIC = "projects/na-local/topics/gmail"
 
 
-@pytest.fixture
-def mail_world(firestore_db: Any) -> Iterator[dict[str, Any]]:
+def _mail_world(firestore_db: Any) -> Iterator[dict[str, Any]]:
+    """The workspace saved and the mailbox connected, the Gmail sandbox served until the block ends."""
     tenants = FirestoreTenantStore(firestore_db)
     editor = Member(member_id="m-bo", notion_user_id="u-bo", email=EDITOR, role="editor", added_at=NOW)
     one = tenant("ws-mail", owner_user_id="u-ada", owner_email=OWNER, members=[editor])
@@ -62,6 +63,10 @@ def mail_world(firestore_db: Any) -> Iterator[dict[str, Any]]:
         yield {"intake": intake, "sandbox": sandbox, "tenant": one, "db": firestore_db, "queue": queue}
     finally:
         server.stop()
+
+
+mail_world = pytest.fixture(_mail_world, name="mail_world")  # for a test
+opened_mail_world = contextmanager(_mail_world)  # for a benchmark, outside pytest
 
 
 def bearer(world: dict[str, Any], **claims: Any) -> dict[str, str]:

@@ -22,6 +22,12 @@ OWNER, EDITOR = "ada@acme.example", "bo@acme.example"
 
 @pytest.fixture
 def world(firestore_db: Any, admin: Admin, sandbox: RunningSandbox) -> dict[str, Any]:
+    return slack_world(firestore_db, admin, sandbox)
+
+
+def slack_world(firestore_db: Any, admin: Admin, sandbox: RunningSandbox) -> dict[str, Any]:
+    """The workspace saved, the team installed and the sandbox's users made: the intake, the users by
+    name, the tenant, the database and the queue."""
     tenants = FirestoreTenantStore(firestore_db)
     editor = Member(member_id="m-bo", notion_user_id="u-bo", email=EDITOR, role="editor", added_at=NOW)
     one = tenant("ws-slack", owner_user_id="u-ada", owner_email=OWNER, members=[editor])

@@ -1,0 +1,1 @@
+"""make bench-channels: Slack, Pub/Sub and calendar deliveries in a storm, forgeries among them."""
