@@ -121,6 +121,8 @@ def _message(
         return "duplicate"
     if not seen.created and now - seen.first_seen < IN_FLIGHT:  # a twin delivery at work on it
         raise TransientError("an earlier delivery of this mail is still being answered: try again later")
+    if not seen.created and not _takes_over(intake, tenant.tenant_id, key, now - seen.first_seen, now):
+        raise TransientError("another delivery is taking this mail over: try again later")
     where = MailThread(address_hash(mailbox.address), message_id)
     if dm.answers_us(mail, intake.reply_domain):
         text = REPLIED.format(url=intake.console_url)
@@ -174,6 +176,16 @@ def _start_run(
     )
     intake.queue.enqueue(Queue.PLAN, task, f"plan:{tenant.tenant_id}:{run_id}")
     return STARTED.format(url=console_run_url(intake.console_url, run_id))
+
+
+def _takes_over(intake: MailIntake, tenant_id: str, key: str, age: timedelta, now: datetime) -> bool:
+    """Whether this delivery takes over a mail whose first delivery stopped (unmarked past
+    :data:`IN_FLIGHT`). One claim per :data:`IN_FLIGHT` slot of its age is made in the ledger's
+    transaction: two twins arriving together cannot both answer. A taker that stops too leaves the
+    next slot to the next delivery."""
+    slot = int(age / IN_FLIGHT)
+    claim = EventSeen("mail.takeover", now, now + MESSAGE_MEMORY)
+    return intake.ledger.record(tenant_id, f"{key}-takeover-{slot}", claim).created
 
 
 def reply_once(
