@@ -1,6 +1,6 @@
 """Who may call the task functions, checked in code besides IAM: the tasks service account's OIDC ID
 token for this function's URL; on Cloud Scheduler's routes (``/sweep``, ``/schedule``,
-``/doctor/round``, ``/calendar/tick``) also the scheduler's account. Cloud Run checks the token's signature itself and forwards it with the signature
+``/doctor/round``, ``/calendar/tick``, ``/mail-watches``) also the scheduler's account. Cloud Run checks the token's signature itself and forwards it with the signature
 replaced by ``SIGNATURE_REMOVED_BY_GOOGLE`` (decision 0046), so every profile checks the claims of the
 token as forwarded: issuer, audience, account, email_verified, expiry. A token still signed, or never
 signed, did not pass that check and is refused. Each refusal is one ``task_caller_refused`` WARNING
@@ -21,7 +21,13 @@ from shared.platform.errors import AgentError, Forbidden, Unauthenticated
 from shared.platform.topology import Target
 
 CALENDAR_TICK = "/calendar/tick"  # plan's: calendars' channels renewed, meetings' runs started
-SCHEDULER_ROUTES = ("/sweep", "/schedule", "/doctor/round", CALENDAR_TICK)  # doctor's: doctor.ROUND_ROUTE
+SCHEDULER_ROUTES = (
+    "/sweep",
+    "/schedule",
+    "/doctor/round",
+    CALENDAR_TICK,
+    "/mail-watches",
+)  # doctor.ROUND_ROUTE; mail WATCHES_ROUTE
 SIGNATURE_REMOVED = "SIGNATURE_REMOVED_BY_GOOGLE"  # what Cloud Run puts in place of the signature
 GOOGLE_ISSUERS = ("https://accounts.google.com", "accounts.google.com")
 CLOCK_SKEW_S = 30  # Cloud Run's clock and this instance's may differ by a little

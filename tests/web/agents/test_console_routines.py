@@ -49,7 +49,7 @@ def test_the_stack_s_scheduler_fires_a_routine_due_this_hour(setup: Setup) -> No
     hour = tick_of(datetime.now(UTC)).astimezone(ZoneInfo(zone)).hour  # the tick: the nearest hour
     setup.api("PATCH", "/agents/default", {"schedules": [{"every": "daily", "hour": hour}]})
     scheduler = LocalScheduler(setup.stack.url, SCHEDULER_SERVICE_ACCOUNT)
-    assert [scheduler.fire(job) for job in JOBS] == [200, 200]
+    assert [scheduler.fire(job) for job in JOBS] == [200] * len(JOBS)  # Gmail watches and calendar tick too
 
     def routine_run() -> list[str] | None:
         found = [r["run_id"] for r in setup.api("GET", "/runs?trigger=schedule")["runs"]]
