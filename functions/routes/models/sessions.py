@@ -15,8 +15,8 @@ class AgentSession(Schema):
     agent_id: str
     created_at: str = Field(description="When it was opened (ISO 8601)")
     count: int = Field(description="Messages received")
-    conversation_id: str = Field(description="Its Ask conversation, once a message asked")
-    run_id: str = Field(description="The latest run a message of it started")
+    conversation_id: str | None = Field(description="Its Ask conversation, once a message asked; null: none yet")
+    run_id: str | None = Field(description="The latest run a message of it started; null: none yet")
 
 
 class AgentSessionList(Schema):
@@ -37,7 +37,9 @@ class SessionMessage(Schema):
     created_at: str
     answer: str = Field(description="The answer (ask), its sources listed after it; what a steer did")
     cited: list[dict[str, str]] = Field(description="The pages the answer used: page_id, title, url, quote")
-    run_id: str = Field(description="The run it started (run), or the run that took it (steer)")
+    run_id: str | None = Field(
+        description="The run it started (run), or the run that took it (steer); null: no run (ask, or not yet)"
+    )
     reason: str = Field(description="Why it failed, in words")
 
 

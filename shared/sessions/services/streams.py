@@ -52,9 +52,14 @@ def session_batch(
     return [(m.place, "message", shown_message(m)) for m in ready], False
 
 
+_IDS = ("run_id", "conversation_id")  # kept as "" until there is one; shown as null (docs/decisions/0077)
+
+
 def _shown(record: Session | Message) -> dict[str, Any]:
-    """Every field of ``record``, times as ISO 8601."""
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(record).items()}
+    """Every field of ``record``, times as ISO 8601, an id not yet given as null (never an empty id
+    a client would put in a path)."""
+    shown = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(record).items()}
+    return shown | {k: shown[k] or None for k in _IDS if k in shown}
 
 
 def shown_session(session: Session) -> dict[str, Any]:

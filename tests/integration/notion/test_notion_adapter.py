@@ -171,7 +171,10 @@ def test_requests_are_paced_per_connection_to_stay_inside_notions_rate_limit(
 
     with ThreadPoolExecutor(12) as pool:
         refused = [said for said in pool.map(read, range(12)) if said]
-    assert refused and all("429" in said for said in refused), refused
+    # After its first 429 the adapter holds the connection back itself for the Retry-After it was told,
+    # so the later refusals may be its own ("paced") rather than Notion's.
+    assert any("429" in said for said in refused), refused
+    assert all("429" in said or "paced" in said for said in refused), refused
     assert 429 in statuses(admin)
 
     admin.post("/reset")
