@@ -15,7 +15,9 @@ class AgentSession(Schema):
     agent_id: str
     created_at: str = Field(description="When it was opened (ISO 8601)")
     count: int = Field(description="Messages received")
-    conversation_id: str | None = Field(description="Its Ask conversation, once a message asked; null: none yet")
+    conversation_id: str | None = Field(
+        description="Its Ask conversation, once a message asked; null: none yet"
+    )
     run_id: str | None = Field(description="The latest run a message of it started; null: none yet")
 
 
