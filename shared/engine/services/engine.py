@@ -92,7 +92,7 @@ def _decide(runlog: RunLog, task: StepTask, logged: Logged, *, whole: bool) -> S
             # again, a name already taken. Were the writer to die before enqueuing the next step,
             # nothing would until the sweeper. So the document is read again, named as its writer did.
             recorded = runlog.document() or recorded
-        runlog.followup(recorded)
+        runlog.resend(recorded)
         return StepOutcome(False, state.status, state.cursor, verdict.reason)
     early = state.retry_at is not None and (state.retry_at - now).total_seconds() > _EARLY_S
     woken = task.woken and state.current_step().tool in WAKEABLE
@@ -147,6 +147,7 @@ def _act(runlog: RunLog, task: StepTask, state: RunState, whole: bool) -> StepOu
             base, events = perform(step)
     except Stale:
         runlog.keep_usage(_usage(runlog, recorder)[0])
+        _resend_for_the_winner(runlog)
         return StepOutcome(False, state.status, state.cursor, "another delivery moved the run on")
     except (StepHeld, Collided):  # the next seq is another's intent: this log is not ours to extend
         runlog.keep_usage(_usage(runlog, recorder)[0])
@@ -220,8 +221,18 @@ def _record(
             # only an attempt begun meanwhile, nothing recorded: decided again on the whole log (run_step)
             raise Collided(task.step)
         log.info("step %d was recorded by another delivery", task.step)
+        _resend_for_the_winner(runlog)
         return StepOutcome(False, state.status, state.cursor, "recorded by another delivery")
     return StepOutcome(acted, new.status, new.cursor)
+
+
+def _resend_for_the_winner(runlog: RunLog) -> None:
+    """Another delivery recorded this step: what it sends after, sent again (``RunLog.resend``), since
+    this task is acknowledged and that delivery may have died before sending them. Otherwise a run
+    asking a person would wait for a message never sent (found by the sessions storm)."""
+    recorded = runlog.document()
+    if recorded is not None:
+        runlog.resend(recorded)
 
 
 def _transient(runlog: RunLog, task: StepTask, recorder: Recorder, exc: TransientError) -> StepOutcome:

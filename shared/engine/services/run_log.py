@@ -227,6 +227,17 @@ class RunLog(RunRef):
         followups.enqueue_row(self, before, after)
         page_notes.after_transition(self, before, after)
 
+    def resend(self, recorded: RunState) -> None:
+        """What the writer of ``recorded`` (the run document) sent after its write, sent again by name:
+        its follow-up and, for a wait or an end, its Runs row's task and its webhooks' event. A writer
+        that died between its write and these leaves them to the delivery that finds its outcome; the
+        queue refuses whatever the writer did send (each name is the run's and the change's)."""
+        if recorded.status != RunStatus.RUNNING:
+            before = RunStatus.RUNNING if recorded.status.terminal else recorded.status
+            run_hooks.emit_run_events(self, before, recorded)
+            followups.enqueue_row(self, before, recorded)
+        followups.enqueue_followup(self, recorded)
+
     def followup(self, state: RunState, *, tag: str = "", delay_s: float = 0.0) -> None:
         """The task that follows ``state``, by name (``followups.enqueue_followup``): sent again."""
         followups.enqueue_followup(self, state, tag=tag, delay_s=delay_s)

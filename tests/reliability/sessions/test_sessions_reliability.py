@@ -182,10 +182,10 @@ def test_each_session_message_starts_one_run_and_each_steer_is_taken_once(
     assert all(s is not None and s.status == RunStatus.WAITING_FOR_HUMAN for s in waiting), waiting
     assert (tally["lost"], tally["duplicated"]) == (0, 0), (tally, unsettled)
     assert tally["runs"] == len(runs) and tally["steers"] == len(steers)
-    # As the engine's storm: a run ends completed, or waiting for a person (an approval's note to come).
+    # Each run asked its approval in a message the person acted on (approve_from_outbox), however the
+    # deliveries raced: a run left waiting would be one whose person was never told.
     ended = Counter(s.status.value if s else "lost" for s in states.values())
-    assert set(ended) <= {"completed", "waiting_for_human"}, (ended, stack_left)
-    print("session storm's runs:", dict(ended), stack_left)
+    assert set(ended) == {"completed"}, (ended, stack_left)
     done = {r for r, s in states.items() if s is not None and s.status == RunStatus.COMPLETED}
     assert done <= crashes.done  # every completed run crashed once at its planned boundary
     assert killing.killed == len(keys[0::3]) + len(keys[1::3]) + len(steers[0::3]) + len(steers[1::3])
