@@ -17,7 +17,6 @@ from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.state import RunStatus
 from shared.team.services.sessions import start_session
 from shared.undo.domain.asking import UNDO_PREFIX
-from shared.workspace.domain.members import Member
 from shared.workspace.domain.tenants import Tenant
 from tests.redteam.totals import EXERCISED, TOTALS
 from tests.support.platform.fake_container import FakeContainer, client
@@ -26,6 +25,7 @@ from tests.support.slack.slack_events import SECRET as EVENTS_SECRET
 from tests.support.slack.slack_events import TEAM as EVENTS_TEAM
 from tests.support.slack.slack_events import mention, signed, signed_form, slash
 from tests.support.slack.slack_presses import button_value, press, slack_fakes, waiting
+from tests.support.slack.thread_sessions import events_fakes
 from tests.support.undo.written_runs import store_calls
 
 pytestmark = pytest.mark.redteam
@@ -41,16 +41,7 @@ def _count(spoofed: bool) -> None:
 def _fakes() -> FakeContainer:
     """slack_fakes with the app installed in the events' team, signed with the events' secret; Bo an
     editor of t1 whose Slack id is UBO000001."""
-    fakes = slack_fakes()
-    install = fakes.slack_installs.get("T00000001")
-    assert install is not None
-    fakes.slack_installs.put(install.model_copy(update={"team_id": EVENTS_TEAM}))
-    fakes.secrets.values["slack-signing-secret"] = EVENTS_SECRET
-    now = datetime.now(UTC)
-    bo = Member(member_id="m-bo", notion_user_id="u-bo", email="bo@acme.example", role="editor", added_at=now)
-    fakes.tenants.update("t1", lambda t: t.model_copy(update={"members": (bo,)}))  # type: ignore[union-attr]  # saved by slack_fakes
-    fakes.slack_web.emails["UBO000001"] = "bo@acme.example"
-    return fakes
+    return events_fakes()
 
 
 def _nothing(fakes: FakeContainer, before: tuple[int, int, int]) -> bool:
