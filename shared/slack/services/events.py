@@ -182,9 +182,9 @@ def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, s
     the member's reach, its approvals and result in the thread. While the session's run goes on, they
     are given to that run (the api's ``steer``). ``(result, what the thread is told, more)``."""
     tenant_id, member, key = asked.tenant.tenant_id, asked.member, f"slack-{asked.name}"
-    question = question_of(asked.words)
+    words = asked.words[:TEXT_CHARS]  # a session message's bound, within a thread Ask's question's
     said = ThreadMessage(
-        asked.tenant, member, asked.thread, key, asked.words[:TEXT_CHARS], question, asked.rule, asked.link
+        asked.tenant, member, asked.thread, key, words, question_of(words), asked.rule, asked.link
     )
     session, message = record_and_act(intake.engine(), intake.sessions, intake.tenants, said)
     if message.act == "ask":

@@ -9,6 +9,7 @@ from shared.notify.domain.slack_threads import SlackThread
 from shared.runs.domain.events import HumanResponded
 from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.state import Run, RunStatus
+from shared.slack.domain.ask_task import SlackAskTask
 from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.runs.api_runs import PLAN, pump
 from tests.support.slack.slack_events import CHANNEL
@@ -103,3 +104,14 @@ def test_another_persons_mention_in_the_thread_is_their_own_session() -> None:
     assert [m["request_id"] for m in his["messages"]] == ["slack-Ev0THREAD0003"]
     [plan] = [b for _, b, _, _ in fakes.queue.tasks if isinstance(b, PlanTask)]
     assert plan.trigger.people == ["u-bo"] and "Draft the launch note" not in plan.goal
+
+
+def test_a_long_question_is_asked_within_the_bounds_of_a_session_message() -> None:
+    fakes = events_fakes()
+    api = client("api", fakes)
+    asked = say(api, ADA, "ask " + "what did we decide on pricing? " * 150, "Ev0THREAD0009", ROOT)
+    assert asked == {"result": "asked"}
+    [task] = [b for _, b, _, _ in fakes.queue.tasks if isinstance(b, SlackAskTask)]
+    [session] = sessions_of(api, fakes, "ada")
+    assert task.session_id == session["session_id"] and len(task.question) <= 2000
+    assert session["messages"][0]["text"] == task.question and session["messages"][0]["act"] == "ask"
