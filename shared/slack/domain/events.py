@@ -138,6 +138,15 @@ def started(run_url: str) -> str:
     return f"On it. Follow the run and answer its approvals here: {run_url}"
 
 
+def started_own(run_url: str) -> str:
+    """The thread's answer to a person's first words in a thread they did not begin with the app: a
+    run of their own, since a thread's run takes only the words of the person it runs for."""
+    return (
+        "On it, as a run of your own: a run in this thread takes only the words of the person who "
+        f"asked for it. Follow yours and answer its approvals here: {run_url}"
+    )
+
+
 def steered(did: str, run_url: str) -> str:
     """The thread's answer to a later message given to the run the thread started (decision 0195)."""
     return f"Taken by the run this thread started: {did}. Follow it here: {run_url}"

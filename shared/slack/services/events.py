@@ -34,6 +34,7 @@ from shared.slack.domain.events import (
     question_of,
     request_text,
     started,
+    started_own,
     steered,
     thread_of,
 )
@@ -147,7 +148,8 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
     where = "a direct message" if event.channel_type == "im" else f"a mention in <#{channel}>"
     at = SlackThread(envelope.team_id, channel, thread)
     link = intake.web.permalink(token, channel, event.ts or "") or ""
-    asked = Asked(tenant, member, goal, at, envelope.event_id, f"{where} on Slack", link)
+    reply = bool(event.thread_ts) and event.thread_ts != event.ts  # said in a thread begun before
+    asked = Asked(tenant, member, goal, at, envelope.event_id, f"{where} on Slack", link, reply)
     result, text, more = start_work(asked, intake)
     return answer(result, text, **more)
 
@@ -173,6 +175,7 @@ class Asked:
     name: str
     rule: str
     link: str = ""  # the message's permalink, for the run view's link back
+    reply: bool = False  # said in a thread begun before (by them or someone else)
 
 
 def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, str]]:
@@ -200,7 +203,8 @@ def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, s
         return "asked", ASKED, {}
     run_url = console_run_url(intake.console_url, message.run_id)
     if message.state == "started":
-        return "started", started(run_url), {"run_id": message.run_id}
+        own = asked.reply and message.place == 1  # their first words in a thread another began
+        return "started", started_own(run_url) if own else started(run_url), {"run_id": message.run_id}
     if message.state == "steered":
         return "steered", steered(message.answer, run_url), {"run_id": message.run_id}
     return "refused", not_taken(message.reason), {}

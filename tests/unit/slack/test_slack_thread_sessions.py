@@ -95,6 +95,7 @@ def test_another_persons_mention_in_the_thread_is_their_own_session() -> None:
     run_id = asking.run_id
     bo = say(api, BO, "Stop after the draft", "Ev0THREAD0003", "1767600002.000300", thread_ts=ROOT)
     assert bo["result"] == "started" and bo["run_id"] != run_id  # his own run, with his reach
+    assert any("as a run of your own" in str(r) for r in fakes.slack_web.replies)  # and he is told so
     still = fakes.store.get_run("t1", run_id)
     assert still is not None and still.state.waiting == asking.state.waiting  # Ada's run untouched
     [hers] = sessions_of(api, fakes, "ada")
