@@ -1,6 +1,7 @@
 """A run asked for in Slack, on a stack as ``make stack`` starts it: the owner says it to the app in
 the code sandbox's Slack (its sender, delivered signed through the gateway to the api's Slack events
-route), and the run's screen links back to the message it was asked in."""
+route), and the run's screen links back to the message it was asked in. The thread is the owner's
+session (decision 0195): listed in the console's Sessions as from a Slack thread, with the message."""
 
 import re
 
@@ -40,3 +41,9 @@ def test_a_mention_said_in_the_sandboxs_slack_starts_a_run_that_links_back(setup
     expect(source).to_have_attribute("href", link, timeout=LIVE_MS)
     expect(source).to_have_text("the Slack message")
     expect(c.page.locator(".started-by")).to_contain_text("Asked in")
+    c.open("/#/sessions")
+    held = c.page.locator("li", has_text="from a Slack thread")
+    expect(held).to_have_count(1, timeout=LIVE_MS)
+    held.locator("a").click()
+    expect(c.page.locator("[data-origin=slack]")).to_contain_text("From a Slack thread", timeout=LIVE_MS)
+    expect(c.page.locator("ol.timeline li").first).to_contain_text("Draft a note on Slack")
