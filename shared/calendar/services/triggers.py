@@ -5,6 +5,7 @@ the meeting's occurrence: a repeated tick or push, or one meeting in two calenda
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -94,6 +95,7 @@ def _start(parts: CalendarTick, tenant: Tenant, agent: Agent, meeting: Meeting, 
         by_owner=tenant.owner_reach(member.role),
         people=[member.notion_user_id],
         rule=rule.words()[:300],
+        link=meeting.link if re.fullmatch(r"https://\S{1,492}", meeting.link) else "",
         tracker=TrackerItem(
             tool="calendar",
             target=meeting.person[:200],

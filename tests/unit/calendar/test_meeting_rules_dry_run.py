@@ -11,6 +11,7 @@ from shared.agents.domain.agents import Agent
 from shared.agents.domain.calendar_rules import CalendarRule, due, planned_starts
 from shared.calendar.domain.connections import CalendarLink, Meeting
 from tests.support.calendar.calendar_fakes import FakeCalendarLinks
+from tests.support.calendar.stack_meetings import meeting_at
 from tests.support.platform.fake_container import client, json_body
 from tests.support.team.role_team import Team, team
 
@@ -60,16 +61,8 @@ def test_words_not_in_the_title_start_nothing_and_a_past_window_is_left_out() ->
 SOON = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
 
 
-def _meeting(person: str, event_id: str, title: str, start: datetime = SOON) -> Meeting:
-    return Meeting(
-        tenant_id="t1",
-        person=person,
-        event_id=event_id,
-        summary=title,
-        start=start,
-        end=start + timedelta(minutes=30),
-        link=f"https://calendar.google.com/calendar/event?eid={event_id}",
-    )
+def _meeting(person: str, event_id: str, title: str) -> Meeting:
+    return meeting_at("t1", person, event_id, title, SOON)
 
 
 def _made(rules: tuple[CalendarRule, ...] = ()) -> Team:
@@ -102,7 +95,7 @@ def test_an_admin_sees_which_meetings_the_rules_as_sent_would_start_and_when() -
     assert start["title"] == "Board review" and start["rule"] == 1
     assert start["rule_words"] == '30 minutes before a meeting matching "board"'
     assert datetime.fromisoformat(start["at"]) == SOON - timedelta(minutes=30)
-    assert start["link"].startswith("https://calendar.google.com/") and start["calendar"] in (
+    assert start["link"].startswith("https://www.google.com/calendar/") and start["calendar"] in (
         "owner@example.com",
         "editor@example.com",
     )
