@@ -82,7 +82,9 @@ class PersonMeanwhile:
             def __getattr__(self, name: str) -> Any:
                 return getattr(outer.inner.motion, name)
 
-            def update(self, at: Any, task_id: str, changes: dict[str, Any], unchanged_since: str = "") -> Any:
+            def update(
+                self, at: Any, task_id: str, changes: dict[str, Any], unchanged_since: str = ""
+            ) -> Any:
                 return outer.update(at, task_id, changes, unchanged_since, outer.inner.motion)
 
         return Tasks()

@@ -1,8 +1,8 @@
 """The tracker part of the undo storm (tests/reliability/test_undo_reliability.py): the Linear, GitLab
 and Motion sandboxes behind the engine's own adapters, the tenant connected to each, and the faults
 the storm plants. :class:`StormLinear` (:class:`StormGitLab`, :class:`StormMotion`) kills an undo run once its restore of an issue landed (before the
-result is recorded), lets a person change an issue just before the undo's write, and counts each
-restore and archive per issue and deletion per comment; :func:`editing_at_intent` lets a person
+result is recorded), lets a person change an item just before the undo's write (Motion's: before its
+re-read), and counts each restore and archive per item and deletion per comment or task; :func:`editing_at_intent` lets a person
 change a page or an issue as the undo step's intent is recorded (after the undo began, before it
 compares)."""
 
@@ -54,6 +54,12 @@ class StormAdapter:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
+    def deleted(self, item: str, deleted: object) -> bool:
+        """Whether a deletion the tracker was asked for deleted ``item``, counted once it did."""
+        with self.lock:
+            self.deletes[item] += bool(deleted)
+        return bool(deleted)
+
     def twice(self) -> int:
         """How many items the tracker was asked to restore, archive or delete more than once."""
         counts = (self.restores, self.archives, self.deletes)
@@ -85,10 +91,7 @@ class StormLinear(StormAdapter):
         return answer
 
     def delete_comment(self, key: str, comment_id: str) -> bool:
-        deleted = bool(self.inner.delete_comment(key, comment_id))
-        with self.lock:
-            self.deletes[comment_id] += deleted
-        return deleted
+        return self.deleted(comment_id, self.inner.delete_comment(key, comment_id))
 
     def archive_issue(self, key: str, issue_id: str) -> None:
         self.inner.archive_issue(key, issue_id)
@@ -177,19 +180,32 @@ class StormGitLab(StormAdapter):
         return answer
 
     def delete_note(self, base: str, token: str, project_id: int, iid: int, note_id: int) -> bool:
-        deleted = bool(self.inner.delete_note(base, token, project_id, iid, note_id))
-        with self.lock:
-            self.deletes[str(note_id)] += deleted
-        return deleted
+        return self.deleted(str(note_id), self.inner.delete_note(base, token, project_id, iid, note_id))
 
 
 class StormMotion(StormAdapter):
     """The engine's Motion adapter with the storm's faults: ``kill`` (task → undo run, killed once
-    after its restore of the task's status, ``restoring``, lands). Counts each restore per task."""
+    after its restore of the task's status, ``restoring``, lands), ``window`` (tasks ``person`` edits
+    just after the undo's check read them, before its re-read and write). Counts each restore and
+    deletion per task."""
 
-    def __init__(self, inner: Any, restoring: str, hit: Callable[[str], None]) -> None:
+    def __init__(
+        self, inner: Any, restoring: str, hit: Callable[[str], None], person: Callable[[str], None]
+    ) -> None:
         super().__init__(inner, hit)
-        self.restoring = restoring
+        self.restoring, self.person = restoring, person
+
+    def task(self, key: Any, task_id: str) -> Any:
+        answer = self.inner.task(key, task_id)
+        with self.lock:
+            person = task_id in self.window
+            self.window.discard(task_id)
+        if person:
+            self.person(task_id)
+        return answer
+
+    def delete_task(self, key: Any, task_id: str) -> bool:
+        return self.deleted(task_id, self.inner.delete_task(key, task_id))
 
     def update_task(self, key: Any, task_id: str, body: dict[str, Any]) -> Any:
         answer = self.inner.update_task(key, task_id, body)
