@@ -132,6 +132,15 @@ def undo_all(stack: Stack, runs: list[str], chosen: dict[str, list[int]] | None 
     return asked
 
 
+def redo_all(stack: Stack, undos: list[str]) -> dict[str, Any]:
+    """Each undo run undone in turn by the owner, asked twice (the same redo), every task delivered
+    twice until all ended: redo run → its state."""
+    redos = undo_all(stack, undos)
+    assert undo_all(stack, undos) == redos
+    settle_killed(stack, list(redos.values()))
+    return {r: stack.state(r) for r in redos.values()}
+
+
 def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
@@ -259,8 +268,9 @@ def test_tracker_undos_killed_at_each_boundary_delivered_twice_and_edited_revert
     """Runs that moved a Linear issue from In Review to Done, made one and commented; their undo runs killed at
     each boundary of the step restoring the issue (before the write, after it before its result is
     recorded, after recording), every task delivered twice, a person moving the issue as an undo
-    begins or between its check and its write. Prints and asserts ``RESULT tracker_undos=
-    effects_reverted= reverted_twice=0 people_changes_overwritten=0 conflicts_listed=``."""
+    begins or between its check and its write; then each undo undone (asked twice, delivered twice):
+    what it reverted written again and each archived issue brought back, once. Prints and asserts
+    ``RESULT tracker_undos= effects_reverted= reverted_twice=0 people_changes_overwritten=0 conflicts_listed=``."""
     with (
         LinearServer() as server,
         harness.engine_stack(
@@ -318,9 +328,18 @@ def test_tracker_undos_killed_at_each_boundary_delivered_twice_and_edited_revert
         made = [str(i["id"]) for i in server.sandbox.issues.values() if str(i["title"]).startswith("Made by")]
         archived = {i: server.sandbox.view(i)["archivedAt"] is not None for i in made}
         comments = [c for c in server.sandbox.comments.values() if str(c["body"]).startswith("Done by")]
+        redos = redo_all(stack, list(first.values()))  # each undo undone, every task delivered twice
+        again = {r: server.sandbox.view(i)["state"]["name"] for r, i in issues.items()}
+        back_again = {i: server.sandbox.view(i)["archivedAt"] is None for i in made}
 
     back, reverted_twice = taken_back(outcomes, linear)
     overwritten = sum(final[r] != "Canceled" for r in people)
+    # The redo (decisions 0188, 0197): what each undo reverted is written again, once; an issue it
+    # archived is brought back, once; a person's change (a conflict) and a found-back state are left.
+    restored = {r for r, u in outcomes if u["outcome"] == "reverted" and u["target"] == issues[r]}
+    assert all(s is not None and s.status == RunStatus.COMPLETED for s in redos.values()), redos
+    assert {r: again[r] for r in runs} == {r: "Done" if r in restored else final[r] for r in runs}
+    assert all(back_again.values()) and sorted(linear.unarchives.values()) == [1] * len(made)
     conflicts = {(r, u["effect"]) for r, u in outcomes if u["outcome"] == "conflict"}
     tally("tracker_undos", states, (len(back), reverted_twice, overwritten, len(conflicts)), "linear")
     assert crashes.done == set(killed), "every planned kill happened"

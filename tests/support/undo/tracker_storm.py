@@ -49,6 +49,7 @@ class StormAdapter:
         self.kill: dict[str, str] = {}
         self.window: set[str] = set()
         self.restores, self.archives, self.deletes = Counter[str](), Counter[str](), Counter[str]()
+        self.unarchives = Counter[str]()  # an undo's archive undone (a redo's, Linear's)
         self.lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
@@ -97,6 +98,11 @@ class StormLinear(StormAdapter):
         self.inner.archive_issue(key, issue_id)
         with self.lock:
             self.archives[issue_id] += 1
+
+    def unarchive_issue(self, key: str, issue_id: str) -> None:
+        self.inner.unarchive_issue(key, issue_id)
+        with self.lock:
+            self.unarchives[issue_id] += 1
 
 
 def editing_at_intent(inner: Any, step: int, targets: dict[str, str], act: Callable[[str], None]) -> Any:
