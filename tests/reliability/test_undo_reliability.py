@@ -423,13 +423,22 @@ def seen(tool: str, server: Any, item: str) -> tuple[str, str]:
     return str(task["status"]["name"]), str(task["name"])
 
 
+MADE_RENAMED = "Made, then renamed by a person"  # an issue a run made, renamed as its undo checks it
+
+
+def made_by(lab: Any, run: str) -> str:
+    """The iid of the GitLab issue ``run`` made."""
+    [iid] = [k for k, i in lab.issues.items() if i["title"] == f"Made by {run}"]
+    return str(iid)
+
+
 def made_and_noted(tool: str, sandbox: Any) -> tuple[dict[Any, bool], list[dict[str, Any]]]:
     """The GitLab sandbox's issues the runs made (iid → whether closed) and the runs' notes left; the
     Motion sandbox's tasks the runs made and are left (none once undone: each deleted)."""
     if tool == "motion":
         return {k: False for k, t in sandbox.tasks.items() if str(t["name"]).startswith("Made by")}, []
     made = {
-        k: i["state"] == "closed" for k, i in sandbox.issues.items() if str(i["title"]).startswith("Made by")
+        k: i["state"] == "closed" for k, i in sandbox.issues.items() if str(i["title"]).startswith("Made")
     }
     return made, [n for ns in sandbox.notes.values() for n in ns if "Done by" in str(n["body"])]
 
@@ -442,7 +451,8 @@ def test_gitlab_and_motion_undos_killed_delivered_twice_and_edited_revert_nothin
     status, a task made): undo runs killed at each boundary of the step restoring the item, every task
     delivered twice, a person editing an item as the undo begins (a GitLab title, a Motion status: a
     conflict) or between the check and the write (GitLab's reopen, the undo's own value: it stands;
-    Motion's status, found by the re-read: a conflict, decision 0197). Prints and asserts
+    Motion's status, and a GitLab issue a run made renamed, found by the re-read: a conflict, decision
+    0197). Prints and asserts
     ``RESULT tracker_undos= ... tracker=``."""
     step = ITEM_STEP[tool]
     with (
@@ -485,30 +495,37 @@ def test_gitlab_and_motion_undos_killed_delivered_twice_and_edited_revert_nothin
         late = [r for r in people if r not in early]
         at_intent |= {first[r]: items[r] for r in early}
         storm.window |= {items[r] for r in late}
+        if tool == "gitlab":  # and the issue each late run made, renamed just after the undo's check
+            storm.renames |= {made_by(server.sandbox, r): MADE_RENAMED for r in late}
         storm.kill |= {items[r]: first[r] for r in kills}
         settle_killed(stack, list(first.values()))
         outcomes = [(r, u) for r in runs for u in undone(stack.deps, TENANT, first[r])]
         states = {run: stack.state(run) for run in first.values()}
         final = {r: seen(tool, server, i) for r, i in items.items()}
         made, notes = made_and_noted(tool, server.sandbox)
+        lab: Any = server.sandbox
+        issues = lab.issues.values() if tool == "gitlab" else []
+        renamed = [i for i in issues if i["title"] == MADE_RENAMED and i["state"] == "opened"]
 
     back, reverted_twice = taken_back(outcomes, storm)
     kept = {r: (RENAMED if tool == "gitlab" else "Canceled") for r in early}
     kept |= {r: ("opened" if tool == "gitlab" else "Canceled") for r in late}
     overwritten = sum(kept[r] not in final[r] for r in people)
+    overwritten += len(late) - len(renamed) if tool == "gitlab" else 0  # a made issue's person's title
     conflicts = {(r, u["effect"]) for r, u in outcomes if u["outcome"] == "conflict"}
     tally("tracker_undos", states, (len(back), reverted_twice, overwritten, len(conflicts)), tool)
     assert crashes.done == set(killed), "every planned kill happened"
     assert reverted_twice == 0 and overwritten == 0
     effects = 3 if tool == "gitlab" else 2
-    left = early if tool == "gitlab" else people  # Motion's late edits are kept by the re-read
-    assert len(back) == effects * len(runs) - len(left)  # every effect, but the items people kept
-    assert {r for r, _ in conflicts} == set(left) and len(conflicts) == len(left)
+    left = early if tool == "gitlab" else people  # items a person kept (Motion's late by the re-read)
+    # GitLab's late runs: their made issue, renamed in the re-read's window, kept (decision 0197).
+    assert len(back) == effects * len(runs) - len(people)  # every effect, but those people kept
+    assert {r for r, _ in conflicts} == set(people) and len(conflicts) == len(people)
     before = {r: ("opened", f"Item {r}") if tool == "gitlab" else (STARTED, f"Item {r}") for r in runs}
     assert {r: final[r] for r in runs if r not in left} == {r: before[r] for r in runs if r not in left}
     assert len(storm.restores) == len(runs) - len(left)  # each restored once, but where a person was first
     if tool == "gitlab":
-        assert len(made) == len(runs) and all(made.values()) and len(storm.archives) == len(runs)
+        assert len(made) == len(runs) and sum(made.values()) == len(storm.archives) == len(runs) - len(late)
         assert not notes and len(storm.deletes) == len(runs)  # every note deleted, each once
     else:
         assert not made and len(storm.deletes) == len(runs)  # every task made deleted, each once

@@ -160,12 +160,22 @@ def connect_motion(container: Any, tenant_id: str, api_url: str) -> None:
 class StormGitLab(StormAdapter):
     """The engine's GitLab adapter with the storm's faults (filled in once the undos are asked):
     ``kill`` (iid → undo run, killed once after its reopen of the issue lands), ``window`` (iids a
-    person reopens just before the undo's reopen). Counts each reopen of a ``tracked`` issue, each
+    person reopens just before the undo's reopen), ``renames`` (iids a person renames just after the
+    undo's check read them, before its re-read). Counts each reopen of a ``tracked`` issue, each
     close of another (an issue a run made) and each deletion of a note."""
 
     def __init__(self, inner: Any, sandbox: Any, tracked: set[str], hit: Callable[[str], None]) -> None:
         super().__init__(inner, hit)
         self.sandbox, self.tracked = sandbox, tracked
+        self.renames: dict[str, str] = {}  # iid → the title a person gives it just after the undo's check
+
+    def issue(self, base: str, token: str, project_id: int, iid: int) -> Any:
+        answer = self.inner.issue(base, token, project_id, iid)
+        with self.lock:
+            title = self.renames.pop(str(iid), None)
+        if title is not None:
+            self.sandbox.edit(iid, title=title)
+        return answer
 
     def update_issue(self, base: str, token: str, project_id: int, iid: int, params: dict[str, Any]) -> Any:
         event, key = params.get("state_event"), str(iid)
