@@ -92,16 +92,16 @@ def press(body: bytes, headers: Mapping[str, str], intake: SlackIntake, deps: De
 def _undo(
     intake: SlackIntake, deps: Deps, pressed: Press, *, tenant: Tenant, member: Member, token: str
 ) -> dict[str, Any]:
-    """A press of a run's "Undo this run": the Runs row's Undo (``row_undo.ask_as``: its starter, an
-    approver or the owner, within the window and their reach), its end told in the thread. The thread
-    hears that it started once (the undo's id follows from the run); a refusal is told the presser alone."""
+    """A press of a run's "Undo this run" (or of one effect's "Undo this"): the Runs row's Undo
+    (``row_undo.ask_as``: its starter, an approver or the owner, within the window and their reach), its
+    end told in the thread. The thread hears that it started once (the undo's id follows from the run
+    and the effects chosen); a refusal is told the presser alone."""
     channel, user, run_id = pressed.channel.id, pressed.user.id, pressed.run_and_request[0]
     thread = SlackThread(pressed.team.id, channel, pressed.thread).ref if pressed.thread else ""
     try:
         run = runs.owned_run(tenant.tenant_id, run_id, deps.store, deps.need_tenants())
-        asked = row_undo.ask_as(
-            deps, tenant, run, row_undo.member_asker(member), children=False, thread=thread
-        )
+        who = row_undo.member_asker(member)
+        asked = row_undo.ask_as(deps, tenant, run, who, children=False, thread=thread, chosen=pressed.chosen)
     except (Conflict, Forbidden, InvalidInput, NotFound) as exc:
         intake.web.whisper(token, channel, user, f"Nothing was undone: {exc.reason[:500]}")
         return {"result": "refused"}

@@ -174,9 +174,9 @@ def _waits(fakes: FakeContainer, run_id: str) -> Any:
 
 
 def test_undo_presses_by_strangers_forgers_and_members_who_may_not_undo_nothing() -> None:
-    """A run's "Undo this run" pressed by a stranger, by an editor who neither started nor approved
-    it, with a forged or stale signature, and on another workspace's run: no undo run, nothing
-    queued, nothing said in the thread. Each case counts in ``channel_spoofs`` and ``undo_escapes``."""
+    """A run's "Undo this run", or one effect's "Undo this", pressed by a stranger, by an editor who
+    neither started nor approved it, with a forged or stale signature or value, or on another
+    workspace's run. None starts an undo run, queues or says anything in the thread. Each case counts in ``channel_spoofs`` and ``undo_escapes``."""
     fakes = _fakes()
     now = datetime.now(UTC)
     fakes.tenants.save(
@@ -184,13 +184,16 @@ def test_undo_presses_by_strangers_forgers_and_members_who_may_not_undo_nothing(
     )
     deps, notion = fakes.engine(with_model=False), fakes.fake_notion.with_token("a")
     said = [("add_comment", {"page_id": "page-undo", "text": "noted"})]
-    store_calls(deps, "api-mine", notion, "page-undo", said)
-    store_calls(deps, "api-theirs", notion, "page-undo", said, tenant_id="t2")
+    [mine] = store_calls(deps, "api-mine", notion, "page-undo", said)
+    [theirs] = store_calls(deps, "api-theirs", notion, "page-undo", said, tenant_id="t2")
     api = client("api", fakes)
     where = (EVENTS_TEAM, "C00000001", "1.000001")
 
     def undo_press(run_id: str, user: str, secret: str = EVENTS_SECRET) -> tuple[bytes, dict[str, str]]:
         return press(f"{run_id} undo", user=user, action="undo", secret=secret, where=where)
+
+    def effect_press(value: str, user: str) -> tuple[bytes, dict[str, str]]:
+        return press(value, user=user, action="undo_effect", secret=EVENTS_SECRET, where=where)
 
     body, headers = undo_press("api-mine", "UADA00001")
     cases = [
@@ -200,6 +203,13 @@ def test_undo_presses_by_strangers_forgers_and_members_who_may_not_undo_nothing(
         (body, _stale(body) | {"Content-Type": "application/x-www-form-urlencoded"}),  # the owner's, stale
         undo_press("api-theirs", "UADA00001"),  # another workspace's run, by this one's owner
         undo_press("api-theirs", "UBO000001"),
+        # One effect's "Undo this" (decision 0200): by a stranger, by Bo, on another workspace's run,
+        # naming an effect the run has not, or no effect at all.
+        effect_press(f"api-mine {mine}", "UEVE00001"),
+        effect_press(f"api-mine {mine}", "UBO000001"),
+        effect_press(f"api-theirs {theirs}", "UADA00001"),
+        effect_press("api-mine 99", "UADA00001"),
+        effect_press("api-mine all", "UADA00001"),
     ]
     escapes = []
     for n, (sent, sent_headers) in enumerate(cases):
