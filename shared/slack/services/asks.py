@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.memory.services.thread_asks import answer_thread_ask
 from shared.notify.domain.slack_threads import THREAD_KEY, parse_thread
+from shared.platform.errors import AgentError, TooManyRequests, TransientError
 from shared.sessions.services.sessions import settle_answer
 from shared.slack.domain.events import answered
 
@@ -24,7 +25,8 @@ def answer_in_thread(task: SlackAskTask, deps: Deps, sessions: SessionStore | No
     """Answer ``task``'s question as its asker's Ask and queue the answer for its thread (by name:
     once), its session's message (in ``sessions``) settled with it first. ``{"answered": False}``
     when the asker is no longer a member, the workspace is gone, or the thread is malformed: nothing
-    is asked, nothing sent. The Ask's own errors propagate."""
+    is asked, nothing sent. The Ask's own errors propagate; one the queue will not ask again (no index,
+    a budget spent) first fails the session's message with its reason, so its stream goes on."""
     thread = parse_thread(task.thread)
     where = {THREAD_KEY: thread.ref} if thread is not None else None
     tenant = deps.tenants.get(task.tenant_id) if deps.tenants is not None else None
@@ -40,7 +42,14 @@ def answer_in_thread(task: SlackAskTask, deps: Deps, sessions: SessionStore | No
     def settle(got: Answer, conversation: str) -> None:
         settle_answer(deps.queue, store, kept, session, task.event_key, got=got, conversation=conversation)
 
-    return answer_thread_ask(
-        task, deps, channel="slack", where=where, said=answered,
-        conversation_id=session.conversation_id or None, then=settle,
-    )  # fmt: skip
+    try:
+        return answer_thread_ask(
+            task, deps, channel="slack", where=where, said=answered,
+            conversation_id=session.conversation_id or None, then=settle,
+        )  # fmt: skip
+    except (TransientError, TooManyRequests):
+        raise  # the queue asks again: the message stays received meanwhile
+    except AgentError as exc:  # asked of nobody: the message says why, and the session's stream goes on
+        store.fail(task.tenant_id, task.member_id, session.session_id, task.event_key, state="failed",
+                   reason=str(exc)[:300])  # fmt: skip
+        raise

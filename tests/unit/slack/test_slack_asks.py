@@ -10,6 +10,7 @@ from shared.memory.services import ask
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.domain.slack_threads import SlackThread
 from shared.notify.services.channels import SlackMessages
+from shared.platform.errors import InvalidInput
 from shared.platform.topology import Queue
 from shared.slack.domain import ask_task
 from shared.slack.domain.ask_task import SlackAskTask
@@ -138,3 +139,21 @@ def test_a_question_in_a_threads_session_settles_its_message_and_follows_its_con
     first, second = asked
     assert first is not None and second is not None
     assert first.conversation_id and second.conversation_id == first.conversation_id  # one conversation
+
+
+def test_a_question_asked_of_nobody_fails_its_session_message_with_the_reason() -> None:
+    deps, editor = _asking()
+    deps = deps._replace(memory=None)  # a deployment without the workspace's index
+    sessions = FakeSessions()
+    session = thread_session(sessions, "t1", editor, THREAD)
+    sessions.receive(
+        "t1", editor.member_id, session.session_id, key="slack-Ev0009", text="Who?", act="ask", now=NOW
+    )
+    task = SlackAskTask(
+        tenant_id="t1", member_id=editor.member_id, event_key="slack-Ev0009", thread=THREAD.ref,
+        question="Who?", session_id=session.session_id,
+    )  # fmt: skip
+    with pytest.raises(InvalidInput):
+        answer_in_thread(task, deps, sessions)
+    [said] = sessions.messages("t1", editor.member_id, session.session_id, 0, 10)
+    assert (said.state, said.reason) == ("failed", "this deployment has no workspace index")
