@@ -213,6 +213,7 @@ class Container:
             ledger=self.workspace.webhook_events,
             queue=p.queue,
             console_url=self.settings.frontend_url,
+            agents=self.agents.agents,
         )
 
     def mail_intake(self) -> MailIntake:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from shared.agents.domain.slack_channels import channel_agent
 from shared.notify.domain.notifications import console_run_url
 from shared.notify.domain.slack_threads import SlackThread
 from shared.platform.errors import NotFound, TransientError, Unauthenticated
@@ -41,6 +42,7 @@ from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.tenants import EventRecord, EventSeen, same_address
 
 if TYPE_CHECKING:
+    from shared.agents.ports import AgentStore
     from shared.platform.ports import SecretStore, TaskQueue
     from shared.slack.ports import SlackInstalls, SlackWeb
     from shared.workspace.domain.members import Member
@@ -73,6 +75,7 @@ class SlackIntake:
     ledger: WebhookEventLedger
     queue: TaskQueue
     console_url: str
+    agents: AgentStore | None = None  # whose Slack channels start which agent (none: the default)
 
 
 def verify(body: bytes, headers: Mapping[str, str], signing_secret: str) -> None:
@@ -183,6 +186,7 @@ def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, s
         intake.queue.enqueue(Queue.PLAN, ask, f"slack-ask:{tenant_id}:{key}")
         return "asked", ASKED, {}
     run_id = run_id_of(asked.thread.team_id, asked.name)
+    chosen = intake.agents.list_for(tenant_id) if intake.agents is not None else []
     trigger = Trigger(
         kind="api",
         by_owner=asked.tenant.owner_reach(member.role),
@@ -191,6 +195,12 @@ def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, s
         thread=asked.thread.ref,
         link=asked.link,
     )
-    task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=asked.words[:2000], trigger=trigger)
+    task = PlanTask(
+        tenant_id=tenant_id,
+        run_id=run_id,
+        goal=asked.words[:2000],
+        trigger=trigger,
+        agent_id=channel_agent(chosen, asked.thread.channel),
+    )
     intake.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}")
     return "started", started(console_run_url(intake.console_url, run_id)), {"run_id": run_id}
