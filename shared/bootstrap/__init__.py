@@ -216,6 +216,7 @@ class Container:
             console_url=self.settings.frontend_url,
             sessions=self.sessions.sessions,
             engine=lambda: self.engine(with_model=False),
+            agents=self.agents.agents,
         )
 
     def mail_intake(self) -> MailIntake:

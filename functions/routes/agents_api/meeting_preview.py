@@ -15,7 +15,7 @@ from functions.routes.agents_api.agents import _agent_id
 from shared.agents.domain.calendar_rules import MAX_CALENDAR_RULES, CalendarRule
 from shared.agents.services import agents
 from shared.calendar.services.triggers import PREVIEW_DAYS_MAX, planned_runs
-from shared.platform.domain.schema import Schema, problems
+from shared.platform.domain.schema import JSON_INTEGER, Schema, problems
 from shared.platform.errors import NotFound
 
 
@@ -27,7 +27,7 @@ class MeetingPreviewBody(Schema):
     rules: Annotated[list[CalendarRule], Field(max_length=MAX_CALENDAR_RULES)] | None = Field(
         None, description="Meeting rules to try, as PATCH /agents takes them; left out: the agent's own"
     )
-    days: Annotated[int, Field(strict=True, ge=1, le=PREVIEW_DAYS_MAX)] = Field(
+    days: Annotated[int, Field(ge=1, le=PREVIEW_DAYS_MAX), JSON_INTEGER] = Field(
         7, description="How many days ahead to look (1-14)"
     )
 

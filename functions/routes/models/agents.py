@@ -28,6 +28,9 @@ class AgentView(Agent):
 
     default: bool = Field(description="The workspace's default agent (paused, never deleted)")
     instructions: InstructionsView | None = None
+    addresses: list[str] | None = Field(
+        None, description="Its connected mail addresses (GET /agents/<id> only): mail to them starts it"
+    )
 
 
 class AgentRecordView(AgentRecord):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from shared.agents.domain.slack_channels import channel_agent
 from shared.notify.domain.notifications import console_run_url
 from shared.notify.domain.slack_threads import SlackThread
 from shared.platform.errors import NotFound, TransientError, Unauthenticated
@@ -39,13 +40,14 @@ from shared.slack.domain.events import (
     thread_of,
 )
 from shared.slack.services.install import uninstalled
-from shared.slack.services.thread_sessions import ThreadMessage, record_and_act
+from shared.slack.services.thread_sessions import AGENT, ThreadMessage, record_and_act
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.tenants import EventRecord, EventSeen, same_address
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from shared.agents.ports import AgentStore
     from shared.platform.ports import SecretStore, TaskQueue
     from shared.runs.services.deps import Deps
     from shared.sessions.ports import SessionStore
@@ -83,6 +85,7 @@ class SlackIntake:
     console_url: str
     sessions: SessionStore
     engine: Callable[[], Deps]
+    agents: AgentStore | None = None  # whose Slack channels start which agent (none: the default)
 
 
 def verify(body: bytes, headers: Mapping[str, str], signing_secret: str) -> None:
@@ -186,9 +189,11 @@ def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, s
     are given to that run (the api's ``steer``). ``(result, what the thread is told, more)``."""
     tenant_id, member, key = asked.tenant.tenant_id, asked.member, f"slack-{asked.name}"
     words = asked.words[:TEXT_CHARS]  # a session message's bound, within a thread Ask's question's
+    agents = intake.agents.list_for(tenant_id) if intake.agents is not None else []
     said = ThreadMessage(
-        asked.tenant, member, asked.thread, key, words, question_of(words), asked.rule, asked.link
-    )
+        asked.tenant, member, asked.thread, key, words, question_of(words), asked.rule, asked.link,
+        agent_id=channel_agent(agents, asked.thread.channel) or AGENT,
+    )  # fmt: skip
     session, message = record_and_act(intake.engine(), intake.sessions, intake.tenants, said)
     if message.act == "ask":
         ask = SlackAskTask(

@@ -1,6 +1,6 @@
 """A Slack thread as a session (decision 0195): the thread (team, channel, thread ts) is one session
-of each person who speaks in it, with the default agent, listed in their console. Each of their
-messages there is recorded once under its event's key. It is then asked (answered in the thread by
+of each person who speaks in it, with the channel's agent (else the default), listed in their
+console. Each of their messages there is recorded once under its event's key. It is then asked (answered in the thread by
 plan), started as a run of the session, or given to the run the session started while that run has
 not ended, as the api's ``steer`` does. Another person's message in the thread is theirs: their own
 session, their own reach, never the first person's run."""
@@ -23,16 +23,19 @@ if TYPE_CHECKING:
     from shared.workspace.domain.tenants import Tenant
     from shared.workspace.ports import TenantStore
 
-AGENT = "default"  # the agent a Slack thread talks with: the workspace's default one
+AGENT = "default"  # the agent a Slack thread talks with unless its channel is another agent's
 # What the thread is not given to act on: a steer with no run asking anything, a role's refusal.
 REFUSED = (Conflict, Forbidden, InvalidInput, NotFound)
 
 
-def thread_session(store: SessionStore, tenant_id: str, member: Member, thread: SlackThread) -> Session:
-    """``member``'s session of ``thread``, opened by their first message there: every later message of
-    theirs in it names the same one (``session_id_for`` of the thread's key); another person's, theirs."""
-    session_id = session_id_for(member.member_id, AGENT, thread_key(thread.ref))
-    made = Session(session_id, member.member_id, AGENT, datetime.now(UTC), origin="slack", thread=thread.ref)
+def thread_session(
+    store: SessionStore, tenant_id: str, member: Member, thread: SlackThread, agent_id: str = AGENT
+) -> Session:
+    """``member``'s session of ``thread`` with ``agent_id`` (the channel's agent, else the default),
+    opened by their first message there: every later message of theirs in it names the same one
+    (``session_id_for`` of the thread's key); another person's, theirs."""
+    session_id = session_id_for(member.member_id, agent_id, thread_key(thread.ref))
+    made = Session(session_id, member.member_id, agent_id, datetime.now(UTC), origin="slack", thread=thread.ref)
     return store.open(tenant_id, made)
 
 
@@ -61,6 +64,7 @@ class ThreadMessage:
     question: str | None
     rule: str
     link: str
+    agent_id: str = AGENT  # the agent whose ``slack_channels`` hold the thread's channel, else the default
 
 
 def record_and_act(
@@ -71,7 +75,7 @@ def record_and_act(
     session's run. A run or steer refused (nothing asked, a role's limit) is the message failed with
     the reason, returned, not raised: the thread is told it."""
     tenant_id = said.tenant.tenant_id
-    session = thread_session(store, tenant_id, said.member, said.thread)
+    session = thread_session(store, tenant_id, said.member, said.thread, said.agent_id)
     act = act_of(deps, tenant_id, session, said.question)
     text = said.question if said.question is not None else said.words
     session, message, new = receive_message(

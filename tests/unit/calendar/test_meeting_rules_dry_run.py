@@ -121,6 +121,7 @@ def test_left_out_rules_are_the_agents_saved_ones() -> None:
         ),
         ({"rules": [{"on": "during"}]}, "calendar_triggers.0.on", "meeting trigger rules, item 1"),
         ({"days": 15}, "days", "days"),
+        ({"days": "7"}, "days", "days"),
         ({"rules": [], "extra": 1}, "extra", "extra"),
     ],
 )

@@ -4,7 +4,8 @@
 // (POST /agents/{id}/meeting-preview): which meetings would start a run, and when. Nothing is started.
 import { useState } from "preact/hooks";
 import { ApiError, type S, send, url } from "../api";
-import { Choice, ErrorText, Invalid, type Problems, invalid, useAction, when } from "../ui";
+import { Choice, ErrorText, Invalid, type Problems, invalid, when } from "../ui";
+import { useAgentList } from "./agent_lists";
 
 type Agent = S["AgentView"];
 type Rule = S["CalendarRule"];
@@ -42,50 +43,29 @@ function beside(reason: unknown): Problems {
 
 /** "Meetings": the agent's meeting rules, a form to add one, and "Try these rules" (the dry run). */
 export function MeetingRules({ agent, may }: { agent: Agent; may: string }) {
-  const [rules, setRules] = useState<Rule[]>(agent.calendar_triggers ?? []);
+  const list = useAgentList<Rule>(agent, "calendar_triggers", beside);
+  const { items: rules, problems, busy, error, save, attempt } = list;
   const [on, setOn] = useState<Rule["on"] | "">("");
   const [minutes, setMinutes] = useState("15");
   const [matching, setMatching] = useState("");
-  const [problems, setProblems] = useState<Problems>({});
   const [preview, setPreview] = useState<Preview | null>(null);
-  const [busy, error, act] = useAction();
   const draft = (): Rule | null => (on ? ({ on, minutes: on === "before" ? minutesOf(minutes) : 15, matching: matching.trim() } as Rule) : null);
-  const refused = (reason: unknown) => {
-    const found = beside(reason);
-    setProblems(found);
-    if (!Object.keys(found).length) throw reason;
+  const cleared = () => {
+    setPreview(null);
+    setOn("");
+    setMatching("");
   };
-  const save = (next: Rule[], added: boolean) =>
-    act(async () => {
-      setProblems({});
-      try {
-        const saved = await send<Agent>("PATCH", url("/agents/{agent_id}", { agent_id: agent.agent_id }), { calendar_triggers: next });
-        setRules(saved.calendar_triggers ?? next);
-        setPreview(null);
-        if (added) {
-          setOn("");
-          setMatching("");
-        }
-      } catch (reason) {
-        refused(reason);
-      }
-    });
   const add = (event: Event) => {
     event.preventDefault();
     const rule = draft();
-    if (rule) void save([...rules, rule], true);
+    if (rule) void save([...rules, rule], cleared);
   };
   const tryThem = () =>
-    act(async () => {
-      setProblems({});
+    attempt(async () => {
       setPreview(null);
       const rule = draft();
-      try {
-        const body = { rules: rule ? [...rules, rule] : rules, days: 7 };
-        setPreview(await send<Preview>("POST", url("/agents/{agent_id}/meeting-preview", { agent_id: agent.agent_id }), body));
-      } catch (reason) {
-        refused(reason);
-      }
+      const body = { rules: rule ? [...rules, rule] : rules, days: 7 };
+      setPreview(await send<Preview>("POST", url("/agents/{agent_id}/meeting-preview", { agent_id: agent.agent_id }), body));
     });
   return (
     <section aria-labelledby="meeting-rules">
@@ -107,7 +87,7 @@ export function MeetingRules({ agent, may }: { agent: Agent; may: string }) {
                 disabled={busy || !!may}
                 title={may}
                 aria-label={`Remove the meeting rule: ${meetingRuleWords(rule)}`}
-                onClick={() => void save(rules.filter((_, j) => j !== i), false)}
+                onClick={() => void save(rules.filter((_, j) => j !== i), () => setPreview(null))}
               >
                 Remove
               </button>
