@@ -35,7 +35,9 @@ def thread_session(
     opened by their first message there: every later message of theirs in it names the same one
     (``session_id_for`` of the thread's key); another person's, theirs."""
     session_id = session_id_for(member.member_id, agent_id, thread_key(thread.ref))
-    made = Session(session_id, member.member_id, agent_id, datetime.now(UTC), origin="slack", thread=thread.ref)
+    made = Session(
+        session_id, member.member_id, agent_id, datetime.now(UTC), origin="slack", thread=thread.ref
+    )
     return store.open(tenant_id, made)
 
 

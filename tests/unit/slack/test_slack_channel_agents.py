@@ -39,8 +39,8 @@ def _started(channel: str, *agents: Agent) -> PlanTask:
 
 def test_a_mention_in_an_agents_channel_starts_that_agent_and_elsewhere_the_default() -> None:
     assert _started(CHANNEL, _agent("scribe", (CHANNEL,))).agent_id == "scribe"
-    assert _started("C0ELSEWHERE", _agent("scribe", (CHANNEL,))).agent_id is None  # the default agent
-    assert _started(CHANNEL, _agent("scribe", (CHANNEL,), paused=True)).agent_id is None
+    assert _started("C0ELSEWHERE", _agent("scribe", (CHANNEL,))).agent_id == "default"
+    assert _started(CHANNEL, _agent("scribe", (CHANNEL,), paused=True)).agent_id == "default"
 
 
 def test_channel_agent_names_none_for_no_channel() -> None:
