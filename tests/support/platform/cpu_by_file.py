@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 PREFIX = "cpu s by test file:"
 # What the last test's teardown spent: the session's fixtures stopped there (a worker's Firestore
-# emulator, a shared stack), counted apart from the last file, which did not start them.
+# emulator, the web suite's browser, whose CPU is reaped only then), apart from the last file's.
 SESSION_END = "(session-teardown)"
 SHOWN = 8  # files on the line, the costliest first
 
