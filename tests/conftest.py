@@ -82,7 +82,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
-    """A test's CPU seconds (its process's and the children it reaped) added to its file's."""
+    """A test's CPU seconds (its process's and its children's, running or reaped) added to its file's."""
     started = cpu_by_file.cpu_now()
     try:
         return (yield)

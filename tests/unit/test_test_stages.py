@@ -223,18 +223,34 @@ def test_each_file_s_seconds_are_summed_over_every_list_in_a_log(
 BUSY = """\
 import subprocess
 import sys
+import time
+
+import pytest
+
+BURN = "import sys, time; sum(i * i for i in range(30_000_000)); open(sys.argv[1], 'w').close(); time.sleep(600)"
 
 
-def test_busy():
-    subprocess.run([sys.executable, "-c", "sum(i * i for i in range(30_000_000))"], check=True)
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    burnt = tmp_path_factory.mktemp("server") / "burnt"
+    child = subprocess.Popen([sys.executable, "-c", BURN, str(burnt)])
+    yield burnt
+    child.kill()
+    child.wait()
+
+
+def test_busy(server):
+    while not server.exists():
+        time.sleep(0.05)
 """
 
 
-def test_each_test_file_s_cpu_counts_the_children_it_reaped_and_the_table_names_it(
+def test_each_test_file_s_cpu_counts_what_children_spent_meanwhile_and_the_table_names_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A real pytest run with this suite's conftest as a stage: a file whose test spends its CPU in a
-    child process leads the line the run ends with, and the stage table names it with its seconds."""
+    """A real pytest run with this suite's conftest as a stage: a file whose test has a session's child
+    process spend CPU (stopped only at the session's end) leads the line the run ends with, and the
+    stage table names it with its seconds."""
     (tmp_path / "test_busy.py").write_text(BUSY)
     (tmp_path / "test_idle.py").write_text("def test_idle():\n    pass\n")
     root = Path(__file__).resolve().parents[2]
@@ -249,6 +265,6 @@ def test_each_test_file_s_cpu_counts_the_children_it_reaped_and_the_table_names_
     assert test_stages.run(stages, make, tmp_path) == 0
     [ran] = [s for s in stages if s.name == "pytest"]
     assert [path for path, _ in ran.costliest][:1] == ["test_busy.py"], ran.costliest
-    assert ran.costliest[0][1] >= 0.5  # the child's CPU, not the test process's
+    assert ran.costliest[0][1] >= 0.5  # the running child's CPU, not the test process's nor the teardown's
     table = capsys.readouterr().out.split("make test: wall and CPU seconds", 1)[1]
     assert re.search(r"\npytest +test_busy\.py \d+ s", table), table
