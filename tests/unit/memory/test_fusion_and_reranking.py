@@ -45,6 +45,18 @@ def test_the_vector_legs_third_page_is_not_pushed_out_by_weak_keyword_matches() 
     assert order[:3] == ["a", "b", "c"]
 
 
+def test_a_weak_partial_keyword_match_defers_to_the_vector_legs_first_and_a_strong_one_counts() -> None:
+    # the stdlib tuning question "largest number that divides two integers" (decision 0211): the
+    # vector leg's first page held few of its words, a page of "number" held more, and fused first
+    vector = {"gcd": 0.511, "floor": 0.482, "remainder": 0.393, "lcm": 0.357, "far": 0.2}
+    keyword = {"floor": 0.61, "gcd": 0.22, "remainder": 0.39}
+    assert [doc for doc, _ in convex(vector, keyword)][:2] == ["gcd", "floor"]
+    # "middle value of a list of numbers": every median page holds all of it, and passes the vector's
+    vector = {"lcm": 0.437, "median": 0.421, "mean": 0.40, "far": 0.2}
+    keyword = {"median": 1.0, "mean": 0.3}
+    assert [doc for doc, _ in convex(vector, keyword)][:2] == ["median", "lcm"]
+
+
 def test_an_exact_code_only_the_keyword_leg_finds_ranks_first() -> None:
     vector = {f"p{i}": 0.5 - i * 0.01 for i in range(30)}  # the vector leg's 30: the page is last
     vector["coded"] = 0.1
