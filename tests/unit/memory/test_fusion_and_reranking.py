@@ -284,6 +284,21 @@ def test_the_learned_reranker_needs_the_signals_and_prefers_the_better_candidate
     assert set(shipped["trained_on"]["questions"]) == {"stdlib", "faq"}  # the tuning sets, none held out
 
 
+def test_the_learned_rerankers_score_adds_its_probability_to_the_fused_score() -> None:
+    # decision 0211: the model's log-odds alone let a candidate of slightly higher cosine and a
+    # matching heading pass one that the fusion put clearly first (fused 0.95 against 0.80)
+    from shared.memory.adapters.learned_reranker import PROBABILITY_WEIGHT, LearnedReranker, score
+
+    reranker = LearnedReranker()
+    first = Signals(0.45, 0.85, 0.95, 0.0, 0.95, 0.0, 0.95, 1.0, 4.0)
+    second = Signals(0.5, 1.0, 0.0, 0.0, 0.2, 0.8, 0.80, 0.5, 4.0)
+    model = reranker._model
+    assert score(model, second) > score(model, first)  # the model alone prefers the second
+    got = reranker.rerank("q", [("A", "text"), ("B", "text")], 1.5, signals=[first, second])
+    assert got is not None and got.scores[0] > got.scores[1]
+    assert first.fused < got.scores[0] < first.fused + PROBABILITY_WEIGHT
+
+
 def test_search_is_reranked_by_the_learned_reranker_within_the_budget() -> None:
     from shared.memory.adapters.learned_reranker import LearnedReranker
 
