@@ -624,6 +624,11 @@ def main() -> None:
             f"MCP, by hand: in Integrations, connect the MCP sandbox at {stack.mcp.url} with the token "
             f"{MCP_TOKEN}, or the one behind OAuth at {stack.mcp_oauth.url} (docs/local-stack.md)."
         )
+        if stack.google:
+            say(
+                f"Google: Gmail and Calendar sandboxes at {stack.google.url}, Pub/Sub's emulator at "
+                f"{stack.google.emulator_host}; mail and calendars connect by hand (local/google_connect.py)."
+            )
         jobs = ", ".join(f"{job.path} every {job.every_minutes} min" for job in JOBS)
         print(f"Scheduler: the jobs Cloud Scheduler runs, here too ({jobs}).", flush=True)
         try:
