@@ -2,7 +2,8 @@
 code sandbox's Slack starts a run answered in the message's thread; a member's mail to an agent's
 address, through Gmail's watch, the Pub/Sub emulator and the signed push, starts a run answered in the
 mail's thread; a meeting in the owner's calendar, its notification posted to the api, starts the
-agent's "before" rule at the scheduler's tick, whose run writes the brief before the meeting."""
+agent's "before" rule at the scheduler's tick, whose run drafts the brief and sends it before the
+meeting (the local model writes no page for a run on no page)."""
 
 from __future__ import annotations
 
@@ -178,5 +179,6 @@ def print_channels(result: JSON) -> None:
     run = meeting["run"]
     print(
         f"Calendar: {MEETING!r} at {meeting['start']:%H:%M} UTC; its brief's run {run['run_id']} {run['status']} "
-        f"at {meeting['ended']:%H:%M:%S}, before the meeting: {run.get('summary', '')[:100]}\n"
+        f"at {meeting['ended']:%H:%M:%S}, before the meeting. The local model drafts the brief and sends it "
+        "to the owner (a note: it writes no page for a run on no page; a real model gets the same goal).\n"
     )
