@@ -2,8 +2,8 @@
 code sandbox's Slack starts a run answered in the message's thread; a member's mail to an agent's
 address, through Gmail's watch, the Pub/Sub emulator and the signed push, starts a run answered in the
 mail's thread; a meeting in the owner's calendar, its notification posted to the api, starts the
-agent's "before" rule at the scheduler's tick, whose run drafts the brief and sends it before the
-meeting (the local model writes no page for a run on no page)."""
+agent's "before" rule at the scheduler's tick, whose run, once the owner approves its write, makes
+the meeting's brief page under the agent's home before the meeting."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ SLACK_GOAL = "<@U0SANDBOX01> Write a note about the launch"
 MAIL_SUBJECT = "Write a note about the newsletter"
 MEETING = "Launch review"
 AGENT_ADDRESS = "agent@agents.demo.example"
-ENDED = {"completed", "failed", "cancelled"}
+ENDED = frozenset({"completed", "failed", "cancelled"})
 
 
 def channels_walk(demo: Any) -> JSON:
@@ -36,12 +36,12 @@ def channels_walk(demo: Any) -> JSON:
     }
 
 
-def _run(demo: Any, run_id: str, what: str) -> JSON:
-    """The run ``run_id`` once it ended (a 404 until planning made it)."""
+def _run(demo: Any, run_id: str, what: str, until: frozenset[str] = ENDED) -> JSON:
+    """The run ``run_id`` once its status is one of ``until`` (a 404 until planning made it)."""
 
     def ended() -> JSON | None:
         status, run = demo.get(f"/runs/{run_id}")
-        return run if status == 200 and run.get("status") in ENDED else None
+        return run if status == 200 and run.get("status") in until else None
 
     run: JSON = demo.wait(ended, what, 120)
     return run
@@ -151,12 +151,17 @@ def brief(demo: Any, owner: JSON) -> JSON:
             None,
         )
 
-    run = _run(demo, demo.wait(started, "the meeting's run to start", 60)["run_id"], "the brief's run to end")
+    run_id = demo.wait(started, "the meeting's run to start", 60)["run_id"]
+    asked = _run(demo, run_id, "the brief's run to ask before writing", frozenset({"waiting_for_human"}))
+    waiting = asked.get("waiting") or {}
+    demo.note("plan", f"the brief's run asks: {' '.join(str(waiting.get('prompt', '')).split())[:90]}")
+    demo.api("POST", f"/runs/{run_id}/approve", {"request_id": waiting["request_id"]})
+    demo.note("owner → api", f"approved request {waiting['request_id']} of run {run_id}")
+    run = _run(demo, run_id, "the brief's run to end")
     ended = datetime.fromisoformat(run["events"][-1]["at"])
-    demo.note(
-        "plan", f"the brief's run {run['run_id']} {run['status']} at {ended:%H:%M:%S}, before {start:%H:%M}"
-    )
-    return {"event": made, "start": start, "run": run, "tick": ticked, "ended": ended}
+    page = next(p for p in demo.state()["pages"] if p["properties"].get("title") == f"Brief: {MEETING}")
+    demo.note("execute-step", f"wrote the page 'Brief: {MEETING}' at {ended:%H:%M:%S}, before {start:%H:%M}")
+    return {"event": made, "start": start, "run": run, "tick": ticked, "ended": ended, "page": page}
 
 
 def print_channels(result: JSON) -> None:
@@ -179,6 +184,10 @@ def print_channels(result: JSON) -> None:
     run = meeting["run"]
     print(
         f"Calendar: {MEETING!r} at {meeting['start']:%H:%M} UTC; its brief's run {run['run_id']} {run['status']} "
-        f"at {meeting['ended']:%H:%M:%S}, before the meeting. The local model drafts the brief and sends it "
-        "to the owner (a note: it writes no page for a run on no page; a real model gets the same goal).\n"
+        f"at {meeting['ended']:%H:%M:%S}, before the meeting, once the owner approved its write; the page:"
     )
+    page = meeting["page"]
+    print(f"  - {page['properties']['title']!r} under the agent's home")
+    for block in page["content"][:6]:
+        print(f"      {' · '.join(block.get('text', '').splitlines())[:140]}")
+    print()

@@ -473,7 +473,8 @@ def test_the_channels_answer_where_they_were_asked_and_the_brief_comes_before_th
 ) -> None:
     """local/demo_channels.py: the Slack mention's run answered in its thread (on it, then the result);
     the mail pushed once through the Pub/Sub emulator, signed and taken, its run answered twice in the
-    mail's thread; the meeting's notification taken, the tick's run ended before the meeting."""
+    mail's thread; the meeting's notification taken, the tick's run, approved by the owner, wrote the
+    brief page and ended before the meeting."""
     slack, mail, meeting = (demo["channels"][c] for c in ("slack", "mail", "meeting"))
     run_id = slack["run"]["run_id"]
     assert slack["run"]["status"] == "completed" and run_id.startswith("slack-")
@@ -487,7 +488,14 @@ def test_the_channels_answer_where_they_were_asked_and_the_brief_comes_before_th
     assert all(r["Subject"] == f"Re: {asked['Subject']}" for r in replies)
     assert meeting["tick"] == 200 and meeting["run"]["status"] == "completed"
     assert meeting["run"]["run_id"].startswith("cal-before-") and meeting["ended"] < meeting["start"]
+    page = meeting["page"]  # the brief, under the agent's home, with when and who
+    assert (
+        page["properties"]["title"] == "Brief: Launch review"
+        and page["created_by"] == demo["sandbox"]["ids"]["bot"]
+    )
+    assert any("Attendees: ada@demo.example" in b.get("text", "") for b in page["content"])
     print_channels(demo)
     printed = capsys.readouterr().out
     assert f"started run {run_id} (completed)" in printed and "(1 push, [200])" in printed
     assert f"its brief's run {meeting['run']['run_id']} completed" in printed
+    assert "'Brief: Launch review' under the agent's home" in printed
