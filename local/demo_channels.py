@@ -43,7 +43,7 @@ def _run(demo: Any, run_id: str, what: str, until: frozenset[str] = ENDED) -> JS
         status, run = demo.get(f"/runs/{run_id}")
         return run if status == 200 and run.get("status") in until else None
 
-    run: JSON = demo.wait(ended, what, 120)
+    run: JSON = demo.wait(ended, what, 240)  # generous: the machine may be loaded
     return run
 
 
@@ -65,7 +65,7 @@ def slack_thread(demo: Any, owner: JSON) -> JSON:
         thread = [m for m in slack.slack_messages(SEED["slack_channel"]) if m.get("thread_ts") == said["ts"]]
         return thread if len(thread) >= 2 else None
 
-    thread = demo.wait(answered, "the run's result in the Slack thread", 60)
+    thread = demo.wait(answered, "the run's result in the Slack thread", 120)
     for message in thread:
         demo.note("api → Slack thread", message["text"].splitlines()[0][:100])
     return {"said": said, "run": run, "thread": thread}
@@ -87,7 +87,7 @@ def mail_thread(demo: Any, owner: JSON) -> JSON:
         thread = stack.google.gmail.thread(AGENT_ADDRESS, record["threadId"])
         return thread if len(thread) >= 3 else None  # the mail, the approval or start, the result
 
-    thread = demo.wait(replied, "the run's result in the mail thread", 120)
+    thread = demo.wait(replied, "the run's result in the mail thread", 180)
     runs = [
         r for r in demo.api("GET", "/runs?limit=50")["runs"] if r.get("goal", "").startswith(MAIL_SUBJECT)
     ]
@@ -151,7 +151,7 @@ def brief(demo: Any, owner: JSON) -> JSON:
             None,
         )
 
-    run_id = demo.wait(started, "the meeting's run to start", 60)["run_id"]
+    run_id = demo.wait(started, "the meeting's run to start", 180)["run_id"]
     asked = _run(demo, run_id, "the brief's run to ask before writing", frozenset({"waiting_for_human"}))
     waiting = asked.get("waiting") or {}
     demo.note("plan", f"the brief's run asks: {' '.join(str(waiting.get('prompt', '')).split())[:90]}")
