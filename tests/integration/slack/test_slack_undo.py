@@ -34,6 +34,7 @@ from tests.support.platform.platform_fakes import FakeQueue
 from tests.support.slack.slack_events import CHANNEL, SECRET, TEAM
 from tests.support.slack.slack_presses import press as signed_press
 from tests.support.slack.slack_world import world
+from tests.support.team.team_fakes import FakeAudit
 from tests.support.undo.written_runs import store_calls
 
 pytestmark = pytest.mark.integration
@@ -48,7 +49,16 @@ def _deps(w: dict[str, Any]) -> Deps:
         w["tenant"].tenant_id,
         lambda t: t.model_copy(update={"integrations": (*t.integrations, Integration.SLACK)}),
     )
-    return make_deps()._replace(store=FirestoreRunStore(w["db"]), tenants=tenants)
+    log = FakeAudit()
+    return make_deps()._replace(store=FirestoreRunStore(w["db"]), tenants=tenants, audit_source=lambda: log)
+
+
+def _audited(deps: Deps, tenant_id: str) -> list[tuple[str, str, str, dict[str, str]]]:
+    """The audit log's entries of presses in Slack: (action, who, surface, target)."""
+    assert deps.audit_source is not None
+    log = deps.audit_source()
+    assert isinstance(log, FakeAudit)
+    return [(e.action, e.email, e.surface, e.target) for e in log.entries.get(tenant_id, [])]
 
 
 def _deliver(w: dict[str, Any], deps: Deps, admin_chat: SlackChat, task: NotifyTask) -> bool:
@@ -118,11 +128,14 @@ def test_the_owner_undoes_a_slack_run_once_from_its_thread_and_no_one_else_can(
     told = [e["text"] for e in admin.slack_ephemerals() if e.get("user") == users["bo"]]
     assert any("Nothing was undone: only the person who started this run" in t for t in told), told
     assert _undo_runs(deps, tid) == [] and _slack_notes(deps) == [] and not _queued(deps)
-    assert len(_thread(admin, ts)) == 1
+    assert len(_thread(admin, ts)) == 1 and _audited(deps, tid) == []
 
     first, again = pressed("ada"), pressed("ada")  # Slack delivers the owner's press twice
     assert first["result"] == "undoing" and again == {"result": "duplicate", "undo_run": first["undo_run"]}
     assert _undo_runs(deps, tid) == [first["undo_run"]]
+    ada = next(m.email for m in world["tenant"].team() if m.notion_user_id and m.role == "owner")
+    target = {"run_id": RUN, "undo_run": first["undo_run"]}
+    assert _audited(deps, tid) == [("undo", ada, "slack", target)]  # who undid what, once
     said = STARTED.split("{who}")[0]
     assert sum(said in m["text"] for m in _thread(admin, ts)) == 1
     assert any(SAID in str(c) for c in notion.list_comments(PAGE))
@@ -166,6 +179,8 @@ def test_one_effect_is_undone_from_the_thread_by_its_own_button(
     first, again = pressed(f"{RUN} {taken}"), pressed(f"{RUN} {taken}")  # delivered twice
     assert first["result"] == "undoing" and again == {"result": "duplicate", "undo_run": first["undo_run"]}
     assert _undo_runs(deps, tid) == [first["undo_run"]]
+    [(action, _, surface, target)] = _audited(deps, tid)
+    assert (action, surface, target["effects"]) == ("undo", "slack", str(taken))
     drive(deps)
     said = [str(c) for c in notion.list_comments(PAGE)]
     assert any("Keep me" in c for c in said) and not any("Take me back" in c for c in said)
