@@ -56,7 +56,7 @@ def mcp_client(demo: Any, question: str) -> JSON:
     # client waits as a 429's Retry-After says; the run's request_id keeps a retried start to one run.
     start = {"goal": CLIENT_GOAL, "request_id": f"mcp-demo-{uuid.uuid4().hex}"}
     calls = [("ask", {"question": question}), ("start_run", start)]
-    listed, (asked, started) = paced(lambda: session_calls(url, made["key"], calls))
+    listed, (asked, started) = paced(lambda waits: session_calls(url, made["key"], calls, waits))
     demo.note("MCP client → api", f"listed {len(listed)} tools; asked {question!r}; started a run")
     run_id = started["run_id"]
     followed = demo.wait(lambda: _followed(url, made["key"], run_id), "the MCP client's run to end", 90)
@@ -70,7 +70,8 @@ def _followed(url: str, key: str, run_id: str) -> JSON | None:
     call: the caller paces its calls within the key's rate (``FOLLOW_EVERY_S``)."""
     time.sleep(FOLLOW_EVERY_S)
     try:
-        _, (run,) = paced(lambda: session_calls(url, key, [("follow_run", {"run_id": run_id})]))
+        follow = [("follow_run", {"run_id": run_id})]
+        _, (run,) = paced(lambda waits: session_calls(url, key, follow, waits))
     except RuntimeError as exc:
         if "(not_found)" in str(exc):
             return None
@@ -78,32 +79,44 @@ def _followed(url: str, key: str, run_id: str) -> JSON | None:
     return run if run.get("status") in {"completed", "failed", "cancelled"} else None
 
 
-def paced[T](session: Callable[[], Coroutine[Any, Any, T]], attempts: int = 4) -> T:
-    """``session()`` run to its end; made again after the wait a 429's Retry-After names (the SDK's
-    client raises it, in an exception group, without waiting), up to ``attempts`` times."""
+def paced[T](session: Callable[[list[float]], Coroutine[Any, Any, T]], attempts: int = 4) -> T:
+    """``session(waits)`` run to its end; made again, up to ``attempts`` times, when the api answered
+    one of its requests 429, after the longest wait a 429's Retry-After named (``session`` appends
+    each to ``waits``). The SDK's client does not wait: a 429 to a request is raised as an
+    HTTPStatusError, a 429 to a notification (``initialized``) is only logged and closes the
+    session's streams, so the next request fails with anyio's ClosedResourceError."""
+    import anyio
     import httpx
 
     for attempt in range(attempts):
+        waits: list[float] = []
         try:
-            return asyncio.run(session())
-        except* httpx.HTTPStatusError as group:
-            limited = [e for e in group.exceptions if isinstance(e, httpx.HTTPStatusError)]
-            if attempt + 1 == attempts or any(e.response.status_code != 429 for e in limited):
+            return asyncio.run(session(waits))
+        except* (httpx.HTTPStatusError, anyio.ClosedResourceError) as group:
+            refused = [e for e in group.exceptions if isinstance(e, httpx.HTTPStatusError)]
+            if attempt + 1 == attempts or not waits or any(e.response.status_code != 429 for e in refused):
                 raise
-            time.sleep(max(float(e.response.headers.get("Retry-After", "1")) for e in limited))
+            time.sleep(max(waits))
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-async def session_calls(url: str, key: str, calls: list[tuple[str, JSON]]) -> tuple[list[str], list[JSON]]:
+async def session_calls(
+    url: str, key: str, calls: list[tuple[str, JSON]], waits: list[float] | None = None
+) -> tuple[list[str], list[JSON]]:
     """One MCP session with the SDK's client and ``key``: the tools listed and each call's result,
-    as JSON (a tool error is raised as a RuntimeError with its words)."""
+    as JSON (a tool error is raised as a RuntimeError with its words). Each 429's Retry-After, in
+    seconds, is appended to ``waits``."""
     import httpx
     from mcp import ClientSession
     from mcp.client.streamable_http import streamable_http_client
 
+    async def note_429(response: httpx.Response) -> None:
+        if response.status_code == 429 and waits is not None:
+            waits.append(float(response.headers.get("Retry-After", "1")))
+
     headers = {"Authorization": f"Bearer {key}"}
     async with (
-        httpx.AsyncClient(headers=headers, timeout=60) as http,
+        httpx.AsyncClient(headers=headers, timeout=60, event_hooks={"response": [note_429]}) as http,
         streamable_http_client(url, http_client=http) as (read, write, _),
         ClientSession(read, write) as session,
     ):
