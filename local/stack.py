@@ -26,6 +26,7 @@ from local.code_sandbox import slack_oauth, stack_seed
 from local.code_sandbox.sandbox import SEED
 from local.code_sandbox.testing import Admin as CodeAdmin
 from local.firestore_emulator import emulator_argv
+from local.gmail_sandbox.accounts import CLIENT_SECRET as GOOGLE_CLIENT_SECRET
 from local.hook_courier import HookCourier
 from local.oauth_provider import CLIENT_ID as OAUTH_CLIENT_ID
 from local.oauth_provider import CLIENT_SECRET as OAUTH_CLIENT_SECRET
@@ -129,6 +130,9 @@ class LocalStack:
 
         self.mcp = McpSandbox(MCP_TOKEN)  # a remote MCP server (the SDK's FastMCP), from this process too
         self.mcp_oauth = McpSandbox(MCP_TOKEN, oauth=True)  # the same behind OAuth (decision 0220)
+        from local.google_sandbox import GoogleServer
+
+        self.google = GoogleServer()  # Google's consent page, Gmail and Calendar: "Connect Google" works here
         self._linear_up = False
         self.courier = HookCourier([])  # started with the sandboxes: local.hook_courier
         self.smtp_port = free_port()  # the code sandbox's mail relay
@@ -147,6 +151,7 @@ class LocalStack:
             # The code sandbox's Slack app (local/code_sandbox/slack_oauth.py): "Add to Slack" works here.
             PlatformSecret.SLACK_CLIENT_SECRET.value: slack_oauth.CLIENT_SECRET,
             PlatformSecret.SLACK_SIGNING_SECRET.value: slack_oauth.SIGNING_SECRET,
+            PlatformSecret.GOOGLE_OAUTH_CLIENT_SECRET.value: GOOGLE_CLIENT_SECRET,  # the Google sandbox's OAuth client
         }
 
     def url(self, target: Target) -> str:
@@ -223,6 +228,7 @@ class LocalStack:
             "NA_MCP_ALLOW_LOOPBACK": "true",  # the MCP sandbox on 127.0.0.1 may be connected (never deployed)
             "NA_HOOKS_ALLOW_LOOPBACK": "true",  # a webhook receiver on 127.0.0.1 may be registered (never deployed)
             **{f"NA_{t.name}_URL": self.url(t) for t in Target},
+            **self.google.settings(self.project, self.url(Target.API) + "/calendar/push"),
             # The console's origin (local.gateway) as in production: the callback under it, the
             # console at its root (the session cookie and the CSRF Origin check name it).
             "NA_OAUTH_CALLBACK_URL": self.console_url + "/oauth/callback",
@@ -277,6 +283,7 @@ class LocalStack:
             self.gitlab.__enter__()
             self.mcp.start()
             self.mcp_oauth.start()
+            self.google.start()
             self._linear_up = True
             self.courier = HookCourier(
                 [
@@ -454,6 +461,7 @@ class LocalStack:
             self.gitlab.__exit__(None, None, None)
             self.mcp.stop()
             self.mcp_oauth.stop()
+            self.google.stop()
             self._linear_up = False
         if not self._owns_workdir:
             return

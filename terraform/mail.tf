@@ -104,13 +104,12 @@ resource "google_project_iam_member" "mail_token_revoker" {
 resource "google_project_iam_member" "google_token_writer" {
   count = local.mail_on ? 1 : 0
 
-  project = var.project_id
-  role    = google_project_iam_custom_role.notion_token_rotator.name
-  member  = "serviceAccount:${google_service_account.function["api"].email}"
-
   condition {
     title       = "mail-and-calendar-secrets-only"
     description = "Only secrets whose id starts with mail- or calendar-: Connect Google keeps those tokens."
     expression  = "${local.mail_secret_condition} || ${local.calendar_secret_condition}"
   }
+  role    = google_project_iam_custom_role.notion_token_rotator.name
+  member  = "serviceAccount:${google_service_account.function["api"].email}"
+  project = var.project_id
 }

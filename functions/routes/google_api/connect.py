@@ -6,22 +6,26 @@ with the Google OAuth client, takes the person back, connects, and sends the bro
 
 from flask import Response
 
-from functions._http import Reply, parse_json
+from functions._http import Reply, json_object
 from functions.routes import Call
-from functions.routes.models.google import MailboxConnect
 from shared.agents.services.agents import agent_of
 from shared.google.domain.consent import Consent
 from shared.google.services.connect import Caller, begin, complete, mailbox_consent
 from shared.google.services.disconnect import disconnect_calendar, disconnect_mailbox
 from shared.platform.errors import InvalidInput
 
+_BODY = 'the body must be a JSON object {"agent_id": "...", "address": "scribe@acme.example"}'
+
 
 def post_mailbox(call: Call) -> Reply:
     """200 with Google's consent URL for the agent's address; 404 for an agent not of this workspace;
     409 when the deployment watches no mailboxes or the address is another workspace's."""
-    body = parse_json(call.request, MailboxConnect)
-    consent = mailbox_consent(body.address, body.agent_id)
-    agent_of(call.tenant_id, body.agent_id, call.container.agents.agents)
+    body = json_object(call.request, _BODY)
+    agent_id, address = body.get("agent_id"), body.get("address")
+    if set(body) != {"agent_id", "address"} or not isinstance(agent_id, str) or not isinstance(address, str):
+        raise InvalidInput(_BODY, ["agent_id", "address"])
+    consent = mailbox_consent(address, agent_id)
+    agent_of(call.tenant_id, agent_id, call.container.agents.agents)
     return begin(call.tenant_id, call.member_id, consent, call.container.google.connecting()), 200
 
 
