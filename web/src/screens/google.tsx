@@ -20,9 +20,10 @@ function Mailboxes({ google, changed }: { google: S["GoogleIntegration"]; change
   const [address, setAddress] = useState("");
   const [busy, error, act] = useAction();
   const names = new Map((agents.data?.agents ?? []).map((a) => [a.agent_id, a.name]));
+  const chosen = agent || agents.data?.agents[0]?.agent_id || ""; // the first agent until one is picked
   const start = (event: Event) => {
     event.preventDefault();
-    void act(() => toGoogle("/google/connect/mailbox", { agent_id: agent || agents.data?.agents[0]?.agent_id, address }));
+    void act(() => toGoogle("/google/connect/mailbox", { agent_id: chosen, address }));
   };
   const boxes = google.mailboxes ?? [];
   const disconnect = (gone: string) =>
@@ -56,7 +57,7 @@ function Mailboxes({ google, changed }: { google: S["GoogleIntegration"]; change
         <form class="inline" onSubmit={start}>
           <label>
             Agent
-            <select value={agent} onChange={(e) => setAgent(e.currentTarget.value)} required>
+            <select value={chosen} onChange={(e) => setAgent(e.currentTarget.value)} required>
               {(agents.data?.agents ?? []).map((a) => (
                 <option key={a.agent_id} value={a.agent_id}>
                   {a.name}
