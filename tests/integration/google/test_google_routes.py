@@ -2,7 +2,8 @@
 sandboxes): the owner connects an agent's address, Integrations lists it, the owner disconnects it
 (Gmail's watch stopped, the grant revoked); a member connects and disconnects their own calendar;
 an editor may not start a mailbox's consent; Google's ``access_denied``, a replayed redirect, an
-unknown agent and a deployment without a Google client each answer a clear 4xx."""
+unknown agent and a deployment without a Google client each answer a clear 4xx. Erasing the workspace
+stops each watch and channel and revokes each grant."""
 
 from __future__ import annotations
 
@@ -128,3 +129,18 @@ def test_refusals_are_clear_4xx(people: Any) -> None:
     status, said = call(chosen, "owner", "POST", "/google/connect/calendar")
     assert status == 409 and "NA_GOOGLE_OAUTH_CLIENT_ID" in str(said)
     assert call(chosen, "viewer", "GET", "/integrations")[1]["google"]["configured"] is False
+
+
+def test_erasing_the_workspace_stops_each_watch_and_revokes_each_grant(people: Any) -> None:
+    from shared.notion.services.erasure import erase_workspace
+
+    chosen, gmail, calendar = people
+    start = call(
+        chosen, "owner", "POST", "/google/connect/mailbox", json={"agent_id": "scribe", "address": AGENT}
+    )[1]
+    assert _callback(chosen, "owner", consent(start["authorize_url"], AGENT))[0] == 303
+    start = call(chosen, "editor", "POST", "/google/connect/calendar")[1]
+    assert _callback(chosen, "editor", consent(start["authorize_url"], "editor@example.com"))[0] == 303
+    assert erase_workspace("t1", "operator", chosen.container.erasing())["erased"] is True
+    assert gmail.stops == [AGENT] and calendar.channels == {}
+    assert sorted(gmail.accounts.revocations) == ["editor@example.com", AGENT]
