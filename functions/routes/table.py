@@ -35,7 +35,7 @@ ROUTES: list[Route] = [
         "Google Calendar's notification on a connected calendar's channel (X-Goog-Channel-Token checked): "
         "the changes read from the stored sync token and the upcoming meetings kept",
         {200: "models.calendar.CalendarPushAnswer"},
-        refusals=(401, 403, 404, 413),
+        refusals=(400, 401, 403, 404, 413),
     ),
     *MAIL_ROUTES,
     *GOOGLE_ROUTES,

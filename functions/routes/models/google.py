@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field
 
+from shared.google.domain.consent import ADDRESS
 from shared.platform.domain.schema import Schema
 
 
@@ -14,7 +15,9 @@ class MailboxConnect(Schema):
 
     agent_id: str = Field(min_length=1, max_length=100, description="The agent the mailbox is given to")
     address: str = Field(
-        min_length=3, max_length=320, description="The agent's address, e.g. scribe@acme.example"
+        max_length=320,
+        pattern=ADDRESS,
+        description="The agent's address, e.g. scribe@acme.example (its Google Workspace account)",
     )
 
 

@@ -19,6 +19,8 @@ GMAIL_READ = "https://www.googleapis.com/auth/gmail.readonly"
 GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
 CALENDAR_READ = "https://www.googleapis.com/auth/calendar.readonly"
 SIGN_IN = ("openid", "email")  # the id_token naming the account that consented
+# An agent's address as Connect Google takes it (the route's schema states it too).
+ADDRESS = r"^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,63}$"
 type Purpose = Literal["mailbox", "calendar"]
 # What each consent asks beyond signing in: Gmail read and send (the agent's replies), the calendar read.
 SCOPES: dict[Purpose, tuple[str, ...]] = {"mailbox": (GMAIL_READ, GMAIL_SEND), "calendar": (CALENDAR_READ,)}

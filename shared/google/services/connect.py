@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _CODE = re.compile(r"[!-~]{1,1000}")
-_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
+_ADDRESS = re.compile(dc.ADDRESS)
 
 
 class MailParts(NamedTuple):
@@ -70,7 +70,7 @@ def _offered(consent: dc.Consent, parts: GoogleConnect) -> None:
 def mailbox_consent(address: str, agent_id: str) -> dc.Consent:
     """The consent an agent's address needs; InvalidInput for an address that is none."""
     address = address.strip().lower()
-    if not _ADDRESS.fullmatch(address):
+    if len(address) > 320 or not _ADDRESS.fullmatch(address):
         raise InvalidInput(
             "the agent's address must be an email address like scribe@acme.example", ["address"]
         )
