@@ -4,10 +4,13 @@ calendar) answer Google's consent URL. ``GET /google/oauth/callback``, the redir
 with the Google OAuth client, takes the person back, connects, and sends the browser to the console.
 ``DELETE /google/mailboxes/<address>`` and ``DELETE /google/calendar`` disconnect (shared.google)."""
 
+import re
+
 from flask import Response
 
 from functions._http import Reply, json_object
 from functions.routes import Call
+from shared.agents.domain.agents import AGENT_ID
 from shared.agents.services.agents import agent_of
 from shared.google.domain.consent import Consent
 from shared.google.services.connect import Caller, begin, complete, mailbox_consent
@@ -24,6 +27,8 @@ def post_mailbox(call: Call) -> Reply:
     agent_id, address = body.get("agent_id"), body.get("address")
     if set(body) != {"agent_id", "address"} or not isinstance(agent_id, str) or not isinstance(address, str):
         raise InvalidInput(_BODY, ["agent_id", "address"])
+    if not re.fullmatch(AGENT_ID, agent_id):
+        raise InvalidInput("agent_id must be an agent's id, like scribe", ["agent_id"])
     consent = mailbox_consent(address, agent_id)
     agent_of(call.tenant_id, agent_id, call.container.agents.agents)
     return begin(call.tenant_id, call.member_id, consent, call.container.google.connecting()), 200

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field
 
+from shared.agents.domain.agents import AGENT_ID
 from shared.google.domain.consent import ADDRESS
 from shared.platform.domain.schema import Schema
 
@@ -13,7 +14,7 @@ class MailboxConnect(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    agent_id: str = Field(min_length=1, max_length=100, description="The agent the mailbox is given to")
+    agent_id: str = Field(pattern=AGENT_ID, description="The agent the mailbox is given to")
     address: str = Field(
         max_length=320,
         pattern=ADDRESS,
