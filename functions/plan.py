@@ -71,7 +71,7 @@ def _routed(request: Request, c: Container, deps: Deps) -> Reply | None:
     if (ask := take_routed(request, SlackAskTask, "slack-ask", c)) is not None:
         from shared.slack.services.asks import answer_in_thread  # its Ask's modules: only when asked
 
-        return answer_in_thread(ask, deps), 200
+        return answer_in_thread(ask, deps, c.sessions.sessions), 200
     if (asked := take_routed(request, MailAskTask, "mail-ask", c)) is not None:
         from shared.mail.services.asks import answer_in_thread as answer_mail  # only when asked by mail
 

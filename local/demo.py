@@ -22,6 +22,8 @@ a decision made in Notion and today's plan page.
 10. MCP: the owner connects the MCP sandbox and allows its create_note tool for the default agent;
    a run naming it calls it once, unasked. An MCP client (the SDK's) with an API key asks the
    workspace a question and starts a run (``POST /mcp``; local/demo_mcp.py).
+11. Channels (local/demo_channels.py): a Slack mention answered in its thread, a mail answered in its
+   thread (through the Pub/Sub emulator), a meeting's brief written before the meeting.
 It prints the timeline and the pages as they are now, then stops the stack.
 """
 
@@ -38,6 +40,7 @@ from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import Any
 
+from local.demo_channels import channels_walk, print_channels
 from local.demo_mcp import mcp_agent, mcp_client, print_mcp
 from local.demo_session import print_session, session_walk
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack, stop_on_signals
@@ -306,12 +309,13 @@ def run_demo(stack: LocalStack) -> JSON:
     routine = routine_once(demo)
     agents_sandbox = demo.state()  # as the agents left it, before the undo
     undone = undo_first_run(demo, run["run_id"], newsletter)
-    tooled, client = mcp_agent(demo), mcp_client(demo, QUESTIONS[0])
+    # Then MCP, and the channels where the team already talks: Slack, mail and the calendar.
+    tooled, client, channels = mcp_agent(demo), mcp_client(demo, QUESTIONS[0]), channels_walk(demo)
     return {
         "started": started, "browser": demo.auth, "quiet": quiet, "idea_id": newsletter, "run": run, "row_id": row["id"],
         "plan_page": plan_page, "home": home, "sandbox": sandbox, "timeline": sorted(demo.timeline),
         "instructed": instructed, "routine": routine, "asked": asked, "session": session, "agents_sandbox": agents_sandbox, "undo": undone,
-        "mcp_agent": tooled, "mcp_client": client,
+        "mcp_agent": tooled, "mcp_client": client, "channels": channels,
         "deliveries": stack.sandbox_admin("GET", "/webhook/deliveries"),
         "notifications": [json.loads(p.read_text()) for p in sorted(stack.outbox_dir.glob(f"{run['run_id']}-*.json"))],
     }  # fmt: skip
@@ -604,8 +608,10 @@ def print_agents(result: JSON) -> None:
 
 def main() -> int:
     stop_on_signals()
-    print("Starting the local stack (Firestore and Cloud Tasks emulators, Notion sandbox, 7 functions)...")
-    with LocalStack(extra_env=LIVE, person_env=dict(os.environ), code_seed=True) as stack:
+    print(
+        "Starting the local stack (Firestore, Cloud Tasks and Pub/Sub emulators, the sandboxes, 7 functions)..."
+    )
+    with LocalStack(extra_env=LIVE, person_env=dict(os.environ), code_seed=True, google=True) as stack:
         print(f"Stack up in {stack.workdir} (logs kept there if the demo fails). Connecting...", flush=True)
         result = run_demo(stack)
         if any(r["status"] != "completed" for r in _ran(result)):
@@ -616,6 +622,7 @@ def main() -> int:
         print_undo(result)
         print_session(result)
         print_mcp(result)
+        print_channels(result)
         print(f"  api: {stack.url(Target.API)}  (stopping the stack now)")
         print(f"  console: {stack.console_url}/  (`make web`, then `make stack`, keeps one up to open)")
     print("Stack stopped.")
@@ -628,11 +635,12 @@ def main() -> int:
 
 def _ran(result: JSON) -> list[JSON]:
     """The demo's runs that must complete: the first, the instructed agent's and its children, the routine,
-    the MCP ones and the session's steered run."""
+    the MCP ones, the session's steered run and the channels' three."""
     instructed = result["instructed"]
     mcp = [result["mcp_agent"]["run"], result["mcp_client"]["run"]]
     ran = [result["run"], instructed["run"], *instructed["children"], *result["routine"]["runs"], *mcp]
-    return [*ran, result["session"]["run"]]
+    channels = [result["channels"][c]["run"] for c in ("slack", "mail", "meeting")]
+    return [*ran, result["session"]["run"], *channels]
 
 
 if __name__ == "__main__":

@@ -31,13 +31,17 @@ def emulator_jar() -> Path:
     )
 
 
-def emulator_argv(port: int) -> list[str]:
+def java_command(emulator: str) -> list[str]:
+    """java with :data:`JVM_OPTIONS`, for the SDK's ``emulator`` (named when java is missing)."""
     java = shutil.which("java")
     if not java:
-        raise RuntimeError("Java 17 is needed for the Firestore emulator: install openjdk-17-jre-headless.")
+        raise RuntimeError(f"Java 17 is needed for the {emulator} emulator: install openjdk-17-jre-headless.")
+    return [java, *JVM_OPTIONS]
+
+
+def emulator_argv(port: int) -> list[str]:
     return [
-        java,
-        *JVM_OPTIONS,
+        *java_command("Firestore"),
         "-Duser.language=en",
         "-cp",
         str(emulator_jar()),

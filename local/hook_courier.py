@@ -1,7 +1,9 @@
 """The trackers' webhook deliveries, sent as the real tools send them: the Linear and GitLab sandboxes
 keep each signed delivery they build in an outbox (the suites deliver those late, doubled or out of
 order themselves); on the local stack this courier takes each one as it appears and POSTs it, headers
-and body as built, to the URL its webhook names (the api's ``/sync/<tool>/webhook/<tenant>``).
+and body as built, to the URL its webhook names (the api's ``/sync/<tool>/webhook/<tenant>``). The Calendar sandbox's
+channel notifications, bodiless (``(address, headers)``), are posted the same way to the api's
+``/calendar/push``.
 
 As the tools do, a delivery the receiver did not take (no answer, or a 5xx or 429) is tried again
 after a pause (Linear retries a failed delivery, GitLab too), at most :data:`ATTEMPTS` times; a 4xx
@@ -20,7 +22,7 @@ from typing import Any
 
 ATTEMPTS = 4
 BACKOFF_S = (1.0, 3.0, 10.0)  # the pauses before the 2nd, 3rd and 4th tries (the tools wait longer)
-Outbox = list[tuple[str, dict[str, str], bytes]]
+Outbox = list[tuple[str, dict[str, str], bytes]] | list[tuple[str, dict[str, str]]]
 
 
 @dataclass
@@ -82,8 +84,14 @@ class HookCourier:
         for tool, outbox, lock in self.outboxes:
             with lock:
                 taken, outbox[:] = list(outbox), []
-            for url, headers, body in taken:
-                event = headers.get("Linear-Event") or headers.get("X-Gitlab-Event") or ""
+            for delivery in taken:
+                url, headers, body = _parts(delivery)
+                event = (
+                    headers.get("Linear-Event")
+                    or headers.get("X-Gitlab-Event")
+                    or headers.get("X-Goog-Resource-State")
+                    or ""
+                )
                 sent = Sent(tool, url, event)
                 self.sent.append(sent)
                 self._due.append(_Due(tool, url, headers, body, sent))
@@ -97,6 +105,12 @@ class HookCourier:
             if (status in {0, 429} or status >= 500) and tries < ATTEMPTS:
                 due.at = self.clock() + BACKOFF_S[tries - 1]
                 self._due.append(due)
+
+
+def _parts(delivery: tuple[Any, ...]) -> tuple[str, dict[str, str], bytes]:
+    """A delivery's URL, headers and body (a channel notification's: empty)."""
+    url, headers, *body = delivery
+    return str(url), dict(headers), bytes(body[0]) if body else b""
 
 
 def _post(url: str, headers: dict[str, str], body: bytes) -> int:

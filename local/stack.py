@@ -26,7 +26,7 @@ from local.code_sandbox import slack_oauth, stack_seed
 from local.code_sandbox.sandbox import SEED
 from local.code_sandbox.testing import Admin as CodeAdmin
 from local.firestore_emulator import emulator_argv
-from local.gmail_sandbox.accounts import CLIENT_SECRET as GOOGLE_CLIENT_SECRET
+from local.google_stack import GoogleParts
 from local.hook_courier import HookCourier
 from local.oauth_provider import CLIENT_ID as OAUTH_CLIENT_ID
 from local.oauth_provider import CLIENT_SECRET as OAUTH_CLIENT_SECRET
@@ -88,6 +88,7 @@ class LocalStack:
         progress: Callable[[str], None] | None = None,
         code_seed: bool = False,
         scheduler: bool = False,
+        google: bool = False,
     ) -> None:
         """``person_env``: the environment of a person's shell (``make stack``, ``make demo``): its
         ``NA_`` variables are kept (over :data:`PERSON_DEFAULTS`), except those that wire the stack's
@@ -95,7 +96,8 @@ class LocalStack:
         ``progress``: told a line as each part comes up (``make stack`` prints them). ``code_seed``:
         GitHub's ``acme/site`` runs its test on each push and Vercel's ``site`` serves production, as
         ``make stack`` has them (local/code_sandbox/stack_seed.py). ``scheduler``: Cloud Scheduler's
-        jobs called as their cron says once the stack is up, until it stops (local/scheduler.py)."""
+        jobs called as their cron says once the stack is up, until it stops (local/scheduler.py).
+        ``google``: the Gmail and Calendar sandboxes and the Pub/Sub emulator (local/google_stack.py)."""
         self.code_seed = code_seed
         self.scheduler = scheduler
         self.jobs: LocalScheduler | None = None  # running once started, when ``scheduler``
@@ -130,15 +132,14 @@ class LocalStack:
 
         self.mcp = McpSandbox(MCP_TOKEN)  # a remote MCP server (the SDK's FastMCP), from this process too
         self.mcp_oauth = McpSandbox(MCP_TOKEN, oauth=True)  # the same behind OAuth (decision 0220)
-        from local.google_sandbox import GoogleServer
-
-        self.google = GoogleServer()  # Google's consent page, Gmail and Calendar: "Connect Google" works here
         self._linear_up = False
         self.courier = HookCourier([])  # started with the sandboxes: local.hook_courier
         self.smtp_port = free_port()  # the code sandbox's mail relay
         self.gateway_port = free_port()  # one origin: the console, /api, /oauth/callback (local.gateway)
         self.tasks_grpc = ""
         self.tasks_admin = ""
+        # Gmail and Calendar's sandboxes, the Pub/Sub emulator and its push signer (local.google_stack).
+        self.google = GoogleParts(self.project, self.console_url) if google else None
         self.secrets = {
             PlatformSecret.SESSION_SIGNING_KEY.value: secrets.token_urlsafe(32),
             PlatformSecret.NOTION_WEBHOOK_TOKEN.value: "secret_" + secrets.token_urlsafe(24),
@@ -151,8 +152,7 @@ class LocalStack:
             # The code sandbox's Slack app (local/code_sandbox/slack_oauth.py): "Add to Slack" works here.
             PlatformSecret.SLACK_CLIENT_SECRET.value: slack_oauth.CLIENT_SECRET,
             PlatformSecret.SLACK_SIGNING_SECRET.value: slack_oauth.SIGNING_SECRET,
-            PlatformSecret.GOOGLE_OAUTH_CLIENT_SECRET.value: GOOGLE_CLIENT_SECRET,  # the Google sandbox's OAuth client
-        }
+        } | (self.google.secrets() if self.google else {})
 
     def url(self, target: Target) -> str:
         return f"http://127.0.0.1:{self.ports[target]}"
@@ -193,47 +193,49 @@ class LocalStack:
 
     def env(self) -> dict[str, str]:
         """The settings every function of this stack runs with (docs/settings.md)."""
-        settings = {
-            "NA_PROFILE": "local",
-            "NA_GCP_PROJECT": self.project,
-            "NA_REGION": REGION,
-            "NA_FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{self.firestore_port}",
-            "NA_TASKS_EMULATOR_HOST": self.tasks_grpc,
-            "NA_TASKS_SERVICE_ACCOUNT": TASKS_SERVICE_ACCOUNT,
-            "NA_SECRETS_BACKEND": "local",
-            "NA_LOCAL_SECRETS_FILE": str(self.secrets_file),
-            "NA_OUTBOX_DIR": str(self.outbox_dir),
-            "NA_NOTIFIER_BACKEND": self.notify,
-            "NA_NOTION_API_BASE_URL": self.sandbox_url,
-            "NA_NOTION_WEB_BASE_URL": self.sandbox_url,  # a page linked by its id opens on its screen
-            "NA_GITHUB_API_BASE_URL": self.code_sandbox_url + "/github",
-            "NA_VERCEL_API_BASE_URL": self.code_sandbox_url + "/vercel",
-            "NA_SLACK_API_BASE_URL": self.code_sandbox_url + "/slack/api",
-            "NA_SLACK_CLIENT_ID": slack_oauth.CLIENT_ID,  # its install page: the code sandbox's /slack/oauth
-            "NA_DISCORD_API_BASE_URL": self.code_sandbox_url + "/discord/api/v10",
-            "NA_LINEAR_API_BASE_URL": self.linear.url,  # the Linear sandbox, in this process
-            "NA_MOTION_API_BASE_URL": self.motion.api_url,  # the Motion sandbox, in this process
-            "NA_LINEAR_OAUTH_CLIENT_ID": OAUTH_CLIENT_ID,  # its consent page at the Linear sandbox
-            "NA_LINEAR_OAUTH_URL": self.linear.url,
-            "NA_GITLAB_OAUTH_CLIENT_ID": OAUTH_CLIENT_ID,  # the GitLab sandbox: its instance, in this process
-            "NA_GITLAB_OAUTH_BASE_URL": self.gitlab.url,
-            # The code sandbox's mail relay: loopback, so plain text is allowed (never in production).
-            "NA_SMTP_HOST": "127.0.0.1",
-            "NA_SMTP_PORT": str(self.smtp_port),
-            "NA_SMTP_SECURITY": "none",
-            "NA_SMTP_USERNAME": SEED["smtp_username"],
-            "NA_SMTP_SENDER": SEED["smtp_sender"],
-            "NA_WEBHOOK_COALESCE_S": "2",  # a page's changes still merge, and the demo waits 2 s at most
-            "NA_SYNC_SCAN_INTERVAL_S": "10",  # the trackers' sync scans Notion every 10 s (60 s deployed)
-            "NA_MCP_ALLOW_LOOPBACK": "true",  # the MCP sandbox on 127.0.0.1 may be connected (never deployed)
-            "NA_HOOKS_ALLOW_LOOPBACK": "true",  # a webhook receiver on 127.0.0.1 may be registered (never deployed)
-            **{f"NA_{t.name}_URL": self.url(t) for t in Target},
-            **self.google.settings(self.project, self.url(Target.API) + "/calendar/push"),
-            # The console's origin (local.gateway) as in production: the callback under it, the
-            # console at its root (the session cookie and the CSRF Origin check name it).
-            "NA_OAUTH_CALLBACK_URL": self.console_url + "/oauth/callback",
-            "NA_FRONTEND_URL": self.console_url + "/",
-        }
+        settings = (
+            {
+                "NA_PROFILE": "local",
+                "NA_GCP_PROJECT": self.project,
+                "NA_REGION": REGION,
+                "NA_FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{self.firestore_port}",
+                "NA_TASKS_EMULATOR_HOST": self.tasks_grpc,
+                "NA_TASKS_SERVICE_ACCOUNT": TASKS_SERVICE_ACCOUNT,
+                "NA_SECRETS_BACKEND": "local",
+                "NA_LOCAL_SECRETS_FILE": str(self.secrets_file),
+                "NA_OUTBOX_DIR": str(self.outbox_dir),
+                "NA_NOTIFIER_BACKEND": self.notify,
+                "NA_NOTION_API_BASE_URL": self.sandbox_url,
+                "NA_NOTION_WEB_BASE_URL": self.sandbox_url,  # a page linked by its id opens on its screen
+                "NA_GITHUB_API_BASE_URL": self.code_sandbox_url + "/github",
+                "NA_VERCEL_API_BASE_URL": self.code_sandbox_url + "/vercel",
+                "NA_SLACK_API_BASE_URL": self.code_sandbox_url + "/slack/api",
+                "NA_SLACK_CLIENT_ID": slack_oauth.CLIENT_ID,  # its install page: the code sandbox's /slack/oauth
+                "NA_DISCORD_API_BASE_URL": self.code_sandbox_url + "/discord/api/v10",
+                "NA_LINEAR_API_BASE_URL": self.linear.url,  # the Linear sandbox, in this process
+                "NA_MOTION_API_BASE_URL": self.motion.api_url,  # the Motion sandbox, in this process
+                "NA_LINEAR_OAUTH_CLIENT_ID": OAUTH_CLIENT_ID,  # its consent page at the Linear sandbox
+                "NA_LINEAR_OAUTH_URL": self.linear.url,
+                "NA_GITLAB_OAUTH_CLIENT_ID": OAUTH_CLIENT_ID,  # the GitLab sandbox: its instance, in this process
+                "NA_GITLAB_OAUTH_BASE_URL": self.gitlab.url,
+                # The code sandbox's mail relay: loopback, so plain text is allowed (never in production).
+                "NA_SMTP_HOST": "127.0.0.1",
+                "NA_SMTP_PORT": str(self.smtp_port),
+                "NA_SMTP_SECURITY": "none",
+                "NA_SMTP_USERNAME": SEED["smtp_username"],
+                "NA_SMTP_SENDER": SEED["smtp_sender"],
+                "NA_WEBHOOK_COALESCE_S": "2",  # a page's changes still merge, and the demo waits 2 s at most
+                "NA_SYNC_SCAN_INTERVAL_S": "10",  # the trackers' sync scans Notion every 10 s (60 s deployed)
+                "NA_MCP_ALLOW_LOOPBACK": "true",  # the MCP sandbox on 127.0.0.1 may be connected (never deployed)
+                "NA_HOOKS_ALLOW_LOOPBACK": "true",  # a webhook receiver on 127.0.0.1 may be registered (never deployed)
+                **{f"NA_{t.name}_URL": self.url(t) for t in Target},
+                # The console's origin (local.gateway) as in production: the callback under it, the
+                # console at its root (the session cookie and the CSRF Origin check name it).
+                "NA_OAUTH_CALLBACK_URL": self.console_url + "/oauth/callback",
+                "NA_FRONTEND_URL": self.console_url + "/",
+            }
+            | (self.google.env() if self.google else {})
+        )
         if self.person is not None:
             kept = {k: v for k, v in self.person.items() if k not in settings or k == "NA_GCP_PROJECT"}
             settings |= PERSON_DEFAULTS | kept
@@ -260,6 +262,8 @@ class LocalStack:
         self.secrets_file.write_text(json.dumps(self.secrets))
         self.secrets_file.chmod(0o600)
         self.group.start("firestore", emulator_argv(self.firestore_port), self._child_env())
+        if self.google:
+            self.google.start_emulator(self.group, self._child_env())
         self._start_tasks_emulator()
         self._start_sandbox()
         self.group.start(
@@ -277,13 +281,17 @@ class LocalStack:
         )
         self.group.wait_until("firestore", lambda: http_answers(f"http://127.0.0.1:{self.firestore_port}/"))
         self._create_queues()
+        if self.google:
+            self.google.start(self.group)
+            self.progress(
+                "  up: the Gmail and Calendar sandboxes, Pub/Sub's topic and push (in this process)"
+            )
         if not self._linear_up:
             self.linear.__enter__()
             self.motion.__enter__()
             self.gitlab.__enter__()
             self.mcp.start()
             self.mcp_oauth.start()
-            self.google.start()
             self._linear_up = True
             self.courier = HookCourier(
                 [
@@ -453,6 +461,8 @@ class LocalStack:
         if self.jobs is not None:
             self.jobs.stop()
             self.jobs = None
+        if self.google:
+            self.google.stop()
         self.group.stop_all()
         if self._linear_up:
             self.courier.stop()
@@ -461,7 +471,6 @@ class LocalStack:
             self.gitlab.__exit__(None, None, None)
             self.mcp.stop()
             self.mcp_oauth.stop()
-            self.google.stop()
             self._linear_up = False
         if not self._owns_workdir:
             return
@@ -582,10 +591,15 @@ def say(line: str) -> None:
 def as_make_stack(environ: Mapping[str, str], progress: Callable[[str], None] | None = None) -> LocalStack:
     """The stack ``make stack`` starts (not yet started) for a shell whose environment is ``environ``:
     notifications live into the sandboxes, the person's NA_ variables over :data:`PERSON_DEFAULTS`, the
-    code sandbox seeded, Cloud Scheduler's jobs called. The web suite's person flows run on the one it
+    code sandbox seeded, Cloud Scheduler's jobs called, Google's sandboxes and Pub/Sub up. The web suite's person flows run on the one it
     builds for a shell with no NA_ variable (tests/web/conftest.py)."""
     return LocalStack(
-        notify="live", person_env=dict(environ), progress=progress, code_seed=True, scheduler=True
+        notify="live",
+        person_env=dict(environ),
+        progress=progress,
+        code_seed=True,
+        scheduler=True,
+        google=True,
     )
 
 
@@ -610,6 +624,12 @@ def main() -> None:
             f"MCP, by hand: in Integrations, connect the MCP sandbox at {stack.mcp.url} with the token "
             f"{MCP_TOKEN}, or the one behind OAuth at {stack.mcp_oauth.url} (docs/local-stack.md)."
         )
+        if stack.google:
+            say(
+                f"Google: Gmail and Calendar sandboxes at {stack.google.url}, Pub/Sub's emulator at "
+                f"{stack.google.emulator_host}; Integrations' Connect Google connects mail and calendars "
+                "(local/google_connect.py: by hand, for the demo)."
+            )
         jobs = ", ".join(f"{job.path} every {job.every_minutes} min" for job in JOBS)
         print(f"Scheduler: the jobs Cloud Scheduler runs, here too ({jobs}).", flush=True)
         try:

@@ -6,6 +6,7 @@
 # collection, then the shared one; exits 1 on a missed goal.
 #   make bench-rag BENCH_RAG_ARGS="--queries 200 --edits 10 --window 60 --scale-pages 2000 --scale-rate 3"
 #   make bench-rag BENCH_RAG_ARGS="--quality-only --tune"   # quality alone, and the fusion's tuning grid
+#   .venv/bin/python -m tests.perf.rag.rag_replay --embedding-cache DIR   # decision 0211's grid, tuning sets
 BENCH_RAG_ARGS ?=
 
 .PHONY: bench-rag

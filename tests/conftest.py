@@ -16,11 +16,15 @@ import pytest
 from local.firestore_emulator import emulator_argv
 from local.processes import ProcessGroup, free_port, http_answers
 from shared.platform import logs
+from tests.support.platform import cpu_by_file
 
 PROJECT = "notion-agent-test"
 # What this process started; summed over pytest-xdist's workers at the end (pytest_terminal_summary).
 STARTS: Counter[str] = Counter()
 _WORKER_STARTS: list[dict[str, int]] = []
+# CPU seconds by test file (tests/support/platform/cpu_by_file.py), this process's and its workers'.
+CPU: dict[str, float] = {}
+_SESSION_END_CPU: list[float] = []  # what the last teardown spent, counted apart from its file
 
 
 def _counted(start: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -74,6 +78,32 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     scheduler = LoadFileScheduling(config, log)
     scheduler._split_scope = scope_of  # the one method that names a test's unit
     return scheduler
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """A test's CPU seconds (its process's and its children's, running or reaped) added to its file's."""
+    started = cpu_by_file.cpu_now()
+    try:
+        return (yield)
+    finally:
+        spent = cpu_by_file.cpu_now() - started
+        if nextitem is None:  # its teardown's share is the session's
+            spent -= sum(_SESSION_END_CPU)
+        cpu_by_file.add(CPU, {cpu_by_file.file_of(item.nodeid): spent})
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """The last teardown stops the session's fixtures: its CPU is counted apart (SESSION_END)."""
+    if nextitem is not None:
+        return (yield)
+    started = cpu_by_file.cpu_now()
+    try:
+        return (yield)
+    finally:
+        _SESSION_END_CPU.append(cpu_by_file.cpu_now() - started)
+        cpu_by_file.add(CPU, {cpu_by_file.SESSION_END: _SESSION_END_CPU[-1]})
 
 
 @pytest.fixture(autouse=True)
@@ -136,6 +166,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["starts"] = dict(STARTS)
+        workeroutput["cpu_by_file"] = dict(CPU)
     reliability = sys.modules.get("tests.reliability.conftest")
     if workeroutput is not None and reliability is not None:
         workeroutput["result_totals"] = dict(reliability.TOTALS)
@@ -147,6 +178,7 @@ def pytest_testnodedown(node: Any, error: object) -> None:
         _WORKER_TOTALS.append(totals)
     if "starts" in output:
         _WORKER_STARTS.append(output["starts"])
+    cpu_by_file.add(CPU, output.get("cpu_by_file", {}))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -154,6 +186,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if starts:
         counted = " ".join(f"{k}={starts[k]}" for k in ("local_stacks", "firestore_emulators"))
         terminalreporter.write_line(f"started in this session: {counted}")
+    if CPU:
+        terminalreporter.write_line(cpu_by_file.line(CPU))
     if _WORKER_TOTALS:
         summed = {k: sum(t.get(k, 0) for t in _WORKER_TOTALS) for k in RESULT_KEYS}
         terminalreporter.write_line("RESULT " + " ".join(f"{k}={v}" for k, v in summed.items()))

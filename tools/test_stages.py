@@ -18,7 +18,8 @@ Any stage failing fails the pipeline (exit 1); a stage whose prerequisite failed
 listed as skipped. The end is a table: each stage's wall seconds and CPU seconds (its process and
 every descendant it waited for, from wait4's rusage), then the total wall time, then what each
 pytest stage spent them on: its slowest test files, from the ``--durations`` list every pytest of a
-stage prints (``PYTEST_ADDOPTS``). Interrupted, it stops every running stage's process group.
+stage prints (``PYTEST_ADDOPTS``), and its costliest in CPU seconds, from the ``cpu s by test file``
+line each ends with (tests/conftest.py). Interrupted, it stops every running stage's process group.
 Standard library only: it runs before any venv exists.
 """
 
@@ -70,6 +71,10 @@ STOP_GRACE_S = 60.0
 DURATIONS = 15
 SLOWEST_FILES = 3
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s +(?:setup|call|teardown) +([^\s:]+)::", re.M)
+# Each pytest of a stage (tests/conftest.py) ends with its costliest files in CPU seconds (its process
+# and the children it reaped: stacks, emulators, browsers); the end of the run sums them by file.
+_CPU_LINE = re.compile(r"^cpu s by test file: total \d+; (.*)$", re.M)
+_CPU_FILE = re.compile(r"(\S+) (\d+)(?:, |$)")
 
 
 @dataclass
@@ -88,6 +93,7 @@ class Stage:
     process: subprocess.Popen[bytes] | None = None
     log: Path = field(default_factory=Path)
     slowest: list[tuple[str, float]] = field(default_factory=list)  # (test file, seconds), from its log
+    costliest: list[tuple[str, float]] = field(default_factory=list)  # (test file, CPU seconds), its log
 
 
 def plan(checks: list[str], lanes: int = 2) -> list[Stage]:
@@ -153,6 +159,16 @@ def slowest_files(log: str, n: int = SLOWEST_FILES) -> list[tuple[str, float]]:
     return sorted(seconds.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
+def costliest_files(log: str, n: int = SLOWEST_FILES) -> list[tuple[str, float]]:
+    """The ``n`` test files whose CPU seconds on the ``cpu s by test file`` lines of ``log`` sum the
+    most, most first (decision 0209)."""
+    seconds: dict[str, float] = {}
+    for files in _CPU_LINE.findall(log):
+        for path, spent in _CPU_FILE.findall(files):
+            seconds[path] = seconds.get(path, 0.0) + float(spent)
+    return sorted(seconds.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
 def finish(stage: Stage, status: int, usage: resource.struct_rusage, root: Path) -> None:
     stage.wall = time.monotonic() - stage.started
     stage.cpu = usage.ru_utime + usage.ru_stime
@@ -162,7 +178,7 @@ def finish(stage: Stage, status: int, usage: resource.struct_rusage, root: Path)
     stage.status = "passed" if code == 0 else "failed"
     sys.stdout.write(f"=== {stage.name}: {stage.status} in {stage.wall:.0f} s (exit {code}); its output:\n")
     output = stage.log.read_text(errors="replace")
-    stage.slowest = slowest_files(output)
+    stage.slowest, stage.costliest = slowest_files(output), costliest_files(output)
     sys.stdout.write(output)
     sys.stdout.write(f"=== end of {stage.name} ({stage.log.relative_to(root)})\n")
     sys.stdout.flush()
@@ -191,6 +207,11 @@ def table(stages: list[Stage], total: float) -> str:
         lines.append(f"slowest test files of each stage (its pytests' {DURATIONS} slowest phases, summed):")
     for s in timed:
         lines.append(f"{s.name:<16} " + ", ".join(f"{path} {spent:.0f} s" for path, spent in s.slowest))
+    costly = [s for s in stages if s.costliest]
+    if costly:
+        lines.append("costliest test files of each stage in CPU seconds (each test's process and children):")
+    for s in costly:
+        lines.append(f"{s.name:<16} " + ", ".join(f"{path} {spent:.0f} s" for path, spent in s.costliest))
     return "\n".join(lines)
 
 

@@ -119,7 +119,12 @@ class CalendarSandbox:
                 | calendar.events.get(event_id, {})
                 | event
             )
-            stored |= {"id": event_id, "updated": _stamp(), "iCalUID": f"{event_id}@google.com"}
+            stored |= {
+                "id": event_id,
+                "updated": _stamp(),
+                "iCalUID": f"{event_id}@google.com",
+                "htmlLink": html_link(event_id, calendar.owner),
+            }
             calendar.events[event_id] = stored
             self._changed(calendar, event_id)
             return dict(stored)
@@ -320,6 +325,13 @@ def _end(event: dict[str, Any]) -> datetime:
     if "dateTime" in end:
         return _instant(end["dateTime"])
     return _instant(f"{end.get('date', '9999-12-31')}T00:00:00+00:00")
+
+
+def html_link(event_id: str, owner: str) -> str:
+    """The event's ``htmlLink`` as Google writes it: Calendar's event page, ``eid`` the event's id and
+    its calendar's, space-separated, in unpadded URL-safe base64."""
+    eid = base64.urlsafe_b64encode(f"{event_id} {owner}".encode()).decode().rstrip("=")
+    return f"https://www.google.com/calendar/event?eid={eid}"
 
 
 def _shown(event: dict[str, Any]) -> dict[str, Any]:

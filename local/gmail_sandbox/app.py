@@ -21,7 +21,9 @@ ships), so the official client talks to it unchanged. From the Gmail API referen
   "Managing threads" hold (``threadId``, ``In-Reply-To``/``References`` naming one of its messages,
   the same subject but for "Re:"), else a new thread; labelled ``SENT``, recorded in history.
 
-``deliver`` plays a message arriving; a request outside this set is answered 400."""
+``deliver`` plays a message arriving; with a ``publish`` given, a watched mailbox's arrival in a label
+the watch names is published to its topic as Gmail does (``{"emailAddress", "historyId"}`` as JSON, the
+Pub/Sub emulator's topic on the local stack). A request outside this set is answered 400."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from email.message import EmailMessage, Message
 from typing import Any
 
@@ -78,11 +81,16 @@ class Mailbox:
         self.watch: dict[str, Any] | None = None
 
 
+type Publish = Callable[[str, bytes], None]  # a topic's name, the message's data
+
+
 class GmailSandbox:
     """Mailboxes by token, the OIDC signer, Google's accounts (``accounts``: the consents, shared with
-    the Calendar sandbox on the stack) and what a test reads (``sent``, ``calls``, ``stops``)."""
+    the Calendar sandbox on the stack) and what a test reads (``sent``, ``calls``, ``stops``).
+    ``publish``: how a watch's notification reaches its topic (none: nothing is published)."""
 
-    def __init__(self, accounts: GoogleAccounts | None = None) -> None:
+    def __init__(self, accounts: GoogleAccounts | None = None, publish: Publish | None = None) -> None:
+        self.publish = publish
         self.lock = threading.RLock()
         self.tokens: dict[str, Mailbox] = {}
         self.boxes: dict[str, Mailbox] = {}
@@ -109,8 +117,15 @@ class GmailSandbox:
     def deliver(self, address: str, message: EmailMessage | bytes) -> dict[str, Any]:
         """``message`` arrives in ``address``'s inbox: its record (with ``historyId``)."""
         raw = message if isinstance(message, bytes) else message.as_bytes()
+        labels = ["INBOX", "UNREAD"]
         with self.lock:
-            return self._add(self.boxes[address.lower()], raw, ["INBOX", "UNREAD"], None)
+            box = self.boxes[address.lower()]
+            record = self._add(box, raw, labels, None)
+            watch = dict(box.watch or {})
+        if self.publish is not None and _watched(watch, labels):
+            data = {"emailAddress": box.address, "historyId": int(record["historyId"])}
+            self.publish(watch["topicName"], json.dumps(data).encode())
+        return record
 
     def forget_history(self, address: str) -> None:
         """Every history id up to now is too old: ``history.list`` from one answers 404."""
@@ -336,6 +351,19 @@ class GmailSandbox:
             raise Refusal(400, "Recipient address required")
         record = self._add(box, data, ["SENT"], body.get("threadId"))
         return {"id": record["id"], "threadId": record["threadId"], "labelIds": record["labelIds"]}
+
+
+def _watched(watch: dict[str, Any], labels: list[str]) -> bool:
+    """Whether a change in ``labels`` is notified under ``watch`` (``labelIds`` with
+    ``labelFilterBehavior`` INCLUDE, the default, or EXCLUDE; no ``labelIds``: every change)."""
+    if not watch.get("topicName"):
+        return False
+    named = set(watch.get("labelIds") or [])
+    if not named:
+        return True
+    if str(watch.get("labelFilterBehavior", "INCLUDE")).upper() == "EXCLUDE":
+        return not named & set(labels)
+    return bool(named & set(labels))
 
 
 def _headers(part: Message) -> list[dict[str, str]]:

@@ -159,6 +159,19 @@ class MotionSandbox:
         with self.lock:
             self._apply(self.tasks[task_id], fields)
 
+    def comment(self, task_id: str, text: str) -> str:
+        """A comment a person (Grace) writes on a task in Motion: its id."""
+        with self.lock:
+            made = {
+                "id": f"cm_{uuid.uuid4().hex[:20]}",
+                "taskId": task_id,
+                "content": to_html(text),
+                "createdAt": _now(),
+                "creator": {k: USERS[1][k] for k in ("id", "name", "email")},
+            }
+            self.comments.append(made)
+            return str(made["id"])
+
     def items(self) -> Items:
         """The team workspace's tasks as a person sees them on the sandbox's screen (local.tracker_screen)."""
 

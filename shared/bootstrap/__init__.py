@@ -202,7 +202,8 @@ class Container:
     def slack_intake(self) -> SlackIntake:
         """What Slack's events route uses: the app's signing secret (the platform secret
         ``slack-signing-secret``; ConfigError without it), the installs, Slack's Web API, the tenants,
-        the ledger of events and the queue."""
+        the ledger of events and the queue. Also the sessions a thread is held in and the engine a
+        steer takes (decision 0195)."""
         from shared.platform.config import PlatformSecret
         from shared.slack.services.events import SlackIntake
 
@@ -216,6 +217,9 @@ class Container:
             ledger=self.workspace.webhook_events,
             queue=p.queue,
             console_url=self.settings.frontend_url,
+            sessions=self.sessions.sessions,
+            engine=lambda: self.engine(with_model=False),
+            agents=self.agents.agents,
         )
 
     def mail_intake(self) -> MailIntake:

@@ -230,6 +230,10 @@ class MotionApi(Protocol):
 
     def unassign(self, key: MotionKey, task_id: str) -> None: ...
 
+    def delete_task(self, key: MotionKey, task_id: str) -> bool:
+        """Delete the task (Motion's "Delete task"): whether there was one to delete."""
+        ...
+
     def comments(self, key: MotionKey, task_id: str) -> list[dict[str, Any]]:
         """The task's comments (all pages): ``{id, taskId, content, createdAt, creator}`` each."""
         ...
@@ -290,8 +294,9 @@ class TaskWriting(Protocol):
         """The task an earlier try for ``key`` made since ``since``, or None."""
         ...
 
-    def update(self, at: Place, task_id: str, changes: dict[str, str]) -> Output:
-        """``changes`` (title, status group) set on the task."""
+    def update(self, at: Place, task_id: str, changes: dict[str, Any], unchanged_since: str = "") -> Output:
+        """``changes`` (title, status group) set on the task; with ``unchanged_since``, only while the
+        task's ``updatedTime`` read right before the write is still that (else ChangedMeanwhile)."""
         ...
 
     def read_fields(self, at: Place, task_id: str) -> dict[str, Any] | None:
@@ -308,6 +313,14 @@ class TaskWriting(Protocol):
 
     def find_comment(self, at: Place, task_id: str, key: str) -> Output | None:
         """The comment an earlier try for ``key`` made on the task, or None."""
+        ...
+
+    def delete(self, at: Place, task_id: str) -> bool:
+        """Delete the task (an undo's of the run that made it): whether there was one to delete."""
+        ...
+
+    def people_comments(self, at: Place, task_id: str) -> int:
+        """How many of the task's comments carry no agent's signature: people's."""
         ...
 
 

@@ -13,7 +13,12 @@ from pydantic import Field, StringConstraints
 from shared.platform.errors import ModelFixableError, PermanentError
 from shared.sync.services.issue_writes import Place
 from shared.tools.base import Args, Output, SideEffect, Tool, ToolContext
-from shared.undo.domain.inverses import created_issue_inverse, issue_comment_inverse, issue_inverse
+from shared.undo.domain.inverses import (
+    created_issue_inverse,
+    created_task_inverse,
+    issue_comment_inverse,
+    issue_inverse,
+)
 
 if TYPE_CHECKING:
     from shared.sync.services.issue_writes import IssueWrites
@@ -138,12 +143,24 @@ class CommentOnTaskArgs(Args):
     body: Text
 
 
+def _task_made(ctx: ToolContext, a: CreateTaskArgs, out: Output | None) -> Output | None:
+    """``out`` with its inverse: the task as made, to delete unless anyone edited it since."""
+    if out is None:
+        return None
+    task_id = str(out["task_id"])
+    fields = _writes(ctx).motion.read_fields(Place(ctx.tenant_id, a.tool, a.target), task_id)
+    return out | {"inverse": created_task_inverse({"tool": a.tool, "target": a.target}, task_id, fields)}
+
+
 def _create_task(ctx: ToolContext, a: CreateTaskArgs) -> Output:
-    return _writes(ctx).motion.create(Place(ctx.tenant_id, a.tool, a.target), a.title, a.body, ctx.key)
+    out = _writes(ctx).motion.create(Place(ctx.tenant_id, a.tool, a.target), a.title, a.body, ctx.key)
+    return _task_made(ctx, a, out) or out
 
 
 def _find_task(ctx: ToolContext, a: CreateTaskArgs) -> Output | None:
-    return _writes(ctx).motion.find_created(Place(ctx.tenant_id, a.tool, a.target), ctx.key, _since(ctx))
+    """An earlier try's task, found by its signature: the run's own, so its inverse is known still."""
+    found = _writes(ctx).motion.find_created(Place(ctx.tenant_id, a.tool, a.target), ctx.key, _since(ctx))
+    return _task_made(ctx, a, found)
 
 
 def _update_task(ctx: ToolContext, a: UpdateTaskArgs) -> Output:

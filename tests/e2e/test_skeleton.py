@@ -2,7 +2,8 @@
 OAuth, set up the agent's home and a trigger rule, a signed webhook starts a run, a member's Approve on
 its row is refused and the owner's decides, the run finishes, the hourly schedule writes today's plan;
 Ask answers a question and its follow-up from the index choosing the rows filled, citing the page;
-an instructed agent with a reviewer maps over the Ideas rows, and a routine fires once for its slot."""
+an instructed agent with a reviewer maps over the Ideas rows, and a routine fires once for its slot;
+a Slack mention and a mail are answered in their threads, a meeting's brief is made before it."""
 
 import json
 import urllib.error
@@ -14,6 +15,7 @@ import pytest
 
 from local.code_sandbox import SEED as CODE_SEED
 from local.demo import LIVE, REVIEWED, REVIEWER_WORDS, http, run_demo, wait_for
+from local.demo_channels import print_channels
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack
 from local.tasks_emulator import mint_id_token
 from shared.platform.adapters.local_secrets import LocalFileSecrets
@@ -25,7 +27,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    with LocalStack(extra_env=LIVE, person_env={}) as running:  # as make demo runs it, the index on
+    # As make demo runs it: the index on, Google's sandboxes and the Pub/Sub emulator up.
+    with LocalStack(extra_env=LIVE, person_env={}, google=True) as running:
         yield running
 
 
@@ -153,11 +156,14 @@ def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
         expected = {"integration": name, "connected": True, "account": "sandbox-user"}
         assert (status, answer) == (200, expected)
     listed = http("GET", api + "/integrations", headers=auth)[1]
+    calendars = listed.pop("calendars")  # the demo connected the owner's (local/demo_channels.py)
+    assert any(c["connected"] for c in calendars)
+    # Slack: connected by the demo's channels, disconnected again by the Slack test if it ran first.
+    assert listed["integrations"].pop("slack")["connected"] in (True, False)
     assert listed == {
         "integrations": {
             "github": {"connected": True, "account": "sandbox-user"},
             "vercel": {"connected": True, "account": "sandbox-user"},
-            "slack": {"connected": False},
             "discord": {"connected": False},
         }
     }
@@ -461,3 +467,36 @@ def test_the_demos_session_asks_starts_steers_and_approves_as_it_streams(demo: d
     said = got["messages"]
     assert [(m["place"], m["act"]) for m in said] == [(1, "ask"), (2, "run"), (3, "steer")]
     assert said[1]["run_id"] == first["run_id"] and said[2]["run_id"] == run["run_id"]
+
+
+def test_the_channels_answer_where_they_were_asked_and_the_brief_comes_before_the_meeting(
+    demo: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """local/demo_channels.py: the Slack mention's run answered in its thread (on it, then the result);
+    the mail pushed once through the Pub/Sub emulator, signed and taken, its run answered twice in the
+    mail's thread; the meeting's notification taken, the tick's run, approved by the owner, wrote the
+    brief page and ended before the meeting."""
+    slack, mail, meeting = (demo["channels"][c] for c in ("slack", "mail", "meeting"))
+    run_id = slack["run"]["run_id"]
+    assert slack["run"]["status"] == "completed" and run_id.startswith("sess-")  # its thread's session's
+    texts = [m["text"] for m in slack["thread"]]
+    assert texts[0].startswith("On it") and run_id in texts[0]
+    done = [t.splitlines()[0] for t in texts if t.startswith("*Run completed")]
+    assert done == ["*Run completed: Write a note about the launch*"]
+    assert mail["pushes"] == [200] and mail["run"]["status"] == "completed"
+    asked, *replies = mail["thread"]
+    assert [r["In-Reply-To"] for r in replies] == [asked["Message-ID"]] * 2
+    assert all(r["Subject"] == f"Re: {asked['Subject']}" for r in replies)
+    assert meeting["tick"] == 200 and meeting["run"]["status"] == "completed"
+    assert meeting["run"]["run_id"].startswith("cal-before-") and meeting["ended"] < meeting["start"]
+    page = meeting["page"]  # the brief, under the agent's home, with when and who
+    assert (
+        page["properties"]["title"] == "Brief: Launch review"
+        and page["created_by"] == demo["sandbox"]["ids"]["bot"]
+    )
+    assert any("Attendees: ada@demo.example" in b.get("text", "") for b in page["content"])
+    print_channels(demo)
+    printed = capsys.readouterr().out
+    assert f"started run {run_id} (completed)" in printed and "(1 push, [200])" in printed
+    assert f"its brief's run {meeting['run']['run_id']} completed" in printed
+    assert "'Brief: Launch review' under the agent's home" in printed

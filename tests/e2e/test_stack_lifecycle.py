@@ -107,13 +107,13 @@ def test_the_stack_stops_everything_it_started_on_a_signal(
         workdir = Path(str(printed_json(printed)["workdir"]))
         assert (workdir / "logs").is_dir()
         progress = printed[: printed.index("{\n")]
-        for part in ("firestore", "tasks", "notion-sandbox", "code-sandbox", "api", "gateway"):
+        for part in ("firestore", "pubsub", "tasks", "notion-sandbox", "code-sandbox", "api", "gateway"):
             assert any(line.startswith(f"  up: {part} (") for line in progress), (part, progress)
         assert any("/screen/demo/" in line for line in progress), progress
         children = descendants(proc.pid)
-        assert len(children) >= 9  # Firestore, Cloud Tasks and seven functions
+        assert len(children) >= 10  # Firestore, Pub/Sub, Cloud Tasks and seven functions
         groups = {g for g in map(group_of, children) if g is not None and g != os.getpgid(proc.pid)}
-        assert len(groups) >= 9  # each child in a process group of its own
+        assert len(groups) >= 10  # each child in a process group of its own
         proc.send_signal(sig)
         assert proc.wait(timeout=20) in (0, 143, -sig)
         assert wait_gone(children) == set()

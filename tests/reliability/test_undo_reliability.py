@@ -132,6 +132,15 @@ def undo_all(stack: Stack, runs: list[str], chosen: dict[str, list[int]] | None 
     return asked
 
 
+def redo_all(stack: Stack, undos: list[str]) -> dict[str, Any]:
+    """Each undo run undone in turn by the owner, asked twice (the same redo), every task delivered
+    twice until all ended: redo run → its state."""
+    redos = undo_all(stack, undos)
+    assert undo_all(stack, undos) == redos
+    settle_killed(stack, list(redos.values()))
+    return {r: stack.state(r) for r in redos.values()}
+
+
 def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
@@ -259,8 +268,9 @@ def test_tracker_undos_killed_at_each_boundary_delivered_twice_and_edited_revert
     """Runs that moved a Linear issue from In Review to Done, made one and commented; their undo runs killed at
     each boundary of the step restoring the issue (before the write, after it before its result is
     recorded, after recording), every task delivered twice, a person moving the issue as an undo
-    begins or between its check and its write. Prints and asserts ``RESULT tracker_undos=
-    effects_reverted= reverted_twice=0 people_changes_overwritten=0 conflicts_listed=``."""
+    begins or between its check and its write; then each undo undone (asked twice, delivered twice):
+    what it reverted written again and each archived issue brought back, once. Prints and asserts
+    ``RESULT tracker_undos= effects_reverted= reverted_twice=0 people_changes_overwritten=0 conflicts_listed=``."""
     with (
         LinearServer() as server,
         harness.engine_stack(
@@ -318,9 +328,18 @@ def test_tracker_undos_killed_at_each_boundary_delivered_twice_and_edited_revert
         made = [str(i["id"]) for i in server.sandbox.issues.values() if str(i["title"]).startswith("Made by")]
         archived = {i: server.sandbox.view(i)["archivedAt"] is not None for i in made}
         comments = [c for c in server.sandbox.comments.values() if str(c["body"]).startswith("Done by")]
+        redos = redo_all(stack, list(first.values()))  # each undo undone, every task delivered twice
+        again = {r: server.sandbox.view(i)["state"]["name"] for r, i in issues.items()}
+        back_again = {i: server.sandbox.view(i)["archivedAt"] is None for i in made}
 
     back, reverted_twice = taken_back(outcomes, linear)
     overwritten = sum(final[r] != "Canceled" for r in people)
+    # The redo (decisions 0188, 0197): what each undo reverted is written again, once; an issue it
+    # archived is brought back, once; a person's change (a conflict) and a found-back state are left.
+    restored = {r for r, u in outcomes if u["outcome"] == "reverted" and u["target"] == issues[r]}
+    assert all(s is not None and s.status == RunStatus.COMPLETED for s in redos.values()), redos
+    assert {r: again[r] for r in runs} == {r: "Done" if r in restored else final[r] for r in runs}
+    assert all(back_again.values()) and sorted(linear.unarchives.values()) == [1] * len(made)
     conflicts = {(r, u["effect"]) for r, u in outcomes if u["outcome"] == "conflict"}
     tally("tracker_undos", states, (len(back), reverted_twice, overwritten, len(conflicts)), "linear")
     assert crashes.done == set(killed), "every planned kill happened"
@@ -337,20 +356,24 @@ def test_tracker_undos_killed_at_each_boundary_delivered_twice_and_edited_revert
 GITLAB = {"tool": "gitlab", "target": PROJECT_PATH}
 MOTION = {"tool": "motion", "target": WORKSPACE_ID}
 # The undo's step restoring the item: GitLab's issue set first of three, undone newest first; Motion's
-# task's status, the run's one effect it can take back (create_task records no inverse).
-ITEM_STEP = {"gitlab": 3, "motion": 1}
+# task's status set first of two (then a task made), undone second.
+ITEM_STEP = {"gitlab": 3, "motion": 2}
 RENAMED = "Renamed by a person"  # a GitLab title a person sets as the undo begins
 STARTED = "In Progress"  # each Motion task's status before its run; a person's: Canceled
 
 
 class OtherTrackersModel(ScriptedPlanModel):
     """Plans a goal ``gitlab|<run>|page <iid>``: the issue closed and renamed, an issue made, a note on
-    the first; ``motion|<run>|page <task>``: the task's status set to completed; then finish."""
+    the first; ``motion|<run>|page <task>``: the task's status set to completed, a task made; then finish."""
 
     def steps(self, kind: str, run: str, page: str, goal: str) -> list[tuple[str, dict[str, Any]]]:
         item, done = goal.rsplit(" ", 1)[-1], ("finish", {"summary": "tracked"})
         if kind == "motion":
-            return [("update_task", {**MOTION, "task_id": item, "status": "completed"}), done]
+            return [
+                ("update_task", {**MOTION, "task_id": item, "status": "completed"}),
+                ("create_task", {**MOTION, "title": f"Made by {run}"}),
+                done,
+            ]
         return [
             ("update_issue", {**GITLAB, "issue_id": item, "status": "completed", "title": f"Fixed by {run}"}),
             ("create_issue", {**GITLAB, "title": f"Made by {run}"}),
@@ -380,12 +403,12 @@ def other_tracker(tool: str, stack: Stack, server: Any, hit: Any) -> tuple[dict[
         items = {r: server.sandbox.add_task(f"Item {r}") for r in names}
         for task in items.values():
             server.sandbox.edit(task, status=STARTED)
-        storm = tracker_storm.StormMotion(stack.container.port("motion"), STARTED, hit)
 
         def canceled(task: str) -> None:
             server.sandbox.edit(task, status="Canceled")
 
         person = canceled
+        storm = tracker_storm.StormMotion(stack.container.port("motion"), STARTED, hit, person)
 
     stack.wrap(tool, lambda _inner: storm)
     return items, storm, person
@@ -400,10 +423,24 @@ def seen(tool: str, server: Any, item: str) -> tuple[str, str]:
     return str(task["status"]["name"]), str(task["name"])
 
 
-def made_and_noted(lab: Any) -> tuple[dict[int, bool], list[dict[str, Any]]]:
-    """The GitLab sandbox's issues the runs made (iid → whether closed) and the runs' notes left."""
-    made = {k: i["state"] == "closed" for k, i in lab.issues.items() if str(i["title"]).startswith("Made by")}
-    return made, [n for ns in lab.notes.values() for n in ns if "Done by" in str(n["body"])]
+MADE_RENAMED = "Made, then renamed by a person"  # an issue a run made, renamed as its undo checks it
+
+
+def made_by(lab: Any, run: str) -> str:
+    """The iid of the GitLab issue ``run`` made."""
+    [iid] = [k for k, i in lab.issues.items() if i["title"] == f"Made by {run}"]
+    return str(iid)
+
+
+def made_and_noted(tool: str, sandbox: Any) -> tuple[dict[Any, bool], list[dict[str, Any]]]:
+    """The GitLab sandbox's issues the runs made (iid → whether closed) and the runs' notes left; the
+    Motion sandbox's tasks the runs made and are left (none once undone: each deleted)."""
+    if tool == "motion":
+        return {k: False for k, t in sandbox.tasks.items() if str(t["name"]).startswith("Made by")}, []
+    made = {
+        k: i["state"] == "closed" for k, i in sandbox.issues.items() if str(i["title"]).startswith("Made")
+    }
+    return made, [n for ns in sandbox.notes.values() for n in ns if "Done by" in str(n["body"])]
 
 
 @pytest.mark.parametrize("tool", ["gitlab", "motion"])
@@ -411,10 +448,12 @@ def test_gitlab_and_motion_undos_killed_delivered_twice_and_edited_revert_nothin
     tool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
     """The Linear storm on GitLab (an issue closed and renamed, one made, a note) and Motion (a task's
-    status): undo runs killed at each boundary of the step restoring the item, every task delivered
-    twice, a person editing an item where decision 0185 says their change is kept: as the undo begins
-    (a GitLab title, a Motion status: a conflict), or between GitLab's check and its write (a reopen,
-    the undo's own value: it stands). Prints and asserts ``RESULT tracker_undos= ... tracker=``."""
+    status, a task made): undo runs killed at each boundary of the step restoring the item, every task
+    delivered twice, a person editing an item as the undo begins (a GitLab title, a Motion status: a
+    conflict) or between the check and the write (GitLab's reopen, the undo's own value: it stands;
+    Motion's status, and a GitLab issue a run made renamed, found by the re-read: a conflict, decision
+    0197). Prints and asserts
+    ``RESULT tracker_undos= ... tracker=``."""
     step = ITEM_STEP[tool]
     with (
         GitLabServer() if tool == "gitlab" else MotionServer() as server,
@@ -450,32 +489,43 @@ def test_gitlab_and_motion_undos_killed_delivered_twice_and_edited_revert_nothin
         }
         crashes.plan |= killed
         people = [r for i, r in enumerate(runs) if i % 3 == 2]
-        # Motion has no window a person's change survives but before the check (decision 0185).
-        early = people[::2] if tool == "gitlab" else people
-        late = [r for r in people if r not in early]  # GitLab: a reopen between the check and the write
+        early = people[::2]  # as the undo begins: a conflict
+        # Between the check and the write: GitLab's reopen, the undo's own value, stands; Motion's
+        # status, before the undo's re-read, is kept as a conflict (decision 0197).
+        late = [r for r in people if r not in early]
         at_intent |= {first[r]: items[r] for r in early}
-        if tool == "gitlab":
-            storm.window |= {items[r] for r in late}
+        storm.window |= {items[r] for r in late}
+        if tool == "gitlab":  # and the issue each late run made, renamed just after the undo's check
+            storm.renames |= {made_by(server.sandbox, r): MADE_RENAMED for r in late}
         storm.kill |= {items[r]: first[r] for r in kills}
         settle_killed(stack, list(first.values()))
         outcomes = [(r, u) for r in runs for u in undone(stack.deps, TENANT, first[r])]
         states = {run: stack.state(run) for run in first.values()}
         final = {r: seen(tool, server, i) for r, i in items.items()}
-        made, notes = made_and_noted(server.sandbox) if tool == "gitlab" else ({}, [])
+        made, notes = made_and_noted(tool, server.sandbox)
+        lab: Any = server.sandbox
+        issues = lab.issues.values() if tool == "gitlab" else []
+        renamed = [i for i in issues if i["title"] == MADE_RENAMED and i["state"] == "opened"]
 
     back, reverted_twice = taken_back(outcomes, storm)
-    kept = {r: (RENAMED if tool == "gitlab" else "Canceled") for r in early} | {r: "opened" for r in late}
+    kept = {r: (RENAMED if tool == "gitlab" else "Canceled") for r in early}
+    kept |= {r: ("opened" if tool == "gitlab" else "Canceled") for r in late}
     overwritten = sum(kept[r] not in final[r] for r in people)
+    overwritten += len(late) - len(renamed) if tool == "gitlab" else 0  # a made issue's person's title
     conflicts = {(r, u["effect"]) for r, u in outcomes if u["outcome"] == "conflict"}
     tally("tracker_undos", states, (len(back), reverted_twice, overwritten, len(conflicts)), tool)
     assert crashes.done == set(killed), "every planned kill happened"
     assert reverted_twice == 0 and overwritten == 0
-    effects = 3 if tool == "gitlab" else 1
-    assert len(back) == effects * len(runs) - len(early)  # every effect, but the items people edited first
-    assert {r for r, _ in conflicts} == set(early) and len(conflicts) == len(early)
+    effects = 3 if tool == "gitlab" else 2
+    left = early if tool == "gitlab" else people  # items a person kept (Motion's late by the re-read)
+    # GitLab's late runs: their made issue, renamed in the re-read's window, kept (decision 0197).
+    assert len(back) == effects * len(runs) - len(people)  # every effect, but those people kept
+    assert {r for r, _ in conflicts} == set(people) and len(conflicts) == len(people)
     before = {r: ("opened", f"Item {r}") if tool == "gitlab" else (STARTED, f"Item {r}") for r in runs}
-    assert {r: final[r] for r in runs if r not in early} == {r: before[r] for r in runs if r not in early}
-    assert len(storm.restores) == len(runs) - len(early)  # each restored once, but where a person was first
+    assert {r: final[r] for r in runs if r not in left} == {r: before[r] for r in runs if r not in left}
+    assert len(storm.restores) == len(runs) - len(left)  # each restored once, but where a person was first
     if tool == "gitlab":
-        assert len(made) == len(runs) and all(made.values()) and len(storm.archives) == len(runs)
+        assert len(made) == len(runs) and sum(made.values()) == len(storm.archives) == len(runs) - len(late)
         assert not notes and len(storm.deletes) == len(runs)  # every note deleted, each once
+    else:
+        assert not made and len(storm.deletes) == len(runs)  # every task made deleted, each once

@@ -16,7 +16,8 @@ STAND_INS = (
     *("Cloud Tasks emulator", "Firestore emulator", "the gateway as load balancer"),
     *("the gateway as backend bucket", "Cloud Run's headers and identity", "Secret Manager stub"),
     *("Gemini stand-in (Vertex stub", "Gemini stand-in (offline model", "Notion sandbox", "GitHub sandbox"),
-    *("Vercel sandbox", "Slack sandbox", "Discord sandbox", "SMTP sandbox"),
+    *("Vercel sandbox", "Slack sandbox", "Discord sandbox", "SMTP sandbox", "Pub/Sub emulator"),
+    "Gmail sandbox",
 )
 BEHAVIOURS = (
     *("SIGNATURE_REMOVED_BY_GOOGLE", "X-CloudTasks-TaskRetryCount", "X-CloudTasks-TaskExecutionCount"),

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,11 @@ def test_lanes_keep_their_order_and_run_side_by_side(
     started = [e.split()[1] for e in events if e.startswith("start ")]
     installs = [target for target, _needs in test_stages.INSTALLS.values()]
     assert sorted(started) == sorted([*installs, *CHECKS])  # each stage once
-    side = [c for c in started if c in ("lint", "typecheck", "check-roles", "infra-tests")]
+    # The order the lanes started them in, as the runner says it (two makes started together may
+    # write their own first lines in either order on a loaded machine).
+    out = capsys.readouterr().out
+    said = re.findall(r"^=== (\S+): started", out, re.M)
+    side = [c for c in said if c in ("lint", "typecheck", "check-roles", "infra-tests")]
     assert side == ["lint", "typecheck", "check-roles", "infra-tests"]
     assert started.index("venv") > started.index("uv") and events.index("end venv") < events.index(
         "start pytest"
@@ -55,7 +60,6 @@ def test_lanes_keep_their_order_and_run_side_by_side(
     # The side lane ran while pytest did: lint began before pytest ended.
     assert events.index("start lint") < events.index("end pytest")
     # The side lane's short checks one at a time beside its first: the test below.
-    out = capsys.readouterr().out
     assert "output of typecheck" in out and "=== end of typecheck (build/stages/typecheck.log)" in out
     table = out[out.index("stage            status") :].splitlines()
     assert [line.split()[0] for line in table[1:-1]] == [*test_stages.INSTALLS, *CHECKS]
@@ -155,15 +159,6 @@ DURATIONS_LOG = """\
 """
 
 
-def test_the_slowest_files_sum_each_file_s_phases_over_every_list_in_a_log() -> None:
-    assert test_stages.slowest_files(DURATIONS_LOG) == [
-        ("tests/e2e/test_smoke.py", 49.12),
-        ("tests/redteam/engine/test_injection.py", 30.0),
-        ("tests/integration/engine/test_bench_engine_runs.py", 12.5),
-    ]
-    assert test_stages.slowest_files("3 passed in 0.1s\n") == []
-
-
 def test_each_stage_s_pytest_lists_its_slowest_phases_and_the_table_names_the_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -187,3 +182,92 @@ def test_each_stage_s_pytest_lists_its_slowest_phases_and_the_table_names_the_fi
     assert "slowest test files of each stage" in table
     assert re.search(r"\npytest +test_slow\.py \d+ s, test_quick\.py \d+ s\n", table)
     assert test_stages.stage_env({"PYTEST_ADDOPTS": "-x"})["PYTEST_ADDOPTS"] == "-x --durations=15"
+
+
+CPU_LOG = """\
+cpu s by test file: total 420; tests/web/api/test_schemathesis_roles.py 230, tests/web/code/test_console_person_ship.py 40
+... 166 passed
+--- tests/redteam (REDTEAM=full), run alongside: build/redteam.log
+cpu s by test file: total 300; tests/redteam/engine/test_adversarial_engine.py 200, (session-teardown) 12
+cpu s by test file: total 90; tests/web/code/test_console_person_ship.py 25
+"""
+
+
+@pytest.mark.parametrize(
+    ("summed", "log", "costliest"),
+    [
+        (  # the slowest phases' wall seconds
+            test_stages.slowest_files,
+            DURATIONS_LOG,
+            [
+                ("tests/e2e/test_smoke.py", 49.12),
+                ("tests/redteam/engine/test_injection.py", 30.0),
+                ("tests/integration/engine/test_bench_engine_runs.py", 12.5),
+            ],
+        ),
+        (  # the CPU seconds by file (tests/conftest.py)
+            test_stages.costliest_files,
+            CPU_LOG,
+            [
+                ("tests/web/api/test_schemathesis_roles.py", 230.0),
+                ("tests/redteam/engine/test_adversarial_engine.py", 200.0),
+                ("tests/web/code/test_console_person_ship.py", 65.0),
+            ],
+        ),
+    ],
+)
+def test_each_file_s_seconds_are_summed_over_every_list_in_a_log(
+    summed: Any, log: str, costliest: list[tuple[str, float]]
+) -> None:
+    assert summed(log) == costliest
+    assert summed("3 passed in 0.1s\n") == []
+
+
+BUSY = """\
+import subprocess
+import sys
+import time
+
+import pytest
+
+BURN = "import sys, time; sum(i * i for i in range(30_000_000)); open(sys.argv[1], 'w').close(); time.sleep(600)"
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    burnt = tmp_path_factory.mktemp("server") / "burnt"
+    child = subprocess.Popen([sys.executable, "-c", BURN, str(burnt)])
+    yield burnt
+    child.kill()
+    child.wait()
+
+
+def test_busy(server):
+    while not server.exists():
+        time.sleep(0.05)
+"""
+
+
+def test_each_test_file_s_cpu_counts_what_children_spent_meanwhile_and_the_table_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real pytest run with this suite's conftest as a stage: a file whose test has a session's child
+    process spend CPU (stopped only at the session's end) leads the line the run ends with, and the
+    stage table names it with its seconds."""
+    (tmp_path / "test_busy.py").write_text(BUSY)
+    (tmp_path / "test_idle.py").write_text("def test_idle():\n    pass\n")
+    root = Path(__file__).resolve().parents[2]
+    pytest_rule = (
+        f"\npytest:\n\t@cd {root} && {sys.executable} -m pytest -q -p no:cacheprovider -p tests.conftest "
+        f"--rootdir {tmp_path} {tmp_path}/test_busy.py {tmp_path}/test_idle.py\n"
+    )
+    (tmp_path / "Makefile").write_text("%:\n\t@echo $@\n" + pytest_rule)
+    make = shutil.which("make")
+    assert make
+    stages = test_stages.plan(["pytest"])
+    assert test_stages.run(stages, make, tmp_path) == 0
+    [ran] = [s for s in stages if s.name == "pytest"]
+    assert [path for path, _ in ran.costliest][:1] == ["test_busy.py"], ran.costliest
+    assert ran.costliest[0][1] >= 0.5  # the running child's CPU, not the test process's nor the teardown's
+    table = capsys.readouterr().out.split("make test: wall and CPU seconds", 1)[1]
+    assert re.search(r"\npytest +test_busy\.py \d+ s", table), table

@@ -387,3 +387,27 @@ def refuse_once(page: Page, pattern: str, retry_after_s: int) -> list[str]:
 
     page.route(pattern, once)
     return refused
+
+
+def said_in_slack(setup: Setup, text: str) -> tuple[str, dict[str, Any]]:
+    """The owner says ``text`` to the app in the code sandbox's Slack (its sender delivers it signed to
+    the api's events route): the run it started (asserted) and the sender's answer."""
+    owner = setup.api("GET", "/team")["members"][0]["email"]
+    said = requests.post(
+        setup.stack.code_sandbox_url + "/_sandbox/slack/say",
+        # One Slack user per owner: the sandbox keeps the email a user was first said with.
+        json={"user": "owner-" + re.sub(r"[^a-z0-9]+", "-", owner.lower()), "email": owner, "text": text},
+        timeout=30,
+    ).json()
+    delivered = said["delivered"]
+    assert delivered["status"] == 200 and '"started"' in delivered["body"], said
+    found = re.search(r'"run_id":\s*"([^"]+)"', delivered["body"])
+    assert found is not None, said
+    return found[1], said
+
+
+def planned_by(setup: Setup, run_id: str, key: str) -> str | None:
+    """``started_by[key]`` of the run once it is planned; None before."""
+    answer = requests.get(f"{setup.stack.console_url}/api/runs/{run_id}", headers=setup.auth, timeout=10)
+    by = answer.json().get("started_by") if answer.status_code == 200 else None
+    return by[key] if by else None

@@ -96,6 +96,8 @@ def get_agent(call: Call) -> Reply:
     if tenant is None:
         raise NotFound("this workspace is not connected")
     shown = agents.view(agent)
+    boxes = c.mail.mailboxes.of_tenant(call.tenant_id)
+    shown["addresses"] = sorted(m.address for m in boxes if m.agent_id == agent.agent_id)
     if agent.instructions_page_id:
         shown["instructions"] = agents.instructions_view(
             tenant, agent, c.notion.tenant_notion(call.tenant_id)

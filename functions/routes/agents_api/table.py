@@ -3,7 +3,16 @@ changing, pausing and deleting an agent (or making one from the gallery), its ru
 page, accepting its instructions' edits, rating a run and deciding an edit proposed from ratings."""
 
 from functions.routes import Doc, Route
-from functions.routes.agents_api import agents, daily_plan, dry_run, feedback, records, routines, templates
+from functions.routes.agents_api import (
+    agents,
+    daily_plan,
+    dry_run,
+    feedback,
+    meeting_preview,
+    records,
+    routines,
+    templates,
+)
 from functions.routes.rows import route
 
 _AGENT = "models.agents.AgentView"
@@ -187,6 +196,19 @@ AGENTS_ROUTES: list[Route] = [
         ),
         session_only=True,
         role="editor",
+    ),
+    route(
+        "POST /agents/<agent_id>/meeting-preview",
+        meeting_preview.preview,
+        Doc(
+            "Try meeting rules on the connected calendars: the upcoming meetings they would start a run for, and when",
+            "agents",
+            {200: "models.agents.MeetingPreview"},
+            body="agents_api.meeting_preview.MeetingPreviewBody",
+            refusals=(400, 404),
+        ),
+        session_only=True,
+        role="admin",
     ),
     route(
         "GET /agents/<agent_id>/record",

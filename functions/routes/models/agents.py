@@ -28,6 +28,9 @@ class AgentView(Agent):
 
     default: bool = Field(description="The workspace's default agent (paused, never deleted)")
     instructions: InstructionsView | None = None
+    addresses: list[str] | None = Field(
+        None, description="Its connected mail addresses (GET /agents/<id> only): mail to them starts it"
+    )
 
 
 class AgentRecordView(AgentRecord):
@@ -179,3 +182,27 @@ class DailyPlan(Schema):
     url: str | None = Field(description="The plan's page in Daily plans; null: not known")
     sections: list[DailyPlanSection]
     waiting: list[WaitingRun] = Field(description="The runs waiting for a decision that the plan lists")
+
+
+class MeetingStart(Schema):
+    """A run a meeting rule would start: the rule, when, and the meeting (its title is untrusted text)."""
+
+    at: datetime = Field(description="When the calendar's tick (every 5 minutes) would start the run")
+    meeting_start: datetime
+    meeting_end: datetime
+    rule: int = Field(description="The rule's place in the list, from 1")
+    rule_words: str = Field(description="The rule in words")
+    title: str = Field(description="The meeting's title, as its organiser wrote it")
+    calendar: str = Field(description="The team member whose connected calendar holds the meeting")
+    link: str | None = Field(description="The event in Google Calendar (https); null: none")
+
+
+class MeetingPreview(Schema):
+    """A dry run of meeting rules over the connected calendars' upcoming meetings: nothing started."""
+
+    agent_id: str
+    calendars: int = Field(description="The workspace's connected calendars")
+    meetings: int = Field(description="The upcoming meetings of team members' calendars looked at")
+    days: int = Field(description="How many days ahead it looked")
+    starts: list[MeetingStart] = Field(description="The runs the rules would start, soonest first")
+    paused: bool = Field(description="The agent is off: it would start these once turned on")

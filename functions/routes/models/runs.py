@@ -182,7 +182,12 @@ class StartedBy(Schema):
     agent_name: str | None
     parent_run_id: str | None = Field(description="The run that handed it this work; null: none")
     link: str | None = Field(
-        None, description="The message it was asked in (a Slack permalink, https); null: none"
+        None,
+        description="What it was asked by, to open: the Slack message, the mail in Gmail, the event in "
+        "Google Calendar (https); null: none",
+    )
+    source: Literal["slack", "mail", "meeting"] | None = Field(
+        None, description="Where it was asked: a Slack message, a mail, a meeting; null: elsewhere"
     )
 
 

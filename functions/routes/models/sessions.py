@@ -19,6 +19,13 @@ class AgentSession(Schema):
         description="Its Ask conversation, once a message asked; null: none yet"
     )
     run_id: str | None = Field(description="The latest run a message of it started; null: none yet")
+    origin: Literal["api", "slack"] = Field(
+        description="Where it is held: api (the console or the api), or slack (a Slack thread, each of "
+        "the person's messages there one of its messages)"
+    )
+    thread: str | None = Field(
+        description="A Slack thread's session: the thread (slack:<team>:<channel>:<ts>); null otherwise"
+    )
 
 
 class AgentSessionList(Schema):

@@ -11,10 +11,27 @@ class SlackEventAnswer(Schema):
     """The URL check's challenge, or what became of an event."""
 
     challenge: str | None = Field(None, description="Slack's url_verification: its challenge, echoed")
-    result: Literal["started", "asked", "duplicate", "ignored", "stranger", "empty", "uninstalled"] | None = (
-        None
+    result: (
+        Literal[
+            "started",
+            "asked",
+            "steered",
+            "refused",
+            "duplicate",
+            "ignored",
+            "stranger",
+            "empty",
+            "uninstalled",
+        ]
+        | None
+    ) = Field(
+        None,
+        description="steered: a later message of the thread given to the run the person's session of it "
+        "started; refused: that run could not take it (the thread says why)",
     )
-    run_id: str | None = Field(None, description="started: the run the event started")
+    run_id: str | None = Field(
+        None, description="started: the run the event started; steered: the run that took it"
+    )
 
 
 class SlackCommandAnswer(Schema):

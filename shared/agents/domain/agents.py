@@ -4,6 +4,7 @@ that start it, its reach, tools, model tier, budget and where it reports. Pure m
 Stored at ``tenants/{t}/agents/{agent_id}`` (``shared.agents.ports.AgentStore``). An instructions version
 is the page's content hash and last edit time; one edited by someone other than the owner is used
 only once the owner accepts it (:func:`usable_version`). Why: docs/decisions/0062-agents.md.
+Past the limit: one model, the agent, with the input that changes it and its fields' words.
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
 from shared.agents.domain.calendar_rules import MAX_CALENDAR_RULES, CalendarRule
 from shared.agents.domain.feedback import Proposal, Rating
+from shared.agents.domain.slack_channels import SLACK_CHANNEL, SlackChannels
 from shared.agents.domain.tracker_rules import MAX_TRACKER_RULES, TrackerRule
 from shared.platform.domain.schema import JSON_INTEGER, Record
 from shared.workspace.domain.daily import HOUR
@@ -195,6 +197,9 @@ class Agent(Record):
     tracker_triggers: tuple[TrackerRule, ...] = Field((), exclude_if=lambda v: not v)
     # Meetings of the workspace's connected calendars that start it (decision 0193); left out when none.
     calendar_triggers: tuple[CalendarRule, ...] = Field((), exclude_if=lambda v: not v)
+    # The Slack channels (ids) whose mentions and /agent commands start it rather than the default
+    # agent (docs/slack.md); left out when none.
+    slack_channels: tuple[str, ...] = Field((), exclude_if=lambda v: not v)
     # The gallery's template it was made from (domain/templates.py); left out when none.
     template: str = Field("", exclude_if=lambda v: not v)
 
@@ -424,6 +429,9 @@ class AgentInput(Record):
     paused: Annotated[bool, Field(strict=True)] | None = None
     tracker_triggers: Annotated[list[TrackerRule], Field(max_length=MAX_TRACKER_RULES)] | None = None
     calendar_triggers: Annotated[list[CalendarRule], Field(max_length=MAX_CALENDAR_RULES)] | None = None
+    slack_channels: SlackChannels | None = Field(
+        None, description="Channel ids (C…, G…) whose mentions start it"
+    )
 
 
 # -- a change refused, in a person's words (raw field paths in errors) ------------------
@@ -440,6 +448,7 @@ FIELD_WORDS = {
     "reach.trackers": "reach, the trackers it may write to",
     "tracker_triggers": "tracker trigger rules",
     "calendar_triggers": "meeting trigger rules",
+    "slack_channels": "Slack channels",
     "tools": "tools",
     "model_tier": "model tier",
     "max_cost_per_run_usd": "budget per run (USD)",
@@ -458,6 +467,7 @@ PLAIN_PROBLEMS = (
         "is not a tracker: linear:<team id>, gitlab:<project> or motion:<workspace>",
     ),
     (r"^(linear|gitlab):", "is not a tracker's team or project: linear:<team id> or gitlab:<project>"),
+    (SLACK_CHANNEL, "is not a Slack channel: its link (the channel's name, then Copy link) ends with its id"),
 )
 
 
@@ -474,7 +484,8 @@ def field_words(field: str) -> str:
     if head == "triggers" and rest:
         words = [f"trigger rules of data source {rest[0]}"]
         rest = rest[1:]
-    item = {"triggers": "rule", "schedules": "schedule", "tools": "tool"}.get(head, "item")
+    items = {"triggers": "rule", "schedules": "schedule", "tools": "tool", "slack_channels": "channel"}
+    item = items.get(head, "item")
     if head in ("schedules", "tools") and rest and rest[0].isdigit():
         words = []  # "schedule 2", not "schedules, schedule 2"
     for part in rest:

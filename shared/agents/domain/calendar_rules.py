@@ -55,3 +55,44 @@ def calendar_run_id(agent_id: str, rule: CalendarRule, event_id: str, start: dat
     moved to another time is another occurrence."""
     key = f"{agent_id}\n{rule.on}\n{rule.minutes}\n{rule.matching}\n{event_id}\n{start.isoformat()}"
     return f"cal-{rule.on}-{hashlib.sha256(key.encode()).hexdigest()[:24]}"
+
+
+TICK = timedelta(minutes=5)  # the calendar's tick: Cloud Scheduler's "*/5 * * * *" (terraform/scheduler.tf)
+
+
+def _ticks(start: datetime, end: datetime) -> list[datetime]:
+    """The tick times in [``start``, ``end``): every multiple of :data:`TICK` past the hour, in UTC."""
+    floor = start.replace(second=0, microsecond=0)
+    first = floor - timedelta(minutes=floor.minute % int(TICK.total_seconds() // 60))
+    first = first if first >= start else first + TICK
+    found, at = [], first
+    while at < end:
+        found.append(at)
+        at += TICK
+    return found
+
+
+def planned_starts(
+    rules: tuple[CalendarRule, ...] | list[CalendarRule],
+    title: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[tuple[int, datetime]]:
+    """The runs the tick would start for one meeting from ``now`` on: (the rule's index, the tick's
+    time), soonest first, as ``tick`` does it: at each tick the first due rule starts its run, once.
+    A rule whose window holds no tick where it is the first due starts nothing (a rule of fewer
+    minutes than the tick's, or one behind an earlier rule of longer lead)."""
+    windows = [
+        (start - timedelta(minutes=r.minutes), start) if r.on == "before" else (end, end + AFTER_WITHIN)
+        for r in rules
+    ]
+    if not windows:
+        return []
+    ticks = _ticks(max(now, min(a for a, _ in windows)), max(b for _, b in windows))
+    started: dict[int, datetime] = {}
+    for at in ticks:
+        first = next((i for i, r in enumerate(rules) if due(r, title, start, end, at)), None)
+        if first is not None and first not in started:
+            started[first] = at
+    return sorted(started.items(), key=lambda s: s[1])

@@ -1,6 +1,7 @@
 """A workspace's agents: list them (a workspace without any gets the default agent, so it keeps
 working), create, edit, pause and delete them, read their instructions pages, accept a version, and
 choose the agent and instructions a run uses. Models and rules: :mod:`shared.agents.domain.agents`.
+Past the limit: one job, an agent kept from its making to the run that uses it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from shared.agents.domain.agents import (
     usable_version,
     version_of,
 )
+from shared.agents.domain.slack_channels import channel_clashes
 from shared.notion.domain.blocks import text_blocks
 from shared.notion.services import notion_text as nt
 from shared.platform.errors import Conflict, InvalidInput, NotFound, PermanentError
@@ -89,12 +91,13 @@ def list_view(tenant_id: str, agents: AgentStore) -> JSON:
 
 def _clashes(body: AgentInput, taken: list[Agent], agent_id: str | None) -> list[tuple[str, str]]:
     """What ``body`` clashes with among the workspace's agents (a 409): a name another agent has."""
+    found = channel_clashes(body.slack_channels or [], taken, agent_id)
     if body.name is None:
-        return []
+        return found
     name = body.name.strip().lower()
     if any(a.agent_id != agent_id and a.name.strip().lower() == name for a in taken):
-        return [("name", f"another agent is called {body.name!r}")]
-    return []
+        return [("name", f"another agent is called {body.name!r}"), *found]
+    return found
 
 
 def _problems(body: AgentInput, agent_id: str | None) -> list[tuple[str, str]]:
@@ -114,7 +117,7 @@ def _refuse(problems: list[tuple[str, str]], clashes: list[tuple[str, str]]) -> 
     if problems:
         raise refused_in_words(problems)
     if clashes:
-        raise Conflict("; ".join(f"{f}: {why}" for f, why in clashes))
+        raise Conflict("; ".join(f"{field_words(f)}: {why}" for f, why in clashes))
 
 
 def refused_in_words(problems: list[tuple[str, str]]) -> InvalidInput:
@@ -145,6 +148,8 @@ def _changes(body: AgentInput, notion: TenantNotion | None) -> JSON:
         changes["triggers"] = _triggers(body, notion)
     if body.tools is not None:
         changes["tools"] = tuple(body.tools)
+    if body.slack_channels is not None:  # each once, in the order given
+        changes["slack_channels"] = tuple(dict.fromkeys(body.slack_channels))
     if body.reach is not None:
         changes["reach"] = body.reach  # the model, not its dump: the stored agent's reach is a Reach
     changes |= {r: tuple(getattr(body, r)) for r in rules if getattr(body, r) is not None}

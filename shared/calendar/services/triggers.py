@@ -5,12 +5,22 @@ the meeting's occurrence: a repeated tick or push, or one meeting in two calenda
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from shared.agents.domain.calendar_rules import AFTER_WITHIN, MAX_LEAD_MINUTES, calendar_run_id, due
+from shared.agents.domain.calendar_rules import (
+    AFTER_WITHIN,
+    MAX_LEAD_MINUTES,
+    CalendarRule,
+    calendar_run_id,
+    due,
+    planned_starts,
+)
 from shared.agents.domain.day_plan import MeetingLine
+from shared.calendar.domain.connections import KEPT_BEFORE
 from shared.calendar.services.connect import renew_channels
 from shared.platform.topology import Queue
 from shared.runs.domain.plan_task import PlanTask, TrackerItem, Trigger
@@ -85,6 +95,7 @@ def _start(parts: CalendarTick, tenant: Tenant, agent: Agent, meeting: Meeting, 
         by_owner=tenant.owner_reach(member.role),
         people=[member.notion_user_id],
         rule=rule.words()[:300],
+        link=meeting.link if re.fullmatch(r"https://\S{1,492}", meeting.link) else "",
         tracker=TrackerItem(
             tool="calendar",
             target=meeting.person[:200],
@@ -120,3 +131,40 @@ def day_meetings(links: CalendarLinks, tenant_id: str, start: datetime, end: dat
         MeetingLine(m.start, m.end, m.summary, m.ical_uid or f"{m.person}\n{m.event_id}")
         for m in links.meetings_of(tenant_id, start, end)
     ]
+
+
+PREVIEW_DAYS_MAX = 14  # as far ahead as meetings are kept (domain/connections.py's KEPT_AHEAD)
+
+
+@dataclass(frozen=True)
+class PlannedStart:
+    """One run a dry run of meeting rules finds: the meeting, the rule (its index and words), when
+    the tick would start it, and whose calendar holds the meeting."""
+
+    rule: int
+    words: str
+    at: datetime
+    meeting: Meeting
+
+
+def planned_runs(
+    links: CalendarLinks, tenant: Tenant, rules: Sequence[CalendarRule], now: datetime, days: int
+) -> tuple[list[PlannedStart], int]:
+    """The runs ``rules`` would start over the next ``days`` days from the workspace's kept meetings,
+    soonest first, and how many meetings were looked at. As :func:`tick` starts them: one per rule and
+    meeting, a meeting in several calendars once, only from a team member's calendar."""
+    horizon = now + timedelta(days=days)
+    meetings = links.meetings_of(tenant.tenant_id, now - KEPT_BEFORE, horizon)
+    team = tenant.team()
+    found: dict[str, PlannedStart] = {}
+    looked = 0
+    for meeting in meetings:
+        if not any(same_address(m.email, meeting.person) for m in team):
+            continue
+        looked += 1
+        for index, at in planned_starts(list(rules), meeting.summary, meeting.start, meeting.end, now):
+            rule = rules[index]
+            key = calendar_run_id("preview", rule, meeting.event_id, meeting.start)
+            if at < horizon and key not in found:
+                found[key] = PlannedStart(index, rule.words(), at, meeting)
+    return sorted(found.values(), key=lambda p: (p.at, p.rule)), looked

@@ -74,6 +74,10 @@ def notion_context(
         comment = notion.get_comment(task.trigger.comment_id)
         ctx["comment"] = {"id": comment.get("id"), "text": nt.clip(nt.plain(comment.get("rich_text")), 2000)}
         member = member or by_others(p, [comment])
+    tenant = p.tenant()
+    home = tenant.home if tenant is not None else None
+    if task.trigger.event_type == "calendar.before" and home is not None and home.parent_page_id:
+        ctx["home"] = {"page_id": home.parent_page_id}  # where a meeting's brief page goes
     earlier, others_rated = earlier_context(p, str((ctx.get("page") or {}).get("id") or ""))
     return ctx | earlier, member or others_rated
 

@@ -41,7 +41,7 @@ from shared.runs.domain.events import (
     RunPlanned,
     RunStatus,
 )
-from shared.runs.domain.plan_task import PlanTask
+from shared.runs.domain.plan_task import PlanTask, source_of
 from shared.runs.domain.reach import read_reach
 from shared.runs.services import alerts, spend
 from shared.runs.services.deps import Deps, RunRef
@@ -350,6 +350,7 @@ def planned_events(
         "page_beyond": page_beyond,
         "thread": task.trigger.thread,
         "source_link": task.trigger.link,
+        "source": source_of(task.trigger.thread, task.trigger.event_type or ""),
     }
     if ran is not None:  # with the MCP tools its instructions page names (kept for its steps)
         fields |= ran.recorded() | {"mcp_tools": list(named_mcp_tools(ran.text))}

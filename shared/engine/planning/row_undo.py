@@ -6,6 +6,7 @@ starts nothing new. The row's Decision is then cleared and the person answered b
 """
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from shared.engine.planning.context import starter_reaches
@@ -50,17 +51,25 @@ def member_asker(member: Member | None) -> Asker | str:
 
 
 def ask_as(
-    deps: Deps, tenant: Tenant, run: Run, who: Asker | str, *, children: bool, thread: str = ""
+    deps: Deps,
+    tenant: Tenant,
+    run: Run,
+    who: Asker | str,
+    *,
+    children: bool,
+    thread: str = "",
+    chosen: Sequence[int] | None = None,
 ) -> Any:
-    """The undo of ``run`` asked by ``who`` with their reach (``ask_undo``'s answer), through the same
-    checks as ``POST /runs/{id}/undo``; Forbidden (``who`` in words), Conflict or InvalidInput say why
-    not, storing nothing. ``thread``: the Slack thread the undo's end is told in."""
+    """The undo of ``run`` (its ``chosen`` effects; None: all) asked by ``who`` with their reach
+    (``ask_undo``'s answer), through the same checks as ``POST /runs/{id}/undo``; Forbidden (``who`` in
+    words), Conflict or InvalidInput say why not, storing nothing. ``thread``: the Slack thread the
+    undo's end is told in."""
     if isinstance(who, str):
         raise Forbidden(who)
     notion = deps.need_notion(tenant.tenant_id)
     asking = Asking(
         who,
-        None,
+        chosen,
         tenant.owner_reach(who.role),
         lambda page: starter_reaches(notion, tenant, page),
         children,

@@ -13,7 +13,7 @@ from shared.engine.agent.approvals import literal
 from shared.engine.services import page_notes
 from shared.notify.domain.mail_threads import MAIL_THREAD_CHANNEL, MAIL_THREAD_KEY, parse_mail_thread
 from shared.notify.domain.notify_task import NotifyTask
-from shared.notify.domain.slack_threads import THREAD_KEY, UNDO_KEY, parse_thread
+from shared.notify.domain.slack_threads import THREAD_KEY, UNDO_EFFECTS_KEY, UNDO_KEY, parse_thread
 from shared.platform.topology import Queue
 from shared.runs.domain import page_notes as dpn
 from shared.runs.domain.children import fanout as fo
@@ -219,8 +219,9 @@ def _ask(run: RunRef, state: RunState) -> None:
 
 def _end_in_thread(run: RunRef, state: RunState) -> None:
     """The run's end in the thread it was asked in (Slack's or a mail's). In a Slack thread, an undo
-    run's says what it restored and what it left as conflicts; another run's, with effects that can be
-    undone, carries an "Undo this run" button (``undo_blocks``), its press checked as the Runs row's."""
+    run's says what it restored and what it left as conflicts. Another run's, with effects that can be
+    undone, carries an "Undo this run" button (``undo_blocks``) and, with several, one per effect:
+    each press is checked as the Runs row's."""
     deps, tenant_id, run_id = run
     if parse_thread(state.thread) is None:  # a mail thread, or none: the end as it was written
         _answer_in_thread(run, state, f"{run_id}-{state.status.value}", state.summary, {})
@@ -228,7 +229,12 @@ def _end_in_thread(run: RunRef, state: RunState) -> None:
     log = deps.store.list_events(tenant_id, run_id)
     undid = [e.output for e in log if isinstance(e, ToolResult) and e.tool == "undo_effect"]
     text = f"{state.summary}\n{outcome_words(undid)}" if undid else state.summary
-    data: dict[str, object] = {UNDO_KEY: run_id} if not undid and undoables(log) else {}
+    offered = undoables(log) if not undid else []
+    data: dict[str, object] = {UNDO_KEY: run_id} if offered else {}
+    if len(offered) > 1:  # each also offered alone, newest first, as the undo takes them back
+        data[UNDO_EFFECTS_KEY] = [
+            [u.effect.id, f"{u.effect.tool} on {u.page}"[:200]] for u in reversed(offered)
+        ]
     _answer_in_thread(run, state, f"{run_id}-{state.status.value}", text, data)
 
 

@@ -10,6 +10,7 @@ import re
 from email.message import EmailMessage
 from email.utils import getaddresses, make_msgid, parseaddr
 from typing import NamedTuple
+from urllib.parse import quote
 
 MAX_TEXT = 8000  # characters of a mail's text given to a run
 MAX_ATTACHMENT_BYTES = 200_000  # an attachment over this is named, not read
@@ -145,6 +146,19 @@ def untrusted_attachments(mail: Mail) -> str:
                 f"[end of {a.name!r}]"
             )
     return "\n".join(parts)
+
+
+GMAIL_SEARCH = "https://mail.google.com/mail/#search/rfc822msgid%3A"
+MAX_LINK = 500  # a run trigger's link (shared.runs.domain.plan_task.Trigger.link)
+
+
+def gmail_link(mail: Mail) -> str:
+    """Where a person who has ``mail`` (its sender, the agent's mailbox) opens it in Gmail: a search by
+    its Message-ID (Gmail's ``rfc822msgid:`` operator), every character of the untrusted id encoded.
+    "" when it has no Message-ID or the link would be too long."""
+    found = mail.message_id.strip().strip("<>")
+    link = GMAIL_SEARCH + quote(found, safe="")
+    return link if found and len(link) <= MAX_LINK else ""
 
 
 def reply(mail: Mail, sender: str, text: str, key: str, domain: str) -> EmailMessage:

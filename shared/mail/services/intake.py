@@ -163,6 +163,7 @@ def _start_run(
         people=[member.notion_user_id],
         rule=f"a mail to {mailbox.address}"[:300],
         thread=where.ref,
+        link=dm.gmail_link(mail),
         mail=MailItem(
             to=mailbox.address, subject=mail.subject, attachments=dm.untrusted_attachments(mail)[:4000]
         ),

@@ -1,7 +1,8 @@
 """Ranking for workspace search. Pure: BM25 over keyword candidates, and the score-aware fusion search
 uses (decision 0098): the vector leg's min-max normalised cosine combined with the keyword leg's
 *strength* (BM25 over the query's ideal BM25: how much of its rare-word information a passage holds).
-A passage matching the query's rare words exactly (``exact_matches``) keeps its vector part whole; a
+The strength counts cubed, so a weak partial keyword match defers to the vector leg (decision 0211). A
+passage matching the query's rare words exactly (``exact_matches``) keeps its vector part whole; a
 query of common words has no exact match, and a tie goes to the higher cosine (decision 0152).
 Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009) is kept for ``make bench-rag``.
 """
@@ -19,8 +20,13 @@ KEYWORD_WEIGHT = 0.8
 BM25_K1, BM25_B = 1.2, 0.75
 
 
-# The vector leg's share of the convex fusion, chosen on the tuning questions (decisions 0098, 0134, 0135).
-VECTOR_SHARE = 0.7
+# The vector leg's share of the convex fusion, chosen on the tuning questions (decisions 0098, 0134, 0135,
+# 0211).
+VECTOR_SHARE = 0.8
+# The keyword leg counts a passage's strength raised to this power (decision 0211). A passage holding
+# most of the query's information keeps most of its part (0.9 -> 0.73), a partial match of common
+# words little (0.5 -> 0.125), so an uninformative keyword leg defers to the vector leg.
+KEYWORD_POWER = 3.0
 # The share of the query's information (idf) from which a passage holding all of its rare words counts
 # as an exact match of them (decision 0135; measured on what the passage holds since 0152).
 EXACT_MATCH = 0.9
@@ -166,15 +172,17 @@ def convex(
     keyword: dict[str, float],
     share: float = VECTOR_SHARE,
     exact: AbstractSet[str] = frozenset(),
+    power: float = KEYWORD_POWER,
 ) -> list[tuple[str, float]]:
-    """Score-aware fusion: ``share`` x min-max(``vector``) + (1 - ``share``) x ``keyword`` (strengths in
-    [0, 1], from ``keyword_strength``), over every id either holds (a missing one counts 0). A passage
+    """Score-aware fusion: ``share`` x min-max(``vector``) + (1 - ``share``) x ``keyword`` ** ``power``
+    (strengths in [0, 1], from ``keyword_strength``), over every id either holds (a missing one counts
+    0). A strong keyword match counts nearly whole, a weak partial one little (decision 0211). A passage
     of ``exact`` (an exact match of the query's rare words, from ``exact_matches``: a name or code) has
     its vector part counted whole, so the vector leg cannot veto it. Best first; a tie goes to the
     higher cosine (``vector``), then the id."""
     cos = minmax(vector)
     fused = {
-        k: share * (1.0 if k in exact else cos.get(k, 0.0)) + (1 - share) * keyword.get(k, 0.0)
+        k: share * (1.0 if k in exact else cos.get(k, 0.0)) + (1 - share) * keyword.get(k, 0.0) ** power
         for k in vector.keys() | keyword.keys()
     }
     return sorted(fused.items(), key=lambda pair: (-pair[1], -vector.get(pair[0], -2.0), pair[0]))

@@ -81,15 +81,55 @@ def approval_blocks(run_id: str, request_id: str, prompt: str, run_url: str) -> 
 
 UNDO_KEY = "undo"  # a run's end notification's data: the run its "Undo this run" button undoes
 UNDO_ACTION = "undo"  # the button's action_id; its value is ``<run_id> undo``
+# A run's end notification's data: its effects an undo can take back, ``[[effect id, label], ...]``,
+# each offered with its own "Undo this" button (action ``undo_effect``, value ``<run_id> <effect id>``).
+UNDO_EFFECTS_KEY = "undo_effects"
+UNDO_EFFECT_ACTION = "undo_effect"
+EFFECTS_SHOWN = 10  # effects offered one by one in the thread; the rest are chosen in the console
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
-def undo_blocks(run_id: str, text: str) -> list[dict[str, Any]]:
-    """The run's result in its thread with an "Undo this run" button carrying ``<run_id> undo``: the
-    press is checked as the Runs row's Undo is (the same service), never a link that undoes. ``text``
-    is escaped as :func:`approval_blocks` escapes a prompt."""
-    escape = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+def offered_effects(data: object) -> list[tuple[int, str]]:
+    """The effects a run's end offers one by one (:data:`UNDO_EFFECTS_KEY`'s value), those well formed."""
+    if not isinstance(data, list):
+        return []
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900].translate(escape) or "-"}},
+        (e[0], e[1])
+        for e in data
+        if isinstance(e, list | tuple) and len(e) == 2 and isinstance(e[0], int) and isinstance(e[1], str)
+    ]
+
+
+def _effect_blocks(run_id: str, effects: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
+    """One section per effect (at most :data:`EFFECTS_SHOWN`), each with its "Undo this" button."""
+    shown: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": label[:200].translate(_ESCAPE) or "-"},
+            "accessory": {
+                "type": "button",
+                "action_id": UNDO_EFFECT_ACTION,
+                "text": {"type": "plain_text", "text": "Undo this"},
+                "value": f"{run_id} {effect}",
+            },
+        }
+        for effect, label in effects[:EFFECTS_SHOWN]
+    ]
+    more = len(effects) - EFFECTS_SHOWN
+    if more > 0:
+        text = f"and {more} more: choose them in the run's view in the console"
+        shown.append({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": "Or undo one change:"}]}, *shown]
+
+
+def undo_blocks(run_id: str, text: str, effects: Sequence[tuple[int, str]] = ()) -> list[dict[str, Any]]:
+    """The run's result in its thread with an "Undo this run" button carrying ``<run_id> undo`` and,
+    with more than one of ``effects`` (effect id, label), an "Undo this" button for each. Every press
+    is checked as the Runs row's Undo is (the same service), never a link that undoes. ``text`` is
+    escaped as :func:`approval_blocks` escapes a prompt."""
+    each = _effect_blocks(run_id, effects) if len(effects) > 1 else []
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900].translate(_ESCAPE) or "-"}},
         {
             "type": "actions",
             "block_id": f"undo-{run_id}"[:255],
@@ -102,4 +142,5 @@ def undo_blocks(run_id: str, text: str) -> list[dict[str, Any]]:
                 }
             ],
         },
+        *each,
     ]

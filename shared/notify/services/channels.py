@@ -18,7 +18,15 @@ from shared.notify.domain import notifications as dn
 from shared.notify.domain.notifications import Mail
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.domain.provenance import signed
-from shared.notify.domain.slack_threads import THREAD_KEY, UNDO_KEY, approval_blocks, thread_of, undo_blocks
+from shared.notify.domain.slack_threads import (
+    THREAD_KEY,
+    UNDO_EFFECTS_KEY,
+    UNDO_KEY,
+    approval_blocks,
+    offered_effects,
+    thread_of,
+    undo_blocks,
+)
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import NotFound, PermanentError, TransientError, Unauthenticated
 from shared.workspace.domain.integrations import Integration, chat_token_secret
@@ -143,7 +151,7 @@ class SlackMessages:
         blocks = approval_blocks(*asked, task.text, url if isinstance(url, str) else "") if asked else []
         undoes = task.data.get(UNDO_KEY)
         if not asked and isinstance(undoes, str) and undoes == task.run_id:  # an ended run's button
-            blocks = undo_blocks(undoes, text)
+            blocks = undo_blocks(undoes, text, offered_effects(task.data.get(UNDO_EFFECTS_KEY)))
         return self._chat.post_reply(self._token(tenant), thread, text, metadata, blocks)
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from shared.platform.domain.model_calls import ModelReply, ModelUsage, give_out, thinking_kind
 from shared.platform.domain.model_replies import ArgsFix, Draft, PlanOut, Verdict, extract_context
 from shared.platform.domain.offline_ideas import (
+    brief_plan,
     idea_plan,
     idea_repository,
     read_then_plan,
@@ -276,6 +277,10 @@ def _other_plan(ctx: dict[str, Any], goal: str) -> dict[str, Any]:
     source_id = (ctx.get("data_source") or {}).get("id")
     if (ctx.get("trigger") or {}).get("kind") == "schedule" and source_id and not page.get("id"):
         return daily_plan(source_id, goal)
+    trigger = ctx.get("trigger") or {}
+    home = (ctx.get("home") or {}).get("page_id")
+    if trigger.get("event_type") == "calendar.before" and home and not page.get("id"):
+        return brief_plan(home, trigger, goal)
     where: Where = "page" if page.get("id") else "no page"
     intent = intent_of(goal, where)
     if intent is None or intent.name not in ("note", "summarise", "plan the page"):

@@ -97,3 +97,24 @@ def requirements_phase(ctx: dict[str, Any], goal: str) -> dict[str, Any] | None:
         plan_step("finish", "done", summary=f"Opened ${{steps.2.url}} for: {req.get('title')}"[:2000]),
     ]
     return {"goal": goal, "risk": "medium", "on_reject": "end", "steps": steps}
+
+
+def brief_plan(home_page_id: str, trigger: dict[str, Any], goal: str) -> dict[str, Any]:
+    """A meeting's "before" run (a calendar rule): its brief as a page under the agent's home, from
+    when and who of the meeting in the trigger. The description stays out: whoever made the event wrote
+    it."""
+    item = trigger.get("tracker") or {}
+    title = str(item.get("title") or "the meeting")[:150]
+    known = [line for line in str(item.get("text") or "").splitlines()[:2] if line.strip()]
+    content = "\n".join([f"Brief for {title}", *known, "Before it: read the pages it concerns."])
+    steps = [
+        plan_step(
+            "create_page",
+            "write the brief",
+            parent_page_id=home_page_id,
+            title=f"Brief: {title}",
+            content=content,
+        ),
+        plan_step("finish", "done", summary=f"Wrote the brief for {title}: ${{steps.1.url}}"),
+    ]
+    return {"goal": goal, "risk": "low", "on_reject": "end", "steps": steps}

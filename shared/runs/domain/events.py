@@ -136,6 +136,8 @@ class RunPlanned(_Event):
     page_url: str = Field("", exclude_if=_absent)
     # The message it was asked in (a Slack permalink, the trigger's ``link``): the run view links back.
     source_link: str = Field("", exclude_if=_absent)
+    # Where it was asked: "slack", "mail" or "meeting" (plan_task.source_of); empty for every other.
+    source: str = Field("", exclude_if=_absent)
     people: list[Person] = Field(default_factory=list, exclude_if=_absent)
     rule: str = Field("", exclude_if=_absent)
     event_type: str = Field("", exclude_if=_absent)

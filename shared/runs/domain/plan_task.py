@@ -140,6 +140,14 @@ class Trigger(TaskBody):
         return claimed_at >= self.changed_before + READ_LAG
 
 
+def source_of(thread: str, event_type: str) -> str:
+    """Where a run was asked, from its trigger's thread and event type: "slack" (a Slack thread),
+    "mail" (a mail thread), "meeting" (a meeting rule's ``calendar.*`` event), else ""."""
+    if thread.startswith(("slack:", "mail:")):
+        return thread.split(":", 1)[0]
+    return "meeting" if event_type.startswith("calendar.") else ""
+
+
 class Bound(TaskBody):
     """One run's reach (plain Notion ids; empty: unbounded), bounding a run it handed work to."""
 

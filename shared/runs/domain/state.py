@@ -166,6 +166,7 @@ class RunState(Record):
     # RunPlanned's: its page unread, beyond its starter's reach (left out when False)
     page_beyond: bool = Field(False, exclude_if=lambda v: not v)
     thread: str = Field("", exclude_if=_unset)  # RunPlanned's: the Slack or mail thread it was asked in
+    source: str = Field("", exclude_if=_unset)  # RunPlanned's: "slack", "mail", "meeting" or none
     retry_at: datetime | None = None  # the current step's retry is scheduled for then (ErrorRecorded)
     # The current step's first transient error since it last made progress (a result) or a person let
     # it go on (a decision, a resume): how long it has been failing (shared.runs.domain.run_limits.RETRY_FOR).
@@ -259,6 +260,7 @@ def _planned(e: RunPlanned) -> dict[str, Any]:
         "family": e.family,
         "page_beyond": e.page_beyond,
         "thread": e.thread,
+        "source": e.source,
     }
 
 

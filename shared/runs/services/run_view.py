@@ -17,6 +17,7 @@ from shared.runs.domain.events import (
     ToolIntent,
     ToolResult,
 )
+from shared.runs.domain.plan_task import source_of
 from shared.runs.domain.state import Run
 
 _SECRET_NAME = re.compile(
@@ -211,6 +212,14 @@ _BY = {
 }
 
 
+# Where a run was asked (RunPlanned.source), in words: what started it, before its trigger's kind.
+_FROM = {
+    "slack": "a message in Slack",
+    "mail": "a mail to the agent's address",
+    "meeting": "a meeting in a connected calendar",
+}
+
+
 def _by_parent(run_id: str, parent_run_id: str) -> str:
     """What started a child, in words: its parent run, by a map or a hand-off (map and
     hand-off children said "a call to the api")."""
@@ -218,14 +227,19 @@ def _by_parent(run_id: str, parent_run_id: str) -> str:
     return f"{how} its parent run {parent_run_id}"[:200]
 
 
-def started_words(trigger: str, run_id: str, parent_run_id: str, rule: str, people: int) -> str:
+def started_words(
+    trigger: str, run_id: str, parent_run_id: str, rule: str, people: int, *, source: str = ""
+) -> str:
     """What started a run, in words. A revision: what asked for it (its rule: a review
-    comment on GitHub, a reply in Notion). Another child: its parent. A routine's Run now (a
-    ``schedule`` trigger a person asked for): that person. Else its trigger's kind."""
+    comment on GitHub, a reply in Notion). Another child: its parent. One asked in Slack, by mail or
+    by a meeting (``source``): that. A routine's Run now (a ``schedule`` trigger a person asked for):
+    that person. Else its trigger's kind."""
     if parent_run_id and rule:
         return f"a revision asked by {rule}"[:200]
     if parent_run_id:
         return _by_parent(run_id, parent_run_id)
+    if source in _FROM:
+        return _FROM[source]
     if trigger == "schedule" and people:
         return "a person, by hand (a routine's Run now)"
     return _BY.get(trigger, trigger)
@@ -238,9 +252,12 @@ def started_by(log: list[RunEvent], run_id: str = "") -> dict[str, Any] | None:
     if planned is None:
         return None
     parent = planned.parent_run_id
+    source = planned.source or source_of(planned.thread, planned.event_type)  # a plan before source
     return {
         "trigger": planned.trigger,
-        "what": started_words(planned.trigger, run_id, parent, planned.rule, len(planned.people)),
+        "what": started_words(
+            planned.trigger, run_id, parent, planned.rule, len(planned.people), source=source
+        ),
         "member": planned.member,
         "page_id": planned.page_id,
         "page_title": planned.page_title or None,
@@ -252,4 +269,5 @@ def started_by(log: list[RunEvent], run_id: str = "") -> dict[str, Any] | None:
         "agent_name": planned.agent_name or None,
         "parent_run_id": planned.parent_run_id or None,
         "link": planned.source_link or None,
+        "source": source or None,
     }

@@ -19,7 +19,7 @@ from shared.runs.domain.approval_digests import page_digest
 from shared.runs.domain.code_view import approval_change, code_view
 from shared.runs.domain.events import HumanRequested, RunEvent, RunPlanned, RunStatus, ToolIntent, ToolResult
 from shared.runs.domain.page_links import NOTION_WEB, known_urls, page_link, web_url
-from shared.runs.domain.plan_task import PlanTask, Trigger, page_key
+from shared.runs.domain.plan_task import PlanTask, Trigger, page_key, source_of
 from shared.runs.domain.run_search import RunFilter, search_terms
 from shared.runs.domain.state import Run, RunState, role_needed
 from shared.runs.services import run_view
@@ -149,7 +149,14 @@ def _summary(run: Run) -> dict[str, Any]:
         "run_id": run.run_id,
         "status": s.status.value,
         "trigger": s.trigger or None,
-        "started": run_view.started_words(s.trigger, run.run_id, s.parent_run_id, s.rule, len(s.people))
+        "started": run_view.started_words(
+            s.trigger,
+            run.run_id,
+            s.parent_run_id,
+            s.rule,
+            len(s.people),
+            source=s.source or source_of(s.thread, ""),
+        )
         if s.trigger
         else None,
         "goal": s.goal,

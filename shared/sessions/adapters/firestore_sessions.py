@@ -38,6 +38,8 @@ class FirestoreSessions:
                     "count": 0,
                     "conversation_id": "",
                     "run_id": "",
+                    "origin": session.origin,
+                    "thread": session.thread,
                 }
             )
         found = self.session(tenant_id, session.member_id, session.session_id)
@@ -134,6 +136,8 @@ def _session(d: dict[str, Any]) -> Session:
         count=int(d.get("count", 0)),
         conversation_id=str(d.get("conversation_id", "")),
         run_id=str(d.get("run_id", "")),
+        origin="slack" if d.get("origin") == "slack" else "api",
+        thread=str(d.get("thread", "")),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 type Act = Literal["ask", "run", "steer"]  # steer: to the session's latest run (decision 0169)
 type MessageState = Literal["received", "answered", "started", "steered", "failed"]
+type Origin = Literal["api", "slack"]  # where the session is held: the console and api, or a Slack thread
 
 HISTORY_MESSAGES = 6  # the latest messages a run's goal carries, oldest first
 HISTORY_CHARS = 1200  # and at most this many characters of them
@@ -46,6 +47,8 @@ class Session:
     count: int = 0  # messages received
     conversation_id: str = ""
     run_id: str = ""  # the latest run a message of it started
+    origin: Origin = "api"
+    thread: str = ""  # a Slack thread's session: ``slack:<team>:<channel>:<ts>``, where its runs answer
 
 
 ANSWERING_S = 120.0  # a question received this long ago and still unsettled: whoever answered it is gone
@@ -65,6 +68,12 @@ def _digest(*parts: str) -> str:
 def session_id_for(member_id: str, agent_id: str, key: str) -> str:
     """The session a person's create with ``key`` names: a repeat of it names the same one."""
     return f"s{_digest(member_id, agent_id, key)}"
+
+
+def thread_key(thread_ref: str) -> str:
+    """The key a Slack thread's session is opened with (:func:`session_id_for` adds the person and the
+    agent): every message of one person in one thread names the same session (decision 0195)."""
+    return f"slack-thread-{_digest(thread_ref)}"
 
 
 def run_id_for(session_id: str, key: str) -> str:

@@ -3,7 +3,7 @@ Ask (within the person's reach, ``ask_in_conversation``) or turned into a run of
 Every create is idempotent: the same key names the same session, the same message and the same run
 (named from the session and the key, planned once however often the message is delivered)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -28,10 +28,13 @@ from shared.workspace.domain.members import Member
 from shared.workspace.domain.tenants import Tenant
 
 if TYPE_CHECKING:  # the ports' protocols, for type checking only
+    from shared.memory.services.ask import Answer
     from shared.platform.ports import TaskQueue
     from shared.runs.services.deps import Deps
     from shared.sessions.ports import SessionStore
     from shared.workspace.ports import TenantStore
+
+type Via = Literal["session", "key", "slack"]  # how the person said it, recorded with a steer's decision
 
 NOT_YOURS = "no session of yours has this id"
 ANSWERING = (
@@ -66,7 +69,7 @@ def post_message(
     text: str,
     act: Act,
     key: str,
-    via: Literal["session", "key"] = "session",
+    via: Via = "session",
 ) -> Message:
     """The message of ``key`` in the person's session, answered (``ask``) or turned into a run of its
     agent (``run``). A repeat of the key answers the message as recorded, acting again only if it was
@@ -101,7 +104,7 @@ def act_on(
     tenants: "TenantStore",
     said: "Said",
     *,
-    via: Literal["session", "key"],
+    via: Via,
     live: "Given | None" = None,
 ) -> Message:
     """The received message answered (``ask``), turned into a run (``run``) or given to the session's
@@ -123,7 +126,7 @@ def act_on(
             settled = store.settle(t, m, session_id, key, state="answered", answer=got.text, cited=got.cited,
                                    conversation_id=conversation, pieces=pieces)  # fmt: skip
             return told(deps.queue, tenant, session, settled)
-        said = Said(tenant, member, session, message, store.messages(t, m, session_id, 0, message.place - 1))
+        said = replace(said, earlier=store.messages(t, m, session_id, 0, message.place - 1))
         if message.act == "steer":
             run_id, did = steer(deps, tenants, said, via=via)
             settled = store.settle(t, m, session_id, key, state="steered", run_id=run_id, answer=did)
@@ -141,6 +144,25 @@ def act_on(
             return failed
         told(deps.queue, tenant, session, failed)
         raise
+
+
+def settle_answer(
+    queue: "TaskQueue",
+    store: "SessionStore",
+    tenant: Tenant,
+    session: Session,
+    key: str,
+    *,
+    got: "Answer",
+    conversation: str,
+) -> Message:
+    """The session's question of ``key``, answered by another way in (a Slack thread's Ask, on plan),
+    settled with ``got`` and the Ask ``conversation`` the session follows, its event told."""
+    settled = store.settle(
+        tenant.tenant_id, session.member_id, session.session_id, key,
+        state="answered", answer=got.text, cited=got.cited, conversation_id=conversation,
+    )  # fmt: skip
+    return told(queue, tenant, session, settled)
 
 
 class Given(Protocol):
@@ -164,16 +186,20 @@ class Said:
     session: Session
     message: Message
     earlier: list[Message]
+    # A Slack thread's message: where it was said in words and its permalink (its run's trigger's).
+    where: tuple[str, str] = ("", "")
 
 
 def _start_run(queue: "TaskQueue", tenants: "TenantStore", said: Said) -> str:
     """Queue the planning of the session's agent's run of the message (its goal carries the bounded
-    history), with the person's reach, named so a repeat is the same task and the same run."""
+    history), with the person's reach, named so a repeat is the same task and the same run. A Slack
+    thread's session's run answers in its thread (its questions, approvals and result)."""
     tenant, member, session, message = said.tenant, said.member, said.session, said.message
     check_usable(tenant.tenant_id, tenants)
     run_id = run_id_for(session.session_id, message.key)
-    person = member.notion_user_id
-    trigger = Trigger(kind="api", by_owner=tenant.owner_reach(member.role), people=[person] if person else [])
+    people, reach = [member.notion_user_id] if member.notion_user_id else [], tenant.owner_reach(member.role)
+    rule, link = said.where
+    trigger = Trigger(kind="api", by_owner=reach, people=people, rule=rule, thread=session.thread, link=link)
     goal = goal_with_history(message.text, said.earlier)
     task = PlanTask(
         tenant_id=tenant.tenant_id, run_id=run_id, trigger=trigger, goal=goal, agent_id=session.agent_id
@@ -182,9 +208,7 @@ def _start_run(queue: "TaskQueue", tenants: "TenantStore", said: Said) -> str:
     return run_id
 
 
-def steer(
-    deps: "Deps", tenants: "TenantStore", said: Said, *, via: Literal["session", "key"]
-) -> tuple[str, str]:
+def steer(deps: "Deps", tenants: "TenantStore", said: Said, *, via: Via) -> tuple[str, str]:
     """The message taken by the session's latest run as a follow-up the engine already takes (decision
     0169). A run asking a question gets it as its answer. A run asking an approval gets it as a
     rejection with its words, and is planned again with them. The engine's own replanning does it when its

@@ -52,7 +52,7 @@ def session_batch(
     return [(m.place, "message", shown_message(m)) for m in ready], False
 
 
-_IDS = ("run_id", "conversation_id")  # kept as "" until there is one; shown as null (docs/decisions/0077)
+_IDS = ("run_id", "conversation_id", "thread")  # kept as "" until there is one; shown as null (decision 0077)
 
 
 def _shown(record: Session | Message) -> dict[str, Any]:

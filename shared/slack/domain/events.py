@@ -1,7 +1,7 @@
 """Slack's Events API and slash commands as the product reads them (docs/slack.md). Slack posts an
 envelope to the app's Request URL: a URL check, or an event callback around one event; a slash command
 is a form. Here: which events ask an agent for something (a mention, a direct message), the request's
-words, whether they are a question, the run an event names, and the replies sent in its thread. Pure."""
+words, whether they are a question, and the replies sent in its thread. Pure."""
 
 import hashlib
 import re
@@ -118,11 +118,6 @@ def thread_of(event: SlackEvent) -> str:
     return event.thread_ts or event.ts or ""
 
 
-def run_id_of(team_id: str, event_id: str) -> str:
-    """The run an event starts, named by the event: its every delivery names the same run."""
-    return "slack-" + hashlib.sha256(f"{team_id}:{event_id}".encode()).hexdigest()[:24]
-
-
 STRANGER = (
     "I act only for members of the Notion workspace this Slack is connected to, matched by the email "
     "of their Slack account, and yours is not among them. Ask the workspace's owner to invite you."
@@ -141,6 +136,25 @@ def answered(answer: str) -> str:
 def started(run_url: str) -> str:
     """The thread's first answer to a request that started a run."""
     return f"On it. Follow the run and answer its approvals here: {run_url}"
+
+
+def started_own(run_url: str) -> str:
+    """The thread's answer to a person's first words in a thread they did not begin with the app: a
+    run of their own, since a thread's run takes only the words of the person it runs for."""
+    return (
+        "On it, as a run of your own: a run in this thread takes only the words of the person who "
+        f"asked for it. Follow yours and answer its approvals here: {run_url}"
+    )
+
+
+def steered(did: str, run_url: str) -> str:
+    """The thread's answer to a later message given to the run the thread started (decision 0195)."""
+    return f"Taken by the run this thread started: {did}. Follow it here: {run_url}"
+
+
+def not_taken(reason: str) -> str:
+    """The thread's answer to a later message the thread's run could not take: nothing was done."""
+    return f"Nothing was done with this message: {reason}"
 
 
 class SlashCommand(Schema):

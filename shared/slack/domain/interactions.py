@@ -15,7 +15,8 @@ from shared.platform.domain.schema import Schema
 from shared.platform.errors import InvalidInput
 
 _ID = r"^[A-Z0-9]{2,32}$"
-DECISIONS = {"approve": "approve", "decline": "reject", "undo": "undo"}  # a button's action_id → what it asks
+# A button's action_id → what it asks ("undo_effect": one effect of the run, named by the button's value).
+DECISIONS = {"approve": "approve", "decline": "reject", "undo": "undo", "undo_effect": "undo"}
 
 
 class _Id(Schema):
@@ -25,7 +26,7 @@ class _Id(Schema):
 
 class _Action(Schema):
     model_config = ConfigDict(extra="ignore")
-    action_id: Literal["approve", "decline", "undo"]
+    action_id: Literal["approve", "decline", "undo", "undo_effect"]
     value: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,100} [A-Za-z0-9_.:-]{1,100}$")]
 
 
@@ -56,6 +57,13 @@ class Press(Schema):
         return run_id, request_id
 
     @property
+    def chosen(self) -> list[int] | None:
+        """The one effect an "Undo this" press undoes (its value's second part); None: the whole run."""
+        if self.actions[0].action_id != "undo_effect":
+            return None
+        return [int(self.run_and_request[1])]
+
+    @property
     def thread(self) -> str:
         where = self.container
         return (where.thread_ts or where.message_ts or "") if where is not None else ""
@@ -66,7 +74,7 @@ def parse_press(body: bytes) -> Press:
     wrong otherwise (another kind of interaction is refused the same way)."""
     try:
         [payload] = parse_qs(body.decode("utf-8"), strict_parsing=True)["payload"]
-        return Press.model_validate(json.loads(payload))
+        pressed = Press.model_validate(json.loads(payload))
     except (UnicodeDecodeError, ValueError, KeyError) as exc:
         if isinstance(exc, ValidationError):
             first = exc.errors()[0]
@@ -75,6 +83,10 @@ def parse_press(body: bytes) -> Press:
         raise InvalidInput(
             "not a button press this app takes: the body must be a form with one payload"
         ) from None
+    effect = pressed.run_and_request[1]
+    if pressed.actions[0].action_id == "undo_effect" and not (effect.isdigit() and len(effect) <= 9):
+        raise InvalidInput("not a button press this app takes: an effect's undo names the effect's number")
+    return pressed
 
 
 STRANGER_PRESS = (

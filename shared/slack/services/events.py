@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from shared.agents.domain.slack_channels import channel_agent
 from shared.notify.domain.notifications import console_run_url
 from shared.notify.domain.slack_threads import SlackThread
 from shared.platform.errors import NotFound, TransientError, Unauthenticated
 from shared.platform.topology import Queue
-from shared.runs.domain.plan_task import PlanTask, Trigger
 from shared.runs.services.runs import check_usable
+from shared.sessions.domain.sessions import TEXT_CHARS
 from shared.slack.domain.ask_task import SlackAskTask
 from shared.slack.domain.events import (
     ASKED,
@@ -29,19 +30,27 @@ from shared.slack.domain.events import (
     UrlVerification,
     asks,
     leaves,
+    not_taken,
     parse,
     question_of,
     request_text,
-    run_id_of,
     started,
+    started_own,
+    steered,
     thread_of,
 )
 from shared.slack.services.install import uninstalled
+from shared.slack.services.thread_sessions import AGENT, ThreadMessage, record_and_act
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.tenants import EventRecord, EventSeen, same_address
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from shared.agents.ports import AgentStore
     from shared.platform.ports import SecretStore, TaskQueue
+    from shared.runs.services.deps import Deps
+    from shared.sessions.ports import SessionStore
     from shared.slack.ports import SlackInstalls, SlackWeb
     from shared.workspace.domain.members import Member
     from shared.workspace.domain.tenants import Tenant
@@ -63,7 +72,8 @@ def check_not_in_flight(seen: EventRecord, now: datetime) -> None:
 
 @dataclass(frozen=True)
 class SlackIntake:
-    """What receiving an event needs: the app's signing secret, its stores and Slack's Web API."""
+    """What receiving an event needs: the app's signing secret, its stores and Slack's Web API; the
+    sessions a thread is held in and the engine's dependencies (built on first use) a steer takes."""
 
     signing_secret: str
     installs: SlackInstalls
@@ -73,6 +83,9 @@ class SlackIntake:
     ledger: WebhookEventLedger
     queue: TaskQueue
     console_url: str
+    sessions: SessionStore
+    engine: Callable[[], Deps]
+    agents: AgentStore | None = None  # whose Slack channels start which agent (none: the default)
 
 
 def verify(body: bytes, headers: Mapping[str, str], signing_secret: str) -> None:
@@ -138,7 +151,8 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
     where = "a direct message" if event.channel_type == "im" else f"a mention in <#{channel}>"
     at = SlackThread(envelope.team_id, channel, thread)
     link = intake.web.permalink(token, channel, event.ts or "") or ""
-    asked = Asked(tenant, member, goal, at, envelope.event_id, f"{where} on Slack", link)
+    reply = bool(event.thread_ts) and event.thread_ts != event.ts  # said in a thread begun before
+    asked = Asked(tenant, member, goal, at, envelope.event_id, f"{where} on Slack", link, reply)
     result, text, more = start_work(asked, intake)
     return answer(result, text, **more)
 
@@ -164,33 +178,38 @@ class Asked:
     name: str
     rule: str
     link: str = ""  # the message's permalink, for the run view's link back
+    reply: bool = False  # said in a thread begun before (by them or someone else)
 
 
 def start_work(asked: Asked, intake: SlackIntake) -> tuple[str, str, dict[str, str]]:
-    """Queue what ``asked`` asks for, by names its key fixes: a question (``question_of``) as Ask,
-    answered in the thread by plan (services/asks.py), else a run with the member's reach whose
-    approvals and result come to the thread. ``(result, what the thread is told, more of the answer)``."""
+    """Record what ``asked`` says in its person's session of the thread (decision 0195), under its
+    key, and queue what it asks for by names that key fixes. A question (``question_of``) is an Ask,
+    answered in the thread by plan (services/asks.py). Other words start a run of the session with
+    the member's reach, its approvals and result in the thread. While the session's run goes on, they
+    are given to that run (the api's ``steer``). ``(result, what the thread is told, more)``."""
     tenant_id, member, key = asked.tenant.tenant_id, asked.member, f"slack-{asked.name}"
-    question = question_of(asked.words)
-    if question is not None:
+    words = asked.words[:TEXT_CHARS]  # a session message's bound, within a thread Ask's question's
+    agents = intake.agents.list_for(tenant_id) if intake.agents is not None else []
+    said = ThreadMessage(
+        asked.tenant, member, asked.thread, key, words, question_of(words), asked.rule, asked.link,
+        agent_id=channel_agent(agents, asked.thread.channel) or AGENT,
+    )  # fmt: skip
+    session, message = record_and_act(intake.engine(), intake.sessions, intake.tenants, said)
+    if message.act == "ask":
         ask = SlackAskTask(
             tenant_id=tenant_id,
             member_id=member.member_id,
             event_key=key,
             thread=asked.thread.ref,
-            question=question,
+            question=message.text,
+            session_id=session.session_id,
         )
         intake.queue.enqueue(Queue.PLAN, ask, f"slack-ask:{tenant_id}:{key}")
         return "asked", ASKED, {}
-    run_id = run_id_of(asked.thread.team_id, asked.name)
-    trigger = Trigger(
-        kind="api",
-        by_owner=asked.tenant.owner_reach(member.role),
-        people=[member.notion_user_id],
-        rule=asked.rule,
-        thread=asked.thread.ref,
-        link=asked.link,
-    )
-    task = PlanTask(tenant_id=tenant_id, run_id=run_id, goal=asked.words[:2000], trigger=trigger)
-    intake.queue.enqueue(Queue.PLAN, task, f"plan:{tenant_id}:{run_id}")
-    return "started", started(console_run_url(intake.console_url, run_id)), {"run_id": run_id}
+    run_url = console_run_url(intake.console_url, message.run_id)
+    if message.state == "started":
+        own = asked.reply and message.place == 1  # their first words in a thread another began
+        return "started", started_own(run_url) if own else started(run_url), {"run_id": message.run_id}
+    if message.state == "steered":
+        return "steered", steered(message.answer, run_url), {"run_id": message.run_id}
+    return "refused", not_taken(message.reason), {}

@@ -24,6 +24,7 @@ from shared.slack.domain.interactions import (
     refused,
 )
 from shared.slack.services.events import verify
+from shared.team.services import audit
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.members import at_least
 from shared.workspace.domain.tenants import same_address
@@ -85,6 +86,7 @@ def press(body: bytes, headers: Mapping[str, str], intake: SlackIntake, deps: De
     except (Conflict, Forbidden, NotFound) as exc:
         intake.web.whisper(token, channel, user, refused(exc.reason))
         return {"result": "refused"}
+    _audit(deps, tenant, member, pressed.decision, {"run_id": run_id, "request_id": request_id})
     intake.web.reply(token, channel, pressed.thread, decided(pressed.decision, member.name or member.email))
     return {"result": "decided"}
 
@@ -92,21 +94,32 @@ def press(body: bytes, headers: Mapping[str, str], intake: SlackIntake, deps: De
 def _undo(
     intake: SlackIntake, deps: Deps, pressed: Press, *, tenant: Tenant, member: Member, token: str
 ) -> dict[str, Any]:
-    """A press of a run's "Undo this run": the Runs row's Undo (``row_undo.ask_as``: its starter, an
-    approver or the owner, within the window and their reach), its end told in the thread. The thread
-    hears that it started once (the undo's id follows from the run); a refusal is told the presser alone."""
+    """A press of a run's "Undo this run" (or of one effect's "Undo this"): the Runs row's Undo
+    (``row_undo.ask_as``: its starter, an approver or the owner, within the window and their reach), its
+    end told in the thread. The thread hears that it started once (the undo's id follows from the run
+    and the effects chosen); a refusal is told the presser alone."""
     channel, user, run_id = pressed.channel.id, pressed.user.id, pressed.run_and_request[0]
     thread = SlackThread(pressed.team.id, channel, pressed.thread).ref if pressed.thread else ""
     try:
         run = runs.owned_run(tenant.tenant_id, run_id, deps.store, deps.need_tenants())
-        asked = row_undo.ask_as(
-            deps, tenant, run, row_undo.member_asker(member), children=False, thread=thread
-        )
+        who = row_undo.member_asker(member)
+        asked = row_undo.ask_as(deps, tenant, run, who, children=False, thread=thread, chosen=pressed.chosen)
     except (Conflict, Forbidden, InvalidInput, NotFound) as exc:
         intake.web.whisper(token, channel, user, f"Nothing was undone: {exc.reason[:500]}")
         return {"result": "refused"}
     if not asked["made"]:  # a twin delivery, or pressed again: the same undo, started once
         return {"result": "duplicate", "undo_run": asked["run_id"]}
+    target = {"run_id": run_id, "undo_run": str(asked["run_id"])}
+    if pressed.chosen:
+        target["effects"] = ",".join(str(e) for e in pressed.chosen)
+    _audit(deps, tenant, member, "undo", target)
     who = member.name or member.email
     intake.web.reply(token, channel, pressed.thread, row_undo.STARTED.format(who=who, undo=asked["run_id"]))
     return {"result": "undoing", "undo_run": asked["run_id"]}
+
+
+def _audit(deps: Deps, tenant: Tenant, member: Member, action: str, target: dict[str, str]) -> None:
+    """The audit log's entry of what ``member`` did by a press in Slack (surface ``slack``), as the
+    console's decisions and the Runs row's undos are recorded: who, what, which run."""
+    source = deps.audit_source() if deps.audit_source is not None else None
+    audit.record(source, tenant, member, "slack", action, now=deps.clock(), target=target)

@@ -119,6 +119,13 @@ class MotionRest:
     def unassign(self, key: MotionKey, task_id: str) -> None:
         self._send(key, "DELETE", f"/tasks/{task_id}/assignee", "task's assignee")
 
+    def delete_task(self, key: MotionKey, task_id: str) -> bool:
+        try:
+            self._send(key, "DELETE", f"/tasks/{task_id}", "task")
+        except NotFound:
+            return False
+        return True
+
     def comments(self, key: MotionKey, task_id: str) -> list[dict[str, Any]]:
         return self._pages(key, "/comments", "comments", "comments", {"taskId": task_id})
 

@@ -174,10 +174,16 @@ def signature(console: str, key: str, run_id: str = "") -> str:
 def signed(text: str, key: str) -> bool:
     """Whether ``text`` (a description or comment as Motion answers it: HTML, or Markdown) ends with the
     signature of ``key``, in its link, or with the visible line written before decision 0130."""
-    shown = text_of(text).rstrip()
-    if shown.endswith(old_reference(key)):
+    if text_of(text).rstrip().endswith(old_reference(key)):
         return True
+    return signer(text) == key
+
+
+def signer(text: str) -> str | None:
+    """The key whose signature ``text`` ends with (a run's write), or None: no agent signed it."""
+    shown = text_of(text).rstrip()
     links = [html.unescape(u) for u in _HREF.findall(text) or _LINK.findall(text)]
-    if not links or key_of_url(links[-1]) != key:
-        return False
-    return shown.endswith(SIGNATURE) or shown.endswith(f"[{SIGNATURE}]({links[-1]})")
+    key = key_of_url(links[-1]) if links else None
+    if key is None:
+        return None
+    return key if shown.endswith(SIGNATURE) or shown.endswith(f"[{SIGNATURE}]({links[-1]})") else None

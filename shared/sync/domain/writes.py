@@ -31,6 +31,18 @@ def unconnected(tool: str) -> str:
     return f"{tool} is not connected to this workspace: the owner connects it on the Integrations screen"
 
 
+class ChangedMeanwhile(Exception):
+    """An update asked "only if unchanged since" found the item's last edit moved: nothing written."""
+
+
+def moved(found: dict[str, Any] | None, updated_at: str, unchanged_since: str) -> None:
+    """Raise :class:`ChangedMeanwhile` when ``unchanged_since`` is given and the item read right before
+    a write (``found``, last edited at ``updated_at``) is gone or was edited since. No tracker takes an
+    update "only if unchanged": a re-read narrows the window to the write's own round trip."""
+    if unchanged_since and (found is None or updated_at != unchanged_since):
+        raise ChangedMeanwhile("the item changed since it was read")
+
+
 _LINEAR_TYPES = {"triage": "backlog"}  # as the sync reads a state's type (shared.sync.domain.mapping)
 
 

@@ -21,6 +21,7 @@ from shared.sync.domain.writes import (
     gitlab_change,
     linear_change,
     marker_of,
+    moved,
     unconnected,
 )
 from shared.sync.services.oauth import OAuthParts, current_key
@@ -101,15 +102,23 @@ class IssueWrites:
         made = gitlab.made(marker_of(key), since)
         return _issue(at, made, "iid") if made else None
 
-    def update(self, at: Place, issue_id: str, changes: dict[str, str]) -> Output:
+    def update(self, at: Place, issue_id: str, changes: dict[str, Any], unchanged_since: str = "") -> Output:
         """Set ``changes`` (``title``, ``status``: a status group) on ``issue_id`` at ``at``. It sets values,
-        so a retry sets the same ones again: no second effect."""
+        so a retry sets the same ones again: no second effect. With ``unchanged_since`` (an undo's: the
+        ``updated_at`` its check read), the issue is read again right before the write, and
+        :class:`ChangedMeanwhile` raised, nothing written, when it was edited since."""
         if at.tool == "linear":
             tracker, _ = self._linear_tracker(at.tenant_id, at.target)
+            if unchanged_since:
+                found = tracker.read(issue_id)
+                moved(found, tracker.updated_at(found) if found else "", unchanged_since)
             issue = tracker.write(issue_id, changes, "") or tracker.read(issue_id)
             key = "id"
         else:
             gitlab, _, _ = self._gitlab_tracker(at.tenant_id, at.target)
+            if unchanged_since:
+                found = gitlab.read(str(_iid(issue_id)))
+                moved(found, gitlab.updated_at(found) if found else "", unchanged_since)
             issue = gitlab.write(str(_iid(issue_id)), changes, "") or gitlab.read(issue_id)
             key = "iid"
         if issue is None:

@@ -13,7 +13,7 @@ from shared.platform.errors import ModelFixableError
 from shared.sync.domain import motion
 from shared.sync.domain.connection import key_secret
 from shared.sync.domain.fields import TaskFields
-from shared.sync.domain.writes import Change, Output, Place, unconnected
+from shared.sync.domain.writes import Change, Output, Place, moved, unconnected
 from shared.sync.services.trackers import CLOCK_SLACK, MotionTracker
 from shared.workspace.domain.tenants import tenant_tag
 
@@ -63,11 +63,14 @@ class TaskWrites:
                 return _task(at, task)
         return None
 
-    def update(self, at: Place, task_id: str, changes: dict[str, str]) -> Output:
+    def update(self, at: Place, task_id: str, changes: dict[str, Any], unchanged_since: str = "") -> Output:
         """Set ``changes`` (``title``, ``status``: a status group) on ``task_id``: values, so a retry is no
-        second effect."""
+        second effect. With ``unchanged_since`` (an undo's: the ``updatedTime`` its check read), the task
+        read right before the write must still show it, else :class:`ChangedMeanwhile`, nothing written:
+        Motion keeps no history to find a person's edit after the write (decision 0197)."""
         tracker, _, _ = self._tracker(at)
         found = tracker.read(task_id)
+        moved(found, tracker.updated_at(found) if found else "", unchanged_since)
         if found is None:
             raise ModelFixableError(f"motion: no task {task_id!r} in workspace {at.target}")
         return _task(at, tracker.write(task_id, changes, "") or found)
@@ -93,6 +96,18 @@ class TaskWrites:
         _, secret, _ = self._tracker(at)
         made = self._api.create_comment(secret, task_id, self.signed(at, body, key))
         return _comment(at, task_id, made)
+
+    def delete(self, at: Place, task_id: str) -> bool:
+        """Delete ``task_id`` (an undo's, of the task its run made): whether there was one to delete."""
+        _, secret, _ = self._tracker(at)
+        return self._api.delete_task(secret, task_id)
+
+    def people_comments(self, at: Place, task_id: str) -> int:
+        """How many of ``task_id``'s comments no agent signed: a person's, which deleting the task
+        would take with it."""
+        _, secret, _ = self._tracker(at)
+        found = self._api.comments(secret, task_id)
+        return sum(motion.signer(str(c.get("content") or "")) is None for c in found)
 
     def find_comment(self, at: Place, task_id: str, key: str) -> Output | None:
         """The comment an earlier try for ``key`` made on ``task_id``, or None."""

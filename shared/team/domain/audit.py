@@ -12,10 +12,11 @@ from pydantic import ConfigDict, Field
 from shared.platform.domain.schema import Record
 
 # Where the action came from: the console (the session cookie), the api with a session as Bearer, an
-# API key, Notion (a Runs row, a comment), a mailed link, Notion OAuth (connecting, signing in). Or an
-# agent in a run: a call of an MCP server's tool, whose actor is ``agent:<agent id>``.
-type Surface = Literal["console", "api", "key", "notion", "link", "oauth", "agent"]
-SURFACES: tuple[Surface, ...] = ("console", "api", "key", "notion", "link", "oauth", "agent")
+# API key, Notion (a Runs row, a comment), a mailed link, Notion OAuth (connecting, signing in). Or a
+# button pressed in Slack (a decision, an undo). Or an agent in a run: a call of an MCP server's tool,
+# whose actor is ``agent:<agent id>``.
+type Surface = Literal["console", "api", "key", "notion", "link", "oauth", "slack", "agent"]
+SURFACES: tuple[Surface, ...] = ("console", "api", "key", "notion", "link", "oauth", "slack", "agent")
 RETENTION_DAYS = 365  # a tenant's default (Tenant.audit_retention_days)
 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 1, 3650
 

@@ -25,6 +25,8 @@ Action = Literal[
     "restore_issue",  # set tracker issue ``target``'s fields ``before`` again (``place``: its tool, target)
     "archive_issue",  # archive (Linear) or close (GitLab) tracker issue ``target`` the run created
     "delete_issue_comment",  # delete comment ``target`` (a Linear comment, a GitLab note) the run made
+    "delete_task",  # delete Motion task ``target`` the run created (Motion's API has no archive)
+    "unarchive_issue",  # bring back tracker issue ``target`` an undo archived (Linear) or closed (GitLab)
     "none",  # cannot be taken back: ``reason`` says why
 ]
 
@@ -75,6 +77,7 @@ UNDOABLE = frozenset(
         "create_issue",  # shared.tools.trackers: archive (Linear) or close (GitLab) what it made
         "update_task",  # shared.tools.trackers: Motion's task's fields before
         "comment_on_issue",  # shared.tools.trackers: delete the comment (Linear) or note (GitLab)
+        "create_task",  # shared.tools.trackers: delete the Motion task it made (decision 0197)
         "undo_effect",  # an undo step records the way back to the run's write (an undo undone)
     }
 )
@@ -98,7 +101,6 @@ NOT_RECORDED: Mapping[str, str] = {
             "open_pull_request",
             "push_fix",
             "push_revision",
-            "create_task",
             "call_mcp",
         ),
         NOT_YET,
@@ -189,6 +191,17 @@ def created_issue_inverse(
         return cannot("the issue could not be read after it was made")
     written = {n: made.get(n) for n in ("title", "status")}
     return Inverse(action="archive_issue", target=issue_id, written=written, place=dict(place)).model_dump()
+
+
+def created_task_inverse(
+    place: Mapping[str, str], task_id: str, made: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The inverse of making a Motion task whose fields, as made, are ``made``: delete it, unless
+    anyone edited it since (its ``updated_at``, Motion's ``updatedTime``) or a person commented on it."""
+    if made is None:
+        return cannot("the task could not be read after it was made")
+    written = {n: made.get(n) for n in ("title", "status", "state", "updated_at")}
+    return Inverse(action="delete_task", target=task_id, written=written, place=dict(place)).model_dump()
 
 
 def issue_comment_inverse(

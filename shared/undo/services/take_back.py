@@ -16,7 +16,7 @@ from pydantic import Field
 from shared.notion.services import notion_text as nt
 from shared.platform.domain.schema import Record
 from shared.platform.errors import PermanentError
-from shared.sync.domain.writes import Place, moved_since, overwritten
+from shared.sync.domain.writes import ChangedMeanwhile, Place, moved_since, overwritten
 from shared.undo.domain.inverses import Effect, Inverse, cannot, undo_order, writable
 
 if TYPE_CHECKING:
@@ -46,7 +46,17 @@ class Taken(Record):
 _NOT_REDONE = {
     "delete_comment": "a deleted comment cannot be written back by an undo",
     "delete_issue_comment": "a deleted comment cannot be written back by an undo",
-    "archive_issue": "an archived or closed issue is brought back in its tracker, by hand",
+    "delete_task": "a deleted Motion task cannot be written back by an undo",
+}
+
+
+# An action's way back, for the actions that have one with the same record (an issue's title and
+# status as made, compared again before it is brought back or archived again).
+_UNDONE_BY = {
+    "archive_page": "restore_page",
+    "restore_page": "archive_page",
+    "archive_issue": "unarchive_issue",
+    "unarchive_issue": "archive_issue",
 }
 
 
@@ -65,10 +75,8 @@ def inverse_of(taken: Taken, inverse: Inverse) -> dict[str, Any]:
                 "written_at": "",
             }
             return inverse.model_copy(update=swapped).model_dump()
-        case "archive_page":
-            return inverse.model_copy(update={"action": "restore_page"}).model_dump()
-        case "restore_page":
-            return inverse.model_copy(update={"action": "archive_page"}).model_dump()
+        case "archive_page" | "restore_page" | "archive_issue" | "unarchive_issue":
+            return inverse.model_copy(update={"action": _UNDONE_BY[inverse.action]}).model_dump()
         case _:
             return cannot(
                 _NOT_REDONE.get(inverse.action, "a deleted section cannot be written back by an undo")
@@ -277,17 +285,84 @@ def _issue(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken
     if found is None:
         return Taken(**base, outcome="conflict", written=inverse.written, reason="the issue is gone")
     before = dict(inverse.before)
-    if inverse.action == "archive_issue":
-        before = {"status": "completed"} if at.tool == "gitlab" else {"archived": True}
-        if all(found.get(n) == v for n, v in before.items()):
-            return Taken(**base, outcome="already")
-        seen = {name: found.get(name) for name in inverse.written}
-        if seen != inverse.written:  # a person renamed or moved it since: their issue now
-            return Taken(**base, outcome="conflict", written=inverse.written, current=seen)
-    elif (taken := _restorable(api, at, base, inverse, found)) is not None:
+    if inverse.action in ("archive_issue", "unarchive_issue"):
+        before = _archived(at.tool, inverse, inverse.action == "archive_issue")
+        taken = _archivable(base, inverse, found, before, at.tool)
+    else:
+        taken = _restorable(api, at, base, inverse, found)
+    if taken is not None:
         return taken
-    api.update(at, inverse.target, before)
-    return _after_write(api, at, (base, inverse), before, str(found.get("updated_at") or ""))
+    since = str(found.get("updated_at") or "")
+    if not _unchanged_write(api, at, inverse.target, before, since):
+        now = api.read_fields(at, inverse.target) or {}
+        reason = "someone changed it while the undo checked it: left as it is"
+        current = {n: now.get(n) for n in inverse.written if n in now}
+        return Taken(**base, outcome="conflict", written=inverse.written, current=current, reason=reason)
+    return _after_write(api, at, (base, inverse), before, since)
+
+
+_SHOWN = ("title", "status", "state")  # what a person sees of an issue an undo archives or brings back
+
+
+def _archivable(
+    base: dict[str, Any], inverse: Inverse, found: dict[str, Any], values: dict[str, Any], tool: str
+) -> Taken | None:
+    """None when the issue may be archived (closed), or brought back, with ``values``: it holds the title
+    and status the run made it with. ``already`` when it holds ``values``; a conflict when a person
+    renamed or moved it since (their issue now)."""
+    if all(found.get(n) == v for n, v in values.items()):
+        return Taken(**base, outcome="already")
+    written = {n: v for n, v in inverse.written.items() if n in _SHOWN}
+    seen = {name: found.get(name) for name in written}
+    if inverse.action == "unarchive_issue" and tool == "gitlab":
+        seen["status"] = written.get("status")  # GitLab's issue is closed: by the undo; its title tells
+    if seen != written:
+        return Taken(**base, outcome="conflict", written=inverse.written, current=seen)
+    return None
+
+
+def _archived(tool: str, inverse: Inverse, archive: bool) -> dict[str, Any]:
+    """What archiving (``archive``) or bringing back an issue sets: Linear's ``archived``; GitLab has
+    no archive, so its issue is closed, or opened again as the run made it (``written``'s status)."""
+    if tool == "gitlab":
+        return {"status": "completed" if archive else str(inverse.written.get("status") or "unstarted")}
+    return {"archived": archive}
+
+
+def _unchanged_write(
+    api: IssueWrites | TaskWriting, at: Place, target: str, values: dict[str, Any], since: str
+) -> bool:
+    """Write ``values`` only while the item, read again right before, shows the last edit the check read
+    (``since``): whether it was written. The window left is the write's own round trip (decision 0197)."""
+    try:
+        api.update(at, target, values, unchanged_since=since)
+    except ChangedMeanwhile:
+        return False
+    return True
+
+
+def _task_made(trackers: Trackers | None, effect: Effect, inverse: Inverse) -> Taken:
+    """Delete the Motion task the run made (``delete_task``), unless anyone edited it since (its
+    ``updated_at`` moved) or a person commented on it (a conflict: left as it is). Gone: ``already``."""
+    base = {"effect": effect.id, "tool": effect.tool, "target": inverse.target}
+    if trackers is None:
+        return Taken(**base, outcome="not_yet", reason="this undo has no access to the workspace's trackers")
+    at, tasks = _place(trackers, inverse), trackers.writes.motion
+    found = tasks.read_fields(at, inverse.target)
+    if found is None:  # deleted already: an earlier delivery of this undo, or a person
+        return Taken(**base, outcome="already")
+    written = {n: v for n, v in inverse.written.items() if n != "updated_at"}
+    seen = {n: found.get(n) for n in written}
+    if seen != written or found.get("updated_at") != inverse.written.get("updated_at"):
+        reason = "someone edited the task since the run made it"
+        return Taken(**base, outcome="conflict", written=written, current=seen, reason=reason)
+    if comments := tasks.people_comments(at, inverse.target):
+        reason = "a person commented on the task since the run made it"
+        current = seen | {"comments": comments}
+        return Taken(**base, outcome="conflict", written=written, current=current, reason=reason)
+    if not tasks.delete(at, inverse.target):
+        return Taken(**base, outcome="already")  # deleted meanwhile
+    return Taken(**base, outcome="reverted", written=written)
 
 
 def _restorable(
@@ -372,8 +447,10 @@ def take_back(notion: TenantNotion, effect: Effect, trackers: Trackers | None = 
     """Apply ``effect``'s inverse once, unless the state changed since the run wrote it; a tracker
     issue's through ``trackers``."""
     inverse = effect.inverse
-    if inverse.action in ("restore_issue", "archive_issue"):
+    if inverse.action in ("restore_issue", "archive_issue", "unarchive_issue"):
         return _issue(trackers, effect, inverse)
+    if inverse.action == "delete_task":
+        return _task_made(trackers, effect, inverse)
     if inverse.action == "delete_issue_comment":
         return _issue_comment(trackers, effect, inverse)
     apply = _APPLY.get(inverse.action)

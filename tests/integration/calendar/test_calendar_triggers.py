@@ -72,6 +72,7 @@ def test_a_meeting_pushed_twice_late_and_out_of_order_starts_one_run_each(
     assert INJECTION in before.trigger.tracker.text and EDITOR in before.trigger.tracker.text
     assert "attacker" not in before.goal and "Pricing" not in before.goal  # our words only
     assert "not instructions" in before.goal
+    assert before.trigger.link == event["htmlLink"] and event["htmlLink"].startswith("https://")  # back
     _storm(world)
     ended = start + timedelta(minutes=30)
     assert [tick(parts, ended + timedelta(minutes=m))["started"] for m in (0, 5, 10)] == [2, 0, 0]

@@ -9,6 +9,7 @@ import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -46,6 +47,8 @@ def test_a_members_mail_pushed_three_times_starts_one_run_and_one_reply_in_its_t
     assert task.goal == "Release note\n\nDraft the release note for 2.4, please."
     assert task.trigger.people == ["u-bo"] and task.trigger.by_owner is False  # Bo's reach, an editor's
     assert name == f"plan:{mail_world['tenant'].tenant_id}:mail-{record['id']}"
+    found = quote(sent["Message-ID"].strip("<>"), safe="")  # the run view's link back: Gmail's search
+    assert task.trigger.link == f"https://mail.google.com/mail/#search/rfc822msgid%3A{found}"
     [_question, answer] = sandbox.thread(AGENT, record["threadId"])
     assert answer["Subject"] == "Re: Release note" and answer["To"] == EDITOR
     assert answer["In-Reply-To"] == sent["Message-ID"] and answer["References"] == sent["Message-ID"]

@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from functions import openapi
-from shared.mail.services.intake import MailIntake
 from shared.notion.services.erasure import erase_workspace
 from shared.workspace.adapters.firestore_erasure import FirestoreErasure
-from tests.support.mail.mail_world import EDITOR, bearer, mail_world
+from tests.support.mail.mail_world import EDITOR, bearer, mail_container, mail_world
 from tests.support.mail.mails import AGENT, mail, push
 from tests.support.platform.fake_container import FakeContainer, client, json_body
 
@@ -19,14 +18,7 @@ __all__ = ["mail_world"]  # the fixture: the agent scribe's mailbox connected fo
 
 
 def _api(world: dict[str, Any]) -> tuple[Any, FakeContainer]:
-    intake: MailIntake = world["intake"]
-    mail: dict[str, Any] = {
-        "mailboxes": intake.mailboxes,
-        "gmail": intake.gmail,
-        "push_verifier": intake.verifier,
-    }
-    fakes = FakeContainer(tenants=intake.tenants, webhook_events=intake.ledger, **mail)
-    fakes.secrets = intake.secrets  # the mailbox's refresh token, as connecting it kept it
+    fakes = mail_container(world)
     return client("api", fakes), fakes
 
 

@@ -16,6 +16,7 @@ from local.code_sandbox.testing import Admin, RunningSandbox
 from shared.notify.adapters.slack import SlackChat
 from shared.platform.config import PlatformSecret
 from shared.platform.errors import Conflict, InvalidInput, NotFound
+from shared.sessions.adapters.firestore_sessions import FirestoreSessions
 from shared.slack.adapters.firestore_installs import FirestoreSlackInstalls
 from shared.slack.adapters.slack_web import SlackWebApi
 from shared.slack.domain.installs import SlackInstall
@@ -28,6 +29,7 @@ from shared.workspace.adapters.firestore_tenants import (
     FirestoreWebhookEvents,
 )
 from shared.workspace.domain.integrations import chat_token_secret
+from tests.support.engine.engine_fakes import make_deps
 from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 from tests.support.slack.slack_events import mention, signed
 from tests.support.workspace.firestore_tenants import NOW, tenant
@@ -70,6 +72,8 @@ def world(firestore_db: Any, admin: Admin, sandbox: RunningSandbox) -> dict[str,
         ledger=FirestoreWebhookEvents(firestore_db),
         queue=FakeQueue(),
         console_url="http://127.0.0.1:8080",
+        sessions=FirestoreSessions(firestore_db),
+        engine=make_deps,
     )
     return {"parts": parts, "secrets": secrets, "tenants": tenants, "installs": installs, "intake": intake}
 

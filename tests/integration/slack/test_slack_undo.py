@@ -2,7 +2,7 @@
 result carries an "Undo this run" button; a press is verified as an approval's is and decided by the
 Runs row's undo (its starter, an approver or the owner). The owner's press, delivered twice, starts one
 undo, said once in the thread, whose end says what it restored; a stranger's, a member's who may not
-and a forged one do nothing. On the Firestore emulator (runs, tenants, notifications) and the code
+and a forged one do nothing. A run of several effects offers each alone: its press undoes that one. On the Firestore emulator (runs, tenants, notifications) and the code
 sandbox's Slack through slack_sdk; the run's Notion is the fakes'."""
 
 from typing import Any
@@ -20,7 +20,7 @@ from shared.notify.ports import NotificationChannel
 from shared.notify.services.channels import SlackMessages
 from shared.notify.services.delivery import ChannelDelivery
 from shared.notify.services.notifications import deliver_notification
-from shared.platform.errors import Unauthenticated
+from shared.platform.errors import InvalidInput, Unauthenticated
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.domain.state import RunStatus
 from shared.runs.services.deps import Deps, RunRef
@@ -34,6 +34,7 @@ from tests.support.platform.platform_fakes import FakeQueue
 from tests.support.slack.slack_events import CHANNEL, SECRET, TEAM
 from tests.support.slack.slack_presses import press as signed_press
 from tests.support.slack.slack_world import world
+from tests.support.team.team_fakes import FakeAudit
 from tests.support.undo.written_runs import store_calls
 
 pytestmark = pytest.mark.integration
@@ -48,7 +49,16 @@ def _deps(w: dict[str, Any]) -> Deps:
         w["tenant"].tenant_id,
         lambda t: t.model_copy(update={"integrations": (*t.integrations, Integration.SLACK)}),
     )
-    return make_deps()._replace(store=FirestoreRunStore(w["db"]), tenants=tenants)
+    log = FakeAudit()
+    return make_deps()._replace(store=FirestoreRunStore(w["db"]), tenants=tenants, audit_source=lambda: log)
+
+
+def _audited(deps: Deps, tenant_id: str) -> list[tuple[str, str, str, dict[str, str]]]:
+    """The audit log's entries of presses in Slack: (action, who, surface, target)."""
+    assert deps.audit_source is not None
+    log = deps.audit_source()
+    assert isinstance(log, FakeAudit)
+    return [(e.action, e.email, e.surface, e.target) for e in log.entries.get(tenant_id, [])]
 
 
 def _deliver(w: dict[str, Any], deps: Deps, admin_chat: SlackChat, task: NotifyTask) -> bool:
@@ -75,23 +85,23 @@ def _undo_runs(deps: Deps, tenant_id: str) -> list[str]:
     return [r.run_id for r in deps.store.list_runs(tenant_id, limit=50) if r.run_id.startswith(UNDO_PREFIX)]
 
 
+def _asked_in_slack(world: dict[str, Any], admin: Admin, texts: list[str]) -> tuple[Deps, str, list[int]]:
+    """The world's deps, a thread Bo started, and run :data:`RUN` asked there that commented ``texts``
+    on :data:`PAGE` and ended: its effect ids."""
+    deps, tid = _deps(world), world["tenant"].tenant_id
+    [ts] = admin.slack_post(CHANNEL, "<@U0SANDBOX01> note it", user="bo")
+    calls = [("add_comment", {"page_id": PAGE, "text": text}) for text in texts]
+    thread = SlackThread(TEAM, CHANNEL, ts).ref
+    seqs = store_calls(deps, RUN, deps.need_notion(tid), PAGE, calls, tenant_id=tid, thread=thread)
+    return deps, ts, seqs
+
+
 def test_the_owner_undoes_a_slack_run_once_from_its_thread_and_no_one_else_can(
     world: dict[str, Any], admin: Admin, sandbox: Any
 ) -> None:
-    deps, tid, users = _deps(world), world["tenant"].tenant_id, world["users"]
-    chat = SlackChat(sandbox.slack_url, timeout_s=5)
-    [ts] = admin.slack_post(CHANNEL, "<@U0SANDBOX01> note it", user="bo")
-    thread = SlackThread(TEAM, CHANNEL, ts).ref
-    notion = deps.need_notion(tid)
-    store_calls(
-        deps,
-        RUN,
-        notion,
-        PAGE,
-        [("add_comment", {"page_id": PAGE, "text": SAID})],
-        tenant_id=tid,
-        thread=thread,
-    )
+    deps, ts, _ = _asked_in_slack(world, admin, [SAID])
+    tid, users = world["tenant"].tenant_id, world["users"]
+    chat, notion = SlackChat(sandbox.slack_url, timeout_s=5), deps.need_notion(world["tenant"].tenant_id)
     ended = deps.store.get_run(tid, RUN)
     assert ended is not None
     for _ in range(2):  # the end's follow-up, delivered twice
@@ -118,11 +128,14 @@ def test_the_owner_undoes_a_slack_run_once_from_its_thread_and_no_one_else_can(
     told = [e["text"] for e in admin.slack_ephemerals() if e.get("user") == users["bo"]]
     assert any("Nothing was undone: only the person who started this run" in t for t in told), told
     assert _undo_runs(deps, tid) == [] and _slack_notes(deps) == [] and not _queued(deps)
-    assert len(_thread(admin, ts)) == 1
+    assert len(_thread(admin, ts)) == 1 and _audited(deps, tid) == []
 
     first, again = pressed("ada"), pressed("ada")  # Slack delivers the owner's press twice
     assert first["result"] == "undoing" and again == {"result": "duplicate", "undo_run": first["undo_run"]}
     assert _undo_runs(deps, tid) == [first["undo_run"]]
+    ada = next(m.email for m in world["tenant"].team() if m.notion_user_id and m.role == "owner")
+    target = {"run_id": RUN, "undo_run": first["undo_run"]}
+    assert _audited(deps, tid) == [("undo", ada, "slack", target)]  # who undid what, once
     said = STARTED.split("{who}")[0]
     assert sum(said in m["text"] for m in _thread(admin, ts)) == 1
     assert any(SAID in str(c) for c in notion.list_comments(PAGE))
@@ -136,3 +149,38 @@ def test_the_owner_undoes_a_slack_run_once_from_its_thread_and_no_one_else_can(
     last = _thread(admin, ts)[-1]
     assert "Restored 1: add_comment" in last["text"] and "No conflicts." in last["text"], last
     assert "blocks" not in last  # an undo's end offers no second undo button
+
+
+def test_one_effect_is_undone_from_the_thread_by_its_own_button(
+    world: dict[str, Any], admin: Admin, sandbox: Any
+) -> None:
+    deps, ts, (kept, taken) = _asked_in_slack(world, admin, ["Keep me", "Take me back"])
+    tid, users = world["tenant"].tenant_id, world["users"]
+    chat, notion = SlackChat(sandbox.slack_url, timeout_s=5), deps.need_notion(tid)
+    ended = deps.store.get_run(tid, RUN)
+    assert ended is not None
+    enqueue_followup(RunRef(deps, tid, RUN), ended.state)
+    [end] = _slack_notes(deps)
+    assert _deliver(world, deps, chat, end) is True
+    [result] = _thread(admin, ts)
+    each = [b["accessory"]["value"] for b in result["blocks"] if "accessory" in b]
+    assert each == [f"{RUN} {taken}", f"{RUN} {kept}"]  # newest first, as an undo takes them back
+    _queued(deps).clear()
+    where, intake = (TEAM, CHANNEL, ts), world["intake"]
+
+    def pressed(value: str) -> dict[str, Any]:
+        body, headers = signed_press(
+            value, user=users["ada"], action="undo_effect", secret=SECRET, where=where
+        )
+        return press(body, headers, intake, deps)
+
+    with pytest.raises(InvalidInput):
+        pressed(f"{RUN} all")  # a forged value: an effect's button names its number
+    first, again = pressed(f"{RUN} {taken}"), pressed(f"{RUN} {taken}")  # delivered twice
+    assert first["result"] == "undoing" and again == {"result": "duplicate", "undo_run": first["undo_run"]}
+    assert _undo_runs(deps, tid) == [first["undo_run"]]
+    [(action, _, surface, target)] = _audited(deps, tid)
+    assert (action, surface, target["effects"]) == ("undo", "slack", str(taken))
+    drive(deps)
+    said = [str(c) for c in notion.list_comments(PAGE)]
+    assert any("Keep me" in c for c in said) and not any("Take me back" in c for c in said)

@@ -150,8 +150,10 @@ class KilledWrites:
     def changes_since(self, at: Place, issue_id: str, since: str) -> Any:
         return self.inner.changes_since(at, issue_id, since)
 
-    def update(self, at: Place, issue_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        out = self.inner.update(at, issue_id, changes)
+    def update(
+        self, at: Place, issue_id: str, changes: dict[str, Any], unchanged_since: str = ""
+    ) -> dict[str, Any]:
+        out = self.inner.update(at, issue_id, changes, unchanged_since=unchanged_since)
         self.writes[issue_id] += 1
         if issue_id in self.kill:
             self.kill.discard(issue_id)

@@ -1,10 +1,9 @@
 """A tracker issue taken back exactly. Its status (decision 0183): the very workflow state (Linear) or
-status (Motion) the run replaced, not the first of its group; GitLab's opened or closed. A person
-moving it to another state of the same group since is a conflict, left as it is. A person's change
-landing while the undo writes (decision 0185): between the check and the write, found after it in
-Linear's history and set again, a conflict with both values; after the write, it stands (Linear,
-GitLab, Motion); before the check, a conflict, even one setting the run's value again (Linear). A run's comment
-(Linear) or note (GitLab) deleted, unless a person edited or replied to it since."""
+status (Motion) the run replaced; GitLab's opened or closed. A person's change landing while the undo
+writes (decisions 0185, 0197): between the check and the write, found by a re-read (kept: Motion, a
+GitLab title) or in Linear's history after the write (set again); after the write, it stands. A run's
+comment (Linear) or note (GitLab) deleted, a Motion task it made deleted, unless a person edited or
+replied to it since. An issue an undo archived (closed) is brought back by undoing that undo."""
 
 import pytest
 
@@ -20,6 +19,7 @@ from tests.support.undo.tracker_steps import (
     motion_writes,
     taken,
     undo,
+    undone,
     write,
 )
 
@@ -27,6 +27,7 @@ pytestmark = pytest.mark.integration
 CANCELED = {"id": "state-canceled", "name": "Canceled"}
 LINEAR = {"tool": "linear", "target": TEAM_ID}
 MOTION = {"tool": "motion", "target": WORKSPACE_ID}
+GITLAB = {"tool": "gitlab", "target": PROJECT_PATH}
 
 
 def test_a_linear_issue_goes_back_to_the_very_state_the_run_replaced(stack: SyncStack) -> None:
@@ -71,13 +72,21 @@ def test_a_gitlab_issue_goes_back_to_opened_or_closed_as_it_was(lab: GitLabStack
 
 
 def test_a_linear_person_s_change_between_the_check_and_the_write_is_set_again(stack: SyncStack) -> None:
-    writes = linear_writes(stack)
     issue = stack.linear.add_issue("Check the copy", stateId="state-review")
+    armed: list[bool] = []
+
+    def canceled() -> None:  # a person, once the undo's last read is done: only the history tells
+        if armed:
+            armed.clear()
+            stack.linear.edit(issue, stateId="state-canceled")
+
+    writes = linear_writes(stack, canceled)
     target = {**LINEAR, "issue_id": issue}
     done = write(
         "update_issue", stack.tenant_id, writes, 1, {**target, "status": "completed", "title": "Copy"}
     )
-    person = PersonMeanwhile(writes, issue, before=lambda: stack.linear.edit(issue, stateId="state-canceled"))
+    armed.append(True)
+    person = PersonMeanwhile(writes, issue)
 
     found = taken(stack.tenant_id, person, done, 1)
     assert found.outcome == "conflict", found
@@ -177,3 +186,88 @@ def test_a_run_s_note_on_a_gitlab_issue_is_deleted_unless_edited(lab: GitLabStac
     assert undo(lab.tenant_id, writes, mine, 1) == "already"
     assert undo(lab.tenant_id, writes, theirs, 2) == "conflict"
     assert [int(n["id"]) for n in lab.gitlab.notes[iid]] == [int(theirs["comment_id"])]
+
+
+def test_a_motion_task_a_run_made_is_deleted_once_unless_edited_or_commented(mo: MotionStack) -> None:
+    writes, _ = motion_writes(mo)
+    made = [
+        write("create_task", mo.tenant_id, writes, n, {**MOTION, "title": f"Book room {n}"})
+        for n in (1, 2, 3)
+    ]
+    assert made[0]["inverse"]["action"] == "delete_task"
+    assert made[0]["inverse"]["written"]["title"] == "Book room 1"
+    mo.motion.edit(made[1]["task_id"], priority="HIGH")  # a person's edit of a field the run never set
+    mo.motion.comment(made[2]["task_id"], "I'll take this one")  # a person's comment
+
+    outcome, back = undone(mo.tenant_id, writes, made[0], 1)
+    assert outcome == "reverted" and made[0]["task_id"] not in mo.motion.tasks
+    assert undo(mo.tenant_id, writes, made[0], 1) == "already"  # delivered twice: nothing twice
+    assert back["inverse"]["action"] == "none" and "deleted Motion task" in back["inverse"]["reason"]
+    edited = taken(mo.tenant_id, writes, made[1], 2)
+    assert (edited.outcome, "edited the task" in edited.reason) == ("conflict", True)
+    commented = taken(mo.tenant_id, writes, made[2], 3)
+    assert (commented.outcome, commented.current.get("comments")) == ("conflict", 1)
+    assert made[1]["task_id"] in mo.motion.tasks and made[2]["task_id"] in mo.motion.tasks
+
+
+def test_a_run_s_own_signed_comment_does_not_keep_its_task(mo: MotionStack) -> None:
+    writes, _ = motion_writes(mo)
+    made = write("create_task", mo.tenant_id, writes, 1, {**MOTION, "title": "Order badges"})
+    args = {**MOTION, "task_id": made["task_id"], "body": "Ordered"}
+    write("comment_on_task", mo.tenant_id, writes, 2, args)
+    assert undo(mo.tenant_id, writes, made, 1) == "reverted"
+    assert made["task_id"] not in mo.motion.tasks
+
+
+def test_an_undone_linear_archive_is_undone_again_unless_a_person_renamed_it(stack: SyncStack) -> None:
+    writes = linear_writes(stack)
+    kept = write("create_issue", stack.tenant_id, writes, 1, {**LINEAR, "title": "Keep this one"})
+    renamed = write("create_issue", stack.tenant_id, writes, 2, {**LINEAR, "title": "Rename this one"})
+    outcome, back = undone(stack.tenant_id, writes, kept, 1)
+    again, back_too = undone(stack.tenant_id, writes, renamed, 2)
+    assert (outcome, again) == ("reverted", "reverted")
+    assert stack.linear.view(kept["issue_id"])["archivedAt"] is not None
+    assert back["inverse"]["action"] == "unarchive_issue"
+
+    stack.linear.edit(renamed["issue_id"], title="Renamed by a person")  # since the undo archived it
+    redone, twice = undone(stack.tenant_id, writes, back, 3)
+    assert redone == "reverted" and stack.linear.view(kept["issue_id"])["archivedAt"] is None
+    assert undo(stack.tenant_id, writes, back, 3) == "already"  # delivered twice: nothing twice
+    assert twice["inverse"]["action"] == "archive_issue"  # and a redo undone archives it again
+    assert undo(stack.tenant_id, writes, twice, 4) == "reverted"
+    assert stack.linear.view(kept["issue_id"])["archivedAt"] is not None
+    assert undo(stack.tenant_id, writes, back_too, 5) == "conflict"
+    assert stack.linear.view(renamed["issue_id"])["archivedAt"] is not None  # left as it is
+
+
+def test_an_undone_gitlab_close_is_undone_again_to_its_opened_state(lab: GitLabStack) -> None:
+    writes = gitlab_writes(lab)
+    made = write("create_issue", lab.tenant_id, writes, 1, {**GITLAB, "title": "Made by a run"})
+    iid = int(made["issue_id"])
+    outcome, back = undone(lab.tenant_id, writes, made, 1)
+    assert outcome == "reverted" and lab.gitlab.view(iid)["state"] == "closed"
+    assert undo(lab.tenant_id, writes, back, 2) == "reverted"
+    assert lab.gitlab.view(iid)["state"] == "opened"
+    assert undo(lab.tenant_id, writes, back, 2) == "already"
+
+
+def test_a_motion_person_s_change_between_the_check_and_the_write_stands(mo: MotionStack) -> None:
+    writes, _ = motion_writes(mo)
+    task = mo.motion.add_task("Plan the offsite")
+    done = write("update_task", mo.tenant_id, writes, 1, {**MOTION, "task_id": task, "status": "completed"})
+    person = PersonMeanwhile(writes, task, before=lambda: mo.motion.edit(task, status="Canceled"))
+    found = taken(mo.tenant_id, person, done, 1)
+    assert (found.outcome, "while the undo checked" in found.reason) == ("conflict", True)
+    assert found.current["state"] == "Canceled" and not person.updates  # nothing written
+    assert mo.motion.tasks[task]["status"]["name"] == "Canceled"  # the person's, kept
+
+
+def test_a_gitlab_title_a_person_changes_between_the_check_and_the_write_stands(lab: GitLabStack) -> None:
+    writes = gitlab_writes(lab)
+    iid = lab.gitlab.add_issue("Fix the footer")
+    args = {**GITLAB, "issue_id": str(iid), "title": "Footer fixed"}
+    done = write("update_issue", lab.tenant_id, writes, 1, args)
+    person = PersonMeanwhile(writes, str(iid), before=lambda: lab.gitlab.edit(iid, title="Footer (mine)"))
+    found = taken(lab.tenant_id, person, done, 1)
+    assert (found.outcome, found.current.get("title")) == ("conflict", "Footer (mine)")
+    assert lab.gitlab.view(iid)["title"] == "Footer (mine)"  # the person's, kept

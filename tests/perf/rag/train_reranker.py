@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from shared.memory.adapters.learned_reranker import WEIGHTS, score
+from shared.memory.adapters.learned_reranker import WEIGHTS, combined
 from shared.memory.domain.retrieval import MaybeSignals, RerankPassages, Signals
 from shared.memory.services.workspace_search import RERANK_CANDIDATES, search
 from shared.platform.domain.embeddings import Reranked
@@ -105,7 +105,7 @@ def mrr(rows: Sequence[Candidates], model: dict[str, Any] | None) -> float:
     for c in rows:
         order: Sequence[int] = range(len(c.signals))
         if model is not None:
-            order = sorted(order, key=lambda i: (-score(model, c.signals[i]), i))
+            order = sorted(order, key=lambda i: (-combined(model, c.signals[i]), i))
         pages = list(dict.fromkeys(c.pages[i] for i in order))
         total += next((1 / (n + 1) for n, p in enumerate(pages) if any(
             c.relevant[i] for i in range(len(c.pages)) if c.pages[i] == p)), 0.0)  # fmt: skip

@@ -157,8 +157,9 @@ def _json(args: dict[str, Any]) -> str:
 
 
 def test_a_tracker_undo_reaches_no_other_target_and_no_member_takes_an_issue_back() -> None:
-    """An issue's recorded inverse naming another team or project than the connected one writes
-    nothing there (decision 0224); a member's undo of their run that updated an issue leaves it (an
+    """An issue's recorded inverse (a restore, a redo's unarchive) naming another team or project than
+    the connected one, or a task's deletion naming another Motion workspace, writes nothing there
+    (decisions 0224, 0197); a member's undo of their run that updated an issue leaves it (an
     issue is no page within their reach): refused, nothing stored."""
     from datetime import UTC, datetime
 
@@ -166,15 +167,19 @@ def test_a_tracker_undo_reaches_no_other_target_and_no_member_takes_an_issue_bac
     from shared.runs.domain.events import Person, RunFinished, RunStatus
     from shared.undo.domain.inverses import Effect, Inverse
     from shared.undo.services.take_back import Trackers, take_back
-    from tests.support.sync.tracker_fakes import tracker_writes
+    from tests.support.sync.tracker_fakes import motion_writes, tracker_writes
     from tests.support.undo.written_runs import STARTER
 
     escapes: list[str] = []
-    writes, linear, gitlab = tracker_writes()
-    for tool, target in (("linear", "team-2"), ("gitlab", "other/project")):
+    tasks, motion = motion_writes()
+    made = motion.add_task("Someone's task")
+    writes, linear, gitlab = tracker_writes(motion=tasks)
+    others = (("linear", "team-2"), ("gitlab", "other/project"))
+    cases = [(a, tool, target) for a in ("restore_issue", "unarchive_issue") for tool, target in others]
+    for action, tool, target in [*cases, ("delete_task", "motion", "ws-other")]:
         inverse = Inverse(
-            action="restore_issue",
-            target="7",
+            action=action,
+            target=made if tool == "motion" else "7",
             before={"status": "unstarted"},
             written={"status": "completed"},
             place={"tool": tool, "target": target},
@@ -187,7 +192,7 @@ def test_a_tracker_undo_reaches_no_other_target_and_no_member_takes_an_issue_bac
             pass
         EXERCISED["undo_cases"] += 1
         TOTALS["attacks"] += 1
-    if linear.writes or gitlab.writes:
+    if linear.writes or gitlab.writes or made not in motion.tasks:
         escapes.append(f"a tracker undo wrote to another target: {linear.writes} {gitlab.writes}")
 
     w = World()

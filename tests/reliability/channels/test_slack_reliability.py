@@ -1,11 +1,11 @@
-"""Slack in the storm (docs/slack.md, decision 0173): mentions, direct messages, questions, strangers'
-messages and ``/agent`` commands, on the Firestore emulator and the code sandbox's Slack, each
-delivered twice, some again late, all in a shuffled order, and a third of them with the instance
-killed after its write (the ledger's record, or after the queue and the thread's answer, before the
-mark), Slack delivering again after each 500. Then button presses on waiting runs, twice, out of
-order, killed after the decision. Each member's message starts one run (or Ask), none is lost, each
-thread gets one answer; prints ``RESULT slack_events=<n> runs_started=<n> lost=0 duplicated=0
-answered_in_thread=<n>``, each figure asserted, and adds its runs to the storm's totals."""
+"""Slack in the storm (docs/slack.md, decisions 0173, 0195): mentions, direct messages, questions,
+strangers' messages and ``/agent`` commands, then later words in their threads (the speaker's, and
+another person's), on the Firestore emulator and the code sandbox's Slack, each delivered twice, some
+again late, shuffled, a third killed after the ledger's record and a third before its mark, Slack
+delivering again after each 500. Then presses on waiting runs, twice, killed after the decision.
+Each member's message is one message of their session of the thread and starts one run (or Ask),
+each thread gets one answer per message; prints ``RESULT slack_events= runs_started= lost=0
+duplicated=0 answered_in_thread= session_messages=``, each figure asserted, its runs in the totals."""
 
 from typing import Any
 
@@ -31,8 +31,10 @@ def test_each_slack_message_starts_one_run_and_gets_one_answer_in_its_thread(
         figures,
         f"RESULT slack_events={figures['events']} runs_started={figures['runs_started']} "
         f"lost={figures['lost']} duplicated={figures['duplicated']} "
-        f"answered_in_thread={figures['answered_in_thread']}",
+        f"answered_in_thread={figures['answered_in_thread']} session_messages={figures['session_messages']}",
     )
+    assert figures["session_messages"] == figures["said_by_members"], figures
+    assert figures["steers_refused"] == figures["later_own"] > 0, figures
 
 
 def test_a_forged_signature_starts_nothing(world: dict[str, Any]) -> None:

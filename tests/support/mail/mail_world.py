@@ -18,6 +18,7 @@ from shared.mail.services.intake import MailIntake
 from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore, FirestoreWebhookEvents
 from shared.workspace.domain.members import Member
 from tests.support.mail.mails import AGENT
+from tests.support.platform.fake_container import FakeContainer
 from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
 from tests.support.workspace.firestore_tenants import NOW, tenant
 
@@ -67,6 +68,18 @@ def _mail_world(firestore_db: Any) -> Iterator[dict[str, Any]]:
 
 mail_world = pytest.fixture(_mail_world, name="mail_world")  # for a test
 opened_mail_world = contextmanager(_mail_world)  # for a benchmark, outside pytest
+
+
+def mail_container(world: dict[str, Any]) -> FakeContainer:
+    """The composition root of an api answering ``POST /mail/push`` from the world's intake: its
+    mailboxes, Gmail, verifier, tenants, ledger, and the secrets that keep the refresh token."""
+    intake: MailIntake = world["intake"]
+    mail: dict[str, Any] = {"mailboxes": intake.mailboxes, "gmail": intake.gmail}
+    fakes = FakeContainer(
+        tenants=intake.tenants, webhook_events=intake.ledger, push_verifier=intake.verifier, **mail
+    )
+    fakes.secrets = intake.secrets  # the mailbox's refresh token, as connecting it kept it
+    return fakes
 
 
 def bearer(world: dict[str, Any], **claims: Any) -> dict[str, str]:

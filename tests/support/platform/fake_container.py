@@ -11,6 +11,7 @@ from functions._http import app
 from shared.bootstrap import Container
 from shared.platform.config import PlatformSecret, Settings
 from tests.support.agents.agent_fakes import FakeAgents
+from tests.support.calendar.calendar_fakes import FakeCalendarLinks
 from tests.support.code.code_fakes import FakeCodeAccounts
 from tests.support.mail.mail_fakes import FakeMailboxes
 from tests.support.mcp.mcp_fakes import FakeMcpPolicies, FakeMcpServers
@@ -77,6 +78,7 @@ def _fake_ports() -> dict[str, Any]:
         "hooks": FakeHooks(),
         "hook_sender": FakeHookSender(),
         "mailboxes": FakeMailboxes(),
+        "calendar_links": FakeCalendarLinks(),
     }
 
 

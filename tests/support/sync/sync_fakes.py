@@ -231,3 +231,6 @@ class FakeMotion:
 
     def unassign(self, *args: Any) -> None:
         raise not_faked("unassign", "Motion")
+
+    def delete_task(self, *args: Any) -> bool:
+        raise not_faked("delete_task", "Motion")

@@ -16,7 +16,7 @@ from shared.sync.services.task_writes import TaskWrites
 from shared.tools import REGISTRY
 from shared.tools.base import ToolContext
 from shared.undo.domain.inverses import Effect, Inverse
-from shared.undo.services.take_back import Taken, Trackers, take_back
+from shared.undo.services.take_back import Taken, Trackers, inverse_of, take_back
 from tests.support.platform.platform_fakes import FakeModel
 from tests.support.sync.sync_fakes import FakeGitLab, FakeLinear, FakeSyncStore
 
@@ -48,6 +48,14 @@ def taken(tenant_id: str, writes: Any, out: dict[str, Any], seq: int) -> Taken:
     return take_back(None, effect, Trackers(writes, tenant_id))  # type: ignore[arg-type]  # no Notion
 
 
+def undone(tenant_id: str, writes: Any, out: dict[str, Any], seq: int) -> tuple[str, dict[str, Any]]:
+    """The outcome of taking ``out``'s inverse back, and what the undo step records (its own way back,
+    as ``{"inverse": ...}``, to take back in turn: an undo undone)."""
+    effect = Effect(id=seq, step=seq, tool="tracker", inverse=Inverse.model_validate(out["inverse"]))
+    found = take_back(None, effect, Trackers(writes, tenant_id))  # type: ignore[arg-type]  # no Notion
+    return found.outcome, {"inverse": inverse_of(found, effect.inverse)}
+
+
 def undo(tenant_id: str, writes: Any, out: dict[str, Any], seq: int) -> str:
     """The outcome of taking ``out``'s inverse back."""
     return taken(tenant_id, writes, out, seq).outcome
@@ -74,16 +82,20 @@ class PersonMeanwhile:
             def __getattr__(self, name: str) -> Any:
                 return getattr(outer.inner.motion, name)
 
-            def update(self, at: Any, task_id: str, changes: dict[str, Any]) -> Any:
-                return outer.update(at, task_id, changes, outer.inner.motion)
+            def update(
+                self, at: Any, task_id: str, changes: dict[str, Any], unchanged_since: str = ""
+            ) -> Any:
+                return outer.update(at, task_id, changes, unchanged_since, outer.inner.motion)
 
         return Tasks()
 
-    def update(self, at: Any, issue_id: str, changes: dict[str, Any], writes: Any = None) -> Any:
+    def update(
+        self, at: Any, issue_id: str, changes: dict[str, Any], unchanged_since: str = "", writes: Any = None
+    ) -> Any:
         hook, self.before = (self.before, None) if issue_id == self.issue else (None, self.before)
         if hook is not None:
             hook()
-        out = (writes or self.inner).update(at, issue_id, changes)
+        out = (writes or self.inner).update(at, issue_id, changes, unchanged_since=unchanged_since)
         self.updates.append(dict(changes))
         hook, self.after = (self.after, None) if issue_id == self.issue else (None, self.after)
         if hook is not None:
@@ -91,10 +103,28 @@ class PersonMeanwhile:
         return out
 
 
-def linear_writes(stack: Any) -> IssueWrites:
-    """A sync stack's tenant connected to the Linear sandbox's team: its writes (no GitLab, no Motion)."""
+class WriteMeanwhile:
+    """A tracker's API (Linear's) whose every ``update_issue`` is preceded by ``hook`` (which says when it
+    acts): a person's edit landing after the undo's last read, as its write is on its way (the window no
+    re-read closes)."""
+
+    def __init__(self, inner: Any, hook: Any) -> None:
+        self.inner, self.hook = inner, hook
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def update_issue(self, *args: Any) -> Any:
+        self.hook()
+        return self.inner.update_issue(*args)
+
+
+def linear_writes(stack: Any, meanwhile: Any = None) -> IssueWrites:
+    """A sync stack's tenant connected to the Linear sandbox's team: its writes (no GitLab, no Motion);
+    ``meanwhile``: a person's edit just before the next write reaches Linear (:class:`WriteMeanwhile`)."""
     connect_linear(stack.tenant_id, {"api_key": KEY, "team_id": TEAM_ID}, stack.linking)
-    return IssueWrites(stack.secrets, stack.store, stack.mirroring.api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
+    api = WriteMeanwhile(stack.mirroring.api, meanwhile) if meanwhile else stack.mirroring.api
+    return IssueWrites(stack.secrets, stack.store, api, FakeSyncStore(), FakeGitLab())  # type: ignore[arg-type]  # no GitLab here
 
 
 def gitlab_writes(lab: Any) -> IssueWrites:

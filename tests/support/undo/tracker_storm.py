@@ -1,8 +1,8 @@
 """The tracker part of the undo storm (tests/reliability/test_undo_reliability.py): the Linear, GitLab
 and Motion sandboxes behind the engine's own adapters, the tenant connected to each, and the faults
 the storm plants. :class:`StormLinear` (:class:`StormGitLab`, :class:`StormMotion`) kills an undo run once its restore of an issue landed (before the
-result is recorded), lets a person change an issue just before the undo's write, and counts each
-restore and archive per issue and deletion per comment; :func:`editing_at_intent` lets a person
+result is recorded), lets a person change an item just before the undo's write (Motion's: before its
+re-read), and counts each restore and archive per item and deletion per comment or task; :func:`editing_at_intent` lets a person
 change a page or an issue as the undo step's intent is recorded (after the undo began, before it
 compares)."""
 
@@ -49,10 +49,17 @@ class StormAdapter:
         self.kill: dict[str, str] = {}
         self.window: set[str] = set()
         self.restores, self.archives, self.deletes = Counter[str](), Counter[str](), Counter[str]()
+        self.unarchives = Counter[str]()  # an undo's archive undone (a redo's, Linear's)
         self.lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+    def deleted(self, item: str, deleted: object) -> bool:
+        """Whether a deletion the tracker was asked for deleted ``item``, counted once it did."""
+        with self.lock:
+            self.deletes[item] += bool(deleted)
+        return bool(deleted)
 
     def twice(self) -> int:
         """How many items the tracker was asked to restore, archive or delete more than once."""
@@ -85,15 +92,17 @@ class StormLinear(StormAdapter):
         return answer
 
     def delete_comment(self, key: str, comment_id: str) -> bool:
-        deleted = bool(self.inner.delete_comment(key, comment_id))
-        with self.lock:
-            self.deletes[comment_id] += deleted
-        return deleted
+        return self.deleted(comment_id, self.inner.delete_comment(key, comment_id))
 
     def archive_issue(self, key: str, issue_id: str) -> None:
         self.inner.archive_issue(key, issue_id)
         with self.lock:
             self.archives[issue_id] += 1
+
+    def unarchive_issue(self, key: str, issue_id: str) -> None:
+        self.inner.unarchive_issue(key, issue_id)
+        with self.lock:
+            self.unarchives[issue_id] += 1
 
 
 def editing_at_intent(inner: Any, step: int, targets: dict[str, str], act: Callable[[str], None]) -> Any:
@@ -151,12 +160,22 @@ def connect_motion(container: Any, tenant_id: str, api_url: str) -> None:
 class StormGitLab(StormAdapter):
     """The engine's GitLab adapter with the storm's faults (filled in once the undos are asked):
     ``kill`` (iid → undo run, killed once after its reopen of the issue lands), ``window`` (iids a
-    person reopens just before the undo's reopen). Counts each reopen of a ``tracked`` issue, each
+    person reopens just before the undo's reopen), ``renames`` (iids a person renames just after the
+    undo's check read them, before its re-read). Counts each reopen of a ``tracked`` issue, each
     close of another (an issue a run made) and each deletion of a note."""
 
     def __init__(self, inner: Any, sandbox: Any, tracked: set[str], hit: Callable[[str], None]) -> None:
         super().__init__(inner, hit)
         self.sandbox, self.tracked = sandbox, tracked
+        self.renames: dict[str, str] = {}  # iid → the title a person gives it just after the undo's check
+
+    def issue(self, base: str, token: str, project_id: int, iid: int) -> Any:
+        answer = self.inner.issue(base, token, project_id, iid)
+        with self.lock:
+            title = self.renames.pop(str(iid), None)
+        if title is not None:
+            self.sandbox.edit(iid, title=title)
+        return answer
 
     def update_issue(self, base: str, token: str, project_id: int, iid: int, params: dict[str, Any]) -> Any:
         event, key = params.get("state_event"), str(iid)
@@ -177,19 +196,32 @@ class StormGitLab(StormAdapter):
         return answer
 
     def delete_note(self, base: str, token: str, project_id: int, iid: int, note_id: int) -> bool:
-        deleted = bool(self.inner.delete_note(base, token, project_id, iid, note_id))
-        with self.lock:
-            self.deletes[str(note_id)] += deleted
-        return deleted
+        return self.deleted(str(note_id), self.inner.delete_note(base, token, project_id, iid, note_id))
 
 
 class StormMotion(StormAdapter):
     """The engine's Motion adapter with the storm's faults: ``kill`` (task → undo run, killed once
-    after its restore of the task's status, ``restoring``, lands). Counts each restore per task."""
+    after its restore of the task's status, ``restoring``, lands), ``window`` (tasks ``person`` edits
+    just after the undo's check read them, before its re-read and write). Counts each restore and
+    deletion per task."""
 
-    def __init__(self, inner: Any, restoring: str, hit: Callable[[str], None]) -> None:
+    def __init__(
+        self, inner: Any, restoring: str, hit: Callable[[str], None], person: Callable[[str], None]
+    ) -> None:
         super().__init__(inner, hit)
-        self.restoring = restoring
+        self.restoring, self.person = restoring, person
+
+    def task(self, key: Any, task_id: str) -> Any:
+        answer = self.inner.task(key, task_id)
+        with self.lock:
+            person = task_id in self.window
+            self.window.discard(task_id)
+        if person:
+            self.person(task_id)
+        return answer
+
+    def delete_task(self, key: Any, task_id: str) -> bool:
+        return self.deleted(task_id, self.inner.delete_task(key, task_id))
 
     def update_task(self, key: Any, task_id: str, body: dict[str, Any]) -> Any:
         answer = self.inner.update_task(key, task_id, body)

@@ -45,6 +45,18 @@ def test_the_vector_legs_third_page_is_not_pushed_out_by_weak_keyword_matches() 
     assert order[:3] == ["a", "b", "c"]
 
 
+def test_a_weak_partial_keyword_match_defers_to_the_vector_legs_first_and_a_strong_one_counts() -> None:
+    # the stdlib tuning question "largest number that divides two integers" (decision 0211): the
+    # vector leg's first page held few of its words, a page of "number" held more, and fused first
+    vector = {"gcd": 0.511, "floor": 0.482, "remainder": 0.393, "lcm": 0.357, "far": 0.2}
+    keyword = {"floor": 0.61, "gcd": 0.22, "remainder": 0.39}
+    assert [doc for doc, _ in convex(vector, keyword)][:2] == ["gcd", "floor"]
+    # "middle value of a list of numbers": every median page holds all of it, and passes the vector's
+    vector = {"lcm": 0.437, "median": 0.421, "mean": 0.40, "far": 0.2}
+    keyword = {"median": 1.0, "mean": 0.3}
+    assert [doc for doc, _ in convex(vector, keyword)][:2] == ["median", "lcm"]
+
+
 def test_an_exact_code_only_the_keyword_leg_finds_ranks_first() -> None:
     vector = {f"p{i}": 0.5 - i * 0.01 for i in range(30)}  # the vector leg's 30: the page is last
     vector["coded"] = 0.1
@@ -270,6 +282,21 @@ def test_the_learned_reranker_needs_the_signals_and_prefers_the_better_candidate
     shipped = json.loads(WEIGHTS.read_text(encoding="utf-8"))
     assert shipped["features"] == list(Signals._fields)  # the model reads what search gives it
     assert set(shipped["trained_on"]["questions"]) == {"stdlib", "faq"}  # the tuning sets, none held out
+
+
+def test_the_learned_rerankers_score_adds_its_probability_to_the_fused_score() -> None:
+    # decision 0211: the model's log-odds alone let a candidate of slightly higher cosine and a
+    # matching heading pass one that the fusion put clearly first (fused 0.95 against 0.80)
+    from shared.memory.adapters.learned_reranker import PROBABILITY_WEIGHT, LearnedReranker, score
+
+    reranker = LearnedReranker()
+    first = Signals(0.45, 0.85, 0.95, 0.0, 0.95, 0.0, 0.95, 1.0, 4.0)
+    second = Signals(0.5, 1.0, 0.0, 0.0, 0.2, 0.8, 0.80, 0.5, 4.0)
+    model = reranker._model
+    assert score(model, second) > score(model, first)  # the model alone prefers the second
+    got = reranker.rerank("q", [("A", "text"), ("B", "text")], 1.5, signals=[first, second])
+    assert got is not None and got.scores[0] > got.scores[1]
+    assert first.fused < got.scores[0] < first.fused + PROBABILITY_WEIGHT
 
 
 def test_search_is_reranked_by_the_learned_reranker_within_the_budget() -> None:

@@ -1,6 +1,7 @@
 """Ask in a Slack thread: a request beginning with "ask" is a question, answered as the console's Ask
 within the asker's reach with its sources, in the thread once however often its task is delivered."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -9,11 +10,13 @@ from shared.memory.services import ask
 from shared.notify.domain.notify_task import NotifyTask
 from shared.notify.domain.slack_threads import SlackThread
 from shared.notify.services.channels import SlackMessages
+from shared.platform.errors import InvalidInput
 from shared.platform.topology import Queue
 from shared.slack.domain import ask_task
 from shared.slack.domain.ask_task import SlackAskTask
 from shared.slack.domain.events import question_of, request_text
 from shared.slack.services.asks import answer_in_thread
+from shared.slack.services.thread_sessions import thread_session
 from shared.workspace.domain.integrations import Integration, chat_token_secret
 from tests.support.engine.engine_fakes import make_deps
 from tests.support.memory.ask_reach import SALARY, WITHIN, citing_model, index_pages, reach_editor
@@ -22,8 +25,10 @@ from tests.support.notify.notify_fakes import FakeChat
 from tests.support.notion.notion_fakes import FakeNotion
 from tests.support.platform.fake_container import FakeContainer, client, json_body
 from tests.support.platform.platform_fakes import FakeQueue, FakeSecrets
+from tests.support.sessions.session_fakes import FakeSessions
 
 THREAD = SlackThread("T00000001", "C00000001", "1767600000.000100")
+NOW = datetime.now(UTC)
 
 
 @pytest.mark.parametrize(
@@ -108,3 +113,47 @@ def test_post_slack_ask_on_plan_answers_and_a_bad_body_is_a_dead_letter() -> Non
     gone = app.post("/slack-ask", json=body)
     assert gone.status_code == 200 and json_body(gone) == {"answered": False}  # no such member: nothing asked
     assert not fakes.queue.tasks
+
+
+def test_a_question_in_a_threads_session_settles_its_message_and_follows_its_conversation() -> None:
+    deps, editor = _asking()
+    sessions = FakeSessions()
+    tenant = deps.need_tenants().get("t1")
+    assert tenant is not None
+    session = thread_session(sessions, "t1", editor, THREAD)
+    asked = []
+    for n, question in enumerate(("What is the pricing plan?", "And who owns the roadmap?")):
+        key = f"slack-Ev000{n}"
+        sessions.receive(
+            "t1", editor.member_id, session.session_id, key=key, text=question, act="ask", now=NOW
+        )
+        task = SlackAskTask(
+            tenant_id="t1", member_id=editor.member_id, event_key=key, thread=THREAD.ref,
+            question=question, session_id=session.session_id,
+        )  # fmt: skip
+        assert answer_in_thread(task, deps, sessions)["answered"]
+        asked.append(sessions.session("t1", editor.member_id, session.session_id))
+    said = sessions.messages("t1", editor.member_id, session.session_id, 0, 10)
+    assert [(m.act, m.state) for m in said] == [("ask", "answered"), ("ask", "answered")]
+    assert "Roadmap" in said[0].answer and SALARY not in said[0].answer and said[0].cited
+    first, second = asked
+    assert first is not None and second is not None
+    assert first.conversation_id and second.conversation_id == first.conversation_id  # one conversation
+
+
+def test_a_question_asked_of_nobody_fails_its_session_message_with_the_reason() -> None:
+    deps, editor = _asking()
+    deps = deps._replace(memory=None)  # a deployment without the workspace's index
+    sessions = FakeSessions()
+    session = thread_session(sessions, "t1", editor, THREAD)
+    sessions.receive(
+        "t1", editor.member_id, session.session_id, key="slack-Ev0009", text="Who?", act="ask", now=NOW
+    )
+    task = SlackAskTask(
+        tenant_id="t1", member_id=editor.member_id, event_key="slack-Ev0009", thread=THREAD.ref,
+        question="Who?", session_id=session.session_id,
+    )  # fmt: skip
+    with pytest.raises(InvalidInput):
+        answer_in_thread(task, deps, sessions)
+    [said] = sessions.messages("t1", editor.member_id, session.session_id, 0, 10)
+    assert (said.state, said.reason) == ("failed", "this deployment has no workspace index")

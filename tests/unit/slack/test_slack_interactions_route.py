@@ -28,6 +28,10 @@ def test_a_members_press_decides_the_request_once_however_often_it_comes(fakes: 
     assert again.status_code == 200 and json_body(again) == {"result": "refused"}
     assert [r[3] for r in fakes.slack_web.replies] == ["Approved by ada@acme.example."]
     assert fakes.slack_web.whispers[-1][2].startswith("Nothing was decided: run")
+    # The audit log holds the decision once, as the console's are: who, from Slack, which request.
+    [entry] = [e for e in fakes.audit.entries["t1"] if e.surface == "slack"]
+    assert (entry.surface, entry.action, entry.email) == ("slack", "approve", "ada@acme.example")
+    assert entry.target == {"run_id": run_id, "request_id": request_id}
 
 
 def test_a_strangers_press_decides_nothing_and_only_they_are_told(fakes: FakeContainer) -> None:
@@ -40,6 +44,7 @@ def test_a_strangers_press_decides_nothing_and_only_they_are_told(fakes: FakeCon
     )
     run = fakes.store.get_run("t1", run_id)
     assert run is not None and run.state.status == RunStatus.WAITING_FOR_HUMAN
+    assert not [e for e in fakes.audit.entries.get("t1", []) if e.surface == "slack"]  # nothing decided
 
 
 def test_a_press_naming_another_request_or_forged_or_malformed_decides_nothing(fakes: FakeContainer) -> None:

@@ -264,6 +264,7 @@ def test_a_block_s_text_is_restored_once_unless_a_person_changed_it_since() -> N
         ("update_issue", None),
         ("comment_on_issue", None),
         ("comment_on_task", "cannot delete a comment"),
+        ("create_task", None),
         ("move_page", None),
         ("update_block", None),
         ("delete_block", "not recorded yet"),

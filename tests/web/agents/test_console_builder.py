@@ -129,7 +129,7 @@ def test_a_tracker_rule_is_added_in_words_and_a_refused_one_is_named(setup: Setu
     page = m.page
     event = page.get_by_role("combobox", name="Tracker event that starts it")
     expect(event).to_have_value("", timeout=LIVE_MS)  # nothing chosen until chosen
-    expect(page.get_by_text("each run costs one", exact=False)).to_be_visible()
+    expect(page.get_by_text("run costs one; none is set until you add it", exact=False)).to_be_visible()
     m.choose("Tracker event that starts it", "An issue is assigned to the user")
     m.choose("Tracker team or project", "Linear team Engineering")
     m.fill("Tracker user name", "ada lovelace")

@@ -27,6 +27,7 @@ def _at_google(c: Console, account: str) -> None:
 @pytest.mark.person_flow
 def test_the_owner_connects_an_agents_address_and_a_member_her_calendar(setup: Setup, workspace: str) -> None:
     google = setup.stack.google
+    assert google is not None, "make stack serves Google (LocalStack(google=True))"
     address = f"scribe@{workspace.replace('_', '-')}.example"
     owner = setup.tab()
     owner.open("/#/integrations")

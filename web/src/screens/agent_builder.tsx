@@ -1,10 +1,13 @@
-// The agent builder: an agent's trigger rules, reach, tools, budget, reviewer and
+// The agent builder: an agent's trigger rules (pages, trackers, meetings: meeting_rules.tsx), its Slack
+// channels and mail (agent_channels.tsx), reach, tools, budget, reviewer and
 // where it reports, each explained in one sentence, and "Try it on this page": the plan it would make
 // and the approvals it would need, with no effect (POST /agents/{id}/dry-run).
 import { useState } from "preact/hooks";
 import { ApiError, type S, get, roleRefusal, send, url } from "../api";
 import { Choice, ErrorText, Invalid, type Problems, invalid, money, plainId, useAction, useLoad } from "../ui";
 import { NO_RULES, type RuleDraft, Rules, checkRules, draftOfRules, rulesOf } from "./onboarding";
+import { AgentChannels } from "./agent_channels";
+import { MeetingRules } from "./meeting_rules";
 import { connected } from "./tracker_reach";
 
 type Agent = S["AgentView"];
@@ -130,6 +133,8 @@ export function Builder({ agent, patch, busy }: { agent: Agent; patch: (body: ob
         </button>
       </form>
       <TrackerRules agent={agent} may={may} />
+      <MeetingRules agent={agent} may={may} />
+      <AgentChannels agent={agent} may={may} />
       <h3>What it may read and change</h3>
       <p class="hint">
         Its reach: it reads and changes only what you tick here, besides the page that started it and the pages it creates; nothing

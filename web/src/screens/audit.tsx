@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { type S, get, url } from "../api";
 import { Columns, Empty, LoadState, useLoad, when } from "../ui";
 
-const SURFACES = ["", "console", "api", "key", "notion", "link", "oauth", "agent"];
+const SURFACES = ["", "console", "api", "key", "notion", "link", "oauth", "slack", "agent"];
 
 export function AuditScreen({ session }: { session: S["SessionView"] }) {
   const allowed = session.role === "owner" || session.role === "admin";

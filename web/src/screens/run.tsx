@@ -456,6 +456,19 @@ function StepItem({ step }: { step: Step }) {
   );
 }
 
+type Source = NonNullable<Timeline["started_by"]>["source"] & string;
+// Where a run was asked, as its link back reads (the api's started_by.source), and without a link.
+const SOURCE_LINKS: Record<Source, string> = {
+  slack: "the Slack message",
+  mail: "the mail, in Gmail",
+  meeting: "the meeting, in Google Calendar",
+};
+const SOURCE_WORDS: Record<Source, string> = {
+  slack: "a Slack message",
+  mail: "a mail to the agent's address",
+  meeting: "a meeting of a connected calendar",
+};
+
 function StartedBy({ run }: { run: Timeline }) {
   const by = run.started_by;
   if (!by) return null;
@@ -509,13 +522,17 @@ function StartedBy({ run }: { run: Timeline }) {
           </dd>
         </div>
       )}
-      {by.link && by.link.startsWith("https://") && (
+      {by.source && (
         <div>
           <dt>Asked in</dt>
           <dd class="source">
-            <a href={by.link} target="_blank" rel="noopener noreferrer">
-              the Slack message
-            </a>
+            {by.link && by.link.startsWith("https://") ? (
+              <a href={by.link} target="_blank" rel="noopener noreferrer">
+                {SOURCE_LINKS[by.source]}
+              </a>
+            ) : (
+              SOURCE_WORDS[by.source]
+            )}
           </dd>
         </div>
       )}

@@ -290,6 +290,12 @@ export function SessionScreen({ sessionId, login }: { sessionId: string; login: 
       <p class="meta" id="session-live">
         Opened {when(talk.created_at)} · {live ? "answers and runs show here as they happen" : "shown again every 2 seconds"}
       </p>
+      {talk.origin === "slack" && (
+        <p class="hint" data-origin="slack">
+          From a Slack thread: each of your messages there is one here, and its answers and approvals come to that thread
+          too.
+        </p>
+      )}
       {messages.length === 0 ? (
         <Empty>No message yet: ask the workspace something, or ask the agent to do it.</Empty>
       ) : (
@@ -360,7 +366,8 @@ export function SessionsScreen() {
             <li key={s.session_id}>
               <a href={`#/sessions/${encodeURIComponent(s.session_id)}`}>Session with {names.get(s.agent_id) ?? s.agent_id}</a>{" "}
               <span class="meta">
-                opened {when(s.created_at)} · {s.count} message{s.count === 1 ? "" : "s"}
+                {s.origin === "slack" ? "from a Slack thread, " : ""}opened {when(s.created_at)} · {s.count} message
+                {s.count === 1 ? "" : "s"}
               </span>
             </li>
           ))}
