@@ -160,7 +160,7 @@ def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
     assert any(c["connected"] for c in calendars)
     # Slack: connected by the demo's channels, disconnected again by the Slack test if it ran first.
     assert listed["integrations"].pop("slack")["connected"] in (True, False)
-    google = listed["integrations"].pop("google")  # Connect Google's card: the demo's mailbox in it
+    google = listed.pop("google")  # Connect Google's card: the demo's mailbox in it
     assert google["configured"] and AGENT_ADDRESS in [m["address"] for m in google["mailboxes"]], google
     assert listed == {
         "integrations": {
