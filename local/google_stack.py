@@ -1,18 +1,18 @@
-"""Google on the local stack: the Gmail and Calendar sandboxes on one origin as Google's APIs share one
-token endpoint, the Pub/Sub emulator carrying Gmail's notifications to the api's ``/mail/push``
+"""Google on the local stack: the Gmail and Calendar sandboxes on one origin sharing Google's accounts
+(the consent page, token and revoke endpoints of local/gmail_sandbox/accounts.py, so "Connect Google"
+works), the Pub/Sub emulator carrying Gmail's notifications to the api's ``/mail/push``
 (signed by local.pubsub_push), and a courier posting the Calendar's channel notifications to the api's
 ``/calendar/push`` as Google does. The stack (local.stack) starts and stops it; its settings and secret
 are :meth:`GoogleParts.env` and :meth:`GoogleParts.secrets`."""
 
 from __future__ import annotations
 
-import io
 from functools import partial
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
 
 from local.calendar_sandbox.app import CalendarSandbox
-from local.gmail_sandbox.app import CLIENT_ID, CLIENT_SECRET, GmailSandbox
+from local.gmail_sandbox.accounts import AUTH_PATH, CLIENT_ID, CLIENT_SECRET, REVOKE_PATH, TOKEN_PATH
+from local.gmail_sandbox.app import GmailSandbox
 from local.hook_courier import HookCourier
 from local.processes import ProcessGroup, free_port
 from local.pubsub_emulator import answers, emulator_argv, publisher, push_topic
@@ -24,30 +24,21 @@ if TYPE_CHECKING:
     from google.cloud.pubsub_v1 import PublisherClient
 
 # terraform/mail.tf's topic and push subscription, their invoker as terraform names it (gmail_push).
-TOPIC, SUBSCRIPTION = "gmail", "na-gmail-push"
+TOPIC, SUBSCRIPTION = "na-gmail-push", "na-gmail-push"
 INVOKER_ACCOUNT = "na-gmail-push"
 
 
 class GoogleApis:
-    """One WSGI origin for both sandboxes: ``/calendar/v3/...`` to the Calendar's, ``/token`` to the one
-    that gave the refresh token, the rest (``/gmail/v1/...``, ``/oauth2/v1/certs``) to Gmail's."""
+    """One WSGI origin for both sandboxes: ``/calendar/...`` to the Calendar's, the rest (Google's
+    accounts: ``/o/oauth2/v2/auth``, ``/token``, ``/revoke``; ``/gmail/v1/...``, ``/oauth2/v1/certs``)
+    to Gmail's. Both read the one :class:`GoogleAccounts`, so either's token serves both."""
 
     def __init__(self, gmail: GmailSandbox, calendar: CalendarSandbox) -> None:
         self.gmail, self.calendar = gmail, calendar
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        path = environ.get("PATH_INFO", "")
-        if path.startswith("/calendar/"):
-            return self.calendar(environ, start_response)
-        if path == "/token":
-            size = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(size) if size else b""
-            environ["wsgi.input"] = io.BytesIO(body)  # read again by the sandbox that answers
-            refresh = parse_qs(body.decode(errors="replace")).get("refresh_token", [""])[0]
-            with self.calendar.lock:
-                calendars = refresh in self.calendar.refresh_tokens
-            return (self.calendar if calendars else self.gmail)(environ, start_response)
-        return self.gmail(environ, start_response)
+        calendar = str(environ.get("PATH_INFO", "")).startswith("/calendar/")
+        return (self.calendar if calendar else self.gmail)(environ, start_response)
 
 
 class GoogleParts:
@@ -62,7 +53,7 @@ class GoogleParts:
         self.topic = f"projects/{project}/topics/{TOPIC}"
         self.invoker = f"{INVOKER_ACCOUNT}@{project}.iam.gserviceaccount.com"
         self.gmail = GmailSandbox(publish=self._publish)
-        self.calendar = CalendarSandbox()
+        self.calendar = CalendarSandbox(self.gmail.accounts)  # one Google: the same consents
         self.port, self.push_port = free_port(), free_port()  # served from :meth:`start`
         self.push = PushSigner(self.gmail.signer, self.push_audience, self.push_audience, self.invoker)
         self._servers: list[ThreadedServer] = []
@@ -79,12 +70,15 @@ class GoogleParts:
         """The functions' settings for Google (docs/settings.md)."""
         return {
             "NA_GOOGLE_OAUTH_CLIENT_ID": CLIENT_ID,
-            "NA_GOOGLE_TOKEN_URL": self.url + "/token",
+            "NA_GOOGLE_AUTH_URL": self.url + AUTH_PATH,
+            "NA_GOOGLE_TOKEN_URL": self.url + TOKEN_PATH,
+            "NA_GOOGLE_REVOKE_URL": self.url + REVOKE_PATH,
             "NA_GMAIL_API_URL": self.url + "/",
             "NA_GOOGLE_CALENDAR_API_URL": self.url + "/calendar/v3/",
             "NA_GOOGLE_CERTS_URL": self.url + "/oauth2/v1/certs",
             "NA_MAIL_PUSH_AUDIENCE": self.push_audience,
             "NA_MAIL_PUSH_INVOKER": self.invoker,
+            "NA_MAIL_TOPIC": self.topic,  # "Connect Google" watches a mailbox onto it
             "NA_CALENDAR_PUSH_ADDRESS": self.console_url + "/api/calendar/push",
         }
 

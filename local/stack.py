@@ -627,7 +627,8 @@ def main() -> None:
         if stack.google:
             say(
                 f"Google: Gmail and Calendar sandboxes at {stack.google.url}, Pub/Sub's emulator at "
-                f"{stack.google.emulator_host}; mail and calendars connect by hand (local/google_connect.py)."
+                f"{stack.google.emulator_host}; Integrations' Connect Google connects mail and calendars "
+                "(local/google_connect.py: by hand, for the demo)."
             )
         jobs = ", ".join(f"{job.path} every {job.every_minutes} min" for job in JOBS)
         print(f"Scheduler: the jobs Cloud Scheduler runs, here too ({jobs}).", flush=True)

@@ -97,3 +97,19 @@ resource "google_project_iam_member" "mail_token_revoker" {
     expression  = "${local.mail_secret_condition} || ${local.calendar_secret_condition}"
   }
 }
+
+# Connect Google's redirect (api) keeps a mailbox's or a calendar's refresh token: a new secret
+# (api already creates secrets, secret_creators) and its version, the one a reconnect replaces
+# destroyed (SecretStore.put), under those prefixes only.
+resource "google_project_iam_member" "google_token_writer" {
+  count = local.mail_on ? 1 : 0
+
+  condition {
+    title       = "mail-and-calendar-secrets-only"
+    description = "Only secrets whose id starts with mail- or calendar-: Connect Google keeps those tokens."
+    expression  = "${local.mail_secret_condition} || ${local.calendar_secret_condition}"
+  }
+  role    = google_project_iam_custom_role.notion_token_rotator.name
+  member  = "serviceAccount:${google_service_account.function["api"].email}"
+  project = var.project_id
+}

@@ -111,6 +111,11 @@ locals {
     NA_GMAIL_TIMEOUT_S        = "15"                                         # one Gmail request; far inside api's timeout
     NA_MAIL_PUSH_AUDIENCE     = local.mail_push_audience
     NA_MAIL_PUSH_INVOKER      = local.mail_push_invoker
+    # Connect Google (docs/mail.md): the consent page, the revocation on disconnect, and the topic a
+    # connected mailbox is watched onto.
+    NA_GOOGLE_AUTH_URL   = "https://accounts.google.com/o/oauth2/v2/auth"
+    NA_GOOGLE_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
+    NA_MAIL_TOPIC        = local.mail_on ? google_pubsub_topic.gmail[0].id : ""
 
     # Vertex AI: Google's endpoint. Explicit, so a loopback stub from a test can never reach production.
     NA_MODEL_BASE_URL = ""

@@ -7,6 +7,7 @@ in its package's ``table`` module (``functions/routes/<capability>_api/table.py`
 from functions.routes import Route, contract
 from functions.routes.agents_api.table import AGENTS_ROUTES
 from functions.routes.calendar_api import push as calendar_push
+from functions.routes.google_api import GOOGLE_ROUTES
 from functions.routes.mail_api import MAIL_ROUTES
 from functions.routes.mcp_api import MCP_ROUTES
 from functions.routes.memory_api import ask
@@ -34,9 +35,10 @@ ROUTES: list[Route] = [
         "Google Calendar's notification on a connected calendar's channel (X-Goog-Channel-Token checked): "
         "the changes read from the stored sync token and the upcoming meetings kept",
         {200: "models.calendar.CalendarPushAnswer"},
-        refusals=(401, 403, 404, 413),
+        refusals=(400, 401, 403, 404, 413),
     ),
     *MAIL_ROUTES,
+    *GOOGLE_ROUTES,
     Tag("notifications")(
         "GET /notifications",
         notifications.list_notifications,

@@ -3,8 +3,9 @@ the paths of the Calendar API's discovery document (``calendar/v3/...``, the one
 ships), so the official client talks to it unchanged. From the API reference and its guides
 ("Synchronize resources efficiently", "Push notifications"):
 
-- Google's token endpoint, ``POST /token``: a refresh token exchanged for an hour's access token (as
-  the Gmail sandbox's); ``Authorization: Bearer`` names the calendar's owner; else 401;
+- Google's consent page, token and revoke endpoints (``local/gmail_sandbox/accounts.py``, shared with
+  the Gmail sandbox on the stack); ``Authorization: Bearer`` names the calendar's owner; else 401, and
+  403 for a token without a Calendar scope;
 - ``GET calendars/{calendarId}/events`` (``primary`` or the owner's address; another's 403): a full
   sync (``timeMin``, ``showDeleted``, ``singleEvents``, ``maxResults`` up to 2500, ``pageToken``) or an
   incremental one (``syncToken``: every event changed since, cancelled ones with ``status``
@@ -37,7 +38,7 @@ from urllib.parse import urlsplit
 import requests
 from werkzeug.wrappers import Request, Response
 
-from local.gmail_sandbox.app import CLIENT_ID, CLIENT_SECRET
+from local.gmail_sandbox.accounts import CLIENT_ID, CLIENT_SECRET, PATHS, GoogleAccounts
 from local.wsgi_thread import ThreadedServer
 
 _PREFIX = "/calendar/v3/"
@@ -84,11 +85,10 @@ class CalendarSandbox:
     """Calendars by owner, access tokens, channels; what a test reads: ``pushes`` (each notification's
     address and headers, in the order sent) and ``calls``."""
 
-    def __init__(self) -> None:
+    def __init__(self, accounts: GoogleAccounts | None = None) -> None:
         self.lock = threading.RLock()
+        self.accounts = accounts or GoogleAccounts()
         self.calendars: dict[str, Calendar] = {}
-        self.tokens: dict[str, Calendar] = {}
-        self.refresh_tokens: dict[str, Calendar] = {}
         self.channels: dict[str, Channel] = {}
         self.pushes: list[tuple[str, dict[str, str]]] = []
         self.calls: list[str] = []
@@ -97,10 +97,9 @@ class CalendarSandbox:
     # ----- a test's side
     def connect(self, owner: str, refresh_token: str) -> Calendar:
         """Open (or find) the calendar of ``owner``, its consent given as ``refresh_token``."""
+        self.accounts.grant(owner, refresh_token, SCOPES)
         with self.lock:
-            calendar = self.calendars.setdefault(owner.lower(), Calendar(owner.lower()))
-            self.refresh_tokens[refresh_token] = calendar
-            return calendar
+            return self.calendars.setdefault(owner.lower(), Calendar(owner.lower()))
 
     def put_event(self, owner: str, event: dict[str, Any]) -> dict[str, Any]:
         """Create or change an event (``id`` chosen when absent) in ``owner``'s calendar and notify
@@ -190,6 +189,8 @@ class CalendarSandbox:
     # ----- HTTP
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         """WSGI: each refusal as Google's JSON error (``error.errors[0].reason`` says which)."""
+        if Request(environ).path in PATHS:  # Google's consent page, token and revoke endpoints
+            return self.accounts(environ, start_response)
         try:
             answer, status = self._route(Request(environ))
         except Refusal as no:
@@ -205,8 +206,6 @@ class CalendarSandbox:
 
     def _route(self, request: Request) -> tuple[dict[str, Any], int]:
         path = request.path
-        if (request.method, path) == ("POST", "/token"):
-            return self._refresh(request.form)
         if not path.startswith(_PREFIX):
             raise Refusal(400, f"not a Calendar API path: {path}")
         rest = path[len(_PREFIX) :]
@@ -225,31 +224,15 @@ class CalendarSandbox:
                     return self._watch(calendar, request.get_json(silent=True) or {}), 200
             raise Refusal(400, f"the sandbox does not take {request.method} {rest}")
 
-    def _refresh(self, form: Any) -> tuple[dict[str, Any], int]:
-        """Google's token endpoint for a refresh: the client first (401), then the grant (400)."""
-        client_known = form.get("client_id") == CLIENT_ID and form.get("client_secret") == CLIENT_SECRET
-        with self.lock:
-            calendar = self.refresh_tokens.get(form.get("refresh_token", ""))
-            refused = (
-                ("invalid_client", "The OAuth client was not found.", 401)
-                if not client_known
-                else ("invalid_grant", "Token has been expired or revoked.", 400)
-                if form.get("grant_type") != "refresh_token" or calendar is None
-                else None
-            )
-            if refused is not None:
-                return {"error": refused[0], "error_description": refused[1]}, refused[2]
-            assert calendar is not None
-            access = "ya29.cal-" + secrets.token_hex(8)
-            self.tokens[access] = calendar
-        return {"access_token": access, "expires_in": 3599, "token_type": "Bearer", "scope": SCOPES}, 200
-
     def _caller(self, request: Request) -> Calendar:
         auth = request.headers.get("Authorization", "")
-        calendar = self.tokens.get(auth.removeprefix("Bearer ")) if auth.startswith("Bearer ") else None
-        if calendar is None:
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
+        owner = self.accounts.holder(token, "https://www.googleapis.com/auth/calendar")
+        if owner is None:
             raise Refusal(401, "Request had invalid authentication credentials.", "authError")
-        return calendar
+        if not owner:
+            raise Refusal(403, "Request had insufficient authentication scopes.", "insufficientPermissions")
+        return self.calendars.setdefault(owner, Calendar(owner))
 
     def _list(self, calendar: Calendar, query: Any) -> dict[str, Any]:
         size = min(int(query.get("maxResults", "250")), 2500)

@@ -3,12 +3,12 @@ Gmail API's discovery document (``gmail/v1/users/{userId}/...``, the one google-
 ships), so the official client talks to it unchanged. From the Gmail API reference and its guides
 ("Synchronize clients with Gmail", "Push notifications", "Managing threads"):
 
-- Google's token endpoint, ``POST /token`` (form ``grant_type=refresh_token``, ``refresh_token``,
-  ``client_id``, ``client_secret``): an access token of the refresh token's mailbox for an hour, as
-  google-auth's refresh asks it; an unknown refresh token or client 400 ``invalid_grant``/``invalid_client``;
+- Google's consent page, token and revoke endpoints (``accounts.py``): an access token of a grant's
+  account for an hour; an unknown refresh token or client 400 ``invalid_grant``/``invalid_client``;
 - ``Authorization: Bearer <token>``, each access token a mailbox's; ``userId`` ``me`` or its address; a
-  missing or unknown token HTTP 401, another mailbox's address 403;
+  missing, unknown or revoked token HTTP 401, one without a Gmail scope or another mailbox's address 403;
 - ``POST watch`` (``topicName`` required) answers ``{historyId, expiration}`` (epoch millis, 7 days);
+  ``POST stop`` ends it (204; each kept in ``stops``);
 - ``GET history`` (``startHistoryId`` required, ``historyTypes``, ``maxResults`` up to 500,
   ``pageToken``): the records after ``startHistoryId``, oldest first, each ``{id, messages,
   messagesAdded: [{message: {id, threadId, labelIds}}]}``, and the mailbox's current ``historyId``; a
@@ -40,11 +40,12 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from local.gmail_sandbox.accounts import CLIENT_ID, CLIENT_SECRET, PATHS, GoogleAccounts
 from local.gmail_sandbox.oidc import Signer
 from local.wsgi_thread import ThreadedServer
 
 _PREFIX = "/gmail/v1/users/"
-CLIENT_ID, CLIENT_SECRET = "sandbox-google-client.apps.googleusercontent.com", "sandbox-google-secret"
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "GmailSandbox", "serve"]
 _SUBJECT = re.compile(r"^\s*(re|fwd?)\s*:\s*", re.IGNORECASE)
 
 
@@ -84,17 +85,19 @@ type Publish = Callable[[str, bytes], None]  # a topic's name, the message's dat
 
 
 class GmailSandbox:
-    """Mailboxes by token, the OIDC signer, and what a test reads (``sent``, ``calls``). ``publish``:
-    how a watch's notification reaches its topic (none: nothing is published)."""
+    """Mailboxes by token, the OIDC signer, Google's accounts (``accounts``: the consents, shared with
+    the Calendar sandbox on the stack) and what a test reads (``sent``, ``calls``, ``stops``).
+    ``publish``: how a watch's notification reaches its topic (none: nothing is published)."""
 
-    def __init__(self, publish: Publish | None = None) -> None:
+    def __init__(self, accounts: GoogleAccounts | None = None, publish: Publish | None = None) -> None:
         self.publish = publish
         self.lock = threading.RLock()
         self.tokens: dict[str, Mailbox] = {}
-        self.refresh_tokens: dict[str, Mailbox] = {}
         self.boxes: dict[str, Mailbox] = {}
-        self.signer = Signer()
+        self.signer = accounts.signer if accounts else Signer()
+        self.accounts = accounts or GoogleAccounts(self.signer)
         self.calls: list[str] = []
+        self.stops: list[str] = []  # the mailboxes whose watch ``users.stop`` ended, in order
         self._ids = 0x18C0000000000000
 
     # ----- a test's side
@@ -107,10 +110,9 @@ class GmailSandbox:
 
     def connect(self, address: str, refresh_token: str) -> Mailbox:
         """Open (or find) the mailbox of ``address``, its owner's consent given as ``refresh_token``."""
+        self.accounts.grant(address, refresh_token, SCOPES)
         with self.lock:
-            box = self.boxes.setdefault(address.lower(), Mailbox(address))
-            self.refresh_tokens[refresh_token] = box
-            return box
+            return self.boxes.setdefault(address.lower(), Mailbox(address))
 
     def deliver(self, address: str, message: EmailMessage | bytes) -> dict[str, Any]:
         """``message`` arrives in ``address``'s inbox: its record (with ``historyId``)."""
@@ -202,47 +204,44 @@ class GmailSandbox:
     # ----- HTTP
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        if request.path in PATHS:  # Google's consent page, token and revoke endpoints
+            return self.accounts(environ, start_response)
         try:
             body, status = self._route(request)
         except Refusal as refused:
             error = {"code": refused.status, "message": refused.message, "status": "FAILED_PRECONDITION"}
             body, status = {"error": error}, refused.status
+        if status == 204:
+            return Response(status=204)(environ, start_response)
         return Response(json.dumps(body), status=status, mimetype="application/json")(environ, start_response)
 
     def _route(self, request: Request) -> tuple[dict[str, Any], int]:
         path = request.path
         if path == "/oauth2/v1/certs":
             return self.signer.certs(), 200
-        if (request.method, path) == ("POST", "/token"):
-            return self._refresh(request.form)
         if not path.startswith(_PREFIX):
             raise Refusal(400, f"not a Gmail API path: {path}")
         user, _, rest = path[len(_PREFIX) :].partition("/")
         with self.lock:
             box = self._box(request, user)
             self.calls.append(f"{request.method} {rest}")
+            if (request.method, rest) == ("POST", "stop"):
+                box.watch = None
+                self.stops.append(box.address)
+                return {}, 204
             return self._method(request, box, rest), 200
-
-    def _refresh(self, form: Any) -> tuple[dict[str, Any], int]:
-        if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
-            return {"error": "invalid_client", "error_description": "The OAuth client was not found."}, 401
-        with self.lock:
-            box = self.refresh_tokens.get(form.get("refresh_token", ""))
-            if form.get("grant_type") != "refresh_token" or box is None:
-                return {
-                    "error": "invalid_grant",
-                    "error_description": "Token has been expired or revoked.",
-                }, 400
-            self._ids += 1
-            access = f"ya29.sandbox-{self._ids:x}"
-            self.tokens[access] = box
-        return {"access_token": access, "expires_in": 3599, "token_type": "Bearer", "scope": SCOPES}, 200
 
     def _box(self, request: Request, user: str) -> Mailbox:
         auth = request.headers.get("Authorization", "")
-        box = self.tokens.get(auth.removeprefix("Bearer ")) if auth.startswith("Bearer ") else None
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
+        box = self.tokens.get(token)
         if box is None:
-            raise Refusal(401, "Request had invalid authentication credentials.")
+            account = self.accounts.holder(token, "https://www.googleapis.com/auth/gmail.")
+            if account is None:
+                raise Refusal(401, "Request had invalid authentication credentials.")
+            if not account:
+                raise Refusal(403, "Request had insufficient authentication scopes.")
+            box = self.boxes.setdefault(account, Mailbox(account))
         if user not in ("me", box.address) and user.lower() != box.address.lower():
             raise Refusal(403, "Delegation denied")
         return box

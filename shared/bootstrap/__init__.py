@@ -18,6 +18,7 @@ from shared.bootstrap.agents import Agents
 from shared.bootstrap.calendar import Calendar
 from shared.bootstrap.code import Code
 from shared.bootstrap.declare import Instance, declared
+from shared.bootstrap.google import Google
 from shared.bootstrap.mail import Mail
 from shared.bootstrap.mcp import Mcp
 from shared.bootstrap.memory import Memory
@@ -74,6 +75,7 @@ DECLARED = declared(
         Mcp,
         Outbound,
         Calendar,
+        Google,
     )
 )
 PORTS = frozenset(DECLARED)
@@ -123,6 +125,7 @@ class Container:
         self.mcp = Mcp(instance, self.platform, self.workspace, self.team)
         self.outbound = Outbound(instance, self.platform, self.workspace)
         self.calendar = Calendar(instance, self.platform)
+        self.google = Google(instance, self.platform, self.workspace, self.mail, self.calendar_intake)
 
     @property
     def settings(self) -> Settings:
@@ -259,6 +262,7 @@ class Container:
         disconnects. The MCP servers' tokens, the webhook endpoints' secrets, the agents' mailboxes and
         the people's calendars are forgotten too."""
         from shared.calendar.services.connect import forget_calendars
+        from shared.google.services.disconnect import forget_google
         from shared.mail.services.connect import forget_mailboxes
         from shared.mcp.services.connect import forget_servers
         from shared.notion.services.erasure import Erasing
@@ -269,6 +273,8 @@ class Container:
         def tools(tenant_id: str) -> list[dict[str, Any]]:
             forget_servers(tenant_id, self.mcp.connecting())  # the MCP servers' tokens too
             forget_endpoints(tenant_id, self.outbound.delivering())  # the webhooks' secrets too
+            if self.settings.google_oauth_client_id:  # each watch stopped and grant revoked at Google
+                forget_google(tenant_id, self.google.connecting())
             forget_mailboxes(tenant_id, mailboxes=self.mail.mailboxes, secrets=self.platform.secrets)
             forget_calendars(tenant_id, links=self.calendar.calendar_links, secrets=self.platform.secrets)
             return forget_tools(tenant_id)

@@ -26,6 +26,10 @@ class CalendarLinks(Protocol):
 
     def put(self, link: CalendarLink) -> None: ...
 
+    def forget(self, person: str) -> None:
+        """Delete the person's link and the meetings kept of their calendar (a disconnect)."""
+        ...
+
     def expiring(self, before: datetime, limit: int) -> list[CalendarLink]:
         """The links whose channel expires before ``before``, soonest first."""
         ...

@@ -55,6 +55,10 @@ class Gmail(Protocol):
         (Gmail's ``expiration``: seven days on, unless watched again before)."""
         ...
 
+    def stop(self, refresh: str) -> None:
+        """``users.stop``: Gmail sends no more notifications of the mailbox."""
+        ...
+
     def history(self, refresh: str, start: int) -> tuple[list[str], int]:
         """The ids of messages added to the inbox after ``start`` (oldest first, every page) and the
         mailbox's current history id. HistoryGone when Gmail answers 404."""

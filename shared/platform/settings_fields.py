@@ -450,6 +450,19 @@ class SettingsFields(BaseSettings):
         description="Client id of the deployment's Google OAuth client (its secret: the platform secret "
         "google-oauth-client-secret); empty: no agent mailboxes (docs/mail.md).",
     )
+    google_auth_url: str = Field(
+        "https://accounts.google.com/o/oauth2/v2/auth",
+        description="Google's OAuth consent page: Connect Google sends the person there (docs/mail.md).",
+    )
+    google_revoke_url: str = Field(
+        "https://oauth2.googleapis.com/revoke",
+        description="Google's token revocation endpoint: a disconnected mailbox's or calendar's grant ended.",
+    )
+    mail_topic: str = Field(
+        "",
+        description="The Pub/Sub topic Gmail watches a connected mailbox onto (projects/<p>/topics/<t>); "
+        "empty: Connect Google offers calendars only (docs/mail.md).",
+    )
     mail_push_audience: str = Field(
         "", description="The audience of Pub/Sub's push tokens for Gmail's notifications (the push URL)."
     )

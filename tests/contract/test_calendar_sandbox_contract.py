@@ -120,7 +120,6 @@ def test_the_consent_is_exchanged_and_a_revoked_one_refused(calendar: Any) -> No
     with pytest.raises(HttpError) as other:
         api._service(REFRESH).events().list(calendarId="bo@acme.example").execute()
     assert other.value.resp.status == 403
-    sandbox.tokens.clear()
-    sandbox.refresh_tokens.clear()
+    sandbox.accounts.forget_all()
     with pytest.raises(Unauthenticated):
         api.full(REFRESH, datetime.now(UTC))

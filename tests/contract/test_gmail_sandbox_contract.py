@@ -145,7 +145,6 @@ def test_the_refresh_token_is_exchanged_and_a_revoked_one_refused(gmail: Any) ->
         GmailApi(url, url + "/token", CLIENT_ID, CLIENT_SECRET, 30).history("1//not-a-consent", 1)
     with pytest.raises(Unauthenticated, match="invalid_client"):
         GmailApi(url, url + "/token", CLIENT_ID, "wrong", 30).history(REFRESH, 1)
-    sandbox.tokens.clear()
-    sandbox.refresh_tokens.clear()  # the consent revoked: Gmail's 401, then the refresh's invalid_grant
+    sandbox.accounts.forget_all()  # the consent withdrawn: Gmail's 401, then the refresh's invalid_grant
     with pytest.raises(Unauthenticated, match="invalid_grant"):
         api.history(REFRESH, 1)

@@ -15,7 +15,7 @@ import pytest
 
 from local.code_sandbox import SEED as CODE_SEED
 from local.demo import LIVE, REVIEWED, REVIEWER_WORDS, http, run_demo, wait_for
-from local.demo_channels import print_channels
+from local.demo_channels import AGENT_ADDRESS, print_channels
 from local.stack import TASKS_SERVICE_ACCOUNT, LocalStack
 from local.tasks_emulator import mint_id_token
 from shared.platform.adapters.local_secrets import LocalFileSecrets
@@ -160,6 +160,8 @@ def test_a_code_run_opens_one_pull_request_and_one_preview_through_deploy(
     assert any(c["connected"] for c in calendars)
     # Slack: connected by the demo's channels, disconnected again by the Slack test if it ran first.
     assert listed["integrations"].pop("slack")["connected"] in (True, False)
+    google = listed.pop("google")  # Connect Google's card: the demo's mailbox in it
+    assert google["configured"] and AGENT_ADDRESS in [m["address"] for m in google["mailboxes"]], google
     assert listed == {
         "integrations": {
             "github": {"connected": True, "account": "sandbox-user"},

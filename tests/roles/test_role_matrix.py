@@ -53,6 +53,7 @@ ARGS = {
     "session_id": "s" + "0" * 16,
     "owner": "acme",  # a repository's owner: acme/github
     "template_id": "page-summary",  # a template of the gallery
+    "address": "scribe@acme.example",  # an agent's mailbox
 }
 
 

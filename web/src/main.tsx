@@ -60,6 +60,9 @@ const TOOL_NAMES: Record<string, string> = { linear: "Linear", gitlab: "GitLab" 
 
 /** What Linear's or GitLab's connect came back with (decision 0125's callback), in words; "" if none. */
 function syncOutcome(outcome: URLSearchParams | null): string {
+  const google = outcome?.get("google");
+  if (google === "mailbox") return "Google is connected: the agent's mailbox is watched, its mail reaches the agent.";
+  if (google === "calendar") return "Google is connected: your calendar's meetings are kept for your agents.";
   const server = outcome?.get("mcp");
   if (server) return mcpOutcome(server, outcome);
   const tool = TOOL_NAMES[outcome?.get("sync") ?? ""];
@@ -247,7 +250,7 @@ function App() {
         setSession(view);
         setState("signed-in");
         if (outcome?.get("connected") === "true") forgetInvite(); // signed in with it: spent
-        const back = outcome?.get("connected") === "true" || outcome?.get("sync") || outcome?.get("mcp") ? takeReturn() : "";
+        const back = outcome?.get("connected") === "true" || outcome?.get("sync") || outcome?.get("mcp") || outcome?.get("google") ? takeReturn() : "";
         if (back) window.location.hash = back;
         else if (outcome?.get("onboarding")) window.location.hash = "#/onboarding";
       })

@@ -24,15 +24,31 @@ _BODY = 'the body must be a JSON object {"token": "..."}'
 
 
 def get_integrations(call: Call) -> Reply:
-    """The workspace's integrations; with people's calendars (decision 0193), each member's."""
-    c = call.container
+    """The workspace's integrations; Connect Google's offer and the agents' mailboxes; with people's
+    calendars (decision 0193), each member's."""
+    c, s = call.container, call.container.settings
     answer = list_integrations(call.tenant_id, c.workspace.tenants)
-    if c.settings.google_oauth_client_id and c.settings.calendar_push_address:
+    mailboxes = [
+        {k: getattr(m, k) for k in ("address", "agent_id", "connected_at", "watch_expires")}
+        for m in (c.mail.mailboxes.of_tenant(call.tenant_id) if s.google_oauth_client_id else [])
+    ]
+    answer["google"] = {
+        "configured": bool(s.google_oauth_client_id),
+        "mailboxes_offered": bool(s.google_oauth_client_id and s.mail_topic),
+        "calendars_offered": bool(s.google_oauth_client_id and s.calendar_push_address),
+        "mailboxes": mailboxes,
+    }
+    if s.google_oauth_client_id and s.calendar_push_address:
         from shared.calendar.services.intake import calendars_of
 
         tenant = c.workspace.tenants.get(call.tenant_id)
         team = [(m.member_id, m.email) for m in tenant.team()] if tenant else []
-        answer["calendars"] = calendars_of(team, c.calendar.calendar_links, call.tenant_id)
+        shown = calendars_of(team, c.calendar.calendar_links, call.tenant_id)
+        emails = dict(team)
+        answer["calendars"] = [
+            p | {"email": emails.get(p["member_id"], ""), "yours": p["member_id"] == call.member_id}
+            for p in shown
+        ]
     return answer, 200
 
 

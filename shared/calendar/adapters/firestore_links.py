@@ -55,6 +55,20 @@ class FirestoreCalendarLinks:
         with transient():
             self._ref(link.person).set(link.model_dump())
 
+    def forget(self, person: str) -> None:
+        person = person.strip().lower()
+        mine = self._db.collection(MEETINGS).where(filter=FieldFilter("person", "==", person))
+        with transient():
+            keys = [s.id for s in mine.select([]).stream()]
+        for at in range(0, len(keys), _BATCH):
+            batch = self._db.batch()
+            for key in keys[at : at + _BATCH]:
+                batch.delete(self._db.collection(MEETINGS).document(key))
+            with transient():
+                batch.commit()
+        with transient():
+            self._ref(person).delete()
+
     def expiring(self, before: datetime, limit: int) -> list[CalendarLink]:
         query = (
             self._db.collection(LINKS)

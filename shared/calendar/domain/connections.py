@@ -155,10 +155,10 @@ def parse_push(headers: Mapping[str, str]) -> Push:
     found = {k.lower(): v for k, v in headers.items()}
     token = found.get("x-goog-channel-token", "")
     channel = found.get("x-goog-channel-id", "")
+    if not token:  # first: a request carrying nothing of Google's is a 401, as the contract says
+        raise Unauthenticated("a Calendar notification without its channel token")
     if not channel:
         raise InvalidInput("not a Google Calendar notification: no X-Goog-Channel-ID header")
-    if not token:
-        raise Unauthenticated("a Calendar notification without its channel token")
     number = found.get("x-goog-message-number", "")
     state = found.get("x-goog-resource-state", "")
     if not number.isdigit() or len(number) > 18 or state not in ("sync", "exists", "not_exists"):

@@ -72,6 +72,9 @@ class GmailApi:
         got = self._run(self._users(refresh).watch(userId="me", body=body))
         return int(got["historyId"]), datetime.fromtimestamp(int(got["expiration"]) / 1000, UTC)
 
+    def stop(self, refresh: str) -> None:
+        self._run(self._users(refresh).stop(userId="me"))
+
     def history(self, refresh: str, start: int) -> tuple[list[str], int]:
         users, found, token, current = self._users(refresh), [], None, start
         while True:

@@ -161,8 +161,8 @@ REACH: dict[str, frozenset[str]] = {
     # notify sends a mail thread's replies through the agent's mailbox (its refresh token, the OAuth
     # client's secret).
     "shared/mail/services/threads.py:MailThreads._opened": frozenset({"notify"}),
-    # A mailbox connected (its refresh token kept): no function routes to it yet (docs/mail.md).
-    "shared/mail/services/connect.py:connect_mailbox": frozenset(),
+    # A mailbox connected (its refresh token kept) by Connect Google's redirect on api (docs/mail.md).
+    "shared/mail/services/connect.py:connect_mailbox": frozenset({"api"}),
     # Erasing a workspace (POST /workspace/erase on api) deletes its mailboxes' refresh tokens.
     "shared/mail/services/connect.py:forget_mailboxes": frozenset({"api"}),
     # People's calendars (decision 0193): api reads a calendar on its push (the refresh token, the
@@ -173,10 +173,25 @@ REACH: dict[str, frozenset[str]] = {
     "shared/calendar/services/connect.py:forget_calendars": frozenset({"api"}),
     **{
         f"shared/calendar/services/{site}": frozenset({"plan"})
-        for site in ("connect.py:_watched", "connect.py:renew_channels", "triggers.py:_start")
+        for site in ("connect.py:renew_channels", "triggers.py:_start")
     },
-    # A calendar connected (its refresh token kept): no function routes to it yet (docs/calendar.md).
-    "shared/calendar/services/connect.py:connect_calendar": frozenset(),
+    # A channel made by the tick's renewal (plan) or by a calendar's connect (api).
+    "shared/calendar/services/connect.py:_watched": frozenset({"api", "plan"}),
+    # A calendar connected (its refresh token kept) by Connect Google's redirect on api (docs/calendar.md).
+    "shared/calendar/services/connect.py:connect_calendar": frozenset({"api"}),
+    # Connect Google (shared.google) on api: the session key signs the state, the OAuth client's secret
+    # exchanges the code; disconnecting and erasing read each refresh token to stop and revoke it.
+    "shared/bootstrap/google.py:_oauth": frozenset({"api"}),
+    **{
+        f"shared/google/services/{site}": frozenset({"api"})
+        for site in (
+            "connect.py:begin",
+            "connect.py:complete",
+            "disconnect.py:_refresh",
+            "disconnect.py:_release_mailbox",
+            "disconnect.py:_release_calendar",
+        )
+    },
     # MCP servers (decision 0171): api connects and forgets them (their tokens under the sync's prefix).
     "shared/mcp/services/connect.py:add_server": frozenset({"api"}),
     "shared/mcp/services/connect.py:remove_server": frozenset({"api"}),

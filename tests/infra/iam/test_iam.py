@@ -94,6 +94,8 @@ CONDITIONAL: dict[str, list[tuple[set[str], str]]] = {
         ({"plan", "execute_step", "notify"}, "/secrets/notion-token-"),
         # the sync's secrets, written on connect and reconnect, and an OAuth token's refresh (0125)
         ({"api", "plan", "execute_step"}, "/secrets/sync-"),
+        # Connect Google's redirect keeps a mailbox's or a calendar's refresh token (docs/mail.md)
+        ({"api"}, "/secrets/mail-"),
     ],
     "custom:notion_token_writer": [({"oauth_callback"}, "/secrets/notion-token-")],
     "custom:notion_token_revoker": [

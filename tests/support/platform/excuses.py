@@ -51,6 +51,8 @@ BY_OPERATION: dict[str, tuple[tuple[str, str], ...]] = {
     **{f"GET /sync/{tool}/oauth/callback": (("state", "start"),) for tool in ("linear", "gitlab")},
     # the same of Slack's install (decision 0182): refused with "add Slack again"
     "GET /slack/oauth/callback": (("state", "add Slack again"),),
+    # the same of Connect Google (decision 0181): refused with "connect Google again"
+    "GET /google/oauth/callback": (("state", "connect Google again"),),
     # a page Notion does not show the workspace (a dry run's): only Notion knows
     "POST /agents/{agent_id}/dry-run": (("page_id", "could not be read"),),
     # a routine's number among the agent's own schedules: the workspace's state

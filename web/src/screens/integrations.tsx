@@ -1,10 +1,12 @@
 // Integrations: GitHub, Vercel, Slack and Discord, connected by a token that is never shown again;
 // Linear and GitLab with the deployment's OAuth app (the tool's own page, then back here) or a key,
 // Motion with a key (tool_keys.tsx), each shown connected or not, and disconnected once confirmed;
-// MCP servers (mcp.tsx) and outgoing webhooks (webhooks.tsx).
+// Google's agents' mailboxes and people's calendars (google.tsx); MCP servers (mcp.tsx) and outgoing
+// webhooks (webhooks.tsx).
 import { useRef, useState } from "preact/hooks";
 import { type S, get, roleRefusal, send, url } from "../api";
 import { Confirm, ErrorText, type Loaded, Loading, keepReturn, useAction, useLoad } from "../ui";
+import { GoogleCard } from "./google";
 import { McpServers } from "./mcp";
 import { SyncLog } from "./sync_log";
 import { CopyChoice, KeyForm, type Tool } from "./tool_keys";
@@ -229,6 +231,7 @@ export function IntegrationsScreen() {
         (Object.keys(WHAT) as S["Integration"][]).map((name) => (
           <One key={name} name={name} connected={states[name].connected} account={states[name].account} changed={list.reload} />
         ))}
+      {states && <GoogleCard list={list.data} changed={list.reload} />}
       <p>
         Linear and GitLab: sign in at the tool and allow access, or use a key; Motion: paste its API key. Their tasks are then kept in step with your Tasks.
       </p>
