@@ -94,6 +94,7 @@ QUERIES: dict[tuple[str, str], Query] = {
             ("of_tenant", "calendar_links: tenant_id == ? (GET /integrations)"),
             ("expiring", "calendar_links: channel_expires_at < ? order by it (the tick's renewals)"),
             ("keep", "calendar_meetings: person == ? (a full sync's stale meetings)"),
+            ("forget", "calendar_meetings: person == ? (a calendar disconnected)"),
         )
     },
     ("firestore_links.py", "FirestoreCalendarLinks._window"): Query(
