@@ -118,11 +118,24 @@ def check_each_step_once(events: dict[str, list[Any]]) -> None:
         assert sorted(steps) == [1, 2, 3, 4], (run, steps)  # no inserted approval step (0142)
 
 
+# A step's lease outlives the code host's and the deployer's requests, as production's settings
+# check holds (NA_STEP_LEASE_S above every request timeout): under the harness's 1 s a loaded CI
+# machine's slow pull request was overtaken while still under way. The overtaking delivery found
+# nothing yet, opened the same branch's request itself (one pull request, unreconciled), which a
+# deployment cannot do.
+CODE_LEASE_S = 4.0
+
+
 def code_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AbstractContextManager[Stack]:
     """The engine stack with the code tools, planned by :class:`CodePlanModel`, each plan task tried
-    up to DUPLICATES_ATTEMPTS times."""
+    up to DUPLICATES_ATTEMPTS times, a step's lease ``CODE_LEASE_S``."""
     return engine_stack(
-        tmp_path, monkeypatch, model=CodePlanModel(), code=True, plan_attempts=DUPLICATES_ATTEMPTS
+        tmp_path,
+        monkeypatch,
+        model=CodePlanModel(),
+        code=True,
+        plan_attempts=DUPLICATES_ATTEMPTS,
+        step_lease_s=CODE_LEASE_S,
     )
 
 

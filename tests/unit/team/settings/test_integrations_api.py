@@ -44,7 +44,14 @@ def test_a_token_is_stored_as_a_secret_and_only_its_presence_is_shown(fakes: Fak
             "vercel": {"connected": False},
             "slack": {"connected": False},
             "discord": {"connected": False},
-        }
+        },
+        # Google is not configured on this fake container: nothing to connect, no mailbox listed.
+        "google": {
+            "configured": False,
+            "mailboxes_offered": False,
+            "calendars_offered": False,
+            "mailboxes": [],
+        },
     }
     again = api.put("/integrations/github", headers=auth, json={"token": TOKEN + "2"})  # replaced
     assert again.status_code == 200
