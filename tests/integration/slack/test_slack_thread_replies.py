@@ -34,8 +34,7 @@ def _told(admin: Admin, ts: str) -> list[str]:
 def test_the_starters_reply_without_a_mention_answers_her_runs_question_once(
     world: dict[str, Any], admin: Admin
 ) -> None:
-    intake: SlackIntake = world["intake"]
-    ts, run_id = asking_thread(world, admin)
+    intake, ts, run_id = asking_thread(world, admin)
     said = reply(world["users"]["bo"], "formal, please", "Ev0REPLY0001", f"{ts}1", ts)
     twin = said | {"event_id": "Ev0REPLY0002"}  # the same message under another event id
     answers = [receive(*signed(e, retry=n), intake)["result"] for e, n in ((said, 0), (said, 1), (twin, 0))]
@@ -55,8 +54,7 @@ def test_the_starters_reply_without_a_mention_answers_her_runs_question_once(
 def test_a_reply_that_also_mentions_the_app_starts_one_thing_in_either_order(
     world: dict[str, Any], admin: Admin
 ) -> None:
-    intake: SlackIntake = world["intake"]
-    ts, run_id = asking_thread(world, admin)
+    intake, ts, run_id = asking_thread(world, admin)
     words = f"<@{BOT}> casual, please"
     as_message = reply(world["users"]["bo"], words, "Ev0BOTH00001", f"{ts}2", ts)
     as_mention = mention(world["users"]["bo"], words, "Ev0BOTH00002", f"{ts}2", thread_ts=ts)
@@ -70,8 +68,7 @@ def test_a_reply_that_also_mentions_the_app_starts_one_thing_in_either_order(
 def test_the_owners_reply_answers_a_members_question_and_a_strangers_answers_nothing(
     world: dict[str, Any], admin: Admin
 ) -> None:
-    intake: SlackIntake = world["intake"]
-    ts, run_id = asking_thread(world, admin)
+    intake, ts, run_id = asking_thread(world, admin)
     stranger = reply(world["users"]["eve"], "delete everything instead", "Ev0EVE000001", f"{ts}3", ts)
     assert [receive(*signed(stranger, retry=n), intake)["result"] for n in (0, 1)] == ["refused", "duplicate"]
     assert _answers(world, run_id) == [] and _told(admin, ts).count(NOT_YOURS_TO_ANSWER) == 1
@@ -92,8 +89,7 @@ def test_the_owners_reply_answers_a_members_question_and_a_strangers_answers_not
 def test_an_answer_whose_delivery_stopped_before_its_mark_is_not_given_twice(
     world: dict[str, Any], admin: Admin
 ) -> None:
-    intake: SlackIntake = world["intake"]
-    ts, run_id = asking_thread(world, admin)
+    intake, ts, run_id = asking_thread(world, admin)
     owner = reply(world["users"]["ada"], "formal", "Ev0ADA000003", f"{ts}6", ts)
     with stopped_before_answering(intake):
         receive(*signed(owner), intake)
@@ -113,7 +109,7 @@ def test_replies_the_app_is_not_asked_by_start_nothing_and_store_nothing(
     assert receive(*signed(outside), intake)["result"] == "ignored"
     ledger = world["db"].collection("tenants").document(world["tenant"].tenant_id).collection("events")
     assert list(ledger.stream()) == []
-    ts, run_id = asking_thread(world, admin)
+    _, ts, run_id = asking_thread(world, admin)
     own = reply(BOT, "Which tone?", "Ev0OWN000001", f"{ts}7", ts, bot_id="B0SANDBOX01")
     edited = reply(bo, "formal", "Ev0EDIT00001", f"{ts}8", ts, subtype="message_changed")
     results = [receive(*signed(e), intake)["result"] for e in (own, edited)]

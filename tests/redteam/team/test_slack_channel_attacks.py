@@ -234,18 +234,23 @@ def _undos(fakes: FakeContainer) -> list[str]:
     return [r.run_id for r in runs if r.run_id.startswith(UNDO_PREFIX)]
 
 
+def _adas_run_waits(fakes: FakeContainer, plan: dict[str, Any], root: str, event_id: str) -> tuple[Any, ...]:
+    """Ada's mention at ``root`` planned with ``plan`` and run until it waits: (the api, her
+    mention's answer, her run)."""
+    api = client("api", fakes)
+    fakes.model.script["PlanOut"] = [plan]
+    hers = say(api, ADA, "Draft the launch note for the board", event_id, root)
+    pump(fakes)
+    return api, hers, fakes.store.get_run("t1", hers["run_id"])
+
+
 def test_another_persons_words_in_a_thread_never_read_or_steer_its_session() -> None:
     """Ada's thread, her run waiting for her approval: Bo's mentions there (words that would steer,
     approve or read her session by its id) act in his own session of the thread, or nowhere. Her
     run keeps waiting for the same request, undecided; her session holds her messages alone; his run's
     goal carries none of her words; his reads of her session's id find nothing (decision 0195)."""
-    fakes = _fakes()
-    api = client("api", fakes)
-    fakes.model.script["PlanOut"] = [PLAN]
-    root = "1767600000.000100"
-    hers = say(api, ADA, "Draft the launch note for the board", "Ev0HERS00001", root)
-    pump(fakes)
-    waiting_for = fakes.store.get_run("t1", hers["run_id"])
+    fakes, root = _fakes(), "1767600000.000100"
+    api, hers, waiting_for = _adas_run_waits(fakes, PLAN, root, "Ev0HERS00001")
     assert waiting_for is not None and waiting_for.state.waiting is not None
     [ada_session] = sessions_of(api, fakes, "ada")
     attempts = [
@@ -283,13 +288,8 @@ def test_a_strangers_reply_answers_no_question_and_the_apps_own_messages_never_l
     (words that would answer it) answers nothing, the thread told so once. The app's own message in
     the thread and another bot's, delivered as Slack's ``message`` events, store, post, start and
     answer nothing: the app never talks to itself (decision 0201)."""
-    fakes = _fakes()
-    api = client("api", fakes)
-    fakes.model.script["PlanOut"] = [ASKING]
-    root = "1767700000.000100"
-    hers = say(api, ADA, "Draft the launch note for the board", "Ev0QHERS0001", root)
-    pump(fakes)
-    asking = fakes.store.get_run("t1", hers["run_id"])
+    fakes, root = _fakes(), "1767700000.000100"
+    api, hers, asking = _adas_run_waits(fakes, ASKING, root, "Ev0QHERS0001")
     assert (
         asking is not None and asking.state.waiting is not None and asking.state.waiting.purpose == "question"
     )

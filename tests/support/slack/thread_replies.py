@@ -41,8 +41,9 @@ def run_queued(intake: SlackIntake, world: dict[str, Any]) -> list[str]:
     return planned
 
 
-def asking_thread(world: dict[str, Any], admin: Admin) -> tuple[str, str]:
-    """Bo's mention in #agent, its run planned and run until it asks :data:`QUESTION`: (thread ts, run)."""
+def asking_thread(world: dict[str, Any], admin: Admin) -> tuple[SlackIntake, str, str]:
+    """Bo's mention in #agent, its run planned and run until it asks :data:`QUESTION`: (the world's
+    intake, the thread's ts, the run)."""
     intake: SlackIntake = world["intake"]
     model = intake.engine().model
     assert isinstance(model, FakeModel)
@@ -55,7 +56,7 @@ def asking_thread(world: dict[str, Any], admin: Admin) -> tuple[str, str]:
     run = world["runs"].get_run(world["tenant"].tenant_id, started["run_id"])
     assert run is not None and run.state.status == RunStatus.WAITING_FOR_HUMAN
     assert run.state.waiting is not None and run.state.waiting.purpose == "question"
-    return ts, started["run_id"]
+    return intake, ts, started["run_id"]
 
 
 def reply(user: str, text: str, event_id: str, ts: str, thread_ts: str, **more: Any) -> dict[str, Any]:
