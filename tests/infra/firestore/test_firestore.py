@@ -107,6 +107,10 @@ QUERIES: dict[tuple[str, str], Query] = {
         "person's sessions, newest first): an equality and an order on another field",
         (_ordered("agent_sessions", "COLLECTION", ("member_id", "ASCENDING"), ("created_at", "DESCENDING")),),
     ),
+    ("firestore_sessions.py", "FirestoreSessions.in_thread"): Query(
+        "tenants/{t}/agent_sessions: thread == ? (a Slack thread's sessions: a reply taken); one field: automatic",
+        (),
+    ),
     ("firestore_sessions.py", "FirestoreSessions.messages"): Query(
         "tenants/{t}/agent_sessions/{s}/messages: place > n order by place; one field: automatic", ()
     ),
