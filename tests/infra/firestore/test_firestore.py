@@ -107,10 +107,6 @@ QUERIES: dict[tuple[str, str], Query] = {
         "person's sessions, newest first): an equality and an order on another field",
         (_ordered("agent_sessions", "COLLECTION", ("member_id", "ASCENDING"), ("created_at", "DESCENDING")),),
     ),
-    ("firestore_sessions.py", "FirestoreSessions.in_thread"): Query(
-        "tenants/{t}/agent_sessions: thread == ? (a Slack thread's sessions: a reply taken); one field: automatic",
-        (),
-    ),
     ("firestore_sessions.py", "FirestoreSessions.messages"): Query(
         "tenants/{t}/agent_sessions/{s}/messages: place > n order by place; one field: automatic", ()
     ),
@@ -135,6 +131,9 @@ QUERIES: dict[tuple[str, str], Query] = {
                 for equalities in ((), ("status",), ("trigger",), ("status", "trigger"))
             ),
         ),
+    ),
+    ("firestore_sessions.py", "FirestoreSessions.in_thread"): Query(
+        "tenants/{t}/agent_sessions: thread == ? (a Slack thread's sessions, decision 0201); one field", ()
     ),
     ("firestore_store.py", "FirestoreRunStore.children"): Query(
         "tenants/{t}/runs: parent == ? order by created_at, run_id (GET /runs/{id}/related): an equality "
