@@ -1,7 +1,7 @@
 """The sandbox's Slack as a person uses it: a message said in a channel (or to the app directly) is
 posted, and delivered to the app's Request URL as Slack's Events API does (``app_mention`` when it
-mentions the app's bot, ``message`` of ``channel_type`` ``im`` in a direct message), an ``/agent``
-command posted as Slack's form; each signed with the app's signing secret (``v0=`` HMAC-SHA256 over
+mentions the app's bot; ``message`` in a direct message, or in a channel the app is in, even with a
+mention: Slack then sends both), an ``/agent`` command posted as Slack's form; each signed with the app's signing secret (``v0=`` HMAC-SHA256 over
 ``v0:<timestamp>:<body>``, Slack's "Verifying requests from Slack"). Where they go is set with
 ``POST /_sandbox/slack/app`` (the local stack sets it); ``/_sandbox/slack/screen`` is the page. Other
 routes: ``POST /_sandbox/slack/say`` and ``/_sandbox/slack/command`` (README.md, "Slack's events")."""
@@ -100,8 +100,9 @@ def _text(body: JSON) -> str:
 
 def say(sandbox: CodeSandbox, body: JSON) -> JSON:
     """``{"user", "channel" (an id, default #agent; "dm"), "text", "thread_ts"?, "email"?}``: the
-    message posted as the person, and its event delivered when the app hears it. ``{"ts", "event",
-    "delivered"}`` (``event`` and ``delivered`` null when it neither mentions the app nor is a DM)."""
+    message posted as the person, and each event the app hears of it delivered, in turn. ``{"ts",
+    "event", "delivered", "events", "deliveries"}``: ``event`` the one that asks the app (a mention's
+    ``app_mention``, else the ``message``), null with ``delivered`` when the app hears nothing."""
     with sandbox.lock:
         user, text = _person(sandbox, body), _text(body)
         channel, bot = _channel(sandbox, str(body.get("channel") or ""), user), _bot(sandbox)
@@ -109,30 +110,42 @@ def say(sandbox: CodeSandbox, body: JSON) -> JSON:
         if thread is not None and not any(m.ts == thread for m in channel.messages):
             raise Refused(f"no message {thread} in that channel to reply to")
         message = sandbox.slack.post(channel, user, text, thread_ts=thread)
-        event = _event(sandbox, channel, (user, message.ts, text, thread), bot)
+        events = _events(sandbox, channel, (user, message.ts, text, thread), bot)
         url = sandbox.slack_app.events_url
-    if event is None or not url:
-        return {"ts": message.ts, "event": None, "delivered": None}
-    raw = json.dumps(event).encode()
-    return {"ts": message.ts, "event": event, "delivered": _deliver(url, raw, "application/json")}
+    if not events or not url:
+        return {"ts": message.ts, "event": None, "delivered": None, "events": events, "deliveries": []}
+    deliveries = [_deliver(url, json.dumps(e).encode(), "application/json") for e in events]
+    return {"ts": message.ts, "event": events[-1], "delivered": deliveries[-1]} | {
+        "events": events,
+        "deliveries": deliveries,
+    }
 
 
-def _event(
+def _events(
     sandbox: CodeSandbox, channel: Channel, said: tuple[User, str, str, str | None], bot: User
-) -> JSON | None:
-    """The Events API envelope Slack posts for this message, or None when the app does not hear it
-    (the manifest's bot events: ``app_mention`` and ``message.im``). ``said``: who, its ts, its text,
-    the thread it replies in."""
+) -> list[JSON]:
+    """The Events API envelopes Slack posts for this message, each with its own ``event_id`` (the
+    manifest's bot events): in a direct message, ``message.im``; in a channel the app is in,
+    ``message.channels`` (``message.groups`` for a private one, its id ``G…``); and ``app_mention``
+    when it mentions the app's bot, last. None when the app hears nothing. ``said``: who, its ts,
+    its text, the thread it replies in."""
     user, ts, text, thread = said
     inner: JSON = {"user": user.id, "text": text, "ts": ts, "channel": channel.id, "event_ts": ts}
-    if channel.id.startswith("D"):
-        inner |= {"type": "message", "channel_type": "im"}
-    elif f"<@{bot.id}>" in text:
-        inner |= {"type": "app_mention"}
-    else:
-        return None
     if thread is not None:
         inner["thread_ts"] = thread
+    kinds: list[JSON] = []
+    if channel.id.startswith("D"):
+        kinds.append({"type": "message", "channel_type": "im"})
+    elif bot.id in channel.members:
+        kinds.append(
+            {"type": "message", "channel_type": "group" if channel.id.startswith("G") else "channel"}
+        )
+    if not channel.id.startswith("D") and f"<@{bot.id}>" in text:
+        kinds.append({"type": "app_mention"})
+    return [_envelope(sandbox, inner | kind, bot) for kind in kinds]
+
+
+def _envelope(sandbox: CodeSandbox, inner: JSON, bot: User) -> JSON:
     return {
         "token": "deprecated-verification-token",
         "team_id": sandbox.slack.team_id,

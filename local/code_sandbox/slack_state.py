@@ -17,7 +17,15 @@ from typing import Any
 from local.code_sandbox.web import ApiError
 
 BOT_SCOPES = frozenset(
-    {"chat:write", "channels:history", "channels:read", "im:history", "users:read", "users:read.email"}
+    {
+        "chat:write",
+        "channels:history",
+        "channels:read",
+        "groups:history",
+        "im:history",
+        "users:read",
+        "users:read.email",
+    }
 )
 REFUSALS = ("invalid_auth", "token_revoked", "token_expired", "account_inactive")
 

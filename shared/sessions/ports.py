@@ -19,6 +19,10 @@ class SessionStore(Protocol):
         """The person's sessions, newest first, created before ``before``."""
         ...
 
+    def in_thread(self, tenant_id: str, thread: str, limit: int) -> list[Session]:
+        """The sessions of a Slack thread (``thread``: its ref), each person's, at most ``limit``."""
+        ...
+
     def receive(
         self, tenant_id: str, member_id: str, session_id: str, *, key: str, text: str, act: str, now: datetime
     ) -> tuple[Message, bool]:

@@ -37,36 +37,62 @@ def test_a_person_says_it_on_the_screen_and_sees_the_delivery(slack: tuple[Admin
     page = httpx.post(screen, data=form).text
     assert "Delivered to the app: HTTP 200" in page and "&lt;@U0SANDBOX01&gt; hi" in page
     assert "Delivered to the app" in httpx.post(screen, data=form | {"as_command": "1", "text": "go"}).text
-    assert [p for p, _, _ in got.requests] == ["slack/events", "slack/commands"]
+    assert [p for p, _, _ in got.requests] == [
+        "slack/events",
+        "slack/events",
+        "slack/commands",
+    ]  # a mention's two
     refused = httpx.post(screen, data={"user": "nobody-known", "text": "hi"}).text
-    assert "give their email to add them" in refused and len(got.requests) == 2
+    assert "give their email to add them" in refused and len(got.requests) == 3
 
 
 def test_what_the_sandbox_sends_verifies_with_slack_sdk(slack: tuple[Admin, Received]) -> None:
     admin, got = slack
     bot = "U0SANDBOX01"  # the seeded app's bot, notion-agent
-    mention = admin.slack_say("alice", f"<@{bot}> draft the note")
+    mention = admin.slack_say("alice", f"<@{bot}> draft the note")  # message.channels, then app_mention
     direct = admin.slack_say("alice", "summarise Tasks", channel="dm")
-    unheard = admin.slack_say("alice", "lunch?")  # no mention, in a channel: the app hears nothing
+    unheard = admin.slack_say("alice", "lunch?", channel="C0OUTSIDE01")  # #general: the app is not in it
     typed = admin.slack_command("alice", "ask who owns the launch?")
-    assert unheard["event"] is None and unheard["delivered"] is None
+    assert unheard["event"] is None and unheard["delivered"] is None and unheard["events"] == []
     assert [m["delivered"]["status"] for m in (mention, direct, typed)] == [200, 200, 200]
-    assert [p for p, _, _ in got.requests] == ["slack/events", "slack/events", "slack/commands"]
+    assert [d["status"] for d in mention["deliveries"]] == [200, 200]
+    assert [p for p, _, _ in got.requests] == ["slack/events"] * 3 + ["slack/commands"]
     verifier, other = SignatureVerifier(SIGNING_SECRET), SignatureVerifier("another-apps-secret")
     for _, body, headers in got.requests:
         assert verifier.is_valid_request(body, headers)
         assert not other.is_valid_request(body, headers)
         assert not verifier.is_valid_request(body + b" ", headers)
-    [(_, first, _), (_, second, _), (_, form, headers)] = got.requests
-    said, dm = parse(first), parse(second)
-    assert isinstance(said, EventCallback) and isinstance(dm, EventCallback)
+    [(_, heard, _), (_, first, _), (_, second, _), (_, form, headers)] = got.requests
+    message, said, dm = parse(heard), parse(first), parse(second)
+    assert (
+        isinstance(said, EventCallback)
+        and isinstance(dm, EventCallback)
+        and isinstance(message, EventCallback)
+    )
     assert (said.event.type, said.event.ts, said.team_id) == ("app_mention", mention["ts"], "T0SANDBOX01")
+    assert (message.event.type, message.event.channel_type, message.event.ts) == (
+        "message",
+        "channel",
+        mention["ts"],
+    )
+    assert message.event_id != said.event_id  # the same message, two events: only its channel and ts tie them
     assert (dm.event.type, dm.event.channel_type) == ("message", "im") and dm.event_id != said.event_id
     assert json.loads(first)["event"]["text"] == f"<@{bot}> draft the note"
     command = parse_command(form)
     assert (command.text, command.command) == ("ask who owns the launch?", "/agent")
     assert headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert parse_qs(form.decode())["user_id"] == [json.loads(first)["event"]["user"]]
+
+
+def test_a_reply_in_a_thread_is_sent_as_a_message_with_its_thread(slack: tuple[Admin, Received]) -> None:
+    admin, got = slack
+    root = admin.slack_say("alice", "<@U0SANDBOX01> draft the note")["ts"]
+    reply = admin.slack_say("alice", "make it shorter", thread_ts=root)
+    [(_, body, _)] = got.requests[2:]
+    said = parse(body)
+    assert isinstance(said, EventCallback) and [e["event"]["type"] for e in reply["events"]] == ["message"]
+    assert (said.event.type, said.event.thread_ts, said.event.ts) == ("message", root, reply["ts"])
+    assert said.event.channel_type == "channel" and reply["delivered"]["status"] == 200
 
 
 def test_the_signature_is_slacks_documented_example() -> None:

@@ -13,7 +13,14 @@ from shared.engine.agent.approvals import literal
 from shared.engine.services import page_notes
 from shared.notify.domain.mail_threads import MAIL_THREAD_CHANNEL, MAIL_THREAD_KEY, parse_mail_thread
 from shared.notify.domain.notify_task import NotifyTask
-from shared.notify.domain.slack_threads import THREAD_KEY, UNDO_EFFECTS_KEY, UNDO_KEY, parse_thread
+from shared.notify.domain.slack_threads import (
+    ANSWERED_BY_REPLY,
+    REPLY_TO_ANSWER,
+    THREAD_KEY,
+    UNDO_EFFECTS_KEY,
+    UNDO_KEY,
+    parse_thread,
+)
 from shared.platform.topology import Queue
 from shared.runs.domain import page_notes as dpn
 from shared.runs.domain.children import fanout as fo
@@ -214,7 +221,10 @@ def _ask(run: RunRef, state: RunState) -> None:
     )
     deps.queue.enqueue(Queue.NOTIFY, note, f"notify:{tenant_id}:{note.notification_id}")
     asked = {k: v for k, v in data.items() if k in ("run_id", "request_id", "purpose")}
-    _answer_in_thread(run, state, note.notification_id, note.text, asked, subject=note.subject)
+    text = note.text
+    if parse_thread(state.thread) is not None and state.waiting.purpose in ANSWERED_BY_REPLY:
+        text = f"{note.text[:19_000].rstrip()}\n\n{REPLY_TO_ANSWER}"  # answered by a reply (decision 0201)
+    _answer_in_thread(run, state, note.notification_id, text, asked, subject=note.subject)
 
 
 def _end_in_thread(run: RunRef, state: RunState) -> None:

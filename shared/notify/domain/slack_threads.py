@@ -79,6 +79,14 @@ def approval_blocks(run_id: str, request_id: str, prompt: str, run_url: str) -> 
     ]
 
 
+# A run's request a person answers in words (humans.ANSWERED): in its Slack thread, by a reply there.
+ANSWERED_BY_REPLY = ("question", "verdict")
+REPLY_TO_ANSWER = (
+    "Reply in this thread to answer: the person who started the run, or a member whose role may "
+    "answer it. Nobody else's reply answers it."
+)
+
+
 UNDO_KEY = "undo"  # a run's end notification's data: the run its "Undo this run" button undoes
 UNDO_ACTION = "undo"  # the button's action_id; its value is ``<run_id> undo``
 # A run's end notification's data: its effects an undo can take back, ``[[effect id, label], ...]``,

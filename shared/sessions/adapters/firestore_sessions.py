@@ -61,6 +61,11 @@ class FirestoreSessions:
         query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
         return [_session(s.to_dict() or {}) for s in query.stream()]
 
+    def in_thread(self, tenant_id: str, thread: str, limit: int) -> list[Session]:
+        sessions = self._db.collection("tenants").document(tenant_id).collection("agent_sessions")
+        query = sessions.where(filter=FieldFilter("thread", "==", thread)).limit(limit)
+        return [_session(s.to_dict() or {}) for s in query.stream()] if thread else []
+
     def receive(
         self, tenant_id: str, member_id: str, session_id: str, *, key: str, text: str, act: str, now: datetime
     ) -> tuple[Message, bool]:

@@ -1,7 +1,8 @@
 """Slack's Events API and slash commands as the product reads them (docs/slack.md). Slack posts an
 envelope to the app's Request URL: a URL check, or an event callback around one event; a slash command
 is a form. Here: which events ask an agent for something (a mention, a direct message), the request's
-words, whether they are a question, and the replies sent in its thread. Pure."""
+words, whether they are a question, a thread's reply that may be the app's (decision 0201), and the
+replies sent in its thread. Pure."""
 
 import hashlib
 import re
@@ -88,6 +89,37 @@ def asks(event: SlackEvent, bot_user_id: str) -> bool:
     return event.type == "app_mention" or (event.type == "message" and event.channel_type == "im")
 
 
+# A thread's reply a person also sends to the channel (Slack's "Also send to #channel"): still a reply.
+_REPLY_SUBTYPES = (None, "thread_broadcast")
+
+
+def mentions(text: str, bot_user_id: str) -> bool:
+    """Whether ``text`` mentions the app's bot user (``<@U…>`` or ``<@U…|name>``): Slack then sends an
+    ``app_mention`` for the message too, and that one is taken."""
+    return f"<@{bot_user_id}>" in text or f"<@{bot_user_id}|" in text
+
+
+def replies(event: SlackEvent, bot_user_id: str) -> bool:
+    """Whether ``event`` is a person's reply in a channel's thread that does not mention the app
+    (``message.channels``/``message.groups``: a ``message`` with a ``thread_ts`` other than its own
+    ``ts``), so one the app may be part of (decision 0201). Edits, deletions, joins, the bot's own
+    messages and other bots' are not; nor is a message that mentions the app (its ``app_mention``
+    is taken), nor the thread's first message."""
+    if event.type != "message" or event.channel_type not in ("channel", "group"):
+        return False
+    if event.bot_id or event.subtype not in _REPLY_SUBTYPES or not event.user or event.user == bot_user_id:
+        return False
+    if not event.channel or not event.ts or not event.thread_ts or event.thread_ts == event.ts:
+        return False
+    return not mentions(event.text, bot_user_id)
+
+
+def said_name(channel: str, ts: str) -> str:
+    """What names a message by where it was said (its channel and ts, which Slack gives every event
+    about it), not by the event's id: ``msg-`` and a digest. Its run, record and answer take it."""
+    return "msg-" + hashlib.sha256(f"{channel}:{ts}".encode()).hexdigest()[:24]
+
+
 def leaves(event: SlackEvent, bot_user_id: str) -> bool:
     """Whether ``event`` says the app left the team: ``app_uninstalled``, or ``tokens_revoked`` naming
     the app's bot user among the revoked bot tokens."""
@@ -150,6 +182,17 @@ def started_own(run_url: str) -> str:
 def steered(did: str, run_url: str) -> str:
     """The thread's answer to a later message given to the run the thread started (decision 0195)."""
     return f"Taken by the run this thread started: {did}. Follow it here: {run_url}"
+
+
+def question_answered(who: str, run_url: str) -> str:
+    """The thread's answer to a reply taken as the answer to the question its run asked."""
+    return f"Taken as the answer to the run's question, from {who}: it goes on. Follow it here: {run_url}"
+
+
+NOT_YOURS_TO_ANSWER = (
+    "This reply answered nothing: only the person who started the run, or a member whose role may "
+    "answer its question, answers it here. Ask one of them, or answer it in the console."
+)
 
 
 def not_taken(reason: str) -> str:

@@ -21,6 +21,7 @@ BOT_SCOPES = (
     "channels:read",
     "chat:write",
     "commands",
+    "groups:history",  # a private channel's thread replies (message.groups, decision 0201)
     "im:history",
     "users:read",
     "users:read.email",

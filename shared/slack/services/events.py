@@ -1,11 +1,11 @@
 """Slack's Events API in (docs/slack.md, decision 0173): a signed request verified, a URL check
-answered, a person's mention or direct message made a run of theirs once, however often it comes.
-
-Each delivery is safe to repeat. The event is recorded in the tenant's ledger under its ``event_id``;
-the run is named by the event and queued under its task name; the thread is answered; then the
-ledger is marked. A delivery finding the mark starts nothing. One finding the record unmarked (the
-first stopped midway, 30 s ago or more) queues again under the same names, and answers unless the
-answer is there. A younger record is left to the delivery at work (503: Slack delivers again later)."""
+answered, a person's mention, direct message or reply in a thread of the app's (decision 0201) made a
+run of theirs once, however often it comes. Each delivery is safe to repeat. The event is recorded in
+the tenant's ledger under its ``event_id`` (a thread's reply under its channel and ts); the run is
+named by it and queued under its task name; the thread is answered; then the ledger is marked. A
+delivery finding the mark starts nothing. One finding the record unmarked (the first stopped midway,
+30 s ago or more) queues again under the same names, and answers unless the answer is there. A
+younger record is left to the delivery at work (503: Slack delivers again later)."""
 
 from __future__ import annotations
 
@@ -33,13 +33,16 @@ from shared.slack.domain.events import (
     not_taken,
     parse,
     question_of,
+    replies,
     request_text,
+    said_name,
     started,
     started_own,
     steered,
     thread_of,
 )
 from shared.slack.services.install import uninstalled
+from shared.slack.services.thread_replies import Reply, answer_question, has_session, thread_sessions
 from shared.slack.services.thread_sessions import AGENT, ThreadMessage, record_and_act
 from shared.workspace.domain.integrations import chat_token_secret
 from shared.workspace.domain.tenants import EventRecord, EventSeen, same_address
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
     from shared.agents.ports import AgentStore
     from shared.platform.ports import SecretStore, TaskQueue
     from shared.runs.services.deps import Deps
+    from shared.sessions.domain.sessions import Session
     from shared.sessions.ports import SessionStore
     from shared.slack.ports import SlackInstalls, SlackWeb
     from shared.workspace.domain.members import Member
@@ -122,39 +126,71 @@ def _event(envelope: EventCallback, intake: SlackIntake, now: datetime) -> dict[
     if leaves(event, install.bot_user_id):
         uninstalled(install, intake.installs, intake.web, intake.tenants, intake.secrets)
         return {"result": "uninstalled"}
-    if not asks(event, install.bot_user_id):
+    channel, thread = event.channel or "", thread_of(event)
+    taken = _taken(envelope, install.tenant_id, install.bot_user_id, intake)
+    if taken is None:
         return {"result": "ignored"}
-    tenant_id, key = install.tenant_id, f"slack-{envelope.event_id}"
+    tenant_id, key = install.tenant_id, f"slack-{taken.name}"
     seen = intake.ledger.record(tenant_id, key, EventSeen(f"slack.{event.type}", now, now + EVENT_MEMORY))
     if not seen.created and seen.enqueued:
         return {"result": "duplicate"}
     check_not_in_flight(seen, now)
     token = intake.secrets.get(chat_token_secret(tenant_id))
-    channel, thread = event.channel or "", thread_of(event)
-
-    def answer(result: str, text: str, **more: str) -> dict[str, Any]:
-        answer_once(intake.web, (token, channel, thread), text, key, again=not seen.created)
-        intake.ledger.mark_enqueued(tenant_id, key)
-        return {"result": result, **more}
-
     tenant = intake.tenants.get(tenant_id)
     if tenant is None:
         raise NotFound(f"no Notion workspace has installed this app in Slack team {envelope.team_id}")
     check_usable(tenant_id, intake.tenants)
+    result, text, more = _said(envelope, intake, (tenant, token), taken, again=not seen.created)
+    if text:  # a reply the app is not asked by is left unanswered
+        answer_once(intake.web, (token, channel, thread), text, key, again=not seen.created)
+    intake.ledger.mark_enqueued(tenant_id, key)
+    return {"result": result, **more}
+
+
+@dataclass(frozen=True)
+class Taken:
+    """An event that may ask the app: what names its message (the event's id; a thread's reply, its
+    channel and ts) and, for a thread's reply, the thread's sessions (decision 0201)."""
+
+    name: str
+    sessions: list[Session] | None = None
+
+
+def _taken(envelope: EventCallback, tenant_id: str, bot_user_id: str, intake: SlackIntake) -> Taken | None:
+    """The event as one that may ask the app, or None: a mention, a direct message, or a reply in a
+    channel's thread with sessions (the app is part of it: else nothing is read or stored)."""
+    event = envelope.event
+    if replies(event, bot_user_id):
+        ref = SlackThread(envelope.team_id, event.channel or "", thread_of(event)).ref
+        sessions = thread_sessions(intake.sessions, tenant_id, ref)
+        return Taken(said_name(event.channel or "", event.ts or ""), sessions) if sessions else None
+    return Taken(envelope.event_id) if asks(event, bot_user_id) else None
+
+
+def _said(
+    envelope: EventCallback, intake: SlackIntake, who: tuple[Tenant, str], taken: Taken, *, again: bool
+) -> tuple[str, str, dict[str, str]]:
+    """What the event's words do, by whom they are (the member of the sender's Slack email). A
+    stranger is told why. A reply by someone without a session in the thread may answer its run's
+    question (``thread_replies``). Other words are started as the member's. (result, told, more)."""
+    (tenant, token), event = who, envelope.event
+    channel, sessions = event.channel or "", taken.sessions
     email = intake.web.user_email(token, event.user or "")
     member = next((m for m in tenant.team() if same_address(m.email, email)), None)
-    if member is None:
-        return answer("stranger", STRANGER)
     goal = request_text(event.text)
+    at = SlackThread(envelope.team_id, channel, thread_of(event))
+    if sessions is not None and not has_session(sessions, member):  # not their words to the app
+        said = Reply(tenant, member, goal, sessions, at.ref, again=again)
+        return answer_question(said, intake.engine(), intake.console_url) or ("ignored", "", {})
+    if member is None:
+        return "stranger", STRANGER, {}
     if not goal:
-        return answer("empty", EMPTY)
+        return "empty", EMPTY, {}
     where = "a direct message" if event.channel_type == "im" else f"a mention in <#{channel}>"
-    at = SlackThread(envelope.team_id, channel, thread)
+    where = f"a reply in a thread of <#{channel}>" if sessions is not None else where
     link = intake.web.permalink(token, channel, event.ts or "") or ""
     reply = bool(event.thread_ts) and event.thread_ts != event.ts  # said in a thread begun before
-    asked = Asked(tenant, member, goal, at, envelope.event_id, f"{where} on Slack", link, reply)
-    result, text, more = start_work(asked, intake)
-    return answer(result, text, **more)
+    return start_work(Asked(tenant, member, goal, at, taken.name, f"{where} on Slack", link, reply), intake)
 
 
 def answer_once(web: SlackWeb, where: tuple[str, str, str], text: str, key: str, again: bool) -> None:

@@ -132,6 +132,9 @@ QUERIES: dict[tuple[str, str], Query] = {
             ),
         ),
     ),
+    ("firestore_sessions.py", "FirestoreSessions.in_thread"): Query(
+        "tenants/{t}/agent_sessions: thread == ? (a Slack thread's sessions, decision 0201); one field", ()
+    ),
     ("firestore_store.py", "FirestoreRunStore.children"): Query(
         "tenants/{t}/runs: parent == ? order by created_at, run_id (GET /runs/{id}/related): an equality "
         "and two orders need a composite index; its count(), the equality alone: automatic",

@@ -18,7 +18,7 @@ from shared.slack.domain.events import ASKED, STRANGER
 from shared.slack.services.events import SlackIntake, receive
 from shared.workspace.adapters.firestore_erasure import FirestoreErasure
 from tests.support.slack.slack_events import CHANNEL, TEAM, mention, signed
-from tests.support.slack.slack_world import BOT_TOKEN, world
+from tests.support.slack.slack_world import BOT_TOKEN, stopped_before_answering, world
 
 __all__ = ["world"]  # the fixture: the sandbox's Slack team installed for a workspace of Ada and Bo
 
@@ -83,15 +83,8 @@ def test_a_delivery_stopped_after_its_record_is_taken_again_and_names_the_same_r
     intake: SlackIntake = world["intake"]
     [ts] = admin.slack_post(CHANNEL, "plan the week", user="bo")
     event = mention(world["users"]["bo"], "plan the week", ts=ts, event_id="Ev0SANDBOX0002")
-    real_reply = intake.web.reply
-
-    def killed(*_args: Any) -> None:
-        raise RuntimeError("the instance stopped before answering")
-
-    object.__setattr__(intake.web, "reply", killed)
-    with pytest.raises(RuntimeError):
+    with stopped_before_answering(intake):
         receive(*signed(event), intake)
-    object.__setattr__(intake.web, "reply", real_reply)
     with pytest.raises(TransientError):  # Slack's next try at once: the first may still be at work
         receive(*signed(event, retry=1), intake)
     later = datetime.now(UTC) + timedelta(minutes=1)  # Slack's try a minute later takes over

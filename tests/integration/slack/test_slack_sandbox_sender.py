@@ -29,12 +29,24 @@ def test_a_message_said_in_the_sandbox_starts_the_members_run_and_is_answered_in
         admin.slack_app(url + "/slack/events", url + "/slack/commands")
         said = admin.slack_say("bo", "<@U0SANDBOX01> draft the release note")
         typed = admin.slack_command("bo", "plan the week")
+        replied = admin.slack_say("bo", "make it formal", thread_ts=said["ts"])  # no mention (decision 0201)
     assert said["delivered"]["status"] == 200 and '"started"' in said["delivered"]["body"]
+    # Slack sends a mention in a channel the app is in twice: its message is left to its app_mention.
+    assert [('"ignored"' in d["body"], '"started"' in d["body"]) for d in said["deliveries"]] == [
+        (True, False),
+        (False, True),
+    ]
+    # The reply in her thread is taken as hers; her run is queued, not planned yet, so takes nothing.
+    assert [e["event"]["type"] for e in replied["events"]] == ["message"]
+    assert '"refused"' in replied["delivered"]["body"]
     assert typed["delivered"]["status"] == 200 and "On it." in typed["delivered"]["body"]
     goals = sorted(t.goal for _, t, _, _ in world["queue"].tasks if isinstance(t, PlanTask))
     assert goals == ["draft the release note", "plan the week"]
-    [reply] = [m for m in admin.slack_messages(CHANNEL) if m.get("thread_ts") == said["ts"]]
-    assert reply["text"].startswith("On it.")
+    thread = [m for m in admin.slack_messages(CHANNEL) if m.get("thread_ts") == said["ts"]]
+    [reply, refused] = [m for m in thread if m.get("bot_id")]
+    assert reply["text"].startswith("On it.") and refused["text"].startswith(
+        "Nothing was done with this message"
+    )
     # Each run links back to the message it was asked in (chat.getPermalink): the mention, the root.
     [root] = [m["ts"] for m in admin.slack_messages(CHANNEL) if m["text"].endswith(": plan the week")]
     links = {t.goal: t.trigger.link for _, t, _, _ in world["queue"].tasks if isinstance(t, PlanTask)}

@@ -15,7 +15,7 @@ from shared.notify.adapters.firestore_notifications import FirestoreNotification
 from shared.notify.adapters.slack import SlackChat
 from shared.notify.domain.notifications import NotificationStatus
 from shared.notify.domain.notify_task import NotifyTask
-from shared.notify.domain.slack_threads import SlackThread
+from shared.notify.domain.slack_threads import REPLY_TO_ANSWER, SlackThread
 from shared.notify.ports import NotificationChannel
 from shared.notify.services.channels import SlackMessages
 from shared.notify.services.delivery import ChannelDelivery
@@ -121,6 +121,19 @@ def test_the_approval_goes_in_the_thread_once_with_buttons_bound_to_the_request(
     assert f"<{CONSOLE}/#/runs/r-slack|the run>" in words
     assert "&lt;https://evil.example|click&gt;" in words  # the run's words link nothing
     assert "Archive 3 pages of Tasks?" in reply["text"]  # what a notification and a screen reader show
+
+
+def test_a_question_goes_in_the_thread_once_saying_a_reply_there_answers_it(
+    world: dict[str, Any], admin: Admin
+) -> None:
+    ts = world["ts"]
+    asked = _asked(2, "question-1").model_copy(update={"purpose": "question", "prompt": "Which tone?"})
+    [task] = _thread_tasks(_log(ts, asked))
+    assert task.notification_id == "r-slack-question-1-slack" and task.data["purpose"] == "question"
+    assert [_deliver(world, task, Clock()) for _ in range(3)] == [True, False, False]
+    [reply] = _replies(admin, ts)
+    assert "Which tone?" in reply["text"] and REPLY_TO_ANSWER in reply["text"]
+    assert "blocks" not in reply  # no buttons: a reply answers it (decision 0201)
 
 
 def test_the_result_goes_in_the_thread_once(world: dict[str, Any], admin: Admin) -> None:

@@ -8,35 +8,19 @@ from typing import Any
 import pytest
 
 from local.code_sandbox.testing import Admin
-from shared.engine.planning.start import start_run
-from shared.engine.services.engine import run_step
 from shared.notify.domain.slack_threads import SlackThread
 from shared.runs.domain.events import HumanResponded
-from shared.runs.domain.plan_task import PlanTask
 from shared.runs.domain.state import RunStatus
-from shared.runs.domain.step_task import StepTask
 from shared.sessions.adapters.firestore_sessions import FirestoreSessions
 from shared.slack.services.events import SlackIntake, receive
 from tests.support.platform.platform_fakes import FakeModel
 from tests.support.runs.api_runs import PLAN
 from tests.support.slack.slack_events import CHANNEL, TEAM, mention, signed
 from tests.support.slack.slack_world import world
+from tests.support.slack.thread_replies import run_queued
 
 pytestmark = pytest.mark.integration
 __all__ = ["world"]  # the fixture: the sandbox's Slack team installed for a workspace of Ada and Bo
-
-
-def _run_queued(intake: SlackIntake, world: dict[str, Any]) -> list[str]:
-    """The queue's plans and steps run on the emulator's run store until none is left: the runs planned."""
-    deps, queue, planned = intake.engine(), world["queue"], []
-    while queue.tasks:
-        _, body, _, _ = queue.take()
-        if isinstance(body, PlanTask):
-            start_run(body, deps)
-            planned.append(body.run_id)
-        elif isinstance(body, StepTask):
-            run_step(body, deps)
-    return planned
 
 
 def test_a_later_mention_in_the_thread_steers_the_run_it_started(world: dict[str, Any], admin: Admin) -> None:
@@ -47,7 +31,7 @@ def test_a_later_mention_in_the_thread_steers_the_run_it_started(world: dict[str
     tenant_id, bo = world["tenant"].tenant_id, world["users"]["bo"]
     [ts] = admin.slack_post(CHANNEL, "<@U0SANDBOX01> draft the release note", user="bo")
     first = receive(*signed(mention(bo, "<@U0SANDBOX01> draft the release note", "Ev0STEER0001", ts)), intake)
-    assert _run_queued(intake, world) == [first["run_id"]]
+    assert run_queued(intake, world) == [first["run_id"]]
     asking = world["runs"].get_run(tenant_id, first["run_id"])
     assert asking is not None and asking.state.status == RunStatus.WAITING_FOR_HUMAN
     later = mention(bo, "<@U0SANDBOX01> stop after the draft", "Ev0STEER0002", f"{ts}1", thread_ts=ts)
@@ -59,7 +43,7 @@ def test_a_later_mention_in_the_thread_steers_the_run_it_started(world: dict[str
         e for e in world["runs"].list_events(tenant_id, first["run_id"]) if isinstance(e, HumanResponded)
     ]
     assert (decision.decision, decision.text, decision.via) == ("reject", "stop after the draft", "slack")
-    assert _run_queued(intake, world) == [answers[0]["run_id"]]  # the session's next run, planned once
+    assert run_queued(intake, world) == [answers[0]["run_id"]]  # the session's next run, planned once
     store = FirestoreSessions(world["db"])
     [session] = store.sessions(tenant_id, "m-bo", None, 10)
     assert (session.origin, session.thread, session.run_id) == (

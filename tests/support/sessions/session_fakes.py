@@ -29,6 +29,11 @@ class FakeSessions:
         mine = [s for s in mine if before is None or s.created_at < before]
         return sorted(mine, key=lambda s: s.created_at, reverse=True)[:limit]
 
+    def in_thread(self, tenant_id: str, thread: str, limit: int) -> list[Session]:
+        return [s for (t, _, _), s in self.kept.items() if t == tenant_id and thread and s.thread == thread][
+            :limit
+        ]
+
     def receive(
         self, tenant_id: str, member_id: str, session_id: str, *, key: str, text: str, act: str, now: datetime
     ) -> tuple[Message, bool]:

@@ -1,5 +1,7 @@
 """A workspace of Ada (owner) and Bo (editor) with the code sandbox's Slack team installed, as a fixture."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -65,3 +67,20 @@ def slack_world(firestore_db: Any, admin: Admin, sandbox: RunningSandbox) -> dic
         "eve": admin.slack_user("eve", "eve@elsewhere.example", (CHANNEL,)),
     }
     return {"intake": intake, "users": users, "tenant": one, "db": firestore_db, "queue": queue, "runs": runs}
+
+
+@contextmanager
+def stopped_before_answering(intake: SlackIntake) -> Iterator[None]:
+    """Within it, the instance stops when it would post in the thread (``chat.postMessage``): a
+    delivery stopped after its record, before its mark."""
+    real_reply = intake.web.reply
+
+    def killed(*_args: Any) -> None:
+        raise RuntimeError("the instance stopped before answering")
+
+    object.__setattr__(intake.web, "reply", killed)
+    try:
+        with pytest.raises(RuntimeError):
+            yield
+    finally:
+        object.__setattr__(intake.web, "reply", real_reply)

@@ -16,7 +16,14 @@ def test_the_manifest_asks_for_the_installs_scopes_and_the_events_the_api_takes(
     manifest = yaml.safe_load(MANIFEST.read_text())
     assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
     events = manifest["settings"]["event_subscriptions"]
-    assert set(events["bot_events"]) == {"app_mention", "message.im", "app_uninstalled", "tokens_revoked"}
+    assert set(events["bot_events"]) == {
+        "app_mention",
+        "message.channels",  # a thread's replies without a mention (decision 0201)
+        "message.groups",
+        "message.im",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
     interactivity = manifest["settings"]["interactivity"]
     assert interactivity["is_enabled"] is True
     [agent] = manifest["features"]["slash_commands"]
