@@ -17,6 +17,7 @@ from local.firestore_emulator import emulator_argv
 from local.processes import ProcessGroup, free_port, http_answers
 from shared.platform import logs
 from tests.support.platform import cpu_by_file
+from tests.support.suite import rewrite_cache
 
 PROJECT = "notion-agent-test"
 # What this process started; summed over pytest-xdist's workers at the end (pytest_terminal_summary).
@@ -78,6 +79,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     scheduler = LoadFileScheduling(config, log)
     scheduler._split_scope = scope_of  # the one method that names a test's unit
     return scheduler
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own (trylast) starts the workers
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """pytest-xdist's controller rewrites the test modules' asserts once, for its workers to read
+    (tests/support/suite/rewrite_cache.py, decision 0208); a worker or a lone session rewrites
+    what it imports, as pytest does."""
+    config = session.config
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        rewrite_cache.warm(config, rewrite_cache.test_files(config))
 
 
 @pytest.hookimpl(wrapper=True)
