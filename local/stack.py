@@ -630,6 +630,8 @@ def main() -> None:
                 f"{stack.google.emulator_host}; Integrations' Connect Google connects mail and calendars "
                 "(local/google_connect.py: by hand, for the demo)."
             )
+            say(f"Mail an agent's address, by hand: {stack.google.screens['gmail']}")
+            say(f"Put a meeting in a connected calendar, by hand: {stack.google.screens['calendar']}")
         jobs = ", ".join(f"{job.path} every {job.every_minutes} min" for job in JOBS)
         print(f"Scheduler: the jobs Cloud Scheduler runs, here too ({jobs}).", flush=True)
         try:
