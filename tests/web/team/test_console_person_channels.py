@@ -187,9 +187,11 @@ def _meeting(setup: Setup, owner: str) -> None:
     )
     run_id = _new_run(setup, before, "the brief's run, at the calendar's tick", "cal-before-", TICK_S)
     done = _approve_until_done(setup, run_id)
-    wrote = done.page.locator("h2:has-text('What it wrote') + ul a", has_text=f"Brief: {MEETING}")
+    wrote = done.page.locator("h2:has-text('What it wrote') + ul li", has_text=f"“Brief: {MEETING}”")
     expect(wrote).to_be_visible(timeout=LIVE_MS)
-    wrote.click()
+    page = wrote.get_by_role("link").first.get_attribute("href")
+    assert page and page.startswith(setup.stack.sandbox_url + "/screen/"), page  # the Notion sandbox's screen
+    done.page.goto(page)
     expect(done.page.get_by_role("heading", level=1, name=f"Brief: {MEETING}")).to_be_visible(timeout=LIVE_MS)
 
 
