@@ -108,7 +108,11 @@ def _slack(setup: Setup, owner: str) -> None:
     found = re.search(r'"run_id":\s*"([^"]+)"', status.inner_text())
     assert found, status.inner_text()
     _approve_until_done(setup, found[1]).page.close()
-    bot = s.page.locator("li", has_text=re.compile(rf"^{SEED['slack_bot']} in #agent \(thread "))
+    mine = s.page.locator("li", has_text=f"{person} in #agent: ").filter(
+        has_text="Write a note about the launch"
+    )
+    ts = mine.locator("small").first.inner_text()  # the message's ts, which its thread is named by
+    bot = s.page.locator("li", has_text=f"{SEED['slack_bot']} in #agent (thread {ts}): ")
     _until(s.page, lambda: bot.count() >= 2, "the run's start and result in the Slack thread", 120)
 
 
