@@ -10,7 +10,9 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from local.calendar_sandbox import screen as calendar_screen
 from local.calendar_sandbox.app import CalendarSandbox
+from local.gmail_sandbox import screen as gmail_screen
 from local.gmail_sandbox.accounts import AUTH_PATH, CLIENT_ID, CLIENT_SECRET, REVOKE_PATH, TOKEN_PATH
 from local.gmail_sandbox.app import GmailSandbox
 from local.hook_courier import HookCourier
@@ -29,7 +31,8 @@ INVOKER_ACCOUNT = "na-gmail-push"
 
 
 class GoogleApis:
-    """One WSGI origin for both sandboxes: ``/calendar/...`` to the Calendar's, the rest (Google's
+    """One WSGI origin for both sandboxes and their screens (``/_sandbox/gmail/screen``,
+    ``/_sandbox/calendar/screen``): ``/calendar/...`` to the Calendar's, the rest (Google's
     accounts: ``/o/oauth2/v2/auth``, ``/token``, ``/revoke``; ``/gmail/v1/...``, ``/oauth2/v1/certs``)
     to Gmail's. Both read the one :class:`GoogleAccounts`, so either's token serves both."""
 
@@ -37,7 +40,12 @@ class GoogleApis:
         self.gmail, self.calendar = gmail, calendar
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        calendar = str(environ.get("PATH_INFO", "")).startswith("/calendar/")
+        path = str(environ.get("PATH_INFO", ""))
+        if path == gmail_screen.PATH:  # a person's side of each, on the local stack
+            return gmail_screen.serve_screen(self.gmail, environ, start_response)
+        if path == calendar_screen.PATH:
+            return calendar_screen.serve_screen(self.calendar, environ, start_response)
+        calendar = path.startswith("/calendar/")
         return (self.calendar if calendar else self.gmail)(environ, start_response)
 
 
@@ -65,6 +73,14 @@ class GoogleParts:
     def url(self) -> str:
         """The sandboxes' origin (Google's APIs and token endpoint)."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def screens(self) -> dict[str, str]:
+        """Where a person writes a mail to an agent's address and adds an event to a calendar."""
+        return {
+            "gmail": self.url + "/_sandbox/gmail/screen",
+            "calendar": self.url + "/_sandbox/calendar/screen",
+        }
 
     def env(self) -> dict[str, str]:
         """The functions' settings for Google (docs/settings.md)."""

@@ -32,6 +32,11 @@ class Job(NamedTuple):
         """Whether the job's cron fires at ``minute`` (UTC, whole minutes)."""
         return (minute.hour * 60 + minute.minute) % self.every_minutes == 0
 
+    @property
+    def cron(self) -> str:
+        """Its schedule as terraform/scheduler.tf writes it."""
+        return "0 * * * *" if self.every_minutes == 60 else f"*/{self.every_minutes} * * * *"
+
 
 JOBS = (
     Job("plan-daily-fanout", Target.PLAN, "/schedule", 60),
@@ -51,11 +56,21 @@ def due_between(after: datetime, until: datetime, jobs: tuple[Job, ...] = JOBS) 
     return due
 
 
-type Post = Callable[[str, dict[str, str]], int]
+class Last(NamedTuple):
+    """A job's last call: when it began, the status it answered (0: unreachable), its body's start."""
+
+    at: datetime
+    status: int
+    said: str
 
 
-def _post(url: str, headers: dict[str, str]) -> int:
-    return requests.post(url, json={}, headers=headers, timeout=330).status_code
+type Post = Callable[[str, dict[str, str]], tuple[int, str]]  # (status, the start of its body)
+SAID_CHARS = 300  # of a job's answer, kept to show on the screen (local/scheduler_screen.py)
+
+
+def _post(url: str, headers: dict[str, str]) -> tuple[int, str]:
+    answer = requests.post(url, json={}, headers=headers, timeout=330)
+    return answer.status_code, answer.text[:SAID_CHARS]
 
 
 class LocalScheduler:
@@ -74,20 +89,22 @@ class LocalScheduler:
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="local-scheduler", daemon=True)
         self.fired: list[tuple[str, int]] = []  # (job, the status it answered), in order
+        self.last: dict[str, Last] = {}  # each job's last call
 
     def fire(self, job: Job) -> int:
         """One call of ``job``, as Cloud Scheduler makes it; the status it answered (0: unreachable)."""
-        url = self.url_of(job.target)
+        at, url = self.clock(), self.url_of(job.target)
         token = mint_id_token(self.account, url)
         try:
-            status = self.post(url + job.path, {"Authorization": f"Bearer {token}"})
+            status, said = self.post(url + job.path, {"Authorization": f"Bearer {token}"})
         except requests.RequestException:
-            status = 0
-        if status != 200:
+            status, said = 0, ""
+        if not 200 <= status < 300:  # Cloud Scheduler's success: any 2xx
             log.warning(
                 "scheduler: %s answered %s (Cloud Scheduler would retry at its next tick)", job.name, status
             )
         self.fired.append((job.name, status))
+        self.last[job.name] = Last(at, status, said[:SAID_CHARS])
         return status
 
     def start(self) -> "LocalScheduler":

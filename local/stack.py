@@ -32,6 +32,9 @@ from local.oauth_provider import CLIENT_ID as OAUTH_CLIENT_ID
 from local.oauth_provider import CLIENT_SECRET as OAUTH_CLIENT_SECRET
 from local.processes import ProcessGroup, free_port, http_answers
 from local.scheduler import JOBS, LocalScheduler
+from local.scheduler_screen import PATH as SCHEDULER_SCREEN
+from local.scheduler_screen import app as scheduler_app
+from local.wsgi_thread import ThreadedServer
 from shared.platform.config import PlatformSecret
 from shared.platform.topology import QUEUE_TARGETS, Queue, Target
 from shared.sync.domain.connection import TOOL_NAMES, Tool
@@ -101,6 +104,7 @@ class LocalStack:
         self.code_seed = code_seed
         self.scheduler = scheduler
         self.jobs: LocalScheduler | None = None  # running once started, when ``scheduler``
+        self.jobs_screen: ThreadedServer | None = None  # its Force run screen, served alongside
         self.person = None if person_env is None else chosen_by_person(person_env)
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="notion-agent-stack-"))
         self._owns_workdir = workdir is None  # a directory the caller gave stays the caller's
@@ -177,6 +181,13 @@ class LocalStack:
     def sandbox_screen_url(self) -> str:
         """The Notion sandbox's screen on the demo workspace (local/notion_sandbox/screen.py)."""
         return self.sandbox_url + "/screen/demo/"
+
+    @property
+    def scheduler_screen_url(self) -> str:
+        """Cloud Scheduler's jobs and their Force run (local/scheduler_screen.py), once started with
+        ``scheduler``."""
+        assert self.jobs_screen is not None, "the stack was not started with scheduler=True"
+        return self.jobs_screen.url + SCHEDULER_SCREEN
 
     @property
     def code_sandbox_url(self) -> str:
@@ -325,6 +336,7 @@ class LocalStack:
         self.progress("  subscribed: notion-webhook to the Notion sandbox's events")
         if self.scheduler:
             self.jobs = LocalScheduler(self.url, SCHEDULER_SERVICE_ACCOUNT).start()
+            self.jobs_screen = ThreadedServer(scheduler_app(self.jobs), "scheduler-screen").start()
 
     def _start_function(self, target: Target) -> None:
         argv = [
@@ -458,6 +470,9 @@ class LocalStack:
     def stop(self) -> None:
         """Stop every process; then remove the working directory this stack created, or say where the
         logs were kept."""
+        if self.jobs_screen is not None:
+            self.jobs_screen.stop()
+            self.jobs_screen = None
         if self.jobs is not None:
             self.jobs.stop()
             self.jobs = None
@@ -630,8 +645,11 @@ def main() -> None:
                 f"{stack.google.emulator_host}; Integrations' Connect Google connects mail and calendars "
                 "(local/google_connect.py: by hand, for the demo)."
             )
+            say(f"Mail an agent's address, by hand: {stack.google.screens['gmail']}")
+            say(f"Put a meeting in a connected calendar, by hand: {stack.google.screens['calendar']}")
         jobs = ", ".join(f"{job.path} every {job.every_minutes} min" for job in JOBS)
         print(f"Scheduler: the jobs Cloud Scheduler runs, here too ({jobs}).", flush=True)
+        say(f"Cloud Scheduler's jobs (Force run): {stack.scheduler_screen_url}")
         try:
             while True:
                 time.sleep(3600)

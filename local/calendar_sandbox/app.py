@@ -20,7 +20,9 @@ ships), so the official client talks to it unchanged. From the API reference and
 - each change of a watched calendar is a notification: a bodiless POST to the channel's address with
   ``X-Goog-Channel-ID``, ``-Token``, ``-Expiration``, ``X-Goog-Resource-ID``, ``-URI``, ``-State``
   (``sync``, ``exists``) and ``X-Goog-Message-Number`` (increasing per channel). They are kept in
-  ``pushes``; ``deliver`` posts them (a test replays them twice, late or out of order)."""
+  ``pushes``; ``deliver`` posts them (a test replays them twice, late or out of order).
+
+``screen.py`` is the page where a person adds an event and reads the calendars (the stack serves it)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -96,9 +97,9 @@ class GoogleAccounts:
         or redirect URI (no redirect), else the redirect with ``error``; None for one it takes."""
         redirect_uri = args.get("redirect_uri", "")
         if args.get("client_id") != CLIENT_ID:
-            return _page("Error 401: invalid_client", "<h1>Error 401: invalid_client</h1>")
+            return page("Error 401: invalid_client", "<h1>Error 401: invalid_client</h1>")
         if not redirect_uri or (self.redirect_uris and redirect_uri not in self.redirect_uris):
-            return _page("Error 400: redirect_uri_mismatch", "<h1>Error 400: redirect_uri_mismatch</h1>")
+            return page("Error 400: redirect_uri_mismatch", "<h1>Error 400: redirect_uri_mismatch</h1>")
         back: dict[str, str] = {"state": args["state"]} if "state" in args else {}
         if args.get("response_type") != "code":
             return _to(redirect_uri, {"error": "unsupported_response_type", **back})
@@ -156,7 +157,7 @@ class GoogleAccounts:
             '<button type="submit" name="decision" value="cancel">Cancel</button>'
             '<button type="submit" name="decision" value="allow">Continue</button></form>'
         )
-        return _page("Sign in - Google Accounts", body)
+        return page("Sign in - Google Accounts", body)
 
     def _token(self, request: Request) -> tuple[dict[str, Any], int]:
         form, auth = request.form, request.authorization
@@ -241,9 +242,32 @@ def _to(redirect_uri: str, query: dict[str, str]) -> Response:
     return Response(status=302, headers={"Location": f"{redirect_uri}?{urlencode(query)}"})
 
 
-def _page(title: str, body: str) -> Response:
-    page = (
+class ScreenRefusal(Exception):
+    """A sandbox screen's form refused: its reason shown on the screen, with a 400."""
+
+
+def serve_form(
+    environ: dict[str, Any],
+    start_response: Any,
+    shown: Callable[[str, int], Response],
+    act: Callable[[dict[str, str]], str],
+) -> Any:
+    """WSGI for a sandbox screen: a GET is ``shown("", 200)``; a POST does ``act`` with its form and shows
+    what it said, or the :class:`ScreenRefusal`'s reason with a 400 (nothing done)."""
+    request = Request(environ)
+    if request.method != "POST":
+        return shown("", 200)(environ, start_response)
+    try:
+        reply = shown(act(dict(request.form)), 200)
+    except ScreenRefusal as refused:
+        reply = shown(str(refused), 400)
+    return reply(environ, start_response)
+
+
+def page(title: str, body: str, status: int = 200) -> Response:
+    """An HTML page of Google's (or a sandbox screen's) titled ``title``, ``body`` its main content."""
+    html = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f'<link rel="icon" href="data:,"></head><body><main>{body}</main></body></html>'
     )
-    return Response(page, 200, mimetype="text/html", headers={"Cache-Control": "no-store"})
+    return Response(html, status, mimetype="text/html", headers={"Cache-Control": "no-store"})

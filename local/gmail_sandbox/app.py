@@ -23,7 +23,8 @@ ships), so the official client talks to it unchanged. From the Gmail API referen
 
 ``deliver`` plays a message arriving; with a ``publish`` given, a watched mailbox's arrival in a label
 the watch names is published to its topic as Gmail does (``{"emailAddress", "historyId"}`` as JSON, the
-Pub/Sub emulator's topic on the local stack). A request outside this set is answered 400."""
+Pub/Sub emulator's topic on the local stack). ``screen.py`` is the page (the stack serves it) where a
+person writes such a mail and reads the threads. A request outside this set is answered 400."""
 
 from __future__ import annotations
 

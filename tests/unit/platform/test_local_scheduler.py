@@ -51,9 +51,9 @@ def test_each_job_is_due_at_its_minutes_once() -> None:
 def test_a_call_carries_the_scheduler_s_token_for_the_function_s_url() -> None:
     calls: list[tuple[str, dict[str, str]]] = []
 
-    def post(url: str, headers: dict[str, str]) -> int:
+    def post(url: str, headers: dict[str, str]) -> tuple[int, str]:
         calls.append((url, headers))
-        return 200 if url.endswith("/schedule") else 503
+        return (200, "{}") if url.endswith("/schedule") else (503, "")
 
     scheduler = LocalScheduler(
         lambda t: f"http://127.0.0.1:1/{t.value}", SCHEDULER_SERVICE_ACCOUNT, post=post
