@@ -13,7 +13,6 @@ one built ``billing`` adds ``paid_lookup``, each call billed in its result's ``_
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from mcp.types import (
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from local.mcp_sandbox.oauth import SCOPE, SandboxAuth
+from local.processes import free_port
 
 HOST = "127.0.0.1"
 PATH = "/mcp"
@@ -207,12 +207,6 @@ class _RequireToken:
         await self._app(scope, receive, send)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 class McpSandbox:
     """The sandbox served on 127.0.0.1:``port`` (0: a free one) from a daemon thread; ``start``/``stop``
     or a ``with`` block. ``url`` is the MCP endpoint, ``token`` the header token it requires (unless
@@ -233,7 +227,7 @@ class McpSandbox:
     ) -> None:
         self.state = SandboxState()
         self.token = token
-        self.port = port or _free_port()
+        self.port = port or free_port()  # never a port the kernel may hand out meanwhile
         self.auth = SandboxAuth() if oauth else None
         oauthed = (self.auth, f"http://{HOST}:{self.port}") if self.auth is not None else None
         app = build_server(
