@@ -145,7 +145,11 @@ def test_undos_killed_delivered_twice_and_edited_revert_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, firestore_db: Any
 ) -> None:
     with harness.engine_stack(
-        tmp_path, monkeypatch, WritingModel(), plan_attempts=harness.DUPLICATES_ATTEMPTS
+        tmp_path,
+        monkeypatch,
+        WritingModel(),
+        plan_attempts=harness.DUPLICATES_ATTEMPTS,
+        step_lease_s=TRACKER_LEASE_S,  # a slow Notion write is not overtaken while under way
     ) as stack:
         # Wrapped before the engine's parts are built (once): the kills, the edits and the pages
         # they concern are filled in once the undos are asked.
