@@ -19,6 +19,12 @@ from google.cloud.firestore_v1.types import RunAggregationQueryRequest, Structur
 ENTRIES_PER_READ = 1000  # index entries an aggregation reads for one billed document read
 TOUCHED: list[str] = []  # every billed operation, in order (a benchmark clears it per step it measures)
 OPS = Counter[str]()  # billed document reads ("reads") and writes ("writes")
+# Calls made to the API, by method ("commit", "batch_get_documents", ...): round trips, which bill
+# nothing themselves but are what a step waits on (decision 0230).
+ROUND_TRIPS = Counter[str]()
+_OTHER_CALLS = frozenset(
+    {"begin_transaction", "rollback", "get_document", "list_documents", "batch_write", "list_collection_ids"}
+)  # the API's other calls a server library makes, counted as round trips (they bill nothing here)
 
 
 def billed_reads(kind: str, count: int) -> int:
@@ -48,15 +54,18 @@ class CountingApi:
         self._inner = inner
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        method = getattr(self._inner, name)
+        return _trip(name, method) if name in _OTHER_CALLS else method
 
     def batch_get_documents(self, *args: Any, **kwargs: Any) -> Any:
+        ROUND_TRIPS["batch_get_documents"] += 1
         for response in self._inner.batch_get_documents(*args, **kwargs):
             if response.found.name or response.missing:
                 _read(f"read {_short(response.found.name or response.missing)}")
             yield response
 
     def run_query(self, *args: Any, **kwargs: Any) -> Any:
+        ROUND_TRIPS["run_query"] += 1
         found = 0
         for response in self._inner.run_query(*args, **kwargs):
             if response.document.name:
@@ -69,6 +78,7 @@ class CountingApi:
             )
 
     def run_aggregation_query(self, *args: Any, **kwargs: Any) -> Any:
+        ROUND_TRIPS["run_aggregation_query"] += 1
         request = kwargs.get("request") or args[0]
         results = list(self._inner.run_aggregation_query(*args, **kwargs))
         _read("aggregation", billed_reads("aggregation", self._entries(request, kwargs)))
@@ -98,11 +108,22 @@ class CountingApi:
         return 0
 
     def commit(self, *args: Any, **kwargs: Any) -> Any:
+        ROUND_TRIPS["commit"] += 1
         request = kwargs.get("request") or args[0]
         for write in request["writes"] if isinstance(request, dict) else request.writes:
             TOUCHED.append(f"write {_short(_written(write))}")
             OPS["writes"] += 1
         return self._inner.commit(*args, **kwargs)
+
+
+def _trip(name: str, method: Any) -> Any:
+    """``method`` of the API, each call counted in :data:`ROUND_TRIPS` as ``name``."""
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        ROUND_TRIPS[name] += 1
+        return method(*args, **kwargs)
+
+    return counted
 
 
 def count_billed(client: Any) -> Any:

@@ -16,6 +16,7 @@ from shared.platform.errors import TransientError
 from shared.runs.adapters.firestore_store import FirestoreRunStore
 from shared.runs.services import spend
 from shared.runs.services.deps import Deps
+from tests.perf import billing
 from tests.support.engine.engine_fakes import make_deps
 from tests.support.workspace.workspace_fakes import connected_tenants
 
@@ -113,6 +114,7 @@ def test_a_settle_whose_counter_write_keeps_failing_leaves_it_to_the_sweeper(
         return real(counters, usd, attempts, record)
 
     monkeypatch.setattr(store, "_add_to_counters", failing)
+    monkeypatch.setattr(store, "_settle_at_once", lambda *_: False)  # its batch aborted: nothing written
     store.settle_hold("t1", hold, 0.005)
     counted = _counters(firestore_db, "r3")
     assert counted["run-r3"] == pytest.approx(0.005) and counted["month-2026-11"] == pytest.approx(0.005)
@@ -124,3 +126,36 @@ def test_a_settle_whose_counter_write_keeps_failing_leaves_it_to_the_sweeper(
     )
     assert all(v == pytest.approx(0.005) for v in _counters(firestore_db, "r3").values())
     assert _holds(firestore_db) == 0
+
+
+def test_a_model_call_reserves_in_one_round_trip_and_settles_in_one(firestore_db: Any) -> None:
+    """Decision 0230: a run's first call creates its counter in the reserving batch (the run has spent
+    nothing: it starts at 0), and the settle is one batch (the record's delete on the condition that
+    it exists, and the three counters' moves), not a read, a delete and a write a counter. So a model
+    call's budgets cost two round trips and 8 billed writes, and a second settle of the same hold (its
+    record gone) adds the cost alone, by the old way's writes."""
+    deps = _deps(firestore_db, T0)
+    hold, _ = spend._hold(deps, "t1", None, ("r0", 0.0, 0, None))  # the day's and month's started
+    assert hold is not None
+    FirestoreRunStore(firestore_db).settle_hold("t1", hold, 0.0)
+    store = FirestoreRunStore(billing.count_billed(firestore_db))
+    billing.ROUND_TRIPS.clear()
+    billing.OPS.clear()
+    held, _ = spend._hold(deps._replace(store=store), "t1", None, ("r4", 0.0, 0, None))
+    assert held is not None and held.hold_id
+    store.settle_hold("t1", held, 0.007)
+    assert billing.ROUND_TRIPS == {"commit": 2}, billing.ROUND_TRIPS
+    assert billing.OPS == {"writes": 8}, billing.OPS
+    assert _holds(firestore_db) == 0
+    assert all(v == pytest.approx(0.007) for v in _counters(firestore_db, "r4").values())
+    store.settle_hold("t1", held, 0.002)  # settled already: its record is gone
+    assert all(v == pytest.approx(0.009) for v in _counters(firestore_db, "r4").values())
+
+
+def test_a_run_that_spent_before_its_counter_existed_starts_it_at_its_cost(firestore_db: Any) -> None:
+    """A run with a recorded cost and no counter (made before counters, say): its counter is not
+    created by the reserving batch at the reservation alone but started at the run's cost first."""
+    deps = _deps(firestore_db, T0)
+    hold, _ = spend._hold(deps, "t1", None, ("r5", 0.03, 0, None))
+    assert hold is not None
+    assert _counters(firestore_db, "r5")["run-r5"] == pytest.approx(0.03 + RESERVE)
