@@ -8,6 +8,8 @@ Normal step: 1 read (the run document) + at most 3 writes; no transaction round 
 """
 
 import logging
+import random
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,9 @@ PAGE_CLAIM_TTL = timedelta(days=30)
 RUN_START_TTL = timedelta(days=1)
 _CLAIM_ATTEMPTS = 5
 _RESERVE_ATTEMPTS = 20  # one write each: a plan dispatched during another's read and write retries
+# The most a reservation that lost a race waits before it reads again, doubled 3 times at most
+# (jittered from 0): under a burst the losers spread out instead of colliding again (decision 0230).
+_RESERVE_BACKOFF_S = 0.05
 _STALLED_PAGES = 10  # pages of the sweeper's query read past runs waiting for a retry, at most
 log = logging.getLogger(__name__)
 
@@ -358,7 +363,7 @@ class FirestoreRunStore(FirestoreSpend):
         limit = self._tenant(tenant_id).collection("limits").document("webhook_runs")
         mine = self._tenant(tenant_id).collection("run_starts").document(run_id)
         try:
-            for _ in range(_RESERVE_ATTEMPTS):
+            for attempt in range(_RESERVE_ATTEMPTS):
                 snaps = {snap.reference.path: snap for snap in self._db.get_all([limit, mine])}
                 held, snap = snaps[mine.path], snaps[limit.path]
                 reserved: datetime | None = (held.to_dict() or {}).get("start") if held.exists else None
@@ -377,7 +382,9 @@ class FirestoreRunStore(FirestoreSpend):
                     batch.commit()
                     return start
                 except (gexc.AlreadyExists, gexc.Conflict, gexc.FailedPrecondition, gexc.NotFound):
-                    continue  # another reservation came first: read what it wrote
+                    # Another reservation came first: read what it wrote, after a jittered wait, so
+                    # the others that lost with this one do not all read and collide again.
+                    time.sleep(random.uniform(0.0, _RESERVE_BACKOFF_S) * 2 ** min(attempt, 3))  # noqa: S311 (a jitter)
         except TRANSIENT as exc:
             raise TransientError(f"firestore: {exc.__class__.__name__}") from exc
         raise TransientError("firestore: too many runs of this workspace are starting at once")

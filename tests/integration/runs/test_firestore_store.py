@@ -313,6 +313,34 @@ def test_starts_reserved_at_once_are_each_their_own_in_turn(firestore_db: Any) -
     ]
 
 
+def test_a_reservation_that_lost_a_race_waits_before_it_reads_again(
+    firestore_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision 0230: another reservation commits between this one's read and its write; this one
+    waits a jittered moment (at most ``_RESERVE_BACKOFF_S``), then reads again and takes the next
+    start. Without the wait, the runs of a burst that lost together read and collided again (8 at
+    once: 3.5 reads and writes a run against 2.1)."""
+    from shared.runs.adapters import firestore_store
+
+    store, now, interval = FirestoreRunStore(firestore_db), datetime.now(UTC), timedelta(seconds=10)
+    waits: list[float] = []
+    monkeypatch.setattr("shared.runs.adapters.firestore_store.time.sleep", waits.append)
+    real_get_all, raced = store._db.get_all, list[datetime | None]()
+
+    def get_all(refs: Any) -> Any:
+        found = list(real_get_all(refs))
+        if not raced:  # r2's first read: r1 reserves meanwhile (its own reads go straight through)
+            raced.append(None)
+            raced[0] = FirestoreRunStore(firestore_db).reserve_start("t1", "r1", now, interval, 1)
+        return found
+
+    assert store.reserve_start("t1", "r0", now, interval, 1) == now
+    monkeypatch.setattr(store._db, "get_all", get_all)
+    assert store.reserve_start("t1", "r2", now, interval, 1) == now + 2 * interval
+    assert raced == [now + interval]
+    assert len(waits) == 1 and 0 <= waits[0] <= firestore_store._RESERVE_BACKOFF_S
+
+
 def test_a_run_reserving_again_gets_its_start_and_moves_no_other(firestore_db: Any) -> None:
     """A plan task delivered twice, even at once: one start for its run, the next run's unchanged."""
     store, now, interval = FirestoreRunStore(firestore_db), datetime.now(UTC), timedelta(seconds=10)
