@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, expect, sync_playwright
 
 from local.stack import LocalStack, as_make_stack
 from tests.web.browser import FAST_NOTION, Figures, launch
-from tests.web.workspace import Setup, set_up
+from tests.web.workspace import Setup, close_tabs, set_up
 
 FIGURES = Figures()
 # An assertion waits as long as an action may (browser.py: 15 s): make test runs this suite's two
@@ -190,6 +190,20 @@ def setup(
     on_screens = request.module.__name__ in PERSON_MODULES
     with set_up(stack, browser, figures, workspace, on_screens) as made:
         yield made
+
+
+@pytest.fixture(autouse=True)
+def flows_tabs_closed(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The tabs a flow opened on its module's :func:`setup` closed once the flow ends (those its
+    module's fixtures opened stay): each open tab polls the api every few seconds, so a module's later
+    flows paid the browser's and the stack's CPU for every tab its earlier flows had left open."""
+    if "setup" not in request.fixturenames:
+        yield
+        return
+    made: Setup = request.getfixturevalue("setup")
+    opened = len(made.contexts)
+    yield
+    close_tabs(made, opened)
 
 
 @pytest.fixture(scope="session")

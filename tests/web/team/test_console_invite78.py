@@ -1,6 +1,6 @@
 """An invitation survives its page being closed before Connect: the invite link's code
 is kept in the browser, so the console opened again later still connects with it, and it is
-forgotten once used."""
+forgotten once used. Then: that flow's tabs were closed once it ended."""
 
 import pytest
 from playwright.sync_api import expect
@@ -31,3 +31,9 @@ def test_an_invitation_is_kept_when_its_page_was_closed_before_connect(setup: Se
     members = setup.api("GET", "/team")["members"]
     assert [m["role"] for m in members if m["email"].startswith("grace@")] == ["editor"], members
     assert later.page.evaluate("localStorage.getItem('na-invite')") is None  # spent: forgotten
+
+
+def test_the_tabs_the_flow_before_opened_were_closed_when_it_ended(setup: Setup) -> None:
+    """tests/web/conftest.py closes a flow's tabs once it ends (an open tab keeps polling the api):
+    the flow above left none open for this one to pay for."""
+    assert [c.pages for c in setup.contexts] == []
