@@ -3,7 +3,7 @@
 
 Top-level, keyed by the key's id: a request's key is found in one read without knowing its tenant.
 A key's tenant never changes: a read's tenant holds at the write that follows, and an instance
-remembers it to read key and tenant together next time (decision 0234). A key is made, replaced by
+remembers it to read key and tenant together next time (decision 0235). A key is made, replaced by
 one of the same tenant (a retried ``POST /api-keys``: a new secret) or deleted; no TTL.
 """
 

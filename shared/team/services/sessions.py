@@ -86,7 +86,7 @@ def principal_of(
     value ``cookie``: a session of :func:`session_of` (one read of the tenant). Or ``Bearer na_...``:
     an API key of ``keys`` (none given: refused) made during the tenant's current connection, with its
     scopes, else Unauthenticated; a genuine key where ``session_only`` is Forbidden. The key and its
-    tenant are read fresh, in one round trip once the instance has read the key (decision 0234)."""
+    tenant are read fresh, in one round trip once the instance has read the key (decision 0235)."""
     if not authorization and cookie:
         session = session_of(cookie, secrets, tenants)
         return Principal(session.tenant_id, None, session.csrf_token, session.member)

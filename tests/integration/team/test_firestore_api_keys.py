@@ -105,7 +105,7 @@ def test_a_replace_that_loses_between_its_read_and_its_write_writes_nothing(
 @pytest.fixture
 def on_firestore(fakes: FakeContainer, firestore_db: Any, monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
     """The api's container with the real key store, and the tenants in the same database: a key it
-    has read before is read with its tenant's document (decision 0234)."""
+    has read before is read with its tenant's document (decision 0235)."""
     monkeypatch.setattr(fakes, "tenants", FirestoreTenantStore(firestore_db))
     monkeypatch.setattr(fakes, "api_keys", FirestoreApiKeys(firestore_db))
     return fakes

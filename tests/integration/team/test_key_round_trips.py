@@ -1,5 +1,5 @@
 """What a request with an API key costs in Firestore round trips, on the emulator: once the api
-instance has read a key, the key and its tenant are read in one BatchGetDocuments (decision 0234).
+instance has read a key, the key and its tenant are read in one BatchGetDocuments (decision 0235).
 Both are read fresh each time: a deleted key, a disconnected workspace or a removed member is refused
 at the very next request."""
 
