@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from shared.team.domain.api_keys import ApiKey
     from shared.team.domain.audit import AuditEntry
+    from shared.workspace.domain.tenants import Tenant
 
 
 class ApiKeyStore(Protocol):
@@ -33,6 +34,12 @@ class ApiKeyStore(Protocol):
         ...
 
     def get(self, key_id: str) -> ApiKey | None: ...
+
+    def get_with_tenant(self, key_id: str) -> tuple[ApiKey | None, Tenant | None] | None:
+        """The key and its tenant's document (None: none), read fresh in one round trip, when this
+        store has read the key before and so knows its tenant (a key's tenant never changes). None
+        when it cannot: read the key with :meth:`get`, then its tenant."""
+        ...
 
     def list_for(self, tenant_id: str) -> list[ApiKey]:
         """The tenant's keys, newest first."""

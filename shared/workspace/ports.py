@@ -25,6 +25,11 @@ class TenantStore(Protocol):
         """``fresh`` bypasses any per-instance cache: what a person just changed (a budget) counts."""
         ...
 
+    def remember(self, tenant_id: str, tenant: Tenant | None) -> None:
+        """``tenant`` as read fresh beside another document (an API key's read): a store for one
+        request answers its next ``get`` with it; a store kept between requests ignores it."""
+        ...
+
     def by_workspace(self, workspace_id: str) -> Tenant | None: ...
 
     def save(self, tenant: Tenant) -> None:

@@ -1,12 +1,13 @@
 """API keys in Firestore: ``api_keys/{key_id}`` holding ``tenant_id``, ``name``, ``secret_sha256``,
 ``created_at`` and ``epoch``; never the secret.
 
-A top-level collection, keyed by the key's id, so that a request's key is found in one read without
-knowing its tenant. A key's tenant never changes, so what one read says of its tenant still holds at
-the write that follows. A key is made, replaced by one of the same tenant (a retry of ``POST /api-keys``
-with its ``Idempotency-Key``: a new secret) or deleted. No TTL: a key lives until it is deleted.
+Top-level, keyed by the key's id: a request's key is found in one read without knowing its tenant.
+A key's tenant never changes: a read's tenant holds at the write that follows, and an instance
+remembers it to read key and tenant together next time (decision 0235). A key is made, replaced by
+one of the same tenant (a retried ``POST /api-keys``: a new secret) or deleted; no TTL.
 """
 
+import threading
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -16,6 +17,11 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared.platform.adapters.firestore_docs import transient
 from shared.platform.errors import Conflict
 from shared.team.domain.api_keys import ApiKey
+from shared.workspace.adapters.firestore_tenants import tenant_of, tenant_ref
+from shared.workspace.domain.tenants import Tenant
+
+# The keys whose tenant an instance remembers: an id and a tenant id each, forgotten all at once beyond.
+KNOWN_KEYS = 10_000
 
 
 def _key(snap: Any) -> ApiKey:
@@ -29,6 +35,16 @@ def _doc(key: ApiKey) -> dict[str, Any]:
 class FirestoreApiKeys:
     def __init__(self, client: firestore.Client) -> None:
         self._db = client
+        self._tenant_of: dict[str, str] = {}  # key id -> its tenant's id, as a read of the key said
+        self._lock = threading.Lock()
+
+    def _known(self, key: ApiKey) -> ApiKey:
+        """``key``, its tenant remembered: a fact that never changes, not whether the key is valid."""
+        with self._lock:
+            if len(self._tenant_of) >= KNOWN_KEYS:
+                self._tenant_of.clear()
+            self._tenant_of[key.key_id] = key.tenant_id
+        return key
 
     def _ref(self, key_id: str) -> Any:
         return self._db.collection("api_keys").document(key_id)
@@ -61,7 +77,24 @@ class FirestoreApiKeys:
     def get(self, key_id: str) -> ApiKey | None:
         with transient():
             snap = self._ref(key_id).get()
-        return _key(snap) if snap.exists else None
+        return self._known(_key(snap)) if snap.exists else None
+
+    def get_with_tenant(self, key_id: str) -> tuple[ApiKey | None, Tenant | None] | None:
+        """One BatchGetDocuments of ``api_keys/{key_id}`` and ``tenants/{t}``, ``t`` the tenant an
+        earlier read of the key named (this database's tenants: the tenant store's, as deployed).
+        None for a key this instance has not read (or has forgotten). Both documents are read now: a
+        deleted key, a disconnected tenant or a removed member counts at once."""
+        with self._lock:
+            tenant_id = self._tenant_of.get(key_id)
+        if tenant_id is None:
+            return None
+        key_ref, of_tenant = self._ref(key_id), tenant_ref(self._db, tenant_id)
+        with transient():
+            snaps = {snap.reference.path: snap for snap in self._db.get_all([key_ref, of_tenant])}
+        key = _key(snaps[key_ref.path]) if snaps[key_ref.path].exists else None
+        if key is not None and key.tenant_id != tenant_id:  # never so (a key keeps its tenant): read apart
+            return None
+        return key, tenant_of(snaps[of_tenant.path])
 
     def list_for(self, tenant_id: str) -> list[ApiKey]:
         """One query, an equality on ``tenant_id`` (the automatic single-field index serves it; no

@@ -84,9 +84,9 @@ def principal_of(
 ) -> Principal:
     """Who a request acts as, from ``Authorization: Bearer <session>``, else from the session cookie's
     value ``cookie``: a session of :func:`session_of` (one read of the tenant). Or ``Bearer na_...``:
-    an API key of ``keys`` (none given: refused) made during the tenant's current connection (one read
-    of the key, one of the tenant), with its scopes, else Unauthenticated; a genuine key where
-    ``session_only`` is Forbidden."""
+    an API key of ``keys`` (none given: refused) made during the tenant's current connection, with its
+    scopes, else Unauthenticated; a genuine key where ``session_only`` is Forbidden. The key and its
+    tenant are read fresh, in one round trip once the instance has read the key (decision 0235)."""
     if not authorization and cookie:
         session = session_of(cookie, secrets, tenants)
         return Principal(session.tenant_id, None, session.csrf_token, session.member)
@@ -210,9 +210,12 @@ def _key_of(token: str, keys: ApiKeyStore | None, tenants: TenantStore) -> tuple
     if keys is None:
         raise Unauthenticated("API keys are not accepted here: send a session")
     key_id, secret = parsed
-    key = keys.get(key_id)
+    together = keys.get_with_tenant(key_id)  # one round trip for a key the instance has read before
+    key = together[0] if together is not None else keys.get(key_id)
     if key is None or not api_keys.proves(key, secret):
         raise Unauthenticated("the API key is not valid: it is unknown, deleted or mistyped")
+    if together is not None:
+        tenants.remember(key.tenant_id, together[1])
     tenant = tenants.get(key.tenant_id)
     if tenant is None or not tenant.in_epoch(key.epoch):
         raise Unauthenticated(

@@ -40,6 +40,9 @@ class CachedTenants:
             self._cache[tenant_id] = (time.monotonic() + self._ttl, tenant)
         return tenant
 
+    def remember(self, tenant_id: str, tenant: Tenant | None) -> None:
+        return None  # kept between requests: fed by its own reads alone
+
     def by_workspace(self, workspace_id: str) -> Tenant | None:
         return self._inner.by_workspace(workspace_id)
 
@@ -71,6 +74,11 @@ class ReadOnce:
         if tenant_id not in self._read:
             self._read[tenant_id] = self._inner.get(tenant_id, fresh=True)
         return self._read[tenant_id]
+
+    def remember(self, tenant_id: str, tenant: Tenant | None) -> None:
+        """``tenant`` read fresh during this request beside another document: the next ``get`` of
+        it answers this read."""
+        self._read[tenant_id] = tenant
 
     def by_workspace(self, workspace_id: str) -> Tenant | None:
         return self._inner.by_workspace(workspace_id)

@@ -42,6 +42,16 @@ def _tenant(doc: dict[str, Any] | None) -> Tenant:
     return Tenant.model_validate(plain_times(doc))
 
 
+def tenant_ref(db: firestore.Client, tenant_id: str) -> Any:
+    """``tenants/{tenant_id}``: for a read made together with another document's."""
+    return db.collection("tenants").document(tenant_id)
+
+
+def tenant_of(snap: Any) -> Tenant | None:
+    """The tenant a snapshot of ``tenants/{t}`` holds (None: no such document)."""
+    return _tenant(snap.to_dict()) if snap.exists else None
+
+
 def _update_doc(tenant: Tenant, stored: dict[str, Any]) -> dict[str, Any]:
     """The fields an update writes: the tenant's document, and a delete of each stored field it now
     leaves out (emptied: ``agent_triggers`` of a workspace whose last agent with rules was paused)."""
@@ -63,7 +73,7 @@ class FirestoreTenantStore:
         self._lock = threading.Lock()
 
     def _tenant_ref(self, tenant_id: str) -> Any:
-        return self._db.collection("tenants").document(tenant_id)
+        return tenant_ref(self._db, tenant_id)
 
     def _route_ref(self, workspace_id: str) -> Any:
         return self._db.collection("workspaces").document(workspace_id)
@@ -71,7 +81,10 @@ class FirestoreTenantStore:
     def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:  # always fresh: no cache here
         with transient():
             snap = self._tenant_ref(tenant_id).get()
-        return _tenant(snap.to_dict()) if snap.exists else None
+        return tenant_of(snap)
+
+    def remember(self, tenant_id: str, tenant: Tenant | None) -> None:
+        return None  # no cache here: every get reads
 
     def active_page(self, after: str | None, limit: int) -> list[Tenant]:
         return list(self.stream_active(after, limit))

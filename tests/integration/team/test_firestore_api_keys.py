@@ -9,6 +9,7 @@ import pytest
 from shared.platform.errors import Conflict
 from shared.team.adapters.firestore_api_keys import FirestoreApiKeys
 from shared.team.domain.api_keys import ApiKey, idempotent_key_id, new_key, parse, proves, secret_hash
+from shared.workspace.adapters.firestore_tenants import FirestoreTenantStore
 from tests.support.platform.fake_container import FakeContainer, client
 from tests.support.team.api_keys import auth, make_key, post_key, refused
 from tests.support.workspace.connection_ownership import ADA, TENANT, connect_as, fakes
@@ -103,7 +104,9 @@ def test_a_replace_that_loses_between_its_read_and_its_write_writes_nothing(
 
 @pytest.fixture
 def on_firestore(fakes: FakeContainer, firestore_db: Any, monkeypatch: pytest.MonkeyPatch) -> FakeContainer:
-    """The api's container with the real key store."""
+    """The api's container with the real key store, and the tenants in the same database: a key it
+    has read before is read with its tenant's document (decision 0235)."""
+    monkeypatch.setattr(fakes, "tenants", FirestoreTenantStore(firestore_db))
     monkeypatch.setattr(fakes, "api_keys", FirestoreApiKeys(firestore_db))
     return fakes
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from shared.team.domain.api_keys import ApiKey
 from shared.team.domain.audit import AuditEntry
 from shared.team.ports import ApiKeyStore, AuditLog
+from shared.workspace.domain.tenants import Tenant
 
 
 @dataclass
@@ -29,6 +30,9 @@ class FakeApiKeys(ApiKeyStore):
     def get(self, key_id: str) -> ApiKey | None:
         self.reads += 1
         return self.keys.get(key_id)
+
+    def get_with_tenant(self, key_id: str) -> tuple[ApiKey | None, Tenant | None] | None:
+        return None  # no tenants here: the key is read with get, then its tenant from the tenant store
 
     def list_for(self, tenant_id: str) -> list[ApiKey]:
         mine = [k for k in self.keys.values() if k.tenant_id == tenant_id]

@@ -28,6 +28,9 @@ class FakeTenantStore(TenantStore):
     def get(self, tenant_id: str, fresh: bool = False) -> Tenant | None:
         return self.tenants.get(tenant_id)
 
+    def remember(self, tenant_id: str, tenant: Tenant | None) -> None:
+        return None  # a store kept between requests: its next get reads
+
     def by_workspace(self, workspace_id: str) -> Tenant | None:
         tenant_id = self.routes.get(workspace_id)
         return self.tenants.get(tenant_id) if tenant_id else None
