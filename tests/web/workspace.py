@@ -255,14 +255,14 @@ def set_up(
 def close_tabs(made: Setup, since: int = 0) -> None:
     """The browser contexts ``made`` opened from the ``since``-th on closed (tests/web/conftest.py
     closes a flow's own once it ends: an open tab keeps polling the api), once their 429s were
-    waited out (:func:`_let_retries_land`); the earlier ones stay open."""
-    _let_retries_land(made)
+    waited out (:func:`let_retries_land`); the earlier ones stay open."""
+    let_retries_land(made)
     for context in made.contexts[since:]:
         context.close()
     del made.contexts[since:]
 
 
-def _let_retries_land(made: Setup) -> None:
+def let_retries_land(made: Setup) -> None:
     """Before the tabs close: a request refused with a 429 whose Retry-After the console is still
     waiting out (at most PACE_WAIT_MAX_S, web/src/api.ts) is given that time to be sent again, as a
     person's open tab would; one never sent again still fails the module."""
