@@ -299,12 +299,13 @@ def test_the_learned_rerankers_score_adds_its_probability_to_the_fused_score() -
     assert first.fused < got.scores[0] < first.fused + PROBABILITY_WEIGHT
 
 
-def test_search_is_reranked_by_the_learned_reranker_within_the_budget() -> None:
+def test_search_is_reranked_by_the_learned_reranker_and_reports_its_time() -> None:
+    # its speed is a benchmark's (tests/perf/rag: reranked_p95_s), never a timed unit test's
     from shared.memory.adapters.learned_reranker import LearnedReranker
 
     store, model, ids = _indexed(PAGES)
     got = search("t1", "the ZX4471Q error", model, store, limit=5, reranker=LearnedReranker())
-    assert got.reranked and got.rerank_s < 0.1
+    assert got.reranked and got.rerank_s > 0.0
     assert got.results[0].page_id == ids["Sync errors"].replace("-", "")
 
 
