@@ -14,6 +14,7 @@ PREFIX = "cpu s by test file:"
 # spent before (the web suite's browser, under Playwright's driver), apart from the last file's.
 SESSION_END = "(session-teardown)"
 SHOWN = 8  # files on the line, the costliest first
+TABLES = Path("build/cpu-by-file")  # every file's seconds, a table per pytest session (:func:`write`)
 
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -60,3 +61,14 @@ def line(spent: Mapping[str, float], shown: int = SHOWN) -> str:
     top = sorted(spent.items(), key=lambda kv: (-kv[1], kv[0]))[:shown]
     files = ", ".join(f"{path} {seconds:.0f}" for path, seconds in top)
     return f"{PREFIX} total {sum(spent.values()):.0f}; {files}"
+
+
+def write(spent: Mapping[str, float], argv: list[str], folder: Path = TABLES) -> Path:
+    """Every file's seconds of ``spent``, costliest first, in a table under ``folder`` named by this
+    process (a line of ``argv`` first): where a stage's CPU went, past the line's ``SHOWN`` files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = folder / f"{os.getpid()}.tsv"
+    rows = sorted(spent.items(), key=lambda kv: (-kv[1], kv[0]))
+    lines = ["# pytest " + " ".join(argv), *(f"{seconds:.1f}\t{path}" for path, seconds in rows)]
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return table
