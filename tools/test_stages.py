@@ -2,7 +2,7 @@
 
 Usage (the Makefile's `test` target): python tools/test_stages.py --make make [--lanes 1] lint typecheck pytest ...
 
-The installs (uv, the venvs, npm ci and the console's build, Debian's chromium, the red team's corpus,
+The installs (uv, the venvs, npm ci and the console's build, Debian's headless Chromium, the red team's corpus,
 the providers' schemas) start at once and overlap each other and the first checks: they wait on the
 network and the disk, not the CPU. Then two lanes share the two cores: the main lane runs `pytest`
 (its own xdist workers and the red team's process) and then `check-indexes`, which reads what it
@@ -47,14 +47,14 @@ INSTALLS: dict[str, tuple[str, tuple[str, ...]]] = {
     "redteam-corpus": ("redteam-corpus", ("uv",)),
     "infra-venv": ("infra-setup", ("venv",)),
     "web": ("web", ()),
-    "chromium": ("chromium", ()),
+    "headless-chromium": ("headless-chromium", ()),
 }
 # What each known check needs besides the venv; a check not listed needs only the venv.
 NEEDS: dict[str, tuple[str, ...]] = {
     "pytest": ("redteam-corpus",),
     "check-indexes": ("pytest",),
     "infra-tests": ("infra-venv",),
-    "web-check": ("web", "chromium"),
+    "web-check": ("web", "headless-chromium"),
 }
 MAIN_LANE = ("pytest", "check-indexes")
 # The side lane's first check runs beside its others (ready): pytest and web-check each wait on

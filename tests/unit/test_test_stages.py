@@ -53,7 +53,7 @@ def test_lanes_keep_their_order_and_run_side_by_side(
         "start pytest"
     )
     assert events.index("end web") < events.index("start web-check")
-    assert events.index("end chromium") < events.index("start web-check")
+    assert events.index("end headless-chromium") < events.index("start web-check")
     assert events.index("end infra-setup") < events.index("start infra-tests")
     assert events.index("end redteam-corpus") < events.index("start pytest")
     assert events.index("end pytest") < events.index("start check-indexes")

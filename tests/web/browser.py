@@ -1,7 +1,7 @@
-"""Debian's Chromium driven by Playwright (``executable_path``: no browser build can be downloaded
-here), and :class:`Console`, a person at the console using the keyboard alone: each screen is checked
-by axe-core (injected through the DevTools protocol, so the page's CSP still holds) and photographed
-under ``build/screenshots/``."""
+"""Debian's headless Chromium driven by Playwright (``executable_path``: no browser build can be
+downloaded here), and :class:`Console`, a person at the console using the keyboard alone: each screen
+is checked by axe-core (injected through the DevTools protocol, so the page's CSP still holds) and
+photographed under ``build/screenshots/``."""
 
 import os
 import shutil
@@ -43,10 +43,18 @@ FAST_NOTION = {
 
 
 def chromium_path() -> str:
-    """NA_CHROMIUM, else Debian's /usr/bin/chromium (make web-check installs it when missing)."""
-    path = os.environ.get("NA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    """NA_CHROMIUM, else Debian's chromium-headless-shell (make web-check installs it when missing:
+    decision 0232), else its full chromium."""
+    path = (
+        os.environ.get("NA_CHROMIUM")
+        or shutil.which("chromium-headless-shell")
+        or shutil.which("chromium")
+        or "/usr/bin/chromium-headless-shell"
+    )
     if not Path(path).exists():
-        raise RuntimeError(f"no Chromium at {path}: run `make chromium` (Debian's chromium package)")
+        raise RuntimeError(
+            f"no Chromium at {path}: run `make headless-chromium` (Debian's chromium-headless-shell)"
+        )
     return path
 
 
