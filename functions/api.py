@@ -185,6 +185,7 @@ def _principal(
         sessions.check_csrf_token(principal, request.headers.get("X-CSRF-Token", ""))
     if principal.scopes is not None and route.scope not in principal.scopes:
         raise Forbidden(f"this API key lacks the scope {route.scope!r}: make a key that has it")
-    if principal.member is not None:  # each person's and key's pace: 429 with Retry-After beyond it
+    # Each person's and key's pace: 429 with Retry-After beyond it; not an OAuth redirect back (0236).
+    if principal.member is not None and route.paced:
         c.platform.api_limits.admit(f"{principal.tenant_id}:{principal.member.member_id}", principal.key_id)
     return principal

@@ -89,6 +89,10 @@ class Route(NamedTuple):
     # The least role (shared.workspace.domain.members.ROLES) that may call it, checked by the api before its
     # handler; "" only for a public route. docs/security.md, "Roles", has the same table (a test).
     role: str = ""
+    # False only for a provider's OAuth redirect back to the api (decision 0236). It is the browser's
+    # navigation after a person's consent, not the console's request. A 429 there would show a bare
+    # refusal where the console should come back.
+    paced: bool = True
 
 
 class Router:

@@ -24,11 +24,13 @@ def route(
     session_only: bool = False,
     scope: str = "read",
     role: str = "",
+    paced: bool = True,
 ) -> Route:
     """The route ``"<METHOD> <path>"`` that ``handler`` serves (:class:`~functions.routes.Route`);
-    ``role``: the least role that may call it (every route but a public one names one)."""
+    ``role``: the least role that may call it (every route but a public one names one); ``paced``:
+    False for an OAuth redirect back, which the person's pace does not count."""
     method, path = spec.split(" ")
-    return Route(path, (method,), handler, public, session_only, scope, doc, role)
+    return Route(path, (method,), handler, public, session_only, scope, doc, role, paced)
 
 
 class Tag:
@@ -49,11 +51,14 @@ class Tag:
         session_only: bool | None = None,
         scope: str = "read",
         role: str = "",
+        paced: bool = True,
         **doc: Any,
     ) -> Route:
         only = self.session_only if session_only is None else session_only
         words = Doc(summary, self.tag, answers, **doc)
-        return route(spec, handler, words, public=self.public, session_only=only, scope=scope, role=role)
+        return route(
+            spec, handler, words, public=self.public, session_only=only, scope=scope, role=role, paced=paced
+        )
 
 
 LINK = "models.LinkRefusal"  # what a mailed link's routes answer when they refuse

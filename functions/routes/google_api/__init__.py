@@ -24,7 +24,7 @@ _ROWS: tuple[tuple[str, Any, str, dict[int, str], str, tuple[int, ...], dict[str
     ("GET /google/oauth/callback", connect.get_callback,
      "Google's OAuth redirect: the code exchanged with PKCE, every scope and the account checked, the "
      "mailbox or calendar connected, the browser sent to the console",
-     MOVED, "viewer", (400, 403, 409, 503), {"query": _M + "GoogleCallbackQuery"}),
+     MOVED, "viewer", (400, 403, 409, 503), {"query": _M + "GoogleCallbackQuery", "paced": False}),
     ("DELETE /google/mailboxes/<address>", connect.delete_mailbox,
      "Disconnect an agent's mailbox: Gmail's watch stopped, the grant revoked at Google, forgotten",
      {200: _M + "MailboxDisconnected"}, "owner", (404, 409, 503), {"path": _M + "MailboxPath"}),

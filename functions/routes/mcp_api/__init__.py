@@ -83,6 +83,7 @@ MCP_ROUTES: list[Route] = [
         "PKCE's verifier, the tools listed, the tokens kept in Secret Manager; the browser sent to the console",
         MOVED,
         role="admin",
+        paced=False,
         query=_M + "McpOAuthCallbackQuery",
         refusals=(400, 503),
     ),

@@ -53,5 +53,6 @@ SLACK_ROUTES: list[Route] = [
         query="sync_api.models.OAuthCallbackQuery",  # the same redirect query as the sync connects
         refusals=(400, 409, 503),
         role="admin",
+        paced=False,
     ),
 ]

@@ -115,6 +115,7 @@ SYNC_ROUTES: list[Route] = [
                 MOVED,
                 operation=f"{tool}_oauth_callback",
                 role="admin",
+                paced=False,
                 query=_M + "OAuthCallbackQuery",
                 refusals=(400, 409, 503),
             ),

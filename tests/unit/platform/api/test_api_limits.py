@@ -83,3 +83,28 @@ def test_the_api_answers_a_key_past_its_pace_with_429() -> None:
     key = make_key(c, owner, scopes=["read"])["key"]
     answers = [api.get("/usage", headers=auth(key)).status_code for _ in range(3)]
     assert answers == [200, 200, 429]  # the owner's own request (making the key) was their first
+
+
+CALLBACKS = {
+    "/google/oauth/callback",
+    "/slack/oauth/callback",
+    "/mcp/oauth/callback",
+    *(f"/sync/{tool}/oauth/callback" for tool in ("linear", "gitlab")),  # Motion connects with a key
+}
+
+
+def test_only_an_oauth_redirect_back_is_left_out_of_the_person_s_pace() -> None:
+    # decision 0236: a provider's redirect after a person's consent is a navigation, not the
+    # console's request; its tabs' polling must not turn it into a bare 429 page
+    from functions.routes.rows import MOVED
+    from functions.routes.table import ROUTES
+
+    unpaced = [r for r in ROUTES if not r.paced]
+    assert {r.path for r in unpaced} == CALLBACKS
+    assert all(r.methods == ("GET",) and r.doc is not None and r.doc.answers == MOVED for r in unpaced)
+    c, owner, _ = team()
+    api = client("api", c)
+    assert [api.get("/runs", headers=auth(owner)).status_code for _ in range(4)] == [200, 200, 200, 429]
+    back = [api.get(f"{path}?code=c&state=s", headers=auth(owner)) for path in sorted(CALLBACKS)]
+    assert all(a.status_code not in (429, 500) for a in back), [(a.status_code, a.json) for a in back]
+    assert api.get("/runs", headers=auth(owner)).status_code == 429  # the pace holds for the rest
