@@ -199,7 +199,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"started in this session: {counted}")
     if CPU:
         terminalreporter.write_line(cpu_by_file.line(CPU))
-        cpu_by_file.write(CPU, [str(a) for a in terminalreporter.config.invocation_params.args])
+        config = terminalreporter.config
+        if not hasattr(config, "workerinput") and config.rootpath == Path(__file__).resolve().parent.parent:
+            cpu_by_file.write(CPU, [str(a) for a in config.invocation_params.args])  # the whole session's
     if _WORKER_TOTALS:
         summed = {k: sum(t.get(k, 0) for t in _WORKER_TOTALS) for k in RESULT_KEYS}
         terminalreporter.write_line("RESULT " + " ".join(f"{k}={v}" for k, v in summed.items()))
